@@ -1,0 +1,32 @@
+"""Writes for owner accounts."""
+from django.db import transaction
+from django.utils.text import slugify
+
+from accounts.models import RESERVED_SLUGS, User
+from accounts.plans import Plan
+
+
+def _free_slug(base: str) -> str:
+    base = slugify(base)[:50].strip("-") or "owner"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-1"
+    candidate, counter = base, 1
+    while User.objects.filter(slug=candidate).exists():
+        counter += 1
+        candidate = f"{base}-{counter}"
+    return candidate
+
+
+@transaction.atomic
+def owner_signup(*, email: str, password: str, display_name: str, timezone: str = "UTC") -> User:
+    """Create an owner on the Free plan with a booking link made from their name."""
+    return User.objects.create_user(
+        email=email, password=password, display_name=display_name,
+        slug=_free_slug(display_name or email.split("@")[0]), timezone=timezone, plan=Plan.FREE,
+    )
+
+
+def owner_set_plan(*, owner: User, plan: str) -> User:
+    owner.plan = Plan(plan)
+    owner.save(update_fields=["plan"])
+    return owner

@@ -1,0 +1,54 @@
+"""Money: `Decimal` amounts with an ISO 4217 currency, and the one place that converts to minor units.
+
+Providers (Stripe, PayPal) take integer minor units; the number of decimals depends on the
+currency (JPY has none, BHD has three). Never use float for money.
+"""
+from decimal import ROUND_HALF_UP, Decimal
+
+# Currencies the product sells in, with their exponents (ISO 4217 minor units).
+CURRENCY_EXPONENTS: dict[str, int] = {
+    "USD": 2, "EUR": 2, "GBP": 2, "CAD": 2, "AUD": 2, "NZD": 2, "CHF": 2, "SEK": 2, "NOK": 2,
+    "DKK": 2, "PLN": 2, "CZK": 2, "HUF": 2, "INR": 2, "SGD": 2, "HKD": 2, "MXN": 2, "BRL": 2,
+    "ZAR": 2, "ILS": 2, "AED": 2, "PHP": 2, "THB": 2, "MYR": 2, "TWD": 2,
+    "JPY": 0, "KRW": 0, "CLP": 0, "VND": 0, "ISK": 0,
+    "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3, "TND": 3,
+}
+CURRENCY_CHOICES = [(code, code) for code in sorted(CURRENCY_EXPONENTS)]
+
+
+class UnknownCurrency(ValueError):
+    pass
+
+
+def exponent(currency: str) -> int:
+    try:
+        return CURRENCY_EXPONENTS[currency.upper()]
+    except KeyError:
+        raise UnknownCurrency(f"{currency!r} is not a supported currency") from None
+
+
+def quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-exponent(currency))
+
+
+def has_valid_precision(amount: Decimal, currency: str) -> bool:
+    """True when `amount` has no more decimals than the currency allows (10.5 JPY is not)."""
+    return amount == amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    """12.34 USD -> 1234; 1500 JPY -> 1500; 1.234 BHD -> 1234."""
+    return int(round_money(amount, currency).scaleb(exponent(currency)))
+
+
+def from_minor_units(minor: int, currency: str) -> Decimal:
+    return round_money(Decimal(minor).scaleb(-exponent(currency)), currency)
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    """'49.00 USD', '1,500 JPY' — the plain, unambiguous form used on every page and email."""
+    return f"{round_money(amount, currency):,} {currency.upper()}"

@@ -1,0 +1,13 @@
+"""Public pages under an owner's booking slug."""
+from django.urls import path
+
+from orders import public_views as order_views
+from scheduling import public_views as scheduling_views
+
+app_name = "public"
+
+urlpatterns = [
+    path("<slug:owner_slug>/", scheduling_views.owner_page, name="owner_page"),
+    path("<slug:owner_slug>/packages/<slug:package_slug>/", order_views.order_package, name="order_package"),
+    path("<slug:owner_slug>/<slug:meeting_type_slug>/", scheduling_views.book_meeting, name="book_meeting"),
+]

@@ -1,0 +1,21 @@
+"""The URL map of DESIGN.md. Public owner pages come last: `/<owner-slug>/` catches the rest."""
+from django.contrib import admin
+from django.urls import include, path
+
+from leadmonk import views as core_views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", core_views.home, name="home"),
+    path("healthz/", core_views.healthz, name="healthz"),
+    path("", include("accounts.urls")),
+    path("dashboard/packages/", include("packages.urls")),
+    path("dashboard/orders/", include("orders.urls")),
+    path("dashboard/payments/", include("payments.dashboard_urls")),
+    path("dashboard/", include("scheduling.urls")),
+    path("orders/", include("orders.public_urls")),
+    path("bookings/", include("scheduling.booking_urls")),
+    path("payments/", include("payments.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("", include("leadmonk.public_urls")),
+]

@@ -1,0 +1,114 @@
+"""Session packs: a bundle of meeting types with session quantities, sold for one price."""
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from leadmonk.money import CURRENCY_CHOICES
+
+
+class PackageState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    DISABLED = "disabled", "Disabled"
+    DELETED = "deleted", "Deleted"
+
+
+class NameFormat(models.TextChoices):
+    FULL_NAME = "full_name", "Full name"
+    FIRST_LAST = "first_last", "First name and last name"
+
+
+class OrderingInformation(models.TextChoices):
+    NAME_EMAIL = "name_email", "Name and email address"
+    NAME_EMAIL_MOBILE = "name_email_mobile", "Name, email address and mobile number"
+
+
+class PaymentMedium(models.TextChoices):
+    STRIPE = "stripe", "Stripe"
+    PAYPAL = "paypal", "PayPal"
+
+
+class PackageQuerySet(models.QuerySet):
+    def for_owner(self, owner) -> "PackageQuerySet":
+        return self.filter(owner=owner)
+
+    def visible(self) -> "PackageQuerySet":
+        return self.exclude(state=PackageState.DELETED)
+
+
+class Package(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="packages")
+    name = models.CharField("Package Name", max_length=200)
+    slug = models.SlugField(max_length=80)
+    description = models.TextField("Description/Instruction", blank=True)
+    state = models.CharField(max_length=16, choices=PackageState.choices, default=PackageState.ACTIVE)
+    # Invitee Preferences
+    name_format = models.CharField(
+        "Invitee Name Format", max_length=16, choices=NameFormat.choices, default=NameFormat.FULL_NAME
+    )
+    ordering_information = models.CharField(
+        "Ordering Information", max_length=24, choices=OrderingInformation.choices,
+        default=OrderingInformation.NAME_EMAIL,
+    )
+    # Payment Preferences
+    price = models.DecimalField("Package Price", max_digits=12, decimal_places=3, default=Decimal("0"))
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="USD")
+    payment_medium = models.CharField("Payment Medium", max_length=16, choices=PaymentMedium.choices, blank=True)
+    terms = models.TextField("Payment Terms and Conditions", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PackageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "slug"], condition=~Q(state="deleted"), name="package_unique_live_slug"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_free(self) -> bool:
+        return self.price == 0
+
+    @property
+    def requires_mobile(self) -> bool:
+        return self.ordering_information == OrderingInformation.NAME_EMAIL_MOBILE
+
+
+class PackageItem(models.Model):
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="items")
+    meeting_type = models.ForeignKey("scheduling.MeetingType", on_delete=models.PROTECT, related_name="package_items")
+    quantity = models.PositiveIntegerField("Session Quantity")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["package", "meeting_type"], name="packageitem_unique_meeting_type"),
+        ]
+
+
+class QuestionKind(models.TextChoices):
+    SHORT_TEXT = "short_text", "Short text"
+    LONG_TEXT = "long_text", "Long text"
+    SINGLE_CHOICE = "single_choice", "Single choice"
+    MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
+    CHECKBOX = "checkbox", "Checkbox"
+
+
+class InviteeQuestion(models.Model):
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="questions")
+    text = models.CharField(max_length=300)
+    kind = models.CharField(max_length=24, choices=QuestionKind.choices, default=QuestionKind.SHORT_TEXT)
+    required = models.BooleanField(default=False)
+    choices = models.JSONField(default=list, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]

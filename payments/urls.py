@@ -1,0 +1,4 @@
+"""Checkout, return and webhook endpoints of the payment providers."""
+app_name = "payments"
+
+urlpatterns: list = []

@@ -1,0 +1,179 @@
+"""Meeting types, weekly availability with date overrides, and bookings."""
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+def new_token() -> str:
+    """256 random bits, URL-safe: the only key a client has to a booking or an order."""
+    return secrets.token_urlsafe(32)
+
+
+def default_email_offsets() -> list[int]:
+    return [24 * 60]
+
+
+def default_sms_offsets() -> list[int]:
+    return [60]
+
+
+class MeetingTypeKind(models.TextChoices):
+    ONE_ON_ONE = "one_on_one", "1:1"
+    GROUP = "group", "Group"
+
+
+class LocationKind(models.TextChoices):
+    VIDEO = "video", "Video call"
+    PHONE = "phone", "Phone call"
+    IN_PERSON = "in_person", "In person"
+
+
+class MeetingTypeState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    DISABLED = "disabled", "Disabled"
+    DELETED = "deleted", "Deleted"
+
+
+class MeetingTypeQuerySet(models.QuerySet):
+    def for_owner(self, owner) -> "MeetingTypeQuerySet":
+        return self.filter(owner=owner)
+
+    def visible(self) -> "MeetingTypeQuerySet":
+        """Everything but soft-deleted rows (deleted ones stay for history)."""
+        return self.exclude(state=MeetingTypeState.DELETED)
+
+    def active(self) -> "MeetingTypeQuerySet":
+        return self.filter(state=MeetingTypeState.ACTIVE)
+
+
+class MeetingType(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meeting_types")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80)
+    kind = models.CharField(max_length=16, choices=MeetingTypeKind.choices, default=MeetingTypeKind.ONE_ON_ONE)
+    capacity = models.PositiveIntegerField(default=1, help_text="Seats per session (group meeting types).")
+    duration_minutes = models.PositiveIntegerField(default=30)
+    location_kind = models.CharField(max_length=16, choices=LocationKind.choices, default=LocationKind.VIDEO)
+    location_details = models.CharField(max_length=500, blank=True)
+    description = models.TextField(blank=True)
+    buffer_before_minutes = models.PositiveIntegerField(default=0)
+    buffer_after_minutes = models.PositiveIntegerField(default=0)
+    min_notice_minutes = models.PositiveIntegerField(default=4 * 60)
+    horizon_days = models.PositiveIntegerField(default=60)
+    slot_step_minutes = models.PositiveIntegerField(default=30)
+    requires_mobile = models.BooleanField(default=False)
+    email_reminders_enabled = models.BooleanField(default=True)
+    email_reminder_offsets = models.JSONField(default=default_email_offsets, help_text="Minutes before the session.")
+    sms_reminders_enabled = models.BooleanField(default=True)
+    sms_reminder_offsets = models.JSONField(default=default_sms_offsets, help_text="Minutes before the session.")
+    state = models.CharField(max_length=16, choices=MeetingTypeState.choices, default=MeetingTypeState.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MeetingTypeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            # Slugs of live meeting types are unique per owner; deleted ones free their slug.
+            models.UniqueConstraint(
+                fields=["owner", "slug"], condition=~Q(state="deleted"), name="meetingtype_unique_live_slug"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind == MeetingTypeKind.GROUP
+
+    @property
+    def seats(self) -> int:
+        return self.capacity if self.is_group else 1
+
+    @property
+    def is_bookable(self) -> bool:
+        return self.state == MeetingTypeState.ACTIVE
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+
+class WeeklyInterval(models.Model):
+    """Open hours on a weekday (0 = Monday), in the owner's time zone."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_intervals")
+    weekday = models.PositiveSmallIntegerField()
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "start_time"]
+
+
+class DateOverride(models.Model):
+    """Hours for one date that replace the weekly hours. A row with no times closes the day."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="date_overrides")
+    date = models.DateField()
+    start_time = models.TimeField(null=True, blank=True)
+    end_time = models.TimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["date", "start_time"]
+        indexes = [models.Index(fields=["owner", "date"])]
+
+
+class BookingStatus(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class BookedBy(models.TextChoices):
+    CLIENT = "client", "Client"
+    OWNER = "owner", "Owner"
+
+
+class Booking(models.Model):
+    # Denormalised owner: the per-owner lock and every dashboard query go through it.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookings")
+    meeting_type = models.ForeignKey(MeetingType, on_delete=models.PROTECT, related_name="bookings")
+    order_item = models.ForeignKey(
+        "orders.OrderItem", null=True, blank=True, on_delete=models.PROTECT, related_name="bookings"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED)
+    client_name = models.CharField(max_length=200)
+    client_email = models.EmailField()
+    client_phone = models.CharField(max_length=20, blank=True, help_text="E.164")
+    client_timezone = models.CharField(max_length=64, default="UTC")
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    booked_by = models.CharField(max_length=16, choices=BookedBy.choices, default=BookedBy.CLIENT)
+    # Raised on each reschedule; the .ics SEQUENCE.
+    sequence = models.PositiveIntegerField(default=0)
+    cancel_reason = models.TextField(blank=True)
+    cancelled_by = models.CharField(max_length=16, choices=BookedBy.choices, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            # The slot engine loads an owner's confirmed bookings in a time window.
+            models.Index(fields=["owner", "status", "start"]),
+            models.Index(fields=["meeting_type", "start"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_type_id} at {self.start:%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == BookingStatus.CONFIRMED

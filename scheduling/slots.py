@@ -1,0 +1,454 @@
+"""The slot engine: which meeting start times an owner can be booked at.
+
+Pure functions over plain values (no Django, no database), so the rules below are proven by fast
+unit and property tests and the callers only load data and save bookings.
+
+Semantics
+---------
+Time. Every instant the engine returns is an aware ``datetime`` in ``datetime.timezone.utc``.
+Inputs may be aware datetimes in any zone; naive datetimes are refused with ``ValueError``.
+
+Availability. ``WeeklyAvailability`` holds wall-clock intervals in the owner's zone. For each
+owner-local date the hours are ``overrides[date]`` when the date is present (an empty sequence
+means closed), else ``weekly[date.weekday()]`` (a missing weekday means closed). An ``Interval``
+whose ``end`` is ``time(0, 0)`` ends at midnight at the *end* of its day, so ``Interval(time(0),
+time(0))`` is the whole day and ``Interval(time(22), time(0))`` is 22:00-24:00. Overlapping
+intervals are allowed; a start offered by two of them appears once.
+
+Candidate starts. For each interval the candidates are the wall times ``interval.start + k *
+step`` (k = 0, 1, ...) before ``interval.end``, on that date in the owner's zone. Each wall time
+is turned into instants with zoneinfo:
+
+* a wall time that does not exist (spring-forward gap) is skipped;
+* an ambiguous wall time (fall-back) yields its first occurrence (fold=0) and also its second
+  (fold=1) when that one still fits in the interval.
+
+The meeting ``[start, start + duration)`` is measured in absolute time and must end no later than
+the interval's end instant. An ambiguous interval end is taken at its *later* occurrence (so the
+repeated hour belongs to the hours that cover it); an end that falls in a gap is the instant of
+the transition (the moment the clock jumps past it).
+
+Notice and horizon. A start is offered only when ``now + min_notice <= start <= now + horizon``.
+The returned slots are those with ``range_start <= start < range_end``, sorted, without
+duplicates.
+
+Buffers ("max" semantics). A candidate conflicts with an existing booking ``b`` when the
+candidate padded with its own buffers, ``[start - rules.buffer_before, end +
+rules.buffer_after)``, overlaps the meeting ``[b.start, b.end)``, or when ``b`` padded with its
+buffers, ``[b.start - b.buffer_before, b.end + b.buffer_after)``, overlaps the meeting ``[start,
+end)``. Buffers may overlap each other; a meeting may never sit inside another meeting's buffer.
+Intervals are half-open, so meetings that only touch (buffers included) do not conflict.
+
+Group sessions. A booking of the same meeting type with exactly the candidate's start and end is
+a seat of that very session: it does not conflict, it uses ``b.seats`` seats. ``seats_left =
+capacity - seats taken`` and the slot is offered while ``seats_left > 0``. With capacity 1 this
+makes a same-type, same-time booking hide the slot like any conflict. Any other overlapping
+booking (another meeting type, or the same type at another time) conflicts.
+
+Rescheduling. Leave the booking being moved out of ``busy``; its old time then counts as free.
+
+Loading bookings. ``busy_window`` gives the one UTC window of bookings a caller must load (a
+single query) for ``compute_slots`` over a range to be exact.
+
+Cost. Busy entries are filtered and sorted once per call and swept alongside the sorted
+candidates, so a call costs O((candidates + busy) log busy), not candidates x busy. Days
+without a UTC-offset change (all but a couple a year) convert wall times with plain arithmetic;
+only transition days take the slower zoneinfo round trip. Zones with two transitions that cancel
+out inside one local day are treated as having none (no current zone does this).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from operator import itemgetter
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "Busy",
+    "Interval",
+    "Slot",
+    "SlotRules",
+    "WeeklyAvailability",
+    "busy_window",
+    "compute_slots",
+    "find_slot",
+]
+
+UTC = dt.timezone.utc
+_MIDNIGHT = dt.time(0, 0)
+_ONE_DAY = dt.timedelta(days=1)
+_ZERO = dt.timedelta(0)
+# The smallest datetime step: turns the inclusive horizon bound into an exclusive one.
+_TICK = dt.timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Wall-clock opening hours in the owner's zone; ``end == time(0, 0)`` means end of day."""
+
+    start: dt.time
+    end: dt.time
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError("Interval times are wall-clock times and must be naive.")
+        if self.end != _MIDNIGHT and self.end <= self.start:
+            raise ValueError("Interval end must be after its start (use time(0, 0) for midnight).")
+
+    @property
+    def ends_at_midnight(self) -> bool:
+        return self.end == _MIDNIGHT
+
+    def wall_bounds(self, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        """The naive wall-clock start and end of this interval on ``day``."""
+        start = dt.datetime.combine(day, self.start)
+        if self.ends_at_midnight:
+            end = dt.datetime.combine(day + _ONE_DAY, _MIDNIGHT)
+        else:
+            end = dt.datetime.combine(day, self.end)
+        return start, end
+
+
+@dataclass(frozen=True)
+class WeeklyAvailability:
+    """The owner's weekly hours (weekday 0 = Monday) plus per-date overrides, in ``tz``."""
+
+    tz: ZoneInfo
+    weekly: Mapping[int, Sequence[Interval]]
+    overrides: Mapping[dt.date, Sequence[Interval]]
+
+    def intervals_on(self, day: dt.date) -> Sequence[Interval]:
+        if day in self.overrides:
+            return self.overrides[day]
+        return self.weekly.get(day.weekday(), ())
+
+
+@dataclass(frozen=True)
+class Busy:
+    """An existing confirmed booking of the owner (any meeting type); times are kept in UTC."""
+
+    start: dt.datetime
+    end: dt.datetime
+    buffer_before: dt.timedelta
+    buffer_after: dt.timedelta
+    meeting_type_id: int
+    seats: int = 1
+
+    def __post_init__(self) -> None:
+        # Normalised once here so the engine compares UTC datetimes only (the fast path in C).
+        object.__setattr__(self, "start", _as_utc(self.start, "Busy.start"))
+        object.__setattr__(self, "end", _as_utc(self.end, "Busy.end"))
+        if self.end < self.start:
+            raise ValueError("Busy.end must not be before Busy.start.")
+        if self.buffer_before < _ZERO or self.buffer_after < _ZERO:
+            raise ValueError("Busy buffers must not be negative.")
+
+
+@dataclass(frozen=True)
+class SlotRules:
+    """What a meeting type asks of a slot."""
+
+    meeting_type_id: int
+    duration: dt.timedelta
+    buffer_before: dt.timedelta
+    buffer_after: dt.timedelta
+    min_notice: dt.timedelta
+    horizon: dt.timedelta
+    step: dt.timedelta
+    capacity: int = 1
+
+    def __post_init__(self) -> None:
+        if self.duration <= _ZERO:
+            raise ValueError("duration must be positive.")
+        if self.step <= _ZERO:
+            raise ValueError("step must be positive.")
+        if self.buffer_before < _ZERO or self.buffer_after < _ZERO:
+            raise ValueError("buffers must not be negative.")
+        if self.min_notice < _ZERO or self.horizon < _ZERO:
+            raise ValueError("min_notice and horizon must not be negative.")
+        if self.capacity < 1:
+            raise ValueError("capacity must be at least 1.")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A bookable start: ``[start, end)`` in UTC and the seats still free in it."""
+
+    start: dt.datetime
+    end: dt.datetime
+    seats_left: int
+
+
+def compute_slots(
+    *,
+    rules: SlotRules,
+    availability: WeeklyAvailability,
+    busy: Sequence[Busy],
+    now: dt.datetime,
+    range_start: dt.datetime,
+    range_end: dt.datetime,
+) -> list[Slot]:
+    """Every bookable slot whose start lies in ``[range_start, range_end)``, sorted, in UTC."""
+    now = _as_utc(now, "now")
+    range_start = _as_utc(range_start, "range_start")
+    range_end = _as_utc(range_end, "range_end")
+    earliest = max(range_start, now + rules.min_notice)
+    stop = min(range_end, now + rules.horizon + _TICK)  # exclusive
+    if earliest >= stop:
+        return []
+    starts = _candidate_starts(rules, availability, earliest, stop)
+    if not starts:
+        return []
+    return _drop_conflicts(rules, starts, busy)
+
+
+def find_slot(
+    *,
+    rules: SlotRules,
+    availability: WeeklyAvailability,
+    busy: Sequence[Busy],
+    now: dt.datetime,
+    start: dt.datetime,
+) -> Slot | None:
+    """The slot that starts exactly at `start` (aware), or None when that time is not bookable."""
+    start = _as_utc(start, "start")
+    # A one-microsecond range: only ``start``'s own local day is generated, and on ordinary days
+    # the grid jumps straight to it, so this is cheap whatever the step.
+    slots = compute_slots(
+        rules=rules,
+        availability=availability,
+        busy=busy,
+        now=now,
+        range_start=start,
+        range_end=start + _TICK,
+    )
+    for slot in slots:
+        if slot.start == start:
+            return slot
+    return None
+
+
+def busy_window(
+    *,
+    range_start: dt.datetime,
+    range_end: dt.datetime,
+    max_duration: dt.timedelta,
+    max_buffer: dt.timedelta,
+) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC window of existing bookings a caller must load to compute slots in [range_start, range_end) — so the caller loads bookings in ONE query.
+
+    Load the bookings with ``start < window_end`` and ``end > window_start``. ``max_duration`` is
+    the duration of the meeting type being offered; ``max_buffer`` the largest buffer (before or
+    after) of any of the owner's meeting types, the offered one included. A booking outside this
+    window cannot conflict with a slot starting in the range: a conflict needs ``b.start <
+    slot.end + buffer`` and ``b.end > slot.start - buffer``.
+    """
+    range_start = _as_utc(range_start, "range_start")
+    range_end = _as_utc(range_end, "range_end")
+    return range_start - max_buffer, range_end + max_duration + max_buffer
+
+
+# --- Candidate generation -----------------------------------------------------------------------
+
+
+def _candidate_starts(
+    rules: SlotRules,
+    availability: WeeklyAvailability,
+    earliest: dt.datetime,
+    stop: dt.datetime,
+) -> list[dt.datetime]:
+    """Sorted, unique UTC starts in ``[earliest, stop)`` that fit the owner's hours."""
+    tz = availability.tz
+    duration = rules.duration
+    step = rules.step
+    starts: list[dt.datetime] = []
+    # A start's local date is the date whose wall clock it reads, so these dates cover the range.
+    day = earliest.astimezone(tz).date()
+    last_day = stop.astimezone(tz).date()
+    while day <= last_day:
+        intervals = availability.intervals_on(day)
+        if intervals:
+            offset = _fixed_offset(day, tz)
+            for interval in intervals:
+                wall_start, wall_end = interval.wall_bounds(day)
+                if offset is not None:
+                    _fixed_offset_starts(
+                        starts, wall_start, wall_end, offset, step, duration, earliest, stop
+                    )
+                else:
+                    _transition_day_starts(
+                        starts, wall_start, wall_end, tz, step, duration, earliest, stop
+                    )
+        day += _ONE_DAY
+    # Overlapping intervals and fold=1 starts can break the order; timsort is ~linear on this.
+    starts.sort()
+    unique = [starts[0]] if starts else []
+    for start in starts[1:]:
+        if start != unique[-1]:
+            unique.append(start)
+    return unique
+
+
+def _fixed_offset_starts(
+    out: list[dt.datetime],
+    wall_start: dt.datetime,
+    wall_end: dt.datetime,
+    offset: dt.timedelta,
+    step: dt.timedelta,
+    duration: dt.timedelta,
+    earliest: dt.datetime,
+    stop: dt.datetime,
+) -> None:
+    """Starts of one interval on a day with one UTC offset: plain arithmetic, grid jump to ``earliest``."""
+    first = (wall_start - offset).replace(tzinfo=UTC)
+    last_end = (wall_end - offset).replace(tzinfo=UTC)
+    start = first
+    if earliest > first:
+        # Ceil division keeps the start on the interval's grid.
+        start = first + -((first - earliest) // step) * step
+    latest_start = min(stop, last_end - duration + _TICK)  # exclusive
+    while start < latest_start:
+        out.append(start)
+        start += step
+
+
+def _transition_day_starts(
+    out: list[dt.datetime],
+    wall_start: dt.datetime,
+    wall_end: dt.datetime,
+    tz: dt.tzinfo,
+    step: dt.timedelta,
+    duration: dt.timedelta,
+    earliest: dt.datetime,
+    stop: dt.datetime,
+) -> None:
+    """Starts of one interval on a day whose UTC offset changes: every wall time via zoneinfo."""
+    end = _wall_end_instant(wall_end, tz)
+    wall = wall_start
+    while wall < wall_end:
+        for start in _wall_instants(wall, tz):
+            if earliest <= start < stop and start + duration <= end:
+                out.append(start)
+        wall += step
+
+
+def _fixed_offset(day: dt.date, tz: dt.tzinfo) -> dt.timedelta | None:
+    """The UTC offset in force all through ``day`` (and at its closing midnight), else None."""
+    midnight = dt.datetime.combine(day, _MIDNIGHT, tzinfo=tz)
+    offset = midnight.utcoffset()
+    if offset is None:
+        raise ValueError("The availability zone gives no UTC offset.")
+    first = (midnight.replace(tzinfo=None) - offset).replace(tzinfo=UTC)
+    last = first + _ONE_DAY
+    if first.astimezone(tz).utcoffset() == offset and last.astimezone(tz).utcoffset() == offset:
+        return offset
+    return None
+
+
+def _wall_instants(wall: dt.datetime, tz: dt.tzinfo) -> list[dt.datetime]:
+    """The UTC instants whose local wall time is ``wall``: none (gap), one, or two (fold)."""
+    instants = []
+    first = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    if first.astimezone(tz).replace(tzinfo=None) == wall:
+        instants.append(first)
+    second = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    if second != first and second.astimezone(tz).replace(tzinfo=None) == wall:
+        instants.append(second)
+    return instants
+
+
+def _wall_end_instant(wall: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """The instant an interval ending at wall time ``wall`` ends (see the module docstring)."""
+    instants = _wall_instants(wall, tz)
+    if instants:
+        return instants[-1]
+    # In a gap: fold=1 reads the wall time with the offset after the jump and lands before the
+    # transition, fold=0 after it. Bisect (to the second; offsets are whole seconds) for the
+    # first instant whose local wall time is at or past ``wall``: the transition itself.
+    low = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    high = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    if low > high:
+        low, high = high, low
+    one_second = dt.timedelta(seconds=1)
+    while high - low > one_second:
+        middle = low + ((high - low) // 2 // one_second) * one_second
+        if middle.astimezone(tz).replace(tzinfo=None) >= wall:
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+# --- Conflicts ----------------------------------------------------------------------------------
+
+
+def _drop_conflicts(
+    rules: SlotRules, starts: list[dt.datetime], busy: Sequence[Busy]
+) -> list[Slot]:
+    """Sweep the sorted starts and the busy entries sorted by padded start, in one pass each."""
+    duration = rules.duration
+    own_before = rules.buffer_before
+    own_after = rules.buffer_after
+    meeting_type_id = rules.meeting_type_id
+    capacity = rules.capacity
+
+    # Only bookings whose padded span can reach a candidate's padded span matter.
+    window_low = starts[0] - own_before
+    window_high = starts[-1] + duration + own_after
+    entries = []
+    for booking in busy:
+        padded_start = booking.start - booking.buffer_before
+        padded_end = booking.end + booking.buffer_after
+        if padded_start < window_high and padded_end > window_low:
+            entries.append(
+                (
+                    padded_start,
+                    padded_end,
+                    booking.start,
+                    booking.end,
+                    booking.meeting_type_id == meeting_type_id,
+                    booking.seats,
+                )
+            )
+    entries.sort(key=itemgetter(0))
+
+    slots = []
+    # ``active`` holds the entries with padded_start < reach_end and padded_end > reach_start for
+    # the current candidate; both bounds only grow, so each entry enters and leaves once.
+    active: list[tuple] = []
+    next_entry = 0
+    entry_count = len(entries)
+    for start in starts:
+        end = start + duration
+        reach_start = start - own_before
+        reach_end = end + own_after
+        while next_entry < entry_count and entries[next_entry][0] < reach_end:
+            active.append(entries[next_entry])
+            next_entry += 1
+        seats_left = capacity
+        if active:
+            if any(entry[1] <= reach_start for entry in active):
+                active = [entry for entry in active if entry[1] > reach_start]
+            conflict = False
+            for padded_start, padded_end, busy_start, busy_end, same_type, seats in active:
+                if same_type and busy_start == start and busy_end == end:
+                    seats_left -= seats  # a seat of this very group session
+                elif (busy_start < reach_end and busy_end > reach_start) or (
+                    padded_start < end and padded_end > start
+                ):
+                    conflict = True
+                    break
+            if conflict or seats_left <= 0:
+                continue
+        slots.append(Slot(start, end, seats_left))
+    return slots
+
+
+def _as_utc(value: dt.datetime, name: str) -> dt.datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime.")
+    if value.tzinfo is UTC:
+        return value
+    return value.astimezone(UTC)
