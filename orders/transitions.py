@@ -1,0 +1,49 @@
+"""The order status pipeline: one table of allowed moves and one guarded function that applies them.
+
+Every change of an order's status goes through `order_transition`, which re-reads the row under a
+lock, returns early when the order is already in the target status (so a replayed webhook or a
+double click is a no-op), and refuses moves the table does not allow.
+"""
+from django.db import transaction
+from django.utils import timezone
+
+from orders.models import OrderStatus, PackageOrder
+
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    OrderStatus.PENDING_PAYMENT: {OrderStatus.ACTIVE, OrderStatus.CANCELLED, OrderStatus.EXPIRED},
+    OrderStatus.ACTIVE: {OrderStatus.CANCELLED, OrderStatus.REFUNDED},
+    OrderStatus.CANCELLED: {OrderStatus.REFUNDED},
+    OrderStatus.EXPIRED: set(),
+    OrderStatus.REFUNDED: set(),
+}
+
+
+class IllegalOrderTransition(Exception):
+    def __init__(self, order: PackageOrder, target: str):
+        self.order, self.target = order, target
+        super().__init__(f"An order that is {order.get_status_display().lower()} cannot become {OrderStatus(target).label.lower()}.")
+
+
+def order_transition(*, order_id: int, target: str) -> tuple[PackageOrder, bool]:
+    """Move an order to `target`. Returns (order, changed); changed is False when it was already there.
+
+    Must run inside the caller's transaction (it locks the order row until that commits).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("order_transition must run inside transaction.atomic()")
+    order = PackageOrder.objects.select_for_update().get(pk=order_id)
+    if order.status == target:
+        return order, False
+    if target not in ALLOWED_TRANSITIONS[order.status]:
+        raise IllegalOrderTransition(order, target)
+    now = timezone.now()
+    order.status = target
+    fields = ["status", "updated_at"]
+    if target == OrderStatus.ACTIVE:
+        order.paid_at = now
+        fields.append("paid_at")
+    elif target in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
+        order.cancelled_at = now
+        fields.append("cancelled_at")
+    order.save(update_fields=fields)
+    return order, True
