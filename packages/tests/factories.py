@@ -1,0 +1,48 @@
+"""Test factories for packages: `make_package(owner, items=[(meeting_type, qty)], **fields)`.
+
+Other apps' tests (orders) import these; keep the signatures stable.
+"""
+import itertools
+from decimal import Decimal
+
+from django.utils.text import slugify
+
+from packages.models import Package, PackageItem, PackageState, PaymentMedium
+
+from scheduling.tests.factories import make_meeting_type  # noqa: F401  (re-exported for callers)
+
+
+_counter = itertools.count(1)
+
+    def make_meeting_type(owner, **fields) -> MeetingType:
+        n = next(_mt_counter)
+        fields.setdefault("name", f"Meeting {n}")
+        fields.setdefault("slug", slugify(fields["name"]) or f"meeting-{n}")
+        fields.setdefault("kind", MeetingTypeKind.ONE_ON_ONE)
+        fields.setdefault("duration_minutes", 30)
+        return MeetingType.objects.create(owner=owner, **fields)
+
+
+_counter = itertools.count(1)
+
+
+def make_package(owner, items=None, **fields) -> Package:
+    """A package of `owner` with `items` = [(meeting_type, quantity), ...].
+
+    Without items it gets one fresh 1:1 meeting type ×1. Defaults: 100.00 USD, Stripe, active.
+    """
+    n = next(_counter)
+    fields.setdefault("name", f"Package {n}")
+    fields.setdefault("slug", f"{slugify(fields['name'])[:60] or 'package'}-{n}")
+    fields.setdefault("price", Decimal("100.00"))
+    fields.setdefault("currency", "USD")
+    fields.setdefault("payment_medium", PaymentMedium.STRIPE if fields["price"] > 0 else "")
+    fields.setdefault("state", PackageState.ACTIVE)
+    package = Package.objects.create(owner=owner, **fields)
+    if items is None:
+        items = [(make_meeting_type(owner), 1)]
+    PackageItem.objects.bulk_create(
+        PackageItem(package=package, meeting_type=meeting_type, quantity=quantity, position=position)
+        for position, (meeting_type, quantity) in enumerate(items)
+    )
+    return package
