@@ -8,20 +8,7 @@ from decimal import Decimal
 from django.utils.text import slugify
 
 from packages.models import Package, PackageItem, PackageState, PaymentMedium
-
 from scheduling.tests.factories import make_meeting_type  # noqa: F401  (re-exported for callers)
-
-
-_counter = itertools.count(1)
-
-    def make_meeting_type(owner, **fields) -> MeetingType:
-        n = next(_mt_counter)
-        fields.setdefault("name", f"Meeting {n}")
-        fields.setdefault("slug", slugify(fields["name"]) or f"meeting-{n}")
-        fields.setdefault("kind", MeetingTypeKind.ONE_ON_ONE)
-        fields.setdefault("duration_minutes", 30)
-        return MeetingType.objects.create(owner=owner, **fields)
-
 
 _counter = itertools.count(1)
 
