@@ -24,7 +24,12 @@ class Command(BaseCommand):
         with transaction.atomic():
             owner, created = User.objects.get_or_create(
                 email=DEMO_EMAIL,
-                defaults={"display_name": "Dana Demo", "slug": DEMO_SLUG, "timezone": "America/New_York", "plan": Plan.TEAM},
+                defaults={
+                    "display_name": "Dana Demo",
+                    "slug": DEMO_SLUG,
+                    "timezone": "America/New_York",
+                    "plan": Plan.TEAM,
+                },
             )
             if created:
                 owner.set_password(DEMO_PASSWORD)
@@ -35,4 +40,6 @@ class Command(BaseCommand):
                 except ModuleNotFoundError:
                     continue
                 module.seed(owner)
-        self.stdout.write(self.style.SUCCESS(f"Demo owner ready: {DEMO_EMAIL} / {DEMO_PASSWORD} (booking page /{DEMO_SLUG}/)"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo owner ready: {DEMO_EMAIL} / {DEMO_PASSWORD} (booking page /{DEMO_SLUG}/)")
+        )

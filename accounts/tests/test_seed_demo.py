@@ -1,0 +1,41 @@
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.plans import Plan
+
+# Django runs tests with DEBUG off; seed_demo is a development command, so these turn it on.
+
+@override_settings(DEBUG=True)
+def test_seed_demo_is_idempotent_and_the_demo_owner_can_log_in(client, db):
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    owners = User.objects.filter(email="demo@example.com")
+    assert owners.count() == 1
+    demo = owners.get()
+    assert demo.plan == Plan.TEAM
+    assert demo.slug == "demo"
+    assert demo.display_name
+
+    response = client.post(reverse("accounts:login"), {"username": "demo@example.com", "password": "demo12345"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard:home")
+    assert client.get(reverse("dashboard:home")).status_code == 200
+
+
+@override_settings(DEBUG=True)
+def test_seed_demo_says_how_to_log_in(db, capsys):
+    call_command("seed_demo")
+
+    assert "demo@example.com / demo12345" in capsys.readouterr().out
+
+
+@override_settings(DEBUG=False)
+def test_seed_demo_refuses_to_run_when_debug_is_off(db):
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo")
+
+    assert not User.objects.filter(email="demo@example.com").exists()

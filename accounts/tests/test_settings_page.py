@@ -1,0 +1,138 @@
+import pytest
+from django.urls import reverse
+
+from accounts.tests.html import unlabelled_inputs
+
+SETTINGS_URL = reverse("accounts:settings")
+# The reserved words of DESIGN.md: each would shadow a top-level URL of the product.
+DESIGN_RESERVED_SLUGS = ["dashboard", "accounts", "orders", "bookings", "payments", "team", "api", "admin", "static"]
+
+
+def _form_data(**overrides) -> dict:
+    data = {
+        "display_name": "Casey Coach",
+        "slug": "coach",
+        "timezone": "America/New_York",
+        "notify_owner_by_email": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def _assert_nothing_saved(owner) -> None:
+    owner.refresh_from_db()
+    assert owner.display_name == "Casey Coach"
+    assert owner.slug == "coach"
+    assert owner.timezone == "America/New_York"
+    assert owner.notify_owner_by_email is True
+
+
+def _field_errors(response, field: str) -> str:
+    return " ".join(response.context["form"].errors.get(field, []))
+
+
+def test_settings_page_shows_the_saved_values_with_a_label_for_each_input(owner_client):
+    response = owner_client.get(SETTINGS_URL)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Settings</h1>" in html
+    assert 'value="coach"' in html
+    assert 'value="Casey Coach"' in html
+    assert unlabelled_inputs(html) == []
+
+
+def test_settings_page_saves_valid_changes(owner_client, owner):
+    response = owner_client.post(
+        SETTINGS_URL, _form_data(display_name="Casey C.", slug="casey-coaching", timezone="Asia/Tokyo",
+                                 notify_owner_by_email="")
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == SETTINGS_URL
+    assert "Settings saved." in owner_client.get(SETTINGS_URL).content.decode()
+    owner.refresh_from_db()
+    assert owner.display_name == "Casey C."
+    assert owner.slug == "casey-coaching"
+    assert owner.timezone == "Asia/Tokyo"
+    assert owner.notify_owner_by_email is False
+
+
+def test_settings_page_keeps_the_owners_own_slug(owner_client, owner):
+    response = owner_client.post(SETTINGS_URL, _form_data(display_name="Casey Renamed"))
+
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.slug == "coach"
+    assert owner.display_name == "Casey Renamed"
+
+
+@pytest.mark.parametrize("reserved", DESIGN_RESERVED_SLUGS)
+def test_settings_page_refuses_a_reserved_booking_link(owner_client, owner, reserved):
+    response = owner_client.post(SETTINGS_URL, _form_data(slug=reserved, display_name="Changed Too"))
+
+    assert response.status_code == 200
+    assert f"“{reserved}” is reserved" in _field_errors(response, "slug")
+    assert "Nothing was saved" in response.content.decode()
+    _assert_nothing_saved(owner)
+
+
+def test_settings_page_refuses_a_booking_link_another_owner_has(owner_client, owner, other_owner):
+    response = owner_client.post(SETTINGS_URL, _form_data(slug="other-coach", display_name="Changed Too"))
+
+    assert response.status_code == 200
+    assert "is taken" in _field_errors(response, "slug")
+    _assert_nothing_saved(owner)
+    other_owner.refresh_from_db()
+    assert other_owner.slug == "other-coach"
+
+
+def test_settings_page_refuses_a_taken_booking_link_in_other_letter_case(owner_client, owner, other_owner):
+    response = owner_client.post(SETTINGS_URL, _form_data(slug="Other-Coach"))
+
+    assert response.status_code == 200
+    assert "is taken" in _field_errors(response, "slug")
+    _assert_nothing_saved(owner)
+
+
+@pytest.mark.parametrize(
+    "bad_slug",
+    ["two words", "under_score", "-leading", "trailing-", "double--hyphen", "dot.ted", "ünïcode", "x" * 61, ""],
+)
+def test_settings_page_refuses_a_booking_link_that_is_not_slug_shaped(owner_client, owner, bad_slug):
+    response = owner_client.post(SETTINGS_URL, _form_data(slug=bad_slug, display_name="Changed Too"))
+
+    assert response.status_code == 200
+    assert _field_errors(response, "slug")
+    _assert_nothing_saved(owner)
+
+
+@pytest.mark.parametrize("bad_zone", ["Mars/Olympus_Mons", "", "not a zone", "america/new_york"])
+def test_settings_page_refuses_an_unknown_time_zone(owner_client, owner, bad_zone):
+    response = owner_client.post(SETTINGS_URL, _form_data(timezone=bad_zone, display_name="Changed Too"))
+
+    assert response.status_code == 200
+    assert _field_errors(response, "timezone")
+    _assert_nothing_saved(owner)
+
+
+@pytest.mark.parametrize("empty_name", ["", "   "])
+def test_settings_page_refuses_an_empty_display_name(owner_client, owner, empty_name):
+    response = owner_client.post(SETTINGS_URL, _form_data(display_name=empty_name, slug="new-link"))
+
+    assert response.status_code == 200
+    assert _field_errors(response, "display_name")
+    _assert_nothing_saved(owner)
+
+
+def test_settings_page_after_an_error_shows_the_saved_name_in_the_account_menu(owner_client, owner):
+    response = owner_client.post(SETTINGS_URL, _form_data(display_name="Not Saved", slug="admin"))
+
+    assert "<summary>Casey Coach</summary>" in response.content.decode()
+
+
+def test_settings_page_needs_a_login(client, db):
+    response = client.get(SETTINGS_URL)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('accounts:login')}?next={SETTINGS_URL}"
