@@ -103,6 +103,10 @@ class MeetingType(models.Model):
     def duration(self) -> timedelta:
         return timedelta(minutes=self.duration_minutes)
 
+    @property
+    def min_notice_delta(self) -> timedelta:
+        return timedelta(minutes=self.min_notice_minutes)
+
 
 class WeeklyInterval(models.Model):
     """Open hours on a weekday (0 = Monday), in the owner's time zone."""

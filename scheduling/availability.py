@@ -1,0 +1,117 @@
+"""Loads what the slot engine needs from the database, in a constant number of queries.
+
+`available_slots` answers "which times can this meeting type be booked at in this range?" for
+pages; `bookable_slot` answers "is this exact time bookable right now?" for the booking services,
+which call it after taking the owner's lock so the answer cannot go stale before the insert.
+"""
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from scheduling import slots
+from scheduling.models import Booking, BookingStatus, DateOverride, MeetingType, WeeklyInterval
+
+# Buffers are capped at 4 hours by the meeting type form; a day of margin is safely larger, and
+# lets the busy query run without first asking for the owner's largest buffer.
+BUSY_MARGIN = timedelta(days=1)
+
+
+def load_availability(*, owner, first_day: date, last_day: date) -> slots.WeeklyAvailability:
+    """Weekly hours and the overrides between two owner-local dates: two queries."""
+    weekly: dict[int, list[slots.Interval]] = {}
+    for weekday, start, end in WeeklyInterval.objects.filter(owner=owner).values_list(
+        "weekday", "start_time", "end_time"
+    ):
+        weekly.setdefault(weekday, []).append(slots.Interval(start, end))
+    overrides: dict[date, list[slots.Interval]] = {}
+    for day, start, end in DateOverride.objects.filter(
+        owner=owner, date__gte=first_day, date__lte=last_day
+    ).values_list("date", "start_time", "end_time"):
+        hours = overrides.setdefault(day, [])
+        if start is not None and end is not None:
+            hours.append(slots.Interval(start, end))
+    return slots.WeeklyAvailability(tz=ZoneInfo(owner.timezone), weekly=weekly, overrides=overrides)
+
+
+def load_busy(*, owner_id: int, window_start: datetime, window_end: datetime,
+              exclude_booking_id: int | None = None) -> list[slots.Busy]:
+    """The owner's confirmed bookings that overlap a window, across all meeting types: one query.
+
+    Uses the (owner, status, start) index.
+    """
+    rows = Booking.objects.filter(
+        owner_id=owner_id, status=BookingStatus.CONFIRMED, start__lt=window_end, end__gt=window_start
+    )
+    if exclude_booking_id is not None:
+        rows = rows.exclude(pk=exclude_booking_id)
+    return [
+        slots.Busy(
+            start=start, end=end,
+            buffer_before=timedelta(minutes=before), buffer_after=timedelta(minutes=after),
+            meeting_type_id=meeting_type_id,
+        )
+        for start, end, meeting_type_id, before, after in rows.values_list(
+            "start", "end", "meeting_type_id", "meeting_type__buffer_before_minutes",
+            "meeting_type__buffer_after_minutes",
+        )
+    ]
+
+
+def rules_for(meeting_type: MeetingType, *, enforce_notice: bool = True) -> slots.SlotRules:
+    return slots.SlotRules(
+        meeting_type_id=meeting_type.pk,
+        duration=timedelta(minutes=meeting_type.duration_minutes),
+        buffer_before=timedelta(minutes=meeting_type.buffer_before_minutes),
+        buffer_after=timedelta(minutes=meeting_type.buffer_after_minutes),
+        min_notice=timedelta(minutes=meeting_type.min_notice_minutes) if enforce_notice else timedelta(0),
+        horizon=timedelta(days=meeting_type.horizon_days),
+        step=timedelta(minutes=meeting_type.slot_step_minutes),
+        capacity=meeting_type.seats,
+    )
+
+
+def _local_days(owner, range_start: datetime, range_end: datetime) -> tuple[date, date]:
+    zone = ZoneInfo(owner.timezone)
+    return (range_start.astimezone(zone).date() - timedelta(days=1),
+            range_end.astimezone(zone).date() + timedelta(days=1))
+
+
+def available_slots(*, meeting_type: MeetingType, range_start: datetime, range_end: datetime,
+                    now: datetime | None = None, exclude_booking_id: int | None = None,
+                    enforce_notice: bool = True) -> list[slots.Slot]:
+    """Bookable slots of a meeting type with start in [range_start, range_end). Three queries
+    (weekly hours, overrides, busy bookings); `meeting_type.owner` should be select_related."""
+    now = now or timezone.now()
+    owner = meeting_type.owner
+    first_day, last_day = _local_days(owner, range_start, range_end)
+    availability = load_availability(owner=owner, first_day=first_day, last_day=last_day)
+    busy = load_busy(
+        owner_id=owner.pk,
+        window_start=range_start - BUSY_MARGIN,
+        window_end=range_end + meeting_type.duration + BUSY_MARGIN,
+        exclude_booking_id=exclude_booking_id,
+    )
+    return slots.compute_slots(
+        rules=rules_for(meeting_type, enforce_notice=enforce_notice), availability=availability, busy=busy,
+        now=now, range_start=range_start, range_end=range_end,
+    )
+
+
+def bookable_slot(*, meeting_type: MeetingType, start: datetime, now: datetime | None = None,
+                  exclude_booking_id: int | None = None, enforce_notice: bool = True) -> slots.Slot | None:
+    """The slot starting exactly at `start`, or None when that time cannot be booked now."""
+    now = now or timezone.now()
+    owner = meeting_type.owner
+    first_day, last_day = _local_days(owner, start, start)
+    availability = load_availability(owner=owner, first_day=first_day, last_day=last_day)
+    busy = load_busy(
+        owner_id=owner.pk,
+        window_start=start - BUSY_MARGIN,
+        window_end=start + meeting_type.duration + BUSY_MARGIN,
+        exclude_booking_id=exclude_booking_id,
+    )
+    return slots.find_slot(
+        rules=rules_for(meeting_type, enforce_notice=enforce_notice), availability=availability, busy=busy,
+        now=now, start=start,
+    )

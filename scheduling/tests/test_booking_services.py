@@ -1,0 +1,171 @@
+"""The booking services keep the scheduling invariants: no double booking (buffers included), group
+capacity, minimum notice, and cancelling frees the time. The race tests run real threads on
+PostgreSQL."""
+import threading
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+import time_machine
+from django.db import close_old_connections, connection
+
+from scheduling import services
+from scheduling.models import BookedBy, Booking, BookingStatus, MeetingTypeKind, MeetingTypeState
+from scheduling.tests.factories import make_meeting_type, set_weekly_hours
+
+# Monday 2026-12-07, owner in America/New_York: 09:00 local is 14:00 UTC.
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+NINE_AM = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def open_weekdays(owner):
+    set_weekly_hours(owner, {d: [(time(9), time(17))] for d in range(5)})
+    return owner
+
+
+def book(meeting_type, start, name="Ana", **kw):
+    return services.booking_create(meeting_type=meeting_type, start=start, client_name=name,
+                                   client_email=f"{name.lower()}@example.com", now=NOW, **kw)
+
+
+def test_a_free_time_is_booked_and_then_refused_to_the_next_client(open_weekdays):
+    mt = make_meeting_type(open_weekdays)
+    booking = book(mt, NINE_AM)
+    assert booking.status == BookingStatus.CONFIRMED
+    assert booking.end == NINE_AM + timedelta(minutes=30)
+    with pytest.raises(services.SlotUnavailable) as refusal:
+        book(mt, NINE_AM, name="Ben")
+    assert refusal.value.message == "That time was just taken. Please pick another time."
+    assert Booking.objects.count() == 1
+
+
+def test_buffers_of_another_meeting_type_block_adjacent_times(open_weekdays):
+    long_one = make_meeting_type(open_weekdays, duration_minutes=60, buffer_after_minutes=30)
+    short_one = make_meeting_type(open_weekdays)
+    book(long_one, NINE_AM)
+    with pytest.raises(services.SlotUnavailable):
+        book(short_one, NINE_AM + timedelta(hours=1))  # inside the 30-minute buffer after
+    assert book(short_one, NINE_AM + timedelta(hours=1, minutes=30)).pk
+
+
+def test_a_time_outside_hours_off_the_grid_or_in_the_past_is_refused(open_weekdays):
+    mt = make_meeting_type(open_weekdays)
+    for bad in (NINE_AM - timedelta(hours=1), NINE_AM + timedelta(minutes=10), NOW - timedelta(days=1),
+                datetime(2026, 12, 7, 9, 0)):  # the last is naive: a tampered value
+        with pytest.raises(services.SlotUnavailable):
+            book(mt, bad)
+    assert not Booking.objects.exists()
+
+
+def test_a_disabled_meeting_type_cannot_be_booked(open_weekdays):
+    mt = make_meeting_type(open_weekdays, state=MeetingTypeState.DISABLED)
+    with pytest.raises(services.MeetingTypeUnavailable):
+        book(mt, NINE_AM)
+
+
+def test_minimum_notice_binds_clients_but_not_the_owner(open_weekdays):
+    mt = make_meeting_type(open_weekdays, min_notice_minutes=24 * 60)
+    soon = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # Tuesday 09:00 local, two hours from NOW
+    with pytest.raises(services.SlotUnavailable):
+        book(mt, soon)
+    assert book(mt, soon, booked_by=BookedBy.OWNER).booked_by == BookedBy.OWNER
+
+
+def test_group_sessions_fill_up_to_capacity(open_weekdays):
+    mt = make_meeting_type(open_weekdays, kind=MeetingTypeKind.GROUP, capacity=2)
+    book(mt, NINE_AM, name="Ana")
+    book(mt, NINE_AM, name="Ben")
+    with pytest.raises(services.SlotUnavailable):
+        book(mt, NINE_AM, name="Cy")
+
+
+def test_cancelling_frees_the_time_and_it_can_be_booked_again(open_weekdays):
+    mt = make_meeting_type(open_weekdays)
+    booking = book(mt, NINE_AM)
+    services.booking_cancel(booking=booking, reason="Sick", now=NOW)
+    booking.refresh_from_db()
+    assert (booking.status, booking.cancel_reason) == (BookingStatus.CANCELLED, "Sick")
+    with pytest.raises(services.BookingAlreadyCancelled):
+        services.booking_cancel(booking=booking, now=NOW)
+    assert book(mt, NINE_AM, name="Ben").status == BookingStatus.CONFIRMED
+
+
+def test_rescheduling_moves_the_booking_and_raises_its_sequence(open_weekdays):
+    mt = make_meeting_type(open_weekdays)
+    booking = book(mt, NINE_AM)
+    moved = services.booking_reschedule(booking=booking, new_start=NINE_AM + timedelta(hours=2), now=NOW)
+    assert (moved.start, moved.sequence, moved.token) == (NINE_AM + timedelta(hours=2), 1, booking.token)
+    # The old time is free again.
+    assert book(mt, NINE_AM, name="Ben").pk
+
+
+def test_clients_cannot_change_a_session_inside_the_minimum_notice(open_weekdays):
+    mt = make_meeting_type(open_weekdays, min_notice_minutes=48 * 60)
+    booking = book(mt, NINE_AM)
+    with time_machine.travel(NINE_AM - timedelta(hours=12)):
+        with pytest.raises(services.TooLateToChange):
+            services.booking_cancel(booking=booking)
+        with pytest.raises(services.TooLateToChange):
+            services.booking_reschedule(booking=booking, new_start=NINE_AM + timedelta(days=3))
+        services.booking_cancel(booking=booking, by=BookedBy.OWNER)
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+
+
+def race(count: int, attempt) -> tuple[int, list[str]]:
+    """Run `attempt` in `count` threads released together; returns (successes, refusal messages)."""
+    barrier = threading.Barrier(count)
+    successes, refusals, errors = [], [], []
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            attempt(index)
+            successes.append(index)
+        except services.BookingError as refusal:
+            refusals.append(refusal.message)
+        except Exception as error:  # pragma: no cover - reported by the assertion below
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    close_old_connections()
+    assert errors == []
+    return len(successes), refusals
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_clients_racing_for_one_time_book_it_once(open_weekdays):
+    mt = make_meeting_type(open_weekdays)
+    booked, refusals = race(20, lambda i: book(mt, NINE_AM, name=f"Client{i}"))
+    assert booked == 1
+    assert refusals == ["That time was just taken. Please pick another time."] * 19
+    assert Booking.objects.filter(status=BookingStatus.CONFIRMED).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_ten_clients_racing_for_the_first_seats_of_a_group_session_fill_exactly_five(open_weekdays):
+    mt = make_meeting_type(open_weekdays, kind=MeetingTypeKind.GROUP, capacity=5)
+    booked, refusals = race(10, lambda i: book(mt, NINE_AM, name=f"Client{i}"))
+    assert booked == 5
+    assert len(refusals) == 5
+    assert Booking.objects.filter(meeting_type=mt, status=BookingStatus.CONFIRMED).count() == 5
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_racing_meeting_types_with_buffers_never_overlap(open_weekdays):
+    first = make_meeting_type(open_weekdays, duration_minutes=60, buffer_after_minutes=30)
+    second = make_meeting_type(open_weekdays)
+    # Half the threads book the long meeting at 9:00, half the short one at 10:00 (inside the buffer).
+    booked, _ = race(20, lambda i: book(first, NINE_AM, name=f"A{i}") if i % 2
+                     else book(second, NINE_AM + timedelta(hours=1), name=f"B{i}"))
+    assert booked == 1
+    assert Booking.objects.filter(status=BookingStatus.CONFIRMED).count() == 1
