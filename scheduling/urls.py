@@ -2,11 +2,22 @@
 from django.urls import path
 
 from leadmonk.placeholder import section
+from scheduling import dashboard_views
 
 app_name = "dashboard"
 
 urlpatterns = [
     path("", section("Upcoming"), name="home"),
-    path("meeting-types/", section("Meeting Types"), name="meeting_types"),
-    path("availability/", section("Availability"), name="availability"),
+    path("meeting-types/", dashboard_views.meeting_types, name="meeting_types"),
+    path("meeting-types/new/", dashboard_views.meeting_type_new, name="meeting_type_new"),
+    path("meeting-types/<int:pk>/", dashboard_views.meeting_type_edit, name="meeting_type_edit"),
+    path("meeting-types/<int:pk>/state/", dashboard_views.meeting_type_state, name="meeting_type_state"),
+    path("meeting-types/<int:pk>/delete/", dashboard_views.meeting_type_delete, name="meeting_type_delete"),
+    path("availability/", dashboard_views.availability, name="availability"),
+    path("availability/overrides/new/", dashboard_views.availability_override_add, name="availability_override_add"),
+    path(
+        "availability/overrides/<int:pk>/delete/",
+        dashboard_views.availability_override_delete,
+        name="availability_override_delete",
+    ),
 ]

@@ -1,0 +1,408 @@
+"""Forms of the scheduling setup pages. They validate and convert (offsets typed as "24h, 1h"
+become minutes) and say what is wrong next to the field; the writes are in setup_services."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from accounts.models import SLUG_RE
+from scheduling.models import LocationKind, MeetingType, MeetingTypeKind
+from scheduling.setup_selectors import meeting_type_slug_taken
+from scheduling.setup_services import WEEKDAY_NAMES, hours_problem
+
+MINUTE, HOUR, DAY, WEEK = 1, 60, 24 * 60, 7 * 24 * 60
+MAX_REMINDERS_PER_CHANNEL = 3
+MAX_REMINDER_OFFSET = 30 * DAY
+MAX_MIN_NOTICE = 30 * DAY
+
+COMMON_OFFSETS = [
+    (15, "15 min"), (30, "30 min"), (HOUR, "1 h"), (2 * HOUR, "2 h"), (4 * HOUR, "4 h"),
+    (DAY, "24 h"), (2 * DAY, "48 h"), (WEEK, "1 week"),
+]
+COMMON_OFFSET_VALUES = {value for value, _ in COMMON_OFFSETS}
+
+_UNITS = {
+    "m": MINUTE, "min": MINUTE, "mins": MINUTE, "minute": MINUTE, "minutes": MINUTE,
+    "h": HOUR, "hr": HOUR, "hrs": HOUR, "hour": HOUR, "hours": HOUR,
+    "d": DAY, "day": DAY, "days": DAY,
+    "w": WEEK, "wk": WEEK, "week": WEEK, "weeks": WEEK,
+}
+_PART_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
+
+
+def parse_duration(text: str, *, allow_bare_zero: bool = False) -> int:
+    """ "24h", "1 h 30 min", "2d", "1.5h", "1w" -> minutes. Raises ValidationError in plain words."""
+    cleaned = text.strip().lower()
+    if allow_bare_zero and cleaned in {"0", "none"}:
+        return 0
+    if re.fullmatch(r"\d+(?:\.\d+)?", cleaned):
+        raise ValidationError(f"“{text.strip()}” needs a unit, for example {cleaned}m or {cleaned}h.")
+    compact = cleaned.replace(" ", "")
+    parts = list(_PART_RE.finditer(compact))
+    if not parts or "".join(part.group(0) for part in parts) != compact:
+        raise ValidationError(f"“{text.strip()}” is not a time we understand. Write it like 30m, 2h, 1d or 1w.")
+    total = 0.0
+    for part in parts:
+        unit = _UNITS.get(part.group(2))
+        if unit is None:
+            raise ValidationError(f"“{part.group(2)}” is not a unit we know. Use m, h, d or w.")
+        total += float(part.group(1)) * unit
+    if total != int(total):
+        raise ValidationError(f"“{text.strip()}” is not a whole number of minutes.")
+    return int(total)
+
+
+def format_duration(minutes: int) -> str:
+    """Minutes -> the short form `parse_duration` reads back ("90m", "2h", "2d", "1w")."""
+    for unit, size in (("w", WEEK), ("d", DAY), ("h", HOUR)):
+        if minutes and minutes % size == 0:
+            return f"{minutes // size}{unit}"
+    return f"{minutes}m"
+
+
+def describe_duration(minutes: int) -> str:
+    """Minutes -> words for the screen ("1 h 30 min", "24 h", "1 week")."""
+    if minutes and minutes % WEEK == 0:
+        weeks = minutes // WEEK
+        return f"{weeks} week" + ("s" if weeks > 1 else "")
+    if minutes and minutes % DAY == 0 and minutes > 2 * DAY:
+        return f"{minutes // DAY} days"
+    hours, rest = divmod(minutes, HOUR)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    return f"{hours} h" if hours else f"{rest} min"
+
+
+def _bounded_minutes(label: str, low: int, high: int, unit: str = "minutes", **kw) -> forms.IntegerField:
+    message = f"{label} must be between {low} and {high} {unit}."
+    return forms.IntegerField(
+        label=kw.pop("field_label", f"{label} ({unit})"),
+        min_value=low, max_value=high,
+        error_messages={
+            "required": f"Enter the {label.lower()} in {unit}.",
+            "invalid": f"{label} must be a whole number of {unit}.",
+            "min_value": message, "max_value": message,
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        **kw,
+    )
+
+
+class MeetingTypeForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200, error_messages={
+        "required": "Give the meeting type a name.",
+        "max_length": "Keep the name under 200 characters.",
+    })
+    slug = forms.CharField(label="Link", max_length=80, required=False, error_messages={
+        "max_length": "Keep the link under 80 characters.",
+    })
+    kind = forms.ChoiceField(label="Kind", choices=MeetingTypeKind.choices, widget=forms.RadioSelect,
+                             initial=MeetingTypeKind.ONE_ON_ONE,
+                             error_messages={"invalid_choice": "Choose 1:1 or Group."})
+    capacity = forms.IntegerField(label="Capacity (seats, group only)", required=False, error_messages={
+        "invalid": "Capacity must be a whole number of seats.",
+    }, widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text="How many clients can book the same session (2–500).")
+    duration_minutes = _bounded_minutes("Duration", 5, 720, initial=30)
+    location_kind = forms.ChoiceField(label="Location", choices=LocationKind.choices, initial=LocationKind.VIDEO,
+                                      error_messages={"invalid_choice": "Choose a location from the list."})
+    location_details = forms.CharField(
+        label="Location details", max_length=500, required=False,
+        help_text="The video link, the phone number to call, or the address.",
+        error_messages={"max_length": "Keep the location details under 500 characters."},
+    )
+    description = forms.CharField(label="Description", required=False, max_length=5000,
+                                  widget=forms.Textarea(attrs={"rows": 4}),
+                                  error_messages={"max_length": "Keep the description under 5000 characters."})
+    buffer_before_minutes = _bounded_minutes("Buffer before", 0, 240, initial=0,
+                                             help_text="Free time kept before each session.")
+    buffer_after_minutes = _bounded_minutes("Buffer after", 0, 240, initial=0,
+                                            help_text="Free time kept after each session.")
+    min_notice = forms.CharField(label="Minimum notice", max_length=40, initial="4h", error_messages={
+        "required": "Enter the minimum notice, for example 4h (or 0 for none).",
+    }, help_text="How long before a session clients can still book, reschedule or cancel: 30m, 4h, 2d… (0 for none; at most 30 days).")
+    horizon_days = _bounded_minutes("Booking horizon", 1, 365, unit="days", initial=60,
+                                    help_text="How far ahead clients can book.")
+    slot_step_minutes = _bounded_minutes("Slot step", 5, 720, initial=30,
+                                         help_text="Start times are offered every this many minutes.")
+    requires_mobile = forms.BooleanField(label="Ask clients for a mobile number (required)", required=False)
+    email_reminders_enabled = forms.BooleanField(label="Send email reminders", required=False, initial=True)
+    email_offsets_common = forms.TypedMultipleChoiceField(
+        label="Email reminder times", choices=COMMON_OFFSETS, coerce=int, required=False,
+        widget=forms.CheckboxSelectMultiple, initial=[DAY],
+        error_messages={"invalid_choice": "Choose reminder times from the list."},
+    )
+    email_offsets_other = forms.CharField(
+        label="Other email reminder times", required=False, max_length=200,
+        help_text="Before the session, separated by commas, e.g. 3h, 90m. At most 3 reminders in all.",
+    )
+    sms_reminders_enabled = forms.BooleanField(label="Send SMS reminders", required=False, initial=True)
+    sms_offsets_common = forms.TypedMultipleChoiceField(
+        label="SMS reminder times", choices=COMMON_OFFSETS, coerce=int, required=False,
+        widget=forms.CheckboxSelectMultiple, initial=[HOUR],
+        error_messages={"invalid_choice": "Choose reminder times from the list."},
+    )
+    sms_offsets_other = forms.CharField(
+        label="Other SMS reminder times", required=False, max_length=200,
+        help_text="Before the session, separated by commas, e.g. 3h, 90m. At most 3 reminders in all.",
+    )
+
+    def __init__(self, *args, owner, instance: MeetingType | None = None, **kwargs):
+        self.owner = owner
+        self.instance = instance
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = self.initial_for(instance)
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].help_text = (
+            f"Your booking link: /{owner.slug}/<b>link</b>/. Leave blank to make it from the name."
+        )
+
+    @staticmethod
+    def initial_for(instance: MeetingType) -> dict:
+        initial = {name: getattr(instance, name) for name in (
+            "name", "slug", "kind", "duration_minutes", "location_kind", "location_details", "description",
+            "buffer_before_minutes", "buffer_after_minutes", "horizon_days", "slot_step_minutes",
+            "requires_mobile", "email_reminders_enabled", "sms_reminders_enabled",
+        )}
+        initial["capacity"] = instance.capacity if instance.is_group else None
+        initial["min_notice"] = format_duration(instance.min_notice_minutes) if instance.min_notice_minutes else "0"
+        for channel in ("email", "sms"):
+            offsets = list(getattr(instance, f"{channel}_reminder_offsets") or [])
+            initial[f"{channel}_offsets_common"] = [m for m in offsets if m in COMMON_OFFSET_VALUES]
+            initial[f"{channel}_offsets_other"] = ", ".join(
+                format_duration(m) for m in offsets if m not in COMMON_OFFSET_VALUES
+            )
+        return initial
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("Give the meeting type a name.")
+        return name
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"].strip().lower()
+        if not slug:
+            return ""
+        if not SLUG_RE.match(slug):
+            raise ValidationError("Use lowercase letters, numbers and single hyphens (for example intro-call).")
+        if slug == "packages":
+            raise ValidationError("“packages” is used by your package pages. Choose another link.")
+        exclude_pk = self.instance.pk if self.instance is not None else None
+        if meeting_type_slug_taken(owner=self.owner, slug=slug, exclude_pk=exclude_pk):
+            raise ValidationError(f"You already have a meeting type with the link “{slug}”. Choose another.")
+        return slug
+
+    def clean_min_notice(self) -> int:
+        minutes = parse_duration(self.cleaned_data["min_notice"], allow_bare_zero=True)
+        if minutes > MAX_MIN_NOTICE:
+            raise ValidationError("Minimum notice must be between 0 and 30 days.")
+        return minutes
+
+    def _clean_offsets(self, channel: str, label: str) -> list[int]:
+        common = self.cleaned_data.get(f"{channel}_offsets_common") or []
+        other_field = f"{channel}_offsets_other"
+        other_text = self.cleaned_data.get(other_field) or ""
+        offsets = list(common)
+        for item in (part for part in other_text.split(",") if part.strip()):
+            try:
+                offsets.append(parse_duration(item))
+            except ValidationError as error:
+                self.add_error(other_field, error)
+                return []
+        seen: set[int] = set()
+        for minutes in offsets:
+            if minutes in seen:
+                self.add_error(other_field, f"{describe_duration(minutes)} is listed twice.")
+                return []
+            seen.add(minutes)
+            if not MINUTE <= minutes <= MAX_REMINDER_OFFSET:
+                self.add_error(other_field, f"{label} reminders must be between 1 minute and 30 days before the session.")
+                return []
+        if len(offsets) > MAX_REMINDERS_PER_CHANNEL:
+            self.add_error(other_field, f"Choose at most {MAX_REMINDERS_PER_CHANNEL} {label.lower()} reminders.")
+            return []
+        if self.cleaned_data.get(f"{channel}_reminders_enabled") and not offsets:
+            self.add_error(other_field, f"Choose at least one time, or turn {label.lower()} reminders off.")
+        return sorted(offsets, reverse=True)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("kind") == MeetingTypeKind.GROUP:
+            capacity = data.get("capacity")
+            if "capacity" in self.errors:
+                pass
+            elif capacity is None or not 2 <= capacity <= 500:
+                self.add_error("capacity", "A group meeting needs a capacity between 2 and 500 seats.")
+        location_kind, details = data.get("location_kind"), (data.get("location_details") or "").strip()
+        data["location_details"] = details
+        if location_kind == LocationKind.IN_PERSON and not details:
+            self.add_error("location_details", "Add the address for in-person meetings.")
+        elif location_kind == LocationKind.VIDEO and details:
+            try:
+                URLValidator(schemes=["http", "https"])(details)
+            except ValidationError:
+                self.add_error("location_details", "Enter the full video link, starting with https://.")
+        data["email_reminder_offsets"] = self._clean_offsets("email", "Email")
+        data["sms_reminder_offsets"] = self._clean_offsets("sms", "SMS")
+        return data
+
+    def service_fields(self) -> dict:
+        """The cleaned values, named as setup_services.meeting_type_create/update take them."""
+        data = self.cleaned_data
+        fields = {name: data[name] for name in (
+            "name", "slug", "kind", "duration_minutes", "location_kind", "location_details", "description",
+            "buffer_before_minutes", "buffer_after_minutes", "horizon_days", "slot_step_minutes",
+            "requires_mobile", "email_reminders_enabled", "email_reminder_offsets", "sms_reminders_enabled",
+            "sms_reminder_offsets",
+        )}
+        fields["capacity"] = data.get("capacity") or 1
+        fields["min_notice_minutes"] = data["min_notice"]
+        return fields
+
+
+# ---------------------------------------------------------------------------------------------
+# Availability
+
+MAX_ROWS_PER_DAY = 12
+BLANK_ROWS_PER_DAY = 2
+
+
+def _time_field() -> forms.TimeField:
+    return forms.TimeField(
+        required=False, input_formats=["%H:%M", "%H:%M:%S"],
+        widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
+        error_messages={"invalid": "Enter a time as HH:MM."},
+    )
+
+
+class _IntervalRows:
+    """Shared logic of forms with rows of (start, end) time inputs."""
+
+    def _add_rows(self, prefix: str, count: int, label: str, initial: list[tuple[dt.time, dt.time]]) -> None:
+        for index in range(count):
+            start = self.fields[f"{prefix}-{index}-start"] = _time_field()
+            end = self.fields[f"{prefix}-{index}-end"] = _time_field()
+            start.label = f"{label}, hours {index + 1}, from"
+            end.label = f"{label}, hours {index + 1}, to"
+            if index < len(initial):
+                start.initial, end.initial = initial[index]
+
+    def _rows(self, prefix: str, count: int) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"{prefix}-{i}-start"], self[f"{prefix}-{i}-end"]) for i in range(count)]
+
+    def _collect(self, prefix: str, count: int, label: str) -> tuple[list[tuple[dt.time, dt.time]], list[str]]:
+        """The filled rows, and what is wrong with them (worded with `label`)."""
+        intervals, problems = [], []
+        for index in range(count):
+            start_name, end_name = f"{prefix}-{index}-start", f"{prefix}-{index}-end"
+            if start_name in self.errors or end_name in self.errors:
+                problems.append(f"{label}: a time in row {index + 1} could not be read. Use HH:MM.")
+                continue
+            start, end = self.cleaned_data.get(start_name), self.cleaned_data.get(end_name)
+            if start is None and end is None:
+                continue
+            if start is None or end is None:
+                problems.append(f"{label}: row {index + 1} needs both a start and an end time.")
+                continue
+            intervals.append((start, end))
+        if not problems:
+            problem = hours_problem(intervals)
+            if problem:
+                problems.append(f"{label}: {problem}")
+        return intervals, problems
+
+
+def _row_count(data, name: str, default: int) -> int:
+    try:
+        count = int(data.get(name, default))
+    except (TypeError, ValueError):
+        count = default
+    return max(1, min(count, MAX_ROWS_PER_DAY))
+
+
+class WeeklyHoursForm(_IntervalRows, forms.Form):
+    """Seven days of interval rows. Blank rows are ignored, so the page works without JavaScript:
+    each day shows its saved hours plus a couple of blank rows."""
+
+    def __init__(self, data=None, *, hours: dict[int, list[tuple[dt.time, dt.time]]] | None = None):
+        super().__init__(data)
+        hours = hours or {}
+        self.row_counts: dict[int, int] = {}
+        for weekday in range(7):
+            default = min(len(hours.get(weekday, [])) + BLANK_ROWS_PER_DAY, MAX_ROWS_PER_DAY)
+            count = _row_count(data, f"d{weekday}-rows", default) if data is not None else default
+            self.row_counts[weekday] = count
+            self._add_rows(f"d{weekday}", count, WEEKDAY_NAMES[weekday], hours.get(weekday, []))
+        self.day_errors: dict[int, list[str]] = {}
+
+    def clean(self) -> dict:
+        data = super().clean()
+        hours = {}
+        for weekday in range(7):
+            intervals, problems = self._collect(f"d{weekday}", self.row_counts[weekday], WEEKDAY_NAMES[weekday])
+            if problems:
+                self.day_errors[weekday] = problems
+            hours[weekday] = intervals
+        if self.day_errors:
+            raise ValidationError([problem for problems in self.day_errors.values() for problem in problems])
+        data["hours"] = hours
+        return data
+
+    def days(self) -> list[dict]:
+        return [
+            {
+                "weekday": weekday, "name": WEEKDAY_NAMES[weekday], "prefix": f"d{weekday}",
+                "row_count": self.row_counts[weekday],
+                "rows": self._rows(f"d{weekday}", self.row_counts[weekday]),
+                "errors": self.day_errors.get(weekday, []),
+            }
+            for weekday in range(7)
+        ]
+
+
+class DateOverrideForm(_IntervalRows, forms.Form):
+    ROWS = 3
+    CLOSED, HOURS = "closed", "hours"
+    MAX_DAYS_AHEAD = 2 * 366
+
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                           input_formats=["%Y-%m-%d"],
+                           error_messages={"required": "Choose a date.", "invalid": "Enter a date as YYYY-MM-DD."})
+    mode = forms.ChoiceField(label="On that date", widget=forms.RadioSelect, initial=CLOSED,
+                             choices=[(CLOSED, "Closed all day"), (HOURS, "Open at these hours instead")],
+                             error_messages={"required": "Choose closed or other hours.",
+                                             "invalid_choice": "Choose closed or other hours."})
+
+    def __init__(self, data=None, *, today: dt.date):
+        super().__init__(data)
+        self.today = today
+        self._add_rows("o", self.ROWS, "Override", [])
+        self.fields["date"].widget.attrs["min"] = today.isoformat()
+
+    def clean_date(self) -> dt.date:
+        date = self.cleaned_data["date"]
+        if date < self.today:
+            raise ValidationError("That date is in the past. Choose today or a later date.")
+        if date > self.today + dt.timedelta(days=self.MAX_DAYS_AHEAD):
+            raise ValidationError("Choose a date within the next two years.")
+        return date
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["intervals"] = []
+        if data.get("mode") == self.HOURS:
+            intervals, problems = self._collect("o", self.ROWS, "Hours")
+            if problems:
+                raise ValidationError(problems)
+            if not intervals:
+                raise ValidationError("Enter at least one set of hours, or choose “Closed all day”.")
+            data["intervals"] = intervals
+        return data
+
+    def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return self._rows("o", self.ROWS)

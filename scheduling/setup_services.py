@@ -1,0 +1,235 @@
+"""Writes of the owner's scheduling setup: meeting types, weekly hours and date overrides.
+
+Forms validate input for the user; these functions re-check what the database must never hold
+(overlapping hours, a taken slug) and each owns its transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import User
+from scheduling.setup_selectors import meeting_type_slug_taken
+from scheduling.models import (
+    DateOverride,
+    MeetingType,
+    MeetingTypeKind,
+    MeetingTypeState,
+    WeeklyInterval,
+)
+
+WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+# Fields an owner edits on the meeting type form; anything else (owner, state) is set here.
+EDITABLE_FIELDS = (
+    "name", "slug", "kind", "capacity", "duration_minutes", "location_kind", "location_details",
+    "description", "buffer_before_minutes", "buffer_after_minutes", "min_notice_minutes",
+    "horizon_days", "slot_step_minutes", "requires_mobile", "email_reminders_enabled",
+    "email_reminder_offsets", "sms_reminders_enabled", "sms_reminder_offsets",
+)
+
+# Allowed moves between states. Deleted is final: a deleted type stays only for history.
+STATE_TRANSITIONS: dict[str, frozenset[str]] = {
+    MeetingTypeState.ACTIVE: frozenset({MeetingTypeState.DISABLED, MeetingTypeState.DELETED}),
+    MeetingTypeState.DISABLED: frozenset({MeetingTypeState.ACTIVE, MeetingTypeState.DELETED}),
+    MeetingTypeState.DELETED: frozenset(),
+}
+
+
+class SetupError(Exception):
+    """A setup change that cannot be made; `.message` is user-facing text."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class SlugTaken(SetupError):
+    pass
+
+
+class IllegalStateChange(SetupError):
+    pass
+
+
+class InvalidHours(SetupError):
+    pass
+
+
+# ---------------------------------------------------------------------------------------------
+# Meeting types
+
+
+def meeting_type_free_slug(*, owner: User, name: str, exclude_pk: int | None = None) -> str:
+    """A slug made from `name` that no live meeting type of the owner uses ("intro", "intro-2", ...)."""
+    base = slugify(name)[:70].strip("-") or "meeting"
+    if base == "packages":  # /<owner>/packages/... is the package order page
+        base = "packages-meeting"
+    candidate, counter = base, 1
+    while meeting_type_slug_taken(owner=owner, slug=candidate, exclude_pk=exclude_pk):
+        counter += 1
+        candidate = f"{base}-{counter}"
+    return candidate
+
+
+def _normalised(fields: Mapping) -> dict:
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not editable: {sorted(unknown)}")
+    values = dict(fields)
+    if values.get("kind", MeetingTypeKind.ONE_ON_ONE) != MeetingTypeKind.GROUP:
+        values["capacity"] = 1  # a 1:1 meeting has one seat, whatever the form held
+    return values
+
+
+def _save_with_slug(meeting_type: MeetingType) -> MeetingType:
+    # The partial unique constraint is the real guard against two live types sharing a slug
+    # (two tabs saving at once); turn its violation into a message instead of a server error.
+    try:
+        with transaction.atomic():
+            meeting_type.save()
+    except IntegrityError as exc:
+        raise SlugTaken("You already have a meeting type with this link. Choose another.", field="slug") from exc
+    return meeting_type
+
+
+@transaction.atomic
+def meeting_type_create(*, owner: User, **fields) -> MeetingType:
+    """Create an active meeting type; a blank slug is made from the name."""
+    values = _normalised(fields)
+    if not values.get("slug"):
+        values["slug"] = meeting_type_free_slug(owner=owner, name=values.get("name", ""))
+    return _save_with_slug(MeetingType(owner=owner, state=MeetingTypeState.ACTIVE, **values))
+
+
+@transaction.atomic
+def meeting_type_update(*, meeting_type: MeetingType, **fields) -> MeetingType:
+    """Change the editable fields of a live meeting type (its state is untouched)."""
+    locked = MeetingType.objects.select_for_update().get(pk=meeting_type.pk)
+    if locked.state == MeetingTypeState.DELETED:
+        raise IllegalStateChange("This meeting type was deleted and can no longer be edited.")
+    values = _normalised(fields)
+    if not values.get("slug", locked.slug):
+        values["slug"] = meeting_type_free_slug(
+            owner=locked.owner, name=values.get("name", locked.name), exclude_pk=locked.pk
+        )
+    for name, value in values.items():
+        setattr(locked, name, value)
+    return _save_with_slug(locked)
+
+
+@transaction.atomic
+def meeting_type_set_state(*, meeting_type: MeetingType, state: str) -> MeetingType:
+    """Enable, disable or (softly) delete a meeting type: the one place its state changes."""
+    target = MeetingTypeState(state)
+    locked = MeetingType.objects.select_for_update().get(pk=meeting_type.pk)
+    if locked.state == target:
+        return locked
+    if target not in STATE_TRANSITIONS[MeetingTypeState(locked.state)]:
+        raise IllegalStateChange(
+            f"A {locked.get_state_display().lower()} meeting type cannot become {target.label.lower()}."
+        )
+    locked.state = target
+    locked.save(update_fields=["state", "updated_at"])
+    return locked
+
+
+# ---------------------------------------------------------------------------------------------
+# Availability
+
+Hours = Sequence[tuple[dt.time, dt.time]]
+
+
+def _minutes(value: dt.time, *, is_end: bool) -> int:
+    # An end of 00:00 means midnight at the end of the day, as in scheduling/slots.py.
+    if is_end and value == dt.time(0, 0):
+        return 24 * 60
+    return value.hour * 60 + value.minute
+
+
+def _fmt(value: dt.time) -> str:
+    return value.strftime("%H:%M")
+
+
+def hours_problem(intervals: Hours) -> str | None:
+    """Why these intervals of one day cannot be saved (inverted or overlapping), else None."""
+    spans = []
+    for start, end in intervals:
+        if start.second or end.second or start.microsecond or end.microsecond:
+            return f"{_fmt(start)}–{_fmt(end)} must be whole minutes."
+        start_min, end_min = _minutes(start, is_end=False), _minutes(end, is_end=True)
+        if end_min <= start_min:
+            return f"{_fmt(start)}–{_fmt(end)} ends before it starts."
+        spans.append((start_min, end_min, start, end))
+    spans.sort()
+    for (_, prev_end, prev_start_t, prev_end_t), (start_min, _, start_t, end_t) in zip(spans, spans[1:]):
+        if start_min < prev_end:
+            return f"{_fmt(prev_start_t)}–{_fmt(prev_end_t)} overlaps {_fmt(start_t)}–{_fmt(end_t)}."
+    return None
+
+
+def _lock_owner(owner: User) -> None:
+    # Serialises concurrent saves of the same owner's hours (two tabs): each replace is whole.
+    User.objects.select_for_update().filter(pk=owner.pk).first()
+
+
+@transaction.atomic
+def weekly_hours_replace(*, owner: User, hours: Mapping[int, Hours]) -> list[WeeklyInterval]:
+    """Replace all of the owner's weekly intervals with `hours` ({weekday 0=Mon: [(start, end)]}).
+
+    Refuses the whole change (nothing saved) if any day has inverted or overlapping intervals.
+    """
+    for weekday, intervals in hours.items():
+        if weekday not in range(7):
+            raise InvalidHours(f"Unknown weekday {weekday}.")
+        problem = hours_problem(intervals)
+        if problem:
+            raise InvalidHours(f"{WEEKDAY_NAMES[weekday]}: {problem}")
+    _lock_owner(owner)
+    WeeklyInterval.objects.filter(owner=owner).delete()
+    return WeeklyInterval.objects.bulk_create(
+        [
+            WeeklyInterval(owner=owner, weekday=weekday, start_time=start, end_time=end)
+            for weekday in sorted(hours)
+            for start, end in sorted(hours[weekday])
+        ]
+    )
+
+
+def owner_today(owner: User, now: dt.datetime | None = None) -> dt.date:
+    """Today's date in the owner's time zone (overrides are owner-local dates)."""
+    return (now or timezone.now()).astimezone(ZoneInfo(owner.timezone)).date()
+
+
+@transaction.atomic
+def date_override_add(
+    *, owner: User, date: dt.date, intervals: Iterable[tuple[dt.time, dt.time]] = (),
+    now: dt.datetime | None = None,
+) -> list[DateOverride]:
+    """Set the hours of one date: no intervals closes the day. Replaces that date's override."""
+    intervals = list(intervals)
+    if date < owner_today(owner, now):
+        raise InvalidHours("That date is in the past. Choose today or a later date.", field="date")
+    problem = hours_problem(intervals)
+    if problem:
+        raise InvalidHours(f"{date:%A %d %B %Y}: {problem}")
+    _lock_owner(owner)
+    DateOverride.objects.filter(owner=owner, date=date).delete()
+    if not intervals:
+        return [DateOverride.objects.create(owner=owner, date=date)]
+    return DateOverride.objects.bulk_create(
+        [DateOverride(owner=owner, date=date, start_time=start, end_time=end) for start, end in sorted(intervals)]
+    )
+
+
+@transaction.atomic
+def date_override_delete(*, owner: User, date: dt.date) -> int:
+    """Remove the override of one date (the weekly hours apply again). Returns rows removed."""
+    deleted, _ = DateOverride.objects.filter(owner=owner, date=date).delete()
+    return deleted
