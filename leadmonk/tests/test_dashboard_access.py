@@ -1,0 +1,55 @@
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.urls import reverse
+
+DASHBOARD_URLS = [
+    "/dashboard/",
+    "/dashboard/meeting-types/",
+    "/dashboard/availability/",
+    "/dashboard/packages/",
+    "/dashboard/orders/",
+    "/dashboard/payments/",
+    "/dashboard/settings/",
+]
+NAV_LABELS = ["Upcoming", "Meeting Types", "Availability", "Packages", "Orders", "Payments", "Settings"]
+
+
+@pytest.mark.parametrize("url", DASHBOARD_URLS)
+def test_anonymous_visitor_is_sent_to_login_and_back(client, db, url):
+    response = client.get(url)
+
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    assert location.path == "/accounts/login/"
+    assert parse_qs(location.query) == {"next": [url]}
+
+
+def test_dashboard_shows_navigation_to_every_section(owner_client):
+    response = owner_client.get("/dashboard/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for label in NAV_LABELS:
+        assert f">{label}</a>" in html
+    for url in DASHBOARD_URLS:
+        assert f'href="{url}"' in html
+
+
+def test_dashboard_home_marks_upcoming_as_the_current_page(owner_client):
+    html = owner_client.get("/dashboard/").content.decode()
+
+    assert 'href="/dashboard/" aria-current="page">Upcoming</a>' in html
+
+
+def test_site_root_sends_visitors_to_login_and_owners_to_the_dashboard(client, owner):
+    assert client.get("/")["Location"] == reverse("accounts:login")
+    client.force_login(owner)
+    assert client.get("/")["Location"] == reverse("dashboard:home")
+
+
+def test_healthz_answers_200(client, db):
+    response = client.get("/healthz/")
+
+    assert response.status_code == 200
+    assert response.json() == {"ok": True}

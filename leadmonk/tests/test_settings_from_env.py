@@ -1,0 +1,156 @@
+"""Settings come from the environment. Each case imports leadmonk.settings in a fresh interpreter,
+because the module reads the environment once, at import."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+PRODUCTION_SECRET_KEY = "k" * 20 + "-production-secret-key-for-tests-" + "x" * 20
+
+PRINT_SETTINGS = """
+import json
+from leadmonk import settings as s
+db = s.DATABASES["default"]
+print(json.dumps({
+    "DEBUG": s.DEBUG,
+    "SECRET_KEY": s.SECRET_KEY,
+    "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
+    "SITE_URL": s.SITE_URL,
+    "db_engine": db["ENGINE"], "db_name": str(db["NAME"]), "db_host": db.get("HOST"), "db_port": db.get("PORT"),
+    "db_user": db.get("USER"), "db_password": db.get("PASSWORD"), "db_conn_max_age": db.get("CONN_MAX_AGE"),
+    "cache_backend": s.CACHES["default"]["BACKEND"], "cache_location": s.CACHES["default"].get("LOCATION"),
+    "broker": s.CELERY_BROKER_URL,
+    "email_backend": s.EMAIL_BACKEND, "email_host": getattr(s, "EMAIL_HOST", None),
+    "email_port": getattr(s, "EMAIL_PORT", None), "email_user": getattr(s, "EMAIL_HOST_USER", None),
+    "email_password": getattr(s, "EMAIL_HOST_PASSWORD", None), "email_use_tls": getattr(s, "EMAIL_USE_TLS", None),
+    "session_cookie_secure": getattr(s, "SESSION_COOKIE_SECURE", False),
+    "csrf_cookie_secure": getattr(s, "CSRF_COOKIE_SECURE", False),
+    "hsts_seconds": getattr(s, "SECURE_HSTS_SECONDS", 0),
+    "ssl_redirect": getattr(s, "SECURE_SSL_REDIRECT", False),
+    "testing": s.TESTING,
+}))
+"""
+
+
+def _clean_environment(**variables: str) -> dict[str, str]:
+    """The current environment minus every setting the app reads, plus `variables`."""
+    example = (BASE_DIR / ".env.example").read_text()
+    app_variables = {line.split("=", 1)[0] for line in example.splitlines() if "=" in line and not line.startswith("#")}
+    environment = {
+        key: value for key, value in os.environ.items()
+        if key not in app_variables and key not in {"TESTING", "DJANGO_SETTINGS_MODULE"}
+    }
+    environment.update(variables)
+    return environment
+
+
+def _run_python(code: str, **variables: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=_clean_environment(**variables),
+        capture_output=True, text=True, timeout=60,
+    )
+
+
+def _settings_with(**variables: str) -> dict:
+    result = _run_python(PRINT_SETTINGS, **variables)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_settings_are_read_from_the_environment():
+    resolved = _settings_with(
+        DEBUG="false",
+        SECRET_KEY=PRODUCTION_SECRET_KEY,
+        ALLOWED_HOSTS="book.example.com,www.example.com",
+        SITE_URL="https://book.example.com/",
+        DATABASE_URL="postgres://leadmonk:s3cret@db.internal:5433/leadmonk_prod",
+        REDIS_URL="redis://cache.internal:6380/2",
+        EMAIL_URL="smtp+tls://mailer:mail-pass@smtp.example.com:587",
+    )
+
+    assert resolved["DEBUG"] is False
+    assert resolved["testing"] is False
+    assert resolved["SECRET_KEY"] == PRODUCTION_SECRET_KEY
+    assert resolved["ALLOWED_HOSTS"] == ["book.example.com", "www.example.com"]
+    assert resolved["SITE_URL"] == "https://book.example.com"
+    assert resolved["db_engine"] == "django.db.backends.postgresql"
+    assert (resolved["db_name"], resolved["db_host"], resolved["db_port"]) == ("leadmonk_prod", "db.internal", 5433)
+    assert (resolved["db_user"], resolved["db_password"]) == ("leadmonk", "s3cret")
+    assert resolved["db_conn_max_age"] == 60
+    assert resolved["cache_backend"] == "django.core.cache.backends.redis.RedisCache"
+    assert resolved["cache_location"] == "redis://cache.internal:6380/2"
+    assert resolved["broker"] == "redis://cache.internal:6380/2"
+    assert resolved["email_backend"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (resolved["email_host"], resolved["email_port"]) == ("smtp.example.com", 587)
+    assert (resolved["email_user"], resolved["email_password"]) == ("mailer", "mail-pass")
+    assert resolved["email_use_tls"] is True
+    assert resolved["session_cookie_secure"] is True
+    assert resolved["csrf_cookie_secure"] is True
+    assert resolved["ssl_redirect"] is True
+    assert resolved["hsts_seconds"] >= 60 * 60 * 24 * 365
+
+
+@pytest.mark.skipif((BASE_DIR / ".env").exists(), reason="a local .env file overrides the embedded defaults")
+def test_embedded_defaults_need_no_server():
+    resolved = _settings_with()
+
+    assert resolved["DEBUG"] is True
+    assert resolved["db_engine"] == "django.db.backends.sqlite3"
+    assert resolved["db_name"] == str(BASE_DIR / "var" / "db.sqlite3")
+    assert resolved["broker"] == "filesystem://"
+    assert resolved["cache_backend"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert resolved["email_backend"] == "django.core.mail.backends.console.EmailBackend"
+    assert resolved["session_cookie_secure"] is False
+
+
+def test_production_without_a_secret_key_fails_loudly():
+    result = _run_python(PRINT_SETTINGS, DEBUG="false", ALLOWED_HOSTS="book.example.com")
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_with_a_short_secret_key_fails_loudly():
+    result = _run_python(PRINT_SETTINGS, DEBUG="false", SECRET_KEY="too-short", ALLOWED_HOSTS="book.example.com")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be at least 50 characters" in result.stderr
+
+
+def test_production_without_allowed_hosts_fails_loudly():
+    result = _run_python(PRINT_SETTINGS, DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY)
+
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+
+
+def test_an_unrecognised_debug_value_means_production_mode():
+    # django-environ reads anything but a known "true" word as False: the safe side, never DEBUG by accident.
+    resolved = _settings_with(DEBUG="maybe", SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="book.example.com")
+
+    assert resolved["DEBUG"] is False
+    assert resolved["session_cookie_secure"] is True
+
+
+def test_a_bad_number_fails_loudly():
+    result = _run_python(PRINT_SETTINGS, DATABASE_URL="postgres://u@db.internal/x", CONN_MAX_AGE="sixty")
+
+    assert result.returncode != 0
+    assert "ValueError" in result.stderr
+
+
+def test_deploy_check_reports_nothing_in_production_mode():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=_clean_environment(DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="book.example.com"),
+        capture_output=True, text=True, timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
