@@ -28,7 +28,8 @@ the interval's end instant. An ambiguous interval end is taken at its *later* oc
 repeated hour belongs to the hours that cover it); an end that falls in a gap is the instant of
 the transition (the moment the clock jumps past it).
 
-Notice and horizon. A start is offered only when ``now + min_notice <= start <= now + horizon``.
+Notice and horizon. A start is offered only when ``now + min_notice <= start <= now + horizon``,
+both spans added in absolute (UTC) time, not on the wall clock.
 The returned slots are those with ``range_start <= start < range_end``, sorted, without
 duplicates.
 
@@ -76,7 +77,7 @@ __all__ = [
     "find_slot",
 ]
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 _MIDNIGHT = dt.time(0, 0)
 _ONE_DAY = dt.timedelta(days=1)
 _ZERO = dt.timedelta(0)
@@ -237,7 +238,8 @@ def busy_window(
     max_duration: dt.timedelta,
     max_buffer: dt.timedelta,
 ) -> tuple[dt.datetime, dt.datetime]:
-    """The UTC window of existing bookings a caller must load to compute slots in [range_start, range_end) — so the caller loads bookings in ONE query.
+    """The UTC window of existing bookings a caller must load to compute slots in
+    [range_start, range_end) — so the caller loads bookings in ONE query.
 
     Load the bookings with ``start < window_end`` and ``end > window_start``. ``max_duration`` is
     the duration of the meeting type being offered; ``max_buffer`` the largest buffer (before or
@@ -274,13 +276,9 @@ def _candidate_starts(
             for interval in intervals:
                 wall_start, wall_end = interval.wall_bounds(day)
                 if offset is not None:
-                    _fixed_offset_starts(
-                        starts, wall_start, wall_end, offset, step, duration, earliest, stop
-                    )
+                    _fixed_offset_starts(starts, wall_start, wall_end, offset, step, duration, earliest, stop)
                 else:
-                    _transition_day_starts(
-                        starts, wall_start, wall_end, tz, step, duration, earliest, stop
-                    )
+                    _transition_day_starts(starts, wall_start, wall_end, tz, step, duration, earliest, stop)
         day += _ONE_DAY
     # Overlapping intervals and fold=1 starts can break the order; timsort is ~linear on this.
     starts.sort()
@@ -384,9 +382,7 @@ def _wall_end_instant(wall: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
 # --- Conflicts ----------------------------------------------------------------------------------
 
 
-def _drop_conflicts(
-    rules: SlotRules, starts: list[dt.datetime], busy: Sequence[Busy]
-) -> list[Slot]:
+def _drop_conflicts(rules: SlotRules, starts: list[dt.datetime], busy: Sequence[Busy]) -> list[Slot]:
     """Sweep the sorted starts and the busy entries sorted by padded start, in one pass each."""
     duration = rules.duration
     own_before = rules.buffer_before
@@ -435,9 +431,7 @@ def _drop_conflicts(
             for padded_start, padded_end, busy_start, busy_end, same_type, seats in active:
                 if same_type and busy_start == start and busy_end == end:
                     seats_left -= seats  # a seat of this very group session
-                elif (busy_start < reach_end and busy_end > reach_start) or (
-                    padded_start < end and padded_end > start
-                ):
+                elif (busy_start < reach_end and busy_end > reach_start) or (padded_start < end and padded_end > start):
                     conflict = True
                     break
             if conflict or seats_left <= 0:
