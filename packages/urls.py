@@ -1,9 +1,21 @@
 from django.urls import path
 
-from leadmonk.placeholder import section
+from packages import views
 
 app_name = "packages"
 
 urlpatterns = [
-    path("", section("Packages"), name="list"),
+    path("", views.package_list, name="list"),
+    path("new/", views.package_create, name="create"),
+    path("<int:pk>/", views.package_edit, name="edit"),
+    path("<int:pk>/info/", views.package_info_save, name="save_info"),
+    path("<int:pk>/invitee-preferences/", views.package_invitee_save, name="save_invitee_preferences"),
+    path("<int:pk>/payment-preferences/", views.package_payment_save, name="save_payment_preferences"),
+    path("<int:pk>/questions/add/", views.question_add, name="question_add"),
+    path("<int:pk>/questions/<int:question_pk>/", views.question_edit, name="question_edit"),
+    path("<int:pk>/questions/<int:question_pk>/delete/", views.question_delete, name="question_delete"),
+    path("<int:pk>/questions/<int:question_pk>/move/", views.question_move, name="question_move"),
+    path("<int:pk>/enable/", views.package_enable, name="enable"),
+    path("<int:pk>/disable/", views.package_disable, name="disable"),
+    path("<int:pk>/delete/", views.package_delete, name="delete"),
 ]

@@ -1,0 +1,241 @@
+"""Forms of the package editor: they validate and convert, with messages next to the field."""
+from decimal import Decimal
+
+from django import forms
+
+from leadmonk import money
+from packages.models import NameFormat, OrderingInformation, PaymentMedium, QuestionKind
+from packages.services import precision_message
+from scheduling.models import MeetingType, MeetingTypeState
+
+MAX_QUANTITY = 999
+CHOICE_KINDS = {QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE}
+# The model stores 12 digits with 3 decimals, so at most 9 before the point.
+MAX_PRICE = Decimal("999999999")
+
+
+class PackageInfoForm(forms.Form):
+    name = forms.CharField(
+        label="Package Name", max_length=200,
+        error_messages={
+            "required": "Enter a Package Name.",
+            "max_length": "Keep the Package Name to 200 characters or fewer (it has %(show_value)d).",
+        },
+    )
+    description = forms.CharField(
+        label="Description/Instruction", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Shown to clients on your booking page and the order page.",
+    )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter a Package Name.")
+        return name
+
+
+class MeetingTypeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, meeting_type: MeetingType) -> str:
+        label = f"{meeting_type.name} ({meeting_type.duration_minutes} min, {meeting_type.get_kind_display()})"
+        if meeting_type.state != MeetingTypeState.ACTIVE:
+            label += f" — {meeting_type.get_state_display().lower()}"
+        return label
+
+
+class PackageItemForm(forms.Form):
+    """One "meeting type × Session Quantity" row. A row with no meeting type is an unused row."""
+
+    meeting_type = MeetingTypeChoiceField(
+        label="Meeting type", queryset=MeetingType.objects.none(), required=False, empty_label="Choose a meeting type",
+        error_messages={"invalid_choice": "Choose one of your active meeting types."},
+    )
+    quantity = forms.IntegerField(
+        label="Session Quantity", required=False, min_value=1, max_value=MAX_QUANTITY, initial=1,
+        widget=forms.NumberInput(attrs={"min": 1, "max": MAX_QUANTITY, "inputmode": "numeric"}),
+        error_messages={
+            "min_value": "Session Quantity must be between 1 and 999.",
+            "max_value": "Session Quantity must be between 1 and 999.",
+            "invalid": "Enter a whole number of sessions between 1 and 999.",
+        },
+    )
+
+    def __init__(self, *args, meeting_types=None, kept_ids=frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if meeting_types is not None:
+            self.fields["meeting_type"].queryset = meeting_types
+        self.kept_ids = kept_ids
+
+    def clean(self):
+        cleaned = super().clean()
+        meeting_type = cleaned.get("meeting_type")
+        if meeting_type is None:
+            return cleaned
+        if meeting_type.state != MeetingTypeState.ACTIVE and meeting_type.pk not in self.kept_ids:
+            state = meeting_type.get_state_display().lower()
+            self.add_error("meeting_type", f"{meeting_type.name} is {state}; choose an active meeting type.")
+        if cleaned.get("quantity") is None and "quantity" not in self.errors:
+            self.add_error("quantity", "Enter a Session Quantity between 1 and 999.")
+        return cleaned
+
+
+class BasePackageItemFormSet(forms.BaseFormSet):
+    def __init__(self, *args, meeting_types=None, kept_ids=frozenset(), **kwargs):
+        self.meeting_types = meeting_types
+        self.kept_ids = kept_ids
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {"meeting_types": self.meeting_types, "kept_ids": self.kept_ids}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id, prefix=self.add_prefix("__prefix__"), empty_permitted=True,
+            use_required_attribute=False, renderer=self.renderer,
+            meeting_types=self.meeting_types, kept_ids=self.kept_ids,
+        )
+        self.add_fields(form, None)
+        return form
+
+    def clean(self):
+        if any(self.errors):
+            return
+        seen: dict[int, forms.Form] = {}
+        for form in self.forms:
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            meeting_type = form.cleaned_data.get("meeting_type")
+            if meeting_type is None:
+                continue
+            if meeting_type.pk in seen:
+                form.add_error(
+                    "meeting_type",
+                    f"{meeting_type.name} is already in this package. Use one row and raise its Session Quantity.",
+                )
+                raise forms.ValidationError(f"{meeting_type.name} is chosen twice.")
+            seen[meeting_type.pk] = form
+        if not seen:
+            raise forms.ValidationError("Add at least one meeting type.")
+
+    def items(self) -> list[tuple[MeetingType, int]]:
+        """The chosen (meeting type, quantity) rows in order; call after is_valid()."""
+        return [
+            (form.cleaned_data["meeting_type"], form.cleaned_data["quantity"])
+            for form in self.forms
+            if form.cleaned_data.get("meeting_type") is not None
+            and not (self.can_delete and self._should_delete_form(form))
+        ]
+
+
+PackageItemFormSet = forms.formset_factory(
+    PackageItemForm, formset=BasePackageItemFormSet, extra=0, can_delete=True, max_num=50, absolute_max=60,
+)
+
+
+class InviteePreferencesForm(forms.Form):
+    name_format = forms.ChoiceField(label="Invitee Name Format", choices=NameFormat.choices, widget=forms.RadioSelect)
+    ordering_information = forms.ChoiceField(
+        label="Ordering Information", choices=OrderingInformation.choices, widget=forms.RadioSelect,
+    )
+
+
+class InviteeQuestionForm(forms.Form):
+    text = forms.CharField(
+        label="Question", max_length=300,
+        error_messages={
+            "required": "Enter the question.", "max_length": "Keep the question to 300 characters or fewer.",
+        },
+    )
+    kind = forms.ChoiceField(label="Answer type", choices=QuestionKind.choices)
+    required = forms.BooleanField(label="Required", required=False)
+    choices = forms.CharField(
+        label="Choices", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For single and multiple choice: one choice per line, at least two.",
+    )
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError("Enter the question.")
+        return text
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        lines = [line.strip() for line in (cleaned.get("choices") or "").splitlines() if line.strip()]
+        if kind not in CHOICE_KINDS:
+            cleaned["choices"] = []
+            return cleaned
+        if len(lines) < 2:
+            self.add_error("choices", "Add at least two choices, one per line.")
+            return cleaned
+        if len(lines) > 50:
+            self.add_error("choices", "Keep it to 50 choices or fewer.")
+            return cleaned
+        if any(len(line) > 200 for line in lines):
+            self.add_error("choices", "Keep each choice to 200 characters or fewer.")
+            return cleaned
+        seen: set[str] = set()
+        for line in lines:
+            if line.casefold() in seen:
+                self.add_error("choices", f"“{line}” is listed twice; each choice must be different.")
+                return cleaned
+            seen.add(line.casefold())
+        cleaned["choices"] = lines
+        return cleaned
+
+
+class PaymentPreferencesForm(forms.Form):
+    price = forms.DecimalField(
+        label="Package Price", max_digits=15, decimal_places=None,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text="0 makes the package free.",
+        error_messages={
+            "required": "Enter a Package Price (0 for a free package).",
+            "invalid": "Enter a price such as 240 or 240.00.",
+        },
+    )
+    currency = forms.ChoiceField(label="Currency", choices=money.CURRENCY_CHOICES)
+    payment_medium = forms.ChoiceField(label="Payment Medium", required=False)
+    terms = forms.CharField(
+        label="Payment Terms and Conditions", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="When set, clients must accept these terms to order.",
+    )
+
+    def __init__(self, *args, mediums: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(PaymentMedium.choices)
+        self.mediums = mediums
+        self.fields["payment_medium"].choices = [("", "None (free package)")] + [
+            (medium, labels.get(medium, medium)) for medium in mediums
+        ]
+        self.fields["payment_medium"].error_messages["invalid_choice"] = (
+            "Choose Stripe or PayPal (only connected providers can take payments)."
+        )
+        if not mediums:
+            self.fields["payment_medium"].help_text = "Connect Stripe or PayPal in Settings to sell a paid package."
+
+    def clean_price(self) -> Decimal:
+        price = self.cleaned_data["price"]
+        if price < 0:
+            raise forms.ValidationError("The price cannot be negative.")
+        if price > MAX_PRICE:
+            raise forms.ValidationError("Enter a price below 1,000,000,000.")
+        return price
+
+    def clean(self):
+        cleaned = super().clean()
+        price, currency = cleaned.get("price"), cleaned.get("currency")
+        if price is not None and currency:
+            if not money.has_valid_precision(price, currency):
+                self.add_error("price", precision_message(currency))
+            elif price > 0 and not cleaned.get("payment_medium") and "payment_medium" not in self.errors:
+                if self.mediums:
+                    self.add_error("payment_medium", "Choose a Payment Medium for a paid package.")
+                else:
+                    self.add_error(
+                        "payment_medium", "Connect Stripe or PayPal in Settings before selling a paid package."
+                    )
+            else:
+                cleaned["price"] = money.round_money(price, currency)
+        return cleaned

@@ -1,0 +1,224 @@
+"""Writes of packages: create, the three sections saved on their own, invitee questions, and the
+guarded state transitions (enable, disable, soft delete)."""
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from accounts.models import User
+from accounts.plans import plan_includes_packages
+from leadmonk import money
+from packages.models import InviteeQuestion, Package, PackageItem, PackageState
+from scheduling.models import MeetingType, MeetingTypeState
+
+SLUG_MAX_LENGTH = 80
+
+
+def precision_message(currency: str) -> str:
+    """ "JPY has no decimals." / "USD allows at most 2 decimals." """
+    digits = money.exponent(currency)
+    if digits == 0:
+        return f"{currency} has no decimals."
+    return f"{currency} allows at most {digits} decimals."
+
+
+class PackageError(Exception):
+    """A refused package change; `message` is user-facing text."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _unique_slug(*, owner: User, name: str, exclude_pk: int | None = None) -> str:
+    """A slug from the name, unique among the owner's live packages ("coaching", "coaching-2", ...).
+
+    Callers hold the owner row lock, so two saves cannot pick the same slug."""
+    base = slugify(name)[: SLUG_MAX_LENGTH - 4].strip("-") or "package"
+    taken = set(
+        Package.objects.for_owner(owner).visible().exclude(pk=exclude_pk)
+        .filter(slug__startswith=base).values_list("slug", flat=True)
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _check_items(*, owner: User, items: list[tuple[MeetingType, int]], kept_ids: set[int]) -> None:
+    # The form already refuses these; services re-check so no caller can bypass the rules.
+    if not items:
+        raise PackageError("Add at least one meeting type.")
+    seen: set[int] = set()
+    for meeting_type, quantity in items:
+        if meeting_type.owner_id != owner.pk:
+            raise PackageError("Choose one of your own meeting types.")
+        if meeting_type.state != MeetingTypeState.ACTIVE and meeting_type.pk not in kept_ids:
+            raise PackageError(f"{meeting_type.name} is not active; choose an active meeting type.")
+        if meeting_type.pk in seen:
+            raise PackageError(f"{meeting_type.name} is chosen twice.")
+        if not 1 <= quantity <= 999:
+            raise PackageError("Session Quantity must be between 1 and 999.")
+        seen.add(meeting_type.pk)
+
+
+def _lock_owner(owner: User) -> None:
+    User.objects.select_for_update().filter(pk=owner.pk).first()
+
+
+@transaction.atomic
+def package_create(*, owner: User, name: str, description: str = "",
+                   items: list[tuple[MeetingType, int]]) -> Package:
+    """Create a package (Package Info section). Refused when the owner's plan has no packages."""
+    if not plan_includes_packages(owner.plan):
+        raise PackageError("Packages are part of the Team plan. Upgrade to create packages.")
+    _check_items(owner=owner, items=items, kept_ids=set())
+    _lock_owner(owner)
+    package = Package.objects.create(
+        owner=owner, name=name, description=description, slug=_unique_slug(owner=owner, name=name),
+    )
+    PackageItem.objects.bulk_create(
+        PackageItem(package=package, meeting_type=meeting_type, quantity=quantity, position=position)
+        for position, (meeting_type, quantity) in enumerate(items)
+    )
+    return package
+
+
+@transaction.atomic
+def package_update_info(*, package: Package, name: str, description: str,
+                        items: list[tuple[MeetingType, int]]) -> Package:
+    """Save the Package Info section only: name, description, meeting types and quantities.
+
+    The slug stays as it was so links already shared keep working. Orders keep their own snapshot,
+    so replacing items here never changes an order."""
+    existing = {item.meeting_type_id: item for item in PackageItem.objects.filter(package=package)}
+    _check_items(owner=package.owner, items=items, kept_ids=set(existing))
+    package.name = name
+    package.description = description
+    package.save(update_fields=["name", "description", "updated_at"])
+    wanted_ids = {meeting_type.pk for meeting_type, _ in items}
+    PackageItem.objects.filter(package=package).exclude(meeting_type_id__in=wanted_ids).delete()
+    to_update, to_create = [], []
+    for position, (meeting_type, quantity) in enumerate(items):
+        item = existing.get(meeting_type.pk)
+        if item is None:
+            to_create.append(
+                PackageItem(package=package, meeting_type=meeting_type, quantity=quantity, position=position)
+            )
+        elif (item.quantity, item.position) != (quantity, position):
+            item.quantity, item.position = quantity, position
+            to_update.append(item)
+    PackageItem.objects.bulk_update(to_update, ["quantity", "position"])
+    PackageItem.objects.bulk_create(to_create)
+    return package
+
+
+def package_update_invitee_preferences(*, package: Package, name_format: str, ordering_information: str) -> Package:
+    """Save the Invitee Preferences section only (questions have their own services)."""
+    package.name_format = name_format
+    package.ordering_information = ordering_information
+    package.save(update_fields=["name_format", "ordering_information", "updated_at"])
+    return package
+
+
+def package_update_payment(*, package: Package, price: Decimal, currency: str,
+                           payment_medium: str, terms: str) -> Package:
+    """Save the Payment Preferences section only. A free package needs no Payment Medium."""
+    if price < 0:
+        raise PackageError("The price cannot be negative.")
+    if not money.has_valid_precision(price, currency):
+        raise PackageError(precision_message(currency))
+    if price > 0 and not payment_medium:
+        raise PackageError("Choose a Payment Medium for a paid package.")
+    package.price = price
+    package.currency = currency
+    package.payment_medium = payment_medium
+    package.terms = terms
+    package.save(update_fields=["price", "currency", "payment_medium", "terms", "updated_at"])
+    return package
+
+
+# The one table of allowed state moves. Deleted is final (soft: orders keep their package).
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    PackageState.ACTIVE: {PackageState.DISABLED, PackageState.DELETED},
+    PackageState.DISABLED: {PackageState.ACTIVE, PackageState.DELETED},
+    PackageState.DELETED: set(),
+}
+
+
+@transaction.atomic
+def package_transition(*, package_id: int, target: str) -> Package:
+    """Move a package to `target` (enable, disable, delete). Re-reads the row under a lock;
+    returns early when it is already there; refuses illegal moves."""
+    package = Package.objects.select_for_update().get(pk=package_id)
+    if package.state == target:
+        return package
+    if target not in ALLOWED_TRANSITIONS[package.state]:
+        current, wanted = package.get_state_display().lower(), PackageState(target).label.lower()
+        raise PackageError(f"A {current} package cannot become {wanted}.")
+    package.state = target
+    package.save(update_fields=["state", "updated_at"])
+    return package
+
+
+def package_enable(*, package: Package) -> Package:
+    return package_transition(package_id=package.pk, target=PackageState.ACTIVE)
+
+
+def package_disable(*, package: Package) -> Package:
+    return package_transition(package_id=package.pk, target=PackageState.DISABLED)
+
+
+def package_delete(*, package: Package) -> Package:
+    """Soft delete: the package leaves every list and cannot be ordered; its orders stay whole."""
+    return package_transition(package_id=package.pk, target=PackageState.DELETED)
+
+
+# Invitee questions
+
+
+@transaction.atomic
+def question_create(*, package: Package, text: str, kind: str, required: bool, choices: list[str]) -> InviteeQuestion:
+    Package.objects.select_for_update().filter(pk=package.pk).first()  # serialise positions
+    last = package.questions.order_by("-position").values_list("position", flat=True).first()
+    return InviteeQuestion.objects.create(
+        package=package, text=text, kind=kind, required=required, choices=choices,
+        position=0 if last is None else last + 1,
+    )
+
+
+def question_update(*, question: InviteeQuestion, text: str, kind: str, required: bool,
+                    choices: list[str]) -> InviteeQuestion:
+    question.text, question.kind, question.required, question.choices = text, kind, required, choices
+    question.save(update_fields=["text", "kind", "required", "choices"])
+    return question
+
+
+@transaction.atomic
+def question_delete(*, question: InviteeQuestion) -> None:
+    package_id = question.package_id
+    question.delete()
+    _renumber_questions(package_id=package_id)
+
+
+def _renumber_questions(*, package_id: int) -> list[InviteeQuestion]:
+    questions = list(InviteeQuestion.objects.filter(package_id=package_id).order_by("position", "id"))
+    for position, question in enumerate(questions):
+        question.position = position
+    InviteeQuestion.objects.bulk_update(questions, ["position"])
+    return questions
+
+
+@transaction.atomic
+def question_move(*, question: InviteeQuestion, direction: str) -> None:
+    """Swap a question with its neighbour ("up" or "down"); a no-op at either end."""
+    if direction not in ("up", "down"):
+        raise PackageError("Move a question up or down.")
+    Package.objects.select_for_update().filter(pk=question.package_id).first()
+    questions = _renumber_questions(package_id=question.package_id)
+    index = next(i for i, q in enumerate(questions) if q.pk == question.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(questions):
+        return
+    questions[index].position, questions[other].position = other, index
+    InviteeQuestion.objects.bulk_update([questions[index], questions[other]], ["position"])

@@ -1,0 +1,23 @@
+"""Template helpers for package pages."""
+from django import template
+
+from leadmonk import money
+
+register = template.Library()
+
+
+@register.filter
+def package_price(package) -> str:
+    """ "Free" for a free package, else "240.00 USD"."""
+    if not package.price:
+        return "Free"
+    try:
+        return money.format_money(package.price, package.currency)
+    except money.UnknownCurrency:
+        return f"{package.price} {package.currency}"
+
+
+@register.filter
+def session_line(item) -> str:
+    """ "4 × Coaching session (50 min)" for a package item with its meeting type loaded."""
+    return f"{item.quantity} × {item.meeting_type.name} ({item.meeting_type.duration_minutes} min)"

@@ -1,0 +1,320 @@
+"""Dashboard pages of packages: the list, create, the editor (three sections each saved on its
+own), invitee questions, enable/disable and delete. Owner-scoped: other owners get 404."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from leadmonk import money
+from packages import selectors, services
+from packages.forms import (
+    InviteePreferencesForm,
+    InviteeQuestionForm,
+    PackageInfoForm,
+    PackageItemFormSet,
+    PaymentPreferencesForm,
+)
+from packages.models import InviteeQuestion, Package, PaymentMedium
+
+ITEMS_PREFIX = "items"
+MAX_ROWS = 50
+
+
+def _get_package_for_owner(request: HttpRequest, pk: int) -> Package:
+    package = selectors.package_for_edit(owner=request.user, pk=pk)
+    if package is None:
+        raise Http404("No such package.")
+    return package
+
+
+def _get_question_for_package(package: Package, question_pk: int) -> InviteeQuestion:
+    for question in package.questions.all():
+        if question.pk == question_pk:
+            return question
+    raise Http404("No such question.")
+
+
+def _available_mediums(owner) -> list[str]:
+    # The payments app restricts mediums to connected providers once it ships
+    # payments.connections; until then both are offered.
+    try:
+        from payments.connections import available_mediums
+    except ImportError:
+        return [medium.value for medium in PaymentMedium]
+    return list(available_mediums(owner))
+
+
+def _price_for_form(package: Package):
+    # "240.00", not "240.000": the column keeps 3 decimals for BHD and friends.
+    try:
+        return money.round_money(package.price, package.currency)
+    except money.UnknownCurrency:
+        return package.price
+
+
+def _public_url(request: HttpRequest, package: Package) -> str:
+    if not request.user.slug:
+        return ""
+    return request.build_absolute_uri(reverse("public:order_package", args=[request.user.slug, package.slug]))
+
+
+# List
+
+
+@login_required
+def package_list(request: HttpRequest) -> HttpResponse:
+    packages = list(selectors.package_list_for_owner(owner=request.user))
+    for package in packages:
+        package.owner = request.user  # the same row; no query per package below
+        package.public_url = _public_url(request, package)
+        package.orderable = selectors.package_is_orderable(package)
+    return render(request, "packages/list.html", {
+        "packages": packages,
+        "can_create": request.user.has_packages,
+    })
+
+
+# Package Info (create and edit)
+
+
+def _item_formset(request: HttpRequest, *, package: Package | None, data=None, rows=None) -> PackageItemFormSet:
+    kept_ids = frozenset(item.meeting_type_id for item in package.items.all()) if package else frozenset()
+    meeting_types = selectors.meeting_types_for_package_form(owner=request.user, include_ids=kept_ids)
+    if data is not None:
+        return PackageItemFormSet(data, prefix=ITEMS_PREFIX, meeting_types=meeting_types, kept_ids=kept_ids)
+    if rows is None:
+        existing = package.items.all() if package else []
+        rows = [{"meeting_type": item.meeting_type_id, "quantity": item.quantity} for item in existing]
+        rows = rows or [{"quantity": 1}]
+    return PackageItemFormSet(initial=rows, prefix=ITEMS_PREFIX, meeting_types=meeting_types, kept_ids=kept_ids)
+
+
+def _rows_plus_one(data) -> list[dict]:
+    """The posted rows (minus removed ones) and one more, for "Add Meeting Type" without JavaScript."""
+    try:
+        total = min(int(data.get(f"{ITEMS_PREFIX}-TOTAL_FORMS", 0)), MAX_ROWS - 1)
+    except (TypeError, ValueError):
+        total = 0
+    rows = []
+    for index in range(max(total, 0)):
+        if data.get(f"{ITEMS_PREFIX}-{index}-DELETE"):
+            continue
+        rows.append({
+            "meeting_type": data.get(f"{ITEMS_PREFIX}-{index}-meeting_type", ""),
+            "quantity": data.get(f"{ITEMS_PREFIX}-{index}-quantity", ""),
+        })
+    return rows + [{"quantity": 1}]
+
+
+def _info_forms_from_post(request: HttpRequest, package: Package | None):
+    """(info form, item formset, adding_row) for a POST of the Package Info section."""
+    if "add_meeting_type" in request.POST:
+        info_form = PackageInfoForm(initial={
+            "name": request.POST.get("name", ""), "description": request.POST.get("description", ""),
+        })
+        return info_form, _item_formset(request, package=package, rows=_rows_plus_one(request.POST)), True
+    return PackageInfoForm(request.POST), _item_formset(request, package=package, data=request.POST), False
+
+
+@login_required
+def package_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_packages:
+        messages.error(request, "Packages are part of the Team plan. Upgrade to create packages.")
+        return redirect("packages:list")
+    if request.method == "POST":
+        info_form, item_formset, adding_row = _info_forms_from_post(request, None)
+        if not adding_row and info_form.is_valid() and item_formset.is_valid():
+            try:
+                package = services.package_create(
+                    owner=request.user, name=info_form.cleaned_data["name"],
+                    description=info_form.cleaned_data["description"], items=item_formset.items(),
+                )
+            except services.PackageError as error:
+                info_form.add_error(None, error.message)
+            else:
+                messages.success(request, f"{package.name} is created. Set its invitee and payment preferences below.")
+                return redirect("packages:edit", pk=package.pk)
+    else:
+        info_form, item_formset = PackageInfoForm(), _item_formset(request, package=None)
+    return render(request, "packages/create.html", {
+        "info_form": info_form, "item_formset": item_formset,
+        "has_meeting_types": item_formset.meeting_types.exists(),
+    })
+
+
+def _render_edit(request: HttpRequest, package: Package, *, info_form=None, item_formset=None,
+                 invitee_form=None, question_form=None, payment_form=None, status: int = 200) -> HttpResponse:
+    if info_form is None:
+        info_form = PackageInfoForm(initial={"name": package.name, "description": package.description})
+    if item_formset is None:
+        item_formset = _item_formset(request, package=package)
+    if invitee_form is None:
+        invitee_form = InviteePreferencesForm(initial={
+            "name_format": package.name_format, "ordering_information": package.ordering_information,
+        })
+    if question_form is None:
+        question_form = InviteeQuestionForm(prefix="question")
+    if payment_form is None:
+        payment_form = PaymentPreferencesForm(mediums=_available_mediums(request.user), initial={
+            "price": _price_for_form(package), "currency": package.currency,
+            "payment_medium": package.payment_medium, "terms": package.terms,
+        })
+    return render(request, "packages/edit.html", {
+        "package": package, "public_url": _public_url(request, package),
+        "orderable": selectors.package_is_orderable(package),
+        "info_form": info_form, "item_formset": item_formset,
+        "invitee_form": invitee_form, "question_form": question_form, "payment_form": payment_form,
+        "questions": list(package.questions.all()),
+    }, status=status)
+
+
+@login_required
+def package_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    package = _get_package_for_owner(request, pk)
+    return _render_edit(request, package)
+
+
+@login_required
+def package_info_save(request: HttpRequest, pk: int) -> HttpResponse:
+    package = _get_package_for_owner(request, pk)
+    if request.method != "POST":
+        return redirect("packages:edit", pk=package.pk)
+    info_form, item_formset, adding_row = _info_forms_from_post(request, package)
+    if not adding_row and info_form.is_valid() and item_formset.is_valid():
+        try:
+            services.package_update_info(
+                package=package, name=info_form.cleaned_data["name"],
+                description=info_form.cleaned_data["description"], items=item_formset.items(),
+            )
+        except services.PackageError as error:
+            info_form.add_error(None, error.message)
+        else:
+            messages.success(request, "Package Info saved.")
+            return redirect(reverse("packages:edit", args=[package.pk]) + "#package-info")
+    return _render_edit(request, package, info_form=info_form, item_formset=item_formset)
+
+
+@login_required
+def package_invitee_save(request: HttpRequest, pk: int) -> HttpResponse:
+    package = _get_package_for_owner(request, pk)
+    if request.method != "POST":
+        return redirect("packages:edit", pk=package.pk)
+    form = InviteePreferencesForm(request.POST)
+    if not form.is_valid():
+        return _render_edit(request, package, invitee_form=form)
+    services.package_update_invitee_preferences(package=package, **form.cleaned_data)
+    messages.success(request, "Invitee Preferences saved.")
+    return redirect(reverse("packages:edit", args=[package.pk]) + "#invitee-preferences")
+
+
+@login_required
+def package_payment_save(request: HttpRequest, pk: int) -> HttpResponse:
+    package = _get_package_for_owner(request, pk)
+    if request.method != "POST":
+        return redirect("packages:edit", pk=package.pk)
+    form = PaymentPreferencesForm(request.POST, mediums=_available_mediums(request.user))
+    if form.is_valid():
+        try:
+            services.package_update_payment(package=package, **form.cleaned_data)
+        except services.PackageError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Payment Preferences saved.")
+            return redirect(reverse("packages:edit", args=[package.pk]) + "#payment-preferences")
+    return _render_edit(request, package, payment_form=form)
+
+
+# Invitee questions
+
+
+@login_required
+def question_add(request: HttpRequest, pk: int) -> HttpResponse:
+    package = _get_package_for_owner(request, pk)
+    if request.method != "POST":
+        return redirect("packages:edit", pk=package.pk)
+    form = InviteeQuestionForm(request.POST, prefix="question")
+    if not form.is_valid():
+        return _render_edit(request, package, question_form=form)
+    services.question_create(package=package, **form.cleaned_data)
+    messages.success(request, "Question added.")
+    return redirect(reverse("packages:edit", args=[package.pk]) + "#invitee-questions")
+
+
+@login_required
+def question_edit(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
+    package = _get_package_for_owner(request, pk)
+    question = _get_question_for_package(package, question_pk)
+    if request.method == "POST":
+        form = InviteeQuestionForm(request.POST)
+        if form.is_valid():
+            services.question_update(question=question, **form.cleaned_data)
+            messages.success(request, "Question saved.")
+            return redirect(reverse("packages:edit", args=[package.pk]) + "#invitee-questions")
+    else:
+        form = InviteeQuestionForm(initial={
+            "text": question.text, "kind": question.kind, "required": question.required,
+            "choices": "\n".join(question.choices or []),
+        })
+    return render(request, "packages/question_edit.html", {"package": package, "question": question, "form": form})
+
+
+@login_required
+def question_delete(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
+    package = _get_package_for_owner(request, pk)
+    question = _get_question_for_package(package, question_pk)
+    if request.method == "POST":
+        services.question_delete(question=question)
+        messages.success(request, "Question removed.")
+    return redirect(reverse("packages:edit", args=[package.pk]) + "#invitee-questions")
+
+
+@login_required
+def question_move(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
+    package = _get_package_for_owner(request, pk)
+    question = _get_question_for_package(package, question_pk)
+    if request.method == "POST" and request.POST.get("direction") in ("up", "down"):
+        services.question_move(question=question, direction=request.POST["direction"])
+    return redirect(reverse("packages:edit", args=[package.pk]) + "#invitee-questions")
+
+
+# State
+
+
+def _back(request: HttpRequest, package: Package) -> HttpResponse:
+    """After enable/disable: back to the list when the button was there, else to the editor."""
+    if request.POST.get("next") == "list":
+        return redirect("packages:list")
+    return redirect("packages:edit", pk=package.pk)
+
+
+@login_required
+def package_enable(request: HttpRequest, pk: int) -> HttpResponse:
+    package = _get_package_for_owner(request, pk)
+    if request.method == "POST":
+        services.package_enable(package=package)
+        messages.success(request, f"{package.name} is enabled.")
+    return _back(request, package)
+
+
+@login_required
+def package_disable(request: HttpRequest, pk: int) -> HttpResponse:
+    package = _get_package_for_owner(request, pk)
+    if request.method == "POST":
+        services.package_disable(package=package)
+        messages.success(
+            request, f"{package.name} is disabled. Clients can no longer order it; existing orders keep their sessions."
+        )
+    return _back(request, package)
+
+
+@login_required
+def package_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    package = _get_package_for_owner(request, pk)
+    if request.method == "POST":
+        services.package_delete(package=package)
+        messages.success(request, f"{package.name} is deleted. Its orders stay as they were.")
+        return redirect("packages:list")
+    return render(request, "packages/delete.html", {
+        "package": package, "order_count": package.orders.count(),
+    })
