@@ -20,6 +20,8 @@ if (BASE_DIR / ".env").exists():
 
 DEBUG = env.bool("DEBUG", default=True)
 TESTING = env.bool("TESTING", default="pytest" in sys.modules)
+# `make bench` serves a trivial page to compare every page against.
+BENCH_MODE = env.bool("BENCH_MODE", default=False)
 
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")

@@ -1,4 +1,5 @@
 """The URL map of DESIGN.md. Public owner pages come last: `/<owner-slug>/` catches the rest."""
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -19,3 +20,6 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("", include("leadmonk.public_urls")),
 ]
+
+if settings.BENCH_MODE:
+    urlpatterns.insert(0, path("bench/trivial/", core_views.bench_trivial))

@@ -1,0 +1,97 @@
+"""Run the benchmark: `make bench` (python -m bench). Needs PostgreSQL (BENCH_DATABASE_URL,
+default postgres://postgres@127.0.0.1:5432/leadmonk_bench — dropped and re-created) and wrk."""
+import os
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/leadmonk_bench")
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "500,5000,50000").split(",")]
+os.environ.update(
+    DATABASE_URL=DATABASE_URL, DEBUG="false", BENCH_MODE="true", SECRET_KEY="bench-" + "x" * 60,
+    ALLOWED_HOSTS="127.0.0.1,localhost,testserver", SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING",
+    TESTING="false", DJANGO_SETTINGS_MODULE="leadmonk.settings",
+)
+os.environ.pop("REDIS_URL", None)
+
+
+def recreate_database() -> None:
+    import psycopg2
+    from psycopg2 import sql
+    from urllib.parse import urlparse
+
+    url = urlparse(DATABASE_URL)
+    name = url.path.lstrip("/")
+    admin = psycopg2.connect(host=url.hostname, port=url.port or 5432, user=url.username or "postgres",
+                             password=url.password, dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    admin.close()
+
+
+def main() -> None:
+    recreate_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from bench import booking_path, engine, pages, seed
+    from bench.report import Report
+    from orders.models import PackageOrder
+
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    report = Report()
+    owners = {}
+    for size in SIZES:
+        began = time.perf_counter()
+        owners[size] = seed.seed_owner(size=size, now=now)
+        print(f"seeded {size} bookings in {time.perf_counter() - began:.1f}s", file=sys.stderr)
+
+    for size in SIZES:
+        for days in (7, 30, 60):
+            report.engine[(size, days)] = engine.time_engine(owner=owners[size], now=now, days=days)
+
+    with pages.Server(DATABASE_URL):
+        for size in SIZES:
+            owner = owners[size]
+            order = PackageOrder.objects.filter(owner=owner).order_by("-created_at").first()
+            item = order.items.first()
+            cookie = pages.session_cookie(owner)
+            urls = {
+                "trivial view (base template)": ("/bench/trivial/", ""),
+                "personal booking page": (f"/{owner.slug}/", ""),
+                "package order page": (f"/{owner.slug}/packages/pack-1/", ""),
+                "order details + slot picker": (f"/orders/{order.token}/?item={item.pk}", ""),
+                "dashboard orders list": ("/dashboard/orders/", cookie),
+            }
+            for name, (path, page_cookie) in urls.items():
+                status, queries = pages.count_queries(path, page_cookie)
+                figures = pages.load(path, page_cookie)
+                report.pages[(size, name)] = dict(figures, queries=queries, status=status)
+                print(f"{size} {name}: {status} {figures}", file=sys.stderr)
+
+    path_owner = owners[SIZES[0]]
+    report.uncontended = booking_path.uncontended(owner=path_owner, now=now)
+    report.bursts = booking_path.bursts(owner=path_owner, now=now)
+    owner_a = seed.seed_owner(size=100, now=now, slug="parallel-a")
+    owner_b = seed.seed_owner(size=100, now=now, slug="parallel-b")
+    report.parallel = booking_path.two_owners(owner_a=owner_a, owner_b=owner_b, now=now)
+    report.violations = booking_path.violations()
+
+    text = report.render(machine=f"{platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
+                                 f"PostgreSQL · {now:%Y-%m-%d}", sizes=SIZES)
+    print(text)
+    out = Path(__file__).resolve().parent.parent / "var" / "bench-latest.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(text)
+    print(f"(also written to {out})", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""The booking path: uncontended throughput, contended bursts (exactly N succeed), and whether two
+owners book in parallel (no global lock)."""
+import multiprocessing
+import statistics
+import threading
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import connection, connections
+
+from bench.engine import percentile
+from orders.models import OrderItem, OrderStatus, PackageOrder
+from packages.models import Package
+from scheduling import services
+from scheduling.availability import available_slots
+from scheduling.models import Booking, BookingStatus, MeetingType, MeetingTypeKind
+
+
+def _free_starts(meeting_type, now, count: int):
+    meeting_type = MeetingType.objects.select_related("owner").get(pk=meeting_type.pk)
+    starts = [s.start for s in available_slots(meeting_type=meeting_type, range_start=now,
+                                               range_end=now + timedelta(days=80), now=now)]
+    return starts[:count]
+
+
+def uncontended(*, owner, now, count: int = 150) -> dict:
+    meeting_type = MeetingType.objects.get(owner=owner, slug="intro")
+    starts = _free_starts(meeting_type, now, count)
+    samples = []
+    began_all = time.perf_counter()
+    for index, start in enumerate(starts):
+        began = time.perf_counter()
+        services.booking_create(meeting_type=meeting_type, start=start, client_name=f"U{index}",
+                                client_email=f"u{index}@example.com", now=now)
+        samples.append((time.perf_counter() - began) * 1000)
+    elapsed = time.perf_counter() - began_all
+    return {"per_second": len(starts) / elapsed, "p95_ms": percentile(samples, 0.95),
+            "median_ms": statistics.median(samples)}
+
+
+def _burst(attempts) -> tuple[int, int, float]:
+    """Release len(attempts) threads at once; returns (successes, errors, seconds to resolve)."""
+    barrier = threading.Barrier(len(attempts) + 1)
+    outcomes: list[str] = []
+
+    def run(attempt) -> None:
+        try:
+            barrier.wait()
+            attempt()
+            outcomes.append("ok")
+        except services.BookingError:
+            outcomes.append("refused")
+        except Exception as error:  # a server error would be a violation
+            outcomes.append(f"error: {error!r}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in attempts]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - began
+    errors = sum(1 for o in outcomes if o.startswith("error"))
+    return outcomes.count("ok"), errors, seconds
+
+
+def bursts(*, owner, now) -> list[dict]:
+    results = []
+    one_on_one = MeetingType.objects.get(owner=owner, slug="intro")
+    start = _free_starts(one_on_one, now + timedelta(days=20), 1)[0]
+    ok, errors, seconds = _burst([
+        (lambda i=i: services.booking_create(meeting_type=one_on_one, start=start, client_name=f"B{i}",
+                                             client_email=f"b{i}@example.com", now=now))
+        for i in range(50)
+    ])
+    results.append({"name": "50 clients, one 1:1 time", "expected": 1, "succeeded": ok, "errors": errors,
+                    "seconds": seconds})
+
+    group = MeetingType.objects.create(owner=owner, name="Burst group", slug="burst-group",
+                                       kind=MeetingTypeKind.GROUP, capacity=5, duration_minutes=60,
+                                       slot_step_minutes=60, min_notice_minutes=0, horizon_days=90)
+    group_start = _free_starts(group, now + timedelta(days=25), 1)[0]
+    ok, errors, seconds = _burst([
+        (lambda i=i: services.booking_create(meeting_type=group, start=group_start, client_name=f"G{i}",
+                                             client_email=f"g{i}@example.com", now=now))
+        for i in range(50)
+    ])
+    results.append({"name": "50 clients, group of capacity 5", "expected": 5, "succeeded": ok,
+                    "errors": errors, "seconds": seconds})
+
+    package = Package.objects.filter(owner=owner).first()
+    order = PackageOrder.objects.create(
+        owner=owner, package=package, status=OrderStatus.ACTIVE, client_name="Quota Client",
+        client_email="quota@example.com", title=package.name, price=Decimal("1"), currency="USD",
+    )
+    item = OrderItem.objects.create(order=order, meeting_type=one_on_one, meeting_type_name="Intro call",
+                                    duration_minutes=15, kind="one_on_one", quantity=3)
+    starts = _free_starts(one_on_one, now + timedelta(days=30), 50)
+    ok, errors, seconds = _burst([
+        (lambda s=s: services.booking_create(meeting_type=one_on_one, start=s, client_name="Quota Client",
+                                             client_email="quota@example.com", order_item=item, now=now))
+        for s in starts
+    ])
+    results.append({"name": "50 requests, order item with 3 credits", "expected": 3, "succeeded": ok,
+                    "errors": errors, "seconds": seconds})
+    return results
+
+
+def _book_many(meeting_type_id: int, starts, now, queue) -> None:
+    connections.close_all()
+    meeting_type = MeetingType.objects.select_related("owner").get(pk=meeting_type_id)
+    done = 0
+    for index, start in enumerate(starts):
+        try:
+            services.booking_create(meeting_type=meeting_type, start=start, client_name=f"P{index}",
+                                    client_email=f"p{index}@example.com", now=now)
+            done += 1
+        except services.BookingError:
+            pass
+    connections.close_all()
+    queue.put(done)
+
+
+def _parallel(jobs, now) -> float:
+    """Run one process per (meeting type id, starts) job; returns bookings per second."""
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    processes = [context.Process(target=_book_many, args=(mt_id, starts, now, queue)) for mt_id, starts in jobs]
+    began = time.perf_counter()
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    elapsed = time.perf_counter() - began
+    return sum(queue.get() for _ in processes) / elapsed
+
+
+def two_owners(*, owner_a, owner_b, now, per_process: int = 60) -> dict:
+    """Two processes booking for one owner, then one process for each of two owners."""
+    a = MeetingType.objects.get(owner=owner_a, slug="intro")
+    b = MeetingType.objects.get(owner=owner_b, slug="intro")
+    a_starts = _free_starts(a, now + timedelta(days=40), per_process * 4)
+    b_starts = _free_starts(b, now + timedelta(days=40), per_process * 2)
+    one = _parallel([(a.pk, a_starts[:per_process]), (a.pk, a_starts[per_process:2 * per_process])], now)
+    two = _parallel([(a.pk, a_starts[2 * per_process:3 * per_process]), (b.pk, b_starts[:per_process])], now)
+    return {"one_owner_per_second": one, "two_owners_per_second": two, "ratio": two / one if one else 0.0}
+
+
+def violations() -> int:
+    """Confirmed 1:1 bookings of one owner that overlap: must be zero."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT count(*) FROM scheduling_booking a
+            JOIN scheduling_booking b ON a.owner_id = b.owner_id AND a.id < b.id
+             AND a.start < b."end" AND b.start < a."end"
+            JOIN scheduling_meetingtype ma ON ma.id = a.meeting_type_id
+            JOIN scheduling_meetingtype mb ON mb.id = b.meeting_type_id
+            WHERE a.status = %s AND b.status = %s
+              AND NOT (ma.kind = 'group' AND a.meeting_type_id = b.meeting_type_id AND a.start = b.start)
+            """,
+            [BookingStatus.CONFIRMED, BookingStatus.CONFIRMED],
+        )
+        overlapping = cursor.fetchone()[0]
+    over_quota = sum(
+        1 for item in OrderItem.objects.raw(
+            """SELECT i.id, i.quantity, count(b.id) AS used FROM orders_orderitem i
+               JOIN scheduling_booking b ON b.order_item_id = i.id AND b.status = 'confirmed'
+               GROUP BY i.id, i.quantity HAVING count(b.id) > i.quantity""")
+    )
+    return overlapping + over_quota + _over_capacity()
+
+
+def _over_capacity() -> int:
+    from django.db.models import Count
+
+    rows = (Booking.objects.filter(status=BookingStatus.CONFIRMED, meeting_type__kind=MeetingTypeKind.GROUP)
+            .values("meeting_type_id", "start", "meeting_type__capacity").annotate(seats=Count("id")))
+    return sum(1 for row in rows if row["seats"] > row["meeting_type__capacity"])

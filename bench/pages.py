@@ -1,0 +1,98 @@
+"""Pages under load: SQL queries per request (Django test client) and requests per second with
+median and p95 latency (gunicorn, 2 x cores + 1 workers, 20 concurrent wrk connections)."""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = int(os.environ.get("BENCH_PORT", "8799"))
+DURATION = os.environ.get("BENCH_DURATION", "6s")
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  io.write(string.format("BENCH p50=%d p95=%d rps=%.2f errors=%d\\n", latency:percentile(50),
+    latency:percentile(95), summary.requests / (summary.duration / 1000000),
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def session_cookie(user) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return f"sessionid={session.session_key}"
+
+
+def count_queries(path: str, cookie: str = "") -> tuple[int, int]:
+    client = Client(HTTP_HOST="127.0.0.1")
+    if cookie:
+        name, value = cookie.split("=", 1)
+        client.cookies[name] = value
+    client.get(path)  # warm caches (zoneinfo, templates)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    return response.status_code, len(queries)
+
+
+class Server:
+    """gunicorn on the bench database, in production mode."""
+
+    def __init__(self, database_url: str):
+        self.database_url = database_url
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Server":
+        workers = 2 * (os.cpu_count() or 1) + 1
+        env = dict(os.environ, DATABASE_URL=self.database_url, DEBUG="false", BENCH_MODE="true",
+                   SECRET_KEY="bench-" + "x" * 60, ALLOWED_HOSTS="127.0.0.1,localhost",
+                   SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING", TESTING="false")
+        subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--noinput", "-v0"],
+                       cwd=ROOT, env=env, check=True)
+        self.process = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "leadmonk.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{PORT}",
+             "--log-level", "warning"],
+            cwd=ROOT, env=env, start_new_session=True,
+        )
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.process:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=20)
+
+
+def load(path: str, cookie: str = "") -> dict:
+    """Requests per second and latency (ms) with 20 concurrent connections."""
+    if not shutil.which("wrk"):
+        raise SystemExit("make bench needs wrk: apt-get install -y wrk")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    command = ["wrk", "-t2", "-c20", f"-d{DURATION}", "-s", script.name, f"http://127.0.0.1:{PORT}{path}"]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    match = re.search(r"BENCH p50=(\d+) p95=(\d+) rps=([\d.]+) errors=(\d+)", output)
+    if not match:
+        raise RuntimeError(f"wrk printed no figures:\n{output}")
+    p50, p95, rps, errors = match.groups()
+    return {"rps": float(rps), "p50_ms": int(p50) / 1000, "p95_ms": int(p95) / 1000, "errors": int(errors)}

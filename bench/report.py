@@ -1,0 +1,72 @@
+"""The one table `make bench` prints, with the targets beside the figures (never asserted)."""
+from dataclasses import dataclass, field
+
+
+def mark(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+@dataclass
+class Report:
+    engine: dict = field(default_factory=dict)
+    pages: dict = field(default_factory=dict)
+    uncontended: dict = field(default_factory=dict)
+    bursts: list = field(default_factory=list)
+    parallel: dict = field(default_factory=dict)
+    violations: int = 0
+
+    def render(self, *, machine: str, sizes: list[int]) -> str:
+        lines = [f"# Benchmark ({machine})", ""]
+        lines += ["## Slot engine (coaching type, 30-min step, pure engine; 'with DB' includes the 3 queries)", "",
+                  "| bookings | days | slots | busy in window | median ms | p95 ms | with DB median ms |",
+                  "|---:|---:|---:|---:|---:|---:|---:|"]
+        for (size, days), e in sorted(self.engine.items()):
+            lines.append(f"| {size} | {days} | {e['slots']} | {e['busy']} | {e['median_ms']:.2f} | {e['p95_ms']:.2f} | "
+                         f"{e['with_db_median_ms']:.2f} |")
+        if len(sizes) >= 2 and (sizes[1], 60) in self.engine:
+            small, mid = self.engine[(sizes[0], 60)], self.engine[(sizes[1], 60)]
+            growth = mid["median_ms"] / small["median_ms"]
+            lines.append("")
+            lines.append(f"- 60 days at {sizes[1]} bookings: median {mid['median_ms']:.2f} ms (target ≤ 10 ms: "
+                         f"{mark(mid['median_ms'] <= 10)})")
+            lines.append(f"- t({sizes[1]})/t({sizes[0]}) at 60 days: {growth:.2f} (target ≤ 3: {mark(growth <= 3)})")
+            for size in sizes:
+                ratio = self.engine[(size, 60)]["median_ms"] / self.engine[(size, 30)]["median_ms"]
+                lines.append(f"- t(60 days)/t(30 days) at {size}: {ratio:.2f}")
+        lines += ["", "## Pages (gunicorn, 20 concurrent connections)", "",
+                  "| bookings | page | status | queries | req/s | median ms | p95 ms | req/s vs trivial | targets |",
+                  "|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+        page_names = []
+        for (size, name) in self.pages:
+            if name not in page_names:
+                page_names.append(name)
+        for size in sizes:
+            trivial = self.pages.get((size, page_names[0])) if page_names else None
+            for name in page_names:
+                p = self.pages.get((size, name))
+                if not p:
+                    continue
+                ratio = p["rps"] / trivial["rps"] if trivial and trivial["rps"] else 0
+                targets = "" if name == page_names[0] else (
+                    f"≥50%: {mark(ratio >= 0.5)}, p95≤150: {mark(p['p95_ms'] <= 150)}")
+                lines.append(f"| {size} | {name} | {p['status']} | {p['queries']} | {p['rps']:.0f} | {p['p50_ms']:.1f} | "
+                             f"{p['p95_ms']:.1f} | {ratio:.0%} | {targets} |")
+        for name in page_names:
+            counts = {self.pages[(s, name)]["queries"] for s in sizes if (s, name) in self.pages}
+            lines.append(f"- {name}: queries at every size {sorted(counts)} (target: equal: {mark(len(counts) == 1)})")
+        u = self.uncontended
+        lines += ["", "## Booking path", "",
+                  f"- Uncontended: {u['per_second']:.0f} bookings/s, median {u['median_ms']:.1f} ms, "
+                  f"p95 {u['p95_ms']:.1f} ms", "",
+                  "| burst | expected | succeeded | server errors | resolved in s | targets |", "|---|---:|---:|---:|---:|---|"]
+        for b in self.bursts:
+            lines.append(f"| {b['name']} | {b['expected']} | {b['succeeded']} | {b['errors']} | {b['seconds']:.2f} | "
+                         f"exact: {mark(b['succeeded'] == b['expected'] and not b['errors'])}, "
+                         f"≤2 s: {mark(b['seconds'] <= 2)} |")
+        par = self.parallel
+        lines += ["", f"- One owner, two processes: {par['one_owner_per_second']:.0f} bookings/s; two owners: "
+                      f"{par['two_owners_per_second']:.0f} bookings/s; ratio {par['ratio']:.2f} "
+                      f"(target ≥ 1.6: {mark(par['ratio'] >= 1.6)})",
+                  f"- Invariant violations in the database after the run (overlaps, over quota, over capacity): "
+                  f"{self.violations} (target 0: {mark(self.violations == 0)})", ""]
+        return "\n".join(lines)

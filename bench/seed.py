@@ -1,0 +1,108 @@
+"""Bench data: an owner with N bookings, orders and packages in proportion, bulk-inserted."""
+import random
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from accounts.models import User
+from accounts.plans import Plan
+from orders.models import OrderItem, OrderStatus, PackageOrder
+from packages.models import Package, PackageItem
+from scheduling.models import Booking, MeetingType, MeetingTypeKind, WeeklyInterval
+
+OWNER_TZ = "America/New_York"
+HOURS = [(time(8), time(12)), (time(13), time(18))]
+
+
+def seed_owner(*, size: int, now: datetime, slug: str | None = None) -> User:
+    """An owner with `size` bookings: most in the past, the rest filling part of the next 60 days."""
+    rng = random.Random(size)
+    slug = slug or f"bench-{size}"
+    owner = User.objects.create_user(
+        email=f"{slug}@example.com", password="bench-pass-123", display_name=f"Bench owner {size}",
+        slug=slug, timezone=OWNER_TZ, plan=Plan.TEAM,
+    )
+    WeeklyInterval.objects.bulk_create(
+        [WeeklyInterval(owner=owner, weekday=d, start_time=s, end_time=e) for d in range(6) for s, e in HOURS]
+    )
+    coaching = MeetingType.objects.create(
+        owner=owner, name="Coaching session", slug="coaching", duration_minutes=30, slot_step_minutes=30,
+        buffer_after_minutes=10, min_notice_minutes=60, horizon_days=90,
+    )
+    workshop = MeetingType.objects.create(
+        owner=owner, name="Group workshop", slug="workshop", kind=MeetingTypeKind.GROUP, capacity=8,
+        duration_minutes=60, slot_step_minutes=60, min_notice_minutes=60, horizon_days=90,
+    )
+    intro = MeetingType.objects.create(
+        owner=owner, name="Intro call", slug="intro", duration_minutes=15, slot_step_minutes=15,
+        min_notice_minutes=60, horizon_days=90,
+    )
+    package_count = max(3, size // 1000)
+    packages = []
+    for index in range(package_count):
+        package = Package.objects.create(
+            owner=owner, name=f"Pack {index + 1}", slug=f"pack-{index + 1}", description="Four sessions and a workshop.",
+            price=Decimal("240.00"), currency="USD", payment_medium="stripe",
+        )
+        PackageItem.objects.bulk_create([
+            PackageItem(package=package, meeting_type=coaching, quantity=4, position=0),
+            PackageItem(package=package, meeting_type=workshop, quantity=2, position=1),
+        ])
+        packages.append(package)
+
+    # One order for every five bookings; every order has both items.
+    order_count = max(1, size // 5)
+    orders = PackageOrder.objects.bulk_create([
+        PackageOrder(
+            owner=owner, package=packages[i % package_count], status=OrderStatus.ACTIVE,
+            client_name=f"Client {i}", client_email=f"client{i}@example.com", client_timezone="Europe/London",
+            title=packages[i % package_count].name, description="Four sessions and a workshop.",
+            price=Decimal("240.00"), currency="USD", payment_medium="stripe", paid_at=now,
+        )
+        for i in range(order_count)
+    ], batch_size=2000)
+    items = OrderItem.objects.bulk_create([
+        item
+        for order in orders
+        for item in (
+            OrderItem(order=order, meeting_type=coaching, meeting_type_name="Coaching session",
+                      duration_minutes=30, kind="one_on_one", quantity=4, position=0),
+            OrderItem(order=order, meeting_type=workshop, meeting_type_name="Group workshop",
+                      duration_minutes=60, kind="group", quantity=2, position=1),
+        )
+    ], batch_size=4000)
+    coaching_items = items[0::2]
+
+    zone = ZoneInfo(OWNER_TZ)
+
+    def starts(first_day, days: int, step: timedelta, length: timedelta):
+        for offset in range(days):
+            day = first_day + timedelta(days=offset)
+            if day.weekday() > 5:
+                continue
+            for start, end in HOURS:
+                moment = datetime.combine(day, start, zone)
+                while moment + length <= datetime.combine(day, end, zone):
+                    yield moment.astimezone(UTC)
+                    moment += step
+
+    today = now.astimezone(zone).date()
+    # The future: up to a third of the coaching slots of the next 60 days are taken.
+    future_free = [s for s in starts(today + timedelta(days=1), 60, timedelta(minutes=40), timedelta(minutes=30))]
+    future_count = min(size // 5, len(future_free) // 3)
+    future = sorted(rng.sample(future_free, future_count))
+    past_count = size - future_count
+    past_days = past_count // 15 + 2
+    past = list(starts(today - timedelta(days=past_days * 7 // 6 + 7), past_days * 7 // 6 + 6,
+                       timedelta(minutes=40), timedelta(minutes=30)))[:past_count]
+    moments = past + future
+    bookings = []
+    for index, start in enumerate(moments):
+        item = coaching_items[index % len(coaching_items)] if index % 2 == 0 else None
+        bookings.append(Booking(
+            owner=owner, meeting_type=coaching, order_item=item, start=start, end=start + timedelta(minutes=30),
+            client_name=f"Client {index}", client_email=f"client{index % 997}@example.com",
+            client_timezone="Europe/London",
+        ))
+    Booking.objects.bulk_create(bookings, batch_size=5000)
+    return owner
