@@ -124,7 +124,8 @@ class MeetingTypeForm(forms.Form):
                                             help_text="Free time kept after each session.")
     min_notice = forms.CharField(label="Minimum notice", max_length=40, initial="4h", error_messages={
         "required": "Enter the minimum notice, for example 4h (or 0 for none).",
-    }, help_text="How long before a session clients can still book, reschedule or cancel: 30m, 4h, 2d… (0 for none; at most 30 days).")
+    }, help_text="How long before a session clients can still book, reschedule or cancel: 30m, 4h, 2d… "
+                 "(0 for none; at most 30 days).")
     horizon_days = _bounded_minutes("Booking horizon", 1, 365, unit="days", initial=60,
                                     help_text="How far ahead clients can book.")
     slot_step_minutes = _bounded_minutes("Slot step", 5, 720, initial=30,
@@ -221,7 +222,9 @@ class MeetingTypeForm(forms.Form):
                 return []
             seen.add(minutes)
             if not MINUTE <= minutes <= MAX_REMINDER_OFFSET:
-                self.add_error(other_field, f"{label} reminders must be between 1 minute and 30 days before the session.")
+                self.add_error(
+                    other_field, f"{label} reminders must be between 1 minute and 30 days before the session."
+                )
                 return []
         if len(offsets) > MAX_REMINDERS_PER_CHANNEL:
             self.add_error(other_field, f"Choose at most {MAX_REMINDERS_PER_CHANNEL} {label.lower()} reminders.")

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
-from scheduling.setup_selectors import meeting_type_slug_taken
 from scheduling.models import (
     DateOverride,
     MeetingType,
@@ -22,6 +21,7 @@ from scheduling.models import (
     MeetingTypeState,
     WeeklyInterval,
 )
+from scheduling.setup_selectors import meeting_type_slug_taken
 
 WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -168,7 +168,7 @@ def hours_problem(intervals: Hours) -> str | None:
             return f"{_fmt(start)}–{_fmt(end)} ends before it starts."
         spans.append((start_min, end_min, start, end))
     spans.sort()
-    for (_, prev_end, prev_start_t, prev_end_t), (start_min, _, start_t, end_t) in zip(spans, spans[1:]):
+    for (_, prev_end, prev_start_t, prev_end_t), (start_min, _, start_t, end_t) in zip(spans, spans[1:], strict=False):
         if start_min < prev_end:
             return f"{_fmt(prev_start_t)}–{_fmt(prev_end_t)} overlaps {_fmt(start_t)}–{_fmt(end_t)}."
     return None

@@ -1,0 +1,46 @@
+"""Demo data of scheduling for `manage.py seed_demo`: two meeting types and weekday hours.
+Idempotent: running it again changes nothing that is already there."""
+from datetime import time
+
+from django.db import transaction
+
+from accounts.models import User
+from scheduling.models import LocationKind, MeetingType, MeetingTypeKind, WeeklyInterval
+from scheduling.setup_services import weekly_hours_replace
+
+DEMO_MEETING_TYPES = [
+    {
+        "slug": "coaching-session",
+        "name": "Coaching session",
+        "kind": MeetingTypeKind.ONE_ON_ONE,
+        "capacity": 1,
+        "duration_minutes": 50,
+        "slot_step_minutes": 30,
+        "location_kind": LocationKind.VIDEO,
+        "location_details": "https://meet.example.com/dana-demo",
+        "description": "A focused one-on-one session to work on your goals.",
+        "buffer_after_minutes": 10,
+    },
+    {
+        "slug": "group-workshop",
+        "name": "Group workshop",
+        "kind": MeetingTypeKind.GROUP,
+        "capacity": 6,
+        "duration_minutes": 90,
+        "slot_step_minutes": 30,
+        "location_kind": LocationKind.VIDEO,
+        "location_details": "https://meet.example.com/dana-workshop",
+        "description": "A small-group workshop: practice together, up to six people.",
+    },
+]
+WEEKDAY_HOURS = [(time(9, 0), time(12, 0)), (time(13, 0), time(17, 0))]
+
+
+@transaction.atomic
+def seed(owner: User) -> None:
+    for spec in DEMO_MEETING_TYPES:
+        fields = dict(spec)
+        slug = fields.pop("slug")
+        MeetingType.objects.visible().get_or_create(owner=owner, slug=slug, defaults=fields)
+    if not WeeklyInterval.objects.filter(owner=owner).exists():
+        weekly_hours_replace(owner=owner, hours={weekday: WEEKDAY_HOURS for weekday in range(5)})
