@@ -1,10 +1,12 @@
-"""Public booking pages reached by token: reschedule or cancel."""
+"""Public booking pages reached by token: see, reschedule or cancel."""
 from django.urls import path
 
-from leadmonk.placeholder import public_not_found
+from scheduling import booking_views
 
 app_name = "bookings"
 
 urlpatterns = [
-    path("<str:token>/", public_not_found, name="manage"),
+    path("<str:token>/", booking_views.manage, name="manage"),
+    path("<str:token>/reschedule/", booking_views.reschedule, name="reschedule"),
+    path("<str:token>/cancel/", booking_views.cancel, name="cancel"),
 ]

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import dateformat, timezone
 
 from leadmonk.timezones import timezone_choices
+from scheduling.availability import available_slots
 from scheduling.models import Booking, BookingStatus, MeetingType, MeetingTypeState
 
 UTC = dt.UTC
@@ -157,15 +158,14 @@ def _local_midnight(day: dt.date, tz: zoneinfo.ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(UTC)
 
 
-def _load_slots(*, meeting_type, range_start, range_end, now, exclude_booking_id):
-    from scheduling.availability import available_slots
-
+def _load_slots(*, meeting_type, range_start, range_end, now, exclude_booking_id, enforce_notice):
     return available_slots(
         meeting_type=meeting_type,
         range_start=range_start,
         range_end=range_end,
         now=now,
         exclude_booking_id=exclude_booking_id,
+        enforce_notice=enforce_notice,
     )
 
 
@@ -179,6 +179,7 @@ def slot_picker_context(
     now: dt.datetime | None = None,
     exclude_booking_id: int | None = None,
     extra_params: dict | None = None,
+    enforce_notice: bool = True,
 ) -> SlotPicker:
     """Everything templates/scheduling/_slot_picker.html shows: a strip of 7 days in the viewer's
     zone (each with has_slots), the selected day's bookable times, week navigation, and "next
@@ -187,7 +188,9 @@ def slot_picker_context(
     Links go to `action_url` with ?date=, ?week=, ?start= plus `extra_params` and ?tz= (so the page
     keeps working without JavaScript). `selected_date` / `week_start` come from the query string
     (parse them with `parse_picker_date`; bad values are simply None). `exclude_booking_id` leaves
-    a booking being rescheduled out of the busy times. One or two calls of
+    a booking being rescheduled out of the busy times; `enforce_notice=False` (the owner acting)
+    offers times inside the minimum notice too. `meeting_type.owner` should be select_related.
+    One or two calls of
     availability.available_slots, so a constant number of queries.
     """
     now = now or timezone.now()
@@ -208,6 +211,7 @@ def slot_picker_context(
         range_end=_local_midnight(strip_end, tz),
         now=now,
         exclude_booking_id=exclude_booking_id,
+        enforce_notice=enforce_notice,
     )
     by_day: dict[dt.date, list] = {}
     for slot in slots:
@@ -254,6 +258,7 @@ def slot_picker_context(
                                       + dt.timedelta(days=1), tz),
             now=now,
             exclude_booking_id=exclude_booking_id,
+            enforce_notice=enforce_notice,
         )
         if later:
             next_available = day_entry(later[0].start.astimezone(tz).date(), True)
@@ -282,7 +287,7 @@ def slot_picker_context(
 
 
 def _booking_queryset() -> QuerySet[Booking]:
-    return Booking.objects.select_related("meeting_type", "owner", "order_item__order")
+    return Booking.objects.select_related("meeting_type__owner", "owner", "order_item__order")
 
 
 def get_booking_by_token(*, token: str) -> Booking | None:
@@ -305,7 +310,7 @@ def booking_change_refusal(*, booking: Booking, now: dt.datetime | None = None, 
         return "This booking was cancelled."
     if booking.start <= now:
         return "This session has already started or is in the past, so it can no longer be changed."
-    if not by_owner and booking.start < now + dt.timedelta(minutes=booking.meeting_type.min_notice_minutes):
+    if not by_owner and booking.start - now < booking.meeting_type.min_notice_delta:
         return (
             "This session starts too soon to be changed online "
             f"(changes need at least {_notice_label(booking.meeting_type.min_notice_minutes)} notice). "

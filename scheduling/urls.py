@@ -1,13 +1,15 @@
 """Dashboard pages of scheduling: upcoming sessions, meeting types, availability."""
 from django.urls import path
 
-from leadmonk.placeholder import section
-from scheduling import dashboard_views
+from scheduling import dashboard_views, upcoming_views
 
 app_name = "dashboard"
 
 urlpatterns = [
-    path("", section("Upcoming"), name="home"),
+    path("", upcoming_views.home, name="home"),
+    path("bookings/<int:pk>/", upcoming_views.booking_detail, name="booking_detail"),
+    path("bookings/<int:pk>/cancel/", upcoming_views.booking_cancel_view, name="booking_cancel"),
+    path("bookings/<int:pk>/reschedule/", upcoming_views.booking_reschedule_view, name="booking_reschedule"),
     path("meeting-types/", dashboard_views.meeting_types, name="meeting_types"),
     path("meeting-types/new/", dashboard_views.meeting_type_new, name="meeting_type_new"),
     path("meeting-types/<int:pk>/", dashboard_views.meeting_type_edit, name="meeting_type_edit"),

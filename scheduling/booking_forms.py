@@ -1,0 +1,113 @@
+"""Forms of the client-facing booking pages: the client's details, a chosen time, a cancel reason.
+They validate and convert (a mobile number becomes E.164, a time an aware UTC datetime)."""
+import datetime as dt
+
+import phonenumbers
+from django import forms
+
+from leadmonk.timezones import is_valid_timezone
+from scheduling.selectors import parse_slot_start
+
+TIME_UNAVAILABLE = "That time is no longer available. Please pick another time."
+
+
+def normalize_mobile(value: str) -> str:
+    """A phone number typed by a person as E.164 ("+14155550100"); raises ValidationError."""
+    text = value.strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if not text.startswith("+"):
+        raise forms.ValidationError(
+            "Include your country code, starting with +, for example +1 415 555 0100 or +44 7700 900123."
+        )
+    try:
+        number = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        raise forms.ValidationError("That doesn't look like a phone number. Check the digits and the country code.")
+    if not phonenumbers.is_valid_number(number):
+        raise forms.ValidationError("That phone number is not valid for its country. Check the digits.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class SlotStartField(forms.CharField):
+    """The chosen start, sent as an ISO 8601 UTC string; cleans to an aware UTC datetime."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("error_messages", {"required": TIME_UNAVAILABLE, "max_length": TIME_UNAVAILABLE})
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> dt.datetime | None:
+        text = super().to_python(value)
+        if not text:
+            return None
+        parsed = parse_slot_start(text)
+        if parsed is None:
+            raise forms.ValidationError(TIME_UNAVAILABLE)
+        return parsed
+
+
+class _StartErrorsOnTop(forms.Form):
+    """A hidden field's error is invisible next to the field: show it at the top of the form."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if "start" in self.errors:
+            for message in self.errors.pop("start"):
+                self.add_error(None, message)
+        return cleaned
+
+
+class BookingDetailsForm(_StartErrorsOnTop):
+    start = SlotStartField()
+    client_name = forms.CharField(label="Your name", max_length=200)
+    client_email = forms.EmailField(label="Email", max_length=254)
+    client_phone = forms.CharField(label="Mobile number", max_length=32, required=False)
+    client_timezone = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, requires_mobile: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.requires_mobile = requires_mobile
+        phone = self.fields["client_phone"]
+        phone.required = requires_mobile
+        phone.help_text = "With your country code, e.g. +1 415 555 0100." + (
+            " We text you a reminder." if requires_mobile else " Optional."
+        )
+        phone.error_messages["required"] = "Please enter your mobile number: this meeting needs one."
+        phone.widget = forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"})
+        self.fields["client_name"].widget.attrs.update({"autocomplete": "name"})
+        self.fields["client_email"].widget.attrs.update({"autocomplete": "email"})
+        self.fields["client_name"].error_messages["required"] = "Please enter your name."
+        self.fields["client_email"].error_messages["required"] = "Please enter your email address."
+
+    def clean_client_name(self) -> str:
+        name = " ".join(self.cleaned_data["client_name"].split())
+        if not name:
+            raise forms.ValidationError("Please enter your name.")
+        return name
+
+    def clean_client_phone(self) -> str:
+        value = self.cleaned_data.get("client_phone", "")
+        if not value.strip():
+            return ""
+        return normalize_mobile(value)
+
+    def clean_client_timezone(self) -> str:
+        value = self.cleaned_data.get("client_timezone", "")
+        return value if value and is_valid_timezone(value) else ""
+
+
+class RescheduleForm(_StartErrorsOnTop):
+    start = SlotStartField()
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shared with the other person in the cancellation email.",
+    )
