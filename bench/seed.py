@@ -98,7 +98,8 @@ def seed_owner(*, size: int, now: datetime, slug: str | None = None) -> User:
     moments = past + future
     bookings = []
     for index, start in enumerate(moments):
-        item = coaching_items[index % len(coaching_items)] if index % 2 == 0 else None
+        # Every other booking uses a credit, spread evenly (at most 3 of the 4 credits an item has).
+        item = coaching_items[(index // 2) % len(coaching_items)] if index % 2 == 0 else None
         bookings.append(Booking(
             owner=owner, meeting_type=coaching, order_item=item, start=start, end=start + timedelta(minutes=30),
             client_name=f"Client {index}", client_email=f"client{index % 997}@example.com",
