@@ -1,39 +1,251 @@
-"""The notifications API other apps call. Booking and order services call these inside their
-transaction; reminder rows are written in that same transaction, and messages are queued with
-transaction.on_commit so a rolled-back write sends nothing.
+"""The notifications API other apps call, and the delivery of transactional messages.
 
-(Stub: the notifications issue fills these in. The signatures are the contract.)
+Booking and order services call the hooks below INSIDE their transaction:
+- reminders_* write the reminder outbox rows in that same transaction (a rolled-back booking
+  leaves none); the dispatcher in notifications/dispatch.py sends them when due.
+- notify_* write one Message row per recipient (status pending) in that transaction and queue
+  the delivery task with transaction.on_commit: a rolled-back write leaves no row and queues
+  nothing, and no email is ever sent inside a database transaction. A message whose task was
+  lost (broker down at commit) is queued again by the dispatcher's sweep.
 """
-from datetime import datetime
+import logging
+import uuid
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from notifications.emails import build_email
+from notifications.models import (
+    Audience,
+    Channel,
+    Message,
+    MessageKind,
+    MessageStatus,
+    Reminder,
+    ReminderStatus,
+    SmsOptOut,
+)
+
+logger = logging.getLogger(__name__)
+
+# A message claimed by a sender that has not finished after this long is taken again.
+MESSAGE_CLAIM_TIMEOUT = timedelta(minutes=5)
+MESSAGE_MAX_ATTEMPTS = 5
+# Transactional messages still pending this long after they were written get queued again.
+MESSAGE_SWEEP_AFTER = timedelta(minutes=10)
+
+
+class MessageSendError(Exception):
+    """A transient failure: the task retries with backoff."""
+
+
+# --- Reminder outbox hooks -----------------------------------------------------------------------
+
+def _offsets(values) -> list[int]:
+    """The meeting type's offsets (minutes before the session), cleaned: positive ints, no repeats."""
+    cleaned = set()
+    for value in values or []:
+        try:
+            minutes = int(value)
+        except (TypeError, ValueError):
+            continue
+        if minutes > 0:
+            cleaned.add(minutes)
+    return sorted(cleaned, reverse=True)
+
+
+def phone_opted_out(phone: str) -> bool:
+    return bool(phone) and SmsOptOut.objects.filter(phone=phone).exists()
+
+
+def wanted_reminders(*, booking, now: datetime) -> dict[tuple[str, int], datetime]:
+    """{(channel, offset): due_at} the booking should have now, by its meeting type's settings.
+
+    Email offsets when email reminders are on; SMS offsets only when SMS reminders are on, the
+    client gave a mobile number and that number has not opted out. Reminders whose time has
+    already passed are left out (a booking made 30 minutes ahead gets no 24-hour reminder).
+    """
+    meeting_type = booking.meeting_type
+    wanted: dict[tuple[str, int], datetime] = {}
+    if meeting_type.email_reminders_enabled:
+        for offset in _offsets(meeting_type.email_reminder_offsets):
+            wanted[(Channel.EMAIL, offset)] = booking.start - timedelta(minutes=offset)
+    if meeting_type.sms_reminders_enabled and booking.client_phone and not phone_opted_out(booking.client_phone):
+        for offset in _offsets(meeting_type.sms_reminder_offsets):
+            wanted[(Channel.SMS, offset)] = booking.start - timedelta(minutes=offset)
+    return {key: due_at for key, due_at in wanted.items() if due_at > now}
 
 
 def reminders_schedule(*, booking) -> None:
-    """Create the reminder outbox rows of a new confirmed booking."""
+    """Create the reminder outbox rows of a new confirmed booking (one per channel and offset)."""
+    now = timezone.now()
+    Reminder.objects.bulk_create(
+        [
+            Reminder(booking=booking, channel=channel, offset_minutes=offset, due_at=due_at)
+            for (channel, offset), due_at in wanted_reminders(booking=booking, now=now).items()
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def reminders_reschedule(*, booking) -> None:
-    """Move the pending reminders of a booking whose start changed."""
+    """Move the reminders of a booking whose start changed.
+
+    Every reminder the booking should have for its NEW time is pending again at its new due time,
+    whatever it was before: one already sent (or failed) for the old time is sent again for the
+    new one, and one being sent right now loses its claim (the dispatcher then cannot mark it
+    sent). Reminders whose new due time has already passed are dropped; missing ones (say the
+    24-hour reminder of a booking that was made at short notice and moved later) are created.
+    """
+    now = timezone.now()
+    wanted = wanted_reminders(booking=booking, now=now)
+    existing = {(r.channel, r.offset_minutes): r for r in Reminder.objects.filter(booking=booking)}
+    for key, reminder in existing.items():
+        if key in wanted:
+            Reminder.objects.filter(pk=reminder.pk).update(
+                status=ReminderStatus.PENDING, due_at=wanted[key], attempts=0, claimed_at=None,
+                claim_token=None, next_attempt_at=None, sent_at=None, last_error="",
+            )
+        elif reminder.status in (ReminderStatus.PENDING, ReminderStatus.CLAIMED):
+            Reminder.objects.filter(pk=reminder.pk).update(
+                status=ReminderStatus.DROPPED, claim_token=None,
+                last_error="Its time had passed when the booking was moved.",
+            )
+    Reminder.objects.bulk_create(
+        [
+            Reminder(booking=booking, channel=channel, offset_minutes=offset, due_at=due_at)
+            for (channel, offset), due_at in wanted.items()
+            if (channel, offset) not in existing
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def reminders_drop(*, booking) -> None:
-    """Drop the pending reminders of a cancelled booking."""
+    """Drop the pending (and in-flight) reminders of a cancelled booking; sent ones stay as history."""
+    Reminder.objects.filter(
+        booking=booking, status__in=[ReminderStatus.PENDING, ReminderStatus.CLAIMED]
+    ).update(status=ReminderStatus.DROPPED, claim_token=None, last_error="The booking was cancelled.")
+
+
+# --- Transactional message hooks -----------------------------------------------------------------
+
+def _queue(messages: list[Message]) -> None:
+    from notifications.tasks import deliver_message
+
+    for message in messages:
+        # robust: a broker that is down at commit must not turn a committed booking into an error
+        # page; the row stays pending and the dispatcher's sweep queues it again.
+        transaction.on_commit(partial(deliver_message.delay, message.pk), robust=True)
+
+
+def _booking_messages(booking, kind: str, context: dict | None = None) -> list[Message]:
+    owner = booking.owner
+    messages = [
+        Message(booking=booking, kind=kind, audience=Audience.CLIENT, recipient=booking.client_email,
+                context=context or {})
+    ]
+    if owner.notify_owner_by_email:
+        messages.append(
+            Message(booking=booking, kind=kind, audience=Audience.OWNER, recipient=owner.email, context=context or {})
+        )
+    for message in messages:
+        message.save()
+    return messages
 
 
 def notify_booking_confirmed(*, booking) -> None:
     """Queue the 'booking confirmed' messages to client and owner (on commit)."""
+    _queue(_booking_messages(booking, MessageKind.BOOKING_CONFIRMED))
 
 
 def notify_booking_rescheduled(*, booking, previous_start: datetime) -> None:
     """Queue the 'booking rescheduled' messages to client and owner (on commit)."""
+    context = {"previous_start": previous_start.isoformat()}
+    _queue(_booking_messages(booking, MessageKind.BOOKING_RESCHEDULED, context))
 
 
 def notify_booking_cancelled(*, booking) -> None:
     """Queue the 'booking cancelled' messages to client and owner (on commit)."""
+    _queue(_booking_messages(booking, MessageKind.BOOKING_CANCELLED))
 
 
 def notify_order_confirmed(*, order) -> None:
     """Queue the order confirmation (with receipt) to the client and the new-order notice to the owner."""
+    messages = [Message.objects.create(order=order, kind=MessageKind.ORDER_CONFIRMED, audience=Audience.CLIENT,
+                                       recipient=order.client_email)]
+    if order.owner.notify_owner_by_email:
+        messages.append(Message.objects.create(order=order, kind=MessageKind.ORDER_NEW, audience=Audience.OWNER,
+                                               recipient=order.owner.email))
+    _queue(messages)
 
 
 def notify_order_cancelled(*, order) -> None:
     """Queue the 'order cancelled' (or refunded) message to the client."""
+    from orders.models import OrderStatus
+
+    kind = MessageKind.ORDER_REFUNDED if order.status == OrderStatus.REFUNDED else MessageKind.ORDER_CANCELLED
+    _queue([Message.objects.create(order=order, kind=kind, audience=Audience.CLIENT, recipient=order.client_email)])
+
+
+# --- Delivery ------------------------------------------------------------------------------------
+
+def _claimable_message_q(now: datetime) -> Q:
+    return Q(status=MessageStatus.PENDING) & (
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - MESSAGE_CLAIM_TIMEOUT)
+    )
+
+
+def message_deliver(*, message_id: int) -> bool:
+    """Send one pending transactional email. Returns True when this call sent it.
+
+    The row is claimed first with a conditional update, so two deliveries of the same task (a
+    redelivery, the sweep) cannot both send it. Raises MessageSendError on a transient failure
+    while attempts remain; after MESSAGE_MAX_ATTEMPTS the message is marked failed.
+    """
+    now = timezone.now()
+    token = uuid.uuid4()
+    claimed = Message.objects.filter(_claimable_message_q(now), pk=message_id).update(
+        claimed_at=now, claim_token=token, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return False
+    message = Message.objects.select_related(
+        "booking__owner", "booking__meeting_type", "booking__order_item__order", "order__owner"
+    ).get(pk=message_id)
+    mine = Message.objects.filter(pk=message_id, claim_token=token)
+    try:
+        build_email(message).send()
+    except Exception as error:  # any backend error (SMTP, network) is worth another try
+        logger.warning("Sending message %s failed (attempt %s): %s", message_id, message.attempts, error)
+        if message.attempts >= MESSAGE_MAX_ATTEMPTS:
+            mine.update(status=MessageStatus.FAILED, error=str(error)[:2000], claimed_at=None, claim_token=None)
+            return False
+        mine.update(error=str(error)[:2000], claimed_at=None, claim_token=None)
+        raise MessageSendError(str(error)) from error
+    mine.update(status=MessageStatus.SENT, sent_at=timezone.now(), error="", claimed_at=None, claim_token=None)
+    return True
+
+
+def messages_requeue_stale(*, now: datetime | None = None, limit: int = 100) -> int:
+    """Queue again the transactional messages still pending long after they were written (their
+    task was lost: broker down at commit, worker gone). Returns how many were queued."""
+    from notifications.tasks import deliver_message
+
+    now = now or timezone.now()
+    ids = list(
+        Message.objects.filter(_claimable_message_q(now), reminder__isnull=True, channel=Channel.EMAIL,
+                               created_at__lt=now - MESSAGE_SWEEP_AFTER)
+        .order_by("created_at")
+        .values_list("id", flat=True)[:limit]
+    )
+    for message_id in ids:
+        try:
+            deliver_message.delay(message_id)
+        except Exception:  # the broker is still down; the next sweep tries again
+            logger.exception("Could not queue message %s", message_id)
+            break
+    return len(ids)

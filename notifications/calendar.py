@@ -1,0 +1,56 @@
+"""The .ics attachment of booking emails: one VEVENT per booking, built with icalendar.
+
+The UID is stable for the life of a booking so calendar apps update (reschedule) or remove
+(cancel) the event they already have; SEQUENCE is the booking's sequence, raised on each move.
+"""
+from datetime import UTC, datetime
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event, vCalAddress, vText
+
+PRODID = "-//Leadmonk//Session packs//EN"
+
+
+def booking_uid(booking) -> str:
+    host = urlparse(settings.SITE_URL).hostname or "leadmonk.local"
+    return f"booking-{booking.pk}@{host}"
+
+
+def booking_location(booking) -> str:
+    meeting_type = booking.meeting_type
+    label = meeting_type.get_location_kind_display()
+    return f"{label}: {meeting_type.location_details}" if meeting_type.location_details else label
+
+
+def booking_ics(*, booking, cancelled: bool = False, now: datetime | None = None) -> bytes:
+    """METHOD:REQUEST for a new or moved booking, METHOD:CANCEL with STATUS:CANCELLED for a cancel."""
+    owner = booking.meeting_type.owner
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
+
+    event = Event()
+    event.add("uid", booking_uid(booking))
+    event.add("sequence", booking.sequence)
+    event.add("dtstamp", (now or timezone.now()).astimezone(UTC))
+    event.add("dtstart", booking.start.astimezone(UTC))
+    event.add("dtend", booking.end.astimezone(UTC))
+    event.add("summary", f"{booking.meeting_type.name} with {owner.display_name or owner.email}")
+    event.add("location", booking_location(booking))
+    event.add("description", f"Reschedule or cancel: {settings.SITE_URL}/bookings/{booking.token}/")
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+
+    organizer = vCalAddress(f"mailto:{owner.email}")
+    organizer.params["cn"] = vText(owner.display_name or owner.email)
+    event.add("organizer", organizer)
+    attendee = vCalAddress(f"mailto:{booking.client_email}")
+    attendee.params["cn"] = vText(booking.client_name)
+    attendee.params["role"] = vText("REQ-PARTICIPANT")
+    attendee.params["partstat"] = vText("ACCEPTED")
+    event.add("attendee", attendee)
+    calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,160 @@
+"""Build each email (subject, text part, HTML part, .ics) from a Message row and its booking or order.
+
+Rendering happens at send time from the rows as they are then; times are shown in the
+recipient's zone (the client's booking zone, or the owner's zone) with the zone's name.
+"""
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import dateformat
+from django.utils.dateparse import parse_datetime
+
+from leadmonk.money import format_money
+from notifications.calendar import booking_ics, booking_location
+from notifications.models import Audience, Message, MessageKind
+
+# Which template renders which kind (refunds share the cancellation template).
+TEMPLATE_FOR_KIND = {
+    MessageKind.ORDER_CONFIRMED: "order_confirmed",
+    MessageKind.ORDER_NEW: "order_new",
+    MessageKind.ORDER_CANCELLED: "order_cancelled",
+    MessageKind.ORDER_REFUNDED: "order_cancelled",
+    MessageKind.BOOKING_CONFIRMED: "booking_confirmed",
+    MessageKind.BOOKING_RESCHEDULED: "booking_rescheduled",
+    MessageKind.BOOKING_CANCELLED: "booking_cancelled",
+    MessageKind.REMINDER: "reminder",
+}
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def format_when(start: datetime, end: datetime | None, tz_name: str) -> str:
+    """'Tuesday, 1 December 2026, 10:00 AM – 10:30 AM (America/New_York)' in the zone `tz_name`."""
+    tz = zone(tz_name)
+    local_start = start.astimezone(tz)
+    text = dateformat.format(local_start, "l, j F Y, g:i A")
+    if end is not None:
+        local_end = end.astimezone(tz)
+        same_day = local_end.date() == local_start.date()
+        text += " – " + dateformat.format(local_end, "g:i A" if same_day else "l, j F Y, g:i A")
+    return f"{text} ({tz.key})"
+
+
+def recipient_timezone(message: Message) -> str:
+    if message.audience == Audience.OWNER:
+        owner = message.booking.owner if message.booking_id else message.order.owner
+        return owner.timezone
+    if message.booking_id:
+        return message.booking.client_timezone
+    return message.order.client_timezone
+
+
+def booking_context(message: Message) -> dict:
+    booking = message.booking
+    tz_name = recipient_timezone(message)
+    owner = booking.owner
+    context = {
+        "booking": booking,
+        "meeting_type": booking.meeting_type,
+        "owner": owner,
+        "owner_name": owner.display_name or owner.email,
+        "when": format_when(booking.start, booking.end, tz_name),
+        "location": booking_location(booking),
+        "manage_url": f"{settings.SITE_URL}/bookings/{booking.token}/",
+        "dashboard_url": f"{settings.SITE_URL}/dashboard/",
+        "order": booking.order_item.order if booking.order_item_id else None,
+    }
+    if context["order"] is not None:
+        context["order_url"] = f"{settings.SITE_URL}/orders/{context['order'].token}/"
+    previous_start = parse_datetime(message.context.get("previous_start", "") or "")
+    if previous_start is not None:
+        context["previous_when"] = format_when(previous_start, None, tz_name)
+    return context
+
+
+def order_context(message: Message) -> dict:
+    order = message.order
+    tz_name = recipient_timezone(message)
+    owner = order.owner
+    ordered_at = order.paid_at or order.created_at
+    return {
+        "order": order,
+        "items": list(order.items.all()),
+        "owner": owner,
+        "owner_name": owner.display_name or owner.email,
+        "amount": format_money(order.price, order.currency),
+        "ordered_on": format_when(ordered_at, None, tz_name),
+        "order_url": f"{settings.SITE_URL}/orders/{order.token}/",
+        "dashboard_url": f"{settings.SITE_URL}/dashboard/orders/",
+        "refunded": message.kind == MessageKind.ORDER_REFUNDED,
+    }
+
+
+def subject_for(message: Message, context: dict) -> str:
+    kind = message.kind
+    if kind in (MessageKind.ORDER_CONFIRMED, MessageKind.ORDER_NEW, MessageKind.ORDER_CANCELLED,
+                MessageKind.ORDER_REFUNDED):
+        title = context["order"].title
+        return {
+            MessageKind.ORDER_CONFIRMED: f"Your order: {title}",
+            MessageKind.ORDER_NEW: f"New order: {title} from {context['order'].client_name}",
+            MessageKind.ORDER_CANCELLED: f"Your order was cancelled: {title}",
+            MessageKind.ORDER_REFUNDED: f"Your order was refunded: {title}",
+        }[kind]
+    name = context["meeting_type"].name
+    with_whom = context["owner_name"] if message.audience == Audience.CLIENT else context["booking"].client_name
+    return {
+        MessageKind.BOOKING_CONFIRMED: f"Confirmed: {name} with {with_whom}",
+        MessageKind.BOOKING_RESCHEDULED: f"Rescheduled: {name} with {with_whom}",
+        MessageKind.BOOKING_CANCELLED: f"Cancelled: {name} with {with_whom}",
+        MessageKind.REMINDER: f"Reminder: {name} with {with_whom}",
+    }[kind]
+
+
+def build_email(message: Message) -> EmailMultiAlternatives:
+    context = booking_context(message) if message.booking_id else order_context(message)
+    context.update({"SITE_URL": settings.SITE_URL, "audience": message.audience, "message": message})
+    subject = subject_for(message, context)
+    context["subject"] = subject
+    template = TEMPLATE_FOR_KIND[message.kind]
+    text = render_to_string(f"notifications/email/{template}.txt", context)
+    html = render_to_string(f"notifications/email/{template}.html", context)
+    email = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[message.recipient],
+        # A stable Message-ID: a retried send is recognisable as the same message.
+        headers={"Message-ID": f"<message-{message.pk}@{_host()}>"},
+        reply_to=[_reply_to(message)],
+    )
+    email.attach_alternative(html, "text/html")
+    if message.kind in (MessageKind.BOOKING_CONFIRMED, MessageKind.BOOKING_RESCHEDULED, MessageKind.BOOKING_CANCELLED):
+        cancelled = message.kind == MessageKind.BOOKING_CANCELLED
+        ics = booking_ics(booking=message.booking, cancelled=cancelled).decode()
+        method = "CANCEL" if cancelled else "REQUEST"
+        email.attach("invite.ics", ics, f"text/calendar; method={method}")
+    return email
+
+
+def build_sms_reminder(message: Message) -> str:
+    context = booking_context(message)
+    context["SITE_URL"] = settings.SITE_URL
+    return render_to_string("notifications/sms/reminder.txt", context).strip()
+
+
+def _reply_to(message: Message) -> str:
+    """Clients reply to the owner; owners reply to the client."""
+    subject = message.booking if message.booking_id else message.order
+    return subject.owner.email if message.audience == Audience.CLIENT else subject.client_email
+
+
+def _host() -> str:
+    from urllib.parse import urlparse
+
+    return urlparse(settings.SITE_URL).hostname or "leadmonk.local"
