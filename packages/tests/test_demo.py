@@ -1,0 +1,27 @@
+"""seed_demo's package: "Coaching starter pack", created once."""
+from decimal import Decimal
+
+from packages import demo
+from packages.models import Package
+from packages.selectors import package_is_orderable
+from scheduling.tests.factories import make_meeting_type
+
+
+def test_seed_creates_the_starter_pack_once(owner):
+    coaching = make_meeting_type(owner, name="Coaching session", slug="coaching-session")
+    workshop = make_meeting_type(owner, name="Group workshop", slug="group-workshop", kind="group")
+    demo.seed(owner)
+    demo.seed(owner)
+    package = Package.objects.get(owner=owner)
+    assert (package.name, package.slug, package.price, package.currency, package.payment_medium) == (
+        "Coaching starter pack", "coaching-starter-pack", Decimal("240.00"), "USD", "stripe")
+    assert package.terms
+    assert [(i.meeting_type, i.quantity) for i in package.items.all()] == [(coaching, 4), (workshop, 2)]
+    question = package.questions.get()
+    assert question.text == "What would you like to work on?" and not question.required
+    assert package_is_orderable(package)
+
+
+def test_seed_without_the_meeting_types_creates_nothing(owner):
+    assert demo.seed(owner) is None
+    assert not Package.objects.exists()
