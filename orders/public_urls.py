@@ -1,10 +1,11 @@
-"""The client's order details page, reached by the order's token."""
+"""The client's order details page, reached by the order's token, and booking its sessions."""
 from django.urls import path
 
-from leadmonk.placeholder import public_not_found
+from orders import public_views
 
 app_name = "order_details"
 
 urlpatterns = [
-    path("<str:token>/", public_not_found, name="detail"),
+    path("<str:token>/", public_views.order_detail, name="detail"),
+    path("<str:token>/items/<int:item_id>/book/", public_views.order_item_book, name="book"),
 ]

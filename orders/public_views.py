@@ -1,4 +1,156 @@
-"""Public package order page."""
-from leadmonk.placeholder import public_not_found
+"""Public pages of orders: the package order page, the order details page (reached by the order's
+token) and booking a session of an order item from it."""
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import dateformat
+from django.views.decorators.http import require_http_methods
 
-order_package = public_not_found
+from accounts.models import User
+from leadmonk.timezones import localize, viewer_timezone
+from orders.forms import OrderForm, SlotChoiceForm
+from orders.models import OrderItem, OrderStatus, PackageOrder
+from orders.picker import picker_context
+from orders.selectors import order_bookings, order_for_token, with_item_progress
+from orders.services import PACKAGE_NOT_ORDERABLE, OrderError, order_create
+from packages.selectors import get_package_by_slug, package_is_orderable
+from scheduling.models import MeetingTypeState
+from scheduling.services import BookingError, booking_create
+
+# Why an order cannot book, as the client reads it (active orders book).
+NOT_BOOKABLE_MESSAGES = {
+    OrderStatus.PENDING_PAYMENT: "Complete payment to start booking your sessions.",
+    OrderStatus.CANCELLED: "This order was cancelled. No more sessions can be booked.",
+    OrderStatus.REFUNDED: "This order was refunded. No more sessions can be booked.",
+    OrderStatus.EXPIRED: "This order expired before it was paid. No sessions can be booked.",
+}
+
+
+def checkout_url(order: PackageOrder) -> str | None:
+    """Where the client pays a pending order, or None while the payments app has no checkout."""
+    try:
+        return reverse("payments:checkout", args=[order.token])
+    except NoReverseMatch:
+        return None
+
+
+def order_details_url(order: PackageOrder) -> str:
+    return reverse("order_details:detail", args=[order.token])
+
+
+@require_http_methods(["GET", "POST"])
+def order_package(request: HttpRequest, owner_slug: str, package_slug: str) -> HttpResponse:
+    owner = get_object_or_404(User, slug=owner_slug, is_active=True)
+    package = get_package_by_slug(owner=owner, slug=package_slug)
+    if package is None:
+        raise Http404
+    orderable = package_is_orderable(package)
+    form = None
+    if orderable:
+        form = OrderForm(request.POST if request.method == "POST" else None, package=package)
+        if request.method == "POST" and form.is_valid():
+            try:
+                order = order_create(package=package, **form.client_details())
+            except OrderError as error:
+                if error.message == PACKAGE_NOT_ORDERABLE:
+                    orderable, form = False, None
+                else:
+                    form.add_error(None, error.message)
+            else:
+                if order.status == OrderStatus.ACTIVE:
+                    messages.success(request, "Your order is confirmed. Book your sessions below.")
+                    return redirect(order_details_url(order))
+                return redirect(checkout_url(order) or order_details_url(order))
+    items = [item for item in package.items.all() if item.meeting_type.state == MeetingTypeState.ACTIVE]
+    return render(
+        request,
+        "orders/order_package.html",
+        {
+            "owner": owner,
+            "package": package,
+            "items": items,
+            "sessions_total": sum(item.quantity for item in items),
+            "orderable": orderable,
+            "form": form,
+        },
+        status=200,
+    )
+
+
+def _order_or_404(token: str) -> PackageOrder:
+    order = order_for_token(token=token)
+    if order is None:
+        raise Http404
+    return order
+
+
+def order_detail(request: HttpRequest, token: str) -> HttpResponse:
+    order = _order_or_404(token)
+    return render(
+        request,
+        "orders/order_detail.html",
+        {
+            "order": order,
+            "items": with_item_progress(order),
+            "bookings": order_bookings(order),
+            "viewer_tz": viewer_timezone(request, order.client_timezone),
+            "not_bookable_message": NOT_BOOKABLE_MESSAGES.get(order.status),
+            "checkout_url": checkout_url(order) if order.status == OrderStatus.PENDING_PAYMENT else None,
+        },
+    )
+
+
+def _item_of_order(order: PackageOrder, item_id: int) -> OrderItem:
+    for item in with_item_progress(order):
+        if item.pk == item_id:
+            return item
+    raise Http404  # an item of another order, or none at all
+
+
+@require_http_methods(["GET", "POST"])
+def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpResponse:
+    """The slot picker of one item's meeting type (GET) and booking the chosen time (POST)."""
+    order = _order_or_404(token)
+    item = _item_of_order(order, item_id)
+    details_url = order_details_url(order)
+    if not order.is_active:
+        messages.error(request, NOT_BOOKABLE_MESSAGES.get(order.status, "This order cannot book sessions."))
+        return redirect(details_url)
+    if item.meeting_type_unavailable:
+        messages.error(request, "This meeting type can no longer be scheduled.")
+        return redirect(details_url)
+    if item.remaining <= 0:
+        messages.error(request, "No sessions left for this item.")
+        return redirect(details_url)
+    viewer_tz = viewer_timezone(request, order.client_timezone)
+    if request.method == "POST":
+        form = SlotChoiceForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form.errors["start"][0])
+            return redirect(request.path)
+        try:
+            booking = booking_create(
+                meeting_type=item.meeting_type,
+                start=form.cleaned_data["start"],
+                client_name=order.client_name,
+                client_email=order.client_email,
+                client_phone=order.client_phone,
+                client_timezone=order.client_timezone,
+                order_item=item,
+            )
+        except BookingError as error:
+            messages.error(request, error.message)
+            return redirect(f"{request.path}?tz={viewer_tz}")
+        when = dateformat.format(localize(booking.start, viewer_tz), "l j F, g:i A")
+        messages.success(request, f"Booked: {item.meeting_type_name} on {when} ({viewer_tz}).")
+        return redirect(details_url)
+    return render(
+        request,
+        "orders/order_item_book.html",
+        {
+            "order": order,
+            "item": item,
+            **picker_context(request, meeting_type=item.meeting_type, viewer_tz=viewer_tz),
+        },
+    )

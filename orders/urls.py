@@ -1,9 +1,16 @@
+"""Dashboard pages of orders (login required; every lookup scoped to the owner)."""
 from django.urls import path
 
-from leadmonk.placeholder import section
+from orders import views
 
 app_name = "orders"
 
 urlpatterns = [
-    path("", section("Orders"), name="list"),
+    path("", views.order_list, name="list"),
+    path("<int:pk>/", views.order_detail, name="detail"),
+    path("<int:pk>/items/<int:item_id>/book/", views.order_book, name="book"),
+    path("<int:pk>/bookings/<int:booking_id>/reschedule/", views.order_booking_reschedule, name="booking_reschedule"),
+    path("<int:pk>/bookings/<int:booking_id>/cancel/", views.order_booking_cancel, name="booking_cancel"),
+    path("<int:pk>/resend-confirmation/", views.order_resend_confirmation, name="resend_confirmation"),
+    path("<int:pk>/cancel/", views.order_cancel_view, name="cancel"),
 ]

@@ -1,0 +1,166 @@
+"""Forms of the orders app: the order form built from a package's Invitee Preferences, the
+booking of a session from a slot picker, the owner's order list filters and order cancellation."""
+from datetime import datetime
+
+import phonenumbers
+from django import forms
+
+from leadmonk.timezones import is_valid_timezone
+from orders.models import OrderStatus
+from packages.models import NameFormat, Package, QuestionKind
+from scheduling.selectors import parse_slot_start
+
+MOBILE_NEEDS_COUNTRY_CODE = "Enter the number with its country code, e.g. +1 415 555 0100"
+
+
+def normalize_mobile(value: str) -> str:
+    """A mobile number as E.164 ('+14155550100'); raises ValidationError in words a client understands."""
+    value = value.strip()
+    try:
+        # No default region: a number without its country code is ambiguous, so it is refused.
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException as error:
+        if error.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            raise forms.ValidationError(MOBILE_NEEDS_COUNTRY_CODE) from None
+        raise forms.ValidationError("Enter a valid mobile number, e.g. +1 415 555 0100.") from None
+    if not phonenumbers.is_valid_number(number):
+        raise forms.ValidationError("Enter a valid mobile number, e.g. +1 415 555 0100.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class OrderForm(forms.Form):
+    """The order form of one package: fields follow its Invitee Preferences and questions."""
+
+    email = forms.EmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    client_timezone = forms.CharField(
+        required=False, widget=forms.HiddenInput(attrs={"data-detect-timezone": "force"})
+    )
+
+    def __init__(self, *args, package: Package, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.package = package
+        name_fields: dict[str, forms.Field] = {}
+        if package.name_format == NameFormat.FIRST_LAST:
+            name_fields["first_name"] = forms.CharField(
+                label="First name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+            )
+            name_fields["last_name"] = forms.CharField(
+                label="Last name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+            )
+        else:
+            name_fields["full_name"] = forms.CharField(
+                label="Full name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+            )
+        # Name first, then email, then the rest: rebuild the order.
+        self.fields = {**name_fields, **self.fields}
+        if package.requires_mobile:
+            self.fields["mobile"] = forms.CharField(
+                label="Mobile number",
+                max_length=32,
+                help_text="With its country code, e.g. +1 415 555 0100.",
+                widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            )
+        self.questions = list(package.questions.all())
+        for question in self.questions:
+            self.fields[self.question_field_name(question)] = self._question_field(question)
+        if package.terms:
+            self.fields["accept_terms"] = forms.BooleanField(
+                label="I accept the Payment Terms and Conditions",
+                required=True,
+                error_messages={"required": "Accept the Payment Terms and Conditions to order this package."},
+            )
+        self.fields["client_timezone"] = self.fields.pop("client_timezone")
+
+    @staticmethod
+    def question_field_name(question) -> str:
+        return f"question_{question.pk}"
+
+    @staticmethod
+    def _question_field(question) -> forms.Field:
+        label, required = question.text, question.required
+        choices = [(choice, choice) for choice in (question.choices or []) if str(choice).strip()]
+        if question.kind == QuestionKind.LONG_TEXT:
+            return forms.CharField(
+                label=label, required=required, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+            )
+        if question.kind == QuestionKind.SINGLE_CHOICE:
+            return forms.ChoiceField(label=label, required=required, choices=choices, widget=forms.RadioSelect)
+        if question.kind == QuestionKind.MULTIPLE_CHOICE:
+            return forms.MultipleChoiceField(
+                label=label, required=required, choices=choices, widget=forms.CheckboxSelectMultiple
+            )
+        if question.kind == QuestionKind.CHECKBOX:
+            return forms.BooleanField(label=label, required=required)
+        return forms.CharField(label=label, required=required, max_length=500)
+
+    def clean_mobile(self) -> str:
+        return normalize_mobile(self.cleaned_data["mobile"])
+
+    def clean_client_timezone(self) -> str:
+        name = self.cleaned_data.get("client_timezone") or ""
+        return name if is_valid_timezone(name) else (self.package.owner.timezone or "UTC")
+
+    def answers(self) -> list[dict]:
+        """The answers as stored on the order: the question text and kind as asked, and the answer."""
+        answers = []
+        for question in self.questions:
+            value = self.cleaned_data.get(self.question_field_name(question))
+            if question.kind == QuestionKind.MULTIPLE_CHOICE:
+                value = list(value or [])
+            elif question.kind == QuestionKind.CHECKBOX:
+                value = bool(value)
+            else:
+                value = (value or "").strip()
+            answers.append({"question": question.text, "kind": question.kind, "answer": value})
+        return answers
+
+    def client_details(self) -> dict:
+        data = self.cleaned_data
+        if "full_name" in self.fields:
+            first, last, name = "", "", data["full_name"].strip()
+        else:
+            first, last = data["first_name"].strip(), data["last_name"].strip()
+            name = f"{first} {last}"
+        return {
+            "client_name": name,
+            "client_first_name": first,
+            "client_last_name": last,
+            "client_email": data["email"].strip().lower(),
+            "client_phone": data.get("mobile", ""),
+            "client_timezone": data["client_timezone"],
+            "terms_accepted": bool(data.get("accept_terms")),
+            "answers": self.answers(),
+        }
+
+
+class SlotChoiceForm(forms.Form):
+    """The start the slot picker's confirm step posts: an ISO 8601 instant ("2026-12-01T14:00:00Z")."""
+
+    start = forms.CharField(max_length=64, error_messages={"required": "Pick a time from the list."})
+
+    def clean_start(self) -> datetime:
+        value = parse_slot_start(self.cleaned_data["start"])
+        if value is None:
+            raise forms.ValidationError("That time is not valid. Please pick a time from the list.")
+        return value
+
+
+class OrderFilterForm(forms.Form):
+    """The filters of the owner's order list; bad values are ignored rather than refused."""
+
+    q = forms.CharField(label="Search", required=False, max_length=200,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Client name or email"}))
+    status = forms.ChoiceField(label="Status", required=False,
+                               choices=[("", "All statuses"), *OrderStatus.choices])
+    package = forms.TypedChoiceField(label="Package", required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, packages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["package"].choices = [("", "All packages"), *((package.pk, package.name) for package in packages)]
+
+
+class OrderCancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (sent to the client)", required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,0 +1,107 @@
+"""Reads of orders: the client's order details page, the owner's dashboard list and detail page.
+
+Every function here runs a fixed number of queries whatever the number of items or bookings:
+used counts are annotated, bookings prefetched.
+"""
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from orders.models import OrderItem, OrderStatus, PackageOrder
+from scheduling.models import Booking, BookingStatus
+
+# A token is `secrets.token_urlsafe(32)`: 43 URL-safe characters. Anything else is not a token.
+_TOKEN_ALPHABET = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def looks_like_token(token: str) -> bool:
+    return 20 <= len(token) <= 64 and set(token) <= _TOKEN_ALPHABET
+
+
+def _items_with_usage() -> QuerySet[OrderItem]:
+    """Order items with `used` (confirmed bookings) and the meeting type joined (its live state)."""
+    return (
+        OrderItem.objects.select_related("meeting_type")
+        .annotate(used=Count("bookings", filter=Q(bookings__status=BookingStatus.CONFIRMED)))
+        .order_by("position", "id")
+    )
+
+
+def _bookings_prefetch() -> Prefetch:
+    return Prefetch(
+        "items__bookings",
+        queryset=Booking.objects.select_related("meeting_type").order_by("start", "id"),
+    )
+
+
+def _with_details(queryset: QuerySet[PackageOrder]) -> QuerySet[PackageOrder]:
+    return queryset.select_related("owner").prefetch_related(
+        Prefetch("items", queryset=_items_with_usage()), _bookings_prefetch()
+    )
+
+
+def order_for_token(*, token: str) -> PackageOrder | None:
+    """The order behind a client's link, items annotated with `used`, bookings prefetched (3 queries)."""
+    if not looks_like_token(token):
+        return None
+    return _with_details(PackageOrder.objects.filter(token=token)).first()
+
+
+def order_for_owner(*, owner, pk: int) -> PackageOrder | None:
+    """One order of `owner` with items, used counts and bookings (3 queries); None for anyone else's."""
+    return _with_details(PackageOrder.objects.filter(owner=owner, pk=pk)).first()
+
+
+def order_bookings(order: PackageOrder) -> list[Booking]:
+    """Every booking placed for `order` (from the prefetch), soonest first."""
+    bookings = [booking for item in order.items.all() for booking in item.bookings.all()]
+    for booking in bookings:
+        # Saves a query per booking when templates or services reach booking.order_item.
+        booking.order_item = next(item for item in order.items.all() if item.pk == booking.order_item_id)
+    return sorted(bookings, key=lambda booking: (booking.start, booking.pk))
+
+
+def order_list_for_owner(
+    *, owner, status: str = "", package_id: int | None = None, search: str = ""
+) -> QuerySet[PackageOrder]:
+    """The dashboard list: the owner's orders, newest first, with `sessions_total` and
+    `sessions_used` (and `sessions_remaining`) summed over their items. Subqueries, not joins, so
+    the two sums do not multiply each other; one query per page whatever the number of orders."""
+    sessions_total = (
+        OrderItem.objects.filter(order=OuterRef("pk"))
+        .order_by()
+        .values("order")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    sessions_used = (
+        Booking.objects.filter(order_item__order=OuterRef("pk"), status=BookingStatus.CONFIRMED)
+        .order_by()
+        .values("order_item__order")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    queryset = PackageOrder.objects.filter(owner=owner).annotate(
+        sessions_total=Coalesce(Subquery(sessions_total, output_field=IntegerField()), Value(0)),
+        sessions_used=Coalesce(Subquery(sessions_used, output_field=IntegerField()), Value(0)),
+    ).annotate(sessions_remaining=F("sessions_total") - F("sessions_used"))
+    if status in OrderStatus.values:
+        queryset = queryset.filter(status=status)
+    if package_id:
+        queryset = queryset.filter(package_id=package_id)
+    search = search.strip()
+    if search:
+        queryset = queryset.filter(Q(client_name__icontains=search) | Q(client_email__icontains=search))
+    return queryset.order_by("-created_at", "-id")
+
+
+def with_item_progress(order: PackageOrder) -> list[OrderItem]:
+    """The order's items (from the prefetch) with what the pages show beside each one:
+    `remaining`, `percent_used`, `meeting_type_unavailable` (rule 6) and `can_schedule`."""
+    items = list(order.items.all())
+    for item in items:
+        item.meeting_type.owner = order.owner  # joined already; the slot picker reads it
+        item.remaining = max(item.quantity - item.used, 0)
+        item.percent_used = min(100, round(100 * item.used / item.quantity)) if item.quantity else 100
+        item.meeting_type_unavailable = not item.meeting_type.is_bookable
+        item.can_schedule = order.is_active and item.remaining > 0 and not item.meeting_type_unavailable
+    return items
