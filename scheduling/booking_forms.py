@@ -29,23 +29,19 @@ def normalize_mobile(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-class SlotStartField(forms.CharField):
-    """The chosen start, sent as an ISO 8601 UTC string; cleans to an aware UTC datetime."""
+class SlotStartField(forms.Field):
+    """The chosen start, sent as an ISO 8601 UTC string; cleans to an aware UTC datetime.
+    Every bad value (missing, malformed, naive, absurdly long) gets the same "pick another time"."""
 
     widget = forms.HiddenInput
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 40)
-        kwargs.setdefault("error_messages", {"required": TIME_UNAVAILABLE, "max_length": TIME_UNAVAILABLE})
-        super().__init__(**kwargs)
+    default_error_messages = {"required": TIME_UNAVAILABLE, "invalid": TIME_UNAVAILABLE}
 
     def to_python(self, value) -> dt.datetime | None:
-        text = super().to_python(value)
-        if not text:
+        if value in self.empty_values:
             return None
-        parsed = parse_slot_start(text)
+        parsed = parse_slot_start(str(value))
         if parsed is None:
-            raise forms.ValidationError(TIME_UNAVAILABLE)
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return parsed
 
 

@@ -57,6 +57,10 @@ def book_meeting(request: HttpRequest, owner_slug: str, meeting_type_slug: str) 
 
     if request.method == "POST":
         form = BookingDetailsForm(request.POST, requires_mobile=meeting_type.requires_mobile)
+        if form.is_valid() and not _is_offered(meeting_type, form.cleaned_data["start"], now):
+            # Past, outside the hours, off the step, beyond the horizon, or taken: say so plainly.
+            # (The service checks again under the owner's lock, for the race.)
+            return _picker_page(request, meeting_type, viewer_tz, page_url, now, error=TIME_UNAVAILABLE)
         if form.is_valid():
             try:
                 booking = booking_create(
@@ -79,7 +83,7 @@ def book_meeting(request: HttpRequest, owner_slug: str, meeting_type_slug: str) 
 
     if "start" in request.GET:
         start = parse_slot_start(request.GET.get("start"))
-        if start is None or bookable_slot(meeting_type=meeting_type, start=start, now=now) is None:
+        if start is None or not _is_offered(meeting_type, start, now):
             return _picker_page(request, meeting_type, viewer_tz, page_url, now, error=TIME_UNAVAILABLE)
         form = BookingDetailsForm(
             initial={"start": request.GET["start"], "client_timezone": viewer_tz},
@@ -87,6 +91,10 @@ def book_meeting(request: HttpRequest, owner_slug: str, meeting_type_slug: str) 
         )
         return _details_page(request, meeting_type, viewer_tz, page_url, start, form)
     return _picker_page(request, meeting_type, viewer_tz, page_url, now)
+
+
+def _is_offered(meeting_type: MeetingType, start, now) -> bool:
+    return bookable_slot(meeting_type=meeting_type, start=start, now=now) is not None
 
 
 def _picker_page(request, meeting_type: MeetingType, viewer_tz: str, page_url: str, now, error: str = ""):

@@ -4,6 +4,7 @@ constant whatever the number of rows shown."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -16,6 +17,8 @@ from scheduling.availability import available_slots
 from scheduling.models import Booking, BookingStatus, MeetingType, MeetingTypeState
 
 UTC = dt.UTC
+# What a slot link or form may carry: a date, a time and an explicit zone, nothing else.
+_ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})")
 DAYS_PER_PAGE = 7
 # How far past the shown week the picker looks for "the next day with times" (one extra query
 # batch, only when the shown week has none).
@@ -48,9 +51,9 @@ def get_bookable_meeting_type(*, owner, slug: str) -> MeetingType | None:
 def parse_slot_start(value: str | None) -> dt.datetime | None:
     """An ISO 8601 instant from a form or link ("2026-12-01T14:00:00Z") as an aware UTC datetime,
     or None when it is missing, malformed or has no zone (a naive time means nothing here)."""
-    if not value or not isinstance(value, str) or len(value) > 40:
+    if not value or not isinstance(value, str) or not _ISO_INSTANT.fullmatch(value):
         return None
-    text = value.strip()
+    text = value
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
