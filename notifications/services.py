@@ -11,7 +11,6 @@ Booking and order services call the hooks below INSIDE their transaction:
 import logging
 import uuid
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -136,10 +135,13 @@ def reminders_drop(*, booking) -> None:
 def _queue(messages: list[Message]) -> None:
     from notifications.tasks import deliver_message
 
+    def enqueue(message_id: int) -> None:
+        deliver_message.delay(message_id)
+
     for message in messages:
         # robust: a broker that is down at commit must not turn a committed booking into an error
         # page; the row stays pending and the dispatcher's sweep queues it again.
-        transaction.on_commit(partial(deliver_message.delay, message.pk), robust=True)
+        transaction.on_commit(lambda message_id=message.pk: enqueue(message_id), robust=True)
 
 
 def _booking_messages(booking, kind: str, context: dict | None = None) -> list[Message]:
