@@ -202,13 +202,18 @@ class PaymentPreferencesForm(forms.Form):
         help_text="When set, clients must accept these terms to order.",
     )
 
-    def __init__(self, *args, mediums: list[str], **kwargs):
+    def __init__(self, *args, mediums: list[str], current_medium: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         labels = dict(PaymentMedium.choices)
         self.mediums = mediums
         self.fields["payment_medium"].choices = [("", "None (free package)")] + [
             (medium, labels.get(medium, medium)) for medium in mediums
         ]
+        if current_medium in labels and current_medium not in mediums:
+            # Shown as it is stored, so the page does not pretend it is "None"; saving it is refused.
+            self.fields["payment_medium"].choices.append(
+                (current_medium, f"{labels[current_medium]} (not connected)")
+            )
         self.fields["payment_medium"].error_messages["invalid_choice"] = (
             "Choose Stripe or PayPal (only connected providers can take payments)."
         )
@@ -226,6 +231,14 @@ class PaymentPreferencesForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         price, currency = cleaned.get("price"), cleaned.get("currency")
+        medium = cleaned.get("payment_medium")
+        if medium and medium not in self.mediums:
+            if price:
+                label = dict(PaymentMedium.choices)[medium]
+                message = f"{label} is not connected. Connect it in Settings, or choose another Payment Medium."
+                self.add_error("payment_medium", message)
+            else:
+                cleaned["payment_medium"] = ""
         if price is not None and currency:
             if not money.has_valid_precision(price, currency):
                 self.add_error("price", precision_message(currency))

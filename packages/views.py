@@ -156,7 +156,8 @@ def _render_edit(request: HttpRequest, package: Package, *, info_form=None, item
     if question_form is None:
         question_form = InviteeQuestionForm(prefix="question")
     if payment_form is None:
-        payment_form = PaymentPreferencesForm(mediums=_available_mediums(request.user), initial={
+        payment_form = PaymentPreferencesForm(
+            mediums=_available_mediums(request.user), current_medium=package.payment_medium, initial={
             "price": _price_for_form(package), "currency": package.currency,
             "payment_medium": package.payment_medium, "terms": package.terms,
         })
@@ -213,7 +214,9 @@ def package_payment_save(request: HttpRequest, pk: int) -> HttpResponse:
     package = _get_package_for_owner(request, pk)
     if request.method != "POST":
         return redirect("packages:edit", pk=package.pk)
-    form = PaymentPreferencesForm(request.POST, mediums=_available_mediums(request.user))
+    form = PaymentPreferencesForm(
+        request.POST, mediums=_available_mediums(request.user), current_medium=package.payment_medium
+    )
     if form.is_valid():
         try:
             services.package_update_payment(package=package, **form.cleaned_data)

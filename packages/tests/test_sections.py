@@ -321,3 +321,14 @@ def test_payment_medium_is_limited_to_the_available_ones():
     assert not nothing_connected.is_valid()
     assert "Connect Stripe or PayPal in Settings" in str(nothing_connected.errors["payment_medium"])
     assert PaymentPreferencesForm(payment("0", "USD", ""), mediums=[]).is_valid()
+
+
+def test_a_medium_no_longer_connected_is_shown_and_refused_for_a_paid_package():
+    from packages.forms import PaymentPreferencesForm
+
+    form = PaymentPreferencesForm(mediums=["paypal"], current_medium="stripe")
+    assert ("stripe", "Stripe (not connected)") in form.fields["payment_medium"].choices
+    bound = PaymentPreferencesForm(payment("10", "USD", "stripe"), mediums=["paypal"], current_medium="stripe")
+    assert "Stripe is not connected" in str(bound.errors["payment_medium"])
+    free = PaymentPreferencesForm(payment("0", "USD", "stripe"), mediums=["paypal"], current_medium="stripe")
+    assert free.is_valid() and free.cleaned_data["payment_medium"] == ""

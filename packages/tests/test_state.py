@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from orders.models import OrderItem, PackageOrder
 from packages.models import Package, PackageState
-from packages.tests.factories import make_package
 from packages.services import PackageError, package_transition
+from packages.tests.factories import make_package
 
 
 @pytest.fixture
