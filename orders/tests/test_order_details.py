@@ -1,0 +1,207 @@
+"""The client's order details page: usage per item, booking sessions against the quota, rules 5-7,
+and every refusal (bad token, another order's item, unpaid/cancelled/refunded orders, no credit left)."""
+from datetime import timedelta
+
+import pytest
+
+from orders.models import OrderStatus
+from orders.tests.conftest import ELEVEN_AM, NINE_AM, TEN_AM, place_order
+from packages.models import PackageState
+from scheduling.models import BookedBy, Booking, BookingStatus, MeetingTypeState
+from scheduling.selectors import format_slot_start
+from scheduling.services import NoSessionsLeft, TooLateToChange, booking_cancel, booking_create, booking_reschedule
+
+
+def details_url(order) -> str:
+    return f"/orders/{order.token}/"
+
+
+def book_url(order, item) -> str:
+    return f"/orders/{order.token}/items/{item.pk}/book/"
+
+
+def book(client, order, item, start, follow=True):
+    return client.post(book_url(order, item), {"start": format_slot_start(start)}, follow=follow)
+
+
+def coaching_item(order):
+    return order.items.get(meeting_type_name="Coaching session")
+
+
+def test_the_page_shows_the_snapshot_usage_and_schedule_actions(client, package):
+    order = place_order(package)
+    html = client.get(details_url(order)).content.decode()
+    assert "Starter pack" in html and "Two coaching sessions and a workshop." in html
+    assert "Used 0 of 2" in html and "2 remaining" in html and "Used 0 of 1" in html
+    assert html.count("Schedule<span") == 2
+    assert 'role="progressbar"' in html
+    assert "Active" in html
+
+
+def test_a_client_books_a_session_in_their_time_zone_and_the_count_goes_up(client, package):
+    order = place_order(package)
+    item = coaching_item(order)
+    picker = client.get(book_url(order, item) + "?tz=Europe/London&date=2026-12-07")
+    assert picker.status_code == 200 and "2:00 PM" in picker.content.decode()  # 9:00 New York
+    confirm = client.get(book_url(order, item) + f"?tz=Europe/London&date=2026-12-07&start={format_slot_start(NINE_AM)}")
+    assert "Book this session" in confirm.content.decode()
+    response = book(client, order, item, NINE_AM)
+    html = response.content.decode()
+    booking = Booking.objects.get()
+    assert (booking.order_item_id, booking.start, booking.booked_by) == (item.pk, NINE_AM, BookedBy.CLIENT)
+    assert (booking.client_name, booking.client_email) == ("Jamie Client", "jamie@example.com")
+    assert "Used 1 of 2" in html and "1 remaining" in html
+    assert f"/bookings/{booking.token}/" in html
+
+
+def test_a_used_up_item_has_no_schedule_action_and_refuses_one_more(client, package):
+    order = place_order(package)
+    item = coaching_item(order)
+    book(client, order, item, NINE_AM)
+    book(client, order, item, TEN_AM)
+    html = client.get(details_url(order)).content.decode()
+    assert "Used 2 of 2" in html and "All sessions used" in html and html.count("Schedule<span") == 1
+    response = book(client, order, item, ELEVEN_AM)
+    assert "No sessions left for this item." in response.content.decode()
+    assert Booking.objects.count() == 2
+
+
+def test_the_service_refuses_more_than_remains_even_when_the_page_was_stale(package):
+    order = place_order(package)
+    item = coaching_item(order)
+    for start in (NINE_AM, TEN_AM):
+        booking_create(meeting_type=item.meeting_type, start=start, client_name="J", client_email="j@example.com",
+                       order_item=item)
+    with pytest.raises(NoSessionsLeft):
+        booking_create(meeting_type=item.meeting_type, start=ELEVEN_AM, client_name="J", client_email="j@example.com",
+                       order_item=item)
+    assert Booking.objects.count() == 2
+
+
+def test_a_taken_time_is_refused_with_the_services_message(client, package):
+    order = place_order(package)
+    other = place_order(package, email="someone@example.com")
+    book(client, other, coaching_item(other), NINE_AM)
+    response = book(client, order, coaching_item(order), NINE_AM)
+    assert "That time was just taken. Please pick another time." in response.content.decode()
+    assert Booking.objects.filter(order_item__order=order).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (OrderStatus.PENDING_PAYMENT, "Complete payment to start booking your sessions."),
+        (OrderStatus.CANCELLED, "This order was cancelled."),
+        (OrderStatus.REFUNDED, "This order was refunded."),
+        (OrderStatus.EXPIRED, "This order expired"),
+    ],
+)
+def test_an_order_that_is_not_active_books_nothing(client, package, status, message):
+    order = place_order(package, status=status)
+    html = client.get(details_url(order)).content.decode()
+    assert message in html and "Schedule<span" not in html
+    response = book(client, order, coaching_item(order), NINE_AM)
+    assert message in response.content.decode()
+    assert client.get(book_url(order, coaching_item(order))).status_code == 302
+    assert Booking.objects.count() == 0
+
+
+def test_a_pending_order_offers_to_complete_payment(client, package, monkeypatch):
+    from orders import public_views
+
+    monkeypatch.setattr(public_views, "checkout_url", lambda order: f"/payments/checkout/{order.token}/")
+    order = place_order(package, status=OrderStatus.PENDING_PAYMENT)
+    html = client.get(details_url(order)).content.decode()
+    assert "Complete payment" in html and f"/payments/checkout/{order.token}/" in html
+
+
+@pytest.mark.parametrize("token", ["nope", "x" * 43, "a" * 300, "..%2F..%2Fetc", "%00" * 5])
+def test_an_unknown_or_malformed_token_is_not_found(client, package, token):
+    place_order(package)
+    assert client.get(f"/orders/{token}/").status_code == 404
+    assert client.post(f"/orders/{token}/items/1/book/", {"start": format_slot_start(NINE_AM)}).status_code == 404
+
+
+def test_an_item_of_another_order_is_not_found(client, package):
+    order = place_order(package)
+    other = place_order(package, email="other@example.com")
+    response = client.post(book_url(order, coaching_item(other)), {"start": format_slot_start(NINE_AM)})
+    assert response.status_code == 404
+    assert client.get(book_url(order, coaching_item(other))).status_code == 404
+    assert client.get(f"/orders/{order.token}/items/999999/book/").status_code == 404
+    assert Booking.objects.count() == 0
+
+
+@pytest.mark.parametrize("start", ["", "tomorrow", "2026-12-07T14:00:00", "2026-13-45T99:00:00Z", "2026-12-07T14:07:00Z"])
+def test_a_malformed_or_off_grid_time_gets_a_message_and_books_nothing(client, package, start):
+    order = place_order(package)
+    response = client.post(book_url(order, coaching_item(order)), {"start": start}, follow=True)
+    assert response.status_code == 200
+    assert "Please pick" in response.content.decode() or "Pick a time" in response.content.decode()
+    assert Booking.objects.count() == 0
+
+
+def test_rule_5_a_disabled_or_deleted_package_keeps_its_orders_bookable(client, package):
+    order = place_order(package)
+    for state in (PackageState.DISABLED, PackageState.DELETED):
+        package.state = state
+        package.save()
+    book(client, order, coaching_item(order), NINE_AM)
+    assert Booking.objects.filter(order_item__order=order).count() == 1
+
+
+@pytest.mark.parametrize("state", [MeetingTypeState.DISABLED, MeetingTypeState.DELETED])
+def test_rule_6_an_item_whose_meeting_type_is_gone_says_so_and_keeps_its_count(client, package, coaching, state):
+    order = place_order(package)
+    item = coaching_item(order)
+    book(client, order, item, NINE_AM)
+    coaching.state = state
+    coaching.save()
+    html = client.get(details_url(order)).content.decode()
+    assert "This meeting type can no longer be scheduled" in html
+    assert "Used 1 of 2" in html and "1 remaining" in html
+    assert html.count("Schedule<span") == 1  # the workshop only
+    response = book(client, order, item, TEN_AM)
+    assert "This meeting type can no longer be scheduled" in response.content.decode()
+    assert Booking.objects.count() == 1
+
+
+def test_rule_7_rescheduling_keeps_the_credit_and_cancelling_gives_it_back(client, package):
+    order = place_order(package)
+    item = coaching_item(order)
+    book(client, order, item, NINE_AM)
+    booking = Booking.objects.get()
+    booking_reschedule(booking=booking, new_start=ELEVEN_AM)
+    html = client.get(details_url(order)).content.decode()
+    assert "Used 1 of 2" in html
+    booking_cancel(booking=Booking.objects.get())
+    html = client.get(details_url(order)).content.decode()
+    assert "Used 0 of 2" in html and "2 remaining" in html and "Cancelled" in html
+
+
+def test_changes_respect_the_minimum_notice(package, coaching):
+    coaching.min_notice_minutes = 7 * 24 * 60
+    coaching.save()
+    order = place_order(package)
+    booking = booking_create(meeting_type=coaching, start=NINE_AM, client_name="J", client_email="j@example.com",
+                             order_item=coaching_item(order), booked_by=BookedBy.OWNER)
+    for change in (lambda: booking_reschedule(booking=booking, new_start=ELEVEN_AM),
+                   lambda: booking_cancel(booking=booking)):
+        with pytest.raises(TooLateToChange):
+            change()
+    booking.refresh_from_db()
+    assert (booking.start, booking.status) == (NINE_AM, BookingStatus.CONFIRMED)
+
+
+@pytest.mark.parametrize("bookings", [1, 4])
+def test_the_details_page_runs_a_fixed_number_of_queries(client, package, bookings, django_assert_num_queries):
+    order = place_order(package)
+    item = coaching_item(order)
+    item.quantity = 10
+    item.save()
+    for n in range(bookings):
+        booking_create(meeting_type=item.meeting_type, start=NINE_AM + timedelta(hours=n), client_name="J",
+                       client_email="j@example.com", order_item=item)
+    # order + owner, items with used counts and meeting types, bookings
+    with django_assert_num_queries(3):
+        assert client.get(details_url(order)).status_code == 200

@@ -1,0 +1,94 @@
+"""Rule 4: an order keeps the package as it was sold. Every later edit of the package (and of its
+meeting types) leaves each existing order, and its details page, exactly as it was."""
+import re
+from decimal import Decimal
+
+from django.forms.models import model_to_dict
+
+from orders.models import OrderStatus, PackageOrder
+from orders.tests.conftest import NINE_AM, place_order
+from packages.models import InviteeQuestion, NameFormat, OrderingInformation, PackageItem, PaymentMedium, QuestionKind
+from scheduling.models import MeetingTypeState
+from scheduling.services import booking_create
+from scheduling.tests.factories import make_meeting_type
+
+
+def order_state(order: PackageOrder) -> dict:
+    order = PackageOrder.objects.get(pk=order.pk)
+    return {
+        "order": model_to_dict(order),
+        "token": order.token,
+        "created_at": order.created_at,
+        "items": [model_to_dict(item) for item in order.items.order_by("pk")],
+    }
+
+
+def details_html(client, order) -> str:
+    return client.get(f"/orders/{order.token}/").content.decode()
+
+
+def place_orders(package):
+    active = place_order(package)
+    item = active.items.get(meeting_type_name="Coaching session")
+    booking_create(meeting_type=item.meeting_type, start=NINE_AM, client_name="Jamie", client_email="j@example.com",
+                   order_item=item)
+    return [active, place_order(package, status=OrderStatus.PENDING_PAYMENT, email="pending@example.com")]
+
+
+def edit_every_field_of(package, coaching, workshop):
+    package.name = "Renamed pack"
+    package.description = "A completely different description."
+    package.price = Decimal("999.000")
+    package.currency = "JPY"
+    package.terms = "New terms nobody accepted."
+    package.payment_medium = PaymentMedium.PAYPAL
+    package.name_format = NameFormat.FIRST_LAST
+    package.ordering_information = OrderingInformation.NAME_EMAIL_MOBILE
+    package.save()
+    PackageItem.objects.filter(package=package, meeting_type=coaching).update(quantity=9, position=5)
+    PackageItem.objects.filter(package=package, meeting_type=workshop).delete()
+    PackageItem.objects.create(package=package, meeting_type=make_meeting_type(package.owner, name="New type"),
+                               quantity=4, position=0)
+    InviteeQuestion.objects.filter(package=package).update(text="A reworded question?", kind=QuestionKind.LONG_TEXT)
+    InviteeQuestion.objects.create(package=package, text="Brand new question", required=True)
+    # Meeting types change too: the order shows them as sold.
+    coaching.name = "Renamed coaching"
+    coaching.duration_minutes = 25
+    coaching.save()
+
+
+def test_editing_every_field_of_the_package_changes_no_order_nor_its_page(client, package, coaching, workshop):
+    orders = place_orders(package)
+    before = [(order_state(order), details_html(client, order)) for order in orders]
+
+    edit_every_field_of(package, coaching, workshop)
+
+    for order, (state, html) in zip(orders, before, strict=True):
+        assert order_state(order) == state
+        assert details_html(client, order) == html
+    assert "Starter pack" in before[0][1] and "Coaching session" in before[0][1] and "Used 1 of 2" in before[0][1]
+
+
+def _without_item(html: str, name: str) -> str:
+    return re.sub(r'<article class="list-card order-item">(?:(?!</article>).)*?' + re.escape(name)
+                  + r".*?</article>", "", html, flags=re.S)
+
+
+def test_deleting_a_meeting_type_changes_no_order_and_only_says_so_beside_its_line(client, package, coaching,
+                                                                                   workshop):
+    orders = place_orders(package)
+    before = [(order_state(order), details_html(client, order)) for order in orders]
+
+    edit_every_field_of(package, coaching, workshop)
+    workshop.state = MeetingTypeState.DELETED
+    workshop.save()
+
+    for order, (state, html) in zip(orders, before, strict=True):
+        assert order_state(order) == state
+        after = details_html(client, order)
+        # Rule 6 adds its notice beside the workshop's line; everything else is byte for byte the same.
+        assert _without_item(after, "Group workshop") == _without_item(html, "Group workshop")
+        workshop_line = re.search(r'<article class="list-card order-item">(?:(?!</article>).)*?Group workshop.*?</article>',
+                                  after, flags=re.S).group(0)
+        assert "This meeting type can no longer be scheduled" in workshop_line
+        assert "Used 0 of 1" in workshop_line and "(90 min)" in workshop_line
