@@ -1,9 +1,20 @@
+"""The owner's payments pages under /dashboard/payments/."""
 from django.urls import path
 
-from leadmonk.placeholder import section
+from payments import dashboard_views as views
+from payments.providers.paypal import views as paypal_views
+from payments.providers.stripe import views as stripe_views
 
 app_name = "payments_dashboard"
 
 urlpatterns = [
-    path("", section("Payments"), name="list"),
+    path("", views.payment_list, name="list"),
+    path("<int:pk>/", views.payment_detail, name="detail"),
+    path("<int:pk>/refund/", views.payment_refund, name="refund"),
+    path("orders/<int:order_pk>/refund/", views.order_refund, name="order_refund"),
+    path("connect/stripe/", stripe_views.connect, name="stripe_connect"),
+    path("connect/stripe/return/", stripe_views.connect_return, name="stripe_connect_return"),
+    path("connect/stripe/refresh/", stripe_views.connect_refresh, name="stripe_connect_refresh"),
+    path("connect/paypal/", paypal_views.connect, name="paypal_connect"),
+    path("disconnect/<str:provider>/", views.disconnect, name="disconnect"),
 ]

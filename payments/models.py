@@ -1,7 +1,9 @@
 """Payment attempts and the provider webhook events already processed."""
+from django.conf import settings
 from django.db import models
 
 from leadmonk.money import CURRENCY_CHOICES
+from scheduling.models import new_token
 
 
 class Provider(models.TextChoices):
@@ -23,6 +25,8 @@ class Payment(models.Model):
     """One attempt to pay an order through one provider."""
 
     order = models.ForeignKey("orders.PackageOrder", on_delete=models.PROTECT, related_name="payments")
+    # Unguessable: the client's return URL and the test checkout page are reached by it.
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     provider = models.CharField(max_length=16, choices=Provider.choices)
     status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.CREATED)
     amount = models.DecimalField(max_digits=12, decimal_places=3)
@@ -30,6 +34,11 @@ class Payment(models.Model):
     # Stripe: Checkout Session id / PaymentIntent id. PayPal: order id / capture id.
     provider_reference = models.CharField(max_length=255, blank=True, db_index=True)
     provider_payment_id = models.CharField(max_length=255, blank=True, db_index=True)
+    # Where the client pays (Stripe Checkout / PayPal approval URL), reused on a second click.
+    checkout_url = models.URLField(max_length=2000, blank=True)
+    # Stripe Connect account the charge was routed to, or the PayPal payee; blank = the platform.
+    destination_account = models.CharField(max_length=255, blank=True)
+    refund_reference = models.CharField(max_length=255, blank=True)
     # Set when money arrived that could not be applied (order cancelled, amount mismatch, ...).
     flagged = models.BooleanField(default=False)
     flag_reason = models.CharField(max_length=500, blank=True)
@@ -55,3 +64,27 @@ class WebhookEvent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="webhookevent_unique")]
+
+
+class PaymentConnection(models.Model):
+    """An owner's own account at a provider, where their clients' money goes.
+
+    Stripe: a Connect account id (acct_...), active once onboarding lets it take charges.
+    PayPal: the merchant email (and/or merchant id) set as payee of the owner's orders.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="payment_connections")
+    provider = models.CharField(max_length=16, choices=Provider.choices)
+    account_id = models.CharField(max_length=255, blank=True)
+    email = models.EmailField(blank=True)
+    is_active = models.BooleanField(default=False)
+    connected_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "provider"], name="paymentconnection_unique_owner_provider"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} connection of owner {self.owner_id}"

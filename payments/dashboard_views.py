@@ -1,0 +1,91 @@
+"""The owner's payments pages: every payment with totals, one payment, refunds and the provider
+connections of the Settings page. Every query is scoped to the logged-in owner."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from orders.models import PackageOrder
+from payments import selectors, services
+from payments.connections import MEDIUM_PROVIDERS, connection_delete
+from payments.forms import PaymentFilterForm
+from payments.models import Payment
+from payments.providers.base import PaymentError
+
+PAGE_SIZE = 25
+
+
+def _get_payment_for_owner(request: HttpRequest, pk: int) -> Payment:
+    return get_object_or_404(Payment.objects.select_related("order"), pk=pk, order__owner=request.user)
+
+
+def _get_order_for_owner(request: HttpRequest, pk: int) -> PackageOrder:
+    return get_object_or_404(PackageOrder, pk=pk, owner=request.user)
+
+
+@login_required
+def payment_list(request: HttpRequest) -> HttpResponse:
+    form = PaymentFilterForm(request.GET or None)
+    status = provider = ""
+    if form.is_bound and form.is_valid():
+        status, provider = form.cleaned_data["status"], form.cleaned_data["provider"]
+    payments = selectors.payments_for_owner(request.user, status=status, provider=provider)
+    page = Paginator(payments, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "payments/dashboard/list.html", {
+        "form": form,
+        "page": page,
+        "totals": selectors.payment_totals(request.user, provider=provider),
+        "filtered": bool(status or provider),
+        "query": query.urlencode(),
+    })
+
+
+@login_required
+def payment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    payment = _get_payment_for_owner(request, pk)
+    return render(request, "payments/dashboard/detail.html", {"payment": payment, "order": payment.order})
+
+
+def _refund(request: HttpRequest, payment: Payment) -> None:
+    try:
+        services.payment_refund(payment=payment, by_owner=request.user)
+    except PaymentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "The payment was refunded. The client has been told.")
+
+
+@login_required
+@require_POST
+def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
+    payment = _get_payment_for_owner(request, pk)
+    _refund(request, payment)
+    return redirect("payments_dashboard:detail", pk=payment.pk)
+
+
+@login_required
+@require_POST
+def order_refund(request: HttpRequest, order_pk: int) -> HttpResponse:
+    """The "Refund" button of the owner's order page: refunds the payment that paid the order."""
+    order = _get_order_for_owner(request, order_pk)
+    payment = services.refundable_payment(order)
+    if payment is None:
+        messages.error(request, "This order has no payment that can be refunded.")
+    else:
+        _refund(request, payment)
+    return redirect("orders:detail", pk=order.pk)
+
+
+@login_required
+@require_POST
+def disconnect(request: HttpRequest, provider: str) -> HttpResponse:
+    if provider not in MEDIUM_PROVIDERS:
+        raise Http404
+    if connection_delete(owner=request.user, provider=provider):
+        messages.success(request, f"{'Stripe' if provider == 'stripe' else 'PayPal'} is disconnected.")
+    return redirect(reverse("accounts:settings") + "#payments")

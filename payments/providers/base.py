@@ -1,0 +1,105 @@
+"""The payment provider interface, its registry and the payment exception hierarchy.
+
+Modelled on pretix's `BasePaymentProvider`: a provider starts a checkout, reads the result back
+from its service (on the client's return or a webhook) and calls the guarded services in
+`payments.services`; it never sets an order's status itself.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest, HttpResponse
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from payments.models import Payment
+
+
+class PaymentError(Exception):
+    """A payment operation that did not happen; `.message` can be shown to a user as is."""
+
+    default_message = "The payment could not be processed. Please try again."
+
+    def __init__(self, message: str = ""):
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+class PaymentProviderUnavailable(PaymentError):
+    default_message = "This payment method is not available right now."
+
+
+class PaymentProviderError(PaymentError):
+    """The provider's API failed or answered something unusable (network, 5xx, bad data).
+
+    Transient as far as we know: a webhook answers 503 so the provider retries.
+    """
+
+    default_message = "The payment service did not answer. Please try again in a moment."
+
+
+class WebhookVerificationError(PaymentError):
+    default_message = "The webhook signature could not be verified."
+
+
+class RefundError(PaymentError):
+    default_message = "The refund could not be made."
+
+
+class IllegalPaymentTransition(PaymentError):
+    pass
+
+
+class PaymentProvider:
+    identifier: str = ""
+    verbose_name: str = ""
+
+    def is_configured(self) -> bool:
+        """True when the platform has what it needs to talk to this provider (keys in settings)."""
+        raise NotImplementedError
+
+    def is_available(self, owner: User) -> bool:
+        """True when `owner`'s clients can pay through this provider."""
+        return self.is_configured()
+
+    def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
+        """Create the payment at the provider and return the URL the client is sent to."""
+        raise NotImplementedError
+
+    def handle_return(self, payment: Payment, request: HttpRequest) -> None:
+        """The client came back from the provider: read the state back from the provider and
+        confirm or fail the payment through the services. Never trusts the query string."""
+
+    def handle_webhook(self, request: HttpRequest) -> HttpResponse:
+        raise NotImplementedError
+
+    def refund(self, payment: Payment) -> str:
+        """Refund `payment` in full at the provider; returns the provider's refund id.
+
+        Idempotent: the idempotency key is derived from the payment id, so a retry or a double
+        click refunds once.
+        """
+        raise NotImplementedError
+
+
+_registry: dict[str, PaymentProvider] = {}
+
+
+def register(provider_class: type[PaymentProvider]) -> type[PaymentProvider]:
+    _registry[provider_class.identifier] = provider_class()
+    return provider_class
+
+
+def get_provider(identifier: str) -> PaymentProvider:
+    import payments.providers  # noqa: F401  (registers the built-in providers)
+
+    try:
+        return _registry[identifier]
+    except KeyError:
+        raise PaymentProviderUnavailable() from None
+
+
+def all_providers() -> list[PaymentProvider]:
+    import payments.providers  # noqa: F401
+
+    return list(_registry.values())

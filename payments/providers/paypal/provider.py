@@ -1,0 +1,305 @@
+"""PayPal: Orders v2 through paypal-server-sdk (intent CAPTURE), the owner as payee, a capture on
+the client's return, and a webhook verified by PayPal's verify-webhook-signature call.
+
+The SDK has no webhook controller, so that one call is made with `requests` and the SDK's OAuth
+token. A payment counts as paid only when its capture is COMPLETED; a PENDING capture waits for
+PAYMENT.CAPTURE.COMPLETED.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from decimal import Decimal, InvalidOperation
+
+import requests
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from paypalserversdk.configuration import Environment
+from paypalserversdk.exceptions.api_exception import ApiException
+from paypalserversdk.http.auth.o_auth_2 import ClientCredentialsAuthCredentials
+from paypalserversdk.models.amount_with_breakdown import AmountWithBreakdown
+from paypalserversdk.models.checkout_payment_intent import CheckoutPaymentIntent
+from paypalserversdk.models.order_request import OrderRequest
+from paypalserversdk.models.payee_base import PayeeBase
+from paypalserversdk.models.payment_source import PaymentSource
+from paypalserversdk.models.paypal_wallet import PaypalWallet
+from paypalserversdk.models.paypal_wallet_experience_context import PaypalWalletExperienceContext
+from paypalserversdk.models.purchase_unit_request import PurchaseUnitRequest
+from paypalserversdk.models.refund_request import RefundRequest
+from paypalserversdk.paypal_serversdk_client import PaypalServersdkClient
+
+from leadmonk.money import round_money
+from payments import services
+from payments.connections import active_connection, require_connection
+from payments.models import Payment, PaymentStatus, Provider
+from payments.providers.base import (
+    PaymentProvider,
+    PaymentProviderError,
+    PaymentProviderUnavailable,
+    RefundError,
+    register,
+)
+
+logger = logging.getLogger(__name__)
+
+HANDLED_EVENTS = {"PAYMENT.CAPTURE.COMPLETED", "PAYMENT.CAPTURE.REFUNDED", "PAYMENT.CAPTURE.DENIED"}
+SIGNATURE_HEADERS = {
+    "transmission_id": "PAYPAL-TRANSMISSION-ID",
+    "transmission_time": "PAYPAL-TRANSMISSION-TIME",
+    "transmission_sig": "PAYPAL-TRANSMISSION-SIG",
+    "cert_url": "PAYPAL-CERT-URL",
+    "auth_algo": "PAYPAL-AUTH-ALGO",
+}
+
+
+def paypal_environment() -> Environment:
+    return Environment.PRODUCTION if settings.PAYPAL_ENVIRONMENT == "production" else Environment.SANDBOX
+
+
+def api_base() -> str:
+    return "https://api-m.paypal.com" if settings.PAYPAL_ENVIRONMENT == "production" else "https://api-m.sandbox.paypal.com"
+
+
+def paypal_client() -> PaypalServersdkClient:
+    if not (settings.PAYPAL_CLIENT_ID and settings.PAYPAL_CLIENT_SECRET):
+        raise PaymentProviderUnavailable("PayPal is not set up on this site.")
+    return PaypalServersdkClient(
+        client_credentials_auth_credentials=ClientCredentialsAuthCredentials(
+            o_auth_client_id=settings.PAYPAL_CLIENT_ID, o_auth_client_secret=settings.PAYPAL_CLIENT_SECRET,
+        ),
+        environment=paypal_environment(),
+        timeout=30,
+    )
+
+
+def paypal_value(amount: Decimal, currency: str) -> str:
+    """PayPal's amount string: '49.00' USD, '1500' JPY (no decimals where the currency has none)."""
+    return f"{round_money(amount, currency):f}"
+
+
+def _capture_of(order_body) -> object | None:
+    """The first capture of a PayPal order (an SDK model), or None."""
+    for unit in getattr(order_body, "purchase_units", None) or []:
+        payments = getattr(unit, "payments", None)
+        for capture in (getattr(payments, "captures", None) or []) if payments else []:
+            return capture
+    return None
+
+
+@register
+class PayPalProvider(PaymentProvider):
+    identifier = Provider.PAYPAL
+    verbose_name = "PayPal"
+
+    def is_configured(self) -> bool:
+        return bool(settings.PAYPAL_CLIENT_ID and settings.PAYPAL_CLIENT_SECRET)
+
+    def is_available(self, owner) -> bool:
+        if not self.is_configured():
+            return False
+        return not require_connection() or active_connection(owner, Provider.PAYPAL) is not None
+
+    # -- checkout -------------------------------------------------------------------------
+
+    def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
+        order = payment.order
+        return_url = f"{settings.SITE_URL}{reverse('payments:return', args=[payment.token])}"
+        connection = active_connection(order.owner, Provider.PAYPAL)
+        unit = PurchaseUnitRequest(
+            reference_id=str(order.pk),
+            custom_id=str(payment.pk),
+            invoice_id=f"payment-{payment.pk}",
+            description=order.title[:127],
+            amount=AmountWithBreakdown(currency_code=payment.currency, value=paypal_value(payment.amount, payment.currency)),
+        )
+        payee = ""
+        if connection is not None:
+            # The owner is the payee: PayPal pays their account directly.
+            if connection.account_id:
+                unit.payee = PayeeBase(merchant_id=connection.account_id)
+                payee = connection.account_id
+            else:
+                unit.payee = PayeeBase(email_address=connection.email)
+                payee = connection.email
+        body = OrderRequest(
+            intent=CheckoutPaymentIntent.CAPTURE,
+            purchase_units=[unit],
+            payment_source=PaymentSource(paypal=PaypalWallet(experience_context=PaypalWalletExperienceContext(
+                return_url=return_url,
+                cancel_url=return_url + "?cancelled=1",
+                shipping_preference="NO_SHIPPING",
+                user_action="PAY_NOW",
+            ))),
+        )
+        try:
+            response = paypal_client().orders.create_order({
+                "body": body,
+                "paypal_request_id": f"checkout-{order.pk}-{payment.pk}",
+                "prefer": "return=representation",
+            })
+        except ApiException as error:
+            logger.warning("paypal checkout for payment %s failed: %s", payment.pk, error)
+            raise PaymentProviderError("PayPal could not start the payment. Please try again in a moment.") from error
+        paypal_order = response.body
+        approve_url = next(
+            (link.href for link in (paypal_order.links or []) if link.rel in ("payer-action", "approve")), ""
+        )
+        if not approve_url:
+            raise PaymentProviderError("PayPal did not return a page to approve the payment.")
+        services.payment_set_checkout(
+            payment=payment, provider_reference=paypal_order.id, checkout_url=approve_url, destination_account=payee
+        )
+        return approve_url
+
+    def apply_capture(self, capture, payment: Payment) -> None:
+        """Move `payment` to what the capture, as read from PayPal, says."""
+        status = getattr(capture, "status", None)
+        if status in ("COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED"):
+            amount = getattr(capture, "amount", None)
+            try:
+                value = Decimal(amount.value) if amount is not None else Decimal(-1)
+            except (InvalidOperation, TypeError):
+                value = Decimal(-1)
+            services.payment_confirm(
+                payment_id=payment.pk, amount=value,
+                currency=(getattr(amount, "currency_code", "") or "") if amount is not None else "",
+                provider_payment_id=capture.id,
+            )
+            if status == "REFUNDED":
+                services.payment_mark_refunded(payment_id=payment.pk, reason="The payment was refunded.")
+        elif status == "PENDING":
+            services.payment_mark_pending(payment_id=payment.pk, provider_payment_id=capture.id)
+        elif status in ("DECLINED", "FAILED"):
+            services.payment_fail(payment_id=payment.pk, reason="PayPal declined the payment.")
+
+    def handle_return(self, payment: Payment, request: HttpRequest) -> None:
+        """Capture the approved PayPal order. The request id makes a second return (or the page
+        refreshing itself) replay the same capture instead of capturing twice."""
+        if not payment.provider_reference or payment.status not in (PaymentStatus.CREATED, PaymentStatus.PENDING):
+            return
+        client = paypal_client()
+        capture = None
+        try:
+            if payment.status == PaymentStatus.CREATED:
+                response = client.orders.capture_order({
+                    "id": payment.provider_reference,
+                    "paypal_request_id": f"capture-{payment.pk}",
+                    "prefer": "return=representation",
+                })
+                capture = _capture_of(response.body)
+        except ApiException as error:
+            # Not approved yet, or already captured: read the order back to know which.
+            logger.info("paypal capture of payment %s answered %s; reading the order", payment.pk, error)
+        if capture is None:
+            try:
+                capture = _capture_of(client.orders.get_order({"id": payment.provider_reference}).body)
+            except ApiException as error:
+                raise PaymentProviderError() from error
+        if capture is not None:
+            self.apply_capture(capture, payment)
+
+    # -- webhook --------------------------------------------------------------------------
+
+    def verify_signature(self, request: HttpRequest, event: dict) -> bool:
+        """Ask PayPal whether it sent this notification (POST /v1/notifications/verify-webhook-signature)."""
+        if not settings.PAYPAL_WEBHOOK_ID:
+            return False
+        fields = {name: request.headers.get(header, "") for name, header in SIGNATURE_HEADERS.items()}
+        if not all(fields.values()):
+            return False
+        token = paypal_client().oauth_2.fetch_token()
+        response = requests.post(
+            f"{api_base()}/v1/notifications/verify-webhook-signature",
+            json={**fields, "webhook_id": settings.PAYPAL_WEBHOOK_ID, "webhook_event": event},
+            headers={"Authorization": f"Bearer {token.access_token}"},
+            timeout=30,
+        )
+        if response.status_code >= 500:
+            raise PaymentProviderError()
+        try:
+            return response.status_code == 200 and response.json().get("verification_status") == "SUCCESS"
+        except ValueError:
+            return False
+
+    def handle_webhook(self, request: HttpRequest) -> HttpResponse:
+        from payments.webhooks import event_process, event_seen
+
+        try:
+            event = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            return HttpResponse("Invalid body.", status=400)
+        if not isinstance(event, dict) or not isinstance(event.get("id"), str):
+            return HttpResponse("Invalid body.", status=400)
+        try:
+            if not self.verify_signature(request, event):
+                return HttpResponse("Invalid signature.", status=400)
+        except (PaymentProviderError, PaymentProviderUnavailable, ApiException, requests.RequestException) as error:
+            logger.warning("paypal webhook: could not verify: %s", error)
+            return HttpResponse("PayPal did not answer, retry later.", status=503)
+        event_id, event_type = event["id"], str(event.get("event_type", ""))
+        if event_type not in HANDLED_EVENTS:
+            return HttpResponse("Ignored.")
+        if event_seen(provider=Provider.PAYPAL, event_id=event_id):
+            return HttpResponse("Already processed.")
+        capture_id = _capture_id_of_event(event)
+        if not capture_id:
+            return HttpResponse("No capture, ignored.")
+        try:
+            capture = paypal_client().payments.get_captured_payment({"capture_id": capture_id}).body
+        except ApiException as error:
+            if getattr(error, "response_code", None) == 404:
+                return HttpResponse("Unknown capture, ignored.")
+            return HttpResponse("PayPal did not answer, retry later.", status=503)
+        except requests.RequestException:
+            return HttpResponse("PayPal did not answer, retry later.", status=503)
+        payment = _payment_for_capture(capture)
+        if payment is None:
+            logger.info("paypal event %s: no payment for capture %s, ignored", event_id, capture_id)
+            return HttpResponse("Unknown payment, ignored.")
+        return event_process(
+            provider=Provider.PAYPAL, event_id=event_id, event_type=event_type,
+            apply=lambda: self.apply_capture(capture, payment),
+        )
+
+    # -- refund ---------------------------------------------------------------------------
+
+    def refund(self, payment: Payment) -> str:
+        if not payment.provider_payment_id:
+            raise RefundError("PayPal has no capture for this payment to refund.")
+        try:
+            response = paypal_client().payments.refund_captured_payment({
+                "capture_id": payment.provider_payment_id,
+                "paypal_request_id": f"refund-{payment.pk}",
+                "prefer": "return=representation",
+                "body": RefundRequest(invoice_id=f"refund-{payment.pk}"),
+            })
+        except ApiException as error:
+            logger.warning("paypal refund of payment %s failed: %s", payment.pk, error)
+            raise RefundError("PayPal could not refund this payment. Please try again or refund it in PayPal.") from error
+        refund = response.body
+        if getattr(refund, "status", "") in ("CANCELLED", "FAILED"):
+            raise RefundError("PayPal refused the refund.")
+        return getattr(refund, "id", "") or ""
+
+
+def _capture_id_of_event(event: dict) -> str:
+    """The capture an event is about: the resource itself, or (for a refund) its 'up' link."""
+    resource = event.get("resource") or {}
+    if not isinstance(resource, dict):
+        return ""
+    if event.get("event_type") != "PAYMENT.CAPTURE.REFUNDED":
+        return str(resource.get("id") or "")
+    for link in resource.get("links") or []:
+        if isinstance(link, dict) and link.get("rel") == "up" and "/captures/" in str(link.get("href", "")):
+            return str(link["href"]).rstrip("/").rsplit("/", 1)[-1]
+    return ""
+
+
+def _payment_for_capture(capture) -> Payment | None:
+    custom_id = str(getattr(capture, "custom_id", "") or "")
+    if custom_id.isdigit():
+        payment = Payment.objects.filter(pk=int(custom_id), provider=Provider.PAYPAL).first()
+        if payment is not None:
+            return payment
+    return Payment.objects.filter(provider=Provider.PAYPAL, provider_payment_id=capture.id).first()

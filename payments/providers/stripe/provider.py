@@ -1,0 +1,276 @@
+"""Stripe: Checkout Sessions in payment mode, Stripe Connect for routing money to the owner, and a
+webhook that verifies the signature and then reads the session back from Stripe.
+
+Every call goes through `stripe.StripeClient` (requests under the hood, so tests mock it at the
+HTTP layer with `responses`). Money calls carry idempotency keys derived from our ids.
+"""
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+import stripe
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from leadmonk.money import UnknownCurrency, from_minor_units, to_minor_units
+from payments import services
+from payments.connections import active_connection, require_connection
+from payments.models import Payment, Provider
+from payments.providers.base import (
+    PaymentProvider,
+    PaymentProviderError,
+    PaymentProviderUnavailable,
+    RefundError,
+    register,
+)
+
+logger = logging.getLogger(__name__)
+
+CHECKOUT_EVENTS = {
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+}
+REFUND_EVENTS = {"charge.refunded"}
+
+
+def stripe_client() -> stripe.StripeClient:
+    if not settings.STRIPE_SECRET_KEY:
+        raise PaymentProviderUnavailable("Stripe is not set up on this site.")
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        max_network_retries=getattr(settings, "STRIPE_MAX_NETWORK_RETRIES", 2),
+    )
+
+
+def site_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+@register
+class StripeProvider(PaymentProvider):
+    identifier = Provider.STRIPE
+    verbose_name = "Stripe"
+
+    def is_configured(self) -> bool:
+        return bool(settings.STRIPE_SECRET_KEY)
+
+    def is_available(self, owner) -> bool:
+        if not self.is_configured():
+            return False
+        return not require_connection() or active_connection(owner, Provider.STRIPE) is not None
+
+    # -- checkout -------------------------------------------------------------------------
+
+    def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
+        order = payment.order
+        return_path = reverse("payments:return", args=[payment.token])
+        connection = active_connection(order.owner, Provider.STRIPE)
+        ids = {"payment_id": str(payment.pk), "order_id": str(order.pk)}
+        payment_intent_data: dict = {"metadata": ids, "description": order.title[:200]}
+        if connection is not None:
+            # Destination charge: the connected account receives the money and is the settlement
+            # merchant; the platform keeps no fee.
+            payment_intent_data["transfer_data"] = {"destination": connection.account_id}
+            payment_intent_data["on_behalf_of"] = connection.account_id
+        params = {
+            "mode": "payment",
+            "line_items": [{
+                "quantity": 1,
+                "price_data": {
+                    "currency": payment.currency.lower(),
+                    "unit_amount": to_minor_units(payment.amount, payment.currency),
+                    "product_data": {"name": order.title[:250]},
+                },
+            }],
+            "client_reference_id": str(payment.pk),
+            "metadata": ids,
+            "payment_intent_data": payment_intent_data,
+            "customer_email": order.client_email,
+            "success_url": site_url(return_path) + "?session_id={CHECKOUT_SESSION_ID}",
+            "cancel_url": site_url(return_path) + "?cancelled=1",
+        }
+        try:
+            session = stripe_client().v1.checkout.sessions.create(
+                params, options={"idempotency_key": f"checkout-{order.pk}-{payment.pk}"}
+            )
+        except stripe.StripeError as error:
+            logger.warning("stripe checkout for payment %s failed: %s", payment.pk, error)
+            raise PaymentProviderError("Stripe could not start the payment. Please try again in a moment.") from error
+        services.payment_set_checkout(
+            payment=payment, provider_reference=session.id, checkout_url=session.url,
+            destination_account=connection.account_id if connection else "",
+        )
+        return session.url
+
+    def fetch_session(self, session_id: str) -> dict:
+        try:
+            return stripe_client().v1.checkout.sessions.retrieve(session_id).to_dict()
+        except stripe.StripeError as error:
+            raise PaymentProviderError() from error
+
+    def apply_session(self, session: dict, payment: Payment, *, event_type: str = "") -> None:
+        """Move `payment` to what the session, as read from Stripe, says."""
+        if session.get("payment_status") in ("paid", "no_payment_required"):
+            currency = (session.get("currency") or "").upper()
+            try:
+                amount = from_minor_units(int(session.get("amount_total") or 0), currency)
+            except UnknownCurrency:
+                amount = Decimal(-1)  # cannot match the snapshot: payment_confirm flags it
+            services.payment_confirm(
+                payment_id=payment.pk,
+                amount=amount,
+                currency=currency,
+                provider_payment_id=_id_of(session.get("payment_intent")),
+            )
+        elif session.get("status") == "expired":
+            services.payment_fail(payment_id=payment.pk, reason="The Stripe checkout expired.")
+        elif session.get("status") == "complete":
+            # Completed but unpaid: a delayed method (bank debit). Failed only when Stripe says so.
+            if event_type == "checkout.session.async_payment_failed":
+                services.payment_fail(payment_id=payment.pk, reason="The payment failed at Stripe.")
+            else:
+                services.payment_mark_pending(payment_id=payment.pk, provider_payment_id=_id_of(session.get("payment_intent")))
+
+    def handle_return(self, payment: Payment, request: HttpRequest) -> None:
+        # The session id in the query string is not trusted: the payment's own reference is read.
+        if not payment.provider_reference:
+            return
+        self.apply_session(self.fetch_session(payment.provider_reference), payment)
+
+    # -- webhook --------------------------------------------------------------------------
+
+    def handle_webhook(self, request: HttpRequest) -> HttpResponse:
+        from payments.webhooks import event_process, event_seen
+
+        secret = settings.STRIPE_WEBHOOK_SECRET
+        signature = request.headers.get("Stripe-Signature", "")
+        if not secret or not signature:
+            return HttpResponse("Missing signature.", status=400)
+        try:
+            event = stripe.Webhook.construct_event(request.body.decode("utf-8"), signature, secret)
+        except (ValueError, UnicodeDecodeError, stripe.SignatureVerificationError):
+            return HttpResponse("Invalid signature.", status=400)
+        event_id, event_type = event.id, event.type
+        if event_type not in CHECKOUT_EVENTS | REFUND_EVENTS:
+            return HttpResponse("Ignored.")
+        if event_seen(provider=Provider.STRIPE, event_id=event_id):
+            return HttpResponse("Already processed.")
+        object_id = event.data.object.id
+        # State comes from Stripe, not from the event body (network call outside any transaction).
+        try:
+            if event_type in CHECKOUT_EVENTS:
+                session = self.fetch_session(object_id)
+                payment = _payment_for_session(session)
+                if payment is None:
+                    logger.info("stripe event %s: no payment for session %s, ignored", event_id, object_id)
+                    return HttpResponse("Unknown payment, ignored.")
+
+                def apply() -> None:
+                    self.apply_session(session, payment, event_type=event_type)
+            else:
+                charge = stripe_client().v1.charges.retrieve(object_id).to_dict()
+                payment = Payment.objects.filter(
+                    provider=Provider.STRIPE, provider_payment_id=_id_of(charge.get("payment_intent")) or "-"
+                ).first()
+                if payment is None:
+                    logger.info("stripe event %s: no payment for charge %s, ignored", event_id, object_id)
+                    return HttpResponse("Unknown payment, ignored.")
+
+                def apply() -> None:
+                    if charge.get("refunded"):
+                        refunds = (charge.get("refunds") or {}).get("data") or []
+                        services.payment_mark_refunded(
+                            payment_id=payment.pk, refund_reference=refunds[0]["id"] if refunds else "",
+                            reason="The payment was refunded.",
+                        )
+        except (PaymentProviderError, stripe.StripeError) as error:
+            logger.warning("stripe event %s: could not read state back from Stripe: %s", event_id, error)
+            return HttpResponse("Stripe did not answer, retry later.", status=503)
+        return event_process(provider=Provider.STRIPE, event_id=event_id, event_type=event_type, apply=apply)
+
+    # -- refund ---------------------------------------------------------------------------
+
+    def refund(self, payment: Payment) -> str:
+        if not payment.provider_payment_id:
+            raise RefundError("Stripe has no charge for this payment to refund.")
+        params: dict = {"payment_intent": payment.provider_payment_id, "metadata": {"payment_id": str(payment.pk)}}
+        if payment.destination_account:
+            # Take the money back from the connected account that received it.
+            params["reverse_transfer"] = True
+        try:
+            refund = stripe_client().v1.refunds.create(params, options={"idempotency_key": f"refund-{payment.pk}"})
+        except stripe.StripeError as error:
+            logger.warning("stripe refund of payment %s failed: %s", payment.pk, error)
+            raise RefundError("Stripe could not refund this payment. Please try again or refund it in Stripe.") from error
+        if refund.status in ("failed", "canceled"):
+            raise RefundError("Stripe refused the refund.")
+        return refund.id
+
+    # -- Connect --------------------------------------------------------------------------
+
+    def connect_onboarding_link(self, owner, *, refresh_url: str, return_url: str) -> str:
+        """Create (once) the owner's Express account and a fresh onboarding link to it."""
+        from payments.connections import connection_save
+        from payments.models import PaymentConnection
+
+        client = stripe_client()
+        existing = PaymentConnection.objects.filter(owner=owner, provider=Provider.STRIPE).first()
+        try:
+            if existing and existing.account_id:
+                account_id = existing.account_id
+            else:
+                account = client.v1.accounts.create(
+                    {
+                        "type": "express",
+                        "email": owner.email,
+                        "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
+                        "metadata": {"owner_id": str(owner.pk)},
+                    },
+                    options={"idempotency_key": f"connect-account-{owner.pk}"},
+                )
+                account_id = account.id
+                connection_save(owner=owner, provider=Provider.STRIPE, account_id=account_id, is_active=False)
+            link = client.v1.account_links.create(
+                {"account": account_id, "refresh_url": refresh_url, "return_url": return_url, "type": "account_onboarding"}
+            )
+        except stripe.StripeError as error:
+            logger.warning("stripe connect for owner %s failed: %s", owner.pk, error)
+            raise PaymentProviderError("Stripe could not start the connection. Please try again.") from error
+        return link.url
+
+    def connect_refresh(self, owner) -> bool:
+        """Read the owner's account back from Stripe; active once it can take charges."""
+        from payments.connections import connection_save
+        from payments.models import PaymentConnection
+
+        existing = PaymentConnection.objects.filter(owner=owner, provider=Provider.STRIPE).first()
+        if existing is None or not existing.account_id:
+            return False
+        try:
+            account = stripe_client().v1.accounts.retrieve(existing.account_id)
+        except stripe.StripeError as error:
+            raise PaymentProviderError() from error
+        active = bool(account.charges_enabled)
+        connection_save(owner=owner, provider=Provider.STRIPE, account_id=existing.account_id,
+                        email=getattr(account, "email", None) or "", is_active=active)
+        return active
+
+
+def _id_of(value) -> str:
+    """A Stripe reference that may be an id or an expanded object."""
+    if isinstance(value, dict):
+        return value.get("id") or ""
+    return value or ""
+
+
+def _payment_for_session(session: dict) -> Payment | None:
+    payment_id = session.get("client_reference_id") or (session.get("metadata") or {}).get("payment_id")
+    if not payment_id or not str(payment_id).isdigit():
+        return None
+    return Payment.objects.filter(
+        pk=int(payment_id), provider=Provider.STRIPE, provider_reference=session.get("id") or "-"
+    ).first()

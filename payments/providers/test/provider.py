@@ -1,0 +1,41 @@
+"""The test provider: a local checkout page with "Pay" and "Fail" buttons, so the whole flow runs
+without keys. On only when TEST_PAYMENTS_ENABLED (DEBUG by default); it moves no real money."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from payments import services
+from payments.models import Payment, Provider
+from payments.providers.base import PaymentProvider, register
+
+
+@register
+class TestProvider(PaymentProvider):
+    identifier = Provider.TEST
+    verbose_name = "Test checkout (no real money)"
+
+    def is_configured(self) -> bool:
+        return bool(settings.TEST_PAYMENTS_ENABLED)
+
+    def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
+        url = reverse("payments:test_checkout", args=[payment.token])
+        # A path on this site (not a provider URL), reused by a second click on "Pay".
+        services.payment_set_checkout(payment=payment, provider_reference=f"test-{payment.pk}", checkout_url=url)
+        return url
+
+    def pay(self, payment: Payment) -> Payment:
+        return services.payment_confirm(
+            payment_id=payment.pk, amount=payment.amount, currency=payment.currency,
+            provider_payment_id=f"test-charge-{payment.pk}",
+        )
+
+    def fail(self, payment: Payment) -> Payment:
+        return services.payment_fail(payment_id=payment.pk, reason="Failed on the test checkout page.")
+
+    def handle_webhook(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponse(status=404)
+
+    def refund(self, payment: Payment) -> str:
+        return f"test-refund-{payment.pk}"

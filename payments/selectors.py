@@ -1,0 +1,32 @@
+"""Reads of payments for the owner's dashboard (scoped to the owner, constant queries)."""
+from django.db.models import DecimalField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from payments.models import Payment, PaymentStatus
+
+
+def payments_for_owner(owner, *, status: str = "", provider: str = "") -> QuerySet[Payment]:
+    payments = Payment.objects.filter(order__owner=owner).select_related("order")
+    if status:
+        payments = payments.filter(status=status)
+    if provider:
+        payments = payments.filter(provider=provider)
+    return payments.order_by("-created_at", "-id")
+
+
+def payment_totals(owner, *, provider: str = "") -> list[dict]:
+    """Per currency: money received (confirmed, including what was later refunded), refunded, and
+    net (confirmed minus refunded). One query."""
+    zero = Value(0, output_field=DecimalField(max_digits=14, decimal_places=3))
+    payments = Payment.objects.filter(order__owner=owner, status__in=[PaymentStatus.CONFIRMED, PaymentStatus.REFUNDED])
+    if provider:
+        payments = payments.filter(provider=provider)
+    rows = (
+        payments.values("currency")
+        .annotate(
+            received=Coalesce(Sum("amount"), zero),
+            refunded=Coalesce(Sum("amount", filter=Q(status=PaymentStatus.REFUNDED)), zero),
+        )
+        .order_by("currency")
+    )
+    return [{**row, "net": row["received"] - row["refunded"]} for row in rows]

@@ -1,0 +1,255 @@
+"""Writes of payments: start an attempt, and the guarded transitions (confirm, fail, refund) that
+providers call once they have read the real state back from their service.
+
+Every transition re-reads the payment under `select_for_update()`, returns early when it is
+already where it should be (a replayed webhook, a second return, a double click) and consults one
+table of allowed moves (pretix `OrderPayment.confirm()`). No network call happens in here while a
+transaction is open: `payment_refund` calls the provider first, then records the result.
+"""
+import logging
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from notifications import services as notifications
+from orders.models import OrderStatus, PackageOrder
+from orders.transitions import order_transition
+from payments.models import Payment, PaymentStatus
+from payments.providers.base import IllegalPaymentTransition, RefundError, get_provider
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    PaymentStatus.CREATED: {PaymentStatus.PENDING, PaymentStatus.CONFIRMED, PaymentStatus.FAILED, PaymentStatus.CANCELED},
+    PaymentStatus.PENDING: {PaymentStatus.CONFIRMED, PaymentStatus.FAILED, PaymentStatus.CANCELED},
+    # Money the provider says has arrived is a fact even after we gave up on the attempt:
+    # it is recorded (and flagged when it cannot be applied), never ignored.
+    PaymentStatus.FAILED: {PaymentStatus.CONFIRMED},
+    PaymentStatus.CANCELED: {PaymentStatus.CONFIRMED},
+    PaymentStatus.CONFIRMED: {PaymentStatus.REFUNDED},
+    PaymentStatus.REFUNDED: set(),
+}
+
+FLAG_AFTER_CANCEL = "Paid after the order was cancelled or expired — refund it."
+FLAG_ALREADY_PAID = "The order was already paid by another payment — refund it."
+# How long a started checkout is reused when the client clicks "Pay" again.
+CHECKOUT_REUSE_WINDOW = timedelta(minutes=30)
+
+
+def _lock_payment(payment_id: int) -> Payment:
+    return Payment.objects.select_for_update().get(pk=payment_id)
+
+
+def _move(payment: Payment, target: str) -> bool:
+    """Apply one move of the table to a locked payment; False when it is already there."""
+    if payment.status == target:
+        return False
+    if target not in ALLOWED_TRANSITIONS[payment.status]:
+        raise IllegalPaymentTransition(
+            f"A payment that is {payment.get_status_display().lower()} cannot become {PaymentStatus(target).label.lower()}."
+        )
+    payment.status = target
+    return True
+
+
+def payment_start(*, order: PackageOrder, provider: str) -> Payment:
+    """A new attempt to pay `order`, for the order's snapshot price and currency.
+
+    A recent attempt of the same provider that is still open is returned instead, so a double
+    click on "Pay" does not open two checkouts.
+    """
+    with transaction.atomic():
+        locked = PackageOrder.objects.select_for_update().get(pk=order.pk)
+        if locked.status != OrderStatus.PENDING_PAYMENT:
+            raise IllegalPaymentTransition(f"This order is {locked.get_status_display().lower()}; it cannot be paid.")
+        recent = (
+            Payment.objects.filter(
+                order=locked, provider=provider, status=PaymentStatus.CREATED,
+                created_at__gte=timezone.now() - CHECKOUT_REUSE_WINDOW,
+            )
+            .exclude(checkout_url="")
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if recent is not None:
+            return recent
+        return Payment.objects.create(order=locked, provider=provider, amount=locked.price, currency=locked.currency)
+
+
+def payment_set_checkout(*, payment: Payment, provider_reference: str, checkout_url: str,
+                         destination_account: str = "") -> Payment:
+    """Record the provider's checkout (Stripe session / PayPal order) created for `payment`."""
+    Payment.objects.filter(pk=payment.pk).update(
+        provider_reference=provider_reference, checkout_url=checkout_url,
+        destination_account=destination_account, updated_at=timezone.now(),
+    )
+    payment.provider_reference, payment.checkout_url = provider_reference, checkout_url
+    payment.destination_account = destination_account
+    return payment
+
+
+def payment_confirm(*, payment_id: int, amount: Decimal, currency: str, provider_payment_id: str = "") -> Payment:
+    """The provider says `amount` `currency` arrived for this payment: apply it, exactly once.
+
+    - already confirmed (or refunded): nothing happens;
+    - amount or currency differ from the order's snapshot: the payment is flagged, the order stays
+      pending;
+    - the order is pending: the payment is confirmed and the order becomes active;
+    - the order was cancelled or expired meanwhile (or already paid): the payment is recorded as
+      confirmed and flagged for a refund; the order is left as it is.
+    """
+    with transaction.atomic():
+        payment = _lock_payment(payment_id)
+        if payment.status in (PaymentStatus.CONFIRMED, PaymentStatus.REFUNDED):
+            return payment
+        if provider_payment_id:
+            payment.provider_payment_id = provider_payment_id
+        if Decimal(amount) != payment.amount or currency.upper() != payment.currency:
+            payment.flagged = True
+            payment.flag_reason = (
+                f"The provider reported {amount} {currency.upper()}, but the order costs "
+                f"{payment.amount.normalize():f} {payment.currency}. Check it at the provider."
+            )[:500]
+            payment.save(update_fields=["provider_payment_id", "flagged", "flag_reason", "updated_at"])
+            logger.warning("payment %s: amount mismatch (%s %s)", payment.pk, amount, currency)
+            return payment
+        _move(payment, PaymentStatus.CONFIRMED)
+        payment.confirmed_at = timezone.now()
+        order = PackageOrder.objects.select_for_update().get(pk=payment.order_id)
+        if order.status == OrderStatus.PENDING_PAYMENT:
+            order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE)
+            notifications.notify_order_confirmed(order=order)
+        else:
+            payment.flagged = True
+            payment.flag_reason = FLAG_ALREADY_PAID if order.status == OrderStatus.ACTIVE else FLAG_AFTER_CANCEL
+            logger.warning("payment %s confirmed for order %s which is %s", payment.pk, order.pk, order.status)
+        payment.save(update_fields=[
+            "status", "confirmed_at", "provider_payment_id", "flagged", "flag_reason", "updated_at",
+        ])
+    return payment
+
+
+def payment_mark_pending(*, payment_id: int, provider_payment_id: str = "") -> Payment:
+    """The provider accepted the payment but the money is not there yet (bank debit, PayPal
+    PENDING capture). The order stays pending and is not expired meanwhile."""
+    with transaction.atomic():
+        payment = _lock_payment(payment_id)
+        if payment.status != PaymentStatus.CREATED:
+            return payment
+        _move(payment, PaymentStatus.PENDING)
+        if provider_payment_id:
+            payment.provider_payment_id = provider_payment_id
+        payment.save(update_fields=["status", "provider_payment_id", "updated_at"])
+    return payment
+
+
+def payment_fail(*, payment_id: int, reason: str = "") -> Payment:
+    """The attempt failed or was abandoned at the provider. Never touches a confirmed payment or
+    the order: the client can try again until the order expires."""
+    with transaction.atomic():
+        payment = _lock_payment(payment_id)
+        if payment.status not in (PaymentStatus.CREATED, PaymentStatus.PENDING):
+            return payment
+        _move(payment, PaymentStatus.FAILED)
+        fields = ["status", "updated_at"]
+        if reason:
+            payment.flag_reason = reason[:500]
+            fields.append("flag_reason")
+        payment.save(update_fields=fields)
+    return payment
+
+
+def payment_mark_refunded(*, payment_id: int, refund_reference: str = "", reason: str = "Refunded") -> Payment:
+    """Record a full refund that happened at the provider (ours, or one made in its dashboard).
+
+    When this payment is the one that paid the order, the order becomes refunded, its upcoming
+    bookings are cancelled and the client is told. A flagged payment (paid after cancellation,
+    or twice) is refunded without touching the order.
+    """
+    from orders.services import order_cancel_upcoming_bookings
+    from scheduling.services import lock_owner
+
+    with transaction.atomic():
+        owner_id = Payment.objects.filter(pk=payment_id).values_list("order__owner_id", flat=True).get()
+        # Lock order of orders.services: owner first, then the payment, then the order.
+        lock_owner(owner_id)
+        payment = _lock_payment(payment_id)
+        if payment.status == PaymentStatus.REFUNDED:
+            return payment
+        _move(payment, PaymentStatus.REFUNDED)
+        payment.refunded_at = timezone.now()
+        if refund_reference:
+            payment.refund_reference = refund_reference
+        payment.save(update_fields=["status", "refunded_at", "refund_reference", "updated_at"])
+        order = PackageOrder.objects.select_for_update().get(pk=payment.order_id)
+        if not payment.flagged and order.status in (OrderStatus.ACTIVE, OrderStatus.CANCELLED):
+            order, changed = order_transition(order_id=order.pk, target=OrderStatus.REFUNDED)
+            if changed:
+                order_cancel_upcoming_bookings(order=order, reason=reason)
+                notifications.notify_order_cancelled(order=order)
+    return payment
+
+
+def payment_refund(*, payment: Payment, by_owner) -> Payment:
+    """The owner refunds `payment` in full through its provider, then it is recorded.
+
+    The provider call happens outside any transaction and carries an idempotency key derived from
+    the payment id, so two clicks (or a retry after a timeout) refund once.
+    """
+    if payment.order.owner_id != by_owner.pk:
+        raise RefundError("This payment is not yours.")
+    if payment.status == PaymentStatus.REFUNDED:
+        return payment
+    if payment.status != PaymentStatus.CONFIRMED:
+        raise RefundError("Only a paid payment can be refunded.")
+    refund_reference = get_provider(payment.provider).refund(payment)
+    return payment_mark_refunded(payment_id=payment.pk, refund_reference=refund_reference,
+                                 reason="The order was refunded.")
+
+
+def refundable_payment(order: PackageOrder) -> Payment | None:
+    """The confirmed payment that paid `order` (the one an order refund gives back)."""
+    return (
+        Payment.objects.filter(order=order, status=PaymentStatus.CONFIRMED, flagged=False)
+        .order_by("confirmed_at", "id")
+        .first()
+    )
+
+
+def orders_expire_unpaid(*, now: datetime | None = None) -> int:
+    """Expire orders pending longer than UNPAID_ORDER_EXPIRY_MINUTES, unless one of their payments
+    is waiting for the provider's confirmation. Returns how many orders expired."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.UNPAID_ORDER_EXPIRY_MINUTES)
+    waiting = Payment.objects.filter(order=OuterRef("pk"), status=PaymentStatus.PENDING)
+    candidate_ids = list(
+        PackageOrder.objects.filter(status=OrderStatus.PENDING_PAYMENT, created_at__lt=cutoff)
+        .exclude(Exists(waiting))
+        .values_list("pk", flat=True)
+    )
+    expired = 0
+    for order_id in candidate_ids:
+        with transaction.atomic():
+            # Same lock order as payment_confirm (payments, then the order), so the two never
+            # deadlock; then check again under the locks: a payment may have been confirmed or
+            # gone pending since the candidates were read.
+            open_payments = list(
+                Payment.objects.select_for_update().filter(
+                    order_id=order_id, status__in=[PaymentStatus.CREATED, PaymentStatus.PENDING]
+                ).order_by("pk")
+            )
+            order = PackageOrder.objects.select_for_update().get(pk=order_id)
+            if order.status != OrderStatus.PENDING_PAYMENT:
+                continue
+            if any(p.status == PaymentStatus.PENDING for p in open_payments):
+                continue
+            order_transition(order_id=order_id, target=OrderStatus.EXPIRED)
+            for payment in open_payments:
+                _move(payment, PaymentStatus.CANCELED)
+                payment.save(update_fields=["status", "updated_at"])
+            expired += 1
+    return expired

@@ -1,0 +1,49 @@
+"""Template tags for the payments pieces other apps' pages include (Settings, order page)."""
+from django import template
+from django.conf import settings
+
+from leadmonk.money import format_money
+from payments import services
+from payments.forms import PayPalConnectForm
+from payments.models import PaymentConnection, Provider
+from payments.providers.base import get_provider
+
+register = template.Library()
+
+
+@register.filter
+def money(amount, currency: str) -> str:
+    """'49.00 USD' from an amount and its currency."""
+    if amount is None or not currency:
+        return ""
+    return format_money(amount, currency)
+
+
+@register.inclusion_tag("payments/_connections.html", takes_context=True)
+def payment_connections(context) -> dict:
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    connections = {c.provider: c for c in PaymentConnection.objects.filter(owner=user)} if user and user.pk else {}
+    stripe, paypal = get_provider(Provider.STRIPE), get_provider(Provider.PAYPAL)
+    return {
+        "csrf_token": context.get("csrf_token"),
+        "stripe_connection": connections.get(Provider.STRIPE),
+        "paypal_connection": connections.get(Provider.PAYPAL),
+        "stripe_configured": stripe.is_configured(),
+        "paypal_configured": paypal.is_configured(),
+        "stripe_available": user is not None and stripe.is_available(user),
+        "paypal_available": user is not None and paypal.is_available(user),
+        "debug": settings.DEBUG,
+        "test_payments": settings.TEST_PAYMENTS_ENABLED,
+        "paypal_form": PayPalConnectForm(initial={
+            "email": connections[Provider.PAYPAL].email if Provider.PAYPAL in connections else (user.email if user else ""),
+        }),
+    }
+
+
+@register.inclusion_tag("payments/_order_refund_box.html", takes_context=True)
+def order_refund_box(context, order) -> dict:
+    return {
+        "csrf_token": context.get("csrf_token"),
+        "order": order,
+        "payment": services.refundable_payment(order) if order is not None else None,
+    }

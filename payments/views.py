@@ -1,0 +1,78 @@
+"""The client's side of paying: the checkout page of an order and the return page that waits for
+the provider's confirmation."""
+import logging
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from orders.models import OrderStatus, PackageOrder
+from payments import services
+from payments.connections import MEDIUM_PROVIDERS
+from payments.models import Payment, PaymentStatus, Provider
+from payments.providers.base import PaymentError, PaymentProvider, get_provider
+
+logger = logging.getLogger(__name__)
+
+
+def provider_for_order(order: PackageOrder) -> PaymentProvider | None:
+    """The order's Payment Medium when it can take payments for this owner; else the test
+    provider when it is on; else None."""
+    if order.payment_medium in MEDIUM_PROVIDERS:
+        provider = get_provider(order.payment_medium)
+        if provider.is_available(order.owner):
+            return provider
+    test_provider = get_provider(Provider.TEST)
+    return test_provider if test_provider.is_configured() else None
+
+
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest, order_token: str) -> HttpResponse:
+    order = get_object_or_404(PackageOrder.objects.select_related("owner"), token=order_token)
+    if order.status == OrderStatus.ACTIVE:
+        return redirect("order_details:detail", token=order.token)
+    context = {"order": order, "provider": None, "closed": order.status != OrderStatus.PENDING_PAYMENT}
+    if not context["closed"]:
+        context["provider"] = provider_for_order(order)
+    if request.method == "POST" and context["provider"] is not None:
+        provider = context["provider"]
+        try:
+            payment = services.payment_start(order=order, provider=provider.identifier)
+            # A checkout started a moment ago (double click, back button) is reused.
+            url = payment.checkout_url or provider.start_checkout(payment, request)
+        except PaymentError as error:
+            messages.error(request, error.message)
+        else:
+            return redirect(url)
+    return render(request, "payments/checkout.html", context)
+
+
+def payment_return(request: HttpRequest, token: str) -> HttpResponse:
+    """Where the provider sends the client back. The state is read back from the provider (never
+    from the query string); until the money is confirmed the page says so and refreshes itself."""
+    payment = get_object_or_404(Payment.objects.select_related("order__owner"), token=token)
+    cancelled = "cancelled" in request.GET
+    if payment.status in (PaymentStatus.CREATED, PaymentStatus.PENDING) and not cancelled:
+        try:
+            get_provider(payment.provider).handle_return(payment, request)
+        except PaymentError as error:
+            logger.warning("return of payment %s: %s", payment.pk, error.message)
+        payment = Payment.objects.select_related("order__owner").get(pk=payment.pk)
+    order = payment.order
+    if payment.status == PaymentStatus.CONFIRMED and not payment.flagged and order.status == OrderStatus.ACTIVE:
+        return redirect("order_details:detail", token=order.token)
+    if payment.flagged:
+        state = "flagged"
+    elif payment.status in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
+        state = "failed"
+    elif cancelled and payment.status == PaymentStatus.CREATED:
+        state = "cancelled"
+    elif payment.status == PaymentStatus.REFUNDED:
+        state = "refunded"
+    else:
+        state = "processing"
+    can_retry = order.status == OrderStatus.PENDING_PAYMENT and state in ("failed", "cancelled")
+    return render(request, "payments/return.html", {
+        "payment": payment, "order": order, "state": state, "can_retry": can_retry,
+    })
