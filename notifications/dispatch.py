@@ -134,6 +134,10 @@ def reminder_send_claimed(*, reminder: Reminder) -> str:
     """
     booking = reminder.booking
     mine = Reminder.objects.filter(pk=reminder.pk, claim_token=reminder.claim_token, status=ReminderStatus.CLAIMED)
+    if not mine.exists():
+        # Our claim was taken over (we were slower than the claim timeout) or the reminder was
+        # moved or dropped since the claim: whoever holds it now decides.
+        return "dropped"
     now = timezone.now()
     if booking.status != BookingStatus.CONFIRMED or booking.start <= now:
         mine.update(status=ReminderStatus.DROPPED, last_error="Not sent: the session had already begun.")
