@@ -1,0 +1,199 @@
+"""The owner's Upcoming page (/dashboard/) and a booking's page where the owner cancels or reschedules."""
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from scheduling.models import BookedBy, Booking, BookingStatus
+from scheduling.services import booking_create
+from scheduling.tests.factories import make_meeting_type, set_weekly_hours
+
+# Tuesday 1 December 2026, 07:00 in New York (the `owner` fixture's zone).
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+HOME = reverse("dashboard:home")
+
+
+@pytest.fixture(autouse=True)
+def frozen_time():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def meeting_type(owner):
+    set_weekly_hours(owner, {day: [(time(0), time(0))] for day in range(7)})
+    return make_meeting_type(owner, name="Intro call", slug="intro", min_notice_minutes=24 * 60)
+
+
+def make_booking(meeting_type, start: datetime, **fields) -> Booking:
+    """A booking row as it would be after booking (times straight in, no slot check)."""
+    fields.setdefault("client_name", "Cleo Client")
+    fields.setdefault("client_email", "cleo@example.com")
+    return Booking.objects.create(owner=meeting_type.owner, meeting_type=meeting_type, start=start,
+                                  end=start + meeting_type.duration, **fields)
+
+
+def test_upcoming_groups_sessions_by_day_in_the_owners_zone(owner_client, meeting_type):
+    # 03:00 UTC on 2 December is still Tuesday 1 December (22:00) in New York.
+    make_booking(meeting_type, datetime(2026, 12, 2, 3, tzinfo=UTC), client_name="Late Larry")
+    make_booking(meeting_type, datetime(2026, 12, 2, 15, tzinfo=UTC), client_name="Morning Mia")
+
+    html = owner_client.get(HOME).content.decode()
+
+    tuesday, wednesday = html.index("Tuesday, 1 December 2026"), html.index("Wednesday, 2 December 2026")
+    assert tuesday < html.index("Late Larry") < wednesday < html.index("Morning Mia")
+    assert "10:00 PM" in html and "10:00 AM" in html
+    assert "cleo@example.com" in html
+
+
+def test_upcoming_hides_past_and_cancelled_sessions_and_tabs_list_them(owner_client, meeting_type):
+    make_booking(meeting_type, datetime(2026, 11, 30, 15, tzinfo=UTC), client_name="Past Pat")
+    make_booking(meeting_type, datetime(2026, 12, 3, 15, tzinfo=UTC), client_name="Cancelled Cal",
+                 status=BookingStatus.CANCELLED)
+    make_booking(meeting_type, datetime(2026, 12, 4, 15, tzinfo=UTC), client_name="Coming Cora")
+
+    upcoming = owner_client.get(HOME).content.decode()
+    past = owner_client.get(HOME, {"view": "past"}).content.decode()
+    cancelled = owner_client.get(HOME, {"view": "cancelled"}).content.decode()
+
+    assert "Coming Cora" in upcoming and "Past Pat" not in upcoming and "Cancelled Cal" not in upcoming
+    assert "Past Pat" in past and "Coming Cora" not in past
+    assert "Cancelled Cal" in cancelled and "Coming Cora" not in cancelled
+
+
+def test_upcoming_empty_state_and_unknown_tab(owner_client):
+    assert "No upcoming sessions" in owner_client.get(HOME).content.decode()
+    assert "No upcoming sessions" in owner_client.get(HOME, {"view": "nonsense", "page": "zz"}).content.decode()
+    assert "No past sessions yet" in owner_client.get(HOME, {"view": "past"}).content.decode()
+
+
+def test_past_sessions_are_paginated(owner_client, meeting_type):
+    for day in range(30):
+        make_booking(meeting_type, datetime(2026, 10, 1, 15, tzinfo=UTC) + timedelta(days=day))
+
+    first = owner_client.get(HOME, {"view": "past"}).content.decode()
+    second = owner_client.get(HOME, {"view": "past", "page": "2"}).content.decode()
+
+    assert "Page 1 of 2" in first and "Friday, 30 October 2026" in first
+    assert "Page 2 of 2" in second and "Thursday, 1 October 2026" in second
+
+
+def test_upcoming_shows_only_the_owners_own_sessions(owner_client, meeting_type, other_owner):
+    theirs = make_meeting_type(other_owner, slug="theirs")
+    make_booking(theirs, datetime(2026, 12, 3, 15, tzinfo=UTC), client_name="Not Yours")
+
+    assert "Not Yours" not in owner_client.get(HOME).content.decode()
+
+
+def test_upcoming_needs_a_login(client):
+    response = client.get(HOME)
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_upcoming_query_count_is_constant(owner_client, meeting_type, django_assert_num_queries, count):
+    for hour in range(count):
+        make_booking(meeting_type, datetime(2026, 12, 3, 14, tzinfo=UTC) + timedelta(hours=hour))
+    # session, user, count, page of bookings (meeting type, order joined)
+    with django_assert_num_queries(4):
+        assert owner_client.get(HOME).status_code == 200
+
+
+# --- A booking's page -------------------------------------------------------------------------
+
+
+def detail_url(booking) -> str:
+    return reverse("dashboard:booking_detail", args=[booking.pk])
+
+
+def test_booking_detail_shows_the_session(owner_client, meeting_type):
+    booking = make_booking(meeting_type, datetime(2026, 12, 3, 15, tzinfo=UTC), client_timezone="Asia/Kolkata",
+                           client_phone="+14155552671")
+
+    html = owner_client.get(detail_url(booking)).content.decode()
+
+    assert "Thursday, 3 December 2026 at 10:00 AM" in html  # New York
+    assert "Thursday, 3 December 2026 at 8:30 PM" in html  # Kolkata
+    assert "+14155552671" in html
+    assert reverse("dashboard:booking_cancel", args=[booking.pk]) in html
+    assert reverse("dashboard:booking_reschedule", args=[booking.pk]) in html
+
+
+def test_owner_cancels_with_a_reason_and_the_time_is_free_again(owner_client, meeting_type):
+    booking = booking_create(meeting_type=meeting_type, start=datetime(2026, 12, 3, 15, tzinfo=UTC),
+                             client_name="Cleo", client_email="cleo@example.com")
+
+    response = owner_client.post(reverse("dashboard:booking_cancel", args=[booking.pk]),
+                                 {"reason": "I'm ill"}, follow=True)
+
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+    assert booking.cancelled_by == BookedBy.OWNER and booking.cancel_reason == "I'm ill"
+    assert "The session was cancelled" in response.content.decode()
+    book_url = reverse("public:book_meeting", args=[meeting_type.owner.slug, meeting_type.slug])
+    page = owner_client.get(book_url, {"tz": "America/New_York", "date": "2026-12-03"}).content.decode()
+    assert "start=2026-12-03T15%3A00%3A00Z" in page
+
+
+def test_owner_reschedules_even_inside_the_minimum_notice(owner_client, meeting_type):
+    booking = booking_create(meeting_type=meeting_type, start=datetime(2026, 12, 3, 15, tzinfo=UTC),
+                             client_name="Cleo", client_email="cleo@example.com")
+    url = reverse("dashboard:booking_reschedule", args=[booking.pk])
+
+    # Today 16:00 UTC is inside the 24-hour notice a client is held to; the owner may pick it.
+    picker = owner_client.get(url, {"date": "2026-12-01"}).content.decode()
+    assert "start=2026-12-01T16%3A00%3A00Z" in picker
+    confirm = owner_client.get(url, {"start": "2026-12-01T16:00:00Z"}).content.decode()
+    assert "Tuesday, 1 December 2026 at 11:00 AM" in confirm
+
+    response = owner_client.post(url, {"start": "2026-12-01T16:00:00Z"})
+
+    assert response.status_code == 302 and response["Location"] == detail_url(booking)
+    booking.refresh_from_db()
+    assert booking.start == datetime(2026, 12, 1, 16, tzinfo=UTC) and booking.sequence == 1
+
+
+@pytest.mark.parametrize("start", ["garbage", "2026-11-30T15:00:00Z", "2026-12-03T15:07:00Z", ""])
+def test_owner_reschedule_to_a_bad_time_changes_nothing(owner_client, meeting_type, start):
+    booking = booking_create(meeting_type=meeting_type, start=datetime(2026, 12, 3, 15, tzinfo=UTC),
+                             client_name="Cleo", client_email="cleo@example.com")
+    url = reverse("dashboard:booking_reschedule", args=[booking.pk])
+
+    response = owner_client.post(url, {"start": start})
+    link = owner_client.get(url, {"start": start})
+
+    assert response.status_code == 200 and link.status_code == 200
+    assert "no longer available" in response.content.decode() or "just taken" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.start == datetime(2026, 12, 3, 15, tzinfo=UTC) and booking.sequence == 0
+
+
+def test_owner_cannot_change_a_past_or_cancelled_session(owner_client, meeting_type):
+    past = make_booking(meeting_type, datetime(2026, 11, 30, 15, tzinfo=UTC))
+    cancelled = make_booking(meeting_type, datetime(2026, 12, 4, 15, tzinfo=UTC), status=BookingStatus.CANCELLED)
+
+    past_page = owner_client.get(detail_url(past)).content.decode()
+    owner_client.post(reverse("dashboard:booking_cancel", args=[past.pk]), {"reason": ""})
+    response = owner_client.get(reverse("dashboard:booking_reschedule", args=[cancelled.pk]), follow=True)
+
+    assert "already started or is in the past" in past_page
+    assert "This booking was cancelled." in response.content.decode()
+    past.refresh_from_db()
+    assert past.status == BookingStatus.CONFIRMED
+
+
+def test_another_owner_gets_404_on_every_booking_page(other_owner_client, meeting_type):
+    booking = make_booking(meeting_type, datetime(2026, 12, 3, 15, tzinfo=UTC))
+
+    assert other_owner_client.get(detail_url(booking)).status_code == 404
+    assert other_owner_client.post(reverse("dashboard:booking_cancel", args=[booking.pk]), {"reason": "x"}).status_code == 404
+    assert other_owner_client.get(reverse("dashboard:booking_reschedule", args=[booking.pk])).status_code == 404
+    assert other_owner_client.post(reverse("dashboard:booking_reschedule", args=[booking.pk]),
+                                   {"start": "2026-12-03T16:00:00Z"}).status_code == 404
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED and booking.start == datetime(2026, 12, 3, 15, tzinfo=UTC)
+
+
+def test_an_unknown_booking_is_404(owner_client, db):
+    assert owner_client.get("/dashboard/bookings/999999/").status_code == 404
