@@ -153,6 +153,7 @@ class MeetingTypeForm(forms.Form):
     )
 
     def __init__(self, *args, owner, instance: MeetingType | None = None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         self.owner = owner
         self.instance = instance
         if instance is not None and "initial" not in kwargs:
@@ -333,7 +334,7 @@ class WeeklyHoursForm(_IntervalRows, forms.Form):
     each day shows its saved hours plus a couple of blank rows."""
 
     def __init__(self, data=None, *, hours: dict[int, list[tuple[dt.time, dt.time]]] | None = None):
-        super().__init__(data)
+        super().__init__(data, label_suffix="")
         hours = hours or {}
         self.row_counts: dict[int, int] = {}
         for weekday in range(7):
@@ -382,7 +383,7 @@ class DateOverrideForm(_IntervalRows, forms.Form):
                                              "invalid_choice": "Choose closed or other hours."})
 
     def __init__(self, data=None, *, today: dt.date):
-        super().__init__(data)
+        super().__init__(data, label_suffix="")
         self.today = today
         self._add_rows("o", self.ROWS, "Override", [])
         self.fields["date"].widget.attrs["min"] = today.isoformat()
