@@ -1,0 +1,98 @@
+"""Fixtures of the browser tests: Debian's Chromium driven by Playwright against pytest-django's
+`live_server`. Without Chromium only these tests are skipped, with a reason that says how to fix it."""
+import os
+
+import pytest
+
+from tests.e2e.helpers import CHROMIUM_ARGS, CHROMIUM_PATH, LAPTOP, PHONE, SCREENSHOT_DIR
+
+# Playwright's sync API runs an asyncio event loop in the main thread for as long as the browser
+# is open. Django refuses ORM calls from a thread with a running loop (SynchronousOnlyOperation),
+# yet the tests set up data and check it through the ORM between browser steps. The ORM calls
+# are plain synchronous calls made one at a time, so the guard protects nothing here.
+# (Django reads this variable at each call, so setting it here, before any test runs, is enough.)
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.path.exists(CHROMIUM_PATH):
+        return
+    skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM_PATH}: apt-get install -y chromium")
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def server(live_server, settings):
+    """The live server's address; links the app builds from SITE_URL (payment returns, emails)
+    point at it too."""
+    settings.SITE_URL = live_server.url
+    return live_server.url
+
+
+def _open_page(browser, viewport: dict):
+    context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="Europe/London")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    # A server error or a script error on any page fails the test that caused it.
+    page.server_errors = []
+    page.script_errors = []
+
+    def on_response(response):
+        if response.status >= 500:
+            page.server_errors.append(f"{response.status} {response.request.method} {response.url}")
+
+    page.on("response", on_response)
+    page.on("pageerror", lambda error: page.script_errors.append(str(error)))
+    return context, page
+
+
+def _close_page(context, page):
+    errors = list(page.server_errors)
+    script_errors = list(page.script_errors)
+    context.close()
+    assert not errors, f"Server errors: {errors}"
+    assert not script_errors, f"Script errors: {script_errors}"
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh browser context (no cookies) at laptop size, 1280x800."""
+    context, page = _open_page(browser, LAPTOP)
+    yield page
+    _close_page(context, page)
+
+
+@pytest.fixture
+def phone_page(browser, server):
+    """A fresh browser context (no cookies) at phone size, 390x844: clients order on phones."""
+    context, page = _open_page(browser, PHONE)
+    yield page
+    _close_page(context, page)
+
+
+@pytest.fixture
+def new_page(browser, server):
+    """Opens more independent pages (the owner and the client side by side)."""
+    opened = []
+
+    def open_one(viewport: dict = LAPTOP):
+        context, page = _open_page(browser, viewport)
+        opened.append((context, page))
+        return page
+
+    yield open_one
+    for context, page in opened:
+        _close_page(context, page)

@@ -1,0 +1,111 @@
+"""What every browser step checks: accessibility basics, no server error, and screenshots of the
+page at phone and laptop width."""
+import os
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-quic", "--no-first-run", "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1280, "height": 800}
+SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+# Runs in the page; returns a list of problems in words.
+_ACCESSIBILITY_PROBLEMS_JS = """
+() => {
+  const problems = [];
+  const visible = (el) => {
+    if (el.closest('[hidden], [aria-hidden="true"]')) return false;
+    const style = getComputedStyle(el);
+    if (style.display === 'none' || style.visibility === 'hidden') return false;
+    // Inputs inside a closed <details> are not rendered yet still need a label when opened.
+    return el.getClientRects().length > 0 || !!el.closest('details');
+  };
+  const describe = (el) => {
+    const name = el.getAttribute('name');
+    const id = el.id;
+    return `<${el.tagName.toLowerCase()}${el.type ? ' type=' + el.type : ''}${id ? ' id=' + id : ''}${name ? ' name=' + name : ''}>`;
+  };
+  const text = (s) => (s || '').replace(/\\s+/g, ' ').trim();
+  const labelledByText = (el) => text((el.getAttribute('aria-labelledby') || '').split(/\\s+/)
+      .map((id) => document.getElementById(id)).filter(Boolean).map((n) => n.textContent).join(' '));
+
+  const title = text(document.title);
+  if (!title) problems.push('the page has no <title>');
+  const h1s = [...document.querySelectorAll('h1')].filter(visible);
+  if (h1s.length !== 1) problems.push(`the page has ${h1s.length} visible <h1> (expected exactly one)`);
+
+  const skipTypes = new Set(['hidden', 'submit', 'button', 'reset', 'image']);
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (el.tagName === 'INPUT' && skipTypes.has(el.type)) continue;
+    if (!visible(el)) continue;
+    let labelled = false;
+    if (el.id) {
+      for (const label of document.querySelectorAll(`label[for="${CSS.escape(el.id)}"]`)) {
+        if (text(label.textContent)) labelled = true;
+      }
+    }
+    const wrapping = el.closest('label');
+    if (wrapping && text(wrapping.textContent)) labelled = true;
+    if (text(el.getAttribute('aria-label'))) labelled = true;
+    if (labelledByText(el)) labelled = true;
+    if (!labelled) problems.push(`${describe(el)} has no label`);
+  }
+
+  const buttons = document.querySelectorAll(
+    'button, input[type=submit], input[type=button], input[type=reset], a.btn, [role=button], summary.btn');
+  for (const el of buttons) {
+    if (!visible(el)) continue;
+    let name = text(el.getAttribute('aria-label')) || labelledByText(el);
+    if (!name) name = el.tagName === 'INPUT' ? text(el.value) : text(el.innerText || el.textContent);
+    if (!name) name = text(el.getAttribute('title'));
+    if (!name) problems.push(`button ${el.outerHTML.slice(0, 120)} has no accessible name`);
+  }
+  return problems;
+}
+"""
+
+
+def assert_accessible(page: Page) -> None:
+    """Accessibility basics of the page shown: a title, exactly one h1, every input/select/textarea
+    labelled (label[for], a wrapping label, aria-label or aria-labelledby), every button named."""
+    problems = page.evaluate(_ACCESSIBILITY_PROBLEMS_JS)
+    assert not problems, f"Accessibility problems on {page.url}:\n  " + "\n  ".join(problems)
+
+
+def assert_no_server_error(page: Page) -> None:
+    assert not page.server_errors, f"Server errors: {page.server_errors}"
+    assert not page.script_errors, f"Script errors on {page.url}: {page.script_errors}"
+
+
+def check_page(page: Page, journey: str, step: str, *, h1: str | re.Pattern | None = None) -> None:
+    """After each navigation: no server error, the expected heading, accessibility basics, and a
+    full-page screenshot at 390 px and 1280 px wide (test-artifacts/screenshots/<journey>-<step>-<width>.png)."""
+    page.wait_for_load_state("load")
+    assert_no_server_error(page)
+    if h1 is not None:
+        expect(page.locator("h1")).to_have_text(h1)
+    assert_accessible(page)
+    screenshot(page, journey, step)
+
+
+def screenshot(page: Page, journey: str, step: str) -> None:
+    original = page.viewport_size
+    for viewport in (PHONE, LAPTOP):
+        page.set_viewport_size(viewport)
+        page.screenshot(path=SCREENSHOT_DIR / f"{journey}-{step}-{viewport['width']}.png", full_page=True,
+                        animations="disabled", caret="hide")
+    page.set_viewport_size(original)
+
+
+def log_in(page: Page, base_url: str, *, email: str, password: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name=re.compile("log in", re.I)).click()
+    page.wait_for_url(re.compile(r"/dashboard/"))
