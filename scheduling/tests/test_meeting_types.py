@@ -317,3 +317,12 @@ def test_list_query_count_does_not_grow_with_meeting_types(owner, owner_client, 
     with django_assert_num_queries(3):
         response = owner_client.get(LIST_URL)
     assert len(response.context["rows"]) == count
+
+
+def test_admin_lists_scheduling_models_and_bookings_are_read_only(client, owner, admin_user):
+    make_meeting_type(owner, name="Admin visible")
+    client.force_login(admin_user)
+    for model in ("meetingtype", "weeklyinterval", "dateoverride", "booking"):
+        assert client.get(reverse(f"admin:scheduling_{model}_changelist")).status_code == 200, model
+    assert "Admin visible" in client.get(reverse("admin:scheduling_meetingtype_changelist")).text
+    assert client.get(reverse("admin:scheduling_booking_add")).status_code == 403
