@@ -1,0 +1,225 @@
+"""The owner's order pages: the list (filters, search, pagination, constant queries), one order
+with its bookings, booking on the client's behalf, rescheduling and cancelling sessions, resending
+the confirmation and cancelling the order. Another owner reaches none of it."""
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from orders import services as order_services
+from orders.models import OrderStatus, PackageOrder
+from orders.services import order_cancel_upcoming_bookings
+from orders.tests.conftest import ELEVEN_AM, NINE_AM, NOW, TEN_AM, place_order
+from packages.tests.factories import make_package
+from scheduling.models import BookedBy, Booking, BookingStatus
+from scheduling.selectors import format_slot_start
+from scheduling.services import booking_create
+
+
+def coaching_item(order):
+    return order.items.get(meeting_type_name="Coaching session")
+
+
+def book_for(order, start, **kw):
+    item = coaching_item(order)
+    return booking_create(meeting_type=item.meeting_type, start=start, client_name=order.client_name,
+                          client_email=order.client_email, order_item=item, **kw)
+
+
+def test_the_list_shows_each_order_as_sold(owner_client, package):
+    order = place_order(package)
+    book_for(order, NINE_AM)
+    package.name = "Renamed later"
+    package.save()
+    html = owner_client.get("/dashboard/orders/").content.decode()
+    assert "<h1>Orders</h1>" in html
+    assert "Jamie Client" in html and "jamie@example.com" in html
+    assert "Starter pack" in html and "Renamed later" not in html.split("<tbody>")[1]
+    assert "badge-active" in html and "100.00 USD" in html
+    assert "1 used · 2 left" in html
+
+
+def test_the_list_is_empty_for_a_new_owner(owner_client):
+    assert "No orders yet" in owner_client.get("/dashboard/orders/").content.decode()
+
+
+def test_the_list_filters_by_status_and_package_and_searches_name_or_email(owner_client, owner, package, coaching):
+    other_package = make_package(owner, items=[(coaching, 1)], name="Solo pack", price=Decimal("0"))
+    place_order(package, name="Alice Active", email="alice@example.com")
+    place_order(package, status=OrderStatus.PENDING_PAYMENT, name="Paula Pending", email="paula@example.com")
+    place_order(other_package, name="Sam Solo", email="sam@corp.example")
+
+    def names(query: str) -> set[str]:
+        html = owner_client.get(f"/dashboard/orders/?{query}").content.decode()
+        return {name for name in ("Alice Active", "Paula Pending", "Sam Solo") if name in html}
+
+    assert names("status=pending_payment") == {"Paula Pending"}
+    assert names(f"package={other_package.pk}") == {"Sam Solo"}
+    assert names("q=alice") == {"Alice Active"}
+    assert names("q=corp.example") == {"Sam Solo"}
+    assert names("status=active&q=paula") == set()
+    assert "No orders match" in owner_client.get("/dashboard/orders/?q=zzz").content.decode()
+    # Bad filter values are ignored, never a server error.
+    for query in ("status=bogus", "package=abc", "package=999999", "page=abc", "page=999"):
+        assert owner_client.get(f"/dashboard/orders/?{query}").status_code == 200
+
+
+def test_the_list_paginates_by_25(owner_client, owner, coaching):
+    package = make_package(owner, items=[(coaching, 1)], price=Decimal("0"))
+    for n in range(27):
+        place_order(package, name=f"Client {n:02d}", email=f"c{n}@example.com")
+    first = owner_client.get("/dashboard/orders/").content.decode()
+    second = owner_client.get("/dashboard/orders/?page=2").content.decode()
+    assert first.count('data-label="Client"') == 25 and "Page 1 of 2" in first
+    assert second.count('data-label="Client"') == 2
+
+
+@pytest.mark.parametrize("orders", [2, 12])
+def test_the_list_runs_a_fixed_number_of_queries(owner_client, package, orders, django_assert_num_queries):
+    for n in range(orders):
+        order = place_order(package, email=f"c{n}@example.com")
+        if n % 3 == 0:
+            book_for(order, NINE_AM + timedelta(days=n))
+    # session, user, packages for the filter, count, page of orders
+    with django_assert_num_queries(5):
+        assert owner_client.get("/dashboard/orders/").status_code == 200
+
+
+@pytest.mark.parametrize("bookings", [1, 5])
+def test_the_order_page_runs_a_fixed_number_of_queries(owner_client, package, bookings, django_assert_num_queries,
+                                                       monkeypatch):
+    # The payments app's refund section (when present) has its own query budget; measure ours.
+    monkeypatch.setattr("orders.views._has_template", lambda name: False)
+    order = place_order(package)
+    item = coaching_item(order)
+    item.quantity = 10
+    item.save()
+    for n in range(bookings):
+        book_for(order, NINE_AM + timedelta(hours=n))
+    # session, user, order + owner, items with used counts, bookings
+    with django_assert_num_queries(5):
+        assert owner_client.get(f"/dashboard/orders/{order.pk}/").status_code == 200
+
+
+def test_the_order_page_shows_the_snapshot_client_answers_and_bookings(owner_client, package):
+    order = place_order(package)
+    book_for(order, NINE_AM, booked_by=BookedBy.OWNER)
+    html = owner_client.get(f"/dashboard/orders/{order.pk}/").content.decode()
+    assert "Starter pack" in html and "Jamie Client" in html and "jamie@example.com" in html
+    assert "Your goal?" in html and "Focus" in html
+    assert "Mon 7 Dec 2026, 9:00 AM" in html  # in the owner's zone
+    assert "by owner" in html
+    assert "Used 1 of 2" in html
+    assert "Resend order confirmation" in html and "Cancel order" in html
+
+
+def test_the_owner_books_on_the_clients_behalf(owner_client, package):
+    order = place_order(package)
+    item = coaching_item(order)
+    url = f"/dashboard/orders/{order.pk}/items/{item.pk}/book/"
+    assert owner_client.get(url + "?date=2026-12-07").status_code == 200
+    response = owner_client.post(url, {"start": format_slot_start(NINE_AM)}, follow=True)
+    booking = Booking.objects.get()
+    assert (booking.booked_by, booking.order_item_id, booking.start) == (BookedBy.OWNER, item.pk, NINE_AM)
+    assert "booked for Jamie Client" in response.content.decode()
+
+
+def test_the_owner_reschedules_and_cancels_a_session(owner_client, package):
+    order = place_order(package)
+    booking = book_for(order, NINE_AM)
+    base = f"/dashboard/orders/{order.pk}/bookings/{booking.pk}/"
+    assert owner_client.get(base + "reschedule/").status_code == 200
+    owner_client.post(base + "reschedule/", {"start": format_slot_start(ELEVEN_AM)})
+    booking.refresh_from_db()
+    assert booking.start == ELEVEN_AM and booking.status == BookingStatus.CONFIRMED
+    owner_client.post(base + "cancel/")
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED and booking.cancelled_by == BookedBy.OWNER
+    response = owner_client.post(base + "cancel/", follow=True)
+    assert "already cancelled" in response.content.decode()
+
+
+def test_resending_the_confirmation_calls_the_notifications_hook(owner_client, package, monkeypatch):
+    sent = []
+    monkeypatch.setattr("notifications.services.notify_order_confirmed", lambda *, order: sent.append(order.pk))
+    order = place_order(package)
+    response = owner_client.post(f"/dashboard/orders/{order.pk}/resend-confirmation/", follow=True)
+    assert sent == [order.pk]
+    assert "sent again to jamie@example.com" in response.content.decode()
+
+
+def test_cancelling_the_order_cancels_its_upcoming_sessions_and_tells_the_client(owner_client, package, monkeypatch):
+    told = []
+    monkeypatch.setattr(order_services.notifications, "notify_order_cancelled", lambda *, order: told.append(order.pk))
+    order = place_order(package)
+    upcoming = book_for(order, NINE_AM)
+    other_order = place_order(package, email="keep@example.com")
+    untouched = book_for(other_order, TEN_AM)
+    response = owner_client.post(f"/dashboard/orders/{order.pk}/cancel/", {"reason": "Moving away"}, follow=True)
+    order.refresh_from_db()
+    upcoming.refresh_from_db()
+    untouched.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert upcoming.status == BookingStatus.CANCELLED and upcoming.cancel_reason == "Moving away"
+    assert untouched.status == BookingStatus.CONFIRMED
+    assert told == [order.pk]
+    assert "The order was cancelled" in response.content.decode()
+    # Twice is refused with a message, nothing changes.
+    response = owner_client.post(f"/dashboard/orders/{order.pk}/cancel/", follow=True)
+    assert response.status_code == 200 and told == [order.pk]
+
+
+def test_a_refunded_order_cannot_be_cancelled(owner_client, package):
+    order = place_order(package, status=OrderStatus.REFUNDED)
+    response = owner_client.post(f"/dashboard/orders/{order.pk}/cancel/", follow=True)
+    assert "cannot be cancelled" in response.content.decode()
+    assert PackageOrder.objects.get().status == OrderStatus.REFUNDED
+
+
+def test_cancel_upcoming_bookings_counts_what_it_cancelled_and_leaves_past_ones(package):
+    import time_machine
+
+    order = place_order(package)
+    past = book_for(order, NINE_AM)
+    future = book_for(order, NINE_AM + timedelta(days=1))
+    with time_machine.travel(NINE_AM + timedelta(hours=2), tick=False):
+        assert order_cancel_upcoming_bookings(order=order, reason="Refunded") == 1
+    past.refresh_from_db()
+    future.refresh_from_db()
+    assert past.status == BookingStatus.CONFIRMED and future.status == BookingStatus.CANCELLED
+    assert NOW < NINE_AM
+
+
+def test_another_owner_gets_404_on_every_order_url(client, other_owner, package):
+    order = place_order(package)
+    booking = book_for(order, NINE_AM)
+    item = coaching_item(order)
+    client.force_login(other_owner)
+    base = f"/dashboard/orders/{order.pk}/"
+    for url in (base, f"{base}items/{item.pk}/book/", f"{base}bookings/{booking.pk}/reschedule/"):
+        assert client.get(url).status_code == 404
+    for url in (f"{base}items/{item.pk}/book/", f"{base}bookings/{booking.pk}/reschedule/",
+                f"{base}bookings/{booking.pk}/cancel/", f"{base}resend-confirmation/", f"{base}cancel/"):
+        assert client.post(url, {"start": format_slot_start(TEN_AM)}).status_code == 404
+    assert "Jamie Client" not in client.get("/dashboard/orders/").content.decode()
+    order.refresh_from_db()
+    booking.refresh_from_db()
+    assert order.status == OrderStatus.ACTIVE and booking.status == BookingStatus.CONFIRMED
+    assert Booking.objects.count() == 1
+
+
+def test_a_booking_or_item_of_another_order_is_not_found(owner_client, package):
+    order = place_order(package)
+    other = place_order(package, email="x@example.com")
+    booking = book_for(other, NINE_AM)
+    assert owner_client.get(f"/dashboard/orders/{order.pk}/bookings/{booking.pk}/reschedule/").status_code == 404
+    assert owner_client.post(f"/dashboard/orders/{order.pk}/bookings/{booking.pk}/cancel/").status_code == 404
+    assert owner_client.get(f"/dashboard/orders/{order.pk}/items/{coaching_item(other).pk}/book/").status_code == 404
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+
+
+def test_the_dashboard_needs_a_login(client, package):
+    order = place_order(package)
+    assert client.get("/dashboard/orders/").status_code == 302
+    assert client.get(f"/dashboard/orders/{order.pk}/").status_code == 302

@@ -1,0 +1,102 @@
+"""The quota invariant under concurrent requests (PostgreSQL): an order item's confirmed bookings
+never exceed its quantity, however many clients race for its last credit."""
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import close_old_connections, connection
+
+from orders.tests.conftest import NINE_AM, place_order
+from scheduling import services
+from scheduling.models import Booking, BookingStatus
+
+RACERS = 20
+
+
+def race(count: int, attempt) -> tuple[int, list[str]]:
+    """Run `attempt` in `count` threads released together; returns (successes, refusal messages)."""
+    barrier = threading.Barrier(count)
+    successes, refusals, errors = [], [], []
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            attempt(index)
+            successes.append(index)
+        except services.BookingError as refusal:
+            refusals.append(refusal.message)
+        except Exception as error:  # pragma: no cover - reported by the assertion below
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    close_old_connections()
+    assert errors == []
+    return len(successes), refusals
+
+
+def last_credit_item(package):
+    """An active order whose coaching item (2 sessions) has one credit left."""
+    order = place_order(package)
+    item = order.items.get(meeting_type_name="Coaching session")
+    services.booking_create(meeting_type=item.meeting_type, start=NINE_AM - timedelta(days=1), client_name="J",
+                            client_email="j@example.com", order_item=item)
+    return item
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_requests_for_the_last_credit_at_different_times_book_exactly_one(package):
+    item = last_credit_item(package)
+
+    def attempt(index: int) -> None:
+        # Each thread asks for its own free time, so only the quota can refuse it.
+        start = NINE_AM + timedelta(days=index // 8, hours=index % 8)
+        services.booking_create(meeting_type=item.meeting_type, start=start, client_name="Jamie",
+                                client_email="jamie@example.com", order_item=item)
+
+    booked, refusals = race(RACERS, attempt)
+    assert booked == 1
+    assert refusals == ["No sessions left for this item."] * (RACERS - 1)
+    assert Booking.objects.filter(order_item=item, status=BookingStatus.CONFIRMED).count() == item.quantity
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_last_credit_and_a_contested_time_meet_and_one_booking_wins(package):
+    item = last_credit_item(package)
+    # Half the racers use the order's last credit, half are direct bookings of the same time.
+    other_order_item = place_order(package, email="rival@example.com").items.get(meeting_type_name="Coaching session")
+
+    def attempt(index: int) -> None:
+        services.booking_create(meeting_type=item.meeting_type, start=NINE_AM, client_name=f"Client {index}",
+                                client_email=f"c{index}@example.com",
+                                order_item=item if index % 2 == 0 else other_order_item)
+
+    booked, refusals = race(RACERS, attempt)
+    assert booked == 1
+    assert set(refusals) <= {"No sessions left for this item.", "That time was just taken. Please pick another time."}
+    assert len(refusals) == RACERS - 1
+    assert Booking.objects.filter(order_item=item, status=BookingStatus.CONFIRMED).count() <= item.quantity
+    assert Booking.objects.filter(start=NINE_AM, status=BookingStatus.CONFIRMED).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_requests_for_the_last_credit_at_one_time_book_exactly_one(package):
+    item = last_credit_item(package)
+
+    def attempt(index: int) -> None:
+        services.booking_create(meeting_type=item.meeting_type, start=NINE_AM, client_name="Jamie",
+                                client_email="jamie@example.com", order_item=item)
+
+    booked, refusals = race(RACERS, attempt)
+    assert booked == 1
+    # The quota is checked before the time, under the same locks: the losers are told about the credit.
+    assert refusals == ["No sessions left for this item."] * (RACERS - 1)
+    assert Booking.objects.filter(order_item=item, status=BookingStatus.CONFIRMED).count() == item.quantity
