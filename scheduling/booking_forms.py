@@ -9,6 +9,7 @@ from leadmonk.timezones import is_valid_timezone
 from scheduling.selectors import parse_slot_start
 
 TIME_UNAVAILABLE = "That time is no longer available. Please pick another time."
+SAME_TIME = "That is already the session's time. Please pick a different time."
 
 
 def normalize_mobile(value: str) -> str:
@@ -22,8 +23,10 @@ def normalize_mobile(value: str) -> str:
         )
     try:
         number = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException:
-        raise forms.ValidationError("That doesn't look like a phone number. Check the digits and the country code.")
+    except phonenumbers.NumberParseException as error:
+        raise forms.ValidationError(
+            "That doesn't look like a phone number. Check the digits and the country code."
+        ) from error
     if not phonenumbers.is_valid_number(number):
         raise forms.ValidationError("That phone number is not valid for its country. Check the digits.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from leadmonk.timezones import viewer_timezone
 from scheduling.availability import bookable_slot
-from scheduling.booking_forms import TIME_UNAVAILABLE, CancelForm, RescheduleForm
+from scheduling.booking_forms import SAME_TIME, TIME_UNAVAILABLE, CancelForm, RescheduleForm
 from scheduling.models import BookedBy, Booking
 from scheduling.selectors import (
     booking_change_refusal,
@@ -75,7 +75,9 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
             error = TIME_UNAVAILABLE
     elif "start" in request.GET:
         new_start = parse_slot_start(request.GET.get("start"))
-        if new_start is None or not _is_offered(booking, new_start, now):
+        if new_start is not None and new_start == booking.start:
+            error, new_start = SAME_TIME, None
+        elif new_start is None or not _is_offered(booking, new_start, now):
             error, new_start = TIME_UNAVAILABLE, None
     context.update(error=error)
     if new_start is not None:

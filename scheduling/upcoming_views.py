@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from leadmonk.timezones import is_valid_timezone
 from scheduling.availability import bookable_slot
-from scheduling.booking_forms import TIME_UNAVAILABLE, CancelForm, RescheduleForm
+from scheduling.booking_forms import SAME_TIME, TIME_UNAVAILABLE, CancelForm, RescheduleForm
 from scheduling.models import BookedBy, Booking
 from scheduling.selectors import (
     booking_change_refusal,
@@ -135,7 +135,9 @@ def booking_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
             meeting_type=booking.meeting_type, start=new_start, now=now,
             exclude_booking_id=booking.pk, enforce_notice=False,
         )
-        if not slot or slot.start == booking.start:
+        if new_start is not None and new_start == booking.start:
+            error, new_start = SAME_TIME, None
+        elif not slot:
             error, new_start = TIME_UNAVAILABLE, None
     context = {
         "booking": booking,

@@ -276,3 +276,10 @@ def test_booking_page_query_count_is_constant(client, meeting_type, django_asser
     # The booking with its meeting type, owner and order, in one query.
     with django_assert_num_queries(1):
         assert client.get(manage_url(bookings[-1])).status_code == 200
+
+
+def test_picking_the_current_time_again_says_so(client, booking):
+    response = client.get(reschedule_url(booking), {"start": "2026-12-02T15:00:00Z"})
+
+    assert "already the session&#x27;s time" in response.content.decode()
+    assert "Pick a new date" in response.content.decode()
