@@ -1,14 +1,19 @@
 # Two commands: `make run` serves the app with demo data; `make test` runs every test.
+# Extra pytest arguments: `make test ARGS="accounts -x"`.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+ARGS ?=
 
 .PHONY: run test bench lint install clean
 
+# Creates .venv on a fresh machine and reinstalls whenever requirements.txt changes.
 $(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	  || { echo "Python 3.11 or newer is needed: make $(MAKECMDGOALS) PYTHON=python3.11"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade pip || echo "could not upgrade pip; carrying on with the bundled one"
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
@@ -18,7 +23,7 @@ run: $(STAMP)
 	./scripts/run.sh
 
 test: $(STAMP)
-	./scripts/test.sh
+	./scripts/test.sh $(ARGS)
 
 bench: $(STAMP)
 	$(PY) -m bench
@@ -27,4 +32,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf var staticfiles .pytest_cache .hypothesis
+	rm -rf var staticfiles .pytest_cache .hypothesis .ruff_cache

@@ -2,6 +2,7 @@
 because the module reads the environment once, at import."""
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -36,14 +37,16 @@ print(json.dumps({
 """
 
 
+def _env_example_variables() -> set[str]:
+    """Every name in .env.example, set ("NAME=value") or documented as unset ("# NAME=")."""
+    example = (BASE_DIR / ".env.example").read_text()
+    return set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, flags=re.MULTILINE))
+
+
 def _clean_environment(**variables: str) -> dict[str, str]:
     """The current environment minus every setting the app reads, plus `variables`."""
-    example = (BASE_DIR / ".env.example").read_text()
-    app_variables = {line.split("=", 1)[0] for line in example.splitlines() if "=" in line and not line.startswith("#")}
-    environment = {
-        key: value for key, value in os.environ.items()
-        if key not in app_variables and key not in {"TESTING", "DJANGO_SETTINGS_MODULE"}
-    }
+    app_variables = _env_example_variables() | {"DJANGO_SETTINGS_MODULE"}
+    environment = {key: value for key, value in os.environ.items() if key not in app_variables}
     environment.update(variables)
     return environment
 
@@ -56,7 +59,11 @@ def _run_python(code: str, **variables: str) -> subprocess.CompletedProcess:
 
 
 def _settings_with(**variables: str) -> dict:
-    result = _run_python(PRINT_SETTINGS, **variables)
+    return _settings_with_code(PRINT_SETTINGS, **variables)
+
+
+def _settings_with_code(code: str, **variables: str) -> dict:
+    result = _run_python(code, **variables)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -154,3 +161,27 @@ def test_deploy_check_reports_nothing_in_production_mode():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    source = (BASE_DIR / "leadmonk" / "settings.py").read_text()
+    read_by_settings = set(re.findall(r"env(?:\.\w+)?\(\s*\"([A-Z][A-Z0-9_]+)\"", source))
+
+    assert read_by_settings, "the pattern finds the env.<type>(\"NAME\") calls"
+    assert read_by_settings - _env_example_variables() == set()
+
+
+def test_env_example_copied_to_dot_env_runs_on_the_embedded_defaults(tmp_path):
+    # `cp .env.example .env` must give a working development setup, not an empty SECRET_KEY or DATABASE_URL.
+    code = (
+        "import environ, json, os\n"
+        f"environ.Env.read_env({str(BASE_DIR / '.env.example')!r})\n"
+        "exec(" + repr(PRINT_SETTINGS) + ")\n"
+    )
+    resolved = _settings_with_code(code)
+
+    assert resolved["DEBUG"] is True
+    assert resolved["SECRET_KEY"]
+    assert resolved["db_engine"] == "django.db.backends.sqlite3"
+    assert resolved["broker"] == "filesystem://"
+    assert "testserver" in resolved["ALLOWED_HOSTS"]
