@@ -3,6 +3,7 @@ page at phone and laptop width."""
 import os
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 from playwright.sync_api import Page, expect
 
@@ -109,3 +110,22 @@ def log_in(page: Page, base_url: str, *, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name=re.compile("log in", re.I)).click()
     page.wait_for_url(re.compile(r"/dashboard/"))
+
+
+def pick_time(page: Page, *, avoid_start_iso: str | None = None) -> None:
+    """On a slot picker: open the first day with free times and click a time (not `avoid_start_iso`,
+    an ISO UTC start such as 2026-12-01T14:00:00Z)."""
+    if page.locator(".slots a.slot").count() == 0:
+        day = page.locator("a.day").first
+        if day.count():
+            day.click()
+        else:  # no free time left this week: the picker offers the next day that has some
+            page.locator(".picker-empty a.btn").click()
+        page.wait_for_load_state("load")
+    for slot in page.locator(".slots a.slot").all():
+        href = slot.get_attribute("href") or ""
+        if avoid_start_iso is None or avoid_start_iso not in unquote(href):
+            slot.click()
+            page.wait_for_load_state("load")
+            return
+    raise AssertionError(f"No free time to pick on {page.url}")
