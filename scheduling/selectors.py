@@ -17,6 +17,7 @@ from scheduling.availability import available_slots
 from scheduling.models import Booking, BookingStatus, MeetingType, MeetingTypeState
 
 UTC = dt.UTC
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # What a slot link or form may carry: a date, a time and an explicit zone, nothing else.
 _ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})")
 DAYS_PER_PAGE = 7
@@ -295,7 +296,8 @@ def _booking_queryset() -> QuerySet[Booking]:
 
 def get_booking_by_token(*, token: str) -> Booking | None:
     """The booking behind /bookings/<token>/ with what its page shows joined (one query), or None."""
-    if not token or len(token) > 64:
+    # Tokens are URL-safe base64; anything else (a NUL byte breaks PostgreSQL) is simply unknown.
+    if not token or not _TOKEN.fullmatch(token):
         return None
     return _booking_queryset().filter(token=token).first()
 

@@ -322,3 +322,10 @@ def test_booking_page_query_count_does_not_grow(client, owner, meeting_type, dja
     with django_assert_num_queries(5):
         response = client.get(book_url(owner, meeting_type), {"tz": "America/New_York", "date": "2026-12-02"})
     assert response.status_code == 200
+
+
+def test_nul_bytes_in_the_details_get_a_message_not_an_error(client, owner, meeting_type):
+    response = client.post(book_url(owner, meeting_type), details(client_name="Cleo\x00", client_email="c\x00@example.com"))
+
+    assert response.status_code == 200
+    assert not Booking.objects.exists()
