@@ -1,0 +1,112 @@
+"""/dashboard/payments/: every payment of the owner with totals per currency, filters, pages,
+constant queries; another owner sees none of it."""
+from decimal import Decimal
+
+import pytest
+
+from orders.models import OrderStatus
+from payments.models import PaymentStatus, Provider
+from payments.tests.helpers import make_order, make_payment
+
+pytestmark = pytest.mark.django_db
+
+
+def _payments(owner, n: int, **fields):
+    made = []
+    price, currency = fields.pop("price", "10.00"), fields.pop("currency", "USD")
+    for i in range(n):
+        order = make_order(owner, price=price, currency=currency)
+        made.append(make_payment(order, reference=f"cs_{owner.pk}_{i}_{order.pk}", **fields))
+    return made
+
+
+def test_the_page_lists_payments_with_status_amount_provider_and_order_link(owner_client, owner):
+    order = make_order(owner, price="49.90", client_name="Pat Client")
+    payment = make_payment(order, status=PaymentStatus.CONFIRMED)
+    page = owner_client.get("/dashboard/payments/").content.decode()
+    assert "<h1>Payments</h1>" in page
+    assert "49.90 USD" in page and "Paid" in page and "Stripe" in page and "Pat Client" in page
+    assert f'href="/dashboard/orders/{order.pk}/"' in page
+    assert f'href="/dashboard/payments/{payment.pk}/"' in page
+
+
+def test_totals_per_currency_are_confirmed_minus_refunded(owner_client, owner):
+    _payments(owner, 2, status=PaymentStatus.CONFIRMED, price="100.00")
+    _payments(owner, 1, status=PaymentStatus.REFUNDED, price="100.00")
+    _payments(owner, 1, status=PaymentStatus.FAILED, price="100.00")
+    _payments(owner, 1, status=PaymentStatus.CONFIRMED, price="1500", currency="JPY")
+    response = owner_client.get("/dashboard/payments/")
+    totals = {row["currency"]: row for row in response.context["totals"]}
+    assert totals["USD"]["received"] == Decimal("300.00")
+    assert totals["USD"]["refunded"] == Decimal("100.00")
+    assert totals["USD"]["net"] == Decimal("200.00")
+    assert totals["JPY"]["net"] == Decimal("1500")
+    page = response.content.decode()
+    assert "200.00 USD" in page and "1,500 JPY" in page
+
+
+def test_filters_by_status_and_provider(owner_client, owner):
+    _payments(owner, 2, status=PaymentStatus.CONFIRMED)
+    _payments(owner, 1, status=PaymentStatus.FAILED)
+    _payments(owner, 1, status=PaymentStatus.CONFIRMED, provider=Provider.PAYPAL)
+    assert len(owner_client.get("/dashboard/payments/?status=confirmed").context["page"].object_list) == 3
+    assert len(owner_client.get("/dashboard/payments/?status=failed").context["page"].object_list) == 1
+    assert len(owner_client.get("/dashboard/payments/?provider=paypal").context["page"].object_list) == 1
+    response = owner_client.get("/dashboard/payments/?status=confirmed&provider=stripe")
+    assert len(response.context["page"].object_list) == 2
+    assert "Clear filters" in response.content.decode()
+
+
+def test_a_bad_filter_or_page_is_not_an_error(owner_client, owner):
+    _payments(owner, 1)
+    response = owner_client.get("/dashboard/payments/?status=nonsense&provider=<script>&page=abc")
+    assert response.status_code == 200
+    assert "That filter is not one of the choices" in response.content.decode()
+    assert owner_client.get("/dashboard/payments/?page=999").status_code == 200
+
+
+def test_empty_states(owner_client):
+    assert "No payments yet" in owner_client.get("/dashboard/payments/").content.decode()
+    assert "No payments match these filters" in owner_client.get("/dashboard/payments/?status=refunded").content.decode()
+
+
+def test_pages_of_25(owner_client, owner):
+    _payments(owner, 30)
+    first = owner_client.get("/dashboard/payments/")
+    assert len(first.context["page"].object_list) == 25
+    assert "Page 1 of 2" in first.content.decode()
+    assert len(owner_client.get("/dashboard/payments/?page=2").context["page"].object_list) == 5
+
+
+@pytest.mark.parametrize("size", [3, 20])
+def test_the_page_runs_a_constant_number_of_queries(owner_client, owner, django_assert_num_queries, size):
+    _payments(owner, size, status=PaymentStatus.CONFIRMED)
+    # session, user, count, page of payments (with orders), totals
+    with django_assert_num_queries(5):
+        response = owner_client.get("/dashboard/payments/?provider=stripe")
+    assert len(response.context["page"].object_list) == size
+
+
+def test_another_owner_sees_none_of_the_payments(other_owner_client, owner):
+    payments = _payments(owner, 3, status=PaymentStatus.CONFIRMED, price="77.00")
+    response = other_owner_client.get("/dashboard/payments/")
+    assert "No payments yet" in response.content.decode()
+    assert "77.00" not in response.content.decode()
+    assert response.context["totals"] == []
+    for payment in payments:
+        assert other_owner_client.get(f"/dashboard/payments/{payment.pk}/").status_code == 404
+
+
+def test_the_detail_page_shows_a_flag_and_the_refund_button(owner_client, owner):
+    order = make_order(owner, status=OrderStatus.CANCELLED)
+    payment = make_payment(order, status=PaymentStatus.CONFIRMED, flagged=True,
+                           flag_reason="Paid after the order was cancelled or expired — refund it.")
+    page = owner_client.get(f"/dashboard/payments/{payment.pk}/").content.decode()
+    assert "Needs attention" in page and "refund it" in page
+    assert f'action="/dashboard/payments/{payment.pk}/refund/"' in page
+
+
+def test_the_pages_need_a_login(client, owner):
+    payment = _payments(owner, 1)[0]
+    assert client.get("/dashboard/payments/").status_code == 302
+    assert client.get(f"/dashboard/payments/{payment.pk}/").status_code == 302
