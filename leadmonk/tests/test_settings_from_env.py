@@ -45,7 +45,9 @@ def _env_example_variables() -> set[str]:
 
 def _clean_environment(**variables: str) -> dict[str, str]:
     """The current environment minus every setting the app reads, plus `variables`."""
-    app_variables = _env_example_variables() | {"DJANGO_SETTINGS_MODULE"}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set for the whole session by the browser tests' conftest; a real
+    # deployment never has it (check --deploy reports it as async.E001).
+    app_variables = _env_example_variables() | {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environment = {key: value for key, value in os.environ.items() if key not in app_variables}
     environment.update(variables)
     return environment
