@@ -24,7 +24,9 @@ from payments.providers.base import IllegalPaymentTransition, RefundError, get_p
 logger = logging.getLogger(__name__)
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
-    PaymentStatus.CREATED: {PaymentStatus.PENDING, PaymentStatus.CONFIRMED, PaymentStatus.FAILED, PaymentStatus.CANCELED},
+    PaymentStatus.CREATED: {
+        PaymentStatus.PENDING, PaymentStatus.CONFIRMED, PaymentStatus.FAILED, PaymentStatus.CANCELED,
+    },
     PaymentStatus.PENDING: {PaymentStatus.CONFIRMED, PaymentStatus.FAILED, PaymentStatus.CANCELED},
     # Money the provider says has arrived is a fact even after we gave up on the attempt:
     # it is recorded (and flagged when it cannot be applied), never ignored.
@@ -50,7 +52,8 @@ def _move(payment: Payment, target: str) -> bool:
         return False
     if target not in ALLOWED_TRANSITIONS[payment.status]:
         raise IllegalPaymentTransition(
-            f"A payment that is {payment.get_status_display().lower()} cannot become {PaymentStatus(target).label.lower()}."
+            f"A payment that is {payment.get_status_display().lower()} "
+            f"cannot become {PaymentStatus(target).label.lower()}."
         )
     payment.status = target
     return True

@@ -34,9 +34,7 @@ def payment_connections(context) -> dict:
         "paypal_available": user is not None and paypal.is_available(user),
         "debug": settings.DEBUG,
         "test_payments": settings.TEST_PAYMENTS_ENABLED,
-        "paypal_form": PayPalConnectForm(initial={
-            "email": connections[Provider.PAYPAL].email if Provider.PAYPAL in connections else (user.email if user else ""),
-        }),
+        "paypal_form": PayPalConnectForm(initial={"email": user.email if user and user.pk else ""}),
     }
 
 

@@ -11,7 +11,15 @@ from django.utils import timezone
 
 from orders.models import OrderItem, OrderStatus
 from payments.models import PaymentStatus, Provider
-from payments.tests.helpers import PAYPAL_API, PAYPAL_KEYS, STRIPE_API, STRIPE_KEYS, make_order, make_payment, mock_paypal_token
+from payments.tests.helpers import (
+    PAYPAL_API,
+    PAYPAL_KEYS,
+    STRIPE_API,
+    STRIPE_KEYS,
+    make_order,
+    make_payment,
+    mock_paypal_token,
+)
 from scheduling.models import Booking, BookingStatus
 from scheduling.tests.factories import make_meeting_type
 

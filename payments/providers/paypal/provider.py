@@ -111,7 +111,9 @@ class PayPalProvider(PaymentProvider):
             custom_id=str(payment.pk),
             invoice_id=f"payment-{payment.pk}",
             description=order.title[:127],
-            amount=AmountWithBreakdown(currency_code=payment.currency, value=paypal_value(payment.amount, payment.currency)),
+            amount=AmountWithBreakdown(
+                currency_code=payment.currency, value=paypal_value(payment.amount, payment.currency)
+            ),
         )
         payee = ""
         if connection is not None:
@@ -276,7 +278,9 @@ class PayPalProvider(PaymentProvider):
             })
         except ApiException as error:
             logger.warning("paypal refund of payment %s failed: %s", payment.pk, error)
-            raise RefundError("PayPal could not refund this payment. Please try again or refund it in PayPal.") from error
+            raise RefundError(
+                "PayPal could not refund this payment. Please try again or refund it in PayPal."
+            ) from error
         refund = response.body
         if getattr(refund, "status", "") in ("CANCELLED", "FAILED"):
             raise RefundError("PayPal refused the refund.")

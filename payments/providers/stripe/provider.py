@@ -133,7 +133,9 @@ class StripeProvider(PaymentProvider):
             if event_type == "checkout.session.async_payment_failed":
                 services.payment_fail(payment_id=payment.pk, reason="The payment failed at Stripe.")
             else:
-                services.payment_mark_pending(payment_id=payment.pk, provider_payment_id=_id_of(session.get("payment_intent")))
+                services.payment_mark_pending(
+                    payment_id=payment.pk, provider_payment_id=_id_of(session.get("payment_intent"))
+                )
 
     def handle_return(self, payment: Payment, request: HttpRequest) -> None:
         # The session id in the query string is not trusted: the payment's own reference is read.
@@ -205,7 +207,9 @@ class StripeProvider(PaymentProvider):
             refund = stripe_client().v1.refunds.create(params, options={"idempotency_key": f"refund-{payment.pk}"})
         except stripe.StripeError as error:
             logger.warning("stripe refund of payment %s failed: %s", payment.pk, error)
-            raise RefundError("Stripe could not refund this payment. Please try again or refund it in Stripe.") from error
+            raise RefundError(
+                "Stripe could not refund this payment. Please try again or refund it in Stripe."
+            ) from error
         if refund.status in ("failed", "canceled"):
             raise RefundError("Stripe refused the refund.")
         return refund.id
@@ -235,7 +239,8 @@ class StripeProvider(PaymentProvider):
                 account_id = account.id
                 connection_save(owner=owner, provider=Provider.STRIPE, account_id=account_id, is_active=False)
             link = client.v1.account_links.create(
-                {"account": account_id, "refresh_url": refresh_url, "return_url": return_url, "type": "account_onboarding"}
+                {"account": account_id, "refresh_url": refresh_url, "return_url": return_url,
+                 "type": "account_onboarding"}
             )
         except stripe.StripeError as error:
             logger.warning("stripe connect for owner %s failed: %s", owner.pk, error)

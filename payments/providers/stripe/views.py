@@ -66,7 +66,9 @@ def connect_return(request: HttpRequest) -> HttpResponse:
     if active:
         messages.success(request, "Stripe is connected. Your clients' payments go to your Stripe account.")
     else:
-        messages.warning(request, "Stripe needs a few more details before you can take payments. Choose “Continue Stripe setup”.")
+        messages.warning(
+            request, "Stripe needs a few more details before you can take payments. Choose “Continue Stripe setup”."
+        )
     return redirect(_settings_url())
 
 
