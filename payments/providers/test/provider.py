@@ -14,7 +14,7 @@ from payments.providers.base import PaymentProvider, register
 @register
 class TestProvider(PaymentProvider):
     identifier = Provider.TEST
-    verbose_name = "Test checkout (no real money)"
+    verbose_name = "Test checkout"
 
     def is_configured(self) -> bool:
         return bool(settings.TEST_PAYMENTS_ENABLED)
