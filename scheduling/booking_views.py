@@ -1,5 +1,7 @@
 """The client's booking page /bookings/<token>/: see the booking, reschedule it (the same slot
 picker, this booking left out of the busy times) or cancel it, within the minimum notice."""
+from dataclasses import replace
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +14,7 @@ from scheduling.availability import bookable_slot
 from scheduling.booking_forms import SAME_TIME, TIME_UNAVAILABLE, CancelForm, RescheduleForm
 from scheduling.models import BookedBy, Booking
 from scheduling.selectors import (
+    SlotPicker,
     booking_change_refusal,
     datetime_label,
     format_slot_start,
@@ -88,7 +91,7 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
             back_url=page_url,
         )
     else:
-        context.update(step="pick", picker=slot_picker_context(
+        context.update(step="pick", picker=_without_current_time(booking, slot_picker_context(
             meeting_type=booking.meeting_type,
             viewer_tz=context["viewer_tz"],
             action_url=page_url,
@@ -96,7 +99,7 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
             week_start=parse_picker_date(request.GET.get("week")),
             now=now,
             exclude_booking_id=booking.pk,
-        ))
+        )))
     return render(request, "scheduling/public/reschedule.html", context)
 
 
@@ -119,3 +122,8 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
     else:
         messages.success(request, "Your booking was cancelled. We have let the host know.")
     return redirect("bookings:manage", token=booking.token)
+
+
+def _without_current_time(booking: Booking, picker: SlotPicker) -> SlotPicker:
+    """The booking's own time is free once it is left out of the busy times; don't offer it."""
+    return replace(picker, times=[time for time in picker.times if time.start != booking.start])

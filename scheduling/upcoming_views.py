@@ -1,5 +1,7 @@
 """The owner's Upcoming page (/dashboard/): sessions grouped by day in the owner's zone, past and
 cancelled ones on their own tabs, and a booking's page where the owner cancels or reschedules."""
+from dataclasses import replace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,6 +18,7 @@ from scheduling.availability import bookable_slot
 from scheduling.booking_forms import SAME_TIME, TIME_UNAVAILABLE, CancelForm, RescheduleForm
 from scheduling.models import BookedBy, Booking
 from scheduling.selectors import (
+    SlotPicker,
     booking_change_refusal,
     datetime_label,
     format_slot_start,
@@ -149,7 +152,7 @@ def booking_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
         context.update(step="confirm", new_start_iso=format_slot_start(new_start),
                        new_start_label=datetime_label(new_start, owner_tz), back_url=page_url)
     else:
-        context.update(step="pick", picker=slot_picker_context(
+        context.update(step="pick", picker=_without_current_time(booking, slot_picker_context(
             meeting_type=booking.meeting_type,
             viewer_tz=owner_tz,
             action_url=page_url,
@@ -158,5 +161,10 @@ def booking_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
             now=now,
             exclude_booking_id=booking.pk,
             enforce_notice=False,
-        ))
+        )))
     return render(request, "scheduling/upcoming/reschedule.html", context)
+
+
+def _without_current_time(booking: Booking, picker: SlotPicker) -> SlotPicker:
+    """The booking's own time is free once it is left out of the busy times; don't offer it."""
+    return replace(picker, times=[time for time in picker.times if time.start != booking.start])

@@ -283,3 +283,10 @@ def test_picking_the_current_time_again_says_so(client, booking):
 
     assert "already the session&#x27;s time" in response.content.decode()
     assert "Pick a new date" in response.content.decode()
+
+
+def test_the_reschedule_picker_does_not_offer_the_current_time(client, booking):
+    html = client.get(reschedule_url(booking), {"tz": "America/New_York", "date": "2026-12-02"}).content.decode()
+
+    assert "start=2026-12-02T15%3A00%3A00Z" not in html
+    assert "start=2026-12-02T15%3A30%3A00Z" in html
