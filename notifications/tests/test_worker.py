@@ -99,3 +99,29 @@ def test_a_real_worker_sends_the_booking_confirmation(coaching, worker):
     assert "Subject: Confirmed: Coaching session with Casey Coach" in email
     assert "To: dana@example.com" in email
     assert "text/calendar" in email
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.skipif(not REDIS_URL, reason="needs a Redis server: set REDIS_URL (CI does)")
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_the_reminder_dispatcher(coaching, worker):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notifications.models import Channel, Reminder, ReminderStatus
+    from notifications.tasks import dispatch_due_reminders
+    from notifications.tests.conftest import make_booking
+
+    outbox, worker_log = worker
+    booking = make_booking(coaching, start=timezone.now() + timedelta(hours=2), phone="")
+    reminder = Reminder.objects.create(booking=booking, channel=Channel.EMAIL, offset_minutes=180,
+                                       due_at=timezone.now() - timedelta(hours=1))
+
+    dispatch_due_reminders.delay()
+
+    sent = _wait_for(lambda: Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.SENT).exists())
+    assert sent, f"the reminder was not sent; the worker's log:\n{worker_log.read_text()[-4000:]}"
+    [email_file] = Path(outbox).glob("*.log")
+    assert "Subject: Reminder: Coaching session with Casey Coach" in email_file.read_text()
