@@ -175,11 +175,14 @@ def notify_booking_cancelled(*, booking) -> None:
     _queue(_booking_messages(booking, MessageKind.BOOKING_CANCELLED))
 
 
-def notify_order_confirmed(*, order) -> None:
-    """Queue the order confirmation (with receipt) to the client and the new-order notice to the owner."""
+def notify_order_confirmed(*, order, owner_notice: bool = True) -> None:
+    """Queue the order confirmation (with receipt) to the client and the new-order notice to the owner.
+
+    `owner_notice=False` sends the client's confirmation only (the owner resending it).
+    """
     messages = [Message.objects.create(order=order, kind=MessageKind.ORDER_CONFIRMED, audience=Audience.CLIENT,
                                        recipient=order.client_email)]
-    if order.owner.notify_owner_by_email:
+    if owner_notice and order.owner.notify_owner_by_email:
         messages.append(Message.objects.create(order=order, kind=MessageKind.ORDER_NEW, audience=Audience.OWNER,
                                                recipient=order.owner.email))
     _queue(messages)

@@ -311,3 +311,10 @@ def test_paid_at_missing_uses_the_order_date(owner, coaching, django_capture_on_
         services.notify_order_confirmed(order=order)
     assert "Tuesday, 1 December 2026, 1:00 PM (Europe/Berlin)" in mail.outbox[0].body
     assert datetime(2026, 12, 1, 12, tzinfo=UTC) == order.created_at
+
+
+def test_a_resent_order_confirmation_can_leave_the_owner_out(owner, coaching, django_capture_on_commit_callbacks):
+    order = make_order(owner, coaching)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify_order_confirmed(order=order, owner_notice=False)
+    assert [m.to for m in mail.outbox] == [["dana@example.com"]]
