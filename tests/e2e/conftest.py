@@ -96,3 +96,11 @@ def new_page(browser, server):
     yield open_one
     for context, page in opened:
         _close_page(context, page)
+
+
+@pytest.fixture
+def stripe_offered(settings):
+    """A platform with Stripe keys, as in production, so Payment Preferences offers Stripe. The
+    journeys that use it never start a Stripe checkout, so the key is never sent anywhere."""
+    settings.STRIPE_SECRET_KEY = "sk_test_e2e_never_used"
+    settings.PAYMENTS_REQUIRE_CONNECTION = False

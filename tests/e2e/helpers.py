@@ -97,6 +97,8 @@ def check_page(page: Page, journey: str, step: str, *, h1: str | re.Pattern | No
 
 def screenshot(page: Page, journey: str, step: str) -> None:
     original = page.viewport_size
+    # A sticky sidebar would be drawn where the page was last scrolled to.
+    page.evaluate("window.scrollTo(0, 0)")
     for viewport in (PHONE, LAPTOP):
         page.set_viewport_size(viewport)
         page.screenshot(path=SCREENSHOT_DIR / f"{journey}-{step}-{viewport['width']}.png", full_page=True,

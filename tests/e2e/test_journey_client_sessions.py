@@ -3,13 +3,14 @@ booking, cancels one and gets the credit back. Then the owner edits the package 
 unchanged), disables it (it can no longer be ordered, the order still books) and disables a
 meeting type (that item says it cannot be scheduled)."""
 import re
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
 from scheduling.models import Booking, BookingStatus
 from tests.e2e.data import OWNER_PASSWORD, make_shop, place_paid_order
-from tests.e2e.helpers import check_page, log_in, pick_time
+from tests.e2e.helpers import PHONE, check_page, log_in, pick_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +34,7 @@ def _book(page, meeting_type_name: str, step: str | None = None) -> None:
     expect(page.get_by_text(f"Booked: {meeting_type_name}")).to_be_visible()
 
 
-def test_client_books_reschedules_cancels_and_owner_changes_keep_the_order(page, new_page, server):
+def test_client_books_reschedules_cancels_and_owner_changes_keep_the_order(page, new_page, server, stripe_offered):
     shop = make_shop()
     order = place_paid_order(shop.package)
     details_url = f"{server}/orders/{order.token}/"
@@ -92,7 +93,7 @@ def test_client_books_reschedules_cancels_and_owner_changes_keep_the_order(page,
     # The owner edits the package: the order details page does not change.
     page.goto(details_url)
     before = page.locator("main").inner_text()
-    owner_page = new_page()
+    owner_page = new_page(PHONE)  # the owner on a phone, this time
     log_in(owner_page, server, email=shop.owner.email, password=OWNER_PASSWORD)
     owner_page.goto(f"{server}/dashboard/packages/{shop.package.pk}/")
     info = owner_page.locator("#package-info")
@@ -104,9 +105,12 @@ def test_client_books_reschedules_cancels_and_owner_changes_keep_the_order(page,
     expect(owner_page.locator("h1")).to_have_text("Career accelerator pack")
     payment = owner_page.locator("#payment-preferences")
     payment.get_by_label("Package Price").fill("300")
+    payment.get_by_label("Payment Medium").select_option("stripe")
     payment.get_by_role("button", name="Save", exact=True).click()
-    owner_page.wait_for_load_state("load")
+    expect(owner_page.get_by_text("Payment Preferences saved.")).to_be_visible()
     check_page(owner_page, J, "11-owner-edited-package", h1="Career accelerator pack")
+    shop.package.refresh_from_db()
+    assert (shop.package.name, shop.package.price) == ("Career accelerator pack", Decimal("300"))
     page.goto(details_url)
     assert page.locator("main").inner_text() == before
     expect(page.locator("h1")).to_have_text("Career starter pack")

@@ -19,12 +19,7 @@ J = "j1-owner"
 LONG_PACKAGE_NAME = "Career Coaching Starter Pack: three one-to-one sessions and two group workshops"
 
 
-def test_owner_signs_up_and_builds_a_package(page, server, settings):
-    # A platform with Stripe keys, as in production: Stripe is offered as a Payment Medium. No
-    # checkout happens in this journey, so the key is never used.
-    settings.STRIPE_SECRET_KEY = "sk_test_e2e_not_used"
-    settings.PAYMENTS_REQUIRE_CONNECTION = False
-
+def test_owner_signs_up_and_builds_a_package(page, server, stripe_offered):
     # Sign up; a first submit with nothing filled shows the messages next to the fields.
     page.goto(f"{server}/accounts/signup/")
     check_page(page, J, "01-signup", h1="Create your account")
