@@ -6,13 +6,6 @@ import pytest
 
 from tests.e2e.helpers import CHROMIUM_ARGS, CHROMIUM_PATH, LAPTOP, PHONE, SCREENSHOT_DIR
 
-# Playwright's sync API runs an asyncio event loop in the main thread for as long as the browser
-# is open. Django refuses ORM calls from a thread with a running loop (SynchronousOnlyOperation),
-# yet the tests set up data and check it through the ORM between browser steps. The ORM calls
-# are plain synchronous calls made one at a time, so the guard protects nothing here.
-# (Django reads this variable at each call, so setting it here, before any test runs, is enough.)
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 
 def pytest_collection_modifyitems(config, items):
     if os.path.exists(CHROMIUM_PATH):
@@ -28,10 +21,24 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    # Playwright's sync API runs an asyncio event loop in the main thread for as long as the browser
+    # is open. Django refuses ORM calls from a thread with a running loop (SynchronousOnlyOperation),
+    # yet the tests set up data and check it through the ORM between browser steps, and the database
+    # is flushed after each test. Those ORM calls are plain synchronous calls made one at a time, so
+    # the guard protects nothing here. It is lifted only while the browser is open (Django reads the
+    # variable at each call), so no other test and no subprocess inherits it.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
