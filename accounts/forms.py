@@ -12,6 +12,10 @@ class EmailAuthenticationForm(AuthenticationForm):
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
 
+    def clean_username(self) -> str:
+        # Emails are stored lowercased; accept Owner@Example.com as typed.
+        return self.cleaned_data["username"].strip().lower()
+
 
 class SignupForm(forms.Form):
     display_name = forms.CharField(label="Your name", max_length=120)

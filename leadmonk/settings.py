@@ -153,6 +153,7 @@ else:
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(VAR_DIR / "broker-processed"),
+        "control_folder": str(VAR_DIR / "broker-control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -184,6 +185,10 @@ PAYPAL_ENVIRONMENT = env.str("PAYPAL_ENVIRONMENT", default="sandbox")
 if PAYPAL_ENVIRONMENT not in ("sandbox", "production"):
     raise ImproperlyConfigured("PAYPAL_ENVIRONMENT must be 'sandbox' or 'production'")
 TEST_PAYMENTS_ENABLED = env.bool("TEST_PAYMENTS_ENABLED", default=DEBUG)
+# A multi-owner site sets this so owners sell only through accounts they connected; without it the
+# platform keys alone take payments (a single-owner self-hosted install).
+PAYMENTS_REQUIRE_CONNECTION = env.bool("PAYMENTS_REQUIRE_CONNECTION", default=False)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 # Orders left unpaid this long are expired by a periodic task.
 UNPAID_ORDER_EXPIRY_MINUTES = env.int("UNPAID_ORDER_EXPIRY_MINUTES", default=60 * 24)
 

@@ -208,7 +208,8 @@ def order_resend_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
     if not order.is_active:
         messages.error(request, "Only an active order has a confirmation to resend.")
     else:
-        notifications.notify_order_confirmed(order=order)
+        # A resend is for the client only; the owner already had the new-order notice.
+        notifications.notify_order_confirmed(order=order, owner_notice=False)
         messages.success(request, f"The order confirmation was sent again to {order.client_email}.")
     return redirect(_detail_url(order))
 

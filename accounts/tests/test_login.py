@@ -42,11 +42,6 @@ def test_login_with_a_wrong_password_shows_a_message(client, owner):
     assert not response.wsgi_request.user.is_authenticated
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bug: emails are stored lowercased but the login form passes the typed email to an exact "
-    "lookup; EmailAuthenticationForm needs clean_username() returning the value lowercased.",
-)
 def test_login_accepts_the_email_in_any_letter_case(client, owner):
     response = client.post(LOGIN_URL, {"username": "Owner@Example.com", "password": PASSWORD})
 

@@ -139,13 +139,15 @@ def test_the_owner_reschedules_and_cancels_a_session(owner_client, package):
     assert "already cancelled" in response.content.decode()
 
 
-def test_resending_the_confirmation_calls_the_notifications_hook(owner_client, package, monkeypatch):
-    sent = []
-    monkeypatch.setattr("notifications.services.notify_order_confirmed", lambda *, order: sent.append(order.pk))
+def test_resending_the_confirmation_emails_the_client_only(owner_client, package, mailoutbox,
+                                                          django_capture_on_commit_callbacks):
     order = place_order(package)
-    response = owner_client.post(f"/dashboard/orders/{order.pk}/resend-confirmation/", follow=True)
-    assert sent == [order.pk]
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(f"/dashboard/orders/{order.pk}/resend-confirmation/", follow=True)
     assert "sent again to jamie@example.com" in response.content.decode()
+    assert [message.to for message in mailoutbox] == [["jamie@example.com"]]
+    assert f"/orders/{order.token}/" in mailoutbox[0].body
 
 
 def test_cancelling_the_order_cancels_its_upcoming_sessions_and_tells_the_client(owner_client, package, monkeypatch):

@@ -22,8 +22,14 @@ def all_keys(settings):
         setattr(settings, name, value)
 
 
-def test_without_keys_no_medium_is_available(owner, no_keys):
+def test_without_keys_no_medium_is_available(owner, no_keys, settings):
+    settings.TEST_PAYMENTS_ENABLED = False
     assert available_mediums(owner) == []
+
+
+def test_without_keys_a_local_run_offers_both_through_the_test_provider(owner, no_keys, settings):
+    settings.TEST_PAYMENTS_ENABLED = True
+    assert available_mediums(owner) == ["stripe", "paypal"]
 
 
 def test_platform_keys_alone_make_both_available_for_a_single_owner_install(owner, all_keys):

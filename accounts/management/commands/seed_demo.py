@@ -1,5 +1,6 @@
 """Idempotent demo data for local runs: a Team-plan owner, then each app's own demo records."""
 import importlib
+import importlib.util
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -35,11 +36,10 @@ class Command(BaseCommand):
                 owner.set_password(DEMO_PASSWORD)
                 owner.save()
             for module_name in DEMO_MODULES:
-                try:
-                    module = importlib.import_module(module_name)
-                except ModuleNotFoundError:
+                # An app without demo data has no demo module; a broken import must still fail loudly.
+                if importlib.util.find_spec(module_name) is None:
                     continue
-                module.seed(owner)
+                importlib.import_module(module_name).seed(owner)
         self.stdout.write(
             self.style.SUCCESS(f"Demo owner ready: {DEMO_EMAIL} / {DEMO_PASSWORD} (booking page /{DEMO_SLUG}/)")
         )
