@@ -59,6 +59,7 @@ class OrderForm(forms.Form):
                 max_length=32,
                 help_text="With its country code, e.g. +1 415 555 0100.",
                 widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+                error_messages={"required": "Enter your mobile number with its country code, e.g. +1 415 555 0100."},
             )
         self.questions = list(package.questions.all())
         for question in self.questions:

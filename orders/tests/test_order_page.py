@@ -105,7 +105,7 @@ def test_first_last_name_and_mobile_are_stored_in_e164(client, package):
     [
         ({"mobile": "415 555 0100"}, "Enter the number with its country code, e.g. +1 415 555 0100"),
         ({"mobile": "+1 555"}, "Enter a valid mobile number"),
-        ({"mobile": ""}, "This field is required."),
+        ({"mobile": ""}, "Enter your mobile number with its country code, e.g. +1 415 555 0100."),
         ({"email": "not-an-email"}, "Enter a valid email address."),
         ({"accept_terms": None}, "Accept the Payment Terms and Conditions to order this package."),
         ({"answer": ""}, "This field is required."),
