@@ -53,6 +53,13 @@ def main() -> None:
         owners[size] = seed.seed_owner(size=size, now=now)
         print(f"seeded {size} bookings in {time.perf_counter() - began:.1f}s", file=sys.stderr)
 
+    # Fresh statistics, as autovacuum would have them on a live database; without them PostgreSQL
+    # plans the orders list's subqueries as if the bookings table were empty.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
     for size in SIZES:
         for days in (7, 30, 60):
             report.engine[(size, days)] = engine.time_engine(owner=owners[size], now=now, days=days)
@@ -67,7 +74,7 @@ def main() -> None:
                 "trivial view (base template)": ("/bench/trivial/", ""),
                 "personal booking page": (f"/{owner.slug}/", ""),
                 "package order page": (f"/{owner.slug}/packages/pack-1/", ""),
-                "order details + slot picker": (f"/orders/{order.token}/?item={item.pk}", ""),
+                "order details + slot picker": (f"/orders/{order.token}/items/{item.pk}/book/", ""),
                 "dashboard orders list": ("/dashboard/orders/", cookie),
             }
             for name, (path, page_cookie) in urls.items():
