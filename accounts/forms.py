@@ -18,9 +18,19 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 
 class SignupForm(forms.Form):
-    display_name = forms.CharField(label="Your name", max_length=120)
-    email = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    password = forms.CharField(label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    display_name = forms.CharField(
+        label="Your name", max_length=120, error_messages={"required": "Enter your name, as clients will see it."}
+    )
+    email = forms.EmailField(
+        label="Email",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={"required": "Enter your email address; you log in with it."},
+    )
+    password = forms.CharField(
+        label="Password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Choose a password."},
+    )
     # Filled by the browser's detected zone; the owner can change it in Settings.
     timezone = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"data-detect-timezone": "1"}))
 

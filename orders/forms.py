@@ -31,7 +31,12 @@ def normalize_mobile(value: str) -> str:
 class OrderForm(forms.Form):
     """The order form of one package: fields follow its Invitee Preferences and questions."""
 
-    email = forms.EmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={"required": "Enter your email address."},
+    )
     client_timezone = forms.CharField(
         required=False, widget=forms.HiddenInput(attrs={"data-detect-timezone": "force"})
     )
@@ -42,14 +47,23 @@ class OrderForm(forms.Form):
         name_fields: dict[str, forms.Field] = {}
         if package.name_format == NameFormat.FIRST_LAST:
             name_fields["first_name"] = forms.CharField(
-                label="First name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+                label="First name",
+                max_length=100,
+                widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+                error_messages={"required": "Enter your first name."},
             )
             name_fields["last_name"] = forms.CharField(
-                label="Last name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+                label="Last name",
+                max_length=100,
+                widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+                error_messages={"required": "Enter your last name."},
             )
         else:
             name_fields["full_name"] = forms.CharField(
-                label="Full name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+                label="Full name",
+                max_length=200,
+                widget=forms.TextInput(attrs={"autocomplete": "name"}),
+                error_messages={"required": "Enter your name."},
             )
         # Name first, then email, then the rest: rebuild the order.
         self.fields = {**name_fields, **self.fields}

@@ -109,7 +109,7 @@ def test_first_last_name_and_mobile_are_stored_in_e164(client, package):
         ({"email": "not-an-email"}, "Enter a valid email address."),
         ({"accept_terms": None}, "Accept the Payment Terms and Conditions to order this package."),
         ({"answer": ""}, "This field is required."),
-        ({"full_name": ""}, "This field is required."),
+        ({"full_name": ""}, "Enter your name."),
     ],
 )
 def test_bad_input_gets_a_message_next_to_the_field_and_no_order(client, package, overrides, message):
