@@ -1,11 +1,12 @@
 """The client's order details page, reached by the order's token, and booking its sessions."""
 from django.urls import path
 
+import leadmonk.converters  # noqa: F401  (registers <token:...>)
 from orders import public_views
 
 app_name = "order_details"
 
 urlpatterns = [
-    path("<str:token>/", public_views.order_detail, name="detail"),
-    path("<str:token>/items/<int:item_id>/book/", public_views.order_item_book, name="book"),
+    path("<token:token>/", public_views.order_detail, name="detail"),
+    path("<token:token>/items/<int:item_id>/book/", public_views.order_item_book, name="book"),
 ]

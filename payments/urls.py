@@ -1,6 +1,7 @@
 """Checkout, return and webhook endpoints of the payment providers."""
 from django.urls import path
 
+import leadmonk.converters  # noqa: F401  (registers <token:...>)
 from payments import views
 from payments.providers.paypal import views as paypal_views
 from payments.providers.stripe import views as stripe_views
@@ -9,9 +10,9 @@ from payments.providers.test import views as test_views
 app_name = "payments"
 
 urlpatterns = [
-    path("checkout/<str:order_token>/", views.checkout, name="checkout"),
-    path("return/<str:token>/", views.payment_return, name="return"),
-    path("test/<str:token>/", test_views.checkout, name="test_checkout"),
+    path("checkout/<token:order_token>/", views.checkout, name="checkout"),
+    path("return/<token:token>/", views.payment_return, name="return"),
+    path("test/<token:token>/", test_views.checkout, name="test_checkout"),
     path("stripe/webhook/", stripe_views.webhook, name="stripe_webhook"),
     path("paypal/webhook/", paypal_views.webhook, name="paypal_webhook"),
 ]

@@ -1,0 +1,18 @@
+"""Path converters shared by the url modules. `<token:...>` only matches what a token can look like
+(URL-safe base64, `secrets.token_urlsafe`), so a malformed one is a 404 from the resolver and never
+reaches the database (a NUL byte in a query parameter is a server error on PostgreSQL)."""
+from django.urls import register_converter
+
+
+class TokenConverter:
+    regex = r"[A-Za-z0-9_-]{16,100}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+# Registered on import; every url module that uses <token:...> imports this module first.
+register_converter(TokenConverter, "token")
