@@ -20,6 +20,9 @@ UTC = dt.UTC
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # What a slot link or form may carry: a date, a time and an explicit zone, nothing else.
 _ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})")
+# Years a slot start or a picker date may name. Nothing is bookable outside them, and at the
+# edges of Python's calendar (year 1 or 9999) adding a day or a zone offset overflows.
+_YEARS = range(1970, 9000)
 DAYS_PER_PAGE = 7
 # How far past the shown week the picker looks for "the next day with times" (one extra query
 # batch, only when the shown week has none).
@@ -61,7 +64,7 @@ def parse_slot_start(value: str | None) -> dt.datetime | None:
         parsed = dt.datetime.fromisoformat(text)
     except ValueError:
         return None
-    if parsed.tzinfo is None:
+    if parsed.tzinfo is None or parsed.year not in _YEARS:
         return None
     try:
         return parsed.astimezone(UTC)
@@ -79,9 +82,10 @@ def parse_picker_date(value: str | None) -> dt.date | None:
     if not value or not isinstance(value, str) or len(value) != 10:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        parsed = dt.date.fromisoformat(value)
     except ValueError:
         return None
+    return parsed if parsed.year in _YEARS else None
 
 
 def time_label(value: dt.datetime, tz_name: str) -> str:
