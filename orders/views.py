@@ -19,6 +19,7 @@ from orders.picker import picker_context
 from orders.selectors import order_bookings, order_for_owner, order_list_for_owner, with_item_progress
 from orders.services import OrderError, order_cancel
 from packages.models import Package
+from scheduling.booking_forms import CancelForm
 from scheduling.models import BookedBy, Booking, BookingStatus
 from scheduling.services import BookingError, booking_cancel, booking_create, booking_reschedule
 
@@ -192,8 +193,13 @@ def order_booking_reschedule(request: HttpRequest, pk: int, booking_id: int) -> 
 def order_booking_cancel(request: HttpRequest, pk: int, booking_id: int) -> HttpResponse:
     order = _get_order_for_owner(request, pk)
     booking = _booking_of_order(order, booking_id)
+    # The reason goes through a form: a NUL byte or an overlong text is refused, not stored.
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The reason is too long (2,000 characters at most) or has characters we can't store.")
+        return redirect(_detail_url(order))
     try:
-        booking_cancel(booking=booking, by=BookedBy.OWNER, reason=request.POST.get("reason", "")[:2000])
+        booking_cancel(booking=booking, by=BookedBy.OWNER, reason=form.cleaned_data["reason"])
     except BookingError as error:
         messages.error(request, error.message)
     else:
