@@ -1,0 +1,222 @@
+"""A small complete world for the cross-app robustness and isolation tests: two owners, each with
+meeting types, weekly hours, a date override, a package with a question, a paid active order with a
+booking, a pending order, a direct booking and payments; plus the project's URL patterns, walked
+from the resolver, with the objects each path parameter names."""
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from leadmonk.testing import make_owner
+from orders.models import OrderStatus, PackageOrder
+from orders.services import order_create
+from packages.models import InviteeQuestion, PaymentMedium, QuestionKind
+from packages.tests.factories import make_package
+from payments import services as payment_services
+from payments.models import Payment, Provider
+from scheduling.availability import available_slots
+from scheduling.models import Booking, DateOverride, MeetingType
+from scheduling.services import booking_create
+from scheduling.tests.factories import make_meeting_type, set_weekly_hours
+
+# --- The world ----------------------------------------------------------------------------------
+
+
+@dataclass
+class OwnerWorld:
+    """One owner's objects, by the kind of thing a URL parameter names."""
+
+    owner: object
+    meeting_type: MeetingType
+    override: DateOverride
+    package: object
+    question: InviteeQuestion
+    order: PackageOrder
+    pending_order: PackageOrder
+    order_item: object
+    order_booking: Booking
+    direct_booking: Booking
+    payment: Payment
+    pending_payment: Payment
+
+    def ids(self) -> dict[str, int]:
+        return {
+            "meeting_type": self.meeting_type.pk, "override": self.override.pk, "package": self.package.pk,
+            "question": self.question.pk, "order": self.order.pk, "order_item": self.order_item.pk,
+            "booking": self.order_booking.pk, "direct_booking": self.direct_booking.pk,
+            "payment": self.payment.pk,
+        }
+
+    def client_details(self) -> dict[str, str]:
+        """What only this owner (and each client, through their own token) may see."""
+        return {
+            "order client": self.order.client_email, "pending order client": self.pending_order.client_email,
+            "direct booking client": self.direct_booking.client_email,
+            "order token": self.order.token, "pending order token": self.pending_order.token,
+            "order booking token": self.order_booking.token, "direct booking token": self.direct_booking.token,
+            "paid payment token": self.payment.token, "pending payment token": self.pending_payment.token,
+        }
+
+    def strings(self) -> dict[str, str]:
+        return {
+            "owner_slug": self.owner.slug, "package_slug": self.package.slug,
+            "meeting_type_slug": self.meeting_type.slug, "order_token": self.order.token,
+            "pending_order_token": self.pending_order.token, "booking_token": self.order_booking.token,
+            "payment_token": self.pending_payment.token,
+        }
+
+
+def _first_slot(meeting_type: MeetingType, *, days_ahead: int) -> dt.datetime:
+    start = timezone.now() + dt.timedelta(days=days_ahead)
+    slots = available_slots(meeting_type=meeting_type, range_start=start, range_end=start + dt.timedelta(days=7))
+    return slots[0].start
+
+
+def make_owner_world(*, email: str, slug: str) -> OwnerWorld:
+    owner = make_owner(email=email, slug=slug, display_name=slug.title())
+    set_weekly_hours(owner, {day: [(dt.time(9), dt.time(17))] for day in range(7)})
+    meeting_type = make_meeting_type(owner, name="Coaching", slug="coaching")
+    override = DateOverride.objects.create(
+        owner=owner, date=timezone.now().date() + dt.timedelta(days=30), start_time=dt.time(10), end_time=dt.time(12)
+    )
+    package = make_package(owner, items=[(meeting_type, 3)], name="Starter pack", slug="starter-pack",
+                           price=Decimal("90.00"), payment_medium=PaymentMedium.STRIPE)
+    question = InviteeQuestion.objects.create(package=package, text="Your goal?", kind=QuestionKind.SHORT_TEXT)
+    answers = [{"question": "Your goal?", "kind": "short_text", "answer": "Focus"}]
+
+    order = order_create(package=package, client_name=f"Jamie {slug.title()}-client",
+                         client_email=f"jamie@{slug}.example", answers=answers, terms_accepted=True,
+                         client_timezone="Europe/London")
+    payment = payment_services.payment_start(order=order, provider=Provider.TEST)
+    payment_services.payment_confirm(payment_id=payment.pk, amount=payment.amount, currency=payment.currency)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.ACTIVE
+    order_item = order.items.get()
+    order_booking = booking_create(
+        meeting_type=meeting_type, start=_first_slot(meeting_type, days_ahead=3), client_name=order.client_name,
+        client_email=order.client_email, order_item=order_item,
+    )
+
+    pending_order = order_create(package=package, client_name=f"Pat {slug.title()}-pending",
+                                 client_email=f"pat@{slug}.example", answers=answers, terms_accepted=True)
+    pending_payment = payment_services.payment_start(order=pending_order, provider=Provider.TEST)
+
+    direct_booking = booking_create(
+        meeting_type=meeting_type, start=_first_slot(meeting_type, days_ahead=5),
+        client_name=f"Dana {slug.title()}-direct", client_email=f"dana@{slug}.example",
+    )
+    return OwnerWorld(
+        owner=owner, meeting_type=meeting_type, override=override, package=package, question=question,
+        order=order, pending_order=pending_order, order_item=order_item, order_booking=order_booking,
+        direct_booking=direct_booking, payment=payment, pending_payment=pending_payment,
+    )
+
+
+def make_world() -> tuple[OwnerWorld, OwnerWorld]:
+    return (make_owner_world(email="alice@example.com", slug="alice"),
+            make_owner_world(email="bob@example.com", slug="bob"))
+
+
+# --- The URL patterns ---------------------------------------------------------------------------
+
+_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+@dataclass
+class Route:
+    name: str  # "namespace:name"
+    route: str  # "dashboard/packages/<int:pk>/"
+    params: list[tuple[str, str]] = field(default_factory=list)  # [(name, converter)]
+
+    def path(self, values: dict[str, str]) -> str:
+        return "/" + _PARAM.sub(lambda match: values[match["name"]], self.route)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _walk(patterns, prefix: str = "", namespace: str = ""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}:{pattern.namespace}".strip(":") if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), f"{namespace}:{pattern.name}".strip(":"), pattern
+
+
+def project_routes() -> list[Route]:
+    """Every route of the project except Django's admin (its own code, staff only, regex routes)."""
+    routes = []
+    for route, name, _pattern in _walk(get_resolver().url_patterns):
+        if name.startswith("admin:") or route.startswith("^"):
+            continue
+        params = [(match["name"], match["converter"] or "str") for match in _PARAM.finditer(route)]
+        routes.append(Route(name=name, route=route, params=params))
+    return routes
+
+
+# Which object of an owner's world each parameter names, route by route. A new route with a
+# parameter fails the tests until it is added here (and so gets crawled and isolation-checked).
+ROUTE_OBJECTS: dict[str, dict[str, str]] = {
+    "accounts:password_reset_confirm": {"uidb64": "junk", "token": "junk"},
+    "packages:edit": {"pk": "package"},
+    "packages:save_info": {"pk": "package"},
+    "packages:save_invitee_preferences": {"pk": "package"},
+    "packages:save_payment_preferences": {"pk": "package"},
+    "packages:question_add": {"pk": "package"},
+    "packages:question_edit": {"pk": "package", "question_pk": "question"},
+    "packages:question_delete": {"pk": "package", "question_pk": "question"},
+    "packages:question_move": {"pk": "package", "question_pk": "question"},
+    "packages:enable": {"pk": "package"},
+    "packages:disable": {"pk": "package"},
+    "packages:delete": {"pk": "package"},
+    "orders:detail": {"pk": "order"},
+    "orders:book": {"pk": "order", "item_id": "order_item"},
+    "orders:booking_reschedule": {"pk": "order", "booking_id": "booking"},
+    "orders:booking_cancel": {"pk": "order", "booking_id": "booking"},
+    "orders:resend_confirmation": {"pk": "order"},
+    "orders:cancel": {"pk": "order"},
+    "payments_dashboard:detail": {"pk": "payment"},
+    "payments_dashboard:refund": {"pk": "payment"},
+    "payments_dashboard:order_refund": {"order_pk": "order"},
+    "payments_dashboard:disconnect": {"provider": "provider"},
+    "dashboard:booking_detail": {"pk": "direct_booking"},
+    "dashboard:booking_cancel": {"pk": "direct_booking"},
+    "dashboard:booking_reschedule": {"pk": "direct_booking"},
+    "dashboard:meeting_type_edit": {"pk": "meeting_type"},
+    "dashboard:meeting_type_state": {"pk": "meeting_type"},
+    "dashboard:meeting_type_delete": {"pk": "meeting_type"},
+    "dashboard:availability_override_delete": {"pk": "override"},
+    "order_details:detail": {"token": "order_token"},
+    "order_details:book": {"token": "order_token", "item_id": "order_item"},
+    "bookings:manage": {"token": "booking_token"},
+    "bookings:reschedule": {"token": "booking_token"},
+    "bookings:cancel": {"token": "booking_token"},
+    "payments:checkout": {"order_token": "pending_order_token"},
+    "payments:return": {"token": "payment_token"},
+    "payments:test_checkout": {"token": "payment_token"},
+    "public:owner_page": {"owner_slug": "owner_slug"},
+    "public:order_package": {"owner_slug": "owner_slug", "package_slug": "package_slug"},
+    "public:book_meeting": {"owner_slug": "owner_slug", "meeting_type_slug": "meeting_type_slug"},
+}
+
+
+def route_values(route: Route, world: OwnerWorld) -> dict[str, str]:
+    """The path values of `route` that name `world`'s objects."""
+    objects = ROUTE_OBJECTS[route.name]
+    ids, strings = world.ids(), world.strings()
+    values = {}
+    for name, _converter in route.params:
+        kind = objects[name]
+        if kind in ids:
+            values[name] = str(ids[kind])
+        elif kind in strings:
+            values[name] = strings[kind]
+        elif kind == "provider":
+            values[name] = "stripe"
+        else:
+            values[name] = "MQ" if name == "uidb64" else "set-password"
+    return values
