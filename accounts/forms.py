@@ -67,7 +67,7 @@ class SettingsForm(forms.ModelForm):
             "slug": "Booking link",
             "notify_owner_by_email": "Email me when a client orders, books, reschedules or cancels",
         }
-        help_texts = {"slug": "Your personal booking page address: /your-link/"}
+        help_texts = {"slug": "The last part of your booking page address. Letters, numbers and hyphens."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -38,7 +38,7 @@ def test_client_orders_and_pays_for_a_package(phone_page, server):
     check_page(page, J, "03-order-errors", h1="Career starter pack")
     errors = page.locator(".field-errors")
     expect(page.locator(".field-invalid", has=page.get_by_label("Email"))).to_contain_text("valid email")
-    expect(page.locator(".field-invalid", has=page.get_by_label("Mobile number"))).to_contain_text("required")
+    expect(page.locator(".field-invalid", has=page.get_by_label("Mobile number"))).to_contain_text("Enter your mobile number")
     expect(errors.filter(has_text="Accept the Payment Terms and Conditions")).to_be_visible()
     assert not PackageOrder.objects.exists()
     # What was typed is kept.
