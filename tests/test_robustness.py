@@ -3,6 +3,8 @@ project: path values of owner A, of owner B and malformed ones (NUL byte, 500 ch
 unicode, negative and huge integers), GET with hostile query strings and POST with empty and
 garbage bodies, as an anonymous visitor, as A and as B. Run it on PostgreSQL too: that is where
 NUL bytes and integers beyond bigint turn into server errors."""
+import datetime as dt
+from html.parser import HTMLParser
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -10,6 +12,9 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from scheduling.booking_forms import TIME_UNAVAILABLE
+from scheduling.models import BookingStatus
+from scheduling.selectors import format_slot_start
 from tests.world import ROUTE_OBJECTS, Route, make_world, project_routes, route_values
 
 NUL = "a\x00b"
@@ -142,3 +147,184 @@ def test_a_malformed_token_is_not_found(client, path):
     client.raise_request_exception = False
 
     assert client.get(path).status_code == 404
+
+
+# --- Every form of every page, submitted as rendered with one field made hostile ----------------
+# The crawler above sends all fields bad at once, so a form fails on its first field; here each
+# form is first filled as the page renders it (a valid submission), then one field at a time is
+# spoiled, which reaches the code that only runs once the rest of the form is valid.
+
+
+class _FormParser(HTMLParser):
+    """The POST forms of a page: [(action, {name: [values]})], as a browser would submit them."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[tuple[str, dict[str, list[str]]]] = []
+        self._form: dict[str, list[str]] | None = None
+        self._select: str | None = None
+        self._select_first: str | None = None
+        self._select_chosen = False
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            if (attrs.get("method") or "get").lower() == "post":
+                self._form = {}
+                self.forms.append((attrs.get("action") or "", self._form))
+            return
+        if self._form is None or not attrs.get("name") or "disabled" in attrs:
+            if tag == "option" and self._select is not None:
+                self._option(attrs)
+            return
+        name = attrs["name"]
+        if tag == "button":
+            # The first named submit button is the one pressed ("Pay", not "Fail"); adding a row
+            # of the package editor is not a submission.
+            pressed = "__button_pressed" in self._form
+            if (attrs.get("type") or "submit") == "submit" and name != "add_meeting_type" and not pressed:
+                self._form[name] = [attrs.get("value") or ""]
+                self._form["__button_pressed"] = [name]
+            return
+        if tag == "input":
+            kind = (attrs.get("type") or "text").lower()
+            if kind in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            if kind in ("submit", "button", "image", "reset", "file"):
+                return
+            self._form.setdefault(name, []).append(attrs.get("value") or ("on" if kind == "checkbox" else ""))
+        elif tag == "select":
+            self._select, self._select_first, self._select_chosen = name, None, False
+        elif tag == "textarea":
+            self._textarea = name
+            self._form.setdefault(name, []).append("")
+
+    def _option(self, attrs):
+        value = attrs.get("value") or ""
+        if self._select_first is None:
+            self._select_first = value
+        if "selected" in attrs:
+            self._form.setdefault(self._select, []).append(value)
+            self._select_chosen = True
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select" and self._select is not None:
+            if not self._select_chosen and self._select_first is not None and self._form is not None:
+                self._form.setdefault(self._select, []).append(self._select_first)
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea is not None and self._form is not None:
+            self._form[self._textarea][-1] += data
+
+
+# What a person types into the fields a page renders empty, so the form is valid as submitted.
+TYPED = {
+    "email": "new.person@example.com", "username": "alice@example.com", "password": "pass-for-tests-123",
+    "display_name": "New Person", "full_name": "New Person", "first_name": "New", "last_name": "Person",
+    "client_name": "New Person", "client_email": "new.person@example.com", "question_1": "Focus",
+    "name": "Deep work", "slug": "deep-work", "text": "Your goal?", "question-text": "Your goal?",
+    "items-0-quantity": "2", "date": "2031-01-06", "o-0-start": "09:00", "o-0-end": "12:00",
+}
+
+
+def _post_forms(html: str, page_path: str) -> list[tuple[str, dict[str, list[str]]]]:
+    parser = _FormParser()
+    parser.feed(html)
+    forms = []
+    for action, fields in parser.forms:
+        fields.pop("__button_pressed", None)
+        for name, values in fields.items():
+            if values == [""] and name in TYPED:
+                fields[name] = [TYPED[name]]
+        forms.append((action or page_path, fields))
+    return forms
+
+
+def _pages(alice) -> list[str]:
+    """Every GET page of the project filled with Alice's values, plus the steps reached by a link
+    (the details step of a booking, the confirm step of a reschedule)."""
+    pages = [route.path(route_values(route, alice) if route.params else {}) for route in ROUTES]
+    slot = format_slot_start(alice.direct_booking.start + dt.timedelta(days=1))
+    pages += [
+        f"/{alice.owner.slug}/{alice.meeting_type.slug}/?start={slot}",
+        f"/orders/{alice.order.token}/items/{alice.order_item.pk}/book/?start={slot}",
+        f"/dashboard/orders/{alice.order.pk}/items/{alice.order_item.pk}/book/?start={slot}",
+        f"/dashboard/orders/{alice.order.pk}/bookings/{alice.order_booking.pk}/reschedule/?start={slot}",
+        f"/bookings/{alice.order_booking.token}/reschedule/?start={slot}",
+        f"/dashboard/bookings/{alice.direct_booking.pk}/reschedule/?start={slot}",
+    ]
+    return pages
+
+
+def _spoiled(value: str) -> list[str]:
+    return [value + "\x00", HUGE, "-" + HUGE, LONG * 5, UNICODE]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "alice"])
+@pytest.mark.django_db
+def test_every_rendered_form_takes_one_hostile_field_without_a_server_error(who):
+    alice, _bob = make_world()
+    client = Client()
+    client.raise_request_exception = False
+    if who == "alice":
+        client.force_login(alice.owner)
+    failures, submitted, seen = [], 0, {"/accounts/logout/"}  # logging out would end the run as Alice
+    for page in _pages(alice):
+        response = client.get(page)
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue
+        for action, fields in _post_forms(response.content.decode(), page.split("?")[0]):
+            if action in seen:
+                continue
+            seen.add(action)
+            for name in [name for name in fields if name != "csrfmiddlewaretoken"]:
+                for bad in _spoiled(fields[name][0]):
+                    body = {**fields, name: [bad]}
+                    with transaction.atomic():
+                        result = client.post(action, body)
+                        transaction.set_rollback(True)
+                    submitted += 1
+                    if result.status_code >= 500:
+                        failures.append(f"{who} {action} {name}={bad[:20]!r} -> {result.status_code}")
+
+    assert submitted > 50, "the pages rendered (almost) no forms: the world or the parser is broken"
+    assert failures == []
+
+
+# --- The server errors the crawler found, one test each -----------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_owners_cancel_reason_with_a_nul_byte_is_refused_and_cancels_nothing():
+    alice, _bob = make_world()
+    client = Client()
+    client.force_login(alice.owner)
+    url = f"/dashboard/orders/{alice.order.pk}/bookings/{alice.order_booking.pk}/cancel/"
+
+    response = client.post(url, {"reason": "Ill\x00"}, follow=True)
+
+    alice.order_booking.refresh_from_db()
+    assert response.status_code == 200
+    assert "The reason is too long (2,000 characters at most) or has characters" in response.content.decode()
+    assert alice.order_booking.status == BookingStatus.CONFIRMED
+
+
+@pytest.mark.parametrize("query", [
+    "start=9999-12-31T23%3A59%3A59%2B14%3A00", "start=0001-01-01T00%3A00%3A00-14%3A00",
+    "week=9999-12-31", "date=9999-12-31", "week=0001-01-01",
+])
+@pytest.mark.django_db
+def test_a_time_at_the_edge_of_the_calendar_is_simply_not_offered(client, query):
+    alice, _bob = make_world()
+
+    response = client.get(f"/{alice.owner.slug}/{alice.meeting_type.slug}/?{query}")
+
+    assert response.status_code == 200
+    if query.startswith("start"):
+        assert TIME_UNAVAILABLE in response.content.decode()
