@@ -185,6 +185,9 @@ PAYPAL_ENVIRONMENT = env.str("PAYPAL_ENVIRONMENT", default="sandbox")
 if PAYPAL_ENVIRONMENT not in ("sandbox", "production"):
     raise ImproperlyConfigured("PAYPAL_ENVIRONMENT must be 'sandbox' or 'production'")
 TEST_PAYMENTS_ENABLED = env.bool("TEST_PAYMENTS_ENABLED", default=DEBUG)
+if TEST_PAYMENTS_ENABLED and not DEBUG and not TESTING:
+    # The test provider's "Pay" button activates an order without money: never in production.
+    raise ImproperlyConfigured("TEST_PAYMENTS_ENABLED is for development only; it cannot be on when DEBUG is off")
 # A multi-owner site sets this so owners sell only through accounts they connected; without it the
 # platform keys alone take payments (a single-owner self-hosted install).
 PAYMENTS_REQUIRE_CONNECTION = env.bool("PAYMENTS_REQUIRE_CONNECTION", default=False)

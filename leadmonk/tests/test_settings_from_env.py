@@ -131,6 +131,14 @@ def test_production_with_a_short_secret_key_fails_loudly():
     assert "SECRET_KEY must be at least 50 characters" in result.stderr
 
 
+def test_production_refuses_the_test_payment_provider():
+    result = _run_python(PRINT_SETTINGS, DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY,
+                         ALLOWED_HOSTS="book.example.com", TEST_PAYMENTS_ENABLED="true", TESTING="false")
+
+    assert result.returncode != 0
+    assert "TEST_PAYMENTS_ENABLED is for development only" in result.stderr
+
+
 def test_production_without_allowed_hosts_fails_loudly():
     result = _run_python(PRINT_SETTINGS, DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY)
 

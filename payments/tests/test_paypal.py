@@ -193,3 +193,17 @@ def test_unknown_paypal_event_types_are_ignored_with_200(client, rsps):
     response = _post_webhook(client, {"id": "WH-o", "event_type": "CHECKOUT.ORDER.APPROVED", "resource": {"id": "X"}})
     assert response.status_code == 200
     assert not WebhookEvent.objects.exists()
+
+
+def test_the_signature_check_sends_paypal_the_event_byte_for_byte(client, owner, rsps):
+    order = make_order(owner, medium="paypal")
+    payment = _paypal_payment(order, status=PaymentStatus.PENDING, provider_payment_id="CAP123")
+    rsps.post(f"{PAYPAL_API}/v1/notifications/verify-webhook-signature", json={"verification_status": "SUCCESS"})
+    rsps.get(f"{PAYPAL_API}/v2/payments/captures/CAP123", json=paypal_capture(payment, status="COMPLETED"))
+    # Spacing and key order as PayPal might send them; re-serialising would change both.
+    raw = '{ "resource": {"status": "COMPLETED", "id": "CAP123"}, "id": "WH-raw",  "event_type": "PAYMENT.CAPTURE.COMPLETED"}'
+    response = client.post("/payments/paypal/webhook/", data=raw, content_type="application/json",
+                           **PAYPAL_SIGNATURE_HEADERS)
+    assert response.status_code == 200
+    sent = _calls(rsps, "/verify-webhook-signature")[0].request.body.decode()
+    assert sent.endswith(', "webhook_event": ' + raw + "}")

@@ -211,10 +211,18 @@ class PayPalProvider(PaymentProvider):
         if not all(fields.values()):
             return False
         token = paypal_client().oauth_2.fetch_token()
+        # The event goes back byte for byte as it arrived: PayPal's signature covers the raw body,
+        # and re-serialising the parsed JSON (key order, spacing, number formats) can break it.
+        try:
+            raw_event = request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        envelope = json.dumps({**fields, "webhook_id": settings.PAYPAL_WEBHOOK_ID})
+        body = envelope[:-1] + ', "webhook_event": ' + raw_event + "}"
         response = requests.post(
             f"{api_base()}/v1/notifications/verify-webhook-signature",
-            json={**fields, "webhook_id": settings.PAYPAL_WEBHOOK_ID, "webhook_event": event},
-            headers={"Authorization": f"Bearer {token.access_token}"},
+            data=body.encode("utf-8"),
+            headers={"Authorization": f"Bearer {token.access_token}", "Content-Type": "application/json"},
             timeout=30,
         )
         if response.status_code >= 500:
