@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from accounts.models import User
 from accounts.plans import Plan
 from orders.models import OrderItem, OrderStatus, PackageOrder
-from packages.models import Package, PackageItem
+from packages.models import Package, PackageItem, PackageState
 from scheduling.models import Booking, MeetingType, MeetingTypeKind, WeeklyInterval
 
 OWNER_TZ = "America/New_York"
@@ -43,6 +43,8 @@ def seed_owner(*, size: int, now: datetime, slug: str | None = None) -> User:
         package = Package.objects.create(
             owner=owner, name=f"Pack {index + 1}", slug=f"pack-{index + 1}", description="Four sessions and a workshop.",
             price=Decimal("240.00"), currency="USD", payment_medium="stripe",
+            # Packages grow with the business, but an owner sells a few at a time and retires the rest.
+            state=PackageState.ACTIVE if index < 3 else PackageState.DISABLED,
         )
         PackageItem.objects.bulk_create([
             PackageItem(package=package, meeting_type=coaching, quantity=4, position=0),

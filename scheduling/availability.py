@@ -15,6 +15,10 @@ from scheduling.models import Booking, BookingStatus, DateOverride, MeetingType,
 # Buffers are capped at 4 hours by the meeting type form; a day of margin is safely larger, and
 # lets the busy query run without first asking for the owner's largest buffer.
 BUSY_MARGIN = timedelta(days=1)
+# No booking lasts longer than this (the form caps durations at 12 hours). It bounds the index
+# range of the busy query from below: without it, "end > window start" matches nothing in the
+# (owner, status, start) index and PostgreSQL walks every past booking of the owner.
+LONGEST_MEETING = timedelta(hours=12)
 
 
 def load_availability(*, owner, first_day: date, last_day: date) -> slots.WeeklyAvailability:
@@ -41,7 +45,8 @@ def load_busy(*, owner_id: int, window_start: datetime, window_end: datetime,
     Uses the (owner, status, start) index.
     """
     rows = Booking.objects.filter(
-        owner_id=owner_id, status=BookingStatus.CONFIRMED, start__lt=window_end, end__gt=window_start
+        owner_id=owner_id, status=BookingStatus.CONFIRMED,
+        start__gte=window_start - LONGEST_MEETING, start__lt=window_end, end__gt=window_start,
     )
     if exclude_booking_id is not None:
         rows = rows.exclude(pk=exclude_booking_id)

@@ -169,3 +169,15 @@ def test_racing_meeting_types_with_buffers_never_overlap(open_weekdays):
                      else book(second, NINE_AM + timedelta(hours=1), name=f"B{i}"))
     assert booked == 1
     assert Booking.objects.filter(status=BookingStatus.CONFIRMED).count() == 1
+
+
+def test_a_long_meeting_that_began_before_the_range_still_blocks_its_last_hours(owner):
+    from scheduling.availability import available_slots
+
+    set_weekly_hours(owner, {d: [(time(0), time(0))] for d in range(7)})  # open all day
+    all_day = make_meeting_type(owner, duration_minutes=720, slot_step_minutes=60)
+    short = make_meeting_type(owner)
+    book(all_day, NINE_AM)  # 09:00-21:00 local
+    evening = NINE_AM + timedelta(hours=11)  # 20:00 local, inside the long meeting
+    slots = available_slots(meeting_type=short, range_start=evening, range_end=evening + timedelta(hours=2), now=NOW)
+    assert [s.start for s in slots][:2] == [NINE_AM + timedelta(hours=12), NINE_AM + timedelta(hours=12, minutes=30)]
