@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.db.models import QuerySet
 from django.utils import dateformat, timezone
 
-from leadmonk.timezones import timezone_choices
+from leadmonk.timezones import timezone_options_html
 from scheduling.availability import available_slots
 from scheduling.models import Booking, BookingStatus, MeetingType, MeetingTypeState
 
@@ -147,8 +147,8 @@ class SlotPicker:
         return self.meeting_type.is_group
 
     @property
-    def timezone_choices(self) -> list[tuple[str, str]]:
-        return timezone_choices()
+    def timezone_options(self) -> str:
+        return timezone_options_html(self.viewer_tz)
 
     @property
     def viewer_tz_label(self) -> str:
