@@ -18,9 +18,10 @@ os.environ.pop("REDIS_URL", None)
 
 
 def recreate_database() -> None:
+    from urllib.parse import urlparse
+
     import psycopg2
     from psycopg2 import sql
-    from urllib.parse import urlparse
 
     url = urlparse(DATABASE_URL)
     name = url.path.lstrip("/")

@@ -23,7 +23,8 @@ WRK_SCRIPT = """
 done = function(summary, latency, requests)
   io.write(string.format("BENCH p50=%d p95=%d rps=%.2f errors=%d\\n", latency:percentile(50),
     latency:percentile(95), summary.requests / (summary.duration / 1000000),
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.timeout))
 end
 """
 

@@ -37,7 +37,7 @@ class Report:
                   "| bookings | page | status | queries | req/s | median ms | p95 ms | req/s vs trivial | targets |",
                   "|---:|---|---:|---:|---:|---:|---:|---:|---|"]
         page_names = []
-        for (size, name) in self.pages:
+        for (_size, name) in self.pages:
             if name not in page_names:
                 page_names.append(name)
         for size in sizes:
@@ -49,8 +49,8 @@ class Report:
                 ratio = p["rps"] / trivial["rps"] if trivial and trivial["rps"] else 0
                 targets = "" if name == page_names[0] else (
                     f"≥50%: {mark(ratio >= 0.5)}, p95≤150: {mark(p['p95_ms'] <= 150)}")
-                lines.append(f"| {size} | {name} | {p['status']} | {p['queries']} | {p['rps']:.0f} | {p['p50_ms']:.1f} | "
-                             f"{p['p95_ms']:.1f} | {ratio:.0%} | {targets} |")
+                lines.append(f"| {size} | {name} | {p['status']} | {p['queries']} | {p['rps']:.0f} | "
+                             f"{p['p50_ms']:.1f} | {p['p95_ms']:.1f} | {ratio:.0%} | {targets} |")
         for name in page_names:
             counts = {self.pages[(s, name)]["queries"] for s in sizes if (s, name) in self.pages}
             lines.append(f"- {name}: queries at every size {sorted(counts)} (target: equal: {mark(len(counts) == 1)})")
@@ -58,7 +58,8 @@ class Report:
         lines += ["", "## Booking path", "",
                   f"- Uncontended: {u['per_second']:.0f} bookings/s, median {u['median_ms']:.1f} ms, "
                   f"p95 {u['p95_ms']:.1f} ms", "",
-                  "| burst | expected | succeeded | server errors | resolved in s | targets |", "|---|---:|---:|---:|---:|---|"]
+                  "| burst | expected | succeeded | server errors | resolved in s | targets |",
+                  "|---|---:|---:|---:|---:|---|"]
         for b in self.bursts:
             lines.append(f"| {b['name']} | {b['expected']} | {b['succeeded']} | {b['errors']} | {b['seconds']:.2f} | "
                          f"exact: {mark(b['succeeded'] == b['expected'] and not b['errors'])}, "

@@ -52,3 +52,13 @@ def from_minor_units(minor: int, currency: str) -> Decimal:
 def format_money(amount: Decimal, currency: str) -> str:
     """'49.00 USD', '1,500 JPY' — the plain, unambiguous form used on every page and email."""
     return f"{round_money(amount, currency):,} {currency.upper()}"
+
+
+def price_label(amount: Decimal, currency: str) -> str:
+    """What a price reads as on a page: "Free" at zero, else "240.00 USD"."""
+    if not amount:
+        return "Free"
+    try:
+        return format_money(amount, currency)
+    except UnknownCurrency:
+        return f"{amount} {currency}"

@@ -3,7 +3,7 @@
 Every function here runs a fixed number of queries whatever the number of items or bookings:
 used counts are annotated, bookings prefetched.
 """
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from orders.models import OrderItem, OrderStatus, PackageOrder
@@ -64,7 +64,8 @@ def order_list_for_owner(
     *, owner, status: str = "", package_id: int | None = None, search: str = ""
 ) -> QuerySet[PackageOrder]:
     """The dashboard list: the owner's orders, newest first, with `sessions_total` and
-    `sessions_used` (and `sessions_remaining`) summed over their items. Subqueries, not joins, so
+    `sessions_used` summed over their items (remaining is their difference, taken in Python so the
+    database evaluates each subquery once). Subqueries, not joins, so
     the two sums do not multiply each other; one query per page whatever the number of orders."""
     sessions_total = (
         OrderItem.objects.filter(order=OuterRef("pk"))
@@ -83,7 +84,7 @@ def order_list_for_owner(
     queryset = PackageOrder.objects.filter(owner=owner).annotate(
         sessions_total=Coalesce(Subquery(sessions_total, output_field=IntegerField()), Value(0)),
         sessions_used=Coalesce(Subquery(sessions_used, output_field=IntegerField()), Value(0)),
-    ).annotate(sessions_remaining=F("sessions_total") - F("sessions_used"))
+    ).defer("description", "terms", "answers")
     if status in OrderStatus.values:
         queryset = queryset.filter(status=status)
     if package_id:

@@ -21,7 +21,8 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 class IllegalOrderTransition(Exception):
     def __init__(self, order: PackageOrder, target: str):
         self.order, self.target = order, target
-        super().__init__(f"An order that is {order.get_status_display().lower()} cannot become {OrderStatus(target).label.lower()}.")
+        now, then = order.get_status_display().lower(), OrderStatus(target).label.lower()
+        super().__init__(f"An order that is {now} cannot become {then}.")
 
 
 def order_transition(*, order_id: int, target: str) -> tuple[PackageOrder, bool]:

@@ -57,7 +57,9 @@ class MeetingType(models.Model):
     kind = models.CharField(max_length=16, choices=MeetingTypeKind.choices, default=MeetingTypeKind.ONE_ON_ONE)
     capacity = models.PositiveIntegerField(default=1, help_text="Seats per session (group meeting types).")
     # At most 12 hours: the busy-time query relies on it (scheduling.availability.LONGEST_MEETING).
-    duration_minutes = models.PositiveIntegerField(default=30, validators=[MinValueValidator(5), MaxValueValidator(720)])
+    duration_minutes = models.PositiveIntegerField(
+        default=30, validators=[MinValueValidator(5), MaxValueValidator(720)]
+    )
     location_kind = models.CharField(max_length=16, choices=LocationKind.choices, default=LocationKind.VIDEO)
     location_details = models.CharField(max_length=500, blank=True)
     description = models.TextField(blank=True)

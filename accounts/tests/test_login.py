@@ -1,4 +1,3 @@
-import pytest
 from django.urls import reverse
 
 from accounts.tests.html import unlabelled_inputs, visible_input_ids

@@ -9,12 +9,7 @@ register = template.Library()
 @register.filter
 def order_price(order) -> str:
     """ "Free" for a free order, else "240.00 USD" (the price as sold)."""
-    if not order.price:
-        return "Free"
-    try:
-        return money.format_money(order.price, order.currency)
-    except money.UnknownCurrency:
-        return f"{order.price} {order.currency}"
+    return money.price_label(order.price, order.currency)
 
 
 @register.filter
@@ -25,3 +20,9 @@ def answer_text(answer) -> str:
     if isinstance(answer, list):
         return ", ".join(str(part) for part in answer) or "—"
     return str(answer) if answer not in (None, "") else "—"
+
+
+@register.filter
+def sessions_left(order) -> int:
+    """Sessions not yet booked on a row of the dashboard list (annotated total minus used)."""
+    return order.sessions_total - order.sessions_used

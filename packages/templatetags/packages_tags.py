@@ -9,12 +9,7 @@ register = template.Library()
 @register.filter
 def package_price(package) -> str:
     """ "Free" for a free package, else "240.00 USD"."""
-    if not package.price:
-        return "Free"
-    try:
-        return money.format_money(package.price, package.currency)
-    except money.UnknownCurrency:
-        return f"{package.price} {package.currency}"
+    return money.price_label(package.price, package.currency)
 
 
 @register.filter
