@@ -1,11 +1,10 @@
 """The quota invariant under concurrent requests (PostgreSQL): an order item's confirmed bookings
 never exceed its quantity, however many clients race for its last credit."""
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections, connection
 
+from leadmonk.testing import race as shared_race
 from orders.tests.conftest import NINE_AM, place_order
 from scheduling import services
 from scheduling.models import Booking, BookingStatus
@@ -14,30 +13,7 @@ RACERS = 20
 
 
 def race(count: int, attempt) -> tuple[int, list[str]]:
-    """Run `attempt` in `count` threads released together; returns (successes, refusal messages)."""
-    barrier = threading.Barrier(count)
-    successes, refusals, errors = [], [], []
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            attempt(index)
-            successes.append(index)
-        except services.BookingError as refusal:
-            refusals.append(refusal.message)
-        except Exception as error:  # pragma: no cover - reported by the assertion below
-            errors.append(repr(error))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    close_old_connections()
-    assert errors == []
-    return len(successes), refusals
+    return shared_race(count, attempt, services.BookingError)
 
 
 def last_credit_item(package):

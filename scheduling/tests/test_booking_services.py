@@ -1,13 +1,12 @@
 """The booking services keep the scheduling invariants: no double booking (buffers included), group
 capacity, minimum notice, and cancelling frees the time. The race tests run real threads on
 PostgreSQL."""
-import threading
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
-from django.db import close_old_connections, connection
 
+from leadmonk.testing import race as shared_race
 from scheduling import services
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingTypeKind, MeetingTypeState
 from scheduling.tests.factories import make_meeting_type, set_weekly_hours
@@ -113,30 +112,7 @@ def test_clients_cannot_change_a_session_inside_the_minimum_notice(open_weekdays
 
 
 def race(count: int, attempt) -> tuple[int, list[str]]:
-    """Run `attempt` in `count` threads released together; returns (successes, refusal messages)."""
-    barrier = threading.Barrier(count)
-    successes, refusals, errors = [], [], []
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            attempt(index)
-            successes.append(index)
-        except services.BookingError as refusal:
-            refusals.append(refusal.message)
-        except Exception as error:  # pragma: no cover - reported by the assertion below
-            errors.append(repr(error))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    close_old_connections()
-    assert errors == []
-    return len(successes), refusals
+    return shared_race(count, attempt, services.BookingError)
 
 
 @pytest.mark.postgres
