@@ -5,6 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from accounts.models import User, validate_booking_slug
 from leadmonk.timezones import is_valid_timezone, timezone_choices
+from leadmonk.widgets import FastSelect
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -57,7 +58,7 @@ class SignupForm(forms.Form):
 
 
 class SettingsForm(forms.ModelForm):
-    timezone = forms.ChoiceField(label="Time zone", choices=timezone_choices)
+    timezone = forms.ChoiceField(label="Time zone", choices=timezone_choices, widget=FastSelect)
 
     class Meta:
         model = User

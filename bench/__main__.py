@@ -54,12 +54,12 @@ def main() -> None:
         owners[size] = seed.seed_owner(size=size, now=now)
         print(f"seeded {size} bookings in {time.perf_counter() - began:.1f}s", file=sys.stderr)
 
-    # Fresh statistics, as autovacuum would have them on a live database; without them PostgreSQL
-    # plans the orders list's subqueries as if the bookings table were empty.
+    # Statistics and the visibility map as autovacuum keeps them on a live database; without them
+    # PostgreSQL plans the orders list's subqueries as if the bookings table were empty.
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
 
     for size in SIZES:
         for days in (7, 30, 60):

@@ -99,6 +99,8 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Sessions are written to the database and read through the cache: one query less per dashboard page.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:

@@ -6,6 +6,7 @@ import phonenumbers
 from django import forms
 
 from leadmonk.timezones import is_valid_timezone
+from leadmonk.widgets import FastSelect
 from orders.models import OrderStatus
 from packages.models import NameFormat, Package, QuestionKind
 from scheduling.selectors import parse_slot_start
@@ -165,9 +166,9 @@ class OrderFilterForm(forms.Form):
 
     q = forms.CharField(label="Search", required=False, max_length=200,
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Client name or email"}))
-    status = forms.ChoiceField(label="Status", required=False,
+    status = forms.ChoiceField(label="Status", required=False, widget=FastSelect,
                                choices=[("", "All statuses"), *OrderStatus.choices])
-    package = forms.TypedChoiceField(label="Package", required=False, coerce=int, empty_value=None)
+    package = forms.TypedChoiceField(label="Package", required=False, coerce=int, empty_value=None, widget=FastSelect)
 
     def __init__(self, *args, packages=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,6 +3,7 @@ import re
 
 from django import forms
 
+from leadmonk.widgets import FastSelect
 from payments.models import PaymentStatus, Provider
 
 MERCHANT_ID_RE = re.compile(r"^[A-Z0-9]{8,20}$")
@@ -24,5 +25,7 @@ class PayPalConnectForm(forms.Form):
 
 
 class PaymentFilterForm(forms.Form):
-    status = forms.ChoiceField(label="Status", required=False, choices=[("", "All statuses"), *PaymentStatus.choices])
-    provider = forms.ChoiceField(label="Provider", required=False, choices=[("", "All providers"), *Provider.choices])
+    status = forms.ChoiceField(label="Status", required=False, widget=FastSelect,
+                               choices=[("", "All statuses"), *PaymentStatus.choices])
+    provider = forms.ChoiceField(label="Provider", required=False, widget=FastSelect,
+                                 choices=[("", "All providers"), *Provider.choices])
