@@ -26,6 +26,7 @@ test: $(STAMP)
 	./scripts/test.sh $(ARGS)
 
 bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || echo "wrk is needed: apt-get install -y wrk"
 	$(PY) -m bench
 
 lint: $(STAMP)

@@ -1,5 +1,6 @@
 """Run the benchmark: `make bench` (python -m bench). Needs PostgreSQL (BENCH_DATABASE_URL,
-default postgres://postgres@127.0.0.1:5432/leadmonk_bench — dropped and re-created) and wrk."""
+default postgres://postgres@127.0.0.1:5432/leadmonk_bench — dropped and re-created), Redis
+(BENCH_REDIS_URL, default redis://127.0.0.1:6379/15 — emptied) and wrk."""
 import os
 import platform
 import sys
@@ -14,7 +15,10 @@ os.environ.update(
     ALLOWED_HOSTS="127.0.0.1,localhost,testserver", SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING",
     TESTING="false", DJANGO_SETTINGS_MODULE="leadmonk.settings",
 )
-os.environ.pop("REDIS_URL", None)
+# Redis as in production (shared cache for sessions, the Celery broker), on a database of its own
+# that is emptied first: the messages the booking path queues are never delivered.
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+os.environ["REDIS_URL"] = BENCH_REDIS_URL
 
 
 def recreate_database() -> None:
@@ -34,8 +38,15 @@ def recreate_database() -> None:
     admin.close()
 
 
+def empty_redis() -> None:
+    import redis
+
+    redis.Redis.from_url(BENCH_REDIS_URL).flushdb()
+
+
 def main() -> None:
     recreate_database()
+    empty_redis()
     import django
 
     django.setup()
@@ -95,6 +106,7 @@ def main() -> None:
     text = report.render(machine=f"{platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
                                  f"PostgreSQL · {now:%Y-%m-%d}", sizes=SIZES)
     print(text)
+    empty_redis()
     out = Path(__file__).resolve().parent.parent / "var" / "bench-latest.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text(text)
