@@ -140,7 +140,7 @@ def _parallel(jobs, now) -> float:
     return sum(queue.get() for _ in processes) / elapsed
 
 
-def two_owners(*, owner_a, owner_b, now, per_process: int = 60) -> dict:
+def two_owners(*, owner_a, owner_b, now, per_process: int = 150) -> dict:
     """Two processes booking for one owner, then one process for each of two owners."""
     a = MeetingType.objects.get(owner=owner_a, slug="intro")
     b = MeetingType.objects.get(owner=owner_b, slug="intro")
