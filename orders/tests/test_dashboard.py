@@ -72,6 +72,9 @@ def test_the_list_paginates_by_25(owner_client, owner, coaching):
     second = owner_client.get("/dashboard/orders/?page=2").content.decode()
     assert first.count('data-label="Client"') == 25 and "Page 1 of 2" in first
     assert second.count('data-label="Client"') == 2
+    # The next-page link keeps the filters.
+    filtered = owner_client.get("/dashboard/orders/?status=active&q=client").content.decode()
+    assert 'href="?status=active&amp;q=client&amp;page=2"' in filtered
 
 
 @pytest.mark.parametrize("orders", [2, 12])
