@@ -82,12 +82,9 @@ def _local_days(owner, range_start: datetime, range_end: datetime) -> tuple[date
             range_end.astimezone(zone).date() + timedelta(days=1))
 
 
-def available_slots(*, meeting_type: MeetingType, range_start: datetime, range_end: datetime,
-                    now: datetime | None = None, exclude_booking_id: int | None = None,
-                    enforce_notice: bool = True) -> list[slots.Slot]:
-    """Bookable slots of a meeting type with start in [range_start, range_end). Three queries
-    (weekly hours, overrides, busy bookings); `meeting_type.owner` should be select_related."""
-    now = now or timezone.now()
+def _engine_inputs(meeting_type: MeetingType, range_start: datetime, range_end: datetime,
+                   exclude_booking_id: int | None) -> tuple[slots.WeeklyAvailability, list[slots.Busy]]:
+    """The owner's hours and busy bookings around [range_start, range_end]: three queries."""
     owner = meeting_type.owner
     first_day, last_day = _local_days(owner, range_start, range_end)
     availability = load_availability(owner=owner, first_day=first_day, last_day=last_day)
@@ -97,26 +94,26 @@ def available_slots(*, meeting_type: MeetingType, range_start: datetime, range_e
         window_end=range_end + meeting_type.duration + BUSY_MARGIN,
         exclude_booking_id=exclude_booking_id,
     )
+    return availability, busy
+
+
+def available_slots(*, meeting_type: MeetingType, range_start: datetime, range_end: datetime,
+                    now: datetime | None = None, exclude_booking_id: int | None = None,
+                    enforce_notice: bool = True) -> list[slots.Slot]:
+    """Bookable slots of a meeting type with start in [range_start, range_end). Three queries
+    (weekly hours, overrides, busy bookings); `meeting_type.owner` should be select_related."""
+    availability, busy = _engine_inputs(meeting_type, range_start, range_end, exclude_booking_id)
     return slots.compute_slots(
         rules=rules_for(meeting_type, enforce_notice=enforce_notice), availability=availability, busy=busy,
-        now=now, range_start=range_start, range_end=range_end,
+        now=now or timezone.now(), range_start=range_start, range_end=range_end,
     )
 
 
 def bookable_slot(*, meeting_type: MeetingType, start: datetime, now: datetime | None = None,
                   exclude_booking_id: int | None = None, enforce_notice: bool = True) -> slots.Slot | None:
     """The slot starting exactly at `start`, or None when that time cannot be booked now."""
-    now = now or timezone.now()
-    owner = meeting_type.owner
-    first_day, last_day = _local_days(owner, start, start)
-    availability = load_availability(owner=owner, first_day=first_day, last_day=last_day)
-    busy = load_busy(
-        owner_id=owner.pk,
-        window_start=start - BUSY_MARGIN,
-        window_end=start + meeting_type.duration + BUSY_MARGIN,
-        exclude_booking_id=exclude_booking_id,
-    )
+    availability, busy = _engine_inputs(meeting_type, start, start, exclude_booking_id)
     return slots.find_slot(
         rules=rules_for(meeting_type, enforce_notice=enforce_notice), availability=availability, busy=busy,
-        now=now, start=start,
+        now=now or timezone.now(), start=start,
     )
