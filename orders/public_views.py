@@ -13,10 +13,10 @@ from orders.forms import OrderForm, SlotChoiceForm
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.picker import picker_context
 from orders.selectors import order_bookings, order_for_token, with_item_progress
-from orders.services import PACKAGE_NOT_ORDERABLE, OrderError, order_create
+from orders.services import PACKAGE_NOT_ORDERABLE, OrderError, order_create, order_session_book
 from packages.selectors import get_package_by_slug, package_is_orderable
 from scheduling.models import MeetingTypeState
-from scheduling.services import BookingError, booking_create
+from scheduling.services import BookingError
 
 # Why an order cannot book, as the client reads it (active orders book).
 NOT_BOOKABLE_MESSAGES = {
@@ -130,15 +130,7 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
             messages.error(request, form.errors["start"][0])
             return redirect(request.path)
         try:
-            booking = booking_create(
-                meeting_type=item.meeting_type,
-                start=form.cleaned_data["start"],
-                client_name=order.client_name,
-                client_email=order.client_email,
-                client_phone=order.client_phone,
-                client_timezone=order.client_timezone,
-                order_item=item,
-            )
+            booking = order_session_book(item=item, start=form.cleaned_data["start"])
         except BookingError as error:
             messages.error(request, error.message)
             return redirect(f"{request.path}?tz={viewer_tz}")

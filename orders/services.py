@@ -13,7 +13,7 @@ from orders.transitions import IllegalOrderTransition, order_transition
 from packages.models import Package, PackageItem
 from packages.selectors import package_is_orderable
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingTypeState
-from scheduling.services import booking_cancel, lock_owner
+from scheduling.services import booking_cancel, booking_create, lock_owner
 
 PACKAGE_NOT_ORDERABLE = "This package is disabled or deleted."
 
@@ -102,6 +102,24 @@ def order_create(
             order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE)
             notifications.notify_order_confirmed(order=order)
     return order
+
+
+def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = BookedBy.CLIENT) -> Booking:
+    """Book one session of an order item for the order's client (one credit of its quota).
+
+    The client's details and zone come from the order; booking_create enforces the quota and the
+    order being active under its locks and raises BookingError otherwise."""
+    order = item.order
+    return booking_create(
+        meeting_type=item.meeting_type,
+        start=start,
+        client_name=order.client_name,
+        client_email=order.client_email,
+        client_phone=order.client_phone,
+        client_timezone=order.client_timezone,
+        order_item=item,
+        booked_by=booked_by,
+    )
 
 
 def order_cancel_upcoming_bookings(*, order: PackageOrder, reason: str = "", now: datetime | None = None) -> int:

@@ -17,11 +17,11 @@ from orders.forms import OrderCancelForm, OrderFilterForm, SlotChoiceForm
 from orders.models import OrderItem, PackageOrder
 from orders.picker import picker_context
 from orders.selectors import order_bookings, order_for_owner, order_list_for_owner, with_item_progress
-from orders.services import OrderError, order_cancel
+from orders.services import OrderError, order_cancel, order_session_book
 from packages.models import Package
 from scheduling.booking_forms import CancelForm
 from scheduling.models import BookedBy, Booking, BookingStatus
-from scheduling.services import BookingError, booking_cancel, booking_create, booking_reschedule
+from scheduling.services import BookingError, booking_cancel, booking_reschedule
 
 PAGE_SIZE = 25
 REFUND_TEMPLATE = "payments/_order_refund.html"
@@ -125,16 +125,7 @@ def order_book(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
             messages.error(request, form.errors["start"][0])
             return redirect(request.path)
         try:
-            booking_create(
-                meeting_type=item.meeting_type,
-                start=form.cleaned_data["start"],
-                client_name=order.client_name,
-                client_email=order.client_email,
-                client_phone=order.client_phone,
-                client_timezone=order.client_timezone,
-                order_item=item,
-                booked_by=BookedBy.OWNER,
-            )
+            order_session_book(item=item, start=form.cleaned_data["start"], booked_by=BookedBy.OWNER)
         except BookingError as error:
             messages.error(request, error.message)
             return redirect(request.path)
