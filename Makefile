@@ -8,13 +8,14 @@ ARGS ?=
 
 .PHONY: run test bench lint install clean
 
-# Creates .venv on a fresh machine and reinstalls whenever requirements.txt changes.
-$(STAMP): requirements.txt
+# Creates .venv on a fresh machine and reinstalls whenever a requirements file changes. Development
+# installs both sets; a production install takes requirements.txt alone.
+$(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	  || { echo "Python 3.11 or newer is needed: make $(MAKECMDGOALS) PYTHON=python3.11"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip || echo "could not upgrade pip; carrying on with the bundled one"
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)
