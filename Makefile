@@ -30,8 +30,10 @@ bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || echo "wrk is needed: apt-get install -y wrk"
 	$(PY) -m bench
 
+# ruff, then the layer contract in .importlinter (no app imports one above it).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf var staticfiles .pytest_cache .hypothesis .ruff_cache

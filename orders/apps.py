@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class OrdersConfig(AppConfig):
     name = "orders"
+
+    def ready(self) -> None:
+        from orders.services import refuse_change_of_inactive_order
+        from scheduling import signals as scheduling_signals
+
+        scheduling_signals.booking_change_requested.connect(
+            refuse_change_of_inactive_order, dispatch_uid="orders.refuse_change_of_inactive_order"
+        )

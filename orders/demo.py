@@ -6,12 +6,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import OrderStatus, PackageOrder
-from orders.services import order_create
+from orders.services import order_create, order_session_book
 from orders.transitions import order_transition
 from packages.models import Package
 from scheduling.availability import available_slots
 from scheduling.models import BookedBy
-from scheduling.services import BookingError, booking_create
+from scheduling.services import BookingError
 
 DEMO_PACKAGE_SLUG = "coaching-starter-pack"
 DEMO_CLIENT_NAME = "Jamie Client"
@@ -49,11 +49,7 @@ def seed(owner) -> PackageOrder | None:
     )
     for slot in slots[:3]:
         try:
-            booking_create(
-                meeting_type=item.meeting_type, start=slot.start, client_name=order.client_name,
-                client_email=order.client_email, client_timezone=order.client_timezone,
-                order_item=item, booked_by=BookedBy.OWNER, now=now,
-            )
+            order_session_book(item=item, start=slot.start, booked_by=BookedBy.OWNER, now=now)
         except BookingError:
             continue
         break

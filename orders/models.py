@@ -3,7 +3,8 @@ from django.conf import settings
 from django.db import models
 
 from leadmonk.money import CURRENCY_CHOICES
-from scheduling.models import MeetingTypeKind, new_token
+from leadmonk.tokens import new_token
+from scheduling.models import MeetingTypeKind
 
 
 class OrderStatus(models.TextChoices):

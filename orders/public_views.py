@@ -3,7 +3,7 @@ token) and booking a session of an order item from it."""
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import dateformat
 from django.views.decorators.http import require_http_methods
 
@@ -13,9 +13,8 @@ from orders.forms import OrderForm, SlotChoiceForm
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.picker import picker_context
 from orders.selectors import order_bookings, order_for_token, with_item_progress
-from orders.services import PACKAGE_NOT_ORDERABLE, OrderError, order_create, order_session_book
+from orders.services import OrderError, PackageNotOrderable, order_create, order_session_book
 from packages.selectors import get_package_by_slug, package_is_orderable
-from scheduling.models import MeetingTypeState
 from scheduling.services import BookingError
 
 # Why an order cannot book, as the client reads it (active orders book).
@@ -27,12 +26,10 @@ NOT_BOOKABLE_MESSAGES = {
 }
 
 
-def checkout_url(order: PackageOrder) -> str | None:
-    """Where the client pays a pending order, or None while the payments app has no checkout."""
-    try:
-        return reverse("payments:checkout", args=[order.token])
-    except NoReverseMatch:
-        return None
+def checkout_url(order: PackageOrder) -> str:
+    """Where the client pays a pending order: a page of the payments app, named by its URL (a
+    link, not an import: the URL map is the one place that knows every app)."""
+    return reverse("payments:checkout", args=[order.token])
 
 
 def order_details_url(order: PackageOrder) -> str:
@@ -52,17 +49,16 @@ def order_package(request: HttpRequest, owner_slug: str, package_slug: str) -> H
         if request.method == "POST" and form.is_valid():
             try:
                 order = order_create(package=package, **form.client_details())
+            except PackageNotOrderable:
+                orderable, form = False, None
             except OrderError as error:
-                if error.message == PACKAGE_NOT_ORDERABLE:
-                    orderable, form = False, None
-                else:
-                    form.add_error(None, error.message)
+                form.add_error(None, error.message)
             else:
                 if order.status == OrderStatus.ACTIVE:
                     messages.success(request, "Your order is confirmed. Book your sessions below.")
                     return redirect(order_details_url(order))
-                return redirect(checkout_url(order) or order_details_url(order))
-    items = [item for item in package.items.all() if item.meeting_type.state == MeetingTypeState.ACTIVE]
+                return redirect(checkout_url(order))
+    items = [item for item in package.items.all() if item.meeting_type.is_bookable]
     return render(
         request,
         "orders/order_package.html",

@@ -6,15 +6,9 @@ used counts are annotated, bookings prefetched.
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from leadmonk.tokens import looks_like_token
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from scheduling.models import Booking, BookingStatus
-
-# A token is `secrets.token_urlsafe(32)`: 43 URL-safe characters. Anything else is not a token.
-_TOKEN_ALPHABET = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-
-
-def looks_like_token(token: str) -> bool:
-    return 20 <= len(token) <= 64 and set(token) <= _TOKEN_ALPHABET
 
 
 def _items_with_usage() -> QuerySet[OrderItem]:

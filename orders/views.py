@@ -5,26 +5,24 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from leadmonk.sections import render_sections
 from leadmonk.timezones import viewer_timezone
-from notifications import services as notifications
 from orders.forms import OrderCancelForm, OrderFilterForm, SlotChoiceForm
 from orders.models import OrderItem, PackageOrder
 from orders.picker import picker_context
 from orders.selectors import order_bookings, order_for_owner, order_list_for_owner, with_item_progress
 from orders.services import OrderError, order_cancel, order_session_book
+from orders.signals import order_confirmation_requested, owner_order_page_sections
 from packages.models import Package
 from scheduling.booking_forms import CancelForm
 from scheduling.models import BookedBy, Booking, BookingStatus
 from scheduling.services import BookingError, booking_cancel, booking_reschedule
 
 PAGE_SIZE = 25
-REFUND_TEMPLATE = "payments/_order_refund.html"
 
 
 def _get_order_for_owner(request: HttpRequest, pk: int) -> PackageOrder:
@@ -46,14 +44,6 @@ def _booking_of_order(order: PackageOrder, booking_id: int) -> Booking:
         if booking.pk == booking_id:
             return booking
     raise Http404
-
-
-def _has_template(name: str) -> bool:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 def _detail_url(order: PackageOrder) -> str:
@@ -100,7 +90,8 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "viewer_tz": request.user.timezone,
             "now": timezone.now(),
             "cancel_form": OrderCancelForm(),
-            "has_refund_template": _has_template(REFUND_TEMPLATE),
+            # What the apps above add (payments: the refund box).
+            "sections": render_sections(owner_order_page_sections, request=request, order=order),
         },
     )
 
@@ -205,8 +196,7 @@ def order_resend_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
     if not order.is_active:
         messages.error(request, "Only an active order has a confirmation to resend.")
     else:
-        # A resend is for the client only; the owner already had the new-order notice.
-        notifications.notify_order_confirmed(order=order, owner_notice=False)
+        order_confirmation_requested.send(sender=PackageOrder, order=order)
         messages.success(request, f"The order confirmation was sent again to {order.client_email}.")
     return redirect(_detail_url(order))
 

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.db import models
 
 from leadmonk.money import CURRENCY_CHOICES
-from scheduling.models import new_token
+from leadmonk.tokens import new_token
 
 
 class Provider(models.TextChoices):

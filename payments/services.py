@@ -15,8 +15,10 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from notifications import services as notifications
+from accounts.locks import lock_owner
 from orders.models import OrderStatus, PackageOrder
+from orders.services import order_cancel_upcoming_bookings
+from orders.signals import order_activated, order_cancelled
 from orders.transitions import order_transition
 from payments.models import Payment, PaymentStatus
 from payments.providers.base import IllegalPaymentTransition, RefundError, get_provider
@@ -125,7 +127,7 @@ def payment_confirm(*, payment_id: int, amount: Decimal, currency: str, provider
         order = PackageOrder.objects.select_for_update().get(pk=payment.order_id)
         if order.status == OrderStatus.PENDING_PAYMENT:
             order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE)
-            notifications.notify_order_confirmed(order=order)
+            order_activated.send(sender=PackageOrder, order=order)
         else:
             payment.flagged = True
             payment.flag_reason = FLAG_ALREADY_PAID if order.status == OrderStatus.ACTIVE else FLAG_AFTER_CANCEL
@@ -173,12 +175,9 @@ def payment_mark_refunded(*, payment_id: int, refund_reference: str = "", reason
     bookings are cancelled and the client is told. A flagged payment (paid after cancellation,
     or twice) is refunded without touching the order.
     """
-    from orders.services import order_cancel_upcoming_bookings
-    from scheduling.services import lock_owner
-
     with transaction.atomic():
         owner_id = Payment.objects.filter(pk=payment_id).values_list("order__owner_id", flat=True).get()
-        # Lock order of orders.services: owner first, then the payment, then the order.
+        # Lock order (accounts.locks): owner first, then the payment, then the order.
         lock_owner(owner_id)
         payment = _lock_payment(payment_id)
         if payment.status == PaymentStatus.REFUNDED:
@@ -193,7 +192,7 @@ def payment_mark_refunded(*, payment_id: int, refund_reference: str = "", reason
             order, changed = order_transition(order_id=order.pk, target=OrderStatus.REFUNDED)
             if changed:
                 order_cancel_upcoming_bookings(order=order, reason=reason)
-                notifications.notify_order_cancelled(order=order)
+                order_cancelled.send(sender=PackageOrder, order=order)
     return payment
 
 

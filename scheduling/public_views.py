@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from leadmonk.sections import render_sections
 from leadmonk.timezones import viewer_timezone
-from packages.selectors import packages_for_owner_page
 from scheduling.availability import bookable_slot
 from scheduling.booking_forms import TIME_UNAVAILABLE, BookingDetailsForm
 from scheduling.models import MeetingType
@@ -23,6 +23,7 @@ from scheduling.selectors import (
     slot_picker_context,
 )
 from scheduling.services import BookingError, booking_create
+from scheduling.signals import owner_page_sections
 
 
 def _get_owner(owner_slug: str) -> User:
@@ -37,7 +38,8 @@ def owner_page(request: HttpRequest, owner_slug: str) -> HttpResponse:
     return render(request, "scheduling/public/owner_page.html", {
         "owner": owner,
         "meeting_types": owner_page_meeting_types(owner=owner),
-        "packages": packages_for_owner_page(owner=owner),
+        # What the apps above add (packages: the packages a client can order).
+        "sections": render_sections(owner_page_sections, request=request, owner=owner),
     })
 
 

@@ -9,20 +9,19 @@ constraint cannot express buffers that depend on both meeting types, nor group c
 lock is the guard. On SQLite the whole database is the lock: transactions begin IMMEDIATE (see
 settings), which serialises writers the same way.
 
-Package quotas: an order item's row is locked too (with its order, so an order being cancelled
-or refunded cannot race a booking), and the confirmed bookings are counted after the lock.
-
-Lock order is always owner, then order item and order; callers that change orders and bookings
-together (order cancel, refund) take `lock_owner` first.
+Package quotas are the orders app's: orders.services takes the owner's lock, then the order
+item's, checks the quota, then calls booking_create here (the owner's lock again, which is free).
+Lock order is always owner first (accounts.locks). Scheduling knows nothing of orders: what the
+apps above need to do with a booking, they do in receivers of scheduling.signals, inside the
+booking's transaction.
 """
 from datetime import UTC, datetime
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
-from notifications import services as notifications
-from orders.models import OrderItem, OrderStatus
+from accounts.locks import lock_owner
+from scheduling import signals
 from scheduling.availability import bookable_slot
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingType
 
@@ -42,16 +41,8 @@ class SlotUnavailable(BookingError):
     message = "That time was just taken. Please pick another time."
 
 
-class NoSessionsLeft(BookingError):
-    message = "No sessions left for this item."
-
-
 class MeetingTypeUnavailable(BookingError):
     message = "This meeting type can no longer be scheduled."
-
-
-class OrderNotBookable(BookingError):
-    message = "Sessions can only be booked on a paid, active order."
 
 
 class TooLateToChange(BookingError):
@@ -66,37 +57,21 @@ class SessionInPast(BookingError):
     message = "This session has already taken place."
 
 
-def lock_owner(owner_id: int) -> None:
-    """Take the owner's row lock for the rest of the current transaction."""
-    User.objects.select_for_update().filter(pk=owner_id).values_list("pk", flat=True).get()
-
-
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise SlotUnavailable("That time is not valid. Please pick a time from the list.")
     return value.astimezone(UTC)
 
 
-def _check_quota(order_item: OrderItem, meeting_type: MeetingType) -> None:
-    # Locks the item and its order (PostgreSQL locks every joined row of a FOR UPDATE query).
-    item = OrderItem.objects.select_for_update().select_related("order").get(pk=order_item.pk)
-    if item.meeting_type_id != meeting_type.pk:
-        raise BookingError("This session does not belong to that item of the order.")
-    if item.order.status != OrderStatus.ACTIVE:
-        raise OrderNotBookable()
-    used = Booking.objects.filter(order_item=item, status=BookingStatus.CONFIRMED).count()
-    if used >= item.quantity:
-        raise NoSessionsLeft()
-
-
 def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: str, client_email: str,
-                   client_phone: str = "", client_timezone: str = "UTC", order_item: OrderItem | None = None,
+                   client_phone: str = "", client_timezone: str = "UTC", order_item_id: int | None = None,
                    booked_by: str = BookedBy.CLIENT, now: datetime | None = None) -> Booking:
-    """Book `meeting_type` at `start` for a client, optionally using one credit of `order_item`.
+    """Book `meeting_type` at `start` for a client.
 
-    Raises a BookingError subclass, changing nothing, when the time is not bookable, the
-    meeting type is not active, or the order item has no credit left. An owner booking on a
-    client's behalf is not held to the minimum notice.
+    Raises a BookingError subclass, changing nothing, when the time is not bookable or the
+    meeting type is not active. An owner booking on a client's behalf is not held to the minimum
+    notice. `order_item_id` is only passed by orders.services.order_session_book, which has
+    checked the item's quota under its lock in this same transaction.
     """
     now = now or timezone.now()
     start = _utc(start)
@@ -106,20 +81,17 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
         meeting_type = MeetingType.objects.select_related("owner").get(pk=meeting_type.pk)
         if not meeting_type.is_bookable:
             raise MeetingTypeUnavailable()
-        if order_item is not None:
-            _check_quota(order_item, meeting_type)
         slot = bookable_slot(meeting_type=meeting_type, start=start, now=now,
                              enforce_notice=booked_by == BookedBy.CLIENT)
         if slot is None:
             raise SlotUnavailable()
         booking = Booking.objects.create(
-            owner_id=meeting_type.owner_id, meeting_type=meeting_type, order_item=order_item,
+            owner_id=meeting_type.owner_id, meeting_type=meeting_type, order_item_id=order_item_id,
             start=slot.start, end=slot.end, client_name=client_name.strip(),
             client_email=client_email.strip().lower(), client_phone=client_phone,
             client_timezone=client_timezone or "UTC", booked_by=booked_by,
         )
-        notifications.reminders_schedule(booking=booking)
-        notifications.notify_booking_confirmed(booking=booking)
+        signals.booking_confirmed.send(sender=Booking, booking=booking)
     return booking
 
 
@@ -150,8 +122,8 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
             raise SessionInPast()
         if not booking.meeting_type.is_bookable:
             raise MeetingTypeUnavailable()
-        if booking.order_item_id is not None and booking.order_item.order.status != OrderStatus.ACTIVE:
-            raise OrderNotBookable()
+        # The apps above may refuse (orders: a booking of an order that is no longer active).
+        signals.booking_change_requested.send(sender=Booking, booking=booking)
         slot = bookable_slot(meeting_type=booking.meeting_type, start=new_start, now=now,
                              exclude_booking_id=booking.pk, enforce_notice=by == BookedBy.CLIENT)
         if slot is None:
@@ -162,8 +134,7 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
         booking.start, booking.end = slot.start, slot.end
         booking.sequence += 1
         booking.save(update_fields=["start", "end", "sequence", "updated_at"])
-        notifications.reminders_reschedule(booking=booking)
-        notifications.notify_booking_rescheduled(booking=booking, previous_start=previous_start)
+        signals.booking_rescheduled.send(sender=Booking, booking=booking, previous_start=previous_start)
     return booking
 
 
@@ -187,7 +158,5 @@ def booking_cancel(*, booking: Booking, by: str = BookedBy.CLIENT, reason: str =
         booking.cancelled_by = by
         booking.cancel_reason = reason.strip()[:2000]
         booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"])
-        notifications.reminders_drop(booking=booking)
-        if notify:
-            notifications.notify_booking_cancelled(booking=booking)
+        signals.booking_cancelled.send(sender=Booking, booking=booking, notify=notify)
     return booking

@@ -7,12 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from leadmonk.sections import render_sections
 from leadmonk.timezones import is_valid_timezone
 from scheduling.availability import bookable_slot
 from scheduling.booking_forms import SAME_TIME, TIME_UNAVAILABLE, CancelForm, RescheduleForm
@@ -32,6 +31,7 @@ from scheduling.selectors import (
     slot_picker_context,
 )
 from scheduling.services import BookingError, booking_cancel, booking_reschedule
+from scheduling.signals import owner_booking_page_sections
 
 PER_PAGE = 25
 VIEWS = {
@@ -39,7 +39,6 @@ VIEWS = {
     "past": ("Past sessions", owner_past_bookings),
     "cancelled": ("Cancelled", owner_cancelled_upcoming_bookings),
 }
-NOTIFICATIONS_TEMPLATE = "notifications/_booking_messages.html"
 
 
 def _get_booking_for_owner(request: HttpRequest, pk: int) -> Booking:
@@ -67,14 +66,6 @@ def home(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _notifications_template_exists() -> bool:
-    try:
-        get_template(NOTIFICATIONS_TEMPLATE)
-    except TemplateDoesNotExist:
-        return False
-    return True
-
-
 @login_required
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     booking = _get_booking_for_owner(request, pk)
@@ -88,7 +79,8 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "refusal": booking_change_refusal(booking=booking, now=timezone.now(), by_owner=True),
         "order": booking.order_item.order if booking.order_item_id else None,
         "cancel_form": CancelForm(),
-        "show_notifications": _notifications_template_exists(),
+        # What the apps above add (notifications: the booking's messages and reminders).
+        "sections": render_sections(owner_booking_page_sections, request=request, booking=booking),
     })
 
 

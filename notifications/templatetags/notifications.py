@@ -1,14 +1,7 @@
-"""{% booking_message_log booking as log %}: the booking's messages and reminders for the include."""
+"""Filters of the booking's message log (notifications/_booking_messages.html)."""
 from django import template
 
-from notifications.selectors import booking_message_log as select_booking_message_log
-
 register = template.Library()
-
-
-@register.simple_tag
-def booking_message_log(booking):
-    return select_booking_message_log(booking=booking)
 
 
 # Message and reminder statuses onto the badge classes of app.css.

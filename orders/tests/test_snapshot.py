@@ -6,10 +6,10 @@ from decimal import Decimal
 from django.forms.models import model_to_dict
 
 from orders.models import OrderStatus, PackageOrder
+from orders.services import order_session_book
 from orders.tests.conftest import NINE_AM, place_order
 from packages.models import InviteeQuestion, NameFormat, OrderingInformation, PackageItem, PaymentMedium, QuestionKind
 from scheduling.models import MeetingTypeState
-from scheduling.services import booking_create
 from scheduling.tests.factories import make_meeting_type
 
 
@@ -30,8 +30,7 @@ def details_html(client, order) -> str:
 def place_orders(package):
     active = place_order(package)
     item = active.items.get(meeting_type_name="Coaching session")
-    booking_create(meeting_type=item.meeting_type, start=NINE_AM, client_name="Jamie", client_email="j@example.com",
-                   order_item=item)
+    order_session_book(item=item, start=NINE_AM)
     return [active, place_order(package, status=OrderStatus.PENDING_PAYMENT, email="pending@example.com")]
 
 

@@ -3,7 +3,6 @@ from django import template
 from django.conf import settings
 
 from leadmonk.money import format_money
-from payments import services
 from payments.forms import PayPalConnectForm
 from payments.models import PaymentConnection, Provider
 from payments.providers.base import get_provider
@@ -37,11 +36,3 @@ def payment_connections(context) -> dict:
         "paypal_form": PayPalConnectForm(initial={"email": user.email if user and user.pk else ""}),
     }
 
-
-@register.inclusion_tag("payments/_order_refund_box.html", takes_context=True)
-def order_refund_box(context, order) -> dict:
-    return {
-        "csrf_token": context.get("csrf_token"),
-        "order": order,
-        "payment": services.refundable_payment(order) if order is not None else None,
-    }

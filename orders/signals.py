@@ -1,0 +1,15 @@
+"""What orders announces, for the apps above it (payments, notifications), which orders never
+imports. Sent inside the order's transaction: a receiver's rows commit or roll back with it.
+"""
+from django.dispatch import Signal
+
+# order=<PackageOrder>: the order just became active (a free order placed, a payment confirmed).
+order_activated = Signal()
+# order=<PackageOrder>: the owner asks to send the client's confirmation again.
+order_confirmation_requested = Signal()
+# order=<PackageOrder>: the order was cancelled or refunded (its status says which).
+order_cancelled = Signal()
+
+# Page sections (leadmonk.sections), request=<HttpRequest>, order=<PackageOrder>: the owner's
+# page of one order (payments adds its refund box there).
+owner_order_page_sections = Signal()
