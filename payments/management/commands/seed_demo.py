@@ -1,5 +1,5 @@
 """Idempotent demo data for local runs: a Team-plan owner, then each app's own demo records.
-It lives in orders, the highest app with demo data, so it imports each demo module plainly."""
+It lives in payments, the highest app with demo data, so it imports each demo module plainly."""
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -8,13 +8,14 @@ from accounts.models import User
 from accounts.plans import Plan
 from orders import demo as orders_demo
 from packages import demo as packages_demo
+from payments import demo as payments_demo
 from scheduling import demo as scheduling_demo
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo12345"
 DEMO_SLUG = "demo"
 # Each app that has demo data exposes `seed(owner)` in its demo module; run in this order.
-DEMO_MODULES = [scheduling_demo, packages_demo, orders_demo]
+DEMO_MODULES = [scheduling_demo, packages_demo, orders_demo, payments_demo]
 
 
 class Command(BaseCommand):
