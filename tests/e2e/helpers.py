@@ -115,15 +115,16 @@ def log_in(page: Page, base_url: str, *, email: str, password: str) -> None:
 
 
 def pick_time(page: Page, *, avoid_start_iso: str | None = None) -> None:
-    """On a slot picker: open the first day with free times and click a time (not `avoid_start_iso`,
+    """On a month picker: open the first day with free times and click a time (not `avoid_start_iso`,
     an ISO UTC start such as 2026-12-01T14:00:00Z)."""
     if page.locator(".slots a.slot").count() == 0:
         day = page.locator("a.day").first
         if day.count():
             day.click()
-        else:  # no free time left this week: the picker offers the next day that has some
-            page.locator(".picker-empty a.btn").click()
+        else:  # no free time left this month: the picker offers the next day that has some
+            page.locator("a[data-picker-nav=day]").click()
         page.wait_for_load_state("load")
+        page.locator(".slots a.slot").first.wait_for()  # swapped in without a reload
     for slot in page.locator(".slots a.slot").all():
         href = slot.get_attribute("href") or ""
         if avoid_start_iso is None or avoid_start_iso not in unquote(href):
