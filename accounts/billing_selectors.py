@@ -45,7 +45,8 @@ def plan_overview(owner: User, *, now: datetime | None = None) -> PlanOverview:
         cancel_at_period_end=subscription.cancel_at_period_end, past_due_since=subscription.past_due_since, now=now,
     )
     renews = None
-    if subscription.status in (SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE) and not subscription.cancel_at_period_end:
+    running = subscription.status in (SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE)
+    if running and not subscription.cancel_at_period_end:
         renews = subscription.current_period_end
     return PlanOverview(
         subscription=subscription,

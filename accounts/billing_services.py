@@ -70,7 +70,8 @@ def subscription_apply(*, owner_id: int, state: SubscriptionState, now: datetime
         if subscription.stripe_subscription_id and not same:
             if subscription.started_at and state.started_at < subscription.started_at:
                 raise StaleSubscriptionState(
-                    f"subscription {state.subscription_id} started before the stored {subscription.stripe_subscription_id}"
+                    f"subscription {state.subscription_id} started before "
+                    f"the stored {subscription.stripe_subscription_id}"
                 )
         if same:
             if state.version() < state_version(subscription.current_period_end, subscription.ended_at):

@@ -11,7 +11,8 @@ class UpgradeForm(forms.Form):
     )
     interval = forms.ChoiceField(
         choices=BillingInterval.choices,
-        error_messages={"invalid_choice": "Choose monthly or yearly billing.", "required": "Choose monthly or yearly billing."},
+        error_messages={"invalid_choice": "Choose monthly or yearly billing.",
+                        "required": "Choose monthly or yearly billing."},
     )
 
 

@@ -181,7 +181,8 @@ def _owner_for(customer_id: str, metadata: dict) -> int | None:
     """The owner an event is about: the stored Stripe customer, else the owner id we put in the
     subscription's metadata at Checkout."""
     if customer_id:
-        owner_id = Subscription.objects.filter(stripe_customer_id=customer_id).values_list("owner_id", flat=True).first()
+        owners = Subscription.objects.filter(stripe_customer_id=customer_id).values_list("owner_id", flat=True)
+        owner_id = owners.first()
         if owner_id:
             return owner_id
     owner_id = str((metadata or {}).get("owner_id") or "")
@@ -226,7 +227,8 @@ def handle_billing_event(event) -> HttpResponse:
 
     def apply() -> None:
         if state is None:
-            logger.warning("stripe event %s: subscription %s is for no plan we sell, ignored", event_id, subscription_id)
+            logger.warning("stripe event %s: subscription %s is for no plan we sell, ignored",
+                           event_id, subscription_id)
             return
         try:
             subscription_apply(owner_id=owner_id, state=state)
