@@ -13,7 +13,7 @@ from django.utils import dateformat
 from django.utils.dateparse import parse_datetime
 
 from leadmonk.money import format_money
-from notifications.calendar import booking_ics, booking_location
+from notifications.calendar import booking_ics, booking_location, session_name
 from notifications.models import Audience, Message, MessageKind
 
 # Which template renders which kind (refunds share the cancellation template).
@@ -64,6 +64,8 @@ def booking_context(message: Message) -> dict:
     context = {
         "booking": booking,
         "meeting_type": booking.meeting_type,
+        "session_name": session_name(booking),
+        "session_minutes": int((booking.end - booking.start).total_seconds() // 60),
         "owner": owner,
         "owner_name": owner.display_name or owner.email,
         "when": format_when(booking.start, booking.end, tz_name),
@@ -109,7 +111,7 @@ def subject_for(message: Message, context: dict) -> str:
             MessageKind.ORDER_CANCELLED: f"Your order was cancelled: {title}",
             MessageKind.ORDER_REFUNDED: f"Your order was refunded: {title}",
         }[kind]
-    name = context["meeting_type"].name
+    name = context["session_name"]
     with_whom = context["owner_name"] if message.audience == Audience.CLIENT else context["booking"].client_name
     return {
         MessageKind.BOOKING_CONFIRMED: f"Confirmed: {name} with {with_whom}",
