@@ -115,7 +115,7 @@ def log_in(page: Page, base_url: str, *, email: str, password: str) -> None:
 
 
 def pick_time(page: Page, *, avoid_start_iso: str | None = None) -> None:
-    """On a slot picker: click a free time (not `avoid_start_iso`, an ISO UTC start such as
+    """On a month picker: click a free time (not `avoid_start_iso`, an ISO UTC start such as
     2026-12-01T14:00:00Z), on the day shown or else on the next days that have free times."""
     def click_free_time() -> bool:
         for slot in page.locator(".slots a.slot").all():
@@ -128,9 +128,10 @@ def pick_time(page: Page, *, avoid_start_iso: str | None = None) -> None:
 
     if click_free_time():
         return
-    if page.locator(".picker-empty a.btn").count():  # no free time this week: jump to the next day with some
-        page.locator(".picker-empty a.btn").click()
-        page.wait_for_load_state("load")
+    next_day = page.locator("a[data-picker-nav=day]")
+    if next_day.count():  # no free time this month: jump to the next day with some (swapped in)
+        next_day.click()
+        page.locator(".slots a.slot").first.wait_for()
         if click_free_time():
             return
     # The day shown has only the time to avoid (late in the day, say): try the other days.
