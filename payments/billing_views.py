@@ -23,6 +23,7 @@ from accounts.plans import (
     BillingInterval,
     Plan,
     plan_includes_packages,
+    plan_rank,
 )
 from payments.billing_forms import EnterpriseContactForm, UpgradeForm
 from payments.providers.base import PaymentError
@@ -48,6 +49,8 @@ def _plan_cards(current: str | None = None) -> list[dict]:
             "self_serve": plan in SELF_SERVE_PLANS,
             "packages": plan_includes_packages(plan),
             "current": plan == current,
+            # Only a move up is offered: a lower plan would cut what the owner has (staff-set plans too).
+            "upgradable": current is None or plan_rank(plan) > plan_rank(current),
         })
     return cards
 

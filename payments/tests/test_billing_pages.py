@@ -195,6 +195,8 @@ def test_a_plan_set_by_staff_says_so_on_the_plan_page(client, owner):
 
     assert "You are on the Enterprise plan" in page
     assert "Your plan was set by our staff." in page
+    assert "Upgrade to Team" not in page and "Upgrade to Pro" not in page  # nothing lower is offered
+    assert "Included in your plan." in page
 
 
 @pytest.mark.parametrize("others", [0, 6])

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -85,6 +86,20 @@ def test_owner_upgrades_sells_cancels_and_the_existing_order_still_books(page, s
     page.get_by_role("button", name="Manage billing").click()
     page.wait_for_url(re.compile(r"/test-portal/$"))
     check_page(page, J, "05-test-portal", h1="Test billing portal — no real money")
+    # A failed payment: the plan is kept for the grace period and every dashboard page says so.
+    page.get_by_role("button", name="Simulate a failed payment").click()
+    page.goto(f"{server}/dashboard/")
+    expect(page.get_by_text("We could not charge your card.")).to_be_visible()
+    check_page(page, J, "05b-past-due-banner", h1=re.compile("."))
+    owner.refresh_from_db()
+    assert owner.plan == Plan.TEAM
+    page.get_by_role("link", name="Fix your payment method").click()
+    page.get_by_role("button", name="Manage billing").click()
+    page.get_by_role("button", name="Update card and pay").click()
+    page.goto(f"{server}/dashboard/")
+    expect(page.get_by_text("We could not charge your card.")).to_have_count(0)
+
+    page.goto(f"{server}/dashboard/settings/plan/test-portal/")
     page.get_by_role("button", name="Cancel subscription").click()
     expect(page.get_by_text("Cancels at period end")).to_be_visible()
     page.goto(f"{server}/dashboard/settings/plan/")
@@ -121,3 +136,30 @@ def test_owner_upgrades_sells_cancels_and_the_existing_order_still_books(page, s
         check_page(page, J, "08-order-still-books", h1="Three sessions")
         booking = Booking.objects.get(order_item__order=order)
         assert booking.start > timezone.now()
+
+
+def test_a_visitor_compares_plans_and_asks_for_enterprise(page, server, settings):
+    settings.SALES_EMAIL = "sales@leadmonk.example"
+    page.goto(f"{server}/pricing/")
+    check_page(page, J, "20-pricing", h1="Plans and pricing")
+    for name in ("Free", "Pro", "Team", "Enterprise"):
+        expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+    expect(page.get_by_text("$20", exact=True)).to_be_visible()
+
+    page.get_by_role("link", name="Contact us").click()
+    page.wait_for_url(re.compile(r"/pricing/enterprise/$"))
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".field-errors").first).to_be_visible()
+    check_page(page, J, "21-enterprise-errors", h1="Enterprise: contact us")
+    assert mail.outbox == []
+
+    page.get_by_label("Your name").fill("Erin Enterprise")
+    page.get_by_label("Work email").fill("erin@bigco.example")
+    page.get_by_label("Company").fill("BigCo")
+    page.get_by_label("How many people will use Leadmonk?").fill("120")
+    page.get_by_label("What do you need?").fill("One account for our 40 coaches, invoiced yearly.")
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_url(re.compile(r"/pricing/$"))
+    expect(page.get_by_text("We will reply to erin@bigco.example")).to_be_visible()
+    assert [message.to for message in mail.outbox] == [["sales@leadmonk.example"]]
+    assert "40 coaches" in mail.outbox[0].body
