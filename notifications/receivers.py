@@ -40,8 +40,8 @@ def on_order_confirmation_requested(*, order, **_) -> None:
 
 
 @receiver(order_signals.order_cancelled, dispatch_uid="notifications.order_cancelled")
-def on_order_cancelled(*, order, **_) -> None:
-    services.notify_order_cancelled(order=order)
+def on_order_cancelled(*, order, cancelled_bookings=(), **_) -> None:
+    services.notify_order_cancelled(order=order, cancelled_bookings=cancelled_bookings)
 
 
 @receiver(booking_signals.owner_booking_page_sections, dispatch_uid="notifications.booking_page")

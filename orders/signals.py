@@ -7,7 +7,8 @@ from django.dispatch import Signal
 order_activated = Signal()
 # order=<PackageOrder>: the owner asks to send the client's confirmation again.
 order_confirmation_requested = Signal()
-# order=<PackageOrder>: the order was cancelled or refunded (its status says which).
+# order=<PackageOrder>, cancelled_bookings=[<Booking>]: the order was cancelled or refunded (its
+# status says which); the upcoming sessions that went with it.
 order_cancelled = Signal()
 
 # Page sections (leadmonk.sections), request=<HttpRequest>, order=<PackageOrder>: the owner's

@@ -192,8 +192,8 @@ def payment_mark_refunded(*, payment_id: int, refund_reference: str = "", reason
         if not payment.flagged and order.status in (OrderStatus.ACTIVE, OrderStatus.CANCELLED):
             order, changed = order_transition(order_id=order.pk, target=OrderStatus.REFUNDED)
             if changed:
-                order_cancel_upcoming_bookings(order=order, reason=reason)
-                order_cancelled.send(sender=PackageOrder, order=order)
+                cancelled = order_cancel_upcoming_bookings(order=order, reason=reason)
+                order_cancelled.send(sender=PackageOrder, order=order, cancelled_bookings=cancelled)
     return payment
 
 
