@@ -237,6 +237,21 @@ def ledger_void_order(*, order: PackageOrder, now: datetime | None = None) -> in
     return voided
 
 
+def ledger_expire_order(*, order: PackageOrder, now: datetime | None = None) -> int:
+    """Expire the unused credits of `order` (one entry per item with credits left). Returns how
+    many credits expired; running it again expires nothing, so a retried or doubled task is harmless."""
+    expired = 0
+    with transaction.atomic():
+        _lock_owner(order.owner_id)
+        for item_id in OrderItem.objects.filter(order_id=order.pk).order_by("pk").values_list("pk", flat=True):
+            lock_item(item_id)
+            balance = item_balance(item_id)
+            if balance > 0:
+                _entry(item_id, -balance, LedgerReason.EXPIRY, now=now)
+                expired += balance
+    return expired
+
+
 def ledger_backfill() -> None:
     """Open the ledger of items created outside order_create (seed data, fixtures): the same as
     the data migration that gave orders placed before the ledger theirs. Items with entries are skipped."""

@@ -135,3 +135,20 @@ def with_item_progress(order: PackageOrder) -> list[OrderItem]:
         item.meeting_type_unavailable = not item.meeting_type.is_bookable
         item.can_schedule = order.is_active and item.remaining > 0 and not item.meeting_type_unavailable
     return items
+
+
+def order_ledger(order: PackageOrder) -> list[CreditLedgerEntry]:
+    """The credit ledger of `order`, oldest first, each entry with `item` (from the prefetch), its
+    booking and who made it (one query whatever the number of entries)."""
+    items = {item.pk: item for item in order.items.all()}
+    entries = list(
+        CreditLedgerEntry.objects.filter(order_item__order=order)
+        .select_related("booking", "created_by")
+        .order_by("created_at", "id")
+    )
+    balances: dict[int, int] = {}
+    for entry in entries:
+        entry.order_item = items[entry.order_item_id]
+        balances[entry.order_item_id] = balances.get(entry.order_item_id, 0) + entry.change
+        entry.balance_after = balances[entry.order_item_id]
+    return entries

@@ -179,6 +179,7 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "orders:booking_cancel": {"pk": "order", "booking_id": "booking"},
     "orders:resend_confirmation": {"pk": "order"},
     "orders:cancel": {"pk": "order"},
+    "orders:credit_adjust": {"pk": "order"},
     "payments_dashboard:detail": {"pk": "payment"},
     "payments_dashboard:refund": {"pk": "payment"},
     "payments_dashboard:order_refund": {"order_pk": "order"},

@@ -99,8 +99,8 @@ def test_the_order_page_runs_a_fixed_number_of_queries(owner_client, package, bo
     ledger_adjust(item=item, change=8, note="Ten sessions for this test", by_user=None)
     for n in range(bookings):
         book_for(order, NINE_AM + timedelta(hours=n))
-    # user (the session comes from the cache), order + owner, items with used counts, bookings
-    with django_assert_num_queries(4):
+    # user (the session comes from the cache), order + owner, items with used counts, bookings, ledger
+    with django_assert_num_queries(5):
         assert owner_client.get(f"/dashboard/orders/{order.pk}/").status_code == 200
 
 
