@@ -259,4 +259,4 @@ def ledger_backfill() -> None:
 
     from django.apps import apps
 
-    import_module("orders.migrations.0004_ledger_for_existing_orders").backfill(apps, None)
+    import_module("orders.migrations.0005_ledger_for_existing_orders").backfill(apps, None)

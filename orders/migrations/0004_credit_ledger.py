@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0002_initial'),
+        ('orders', '0003_paid_with_cancel_reason'),
         ('scheduling', '0003_booking_attendance_credit_held'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -24,7 +24,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0003_credit_ledger"),
+        ("orders", "0004_credit_ledger"),
         ("scheduling", "0003_booking_attendance_credit_held"),
     ]
 
