@@ -1,7 +1,5 @@
-"""Forms of the orders app: the order form built from a package's Invitee Preferences, the
-booking of a session from a slot picker, the owner's order list filters and order cancellation."""
-from datetime import datetime
-
+"""Forms of the orders app: the order form built from a package's Invitee Preferences and
+the owner's order list filters. (Booking a session and cancelling use scheduling.booking_forms.)"""
 import phonenumbers
 from django import forms
 
@@ -9,7 +7,6 @@ from leadmonk.timezones import is_valid_timezone
 from leadmonk.widgets import FastSelect
 from orders.models import OrderStatus
 from packages.models import NameFormat, Package, QuestionKind
-from scheduling.selectors import parse_slot_start
 
 MOBILE_NEEDS_COUNTRY_CODE = "Enter the number with its country code, e.g. +1 415 555 0100"
 
@@ -27,6 +24,18 @@ def normalize_mobile(value: str) -> str:
     if not phonenumbers.is_valid_number(number):
         raise forms.ValidationError("Enter a valid mobile number, e.g. +1 415 555 0100.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def required_answer_message(question) -> str:
+    """What a client must do to answer a required question, named so it is found in a long form."""
+    text = question.text if len(question.text) <= 80 else question.text[:79].rstrip() + "…"
+    if question.kind == QuestionKind.SINGLE_CHOICE:
+        return f"Choose an answer to “{text}”."
+    if question.kind == QuestionKind.MULTIPLE_CHOICE:
+        return f"Choose at least one answer to “{text}”."
+    if question.kind == QuestionKind.CHECKBOX:
+        return f"Tick “{text}” to order this package."
+    return f"Enter your answer to “{text}”."
 
 
 class OrderForm(forms.Form):
@@ -93,6 +102,19 @@ class OrderForm(forms.Form):
 
     @staticmethod
     def _question_field(question) -> forms.Field:
+        field = OrderForm._question_input(question)
+        if question.required:
+            # Marked on the form (see _form.html) and refused with words that say what to enter.
+            field.mark_required = True
+            if not isinstance(field, forms.ChoiceField):  # radio and checkbox groups: the legend says it
+                field.widget.attrs["aria-required"] = "true"
+            field.error_messages["required"] = required_answer_message(question)
+        if isinstance(field, forms.ChoiceField):
+            field.error_messages["invalid_choice"] = "Choose one of the answers listed."
+        return field
+
+    @staticmethod
+    def _question_input(question) -> forms.Field:
         label, required = question.text, question.required
         choices = [(choice, choice) for choice in (question.choices or []) if str(choice).strip()]
         if question.kind == QuestionKind.LONG_TEXT:
@@ -149,18 +171,6 @@ class OrderForm(forms.Form):
         }
 
 
-class SlotChoiceForm(forms.Form):
-    """The start the slot picker's confirm step posts: an ISO 8601 instant ("2026-12-01T14:00:00Z")."""
-
-    start = forms.CharField(max_length=64, error_messages={"required": "Pick a time from the list."})
-
-    def clean_start(self) -> datetime:
-        value = parse_slot_start(self.cleaned_data["start"])
-        if value is None:
-            raise forms.ValidationError("That time is not valid. Please pick a time from the list.")
-        return value
-
-
 class OrderFilterForm(forms.Form):
     """The filters of the owner's order list; bad values are ignored rather than refused."""
 
@@ -173,13 +183,6 @@ class OrderFilterForm(forms.Form):
     def __init__(self, *args, packages=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["package"].choices = [("", "All packages"), *((package.pk, package.name) for package in packages)]
-
-
-class OrderCancelForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason (sent to the client)", required=False, max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
 
 
 class CreditAdjustForm(forms.Form):
