@@ -202,15 +202,19 @@ def test_axe_finds_nothing_serious_on_the_ordering_and_owner_pages(page, new_pag
     page.goto(f"{server}/orders/{order.token}/")
     page.get_by_role("link", name="Schedule Coaching session").click()
     page.wait_for_url(re.compile(r"/items/\d+/book/"))
+    check_page(page, J, "07-order-item-picker", h1="Schedule Coaching session")
     axe_at_both_widths(page, "the order item's picker")
     pick_time(page)
+    check_page(page, J, "08-order-item-confirm", h1="Schedule Coaching session")
     axe_at_both_widths(page, "the order item's confirm step")
 
     owner = new_page(LAPTOP)
     log_in(owner, server, email=shop.owner.email, password=OWNER_PASSWORD)
     item = order.items.get(meeting_type=shop.coaching)
-    for path in [f"/dashboard/orders/{order.pk}/", f"/dashboard/orders/{order.pk}/items/{item.pk}/book/",
-                 f"/dashboard/orders/{order.pk}/bookings/{booking.pk}/reschedule/",
-                 f"/dashboard/bookings/{booking.pk}/", f"/dashboard/bookings/{booking.pk}/reschedule/"]:
+    for number, path in enumerate([
+            f"/dashboard/orders/{order.pk}/", f"/dashboard/orders/{order.pk}/items/{item.pk}/book/",
+            f"/dashboard/orders/{order.pk}/bookings/{booking.pk}/reschedule/",
+            f"/dashboard/bookings/{booking.pk}/", f"/dashboard/bookings/{booking.pk}/reschedule/"]):
         owner.goto(f"{server}{path}")
+        check_page(owner, J, f"06-owner-{number}")
         axe_at_both_widths(owner, path)
