@@ -24,7 +24,9 @@ SECTION_INFO, SECTION_INVITEE, SECTION_QUESTIONS, SECTION_PAYMENT = (
     "package-info", "invitee-preferences", "invitee-questions", "payment-preferences",
 )
 # Section id -> its key in the template's `notices` and `refused`.
-SECTIONS = {SECTION_INFO: "info", SECTION_INVITEE: "invitee", SECTION_QUESTIONS: "questions", SECTION_PAYMENT: "payment"}
+SECTIONS = {
+    SECTION_INFO: "info", SECTION_INVITEE: "invitee", SECTION_QUESTIONS: "questions", SECTION_PAYMENT: "payment",
+}
 
 
 def _get_package_for_owner(request: HttpRequest, pk: int) -> Package:
