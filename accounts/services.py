@@ -31,6 +31,9 @@ def owner_signup(*, email: str, password: str, display_name: str, timezone: str 
 
 
 def owner_set_plan(*, owner: User, plan: str) -> User:
-    owner.plan = Plan(plan)
-    owner.save(update_fields=["plan"])
+    """Staff set the plan by hand (set_plan, admin): Stripe does not overwrite it (billing_services)."""
+    from accounts.billing_services import owner_set_plan_by_staff
+
+    updated = owner_set_plan_by_staff(owner_id=owner.pk, plan=plan)
+    owner.plan, owner.plan_grace_until = updated.plan, updated.plan_grace_until
     return owner

@@ -1,7 +1,5 @@
-"""Forms of the orders app: the order form built from a package's Invitee Preferences, the
-booking of a session from a slot picker, the owner's order list filters and order cancellation."""
-from datetime import datetime
-
+"""Forms of the orders app: the order form built from a package's Invitee Preferences and
+the owner's order list filters. (Booking a session and cancelling use scheduling.booking_forms.)"""
 import phonenumbers
 from django import forms
 
@@ -9,7 +7,6 @@ from leadmonk.timezones import is_valid_timezone
 from leadmonk.widgets import FastSelect
 from orders.models import OrderStatus
 from packages.models import NameFormat, Package, QuestionKind
-from scheduling.selectors import parse_slot_start
 
 MOBILE_NEEDS_COUNTRY_CODE = "Enter the number with its country code, e.g. +1 415 555 0100"
 
@@ -174,18 +171,6 @@ class OrderForm(forms.Form):
         }
 
 
-class SlotChoiceForm(forms.Form):
-    """The start the slot picker's confirm step posts: an ISO 8601 instant ("2026-12-01T14:00:00Z")."""
-
-    start = forms.CharField(max_length=64, error_messages={"required": "Pick a time from the list."})
-
-    def clean_start(self) -> datetime:
-        value = parse_slot_start(self.cleaned_data["start"])
-        if value is None:
-            raise forms.ValidationError("That time is not valid. Please pick a time from the list.")
-        return value
-
-
 class OrderFilterForm(forms.Form):
     """The filters of the owner's order list; bad values are ignored rather than refused."""
 
@@ -198,10 +183,3 @@ class OrderFilterForm(forms.Form):
     def __init__(self, *args, packages=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["package"].choices = [("", "All packages"), *((package.pk, package.name) for package in packages)]
-
-
-class OrderCancelForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason (sent to the client)", required=False, max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )

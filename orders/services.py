@@ -122,12 +122,15 @@ def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = Boo
     )
 
 
-def order_cancel_upcoming_bookings(*, order: PackageOrder, reason: str = "", now: datetime | None = None) -> int:
+def order_cancel_upcoming_bookings(
+    *, order: PackageOrder, reason: str = "", now: datetime | None = None
+) -> list[Booking]:
     """Cancel the confirmed bookings of `order` that have not started yet (the owner cancels them,
-    so minimum notice does not apply). Returns how many were cancelled. Called after an order is
-    cancelled or refunded; the caller sends the one order message, so no per-booking email."""
+    so minimum notice does not apply) and return them. Called after an order is cancelled or
+    refunded; the caller sends the one order message listing them (with a calendar cancellation
+    for each), so no per-booking email."""
     now = now or timezone.now()
-    cancelled = 0
+    cancelled: list[Booking] = []
     with transaction.atomic():
         # Lock order of scheduling.services: owner first, so a booking of this order placed at
         # the same moment either commits before (and is cancelled here) or sees the order cancelled.
@@ -139,7 +142,7 @@ def order_cancel_upcoming_bookings(*, order: PackageOrder, reason: str = "", now
         )
         for booking in upcoming:
             booking_cancel(booking=booking, by=BookedBy.OWNER, reason=reason, now=now, notify=False)
-            cancelled += 1
+            cancelled.append(booking)
     return cancelled
 
 
@@ -147,7 +150,8 @@ def order_cancel(
     *, order: PackageOrder, by_owner: bool = True, reason: str = "", now: datetime | None = None
 ) -> PackageOrder:
     """Cancel `order`: its status becomes cancelled, its upcoming bookings are cancelled and the
-    client is told. Raises OrderError when the order can no longer be cancelled."""
+    client is told, with the owner's `reason` and a calendar cancellation for each session.
+    Raises OrderError when the order can no longer be cancelled."""
     with transaction.atomic():
         lock_owner(order.owner_id)
         try:
@@ -156,6 +160,8 @@ def order_cancel(
             status = error.order.get_status_display().lower()
             raise OrderError(f"This order is {status}; it cannot be cancelled.") from None
         if changed:
-            order_cancel_upcoming_bookings(order=order, reason=reason, now=now)
-            notifications.notify_order_cancelled(order=order)
+            order.cancel_reason = reason
+            order.save(update_fields=["cancel_reason", "updated_at"])
+            cancelled = order_cancel_upcoming_bookings(order=order, reason=reason, now=now)
+            notifications.notify_order_cancelled(order=order, cancelled_bookings=cancelled)
     return order

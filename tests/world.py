@@ -182,6 +182,8 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "payments_dashboard:detail": {"pk": "payment"},
     "payments_dashboard:refund": {"pk": "payment"},
     "payments_dashboard:order_refund": {"order_pk": "order"},
+    "payments_dashboard:order_cancel": {"order_pk": "order"},
+    "payments_dashboard:mark_refunded_outside": {"pk": "payment"},
     "payments_dashboard:disconnect": {"provider": "provider"},
     "dashboard:booking_detail": {"pk": "direct_booking"},
     "dashboard:booking_cancel": {"pk": "direct_booking"},

@@ -7,6 +7,7 @@ import pytest
 from orders.models import OrderStatus
 from orders.tests.conftest import ELEVEN_AM, NINE_AM, TEN_AM, place_order
 from packages.models import PackageState
+from scheduling import booking_step
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingTypeState
 from scheduling.selectors import format_slot_start
 from scheduling.services import NoSessionsLeft, TooLateToChange, booking_cancel, booking_create, booking_reschedule
@@ -78,10 +79,14 @@ def test_the_service_refuses_more_than_remains_even_when_the_page_was_stale(pack
     assert Booking.objects.count() == 2
 
 
-def test_a_taken_time_is_refused_with_the_services_message(client, package):
+def test_a_taken_time_is_refused_with_the_services_message(client, package, monkeypatch):
     order = place_order(package)
     other = place_order(package, email="someone@example.com")
     book(client, other, coaching_item(other), NINE_AM)
+    response = book(client, order, coaching_item(order), NINE_AM)
+    assert "That time is no longer available. Please pick another time." in response.content.decode()
+    # Taken between the page's check and the service's lock: the service's message.
+    monkeypatch.setattr(booking_step.TimeStep, "refusal", lambda self, start: "")
     response = book(client, order, coaching_item(order), NINE_AM)
     assert "That time was just taken. Please pick another time." in response.content.decode()
     assert Booking.objects.filter(order_item__order=order).count() == 0

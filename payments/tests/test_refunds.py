@@ -140,6 +140,6 @@ def test_the_order_page_refund_box_shows_for_a_paid_order_only(rf, owner):
     order, payment, _ = _paid_order_with_bookings(owner)
     html = render_to_string("payments/_order_refund.html", {"order": order})
     assert f'action="/dashboard/payments/orders/{order.pk}/refund/"' in html
-    assert ">Refund</button>" in html and "data-confirm" in html
+    assert ">Refund 100.00 USD through Stripe</button>" in html and "data-confirm" in html
     unpaid = make_order(owner)
     assert "Refund" not in render_to_string("payments/_order_refund.html", {"order": unpaid})

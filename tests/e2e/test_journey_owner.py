@@ -88,7 +88,7 @@ def test_owner_signs_up_and_builds_a_package(page, server, stripe_offered):
     page.get_by_role("navigation", name="Dashboard").get_by_role("link", name="Packages").click()
     check_page(page, J, "09-packages-free-plan", h1="Packages")
     expect(page.get_by_text("Packages are part of the Team plan.")).to_be_visible()
-    owner_set_plan(owner=owner, plan=Plan.TEAM)  # billing is outside this product
+    owner_set_plan(owner=owner, plan=Plan.TEAM)  # upgrading is journey 4 (test_journey_billing)
     page.reload()
     check_page(page, J, "10-packages-empty", h1="Packages")
 
