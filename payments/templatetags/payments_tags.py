@@ -52,8 +52,7 @@ def order_cancel_form(context, order) -> dict:
 
 @register.inclusion_tag("payments/_order_refund_box.html", takes_context=True)
 def order_refund_box(context, order) -> dict:
-    return {
-        "csrf_token": context.get("csrf_token"),
-        "order": order,
-        "payment": services.refundable_payment(order) if order is not None else None,
-    }
+    payment = services.refundable_payment(order) if order is not None else None
+    if payment is not None:
+        payment.order = order  # the same row: needs_refund reads it without a query
+    return {"csrf_token": context.get("csrf_token"), "order": order, "payment": payment}

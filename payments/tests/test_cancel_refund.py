@@ -140,3 +140,17 @@ def test_the_clients_page_of_a_cancelled_paid_order_shows_no_credits_and_the_ref
     html = client.get(f"/orders/{order.token}/").content.decode()
     assert "Refunded to you" in html and "Not refunded" not in html
     assert "None remaining: order refunded" in html
+
+
+@pytest.mark.parametrize("extra_bookings", [0, 4])
+def test_the_paid_order_page_with_its_refund_and_cancel_forms_has_a_fixed_query_budget(
+        owner_client, owner, django_assert_num_queries, extra_bookings):
+    order, _, booking = paid_order(owner)
+    for n in range(extra_bookings):
+        start = booking.start + timedelta(hours=n + 1)
+        Booking.objects.create(owner=owner, meeting_type=booking.meeting_type, order_item=booking.order_item,
+                               start=start, end=start + timedelta(minutes=30), client_name="Cleo",
+                               client_email="cleo@example.com")
+    # user, order + owner, items, bookings; the refund box and the cancel form: the payment each
+    with django_assert_num_queries(6):
+        assert owner_client.get(f"/dashboard/orders/{order.pk}/").status_code == 200
