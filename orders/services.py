@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from notifications import services as notifications
+from orders.credits import ledger_grant_purchase, ledger_void_order
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.transitions import IllegalOrderTransition, order_transition
 from packages.models import Package, PackageItem
@@ -84,7 +85,7 @@ def order_create(
         )
         # Only meeting types that can be scheduled now are sold: an item the client could never
         # book would be a credit paid for and unusable.
-        OrderItem.objects.bulk_create(
+        items = OrderItem.objects.bulk_create(
             OrderItem(
                 order=order,
                 meeting_type=item.meeting_type,
@@ -98,6 +99,7 @@ def order_create(
                 item for item in locked.items.all() if item.meeting_type.state == MeetingTypeState.ACTIVE
             )
         )
+        ledger_grant_purchase(items=items, now=now)
         if order.price == Decimal("0"):
             order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE)
             notifications.notify_order_confirmed(order=order)
@@ -128,7 +130,8 @@ def order_cancel_upcoming_bookings(
     """Cancel the confirmed bookings of `order` that have not started yet (the owner cancels them,
     so minimum notice does not apply) and return them. Called after an order is cancelled or
     refunded; the caller sends the one order message listing them (with a calendar cancellation
-    for each), so no per-booking email."""
+    for each), so no per-booking email. The cancelled sessions give their credits back, then what
+    is left on the order is voided (ledger)."""
     now = now or timezone.now()
     cancelled: list[Booking] = []
     with transaction.atomic():
@@ -143,6 +146,7 @@ def order_cancel_upcoming_bookings(
         for booking in upcoming:
             booking_cancel(booking=booking, by=BookedBy.OWNER, reason=reason, now=now, notify=False)
             cancelled.append(booking)
+        ledger_void_order(order=PackageOrder.objects.get(pk=order.pk), now=now)
     return cancelled
 
 
