@@ -10,6 +10,15 @@ def render_sections(signal: Signal, **kwargs) -> list[str]:
     return [html for _receiver, html in signal.send(sender=None, **kwargs) if html]
 
 
+def collect_parts(signal: Signal, **kwargs) -> dict[str, str]:
+    """Named pieces of HTML ({"refund": ..., "cancel": ...}) the receivers of `signal` return, for a
+    page with several places an upper app fills; a later receiver's piece replaces an earlier one."""
+    parts: dict[str, str] = {}
+    for _receiver, answer in signal.send(sender=None, **kwargs):
+        parts.update({name: html for name, html in (answer or {}).items() if html})
+    return parts
+
+
 def render_to_section(request, template_name: str, context: dict) -> str:
     """A receiver's HTML: `template_name` rendered with the request (so csrf_token works)."""
     return render_to_string(template_name, context, request=request)

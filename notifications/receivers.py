@@ -9,8 +9,8 @@ from orders import signals as order_signals
 from scheduling import signals as booking_signals
 
 
-@receiver(booking_signals.booking_confirmed, dispatch_uid="notifications.booking_confirmed")
-def on_booking_confirmed(*, booking, **_) -> None:
+@receiver(booking_signals.booking_created, dispatch_uid="notifications.booking_created")
+def on_booking_created(*, booking, **_) -> None:
     services.reminders_schedule(booking=booking)
     services.notify_booking_confirmed(booking=booking)
 

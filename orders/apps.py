@@ -5,6 +5,8 @@ class OrdersConfig(AppConfig):
     name = "orders"
 
     def ready(self) -> None:
+        # Connects the credit ledger to scheduling.signals (bookings made and cancelled).
+        from orders import credits  # noqa: F401
         from orders.services import refuse_change_of_inactive_order
         from scheduling import signals as scheduling_signals
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.locks import lock_owner
 from orders import signals
+from orders.credits import item_balance, ledger_grant_purchase, ledger_void_order
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.transitions import IllegalOrderTransition, order_transition
 from packages.models import Package, PackageItem
@@ -112,7 +113,7 @@ def order_create(
         )
         # Only meeting types that can be scheduled now are sold: an item the client could never
         # book would be a credit paid for and unusable.
-        OrderItem.objects.bulk_create(
+        items = OrderItem.objects.bulk_create(
             OrderItem(
                 order=order,
                 meeting_type=item.meeting_type,
@@ -126,6 +127,7 @@ def order_create(
                 item for item in locked.items.all() if item.meeting_type.is_bookable
             )
         )
+        ledger_grant_purchase(items=items, now=now)
         if order.price == Decimal("0"):
             order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE)
             signals.order_activated.send(sender=PackageOrder, order=order)
@@ -134,14 +136,15 @@ def order_create(
 
 def _check_quota(*, item: OrderItem) -> OrderItem:
     """Lock the item and its order (PostgreSQL locks every joined row of a FOR UPDATE query), then
-    check the order is active, the meeting type still bookable and a credit left, counted now."""
+    check the order is active, the meeting type still bookable and a credit left: the item's ledger
+    sum (orders.credits), read after the lock. The ledger's debit itself is written by its receiver
+    of scheduling.signals.booking_created, in the booking's transaction."""
     item = OrderItem.objects.select_for_update().select_related("order", "meeting_type").get(pk=item.pk)
     if not item.meeting_type.is_bookable:
         raise MeetingTypeUnavailable()
     if item.order.status != OrderStatus.ACTIVE:
         raise OrderNotBookable()
-    used = Booking.objects.filter(order_item=item, status=BookingStatus.CONFIRMED).count()
-    if used >= item.quantity:
+    if item_balance(item.pk) < 1:
         raise NoSessionsLeft()
     return item
 
@@ -183,7 +186,8 @@ def order_cancel_upcoming_bookings(
     """Cancel the confirmed bookings of `order` that have not started yet (the owner cancels them,
     so minimum notice does not apply) and return them. Called after an order is cancelled or
     refunded; the caller sends the one order message listing them (with a calendar cancellation
-    for each), so no per-booking email."""
+    for each), so no per-booking email. The cancelled sessions give their credits back, then what
+    is left on the order is voided (ledger)."""
     now = now or timezone.now()
     cancelled: list[Booking] = []
     with transaction.atomic():
@@ -198,6 +202,7 @@ def order_cancel_upcoming_bookings(
         for booking in upcoming:
             booking_cancel(booking=booking, by=BookedBy.OWNER, reason=reason, now=now, notify=False)
             cancelled.append(booking)
+        ledger_void_order(order=PackageOrder.objects.get(pk=order.pk), now=now)
     return cancelled
 
 

@@ -11,6 +11,7 @@ order_confirmation_requested = Signal()
 # status says which); the upcoming sessions that went with it.
 order_cancelled = Signal()
 
-# Page sections (leadmonk.sections), request=<HttpRequest>, order=<PackageOrder>: the owner's
-# page of one order (payments adds its refund box there).
-owner_order_page_sections = Signal()
+# Page parts (leadmonk.sections.collect_parts), request=<HttpRequest>, order=<PackageOrder>: the
+# owner's page of one order. A receiver returns {"refund": html} (shown under "Manage order") and
+# {"cancel": html} (replaces the plain "Cancel order" form); payments fills both for a paid order.
+owner_order_page_parts = Signal()

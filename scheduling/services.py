@@ -10,10 +10,11 @@ lock is the guard. On SQLite the whole database is the lock: transactions begin 
 settings), which serialises writers the same way.
 
 Package quotas are the orders app's: orders.services takes the owner's lock, then the order
-item's, checks the quota, then calls booking_create here (the owner's lock again, which is free).
-Lock order is always owner first (accounts.locks). Scheduling knows nothing of orders: what the
-apps above need to do with a booking, they do in receivers of scheduling.signals, inside the
-booking's transaction.
+item's, checks the quota (its credit ledger), then calls booking_create here (the owner's lock
+again, which is free). Lock order is always owner, then booking, then order item and order
+(accounts.locks). Scheduling knows nothing of orders: what the apps above need to do with a
+booking (debit or return a credit, write reminders and messages), they do in receivers of
+scheduling.signals, inside the booking's transaction.
 """
 from datetime import UTC, datetime
 
@@ -91,7 +92,8 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
             client_email=client_email.strip().lower(), client_phone=client_phone,
             client_timezone=client_timezone or "UTC", booked_by=booked_by,
         )
-        signals.booking_confirmed.send(sender=Booking, booking=booking)
+        # orders debits the credit, notifications writes reminders and messages: in this transaction.
+        signals.booking_created.send(sender=Booking, booking=booking, by=booked_by, now=now)
     return booking
 
 
@@ -158,5 +160,6 @@ def booking_cancel(*, booking: Booking, by: str = BookedBy.CLIENT, reason: str =
         booking.cancelled_by = by
         booking.cancel_reason = reason.strip()[:2000]
         booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"])
-        signals.booking_cancelled.send(sender=Booking, booking=booking, notify=notify)
+        # orders returns (or, for a late cancel, keeps) the credit; notifications drops reminders.
+        signals.booking_cancelled.send(sender=Booking, booking=booking, by=by, now=now, notify=notify)
     return booking

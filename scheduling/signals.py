@@ -2,18 +2,20 @@
 without scheduling importing them (pretix-style: the lower app sends, the upper app listens).
 
 Booking signals are sent inside the booking's transaction, after the write and under the owner's
-lock: a receiver's rows (reminders, messages) commit or roll back with the booking, and a receiver
-that raises a BookingError refuses the change (nothing is written).
+lock: a receiver's rows (the credit ledger, reminders, messages) commit or roll back with the
+booking, and a receiver that raises a BookingError refuses the change (nothing is written).
+Receivers run in app order: orders (its credit ledger) before notifications.
 """
 from django.dispatch import Signal
 
 # booking=<Booking>, locked; a receiver raises BookingError to refuse moving it (reschedule).
 booking_change_requested = Signal()
-# booking=<Booking>: a new confirmed booking.
-booking_confirmed = Signal()
+# booking=<Booking>, by=<BookedBy>, now=<datetime>: a new confirmed booking.
+booking_created = Signal()
 # booking=<Booking>, previous_start=<datetime>.
 booking_rescheduled = Signal()
-# booking=<Booking>, notify=<bool> (False: the caller tells the client in one message of its own).
+# booking=<Booking>, by=<BookedBy>, now=<datetime>, notify=<bool> (False: the caller tells the
+# client in one message of its own).
 booking_cancelled = Signal()
 
 # Page sections other apps add (leadmonk.sections): each receiver returns an HTML string.
@@ -21,4 +23,3 @@ booking_cancelled = Signal()
 owner_page_sections = Signal()
 # request=<HttpRequest>, booking=<Booking>: the owner's page of one booking.
 owner_booking_page_sections = Signal()
-

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from orders.credits import ledger_adjust
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_cancel_upcoming_bookings, order_session_book
 from orders.tests.conftest import ELEVEN_AM, NINE_AM, NOW, TEN_AM, place_order
@@ -89,12 +90,12 @@ def test_the_list_runs_a_fixed_number_of_queries(owner_client, package, orders, 
 def test_the_order_page_runs_a_fixed_number_of_queries(owner_client, package, bookings, django_assert_num_queries):
     order = place_order(package)
     item = coaching_item(order)
-    item.quantity = 10
-    item.save()
+    ledger_adjust(item=item, change=8, note="Ten sessions for this test", by_user=None)
     for n in range(bookings):
         book_for(order, NINE_AM + timedelta(hours=n))
     # user (the session comes from the cache), order + owner, items with used counts, bookings,
-    # and the refund box's payment (payments adds it through orders.signals.owner_order_page_sections)
+    # ledger, and payments' part of the page (its refundable payment, through
+    # orders.signals.owner_order_page_parts)
     with django_assert_num_queries(5):
         assert owner_client.get(f"/dashboard/orders/{order.pk}/").status_code == 200
 

@@ -35,4 +35,3 @@ def payment_connections(context) -> dict:
         "test_payments": settings.TEST_PAYMENTS_ENABLED,
         "paypal_form": PayPalConnectForm(initial={"email": user.email if user and user.pk else ""}),
     }
-

@@ -9,6 +9,7 @@ import pytest
 import responses
 from django.utils import timezone
 
+from orders.credits import ledger_backfill
 from orders.models import OrderItem, OrderStatus
 from payments.models import PaymentStatus, Provider
 from payments.tests.helpers import (
@@ -43,6 +44,7 @@ def _paid_order_with_bookings(owner, *, provider=Provider.STRIPE, destination=""
                                end=start + timedelta(minutes=30), client_name="Cleo", client_email="cleo@example.com")
         for start in (now - timedelta(days=2), now + timedelta(days=2), now + timedelta(days=4))
     ]
+    ledger_backfill()
     payment = make_payment(order, provider=provider, status=PaymentStatus.CONFIRMED,
                            provider_payment_id="pi_test_1" if provider == Provider.STRIPE else "CAP123",
                            confirmed_at=now, destination_account=destination)
@@ -135,13 +137,13 @@ def test_an_unpaid_order_has_nothing_to_refund(owner_client, owner):
 
 
 def test_the_order_page_refund_box_shows_for_a_paid_order_only(rf, owner):
-    from payments.receivers import order_refund_section
+    from payments.receivers import order_page_parts
 
     order, payment, _ = _paid_order_with_bookings(owner)
-    html = order_refund_section(request=rf.get("/"), order=order)
+    html = order_page_parts(request=rf.get("/"), order=order)["refund"]
     assert f'action="/dashboard/payments/orders/{order.pk}/refund/"' in html
-    assert ">Refund</button>" in html and "data-confirm" in html
-    assert "Refund" not in order_refund_section(request=rf.get("/"), order=make_order(owner))
+    assert ">Refund 100.00 USD through Stripe</button>" in html and "data-confirm" in html
+    assert "refund" not in order_page_parts(request=rf.get("/"), order=make_order(owner))
 
 
 def test_the_owner_order_page_shows_the_refund_box(owner_client, owner):
