@@ -96,7 +96,7 @@ def test_the_order_page_runs_a_fixed_number_of_queries(owner_client, package, bo
     # user (the session comes from the cache), order + owner, items with used counts, bookings,
     # ledger, and payments' part of the page (its refundable payment, through
     # orders.signals.owner_order_page_parts)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert owner_client.get(f"/dashboard/orders/{order.pk}/").status_code == 200
 
 
