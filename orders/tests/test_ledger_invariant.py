@@ -27,7 +27,6 @@ from orders.credits import (
     CreditError,
     NoCreditToReturn,
     booking_credit_return,
-    booking_mark_attendance,
     item_balance,
     ledger_adjust,
     ledger_expire_order,
@@ -39,6 +38,7 @@ from orders.tests.conftest import NINE_AM, place_order
 from payments.models import PaymentStatus
 from payments.services import payment_mark_refunded
 from payments.tests.helpers import make_payment
+from scheduling.attendance import booking_mark_attendance
 from scheduling.models import Attendance, BookedBy, Booking, BookingStatus
 from scheduling.services import BookingError, booking_cancel, booking_reschedule
 
