@@ -4,6 +4,7 @@ from django.utils.text import slugify
 
 from accounts.models import RESERVED_SLUGS, User
 from accounts.plans import Plan
+from accounts.signals import owner_signed_up
 
 
 def _free_slug(base: str) -> str:
@@ -19,11 +20,14 @@ def _free_slug(base: str) -> str:
 
 @transaction.atomic
 def owner_signup(*, email: str, password: str, display_name: str, timezone: str = "UTC") -> User:
-    """Create an owner on the Free plan with a booking link made from their name."""
-    return User.objects.create_user(
+    """Create an owner on the Free plan with a booking link made from their name, and tell the
+    other apps (scheduling gives them working hours) within the same transaction."""
+    owner = User.objects.create_user(
         email=email, password=password, display_name=display_name,
         slug=_free_slug(display_name or email.split("@")[0]), timezone=timezone, plan=Plan.FREE,
     )
+    owner_signed_up.send(sender=User, owner=owner)
+    return owner
 
 
 def owner_set_plan(*, owner: User, plan: str) -> User:

@@ -183,3 +183,36 @@ class OrderFilterForm(forms.Form):
     def __init__(self, *args, packages=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["package"].choices = [("", "All packages"), *((package.pk, package.name) for package in packages)]
+
+
+class CreditAdjustForm(forms.Form):
+    """The owner's manual adjustment of an item's credits: ± n sessions with a reason."""
+
+    item = forms.TypedChoiceField(label="Session", coerce=int)
+    change = forms.IntegerField(
+        label="Sessions to add or remove", min_value=-1000, max_value=1000,
+        help_text="A positive number adds sessions, a negative one (e.g. -1) removes them.",
+        error_messages={
+            "required": "Enter a number of sessions, e.g. 1 or -1.",
+            "invalid": "Enter a whole number of sessions, e.g. 1 or -1.",
+            "min_value": "Remove at most 1,000 sessions at a time.",
+            "max_value": "Add at most 1,000 sessions at a time.",
+        },
+    )
+    note = forms.CharField(
+        label="Reason", max_length=500, help_text="Shown in the credit ledger, e.g. \"Make-up session\".",
+        error_messages={"required": "Say why you adjust the credits.",
+                        "max_length": "Keep the reason under 500 characters."},
+    )
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = [(item.pk, item.meeting_type_name) for item in items]
+        if len(self.fields["item"].choices) == 1:
+            self.fields["item"].initial = self.fields["item"].choices[0][0]
+
+    def clean_change(self) -> int:
+        change = self.cleaned_data["change"]
+        if change == 0:
+            raise forms.ValidationError("Enter a number of sessions to add or remove (not 0).")
+        return change

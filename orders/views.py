@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from notifications import services as notifications
-from orders.forms import OrderFilterForm
+from orders.credits import CreditError, ledger_adjust
+from orders.forms import CreditAdjustForm, OrderFilterForm
 from orders.models import OrderItem, PackageOrder
-from orders.selectors import order_bookings, order_for_owner, order_list_for_owner, with_item_progress
+from orders.selectors import order_bookings, order_for_owner, order_ledger, order_list_for_owner, with_item_progress
 from orders.services import OrderError, order_cancel, order_session_book
 from packages.models import Package
 from scheduling.booking_forms import CancelForm
@@ -92,21 +93,24 @@ def order_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    order = _get_order_for_owner(request, pk)
+def _render_detail(request: HttpRequest, order: PackageOrder, *, adjust_form: CreditAdjustForm | None = None,
+                   status: int = 200) -> HttpResponse:
+    items = with_item_progress(order)
     return render(
         request,
         "orders/dashboard_detail.html",
         {
             "order": order,
-            "items": with_item_progress(order),
+            "items": items,
             "bookings": order_bookings(order),
+            "ledger": order_ledger(order),
+            "adjust_form": adjust_form or CreditAdjustForm(items=items),
             "viewer_tz": request.user.timezone,
             "now": timezone.now(),
             "cancel_form": CancelForm(**ORDER_CANCEL_REASON),
             "has_refund_template": _has_template(REFUND_TEMPLATE),
         },
+        status=status,
     )
 
 
@@ -125,6 +129,35 @@ def _owner_step(request: HttpRequest, *, order: PackageOrder, item: OrderItem, w
                       {"order": order, "item": item, "booking": booking, "step": current})
 
     return step.handle(commit=commit, done=done, page=page)
+
+
+@login_required
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, _get_order_for_owner(request, pk))
+
+
+@login_required
+@require_POST
+def order_credit_adjust(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add or remove credits of one item by hand (a ledger entry with the owner's reason). A bad
+    value, or one that would leave fewer than zero credits, is shown next to its field and changes nothing."""
+    order = _get_order_for_owner(request, pk)
+    items = with_item_progress(order)
+    form = CreditAdjustForm(request.POST, items=items)
+    if form.is_valid():
+        item = next(item for item in items if item.pk == form.cleaned_data["item"])
+        try:
+            ledger_adjust(item=item, change=form.cleaned_data["change"], note=form.cleaned_data["note"],
+                          by_user=request.user)
+        except CreditError as error:
+            form.add_error("change", error.message)
+        else:
+            change = form.cleaned_data["change"]
+            verb = "added to" if change > 0 else "removed from"
+            messages.success(request, f"{abs(change)} session{'s' if abs(change) != 1 else ''} {verb} "
+                                      f"{item.meeting_type_name}.")
+            return redirect(_detail_url(order) + "#ledger-title")
+    return _render_detail(request, order, adjust_form=form, status=400)
 
 
 @login_required

@@ -102,11 +102,6 @@ class MonthPicker:
     def timezone_datalist(self) -> str:
         return timezone_datalist_html()
 
-    @property
-    def fragment_url(self) -> str:
-        """This picker as a fragment of the same view (the script swaps it in without a reload)."""
-        return self.action_url
-
 
 def _url(action_url: str, params: dict, anchor: str = "") -> str:
     query = urlencode({key: value for key, value in params.items() if value not in (None, "")})

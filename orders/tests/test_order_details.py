@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from orders.credits import ledger_adjust
 from orders.models import OrderStatus
 from orders.tests.conftest import ELEVEN_AM, NINE_AM, TEN_AM, place_order
 from packages.models import PackageState
@@ -53,6 +54,19 @@ def test_a_client_books_a_session_in_their_time_zone_and_the_count_goes_up(clien
     assert (booking.client_name, booking.client_email) == ("Jamie Client", "jamie@example.com")
     assert "Used 1 of 2" in html and "1 remaining" in html
     assert f"/bookings/{booking.token}/" in html
+
+
+def test_the_order_page_and_its_picker_follow_the_visitors_clock(client, package):
+    order = place_order(package)
+    item = coaching_item(order)
+    book(client, order, item, NINE_AM)
+    german = {"HTTP_ACCEPT_LANGUAGE": "de-DE,de;q=0.9"}
+
+    html = client.get(details_url(order), **german).content.decode()
+    assert "Mon 7 Dec 2026, 14:00" in html  # 9:00 New York, in the client's London
+    picker = client.get(book_url(order, item) + "?date=2026-12-08", **german).content.decode()
+    assert ">14:00<" in picker and "PM" not in picker.split('id="picker-times"')[1]
+    assert "Mon 7 Dec 2026, 2:00 PM" in client.get(details_url(order)).content.decode()
 
 
 def test_a_used_up_item_has_no_schedule_action_and_refuses_one_more(client, package):
@@ -202,8 +216,7 @@ def test_changes_respect_the_minimum_notice(package, coaching):
 def test_the_details_page_runs_a_fixed_number_of_queries(client, package, bookings, django_assert_num_queries):
     order = place_order(package)
     item = coaching_item(order)
-    item.quantity = 10
-    item.save()
+    ledger_adjust(item=item, change=8, note="Ten sessions for this test", by_user=None)
     for n in range(bookings):
         booking_create(meeting_type=item.meeting_type, start=NINE_AM + timedelta(hours=n), client_name="J",
                        client_email="j@example.com", order_item=item)

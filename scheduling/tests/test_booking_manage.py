@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from orders.credits import ledger_backfill
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from packages.tests.factories import make_package
 from scheduling import booking_step
@@ -262,6 +263,7 @@ def test_a_package_session_links_back_to_its_order(client, owner, meeting_type):
     )
     item = OrderItem.objects.create(order=order, meeting_type=meeting_type, meeting_type_name="Intro call",
                                     duration_minutes=30, kind=meeting_type.kind, quantity=3)
+    ledger_backfill()
     booking = booking_create(meeting_type=meeting_type, start=datetime(2026, 12, 2, 15, tzinfo=UTC),
                              client_name="Cleo", client_email="cleo@example.com", order_item=item)
 

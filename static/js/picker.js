@@ -148,5 +148,20 @@
     syncPlace();
   }
 
+  // The visitor's zone, detected on the first visit: the page was drawn in the host's zone
+  // (the server had no cookie yet), so store the zone and draw it again in the visitor's.
+  var detected = null;
+  try { detected = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { detected = null; }
+  var first = document.querySelector("[data-picker]");
+  if (first && detected && document.cookie.split("; ").every(function (c) { return c.indexOf("tz=") !== 0; }) &&
+      !new URL(window.location.href).searchParams.has("tz") && first.getAttribute("data-viewer-tz") !== detected) {
+    document.cookie = "tz=" + encodeURIComponent(detected) + "; path=/; max-age=31536000; samesite=lax";
+    // Only when the cookie took (cookies off would otherwise reload for ever).
+    if (document.cookie.split("; ").some(function (c) { return c.indexOf("tz=") === 0; })) {
+      window.location.replace(window.location.href);
+      return;
+    }
+  }
+
   document.querySelectorAll("[data-picker]").forEach(enhance);
 })();

@@ -140,3 +140,26 @@ def pick_time(page: Page, *, avoid_start_iso: str | None = None) -> None:
         if click_free_time():
             return
     raise AssertionError(f"No free time to pick on {page.url}")
+
+
+def assert_no_serious_axe_violations(page: Page, where: str = "") -> None:
+    """axe-core (axe-playwright-python) on the page as shown: no serious or critical violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    serious = [
+        f"{violation['id']} ({violation['impact']}): "
+        + "; ".join(node["target"][0] if node.get("target") else "?" for node in violation["nodes"][:5])
+        for violation in results.response["violations"]
+        if violation.get("impact") in ("serious", "critical")
+    ]
+    assert not serious, f"axe on {where or page.url} at {page.viewport_size['width']} px:\n  " + "\n  ".join(serious)
+
+
+def axe_at_both_widths(page: Page, where: str = "") -> None:
+    """assert_no_serious_axe_violations at 390 px and 1280 px, then back to the page's own width."""
+    original = page.viewport_size
+    for viewport in (PHONE, LAPTOP):
+        page.set_viewport_size(viewport)
+        assert_no_serious_axe_violations(page, where)
+    page.set_viewport_size(original)
