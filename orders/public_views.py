@@ -8,6 +8,7 @@ from django.utils import dateformat
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
+from leadmonk.throttle import throttle_post
 from leadmonk.timezones import localize, viewer_timezone
 from orders.forms import OrderForm, SlotChoiceForm
 from orders.models import OrderItem, OrderStatus, PackageOrder
@@ -40,8 +41,9 @@ def order_details_url(order: PackageOrder) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@throttle_post("public_order")
 def order_package(request: HttpRequest, owner_slug: str, package_slug: str) -> HttpResponse:
-    owner = get_object_or_404(User, slug=owner_slug, is_active=True)
+    owner = get_object_or_404(User, slug=owner_slug, is_active=True, email_verified=True)
     package = get_package_by_slug(owner=owner, slug=package_slug)
     if package is None:
         raise Http404
@@ -109,6 +111,7 @@ def _item_of_order(order: PackageOrder, item_id: int) -> OrderItem:
 
 
 @require_http_methods(["GET", "POST"])
+@throttle_post("public_booking")
 def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpResponse:
     """The slot picker of one item's meeting type (GET) and booking the chosen time (POST)."""
     order = _order_or_404(token)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from leadmonk.throttle import throttle_post
 from leadmonk.timezones import viewer_timezone
 from packages.selectors import packages_for_owner_page
 from scheduling.availability import bookable_slot
@@ -26,7 +27,8 @@ from scheduling.services import BookingError, booking_create
 
 
 def _get_owner(owner_slug: str) -> User:
-    owner = User.objects.filter(slug=owner_slug, is_active=True).first()
+    # An owner's page goes public once they confirmed their email address.
+    owner = User.objects.filter(slug=owner_slug, is_active=True, email_verified=True).first()
     if owner is None:
         raise Http404("No booking page here.")
     return owner
@@ -46,6 +48,7 @@ def _unavailable(request: HttpRequest, owner: User) -> HttpResponse:
     return render(request, "scheduling/public/unavailable.html", {"owner": owner}, status=404)
 
 
+@throttle_post("public_booking")
 def book_meeting(request: HttpRequest, owner_slug: str, meeting_type_slug: str) -> HttpResponse:
     owner = _get_owner(owner_slug)
     meeting_type = get_bookable_meeting_type(owner=owner, slug=meeting_type_slug)
