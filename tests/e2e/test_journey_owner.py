@@ -4,6 +4,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.models import User
@@ -30,6 +31,11 @@ def test_owner_signs_up_and_builds_a_package(page, server, stripe_offered):
     page.get_by_label("Email").fill("morgan@example.com")
     page.get_by_label("Password").fill("a-strong-passphrase-42")
     page.get_by_role("button", name="Create account").click()
+    # The address is confirmed through the emailed link, which logs the owner in.
+    page.wait_for_url(re.compile(r"/accounts/signup/sent/$"))
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    confirmation = next(message for message in mail.outbox if message.to == ["morgan@example.com"])
+    page.goto(re.search(r"https?://\S+/accounts/verify/\S+/", confirmation.body).group(0))
     page.wait_for_url(re.compile(r"/dashboard/settings/$"))
     check_page(page, J, "03-settings-welcome", h1="Settings")
     owner = User.objects.get(email="morgan@example.com")
