@@ -64,7 +64,8 @@ class _ResetEmail(PasswordResetForm):
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
                   html_email_template_name=None):
         subject = "".join(render_to_string(subject_template_name, context).splitlines())
-        message = EmailMultiAlternatives(subject, render_to_string(email_template_name, context), from_email, [to_email])
+        body = render_to_string(email_template_name, context)
+        message = EmailMultiAlternatives(subject, body, from_email, [to_email])
         if html_email_template_name:
             message.attach_alternative(render_to_string(html_email_template_name, context), "text/html")
         try:

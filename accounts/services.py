@@ -5,8 +5,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.text import slugify
 
-from accounts.models import RESERVED_SLUGS, User
 from accounts import tasks
+from accounts.models import RESERVED_SLUGS, User
 from accounts.plans import Plan
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,6 @@
 """Twilio or the mail server unreachable (connection refused, timeout): the reminder is kept and
 retried later with the reason recorded, never lost and never an error; a forged-looking but
 signed inbound text with a bad sender is ignored."""
-import socket
 from datetime import timedelta
 
 import pytest
@@ -53,7 +52,7 @@ def test_twilio_unreachable_keeps_the_sms_reminder_for_a_retry(coaching, failure
     assert "Twilio request failed" in reminder.last_error
 
 
-@pytest.mark.parametrize("error", [ConnectionRefusedError("Connection refused"), socket.timeout("timed out")],
+@pytest.mark.parametrize("error", [ConnectionRefusedError("Connection refused"), TimeoutError("timed out")],
                          ids=["connection-refused", "timeout"])
 def test_the_mail_server_unreachable_keeps_the_email_reminder_for_a_retry(coaching, settings, monkeypatch, error):
     def fail(self, messages):
