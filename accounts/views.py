@@ -4,11 +4,11 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.encoding import force_str
-from django.utils.http import urlsafe_base64_decode
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.http import require_POST
 
 from accounts.forms import QueuedPasswordResetForm, SettingsForm, SignupForm
@@ -58,7 +58,11 @@ def verify_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
 def verify_resend(request: HttpRequest) -> HttpResponse:
     owner_verification_resend(owner=request.user)
     messages.success(request, f"We sent a new confirmation link to {request.user.email}.")
-    return redirect(request.POST.get("next") or "accounts:settings")
+    next_url = request.POST.get("next", "")
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return HttpResponseRedirect(next_url)
+    return redirect("accounts:settings")
 
 
 @method_decorator(throttle_post("password_reset"), name="dispatch")
