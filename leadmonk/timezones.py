@@ -132,6 +132,11 @@ def viewer_clock(request: HttpRequest) -> str:
     return _locale_clock(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
 
 
+def time_format(clock: str) -> str:
+    """The Django date format of a time on `clock` ('12' -> "g:i A", '24' -> "H:i")."""
+    return "H:i" if clock == "24" else "g:i A"
+
+
 def remember_viewer_choices(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """Keep a zone or clock chosen on one page (?tz=, ?clock=) for the next pages, with or without
     JavaScript. The zone is stored encoded, as the browser script stores it."""

@@ -8,7 +8,7 @@ from django.utils import dateformat
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
-from leadmonk.timezones import localize, viewer_timezone
+from leadmonk.timezones import localize, time_format, viewer_clock, viewer_timezone
 from orders.forms import OrderForm
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.selectors import order_bookings, order_for_token, with_item_progress
@@ -113,6 +113,7 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
             "items": with_item_progress(order),
             "bookings": order_bookings(order),
             "viewer_tz": viewer_timezone(request, order.client_timezone),
+            "when_format": f"D j M Y, {time_format(viewer_clock(request))}",
             "not_bookable_message": NOT_BOOKABLE_MESSAGES.get(order.status),
             "checkout_url": checkout_url(order) if order.status == OrderStatus.PENDING_PAYMENT else None,
             "payment_received": _take_payment_received(request, order),
@@ -146,8 +147,7 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
                     wording=CLIENT_BOOK_WORDING)
 
     def done(booking) -> HttpResponse:
-        when = dateformat.format(localize(booking.start, step.viewer_tz),
-                                 "l j F, H:i" if step.clock == "24" else "l j F, g:i A")
+        when = dateformat.format(localize(booking.start, step.viewer_tz), f"l j F, {time_format(step.clock)}")
         messages.success(request, f"Booked: {item.meeting_type_name} on {when} ({step.viewer_tz}).")
         return redirect(details_url)
 

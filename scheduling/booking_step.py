@@ -21,7 +21,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from leadmonk.timezones import remember_viewer_choices, requested_timezone_error, viewer_clock, viewer_timezone
+from leadmonk.timezones import (
+    remember_viewer_choices,
+    requested_timezone_error,
+    time_format,
+    viewer_clock,
+    viewer_timezone,
+)
 from scheduling.availability import bookable_slot
 from scheduling.booking_forms import SAME_TIME, TIME_UNAVAILABLE, CancelForm, SlotForm
 from scheduling.models import Booking, MeetingType
@@ -69,6 +75,11 @@ class Step:
     @property
     def viewer_tz_label(self) -> str:
         return self.viewer_tz.replace("_", " ")
+
+    @property
+    def when_format(self) -> str:
+        """A date and time on the viewer's clock, for the `date` filter ("Mon 7 Dec 2026, 14:00")."""
+        return f"D j M Y, {time_format(self.clock)}"
 
 
 class TimeStep:

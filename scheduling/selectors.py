@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import dateformat, timezone
 
+from leadmonk.timezones import time_format
 from scheduling.models import Booking, BookingStatus, MeetingType
 
 UTC = dt.UTC
@@ -83,13 +84,12 @@ def parse_picker_date(value: str | None) -> dt.date | None:
 
 def time_label(value: dt.datetime, tz_name: str, clock: str = "12") -> str:
     """"2:00 PM" (clock "12") or "14:00" (clock "24") in `tz_name`."""
-    return dateformat.format(value.astimezone(zoneinfo.ZoneInfo(tz_name)), "H:i" if clock == "24" else "g:i A")
+    return dateformat.format(value.astimezone(zoneinfo.ZoneInfo(tz_name)), time_format(clock))
 
 
 def datetime_label(value: dt.datetime, tz_name: str, clock: str = "12") -> str:
     """"Tuesday, 1 December 2026 at 2:00 PM" (or "at 14:00") in `tz_name`."""
-    time_format = "H:i" if clock == "24" else "g:i A"
-    return dateformat.format(value.astimezone(zoneinfo.ZoneInfo(tz_name)), f"l, j F Y \\a\\t {time_format}")
+    return dateformat.format(value.astimezone(zoneinfo.ZoneInfo(tz_name)), f"l, j F Y \\a\\t {time_format(clock)}")
 
 
 def parse_picker_month(value: str | None) -> dt.date | None:

@@ -56,6 +56,19 @@ def test_a_client_books_a_session_in_their_time_zone_and_the_count_goes_up(clien
     assert f"/bookings/{booking.token}/" in html
 
 
+def test_the_order_page_and_its_picker_follow_the_visitors_clock(client, package):
+    order = place_order(package)
+    item = coaching_item(order)
+    book(client, order, item, NINE_AM)
+    german = {"HTTP_ACCEPT_LANGUAGE": "de-DE,de;q=0.9"}
+
+    html = client.get(details_url(order), **german).content.decode()
+    assert "Mon 7 Dec 2026, 14:00" in html  # 9:00 New York, in the client's London
+    picker = client.get(book_url(order, item) + "?date=2026-12-08", **german).content.decode()
+    assert ">14:00<" in picker and "PM" not in picker.split('id="picker-times"')[1]
+    assert "Mon 7 Dec 2026, 2:00 PM" in client.get(details_url(order)).content.decode()
+
+
 def test_a_used_up_item_has_no_schedule_action_and_refuses_one_more(client, package):
     order = place_order(package)
     item = coaching_item(order)
