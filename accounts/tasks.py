@@ -1,13 +1,21 @@
-"""Celery tasks of accounts: they take ids (or the typed email, for a reset) and call accounts.emails.
+"""Celery tasks of accounts: they take ids (or the typed email, for a reset) and call a service.
 
-The request only queues the task, so it answers in the same time whether the address has an
-account or not (no timing oracle). A mail server error is retried with backoff.
+The account emails are queued by the request, so it answers in the same time whether the address
+has an account or not (no timing oracle); a mail server error is retried with backoff. Periodic
+plan work is scheduled in settings.CELERY_BEAT_SCHEDULE.
 """
 from celery import shared_task
 
 from accounts import emails
+from accounts.billing_services import subscriptions_review_due
 
 RETRY = {"autoretry_for": (emails.AccountEmailError,), "retry_backoff": 30, "retry_jitter": True, "max_retries": 4}
+
+
+@shared_task(name="accounts.tasks.review_subscriptions")
+def review_subscriptions() -> int:
+    """Move owners whose grace period or paid period is over to the plan their subscription gives."""
+    return subscriptions_review_due()
 
 
 @shared_task(name="accounts.tasks.send_verification_email", **RETRY)

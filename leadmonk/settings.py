@@ -198,6 +198,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.expire_unpaid_orders",
         "schedule": crontab(minute="*/5"),
     },
+    "review-subscriptions": {
+        "task": "accounts.tasks.review_subscriptions",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # Payments. Without keys, the test provider lets the whole flow run locally (DEBUG only).
@@ -221,6 +225,21 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="").rstrip("/")
 # Orders left unpaid this long are expired by a periodic task.
 UNPAID_ORDER_EXPIRY_MINUTES = env.int("UNPAID_ORDER_EXPIRY_MINUTES", default=60 * 24)
+
+# Self-serve plans (Stripe Billing): one Stripe Price id per plan and interval; a plan without
+# its price id cannot be bought through Stripe (the test subscription page still works in DEBUG).
+STRIPE_BILLING_PRICES = {
+    ("pro", "month"): env.str("STRIPE_PRICE_PRO_MONTHLY", default=""),
+    ("pro", "year"): env.str("STRIPE_PRICE_PRO_YEARLY", default=""),
+    ("team", "month"): env.str("STRIPE_PRICE_TEAM_MONTHLY", default=""),
+    ("team", "year"): env.str("STRIPE_PRICE_TEAM_YEARLY", default=""),
+}
+BILLING_TRIAL_DAYS = env.int("BILLING_TRIAL_DAYS", default=14)
+BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
+if BILLING_TRIAL_DAYS < 0 or BILLING_GRACE_DAYS < 0:
+    raise ImproperlyConfigured("BILLING_TRIAL_DAYS and BILLING_GRACE_DAYS must be 0 or more")
+# Where the Enterprise "contact us" form is sent; empty: every active staff user's email.
+SALES_EMAIL = env.str("SALES_EMAIL", default="")
 
 # SMS through Twilio; without an account SID, SMS is logged instead of sent.
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")

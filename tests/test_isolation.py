@@ -6,7 +6,7 @@ import pytest
 from django.forms.models import model_to_dict
 from django.test import Client
 
-from orders.models import OrderItem, PackageOrder
+from orders.models import CreditLedgerEntry, OrderItem, PackageOrder
 from packages.models import InviteeQuestion, Package, PackageItem
 from payments.models import Payment, PaymentConnection
 from scheduling.models import Booking, DateOverride, MeetingType, WeeklyInterval
@@ -32,6 +32,7 @@ def _acting_body(world) -> dict[str, str]:
         "price": "1.00", "currency": "USD", "payment_medium": "paypal",
         "items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0", "items-MIN_NUM_FORMS": "0",
         "items-MAX_NUM_FORMS": "1000", "items-0-meeting_type": str(world.meeting_type.pk), "items-0-quantity": "9",
+        "item": str(world.order_item.pk), "change": "5", "note": "Taken over",
     }
 
 
@@ -46,6 +47,7 @@ def _snapshot(owner) -> dict[str, list[dict]]:
         "questions": InviteeQuestion.objects.filter(package__owner=owner),
         "orders": PackageOrder.objects.filter(owner=owner),
         "order items": OrderItem.objects.filter(order__owner=owner),
+        "credit ledger": CreditLedgerEntry.objects.filter(order_item__order__owner=owner),
         "bookings": Booking.objects.filter(owner=owner),
         "payments": Payment.objects.filter(order__owner=owner),
         "connections": PaymentConnection.objects.filter(owner=owner),

@@ -4,7 +4,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.models import User
@@ -12,7 +11,7 @@ from accounts.plans import Plan
 from accounts.services import owner_set_plan
 from packages.models import NameFormat, OrderingInformation, Package, PackageState
 from scheduling.models import MeetingType, MeetingTypeKind, WeeklyInterval
-from tests.e2e.helpers import check_page
+from tests.e2e.helpers import check_page, confirm_signup
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,11 +31,7 @@ def test_owner_signs_up_and_builds_a_package(page, server, stripe_offered):
     page.get_by_label("Password").fill("a-strong-passphrase-42")
     page.get_by_role("button", name="Create account").click()
     # The address is confirmed through the emailed link, which logs the owner in.
-    page.wait_for_url(re.compile(r"/accounts/signup/sent/$"))
-    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
-    confirmation = next(message for message in mail.outbox if message.to == ["morgan@example.com"])
-    page.goto(re.search(r"https?://\S+/accounts/verify/\S+/", confirmation.body).group(0))
-    page.wait_for_url(re.compile(r"/dashboard/settings/$"))
+    confirm_signup(page, email="morgan@example.com")
     check_page(page, J, "03-settings-welcome", h1="Settings")
     owner = User.objects.get(email="morgan@example.com")
     assert owner.timezone == "Europe/London"  # detected from the browser
@@ -48,13 +43,16 @@ def test_owner_signs_up_and_builds_a_package(page, server, stripe_offered):
     owner.refresh_from_db()
     assert owner.timezone == "America/Chicago"
 
-    # Weekly hours: Monday to Friday 09:00-17:00, Saturday mornings; Sunday closed.
+    # Weekly hours: a new owner starts with Monday to Friday 09:00-17:00; add Saturday mornings.
     page.get_by_role("navigation", name="Dashboard").get_by_role("link", name="Availability").click()
     check_page(page, J, "04-availability", h1="Availability")
     expect(page.get_by_text("America/Chicago").first).to_be_visible()
-    for weekday in range(5):
-        page.locator(f"[name=d{weekday}-0-start]").fill("09:00")
-        page.locator(f"[name=d{weekday}-0-end]").fill("17:00")
+    for weekday, name in enumerate(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]):
+        expect(page.get_by_role("switch", name=name)).to_be_checked()
+        expect(page.locator(f"[name=d{weekday}-0-start]")).to_have_value("09:00")
+    expect(page.get_by_role("switch", name="Saturday")).not_to_be_checked()
+    expect(page.locator("[name=d5-0-start]")).to_be_hidden()
+    page.get_by_role("switch", name="Saturday").check()
     page.locator("[name=d5-0-start]").fill("09:00")
     page.locator("[name=d5-0-end]").fill("12:00")
     page.get_by_role("button", name="Save weekly hours").click()
@@ -91,7 +89,7 @@ def test_owner_signs_up_and_builds_a_package(page, server, stripe_offered):
     page.get_by_role("navigation", name="Dashboard").get_by_role("link", name="Packages").click()
     check_page(page, J, "09-packages-free-plan", h1="Packages")
     expect(page.get_by_text("Packages are part of the Team plan.")).to_be_visible()
-    owner_set_plan(owner=owner, plan=Plan.TEAM)  # billing is outside this product
+    owner_set_plan(owner=owner, plan=Plan.TEAM)  # upgrading is journey 4 (test_journey_billing)
     page.reload()
     check_page(page, J, "10-packages-empty", h1="Packages")
 

@@ -11,7 +11,7 @@ def verify_existing_owners(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ('accounts', '0002_billing_subscription'),
     ]
 
     operations = [
