@@ -162,6 +162,7 @@ def project_routes() -> list[Route]:
 # parameter fails the tests until it is added here (and so gets crawled and isolation-checked).
 ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "accounts:password_reset_confirm": {"uidb64": "junk", "token": "junk"},
+    "accounts:verify_email": {"uidb64": "junk", "token": "junk"},
     "packages:edit": {"pk": "package"},
     "packages:save_info": {"pk": "package"},
     "packages:save_invitee_preferences": {"pk": "package"},
