@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "accounts",
     "scheduling",
+    "teams",
     "packages",
     "orders",
     "payments",
@@ -199,6 +200,11 @@ PAYMENTS_REQUIRE_CONNECTION = env.bool("PAYMENTS_REQUIRE_CONNECTION", default=Fa
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 # Orders left unpaid this long are expired by a periodic task.
 UNPAID_ORDER_EXPIRY_MINUTES = env.int("UNPAID_ORDER_EXPIRY_MINUTES", default=60 * 24)
+
+# Teams: members (seats) a team may have on each plan that has teams, and how long an emailed
+# invitation link stays valid.
+TEAM_SEATS = {"team": env.int("TEAM_SEATS_TEAM", default=10), "enterprise": env.int("TEAM_SEATS_ENTERPRISE", default=50)}
+TEAM_INVITATION_MAX_AGE_DAYS = env.int("TEAM_INVITATION_MAX_AGE_DAYS", default=7)
 
 # SMS through Twilio; without an account SID, SMS is logged instead of sent.
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")

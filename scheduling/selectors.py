@@ -166,7 +166,9 @@ def _local_midnight(day: dt.date, tz: zoneinfo.ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(UTC)
 
 
-def _load_slots(*, meeting_type, range_start, range_end, now, exclude_booking_id, enforce_notice):
+def _load_slots(*, meeting_type, range_start, range_end, now, exclude_booking_id, enforce_notice, slot_loader=None):
+    if slot_loader is not None:
+        return slot_loader(range_start=range_start, range_end=range_end, now=now)
     return available_slots(
         meeting_type=meeting_type,
         range_start=range_start,
@@ -188,6 +190,7 @@ def slot_picker_context(
     exclude_booking_id: int | None = None,
     extra_params: dict | None = None,
     enforce_notice: bool = True,
+    slot_loader=None,
 ) -> SlotPicker:
     """Everything templates/scheduling/_slot_picker.html shows: a strip of 7 days in the viewer's
     zone (each with has_slots), the selected day's bookable times, week navigation, and "next
@@ -198,6 +201,8 @@ def slot_picker_context(
     (parse them with `parse_picker_date`; bad values are simply None). `exclude_booking_id` leaves
     a booking being rescheduled out of the busy times; `enforce_notice=False` (the owner acting)
     offers times inside the minimum notice too. `meeting_type.owner` should be select_related.
+    `slot_loader(range_start=, range_end=, now=)` replaces the one-owner slot query (a team meeting
+    type passes its pooled slots; `meeting_type` then only gives the horizon and the kind).
     One or two calls of
     availability.available_slots, so a constant number of queries.
     """
@@ -220,6 +225,7 @@ def slot_picker_context(
         now=now,
         exclude_booking_id=exclude_booking_id,
         enforce_notice=enforce_notice,
+        slot_loader=slot_loader,
     )
     by_day: dict[dt.date, list] = {}
     for slot in slots:
@@ -267,6 +273,7 @@ def slot_picker_context(
             now=now,
             exclude_booking_id=exclude_booking_id,
             enforce_notice=enforce_notice,
+            slot_loader=slot_loader,
         )
         if later:
             next_available = day_entry(later[0].start.astimezone(tz).date(), True)
