@@ -1,5 +1,6 @@
-"""Demo data of orders for `manage.py seed_demo`: one active order of the demo package with one
-booked coaching session. Runs after packages.demo. Idempotent."""
+"""Demo data of orders for `manage.py seed_demo`: one order of the demo package, left pending
+payment; payments.demo pays it through the test provider (so the order, Payments and the receipt
+agree) and then books its first session with `book_first_session`. Idempotent."""
 from datetime import timedelta
 
 from django.db import transaction
@@ -7,10 +8,9 @@ from django.utils import timezone
 
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_create
-from orders.transitions import order_transition
 from packages.models import Package
 from scheduling.availability import available_slots
-from scheduling.models import BookedBy
+from scheduling.models import BookedBy, Booking
 from scheduling.services import BookingError, booking_create
 
 DEMO_PACKAGE_SLUG = "coaching-starter-pack"
@@ -38,11 +38,16 @@ def seed(owner) -> PackageOrder | None:
         ],
         terms_accepted=True,
     )
-    # The demo pretends the client paid (the payments app records real payments).
-    order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE)
+    return order
+
+
+def book_first_session(order: PackageOrder) -> None:
+    """Book the first free coaching session of the (paid) demo order, unless one is booked."""
+    if order.status != OrderStatus.ACTIVE or Booking.objects.filter(order_item__order=order).exists():
+        return
     item = order.items.select_related("meeting_type__owner").filter(meeting_type__slug=DEMO_MEETING_TYPE_SLUG).first()
     if item is None:
-        return order
+        return
     now = timezone.now()
     slots = available_slots(
         meeting_type=item.meeting_type, range_start=now, range_end=now + timedelta(days=14), now=now
@@ -57,4 +62,3 @@ def seed(owner) -> PackageOrder | None:
         except BookingError:
             continue
         break
-    return order

@@ -29,6 +29,18 @@ def normalize_mobile(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def required_answer_message(question) -> str:
+    """What a client must do to answer a required question, named so it is found in a long form."""
+    text = question.text if len(question.text) <= 80 else question.text[:79].rstrip() + "…"
+    if question.kind == QuestionKind.SINGLE_CHOICE:
+        return f"Choose an answer to “{text}”."
+    if question.kind == QuestionKind.MULTIPLE_CHOICE:
+        return f"Choose at least one answer to “{text}”."
+    if question.kind == QuestionKind.CHECKBOX:
+        return f"Tick “{text}” to order this package."
+    return f"Enter your answer to “{text}”."
+
+
 class OrderForm(forms.Form):
     """The order form of one package: fields follow its Invitee Preferences and questions."""
 
@@ -93,6 +105,19 @@ class OrderForm(forms.Form):
 
     @staticmethod
     def _question_field(question) -> forms.Field:
+        field = OrderForm._question_input(question)
+        if question.required:
+            # Marked on the form (see _form.html) and refused with words that say what to enter.
+            field.mark_required = True
+            if not isinstance(field, forms.ChoiceField):  # radio and checkbox groups: the legend says it
+                field.widget.attrs["aria-required"] = "true"
+            field.error_messages["required"] = required_answer_message(question)
+        if isinstance(field, forms.ChoiceField):
+            field.error_messages["invalid_choice"] = "Choose one of the answers listed."
+        return field
+
+    @staticmethod
+    def _question_input(question) -> forms.Field:
         label, required = question.text, question.required
         choices = [(choice, choice) for choice in (question.choices or []) if str(choice).strip()]
         if question.kind == QuestionKind.LONG_TEXT:

@@ -40,7 +40,13 @@ class PackageOrder(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # The provider that took the money as it names itself ("Stripe", "PayPal", "Test provider"),
+    # set by the payments app when its payment activates the order. `payment_medium` is only what
+    # the package asked for; receipts and pages say who was actually paid.
+    paid_with = models.CharField(max_length=40, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The owner's reason for cancelling, as sent to the client.
+    cancel_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -39,6 +39,23 @@ def order_details_url(order: PackageOrder) -> str:
     return reverse("order_details:detail", args=[order.token])
 
 
+# The session remembers which order was just paid, so its page says "Payment received" once: the
+# first time it is shown after the payment, not on every later visit from the emailed link.
+PAYMENT_RECEIVED_SESSION_KEY = "orders.payment_received"
+
+
+def announce_payment_received(request: HttpRequest, order: PackageOrder) -> None:
+    """Called by the payments app when it sends a client who has just paid to their order page."""
+    request.session[PAYMENT_RECEIVED_SESSION_KEY] = order.token
+
+
+def _take_payment_received(request: HttpRequest, order: PackageOrder) -> bool:
+    if request.session.get(PAYMENT_RECEIVED_SESSION_KEY) != order.token:
+        return False
+    del request.session[PAYMENT_RECEIVED_SESSION_KEY]
+    return order.status == OrderStatus.ACTIVE
+
+
 @require_http_methods(["GET", "POST"])
 def order_package(request: HttpRequest, owner_slug: str, package_slug: str) -> HttpResponse:
     owner = get_object_or_404(User, slug=owner_slug, is_active=True)
@@ -97,6 +114,7 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
             "viewer_tz": viewer_timezone(request, order.client_timezone),
             "not_bookable_message": NOT_BOOKABLE_MESSAGES.get(order.status),
             "checkout_url": checkout_url(order) if order.status == OrderStatus.PENDING_PAYMENT else None,
+            "payment_received": _take_payment_received(request, order),
         },
     )
 

@@ -25,8 +25,10 @@ class IllegalOrderTransition(Exception):
         super().__init__(f"An order that is {now} cannot become {then}.")
 
 
-def order_transition(*, order_id: int, target: str) -> tuple[PackageOrder, bool]:
+def order_transition(*, order_id: int, target: str, paid_with: str = "") -> tuple[PackageOrder, bool]:
     """Move an order to `target`. Returns (order, changed); changed is False when it was already there.
+
+    `paid_with` names the provider whose payment makes the order active (kept for receipts).
 
     Must run inside the caller's transaction (it locks the order row until that commits).
     """
@@ -42,7 +44,8 @@ def order_transition(*, order_id: int, target: str) -> tuple[PackageOrder, bool]
     fields = ["status", "updated_at"]
     if target == OrderStatus.ACTIVE:
         order.paid_at = now
-        fields.append("paid_at")
+        order.paid_with = paid_with
+        fields += ["paid_at", "paid_with"]
     elif target in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
         order.cancelled_at = now
         fields.append("cancelled_at")

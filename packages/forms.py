@@ -185,15 +185,23 @@ class InviteeQuestionForm(forms.Form):
         return cleaned
 
 
+class Pricing:
+    PAID = "paid"
+    FREE = "free"
+    CHOICES = [(PAID, "Paid: clients pay for it"), (FREE, "Free: clients order without paying")]
+
+
 class PaymentPreferencesForm(forms.Form):
+    # Free is an explicit choice, never an empty price (DESIGN rule 9). A post without it (an
+    # older page) is a paid package.
+    pricing = forms.ChoiceField(
+        label="Pricing", choices=Pricing.CHOICES, required=False, widget=forms.RadioSelect,
+    )
     price = forms.DecimalField(
-        label="Package Price", max_digits=15, decimal_places=None,
+        label="Package Price", max_digits=15, decimal_places=None, required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-        help_text="0 makes the package free.",
-        error_messages={
-            "required": "Enter a Package Price (0 for a free package).",
-            "invalid": "Enter a price such as 240 or 240.00.",
-        },
+        help_text="What the client pays for the whole package. Not used when the package is free.",
+        error_messages={"invalid": "Enter a price such as 240 or 240.00."},
     )
     currency = forms.ChoiceField(label="Currency", choices=money.CURRENCY_CHOICES)
     payment_medium = forms.ChoiceField(label="Payment Medium", required=False)
@@ -220,8 +228,10 @@ class PaymentPreferencesForm(forms.Form):
         if not mediums:
             self.fields["payment_medium"].help_text = "Connect Stripe or PayPal in Settings to sell a paid package."
 
-    def clean_price(self) -> Decimal:
+    def clean_price(self) -> Decimal | None:
         price = self.cleaned_data["price"]
+        if price is None:
+            return None
         if price < 0:
             raise forms.ValidationError("The price cannot be negative.")
         if price > MAX_PRICE:
@@ -230,19 +240,27 @@ class PaymentPreferencesForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        free = cleaned.pop("pricing", "") == Pricing.FREE
+        cleaned["free"] = free
+        if free:
+            # Whatever was left in the price and medium fields, a free package costs nothing.
+            cleaned["price"], cleaned["payment_medium"] = Decimal("0"), ""
+            for name in ("price", "payment_medium"):
+                self.errors.pop(name, None)
+            return cleaned
         price, currency = cleaned.get("price"), cleaned.get("currency")
+        if "price" not in self.errors and not price:
+            self.add_error("price", "Enter a Package Price above 0, or choose Free.")
+            return cleaned
         medium = cleaned.get("payment_medium")
         if medium and medium not in self.mediums:
-            if price:
-                label = dict(PaymentMedium.choices)[medium]
-                message = f"{label} is not connected. Connect it in Settings, or choose another Payment Medium."
-                self.add_error("payment_medium", message)
-            else:
-                cleaned["payment_medium"] = ""
+            label = dict(PaymentMedium.choices)[medium]
+            message = f"{label} is not connected. Connect it in Settings, or choose another Payment Medium."
+            self.add_error("payment_medium", message)
         if price is not None and currency:
             if not money.has_valid_precision(price, currency):
                 self.add_error("price", precision_message(currency))
-            elif price > 0 and not cleaned.get("payment_medium") and "payment_medium" not in self.errors:
+            elif not cleaned.get("payment_medium") and "payment_medium" not in self.errors:
                 if self.mediums:
                     self.add_error("payment_medium", "Choose a Payment Medium for a paid package.")
                 else:

@@ -9,6 +9,9 @@ from leadmonk.money import CURRENCY_CHOICES
 
 
 class PackageState(models.TextChoices):
+    # A new package stays a draft (on no booking page, not orderable) until its Payment
+    # Preferences are saved once: it must never be on sale before it has a price (DESIGN rule 9).
+    DRAFT = "draft", "Draft"
     ACTIVE = "active", "Active"
     DISABLED = "disabled", "Disabled"
     DELETED = "deleted", "Deleted"
@@ -42,7 +45,7 @@ class Package(models.Model):
     name = models.CharField("Package Name", max_length=200)
     slug = models.SlugField(max_length=80)
     description = models.TextField("Description/Instruction", blank=True)
-    state = models.CharField(max_length=16, choices=PackageState.choices, default=PackageState.ACTIVE)
+    state = models.CharField(max_length=16, choices=PackageState.choices, default=PackageState.DRAFT)
     # Invitee Preferences
     name_format = models.CharField(
         "Invitee Name Format", max_length=16, choices=NameFormat.choices, default=NameFormat.FULL_NAME
@@ -75,6 +78,10 @@ class Package(models.Model):
     @property
     def is_free(self) -> bool:
         return self.price == 0
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == PackageState.DRAFT
 
     @property
     def requires_mobile(self) -> bool:

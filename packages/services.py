@@ -69,13 +69,15 @@ def _lock_owner(owner: User) -> None:
 @transaction.atomic
 def package_create(*, owner: User, name: str, description: str = "",
                    items: list[tuple[MeetingType, int]]) -> Package:
-    """Create a package (Package Info section). Refused when the owner's plan has no packages."""
+    """Create a package (Package Info section) as a draft: it is published when its Payment
+    Preferences are first saved. Refused when the owner's plan has no packages."""
     if not plan_includes_packages(owner.plan):
         raise PackageError("Packages are part of the Team plan. Upgrade to create packages.")
     _check_items(owner=owner, items=items, kept_ids=set())
     _lock_owner(owner)
     package = Package.objects.create(
         owner=owner, name=name, description=description, slug=_unique_slug(owner=owner, name=name),
+        state=PackageState.DRAFT,
     )
     PackageItem.objects.bulk_create(
         PackageItem(package=package, meeting_type=meeting_type, quantity=quantity, position=position)
@@ -121,25 +123,43 @@ def package_update_invitee_preferences(*, package: Package, name_format: str, or
     return package
 
 
-def package_update_payment(*, package: Package, price: Decimal, currency: str,
-                           payment_medium: str, terms: str) -> Package:
-    """Save the Payment Preferences section only. A free package needs no Payment Medium."""
-    if price < 0:
-        raise PackageError("The price cannot be negative.")
+NEEDS_PRICE = "Set a price in Payment Preferences (or choose Free) to publish this package."
+PRICE_OR_FREE = "Enter a Package Price above 0, or choose Free."
+
+
+@transaction.atomic
+def package_update_payment(*, package: Package, price: Decimal | None, currency: str,
+                           payment_medium: str, terms: str, free: bool = False) -> Package:
+    """Save the Payment Preferences section only; the first save publishes a draft.
+
+    Free is an explicit choice (`free=True`, no price, no Payment Medium): a paid package with a
+    price of 0 is refused, so nothing goes on sale for free because a price was left empty."""
+    if free:
+        price, payment_medium = Decimal("0"), ""
+    elif price is None or price <= 0:
+        raise PackageError("The price cannot be negative." if price is not None and price < 0 else PRICE_OR_FREE)
     if not money.has_valid_precision(price, currency):
         raise PackageError(precision_message(currency))
     if price > 0 and not payment_medium:
         raise PackageError("Choose a Payment Medium for a paid package.")
+    locked = Package.objects.select_for_update().get(pk=package.pk)
     package.price = price
     package.currency = currency
     package.payment_medium = payment_medium
     package.terms = terms
-    package.save(update_fields=["price", "currency", "payment_medium", "terms", "updated_at"])
+    fields = ["price", "currency", "payment_medium", "terms", "updated_at"]
+    if locked.state == PackageState.DRAFT:
+        package.state = PackageState.ACTIVE
+        fields.append("state")
+    package.save(update_fields=fields)
     return package
 
 
 # The one table of allowed state moves. Deleted is final (soft: orders keep their package).
+# Draft -> active is publishing, which only the first save of Payment Preferences does
+# (package_update_payment), never "Enable".
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    PackageState.DRAFT: {PackageState.DELETED},
     PackageState.ACTIVE: {PackageState.DISABLED, PackageState.DELETED},
     PackageState.DISABLED: {PackageState.ACTIVE, PackageState.DELETED},
     PackageState.DELETED: set(),
@@ -153,6 +173,9 @@ def package_transition(*, package_id: int, target: str) -> Package:
     package = Package.objects.select_for_update().get(pk=package_id)
     if package.state == target:
         return package
+    if package.state == PackageState.DRAFT and target == PackageState.ACTIVE:
+        # "Enable" cannot publish a draft: it has no price yet.
+        raise PackageError(NEEDS_PRICE)
     if target not in ALLOWED_TRANSITIONS[package.state]:
         current, wanted = package.get_state_display().lower(), PackageState(target).label.lower()
         raise PackageError(f"A {current} package cannot become {wanted}.")

@@ -14,6 +14,7 @@ from packages.forms import (
     PackageInfoForm,
     PackageItemFormSet,
     PaymentPreferencesForm,
+    Pricing,
 )
 from packages.models import InviteeQuestion, Package, PaymentMedium
 
@@ -133,7 +134,8 @@ def package_create(request: HttpRequest) -> HttpResponse:
             except services.PackageError as error:
                 info_form.add_error(None, error.message)
             else:
-                messages.success(request, f"{package.name} is created. Set its invitee and payment preferences below.")
+                messages.success(request, f"{package.name} is created as a draft. Set its invitee preferences, "
+                                          "then save Payment Preferences to publish it.")
                 return redirect("packages:edit", pk=package.pk)
     else:
         info_form, item_formset = PackageInfoForm(), _item_formset(request, package=None)
@@ -156,10 +158,13 @@ def _render_edit(request: HttpRequest, package: Package, *, info_form=None, item
     if question_form is None:
         question_form = InviteeQuestionForm(prefix="question")
     if payment_form is None:
+        # A draft has no price yet: its field starts empty, not at "0".
+        free = not package.is_draft and package.is_free
         payment_form = PaymentPreferencesForm(
             mediums=_available_mediums(request.user), current_medium=package.payment_medium, initial={
-            "price": _price_for_form(package), "currency": package.currency,
-            "payment_medium": package.payment_medium, "terms": package.terms,
+            "pricing": Pricing.FREE if free else Pricing.PAID,
+            "price": "" if package.is_draft and package.is_free else _price_for_form(package),
+            "currency": package.currency, "payment_medium": package.payment_medium, "terms": package.terms,
         })
     return render(request, "packages/edit.html", {
         "package": package, "public_url": _public_url(request, package),
@@ -218,12 +223,17 @@ def package_payment_save(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST, mediums=_available_mediums(request.user), current_medium=package.payment_medium
     )
     if form.is_valid():
+        was_draft = package.is_draft
         try:
             services.package_update_payment(package=package, **form.cleaned_data)
         except services.PackageError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "Payment Preferences saved.")
+            if was_draft:
+                messages.success(request, "Payment Preferences saved. The package is published: "
+                                          "clients can order it from your booking page.")
+            else:
+                messages.success(request, "Payment Preferences saved.")
             return redirect(reverse("packages:edit", args=[package.pk]) + "#payment-preferences")
     return _render_edit(request, package, payment_form=form)
 
@@ -295,8 +305,12 @@ def _back(request: HttpRequest, package: Package) -> HttpResponse:
 def package_enable(request: HttpRequest, pk: int) -> HttpResponse:
     package = _get_package_for_owner(request, pk)
     if request.method == "POST":
-        services.package_enable(package=package)
-        messages.success(request, f"{package.name} is enabled.")
+        try:
+            services.package_enable(package=package)
+        except services.PackageError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{package.name} is enabled.")
     return _back(request, package)
 
 

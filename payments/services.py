@@ -124,7 +124,8 @@ def payment_confirm(*, payment_id: int, amount: Decimal, currency: str, provider
         payment.confirmed_at = timezone.now()
         order = PackageOrder.objects.select_for_update().get(pk=payment.order_id)
         if order.status == OrderStatus.PENDING_PAYMENT:
-            order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE)
+            order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE,
+                                        paid_with=payment.get_provider_display())
             notifications.notify_order_confirmed(order=order)
         else:
             payment.flagged = True

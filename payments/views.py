@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from orders.models import OrderStatus, PackageOrder
+from orders.public_views import announce_payment_received
 from payments import services
 from payments.connections import MEDIUM_PROVIDERS
 from payments.models import Payment, PaymentStatus, Provider
@@ -61,6 +62,7 @@ def payment_return(request: HttpRequest, token: str) -> HttpResponse:
         payment = Payment.objects.select_related("order__owner").get(pk=payment.pk)
     order = payment.order
     if payment.status == PaymentStatus.CONFIRMED and not payment.flagged and order.status == OrderStatus.ACTIVE:
+        announce_payment_received(request, order)
         return redirect("order_details:detail", token=order.token)
     if payment.flagged:
         state = "flagged"

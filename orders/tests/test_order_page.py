@@ -108,7 +108,7 @@ def test_first_last_name_and_mobile_are_stored_in_e164(client, package):
         ({"mobile": ""}, "Enter your mobile number with its country code, e.g. +1 415 555 0100."),
         ({"email": "not-an-email"}, "Enter a valid email address."),
         ({"accept_terms": None}, "Accept the Payment Terms and Conditions to order this package."),
-        ({"answer": ""}, "This field is required."),
+        ({"answer": ""}, "Enter your answer to “Your goal?”."),
         ({"full_name": ""}, "Enter your name."),
     ],
 )
@@ -132,7 +132,7 @@ def test_a_required_choice_question_refuses_a_value_that_was_not_offered(client,
                                               required=True, choices=["Beginner", "Advanced"], position=2)
     data = valid_post(**{f"question_{package.questions.first().pk}": "Focus", f"question_{question.pk}": "Expert"})
     response = client.post(page_url(package), data)
-    assert "Select a valid choice." in response.content.decode()
+    assert "Choose one of the answers listed." in response.content.decode()
     assert PackageOrder.objects.count() == 0
 
 

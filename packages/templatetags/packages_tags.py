@@ -8,7 +8,9 @@ register = template.Library()
 
 @register.filter
 def package_price(package) -> str:
-    """ "Free" for a free package, else "240.00 USD"."""
+    """ "Free" for a free package, else "240.00 USD"; a draft has no price yet (not "Free")."""
+    if getattr(package, "is_draft", False):
+        return "No price yet"
     return money.price_label(package.price, package.currency)
 
 

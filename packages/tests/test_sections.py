@@ -146,9 +146,9 @@ def test_saving_payment_preferences_touches_only_payment_preferences(owner_clien
     assert after["info"] == before["info"] and after["invitee"] == before["invitee"]
 
 
-def test_zero_price_is_a_free_package_without_payment_medium(owner_client, package):
+def test_free_is_chosen_explicitly_and_needs_no_payment_medium(owner_client, package):
     response = owner_client.post(reverse("packages:save_payment_preferences", args=[package.pk]),
-                                 payment("0", "USD", "", ""))
+                                 {**payment("", "USD", "", ""), "pricing": "free"})
     assert response.status_code == 302
     assert snapshot(package)["payment"] == (Decimal("0"), "USD", "", "")
 
@@ -320,7 +320,7 @@ def test_payment_medium_is_limited_to_the_available_ones():
     nothing_connected = PaymentPreferencesForm(payment("10", "USD", ""), mediums=[])
     assert not nothing_connected.is_valid()
     assert "Connect Stripe or PayPal in Settings" in str(nothing_connected.errors["payment_medium"])
-    assert PaymentPreferencesForm(payment("0", "USD", ""), mediums=[]).is_valid()
+    assert PaymentPreferencesForm({**payment("0", "USD", ""), "pricing": "free"}, mediums=[]).is_valid()
 
 
 def test_a_medium_no_longer_connected_is_shown_and_refused_for_a_paid_package():
@@ -330,5 +330,6 @@ def test_a_medium_no_longer_connected_is_shown_and_refused_for_a_paid_package():
     assert ("stripe", "Stripe (not connected)") in form.fields["payment_medium"].choices
     bound = PaymentPreferencesForm(payment("10", "USD", "stripe"), mediums=["paypal"], current_medium="stripe")
     assert "Stripe is not connected" in str(bound.errors["payment_medium"])
-    free = PaymentPreferencesForm(payment("0", "USD", "stripe"), mediums=["paypal"], current_medium="stripe")
+    free = PaymentPreferencesForm({**payment("0", "USD", "stripe"), "pricing": "free"}, mediums=["paypal"],
+                                  current_medium="stripe")
     assert free.is_valid() and free.cleaned_data["payment_medium"] == ""

@@ -142,7 +142,10 @@ def test_async_payment_failed_fails_the_payment_and_leaves_the_order_payable(cli
     assert order.status == OrderStatus.PENDING_PAYMENT
 
 
-@pytest.mark.parametrize("signature", ["", "t=123,v1=deadbeef", stripe_signature("{}", secret="whsec_other")])
+@pytest.mark.parametrize(
+    "signature", ["", "t=123,v1=deadbeef", stripe_signature("{}", secret="whsec_other")],
+    ids=["missing", "wrong", "other-secret"],  # the last holds a timestamp: ids must match across xdist workers
+)
 def test_a_wrong_or_missing_signature_changes_nothing(client, owner, rsps, signature):
     order = make_order(owner)
     payment = make_payment(order)

@@ -3,7 +3,7 @@ page at phone and laptop width."""
 import os
 import re
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urljoin
 
 from playwright.sync_api import Page, expect
 
@@ -115,19 +115,27 @@ def log_in(page: Page, base_url: str, *, email: str, password: str) -> None:
 
 
 def pick_time(page: Page, *, avoid_start_iso: str | None = None) -> None:
-    """On a slot picker: open the first day with free times and click a time (not `avoid_start_iso`,
-    an ISO UTC start such as 2026-12-01T14:00:00Z)."""
-    if page.locator(".slots a.slot").count() == 0:
-        day = page.locator("a.day").first
-        if day.count():
-            day.click()
-        else:  # no free time left this week: the picker offers the next day that has some
-            page.locator(".picker-empty a.btn").click()
+    """On a slot picker: click a free time (not `avoid_start_iso`, an ISO UTC start such as
+    2026-12-01T14:00:00Z), on the day shown or else on the next days that have free times."""
+    def click_free_time() -> bool:
+        for slot in page.locator(".slots a.slot").all():
+            href = slot.get_attribute("href") or ""
+            if avoid_start_iso is None or avoid_start_iso not in unquote(href):
+                slot.click()
+                page.wait_for_load_state("load")
+                return True
+        return False
+
+    if click_free_time():
+        return
+    if page.locator(".picker-empty a.btn").count():  # no free time this week: jump to the next day with some
+        page.locator(".picker-empty a.btn").click()
         page.wait_for_load_state("load")
-    for slot in page.locator(".slots a.slot").all():
-        href = slot.get_attribute("href") or ""
-        if avoid_start_iso is None or avoid_start_iso not in unquote(href):
-            slot.click()
-            page.wait_for_load_state("load")
+        if click_free_time():
+            return
+    # The day shown has only the time to avoid (late in the day, say): try the other days.
+    for href in [day.get_attribute("href") for day in page.locator("a.day").all()]:
+        page.goto(urljoin(page.url, href))
+        if click_free_time():
             return
     raise AssertionError(f"No free time to pick on {page.url}")

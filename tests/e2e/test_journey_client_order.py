@@ -89,3 +89,14 @@ def test_client_orders_and_pays_for_a_package(phone_page, server):
     expect(page.get_by_role("link", name="Schedule Coaching session")).to_be_visible()
     expect(page.get_by_role("link", name="Schedule Group workshop")).to_be_visible()
     expect(page.get_by_text("No sessions booked yet.")).to_be_visible()
+
+    # Told once that the payment went through, with what comes next; gone on the next visit.
+    received = page.locator(".payment-received")
+    expect(received.get_by_role("heading", name="Payment received")).to_be_visible()
+    expect(received).to_contain_text("paid through Test provider")
+    expect(received).to_contain_text("book your sessions here")
+    expect(received).to_contain_text("We emailed the link to this page to jamie@example.com")
+    assert order.paid_with == "Test provider"
+    page.reload()
+    expect(page.get_by_role("heading", name="Payment received")).to_have_count(0)
+    expect(page.get_by_role("link", name="Schedule Coaching session")).to_be_visible()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from accounts.plans import Plan
 from accounts.services import owner_set_plan
-from packages.models import NameFormat, OrderingInformation, Package
+from packages.models import NameFormat, OrderingInformation, Package, PackageState
 from scheduling.models import MeetingType, MeetingTypeKind, WeeklyInterval
 from tests.e2e.helpers import check_page
 
@@ -108,6 +108,23 @@ def test_owner_signs_up_and_builds_a_package(page, server, stripe_offered):
         ("Coaching session", 3), ("Group workshop", 2),
     ]
 
+    # Until Payment Preferences are saved the package is a draft: not on the booking page, its
+    # order page says it is not available yet, and the list says what is missing.
+    expect(page.get_by_text("Clients cannot see or order this package yet.")).to_be_visible()
+    owner.refresh_from_db()
+    page.goto(f"{server}/{owner.slug}/")
+    expect(page.get_by_text(LONG_PACKAGE_NAME)).to_have_count(0)
+    page.goto(f"{server}/{owner.slug}/packages/{package.slug}/")
+    check_page(page, J, "13a-draft-order-page", h1=LONG_PACKAGE_NAME)
+    expect(page.get_by_text("This package is not available yet.")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("Order|Continue"))).to_have_count(0)
+    page.goto(f"{server}/dashboard/packages/")
+    check_page(page, J, "13b-packages-list-draft", h1="Packages")
+    row = page.get_by_role("row", name=re.compile("Career Coaching Starter Pack"))
+    expect(row.get_by_text("Draft", exact=True)).to_be_visible()
+    row.get_by_role("link", name="Set a price to publish").click()
+    page.wait_for_url(re.compile(r"/dashboard/packages/\d+/#payment-preferences$"))
+
     # Invitee Preferences: first and last name, mobile number required, and a custom question.
     invitee = page.locator("#invitee-preferences")
     invitee.get_by_label("First name and last name").check()
@@ -129,6 +146,7 @@ def test_owner_signs_up_and_builds_a_package(page, server, stripe_offered):
 
     # Payment Preferences: a price, a medium and terms.
     payment = page.locator("#payment-preferences")
+    expect(payment.get_by_label("Paid: clients pay for it")).to_be_checked()
     payment.get_by_label("Package Price").fill("240")
     payment.get_by_label("Currency").select_option("USD")
     payment.get_by_label("Payment Medium").select_option("stripe")
@@ -139,8 +157,13 @@ def test_owner_signs_up_and_builds_a_package(page, server, stripe_offered):
     package.refresh_from_db()
     assert (package.price, package.currency, package.payment_medium) == (Decimal("240"), "USD", "stripe")
     assert package.terms == "Sessions expire three months after the order."
+    assert package.state == PackageState.ACTIVE
+    expect(page.get_by_text("The package is published")).to_be_visible()
 
     # The package is on the list, orderable, with its public link.
     page.get_by_role("navigation", name="Dashboard").get_by_role("link", name="Packages").click()
     check_page(page, J, "15-packages-list", h1="Packages")
     expect(page.get_by_text("Not orderable")).to_have_count(0)
+    expect(page.get_by_text("Set a price to publish")).to_have_count(0)
+    page.goto(f"{server}/{owner.slug}/")
+    expect(page.get_by_text(LONG_PACKAGE_NAME)).to_be_visible()

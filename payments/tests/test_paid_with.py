@@ -1,0 +1,81 @@
+"""Payment records agree: the order page, the receipt and Payments name the provider that actually
+took the money, and the client who has just paid is told so once, with what comes next."""
+import pytest
+from django.core import mail
+from django.test import override_settings
+from django.urls import reverse
+
+from accounts.models import User
+from orders.models import OrderStatus, PackageOrder
+from payments.models import Payment, PaymentStatus, Provider
+from payments.tests.helpers import make_order
+from scheduling.models import Booking
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_keys(settings):
+    settings.STRIPE_SECRET_KEY = settings.PAYPAL_CLIENT_ID = settings.PAYPAL_CLIENT_SECRET = ""
+    settings.TEST_PAYMENTS_ENABLED = True
+
+
+def pay_through_test_provider(client, order):
+    client.post(f"/payments/checkout/{order.token}/")
+    payment = Payment.objects.get(order=order)
+    response = client.post(f"/payments/test/{payment.token}/", {"action": "pay"}, follow=True)
+    return payment, response
+
+
+def test_a_test_payment_is_not_called_stripe_anywhere(client, owner, django_capture_on_commit_callbacks):
+    order = make_order(owner, medium="stripe")
+    with django_capture_on_commit_callbacks(execute=True):
+        pay_through_test_provider(client, order)
+    order.refresh_from_db()
+    assert order.paid_with == "Test provider"
+
+    receipt = next(m for m in mail.outbox if m.to == [order.client_email])
+    assert "Paid with: Test provider" in receipt.body and "Stripe" not in receipt.body
+    assert "Test provider" in receipt.alternatives[0][0] and "Stripe" not in receipt.alternatives[0][0]
+
+    client.force_login(owner)
+    owner_page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert "100.00 USD · Test provider" in owner_page and "· Stripe" not in owner_page
+
+
+def test_payment_received_is_shown_once_with_what_comes_next(client, owner):
+    order = make_order(owner)
+    _, response = pay_through_test_provider(client, order)
+    assert response.redirect_chain[-1][0] == f"/orders/{order.token}/"
+    html = response.content.decode()
+    assert "Payment received" in html
+    assert "book your sessions here" in html
+    assert f"We emailed the link to this page to {order.client_email}" in html
+    assert "paid through Test provider" in html
+    # The next visit (the emailed link, a reload) is the plain order page.
+    assert "Payment received" not in client.get(f"/orders/{order.token}/").content.decode()
+
+
+def test_an_order_page_never_shown_after_a_payment_says_nothing_about_one(client, owner):
+    order = make_order(owner, status=OrderStatus.ACTIVE)
+    assert "Payment received" not in client.get(f"/orders/{order.token}/").content.decode()
+
+
+@override_settings(DEBUG=True)
+def test_seed_demo_pays_its_order_so_every_page_agrees(client):
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    owner = User.objects.get(email="demo@example.com")
+    order = PackageOrder.objects.get(owner=owner)
+    payment = Payment.objects.get(order=order)
+    assert (order.status, order.paid_with) == (OrderStatus.ACTIVE, "Test provider")
+    assert (payment.provider, payment.status, payment.amount) == (Provider.TEST, PaymentStatus.CONFIRMED, order.price)
+    assert Booking.objects.filter(order_item__order=order).count() == 1
+
+    client.force_login(owner)
+    payments_page = client.get(reverse("payments_dashboard:list")).content.decode()
+    assert "No payments yet" not in payments_page and "Test provider" in payments_page
+    order_page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert "240.00 USD · Test provider" in order_page and "Stripe" not in order_page
