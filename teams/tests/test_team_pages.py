@@ -143,3 +143,17 @@ def test_below_the_team_plan_the_team_page_is_not_taking_bookings_and_bookings_s
 def test_an_unknown_team_or_meeting_type_is_not_found(client, world):
     assert client.get("/team/nope/").status_code == 404
     assert client.get("/team/acme/nope/").status_code == 404
+
+
+def test_the_clients_page_of_a_collective_booking_names_every_host_and_reschedules_them_all(client, world):
+    team, owner, ben, rr, co = world
+    client.post("/team/acme/panel-review/", {
+        "start": format_slot_start(NINE_AM), "client_name": "Ana", "client_email": "ana@example.com"})
+    lead = Booking.objects.get(client_email="ana@example.com", lead__isnull=True)
+    later = NINE_AM + timedelta(hours=3)
+
+    page = client.get(f"/bookings/{lead.token}/").content.decode()
+    client.post(f"/bookings/{lead.token}/reschedule/", {"start": format_slot_start(later)})
+
+    assert "Casey Coach" in page and "Ben Baker" in page
+    assert set(Booking.objects.filter(client_email="ana@example.com").values_list("start", flat=True)) == {later}
