@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from accounts.models import User
+from accounts.models import Subscription, User
+from accounts.services import owner_set_plan
 
 
 @admin.register(User)
@@ -17,3 +18,26 @@ class OwnerAdmin(UserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "display_name", "password1", "password2")}),)
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "plan" in form.changed_data:
+            # A plan set here is a staff decision: Stripe must not overwrite it (billing_services).
+            owner_set_plan(owner=obj, plan=obj.plan)
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    """Read-only: the state comes from Stripe. To give an owner a plan by hand, edit the owner."""
+
+    list_display = ["owner", "plan", "interval", "status", "current_period_end", "cancel_at_period_end",
+                    "staff_plan_set_at", "is_test"]
+    list_filter = ["status", "plan", "is_test"]
+    search_fields = ["owner__email", "stripe_customer_id", "stripe_subscription_id"]
+    list_select_related = ["owner"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

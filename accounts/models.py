@@ -5,14 +5,14 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from accounts.plans import Plan, plan_includes_packages
+from accounts.plans import BillingInterval, Plan, SubscriptionStatus, plan_includes_packages
 
 # Slugs that would shadow a top-level URL of the product.
 RESERVED_SLUGS = frozenset(
     {
         "dashboard", "accounts", "orders", "bookings", "payments", "team", "api", "admin", "static",
         "media", "notifications", "login", "logout", "signup", "settings", "help", "about", "www",
-        "packages", "favicon.ico", "robots.txt",
+        "packages", "pricing", "favicon.ico", "robots.txt",
     }
 )
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -63,6 +63,9 @@ class User(AbstractUser):
     plan = models.CharField(max_length=16, choices=Plan.choices, default=Plan.FREE)
     # Owner notices (new order, booking made/moved/cancelled) can be turned off in Settings.
     notify_owner_by_email = models.BooleanField(default=True)
+    # Set while a failed subscription payment is in its grace period (the dashboard shows a banner);
+    # kept on the user row so that banner costs no query on every page.
+    plan_grace_until = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -75,3 +78,37 @@ class User(AbstractUser):
     @property
     def has_packages(self) -> bool:
         return plan_includes_packages(self.plan)
+
+
+class Subscription(models.Model):
+    """An owner's subscription to a paid plan at Stripe (or on the local test page), as last read.
+
+    `User.plan` is what the product reads; `accounts.billing_services.subscription_sync` derives
+    it from this row. One row per owner: a new subscription replaces the old one's fields.
+    """
+
+    owner = models.OneToOneField(User, on_delete=models.CASCADE, related_name="subscription")
+    stripe_customer_id = models.CharField(max_length=255, blank=True, db_index=True)
+    stripe_subscription_id = models.CharField(max_length=255, blank=True)
+    plan = models.CharField(max_length=16, choices=Plan.choices, default=Plan.FREE)
+    interval = models.CharField(max_length=8, choices=BillingInterval.choices, blank=True)
+    status = models.CharField(max_length=24, choices=SubscriptionStatus.choices, default=SubscriptionStatus.NONE)
+    # The subscription's own timestamps (from Stripe): they order the states we read (see
+    # billing_services.subscription_apply), so an older read never overwrites a newer one.
+    started_at = models.DateTimeField(null=True, blank=True)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(default=False)
+    # When we first saw the subscription past due: the grace period runs from here.
+    past_due_since = models.DateTimeField(null=True, blank=True)
+    # A plan set by staff (admin, set_plan) wins over any subscription started before it.
+    staff_plan_set_at = models.DateTimeField(null=True, blank=True)
+    # The next moment the plan changes by time alone (grace or paid period over); the periodic
+    # task `accounts.tasks.review_subscriptions` picks rows whose moment has come.
+    review_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Started on the local test subscription page: no money, no Stripe.
+    is_test = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_plan_display()} subscription of owner {self.owner_id} ({self.status})"

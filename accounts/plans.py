@@ -1,4 +1,6 @@
 """Plans and what each includes. The one place that answers 'does this plan have packages?'."""
+from decimal import Decimal
+
 from django.db import models
 
 
@@ -15,3 +17,49 @@ PLAN_ORDER = [Plan.FREE, Plan.PRO, Plan.TEAM, Plan.ENTERPRISE]
 
 def plan_includes_packages(plan: str) -> bool:
     return plan in PLAN_ORDER and PLAN_ORDER.index(Plan(plan)) >= PLAN_ORDER.index(Plan.TEAM)
+
+
+class BillingInterval(models.TextChoices):
+    MONTH = "month", "Monthly"
+    YEAR = "year", "Yearly"
+
+
+class SubscriptionStatus(models.TextChoices):
+    """Stripe's subscription statuses, plus NONE for an owner who never subscribed."""
+
+    NONE = "none", "No subscription"
+    INCOMPLETE = "incomplete", "Incomplete"
+    INCOMPLETE_EXPIRED = "incomplete_expired", "Never started"
+    TRIALING = "trialing", "Trial"
+    ACTIVE = "active", "Active"
+    PAST_DUE = "past_due", "Payment failed"
+    CANCELED = "canceled", "Canceled"
+    UNPAID = "unpaid", "Unpaid"
+    PAUSED = "paused", "Paused"
+
+
+# The plans an owner can buy on their own; Enterprise is sold by the staff ("contact us").
+SELF_SERVE_PLANS = [Plan.PRO, Plan.TEAM]
+
+# What the pricing page shows. The amount charged is the Stripe Price's (STRIPE_PRICE_* settings):
+# keep the two in step when prices change.
+PLAN_PRICES_USD: dict[str, dict[str, Decimal]] = {
+    Plan.FREE: {BillingInterval.MONTH: Decimal("0"), BillingInterval.YEAR: Decimal("0")},
+    Plan.PRO: {BillingInterval.MONTH: Decimal("12"), BillingInterval.YEAR: Decimal("120")},
+    Plan.TEAM: {BillingInterval.MONTH: Decimal("20"), BillingInterval.YEAR: Decimal("200")},
+}
+
+PLAN_FEATURES: dict[str, list[str]] = {
+    Plan.FREE: ["1:1 and group meeting types", "Weekly availability", "Personal booking page",
+                "Email confirmations and reminders"],
+    Plan.PRO: ["Everything in Free", "SMS reminders", "Payments through Stripe and PayPal",
+               "Orders and payments pages"],
+    Plan.TEAM: ["Everything in Pro", "Packages (session packs)", "Team booking pages",
+                "Round robin and collective meeting types"],
+    Plan.ENTERPRISE: ["Everything in Team", "Several teams and many seats", "Invoiced billing",
+                      "A named contact for onboarding"],
+}
+
+
+def plan_rank(plan: str) -> int:
+    return PLAN_ORDER.index(Plan(plan)) if plan in PLAN_ORDER else -1

@@ -4,6 +4,7 @@ from django.utils.text import slugify
 
 from accounts.models import RESERVED_SLUGS, User
 from accounts.plans import Plan
+from accounts.signals import owner_signed_up
 
 
 def _free_slug(base: str) -> str:
@@ -19,14 +20,20 @@ def _free_slug(base: str) -> str:
 
 @transaction.atomic
 def owner_signup(*, email: str, password: str, display_name: str, timezone: str = "UTC") -> User:
-    """Create an owner on the Free plan with a booking link made from their name."""
-    return User.objects.create_user(
+    """Create an owner on the Free plan with a booking link made from their name, and tell the
+    other apps (scheduling gives them working hours) within the same transaction."""
+    owner = User.objects.create_user(
         email=email, password=password, display_name=display_name,
         slug=_free_slug(display_name or email.split("@")[0]), timezone=timezone, plan=Plan.FREE,
     )
+    owner_signed_up.send(sender=User, owner=owner)
+    return owner
 
 
 def owner_set_plan(*, owner: User, plan: str) -> User:
-    owner.plan = Plan(plan)
-    owner.save(update_fields=["plan"])
+    """Staff set the plan by hand (set_plan, admin): Stripe does not overwrite it (billing_services)."""
+    from accounts.billing_services import owner_set_plan_by_staff
+
+    updated = owner_set_plan_by_staff(owner_id=owner.pk, plan=plan)
+    owner.plan, owner.plan_grace_until = updated.plan, updated.plan_grace_until
     return owner

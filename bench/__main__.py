@@ -5,7 +5,7 @@ import os
 import platform
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/leadmonk_bench")
@@ -81,6 +81,7 @@ def main() -> None:
         for days in (7, 30, 60):
             report.engine[(size, days)] = engine.time_engine(owner=owners[size], now=now, days=days)
 
+    next_month = (now.replace(day=28) + timedelta(days=4)).replace(day=1)
     with pages.Server(DATABASE_URL):
         for size in SIZES:
             owner = owners[size]
@@ -93,6 +94,10 @@ def main() -> None:
                 "team booking page": ("/team/bench-team/", ""),
                 "package order page": (f"/{owner.slug}/packages/pack-1/", ""),
                 "order details + slot picker": (f"/orders/{order.token}/items/{item.pk}/book/", ""),
+                # The fragment the month picker's script swaps in: fixed queries for any month.
+                "month picker fragment": (f"/{owner.slug}/coaching/?fragment=picker&tz=UTC", ""),
+                "month picker fragment, next month": (
+                    f"/{owner.slug}/coaching/?fragment=picker&tz=UTC&month={next_month:%Y-%m}", ""),
                 "dashboard orders list": ("/dashboard/orders/", cookie),
             }
             for name, (path, page_cookie) in urls.items():

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import connection, connections
 
 from bench.engine import percentile
+from orders.credits import ledger_backfill
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from packages.models import Package
 from scheduling import services
@@ -99,6 +100,7 @@ def bursts(*, owner, now) -> list[dict]:
     )
     item = OrderItem.objects.create(order=order, meeting_type=one_on_one, meeting_type_name="Intro call",
                                     duration_minutes=15, kind="one_on_one", quantity=3)
+    ledger_backfill()
     starts = _free_starts(one_on_one, now + timedelta(days=30), 50)
     ok, errors, seconds = _burst([
         (lambda s=s: services.booking_create(meeting_type=one_on_one, start=s, client_name="Quota Client",

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from accounts.models import User
 from accounts.plans import Plan
+from orders.credits import ledger_backfill
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from packages.models import Package, PackageItem, PackageState
 from scheduling.models import Booking, MeetingType, MeetingTypeKind, WeeklyInterval
@@ -109,4 +110,5 @@ def seed_owner(*, size: int, now: datetime, slug: str | None = None) -> User:
             client_timezone="Europe/London",
         ))
     Booking.objects.bulk_create(bookings, batch_size=5000)
+    ledger_backfill()
     return owner

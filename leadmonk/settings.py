@@ -179,6 +179,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.expire_unpaid_orders",
         "schedule": crontab(minute="*/5"),
     },
+    "review-subscriptions": {
+        "task": "accounts.tasks.review_subscriptions",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # Payments. Without keys, the test provider lets the whole flow run locally (DEBUG only).
@@ -205,6 +209,20 @@ UNPAID_ORDER_EXPIRY_MINUTES = env.int("UNPAID_ORDER_EXPIRY_MINUTES", default=60 
 # invitation link stays valid.
 TEAM_SEATS = {"team": env.int("TEAM_SEATS_TEAM", default=10), "enterprise": env.int("TEAM_SEATS_ENTERPRISE", default=50)}
 TEAM_INVITATION_MAX_AGE_DAYS = env.int("TEAM_INVITATION_MAX_AGE_DAYS", default=7)
+# Self-serve plans (Stripe Billing): one Stripe Price id per plan and interval; a plan without
+# its price id cannot be bought through Stripe (the test subscription page still works in DEBUG).
+STRIPE_BILLING_PRICES = {
+    ("pro", "month"): env.str("STRIPE_PRICE_PRO_MONTHLY", default=""),
+    ("pro", "year"): env.str("STRIPE_PRICE_PRO_YEARLY", default=""),
+    ("team", "month"): env.str("STRIPE_PRICE_TEAM_MONTHLY", default=""),
+    ("team", "year"): env.str("STRIPE_PRICE_TEAM_YEARLY", default=""),
+}
+BILLING_TRIAL_DAYS = env.int("BILLING_TRIAL_DAYS", default=14)
+BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
+if BILLING_TRIAL_DAYS < 0 or BILLING_GRACE_DAYS < 0:
+    raise ImproperlyConfigured("BILLING_TRIAL_DAYS and BILLING_GRACE_DAYS must be 0 or more")
+# Where the Enterprise "contact us" form is sent; empty: every active staff user's email.
+SALES_EMAIL = env.str("SALES_EMAIL", default="")
 
 # SMS through Twilio; without an account SID, SMS is logged instead of sent.
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")

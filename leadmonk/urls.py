@@ -10,6 +10,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz/", core_views.healthz, name="healthz"),
     path("", include("accounts.urls")),
+    path("", include("payments.billing_urls")),
     path("dashboard/packages/", include("packages.urls")),
     path("dashboard/orders/", include("orders.urls")),
     path("dashboard/payments/", include("payments.dashboard_urls")),

@@ -18,6 +18,15 @@ def booking_uid(booking) -> str:
     return f"booking-{booking.pk}@{host}"
 
 
+def session_name(booking) -> str:
+    """What the session is called to the client: a package session keeps the name its order was
+    sold with (the order's snapshot, as the order page shows it), even if the meeting type was
+    renamed since; a direct booking uses the meeting type's name."""
+    if booking.order_item_id:
+        return booking.order_item.meeting_type_name
+    return booking.meeting_type.name
+
+
 def booking_location(booking) -> str:
     meeting_type = booking.meeting_type
     label = meeting_type.get_location_kind_display()
@@ -39,7 +48,7 @@ def booking_ics(*, booking, cancelled: bool = False, now: datetime | None = None
     event.add("dtstamp", (now or timezone.now()).astimezone(UTC))
     event.add("dtstart", booking.start.astimezone(UTC))
     event.add("dtend", booking.end.astimezone(UTC))
-    event.add("summary", f"{booking.meeting_type.name} with {owner.display_name or owner.email}")
+    event.add("summary", f"{session_name(booking)} with {owner.display_name or owner.email}")
     event.add("location", booking_location(booking))
     event.add("description", f"Reschedule or cancel: {settings.SITE_URL}/bookings/{booking.token}/")
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")

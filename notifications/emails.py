@@ -13,7 +13,7 @@ from django.utils import dateformat
 from django.utils.dateparse import parse_datetime
 
 from leadmonk.money import format_money
-from notifications.calendar import booking_ics, booking_location
+from notifications.calendar import booking_ics, booking_location, session_name
 from notifications.models import Audience, Message, MessageKind
 
 # Which template renders which kind (refunds share the cancellation template).
@@ -64,6 +64,8 @@ def booking_context(message: Message) -> dict:
     context = {
         "booking": booking,
         "meeting_type": booking.meeting_type,
+        "session_name": session_name(booking),
+        "session_minutes": int((booking.end - booking.start).total_seconds() // 60),
         "owner": owner,
         "owner_name": owner.display_name or owner.email,
         "when": format_when(booking.start, booking.end, tz_name),
@@ -80,12 +82,30 @@ def booking_context(message: Message) -> dict:
     return context
 
 
+def cancelled_sessions(message: Message) -> list:
+    """The bookings an order cancellation took away (ids kept in the message), soonest first."""
+    ids = set(message.context.get("cancelled_booking_ids") or [])
+    if not ids:
+        return []
+    bookings = [
+        booking for item in message.order.items.all()
+        for booking in item.bookings.select_related("meeting_type__owner", "order_item").all()
+        if booking.pk in ids
+    ]
+    return sorted(bookings, key=lambda booking: (booking.start, booking.pk))
+
+
 def order_context(message: Message) -> dict:
     order = message.order
     tz_name = recipient_timezone(message)
     owner = order.owner
     ordered_at = order.paid_at or order.created_at
+    sessions = cancelled_sessions(message)
     return {
+        "cancelled_sessions": [
+            {"name": session_name(booking), "when": format_when(booking.start, booking.end, tz_name)}
+            for booking in sessions
+        ],
         "order": order,
         "items": list(order.items.all()),
         "owner": owner,
@@ -109,7 +129,7 @@ def subject_for(message: Message, context: dict) -> str:
             MessageKind.ORDER_CANCELLED: f"Your order was cancelled: {title}",
             MessageKind.ORDER_REFUNDED: f"Your order was refunded: {title}",
         }[kind]
-    name = context["meeting_type"].name
+    name = context["session_name"]
     with_whom = context["owner_name"] if message.audience == Audience.CLIENT else context["booking"].client_name
     return {
         MessageKind.BOOKING_CONFIRMED: f"Confirmed: {name} with {with_whom}",
@@ -139,6 +159,12 @@ def build_email(message: Message) -> EmailMultiAlternatives:
         ics = booking_ics(booking=message.booking, cancelled=cancelled).decode()
         method = "CANCEL" if cancelled else "REQUEST"
         email.attach("invite.ics", ics, f"text/calendar; method={method}")
+    if message.kind in (MessageKind.ORDER_CANCELLED, MessageKind.ORDER_REFUNDED):
+        # One METHOD:CANCEL file per session, each with the UID of its invitation, so calendar
+        # apps remove the events they already have (an iTIP object carries a single UID).
+        for position, booking in enumerate(cancelled_sessions(message), start=1):
+            ics = booking_ics(booking=booking, cancelled=True).decode()
+            email.attach(f"cancel-{position}.ics", ics, "text/calendar; method=CANCEL")
     return email
 
 

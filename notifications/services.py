@@ -191,12 +191,15 @@ def notify_order_confirmed(*, order, owner_notice: bool = True) -> None:
     _queue(messages)
 
 
-def notify_order_cancelled(*, order) -> None:
-    """Queue the 'order cancelled' (or refunded) message to the client."""
+def notify_order_cancelled(*, order, cancelled_bookings=()) -> None:
+    """Queue the 'order cancelled' (or refunded) message to the client. It lists the sessions the
+    cancellation took away (`cancelled_bookings`) and carries a calendar cancellation for each."""
     from orders.models import OrderStatus
 
     kind = MessageKind.ORDER_REFUNDED if order.status == OrderStatus.REFUNDED else MessageKind.ORDER_CANCELLED
-    _queue([Message.objects.create(order=order, kind=kind, audience=Audience.CLIENT, recipient=order.client_email)])
+    context = {"cancelled_booking_ids": [booking.pk for booking in cancelled_bookings]}
+    _queue([Message.objects.create(order=order, kind=kind, audience=Audience.CLIENT, recipient=order.client_email,
+                                   context=context)])
 
 
 # --- Delivery ------------------------------------------------------------------------------------

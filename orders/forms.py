@@ -1,7 +1,5 @@
-"""Forms of the orders app: the order form built from a package's Invitee Preferences, the
-booking of a session from a slot picker, the owner's order list filters and order cancellation."""
-from datetime import datetime
-
+"""Forms of the orders app: the order form built from a package's Invitee Preferences and
+the owner's order list filters. (Booking a session and cancelling use scheduling.booking_forms.)"""
 import phonenumbers
 from django import forms
 
@@ -9,7 +7,6 @@ from leadmonk.timezones import is_valid_timezone
 from leadmonk.widgets import FastSelect
 from orders.models import OrderStatus
 from packages.models import NameFormat, Package, QuestionKind
-from scheduling.selectors import parse_slot_start
 
 MOBILE_NEEDS_COUNTRY_CODE = "Enter the number with its country code, e.g. +1 415 555 0100"
 
@@ -174,18 +171,6 @@ class OrderForm(forms.Form):
         }
 
 
-class SlotChoiceForm(forms.Form):
-    """The start the slot picker's confirm step posts: an ISO 8601 instant ("2026-12-01T14:00:00Z")."""
-
-    start = forms.CharField(max_length=64, error_messages={"required": "Pick a time from the list."})
-
-    def clean_start(self) -> datetime:
-        value = parse_slot_start(self.cleaned_data["start"])
-        if value is None:
-            raise forms.ValidationError("That time is not valid. Please pick a time from the list.")
-        return value
-
-
 class OrderFilterForm(forms.Form):
     """The filters of the owner's order list; bad values are ignored rather than refused."""
 
@@ -200,8 +185,34 @@ class OrderFilterForm(forms.Form):
         self.fields["package"].choices = [("", "All packages"), *((package.pk, package.name) for package in packages)]
 
 
-class OrderCancelForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason (sent to the client)", required=False, max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+class CreditAdjustForm(forms.Form):
+    """The owner's manual adjustment of an item's credits: ± n sessions with a reason."""
+
+    item = forms.TypedChoiceField(label="Session", coerce=int)
+    change = forms.IntegerField(
+        label="Sessions to add or remove", min_value=-1000, max_value=1000,
+        help_text="A positive number adds sessions, a negative one (e.g. -1) removes them.",
+        error_messages={
+            "required": "Enter a number of sessions, e.g. 1 or -1.",
+            "invalid": "Enter a whole number of sessions, e.g. 1 or -1.",
+            "min_value": "Remove at most 1,000 sessions at a time.",
+            "max_value": "Add at most 1,000 sessions at a time.",
+        },
     )
+    note = forms.CharField(
+        label="Reason", max_length=500, help_text="Shown in the credit ledger, e.g. \"Make-up session\".",
+        error_messages={"required": "Say why you adjust the credits.",
+                        "max_length": "Keep the reason under 500 characters."},
+    )
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = [(item.pk, item.meeting_type_name) for item in items]
+        if len(self.fields["item"].choices) == 1:
+            self.fields["item"].initial = self.fields["item"].choices[0][0]
+
+    def clean_change(self) -> int:
+        change = self.cleaned_data["change"]
+        if change == 0:
+            raise forms.ValidationError("Enter a number of sessions to add or remove (not 0).")
+        return change

@@ -1,6 +1,8 @@
 """Package orders and the snapshot of the package as it was sold."""
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 from leadmonk.money import CURRENCY_CHOICES
 from scheduling.models import MeetingTypeKind, new_token
@@ -37,6 +39,11 @@ class PackageOrder(models.Model):
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     terms = models.TextField(blank=True)
     payment_medium = models.CharField(max_length=16, blank=True)
+    # The policies as sold (DESIGN rule 10): a client's cancel within `cancel_window_hours` of the
+    # start is late; whether a late cancel or a no-show uses the credit.
+    cancel_window_hours = models.PositiveIntegerField(default=0)
+    late_cancel_forfeits = models.BooleanField(default=True)
+    no_show_forfeits = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -75,3 +82,76 @@ class OrderItem(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+
+
+class LedgerReason(models.TextChoices):
+    PURCHASE = "purchase", "Purchase"
+    BOOKING = "booking", "Session booked"
+    CANCEL_RETURN = "cancel_return", "Cancelled, credit returned"
+    LATE_CANCEL = "late_cancel", "Late cancel, credit used"
+    NO_SHOW = "no_show", "No-show"
+    CREDIT_RETURN = "credit_return", "Credit returned by the owner"
+    EXPIRY = "expiry", "Expired"
+    EXTENSION = "extension", "Extended"
+    ADJUSTMENT = "adjustment", "Adjustment"
+    REFUND = "refund", "Refund void"
+    ORDER_CANCELLED = "order_cancelled", "Order cancelled"
+
+
+# Reasons tied to one booking's credit: their sum over a booking is -1 while the booking holds a
+# credit and 0 once it is given back. Every other reason moves credits of the item as a whole.
+BOOKING_REASONS = frozenset({
+    LedgerReason.BOOKING, LedgerReason.CANCEL_RETURN, LedgerReason.LATE_CANCEL, LedgerReason.NO_SHOW,
+    LedgerReason.CREDIT_RETURN,
+})
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Credit ledger entries are append-only: add a correcting entry instead.")
+
+    def delete(self):
+        raise TypeError("Credit ledger entries are append-only: add a correcting entry instead.")
+
+
+class CreditLedgerEntry(models.Model):
+    """One movement of an order item's credits. Append-only: the remaining count of an item is the
+    sum of its entries, so history is never rewritten, only corrected by a further entry. Written
+    only by orders.credits, inside the transaction (and under the locks) of what it records."""
+
+    # CASCADE only so that deleting an owner's account can go through; nothing else deletes these.
+    order_item = models.ForeignKey(OrderItem, on_delete=models.CASCADE, related_name="ledger")
+    change = models.IntegerField()
+    reason = models.CharField(max_length=24, choices=LedgerReason.choices)
+    booking = models.ForeignKey(
+        "scheduling.Booking", null=True, blank=True, on_delete=models.CASCADE, related_name="ledger_entries"
+    )
+    note = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "credit ledger entries"
+        indexes = [models.Index(fields=["order_item", "created_at"])]
+        constraints = [
+            # A zero entry only records a forfeit: the booking keeps the credit it already took.
+            models.CheckConstraint(
+                condition=~Q(change=0) | Q(reason__in=["late_cancel", "no_show"]), name="ledger_entry_moves_credits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.change:+d} {self.get_reason_display()} (item {self.order_item_id})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Credit ledger entries are append-only: add a correcting entry instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Credit ledger entries are append-only: add a correcting entry instead.")

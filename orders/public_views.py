@@ -8,15 +8,14 @@ from django.utils import dateformat
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
-from leadmonk.timezones import localize, viewer_timezone
-from orders.forms import OrderForm, SlotChoiceForm
+from leadmonk.timezones import localize, time_format, viewer_clock, viewer_timezone
+from orders.forms import OrderForm
 from orders.models import OrderItem, OrderStatus, PackageOrder
-from orders.picker import picker_context
 from orders.selectors import order_bookings, order_for_token, with_item_progress
 from orders.services import PACKAGE_NOT_ORDERABLE, OrderError, order_create, order_session_book
 from packages.selectors import get_package_by_slug, package_is_orderable
+from scheduling.booking_step import Step, StepWording, TimeStep
 from scheduling.models import MeetingTypeState
-from scheduling.services import BookingError
 
 # Why an order cannot book, as the client reads it (active orders book).
 NOT_BOOKABLE_MESSAGES = {
@@ -25,6 +24,8 @@ NOT_BOOKABLE_MESSAGES = {
     OrderStatus.REFUNDED: "This order was refunded. No more sessions can be booked.",
     OrderStatus.EXPIRED: "This order expired before it was paid. No sessions can be booked.",
 }
+CLIENT_BOOK_WORDING = StepWording(picker_heading="Pick a date", confirm_heading="Confirm",
+                                  confirm_button="Book this session")
 
 
 def checkout_url(order: PackageOrder) -> str | None:
@@ -112,6 +113,7 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
             "items": with_item_progress(order),
             "bookings": order_bookings(order),
             "viewer_tz": viewer_timezone(request, order.client_timezone),
+            "when_format": f"D j M Y, {time_format(viewer_clock(request))}",
             "not_bookable_message": NOT_BOOKABLE_MESSAGES.get(order.status),
             "checkout_url": checkout_url(order) if order.status == OrderStatus.PENDING_PAYMENT else None,
             "payment_received": _take_payment_received(request, order),
@@ -128,7 +130,7 @@ def _item_of_order(order: PackageOrder, item_id: int) -> OrderItem:
 
 @require_http_methods(["GET", "POST"])
 def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpResponse:
-    """The slot picker of one item's meeting type (GET) and booking the chosen time (POST)."""
+    """The booking step of one item's meeting type: pick a time, confirm, book one credit."""
     order = _order_or_404(token)
     item = _item_of_order(order, item_id)
     details_url = order_details_url(order)
@@ -141,26 +143,19 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
     if item.remaining <= 0:
         messages.error(request, "No sessions left for this item.")
         return redirect(details_url)
-    viewer_tz = viewer_timezone(request, order.client_timezone)
-    if request.method == "POST":
-        form = SlotChoiceForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, form.errors["start"][0])
-            return redirect(request.path)
-        try:
-            booking = order_session_book(item=item, start=form.cleaned_data["start"])
-        except BookingError as error:
-            messages.error(request, error.message)
-            return redirect(f"{request.path}?tz={viewer_tz}")
-        when = dateformat.format(localize(booking.start, viewer_tz), "l j F, g:i A")
-        messages.success(request, f"Booked: {item.meeting_type_name} on {when} ({viewer_tz}).")
+    step = TimeStep(request, meeting_type=item.meeting_type, default_tz=order.client_timezone,
+                    wording=CLIENT_BOOK_WORDING)
+
+    def done(booking) -> HttpResponse:
+        when = dateformat.format(localize(booking.start, step.viewer_tz), f"l j F, {time_format(step.clock)}")
+        messages.success(request, f"Booked: {item.meeting_type_name} on {when} ({step.viewer_tz}).")
         return redirect(details_url)
-    return render(
-        request,
-        "orders/order_item_book.html",
-        {
-            "order": order,
-            "item": item,
-            **picker_context(request, meeting_type=item.meeting_type, viewer_tz=viewer_tz),
-        },
+
+    def page(current: Step) -> HttpResponse:
+        return render(request, "orders/order_item_book.html", {"order": order, "item": item, "step": current})
+
+    return step.handle(
+        commit=lambda data: order_session_book(item=item, start=data["start"]),
+        done=done,
+        page=page,
     )

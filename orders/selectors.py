@@ -6,8 +6,8 @@ used counts are annotated, bookings prefetched.
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from orders.models import OrderItem, OrderStatus, PackageOrder
-from scheduling.models import Booking, BookingStatus
+from orders.models import CreditLedgerEntry, OrderItem, OrderStatus, PackageOrder
+from scheduling.models import Booking
 
 # A token is `secrets.token_urlsafe(32)`: 43 URL-safe characters. Anything else is not a token.
 _TOKEN_ALPHABET = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -17,11 +17,29 @@ def looks_like_token(token: str) -> bool:
     return 20 <= len(token) <= 64 and set(token) <= _TOKEN_ALPHABET
 
 
+def _ledger_sum(item_ref: str) -> Subquery:
+    """The remaining credits of the item `item_ref` points at: the sum of its ledger entries."""
+    return Subquery(
+        CreditLedgerEntry.objects.filter(order_item=OuterRef(item_ref)).order_by().values("order_item")
+        .annotate(total=Sum("change")).values("total"),
+        output_field=IntegerField(),
+    )
+
+
 def _items_with_usage() -> QuerySet[OrderItem]:
-    """Order items with `used` (confirmed bookings) and the meeting type joined (its live state)."""
+    """Order items with `used` (sessions holding a credit), `balance` (the ledger sum, which is
+    what remains) and the meeting type joined (its live state). Subqueries, so neither multiplies
+    the other."""
+    used = (
+        Booking.objects.filter(order_item=OuterRef("pk"), credit_held=True).order_by().values("order_item")
+        .annotate(total=Count("pk")).values("total")
+    )
     return (
         OrderItem.objects.select_related("meeting_type")
-        .annotate(used=Count("bookings", filter=Q(bookings__status=BookingStatus.CONFIRMED)))
+        .annotate(
+            used=Coalesce(Subquery(used, output_field=IntegerField()), Value(0)),
+            balance=Coalesce(_ledger_sum("pk"), Value(0)),
+        )
         .order_by("position", "id")
     )
 
@@ -63,10 +81,10 @@ def order_bookings(order: PackageOrder) -> list[Booking]:
 def order_list_for_owner(
     *, owner, status: str = "", package_id: int | None = None, search: str = ""
 ) -> QuerySet[PackageOrder]:
-    """The dashboard list: the owner's orders, newest first, with `sessions_total` and
-    `sessions_used` summed over their items (remaining is their difference, taken in Python so the
-    database evaluates each subquery once). Subqueries, not joins, so
-    the two sums do not multiply each other; one query per page whatever the number of orders."""
+    """The dashboard list: the owner's orders, newest first, with `sessions_total` (as sold),
+    `sessions_used` (sessions holding a credit) and `sessions_left` (the ledger sum) over their
+    items. Subqueries, not joins, so the sums do not multiply each other; one query per page
+    whatever the number of orders."""
     sessions_total = (
         OrderItem.objects.filter(order=OuterRef("pk"))
         .order_by()
@@ -75,15 +93,23 @@ def order_list_for_owner(
         .values("total")
     )
     sessions_used = (
-        Booking.objects.filter(order_item__order=OuterRef("pk"), status=BookingStatus.CONFIRMED)
+        Booking.objects.filter(order_item__order=OuterRef("pk"), credit_held=True)
         .order_by()
         .values("order_item__order")
         .annotate(total=Count("pk"))
         .values("total")
     )
+    sessions_left = (
+        CreditLedgerEntry.objects.filter(order_item__order=OuterRef("pk"))
+        .order_by()
+        .values("order_item__order")
+        .annotate(total=Sum("change"))
+        .values("total")
+    )
     queryset = PackageOrder.objects.filter(owner=owner).annotate(
         sessions_total=Coalesce(Subquery(sessions_total, output_field=IntegerField()), Value(0)),
         sessions_used=Coalesce(Subquery(sessions_used, output_field=IntegerField()), Value(0)),
+        sessions_left=Coalesce(Subquery(sessions_left, output_field=IntegerField()), Value(0)),
     ).defer("description", "terms", "answers")
     if status in OrderStatus.values:
         queryset = queryset.filter(status=status)
@@ -101,8 +127,28 @@ def with_item_progress(order: PackageOrder) -> list[OrderItem]:
     items = list(order.items.all())
     for item in items:
         item.meeting_type.owner = order.owner  # joined already; the slot picker reads it
-        item.remaining = max(item.quantity - item.used, 0)
-        item.percent_used = min(100, round(100 * item.used / item.quantity)) if item.quantity else 100
+        # What remains is the ledger sum; the bar shows used against used + remaining, so an
+        # adjustment or an expiry moves it too.
+        item.remaining = max(item.balance, 0)
+        item.total = item.used + item.remaining
+        item.percent_used = min(100, round(100 * item.used / item.total)) if item.total else 100
         item.meeting_type_unavailable = not item.meeting_type.is_bookable
         item.can_schedule = order.is_active and item.remaining > 0 and not item.meeting_type_unavailable
     return items
+
+
+def order_ledger(order: PackageOrder) -> list[CreditLedgerEntry]:
+    """The credit ledger of `order`, oldest first, each entry with `item` (from the prefetch), its
+    booking and who made it (one query whatever the number of entries)."""
+    items = {item.pk: item for item in order.items.all()}
+    entries = list(
+        CreditLedgerEntry.objects.filter(order_item__order=order)
+        .select_related("booking", "created_by")
+        .order_by("created_at", "id")
+    )
+    balances: dict[int, int] = {}
+    for entry in entries:
+        entry.order_item = items[entry.order_item_id]
+        balances[entry.order_item_id] = balances.get(entry.order_item_id, 0) + entry.change
+        entry.balance_after = balances[entry.order_item_id]
+    return entries

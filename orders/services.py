@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from notifications import services as notifications
+from orders.credits import ledger_grant_purchase, ledger_void_order
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.transitions import IllegalOrderTransition, order_transition
 from packages.models import Package, PackageItem
@@ -84,7 +85,7 @@ def order_create(
         )
         # Only meeting types that can be scheduled now are sold: an item the client could never
         # book would be a credit paid for and unusable.
-        OrderItem.objects.bulk_create(
+        items = OrderItem.objects.bulk_create(
             OrderItem(
                 order=order,
                 meeting_type=item.meeting_type,
@@ -98,6 +99,7 @@ def order_create(
                 item for item in locked.items.all() if item.meeting_type.state == MeetingTypeState.ACTIVE
             )
         )
+        ledger_grant_purchase(items=items, now=now)
         if order.price == Decimal("0"):
             order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE)
             notifications.notify_order_confirmed(order=order)
@@ -122,12 +124,16 @@ def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = Boo
     )
 
 
-def order_cancel_upcoming_bookings(*, order: PackageOrder, reason: str = "", now: datetime | None = None) -> int:
+def order_cancel_upcoming_bookings(
+    *, order: PackageOrder, reason: str = "", now: datetime | None = None
+) -> list[Booking]:
     """Cancel the confirmed bookings of `order` that have not started yet (the owner cancels them,
-    so minimum notice does not apply). Returns how many were cancelled. Called after an order is
-    cancelled or refunded; the caller sends the one order message, so no per-booking email."""
+    so minimum notice does not apply) and return them. Called after an order is cancelled or
+    refunded; the caller sends the one order message listing them (with a calendar cancellation
+    for each), so no per-booking email. The cancelled sessions give their credits back, then what
+    is left on the order is voided (ledger)."""
     now = now or timezone.now()
-    cancelled = 0
+    cancelled: list[Booking] = []
     with transaction.atomic():
         # Lock order of scheduling.services: owner first, so a booking of this order placed at
         # the same moment either commits before (and is cancelled here) or sees the order cancelled.
@@ -139,7 +145,8 @@ def order_cancel_upcoming_bookings(*, order: PackageOrder, reason: str = "", now
         )
         for booking in upcoming:
             booking_cancel(booking=booking, by=BookedBy.OWNER, reason=reason, now=now, notify=False)
-            cancelled += 1
+            cancelled.append(booking)
+        ledger_void_order(order=PackageOrder.objects.get(pk=order.pk), now=now)
     return cancelled
 
 
@@ -147,7 +154,8 @@ def order_cancel(
     *, order: PackageOrder, by_owner: bool = True, reason: str = "", now: datetime | None = None
 ) -> PackageOrder:
     """Cancel `order`: its status becomes cancelled, its upcoming bookings are cancelled and the
-    client is told. Raises OrderError when the order can no longer be cancelled."""
+    client is told, with the owner's `reason` and a calendar cancellation for each session.
+    Raises OrderError when the order can no longer be cancelled."""
     with transaction.atomic():
         lock_owner(order.owner_id)
         try:
@@ -156,6 +164,8 @@ def order_cancel(
             status = error.order.get_status_display().lower()
             raise OrderError(f"This order is {status}; it cannot be cancelled.") from None
         if changed:
-            order_cancel_upcoming_bookings(order=order, reason=reason, now=now)
-            notifications.notify_order_cancelled(order=order)
+            order.cancel_reason = reason
+            order.save(update_fields=["cancel_reason", "updated_at"])
+            cancelled = order_cancel_upcoming_bookings(order=order, reason=reason, now=now)
+            notifications.notify_order_cancelled(order=order, cancelled_bookings=cancelled)
     return order

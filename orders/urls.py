@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/items/<int:item_id>/book/", views.order_book, name="book"),
     path("<int:pk>/bookings/<int:booking_id>/reschedule/", views.order_booking_reschedule, name="booking_reschedule"),
     path("<int:pk>/bookings/<int:booking_id>/cancel/", views.order_booking_cancel, name="booking_cancel"),
+    path("<int:pk>/credits/adjust/", views.order_credit_adjust, name="credit_adjust"),
     path("<int:pk>/resend-confirmation/", views.order_resend_confirmation, name="resend_confirmation"),
     path("<int:pk>/cancel/", views.order_cancel_view, name="cancel"),
 ]

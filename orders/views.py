@@ -11,20 +11,26 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from leadmonk.timezones import viewer_timezone
 from notifications import services as notifications
-from orders.forms import OrderCancelForm, OrderFilterForm, SlotChoiceForm
+from orders.credits import CreditError, ledger_adjust
+from orders.forms import CreditAdjustForm, OrderFilterForm
 from orders.models import OrderItem, PackageOrder
-from orders.picker import picker_context
-from orders.selectors import order_bookings, order_for_owner, order_list_for_owner, with_item_progress
+from orders.selectors import order_bookings, order_for_owner, order_ledger, order_list_for_owner, with_item_progress
 from orders.services import OrderError, order_cancel, order_session_book
 from packages.models import Package
 from scheduling.booking_forms import CancelForm
+from scheduling.booking_step import Step, StepWording, TimeStep, cancel_step
 from scheduling.models import BookedBy, Booking, BookingStatus
-from scheduling.services import BookingError, booking_cancel, booking_reschedule
+from scheduling.services import booking_cancel, booking_reschedule
 
 PAGE_SIZE = 25
 REFUND_TEMPLATE = "payments/_order_refund.html"
+OWNER_BOOK_WORDING = StepWording(picker_heading="Pick a date", confirm_heading="Confirm",
+                                 confirm_button="Book for client",
+                                 picker_note="Minimum notice does not apply to you.")
+OWNER_MOVE_WORDING = StepWording(picker_heading="Pick a new date", confirm_heading="Confirm",
+                                 confirm_button="Move the session here", confirm_note="The client keeps the credit.")
+ORDER_CANCEL_REASON = {"reason_label": "Reason (sent to the client)", "reason_help": ""}
 
 
 def _get_order_for_owner(request: HttpRequest, pk: int) -> PackageOrder:
@@ -87,22 +93,71 @@ def order_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    order = _get_order_for_owner(request, pk)
+def _render_detail(request: HttpRequest, order: PackageOrder, *, adjust_form: CreditAdjustForm | None = None,
+                   status: int = 200) -> HttpResponse:
+    items = with_item_progress(order)
     return render(
         request,
         "orders/dashboard_detail.html",
         {
             "order": order,
-            "items": with_item_progress(order),
+            "items": items,
             "bookings": order_bookings(order),
+            "ledger": order_ledger(order),
+            "adjust_form": adjust_form or CreditAdjustForm(items=items),
             "viewer_tz": request.user.timezone,
             "now": timezone.now(),
-            "cancel_form": OrderCancelForm(),
+            "cancel_form": CancelForm(**ORDER_CANCEL_REASON),
             "has_refund_template": _has_template(REFUND_TEMPLATE),
         },
+        status=status,
     )
+
+
+def _owner_step(request: HttpRequest, *, order: PackageOrder, item: OrderItem, wording: StepWording,
+                booking: Booking | None, commit, success: str) -> HttpResponse:
+    """The owner's booking step on an order (not held to the minimum notice)."""
+    step = TimeStep(request, meeting_type=item.meeting_type if booking is None else booking.meeting_type,
+                    default_tz=request.user.timezone, wording=wording, moving=booking, enforce_notice=False)
+
+    def done(_result) -> HttpResponse:
+        messages.success(request, success)
+        return redirect(_detail_url(order))
+
+    def page(current: Step) -> HttpResponse:
+        return render(request, "orders/dashboard_book.html",
+                      {"order": order, "item": item, "booking": booking, "step": current})
+
+    return step.handle(commit=commit, done=done, page=page)
+
+
+@login_required
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, _get_order_for_owner(request, pk))
+
+
+@login_required
+@require_POST
+def order_credit_adjust(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add or remove credits of one item by hand (a ledger entry with the owner's reason). A bad
+    value, or one that would leave fewer than zero credits, is shown next to its field and changes nothing."""
+    order = _get_order_for_owner(request, pk)
+    items = with_item_progress(order)
+    form = CreditAdjustForm(request.POST, items=items)
+    if form.is_valid():
+        item = next(item for item in items if item.pk == form.cleaned_data["item"])
+        try:
+            ledger_adjust(item=item, change=form.cleaned_data["change"], note=form.cleaned_data["note"],
+                          by_user=request.user)
+        except CreditError as error:
+            form.add_error("change", error.message)
+        else:
+            change = form.cleaned_data["change"]
+            verb = "added to" if change > 0 else "removed from"
+            messages.success(request, f"{abs(change)} session{'s' if abs(change) != 1 else ''} {verb} "
+                                      f"{item.meeting_type_name}.")
+            return redirect(_detail_url(order) + "#ledger-title")
+    return _render_detail(request, order, adjust_form=form, status=400)
 
 
 @login_required
@@ -119,28 +174,10 @@ def order_book(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
         else:
             messages.error(request, "No sessions left for this item.")
         return redirect(_detail_url(order))
-    if request.method == "POST":
-        form = SlotChoiceForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, form.errors["start"][0])
-            return redirect(request.path)
-        try:
-            order_session_book(item=item, start=form.cleaned_data["start"], booked_by=BookedBy.OWNER)
-        except BookingError as error:
-            messages.error(request, error.message)
-            return redirect(request.path)
-        messages.success(request, f"Session of {item.meeting_type_name} booked for {order.client_name}.")
-        return redirect(_detail_url(order))
-    viewer_tz = viewer_timezone(request, request.user.timezone)
-    return render(
-        request,
-        "orders/dashboard_book.html",
-        {
-            "order": order,
-            "item": item,
-            "booking": None,
-            **picker_context(request, meeting_type=item.meeting_type, viewer_tz=viewer_tz, enforce_notice=False),
-        },
+    return _owner_step(
+        request, order=order, item=item, wording=OWNER_BOOK_WORDING, booking=None,
+        commit=lambda data: order_session_book(item=item, start=data["start"], booked_by=BookedBy.OWNER),
+        success=f"Session of {item.meeting_type_name} booked for {order.client_name}.",
     )
 
 
@@ -152,30 +189,11 @@ def order_booking_reschedule(request: HttpRequest, pk: int, booking_id: int) -> 
     if booking.status != BookingStatus.CONFIRMED:
         messages.error(request, "This booking was already cancelled.")
         return redirect(_detail_url(order))
-    if request.method == "POST":
-        form = SlotChoiceForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, form.errors["start"][0])
-            return redirect(request.path)
-        try:
-            booking_reschedule(booking=booking, new_start=form.cleaned_data["start"], by=BookedBy.OWNER)
-        except BookingError as error:
-            messages.error(request, error.message)
-            return redirect(request.path)
-        messages.success(request, "The session was rescheduled; the client keeps the credit.")
-        return redirect(_detail_url(order))
     booking.meeting_type.owner = order.owner
-    viewer_tz = viewer_timezone(request, request.user.timezone)
-    return render(
-        request,
-        "orders/dashboard_book.html",
-        {
-            "order": order,
-            "item": booking.order_item,
-            "booking": booking,
-            **picker_context(request, meeting_type=booking.meeting_type, viewer_tz=viewer_tz,
-                             exclude_booking_id=booking.pk, enforce_notice=False),
-        },
+    return _owner_step(
+        request, order=order, item=booking.order_item, wording=OWNER_MOVE_WORDING, booking=booking,
+        commit=lambda data: booking_reschedule(booking=booking, new_start=data["start"], by=BookedBy.OWNER),
+        success="The session was rescheduled; the client keeps the credit.",
     )
 
 
@@ -184,18 +202,12 @@ def order_booking_reschedule(request: HttpRequest, pk: int, booking_id: int) -> 
 def order_booking_cancel(request: HttpRequest, pk: int, booking_id: int) -> HttpResponse:
     order = _get_order_for_owner(request, pk)
     booking = _booking_of_order(order, booking_id)
-    # The reason goes through a form: a NUL byte or an overlong text is refused, not stored.
-    form = CancelForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "The reason is too long (2,000 characters at most) or has characters we can't store.")
-        return redirect(_detail_url(order))
-    try:
-        booking_cancel(booking=booking, by=BookedBy.OWNER, reason=form.cleaned_data["reason"])
-    except BookingError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "The session was cancelled; its credit is back on the order.")
-    return redirect(_detail_url(order))
+    return cancel_step(
+        request,
+        cancel=lambda reason: booking_cancel(booking=booking, by=BookedBy.OWNER, reason=reason),
+        success="The session was cancelled; its credit is back on the order.",
+        next_url=_detail_url(order),
+    )
 
 
 @login_required
@@ -215,9 +227,9 @@ def order_resend_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def order_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     order = _get_order_for_owner(request, pk)
-    form = OrderCancelForm(request.POST)
+    form = CancelForm(request.POST, **ORDER_CANCEL_REASON)
     if not form.is_valid():
-        messages.error(request, "The reason is too long (2,000 characters at most).")
+        messages.error(request, form.error_message())
         return redirect(_detail_url(order))
     try:
         order_cancel(order=order, by_owner=True, reason=form.cleaned_data["reason"])

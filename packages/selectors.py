@@ -101,4 +101,8 @@ def packages_for_owner_page(*, owner) -> list[Package]:
     )
     for package in packages:
         package.owner = owner  # already loaded; saves a query per package in package_is_orderable
+        # The card lists what an order would get: order_create sells only active meeting types.
+        package.sold_items = [
+            item for item in package.items.all() if item.meeting_type.state == MeetingTypeState.ACTIVE
+        ]
     return [package for package in packages if package_is_orderable(package)]

@@ -20,6 +20,14 @@ from packages.models import InviteeQuestion, Package, PaymentMedium
 
 ITEMS_PREFIX = "items"
 MAX_ROWS = 50
+# The editor's sections: the id of each on the page, which is also the tag of its messages.
+SECTION_INFO, SECTION_INVITEE, SECTION_QUESTIONS, SECTION_PAYMENT = (
+    "package-info", "invitee-preferences", "invitee-questions", "payment-preferences",
+)
+# Section id -> its key in the template's `notices` and `refused`.
+SECTIONS = {
+    SECTION_INFO: "info", SECTION_INVITEE: "invitee", SECTION_QUESTIONS: "questions", SECTION_PAYMENT: "payment",
+}
 
 
 def _get_package_for_owner(request: HttpRequest, pk: int) -> Package:
@@ -108,14 +116,29 @@ def _rows_plus_one(data) -> list[dict]:
     return rows + [{"quantity": 1}]
 
 
-def _info_forms_from_post(request: HttpRequest, package: Package | None):
-    """(info form, item formset, adding_row) for a POST of the Package Info section."""
-    if "add_meeting_type" in request.POST:
-        info_form = PackageInfoForm(initial={
-            "name": request.POST.get("name", ""), "description": request.POST.get("description", ""),
-        })
-        return info_form, _item_formset(request, package=package, rows=_rows_plus_one(request.POST)), True
-    return PackageInfoForm(request.POST), _item_formset(request, package=package, data=request.POST), False
+def _draft_key(package: Package | None) -> str:
+    return f"packages:info-draft:{package.pk if package else 'new'}"
+
+
+def _stash_draft_with_one_more_row(request: HttpRequest, package: Package | None) -> None:
+    """"Add Meeting Type" without JavaScript: keep what was typed (unsaved) in the session, so the
+    POST can redirect to a GET of the page with one more row (no form left on a POST address)."""
+    request.session[_draft_key(package)] = {
+        "name": request.POST.get("name", "")[:500],
+        "description": request.POST.get("description", "")[:20000],
+        "rows": _rows_plus_one(request.POST),
+    }
+
+
+def _info_forms_from_draft(request: HttpRequest, package: Package | None):
+    """(info form, item formset) from a draft stashed by "Add Meeting Type", or (None, None).
+    The draft is shown once: the next visit shows what is saved."""
+    draft = request.session.pop(_draft_key(package), None)
+    if not isinstance(draft, dict):
+        return None, None
+    info_form = PackageInfoForm(initial={"name": draft.get("name", ""), "description": draft.get("description", "")})
+    rows = [row for row in draft.get("rows", []) if isinstance(row, dict)][:MAX_ROWS] or [{"quantity": 1}]
+    return info_form, _item_formset(request, package=package, rows=rows)
 
 
 @login_required
@@ -123,9 +146,13 @@ def package_create(request: HttpRequest) -> HttpResponse:
     if not request.user.has_packages:
         messages.error(request, "Packages are part of the Team plan. Upgrade to create packages.")
         return redirect("packages:list")
+    draft_shown = False
     if request.method == "POST":
-        info_form, item_formset, adding_row = _info_forms_from_post(request, None)
-        if not adding_row and info_form.is_valid() and item_formset.is_valid():
+        if "add_meeting_type" in request.POST:
+            _stash_draft_with_one_more_row(request, None)
+            return redirect(reverse("packages:create") + "#package-info")
+        info_form, item_formset = PackageInfoForm(request.POST), _item_formset(request, package=None, data=request.POST)
+        if info_form.is_valid() and item_formset.is_valid():
             try:
                 package = services.package_create(
                     owner=request.user, name=info_form.cleaned_data["name"],
@@ -138,15 +165,29 @@ def package_create(request: HttpRequest) -> HttpResponse:
                                           "then save Payment Preferences to publish it.")
                 return redirect("packages:edit", pk=package.pk)
     else:
-        info_form, item_formset = PackageInfoForm(), _item_formset(request, package=None)
+        info_form, item_formset = _info_forms_from_draft(request, None)
+        draft_shown = info_form is not None
+        if not draft_shown:
+            info_form, item_formset = PackageInfoForm(), _item_formset(request, package=None)
     return render(request, "packages/create.html", {
-        "info_form": info_form, "item_formset": item_formset,
+        "info_form": info_form, "item_formset": item_formset, "info_draft": draft_shown,
         "has_meeting_types": item_formset.meeting_types.exists(),
     })
 
 
+def _section_notices(request: HttpRequest) -> dict[str, list]:
+    """The page's messages by section ({"info": [...], ...}): each section shows its own "saved"
+    message in the section; the rest (created, enabled, disabled) stay at the top under "page"."""
+    notices: dict[str, list] = {key: [] for key in SECTIONS.values()}
+    notices["page"] = []
+    for message in messages.get_messages(request):
+        notices[SECTIONS.get(message.extra_tags or "", "page")].append(message)
+    return notices
+
+
 def _render_edit(request: HttpRequest, package: Package, *, info_form=None, item_formset=None,
-                 invitee_form=None, question_form=None, payment_form=None, status: int = 200) -> HttpResponse:
+                 invitee_form=None, question_form=None, payment_form=None, status: int = 200,
+                 info_draft: bool = False) -> HttpResponse:
     if info_form is None:
         info_form = PackageInfoForm(initial={"name": package.name, "description": package.description})
     if item_formset is None:
@@ -172,13 +213,21 @@ def _render_edit(request: HttpRequest, package: Package, *, info_form=None, item
         "info_form": info_form, "item_formset": item_formset,
         "invitee_form": invitee_form, "question_form": question_form, "payment_form": payment_form,
         "questions": list(package.questions.all()),
+        "notices": _section_notices(request), "info_draft": info_draft,
+        # The section whose save was refused: its summary says so, and the page opens there.
+        "refused": {
+            "info": info_form.is_bound or item_formset.is_bound, "invitee": invitee_form.is_bound,
+            "questions": question_form.is_bound, "payment": payment_form.is_bound,
+        },
     }, status=status)
 
 
 @login_required
 def package_edit(request: HttpRequest, pk: int) -> HttpResponse:
     package = _get_package_for_owner(request, pk)
-    return _render_edit(request, package)
+    info_form, item_formset = _info_forms_from_draft(request, package)
+    return _render_edit(request, package, info_form=info_form, item_formset=item_formset,
+                        info_draft=info_form is not None)
 
 
 @login_required
@@ -186,8 +235,11 @@ def package_info_save(request: HttpRequest, pk: int) -> HttpResponse:
     package = _get_package_for_owner(request, pk)
     if request.method != "POST":
         return redirect("packages:edit", pk=package.pk)
-    info_form, item_formset, adding_row = _info_forms_from_post(request, package)
-    if not adding_row and info_form.is_valid() and item_formset.is_valid():
+    if "add_meeting_type" in request.POST:
+        _stash_draft_with_one_more_row(request, package)
+        return redirect(reverse("packages:edit", args=[package.pk]) + "#package-info")
+    info_form, item_formset = PackageInfoForm(request.POST), _item_formset(request, package=package, data=request.POST)
+    if info_form.is_valid() and item_formset.is_valid():
         try:
             services.package_update_info(
                 package=package, name=info_form.cleaned_data["name"],
@@ -196,7 +248,7 @@ def package_info_save(request: HttpRequest, pk: int) -> HttpResponse:
         except services.PackageError as error:
             info_form.add_error(None, error.message)
         else:
-            messages.success(request, "Package Info saved.")
+            messages.success(request, "Package Info saved.", extra_tags=SECTION_INFO)
             return redirect(reverse("packages:edit", args=[package.pk]) + "#package-info")
     return _render_edit(request, package, info_form=info_form, item_formset=item_formset)
 
@@ -210,7 +262,7 @@ def package_invitee_save(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _render_edit(request, package, invitee_form=form)
     services.package_update_invitee_preferences(package=package, **form.cleaned_data)
-    messages.success(request, "Invitee Preferences saved.")
+    messages.success(request, "Invitee Preferences saved.", extra_tags=SECTION_INVITEE)
     return redirect(reverse("packages:edit", args=[package.pk]) + "#invitee-preferences")
 
 
@@ -231,9 +283,9 @@ def package_payment_save(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if was_draft:
                 messages.success(request, "Payment Preferences saved. The package is published: "
-                                          "clients can order it from your booking page.")
+                                          "clients can order it from your booking page.", extra_tags=SECTION_PAYMENT)
             else:
-                messages.success(request, "Payment Preferences saved.")
+                messages.success(request, "Payment Preferences saved.", extra_tags=SECTION_PAYMENT)
             return redirect(reverse("packages:edit", args=[package.pk]) + "#payment-preferences")
     return _render_edit(request, package, payment_form=form)
 
@@ -250,7 +302,7 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _render_edit(request, package, question_form=form)
     services.question_create(package=package, **form.cleaned_data)
-    messages.success(request, "Question added.")
+    messages.success(request, "Question added.", extra_tags=SECTION_QUESTIONS)
     return redirect(reverse("packages:edit", args=[package.pk]) + "#invitee-questions")
 
 
@@ -262,7 +314,7 @@ def question_edit(request: HttpRequest, pk: int, question_pk: int) -> HttpRespon
         form = InviteeQuestionForm(request.POST)
         if form.is_valid():
             services.question_update(question=question, **form.cleaned_data)
-            messages.success(request, "Question saved.")
+            messages.success(request, "Question saved.", extra_tags=SECTION_QUESTIONS)
             return redirect(reverse("packages:edit", args=[package.pk]) + "#invitee-questions")
     else:
         form = InviteeQuestionForm(initial={
@@ -278,7 +330,7 @@ def question_delete(request: HttpRequest, pk: int, question_pk: int) -> HttpResp
     question = _get_question_for_package(package, question_pk)
     if request.method == "POST":
         services.question_delete(question=question)
-        messages.success(request, "Question removed.")
+        messages.success(request, "Question removed.", extra_tags=SECTION_QUESTIONS)
     return redirect(reverse("packages:edit", args=[package.pk]) + "#invitee-questions")
 
 

@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from orders.models import PackageOrder
+from orders.services import OrderError
 from payments import selectors, services
 from payments.connections import MEDIUM_PROVIDERS, connection_delete
-from payments.forms import PaymentFilterForm
+from payments.forms import OrderCancelRefundForm, PaymentFilterForm
 from payments.models import Payment
 from payments.providers.base import PaymentError
 
@@ -40,6 +41,7 @@ def payment_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "totals": selectors.payment_totals(request.user, provider=provider),
+        "needing_refund": selectors.payments_needing_refund_count(request.user),
         "filtered": bool(status or provider),
         "query": query.urlencode(),
     })
@@ -78,6 +80,49 @@ def order_refund(request: HttpRequest, order_pk: int) -> HttpResponse:
         messages.error(request, "This order has no payment that can be refunded.")
     else:
         _refund(request, payment)
+    return redirect("orders:detail", pk=order.pk)
+
+
+@login_required
+@require_POST
+def payment_mark_refunded_outside(request: HttpRequest, pk: int) -> HttpResponse:
+    """The owner refunded the money another way; Payments stops flagging the payment."""
+    payment = _get_payment_for_owner(request, pk)
+    try:
+        services.payment_mark_refunded_outside(payment=payment, by_owner=request.user)
+    except PaymentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "The payment is marked as refunded outside the app.")
+    if request.POST.get("next") == "order":
+        return redirect("orders:detail", pk=payment.order_id)
+    return redirect("payments_dashboard:detail", pk=payment.pk)
+
+
+@login_required
+@require_POST
+def order_cancel(request: HttpRequest, order_pk: int) -> HttpResponse:
+    """"Cancel order" of a paid order, with "Refund the payment" (the owner's order page)."""
+    order = _get_order_for_owner(request, order_pk)
+    form = OrderCancelRefundForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.error_message())
+        return redirect("orders:detail", pk=order.pk)
+    refund = form.cleaned_data["refund"]
+    try:
+        refunded = services.order_cancel_with_refund(
+            order=order, by_owner=request.user, reason=form.cleaned_data["reason"], refund=refund,
+        )
+    except OrderError as error:
+        messages.error(request, error.message)
+    except PaymentError as error:
+        messages.error(request, f"The order was cancelled and the client told, but the refund did not go through: "
+                                f"{error.message} Use “Refund” below to try again.")
+    else:
+        if refunded is not None:
+            messages.success(request, "The order was cancelled and the payment refunded in full; the client was told.")
+        else:
+            messages.success(request, "The order was cancelled, its upcoming sessions too, and the client was told.")
     return redirect("orders:detail", pk=order.pk)
 
 

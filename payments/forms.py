@@ -5,6 +5,7 @@ from django import forms
 
 from leadmonk.widgets import FastSelect
 from payments.models import PaymentStatus, Provider
+from scheduling.booking_forms import CancelForm
 
 MERCHANT_ID_RE = re.compile(r"^[A-Z0-9]{8,20}$")
 
@@ -29,3 +30,24 @@ class PaymentFilterForm(forms.Form):
                                choices=[("", "All statuses"), *PaymentStatus.choices])
     provider = forms.ChoiceField(label="Provider", required=False, widget=FastSelect,
                                  choices=[("", "All providers"), *Provider.choices])
+
+
+class OrderCancelRefundForm(CancelForm):
+    """The owner's "Cancel order" of a paid order: the reason (the shared cancel form, worded as
+    on the order page), and whether to refund the payment."""
+
+    refund = forms.BooleanField(
+        label="Refund the payment", required=False,
+        help_text="A full refund through the provider. Leave it unticked to refund later: Payments flags "
+                  "the order until it is refunded.",
+    )
+
+    def __init__(self, *args, payment=None, **kwargs):
+        super().__init__(*args, reason_label="Reason (sent to the client)", reason_help="", **kwargs)
+        if payment is not None:
+            from leadmonk.money import format_money
+
+            amount = format_money(payment.amount, payment.currency)
+            self.fields["refund"].label = (
+                f"Refund the payment ({amount} through {payment.get_provider_display()})"
+            )

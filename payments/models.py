@@ -3,6 +3,7 @@ from django.conf import settings
 from django.db import models
 
 from leadmonk.money import CURRENCY_CHOICES
+from orders.models import OrderStatus
 from scheduling.models import new_token
 
 
@@ -46,12 +47,23 @@ class Payment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    # The owner gave the money back another way (the provider's dashboard, a bank transfer) and
+    # marked it here; the app made no refund call.
+    refunded_outside = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.amount} {self.currency} ({self.status})"
+
+    @property
+    def needs_refund(self) -> bool:
+        """Money kept for an order the owner cancelled: flagged on Payments until it is refunded
+        (or marked refunded outside the app). Reads `order` (select_related it in lists)."""
+        return (
+            self.status == PaymentStatus.CONFIRMED and not self.flagged and self.order.status == OrderStatus.CANCELLED
+        )
 
 
 class WebhookEvent(models.Model):

@@ -2,6 +2,7 @@
 from django.db.models import DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
+from orders.models import OrderStatus
 from payments.models import Payment, PaymentStatus
 
 
@@ -12,6 +13,13 @@ def payments_for_owner(owner, *, status: str = "", provider: str = "") -> QueryS
     if provider:
         payments = payments.filter(provider=provider)
     return payments.order_by("-created_at", "-id")
+
+
+def payments_needing_refund_count(owner) -> int:
+    """How many of the owner's orders were cancelled with their payment kept (Payment.needs_refund)."""
+    return Payment.objects.filter(
+        order__owner=owner, order__status=OrderStatus.CANCELLED, status=PaymentStatus.CONFIRMED, flagged=False,
+    ).count()
 
 
 def payment_totals(owner, *, provider: str = "") -> list[dict]:

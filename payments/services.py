@@ -167,8 +167,10 @@ def payment_fail(*, payment_id: int, reason: str = "") -> Payment:
     return payment
 
 
-def payment_mark_refunded(*, payment_id: int, refund_reference: str = "", reason: str = "Refunded") -> Payment:
-    """Record a full refund that happened at the provider (ours, or one made in its dashboard).
+def payment_mark_refunded(*, payment_id: int, refund_reference: str = "", reason: str = "Refunded",
+                          outside_app: bool = False) -> Payment:
+    """Record a full refund that happened at the provider (ours, or one made in its dashboard), or
+    that the owner made another way and marks here (`outside_app`).
 
     When this payment is the one that paid the order, the order becomes refunded, its upcoming
     bookings are cancelled and the client is told. A flagged payment (paid after cancellation,
@@ -186,15 +188,16 @@ def payment_mark_refunded(*, payment_id: int, refund_reference: str = "", reason
             return payment
         _move(payment, PaymentStatus.REFUNDED)
         payment.refunded_at = timezone.now()
+        payment.refunded_outside = outside_app
         if refund_reference:
             payment.refund_reference = refund_reference
-        payment.save(update_fields=["status", "refunded_at", "refund_reference", "updated_at"])
+        payment.save(update_fields=["status", "refunded_at", "refunded_outside", "refund_reference", "updated_at"])
         order = PackageOrder.objects.select_for_update().get(pk=payment.order_id)
         if not payment.flagged and order.status in (OrderStatus.ACTIVE, OrderStatus.CANCELLED):
             order, changed = order_transition(order_id=order.pk, target=OrderStatus.REFUNDED)
             if changed:
-                order_cancel_upcoming_bookings(order=order, reason=reason)
-                notifications.notify_order_cancelled(order=order)
+                cancelled = order_cancel_upcoming_bookings(order=order, reason=reason)
+                notifications.notify_order_cancelled(order=order, cancelled_bookings=cancelled)
     return payment
 
 
@@ -213,6 +216,38 @@ def payment_refund(*, payment: Payment, by_owner) -> Payment:
     refund_reference = get_provider(payment.provider).refund(payment)
     return payment_mark_refunded(payment_id=payment.pk, refund_reference=refund_reference,
                                  reason="The order was refunded.")
+
+
+def payment_mark_refunded_outside(*, payment: Payment, by_owner) -> Payment:
+    """The owner gave the money back outside the app (the provider's dashboard, a transfer): the
+    payment is recorded as refunded without a call to the provider, so Payments stops flagging it."""
+    if payment.order.owner_id != by_owner.pk:
+        raise RefundError("This payment is not yours.")
+    if payment.status == PaymentStatus.REFUNDED:
+        return payment
+    if payment.status != PaymentStatus.CONFIRMED:
+        raise RefundError("Only a paid payment can be marked refunded.")
+    return payment_mark_refunded(payment_id=payment.pk, reason="The order was refunded.", outside_app=True)
+
+
+def order_cancel_with_refund(
+    *, order: PackageOrder, by_owner, reason: str = "", refund: bool = False
+) -> Payment | None:
+    """The owner's "Cancel order" of a paid order: cancel it (upcoming sessions, the client told),
+    then, when asked, refund the payment in full through its provider (payment_refund: idempotent).
+
+    The cancellation stands even when the refund fails (RefundError, PaymentProviderError): the
+    payment is then flagged "needs refund" on Payments until it is refunded. Raises OrderError
+    when the order cannot be cancelled. Returns the refunded payment, if any."""
+    from orders.services import order_cancel
+
+    order = order_cancel(order=order, by_owner=True, reason=reason)
+    if not refund:
+        return None
+    payment = refundable_payment(order)
+    if payment is None:
+        return None
+    return payment_refund(payment=payment, by_owner=by_owner)
 
 
 def refundable_payment(order: PackageOrder) -> Payment | None:

@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class SchedulingConfig(AppConfig):
     name = "scheduling"
+
+    def ready(self) -> None:
+        from scheduling import receivers
+
+        receivers.connect()

@@ -48,10 +48,14 @@ class SlotStartField(forms.Field):
         return parsed
 
 
-class _StartErrorsOnTop(forms.Form):
-    """A hidden field's error is invisible next to the field: show it at the top of the form."""
+class SlotForm(forms.Form):
+    """The time chosen in the picker, posted by every confirm step (a booking, a session of an
+    order, a move). Pages that ask for more (the client's details) subclass it."""
+
+    start = SlotStartField()
 
     def clean(self):
+        # A hidden field's error is invisible next to the field: show it at the top of the form.
         cleaned = super().clean()
         if "start" in self.errors:
             for message in self.errors.pop("start"):
@@ -59,8 +63,7 @@ class _StartErrorsOnTop(forms.Form):
         return cleaned
 
 
-class BookingDetailsForm(_StartErrorsOnTop):
-    start = SlotStartField()
+class BookingDetailsForm(SlotForm):
     client_name = forms.CharField(label="Your name", max_length=200)
     client_email = forms.EmailField(label="Email", max_length=254)
     client_phone = forms.CharField(label="Mobile number", max_length=32, required=False)
@@ -98,15 +101,31 @@ class BookingDetailsForm(_StartErrorsOnTop):
         return value if value and is_valid_timezone(value) else ""
 
 
-class RescheduleForm(_StartErrorsOnTop):
-    start = SlotStartField()
+
+
+REASON_REFUSED = "The reason is too long (2,000 characters at most) or has characters we can't store."
 
 
 class CancelForm(forms.Form):
+    """The reason given when a session or an order is cancelled, by the client or the owner.
+    Pages change only the wording of the label."""
+
     reason = forms.CharField(
         label="Reason (optional)",
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Shared with the other person in the cancellation email.",
+        error_messages={"max_length": REASON_REFUSED, "null_characters_not_allowed": REASON_REFUSED},
     )
+
+    def __init__(self, *args, reason_label: str | None = None, reason_help: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if reason_label is not None:
+            self.fields["reason"].label = reason_label
+        if reason_help is not None:
+            self.fields["reason"].help_text = reason_help
+
+    def error_message(self) -> str:
+        """The one thing wrong with the reason, for a message at the top of the page it came from."""
+        return REASON_REFUSED

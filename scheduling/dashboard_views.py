@@ -122,10 +122,11 @@ def meeting_type_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # Availability
 
 
-def _availability_context(request: HttpRequest, form: WeeklyHoursForm) -> dict:
+def _availability_context(request: HttpRequest, form: WeeklyHoursForm, *, has_hours: bool) -> dict:
     today = services.owner_today(request.user)
     return {
         "form": form,
+        "has_hours": has_hours,
         "overrides": selectors.upcoming_overrides_for_owner(owner=request.user, today=today),
         "owner_timezone": request.user.timezone,
     }
@@ -133,6 +134,13 @@ def _availability_context(request: HttpRequest, form: WeeklyHoursForm) -> dict:
 
 @login_required
 def availability(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and "use_default_hours" in request.POST:
+        # For owners who signed up before new accounts got working hours: one click to the same start.
+        if services.weekly_hours_set_default(owner=request.user):
+            messages.success(request, "Monday to Friday, 09:00–17:00 saved. Change any day below.")
+        else:
+            messages.info(request, "You already have weekly hours; nothing was changed.")
+        return redirect(reverse("dashboard:availability") + "#weekly-hours")
     if request.method == "POST":
         form = WeeklyHoursForm(request.POST)
         if form.is_valid():
@@ -141,12 +149,23 @@ def availability(request: HttpRequest) -> HttpResponse:
             except services.SetupError as error:
                 form.add_error(None, error.message)
             else:
-                messages.success(request, "Weekly hours saved.")
-                return redirect("dashboard:availability")
+                source = form.cleaned_data["copied_from"]
+                if source is None:
+                    messages.success(request, "Weekly hours saved.")
+                else:
+                    messages.success(
+                        request, f"{services.WEEKDAY_NAMES[source]}’s hours copied to every open day and saved."
+                    )
+                return redirect(reverse("dashboard:availability") + "#weekly-hours")
         messages.error(request, "Your weekly hours were not saved. Please correct the errors below.")
+        has_hours = True  # not known without a query, and the notice is not needed while fixing errors
     else:
-        form = WeeklyHoursForm(hours=selectors.weekly_hours_for_owner(owner=request.user))
-    return render(request, "scheduling/dashboard/availability.html", _availability_context(request, form))
+        hours = selectors.weekly_hours_for_owner(owner=request.user)
+        form = WeeklyHoursForm(hours=hours)
+        has_hours = any(hours.values())
+    return render(
+        request, "scheduling/dashboard/availability.html", _availability_context(request, form, has_hours=has_hours)
+    )
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.core.validators import URLValidator
 from accounts.models import SLUG_RE
 from scheduling.models import LocationKind, MeetingType, MeetingTypeKind
 from scheduling.setup_selectors import meeting_type_slug_taken
-from scheduling.setup_services import WEEKDAY_NAMES, hours_problem
+from scheduling.setup_services import DEFAULT_HOURS, WEEKDAY_NAMES, hours_problem
 
 MINUTE, HOUR, DAY, WEEK = 1, 60, 24 * 60, 7 * 24 * 60
 MAX_REMINDERS_PER_CHANNEL = 3
@@ -273,7 +273,9 @@ class MeetingTypeForm(forms.Form):
 # Availability
 
 MAX_ROWS_PER_DAY = 12
-BLANK_ROWS_PER_DAY = 2
+# One blank row under each day's hours: enough to add a break without JavaScript; with it, "+ Add
+# hours" adds more.
+BLANK_ROWS_PER_DAY = 1
 
 
 def _time_field() -> forms.TimeField:
@@ -329,38 +331,74 @@ def _row_count(data, name: str, default: int) -> int:
     return max(1, min(count, MAX_ROWS_PER_DAY))
 
 
+def _copy_source(data) -> int | None:
+    """The weekday whose "Copy to all days" button was pressed, if any."""
+    value = data.get("copy_from")
+    return int(value) if value in {str(weekday) for weekday in range(7)} else None
+
+
 class WeeklyHoursForm(_IntervalRows, forms.Form):
-    """Seven days of interval rows. Blank rows are ignored, so the page works without JavaScript:
-    each day shows its saved hours plus a couple of blank rows."""
+    """Seven days, each with an on/off switch and rows of hours. A day that is off is closed and its
+    rows are ignored (they keep a suggestion, 09:00–17:00, so switching a day on is one click). Blank
+    rows are ignored, so the page works without JavaScript."""
 
     def __init__(self, data=None, *, hours: dict[int, list[tuple[dt.time, dt.time]]] | None = None):
         super().__init__(data, label_suffix="")
         hours = hours or {}
         self.row_counts: dict[int, int] = {}
         for weekday in range(7):
-            default = min(len(hours.get(weekday, [])) + BLANK_ROWS_PER_DAY, MAX_ROWS_PER_DAY)
+            day_hours = hours.get(weekday, [])
+            shown = day_hours or [DEFAULT_HOURS]
+            default = min(len(shown) + BLANK_ROWS_PER_DAY, MAX_ROWS_PER_DAY)
             count = _row_count(data, f"d{weekday}-rows", default) if data is not None else default
             self.row_counts[weekday] = count
-            self._add_rows(f"d{weekday}", count, WEEKDAY_NAMES[weekday], hours.get(weekday, []))
+            self.fields[f"d{weekday}-on"] = forms.BooleanField(
+                label=WEEKDAY_NAMES[weekday], required=False, initial=bool(day_hours),
+                widget=forms.CheckboxInput(attrs={"role": "switch", "data-day-switch": ""}),
+            )
+            self._add_rows(f"d{weekday}", count, WEEKDAY_NAMES[weekday], shown)
         self.day_errors: dict[int, list[str]] = {}
+
+    def is_on(self, weekday: int) -> bool:
+        return bool(self.cleaned_data.get(f"d{weekday}-on"))
 
     def clean(self) -> dict:
         data = super().clean()
         hours = {}
         for weekday in range(7):
-            intervals, problems = self._collect(f"d{weekday}", self.row_counts[weekday], WEEKDAY_NAMES[weekday])
+            prefix, count = f"d{weekday}", self.row_counts[weekday]
+            if not self.is_on(weekday):
+                # A closed day's rows are not read, so a half-typed time there blocks nothing.
+                for index in range(count):
+                    self.errors.pop(f"{prefix}-{index}-start", None)
+                    self.errors.pop(f"{prefix}-{index}-end", None)
+                hours[weekday] = []
+                continue
+            intervals, problems = self._collect(prefix, count, WEEKDAY_NAMES[weekday])
+            if not intervals and not problems:
+                problems = [f"{WEEKDAY_NAMES[weekday]} is switched on but has no hours: enter them, or switch it off."]
             if problems:
                 self.day_errors[weekday] = problems
             hours[weekday] = intervals
         if self.day_errors:
             raise ValidationError([problem for problems in self.day_errors.values() for problem in problems])
         data["hours"] = hours
+        data["copied_from"] = None
+        source = _copy_source(self.data)
+        if source is not None:
+            if not self.is_on(source):
+                raise ValidationError(f"Switch {WEEKDAY_NAMES[source]} on before copying its hours.")
+            data["copied_from"] = source
+            for weekday in range(7):
+                if self.is_on(weekday):
+                    hours[weekday] = list(hours[source])
         return data
 
     def days(self) -> list[dict]:
         return [
             {
                 "weekday": weekday, "name": WEEKDAY_NAMES[weekday], "prefix": f"d{weekday}",
+                "switch": self[f"d{weekday}-on"],
                 "row_count": self.row_counts[weekday],
                 "rows": self._rows(f"d{weekday}", self.row_counts[weekday]),
                 "errors": self.day_errors.get(weekday, []),

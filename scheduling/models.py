@@ -158,6 +158,12 @@ class BookedBy(models.TextChoices):
     OWNER = "owner", "Owner"
 
 
+class Attendance(models.TextChoices):
+    UNMARKED = "", "Not marked"
+    ATTENDED = "attended", "Attended"
+    NO_SHOW = "no_show", "No-show"
+
+
 class Booking(models.Model):
     # Denormalised owner: the per-owner lock and every dashboard query go through it.
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookings")
@@ -183,6 +189,12 @@ class Booking(models.Model):
     # host's busy times, dashboard and reminders see it. The client holds the lead booking's token;
     # the other hosts' rows point at it and move or cancel with it (scheduling.services).
     lead = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="co_hosts")
+    # Set by the owner after the session (orders.credits.booking_mark_attendance).
+    attendance = models.CharField(max_length=16, choices=Attendance.choices, blank=True, default="")
+    # True while this booking holds one credit of its order item. Changed only by orders.credits,
+    # in the same transaction as the ledger entry that records the change: the ledger invariant
+    # (an item's entries sum to its grants minus the credits its bookings hold) is checked against it.
+    credit_held = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,20 +1,18 @@
 """Reads for the client-facing scheduling pages and the owner's Upcoming page: the personal booking
-page, the reusable slot picker, a booking by token, and the owner's sessions. Query counts stay
+page, time values in links and forms, a booking by token, and the owner's sessions. Query counts stay
 constant whatever the number of rows shown."""
 from __future__ import annotations
 
 import datetime as dt
 import re
 import zoneinfo
-from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import dateformat, timezone
 
-from leadmonk.timezones import timezone_options_html
-from scheduling.availability import available_slots
-from scheduling.models import Booking, BookingStatus, MeetingType, MeetingTypeState
+from leadmonk.timezones import time_format
+from scheduling.models import Booking, BookingStatus, MeetingType
 
 UTC = dt.UTC
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -23,10 +21,6 @@ _ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([
 # Years a slot start or a picker date may name. Nothing is bookable outside them, and at the
 # edges of Python's calendar (year 1 or 9999) adding a day or a zone offset overflows.
 _YEARS = range(1970, 9000)
-DAYS_PER_PAGE = 7
-# How far past the shown week the picker looks for "the next day with times" (one extra query
-# batch, only when the shown week has none).
-NEXT_AVAILABLE_LOOKAHEAD_DAYS = 120
 
 
 # --- The personal booking page ------------------------------------------------------------------
@@ -88,214 +82,21 @@ def parse_picker_date(value: str | None) -> dt.date | None:
     return parsed if parsed.year in _YEARS else None
 
 
-def time_label(value: dt.datetime, tz_name: str) -> str:
-    """"2:00 PM" in `tz_name`."""
-    return dateformat.format(value.astimezone(zoneinfo.ZoneInfo(tz_name)), "g:i A")
+def time_label(value: dt.datetime, tz_name: str, clock: str = "12") -> str:
+    """"2:00 PM" (clock "12") or "14:00" (clock "24") in `tz_name`."""
+    return dateformat.format(value.astimezone(zoneinfo.ZoneInfo(tz_name)), time_format(clock))
 
 
-def datetime_label(value: dt.datetime, tz_name: str) -> str:
-    """"Tuesday, 1 December 2026 at 2:00 PM" in `tz_name`."""
-    return dateformat.format(value.astimezone(zoneinfo.ZoneInfo(tz_name)), "l, j F Y \\a\\t g:i A")
+def datetime_label(value: dt.datetime, tz_name: str, clock: str = "12") -> str:
+    """"Tuesday, 1 December 2026 at 2:00 PM" (or "at 14:00") in `tz_name`."""
+    return dateformat.format(value.astimezone(zoneinfo.ZoneInfo(tz_name)), f"l, j F Y \\a\\t {time_format(clock)}")
 
 
-# --- The slot picker ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PickerDay:
-    date: dt.date
-    weekday: str  # "Tue"
-    label: str  # "1 Dec"
-    long_label: str  # "Tuesday, 1 December 2026"
-    has_slots: bool
-    is_selected: bool
-    url: str
-
-
-@dataclass(frozen=True)
-class PickerTime:
-    start: dt.datetime  # UTC
-    start_iso: str  # the value to send back: "2026-12-01T14:00:00Z"
-    label: str  # "2:00 PM" in the viewer's zone
-    seats_left: int
-    url: str  # the action URL with ?start=… (and the picker's other parameters)
-
-
-@dataclass(frozen=True)
-class SlotPicker:
-    meeting_type: MeetingType
-    viewer_tz: str
-    action_url: str
-    params: dict  # what every link and the time-zone form carry besides date/week/start
-    days: list[PickerDay]
-    times: list[PickerTime]
-    selected_date: dt.date | None
-    selected_label: str
-    week_label: str
-    week_start: dt.date
-    prev_url: str | None
-    next_url: str | None
-    next_available: PickerDay | None = None
-    hidden_params: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def has_any_slots(self) -> bool:
-        return any(day.has_slots for day in self.days)
-
-    @property
-    def is_group(self) -> bool:
-        return self.meeting_type.is_group
-
-    @property
-    def timezone_options(self) -> str:
-        return timezone_options_html(self.viewer_tz)
-
-    @property
-    def viewer_tz_label(self) -> str:
-        return self.viewer_tz.replace("_", " ")
-
-
-def _url(action_url: str, params: dict) -> str:
-    query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
-    return f"{action_url}?{query}" if query else action_url
-
-
-def _local_midnight(day: dt.date, tz: zoneinfo.ZoneInfo) -> dt.datetime:
-    # Midnight exists in every zone we list except on a handful of historical days; zoneinfo then
-    # gives the instant after the gap, which is what "the start of that day" means.
-    return dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(UTC)
-
-
-def _load_slots(*, meeting_type, range_start, range_end, now, exclude_booking_id, enforce_notice, slot_loader=None):
-    if slot_loader is not None:
-        return slot_loader(range_start=range_start, range_end=range_end, now=now)
-    return available_slots(
-        meeting_type=meeting_type,
-        range_start=range_start,
-        range_end=range_end,
-        now=now,
-        exclude_booking_id=exclude_booking_id,
-        enforce_notice=enforce_notice,
-    )
-
-
-def slot_picker_context(
-    *,
-    meeting_type: MeetingType,
-    viewer_tz: str,
-    action_url: str,
-    selected_date: dt.date | None = None,
-    week_start: dt.date | None = None,
-    now: dt.datetime | None = None,
-    exclude_booking_id: int | None = None,
-    extra_params: dict | None = None,
-    enforce_notice: bool = True,
-    slot_loader=None,
-) -> SlotPicker:
-    """Everything templates/scheduling/_slot_picker.html shows: a strip of 7 days in the viewer's
-    zone (each with has_slots), the selected day's bookable times, week navigation, and "next
-    available day" when the strip has none.
-
-    Links go to `action_url` with ?date=, ?week=, ?start= plus `extra_params` and ?tz= (so the page
-    keeps working without JavaScript). `selected_date` / `week_start` come from the query string
-    (parse them with `parse_picker_date`; bad values are simply None). `exclude_booking_id` leaves
-    a booking being rescheduled out of the busy times; `enforce_notice=False` (the owner acting)
-    offers times inside the minimum notice too. `meeting_type.owner` should be select_related.
-    `slot_loader(range_start=, range_end=, now=)` replaces the one-owner slot query (a team meeting
-    type passes its pooled slots; `meeting_type` then only gives the horizon and the kind).
-    One or two calls of
-    availability.available_slots, so a constant number of queries.
-    """
-    now = now or timezone.now()
-    tz = zoneinfo.ZoneInfo(viewer_tz)
-    today = now.astimezone(tz).date()
-    last_day = (now + dt.timedelta(days=meeting_type.horizon_days)).astimezone(tz).date()
-    params = {**(extra_params or {}), "tz": viewer_tz}
-
-    # The strip starts today or a whole number of weeks after it, and never past the horizon.
-    anchor = week_start or selected_date or today
-    anchor = min(max(anchor, today), last_day)
-    strip_start = today + dt.timedelta(days=((anchor - today).days // DAYS_PER_PAGE) * DAYS_PER_PAGE)
-    strip_end = strip_start + dt.timedelta(days=DAYS_PER_PAGE)
-
-    slots = _load_slots(
-        meeting_type=meeting_type,
-        range_start=_local_midnight(strip_start, tz),
-        range_end=_local_midnight(strip_end, tz),
-        now=now,
-        exclude_booking_id=exclude_booking_id,
-        enforce_notice=enforce_notice,
-        slot_loader=slot_loader,
-    )
-    by_day: dict[dt.date, list] = {}
-    for slot in slots:
-        by_day.setdefault(slot.start.astimezone(tz).date(), []).append(slot)
-
-    if selected_date is None or not (strip_start <= selected_date < strip_end):
-        selected_date = next((day for day in sorted(by_day)), None)
-
-    def day_entry(day: dt.date, has_slots: bool) -> PickerDay:
-        return PickerDay(
-            date=day,
-            weekday=dateformat.format(day, "D"),
-            label=dateformat.format(day, "j M"),
-            long_label=dateformat.format(day, "l, j F Y"),
-            has_slots=has_slots,
-            is_selected=day == selected_date,
-            url=_url(action_url, {**params, "date": day.isoformat()}),
-        )
-
-    days = [day_entry(strip_start + dt.timedelta(days=i), strip_start + dt.timedelta(days=i) in by_day)
-            for i in range(DAYS_PER_PAGE)]
-
-    times: list[PickerTime] = []
-    day_slots = by_day.get(selected_date, []) if selected_date else []
-    labels = [time_label(slot.start, viewer_tz) for slot in day_slots]
-    for slot, label in zip(day_slots, labels, strict=True):
-        if labels.count(label) > 1:  # the repeated hour of a fall-back night: say which one
-            label = f"{label} {slot.start.astimezone(tz).tzname()}"
-        start_iso = format_slot_start(slot.start)
-        times.append(PickerTime(
-            start=slot.start,
-            start_iso=start_iso,
-            label=label,
-            seats_left=slot.seats_left,
-            url=_url(action_url, {**params, "date": selected_date.isoformat(), "start": start_iso}),
-        ))
-
-    next_available = None
-    if not by_day and strip_end <= last_day:
-        later = _load_slots(
-            meeting_type=meeting_type,
-            range_start=_local_midnight(strip_end, tz),
-            range_end=_local_midnight(min(last_day, strip_end + dt.timedelta(days=NEXT_AVAILABLE_LOOKAHEAD_DAYS))
-                                      + dt.timedelta(days=1), tz),
-            now=now,
-            exclude_booking_id=exclude_booking_id,
-            enforce_notice=enforce_notice,
-            slot_loader=slot_loader,
-        )
-        if later:
-            next_available = day_entry(later[0].start.astimezone(tz).date(), True)
-
-    prev_start = strip_start - dt.timedelta(days=DAYS_PER_PAGE)
-    last_shown = strip_end - dt.timedelta(days=1)
-    return SlotPicker(
-        meeting_type=meeting_type,
-        viewer_tz=viewer_tz,
-        action_url=action_url,
-        params=params,
-        days=days,
-        times=times,
-        selected_date=selected_date,
-        selected_label=dateformat.format(selected_date, "l, j F Y") if selected_date else "",
-        week_label=f"{dateformat.format(strip_start, 'j M')} – {dateformat.format(last_shown, 'j M Y')}",
-        week_start=strip_start,
-        prev_url=_url(action_url, {**params, "week": prev_start.isoformat()}) if strip_start > today else None,
-        next_url=_url(action_url, {**params, "week": strip_end.isoformat()}) if strip_end <= last_day else None,
-        next_available=next_available,
-        hidden_params=[(key, str(value)) for key, value in (extra_params or {}).items() if value not in (None, "")],
-    )
+def parse_picker_month(value: str | None) -> dt.date | None:
+    """A YYYY-MM month from a query string as its first day, or None when missing or malformed."""
+    if not value or not isinstance(value, str) or len(value) != 7:
+        return None
+    return parse_picker_date(f"{value}-01")
 
 
 # --- Bookings by token and for the owner ------------------------------------------------------
@@ -382,5 +183,3 @@ def group_by_day(bookings, tz_name: str) -> list[DayGroup]:
     return groups
 
 
-def meeting_type_is_live(meeting_type: MeetingType) -> bool:
-    return meeting_type.state == MeetingTypeState.ACTIVE

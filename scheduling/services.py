@@ -12,7 +12,8 @@ settings), which serialises writers the same way.
 Package quotas: an order item's row is locked too (with its order, so an order being cancelled
 or refunded cannot race a booking), and the confirmed bookings are counted after the lock.
 
-Lock order is always owner, then order item and order; callers that change orders and bookings
+Lock order is always owner, then booking, then order item and order (the credit ledger of
+orders.credits writes under the item lock, inside these transactions); callers that change orders and bookings
 together (order cancel, refund) take `lock_owner` first.
 
 Meetings with several hosts (team meeting types: round robin, collective) lock every host's owner
@@ -29,9 +30,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from notifications import services as notifications
+from orders.credits import item_balance
 from orders.models import OrderItem, OrderStatus
 from scheduling.availability import bookable_slot, free_hosts
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingType
+from scheduling.signals import booking_cancelled, booking_created
 
 
 class BookingError(Exception):
@@ -102,8 +105,8 @@ def _check_quota(order_item: OrderItem, meeting_type: MeetingType) -> None:
         raise BookingError("This session does not belong to that item of the order.")
     if item.order.status != OrderStatus.ACTIVE:
         raise OrderNotBookable()
-    used = Booking.objects.filter(order_item=item, status=BookingStatus.CONFIRMED).count()
-    if used >= item.quantity:
+    # The remaining credits are the item's ledger sum (orders.credits), read after the lock.
+    if item_balance(item.pk) < 1:
         raise NoSessionsLeft()
 
 
@@ -136,6 +139,8 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
             client_email=client_email.strip().lower(), client_phone=client_phone,
             client_timezone=client_timezone or "UTC", booked_by=booked_by,
         )
+        # orders debits the credit in this transaction, under the item lock taken above.
+        booking_created.send(sender=Booking, booking=booking, by=booked_by, now=now)
         notifications.reminders_schedule(booking=booking)
         notifications.notify_booking_confirmed(booking=booking)
     return booking
@@ -198,6 +203,7 @@ def booking_create_pooled(*, meeting_types: list[MeetingType], every_host: bool,
                 lead=bookings[0] if bookings else None, **client,
             ))
         for booking in bookings:
+            booking_created.send(sender=Booking, booking=booking, by=BookedBy.CLIENT, now=now)
             notifications.reminders_schedule(booking=booking)
             notifications.notify_booking_confirmed(booking=booking)
     return bookings[0]
@@ -283,6 +289,8 @@ def booking_cancel(*, booking: Booking, by: str = BookedBy.CLIENT, reason: str =
             row.cancelled_by = by
             row.cancel_reason = reason.strip()[:2000]
             row.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"])
+            # orders returns (or, for a late cancel, keeps) the credit in this transaction.
+            booking_cancelled.send(sender=Booking, booking=row, by=by, now=now)
             notifications.reminders_drop(booking=row)
             if notify:
                 notifications.notify_booking_cancelled(booking=row)

@@ -24,6 +24,9 @@ from scheduling.models import (
 from scheduling.setup_selectors import meeting_type_slug_taken
 
 WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+# The working hours a new owner starts with, so their booking page offers times at once.
+DEFAULT_HOURS = (dt.time(9, 0), dt.time(17, 0))
+DEFAULT_WORKDAYS = range(5)  # Monday to Friday
 
 # Fields an owner edits on the meeting type form; anything else (owner, state) is set here.
 EDITABLE_FIELDS = (
@@ -199,6 +202,21 @@ def weekly_hours_replace(*, owner: User, hours: Mapping[int, Hours]) -> list[Wee
             for weekday in sorted(hours)
             for start, end in sorted(hours[weekday])
         ]
+    )
+
+
+@transaction.atomic
+def weekly_hours_set_default(*, owner: User) -> list[WeeklyInterval]:
+    """Give an owner without weekly hours Monday to Friday, 09:00–17:00 in their own time zone.
+
+    An owner who already has hours keeps them: this never overwrites a choice they made.
+    """
+    _lock_owner(owner)
+    if WeeklyInterval.objects.filter(owner=owner).exists():
+        return []
+    start, end = DEFAULT_HOURS
+    return WeeklyInterval.objects.bulk_create(
+        [WeeklyInterval(owner=owner, weekday=weekday, start_time=start, end_time=end) for weekday in DEFAULT_WORKDAYS]
     )
 
 

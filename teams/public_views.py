@@ -3,8 +3,6 @@
 pooled slots), and /team/join/<token>/ accepts an emailed invitation."""
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -12,11 +10,9 @@ from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
-from leadmonk.timezones import viewer_timezone
-from scheduling.booking_forms import TIME_UNAVAILABLE, BookingDetailsForm
-from scheduling.selectors import datetime_label, parse_picker_date, parse_slot_start, slot_picker_context
+from scheduling.booking_forms import BookingDetailsForm
+from scheduling.booking_step import Step, StepWording, TimeStep
 from scheduling.services import BookingError
 from teams import services
 from teams.forms import JoinSignupForm
@@ -30,6 +26,9 @@ from teams.selectors import (
     team_is_taking_bookings,
     team_slot_loader,
 )
+
+BOOK_WORDING = StepWording(picker_heading="Pick a date", confirm_heading="Your details",
+                           confirm_button="Confirm booking")
 
 
 def _get_team(team_slug: str) -> Team:
@@ -65,73 +64,36 @@ def book_team_meeting(request: HttpRequest, team_slug: str, meeting_type_slug: s
     if not hosts:
         return render(request, "teams/public/unavailable.html", {"team": team}, status=404)
     team_meeting_type.hosts_label = _hosts_label(team_meeting_type)
-    now = timezone.now()
-    viewer_tz = viewer_timezone(request, default=team.timezone)
-    page = _Page(request, team, team_meeting_type, hosts, viewer_tz, now)
+    # The personal page's flow (scheduling.booking_step) over the hosts' pooled slots; the first
+    # host's copy gives the picker the horizon and the kind.
+    step = TimeStep(request, meeting_type=hosts[0], default_tz=team.timezone, wording=BOOK_WORDING,
+                    form_class=BookingDetailsForm, slot_loader=team_slot_loader(team_meeting_type, hosts))
+    step.form_initial = {"client_timezone": step.viewer_tz}
 
-    if request.method == "POST":
-        form = BookingDetailsForm(request.POST)
-        if form.is_valid() and not page.is_offered(form.cleaned_data["start"]):
-            return page.picker(error=TIME_UNAVAILABLE)
-        if form.is_valid():
-            try:
-                booking = services.team_booking_create(
-                    team_meeting_type=team_meeting_type, start=form.cleaned_data["start"],
-                    client_name=form.cleaned_data["client_name"], client_email=form.cleaned_data["client_email"],
-                    client_phone=form.cleaned_data["client_phone"],
-                    client_timezone=form.cleaned_data["client_timezone"] or viewer_tz, now=now,
-                )
-            except (BookingError, services.TeamError) as error:
-                return page.picker(error=error.message)
-            return redirect(reverse("bookings:manage", args=[booking.token]) + "?booked=1")
-        start = form.cleaned_data.get("start")
-        if start is None:
-            return page.picker(error=TIME_UNAVAILABLE)
-        return page.details(start, form)
+    def commit(data: dict):
+        try:
+            return services.team_booking_create(
+                team_meeting_type=team_meeting_type, start=data["start"], client_name=data["client_name"],
+                client_email=data["client_email"], client_phone=data["client_phone"],
+                client_timezone=data["client_timezone"] or step.viewer_tz, now=step.now,
+            )
+        except services.TeamError as error:  # the plan changed a moment ago: say so like a taken time
+            raise BookingError(error.message) from error
 
-    if "start" in request.GET:
-        start = parse_slot_start(request.GET.get("start"))
-        if start is None or not page.is_offered(start):
-            return page.picker(error=TIME_UNAVAILABLE)
-        form = BookingDetailsForm(initial={"start": request.GET["start"], "client_timezone": viewer_tz})
-        return page.details(start, form)
-    return page.picker()
-
-
-class _Page:
-    """The three steps of booking a team meeting (date, time, details), one template."""
-
-    def __init__(self, request, team, team_meeting_type, hosts, viewer_tz, now):
-        self.request, self.team, self.team_meeting_type = request, team, team_meeting_type
-        self.hosts, self.viewer_tz, self.now = hosts, viewer_tz, now
-        self.url = reverse("team_public:book", args=[team.slug, team_meeting_type.slug])
-        self.loader = team_slot_loader(team_meeting_type, hosts)
-
-    def is_offered(self, start) -> bool:
-        slots = self.loader(range_start=start, range_end=start + dt.timedelta(microseconds=1), now=self.now)
-        return any(slot.start == start for slot in slots)
-
-    def _render(self, context: dict) -> HttpResponse:
-        return render(self.request, "teams/public/book.html", {
-            "team": self.team, "team_meeting_type": self.team_meeting_type, **context,
+    def page(current: Step) -> HttpResponse:
+        if current.stage == "confirm":
+            stage = "details"
+        else:
+            stage = "time" if current.picker.selected_date else "date"
+        return render(request, "teams/public/book.html", {
+            "team": team, "team_meeting_type": team_meeting_type, "step": current, "stage": stage,
         })
 
-    def picker(self, error: str = "") -> HttpResponse:
-        picker = slot_picker_context(
-            meeting_type=self.hosts[0], viewer_tz=self.viewer_tz, action_url=self.url,
-            selected_date=parse_picker_date(self.request.GET.get("date")),
-            week_start=parse_picker_date(self.request.GET.get("week")),
-            now=self.now, slot_loader=self.loader,
-        )
-        return self._render({"picker": picker, "step": "time" if picker.selected_date else "date", "error": error})
-
-    def details(self, start, form) -> HttpResponse:
-        local_date = start.astimezone(zoneinfo.ZoneInfo(self.viewer_tz)).date()
-        return self._render({
-            "form": form, "step": "details", "start_label": datetime_label(start, self.viewer_tz),
-            "viewer_tz": self.viewer_tz,
-            "change_url": f"{self.url}?{urlencode({'date': local_date.isoformat(), 'tz': self.viewer_tz})}",
-        })
+    return step.handle(
+        commit=commit,
+        done=lambda booking: redirect(reverse("bookings:manage", args=[booking.token]) + "?booked=1"),
+        page=page,
+    )
 
 
 def join(request: HttpRequest, token: str) -> HttpResponse:

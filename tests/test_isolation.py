@@ -6,7 +6,7 @@ import pytest
 from django.forms.models import model_to_dict
 from django.test import Client
 
-from orders.models import OrderItem, PackageOrder
+from orders.models import CreditLedgerEntry, OrderItem, PackageOrder
 from packages.models import InviteeQuestion, Package, PackageItem
 from payments.models import Payment, PaymentConnection
 from scheduling.models import Booking, DateOverride, MeetingType, WeeklyInterval
@@ -37,6 +37,7 @@ def _acting_body(world) -> dict[str, str]:
         "members": str(world.team.memberships.first().pk), "duration_minutes": "30", "slot_step_minutes": "30",
         "buffer_before_minutes": "0", "buffer_after_minutes": "0", "min_notice_minutes": "0", "horizon_days": "30",
         "location_kind": "video",
+        "item": str(world.order_item.pk), "change": "5", "note": "Taken over",
     }
 
 
@@ -51,6 +52,7 @@ def _snapshot(owner) -> dict[str, list[dict]]:
         "questions": InviteeQuestion.objects.filter(package__owner=owner),
         "orders": PackageOrder.objects.filter(owner=owner),
         "order items": OrderItem.objects.filter(order__owner=owner),
+        "credit ledger": CreditLedgerEntry.objects.filter(order_item__order__owner=owner),
         "bookings": Booking.objects.filter(owner=owner),
         "payments": Payment.objects.filter(order__owner=owner),
         "connections": PaymentConnection.objects.filter(owner=owner),

@@ -28,8 +28,9 @@ MALFORMED_PATH_VALUES = [NUL, LONG, UNICODE, "-1", "0", HUGE, "%", ".."]
 # Every query parameter a page reads, with hostile values.
 HOSTILE_QUERIES = [
     {key: NUL for key in ("package", "status", "provider", "q", "date", "week", "tz", "item", "page", "start",
-                          "view", "booked", "cancelled", "next")},
-    {key: HUGE for key in ("package", "status", "page", "date", "week", "start", "item")},
+                          "view", "booked", "cancelled", "next", "month", "clock", "fragment")},
+    {key: HUGE for key in ("package", "status", "page", "date", "week", "start", "item", "month", "clock")},
+    {"fragment": "picker", "month": "9999-12", "date": "0001-01-01", "tz": "Berl", "clock": "24"},
     {"package": "-1", "page": "-1", "date": "9999-99-99", "week": "0000-01-01", "start": "9999-12-31T23:59:59+14:00",
      "tz": "../../etc/passwd", "q": LONG * 10},
     {"date": "9999-12-31", "week": "9999-12-31", "start": "0001-01-01T00:00:00-14:00", "tz": "UTC"},
@@ -317,7 +318,8 @@ def test_an_owners_cancel_reason_with_a_nul_byte_is_refused_and_cancels_nothing(
 
 @pytest.mark.parametrize("query", [
     "start=9999-12-31T23%3A59%3A59%2B14%3A00", "start=0001-01-01T00%3A00%3A00-14%3A00",
-    "week=9999-12-31", "date=9999-12-31", "week=0001-01-01",
+    "week=9999-12-31", "date=9999-12-31", "week=0001-01-01", "month=9999-12", "month=0001-01",
+    "fragment=picker&month=8999-12", "fragment=picker&date=1970-01-01",
 ])
 @pytest.mark.django_db
 def test_a_time_at_the_edge_of_the_calendar_is_simply_not_offered(client, query):

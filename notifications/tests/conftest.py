@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from notifications import sms
+from orders.credits import ledger_backfill
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from packages.tests.factories import make_package
 from scheduling.models import Booking
@@ -65,4 +66,5 @@ def make_order(owner, meeting_type, *, status=OrderStatus.ACTIVE, **fields) -> P
         order=order, meeting_type=meeting_type, meeting_type_name=meeting_type.name,
         duration_minutes=meeting_type.duration_minutes, kind=meeting_type.kind, quantity=3,
     )
+    ledger_backfill()
     return order

@@ -24,5 +24,5 @@ def answer_text(answer) -> str:
 
 @register.filter
 def sessions_left(order) -> int:
-    """Sessions not yet booked on a row of the dashboard list (annotated total minus used)."""
-    return order.sessions_total - order.sessions_used
+    """Sessions not yet booked on a row of the dashboard list: its ledger sum (annotated)."""
+    return order.sessions_left

@@ -4,9 +4,11 @@ from datetime import timedelta
 
 import pytest
 
+from orders.credits import ledger_adjust
 from orders.models import OrderStatus
 from orders.tests.conftest import ELEVEN_AM, NINE_AM, TEN_AM, place_order
 from packages.models import PackageState
+from scheduling import booking_step
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingTypeState
 from scheduling.selectors import format_slot_start
 from scheduling.services import NoSessionsLeft, TooLateToChange, booking_cancel, booking_create, booking_reschedule
@@ -54,6 +56,19 @@ def test_a_client_books_a_session_in_their_time_zone_and_the_count_goes_up(clien
     assert f"/bookings/{booking.token}/" in html
 
 
+def test_the_order_page_and_its_picker_follow_the_visitors_clock(client, package):
+    order = place_order(package)
+    item = coaching_item(order)
+    book(client, order, item, NINE_AM)
+    german = {"HTTP_ACCEPT_LANGUAGE": "de-DE,de;q=0.9"}
+
+    html = client.get(details_url(order), **german).content.decode()
+    assert "Mon 7 Dec 2026, 14:00" in html  # 9:00 New York, in the client's London
+    picker = client.get(book_url(order, item) + "?date=2026-12-08", **german).content.decode()
+    assert ">14:00<" in picker and "PM" not in picker.split('id="picker-times"')[1]
+    assert "Mon 7 Dec 2026, 2:00 PM" in client.get(details_url(order)).content.decode()
+
+
 def test_a_used_up_item_has_no_schedule_action_and_refuses_one_more(client, package):
     order = place_order(package)
     item = coaching_item(order)
@@ -78,10 +93,14 @@ def test_the_service_refuses_more_than_remains_even_when_the_page_was_stale(pack
     assert Booking.objects.count() == 2
 
 
-def test_a_taken_time_is_refused_with_the_services_message(client, package):
+def test_a_taken_time_is_refused_with_the_services_message(client, package, monkeypatch):
     order = place_order(package)
     other = place_order(package, email="someone@example.com")
     book(client, other, coaching_item(other), NINE_AM)
+    response = book(client, order, coaching_item(order), NINE_AM)
+    assert "That time is no longer available. Please pick another time." in response.content.decode()
+    # Taken between the page's check and the service's lock: the service's message.
+    monkeypatch.setattr(booking_step.TimeStep, "refusal", lambda self, start: "")
     response = book(client, order, coaching_item(order), NINE_AM)
     assert "That time was just taken. Please pick another time." in response.content.decode()
     assert Booking.objects.filter(order_item__order=order).count() == 0
@@ -197,8 +216,7 @@ def test_changes_respect_the_minimum_notice(package, coaching):
 def test_the_details_page_runs_a_fixed_number_of_queries(client, package, bookings, django_assert_num_queries):
     order = place_order(package)
     item = coaching_item(order)
-    item.quantity = 10
-    item.save()
+    ledger_adjust(item=item, change=8, note="Ten sessions for this test", by_user=None)
     for n in range(bookings):
         booking_create(meeting_type=item.meeting_type, start=NINE_AM + timedelta(hours=n), client_name="J",
                        client_email="j@example.com", order_item=item)

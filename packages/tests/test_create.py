@@ -62,23 +62,29 @@ def test_slug_is_unique_among_the_owners_live_packages(owner_client, owner, othe
     assert slugs == ["starter-pack", "starter-pack-2", "starter-pack-3"]
 
 
-def test_add_meeting_type_without_javascript_rerenders_with_one_more_row(owner_client, owner, coaching):
+def test_add_meeting_type_without_javascript_redirects_to_the_page_with_one_more_row(owner_client, owner, coaching):
     data = info_data([(coaching.pk, 3)], name="Keep me", add_meeting_type="1")
     response = owner_client.post(CREATE_URL, data)
-    assert response.status_code == 200
+    # POST, redirect, GET: the browser is never left on a POST address.
+    assert response.status_code == 302 and response["Location"] == CREATE_URL + "#package-info"
     assert not Package.objects.exists()
+    response = owner_client.get(CREATE_URL)
     formset = response.context["item_formset"]
     assert len(formset.forms) == 2
     html = response.content.decode()
     assert 'value="Keep me"' in html
     assert 'name="items-1-meeting_type"' in html
     assert "errorlist" not in html  # adding a row is not a failed save
+    assert "A meeting type row is added below." in html
+    # Shown once: the next visit is a fresh form.
+    assert len(owner_client.get(CREATE_URL).context["item_formset"].forms) == 1
 
 
 def test_removed_row_is_dropped_when_adding_a_row(owner_client, coaching, workshop):
     data = info_data([(coaching.pk, 3), (workshop.pk, 2)], add_meeting_type="1")
     data["items-0-DELETE"] = "on"
-    response = owner_client.post(CREATE_URL, data)
+    owner_client.post(CREATE_URL, data)
+    response = owner_client.get(CREATE_URL)
     rows = [form.initial for form in response.context["item_formset"].forms]
     assert [row.get("meeting_type") for row in rows] == [str(workshop.pk), None]
 
@@ -164,7 +170,8 @@ def test_tampered_management_form_never_errors(owner_client, coaching, total):
     data = info_data([(coaching.pk, 1)])
     data["items-TOTAL_FORMS"] = total
     assert owner_client.post(CREATE_URL, data).status_code in (200, 302)
-    assert owner_client.post(CREATE_URL, {**data, "add_meeting_type": "1"}).status_code == 200
+    assert owner_client.post(CREATE_URL, {**data, "add_meeting_type": "1"}).status_code == 302
+    assert owner_client.get(CREATE_URL).status_code == 200
 
 
 def test_free_owner_sees_no_create_page(client, free_owner):

@@ -47,8 +47,10 @@ def test_edit_page_shows_three_sections_with_their_own_save(owner_client, packag
                   "Ordering Information", "Add Invitee Question", "Package Price", "Payment Medium",
                   "Payment Terms and Conditions"]:
         assert label in html
-    for name in ["save_info", "save_invitee_preferences", "save_payment_preferences"]:
-        assert f'action="{reverse("packages:" + name, args=[package.pk])}"' in html
+    # Each form posts to its own address and, saved or refused, the page opens at that section.
+    for name, section in [("save_info", "package-info"), ("save_invitee_preferences", "invitee-preferences"),
+                          ("save_payment_preferences", "payment-preferences")]:
+        assert f'action="{reverse("packages:" + name, args=[package.pk])}#{section}"' in html
     assert 'value="240.00"' in html
 
 
@@ -104,11 +106,16 @@ def test_package_info_errors_leave_everything_as_it_was(owner_client, package, c
     assert snapshot(package) == before
 
 
-def test_add_meeting_type_on_the_edit_page_adds_a_row(owner_client, package, coaching):
+def test_add_meeting_type_on_the_edit_page_adds_a_row_and_saves_nothing(owner_client, package, coaching):
+    before = snapshot(package)
+    edit_url = reverse("packages:edit", args=[package.pk])
     response = owner_client.post(reverse("packages:save_info", args=[package.pk]),
-                                 info_data([(coaching.pk, 4)], name="Starter", add_meeting_type="1"))
-    assert response.status_code == 200
+                                 info_data([(coaching.pk, 4)], name="Renamed, not saved", add_meeting_type="1"))
+    assert response.status_code == 302 and response["Location"] == edit_url + "#package-info"
+    response = owner_client.get(edit_url)
     assert len(response.context["item_formset"].forms) == 2
+    assert 'value="Renamed, not saved"' in response.content.decode()
+    assert snapshot(package) == before
 
 
 def test_saving_invitee_preferences_touches_only_invitee_preferences(owner_client, package):

@@ -114,3 +114,14 @@ def test_owner_page_section_shows_title_sessions_price_and_link(owner):
 def test_owner_page_section_renders_nothing_without_packages(owner):
     html = render_to_string("packages/_owner_page_packages.html", {"packages": [], "owner": owner})
     assert html.strip() == "" or "Packages" not in html
+
+
+def test_owner_page_cards_list_only_what_an_order_would_get(client, owner):
+    coaching = make_meeting_type(owner, name="Coaching session", duration_minutes=50)
+    retired = make_meeting_type(owner, name="Retired workshop", duration_minutes=90)
+    make_package(owner, items=[(coaching, 4), (retired, 2)], name="Starter pack", slug="starter-pack")
+    retired.state = MeetingTypeState.DISABLED
+    retired.save(update_fields=["state"])
+    html = client.get(f"/{owner.slug}/").content.decode()
+    assert "4 × Coaching session (50 min)" in html
+    assert "Retired workshop" not in html

@@ -9,6 +9,7 @@ import pytest
 import responses
 from django.utils import timezone
 
+from orders.credits import ledger_backfill
 from orders.models import OrderItem, OrderStatus
 from payments.models import PaymentStatus, Provider
 from payments.tests.helpers import (
@@ -43,6 +44,7 @@ def _paid_order_with_bookings(owner, *, provider=Provider.STRIPE, destination=""
                                end=start + timedelta(minutes=30), client_name="Cleo", client_email="cleo@example.com")
         for start in (now - timedelta(days=2), now + timedelta(days=2), now + timedelta(days=4))
     ]
+    ledger_backfill()
     payment = make_payment(order, provider=provider, status=PaymentStatus.CONFIRMED,
                            provider_payment_id="pi_test_1" if provider == Provider.STRIPE else "CAP123",
                            confirmed_at=now, destination_account=destination)
@@ -140,6 +142,6 @@ def test_the_order_page_refund_box_shows_for_a_paid_order_only(rf, owner):
     order, payment, _ = _paid_order_with_bookings(owner)
     html = render_to_string("payments/_order_refund.html", {"order": order})
     assert f'action="/dashboard/payments/orders/{order.pk}/refund/"' in html
-    assert ">Refund</button>" in html and "data-confirm" in html
+    assert ">Refund 100.00 USD through Stripe</button>" in html and "data-confirm" in html
     unpaid = make_order(owner)
     assert "Refund" not in render_to_string("payments/_order_refund.html", {"order": unpaid})

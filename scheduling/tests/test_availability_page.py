@@ -1,5 +1,6 @@
 """The Availability dashboard page: weekly hours and date overrides, in the owner's time zone."""
 import datetime as dt
+import re
 from datetime import time
 
 import pytest
@@ -17,9 +18,12 @@ NOW = dt.datetime(2024, 7, 10, 12, 0, tzinfo=dt.UTC)
 
 
 def week_data(rows: dict[int, list[tuple[str, str]]], rows_per_day: int = 3) -> dict:
+    """The POST of the weekly hours form; a day with a filled row is switched on."""
     data = {}
     for weekday in range(7):
         data[f"d{weekday}-rows"] = str(rows_per_day)
+        if any(start or end for start, end in rows.get(weekday, [])):
+            data[f"d{weekday}-on"] = "on"
         for index, (start, end) in enumerate(rows.get(weekday, [])):
             data[f"d{weekday}-{index}-start"] = start
             data[f"d{weekday}-{index}-end"] = end
@@ -43,7 +47,8 @@ def test_page_shows_saved_hours_plus_blank_rows(owner, owner_client):
     response = owner_client.get(URL)
     assert 'value="09:00"' in response.text and 'value="17:00"' in response.text
     days = response.context["form"].days()
-    assert days[0]["row_count"] == 4 and days[1]["row_count"] == 2
+    # Saved hours plus one blank row; a closed day holds the 09:00–17:00 suggestion plus one.
+    assert days[0]["row_count"] == 3 and days[1]["row_count"] == 2
     for start, end in days[0]["rows"]:
         assert f'for="{start.id_for_label}"' in response.text and f'for="{end.id_for_label}"' in response.text
 
@@ -216,7 +221,7 @@ def test_another_owner_cannot_see_or_delete_overrides_or_hours(owner, other_owne
     assert DateOverride.objects.filter(pk=override.pk).exists()
     page = other_owner_client.get(URL)
     assert page.context["overrides"] == []
-    assert 'value="09:00"' not in page.text
+    assert not re.search(r'name="d\d-on"[^>]*checked', page.text)  # every day closed: none of owner's hours
     other_owner_client.post(URL, week_data({}))
     other_owner_client.post(ADD_URL, {"date": "2024-07-15", "mode": "hours", "o-0-start": "01:00", "o-0-end": "02:00"})
     assert saved_hours(owner) == [(0, time(9), time(12))]

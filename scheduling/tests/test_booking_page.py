@@ -6,7 +6,7 @@ import time_machine
 from django.urls import reverse
 
 from leadmonk.testing import make_owner
-from scheduling import public_views
+from scheduling import booking_step
 from scheduling.models import Booking, MeetingTypeState
 from scheduling.services import booking_create
 from scheduling.tests.factories import make_meeting_type, set_weekly_hours
@@ -95,25 +95,44 @@ def test_booking_page_shows_the_week_and_the_first_day_with_times(client, owner,
     assert 'label for="picker-tz"' in html
 
 
-def test_booking_page_next_week_link_moves_the_strip(client, owner, meeting_type):
-    response = client.get(book_url(owner, meeting_type), {"tz": "America/New_York", "week": "2026-12-08"})
+def test_booking_page_next_month_link_moves_the_calendar(client, owner, meeting_type):
+    html = client.get(book_url(owner, meeting_type), {"tz": "America/New_York"}).content.decode()
+    assert "month=2027-01" in html and "Next month" in html
+
+    response = client.get(book_url(owner, meeting_type), {"tz": "America/New_York", "month": "2027-01"})
 
     html = response.content.decode()
-    assert "Tuesday, 8 December 2026" in html
-    assert "Previous week" in html
+    assert "January 2027" in html
+    assert "Friday, 1 January 2027" in html  # the month's first day with times is chosen
+    assert "Previous month" in html and "month=2026-12" in html
 
 
-def test_week_without_times_offers_the_next_available_day(client, owner):
+def test_the_month_grid_is_a_table_where_days_with_times_stand_out(client, owner, meeting_type):
+    html = client.get(book_url(owner, meeting_type), {"tz": "America/New_York"}).content.decode()
+
+    assert '<table class="month-grid"' in html
+    assert '<th scope="col"><abbr title="Monday">Mon</abbr></th>' in html
+    # Weekdays from today have times (links); the weekend and past days are muted, not links.
+    assert 'data-picker-day="2026-12-02"' in html and 'data-picker-day="2026-12-05"' not in html
+    assert 'data-picker-day="2026-11-30"' not in html
+    assert "Saturday, 5 December 2026, no free times" in html
+    # Without JavaScript a day link lands on the times.
+    assert "date=2026-12-02#picker-times" in html
+
+
+def test_the_calendar_opens_on_the_first_month_with_a_free_time(client, owner):
     set_weekly_hours(owner, {})
     from scheduling.models import DateOverride
 
-    DateOverride.objects.create(owner=owner, date=datetime(2026, 12, 21).date(), start_time=time(10), end_time=time(11))
+    DateOverride.objects.create(owner=owner, date=datetime(2027, 1, 18).date(), start_time=time(10), end_time=time(11))
     meeting_type = make_meeting_type(owner, slug="rare")
 
     html = client.get(book_url(owner, meeting_type), {"tz": "America/New_York"}).content.decode()
+    assert "January 2027" in html and "Monday, 18 January 2027" in html and "10:00 AM" in html
 
-    assert "No times this week" in html
-    assert "Monday, 21 December 2026" in html
+    html = client.get(book_url(owner, meeting_type), {"tz": "America/New_York", "month": "2026-12"}).content.decode()
+    assert "No free times in December 2026" in html
+    assert "The next free day is Monday, 18 January 2027" in html
 
 
 def test_times_are_shown_in_the_chosen_zone(client, owner, meeting_type):
@@ -122,7 +141,8 @@ def test_times_are_shown_in_the_chosen_zone(client, owner, meeting_type):
     html = response.content.decode()
     # 09:00 in New York is 15:00 in Berlin.
     assert "3:00 PM" in html and "9:00 AM" not in html
-    assert '<option value="Europe/Berlin" selected>' in html
+    assert "Times in <strong>Europe/Berlin</strong>" in html
+    assert 'id="picker-tz" name="tz" type="text" list="picker-tz-list" value="Europe/Berlin"' in html
 
 
 def test_the_tz_cookie_sets_the_zone_when_there_is_no_query_parameter(client, owner, meeting_type):
@@ -259,7 +279,7 @@ def test_a_time_taken_between_the_check_and_the_lock_shows_the_service_message(c
     booking_create(meeting_type=meeting_type, start=datetime(2026, 12, 1, 15, tzinfo=UTC),
                    client_name="First", client_email="first@example.com")
     # The page's early check saw the time free; another booker got it before the lock.
-    monkeypatch.setattr(public_views, "_is_offered", lambda *args: True)
+    monkeypatch.setattr(booking_step.TimeStep, "refusal", lambda self, start: "")
 
     response = client.post(book_url(owner, meeting_type), details())
 

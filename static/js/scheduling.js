@@ -30,6 +30,7 @@
       copy.querySelector("input").focus();
       if (count + 1 >= MAX_ROWS) button.disabled = true;
     });
-    rows.insertAdjacentElement("afterend", button);
+    var actions = day.querySelector(".weekday-actions");
+    if (actions) { actions.insertAdjacentElement("afterbegin", button); } else { rows.insertAdjacentElement("afterend", button); }
   });
 })();

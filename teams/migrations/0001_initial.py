@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('scheduling', '0003_team_hosts'),
+        ('scheduling', '0004_team_hosts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

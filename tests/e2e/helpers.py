@@ -115,7 +115,7 @@ def log_in(page: Page, base_url: str, *, email: str, password: str) -> None:
 
 
 def pick_time(page: Page, *, avoid_start_iso: str | None = None) -> None:
-    """On a slot picker: click a free time (not `avoid_start_iso`, an ISO UTC start such as
+    """On a month picker: click a free time (not `avoid_start_iso`, an ISO UTC start such as
     2026-12-01T14:00:00Z), on the day shown or else on the next days that have free times."""
     def click_free_time() -> bool:
         for slot in page.locator(".slots a.slot").all():
@@ -128,9 +128,10 @@ def pick_time(page: Page, *, avoid_start_iso: str | None = None) -> None:
 
     if click_free_time():
         return
-    if page.locator(".picker-empty a.btn").count():  # no free time this week: jump to the next day with some
-        page.locator(".picker-empty a.btn").click()
-        page.wait_for_load_state("load")
+    next_day = page.locator("a[data-picker-nav=day]")
+    if next_day.count():  # no free time this month: jump to the next day with some (swapped in)
+        next_day.click()
+        page.locator(".slots a.slot").first.wait_for()
         if click_free_time():
             return
     # The day shown has only the time to avoid (late in the day, say): try the other days.
@@ -139,3 +140,26 @@ def pick_time(page: Page, *, avoid_start_iso: str | None = None) -> None:
         if click_free_time():
             return
     raise AssertionError(f"No free time to pick on {page.url}")
+
+
+def assert_no_serious_axe_violations(page: Page, where: str = "") -> None:
+    """axe-core (axe-playwright-python) on the page as shown: no serious or critical violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    serious = [
+        f"{violation['id']} ({violation['impact']}): "
+        + "; ".join(node["target"][0] if node.get("target") else "?" for node in violation["nodes"][:5])
+        for violation in results.response["violations"]
+        if violation.get("impact") in ("serious", "critical")
+    ]
+    assert not serious, f"axe on {where or page.url} at {page.viewport_size['width']} px:\n  " + "\n  ".join(serious)
+
+
+def axe_at_both_widths(page: Page, where: str = "") -> None:
+    """assert_no_serious_axe_violations at 390 px and 1280 px, then back to the page's own width."""
+    original = page.viewport_size
+    for viewport in (PHONE, LAPTOP):
+        page.set_viewport_size(viewport)
+        assert_no_serious_axe_violations(page, where)
+    page.set_viewport_size(original)

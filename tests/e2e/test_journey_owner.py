@@ -42,13 +42,16 @@ def test_owner_signs_up_and_builds_a_package(page, server, stripe_offered):
     owner.refresh_from_db()
     assert owner.timezone == "America/Chicago"
 
-    # Weekly hours: Monday to Friday 09:00-17:00, Saturday mornings; Sunday closed.
+    # Weekly hours: a new owner starts with Monday to Friday 09:00-17:00; add Saturday mornings.
     page.get_by_role("navigation", name="Dashboard").get_by_role("link", name="Availability").click()
     check_page(page, J, "04-availability", h1="Availability")
     expect(page.get_by_text("America/Chicago").first).to_be_visible()
-    for weekday in range(5):
-        page.locator(f"[name=d{weekday}-0-start]").fill("09:00")
-        page.locator(f"[name=d{weekday}-0-end]").fill("17:00")
+    for weekday, name in enumerate(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]):
+        expect(page.get_by_role("switch", name=name)).to_be_checked()
+        expect(page.locator(f"[name=d{weekday}-0-start]")).to_have_value("09:00")
+    expect(page.get_by_role("switch", name="Saturday")).not_to_be_checked()
+    expect(page.locator("[name=d5-0-start]")).to_be_hidden()
+    page.get_by_role("switch", name="Saturday").check()
     page.locator("[name=d5-0-start]").fill("09:00")
     page.locator("[name=d5-0-end]").fill("12:00")
     page.get_by_role("button", name="Save weekly hours").click()
@@ -85,7 +88,7 @@ def test_owner_signs_up_and_builds_a_package(page, server, stripe_offered):
     page.get_by_role("navigation", name="Dashboard").get_by_role("link", name="Packages").click()
     check_page(page, J, "09-packages-free-plan", h1="Packages")
     expect(page.get_by_text("Packages are part of the Team plan.")).to_be_visible()
-    owner_set_plan(owner=owner, plan=Plan.TEAM)  # billing is outside this product
+    owner_set_plan(owner=owner, plan=Plan.TEAM)  # upgrading is journey 4 (test_journey_billing)
     page.reload()
     check_page(page, J, "10-packages-empty", h1="Packages")
 

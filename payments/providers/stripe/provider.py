@@ -157,6 +157,10 @@ class StripeProvider(PaymentProvider):
         except (ValueError, UnicodeDecodeError, stripe.SignatureVerificationError):
             return HttpResponse("Invalid signature.", status=400)
         event_id, event_type = event.id, event.type
+        from payments.providers.stripe.billing import BILLING_EVENTS, handle_billing_event
+
+        if event_type in BILLING_EVENTS:
+            return handle_billing_event(event)
         if event_type not in CHECKOUT_EVENTS | REFUND_EVENTS:
             return HttpResponse("Ignored.")
         if event_seen(provider=Provider.STRIPE, event_id=event_id):

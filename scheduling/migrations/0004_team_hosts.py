@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0002_meeting_type_duration_bounds'),
+        ('scheduling', '0003_booking_attendance_credit_held'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

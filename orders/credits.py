@@ -1,0 +1,262 @@
+"""The credit ledger: every movement of an order item's credits is one append-only entry, and an
+item's remaining credits are the sum of its entries (never a count kept beside them).
+
+Invariant (tests/test_ledger_invariant.py): for every item, the entries tied to bookings sum to
+minus the number of its bookings that hold a credit (`Booking.credit_held`), so the whole sum is
+the quantity sold, plus adjustments and extensions, minus expiry and voids, minus what bookings use.
+
+Locks: every write here runs inside the transaction of what it records and holds the owner's row
+lock (taken first, as everywhere: scheduling.services documents the order) and then the order
+item's row lock, so the balance read before a write cannot change before the write commits.
+"""
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Sum
+from django.dispatch import receiver
+from django.utils import timezone
+
+from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
+from scheduling.models import Attendance, BookedBy, Booking, BookingStatus
+from scheduling.signals import booking_cancelled, booking_created
+
+# An adjustment is a correction, not a new package: beyond this it is surely a typo.
+MAX_ADJUSTMENT = 1000
+
+
+class CreditError(Exception):
+    """A refused credit change; `message` is shown next to the field that caused it."""
+
+    message = "This change of credits cannot be made."
+
+    def __init__(self, message: str | None = None):
+        if message:
+            self.message = message
+        super().__init__(self.message)
+
+
+class NegativeBalance(CreditError):
+    pass
+
+
+class SessionNotPast(CreditError):
+    message = "This session has not taken place yet: it cannot be marked."
+
+
+class NoCreditToReturn(CreditError):
+    message = "This session holds no credit to return."
+
+
+def _require_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("credit ledger writes must run inside the transaction of what they record")
+
+
+def _lock_owner(owner_id: int) -> None:
+    # The same lock as scheduling.services.lock_owner, taken without importing the booking services.
+    from accounts.models import User
+
+    User.objects.select_for_update().filter(pk=owner_id).values_list("pk", flat=True).get()
+
+
+def lock_item(item_id: int) -> OrderItem:
+    """Take the order item's row lock (with its order) for the rest of the transaction."""
+    _require_transaction()
+    return OrderItem.objects.select_for_update().select_related("order").get(pk=item_id)
+
+
+def item_balance(item_id: int) -> int:
+    """The item's remaining credits: the sum of its ledger entries (one query)."""
+    return CreditLedgerEntry.objects.filter(order_item_id=item_id).aggregate(total=Sum("change"))["total"] or 0
+
+
+def _entry(item_id: int, change: int, reason: str, *, booking: Booking | None = None, note: str = "",
+           by_user=None, now: datetime | None = None) -> CreditLedgerEntry:
+    return CreditLedgerEntry.objects.create(
+        order_item_id=item_id, change=change, reason=reason, booking=booking, note=note[:500],
+        created_by=by_user, created_at=now or timezone.now(),
+    )
+
+
+def _set_held(booking: Booking, held: bool) -> None:
+    booking.credit_held = held
+    Booking.objects.filter(pk=booking.pk).update(credit_held=held)
+
+
+def ledger_grant_purchase(*, items: list[OrderItem], now: datetime | None = None) -> None:
+    """The purchase grant: +quantity for each item, written with the items when the order is placed."""
+    _require_transaction()
+    CreditLedgerEntry.objects.bulk_create(
+        CreditLedgerEntry(order_item_id=item.pk, change=item.quantity, reason=LedgerReason.PURCHASE,
+                          created_at=now or timezone.now())
+        for item in items if item.quantity
+    )
+
+
+# -- booking and cancel: called from the booking's own transaction (scheduling.signals) ---------
+
+
+@receiver(booking_created, dispatch_uid="orders.credits.debit")
+def _debit_on_booking(sender, booking: Booking, now: datetime | None = None, **kwargs) -> None:
+    """A booking of an order item takes one credit. The quota was checked under the item lock in
+    the same transaction; the debit is re-checked here so no path can overdraw an item."""
+    if booking.order_item_id is None:
+        return
+    lock_item(booking.order_item_id)
+    if item_balance(booking.order_item_id) < 1:
+        raise NegativeBalance("No sessions left for this item.")
+    _entry(booking.order_item_id, -1, LedgerReason.BOOKING, booking=booking, now=now)
+    _set_held(booking, True)
+
+
+def is_late_cancel(*, order: PackageOrder, booking: Booking, now: datetime) -> bool:
+    """Whether cancelling `booking` now falls inside the order's cancellation window."""
+    return bool(order.cancel_window_hours) and (booking.start - now).total_seconds() < order.cancel_window_hours * 3600
+
+
+def cancel_uses_credit(*, booking: Booking, now: datetime | None = None) -> bool:
+    """Whether a client's cancel of `booking` now would use its credit (the page warns first)."""
+    if booking.order_item_id is None or not booking.credit_held:
+        return False
+    order = booking.order_item.order
+    return order.late_cancel_forfeits and is_late_cancel(order=order, booking=booking, now=now or timezone.now())
+
+
+@receiver(booking_cancelled, dispatch_uid="orders.credits.cancel")
+def _return_on_cancel(sender, booking: Booking, by: str = BookedBy.CLIENT, now: datetime | None = None,
+                      **kwargs) -> None:
+    """A cancelled booking gives its credit back, except a client's late cancel when the order's
+    policy says a late cancel uses the credit: then a zero entry records the forfeit."""
+    if booking.order_item_id is None or not booking.credit_held:
+        return
+    now = now or timezone.now()
+    item = lock_item(booking.order_item_id)
+    if by == BookedBy.CLIENT and item.order.late_cancel_forfeits and is_late_cancel(
+        order=item.order, booking=booking, now=now
+    ):
+        _entry(item.pk, 0, LedgerReason.LATE_CANCEL, booking=booking, now=now,
+               note=f"Cancelled {_hours_before(booking, now)} before the start")
+        return
+    _entry(item.pk, 1, LedgerReason.CANCEL_RETURN, booking=booking, now=now)
+    _set_held(booking, False)
+
+
+def _hours_before(booking: Booking, now: datetime) -> str:
+    hours = max(0, int((booking.start - now).total_seconds() // 3600))
+    return "less than an hour" if hours == 0 else f"{hours} h"
+
+
+# -- the owner's writes --------------------------------------------------------------------------
+
+
+def ledger_adjust(*, item: OrderItem, change: int, note: str, by_user, now: datetime | None = None
+                  ) -> CreditLedgerEntry:
+    """Add `change` (±n) credits to `item` with the owner's reason. Raises CreditError (changing
+    nothing) for zero, absurd or balance-negative changes."""
+    note = note.strip()
+    if change == 0:
+        raise CreditError("Enter a number of sessions to add or remove (not 0).")
+    if abs(change) > MAX_ADJUSTMENT:
+        raise CreditError(f"Adjust by at most {MAX_ADJUSTMENT} sessions at a time.")
+    if not note:
+        raise CreditError("Say why you adjust the credits.")
+    with transaction.atomic():
+        _lock_owner(item.order.owner_id)
+        item = lock_item(item.pk)
+        balance = item_balance(item.pk)
+        if balance + change < 0:
+            raise NegativeBalance(
+                f"Only {balance} session{'s' if balance != 1 else ''} left: you can remove at most {balance}."
+            )
+        return _entry(item.pk, change, LedgerReason.ADJUSTMENT, note=note, by_user=by_user, now=now)
+
+
+def _locked_booking(booking: Booking) -> Booking:
+    _lock_owner(booking.owner_id)
+    return Booking.objects.select_for_update().select_related("order_item__order").get(pk=booking.pk)
+
+
+def booking_mark_attendance(*, booking: Booking, attendance: str, by_user, now: datetime | None = None) -> Booking:
+    """The owner marks a past session attended or no-show. A no-show returns the credit unless the
+    order's policy says a no-show uses it (then a zero entry records the forfeit). Marking again
+    with the same value changes nothing."""
+    now = now or timezone.now()
+    if attendance not in (Attendance.ATTENDED, Attendance.NO_SHOW):
+        raise CreditError("Choose attended or no-show.")
+    with transaction.atomic():
+        booking = _locked_booking(booking)
+        if booking.status != BookingStatus.CONFIRMED:
+            raise CreditError("This session was cancelled: there is nothing to mark.")
+        if booking.start > now:
+            raise SessionNotPast()
+        if booking.attendance == attendance:
+            return booking
+        booking.attendance = attendance
+        booking.save(update_fields=["attendance", "updated_at"])
+        if attendance == Attendance.NO_SHOW and booking.order_item_id is not None and booking.credit_held:
+            item = lock_item(booking.order_item_id)
+            if item.order.no_show_forfeits:
+                _entry(item.pk, 0, LedgerReason.NO_SHOW, booking=booking, by_user=by_user, now=now,
+                       note="No-show: the credit is used")
+            else:
+                _entry(item.pk, 1, LedgerReason.NO_SHOW, booking=booking, by_user=by_user, now=now,
+                       note="No-show: the credit is returned")
+                _set_held(booking, False)
+    return booking
+
+
+def booking_credit_return(*, booking: Booking, by_user, note: str = "", now: datetime | None = None) -> Booking:
+    """The owner gives back the credit a session holds (a late cancel, a no-show, a goodwill
+    gesture). Raises NoCreditToReturn when the session holds none."""
+    with transaction.atomic():
+        booking = _locked_booking(booking)
+        if booking.order_item_id is None or not booking.credit_held:
+            raise NoCreditToReturn()
+        lock_item(booking.order_item_id)
+        _entry(booking.order_item_id, 1, LedgerReason.CREDIT_RETURN, booking=booking, by_user=by_user,
+               note=note.strip() or "Returned by the owner", now=now)
+        _set_held(booking, False)
+    return booking
+
+
+def ledger_void_order(*, order: PackageOrder, now: datetime | None = None) -> int:
+    """Void what is left on a refunded or cancelled order's items (after its upcoming bookings
+    were cancelled and gave their credits back). Returns how many credits were voided; running it
+    again voids nothing."""
+    _require_transaction()
+    if order.status not in (OrderStatus.REFUNDED, OrderStatus.CANCELLED):
+        return 0
+    reason = LedgerReason.REFUND if order.status == OrderStatus.REFUNDED else LedgerReason.ORDER_CANCELLED
+    voided = 0
+    for item_id in OrderItem.objects.filter(order=order).order_by("pk").values_list("pk", flat=True):
+        lock_item(item_id)
+        balance = item_balance(item_id)
+        if balance > 0:
+            _entry(item_id, -balance, reason, now=now)
+            voided += balance
+    return voided
+
+
+def ledger_expire_order(*, order: PackageOrder, now: datetime | None = None) -> int:
+    """Expire the unused credits of `order` (one entry per item with credits left). Returns how
+    many credits expired; running it again expires nothing, so a retried or doubled task is harmless."""
+    expired = 0
+    with transaction.atomic():
+        _lock_owner(order.owner_id)
+        for item_id in OrderItem.objects.filter(order_id=order.pk).order_by("pk").values_list("pk", flat=True):
+            lock_item(item_id)
+            balance = item_balance(item_id)
+            if balance > 0:
+                _entry(item_id, -balance, LedgerReason.EXPIRY, now=now)
+                expired += balance
+    return expired
+
+
+def ledger_backfill() -> None:
+    """Open the ledger of items created outside order_create (seed data, fixtures): the same as
+    the data migration that gave orders placed before the ledger theirs. Items with entries are skipped."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("orders.migrations.0005_ledger_for_existing_orders").backfill(apps, None)

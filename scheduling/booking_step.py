@@ -1,0 +1,219 @@
+"""The booking step every page that books or moves a session shares: pick a time in the month
+picker, confirm it, POST. And cancelling with a reason. Five pages use them (the personal booking
+page, the client's booking page, the owner's session page, the owner's and the client's order
+pages); each passes only its wording, what to do with the chosen time, and where to go next.
+
+Why one place: the checks between the steps (a time from a link may be stale, malformed or the
+booking's own time; a posted time is checked again before the service takes its locks) must say
+the same thing everywhere, and the picker's fragment (?fragment=picker, swapped in by
+static/js/picker.js without a reload) must answer the same way on every page.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from leadmonk.timezones import (
+    remember_viewer_choices,
+    requested_timezone_error,
+    time_format,
+    viewer_clock,
+    viewer_timezone,
+)
+from scheduling.availability import bookable_slot
+from scheduling.booking_forms import SAME_TIME, TIME_UNAVAILABLE, CancelForm, SlotForm
+from scheduling.models import Booking, MeetingType
+from scheduling.picker import MonthPicker, month_picker
+from scheduling.selectors import (
+    datetime_label,
+    format_slot_start,
+    parse_picker_date,
+    parse_picker_month,
+    parse_slot_start,
+)
+from scheduling.services import BookingError
+
+FRAGMENT_PARAM = "fragment"
+PICKER_FRAGMENT = "picker"
+PICKER_TEMPLATE = "scheduling/_picker_month.html"
+
+
+@dataclass(frozen=True)
+class StepWording:
+    """What a page calls its steps (templates/scheduling/_time_step.html shows them)."""
+
+    picker_heading: str = "Pick a date"
+    confirm_heading: str = "Confirm"
+    confirm_button: str = "Book this time"
+    confirm_note: str = ""
+    picker_note: str = ""
+
+
+@dataclass
+class Step:
+    """What the page template hands to _time_step.html as `step`."""
+
+    stage: str  # "pick" or "confirm"
+    wording: StepWording
+    viewer_tz: str
+    clock: str
+    action_url: str
+    error: str = ""
+    picker: MonthPicker | None = None
+    form: SlotForm | None = None
+    start_label: str = ""
+    back_url: str = ""
+
+    @property
+    def viewer_tz_label(self) -> str:
+        return self.viewer_tz.replace("_", " ")
+
+    @property
+    def when_format(self) -> str:
+        """A date and time on the viewer's clock, for the `date` filter ("Mon 7 Dec 2026, 14:00")."""
+        return f"D j M Y, {time_format(self.clock)}"
+
+
+class TimeStep:
+    """Pick → confirm → POST for one meeting type. `moving` is a booking being rescheduled: it is
+    left out of the busy times, its own time is not offered, and the picker opens on its day.
+    `enforce_notice=False` when the owner acts (times inside the minimum notice are offered).
+    `slot_loader(range_start=, range_end=, now=)` offers the slots of a pool of hosts instead of
+    `meeting_type`'s owner (a team meeting; see scheduling.availability.pooled_available_slots)."""
+
+    def __init__(self, request: HttpRequest, *, meeting_type: MeetingType, default_tz: str, wording: StepWording,
+                 moving: Booking | None = None, enforce_notice: bool = True,
+                 form_class: type[SlotForm] = SlotForm, form_kwargs: dict | None = None,
+                 form_initial: dict | None = None, now: dt.datetime | None = None, slot_loader=None):
+        self.request = request
+        self.slot_loader = slot_loader
+        self.meeting_type = meeting_type
+        self.wording = wording
+        self.moving = moving
+        self.enforce_notice = enforce_notice
+        self.form_class = form_class
+        self.form_kwargs = form_kwargs or {}
+        self.form_initial = form_initial or {}
+        self.now = now or timezone.now()
+        self.viewer_tz = viewer_timezone(request, default_tz)
+        self.clock = viewer_clock(request)
+        self.action_url = request.path
+
+    # --- checks ----------------------------------------------------------------------------------
+
+    def refusal(self, start: dt.datetime | None) -> str:
+        """Why `start` cannot be chosen ("" when it can): missing or malformed, the booking's own
+        time, or not offered now (past, off the hours or the step, beyond the horizon, taken)."""
+        if start is None:
+            return TIME_UNAVAILABLE
+        if self.moving is not None and start == self.moving.start:
+            return SAME_TIME
+        if self.slot_loader is not None:
+            offered = self.slot_loader(range_start=start, range_end=start + dt.timedelta(microseconds=1), now=self.now)
+            return "" if any(slot.start == start for slot in offered) else TIME_UNAVAILABLE
+        slot = bookable_slot(
+            meeting_type=self.meeting_type, start=start, now=self.now, enforce_notice=self.enforce_notice,
+            exclude_booking_id=self.moving.pk if self.moving else None,
+        )
+        return "" if slot is not None else TIME_UNAVAILABLE
+
+    # --- the two stages --------------------------------------------------------------------------
+
+    def _step(self, stage: str, **fields: Any) -> Step:
+        return Step(stage=stage, wording=self.wording, viewer_tz=self.viewer_tz, clock=self.clock,
+                    action_url=self.action_url, **fields)
+
+    def picker(self, *, open_on: dt.date | None = None) -> MonthPicker:
+        get = self.request.GET
+        moving_day = self.moving.start.astimezone(ZoneInfo(self.viewer_tz)).date() if self.moving else None
+        picker = month_picker(
+            meeting_type=self.meeting_type,
+            viewer_tz=self.viewer_tz,
+            clock=self.clock,
+            action_url=self.action_url,
+            month=parse_picker_month(get.get("month")),
+            selected_date=parse_picker_date(get.get("date")),
+            open_on=open_on or moving_day,
+            now=self.now,
+            exclude_booking_id=self.moving.pk if self.moving else None,
+            hide_start=self.moving.start if self.moving else None,
+            enforce_notice=self.enforce_notice,
+            slot_loader=self.slot_loader,
+        )
+        tz_error = requested_timezone_error(self.request)
+        return replace(picker, tz_error=tz_error, typed_tz=get.get("tz", "")[:64] if tz_error else "")
+
+    def pick_stage(self, error: str = "", *, open_on: dt.date | None = None) -> Step:
+        return self._step("pick", error=error, picker=self.picker(open_on=open_on))
+
+    def confirm_stage(self, start: dt.datetime, form: SlotForm) -> Step:
+        local_day = start.astimezone(ZoneInfo(self.viewer_tz)).date()
+        return self._step(
+            "confirm", form=form, start_label=datetime_label(start, self.viewer_tz, self.clock),
+            back_url=f"{self.action_url}?date={local_day.isoformat()}&tz={self.viewer_tz}#picker-times",
+        )
+
+    # --- the flow --------------------------------------------------------------------------------
+
+    def handle(self, *, commit: Callable[[dict], Any], done: Callable[[Any], HttpResponse],
+               page: Callable[[Step], HttpResponse]) -> HttpResponse:
+        """GET shows the picker (or, with ?start=, the confirm step); POST checks the time and
+        calls `commit(cleaned_data)`, a service that raises BookingError, then `done(result)`.
+        Every refusal shows the picker again with the reason, and changes nothing."""
+        if self.request.method == "POST":
+            response = self._post(commit, done, page)
+        elif self.request.GET.get(FRAGMENT_PARAM) == PICKER_FRAGMENT:
+            response = render(self.request, PICKER_TEMPLATE, {"picker": self.picker()})
+        elif "start" in self.request.GET:
+            start = parse_slot_start(self.request.GET.get("start"))
+            error = self.refusal(start)
+            if error:
+                response = page(self.pick_stage(error))
+            else:
+                form = self.form_class(initial={**self.form_initial, "start": format_slot_start(start)},
+                                       **self.form_kwargs)
+                response = page(self.confirm_stage(start, form))
+        else:
+            response = page(self.pick_stage())
+        return remember_viewer_choices(self.request, response)
+
+    def _post(self, commit, done, page) -> HttpResponse:
+        form = self.form_class(self.request.POST, **self.form_kwargs)
+        valid = form.is_valid()
+        start = form.cleaned_data.get("start")
+        error = self.refusal(start)
+        open_on = start.astimezone(ZoneInfo(self.viewer_tz)).date() if start else None
+        if error:
+            return page(self.pick_stage(error, open_on=open_on))
+        if not valid:  # the time is fine, something else on the form is not: show it there
+            return page(self.confirm_stage(start, form))
+        try:
+            result = commit(form.cleaned_data)
+        except BookingError as exc:  # the time went between the check above and the service's lock
+            return page(self.pick_stage(exc.message, open_on=open_on))
+        return done(result)
+
+
+def cancel_step(request: HttpRequest, *, cancel: Callable[[str], Any], success: str, next_url: str,
+                form_kwargs: dict | None = None) -> HttpResponse:
+    """Cancel with a reason: validate the reason (CancelForm), call `cancel(reason)` (a service that
+    raises BookingError), say what happened and go to `next_url`. A refused reason changes nothing."""
+    form = CancelForm(request.POST, **(form_kwargs or {}))
+    if not form.is_valid():
+        messages.error(request, form.error_message())
+        return redirect(next_url)
+    try:
+        cancel(form.cleaned_data["reason"])
+    except BookingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return redirect(next_url)

@@ -1,0 +1,137 @@
+"""Layout checks a person would make (issue 12, item 13): the packages table fits a laptop, every
+dashboard section is one tap away on a phone, long email addresses wrap at their parts, and the
+booking step labels are readable (4.5:1 contrast)."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from orders.models import PackageOrder
+from tests.e2e.data import OWNER_PASSWORD, make_shop, place_paid_order
+from tests.e2e.helpers import LAPTOP, PHONE, check_page, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+J = "layout"
+LONG_EMAIL = "maximilian.featherstonehaugh-whittingham@consulting-partners-international.example.com"
+SECTIONS = ["Upcoming", "Meeting Types", "Availability", "Packages", "Orders", "Payments", "Settings"]
+
+# Where a line of an element's text breaks: [the last character before each break, the first after].
+_LINE_BREAKS_JS = """
+(el) => {
+  const node = [...el.childNodes].length ? el : el;
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  const chars = [];
+  while (walker.nextNode()) {
+    const text = walker.currentNode;
+    for (let i = 0; i < text.length; i++) {
+      const range = document.createRange();
+      range.setStart(text, i); range.setEnd(text, i + 1);
+      const rect = range.getClientRects()[0];
+      if (rect) chars.push([text.data[i], Math.round(rect.top)]);
+    }
+  }
+  const breaks = [];
+  for (let i = 1; i < chars.length; i++) {
+    if (chars[i][1] > chars[i - 1][1] + 2) breaks.push([chars[i - 1][0], chars[i][0]]);
+  }
+  return breaks;
+}
+"""
+
+_CONTRAST_JS = """
+(el) => {
+  const rgb = (value) => value.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => {
+    const c = [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  let node = el, background = null;
+  while (node && !background) {
+    const value = getComputedStyle(node).backgroundColor;
+    if (value && !/rgba\\(.*,\\s*0\\)$/.test(value) && value !== 'transparent') background = value;
+    node = node.parentElement;
+  }
+  const a = lum(rgb(getComputedStyle(el).color)), b = lum(rgb(background || 'rgb(255,255,255)'));
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}
+"""
+
+
+def _assert_breaks_only_between_parts(breaks: list[list[str]]) -> None:
+    for before, after in breaks:
+        assert before in ".-_+@ ·" or after in "@", f"the address is cut mid-word: …{before}|{after}…"
+
+
+def test_the_packages_table_fits_a_laptop_screen(page, server):
+    shop = make_shop()
+    shop.package.name = "Career Coaching Starter Pack: three one-to-one sessions and two group workshops"
+    shop.package.save()
+    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    page.goto(f"{server}/dashboard/packages/")
+    check_page(page, J, "01-packages-list", h1="Packages")
+    page.set_viewport_size(LAPTOP)
+    wrap = page.locator(".table-wrap").first
+    scroll_width, client_width = wrap.evaluate("(el) => [el.scrollWidth, el.clientWidth]")
+    assert scroll_width <= client_width, f"the table is {scroll_width - client_width}px wider than its card"
+    edit = page.get_by_role("link", name=re.compile("^Edit Career Coaching"))
+    expect(edit).to_be_in_viewport(ratio=1)
+    box = edit.bounding_box()
+    assert box["x"] + box["width"] <= LAPTOP["width"]
+    expect(page.get_by_role("button", name=re.compile("^Copy link to"))).to_be_in_viewport(ratio=1)
+
+
+def test_every_dashboard_section_is_one_tap_away_on_a_phone(phone_page, server):
+    shop = make_shop()
+    page = phone_page
+    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    page.goto(f"{server}/dashboard/")
+    check_page(page, J, "02-dashboard-phone")
+    nav = page.get_by_role("navigation", name="Dashboard")
+    scroll_width, client_width = nav.evaluate("(el) => [el.scrollWidth, el.clientWidth]")
+    assert scroll_width <= client_width, "the section navigation hides sections in a sideways strip"
+    for name in SECTIONS:
+        link = nav.get_by_role("link", name=name, exact=True)
+        expect(link).to_be_in_viewport(ratio=1)
+        box = link.bounding_box()
+        assert 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"], name
+        assert box["height"] >= 32, f"{name} is too small to tap"
+    # One tap, from a page lower in the list, straight to the last section.
+    nav.get_by_role("link", name="Settings", exact=True).click()
+    page.wait_for_url(re.compile(r"/dashboard/settings/$"))
+    expect(page.get_by_role("navigation", name="Dashboard").get_by_role("link", name="Payments")).to_be_in_viewport()
+
+
+def test_long_email_addresses_wrap_between_their_parts(phone_page, new_page, server):
+    shop = make_shop()
+    order = place_paid_order(shop.package)
+    PackageOrder.objects.filter(pk=order.pk).update(client_email=LONG_EMAIL)
+    page = phone_page
+    page.goto(f"{server}/orders/{order.token}/")
+    check_page(page, J, "03-order-long-email")
+    email = page.locator(".email", has_text="featherstonehaugh").first
+    expect(email).to_be_visible()
+    breaks = email.evaluate(_LINE_BREAKS_JS)
+    assert breaks, "at 390 px the address needs more than one line"
+    _assert_breaks_only_between_parts(breaks)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    # The owner's page of the order, at phone width too.
+    owner_page = new_page(PHONE)
+    log_in(owner_page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    owner_page.goto(f"{server}/dashboard/orders/{order.pk}/")
+    check_page(owner_page, J, "04-owner-order-long-email")
+    owner_email = owner_page.locator(".email", has_text="featherstonehaugh").first
+    _assert_breaks_only_between_parts(owner_email.evaluate(_LINE_BREAKS_JS))
+
+
+def test_booking_step_labels_reach_four_and_a_half_to_one(phone_page, server):
+    shop = make_shop()
+    page = phone_page
+    page.goto(f"{server}/{shop.owner.slug}/{shop.coaching.slug}/")
+    check_page(page, J, "05-booking-steps")
+    steps = page.locator(".steps li")
+    assert steps.count() >= 3
+    for index in range(steps.count()):
+        ratio = steps.nth(index).evaluate(_CONTRAST_JS)
+        assert ratio >= 4.5, f"step {steps.nth(index).inner_text()!r} has contrast {ratio:.2f}:1"
