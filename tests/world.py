@@ -181,6 +181,7 @@ def project_routes() -> list[Route]:
 # parameter fails the tests until it is added here (and so gets crawled and isolation-checked).
 ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "accounts:password_reset_confirm": {"uidb64": "junk", "token": "junk"},
+    "accounts:verify_email": {"uidb64": "junk", "token": "junk"},
     "packages:edit": {"pk": "package"},
     "packages:save_info": {"pk": "package"},
     "packages:save_invitee_preferences": {"pk": "package"},
@@ -199,6 +200,10 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "orders:resend_confirmation": {"pk": "order"},
     "orders:cancel": {"pk": "order"},
     "orders:credit_adjust": {"pk": "order"},
+    "orders:booking_attendance": {"pk": "order", "booking_id": "booking"},
+    "orders:booking_return_credit": {"pk": "order", "booking_id": "booking"},
+    "dashboard:booking_attendance": {"pk": "direct_booking"},
+    "packages:save_policies": {"pk": "package"},
     "payments_dashboard:detail": {"pk": "payment"},
     "payments_dashboard:refund": {"pk": "payment"},
     "payments_dashboard:order_refund": {"order_pk": "order"},

@@ -30,6 +30,7 @@ class Command(BaseCommand):
                     "slug": DEMO_SLUG,
                     "timezone": "America/New_York",
                     "plan": Plan.TEAM,
+                    "email_verified": True,
                 },
             )
             if created:
