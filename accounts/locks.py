@@ -10,3 +10,10 @@ from accounts.models import User
 def lock_owner(owner_id: int) -> None:
     """Take the owner's row lock for the rest of the current transaction (call inside atomic())."""
     User.objects.select_for_update().filter(pk=owner_id).values_list("pk", flat=True).get()
+
+
+def lock_owners(owner_ids) -> None:
+    """Lock several owners' rows in ascending id order: two requests that need overlapping sets of
+    owners (a team meeting's hosts) then queue on the lowest shared id first and never deadlock."""
+    for owner_id in sorted(set(owner_ids)):
+        lock_owner(owner_id)

@@ -8,6 +8,7 @@ from django.utils import dateformat
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
+from leadmonk.throttle import throttle_post
 from leadmonk.timezones import localize, time_format, viewer_clock, viewer_timezone
 from orders.forms import OrderForm
 from orders.models import OrderItem, OrderStatus, PackageOrder
@@ -55,8 +56,9 @@ def _take_payment_received(request: HttpRequest, order: PackageOrder) -> bool:
 
 
 @require_http_methods(["GET", "POST"])
+@throttle_post("public_order")
 def order_package(request: HttpRequest, owner_slug: str, package_slug: str) -> HttpResponse:
-    owner = get_object_or_404(User, slug=owner_slug, is_active=True)
+    owner = get_object_or_404(User, slug=owner_slug, is_active=True, email_verified=True)
     package = get_package_by_slug(owner=owner, slug=package_slug)
     if package is None:
         raise Http404
@@ -125,6 +127,7 @@ def _item_of_order(order: PackageOrder, item_id: int) -> OrderItem:
 
 
 @require_http_methods(["GET", "POST"])
+@throttle_post("public_booking")
 def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpResponse:
     """The booking step of one item's meeting type: pick a time, confirm, book one credit."""
     order = _order_or_404(token)

@@ -17,9 +17,23 @@ booking_rescheduled = Signal()
 # booking=<Booking>, by=<BookedBy>, now=<datetime>, notify=<bool> (False: the caller tells the
 # client in one message of its own).
 booking_cancelled = Signal()
+# sender=Booking, booking=<Booking>, previous=<Attendance>, by_user=<User | None>, now=<datetime>
+attendance_marked = Signal()
+# Asked (not told) before a client cancels: a receiver may answer with a sentence that warns what
+# cancelling now costs (orders: a late cancel uses the package session). sender=Booking,
+# booking=<Booking>, now=<datetime>.
+cancel_warning = Signal()
 
 # Page sections other apps add (leadmonk.sections): each receiver returns an HTML string.
 # request=<HttpRequest>, owner=<User>: the personal booking page /<owner-slug>/.
 owner_page_sections = Signal()
 # request=<HttpRequest>, booking=<Booking>: the owner's page of one booking.
 owner_booking_page_sections = Signal()
+
+
+def cancel_warning_for(booking, now) -> str:
+    """The first warning a receiver gives about cancelling `booking` now, or ""."""
+    for _receiver, answer in cancel_warning.send(sender=type(booking), booking=booking, now=now):
+        if answer:
+            return answer
+    return ""

@@ -151,6 +151,10 @@ def test_cancel_in_the_test_portal_keeps_the_plan_until_the_period_ends(free_cli
         free_owner.refresh_from_db()
         assert free_owner.plan == Plan.FREE
         assert not package_is_orderable(get_package_by_slug(owner=free_owner, slug=owner_package.slug))
+        page = free_client.get("/dashboard/settings/plan/").content.decode()
+        assert "You are on the Free plan" in page
+        assert "Your Team subscription ended." in page
+        assert "Manage billing" not in page and "Upgrade to Team — monthly" in page
         # The ended test subscription can be started again with Upgrade, not resumed.
         resumed = free_client.post("/dashboard/settings/plan/test-portal/", {"action": "resume"}, follow=True)
         assert "This test subscription has ended." in resumed.content.decode()

@@ -10,12 +10,13 @@ from orders import demo as orders_demo
 from packages import demo as packages_demo
 from payments import demo as payments_demo
 from scheduling import demo as scheduling_demo
+from teams import demo as teams_demo
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo12345"
 DEMO_SLUG = "demo"
 # Each app that has demo data exposes `seed(owner)` in its demo module; run in this order.
-DEMO_MODULES = [scheduling_demo, packages_demo, orders_demo, payments_demo]
+DEMO_MODULES = [scheduling_demo, teams_demo, packages_demo, orders_demo, payments_demo]
 
 
 class Command(BaseCommand):
@@ -32,6 +33,7 @@ class Command(BaseCommand):
                     "slug": DEMO_SLUG,
                     "timezone": "America/New_York",
                     "plan": Plan.TEAM,
+                    "email_verified": True,
                 },
             )
             if created:
