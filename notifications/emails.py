@@ -13,7 +13,7 @@ from django.utils import dateformat
 from django.utils.dateparse import parse_datetime
 
 from leadmonk.money import format_money
-from notifications.calendar import booking_ics, booking_location, bookings_ics, calendar_links, session_name
+from notifications.calendar import booking_ics, booking_location, calendar_links, session_name
 from notifications.models import Audience, Message, MessageKind
 
 # Which template renders which kind (refunds share the cancellation template).

@@ -2,7 +2,6 @@
 Outlook links built from the booking, an .ics file per booking (its token URL) and one for a set."""
 from urllib.parse import parse_qs, urlparse
 
-import pytest
 from django.core import mail
 from icalendar import Calendar
 
