@@ -13,6 +13,7 @@ from scheduling.booking_step import Step, StepWording, TimeStep, cancel_step
 from scheduling.models import BookedBy, Booking
 from scheduling.selectors import booking_change_refusal, datetime_label, get_booking_by_token
 from scheduling.services import booking_cancel, booking_reschedule
+from scheduling.signals import cancel_warning_for
 
 RESCHEDULE_WORDING = StepWording(picker_heading="Pick a new date", confirm_heading="Move your booking to",
                                  confirm_button="Confirm new time")
@@ -35,6 +36,7 @@ def _base_context(request: HttpRequest, booking: Booking) -> dict:
         "start_label": datetime_label(booking.start, viewer_tz, viewer_clock(request)),
         "refusal": booking_change_refusal(booking=booking, now=timezone.now()),
         "order": booking.order_item.order if booking.order_item_id else None,
+        "cancel_warning": cancel_warning_for(booking, timezone.now()) if booking.is_confirmed else "",
     }
 
 
