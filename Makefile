@@ -30,8 +30,10 @@ bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || echo "wrk is needed: apt-get install -y wrk"
 	$(PY) -m bench
 
+# ruff, then pip-audit on the runtime set (skipped with a note when the vulnerability service is unreachable).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(PY) scripts/audit.py
 
 clean:
 	rm -rf var staticfiles .pytest_cache .hypothesis .ruff_cache

@@ -10,6 +10,15 @@ from accounts.plans import Plan
 from leadmonk.testing import make_owner
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def owner(db):
     return make_owner(email="owner@example.com", slug="coach", display_name="Casey Coach")

@@ -1,7 +1,7 @@
 """Account forms: they validate and convert; the writes happen in accounts.services."""
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from accounts.models import User, validate_booking_slug
 from leadmonk.timezones import is_valid_timezone, timezone_choices
@@ -36,10 +36,9 @@ class SignupForm(forms.Form):
     timezone = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"data-detect-timezone": "1"}))
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email already exists. Log in instead.")
-        return email
+        # A taken address is not refused here: that would tell anyone who has an account
+        # (accounts.services.owner_signup_request emails its owner instead).
+        return self.cleaned_data["email"].strip().lower()
 
     def clean_timezone(self) -> str:
         value = self.cleaned_data.get("timezone") or "UTC"
@@ -86,3 +85,13 @@ class SettingsForm(forms.ModelForm):
         if User.objects.filter(slug=value).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(f"The booking link “{value}” is taken. Please choose another.")
         return value
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, except that save() only queues the email (accounts.tasks): the answer
+    takes as long for an unknown address as for a real account."""
+
+    def save(self, **kwargs) -> None:
+        from accounts.services import password_reset_request
+
+        password_reset_request(email=self.cleaned_data["email"])

@@ -13,6 +13,9 @@ RESERVED_SLUGS = frozenset(
         "dashboard", "accounts", "orders", "bookings", "payments", "team", "api", "admin", "static",
         "media", "notifications", "login", "logout", "signup", "settings", "help", "about", "www",
         "packages", "pricing", "favicon.ico", "robots.txt",
+        # Every top-level path the site serves or may serve, so no owner's page can shadow it.
+        "healthz", "home", "support", "privacy", "terms", "status", "robots", "sitemap",
+        "sitemap.xml", "security.txt", ".well-known", "well-known", "webhooks", "bench",
     }
 )
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -66,6 +69,9 @@ class User(AbstractUser):
     # Set while a failed subscription payment is in its grace period (the dashboard shows a banner);
     # kept on the user row so that banner costs no query on every page.
     plan_grace_until = models.DateTimeField(null=True, blank=True)
+    # Set by the link emailed at sign-up (or a password reset, which proves the same). Until then
+    # the owner's booking page is not public, so nobody can publish a page in someone else's name.
+    email_verified = models.BooleanField(default=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -1,10 +1,16 @@
 """Writes for owner accounts."""
+import logging
+
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.text import slugify
 
+from accounts import tasks
 from accounts.models import RESERVED_SLUGS, User
 from accounts.plans import Plan
 from accounts.signals import owner_signed_up
+
+logger = logging.getLogger(__name__)
 
 
 def _free_slug(base: str) -> str:
@@ -37,3 +43,50 @@ def owner_set_plan(*, owner: User, plan: str) -> User:
     updated = owner_set_plan_by_staff(owner_id=owner.pk, plan=plan)
     owner.plan, owner.plan_grace_until = updated.plan, updated.plan_grace_until
     return owner
+
+
+def _queue_after_commit(task, *args) -> None:
+    """Queue `task` once the surrounding write commits; a broker that is down is logged, never an
+    error page (the person can ask for the email again)."""
+    transaction.on_commit(lambda: task.delay(*args), robust=True)
+
+
+def _queue_now(task, *args) -> None:
+    try:
+        task.delay(*args)
+    except Exception:
+        logger.exception("Could not queue %s", task.name)
+
+
+def owner_signup_request(*, email: str, password: str, display_name: str, timezone: str = "UTC") -> User | None:
+    """Sign-up that gives nothing away: a new address gets an unverified account and a link to
+    confirm it; a taken address gets an email telling its owner (the password typed in is hashed
+    all the same, so both take as long). Returns the new owner, or None for a taken address."""
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        make_password(password)
+        _queue_now(tasks.send_signup_existing_email, existing.pk)
+        return None
+    with transaction.atomic():
+        user = owner_signup(email=email, password=password, display_name=display_name, timezone=timezone)
+        _queue_after_commit(tasks.send_verification_email, user.pk)
+    return user
+
+
+def owner_verification_resend(*, owner: User) -> None:
+    if not owner.email_verified:
+        _queue_now(tasks.send_verification_email, owner.pk)
+
+
+def owner_verify_email(*, owner: User) -> User:
+    """The owner proved they read this address (the emailed link, or a password reset)."""
+    if not owner.email_verified:
+        owner.email_verified = True
+        owner.save(update_fields=["email_verified"])
+    return owner
+
+
+def password_reset_request(*, email: str) -> None:
+    """Queue the reset email: the worker looks the address up, so the answer takes as long for an
+    unknown address as for a real account."""
+    _queue_now(tasks.send_password_reset_email, email.strip())

@@ -1,24 +1,81 @@
-"""Sign-up and the owner's settings page. Log in/out and password reset are Django's own views."""
+"""Sign-up, confirming the email address and the owner's settings page. Log in/out and password
+reset are Django's own views (with the lockout of django-axes and a queued reset email)."""
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.encoding import force_str
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.views.decorators.http import require_POST
 
-from accounts.forms import SettingsForm, SignupForm
-from accounts.services import owner_signup
+from accounts.forms import QueuedPasswordResetForm, SettingsForm, SignupForm
+from accounts.models import User
+from accounts.services import owner_signup_request, owner_verification_resend, owner_verify_email
+from accounts.tokens import email_verification_token
+from leadmonk.throttle import throttle_post
 
 
+@throttle_post("signup")
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard:home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = owner_signup(**form.cleaned_data)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome! Your account is ready. Check your booking link and time zone below.")
-        return redirect("accounts:settings")
+        # The same answer whether the address is new or taken: "check your email".
+        owner_signup_request(**form.cleaned_data)
+        return redirect("accounts:signup_sent")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/signup_sent.html")
+
+
+def verify_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The emailed link: confirms the address, logs the owner in and opens Settings."""
+    try:
+        user = User.objects.filter(pk=int(force_str(urlsafe_base64_decode(uidb64))), is_active=True).first()
+    except (TypeError, ValueError, OverflowError):
+        user = None
+    if user is None or not email_verification_token.check_token(user, token):
+        if user is not None and user.email_verified:
+            messages.info(request, "Your email address is already confirmed.")
+            return redirect("accounts:settings" if request.user == user else "accounts:login")
+        return render(request, "accounts/verify_invalid.html", status=400)
+    owner_verify_email(owner=user)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, "Welcome! Your email is confirmed and your account is ready. "
+                              "Check your booking link and time zone below.")
+    return redirect("accounts:settings")
+
+
+@login_required
+@require_POST
+@throttle_post("signup")
+def verify_resend(request: HttpRequest) -> HttpResponse:
+    owner_verification_resend(owner=request.user)
+    messages.success(request, f"We sent a new confirmation link to {request.user.email}.")
+    next_url = request.POST.get("next", "")
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return HttpResponseRedirect(next_url)
+    return redirect("accounts:settings")
+
+
+@method_decorator(throttle_post("password_reset"), name="dispatch")
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = QueuedPasswordResetForm
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        # The reset link reached this inbox: the address is confirmed too.
+        response = super().form_valid(form)
+        owner_verify_email(owner=form.user)
+        return response
 
 
 @login_required

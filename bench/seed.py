@@ -21,7 +21,7 @@ def seed_owner(*, size: int, now: datetime, slug: str | None = None) -> User:
     slug = slug or f"bench-{size}"
     owner = User.objects.create_user(
         email=f"{slug}@example.com", password="bench-pass-123", display_name=f"Bench owner {size}",
-        slug=slug, timezone=OWNER_TZ, plan=Plan.TEAM,
+        slug=slug, timezone=OWNER_TZ, plan=Plan.TEAM, email_verified=True,
     )
     WeeklyInterval.objects.bulk_create(
         [WeeklyInterval(owner=owner, weekday=d, start_time=s, end_time=e) for d in range(6) for s, e in HOURS]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -35,8 +36,17 @@ else:
     if len(SECRET_KEY) < 50:
         raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long")
 
+if TESTING and not DEBUG and "pytest" not in sys.modules:
+    # TESTING turns on the test payment provider, MD5 passwords, in-memory email and eager Celery:
+    # a production process with it on would take orders without money and lose every email.
+    raise ImproperlyConfigured("TESTING is for the test suite only; it cannot be on when DEBUG is off")
+
 # The public address of the site, used in links inside emails and for payment return URLs.
+# `make run` sets it from PORT when it is not set (scripts/run.sh).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+if not DEBUG and not SITE_URL.startswith("https://"):
+    # Links in emails and payment return URLs must not send clients to plain HTTP (or to 127.0.0.1).
+    raise ImproperlyConfigured("Set SITE_URL to the site's https:// address (e.g. https://book.example.com)")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -50,10 +60,13 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "accounts",
     "scheduling",
+    "teams",
     "packages",
     "orders",
     "payments",
     "notifications",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -65,6 +78,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "leadmonk.middleware.PermissionsPolicyMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the "too many attempts" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "leadmonk.urls"
@@ -81,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "leadmonk.context_processors.site",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -107,11 +125,14 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Sessions are written to the database and read through the cache (one query less per dashboard
 # page) when the cache is shared by every process: a per-process memory cache would keep a
-# logged-out session alive in the other workers. Tests run in one process.
+# logged-out session alive in the other workers. Tests run in one process. The engine falls back to
+# the database when the cache is down, so owners stay logged in while Redis is away.
 if REDIS_URL or TESTING:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "leadmonk.sessions"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out email + IP before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -201,9 +222,15 @@ if TEST_PAYMENTS_ENABLED and not DEBUG and not TESTING:
 # platform keys alone take payments (a single-owner self-hosted install).
 PAYMENTS_REQUIRE_CONNECTION = env.bool("PAYMENTS_REQUIRE_CONNECTION", default=False)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# Another Stripe API address (stripe-mock, a local fake in CI); empty means Stripe itself.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="").rstrip("/")
 # Orders left unpaid this long are expired by a periodic task.
 UNPAID_ORDER_EXPIRY_MINUTES = env.int("UNPAID_ORDER_EXPIRY_MINUTES", default=60 * 24)
 
+# Teams: members (seats) a team may have on each plan that has teams, and how long an emailed
+# invitation link stays valid.
+TEAM_SEATS = {"team": env.int("TEAM_SEATS_TEAM", default=10), "enterprise": env.int("TEAM_SEATS_ENTERPRISE", default=50)}
+TEAM_INVITATION_MAX_AGE_DAYS = env.int("TEAM_INVITATION_MAX_AGE_DAYS", default=7)
 # Self-serve plans (Stripe Billing): one Stripe Price id per plan and interval; a plan without
 # its price id cannot be bought through Stripe (the test subscription page still works in DEBUG).
 STRIPE_BILLING_PRICES = {
@@ -236,6 +263,56 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
+
+# Brute force (README, "Security"). Failed logins are counted per email + IP in the database, so
+# every gunicorn worker sees the same count; the cool-off doubles with each lockout.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
+AXES_COOLOFF_TIME = "accounts.lockout.cool_off"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+# Per-IP limits of the forms that send email to an address typed in: (requests, seconds).
+THROTTLES = {
+    "password_reset": (5, 60 * 60),
+    "signup": (10, 60 * 60),
+    "public_order": (10, 60 * 60),
+    "public_booking": (20, 60 * 60),
+}
+
+# Content-Security-Policy (django-csp 4): no inline script or style without the per-request nonce
+# ({{ request.csp_nonce }}). Enforced in production; report-only in development, so a violation
+# shows in the browser console without breaking the page (tests/test_security_headers.py also
+# refuses inline script and style in templates).
+CSP_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        # Checkout and onboarding forms redirect to the providers' pages.
+        "form-action": [SELF, "https://*.stripe.com", "https://*.paypal.com"],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+if DEBUG:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = CSP_POLICY
+else:
+    CONTENT_SECURITY_POLICY = CSP_POLICY
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=()"
+)
 
 LOGGING = {
     "version": 1,

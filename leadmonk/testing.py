@@ -22,6 +22,7 @@ def make_owner(*, email: str | None = None, slug: str | None = None, plan: str =
         slug=slug or f"owner-{n}",
         timezone=timezone,
         plan=plan,
+        email_verified=True,
     )
 
 

@@ -69,16 +69,6 @@ def resolve_timezone(text: str | None) -> str | None:
     return _zones_by_typed_name().get(" ".join(text.split()).lower())
 
 
-@lru_cache(maxsize=128)
-def timezone_options_html(selected: str) -> str:
-    """The <option>s of a time zone <select>, `selected` chosen. Built once per zone: rendering
-    400-odd options through the template engine cost more than the rest of the slot picker page."""
-    return mark_safe("".join(
-        f'<option value="{escape(value)}"{" selected" if value == selected else ""}>{escape(label)}</option>'
-        for value, label in timezone_choices()
-    ))
-
-
 @lru_cache(maxsize=1)
 def timezone_datalist_html() -> str:
     """The <option>s of the searchable zone field's <datalist> (typing "Berl" offers Europe/Berlin).
@@ -142,10 +132,11 @@ def remember_viewer_choices(request: HttpRequest, response: HttpResponse) -> Htt
     JavaScript. The zone is stored encoded, as the browser script stores it."""
     zone = resolve_timezone(request.GET.get("tz"))
     if zone and zone != _cookie_zone(request):
-        response.set_cookie(VIEWER_TZ_COOKIE, quote(zone, safe=""), max_age=PREFERENCE_MAX_AGE, samesite="Lax")
+        response.set_cookie(VIEWER_TZ_COOKIE, quote(zone, safe=""), max_age=PREFERENCE_MAX_AGE, samesite="Lax",
+                            secure=request.is_secure())
     clock = request.GET.get("clock")
     if clock in CLOCKS and clock != request.COOKIES.get(CLOCK_COOKIE):
-        response.set_cookie(CLOCK_COOKIE, clock, max_age=PREFERENCE_MAX_AGE, samesite="Lax")
+        response.set_cookie(CLOCK_COOKIE, clock, max_age=PREFERENCE_MAX_AGE, samesite="Lax", secure=request.is_secure())
     return response
 
 

@@ -1,19 +1,64 @@
-"""The landing redirect and a health check."""
+"""The landing redirect, the health check and the production error pages."""
+import logging
+import uuid
+
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger(__name__)
+
+# How long /healthz/ waits for the broker: a load balancer's probe must not hang.
+BROKER_TIMEOUT_SECONDS = 2
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("dashboard:home" if request.user.is_authenticated else "accounts:login")
 
 
-def healthz(request: HttpRequest) -> JsonResponse:
+def _check_database() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"ok": True})
+
+
+def _check_cache() -> None:
+    token = uuid.uuid4().hex
+    cache.set("healthz", token, 10)
+    if cache.get("healthz") != token:
+        raise RuntimeError("the cache did not keep a value")
+
+
+def _check_broker() -> None:
+    from leadmonk.celery import app
+
+    with app.connection_for_write() as broker:
+        broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT_SECONDS)
+
+
+HEALTH_CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Each dependency on its own line, 503 when any is down, so a load balancer (or a person) can
+    tell which one. With Redis down owners can still work (sessions fall back to the database),
+    but emails queue up and rate limits are off: that is worth an alarm."""
+    report = {}
+    for name, check in HEALTH_CHECKS.items():
+        try:
+            check()
+        except Exception as error:
+            logger.warning("healthz: %s is down: %s", name, error)
+            report[name] = {"ok": False, "error": type(error).__name__}
+        else:
+            report[name] = {"ok": True}
+    healthy = all(part["ok"] for part in report.values())
+    return JsonResponse({"ok": healthy, **report}, status=200 if healthy else 503)
 
 
 def bench_trivial(request: HttpRequest) -> HttpResponse:
     """The benchmark's yardstick: the public base template through the same middleware, no queries."""
     return render(request, "bench_trivial.html")
+

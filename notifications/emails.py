@@ -13,7 +13,7 @@ from django.utils import dateformat
 from django.utils.dateparse import parse_datetime
 
 from leadmonk.money import format_money
-from notifications.calendar import booking_ics, booking_location, session_name
+from notifications.calendar import booking_ics, booking_location, calendar_links, session_name
 from notifications.models import Audience, Message, MessageKind
 
 # Which template renders which kind (refunds share the cancellation template).
@@ -71,6 +71,7 @@ def booking_context(message: Message) -> dict:
         "when": format_when(booking.start, booking.end, tz_name),
         "location": booking_location(booking),
         "manage_url": f"{settings.SITE_URL}/bookings/{booking.token}/",
+        "calendar_links": calendar_links(booking),
         "dashboard_url": f"{settings.SITE_URL}/dashboard/",
         "order": booking.order_item.order if booking.order_item_id else None,
     }

@@ -69,6 +69,8 @@ def wanted_reminders(*, booking, now: datetime) -> dict[tuple[str, int], datetim
     """
     meeting_type = booking.meeting_type
     wanted: dict[tuple[str, int], datetime] = {}
+    if booking.lead_id is not None:
+        return wanted  # another host's row of a meeting: the client is reminded through the lead booking
     if meeting_type.email_reminders_enabled:
         for offset in _offsets(meeting_type.email_reminder_offsets):
             wanted[(Channel.EMAIL, offset)] = booking.start - timedelta(minutes=offset)
@@ -146,7 +148,8 @@ def _queue(messages: list[Message]) -> None:
 
 def _booking_messages(booking, kind: str, context: dict | None = None) -> list[Message]:
     owner = booking.owner
-    messages = [
+    # A meeting with several hosts emails the client once, from the lead booking (the token they hold).
+    messages = [] if booking.lead_id is not None else [
         Message(booking=booking, kind=kind, audience=Audience.CLIENT, recipient=booking.client_email,
                 context=context or {})
     ]

@@ -1,4 +1,7 @@
 """SMS state changes: opt-outs (STOP replies, Twilio error 21610) and Twilio delivery status callbacks."""
+import logging
+import re
+
 from django.db import IntegrityError, transaction
 
 from notifications.models import (
@@ -25,6 +28,20 @@ TWILIO_STATUS_MAP = {
     "failed": MessageStatus.FAILED,
     "canceled": MessageStatus.FAILED,
 }
+logger = logging.getLogger(__name__)
+
+# What Twilio sends as a number (E.164) and as a message SID. Anything else (a NUL byte, 300
+# characters) is not from a real message even when the signature checks out: ignore it.
+E164_RE = re.compile(r"^\+[1-9][0-9]{1,14}$")
+SID_RE = re.compile(r"^[A-Za-z0-9]{2,64}$")
+
+
+def twilio_phone(value: str) -> str:
+    """`value` when it is an E.164 number, else ""."""
+    value = (value or "").strip()
+    return value if E164_RE.match(value) else ""
+
+
 # Twilio's default opt-out and opt-in keywords.
 STOP_WORDS = {"STOP", "STOPALL", "STOP ALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
 START_WORDS = {"START", "UNSTOP", "YES"}
@@ -56,8 +73,9 @@ def sms_status_update(*, sid: str, twilio_status: str, to: str = "", error_code:
     order, and a late "sent" must never overwrite "delivered".
     """
     status = TWILIO_STATUS_MAP.get((twilio_status or "").lower())
-    if not sid or status is None:
+    if not SID_RE.match(sid or "") or status is None:
         return False
+    to = twilio_phone(to)
     lower = [s for s, rank in MESSAGE_STATUS_RANK.items() if rank < MESSAGE_STATUS_RANK[status]]
     fields: dict = {"status": status}
     if error_code:
@@ -71,6 +89,11 @@ def sms_status_update(*, sid: str, twilio_status: str, to: str = "", error_code:
 
 def sms_inbound(*, from_number: str, body: str, opt_out_type: str = "") -> None:
     """An inbound text: STOP (and Twilio's other opt-out words) opts the number out; START opts back in."""
+    phone = twilio_phone(from_number)
+    if not phone:
+        logger.warning("Ignored an inbound SMS whose sender is not a phone number")
+        return
+    from_number = phone
     word = " ".join((body or "").split()).upper()
     kind = (opt_out_type or "").upper()
     if kind == "STOP" or word in STOP_WORDS:

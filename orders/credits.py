@@ -17,8 +17,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
-from scheduling.models import Attendance, BookedBy, Booking, BookingStatus
-from scheduling.signals import booking_cancelled, booking_created
+from scheduling.models import Attendance, BookedBy, Booking
+from scheduling.signals import attendance_marked, booking_cancelled, booking_created, cancel_warning
 
 # An adjustment is a correction, not a new package: beyond this it is surely a typo.
 MAX_ADJUSTMENT = 1000
@@ -37,10 +37,6 @@ class CreditError(Exception):
 
 class NegativeBalance(CreditError):
     pass
-
-
-class SessionNotPast(CreditError):
-    message = "This session has not taken place yet: it cannot be marked."
 
 
 class NoCreditToReturn(CreditError):
@@ -116,10 +112,19 @@ def is_late_cancel(*, order: PackageOrder, booking: Booking, now: datetime) -> b
 
 def cancel_uses_credit(*, booking: Booking, now: datetime | None = None) -> bool:
     """Whether a client's cancel of `booking` now would use its credit (the page warns first)."""
-    if booking.order_item_id is None or not booking.credit_held:
+    if booking.order_item_id is None or not booking.credit_held or not booking.is_confirmed:
         return False
     order = booking.order_item.order
     return order.late_cancel_forfeits and is_late_cancel(order=order, booking=booking, now=now or timezone.now())
+
+
+@receiver(cancel_warning, dispatch_uid="orders.credits.cancel_warning")
+def _warn_late_cancel(sender, booking: Booking, now: datetime | None = None, **kwargs) -> str:
+    if not cancel_uses_credit(booking=booking, now=now):
+        return ""
+    hours = booking.order_item.order.cancel_window_hours
+    return (f"This session starts in less than {hours} hour{'s' if hours != 1 else ''}: cancelling now uses "
+            "this session of your package. It will not be given back.")
 
 
 @receiver(booking_cancelled, dispatch_uid="orders.credits.cancel")
@@ -176,33 +181,22 @@ def _locked_booking(booking: Booking) -> Booking:
     return Booking.objects.select_for_update().select_related("order_item__order").get(pk=booking.pk)
 
 
-def booking_mark_attendance(*, booking: Booking, attendance: str, by_user, now: datetime | None = None) -> Booking:
-    """The owner marks a past session attended or no-show. A no-show returns the credit unless the
-    order's policy says a no-show uses it (then a zero entry records the forfeit). Marking again
-    with the same value changes nothing."""
-    now = now or timezone.now()
-    if attendance not in (Attendance.ATTENDED, Attendance.NO_SHOW):
-        raise CreditError("Choose attended or no-show.")
-    with transaction.atomic():
-        booking = _locked_booking(booking)
-        if booking.status != BookingStatus.CONFIRMED:
-            raise CreditError("This session was cancelled: there is nothing to mark.")
-        if booking.start > now:
-            raise SessionNotPast()
-        if booking.attendance == attendance:
-            return booking
-        booking.attendance = attendance
-        booking.save(update_fields=["attendance", "updated_at"])
-        if attendance == Attendance.NO_SHOW and booking.order_item_id is not None and booking.credit_held:
-            item = lock_item(booking.order_item_id)
-            if item.order.no_show_forfeits:
-                _entry(item.pk, 0, LedgerReason.NO_SHOW, booking=booking, by_user=by_user, now=now,
-                       note="No-show: the credit is used")
-            else:
-                _entry(item.pk, 1, LedgerReason.NO_SHOW, booking=booking, by_user=by_user, now=now,
-                       note="No-show: the credit is returned")
-                _set_held(booking, False)
-    return booking
+@receiver(attendance_marked, dispatch_uid="orders.credits.no_show")
+def _credit_on_no_show(sender, booking: Booking, previous: str = "", by_user=None, now: datetime | None = None,
+                       **kwargs) -> None:
+    """A no-show gives the credit back unless the order's policy says a no-show uses it; then a
+    zero entry records the forfeit. Marking attended again later changes no credit (the owner can
+    return or adjust)."""
+    if booking.attendance != Attendance.NO_SHOW or booking.order_item_id is None or not booking.credit_held:
+        return
+    item = lock_item(booking.order_item_id)
+    if item.order.no_show_forfeits:
+        _entry(item.pk, 0, LedgerReason.NO_SHOW, booking=booking, by_user=by_user, now=now,
+               note="No-show: the session is used")
+    else:
+        _entry(item.pk, 1, LedgerReason.NO_SHOW, booking=booking, by_user=by_user, now=now,
+               note="No-show: the session is given back")
+        _set_held(booking, False)
 
 
 def booking_credit_return(*, booking: Booking, by_user, note: str = "", now: datetime | None = None) -> Booking:

@@ -44,6 +44,12 @@ class PackageOrder(models.Model):
     cancel_window_hours = models.PositiveIntegerField(default=0)
     late_cancel_forfeits = models.BooleanField(default=True)
     no_show_forfeits = models.BooleanField(default=True)
+    # Expiry as sold ("never" / N days after purchase / N days after the first booking), and when
+    # the credits expire once that is known (set at payment or at the first booking; the owner
+    # may move it later).
+    expiry_kind = models.CharField(max_length=24, default="never")
+    expiry_days = models.PositiveIntegerField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)

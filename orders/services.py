@@ -82,6 +82,11 @@ def order_create(
             currency=locked.currency,
             terms=locked.terms,
             payment_medium=locked.payment_medium,
+            cancel_window_hours=locked.cancel_window_hours,
+            late_cancel_forfeits=locked.late_cancel_forfeits,
+            no_show_forfeits=locked.no_show_forfeits,
+            expiry_kind=locked.expiry_kind,
+            expiry_days=locked.expiry_days,
         )
         # Only meeting types that can be scheduled now are sold: an item the client could never
         # book would be a credit paid for and unusable.

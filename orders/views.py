@@ -12,16 +12,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from notifications import services as notifications
-from orders.credits import CreditError, ledger_adjust
+from orders.credits import CreditError, booking_credit_return, ledger_adjust
 from orders.forms import CreditAdjustForm, OrderFilterForm
 from orders.models import OrderItem, PackageOrder
 from orders.selectors import order_bookings, order_for_owner, order_ledger, order_list_for_owner, with_item_progress
 from orders.services import OrderError, order_cancel, order_session_book
 from packages.models import Package
-from scheduling.booking_forms import CancelForm
+from scheduling.attendance import booking_mark_attendance
+from scheduling.booking_forms import AttendanceForm, CancelForm
 from scheduling.booking_step import Step, StepWording, TimeStep, cancel_step
 from scheduling.models import BookedBy, Booking, BookingStatus
-from scheduling.services import booking_cancel, booking_reschedule
+from scheduling.services import BookingError, booking_cancel, booking_reschedule
 
 PAGE_SIZE = 25
 REFUND_TEMPLATE = "payments/_order_refund.html"
@@ -238,3 +239,38 @@ def order_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "The order was cancelled, its upcoming sessions too, and the client was told.")
     return redirect(_detail_url(order))
+
+
+@login_required
+@require_POST
+def order_booking_attendance(request: HttpRequest, pk: int, booking_id: int) -> HttpResponse:
+    """Mark a session of the order attended or a no-show; the ledger follows the order's policy."""
+    order = _get_order_for_owner(request, pk)
+    booking = _booking_of_order(order, booking_id)
+    form = AttendanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["attendance"][0])
+        return redirect(_detail_url(order))
+    try:
+        booking = booking_mark_attendance(booking=booking, attendance=form.cleaned_data["attendance"],
+                                          by_user=request.user)
+    except BookingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"The session is marked {booking.get_attendance_display().lower()}.")
+    return redirect(_detail_url(order) + "#bookings-title")
+
+
+@login_required
+@require_POST
+def order_booking_return_credit(request: HttpRequest, pk: int, booking_id: int) -> HttpResponse:
+    """Give back the credit a session holds (a late cancel, a no-show, a goodwill gesture)."""
+    order = _get_order_for_owner(request, pk)
+    booking = _booking_of_order(order, booking_id)
+    try:
+        booking_credit_return(booking=booking, by_user=request.user)
+    except CreditError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "The session was given back: the client can book it again.")
+    return redirect(_detail_url(order) + "#ledger-title")

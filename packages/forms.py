@@ -4,7 +4,15 @@ from decimal import Decimal
 from django import forms
 
 from leadmonk import money
-from packages.models import NameFormat, OrderingInformation, PaymentMedium, QuestionKind
+from packages.models import (
+    MAX_CANCEL_WINDOW_HOURS,
+    MAX_EXPIRY_DAYS,
+    ExpiryKind,
+    NameFormat,
+    OrderingInformation,
+    PaymentMedium,
+    QuestionKind,
+)
 from packages.services import precision_message
 from scheduling.models import MeetingType, MeetingTypeState
 
@@ -269,4 +277,39 @@ class PaymentPreferencesForm(forms.Form):
                     )
             else:
                 cleaned["price"] = money.round_money(price, currency)
+        return cleaned
+
+
+class PoliciesForm(forms.Form):
+    """Policies: the cancellation window, what a late cancel and a no-show cost, and expiry."""
+
+    cancel_window_hours = forms.IntegerField(
+        label="Cancellation window (hours before the start)", min_value=0, max_value=MAX_CANCEL_WINDOW_HOURS,
+        help_text="A client who cancels later than this is late. 0: no window.",
+        error_messages={
+            "required": "Enter a number of hours (0 for no window).",
+            "invalid": "Enter a whole number of hours, e.g. 24.",
+            "min_value": "The window cannot be negative: enter 0 for no window.",
+            "max_value": f"Enter at most {MAX_CANCEL_WINDOW_HOURS} hours (30 days).",
+        },
+    )
+    late_cancel_forfeits = forms.BooleanField(label="A late cancel uses the session", required=False)
+    no_show_forfeits = forms.BooleanField(label="A no-show uses the session", required=False)
+    expiry_kind = forms.ChoiceField(label="Sessions expire", choices=ExpiryKind.choices, widget=forms.RadioSelect)
+    expiry_days = forms.IntegerField(
+        label="Days", required=False, min_value=1, max_value=MAX_EXPIRY_DAYS,
+        error_messages={
+            "invalid": "Enter a whole number of days, e.g. 90.",
+            "min_value": "Enter at least 1 day.",
+            "max_value": f"Enter at most {MAX_EXPIRY_DAYS} days (10 years).",
+        },
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("expiry_kind")
+        if kind == ExpiryKind.NEVER:
+            cleaned["expiry_days"] = None
+        elif kind and cleaned.get("expiry_days") is None and "expiry_days" not in self.errors:
+            self.add_error("expiry_days", "Enter after how many days the sessions expire.")
         return cleaned

@@ -32,6 +32,17 @@ class PaymentMedium(models.TextChoices):
     PAYPAL = "paypal", "PayPal"
 
 
+class ExpiryKind(models.TextChoices):
+    NEVER = "never", "Never"
+    AFTER_PURCHASE = "after_purchase", "N days after purchase"
+    AFTER_FIRST_BOOKING = "after_first_booking", "N days after the first booking"
+
+
+# Bounds of the Policies: a window over 30 days or an expiry over 10 years is surely a typo.
+MAX_CANCEL_WINDOW_HOURS = 720
+MAX_EXPIRY_DAYS = 3650
+
+
 class PackageQuerySet(models.QuerySet):
     def for_owner(self, owner) -> "PackageQuerySet":
         return self.filter(owner=owner)
@@ -59,6 +70,13 @@ class Package(models.Model):
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="USD")
     payment_medium = models.CharField("Payment Medium", max_length=16, choices=PaymentMedium.choices, blank=True)
     terms = models.TextField("Payment Terms and Conditions", blank=True)
+    # Policies (snapshotted into each order, DESIGN rule 10)
+    cancel_window_hours = models.PositiveIntegerField("Cancellation window (hours)", default=0)
+    late_cancel_forfeits = models.BooleanField("A late cancel uses the session", default=True)
+    no_show_forfeits = models.BooleanField("A no-show uses the session", default=True)
+    expiry_kind = models.CharField("Sessions expire", max_length=24, choices=ExpiryKind.choices,
+                                   default=ExpiryKind.NEVER)
+    expiry_days = models.PositiveIntegerField("Days", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

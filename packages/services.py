@@ -8,7 +8,15 @@ from django.utils.text import slugify
 from accounts.models import User
 from accounts.plans import plan_includes_packages
 from leadmonk import money
-from packages.models import InviteeQuestion, Package, PackageItem, PackageState
+from packages.models import (
+    MAX_CANCEL_WINDOW_HOURS,
+    MAX_EXPIRY_DAYS,
+    ExpiryKind,
+    InviteeQuestion,
+    Package,
+    PackageItem,
+    PackageState,
+)
 from scheduling.models import MeetingType, MeetingTypeState
 
 SLUG_MAX_LENGTH = 80
@@ -152,6 +160,27 @@ def package_update_payment(*, package: Package, price: Decimal | None, currency:
         package.state = PackageState.ACTIVE
         fields.append("state")
     package.save(update_fields=fields)
+    return package
+
+
+@transaction.atomic
+def package_update_policies(*, package: Package, cancel_window_hours: int, late_cancel_forfeits: bool,
+                            no_show_forfeits: bool, expiry_kind: str, expiry_days: int | None) -> Package:
+    """Save the Policies section only. Orders already placed keep the policies they were sold with."""
+    if not 0 <= cancel_window_hours <= MAX_CANCEL_WINDOW_HOURS:
+        raise PackageError(f"The cancellation window is 0 to {MAX_CANCEL_WINDOW_HOURS} hours.")
+    if expiry_kind == ExpiryKind.NEVER:
+        expiry_days = None
+    elif expiry_days is None or not 1 <= expiry_days <= MAX_EXPIRY_DAYS:
+        raise PackageError(f"Sessions expire after 1 to {MAX_EXPIRY_DAYS} days.")
+    Package.objects.select_for_update().filter(pk=package.pk).get()
+    package.cancel_window_hours = cancel_window_hours
+    package.late_cancel_forfeits = late_cancel_forfeits
+    package.no_show_forfeits = no_show_forfeits
+    package.expiry_kind = expiry_kind
+    package.expiry_days = expiry_days
+    package.save(update_fields=["cancel_window_hours", "late_cancel_forfeits", "no_show_forfeits", "expiry_kind",
+                                "expiry_days", "updated_at"])
     return package
 
 

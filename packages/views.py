@@ -14,6 +14,7 @@ from packages.forms import (
     PackageInfoForm,
     PackageItemFormSet,
     PaymentPreferencesForm,
+    PoliciesForm,
     Pricing,
 )
 from packages.models import InviteeQuestion, Package, PaymentMedium
@@ -24,9 +25,11 @@ MAX_ROWS = 50
 SECTION_INFO, SECTION_INVITEE, SECTION_QUESTIONS, SECTION_PAYMENT = (
     "package-info", "invitee-preferences", "invitee-questions", "payment-preferences",
 )
+SECTION_POLICIES = "policies"
 # Section id -> its key in the template's `notices` and `refused`.
 SECTIONS = {
     SECTION_INFO: "info", SECTION_INVITEE: "invitee", SECTION_QUESTIONS: "questions", SECTION_PAYMENT: "payment",
+    SECTION_POLICIES: "policies",
 }
 
 
@@ -186,7 +189,7 @@ def _section_notices(request: HttpRequest) -> dict[str, list]:
 
 
 def _render_edit(request: HttpRequest, package: Package, *, info_form=None, item_formset=None,
-                 invitee_form=None, question_form=None, payment_form=None, status: int = 200,
+                 invitee_form=None, question_form=None, payment_form=None, policies_form=None, status: int = 200,
                  info_draft: bool = False) -> HttpResponse:
     if info_form is None:
         info_form = PackageInfoForm(initial={"name": package.name, "description": package.description})
@@ -207,17 +210,25 @@ def _render_edit(request: HttpRequest, package: Package, *, info_form=None, item
             "price": "" if package.is_draft and package.is_free else _price_for_form(package),
             "currency": package.currency, "payment_medium": package.payment_medium, "terms": package.terms,
         })
+    if policies_form is None:
+        policies_form = PoliciesForm(initial={
+            "cancel_window_hours": package.cancel_window_hours, "late_cancel_forfeits": package.late_cancel_forfeits,
+            "no_show_forfeits": package.no_show_forfeits, "expiry_kind": package.expiry_kind,
+            "expiry_days": package.expiry_days,
+        })
     return render(request, "packages/edit.html", {
         "package": package, "public_url": _public_url(request, package),
         "orderable": selectors.package_is_orderable(package),
         "info_form": info_form, "item_formset": item_formset,
         "invitee_form": invitee_form, "question_form": question_form, "payment_form": payment_form,
+        "policies_form": policies_form,
         "questions": list(package.questions.all()),
         "notices": _section_notices(request), "info_draft": info_draft,
         # The section whose save was refused: its summary says so, and the page opens there.
         "refused": {
             "info": info_form.is_bound or item_formset.is_bound, "invitee": invitee_form.is_bound,
             "questions": question_form.is_bound, "payment": payment_form.is_bound,
+            "policies": policies_form.is_bound,
         },
     }, status=status)
 
@@ -288,6 +299,25 @@ def package_payment_save(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Payment Preferences saved.", extra_tags=SECTION_PAYMENT)
             return redirect(reverse("packages:edit", args=[package.pk]) + "#payment-preferences")
     return _render_edit(request, package, payment_form=form)
+
+
+@login_required
+def package_policies_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the Policies section; a bad value is shown next to its field and nothing changes."""
+    package = _get_package_for_owner(request, pk)
+    if request.method != "POST":
+        return redirect("packages:edit", pk=package.pk)
+    form = PoliciesForm(request.POST)
+    if form.is_valid():
+        try:
+            services.package_update_policies(package=package, **form.cleaned_data)
+        except services.PackageError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Policies saved. Orders already placed keep the policies they were sold with.",
+                             extra_tags=SECTION_POLICIES)
+            return redirect(reverse("packages:edit", args=[package.pk]) + "#policies")
+    return _render_edit(request, package, policies_form=form)
 
 
 # Invitee questions

@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class PaymentsConfig(AppConfig):
     name = "payments"
+
+    def ready(self) -> None:
+        from payments import checks  # noqa: F401  (registers the configuration warnings)

@@ -59,6 +59,11 @@ def payment_return(request: HttpRequest, token: str) -> HttpResponse:
             get_provider(payment.provider).handle_return(payment, request)
         except PaymentError as error:
             logger.warning("return of payment %s: %s", payment.pk, error.message)
+            messages.warning(
+                request,
+                f"We could not reach {get_provider(payment.provider).verbose_name} to confirm your payment yet. "
+                "This page checks again by itself; you will not be charged twice.",
+            )
         payment = Payment.objects.select_related("order__owner").get(pk=payment.pk)
     order = payment.order
     if payment.status == PaymentStatus.CONFIRMED and not payment.flagged and order.status == OrderStatus.ACTIVE:

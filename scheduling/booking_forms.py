@@ -6,6 +6,7 @@ import phonenumbers
 from django import forms
 
 from leadmonk.timezones import is_valid_timezone
+from scheduling.models import Attendance
 from scheduling.selectors import parse_slot_start
 
 TIME_UNAVAILABLE = "That time is no longer available. Please pick another time."
@@ -129,3 +130,13 @@ class CancelForm(forms.Form):
     def error_message(self) -> str:
         """The one thing wrong with the reason, for a message at the top of the page it came from."""
         return REASON_REFUSED
+
+
+class AttendanceForm(forms.Form):
+    """The owner's mark on a session that has taken place."""
+
+    attendance = forms.ChoiceField(
+        choices=[(Attendance.ATTENDED, "Attended"), (Attendance.NO_SHOW, "No-show")],
+        error_messages={"required": "Choose attended or no-show.",
+                        "invalid_choice": "Choose attended or no-show."},
+    )

@@ -8,11 +8,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from leadmonk.timezones import viewer_clock, viewer_timezone
+from notifications.calendar import bookings_ics
 from scheduling.booking_forms import CancelForm
 from scheduling.booking_step import Step, StepWording, TimeStep, cancel_step
 from scheduling.models import BookedBy, Booking
 from scheduling.selectors import booking_change_refusal, datetime_label, get_booking_by_token
 from scheduling.services import booking_cancel, booking_reschedule
+from scheduling.signals import cancel_warning_for
 
 RESCHEDULE_WORDING = StepWording(picker_heading="Pick a new date", confirm_heading="Move your booking to",
                                  confirm_button="Confirm new time")
@@ -35,6 +37,7 @@ def _base_context(request: HttpRequest, booking: Booking) -> dict:
         "start_label": datetime_label(booking.start, viewer_tz, viewer_clock(request)),
         "refusal": booking_change_refusal(booking=booking, now=timezone.now()),
         "order": booking.order_item.order if booking.order_item_id else None,
+        "cancel_warning": cancel_warning_for(booking, timezone.now()) if booking.is_confirmed else "",
     }
 
 
@@ -79,3 +82,11 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
         success="Your booking was cancelled. We have let the host know.",
         next_url=reverse("bookings:manage", args=[booking.token]),
     )
+
+
+def calendar_file(request: HttpRequest, token: str) -> HttpResponse:
+    """The booking as an .ics download ("Add to calendar"); a cancelled one says so in the file."""
+    booking = _get_booking(token)
+    response = HttpResponse(bookings_ics(bookings=[booking]), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="session.ics"'
+    return response

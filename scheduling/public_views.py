@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from accounts.models import User
+from leadmonk.throttle import throttle_post
 from packages.selectors import packages_for_owner_page
 from scheduling.booking_forms import BookingDetailsForm
 from scheduling.booking_step import Step, StepWording, TimeStep
@@ -16,7 +17,8 @@ BOOK_WORDING = StepWording(picker_heading="Pick a date", confirm_heading="Your d
 
 
 def _get_owner(owner_slug: str) -> User:
-    owner = User.objects.filter(slug=owner_slug, is_active=True).first()
+    # An owner's page goes public once they confirmed their email address.
+    owner = User.objects.filter(slug=owner_slug, is_active=True, email_verified=True).first()
     if owner is None:
         raise Http404("No booking page here.")
     return owner
@@ -36,6 +38,7 @@ def _unavailable(request: HttpRequest, owner: User) -> HttpResponse:
     return render(request, "scheduling/public/unavailable.html", {"owner": owner}, status=404)
 
 
+@throttle_post("public_booking")
 def book_meeting(request: HttpRequest, owner_slug: str, meeting_type_slug: str) -> HttpResponse:
     owner = _get_owner(owner_slug)
     meeting_type = get_bookable_meeting_type(owner=owner, slug=meeting_type_slug)

@@ -9,10 +9,12 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from leadmonk.timezones import viewer_clock
-from scheduling.booking_forms import CancelForm
+from scheduling.attendance import booking_mark_attendance
+from scheduling.booking_forms import AttendanceForm, CancelForm
 from scheduling.booking_step import Step, StepWording, TimeStep, cancel_step
 from scheduling.models import BookedBy, Booking
 from scheduling.selectors import (
@@ -24,7 +26,7 @@ from scheduling.selectors import (
     owner_past_bookings,
     owner_upcoming_bookings,
 )
-from scheduling.services import booking_cancel, booking_reschedule
+from scheduling.services import BookingError, booking_cancel, booking_reschedule
 
 PER_PAGE = 25
 VIEWS = {
@@ -77,6 +79,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "refusal": booking_change_refusal(booking=booking, now=timezone.now(), by_owner=True),
         "order": booking.order_item.order if booking.order_item_id else None,
         "cancel_form": CancelForm(),
+        "now": timezone.now(),
         "show_notifications": _notifications_template_exists(),
     })
 
@@ -128,3 +131,25 @@ def booking_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
         done=done,
         page=page,
     )
+
+
+@login_required
+@require_POST
+def booking_attendance_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a session that has started as attended or a no-show (a future one is refused, saying why)."""
+    booking = _get_booking_for_owner(request, pk)
+    form = AttendanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["attendance"][0])
+    else:
+        try:
+            booking = booking_mark_attendance(booking=booking, attendance=form.cleaned_data["attendance"],
+                                              by_user=request.user)
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{booking.client_name}: {booking.get_attendance_display().lower()}.")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/"):
+        back = reverse("dashboard:booking_detail", args=[booking.pk])
+    return redirect(back)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", upcoming_views.home, name="home"),
     path("bookings/<int:pk>/", upcoming_views.booking_detail, name="booking_detail"),
     path("bookings/<int:pk>/cancel/", upcoming_views.booking_cancel_view, name="booking_cancel"),
+    path("bookings/<int:pk>/attendance/", upcoming_views.booking_attendance_view, name="booking_attendance"),
     path("bookings/<int:pk>/reschedule/", upcoming_views.booking_reschedule_view, name="booking_reschedule"),
     path("meeting-types/", dashboard_views.meeting_types, name="meeting_types"),
     path("meeting-types/new/", dashboard_views.meeting_type_new, name="meeting_type_new"),

@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 PORT="${PORT:-8000}"
 export DEBUG="${DEBUG:-true}"
+# shellcheck source=scripts/site_url.sh
+. scripts/site_url.sh
+site_url_from_port .env
 mkdir -p var
 
 $PY manage.py migrate --noinput

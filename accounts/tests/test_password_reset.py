@@ -10,7 +10,7 @@ NEW_PASSWORD = "brand-new-passphrase-42"
 
 
 def _reset_link(message) -> str:
-    match = re.search(r"https?://testserver(/accounts/reset/[^/\s]+/[^/\s]+/)", message.body)
+    match = re.search(r"https?://[^/\s]+(/accounts/reset/[^/\s]+/[^/\s]+/)", message.body)
     assert match, f"no reset link in the email:\n{message.body}"
     return match.group(1)
 

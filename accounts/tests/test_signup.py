@@ -1,3 +1,6 @@
+import re
+
+from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
@@ -27,27 +30,74 @@ def test_signup_page_has_a_label_for_each_input(client, db):
     assert unlabelled_inputs(html) == []
 
 
-def test_signup_creates_a_free_owner_logs_in_and_lands_on_settings(client, db):
-    response = _signup(client)
+def _link(message) -> str:
+    match = re.search(r"https?://[^/\s]+(/accounts/verify/[^/\s]+/[^/\s]+/)", message.body)
+    assert match, f"no confirmation link in the email:\n{message.body}"
+    return match.group(1)
+
+
+def test_signup_creates_a_free_owner_who_confirms_the_email_and_lands_on_settings(
+        client, db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _signup(client)
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("accounts:settings")
+    assert response["Location"] == reverse("accounts:signup_sent")
+    assert "Check your email" in client.get(response["Location"]).content.decode()
     owner = User.objects.get(email="sam@example.com")
     assert owner.plan == Plan.FREE
     assert owner.display_name == "Sam Sparrow"
     assert owner.slug == "sam-sparrow"
     assert owner.timezone == "Europe/Berlin"
     assert owner.check_password("a-long-unusual-passphrase")
+    assert not owner.email_verified
+    assert not response.wsgi_request.user.is_authenticated
+    # Not public until the address is confirmed.
+    assert client.get("/sam-sparrow/").status_code == 404
 
-    page = client.get(response["Location"])
+    assert [message.to for message in mail.outbox] == [["sam@example.com"]]
+    page = client.get(_link(mail.outbox[0]), follow=True)
     assert page.status_code == 200
+    assert page.redirect_chain[-1][0] == reverse("accounts:settings")
     assert page.context["user"] == owner
-    assert "Your account is ready" in page.content.decode()
+    assert "Your email is confirmed and your account is ready" in page.content.decode()
+    owner.refresh_from_db()
+    assert owner.email_verified
+    assert client.get("/sam-sparrow/").status_code == 200
+    # Used once: the link does not work again.
+    client.logout()
+    again = client.get(_link(mail.outbox[0]), follow=True)
+    assert not again.wsgi_request.user.is_authenticated
+
+
+def test_a_bad_confirmation_link_says_it_expired_and_confirms_nothing(client, free_owner):
+    User.objects.filter(pk=free_owner.pk).update(email_verified=False)
+
+    response = client.get(reverse("accounts:verify_email", args=["MQ", "bad-token"]))
+
+    assert response.status_code == 400
+    assert "This link has expired" in response.content.decode()
+    free_owner.refresh_from_db()
+    assert not free_owner.email_verified
+
+
+def test_an_unconfirmed_owner_sees_why_the_page_is_not_public_and_can_get_a_new_link(client, free_owner):
+    User.objects.filter(pk=free_owner.pk).update(email_verified=False)
+    client.force_login(free_owner)
+
+    page = client.get(reverse("dashboard:home")).content.decode()
+    assert "Confirm your email address to publish your booking page" in page
+    response = client.post(reverse("accounts:verify_resend"), {"next": reverse("dashboard:home")}, follow=True)
+
+    assert f"We sent a new confirmation link to {free_owner.email}" in response.content.decode()
+    assert mail.outbox[-1].to == [free_owner.email]
+    assert client.get(_link(mail.outbox[-1])).status_code == 302
+    free_owner.refresh_from_db()
+    assert free_owner.email_verified
 
 
 def test_signup_gives_each_owner_a_unique_booking_link(client, db):
     _signup(client, email="first@example.com")
-    client.logout()
     _signup(client, email="second@example.com")
 
     first = User.objects.get(email="first@example.com")
@@ -71,13 +121,39 @@ def test_signup_with_a_bad_detected_time_zone_falls_back_to_utc(client, db):
     assert User.objects.get(email="sam@example.com").timezone == "UTC"
 
 
-def test_signup_with_an_email_already_registered_is_refused_with_a_message(client, owner):
-    response = _signup(client, email="OWNER@example.com")
+def test_signup_with_a_taken_email_answers_as_for_a_new_one_and_tells_the_owner(client, owner):
+    new = _signup(client, email="new-person@example.com")
+    taken = _signup(client, email="OWNER@example.com")
 
-    assert response.status_code == 200
-    assert "An account with this email already exists" in response.content.decode()
+    # Nobody can tell from the answer whether the address has an account.
+    assert (taken.status_code, taken["Location"]) == (new.status_code, new["Location"])
+    assert "already exists" not in client.get(taken["Location"]).content.decode()
     assert User.objects.filter(email__iexact="owner@example.com").count() == 1
-    assert not response.wsgi_request.user.is_authenticated
+    assert not taken.wsgi_request.user.is_authenticated
+    owner.refresh_from_db()
+    assert owner.display_name == "Casey Coach"
+    assert owner.check_password("pass-for-tests-123")
+    # The owner of the address hears about it instead.
+    told = [message for message in mail.outbox if message.to == ["owner@example.com"]]
+    assert len(told) == 1
+    assert "You already have one" in " ".join(told[0].body.split())
+    assert "/accounts/password-reset/" in told[0].body
+
+
+def test_signup_is_limited_per_ip_with_a_clear_message(client, db, settings):
+    limit = settings.THROTTLES["signup"][0]
+    for n in range(limit):
+        assert _signup(client, email=f"person{n}@example.com").status_code == 302
+
+    refused = _signup(client, email="one-too-many@example.com")
+
+    assert refused.status_code == 429
+    assert "Too many attempts from your network" in refused.content.decode()
+    assert not User.objects.filter(email="one-too-many@example.com").exists()
+    # Another network is not affected.
+    other = client.post(SIGNUP_URL, {"display_name": "Other", "email": "other-net@example.com",
+                                     "password": "a-long-unusual-passphrase"}, REMOTE_ADDR="198.51.100.7")
+    assert other.status_code == 302
 
 
 def test_signup_with_a_weak_password_is_refused_and_creates_nothing(client, db):

@@ -48,8 +48,8 @@ def test_site_root_sends_visitors_to_login_and_owners_to_the_dashboard(client, o
     assert client.get("/")["Location"] == reverse("dashboard:home")
 
 
-def test_healthz_answers_200(client, db):
+def test_healthz_answers_200_and_reports_each_dependency(client, db):
     response = client.get("/healthz/")
 
     assert response.status_code == 200
-    assert response.json() == {"ok": True}
+    assert response.json() == {"ok": True, "database": {"ok": True}, "cache": {"ok": True}, "broker": {"ok": True}}

@@ -11,6 +11,7 @@ import pytest
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PRODUCTION_SECRET_KEY = "k" * 20 + "-production-secret-key-for-tests-" + "x" * 20
+PRODUCTION_SITE_URL = "https://book.example.com"
 
 PRINT_SETTINGS = """
 import json
@@ -132,7 +133,7 @@ def test_production_with_a_short_secret_key_fails_loudly():
 
 
 def test_production_refuses_the_test_payment_provider():
-    result = _run_python(PRINT_SETTINGS, DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY,
+    result = _run_python(PRINT_SETTINGS, DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY, SITE_URL=PRODUCTION_SITE_URL,
                          ALLOWED_HOSTS="book.example.com", TEST_PAYMENTS_ENABLED="true", TESTING="false")
 
     assert result.returncode != 0
@@ -148,7 +149,8 @@ def test_production_without_allowed_hosts_fails_loudly():
 
 def test_an_unrecognised_debug_value_means_production_mode():
     # django-environ reads anything but a known "true" word as False: the safe side, never DEBUG by accident.
-    resolved = _settings_with(DEBUG="maybe", SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="book.example.com")
+    resolved = _settings_with(DEBUG="maybe", SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="book.example.com",
+                              SITE_URL=PRODUCTION_SITE_URL)
 
     assert resolved["DEBUG"] is False
     assert resolved["session_cookie_secure"] is True
@@ -165,7 +167,8 @@ def test_deploy_check_reports_nothing_in_production_mode():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR,
-        env=_clean_environment(DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="book.example.com"),
+        env=_clean_environment(DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="book.example.com",
+                               SITE_URL=PRODUCTION_SITE_URL),
         capture_output=True, text=True, timeout=120,
     )
 
@@ -195,3 +198,22 @@ def test_env_example_copied_to_dot_env_runs_on_the_embedded_defaults(tmp_path):
     assert resolved["db_engine"] == "django.db.backends.sqlite3"
     assert resolved["broker"] == "filesystem://"
     assert "testserver" in resolved["ALLOWED_HOSTS"]
+
+
+def test_production_refuses_testing_mode():
+    result = _run_python(PRINT_SETTINGS, DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY, SITE_URL=PRODUCTION_SITE_URL,
+                         ALLOWED_HOSTS="book.example.com", TESTING="true")
+
+    assert result.returncode != 0
+    assert "TESTING is for the test suite only" in result.stderr
+
+
+@pytest.mark.parametrize("site_url", ["", "http://book.example.com", "http://127.0.0.1:8000"])
+def test_production_requires_an_https_site_url(site_url):
+    variables = {"DEBUG": "false", "SECRET_KEY": PRODUCTION_SECRET_KEY, "ALLOWED_HOSTS": "book.example.com"}
+    if site_url:
+        variables["SITE_URL"] = site_url
+    result = _run_python(PRINT_SETTINGS, **variables)
+
+    assert result.returncode != 0
+    assert "Set SITE_URL to the site's https:// address" in result.stderr

@@ -134,6 +134,7 @@ def test_the_clients_page_of_a_cancelled_paid_order_shows_no_credits_and_the_ref
     html = client.get(f"/orders/{order.token}/").content.decode()
     assert "3 remaining" not in html and "None remaining: order cancelled" in html
     assert "cancelling gives it back" not in html
+    assert "All sessions used" not in html and "Used 0 of 3" in html
     assert "Not refunded" in html and "Why cancelled" in html and "Moving abroad" in html
 
     owner_client.post(f"/dashboard/payments/{payment.pk}/refunded-outside/")

@@ -79,3 +79,36 @@ def test_seed_demo_pays_its_order_so_every_page_agrees(client):
     assert "No payments yet" not in payments_page and "Test provider" in payments_page
     order_page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
     assert "240.00 USD · Test provider" in order_page and "Stripe" not in order_page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_orders_paid_before_the_migration_name_the_provider_of_their_payment(owner):
+    from decimal import Decimal
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from packages.tests.factories import make_package
+
+    package = make_package(owner)
+    before = [("orders", "0002_initial"), ("payments", "0002_payment_token_connections")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    OldOrder, OldPayment = old.get_model("orders", "PackageOrder"), old.get_model("payments", "Payment")
+
+    def order(email):
+        return OldOrder.objects.create(owner_id=owner.pk, package_id=package.pk, status="active", client_name="C",
+                                       client_email=email, title="T", price=Decimal("10"), currency="USD",
+                                       payment_medium="stripe")
+
+    paid_by_test, unpaid = order("a@example.com"), order("b@example.com")
+    OldPayment.objects.create(order=paid_by_test, provider="stripe", status="failed", amount=10, currency="USD",
+                              token="t1")
+    OldPayment.objects.create(order=paid_by_test, provider="test", status="confirmed", amount=10, currency="USD",
+                              token="t2")
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert PackageOrder.objects.get(pk=paid_by_test.pk).paid_with == "Test provider"
+    assert PackageOrder.objects.get(pk=unpaid.pk).paid_with == ""

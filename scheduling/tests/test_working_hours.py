@@ -19,10 +19,13 @@ NINE_TO_FIVE = [(weekday, time(9), time(17)) for weekday in range(5)]
 
 
 def _signup(client, timezone: str = "Asia/Tokyo"):
-    return client.post(reverse("accounts:signup"), {
+    response = client.post(reverse("accounts:signup"), {
         "display_name": "Noa New", "email": "noa@example.com", "password": "a-long-unusual-passphrase",
         "timezone": timezone,
     })
+    # Sign-up logs in only through the emailed confirmation link (accounts/tests/test_signup.py).
+    client.force_login(User.objects.get(email="noa@example.com"))
+    return response
 
 
 @time_machine.travel(dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC), tick=False)  # a Friday

@@ -114,6 +114,18 @@ def log_in(page: Page, base_url: str, *, email: str, password: str) -> None:
     page.wait_for_url(re.compile(r"/dashboard/"))
 
 
+def confirm_signup(page: Page, *, email: str) -> None:
+    """After "Create account": the "Check your email" page, then the emailed confirmation link,
+    which logs the new owner in and opens Settings."""
+    from django.core import mail
+
+    page.wait_for_url(re.compile(r"/accounts/signup/sent/$"))
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    confirmation = next(message for message in reversed(mail.outbox) if message.to == [email])
+    page.goto(re.search(r"https?://\S+/accounts/verify/\S+/", confirmation.body).group(0))
+    page.wait_for_url(re.compile(r"/dashboard/settings/$"))
+
+
 def pick_time(page: Page, *, avoid_start_iso: str | None = None) -> None:
     """On a month picker: click a free time (not `avoid_start_iso`, an ISO UTC start such as
     2026-12-01T14:00:00Z), on the day shown or else on the next days that have free times."""

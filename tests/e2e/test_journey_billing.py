@@ -18,7 +18,7 @@ from packages.tests.factories import make_package
 from scheduling.models import Booking
 from scheduling.tests.factories import make_meeting_type, set_weekly_hours
 from tests.e2e.data import place_paid_order
-from tests.e2e.helpers import check_page, log_in, pick_time
+from tests.e2e.helpers import check_page, confirm_signup, log_in, pick_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +41,7 @@ def test_owner_upgrades_sells_cancels_and_the_existing_order_still_books(page, s
     page.get_by_label("Email").fill("robin@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    page.wait_for_url(re.compile(r"/dashboard/"))
+    confirm_signup(page, email="robin@example.com")
     owner = User.objects.get(email="robin@example.com")
     assert owner.plan == Plan.FREE
 

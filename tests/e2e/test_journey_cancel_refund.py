@@ -70,6 +70,8 @@ def test_owner_cancels_paid_orders_and_the_money_question_is_settled(page, new_p
     expect(client.get_by_text("remaining", exact=False)).to_have_count(2)
     expect(client.get_by_text("None remaining: order cancelled")).to_have_count(2)
     expect(client.get_by_text(re.compile(r"\d+ remaining"))).to_have_count(0)
+    expect(client.get_by_text("All sessions used")).to_have_count(0)
+    expect(client.get_by_text("Used 0 of 2")).to_be_visible()
     expect(client.get_by_text(re.compile("Paid .* · Not refunded"))).to_be_visible()
     expect(client.get_by_text("I am away for two months.")).to_be_visible()
 

@@ -11,7 +11,7 @@ from accounts.plans import Plan
 from accounts.services import owner_set_plan
 from packages.models import NameFormat, OrderingInformation, Package, PackageState
 from scheduling.models import MeetingType, MeetingTypeKind, WeeklyInterval
-from tests.e2e.helpers import check_page
+from tests.e2e.helpers import check_page, confirm_signup
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +30,8 @@ def test_owner_signs_up_and_builds_a_package(page, server, stripe_offered):
     page.get_by_label("Email").fill("morgan@example.com")
     page.get_by_label("Password").fill("a-strong-passphrase-42")
     page.get_by_role("button", name="Create account").click()
-    page.wait_for_url(re.compile(r"/dashboard/settings/$"))
+    # The address is confirmed through the emailed link, which logs the owner in.
+    confirm_signup(page, email="morgan@example.com")
     check_page(page, J, "03-settings-welcome", h1="Settings")
     owner = User.objects.get(email="morgan@example.com")
     assert owner.timezone == "Europe/London"  # detected from the browser

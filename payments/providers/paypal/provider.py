@@ -43,6 +43,10 @@ from payments.providers.base import (
 
 logger = logging.getLogger(__name__)
 
+# What a network failure looks like through the SDK (it runs on requests): connection refused, DNS,
+# timeout. Caught at every call site so the client or owner sees a message, never a 500.
+NETWORK_ERRORS = (requests.RequestException, OSError)
+
 HANDLED_EVENTS = {"PAYMENT.CAPTURE.COMPLETED", "PAYMENT.CAPTURE.REFUNDED", "PAYMENT.CAPTURE.DENIED"}
 SIGNATURE_HEADERS = {
     "transmission_id": "PAYPAL-TRANSMISSION-ID",
@@ -143,6 +147,11 @@ class PayPalProvider(PaymentProvider):
         except ApiException as error:
             logger.warning("paypal checkout for payment %s failed: %s", payment.pk, error)
             raise PaymentProviderError("PayPal could not start the payment. Please try again in a moment.") from error
+        except NETWORK_ERRORS as error:
+            logger.warning("paypal checkout for payment %s: PayPal unreachable: %s", payment.pk, error)
+            raise PaymentProviderError(
+                "We could not reach PayPal. Nothing was charged; please try again in a moment."
+            ) from error
         paypal_order = response.body
         approve_url = next(
             (link.href for link in (paypal_order.links or []) if link.rel in ("payer-action", "approve")), ""
@@ -193,10 +202,14 @@ class PayPalProvider(PaymentProvider):
         except ApiException as error:
             # Not approved yet, or already captured: read the order back to know which.
             logger.info("paypal capture of payment %s answered %s; reading the order", payment.pk, error)
+        except NETWORK_ERRORS as error:
+            # The capture may or may not have happened: the request id makes a retry safe.
+            logger.warning("paypal capture of payment %s: PayPal unreachable: %s", payment.pk, error)
+            raise PaymentProviderError() from error
         if capture is None:
             try:
                 capture = _capture_of(client.orders.get_order({"id": payment.provider_reference}).body)
-            except ApiException as error:
+            except (ApiException, *NETWORK_ERRORS) as error:
                 raise PaymentProviderError() from error
         if capture is not None:
             self.apply_capture(capture, payment)
@@ -244,7 +257,7 @@ class PayPalProvider(PaymentProvider):
         try:
             if not self.verify_signature(request, event):
                 return HttpResponse("Invalid signature.", status=400)
-        except (PaymentProviderError, PaymentProviderUnavailable, ApiException, requests.RequestException) as error:
+        except (PaymentProviderError, PaymentProviderUnavailable, ApiException, *NETWORK_ERRORS) as error:
             logger.warning("paypal webhook: could not verify: %s", error)
             return HttpResponse("PayPal did not answer, retry later.", status=503)
         event_id, event_type = event["id"], str(event.get("event_type", ""))
@@ -261,7 +274,7 @@ class PayPalProvider(PaymentProvider):
             if getattr(error, "response_code", None) == 404:
                 return HttpResponse("Unknown capture, ignored.")
             return HttpResponse("PayPal did not answer, retry later.", status=503)
-        except requests.RequestException:
+        except NETWORK_ERRORS:
             return HttpResponse("PayPal did not answer, retry later.", status=503)
         payment = _payment_for_capture(capture)
         if payment is None:
@@ -288,6 +301,11 @@ class PayPalProvider(PaymentProvider):
             logger.warning("paypal refund of payment %s failed: %s", payment.pk, error)
             raise RefundError(
                 "PayPal could not refund this payment. Please try again or refund it in PayPal."
+            ) from error
+        except NETWORK_ERRORS as error:
+            logger.warning("paypal refund of payment %s: PayPal unreachable: %s", payment.pk, error)
+            raise RefundError(
+                "We could not reach PayPal, so nothing was refunded. Please try again in a few minutes."
             ) from error
         refund = response.body
         if getattr(refund, "status", "") in ("CANCELLED", "FAILED"):

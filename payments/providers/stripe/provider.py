@@ -40,9 +40,14 @@ REFUND_EVENTS = {"charge.refunded"}
 def stripe_client() -> stripe.StripeClient:
     if not settings.STRIPE_SECRET_KEY:
         raise PaymentProviderUnavailable("Stripe is not set up on this site.")
+    options: dict = {}
+    if getattr(settings, "STRIPE_API_BASE", ""):
+        # stripe-mock or a local fake (CI), as Stripe's own libraries are tested.
+        options["base_addresses"] = {"api": settings.STRIPE_API_BASE}
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         max_network_retries=getattr(settings, "STRIPE_MAX_NETWORK_RETRIES", 2),
+        **options,
     )
 
 
@@ -163,6 +168,14 @@ class StripeProvider(PaymentProvider):
             return handle_billing_event(event)
         if event_type not in CHECKOUT_EVENTS | REFUND_EVENTS:
             return HttpResponse("Ignored.")
+        if not settings.STRIPE_SECRET_KEY:
+            # State is read back from Stripe, which needs the API key: let Stripe retry once the
+            # configuration is fixed (`manage.py check` warns about it too).
+            logger.error(
+                "stripe event %s: STRIPE_WEBHOOK_SECRET is set but STRIPE_SECRET_KEY is not, so the event "
+                "cannot be read back from Stripe; answering 503 so Stripe retries", event_id,
+            )
+            return HttpResponse("Stripe is not fully configured on this site, retry later.", status=503)
         if event_seen(provider=Provider.STRIPE, event_id=event_id):
             return HttpResponse("Already processed.")
         object_id = event.data.object.id
@@ -193,7 +206,7 @@ class StripeProvider(PaymentProvider):
                             payment_id=payment.pk, refund_reference=refunds[0]["id"] if refunds else "",
                             reason="The payment was refunded.",
                         )
-        except (PaymentProviderError, stripe.StripeError) as error:
+        except (PaymentProviderError, PaymentProviderUnavailable, stripe.StripeError) as error:
             logger.warning("stripe event %s: could not read state back from Stripe: %s", event_id, error)
             return HttpResponse("Stripe did not answer, retry later.", status=503)
         return event_process(provider=Provider.STRIPE, event_id=event_id, event_type=event_type, apply=apply)

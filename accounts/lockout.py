@@ -1,0 +1,64 @@
+"""The login lockout policy django-axes applies (settings.AXES_*): a few failures for one email
+from one IP lock that pair out, for a cool-off that doubles with every lockout of the past day.
+
+Counts live in the database (axes' AccessAttempt and AccessFailureLog), so every gunicorn worker
+sees the same numbers, and a Redis outage does not turn the lockout off.
+"""
+from datetime import timedelta
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+FIRST_COOL_OFF = timedelta(minutes=15)
+LONGEST_COOL_OFF = timedelta(hours=24)
+# Lockouts within this window make the next cool-off longer.
+HISTORY = timedelta(hours=24)
+
+
+def lockout_username(request: HttpRequest, credentials: dict | None = None) -> str:
+    """The email as the login form normalises it, so "Owner@Example.com " and "owner@example.com"
+    count as one account."""
+    value = (credentials or {}).get("username") or (request.POST.get("username", "") if request else "")
+    return str(value).strip().lower()[:255]
+
+
+def cool_off(request: HttpRequest | None = None) -> timedelta:
+    """15 minutes for the first lockout of an email + IP, then 30, 60, … up to a day."""
+    if request is None or not hasattr(request, "axes_ip_address"):
+        return FIRST_COOL_OFF
+    from axes.models import AccessFailureLog
+
+    failures = AccessFailureLog.objects.filter(
+        username=lockout_username(request, getattr(request, "axes_credentials", None)),
+        ip_address=request.axes_ip_address,
+        attempt_time__gte=timezone.now() - HISTORY,
+    ).count()
+    earlier_lockouts = max(0, failures // settings.AXES_FAILURE_LIMIT - 1)
+    return min(FIRST_COOL_OFF * (2 ** min(earlier_lockouts, 10)), LONGEST_COOL_OFF)
+
+
+def describe(delta: timedelta) -> str:
+    minutes = max(1, round(delta.total_seconds() / 60))
+    if minutes < 60:
+        return f"{minutes} minutes"
+    hours = round(minutes / 60)
+    return "1 hour" if hours == 1 else f"{hours} hours"
+
+
+def lockout_response(request: HttpRequest, original_response=None, credentials: dict | None = None) -> HttpResponse:
+    """The login page again, with the reason and when to retry, as 429 (never a stack trace)."""
+    from accounts.forms import EmailAuthenticationForm
+
+    form = EmailAuthenticationForm(request, initial={"username": lockout_username(request, credentials)})
+    wait = describe(cool_off(request))
+    return render(request, "registration/login.html", {
+        "form": form,
+        "locked_out": True,
+        "lockout_message": (
+            f"Too many failed log-in attempts for this email from your network. For your security, "
+            f"log-in is paused for {wait}. You can reset your password meanwhile."
+        ),
+        "next": request.POST.get("next", "") or request.GET.get("next", ""),
+    }, status=429)

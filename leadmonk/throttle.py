@@ -1,0 +1,61 @@
+"""Per-IP limits on the public forms that make the site send an email to an address somebody typed
+(sign-up, password reset, ordering a package, booking a meeting), so nobody can flood a stranger's
+inbox through us. Limits are in settings.THROTTLES as (requests, seconds).
+
+Counts live in the shared cache (Redis in production), so every gunicorn worker sees them. When
+the cache is down the limit is skipped with a logged error: a Redis outage must not stop clients
+from booking.
+"""
+import functools
+import logging
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+logger = logging.getLogger(__name__)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address, read the way django-axes reads it (TRUSTED_PROXY_COUNT)."""
+    from axes.helpers import get_client_ip_address
+
+    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def throttle_allows(*, scope: str, request: HttpRequest) -> tuple[bool, int]:
+    """Count one request of `scope` from this IP; returns (allowed, seconds until the window ends)."""
+    limit, window = settings.THROTTLES[scope]
+    now = int(time.time())
+    window_start = now - now % window
+    key = f"throttle:{scope}:{client_ip(request)}:{window_start}"
+    try:
+        cache.add(key, 0, window)
+        count = cache.incr(key)
+    except Exception:
+        logger.error("Rate limit %s skipped: the cache is unavailable", scope, exc_info=True)
+        return True, 0
+    return count <= limit, window_start + window - now
+
+
+def throttle_post(scope: str) -> Callable:
+    """Refuse POSTs of `scope` above the limit with a 429 page that says when to come back."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method == "POST":
+                allowed, retry_after = throttle_allows(scope=scope, request=request)
+                if not allowed:
+                    minutes = max(1, round(retry_after / 60))
+                    response = render(request, "429.html", {"minutes": minutes}, status=429)
+                    response["Retry-After"] = str(retry_after)
+                    return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,202 @@
+"""Policies: the cancellation window, what a late cancel and a no-show cost, snapshotted into each
+order; the owner marks attendance and can always give a session back; the client sees the policy
+before ordering and is warned before a late cancel uses the session."""
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from orders.credits import item_balance
+from orders.models import CreditLedgerEntry, LedgerReason
+from orders.tests.conftest import NINE_AM, place_order
+from packages.models import ExpiryKind, Package
+from scheduling.models import Attendance, Booking
+from scheduling.services import booking_cancel, booking_create
+
+
+def coaching(order):
+    return order.items.select_related("order").get(meeting_type_name="Coaching session")
+
+
+def book(order, start=NINE_AM) -> Booking:
+    item = coaching(order)
+    return booking_create(meeting_type=item.meeting_type, start=start, client_name="Jamie",
+                          client_email="jamie@example.com", order_item=item)
+
+
+def set_policies(package, **fields) -> Package:
+    Package.objects.filter(pk=package.pk).update(**fields)
+    package.refresh_from_db()
+    return package
+
+
+def policies_url(package) -> str:
+    return reverse("packages:save_policies", args=[package.pk])
+
+
+def last_entry(order):
+    return CreditLedgerEntry.objects.filter(order_item=coaching(order)).latest("id")
+
+
+POLICIES = {"cancel_window_hours": "24", "late_cancel_forfeits": "on", "expiry_kind": "after_purchase",
+            "expiry_days": "90"}
+
+
+def test_the_owner_saves_the_policies(owner_client, package):
+    response = owner_client.post(policies_url(package), POLICIES)
+    assert response.status_code == 302 and response["Location"].endswith("#policies")
+    package.refresh_from_db()
+    assert (package.cancel_window_hours, package.late_cancel_forfeits, package.no_show_forfeits) == (24, True, False)
+    assert (package.expiry_kind, package.expiry_days) == (ExpiryKind.AFTER_PURCHASE, 90)
+    assert "Policies saved." in owner_client.get(reverse("packages:edit", args=[package.pk])).content.decode()
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"cancel_window_hours": "-5"}, "The window cannot be negative: enter 0 for no window."),
+    ({"cancel_window_hours": "100000"}, "Enter at most 720 hours (30 days)."),
+    ({"cancel_window_hours": "soon"}, "Enter a whole number of hours, e.g. 24."),
+    ({"expiry_days": ""}, "Enter after how many days the sessions expire."),
+    ({"expiry_days": "0"}, "Enter at least 1 day."),
+    ({"expiry_days": "-3"}, "Enter at least 1 day."),
+    ({"expiry_days": "99999"}, "Enter at most 3650 days (10 years)."),
+])
+def test_bad_policies_are_explained_next_to_the_field_and_change_nothing(owner_client, package, change, message):
+    before = Package.objects.filter(pk=package.pk).values().get()
+    response = owner_client.post(policies_url(package), {**POLICIES, **change})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert message in html and 'class="field-errors" role="alert"' in html
+    assert Package.objects.filter(pk=package.pk).values().get() == before
+
+
+def test_an_order_keeps_the_policies_it_was_sold_with(owner_client, package):
+    set_policies(package, cancel_window_hours=24, late_cancel_forfeits=False, no_show_forfeits=False)
+    order = place_order(package)
+    owner_client.post(policies_url(package), {"cancel_window_hours": "72", "late_cancel_forfeits": "on",
+                                              "no_show_forfeits": "on", "expiry_kind": "never"})
+    order.refresh_from_db()
+    assert (order.cancel_window_hours, order.late_cancel_forfeits, order.no_show_forfeits) == (24, False, False)
+
+
+def test_the_client_sees_the_policies_before_ordering(client, package):
+    set_policies(package, cancel_window_hours=24, late_cancel_forfeits=True, no_show_forfeits=True,
+                 expiry_kind=ExpiryKind.AFTER_FIRST_BOOKING, expiry_days=60)
+    html = client.get(f"/{package.owner.slug}/packages/{package.slug}/").content.decode()
+    assert "Cancel at least 24 hours before a session to get it back. A later cancel uses the session." in html
+    assert "A missed session (no-show) is used." in html
+    assert "Sessions expire 60 days after the first booking." in html
+
+
+# --- Late cancel --------------------------------------------------------------------------------
+
+
+def test_inside_the_window_the_client_is_warned_and_the_cancel_uses_the_session(client, package):
+    order = place_order(set_policies(package, cancel_window_hours=48, late_cancel_forfeits=True))
+    booking = book(order)
+    with time_machine.travel(NINE_AM - timedelta(hours=20), tick=False):
+        html = client.get(reverse("bookings:manage", args=[booking.token])).content.decode()
+        assert "cancelling now uses this session of your package. It will not be given back." in html
+        assert "Cancel and use the session" in html
+        client.post(reverse("bookings:cancel", args=[booking.token]), {"reason": ""})
+    booking.refresh_from_db()
+    assert booking.status == "cancelled" and booking.credit_held
+    assert (last_entry(order).reason, last_entry(order).change) == (LedgerReason.LATE_CANCEL, 0)
+    assert item_balance(coaching(order).pk) == 1
+
+
+def test_outside_the_window_the_cancel_gives_the_session_back_without_a_warning(client, package):
+    order = place_order(set_policies(package, cancel_window_hours=48, late_cancel_forfeits=True))
+    booking = book(order)
+    html = client.get(reverse("bookings:manage", args=[booking.token])).content.decode()
+    assert "Late cancel" not in html and "Cancel booking" in html
+    client.post(reverse("bookings:cancel", args=[booking.token]), {"reason": ""})
+    assert (last_entry(order).reason, last_entry(order).change) == (LedgerReason.CANCEL_RETURN, 1)
+    assert item_balance(coaching(order).pk) == 2
+
+
+def test_a_late_cancel_gives_the_session_back_when_the_policy_says_so(client, package):
+    order = place_order(set_policies(package, cancel_window_hours=48, late_cancel_forfeits=False))
+    booking = book(order)
+    with time_machine.travel(NINE_AM - timedelta(hours=20), tick=False):
+        assert "Late cancel" not in client.get(reverse("bookings:manage", args=[booking.token])).content.decode()
+        client.post(reverse("bookings:cancel", args=[booking.token]), {"reason": ""})
+    assert item_balance(coaching(order).pk) == 2
+
+
+# --- Attendance and giving a session back --------------------------------------------------------
+
+
+def attendance_url(order, booking) -> str:
+    return reverse("orders:booking_attendance", args=[order.pk, booking.pk])
+
+
+def test_the_owner_marks_a_past_session_a_no_show_from_the_order_page(owner_client, package):
+    order = place_order(set_policies(package, no_show_forfeits=True))
+    booking = book(order)
+    with time_machine.travel(NINE_AM + timedelta(hours=2), tick=False):
+        html = owner_client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+        assert 'value="no_show"' in html
+        response = owner_client.post(attendance_url(order, booking), {"attendance": "no_show"}, follow=True)
+    assert "The session is marked no-show." in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.attendance == Attendance.NO_SHOW and booking.credit_held
+    assert (last_entry(order).reason, last_entry(order).change) == (LedgerReason.NO_SHOW, 0)
+
+
+def test_a_no_show_gives_the_session_back_when_the_policy_says_so(owner_client, package):
+    order = place_order(set_policies(package, no_show_forfeits=False))
+    booking = book(order)
+    with time_machine.travel(NINE_AM + timedelta(hours=2), tick=False):
+        owner_client.post(attendance_url(order, booking), {"attendance": "no_show"})
+    assert (last_entry(order).reason, last_entry(order).change) == (LedgerReason.NO_SHOW, 1)
+    assert item_balance(coaching(order).pk) == 2
+
+
+def test_a_future_session_cannot_be_marked_a_no_show(owner_client, package):
+    order = place_order(package)
+    booking = book(order)
+    before = list(CreditLedgerEntry.objects.values_list("pk", flat=True))
+    response = owner_client.post(attendance_url(order, booking), {"attendance": "no_show"}, follow=True)
+    assert "This session has not taken place yet: mark it once it has started." in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.attendance == ""
+    assert list(CreditLedgerEntry.objects.values_list("pk", flat=True)) == before
+
+
+def test_the_owner_marks_attendance_from_the_past_sessions_list(owner_client, package):
+    order = place_order(package)
+    booking = book(order)
+    with time_machine.travel(NINE_AM + timedelta(hours=2), tick=False):
+        html = owner_client.get("/dashboard/?view=past").content.decode()
+        assert reverse("dashboard:booking_attendance", args=[booking.pk]) in html
+        response = owner_client.post(reverse("dashboard:booking_attendance", args=[booking.pk]),
+                                     {"attendance": "attended", "next": "/dashboard/?view=past"})
+    assert response["Location"] == "/dashboard/?view=past"
+    booking.refresh_from_db()
+    assert booking.attendance == Attendance.ATTENDED
+
+
+def test_the_attendance_form_refuses_a_made_up_value(owner_client, package):
+    order = place_order(package)
+    booking = book(order)
+    with time_machine.travel(NINE_AM + timedelta(hours=2), tick=False):
+        response = owner_client.post(attendance_url(order, booking), {"attendance": "maybe"}, follow=True)
+    assert "Choose attended or no-show." in response.content.decode()
+    assert Booking.objects.get(pk=booking.pk).attendance == ""
+
+
+def test_the_owner_can_always_give_a_used_session_back(owner_client, package):
+    order = place_order(set_policies(package, cancel_window_hours=48, late_cancel_forfeits=True))
+    booking = book(order)
+    with time_machine.travel(NINE_AM - timedelta(hours=20), tick=False):
+        booking_cancel(booking=booking)
+    html = owner_client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert "session used (late cancel)" in html and "Give the session back" in html
+    url = reverse("orders:booking_return_credit", args=[order.pk, booking.pk])
+    owner_client.post(url)
+    assert (last_entry(order).reason, last_entry(order).change) == (LedgerReason.CREDIT_RETURN, 1)
+    response = owner_client.post(url, follow=True)  # twice: nothing more to give back
+    assert "This session holds no credit to return." in response.content.decode()
+    assert item_balance(coaching(order).pk) == 2
+

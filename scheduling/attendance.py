@@ -1,0 +1,41 @@
+"""Attendance: after a session the owner marks it attended or a no-show. What a no-show costs
+is the business of the app that sold the session (orders, through scheduling.signals)."""
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from scheduling.models import Attendance, Booking, BookingStatus
+from scheduling.services import BookingError, lock_owner
+from scheduling.signals import attendance_marked
+
+
+class SessionNotPast(BookingError):
+    message = "This session has not taken place yet: mark it once it has started."
+
+
+class AttendanceOfCancelled(BookingError):
+    message = "This session was cancelled: there is nothing to mark."
+
+
+def booking_mark_attendance(*, booking: Booking, attendance: str, by_user=None, now: datetime | None = None
+                            ) -> Booking:
+    """Mark a session that has started as attended or a no-show. Marking it again with the same
+    value changes nothing. Raises a BookingError for a future or cancelled session."""
+    now = now or timezone.now()
+    if attendance not in (Attendance.ATTENDED, Attendance.NO_SHOW):
+        raise BookingError("Choose attended or no-show.")
+    with transaction.atomic():
+        lock_owner(booking.owner_id)
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.status != BookingStatus.CONFIRMED:
+            raise AttendanceOfCancelled()
+        if booking.start > now:
+            raise SessionNotPast()
+        if booking.attendance == attendance:
+            return booking
+        previous = booking.attendance
+        booking.attendance = attendance
+        booking.save(update_fields=["attendance", "updated_at"])
+        attendance_marked.send(sender=Booking, booking=booking, previous=previous, by_user=by_user, now=now)
+    return booking
