@@ -112,7 +112,7 @@ def _check_quota(order_item: OrderItem, meeting_type: MeetingType) -> None:
 
 def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: str, client_email: str,
                    client_phone: str = "", client_timezone: str = "UTC", order_item: OrderItem | None = None,
-                   booked_by: str = BookedBy.CLIENT, now: datetime | None = None) -> Booking:
+                   booked_by: str = BookedBy.CLIENT, now: datetime | None = None, notify: bool = True) -> Booking:
     """Book `meeting_type` at `start` for a client, optionally using one credit of `order_item`.
 
     Raises a BookingError subclass, changing nothing, when the time is not bookable, the
@@ -142,7 +142,8 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
         # orders debits the credit in this transaction, under the item lock taken above.
         booking_created.send(sender=Booking, booking=booking, by=booked_by, now=now)
         notifications.reminders_schedule(booking=booking)
-        notifications.notify_booking_confirmed(booking=booking)
+        if notify:  # False when the caller sends one message for a whole set (orders.session_sets)
+            notifications.notify_booking_confirmed(booking=booking)
     return booking
 
 
