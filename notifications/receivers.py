@@ -10,9 +10,10 @@ from scheduling import signals as booking_signals
 
 
 @receiver(booking_signals.booking_created, dispatch_uid="notifications.booking_created")
-def on_booking_created(*, booking, **_) -> None:
+def on_booking_created(*, booking, notify: bool = True, **_) -> None:
     services.reminders_schedule(booking=booking)
-    services.notify_booking_confirmed(booking=booking)
+    if notify:  # False for a set of sessions: order_sessions_booked sends one message for all
+        services.notify_booking_confirmed(booking=booking)
 
 
 @receiver(booking_signals.booking_rescheduled, dispatch_uid="notifications.booking_rescheduled")
@@ -31,6 +32,11 @@ def on_booking_cancelled(*, booking, notify: bool = True, **_) -> None:
 @receiver(order_signals.order_activated, dispatch_uid="notifications.order_activated")
 def on_order_activated(*, order, **_) -> None:
     services.notify_order_confirmed(order=order)
+
+
+@receiver(order_signals.order_sessions_booked, dispatch_uid="notifications.order_sessions_booked")
+def on_order_sessions_booked(*, order, bookings, **_) -> None:
+    services.notify_sessions_booked(order=order, bookings=bookings)
 
 
 @receiver(order_signals.order_confirmation_requested, dispatch_uid="notifications.order_confirmation_requested")

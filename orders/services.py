@@ -155,7 +155,7 @@ def _check_quota(*, item: OrderItem) -> OrderItem:
 
 
 def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = BookedBy.CLIENT,
-                       now: datetime | None = None) -> Booking:
+                       now: datetime | None = None, notify: bool = True) -> Booking:
     """Book one session of an order item for the order's client (one credit of its quota).
 
     Takes the owner's lock, then the item's, checks the quota, then asks scheduling to book, all
@@ -175,6 +175,7 @@ def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = Boo
             order_item_id=locked.pk,
             booked_by=booked_by,
             now=now,
+            notify=notify,
         )
 
 

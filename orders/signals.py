@@ -5,6 +5,8 @@ from django.dispatch import Signal
 
 # order=<PackageOrder>: the order just became active (a free order placed, a payment confirmed).
 order_activated = Signal()
+# order=<PackageOrder>, bookings=[<Booking>]: a set of sessions booked at once (one message for all).
+order_sessions_booked = Signal()
 # order=<PackageOrder>: the owner asks to send the client's confirmation again.
 order_confirmation_requested = Signal()
 # order=<PackageOrder>, cancelled_bookings=[<Booking>]: the order was cancelled or refunded (its

@@ -78,7 +78,7 @@ def _utc(value: datetime) -> datetime:
 
 def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: str, client_email: str,
                    client_phone: str = "", client_timezone: str = "UTC", order_item_id: int | None = None,
-                   booked_by: str = BookedBy.CLIENT, now: datetime | None = None) -> Booking:
+                   booked_by: str = BookedBy.CLIENT, now: datetime | None = None, notify: bool = True) -> Booking:
     """Book `meeting_type` at `start` for a client.
 
     Raises a BookingError subclass, changing nothing, when the time is not bookable or the
@@ -104,8 +104,9 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
             client_email=client_email.strip().lower(), client_phone=client_phone,
             client_timezone=client_timezone or "UTC", booked_by=booked_by,
         )
-        # orders debits the credit, notifications writes reminders and messages: in this transaction.
-        signals.booking_created.send(sender=Booking, booking=booking, by=booked_by, now=now)
+        # orders debits the credit, notifications writes reminders and (unless `notify` is False:
+        # the caller sends one message for a whole set, orders.session_sets) the confirmation.
+        signals.booking_created.send(sender=Booking, booking=booking, by=booked_by, now=now, notify=notify)
     return booking
 
 

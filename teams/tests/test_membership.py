@@ -89,6 +89,7 @@ def test_an_invitee_without_an_account_signs_up_through_the_link_and_joins(owner
     assert Membership.objects.get(team=team, user=user).role == Role.MEMBER
     assert Invitation.objects.get().status == InvitationStatus.ACCEPTED
     assert "Acme Coaching" in visitor.get(response["Location"]).content.decode()
+    assert user.email_verified  # the emailed invitation link proved the address
 
 
 def test_an_invitee_with_an_account_logs_in_and_joins_with_the_invited_role(owner_client, team, other_owner,
@@ -188,3 +189,41 @@ def test_someone_outside_the_team_reaches_none_of_its_pages(other_owner_client, 
         assert other_owner_client.get(path).status_code == 404
     assert other_owner_client.post(f"/dashboard/teams/{team.pk}/invite/", {"email": "a@example.com"}).status_code == 404
     assert Invitation.objects.count() == 0
+
+
+def test_a_collective_type_without_common_free_time_is_refused_next_to_the_hosts(owner_client, team, owner):
+    from datetime import time
+
+    from scheduling.models import MeetingType
+    from scheduling.tests.factories import set_weekly_hours
+    from teams.models import TeamMeetingType
+
+    other = make_owner(plan="free")
+    Membership.objects.create(team=team, user=other)
+    set_weekly_hours(owner, {0: [(time(9), time(10))]})
+    set_weekly_hours(other, {0: [(time(14), time(15))]})
+    copies = MeetingType.objects.count()
+
+    response = owner_client.post(f"/dashboard/teams/{team.pk}/meeting-types/new/", {
+        "name": "Panel", "slug": "panel", "kind": "collective",
+        "members": [m.pk for m in team.memberships.all()], "duration_minutes": "30", "location_kind": "video",
+        "buffer_before_minutes": "0", "buffer_after_minutes": "0", "min_notice_minutes": "0",
+        "horizon_days": "30", "slot_step_minutes": "30"})
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "no free time in common" in html and 'class="field-errors"' in html
+    assert TeamMeetingType.objects.count() == 0 and MeetingType.objects.count() == copies
+
+
+def test_an_admin_creates_a_round_robin_type_from_the_dashboard(owner_client, team):
+    from teams.models import TeamMeetingType
+
+    response = owner_client.post(f"/dashboard/teams/{team.pk}/meeting-types/new/", {
+        "name": "Intro", "slug": "intro", "kind": "round_robin",
+        "members": [m.pk for m in team.memberships.all()], "duration_minutes": "30", "location_kind": "video",
+        "buffer_before_minutes": "0", "buffer_after_minutes": "0", "min_notice_minutes": "0",
+        "horizon_days": "30", "slot_step_minutes": "30"})
+
+    assert response.status_code == 302
+    assert TeamMeetingType.objects.get().hosts.count() == 1

@@ -195,3 +195,35 @@ def test_a_pool_of_no_hosts_books_nothing(trio):
         from scheduling.services import booking_create_pooled
         booking_create_pooled(meeting_types=[], every_host=False, start=NINE_AM, client_name="A",
                               client_email="a@example.com", now=NOW)
+
+
+def test_a_collective_meeting_reminds_the_client_once_and_a_member_cancelling_it_cancels_it_for_all(
+        trio, django_capture_on_commit_callbacks):
+    from notifications.models import Reminder, ReminderStatus
+
+    team, owner, ben, cleo = trio
+    co = make_team_meeting_type(team, kind=TeamMeetingKind.COLLECTIVE, now=NOW)
+    lead = book(co, NINE_AM)
+    bens = Booking.objects.get(owner=ben, lead=lead)
+    assert set(Reminder.objects.values_list("booking_id", flat=True)) == {lead.pk}
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking=bens, by="owner", reason="Ben is ill", now=NOW)
+
+    assert set(Booking.objects.values_list("status", flat=True)) == {BookingStatus.CANCELLED}
+    assert not Reminder.objects.filter(status=ReminderStatus.PENDING).exists()
+    to = sorted(address for message in mail.outbox for address in message.to)
+    assert to == sorted(["ana@example.com", owner.email, ben.email, cleo.email])
+
+
+def test_a_round_robin_booking_moved_by_its_client_stays_with_its_member(trio):
+    team, owner, ben, cleo = trio
+    rr = make_team_meeting_type(team, now=NOW)
+    booking = book(rr, NINE_AM)
+
+    booking_reschedule(booking=booking, new_start=NINE_AM + timedelta(hours=2), now=NOW)
+
+    booking.refresh_from_db()
+    assert booking.start == NINE_AM + timedelta(hours=2)
+    assert Booking.objects.filter(status=BookingStatus.CONFIRMED).count() == 1
