@@ -32,7 +32,7 @@ def _acting_body(world) -> dict[str, str]:
         "price": "1.00", "currency": "USD", "payment_medium": "paypal",
         "items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0", "items-MIN_NUM_FORMS": "0",
         "items-MAX_NUM_FORMS": "1000", "items-0-meeting_type": str(world.meeting_type.pk), "items-0-quantity": "9",
-        "item": str(world.order_item.pk), "change": "5", "note": "Taken over", "attendance": "no_show",
+        "item": str(world.order_item.pk), "change": "5", "note": "Taken over", "attendance": "no_show", "days": "30",
         "cancel_window_hours": "99", "expiry_kind": "after_purchase", "expiry_days": "9",
     }
 
