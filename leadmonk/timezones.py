@@ -142,10 +142,11 @@ def remember_viewer_choices(request: HttpRequest, response: HttpResponse) -> Htt
     JavaScript. The zone is stored encoded, as the browser script stores it."""
     zone = resolve_timezone(request.GET.get("tz"))
     if zone and zone != _cookie_zone(request):
-        response.set_cookie(VIEWER_TZ_COOKIE, quote(zone, safe=""), max_age=PREFERENCE_MAX_AGE, samesite="Lax")
+        response.set_cookie(VIEWER_TZ_COOKIE, quote(zone, safe=""), max_age=PREFERENCE_MAX_AGE, samesite="Lax",
+                            secure=request.is_secure())
     clock = request.GET.get("clock")
     if clock in CLOCKS and clock != request.COOKIES.get(CLOCK_COOKIE):
-        response.set_cookie(CLOCK_COOKIE, clock, max_age=PREFERENCE_MAX_AGE, samesite="Lax")
+        response.set_cookie(CLOCK_COOKIE, clock, max_age=PREFERENCE_MAX_AGE, samesite="Lax", secure=request.is_secure())
     return response
 
 

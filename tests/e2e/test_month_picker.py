@@ -145,6 +145,10 @@ def test_without_javascript_links_and_forms_book_a_meeting(visitor_page, server,
     # No script, no detection: the host's zone, which the searchable field changes.
     expect(page.locator(".tz-line")).to_have_text("Times in America/New York")
     page.locator("summary").filter(has_text="change").click()
+    page.get_by_label("Time zone").fill("Mars")
+    page.get_by_role("button", name="Show times").click()
+    expect(page.get_by_text("We don't know that time zone")).to_be_visible()  # next to the field, open
+    check_page(page, J, f"04-nojs-zone-error-{viewport['width']}", h1="Coaching session")
     page.get_by_label("Time zone").fill("Berlin")
     page.get_by_role("button", name="Show times").click()
     expect(page.locator(".tz-line")).to_have_text("Times in Europe/Berlin")
