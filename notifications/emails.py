@@ -22,6 +22,7 @@ TEMPLATE_FOR_KIND = {
     MessageKind.ORDER_NEW: "order_new",
     MessageKind.ORDER_CANCELLED: "order_cancelled",
     MessageKind.ORDER_REFUNDED: "order_cancelled",
+    MessageKind.ORDER_EXPIRING: "order_expiring",
     MessageKind.BOOKING_CONFIRMED: "booking_confirmed",
     MessageKind.BOOKING_RESCHEDULED: "booking_rescheduled",
     MessageKind.BOOKING_CANCELLED: "booking_cancelled",
@@ -115,15 +116,18 @@ def order_context(message: Message) -> dict:
         "order_url": f"{settings.SITE_URL}/orders/{order.token}/",
         "dashboard_url": f"{settings.SITE_URL}/dashboard/orders/",
         "refunded": message.kind == MessageKind.ORDER_REFUNDED,
+        "expires_on": format_when(order.expires_at, None, tz_name) if order.expires_at else "",
+        "sessions_left": message.context.get("sessions_left", 0),
     }
 
 
 def subject_for(message: Message, context: dict) -> str:
     kind = message.kind
     if kind in (MessageKind.ORDER_CONFIRMED, MessageKind.ORDER_NEW, MessageKind.ORDER_CANCELLED,
-                MessageKind.ORDER_REFUNDED):
+                MessageKind.ORDER_REFUNDED, MessageKind.ORDER_EXPIRING):
         title = context["order"].title
         return {
+            MessageKind.ORDER_EXPIRING: f"Your sessions of {title} expire soon",
             MessageKind.ORDER_CONFIRMED: f"Your order: {title}",
             MessageKind.ORDER_NEW: f"New order: {title} from {context['order'].client_name}",
             MessageKind.ORDER_CANCELLED: f"Your order was cancelled: {title}",

@@ -49,6 +49,7 @@ class MessageKind(models.TextChoices):
     BOOKING_RESCHEDULED = "booking_rescheduled", "Booking rescheduled"
     BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"
     REMINDER = "reminder", "Reminder"
+    ORDER_EXPIRING = "order_expiring", "Sessions expiring"
 
 
 class Audience(models.TextChoices):

@@ -279,6 +279,36 @@ def orders_expire_due(*, now: datetime | None = None, limit: int = 200) -> int:
     return expired
 
 
+EXPIRY_WARNING = timedelta(days=7)
+
+
+def orders_warn_expiring(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Warn the clients of active orders whose sessions expire within 7 days and who still have
+    sessions to book: one email each (an outbox row), however often this runs and with two
+    schedulers, because each order is claimed with a conditional update of `expiry_warned_at` in
+    the transaction that writes the message. Returns how many were warned."""
+    from notifications import services as notifications
+
+    now = now or timezone.now()
+    due = list(
+        PackageOrder.objects.filter(status=OrderStatus.ACTIVE, expires_at__gt=now,
+                                    expires_at__lte=now + EXPIRY_WARNING, expiry_warned_at__isnull=True)
+        .order_by("expires_at", "pk").values_list("pk", flat=True)[:limit]
+    )
+    warned = 0
+    for order_id in due:
+        left = CreditLedgerEntry.objects.filter(order_item__order_id=order_id).aggregate(total=Sum("change"))["total"]
+        with transaction.atomic():
+            claimed = PackageOrder.objects.filter(pk=order_id, expiry_warned_at__isnull=True).update(
+                expiry_warned_at=now)
+            if not claimed or not left or left <= 0:
+                continue  # another scheduler got there first, or nothing is left to book
+            order = PackageOrder.objects.select_related("owner").get(pk=order_id)
+            notifications.notify_order_expiring(order=order, sessions_left=left)
+            warned += 1
+    return warned
+
+
 def order_extend(*, order: PackageOrder, days: int, by_user, now: datetime | None = None) -> PackageOrder:
     """Move the expiry of `order` `days` later (from now, when it has passed already); credits that
     expired come back through an extension entry per item. Raises CreditError for an order whose
@@ -306,7 +336,9 @@ def order_extend(*, order: PackageOrder, days: int, by_user, now: datetime | Non
                     _entry(item_id, -gone, LedgerReason.EXTENSION, by_user=by_user, now=now,
                            note=f"Extended by {days} day{'s' if days != 1 else ''}")
             order.credits_expired_at = None
-        order.save(update_fields=["expires_at", "credits_expired_at", "updated_at"])
+        # The new date gets its own warning.
+        order.expiry_warned_at = None
+        order.save(update_fields=["expires_at", "credits_expired_at", "expiry_warned_at", "updated_at"])
     return order
 
 

@@ -52,6 +52,8 @@ class PackageOrder(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     # Set when the expiry task claims the order (a conditional update: two schedulers expire it once).
     credits_expired_at = models.DateTimeField(null=True, blank=True)
+    # Set when the client is warned (7 days before expiry), claimed the same way: one warning.
+    expiry_warned_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)

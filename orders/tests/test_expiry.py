@@ -8,7 +8,8 @@ import time_machine
 from django.urls import reverse
 
 from leadmonk.testing import race
-from orders.credits import item_balance, orders_expire_due
+from notifications.models import Message, MessageKind
+from orders.credits import item_balance, orders_expire_due, orders_warn_expiring
 from orders.models import CreditLedgerEntry, LedgerReason, PackageOrder
 from orders.tasks import expire_credits
 from orders.tests.conftest import NINE_AM, NOW, place_order
@@ -134,3 +135,21 @@ def test_an_order_that_never_expires_cannot_be_extended(owner_client, package):
     assert response.status_code == 400
     assert "This order&#x27;s sessions have no expiry date to extend." in response.content.decode()
     assert PackageOrder.objects.get(pk=order.pk).expires_at is None
+
+
+def test_the_client_is_warned_once_seven_days_before_the_sessions_expire(package, mailoutbox,
+                                                                        django_capture_on_commit_callbacks):
+    order = place_order(expiring(package, days=20))
+    book(order)
+    with time_machine.travel(NOW + timedelta(days=12), tick=False):
+        assert orders_warn_expiring() == 0  # eight days before: not yet
+    with time_machine.travel(NOW + timedelta(days=14), tick=False), django_capture_on_commit_callbacks(execute=True):
+        expire_credits()
+        expire_credits()  # the next run, or a second scheduler
+        assert orders_warn_expiring() == 0
+    warnings = Message.objects.filter(order=order, kind=MessageKind.ORDER_EXPIRING)
+    assert warnings.count() == 1 and warnings.get().recipient == "jamie@example.com"
+    sent = [mail for mail in mailoutbox if "expire soon" in mail.subject]
+    assert len(sent) == 1
+    assert "you have 2 sessions of Starter pack" in sent[0].body and "21 December 2026" in sent[0].body
+    assert order.token in sent[0].body
