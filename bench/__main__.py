@@ -54,6 +54,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from bench import booking_path, engine, pages, seed
+    from bench import teams as bench_teams
     from bench.report import Report
     from orders.models import PackageOrder
 
@@ -64,6 +65,10 @@ def main() -> None:
         began = time.perf_counter()
         owners[size] = seed.seed_owner(size=size, now=now)
         print(f"seeded {size} bookings in {time.perf_counter() - began:.1f}s", file=sys.stderr)
+
+    # A team of three: the smallest owner and two more, with a round-robin meeting type.
+    team_members = [owners[SIZES[0]]] + [seed.seed_owner(size=100, now=now, slug=f"team-{n}") for n in "bc"]
+    _team, team_meeting_type = bench_teams.seed_team(members=team_members, now=now)
 
     # Statistics and the visibility map as autovacuum keeps them on a live database; without them
     # PostgreSQL plans the orders list's subqueries as if the bookings table were empty.
@@ -86,6 +91,7 @@ def main() -> None:
             urls = {
                 "trivial view (base template)": ("/bench/trivial/", ""),
                 "personal booking page": (f"/{owner.slug}/", ""),
+                "team booking page": ("/team/bench-team/", ""),
                 "package order page": (f"/{owner.slug}/packages/pack-1/", ""),
                 "order details + slot picker": (f"/orders/{order.token}/items/{item.pk}/book/", ""),
                 # The fragment the month picker's script swaps in: fixed queries for any month.
@@ -103,6 +109,7 @@ def main() -> None:
     path_owner = owners[SIZES[0]]
     report.uncontended = booking_path.uncontended(owner=path_owner, now=now)
     report.bursts = booking_path.bursts(owner=path_owner, now=now)
+    report.bursts.append(bench_teams.round_robin_burst(team_meeting_type=team_meeting_type, now=now))
     owner_a = seed.seed_owner(size=100, now=now, slug="parallel-a")
     owner_b = seed.seed_owner(size=100, now=now, slug="parallel-b")
     report.parallel = booking_path.two_owners(owner_a=owner_a, owner_b=owner_b, now=now)

@@ -69,16 +69,6 @@ def resolve_timezone(text: str | None) -> str | None:
     return _zones_by_typed_name().get(" ".join(text.split()).lower())
 
 
-@lru_cache(maxsize=128)
-def timezone_options_html(selected: str) -> str:
-    """The <option>s of a time zone <select>, `selected` chosen. Built once per zone: rendering
-    400-odd options through the template engine cost more than the rest of the slot picker page."""
-    return mark_safe("".join(
-        f'<option value="{escape(value)}"{" selected" if value == selected else ""}>{escape(label)}</option>'
-        for value, label in timezone_choices()
-    ))
-
-
 @lru_cache(maxsize=1)
 def timezone_datalist_html() -> str:
     """The <option>s of the searchable zone field's <datalist> (typing "Berl" offers Europe/Berlin).

@@ -14,11 +14,13 @@ urlpatterns = [
     path("dashboard/packages/", include("packages.urls")),
     path("dashboard/orders/", include("orders.urls")),
     path("dashboard/payments/", include("payments.dashboard_urls")),
+    path("dashboard/teams/", include("teams.urls")),
     path("dashboard/", include("scheduling.urls")),
     path("orders/", include("orders.public_urls")),
     path("bookings/", include("scheduling.booking_urls")),
     path("payments/", include("payments.urls")),
     path("notifications/", include("notifications.urls")),
+    path("team/", include("teams.public_urls")),
     path("", include("leadmonk.public_urls")),
 ]
 

@@ -69,6 +69,8 @@ def wanted_reminders(*, booking, now: datetime) -> dict[tuple[str, int], datetim
     """
     meeting_type = booking.meeting_type
     wanted: dict[tuple[str, int], datetime] = {}
+    if booking.lead_id is not None:
+        return wanted  # another host's row of a meeting: the client is reminded through the lead booking
     if meeting_type.email_reminders_enabled:
         for offset in _offsets(meeting_type.email_reminder_offsets):
             wanted[(Channel.EMAIL, offset)] = booking.start - timedelta(minutes=offset)
@@ -146,7 +148,8 @@ def _queue(messages: list[Message]) -> None:
 
 def _booking_messages(booking, kind: str, context: dict | None = None) -> list[Message]:
     owner = booking.owner
-    messages = [
+    # A meeting with several hosts emails the client once, from the lead booking (the token they hold).
+    messages = [] if booking.lead_id is not None else [
         Message(booking=booking, kind=kind, audience=Audience.CLIENT, recipient=booking.client_email,
                 context=context or {})
     ]
@@ -185,6 +188,19 @@ def notify_order_confirmed(*, order, owner_notice: bool = True) -> None:
     if owner_notice and order.owner.notify_owner_by_email:
         messages.append(Message.objects.create(order=order, kind=MessageKind.ORDER_NEW, audience=Audience.OWNER,
                                                recipient=order.owner.email))
+    _queue(messages)
+
+
+def notify_sessions_booked(*, order, bookings) -> None:
+    """Queue one 'sessions booked' message to the client (and the owner) listing every session of
+    a set booked in one go, with one calendar file holding them all (on commit)."""
+    context = {"booking_ids": [booking.pk for booking in bookings]}
+    messages = [Message.objects.create(order=order, kind=MessageKind.SESSIONS_BOOKED, audience=Audience.CLIENT,
+                                       recipient=order.client_email, context=context)]
+    if order.owner.notify_owner_by_email:
+        messages.append(Message.objects.create(order=order, kind=MessageKind.SESSIONS_BOOKED,
+                                               audience=Audience.OWNER, recipient=order.owner.email,
+                                               context=context))
     _queue(messages)
 
 

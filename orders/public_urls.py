@@ -9,4 +9,5 @@ app_name = "order_details"
 urlpatterns = [
     path("<token:token>/", public_views.order_detail, name="detail"),
     path("<token:token>/items/<int:item_id>/book/", public_views.order_item_book, name="book"),
+    path("<token:token>/calendar.ics", public_views.order_calendar, name="calendar"),
 ]

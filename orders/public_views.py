@@ -4,12 +4,13 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import dateformat
+from django.utils import dateformat, timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import localize, time_format, viewer_clock, viewer_timezone
+from notifications.calendar import bookings_ics
 from orders.forms import OrderForm
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.selectors import order_bookings, order_for_token, with_item_progress
@@ -105,8 +106,37 @@ def _order_or_404(token: str) -> PackageOrder:
     return order
 
 
+def _order_bookings_named(order: PackageOrder, values: list[str]) -> list:
+    """The confirmed bookings of `order` whose ids are in `values` (from ?booked= / ?booking=),
+    soonest first; ids of other orders' bookings and junk are ignored."""
+    wanted = {int(value) for value in values if value.isdigit() and len(value) < 12}
+    chosen = [booking for booking in order_bookings(order) if booking.pk in wanted and booking.is_confirmed]
+    for booking in chosen:
+        booking.meeting_type.owner = order.owner  # joined already; the calendar links read it
+    return chosen
+
+
+def order_calendar(request: HttpRequest, token: str) -> HttpResponse:
+    """One .ics file with the order's sessions named by ?booking= (a set booked in one go), or,
+    without it, every upcoming confirmed session of the order."""
+    order = _order_or_404(token)
+    if request.GET.getlist("booking"):
+        bookings = _order_bookings_named(order, request.GET.getlist("booking"))
+    else:
+        now = timezone.now()
+        bookings = [booking for booking in order_bookings(order) if booking.is_confirmed and booking.end > now]
+        for booking in bookings:
+            booking.meeting_type.owner = order.owner
+    if not bookings:
+        raise Http404("No sessions to add.")
+    response = HttpResponse(bookings_ics(bookings=bookings), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="sessions.ics"'
+    return response
+
+
 def order_detail(request: HttpRequest, token: str) -> HttpResponse:
     order = _order_or_404(token)
+    just_booked = _order_bookings_named(order, request.GET.getlist("booked"))
     return render(
         request,
         "orders/order_detail.html",
@@ -119,6 +149,8 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
             "not_bookable_message": NOT_BOOKABLE_MESSAGES.get(order.status),
             "checkout_url": checkout_url(order) if order.status == OrderStatus.PENDING_PAYMENT else None,
             "payment_received": _take_payment_received(request, order),
+            "just_booked": just_booked,
+            "just_booked_query": "&".join(f"booking={booking.pk}" for booking in just_booked),
         },
     )
 
@@ -156,7 +188,7 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
     def done(booking) -> HttpResponse:
         when = dateformat.format(localize(booking.start, step.viewer_tz), f"l j F, {time_format(step.clock)}")
         messages.success(request, f"Booked: {item.meeting_type_name} on {when} ({step.viewer_tz}).")
-        return redirect(details_url)
+        return redirect(f"{details_url}?booked={booking.pk}#just-booked")
 
     def page(current: Step) -> HttpResponse:
         return render(request, "orders/order_item_book.html", {"order": order, "item": item, "step": current})

@@ -2,7 +2,6 @@
 cancelling its bookings, resending the confirmation and cancelling the order."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -11,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from leadmonk.keyset import keyset_page
 from notifications import services as notifications
 from orders.credits import CreditError, booking_credit_return, ledger_adjust, order_extend
 from orders.forms import CreditAdjustForm, OrderExtendForm, OrderFilterForm
@@ -78,9 +78,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         package_id=filters.get("package"),
         search=filters.get("q") or "",
     )
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = keyset_page(orders, request.GET, key="created_at", descending=True, size=PAGE_SIZE)
     return render(
         request,
         "orders/dashboard_list.html",
@@ -89,7 +87,6 @@ def order_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "orders": page.object_list,
             "filtered": any(filters.values()),
-            "query": query.urlencode(),
         },
     )
 

@@ -117,3 +117,26 @@ def bookable_slot(*, meeting_type: MeetingType, start: datetime, now: datetime |
         rules=rules_for(meeting_type, enforce_notice=enforce_notice), availability=availability, busy=busy,
         now=now or timezone.now(), start=start,
     )
+
+
+def pooled_available_slots(*, meeting_types: list[MeetingType], every_host: bool, range_start: datetime,
+                           range_end: datetime, now: datetime | None = None) -> list[slots.Slot]:
+    """Slots of a meeting held by a pool of hosts (each a host's own copy of the meeting type, its
+    owner select_related): a union of the hosts' slots (any one host free) or, with `every_host`,
+    their intersection (all free). Three queries per host."""
+    now = now or timezone.now()
+    per_host = [available_slots(meeting_type=meeting_type, range_start=range_start, range_end=range_end, now=now)
+                for meeting_type in meeting_types]
+    return slots.intersect_slots(per_host) if every_host else slots.union_slots(per_host)
+
+
+def free_hosts(*, meeting_types: list[MeetingType], start: datetime, now: datetime | None = None,
+               enforce_notice: bool = True) -> list[tuple[MeetingType, slots.Slot]]:
+    """The hosts' meeting types (in the order given) whose owner can be booked at exactly `start`."""
+    now = now or timezone.now()
+    free = []
+    for meeting_type in meeting_types:
+        slot = bookable_slot(meeting_type=meeting_type, start=start, now=now, enforce_notice=enforce_notice)
+        if slot is not None:
+            free.append((meeting_type, slot))
+    return free

@@ -85,13 +85,16 @@ class Step:
 class TimeStep:
     """Pick → confirm → POST for one meeting type. `moving` is a booking being rescheduled: it is
     left out of the busy times, its own time is not offered, and the picker opens on its day.
-    `enforce_notice=False` when the owner acts (times inside the minimum notice are offered)."""
+    `enforce_notice=False` when the owner acts (times inside the minimum notice are offered).
+    `slot_loader(range_start=, range_end=, now=)` offers the slots of a pool of hosts instead of
+    `meeting_type`'s owner (a team meeting; see scheduling.availability.pooled_available_slots)."""
 
     def __init__(self, request: HttpRequest, *, meeting_type: MeetingType, default_tz: str, wording: StepWording,
                  moving: Booking | None = None, enforce_notice: bool = True,
                  form_class: type[SlotForm] = SlotForm, form_kwargs: dict | None = None,
-                 form_initial: dict | None = None, now: dt.datetime | None = None):
+                 form_initial: dict | None = None, now: dt.datetime | None = None, slot_loader=None):
         self.request = request
+        self.slot_loader = slot_loader
         self.meeting_type = meeting_type
         self.wording = wording
         self.moving = moving
@@ -113,6 +116,9 @@ class TimeStep:
             return TIME_UNAVAILABLE
         if self.moving is not None and start == self.moving.start:
             return SAME_TIME
+        if self.slot_loader is not None:
+            offered = self.slot_loader(range_start=start, range_end=start + dt.timedelta(microseconds=1), now=self.now)
+            return "" if any(slot.start == start for slot in offered) else TIME_UNAVAILABLE
         slot = bookable_slot(
             meeting_type=self.meeting_type, start=start, now=self.now, enforce_notice=self.enforce_notice,
             exclude_booking_id=self.moving.pk if self.moving else None,
@@ -140,6 +146,7 @@ class TimeStep:
             exclude_booking_id=self.moving.pk if self.moving else None,
             hide_start=self.moving.start if self.moving else None,
             enforce_notice=self.enforce_notice,
+            slot_loader=self.slot_loader,
         )
         tz_error = requested_timezone_error(self.request)
         return replace(picker, tz_error=tz_error, typed_tz=get.get("tz", "")[:64] if tz_error else "")

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<token:token>/", booking_views.manage, name="manage"),
     path("<token:token>/reschedule/", booking_views.reschedule, name="reschedule"),
     path("<token:token>/cancel/", booking_views.cancel, name="cancel"),
+    path("<token:token>/calendar.ics", booking_views.calendar_file, name="calendar"),
 ]

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from leadmonk.timezones import viewer_clock, viewer_timezone
+from notifications.calendar import bookings_ics
 from scheduling.booking_forms import CancelForm
 from scheduling.booking_step import Step, StepWording, TimeStep, cancel_step
 from scheduling.models import BookedBy, Booking
@@ -81,3 +82,11 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
         success="Your booking was cancelled. We have let the host know.",
         next_url=reverse("bookings:manage", args=[booking.token]),
     )
+
+
+def calendar_file(request: HttpRequest, token: str) -> HttpResponse:
+    """The booking as an .ics download ("Add to calendar"); a cancelled one says so in the file."""
+    booking = _get_booking(token)
+    response = HttpResponse(bookings_ics(bookings=[booking]), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="session.ics"'
+    return response

@@ -40,7 +40,12 @@ class MeetingTypeState(models.TextChoices):
 
 class MeetingTypeQuerySet(models.QuerySet):
     def for_owner(self, owner) -> "MeetingTypeQuerySet":
-        return self.filter(owner=owner)
+        """The owner's own meeting types: not their copies of team meeting types (those are booked
+        and edited only through the team, and never listed on the personal page or in packages)."""
+        return self.filter(owner=owner, team_hosted=False)
+
+    def team_hosted(self) -> "MeetingTypeQuerySet":
+        return self.filter(team_hosted=True)
 
     def visible(self) -> "MeetingTypeQuerySet":
         """Everything but soft-deleted rows (deleted ones stay for history)."""
@@ -74,6 +79,10 @@ class MeetingType(models.Model):
     sms_reminders_enabled = models.BooleanField(default=True)
     sms_reminder_offsets = models.JSONField(default=default_sms_offsets, help_text="Minutes before the session.")
     state = models.CharField(max_length=16, choices=MeetingTypeState.choices, default=MeetingTypeState.ACTIVE)
+    # A member's copy of a team meeting type (kept in step by the teams app): it carries the member's
+    # bookings of that team type, so busy times, buffers, reminders and the member's dashboard treat
+    # them like any other booking, but it is reachable only through the team page.
+    team_hosted = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -82,9 +91,11 @@ class MeetingType(models.Model):
     class Meta:
         ordering = ["name", "id"]
         constraints = [
-            # Slugs of live meeting types are unique per owner; deleted ones free their slug.
+            # Slugs of live personal meeting types are unique per owner; deleted ones free their slug,
+            # and team copies live under the team's address, not the owner's.
             models.UniqueConstraint(
-                fields=["owner", "slug"], condition=~Q(state="deleted"), name="meetingtype_unique_live_slug"
+                fields=["owner", "slug"], condition=~Q(state="deleted") & Q(team_hosted=False),
+                name="meetingtype_unique_live_slug",
             ),
         ]
 
@@ -174,6 +185,10 @@ class Booking(models.Model):
     cancel_reason = models.TextField(blank=True)
     cancelled_by = models.CharField(max_length=16, choices=BookedBy.choices, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # A meeting with several hosts (a collective team meeting) is one booking per host, so each
+    # host's busy times, dashboard and reminders see it. The client holds the lead booking's token;
+    # the other hosts' rows point at it and move or cancel with it (scheduling.services).
+    lead = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="co_hosts")
     # Set by the owner after the session (orders.credits.booking_mark_attendance).
     attendance = models.CharField(max_length=16, choices=Attendance.choices, blank=True, default="")
     # True while this booking holds one credit of its order item. Changed only by orders.credits,
@@ -197,3 +212,8 @@ class Booking(models.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.status == BookingStatus.CONFIRMED
+
+    @property
+    def is_co_host_copy(self) -> bool:
+        """Another host's row of a meeting whose client holds the lead booking."""
+        return self.lead_id is not None

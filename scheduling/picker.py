@@ -134,6 +134,7 @@ def month_picker(
     enforce_notice: bool = True,
     extra_params: dict | None = None,
     selected_start: dt.datetime | None = None,
+    slot_loader=None,
 ) -> MonthPicker:
     """Everything templates/scheduling/_slot_picker.html shows.
 
@@ -144,6 +145,8 @@ def month_picker(
     JavaScript. `exclude_booking_id` leaves a booking being moved out of the busy times and
     `hide_start` (its current start) is not offered; `enforce_notice=False` (the owner acting)
     offers times inside the minimum notice. `meeting_type.owner` should be select_related.
+    `slot_loader(range_start=, range_end=, now=)` replaces the one-owner slot query (a team meeting
+    passes its hosts' pooled slots; `meeting_type` then gives only the horizon and the kind).
 
     Queries: one call of availability.available_slots for the month, and one more only when the
     month has no free time (to open the first month that has one, or to name the next free day).
@@ -162,10 +165,14 @@ def month_picker(
     shown = min(max((chosen_month or today).replace(day=1), first_month), last_month)
 
     def load(first: dt.date, end: dt.date) -> list:
+        range_start = _local_midnight(max(first, today), tz)
+        range_end = _local_midnight(min(end, last_day + dt.timedelta(days=1)), tz)
+        if slot_loader is not None:
+            return slot_loader(range_start=range_start, range_end=range_end, now=now)
         return available_slots(
             meeting_type=meeting_type,
-            range_start=_local_midnight(max(first, today), tz),
-            range_end=_local_midnight(min(end, last_day + dt.timedelta(days=1)), tz),
+            range_start=range_start,
+            range_end=range_end,
             now=now,
             exclude_booking_id=exclude_booking_id,
             enforce_notice=enforce_notice,

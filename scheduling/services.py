@@ -15,17 +15,24 @@ or refunded cannot race a booking), and the confirmed bookings are counted after
 Lock order is always owner, then booking, then order item and order (the credit ledger of
 orders.credits writes under the item lock, inside these transactions); callers that change orders and bookings
 together (order cancel, refund) take `lock_owner` first.
+
+Meetings with several hosts (team meeting types: round robin, collective) lock every host's owner
+row, one at a time in ascending id order (`lock_owners`), before reading anyone's busy times. Two
+requests that need overlapping sets of hosts then always queue on the lowest shared id first, so
+they can wait for each other but never deadlock; a personal booking locks one owner and fits the
+same order.
 """
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from accounts.models import User
 from notifications import services as notifications
 from orders.credits import item_balance
 from orders.models import OrderItem, OrderStatus
-from scheduling.availability import bookable_slot
+from scheduling.availability import bookable_slot, free_hosts
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingType
 from scheduling.signals import booking_cancelled, booking_created
 
@@ -73,9 +80,20 @@ class SessionInPast(BookingError):
     message = "This session has already taken place."
 
 
+# Round robin gives a booking to the free host with the fewest bookings of the meeting in this
+# window (ties: the host booked longest ago).
+ROUND_ROBIN_WINDOW = timedelta(days=30)
+
+
 def lock_owner(owner_id: int) -> None:
     """Take the owner's row lock for the rest of the current transaction."""
     User.objects.select_for_update().filter(pk=owner_id).values_list("pk", flat=True).get()
+
+
+def lock_owners(owner_ids) -> None:
+    """Lock several owners' rows in ascending id order (the deadlock-free order, see above)."""
+    for owner_id in sorted(set(owner_ids)):
+        lock_owner(owner_id)
 
 
 def _utc(value: datetime) -> datetime:
@@ -100,7 +118,7 @@ def _check_quota(order_item: OrderItem, meeting_type: MeetingType) -> None:
 
 def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: str, client_email: str,
                    client_phone: str = "", client_timezone: str = "UTC", order_item: OrderItem | None = None,
-                   booked_by: str = BookedBy.CLIENT, now: datetime | None = None) -> Booking:
+                   booked_by: str = BookedBy.CLIENT, now: datetime | None = None, notify: bool = True) -> Booking:
     """Book `meeting_type` at `start` for a client, optionally using one credit of `order_item`.
 
     Raises a BookingError subclass, changing nothing, when the time is not bookable, the
@@ -130,8 +148,72 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
         # orders debits the credit in this transaction, under the item lock taken above.
         booking_created.send(sender=Booking, booking=booking, by=booked_by, now=now)
         notifications.reminders_schedule(booking=booking)
-        notifications.notify_booking_confirmed(booking=booking)
+        if notify:  # False when the caller sends one message for a whole set (orders.session_sets)
+            notifications.notify_booking_confirmed(booking=booking)
     return booking
+
+
+def _round_robin_order(candidates: list[MeetingType], now: datetime) -> list[MeetingType]:
+    """`candidates` (hosts' copies of one meeting), the next host to book first: fewest confirmed
+    bookings made in the last 30 days, then booked longest ago (never booked first), then lowest id.
+    One query; called under the hosts' locks so concurrent bookings see each other's rows."""
+    stats = {
+        row["meeting_type_id"]: row
+        for row in Booking.objects.filter(meeting_type__in=candidates, status=BookingStatus.CONFIRMED)
+        .values("meeting_type_id")
+        .annotate(recent=Count("pk", filter=Q(created_at__gte=now - ROUND_ROBIN_WINDOW)), last=Max("created_at"))
+    }
+
+    def rank(meeting_type: MeetingType):
+        row = stats.get(meeting_type.pk)
+        if row is None:
+            return (0, 0, datetime.min.replace(tzinfo=UTC), meeting_type.owner_id)
+        return (row["recent"], 1, row["last"], meeting_type.owner_id)
+
+    return sorted(candidates, key=rank)
+
+
+def booking_create_pooled(*, meeting_types: list[MeetingType], every_host: bool, start: datetime,
+                          client_name: str, client_email: str, client_phone: str = "",
+                          client_timezone: str = "UTC", now: datetime | None = None) -> Booking:
+    """Book a meeting held by a pool of hosts, each given as their own copy of the meeting type.
+
+    `every_host=False` (round robin): one free host gets it, by `_round_robin_order`.
+    `every_host=True` (collective): every host must be free; one booking per host, the first host's
+    is the lead (the client's token), the others point at it. Returns the client's booking.
+    Raises SlotUnavailable or MeetingTypeUnavailable, changing nothing.
+    """
+    now = now or timezone.now()
+    start = _utc(start)
+    if not meeting_types:
+        raise MeetingTypeUnavailable()
+    with transaction.atomic():
+        lock_owners(meeting_type.owner_id for meeting_type in meeting_types)
+        order = {meeting_type.pk: index for index, meeting_type in enumerate(meeting_types)}
+        fresh = sorted(MeetingType.objects.select_related("owner").filter(pk__in=order), key=lambda m: order[m.pk])
+        if len(fresh) != len(meeting_types) or not all(meeting_type.is_bookable for meeting_type in fresh):
+            raise MeetingTypeUnavailable()
+        free = free_hosts(meeting_types=fresh, start=start, now=now)
+        if not free or (every_host and len(free) != len(fresh)):
+            raise SlotUnavailable()
+        if not every_host:
+            chosen = _round_robin_order([meeting_type for meeting_type, _slot in free], now)[0]
+            free = [(meeting_type, slot) for meeting_type, slot in free if meeting_type == chosen]
+        client = {
+            "client_name": client_name.strip(), "client_email": client_email.strip().lower(),
+            "client_phone": client_phone, "client_timezone": client_timezone or "UTC",
+        }
+        bookings: list[Booking] = []
+        for meeting_type, slot in free:
+            bookings.append(Booking.objects.create(
+                owner_id=meeting_type.owner_id, meeting_type=meeting_type, start=slot.start, end=slot.end,
+                lead=bookings[0] if bookings else None, **client,
+            ))
+        for booking in bookings:
+            booking_created.send(sender=Booking, booking=booking, by=BookedBy.CLIENT, now=now)
+            notifications.reminders_schedule(booking=booking)
+            notifications.notify_booking_confirmed(booking=booking)
+    return bookings[0]
 
 
 def _check_client_may_change(booking: Booking, now: datetime) -> None:
@@ -141,9 +223,17 @@ def _check_client_may_change(booking: Booking, now: datetime) -> None:
         raise TooLateToChange()
 
 
-def _locked_booking(booking: Booking) -> Booking:
-    lock_owner(booking.owner_id)
-    return Booking.objects.select_for_update().select_related("meeting_type__owner").get(pk=booking.pk)
+def _locked_meeting(booking: Booking) -> tuple[Booking, list[Booking]]:
+    """Lock every host of the meeting `booking` belongs to; return (the booking, all rows of the
+    meeting, lead first). A booking with one host is a meeting of one row."""
+    lead_id = booking.lead_id or booking.pk
+    rows = Booking.objects.filter(Q(pk=lead_id) | Q(lead_id=lead_id))
+    # Hosts never change, so reading them before the lock is safe; statuses are read after it.
+    lock_owners(rows.values_list("owner_id", flat=True))
+    locked = sorted(rows.select_for_update(of=("self",)).select_related("meeting_type__owner"),
+                    key=lambda row: (row.lead_id is not None, row.pk))
+    this = next(row for row in locked if row.pk == booking.pk)
+    return this, locked
 
 
 def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = BookedBy.CLIENT,
@@ -152,29 +242,33 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
     now = now or timezone.now()
     new_start = _utc(new_start)
     with transaction.atomic():
-        booking = _locked_booking(booking)
+        booking, meeting = _locked_meeting(booking)
         if booking.status != BookingStatus.CONFIRMED:
             raise BookingAlreadyCancelled()
         if by == BookedBy.CLIENT:
             _check_client_may_change(booking, now)
         elif booking.start <= now:
             raise SessionInPast()
-        if not booking.meeting_type.is_bookable:
+        if not all(row.meeting_type.is_bookable for row in meeting):
             raise MeetingTypeUnavailable()
         if booking.order_item_id is not None and booking.order_item.order.status != OrderStatus.ACTIVE:
             raise OrderNotBookable()
-        slot = bookable_slot(meeting_type=booking.meeting_type, start=new_start, now=now,
-                             exclude_booking_id=booking.pk, enforce_notice=by == BookedBy.CLIENT)
-        if slot is None:
+        # Every host of the meeting must be free at the new time (each row left out of its own host's
+        # busy times).
+        new_slots = [bookable_slot(meeting_type=row.meeting_type, start=new_start, now=now,
+                                   exclude_booking_id=row.pk, enforce_notice=by == BookedBy.CLIENT)
+                     for row in meeting]
+        if any(slot is None for slot in new_slots):
             raise SlotUnavailable()
         previous_start = booking.start
-        if slot.start == previous_start:
+        if new_slots[0].start == previous_start:
             return booking
-        booking.start, booking.end = slot.start, slot.end
-        booking.sequence += 1
-        booking.save(update_fields=["start", "end", "sequence", "updated_at"])
-        notifications.reminders_reschedule(booking=booking)
-        notifications.notify_booking_rescheduled(booking=booking, previous_start=previous_start)
+        for row, slot in zip(meeting, new_slots, strict=True):
+            row.start, row.end = slot.start, slot.end
+            row.sequence += 1
+            row.save(update_fields=["start", "end", "sequence", "updated_at"])
+            notifications.reminders_reschedule(booking=row)
+            notifications.notify_booking_rescheduled(booking=row, previous_start=previous_start)
     return booking
 
 
@@ -186,21 +280,25 @@ def booking_cancel(*, booking: Booking, by: str = BookedBy.CLIENT, reason: str =
     """
     now = now or timezone.now()
     with transaction.atomic():
-        booking = _locked_booking(booking)
+        booking, meeting = _locked_meeting(booking)
         if booking.status == BookingStatus.CANCELLED:
             raise BookingAlreadyCancelled()
         if by == BookedBy.CLIENT:
             _check_client_may_change(booking, now)
         elif booking.start <= now:
             raise SessionInPast()
-        booking.status = BookingStatus.CANCELLED
-        booking.cancelled_at = now
-        booking.cancelled_by = by
-        booking.cancel_reason = reason.strip()[:2000]
-        booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"])
-        # orders returns (or, for a late cancel, keeps) the credit in this transaction.
-        booking_cancelled.send(sender=Booking, booking=booking, by=by, now=now)
-        notifications.reminders_drop(booking=booking)
-        if notify:
-            notifications.notify_booking_cancelled(booking=booking)
+        # A meeting with several hosts is cancelled for all of them (it cannot go on without one).
+        for row in meeting:
+            if row.status == BookingStatus.CANCELLED:
+                continue
+            row.status = BookingStatus.CANCELLED
+            row.cancelled_at = now
+            row.cancelled_by = by
+            row.cancel_reason = reason.strip()[:2000]
+            row.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"])
+            # orders returns (or, for a late cancel, keeps) the credit in this transaction.
+            booking_cancelled.send(sender=Booking, booking=row, by=by, now=now)
+            notifications.reminders_drop(booking=row)
+            if notify:
+                notifications.notify_booking_cancelled(booking=row)
     return booking

@@ -48,6 +48,11 @@ booking (another meeting type, or the same type at another time) conflicts.
 
 Rescheduling. Leave the booking being moved out of ``busy``; its old time then counts as free.
 
+Several calendars (team meetings). Each host's slots are computed with that host's own hours,
+busy times and buffers; ``union_slots`` offers a start when at least one host has it (round
+robin: someone can take it), ``intersect_slots`` only when every host has it (collective: all of
+them meet the client). Either way ``seats_left`` is how many hosts are free at that start.
+
 Loading bookings. ``busy_window`` gives the one UTC window of bookings a caller must load (a
 single query) for ``compute_slots`` over a range to be exact.
 
@@ -75,6 +80,8 @@ __all__ = [
     "busy_window",
     "compute_slots",
     "find_slot",
+    "intersect_slots",
+    "union_slots",
 ]
 
 UTC = dt.UTC
@@ -229,6 +236,24 @@ def find_slot(
         if slot.start == start:
             return slot
     return None
+
+
+def union_slots(per_calendar: Sequence[Sequence[Slot]]) -> list[Slot]:
+    """Starts free in at least one calendar, sorted; ``seats_left`` counts the calendars free then."""
+    return _combine(per_calendar, needed=1)
+
+
+def intersect_slots(per_calendar: Sequence[Sequence[Slot]]) -> list[Slot]:
+    """Starts free in every calendar, sorted (none when there are no calendars)."""
+    return _combine(per_calendar, needed=len(per_calendar)) if per_calendar else []
+
+
+def _combine(per_calendar: Sequence[Sequence[Slot]], *, needed: int) -> list[Slot]:
+    free: dict[tuple[dt.datetime, dt.datetime], int] = {}
+    for calendar in per_calendar:
+        for slot in {(slot.start, slot.end) for slot in calendar}:
+            free[slot] = free.get(slot, 0) + 1
+    return [Slot(start, end, count) for (start, end), count in sorted(free.items()) if count >= needed]
 
 
 def busy_window(

@@ -11,6 +11,7 @@ from packages.models import InviteeQuestion, Package, PackageItem
 from payments.models import Payment, PaymentConnection
 from scheduling.models import Booking, DateOverride, MeetingType, WeeklyInterval
 from scheduling.selectors import format_slot_start
+from teams.models import Invitation, Membership, Team, TeamHost, TeamMeetingType
 from tests.world import ROUTE_OBJECTS, make_world, project_routes, route_values
 
 DASHBOARD_ROUTES = [route for route in project_routes() if route.route.startswith("dashboard/")]
@@ -32,6 +33,10 @@ def _acting_body(world) -> dict[str, str]:
         "price": "1.00", "currency": "USD", "payment_medium": "paypal",
         "items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0", "items-MIN_NUM_FORMS": "0",
         "items-MAX_NUM_FORMS": "1000", "items-0-meeting_type": str(world.meeting_type.pk), "items-0-quantity": "9",
+        "email": "intruder@example.com", "role": "member", "slug": "taken-over", "timezone": "UTC",
+        "members": str(world.team.memberships.first().pk), "duration_minutes": "30", "slot_step_minutes": "30",
+        "buffer_before_minutes": "0", "buffer_after_minutes": "0", "min_notice_minutes": "0", "horizon_days": "30",
+        "location_kind": "video",
         "item": str(world.order_item.pk), "change": "5", "note": "Taken over", "attendance": "no_show", "days": "30",
         "cancel_window_hours": "99", "expiry_kind": "after_purchase", "expiry_days": "9",
     }
@@ -52,6 +57,11 @@ def _snapshot(owner) -> dict[str, list[dict]]:
         "bookings": Booking.objects.filter(owner=owner),
         "payments": Payment.objects.filter(order__owner=owner),
         "connections": PaymentConnection.objects.filter(owner=owner),
+        "teams": Team.objects.filter(memberships__user=owner),
+        "memberships": Membership.objects.filter(team__memberships__user=owner),
+        "invitations": Invitation.objects.filter(team__memberships__user=owner),
+        "team meeting types": TeamMeetingType.objects.filter(team__memberships__user=owner),
+        "team hosts": TeamHost.objects.filter(membership__team__memberships__user=owner),
     }
     return {name: [model_to_dict(row) for row in queryset.order_by("pk")] for name, queryset in querysets.items()}
 
@@ -153,7 +163,7 @@ def test_another_owners_lists_show_none_of_the_first_owners_rows(world, route, q
     assert leaked == []
     for own_path in (f"/dashboard/packages/{alice.package.pk}/", f"/dashboard/orders/{alice.order.pk}/",
                      f"/dashboard/payments/{alice.payment.pk}/", f"/dashboard/bookings/{alice.direct_booking.pk}/",
-                     f"/dashboard/meeting-types/{alice.meeting_type.pk}/"):
+                     f"/dashboard/meeting-types/{alice.meeting_type.pk}/", f"/dashboard/teams/{alice.team.pk}/"):
         assert f'"{own_path}' not in html, own_path
 
 

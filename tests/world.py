@@ -21,6 +21,9 @@ from scheduling.availability import available_slots
 from scheduling.models import Booking, DateOverride, MeetingType
 from scheduling.services import booking_create
 from scheduling.tests.factories import make_meeting_type, set_weekly_hours
+from teams import services as team_services
+from teams.models import Invitation, Membership, Team, TeamMeetingType
+from teams.rules import invitation_token
 
 # --- The world ----------------------------------------------------------------------------------
 
@@ -41,9 +44,15 @@ class OwnerWorld:
     direct_booking: Booking
     payment: Payment
     pending_payment: Payment
+    team: Team
+    team_meeting_type: TeamMeetingType
+    team_invitation: Invitation
 
     def ids(self) -> dict[str, int]:
         return {
+            "team": self.team.pk, "team_meeting_type": self.team_meeting_type.pk,
+            "team_invitation": self.team_invitation.pk,
+            "team_member": Membership.objects.get(team=self.team, user=self.owner).pk,
             "meeting_type": self.meeting_type.pk, "override": self.override.pk, "package": self.package.pk,
             "question": self.question.pk, "order": self.order.pk, "order_item": self.order_item.pk,
             "booking": self.order_booking.pk, "direct_booking": self.direct_booking.pk,
@@ -66,6 +75,8 @@ class OwnerWorld:
             "meeting_type_slug": self.meeting_type.slug, "order_token": self.order.token,
             "pending_order_token": self.pending_order.token, "booking_token": self.order_booking.token,
             "payment_token": self.pending_payment.token,
+            "team_slug": self.team.slug, "team_meeting_type_slug": self.team_meeting_type.slug,
+            "invitation_token": invitation_token(self.team_invitation.pk),
         }
 
 
@@ -108,10 +119,18 @@ def make_owner_world(*, email: str, slug: str) -> OwnerWorld:
         meeting_type=meeting_type, start=_first_slot(meeting_type, days_ahead=5),
         client_name=f"Dana {slug.title()}-direct", client_email=f"dana@{slug}.example",
     )
+    # A team of the owner's (admin) with a round-robin meeting type and a pending invitation.
+    team = team_services.team_create(owner=owner, name=f"{slug.title()} Team", slug=f"{slug}-team",
+                                     timezone_name=owner.timezone)
+    team_meeting_type = team_services.team_meeting_type_save(
+        team=team, by=owner, memberships=list(team.memberships.all()),
+        fields={"name": "Team intro", "slug": "team-intro", "kind": "round_robin", "min_notice_minutes": 0})
+    team_invitation = team_services.invitation_create(team=team, by=owner, email=f"invitee@{slug}.example")
     return OwnerWorld(
         owner=owner, meeting_type=meeting_type, override=override, package=package, question=question,
         order=order, pending_order=pending_order, order_item=order_item, order_booking=order_booking,
         direct_booking=direct_booking, payment=payment, pending_payment=pending_payment,
+        team=team, team_meeting_type=team_meeting_type, team_invitation=team_invitation,
     )
 
 
@@ -202,6 +221,9 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "order_details:detail": {"token": "order_token"},
     "order_details:book": {"token": "order_token", "item_id": "order_item"},
     "bookings:manage": {"token": "booking_token"},
+    "bookings:calendar": {"token": "booking_token"},
+    "order_details:calendar": {"token": "order_token"},
+    "order_details:sessions": {"token": "order_token"},
     "bookings:reschedule": {"token": "booking_token"},
     "bookings:cancel": {"token": "booking_token"},
     "payments:checkout": {"order_token": "pending_order_token"},
@@ -210,6 +232,19 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "public:owner_page": {"owner_slug": "owner_slug"},
     "public:order_package": {"owner_slug": "owner_slug", "package_slug": "package_slug"},
     "public:book_meeting": {"owner_slug": "owner_slug", "meeting_type_slug": "meeting_type_slug"},
+    "teams:detail": {"pk": "team"},
+    "teams:settings": {"pk": "team"},
+    "teams:invite": {"pk": "team"},
+    "teams:invitation_revoke": {"pk": "team", "invitation_pk": "team_invitation"},
+    "teams:member_remove": {"pk": "team", "member_pk": "team_member"},
+    "teams:member_role": {"pk": "team", "member_pk": "team_member"},
+    "teams:leave": {"pk": "team"},
+    "teams:meeting_type_new": {"pk": "team"},
+    "teams:meeting_type_edit": {"pk": "team", "mt_pk": "team_meeting_type"},
+    "teams:meeting_type_state": {"pk": "team", "mt_pk": "team_meeting_type"},
+    "team_public:join": {"token": "invitation_token"},
+    "team_public:team_page": {"team_slug": "team_slug"},
+    "team_public:book": {"team_slug": "team_slug", "meeting_type_slug": "team_meeting_type_slug"},
 }
 
 

@@ -198,3 +198,22 @@ def test_env_example_copied_to_dot_env_runs_on_the_embedded_defaults(tmp_path):
     assert resolved["db_engine"] == "django.db.backends.sqlite3"
     assert resolved["broker"] == "filesystem://"
     assert "testserver" in resolved["ALLOWED_HOSTS"]
+
+
+def test_production_refuses_testing_mode():
+    result = _run_python(PRINT_SETTINGS, DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY, SITE_URL=PRODUCTION_SITE_URL,
+                         ALLOWED_HOSTS="book.example.com", TESTING="true")
+
+    assert result.returncode != 0
+    assert "TESTING is for the test suite only" in result.stderr
+
+
+@pytest.mark.parametrize("site_url", ["", "http://book.example.com", "http://127.0.0.1:8000"])
+def test_production_requires_an_https_site_url(site_url):
+    variables = {"DEBUG": "false", "SECRET_KEY": PRODUCTION_SECRET_KEY, "ALLOWED_HOSTS": "book.example.com"}
+    if site_url:
+        variables["SITE_URL"] = site_url
+    result = _run_python(PRINT_SETTINGS, **variables)
+
+    assert result.returncode != 0
+    assert "Set SITE_URL to the site's https:// address" in result.stderr

@@ -13,7 +13,7 @@ DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo12345"
 DEMO_SLUG = "demo"
 # Each app that has demo data exposes `seed(owner)` in its demo module; run in this order.
-DEMO_MODULES = ["scheduling.demo", "packages.demo", "orders.demo", "payments.demo"]
+DEMO_MODULES = ["scheduling.demo", "teams.demo", "packages.demo", "orders.demo", "payments.demo"]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,150 @@
+"""Public team pages: /team/<team-slug>/ lists the team's meeting types (never packages),
+/team/<team-slug>/<meeting-type-slug>/ books one (the personal page's picker over the hosts'
+pooled slots), and /team/join/<token>/ accepts an emailed invitation."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from leadmonk.throttle import throttle_post
+from scheduling.booking_forms import BookingDetailsForm
+from scheduling.booking_step import Step, StepWording, TimeStep
+from scheduling.services import BookingError
+from teams import services
+from teams.forms import JoinSignupForm
+from teams.models import Team, TeamMeetingType
+from teams.rules import BadToken, ExpiredToken, invitation_id_from_token
+from teams.selectors import (
+    get_public_team_meeting_type,
+    invitation_for_join,
+    public_team,
+    public_team_meeting_types,
+    team_is_taking_bookings,
+    team_slot_loader,
+)
+
+BOOK_WORDING = StepWording(picker_heading="Pick a date", confirm_heading="Your details",
+                           confirm_button="Confirm booking")
+
+
+def _get_team(team_slug: str) -> Team:
+    team = public_team(slug=team_slug)
+    if team is None:
+        raise Http404("No team page here.")
+    return team
+
+
+def _hosts_label(team_meeting_type: TeamMeetingType) -> str:
+    return ", ".join(host.membership.user.display_name or host.membership.user.email
+                     for host in team_meeting_type.hosts.all())
+
+
+def team_page(request: HttpRequest, team_slug: str) -> HttpResponse:
+    team = _get_team(team_slug)
+    taking = team_is_taking_bookings(team)
+    meeting_types = public_team_meeting_types(team=team) if taking else []
+    for meeting_type in meeting_types:
+        meeting_type.hosts_label = _hosts_label(meeting_type)
+    return render(request, "teams/public/team_page.html", {
+        "team": team, "taking_bookings": taking, "meeting_types": meeting_types,
+    })
+
+
+@throttle_post("public_booking")
+def book_team_meeting(request: HttpRequest, team_slug: str, meeting_type_slug: str) -> HttpResponse:
+    team = _get_team(team_slug)
+    if not team_is_taking_bookings(team):
+        return render(request, "teams/public/team_page.html",
+                      {"team": team, "taking_bookings": False, "meeting_types": []}, status=404)
+    team_meeting_type = get_public_team_meeting_type(team=team, slug=meeting_type_slug)
+    hosts = services.host_meeting_types(team_meeting_type) if team_meeting_type else []
+    if not hosts:
+        return render(request, "teams/public/unavailable.html", {"team": team}, status=404)
+    team_meeting_type.hosts_label = _hosts_label(team_meeting_type)
+    # The personal page's flow (scheduling.booking_step) over the hosts' pooled slots; the first
+    # host's copy gives the picker the horizon and the kind.
+    step = TimeStep(request, meeting_type=hosts[0], default_tz=team.timezone, wording=BOOK_WORDING,
+                    form_class=BookingDetailsForm, slot_loader=team_slot_loader(team_meeting_type, hosts))
+    step.form_initial = {"client_timezone": step.viewer_tz}
+
+    def commit(data: dict):
+        try:
+            return services.team_booking_create(
+                team_meeting_type=team_meeting_type, start=data["start"], client_name=data["client_name"],
+                client_email=data["client_email"], client_phone=data["client_phone"],
+                client_timezone=data["client_timezone"] or step.viewer_tz, now=step.now,
+            )
+        except services.TeamError as error:  # the plan changed a moment ago: say so like a taken time
+            raise BookingError(error.message) from error
+
+    def page(current: Step) -> HttpResponse:
+        if current.stage == "confirm":
+            stage = "details"
+        else:
+            stage = "time" if current.picker.selected_date else "date"
+        return render(request, "teams/public/book.html", {
+            "team": team, "team_meeting_type": team_meeting_type, "step": current, "stage": stage,
+        })
+
+    return step.handle(
+        commit=commit,
+        done=lambda booking: redirect(reverse("bookings:manage", args=[booking.token]) + "?booked=1"),
+        page=page,
+    )
+
+
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    """Accept an invitation: log in as the invited address and press Join, or create the account here."""
+    try:
+        invitation = invitation_for_join(invitation_id=invitation_id_from_token(token))
+        if invitation is None:
+            raise BadToken()
+        services.check_invitation_usable(invitation)
+    except ExpiredToken:
+        return _join_refused(request, services.InvitationExpired.message)
+    except BadToken:
+        return _join_refused(request, services.InvitationInvalid.message)
+    except services.TeamError as error:
+        return _join_refused(request, error.message)
+
+    user = request.user if request.user.is_authenticated else None
+    form = None
+    if request.method == "POST":
+        try:
+            if user is not None:
+                services.invitation_accept(invitation=invitation, user=user)
+            else:
+                form = JoinSignupForm(request.POST, email=invitation.email)
+                if not form.is_valid():
+                    return _join_page(request, invitation, form, status=400)
+                user = services.invitation_accept_with_signup(
+                    invitation=invitation, display_name=form.cleaned_data["display_name"],
+                    password=form.cleaned_data["password"], timezone_name=form.cleaned_data["timezone"])
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        except services.TeamError as error:
+            return _join_page(request, invitation, form, error=error.message, status=400)
+        messages.success(request, f"Welcome to {invitation.team.name}.")
+        return redirect("teams:detail", pk=invitation.team_id)
+    return _join_page(request, invitation, form)
+
+
+def _join_page(request, invitation, form, error: str = "", status: int = 200) -> HttpResponse:
+    from accounts.models import User
+
+    has_account = User.objects.filter(email__iexact=invitation.email).exists()
+    if form is None and not request.user.is_authenticated and not has_account:
+        form = JoinSignupForm(email=invitation.email)
+    wrong_user = request.user.is_authenticated and request.user.email.lower() != invitation.email.lower()
+    return render(request, "teams/public/join.html", {
+        "invitation": invitation, "form": form, "error": error, "has_account": has_account,
+        "wrong_user": wrong_user, "login_url": reverse("accounts:login") + "?" + urlencode({"next": request.path}),
+    }, status=status)
+
+
+def _join_refused(request, message: str) -> HttpResponse:
+    return render(request, "teams/public/join.html", {"refused": message}, status=410)

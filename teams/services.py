@@ -1,0 +1,416 @@
+"""Team writes: create a team, invite and admit members, roles, leaving and removal, team meeting
+types (kept in step with each host's own copy) and team bookings.
+
+Each service owns its transaction. Membership changes lock the team row first, so the seat count
+read after the lock is exact when two invitations are accepted at once. Team bookings go through
+scheduling.services.booking_create_pooled, which locks the hosts' owner rows in id order.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from scheduling.availability import pooled_available_slots
+from scheduling.models import Booking, MeetingType, MeetingTypeKind, MeetingTypeState
+from scheduling.services import booking_create_pooled
+from teams.models import (
+    Invitation,
+    InvitationStatus,
+    Membership,
+    Role,
+    Team,
+    TeamHost,
+    TeamMeetingType,
+)
+from teams.rules import seats_for_plan, team_slug_problem
+
+
+class TeamError(Exception):
+    """A team change that cannot be made; `message` is shown to the person asking, next to `field`."""
+
+    message = "This change could not be made."
+    field: str | None = None
+
+    def __init__(self, message: str | None = None, *, field: str | None = None):
+        if message:
+            self.message = message
+        if field:
+            self.field = field
+        super().__init__(self.message)
+
+
+class PlanHasNoTeams(TeamError):
+    message = "Teams are part of the Team plan and above. Upgrade your plan to create a team."
+
+
+class TeamSlugUnavailable(TeamError):
+    field = "slug"
+
+
+class NotAnAdmin(TeamError):
+    message = "Only team admins can do that."
+
+
+class AlreadyMember(TeamError):
+    message = "That person is already a member of this team."
+    field = "email"
+
+
+class AlreadyInvited(TeamError):
+    message = "That email address already has a pending invitation. Revoke it first to send a new one."
+    field = "email"
+
+
+class SeatLimitReached(TeamError):
+    field = "email"
+
+
+class InvitationInvalid(TeamError):
+    message = "This invitation link is not valid. Ask the team admin for a new one."
+
+
+class InvitationUsed(TeamError):
+    message = "This invitation was already used. Log in to see your teams."
+
+
+class InvitationRevoked(TeamError):
+    message = "This invitation was withdrawn by the team. Ask the team admin for a new one."
+
+
+class InvitationExpired(TeamError):
+    message = "This invitation has expired. Ask the team admin to send you a new one."
+
+
+class InvitationForSomeoneElse(TeamError):
+    message = "This invitation was sent to another email address. Log in as that address to accept it."
+
+
+class CannotLeave(TeamError):
+    pass
+
+
+class NoCommonTime(TeamError):
+    message = ("These members have no free time in common within the booking window, so clients could "
+               "never book this collective meeting. Choose other members or widen their availability.")
+    field = "members"
+
+
+class NoHosts(TeamError):
+    message = "Choose at least one member to host this meeting."
+    field = "members"
+
+
+class TeamMeetingSlugTaken(TeamError):
+    message = "This team already has a meeting type with that link. Choose another."
+    field = "slug"
+
+
+class TeamNotTakingBookings(TeamError):
+    message = "This team is not taking bookings right now."
+
+
+# --- Teams and members ----------------------------------------------------------------------------
+
+
+def _lock_team(team: Team) -> Team:
+    return Team.objects.select_for_update().select_related("owner").get(pk=team.pk)
+
+
+def _require_admin(team: Team, user: User) -> Membership:
+    membership = Membership.objects.filter(team=team, user=user).first()
+    if membership is None or not membership.is_admin:
+        raise NotAnAdmin()
+    return membership
+
+
+def team_create(*, owner: User, name: str, slug: str, timezone_name: str) -> Team:
+    """A new team run on `owner`'s plan, with `owner` as its first admin."""
+    if seats_for_plan(owner.plan) == 0:
+        raise PlanHasNoTeams()
+    problem = team_slug_problem(slug)
+    if problem:
+        raise TeamSlugUnavailable(problem)
+    try:
+        with transaction.atomic():
+            team = Team.objects.create(owner=owner, name=name.strip(), slug=slug, timezone=timezone_name)
+            Membership.objects.create(team=team, user=owner, role=Role.ADMIN)
+    except IntegrityError as error:  # two teams claiming one slug at once
+        raise TeamSlugUnavailable("That team link was just taken. Choose another.") from error
+    return team
+
+
+def team_update(*, team: Team, by: User, name: str, slug: str, timezone_name: str) -> Team:
+    with transaction.atomic():
+        team = _lock_team(team)
+        _require_admin(team, by)
+        if slug != team.slug:
+            problem = team_slug_problem(slug, exclude_team_id=team.pk)
+            if problem:
+                raise TeamSlugUnavailable(problem)
+        team.name, team.slug, team.timezone = name.strip(), slug, timezone_name
+        try:
+            with transaction.atomic():
+                team.save(update_fields=["name", "slug", "timezone"])
+        except IntegrityError as error:
+            raise TeamSlugUnavailable("That team link was just taken. Choose another.") from error
+    return team
+
+
+def _seats_left(team: Team) -> int:
+    """Seats not taken by members or pending invitations (call under the team lock)."""
+    used = team.memberships.count() + team.invitations.filter(status=InvitationStatus.PENDING).count()
+    return seats_for_plan(team.owner.plan) - used
+
+
+def _seat_message(team: Team) -> str:
+    seats = seats_for_plan(team.owner.plan)
+    if seats == 0:
+        return "This team's plan no longer includes teams, so no one can be added. The team owner can upgrade."
+    return (f"This team has used all {seats} seats of its plan (members and pending invitations). "
+            "Remove a member or revoke an invitation first, or upgrade the plan.")
+
+
+def invitation_create(*, team: Team, by: User, email: str, role: str = Role.MEMBER) -> Invitation:
+    """Invite `email` to the team; the link is emailed after commit (teams.tasks)."""
+    from teams.tasks import send_invitation
+
+    email = email.strip().lower()
+    with transaction.atomic():
+        team = _lock_team(team)
+        _require_admin(team, by)
+        if Membership.objects.filter(team=team, user__email__iexact=email).exists():
+            raise AlreadyMember()
+        if team.invitations.filter(status=InvitationStatus.PENDING, email=email).exists():
+            raise AlreadyInvited()
+        if _seats_left(team) <= 0:
+            raise SeatLimitReached(_seat_message(team))
+        invitation = Invitation.objects.create(team=team, email=email, role=Role(role), invited_by=by)
+        transaction.on_commit(lambda: send_invitation.delay(invitation.pk), robust=True)
+    return invitation
+
+
+def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
+    with transaction.atomic():
+        _lock_team(invitation.team)
+        _require_admin(invitation.team, by)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.status == InvitationStatus.PENDING:
+            invitation.status = InvitationStatus.REVOKED
+            invitation.save(update_fields=["status"])
+    return invitation
+
+
+def check_invitation_usable(invitation: Invitation) -> None:
+    if invitation.status == InvitationStatus.ACCEPTED:
+        raise InvitationUsed()
+    if invitation.status == InvitationStatus.REVOKED:
+        raise InvitationRevoked()
+
+
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """`user` joins the team with the invited role. The invitation can be used once."""
+    with transaction.atomic():
+        team = _lock_team(invitation.team)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        check_invitation_usable(invitation)
+        if user.email.lower() != invitation.email.lower():
+            raise InvitationForSomeoneElse()
+        if Membership.objects.filter(team=team, user=user).exists():
+            raise AlreadyMember()
+        # The invitation already holds a seat; the plan may have shrunk since it was sent.
+        if team.memberships.count() >= seats_for_plan(team.owner.plan):
+            raise SeatLimitReached(_seat_message(team))
+        membership = Membership.objects.create(team=team, user=user, role=invitation.role)
+        invitation.status = InvitationStatus.ACCEPTED
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["status", "accepted_at"])
+    return membership
+
+
+def invitation_accept_with_signup(*, invitation: Invitation, display_name: str, password: str,
+                                  timezone_name: str) -> User:
+    """An invitee without an account: create it (Free plan, their own booking link) and join."""
+    from accounts.services import owner_signup, owner_verify_email
+
+    with transaction.atomic():
+        check_invitation_usable(Invitation.objects.select_for_update().get(pk=invitation.pk))
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise TeamError("An account with this email address already exists. Log in to accept the invitation.")
+        user = owner_signup(email=invitation.email, password=password, display_name=display_name,
+                            timezone=timezone_name)
+        # The invitation link was emailed to this address: it is confirmed.
+        owner_verify_email(owner=user)
+        invitation_accept(invitation=invitation, user=user)
+    return user
+
+
+def _stop_hosting(membership: Membership) -> None:
+    """The member's copies of the team's meeting types are no longer bookable; their bookings stay."""
+    hosts = list(TeamHost.objects.filter(membership=membership))
+    MeetingType.objects.filter(pk__in=[host.meeting_type_id for host in hosts]).update(state=MeetingTypeState.DELETED)
+    TeamHost.objects.filter(pk__in=[host.pk for host in hosts]).delete()
+
+
+def _check_may_go(team: Team, membership: Membership, *, leaving: bool) -> None:
+    if membership.user_id == team.owner_id:
+        raise CannotLeave("The team owner (whose plan the team runs on) cannot leave or be removed.")
+    if membership.is_admin and not team.memberships.filter(role=Role.ADMIN).exclude(pk=membership.pk).exists():
+        raise CannotLeave("A team needs at least one admin. Make someone else an admin first."
+                          if leaving else "A team needs at least one admin.")
+
+
+def membership_leave(*, membership: Membership) -> None:
+    with transaction.atomic():
+        team = _lock_team(membership.team)
+        membership = Membership.objects.get(pk=membership.pk)
+        _check_may_go(team, membership, leaving=True)
+        _stop_hosting(membership)
+        membership.delete()
+
+
+def membership_remove(*, membership: Membership, by: User) -> None:
+    with transaction.atomic():
+        team = _lock_team(membership.team)
+        _require_admin(team, by)
+        membership = Membership.objects.get(pk=membership.pk)
+        if membership.user_id == by.pk:
+            raise CannotLeave("To leave the team yourself, use “Leave team”.")
+        _check_may_go(team, membership, leaving=False)
+        _stop_hosting(membership)
+        membership.delete()
+
+
+def membership_set_role(*, membership: Membership, by: User, role: str) -> Membership:
+    with transaction.atomic():
+        team = _lock_team(membership.team)
+        _require_admin(team, by)
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        role = Role(role)
+        if role == Role.MEMBER and membership.is_admin:
+            if membership.user_id == team.owner_id:
+                raise CannotLeave("The team owner stays an admin.")
+            if not team.memberships.filter(role=Role.ADMIN).exclude(pk=membership.pk).exists():
+                raise CannotLeave("A team needs at least one admin.")
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+# --- Team meeting types ----------------------------------------------------------------------------
+
+# What a host's copy takes from its team meeting type.
+COPIED_FIELDS = (
+    "name", "slug", "description", "duration_minutes", "location_kind", "location_details",
+    "buffer_before_minutes", "buffer_after_minutes", "min_notice_minutes", "horizon_days", "slot_step_minutes",
+    "state",
+)
+EDITABLE_FIELDS = COPIED_FIELDS[:-1] + ("kind",)
+
+
+def _sync_hosts(team_meeting_type: TeamMeetingType, memberships: list[Membership]) -> None:
+    fields = {name: getattr(team_meeting_type, name) for name in COPIED_FIELDS}
+    wanted = {membership.pk: membership for membership in memberships}
+    for host in TeamHost.objects.filter(team_meeting_type=team_meeting_type).select_related("meeting_type"):
+        if host.membership_id in wanted:
+            MeetingType.objects.filter(pk=host.meeting_type_id).update(**fields)
+            wanted.pop(host.membership_id)
+        else:
+            MeetingType.objects.filter(pk=host.meeting_type_id).update(state=MeetingTypeState.DELETED)
+            host.delete()
+    for membership in wanted.values():
+        copy = MeetingType.objects.create(owner_id=membership.user_id, kind=MeetingTypeKind.ONE_ON_ONE,
+                                          team_hosted=True, **fields)
+        TeamHost.objects.create(team_meeting_type=team_meeting_type, membership=membership, meeting_type=copy)
+
+
+def host_meeting_types(team_meeting_type: TeamMeetingType) -> list[MeetingType]:
+    """The hosts' copies, owners joined, in host order (the first host leads a collective booking)."""
+    return [host.meeting_type for host in TeamHost.objects.filter(team_meeting_type=team_meeting_type)
+            .select_related("meeting_type__owner").order_by("membership__user_id")]
+
+
+def _check_common_time(team_meeting_type: TeamMeetingType, now: dt.datetime) -> None:
+    if not team_meeting_type.is_collective or not team_meeting_type.is_bookable:
+        return
+    hosts = host_meeting_types(team_meeting_type)
+    if not pooled_available_slots(meeting_types=hosts, every_host=True, range_start=now,
+                                  range_end=now + dt.timedelta(days=team_meeting_type.horizon_days + 1), now=now):
+        raise NoCommonTime()
+
+
+def team_meeting_type_save(*, team: Team, by: User, fields: dict, memberships: list[Membership],
+                           team_meeting_type: TeamMeetingType | None = None,
+                           now: dt.datetime | None = None) -> TeamMeetingType:
+    """Create or edit a team meeting type and its hosts. A collective type must leave its hosts
+    some common free time; otherwise nothing is saved (NoCommonTime)."""
+    now = now or timezone.now()
+    if not memberships:
+        raise NoHosts()
+    if any(membership.team_id != team.pk for membership in memberships):
+        raise NoHosts("Choose members of this team.")
+    try:
+        with transaction.atomic():
+            team = _lock_team(team)
+            _require_admin(team, by)
+            if team_meeting_type is None:
+                team_meeting_type = TeamMeetingType(team=team)
+            else:
+                team_meeting_type = TeamMeetingType.objects.select_for_update().get(pk=team_meeting_type.pk,
+                                                                                   team=team)
+            for name in EDITABLE_FIELDS:
+                if name in fields:
+                    setattr(team_meeting_type, name, fields[name])
+            clash = TeamMeetingType.objects.filter(team=team, slug=team_meeting_type.slug).exclude(
+                state=MeetingTypeState.DELETED).exclude(pk=team_meeting_type.pk)
+            if clash.exists():
+                raise TeamMeetingSlugTaken()
+            team_meeting_type.save()
+            _sync_hosts(team_meeting_type, memberships)
+            _check_common_time(team_meeting_type, now)
+    except IntegrityError as error:
+        raise TeamMeetingSlugTaken() from error
+    return team_meeting_type
+
+
+def team_meeting_type_set_state(*, team_meeting_type: TeamMeetingType, by: User, state: str) -> TeamMeetingType:
+    state = MeetingTypeState(state)
+    with transaction.atomic():
+        _lock_team(team_meeting_type.team)
+        _require_admin(team_meeting_type.team, by)
+        team_meeting_type = TeamMeetingType.objects.select_for_update().get(pk=team_meeting_type.pk)
+        if team_meeting_type.state == MeetingTypeState.DELETED:
+            raise TeamError("This meeting type was deleted.")
+        team_meeting_type.state = state
+        team_meeting_type.save(update_fields=["state"])
+        MeetingType.objects.filter(team_host__team_meeting_type=team_meeting_type).update(state=state)
+        if state == MeetingTypeState.DELETED:
+            TeamHost.objects.filter(team_meeting_type=team_meeting_type).delete()
+    return team_meeting_type
+
+
+# --- Team bookings ---------------------------------------------------------------------------------
+
+
+def team_booking_create(*, team_meeting_type: TeamMeetingType, start: dt.datetime, client_name: str,
+                        client_email: str, client_phone: str = "", client_timezone: str = "UTC",
+                        now: dt.datetime | None = None) -> Booking:
+    """Book a team meeting: round robin gives it to one free member, collective to all of them.
+    Returns the client's booking (its token is the client's link)."""
+    from teams.selectors import team_is_taking_bookings
+
+    team = team_meeting_type.team
+    if not team_is_taking_bookings(team) or not team_meeting_type.is_bookable:
+        raise TeamNotTakingBookings()
+    return booking_create_pooled(
+        meeting_types=host_meeting_types(team_meeting_type), every_host=team_meeting_type.is_collective,
+        start=start, client_name=client_name, client_email=client_email, client_phone=client_phone,
+        client_timezone=client_timezone, now=now,
+    )
+
+
+def invitation_max_age() -> dt.timedelta:
+    return dt.timedelta(days=settings.TEAM_INVITATION_MAX_AGE_DAYS)

@@ -1,0 +1,229 @@
+"""Team meeting types: round robin gives each booking to one free member (fewest recent bookings,
+then booked longest ago), collective only offers times when every host is free and books them all.
+Slots come from each member's own hours and busy times, buffers included."""
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from django.core import mail
+
+from scheduling.availability import pooled_available_slots
+from scheduling.models import Booking, BookingStatus, MeetingType
+from scheduling.services import BookingError, SlotUnavailable, booking_cancel, booking_create, booking_reschedule
+from scheduling.tests.factories import make_meeting_type, set_weekly_hours
+from teams import services
+from teams.models import Team, TeamMeetingKind, TeamMeetingType
+from teams.tests.factories import WEEKDAYS_9_TO_5, make_member, make_team, make_team_meeting_type
+
+# Tuesday 2026-12-01 noon UTC; Monday 2026-12-07 09:00 New York is 14:00 UTC.
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+NINE_AM = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def trio(owner):
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    ben = make_member(email="ben@example.com", slug="ben", display_name="Ben")
+    cleo = make_member(email="cleo@example.com", slug="cleo", display_name="Cleo")
+    team = make_team(owner, members=[ben, cleo])
+    return team, owner, ben, cleo
+
+
+def book(team_meeting_type, start, name="Ana"):
+    return services.team_booking_create(team_meeting_type=team_meeting_type, start=start, client_name=name,
+                                        client_email=f"{name.lower()}@example.com", now=NOW)
+
+
+def hosts_of(team_meeting_type):
+    return services.host_meeting_types(team_meeting_type)
+
+
+def test_round_robin_spreads_bookings_over_the_members_in_turn(trio):
+    team, owner, ben, cleo = trio
+    rr = make_team_meeting_type(team, now=NOW)
+
+    owners = [book(rr, NINE_AM + timedelta(minutes=30 * i), name=f"C{i}").owner for i in range(6)]
+
+    assert sorted(owner.pk for owner in owners[:3]) == sorted([owner.pk, ben.pk, cleo.pk])
+    assert owners[3:] == owners[:3]  # fewest bookings first; ties go to the one booked longest ago
+
+
+def test_round_robin_skips_a_member_who_is_busy_with_a_personal_booking_buffers_included(trio):
+    team, owner, ben, cleo = trio
+    personal = make_meeting_type(ben, duration_minutes=30, buffer_before_minutes=30)
+    booking_create(meeting_type=personal, start=NINE_AM + timedelta(minutes=30), client_name="P",
+                   client_email="p@example.com", now=NOW)  # 9:30-10:00 with a 30-minute buffer before
+    rr = make_team_meeting_type(team, users=[ben, cleo], now=NOW)
+
+    booking = book(rr, NINE_AM)
+
+    assert booking.owner_id == cleo.pk  # Ben never had fewer bookings, but his buffer covers 9:00
+    with pytest.raises(SlotUnavailable):
+        book(rr, NINE_AM, name="Bo")
+
+
+def test_round_robin_offers_the_union_and_collective_the_intersection_of_the_hours(trio):
+    team, owner, ben, cleo = trio
+    set_weekly_hours(ben, {0: [(time(9), time(11))]})
+    set_weekly_hours(cleo, {0: [(time(10), time(12))]})
+    rr = make_team_meeting_type(team, users=[ben, cleo], slug="rr", now=NOW)
+    co = make_team_meeting_type(team, users=[ben, cleo], kind=TeamMeetingKind.COLLECTIVE, slug="co", now=NOW)
+    day = (NINE_AM - timedelta(hours=2), NINE_AM + timedelta(hours=12))
+
+    union = pooled_available_slots(meeting_types=hosts_of(rr), every_host=False, range_start=day[0],
+                                   range_end=day[1], now=NOW)
+    both = pooled_available_slots(meeting_types=hosts_of(co), every_host=True, range_start=day[0],
+                                  range_end=day[1], now=NOW)
+
+    assert [slot.start for slot in union] == [NINE_AM + timedelta(minutes=30 * i) for i in range(6)]
+    assert [slot.start for slot in both] == [NINE_AM + timedelta(minutes=60), NINE_AM + timedelta(minutes=90)]
+
+
+def test_a_collective_booking_includes_every_host_and_blocks_each_of_them(trio, django_capture_on_commit_callbacks):
+    team, owner, ben, cleo = trio
+    co = make_team_meeting_type(team, kind=TeamMeetingKind.COLLECTIVE, now=NOW)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        lead = book(co, NINE_AM)
+
+    rows = Booking.objects.filter(start=NINE_AM, status=BookingStatus.CONFIRMED)
+    assert sorted(rows.values_list("owner_id", flat=True)) == sorted([owner.pk, ben.pk, cleo.pk])
+    assert set(rows.exclude(pk=lead.pk).values_list("lead_id", flat=True)) == {lead.pk}
+    with pytest.raises(SlotUnavailable):
+        book(co, NINE_AM, name="Bo")
+    # Every host is busy now, also for their personal meetings.
+    with pytest.raises(SlotUnavailable):
+        booking_create(meeting_type=make_meeting_type(cleo), start=NINE_AM, client_name="X",
+                       client_email="x@example.com", now=NOW)
+    # The client gets one confirmation (with the lead booking's link), each host their own notice.
+    to = sorted(address for message in mail.outbox for address in message.to)
+    assert to == sorted(["ana@example.com", owner.email, ben.email, cleo.email])
+
+
+def test_a_collective_time_is_offered_only_when_every_host_is_free(trio):
+    team, owner, ben, cleo = trio
+    co = make_team_meeting_type(team, kind=TeamMeetingKind.COLLECTIVE, now=NOW)
+    booking_create(meeting_type=make_meeting_type(ben), start=NINE_AM, client_name="P",
+                   client_email="p@example.com", now=NOW)
+
+    with pytest.raises(SlotUnavailable):
+        book(co, NINE_AM)
+    assert Booking.objects.filter(lead__isnull=False).count() == 0
+    assert book(co, NINE_AM + timedelta(minutes=30)).start == NINE_AM + timedelta(minutes=30)
+
+
+def test_a_collective_type_whose_hosts_share_no_free_time_is_refused_and_nothing_is_saved(trio):
+    team, owner, ben, cleo = trio
+    set_weekly_hours(ben, {0: [(time(9), time(10))]})
+    set_weekly_hours(cleo, {0: [(time(13), time(14))]})
+    copies_before = MeetingType.objects.count()
+
+    with pytest.raises(services.NoCommonTime) as refused:
+        make_team_meeting_type(team, users=[ben, cleo], kind=TeamMeetingKind.COLLECTIVE, now=NOW)
+
+    assert "no free time in common" in refused.value.message
+    assert TeamMeetingType.objects.count() == 0
+    assert MeetingType.objects.count() == copies_before
+
+
+def test_cancelling_a_collective_booking_by_its_client_link_cancels_it_for_every_host(trio):
+    team, owner, ben, cleo = trio
+    co = make_team_meeting_type(team, kind=TeamMeetingKind.COLLECTIVE, now=NOW)
+    lead = book(co, NINE_AM)
+
+    booking_cancel(booking=lead, now=NOW)
+
+    assert set(Booking.objects.values_list("status", flat=True)) == {BookingStatus.CANCELLED}
+    assert book(co, NINE_AM, name="Bo").start == NINE_AM  # free again for all
+
+
+def test_rescheduling_a_collective_booking_moves_every_host_and_needs_all_of_them_free(trio):
+    team, owner, ben, cleo = trio
+    co = make_team_meeting_type(team, kind=TeamMeetingKind.COLLECTIVE, now=NOW)
+    lead = book(co, NINE_AM)
+    later = NINE_AM + timedelta(hours=2)
+    booking_create(meeting_type=make_meeting_type(cleo), start=later, client_name="P",
+                   client_email="p@example.com", now=NOW)
+
+    with pytest.raises(SlotUnavailable):
+        booking_reschedule(booking=lead, new_start=later, now=NOW)
+    booking_reschedule(booking=lead, new_start=later + timedelta(hours=1), now=NOW)
+
+    rows = Booking.objects.filter(status=BookingStatus.CONFIRMED, meeting_type__team_hosted=True)
+    assert set(rows.values_list("start", flat=True)) == {later + timedelta(hours=1)}
+    assert rows.count() == 3
+
+
+def test_a_team_below_the_team_plan_takes_no_booking_and_keeps_the_ones_it_has(trio):
+    team, owner, ben, cleo = trio
+    rr = make_team_meeting_type(team, now=NOW)
+    existing = book(rr, NINE_AM)
+    owner.plan = "pro"
+    owner.save()
+    rr = TeamMeetingType.objects.select_related("team__owner").get(pk=rr.pk)
+
+    with pytest.raises(services.TeamNotTakingBookings):
+        book(rr, NINE_AM + timedelta(hours=1))
+    existing.refresh_from_db()
+    assert existing.status == BookingStatus.CONFIRMED
+
+
+def test_a_removed_member_hosts_no_more_but_keeps_their_team_bookings(trio):
+    team, owner, ben, cleo = trio
+    rr = make_team_meeting_type(team, now=NOW)
+    bookings = [book(rr, NINE_AM, name=f"C{i}") for i in range(3)]
+    bens = next(b for b in bookings if b.owner_id == ben.pk)
+
+    services.membership_remove(membership=team.memberships.get(user=ben), by=owner)
+
+    assert [m.owner_id for m in hosts_of(rr)] == sorted([owner.pk, cleo.pk])
+    bens.refresh_from_db()
+    assert bens.status == BookingStatus.CONFIRMED
+    assert Team.objects.get(pk=team.pk).memberships.count() == 2
+
+
+def test_team_copies_never_show_among_a_members_own_meeting_types(trio):
+    team, owner, ben, cleo = trio
+    make_team_meeting_type(team, now=NOW)
+
+    assert list(MeetingType.objects.for_owner(ben)) == []
+    assert MeetingType.objects.filter(owner=ben, team_hosted=True).count() == 1
+
+
+def test_a_pool_of_no_hosts_books_nothing(trio):
+    with pytest.raises(BookingError):
+        from scheduling.services import booking_create_pooled
+        booking_create_pooled(meeting_types=[], every_host=False, start=NINE_AM, client_name="A",
+                              client_email="a@example.com", now=NOW)
+
+
+def test_a_collective_meeting_reminds_the_client_once_and_a_member_cancelling_it_cancels_it_for_all(
+        trio, django_capture_on_commit_callbacks):
+    from notifications.models import Reminder, ReminderStatus
+
+    team, owner, ben, cleo = trio
+    co = make_team_meeting_type(team, kind=TeamMeetingKind.COLLECTIVE, now=NOW)
+    lead = book(co, NINE_AM)
+    bens = Booking.objects.get(owner=ben, lead=lead)
+    assert set(Reminder.objects.values_list("booking_id", flat=True)) == {lead.pk}
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking=bens, by="owner", reason="Ben is ill", now=NOW)
+
+    assert set(Booking.objects.values_list("status", flat=True)) == {BookingStatus.CANCELLED}
+    assert not Reminder.objects.filter(status=ReminderStatus.PENDING).exists()
+    to = sorted(address for message in mail.outbox for address in message.to)
+    assert to == sorted(["ana@example.com", owner.email, ben.email, cleo.email])
+
+
+def test_a_round_robin_booking_moved_by_its_client_stays_with_its_member(trio):
+    team, owner, ben, cleo = trio
+    rr = make_team_meeting_type(team, now=NOW)
+    booking = book(rr, NINE_AM)
+
+    booking_reschedule(booking=booking, new_start=NINE_AM + timedelta(hours=2), now=NOW)
+
+    booking.refresh_from_db()
+    assert booking.start == NINE_AM + timedelta(hours=2)
+    assert Booking.objects.filter(status=BookingStatus.CONFIRMED).count() == 1

@@ -1,0 +1,159 @@
+"""The public team pages: /team/<team-slug>/ lists the team's meeting types in the style of the
+personal page and never shows packages (DESIGN.md rule 2); booking a team meeting works end to end;
+below the Team plan the page says it is not taking bookings."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+
+from packages.tests.factories import make_package
+from scheduling.models import Booking, BookingStatus
+from scheduling.selectors import format_slot_start
+from scheduling.services import booking_create
+from scheduling.tests.factories import make_meeting_type, set_weekly_hours
+from teams.models import TeamMeetingKind
+from teams.tests.factories import WEEKDAYS_9_TO_5, make_member, make_team, make_team_meeting_type
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+NINE_AM = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def world(owner):
+    """Casey (Team plan, package "Casey Pack") and Ben (package "Ben Pack") in team "acme"."""
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    ben = make_member(email="ben@example.com", slug="ben", display_name="Ben Baker", plan="team")
+    make_package(owner, items=[(make_meeting_type(owner, name="Casey 1:1", slug="casey-1-1"), 3)], name="Casey Pack",
+                 slug="casey-pack")
+    make_package(ben, items=[(make_meeting_type(ben, name="Ben 1:1", slug="ben-1-1"), 2)], name="Ben Pack",
+                 slug="ben-pack")
+    team = make_team(owner, members=[ben], slug="acme", name="Acme Coaching")
+    rr = make_team_meeting_type(team, name="Intro call", slug="intro-call", now=NOW)
+    co = make_team_meeting_type(team, name="Panel review", slug="panel-review", kind=TeamMeetingKind.COLLECTIVE,
+                                now=NOW)
+    return team, owner, ben, rr, co
+
+
+def test_the_team_page_lists_its_meeting_types_with_their_hosts(client, world):
+    html = client.get("/team/acme/").content.decode()
+
+    assert "Acme Coaching" in html
+    assert "Intro call" in html and "/team/acme/intro-call/" in html
+    assert "Panel review" in html and "/team/acme/panel-review/" in html
+    assert "Ben Baker" in html and "Casey Coach" in html
+
+
+@pytest.mark.parametrize("path", ["/team/acme/", "/team/acme/intro-call/", "/team/acme/panel-review/",
+                                  "/team/acme/intro-call/?date=2026-12-07"])
+def test_no_team_page_shows_any_package_of_the_owner_or_a_member(client, world, path):
+    html = client.get(path).content.decode()
+
+    assert "Casey Pack" not in html and "Ben Pack" not in html
+    assert "Packages" not in html and "/packages/" not in html
+
+
+@pytest.mark.parametrize("path", ["/team/acme/packages/casey-pack/", "/team/acme/packages/ben-pack/",
+                                  "/team/acme/casey-pack/", "/team/acme/ben-pack/", "/team/acme/packages/",
+                                  "/team/coach/packages/casey-pack/", "/team/packages/"])
+def test_a_package_url_under_a_team_path_is_not_found(client, world, path):
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert "Casey Pack" not in response.content.decode()
+
+
+def test_a_members_packages_still_show_on_their_personal_page(client, world):
+    assert "Ben Pack" in client.get("/ben/").content.decode()
+    assert "Casey Pack" in client.get("/coach/").content.decode()
+    assert "Intro call" not in client.get("/ben/").content.decode()  # team types are not personal ones
+
+
+def test_a_client_books_a_round_robin_meeting_through_the_team_page(client, world, django_capture_on_commit_callbacks):
+    team, owner, ben, rr, co = world
+    start = format_slot_start(NINE_AM)
+    picker = client.get("/team/acme/intro-call/?date=2026-12-07&tz=America/New_York").content.decode()
+    assert f"start={start.replace(':', '%3A')}" in picker
+
+    details = client.get(f"/team/acme/intro-call/?start={start}")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/team/acme/intro-call/", {
+            "start": start, "client_name": "Ana Client", "client_email": "ana@example.com",
+            "client_timezone": "Europe/London"})
+
+    assert "Your details" in details.content.decode()
+    booking = Booking.objects.get(client_email="ana@example.com")
+    assert response.status_code == 302 and response["Location"] == f"/bookings/{booking.token}/?booked=1"
+    assert booking.owner_id in (owner.pk, ben.pk) and booking.start == NINE_AM
+    assert "ana@example.com" in [address for message in mail.outbox for address in message.to]
+    # The client's link works: the booking page, then cancelling it.
+    assert "Intro call" in client.get(f"/bookings/{booking.token}/").content.decode()
+    client.post(f"/bookings/{booking.token}/cancel/", {"reason": ""})
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+
+
+def test_a_collective_time_not_free_for_every_host_is_refused_with_a_message(client, world):
+    team, owner, ben, rr, co = world
+    booking_create(meeting_type=make_meeting_type(ben), start=NINE_AM, client_name="P", client_email="p@example.com")
+
+    response = client.post("/team/acme/panel-review/", {
+        "start": format_slot_start(NINE_AM), "client_name": "Ana", "client_email": "ana@example.com"})
+
+    assert "That time is no longer available" in response.content.decode()
+    assert not Booking.objects.filter(client_email="ana@example.com").exists()
+
+
+def test_each_member_sees_their_team_bookings_on_their_dashboard(client, world):
+    team, owner, ben, rr, co = world
+    client.post("/team/acme/panel-review/", {
+        "start": format_slot_start(NINE_AM), "client_name": "Ana Panel", "client_email": "ana@example.com"})
+
+    for user in (owner, ben):
+        client.force_login(user)
+        html = client.get("/dashboard/").content.decode()
+        assert "Ana Panel" in html and "Panel review" in html
+
+
+def test_below_the_team_plan_the_team_page_is_not_taking_bookings_and_bookings_stay(client, world):
+    team, owner, ben, rr, co = world
+    client.post("/team/acme/intro-call/", {
+        "start": format_slot_start(NINE_AM), "client_name": "Ana", "client_email": "ana@example.com"})
+    owner.plan = "pro"
+    owner.save()
+
+    page = client.get("/team/acme/").content.decode()
+    book = client.get("/team/acme/intro-call/")
+    post = client.post("/team/acme/intro-call/", {
+        "start": format_slot_start(NINE_AM + timedelta(hours=1)), "client_name": "Bo", "client_email": "bo@example.com"})
+
+    assert "not taking bookings" in page and "Intro call" not in page
+    assert book.status_code == 404 and "not taking bookings" in book.content.decode()
+    assert post.status_code == 404
+    assert Booking.objects.get(client_email="ana@example.com").status == BookingStatus.CONFIRMED
+    assert not Booking.objects.filter(client_email="bo@example.com").exists()
+
+
+def test_an_unknown_team_or_meeting_type_is_not_found(client, world):
+    assert client.get("/team/nope/").status_code == 404
+    assert client.get("/team/acme/nope/").status_code == 404
+
+
+def test_the_clients_page_of_a_collective_booking_names_every_host_and_reschedules_them_all(client, world):
+    team, owner, ben, rr, co = world
+    client.post("/team/acme/panel-review/", {
+        "start": format_slot_start(NINE_AM), "client_name": "Ana", "client_email": "ana@example.com"})
+    lead = Booking.objects.get(client_email="ana@example.com", lead__isnull=True)
+    later = NINE_AM + timedelta(hours=3)
+
+    page = client.get(f"/bookings/{lead.token}/").content.decode()
+    client.post(f"/bookings/{lead.token}/reschedule/", {"start": format_slot_start(later)})
+
+    assert "Casey Coach" in page and "Ben Baker" in page
+    assert set(Booking.objects.filter(client_email="ana@example.com").values_list("start", flat=True)) == {later}
