@@ -181,6 +181,10 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
     if not order.is_active:
         messages.error(request, NOT_BOOKABLE_MESSAGES.get(order.status, "This order cannot book sessions."))
         return redirect(details_url)
+    if order.has_expired:
+        messages.error(request, f"Your sessions expired on {order.expires_at:%-d %b %Y}: "
+                                "no more sessions can be booked.")
+        return redirect(details_url)
     if item.meeting_type_unavailable:
         messages.error(request, "This meeting type can no longer be scheduled.")
         return redirect(details_url)
