@@ -13,7 +13,7 @@ from django.utils import dateformat
 from django.utils.dateparse import parse_datetime
 
 from leadmonk.money import format_money
-from notifications.calendar import booking_ics, booking_location, calendar_links, session_name
+from notifications.calendar import booking_ics, booking_location, bookings_ics, calendar_links, session_name
 from notifications.models import Audience, Message, MessageKind
 
 # Which template renders which kind (refunds share the cancellation template).
@@ -22,10 +22,12 @@ TEMPLATE_FOR_KIND = {
     MessageKind.ORDER_NEW: "order_new",
     MessageKind.ORDER_CANCELLED: "order_cancelled",
     MessageKind.ORDER_REFUNDED: "order_cancelled",
+    MessageKind.ORDER_EXPIRING: "order_expiring",
     MessageKind.BOOKING_CONFIRMED: "booking_confirmed",
     MessageKind.BOOKING_RESCHEDULED: "booking_rescheduled",
     MessageKind.BOOKING_CANCELLED: "booking_cancelled",
     MessageKind.REMINDER: "reminder",
+    MessageKind.SESSIONS_BOOKED: "sessions_booked",
 }
 
 
@@ -83,9 +85,10 @@ def booking_context(message: Message) -> dict:
     return context
 
 
-def cancelled_sessions(message: Message) -> list:
-    """The bookings an order cancellation took away (ids kept in the message), soonest first."""
-    ids = set(message.context.get("cancelled_booking_ids") or [])
+def cancelled_sessions(message: Message, key: str = "cancelled_booking_ids") -> list:
+    """The bookings an order cancellation took away (ids kept in the message), soonest first; with
+    key="booking_ids", the sessions a set booked in one go."""
+    ids = set(message.context.get(key) or [])
     if not ids:
         return []
     bookings = [
@@ -102,7 +105,14 @@ def order_context(message: Message) -> dict:
     owner = order.owner
     ordered_at = order.paid_at or order.created_at
     sessions = cancelled_sessions(message)
+    booked = cancelled_sessions(message, "booking_ids")
     return {
+        "booked_sessions": [
+            {"name": session_name(booking), "when": format_when(booking.start, booking.end, tz_name),
+             "manage_url": f"{settings.SITE_URL}/bookings/{booking.token}/", "links": calendar_links(booking)}
+            for booking in booked
+        ],
+        "booked_bookings": booked,
         "cancelled_sessions": [
             {"name": session_name(booking), "when": format_when(booking.start, booking.end, tz_name)}
             for booking in sessions
@@ -116,15 +126,22 @@ def order_context(message: Message) -> dict:
         "order_url": f"{settings.SITE_URL}/orders/{order.token}/",
         "dashboard_url": f"{settings.SITE_URL}/dashboard/orders/",
         "refunded": message.kind == MessageKind.ORDER_REFUNDED,
+        "expires_on": format_when(order.expires_at, None, tz_name) if order.expires_at else "",
+        "sessions_left": message.context.get("sessions_left", 0),
     }
 
 
 def subject_for(message: Message, context: dict) -> str:
     kind = message.kind
     if kind in (MessageKind.ORDER_CONFIRMED, MessageKind.ORDER_NEW, MessageKind.ORDER_CANCELLED,
-                MessageKind.ORDER_REFUNDED):
+                MessageKind.ORDER_REFUNDED, MessageKind.SESSIONS_BOOKED, MessageKind.ORDER_EXPIRING):
         title = context["order"].title
+        count = len(context["booked_sessions"])
+        to_client = message.audience == Audience.CLIENT
         return {
+            MessageKind.ORDER_EXPIRING: f"Your sessions of {title} expire soon",
+            MessageKind.SESSIONS_BOOKED: (f"Confirmed: {count} sessions of {title}" if to_client
+                                          else f"{count} sessions booked: {title} by {context['order'].client_name}"),
             MessageKind.ORDER_CONFIRMED: f"Your order: {title}",
             MessageKind.ORDER_NEW: f"New order: {title} from {context['order'].client_name}",
             MessageKind.ORDER_CANCELLED: f"Your order was cancelled: {title}",
@@ -160,6 +177,10 @@ def build_email(message: Message) -> EmailMultiAlternatives:
         ics = booking_ics(booking=message.booking, cancelled=cancelled).decode()
         method = "CANCEL" if cancelled else "REQUEST"
         email.attach("invite.ics", ics, f"text/calendar; method={method}")
+    if message.kind == MessageKind.SESSIONS_BOOKED and context["booked_bookings"]:
+        # One file holding every session of the set (METHOD:PUBLISH: it carries several events).
+        ics = bookings_ics(bookings=context["booked_bookings"]).decode()
+        email.attach("sessions.ics", ics, "text/calendar; method=PUBLISH")
     if message.kind in (MessageKind.ORDER_CANCELLED, MessageKind.ORDER_REFUNDED):
         # One METHOD:CANCEL file per session, each with the UID of its invitation, so calendar
         # apps remove the events they already have (an iTIP object carries a single UID).

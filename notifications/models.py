@@ -48,7 +48,9 @@ class MessageKind(models.TextChoices):
     BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmed"
     BOOKING_RESCHEDULED = "booking_rescheduled", "Booking rescheduled"
     BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"
+    SESSIONS_BOOKED = "sessions_booked", "Sessions booked in one go"
     REMINDER = "reminder", "Reminder"
+    ORDER_EXPIRING = "order_expiring", "Sessions expiring"
 
 
 class Audience(models.TextChoices):

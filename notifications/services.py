@@ -191,6 +191,19 @@ def notify_order_confirmed(*, order, owner_notice: bool = True) -> None:
     _queue(messages)
 
 
+def notify_sessions_booked(*, order, bookings) -> None:
+    """Queue one 'sessions booked' message to the client (and the owner) listing every session of
+    a set booked in one go, with one calendar file holding them all (on commit)."""
+    context = {"booking_ids": [booking.pk for booking in bookings]}
+    messages = [Message.objects.create(order=order, kind=MessageKind.SESSIONS_BOOKED, audience=Audience.CLIENT,
+                                       recipient=order.client_email, context=context)]
+    if order.owner.notify_owner_by_email:
+        messages.append(Message.objects.create(order=order, kind=MessageKind.SESSIONS_BOOKED,
+                                               audience=Audience.OWNER, recipient=order.owner.email,
+                                               context=context))
+    _queue(messages)
+
+
 def notify_order_cancelled(*, order, cancelled_bookings=()) -> None:
     """Queue the 'order cancelled' (or refunded) message to the client. It lists the sessions the
     cancellation took away (`cancelled_bookings`) and carries a calendar cancellation for each."""
@@ -200,6 +213,13 @@ def notify_order_cancelled(*, order, cancelled_bookings=()) -> None:
     context = {"cancelled_booking_ids": [booking.pk for booking in cancelled_bookings]}
     _queue([Message.objects.create(order=order, kind=kind, audience=Audience.CLIENT, recipient=order.client_email,
                                    context=context)])
+
+
+def notify_order_expiring(*, order, sessions_left: int) -> None:
+    """Queue the warning to the client that the order's unused sessions expire soon (the caller
+    claims the order first, so it goes out once)."""
+    _queue([Message.objects.create(order=order, kind=MessageKind.ORDER_EXPIRING, audience=Audience.CLIENT,
+                                   recipient=order.client_email, context={"sessions_left": sessions_left})])
 
 
 # --- Delivery ------------------------------------------------------------------------------------

@@ -24,11 +24,14 @@ class SwitchPlanForm(forms.Form):
 
 
 class EnterpriseContactForm(forms.Form):
-    name = forms.CharField(label="Your name", max_length=120)
-    email = forms.EmailField(label="Work email", max_length=254)
-    company = forms.CharField(label="Company", max_length=200)
+    name = forms.CharField(label="Your name", max_length=120, error_messages={"required": "Enter your name."})
+    email = forms.EmailField(label="Work email", max_length=254,
+                             error_messages={"required": "Enter the email address we should reply to."})
+    company = forms.CharField(label="Company", max_length=200,
+                              error_messages={"required": "Enter the name of your company or organisation."})
     seats = forms.IntegerField(
         label="How many people will use Leadmonk?", min_value=1, max_value=100000, required=False,
         error_messages={"min_value": "Enter a number of people from 1 up.", "invalid": "Enter a whole number."},
     )
-    message = forms.CharField(label="What do you need?", max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
+    message = forms.CharField(label="What do you need?", max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
+                              error_messages={"required": "Tell us briefly what you need."})

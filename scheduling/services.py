@@ -64,6 +64,10 @@ class OrderNotBookable(BookingError):
     message = "Sessions can only be booked on a paid, active order."
 
 
+class OrderExpired(BookingError):
+    message = "The sessions of this order have expired."
+
+
 class TooLateToChange(BookingError):
     message = "This session is too close to change online. Please contact your host."
 
@@ -105,6 +109,8 @@ def _check_quota(order_item: OrderItem, meeting_type: MeetingType) -> None:
         raise BookingError("This session does not belong to that item of the order.")
     if item.order.status != OrderStatus.ACTIVE:
         raise OrderNotBookable()
+    if item.order.is_expired(timezone.now()):
+        raise OrderExpired(f"The sessions of this order expired on {item.order.expires_at:%-d %b %Y}.")
     # The remaining credits are the item's ledger sum (orders.credits), read after the lock.
     if item_balance(item.pk) < 1:
         raise NoSessionsLeft()
@@ -112,7 +118,7 @@ def _check_quota(order_item: OrderItem, meeting_type: MeetingType) -> None:
 
 def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: str, client_email: str,
                    client_phone: str = "", client_timezone: str = "UTC", order_item: OrderItem | None = None,
-                   booked_by: str = BookedBy.CLIENT, now: datetime | None = None) -> Booking:
+                   booked_by: str = BookedBy.CLIENT, now: datetime | None = None, notify: bool = True) -> Booking:
     """Book `meeting_type` at `start` for a client, optionally using one credit of `order_item`.
 
     Raises a BookingError subclass, changing nothing, when the time is not bookable, the
@@ -142,7 +148,8 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
         # orders debits the credit in this transaction, under the item lock taken above.
         booking_created.send(sender=Booking, booking=booking, by=booked_by, now=now)
         notifications.reminders_schedule(booking=booking)
-        notifications.notify_booking_confirmed(booking=booking)
+        if notify:  # False when the caller sends one message for a whole set (orders.session_sets)
+            notifications.notify_booking_confirmed(booking=booking)
     return booking
 
 

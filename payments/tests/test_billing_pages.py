@@ -79,7 +79,8 @@ def test_the_enterprise_form_says_what_is_wrong_next_to_the_field_and_sends_noth
     assert response.status_code == 200
     assert "Enter a valid email address." in page
     assert "Enter a number of people from 1 up." in page
-    assert "This field is required." in page
+    assert "Enter the name of your company or organisation." in page
+    assert 'value="Erin"' in page  # what was typed is kept
     assert mail.outbox == []
 
 

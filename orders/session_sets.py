@@ -1,0 +1,75 @@
+"""Booking several sessions of an order in one go (a set chosen on the order page, or a weekly
+series): every chosen session is booked, or none is.
+
+Why one transaction around booking_create: each session takes the locks of a single booking
+(owner, then the order item and its order; scheduling/services.py documents the order) inside a
+savepoint of one outer transaction that took the owner lock first. When any session is refused,
+the error leaves the outer block and everything before it (bookings, ledger debits, reminders)
+rolls back, so a set that fails leaves nothing behind. The client is told which time failed.
+"""
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from notifications import services as notifications
+from orders.models import OrderItem, PackageOrder
+from scheduling.models import BookedBy, Booking
+from scheduling.services import BookingError, booking_create, lock_owner
+
+# A set is booked in one request under the owner's lock: keep it bounded.
+MAX_SESSIONS_PER_SET = 52
+
+
+@dataclass(frozen=True)
+class SessionChoice:
+    """One chosen session: an item of the order and a start (UTC)."""
+
+    item: OrderItem
+    start: datetime
+
+
+class SessionSetRefused(BookingError):
+    """The set was not booked (nothing was); `choice` is the session that failed, if one did."""
+
+    def __init__(self, message: str, choice: SessionChoice | None = None):
+        self.choice = choice
+        super().__init__(message)
+
+
+def order_sessions_book(*, order: PackageOrder, choices: list[SessionChoice], booked_by: str = BookedBy.CLIENT,
+                        now: datetime | None = None) -> list[Booking]:
+    """Book every session of `choices` for the order's client, or none.
+
+    Raises SessionSetRefused (changing nothing) when the set is empty, too long, holds the same
+    time twice, or when any one session is refused by booking_create (taken meanwhile, no credit
+    left, order no longer active); one email lists the sessions booked, with one calendar file.
+    """
+    now = now or timezone.now()
+    if not choices:
+        raise SessionSetRefused("Choose at least one time.")
+    if len(choices) > MAX_SESSIONS_PER_SET:
+        raise SessionSetRefused(f"Book at most {MAX_SESSIONS_PER_SET} sessions at a time.")
+    repeated = [start for start, count in Counter(choice.start for choice in choices).items() if count > 1]
+    if repeated:
+        raise SessionSetRefused("The same time was chosen twice. Remove one of them.")
+    ordered = sorted(choices, key=lambda choice: (choice.start, choice.item.pk))
+    bookings: list[Booking] = []
+    with transaction.atomic():
+        lock_owner(order.owner_id)  # the owner first, as every booking and order write does
+        for choice in ordered:
+            if choice.item.order_id != order.pk:
+                raise SessionSetRefused("This session does not belong to this order.", choice)
+            try:
+                bookings.append(booking_create(
+                    meeting_type=choice.item.meeting_type, start=choice.start, client_name=order.client_name,
+                    client_email=order.client_email, client_phone=order.client_phone,
+                    client_timezone=order.client_timezone, order_item=choice.item, booked_by=booked_by,
+                    now=now, notify=False,
+                ))
+            except BookingError as error:
+                raise SessionSetRefused(error.message, choice) from None
+        notifications.notify_sessions_booked(order=order, bookings=bookings)
+    return bookings
