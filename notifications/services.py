@@ -190,3 +190,10 @@ def notify_order_cancelled(*, order, cancelled_bookings=()) -> None:
     context = {"cancelled_booking_ids": [booking.pk for booking in cancelled_bookings]}
     _queue([Message.objects.create(order=order, kind=kind, audience=Audience.CLIENT, recipient=order.client_email,
                                    context=context)])
+
+
+def notify_order_expiring(*, order, sessions_left: int) -> None:
+    """Queue the warning to the client that the order's unused sessions expire soon (the caller
+    claims the order first, so it goes out once)."""
+    _queue([Message.objects.create(order=order, kind=MessageKind.ORDER_EXPIRING, audience=Audience.CLIENT,
+                                   recipient=order.client_email, context={"sessions_left": sessions_left})])

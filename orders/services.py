@@ -55,6 +55,10 @@ class OrderNotBookable(BookingError):
     message = "Sessions can only be booked on a paid, active order."
 
 
+class OrderExpired(BookingError):
+    message = "The sessions of this order have expired."
+
+
 def _package_items():
     return PackageItem.objects.select_related("meeting_type").order_by("position", "id")
 
@@ -149,6 +153,8 @@ def _check_quota(*, item: OrderItem) -> OrderItem:
         raise MeetingTypeUnavailable()
     if item.order.status != OrderStatus.ACTIVE:
         raise OrderNotBookable()
+    if item.order.is_expired(timezone.now()):
+        raise OrderExpired(f"The sessions of this order expired on {item.order.expires_at:%-d %b %Y}.")
     if item_balance(item.pk) < 1:
         raise NoSessionsLeft()
     return item

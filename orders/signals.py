@@ -5,6 +5,9 @@ from django.dispatch import Signal
 
 # order=<PackageOrder>: the order just became active (a free order placed, a payment confirmed).
 order_activated = Signal()
+# order=<PackageOrder>, sessions_left=<int>: the order's unused sessions expire soon (sent once,
+# inside the transaction that claims the order for the warning).
+order_expiring = Signal()
 # order=<PackageOrder>, bookings=[<Booking>]: a set of sessions booked at once (one message for all).
 order_sessions_booked = Signal()
 # order=<PackageOrder>: the owner asks to send the client's confirmation again.
