@@ -195,6 +195,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.dispatch_due_reminders",
         "schedule": crontab(),  # every minute
     },
+    "expire-order-credits": {
+        "task": "orders.tasks.expire_credits",
+        "schedule": crontab(minute="*/15"),
+    },
     "expire-unpaid-orders": {
         "task": "payments.tasks.expire_unpaid_orders",
         "schedule": crontab(minute="*/5"),

@@ -22,6 +22,7 @@ TEMPLATE_FOR_KIND = {
     MessageKind.ORDER_NEW: "order_new",
     MessageKind.ORDER_CANCELLED: "order_cancelled",
     MessageKind.ORDER_REFUNDED: "order_cancelled",
+    MessageKind.ORDER_EXPIRING: "order_expiring",
     MessageKind.BOOKING_CONFIRMED: "booking_confirmed",
     MessageKind.BOOKING_RESCHEDULED: "booking_rescheduled",
     MessageKind.BOOKING_CANCELLED: "booking_cancelled",
@@ -125,17 +126,20 @@ def order_context(message: Message) -> dict:
         "order_url": f"{settings.SITE_URL}/orders/{order.token}/",
         "dashboard_url": f"{settings.SITE_URL}/dashboard/orders/",
         "refunded": message.kind == MessageKind.ORDER_REFUNDED,
+        "expires_on": format_when(order.expires_at, None, tz_name) if order.expires_at else "",
+        "sessions_left": message.context.get("sessions_left", 0),
     }
 
 
 def subject_for(message: Message, context: dict) -> str:
     kind = message.kind
     if kind in (MessageKind.ORDER_CONFIRMED, MessageKind.ORDER_NEW, MessageKind.ORDER_CANCELLED,
-                MessageKind.ORDER_REFUNDED, MessageKind.SESSIONS_BOOKED):
+                MessageKind.ORDER_REFUNDED, MessageKind.SESSIONS_BOOKED, MessageKind.ORDER_EXPIRING):
         title = context["order"].title
         count = len(context["booked_sessions"])
         to_client = message.audience == Audience.CLIENT
         return {
+            MessageKind.ORDER_EXPIRING: f"Your sessions of {title} expire soon",
             MessageKind.SESSIONS_BOOKED: (f"Confirmed: {count} sessions of {title}" if to_client
                                           else f"{count} sessions booked: {title} by {context['order'].client_name}"),
             MessageKind.ORDER_CONFIRMED: f"Your order: {title}",

@@ -50,6 +50,7 @@ class MessageKind(models.TextChoices):
     BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"
     SESSIONS_BOOKED = "sessions_booked", "Sessions booked in one go"
     REMINDER = "reminder", "Reminder"
+    ORDER_EXPIRING = "order_expiring", "Sessions expiring"
 
 
 class Audience(models.TextChoices):

@@ -215,6 +215,13 @@ def notify_order_cancelled(*, order, cancelled_bookings=()) -> None:
                                    context=context)])
 
 
+def notify_order_expiring(*, order, sessions_left: int) -> None:
+    """Queue the warning to the client that the order's unused sessions expire soon (the caller
+    claims the order first, so it goes out once)."""
+    _queue([Message.objects.create(order=order, kind=MessageKind.ORDER_EXPIRING, audience=Audience.CLIENT,
+                                   recipient=order.client_email, context={"sessions_left": sessions_left})])
+
+
 # --- Delivery ------------------------------------------------------------------------------------
 
 def _claimable_message_q(now: datetime) -> Q:

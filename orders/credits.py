@@ -9,7 +9,7 @@ Locks: every write here runs inside the transaction of what it records and holds
 lock (taken first, as everywhere: scheduling.services documents the order) and then the order
 item's row lock, so the balance read before a write cannot change before the write commits.
 """
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Sum
@@ -98,11 +98,17 @@ def _debit_on_booking(sender, booking: Booking, now: datetime | None = None, **k
     the same transaction; the debit is re-checked here so no path can overdraw an item."""
     if booking.order_item_id is None:
         return
-    lock_item(booking.order_item_id)
+    item = lock_item(booking.order_item_id)
     if item_balance(booking.order_item_id) < 1:
         raise NegativeBalance("No sessions left for this item.")
     _entry(booking.order_item_id, -1, LedgerReason.BOOKING, booking=booking, now=now)
     _set_held(booking, True)
+    order = item.order
+    # "N days after the first booking": the first booking starts the clock (the order row is
+    # locked with the item, so two first bookings cannot both set it).
+    if order.expiry_kind == "after_first_booking" and order.expiry_days and order.expires_at is None:
+        order.expires_at = (now or timezone.now()) + timedelta(days=order.expiry_days)
+        PackageOrder.objects.filter(pk=order.pk).update(expires_at=order.expires_at)
 
 
 def is_late_cancel(*, order: PackageOrder, booking: Booking, now: datetime) -> bool:
@@ -244,6 +250,96 @@ def ledger_expire_order(*, order: PackageOrder, now: datetime | None = None) -> 
                 _entry(item_id, -balance, LedgerReason.EXPIRY, now=now)
                 expired += balance
     return expired
+
+
+def orders_expire_due(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Expire the unused credits of active orders whose expiry has passed (the beat task).
+
+    Each order is claimed with a conditional update of `credits_expired_at` inside the transaction
+    that writes its expiry entries, after the owner's lock (the lock order of every credit write):
+    with two schedulers running, the second finds the claim taken and moves on ("another process
+    got there first"), and a worker that dies before committing leaves the order to the next run.
+    Returns how many orders were expired."""
+    now = now or timezone.now()
+    due = list(
+        PackageOrder.objects.filter(status=OrderStatus.ACTIVE, expires_at__lte=now, credits_expired_at__isnull=True)
+        .order_by("expires_at", "pk").values_list("pk", "owner_id")[:limit]
+    )
+    expired = 0
+    for order_id, owner_id in due:
+        with transaction.atomic():
+            _lock_owner(owner_id)
+            claimed = PackageOrder.objects.filter(
+                pk=order_id, status=OrderStatus.ACTIVE, expires_at__lte=now, credits_expired_at__isnull=True,
+            ).update(credits_expired_at=now)
+            if not claimed:
+                continue
+            ledger_expire_order(order=PackageOrder(pk=order_id, owner_id=owner_id), now=now)
+            expired += 1
+    return expired
+
+
+EXPIRY_WARNING = timedelta(days=7)
+
+
+def orders_warn_expiring(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Warn the clients of active orders whose sessions expire within 7 days and who still have
+    sessions to book: one email each (an outbox row), however often this runs and with two
+    schedulers, because each order is claimed with a conditional update of `expiry_warned_at` in
+    the transaction that writes the message. Returns how many were warned."""
+    from notifications import services as notifications
+
+    now = now or timezone.now()
+    due = list(
+        PackageOrder.objects.filter(status=OrderStatus.ACTIVE, expires_at__gt=now,
+                                    expires_at__lte=now + EXPIRY_WARNING, expiry_warned_at__isnull=True)
+        .order_by("expires_at", "pk").values_list("pk", flat=True)[:limit]
+    )
+    warned = 0
+    for order_id in due:
+        left = CreditLedgerEntry.objects.filter(order_item__order_id=order_id).aggregate(total=Sum("change"))["total"]
+        with transaction.atomic():
+            claimed = PackageOrder.objects.filter(pk=order_id, expiry_warned_at__isnull=True).update(
+                expiry_warned_at=now)
+            if not claimed or not left or left <= 0:
+                continue  # another scheduler got there first, or nothing is left to book
+            order = PackageOrder.objects.select_related("owner").get(pk=order_id)
+            notifications.notify_order_expiring(order=order, sessions_left=left)
+            warned += 1
+    return warned
+
+
+def order_extend(*, order: PackageOrder, days: int, by_user, now: datetime | None = None) -> PackageOrder:
+    """Move the expiry of `order` `days` later (from now, when it has passed already); credits that
+    expired come back through an extension entry per item. Raises CreditError for an order whose
+    sessions do not expire, or a number of days out of bounds."""
+    from packages.models import MAX_EXPIRY_DAYS
+
+    now = now or timezone.now()
+    if not 1 <= days <= MAX_EXPIRY_DAYS:
+        raise CreditError(f"Extend by 1 to {MAX_EXPIRY_DAYS} days.")
+    with transaction.atomic():
+        _lock_owner(order.owner_id)
+        order = PackageOrder.objects.select_for_update().get(pk=order.pk)
+        if order.expires_at is None:
+            raise CreditError("This order's sessions have no expiry date to extend."
+                              if order.expiry_kind == "never" else
+                              "The expiry starts at the first booking: there is nothing to extend yet.")
+        order.expires_at = max(order.expires_at, now) + timedelta(days=days)
+        if order.credits_expired_at is not None:
+            for item_id in OrderItem.objects.filter(order=order).order_by("pk").values_list("pk", flat=True):
+                lock_item(item_id)
+                gone = CreditLedgerEntry.objects.filter(
+                    order_item_id=item_id, reason__in=[LedgerReason.EXPIRY, LedgerReason.EXTENSION]
+                ).aggregate(total=Sum("change"))["total"] or 0
+                if gone < 0:
+                    _entry(item_id, -gone, LedgerReason.EXTENSION, by_user=by_user, now=now,
+                           note=f"Extended by {days} day{'s' if days != 1 else ''}")
+            order.credits_expired_at = None
+        # The new date gets its own warning.
+        order.expiry_warned_at = None
+        order.save(update_fields=["expires_at", "credits_expired_at", "expiry_warned_at", "updated_at"])
+    return order
 
 
 def ledger_backfill() -> None:

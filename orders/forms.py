@@ -185,6 +185,18 @@ class OrderFilterForm(forms.Form):
         self.fields["package"].choices = [("", "All packages"), *((package.pk, package.name) for package in packages)]
 
 
+class OrderExtendForm(forms.Form):
+    """The owner moves an order's expiry later by a number of days."""
+
+    days = forms.IntegerField(
+        label="Extend by (days)", min_value=1, max_value=3650,
+        error_messages={"required": "Enter a number of days, e.g. 30.",
+                        "invalid": "Enter a whole number of days, e.g. 30.",
+                        "min_value": "Extend by at least 1 day.",
+                        "max_value": "Extend by at most 3650 days (10 years)."},
+    )
+
+
 class CreditAdjustForm(forms.Form):
     """The owner's manual adjustment of an item's credits: ± n sessions with a reason."""
 

@@ -50,6 +50,10 @@ class PackageOrder(models.Model):
     expiry_kind = models.CharField(max_length=24, default="never")
     expiry_days = models.PositiveIntegerField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # Set when the expiry task claims the order (a conditional update: two schedulers expire it once).
+    credits_expired_at = models.DateTimeField(null=True, blank=True)
+    # Set when the client is warned (7 days before expiry), claimed the same way: one warning.
+    expiry_warned_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -74,6 +78,14 @@ class PackageOrder(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == OrderStatus.ACTIVE
+
+    def is_expired(self, now) -> bool:
+        """Whether the sessions of this order have expired at `now` (it then books nothing)."""
+        return self.expires_at is not None and self.expires_at <= now
+
+    @property
+    def has_expired(self) -> bool:
+        return self.is_expired(timezone.now())
 
 
 class OrderItem(models.Model):

@@ -5,6 +5,7 @@ used counts are annotated, bookings prefetched.
 """
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from orders.models import CreditLedgerEntry, OrderItem, OrderStatus, PackageOrder
 from scheduling.models import Booking
@@ -125,6 +126,7 @@ def with_item_progress(order: PackageOrder) -> list[OrderItem]:
     """The order's items (from the prefetch) with what the pages show beside each one:
     `remaining`, `percent_used`, `meeting_type_unavailable` (rule 6) and `can_schedule`."""
     items = list(order.items.all())
+    expired = order.is_expired(timezone.now())
     for item in items:
         item.meeting_type.owner = order.owner  # joined already; the slot picker reads it
         # What remains is the ledger sum; the bar shows used against used + remaining, so an
@@ -133,7 +135,8 @@ def with_item_progress(order: PackageOrder) -> list[OrderItem]:
         item.total = item.used + item.remaining
         item.percent_used = min(100, round(100 * item.used / item.total)) if item.total else 100
         item.meeting_type_unavailable = not item.meeting_type.is_bookable
-        item.can_schedule = order.is_active and item.remaining > 0 and not item.meeting_type_unavailable
+        item.can_schedule = (order.is_active and not expired and item.remaining > 0
+                             and not item.meeting_type_unavailable)
     return items
 
 

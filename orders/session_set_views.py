@@ -213,6 +213,10 @@ def order_sessions(request: HttpRequest, token: str) -> HttpResponse:
     if not order.is_active:
         messages.error(request, NOT_BOOKABLE_MESSAGES.get(order.status, "This order cannot book sessions."))
         return redirect(details_url)
+    if order.has_expired:
+        messages.error(request, f"Your sessions expired on {order.expires_at:%-d %b %Y}: "
+                                "no more sessions can be booked.")
+        return redirect(details_url)
     page = SessionsPage(request, order)
     if not page.items:
         messages.error(request, "No sessions left to book on this order.")

@@ -4,6 +4,8 @@ Every change of an order's status goes through `order_transition`, which re-read
 lock, returns early when the order is already in the target status (so a replayed webhook or a
 double click is a no-op), and refuses moves the table does not allow.
 """
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -46,6 +48,10 @@ def order_transition(*, order_id: int, target: str, paid_with: str = "") -> tupl
         order.paid_at = now
         order.paid_with = paid_with
         fields += ["paid_at", "paid_with"]
+        # "N days after purchase" starts when the order is paid (or, free, placed).
+        if order.expiry_kind == "after_purchase" and order.expiry_days and order.expires_at is None:
+            order.expires_at = now + timedelta(days=order.expiry_days)
+            fields.append("expires_at")
     elif target in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
         order.cancelled_at = now
         fields.append("cancelled_at")

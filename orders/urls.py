@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/bookings/<int:booking_id>/return-credit/", views.order_booking_return_credit,
          name="booking_return_credit"),
     path("<int:pk>/credits/adjust/", views.order_credit_adjust, name="credit_adjust"),
+    path("<int:pk>/extend/", views.order_extend_view, name="extend"),
     path("<int:pk>/resend-confirmation/", views.order_resend_confirmation, name="resend_confirmation"),
     path("<int:pk>/cancel/", views.order_cancel_view, name="cancel"),
 ]

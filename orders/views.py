@@ -2,7 +2,6 @@
 cancelling its bookings, resending the confirmation and cancelling the order."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -11,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from leadmonk.keyset import keyset_page
 from notifications import services as notifications
-from orders.credits import CreditError, booking_credit_return, ledger_adjust
-from orders.forms import CreditAdjustForm, OrderFilterForm
+from orders.credits import CreditError, booking_credit_return, ledger_adjust, order_extend
+from orders.forms import CreditAdjustForm, OrderExtendForm, OrderFilterForm
 from orders.models import OrderItem, PackageOrder
 from orders.selectors import order_bookings, order_for_owner, order_ledger, order_list_for_owner, with_item_progress
 from orders.services import OrderError, order_cancel, order_session_book
@@ -78,9 +78,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         package_id=filters.get("package"),
         search=filters.get("q") or "",
     )
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = keyset_page(orders, request.GET, key="created_at", descending=True, size=PAGE_SIZE)
     return render(
         request,
         "orders/dashboard_list.html",
@@ -89,13 +87,12 @@ def order_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "orders": page.object_list,
             "filtered": any(filters.values()),
-            "query": query.urlencode(),
         },
     )
 
 
 def _render_detail(request: HttpRequest, order: PackageOrder, *, adjust_form: CreditAdjustForm | None = None,
-                   status: int = 200) -> HttpResponse:
+                   extend_form: OrderExtendForm | None = None, status: int = 200) -> HttpResponse:
     items = with_item_progress(order)
     return render(
         request,
@@ -106,6 +103,8 @@ def _render_detail(request: HttpRequest, order: PackageOrder, *, adjust_form: Cr
             "bookings": order_bookings(order),
             "ledger": order_ledger(order),
             "adjust_form": adjust_form or CreditAdjustForm(items=items),
+            "extend_form": extend_form or OrderExtendForm(),
+            "expired": order.is_expired(timezone.now()),
             "viewer_tz": request.user.timezone,
             "now": timezone.now(),
             "cancel_form": CancelForm(**ORDER_CANCEL_REASON),
@@ -170,6 +169,9 @@ def order_book(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
     if not item.can_schedule:
         if not order.is_active:
             messages.error(request, "Sessions can only be booked on a paid, active order.")
+        elif order.has_expired:
+            messages.error(request, f"The sessions of this order expired on {order.expires_at:%-d %b %Y}. "
+                                    "Extend the order first.")
         elif item.meeting_type_unavailable:
             messages.error(request, "This meeting type can no longer be scheduled.")
         else:
@@ -274,3 +276,21 @@ def order_booking_return_credit(request: HttpRequest, pk: int, booking_id: int) 
     else:
         messages.success(request, "The session was given back: the client can book it again.")
     return redirect(_detail_url(order) + "#ledger-title")
+
+
+@login_required
+@require_POST
+def order_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move the order's expiry later; expired sessions come back (ledger). Bad input is shown next
+    to the field and changes nothing."""
+    order = _get_order_for_owner(request, pk)
+    form = OrderExtendForm(request.POST)
+    if form.is_valid():
+        try:
+            order_extend(order=order, days=form.cleaned_data["days"], by_user=request.user)
+        except CreditError as error:
+            form.add_error("days", error.message)
+        else:
+            messages.success(request, f"The order was extended by {form.cleaned_data['days']} days.")
+            return redirect(_detail_url(order) + "#ledger-title")
+    return _render_detail(request, order, extend_form=form, status=400)

@@ -2,12 +2,12 @@
 connections of the Settings page. Every query is scoped to the logged-in owner."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from leadmonk.keyset import keyset_page
 from orders.models import PackageOrder
 from orders.services import OrderError
 from payments import selectors, services
@@ -34,16 +34,13 @@ def payment_list(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         status, provider = form.cleaned_data["status"], form.cleaned_data["provider"]
     payments = selectors.payments_for_owner(request.user, status=status, provider=provider)
-    page = Paginator(payments, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = keyset_page(payments, request.GET, key="created_at", descending=True, size=PAGE_SIZE)
     return render(request, "payments/dashboard/list.html", {
         "form": form,
         "page": page,
         "totals": selectors.payment_totals(request.user, provider=provider),
         "needing_refund": selectors.payments_needing_refund_count(request.user),
         "filtered": bool(status or provider),
-        "query": query.urlencode(),
     })
 
 

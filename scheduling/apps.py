@@ -5,6 +5,8 @@ class SchedulingConfig(AppConfig):
     name = "scheduling"
 
     def ready(self) -> None:
+        from leadmonk import content_version
         from scheduling import receivers
 
         receivers.connect()
+        content_version.connect()

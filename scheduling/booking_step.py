@@ -28,7 +28,7 @@ from leadmonk.timezones import (
     viewer_clock,
     viewer_timezone,
 )
-from scheduling.availability import bookable_slot
+from scheduling.availability import bookable_slot, meeting_rows, moving_meeting_slot_loader
 from scheduling.booking_forms import SAME_TIME, TIME_UNAVAILABLE, CancelForm, SlotForm
 from scheduling.models import Booking, MeetingType
 from scheduling.picker import MonthPicker, month_picker
@@ -95,6 +95,10 @@ class TimeStep:
                  form_initial: dict | None = None, now: dt.datetime | None = None, slot_loader=None):
         self.request = request
         self.slot_loader = slot_loader
+        if slot_loader is None and moving is not None:
+            rows = meeting_rows(moving)
+            if len(rows) > 1:  # a meeting with several hosts moves only to a time when all are free
+                self.slot_loader = moving_meeting_slot_loader(rows, enforce_notice=enforce_notice)
         self.meeting_type = meeting_type
         self.wording = wording
         self.moving = moving

@@ -2,9 +2,11 @@
 /<owner-slug>/<meeting-type-slug>/ (pick a day and a time in the client's zone, then the details)."""
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import User
+from leadmonk.content_version import cached_fragment
 from leadmonk.throttle import throttle_post
 from packages.selectors import packages_for_owner_page
 from scheduling.booking_forms import BookingDetailsForm
@@ -26,11 +28,15 @@ def _get_owner(owner_slug: str) -> User:
 
 def owner_page(request: HttpRequest, owner_slug: str) -> HttpResponse:
     owner = _get_owner(owner_slug)
-    return render(request, "scheduling/public/owner_page.html", {
-        "owner": owner,
-        "meeting_types": owner_page_meeting_types(owner=owner),
-        "packages": packages_for_owner_page(owner=owner),
-    })
+    # The page's body depends only on the owner's content: cached under its version (one cache
+    # round trip on a hit). The frame around it (CSRF token, messages, zone) renders per request.
+    content = cached_fragment(owner_id=owner.pk, name="owner_page", render=lambda: render_to_string(
+        "scheduling/public/_owner_page_content.html", {
+            "owner": owner,
+            "meeting_types": owner_page_meeting_types(owner=owner),
+            "packages": packages_for_owner_page(owner=owner),
+        }))
+    return render(request, "scheduling/public/owner_page.html", {"owner": owner, "content": content})
 
 
 def _unavailable(request: HttpRequest, owner: User) -> HttpResponse:

@@ -64,6 +64,10 @@ class OrderNotBookable(BookingError):
     message = "Sessions can only be booked on a paid, active order."
 
 
+class OrderExpired(BookingError):
+    message = "The sessions of this order have expired."
+
+
 class TooLateToChange(BookingError):
     message = "This session is too close to change online. Please contact your host."
 
@@ -105,6 +109,8 @@ def _check_quota(order_item: OrderItem, meeting_type: MeetingType) -> None:
         raise BookingError("This session does not belong to that item of the order.")
     if item.order.status != OrderStatus.ACTIVE:
         raise OrderNotBookable()
+    if item.order.is_expired(timezone.now()):
+        raise OrderExpired(f"The sessions of this order expired on {item.order.expires_at:%-d %b %Y}.")
     # The remaining credits are the item's ledger sum (orders.credits), read after the lock.
     if item_balance(item.pk) < 1:
         raise NoSessionsLeft()

@@ -2,7 +2,6 @@
 cancelled ones on their own tabs, and a booking's page where the owner cancels or reschedules."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -12,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from leadmonk.keyset import keyset_page
 from leadmonk.timezones import viewer_clock
 from scheduling.attendance import booking_mark_attendance
 from scheduling.booking_forms import AttendanceForm, CancelForm
@@ -29,10 +29,10 @@ from scheduling.selectors import (
 from scheduling.services import BookingError, booking_cancel, booking_reschedule
 
 PER_PAGE = 25
-VIEWS = {
-    "upcoming": ("Upcoming", owner_upcoming_bookings),
-    "past": ("Past sessions", owner_past_bookings),
-    "cancelled": ("Cancelled", owner_cancelled_upcoming_bookings),
+VIEWS = {  # label, selector, newest first (past sessions) or soonest first
+    "upcoming": ("Upcoming", owner_upcoming_bookings, False),
+    "past": ("Past sessions", owner_past_bookings, True),
+    "cancelled": ("Cancelled", owner_cancelled_upcoming_bookings, False),
 }
 NOTIFICATIONS_TEMPLATE = "notifications/_booking_messages.html"
 RESCHEDULE_WORDING = StepWording(picker_heading="Pick a new date", confirm_heading="Move the session to",
@@ -52,12 +52,15 @@ def home(request: HttpRequest) -> HttpResponse:
     view = request.GET.get("view", "upcoming")
     if view not in VIEWS:
         view = "upcoming"
-    title, selector = VIEWS[view]
+    title, selector, descending = VIEWS[view]
     owner = request.user
-    page = Paginator(selector(owner=owner, now=timezone.now()), PER_PAGE).get_page(request.GET.get("page"))
+    labels = {"previous_label": "Newer", "next_label": "Older"} if descending else {
+        "previous_label": "Earlier", "next_label": "Later"}
+    page = keyset_page(selector(owner=owner, now=timezone.now()), request.GET, key="start", descending=descending,
+                       size=PER_PAGE, **labels)
     return render(request, "scheduling/upcoming/home.html", {
         "view": view,
-        "tabs": [(key, label) for key, (label, _) in VIEWS.items()],
+        "tabs": [(key, label) for key, (label, _, _) in VIEWS.items()],
         "view_title": title,
         "page": page,
         "groups": group_by_day(page.object_list, owner.timezone),

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from leadmonk.throttle import throttle_post
 from scheduling.booking_forms import BookingDetailsForm
 from scheduling.booking_step import Step, StepWording, TimeStep
 from scheduling.services import BookingError
@@ -54,6 +55,7 @@ def team_page(request: HttpRequest, team_slug: str) -> HttpResponse:
     })
 
 
+@throttle_post("public_booking")
 def book_team_meeting(request: HttpRequest, team_slug: str, meeting_type_slug: str) -> HttpResponse:
     team = _get_team(team_slug)
     if not team_is_taking_bookings(team):

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from leadmonk.content_version import content_changed
 from scheduling.availability import pooled_available_slots
 from scheduling.models import Booking, MeetingType, MeetingTypeKind, MeetingTypeState
 from scheduling.services import booking_create_pooled
@@ -234,7 +235,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 def invitation_accept_with_signup(*, invitation: Invitation, display_name: str, password: str,
                                   timezone_name: str) -> User:
     """An invitee without an account: create it (Free plan, their own booking link) and join."""
-    from accounts.services import owner_signup
+    from accounts.services import owner_signup, owner_verify_email
 
     with transaction.atomic():
         check_invitation_usable(Invitation.objects.select_for_update().get(pk=invitation.pk))
@@ -242,6 +243,8 @@ def invitation_accept_with_signup(*, invitation: Invitation, display_name: str, 
             raise TeamError("An account with this email address already exists. Log in to accept the invitation.")
         user = owner_signup(email=invitation.email, password=password, display_name=display_name,
                             timezone=timezone_name)
+        # The invitation link was emailed to this address: it is confirmed.
+        owner_verify_email(owner=user)
         invitation_accept(invitation=invitation, user=user)
     return user
 
@@ -250,6 +253,7 @@ def _stop_hosting(membership: Membership) -> None:
     """The member's copies of the team's meeting types are no longer bookable; their bookings stay."""
     hosts = list(TeamHost.objects.filter(membership=membership))
     MeetingType.objects.filter(pk__in=[host.meeting_type_id for host in hosts]).update(state=MeetingTypeState.DELETED)
+    content_changed(owner_id=membership.user_id)  # update() sends no signal
     TeamHost.objects.filter(pk__in=[host.pk for host in hosts]).delete()
 
 
@@ -315,9 +319,11 @@ def _sync_hosts(team_meeting_type: TeamMeetingType, memberships: list[Membership
     for host in TeamHost.objects.filter(team_meeting_type=team_meeting_type).select_related("meeting_type"):
         if host.membership_id in wanted:
             MeetingType.objects.filter(pk=host.meeting_type_id).update(**fields)
+            content_changed(owner_id=host.meeting_type.owner_id)  # update() sends no signal
             wanted.pop(host.membership_id)
         else:
             MeetingType.objects.filter(pk=host.meeting_type_id).update(state=MeetingTypeState.DELETED)
+            content_changed(owner_id=host.meeting_type.owner_id)
             host.delete()
     for membership in wanted.values():
         copy = MeetingType.objects.create(owner_id=membership.user_id, kind=MeetingTypeKind.ONE_ON_ONE,
@@ -384,7 +390,10 @@ def team_meeting_type_set_state(*, team_meeting_type: TeamMeetingType, by: User,
             raise TeamError("This meeting type was deleted.")
         team_meeting_type.state = state
         team_meeting_type.save(update_fields=["state"])
-        MeetingType.objects.filter(team_host__team_meeting_type=team_meeting_type).update(state=state)
+        copies = MeetingType.objects.filter(team_host__team_meeting_type=team_meeting_type)
+        for owner_id in set(copies.values_list("owner_id", flat=True)):
+            content_changed(owner_id=owner_id)  # update() sends no signal
+        copies.update(state=state)
         if state == MeetingTypeState.DELETED:
             TeamHost.objects.filter(team_meeting_type=team_meeting_type).delete()
     return team_meeting_type

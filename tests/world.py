@@ -200,6 +200,7 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "orders:resend_confirmation": {"pk": "order"},
     "orders:cancel": {"pk": "order"},
     "orders:credit_adjust": {"pk": "order"},
+    "orders:extend": {"pk": "order"},
     "orders:booking_attendance": {"pk": "order", "booking_id": "booking"},
     "orders:booking_return_credit": {"pk": "order", "booking_id": "booking"},
     "dashboard:booking_attendance": {"pk": "direct_booking"},

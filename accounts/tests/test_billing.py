@@ -122,3 +122,26 @@ def test_a_plan_changed_in_the_admin_is_a_staff_plan(free_owner):
                        now=LATER + timedelta(days=1))
     free_owner.refresh_from_db()
     assert free_owner.plan == Plan.ENTERPRISE
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reads_of_one_subscription_end_at_the_newest(free_owner):
+    """Several webhook deliveries apply their reads at once (a first one creates the row): the
+    owner's row lock serialises them and the newest paid period wins whatever order they commit in."""
+    from leadmonk.testing import race
+
+    period_ends = [NOW + timedelta(days=30 * step) for step in range(1, 7)]
+
+    def attempt(index: int) -> None:
+        subscription_apply(owner_id=free_owner.pk, state=_state(current_period_end=period_ends[index]), now=NOW)
+
+    applied, refused = race(len(period_ends), attempt, StaleSubscriptionState)
+
+    assert applied + len(refused) == len(period_ends)
+    assert applied >= 1
+    stored = Subscription.objects.get(owner=free_owner)
+    assert stored.current_period_end == max(period_ends)
+    assert Subscription.objects.filter(owner=free_owner).count() == 1
+    free_owner.refresh_from_db()
+    assert free_owner.plan == Plan.TEAM

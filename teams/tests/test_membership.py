@@ -89,6 +89,7 @@ def test_an_invitee_without_an_account_signs_up_through_the_link_and_joins(owner
     assert Membership.objects.get(team=team, user=user).role == Role.MEMBER
     assert Invitation.objects.get().status == InvitationStatus.ACCEPTED
     assert "Acme Coaching" in visitor.get(response["Location"]).content.decode()
+    assert user.email_verified  # the emailed invitation link proved the address
 
 
 def test_an_invitee_with_an_account_logs_in_and_joins_with_the_invited_role(owner_client, team, other_owner,

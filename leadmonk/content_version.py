@@ -1,0 +1,146 @@
+"""Per-owner versions that key the cached fragments of the public pages.
+
+An owner's public pages change only when their content does (meeting types, packages and their
+items and questions, weekly hours and date overrides, profile, plan, payment connections) or, for
+the slot picker, when a booking changes. Each of the two has one cache key per owner holding an
+opaque version; a fragment is cached under the version current when it was rendered, so a bump
+makes every older fragment unreachable at once: nothing is ever deleted or compared by time.
+
+Why stale data cannot come back:
+- the version is a fresh random token, never a counter: a version key evicted from Redis comes
+  back as a new token, never as an old number that old fragments were stored under;
+- a bump happens right away *and* again when the transaction commits. A request that read the
+  old rows while the transaction was open and cached its fragment under the first new token is
+  made unreachable by the second; the first one makes the change visible at once in the
+  transaction's own connection (and in tests, which run inside a transaction);
+- the bumps hang on `post_save` / `post_delete` of every model the pages read, so a code path
+  that forgets to call a service still invalidates; the few `QuerySet.update()` writes of those
+  models call `content_changed` themselves (update() sends no signal);
+- when the cache cannot be reached the pages render from the database (no fragment, no error).
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.utils.safestring import mark_safe
+
+logger = logging.getLogger(__name__)
+
+CONTENT = "content"
+BOOKINGS = "bookings"
+FRAGMENT_TIMEOUT = 60 * 60 * 24  # a day: unreached old versions age out
+
+
+def _version_key(kind: str, owner_id: int) -> str:
+    return f"v:{kind}:{owner_id}"
+
+
+def _bump_now(kind: str, owner_id: int) -> None:
+    try:
+        cache.set(_version_key(kind, owner_id), uuid.uuid4().hex, None)
+    except Exception:  # noqa: BLE001 - an unreachable cache must not fail the write
+        logger.warning("could not bump the %s version of owner %s", kind, owner_id, exc_info=True)
+        try:  # a version we could not replace must not stay: without it nothing is served cached
+            cache.delete(_version_key(kind, owner_id))
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def _bump(kind: str, owner_id: int | None) -> None:
+    if not owner_id:
+        return
+    _bump_now(kind, owner_id)
+    transaction.on_commit(lambda: _bump_now(kind, owner_id))
+
+
+def content_changed(*, owner_id: int | None) -> None:
+    """The owner's public content changed (call inside the writing transaction)."""
+    _bump(CONTENT, owner_id)
+
+
+def bookings_changed(*, owner_id: int | None) -> None:
+    """A booking of the owner was made, moved or cancelled (call inside the booking transaction)."""
+    _bump(BOOKINGS, owner_id)
+
+
+def cached_fragment(*, owner_id: int, name: str, render, kinds: tuple[str, ...] = (CONTENT,),
+                    extra: str = "") -> str:
+    """The fragment `name` of the owner, from the cache when its versions are current, else
+    `render()` stored under them. A hit is one cache round trip (versions and fragment together)."""
+    version_keys = [_version_key(kind, owner_id) for kind in kinds]
+    fragment_key = f"frag:{name}:{owner_id}:{extra}"
+    try:
+        found = cache.get_many([*version_keys, fragment_key])
+    except Exception:  # noqa: BLE001 - the cache is an optimisation: render from the database
+        logger.warning("cache unreachable; rendering %s from the database", name, exc_info=True)
+        return render()
+    versions = []
+    for key in version_keys:
+        version = found.get(key)
+        if version is None:
+            version = uuid.uuid4().hex
+            try:
+                if not cache.add(key, version, None):
+                    version = cache.get(key)
+            except Exception:  # noqa: BLE001
+                return render()
+            if version is None:
+                return render()
+        versions.append(version)
+    stamp = ":".join(versions)
+    stored = found.get(fragment_key)
+    if stored is not None and stored[0] == stamp:
+        return mark_safe(stored[1])  # noqa: S308 - HTML our own templates rendered
+    html = render()
+    try:
+        cache.set(fragment_key, (stamp, html), FRAGMENT_TIMEOUT)
+    except Exception:  # noqa: BLE001
+        pass
+    return html
+
+
+def _owner_id_of(instance) -> int | None:
+    label = instance._meta.label
+    if label == "accounts.User":
+        return instance.pk
+    if label in ("packages.PackageItem", "packages.InviteeQuestion"):
+        from packages.models import Package
+
+        return Package.objects.filter(pk=instance.package_id).values_list("owner_id", flat=True).first()
+    return getattr(instance, "owner_id", None)
+
+
+WATCHED = {
+    "accounts.User", "accounts.Subscription", "scheduling.MeetingType", "scheduling.WeeklyInterval",
+    "scheduling.DateOverride", "packages.Package", "packages.PackageItem", "packages.InviteeQuestion",
+    "payments.PaymentConnection",
+}
+# Saves of these fields alone change nothing a public page shows (a login, a password change).
+QUIET_USER_FIELDS = {"last_login", "password"}
+
+
+def _on_save(sender, instance, update_fields=None, **kwargs) -> None:
+    if sender._meta.label == "scheduling.Booking":
+        bookings_changed(owner_id=instance.owner_id)
+        return
+    if sender._meta.label not in WATCHED:
+        return
+    if sender._meta.label == "accounts.User" and update_fields and set(update_fields) <= QUIET_USER_FIELDS:
+        return
+    content_changed(owner_id=_owner_id_of(instance))
+
+
+def _on_delete(sender, instance, **kwargs) -> None:
+    if sender._meta.label == "scheduling.Booking":
+        bookings_changed(owner_id=instance.owner_id)
+    elif sender._meta.label in WATCHED:
+        content_changed(owner_id=_owner_id_of(instance))
+
+
+def connect() -> None:
+    post_save.connect(_on_save, dispatch_uid="content_version_save")
+    post_delete.connect(_on_delete, dispatch_uid="content_version_delete")

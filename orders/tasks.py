@@ -1,0 +1,12 @@
+"""Periodic order work (scheduled in settings.CELERY_BEAT_SCHEDULE)."""
+from celery import shared_task
+
+from orders.credits import orders_expire_due, orders_warn_expiring
+
+
+@shared_task(name="orders.tasks.expire_credits")
+def expire_credits() -> int:
+    """Warn clients 7 days before their sessions expire, then expire the unused sessions of orders
+    whose expiry has passed (both safe with two schedulers). Returns how many orders expired."""
+    orders_warn_expiring()
+    return orders_expire_due()

@@ -1,0 +1,155 @@
+"""Expiry: "Sessions expire: never / N days after purchase / N days after the first booking",
+snapshotted; an expired order books nothing and says since when; a beat task expires the unused
+sessions through the ledger (once, even with two schedulers); the owner can extend an order."""
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from leadmonk.testing import race
+from notifications.models import Message, MessageKind
+from orders.credits import item_balance, orders_expire_due, orders_warn_expiring
+from orders.models import CreditLedgerEntry, LedgerReason, PackageOrder
+from orders.tasks import expire_credits
+from orders.tests.conftest import NINE_AM, NOW, place_order
+from packages.models import ExpiryKind, Package
+from scheduling.services import OrderExpired, booking_create
+
+
+def coaching(order):
+    return order.items.select_related("order").get(meeting_type_name="Coaching session")
+
+
+def book(order, start=NINE_AM):
+    item = coaching(order)
+    return booking_create(meeting_type=item.meeting_type, start=start, client_name="Jamie",
+                          client_email="jamie@example.com", order_item=item)
+
+
+def expiring(package, kind=ExpiryKind.AFTER_PURCHASE, days=3):
+    Package.objects.filter(pk=package.pk).update(expiry_kind=kind, expiry_days=days)
+    package.refresh_from_db()
+    return package
+
+
+def entries(order, reason):
+    return list(CreditLedgerEntry.objects.filter(order_item__order=order, reason=reason)
+                .order_by("order_item__position").values_list("change", flat=True))
+
+
+def test_n_days_after_purchase_starts_when_the_order_is_paid(package):
+    order = place_order(expiring(package, days=30))
+    assert order.expires_at == NOW + timedelta(days=30)
+    assert (order.expiry_kind, order.expiry_days) == (ExpiryKind.AFTER_PURCHASE, 30)
+
+
+def test_n_days_after_the_first_booking_starts_at_the_first_booking(package):
+    order = place_order(expiring(package, ExpiryKind.AFTER_FIRST_BOOKING, days=10))
+    assert order.expires_at is None
+    book(order)
+    book(order, NINE_AM + timedelta(hours=2))
+    order.refresh_from_db()
+    assert order.expires_at == NOW + timedelta(days=10)
+
+
+def test_editing_the_package_expiry_changes_no_order(package):
+    order = place_order(expiring(package, days=30))
+    expiring(package, ExpiryKind.NEVER, None)
+    order.refresh_from_db()
+    assert (order.expiry_kind, order.expiry_days, order.expires_at) == ("after_purchase", 30, NOW + timedelta(days=30))
+
+
+def test_an_expired_order_books_nothing_and_says_since_when(client, package):
+    order = place_order(expiring(package, days=3))
+    with time_machine.travel(NOW + timedelta(days=4), tick=False):
+        with pytest.raises(OrderExpired, match="expired on 4 Dec 2026"):
+            book(order)
+        html = client.get(reverse("order_details:detail", args=[order.token])).content.decode()
+        assert "Your sessions expired on 4 Dec 2026" in html
+        assert reverse("order_details:book", args=[order.token, coaching(order).pk]) not in html
+        response = client.get(reverse("order_details:book", args=[order.token, coaching(order).pk]), follow=True)
+        assert "Your sessions expired on 4 Dec 2026: no more sessions can be booked." in response.content.decode()
+
+
+def test_the_task_expires_unused_sessions_once(package):
+    order = place_order(expiring(package, days=3))
+    book(order)
+    fresh = place_order(expiring(package, days=30), email="fresh@example.com")
+    with time_machine.travel(NOW + timedelta(days=4), tick=False):
+        assert expire_credits() == 1
+        assert orders_expire_due() == 0  # a second scheduler, or the next run
+    assert entries(order, LedgerReason.EXPIRY) == [-1, -1]
+    assert item_balance(coaching(order).pk) == 0
+    assert entries(fresh, LedgerReason.EXPIRY) == []
+    assert PackageOrder.objects.get(pk=order.pk).credits_expired_at == NOW + timedelta(days=4)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_schedulers_at_the_same_moment_expire_an_order_once(package):
+    orders = [place_order(expiring(package, days=3), email=f"c{n}@example.com") for n in range(3)]
+    with time_machine.travel(NOW + timedelta(days=4), tick=False):
+        done, errors = race(4, lambda index: orders_expire_due(), RuntimeError)
+    assert (done, errors) == (4, [])
+    for order in orders:
+        assert entries(order, LedgerReason.EXPIRY) == [-2, -1]
+
+
+def extend_url(order):
+    return reverse("orders:extend", args=[order.pk])
+
+
+def test_the_owner_extends_an_expired_order_and_its_sessions_come_back(owner_client, package):
+    order = place_order(expiring(package, days=3))
+    with time_machine.travel(NOW + timedelta(days=4), tick=False):
+        orders_expire_due()
+        html = owner_client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+        assert "The sessions of this order expired on 4 Dec 2026" in html
+        response = owner_client.post(extend_url(order), {"days": "30"}, follow=True)
+        assert "The order was extended by 30 days." in response.content.decode()
+        order.refresh_from_db()
+        assert order.expires_at == NOW + timedelta(days=34) and order.credits_expired_at is None
+        assert entries(order, LedgerReason.EXTENSION) == [2, 1]
+        assert item_balance(coaching(order).pk) == 2
+        book(order, NINE_AM + timedelta(days=7))
+
+
+@pytest.mark.parametrize("days, message", [
+    ("0", "Extend by at least 1 day."),
+    ("-5", "Extend by at least 1 day."),
+    ("soon", "Enter a whole number of days, e.g. 30."),
+    ("100000", "Extend by at most 3650 days (10 years)."),
+])
+def test_a_bad_extension_is_explained_next_to_the_field_and_changes_nothing(owner_client, package, days, message):
+    order = place_order(expiring(package, days=3))
+    response = owner_client.post(extend_url(order), {"days": days})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert PackageOrder.objects.get(pk=order.pk).expires_at == NOW + timedelta(days=3)
+
+
+def test_an_order_that_never_expires_cannot_be_extended(owner_client, package):
+    order = place_order(package)
+    response = owner_client.post(extend_url(order), {"days": "10"})
+    assert response.status_code == 400
+    assert "This order&#x27;s sessions have no expiry date to extend." in response.content.decode()
+    assert PackageOrder.objects.get(pk=order.pk).expires_at is None
+
+
+def test_the_client_is_warned_once_seven_days_before_the_sessions_expire(package, mailoutbox,
+                                                                        django_capture_on_commit_callbacks):
+    order = place_order(expiring(package, days=20))
+    book(order)
+    with time_machine.travel(NOW + timedelta(days=12), tick=False):
+        assert orders_warn_expiring() == 0  # eight days before: not yet
+    with time_machine.travel(NOW + timedelta(days=14), tick=False), django_capture_on_commit_callbacks(execute=True):
+        expire_credits()
+        expire_credits()  # the next run, or a second scheduler
+        assert orders_warn_expiring() == 0
+    warnings = Message.objects.filter(order=order, kind=MessageKind.ORDER_EXPIRING)
+    assert warnings.count() == 1 and warnings.get().recipient == "jamie@example.com"
+    sent = [mail for mail in mailoutbox if "expire soon" in mail.subject]
+    assert len(sent) == 1
+    assert "you have 2 sessions of Starter pack" in sent[0].body and "21 December 2026" in sent[0].body
+    assert order.token in sent[0].body
