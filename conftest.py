@@ -11,12 +11,12 @@ from leadmonk.testing import make_owner
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Rate-limit counters live in the cache: each test starts with none."""
-    from django.core.cache import cache
+def _fresh_rate_limits(settings):
+    """Rate-limit counters live in the cache: each test counts under its own key prefix (clearing a
+    shared Redis would wipe the counters of a test running in another xdist worker)."""
+    import uuid
 
-    cache.clear()
-    yield
+    settings.THROTTLE_KEY_PREFIX = f"throttle-{uuid.uuid4().hex}"
 
 
 @pytest.fixture

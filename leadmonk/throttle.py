@@ -31,7 +31,8 @@ def throttle_allows(*, scope: str, request: HttpRequest) -> tuple[bool, int]:
     limit, window = settings.THROTTLES[scope]
     now = int(time.time())
     window_start = now - now % window
-    key = f"throttle:{scope}:{client_ip(request)}:{window_start}"
+    prefix = getattr(settings, "THROTTLE_KEY_PREFIX", "throttle")
+    key = f"{prefix}:{scope}:{client_ip(request)}:{window_start}"
     try:
         cache.add(key, 0, window)
         count = cache.incr(key)

@@ -3,11 +3,13 @@ token) and booking a session of an order item from it."""
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
+from leadmonk.content_version import cached_fragment
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import localize, time_format, viewer_clock, viewer_timezone
 from notifications.calendar import bookings_ics
@@ -84,14 +86,21 @@ def order_package(request: HttpRequest, owner_slug: str, package_slug: str) -> H
                     return redirect(order_details_url(order))
                 return redirect(checkout_url(order) or order_details_url(order))
     items = [item for item in package.items.all() if item.meeting_type.state == MeetingTypeState.ACTIVE]
+    # What the package is depends only on the owner's content: cached under its version. The
+    # form beside it (CSRF token, the visitor's input and errors) renders on every request.
+    package_info = cached_fragment(
+        owner_id=owner.pk, name="package_info", extra=str(package.pk),
+        render=lambda: render_to_string("orders/_order_package_info.html", {
+            "package": package, "items": items, "sessions_total": sum(item.quantity for item in items),
+        }),
+    ) if orderable else ""
     return render(
         request,
         "orders/order_package.html",
         {
             "owner": owner,
             "package": package,
-            "items": items,
-            "sessions_total": sum(item.quantity for item in items),
+            "package_info": package_info,
             "orderable": orderable,
             "form": form,
         },

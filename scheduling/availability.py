@@ -7,6 +7,7 @@ which call it after taking the owner's lock so the answer cannot go stale before
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q
 from django.utils import timezone
 
 from scheduling import slots
@@ -140,3 +141,25 @@ def free_hosts(*, meeting_types: list[MeetingType], start: datetime, now: dateti
         if slot is not None:
             free.append((meeting_type, slot))
     return free
+
+
+def meeting_rows(booking: Booking) -> list[Booking]:
+    """The confirmed rows of the meeting `booking` belongs to (one per host; just itself for a
+    meeting with one host), owners joined."""
+    if not booking.meeting_type.team_hosted:
+        return [booking]
+    lead_id = booking.lead_id or booking.pk
+    return list(Booking.objects.filter(Q(pk=lead_id) | Q(lead_id=lead_id), status=BookingStatus.CONFIRMED)
+                .select_related("meeting_type__owner").order_by("pk"))
+
+
+def moving_meeting_slot_loader(rows: list[Booking], *, enforce_notice: bool = True):
+    """A slot_loader (see scheduling.picker) for moving a meeting with several hosts: the times
+    when every host is free, each host's own row left out of their busy times."""
+    def load(*, range_start: datetime, range_end: datetime, now: datetime) -> list[slots.Slot]:
+        return slots.intersect_slots([
+            available_slots(meeting_type=row.meeting_type, range_start=range_start, range_end=range_end, now=now,
+                            exclude_booking_id=row.pk, enforce_notice=enforce_notice)
+            for row in rows
+        ])
+    return load

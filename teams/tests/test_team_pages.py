@@ -157,3 +157,22 @@ def test_the_clients_page_of_a_collective_booking_names_every_host_and_reschedul
 
     assert "Casey Coach" in page and "Ben Baker" in page
     assert set(Booking.objects.filter(client_email="ana@example.com").values_list("start", flat=True)) == {later}
+
+
+def test_moving_a_collective_booking_offers_only_times_when_every_host_is_free(client, world):
+    team, owner, ben, rr, co = world
+    client.post("/team/acme/panel-review/", {
+        "start": format_slot_start(NINE_AM), "client_name": "Ana", "client_email": "ana@example.com"})
+    lead = Booking.objects.get(client_email="ana@example.com", lead__isnull=True)
+    bens_busy = NINE_AM + timedelta(hours=3)
+    booking_create(meeting_type=make_meeting_type(ben), start=bens_busy, client_name="P", client_email="p@example.com")
+    url = f"/bookings/{lead.token}/reschedule/"
+
+    picker = client.get(f"{url}?date=2026-12-07&tz=America/New_York").content.decode()
+    busy = client.get(f"{url}?start={format_slot_start(bens_busy)}").content.decode()
+    free = client.get(f"{url}?start={format_slot_start(bens_busy + timedelta(hours=1))}").content.decode()
+
+    assert format_slot_start(bens_busy).replace(":", "%3A") not in picker
+    assert format_slot_start(bens_busy + timedelta(hours=1)).replace(":", "%3A") in picker
+    assert "That time is no longer available" in busy
+    assert "That time is no longer available" not in free
