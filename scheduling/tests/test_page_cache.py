@@ -9,7 +9,6 @@ from django.core.cache import cache
 from django.test import Client
 
 from accounts.services import owner_set_plan
-from leadmonk import content_version
 from packages.models import PackageState
 from packages.services import package_update_info
 from packages.tests.factories import make_package
@@ -75,10 +74,10 @@ def test_the_change_is_bumped_again_when_the_transaction_commits(client, owner, 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         coaching.name = "Renamed"
         coaching.save()
-    before = cache.get("v:content:%d" % owner.pk)
+    before = cache.get(f"v:content:{owner.pk}")
     for callback in callbacks:
         callback()
-    assert cache.get("v:content:%d" % owner.pk) != before  # what was cached meanwhile is unreachable
+    assert cache.get(f"v:content:{owner.pk}") != before  # what was cached meanwhile is unreachable
 
 
 @pytest.mark.parametrize("types", [1, 6])
