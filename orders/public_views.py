@@ -142,12 +142,14 @@ def order_calendar(request: HttpRequest, token: str) -> HttpResponse:
 def order_detail(request: HttpRequest, token: str) -> HttpResponse:
     order = _order_or_404(token)
     just_booked = _order_bookings_named(order, request.GET.getlist("booked"))
+    items = with_item_progress(order)
     return render(
         request,
         "orders/order_detail.html",
         {
             "order": order,
-            "items": with_item_progress(order),
+            "items": items,
+            "can_book_several": sum(item.remaining for item in items if item.can_schedule) > 1,
             "bookings": order_bookings(order),
             "viewer_tz": viewer_timezone(request, order.client_timezone),
             "when_format": f"D j M Y, {time_format(viewer_clock(request))}",

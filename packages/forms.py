@@ -297,7 +297,7 @@ class PoliciesForm(forms.Form):
     no_show_forfeits = forms.BooleanField(label="A no-show uses the session", required=False)
     expiry_kind = forms.ChoiceField(label="Sessions expire", choices=ExpiryKind.choices, widget=forms.RadioSelect)
     expiry_days = forms.IntegerField(
-        label="Days", required=False, min_value=1, max_value=MAX_EXPIRY_DAYS,
+        label="Number of days", required=False, min_value=1, max_value=MAX_EXPIRY_DAYS,
         error_messages={
             "invalid": "Enter a whole number of days, e.g. 90.",
             "min_value": "Enter at least 1 day.",

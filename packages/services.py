@@ -9,6 +9,7 @@ from accounts.locks import lock_owner
 from accounts.models import User
 from accounts.plans import plan_includes_packages
 from leadmonk import money
+from leadmonk.content_version import content_changed
 from packages.models import (
     MAX_CANCEL_WINDOW_HOURS,
     MAX_EXPIRY_DAYS,
@@ -117,6 +118,7 @@ def package_update_info(*, package: Package, name: str, description: str,
             to_update.append(item)
     PackageItem.objects.bulk_update(to_update, ["quantity", "position"])
     PackageItem.objects.bulk_create(to_create)
+    content_changed(owner_id=package.owner_id)  # bulk writes send no post_save
     return package
 
 

@@ -11,6 +11,7 @@ static/js/picker.js without a reload) must answer the same way on every page.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -18,9 +19,11 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.utils import timezone
 
+from leadmonk.content_version import BOOKINGS, CONTENT, cached_fragment
 from leadmonk.timezones import (
     remember_viewer_choices,
     requested_timezone_error,
@@ -155,6 +158,35 @@ class TimeStep:
         tz_error = requested_timezone_error(self.request)
         return replace(picker, tz_error=tz_error, typed_tz=get.get("tz", "")[:64] if tz_error else "")
 
+    def picker_fragment(self) -> str:
+        """The month fragment (?fragment=picker), from the cache when nothing it shows changed.
+
+        It is keyed on the owner's content version (hours, overrides, the meeting type), their
+        bookings version (bumped by every booking made, moved or cancelled, package sessions too),
+        everything the request chose (zone, clock, month, day, the booking being moved) and the
+        time. Time, exactly: a start is offered when `now + notice <= start <= now + horizon`, and
+        starts, notices and horizons are whole minutes, so the offered set changes only at whole
+        minutes. Every `now` strictly inside a minute gives what the minute's middle gives, and a
+        `now` exactly on a minute (a frozen test clock) is its own key. A team meeting (a pool of
+        hosts) is rendered every time. The POST still checks the time under the owner's lock."""
+        def render_picker() -> str:
+            return render_to_string(PICKER_TEMPLATE, {"picker": self.picker()})
+
+        if self.slot_loader is not None:
+            return render_picker()
+        minute = self.now.replace(second=0, microsecond=0)
+        if self.now != minute:
+            self.now, bucket = minute + dt.timedelta(seconds=30), f"in:{minute.isoformat()}"
+        else:
+            bucket = f"at:{minute.isoformat()}"
+        request_key = repr((
+            self.meeting_type.pk, self.viewer_tz, self.clock, self.action_url, sorted(self.request.GET.lists()),
+            self.moving.pk if self.moving else None, self.moving.start.isoformat() if self.moving else None,
+            self.enforce_notice, bucket,
+        ))
+        return cached_fragment(owner_id=self.meeting_type.owner_id, name="picker", kinds=(CONTENT, BOOKINGS),
+                               extra=hashlib.sha256(request_key.encode()).hexdigest(), render=render_picker)
+
     def pick_stage(self, error: str = "", *, open_on: dt.date | None = None) -> Step:
         return self._step("pick", error=error, picker=self.picker(open_on=open_on))
 
@@ -175,7 +207,7 @@ class TimeStep:
         if self.request.method == "POST":
             response = self._post(commit, done, page)
         elif self.request.GET.get(FRAGMENT_PARAM) == PICKER_FRAGMENT:
-            response = render(self.request, PICKER_TEMPLATE, {"picker": self.picker()})
+            response = HttpResponse(self.picker_fragment())
         elif "start" in self.request.GET:
             start = parse_slot_start(self.request.GET.get("start"))
             error = self.refusal(start)

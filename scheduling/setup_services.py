@@ -15,6 +15,7 @@ from django.utils.text import slugify
 
 from accounts.locks import lock_owner
 from accounts.models import User
+from leadmonk.content_version import content_changed
 from scheduling.models import (
     DateOverride,
     MeetingType,
@@ -192,6 +193,7 @@ def weekly_hours_replace(*, owner: User, hours: Mapping[int, Hours]) -> list[Wee
             raise InvalidHours(f"{WEEKDAY_NAMES[weekday]}: {problem}")
     # Serialises concurrent saves of the same owner's hours (two tabs): each replace is whole.
     lock_owner(owner.pk)
+    content_changed(owner_id=owner.pk)  # bulk_create sends no post_save
     WeeklyInterval.objects.filter(owner=owner).delete()
     return WeeklyInterval.objects.bulk_create(
         [
@@ -212,6 +214,7 @@ def weekly_hours_set_default(*, owner: User) -> list[WeeklyInterval]:
     if WeeklyInterval.objects.filter(owner=owner).exists():
         return []
     start, end = DEFAULT_HOURS
+    content_changed(owner_id=owner.pk)  # bulk_create sends no post_save
     return WeeklyInterval.objects.bulk_create(
         [WeeklyInterval(owner=owner, weekday=weekday, start_time=start, end_time=end) for weekday in DEFAULT_WORKDAYS]
     )
@@ -235,6 +238,7 @@ def date_override_add(
     if problem:
         raise InvalidHours(f"{date:%A %d %B %Y}: {problem}")
     lock_owner(owner.pk)
+    content_changed(owner_id=owner.pk)  # bulk_create sends no post_save
     DateOverride.objects.filter(owner=owner, date=date).delete()
     if not intervals:
         return [DateOverride.objects.create(owner=owner, date=date)]

@@ -1,0 +1,106 @@
+"""The "Book several sessions" page, without JavaScript: the chosen times travel in the query
+string, a weekly series shows the weeks that are not free with an alternative, and one confirm
+books all of them or none (saying which time was taken meanwhile)."""
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from orders.credits import item_balance, ledger_adjust
+from orders.models import CreditLedgerEntry
+from orders.tests.conftest import NINE_AM, TEN_AM, place_order
+from scheduling.models import Booking
+from scheduling.selectors import format_slot_start
+from scheduling.services import booking_create
+
+WEEK = timedelta(days=7)
+
+
+def page_url(order, **params) -> str:
+    return f"/orders/{order.token}/sessions/?{urlencode(params)}"
+
+
+def picks(*pairs) -> str:
+    return ",".join(f"{item.pk}@{format_slot_start(start)}" for item, start in pairs)
+
+
+def items(order):
+    return order.items.get(meeting_type_name="Coaching session"), order.items.get(meeting_type_name="Group workshop")
+
+
+def test_the_order_page_links_to_it_and_a_picked_time_joins_the_list(client, package):
+    order = place_order(package)
+    coaching, _workshop = items(order)
+    assert f"/orders/{order.token}/sessions/" in client.get(f"/orders/{order.token}/").content.decode()
+    html = client.get(page_url(order, item=coaching.pk, tz="America/New_York",
+                               start=format_slot_start(NINE_AM))).content.decode()
+    assert "Your chosen sessions (1)" in html and "Monday, 7 December 2026 at 9:00 AM" in html
+    assert f'value="{picks((coaching, NINE_AM))}"' in html  # the hidden input of the confirm form
+    assert "Book 1 session" in html
+    # The picker's links carry the picks, so the next time picked keeps the first one.
+    assert f"picks={coaching.pk}%40" in html
+
+
+def test_three_sessions_across_items_are_confirmed_at_once(client, package):
+    order = place_order(package)
+    coaching, workshop = items(order)
+    chosen = picks((coaching, NINE_AM), (coaching, NINE_AM + WEEK), (workshop, NINE_AM + timedelta(days=1)))
+    response = client.post(page_url(order, tz="America/New_York"), {"picks": chosen}, follow=True)
+    html = response.content.decode()
+    assert Booking.objects.filter(order_item__order=order).count() == 3
+    assert "3 sessions booked" in html and "Add all 3 to your calendar (.ics)" in html
+    assert item_balance(coaching.pk) == 0 and item_balance(workshop.pk) == 0
+
+
+def test_a_time_taken_meanwhile_books_nothing_and_is_named(client, package):
+    order = place_order(package)
+    coaching, _workshop = items(order)
+    chosen = picks((coaching, NINE_AM), (coaching, TEN_AM + WEEK))
+    booking_create(meeting_type=coaching.meeting_type, start=TEN_AM + WEEK, client_name="Rival",
+                   client_email="rival@example.com")
+    ledger_rows = CreditLedgerEntry.objects.count()
+    response = client.post(page_url(order, tz="America/New_York"), {"picks": chosen})
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Nothing was booked: Coaching session on Monday, 14 December 2026 at 10:00 AM" in html
+    assert "Not free any more" in html
+    assert Booking.objects.filter(order_item=coaching).count() == 0
+    assert CreditLedgerEntry.objects.count() == ledger_rows
+
+
+def test_repeat_weekly_shows_the_week_that_is_not_free_with_an_alternative(client, package):
+    order = place_order(package)
+    coaching, _workshop = items(order)
+    ledger_adjust(item=coaching, change=2, note="Four sessions", by_user=None)
+    booking_create(meeting_type=coaching.meeting_type, start=NINE_AM + 2 * WEEK, client_name="Rival",
+                   client_email="rival@example.com")
+    html = client.get(page_url(order, tz="America/New_York", picks=picks((coaching, NINE_AM)),
+                               repeat=picks((coaching, NINE_AM)), weeks="4")).content.decode()
+    assert "Your chosen sessions (3)" in html
+    assert "1 week of the series is not free" in html
+    assert "Monday, 21 December 2026 at 9:00 AM" in html and "instead</a>" in html
+    assert "take Monday, 21 December 2026 at 10:00 AM instead" in html  # the nearest free time
+
+
+def test_repeat_weekly_beyond_the_credits_left_gets_a_message_and_adds_nothing(client, package):
+    order = place_order(package)
+    coaching, _workshop = items(order)
+    html = client.get(page_url(order, tz="America/New_York", picks=picks((coaching, NINE_AM)),
+                               repeat=picks((coaching, NINE_AM)), weeks="5")).content.decode()
+    assert "Enter a number of weeks from 2 to 2 (the sessions left for this item)." in html
+    assert "Your chosen sessions (1)" in html
+    html = client.get(page_url(order, picks=picks((coaching, NINE_AM)), repeat=picks((coaching, NINE_AM)),
+                               weeks="abc")).content.decode()
+    assert 'aria-invalid="true"' in html and Booking.objects.count() == 0
+
+
+def test_more_picks_than_credits_or_junk_picks_are_refused_or_dropped(client, package):
+    order = place_order(package)
+    coaching, _workshop = items(order)
+    base = picks((coaching, NINE_AM), (coaching, NINE_AM + WEEK))
+    html = client.get(page_url(order, tz="America/New_York", item=coaching.pk, picks=base,
+                               start=format_slot_start(NINE_AM + 2 * WEEK))).content.decode()
+    assert "You have chosen all the sessions left for this item." in html
+    html = client.get(page_url(order, picks="999999@2026-12-07T14:00:00Z,junk,12@nope")).content.decode()
+    assert "No times chosen yet" in html
+    response = client.post(page_url(order), {"picks": ""})
+    assert response.status_code == 400 and "Choose at least one time." in response.content.decode()
+    assert Booking.objects.count() == 0
