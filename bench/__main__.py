@@ -82,7 +82,7 @@ def main() -> None:
             report.engine[(size, days)] = engine.time_engine(owner=owners[size], now=now, days=days)
 
     next_month = (now.replace(day=28) + timedelta(days=4)).replace(day=1)
-    with pages.Server(DATABASE_URL):
+    with pages.Server(DATABASE_URL) as server:
         for size in SIZES:
             owner = owners[size]
             order = PackageOrder.objects.filter(owner=owner).order_by("-created_at").first()
@@ -102,9 +102,12 @@ def main() -> None:
             }
             for name, (path, page_cookie) in urls.items():
                 status, queries = pages.count_queries(path, page_cookie)
-                figures = pages.load(path, page_cookie)
+                figures = pages.load_with_cache_ratio(path, page_cookie)
                 report.pages[(size, name)] = dict(figures, queries=queries, status=status)
                 print(f"{size} {name}: {status} {figures}", file=sys.stderr)
+            # Memory per worker after this size's page runs: must not grow with the bookings.
+            report.worker_rss[size] = server.worker_rss_mb()
+            print(f"{size} worker RSS MB: {report.worker_rss[size]}", file=sys.stderr)
 
     path_owner = owners[SIZES[0]]
     report.uncontended = booking_path.uncontended(owner=path_owner, now=now)

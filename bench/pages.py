@@ -76,10 +76,38 @@ class Server:
                 time.sleep(0.2)
         return self
 
+    def worker_rss_mb(self) -> list[float]:
+        """Resident memory (MB) of each gunicorn worker (the master's children), from /proc."""
+        if not self.process:
+            return []
+        children = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                ppid = int(stat.rsplit(")", 1)[1].split()[1])
+                if ppid == self.process.pid:
+                    status = (entry / "status").read_text()
+                    kb = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
+                    children.append(kb / 1024)
+            except (OSError, AttributeError, ValueError, IndexError):
+                continue  # the process went away while we looked
+        return sorted(children)
+
     def __exit__(self, *exc) -> None:
         if self.process:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=20)
+
+
+def cache_counters() -> tuple[int, int]:
+    """Redis keyspace hits and misses so far (INFO stats). Server-wide: on a shared Redis, other
+    clients' reads count too, so the ratio is only meaningful on a quiet machine."""
+    import redis
+
+    info = redis.Redis.from_url(os.environ["REDIS_URL"]).info("stats")
+    return int(info.get("keyspace_hits", 0)), int(info.get("keyspace_misses", 0))
 
 
 def load(path: str, cookie: str = "") -> dict:
@@ -97,3 +125,13 @@ def load(path: str, cookie: str = "") -> dict:
         raise RuntimeError(f"wrk printed no figures:\n{output}")
     p50, p95, rps, errors = match.groups()
     return {"rps": float(rps), "p50_ms": int(p50) / 1000, "p95_ms": int(p95) / 1000, "errors": int(errors)}
+
+
+def load_with_cache_ratio(path: str, cookie: str = "") -> dict:
+    """`load`, plus the share of cache reads that hit during the run (None when none were made)."""
+    hits, misses = cache_counters()
+    figures = load(path, cookie)
+    new_hits, new_misses = cache_counters()
+    reads = (new_hits - hits) + (new_misses - misses)
+    figures["cache_hit_ratio"] = (new_hits - hits) / reads if reads else None
+    return figures

@@ -14,6 +14,7 @@ class Report:
     bursts: list = field(default_factory=list)
     parallel: dict = field(default_factory=dict)
     violations: int = 0
+    worker_rss: dict = field(default_factory=dict)
 
     def render(self, *, machine: str, sizes: list[int]) -> str:
         lines = [f"# Benchmark ({machine})", ""]
@@ -34,8 +35,9 @@ class Report:
                 ratio = self.engine[(size, 60)]["median_ms"] / self.engine[(size, 30)]["median_ms"]
                 lines.append(f"- t(60 days)/t(30 days) at {size}: {ratio:.2f}")
         lines += ["", "## Pages (gunicorn, 20 concurrent connections)", "",
-                  "| bookings | page | status | queries | req/s | median ms | p95 ms | req/s vs trivial | targets |",
-                  "|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+                  "| bookings | page | status | queries | req/s | median ms | p95 ms | req/s vs trivial | cache hits | "
+                  "targets |",
+                  "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"]
         page_names = []
         for (_size, name) in self.pages:
             if name not in page_names:
@@ -49,11 +51,25 @@ class Report:
                 ratio = p["rps"] / trivial["rps"] if trivial and trivial["rps"] else 0
                 targets = "" if name == page_names[0] else (
                     f"≥50%: {mark(ratio >= 0.5)}, p95≤150: {mark(p['p95_ms'] <= 150)}")
+                hit_ratio = p.get("cache_hit_ratio")
+                hits = "–" if hit_ratio is None else f"{hit_ratio:.0%}"
                 lines.append(f"| {size} | {name} | {p['status']} | {p['queries']} | {p['rps']:.0f} | "
-                             f"{p['p50_ms']:.1f} | {p['p95_ms']:.1f} | {ratio:.0%} | {targets} |")
+                             f"{p['p50_ms']:.1f} | {p['p95_ms']:.1f} | {ratio:.0%} | {hits} | {targets} |")
         for name in page_names:
             counts = {self.pages[(s, name)]["queries"] for s in sizes if (s, name) in self.pages}
             lines.append(f"- {name}: queries at every size {sorted(counts)} (target: equal: {mark(len(counts) == 1)})")
+        if self.worker_rss:
+            lines += ["", "Resident memory of the gunicorn workers after each size's page runs (MB):", ""]
+            for size in sizes:
+                rss = self.worker_rss.get(size) or []
+                if rss:
+                    lines.append(f"- {size} bookings: {len(rss)} workers, max {max(rss):.1f}, "
+                                 f"mean {sum(rss) / len(rss):.1f}")
+            maxima = [max(self.worker_rss[s]) for s in sizes if self.worker_rss.get(s)]
+            if len(maxima) >= 2:
+                growth = maxima[-1] / maxima[0]
+                lines.append(f"- largest worker at {sizes[-1]} vs {sizes[0]} bookings: ×{growth:.2f} "
+                             f"(target: not growing with bookings, ≤ ×1.2: {mark(growth <= 1.2)})")
         u = self.uncontended
         lines += ["", "## Booking path", "",
                   f"- Uncontended: {u['per_second']:.0f} bookings/s, median {u['median_ms']:.1f} ms, "

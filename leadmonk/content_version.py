@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 CONTENT = "content"
 BOOKINGS = "bookings"
-FRAGMENT_TIMEOUT = 60 * 60 * 24  # a day: unreached old versions age out
+FRAGMENT_TIMEOUT = 10 * 60  # old versions age out; also bounds a bump lost while Redis was unreachable
 
 
 def _version_key(kind: str, owner_id: int) -> str:

@@ -2,12 +2,17 @@
 version (any change shows at once); the order form beside it, with its CSRF token and the
 visitor's errors, is rendered for every request."""
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from unittest import mock
 
+import time_machine
 from django.core.cache import cache
 from django.test import Client
+from django.urls import reverse
 
+from orders.services import order_session_book
+from orders.tests.conftest import place_order
 from packages.models import PackageState
 from packages.services import package_update_info
 
@@ -54,3 +59,15 @@ def test_a_cached_page_reads_the_cache_once(client, package, django_assert_num_q
         with django_assert_num_queries(4):
             assert "Starter pack" in client.get(page_url(package)).content.decode()
     assert get_many.call_count == 1 and not cache_set.called
+
+
+def test_a_package_session_booked_leaves_the_public_picker_at_once(client, package, coaching):
+    # Inside a minute, where the picker's fragment is served from the cache.
+    with time_machine.travel(datetime(2026, 12, 1, 12, 0, 20, tzinfo=UTC), tick=False):
+        url = reverse("public:book_meeting", args=[package.owner.slug, coaching.slug])
+        params = {"fragment": "picker", "tz": "UTC", "date": "2026-12-03"}
+        assert ">2:00 PM<" in client.get(url, params).content.decode()
+        order = place_order(package)
+        item = order.items.get(meeting_type=coaching)
+        order_session_book(item=item, start=datetime(2026, 12, 3, 14, 0, tzinfo=UTC))
+        assert ">2:00 PM<" not in client.get(url, params).content.decode()
