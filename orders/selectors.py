@@ -149,3 +149,35 @@ def order_ledger(order: PackageOrder) -> list[CreditLedgerEntry]:
         balances[entry.order_item_id] = balances.get(entry.order_item_id, 0) + entry.change
         entry.balance_after = balances[entry.order_item_id]
     return entries
+
+
+# --- CSV exports (streamed by leadmonk.csv_export; one query whatever the number of rows) -----------
+
+
+def orders_for_export(*, owner, start, end) -> QuerySet[PackageOrder]:
+    """The owner's orders placed in [start, end), with their session totals and remaining credits
+    computed in the same query, so the export streams them with .iterator() in one query."""
+    sessions = Subquery(
+        OrderItem.objects.filter(order=OuterRef("pk")).order_by().values("order")
+        .annotate(total=Sum("quantity")).values("total"),
+        output_field=IntegerField(),
+    )
+    remaining = Subquery(
+        CreditLedgerEntry.objects.filter(order_item__order=OuterRef("pk")).order_by().values("order_item__order")
+        .annotate(total=Sum("change")).values("total"),
+        output_field=IntegerField(),
+    )
+    return (
+        PackageOrder.objects.filter(owner=owner, created_at__gte=start, created_at__lt=end)
+        .annotate(export_sessions=Coalesce(sessions, Value(0)), export_remaining=Coalesce(remaining, Value(0)))
+        .order_by("created_at", "id")
+    )
+
+
+def ledger_for_export(*, owner, start, end) -> QuerySet[CreditLedgerEntry]:
+    """The owner's credit ledger rows written in [start, end), with their order, booking and author."""
+    return (
+        CreditLedgerEntry.objects.filter(order_item__order__owner=owner, created_at__gte=start, created_at__lt=end)
+        .select_related("order_item__order", "booking", "created_by")
+        .order_by("created_at", "id")
+    )

@@ -7,6 +7,8 @@ app_name = "orders"
 
 urlpatterns = [
     path("", views.order_list, name="list"),
+    path("export.csv", views.order_export, name="export"),
+    path("ledger.csv", views.ledger_export, name="ledger_export"),
     path("<int:pk>/", views.order_detail, name="detail"),
     path("<int:pk>/items/<int:item_id>/book/", views.order_book, name="book"),
     path("<int:pk>/bookings/<int:booking_id>/reschedule/", views.order_booking_reschedule, name="booking_reschedule"),

@@ -8,8 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from leadmonk.csv_export import ExportRangeForm, export_response
 from leadmonk.keyset import keyset_page
 from leadmonk.sections import collect_parts
+from orders import exports
 from orders.credits import CreditError, booking_credit_return, ledger_adjust, order_extend
 from orders.forms import CreditAdjustForm, OrderExtendForm, OrderFilterForm
 from orders.models import OrderItem, PackageOrder
@@ -77,6 +79,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "orders": page.object_list,
             "filtered": any(filters.values()),
+            "export_form": ExportRangeForm(),
         },
     )
 
@@ -284,3 +287,23 @@ def order_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"The order was extended by {form.cleaned_data['days']} days.")
             return redirect(_detail_url(order) + "#ledger-title")
     return _render_detail(request, order, extend_form=form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def order_export(request: HttpRequest) -> HttpResponse:
+    """The owner's orders placed in a date range, as CSV (or the range form with its message)."""
+    return export_response(
+        request, title="orders", basename="orders", back_url=reverse("orders:list"), header=exports.order_header,
+        rows=lambda start, end, tz: exports.order_rows(request.user, start, end, tz),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def ledger_export(request: HttpRequest) -> HttpResponse:
+    """Every credit movement of the owner's orders in a date range, as CSV."""
+    return export_response(
+        request, title="credit ledger", basename="credit-ledger", back_url=reverse("orders:list"),
+        header=exports.ledger_header, rows=lambda start, end, tz: exports.ledger_rows(request.user, start, end, tz),
+    )

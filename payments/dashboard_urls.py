@@ -9,6 +9,7 @@ app_name = "payments_dashboard"
 
 urlpatterns = [
     path("", views.payment_list, name="list"),
+    path("export.csv", views.payment_export, name="export"),
     path("<int:pk>/", views.payment_detail, name="detail"),
     path("<int:pk>/refund/", views.payment_refund, name="refund"),
     path("<int:pk>/refunded-outside/", views.payment_mark_refunded_outside, name="mark_refunded_outside"),

@@ -5,12 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from leadmonk.csv_export import ExportRangeForm, export_response
 from leadmonk.keyset import keyset_page
 from orders.models import PackageOrder
 from orders.services import OrderError
-from payments import selectors, services
+from payments import exports, selectors, services
 from payments.connections import MEDIUM_PROVIDERS, connection_delete
 from payments.forms import OrderCancelRefundForm, PaymentFilterForm
 from payments.models import Payment
@@ -41,6 +42,7 @@ def payment_list(request: HttpRequest) -> HttpResponse:
         "totals": selectors.payment_totals(request.user, provider=provider),
         "needing_refund": selectors.payments_needing_refund_count(request.user),
         "filtered": bool(status or provider),
+        "export_form": ExportRangeForm(),
     })
 
 
@@ -131,3 +133,13 @@ def disconnect(request: HttpRequest, provider: str) -> HttpResponse:
     if connection_delete(owner=request.user, provider=provider):
         messages.success(request, f"{'Stripe' if provider == 'stripe' else 'PayPal'} is disconnected.")
     return redirect(reverse("accounts:settings") + "#payments")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def payment_export(request: HttpRequest) -> HttpResponse:
+    """The owner's payments created in a date range, as CSV."""
+    return export_response(
+        request, title="payments", basename="payments", back_url=reverse("payments_dashboard:list"),
+        header=exports.payment_header, rows=lambda start, end, tz: exports.payment_rows(request.user, start, end, tz),
+    )

@@ -181,3 +181,13 @@ def group_by_day(bookings, tz_name: str) -> list[DayGroup]:
             groups.append(DayGroup(date=day, label=dateformat.format(day, "l, j F Y"), bookings=[]))
         groups[-1].bookings.append(booking)
     return groups
+
+
+def bookings_for_export(*, owner, start, end) -> QuerySet[Booking]:
+    """The owner's sessions starting in [start, end), any status, with their meeting type and order
+    (one query, so the CSV export streams them with .iterator())."""
+    return (
+        Booking.objects.filter(owner=owner, start__gte=start, start__lt=end)
+        .select_related("meeting_type", "order_item__order")
+        .order_by("start", "id")
+    )

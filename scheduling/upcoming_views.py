@@ -7,11 +7,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from leadmonk.csv_export import ExportRangeForm, export_response
 from leadmonk.keyset import keyset_page
 from leadmonk.sections import render_sections
 from leadmonk.timezones import viewer_clock
+from scheduling import exports
 from scheduling.attendance import booking_mark_attendance
 from scheduling.booking_forms import AttendanceForm, CancelForm
 from scheduling.booking_step import Step, StepWording, TimeStep, cancel_step
@@ -58,6 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
     page = keyset_page(selector(owner=owner, now=timezone.now()), request.GET, key="start", descending=descending,
                        size=PER_PAGE, **labels)
     return render(request, "scheduling/upcoming/home.html", {
+        "export_form": ExportRangeForm(),
         "view": view,
         "tabs": [(key, label) for key, (label, _, _) in VIEWS.items()],
         "view_title": title,
@@ -148,3 +151,13 @@ def booking_attendance_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/"):
         back = reverse("dashboard:booking_detail", args=[booking.pk])
     return redirect(back)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def booking_export(request: HttpRequest) -> HttpResponse:
+    """The owner's sessions starting in a date range (any status), as CSV."""
+    return export_response(
+        request, title="bookings", basename="bookings", back_url=reverse("dashboard:home"),
+        header=exports.booking_header, rows=lambda start, end, tz: exports.booking_rows(request.user, start, end, tz),
+    )

@@ -7,6 +7,7 @@ app_name = "dashboard"
 
 urlpatterns = [
     path("", upcoming_views.home, name="home"),
+    path("bookings/export.csv", upcoming_views.booking_export, name="booking_export"),
     path("bookings/<int:pk>/", upcoming_views.booking_detail, name="booking_detail"),
     path("bookings/<int:pk>/cancel/", upcoming_views.booking_cancel_view, name="booking_cancel"),
     path("bookings/<int:pk>/attendance/", upcoming_views.booking_attendance_view, name="booking_attendance"),

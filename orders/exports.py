@@ -1,0 +1,44 @@
+"""Columns and rows of the orders and credit-ledger CSV exports (see leadmonk.csv_export)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from leadmonk.csv_export import local_time
+from leadmonk.money import round_money
+from orders.selectors import ledger_for_export, orders_for_export
+
+
+def order_header(zone: str) -> list[str]:
+    return [
+        "Order ID", f"Ordered ({zone})", "Status", "Client name", "Client email", "Client phone", "Package",
+        "Sessions", "Sessions left", "Price", "Currency", "Paid with", f"Paid ({zone})", f"Cancelled ({zone})",
+        f"Expires ({zone})",
+    ]
+
+
+def order_rows(owner, start, end, tz) -> Iterator[list]:
+    for order in orders_for_export(owner=owner, start=start, end=end).iterator(chunk_size=2000):
+        yield [
+            order.pk, local_time(order.created_at, tz), order.get_status_display(), order.client_name,
+            order.client_email, order.client_phone, order.title, order.export_sessions, order.export_remaining,
+            round_money(order.price, order.currency), order.currency, order.paid_with or order.payment_medium,
+            local_time(order.paid_at, tz), local_time(order.cancelled_at, tz), local_time(order.expires_at, tz),
+        ]
+
+
+def ledger_header(zone: str) -> list[str]:
+    return [
+        "Entry ID", f"When ({zone})", "Order ID", "Client name", "Client email", "Package", "Session type",
+        "Change", "Reason", f"Session start ({zone})", "Note", "By",
+    ]
+
+
+def ledger_rows(owner, start, end, tz) -> Iterator[list]:
+    for entry in ledger_for_export(owner=owner, start=start, end=end).iterator(chunk_size=2000):
+        item, order = entry.order_item, entry.order_item.order
+        yield [
+            entry.pk, local_time(entry.created_at, tz), order.pk, order.client_name, order.client_email, order.title,
+            item.meeting_type_name, entry.change, entry.get_reason_display(),
+            local_time(entry.booking.start, tz) if entry.booking else "", entry.note,
+            entry.created_by.email if entry.created_by else "",
+        ]

@@ -1,0 +1,28 @@
+"""Columns and rows of the payments CSV export (see leadmonk.csv_export)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from leadmonk.csv_export import local_time
+from leadmonk.money import round_money
+from payments.selectors import payments_for_export
+
+
+def payment_header(zone: str) -> list[str]:
+    return [
+        "Payment ID", f"Created ({zone})", "Status", "Provider", "Amount", "Currency", "Order ID", "Client name",
+        "Client email", "Package", "Provider reference", f"Confirmed ({zone})", f"Refunded ({zone})",
+        "Refunded outside the app",
+    ]
+
+
+def payment_rows(owner, start, end, tz) -> Iterator[list]:
+    for payment in payments_for_export(owner=owner, start=start, end=end).iterator(chunk_size=2000):
+        order = payment.order
+        yield [
+            payment.pk, local_time(payment.created_at, tz), payment.get_status_display(),
+            payment.get_provider_display(), round_money(payment.amount, payment.currency), payment.currency,
+            order.pk, order.client_name, order.client_email, order.title,
+            payment.provider_payment_id or payment.provider_reference, local_time(payment.confirmed_at, tz),
+            local_time(payment.refunded_at, tz), payment.refunded_outside,
+        ]
