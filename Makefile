@@ -30,9 +30,11 @@ bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || echo "wrk is needed: apt-get install -y wrk"
 	$(PY) -m bench
 
-# ruff, then pip-audit on the runtime set (skipped with a note when the vulnerability service is unreachable).
+# ruff, the layer contract in .importlinter (no app imports one above it), then pip-audit on the
+# runtime set (skipped with a note when the vulnerability service is unreachable).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) scripts/audit.py
 
 clean:

@@ -108,9 +108,9 @@ def _owner_id_of(instance) -> int | None:
     if label == "accounts.User":
         return instance.pk
     if label in ("packages.PackageItem", "packages.InviteeQuestion"):
-        from packages.models import Package
-
-        return Package.objects.filter(pk=instance.package_id).values_list("owner_id", flat=True).first()
+        # The package model through the row's own foreign key: no import of an app above this one.
+        package_model = instance._meta.get_field("package").related_model
+        return package_model.objects.filter(pk=instance.package_id).values_list("owner_id", flat=True).first()
     return getattr(instance, "owner_id", None)
 
 

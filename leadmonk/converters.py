@@ -3,9 +3,11 @@
 reaches the database (a NUL byte in a query parameter is a server error on PostgreSQL)."""
 from django.urls import register_converter
 
+from leadmonk.tokens import TOKEN_PATTERN
+
 
 class TokenConverter:
-    regex = r"[A-Za-z0-9_-]{16,100}"
+    regex = TOKEN_PATTERN
 
     def to_python(self, value: str) -> str:
         return value

@@ -233,7 +233,10 @@ UNPAID_ORDER_EXPIRY_MINUTES = env.int("UNPAID_ORDER_EXPIRY_MINUTES", default=60 
 
 # Teams: members (seats) a team may have on each plan that has teams, and how long an emailed
 # invitation link stays valid.
-TEAM_SEATS = {"team": env.int("TEAM_SEATS_TEAM", default=10), "enterprise": env.int("TEAM_SEATS_ENTERPRISE", default=50)}
+TEAM_SEATS = {
+    "team": env.int("TEAM_SEATS_TEAM", default=10),
+    "enterprise": env.int("TEAM_SEATS_ENTERPRISE", default=50),
+}
 TEAM_INVITATION_MAX_AGE_DAYS = env.int("TEAM_INVITATION_MAX_AGE_DAYS", default=7)
 # Self-serve plans (Stripe Billing): one Stripe Price id per plan and interval; a plan without
 # its price id cannot be bought through Stripe (the test subscription page still works in DEBUG).

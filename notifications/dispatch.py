@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -29,6 +30,7 @@ from notifications.models import (
     Reminder,
     ReminderStatus,
 )
+from notifications.selectors import phone_opted_out
 from notifications.sms_services import sms_opt_out_record
 from scheduling.models import BookingStatus
 
@@ -143,8 +145,6 @@ def reminder_send_claimed(*, reminder: Reminder) -> str:
         mine.update(status=ReminderStatus.DROPPED, last_error="Not sent: the session had already begun.")
         return "dropped"
     if reminder.channel == Channel.SMS:
-        from notifications.services import phone_opted_out
-
         if phone_opted_out(booking.client_phone):
             mine.update(status=ReminderStatus.DROPPED, last_error="Not sent: the number opted out of texts.")
             return "dropped"
@@ -207,6 +207,4 @@ def _retry_or_fail(reminder: Reminder, mine, message: Message, error: Exception)
 
 
 def sms_status_callback_url() -> str:
-    from django.conf import settings
-
     return settings.SITE_URL + reverse("notifications:twilio_status")

@@ -13,8 +13,8 @@ from django.utils import dateformat
 from django.utils.dateparse import parse_datetime
 
 from leadmonk.money import format_money
-from notifications.calendar import booking_ics, booking_location, bookings_ics, calendar_links, session_name
 from notifications.models import Audience, Message, MessageKind
+from scheduling.calendar import booking_ics, booking_location, bookings_ics, calendar_links, session_name
 
 # Which template renders which kind (refunds share the cancellation template).
 TEMPLATE_FOR_KIND = {

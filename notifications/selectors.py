@@ -3,7 +3,11 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 
-from notifications.models import Message, Reminder
+from notifications.models import Message, Reminder, SmsOptOut
+
+
+def phone_opted_out(phone: str) -> bool:
+    return bool(phone) and SmsOptOut.objects.filter(phone=phone).exists()
 
 
 @dataclass

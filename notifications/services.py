@@ -1,6 +1,7 @@
-"""The notifications API other apps call, and the delivery of transactional messages.
+"""What notifications does when a booking or an order changes (notifications.receivers connects
+these to the signals of scheduling and orders).
 
-Booking and order services call the hooks below INSIDE their transaction:
+The receivers run INSIDE the booking's or order's transaction:
 - reminders_* write the reminder outbox rows in that same transaction (a rolled-back booking
   leaves none); the dispatcher in notifications/dispatch.py sends them when due.
 - notify_* write one Message row per recipient (status pending) in that transaction and queue
@@ -8,38 +9,22 @@ Booking and order services call the hooks below INSIDE their transaction:
   nothing, and no email is ever sent inside a database transaction. A message whose task was
   lost (broker down at commit) is queued again by the dispatcher's sweep.
 """
-import logging
-import uuid
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
-from notifications.emails import build_email
 from notifications.models import (
     Audience,
     Channel,
     Message,
     MessageKind,
-    MessageStatus,
     Reminder,
     ReminderStatus,
-    SmsOptOut,
 )
-
-logger = logging.getLogger(__name__)
-
-# A message claimed by a sender that has not finished after this long is taken again.
-MESSAGE_CLAIM_TIMEOUT = timedelta(minutes=5)
-MESSAGE_MAX_ATTEMPTS = 5
-# Transactional messages still pending this long after they were written get queued again.
-MESSAGE_SWEEP_AFTER = timedelta(minutes=10)
-
-
-class MessageSendError(Exception):
-    """A transient failure: the task retries with backoff."""
-
+from notifications.selectors import phone_opted_out
+from notifications.tasks import deliver_message
+from orders.models import OrderStatus
 
 # --- Reminder outbox hooks -----------------------------------------------------------------------
 
@@ -54,10 +39,6 @@ def _offsets(values) -> list[int]:
         if minutes > 0:
             cleaned.add(minutes)
     return sorted(cleaned, reverse=True)
-
-
-def phone_opted_out(phone: str) -> bool:
-    return bool(phone) and SmsOptOut.objects.filter(phone=phone).exists()
 
 
 def wanted_reminders(*, booking, now: datetime) -> dict[tuple[str, int], datetime]:
@@ -135,8 +116,6 @@ def reminders_drop(*, booking) -> None:
 # --- Transactional message hooks -----------------------------------------------------------------
 
 def _queue(messages: list[Message]) -> None:
-    from notifications.tasks import deliver_message
-
     def enqueue(message_id: int) -> None:
         deliver_message.delay(message_id)
 
@@ -207,8 +186,6 @@ def notify_sessions_booked(*, order, bookings) -> None:
 def notify_order_cancelled(*, order, cancelled_bookings=()) -> None:
     """Queue the 'order cancelled' (or refunded) message to the client. It lists the sessions the
     cancellation took away (`cancelled_bookings`) and carries a calendar cancellation for each."""
-    from orders.models import OrderStatus
-
     kind = MessageKind.ORDER_REFUNDED if order.status == OrderStatus.REFUNDED else MessageKind.ORDER_CANCELLED
     context = {"cancelled_booking_ids": [booking.pk for booking in cancelled_bookings]}
     _queue([Message.objects.create(order=order, kind=kind, audience=Audience.CLIENT, recipient=order.client_email,
@@ -220,63 +197,3 @@ def notify_order_expiring(*, order, sessions_left: int) -> None:
     claims the order first, so it goes out once)."""
     _queue([Message.objects.create(order=order, kind=MessageKind.ORDER_EXPIRING, audience=Audience.CLIENT,
                                    recipient=order.client_email, context={"sessions_left": sessions_left})])
-
-
-# --- Delivery ------------------------------------------------------------------------------------
-
-def _claimable_message_q(now: datetime) -> Q:
-    return Q(status=MessageStatus.PENDING) & (
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - MESSAGE_CLAIM_TIMEOUT)
-    )
-
-
-def message_deliver(*, message_id: int) -> bool:
-    """Send one pending transactional email. Returns True when this call sent it.
-
-    The row is claimed first with a conditional update, so two deliveries of the same task (a
-    redelivery, the sweep) cannot both send it. Raises MessageSendError on a transient failure
-    while attempts remain; after MESSAGE_MAX_ATTEMPTS the message is marked failed.
-    """
-    now = timezone.now()
-    token = uuid.uuid4()
-    claimed = Message.objects.filter(_claimable_message_q(now), pk=message_id).update(
-        claimed_at=now, claim_token=token, attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return False
-    message = Message.objects.select_related(
-        "booking__owner", "booking__meeting_type", "booking__order_item__order", "order__owner"
-    ).get(pk=message_id)
-    mine = Message.objects.filter(pk=message_id, claim_token=token)
-    try:
-        build_email(message).send()
-    except Exception as error:  # any backend error (SMTP, network) is worth another try
-        logger.warning("Sending message %s failed (attempt %s): %s", message_id, message.attempts, error)
-        if message.attempts >= MESSAGE_MAX_ATTEMPTS:
-            mine.update(status=MessageStatus.FAILED, error=str(error)[:2000], claimed_at=None, claim_token=None)
-            return False
-        mine.update(error=str(error)[:2000], claimed_at=None, claim_token=None)
-        raise MessageSendError(str(error)) from error
-    mine.update(status=MessageStatus.SENT, sent_at=timezone.now(), error="", claimed_at=None, claim_token=None)
-    return True
-
-
-def messages_requeue_stale(*, now: datetime | None = None, limit: int = 100) -> int:
-    """Queue again the transactional messages still pending long after they were written (their
-    task was lost: broker down at commit, worker gone). Returns how many were queued."""
-    from notifications.tasks import deliver_message
-
-    now = now or timezone.now()
-    ids = list(
-        Message.objects.filter(_claimable_message_q(now), reminder__isnull=True, channel=Channel.EMAIL,
-                               created_at__lt=now - MESSAGE_SWEEP_AFTER)
-        .order_by("created_at")
-        .values_list("id", flat=True)[:limit]
-    )
-    for message_id in ids:
-        try:
-            deliver_message.delay(message_id)
-        except Exception:  # the broker is still down; the next sweep tries again
-            logger.exception("Could not queue message %s", message_id)
-            break
-    return len(ids)

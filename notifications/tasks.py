@@ -1,8 +1,13 @@
 """Celery tasks: they take ids and call a service. The beat schedule lives in settings."""
+import logging
+from datetime import datetime
+
 from celery import shared_task
 
+from notifications.delivery import MESSAGE_MAX_ATTEMPTS, MessageSendError, message_deliver, stale_message_ids
 from notifications.dispatch import reminders_dispatch_due
-from notifications.services import MESSAGE_MAX_ATTEMPTS, MessageSendError, message_deliver, messages_requeue_stale
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -15,6 +20,19 @@ from notifications.services import MESSAGE_MAX_ATTEMPTS, MessageSendError, messa
 )
 def deliver_message(message_id: int) -> bool:
     return message_deliver(message_id=message_id)
+
+
+def messages_requeue_stale(*, now: datetime | None = None, limit: int = 100) -> int:
+    """Queue again the transactional messages still pending long after they were written (their
+    task was lost: broker down at commit, worker gone). Returns how many were found."""
+    ids = stale_message_ids(now=now, limit=limit)
+    for message_id in ids:
+        try:
+            deliver_message.delay(message_id)
+        except Exception:  # the broker is still down; the next sweep tries again
+            logger.exception("Could not queue message %s", message_id)
+            break
+    return len(ids)
 
 
 @shared_task(name="notifications.tasks.dispatch_due_reminders")

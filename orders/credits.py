@@ -6,7 +6,7 @@ minus the number of its bookings that hold a credit (`Booking.credit_held`), so 
 the quantity sold, plus adjustments and extensions, minus expiry and voids, minus what bookings use.
 
 Locks: every write here runs inside the transaction of what it records and holds the owner's row
-lock (taken first, as everywhere: scheduling.services documents the order) and then the order
+lock (taken first, as everywhere: accounts.locks documents the order) and then the order
 item's row lock, so the balance read before a write cannot change before the write commits.
 """
 from datetime import datetime, timedelta
@@ -16,7 +16,9 @@ from django.db.models import Sum
 from django.dispatch import receiver
 from django.utils import timezone
 
+from accounts.locks import lock_owner
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
+from orders.signals import order_expiring
 from scheduling.models import Attendance, BookedBy, Booking
 from scheduling.signals import attendance_marked, booking_cancelled, booking_created, cancel_warning
 
@@ -46,13 +48,6 @@ class NoCreditToReturn(CreditError):
 def _require_transaction() -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("credit ledger writes must run inside the transaction of what they record")
-
-
-def _lock_owner(owner_id: int) -> None:
-    # The same lock as scheduling.services.lock_owner, taken without importing the booking services.
-    from accounts.models import User
-
-    User.objects.select_for_update().filter(pk=owner_id).values_list("pk", flat=True).get()
 
 
 def lock_item(item_id: int) -> OrderItem:
@@ -172,7 +167,7 @@ def ledger_adjust(*, item: OrderItem, change: int, note: str, by_user, now: date
     if not note:
         raise CreditError("Say why you adjust the credits.")
     with transaction.atomic():
-        _lock_owner(item.order.owner_id)
+        lock_owner(item.order.owner_id)
         item = lock_item(item.pk)
         balance = item_balance(item.pk)
         if balance + change < 0:
@@ -183,7 +178,7 @@ def ledger_adjust(*, item: OrderItem, change: int, note: str, by_user, now: date
 
 
 def _locked_booking(booking: Booking) -> Booking:
-    _lock_owner(booking.owner_id)
+    lock_owner(booking.owner_id)
     return Booking.objects.select_for_update().select_related("order_item__order").get(pk=booking.pk)
 
 
@@ -242,7 +237,7 @@ def ledger_expire_order(*, order: PackageOrder, now: datetime | None = None) -> 
     many credits expired; running it again expires nothing, so a retried or doubled task is harmless."""
     expired = 0
     with transaction.atomic():
-        _lock_owner(order.owner_id)
+        lock_owner(order.owner_id)
         for item_id in OrderItem.objects.filter(order_id=order.pk).order_by("pk").values_list("pk", flat=True):
             lock_item(item_id)
             balance = item_balance(item_id)
@@ -268,7 +263,7 @@ def orders_expire_due(*, now: datetime | None = None, limit: int = 200) -> int:
     expired = 0
     for order_id, owner_id in due:
         with transaction.atomic():
-            _lock_owner(owner_id)
+            lock_owner(owner_id)
             claimed = PackageOrder.objects.filter(
                 pk=order_id, status=OrderStatus.ACTIVE, expires_at__lte=now, credits_expired_at__isnull=True,
             ).update(credits_expired_at=now)
@@ -287,8 +282,6 @@ def orders_warn_expiring(*, now: datetime | None = None, limit: int = 200) -> in
     sessions to book: one email each (an outbox row), however often this runs and with two
     schedulers, because each order is claimed with a conditional update of `expiry_warned_at` in
     the transaction that writes the message. Returns how many were warned."""
-    from notifications import services as notifications
-
     now = now or timezone.now()
     due = list(
         PackageOrder.objects.filter(status=OrderStatus.ACTIVE, expires_at__gt=now,
@@ -304,7 +297,8 @@ def orders_warn_expiring(*, now: datetime | None = None, limit: int = 200) -> in
             if not claimed or not left or left <= 0:
                 continue  # another scheduler got there first, or nothing is left to book
             order = PackageOrder.objects.select_related("owner").get(pk=order_id)
-            notifications.notify_order_expiring(order=order, sessions_left=left)
+            # notifications writes the message in this transaction (orders.signals).
+            order_expiring.send(sender=PackageOrder, order=order, sessions_left=left)
             warned += 1
     return warned
 
@@ -319,7 +313,7 @@ def order_extend(*, order: PackageOrder, days: int, by_user, now: datetime | Non
     if not 1 <= days <= MAX_EXPIRY_DAYS:
         raise CreditError(f"Extend by 1 to {MAX_EXPIRY_DAYS} days.")
     with transaction.atomic():
-        _lock_owner(order.owner_id)
+        lock_owner(order.owner_id)
         order = PackageOrder.objects.select_for_update().get(pk=order.pk)
         if order.expires_at is None:
             raise CreditError("This order's sessions have no expiry date to extend."

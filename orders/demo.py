@@ -7,11 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import OrderStatus, PackageOrder
-from orders.services import order_create
+from orders.services import order_create, order_session_book
 from packages.models import Package
 from scheduling.availability import available_slots
 from scheduling.models import BookedBy, Booking
-from scheduling.services import BookingError, booking_create
+from scheduling.services import BookingError
 
 DEMO_PACKAGE_SLUG = "coaching-starter-pack"
 DEMO_CLIENT_NAME = "Jamie Client"
@@ -54,11 +54,7 @@ def book_first_session(order: PackageOrder) -> None:
     )
     for slot in slots[:3]:
         try:
-            booking_create(
-                meeting_type=item.meeting_type, start=slot.start, client_name=order.client_name,
-                client_email=order.client_email, client_timezone=order.client_timezone,
-                order_item=item, booked_by=BookedBy.OWNER, now=now,
-            )
+            order_session_book(item=item, start=slot.start, booked_by=BookedBy.OWNER, now=now)
         except BookingError:
             continue
         break

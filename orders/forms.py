@@ -1,29 +1,12 @@
 """Forms of the orders app: the order form built from a package's Invitee Preferences and
 the owner's order list filters. (Booking a session and cancelling use scheduling.booking_forms.)"""
-import phonenumbers
 from django import forms
 
+from leadmonk.phones import normalize_mobile
 from leadmonk.timezones import is_valid_timezone
 from leadmonk.widgets import FastSelect
 from orders.models import OrderStatus
 from packages.models import NameFormat, Package, QuestionKind
-
-MOBILE_NEEDS_COUNTRY_CODE = "Enter the number with its country code, e.g. +1 415 555 0100"
-
-
-def normalize_mobile(value: str) -> str:
-    """A mobile number as E.164 ('+14155550100'); raises ValidationError in words a client understands."""
-    value = value.strip()
-    try:
-        # No default region: a number without its country code is ambiguous, so it is refused.
-        number = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException as error:
-        if error.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
-            raise forms.ValidationError(MOBILE_NEEDS_COUNTRY_CODE) from None
-        raise forms.ValidationError("Enter a valid mobile number, e.g. +1 415 555 0100.") from None
-    if not phonenumbers.is_valid_number(number):
-        raise forms.ValidationError("Enter a valid mobile number, e.g. +1 415 555 0100.")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def required_answer_message(question) -> str:

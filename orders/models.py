@@ -5,7 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from leadmonk.money import CURRENCY_CHOICES
-from scheduling.models import MeetingTypeKind, new_token
+from leadmonk.tokens import new_token
+from scheduling.models import MeetingTypeKind
 
 
 class OrderStatus(models.TextChoices):

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.views.decorators.http import require_http_methods
 
@@ -12,14 +12,13 @@ from accounts.models import User
 from leadmonk.content_version import cached_fragment
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import localize, time_format, viewer_clock, viewer_timezone
-from notifications.calendar import bookings_ics
 from orders.forms import OrderForm
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.selectors import order_bookings, order_for_token, with_item_progress
-from orders.services import PACKAGE_NOT_ORDERABLE, OrderError, order_create, order_session_book
+from orders.services import OrderError, PackageNotOrderable, order_create, order_session_book
 from packages.selectors import get_package_by_slug, package_is_orderable
 from scheduling.booking_step import Step, StepWording, TimeStep
-from scheduling.models import MeetingTypeState
+from scheduling.calendar import bookings_ics
 
 # Why an order cannot book, as the client reads it (active orders book).
 NOT_BOOKABLE_MESSAGES = {
@@ -32,12 +31,10 @@ CLIENT_BOOK_WORDING = StepWording(picker_heading="Pick a date", confirm_heading=
                                   confirm_button="Book this session")
 
 
-def checkout_url(order: PackageOrder) -> str | None:
-    """Where the client pays a pending order, or None while the payments app has no checkout."""
-    try:
-        return reverse("payments:checkout", args=[order.token])
-    except NoReverseMatch:
-        return None
+def checkout_url(order: PackageOrder) -> str:
+    """Where the client pays a pending order: a page of the payments app, named by its URL (a
+    link, not an import: the URL map is the one place that knows every app)."""
+    return reverse("payments:checkout", args=[order.token])
 
 
 def order_details_url(order: PackageOrder) -> str:
@@ -75,17 +72,16 @@ def order_package(request: HttpRequest, owner_slug: str, package_slug: str) -> H
         if request.method == "POST" and form.is_valid():
             try:
                 order = order_create(package=package, **form.client_details())
+            except PackageNotOrderable:
+                orderable, form = False, None
             except OrderError as error:
-                if error.message == PACKAGE_NOT_ORDERABLE:
-                    orderable, form = False, None
-                else:
-                    form.add_error(None, error.message)
+                form.add_error(None, error.message)
             else:
                 if order.status == OrderStatus.ACTIVE:
                     messages.success(request, "Your order is confirmed. Book your sessions below.")
                     return redirect(order_details_url(order))
-                return redirect(checkout_url(order) or order_details_url(order))
-    items = [item for item in package.items.all() if item.meeting_type.state == MeetingTypeState.ACTIVE]
+                return redirect(checkout_url(order))
+    items = [item for item in package.items.all() if item.meeting_type.is_bookable]
     # What the package is depends only on the owner's content: cached under its version. The
     # form beside it (CSRF token, the visitor's input and errors) renders on every request.
     package_info = cached_fragment(

@@ -7,15 +7,9 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySe
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from leadmonk.tokens import looks_like_token
 from orders.models import CreditLedgerEntry, OrderItem, OrderStatus, PackageOrder
 from scheduling.models import Booking
-
-# A token is `secrets.token_urlsafe(32)`: 43 URL-safe characters. Anything else is not a token.
-_TOKEN_ALPHABET = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-
-
-def looks_like_token(token: str) -> bool:
-    return 20 <= len(token) <= 64 and set(token) <= _TOKEN_ALPHABET
 
 
 def _ledger_sum(item_ref: str) -> Subquery:

@@ -1,5 +1,11 @@
-"""Writes of orders: placing an order (with the snapshot of the package as sold), cancelling it,
-and cancelling its upcoming bookings. Status changes go through orders.transitions only."""
+"""Writes of orders: placing an order (with the snapshot of the package as sold), booking a
+session against an item's quota, cancelling the order and its upcoming bookings. Status changes go
+through orders.transitions only; the apps above hear of them through orders.signals.
+
+Lock order (accounts.locks): the owner, then the order item with its order, then scheduling books
+(taking the owner's lock again, which is free): the quota is counted after the locks, so two
+bookings of the last credit cannot both succeed, and an order being cancelled or refunded cannot
+race a booking of it."""
 from datetime import datetime
 from decimal import Decimal
 
@@ -7,24 +13,50 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from notifications import services as notifications
-from orders.credits import ledger_grant_purchase, ledger_void_order
+from accounts.locks import lock_owner
+from orders import signals
+from orders.credits import item_balance, ledger_grant_purchase, ledger_void_order
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.transitions import IllegalOrderTransition, order_transition
 from packages.models import Package, PackageItem
 from packages.selectors import package_is_orderable
-from scheduling.models import BookedBy, Booking, BookingStatus, MeetingTypeState
-from scheduling.services import booking_cancel, booking_create, lock_owner
-
-PACKAGE_NOT_ORDERABLE = "This package is disabled or deleted."
+from scheduling.models import BookedBy, Booking, BookingStatus
+from scheduling.services import BookingError, MeetingTypeUnavailable, booking_cancel, booking_create
 
 
 class OrderError(Exception):
     """A refused order write; `.message` is shown to the user as is."""
 
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
+    message = "This order could not be changed."
+
+    def __init__(self, message: str | None = None):
+        if message:
+            self.message = message
+        super().__init__(self.message)
+
+
+class PackageNotOrderable(OrderError):
+    message = "This package is disabled or deleted."
+
+
+class TermsNotAccepted(OrderError):
+    message = "Accept the Payment Terms and Conditions to order this package."
+
+
+class OrderNotCancellable(OrderError):
+    """`message` names the order's status: "This order is refunded; it cannot be cancelled."."""
+
+
+class NoSessionsLeft(BookingError):
+    message = "No sessions left for this item."
+
+
+class OrderNotBookable(BookingError):
+    message = "Sessions can only be booked on a paid, active order."
+
+
+class OrderExpired(BookingError):
+    message = "The sessions of this order have expired."
 
 
 def _package_items():
@@ -61,9 +93,9 @@ def order_create(
             .first()
         )
         if locked is None or not package_is_orderable(locked):
-            raise OrderError(PACKAGE_NOT_ORDERABLE)
+            raise PackageNotOrderable()
         if locked.terms and not terms_accepted:
-            raise OrderError("Accept the Payment Terms and Conditions to order this package.")
+            raise TermsNotAccepted()
         order = PackageOrder.objects.create(
             owner=locked.owner,
             package=locked,
@@ -101,32 +133,63 @@ def order_create(
                 position=position,
             )
             for position, item in enumerate(
-                item for item in locked.items.all() if item.meeting_type.state == MeetingTypeState.ACTIVE
+                item for item in locked.items.all() if item.meeting_type.is_bookable
             )
         )
         ledger_grant_purchase(items=items, now=now)
         if order.price == Decimal("0"):
             order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE)
-            notifications.notify_order_confirmed(order=order)
+            signals.order_activated.send(sender=PackageOrder, order=order)
     return order
 
 
-def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = BookedBy.CLIENT) -> Booking:
+def _check_quota(*, item: OrderItem) -> OrderItem:
+    """Lock the item and its order (PostgreSQL locks every joined row of a FOR UPDATE query), then
+    check the order is active, the meeting type still bookable and a credit left: the item's ledger
+    sum (orders.credits), read after the lock. The ledger's debit itself is written by its receiver
+    of scheduling.signals.booking_created, in the booking's transaction."""
+    item = OrderItem.objects.select_for_update().select_related("order", "meeting_type").get(pk=item.pk)
+    if not item.meeting_type.is_bookable:
+        raise MeetingTypeUnavailable()
+    if item.order.status != OrderStatus.ACTIVE:
+        raise OrderNotBookable()
+    if item.order.is_expired(timezone.now()):
+        raise OrderExpired(f"The sessions of this order expired on {item.order.expires_at:%-d %b %Y}.")
+    if item_balance(item.pk) < 1:
+        raise NoSessionsLeft()
+    return item
+
+
+def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = BookedBy.CLIENT,
+                       now: datetime | None = None, notify: bool = True) -> Booking:
     """Book one session of an order item for the order's client (one credit of its quota).
 
-    The client's details and zone come from the order; booking_create enforces the quota and the
-    order being active under its locks and raises BookingError otherwise."""
-    order = item.order
-    return booking_create(
-        meeting_type=item.meeting_type,
-        start=start,
-        client_name=order.client_name,
-        client_email=order.client_email,
-        client_phone=order.client_phone,
-        client_timezone=order.client_timezone,
-        order_item=item,
-        booked_by=booked_by,
-    )
+    Takes the owner's lock, then the item's, checks the quota, then asks scheduling to book, all
+    in one transaction. Raises a BookingError subclass (NoSessionsLeft, OrderNotBookable, or
+    scheduling's) and changes nothing when the session cannot be booked."""
+    with transaction.atomic():
+        lock_owner(item.order.owner_id)
+        locked = _check_quota(item=item)
+        order = locked.order
+        return booking_create(
+            meeting_type=locked.meeting_type,
+            start=start,
+            client_name=order.client_name,
+            client_email=order.client_email,
+            client_phone=order.client_phone,
+            client_timezone=order.client_timezone,
+            order_item_id=locked.pk,
+            booked_by=booked_by,
+            now=now,
+            notify=notify,
+        )
+
+
+def refuse_change_of_inactive_order(*, booking: Booking, **_) -> None:
+    """Receiver of scheduling.signals.booking_change_requested: a session of an order that is no
+    longer active (cancelled, refunded) cannot be moved."""
+    if booking.order_item_id is not None and booking.order_item.order.status != OrderStatus.ACTIVE:
+        raise OrderNotBookable()
 
 
 def order_cancel_upcoming_bookings(
@@ -140,8 +203,8 @@ def order_cancel_upcoming_bookings(
     now = now or timezone.now()
     cancelled: list[Booking] = []
     with transaction.atomic():
-        # Lock order of scheduling.services: owner first, so a booking of this order placed at
-        # the same moment either commits before (and is cancelled here) or sees the order cancelled.
+        # Owner first (accounts.locks), so a booking of this order placed at the same moment either
+        # commits before (and is cancelled here) or sees the order cancelled.
         lock_owner(order.owner_id)
         upcoming = list(
             Booking.objects.select_related("meeting_type", "order_item")
@@ -167,10 +230,10 @@ def order_cancel(
             order, changed = order_transition(order_id=order.pk, target=OrderStatus.CANCELLED)
         except IllegalOrderTransition as error:
             status = error.order.get_status_display().lower()
-            raise OrderError(f"This order is {status}; it cannot be cancelled.") from None
+            raise OrderNotCancellable(f"This order is {status}; it cannot be cancelled.") from None
         if changed:
             order.cancel_reason = reason
             order.save(update_fields=["cancel_reason", "updated_at"])
             cancelled = order_cancel_upcoming_bookings(order=order, reason=reason, now=now)
-            notifications.notify_order_cancelled(order=order, cancelled_bookings=cancelled)
+            signals.order_cancelled.send(sender=PackageOrder, order=order, cancelled_bookings=cancelled)
     return order

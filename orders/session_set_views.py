@@ -65,6 +65,7 @@ class MissedWeek:
     """A week of a weekly series that is not free, and the time offered instead (if any)."""
 
     label: str
+    wanted: dt.datetime
     alternative_label: str = ""
     alternative_url: str = ""
 
@@ -147,12 +148,13 @@ class SessionsPage:
             wanted = wanted_local.astimezone(dt.UTC)
             if not self.add(pick.item, wanted):
                 continue
-            missed_week = MissedWeek(label=datetime_label(wanted, self.viewer_tz, self.clock))
-            alternative = self.alternative(pick.item, wanted)
+            missed.append(MissedWeek(label=datetime_label(wanted, self.viewer_tz, self.clock), wanted=wanted))
+        # Alternatives once the whole series is in, so each link keeps every week that was free.
+        for missed_week in missed:
+            alternative = self.alternative(pick.item, missed_week.wanted)
             if alternative is not None:
                 missed_week.alternative_label = datetime_label(alternative, self.viewer_tz, self.clock)
                 missed_week.alternative_url = self.url([*self.picks, Pick(item=pick.item, start=alternative)])
-            missed.append(missed_week)
         return missed
 
     def alternative(self, item: OrderItem, wanted: dt.datetime) -> dt.datetime | None:
@@ -228,6 +230,8 @@ def order_sessions(request: HttpRequest, token: str) -> HttpResponse:
     error, repeat_error, missed = "", "", []
     if "start" in request.GET and page.item is not None:
         error = page.add(page.item, parse_slot_start(request.GET.get("start")))
+        if not error:  # the address now holds the picks: a reload or "back" shows the same list
+            return redirect(page.url(date=request.GET.get("date", "")[:10]) + "#chosen")
     elif "repeat" in request.GET:
         repeat_error, missed = _repeat(page)
     return remember_viewer_choices(request, page.render(error=error, repeat_error=repeat_error, missed=missed))

@@ -1,8 +1,8 @@
 """Booking several sessions of an order in one go (a set chosen on the order page, or a weekly
 series): every chosen session is booked, or none is.
 
-Why one transaction around booking_create: each session takes the locks of a single booking
-(owner, then the order item and its order; scheduling/services.py documents the order) inside a
+Why one transaction around order_session_book: each session takes the locks of a single booking
+(owner, then the order item and its order; accounts/locks.py documents the order) inside a
 savepoint of one outer transaction that took the owner lock first. When any session is refused,
 the error leaves the outer block and everything before it (bookings, ledger debits, reminders)
 rolls back, so a set that fails leaves nothing behind. The client is told which time failed.
@@ -14,10 +14,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from notifications import services as notifications
+from accounts.locks import lock_owner
+from orders import signals
 from orders.models import OrderItem, PackageOrder
+from orders.services import order_session_book
 from scheduling.models import BookedBy, Booking
-from scheduling.services import BookingError, booking_create, lock_owner
+from scheduling.services import BookingError
 
 # A set is booked in one request under the owner's lock: keep it bounded.
 MAX_SESSIONS_PER_SET = 52
@@ -44,7 +46,7 @@ def order_sessions_book(*, order: PackageOrder, choices: list[SessionChoice], bo
     """Book every session of `choices` for the order's client, or none.
 
     Raises SessionSetRefused (changing nothing) when the set is empty, too long, holds the same
-    time twice, or when any one session is refused by booking_create (taken meanwhile, no credit
+    time twice, or when any one session is refused by order_session_book (taken meanwhile, no credit
     left, order no longer active); one email lists the sessions booked, with one calendar file.
     """
     now = now or timezone.now()
@@ -63,13 +65,9 @@ def order_sessions_book(*, order: PackageOrder, choices: list[SessionChoice], bo
             if choice.item.order_id != order.pk:
                 raise SessionSetRefused("This session does not belong to this order.", choice)
             try:
-                bookings.append(booking_create(
-                    meeting_type=choice.item.meeting_type, start=choice.start, client_name=order.client_name,
-                    client_email=order.client_email, client_phone=order.client_phone,
-                    client_timezone=order.client_timezone, order_item=choice.item, booked_by=booked_by,
-                    now=now, notify=False,
-                ))
+                bookings.append(order_session_book(item=choice.item, start=choice.start, booked_by=booked_by,
+                                                   now=now, notify=False))
             except BookingError as error:
                 raise SessionSetRefused(error.message, choice) from None
-        notifications.notify_sessions_booked(order=order, bookings=bookings)
+        signals.order_sessions_booked.send(sender=PackageOrder, order=order, bookings=bookings)
     return bookings

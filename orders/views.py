@@ -4,19 +4,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from leadmonk.keyset import keyset_page
-from notifications import services as notifications
+from leadmonk.sections import collect_parts
 from orders.credits import CreditError, booking_credit_return, ledger_adjust, order_extend
 from orders.forms import CreditAdjustForm, OrderExtendForm, OrderFilterForm
 from orders.models import OrderItem, PackageOrder
 from orders.selectors import order_bookings, order_for_owner, order_ledger, order_list_for_owner, with_item_progress
 from orders.services import OrderError, order_cancel, order_session_book
+from orders.signals import order_confirmation_requested, owner_order_page_parts
 from packages.models import Package
 from scheduling.attendance import booking_mark_attendance
 from scheduling.booking_forms import AttendanceForm, CancelForm
@@ -25,7 +24,6 @@ from scheduling.models import BookedBy, Booking, BookingStatus
 from scheduling.services import BookingError, booking_cancel, booking_reschedule
 
 PAGE_SIZE = 25
-REFUND_TEMPLATE = "payments/_order_refund.html"
 OWNER_BOOK_WORDING = StepWording(picker_heading="Pick a date", confirm_heading="Confirm",
                                  confirm_button="Book for client",
                                  picker_note="Minimum notice does not apply to you.")
@@ -53,14 +51,6 @@ def _booking_of_order(order: PackageOrder, booking_id: int) -> Booking:
         if booking.pk == booking_id:
             return booking
     raise Http404
-
-
-def _has_template(name: str) -> bool:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 def _detail_url(order: PackageOrder) -> str:
@@ -108,7 +98,8 @@ def _render_detail(request: HttpRequest, order: PackageOrder, *, adjust_form: Cr
             "viewer_tz": request.user.timezone,
             "now": timezone.now(),
             "cancel_form": CancelForm(**ORDER_CANCEL_REASON),
-            "has_refund_template": _has_template(REFUND_TEMPLATE),
+            # What the apps above add (payments: the refund box, "Cancel order" with a refund).
+            "parts": collect_parts(owner_order_page_parts, request=request, order=order),
         },
         status=status,
     )
@@ -220,8 +211,7 @@ def order_resend_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
     if not order.is_active:
         messages.error(request, "Only an active order has a confirmation to resend.")
     else:
-        # A resend is for the client only; the owner already had the new-order notice.
-        notifications.notify_order_confirmed(order=order, owner_notice=False)
+        order_confirmation_requested.send(sender=PackageOrder, order=order)
         messages.success(request, f"The order confirmation was sent again to {order.client_email}.")
     return redirect(_detail_url(order))
 

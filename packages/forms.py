@@ -14,7 +14,7 @@ from packages.models import (
     QuestionKind,
 )
 from packages.services import precision_message
-from scheduling.models import MeetingType, MeetingTypeState
+from scheduling.models import MeetingType
 
 MAX_QUANTITY = 999
 CHOICE_KINDS = {QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE}
@@ -45,7 +45,7 @@ class PackageInfoForm(forms.Form):
 class MeetingTypeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, meeting_type: MeetingType) -> str:
         label = f"{meeting_type.name} ({meeting_type.duration_minutes} min, {meeting_type.get_kind_display()})"
-        if meeting_type.state != MeetingTypeState.ACTIVE:
+        if not meeting_type.is_bookable:
             label += f" — {meeting_type.get_state_display().lower()}"
         return label
 
@@ -78,7 +78,7 @@ class PackageItemForm(forms.Form):
         meeting_type = cleaned.get("meeting_type")
         if meeting_type is None:
             return cleaned
-        if meeting_type.state != MeetingTypeState.ACTIVE and meeting_type.pk not in self.kept_ids:
+        if not meeting_type.is_bookable and meeting_type.pk not in self.kept_ids:
             state = meeting_type.get_state_display().lower()
             self.add_error("meeting_type", f"{meeting_type.name} is {state}; choose an active meeting type.")
         if cleaned.get("quantity") is None and "quantity" not in self.errors:

@@ -4,7 +4,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.plans import plan_includes_packages
 from packages.models import InviteeQuestion, Package, PackageItem, PackageState
-from scheduling.models import MeetingType, MeetingTypeState
+from scheduling.models import MeetingType, bookable_q
 
 
 def _items_prefetch() -> Prefetch:
@@ -44,7 +44,7 @@ def meeting_types_for_package_form(*, owner, include_ids=()) -> QuerySet[Meeting
     disabled since; adding a new one still needs it active)."""
     queryset = MeetingType.objects.for_owner(owner)
     if include_ids:
-        return queryset.filter(Q(state=MeetingTypeState.ACTIVE) | Q(pk__in=list(include_ids)))
+        return queryset.filter(bookable_q() | Q(pk__in=list(include_ids)))
     return queryset.active()
 
 
@@ -58,7 +58,7 @@ def package_is_orderable(package: Package) -> bool:
         return False
     if not plan_includes_packages(package.owner.plan):
         return False
-    return any(item.meeting_type.state == MeetingTypeState.ACTIVE for item in package.items.all())
+    return any(item.meeting_type.is_bookable for item in package.items.all())
 
 
 def get_package_by_slug(*, owner, slug: str) -> Package | None:
@@ -79,15 +79,6 @@ def get_package_by_slug(*, owner, slug: str) -> Package | None:
     return (live or sorted(packages, key=lambda package: (package.created_at, package.pk)))[-1]
 
 
-def get_orderable_package(*, owner, slug: str) -> Package | None:
-    """The package a client may order at /<owner-slug>/packages/<slug>/, or None when there is no
-    such package or it is disabled, deleted, on a plan without packages, or has no active meeting type."""
-    package = get_package_by_slug(owner=owner, slug=slug)
-    if package is None or not package_is_orderable(package):
-        return None
-    return package
-
-
 def packages_for_owner_page(*, owner) -> list[Package]:
     """The packages listed on the owner's personal booking page: active and orderable ones, items
     with meeting types prefetched (two queries; none when the plan has no packages)."""
@@ -103,6 +94,6 @@ def packages_for_owner_page(*, owner) -> list[Package]:
         package.owner = owner  # already loaded; saves a query per package in package_is_orderable
         # The card lists what an order would get: order_create sells only active meeting types.
         package.sold_items = [
-            item for item in package.items.all() if item.meeting_type.state == MeetingTypeState.ACTIVE
+            item for item in package.items.all() if item.meeting_type.is_bookable
         ]
     return [package for package in packages if package_is_orderable(package)]

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.text import slugify
 
+from accounts.locks import lock_owner
 from accounts.models import User
 from accounts.plans import plan_includes_packages
 from leadmonk import money
@@ -18,7 +19,7 @@ from packages.models import (
     PackageItem,
     PackageState,
 )
-from scheduling.models import MeetingType, MeetingTypeState
+from scheduling.models import MeetingType
 
 SLUG_MAX_LENGTH = 80
 
@@ -62,17 +63,13 @@ def _check_items(*, owner: User, items: list[tuple[MeetingType, int]], kept_ids:
     for meeting_type, quantity in items:
         if meeting_type.owner_id != owner.pk:
             raise PackageError("Choose one of your own meeting types.")
-        if meeting_type.state != MeetingTypeState.ACTIVE and meeting_type.pk not in kept_ids:
+        if not meeting_type.is_bookable and meeting_type.pk not in kept_ids:
             raise PackageError(f"{meeting_type.name} is not active; choose an active meeting type.")
         if meeting_type.pk in seen:
             raise PackageError(f"{meeting_type.name} is chosen twice.")
         if not 1 <= quantity <= 999:
             raise PackageError("Session Quantity must be between 1 and 999.")
         seen.add(meeting_type.pk)
-
-
-def _lock_owner(owner: User) -> None:
-    User.objects.select_for_update().filter(pk=owner.pk).first()
 
 
 @transaction.atomic
@@ -83,7 +80,7 @@ def package_create(*, owner: User, name: str, description: str = "",
     if not plan_includes_packages(owner.plan):
         raise PackageError("Packages are part of the Team plan. Upgrade to create packages.")
     _check_items(owner=owner, items=items, kept_ids=set())
-    _lock_owner(owner)
+    lock_owner(owner.pk)
     package = Package.objects.create(
         owner=owner, name=name, description=description, slug=_unique_slug(owner=owner, name=name),
         state=PackageState.DRAFT,

@@ -18,6 +18,7 @@ from packages.forms import (
     Pricing,
 )
 from packages.models import InviteeQuestion, Package, PaymentMedium
+from packages.signals import payment_mediums_for_owner
 
 ITEMS_PREFIX = "items"
 MAX_ROWS = 50
@@ -48,13 +49,11 @@ def _get_question_for_package(package: Package, question_pk: int) -> InviteeQues
 
 
 def _available_mediums(owner) -> list[str]:
-    # The payments app restricts mediums to connected providers once it ships
-    # payments.connections; until then both are offered.
-    try:
-        from payments.connections import available_mediums
-    except ImportError:
-        return [medium.value for medium in PaymentMedium]
-    return list(available_mediums(owner))
+    """The Payment Mediums `owner` can offer: those every receiver (payments) allows, in its order."""
+    mediums = [medium.value for medium in PaymentMedium]
+    for _receiver, allowed in payment_mediums_for_owner.send(sender=None, owner=owner):
+        mediums = [medium for medium in allowed if medium in mediums]
+    return mediums
 
 
 def _price_for_form(package: Package):

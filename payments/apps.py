@@ -5,4 +5,7 @@ class PaymentsConfig(AppConfig):
     name = "payments"
 
     def ready(self) -> None:
-        from payments import checks  # noqa: F401  (registers the configuration warnings)
+        from payments import (
+            checks,  # noqa: F401  (registers the configuration warnings)
+            receivers,  # noqa: F401  (connects the signal receivers)
+        )

@@ -3,8 +3,8 @@ from django.conf import settings
 from django.db import models
 
 from leadmonk.money import CURRENCY_CHOICES
+from leadmonk.tokens import new_token
 from orders.models import OrderStatus
-from scheduling.models import new_token
 
 
 class Provider(models.TextChoices):

@@ -15,8 +15,10 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from notifications import services as notifications
+from accounts.locks import lock_owner
 from orders.models import OrderStatus, PackageOrder
+from orders.services import order_cancel_upcoming_bookings
+from orders.signals import order_activated, order_cancelled
 from orders.transitions import order_transition
 from payments.models import Payment, PaymentStatus
 from payments.providers.base import IllegalPaymentTransition, RefundError, get_provider
@@ -126,7 +128,7 @@ def payment_confirm(*, payment_id: int, amount: Decimal, currency: str, provider
         if order.status == OrderStatus.PENDING_PAYMENT:
             order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE,
                                         paid_with=payment.get_provider_display())
-            notifications.notify_order_confirmed(order=order)
+            order_activated.send(sender=PackageOrder, order=order)
         else:
             payment.flagged = True
             payment.flag_reason = FLAG_ALREADY_PAID if order.status == OrderStatus.ACTIVE else FLAG_AFTER_CANCEL
@@ -176,12 +178,9 @@ def payment_mark_refunded(*, payment_id: int, refund_reference: str = "", reason
     bookings are cancelled and the client is told. A flagged payment (paid after cancellation,
     or twice) is refunded without touching the order.
     """
-    from orders.services import order_cancel_upcoming_bookings
-    from scheduling.services import lock_owner
-
     with transaction.atomic():
         owner_id = Payment.objects.filter(pk=payment_id).values_list("order__owner_id", flat=True).get()
-        # Lock order of orders.services: owner first, then the payment, then the order.
+        # Lock order (accounts.locks): owner first, then the payment, then the order.
         lock_owner(owner_id)
         payment = _lock_payment(payment_id)
         if payment.status == PaymentStatus.REFUNDED:
@@ -197,7 +196,7 @@ def payment_mark_refunded(*, payment_id: int, refund_reference: str = "", reason
             order, changed = order_transition(order_id=order.pk, target=OrderStatus.REFUNDED)
             if changed:
                 cancelled = order_cancel_upcoming_bookings(order=order, reason=reason)
-                notifications.notify_order_cancelled(order=order, cancelled_bookings=cancelled)
+                order_cancelled.send(sender=PackageOrder, order=order, cancelled_bookings=cancelled)
     return payment
 
 

@@ -2,35 +2,15 @@
 They validate and convert (a mobile number becomes E.164, a time an aware UTC datetime)."""
 import datetime as dt
 
-import phonenumbers
 from django import forms
 
+from leadmonk.phones import normalize_mobile
 from leadmonk.timezones import is_valid_timezone
 from scheduling.models import Attendance
 from scheduling.selectors import parse_slot_start
 
 TIME_UNAVAILABLE = "That time is no longer available. Please pick another time."
 SAME_TIME = "That is already the session's time. Please pick a different time."
-
-
-def normalize_mobile(value: str) -> str:
-    """A phone number typed by a person as E.164 ("+14155550100"); raises ValidationError."""
-    text = value.strip()
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    if not text.startswith("+"):
-        raise forms.ValidationError(
-            "Include your country code, starting with +, for example +1 415 555 0100 or +44 7700 900123."
-        )
-    try:
-        number = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException as error:
-        raise forms.ValidationError(
-            "That doesn't look like a phone number. Check the digits and the country code."
-        ) from error
-    if not phonenumbers.is_valid_number(number):
-        raise forms.ValidationError("That phone number is not valid for its country. Check the digits.")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class SlotStartField(forms.Field):

@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from leadmonk.timezones import viewer_clock, viewer_timezone
-from notifications.calendar import bookings_ics
 from scheduling.booking_forms import CancelForm
 from scheduling.booking_step import Step, StepWording, TimeStep, cancel_step
+from scheduling.calendar import bookings_ics
 from scheduling.models import BookedBy, Booking
 from scheduling.selectors import booking_change_refusal, datetime_label, get_booking_by_token
 from scheduling.services import booking_cancel, booking_reschedule

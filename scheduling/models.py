@@ -1,5 +1,4 @@
 """Meeting types, weekly availability with date overrides, and bookings."""
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -7,10 +6,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-
-def new_token() -> str:
-    """256 random bits, URL-safe: the only key a client has to a booking or an order."""
-    return secrets.token_urlsafe(32)
+# Re-exported: the migrations of scheduling, orders and payments name `scheduling.models.new_token`.
+from leadmonk.tokens import new_token  # noqa: F401
 
 
 def default_email_offsets() -> list[int]:
@@ -38,6 +35,12 @@ class MeetingTypeState(models.TextChoices):
     DELETED = "deleted", "Deleted"
 
 
+def bookable_q(prefix: str = "") -> Q:
+    """The one rule of "this meeting type can be booked and sold now", as a filter; `prefix`
+    reaches it through a relation ("meeting_type__"). MeetingType.is_bookable is its row form."""
+    return Q(**{f"{prefix}state": MeetingTypeState.ACTIVE})
+
+
 class MeetingTypeQuerySet(models.QuerySet):
     def for_owner(self, owner) -> "MeetingTypeQuerySet":
         """The owner's own meeting types: not their copies of team meeting types (those are booked
@@ -52,7 +55,8 @@ class MeetingTypeQuerySet(models.QuerySet):
         return self.exclude(state=MeetingTypeState.DELETED)
 
     def active(self) -> "MeetingTypeQuerySet":
-        return self.filter(state=MeetingTypeState.ACTIVE)
+        """The bookable ones: the query form of MeetingType.is_bookable (keep the two together)."""
+        return self.filter(bookable_q())
 
 
 class MeetingType(models.Model):
@@ -112,6 +116,7 @@ class MeetingType(models.Model):
 
     @property
     def is_bookable(self) -> bool:
+        """Can be booked (and sold in a package) now; bookable_q() is the same rule as a filter."""
         return self.state == MeetingTypeState.ACTIVE
 
     @property

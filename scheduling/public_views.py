@@ -7,12 +7,13 @@ from django.urls import reverse
 
 from accounts.models import User
 from leadmonk.content_version import cached_fragment
+from leadmonk.sections import render_sections
 from leadmonk.throttle import throttle_post
-from packages.selectors import packages_for_owner_page
 from scheduling.booking_forms import BookingDetailsForm
 from scheduling.booking_step import Step, StepWording, TimeStep
 from scheduling.selectors import get_bookable_meeting_type, owner_page_meeting_types
 from scheduling.services import booking_create
+from scheduling.signals import owner_page_sections
 
 BOOK_WORDING = StepWording(picker_heading="Pick a date", confirm_heading="Your details",
                            confirm_button="Confirm booking")
@@ -34,7 +35,8 @@ def owner_page(request: HttpRequest, owner_slug: str) -> HttpResponse:
         "scheduling/public/_owner_page_content.html", {
             "owner": owner,
             "meeting_types": owner_page_meeting_types(owner=owner),
-            "packages": packages_for_owner_page(owner=owner),
+            # What the apps above add (packages: the packages a client can order).
+            "sections": render_sections(owner_page_sections, request=request, owner=owner),
         }))
     return render(request, "scheduling/public/owner_page.html", {"owner": owner, "content": content})
 

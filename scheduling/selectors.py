@@ -12,10 +12,10 @@ from django.db.models import QuerySet
 from django.utils import dateformat, timezone
 
 from leadmonk.timezones import time_format
+from leadmonk.tokens import looks_like_token
 from scheduling.models import Booking, BookingStatus, MeetingType
 
 UTC = dt.UTC
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # What a slot link or form may carry: a date, a time and an explicit zone, nothing else.
 _ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})")
 # Years a slot start or a picker date may name. Nothing is bookable outside them, and at the
@@ -109,7 +109,7 @@ def _booking_queryset() -> QuerySet[Booking]:
 def get_booking_by_token(*, token: str) -> Booking | None:
     """The booking behind /bookings/<token>/ with what its page shows joined (one query), or None."""
     # Tokens are URL-safe base64; anything else (a NUL byte breaks PostgreSQL) is simply unknown.
-    if not token or not _TOKEN.fullmatch(token):
+    if not looks_like_token(token):
         return None
     return _booking_queryset().filter(token=token).first()
 
@@ -181,5 +181,3 @@ def group_by_day(bookings, tz_name: str) -> list[DayGroup]:
             groups.append(DayGroup(date=day, label=dateformat.format(day, "l, j F Y"), bookings=[]))
         groups[-1].bookings.append(booking)
     return groups
-
-

@@ -9,12 +9,12 @@ constraint cannot express buffers that depend on both meeting types, nor group c
 lock is the guard. On SQLite the whole database is the lock: transactions begin IMMEDIATE (see
 settings), which serialises writers the same way.
 
-Package quotas: an order item's row is locked too (with its order, so an order being cancelled
-or refunded cannot race a booking), and the confirmed bookings are counted after the lock.
-
-Lock order is always owner, then booking, then order item and order (the credit ledger of
-orders.credits writes under the item lock, inside these transactions); callers that change orders and bookings
-together (order cancel, refund) take `lock_owner` first.
+Package quotas are the orders app's: orders.services takes the owner's lock, then the order
+item's, checks the quota (its credit ledger), then calls booking_create here (the owner's lock
+again, which is free). Lock order is always owner, then booking, then order item and order
+(accounts.locks). Scheduling knows nothing of orders: what the apps above need to do with a
+booking (debit or return a credit, write reminders and messages), they do in receivers of
+scheduling.signals, inside the booking's transaction.
 
 Meetings with several hosts (team meeting types: round robin, collective) lock every host's owner
 row, one at a time in ascending id order (`lock_owners`), before reading anyone's busy times. Two
@@ -28,13 +28,10 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from accounts.models import User
-from notifications import services as notifications
-from orders.credits import item_balance
-from orders.models import OrderItem, OrderStatus
+from accounts.locks import lock_owner, lock_owners
+from scheduling import signals
 from scheduling.availability import bookable_slot, free_hosts
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingType
-from scheduling.signals import booking_cancelled, booking_created
 
 
 class BookingError(Exception):
@@ -52,20 +49,8 @@ class SlotUnavailable(BookingError):
     message = "That time was just taken. Please pick another time."
 
 
-class NoSessionsLeft(BookingError):
-    message = "No sessions left for this item."
-
-
 class MeetingTypeUnavailable(BookingError):
     message = "This meeting type can no longer be scheduled."
-
-
-class OrderNotBookable(BookingError):
-    message = "Sessions can only be booked on a paid, active order."
-
-
-class OrderExpired(BookingError):
-    message = "The sessions of this order have expired."
 
 
 class TooLateToChange(BookingError):
@@ -85,45 +70,21 @@ class SessionInPast(BookingError):
 ROUND_ROBIN_WINDOW = timedelta(days=30)
 
 
-def lock_owner(owner_id: int) -> None:
-    """Take the owner's row lock for the rest of the current transaction."""
-    User.objects.select_for_update().filter(pk=owner_id).values_list("pk", flat=True).get()
-
-
-def lock_owners(owner_ids) -> None:
-    """Lock several owners' rows in ascending id order (the deadlock-free order, see above)."""
-    for owner_id in sorted(set(owner_ids)):
-        lock_owner(owner_id)
-
-
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise SlotUnavailable("That time is not valid. Please pick a time from the list.")
     return value.astimezone(UTC)
 
 
-def _check_quota(order_item: OrderItem, meeting_type: MeetingType) -> None:
-    # Locks the item and its order (PostgreSQL locks every joined row of a FOR UPDATE query).
-    item = OrderItem.objects.select_for_update().select_related("order").get(pk=order_item.pk)
-    if item.meeting_type_id != meeting_type.pk:
-        raise BookingError("This session does not belong to that item of the order.")
-    if item.order.status != OrderStatus.ACTIVE:
-        raise OrderNotBookable()
-    if item.order.is_expired(timezone.now()):
-        raise OrderExpired(f"The sessions of this order expired on {item.order.expires_at:%-d %b %Y}.")
-    # The remaining credits are the item's ledger sum (orders.credits), read after the lock.
-    if item_balance(item.pk) < 1:
-        raise NoSessionsLeft()
-
-
 def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: str, client_email: str,
-                   client_phone: str = "", client_timezone: str = "UTC", order_item: OrderItem | None = None,
+                   client_phone: str = "", client_timezone: str = "UTC", order_item_id: int | None = None,
                    booked_by: str = BookedBy.CLIENT, now: datetime | None = None, notify: bool = True) -> Booking:
-    """Book `meeting_type` at `start` for a client, optionally using one credit of `order_item`.
+    """Book `meeting_type` at `start` for a client.
 
-    Raises a BookingError subclass, changing nothing, when the time is not bookable, the
-    meeting type is not active, or the order item has no credit left. An owner booking on a
-    client's behalf is not held to the minimum notice.
+    Raises a BookingError subclass, changing nothing, when the time is not bookable or the
+    meeting type is not active. An owner booking on a client's behalf is not held to the minimum
+    notice. `order_item_id` is only passed by orders.services.order_session_book, which has
+    checked the item's quota under its lock in this same transaction.
     """
     now = now or timezone.now()
     start = _utc(start)
@@ -133,23 +94,19 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
         meeting_type = MeetingType.objects.select_related("owner").get(pk=meeting_type.pk)
         if not meeting_type.is_bookable:
             raise MeetingTypeUnavailable()
-        if order_item is not None:
-            _check_quota(order_item, meeting_type)
         slot = bookable_slot(meeting_type=meeting_type, start=start, now=now,
                              enforce_notice=booked_by == BookedBy.CLIENT)
         if slot is None:
             raise SlotUnavailable()
         booking = Booking.objects.create(
-            owner_id=meeting_type.owner_id, meeting_type=meeting_type, order_item=order_item,
+            owner_id=meeting_type.owner_id, meeting_type=meeting_type, order_item_id=order_item_id,
             start=slot.start, end=slot.end, client_name=client_name.strip(),
             client_email=client_email.strip().lower(), client_phone=client_phone,
             client_timezone=client_timezone or "UTC", booked_by=booked_by,
         )
-        # orders debits the credit in this transaction, under the item lock taken above.
-        booking_created.send(sender=Booking, booking=booking, by=booked_by, now=now)
-        notifications.reminders_schedule(booking=booking)
-        if notify:  # False when the caller sends one message for a whole set (orders.session_sets)
-            notifications.notify_booking_confirmed(booking=booking)
+        # orders debits the credit, notifications writes reminders and (unless `notify` is False:
+        # the caller sends one message for a whole set, orders.session_sets) the confirmation.
+        signals.booking_created.send(sender=Booking, booking=booking, by=booked_by, now=now, notify=notify)
     return booking
 
 
@@ -210,9 +167,7 @@ def booking_create_pooled(*, meeting_types: list[MeetingType], every_host: bool,
                 lead=bookings[0] if bookings else None, **client,
             ))
         for booking in bookings:
-            booking_created.send(sender=Booking, booking=booking, by=BookedBy.CLIENT, now=now)
-            notifications.reminders_schedule(booking=booking)
-            notifications.notify_booking_confirmed(booking=booking)
+            signals.booking_created.send(sender=Booking, booking=booking, by=BookedBy.CLIENT, now=now)
     return bookings[0]
 
 
@@ -251,8 +206,8 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
             raise SessionInPast()
         if not all(row.meeting_type.is_bookable for row in meeting):
             raise MeetingTypeUnavailable()
-        if booking.order_item_id is not None and booking.order_item.order.status != OrderStatus.ACTIVE:
-            raise OrderNotBookable()
+        # The apps above may refuse (orders: a booking of an order that is no longer active).
+        signals.booking_change_requested.send(sender=Booking, booking=booking)
         # Every host of the meeting must be free at the new time (each row left out of its own host's
         # busy times).
         new_slots = [bookable_slot(meeting_type=row.meeting_type, start=new_start, now=now,
@@ -267,8 +222,7 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
             row.start, row.end = slot.start, slot.end
             row.sequence += 1
             row.save(update_fields=["start", "end", "sequence", "updated_at"])
-            notifications.reminders_reschedule(booking=row)
-            notifications.notify_booking_rescheduled(booking=row, previous_start=previous_start)
+            signals.booking_rescheduled.send(sender=Booking, booking=row, previous_start=previous_start)
     return booking
 
 
@@ -296,9 +250,6 @@ def booking_cancel(*, booking: Booking, by: str = BookedBy.CLIENT, reason: str =
             row.cancelled_by = by
             row.cancel_reason = reason.strip()[:2000]
             row.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"])
-            # orders returns (or, for a late cancel, keeps) the credit in this transaction.
-            booking_cancelled.send(sender=Booking, booking=row, by=by, now=now)
-            notifications.reminders_drop(booking=row)
-            if notify:
-                notifications.notify_booking_cancelled(booking=row)
+            # orders returns (or, for a late cancel, keeps) the credit; notifications drops reminders.
+            signals.booking_cancelled.send(sender=Booking, booking=row, by=by, now=now, notify=notify)
     return booking

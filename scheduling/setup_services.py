@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.locks import lock_owner
 from accounts.models import User
 from leadmonk.content_version import content_changed
 from scheduling.models import (
@@ -178,11 +179,6 @@ def hours_problem(intervals: Hours) -> str | None:
     return None
 
 
-def _lock_owner(owner: User) -> None:
-    # Serialises concurrent saves of the same owner's hours (two tabs): each replace is whole.
-    User.objects.select_for_update().filter(pk=owner.pk).first()
-
-
 @transaction.atomic
 def weekly_hours_replace(*, owner: User, hours: Mapping[int, Hours]) -> list[WeeklyInterval]:
     """Replace all of the owner's weekly intervals with `hours` ({weekday 0=Mon: [(start, end)]}).
@@ -195,7 +191,8 @@ def weekly_hours_replace(*, owner: User, hours: Mapping[int, Hours]) -> list[Wee
         problem = hours_problem(intervals)
         if problem:
             raise InvalidHours(f"{WEEKDAY_NAMES[weekday]}: {problem}")
-    _lock_owner(owner)
+    # Serialises concurrent saves of the same owner's hours (two tabs): each replace is whole.
+    lock_owner(owner.pk)
     content_changed(owner_id=owner.pk)  # bulk_create sends no post_save
     WeeklyInterval.objects.filter(owner=owner).delete()
     return WeeklyInterval.objects.bulk_create(
@@ -213,7 +210,7 @@ def weekly_hours_set_default(*, owner: User) -> list[WeeklyInterval]:
 
     An owner who already has hours keeps them: this never overwrites a choice they made.
     """
-    _lock_owner(owner)
+    lock_owner(owner.pk)
     if WeeklyInterval.objects.filter(owner=owner).exists():
         return []
     start, end = DEFAULT_HOURS
@@ -240,7 +237,7 @@ def date_override_add(
     problem = hours_problem(intervals)
     if problem:
         raise InvalidHours(f"{date:%A %d %B %Y}: {problem}")
-    _lock_owner(owner)
+    lock_owner(owner.pk)
     content_changed(owner_id=owner.pk)  # bulk_create sends no post_save
     DateOverride.objects.filter(owner=owner, date=date).delete()
     if not intervals:

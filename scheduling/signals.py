@@ -1,10 +1,21 @@
-"""What happened to a booking, for the apps above scheduling to react to (orders keeps its credit
-ledger with them). Sent inside the booking's transaction, after its row is written and while the
-owner's lock is held, so a receiver's writes commit or roll back with the booking."""
+"""What scheduling announces, so the apps above it (orders, notifications, packages) can take part
+without scheduling importing them (pretix-style: the lower app sends, the upper app listens).
+
+Booking signals are sent inside the booking's transaction, after the write and under the owner's
+lock: a receiver's rows (the credit ledger, reminders, messages) commit or roll back with the
+booking, and a receiver that raises a BookingError refuses the change (nothing is written).
+Receivers run in app order: orders (its credit ledger) before notifications.
+"""
 from django.dispatch import Signal
 
-# sender=Booking, booking=<Booking>, by=<BookedBy>, now=<datetime>
+# booking=<Booking>, locked; a receiver raises BookingError to refuse moving it (reschedule).
+booking_change_requested = Signal()
+# booking=<Booking>, by=<BookedBy>, now=<datetime>: a new confirmed booking.
 booking_created = Signal()
+# booking=<Booking>, previous_start=<datetime>.
+booking_rescheduled = Signal()
+# booking=<Booking>, by=<BookedBy>, now=<datetime>, notify=<bool> (False: the caller tells the
+# client in one message of its own).
 booking_cancelled = Signal()
 # sender=Booking, booking=<Booking>, previous=<Attendance>, by_user=<User | None>, now=<datetime>
 attendance_marked = Signal()
@@ -12,6 +23,12 @@ attendance_marked = Signal()
 # cancelling now costs (orders: a late cancel uses the package session). sender=Booking,
 # booking=<Booking>, now=<datetime>.
 cancel_warning = Signal()
+
+# Page sections other apps add (leadmonk.sections): each receiver returns an HTML string.
+# request=<HttpRequest>, owner=<User>: the personal booking page /<owner-slug>/.
+owner_page_sections = Signal()
+# request=<HttpRequest>, booking=<Booking>: the owner's page of one booking.
+owner_booking_page_sections = Signal()
 
 
 def cancel_warning_for(booking, now) -> str:

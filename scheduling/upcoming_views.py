@@ -4,14 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from leadmonk.keyset import keyset_page
+from leadmonk.sections import render_sections
 from leadmonk.timezones import viewer_clock
 from scheduling.attendance import booking_mark_attendance
 from scheduling.booking_forms import AttendanceForm, CancelForm
@@ -27,6 +26,7 @@ from scheduling.selectors import (
     owner_upcoming_bookings,
 )
 from scheduling.services import BookingError, booking_cancel, booking_reschedule
+from scheduling.signals import owner_booking_page_sections
 
 PER_PAGE = 25
 VIEWS = {  # label, selector, newest first (past sessions) or soonest first
@@ -34,7 +34,6 @@ VIEWS = {  # label, selector, newest first (past sessions) or soonest first
     "past": ("Past sessions", owner_past_bookings, True),
     "cancelled": ("Cancelled", owner_cancelled_upcoming_bookings, False),
 }
-NOTIFICATIONS_TEMPLATE = "notifications/_booking_messages.html"
 RESCHEDULE_WORDING = StepWording(picker_heading="Pick a new date", confirm_heading="Move the session to",
                                  confirm_button="Confirm new time", confirm_note="The client is told by email.",
                                  picker_note="As the owner you can pick times inside the minimum notice.")
@@ -83,16 +82,9 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "order": booking.order_item.order if booking.order_item_id else None,
         "cancel_form": CancelForm(),
         "now": timezone.now(),
-        "show_notifications": _notifications_template_exists(),
+        # What the apps above add (notifications: the booking's messages and reminders).
+        "sections": render_sections(owner_booking_page_sections, request=request, booking=booking),
     })
-
-
-def _notifications_template_exists() -> bool:
-    try:
-        get_template(NOTIFICATIONS_TEMPLATE)
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from leadmonk.testing import make_owner
 from orders.models import OrderStatus, PackageOrder
-from orders.services import order_create
+from orders.services import order_create, order_session_book
 from packages.models import InviteeQuestion, PaymentMedium, QuestionKind
 from packages.tests.factories import make_package
 from payments import services as payment_services
@@ -106,10 +106,7 @@ def make_owner_world(*, email: str, slug: str) -> OwnerWorld:
     order.refresh_from_db()
     assert order.status == OrderStatus.ACTIVE
     order_item = order.items.get()
-    order_booking = booking_create(
-        meeting_type=meeting_type, start=_first_slot(meeting_type, days_ahead=3), client_name=order.client_name,
-        client_email=order.client_email, order_item=order_item,
-    )
+    order_booking = order_session_book(item=order_item, start=_first_slot(meeting_type, days_ahead=3))
 
     pending_order = order_create(package=package, client_name=f"Pat {slug.title()}-pending",
                                  client_email=f"pat@{slug}.example", answers=answers, terms_accepted=True)

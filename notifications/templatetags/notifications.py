@@ -1,22 +1,7 @@
-"""{% booking_message_log booking as log %}: the booking's messages and reminders for the include;
-{% calendar_links booking as links %}: its "Add to calendar" links."""
+"""Filters of the booking's message log (notifications/_booking_messages.html)."""
 from django import template
 
-from notifications.calendar import calendar_links as build_calendar_links
-from notifications.selectors import booking_message_log as select_booking_message_log
-
 register = template.Library()
-
-
-@register.simple_tag
-def booking_message_log(booking):
-    return select_booking_message_log(booking=booking)
-
-
-@register.simple_tag
-def calendar_links(booking) -> dict[str, str]:
-    """{% calendar_links booking as links %}: Google, Outlook and .ics links of the booking."""
-    return build_calendar_links(booking)
 
 
 # Message and reminder statuses onto the badge classes of app.css.

@@ -2,10 +2,10 @@
 from datetime import timedelta
 
 import pytest
-from django.template.loader import render_to_string
 from django.test import RequestFactory
 
 from notifications.models import Channel, Message, MessageKind, MessageStatus, Reminder, ReminderStatus
+from notifications.receivers import booking_page_message_log
 from notifications.selectors import booking_message_log, with_message_log
 from notifications.tests.conftest import SESSION_START, make_booking
 from scheduling.models import Booking
@@ -14,9 +14,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _render(booking, owner):
+    """The section notifications adds to the owner's booking page (its queries are the view's)."""
     request = RequestFactory().get("/dashboard/")
     request.user = owner
-    return render_to_string("notifications/_booking_messages.html", {"booking": booking}, request=request)
+    return booking_page_message_log(request=request, booking=booking)
 
 
 def _add_log(booking, count):

@@ -6,7 +6,7 @@ import time_machine
 from django.core import mail
 from icalendar import Calendar
 
-from notifications import services
+from notifications import delivery, services, tasks
 from notifications.models import Message, MessageKind, MessageStatus
 from notifications.tests.conftest import NOW, SESSION_START, make_booking, make_order
 from orders.models import OrderStatus
@@ -238,28 +238,28 @@ def test_a_failing_email_is_retried_then_marked_failed(coaching, settings, djang
     message = Message.objects.get(booking=booking)
 
     # What the task's retries do: each try raises MessageSendError (autoretry_for) until the last.
-    for attempt in range(1, services.MESSAGE_MAX_ATTEMPTS):
-        with pytest.raises(services.MessageSendError):
-            services.message_deliver(message_id=message.pk)
+    for attempt in range(1, delivery.MESSAGE_MAX_ATTEMPTS):
+        with pytest.raises(delivery.MessageSendError):
+            delivery.message_deliver(message_id=message.pk)
         message.refresh_from_db()
         assert (message.attempts, message.status) == (attempt, MessageStatus.PENDING)
-    assert services.message_deliver(message_id=message.pk) is False
+    assert delivery.message_deliver(message_id=message.pk) is False
 
     message.refresh_from_db()
-    assert BrokenBackend.calls == services.MESSAGE_MAX_ATTEMPTS
-    assert message.attempts == services.MESSAGE_MAX_ATTEMPTS
+    assert BrokenBackend.calls == delivery.MESSAGE_MAX_ATTEMPTS
+    assert message.attempts == delivery.MESSAGE_MAX_ATTEMPTS
     assert message.status == MessageStatus.FAILED
     assert "SMTP server unreachable" in message.error
     # A failed message is not taken again.
-    assert services.message_deliver(message_id=message.pk) is False
-    assert BrokenBackend.calls == services.MESSAGE_MAX_ATTEMPTS
+    assert delivery.message_deliver(message_id=message.pk) is False
+    assert BrokenBackend.calls == delivery.MESSAGE_MAX_ATTEMPTS
 
 
 def test_the_delivery_task_retries_with_backoff_a_bounded_number_of_times():
     from notifications.tasks import deliver_message
 
-    assert deliver_message.autoretry_for == (services.MessageSendError,)
-    assert deliver_message.max_retries == services.MESSAGE_MAX_ATTEMPTS
+    assert deliver_message.autoretry_for == (delivery.MessageSendError,)
+    assert deliver_message.max_retries == delivery.MESSAGE_MAX_ATTEMPTS
     assert deliver_message.retry_backoff
 
 
@@ -278,7 +278,7 @@ def test_a_message_already_sent_is_not_sent_again(coaching, django_capture_on_co
         services.notify_booking_confirmed(booking=booking)
     sent = len(mail.outbox)
     for message in Message.objects.all():
-        assert services.message_deliver(message_id=message.pk) is False
+        assert delivery.message_deliver(message_id=message.pk) is False
     assert len(mail.outbox) == sent
 
 
@@ -289,7 +289,7 @@ def test_a_message_whose_task_was_lost_is_queued_again_by_the_sweep(coaching, dj
     assert mail.outbox == []
 
     with time_machine.travel(NOW + timedelta(minutes=11), tick=False):
-        services.messages_requeue_stale()
+        tasks.messages_requeue_stale()
 
     assert sorted(m.to[0] for m in mail.outbox) == ["dana@example.com", "owner@example.com"]
     assert set(Message.objects.values_list("status", flat=True)) == {MessageStatus.SENT}

@@ -5,8 +5,8 @@ from urllib.parse import parse_qs, urlparse
 from django.core import mail
 from icalendar import Calendar
 
-from notifications.calendar import booking_location, calendar_links
 from orders.tests.conftest import NINE_AM, TEN_AM, place_order
+from scheduling.calendar import booking_location, calendar_links
 from scheduling.models import Booking
 from scheduling.selectors import format_slot_start
 from scheduling.services import booking_cancel

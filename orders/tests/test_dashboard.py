@@ -6,15 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from orders import services as order_services
 from orders.credits import ledger_adjust
 from orders.models import OrderStatus, PackageOrder
-from orders.services import order_cancel_upcoming_bookings
+from orders.services import order_cancel_upcoming_bookings, order_session_book
 from orders.tests.conftest import ELEVEN_AM, NINE_AM, NOW, TEN_AM, place_order
 from packages.tests.factories import make_package
 from scheduling.models import BookedBy, Booking, BookingStatus
 from scheduling.selectors import format_slot_start
-from scheduling.services import booking_create
 
 
 def coaching_item(order):
@@ -23,8 +21,7 @@ def coaching_item(order):
 
 def book_for(order, start, **kw):
     item = coaching_item(order)
-    return booking_create(meeting_type=item.meeting_type, start=start, client_name=order.client_name,
-                          client_email=order.client_email, order_item=item, **kw)
+    return order_session_book(item=item, start=start, **kw)
 
 
 def test_the_list_shows_each_order_as_sold(owner_client, package):
@@ -114,17 +111,16 @@ def test_the_list_runs_a_fixed_number_of_queries(owner_client, package, orders, 
 
 
 @pytest.mark.parametrize("bookings", [1, 5])
-def test_the_order_page_runs_a_fixed_number_of_queries(owner_client, package, bookings, django_assert_num_queries,
-                                                       monkeypatch):
-    # The payments app's refund section (when present) has its own query budget; measure ours.
-    monkeypatch.setattr("orders.views._has_template", lambda name: False)
+def test_the_order_page_runs_a_fixed_number_of_queries(owner_client, package, bookings, django_assert_num_queries):
     order = place_order(package)
     item = coaching_item(order)
     ledger_adjust(item=item, change=8, note="Ten sessions for this test", by_user=None)
     for n in range(bookings):
         book_for(order, NINE_AM + timedelta(hours=n))
-    # user (the session comes from the cache), order + owner, items with used counts, bookings, ledger
-    with django_assert_num_queries(5):
+    # user (the session comes from the cache), order + owner, items with used counts, bookings,
+    # ledger, and payments' part of the page (its refundable payment, through
+    # orders.signals.owner_order_page_parts)
+    with django_assert_num_queries(6):
         assert owner_client.get(f"/dashboard/orders/{order.pk}/").status_code == 200
 
 
@@ -179,7 +175,8 @@ def test_resending_the_confirmation_emails_the_client_only(owner_client, package
 
 def test_cancelling_the_order_cancels_its_upcoming_sessions_and_tells_the_client(owner_client, package, monkeypatch):
     told = []
-    monkeypatch.setattr(order_services.notifications, "notify_order_cancelled", lambda *, order, **_: told.append(order.pk))
+    monkeypatch.setattr("notifications.services.notify_order_cancelled",
+                        lambda *, order, **_: told.append(order.pk))
     order = place_order(package)
     upcoming = book_for(order, NINE_AM)
     other_order = place_order(package, email="keep@example.com")

@@ -11,10 +11,10 @@ from leadmonk.testing import race
 from notifications.models import Message, MessageKind
 from orders.credits import item_balance, orders_expire_due, orders_warn_expiring
 from orders.models import CreditLedgerEntry, LedgerReason, PackageOrder
+from orders.services import OrderExpired, order_session_book
 from orders.tasks import expire_credits
 from orders.tests.conftest import NINE_AM, NOW, place_order
 from packages.models import ExpiryKind, Package
-from scheduling.services import OrderExpired, booking_create
 
 
 def coaching(order):
@@ -23,8 +23,7 @@ def coaching(order):
 
 def book(order, start=NINE_AM):
     item = coaching(order)
-    return booking_create(meeting_type=item.meeting_type, start=start, client_name="Jamie",
-                          client_email="jamie@example.com", order_item=item)
+    return order_session_book(item=item, start=start)
 
 
 def expiring(package, kind=ExpiryKind.AFTER_PURCHASE, days=3):

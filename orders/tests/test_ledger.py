@@ -6,13 +6,13 @@ import pytest
 
 from orders.credits import NegativeBalance, item_balance, ledger_adjust, ledger_backfill
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem
-from orders.services import order_cancel
+from orders.services import order_cancel, order_session_book
 from orders.tests.conftest import NINE_AM, TEN_AM, place_order
 from payments.models import PaymentStatus
 from payments.services import payment_mark_refunded
 from payments.tests.helpers import make_payment
 from scheduling.models import BookedBy, Booking
-from scheduling.services import booking_cancel, booking_create, booking_reschedule
+from scheduling.services import booking_cancel, booking_reschedule
 
 
 def coaching(order) -> OrderItem:
@@ -20,8 +20,7 @@ def coaching(order) -> OrderItem:
 
 
 def book(item, start) -> Booking:
-    return booking_create(meeting_type=item.meeting_type, start=start, client_name="Jamie",
-                          client_email="jamie@example.com", order_item=item)
+    return order_session_book(item=item, start=start)
 
 
 def reasons(item) -> list[tuple[str, int]]:

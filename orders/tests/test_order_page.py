@@ -85,7 +85,7 @@ def test_a_paid_package_waits_for_payment_and_keeps_the_snapshot(client, package
     items = list(order.items.values_list("meeting_type_name", "quantity", "duration_minutes", "kind", "position"))
     assert items == [("Coaching session", 2, 50, "one_on_one", 0), ("Group workshop", 1, 90, "group", 1)]
     # On to the payments app's checkout when it exists, else the details page offering to pay.
-    assert response["Location"] == (checkout_url(order) or f"/orders/{order.token}/")
+    assert response["Location"] == checkout_url(order) == f"/payments/checkout/{order.token}/"
 
 
 def test_first_last_name_and_mobile_are_stored_in_e164(client, package):

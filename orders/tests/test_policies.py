@@ -9,10 +9,11 @@ from django.urls import reverse
 
 from orders.credits import item_balance
 from orders.models import CreditLedgerEntry, LedgerReason
+from orders.services import order_session_book
 from orders.tests.conftest import NINE_AM, place_order
 from packages.models import ExpiryKind, Package
 from scheduling.models import Attendance, Booking
-from scheduling.services import booking_cancel, booking_create
+from scheduling.services import booking_cancel
 
 
 def coaching(order):
@@ -21,8 +22,7 @@ def coaching(order):
 
 def book(order, start=NINE_AM) -> Booking:
     item = coaching(order)
-    return booking_create(meeting_type=item.meeting_type, start=start, client_name="Jamie",
-                          client_email="jamie@example.com", order_item=item)
+    return order_session_book(item=item, start=start)
 
 
 def set_policies(package, **fields) -> Package:

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from leadmonk.testing import race as shared_race
+from orders.services import order_session_book
 from orders.tests.conftest import NINE_AM, place_order
 from scheduling import services
 from scheduling.models import Booking, BookingStatus
@@ -20,8 +21,7 @@ def last_credit_item(package):
     """An active order whose coaching item (2 sessions) has one credit left."""
     order = place_order(package)
     item = order.items.get(meeting_type_name="Coaching session")
-    services.booking_create(meeting_type=item.meeting_type, start=NINE_AM - timedelta(days=1), client_name="J",
-                            client_email="j@example.com", order_item=item)
+    order_session_book(item=item, start=NINE_AM - timedelta(days=1))
     return item
 
 
@@ -33,8 +33,7 @@ def test_twenty_requests_for_the_last_credit_at_different_times_book_exactly_one
     def attempt(index: int) -> None:
         # Each thread asks for its own free time, so only the quota can refuse it.
         start = NINE_AM + timedelta(days=index // 8, hours=index % 8)
-        services.booking_create(meeting_type=item.meeting_type, start=start, client_name="Jamie",
-                                client_email="jamie@example.com", order_item=item)
+        order_session_book(item=item, start=start)
 
     booked, refusals = race(RACERS, attempt)
     assert booked == 1
@@ -50,9 +49,7 @@ def test_the_last_credit_and_a_contested_time_meet_and_one_booking_wins(package)
     other_order_item = place_order(package, email="rival@example.com").items.get(meeting_type_name="Coaching session")
 
     def attempt(index: int) -> None:
-        services.booking_create(meeting_type=item.meeting_type, start=NINE_AM, client_name=f"Client {index}",
-                                client_email=f"c{index}@example.com",
-                                order_item=item if index % 2 == 0 else other_order_item)
+        order_session_book(item=item if index % 2 == 0 else other_order_item, start=NINE_AM)
 
     booked, refusals = race(RACERS, attempt)
     assert booked == 1
@@ -68,8 +65,7 @@ def test_twenty_requests_for_the_last_credit_at_one_time_book_exactly_one(packag
     item = last_credit_item(package)
 
     def attempt(index: int) -> None:
-        services.booking_create(meeting_type=item.meeting_type, start=NINE_AM, client_name="Jamie",
-                                client_email="jamie@example.com", order_item=item)
+        order_session_book(item=item, start=NINE_AM)
 
     booked, refusals = race(RACERS, attempt)
     assert booked == 1

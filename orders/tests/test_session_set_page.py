@@ -30,8 +30,10 @@ def test_the_order_page_links_to_it_and_a_picked_time_joins_the_list(client, pac
     order = place_order(package)
     coaching, _workshop = items(order)
     assert f"/orders/{order.token}/sessions/" in client.get(f"/orders/{order.token}/").content.decode()
-    html = client.get(page_url(order, item=coaching.pk, tz="America/New_York",
-                               start=format_slot_start(NINE_AM))).content.decode()
+    response = client.get(page_url(order, item=coaching.pk, tz="America/New_York",
+                                   start=format_slot_start(NINE_AM)), follow=True)
+    assert f"picks={coaching.pk}%40" in response.redirect_chain[0][0]  # a reload shows the same list
+    html = response.content.decode()
     assert "Your chosen sessions (1)" in html and "Monday, 7 December 2026 at 9:00 AM" in html
     assert f'value="{picks((coaching, NINE_AM))}"' in html  # the hidden input of the confirm form
     assert "Book 1 session" in html

@@ -7,13 +7,18 @@ from django.template.loader import render_to_string
 from accounts.plans import Plan
 from packages.models import PackageState
 from packages.selectors import (
-    get_orderable_package,
     get_package_by_slug,
     package_is_orderable,
     packages_for_owner_page,
 )
 from packages.tests.factories import make_meeting_type, make_package
 from scheduling.models import MeetingTypeState
+
+
+def orderable(*, owner, slug):
+    """What the order page does: the package by its slug, when it can be ordered."""
+    package = get_package_by_slug(owner=owner, slug=slug)
+    return package if package is not None and package_is_orderable(package) else None
 
 
 def names(packages):
@@ -58,8 +63,8 @@ def test_owner_page_query_count_is_constant(owner, django_assert_num_queries, co
 
 def test_orderable_package_by_slug(owner):
     make_package(owner, name="Starter", slug="starter")
-    assert get_orderable_package(owner=owner, slug="starter").name == "Starter"
-    assert get_orderable_package(owner=owner, slug="nope") is None
+    assert orderable(owner=owner, slug="starter").name == "Starter"
+    assert orderable(owner=owner, slug="nope") is None
 
 
 @pytest.mark.parametrize("state", [PackageState.DISABLED, PackageState.DELETED])
@@ -68,7 +73,7 @@ def test_disabled_or_deleted_package_is_found_but_not_orderable(owner, state):
     package = get_package_by_slug(owner=owner, slug="starter")
     assert package is not None and package.state == state
     assert not package_is_orderable(package)
-    assert get_orderable_package(owner=owner, slug="starter") is None
+    assert orderable(owner=owner, slug="starter") is None
 
 
 def test_live_package_wins_over_a_deleted_one_with_the_same_slug(owner):
@@ -86,7 +91,7 @@ def test_package_below_team_is_not_orderable(free_owner):
     package = make_package(free_owner, slug="kept")
     assert get_package_by_slug(owner=free_owner, slug="kept") is not None
     assert not package_is_orderable(package)
-    assert get_orderable_package(owner=free_owner, slug="kept") is None
+    assert orderable(owner=free_owner, slug="kept") is None
 
 
 def test_package_needs_at_least_one_active_meeting_type(owner):

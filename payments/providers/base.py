@@ -38,10 +38,6 @@ class PaymentProviderError(PaymentError):
     default_message = "The payment service did not answer. Please try again in a moment."
 
 
-class WebhookVerificationError(PaymentError):
-    default_message = "The webhook signature could not be verified."
-
-
 class RefundError(PaymentError):
     default_message = "The refund could not be made."
 
@@ -98,8 +94,3 @@ def get_provider(identifier: str) -> PaymentProvider:
     except KeyError:
         raise PaymentProviderUnavailable() from None
 
-
-def all_providers() -> list[PaymentProvider]:
-    import payments.providers  # noqa: F401
-
-    return list(_registry.values())

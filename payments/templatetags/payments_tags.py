@@ -3,7 +3,6 @@ from django import template
 from django.conf import settings
 
 from leadmonk.money import format_money
-from payments import services
 from payments.forms import PayPalConnectForm
 from payments.models import PaymentConnection, Provider
 from payments.providers.base import get_provider
@@ -36,23 +35,3 @@ def payment_connections(context) -> dict:
         "test_payments": settings.TEST_PAYMENTS_ENABLED,
         "paypal_form": PayPalConnectForm(initial={"email": user.email if user and user.pk else ""}),
     }
-
-
-@register.inclusion_tag("payments/_order_cancel_form.html", takes_context=True)
-def order_cancel_form(context, order) -> dict:
-    """The owner's "Cancel order" form; for a paid order it offers "Refund the payment"."""
-    from payments.forms import OrderCancelRefundForm
-
-    payment = services.refundable_payment(order)
-    form = OrderCancelRefundForm(payment=payment)
-    if payment is None:
-        del form.fields["refund"]  # nothing to refund (yet): no checkbox that does nothing
-    return {"csrf_token": context.get("csrf_token"), "order": order, "form": form}
-
-
-@register.inclusion_tag("payments/_order_refund_box.html", takes_context=True)
-def order_refund_box(context, order) -> dict:
-    payment = services.refundable_payment(order) if order is not None else None
-    if payment is not None:
-        payment.order = order  # the same row: needs_refund reads it without a query
-    return {"csrf_token": context.get("csrf_token"), "order": order, "payment": payment}

@@ -11,7 +11,7 @@ from accounts.billing_services import subscriptions_review_due
 from accounts.models import Subscription
 from accounts.plans import Plan
 from leadmonk.testing import make_owner
-from packages.selectors import get_orderable_package
+from packages.selectors import get_package_by_slug, package_is_orderable
 from packages.tests.factories import make_package
 
 pytestmark = pytest.mark.django_db
@@ -144,14 +144,14 @@ def test_cancel_in_the_test_portal_keeps_the_plan_until_the_period_ends(free_cli
     assert free_owner.plan == Plan.TEAM
     page = free_client.get("/dashboard/settings/plan/").content.decode()
     assert "is cancelled. You keep the plan until" in page
-    assert get_orderable_package(owner=free_owner, slug=owner_package.slug) is not None
+    assert package_is_orderable(get_package_by_slug(owner=free_owner, slug=owner_package.slug))
 
     with time_machine.travel(timezone.now() + timedelta(days=15)):
         subscriptions_review_due()
         free_client.force_login(free_owner)  # the login of 15 days ago has expired
         free_owner.refresh_from_db()
         assert free_owner.plan == Plan.FREE
-        assert get_orderable_package(owner=free_owner, slug=owner_package.slug) is None
+        assert not package_is_orderable(get_package_by_slug(owner=free_owner, slug=owner_package.slug))
         page = free_client.get("/dashboard/settings/plan/").content.decode()
         assert "You are on the Free plan" in page
         assert "Your Team subscription ended." in page

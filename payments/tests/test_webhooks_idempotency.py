@@ -43,7 +43,7 @@ def test_stripe_events_delivered_five_times_in_reverse_order_activate_the_order_
         stripe_event("evt_succeeded", "checkout.session.async_payment_succeeded", {"id": "cs_test_1"}),
         stripe_event("evt_expired", "checkout.session.expired", {"id": "cs_test_1"}),
     ]
-    with responses.RequestsMock() as rsps, mock.patch("payments.services.notifications.notify_order_confirmed") as notify:
+    with responses.RequestsMock() as rsps, mock.patch("notifications.services.notify_order_confirmed") as notify:
         mock_stripe_session(rsps, stripe_session(payment))
         for payload in reversed(events):
             for _ in range(5):
@@ -69,7 +69,7 @@ def test_paypal_events_delivered_five_times_in_reverse_order_activate_the_order_
         {"id": "WH-completed", "event_type": "PAYMENT.CAPTURE.COMPLETED", "resource": {"id": "CAP123"}},
     ]
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps, \
-            mock.patch("payments.services.notifications.notify_order_confirmed") as notify:
+            mock.patch("notifications.services.notify_order_confirmed") as notify:
         mock_paypal_token(rsps)
         rsps.post(f"{PAYPAL_API}/v1/notifications/verify-webhook-signature", json={"verification_status": "SUCCESS"})
         rsps.get(f"{PAYPAL_API}/v2/payments/captures/CAP123", json=paypal_capture(payment, status="COMPLETED"))
@@ -110,7 +110,7 @@ def test_stripe_webhook_return_and_second_return_racing_confirm_once(owner):
             connection.close()
 
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps, \
-            mock.patch("payments.services.notifications.notify_order_confirmed") as notify:
+            mock.patch("notifications.services.notify_order_confirmed") as notify:
         mock_stripe_session(rsps, stripe_session(payment))
         threads = [threading.Thread(target=target) for target in (webhook, client_return, client_return)]
         for thread in threads:
@@ -152,7 +152,7 @@ def test_paypal_webhook_return_and_second_return_racing_confirm_once(owner):
 
     capture = paypal_capture(payment, status="COMPLETED")
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps, \
-            mock.patch("payments.services.notifications.notify_order_confirmed") as notify:
+            mock.patch("notifications.services.notify_order_confirmed") as notify:
         mock_paypal_token(rsps)
         rsps.post(f"{PAYPAL_API}/v1/notifications/verify-webhook-signature", json={"verification_status": "SUCCESS"})
         rsps.get(f"{PAYPAL_API}/v2/payments/captures/CAP123", json=capture)

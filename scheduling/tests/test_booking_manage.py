@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from orders.credits import ledger_backfill
 from orders.models import OrderItem, OrderStatus, PackageOrder
+from orders.services import order_session_book
 from packages.tests.factories import make_package
 from scheduling import booking_step
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingTypeState
@@ -264,8 +265,7 @@ def test_a_package_session_links_back_to_its_order(client, owner, meeting_type):
     item = OrderItem.objects.create(order=order, meeting_type=meeting_type, meeting_type_name="Intro call",
                                     duration_minutes=30, kind=meeting_type.kind, quantity=3)
     ledger_backfill()
-    booking = booking_create(meeting_type=meeting_type, start=datetime(2026, 12, 2, 15, tzinfo=UTC),
-                             client_name="Cleo", client_email="cleo@example.com", order_item=item)
+    booking = order_session_book(item=item, start=datetime(2026, 12, 2, 15, tzinfo=UTC))
 
     html = client.get(manage_url(booking)).content.decode()
 

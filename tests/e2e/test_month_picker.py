@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from orders.services import order_session_book
 from scheduling.models import Booking
 from scheduling.services import booking_create
 from tests.e2e.data import OWNER_PASSWORD, make_shop, place_paid_order
@@ -196,9 +197,8 @@ def test_the_reschedule_picker_opens_on_the_bookings_own_day(visitor_page, serve
 def test_axe_finds_nothing_serious_on_the_ordering_and_owner_pages(page, new_page, server):
     shop = make_shop()
     order = place_paid_order(shop.package)
-    booking = booking_create(meeting_type=shop.coaching, start=(timezone.now() + timedelta(days=3)).replace(
-        minute=0, second=0, microsecond=0), client_name="Jamie Client", client_email="jamie@example.com",
-        order_item=order.items.get(meeting_type=shop.coaching))
+    booking = order_session_book(item=order.items.get(meeting_type=shop.coaching), start=(
+        timezone.now() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0))
 
     for path in ["/accounts/signup/", "/accounts/login/", "/casey/", f"/casey/packages/{shop.package.slug}/",
                  f"/orders/{order.token}/", f"/bookings/{booking.token}/"]:

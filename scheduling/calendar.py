@@ -1,4 +1,5 @@
-"""The .ics attachment of booking emails: one VEVENT per booking, built with icalendar.
+"""A booking in calendars: the .ics (one VEVENT per booking, built with icalendar) that booking
+emails attach and the booking and order pages offer, and the "Add to calendar" links.
 
 The UID is stable for the life of a booking so calendar apps update (reschedule) or remove
 (cancel) the event they already have; SEQUENCE is the booking's sequence, raised on each move.

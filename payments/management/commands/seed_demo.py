@@ -1,19 +1,22 @@
-"""Idempotent demo data for local runs: a Team-plan owner, then each app's own demo records."""
-import importlib
-import importlib.util
-
+"""Idempotent demo data for local runs: a Team-plan owner, then each app's own demo records.
+It lives in payments, the highest app with demo data, so it imports each demo module plainly."""
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
 from accounts.plans import Plan
+from orders import demo as orders_demo
+from packages import demo as packages_demo
+from payments import demo as payments_demo
+from scheduling import demo as scheduling_demo
+from teams import demo as teams_demo
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo12345"
 DEMO_SLUG = "demo"
 # Each app that has demo data exposes `seed(owner)` in its demo module; run in this order.
-DEMO_MODULES = ["scheduling.demo", "teams.demo", "packages.demo", "orders.demo", "payments.demo"]
+DEMO_MODULES = [scheduling_demo, teams_demo, packages_demo, orders_demo, payments_demo]
 
 
 class Command(BaseCommand):
@@ -36,11 +39,8 @@ class Command(BaseCommand):
             if created:
                 owner.set_password(DEMO_PASSWORD)
                 owner.save()
-            for module_name in DEMO_MODULES:
-                # An app without demo data has no demo module; a broken import must still fail loudly.
-                if importlib.util.find_spec(module_name) is None:
-                    continue
-                importlib.import_module(module_name).seed(owner)
+            for module in DEMO_MODULES:
+                module.seed(owner)
         self.stdout.write(
             self.style.SUCCESS(f"Demo owner ready: {DEMO_EMAIL} / {DEMO_PASSWORD} (booking page /{DEMO_SLUG}/)")
         )

@@ -1,0 +1,75 @@
+"""Delivery of transactional messages (one email per Message row), called by the Celery task.
+
+A row is claimed with a conditional update before it is sent, so two deliveries of the same task
+(a redelivery, the sweep) cannot both send it.
+"""
+import logging
+import uuid
+from datetime import datetime, timedelta
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from notifications.emails import build_email
+from notifications.models import Channel, Message, MessageStatus
+
+logger = logging.getLogger(__name__)
+
+# A message claimed by a sender that has not finished after this long is taken again.
+MESSAGE_CLAIM_TIMEOUT = timedelta(minutes=5)
+MESSAGE_MAX_ATTEMPTS = 5
+# Transactional messages still pending this long after they were written get queued again.
+MESSAGE_SWEEP_AFTER = timedelta(minutes=10)
+
+
+class MessageSendError(Exception):
+    """A transient failure: the task retries with backoff."""
+
+
+def _claimable_message_q(now: datetime) -> Q:
+    return Q(status=MessageStatus.PENDING) & (
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - MESSAGE_CLAIM_TIMEOUT)
+    )
+
+
+def message_deliver(*, message_id: int) -> bool:
+    """Send one pending transactional email. Returns True when this call sent it.
+
+    The row is claimed first with a conditional update, so two deliveries of the same task (a
+    redelivery, the sweep) cannot both send it. Raises MessageSendError on a transient failure
+    while attempts remain; after MESSAGE_MAX_ATTEMPTS the message is marked failed.
+    """
+    now = timezone.now()
+    token = uuid.uuid4()
+    claimed = Message.objects.filter(_claimable_message_q(now), pk=message_id).update(
+        claimed_at=now, claim_token=token, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return False
+    message = Message.objects.select_related(
+        "booking__owner", "booking__meeting_type", "booking__order_item__order", "order__owner"
+    ).get(pk=message_id)
+    mine = Message.objects.filter(pk=message_id, claim_token=token)
+    try:
+        build_email(message).send()
+    except Exception as error:  # any backend error (SMTP, network) is worth another try
+        logger.warning("Sending message %s failed (attempt %s): %s", message_id, message.attempts, error)
+        if message.attempts >= MESSAGE_MAX_ATTEMPTS:
+            mine.update(status=MessageStatus.FAILED, error=str(error)[:2000], claimed_at=None, claim_token=None)
+            return False
+        mine.update(error=str(error)[:2000], claimed_at=None, claim_token=None)
+        raise MessageSendError(str(error)) from error
+    mine.update(status=MessageStatus.SENT, sent_at=timezone.now(), error="", claimed_at=None, claim_token=None)
+    return True
+
+
+def stale_message_ids(*, now: datetime | None = None, limit: int = 100) -> list[int]:
+    """The transactional messages still pending long after they were written (their task was lost:
+    broker down at commit, worker gone), oldest first."""
+    now = now or timezone.now()
+    return list(
+        Message.objects.filter(_claimable_message_q(now), reminder__isnull=True, channel=Channel.EMAIL,
+                               created_at__lt=now - MESSAGE_SWEEP_AFTER)
+        .order_by("created_at")
+        .values_list("id", flat=True)[:limit]
+    )

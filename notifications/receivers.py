@@ -1,0 +1,62 @@
+"""Notifications listens to what scheduling and orders announce (they never import it): each
+receiver writes the reminder rows and the messages of the change, inside the change's transaction."""
+from django.dispatch import receiver
+
+from leadmonk.sections import render_to_section
+from notifications import services
+from notifications.selectors import booking_message_log
+from orders import signals as order_signals
+from scheduling import signals as booking_signals
+
+
+@receiver(booking_signals.booking_created, dispatch_uid="notifications.booking_created")
+def on_booking_created(*, booking, notify: bool = True, **_) -> None:
+    services.reminders_schedule(booking=booking)
+    if notify:  # False for a set of sessions: order_sessions_booked sends one message for all
+        services.notify_booking_confirmed(booking=booking)
+
+
+@receiver(booking_signals.booking_rescheduled, dispatch_uid="notifications.booking_rescheduled")
+def on_booking_rescheduled(*, booking, previous_start, **_) -> None:
+    services.reminders_reschedule(booking=booking)
+    services.notify_booking_rescheduled(booking=booking, previous_start=previous_start)
+
+
+@receiver(booking_signals.booking_cancelled, dispatch_uid="notifications.booking_cancelled")
+def on_booking_cancelled(*, booking, notify: bool = True, **_) -> None:
+    services.reminders_drop(booking=booking)
+    if notify:
+        services.notify_booking_cancelled(booking=booking)
+
+
+@receiver(order_signals.order_activated, dispatch_uid="notifications.order_activated")
+def on_order_activated(*, order, **_) -> None:
+    services.notify_order_confirmed(order=order)
+
+
+@receiver(order_signals.order_sessions_booked, dispatch_uid="notifications.order_sessions_booked")
+def on_order_sessions_booked(*, order, bookings, **_) -> None:
+    services.notify_sessions_booked(order=order, bookings=bookings)
+
+
+@receiver(order_signals.order_expiring, dispatch_uid="notifications.order_expiring")
+def on_order_expiring(*, order, sessions_left: int, **_) -> None:
+    services.notify_order_expiring(order=order, sessions_left=sessions_left)
+
+
+@receiver(order_signals.order_confirmation_requested, dispatch_uid="notifications.order_confirmation_requested")
+def on_order_confirmation_requested(*, order, **_) -> None:
+    # A resend is for the client only; the owner already had the new-order notice.
+    services.notify_order_confirmed(order=order, owner_notice=False)
+
+
+@receiver(order_signals.order_cancelled, dispatch_uid="notifications.order_cancelled")
+def on_order_cancelled(*, order, cancelled_bookings=(), **_) -> None:
+    services.notify_order_cancelled(order=order, cancelled_bookings=cancelled_bookings)
+
+
+@receiver(booking_signals.owner_booking_page_sections, dispatch_uid="notifications.booking_page")
+def booking_page_message_log(*, request, booking, **_) -> str:
+    """The owner's booking page: every message of the booking and its reminders (two queries)."""
+    return render_to_section(request, "notifications/_booking_messages.html",
+                             {"booking": booking, "log": booking_message_log(booking=booking)})

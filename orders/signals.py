@@ -1,0 +1,22 @@
+"""What orders announces, for the apps above it (payments, notifications), which orders never
+imports. Sent inside the order's transaction: a receiver's rows commit or roll back with it.
+"""
+from django.dispatch import Signal
+
+# order=<PackageOrder>: the order just became active (a free order placed, a payment confirmed).
+order_activated = Signal()
+# order=<PackageOrder>, sessions_left=<int>: the order's unused sessions expire soon (sent once,
+# inside the transaction that claims the order for the warning).
+order_expiring = Signal()
+# order=<PackageOrder>, bookings=[<Booking>]: a set of sessions booked at once (one message for all).
+order_sessions_booked = Signal()
+# order=<PackageOrder>: the owner asks to send the client's confirmation again.
+order_confirmation_requested = Signal()
+# order=<PackageOrder>, cancelled_bookings=[<Booking>]: the order was cancelled or refunded (its
+# status says which); the upcoming sessions that went with it.
+order_cancelled = Signal()
+
+# Page parts (leadmonk.sections.collect_parts), request=<HttpRequest>, order=<PackageOrder>: the
+# owner's page of one order. A receiver returns {"refund": html} (shown under "Manage order") and
+# {"cancel": html} (replaces the plain "Cancel order" form); payments fills both for a paid order.
+owner_order_page_parts = Signal()

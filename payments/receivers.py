@@ -1,0 +1,34 @@
+"""Payments answers what packages and orders ask through their signals (they never import it)."""
+from django.dispatch import receiver
+
+from leadmonk.sections import render_to_section
+from orders.signals import owner_order_page_parts
+from packages.signals import payment_mediums_for_owner
+from payments import services
+from payments.connections import available_mediums
+from payments.forms import OrderCancelRefundForm
+
+
+@receiver(payment_mediums_for_owner, dispatch_uid="payments.mediums")
+def mediums_for_owner(*, owner, **_) -> list[str]:
+    return available_mediums(owner)
+
+
+@receiver(owner_order_page_parts, dispatch_uid="payments.order_page")
+def order_page_parts(*, request, order, **_) -> dict[str, str]:
+    """The owner's order page: the refund box when a payment of the order can be refunded, and for
+    a paid order "Cancel order" with "Refund the payment" (one query: the refundable payment)."""
+    payment = services.refundable_payment(order)
+    if payment is not None:
+        payment.order = order  # the same row: needs_refund reads it without a query
+    parts = {}
+    if payment is not None:
+        parts["refund"] = render_to_section(request, "payments/_order_refund_box.html",
+                                            {"order": order, "payment": payment})
+    if order.paid_with:
+        form = OrderCancelRefundForm(payment=payment)
+        if payment is None:
+            del form.fields["refund"]  # nothing to refund (yet): no checkbox that does nothing
+        parts["cancel"] = render_to_section(request, "payments/_order_cancel_form.html",
+                                            {"order": order, "form": form})
+    return parts
