@@ -12,7 +12,7 @@ from orders.models import PackageOrder
 from orders.services import OrderError
 from payments import selectors, services
 from payments.connections import MEDIUM_PROVIDERS, connection_delete
-from payments.forms import OrderCancelRefundForm, PaymentFilterForm
+from payments.forms import OrderCancelRefundForm, OrderIssueForm, PaymentFilterForm
 from payments.models import Payment
 from payments.providers.base import PaymentError
 
@@ -131,3 +131,25 @@ def disconnect(request: HttpRequest, provider: str) -> HttpResponse:
     if connection_delete(owner=request.user, provider=provider):
         messages.success(request, f"{'Stripe' if provider == 'stripe' else 'PayPal'} is disconnected.")
     return redirect(reverse("accounts:settings") + "#payments")
+
+
+@login_required
+def order_issue(request: HttpRequest) -> HttpResponse:
+    """The owner's "New order": an order of one of their packages for a client, paid outside the
+    app or complimentary (payments.services.order_issue)."""
+    form = OrderIssueForm(request.POST or None, packages=selectors.packages_for_issuing(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.order_issue(
+                owner=request.user, package=data["package"], client_name=data["client_name"],
+                client_email=data["client_email"], client_phone=data["client_phone"],
+                mode=data["mode"], note=data["note"],
+            )
+        except OrderError as error:
+            form.add_error("package", error.message)
+        else:
+            messages.success(
+                request, f"Order created. {order.client_name} has been sent the confirmation with the order link.")
+            return redirect("orders:detail", pk=order.pk)
+    return render(request, "payments/dashboard/order_issue.html", {"form": form})

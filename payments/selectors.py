@@ -38,3 +38,13 @@ def payment_totals(owner, *, provider: str = "") -> list[dict]:
         .order_by("currency")
     )
     return [{**row, "net": row["received"] - row["refunded"]} for row in rows]
+
+
+def packages_for_issuing(owner):
+    """The packages the owner can issue an order of: their own published (active) ones. One query."""
+    from packages.models import Package, PackageState
+
+    return (
+        Package.objects.for_owner(owner).filter(state=PackageState.ACTIVE)
+        .select_related("owner").order_by("name", "id")
+    )
