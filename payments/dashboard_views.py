@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from leadmonk.keyset import keyset_page
-from orders.models import PackageOrder
+from orders.models import OrderStatus, PackageOrder
 from orders.services import OrderError
 from payments import selectors, services
 from payments.connections import MEDIUM_PROVIDERS, connection_delete
@@ -136,7 +136,7 @@ def disconnect(request: HttpRequest, provider: str) -> HttpResponse:
 @login_required
 def order_issue(request: HttpRequest) -> HttpResponse:
     """The owner's "New order": an order of one of their packages for a client, paid outside the
-    app or complimentary (payments.services.order_issue)."""
+    app, complimentary or waiting for the client's payment (payments.services.order_issue)."""
     form = OrderIssueForm(request.POST or None, packages=selectors.packages_for_issuing(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -149,7 +149,8 @@ def order_issue(request: HttpRequest) -> HttpResponse:
         except OrderError as error:
             form.add_error("package", error.message)
         else:
-            messages.success(
-                request, f"Order created. {order.client_name} has been sent the confirmation with the order link.")
+            sent = ("an email asking to pay, with the order link" if order.status == OrderStatus.PENDING_PAYMENT
+                    else "the confirmation with the order link")
+            messages.success(request, f"Order created. {order.client_name} has been sent {sent}.")
             return redirect("orders:detail", pk=order.pk)
     return render(request, "payments/dashboard/order_issue.html", {"form": form})

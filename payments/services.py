@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.locks import lock_owner
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_cancel_upcoming_bookings
-from orders.signals import order_activated, order_cancelled
+from orders.signals import order_activated, order_cancelled, order_payment_requested
 from orders.transitions import order_transition
 from payments.models import Payment, PaymentStatus, Provider
 from payments.providers.base import IllegalPaymentTransition, RefundError, get_provider
@@ -298,9 +298,11 @@ class IssueMode:
 
     PAID_OUTSIDE = "paid_outside"
     COMPLIMENTARY = "complimentary"
+    PAYMENT_LINK = "payment_link"
     CHOICES = [
         (PAID_OUTSIDE, "Paid outside the app (cash, bank transfer)"),
         (COMPLIMENTARY, "Complimentary (no payment)"),
+        (PAYMENT_LINK, "Send a payment link (the client pays online at the order's link)"),
     ]
 
 
@@ -313,6 +315,7 @@ def order_issue(*, owner, package, client_name: str, client_email: str, client_p
     a confirmed manual Payment with the owner's note and confirms it (payment_confirm, so the
     order is activated by the one guarded path); "complimentary" activates it with no payment.
     Either way order_activated is sent once, so the client gets the usual confirmation email.
+    "Send a payment link" leaves the order pending payment and emails the client its link.
     Raises OrderError (package not orderable or not the owner's) and creates nothing.
     """
     from orders.services import PackageNotOrderable, order_create
@@ -335,6 +338,10 @@ def order_issue(*, owner, package, client_name: str, client_email: str, client_p
         elif mode == IssueMode.COMPLIMENTARY:
             order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE, paid_with="Complimentary")
             order_activated.send(sender=PackageOrder, order=order)
+        elif mode == IssueMode.PAYMENT_LINK:
+            # The order waits in pending payment (and expires unpaid like any other); the client
+            # pays through the normal checkout of the order page.
+            order_payment_requested.send(sender=PackageOrder, order=order)
         else:
             raise ValueError(f"Unknown issue mode {mode!r}")
         order.refresh_from_db()

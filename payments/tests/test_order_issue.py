@@ -4,6 +4,8 @@ another owner's package cannot be issued."""
 from decimal import Decimal
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from orders.credits import item_balance
 from orders.models import CreditLedgerEntry, OrderStatus, PackageOrder
@@ -143,3 +145,20 @@ def test_the_form_page_runs_a_fixed_number_of_queries(owner_client, owner, djang
         make_package(owner)
     with django_assert_num_queries(len(small.captured_queries)):
         owner_client.get(URL)
+
+
+def test_a_payment_link_leaves_the_order_pending_and_emails_the_client_to_pay(
+        owner_client, package, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(URL, _body(package, mode="payment_link", note=""), follow=True)
+
+    order = PackageOrder.objects.get()
+    assert "has been sent an email asking to pay" in response.content.decode()
+    assert order.status == OrderStatus.PENDING_PAYMENT and order.paid_at is None
+    assert not Payment.objects.exists()
+    client_mail = [m for m in mailoutbox if m.to == ["robin@example.com"]]
+    assert [m.subject for m in client_mail] == ["Pay for your order: Starter pack"]
+    assert f"/orders/{order.token}/" in client_mail[0].body and "120.00 USD" in client_mail[0].body
+    # The order's link is the normal checkout: the client's page offers to pay.
+    page = Client().get(f"/orders/{order.token}/").content.decode()
+    assert f'href="{reverse("payments:checkout", args=[order.token])}">Complete payment' in page
