@@ -212,6 +212,8 @@ def payment_refund(*, payment: Payment, by_owner) -> Payment:
         return payment
     if payment.status != PaymentStatus.CONFIRMED:
         raise RefundError("Only a paid payment can be refunded.")
+    if payment.provider == Provider.MANUAL:
+        raise RefundError("This payment was made outside the app: give the money back, then mark it refunded.")
     refund_reference = get_provider(payment.provider).refund(payment)
     return payment_mark_refunded(payment_id=payment.pk, refund_reference=refund_reference,
                                  reason="The order was refunded.")

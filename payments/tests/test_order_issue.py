@@ -162,3 +162,22 @@ def test_a_payment_link_leaves_the_order_pending_and_emails_the_client_to_pay(
     # The order's link is the normal checkout: the client's page offers to pay.
     page = Client().get(f"/orders/{order.token}/").content.decode()
     assert f'href="{reverse("payments:checkout", args=[order.token])}">Complete payment' in page
+
+
+def test_a_payment_made_outside_the_app_shows_its_note_and_is_marked_refunded_not_refunded_online(
+        owner_client, package):
+    owner_client.post(URL, _body(package))
+    payment = Payment.objects.get()
+
+    page = owner_client.get(f"/dashboard/payments/{payment.pk}/").content.decode()
+    refused = owner_client.post(f"/dashboard/payments/{payment.pk}/refund/", follow=True).content.decode()
+
+    assert "Bank transfer received 3 Dec" in page and "Paid outside the app" in page
+    assert f'action="/dashboard/payments/{payment.pk}/refund/"' not in page
+    assert "made outside the app: give the money back, then mark it refunded" in refused
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CONFIRMED
+
+    owner_client.post(f"/dashboard/payments/{payment.pk}/refunded-outside/")
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.REFUNDED and payment.order.status == OrderStatus.REFUNDED
