@@ -181,3 +181,16 @@ def test_a_payment_made_outside_the_app_shows_its_note_and_is_marked_refunded_no
     owner_client.post(f"/dashboard/payments/{payment.pk}/refunded-outside/")
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.REFUNDED and payment.order.status == OrderStatus.REFUNDED
+
+
+def test_the_order_page_offers_to_mark_a_payment_outside_the_app_refunded_not_to_refund_it(owner_client, package):
+    owner_client.post(URL, _body(package))
+    order = PackageOrder.objects.get()
+    payment = Payment.objects.get()
+
+    html = owner_client.get(f"/dashboard/orders/{order.pk}/").content.decode()
+
+    assert "Paid 120.00 USD outside the app" in html and "(Bank transfer received 3 Dec)" in html
+    assert f'action="/dashboard/payments/orders/{order.pk}/refund/"' not in html
+    assert f'action="/dashboard/payments/{payment.pk}/refunded-outside/"' in html
+    assert 'name="refund"' not in html
