@@ -23,6 +23,7 @@ TEMPLATE_FOR_KIND = {
     MessageKind.ORDER_CANCELLED: "order_cancelled",
     MessageKind.ORDER_REFUNDED: "order_cancelled",
     MessageKind.ORDER_EXPIRING: "order_expiring",
+    MessageKind.ORDER_PAYMENT_REQUESTED: "order_payment_requested",
     MessageKind.BOOKING_CONFIRMED: "booking_confirmed",
     MessageKind.BOOKING_RESCHEDULED: "booking_rescheduled",
     MessageKind.BOOKING_CANCELLED: "booking_cancelled",
@@ -134,12 +135,14 @@ def order_context(message: Message) -> dict:
 def subject_for(message: Message, context: dict) -> str:
     kind = message.kind
     if kind in (MessageKind.ORDER_CONFIRMED, MessageKind.ORDER_NEW, MessageKind.ORDER_CANCELLED,
-                MessageKind.ORDER_REFUNDED, MessageKind.SESSIONS_BOOKED, MessageKind.ORDER_EXPIRING):
+                MessageKind.ORDER_REFUNDED, MessageKind.SESSIONS_BOOKED, MessageKind.ORDER_EXPIRING,
+                MessageKind.ORDER_PAYMENT_REQUESTED):
         title = context["order"].title
         count = len(context["booked_sessions"])
         to_client = message.audience == Audience.CLIENT
         return {
             MessageKind.ORDER_EXPIRING: f"Your sessions of {title} expire soon",
+            MessageKind.ORDER_PAYMENT_REQUESTED: f"Pay for your order: {title}",
             MessageKind.SESSIONS_BOOKED: (f"Confirmed: {count} sessions of {title}" if to_client
                                           else f"{count} sessions booked: {title} by {context['order'].client_name}"),
             MessageKind.ORDER_CONFIRMED: f"Your order: {title}",

@@ -50,6 +50,11 @@ def on_order_confirmation_requested(*, order, **_) -> None:
     services.notify_order_confirmed(order=order, owner_notice=False)
 
 
+@receiver(order_signals.order_payment_requested, dispatch_uid="notifications.order_payment_requested")
+def on_order_payment_requested(*, order, **_) -> None:
+    services.notify_order_payment_requested(order=order)
+
+
 @receiver(order_signals.order_cancelled, dispatch_uid="notifications.order_cancelled")
 def on_order_cancelled(*, order, cancelled_bookings=(), **_) -> None:
     services.notify_order_cancelled(order=order, cancelled_bookings=cancelled_bookings)

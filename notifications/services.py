@@ -192,6 +192,13 @@ def notify_order_cancelled(*, order, cancelled_bookings=()) -> None:
                                    context=context)])
 
 
+def notify_order_payment_requested(*, order) -> None:
+    """Queue the email asking the client to pay an order the owner issued, with its order link
+    (where the normal checkout is)."""
+    _queue([Message.objects.create(order=order, kind=MessageKind.ORDER_PAYMENT_REQUESTED, audience=Audience.CLIENT,
+                                   recipient=order.client_email)])
+
+
 def notify_order_expiring(*, order, sessions_left: int) -> None:
     """Queue the warning to the client that the order's unused sessions expire soon (the caller
     claims the order first, so it goes out once)."""

@@ -74,12 +74,15 @@ def order_create(
     answers: list[dict] | None = None,
     client_timezone: str = "UTC",
     terms_accepted: bool = False,
+    issued_by_owner: bool = False,
     now: datetime | None = None,
 ) -> PackageOrder:
     """Place an order of `package` and copy what is sold into it (the snapshot).
 
     A free package makes the order active at once (and sends the confirmation); a paid one leaves
     it pending payment for the payments app. Raises OrderError when the package cannot be ordered.
+    An order the owner issues (`issued_by_owner`) needs no acceptance of the terms: the client
+    did not fill in the order form.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -94,7 +97,7 @@ def order_create(
         )
         if locked is None or not package_is_orderable(locked):
             raise PackageNotOrderable()
-        if locked.terms and not terms_accepted:
+        if locked.terms and not terms_accepted and not issued_by_owner:
             raise TermsNotAccepted()
         order = PackageOrder.objects.create(
             owner=locked.owner,

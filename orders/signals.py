@@ -12,6 +12,8 @@ order_expiring = Signal()
 order_sessions_booked = Signal()
 # order=<PackageOrder>: the owner asks to send the client's confirmation again.
 order_confirmation_requested = Signal()
+# order=<PackageOrder>: the owner issued the order with a payment link; the client is asked to pay.
+order_payment_requested = Signal()
 # order=<PackageOrder>, cancelled_bookings=[<Booking>]: the order was cancelled or refunded (its
 # status says which); the upcoming sessions that went with it.
 order_cancelled = Signal()

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/", views.payment_detail, name="detail"),
     path("<int:pk>/refund/", views.payment_refund, name="refund"),
     path("<int:pk>/refunded-outside/", views.payment_mark_refunded_outside, name="mark_refunded_outside"),
+    path("orders/new/", views.order_issue, name="order_issue"),
     path("orders/<int:order_pk>/refund/", views.order_refund, name="order_refund"),
     path("orders/<int:order_pk>/cancel/", views.order_cancel, name="order_cancel"),
     path("connect/stripe/", stripe_views.connect, name="stripe_connect"),

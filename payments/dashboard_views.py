@@ -9,11 +9,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from leadmonk.csv_export import ExportRangeForm, export_response
 from leadmonk.keyset import keyset_page
-from orders.models import PackageOrder
+from orders.models import OrderStatus, PackageOrder
 from orders.services import OrderError
 from payments import exports, selectors, services
 from payments.connections import MEDIUM_PROVIDERS, connection_delete
-from payments.forms import OrderCancelRefundForm, PaymentFilterForm
+from payments.forms import OrderCancelRefundForm, OrderIssueForm, PaymentFilterForm
 from payments.models import Payment
 from payments.providers.base import PaymentError
 
@@ -143,3 +143,26 @@ def payment_export(request: HttpRequest) -> HttpResponse:
         request, title="payments", basename="payments", back_url=reverse("payments_dashboard:list"),
         header=exports.payment_header, rows=lambda start, end, tz: exports.payment_rows(request.user, start, end, tz),
     )
+
+
+@login_required
+def order_issue(request: HttpRequest) -> HttpResponse:
+    """The owner's "New order": an order of one of their packages for a client, paid outside the
+    app, complimentary or waiting for the client's payment (payments.services.order_issue)."""
+    form = OrderIssueForm(request.POST or None, packages=selectors.packages_for_issuing(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.order_issue(
+                owner=request.user, package=data["package"], client_name=data["client_name"],
+                client_email=data["client_email"], client_phone=data["client_phone"],
+                mode=data["mode"], note=data["note"],
+            )
+        except OrderError as error:
+            form.add_error("package", error.message)
+        else:
+            sent = ("an email asking to pay, with the order link" if order.status == OrderStatus.PENDING_PAYMENT
+                    else "the confirmation with the order link")
+            messages.success(request, f"Order created. {order.client_name} has been sent {sent}.")
+            return redirect("orders:detail", pk=order.pk)
+    return render(request, "payments/dashboard/order_issue.html", {"form": form})

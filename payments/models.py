@@ -11,6 +11,9 @@ class Provider(models.TextChoices):
     STRIPE = "stripe", "Stripe"
     PAYPAL = "paypal", "PayPal"
     TEST = "test", "Test provider"
+    # Money the owner received outside the app (cash, bank transfer) and recorded on an order
+    # they issued; no provider is called for it.
+    MANUAL = "manual", "Paid outside the app"
 
 
 class PaymentStatus(models.TextChoices):
@@ -50,6 +53,8 @@ class Payment(models.Model):
     # The owner gave the money back another way (the provider's dashboard, a bank transfer) and
     # marked it here; the app made no refund call.
     refunded_outside = models.BooleanField(default=False)
+    # The owner's note on a payment made outside the app ("cash at the first session").
+    note = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

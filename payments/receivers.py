@@ -7,6 +7,7 @@ from packages.signals import payment_mediums_for_owner
 from payments import services
 from payments.connections import available_mediums
 from payments.forms import OrderCancelRefundForm
+from payments.models import Provider
 
 
 @receiver(payment_mediums_for_owner, dispatch_uid="payments.mediums")
@@ -27,8 +28,10 @@ def order_page_parts(*, request, order, **_) -> dict[str, str]:
                                             {"order": order, "payment": payment})
     if order.paid_with:
         form = OrderCancelRefundForm(payment=payment)
-        if payment is None:
-            del form.fields["refund"]  # nothing to refund (yet): no checkbox that does nothing
+        if payment is None or payment.provider == Provider.MANUAL:
+            # Nothing to refund (yet), or money given outside the app that only the owner can give
+            # back: no checkbox that does nothing.
+            del form.fields["refund"]
         parts["cancel"] = render_to_section(request, "payments/_order_cancel_form.html",
                                             {"order": order, "form": form})
     return parts

@@ -47,3 +47,13 @@ def payments_for_export(*, owner, start, end) -> QuerySet[Payment]:
         .select_related("order")
         .order_by("created_at", "id")
     )
+
+
+def packages_for_issuing(owner):
+    """The packages the owner can issue an order of: their own published (active) ones. One query."""
+    from packages.models import Package, PackageState
+
+    return (
+        Package.objects.for_owner(owner).filter(state=PackageState.ACTIVE)
+        .select_related("owner").order_by("name", "id")
+    )

@@ -18,9 +18,9 @@ from django.utils import timezone
 from accounts.locks import lock_owner
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_cancel_upcoming_bookings
-from orders.signals import order_activated, order_cancelled
+from orders.signals import order_activated, order_cancelled, order_payment_requested
 from orders.transitions import order_transition
-from payments.models import Payment, PaymentStatus
+from payments.models import Payment, PaymentStatus, Provider
 from payments.providers.base import IllegalPaymentTransition, RefundError, get_provider
 
 logger = logging.getLogger(__name__)
@@ -212,6 +212,8 @@ def payment_refund(*, payment: Payment, by_owner) -> Payment:
         return payment
     if payment.status != PaymentStatus.CONFIRMED:
         raise RefundError("Only a paid payment can be refunded.")
+    if payment.provider == Provider.MANUAL:
+        raise RefundError("This payment was made outside the app: give the money back, then mark it refunded.")
     refund_reference = get_provider(payment.provider).refund(payment)
     return payment_mark_refunded(payment_id=payment.pk, refund_reference=refund_reference,
                                  reason="The order was refunded.")
@@ -291,3 +293,58 @@ def orders_expire_unpaid(*, now: datetime | None = None) -> int:
                 payment.save(update_fields=["status", "updated_at"])
             expired += 1
     return expired
+
+
+class IssueMode:
+    """How an order the owner issues is settled (the choices of the "New order" form)."""
+
+    PAID_OUTSIDE = "paid_outside"
+    COMPLIMENTARY = "complimentary"
+    PAYMENT_LINK = "payment_link"
+    CHOICES = [
+        (PAID_OUTSIDE, "Paid outside the app (cash, bank transfer)"),
+        (COMPLIMENTARY, "Complimentary (no payment)"),
+        (PAYMENT_LINK, "Send a payment link (the client pays online at the order's link)"),
+    ]
+
+
+def order_issue(*, owner, package, client_name: str, client_email: str, client_phone: str = "",
+                mode: str, note: str = "") -> PackageOrder:
+    """The owner creates an order of one of their packages for a client, settled at once.
+
+    The order is placed through orders.services.order_create (the same snapshot and credit grant
+    as a client's order), then made active in the same transaction: "paid outside the app" records
+    a confirmed manual Payment with the owner's note and confirms it (payment_confirm, so the
+    order is activated by the one guarded path); "complimentary" activates it with no payment.
+    Either way order_activated is sent once, so the client gets the usual confirmation email.
+    "Send a payment link" leaves the order pending payment and emails the client its link.
+    Raises OrderError (package not orderable or not the owner's) and creates nothing.
+    """
+    from orders.services import PackageNotOrderable, order_create
+
+    if package.owner_id != owner.pk:
+        raise PackageNotOrderable()
+    with transaction.atomic():
+        lock_owner(owner.pk)
+        order = order_create(
+            package=package, client_name=client_name, client_email=client_email,
+            client_phone=client_phone, issued_by_owner=True,
+        )
+        if order.status != OrderStatus.PENDING_PAYMENT:
+            return order  # A free package: already active, confirmation sent.
+        if mode == IssueMode.PAID_OUTSIDE:
+            payment = Payment.objects.create(
+                order=order, provider=Provider.MANUAL, amount=order.price, currency=order.currency, note=note,
+            )
+            payment_confirm(payment_id=payment.pk, amount=order.price, currency=order.currency)
+        elif mode == IssueMode.COMPLIMENTARY:
+            order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE, paid_with="Complimentary")
+            order_activated.send(sender=PackageOrder, order=order)
+        elif mode == IssueMode.PAYMENT_LINK:
+            # The order waits in pending payment (and expires unpaid like any other); the client
+            # pays through the normal checkout of the order page.
+            order_payment_requested.send(sender=PackageOrder, order=order)
+        else:
+            raise ValueError(f"Unknown issue mode {mode!r}")
+        order.refresh_from_db()
+    return order

@@ -8,4 +8,8 @@ if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   echo "      Install it with: apt-get install -y chromium"
 fi
 echo "Database: ${DATABASE_URL:-embedded SQLite}   Broker/cache: ${REDIS_URL:-embedded (filesystem/locmem)}"
-.venv/bin/python -m pytest "$@"
+# Two workers by default (TEST_WORKERS=auto uses every core, TEST_WORKERS=0 runs in one process):
+# pytest-xdist gives each worker its own test database (test_<name>_gw0, _gw1 on PostgreSQL). The
+# ten slowest tests are printed at the end, so a test that starts to drag is seen.
+workers="${TEST_WORKERS:-2}"
+.venv/bin/python -m pytest -n "$workers" --durations=10 "$@"
