@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -115,11 +116,14 @@ def test_a_real_worker_runs_the_reminder_dispatcher(coaching, worker):
     from notifications.tests.conftest import make_booking
 
     outbox, worker_log = worker
-    booking = make_booking(coaching, start=timezone.now() + timedelta(hours=2), phone="")
-    reminder = Reminder.objects.create(booking=booking, channel=Channel.EMAIL, offset_minutes=180,
-                                       due_at=timezone.now() - timedelta(hours=1))
-
-    dispatch_due_reminders.delay()
+    # The worker is another process on the machine's real clock, which the test clock cannot move:
+    # the booking and its reminder are set around the real "now" the worker will see.
+    real_now = datetime.fromtimestamp(time_machine.escape_hatch.time.time(), tz=UTC)
+    with time_machine.travel(real_now, tick=True):
+        booking = make_booking(coaching, start=timezone.now() + timedelta(hours=2), phone="")
+        reminder = Reminder.objects.create(booking=booking, channel=Channel.EMAIL, offset_minutes=180,
+                                           due_at=timezone.now() - timedelta(hours=1))
+        dispatch_due_reminders.delay()
 
     sent = _wait_for(lambda: Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.SENT).exists())
     assert sent, f"the reminder was not sent; the worker's log:\n{worker_log.read_text()[-4000:]}"

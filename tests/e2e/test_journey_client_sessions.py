@@ -30,7 +30,7 @@ def _book(page, meeting_type_name: str, step: str | None = None) -> None:
     if step:
         check_page(page, J, f"{step}-confirm", h1=f"Schedule {meeting_type_name}")
     page.get_by_role("button", name="Book this session").click()
-    page.wait_for_url(re.compile(r"/orders/[^/]+/$"))
+    page.wait_for_url(re.compile(r"/orders/[^/]+/(\?booked=\d+)?(#just-booked)?$"))
     expect(page.get_by_text(f"Booked: {meeting_type_name}")).to_be_visible()
 
 
