@@ -81,6 +81,10 @@ def test_a_visitor_books_a_meeting_from_the_month_grid(visitor_page, server, vis
 
     # Choosing another day shows its times without a reload, in view, and says so.
     days = _free_days(page)
+    if len(days) < 2:  # late on the last day of a month: the other free days are in the next one
+        page.locator('a[data-picker-nav="next"]').click()
+        expect(page.locator("a[data-picker-day]").nth(1)).to_be_visible()
+        days = _free_days(page)
     assert len(days) >= 2
     page.evaluate("window.notReloaded = true")
     page.evaluate("window.scrollTo(0, 200)")
