@@ -4,6 +4,7 @@ Slots come from each member's own hours and busy times, buffers included."""
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 
 from scheduling.availability import pooled_available_slots
@@ -17,6 +18,13 @@ from teams.tests.factories import WEEKDAYS_9_TO_5, make_member, make_team, make_
 # Tuesday 2026-12-01 noon UTC; Monday 2026-12-07 09:00 New York is 14:00 UTC.
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 NINE_AM = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    # The services take `now=NOW`, but reminders and emails read the clock: the whole test runs at NOW.
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 @pytest.fixture
