@@ -21,7 +21,8 @@ def lockout_username(request: HttpRequest, credentials: dict | None = None) -> s
     """The email as the login form normalises it, so "Owner@Example.com " and "owner@example.com"
     count as one account."""
     value = (credentials or {}).get("username") or (request.POST.get("username", "") if request else "")
-    return str(value).strip().lower()[:255]
+    # A NUL byte cannot reach a PostgreSQL query (a hostile login form sends one).
+    return str(value).replace("\x00", "").strip().lower()[:255]
 
 
 def cool_off(request: HttpRequest | None = None) -> timedelta:

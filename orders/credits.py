@@ -179,7 +179,8 @@ def ledger_adjust(*, item: OrderItem, change: int, note: str, by_user, now: date
 
 def _locked_booking(booking: Booking) -> Booking:
     lock_owner(booking.owner_id)
-    return Booking.objects.select_for_update().select_related("order_item__order").get(pk=booking.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to order_item.
+    return Booking.objects.select_for_update(of=("self",)).select_related("order_item__order").get(pk=booking.pk)
 
 
 @receiver(attendance_marked, dispatch_uid="orders.credits.no_show")

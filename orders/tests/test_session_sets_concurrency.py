@@ -48,8 +48,9 @@ def test_two_sets_racing_for_one_orders_credits_never_exceed_its_quota(package):
 
     def attempt(index: int) -> None:
         # Disjoint times, so only the quota can refuse: two sessions each, four wanted, two sold.
-        order_sessions_book(order=order, choices=[SessionChoice(item, NINE_AM + timedelta(hours=2 * index)),
-                                                  SessionChoice(item, NINE_AM + WEEK + timedelta(hours=2 * index))])
+        # One racer a day (9:00 is inside the hours every day): index 4 and on at 2-hour steps fell after 17:00.
+        order_sessions_book(order=order, choices=[SessionChoice(item, NINE_AM + timedelta(days=index)),
+                                                  SessionChoice(item, NINE_AM + 2 * WEEK + timedelta(days=index))])
 
     booked, refusals = race(RACERS, attempt, BookingError)
     assert booked == 1 and refusals == ["No sessions left for this item."] * (RACERS - 1)
