@@ -14,17 +14,15 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from leadmonk.testing import make_owner, suite_clock
+from leadmonk.testing import make_meeting_type, make_owner, make_package, set_weekly_hours, suite_clock
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_create, order_session_book
 from packages.models import InviteeQuestion, PaymentMedium, QuestionKind
-from packages.tests.factories import make_package
 from payments import services as payment_services
 from payments.models import Payment, Provider
 from scheduling.availability import available_slots
 from scheduling.models import Booking, DateOverride, MeetingType
 from scheduling.services import booking_create
-from scheduling.tests.factories import make_meeting_type, set_weekly_hours
 from teams import services as team_services
 from teams.models import Invitation, Membership, Team, TeamMeetingType
 from teams.rules import invitation_token

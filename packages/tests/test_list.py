@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from leadmonk.testing import make_meeting_type, make_package
 from orders.models import PackageOrder
-from packages.tests.factories import make_meeting_type, make_package
 from scheduling.models import MeetingTypeState
 
 LIST_URL = reverse("packages:list")

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import responses
 
+from leadmonk.testing import make_package
 from orders.models import OrderStatus, PackageOrder
-from packages.tests.factories import make_package
 from payments.models import Payment, PaymentStatus, Provider
 
 STRIPE_SECRET = "whsec_test_secret"

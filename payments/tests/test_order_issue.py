@@ -7,10 +7,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from leadmonk.testing import make_package
 from orders.credits import item_balance
 from orders.models import CreditLedgerEntry, OrderStatus, PackageOrder
 from packages.models import OrderingInformation, PackageState
-from packages.tests.factories import make_package
 from payments.models import Payment, PaymentStatus, Provider
 
 URL = "/dashboard/payments/orders/new/"
