@@ -6,6 +6,7 @@ from leadmonk.testing.builders import (
     make_booking,
     make_meeting_type,
     make_member,
+    make_order,
     make_package,
     make_team,
     make_team_meeting_type,
@@ -16,6 +17,7 @@ from leadmonk.testing.database import on_postgres, race
 from leadmonk.testing.personas import make_owner
 
 __all__ = [
-    "DEFAULT_TEST_CLOCK", "WEEKDAYS_9_TO_5", "make_booking", "make_meeting_type", "make_member", "make_owner",
-    "make_package", "make_team", "make_team_meeting_type", "on_postgres", "race", "set_weekly_hours", "suite_clock",
+    "DEFAULT_TEST_CLOCK", "WEEKDAYS_9_TO_5", "make_booking", "make_meeting_type", "make_member", "make_order",
+    "make_owner", "make_package", "make_team", "make_team_meeting_type", "on_postgres", "race", "set_weekly_hours",
+    "suite_clock",
 ]

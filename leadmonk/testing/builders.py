@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from leadmonk.testing.personas import make_owner
+from orders.models import PackageOrder
 from packages.models import Package, PackageItem, PackageState, PaymentMedium
 from scheduling.models import Booking, MeetingType, MeetingTypeKind, WeeklyInterval
 from teams import services as team_services
@@ -84,6 +85,18 @@ def make_package(owner, items=None, **fields) -> Package:
         for position, (meeting_type, quantity) in enumerate(items)
     )
     return package
+
+
+
+def make_order(package: Package, **fields) -> PackageOrder:
+    """An order row of `package` (no items, no payment, no hooks called), its title, price and
+    currency copied from the package; the client is Cleo unless told otherwise."""
+    fields.setdefault("client_name", "Cleo Client")
+    fields.setdefault("client_email", "cleo@example.com")
+    fields.setdefault("title", package.name)
+    fields.setdefault("price", package.price)
+    fields.setdefault("currency", package.currency)
+    return PackageOrder.objects.create(owner=package.owner, package=package, **fields)
 
 
 # --- Teams --------------------------------------------------------------------------------------

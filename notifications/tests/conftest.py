@@ -49,14 +49,13 @@ make_booking = functools.partial(
 
 
 def make_order(owner, meeting_type, *, status=OrderStatus.ACTIVE, **fields) -> PackageOrder:
+    """A paid order of three sessions of `meeting_type`, with its credits, for Dana in Berlin."""
     package = make_package(owner, items=[(meeting_type, 3)], name="Ten-week coaching")
-    fields.setdefault("client_name", "Dana Client")
-    fields.setdefault("client_email", "dana@example.com")
-    fields.setdefault("client_timezone", "Europe/Berlin")
-    order = PackageOrder.objects.create(
-        owner=owner, package=package, status=status, title="Ten-week coaching", description="Three sessions.",
-        price=Decimal("1250.00"), currency="USD", payment_medium="stripe",
-        paid_at=datetime(2026, 12, 1, 11, 30, tzinfo=UTC), **fields,
+    fields = {"client_name": "Dana Client", "client_email": "dana@example.com", "client_timezone": "Europe/Berlin",
+              **fields}
+    order = builders.make_order(
+        package, status=status, description="Three sessions.", price=Decimal("1250.00"), currency="USD",
+        payment_medium="stripe", paid_at=datetime(2026, 12, 1, 11, 30, tzinfo=UTC), **fields,
     )
     OrderItem.objects.create(
         order=order, meeting_type=meeting_type, meeting_type_name=meeting_type.name,
