@@ -199,6 +199,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.expire_credits",
         "schedule": crontab(minute="*/15"),
     },
+    "nudge-clients-to-book": {
+        "task": "orders.tasks.nudge_to_book",
+        "schedule": crontab(minute="*/15"),
+    },
     "expire-unpaid-orders": {
         "task": "payments.tasks.expire_unpaid_orders",
         "schedule": crontab(minute="*/5"),

@@ -204,3 +204,10 @@ def notify_order_expiring(*, order, sessions_left: int) -> None:
     claims the order first, so it goes out once)."""
     _queue([Message.objects.create(order=order, kind=MessageKind.ORDER_EXPIRING, audience=Audience.CLIENT,
                                    recipient=order.client_email, context={"sessions_left": sessions_left})])
+
+
+def notify_order_book_nudge(*, order, sessions_left: int) -> None:
+    """Queue the reminder to the client that they have sessions left to book, with the order link
+    (the caller claims the order first, so it goes out once)."""
+    _queue([Message.objects.create(order=order, kind=MessageKind.ORDER_BOOK_NUDGE, audience=Audience.CLIENT,
+                                   recipient=order.client_email, context={"sessions_left": sessions_left})])

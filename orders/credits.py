@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.locks import lock_owner
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
+from orders.nudges import mark_last_credit
 from orders.signals import order_expiring
 from scheduling.models import Attendance, BookedBy, Booking
 from scheduling.signals import attendance_marked, booking_cancelled, booking_created, cancel_warning
@@ -99,6 +100,7 @@ def _debit_on_booking(sender, booking: Booking, now: datetime | None = None, **k
     _entry(booking.order_item_id, -1, LedgerReason.BOOKING, booking=booking, now=now)
     _set_held(booking, True)
     order = item.order
+    mark_last_credit(order_id=order.pk, booking=booking)
     # "N days after the first booking": the first booking starts the clock (the order row is
     # locked with the item, so two first bookings cannot both set it).
     if order.expiry_kind == "after_first_booking" and order.expiry_days and order.expires_at is None:

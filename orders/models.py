@@ -55,6 +55,15 @@ class PackageOrder(models.Model):
     credits_expired_at = models.DateTimeField(null=True, blank=True)
     # Set when the client is warned (7 days before expiry), claimed the same way: one warning.
     expiry_warned_at = models.DateTimeField(null=True, blank=True)
+    # The nudges as sold (orders.nudges): remind a client with sessions left and nothing booked for
+    # this many days (None: off), once, claimed like the expiry warning through `book_nudge_sent_at`.
+    book_reminder_days = models.PositiveIntegerField(null=True, blank=True, default=14)
+    book_nudge_sent_at = models.DateTimeField(null=True, blank=True)
+    # The booking that used the order's last credit, set once: its confirmation (and only it)
+    # offers to buy the package again.
+    last_credit_booking = models.ForeignKey(
+        "scheduling.Booking", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)

@@ -122,6 +122,7 @@ def order_create(
             no_show_forfeits=locked.no_show_forfeits,
             expiry_kind=locked.expiry_kind,
             expiry_days=locked.expiry_days,
+            book_reminder_days=locked.book_reminder_days,
         )
         # Only meeting types that can be scheduled now are sold: an item the client could never
         # book would be a credit paid for and unusable.
