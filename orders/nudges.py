@@ -109,8 +109,8 @@ class SessionNumber:
 
 
 def booking_session_number(booking: Booking) -> SessionNumber | None:
-    """The place of a package session among the sessions of its order item, or None for a
-    booking that holds no credit (a direct booking, a cancelled one, a credit given back).
+    """The place of a confirmed package session among the sessions of its order item, or None for
+    a booking that holds no credit (a direct booking, a credit given back) or is cancelled.
 
     Counted by start time, not by when each was booked: the numbers then follow the order the
     client attends them, so the reminders count up 1, 2, 3 as the sessions come, and a session
@@ -118,7 +118,7 @@ def booking_session_number(booking: Booking) -> SessionNumber | None:
     without taking place (a late cancel or a no-show that cost the session) keep their number.
     `total` is what the item gives the client now: the sessions used plus those left (the
     quantity sold, with the owner's adjustments). Two queries."""
-    if booking.order_item_id is None or not booking.credit_held:
+    if booking.order_item_id is None or not booking.credit_held or not booking.is_confirmed:
         return None
     held = Booking.objects.filter(order_item_id=booking.order_item_id, credit_held=True)
     counts = held.aggregate(

@@ -13,7 +13,7 @@ from notifications.tests.conftest import NOW, SESSION_START, make_order
 from orders.services import order_session_book
 from orders.session_sets import SessionChoice, order_sessions_book
 from scheduling.models import BookedBy
-from scheduling.services import booking_create, booking_reschedule
+from scheduling.services import booking_cancel, booking_create, booking_reschedule
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +99,19 @@ def test_a_direct_booking_has_no_session_number(coaching, clock, django_capture_
     for email in mail.outbox:
         assert "Session 1 of" not in email.body + email.alternatives[0][0]
     assert all("Session" not in text.body for text in sms.outbox)
+
+
+def test_a_late_cancel_that_used_its_session_keeps_its_number(owner, coaching, clock,
+                                                              django_capture_on_commit_callbacks):
+    order = make_order(owner, coaching, client_phone="+15551230001", cancel_window_hours=24)
+    first = book(order, SESSION_START)
+    book(order, SESSION_START + DAY)
+    clock.move_to(SESSION_START - timedelta(hours=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking=first, by=BookedBy.CLIENT)
+    [cancelled] = client_emails("Cancelled:")
+    assert "Session 1 of" not in cancelled.body  # no longer a session to attend
+    clock.move_to(SESSION_START + DAY - timedelta(minutes=59))
+    dispatch_due_reminders.delay()
+    reminder = next(m for m in client_emails("Reminder:") if "When:  Tuesday, 8 December" in m.body)
+    assert "Package: Ten-week coaching (Session 2 of 3)" in reminder.body
