@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.billing import (
     IllegalSubscriptionMove,
@@ -101,7 +102,10 @@ def test_applying_the_same_state_twice_changes_nothing(free_owner):
 
 @pytest.mark.django_db
 def test_a_plan_changed_in_the_admin_is_a_staff_plan(free_owner):
-    subscription_apply(owner_id=free_owner.pk, state=_state(status=S.ACTIVE), now=NOW)
+    # The admin stamps the staff plan at the test clock: the subscription started a month before it.
+    started = timezone.now() - timedelta(days=30)
+    subscription_apply(owner_id=free_owner.pk, now=started,
+                       state=_state(status=S.ACTIVE, started_at=started, current_period_end=started + timedelta(days=31)))
     admin = User.objects.create_superuser(email="admin@example.com", password="admin-pass-123")
     client = Client()
     client.force_login(admin)
@@ -118,8 +122,10 @@ def test_a_plan_changed_in_the_admin_is_a_staff_plan(free_owner):
     assert free_owner.plan == Plan.ENTERPRISE
     assert Subscription.objects.get(owner=free_owner).staff_plan_set_at is not None
     # The old subscription's later news no longer moves the plan.
-    subscription_apply(owner_id=free_owner.pk, state=_state(status=S.CANCELED, ended_at=LATER, current_period_end=LATER),
-                       now=LATER + timedelta(days=1))
+    ended = timezone.now() + timedelta(days=10)
+    subscription_apply(owner_id=free_owner.pk,
+                       state=_state(status=S.CANCELED, started_at=started, ended_at=ended, current_period_end=ended),
+                       now=ended + timedelta(days=1))
     free_owner.refresh_from_db()
     assert free_owner.plan == Plan.ENTERPRISE
 
