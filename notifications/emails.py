@@ -59,7 +59,7 @@ def recipient_timezone(message: Message) -> str:
         return owner.timezone
     if message.booking_id:
         return message.booking.client_timezone
-    return message.order.client_timezone
+    return message.context.get("client_timezone") or message.order.client_timezone
 
 
 def booking_context(message: Message) -> dict:

@@ -173,7 +173,9 @@ def notify_order_confirmed(*, order, owner_notice: bool = True) -> None:
 def notify_sessions_booked(*, order, bookings) -> None:
     """Queue one 'sessions booked' message to the client (and the owner) listing every session of
     a set booked in one go, with one calendar file holding them all (on commit)."""
-    context = {"booking_ids": [booking.pk for booking in bookings]}
+    # The client's copy shows the times in the zone they chose them in (the bookings').
+    context = {"booking_ids": [booking.pk for booking in bookings],
+               "client_timezone": bookings[0].client_timezone if bookings else order.client_timezone}
     messages = [Message.objects.create(order=order, kind=MessageKind.SESSIONS_BOOKED, audience=Audience.CLIENT,
                                        recipient=order.client_email, context=context)]
     if order.owner.notify_owner_by_email:

@@ -254,7 +254,7 @@ def _repeat(page: SessionsPage) -> tuple[str, list[MissedWeek]]:
 def _confirm(request: HttpRequest, page: SessionsPage, details_url: str) -> HttpResponse:
     choices = [SessionChoice(item=pick.item, start=pick.start) for pick in page.picks]
     try:
-        bookings = order_sessions_book(order=page.order, choices=choices, now=page.now)
+        bookings = order_sessions_book(order=page.order, choices=choices, now=page.now, client_timezone=page.viewer_tz)
     except SessionSetRefused as refused:
         if refused.choice is None:
             return page.render(error=refused.message, status=400)

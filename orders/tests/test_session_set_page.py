@@ -52,6 +52,19 @@ def test_three_sessions_across_items_are_confirmed_at_once(client, package):
     assert item_balance(coaching.pk) == 0 and item_balance(workshop.pk) == 0
 
 
+def test_a_set_keeps_the_zone_the_client_chose_and_its_email_shows_it(client, package, mailoutbox,
+                                                                      django_capture_on_commit_callbacks):
+    """Placed in London, booked from Los Angeles: the sessions and the one email are in LA time."""
+    order = place_order(package)
+    coaching, workshop = items(order)
+    chosen = picks((coaching, NINE_AM), (workshop, NINE_AM + timedelta(days=1)))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(page_url(order, tz="America/Los_Angeles"), {"picks": chosen})
+    assert set(Booking.objects.values_list("client_timezone", flat=True)) == {"America/Los_Angeles"}
+    to_client = next(mail for mail in mailoutbox if mail.to == ["jamie@example.com"])
+    assert "6:00 AM" in to_client.body and "(America/Los_Angeles)" in to_client.body  # 9:00 New York
+
+
 def test_a_time_taken_meanwhile_books_nothing_and_is_named(client, package):
     order = place_order(package)
     coaching, _workshop = items(order)
