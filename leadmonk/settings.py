@@ -199,6 +199,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.expire_credits",
         "schedule": crontab(minute="*/15"),
     },
+    "nudge-clients-to-book": {
+        "task": "orders.tasks.nudge_to_book",
+        "schedule": crontab(minute="*/15"),
+    },
     "expire-unpaid-orders": {
         "task": "payments.tasks.expire_unpaid_orders",
         "schedule": crontab(minute="*/5"),
@@ -291,6 +295,8 @@ THROTTLES = {
     "signup": (10, 60 * 60),
     "public_order": (10, 60 * 60),
     "public_booking": (20, 60 * 60),
+    # The Enterprise contact form mails the site's staff: a script must not flood their inbox.
+    "sales_contact": (5, 60 * 60),
 }
 
 # Content-Security-Policy (django-csp 4): no inline script or style without the per-request nonce

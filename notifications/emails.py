@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 
 from leadmonk.money import format_money
 from notifications.models import Audience, Message, MessageKind
+from orders.nudges import booking_session_number, order_buy_again_path
 from scheduling.calendar import booking_ics, booking_location, bookings_ics, calendar_links, session_name
 
 # Which template renders which kind (refunds share the cancellation template).
@@ -23,6 +24,7 @@ TEMPLATE_FOR_KIND = {
     MessageKind.ORDER_CANCELLED: "order_cancelled",
     MessageKind.ORDER_REFUNDED: "order_cancelled",
     MessageKind.ORDER_EXPIRING: "order_expiring",
+    MessageKind.ORDER_BOOK_NUDGE: "order_book_nudge",
     MessageKind.ORDER_PAYMENT_REQUESTED: "order_payment_requested",
     MessageKind.BOOKING_CONFIRMED: "booking_confirmed",
     MessageKind.BOOKING_RESCHEDULED: "booking_rescheduled",
@@ -57,7 +59,7 @@ def recipient_timezone(message: Message) -> str:
         return owner.timezone
     if message.booking_id:
         return message.booking.client_timezone
-    return message.order.client_timezone
+    return message.context.get("client_timezone") or message.order.client_timezone
 
 
 def booking_context(message: Message) -> dict:
@@ -80,6 +82,11 @@ def booking_context(message: Message) -> dict:
     }
     if context["order"] is not None:
         context["order_url"] = f"{settings.SITE_URL}/orders/{context['order'].token}/"
+        # "Session 2 of 5", counted when the message is rendered (a reminder has the number of
+        # the session as the package stands then).
+        context["session_number"] = booking_session_number(booking)
+        if message.kind == MessageKind.BOOKING_CONFIRMED:
+            context.update(_last_session(message, context["order"], [booking.pk]))
     previous_start = parse_datetime(message.context.get("previous_start", "") or "")
     if previous_start is not None:
         context["previous_when"] = format_when(previous_start, None, tz_name)
@@ -110,9 +117,11 @@ def order_context(message: Message) -> dict:
     return {
         "booked_sessions": [
             {"name": session_name(booking), "when": format_when(booking.start, booking.end, tz_name),
-             "manage_url": f"{settings.SITE_URL}/bookings/{booking.token}/", "links": calendar_links(booking)}
+             "manage_url": f"{settings.SITE_URL}/bookings/{booking.token}/", "links": calendar_links(booking),
+             "number": booking_session_number(booking)}
             for booking in booked
         ],
+        **_last_session(message, order, [booking.pk for booking in booked]),
         "booked_bookings": booked,
         "cancelled_sessions": [
             {"name": session_name(booking), "when": format_when(booking.start, booking.end, tz_name)}
@@ -122,7 +131,8 @@ def order_context(message: Message) -> dict:
         "items": list(order.items.all()),
         "owner": owner,
         "owner_name": owner.display_name or owner.email,
-        "amount": format_money(order.price, order.currency),
+        "amount": ("Complimentary (no charge)" if order.is_complimentary
+                   else format_money(order.price, order.currency)),
         "ordered_on": format_when(ordered_at, None, tz_name),
         "order_url": f"{settings.SITE_URL}/orders/{order.token}/",
         "dashboard_url": f"{settings.SITE_URL}/dashboard/orders/",
@@ -132,16 +142,27 @@ def order_context(message: Message) -> dict:
     }
 
 
+def _last_session(message: Message, order, booking_ids: list[int]) -> dict:
+    """The client's confirmation of the booking that used the order's last credit (orders.nudges
+    marks it once per order) says so, and links to the package's order page while it is on sale."""
+    if message.audience != Audience.CLIENT or order.last_credit_booking_id not in booking_ids:
+        return {}
+    path = order_buy_again_path(order)
+    return {"last_session": True, "buy_again_url": f"{settings.SITE_URL}{path}" if path else ""}
+
+
 def subject_for(message: Message, context: dict) -> str:
     kind = message.kind
     if kind in (MessageKind.ORDER_CONFIRMED, MessageKind.ORDER_NEW, MessageKind.ORDER_CANCELLED,
                 MessageKind.ORDER_REFUNDED, MessageKind.SESSIONS_BOOKED, MessageKind.ORDER_EXPIRING,
-                MessageKind.ORDER_PAYMENT_REQUESTED):
+                MessageKind.ORDER_PAYMENT_REQUESTED, MessageKind.ORDER_BOOK_NUDGE):
         title = context["order"].title
         count = len(context["booked_sessions"])
         to_client = message.audience == Audience.CLIENT
         return {
             MessageKind.ORDER_EXPIRING: f"Your sessions of {title} expire soon",
+            MessageKind.ORDER_BOOK_NUDGE: (f"You have {context['sessions_left']} session"
+                                           f"{'s' if context['sessions_left'] != 1 else ''} left to book: {title}"),
             MessageKind.ORDER_PAYMENT_REQUESTED: f"Pay for your order: {title}",
             MessageKind.SESSIONS_BOOKED: (f"Confirmed: {count} sessions of {title}" if to_client
                                           else f"{count} sessions booked: {title} by {context['order'].client_name}"),

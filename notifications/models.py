@@ -51,6 +51,7 @@ class MessageKind(models.TextChoices):
     SESSIONS_BOOKED = "sessions_booked", "Sessions booked in one go"
     REMINDER = "reminder", "Reminder"
     ORDER_EXPIRING = "order_expiring", "Sessions expiring"
+    ORDER_BOOK_NUDGE = "order_book_nudge", "Sessions left to book"
     ORDER_PAYMENT_REQUESTED = "order_payment_requested", "Payment link"
 
 

@@ -44,6 +44,11 @@ def on_order_expiring(*, order, sessions_left: int, **_) -> None:
     services.notify_order_expiring(order=order, sessions_left=sessions_left)
 
 
+@receiver(order_signals.order_book_nudge, dispatch_uid="notifications.order_book_nudge")
+def on_order_book_nudge(*, order, sessions_left: int, **_) -> None:
+    services.notify_order_book_nudge(order=order, sessions_left=sessions_left)
+
+
 @receiver(order_signals.order_confirmation_requested, dispatch_uid="notifications.order_confirmation_requested")
 def on_order_confirmation_requested(*, order, **_) -> None:
     # A resend is for the client only; the owner already had the new-order notice.

@@ -173,7 +173,9 @@ def notify_order_confirmed(*, order, owner_notice: bool = True) -> None:
 def notify_sessions_booked(*, order, bookings) -> None:
     """Queue one 'sessions booked' message to the client (and the owner) listing every session of
     a set booked in one go, with one calendar file holding them all (on commit)."""
-    context = {"booking_ids": [booking.pk for booking in bookings]}
+    # The client's copy shows the times in the zone they chose them in (the bookings').
+    context = {"booking_ids": [booking.pk for booking in bookings],
+               "client_timezone": bookings[0].client_timezone if bookings else order.client_timezone}
     messages = [Message.objects.create(order=order, kind=MessageKind.SESSIONS_BOOKED, audience=Audience.CLIENT,
                                        recipient=order.client_email, context=context)]
     if order.owner.notify_owner_by_email:
@@ -203,4 +205,11 @@ def notify_order_expiring(*, order, sessions_left: int) -> None:
     """Queue the warning to the client that the order's unused sessions expire soon (the caller
     claims the order first, so it goes out once)."""
     _queue([Message.objects.create(order=order, kind=MessageKind.ORDER_EXPIRING, audience=Audience.CLIENT,
+                                   recipient=order.client_email, context={"sessions_left": sessions_left})])
+
+
+def notify_order_book_nudge(*, order, sessions_left: int) -> None:
+    """Queue the reminder to the client that they have sessions left to book, with the order link
+    (the caller claims the order first, so it goes out once)."""
+    _queue([Message.objects.create(order=order, kind=MessageKind.ORDER_BOOK_NUDGE, audience=Audience.CLIENT,
                                    recipient=order.client_email, context={"sessions_left": sessions_left})])

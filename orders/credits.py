@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.locks import lock_owner
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
+from orders.nudges import mark_last_credit
 from orders.signals import order_expiring
 from scheduling.models import Attendance, BookedBy, Booking
 from scheduling.signals import attendance_marked, booking_cancelled, booking_created, cancel_warning
@@ -99,6 +100,7 @@ def _debit_on_booking(sender, booking: Booking, now: datetime | None = None, **k
     _entry(booking.order_item_id, -1, LedgerReason.BOOKING, booking=booking, now=now)
     _set_held(booking, True)
     order = item.order
+    mark_last_credit(order_id=order.pk, booking=booking)
     # "N days after the first booking": the first booking starts the clock (the order row is
     # locked with the item, so two first bookings cannot both set it).
     if order.expiry_kind == "after_first_booking" and order.expiry_days and order.expires_at is None:
@@ -158,7 +160,7 @@ def _hours_before(booking: Booking, now: datetime) -> str:
 def ledger_adjust(*, item: OrderItem, change: int, note: str, by_user, now: datetime | None = None
                   ) -> CreditLedgerEntry:
     """Add `change` (±n) credits to `item` with the owner's reason. Raises CreditError (changing
-    nothing) for zero, absurd or balance-negative changes."""
+    nothing) for zero, absurd or balance-negative changes, and on a cancelled or refunded order."""
     note = note.strip()
     if change == 0:
         raise CreditError("Enter a number of sessions to add or remove (not 0).")
@@ -169,6 +171,9 @@ def ledger_adjust(*, item: OrderItem, change: int, note: str, by_user, now: date
     with transaction.atomic():
         lock_owner(item.order.owner_id)
         item = lock_item(item.pk)
+        if item.order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+            raise CreditError(f"This order is {item.order.get_status_display().lower()}: "
+                              "its credits can no longer be adjusted.")
         balance = item_balance(item.pk)
         if balance + change < 0:
             raise NegativeBalance(

@@ -201,7 +201,7 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
         return render(request, "orders/order_item_book.html", {"order": order, "item": item, "step": current})
 
     return step.handle(
-        commit=lambda data: order_session_book(item=item, start=data["start"]),
+        commit=lambda data: order_session_book(item=item, start=data["start"], client_timezone=step.viewer_tz),
         done=done,
         page=page,
     )

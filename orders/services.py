@@ -122,6 +122,7 @@ def order_create(
             no_show_forfeits=locked.no_show_forfeits,
             expiry_kind=locked.expiry_kind,
             expiry_days=locked.expiry_days,
+            book_reminder_days=locked.book_reminder_days,
         )
         # Only meeting types that can be scheduled now are sold: an item the client could never
         # book would be a credit paid for and unusable.
@@ -164,8 +165,11 @@ def _check_quota(*, item: OrderItem) -> OrderItem:
 
 
 def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = BookedBy.CLIENT,
-                       now: datetime | None = None, notify: bool = True) -> Booking:
+                       now: datetime | None = None, notify: bool = True, client_timezone: str = "") -> Booking:
     """Book one session of an order item for the order's client (one credit of its quota).
+
+    `client_timezone` is the zone the client chose the time in (their emails and reminders show
+    it); the order's zone, given at checkout, when the owner books or none is known.
 
     Takes the owner's lock, then the item's, checks the quota, then asks scheduling to book, all
     in one transaction. Raises a BookingError subclass (NoSessionsLeft, OrderNotBookable, or
@@ -180,7 +184,7 @@ def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = Boo
             client_name=order.client_name,
             client_email=order.client_email,
             client_phone=order.client_phone,
-            client_timezone=order.client_timezone,
+            client_timezone=client_timezone or order.client_timezone,
             order_item_id=locked.pk,
             booked_by=booked_by,
             now=now,

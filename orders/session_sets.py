@@ -42,7 +42,7 @@ class SessionSetRefused(BookingError):
 
 
 def order_sessions_book(*, order: PackageOrder, choices: list[SessionChoice], booked_by: str = BookedBy.CLIENT,
-                        now: datetime | None = None) -> list[Booking]:
+                        now: datetime | None = None, client_timezone: str = "") -> list[Booking]:
     """Book every session of `choices` for the order's client, or none.
 
     Raises SessionSetRefused (changing nothing) when the set is empty, too long, holds the same
@@ -66,7 +66,7 @@ def order_sessions_book(*, order: PackageOrder, choices: list[SessionChoice], bo
                 raise SessionSetRefused("This session does not belong to this order.", choice)
             try:
                 bookings.append(order_session_book(item=choice.item, start=choice.start, booked_by=booked_by,
-                                                   now=now, notify=False))
+                                                   now=now, notify=False, client_timezone=client_timezone))
             except BookingError as error:
                 raise SessionSetRefused(error.message, choice) from None
         signals.order_sessions_booked.send(sender=PackageOrder, order=order, bookings=bookings)

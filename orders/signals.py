@@ -8,6 +8,9 @@ order_activated = Signal()
 # order=<PackageOrder>, sessions_left=<int>: the order's unused sessions expire soon (sent once,
 # inside the transaction that claims the order for the warning).
 order_expiring = Signal()
+# order=<PackageOrder>, sessions_left=<int>: the client has sessions left and nothing booked for the
+# order's `book_reminder_days` (sent once, inside the transaction that claims the order for it).
+order_book_nudge = Signal()
 # order=<PackageOrder>, bookings=[<Booking>]: a set of sessions booked at once (one message for all).
 order_sessions_booked = Signal()
 # order=<PackageOrder>: the owner asks to send the client's confirmation again.

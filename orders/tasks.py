@@ -2,6 +2,7 @@
 from celery import shared_task
 
 from orders.credits import orders_expire_due, orders_warn_expiring
+from orders.nudges import orders_nudge_to_book
 
 
 @shared_task(name="orders.tasks.expire_credits")
@@ -10,3 +11,10 @@ def expire_credits() -> int:
     whose expiry has passed (both safe with two schedulers). Returns how many orders expired."""
     orders_warn_expiring()
     return orders_expire_due()
+
+
+@shared_task(name="orders.tasks.nudge_to_book")
+def nudge_to_book() -> int:
+    """Remind clients with sessions left and nothing booked for their order's N days, once per
+    order (safe with two schedulers). Returns how many were reminded."""
+    return orders_nudge_to_book()

@@ -5,6 +5,8 @@ from django import forms
 
 from leadmonk import money
 from packages.models import (
+    DEFAULT_BOOK_REMINDER_DAYS,
+    MAX_BOOK_REMINDER_DAYS,
     MAX_CANCEL_WINDOW_HOURS,
     MAX_EXPIRY_DAYS,
     ExpiryKind,
@@ -281,7 +283,8 @@ class PaymentPreferencesForm(forms.Form):
 
 
 class PoliciesForm(forms.Form):
-    """Policies: the cancellation window, what a late cancel and a no-show cost, and expiry."""
+    """Policies: the cancellation window, what a late cancel and a no-show cost, expiry, and the
+    reminder to book (its two fields clean to one `book_reminder_days`, None when off)."""
 
     cancel_window_hours = forms.IntegerField(
         label="Cancellation window (hours before the start)", min_value=0, max_value=MAX_CANCEL_WINDOW_HOURS,
@@ -304,6 +307,19 @@ class PoliciesForm(forms.Form):
             "max_value": f"Enter at most {MAX_EXPIRY_DAYS} days (10 years).",
         },
     )
+    book_reminder_enabled = forms.BooleanField(
+        label="Remind clients to book when they have sessions left and none coming up", required=False,
+    )
+    book_reminder_days = forms.IntegerField(
+        label="Remind clients to book after N days without an upcoming session", required=False,
+        min_value=1, max_value=MAX_BOOK_REMINDER_DAYS,
+        help_text=f"One email with their order link, once per order. Usually {DEFAULT_BOOK_REMINDER_DAYS} days.",
+        error_messages={
+            "invalid": f"Enter a whole number of days, e.g. {DEFAULT_BOOK_REMINDER_DAYS}.",
+            "min_value": "Enter at least 1 day.",
+            "max_value": f"Enter at most {MAX_BOOK_REMINDER_DAYS} days (a year).",
+        },
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -312,4 +328,9 @@ class PoliciesForm(forms.Form):
             cleaned["expiry_days"] = None
         elif kind and cleaned.get("expiry_days") is None and "expiry_days" not in self.errors:
             self.add_error("expiry_days", "Enter after how many days the sessions expire.")
+        if not cleaned.pop("book_reminder_enabled", False):
+            cleaned["book_reminder_days"] = None
+        elif cleaned.get("book_reminder_days") is None and "book_reminder_days" not in self.errors:
+            self.add_error("book_reminder_days", "Enter after how many days without an upcoming session to remind "
+                                                 "clients (1 to 365), or turn the reminder off.")
         return cleaned

@@ -41,6 +41,10 @@ class ExpiryKind(models.TextChoices):
 # Bounds of the Policies: a window over 30 days or an expiry over 10 years is surely a typo.
 MAX_CANCEL_WINDOW_HOURS = 720
 MAX_EXPIRY_DAYS = 3650
+# "Remind clients to book after N days without an upcoming session": on at 14 days unless the
+# owner turns it off (None); over a year it would remind nobody who still remembers the package.
+DEFAULT_BOOK_REMINDER_DAYS = 14
+MAX_BOOK_REMINDER_DAYS = 365
 
 
 class PackageQuerySet(models.QuerySet):
@@ -77,6 +81,11 @@ class Package(models.Model):
     expiry_kind = models.CharField("Sessions expire", max_length=24, choices=ExpiryKind.choices,
                                    default=ExpiryKind.NEVER)
     expiry_days = models.PositiveIntegerField("Days", null=True, blank=True)
+    # None: off. Clients with sessions left and nothing booked for this many days get one email.
+    book_reminder_days = models.PositiveIntegerField(
+        "Remind clients to book after (days without an upcoming session)", null=True, blank=True,
+        default=DEFAULT_BOOK_REMINDER_DAYS,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

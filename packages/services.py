@@ -11,6 +11,7 @@ from accounts.plans import plan_includes_packages
 from leadmonk import money
 from leadmonk.content_version import content_changed
 from packages.models import (
+    MAX_BOOK_REMINDER_DAYS,
     MAX_CANCEL_WINDOW_HOURS,
     MAX_EXPIRY_DAYS,
     ExpiryKind,
@@ -164,10 +165,14 @@ def package_update_payment(*, package: Package, price: Decimal | None, currency:
 
 @transaction.atomic
 def package_update_policies(*, package: Package, cancel_window_hours: int, late_cancel_forfeits: bool,
-                            no_show_forfeits: bool, expiry_kind: str, expiry_days: int | None) -> Package:
-    """Save the Policies section only. Orders already placed keep the policies they were sold with."""
+                            no_show_forfeits: bool, expiry_kind: str, expiry_days: int | None,
+                            book_reminder_days: int | None) -> Package:
+    """Save the Policies section only. Orders already placed keep the policies they were sold with.
+    `book_reminder_days` None turns the reminder to book off."""
     if not 0 <= cancel_window_hours <= MAX_CANCEL_WINDOW_HOURS:
         raise PackageError(f"The cancellation window is 0 to {MAX_CANCEL_WINDOW_HOURS} hours.")
+    if book_reminder_days is not None and not 1 <= book_reminder_days <= MAX_BOOK_REMINDER_DAYS:
+        raise PackageError(f"Remind clients after 1 to {MAX_BOOK_REMINDER_DAYS} days.")
     if expiry_kind == ExpiryKind.NEVER:
         expiry_days = None
     elif expiry_days is None or not 1 <= expiry_days <= MAX_EXPIRY_DAYS:
@@ -178,8 +183,9 @@ def package_update_policies(*, package: Package, cancel_window_hours: int, late_
     package.no_show_forfeits = no_show_forfeits
     package.expiry_kind = expiry_kind
     package.expiry_days = expiry_days
+    package.book_reminder_days = book_reminder_days
     package.save(update_fields=["cancel_window_hours", "late_cancel_forfeits", "no_show_forfeits", "expiry_kind",
-                                "expiry_days", "updated_at"])
+                                "expiry_days", "book_reminder_days", "updated_at"])
     return package
 
 

@@ -17,7 +17,7 @@ from packages.forms import (
     PoliciesForm,
     Pricing,
 )
-from packages.models import InviteeQuestion, Package, PaymentMedium
+from packages.models import DEFAULT_BOOK_REMINDER_DAYS, InviteeQuestion, Package, PaymentMedium
 from packages.signals import payment_mediums_for_owner
 
 ITEMS_PREFIX = "items"
@@ -214,6 +214,8 @@ def _render_edit(request: HttpRequest, package: Package, *, info_form=None, item
             "cancel_window_hours": package.cancel_window_hours, "late_cancel_forfeits": package.late_cancel_forfeits,
             "no_show_forfeits": package.no_show_forfeits, "expiry_kind": package.expiry_kind,
             "expiry_days": package.expiry_days,
+            "book_reminder_enabled": package.book_reminder_days is not None,
+            "book_reminder_days": package.book_reminder_days or DEFAULT_BOOK_REMINDER_DAYS,
         })
     return render(request, "packages/edit.html", {
         "package": package, "public_url": _public_url(request, package),

@@ -57,6 +57,20 @@ def test_a_client_books_a_session_in_their_time_zone_and_the_count_goes_up(clien
     assert f"/bookings/{booking.token}/" in html
 
 
+def test_a_session_keeps_the_zone_the_client_chose_it_in_for_its_emails(client, package, mailoutbox,
+                                                                         django_capture_on_commit_callbacks):
+    """The order was placed in London; the client now books from Berlin: the booking, and so its
+    confirmation and reminders, show Berlin times."""
+    order = place_order(package)
+    item = coaching_item(order)
+    client.get(book_url(order, item) + "?tz=Europe/Berlin&date=2026-12-07")  # the zone is remembered
+    with django_capture_on_commit_callbacks(execute=True):
+        book(client, order, item, NINE_AM)
+    assert Booking.objects.get().client_timezone == "Europe/Berlin"
+    to_client = next(mail for mail in mailoutbox if mail.to == ["jamie@example.com"])
+    assert "3:00 PM" in to_client.body and "(Europe/Berlin)" in to_client.body  # 9:00 New York
+
+
 def test_the_order_page_and_its_picker_follow_the_visitors_clock(client, package):
     order = place_order(package)
     item = coaching_item(order)

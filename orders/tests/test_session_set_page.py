@@ -4,6 +4,8 @@ books all of them or none (saying which time was taken meanwhile)."""
 from datetime import timedelta
 from urllib.parse import urlencode
 
+import pytest
+
 from orders.credits import item_balance, ledger_adjust
 from orders.models import CreditLedgerEntry
 from orders.tests.conftest import NINE_AM, TEN_AM, place_order
@@ -12,6 +14,9 @@ from scheduling.selectors import format_slot_start
 from scheduling.services import booking_create
 
 WEEK = timedelta(days=7)
+# The order, its items with their counts, the sessions booked; the chosen times checked in one
+# batch (hours, overrides, busy times); the month picker (the same three).
+QUERIES_OF_THE_SESSIONS_PAGE = 9
 
 
 def page_url(order, **params) -> str:
@@ -50,6 +55,19 @@ def test_three_sessions_across_items_are_confirmed_at_once(client, package):
     assert Booking.objects.filter(order_item__order=order).count() == 3
     assert "3 sessions booked" in html and "Add all 3 to your calendar (.ics)" in html
     assert item_balance(coaching.pk) == 0 and item_balance(workshop.pk) == 0
+
+
+def test_a_set_keeps_the_zone_the_client_chose_and_its_email_shows_it(client, package, mailoutbox,
+                                                                      django_capture_on_commit_callbacks):
+    """Placed in London, booked from Los Angeles: the sessions and the one email are in LA time."""
+    order = place_order(package)
+    coaching, workshop = items(order)
+    chosen = picks((coaching, NINE_AM), (workshop, NINE_AM + timedelta(days=1)))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(page_url(order, tz="America/Los_Angeles"), {"picks": chosen})
+    assert set(Booking.objects.values_list("client_timezone", flat=True)) == {"America/Los_Angeles"}
+    to_client = next(mail for mail in mailoutbox if mail.to == ["jamie@example.com"])
+    assert "6:00 AM" in to_client.body and "(America/Los_Angeles)" in to_client.body  # 9:00 New York
 
 
 def test_a_time_taken_meanwhile_books_nothing_and_is_named(client, package):
@@ -106,3 +124,22 @@ def test_more_picks_than_credits_or_junk_picks_are_refused_or_dropped(client, pa
     response = client.post(page_url(order), {"picks": ""})
     assert response.status_code == 400 and "Choose at least one time." in response.content.decode()
     assert Booking.objects.count() == 0
+
+
+@pytest.mark.parametrize("size", [1, 4])
+def test_the_page_runs_a_fixed_number_of_queries_for_any_number_of_picks(client, package, size,
+                                                                        django_assert_num_queries):
+    """The page with a picker open and `size` chosen times (and as many sessions already booked)
+    runs the same queries: the picks are read in one go, not one query per time."""
+    order = place_order(package)
+    coaching, workshop = items(order)
+    ledger_adjust(item=coaching, change=2 * size, note="Room for the test", by_user=None)
+    for n in range(size):
+        booking_create(meeting_type=coaching.meeting_type, start=NINE_AM + 2 * WEEK + timedelta(hours=n),
+                       client_name="Other", client_email="other@example.com")
+    chosen = picks(*[(coaching, NINE_AM + timedelta(days=n)) for n in range(size)])
+    url = page_url(order, tz="America/New_York", item=workshop.pk, picks=chosen)
+    client.get(url)  # the order page's cached parts warm up, as for any visitor after the first
+    with django_assert_num_queries(QUERIES_OF_THE_SESSIONS_PAGE):
+        response = client.get(url)
+    assert f"Your chosen sessions ({size})" in response.content.decode()

@@ -70,6 +70,19 @@ def test_the_enterprise_form_emails_the_staff(client, settings):
     assert "We need 40 coaches" in mail.outbox[0].body
 
 
+def test_the_enterprise_form_is_limited_per_network(client, settings):
+    """Five enquiries an hour from one IP; the sixth gets the clear 429 page and mails nobody."""
+    assert settings.THROTTLES["sales_contact"] == (5, 60 * 60)
+    settings.SALES_EMAIL = "sales@example.com"
+    enquiry = {"name": "Erin", "email": "erin@bigco.example", "company": "BigCo", "seats": "", "message": "Hi"}
+    for _ in range(5):
+        assert client.post("/pricing/enterprise/", enquiry).status_code == 302
+    refused = client.post("/pricing/enterprise/", enquiry)
+    assert refused.status_code == 429 and "Too many attempts from your network" in refused.content.decode()
+    assert len(mail.outbox) == 5
+    assert client.get("/pricing/enterprise/").status_code == 200  # reading the form is never limited
+
+
 def test_the_enterprise_form_says_what_is_wrong_next_to_the_field_and_sends_nothing(client):
     response = client.post("/pricing/enterprise/", {"name": "Erin", "email": "not-an-email", "company": "",
                                                     "seats": "0", "message": "Hi"})

@@ -54,6 +54,8 @@ def test_the_team_page_lists_its_meeting_types_with_their_hosts(client, world):
     assert "Intro call" in html and "/team/acme/intro-call/" in html
     assert "Panel review" in html and "/team/acme/panel-review/" in html
     assert "Ben Baker" in html and "Casey Coach" in html
+    # Round robin: any one host; collective: every host together.
+    assert "With one of " in html and html.count("<span>With ") == 2
 
 
 @pytest.mark.parametrize("path", ["/team/acme/", "/team/acme/intro-call/", "/team/acme/panel-review/",

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from tests.e2e.helpers import CHROMIUM_ARGS, CHROMIUM_PATH, LAPTOP, PHONE, SCREENSHOT_DIR
+from tests.e2e.helpers import CHROMIUM_ARGS, CHROMIUM_PATH, LAPTOP, PHONE, SCREENSHOT_DIR, VISITORS
 
 
 def pytest_collection_modifyitems(config, items):
@@ -111,3 +111,28 @@ def stripe_offered(settings):
     journeys that use it never start a Stripe checkout, so the key is never sent anywhere."""
     settings.STRIPE_SECRET_KEY = "sk_test_e2e_never_used"
     settings.PAYMENTS_REQUIRE_CONNECTION = False
+
+
+@pytest.fixture
+def visitor_page(browser, server):
+    """A fresh browser context in a visitor's zone and language (VISITORS), at a viewport, with
+    JavaScript on or off; server and script errors fail the test."""
+    opened = []
+
+    def open_one(visitor: str, viewport: dict, javascript: bool = True):
+        who = VISITORS[visitor]
+        context = browser.new_context(viewport=viewport, locale=who["locale"], timezone_id=who["timezone_id"],
+                                      java_script_enabled=javascript)
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        opened.append((context, page))
+        page.server_errors, page.script_errors = [], []
+        page.on("response", lambda r: r.status >= 500 and page.server_errors.append(f"{r.status} {r.url}"))
+        page.on("pageerror", lambda error: page.script_errors.append(str(error)))
+        return page
+
+    yield open_one
+    for context, page in opened:
+        errors, script_errors = list(page.server_errors), list(page.script_errors)
+        context.close()
+        assert not errors and not script_errors, (errors, script_errors)

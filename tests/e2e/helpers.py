@@ -14,6 +14,13 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1280, "height": 800}
+# Visitors in zones and languages of their own (the `visitor_page` fixture opens a page as one).
+VISITORS = {
+    "berlin": {"timezone_id": "Europe/Berlin", "locale": "de-DE", "zone": "Europe/Berlin", "clock": "24"},
+    "los-angeles": {"timezone_id": "America/Los_Angeles", "locale": "en-US", "zone": "America/Los Angeles",
+                    "clock": "12"},
+    "london": {"timezone_id": "Europe/London", "locale": "en-GB", "zone": "Europe/London", "clock": "24"},
+}
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 # Runs in the page; returns a list of problems in words.
