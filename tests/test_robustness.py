@@ -74,9 +74,11 @@ def _malformed_value_sets(route: Route, alice) -> list[dict[str, str]]:
     for bad in MALFORMED_PATH_VALUES:
         sets.append({name: _path_value(bad) for name, _converter in route.params})
         # One bad value beside real ones: the first lookup passes, the second must still not fail.
+        # (With a single parameter this is the set above: it is sent once.)
         mixed = route_values(route, alice)
         mixed[route.params[-1][0]] = _path_value(bad)
-        sets.append(mixed)
+        if mixed != sets[-1]:
+            sets.append(mixed)
     return sets
 
 
