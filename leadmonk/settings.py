@@ -296,6 +296,8 @@ THROTTLES = {
     "signup": (10, 60 * 60),
     "public_order": (10, 60 * 60),
     "public_booking": (20, 60 * 60),
+    # The Enterprise contact form mails the site's staff: a script must not flood their inbox.
+    "sales_contact": (5, 60 * 60),
 }
 
 # Content-Security-Policy (django-csp 4): no inline script or style without the per-request nonce

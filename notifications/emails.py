@@ -131,7 +131,8 @@ def order_context(message: Message) -> dict:
         "items": list(order.items.all()),
         "owner": owner,
         "owner_name": owner.display_name or owner.email,
-        "amount": format_money(order.price, order.currency),
+        "amount": ("Complimentary (no charge)" if order.is_complimentary
+                   else format_money(order.price, order.currency)),
         "ordered_on": format_when(ordered_at, None, tz_name),
         "order_url": f"{settings.SITE_URL}/orders/{order.token}/",
         "dashboard_url": f"{settings.SITE_URL}/dashboard/orders/",

@@ -160,7 +160,7 @@ def _hours_before(booking: Booking, now: datetime) -> str:
 def ledger_adjust(*, item: OrderItem, change: int, note: str, by_user, now: datetime | None = None
                   ) -> CreditLedgerEntry:
     """Add `change` (±n) credits to `item` with the owner's reason. Raises CreditError (changing
-    nothing) for zero, absurd or balance-negative changes."""
+    nothing) for zero, absurd or balance-negative changes, and on a cancelled or refunded order."""
     note = note.strip()
     if change == 0:
         raise CreditError("Enter a number of sessions to add or remove (not 0).")
@@ -171,6 +171,9 @@ def ledger_adjust(*, item: OrderItem, change: int, note: str, by_user, now: date
     with transaction.atomic():
         lock_owner(item.order.owner_id)
         item = lock_item(item.pk)
+        if item.order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+            raise CreditError(f"This order is {item.order.get_status_display().lower()}: "
+                              "its credits can no longer be adjusted.")
         balance = item_balance(item.pk)
         if balance + change < 0:
             raise NegativeBalance(

@@ -17,6 +17,10 @@ class OrderStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
+# `PackageOrder.paid_with` of an order the owner gave at no charge (payments.services.order_issue).
+COMPLIMENTARY = "Complimentary"
+
+
 class PackageOrder(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="package_orders")
@@ -70,7 +74,7 @@ class PackageOrder(models.Model):
     # The provider that took the money as it names itself ("Stripe", "PayPal", "Test provider"),
     # set by the payments app when its payment activates the order. `payment_medium` is only what
     # the package asked for; receipts and pages say who was actually paid.
-    paid_with = models.CharField(max_length=40, blank=True)
+    paid_with = models.CharField(max_length=40, blank=True)  # COMPLIMENTARY: given at no charge
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # The owner's reason for cancelling, as sent to the client.
     cancel_reason = models.TextField(blank=True)
@@ -88,6 +92,11 @@ class PackageOrder(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == OrderStatus.ACTIVE
+
+    @property
+    def is_complimentary(self) -> bool:
+        """Issued by the owner at no charge: nothing was paid, so nothing is refunded."""
+        return self.paid_with == COMPLIMENTARY
 
     def is_expired(self, now) -> bool:
         """Whether the sessions of this order have expired at `now` (it then books nothing)."""

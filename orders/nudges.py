@@ -5,7 +5,8 @@ Each nudge is one outbox message written by notifications (orders.signals) in th
 that claims it, so it goes out at most once per order, with two schedulers as with one.
 """
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
 from django.db.models import Count, DateTimeField, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
@@ -47,14 +48,27 @@ def _nudge_candidates(now: datetime) -> QuerySet[PackageOrder]:
     )
 
 
+# The reminder is an email a person reads over coffee, not at 3 a.m.: it goes out between these
+# hours of the client's own zone (the one they gave at checkout); the task runs every 15 minutes.
+DAYTIME_HOURS = range(9, 20)
+
+
 def _is_due(*, last_activity: datetime, days: int, now: datetime) -> bool:
     return last_activity <= now - timedelta(days=days)
+
+
+def _is_daytime_for(client_timezone: str, now: datetime) -> bool:
+    try:
+        zone = ZoneInfo(client_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    return now.astimezone(zone).hour in DAYTIME_HOURS
 
 
 def orders_nudge_to_book(*, now: datetime | None = None, limit: int = 200) -> int:
     """Remind the clients of orders idle for their `book_reminder_days` that they have sessions
     left to book: one email each (an outbox row), once per order, however often this runs and with
-    two schedulers. Returns how many were reminded.
+    two schedulers, in the client's daytime (DAYTIME_HOURS). Returns how many were reminded.
 
     Each order is re-checked under the owner's lock (the lock every booking takes first, so a
     session booked meanwhile is seen) and claimed with a conditional update of `book_nudge_sent_at`
@@ -65,10 +79,11 @@ def orders_nudge_to_book(*, now: datetime | None = None, limit: int = 200) -> in
     # loop compares with each order's own N (a portable alternative to integer-times-interval).
     candidates = (
         _nudge_candidates(now).filter(last_activity__lte=now - timedelta(days=1))
-        .order_by("last_activity", "pk").values_list("pk", "owner_id", "last_activity", "book_reminder_days")
+        .order_by("last_activity", "pk")
+        .values_list("pk", "owner_id", "last_activity", "book_reminder_days", "client_timezone")
     )
-    due = [(order_id, owner_id) for order_id, owner_id, last_activity, days in candidates.iterator()
-           if _is_due(last_activity=last_activity, days=days, now=now)][:limit]
+    due = [(order_id, owner_id) for order_id, owner_id, last_activity, days, zone in candidates.iterator()
+           if _is_due(last_activity=last_activity, days=days, now=now) and _is_daytime_for(zone, now)][:limit]
     nudged = 0
     for order_id, owner_id in due:
         with transaction.atomic():

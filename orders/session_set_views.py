@@ -24,7 +24,7 @@ from orders.models import OrderItem, PackageOrder
 from orders.public_views import NOT_BOOKABLE_MESSAGES, _order_or_404, order_details_url
 from orders.selectors import with_item_progress
 from orders.session_sets import MAX_SESSIONS_PER_SET, SessionChoice, SessionSetRefused, order_sessions_book
-from scheduling.availability import available_slots, bookable_slot
+from scheduling.availability import available_slots, bookable_slot, bookable_starts
 from scheduling.booking_step import FRAGMENT_PARAM, PICKER_FRAGMENT, PICKER_TEMPLATE
 from scheduling.picker import month_picker
 from scheduling.selectors import (
@@ -106,7 +106,9 @@ class SessionsPage:
         """How many more sessions of `item` may still be chosen (its credits left minus picks)."""
         return item.remaining - sum(1 for pick in self.picks if pick.item.pk == item.pk)
 
-    def refusal(self, item: OrderItem, start: dt.datetime | None) -> str:
+    def refusal(self, item: OrderItem, start: dt.datetime | None, free: bool | None = None) -> str:
+        """Why `start` cannot join the picks ("" when it can); `free` when the caller already
+        asked the slot engine."""
         if start is None:
             return TAKEN
         if self.room(item) <= 0:
@@ -114,12 +116,12 @@ class SessionsPage:
         candidate = Pick(item=item, start=start)
         if any(p.start < candidate.end and candidate.start < p.end for p in self.picks):
             return OVERLAP
-        if bookable_slot(meeting_type=item.meeting_type, start=start, now=self.now) is None:
-            return TAKEN
-        return ""
+        if free is None:
+            free = bookable_slot(meeting_type=item.meeting_type, start=start, now=self.now) is not None
+        return "" if free else TAKEN
 
-    def add(self, item: OrderItem, start: dt.datetime) -> str:
-        error = self.refusal(item, start)
+    def add(self, item: OrderItem, start: dt.datetime, free: bool | None = None) -> str:
+        error = self.refusal(item, start, free)
         if not error:
             self.picks.append(Pick(item=item, start=start))
         return error
@@ -142,11 +144,12 @@ class SessionsPage:
         weeks that are not free, each with the nearest free time of that week offered instead."""
         tz = ZoneInfo(self.viewer_tz)
         local = pick.start.astimezone(tz)
+        wanted_weeks = [((local.replace(tzinfo=None) + dt.timedelta(weeks=week)).replace(tzinfo=tz)).astimezone(dt.UTC)
+                        for week in range(1, weeks)]
+        free = bookable_starts(meeting_type=pick.item.meeting_type, starts=wanted_weeks, now=self.now)
         missed: list[MissedWeek] = []
-        for week in range(1, weeks):
-            wanted_local = (local.replace(tzinfo=None) + dt.timedelta(weeks=week)).replace(tzinfo=tz)
-            wanted = wanted_local.astimezone(dt.UTC)
-            if not self.add(pick.item, wanted):
+        for wanted in wanted_weeks:
+            if not self.add(pick.item, wanted, free=wanted in free):
                 continue
             missed.append(MissedWeek(label=datetime_label(wanted, self.viewer_tz, self.clock), wanted=wanted))
         # Alternatives once the whole series is in, so each link keeps every week that was free.
@@ -172,9 +175,14 @@ class SessionsPage:
     def review(self, failed: SessionChoice | None = None) -> None:
         """Label every pick, check it is still free (the slot engine), and give it a remove link."""
         self.picks.sort(key=lambda pick: pick.start)
+        free: set[tuple[int, dt.datetime]] = set()
+        for item in {pick.item.pk: pick.item for pick in self.picks}.values():  # one batch per item
+            starts = bookable_starts(meeting_type=item.meeting_type, now=self.now,
+                                     starts=[pick.start for pick in self.picks if pick.item.pk == item.pk])
+            free |= {(item.pk, start) for start in starts}
         for pick in self.picks:
             pick.label = datetime_label(pick.start, self.viewer_tz, self.clock)
-            pick.free = bookable_slot(meeting_type=pick.item.meeting_type, start=pick.start, now=self.now) is not None
+            pick.free = (pick.item.pk, pick.start) in free
             if failed is not None and failed.item.pk == pick.item.pk and failed.start == pick.start:
                 pick.free = False
             pick.remove_url = self.url([other for other in self.picks if other is not pick])

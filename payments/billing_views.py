@@ -25,6 +25,7 @@ from accounts.plans import (
     plan_includes_packages,
     plan_rank,
 )
+from leadmonk.throttle import throttle_post
 from payments.billing_forms import EnterpriseContactForm, UpgradeForm
 from payments.providers.base import PaymentError
 from payments.providers.stripe import billing as stripe_billing
@@ -61,6 +62,7 @@ def pricing(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@throttle_post("sales_contact")
 def enterprise_contact(request: HttpRequest) -> HttpResponse:
     """Enterprise is sold by people: the form emails the site's staff."""
     initial = {}

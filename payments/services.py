@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.locks import lock_owner
-from orders.models import OrderStatus, PackageOrder
+from orders.models import COMPLIMENTARY, OrderStatus, PackageOrder
 from orders.services import order_cancel_upcoming_bookings
 from orders.signals import order_activated, order_cancelled, order_payment_requested
 from orders.transitions import order_transition
@@ -338,7 +338,7 @@ def order_issue(*, owner, package, client_name: str, client_email: str, client_p
             )
             payment_confirm(payment_id=payment.pk, amount=order.price, currency=order.currency)
         elif mode == IssueMode.COMPLIMENTARY:
-            order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE, paid_with="Complimentary")
+            order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE, paid_with=COMPLIMENTARY)
             order_activated.send(sender=PackageOrder, order=order)
         elif mode == IssueMode.PAYMENT_LINK:
             # The order waits in pending payment (and expires unpaid like any other); the client

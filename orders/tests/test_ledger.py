@@ -121,6 +121,20 @@ def test_a_bad_adjustment_is_explained_next_to_its_field_and_changes_nothing(own
     assert reasons(item) == before
 
 
+def test_a_cancelled_order_takes_no_adjustment(owner_client, package):
+    """Its credits are gone with it: the page offers no adjustment and a POST changes nothing."""
+    order = place_order(package)
+    item = coaching(order)
+    order_cancel(order=order, reason="")
+    before = reasons(item)
+    page = owner_client.get(f"/dashboard/orders/{order.pk}/").content.decode()
+    assert "its credits can no longer be adjusted" in page and "Save adjustment" not in page
+    response = owner_client.post(adjust_url(order), {"item": item.pk, "change": "2", "note": "Goodwill"})
+    assert response.status_code == 400
+    assert "This order is cancelled: its credits can no longer be adjusted." in response.content.decode()
+    assert reasons(item) == before
+
+
 def test_an_adjustment_of_another_owners_order_is_not_found(other_owner_client, package):
     order = place_order(package)
     item = coaching(order)

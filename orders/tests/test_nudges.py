@@ -71,6 +71,15 @@ def test_an_idle_client_is_reminded_once_after_14_days_with_the_order_link(packa
     assert PackageOrder.objects.get(pk=order.pk).book_nudge_sent_at == NOW + 14 * DAY
 
 
+def test_the_reminder_waits_for_the_clients_morning(package):
+    """Due at 03:00 in London (the zone the client gave at checkout): it goes out at 09:00 there."""
+    order = place_order(package)
+    due_at_night = NOW.replace(hour=3) + 15 * DAY  # idle for 14 days and 15 hours
+    assert run_at(due_at_night) == 0 and run_at(due_at_night.replace(hour=8, minute=45)) == 0
+    assert run_at(due_at_night.replace(hour=9)) == 1
+    assert nudges(order).count() == 1
+
+
 def test_the_days_count_from_the_end_of_the_last_session(package):
     order = place_order(package)
     book(order)  # Monday 7 December, 14:00-14:50 UTC

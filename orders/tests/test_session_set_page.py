@@ -4,6 +4,8 @@ books all of them or none (saying which time was taken meanwhile)."""
 from datetime import timedelta
 from urllib.parse import urlencode
 
+import pytest
+
 from orders.credits import item_balance, ledger_adjust
 from orders.models import CreditLedgerEntry
 from orders.tests.conftest import NINE_AM, TEN_AM, place_order
@@ -12,6 +14,9 @@ from scheduling.selectors import format_slot_start
 from scheduling.services import booking_create
 
 WEEK = timedelta(days=7)
+# The order, its items with their counts, the sessions booked; the chosen times checked in one
+# batch (hours, overrides, busy times); the month picker (the same three).
+QUERIES_OF_THE_SESSIONS_PAGE = 9
 
 
 def page_url(order, **params) -> str:
@@ -119,3 +124,22 @@ def test_more_picks_than_credits_or_junk_picks_are_refused_or_dropped(client, pa
     response = client.post(page_url(order), {"picks": ""})
     assert response.status_code == 400 and "Choose at least one time." in response.content.decode()
     assert Booking.objects.count() == 0
+
+
+@pytest.mark.parametrize("size", [1, 4])
+def test_the_page_runs_a_fixed_number_of_queries_for_any_number_of_picks(client, package, size,
+                                                                        django_assert_num_queries):
+    """The page with a picker open and `size` chosen times (and as many sessions already booked)
+    runs the same queries: the picks are read in one go, not one query per time."""
+    order = place_order(package)
+    coaching, workshop = items(order)
+    ledger_adjust(item=coaching, change=2 * size, note="Room for the test", by_user=None)
+    for n in range(size):
+        booking_create(meeting_type=coaching.meeting_type, start=NINE_AM + 2 * WEEK + timedelta(hours=n),
+                       client_name="Other", client_email="other@example.com")
+    chosen = picks(*[(coaching, NINE_AM + timedelta(days=n)) for n in range(size)])
+    url = page_url(order, tz="America/New_York", item=workshop.pk, picks=chosen)
+    client.get(url)  # the order page's cached parts warm up, as for any visitor after the first
+    with django_assert_num_queries(QUERIES_OF_THE_SESSIONS_PAGE):
+        response = client.get(url)
+    assert f"Your chosen sessions ({size})" in response.content.decode()

@@ -10,9 +10,8 @@ from django.utils import timezone
 from accounts.billing_services import subscriptions_review_due
 from accounts.models import Subscription
 from accounts.plans import Plan
-from leadmonk.testing import make_owner
+from leadmonk.testing import make_owner, make_package
 from packages.selectors import get_package_by_slug, package_is_orderable
-from packages.tests.factories import make_package
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +68,19 @@ def test_the_enterprise_form_emails_the_staff(client, settings):
     assert mail.outbox[0].to == ["staff@example.com"]
     assert "BigCo" in mail.outbox[0].subject
     assert "We need 40 coaches" in mail.outbox[0].body
+
+
+def test_the_enterprise_form_is_limited_per_network(client, settings):
+    """Five enquiries an hour from one IP; the sixth gets the clear 429 page and mails nobody."""
+    assert settings.THROTTLES["sales_contact"] == (5, 60 * 60)
+    settings.SALES_EMAIL = "sales@example.com"
+    enquiry = {"name": "Erin", "email": "erin@bigco.example", "company": "BigCo", "seats": "", "message": "Hi"}
+    for _ in range(5):
+        assert client.post("/pricing/enterprise/", enquiry).status_code == 302
+    refused = client.post("/pricing/enterprise/", enquiry)
+    assert refused.status_code == 429 and "Too many attempts from your network" in refused.content.decode()
+    assert len(mail.outbox) == 5
+    assert client.get("/pricing/enterprise/").status_code == 200  # reading the form is never limited
 
 
 def test_the_enterprise_form_says_what_is_wrong_next_to_the_field_and_sends_nothing(client):

@@ -7,10 +7,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from leadmonk.testing import make_package
 from orders.credits import item_balance
 from orders.models import CreditLedgerEntry, OrderStatus, PackageOrder
+from orders.services import order_cancel
 from packages.models import OrderingInformation, PackageState
-from packages.tests.factories import make_package
 from payments.models import Payment, PaymentStatus, Provider
 
 URL = "/dashboard/payments/orders/new/"
@@ -67,6 +68,24 @@ def test_complimentary_activates_the_order_with_no_payment(owner_client, package
     assert not Payment.objects.exists()
     assert [item_balance(item.pk) for item in order.items.all()] == [1]
     assert any(m.to == ["robin@example.com"] and f"/orders/{order.token}/" in m.body for m in mailoutbox)
+
+
+def test_a_complimentary_order_says_so_and_never_asks_for_a_refund(owner_client, package, client, mailoutbox,
+                                                                   django_capture_on_commit_callbacks):
+    """Nothing was paid: the receipt, the client's page and the owner's page say "Complimentary",
+    never "Paid", and a cancelled one is not "Not refunded"."""
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(URL, _body(package, mode="complimentary", note=""))
+    order = PackageOrder.objects.get()
+    [receipt] = [m for m in mailoutbox if m.to == ["robin@example.com"]]
+    assert "Amount: Complimentary (no charge)" in receipt.body and "Paid with" not in receipt.body
+    for page in (client.get(f"/orders/{order.token}/"), owner_client.get(f"/dashboard/orders/{order.pk}/")):
+        html = page.content.decode()
+        assert "Complimentary (no charge)" in html and "Paid " not in html
+
+    order_cancel(order=order, reason="Changed plans")
+    for page in (client.get(f"/orders/{order.token}/"), owner_client.get(f"/dashboard/orders/{order.pk}/")):
+        assert "Not refunded" not in page.content.decode()
 
 
 def test_the_order_keeps_the_snapshot_when_the_package_changes_afterwards(owner_client, package):
