@@ -1,13 +1,10 @@
 """Shared personas (an owner on the Team plan, a second owner who must see nothing of the first,
 logged-in clients for both) and the clock every test runs at."""
-import datetime
-import os
-
 import pytest
 import time_machine
 
 from accounts.plans import Plan
-from leadmonk.testing import make_owner
+from leadmonk.testing import make_owner, suite_clock
 
 
 @pytest.fixture(autouse=True)
@@ -63,25 +60,12 @@ def pytest_collection_modifyitems(config, items):
 # time-machine patches the process, so the live server's thread shares it. A test that needs a
 # particular moment travels again inside this one. CI runs the suite once more at the clocks in
 # TEST_CLOCKS (.ci/run): LEADMONK_TEST_CLOCK=2026-12-31T23:30:00Z make test ARGS=...
-DEFAULT_TEST_CLOCK = "2026-06-10T15:00:00+00:00"  # a Wednesday afternoon in summer time
-
-
-def _test_clock() -> datetime.datetime:
-    raw = os.environ.get("LEADMONK_TEST_CLOCK") or DEFAULT_TEST_CLOCK
-    try:
-        moment = datetime.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError as error:
-        raise pytest.UsageError(f"LEADMONK_TEST_CLOCK={raw!r} is not an ISO 8601 date and time") from error
-    if moment.tzinfo is None:
-        raise pytest.UsageError(f"LEADMONK_TEST_CLOCK={raw!r} needs a UTC offset, e.g. 2026-12-31T23:30:00Z")
-    return moment
-
-
+# (leadmonk/testing/clock.py reads it).
 def pytest_report_header(config):
-    return f"test clock: {_test_clock().isoformat()} (set LEADMONK_TEST_CLOCK to run at another moment)"
+    return f"test clock: {suite_clock().isoformat()} (set LEADMONK_TEST_CLOCK to run at another moment)"
 
 
 @pytest.fixture(autouse=True)
 def test_clock():
-    with time_machine.travel(_test_clock(), tick=True):
+    with time_machine.travel(suite_clock(), tick=True):
         yield

@@ -12,7 +12,7 @@ from payments.models import Payment, PaymentConnection
 from scheduling.models import Booking, DateOverride, MeetingType, WeeklyInterval
 from scheduling.selectors import format_slot_start
 from teams.models import Invitation, Membership, Team, TeamHost, TeamMeetingType
-from tests.world import ROUTE_OBJECTS, make_world, project_routes, route_values
+from tests.world import ROUTE_OBJECTS, fresh_copy, make_world, project_routes, route_values, world_for_the_module
 
 DASHBOARD_ROUTES = [route for route in project_routes() if route.route.startswith("dashboard/")]
 DASHBOARD_ROUTES_WITH_IDS = [route for route in DASHBOARD_ROUTES if route.params]
@@ -66,11 +66,21 @@ def _snapshot(owner) -> dict[str, list[dict]]:
     return {name: [model_to_dict(row) for row in queryset.order_by("pk")] for name, queryset in querysets.items()}
 
 
-@pytest.fixture
-def world(db):
+def _build_world():
     alice, bob = make_world()
     PaymentConnection.objects.create(owner=alice.owner, provider="stripe", account_id="acct_alice123", is_active=True)
     return alice, bob
+
+
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup, django_db_blocker):
+    with world_for_the_module(django_db_blocker, _build_world) as built:
+        yield built
+
+
+@pytest.fixture
+def world(_module_world, db):
+    return fresh_copy(_module_world)
 
 
 def _client_for(owner) -> Client:

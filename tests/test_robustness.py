@@ -15,7 +15,7 @@ from django.urls import reverse
 from scheduling.booking_forms import TIME_UNAVAILABLE
 from scheduling.models import BookingStatus
 from scheduling.selectors import format_slot_start
-from tests.world import ROUTE_OBJECTS, Route, make_world, project_routes, route_values
+from tests.world import ROUTE_OBJECTS, Route, fresh_copy, project_routes, route_values, world_for_the_module
 
 NUL = "a\x00b"
 HUGE = "99999999999999999999"
@@ -130,6 +130,18 @@ def _requests(client: Client, path: str, every_kind: bool = True):
 ROUTES = project_routes()
 
 
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup, django_db_blocker):
+    with world_for_the_module(django_db_blocker) as built:
+        yield built
+
+
+@pytest.fixture
+def world(_module_world, db):
+    """Owners A (alice) and B (bob) with one of everything (tests/world.py)."""
+    return fresh_copy(_module_world)
+
+
 def test_every_route_with_a_parameter_says_which_object_it_names():
     missing = [route.name for route in ROUTES if route.params and route.name not in ROUTE_OBJECTS]
 
@@ -137,9 +149,8 @@ def test_every_route_with_a_parameter_says_which_object_it_names():
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=str)
-@pytest.mark.django_db
-def test_no_request_answers_with_a_server_error(route):
-    alice, bob = make_world()
+def test_no_request_answers_with_a_server_error(world, route):
+    alice, bob = world
     clients = {"anonymous": Client(), "alice": Client(), "bob": Client()}
     clients["alice"].force_login(alice.owner)
     clients["bob"].force_login(bob.owner)
@@ -275,63 +286,115 @@ def _post_forms(html: str, page_path: str) -> list[tuple[str, dict[str, list[str
     return forms
 
 
-def _pages(alice) -> list[str]:
-    """Every GET page of the project filled with Alice's values, plus the steps reached by a link
-    (the details step of a booking, the confirm step of a reschedule)."""
-    pages = [route.path(route_values(route, alice) if route.params else {}) for route in ROUTES]
+def _step_paths(alice) -> dict[str, str]:
+    """The steps reached by a link rather than a route of their own (the details step of a
+    booking, the confirm step of a reschedule), filled with Alice's values."""
     slot = format_slot_start(alice.direct_booking.start + dt.timedelta(days=1))
-    pages += [
-        f"/{alice.owner.slug}/{alice.meeting_type.slug}/?start={slot}",
-        f"/orders/{alice.order.token}/items/{alice.order_item.pk}/book/?start={slot}",
-        f"/dashboard/orders/{alice.order.pk}/items/{alice.order_item.pk}/book/?start={slot}",
-        f"/dashboard/orders/{alice.order.pk}/bookings/{alice.order_booking.pk}/reschedule/?start={slot}",
-        f"/bookings/{alice.order_booking.token}/reschedule/?start={slot}",
-        f"/dashboard/bookings/{alice.direct_booking.pk}/reschedule/?start={slot}",
-    ]
-    return pages
+    return {
+        "public:book_meeting?start": f"/{alice.owner.slug}/{alice.meeting_type.slug}/?start={slot}",
+        "order_details:book?start": f"/orders/{alice.order.token}/items/{alice.order_item.pk}/book/?start={slot}",
+        "orders:book?start": f"/dashboard/orders/{alice.order.pk}/items/{alice.order_item.pk}/book/?start={slot}",
+        "orders:booking_reschedule?start":
+            f"/dashboard/orders/{alice.order.pk}/bookings/{alice.order_booking.pk}/reschedule/?start={slot}",
+        "bookings:reschedule?start": f"/bookings/{alice.order_booking.token}/reschedule/?start={slot}",
+        "dashboard:booking_reschedule?start": f"/dashboard/bookings/{alice.direct_booking.pk}/reschedule/?start={slot}",
+    }
+
+
+LINKED_STEPS = ["public:book_meeting?start", "order_details:book?start", "orders:book?start",
+                "orders:booking_reschedule?start", "bookings:reschedule?start", "dashboard:booking_reschedule?start"]
+# Every GET page of the project (one per route, filled with Alice's values) and every linked step.
+PAGES = [route.name for route in ROUTES] + LINKED_STEPS
+
+
+def _page_path(page: str, alice) -> str:
+    if page in LINKED_STEPS:
+        return _step_paths(alice)[page]
+    route = next(route for route in ROUTES if route.name == page)
+    return route.path(route_values(route, alice) if route.params else {})
+
+
+# The pages that render a POST form to each visitor (besides the log-out button of every
+# dashboard page): each must still render at least one, so a broken world or parser cannot make
+# the check below pass by finding nothing. A page that gains a form is spoiled without being
+# listed here.
+PAGES_WITH_FORMS = {
+    "anonymous": {
+        "accounts:signup", "accounts:login", "accounts:password_reset", "billing:enterprise_contact",
+        "bookings:manage", "payments:test_checkout", "team_public:join", "public:order_package",
+        "public:book_meeting?start", "order_details:book?start", "bookings:reschedule?start",
+    },
+    "alice": {
+        "accounts:settings", "accounts:password_reset", "billing:enterprise_contact", "packages:create", "packages:edit",
+        "packages:question_edit", "orders:detail", "payments_dashboard:order_issue", "teams:list", "teams:detail",
+        "teams:meeting_type_new", "teams:meeting_type_edit", "dashboard:booking_detail", "dashboard:meeting_types",
+        "dashboard:meeting_type_new", "dashboard:meeting_type_edit", "dashboard:availability",
+        "dashboard:availability_override_add", "bookings:manage", "payments:test_checkout", "public:order_package",
+        "public:book_meeting?start", "order_details:book?start", "orders:book?start",
+        "orders:booking_reschedule?start", "bookings:reschedule?start", "dashboard:booking_reschedule?start",
+    },
+}
+# Logging out would end the rest of the run as Alice.
+NOT_SUBMITTED = {"/accounts/logout/"}
 
 
 def _spoiled(value: str) -> list[str]:
     return [value + "\x00", HUGE, "-" + HUGE, LONG * 5, UNICODE]
 
 
+def test_every_page_with_forms_is_a_page_of_the_crawl():
+    pages = set(PAGES)
+
+    assert {who: sorted(listed - pages) for who, listed in PAGES_WITH_FORMS.items()} == {"anonymous": [], "alice": []}
+
+
+@pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("who", ["anonymous", "alice"])
-@pytest.mark.django_db
-def test_every_rendered_form_takes_one_hostile_field_without_a_server_error(who):
-    alice, _bob = make_world()
+def test_every_rendered_form_takes_one_hostile_field_without_a_server_error(world, settings, who, page):
+    """Each form of the page as rendered (a valid submission), then each field in turn spoiled
+    with each kind of hostile value; every submission in a savepoint rolled back afterwards, and
+    counted under its own rate-limit key, so a "too many requests" never answers in the form's
+    place."""
+    alice, _bob = world
     client = Client()
     client.raise_request_exception = False
     if who == "alice":
         client.force_login(alice.owner)
-    failures, submitted, seen = [], 0, {"/accounts/logout/"}  # logging out would end the run as Alice
-    for page in _pages(alice):
-        response = client.get(page)
-        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
-            continue
-        for action, fields in _post_forms(response.content.decode(), page.split("?")[0]):
-            if action in seen:
-                continue
-            seen.add(action)
-            for name in [name for name in fields if name != "csrfmiddlewaretoken"]:
-                for bad in _spoiled(fields[name][0]):
-                    body = {**fields, name: [bad]}
-                    with transaction.atomic():
-                        result = client.post(action, body)
-                        transaction.set_rollback(True)
-                    submitted += 1
-                    if result.status_code >= 500:
-                        failures.append(f"{who} {action} {name}={bad[:20]!r} -> {result.status_code}")
+    path = _page_path(page, alice)
 
-    assert submitted > 50, "the pages rendered (almost) no forms: the world or the parser is broken"
+    response = client.get(path)
+
+    assert response.status_code < 500, f"GET {path} -> {response.status_code}"
+    forms = []
+    if response.status_code == 200 and "html" in response.get("Content-Type", ""):
+        seen = set(NOT_SUBMITTED)
+        for action, fields in _post_forms(response.content.decode(), path.split("?")[0]):
+            if action not in seen:
+                seen.add(action)
+                forms.append((action, fields))
+    failures, submitted = [], 0
+    for action, fields in forms:
+        for name in [name for name in fields if name != "csrfmiddlewaretoken"]:
+            for bad in _spoiled(fields[name][0]):
+                body = {**fields, name: [bad]}
+                settings.THROTTLE_KEY_PREFIX = f"{settings.THROTTLE_KEY_PREFIX}-{submitted}"
+                with transaction.atomic():
+                    result = client.post(action, body)
+                    transaction.set_rollback(True)
+                submitted += 1
+                if result.status_code >= 500:
+                    failures.append(f"{who} {action} {name}={bad[:20]!r} -> {result.status_code}")
+
+    if page in PAGES_WITH_FORMS[who]:
+        assert submitted, f"{path} rendered no form to {who}: the world or the parser is broken"
     assert failures == []
 
 
 # --- The server errors the crawler found, one test each -----------------------------------------
 
 
-@pytest.mark.django_db
-def test_an_owners_cancel_reason_with_a_nul_byte_is_refused_and_cancels_nothing():
-    alice, _bob = make_world()
+def test_an_owners_cancel_reason_with_a_nul_byte_is_refused_and_cancels_nothing(world):
+    alice, _bob = world
     client = Client()
     client.force_login(alice.owner)
     url = f"/dashboard/orders/{alice.order.pk}/bookings/{alice.order_booking.pk}/cancel/"
@@ -349,9 +412,8 @@ def test_an_owners_cancel_reason_with_a_nul_byte_is_refused_and_cancels_nothing(
     "week=9999-12-31", "date=9999-12-31", "week=0001-01-01", "month=9999-12", "month=0001-01",
     "fragment=picker&month=8999-12", "fragment=picker&date=1970-01-01",
 ])
-@pytest.mark.django_db
-def test_a_time_at_the_edge_of_the_calendar_is_simply_not_offered(client, query):
-    alice, _bob = make_world()
+def test_a_time_at_the_edge_of_the_calendar_is_simply_not_offered(world, client, query):
+    alice, _bob = world
 
     response = client.get(f"/{alice.owner.slug}/{alice.meeting_type.slug}/?{query}")
 

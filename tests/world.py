@@ -2,25 +2,27 @@
 meeting types, weekly hours, a date override, a package with a question, a paid active order with a
 booking, a pending order, a direct booking and payments; plus the project's URL patterns, walked
 from the resolver, with the objects each path parameter names."""
+import contextlib
+import copy
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import time_machine
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from leadmonk.testing import make_owner
+from leadmonk.testing import make_meeting_type, make_owner, make_package, set_weekly_hours, suite_clock
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_create, order_session_book
 from packages.models import InviteeQuestion, PaymentMedium, QuestionKind
-from packages.tests.factories import make_package
 from payments import services as payment_services
 from payments.models import Payment, Provider
 from scheduling.availability import available_slots
 from scheduling.models import Booking, DateOverride, MeetingType
 from scheduling.services import booking_create
-from scheduling.tests.factories import make_meeting_type, set_weekly_hours
 from teams import services as team_services
 from teams.models import Invitation, Membership, Team, TeamMeetingType
 from teams.rules import invitation_token
@@ -134,6 +136,36 @@ def make_owner_world(*, email: str, slug: str) -> OwnerWorld:
 def make_world() -> tuple[OwnerWorld, OwnerWorld]:
     return (make_owner_world(email="alice@example.com", slug="alice"),
             make_owner_world(email="bob@example.com", slug="bob"))
+
+
+@contextlib.contextmanager
+def world_for_the_module(django_db_blocker, build=make_world):
+    """`build()` once for a test module (per xdist worker) instead of once per test: the world
+    is written inside a transaction that stays open while the module's tests run and is rolled
+    back after the last one. Each test runs in a savepoint inside it (pytest-django's `db`), so
+    what a test writes is gone before the next, as when every test built its own world. Built
+    at the suite's clock, standing still, so every row is dated at or before "now" in the tests.
+    Tests take a deep copy (`fresh_copy`), so no test sees instances another one changed."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            with time_machine.travel(suite_clock(), tick=False):
+                built = build()
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def fresh_copy(built):
+    return copy.deepcopy(built)
 
 
 # --- The URL patterns ---------------------------------------------------------------------------

@@ -1,17 +1,16 @@
 """Shared setup of the notifications tests: an owner open every day 9:00-17:00 (New York), a
 meeting type with email reminders a day and an hour before and an SMS reminder an hour before,
 bookings made directly or through scheduling.services, and an empty SMS outbox."""
-from datetime import UTC, datetime, time, timedelta
+import functools
+from datetime import UTC, datetime, time
 from decimal import Decimal
 
 import pytest
 
+from leadmonk.testing import builders, make_meeting_type, make_package, set_weekly_hours
 from notifications import sms
 from orders.credits import ledger_backfill
 from orders.models import OrderItem, OrderStatus, PackageOrder
-from packages.tests.factories import make_package
-from scheduling.models import Booking
-from scheduling.tests.factories import make_meeting_type, set_weekly_hours
 
 # Tuesday 2026-12-01 12:00 UTC. Monday 2026-12-07 10:00 in New York is 15:00 UTC.
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -41,26 +40,22 @@ def coaching(open_hours):
     )
 
 
-def make_booking(meeting_type, *, start=SESSION_START, phone="+15551230001", **fields) -> Booking:
-    """A confirmed booking row made directly (no hooks called)."""
-    fields.setdefault("client_name", "Dana Client")
-    fields.setdefault("client_email", "dana@example.com")
-    fields.setdefault("client_timezone", "Europe/Berlin")
-    return Booking.objects.create(
-        owner=meeting_type.owner, meeting_type=meeting_type, start=start,
-        end=start + timedelta(minutes=meeting_type.duration_minutes), client_phone=phone, **fields,
-    )
+# A confirmed booking row made directly (no hooks called): Dana in Berlin, with a mobile number,
+# on Monday 7 December at 10:00 New York unless told otherwise.
+make_booking = functools.partial(
+    builders.make_booking, start=SESSION_START, client_phone="+15551230001", client_name="Dana Client",
+    client_email="dana@example.com", client_timezone="Europe/Berlin",
+)
 
 
 def make_order(owner, meeting_type, *, status=OrderStatus.ACTIVE, **fields) -> PackageOrder:
+    """A paid order of three sessions of `meeting_type`, with its credits, for Dana in Berlin."""
     package = make_package(owner, items=[(meeting_type, 3)], name="Ten-week coaching")
-    fields.setdefault("client_name", "Dana Client")
-    fields.setdefault("client_email", "dana@example.com")
-    fields.setdefault("client_timezone", "Europe/Berlin")
-    order = PackageOrder.objects.create(
-        owner=owner, package=package, status=status, title="Ten-week coaching", description="Three sessions.",
-        price=Decimal("1250.00"), currency="USD", payment_medium="stripe",
-        paid_at=datetime(2026, 12, 1, 11, 30, tzinfo=UTC), **fields,
+    fields = {"client_name": "Dana Client", "client_email": "dana@example.com", "client_timezone": "Europe/Berlin",
+              **fields}
+    order = builders.make_order(
+        package, status=status, description="Three sessions.", price=Decimal("1250.00"), currency="USD",
+        payment_medium="stripe", paid_at=datetime(2026, 12, 1, 11, 30, tzinfo=UTC), **fields,
     )
     OrderItem.objects.create(
         order=order, meeting_type=meeting_type, meeting_type_name=meeting_type.name,

@@ -120,7 +120,7 @@ def test_a_real_worker_runs_the_reminder_dispatcher(coaching, worker):
     # the booking and its reminder are set around the real "now" the worker will see.
     real_now = datetime.fromtimestamp(time_machine.escape_hatch.time.time(), tz=UTC)
     with time_machine.travel(real_now, tick=True):
-        booking = make_booking(coaching, start=timezone.now() + timedelta(hours=2), phone="")
+        booking = make_booking(coaching, start=timezone.now() + timedelta(hours=2), client_phone="")
         reminder = Reminder.objects.create(booking=booking, channel=Channel.EMAIL, offset_minutes=180,
                                            due_at=timezone.now() - timedelta(hours=1))
         dispatch_due_reminders.delay()

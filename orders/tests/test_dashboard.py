@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from leadmonk.testing import make_package
 from orders.credits import ledger_adjust
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_cancel_upcoming_bookings, order_session_book
 from orders.tests.conftest import ELEVEN_AM, NINE_AM, NOW, TEN_AM, place_order
-from packages.tests.factories import make_package
 from scheduling.models import BookedBy, Booking, BookingStatus
 from scheduling.selectors import format_slot_start
 

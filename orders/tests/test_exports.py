@@ -9,11 +9,10 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from leadmonk.testing import make_meeting_type, make_package
 from orders.models import OrderStatus
 from orders.tests.conftest import NINE_AM, place_order
-from packages.tests.factories import make_package
 from scheduling.models import Booking
-from scheduling.tests.factories import make_meeting_type
 
 DAY = "?date_from=2026-12-01&date_to=2026-12-01"
 WEEK = "?date_from=2026-12-01&date_to=2026-12-08"

@@ -4,12 +4,11 @@ from decimal import Decimal
 
 import pytest
 
+from leadmonk.testing import make_meeting_type, make_package
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.public_views import checkout_url
 from packages.models import InviteeQuestion, NameFormat, OrderingInformation, PackageState, QuestionKind
-from packages.tests.factories import make_package
 from scheduling.models import MeetingTypeState
-from scheduling.tests.factories import make_meeting_type
 
 
 def page_url(package) -> str:

@@ -2,8 +2,8 @@
 import pytest
 from django.urls import reverse
 
+from leadmonk.testing import make_meeting_type, make_package
 from packages.models import Package, PackageItem
-from packages.tests.factories import make_meeting_type, make_package
 from scheduling.models import MeetingTypeKind, MeetingTypeState
 
 CREATE_URL = reverse("packages:create")

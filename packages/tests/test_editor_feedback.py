@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from leadmonk.testing import make_meeting_type, make_package
 from packages.models import NameFormat, OrderingInformation
-from packages.tests.factories import make_meeting_type, make_package
 from packages.tests.test_create import info_data
 
 

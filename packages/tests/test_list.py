@@ -4,18 +4,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from orders.models import PackageOrder
-from packages.tests.factories import make_meeting_type, make_package
+from leadmonk.testing import make_meeting_type, make_order, make_package
 from scheduling.models import MeetingTypeState
 
 LIST_URL = reverse("packages:list")
-
-
-def make_order(package, **fields):
-    return PackageOrder.objects.create(
-        owner=package.owner, package=package, client_name="Cleo Client", client_email="cleo@example.com",
-        title=package.name, price=package.price, currency=package.currency, **fields,
-    )
 
 
 def test_list_shows_each_package_with_its_details(owner_client, owner):

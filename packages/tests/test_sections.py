@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from leadmonk.testing import make_meeting_type, make_package
 from packages.models import InviteeQuestion, NameFormat, OrderingInformation, Package, QuestionKind
-from packages.tests.factories import make_meeting_type, make_package
 from packages.tests.test_create import info_data
 from scheduling.models import MeetingTypeState
 

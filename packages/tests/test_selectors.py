@@ -5,13 +5,13 @@ import pytest
 from django.template.loader import render_to_string
 
 from accounts.plans import Plan
+from leadmonk.testing import make_meeting_type, make_package
 from packages.models import PackageState
 from packages.selectors import (
     get_package_by_slug,
     package_is_orderable,
     packages_for_owner_page,
 )
-from packages.tests.factories import make_meeting_type, make_package
 from scheduling.models import MeetingTypeState
 
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import responses
 
+from leadmonk.testing import builders, make_package
 from orders.models import OrderStatus, PackageOrder
-from packages.tests.factories import make_package
 from payments.models import Payment, PaymentStatus, Provider
 
 STRIPE_SECRET = "whsec_test_secret"
@@ -22,13 +22,9 @@ PAYPAL_API = "https://api-m.sandbox.paypal.com"
 
 def make_order(owner, *, price: str = "100.00", currency: str = "USD", medium: str = "stripe",
                status: str = OrderStatus.PENDING_PAYMENT, **fields) -> PackageOrder:
+    """An order of a fresh package of `owner` at `price`, paid through `medium`."""
     package = make_package(owner, price=Decimal(price), currency=currency, payment_medium=medium)
-    fields.setdefault("client_name", "Cleo Client")
-    fields.setdefault("client_email", "cleo@example.com")
-    return PackageOrder.objects.create(
-        owner=owner, package=package, status=status, title=package.name, price=Decimal(price),
-        currency=currency, payment_medium=medium, **fields,
-    )
+    return builders.make_order(package, status=status, payment_medium=medium, **fields)
 
 
 def make_payment(order, *, provider: str = Provider.STRIPE, status: str = PaymentStatus.CREATED,

@@ -7,11 +7,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from leadmonk.testing import make_package
 from orders.credits import item_balance
 from orders.models import CreditLedgerEntry, OrderStatus, PackageOrder
 from orders.services import order_cancel
 from packages.models import OrderingInformation, PackageState
-from packages.tests.factories import make_package
 from payments.models import Payment, PaymentStatus, Provider
 
 URL = "/dashboard/payments/orders/new/"

@@ -88,7 +88,7 @@ def test_orders_paid_before_the_migration_name_the_provider_of_their_payment(own
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    from packages.tests.factories import make_package
+    from leadmonk.testing import make_package
 
     package = make_package(owner)
     before = [("orders", "0002_initial"), ("payments", "0002_payment_token_connections")]

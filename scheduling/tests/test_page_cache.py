@@ -9,10 +9,9 @@ from django.core.cache import cache
 from django.test import Client
 
 from accounts.services import owner_set_plan
+from leadmonk.testing import make_meeting_type, make_package
 from packages.models import PackageState
 from packages.services import package_update_info
-from packages.tests.factories import make_package
-from scheduling.tests.factories import make_meeting_type
 
 PAGE = "/coach/"
 

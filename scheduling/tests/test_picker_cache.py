@@ -9,10 +9,10 @@ import time_machine
 from django.core.cache import cache
 from django.urls import reverse
 
+from leadmonk.testing import make_meeting_type, set_weekly_hours
 from scheduling.models import BookedBy
 from scheduling.services import booking_cancel, booking_create, booking_reschedule
 from scheduling.setup_services import date_override_add
-from scheduling.tests.factories import make_meeting_type, set_weekly_hours
 
 # Tuesday 1 December 2026, 07:00:20 in New York: inside a minute, where the cache is used.
 NOW = datetime(2026, 12, 1, 12, 0, 20, tzinfo=UTC)

@@ -5,9 +5,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from scheduling.models import BookedBy, Booking, BookingStatus
+from leadmonk.testing import make_booking, make_meeting_type, set_weekly_hours
+from scheduling.models import BookedBy, BookingStatus
 from scheduling.services import booking_create
-from scheduling.tests.factories import make_meeting_type, set_weekly_hours
 
 # Tuesday 1 December 2026, 07:00 in New York (the `owner` fixture's zone).
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -24,14 +24,6 @@ def frozen_time():
 def meeting_type(owner):
     set_weekly_hours(owner, {day: [(time(0), time(0))] for day in range(7)})
     return make_meeting_type(owner, name="Intro call", slug="intro", min_notice_minutes=24 * 60)
-
-
-def make_booking(meeting_type, start: datetime, **fields) -> Booking:
-    """A booking row as it would be after booking (times straight in, no slot check)."""
-    fields.setdefault("client_name", "Cleo Client")
-    fields.setdefault("client_email", "cleo@example.com")
-    return Booking.objects.create(owner=meeting_type.owner, meeting_type=meeting_type, start=start,
-                                  end=start + meeting_type.duration, **fields)
 
 
 def test_upcoming_groups_sessions_by_day_in_the_owners_zone(owner_client, meeting_type):

@@ -12,9 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from leadmonk.testing import make_owner
+from leadmonk.testing import make_owner, make_team
 from teams.models import Invitation, InvitationStatus, Membership, Role, Team
-from teams.tests.factories import make_team
 
 
 def _invite(client, team, email, role="member"):
@@ -194,8 +193,8 @@ def test_someone_outside_the_team_reaches_none_of_its_pages(other_owner_client, 
 def test_a_collective_type_without_common_free_time_is_refused_next_to_the_hosts(owner_client, team, owner):
     from datetime import time
 
+    from leadmonk.testing import set_weekly_hours
     from scheduling.models import MeetingType
-    from scheduling.tests.factories import set_weekly_hours
     from teams.models import TeamMeetingType
 
     other = make_owner(plan="free")

@@ -7,13 +7,19 @@ import pytest
 import time_machine
 from django.core import mail
 
+from leadmonk.testing import (
+    WEEKDAYS_9_TO_5,
+    make_meeting_type,
+    make_member,
+    make_team,
+    make_team_meeting_type,
+    set_weekly_hours,
+)
 from scheduling.availability import pooled_available_slots
 from scheduling.models import Booking, BookingStatus, MeetingType
 from scheduling.services import BookingError, SlotUnavailable, booking_cancel, booking_create, booking_reschedule
-from scheduling.tests.factories import make_meeting_type, set_weekly_hours
 from teams import services
 from teams.models import Team, TeamMeetingKind, TeamMeetingType
-from teams.tests.factories import WEEKDAYS_9_TO_5, make_member, make_team, make_team_meeting_type
 
 # Tuesday 2026-12-01 noon UTC; Monday 2026-12-07 09:00 New York is 14:00 UTC.
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -7,13 +7,19 @@ import pytest
 import time_machine
 from django.core import mail
 
-from packages.tests.factories import make_package
+from leadmonk.testing import (
+    WEEKDAYS_9_TO_5,
+    make_meeting_type,
+    make_member,
+    make_package,
+    make_team,
+    make_team_meeting_type,
+    set_weekly_hours,
+)
 from scheduling.models import Booking, BookingStatus
 from scheduling.selectors import format_slot_start
 from scheduling.services import booking_create
-from scheduling.tests.factories import make_meeting_type, set_weekly_hours
 from teams.models import TeamMeetingKind
-from teams.tests.factories import WEEKDAYS_9_TO_5, make_member, make_team, make_team_meeting_type
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 NINE_AM = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)

@@ -5,13 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from leadmonk.testing import race
+from leadmonk.testing import make_meeting_type, make_member, make_team, make_team_meeting_type, race
 from scheduling.models import Booking, BookingStatus
 from scheduling.services import BookingError, booking_create
-from scheduling.tests.factories import make_meeting_type
 from teams import services
 from teams.models import TeamMeetingKind
-from teams.tests.factories import make_member, make_team, make_team_meeting_type
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 NINE_AM = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)

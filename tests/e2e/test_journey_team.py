@@ -6,11 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from packages.tests.factories import make_package
+from leadmonk.testing import make_meeting_type, make_member, make_package, make_team, make_team_meeting_type
 from scheduling.models import Booking
-from scheduling.tests.factories import make_meeting_type
 from teams.models import Role
-from teams.tests.factories import make_member, make_team, make_team_meeting_type
 from tests.e2e.helpers import axe_at_both_widths, check_page, log_in, pick_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

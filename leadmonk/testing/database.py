@@ -1,29 +1,8 @@
-"""Factories shared by every app's tests: owners (personas) and the database checks tests need."""
-import itertools
+"""Database helpers of the tests: which engine runs, and real threads racing for a row."""
 import threading
 from collections.abc import Callable
 
 from django.db import close_old_connections, connection
-
-from accounts.models import User
-from accounts.plans import Plan
-
-_counter = itertools.count(1)
-
-
-def make_owner(*, email: str | None = None, slug: str | None = None, plan: str = Plan.TEAM,
-               timezone: str = "America/New_York", display_name: str | None = None,
-               password: str = "pass-for-tests-123") -> User:
-    n = next(_counter)
-    return User.objects.create_user(
-        email=email or f"owner{n}@example.com",
-        password=password,
-        display_name=display_name or f"Owner {n}",
-        slug=slug or f"owner-{n}",
-        timezone=timezone,
-        plan=plan,
-        email_verified=True,
-    )
 
 
 def on_postgres() -> bool:

@@ -1,0 +1,132 @@
+"""Builders of the tests' data: meeting types and weekly hours, packages, bookings and teams.
+Each makes rows the way the app leaves them, with defaults a test overrides by keyword; the
+people are in personas.py. Every app's tests import these from `leadmonk.testing`."""
+import itertools
+from datetime import time
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from leadmonk.testing.personas import make_owner
+from orders.models import PackageOrder
+from packages.models import Package, PackageItem, PackageState, PaymentMedium
+from scheduling.models import Booking, MeetingType, MeetingTypeKind, WeeklyInterval
+from teams import services as team_services
+from teams.models import Membership, Role, Team, TeamMeetingKind
+
+_meeting_type_numbers = itertools.count(1)
+_package_numbers = itertools.count(1)
+
+# --- Scheduling ---------------------------------------------------------------------------------
+
+
+def make_meeting_type(owner, **kw) -> MeetingType:
+    """A live meeting type of `owner`; any model field can be overridden by keyword.
+
+    Defaults: 1:1, 30 minutes, slot step 30, no buffers, no minimum notice, 60-day horizon.
+    `kind="group"` without a capacity gives capacity 5.
+    """
+    n = next(_meeting_type_numbers)
+    kw.setdefault("name", f"Meeting {n}")
+    kw.setdefault("slug", f"meeting-{n}")
+    kw.setdefault("kind", MeetingTypeKind.ONE_ON_ONE)
+    if kw["kind"] == MeetingTypeKind.GROUP:
+        kw.setdefault("capacity", 5)
+    kw.setdefault("duration_minutes", 30)
+    kw.setdefault("slot_step_minutes", 30)
+    kw.setdefault("min_notice_minutes", 0)
+    kw.setdefault("horizon_days", 60)
+    return MeetingType.objects.create(owner=owner, **kw)
+
+
+def set_weekly_hours(owner, hours: dict[int, list[tuple[time, time]]]) -> list[WeeklyInterval]:
+    """Replace the owner's weekly hours: {weekday (0 = Monday): [(start, end), ...]}."""
+    with transaction.atomic():
+        WeeklyInterval.objects.filter(owner=owner).delete()
+        return WeeklyInterval.objects.bulk_create(
+            [
+                WeeklyInterval(owner=owner, weekday=weekday, start_time=start, end_time=end)
+                for weekday, intervals in sorted(hours.items())
+                for start, end in intervals
+            ]
+        )
+
+
+def make_booking(meeting_type: MeetingType, start, **fields) -> Booking:
+    """A booking row as booking leaves it (times straight in, no slot check, no hooks called).
+    The client is Cleo unless told otherwise."""
+    fields.setdefault("client_name", "Cleo Client")
+    fields.setdefault("client_email", "cleo@example.com")
+    return Booking.objects.create(owner=meeting_type.owner, meeting_type=meeting_type, start=start,
+                                  end=start + meeting_type.duration, **fields)
+
+
+# --- Packages -----------------------------------------------------------------------------------
+
+
+def make_package(owner, items=None, **fields) -> Package:
+    """A package of `owner` with `items` = [(meeting_type, quantity), ...].
+
+    Without items it gets one fresh 1:1 meeting type ×1. Defaults: 100.00 USD, Stripe, active.
+    """
+    n = next(_package_numbers)
+    fields.setdefault("name", f"Package {n}")
+    fields.setdefault("slug", f"{slugify(fields['name'])[:60] or 'package'}-{n}")
+    fields.setdefault("price", Decimal("100.00"))
+    fields.setdefault("currency", "USD")
+    fields.setdefault("payment_medium", PaymentMedium.STRIPE if fields["price"] > 0 else "")
+    fields.setdefault("state", PackageState.ACTIVE)
+    package = Package.objects.create(owner=owner, **fields)
+    if items is None:
+        items = [(make_meeting_type(owner), 1)]
+    PackageItem.objects.bulk_create(
+        PackageItem(package=package, meeting_type=meeting_type, quantity=quantity, position=position)
+        for position, (meeting_type, quantity) in enumerate(items)
+    )
+    return package
+
+
+
+def make_order(package: Package, **fields) -> PackageOrder:
+    """An order row of `package` (no items, no payment, no hooks called), its title, price and
+    currency copied from the package; the client is Cleo unless told otherwise."""
+    fields.setdefault("client_name", "Cleo Client")
+    fields.setdefault("client_email", "cleo@example.com")
+    fields.setdefault("title", package.name)
+    fields.setdefault("price", package.price)
+    fields.setdefault("currency", package.currency)
+    return PackageOrder.objects.create(owner=package.owner, package=package, **fields)
+
+
+# --- Teams --------------------------------------------------------------------------------------
+
+WEEKDAYS_9_TO_5 = {day: [(time(9), time(17))] for day in range(5)}
+
+
+def make_team(owner, *, members=(), slug: str | None = None, name: str = "Acme Coaching",
+              timezone_name: str = "America/New_York") -> Team:
+    """A team run by `owner` (admin) with `members` (users) joined as members."""
+    team = team_services.team_create(owner=owner, name=name, slug=slug or f"team-of-{owner.slug}",
+                                     timezone_name=timezone_name)
+    for user in members:
+        Membership.objects.create(team=team, user=user, role=Role.MEMBER)
+    return team
+
+
+def make_member(**kw):
+    """A user with weekday hours 9-17 New York (a Free-plan owner unless told otherwise)."""
+    kw.setdefault("plan", "free")
+    user = make_owner(**kw)
+    set_weekly_hours(user, WEEKDAYS_9_TO_5)
+    return user
+
+
+def make_team_meeting_type(team, *, kind=TeamMeetingKind.ROUND_ROBIN, users=None, now=None, **fields):
+    """A team meeting type hosted by `users` (default: every member). Defaults: 30 minutes, step
+    30, no buffers, no notice, 60-day horizon."""
+    memberships = list(team.memberships.all() if users is None else team.memberships.filter(user__in=users))
+    values = {"name": "Intro call", "slug": "intro-call", "kind": kind, "duration_minutes": 30,
+              "slot_step_minutes": 30, "min_notice_minutes": 0, "horizon_days": 60, **fields}
+    return team_services.team_meeting_type_save(team=team, by=team.owner, fields=values,
+                                                memberships=memberships, now=now)
