@@ -13,6 +13,7 @@ SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "500,5000,50000").split("
 os.environ.update(
     DATABASE_URL=DATABASE_URL, DEBUG="false", BENCH_MODE="true", SECRET_KEY="bench-" + "x" * 60,
     ALLOWED_HOSTS="127.0.0.1,localhost,testserver", SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING",
+    SITE_URL="https://bench.example.com",  # production refuses a plain-http site address
     TESTING="false", DJANGO_SETTINGS_MODULE="leadmonk.settings",
 )
 # Redis as in production (shared cache for sessions, the Celery broker), on a database of its own

@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from leadmonk import urls as site_urls
 
 BASE_DIR = Path(__file__).resolve().parents[1]
-DEAD_REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+DEAD_REDIS = {"default": {"BACKEND": "leadmonk.cache.RedisCache",
                           "LOCATION": "redis://127.0.0.1:1/0"}}
 
 

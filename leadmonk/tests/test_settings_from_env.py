@@ -91,7 +91,7 @@ def test_production_settings_are_read_from_the_environment():
     assert (resolved["db_name"], resolved["db_host"], resolved["db_port"]) == ("leadmonk_prod", "db.internal", 5433)
     assert (resolved["db_user"], resolved["db_password"]) == ("leadmonk", "s3cret")
     assert resolved["db_conn_max_age"] == 60
-    assert resolved["cache_backend"] == "django.core.cache.backends.redis.RedisCache"
+    assert resolved["cache_backend"] == "leadmonk.cache.RedisCache"
     assert resolved["cache_location"] == "redis://cache.internal:6380/2"
     assert resolved["broker"] == "redis://cache.internal:6380/2"
     assert resolved["email_backend"] == "django.core.mail.backends.smtp.EmailBackend"

@@ -3,6 +3,8 @@ from datetime import UTC, datetime, time
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from leadmonk.testing import make_meeting_type, make_owner, set_weekly_hours
@@ -341,6 +343,15 @@ def test_booking_page_query_count_does_not_grow(client, owner, meeting_type, dja
     with django_assert_num_queries(5):
         response = client.get(book_url(owner, meeting_type), {"tz": "America/New_York", "date": "2026-12-02"})
     assert response.status_code == 200
+
+
+def test_booking_page_and_month_picker_read_the_owner_once(client, owner, meeting_type):
+    for params in ({"tz": "America/New_York"}, {"fragment": "picker", "tz": "America/New_York"}):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(book_url(owner, meeting_type), params)
+        assert response.status_code == 200
+        assert "9:00 AM" in response.content.decode()  # times in the owner's hours, from the owner's row
+        assert sum('"accounts_user"' in query["sql"] for query in queries.captured_queries) == 1
 
 
 def test_nul_bytes_in_the_details_get_a_message_not_an_error(client, owner, meeting_type):
