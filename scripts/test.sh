@@ -10,6 +10,8 @@ fi
 echo "Database: ${DATABASE_URL:-embedded SQLite}   Broker/cache: ${REDIS_URL:-embedded (filesystem/locmem)}"
 # Two workers by default (TEST_WORKERS=auto uses every core, TEST_WORKERS=0 runs in one process):
 # pytest-xdist gives each worker its own test database (test_<name>_gw0, _gw1 on PostgreSQL). The
-# ten slowest tests are printed at the end, so a test that starts to drag is seen.
+# ten slowest tests are printed at the end, so a test that starts to drag is seen. Work stealing: a
+# worker that runs out takes tests queued for the other (plain load scheduling handed one worker
+# every browser test in one batch, and it ran alone for the last two minutes).
 workers="${TEST_WORKERS:-2}"
-.venv/bin/python -m pytest -n "$workers" --durations=10 "$@"
+.venv/bin/python -m pytest -n "$workers" --dist worksteal --durations=10 "$@"
