@@ -22,6 +22,10 @@ VISITORS = {
     "london": {"timezone_id": "Europe/London", "locale": "en-GB", "zone": "Europe/London", "clock": "24"},
 }
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+# Screenshots are for people looking at the pages, not assertions: two full-page PNGs per step
+# cost about a third of the browser tests' time, so they are taken only when asked for
+# (LEADMONK_SCREENSHOTS=1 make test).
+TAKE_SCREENSHOTS = os.environ.get("LEADMONK_SCREENSHOTS", "") not in ("", "0", "false")
 
 # Runs in the page; returns a list of problems in words.
 _ACCESSIBILITY_PROBLEMS_JS = """
@@ -92,8 +96,9 @@ def assert_no_server_error(page: Page) -> None:
 
 
 def check_page(page: Page, journey: str, step: str, *, h1: str | re.Pattern | None = None) -> None:
-    """After each navigation: no server error, the expected heading, accessibility basics, and a
-    full-page screenshot at 390 px and 1280 px wide (test-artifacts/screenshots/<journey>-<step>-<width>.png)."""
+    """After each navigation: no server error, the expected heading, accessibility basics, and
+    (with LEADMONK_SCREENSHOTS=1) a full-page screenshot at 390 px and 1280 px wide
+    (test-artifacts/screenshots/<journey>-<step>-<width>.png)."""
     page.wait_for_load_state("load")
     assert_no_server_error(page)
     if h1 is not None:
@@ -103,6 +108,8 @@ def check_page(page: Page, journey: str, step: str, *, h1: str | re.Pattern | No
 
 
 def screenshot(page: Page, journey: str, step: str) -> None:
+    if not TAKE_SCREENSHOTS:
+        return
     original = page.viewport_size
     # A sticky sidebar would be drawn where the page was last scrolled to.
     page.evaluate("window.scrollTo(0, 0)")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from packages.models import Package
 from tests.e2e.data import OWNER_PASSWORD, make_shop
-from tests.e2e.helpers import LAPTOP, PHONE, check_page, log_in
+from tests.e2e.helpers import LAPTOP, PHONE, check_page, log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -155,7 +155,6 @@ def test_add_meeting_type_without_javascript_ends_on_the_editor_address(browser,
             expect(info.get_by_label("Package Name")).to_have_value("Typed, not saved")
             expect(info.get_by_text("A meeting type row is added below.")).to_be_in_viewport()
             assert Package.objects.get(pk=shop.package.pk).name == "Career starter pack"
-            page.screenshot(path=f"test-artifacts/screenshots/{J}-05-no-js-row-added-{viewport['width']}.png",
-                            full_page=True)
+            screenshot(page, J, f"05-no-js-row-added-{viewport['width']}")
         finally:
             context.close()
