@@ -57,7 +57,6 @@ def main() -> None:
     from bench import booking_path, engine, pages, seed
     from bench import teams as bench_teams
     from bench.report import Report
-    from orders.models import PackageOrder
 
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     report = Report()
@@ -85,22 +84,7 @@ def main() -> None:
     next_month = (now.replace(day=28) + timedelta(days=4)).replace(day=1)
     with pages.Server(DATABASE_URL) as server:
         for size in SIZES:
-            owner = owners[size]
-            order = PackageOrder.objects.filter(owner=owner).order_by("-created_at").first()
-            item = order.items.first()
-            cookie = pages.session_cookie(owner)
-            urls = {
-                "trivial view (base template)": ("/bench/trivial/", ""),
-                "personal booking page": (f"/{owner.slug}/", ""),
-                "team booking page": ("/team/bench-team/", ""),
-                "package order page": (f"/{owner.slug}/packages/pack-1/", ""),
-                "order details + slot picker": (f"/orders/{order.token}/items/{item.pk}/book/", ""),
-                # The fragment the month picker's script swaps in: fixed queries for any month.
-                "month picker fragment": (f"/{owner.slug}/coaching/?fragment=picker&tz=UTC", ""),
-                "month picker fragment, next month": (
-                    f"/{owner.slug}/coaching/?fragment=picker&tz=UTC&month={next_month:%Y-%m}", ""),
-                "dashboard orders list": ("/dashboard/orders/", cookie),
-            }
+            urls = pages.page_urls(owners[size], next_month=next_month)
             for name, (path, page_cookie) in urls.items():
                 status, queries = pages.count_queries(path, page_cookie)
                 figures = pages.load_with_cache_ratio(path, page_cookie)

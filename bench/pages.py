@@ -38,6 +38,33 @@ def session_cookie(user) -> str:
     return f"sessionid={session.session_key}"
 
 
+def page_urls(owner, *, next_month=None, team: bool = True) -> dict[str, tuple[str, str]]:
+    """The pages the bench measures for `owner`: name -> (path, session cookie). The trivial view
+    comes first (the others are compared with it); the team page and the next month's fragment
+    only when asked for."""
+    from orders.models import PackageOrder
+
+    order = PackageOrder.objects.filter(owner=owner).order_by("-created_at").first()
+    item = order.items.first()
+    urls = {
+        "trivial view (base template)": ("/bench/trivial/", ""),
+        "personal booking page": (f"/{owner.slug}/", ""),
+        "team booking page": ("/team/bench-team/", ""),
+        "package order page": (f"/{owner.slug}/packages/pack-1/", ""),
+        "order details + slot picker": (f"/orders/{order.token}/items/{item.pk}/book/", ""),
+        # The fragment the month picker's script swaps in: fixed queries for any month.
+        "month picker fragment": (f"/{owner.slug}/coaching/?fragment=picker&tz=UTC", ""),
+        "month picker fragment, next month": (
+            f"/{owner.slug}/coaching/?fragment=picker&tz=UTC&month={next_month:%Y-%m}" if next_month else "", ""),
+        "dashboard orders list": ("/dashboard/orders/", session_cookie(owner)),
+    }
+    if not team:
+        del urls["team booking page"]
+    if next_month is None:
+        del urls["month picker fragment, next month"]
+    return urls
+
+
 def count_queries(path: str, cookie: str = "") -> tuple[int, int]:
     client = Client(HTTP_HOST="127.0.0.1")
     if cookie:

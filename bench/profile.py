@@ -301,7 +301,6 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)  # the manifest {% static %} reads
     from bench import pages, seed
-    from orders.models import PackageOrder
 
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     began = time.perf_counter()
@@ -311,17 +310,7 @@ def main() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
-    order = PackageOrder.objects.filter(owner=owner).order_by("-created_at").first()
-    item = order.items.first()
-    cookie = pages.session_cookie(owner)
-    urls = {
-        "trivial view (base template)": ("/bench/trivial/", ""),
-        "personal booking page": (f"/{owner.slug}/", ""),
-        "package order page": (f"/{owner.slug}/packages/pack-1/", ""),
-        "order details + slot picker": (f"/orders/{order.token}/items/{item.pk}/book/", ""),
-        "month picker fragment": (f"/{owner.slug}/coaching/?fragment=picker&tz=UTC", ""),
-        "dashboard orders list": ("/dashboard/orders/", cookie),
-    }
+    urls = pages.page_urls(owner, team=False)  # no team is seeded here
     handler = WSGIHandler()
     sections, summary = [], []
     for name, (path, page_cookie) in urls.items():
