@@ -300,11 +300,15 @@ def _step_paths(alice) -> dict[str, str]:
             f"/dashboard/orders/{alice.order.pk}/bookings/{alice.order_booking.pk}/reschedule/?start={slot}",
         "bookings:reschedule?start": f"/bookings/{alice.order_booking.token}/reschedule/?start={slot}",
         "dashboard:booking_reschedule?start": f"/dashboard/bookings/{alice.direct_booking.pk}/reschedule/?start={slot}",
+        # "Book several sessions" with one time chosen: its confirm form and the weekly-series form.
+        "order_details:sessions?picks":
+            f"/orders/{alice.order.token}/sessions/?picks={alice.order_item.pk}%40{slot}",
     }
 
 
 LINKED_STEPS = ["public:book_meeting?start", "order_details:book?start", "orders:book?start",
-                "orders:booking_reschedule?start", "bookings:reschedule?start", "dashboard:booking_reschedule?start"]
+                "orders:booking_reschedule?start", "bookings:reschedule?start", "dashboard:booking_reschedule?start",
+                "order_details:sessions?picks"]
 # Every GET page of the project (one per route, filled with Alice's values) and every linked step.
 PAGES = [route.name for route in ROUTES] + LINKED_STEPS
 
@@ -325,6 +329,7 @@ PAGES_WITH_FORMS = {
         "accounts:signup", "accounts:login", "accounts:password_reset", "billing:enterprise_contact",
         "bookings:manage", "payments:test_checkout", "team_public:join", "public:order_package",
         "public:book_meeting?start", "order_details:book?start", "bookings:reschedule?start",
+        "order_details:sessions?picks",
     },
     "alice": {
         "accounts:settings", "accounts:password_reset", "billing:enterprise_contact", "packages:create", "packages:edit",
@@ -334,6 +339,7 @@ PAGES_WITH_FORMS = {
         "dashboard:availability_override_add", "bookings:manage", "payments:test_checkout", "public:order_package",
         "public:book_meeting?start", "order_details:book?start", "orders:book?start",
         "orders:booking_reschedule?start", "bookings:reschedule?start", "dashboard:booking_reschedule?start",
+        "order_details:sessions?picks",
     },
 }
 # Logging out would end the rest of the run as Alice.
