@@ -169,6 +169,17 @@ def _item_of_order(order: PackageOrder, item_id: int) -> OrderItem:
     raise Http404  # an item of another order, or none at all
 
 
+def booking_refusal(order: PackageOrder) -> str:
+    """Why the client cannot book sessions of `order` now ("" when they can): it is not active
+    (pending, cancelled, refunded) or its sessions expired. The booking pages redirect to the
+    order's details with this message."""
+    if not order.is_active:
+        return NOT_BOOKABLE_MESSAGES.get(order.status, "This order cannot book sessions.")
+    if order.has_expired:
+        return f"Your sessions expired on {order.expires_at:%-d %b %Y}: no more sessions can be booked."
+    return ""
+
+
 @require_http_methods(["GET", "POST"])
 @throttle_post("public_booking")
 def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpResponse:
@@ -176,12 +187,9 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
     order = _order_or_404(token)
     item = _item_of_order(order, item_id)
     details_url = order_details_url(order)
-    if not order.is_active:
-        messages.error(request, NOT_BOOKABLE_MESSAGES.get(order.status, "This order cannot book sessions."))
-        return redirect(details_url)
-    if order.has_expired:
-        messages.error(request, f"Your sessions expired on {order.expires_at:%-d %b %Y}: "
-                                "no more sessions can be booked.")
+    refusal = booking_refusal(order)
+    if refusal:
+        messages.error(request, refusal)
         return redirect(details_url)
     if item.meeting_type_unavailable:
         messages.error(request, "This meeting type can no longer be scheduled.")

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import remember_viewer_choices, viewer_clock, viewer_timezone
 from orders.models import OrderItem, PackageOrder
-from orders.public_views import NOT_BOOKABLE_MESSAGES, _order_or_404, order_details_url
+from orders.public_views import _order_or_404, booking_refusal, order_details_url
 from orders.selectors import with_item_progress
 from orders.session_sets import MAX_SESSIONS_PER_SET, SessionChoice, SessionSetRefused, order_sessions_book
 from scheduling.availability import available_slots, bookable_slot, bookable_starts
@@ -220,12 +220,9 @@ class SessionsPage:
 def order_sessions(request: HttpRequest, token: str) -> HttpResponse:
     order = _order_or_404(token)
     details_url = order_details_url(order)
-    if not order.is_active:
-        messages.error(request, NOT_BOOKABLE_MESSAGES.get(order.status, "This order cannot book sessions."))
-        return redirect(details_url)
-    if order.has_expired:
-        messages.error(request, f"Your sessions expired on {order.expires_at:%-d %b %Y}: "
-                                "no more sessions can be booked.")
+    refusal = booking_refusal(order)
+    if refusal:
+        messages.error(request, refusal)
         return redirect(details_url)
     page = SessionsPage(request, order)
     if not page.items:
