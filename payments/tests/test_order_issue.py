@@ -86,6 +86,8 @@ def test_a_complimentary_order_says_so_and_never_asks_for_a_refund(owner_client,
     order_cancel(order=order, reason="Changed plans")
     for page in (client.get(f"/orders/{order.token}/"), owner_client.get(f"/dashboard/orders/{order.pk}/")):
         assert "Not refunded" not in page.content.decode()
+    # No payment to refund and no action left: the owner's "Manage order" says so, not an empty card.
+    assert "Nothing left to manage: this order is cancelled." in page.content.decode()
 
 
 def test_the_order_keeps_the_snapshot_when_the_package_changes_afterwards(owner_client, package):
