@@ -17,8 +17,8 @@ from leadmonk.content_version import cached_public_page
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import localize, time_format, viewer_clock, viewer_timezone
 from orders.forms import OrderForm
-from orders.models import OrderItem, OrderStatus, PackageOrder
-from orders.selectors import order_bookings, order_for_token, with_item_progress
+from orders.models import OrderStatus, PackageOrder
+from orders.selectors import order_bookings, order_for_token, order_item_for_token, with_item_progress
 from orders.services import OrderError, PackageNotOrderable, order_create, order_session_book
 from packages.models import Package
 from packages.selectors import get_package_by_slug, package_is_orderable
@@ -194,13 +194,6 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def _item_of_order(order: PackageOrder, item_id: int) -> OrderItem:
-    for item in with_item_progress(order):
-        if item.pk == item_id:
-            return item
-    raise Http404  # an item of another order, or none at all
-
-
 def booking_refusal(order: PackageOrder) -> str:
     """Why the client cannot book sessions of `order` now ("" when they can): it is not active
     (pending, cancelled, refunded) or its sessions expired. The booking pages redirect to the
@@ -216,8 +209,10 @@ def booking_refusal(order: PackageOrder) -> str:
 @throttle_post("public_booking")
 def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpResponse:
     """The booking step of one item's meeting type: pick a time, confirm, book one credit."""
-    order = _order_or_404(token)
-    item = _item_of_order(order, item_id)
+    item = order_item_for_token(token=token, item_id=item_id)
+    if item is None:
+        raise Http404  # no such order, or an item of another order
+    order = item.order
     details_url = order_details_url(order)
     refusal = booking_refusal(order)
     if refusal:
@@ -229,8 +224,11 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
     if item.remaining <= 0:
         messages.error(request, "No sessions left for this item.")
         return redirect(details_url)
+    # The picker is the same for every order of the meeting type: cached under the owner's content
+    # and bookings versions. What is this order's (credits left, its state) is checked above and
+    # shown by the page around it.
     step = TimeStep(request, meeting_type=item.meeting_type, default_tz=order.client_timezone,
-                    wording=CLIENT_BOOK_WORDING)
+                    wording=CLIENT_BOOK_WORDING, cache_picker=True)
 
     def done(booking) -> HttpResponse:
         when = dateformat.format(localize(booking.start, step.viewer_tz), f"l j F, {time_format(step.clock)}")
