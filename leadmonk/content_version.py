@@ -126,17 +126,19 @@ def _page_key_prefix() -> str:
     return getattr(settings, "PUBLIC_PAGE_KEY_PREFIX", "page")
 
 
-def cached_public_page(*, owner_slug: str, name: str, find_owner, render, extra: str = ""):
+def cached_public_page(*, owner_slug: str, name: str, find_owner, render, extra: str = "",
+                       kinds: tuple[str, ...] = (CONTENT,)):
     """What `render(owner)` makes of the public page `name` of the owner at `owner_slug`, from the
     cache when still current: a hit is one cache round trip and no query at all.
 
     `find_owner()` reads the owner at the slug from the database (or raises Http404); `render(owner)`
-    reads the rest and returns a picklable value. The entry is keyed by the slug and holds the
-    owner's id and their content version as read *before* `find_owner` and `render` ran, so any
-    change of the owner's row or content since (a slug change, deactivation, email verification,
-    plan, profile, packages, meeting types...) bumps that version and makes the entry unreachable.
-    Which owner's version to read is known from this process's slug -> id hint; without one, from
-    the entry itself, else from the database (the owner is then read again after the version).
+    reads the rest and returns a picklable value. The entry is keyed by the slug (and `extra`) and
+    holds the owner's id and their versions of `kinds` (content; bookings too for what shows free
+    times) as read *before* `find_owner` and `render` ran, so any change of the owner's row or
+    content since (a slug change, deactivation, email verification, plan, profile, packages,
+    meeting types...), or of their bookings, bumps a version and makes the entry unreachable.
+    Which owner's versions to read is known from this process's slug -> id hint; without one, from
+    the entry itself, else from the database (the owner is then read again after the versions).
     When the cache cannot be reached the page is rendered from the database."""
     prefix = _page_key_prefix()
     key, hint_key = f"{prefix}:{name}:{owner_slug}:{extra}", f"{prefix}:{owner_slug}"
@@ -145,32 +147,45 @@ def cached_public_page(*, owner_slug: str, name: str, find_owner, render, extra:
         if owner_id is None:
             stored = cache.get(key)
             owner_id = stored[0] if stored is not None else None
-            version = cache.get(_version_key(CONTENT, owner_id)) if owner_id is not None else None
+            found = cache.get_many(_version_keys(kinds, owner_id)) if owner_id is not None else {}
         else:
-            found = cache.get_many([_version_key(CONTENT, owner_id), key])
-            version, stored = found.get(_version_key(CONTENT, owner_id)), found.get(key)
+            found = cache.get_many([*_version_keys(kinds, owner_id), key])
+            stored = found.get(key)
     except Exception:  # noqa: BLE001 - the cache is an optimisation: render from the database
         logger.warning("cache unreachable; rendering %s from the database", name, exc_info=True)
         return render(find_owner())
-    if stored is not None and version is not None and stored[0] == owner_id and stored[1] == version:
+    stamp = _stamp(found, kinds, owner_id) if owner_id is not None else None
+    if stored is not None and stamp is not None and stored[0] == owner_id and stored[1] == stamp:
         return stored[2]
     if owner_id is None:
-        # Nothing names the owner yet: find them, then read their version; their row as read
-        # before the version may already be outdated, so it is read again below.
+        # Nothing names the owner yet: find them, then read their versions; their row as read
+        # before the versions may already be outdated, so it is read again below.
         owner_id = find_owner().pk
-    if version is None:
-        version = _current_version(_version_key(CONTENT, owner_id))
+    if stamp is None:
+        versions = [found.get(version_key) or _current_version(version_key)
+                    for version_key in _version_keys(kinds, owner_id)]
+        stamp = None if None in versions else ":".join(versions)
     owner = find_owner()
     if len(_owner_hints) >= OWNER_HINTS_MAX:
         _owner_hints.clear()
     _owner_hints[hint_key] = owner.pk
     value = render(owner)
-    if version is not None and owner.pk == owner_id:  # else the slug now names someone else
+    if stamp is not None and owner.pk == owner_id:  # else the slug now names someone else
         try:
-            cache.set(key, (owner_id, version, value), FRAGMENT_TIMEOUT)
+            cache.set(key, (owner_id, stamp, value), FRAGMENT_TIMEOUT)
         except Exception:  # noqa: BLE001
             pass
     return value
+
+
+def _version_keys(kinds: tuple[str, ...], owner_id: int) -> list[str]:
+    return [_version_key(kind, owner_id) for kind in kinds]
+
+
+def _stamp(found: dict, kinds: tuple[str, ...], owner_id: int) -> str | None:
+    """The owner's versions of `kinds` in `found`, joined; None when one is missing."""
+    versions = [found.get(key) for key in _version_keys(kinds, owner_id)]
+    return None if None in versions else ":".join(versions)
 
 
 def _owner_id_of(instance) -> int | None:

@@ -50,6 +50,15 @@ PICKER_TEMPLATE = "scheduling/_picker_month.html"
 PICKER_SECTION_TEMPLATE = "scheduling/_slot_picker.html"
 
 
+def picker_minute(now: dt.datetime) -> tuple[dt.datetime, str]:
+    """The `now` to render a cached picker at, and the key of that minute (see TimeStep._cached):
+    the middle of the minute for any `now` strictly inside it, `now` itself exactly on one."""
+    minute = now.replace(second=0, microsecond=0)
+    if now != minute:
+        return minute + dt.timedelta(seconds=30), f"in:{minute.isoformat()}"
+    return now, f"at:{minute.isoformat()}"
+
+
 @dataclass(frozen=True)
 class StepWording:
     """What a page calls its steps (templates/scheduling/_time_step.html shows them)."""
@@ -179,11 +188,7 @@ class TimeStep:
         still checks the time under the owner's lock."""
         if self.slot_loader is not None:
             return render()
-        minute = self.now.replace(second=0, microsecond=0)
-        if self.now != minute:
-            self.now, bucket = minute + dt.timedelta(seconds=30), f"in:{minute.isoformat()}"
-        else:
-            bucket = f"at:{minute.isoformat()}"
+        self.now, bucket = picker_minute(self.now)
         request_key = repr((
             self.meeting_type.pk, self.viewer_tz, self.clock, self.action_url, sorted(self.request.GET.lists()),
             self.moving.pk if self.moving else None, self.moving.start.isoformat() if self.moving else None,
@@ -192,9 +197,12 @@ class TimeStep:
         return cached_fragment(owner_id=self.meeting_type.owner_id, name=name, kinds=(CONTENT, BOOKINGS),
                                extra=hashlib.sha256(request_key.encode()).hexdigest(), render=render)
 
-    def picker_fragment(self) -> str:
-        """The month fragment (?fragment=picker), from the cache when nothing it shows changed."""
-        return self._cached("picker", lambda: render_to_string(PICKER_TEMPLATE, {"picker": self.picker()}))
+    def picker_fragment(self, *, cached: bool = True) -> str:
+        """The month fragment (?fragment=picker), from the cache when nothing it shows changed
+        (`cached=False`: rendered, for a caller that keeps it itself at `picker_minute(now)`)."""
+        def render() -> str:
+            return render_to_string(PICKER_TEMPLATE, {"picker": self.picker()})
+        return self._cached("picker", render) if cached else render()
 
     def pick_stage(self, error: str = "", *, open_on: dt.date | None = None) -> Step:
         if not self.cache_picker:

@@ -1,17 +1,21 @@
 """Public pages: the personal booking page /<owner-slug>/ and booking one meeting
 /<owner-slug>/<meeting-type-slug>/ (pick a day and a time in the client's zone, then the details)."""
+import hashlib
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from accounts.models import User
-from leadmonk.content_version import cached_public_page
+from leadmonk.content_version import BOOKINGS, CONTENT, cached_public_page
 from leadmonk.sections import render_sections
 from leadmonk.throttle import throttle_post
+from leadmonk.timezones import remember_viewer_choices, viewer_clock, viewer_timezone
 from scheduling.booking_forms import BookingDetailsForm
-from scheduling.booking_step import Step, StepWording, TimeStep
+from scheduling.booking_step import FRAGMENT_PARAM, PICKER_FRAGMENT, Step, StepWording, TimeStep, picker_minute
 from scheduling.selectors import get_bookable_meeting_type, owner_page_meeting_types
 from scheduling.services import booking_create
 from scheduling.signals import owner_page_sections
@@ -54,8 +58,40 @@ def _unavailable(request: HttpRequest, owner: User) -> HttpResponse:
     return render(request, "scheduling/public/unavailable.html", {"owner": owner}, status=404)
 
 
+def _picker_fragment(request: HttpRequest, owner_slug: str, meeting_type_slug: str) -> str | None:
+    """The month fragment (?fragment=picker) of /<owner-slug>/<meeting-type-slug>/, or None when
+    the meeting type cannot be booked (the view then says so).
+
+    Kept by the slugs and what the visitor chose under the owner's content *and* bookings versions
+    (hours, overrides, the meeting type; every booking made, moved or cancelled), so a hit is one
+    cache round trip and no query, not even the owner or the meeting type. The key holds all the
+    fragment shows: the path, the query string, the zone and clock as the visitor's cookies and
+    language give them (the owner's own zone, the default, is content), and the minute, as
+    TimeStep._cached keys it (offered times change only at whole minutes)."""
+    now, minute = picker_minute(timezone.now())
+
+    def render_fragment(owner: User) -> str | None:
+        meeting_type = get_bookable_meeting_type(owner=owner, slug=meeting_type_slug)
+        if meeting_type is None:
+            return None
+        step = TimeStep(request, meeting_type=meeting_type, default_tz=owner.timezone, wording=BOOK_WORDING, now=now)
+        return step.picker_fragment(cached=False)
+
+    request_key = repr((request.path, sorted(request.GET.lists()), viewer_timezone(request, ""),
+                        viewer_clock(request), minute))
+    return cached_public_page(
+        owner_slug=owner_slug, name=f"picker:{meeting_type_slug}", kinds=(CONTENT, BOOKINGS),
+        find_owner=lambda: _get_owner(owner_slug), render=render_fragment,
+        extra=hashlib.sha256(request_key.encode()).hexdigest(),
+    )
+
+
 @throttle_post("public_booking")
 def book_meeting(request: HttpRequest, owner_slug: str, meeting_type_slug: str) -> HttpResponse:
+    if request.method != "POST" and request.GET.get(FRAGMENT_PARAM) == PICKER_FRAGMENT:
+        html = _picker_fragment(request, owner_slug, meeting_type_slug)
+        if html is not None:
+            return remember_viewer_choices(request, HttpResponse(html))
     owner = _get_owner(owner_slug)
     meeting_type = get_bookable_meeting_type(owner=owner, slug=meeting_type_slug)
     if meeting_type is None:

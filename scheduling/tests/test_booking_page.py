@@ -349,6 +349,7 @@ def test_booking_page_query_count_does_not_grow(client, owner, meeting_type, dja
 
 
 def test_booking_page_and_month_picker_read_the_owner_once(client, owner, meeting_type):
+    assert client.get(f"/{owner.slug}/").status_code == 200  # the process knows which owner the slug names
     for params in ({"tz": "America/New_York"}, {"fragment": "picker", "tz": "America/New_York"}):
         with CaptureQueriesContext(connection) as queries:
             response = client.get(book_url(owner, meeting_type), params)
