@@ -4,7 +4,7 @@ import time
 from datetime import timedelta
 
 from scheduling import slots
-from scheduling.availability import BUSY_MARGIN, load_availability, load_busy, rules_for
+from scheduling.availability import available_slots, engine_inputs, rules_for
 from scheduling.models import MeetingType
 
 REPEATS = 40
@@ -19,10 +19,7 @@ def time_engine(*, owner, now, days: int) -> dict:
     """Times the pure engine over inputs loaded once (the database part is timed separately)."""
     meeting_type = MeetingType.objects.select_related("owner").get(owner=owner, slug="coaching")
     range_start, range_end = now, now + timedelta(days=days)
-    availability = load_availability(owner=owner, first_day=(now - timedelta(days=1)).date(),
-                                     last_day=(range_end + timedelta(days=1)).date())
-    busy = load_busy(owner_id=owner.pk, window_start=range_start - BUSY_MARGIN,
-                     window_end=range_end + BUSY_MARGIN)
+    availability, busy = engine_inputs(meeting_type, range_start, range_end)  # as available_slots loads them
     rules = rules_for(meeting_type)
     samples, count = [], 0
     for _ in range(REPEATS):
@@ -32,8 +29,6 @@ def time_engine(*, owner, now, days: int) -> dict:
         samples.append((time.perf_counter() - began) * 1000)
         count = len(result)
     # The same with loading from the database, as a page does it.
-    from scheduling.availability import available_slots
-
     loaded = []
     for _ in range(REPEATS // 4):
         began = time.perf_counter()
