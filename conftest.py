@@ -14,6 +14,9 @@ def _fresh_rate_limits(settings):
     import uuid
 
     settings.THROTTLE_KEY_PREFIX = f"throttle-{uuid.uuid4().hex}"
+    # The public pages' entries are keyed by the owner's slug, which the next test's owner reuses
+    # with another database row: each test reads and writes its own (leadmonk.content_version).
+    settings.PUBLIC_PAGE_KEY_PREFIX = f"page-{uuid.uuid4().hex}"
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
@@ -101,6 +102,75 @@ def cached_fragment(*, owner_id: int, name: str, render, kinds: tuple[str, ...] 
     except Exception:  # noqa: BLE001
         pass
     return html
+
+
+def _current_version(key: str) -> str | None:
+    """The version at `key`, a fresh one put there when there is none; None when the cache fails."""
+    version = uuid.uuid4().hex
+    try:
+        if not cache.add(key, version, None):
+            version = cache.get(key)
+    except Exception:  # noqa: BLE001
+        return None
+    return version
+
+
+# Owner slug -> owner id, as last read from the database by this process: only a hint of which
+# owner's version to read along with a page entry (the entry names its owner; see cached_public_page).
+_owner_hints: dict[str, int] = {}
+OWNER_HINTS_MAX = 10_000
+
+
+def _page_key_prefix() -> str:
+    # Tests set their own (conftest.py): entries keyed by slug must not outlive a test's database.
+    return getattr(settings, "PUBLIC_PAGE_KEY_PREFIX", "page")
+
+
+def cached_public_page(*, owner_slug: str, name: str, find_owner, render, extra: str = ""):
+    """What `render(owner)` makes of the public page `name` of the owner at `owner_slug`, from the
+    cache when still current: a hit is one cache round trip and no query at all.
+
+    `find_owner()` reads the owner at the slug from the database (or raises Http404); `render(owner)`
+    reads the rest and returns a picklable value. The entry is keyed by the slug and holds the
+    owner's id and their content version as read *before* `find_owner` and `render` ran, so any
+    change of the owner's row or content since (a slug change, deactivation, email verification,
+    plan, profile, packages, meeting types...) bumps that version and makes the entry unreachable.
+    Which owner's version to read is known from this process's slug -> id hint; without one, from
+    the entry itself, else from the database (the owner is then read again after the version).
+    When the cache cannot be reached the page is rendered from the database."""
+    prefix = _page_key_prefix()
+    key, hint_key = f"{prefix}:{name}:{owner_slug}:{extra}", f"{prefix}:{owner_slug}"
+    owner_id = _owner_hints.get(hint_key)
+    try:
+        if owner_id is None:
+            stored = cache.get(key)
+            owner_id = stored[0] if stored is not None else None
+            version = cache.get(_version_key(CONTENT, owner_id)) if owner_id is not None else None
+        else:
+            found = cache.get_many([_version_key(CONTENT, owner_id), key])
+            version, stored = found.get(_version_key(CONTENT, owner_id)), found.get(key)
+    except Exception:  # noqa: BLE001 - the cache is an optimisation: render from the database
+        logger.warning("cache unreachable; rendering %s from the database", name, exc_info=True)
+        return render(find_owner())
+    if stored is not None and version is not None and stored[0] == owner_id and stored[1] == version:
+        return stored[2]
+    if owner_id is None:
+        # Nothing names the owner yet: find them, then read their version; their row as read
+        # before the version may already be outdated, so it is read again below.
+        owner_id = find_owner().pk
+    if version is None:
+        version = _current_version(_version_key(CONTENT, owner_id))
+    owner = find_owner()
+    if len(_owner_hints) >= OWNER_HINTS_MAX:
+        _owner_hints.clear()
+    _owner_hints[hint_key] = owner.pk
+    value = render(owner)
+    if version is not None and owner.pk == owner_id:  # else the slug now names someone else
+        try:
+            cache.set(key, (owner_id, version, value), FRAGMENT_TIMEOUT)
+        except Exception:  # noqa: BLE001
+            pass
+    return value
 
 
 def _owner_id_of(instance) -> int | None:

@@ -47,6 +47,7 @@ from scheduling.services import BookingError
 FRAGMENT_PARAM = "fragment"
 PICKER_FRAGMENT = "picker"
 PICKER_TEMPLATE = "scheduling/_picker_month.html"
+PICKER_SECTION_TEMPLATE = "scheduling/_slot_picker.html"
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Step:
     action_url: str
     error: str = ""
     picker: MonthPicker | None = None
+    picker_html: str = ""  # the whole picker, rendered (and cached) already: see TimeStep(cache_picker=)
     form: SlotForm | None = None
     start_label: str = ""
     back_url: str = ""
@@ -90,13 +92,18 @@ class TimeStep:
     left out of the busy times, its own time is not offered, and the picker opens on its day.
     `enforce_notice=False` when the owner acts (times inside the minimum notice are offered).
     `slot_loader(range_start=, range_end=, now=)` offers the slots of a pool of hosts instead of
-    `meeting_type`'s owner (a team meeting; see scheduling.availability.pooled_available_slots)."""
+    `meeting_type`'s owner (a team meeting; see scheduling.availability.pooled_available_slots).
+    `cache_picker=True` renders the pick stage's whole picker (zone form, month and times) here,
+    cached as the month fragment is, into `Step.picker_html`, and leaves `Step.picker` None: for a
+    page whose own code does not read the picker."""
 
     def __init__(self, request: HttpRequest, *, meeting_type: MeetingType, default_tz: str, wording: StepWording,
                  moving: Booking | None = None, enforce_notice: bool = True,
                  form_class: type[SlotForm] = SlotForm, form_kwargs: dict | None = None,
-                 form_initial: dict | None = None, now: dt.datetime | None = None, slot_loader=None):
+                 form_initial: dict | None = None, now: dt.datetime | None = None, slot_loader=None,
+                 cache_picker: bool = False):
         self.request = request
+        self.cache_picker = cache_picker
         self.slot_loader = slot_loader
         if slot_loader is None and moving is not None:
             rows = meeting_rows(moving)
@@ -158,22 +165,20 @@ class TimeStep:
         tz_error = requested_timezone_error(self.request)
         return replace(picker, tz_error=tz_error, typed_tz=get.get("tz", "")[:64] if tz_error else "")
 
-    def picker_fragment(self) -> str:
-        """The month fragment (?fragment=picker), from the cache when nothing it shows changed.
+    def _cached(self, name: str, render: Callable[[], str], *key_parts: Any) -> str:
+        """`render()` (which reads `self.picker()`), from the cache when nothing it shows changed.
 
         It is keyed on the owner's content version (hours, overrides, the meeting type), their
         bookings version (bumped by every booking made, moved or cancelled, package sessions too),
-        everything the request chose (zone, clock, month, day, the booking being moved) and the
-        time. Time, exactly: a start is offered when `now + notice <= start <= now + horizon`, and
-        starts, notices and horizons are whole minutes, so the offered set changes only at whole
-        minutes. Every `now` strictly inside a minute gives what the minute's middle gives, and a
-        `now` exactly on a minute (a frozen test clock) is its own key. A team meeting (a pool of
-        hosts) is rendered every time. The POST still checks the time under the owner's lock."""
-        def render_picker() -> str:
-            return render_to_string(PICKER_TEMPLATE, {"picker": self.picker()})
-
+        everything the request chose (zone, clock, month, day, the booking being moved; the page's
+        own `key_parts`) and the time. Time, exactly: a start is offered when
+        `now + notice <= start <= now + horizon`, and starts, notices and horizons are whole
+        minutes, so the offered set changes only at whole minutes. Every `now` strictly inside a
+        minute gives what the minute's middle gives, and a `now` exactly on a minute (a frozen test
+        clock) is its own key. A team meeting (a pool of hosts) is rendered every time. The POST
+        still checks the time under the owner's lock."""
         if self.slot_loader is not None:
-            return render_picker()
+            return render()
         minute = self.now.replace(second=0, microsecond=0)
         if self.now != minute:
             self.now, bucket = minute + dt.timedelta(seconds=30), f"in:{minute.isoformat()}"
@@ -182,13 +187,28 @@ class TimeStep:
         request_key = repr((
             self.meeting_type.pk, self.viewer_tz, self.clock, self.action_url, sorted(self.request.GET.lists()),
             self.moving.pk if self.moving else None, self.moving.start.isoformat() if self.moving else None,
-            self.enforce_notice, bucket,
+            self.enforce_notice, bucket, *key_parts,
         ))
-        return cached_fragment(owner_id=self.meeting_type.owner_id, name="picker", kinds=(CONTENT, BOOKINGS),
-                               extra=hashlib.sha256(request_key.encode()).hexdigest(), render=render_picker)
+        return cached_fragment(owner_id=self.meeting_type.owner_id, name=name, kinds=(CONTENT, BOOKINGS),
+                               extra=hashlib.sha256(request_key.encode()).hexdigest(), render=render)
+
+    def picker_fragment(self) -> str:
+        """The month fragment (?fragment=picker), from the cache when nothing it shows changed."""
+        return self._cached("picker", lambda: render_to_string(PICKER_TEMPLATE, {"picker": self.picker()}))
 
     def pick_stage(self, error: str = "", *, open_on: dt.date | None = None) -> Step:
-        return self._step("pick", error=error, picker=self.picker(open_on=open_on))
+        if not self.cache_picker:
+            return self._step("pick", error=error, picker=self.picker(open_on=open_on))
+        wording = self.wording
+        html = self._cached(
+            "picker_section",
+            lambda: render_to_string(PICKER_SECTION_TEMPLATE, {
+                "picker": self.picker(open_on=open_on),
+                "picker_heading": wording.picker_heading, "picker_note": wording.picker_note,
+            }),
+            open_on.isoformat() if open_on else None, wording.picker_heading, wording.picker_note,
+        )
+        return self._step("pick", error=error, picker_html=html)
 
     def confirm_stage(self, start: dt.datetime, form: SlotForm) -> Step:
         local_day = start.astimezone(ZoneInfo(self.viewer_tz)).date()

@@ -4,9 +4,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from accounts.models import User
-from leadmonk.content_version import cached_fragment
+from leadmonk.content_version import cached_public_page
 from leadmonk.sections import render_sections
 from leadmonk.throttle import throttle_post
 from scheduling.booking_forms import BookingDetailsForm
@@ -28,17 +29,24 @@ def _get_owner(owner_slug: str) -> User:
 
 
 def owner_page(request: HttpRequest, owner_slug: str) -> HttpResponse:
-    owner = _get_owner(owner_slug)
-    # The page's body depends only on the owner's content: cached under its version (one cache
-    # round trip on a hit). The frame around it (CSRF token, messages, zone) renders per request.
-    content = cached_fragment(owner_id=owner.pk, name="owner_page", render=lambda: render_to_string(
-        "scheduling/public/_owner_page_content.html", {
-            "owner": owner,
-            "meeting_types": owner_page_meeting_types(owner=owner),
-            # What the apps above add (packages: the packages a client can order).
-            "sections": render_sections(owner_page_sections, request=request, owner=owner),
-        }))
-    return render(request, "scheduling/public/owner_page.html", {"owner": owner, "content": content})
+    # The page depends only on the owner's row and content: cached by slug under their content
+    # version (a hit is one cache round trip and no query). The frame around it (CSRF token,
+    # messages) renders per request.
+    def render_page(owner: User) -> dict:
+        return {
+            "title": owner.display_name or owner.slug,
+            "content": str(render_to_string("scheduling/public/_owner_page_content.html", {
+                "owner": owner,
+                "meeting_types": owner_page_meeting_types(owner=owner),
+                # What the apps above add (packages: the packages a client can order).
+                "sections": render_sections(owner_page_sections, request=request, owner=owner),
+            })),
+        }
+
+    page = cached_public_page(owner_slug=owner_slug, name="owner_page", find_owner=lambda: _get_owner(owner_slug),
+                              render=render_page)
+    return render(request, "scheduling/public/owner_page.html",
+                  {"title": page["title"], "content": mark_safe(page["content"])})  # noqa: S308 - our templates' HTML
 
 
 def _unavailable(request: HttpRequest, owner: User) -> HttpResponse:

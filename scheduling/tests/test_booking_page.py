@@ -73,12 +73,15 @@ def test_owner_page_of_an_unknown_slug_is_404(client, db):
 
 @pytest.mark.parametrize("count", [1, 6])
 def test_owner_page_query_count_does_not_grow_with_meeting_types(client, owner, django_assert_num_queries, count):
+    client.get(reverse("public:owner_page", args=[owner.slug]))  # the process learns whose slug it is
     for _ in range(count):
-        make_meeting_type(owner)
+        make_meeting_type(owner)  # a change: the next view renders the page again
     # owner, meeting types, packages (their items are prefetched only when there are some)
     with django_assert_num_queries(3):
         response = client.get(reverse("public:owner_page", args=[owner.slug]))
     assert response.status_code == 200
+    with django_assert_num_queries(0):  # then served from the cache
+        assert client.get(reverse("public:owner_page", args=[owner.slug])).status_code == 200
 
 
 # --- Picking a date and a time ------------------------------------------------------------------

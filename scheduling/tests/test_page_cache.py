@@ -9,7 +9,8 @@ from django.core.cache import cache
 from django.test import Client
 
 from accounts.services import owner_set_plan
-from leadmonk.testing import make_meeting_type, make_package
+from leadmonk import content_version
+from leadmonk.testing import make_meeting_type, make_owner, make_package
 from packages.models import PackageState
 from packages.services import package_update_info
 
@@ -80,19 +81,99 @@ def test_the_change_is_bumped_again_when_the_transaction_commits(client, owner, 
 
 
 @pytest.mark.parametrize("types", [1, 6])
-def test_a_hit_is_one_cache_read_and_the_owner_lookup(client, owner, types, django_assert_num_queries):
+def test_a_hit_is_one_cache_read_and_no_query(client, owner, types, django_assert_num_queries):
     for n in range(types):
         make_package(owner, name=f"Pack {n}")
     page(client)  # renders and stores
     with mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many, \
          mock.patch.object(cache, "set") as cache_set, mock.patch.object(cache, "add") as cache_add, \
-         django_assert_num_queries(1):
-        html = page(client)  # only the owner by slug (for the 404 and the title)
-    # One round trip (the versions and the fragment together), nothing written back.
+         django_assert_num_queries(0):
+        html = page(client)  # not even the owner by slug: the entry names them and their version
+    # One round trip (the owner's version and the page together), nothing written back.
     assert get_many.call_count == 1 and not cache_set.called and not cache_add.called
-    assert "Pack 0" in html
+    assert "Pack 0" in html and "<title>Casey Coach" in html
+
+
+def test_a_first_view_in_a_process_reads_the_owner_again_after_their_version(client, owner, coaching,
+                                                                           django_assert_num_queries):
+    # The process knows no owner for the slug and nothing is cached: it finds the owner, reads their
+    # version, then reads the owner again (the row read before the version may be outdated).
+    with django_assert_num_queries(4):  # owner, owner again, meeting types, packages
+        assert "Coaching call" in page(client)
+    content_version._owner_hints.clear()  # another process, which finds the entry the first stored
+    with mock.patch.object(cache, "set") as cache_set, django_assert_num_queries(0):
+        assert "Coaching call" in page(client)
+    assert not cache_set.called
+
+
+def test_a_rename_of_the_slug_shows_at_once(client, owner, coaching):
+    assert "Coaching call" in page(client)
+    owner.slug = "new-coach"
+    owner.save()
+    assert client.get(PAGE).status_code == 404
+    assert "Coaching call" in client.get("/new-coach/").content.decode()
+
+
+@pytest.mark.parametrize("change", [{"is_active": False}, {"email_verified": False}])
+def test_a_deactivated_or_unverified_owner_is_gone_at_once(client, owner, coaching, change):
+    assert "Coaching call" in page(client)
+    for name, value in change.items():
+        setattr(owner, name, value)
+    owner.save(update_fields=list(change))
+    assert client.get(PAGE).status_code == 404
+
+
+def test_a_deleted_owner_is_gone_at_once_and_the_next_owner_of_the_slug_gets_their_own_page(client, owner, coaching):
+    assert "Casey Coach" in page(client)
+    owner.delete()
+    assert client.get(PAGE).status_code == 404
+    successor = make_owner(email="next@example.com", slug="coach", display_name="Nora Next")
+    make_meeting_type(successor, name="Intro with Nora", slug="intro")
+    html = page(client)  # this process still takes the slug for the first owner's: it reads the database
+    assert "Nora Next" in html and "Intro with Nora" in html and "Casey Coach" not in html
+    assert "Intro with Nora" in page(client)
+
+
+def test_a_slug_handed_over_without_a_delete_shows_the_new_owner(client, owner, coaching):
+    assert "Casey Coach" in page(client)
+    owner.slug = "casey-old"
+    owner.save()
+    other = make_owner(email="next@example.com", slug="coach-next", display_name="Nora Next")
+    other.slug = "coach"
+    other.save()
+    html = page(client)
+    assert "Nora Next" in html and "Casey Coach" not in html
+    assert "Casey Coach" in client.get("/casey-old/").content.decode()
+
+
+def test_a_change_committed_while_the_page_renders_is_not_served_after(client, owner, coaching):
+    page(client)
+    coaching.name = "Renamed meanwhile"
+    coaching.save()
+
+    from scheduling import public_views
+    real = public_views.owner_page_meeting_types
+
+    def read_then_someone_writes(*, owner):
+        rows = real(owner=owner)  # the old name... then a write lands and bumps the version
+        content_version.content_changed(owner_id=owner.pk)
+        return [*rows]
+
+    with mock.patch.object(public_views, "owner_page_meeting_types", side_effect=read_then_someone_writes):
+        page(client)
+    # What was rendered under the version read before the write is not what the next view gets.
+    with mock.patch.object(public_views, "owner_page_meeting_types", wraps=real) as rendered:
+        assert "Renamed meanwhile" in page(client)
+    assert rendered.called
 
 
 def test_an_unreachable_cache_still_serves_the_page(client, owner, coaching):
-    with mock.patch.object(cache, "get_many", side_effect=ConnectionError("redis down")):
-        assert "Coaching call" in page(client)
+    down = ConnectionError("redis down")
+    with mock.patch.object(cache, "get_many", side_effect=down), mock.patch.object(cache, "get", side_effect=down), \
+         mock.patch.object(cache, "add", side_effect=down), mock.patch.object(cache, "set", side_effect=down):
+        assert "Coaching call" in page(client)  # a process that knows nothing yet
+        assert "Coaching call" in page(client)  # one that knows the owner of the slug
+        owner.display_name = "Casey Offline"
+        owner.save()  # the bump cannot reach the cache either
+        assert "Casey Offline" in page(client)
+    assert "Casey Offline" in page(client)
