@@ -4,16 +4,15 @@
 pages; `bookable_slot` answers "is this exact time bookable right now?" for the booking services,
 which call it after taking the owner's lock so the answer cannot go stale before the insert.
 """
-from dataclasses import dataclass
+import functools
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import connections, router
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db import connection
 from django.db.models import Q
-from django.db.models.expressions import Col
 from django.utils import timezone
 
+from leadmonk import raw_rows
 from scheduling import slots
 from scheduling.models import Booking, BookingStatus, DateOverride, MeetingType, WeeklyInterval
 
@@ -31,12 +30,12 @@ def load_engine_inputs(*, owner, first_day: date, last_day: date, window_start: 
     """The owner's weekly hours, their overrides between two owner-local dates and their confirmed
     bookings (any meeting type) that overlap [window_start, window_end): one query.
 
-    One round trip of plain SQL rather than three ORM queries: building and compiling the three
-    querysets cost more than the database's work (see docs/performance.md). The bookings part uses
-    the (owner, status, start) index, bounded on both sides.
+    One hand-written SELECT (leadmonk.raw_rows) rather than three ORM queries: building and
+    compiling the three querysets cost more than the database's work, and each round trip waits
+    for a core on a busy machine (docs/performance.md). The bookings part uses the (owner, status,
+    start) index, bounded on both sides. scheduling/tests/test_engine_inputs.py checks what it reads
+    on SQLite and PostgreSQL.
     """
-    connection = connections[router.db_for_read(Booking)]
-    query = _inputs_query(connection)
     prep_date = DateOverride._meta.get_field("date").get_db_prep_value
     prep_datetime = Booking._meta.get_field("start").get_db_prep_value
     params = [
@@ -45,15 +44,13 @@ def load_engine_inputs(*, owner, first_day: date, last_day: date, window_start: 
         owner.pk, BookingStatus.CONFIRMED.value, prep_datetime(window_start - LONGEST_MEETING, connection),
         prep_datetime(window_end, connection), prep_datetime(window_start, connection),
     ]
-    sql = query.sql
+    sql = _inputs_sql()
     if exclude_booking_id is not None:
-        sql += _EXCLUDE_BOOKING_SQL
+        sql += f" AND b.{raw_rows.column(Booking, 'id')} <> %s"
         params.append(exclude_booking_id)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if query.converted:
-        rows = _convert(rows, query.converted, connection)
+        rows = raw_rows.values(cursor.fetchall(), _inputs_fields())
 
     weekly: dict[int, list[slots.Interval]] = {}
     overrides: dict[date, list[slots.Interval]] = {}
@@ -76,73 +73,44 @@ def load_engine_inputs(*, owner, first_day: date, last_day: date, window_start: 
     return availability, busy
 
 
-# What a row of `_INPUTS_SQL` holds, in its first column.
+# What a row of the engine inputs' query holds, in its first column.
 _WEEKLY, _OVERRIDE, _BOOKING = 0, 1, 2
 
-# Weekly hours, the overrides in a date range and the busy bookings in a window, as rows of
-# (kind, weekday, date, start_time, end_time, start, end, meeting_type_id, buffer_before,
-# buffer_after). The first SELECT types every column: PostgreSQL resolves a UNION's column types
-# pair by pair from the left and would read a column that two SELECTs leave NULL as text.
-# "end" is quoted: it is a reserved word.
-_INPUTS_SQL = (
-    "SELECT {weekly}, w.weekday, CAST(NULL AS {date}), w.start_time, w.end_time, CAST(NULL AS {datetime}),"
-    " CAST(NULL AS {datetime}), CAST(NULL AS {key}), CAST(NULL AS {minutes}), CAST(NULL AS {minutes})"
-    " FROM scheduling_weeklyinterval w WHERE w.owner_id = %s"
-    " UNION ALL"
-    " SELECT {override}, NULL, o.date, o.start_time, o.end_time, NULL, NULL, NULL, NULL, NULL"
-    " FROM scheduling_dateoverride o WHERE o.owner_id = %s AND o.date >= %s AND o.date <= %s"
-    " UNION ALL"
-    " SELECT {booking}, NULL, NULL, NULL, NULL, b.start, b.\"end\", b.meeting_type_id, m.buffer_before_minutes,"
-    " m.buffer_after_minutes"
-    " FROM scheduling_booking b INNER JOIN scheduling_meetingtype m ON m.id = b.meeting_type_id"
-    " WHERE b.owner_id = %s AND b.status = %s AND b.start >= %s AND b.start < %s AND b.\"end\" > %s"
-)
-_EXCLUDE_BOOKING_SQL = " AND b.id <> %s"
+
+@functools.cache
+def _inputs_fields() -> tuple:
+    """The field each column of `_inputs_sql` holds (None: the row's kind)."""
+    weekly, override, booking, meeting_type = (
+        model._meta.get_field for model in (WeeklyInterval, DateOverride, Booking, MeetingType))
+    return (None, weekly("weekday"), override("date"), weekly("start_time"), weekly("end_time"), booking("start"),
+            booking("end"), booking("meeting_type"), meeting_type("buffer_before_minutes"),
+            meeting_type("buffer_after_minutes"))
 
 
-@dataclass(frozen=True)
-class _InputsQuery:
-    """`_INPUTS_SQL` for one database, and which of its columns that database returns in a form
-    the ORM would convert (SQLite returns dates and datetimes as text; PostgreSQL none)."""
-
-    sql: str
-    converted: tuple[tuple[int, Col], ...]
-
-
-_inputs_queries: dict[str, _InputsQuery] = {}
-
-
-def _inputs_query(connection: BaseDatabaseWrapper) -> _InputsQuery:
-    query = _inputs_queries.get(connection.alias)
-    if query is None:
-        field = {model: model._meta.get_field for model in (WeeklyInterval, DateOverride, Booking, MeetingType)}
-        sql = _INPUTS_SQL.format(
-            weekly=_WEEKLY, override=_OVERRIDE, booking=_BOOKING,
-            date=field[DateOverride]("date").db_type(connection),
-            datetime=field[Booking]("start").db_type(connection),
-            key=field[Booking]("meeting_type").db_type(connection),
-            minutes=field[MeetingType]("buffer_before_minutes").db_type(connection),
-        )
-        columns = {2: field[DateOverride]("date"), 3: field[WeeklyInterval]("start_time"),
-                   4: field[WeeklyInterval]("end_time"), 5: field[Booking]("start"), 6: field[Booking]("end")}
-        expressions = {index: column.get_col(column.model._meta.db_table) for index, column in columns.items()}
-        converted = tuple((index, expression) for index, expression in expressions.items()
-                          if connection.ops.get_db_converters(expression))
-        query = _inputs_queries[connection.alias] = _InputsQuery(sql=sql, converted=converted)
-    return query
-
-
-def _convert(rows: list[tuple], converted: tuple[tuple[int, Col], ...], connection: BaseDatabaseWrapper) -> list[tuple]:
-    """The rows with the values the ORM would have converted converted as it does."""
-    converters = [(index, expression, connection.ops.get_db_converters(expression)) for index, expression in converted]
-    result = []
-    for row in rows:
-        values = list(row)
-        for index, expression, functions in converters:
-            for function in functions:
-                values[index] = function(values[index], expression, connection)
-        result.append(tuple(values))
-    return result
+@functools.cache
+def _inputs_sql() -> str:
+    """Weekly hours, the overrides in a date range and the busy bookings in a window, as rows of
+    `_inputs_fields`. The first SELECT types every column: PostgreSQL resolves a UNION's column
+    types pair by pair from the left, and a column that two SELECTs leave NULL would be text."""
+    fields = _inputs_fields()
+    typed_nulls = [f"CAST(NULL AS {field.db_type(connection)})" for field in fields[1:]]
+    col, table = raw_rows.column, raw_rows.table
+    return (
+        f"SELECT {_WEEKLY}, w.{col(WeeklyInterval, 'weekday')}, {typed_nulls[1]}, "
+        f"w.{col(WeeklyInterval, 'start_time')}, w.{col(WeeklyInterval, 'end_time')}, {', '.join(typed_nulls[4:])} "
+        f"FROM {table(WeeklyInterval)} w WHERE w.{col(WeeklyInterval, 'owner')} = %s "
+        f"UNION ALL SELECT {_OVERRIDE}, NULL, o.{col(DateOverride, 'date')}, o.{col(DateOverride, 'start_time')}, "
+        f"o.{col(DateOverride, 'end_time')}, NULL, NULL, NULL, NULL, NULL "
+        f"FROM {table(DateOverride)} o WHERE o.{col(DateOverride, 'owner')} = %s "
+        f"AND o.{col(DateOverride, 'date')} >= %s AND o.{col(DateOverride, 'date')} <= %s "
+        f"UNION ALL SELECT {_BOOKING}, NULL, NULL, NULL, NULL, b.{col(Booking, 'start')}, b.{col(Booking, 'end')}, "
+        f"b.{col(Booking, 'meeting_type')}, m.{col(MeetingType, 'buffer_before_minutes')}, "
+        f"m.{col(MeetingType, 'buffer_after_minutes')} "
+        f"FROM {table(Booking)} b "
+        f"JOIN {table(MeetingType)} m ON m.{col(MeetingType, 'id')} = b.{col(Booking, 'meeting_type')} "
+        f"WHERE b.{col(Booking, 'owner')} = %s AND b.{col(Booking, 'status')} = %s "
+        f"AND b.{col(Booking, 'start')} >= %s AND b.{col(Booking, 'start')} < %s AND b.{col(Booking, 'end')} > %s"
+    )
 
 
 def rules_for(meeting_type: MeetingType, *, enforce_notice: bool = True) -> slots.SlotRules:
