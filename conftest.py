@@ -49,12 +49,38 @@ def other_owner_client(client, other_owner):
 def pytest_collection_modifyitems(config, items):
     from django.conf import settings
 
+    _spread_browser_tests(items)
     if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (row locks, SKIP LOCKED); CI runs it with DATABASE_URL set")
     for item in items:
         if item.get_closest_marker("postgres"):
             item.add_marker(skip)
+
+
+def _spread_browser_tests(items) -> None:
+    """Under pytest-xdist, give each worker an equal share of the browser tests, first.
+
+    xdist's work-stealing scheduler hands each worker a contiguous slice of the collection. Left in
+    path order, the browser tests (tests/e2e, last) landed in one worker's slice and ran one after
+    another, about half the run, while the other workers ran out of work: that chain was the
+    run's length. A browser test mostly waits for Chromium and the live server, so it is best run
+    beside the CPU-bound tests, from the start, on every worker. Deterministic, so every worker
+    collects the same order (xdist requires it)."""
+    import os
+
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0") or 0)
+    if workers < 2:
+        return
+    browser = [item for item in items if item.get_closest_marker("browser")]
+    if not browser:
+        return
+    others = [item for item in items if not item.get_closest_marker("browser")]
+    ordered = []
+    for worker in range(workers):
+        ordered += browser[worker::workers]
+        ordered += others[len(others) * worker // workers: len(others) * (worker + 1) // workers]
+    items[:] = ordered
 
 
 # Every test runs at a clock it sets, never at the machine's: free times, "tomorrow", expiry and

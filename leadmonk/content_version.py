@@ -138,8 +138,8 @@ def cached_public_page(*, owner_slug: str, name: str, find_owner, render, extra:
     Which owner's version to read is known from this process's slug -> id hint; without one, from
     the entry itself, else from the database (the owner is then read again after the version).
     When the cache cannot be reached the page is rendered from the database."""
-    key = f"{_page_key_prefix()}:{name}:{owner_slug}:{extra}"
-    hint_key = f"{_page_key_prefix()}:{owner_slug}"
+    prefix = _page_key_prefix()
+    key, hint_key = f"{prefix}:{name}:{owner_slug}:{extra}", f"{prefix}:{owner_slug}"
     owner_id = _owner_hints.get(hint_key)
     try:
         if owner_id is None:

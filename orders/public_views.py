@@ -1,21 +1,26 @@
 """Public pages of orders: the package order page, the order details page (reached by the order's
 token) and booking a session of an order item from it."""
+import uuid
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
-from leadmonk.content_version import cached_fragment
+from leadmonk.content_version import cached_public_page
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import localize, time_format, viewer_clock, viewer_timezone
 from orders.forms import OrderForm
 from orders.models import OrderStatus, PackageOrder
 from orders.selectors import order_bookings, order_for_token, order_item_for_token, with_item_progress
 from orders.services import OrderError, PackageNotOrderable, order_create, order_session_book
+from packages.models import Package
 from packages.selectors import get_package_by_slug, package_is_orderable
 from scheduling.booking_step import Step, StepWording, TimeStep
 from scheduling.calendar import bookings_ics
@@ -58,22 +63,68 @@ def _take_payment_received(request: HttpRequest, order: PackageOrder) -> bool:
     return order.status == OrderStatus.ACTIVE
 
 
-@require_http_methods(["GET", "POST"])
-@throttle_post("public_order")
-def order_package(request: HttpRequest, owner_slug: str, package_slug: str) -> HttpResponse:
-    owner = get_object_or_404(User, slug=owner_slug, is_active=True, email_verified=True)
+def _order_page_owner(owner_slug: str) -> User:
+    owner = User.objects.filter(slug=owner_slug, is_active=True, email_verified=True).first()
+    if owner is None:
+        raise Http404
+    return owner
+
+
+def _order_page_package(owner: User, package_slug: str) -> Package:
     package = get_package_by_slug(owner=owner, slug=package_slug)
     if package is None:
         raise Http404
-    orderable = package_is_orderable(package)
+    package.owner = owner  # joined already: the same row
+    return package
+
+
+def _order_page_body(owner: User, package: Package, form: OrderForm | None, *, request=None, **context) -> str:
+    """What the package is and the order form (`form` None: why it cannot be ordered)."""
+    items = [item for item in package.items.all() if item.meeting_type.is_bookable]
+    return render_to_string("orders/_order_package_body.html", {
+        "owner": owner, "package": package, "orderable": form is not None, "form": form,
+        "items": items, "sessions_total": sum(item.quantity for item in items), **context,
+    }, request=request)
+
+
+# Stands for the CSRF token in a body rendered to be cached, which is split around it: each
+# response puts its visitor's own token there. Random, so no package text can contain it.
+CSRF_MARK = f"csrf{uuid.uuid4().hex}"
+
+
+def _cacheable_order_page(owner: User, package_slug: str) -> dict:
+    """The GET of the page as every visitor sees it, the CSRF token left out: its title and its
+    body before and after the token (`tail` None when there is no form: the package cannot be
+    ordered). Depends only on the owner's content: kept under its version."""
+    package = _order_page_package(owner, package_slug)
+    form = OrderForm(package=package) if package_is_orderable(package) else None
+    body = _order_page_body(owner, package, form, csrf_token=CSRF_MARK)
+    head, mark, tail = body.partition(CSRF_MARK)
+    return {"title": package.name, "head": head, "tail": tail if mark else None}
+
+
+@require_http_methods(["GET", "POST"])
+@throttle_post("public_order")
+def order_package(request: HttpRequest, owner_slug: str, package_slug: str) -> HttpResponse:
+    if request.method == "GET":
+        # A hit is one cache round trip and no query; the visitor's CSRF token and messages are
+        # put in per request.
+        page = cached_public_page(owner_slug=owner_slug, name="order_package", extra=package_slug,
+                                  find_owner=lambda: _order_page_owner(owner_slug),
+                                  render=lambda owner: _cacheable_order_page(owner, package_slug))
+        body = page["head"] if page["tail"] is None else page["head"] + get_token(request) + page["tail"]
+        return render(request, "orders/order_package.html", {"title": page["title"], "body": mark_safe(body)})  # noqa: S308
+    # Placing an order reads everything from the database.
+    owner = _order_page_owner(owner_slug)
+    package = _order_page_package(owner, package_slug)
     form = None
-    if orderable:
-        form = OrderForm(request.POST if request.method == "POST" else None, package=package)
-        if request.method == "POST" and form.is_valid():
+    if package_is_orderable(package):
+        form = OrderForm(request.POST, package=package)
+        if form.is_valid():
             try:
                 order = order_create(package=package, **form.client_details())
             except PackageNotOrderable:
-                orderable, form = False, None
+                form = None
             except OrderError as error:
                 form.add_error(None, error.message)
             else:
@@ -81,27 +132,8 @@ def order_package(request: HttpRequest, owner_slug: str, package_slug: str) -> H
                     messages.success(request, "Your order is confirmed. Book your sessions below.")
                     return redirect(order_details_url(order))
                 return redirect(checkout_url(order))
-    items = [item for item in package.items.all() if item.meeting_type.is_bookable]
-    # What the package is depends only on the owner's content: cached under its version. The
-    # form beside it (CSRF token, the visitor's input and errors) renders on every request.
-    package_info = cached_fragment(
-        owner_id=owner.pk, name="package_info", extra=str(package.pk),
-        render=lambda: render_to_string("orders/_order_package_info.html", {
-            "package": package, "items": items, "sessions_total": sum(item.quantity for item in items),
-        }),
-    ) if orderable else ""
-    return render(
-        request,
-        "orders/order_package.html",
-        {
-            "owner": owner,
-            "package": package,
-            "package_info": package_info,
-            "orderable": orderable,
-            "form": form,
-        },
-        status=200,
-    )
+    body = _order_page_body(owner, package, form, request=request)
+    return render(request, "orders/order_package.html", {"title": package.name, "body": body})
 
 
 def _order_or_404(token: str) -> PackageOrder:

@@ -271,7 +271,7 @@ def question_move(*, question: InviteeQuestion, direction: str) -> None:
     """Swap a question with its neighbour ("up" or "down"); a no-op at either end."""
     if direction not in ("up", "down"):
         raise PackageError("Move a question up or down.")
-    Package.objects.select_for_update().filter(pk=question.package_id).first()
+    package = Package.objects.select_for_update().filter(pk=question.package_id).first()
     questions = _renumber_questions(package_id=question.package_id)
     index = next(i for i, q in enumerate(questions) if q.pk == question.pk)
     other = index - 1 if direction == "up" else index + 1
@@ -279,3 +279,4 @@ def question_move(*, question: InviteeQuestion, direction: str) -> None:
         return
     questions[index].position, questions[other].position = other, index
     InviteeQuestion.objects.bulk_update([questions[index], questions[other]], ["position"])
+    content_changed(owner_id=package.owner_id)  # bulk_update sends no post_save; the form's order changed

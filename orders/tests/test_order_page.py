@@ -183,8 +183,18 @@ def test_only_meeting_types_that_can_be_scheduled_are_offered_and_sold(client, o
 
 @pytest.mark.parametrize("questions", [1, 8])
 def test_the_order_page_runs_a_fixed_number_of_queries(client, package, questions, django_assert_num_queries):
-    for n in range(questions):
+    client.get(page_url(package))  # the process learns whose slug it is
+    for n in range(questions):  # each a change: the next view renders the page again
         InviteeQuestion.objects.create(package=package, text=f"Extra {n}", kind=QuestionKind.LONG_TEXT, position=n + 1)
     # owner, package, items with meeting types, questions
     with django_assert_num_queries(4):
         assert client.get(page_url(package)).status_code == 200
+    with django_assert_num_queries(0):  # then served from the cache
+        assert client.get(page_url(package)).status_code == 200
+
+
+def test_placing_an_order_reads_the_package_from_the_database(client, package, django_assert_num_queries):
+    client.get(page_url(package))
+    # owner, package, items with meeting types, questions; an invalid form places nothing
+    with django_assert_num_queries(4):
+        assert client.post(page_url(package), valid_post(email="not-an-email")).status_code == 200

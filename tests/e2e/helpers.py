@@ -1,5 +1,6 @@
 """What every browser step checks: accessibility basics, no server error, and screenshots of the
 page at phone and laptop width."""
+import json
 import os
 import re
 from pathlib import Path
@@ -170,13 +171,18 @@ def pick_time(page: Page, *, avoid_start_iso: str | None = None) -> None:
 
 def assert_no_serious_axe_violations(page: Page, where: str = "") -> None:
     """axe-core (axe-playwright-python) on the page as shown: no serious or critical violation."""
-    from axe_playwright_python.sync_playwright import Axe
+    from axe_playwright_python.sync_playwright import DEFAULT_OPTIONS, Axe
 
-    results = Axe().run(page)
+    # axe-core (half a megabyte of script) is injected once per document, not once per check: the
+    # second width of a page and a picker's swapped-in day reuse it.
+    axe = Axe()
+    if page.evaluate("typeof window.axe === 'undefined'"):
+        page.evaluate(axe.axe_script)
+    response = page.evaluate(f"axe.run({json.dumps(DEFAULT_OPTIONS)})")
     serious = [
         f"{violation['id']} ({violation['impact']}): "
         + "; ".join(node["target"][0] if node.get("target") else "?" for node in violation["nodes"][:5])
-        for violation in results.response["violations"]
+        for violation in response["violations"]
         if violation.get("impact") in ("serious", "critical")
     ]
     assert not serious, f"axe on {where or page.url} at {page.viewport_size['width']} px:\n  " + "\n  ".join(serious)
