@@ -29,7 +29,7 @@ class Report:
 
     def render(self, *, machine: str, sizes: list[int]) -> str:
         lines = [f"# Benchmark ({machine})", ""]
-        lines += ["## Slot engine (coaching type, 30-min step, pure engine; 'with DB' includes the 3 queries)", "",
+        lines += ["## Slot engine (coaching type, 30-min step, pure engine; 'with DB' includes its query)", "",
                   "| bookings | days | slots | busy in window | median ms | p95 ms | with DB median ms |",
                   "|---:|---:|---:|---:|---:|---:|---:|"]
         for (size, days), e in sorted(self.engine.items()):

@@ -16,6 +16,8 @@ from django import forms
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
+from leadmonk.widgets import FastDateInput
+
 MAX_RANGE_DAYS = 366
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _DATE_FORMATS = ["%Y-%m-%d"]
@@ -25,12 +27,12 @@ class ExportRangeForm(forms.Form):
     """From and to dates (inclusive, in the owner's time zone) of one export."""
 
     date_from = forms.DateField(
-        label="From", input_formats=_DATE_FORMATS, widget=forms.DateInput(attrs={"type": "date"}),
+        label="From", input_formats=_DATE_FORMATS, widget=FastDateInput(attrs={"type": "date"}),
         error_messages={"required": "Enter the first day, e.g. 2026-01-01.",
                         "invalid": "Enter a date as YYYY-MM-DD, e.g. 2026-01-01."},
     )
     date_to = forms.DateField(
-        label="To", input_formats=_DATE_FORMATS, widget=forms.DateInput(attrs={"type": "date"}),
+        label="To", input_formats=_DATE_FORMATS, widget=FastDateInput(attrs={"type": "date"}),
         error_messages={"required": "Enter the last day, e.g. 2026-01-31.",
                         "invalid": "Enter a date as YYYY-MM-DD, e.g. 2026-01-31."},
     )

@@ -55,3 +55,35 @@ def instances(row: tuple, models: list[type[Model]]) -> tuple[list[Model], tuple
         built.append(model.from_db(connection.alias, None, values))
         position += count
     return built, row[position:]
+
+
+@functools.lru_cache(maxsize=64)
+def _field_converters(fields: tuple, operations) -> tuple[tuple[int, list, object], ...]:
+    """(position, converters, column) of each field in `fields` (None: a column of no field) that
+    has converters, for the connection whose `ops` is `operations`."""
+    found = []
+    for index, field in enumerate(fields):
+        if field is None:
+            continue
+        expression = field.cached_col
+        converters = operations.get_db_converters(expression) + expression.get_db_converters(operations.connection)
+        if converters:
+            found.append((index, converters, expression))
+    return tuple(found)
+
+
+def values(rows: list[tuple], fields: tuple) -> list[tuple]:
+    """`rows` of plain values whose columns hold the fields in `fields` (None for a column of no
+    field: a literal, a count), each value converted as the ORM converts that field's. The rows
+    come back as they are when nothing needs converting (PostgreSQL's dates, times and integers)."""
+    found = _field_converters(fields, connection.ops)
+    if not found:
+        return rows
+    converted = []
+    for row in rows:
+        row_values = list(row)
+        for index, converters, expression in found:
+            for converter in converters:
+                row_values[index] = converter(row_values[index], expression, connection)
+        converted.append(tuple(row_values))
+    return converted

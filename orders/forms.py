@@ -4,7 +4,7 @@ from django import forms
 
 from leadmonk.phones import normalize_mobile
 from leadmonk.timezones import is_valid_timezone
-from leadmonk.widgets import FastSelect
+from leadmonk.widgets import FastSelect, FastTextInput
 from orders.models import OrderStatus
 from packages.models import NameFormat, Package, QuestionKind
 
@@ -158,7 +158,7 @@ class OrderFilterForm(forms.Form):
     """The filters of the owner's order list; bad values are ignored rather than refused."""
 
     q = forms.CharField(label="Search", required=False, max_length=200,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Client name or email"}))
+                        widget=FastTextInput(attrs={"type": "search", "placeholder": "Client name or email"}))
     status = forms.ChoiceField(label="Status", required=False, widget=FastSelect,
                                choices=[("", "All statuses"), *OrderStatus.choices])
     package = forms.TypedChoiceField(label="Package", required=False, coerce=int, empty_value=None, widget=FastSelect)

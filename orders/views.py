@@ -1,20 +1,25 @@
 """The owner's order pages: the list, one order, booking on the client's behalf, rescheduling or
 cancelling its bookings, resending the confirmation and cancelling the order."""
+import datetime as dt
+import html
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
+from leadmonk import money
 from leadmonk.csv_export import ExportRangeForm, export_response
 from leadmonk.keyset import keyset_page
 from leadmonk.sections import collect_parts
 from orders import exports
 from orders.credits import CreditError, booking_credit_return, ledger_adjust, order_extend
 from orders.forms import CreditAdjustForm, OrderExtendForm, OrderFilterForm
-from orders.models import OrderItem, PackageOrder
+from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.selectors import order_bookings, order_for_owner, order_ledger, order_list_for_owner, with_item_progress
 from orders.services import OrderError, order_cancel, order_session_book
 from orders.signals import order_confirmation_requested, owner_order_page_parts
@@ -59,9 +64,43 @@ def _detail_url(order: PackageOrder) -> str:
     return reverse("orders:detail", args=[order.pk])
 
 
+# The detail page's URL with a stand-in for the order's id: one reverse() per list, not one per row.
+_ID_STAND_IN = 987654321
+
+
+def _order_rows_html(orders) -> str:
+    """The <tr>s of the dashboard list, built in Python: the rows' template (25 rows, each with a
+    reverse(), a date and a dozen escapes through the template engine) was half of the page's CPU.
+    Dates are shown as the `date` filter shows them (in the current time zone)."""
+    detail_url, stand_in = reverse("orders:detail", args=[_ID_STAND_IN]), str(_ID_STAND_IN)
+    statuses = {value: html.escape(str(label)) for value, label in OrderStatus.choices}
+    prices: dict[tuple, str] = {}
+    days: dict[dt.date, str] = {}
+    rows = []
+    for order in orders:
+        url = detail_url.replace(stand_in, str(order.pk))
+        price = prices.get((order.price, order.currency))
+        if price is None:
+            price = prices[order.price, order.currency] = html.escape(money.price_label(order.price, order.currency))
+        day = timezone.localtime(order.created_at).date()
+        created = days.get(day) or days.setdefault(day, dateformat.format(day, "j M Y"))
+        status = statuses.get(order.status) or html.escape(order.status)
+        name = html.escape(order.client_name)
+        rows.append(
+            f'<tr><td data-label="Client"><div class="client-cell"><a href="{url}">{name}</a> '
+            f'<span class="muted small">{html.escape(order.client_email)}</span></div></td>'
+            f'<td data-label="Package">{html.escape(order.title)}</td>'
+            f'<td data-label="Status"><span class="badge badge-{html.escape(order.status)}">{status}</span></td>'
+            f'<td data-label="Amount" class="nowrap">{price}</td>'
+            f'<td data-label="Sessions" class="nowrap">{order.sessions_used} used · {order.sessions_left} left</td>'
+            f'<td data-label="Ordered" class="nowrap">{created}</td></tr>'
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped
+
+
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
-    packages = Package.objects.for_owner(request.user).order_by("name", "id")
+    packages = Package.objects.for_owner(request.user).only("name").order_by("name", "id")  # the filter's choices
     form = OrderFilterForm(request.GET or None, packages=packages)
     filters = form.cleaned_data if form.is_valid() else {}
     orders = order_list_for_owner(
@@ -78,6 +117,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "orders": page.object_list,
+            "rows": _order_rows_html(page.object_list),
             "filtered": any(filters.values()),
             "export_form": ExportRangeForm(),
         },

@@ -1,15 +1,18 @@
-"""Loads what the slot engine needs from the database, in a constant number of queries.
+"""Loads what the slot engine needs from the database: one query per call, whatever the data.
 
 `available_slots` answers "which times can this meeting type be booked at in this range?" for
 pages; `bookable_slot` answers "is this exact time bookable right now?" for the booking services,
 which call it after taking the owner's lock so the answer cannot go stale before the insert.
 """
+import functools
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from leadmonk import raw_rows
 from scheduling import slots
 from scheduling.models import Booking, BookingStatus, DateOverride, MeetingType, WeeklyInterval
 
@@ -22,46 +25,92 @@ BUSY_MARGIN = timedelta(days=1)
 LONGEST_MEETING = timedelta(hours=12)
 
 
-def load_availability(*, owner, first_day: date, last_day: date) -> slots.WeeklyAvailability:
-    """Weekly hours and the overrides between two owner-local dates: two queries."""
-    weekly: dict[int, list[slots.Interval]] = {}
-    for weekday, start, end in WeeklyInterval.objects.filter(owner=owner).values_list(
-        "weekday", "start_time", "end_time"
-    ):
-        weekly.setdefault(weekday, []).append(slots.Interval(start, end))
-    overrides: dict[date, list[slots.Interval]] = {}
-    for day, start, end in DateOverride.objects.filter(
-        owner=owner, date__gte=first_day, date__lte=last_day
-    ).values_list("date", "start_time", "end_time"):
-        hours = overrides.setdefault(day, [])
-        if start is not None and end is not None:
-            hours.append(slots.Interval(start, end))
-    return slots.WeeklyAvailability(tz=ZoneInfo(owner.timezone), weekly=weekly, overrides=overrides)
+def load_engine_inputs(*, owner, first_day: date, last_day: date, window_start: datetime, window_end: datetime,
+                       exclude_booking_id: int | None = None) -> tuple[slots.WeeklyAvailability, list[slots.Busy]]:
+    """The owner's weekly hours, their overrides between two owner-local dates and their confirmed
+    bookings (any meeting type) that overlap [window_start, window_end): one query.
 
-
-def load_busy(*, owner_id: int, window_start: datetime, window_end: datetime,
-              exclude_booking_id: int | None = None) -> list[slots.Busy]:
-    """The owner's confirmed bookings that overlap a window, across all meeting types: one query.
-
-    Uses the (owner, status, start) index.
+    One hand-written SELECT (leadmonk.raw_rows) rather than three ORM queries: building and
+    compiling the three querysets cost more than the database's work, and each round trip waits
+    for a core on a busy machine (docs/performance.md). The bookings part uses the (owner, status,
+    start) index, bounded on both sides. scheduling/tests/test_engine_inputs.py checks what it reads
+    on SQLite and PostgreSQL.
     """
-    rows = Booking.objects.filter(
-        owner_id=owner_id, status=BookingStatus.CONFIRMED,
-        start__gte=window_start - LONGEST_MEETING, start__lt=window_end, end__gt=window_start,
-    )
-    if exclude_booking_id is not None:
-        rows = rows.exclude(pk=exclude_booking_id)
-    return [
-        slots.Busy(
-            start=start, end=end,
-            buffer_before=timedelta(minutes=before), buffer_after=timedelta(minutes=after),
-            meeting_type_id=meeting_type_id,
-        )
-        for start, end, meeting_type_id, before, after in rows.values_list(
-            "start", "end", "meeting_type_id", "meeting_type__buffer_before_minutes",
-            "meeting_type__buffer_after_minutes",
-        )
+    prep_date = DateOverride._meta.get_field("date").get_db_prep_value
+    prep_datetime = Booking._meta.get_field("start").get_db_prep_value
+    params = [
+        owner.pk,
+        owner.pk, prep_date(first_day, connection), prep_date(last_day, connection),
+        owner.pk, BookingStatus.CONFIRMED.value, prep_datetime(window_start - LONGEST_MEETING, connection),
+        prep_datetime(window_end, connection), prep_datetime(window_start, connection),
     ]
+    sql = _inputs_sql()
+    if exclude_booking_id is not None:
+        sql += f" AND b.{raw_rows.column(Booking, 'id')} <> %s"
+        params.append(exclude_booking_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = raw_rows.values(cursor.fetchall(), _inputs_fields())
+
+    weekly: dict[int, list[slots.Interval]] = {}
+    overrides: dict[date, list[slots.Interval]] = {}
+    busy: list[slots.Busy] = []
+    buffers: dict[int, timedelta] = {}  # a few distinct minute values: one timedelta each
+    for kind, weekday, day, start_time, end_time, start, end, meeting_type_id, before, after in rows:
+        if kind == _BOOKING:
+            if before not in buffers:
+                buffers[before] = timedelta(minutes=before)
+            if after not in buffers:
+                buffers[after] = timedelta(minutes=after)
+            busy.append(slots.Busy(start, end, buffers[before], buffers[after], meeting_type_id))
+        elif kind == _WEEKLY:
+            weekly.setdefault(weekday, []).append(slots.Interval(start_time, end_time))
+        else:
+            hours = overrides.setdefault(day, [])  # no hours: closed that day
+            if start_time is not None and end_time is not None:
+                hours.append(slots.Interval(start_time, end_time))
+    availability = slots.WeeklyAvailability(tz=ZoneInfo(owner.timezone), weekly=weekly, overrides=overrides)
+    return availability, busy
+
+
+# What a row of the engine inputs' query holds, in its first column.
+_WEEKLY, _OVERRIDE, _BOOKING = 0, 1, 2
+
+
+@functools.cache
+def _inputs_fields() -> tuple:
+    """The field each column of `_inputs_sql` holds (None: the row's kind)."""
+    weekly, override, booking, meeting_type = (
+        model._meta.get_field for model in (WeeklyInterval, DateOverride, Booking, MeetingType))
+    return (None, weekly("weekday"), override("date"), weekly("start_time"), weekly("end_time"), booking("start"),
+            booking("end"), booking("meeting_type"), meeting_type("buffer_before_minutes"),
+            meeting_type("buffer_after_minutes"))
+
+
+@functools.cache
+def _inputs_sql() -> str:
+    """Weekly hours, the overrides in a date range and the busy bookings in a window, as rows of
+    `_inputs_fields`. The first SELECT types every column: PostgreSQL resolves a UNION's column
+    types pair by pair from the left, and a column that two SELECTs leave NULL would be text."""
+    fields = _inputs_fields()
+    typed_nulls = [f"CAST(NULL AS {field.db_type(connection)})" for field in fields[1:]]
+    col, table = raw_rows.column, raw_rows.table
+    return (
+        f"SELECT {_WEEKLY}, w.{col(WeeklyInterval, 'weekday')}, {typed_nulls[1]}, "
+        f"w.{col(WeeklyInterval, 'start_time')}, w.{col(WeeklyInterval, 'end_time')}, {', '.join(typed_nulls[4:])} "
+        f"FROM {table(WeeklyInterval)} w WHERE w.{col(WeeklyInterval, 'owner')} = %s "
+        f"UNION ALL SELECT {_OVERRIDE}, NULL, o.{col(DateOverride, 'date')}, o.{col(DateOverride, 'start_time')}, "
+        f"o.{col(DateOverride, 'end_time')}, NULL, NULL, NULL, NULL, NULL "
+        f"FROM {table(DateOverride)} o WHERE o.{col(DateOverride, 'owner')} = %s "
+        f"AND o.{col(DateOverride, 'date')} >= %s AND o.{col(DateOverride, 'date')} <= %s "
+        f"UNION ALL SELECT {_BOOKING}, NULL, NULL, NULL, NULL, b.{col(Booking, 'start')}, b.{col(Booking, 'end')}, "
+        f"b.{col(Booking, 'meeting_type')}, m.{col(MeetingType, 'buffer_before_minutes')}, "
+        f"m.{col(MeetingType, 'buffer_after_minutes')} "
+        f"FROM {table(Booking)} b "
+        f"JOIN {table(MeetingType)} m ON m.{col(MeetingType, 'id')} = b.{col(Booking, 'meeting_type')} "
+        f"WHERE b.{col(Booking, 'owner')} = %s AND b.{col(Booking, 'status')} = %s "
+        f"AND b.{col(Booking, 'start')} >= %s AND b.{col(Booking, 'start')} < %s AND b.{col(Booking, 'end')} > %s"
+    )
 
 
 def rules_for(meeting_type: MeetingType, *, enforce_notice: bool = True) -> slots.SlotRules:
@@ -83,27 +132,26 @@ def _local_days(owner, range_start: datetime, range_end: datetime) -> tuple[date
             range_end.astimezone(zone).date() + timedelta(days=1))
 
 
-def _engine_inputs(meeting_type: MeetingType, range_start: datetime, range_end: datetime,
-                   exclude_booking_id: int | None) -> tuple[slots.WeeklyAvailability, list[slots.Busy]]:
-    """The owner's hours and busy bookings around [range_start, range_end]: three queries."""
+def engine_inputs(meeting_type: MeetingType, range_start: datetime, range_end: datetime,
+                  exclude_booking_id: int | None = None) -> tuple[slots.WeeklyAvailability, list[slots.Busy]]:
+    """The owner's hours and busy bookings around [range_start, range_end], all the engine needs
+    for slots starting in that range: one query."""
     owner = meeting_type.owner
     first_day, last_day = _local_days(owner, range_start, range_end)
-    availability = load_availability(owner=owner, first_day=first_day, last_day=last_day)
-    busy = load_busy(
-        owner_id=owner.pk,
+    return load_engine_inputs(
+        owner=owner, first_day=first_day, last_day=last_day,
         window_start=range_start - BUSY_MARGIN,
         window_end=range_end + meeting_type.duration + BUSY_MARGIN,
         exclude_booking_id=exclude_booking_id,
     )
-    return availability, busy
 
 
 def available_slots(*, meeting_type: MeetingType, range_start: datetime, range_end: datetime,
                     now: datetime | None = None, exclude_booking_id: int | None = None,
                     enforce_notice: bool = True) -> list[slots.Slot]:
-    """Bookable slots of a meeting type with start in [range_start, range_end). Three queries
-    (weekly hours, overrides, busy bookings); `meeting_type.owner` should be select_related."""
-    availability, busy = _engine_inputs(meeting_type, range_start, range_end, exclude_booking_id)
+    """Bookable slots of a meeting type with start in [range_start, range_end). One query (weekly
+    hours, overrides and busy bookings together); `meeting_type.owner` should be select_related."""
+    availability, busy = engine_inputs(meeting_type, range_start, range_end, exclude_booking_id)
     return slots.compute_slots(
         rules=rules_for(meeting_type, enforce_notice=enforce_notice), availability=availability, busy=busy,
         now=now or timezone.now(), range_start=range_start, range_end=range_end,
@@ -113,7 +161,7 @@ def available_slots(*, meeting_type: MeetingType, range_start: datetime, range_e
 def bookable_slot(*, meeting_type: MeetingType, start: datetime, now: datetime | None = None,
                   exclude_booking_id: int | None = None, enforce_notice: bool = True) -> slots.Slot | None:
     """The slot starting exactly at `start`, or None when that time cannot be booked now."""
-    availability, busy = _engine_inputs(meeting_type, start, start, exclude_booking_id)
+    availability, busy = engine_inputs(meeting_type, start, start, exclude_booking_id)
     return slots.find_slot(
         rules=rules_for(meeting_type, enforce_notice=enforce_notice), availability=availability, busy=busy,
         now=now or timezone.now(), start=start,
@@ -121,13 +169,13 @@ def bookable_slot(*, meeting_type: MeetingType, start: datetime, now: datetime |
 
 
 def bookable_starts(*, meeting_type: MeetingType, starts: list[datetime], now: datetime | None = None) -> set[datetime]:
-    """Which of `starts` can be booked now: one batch of the three queries for all of them, so a
-    page that lists a set of chosen times checks them together rather than one batch per time."""
+    """Which of `starts` can be booked now: one query for all of them, so a page that lists a set
+    of chosen times checks them together rather than one query per time."""
     ordered = sorted(set(starts))
     if not ordered:
         return set()
     now = now or timezone.now()
-    availability, busy = _engine_inputs(meeting_type, ordered[0], ordered[-1], None)
+    availability, busy = engine_inputs(meeting_type, ordered[0], ordered[-1], None)
     rules = rules_for(meeting_type)
     return {start for start in ordered
             if slots.find_slot(rules=rules, availability=availability, busy=busy, now=now, start=start) is not None}
@@ -137,7 +185,7 @@ def pooled_available_slots(*, meeting_types: list[MeetingType], every_host: bool
                            range_end: datetime, now: datetime | None = None) -> list[slots.Slot]:
     """Slots of a meeting held by a pool of hosts (each a host's own copy of the meeting type, its
     owner select_related): a union of the hosts' slots (any one host free) or, with `every_host`,
-    their intersection (all free). Three queries per host."""
+    their intersection (all free). One query per host."""
     now = now or timezone.now()
     per_host = [available_slots(meeting_type=meeting_type, range_start=range_start, range_end=range_end, now=now)
                 for meeting_type in meeting_types]

@@ -87,6 +87,8 @@ __all__ = [
 UTC = dt.UTC
 _MIDNIGHT = dt.time(0, 0)
 _ONE_DAY = dt.timedelta(days=1)
+# Later than any instant the engine meets.
+_NEVER = dt.datetime.max.replace(tzinfo=UTC)
 _ZERO = dt.timedelta(0)
 # The smallest datetime step: turns the inclusive horizon bound into an exclusive one.
 _TICK = dt.timedelta(microseconds=1)
@@ -438,7 +440,10 @@ def _drop_conflicts(rules: SlotRules, starts: list[dt.datetime], busy: Sequence[
     slots = []
     # ``active`` holds the entries with padded_start < reach_end and padded_end > reach_start for
     # the current candidate; both bounds only grow, so each entry enters and leaves once.
+    # ``lowest_end`` is the earliest padded end in ``active``: one comparison says whether any
+    # entry has fallen behind, instead of a look at each entry for every candidate.
     active: list[tuple] = []
+    lowest_end = _NEVER
     next_entry = 0
     entry_count = len(entries)
     for start in starts:
@@ -446,12 +451,16 @@ def _drop_conflicts(rules: SlotRules, starts: list[dt.datetime], busy: Sequence[
         reach_start = start - own_before
         reach_end = end + own_after
         while next_entry < entry_count and entries[next_entry][0] < reach_end:
-            active.append(entries[next_entry])
+            entry = entries[next_entry]
+            active.append(entry)
+            if entry[1] < lowest_end:
+                lowest_end = entry[1]
             next_entry += 1
         seats_left = capacity
         if active:
-            if any(entry[1] <= reach_start for entry in active):
+            if lowest_end <= reach_start:
                 active = [entry for entry in active if entry[1] > reach_start]
+                lowest_end = min([entry[1] for entry in active], default=_NEVER)
             conflict = False
             for padded_start, padded_end, busy_start, busy_end, same_type, seats in active:
                 if same_type and busy_start == start and busy_end == end:

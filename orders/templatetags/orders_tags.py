@@ -20,9 +20,3 @@ def answer_text(answer) -> str:
     if isinstance(answer, list):
         return ", ".join(str(part) for part in answer) or "—"
     return str(answer) if answer not in (None, "") else "—"
-
-
-@register.filter
-def sessions_left(order) -> int:
-    """Sessions not yet booked on a row of the dashboard list: its ledger sum (annotated)."""
-    return order.sessions_left

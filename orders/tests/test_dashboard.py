@@ -13,6 +13,7 @@ from orders.services import order_cancel_upcoming_bookings, order_session_book
 from orders.tests.conftest import ELEVEN_AM, NINE_AM, NOW, TEN_AM, place_order
 from scheduling.models import BookedBy, Booking, BookingStatus
 from scheduling.selectors import format_slot_start
+from scheduling.services import booking_cancel
 
 
 def coaching_item(order):
@@ -35,6 +36,36 @@ def test_the_list_shows_each_order_as_sold(owner_client, package):
     assert "Starter pack" in html and "Renamed later" not in html.split("<tbody>")[1]
     assert "badge-active" in html and "100.00 USD" in html
     assert "1 used · 2 left" in html
+
+
+def row_of(html: str, name: str) -> str:
+    return next(row for row in html.split("<tbody>")[1].split("<tr>") if name in row)
+
+
+def test_each_row_shows_its_own_counts_status_price_and_link_escaped(owner_client, owner, package, coaching):
+    """The rows are built in Python (orders.views._order_rows_html): every value is escaped as the
+    template escaped it, and each row's counts are its own order's."""
+    busy = place_order(package, name='<b>"Jo" & O\'Neil</b>', email="jo@example.com")
+    book_for(busy, NINE_AM)
+    second = book_for(busy, TEN_AM)
+    booking_cancel(booking=second, by=BookedBy.OWNER)  # the credit comes back
+    ledger_adjust(item=coaching_item(busy), change=3, note="Goodwill", by_user=None)
+    pending = place_order(package, status=OrderStatus.PENDING_PAYMENT, name="Paula Pending",
+                          email="paula@example.com")
+    free = place_order(make_package(owner, items=[(coaching, 1)], name="Taster & more", slug="taster",
+                                    price=Decimal("0")), name="Fran Free", email="fran@example.com")
+    html = owner_client.get("/dashboard/orders/").content.decode()
+    assert "<b>" not in html.split("<tbody>")[1]
+    row = row_of(html, "Jo&quot;")
+    assert f'<a href="/dashboard/orders/{busy.pk}/">&lt;b&gt;&quot;Jo&quot; &amp; O&#x27;Neil&lt;/b&gt;</a>' in row
+    assert "1 used · 5 left" in row and "100.00 USD" in row and '<span class="badge badge-active">Active</span>' in row
+    assert ">1 Dec 2026<" in row
+    row = row_of(html, "Paula Pending")
+    assert f'href="/dashboard/orders/{pending.pk}/"' in row and "0 used · 3 left" in row
+    assert '<span class="badge badge-pending_payment">Pending payment</span>' in row
+    row = row_of(html, "Fran Free")
+    assert f'href="/dashboard/orders/{free.pk}/"' in row and ">Free<" in row and "Taster &amp; more" in row
+    assert "0 used · 1 left" in row
 
 
 def test_the_list_is_empty_for_a_new_owner(owner_client):

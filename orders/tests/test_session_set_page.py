@@ -15,8 +15,8 @@ from scheduling.services import booking_create
 
 WEEK = timedelta(days=7)
 # The order, its items with their counts, the sessions booked; the chosen times checked in one
-# batch (hours, overrides, busy times); the month picker (the same three).
-QUERIES_OF_THE_SESSIONS_PAGE = 9
+# query (hours, overrides and busy times together); the month picker (the same one query).
+QUERIES_OF_THE_SESSIONS_PAGE = 5
 
 
 def page_url(order, **params) -> str:
