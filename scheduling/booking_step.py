@@ -22,6 +22,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from leadmonk.content_version import BOOKINGS, CONTENT, cached_fragment
 from leadmonk.timezones import (
@@ -48,6 +50,9 @@ FRAGMENT_PARAM = "fragment"
 PICKER_FRAGMENT = "picker"
 PICKER_TEMPLATE = "scheduling/_picker_month.html"
 PICKER_SECTION_TEMPLATE = "scheduling/_slot_picker.html"
+# The page's address in a cached whole picker, put back per request: the entry is then shared by
+# every page of the same meeting type (each order's booking page), not kept once per page.
+ACTION_STAND_IN = "/--picker-action--/"
 
 
 def picker_minute(now: dt.datetime) -> tuple[dt.datetime, str]:
@@ -103,7 +108,8 @@ class TimeStep:
     `slot_loader(range_start=, range_end=, now=)` offers the slots of a pool of hosts instead of
     `meeting_type`'s owner (a team meeting; see scheduling.availability.pooled_available_slots).
     `cache_picker=True` renders the pick stage's whole picker (zone form, month and times) here,
-    cached as the month fragment is, into `Step.picker_html`, and leaves `Step.picker` None: for a
+    cached as the month fragment is but shared by every page of the meeting type (the page's
+    address is put in per request), into `Step.picker_html`, and leaves `Step.picker` None: for a
     page whose own code does not read the picker."""
 
     def __init__(self, request: HttpRequest, *, meeting_type: MeetingType, default_tz: str, wording: StepWording,
@@ -154,14 +160,14 @@ class TimeStep:
         return Step(stage=stage, wording=self.wording, viewer_tz=self.viewer_tz, clock=self.clock,
                     action_url=self.action_url, **fields)
 
-    def picker(self, *, open_on: dt.date | None = None) -> MonthPicker:
+    def picker(self, *, open_on: dt.date | None = None, action_url: str | None = None) -> MonthPicker:
         get = self.request.GET
         moving_day = self.moving.start.astimezone(ZoneInfo(self.viewer_tz)).date() if self.moving else None
         picker = month_picker(
             meeting_type=self.meeting_type,
             viewer_tz=self.viewer_tz,
             clock=self.clock,
-            action_url=self.action_url,
+            action_url=action_url or self.action_url,
             month=parse_picker_month(get.get("month")),
             selected_date=parse_picker_date(get.get("date")),
             open_on=open_on or moving_day,
@@ -174,13 +180,13 @@ class TimeStep:
         tz_error = requested_timezone_error(self.request)
         return replace(picker, tz_error=tz_error, typed_tz=get.get("tz", "")[:64] if tz_error else "")
 
-    def _cached(self, name: str, render: Callable[[], str], *key_parts: Any) -> str:
+    def _cached(self, name: str, render: Callable[[], str], *key_parts: Any, action_url: str) -> str:
         """`render()` (which reads `self.picker()`), from the cache when nothing it shows changed.
 
         It is keyed on the owner's content version (hours, overrides, the meeting type), their
         bookings version (bumped by every booking made, moved or cancelled, package sessions too),
         everything the request chose (zone, clock, month, day, the booking being moved; the page's
-        own `key_parts`) and the time. Time, exactly: a start is offered when
+        address `action_url` and own `key_parts`) and the time. Time, exactly: a start is offered when
         `now + notice <= start <= now + horizon`, and starts, notices and horizons are whole
         minutes, so the offered set changes only at whole minutes. Every `now` strictly inside a
         minute gives what the minute's middle gives, and a `now` exactly on a minute (a frozen test
@@ -190,7 +196,7 @@ class TimeStep:
             return render()
         self.now, bucket = picker_minute(self.now)
         request_key = repr((
-            self.meeting_type.pk, self.viewer_tz, self.clock, self.action_url, sorted(self.request.GET.lists()),
+            self.meeting_type.pk, self.viewer_tz, self.clock, action_url, sorted(self.request.GET.lists()),
             self.moving.pk if self.moving else None, self.moving.start.isoformat() if self.moving else None,
             self.enforce_notice, bucket, *key_parts,
         ))
@@ -202,7 +208,7 @@ class TimeStep:
         (`cached=False`: rendered, for a caller that keeps it itself at `picker_minute(now)`)."""
         def render() -> str:
             return render_to_string(PICKER_TEMPLATE, {"picker": self.picker()})
-        return self._cached("picker", render) if cached else render()
+        return self._cached("picker", render, action_url=self.action_url) if cached else render()
 
     def pick_stage(self, error: str = "", *, open_on: dt.date | None = None) -> Step:
         if not self.cache_picker:
@@ -211,11 +217,14 @@ class TimeStep:
         html = self._cached(
             "picker_section",
             lambda: render_to_string(PICKER_SECTION_TEMPLATE, {
-                "picker": self.picker(open_on=open_on),
+                "picker": self.picker(open_on=open_on, action_url=ACTION_STAND_IN),
                 "picker_heading": wording.picker_heading, "picker_note": wording.picker_note,
             }),
             open_on.isoformat() if open_on else None, wording.picker_heading, wording.picker_note,
+            action_url=ACTION_STAND_IN,
         )
+        # The stand-in holds no character the template escapes; the address, escaped as it would be.
+        html = mark_safe(html.replace(ACTION_STAND_IN, escape(self.action_url)))  # noqa: S308
         return self._step("pick", error=error, picker_html=html)
 
     def confirm_stage(self, start: dt.datetime, form: SlotForm) -> Step:

@@ -98,11 +98,20 @@ def test_a_change_of_hours_or_of_the_meeting_type_shows_at_once(client, package,
     assert "This meeting type can no longer be scheduled." in client.get(response.url).content.decode()
 
 
-def test_each_order_gets_links_to_its_own_page(client, package):
+def test_orders_share_one_cached_picker_and_each_links_to_its_own_page(client, package):
+    """The cached picker holds a stand-in for the page's address, put back per request: one entry
+    for every order of the meeting type (and the same zone, clock, day and minute)."""
     order, other = place_order(package), place_order(package, email="other@example.com")
-    html_of(client, order, coaching_item(order))
-    html = html_of(client, other, coaching_item(other))
-    assert book_url(other, coaching_item(other)) in html and order.token not in html
+    first = html_of(client, order, coaching_item(order))
+    with mock.patch.object(cache, "set") as cache_set:
+        html = html_of(client, other, coaching_item(other))
+    assert not cache_set.called  # a hit
+    own = book_url(other, coaching_item(other))
+    assert f'href="{own}?tz=America%2FNew_York&amp;date=2026-12-07&amp;start=' in html
+    assert f'<form method="get" action="{own}#picker"' in html
+    assert order.token not in html and booking_step.ACTION_STAND_IN not in html
+    assert html.replace(other.token, order.token).replace(
+        f"items/{coaching_item(other).pk}/", f"items/{coaching_item(order).pk}/") == first
 
 
 def test_the_cached_picker_is_the_picker_rendered_afresh(client, package, monkeypatch):
@@ -111,7 +120,7 @@ def test_the_cached_picker_is_the_picker_rendered_afresh(client, package, monkey
     for day in (MONDAY, "2026-12-08", ""):
         first = html_of(client, order, item, day)  # rendered, then stored
         assert html_of(client, order, item, day) == first  # from the cache
-        monkeypatch.setattr(booking_step.TimeStep, "_cached", lambda self, name, render, *parts: render())
+        monkeypatch.setattr(booking_step.TimeStep, "_cached", lambda self, name, render, *parts, **kw: render())
         assert html_of(client, order, item, day) == first  # rendered again
         monkeypatch.undo()
     # and as the page renders it without the cached section at all (the include of _time_step.html)
