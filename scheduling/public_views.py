@@ -58,40 +58,72 @@ def _unavailable(request: HttpRequest, owner: User) -> HttpResponse:
     return render(request, "scheduling/public/unavailable.html", {"owner": owner}, status=404)
 
 
-def _picker_fragment(request: HttpRequest, owner_slug: str, meeting_type_slug: str) -> str | None:
-    """The month fragment (?fragment=picker) of /<owner-slug>/<meeting-type-slug>/, or None when
-    the meeting type cannot be booked (the view then says so).
+def _book_body(request: HttpRequest | None, owner: User, meeting_type, current: Step) -> dict:
+    """The booking page's title and body at the stage `current`. `request` renders the confirm
+    stage's CSRF token; the pick stage, which is cached, renders without one (nothing per visitor)."""
+    if current.stage == "confirm":
+        stage = "details"
+    else:
+        stage = "time" if current.picker.selected_date else "date"
+    return {
+        "title": f"{meeting_type.name} with {owner.display_name or owner.slug}",
+        "content": str(render_to_string("scheduling/public/_book_content.html", {
+            "owner": owner, "meeting_type": meeting_type, "step": current, "stage": stage,
+        }, request=request)),
+    }
+
+
+def _book_page(request: HttpRequest, body: dict) -> HttpResponse:
+    return render(request, "scheduling/public/book.html",
+                  {"title": body["title"], "content": mark_safe(body["content"])})  # noqa: S308 - our templates' HTML
+
+
+def _cached_pick_stage(request: HttpRequest, owner_slug: str, meeting_type_slug: str, *, name: str, render_step):
+    """What `render_step(owner, meeting_type, step)` makes of the pick stage of
+    /<owner-slug>/<meeting-type-slug>/ (the month fragment, or the page's body), or None when the
+    meeting type cannot be booked (the view then says so).
 
     Kept by the slugs and what the visitor chose under the owner's content *and* bookings versions
     (hours, overrides, the meeting type; every booking made, moved or cancelled), so a hit is one
     cache round trip and no query, not even the owner or the meeting type. The key holds all the
-    fragment shows: the path, the query string, the zone and clock as the visitor's cookies and
+    picker shows: the path, the query string, the zone and clock as the visitor's cookies and
     language give them (the owner's own zone, the default, is content), and the minute, as
     TimeStep._cached keys it (offered times change only at whole minutes)."""
     now, minute = picker_minute(timezone.now())
 
-    def render_fragment(owner: User) -> str | None:
+    def render_entry(owner: User):
         meeting_type = get_bookable_meeting_type(owner=owner, slug=meeting_type_slug)
         if meeting_type is None:
             return None
         step = TimeStep(request, meeting_type=meeting_type, default_tz=owner.timezone, wording=BOOK_WORDING, now=now)
-        return step.picker_fragment(cached=False)
+        return render_step(owner, meeting_type, step)
 
     request_key = repr((request.path, sorted(request.GET.lists()), viewer_timezone(request, ""),
                         viewer_clock(request), minute))
     return cached_public_page(
-        owner_slug=owner_slug, name=f"picker:{meeting_type_slug}", kinds=(CONTENT, BOOKINGS),
-        find_owner=lambda: _get_owner(owner_slug), render=render_fragment,
+        owner_slug=owner_slug, name=name, kinds=(CONTENT, BOOKINGS),  # the path, in `extra`, names the meeting type
+        find_owner=lambda: _get_owner(owner_slug), render=render_entry,
         extra=hashlib.sha256(request_key.encode()).hexdigest(),
     )
 
 
 @throttle_post("public_booking")
 def book_meeting(request: HttpRequest, owner_slug: str, meeting_type_slug: str) -> HttpResponse:
-    if request.method != "POST" and request.GET.get(FRAGMENT_PARAM) == PICKER_FRAGMENT:
-        html = _picker_fragment(request, owner_slug, meeting_type_slug)
-        if html is not None:
-            return remember_viewer_choices(request, HttpResponse(html))
+    # A plain GET (the month fragment, or the page at its pick stage) is served from the cache; the
+    # rest (a chosen time to confirm, a POST) reads the database and goes through the booking step.
+    if request.method != "POST":
+        if request.GET.get(FRAGMENT_PARAM) == PICKER_FRAGMENT:
+            html = _cached_pick_stage(request, owner_slug, meeting_type_slug, name="picker",
+                                      render_step=lambda owner, meeting_type, step: step.picker_fragment(cached=False))
+            if html is not None:
+                return remember_viewer_choices(request, HttpResponse(html))
+        elif "start" not in request.GET:
+            body = _cached_pick_stage(
+                request, owner_slug, meeting_type_slug, name="book",
+                render_step=lambda owner, meeting_type, step: _book_body(None, owner, meeting_type, step.pick_stage()),
+            )
+            if body is not None:
+                return remember_viewer_choices(request, _book_page(request, body))
     owner = _get_owner(owner_slug)
     meeting_type = get_bookable_meeting_type(owner=owner, slug=meeting_type_slug)
     if meeting_type is None:
@@ -112,13 +144,7 @@ def book_meeting(request: HttpRequest, owner_slug: str, meeting_type_slug: str) 
         )
 
     def page(current: Step) -> HttpResponse:
-        if current.stage == "confirm":
-            stage = "details"
-        else:
-            stage = "time" if current.picker.selected_date else "date"
-        return render(request, "scheduling/public/book.html", {
-            "owner": owner, "meeting_type": meeting_type, "step": current, "stage": stage,
-        })
+        return _book_page(request, _book_body(request, owner, meeting_type, current))
 
     return step.handle(
         commit=commit,

@@ -342,10 +342,14 @@ def test_booking_page_query_count_does_not_grow(client, owner, meeting_type, dja
     for hour in range(busy_count):
         booking_create(meeting_type=meeting_type, start=datetime(2026, 12, 2, 14 + hour, tzinfo=UTC),
                        client_name="Busy", client_email="busy@example.com")
-    # owner, meeting type, then the week's hours, overrides and busy bookings (one query).
+    assert client.get(f"/{owner.slug}/").status_code == 200  # the process knows which owner the slug names
+    # Not cached yet: owner, meeting type, then the week's hours, overrides and busy bookings (one query).
     with django_assert_num_queries(3):
         response = client.get(book_url(owner, meeting_type), {"tz": "America/New_York", "date": "2026-12-02"})
     assert response.status_code == 200
+    with django_assert_num_queries(0):  # cached: the body under the owner's content and bookings versions
+        assert client.get(book_url(owner, meeting_type), {"tz": "America/New_York", "date": "2026-12-02"}).content \
+            == response.content
 
 
 def test_booking_page_and_month_picker_read_the_owner_once(client, owner, meeting_type):
