@@ -210,3 +210,14 @@ def test_an_unreachable_cache_still_serves_the_fragment(client, meeting_type):
         book(meeting_type, NINE_AM_THURSDAY)  # the bump cannot reach the cache either
         assert ">9:00 AM<" not in fragment(client, meeting_type)
     assert ">9:00 AM<" not in fragment(client, meeting_type)
+
+
+def test_an_evicted_bookings_version_comes_back_new_and_the_fragment_is_rendered_again(client, meeting_type,
+                                                                                       django_assert_num_queries):
+    fragment(client, meeting_type)
+    cache.delete(f"v:bookings:{meeting_type.owner_id}")  # Redis dropped it: nothing cached under it may be served
+    with mock.patch.object(picker, "available_slots", wraps=availability.available_slots) as rendered:
+        assert ">9:00 AM<" in fragment(client, meeting_type)
+    assert rendered.called and cache.get(f"v:bookings:{meeting_type.owner_id}") is not None
+    with django_assert_num_queries(0):
+        assert ">9:00 AM<" in fragment(client, meeting_type)
