@@ -20,7 +20,9 @@ Why stale data cannot come back:
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 import uuid
 
 from django.conf import settings
@@ -126,6 +128,17 @@ def _page_key_prefix() -> str:
     return getattr(settings, "PUBLIC_PAGE_KEY_PREFIX", "page")
 
 
+_PLAIN_KEY_PART = re.compile(r"[-\w.]{0,100}", re.ASCII)
+
+
+def _key_part(value: str) -> str:
+    """`value` as it is when it is short and plain (a slug), else its digest: a visitor's address
+    may hold 500 characters, spaces or a NUL byte, which make keys some caches refuse."""
+    if _PLAIN_KEY_PART.fullmatch(value):
+        return value
+    return "#" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def cached_public_page(*, owner_slug: str, name: str, find_owner, render, extra: str = "",
                        kinds: tuple[str, ...] = (CONTENT,)):
     """What `render(owner)` makes of the public page `name` of the owner at `owner_slug`, from the
@@ -140,8 +153,8 @@ def cached_public_page(*, owner_slug: str, name: str, find_owner, render, extra:
     Which owner's versions to read is known from this process's slug -> id hint; without one, from
     the entry itself, else from the database (the owner is then read again after the versions).
     When the cache cannot be reached the page is rendered from the database."""
-    prefix = _page_key_prefix()
-    key, hint_key = f"{prefix}:{name}:{owner_slug}:{extra}", f"{prefix}:{owner_slug}"
+    prefix, slug = _page_key_prefix(), _key_part(owner_slug)
+    key, hint_key = f"{prefix}:{name}:{slug}:{_key_part(extra)}", f"{prefix}:{slug}"
     owner_id = _owner_hints.get(hint_key)
     try:
         if owner_id is None:

@@ -4,6 +4,7 @@ With nothing set, the app runs on embedded defaults (SQLite, a filesystem Celery
 to the console). `.env.example` lists every variable; the README explains each one.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -337,6 +338,11 @@ LOGGING = {
 }
 
 if TESTING:
+    # Every xdist worker has a test database of its own, whose ids start again at 1, but a Redis
+    # cache is shared: keys named by an owner's id (content versions, cached fragments) must never
+    # meet another worker's or an earlier run's. Subprocesses of a worker inherit both variables.
+    CACHES["default"]["KEY_PREFIX"] = "test-{}-{}".format(
+        os.environ.get("PYTEST_XDIST_TESTRUNUID", "run"), os.environ.get("PYTEST_XDIST_WORKER", "main"))
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)

@@ -25,6 +25,7 @@ print(json.dumps({
     "db_engine": db["ENGINE"], "db_name": str(db["NAME"]), "db_host": db.get("HOST"), "db_port": db.get("PORT"),
     "db_user": db.get("USER"), "db_password": db.get("PASSWORD"), "db_conn_max_age": db.get("CONN_MAX_AGE"),
     "cache_backend": s.CACHES["default"]["BACKEND"], "cache_location": s.CACHES["default"].get("LOCATION"),
+    "cache_key_prefix": s.CACHES["default"].get("KEY_PREFIX", ""),
     "broker": s.CELERY_BROKER_URL,
     "email_backend": s.EMAIL_BACKEND, "email_host": getattr(s, "EMAIL_HOST", None),
     "email_port": getattr(s, "EMAIL_PORT", None), "email_user": getattr(s, "EMAIL_HOST_USER", None),
@@ -115,6 +116,20 @@ def test_embedded_defaults_need_no_server():
     assert resolved["cache_backend"] == "django.core.cache.backends.locmem.LocMemCache"
     assert resolved["email_backend"] == "django.core.mail.backends.console.EmailBackend"
     assert resolved["session_cookie_secure"] is False
+
+
+def test_each_test_worker_keeps_its_cache_keys_apart_on_a_shared_redis():
+    """Workers' test databases all count ids from 1; keys named by an owner's id (content versions,
+    cached fragments) would otherwise serve one worker's page in another's test."""
+    worker = {"TESTING": "true", "DEBUG": "true", "REDIS_URL": "redis://127.0.0.1:6379/0",
+              "PYTEST_XDIST_TESTRUNUID": "run1"}
+    gw0 = _settings_with(PYTEST_XDIST_WORKER="gw0", **worker)
+    gw1 = _settings_with(PYTEST_XDIST_WORKER="gw1", **worker)
+    later_run = _settings_with(PYTEST_XDIST_WORKER="gw0", **{**worker, "PYTEST_XDIST_TESTRUNUID": "run2"})
+    production = _settings_with(REDIS_URL="redis://127.0.0.1:6379/0")
+
+    assert len({gw0["cache_key_prefix"], gw1["cache_key_prefix"], later_run["cache_key_prefix"]}) == 3
+    assert production["cache_key_prefix"] == ""
 
 
 def test_production_without_a_secret_key_fails_loudly():

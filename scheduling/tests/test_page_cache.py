@@ -177,3 +177,21 @@ def test_an_unreachable_cache_still_serves_the_page(client, owner, coaching):
         owner.save()  # the bump cannot reach the cache either
         assert "Casey Offline" in page(client)
     assert "Casey Offline" in page(client)
+
+
+@pytest.mark.parametrize("path", ["/" + "x" * 500 + "/", "/a%20b%00c/", "/" + "x" * 300 + "/coaching/?fragment=picker",
+                                  "/coach/" + "p" * 300 + "/", "/coach/packages/" + "p" * 300 + "/"])
+def test_an_address_of_any_length_or_character_makes_a_cache_key_every_cache_takes(client, owner, coaching, path):
+    """Cache keys hold a slug only when it is plain and short, else its digest: a key over 250
+    characters or with a control character is refused by memcached (Django warns)."""
+    import warnings
+
+    from django.core.cache.backends.base import CacheKeyWarning
+
+    client.raise_request_exception = False
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CacheKeyWarning)
+        response = client.get(path)
+
+    assert response.status_code == 404
+    assert [str(warning.message) for warning in caught if warning.category is CacheKeyWarning] == []
