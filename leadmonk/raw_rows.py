@@ -8,8 +8,6 @@ row read here is the row the ORM reads. A test of each such read compares it wit
 """
 from __future__ import annotations
 
-import functools
-
 from django.db import connection
 from django.db.models import Model
 
@@ -29,17 +27,20 @@ def table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-@functools.lru_cache(maxsize=64)
+def _cached(operations, key, build):
+    """`build()`, kept on the connection whose `ops` is `operations` (one per thread). Not in a
+    module-level cache: the converters are bound to the connection, and such a cache would keep
+    every thread's connection alive and open after the thread ended (PostgreSQL then refused to
+    drop the test databases: "being accessed by other users")."""
+    store = operations.connection.__dict__.setdefault("_raw_rows_converters", {})
+    if key not in store:
+        store[key] = build()
+    return store[key]
+
+
 def _converters(model: type[Model], operations) -> tuple[tuple[int, list, object], ...]:
-    """(position, converters, column) of each field of `model` that has converters, for the
-    connection whose `ops` is `operations` (one per thread)."""
-    found = []
-    for index, field in enumerate(model._meta.concrete_fields):
-        expression = field.cached_col
-        converters = operations.get_db_converters(expression) + expression.get_db_converters(operations.connection)
-        if converters:
-            found.append((index, converters, expression))
-    return tuple(found)
+    """(position, converters, column) of each field of `model` that has converters."""
+    return _cached(operations, model, lambda: _field_converters_now(tuple(model._meta.concrete_fields), operations))
 
 
 def instances(row: tuple, models: list[type[Model]]) -> tuple[list[Model], tuple]:
@@ -57,10 +58,7 @@ def instances(row: tuple, models: list[type[Model]]) -> tuple[list[Model], tuple
     return built, row[position:]
 
 
-@functools.lru_cache(maxsize=64)
-def _field_converters(fields: tuple, operations) -> tuple[tuple[int, list, object], ...]:
-    """(position, converters, column) of each field in `fields` (None: a column of no field) that
-    has converters, for the connection whose `ops` is `operations`."""
+def _field_converters_now(fields: tuple, operations) -> tuple[tuple[int, list, object], ...]:
     found = []
     for index, field in enumerate(fields):
         if field is None:
@@ -70,6 +68,12 @@ def _field_converters(fields: tuple, operations) -> tuple[tuple[int, list, objec
         if converters:
             found.append((index, converters, expression))
     return tuple(found)
+
+
+def _field_converters(fields: tuple, operations) -> tuple[tuple[int, list, object], ...]:
+    """(position, converters, column) of each field in `fields` (None: a column of no field) that
+    has converters, for the connection whose `ops` is `operations`."""
+    return _cached(operations, fields, lambda: _field_converters_now(fields, operations))
 
 
 def values(rows: list[tuple], fields: tuple) -> list[tuple]:

@@ -123,3 +123,26 @@ def test_what_it_reads_is_what_the_orm_reads(owner, other_owner):
     assert sorted_hours(availability.overrides) == sorted_hours(overrides)
     assert len(orm_busy) > 5
     assert sorted(busy, key=lambda entry: entry.start) == orm_busy
+
+
+def test_a_thread_that_read_them_leaves_no_connection_behind(owner):
+    """The converters are kept on the thread's connection, not in a module-level cache that would
+    hold every finished thread's connection open (PostgreSQL then cannot drop the database)."""
+    import gc
+    import threading
+    import weakref
+
+    from django.db import connections
+
+    seen = []
+
+    def read():
+        load(owner)
+        seen.append(weakref.ref(connections["default"]))
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    thread.join()
+    gc.collect()
+
+    assert seen and seen[0]() is None
