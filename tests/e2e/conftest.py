@@ -10,7 +10,7 @@ from tests.e2e.helpers import CHROMIUM_ARGS, CHROMIUM_PATH, LAPTOP, PHONE, SCREE
 def pytest_collection_modifyitems(config, items):
     if os.path.exists(CHROMIUM_PATH):
         return
-    skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM_PATH}: apt-get install -y chromium")
+    skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM_PATH}: apt-get install -y chromium-headless-shell")
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(skip)
