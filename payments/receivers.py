@@ -24,8 +24,10 @@ def order_page_parts(*, request, order, **_) -> dict[str, str]:
         payment.order = order  # the same row: needs_refund reads it without a query
     parts = {}
     if payment is not None:
+        # The owner's own page: dates in the owner's zone (UTC for a request without a user).
+        owner_tz = getattr(getattr(request, "user", None), "timezone", None) or "UTC"
         parts["refund"] = render_to_section(request, "payments/_order_refund_box.html",
-                                            {"order": order, "payment": payment})
+                                            {"order": order, "payment": payment, "owner_tz": owner_tz})
     if order.paid_with:
         form = OrderCancelRefundForm(payment=payment)
         if payment is None or payment.provider == Provider.MANUAL:
