@@ -19,6 +19,18 @@ def _fresh_rate_limits(settings):
     settings.PUBLIC_PAGE_KEY_PREFIX = f"page-{uuid.uuid4().hex}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _collect_finished_threads_connections(django_db_setup):
+    """Before the test database is dropped, collect what finished threads left: a Django connection
+    refers to itself (its `ops`), so only the cycle collector closes the connection of a thread
+    that ended without closing it, and PostgreSQL refuses to drop a database with a session open
+    (after waiting 5 s: "being accessed by other users")."""
+    yield
+    import gc
+
+    gc.collect()
+
+
 @pytest.fixture
 def owner(db):
     return make_owner(email="owner@example.com", slug="coach", display_name="Casey Coach")

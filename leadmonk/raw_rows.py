@@ -27,20 +27,34 @@ def table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _cached(operations, key, build):
-    """`build()`, kept on the connection whose `ops` is `operations` (one per thread). Not in a
-    module-level cache: the converters are bound to the connection, and such a cache would keep
-    every thread's connection alive and open after the thread ended (PostgreSQL then refused to
-    drop the test databases: "being accessed by other users")."""
-    store = operations.connection.__dict__.setdefault("_raw_rows_converters", {})
-    if key not in store:
-        store[key] = build()
-    return store[key]
+# (vendor, fields) -> (position, column) of the fields whose values that backend converts. Never
+# the converters themselves: they are bound to a connection, and a cache holding them kept every
+# finished thread's connection open (PostgreSQL then refused to drop the test databases: "being
+# accessed by other users"); they are asked for again on each read, for those few fields only.
+_TO_CONVERT: dict[tuple[str, tuple], tuple[tuple[int, object], ...]] = {}
+
+
+def _field_converters(fields: tuple, operations) -> tuple[tuple[int, list, object], ...]:
+    """(position, converters, column) of each field in `fields` (None: a column of no field) that
+    has converters, for the connection whose `ops` is `operations` (one per thread)."""
+    connection_ = operations.connection
+    key = (connection_.vendor, fields)
+    to_convert = _TO_CONVERT.get(key)
+    if to_convert is None:
+        to_convert = _TO_CONVERT[key] = tuple(
+            (index, field.cached_col) for index, field in enumerate(fields)
+            if field is not None and (operations.get_db_converters(field.cached_col)
+                                      + field.cached_col.get_db_converters(connection_))
+        )
+    return tuple(
+        (index, operations.get_db_converters(expression) + expression.get_db_converters(connection_), expression)
+        for index, expression in to_convert
+    )
 
 
 def _converters(model: type[Model], operations) -> tuple[tuple[int, list, object], ...]:
     """(position, converters, column) of each field of `model` that has converters."""
-    return _cached(operations, model, lambda: _field_converters_now(tuple(model._meta.concrete_fields), operations))
+    return _field_converters(tuple(model._meta.concrete_fields), operations)
 
 
 def instances(row: tuple, models: list[type[Model]]) -> tuple[list[Model], tuple]:
@@ -56,24 +70,6 @@ def instances(row: tuple, models: list[type[Model]]) -> tuple[list[Model], tuple
         built.append(model.from_db(connection.alias, None, values))
         position += count
     return built, row[position:]
-
-
-def _field_converters_now(fields: tuple, operations) -> tuple[tuple[int, list, object], ...]:
-    found = []
-    for index, field in enumerate(fields):
-        if field is None:
-            continue
-        expression = field.cached_col
-        converters = operations.get_db_converters(expression) + expression.get_db_converters(operations.connection)
-        if converters:
-            found.append((index, converters, expression))
-    return tuple(found)
-
-
-def _field_converters(fields: tuple, operations) -> tuple[tuple[int, list, object], ...]:
-    """(position, converters, column) of each field in `fields` (None: a column of no field) that
-    has converters, for the connection whose `ops` is `operations`."""
-    return _cached(operations, fields, lambda: _field_converters_now(fields, operations))
 
 
 def values(rows: list[tuple], fields: tuple) -> list[tuple]:
