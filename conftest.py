@@ -85,10 +85,9 @@ def _spread_browser_tests(items) -> None:
 
     xdist's work-stealing scheduler hands each worker a contiguous slice of the collection. Left in
     path order, the browser tests (tests/e2e, last) landed in one worker's slice and ran one after
-    another, about half the run, while the other workers ran out of work: that chain was the
-    run's length. A browser test mostly waits for Chromium and the live server, so it is best run
-    beside the CPU-bound tests, from the start, on every worker. Deterministic, so every worker
-    collects the same order (xdist requires it)."""
+    another for half the run, a chain the other workers could hardly shorten. Spread, and started
+    first, they run beside the other tests on every worker, and the short tests fill the end of
+    the run. Deterministic, so every worker collects the same order (xdist requires it)."""
     import os
 
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0") or 0)
@@ -120,4 +119,3 @@ def pytest_report_header(config):
 def test_clock():
     with time_machine.travel(suite_clock(), tick=True):
         yield
-
