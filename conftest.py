@@ -41,6 +41,27 @@ def _close_leftover_connections(django_db_setup):
                 pass
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _forget_this_workers_cache_keys():
+    """On a Redis cache, delete the keys this worker wrote (they carry its run and worker prefix,
+    leadmonk/settings.py): content versions never expire, so each run would leave thousands."""
+    yield
+    from django.conf import settings
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    prefix, cache = settings.CACHES["default"].get("KEY_PREFIX"), caches["default"]
+    if not prefix or not isinstance(cache, RedisCache):
+        return
+    try:
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        for start in range(0, len(keys), 500):
+            client.delete(*keys[start:start + 500])
+    except Exception:  # noqa: BLE001 - Redis gone: nothing to tidy
+        pass
+
+
 @pytest.fixture
 def owner(db):
     return make_owner(email="owner@example.com", slug="coach", display_name="Casey Coach")
