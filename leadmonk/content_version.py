@@ -74,27 +74,16 @@ def cached_fragment(*, owner_id: int, name: str, render, kinds: tuple[str, ...] 
                     extra: str = "") -> str:
     """The fragment `name` of the owner, from the cache when its versions are current, else
     `render()` stored under them. A hit is one cache round trip (versions and fragment together)."""
-    version_keys = [_version_key(kind, owner_id) for kind in kinds]
+    version_keys = _version_keys(kinds, owner_id)
     fragment_key = f"frag:{name}:{owner_id}:{extra}"
     try:
         found = cache.get_many([*version_keys, fragment_key])
     except Exception:  # noqa: BLE001 - the cache is an optimisation: render from the database
         logger.warning("cache unreachable; rendering %s from the database", name, exc_info=True)
         return render()
-    versions = []
-    for key in version_keys:
-        version = found.get(key)
-        if version is None:
-            version = uuid.uuid4().hex
-            try:
-                if not cache.add(key, version, None):
-                    version = cache.get(key)
-            except Exception:  # noqa: BLE001
-                return render()
-            if version is None:
-                return render()
-        versions.append(version)
-    stamp = ":".join(versions)
+    stamp = _stamp(found, version_keys, fill=True)
+    if stamp is None:  # a missing version could not be put in place: nothing can be kept
+        return render()
     stored = found.get(fragment_key)
     if stored is not None and stored[0] == stamp:
         return mark_safe(stored[1])  # noqa: S308 - HTML our own templates rendered
@@ -167,7 +156,7 @@ def cached_public_page(*, owner_slug: str, name: str, find_owner, render, extra:
     except Exception:  # noqa: BLE001 - the cache is an optimisation: render from the database
         logger.warning("cache unreachable; rendering %s from the database", name, exc_info=True)
         return render(find_owner())
-    stamp = _stamp(found, kinds, owner_id) if owner_id is not None else None
+    stamp = _stamp(found, _version_keys(kinds, owner_id)) if owner_id is not None else None
     if stored is not None and stamp is not None and stored[0] == owner_id and stored[1] == stamp:
         return stored[2]
     if owner_id is None:
@@ -175,9 +164,7 @@ def cached_public_page(*, owner_slug: str, name: str, find_owner, render, extra:
         # before the versions may already be outdated, so it is read again below.
         owner_id = find_owner().pk
     if stamp is None:
-        versions = [found.get(version_key) or _current_version(version_key)
-                    for version_key in _version_keys(kinds, owner_id)]
-        stamp = None if None in versions else ":".join(versions)
+        stamp = _stamp(found, _version_keys(kinds, owner_id), fill=True)
     owner = find_owner()
     if len(_owner_hints) >= OWNER_HINTS_MAX:
         _owner_hints.clear()
@@ -195,9 +182,10 @@ def _version_keys(kinds: tuple[str, ...], owner_id: int) -> list[str]:
     return [_version_key(kind, owner_id) for kind in kinds]
 
 
-def _stamp(found: dict, kinds: tuple[str, ...], owner_id: int) -> str | None:
-    """The owner's versions of `kinds` in `found`, joined; None when one is missing."""
-    versions = [found.get(key) for key in _version_keys(kinds, owner_id)]
+def _stamp(found: dict, version_keys: list[str], *, fill: bool = False) -> str | None:
+    """The versions at `version_keys` as read into `found`, joined. A missing one makes it None,
+    or with `fill` is put in place (`_current_version`; None when the cache fails)."""
+    versions = [found.get(key) or (_current_version(key) if fill else None) for key in version_keys]
     return None if None in versions else ":".join(versions)
 
 
