@@ -65,7 +65,6 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
 
     from accounts.models import User
     from bench import seed
@@ -74,11 +73,7 @@ def main() -> None:
     owner = User.objects.filter(slug=f"bench-{size}").first() if reuse else None
     if owner is None:
         now = datetime.now(UTC).replace(second=0, microsecond=0)
-        began = time.perf_counter()
-        owner = seed.seed_owner(size=size, now=now)
-        print(f"seeded {size} bookings in {time.perf_counter() - began:.1f}s", file=sys.stderr)
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
+        owner = seed.seed_and_analyze(size=size, now=now)
     else:
         now = owner.date_joined.replace(second=0, microsecond=0)  # about when it was seeded
     figures: dict[int, list[dict]] = {7: [], 30: [], 60: []}

@@ -303,13 +303,7 @@ def main() -> None:
     from bench import pages, seed
 
     now = datetime.now(UTC).replace(second=0, microsecond=0)
-    began = time.perf_counter()
-    owner = seed.seed_owner(size=SIZE, now=now)
-    print(f"seeded {SIZE} bookings in {time.perf_counter() - began:.1f}s", file=sys.stderr)
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+    owner = seed.seed_and_analyze(size=SIZE, now=now)
     urls = pages.page_urls(owner, team=False)  # no team is seeded here
     handler = WSGIHandler()
     sections, summary = [], []

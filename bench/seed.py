@@ -112,3 +112,19 @@ def seed_owner(*, size: int, now: datetime, slug: str | None = None) -> User:
     Booking.objects.bulk_create(bookings, batch_size=5000)
     ledger_backfill()
     return owner
+
+
+def seed_and_analyze(*, size: int, now: datetime) -> User:
+    """`seed_owner` for a run that measures one owner (bench.profile, bench.engine), saying how long
+    it took, then VACUUM ANALYZE, as autovacuum would have it on a live database."""
+    import sys
+    from time import perf_counter
+
+    from django.db import connection
+
+    began = perf_counter()
+    owner = seed_owner(size=size, now=now)
+    print(f"seeded {size} bookings in {perf_counter() - began:.1f}s", file=sys.stderr)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    return owner
