@@ -226,3 +226,9 @@ def test_an_admin_creates_a_round_robin_type_from_the_dashboard(owner_client, te
 
     assert response.status_code == 302
     assert TeamMeetingType.objects.get().hosts.count() == 1
+
+
+def test_the_new_team_meeting_type_form_starts_with_a_duration_as_the_personal_one_does(owner_client, team):
+    html = owner_client.get(f"/dashboard/teams/{team.pk}/meeting-types/new/").content.decode()
+
+    assert re.search(r'<input[^>]*name="duration_minutes"[^>]*value="30"', html)
