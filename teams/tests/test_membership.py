@@ -269,3 +269,12 @@ def test_a_plain_member_can_change_nothing_an_admin_changes(owner_client, team, 
 
     assert state() == before
     assert "+ New team meeting type" not in page and "Send invitation" not in page and "Remove" not in page
+
+
+def test_the_team_owner_is_offered_no_leave_button_and_a_member_is(owner_client, team, other_owner):
+    Membership.objects.create(team=team, user=other_owner)
+    member = Client()
+    member.force_login(other_owner)
+
+    assert "Leave team" not in owner_client.get(f"/dashboard/teams/{team.pk}/").content.decode()
+    assert "Leave team" in member.get(f"/dashboard/teams/{team.pk}/").content.decode()
