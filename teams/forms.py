@@ -87,13 +87,18 @@ class TeamMeetingTypeForm(forms.Form):
                         "invalid_pk_value": "Choose members of this team."})
     description = forms.CharField(label="Description", required=False, max_length=5000,
                                   widget=forms.Textarea(attrs={"rows": 3}))
-    duration_minutes = _bounded_minutes("Duration", 5, 720)
+    duration_minutes = _bounded_minutes("Duration", 5, 720, initial=30)
     location_kind = forms.ChoiceField(label="Location", choices=LocationKind.choices, initial=LocationKind.VIDEO)
     location_details = forms.CharField(label="Location details", required=False, max_length=500)
-    buffer_before_minutes = _bounded_minutes("Buffer before", 0, 240, initial=0)
-    buffer_after_minutes = _bounded_minutes("Buffer after", 0, 240, initial=0)
-    min_notice_minutes = _bounded_minutes("Minimum notice", 0, 60 * 24 * 30, initial=240)
-    horizon_days = _bounded_minutes("Booking window", 1, 365, unit="days", initial=60)
+    buffer_before_minutes = _bounded_minutes("Buffer before", 0, 240, initial=0,
+                                             help_text="Free time kept in the host's calendar before each meeting.")
+    buffer_after_minutes = _bounded_minutes("Buffer after", 0, 240, initial=0,
+                                            help_text="Free time kept in the host's calendar after each meeting.")
+    min_notice_minutes = _bounded_minutes("Minimum notice", 0, 60 * 24 * 30, initial=240,
+                                          help_text="How long before a meeting clients can still book, reschedule "
+                                                    "or cancel (240 is 4 hours).")
+    horizon_days = _bounded_minutes("Booking window", 1, 365, unit="days", initial=60,
+                                    help_text="How far ahead clients can book.")
     slot_step_minutes = _bounded_minutes("Start times every", 5, 240, initial=30)
 
     def __init__(self, *args, team, **kwargs):

@@ -226,3 +226,55 @@ def test_an_admin_creates_a_round_robin_type_from_the_dashboard(owner_client, te
 
     assert response.status_code == 302
     assert TeamMeetingType.objects.get().hosts.count() == 1
+
+
+def test_the_new_team_meeting_type_form_starts_with_a_duration_as_the_personal_one_does(owner_client, team):
+    html = owner_client.get(f"/dashboard/teams/{team.pk}/meeting-types/new/").content.decode()
+
+    assert re.search(r'<input[^>]*name="duration_minutes"[^>]*value="30"', html)
+
+
+def test_a_plain_member_can_change_nothing_an_admin_changes(owner_client, team, owner, other_owner):
+    from django.forms.models import model_to_dict
+
+    from leadmonk.testing import make_team_meeting_type
+    from teams.models import TeamMeetingType
+
+    member = Membership.objects.create(team=team, user=other_owner)
+    team_meeting_type = make_team_meeting_type(team)
+    invitation = Invitation.objects.create(team=team, email="pending@example.com", invited_by=owner)
+    admin = team.memberships.get(user=owner)
+    client = Client()
+    client.force_login(other_owner)
+    base = f"/dashboard/teams/{team.pk}"
+    body = {"name": "Taken over", "slug": "taken-over", "timezone": "UTC", "email": "x@example.com", "role": "admin",
+            "state": "deleted", "kind": "collective", "members": [member.pk], "duration_minutes": "45",
+            "location_kind": "video", "buffer_before_minutes": "0", "buffer_after_minutes": "0",
+            "min_notice_minutes": "0", "horizon_days": "30", "slot_step_minutes": "30"}
+
+    def state():
+        return ([model_to_dict(row) for row in Team.objects.order_by("pk")],
+                [model_to_dict(row) for row in Membership.objects.order_by("pk")],
+                [model_to_dict(row) for row in Invitation.objects.order_by("pk")],
+                [model_to_dict(row) for row in TeamMeetingType.objects.order_by("pk")])
+
+    before = state()
+    for path in (f"{base}/settings/", f"{base}/invite/", f"{base}/invitations/{invitation.pk}/revoke/",
+                 f"{base}/members/{admin.pk}/remove/", f"{base}/members/{admin.pk}/role/",
+                 f"{base}/members/{member.pk}/role/", f"{base}/meeting-types/new/",
+                 f"{base}/meeting-types/{team_meeting_type.pk}/", f"{base}/meeting-types/{team_meeting_type.pk}/state/"):
+        response = client.post(path, body, follow=True)
+        assert "Only team admins can do that" in response.content.decode(), path
+    page = client.get(f"{base}/").content.decode()
+
+    assert state() == before
+    assert "+ New team meeting type" not in page and "Send invitation" not in page and "Remove" not in page
+
+
+def test_the_team_owner_is_offered_no_leave_button_and_a_member_is(owner_client, team, other_owner):
+    Membership.objects.create(team=team, user=other_owner)
+    member = Client()
+    member.force_login(other_owner)
+
+    assert "Leave team" not in owner_client.get(f"/dashboard/teams/{team.pk}/").content.decode()
+    assert "Leave team" in member.get(f"/dashboard/teams/{team.pk}/").content.decode()

@@ -241,3 +241,34 @@ def test_a_round_robin_booking_moved_by_its_client_stays_with_its_member(trio):
     booking.refresh_from_db()
     assert booking.start == NINE_AM + timedelta(hours=2)
     assert Booking.objects.filter(status=BookingStatus.CONFIRMED).count() == 1
+
+
+def _booked_days_ago(meeting_type, start, days):
+    booking = booking_create(meeting_type=meeting_type, start=start, client_name="Earlier",
+                             client_email="earlier@example.com", now=NOW)
+    Booking.objects.filter(pk=booking.pk).update(created_at=NOW - timedelta(days=days))
+
+
+def test_round_robin_counts_only_bookings_of_that_type_made_in_the_last_30_days(trio):
+    team, owner, ben, cleo = trio
+    rr = make_team_meeting_type(team, users=[ben, cleo], now=NOW)
+    bens_copy, cleos_copy = hosts_of(rr)
+    # Ben: two bookings of this type 40 days ago and two personal ones today; Cleo: one of this type 5 days ago.
+    _booked_days_ago(bens_copy, NINE_AM + timedelta(days=1), 40)
+    _booked_days_ago(bens_copy, NINE_AM + timedelta(days=2), 40)
+    for day in (1, 2):
+        booking_create(meeting_type=make_meeting_type(ben, slug=f"own-{day}"), start=NINE_AM + timedelta(days=day, hours=2),
+                       client_name="Own", client_email="own@example.com", now=NOW)
+    _booked_days_ago(cleos_copy, NINE_AM + timedelta(days=1), 5)
+
+    assert book(rr, NINE_AM).owner_id == ben.pk
+
+
+def test_round_robin_ties_go_to_the_member_booked_longest_ago(trio):
+    team, owner, ben, cleo = trio
+    rr = make_team_meeting_type(team, users=[ben, cleo], now=NOW)
+    bens_copy, cleos_copy = hosts_of(rr)
+    _booked_days_ago(bens_copy, NINE_AM + timedelta(days=1), 3)
+    _booked_days_ago(cleos_copy, NINE_AM + timedelta(days=1), 10)  # one each: Cleo's is older
+
+    assert book(rr, NINE_AM).owner_id == cleo.pk  # not Ben, the lower id
