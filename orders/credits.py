@@ -46,6 +46,14 @@ class NoCreditToReturn(CreditError):
     message = "This session holds no credit to return."
 
 
+class OrderClosed(CreditError):
+    """The order is cancelled, refunded or expired unpaid: what was left was voided (or never
+    paid for), so nothing may bring a credit back onto it."""
+
+    def __init__(self, order: PackageOrder, what: str = "its credits can no longer be adjusted"):
+        super().__init__(f"This order is {order.get_status_display().lower()}: {what}.")
+
+
 def _require_transaction() -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("credit ledger writes must run inside the transaction of what they record")
@@ -160,7 +168,7 @@ def _hours_before(booking: Booking, now: datetime) -> str:
 def ledger_adjust(*, item: OrderItem, change: int, note: str, by_user, now: datetime | None = None
                   ) -> CreditLedgerEntry:
     """Add `change` (±n) credits to `item` with the owner's reason. Raises CreditError (changing
-    nothing) for zero, absurd or balance-negative changes, and on a cancelled or refunded order."""
+    nothing) for zero, absurd or balance-negative changes, and OrderClosed on a closed order."""
     note = note.strip()
     if change == 0:
         raise CreditError("Enter a number of sessions to add or remove (not 0).")
@@ -171,9 +179,8 @@ def ledger_adjust(*, item: OrderItem, change: int, note: str, by_user, now: date
     with transaction.atomic():
         lock_owner(item.order.owner_id)
         item = lock_item(item.pk)
-        if item.order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
-            raise CreditError(f"This order is {item.order.get_status_display().lower()}: "
-                              "its credits can no longer be adjusted.")
+        if item.order.is_closed:
+            raise OrderClosed(item.order)
         balance = item_balance(item.pk)
         if balance + change < 0:
             raise NegativeBalance(
@@ -197,6 +204,8 @@ def _credit_on_no_show(sender, booking: Booking, previous: str = "", by_user=Non
     if booking.attendance != Attendance.NO_SHOW or booking.order_item_id is None or not booking.credit_held:
         return
     item = lock_item(booking.order_item_id)
+    if item.order.is_closed:
+        return  # the attendance is kept; a closed order's credits are settled
     if item.order.no_show_forfeits:
         _entry(item.pk, 0, LedgerReason.NO_SHOW, booking=booking, by_user=by_user, now=now,
                note="No-show: the session is used")
@@ -208,12 +217,15 @@ def _credit_on_no_show(sender, booking: Booking, previous: str = "", by_user=Non
 
 def booking_credit_return(*, booking: Booking, by_user, note: str = "", now: datetime | None = None) -> Booking:
     """The owner gives back the credit a session holds (a late cancel, a no-show, a goodwill
-    gesture). Raises NoCreditToReturn when the session holds none."""
+    gesture). Raises NoCreditToReturn when the session holds none, OrderClosed when its order is
+    closed (a credit given back there would outlive the void)."""
     with transaction.atomic():
         booking = _locked_booking(booking)
         if booking.order_item_id is None or not booking.credit_held:
             raise NoCreditToReturn()
-        lock_item(booking.order_item_id)
+        item = lock_item(booking.order_item_id)
+        if item.order.is_closed:
+            raise OrderClosed(item.order, "its sessions can no longer be given back")
         _entry(booking.order_item_id, 1, LedgerReason.CREDIT_RETURN, booking=booking, by_user=by_user,
                note=note.strip() or "Returned by the owner", now=now)
         _set_held(booking, False)
@@ -312,7 +324,7 @@ def orders_warn_expiring(*, now: datetime | None = None, limit: int = 200) -> in
 def order_extend(*, order: PackageOrder, days: int, by_user, now: datetime | None = None) -> PackageOrder:
     """Move the expiry of `order` `days` later (from now, when it has passed already); credits that
     expired come back through an extension entry per item. Raises CreditError for an order whose
-    sessions do not expire, or a number of days out of bounds."""
+    sessions do not expire, a number of days out of bounds, or a closed order (OrderClosed)."""
     from packages.models import MAX_EXPIRY_DAYS
 
     now = now or timezone.now()
@@ -321,6 +333,8 @@ def order_extend(*, order: PackageOrder, days: int, by_user, now: datetime | Non
     with transaction.atomic():
         lock_owner(order.owner_id)
         order = PackageOrder.objects.select_for_update().get(pk=order.pk)
+        if order.is_closed:
+            raise OrderClosed(order, "its sessions can no longer be extended")
         if order.expires_at is None:
             raise CreditError("This order's sessions have no expiry date to extend."
                               if order.expiry_kind == "never" else

@@ -17,6 +17,10 @@ class OrderStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
+# Orders whose credits are settled: what was left was voided (cancelled, refunded) or never paid
+# for (expired unpaid). Nothing brings a credit back onto them (orders.credits.OrderClosed).
+CLOSED_STATUSES = frozenset({OrderStatus.CANCELLED, OrderStatus.REFUNDED, OrderStatus.EXPIRED})
+
 # `PackageOrder.paid_with` of an order the owner gave at no charge (payments.services.order_issue).
 COMPLIMENTARY = "Complimentary"
 
@@ -92,6 +96,10 @@ class PackageOrder(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == OrderStatus.ACTIVE
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
 
     @property
     def is_complimentary(self) -> bool:

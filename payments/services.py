@@ -329,6 +329,9 @@ def order_issue(*, owner, package, client_name: str, client_email: str, client_p
         order = order_create(
             package=package, client_name=client_name, client_email=client_email,
             client_phone=client_phone, issued_by_owner=True,
+            # The client chose no zone (the owner filled the form): their emails follow the
+            # owner's, as a client's own order does when the browser says none.
+            client_timezone=owner.timezone or "UTC",
         )
         if order.status != OrderStatus.PENDING_PAYMENT:
             return order  # A free package: already active, confirmation sent.

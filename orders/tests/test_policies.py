@@ -200,3 +200,20 @@ def test_the_owner_can_always_give_a_used_session_back(owner_client, package):
     assert "This session holds no credit to return." in response.content.decode()
     assert item_balance(coaching(order).pk) == 2
 
+
+
+def test_after_a_late_cancel_the_cancelled_booking_page_says_the_session_was_used(client, package):
+    order = place_order(set_policies(package, cancel_window_hours=48, late_cancel_forfeits=True))
+    booking = book(order)
+    with time_machine.travel(NINE_AM - timedelta(hours=20), tick=False):
+        response = client.post(reverse("bookings:cancel", args=[booking.token]), {"reason": ""}, follow=True)
+    html = response.content.decode()
+    assert "This late cancel used the session: it was not given back." in html
+    assert "credit is back on your package" not in html
+
+
+def test_after_a_cancel_in_time_the_cancelled_booking_page_says_the_session_is_back(client, package):
+    order = place_order(set_policies(package, cancel_window_hours=48, late_cancel_forfeits=True))
+    booking = book(order)
+    html = client.post(reverse("bookings:cancel", args=[booking.token]), {"reason": ""}, follow=True).content.decode()
+    assert "Your session credit is back on your package." in html and "late cancel" not in html

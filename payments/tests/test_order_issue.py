@@ -58,6 +58,21 @@ def test_paid_outside_the_app_records_a_manual_payment_and_activates_the_order(
     assert len(client_mail) == 1 and f"/orders/{order.token}/" in client_mail[0].body
 
 
+
+@pytest.mark.parametrize("mode", ["paid_outside", "complimentary", "payment_link"])
+def test_an_issued_order_shows_the_client_times_in_the_owners_zone(owner_client, package, mode, mailoutbox,
+                                                                   django_capture_on_commit_callbacks):
+    """The client never chose a zone (the owner filled the form): their emails follow the owner's
+    zone, as a client's own order does when the browser says none, not UTC."""
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(URL, _body(package, mode=mode))
+
+    order = PackageOrder.objects.get()
+    assert order.client_timezone == "America/New_York"
+    if mode != "payment_link":
+        receipt = next(m for m in mailoutbox if m.to == ["robin@example.com"])
+        assert "(America/New_York)" in receipt.body and "(UTC)" not in receipt.body
+
 def test_complimentary_activates_the_order_with_no_payment(owner_client, package, mailoutbox,
                                                          django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
