@@ -6,6 +6,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.templatetags.text_tags import email_wrap
 from orders.models import OrderStatus, PackageOrder
 from payments.models import Payment, PaymentStatus, Provider
 from payments.tests.helpers import make_order
@@ -50,7 +51,7 @@ def test_payment_received_is_shown_once_with_what_comes_next(client, owner):
     html = response.content.decode()
     assert "Payment received" in html
     assert "book your sessions here" in html
-    assert f"We emailed the link to this page to {order.client_email}" in html
+    assert f"We emailed the link to this page to {email_wrap(order.client_email)}" in html
     assert "paid through Test provider" in html
     # The next visit (the emailed link, a reload) is the plain order page.
     assert "Payment received" not in client.get(f"/orders/{order.token}/").content.decode()

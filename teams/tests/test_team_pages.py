@@ -184,3 +184,39 @@ def test_moving_a_collective_booking_offers_only_times_when_every_host_is_free(c
     assert format_slot_start(bens_busy + timedelta(hours=1)).replace(":", "%3A") in picker
     assert "That time is no longer available" in busy
     assert "That time is no longer available" not in free
+
+
+def test_a_team_copy_cannot_be_booked_from_the_members_personal_page(client, world):
+    team, owner, ben, rr, co = world
+
+    assert client.get("/ben/intro-call/").status_code == 404
+    assert client.get("/coach/panel-review/").status_code == 404
+
+
+def test_a_cancelled_team_booking_offers_to_book_again_on_the_team_page_not_the_members(client, world):
+    team, owner, ben, rr, co = world
+    client.post("/team/acme/intro-call/", {
+        "start": format_slot_start(NINE_AM), "client_name": "Ana", "client_email": "ana@example.com"})
+    booking = Booking.objects.get(client_email="ana@example.com")
+    client.post(f"/bookings/{booking.token}/cancel/", {"reason": ""})
+
+    html = client.get(f"/bookings/{booking.token}/").content.decode()
+
+    assert 'href="/team/acme/intro-call/"' in html and "Book Intro call again" in html
+    assert f'href="/{booking.owner.slug}/"' not in html
+
+
+def test_a_cancelled_booking_of_a_team_type_since_switched_off_points_at_the_team_page(client, world):
+    from teams.services import team_meeting_type_set_state
+
+    team, owner, ben, rr, co = world
+    client.post("/team/acme/panel-review/", {
+        "start": format_slot_start(NINE_AM), "client_name": "Ana", "client_email": "ana@example.com"})
+    lead = Booking.objects.get(client_email="ana@example.com", lead__isnull=True)
+    client.post(f"/bookings/{lead.token}/cancel/", {"reason": ""})
+    team_meeting_type_set_state(team_meeting_type=co, by=owner, state="disabled")
+
+    html = client.get(f"/bookings/{lead.token}/").content.decode()
+
+    assert 'href="/team/acme/"' in html and "See what you can book with Acme Coaching" in html
+    assert f'href="/{lead.owner.slug}/"' not in html

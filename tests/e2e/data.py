@@ -47,14 +47,19 @@ def make_shop() -> Shop:
     return Shop(owner=owner, coaching=coaching, workshop=workshop, package=package)
 
 
-def place_paid_order(package: Package) -> PackageOrder:
-    """An order as the order page places it, then paid (journey 2 pays through the pages)."""
-    order = order_create(
+def place_pending_order(package: Package, *, client_email: str = "jamie@example.com") -> PackageOrder:
+    """An order as the order page places it, waiting for its payment."""
+    return order_create(
         package=package, client_name="Jamie Client", client_first_name="Jamie", client_last_name="Client",
-        client_email="jamie@example.com", client_phone="+14155550100", client_timezone="Europe/London",
+        client_email=client_email, client_phone="+14155550100", client_timezone="Europe/London",
         answers=[{"question": QUESTION, "kind": QuestionKind.SHORT_TEXT, "answer": "Interview practice"}],
         terms_accepted=True,
     )
+
+
+def place_paid_order(package: Package) -> PackageOrder:
+    """An order as the order page places it, then paid (journey 2 pays through the pages)."""
+    order = place_pending_order(package)
     with transaction.atomic():
         order_transition(order_id=order.pk, target=OrderStatus.ACTIVE)
     order.refresh_from_db()

@@ -2,12 +2,15 @@
 dashboard section is one tap away on a phone, long email addresses wrap at their parts, and the
 booking step labels are readable (4.5:1 contrast)."""
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from leadmonk.testing import make_booking
 from orders.models import PackageOrder
-from tests.e2e.data import OWNER_PASSWORD, make_shop, place_paid_order
+from tests.e2e.data import OWNER_PASSWORD, make_shop, place_paid_order, place_pending_order
 from tests.e2e.helpers import LAPTOP, PHONE, check_page, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -123,6 +126,36 @@ def test_long_email_addresses_wrap_between_their_parts(phone_page, new_page, ser
     check_page(owner_page, J, "04-owner-order-long-email")
     owner_email = owner_page.locator(".email", has_text="featherstonehaugh").first
     _assert_breaks_only_between_parts(owner_email.evaluate(_LINE_BREAKS_JS))
+
+
+def test_long_email_addresses_wrap_in_the_payment_notice_and_the_owners_sessions(phone_page, new_page, server):
+    shop = make_shop()
+    order = place_pending_order(shop.package, client_email=LONG_EMAIL)
+    make_booking(shop.coaching, timezone.now() + timedelta(days=1), client_email=LONG_EMAIL)
+    page = phone_page
+
+    # Paid through the pages: the order page's "Payment received" names the address.
+    page.goto(f"{server}/payments/checkout/{order.token}/")
+    page.get_by_role("button", name=re.compile(r"^Pay .*120\.00")).click()
+    page.wait_for_url(re.compile(r"/payments/test/[^/]+/$"))
+    page.get_by_role("button", name=re.compile(r"^Pay")).click()
+    page.wait_for_url(re.compile(rf"/orders/{order.token}/$"))
+    check_page(page, J, "05-payment-received-long-email")
+    email = page.locator(".payment-received .email")
+    expect(email).to_be_visible()
+    breaks = email.evaluate(_LINE_BREAKS_JS)
+    assert breaks, "at 390 px the address needs more than one line"
+    _assert_breaks_only_between_parts(breaks)
+
+    # The owner's upcoming sessions list the client's address, at phone width too.
+    owner_page = new_page(PHONE)
+    log_in(owner_page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    owner_page.goto(f"{server}/dashboard/")
+    check_page(owner_page, J, "06-upcoming-long-email")
+    owner_email = owner_page.locator(".day-group .email", has_text="featherstonehaugh").first
+    expect(owner_email).to_be_visible()
+    _assert_breaks_only_between_parts(owner_email.evaluate(_LINE_BREAKS_JS))
+    assert owner_page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_booking_step_labels_reach_four_and_a_half_to_one(phone_page, server):
