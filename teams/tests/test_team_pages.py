@@ -220,3 +220,18 @@ def test_a_cancelled_booking_of_a_team_type_since_switched_off_points_at_the_tea
 
     assert 'href="/team/acme/"' in html and "See what you can book with Acme Coaching" in html
     assert f'href="/{lead.owner.slug}/"' not in html
+
+
+def test_moving_a_round_robin_booking_offers_only_its_members_free_times(client, world):
+    team, owner, ben, rr, co = world
+    client.post("/team/acme/intro-call/", {
+        "start": format_slot_start(NINE_AM), "client_name": "Ana", "client_email": "ana@example.com"})
+    booking = Booking.objects.get(client_email="ana@example.com")
+    hosts_busy = NINE_AM + timedelta(hours=3)  # the other member is free then
+    booking_create(meeting_type=make_meeting_type(booking.owner, slug="own"), start=hosts_busy, client_name="P",
+                   client_email="p@example.com")
+
+    picker = client.get(f"/bookings/{booking.token}/reschedule/?date=2026-12-07&tz=America/New_York").content.decode()
+
+    assert format_slot_start(hosts_busy).replace(":", "%3A") not in picker
+    assert format_slot_start(hosts_busy + timedelta(hours=1)).replace(":", "%3A") in picker
