@@ -14,7 +14,7 @@ from scheduling.calendar import bookings_ics
 from scheduling.models import BookedBy, Booking
 from scheduling.selectors import booking_change_refusal, datetime_label, get_booking_by_token
 from scheduling.services import booking_cancel, booking_reschedule
-from scheduling.signals import cancel_warning_for
+from scheduling.signals import book_again_link_for, cancel_warning_for
 
 RESCHEDULE_WORDING = StepWording(picker_heading="Pick a new date", confirm_heading="Move your booking to",
                                  confirm_button="Confirm new time")
@@ -46,6 +46,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     context = _base_context(request, booking)
     context["just_booked"] = request.GET.get("booked") == "1" and booking.is_confirmed
     context["cancel_form"] = CancelForm()
+    context["book_again"] = None if booking.is_confirmed or booking.order_item_id else book_again_link_for(booking)
     return render(request, "scheduling/public/booking.html", context)
 
 

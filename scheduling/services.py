@@ -193,7 +193,10 @@ def _locked_meeting(booking: Booking) -> tuple[Booking, list[Booking]]:
 
 def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = BookedBy.CLIENT,
                        now: datetime | None = None) -> Booking:
-    """Move a confirmed booking to `new_start`, keeping its credit and its token."""
+    """Move a confirmed booking to `new_start`, keeping its credit and its token.
+
+    A meeting keeps its hosts: every host of a collective meeting must be free at the new time, and
+    a round-robin booking stays with the member it went to (README, Teams)."""
     now = now or timezone.now()
     new_start = _utc(new_start)
     with transaction.atomic():

@@ -24,6 +24,11 @@ attendance_marked = Signal()
 # booking=<Booking>, now=<datetime>.
 cancel_warning = Signal()
 
+# Asked when the page of a cancelled booking offers to book again: a receiver may answer with
+# (url, label) for a meeting booked through a page of its own (teams: the team's booking page, not
+# the host's personal one). sender=Booking, booking=<Booking>.
+book_again_link = Signal()
+
 # Page sections other apps add (leadmonk.sections): each receiver returns an HTML string.
 # request=<HttpRequest>, owner=<User>: the personal booking page /<owner-slug>/.
 owner_page_sections = Signal()
@@ -37,3 +42,11 @@ def cancel_warning_for(booking, now) -> str:
         if answer:
             return answer
     return ""
+
+
+def book_again_link_for(booking) -> tuple[str, str] | None:
+    """The first (url, label) a receiver gives for booking `booking`'s meeting again, or None."""
+    for _receiver, answer in book_again_link.send(sender=type(booking), booking=booking):
+        if answer:
+            return answer
+    return None

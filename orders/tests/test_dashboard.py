@@ -5,12 +5,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from leadmonk.testing import make_package
-from orders.credits import ledger_adjust
+from orders.credits import booking_credit_return, ledger_adjust
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_cancel_upcoming_bookings, order_session_book
 from orders.tests.conftest import ELEVEN_AM, NINE_AM, NOW, TEN_AM, place_order
+from packages.models import ExpiryKind, Package
+from scheduling.attendance import booking_mark_attendance
 from scheduling.models import BookedBy, Booking, BookingStatus
 from scheduling.selectors import format_slot_start
 from scheduling.services import booking_cancel
@@ -154,6 +157,34 @@ def test_the_order_page_runs_a_fixed_number_of_queries(owner_client, package, bo
     with django_assert_num_queries(6):
         assert owner_client.get(f"/dashboard/orders/{order.pk}/").status_code == 200
 
+
+
+@pytest.mark.parametrize("sessions", [1, 5])
+def test_the_order_page_after_its_sessions_runs_a_fixed_number_of_queries(owner_client, owner, package, sessions,
+                                                                        django_assert_num_queries):
+    """What the page shows once sessions took place: attendance and give-back forms per session,
+    no-shows, late cancels, the owner's own entries (with who made them) and the extend form."""
+    Package.objects.filter(pk=package.pk).update(expiry_kind=ExpiryKind.AFTER_PURCHASE, expiry_days=90,
+                                                 cancel_window_hours=48)
+    order = place_order(package)
+    item = coaching_item(order)
+    ledger_adjust(item=item, change=3 * sessions, note="Room for the test", by_user=owner)
+    booked = [book_for(order, NINE_AM + timedelta(hours=n)) for n in range(sessions)]
+    late = book_for(order, NINE_AM + timedelta(days=1))
+    with time_machine.travel(NINE_AM - timedelta(hours=1), tick=False):
+        booking_cancel(booking=late)  # a late cancel: the session stays used
+    later = NINE_AM + timedelta(hours=sessions + 1)
+    for booking in booked:
+        booking_mark_attendance(booking=booking, attendance="no_show", by_user=owner, now=later)
+    booking_credit_return(booking=booked[0], by_user=owner)
+    with time_machine.travel(later, tick=False):
+        page = owner_client.get(f"/dashboard/orders/{order.pk}/")
+        # the same six as before the sessions: the forms and entries come with the rows already read
+        with django_assert_num_queries(6):
+            page = owner_client.get(f"/dashboard/orders/{order.pk}/")
+    html = page.content.decode()
+    assert html.count("Give the session back") == sessions and "Extend by (days)" in html
+    assert html.count("· by ") == sessions + 2  # the adjustment, each no-show and the session given back
 
 def test_the_order_page_shows_the_snapshot_client_answers_and_bookings(owner_client, package):
     order = place_order(package)

@@ -95,6 +95,19 @@ def test_two_schedulers_at_the_same_moment_expire_an_order_once(package):
         assert entries(order, LedgerReason.EXPIRY) == [-2, -1]
 
 
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_schedulers_running_the_beat_task_warn_each_client_once(package):
+    """The task as beat runs it (warning, then expiry) from four real threads at once: each order
+    due a warning gets one message, whichever thread claims it."""
+    orders = [place_order(expiring(package, days=20), email=f"c{n}@example.com") for n in range(3)]
+    with time_machine.travel(NOW + timedelta(days=14), tick=False):
+        done, errors = race(4, lambda index: expire_credits(), RuntimeError)
+    assert (done, errors) == (4, [])
+    for order in orders:
+        assert Message.objects.filter(order=order, kind=MessageKind.ORDER_EXPIRING).count() == 1
+
 def extend_url(order):
     return reverse("orders:extend", args=[order.pk])
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from orders.credits import NegativeBalance, item_balance, ledger_adjust, ledger_backfill
-from orders.models import CreditLedgerEntry, LedgerReason, OrderItem
+from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus
 from orders.services import order_cancel, order_session_book
 from orders.tests.conftest import NINE_AM, TEN_AM, place_order
 from payments.models import PaymentStatus
@@ -168,6 +168,32 @@ def test_orders_placed_before_the_ledger_get_theirs_from_the_data_migration(pack
         True, False]
     assert reasons(item) == [(LedgerReason.PURCHASE, 2)]
 
+
+
+@pytest.mark.parametrize("status, void", [(OrderStatus.CANCELLED, LedgerReason.ORDER_CANCELLED),
+                                          (OrderStatus.REFUNDED, LedgerReason.REFUND)])
+def test_a_closed_order_placed_before_the_ledger_opens_it_with_nothing_left(package, status, void):
+    """Its purchase grant and bookings, then the void its cancel or refund would have written:
+    a refunded order of the old code must not show sessions left in the exports and sums."""
+    order = place_order(package, status=status)
+    item = coaching(order)
+    legacy = OrderItem.objects.create(order=order, meeting_type=item.meeting_type, meeting_type_name="Legacy",
+                                      duration_minutes=50, kind=item.kind, quantity=4, position=9)
+    Booking.objects.create(owner=order.owner, meeting_type=item.meeting_type, order_item=legacy, start=NINE_AM,
+                           end=NINE_AM + timedelta(minutes=50), status="confirmed", client_name="J",
+                           client_email="j@example.com")
+    ledger_backfill()
+    ledger_backfill()  # idempotent
+    assert reasons(legacy) == [(LedgerReason.PURCHASE, 4), (LedgerReason.BOOKING, -1), (void, -3)]
+    assert item_balance(legacy.pk) == 0 and item_balance(item.pk) == 0
+    closed_at = order.cancelled_at or order.updated_at  # a refund sets no cancelled_at
+    assert CreditLedgerEntry.objects.filter(order_item=legacy, reason=void).get().created_at == closed_at
+
+
+def test_an_active_order_placed_before_the_ledger_keeps_its_credits(package):
+    order = place_order(package)
+    ledger_backfill()
+    assert reasons(coaching(order)) == [(LedgerReason.PURCHASE, 2)]
 
 def test_a_refund_returns_the_booked_credits_then_voids_what_is_left(package):
     order = place_order(package)

@@ -1,6 +1,6 @@
 """DESIGN.md's ledger invariant, as a stateful property test: whatever sequence of bookings,
-reschedules, cancels (in time and late), no-shows, returns, adjustments, expiry and a refund
-happens to an order, after every step
+reschedules, cancels (in time and late), no-shows, returns, adjustments, expiry (through the beat
+task's own function), extensions and a refund happens to an order, after every step
 
 - the item's remaining credits (the ledger sum, and what the order pages show) equal its quantity
   plus the adjustments, minus expiry and voids, minus the credits its bookings hold, and
@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -30,7 +31,8 @@ from orders.credits import (
     booking_credit_return,
     item_balance,
     ledger_adjust,
-    ledger_expire_order,
+    order_extend,
+    orders_expire_due,
 )
 from orders.models import BOOKING_REASONS, CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
 from orders.selectors import order_for_owner, with_item_progress
@@ -79,6 +81,11 @@ class LedgerMachine(RuleBasedStateMachine):
         self.outside = 0
         self.sessions: dict[int, dict] = {}
         self.active = True
+        # Expiry: whether the order has an expiry date yet, whether it has passed (the order then
+        # books nothing), and the credits the expiry took that an extension gives back.
+        self.has_expiry = False
+        self.expired = False
+        self.expired_away = 0
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -99,7 +106,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(start=st.sampled_from(STARTS))
     def book(self, start):
-        should_work = self.active and self.remaining >= 1 and start not in self.taken()
+        should_work = self.active and not self.expired and self.remaining >= 1 and start not in self.taken()
         try:
             booking = order_session_book(item=self.item(), start=start, booked_by=BookedBy.OWNER)
         except BookingError:
@@ -188,9 +195,33 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule()
     def expire(self):
-        ledger_expire_order(order=self.order)
-        self.outside -= self.remaining
-        self.remaining = 0
+        """The order's expiry date comes and the beat task runs: once per expiry, active orders only."""
+        now = timezone.now()
+        PackageOrder.objects.filter(pk=self.order.pk).update(expiry_kind="after_purchase", expiry_days=30,
+                                                             expires_at=now)
+        expired = orders_expire_due(now=now)
+        if self.active and not self.expired:
+            assert expired == 1
+            self.expired_away += self.remaining
+            self.outside -= self.remaining
+            self.remaining = 0
+        else:
+            assert expired == 0  # claimed already (credits moved since stay), or not active
+        self.has_expiry = True
+        self.expired = self.active
+
+    @rule(days=st.integers(min_value=1, max_value=60))
+    def extend(self, days):
+        if not self.active or not self.has_expiry:
+            with pytest.raises(OrderClosed if not self.active else CreditError):
+                order_extend(order=self.order, days=days, by_user=None)
+            return
+        order_extend(order=self.order, days=days, by_user=None)
+        if self.expired:  # what the expiry took comes back
+            self.remaining += self.expired_away
+            self.outside += self.expired_away
+            self.expired_away = 0
+        self.expired = False
 
     @precondition(lambda self: self.active)
     @rule()

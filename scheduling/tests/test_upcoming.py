@@ -107,6 +107,17 @@ def test_upcoming_query_count_is_constant(owner_client, meeting_type, django_ass
         assert owner_client.get(HOME).status_code == 200
 
 
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_past_sessions_with_their_attendance_forms_take_a_fixed_number_of_queries(
+        owner_client, meeting_type, django_assert_num_queries, count):
+    for hour in range(count):
+        make_booking(meeting_type, datetime(2026, 11, 20, 14, tzinfo=UTC) + timedelta(hours=hour),
+                     attendance="no_show" if hour % 2 else "")
+    with django_assert_num_queries(2):
+        html = owner_client.get(HOME, {"view": "past"}).content.decode()
+    assert html.count("/attendance/") == min(count, 25)  # a page of 25
+
 # --- A booking's page -------------------------------------------------------------------------
 
 

@@ -272,3 +272,25 @@ def test_round_robin_ties_go_to_the_member_booked_longest_ago(trio):
     _booked_days_ago(cleos_copy, NINE_AM + timedelta(days=1), 10)  # one each: Cleo's is older
 
     assert book(rr, NINE_AM).owner_id == cleo.pk  # not Ben, the lower id
+
+
+def test_a_round_robin_booking_emails_and_reminds_the_client_and_only_the_member_who_got_it(
+        trio, django_capture_on_commit_callbacks):
+    from notifications.models import Reminder
+
+    team, owner, ben, cleo = trio
+    rr = make_team_meeting_type(team, now=NOW)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(rr, NINE_AM)
+    host = booking.owner
+    booked = sorted(address for message in mail.outbox for address in message.to)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_reschedule(booking=booking, new_start=NINE_AM + timedelta(hours=1), now=NOW)
+    moved = sorted(address for message in mail.outbox for address in message.to)
+
+    assert booked == moved == sorted(["ana@example.com", host.email])
+    assert Reminder.objects.filter(booking=booking).exists()
+    assert set(Reminder.objects.values_list("booking_id", flat=True)) == {booking.pk}

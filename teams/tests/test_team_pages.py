@@ -127,6 +127,7 @@ def test_each_member_sees_their_team_bookings_on_their_dashboard(client, world):
         client.force_login(user)
         html = client.get("/dashboard/").content.decode()
         assert "Ana Panel" in html and "Panel review" in html
+        assert '<span class="badge badge-info">Team</span>' in html  # told apart from their own bookings
 
 
 def test_below_the_team_plan_the_team_page_is_not_taking_bookings_and_bookings_stay(client, world):
@@ -184,3 +185,54 @@ def test_moving_a_collective_booking_offers_only_times_when_every_host_is_free(c
     assert format_slot_start(bens_busy + timedelta(hours=1)).replace(":", "%3A") in picker
     assert "That time is no longer available" in busy
     assert "That time is no longer available" not in free
+
+
+def test_a_team_copy_cannot_be_booked_from_the_members_personal_page(client, world):
+    team, owner, ben, rr, co = world
+
+    assert client.get("/ben/intro-call/").status_code == 404
+    assert client.get("/coach/panel-review/").status_code == 404
+
+
+def test_a_cancelled_team_booking_offers_to_book_again_on_the_team_page_not_the_members(client, world):
+    team, owner, ben, rr, co = world
+    client.post("/team/acme/intro-call/", {
+        "start": format_slot_start(NINE_AM), "client_name": "Ana", "client_email": "ana@example.com"})
+    booking = Booking.objects.get(client_email="ana@example.com")
+    client.post(f"/bookings/{booking.token}/cancel/", {"reason": ""})
+
+    html = client.get(f"/bookings/{booking.token}/").content.decode()
+
+    assert 'href="/team/acme/intro-call/"' in html and "Book Intro call again" in html
+    assert f'href="/{booking.owner.slug}/"' not in html
+
+
+def test_a_cancelled_booking_of_a_team_type_since_switched_off_points_at_the_team_page(client, world):
+    from teams.services import team_meeting_type_set_state
+
+    team, owner, ben, rr, co = world
+    client.post("/team/acme/panel-review/", {
+        "start": format_slot_start(NINE_AM), "client_name": "Ana", "client_email": "ana@example.com"})
+    lead = Booking.objects.get(client_email="ana@example.com", lead__isnull=True)
+    client.post(f"/bookings/{lead.token}/cancel/", {"reason": ""})
+    team_meeting_type_set_state(team_meeting_type=co, by=owner, state="disabled")
+
+    html = client.get(f"/bookings/{lead.token}/").content.decode()
+
+    assert 'href="/team/acme/"' in html and "See what you can book with Acme Coaching" in html
+    assert f'href="/{lead.owner.slug}/"' not in html
+
+
+def test_moving_a_round_robin_booking_offers_only_its_members_free_times(client, world):
+    team, owner, ben, rr, co = world
+    client.post("/team/acme/intro-call/", {
+        "start": format_slot_start(NINE_AM), "client_name": "Ana", "client_email": "ana@example.com"})
+    booking = Booking.objects.get(client_email="ana@example.com")
+    hosts_busy = NINE_AM + timedelta(hours=3)  # the other member is free then
+    booking_create(meeting_type=make_meeting_type(booking.owner, slug="own"), start=hosts_busy, client_name="P",
+                   client_email="p@example.com")
+
+    picker = client.get(f"/bookings/{booking.token}/reschedule/?date=2026-12-07&tz=America/New_York").content.decode()
+
+    assert format_slot_start(hosts_busy).replace(":", "%3A") not in picker
+    assert format_slot_start(hosts_busy + timedelta(hours=1)).replace(":", "%3A") in picker

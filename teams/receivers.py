@@ -1,0 +1,24 @@
+"""Teams takes part in scheduling's pages through its signals (scheduling never imports teams):
+a cancelled team booking offers to book again on the team's page, not on the host's own."""
+from django.dispatch import receiver
+from django.urls import reverse
+
+from scheduling.signals import book_again_link
+from teams.models import TeamHost
+from teams.selectors import team_is_taking_bookings
+
+
+@receiver(book_again_link, dispatch_uid="teams.book_again_link")
+def team_book_again_link(*, booking, **_) -> tuple[str, str] | None:
+    if not booking.meeting_type.team_hosted:
+        return None
+    host = (TeamHost.objects.filter(meeting_type_id=booking.meeting_type_id)
+            .select_related("team_meeting_type__team__owner").first())
+    if host is None:  # the member left, or the team deleted the meeting type: nothing of the team's to point at
+        return None
+    team_meeting_type = host.team_meeting_type
+    team = team_meeting_type.team
+    if team_meeting_type.is_bookable and team_is_taking_bookings(team):
+        return (reverse("team_public:book", args=[team.slug, team_meeting_type.slug]),
+                f"Book {team_meeting_type.name} again")
+    return reverse("team_public:team_page", args=[team.slug]), f"See what you can book with {team.name}"
