@@ -5,15 +5,18 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from packages.models import InviteeQuestion, Package, PackageItem, PackageState, PaymentMedium, QuestionKind
+from packages.models import ExpiryKind, InviteeQuestion, Package, PackageItem, PackageState, PaymentMedium, QuestionKind
 from scheduling.models import MeetingType
 
 DEMO_PACKAGE_SLUG = "coaching-starter-pack"
 DEMO_ITEMS = [("coaching-session", 4), ("group-workshop", 2)]
+# The terms say what the Policies below enforce (the order page shows both).
+DEMO_EXPIRY_DAYS = 180
+DEMO_CANCEL_WINDOW_HOURS = 24
 DEMO_TERMS = (
-    "Sessions are valid for 6 months from the date of purchase. Cancel or reschedule a session at "
-    "least 24 hours before it starts to keep its credit. Refunds are possible within 14 days when "
-    "no session has been used."
+    f"Sessions are valid for {DEMO_EXPIRY_DAYS} days from the date of purchase. Cancel a session at "
+    f"least {DEMO_CANCEL_WINDOW_HOURS} hours before it starts to keep its credit. Refunds are possible "
+    "within 14 days when no session has been used."
 )
 
 
@@ -42,6 +45,10 @@ def seed(owner) -> Package | None:
         currency="USD",
         payment_medium=PaymentMedium.STRIPE,
         terms=DEMO_TERMS,
+        expiry_kind=ExpiryKind.AFTER_PURCHASE,
+        expiry_days=DEMO_EXPIRY_DAYS,
+        cancel_window_hours=DEMO_CANCEL_WINDOW_HOURS,
+        late_cancel_forfeits=True,
     )
     PackageItem.objects.bulk_create(
         PackageItem(package=package, meeting_type=meeting_types[slug], quantity=quantity, position=position)

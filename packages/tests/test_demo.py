@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from leadmonk.testing import make_meeting_type
 from packages import demo
-from packages.models import Package
+from packages.models import ExpiryKind, Package
 from packages.selectors import package_is_orderable
 
 
@@ -25,3 +25,15 @@ def test_seed_creates_the_starter_pack_once(owner):
 def test_seed_without_the_meeting_types_creates_nothing(owner):
     assert demo.seed(owner) is None
     assert not Package.objects.exists()
+
+
+def test_the_demo_packages_policies_say_what_its_terms_say(owner):
+    # The order page shows both, one above the other: a new owner's first look must not contradict itself.
+    make_meeting_type(owner, name="Coaching session", slug="coaching-session")
+    make_meeting_type(owner, name="Group workshop", slug="group-workshop", kind="group")
+    package = demo.seed(owner)
+
+    assert (package.expiry_kind, package.expiry_days) == (ExpiryKind.AFTER_PURCHASE, 180)
+    assert "valid for 180 days from the date of purchase" in package.terms
+    assert (package.cancel_window_hours, package.late_cancel_forfeits) == (24, True)
+    assert "at least 24 hours before it starts to keep its credit" in package.terms

@@ -127,6 +127,7 @@ def test_each_member_sees_their_team_bookings_on_their_dashboard(client, world):
         client.force_login(user)
         html = client.get("/dashboard/").content.decode()
         assert "Ana Panel" in html and "Panel review" in html
+        assert '<span class="badge badge-info">Team</span>' in html  # told apart from their own bookings
 
 
 def test_below_the_team_plan_the_team_page_is_not_taking_bookings_and_bookings_stay(client, world):

@@ -10,6 +10,9 @@ from playwright.sync_api import expect
 
 from leadmonk.testing import make_booking
 from orders.models import PackageOrder
+from orders.services import order_cancel
+from payments.models import Provider
+from payments.services import payment_confirm, payment_start
 from tests.e2e.data import OWNER_PASSWORD, make_shop, place_paid_order, place_pending_order
 from tests.e2e.helpers import LAPTOP, PHONE, check_page, log_in
 
@@ -103,6 +106,30 @@ def test_every_dashboard_section_is_one_tap_away_on_a_phone(phone_page, server):
     nav.get_by_role("link", name="Settings", exact=True).click()
     page.wait_for_url(re.compile(r"/dashboard/settings/$"))
     expect(page.get_by_role("navigation", name="Dashboard").get_by_role("link", name="Payments")).to_be_in_viewport()
+
+
+def test_no_dashboard_page_scrolls_sideways_on_a_phone(phone_page, server, settings):
+    # A paid order cancelled without a refund shows the widest thing the dashboard has: the
+    # "Needs refund" box's button naming the amount and the provider.
+    settings.TEST_PAYMENTS_ENABLED = True
+    shop = make_shop()
+    order = place_pending_order(shop.package)
+    payment = payment_start(order=order, provider=Provider.TEST)
+    payment_confirm(payment_id=payment.pk, amount=payment.amount, currency=payment.currency)
+    order_cancel(order=PackageOrder.objects.get(pk=order.pk), reason="Away for two months.")
+    page = phone_page
+    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    for path in ["/dashboard/", "/dashboard/meeting-types/", "/dashboard/availability/", "/dashboard/packages/",
+                 f"/dashboard/packages/{shop.package.pk}/", "/dashboard/orders/", f"/dashboard/orders/{order.pk}/",
+                 "/dashboard/payments/", f"/dashboard/payments/{payment.pk}/", "/dashboard/settings/",
+                 "/dashboard/settings/plan/"]:
+        page.goto(f"{server}{path}")
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= PHONE["width"], f"{path} is {wide} px wide at {PHONE['width']} px"
+    page.goto(f"{server}/dashboard/orders/{order.pk}/")
+    check_page(page, J, "07-needs-refund-phone")
+    box = page.get_by_role("button", name=re.compile("^Refund 120.00")).bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
 
 
 def test_long_email_addresses_wrap_between_their_parts(phone_page, new_page, server):
