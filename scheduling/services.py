@@ -29,20 +29,16 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from accounts.locks import lock_owner, lock_owners
+from leadmonk.errors import DomainError
 from scheduling import signals
 from scheduling.availability import bookable_slot, free_hosts
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingType
 
 
-class BookingError(Exception):
+class BookingError(DomainError):
     """A booking request that cannot be honoured; `message` is shown to the person asking."""
 
     message = "This booking could not be made."
-
-    def __init__(self, message: str | None = None):
-        if message:
-            self.message = message
-        super().__init__(self.message)
 
 
 class SlotUnavailable(BookingError):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from leadmonk.content_version import content_changed
+from leadmonk.errors import DomainError
 from scheduling.availability import pooled_available_slots
 from scheduling.models import Booking, MeetingType, MeetingTypeKind, MeetingTypeState
 from scheduling.services import booking_create_pooled
@@ -30,18 +31,8 @@ from teams.models import (
 from teams.rules import seats_for_plan, team_slug_problem
 
 
-class TeamError(Exception):
+class TeamError(DomainError):
     """A team change that cannot be made; `message` is shown to the person asking, next to `field`."""
-
-    message = "This change could not be made."
-    field: str | None = None
-
-    def __init__(self, message: str | None = None, *, field: str | None = None):
-        if message:
-            self.message = message
-        if field:
-            self.field = field
-        super().__init__(self.message)
 
 
 class PlanHasNoTeams(TeamError):
