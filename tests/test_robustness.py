@@ -28,8 +28,10 @@ MALFORMED_PATH_VALUES = [NUL, LONG, UNICODE, "-1", "0", HUGE, "%", ".."]
 # Every query parameter a page reads, with hostile values.
 HOSTILE_QUERIES = [
     {key: NUL for key in ("package", "status", "provider", "q", "date", "week", "tz", "item", "page", "start",
-                          "view", "booked", "cancelled", "next", "month", "clock", "fragment")},
-    {key: HUGE for key in ("package", "status", "page", "date", "week", "start", "item", "month", "clock")},
+                          "view", "booked", "cancelled", "next", "month", "clock", "fragment", "date_from", "date_to",
+                          "picks", "weeks", "repeat")},
+    {key: HUGE for key in ("package", "status", "page", "date", "week", "start", "item", "month", "clock", "date_from",
+                           "date_to", "weeks")},
     {"fragment": "picker", "month": "9999-12", "date": "0001-01-01", "tz": "Berl", "clock": "24"},
     {"package": "-1", "page": "-1", "date": "9999-99-99", "week": "0000-01-01", "start": "9999-12-31T23:59:59+14:00",
      "tz": "../../etc/passwd", "q": LONG * 10},
@@ -51,6 +53,11 @@ _FIELD_NAMES = (
     "new_password2", "items-TOTAL_FORMS", "items-INITIAL_FORMS", "items-MIN_NUM_FORMS", "items-MAX_NUM_FORMS",
     "items-0-meeting_type", "items-0-quantity", "items-0-DELETE", "d0-rows", "d0-0-start", "d0-0-end",
     "rows", "0-start", "0-end", "answer_1", "question_1", "MessageSid", "MessageStatus", "From", "To", "Body",
+    # The package lifecycle (issue 16): policies, credit adjustments, extensions, attendance,
+    # owner-issued orders and booking several sessions.
+    "cancel_window_hours", "late_cancel_forfeits", "no_show_forfeits", "expiry_kind", "expiry_days",
+    "book_reminder_enabled", "book_reminder_days", "item", "change", "note", "days", "attendance", "mode",
+    "package", "picks", "weeks", "repeat",
 )
 GARBAGE_BODIES = [
     {name: NUL for name in _FIELD_NAMES},

@@ -95,8 +95,11 @@ def make_owner_world(*, email: str, slug: str) -> OwnerWorld:
     override = DateOverride.objects.create(
         owner=owner, date=timezone.now().date() + dt.timedelta(days=30), start_time=dt.time(10), end_time=dt.time(12)
     )
+    # With the lifecycle policies on, so the order page renders its extend form and the client's
+    # booking page its late-cancel warning to the crawlers.
     package = make_package(owner, items=[(meeting_type, 3)], name="Starter pack", slug="starter-pack",
-                           price=Decimal("90.00"), payment_medium=PaymentMedium.STRIPE)
+                           price=Decimal("90.00"), payment_medium=PaymentMedium.STRIPE, cancel_window_hours=24 * 7,
+                           expiry_kind="after_purchase", expiry_days=365)
     question = InviteeQuestion.objects.create(package=package, text="Your goal?", kind=QuestionKind.SHORT_TEXT)
     answers = [{"question": "Your goal?", "kind": "short_text", "answer": "Focus"}]
 

@@ -30,6 +30,9 @@ def pay_through_test_provider(client, order):
 
 def test_a_test_payment_is_not_called_stripe_anywhere(client, owner, django_capture_on_commit_callbacks):
     order = make_order(owner, medium="stripe")
+    # The checkout names the provider as the receipt will: one provider, one name.
+    checkout = client.get(f"/payments/checkout/{order.token}/").content.decode()
+    assert "with Test provider</button>" in checkout and "Test checkout" not in checkout
     with django_capture_on_commit_callbacks(execute=True):
         pay_through_test_provider(client, order)
     order.refresh_from_db()

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 J = "layout"
 LONG_EMAIL = "maximilian.featherstonehaugh-whittingham@consulting-partners-international.example.com"
-SECTIONS = ["Upcoming", "Meeting Types", "Availability", "Packages", "Orders", "Payments", "Settings"]
+SECTIONS = ["Upcoming", "Meeting Types", "Availability", "Teams", "Packages", "Orders", "Payments", "Settings"]
 
 # Where a line of an element's text breaks: [the last character before each break, the first after].
 _LINE_BREAKS_JS = """

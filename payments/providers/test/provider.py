@@ -14,7 +14,7 @@ from payments.providers.base import PaymentProvider, register
 @register
 class TestProvider(PaymentProvider):
     identifier = Provider.TEST
-    verbose_name = "Test checkout"
+    verbose_name = "Test provider"  # as Provider.TEST is labelled, so checkout and receipt agree
 
     def is_configured(self) -> bool:
         return bool(settings.TEST_PAYMENTS_ENABLED)
