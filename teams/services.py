@@ -162,8 +162,8 @@ def _seat_message(team: Team) -> str:
     seats = seats_for_plan(team.owner.plan)
     if seats == 0:
         return "This team's plan no longer includes teams, so no one can be added. The team owner can upgrade."
-    return (f"This team has used all {seats} seats of its plan (members and pending invitations). "
-            "Remove a member or revoke an invitation first, or upgrade the plan.")
+    return (f"This team's plan has {seats} {'seat' if seats == 1 else 'seats'}, and members and pending "
+            "invitations take them all. Remove a member or revoke an invitation first, or upgrade the plan.")
 
 
 def invitation_create(*, team: Team, by: User, email: str, role: str = Role.MEMBER) -> Invitation:

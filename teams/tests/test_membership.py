@@ -152,7 +152,7 @@ def test_inviting_beyond_the_seats_of_the_plan_is_refused_with_a_clear_message(o
 
     response = _invite(owner_client, team, "two@example.com")
 
-    assert "has used all 2 seats of its plan" in response.content.decode()
+    assert "plan has 2 seats, and members and pending invitations take them all" in response.content.decode()
     assert list(Invitation.objects.values_list("email", flat=True)) == ["one@example.com"]
 
 
@@ -278,3 +278,18 @@ def test_the_team_owner_is_offered_no_leave_button_and_a_member_is(owner_client,
 
     assert "Leave team" not in owner_client.get(f"/dashboard/teams/{team.pk}/").content.decode()
     assert "Leave team" in member.get(f"/dashboard/teams/{team.pk}/").content.decode()
+
+
+def test_an_invitation_accepted_after_the_seats_shrank_is_refused_and_makes_no_account(
+        owner_client, team, settings, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite(owner_client, team, "late-joiner@example.com")
+    link = _link()
+    settings.TEAM_SEATS = {"team": 1, "enterprise": 50}  # the owner alone fills the team now
+
+    response = Client().post(link, {"display_name": "Late Joiner", "password": "a-long-pass-phrase-42"})
+
+    assert response.status_code == 400 and "plan has 1 seat, and members and pending invitations take them all" in response.content.decode()
+    assert not User.objects.filter(email="late-joiner@example.com").exists()
+    assert team.memberships.count() == 1
+    assert Invitation.objects.get().status == InvitationStatus.PENDING

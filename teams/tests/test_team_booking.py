@@ -294,3 +294,19 @@ def test_a_round_robin_booking_emails_and_reminds_the_client_and_only_the_member
     assert booked == moved == sorted(["ana@example.com", host.email])
     assert Reminder.objects.filter(booking=booking).exists()
     assert set(Reminder.objects.values_list("booking_id", flat=True)) == {booking.pk}
+
+
+def test_a_team_meeting_types_own_buffers_keep_its_hosts_free_around_each_booking(trio):
+    team, owner, ben, cleo = trio
+    co = make_team_meeting_type(team, users=[ben, cleo], kind=TeamMeetingKind.COLLECTIVE, buffer_before_minutes=30,
+                                buffer_after_minutes=30, now=NOW)
+    book(co, NINE_AM + timedelta(hours=2))  # 11:00-11:30, both kept free 10:30-12:00
+    day = pooled_available_slots(meeting_types=hosts_of(co), every_host=True, range_start=NINE_AM,
+                                 range_end=NINE_AM + timedelta(hours=8), now=NOW)
+    starts = {slot.start for slot in day}
+
+    assert NINE_AM + timedelta(minutes=90) not in starts and NINE_AM + timedelta(hours=2, minutes=30) not in starts
+    assert NINE_AM + timedelta(minutes=60) in starts and NINE_AM + timedelta(hours=3) in starts
+    with pytest.raises(SlotUnavailable):  # Ben's own meeting may not sit in the team meeting's buffer either
+        booking_create(meeting_type=make_meeting_type(ben), start=NINE_AM + timedelta(hours=2, minutes=30),
+                       client_name="P", client_email="p@example.com", now=NOW)
