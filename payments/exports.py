@@ -12,7 +12,7 @@ def payment_header(zone: str) -> list[str]:
     return [
         "Payment ID", f"Created ({zone})", "Status", "Provider", "Amount", "Currency", "Order ID", "Client name",
         "Client email", "Package", "Provider reference", f"Confirmed ({zone})", f"Refunded ({zone})",
-        "Refunded outside the app",
+        "Refunded outside the app", "Note",
     ]
 
 
@@ -24,5 +24,5 @@ def payment_rows(owner, start, end, tz) -> Iterator[list]:
             payment.get_provider_display(), round_money(payment.amount, payment.currency), payment.currency,
             order.pk, order.client_name, order.client_email, order.title,
             payment.provider_payment_id or payment.provider_reference, local_time(payment.confirmed_at, tz),
-            local_time(payment.refunded_at, tz), payment.refunded_outside,
+            local_time(payment.refunded_at, tz), payment.refunded_outside, payment.note,
         ]

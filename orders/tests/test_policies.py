@@ -217,3 +217,31 @@ def test_after_a_cancel_in_time_the_cancelled_booking_page_says_the_session_is_b
     booking = book(order)
     html = client.post(reverse("bookings:cancel", args=[booking.token]), {"reason": ""}, follow=True).content.decode()
     assert "Your session credit is back on your package." in html and "late cancel" not in html
+
+
+def test_the_cancellation_emails_of_a_late_cancel_say_the_session_was_used(client, package, mailoutbox,
+                                                                          django_capture_on_commit_callbacks):
+    order = place_order(set_policies(package, cancel_window_hours=48, late_cancel_forfeits=True))
+    booking = book(order)
+    mailoutbox.clear()
+    with time_machine.travel(NINE_AM - timedelta(hours=20), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("bookings:cancel", args=[booking.token]), {"reason": ""})
+    to_client = next(mail for mail in mailoutbox if mail.to == ["jamie@example.com"])
+    to_owner = next(mail for mail in mailoutbox if mail.to == [package.owner.email])
+    assert "This late cancel used the session: it was not given back." in to_client.body
+    assert "Book your other sessions" in to_client.body and "Book another time" not in to_client.body
+    assert "A late cancel: the session is used. You can give it back from the order's page." in to_owner.body
+    html = to_client.alternatives[0][0]
+    assert "This late cancel used the session: it was not given back." in html
+
+
+def test_the_cancellation_email_of_a_cancel_in_time_offers_another_time(client, package, mailoutbox,
+                                                                        django_capture_on_commit_callbacks):
+    order = place_order(set_policies(package, cancel_window_hours=48, late_cancel_forfeits=True))
+    booking = book(order)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("bookings:cancel", args=[booking.token]), {"reason": ""})
+    to_client = next(mail for mail in mailoutbox if mail.to == ["jamie@example.com"])
+    assert "Book another time" in to_client.body and "late cancel" not in to_client.body

@@ -52,6 +52,22 @@ def test_the_payments_export_lists_only_the_owners_payments_with_amount_and_curr
     assert bob.order.client_email not in text and bob.pending_order.client_email not in text
 
 
+
+@pytest.mark.django_db
+def test_a_payment_made_outside_the_app_is_exported_with_the_owners_note():
+    alice, _bob = make_world()
+    order = payment_services.order_issue(
+        owner=alice.owner, package=alice.package, client_name="Robin", client_email="robin@example.com",
+        mode=payment_services.IssueMode.PAID_OUTSIDE, note="Cash at the first session",
+    )
+
+    rows = _rows(_client(alice.owner).get("/dashboard/payments/export.csv" + _range()))
+
+    manual = next(row for row in rows if row["Order ID"] == str(order.pk))
+    assert (manual["Provider"], manual["Note"], manual["Amount"]) == (
+        "Paid outside the app", "Cash at the first session", "90.00")
+    assert next(row for row in rows if int(row["Payment ID"]) == alice.payment.pk)["Note"] == ""
+
 @pytest.mark.django_db
 def test_a_day_without_payments_gives_just_the_header():
     alice, _bob = make_world()
