@@ -224,7 +224,8 @@ class PaymentPreferencesForm(forms.Form):
         super().__init__(*args, **kwargs)
         labels = dict(PaymentMedium.choices)
         self.mediums = mediums
-        self.fields["payment_medium"].choices = [("", "None (free package)")] + [
+        # Free is chosen under Pricing; an empty medium is only "not chosen yet".
+        self.fields["payment_medium"].choices = [("", "Choose…")] + [
             (medium, labels.get(medium, medium)) for medium in mediums
         ]
         if current_medium in labels and current_medium not in mediums:

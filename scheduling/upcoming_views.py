@@ -15,6 +15,7 @@ from leadmonk.sections import render_sections
 from leadmonk.timezones import viewer_clock
 from scheduling import exports
 from scheduling.attendance import booking_mark_attendance
+from scheduling.availability import meeting_rows
 from scheduling.booking_forms import AttendanceForm, CancelForm
 from scheduling.booking_step import Step, StepWording, TimeStep, cancel_step
 from scheduling.models import BookedBy, Booking
@@ -83,6 +84,8 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "owner_tz": owner_tz,
         "refusal": booking_change_refusal(booking=booking, now=timezone.now(), by_owner=True),
         "order": booking.order_item.order if booking.order_item_id else None,
+        # A meeting with several hosts (a collective team meeting): the others, who move and cancel with it.
+        "co_hosts": [row.meeting_type.owner for row in meeting_rows(booking) if row.pk != booking.pk],
         "cancel_form": CancelForm(),
         "now": timezone.now(),
         # What the apps above add (notifications: the booking's messages and reminders).

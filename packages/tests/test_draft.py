@@ -144,3 +144,11 @@ def test_existing_packages_keep_their_state_through_the_migration():
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert dict(Package.objects.values_list("name", "state")) == states
+
+
+def test_only_the_pricing_choice_says_free(owner_client, draft):
+    # The empty Payment Medium is "not chosen yet", not a way to make the package free.
+    html = owner_client.get(reverse("packages:edit", args=[draft.pk])).content.decode()
+    medium = html.split('name="payment_medium"')[1].split("</select>")[0]
+    assert "free" not in medium.lower()
+    assert '<option value="" selected>Choose…</option>' in medium

@@ -39,3 +39,15 @@ def test_the_teams_list_has_a_constant_query_count(owner_client, owner, size, dj
         response = owner_client.get("/dashboard/teams/")
 
     assert response.content.decode().count("/dashboard/teams/") >= size
+
+
+@pytest.mark.parametrize("size", [1, 4])
+def test_the_public_team_page_has_a_constant_query_count(client, owner, size, django_assert_num_queries, settings):
+    settings.TEAM_SEATS = {"team": 100, "enterprise": 100}
+    team = make_team(owner, slug="acme")
+    _grow(team, size)
+
+    with django_assert_num_queries(3):  # the team with its owner, its meeting types, their hosts with users
+        response = client.get("/team/acme/")
+
+    assert response.content.decode().count('class="list-card"') == size

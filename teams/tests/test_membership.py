@@ -293,3 +293,34 @@ def test_an_invitation_accepted_after_the_seats_shrank_is_refused_and_makes_no_a
     assert not User.objects.filter(email="late-joiner@example.com").exists()
     assert team.memberships.count() == 1
     assert Invitation.objects.get().status == InvitationStatus.PENDING
+
+
+def test_a_revoked_invitation_says_it_was_withdrawn_and_admits_no_one(owner_client, team,
+                                                                     django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite(owner_client, team, "gone@example.com")
+    link = _link()
+    owner_client.post(f"/dashboard/teams/{team.pk}/invitations/{Invitation.objects.get().pk}/revoke/")
+
+    page = Client().get(link)
+    Client().post(link, {"display_name": "Gone", "password": "a-long-pass-phrase-42"})
+
+    assert page.status_code == 410 and "This invitation was withdrawn" in page.content.decode()
+    assert not User.objects.filter(email="gone@example.com").exists()
+
+
+def test_an_invitation_opened_by_someone_logged_in_as_another_address_admits_no_one(
+        owner_client, team, other_owner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite(owner_client, team, "invitee@example.com")
+    link = _link()
+    someone = Client()
+    someone.force_login(other_owner)
+
+    page = someone.get(link).content.decode()
+    post = someone.post(link)
+
+    assert f"You are logged in as {other_owner.email}" in page and "Join Acme Coaching</button>" not in page
+    assert post.status_code == 400 and "sent to another email address" in post.content.decode()
+    assert not team.memberships.filter(user=other_owner).exists()
+    assert Invitation.objects.get().status == InvitationStatus.PENDING

@@ -236,3 +236,24 @@ def test_moving_a_round_robin_booking_offers_only_its_members_free_times(client,
 
     assert format_slot_start(hosts_busy).replace(":", "%3A") not in picker
     assert format_slot_start(hosts_busy + timedelta(hours=1)).replace(":", "%3A") in picker
+
+
+def test_a_hosts_page_of_a_collective_booking_names_the_other_hosts_and_says_changes_reach_them(client, world):
+    team, owner, ben, rr, co = world
+    client.post("/team/acme/panel-review/", {
+        "start": format_slot_start(NINE_AM), "client_name": "Ana", "client_email": "ana@example.com"})
+    client.post("/team/acme/intro-call/", {
+        "start": format_slot_start(NINE_AM + timedelta(hours=2)), "client_name": "Bo", "client_email": "bo@example.com"})
+    pages = {}
+    for user, other in ((owner, ben), (ben, owner)):
+        client.force_login(user)
+        row = Booking.objects.get(client_email="ana@example.com", owner=user)
+        pages[user.pk] = (client.get(f"/dashboard/bookings/{row.pk}/").content.decode(), other)
+    round_robin = Booking.objects.get(client_email="bo@example.com")
+    client.force_login(round_robin.owner)
+    alone = client.get(f"/dashboard/bookings/{round_robin.pk}/").content.decode()
+
+    for html, other in pages.values():
+        assert f"<dt>With</dt><dd>{other.display_name}" in html
+        assert "moving or cancelling it here does so for every host" in html
+    assert "<dt>With</dt>" not in alone

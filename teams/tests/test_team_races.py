@@ -1,6 +1,7 @@
 """Team bookings stay exact under concurrent requests (PostgreSQL, real threads): a round-robin
 burst never double-books a member and spreads over the members; a collective time is booked once;
-requests that lock overlapping sets of members never deadlock (owner locks in id order)."""
+requests that lock overlapping sets of members never deadlock (owner locks in id order); and
+invitations sent at once never pass the plan's seats (the team row's lock)."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -88,3 +89,15 @@ def test_collective_round_robin_and_personal_bookings_racing_for_the_same_member
     owners = list(Booking.objects.filter(status=BookingStatus.CONFIRMED).values_list("owner_id", flat=True))
     assert len(owners) == len(set(owners))
     assert set(owners) <= {user.pk for user in users}
+
+
+def test_invitations_sent_at_once_never_pass_the_seats_of_the_plan(three_members, settings):
+    team, users = three_members
+    settings.TEAM_SEATS = {"team": 5, "enterprise": 50}  # three members: two seats left
+
+    sent, refusals = race(8, lambda i: services.invitation_create(team=team, by=users[0], email=f"new{i}@example.com"),
+                          services.TeamError)
+
+    assert sent == 2 and len(refusals) == 6
+    assert all("plan has 5 seats" in message for message in refusals)
+    assert team.invitations.count() == 2

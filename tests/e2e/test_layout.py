@@ -189,6 +189,17 @@ def test_long_email_addresses_wrap_in_the_payment_notice_and_the_owners_sessions
     assert owner_page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1280", "390"])
+def test_book_several_sessions_stands_clear_of_the_sessions_below(page, server, viewport):
+    shop = make_shop()
+    order = place_paid_order(shop.package)
+    page.set_viewport_size(viewport)
+    page.goto(f"{server}/orders/{order.token}/")
+    button = page.get_by_role("link", name="Book several sessions").bounding_box()
+    first_card = page.locator(".order-sessions .list-card").first.bounding_box()
+    assert first_card["y"] - (button["y"] + button["height"]) >= 8, "the button touches the first session's card"
+
+
 def test_booking_step_labels_reach_four_and_a_half_to_one(phone_page, server):
     shop = make_shop()
     page = phone_page
