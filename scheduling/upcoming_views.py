@@ -58,7 +58,8 @@ def home(request: HttpRequest) -> HttpResponse:
     owner = request.user
     labels = {"previous_label": "Newer", "next_label": "Older"} if descending else {
         "previous_label": "Earlier", "next_label": "Later"}
-    page = keyset_page(selector(owner=owner, now=timezone.now()), request.GET, key="start", descending=descending,
+    now = timezone.now()
+    page = keyset_page(selector(owner=owner, now=now), request.GET, key="start", descending=descending,
                        size=PER_PAGE, **labels)
     return render(request, "scheduling/upcoming/home.html", {
         "export_form": ExportRangeForm(),
@@ -68,6 +69,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "page": page,
         "groups": group_by_day(page.object_list, owner.timezone),
         "owner_tz": owner.timezone,
+        # A session that has started takes its attendance here, on Upcoming (under way) or Past.
+        "now": now,
     })
 
 

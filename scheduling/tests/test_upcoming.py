@@ -118,6 +118,23 @@ def test_past_sessions_with_their_attendance_forms_take_a_fixed_number_of_querie
         html = owner_client.get(HOME, {"view": "past"}).content.decode()
     assert html.count("/attendance/") == min(count, 25)  # a page of 25
 
+
+def test_a_session_under_way_can_be_marked_from_the_upcoming_list(owner_client, meeting_type):
+    """The client is a quarter of an hour late: the owner marks the no-show from the list they
+    are looking at, not only once the session has ended and moved to Past sessions."""
+    under_way = make_booking(meeting_type, NOW - timedelta(minutes=15), client_name="Late Lou")
+    coming = make_booking(meeting_type, NOW + timedelta(days=1), client_name="Coming Cora")
+
+    html = owner_client.get(HOME).content.decode()
+    response = owner_client.post(reverse("dashboard:booking_attendance", args=[under_way.pk]),
+                                 {"attendance": "no_show", "next": HOME})
+
+    assert "Late Lou" in html and reverse("dashboard:booking_attendance", args=[under_way.pk]) in html
+    assert reverse("dashboard:booking_attendance", args=[coming.pk]) not in html
+    assert response["Location"] == HOME
+    under_way.refresh_from_db()
+    assert under_way.attendance == "no_show"
+
 # --- A booking's page -------------------------------------------------------------------------
 
 
