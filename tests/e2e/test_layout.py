@@ -9,10 +9,14 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from leadmonk.testing import make_booking
+from orders.credits import ledger_adjust
 from orders.models import PackageOrder
-from orders.services import order_cancel
+from orders.services import order_cancel, order_session_book
+from packages.models import Package
 from payments.models import Provider
 from payments.services import payment_confirm, payment_start
+from scheduling.availability import available_slots
+from scheduling.services import booking_cancel
 from tests.e2e.data import OWNER_PASSWORD, make_shop, place_paid_order, place_pending_order
 from tests.e2e.helpers import LAPTOP, PHONE, check_page, log_in
 
@@ -206,3 +210,55 @@ def test_booking_step_labels_reach_four_and_a_half_to_one(phone_page, server):
     for index in range(steps.count()):
         ratio = steps.nth(index).evaluate(_CONTRAST_JS)
         assert ratio >= 4.5, f"step {steps.nth(index).inner_text()!r} has contrast {ratio:.2f}:1"
+
+
+# Where a cell's text breaks inside a word (within one text node): [the text around each break].
+_MID_WORD_BREAKS_JS = """
+(el) => {
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  const chars = [];
+  let full = '';
+  while (walker.nextNode()) {
+    const text = walker.currentNode;
+    for (let i = 0; i < text.length; i++) {
+      const range = document.createRange();
+      range.setStart(text, i); range.setEnd(text, i + 1);
+      const rect = range.getClientRects()[0];
+      if (rect && rect.width > 0) chars.push([full.length + i, Math.round(rect.top)]);
+    }
+    full += text.data + '\\n';  // a line may break between two pieces (a <br>, another element)
+  }
+  const breaks = [];
+  for (let i = 1; i < chars.length; i++) {
+    const [before, top] = chars[i - 1], [after, next] = chars[i];
+    if (next > top + 2 && !/[\\s\\-·]/.test(full.slice(before, after + 1))) {
+      breaks.push(full.slice(Math.max(0, before - 6), after + 6));
+    }
+  }
+  return breaks;
+}
+"""
+
+
+def test_the_order_pages_sessions_and_ledger_wrap_between_words_on_a_phone(phone_page, server):
+    """Each stacked cell is one line of text beside its label: a cell of several pieces (the
+    status and who cancelled, what happened with its note) once laid them out as narrow columns,
+    a letter or a syllable a line ("N o - s h o w", "clien t")."""
+    shop = make_shop()
+    Package.objects.filter(pk=shop.package.pk).update(cancel_window_hours=48, late_cancel_forfeits=True)
+    order = place_paid_order(shop.package)
+    item = order.items.get(meeting_type_name="Coaching session")
+    now = timezone.now()
+    start = available_slots(meeting_type=shop.coaching, range_start=now + timedelta(days=1),
+                            range_end=now + timedelta(days=8))[0].start
+    booking = order_session_book(item=item, start=start)
+    booking_cancel(booking=booking, now=start - timedelta(hours=7))  # late: the session is used
+    ledger_adjust(item=item, change=1, note="Make-up session for the snow day", by_user=shop.owner)
+    page = phone_page
+    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    page.goto(f"{server}/dashboard/orders/{order.pk}/")
+    check_page(page, J, "08-order-ledger-phone")
+    cells = page.locator('td[data-label="What happened"], td[data-label="Status"]')
+    assert cells.count() >= 4
+    broken = {cells.nth(n).inner_text(): cells.nth(n).evaluate(_MID_WORD_BREAKS_JS) for n in range(cells.count())}
+    assert {text: breaks for text, breaks in broken.items() if breaks} == {}
