@@ -310,3 +310,21 @@ def test_a_team_meeting_types_own_buffers_keep_its_hosts_free_around_each_bookin
     with pytest.raises(SlotUnavailable):  # Ben's own meeting may not sit in the team meeting's buffer either
         booking_create(meeting_type=make_meeting_type(ben), start=NINE_AM + timedelta(hours=2, minutes=30),
                        client_name="P", client_email="p@example.com", now=NOW)
+
+
+def test_adding_a_host_without_common_free_time_to_a_collective_type_changes_nothing(trio):
+    team, owner, ben, cleo = trio
+    co = make_team_meeting_type(team, users=[owner, ben], kind=TeamMeetingKind.COLLECTIVE, now=NOW)
+    set_weekly_hours(cleo, {5: [(time(9), time(10))]})  # Saturdays only: never with the others
+    copies = sorted(MeetingType.objects.values_list("pk", "owner_id", "state"))
+
+    with pytest.raises(services.NoCommonTime):
+        services.team_meeting_type_save(team=team, by=owner, team_meeting_type=co, now=NOW,
+                                        fields={"name": "Renamed"},
+                                        memberships=list(team.memberships.all()))
+
+    co.refresh_from_db()
+    assert co.name == "Intro call"
+    assert sorted(host.meeting_type.owner_id for host in co.hosts.select_related("meeting_type")) == sorted(
+        [owner.pk, ben.pk])
+    assert sorted(MeetingType.objects.values_list("pk", "owner_id", "state")) == copies

@@ -236,6 +236,10 @@ def test_moving_a_round_robin_booking_offers_only_its_members_free_times(client,
 
     assert format_slot_start(hosts_busy).replace(":", "%3A") not in picker
     assert format_slot_start(hosts_busy + timedelta(hours=1)).replace(":", "%3A") in picker
+    host = booking.owner_id
+    client.post(f"/bookings/{booking.token}/reschedule/", {"start": format_slot_start(hosts_busy + timedelta(hours=1))})
+    booking.refresh_from_db()
+    assert booking.start == hosts_busy + timedelta(hours=1) and booking.owner_id == host
 
 
 def test_a_hosts_page_of_a_collective_booking_names_the_other_hosts_and_says_changes_reach_them(client, world):
