@@ -31,10 +31,6 @@ def all_timezones() -> list[str]:
     ) + ["UTC"]
 
 
-def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in all_timezones()]
-
-
 @lru_cache(maxsize=1)
 def _timezone_names() -> frozenset[str]:
     return frozenset(all_timezones())
