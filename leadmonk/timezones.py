@@ -36,6 +36,11 @@ def _timezone_names() -> frozenset[str]:
     return frozenset(all_timezones())
 
 
+def zone_label(name: str) -> str:
+    """A zone's name as people read it: "America/New York" for "America/New_York"."""
+    return name.replace("_", " ")
+
+
 def is_valid_timezone(name: str) -> bool:
     return name in _timezone_names()
 
