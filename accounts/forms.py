@@ -4,8 +4,8 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from accounts.models import User, validate_booking_slug
-from leadmonk.timezones import is_valid_timezone, timezone_choices
-from leadmonk.widgets import FastSelect
+from leadmonk.timezones import is_valid_timezone
+from leadmonk.widgets import TimezoneField
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -57,7 +57,7 @@ class SignupForm(forms.Form):
 
 
 class SettingsForm(forms.ModelForm):
-    timezone = forms.ChoiceField(label="Time zone", choices=timezone_choices, widget=FastSelect)
+    timezone = TimezoneField(label="Time zone")
 
     class Meta:
         model = User

@@ -31,13 +31,14 @@ def all_timezones() -> list[str]:
     ) + ["UTC"]
 
 
-def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in all_timezones()]
-
-
 @lru_cache(maxsize=1)
 def _timezone_names() -> frozenset[str]:
     return frozenset(all_timezones())
+
+
+def zone_label(name: str) -> str:
+    """A zone's name as people read it: "America/New York" for "America/New_York"."""
+    return name.replace("_", " ")
 
 
 def is_valid_timezone(name: str) -> bool:

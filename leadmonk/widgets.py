@@ -4,6 +4,8 @@ from django.forms.utils import flatatt
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
+from leadmonk.timezones import resolve_timezone, timezone_datalist_html
+
 
 class FastSelect(forms.Select):
     """A single <select> rendered in Python. Django renders every <option> through its own template
@@ -58,3 +60,45 @@ class FastTextInput(FastInputMixin, forms.TextInput):
 
 class FastDateInput(FastInputMixin, forms.DateInput):
     pass
+
+
+class ZoneInput(FastTextInput):
+    """A text box with the list of zones as its <datalist>: typing "Berl" offers Europe/Berlin, where
+    a <select> made people scroll through 400-odd names. Without a browser that shows the list, a
+    city or a full name typed by hand is still understood (TimezoneField)."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        attrs = {**(attrs or {})}
+        list_id = f"{attrs.get('id') or name}-zones"
+        attrs.update({"list": list_id, "autocomplete": "off", "spellcheck": "false"})
+        return mark_safe(  # noqa: S308 - the input is escaped by its render, the options when built
+            f'{super().render(name, value, attrs, renderer)}'
+            f'<datalist id="{conditional_escape(list_id)}">{timezone_datalist_html()}</datalist>'
+        )
+
+
+class TimezoneField(forms.CharField):
+    """An IANA zone name, typed or picked: "Europe/Berlin", "europe/berlin", "Berlin" and "New York"
+    all give the zone's name; anything else is refused with what to type."""
+
+    widget = ZoneInput
+    default_help_text = "Type a city or a region, for example Berlin, and pick it from the list."
+    default_error_messages = {
+        "required": "Type a city or a region, for example Berlin, and pick it from the list.",
+        "unknown": "“%(typed)s” is not a time zone we know. Type a city or a region, for example "
+                   "Berlin, and pick it from the list.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("help_text", self.default_help_text)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> str:
+        typed = super().to_python(value)
+        if typed in self.empty_values:
+            return typed
+        zone = resolve_timezone(typed)
+        if zone is None:
+            raise forms.ValidationError(self.error_messages["unknown"], code="unknown", params={"typed": typed[:64]})
+        return zone

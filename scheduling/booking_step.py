@@ -32,6 +32,7 @@ from leadmonk.timezones import (
     time_format,
     viewer_clock,
     viewer_timezone,
+    zone_label,
 )
 from scheduling.availability import bookable_slot, meeting_rows, moving_meeting_slot_loader
 from scheduling.booking_forms import SAME_TIME, TIME_UNAVAILABLE, CancelForm, SlotForm
@@ -93,7 +94,7 @@ class Step:
 
     @property
     def viewer_tz_label(self) -> str:
-        return self.viewer_tz.replace("_", " ")
+        return zone_label(self.viewer_tz)
 
     @property
     def when_format(self) -> str:

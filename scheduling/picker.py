@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.utils import dateformat, timezone
 
-from leadmonk.timezones import timezone_datalist_html
+from leadmonk.timezones import timezone_datalist_html, zone_label
 from scheduling.availability import available_slots
 from scheduling.models import MeetingType
 from scheduling.selectors import format_slot_start, time_label
@@ -96,7 +96,7 @@ class MonthPicker:
 
     @property
     def viewer_tz_label(self) -> str:
-        return self.viewer_tz.replace("_", " ")
+        return zone_label(self.viewer_tz)
 
     @property
     def timezone_datalist(self) -> str:

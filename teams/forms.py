@@ -5,8 +5,8 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from accounts.models import User
-from leadmonk.timezones import is_valid_timezone, timezone_choices
-from leadmonk.widgets import FastSelect
+from leadmonk.timezones import is_valid_timezone
+from leadmonk.widgets import TimezoneField
 from scheduling.forms import _bounded_minutes
 from scheduling.models import LocationKind
 from teams.models import Membership, Role, TeamMeetingKind
@@ -21,7 +21,7 @@ class TeamForm(forms.Form):
     name = _text("Team name", 120, "Enter the team's name, as clients will see it.")
     slug = _text("Team link", 60, "Choose the team's link.",
                  help_text="Your team page is /team/<em>link</em>/: lowercase letters, numbers and hyphens.")
-    timezone = forms.ChoiceField(label="Time zone", choices=timezone_choices, widget=FastSelect)
+    timezone = TimezoneField(label="Time zone")
 
     def __init__(self, *args, team=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,12 +41,6 @@ class TeamForm(forms.Form):
         if problem:
             raise forms.ValidationError(problem)
         return slug
-
-    def clean_timezone(self) -> str:
-        value = self.cleaned_data["timezone"]
-        if not is_valid_timezone(value):
-            raise forms.ValidationError("Choose a time zone from the list.")
-        return value
 
 
 class InviteForm(forms.Form):

@@ -77,7 +77,7 @@ def test_a_payments_page_gives_its_times_in_the_owners_zone(dashboard, paid_orde
     html = dashboard.get(f"/dashboard/payments/{payment.pk}/").content.decode()
 
     assert "Dec 1, 2026 19:00" in html and "Dec 2, 2026" not in html and "UTC" not in html
-    assert "America/Los_Angeles" in html
+    assert "America/Los Angeles" in html
 
 
 def test_the_plan_page_says_the_owners_day(dashboard, owner_in_los_angeles):

@@ -1,9 +1,12 @@
-"""Template filters for text that people type: email addresses that wrap at sensible places."""
+"""Template filters for text shown to people: email addresses that wrap at sensible places, and
+time zone names as the picker writes them ("America/New York")."""
 import re
 
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from leadmonk.timezones import zone_label
 
 register = template.Library()
 
@@ -24,3 +27,10 @@ def email_wrap(value) -> SafeString:
     if at:
         pieces.append("<wbr>@" + _BREAK_AFTER.sub(r"\1<wbr>", escape(domain)))
     return mark_safe('<span class="email">' + "".join(pieces) + "</span>")
+
+
+@register.filter
+def zone_name(value) -> str:
+    """`{{ viewer_tz|zone_name }}`: "America/New_York" as people read it, "America/New York", the way
+    the time picker and the zone field label it."""
+    return zone_label(str(value or ""))

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -107,13 +109,36 @@ def test_settings_page_refuses_a_booking_link_that_is_not_slug_shaped(owner_clie
     _assert_nothing_saved(owner)
 
 
-@pytest.mark.parametrize("bad_zone", ["Mars/Olympus_Mons", "", "not a zone", "america/new_york"])
+@pytest.mark.parametrize("bad_zone", ["Mars/Olympus_Mons", "", "not a zone", "Berlinn", "x" * 300])
 def test_settings_page_refuses_an_unknown_time_zone(owner_client, owner, bad_zone):
     response = owner_client.post(SETTINGS_URL, _form_data(timezone=bad_zone, display_name="Changed Too"))
 
     assert response.status_code == 200
-    assert _field_errors(response, "timezone")
+    assert "Type a city or a region, for example Berlin" in _field_errors(response, "timezone")
     _assert_nothing_saved(owner)
+
+
+def test_the_time_zone_is_a_searchable_field_not_a_list_of_every_zone(owner_client):
+    html = owner_client.get(SETTINGS_URL).content.decode()
+
+    field = re.search(r'<input[^>]* name="timezone"[^>]*>', html).group(0)
+    assert 'type="text"' in field and 'value="America/New_York"' in field
+    list_id = re.search(r'list="([^"]+)"', field).group(1)
+    zones = re.search(rf'<datalist id="{list_id}">(.*?)</datalist>', html, re.S).group(1)
+    assert '<option value="Europe/Berlin">' in zones and zones.count("<option") > 300
+    assert '<select name="timezone"' not in html
+
+
+@pytest.mark.parametrize(("typed", "zone"), [
+    ("Berlin", "Europe/Berlin"), ("new york", "America/New_York"), ("america/new_york", "America/New_York"),
+    ("  Europe/Paris ", "Europe/Paris"),
+])
+def test_a_time_zone_may_be_typed_as_its_city_or_its_name(owner_client, owner, typed, zone):
+    response = owner_client.post(SETTINGS_URL, _form_data(timezone=typed))
+
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.timezone == zone
 
 
 @pytest.mark.parametrize("empty_name", ["", "   "])

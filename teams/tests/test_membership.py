@@ -39,6 +39,14 @@ def test_a_team_plan_owner_creates_a_team_and_is_its_admin(owner_client, owner):
     assert Membership.objects.get(team=team).role == Role.ADMIN
 
 
+def test_a_teams_time_zone_is_typed_as_a_city_and_an_unknown_one_is_refused_next_to_it(owner_client):
+    refused = owner_client.post("/dashboard/teams/", {"name": "Acme", "slug": "acme", "timezone": "Atlantis"})
+    owner_client.post("/dashboard/teams/", {"name": "Acme", "slug": "acme", "timezone": "Paris"})
+
+    assert "“Atlantis” is not a time zone we know" in refused.content.decode()
+    assert Team.objects.get().timezone == "Europe/Paris"
+
+
 def test_an_owner_below_the_team_plan_is_told_to_upgrade_and_creates_nothing(client, free_owner):
     client.force_login(free_owner)
 
