@@ -69,10 +69,13 @@ class PackageItemForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, meeting_types=None, kept_ids=frozenset(), **kwargs):
+    def __init__(self, *args, meeting_types=None, meeting_type_choices=None, kept_ids=frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
         if meeting_types is not None:
             self.fields["meeting_type"].queryset = meeting_types
+        if meeting_type_choices is not None:
+            # Rendered from the formset's one read of the meeting types, not a query per row.
+            self.fields["meeting_type"].choices = meeting_type_choices
         self.kept_ids = kept_ids
 
     def clean(self):
@@ -92,17 +95,30 @@ class BasePackageItemFormSet(forms.BaseFormSet):
     def __init__(self, *args, meeting_types=None, kept_ids=frozenset(), **kwargs):
         self.meeting_types = meeting_types
         self.kept_ids = kept_ids
+        self._meeting_type_choices = None
         super().__init__(*args, **kwargs)
 
+    def meeting_type_choices(self) -> list | None:
+        """The rows' meeting type options, read once for the whole formset (each row's field would
+        run its own query to render them)."""
+        if self._meeting_type_choices is None and self.meeting_types is not None:
+            field = self.form.base_fields["meeting_type"]
+            self._meeting_type_choices = [("", field.empty_label)] + [
+                (meeting_type.pk, field.label_from_instance(meeting_type)) for meeting_type in self.meeting_types
+            ]
+        return self._meeting_type_choices
+
     def get_form_kwargs(self, index):
-        return {"meeting_types": self.meeting_types, "kept_ids": self.kept_ids}
+        return {"meeting_types": self.meeting_types, "meeting_type_choices": self.meeting_type_choices(),
+                "kept_ids": self.kept_ids}
 
     @property
     def empty_form(self):
         form = self.form(
             auto_id=self.auto_id, prefix=self.add_prefix("__prefix__"), empty_permitted=True,
             use_required_attribute=False, renderer=self.renderer,
-            meeting_types=self.meeting_types, kept_ids=self.kept_ids,
+            meeting_types=self.meeting_types, meeting_type_choices=self.meeting_type_choices(),
+            kept_ids=self.kept_ids,
         )
         self.add_fields(form, None)
         return form

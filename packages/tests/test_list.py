@@ -5,8 +5,12 @@ import pytest
 from django.urls import reverse
 
 from leadmonk.testing import make_meeting_type, make_order, make_package
+from packages.models import ExpiryKind, InviteeQuestion
 from scheduling.models import MeetingTypeState
 
+# user (the session comes from the cache), package, items with their meeting types, questions, the
+# user again, and the meeting types to choose from: read once for every item row.
+QUERIES_OF_THE_EDITOR = 6
 LIST_URL = reverse("packages:list")
 
 
@@ -95,3 +99,20 @@ def test_list_query_count_is_constant(owner_client, owner, django_assert_num_que
     with django_assert_num_queries(3):
         response = owner_client.get(LIST_URL)
     assert len(response.context["packages"]) == count
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_the_editor_with_its_policies_runs_a_fixed_number_of_queries(owner_client, owner, django_assert_num_queries,
+                                                                     size):
+    """The editor (Package Info, Invitee Preferences, Payment Preferences, Policies) with `size`
+    meeting types in the package, as many questions and as many other meeting types to choose from."""
+    package = make_package(owner, items=[(make_meeting_type(owner), 2) for _ in range(size)],
+                           expiry_kind=ExpiryKind.AFTER_FIRST_BOOKING, expiry_days=60, cancel_window_hours=24)
+    for n in range(size):
+        make_meeting_type(owner)
+        InviteeQuestion.objects.create(package=package, text=f"Question {n}?", kind="short_text", position=n)
+    url = reverse("packages:edit", args=[package.pk])
+    owner_client.get(url)
+    with django_assert_num_queries(QUERIES_OF_THE_EDITOR):
+        html = owner_client.get(url).content.decode()
+    assert "Policies" in html and 'value="60"' in html and html.count("Question ") >= size
