@@ -83,6 +83,17 @@ def _set_held(booking: Booking, held: bool) -> None:
     Booking.objects.filter(pk=booking.pk).update(credit_held=held)
 
 
+def _give_back(item: OrderItem, booking: Booking, reason: str, *, now: datetime | None, note: str = "",
+               by_user=None) -> None:
+    """The booking's credit comes back to its item. On an order whose sessions have expired it
+    expires again at once (the order books nothing; an extension gives it back with the others),
+    so no unused credit outlives the expiry. `item` was locked with its order."""
+    _entry(item.pk, 1, reason, booking=booking, note=note, by_user=by_user, now=now)
+    _set_held(booking, False)
+    if item.order.credits_expired_at is not None:
+        _entry(item.pk, -1, LedgerReason.EXPIRY, now=now, note="Came back after the sessions had expired")
+
+
 def ledger_grant_purchase(*, items: list[OrderItem], now: datetime | None = None) -> None:
     """The purchase grant: +quantity for each item, written with the items when the order is placed."""
     _require_transaction()
@@ -153,8 +164,7 @@ def _return_on_cancel(sender, booking: Booking, by: str = BookedBy.CLIENT, now: 
         _entry(item.pk, 0, LedgerReason.LATE_CANCEL, booking=booking, now=now,
                note=f"Cancelled {_hours_before(booking, now)} before the start")
         return
-    _entry(item.pk, 1, LedgerReason.CANCEL_RETURN, booking=booking, now=now)
-    _set_held(booking, False)
+    _give_back(item, booking, LedgerReason.CANCEL_RETURN, now=now)
 
 
 def _hours_before(booking: Booking, now: datetime) -> str:
@@ -181,6 +191,9 @@ def ledger_adjust(*, item: OrderItem, change: int, note: str, by_user, now: date
         item = lock_item(item.pk)
         if item.order.is_closed:
             raise OrderClosed(item.order)
+        if change > 0 and item.order.credits_expired_at is not None:
+            raise CreditError(f"The sessions of this order expired on {item.order.expires_at:%-d %b %Y}: "
+                              "extend the order first.")
         balance = item_balance(item.pk)
         if balance + change < 0:
             raise NegativeBalance(
@@ -210,9 +223,8 @@ def _credit_on_no_show(sender, booking: Booking, previous: str = "", by_user=Non
         _entry(item.pk, 0, LedgerReason.NO_SHOW, booking=booking, by_user=by_user, now=now,
                note="No-show: the session is used")
     else:
-        _entry(item.pk, 1, LedgerReason.NO_SHOW, booking=booking, by_user=by_user, now=now,
-               note="No-show: the session is given back")
-        _set_held(booking, False)
+        _give_back(item, booking, LedgerReason.NO_SHOW, now=now, by_user=by_user,
+                   note="No-show: the session is given back")
 
 
 def booking_credit_return(*, booking: Booking, by_user, note: str = "", now: datetime | None = None) -> Booking:
@@ -226,9 +238,8 @@ def booking_credit_return(*, booking: Booking, by_user, note: str = "", now: dat
         item = lock_item(booking.order_item_id)
         if item.order.is_closed:
             raise OrderClosed(item.order, "its sessions can no longer be given back")
-        _entry(booking.order_item_id, 1, LedgerReason.CREDIT_RETURN, booking=booking, by_user=by_user,
-               note=note.strip() or "Returned by the owner", now=now)
-        _set_held(booking, False)
+        _give_back(item, booking, LedgerReason.CREDIT_RETURN, now=now, by_user=by_user,
+                   note=note.strip() or "Returned by the owner")
     return booking
 
 

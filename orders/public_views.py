@@ -190,6 +190,7 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
             "payment_received": _take_payment_received(request, order),
             "just_booked": just_booked,
             "just_booked_query": "&".join(f"booking={booking.pk}" for booking in just_booked),
+            "now": timezone.now(),  # a session that has started can no longer be moved or cancelled
         },
     )
 

@@ -308,7 +308,11 @@ def order_booking_return_credit(request: HttpRequest, pk: int, booking_id: int) 
     except CreditError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "The session was given back: the client can book it again.")
+        if order.credits_expired_at is not None:  # orders.credits._give_back expired it again
+            messages.success(request, "The session was given back, and expired with the order's other sessions: "
+                                      "extend the order to let the client book it.")
+        else:
+            messages.success(request, "The session was given back: the client can book it again.")
     return redirect(_detail_url(order) + "#ledger-title")
 
 

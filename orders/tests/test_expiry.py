@@ -9,12 +9,13 @@ from django.urls import reverse
 
 from leadmonk.testing import race
 from notifications.models import Message, MessageKind
-from orders.credits import item_balance, orders_expire_due, orders_warn_expiring
+from orders.credits import item_balance, order_extend, orders_expire_due, orders_warn_expiring
 from orders.models import CreditLedgerEntry, LedgerReason, PackageOrder
 from orders.services import OrderExpired, order_session_book
 from orders.tasks import expire_credits
 from orders.tests.conftest import NINE_AM, NOW, place_order
 from packages.models import ExpiryKind, Package
+from scheduling.services import booking_cancel
 
 
 def coaching(order):
@@ -165,3 +166,52 @@ def test_the_client_is_warned_once_seven_days_before_the_sessions_expire(package
     assert len(sent) == 1
     assert "you have 2 sessions of Starter pack" in sent[0].body and "21 December 2026" in sent[0].body
     assert order.token in sent[0].body
+
+
+# --- Credits that come back after the expiry ------------------------------------------------------
+
+
+def expired_with_a_session_to_come(package):
+    """An order whose sessions expired while one session, booked before, is still to come."""
+    order = place_order(expiring(package, days=3))
+    booking = book(order, NINE_AM + timedelta(days=7))
+    with time_machine.travel(NOW + timedelta(days=4), tick=False):
+        orders_expire_due()
+    assert item_balance(coaching(order).pk) == 0
+    return order, booking
+
+
+def test_a_session_cancelled_after_the_expiry_returns_its_credit_and_it_expires_at_once(package):
+    order, booking = expired_with_a_session_to_come(package)
+    with time_machine.travel(NOW + timedelta(days=5), tick=False):
+        booking_cancel(booking=booking)
+    assert entries(order, LedgerReason.CANCEL_RETURN) == [1]
+    assert entries(order, LedgerReason.EXPIRY) == [-1, -1, -1]  # the item's one left, the workshop's, then this
+    assert item_balance(coaching(order).pk) == 0
+    # An extension gives it back with the others.
+    with time_machine.travel(NOW + timedelta(days=5), tick=False):
+        order_extend(order=order, days=10, by_user=None)
+    assert item_balance(coaching(order).pk) == 2
+
+
+def test_an_expired_order_takes_no_added_sessions_until_it_is_extended(owner_client, package):
+    order, _booking = expired_with_a_session_to_come(package)
+    with time_machine.travel(NOW + timedelta(days=5), tick=False):
+        response = owner_client.post(reverse("orders:credit_adjust", args=[order.pk]),
+                                     {"item": coaching(order).pk, "change": "1", "note": "Goodwill"})
+    assert response.status_code == 400
+    assert "The sessions of this order expired on 4 Dec 2026: extend the order first." in response.content.decode()
+    assert entries(order, LedgerReason.ADJUSTMENT) == []
+
+
+def test_a_session_given_back_after_the_expiry_says_to_extend_the_order(owner_client, package):
+    order = place_order(expiring(package, days=3))
+    booking = book(order)
+    with time_machine.travel(NOW + timedelta(days=4), tick=False):
+        orders_expire_due()
+        response = owner_client.post(reverse("orders:booking_return_credit", args=[order.pk, booking.pk]),
+                                     follow=True)
+    html = response.content.decode()
+    assert "The session was given back, and expired with the order&#x27;s other sessions" in html
+    assert "the client can book it again" not in html
+    assert entries(order, LedgerReason.CREDIT_RETURN) == [1] and item_balance(coaching(order).pk) == 0

@@ -98,6 +98,14 @@ class LedgerMachine(RuleBasedStateMachine):
     def taken(self) -> set:
         return {Booking.objects.get(pk=pk).start for pk, s in self.sessions.items() if s["confirmed"]}
 
+    def returned(self) -> None:
+        """A session's credit came back: to book again, or, once the sessions expired, into the expiry."""
+        if self.expired:
+            self.expired_away += 1
+            self.outside -= 1
+        else:
+            self.remaining += 1
+
     def pick(self, data) -> int | None:
         candidates = sorted(pk for pk, s in self.sessions.items() if s["confirmed"] and not s["marked"])
         return data.draw(st.sampled_from(candidates)) if candidates else None
@@ -137,7 +145,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.sessions[pk]["confirmed"] = False
         if not forfeit and self.sessions[pk]["held"]:
             self.sessions[pk]["held"] = False
-            self.remaining += 1
+            self.returned()
 
     @precondition(lambda self: any(s["confirmed"] and not s["marked"] for s in self.sessions.values()))
     @rule(data=st.data())
@@ -165,7 +173,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if attendance == Attendance.NO_SHOW and before != Attendance.NO_SHOW and self.sessions[pk]["held"]:
             if not self.order.no_show_forfeits:
                 self.sessions[pk]["held"] = False
-                self.remaining += 1
+                self.returned()
 
     @precondition(lambda self: bool(self.sessions))
     @rule(data=st.data())
@@ -181,11 +189,12 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         booking_credit_return(booking=self.booking(pk), by_user=None)
         self.sessions[pk]["held"] = False
-        self.remaining += 1
+        self.returned()
 
     @rule(change=st.integers(min_value=-4, max_value=4).filter(bool))
     def adjust(self, change):
-        if not self.active or self.remaining + change < 0:  # a refunded order takes no adjustment
+        # A refunded order takes no adjustment, an expired one no added session.
+        if not self.active or self.remaining + change < 0 or (self.expired and change > 0):
             with pytest.raises(CreditError):
                 ledger_adjust(item=self.item(), change=change, note="Property test", by_user=None)
             return
@@ -234,7 +243,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 session["confirmed"] = False
                 if session["held"]:
                     session["held"] = False
-                    self.remaining += 1
+                    self.returned()
         self.outside -= self.remaining
         self.remaining = 0
         assert PackageOrder.objects.get(pk=self.order.pk).status == OrderStatus.REFUNDED

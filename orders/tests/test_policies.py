@@ -245,3 +245,22 @@ def test_the_cancellation_email_of_a_cancel_in_time_offers_another_time(client, 
         client.post(reverse("bookings:cancel", args=[booking.token]), {"reason": ""})
     to_client = next(mail for mail in mailoutbox if mail.to == ["jamie@example.com"])
     assert "Book another time" in to_client.body and "late cancel" not in to_client.body
+
+
+def test_the_clients_order_page_marks_a_late_cancel_that_used_the_session(client, package):
+    order = place_order(set_policies(package, cancel_window_hours=48, late_cancel_forfeits=True))
+    late, in_time = book(order), book(order, NINE_AM + timedelta(days=3))
+    with time_machine.travel(NINE_AM - timedelta(hours=20), tick=False):
+        booking_cancel(booking=late)
+        booking_cancel(booking=in_time)
+    html = client.get(reverse("order_details:detail", args=[order.token])).content.decode()
+    assert html.count("session used (late cancel)") == 1
+
+
+def test_the_clients_order_page_offers_no_change_of_a_session_that_took_place(client, package):
+    order = place_order(package)
+    past, coming = book(order), book(order, NINE_AM + timedelta(days=1))
+    with time_machine.travel(NINE_AM + timedelta(hours=2), tick=False):
+        html = client.get(reverse("order_details:detail", args=[order.token])).content.decode()
+    assert reverse("bookings:manage", args=[coming.token]) in html
+    assert reverse("bookings:manage", args=[past.token]) not in html
