@@ -2,6 +2,15 @@
 from django.conf import settings
 from django.http import HttpRequest
 
+from leadmonk.timezones import clock_formats, viewer_clock
+
 
 def site(request: HttpRequest) -> dict:
     return {"SITE_URL": settings.SITE_URL, "DEBUG": settings.DEBUG}
+
+
+def clock(request: HttpRequest) -> dict:
+    """`clock_format.time`, `.datetime` and `.day_datetime`: Django date formats on the viewer's clock
+    (the 12h/24h switch they chose on a booking page, else their browser's language), for pages
+    that format times in the template: `{{ value|timezone:owner_tz|date:clock_format.datetime }}`."""
+    return {"clock_format": clock_formats(viewer_clock(request))}

@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "leadmonk.context_processors.site",
+                "leadmonk.context_processors.clock",
                 "csp.context_processors.nonce",
             ],
         },

@@ -128,6 +128,13 @@ def time_format(clock: str) -> str:
     return "H:i" if clock == "24" else "g:i A"
 
 
+def clock_formats(clock: str) -> dict[str, str]:
+    """The Django date formats of a time, a date with a time and a weekday with a time on `clock`,
+    so every page writes "1 Dec 2026, 7:00 PM" (or "19:00") the same way."""
+    time = time_format(clock)
+    return {"time": time, "datetime": f"j M Y, {time}", "day_datetime": f"D j M Y, {time}"}
+
+
 def remember_viewer_choices(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """Keep a zone or clock chosen on one page (?tz=, ?clock=) for the next pages, with or without
     JavaScript. The zone is stored encoded, as the browser script stores it."""

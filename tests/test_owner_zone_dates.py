@@ -52,7 +52,26 @@ def test_the_orders_list_shows_the_day_the_owner_was_in(dashboard, paid_order):
 def test_the_payments_list_shows_the_owners_time(dashboard, paid_order):
     html = dashboard.get("/dashboard/payments/").content.decode()
 
-    assert "Dec 1, 2026 19:00" in html and "Dec 2, 2026" not in html
+    assert "1 Dec 2026, 7:00 PM" in html and "2 Dec 2026" not in html
+
+
+@pytest.mark.parametrize(("browser_language", "remembered_clock", "shown"), [
+    ("en-US,en;q=0.9", None, "1 Dec 2026, 7:00 PM"),
+    ("en-GB,en;q=0.9", None, "1 Dec 2026, 19:00"),
+    ("de-DE,de;q=0.9", None, "1 Dec 2026, 19:00"),
+    ("en-US,en;q=0.9", "24", "1 Dec 2026, 19:00"),
+    ("de-DE,de;q=0.9", "12", "1 Dec 2026, 7:00 PM"),
+])
+def test_dashboard_times_follow_the_owners_clock_like_the_booking_pages(
+        dashboard, paid_order, browser_language, remembered_clock, shown):
+    if remembered_clock:
+        dashboard.cookies["clock"] = remembered_clock
+    payment = paid_order.payments.get()
+
+    pages = [dashboard.get(url, HTTP_ACCEPT_LANGUAGE=browser_language).content.decode()
+             for url in ("/dashboard/payments/", f"/dashboard/payments/{payment.pk}/")]
+
+    assert all(shown in page for page in pages)
 
 
 def test_the_refund_box_says_the_owners_day(dashboard, paid_order):
@@ -76,7 +95,7 @@ def test_a_payments_page_gives_its_times_in_the_owners_zone(dashboard, paid_orde
 
     html = dashboard.get(f"/dashboard/payments/{payment.pk}/").content.decode()
 
-    assert "Dec 1, 2026 19:00" in html and "Dec 2, 2026" not in html and "UTC" not in html
+    assert "1 Dec 2026, 7:00 PM" in html and "2 Dec 2026" not in html and "UTC" not in html
     assert "America/Los Angeles" in html
 
 

@@ -45,11 +45,11 @@ def test_the_owner_sees_each_message_and_its_status(owner, coaching):
     assert "Booking confirmed" in html and "dana@example.com" in html and "Sent" in html
     assert "+15551230001" in html and "Failed" in html and "Twilio error 21211" in html
     assert "Email 1 day before" in html and "Pending" in html
-    assert "Dec 6, 2026 10:00 AM" in html  # due a day before, New York time
+    assert "6 Dec 2026, 10:00 AM" in html  # due a day before, New York time
     assert "SMS 1 hour before" in html and "opted out" in html
     # Shown in the owner's zone: 3 days before 15:00 UTC on 7 Dec is 10:00 New York on 4 Dec.
-    assert "Dec 4, 2026 10:00 AM" in html
-    assert "America/New_York" in html
+    assert "4 Dec 2026, 10:00 AM" in html
+    assert "America/New York" in html
 
 
 def test_a_booking_without_messages_shows_empty_states(owner, coaching):
