@@ -85,7 +85,14 @@ class OrderIssueForm(forms.Form):
 
     def __init__(self, *args, packages, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["package"].queryset = packages
+        field = self.fields["package"]
+        field.queryset = packages
+        if not self.is_bound:
+            # One read renders the options; an owner with one package finds it chosen.
+            listed = list(packages)
+            field.choices = [("", field.empty_label)] + [(p.pk, field.label_from_instance(p)) for p in listed]
+            if len(listed) == 1:
+                field.initial = listed[0].pk
 
     def clean_client_name(self) -> str:
         name = self.cleaned_data["client_name"].strip()

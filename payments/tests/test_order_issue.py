@@ -38,6 +38,14 @@ def test_the_orders_list_links_to_the_new_order_page(owner_client, package):
     assert "Starter pack" in page and "Paid outside the app" in page and "Complimentary" in page
 
 
+
+def test_an_owner_with_one_package_finds_it_already_chosen(owner_client, owner, package):
+    page = owner_client.get(URL).content.decode()
+    assert f'<option value="{package.pk}" selected>Starter pack</option>' in page
+    make_package(owner, name="Second pack")
+    page = owner_client.get(URL).content.decode()
+    assert f'<option value="{package.pk}" selected>' not in page and '<option value="" selected>' in page
+
 def test_paid_outside_the_app_records_a_manual_payment_and_activates_the_order(
         owner_client, owner, package, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
