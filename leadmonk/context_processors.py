@@ -10,7 +10,8 @@ def site(request: HttpRequest) -> dict:
 
 
 def clock(request: HttpRequest) -> dict:
-    """`clock_format.time`, `.datetime` and `.day_datetime`: Django date formats on the viewer's clock
-    (the 12h/24h switch they chose on a booking page, else their browser's language), for pages
-    that format times in the template: `{{ value|timezone:owner_tz|date:clock_format.datetime }}`."""
+    """`clock_format.time`, `.datetime`, `.day_datetime` and `.short_datetime`: Django date formats
+    on the viewer's clock (the 12h/24h switch they chose on a booking page, else their browser's
+    language), for pages that format times in the template:
+    `{{ value|timezone:owner_tz|date:clock_format.datetime }}`."""
     return {"clock_format": clock_formats(viewer_clock(request))}

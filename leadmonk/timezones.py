@@ -132,7 +132,8 @@ def clock_formats(clock: str) -> dict[str, str]:
     """The Django date formats of a time, a date with a time and a weekday with a time on `clock`,
     so every page writes "1 Dec 2026, 7:00 PM" (or "19:00") the same way."""
     time = time_format(clock)
-    return {"time": time, "datetime": f"j M Y, {time}", "day_datetime": f"D j M Y, {time}"}
+    return {"time": time, "datetime": f"j M Y, {time}", "day_datetime": f"D j M Y, {time}",
+            "short_datetime": f"j M, {time}"}
 
 
 def remember_viewer_choices(request: HttpRequest, response: HttpResponse) -> HttpResponse:

@@ -1,6 +1,7 @@
 """Expiry: "Sessions expire: never / N days after purchase / N days after the first booking",
 snapshotted; an expired order books nothing and says since when; a beat task expires the unused
 sessions through the ledger (once, even with two schedulers); the owner can extend an order."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -70,6 +71,18 @@ def test_an_expired_order_books_nothing_and_says_since_when(client, package):
         assert reverse("order_details:book", args=[order.token, coaching(order).pk]) not in html
         response = client.get(reverse("order_details:book", args=[order.token, coaching(order).pk]), follow=True)
         assert "Your sessions expired on 4 Dec 2026: no more sessions can be booked." in response.content.decode()
+
+
+@pytest.mark.parametrize(("browser_language", "time_shape"), [
+    ("en-US,en;q=0.9", r"\d{1,2}:\d{2} [AP]M"), ("de-DE,de;q=0.9", r"\d{2}:\d{2}"),
+])
+def test_the_expiry_time_is_on_the_clients_clock(client, package, browser_language, time_shape):
+    order = place_order(expiring(package, days=3))
+    with time_machine.travel(NOW + timedelta(days=4), tick=False):
+        html = client.get(reverse("order_details:detail", args=[order.token]),
+                          HTTP_ACCEPT_LANGUAGE=browser_language).content.decode()
+
+    assert re.search(rf"Your sessions expired on 4 Dec 2026, {time_shape}:", html)
 
 
 def test_the_task_expires_unused_sessions_once(package):
