@@ -21,7 +21,15 @@ from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatu
 from orders.nudges import mark_last_credit
 from orders.signals import order_expiring
 from scheduling.models import Attendance, BookedBy, Booking
-from scheduling.signals import attendance_marked, booking_cancelled, booking_created, cancel_warning
+from scheduling.services import BookingError
+from scheduling.signals import (
+    attendance_marked,
+    booking_cancelled,
+    booking_change_requested,
+    booking_created,
+    cancel_warning,
+    reschedule_refusal,
+)
 
 # An adjustment is a correction, not a new package: beyond this it is surely a typo.
 MAX_ADJUSTMENT = 1000
@@ -147,6 +155,37 @@ def _warn_late_cancel(sender, booking: Booking, now: datetime | None = None, **k
     hours = booking.order_item.order.cancel_window_hours
     return (f"This session starts in less than {hours} hour{'s' if hours != 1 else ''}: cancelling now uses "
             "this session of your package. It will not be given back.")
+
+
+def _late_move_refusal(booking: Booking, now: datetime | None) -> str:
+    if not cancel_uses_credit(booking=booking, now=now):
+        return ""
+    hours = booking.order_item.order.cancel_window_hours
+    host = booking.owner.display_name or "your host"
+    return (f"This session starts in less than {hours} hour{'s' if hours != 1 else ''}, inside your package's "
+            f"cancellation window, so it can no longer be moved online. To move it, contact {host}.")
+
+
+class LateReschedule(BookingError):
+    """A client's move inside the cancellation window of an order whose late cancel uses the
+    session: moving it to next week and cancelling that in time would dodge the policy."""
+
+    message = "This session starts inside your package's cancellation window, so it can no longer be moved online."
+
+
+@receiver(reschedule_refusal, dispatch_uid="orders.credits.reschedule_refusal")
+def _refuse_late_move_on_the_page(sender, booking: Booking, now: datetime | None = None, **kwargs) -> str:
+    return _late_move_refusal(booking, now)
+
+
+@receiver(booking_change_requested, dispatch_uid="orders.credits.late_move")
+def _refuse_late_move(sender, booking: Booking, by: str = BookedBy.CLIENT, now: datetime | None = None,
+                      **kwargs) -> None:
+    """The booking is locked here; the owner may always move it."""
+    if by == BookedBy.CLIENT:
+        refusal = _late_move_refusal(booking, now)
+        if refusal:
+            raise LateReschedule(refusal)
 
 
 @receiver(booking_cancelled, dispatch_uid="orders.credits.cancel")

@@ -14,7 +14,7 @@ from scheduling.calendar import bookings_ics
 from scheduling.models import BookedBy, Booking
 from scheduling.selectors import booking_change_refusal, datetime_label, get_booking_by_token
 from scheduling.services import booking_cancel, booking_reschedule
-from scheduling.signals import book_again_link_for, cancel_warning_for
+from scheduling.signals import book_again_link_for, cancel_warning_for, reschedule_refusal_for
 
 RESCHEDULE_WORDING = StepWording(picker_heading="Pick a new date", confirm_heading="Move your booking to",
                                  confirm_button="Confirm new time")
@@ -38,6 +38,7 @@ def _base_context(request: HttpRequest, booking: Booking) -> dict:
         "refusal": booking_change_refusal(booking=booking, now=timezone.now()),
         "order": booking.order_item.order if booking.order_item_id else None,
         "cancel_warning": cancel_warning_for(booking, timezone.now()) if booking.is_confirmed else "",
+        "reschedule_refusal": reschedule_refusal_for(booking, timezone.now()) if booking.is_confirmed else "",
     }
 
 
@@ -53,8 +54,8 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 def reschedule(request: HttpRequest, token: str) -> HttpResponse:
     booking = _get_booking(token)
     context = _base_context(request, booking)
-    if context["refusal"]:
-        messages.error(request, context["refusal"])
+    if context["refusal"] or context["reschedule_refusal"]:
+        messages.error(request, context["refusal"] or context["reschedule_refusal"])
         return redirect("bookings:manage", token=booking.token)
     step = TimeStep(request, meeting_type=booking.meeting_type, wording=RESCHEDULE_WORDING, moving=booking,
                     default_tz=booking.client_timezone or booking.owner.timezone)

@@ -206,7 +206,7 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
         if not all(row.meeting_type.is_bookable for row in meeting):
             raise MeetingTypeUnavailable()
         # The apps above may refuse (orders: a booking of an order that is no longer active).
-        signals.booking_change_requested.send(sender=Booking, booking=booking)
+        signals.booking_change_requested.send(sender=Booking, booking=booking, by=by, now=now)
         # Every host of the meeting must be free at the new time (each row left out of its own host's
         # busy times).
         new_slots = [bookable_slot(meeting_type=row.meeting_type, start=new_start, now=now,

@@ -8,7 +8,8 @@ Receivers run in app order: orders (its credit ledger) before notifications.
 """
 from django.dispatch import Signal
 
-# booking=<Booking>, locked; a receiver raises BookingError to refuse moving it (reschedule).
+# booking=<Booking>, locked, by=<BookedBy>, now=<datetime>; a receiver raises BookingError to refuse
+# moving it (reschedule).
 booking_change_requested = Signal()
 # booking=<Booking>, by=<BookedBy>, now=<datetime>: a new confirmed booking.
 booking_created = Signal()
@@ -23,6 +24,10 @@ attendance_marked = Signal()
 # cancelling now costs (orders: a late cancel uses the package session). sender=Booking,
 # booking=<Booking>, now=<datetime>.
 cancel_warning = Signal()
+# Asked before a client moves a booking: a receiver may answer with a sentence saying why it can no
+# longer be moved online (orders: inside a package's cancellation window, where a cancel uses the
+# session, a move would dodge that). sender=Booking, booking=<Booking>, now=<datetime>.
+reschedule_refusal = Signal()
 
 # Asked when the page of a cancelled booking offers to book again: a receiver may answer with
 # (url, label) for a meeting booked through a page of its own (teams: the team's booking page, not
@@ -39,6 +44,14 @@ owner_booking_page_sections = Signal()
 def cancel_warning_for(booking, now) -> str:
     """The first warning a receiver gives about cancelling `booking` now, or ""."""
     for _receiver, answer in cancel_warning.send(sender=type(booking), booking=booking, now=now):
+        if answer:
+            return answer
+    return ""
+
+
+def reschedule_refusal_for(booking, now) -> str:
+    """The first reason a receiver gives why the client cannot move `booking` now, or ""."""
+    for _receiver, answer in reschedule_refusal.send(sender=type(booking), booking=booking, now=now):
         if answer:
             return answer
     return ""

@@ -7,13 +7,13 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from orders.credits import item_balance
+from orders.credits import LateReschedule, item_balance
 from orders.models import CreditLedgerEntry, LedgerReason
 from orders.services import order_session_book
 from orders.tests.conftest import NINE_AM, place_order
 from packages.models import ExpiryKind, Package
-from scheduling.models import Attendance, Booking
-from scheduling.services import booking_cancel
+from scheduling.models import Attendance, BookedBy, Booking
+from scheduling.services import booking_cancel, booking_reschedule
 
 
 def coaching(order):
@@ -103,6 +103,36 @@ def test_inside_the_window_the_client_is_warned_and_the_cancel_uses_the_session(
     assert booking.status == "cancelled" and booking.credit_held
     assert (last_entry(order).reason, last_entry(order).change) == (LedgerReason.LATE_CANCEL, 0)
     assert item_balance(coaching(order).pk) == 1
+
+
+def test_inside_the_window_the_client_cannot_move_the_session_to_dodge_the_late_cancel(client, package):
+    order = place_order(set_policies(package, cancel_window_hours=48, late_cancel_forfeits=True))
+    booking = book(order)
+    later = NINE_AM + timedelta(days=7)
+    with time_machine.travel(NINE_AM - timedelta(hours=20), tick=False):
+        page = client.get(reverse("bookings:manage", args=[booking.token])).content.decode()
+        refused = client.get(reverse("bookings:reschedule", args=[booking.token]), follow=True)
+        with pytest.raises(LateReschedule, match="inside your package's cancellation window"):
+            booking_reschedule(booking=booking, new_start=later, by=BookedBy.CLIENT)
+        booking_reschedule(booking=booking, new_start=later, by=BookedBy.OWNER)  # the owner may
+
+    assert "less than 48 hours, inside your package&#x27;s cancellation window" in page
+    assert reverse("bookings:reschedule", args=[booking.token]) not in page
+    assert "can no longer be moved online" in refused.content.decode()
+    booking.refresh_from_db()
+    assert booking.start == later and booking.credit_held
+
+
+def test_inside_the_window_a_move_is_free_when_a_late_cancel_costs_nothing(client, package):
+    order = place_order(set_policies(package, cancel_window_hours=48, late_cancel_forfeits=False))
+    booking = book(order)
+    with time_machine.travel(NINE_AM - timedelta(hours=20), tick=False):
+        page = client.get(reverse("bookings:manage", args=[booking.token])).content.decode()
+        booking_reschedule(booking=booking, new_start=NINE_AM + timedelta(days=7), by=BookedBy.CLIENT)
+
+    assert reverse("bookings:reschedule", args=[booking.token]) in page
+    booking.refresh_from_db()
+    assert booking.start == NINE_AM + timedelta(days=7)
 
 
 def test_outside_the_window_the_cancel_gives_the_session_back_without_a_warning(client, package):
