@@ -282,20 +282,30 @@ def booking_credit_return(*, booking: Booking, by_user, note: str = "", now: dat
     return booking
 
 
+# Why a closed order's remaining credits are voided, by the status it closed with; the note says
+# what the reason's label alone would not.
+_VOID = {
+    OrderStatus.REFUNDED: (LedgerReason.REFUND, ""),
+    OrderStatus.CANCELLED: (LedgerReason.ORDER_CANCELLED, ""),
+    OrderStatus.EXPIRED: (LedgerReason.EXPIRY, "The order expired before it was paid"),
+}
+
+
 def ledger_void_order(*, order: PackageOrder, now: datetime | None = None) -> int:
-    """Void what is left on a refunded or cancelled order's items (after its upcoming bookings
-    were cancelled and gave their credits back). Returns how many credits were voided; running it
-    again voids nothing."""
+    """Void what is left on a refunded, cancelled or unpaid-and-expired order's items (after its
+    upcoming bookings were cancelled and gave their credits back), so a closed order has no
+    sessions left anywhere (its pages, the exports, every sum). Returns how many credits were
+    voided; running it again voids nothing."""
     _require_transaction()
-    if order.status not in (OrderStatus.REFUNDED, OrderStatus.CANCELLED):
+    if order.status not in _VOID:
         return 0
-    reason = LedgerReason.REFUND if order.status == OrderStatus.REFUNDED else LedgerReason.ORDER_CANCELLED
+    reason, note = _VOID[order.status]
     voided = 0
     for item_id in OrderItem.objects.filter(order=order).order_by("pk").values_list("pk", flat=True):
         lock_item(item_id)
         balance = item_balance(item_id)
         if balance > 0:
-            _entry(item_id, -balance, reason, now=now)
+            _entry(item_id, -balance, reason, now=now, note=note)
             voided += balance
     return voided
 
@@ -416,3 +426,4 @@ def ledger_backfill() -> None:
 
     import_module("orders.migrations.0005_ledger_for_existing_orders").backfill(apps, None)
     import_module("orders.migrations.0009_void_closed_orders_ledger").void_closed(apps, None)
+    import_module("orders.migrations.0010_void_unpaid_expired_orders_ledger").void_unpaid_expired(apps, None)

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.locks import lock_owner
+from orders.credits import ledger_void_order
 from orders.models import COMPLIMENTARY, OrderStatus, PackageOrder
 from orders.services import order_cancel_upcoming_bookings
 from orders.signals import order_activated, order_cancelled, order_payment_requested
@@ -272,11 +273,14 @@ def orders_expire_unpaid(*, now: datetime | None = None) -> int:
         .values_list("pk", flat=True)
     )
     expired = 0
+    owners = dict(PackageOrder.objects.filter(pk__in=candidate_ids).values_list("pk", "owner_id"))
     for order_id in candidate_ids:
         with transaction.atomic():
-            # Same lock order as payment_confirm (payments, then the order), so the two never
-            # deadlock; then check again under the locks: a payment may have been confirmed or
-            # gone pending since the candidates were read.
+            # Lock order (accounts.locks), as payment_refund: the owner, the payments, then the
+            # order and its items (payment_confirm takes the payments, then the order, so the two
+            # never deadlock); then check again under the locks: a payment may have been confirmed
+            # or gone pending since the candidates were read.
+            lock_owner(owners[order_id])
             open_payments = list(
                 Payment.objects.select_for_update().filter(
                     order_id=order_id, status__in=[PaymentStatus.CREATED, PaymentStatus.PENDING]
@@ -287,7 +291,9 @@ def orders_expire_unpaid(*, now: datetime | None = None) -> int:
                 continue
             if any(p.status == PaymentStatus.PENDING for p in open_payments):
                 continue
-            order_transition(order_id=order_id, target=OrderStatus.EXPIRED)
+            order, _ = order_transition(order_id=order_id, target=OrderStatus.EXPIRED)
+            # Its sessions were granted when it was placed: an order never paid for keeps none.
+            ledger_void_order(order=order)
             for payment in open_payments:
                 _move(payment, PaymentStatus.CANCELED)
                 payment.save(update_fields=["status", "updated_at"])

@@ -171,7 +171,8 @@ def test_orders_placed_before_the_ledger_get_theirs_from_the_data_migration(pack
 
 
 @pytest.mark.parametrize("status, void", [(OrderStatus.CANCELLED, LedgerReason.ORDER_CANCELLED),
-                                          (OrderStatus.REFUNDED, LedgerReason.REFUND)])
+                                          (OrderStatus.REFUNDED, LedgerReason.REFUND),
+                                          (OrderStatus.EXPIRED, LedgerReason.EXPIRY)])
 def test_a_closed_order_placed_before_the_ledger_opens_it_with_nothing_left(package, status, void):
     """Its purchase grant and bookings, then the void its cancel or refund would have written:
     a refunded order of the old code must not show sessions left in the exports and sums."""

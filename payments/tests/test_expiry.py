@@ -3,9 +3,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.utils import timezone
 
-from orders.models import OrderStatus
+from leadmonk.testing import make_meeting_type
+from orders.credits import item_balance, ledger_grant_purchase
+from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus
 from payments.models import PaymentStatus, Provider
 from payments.services import payment_confirm
 from payments.tasks import expire_unpaid_orders
@@ -73,3 +76,19 @@ def test_the_task_is_registered_under_the_beat_schedule_name(settings):
 
     assert settings.CELERY_BEAT_SCHEDULE["expire-unpaid-orders"]["task"] == "payments.tasks.expire_unpaid_orders"
     assert "payments.tasks.expire_unpaid_orders" in app.tasks
+
+
+def test_an_order_that_expires_unpaid_keeps_no_sessions(owner):
+    order = _order_created(owner, 61)
+    item = OrderItem.objects.create(order=order, meeting_type=make_meeting_type(owner), meeting_type_name="Coaching",
+                                    duration_minutes=50, quantity=3, position=0)
+    with transaction.atomic():
+        ledger_grant_purchase(items=[item])
+
+    expire_unpaid_orders()
+    expire_unpaid_orders()
+
+    voids = list(CreditLedgerEntry.objects.filter(order_item=item).exclude(reason=LedgerReason.PURCHASE)
+                 .values_list("reason", "change", "note"))
+    assert voids == [(LedgerReason.EXPIRY, -3, "The order expired before it was paid")]
+    assert item_balance(item.pk) == 0
