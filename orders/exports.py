@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 from leadmonk.csv_export import local_time
 from leadmonk.money import round_money
@@ -11,8 +12,8 @@ from orders.selectors import ledger_for_export, orders_for_export
 def order_header(zone: str) -> list[str]:
     return [
         "Order ID", f"Ordered ({zone})", "Status", "Client name", "Client email", "Client phone", "Package",
-        "Sessions", "Sessions left", "Price", "Currency", "Paid with", f"Paid ({zone})", f"Cancelled ({zone})",
-        f"Expires ({zone})",
+        "Sessions", "Sessions left", "Price", "Amount paid", "Currency", "Paid with", f"Paid ({zone})",
+        f"Cancelled ({zone})", f"Expires ({zone})",
     ]
 
 
@@ -21,9 +22,19 @@ def order_rows(owner, start, end, tz) -> Iterator[list]:
         yield [
             order.pk, local_time(order.created_at, tz), order.get_status_display(), order.client_name,
             order.client_email, order.client_phone, order.title, order.export_sessions, order.export_remaining,
-            round_money(order.price, order.currency), order.currency, order.paid_with or order.payment_medium,
+            round_money(order.price, order.currency), _amount_paid(order), order.currency,
+            order.paid_with or order.payment_medium,
             local_time(order.paid_at, tz), local_time(order.cancelled_at, tz), local_time(order.expires_at, tz),
         ]
+
+
+def _amount_paid(order):
+    """What the client paid for the order, so a sum of the column is the money taken (refunds aside:
+    the payments export has them): the price once paid, 0 for a complimentary order (its Price is
+    the package's list price), empty while unpaid."""
+    if order.is_complimentary:
+        return round_money(Decimal(0), order.currency)
+    return round_money(order.price, order.currency) if order.paid_at else ""
 
 
 def ledger_header(zone: str) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from leadmonk.testing import make_meeting_type, make_package
-from orders.models import OrderStatus
+from orders.models import COMPLIMENTARY, OrderStatus, PackageOrder
 from orders.tests.conftest import NINE_AM, place_order
 from scheduling.models import Booking
 
@@ -52,7 +52,20 @@ def test_the_orders_export_lists_the_days_orders_with_money_currency_and_local_t
     assert row["Client name"] == "Jamie Client" and row["Client email"] == "jamie@example.com"
     assert row["Package"] == "Starter pack" and row["Status"] == "Active"
     assert Decimal(row["Price"]) == order.price and row["Currency"] == order.currency
+    assert Decimal(row["Amount paid"]) == order.price
     assert row["Sessions"] == "3" and row["Sessions left"] == "3"
+
+
+def test_the_amount_paid_of_a_complimentary_or_unpaid_order_is_not_its_list_price(owner, package):
+    given = place_order(package, email="gift@example.com")
+    PackageOrder.objects.filter(pk=given.pk).update(paid_with=COMPLIMENTARY)
+    unpaid = place_order(package, status=OrderStatus.PENDING_PAYMENT, email="later@example.com")
+
+    rows = {row["Order ID"]: row for row in _rows(_client(owner).get("/dashboard/orders/export.csv" + DAY))}
+
+    assert Decimal(rows[str(given.pk)]["Price"]) == package.price
+    assert rows[str(given.pk)]["Amount paid"] == "0.00"
+    assert rows[str(unpaid.pk)]["Amount paid"] == ""
 
 
 @pytest.mark.django_db
