@@ -92,7 +92,102 @@ def _bounded_minutes(label: str, low: int, high: int, unit: str = "minutes", **k
     )
 
 
-class MeetingTypeForm(forms.Form):
+class ReminderFieldsMixin(forms.Form):
+    """The reminder settings of a meeting type, personal or team: email and SMS each on or off, with
+    up to three times before the session (common ones ticked, others typed as "3h, 90m"). Cleaning
+    adds `email_reminder_offsets` and `sms_reminder_offsets` (minutes, largest first) to the data."""
+
+    REMINDER_FIELDS = (
+        "email_reminders_enabled", "email_offsets_common", "email_offsets_other",
+        "sms_reminders_enabled", "sms_offsets_common", "sms_offsets_other",
+    )
+
+    email_reminders_enabled = forms.BooleanField(label="Send email reminders", required=False, initial=True)
+    email_offsets_common = forms.TypedMultipleChoiceField(
+        label="Email reminder times", choices=COMMON_OFFSETS, coerce=int, required=False,
+        widget=forms.CheckboxSelectMultiple, initial=[DAY],
+        error_messages={"invalid_choice": "Choose reminder times from the list."},
+    )
+    email_offsets_other = forms.CharField(
+        label="Other email reminder times", required=False, max_length=200,
+        help_text="Before the session, separated by commas, e.g. 3h, 90m. At most 3 reminders in all.",
+    )
+    sms_reminders_enabled = forms.BooleanField(label="Send SMS reminders", required=False, initial=True)
+    sms_offsets_common = forms.TypedMultipleChoiceField(
+        label="SMS reminder times", choices=COMMON_OFFSETS, coerce=int, required=False,
+        widget=forms.CheckboxSelectMultiple, initial=[HOUR],
+        error_messages={"invalid_choice": "Choose reminder times from the list."},
+    )
+    sms_offsets_other = forms.CharField(
+        label="Other SMS reminder times", required=False, max_length=200,
+        help_text="Before the session, separated by commas, e.g. 3h, 90m. At most 3 reminders in all.",
+    )
+
+    @staticmethod
+    def reminder_initial(instance) -> dict:
+        """The form's reminder values for a saved meeting type (anything with the four settings)."""
+        initial = {
+            "email_reminders_enabled": instance.email_reminders_enabled,
+            "sms_reminders_enabled": instance.sms_reminders_enabled,
+        }
+        for channel in ("email", "sms"):
+            offsets = list(getattr(instance, f"{channel}_reminder_offsets") or [])
+            initial[f"{channel}_offsets_common"] = [m for m in offsets if m in COMMON_OFFSET_VALUES]
+            initial[f"{channel}_offsets_other"] = ", ".join(
+                format_duration(m) for m in offsets if m not in COMMON_OFFSET_VALUES
+            )
+        return initial
+
+    def order_fields(self, field_order) -> None:
+        # Declared fields of a base class come first; the reminders belong after the form's own.
+        super().order_fields(field_order)
+        for name in self.REMINDER_FIELDS:
+            self.fields[name] = self.fields.pop(name)
+
+    def _clean_offsets(self, channel: str, label: str) -> list[int]:
+        common = self.cleaned_data.get(f"{channel}_offsets_common") or []
+        other_field = f"{channel}_offsets_other"
+        other_text = self.cleaned_data.get(other_field) or ""
+        offsets = list(common)
+        for item in (part for part in other_text.split(",") if part.strip()):
+            try:
+                offsets.append(parse_duration(item))
+            except ValidationError as error:
+                self.add_error(other_field, error)
+                return []
+        seen: set[int] = set()
+        for minutes in offsets:
+            if minutes in seen:
+                self.add_error(other_field, f"{describe_duration(minutes)} is listed twice.")
+                return []
+            seen.add(minutes)
+            if not MINUTE <= minutes <= MAX_REMINDER_OFFSET:
+                self.add_error(
+                    other_field, f"{label} reminders must be between 1 minute and 30 days before the session."
+                )
+                return []
+        if len(offsets) > MAX_REMINDERS_PER_CHANNEL:
+            self.add_error(other_field, f"Choose at most {MAX_REMINDERS_PER_CHANNEL} {label.lower()} reminders.")
+            return []
+        if self.cleaned_data.get(f"{channel}_reminders_enabled") and not offsets:
+            self.add_error(other_field, f"Choose at least one time, or turn {label.lower()} reminders off.")
+        return sorted(offsets, reverse=True)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["email_reminder_offsets"] = self._clean_offsets("email", "Email")
+        data["sms_reminder_offsets"] = self._clean_offsets("sms", "SMS")
+        return data
+
+    def reminder_service_fields(self) -> dict:
+        """The cleaned settings, named as the meeting type models store them."""
+        data = self.cleaned_data
+        return {name: data[name] for name in (
+            "email_reminders_enabled", "email_reminder_offsets", "sms_reminders_enabled", "sms_reminder_offsets",
+        )}
+
+
+class MeetingTypeForm(ReminderFieldsMixin, forms.Form):
     name = forms.CharField(label="Name", max_length=200, error_messages={
         "required": "Give the meeting type a name.",
         "max_length": "Keep the name under 200 characters.",
@@ -131,27 +226,6 @@ class MeetingTypeForm(forms.Form):
     slot_step_minutes = _bounded_minutes("Slot step", 5, 720, initial=30,
                                          help_text="Start times are offered every this many minutes.")
     requires_mobile = forms.BooleanField(label="Ask clients for a mobile number (required)", required=False)
-    email_reminders_enabled = forms.BooleanField(label="Send email reminders", required=False, initial=True)
-    email_offsets_common = forms.TypedMultipleChoiceField(
-        label="Email reminder times", choices=COMMON_OFFSETS, coerce=int, required=False,
-        widget=forms.CheckboxSelectMultiple, initial=[DAY],
-        error_messages={"invalid_choice": "Choose reminder times from the list."},
-    )
-    email_offsets_other = forms.CharField(
-        label="Other email reminder times", required=False, max_length=200,
-        help_text="Before the session, separated by commas, e.g. 3h, 90m. At most 3 reminders in all.",
-    )
-    sms_reminders_enabled = forms.BooleanField(label="Send SMS reminders", required=False, initial=True)
-    sms_offsets_common = forms.TypedMultipleChoiceField(
-        label="SMS reminder times", choices=COMMON_OFFSETS, coerce=int, required=False,
-        widget=forms.CheckboxSelectMultiple, initial=[HOUR],
-        error_messages={"invalid_choice": "Choose reminder times from the list."},
-    )
-    sms_offsets_other = forms.CharField(
-        label="Other SMS reminder times", required=False, max_length=200,
-        help_text="Before the session, separated by commas, e.g. 3h, 90m. At most 3 reminders in all.",
-    )
-
     def __init__(self, *args, owner, instance: MeetingType | None = None, **kwargs):
         kwargs.setdefault("label_suffix", "")
         self.owner = owner
@@ -168,16 +242,11 @@ class MeetingTypeForm(forms.Form):
         initial = {name: getattr(instance, name) for name in (
             "name", "slug", "kind", "duration_minutes", "location_kind", "location_details", "description",
             "buffer_before_minutes", "buffer_after_minutes", "horizon_days", "slot_step_minutes",
-            "requires_mobile", "email_reminders_enabled", "sms_reminders_enabled",
+            "requires_mobile",
         )}
+        initial.update(ReminderFieldsMixin.reminder_initial(instance))
         initial["capacity"] = instance.capacity if instance.is_group else None
         initial["min_notice"] = format_duration(instance.min_notice_minutes) if instance.min_notice_minutes else "0"
-        for channel in ("email", "sms"):
-            offsets = list(getattr(instance, f"{channel}_reminder_offsets") or [])
-            initial[f"{channel}_offsets_common"] = [m for m in offsets if m in COMMON_OFFSET_VALUES]
-            initial[f"{channel}_offsets_other"] = ", ".join(
-                format_duration(m) for m in offsets if m not in COMMON_OFFSET_VALUES
-            )
         return initial
 
     def clean_name(self) -> str:
@@ -205,35 +274,6 @@ class MeetingTypeForm(forms.Form):
             raise ValidationError("Minimum notice must be between 0 and 30 days.")
         return minutes
 
-    def _clean_offsets(self, channel: str, label: str) -> list[int]:
-        common = self.cleaned_data.get(f"{channel}_offsets_common") or []
-        other_field = f"{channel}_offsets_other"
-        other_text = self.cleaned_data.get(other_field) or ""
-        offsets = list(common)
-        for item in (part for part in other_text.split(",") if part.strip()):
-            try:
-                offsets.append(parse_duration(item))
-            except ValidationError as error:
-                self.add_error(other_field, error)
-                return []
-        seen: set[int] = set()
-        for minutes in offsets:
-            if minutes in seen:
-                self.add_error(other_field, f"{describe_duration(minutes)} is listed twice.")
-                return []
-            seen.add(minutes)
-            if not MINUTE <= minutes <= MAX_REMINDER_OFFSET:
-                self.add_error(
-                    other_field, f"{label} reminders must be between 1 minute and 30 days before the session."
-                )
-                return []
-        if len(offsets) > MAX_REMINDERS_PER_CHANNEL:
-            self.add_error(other_field, f"Choose at most {MAX_REMINDERS_PER_CHANNEL} {label.lower()} reminders.")
-            return []
-        if self.cleaned_data.get(f"{channel}_reminders_enabled") and not offsets:
-            self.add_error(other_field, f"Choose at least one time, or turn {label.lower()} reminders off.")
-        return sorted(offsets, reverse=True)
-
     def clean(self) -> dict:
         data = super().clean()
         if data.get("kind") == MeetingTypeKind.GROUP:
@@ -251,8 +291,6 @@ class MeetingTypeForm(forms.Form):
                 URLValidator(schemes=["http", "https"])(details)
             except ValidationError:
                 self.add_error("location_details", "Enter the full video link, starting with https://.")
-        data["email_reminder_offsets"] = self._clean_offsets("email", "Email")
-        data["sms_reminder_offsets"] = self._clean_offsets("sms", "SMS")
         return data
 
     def service_fields(self) -> dict:
@@ -261,9 +299,9 @@ class MeetingTypeForm(forms.Form):
         fields = {name: data[name] for name in (
             "name", "slug", "kind", "duration_minutes", "location_kind", "location_details", "description",
             "buffer_before_minutes", "buffer_after_minutes", "horizon_days", "slot_step_minutes",
-            "requires_mobile", "email_reminders_enabled", "email_reminder_offsets", "sms_reminders_enabled",
-            "sms_reminder_offsets",
+            "requires_mobile",
         )}
+        fields.update(self.reminder_service_fields())
         fields["capacity"] = data.get("capacity") or 1
         fields["min_notice_minutes"] = data["min_notice"]
         return fields
