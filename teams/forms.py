@@ -7,7 +7,7 @@ from django.contrib.auth import password_validation
 from accounts.models import User
 from leadmonk.timezones import is_valid_timezone
 from leadmonk.widgets import TimezoneField
-from scheduling.forms import _bounded_minutes
+from scheduling.forms import ReminderFieldsMixin, _bounded_minutes
 from scheduling.models import LocationKind
 from teams.models import Membership, Role, TeamMeetingKind
 from teams.rules import team_slug_problem
@@ -65,7 +65,10 @@ class _MemberChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-class TeamMeetingTypeForm(forms.Form):
+class TeamMeetingTypeForm(ReminderFieldsMixin, forms.Form):
+    """A team meeting type: its hosts, what each host's copy of it takes, and its reminders (the
+    personal form's, from ReminderFieldsMixin)."""
+
     name = _text("Name", 200, "Enter a name for this meeting type.")
     slug = forms.SlugField(label="Link", max_length=80,
                            error_messages={"required": "Choose a link for this meeting type.",
@@ -115,8 +118,15 @@ class TeamMeetingTypeForm(forms.Form):
             raise forms.ValidationError("Remove the invisible control characters.")
         return value.strip()
 
+    def setting_fields(self) -> list[forms.BoundField]:
+        """The visible fields but the reminders, which the page shows in a section of their own."""
+        return [field for field in self.visible_fields() if field.name not in self.REMINDER_FIELDS]
+
     def service_fields(self) -> dict:
-        return {name: value for name, value in self.cleaned_data.items() if name != "members"}
+        fields = {name: value for name, value in self.cleaned_data.items()
+                  if name != "members" and name not in self.REMINDER_FIELDS}
+        fields.update(self.reminder_service_fields())
+        return fields
 
 
 class JoinSignupForm(forms.Form):

@@ -9,7 +9,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from scheduling.models import LocationKind, MeetingType, MeetingTypeState
+from scheduling.models import (
+    LocationKind,
+    MeetingType,
+    MeetingTypeState,
+    default_email_offsets,
+    default_sms_offsets,
+)
 
 
 class Team(models.Model):
@@ -93,6 +99,11 @@ class TeamMeetingType(models.Model):
     min_notice_minutes = models.PositiveIntegerField(default=4 * 60)
     horizon_days = models.PositiveIntegerField(default=60)
     slot_step_minutes = models.PositiveIntegerField(default=30)
+    # Copied to every host's copy, whose bookings' reminders follow them (as a personal type's do).
+    email_reminders_enabled = models.BooleanField(default=True)
+    email_reminder_offsets = models.JSONField(default=default_email_offsets, help_text="Minutes before the session.")
+    sms_reminders_enabled = models.BooleanField(default=True)
+    sms_reminder_offsets = models.JSONField(default=default_sms_offsets, help_text="Minutes before the session.")
     state = models.CharField(max_length=16, choices=MeetingTypeState.choices, default=MeetingTypeState.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -235,6 +235,7 @@ def _initial(team_meeting_type: TeamMeetingType | None) -> dict:
     if team_meeting_type is None:
         return {}
     initial = {name: getattr(team_meeting_type, name) for name in services.EDITABLE_FIELDS}
+    initial.update(TeamMeetingTypeForm.reminder_initial(team_meeting_type))
     initial["members"] = [host.membership_id for host in team_meeting_type.hosts.all()]
     return initial
 
