@@ -355,17 +355,26 @@ def orders_expire_due(*, now: datetime | None = None, limit: int = 200) -> int:
 EXPIRY_WARNING = timedelta(days=7)
 
 
+def expiry_warning_lead(expiry_days: int | None) -> timedelta:
+    """How long before the expiry the client is warned: 7 days, or half the validity of a shorter
+    pack (a 5-day pack warned 7 days ahead would say "expiring soon" the moment it was bought)."""
+    if expiry_days:
+        return min(EXPIRY_WARNING, timedelta(days=expiry_days) / 2)
+    return EXPIRY_WARNING
+
+
 def orders_warn_expiring(*, now: datetime | None = None, limit: int = 200) -> int:
-    """Warn the clients of active orders whose sessions expire within 7 days and who still have
-    sessions to book: one email each (an outbox row), however often this runs and with two
-    schedulers, because each order is claimed with a conditional update of `expiry_warned_at` in
-    the transaction that writes the message. Returns how many were warned."""
+    """Warn the clients of active orders whose sessions expire soon (expiry_warning_lead) and who
+    still have sessions to book: one email each (an outbox row), however often this runs and with
+    two schedulers, because each order is claimed with a conditional update of `expiry_warned_at`
+    in the transaction that writes the message. Returns how many were warned."""
     now = now or timezone.now()
-    due = list(
+    candidates = (
         PackageOrder.objects.filter(status=OrderStatus.ACTIVE, expires_at__gt=now,
                                     expires_at__lte=now + EXPIRY_WARNING, expiry_warned_at__isnull=True)
-        .order_by("expires_at", "pk").values_list("pk", flat=True)[:limit]
+        .order_by("expires_at", "pk").values_list("pk", "expires_at", "expiry_days")
     )
+    due = [pk for pk, expires_at, days in candidates if expires_at - now <= expiry_warning_lead(days)][:limit]
     warned = 0
     for order_id in due:
         left = CreditLedgerEntry.objects.filter(order_item__order_id=order_id).aggregate(total=Sum("change"))["total"]

@@ -323,7 +323,9 @@ def _step_paths(alice) -> dict[str, str]:
         "orders:book?start": f"/dashboard/orders/{alice.order.pk}/items/{alice.order_item.pk}/book/?start={slot}",
         "orders:booking_reschedule?start":
             f"/dashboard/orders/{alice.order.pk}/bookings/{alice.order_booking.pk}/reschedule/?start={slot}",
-        "bookings:reschedule?start": f"/bookings/{alice.order_booking.token}/reschedule/?start={slot}",
+        # The direct booking: the order's session is inside its package's cancellation window, where
+        # a client can no longer move it (the page sends them back to the booking).
+        "bookings:reschedule?start": f"/bookings/{alice.direct_booking.token}/reschedule/?start={slot}",
         "dashboard:booking_reschedule?start": f"/dashboard/bookings/{alice.direct_booking.pk}/reschedule/?start={slot}",
         # "Book several sessions" with one time chosen: its confirm form and the weekly-series form.
         "order_details:sessions?picks":

@@ -181,6 +181,16 @@ def test_the_client_is_warned_once_seven_days_before_the_sessions_expire(package
     assert order.token in sent[0].body
 
 
+def test_a_short_pack_is_warned_half_way_not_the_moment_it_is_bought(package):
+    order = place_order(expiring(package, days=5))
+    assert orders_warn_expiring() == 0  # just bought: 5 days left of 5
+    with time_machine.travel(NOW + timedelta(days=2), tick=False):
+        assert orders_warn_expiring() == 0  # 3 days left: more than half
+    with time_machine.travel(NOW + timedelta(days=3), tick=False):
+        assert orders_warn_expiring() == 1  # 2 days left
+    assert PackageOrder.objects.get(pk=order.pk).expiry_warned_at == NOW + timedelta(days=3)
+
+
 # --- Credits that come back after the expiry ------------------------------------------------------
 
 
