@@ -92,6 +92,11 @@ def _bounded_minutes(label: str, low: int, high: int, unit: str = "minutes", **k
     )
 
 
+def _in_sentence(label: str) -> str:
+    """A channel's label inside a sentence: "email", but "SMS" stays an acronym."""
+    return label if label.isupper() else label.lower()
+
+
 class ReminderFieldsMixin(forms.Form):
     """The reminder settings of a meeting type, personal or team: email and SMS each on or off, with
     up to three times before the session (common ones ticked, others typed as "3h, 90m"). Cleaning
@@ -167,10 +172,10 @@ class ReminderFieldsMixin(forms.Form):
                 )
                 return []
         if len(offsets) > MAX_REMINDERS_PER_CHANNEL:
-            self.add_error(other_field, f"Choose at most {MAX_REMINDERS_PER_CHANNEL} {label.lower()} reminders.")
+            self.add_error(other_field, f"Choose at most {MAX_REMINDERS_PER_CHANNEL} {_in_sentence(label)} reminders.")
             return []
         if self.cleaned_data.get(f"{channel}_reminders_enabled") and not offsets:
-            self.add_error(other_field, f"Choose at least one time, or turn {label.lower()} reminders off.")
+            self.add_error(other_field, f"Choose at least one time, or turn {_in_sentence(label)} reminders off.")
         return sorted(offsets, reverse=True)
 
     def clean(self) -> dict:

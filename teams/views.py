@@ -227,6 +227,9 @@ def _save_meeting_type(request, membership, team_meeting_type=None) -> HttpRespo
         else:
             messages.success(request, "Meeting type saved.")
             return redirect(_team_url(membership))
+    if request.method == "POST":
+        # As the personal form says it: the errors may sit far down a long form (the reminders).
+        messages.error(request, "Please correct the errors below. Nothing was saved.")
     return _meeting_type_form_page(request, membership, form, team_meeting_type,
                                    status=400 if request.method == "POST" else 200)
 

@@ -126,9 +126,9 @@ INVALID = [
      "Choose at least one time, or turn email reminders off."),
     ({"sms_offsets_common": [], "sms_offsets_other": "5x"}, "sms_offsets_other", "“x” is not a unit we know"),
     ({"sms_offsets_common": ["60", "15", "30"], "sms_offsets_other": "2h"}, "sms_offsets_other",
-     "Choose at most 3 sms reminders."),
+     "Choose at most 3 SMS reminders."),
     ({"sms_offsets_common": [], "sms_offsets_other": ""}, "sms_offsets_other",
-     "Choose at least one time, or turn sms reminders off."),
+     "Choose at least one time, or turn SMS reminders off."),
 ]
 
 
@@ -144,6 +144,7 @@ def test_bad_reminder_times_are_refused_next_to_the_field_and_nothing_is_created
     html = response.content.decode()
     assert message in html
     assert 'class="field-errors"' in html
+    assert "Please correct the errors below. Nothing was saved." in html  # at the top: the field may be far down
     assert not TeamMeetingType.objects.exists() and MeetingType.objects.count() == copies
 
 
