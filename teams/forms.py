@@ -97,6 +97,9 @@ class TeamMeetingTypeForm(ReminderFieldsMixin, forms.Form):
     horizon_days = _bounded_minutes("Booking window", 1, 365, unit="days", initial=60,
                                     help_text="How far ahead clients can book.")
     slot_step_minutes = _bounded_minutes("Start times every", 5, 240, initial=30)
+    requires_mobile = forms.BooleanField(
+        label="Ask clients for a mobile number (required)", required=False,
+        help_text="Without one, SMS reminders reach only the clients who give a number.")
 
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)

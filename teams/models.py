@@ -99,6 +99,7 @@ class TeamMeetingType(models.Model):
     min_notice_minutes = models.PositiveIntegerField(default=4 * 60)
     horizon_days = models.PositiveIntegerField(default=60)
     slot_step_minutes = models.PositiveIntegerField(default=30)
+    requires_mobile = models.BooleanField(default=False)
     # Copied to every host's copy, whose bookings' reminders follow them (as a personal type's do).
     email_reminders_enabled = models.BooleanField(default=True)
     email_reminder_offsets = models.JSONField(default=default_email_offsets, help_text="Minutes before the session.")

@@ -299,8 +299,8 @@ def membership_set_role(*, membership: Membership, by: User, role: str) -> Membe
 COPIED_FIELDS = (
     "name", "slug", "description", "duration_minutes", "location_kind", "location_details",
     "buffer_before_minutes", "buffer_after_minutes", "min_notice_minutes", "horizon_days", "slot_step_minutes",
-    "email_reminders_enabled", "email_reminder_offsets", "sms_reminders_enabled", "sms_reminder_offsets",
-    "state",
+    "requires_mobile", "email_reminders_enabled", "email_reminder_offsets", "sms_reminders_enabled",
+    "sms_reminder_offsets", "state",
 )
 EDITABLE_FIELDS = COPIED_FIELDS[:-1] + ("kind",)
 

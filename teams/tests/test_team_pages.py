@@ -19,6 +19,7 @@ from leadmonk.testing import (
 from scheduling.models import Booking, BookingStatus
 from scheduling.selectors import format_slot_start
 from scheduling.services import booking_create
+from teams import services
 from teams.models import TeamMeetingKind
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -105,6 +106,26 @@ def test_a_client_books_a_round_robin_meeting_through_the_team_page(client, worl
     client.post(f"/bookings/{booking.token}/cancel/", {"reason": ""})
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
+
+
+def test_a_team_type_that_asks_for_a_mobile_number_gets_one_before_it_books(owner_client, client, world):
+    team, owner, ben, rr, co = world
+    hosts = [host.membership_id for host in rr.hosts.all()]
+    fields = {name: getattr(rr, name) for name in services.EDITABLE_FIELDS}
+    owner_client.post(f"/dashboard/teams/{team.pk}/meeting-types/{rr.pk}/", {
+        **fields, "members": hosts, "requires_mobile": "on", "email_reminders_enabled": "on",
+        "email_offsets_common": ["1440"], "sms_reminders_enabled": "on", "sms_offsets_common": ["60"]})
+    details = {"start": format_slot_start(NINE_AM), "client_name": "Ana", "client_email": "ana@example.com",
+               "client_timezone": "Europe/London"}
+
+    refused = client.post("/team/acme/intro-call/", details)
+    client.post("/team/acme/intro-call/", {**details, "client_phone": "+1 212 555 0100"})
+
+    assert all(copy.requires_mobile for copy in services.host_meeting_types(rr))
+    assert refused.status_code == 200
+    assert "Please enter your mobile number: this meeting needs one." in refused.content.decode()
+    assert not Booking.objects.filter(client_email="ana@example.com", client_phone="").exists()
+    assert Booking.objects.get(client_email="ana@example.com").client_phone
 
 
 def test_a_collective_time_not_free_for_every_host_is_refused_with_a_message(client, world):
