@@ -1,7 +1,7 @@
 """Team meeting types: round robin gives each booking to one free member (fewest recent bookings,
 then booked longest ago), collective only offers times when every host is free and books them all.
 Slots come from each member's own hours and busy times, buffers included."""
-from datetime import UTC, datetime, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 import time_machine
@@ -20,10 +20,7 @@ from scheduling.models import Booking, BookingStatus, MeetingType
 from scheduling.services import BookingError, SlotUnavailable, booking_cancel, booking_create, booking_reschedule
 from teams import services
 from teams.models import Team, TeamMeetingKind, TeamMeetingType
-
-# Tuesday 2026-12-01 noon UTC; Monday 2026-12-07 09:00 New York is 14:00 UTC.
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-NINE_AM = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
+from teams.tests.moments import NINE_AM, NOW
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 """The public team pages: /team/<team-slug>/ lists the team's meeting types in the style of the
 personal page and never shows packages (DESIGN.md rule 2); booking a team meeting works end to end;
 below the Team plan the page says it is not taking bookings."""
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -21,9 +21,7 @@ from scheduling.selectors import format_slot_start
 from scheduling.services import booking_create
 from teams import services
 from teams.models import TeamMeetingKind
-
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-NINE_AM = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
+from teams.tests.moments import NINE_AM, NOW
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 burst never double-books a member and spreads over the members; a collective time is booked once;
 requests that lock overlapping sets of members never deadlock (owner locks in id order); and
 invitations sent at once never pass the plan's seats (the team row's lock)."""
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -11,9 +11,7 @@ from scheduling.models import Booking, BookingStatus
 from scheduling.services import BookingError, booking_create
 from teams import services
 from teams.models import TeamMeetingKind
-
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-NINE_AM = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
+from teams.tests.moments import NINE_AM, NOW
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -20,10 +20,8 @@ from scheduling.services import booking_create, booking_reschedule
 from scheduling.setup_services import meeting_type_update
 from teams import services
 from teams.models import TeamMeetingKind, TeamMeetingType
+from teams.tests.moments import NINE_AM, NOW
 
-# Tuesday 2026-12-01 noon UTC; Monday 2026-12-07 09:00 New York is 14:00 UTC.
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-NINE_AM = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
 TEN_AM = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
 
 
