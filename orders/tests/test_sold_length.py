@@ -3,8 +3,8 @@ snapshot), whatever the meeting type's length is now. The owner shortens the 50-
 session to 25 minutes after an order was placed: that order's sessions are still offered, checked,
 booked and moved at 50 minutes (the order page's cached picker included), an order placed after
 the edit gets 25. A group session has one length: a seat sold at another length joins only
-sessions of its own length. Buffers are the meeting type's as they are now (README, "Sessions of an
-order keep the length sold")."""
+sessions of its own length. Buffers are the meeting type's as they are now (README, Package lifecycle,
+"The length sold")."""
 from datetime import timedelta
 
 import pytest
