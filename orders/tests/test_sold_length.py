@@ -11,13 +11,14 @@ import pytest
 from django.core.cache import cache
 
 from leadmonk.testing import make_booking, make_meeting_type
+from leadmonk.testing import race as shared_race
 from orders.services import order_session_book
 from orders.tests.conftest import ELEVEN_AM, NINE_AM, TEN_AM, place_order
 from scheduling.availability import bookable_slot
 from scheduling.booking_forms import TIME_UNAVAILABLE
 from scheduling.models import Booking
 from scheduling.selectors import format_slot_start
-from scheduling.services import SlotUnavailable, booking_create
+from scheduling.services import BookingError, SlotUnavailable, booking_create
 
 MONDAY = "2026-12-07"  # NINE_AM is 9:00 AM in New York that day; the owner is open 9:00-17:00
 FOUR_PM = NINE_AM + timedelta(hours=7)
@@ -170,3 +171,19 @@ def test_a_group_seat_sold_at_another_length_joins_only_sessions_of_its_own_leng
     assert order_session_book(item=item_of(third, "Group workshop"), start=noon).end == noon + sixty
     assert bookable_slot(meeting_type=workshop, start=noon).seats_left == 4
     assert bookable_slot(meeting_type=workshop, start=noon, duration=ninety) is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_seats_sold_at_two_lengths_racing_for_one_empty_time_make_one_session_of_one_length(package, workshop):
+    # Five seats sold at 90 minutes and five at 60 ask for the same free time at once (6 seats):
+    # the first seat booked sets the session's length; only seats of that length join it.
+    items = [item_of(place_order(package, email=f"ninety{n}@example.com"), "Group workshop") for n in range(5)]
+    change(workshop, duration_minutes=60)
+    items += [item_of(place_order(package, email=f"sixty{n}@example.com"), "Group workshop") for n in range(5)]
+
+    booked, refusals = shared_race(len(items), lambda index: order_session_book(item=items[index], start=TEN_AM),
+                                   BookingError)
+    assert booked == 5 and refusals == ["That time was just taken. Please pick another time."] * 5
+    lengths = {booking.end - booking.start for booking in Booking.objects.filter(start=TEN_AM)}
+    assert len(lengths) == 1 and lengths <= {timedelta(minutes=90), timedelta(minutes=60)}
