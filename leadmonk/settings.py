@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "scheduling",
     "teams",
     "packages",
+    "promotions",
     "orders",
     "payments",
     "notifications",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("payments.billing_urls")),
     path("dashboard/packages/", include("packages.urls")),
+    path("dashboard/promo-codes/", include("promotions.urls")),
     path("dashboard/orders/", include("orders.urls")),
     path("dashboard/payments/", include("payments.dashboard_urls")),
     path("dashboard/teams/", include("teams.urls")),

@@ -133,6 +133,9 @@ def order_context(message: Message) -> dict:
         "owner_name": owner.display_name or owner.email,
         "amount": ("Complimentary (no charge)" if order.is_complimentary
                    else format_money(order.price, order.currency)),
+        # A promo code's line on the receipt: the price before it and what it took off.
+        "price_before_discount": format_money(order.price_before_discount, order.currency),
+        "discount": format_money(order.discount, order.currency),
         "ordered_on": format_when(ordered_at, None, tz_name),
         "order_url": f"{settings.SITE_URL}/orders/{order.token}/",
         "dashboard_url": f"{settings.SITE_URL}/dashboard/orders/",

@@ -12,8 +12,8 @@ from orders.selectors import ledger_for_export, orders_for_export
 def order_header(zone: str) -> list[str]:
     return [
         "Order ID", f"Ordered ({zone})", "Status", "Client name", "Client email", "Client phone", "Package",
-        "Sessions", "Sessions left", "Price", "Amount paid", "Currency", "Paid with", f"Paid ({zone})",
-        f"Cancelled ({zone})", f"Expires ({zone})",
+        "Sessions", "Sessions left", "Price", "Code", "Discount", "Amount paid", "Currency", "Paid with",
+        f"Paid ({zone})", f"Cancelled ({zone})", f"Expires ({zone})",
     ]
 
 
@@ -22,7 +22,9 @@ def order_rows(owner, start, end, tz) -> Iterator[list]:
         yield [
             order.pk, local_time(order.created_at, tz), order.get_status_display(), order.client_name,
             order.client_email, order.client_phone, order.title, order.export_sessions, order.export_remaining,
-            round_money(order.price, order.currency), _amount_paid(order), order.currency,
+            round_money(order.price_before_discount, order.currency), order.promo_code,
+            round_money(order.discount, order.currency) if order.promo_code else "", _amount_paid(order),
+            order.currency,
             order.paid_with or order.payment_medium,
             local_time(order.paid_at, tz), local_time(order.cancelled_at, tz), local_time(order.expires_at, tz),
         ]
@@ -30,7 +32,7 @@ def order_rows(owner, start, end, tz) -> Iterator[list]:
 
 def _amount_paid(order):
     """What the client paid for the order, so a sum of the column is the money taken (refunds aside:
-    the payments export has them): the price once paid, 0 for a complimentary order (its Price is
+    the payments export has them): the price once paid (after its promo code), 0 for a complimentary order (its Price is
     the package's list price), empty while unpaid."""
     if order.is_complimentary:
         return round_money(Decimal(0), order.currency)

@@ -154,6 +154,20 @@ class OrderForm(forms.Form):
         }
 
 
+class PromoCodeForm(forms.Form):
+    """The order form's "Promo code" with its own "Apply" button (orders.public_views.order_package).
+    Its own form, so the order page can show it after the client's details and before the total."""
+
+    promo_code = forms.CharField(
+        label="Promo code", required=False, max_length=60,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+        error_messages={"max_length": "A promo code is at most 40 characters."},
+    )
+
+    def code(self) -> str:
+        return (self.cleaned_data.get("promo_code") or "").strip() if self.is_valid() else ""
+
+
 class OrderFilterForm(forms.Form):
     """The filters of the owner's order list; bad values are ignored rather than refused."""
 

@@ -50,6 +50,10 @@ class PackageOrder(models.Model):
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     terms = models.TextField(blank=True)
     payment_medium = models.CharField(max_length=16, blank=True)
+    # The promo code used (as stored, upper case) and what it took off: `price` is what the client
+    # pays, `price + discount` the package's price when sold. Kept when the code is edited later.
+    promo_code = models.CharField(max_length=40, blank=True)
+    discount = models.DecimalField(max_digits=12, decimal_places=3, default=0)
     # The policies as sold (DESIGN rule 10): a client's cancel within `cancel_window_hours` of the
     # start is late; whether a late cancel or a no-show uses the credit.
     cancel_window_hours = models.PositiveIntegerField(default=0)
@@ -98,6 +102,15 @@ class PackageOrder(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == OrderStatus.ACTIVE
+
+    @property
+    def price_before_discount(self):
+        return self.price + self.discount
+
+    @property
+    def promo_reference(self) -> str:
+        """How promotions names this order's redemption (plain data: promotions never imports orders)."""
+        return f"order:{self.pk}"
 
     @property
     def is_closed(self) -> bool:

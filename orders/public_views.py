@@ -3,6 +3,7 @@ token) and booking a session of an order item from it."""
 import uuid
 
 from django.contrib import messages
+from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -16,10 +17,17 @@ from accounts.models import User
 from leadmonk.content_version import cached_public_page
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import localize, time_format, viewer_clock, viewer_timezone
-from orders.forms import OrderForm
+from orders.forms import OrderForm, PromoCodeForm
 from orders.models import OrderStatus, PackageOrder
 from orders.selectors import order_bookings, order_for_token, order_item_for_token, with_item_progress
-from orders.services import OrderError, PackageNotOrderable, order_create, order_session_book
+from orders.services import (
+    OrderError,
+    PackageNotOrderable,
+    PromoCodeNotAccepted,
+    order_create,
+    order_quote,
+    order_session_book,
+)
 from packages.models import Package
 from packages.selectors import get_package_by_slug, package_is_orderable
 from scheduling.booking_step import Step, StepWording, TimeStep
@@ -78,11 +86,14 @@ def _order_page_package(owner: User, package_slug: str) -> Package:
     return package
 
 
-def _order_page_body(owner: User, package: Package, form: OrderForm | None, *, request=None, **context) -> str:
-    """What the package is and the order form (`form` None: why it cannot be ordered)."""
+def _order_page_body(owner: User, package: Package, form: OrderForm | None, *, request=None,
+                     promo_form: PromoCodeForm | None = None, quote=None, **context) -> str:
+    """What the package is and the order form (`form` None: why it cannot be ordered), with its
+    "Promo code" field and, once a code is applied (`quote`), the new total."""
     items = [item for item in package.items.all() if item.meeting_type.is_bookable]
     return render_to_string("orders/_order_package_body.html", {
         "owner": owner, "package": package, "orderable": form is not None, "form": form,
+        "promo_form": promo_form or PromoCodeForm(), "quote": quote,
         "items": items, "sessions_total": sum(item.quantity for item in items), **context,
     }, request=request)
 
@@ -114,17 +125,27 @@ def order_package(request: HttpRequest, owner_slug: str, package_slug: str) -> H
                                   render=lambda owner: _cacheable_order_page(owner, package_slug))
         body = page["head"] if page["tail"] is None else page["head"] + get_token(request) + page["tail"]
         return render(request, "orders/order_package.html", {"title": page["title"], "body": mark_safe(body)})  # noqa: S308
-    # Placing an order reads everything from the database.
+    # Placing an order (or applying a promo code) reads everything from the database; its answer
+    # is this visitor's and never cached.
     owner = _order_page_owner(owner_slug)
     package = _order_page_package(owner, package_slug)
-    form = None
+    form, promo_form, quote = None, PromoCodeForm(request.POST), None
     if package_is_orderable(package):
         form = OrderForm(request.POST, package=package)
-        if form.is_valid():
+        valid, code = form.is_valid(), promo_form.code()
+        if "apply_promo" in request.POST:
+            # "Apply" (works without JavaScript): the page again with the new total. The client's
+            # other fields keep what was typed; their errors wait for the order itself.
+            email = form.cleaned_data.get("email", "")
+            form._errors = ErrorDict()
+            quote = _promo_quote(package, promo_form, code, email, required=True)
+        elif valid and promo_form.is_valid():
             try:
-                order = order_create(package=package, **form.client_details())
+                order = order_create(package=package, promo_code=code, **form.client_details())
             except PackageNotOrderable:
                 form = None
+            except PromoCodeNotAccepted as error:
+                promo_form.add_error("promo_code", error.message)
             except OrderError as error:
                 form.add_error(None, error.message)
             else:
@@ -132,8 +153,24 @@ def order_package(request: HttpRequest, owner_slug: str, package_slug: str) -> H
                     messages.success(request, "Your order is confirmed. Book your sessions below.")
                     return redirect(order_details_url(order))
                 return redirect(checkout_url(order))
-    body = _order_page_body(owner, package, form, request=request)
+        elif code:
+            # The order was refused for another field: keep showing what the code takes off.
+            quote = _promo_quote(package, promo_form, code, form.cleaned_data.get("email", ""), required=False)
+    body = _order_page_body(owner, package, form, request=request, promo_form=promo_form, quote=quote)
     return render(request, "orders/order_package.html", {"title": package.name, "body": body})
+
+
+def _promo_quote(package: Package, promo_form: PromoCodeForm, code: str, email: str, *, required: bool):
+    """The quote of `code` for the order page, or None with the reason next to the field."""
+    if not code:
+        if required and "promo_code" not in promo_form.errors:
+            promo_form.add_error("promo_code", "Enter a promo code to apply.")
+        return None
+    try:
+        return order_quote(package=package, promo_code=code, client_email=email)
+    except PromoCodeNotAccepted as error:
+        promo_form.add_error("promo_code", error.message)
+        return None
 
 
 def _order_or_404(token: str) -> PackageOrder:

@@ -15,11 +15,13 @@ from django.utils import timezone
 
 from accounts.locks import lock_owner
 from orders import signals
+from orders.clients import client_is_new, normalize_email
 from orders.credits import item_balance, ledger_grant_purchase, ledger_void_order
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.transitions import IllegalOrderTransition, order_transition
 from packages.models import Package, PackageItem
 from packages.selectors import package_is_orderable
+from promotions.services import PromoCodeRefused, Quote, promo_quote, promo_redeem
 from scheduling.models import BookedBy, Booking, BookingStatus
 from scheduling.services import BookingError, MeetingTypeUnavailable, booking_cancel, booking_create
 
@@ -41,6 +43,10 @@ class PackageNotOrderable(OrderError):
 
 class TermsNotAccepted(OrderError):
     message = "Accept the Payment Terms and Conditions to order this package."
+
+
+class PromoCodeNotAccepted(OrderError):
+    """The promo code cannot be used for this order; `message` says why (shown next to the field)."""
 
 
 class OrderNotCancellable(OrderError):
@@ -75,6 +81,7 @@ def order_create(
     client_timezone: str = "UTC",
     terms_accepted: bool = False,
     issued_by_owner: bool = False,
+    promo_code: str = "",
     now: datetime | None = None,
 ) -> PackageOrder:
     """Place an order of `package` and copy what is sold into it (the snapshot).
@@ -83,6 +90,11 @@ def order_create(
     it pending payment for the payments app. Raises OrderError when the package cannot be ordered.
     An order the owner issues (`issued_by_owner`) needs no acceptance of the terms: the client
     did not fill in the order form.
+
+    `promo_code` is used under its lock, after the package's (promotions.services.promo_redeem);
+    the order keeps the code and the discount, and its price is what is left to pay. A code that
+    takes the price to zero completes the order as a free package does. A refused code raises
+    PromoCodeNotAccepted and nothing is written.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -141,10 +153,42 @@ def order_create(
             )
         )
         ledger_grant_purchase(items=items, now=now)
+        if promo_code.strip():
+            _apply_promo_code(order=order, code=promo_code, now=now)
         if order.price == Decimal("0"):
             order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE)
             signals.order_activated.send(sender=PackageOrder, order=order)
     return order
+
+
+def _apply_promo_code(*, order: PackageOrder, code: str, now: datetime) -> None:
+    """Use `code` for `order` (inside order_create's transaction, the package locked) and keep
+    the code and discount on the order (the snapshot)."""
+    try:
+        quote = promo_redeem(
+            owner_id=order.owner_id, code=code, email=order.client_email, amount=order.price,
+            currency=order.currency, package_id=order.package_id, reference=order.promo_reference,
+            client_is_new=client_is_new(owner_id=order.owner_id, email=order.client_email), now=now,
+        )
+    except PromoCodeRefused as refusal:
+        raise PromoCodeNotAccepted(refusal.message) from None
+    order.promo_code, order.discount, order.price = quote.code, quote.discount, quote.total
+    order.save(update_fields=["promo_code", "discount", "price", "updated_at"])
+
+
+def order_quote(*, package: Package, promo_code: str, client_email: str = "") -> Quote:
+    """What `promo_code` takes off `package` for this client, without using it (the order form's
+    "Apply"). Without an email yet, the per-client rules wait for the order itself.
+    Raises PromoCodeNotAccepted with the reason."""
+    email = normalize_email(client_email)
+    try:
+        return promo_quote(
+            owner_id=package.owner_id, code=promo_code, email=email, amount=package.price,
+            currency=package.currency, package_id=package.pk,
+            client_is_new=client_is_new(owner_id=package.owner_id, email=email) if email else None,
+        )
+    except PromoCodeRefused as refusal:
+        raise PromoCodeNotAccepted(refusal.message) from None
 
 
 def _check_quota(*, item: OrderItem) -> OrderItem:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import OrderStatus, PackageOrder
+from promotions.services import promo_release
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     OrderStatus.PENDING_PAYMENT: {OrderStatus.ACTIVE, OrderStatus.CANCELLED, OrderStatus.EXPIRED},
@@ -18,6 +19,10 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     OrderStatus.EXPIRED: set(),
     OrderStatus.REFUNDED: set(),
 }
+
+
+# Closing moves that, on an order never paid, give its promo code's use back (as a refund does).
+CLOSED_UNPAID = frozenset({OrderStatus.EXPIRED, OrderStatus.CANCELLED})
 
 
 class IllegalOrderTransition(Exception):
@@ -56,4 +61,8 @@ def order_transition(*, order_id: int, target: str, paid_with: str = "") -> tupl
         order.cancelled_at = now
         fields.append("cancelled_at")
     order.save(update_fields=fields)
+    if order.promo_code and (target == OrderStatus.REFUNDED or (target in CLOSED_UNPAID and order.paid_at is None)):
+        # The money went back, or never came: the code's use is given back (promotions counts
+        # unreleased redemptions only).
+        promo_release(reference=order.promo_reference, now=now)
     return order, True

@@ -10,8 +10,8 @@ from payments.selectors import payments_for_export
 
 def payment_header(zone: str) -> list[str]:
     return [
-        "Payment ID", f"Created ({zone})", "Status", "Provider", "Amount", "Currency", "Order ID", "Client name",
-        "Client email", "Package", "Provider reference", f"Confirmed ({zone})", f"Refunded ({zone})",
+        "Payment ID", f"Created ({zone})", "Status", "Provider", "Amount", "Currency", "Code", "Discount", "Order ID",
+        "Client name", "Client email", "Package", "Provider reference", f"Confirmed ({zone})", f"Refunded ({zone})",
         "Refunded outside the app", "Note",
     ]
 
@@ -22,6 +22,7 @@ def payment_rows(owner, start, end, tz) -> Iterator[list]:
         yield [
             payment.pk, local_time(payment.created_at, tz), payment.get_status_display(),
             payment.get_provider_display(), round_money(payment.amount, payment.currency), payment.currency,
+            payment.promo_code, round_money(payment.discount, payment.currency) if payment.promo_code else "",
             order.pk, order.client_name, order.client_email, order.title,
             payment.provider_payment_id or payment.provider_reference, local_time(payment.confirmed_at, tz),
             local_time(payment.refunded_at, tz), payment.refunded_outside, payment.note,

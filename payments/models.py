@@ -33,8 +33,12 @@ class Payment(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     provider = models.CharField(max_length=16, choices=Provider.choices)
     status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.CREATED)
+    # What the client is charged: the order's price after its promo code.
     amount = models.DecimalField(max_digits=12, decimal_places=3)
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    # The order's promo code and what it took off, as they were when the attempt started.
+    promo_code = models.CharField(max_length=40, blank=True)
+    discount = models.DecimalField(max_digits=12, decimal_places=3, default=0)
     # Stripe: Checkout Session id / PaymentIntent id. PayPal: order id / capture id.
     provider_reference = models.CharField(max_length=255, blank=True, db_index=True)
     provider_payment_id = models.CharField(max_length=255, blank=True, db_index=True)

@@ -83,7 +83,8 @@ def payment_start(*, order: PackageOrder, provider: str) -> Payment:
         )
         if recent is not None:
             return recent
-        return Payment.objects.create(order=locked, provider=provider, amount=locked.price, currency=locked.currency)
+        return Payment.objects.create(order=locked, provider=provider, amount=locked.price, currency=locked.currency,
+                                      promo_code=locked.promo_code, discount=locked.discount)
 
 
 def payment_set_checkout(*, payment: Payment, provider_reference: str, checkout_url: str,

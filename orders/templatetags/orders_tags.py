@@ -13,6 +13,15 @@ def order_price(order) -> str:
 
 
 @register.filter
+def order_promo_line(order) -> str:
+    """ "WELCOME10: −24.00 USD off 240.00 USD" for an order placed with a promo code, else "". """
+    if not order.promo_code:
+        return ""
+    return (f"{order.promo_code}: −{money.format_money(order.discount, order.currency)} "
+            f"off {money.format_money(order.price_before_discount, order.currency)}")
+
+
+@register.filter
 def answer_text(answer) -> str:
     """An answer as stored on the order, as a line of text."""
     if isinstance(answer, bool):
