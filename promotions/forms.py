@@ -26,7 +26,7 @@ class PromoCodeForm(forms.Form):
         error_messages={"required": "Enter a code, e.g. WELCOME10.",
                         "max_length": "Keep the code to 40 characters."},
     )
-    kind = forms.ChoiceField(label="Discount type", choices=DiscountKind.choices, widget=forms.RadioSelect,
+    discount_type = forms.ChoiceField(label="Discount type", choices=DiscountKind.choices, widget=forms.RadioSelect,
                              initial=DiscountKind.PERCENT,
                              error_messages={"required": "Choose percent off or amount off.",
                                              "invalid_choice": "Choose percent off or amount off."})
@@ -92,7 +92,7 @@ class PromoCodeForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        kind, value, currency = cleaned.get("kind"), cleaned.get("value"), cleaned.get("currency")
+        kind, value, currency = cleaned.get("discount_type"), cleaned.get("value"), cleaned.get("currency")
         if kind == DiscountKind.PERCENT:
             cleaned["currency"] = ""
             if value is not None and value > 100:
@@ -118,7 +118,7 @@ class PromoCodeForm(forms.Form):
         """The cleaned values as promotions.services takes them."""
         data = self.cleaned_data
         return {
-            "code": data["code"], "kind": data["kind"], "value": data["value"], "currency": data["currency"],
+            "code": data["code"], "kind": data["discount_type"], "value": data["value"], "currency": data["currency"],
             "applies_to_all": data["applies_to"] == AppliesTo.ALL, "valid_from": data["valid_from"],
             "valid_until": data["valid_until"], "max_uses": data["max_uses"],
             "once_per_client": data["once_per_client"], "new_clients_only": data["new_clients_only"],
@@ -132,7 +132,7 @@ class PromoCodeForm(forms.Form):
         else:
             value = value.normalize()
         return {
-            "code": promo.code, "kind": promo.kind, "value": f"{value:f}", "currency": promo.currency,
+            "code": promo.code, "discount_type": promo.kind, "value": f"{value:f}", "currency": promo.currency,
             "applies_to": AppliesTo.ALL if promo.applies_to_all else AppliesTo.CHOSEN,
             "packages": [package.pk for package in promo.packages.all()],
             "valid_from": promo.valid_from, "valid_until": promo.valid_until, "max_uses": promo.max_uses,

@@ -9,6 +9,7 @@ from django.test import Client
 from orders.models import CreditLedgerEntry, OrderItem, PackageOrder
 from packages.models import InviteeQuestion, Package, PackageItem
 from payments.models import Payment, PaymentConnection
+from promotions.models import PromoCode, PromoRedemption
 from scheduling.models import Booking, DateOverride, MeetingType, WeeklyInterval
 from scheduling.selectors import format_slot_start
 from teams.models import Invitation, Membership, Team, TeamHost, TeamMeetingType
@@ -39,6 +40,7 @@ def _acting_body(world) -> dict[str, str]:
         "location_kind": "video",
         "item": str(world.order_item.pk), "change": "5", "note": "Taken over", "attendance": "no_show", "days": "30",
         "cancel_window_hours": "99", "expiry_kind": "after_purchase", "expiry_days": "9",
+        "code": "TAKENOVER", "discount_type": "percent", "value": "50", "applies_to": "all",
     }
 
 
@@ -57,6 +59,8 @@ def _snapshot(owner) -> dict[str, list[dict]]:
         "bookings": Booking.objects.filter(owner=owner),
         "payments": Payment.objects.filter(order__owner=owner),
         "connections": PaymentConnection.objects.filter(owner=owner),
+        "promo codes": PromoCode.objects.filter(owner=owner),
+        "promo redemptions": PromoRedemption.objects.filter(promo_code__owner=owner),
         "teams": Team.objects.filter(memberships__user=owner),
         "memberships": Membership.objects.filter(team__memberships__user=owner),
         "invitations": Invitation.objects.filter(team__memberships__user=owner),
@@ -173,7 +177,8 @@ def test_another_owners_lists_show_none_of_the_first_owners_rows(world, route, q
     assert leaked == []
     for own_path in (f"/dashboard/packages/{alice.package.pk}/", f"/dashboard/orders/{alice.order.pk}/",
                      f"/dashboard/payments/{alice.payment.pk}/", f"/dashboard/bookings/{alice.direct_booking.pk}/",
-                     f"/dashboard/meeting-types/{alice.meeting_type.pk}/", f"/dashboard/teams/{alice.team.pk}/"):
+                     f"/dashboard/meeting-types/{alice.meeting_type.pk}/", f"/dashboard/teams/{alice.team.pk}/",
+                     f"/dashboard/promo-codes/{alice.promo_code.pk}/"):
         assert f'"{own_path}' not in html, own_path
 
 

@@ -366,7 +366,7 @@ PAGES_WITH_FORMS = {
         "dashboard:availability_override_add", "bookings:manage", "payments:test_checkout", "public:order_package",
         "public:book_meeting?start", "order_details:book?start", "orders:book?start",
         "orders:booking_reschedule?start", "bookings:reschedule?start", "dashboard:booking_reschedule?start",
-        "order_details:sessions?picks",
+        "order_details:sessions?picks", "promotions:create", "promotions:edit",
     },
 }
 # Logging out would end the rest of the run as Alice.

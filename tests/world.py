@@ -18,6 +18,7 @@ from leadmonk.testing import make_meeting_type, make_owner, make_package, set_we
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_create, order_session_book
 from packages.models import InviteeQuestion, PaymentMedium, QuestionKind
+from promotions.models import PromoCode
 from payments import services as payment_services
 from payments.models import Payment, Provider
 from scheduling.availability import available_slots
@@ -49,6 +50,7 @@ class OwnerWorld:
     team: Team
     team_meeting_type: TeamMeetingType
     team_invitation: Invitation
+    promo_code: PromoCode
 
     def ids(self) -> dict[str, int]:
         return {
@@ -58,7 +60,7 @@ class OwnerWorld:
             "meeting_type": self.meeting_type.pk, "override": self.override.pk, "package": self.package.pk,
             "question": self.question.pk, "order": self.order.pk, "order_item": self.order_item.pk,
             "booking": self.order_booking.pk, "direct_booking": self.direct_booking.pk,
-            "payment": self.payment.pk,
+            "payment": self.payment.pk, "promo_code": self.promo_code.pk,
         }
 
     def client_details(self) -> dict[str, str]:
@@ -128,11 +130,12 @@ def make_owner_world(*, email: str, slug: str) -> OwnerWorld:
         team=team, by=owner, memberships=list(team.memberships.all()),
         fields={"name": "Team intro", "slug": "team-intro", "kind": "round_robin", "min_notice_minutes": 0})
     team_invitation = team_services.invitation_create(team=team, by=owner, email=f"invitee@{slug}.example")
+    promo_code = PromoCode.objects.create(owner=owner, code=f"{slug.upper()}10", value=Decimal("10"), max_uses=5)
     return OwnerWorld(
         owner=owner, meeting_type=meeting_type, override=override, package=package, question=question,
         order=order, pending_order=pending_order, order_item=order_item, order_booking=order_booking,
         direct_booking=direct_booking, payment=payment, pending_payment=pending_payment,
-        team=team, team_meeting_type=team_meeting_type, team_invitation=team_invitation,
+        team=team, team_meeting_type=team_meeting_type, team_invitation=team_invitation, promo_code=promo_code,
     )
 
 
@@ -274,6 +277,10 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "teams:meeting_type_new": {"pk": "team"},
     "teams:meeting_type_edit": {"pk": "team", "mt_pk": "team_meeting_type"},
     "teams:meeting_type_state": {"pk": "team", "mt_pk": "team_meeting_type"},
+    "promotions:edit": {"pk": "promo_code"},
+    "promotions:enable": {"pk": "promo_code"},
+    "promotions:disable": {"pk": "promo_code"},
+    "promotions:delete": {"pk": "promo_code"},
     "team_public:join": {"token": "invitation_token"},
     "team_public:team_page": {"team_slug": "team_slug"},
     "team_public:book": {"team_slug": "team_slug", "meeting_type_slug": "team_meeting_type_slug"},
