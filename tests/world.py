@@ -18,9 +18,9 @@ from leadmonk.testing import make_meeting_type, make_owner, make_package, set_we
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_create, order_session_book
 from packages.models import InviteeQuestion, PaymentMedium, QuestionKind
-from promotions.models import PromoCode
 from payments import services as payment_services
 from payments.models import Payment, Provider
+from promotions.models import PromoCode
 from scheduling.availability import available_slots
 from scheduling.models import Booking, DateOverride, MeetingType
 from scheduling.services import booking_create
