@@ -203,6 +203,16 @@ def test_an_order_that_expires_unpaid_gives_its_use_back(settings, package, welc
     assert order.status == OrderStatus.EXPIRED and live_uses(welcome) == 0
 
 
+def test_an_unpaid_order_the_owner_cancels_gives_its_use_back(package, welcome):
+    from orders.services import order_cancel
+
+    order = place(package)
+
+    order_cancel(order=order)
+
+    assert live_uses(welcome) == 0
+
+
 def test_a_paid_order_cancelled_without_refund_keeps_its_use(package, welcome):
     from orders.services import order_cancel
 
