@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from leadmonk.testing import builders, make_meeting_type, make_package, set_weekly_hours
 from notifications import sms
 from orders.credits import ledger_backfill
 from orders.models import OrderItem, OrderStatus, PackageOrder
+from tests import builders, make_meeting_type, make_package, set_weekly_hours
 
 # Tuesday 2026-12-01 12:00 UTC. Monday 2026-12-07 10:00 in New York is 15:00 UTC.
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -6,12 +6,12 @@ import pytest
 import time_machine
 from django.db import transaction
 
-from leadmonk.testing import make_meeting_type, make_package, set_weekly_hours
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_create
 from orders.transitions import order_transition
 from packages.models import InviteeQuestion, QuestionKind
 from scheduling.models import MeetingTypeKind
+from tests import make_meeting_type, make_package, set_weekly_hours
 
 # Tuesday 2026-12-01 12:00 UTC. Monday 2026-12-07 09:00 in New York is 14:00 UTC.
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

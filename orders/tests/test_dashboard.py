@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from leadmonk.testing import make_package
 from orders.credits import booking_credit_return, ledger_adjust
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_cancel_upcoming_bookings, order_session_book
@@ -17,6 +16,7 @@ from scheduling.attendance import booking_mark_attendance
 from scheduling.models import BookedBy, Booking, BookingStatus
 from scheduling.selectors import format_slot_start
 from scheduling.services import booking_cancel
+from tests import make_package
 
 
 def coaching_item(order):

@@ -8,7 +8,6 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from leadmonk.testing import race
 from notifications.models import Message, MessageKind
 from orders.credits import item_balance, order_extend, orders_expire_due, orders_warn_expiring
 from orders.models import CreditLedgerEntry, LedgerReason, PackageOrder
@@ -17,6 +16,7 @@ from orders.tasks import expire_credits
 from orders.tests.conftest import NINE_AM, NOW, place_order
 from packages.models import ExpiryKind, Package
 from scheduling.services import booking_cancel
+from tests import race
 
 
 def coaching(order):

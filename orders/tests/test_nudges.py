@@ -8,7 +8,6 @@ import pytest
 import time_machine
 from django.core import mail
 
-from leadmonk.testing import race
 from notifications.models import Audience, Message, MessageKind
 from orders import nudges as orders_nudges
 from orders.models import OrderStatus, PackageOrder
@@ -21,6 +20,7 @@ from packages.models import ExpiryKind, Package, PackageState
 from packages.services import package_disable, package_update_policies
 from scheduling.models import MeetingTypeState
 from scheduling.services import booking_cancel
+from tests import race
 
 DAY = timedelta(days=1)
 

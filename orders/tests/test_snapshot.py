@@ -5,12 +5,12 @@ from decimal import Decimal
 
 from django.forms.models import model_to_dict
 
-from leadmonk.testing import make_meeting_type
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_session_book
 from orders.tests.conftest import NINE_AM, place_order
 from packages.models import InviteeQuestion, NameFormat, OrderingInformation, PackageItem, PaymentMedium, QuestionKind
 from scheduling.models import MeetingTypeState
+from tests import make_meeting_type
 
 
 def order_state(order: PackageOrder) -> dict:

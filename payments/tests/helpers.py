@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import responses
 
-from leadmonk.testing import builders, make_package
 from orders.models import OrderStatus, PackageOrder
 from payments.models import Payment, PaymentStatus, Provider
+from tests import builders, make_package
 
 STRIPE_SECRET = "whsec_test_secret"
 STRIPE_KEYS = {"STRIPE_SECRET_KEY": "sk_test_123", "STRIPE_WEBHOOK_SECRET": STRIPE_SECRET, "STRIPE_MAX_NETWORK_RETRIES": 0}

@@ -92,7 +92,7 @@ def test_orders_paid_before_the_migration_name_the_provider_of_their_payment(own
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    from leadmonk.testing import make_package
+    from tests import make_package
 
     package = make_package(owner)
     before = [("orders", "0002_initial"), ("payments", "0002_payment_token_connections")]

@@ -9,7 +9,6 @@ import pytest
 import responses
 from django.utils import timezone
 
-from leadmonk.testing import make_meeting_type
 from orders.credits import ledger_backfill
 from orders.models import OrderItem, OrderStatus
 from payments.models import PaymentStatus, Provider
@@ -23,6 +22,7 @@ from payments.tests.helpers import (
     mock_paypal_token,
 )
 from scheduling.models import Booking, BookingStatus
+from tests import make_meeting_type
 
 pytestmark = pytest.mark.django_db
 

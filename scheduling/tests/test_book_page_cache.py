@@ -10,13 +10,13 @@ import time_machine
 from django.core.cache import cache
 from django.test import Client, RequestFactory
 
-from leadmonk.testing import make_meeting_type, set_weekly_hours
 from scheduling.booking_step import TimeStep
 from scheduling.models import BookedBy, Booking, MeetingTypeState
 from scheduling.public_views import BOOK_WORDING, _book_body
 from scheduling.selectors import get_bookable_meeting_type
 from scheduling.services import booking_cancel, booking_create
 from scheduling.setup_services import meeting_type_set_state, meeting_type_update
+from tests import make_meeting_type, set_weekly_hours
 
 # Tuesday 1 December 2026, 07:00:20 in New York: inside a minute, where the cache is used.
 NOW = datetime(2026, 12, 1, 12, 0, 20, tzinfo=UTC)

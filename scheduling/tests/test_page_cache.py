@@ -10,9 +10,9 @@ from django.test import Client
 
 from accounts.services import owner_set_plan
 from leadmonk import content_version
-from leadmonk.testing import make_meeting_type, make_owner, make_package
 from packages.models import PackageState
 from packages.services import package_update_info
+from tests import make_meeting_type, make_owner, make_package
 
 PAGE = "/coach/"
 

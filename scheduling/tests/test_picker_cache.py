@@ -12,7 +12,6 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from leadmonk import content_version
-from leadmonk.testing import make_meeting_type, set_weekly_hours
 from scheduling import availability, picker
 from scheduling.models import BookedBy, MeetingTypeState
 from scheduling.services import booking_cancel, booking_create, booking_reschedule
@@ -23,6 +22,7 @@ from scheduling.setup_services import (
     meeting_type_update,
     weekly_hours_replace,
 )
+from tests import make_meeting_type, set_weekly_hours
 
 # Tuesday 1 December 2026, 07:00:20 in New York: inside a minute, where the cache is used.
 NOW = datetime(2026, 12, 1, 12, 0, 20, tzinfo=UTC)

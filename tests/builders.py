@@ -1,6 +1,6 @@
 """Builders of the tests' data: meeting types and weekly hours, packages, bookings and teams.
 Each makes rows the way the app leaves them, with defaults a test overrides by keyword; the
-people are in personas.py. Every app's tests import these from `leadmonk.testing`."""
+people are in personas.py. Every app's tests import these from `tests`."""
 import itertools
 from datetime import time
 from decimal import Decimal
@@ -8,12 +8,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.text import slugify
 
-from leadmonk.testing.personas import make_owner
 from orders.models import PackageOrder
 from packages.models import Package, PackageItem, PackageState, PaymentMedium
 from scheduling.models import Booking, MeetingType, MeetingTypeKind, WeeklyInterval
 from teams import services as team_services
 from teams.models import Membership, Role, Team, TeamMeetingKind
+from tests.personas import make_owner
 
 _meeting_type_numbers = itertools.count(1)
 _package_numbers = itertools.count(1)
