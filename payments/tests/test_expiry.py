@@ -11,8 +11,8 @@ from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatu
 from payments.models import PaymentStatus, Provider
 from payments.services import payment_confirm
 from payments.tasks import expire_unpaid_orders
-from payments.tests.helpers import make_order, make_payment
-from tests import make_meeting_type
+from payments.tests.helpers import make_payment
+from tests import make_meeting_type, make_order
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from accounts.models import User
 from accounts.templatetags.text_tags import email_wrap
 from orders.models import OrderStatus, PackageOrder
 from payments.models import Payment, PaymentStatus, Provider
-from payments.tests.helpers import make_order
 from scheduling.models import Booking
+from tests import make_order
 
 pytestmark = pytest.mark.django_db
 
