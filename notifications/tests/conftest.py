@@ -8,11 +8,10 @@ import pytest
 
 from notifications import sms
 from orders.models import OrderStatus
-from tests import builders, make_meeting_type, make_order, set_weekly_hours
+from tests import TEN_AM, builders, make_meeting_type, make_order, set_weekly_hours
 
-# Tuesday 2026-12-01 12:00 UTC. Monday 2026-12-07 10:00 in New York is 15:00 UTC.
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-SESSION_START = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
+# The session the notification tests book: Monday 7 December 2026, 10:00 in New York.
+SESSION_START = TEN_AM
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,9 @@ from icalendar import Calendar
 
 from notifications import delivery, services, tasks
 from notifications.models import Message, MessageKind, MessageStatus
-from notifications.tests.conftest import NOW, SESSION_START, make_booking, make_dana_order
+from notifications.tests.conftest import SESSION_START, make_booking, make_dana_order
 from orders.models import OrderStatus
+from tests import NOW
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,12 @@ from django.core import mail
 
 from notifications import sms
 from notifications.tasks import dispatch_due_reminders
-from notifications.tests.conftest import NOW, SESSION_START, make_dana_order
+from notifications.tests.conftest import SESSION_START, make_dana_order
 from orders.services import order_session_book
 from orders.session_sets import SessionChoice, order_sessions_book
 from scheduling.models import BookedBy
 from scheduling.services import booking_cancel, booking_create, booking_reschedule
+from tests import NOW
 
 pytestmark = pytest.mark.django_db
 

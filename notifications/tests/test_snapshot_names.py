@@ -10,7 +10,8 @@ from icalendar import Calendar
 
 from notifications import services, sms
 from notifications.tasks import dispatch_due_reminders
-from notifications.tests.conftest import NOW, SESSION_START, make_booking, make_dana_order
+from notifications.tests.conftest import SESSION_START, make_booking, make_dana_order
+from tests import NOW
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 
 from orders.services import order_session_book
-from orders.tests.conftest import NINE_AM, place_order
+from orders.tests.conftest import place_order
 from scheduling import services
 from scheduling.models import Booking, BookingStatus
+from tests import NINE_AM
 from tests import race as shared_race
 
 RACERS = 20

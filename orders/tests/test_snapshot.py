@@ -7,10 +7,10 @@ from django.forms.models import model_to_dict
 
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_session_book
-from orders.tests.conftest import NINE_AM, place_order
+from orders.tests.conftest import place_order
 from packages.models import InviteeQuestion, NameFormat, OrderingInformation, PackageItem, PaymentMedium, QuestionKind
 from scheduling.models import MeetingTypeState
-from tests import make_meeting_type
+from tests import NINE_AM, make_meeting_type
 
 
 def order_state(order: PackageOrder) -> dict:

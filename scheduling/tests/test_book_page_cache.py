@@ -2,7 +2,7 @@
 cached as its month fragment is: by slug and what the visitor chose, under the owner's content and
 bookings versions. A hit runs no query; every change shows on the next view; a chosen time to
 confirm (with its CSRF token) and a POST always read the database."""
-from datetime import UTC, datetime, time, timedelta
+from datetime import time, timedelta
 from unittest import mock
 
 import pytest
@@ -16,18 +16,15 @@ from scheduling.public_views import BOOK_WORDING, _book_body
 from scheduling.selectors import get_bookable_meeting_type
 from scheduling.services import booking_cancel, booking_create
 from scheduling.setup_services import meeting_type_set_state, meeting_type_update
-from tests import make_meeting_type, set_weekly_hours
+from tests import MID_MINUTE, NINE_AM_THURSDAY, make_meeting_type, set_weekly_hours
 
-# Tuesday 1 December 2026, 07:00:20 in New York: inside a minute, where the cache is used.
-NOW = datetime(2026, 12, 1, 12, 0, 20, tzinfo=UTC)
-NINE_AM_THURSDAY = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)  # 9:00 AM in New York
 URL = "/coach/intro/"
 THURSDAY = {"tz": "America/New_York", "date": "2026-12-03"}
 
 
 @pytest.fixture(autouse=True)
 def frozen_time():
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(MID_MINUTE, tick=False):
         yield
 
 

@@ -12,10 +12,9 @@ from orders.services import order_session_book
 from scheduling import booking_step
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingTypeState
 from scheduling.services import booking_create
-from tests import make_meeting_type, make_package, set_weekly_hours
+from tests import NOW, make_meeting_type, make_package, set_weekly_hours
 
 # Tuesday 1 December 2026, 07:00 in New York (the `owner` fixture's zone).
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 UNAVAILABLE = "That time is no longer available. Please pick another time."
 
 

@@ -8,12 +8,8 @@ import time_machine
 
 from scheduling import services
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingTypeKind, MeetingTypeState
-from tests import make_meeting_type, set_weekly_hours
+from tests import NINE_AM, NOW, make_meeting_type, set_weekly_hours
 from tests import race as shared_race
-
-# Monday 2026-12-07, owner in America/New_York: 09:00 local is 14:00 UTC.
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-NINE_AM = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -22,16 +22,12 @@ from scheduling.setup_services import (
     meeting_type_update,
     weekly_hours_replace,
 )
-from tests import make_meeting_type, set_weekly_hours
-
-# Tuesday 1 December 2026, 07:00:20 in New York: inside a minute, where the cache is used.
-NOW = datetime(2026, 12, 1, 12, 0, 20, tzinfo=UTC)
-NINE_AM_THURSDAY = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)  # 9:00 AM in New York
+from tests import MID_MINUTE, NINE_AM_THURSDAY, make_meeting_type, set_weekly_hours
 
 
 @pytest.fixture(autouse=True)
 def frozen_time():
-    with time_machine.travel(NOW, tick=False) as traveller:
+    with time_machine.travel(MID_MINUTE, tick=False) as traveller:
         yield traveller
 
 

@@ -12,8 +12,9 @@ from scheduling.models import Booking, BookingStatus, MeetingType
 from scheduling.services import BookingError, SlotUnavailable, booking_cancel, booking_create, booking_reschedule
 from teams import services
 from teams.models import Team, TeamMeetingKind, TeamMeetingType
-from teams.tests.moments import NINE_AM, NOW
 from tests import (
+    NINE_AM,
+    NOW,
     WEEKDAYS_9_TO_5,
     make_meeting_type,
     make_member,

@@ -12,8 +12,9 @@ from scheduling.selectors import format_slot_start
 from scheduling.services import booking_create
 from teams import services
 from teams.models import TeamMeetingKind
-from teams.tests.moments import NINE_AM, NOW
 from tests import (
+    NINE_AM,
+    NOW,
     WEEKDAYS_9_TO_5,
     make_meeting_type,
     make_member,

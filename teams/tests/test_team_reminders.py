@@ -12,8 +12,10 @@ from scheduling.services import booking_create, booking_reschedule
 from scheduling.setup_services import meeting_type_update
 from teams import services
 from teams.models import TeamMeetingKind, TeamMeetingType
-from teams.tests.moments import NINE_AM, NOW
 from tests import (
+    NINE_AM,
+    NOW,
+    TEN_AM,
     WEEKDAYS_9_TO_5,
     make_meeting_type,
     make_member,
@@ -21,8 +23,6 @@ from tests import (
     make_team_meeting_type,
     set_weekly_hours,
 )
-
-TEN_AM = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
