@@ -12,7 +12,7 @@ from django.test import Client, RequestFactory
 
 from scheduling.booking_step import TimeStep
 from scheduling.models import BookedBy, Booking, MeetingTypeState
-from scheduling.public_views import BOOK_WORDING, _book_body
+from scheduling.public_views import BOOK_WORDING, book_body
 from scheduling.selectors import get_bookable_meeting_type
 from scheduling.services import booking_cancel, booking_create
 from scheduling.setup_services import meeting_type_set_state, meeting_type_update
@@ -83,8 +83,8 @@ def test_the_pick_stage_shows_nothing_of_the_visitor_but_what_the_key_holds(owne
     request._messages = mock.MagicMock(__iter__=lambda self: iter(["A message for the owner"]))
     meeting_type = get_bookable_meeting_type(owner=owner, slug="intro")
     step = TimeStep(request, meeting_type=meeting_type, default_tz=owner.timezone, wording=BOOK_WORDING)
-    assert _book_body(request, owner, meeting_type, step.pick_stage()) \
-        == _book_body(None, owner, meeting_type, step.pick_stage())
+    assert book_body(request, owner, meeting_type, step.pick_stage()) \
+        == book_body(None, owner, meeting_type, step.pick_stage())
 
 
 def test_a_chosen_time_to_confirm_is_never_taken_from_the_cache(meeting_type, django_assert_num_queries):

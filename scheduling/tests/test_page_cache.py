@@ -100,7 +100,7 @@ def test_a_first_view_in_a_process_reads_the_owner_again_after_their_version(cli
     # version, then reads the owner again (the row read before the version may be outdated).
     with django_assert_num_queries(4):  # owner, owner again, meeting types, packages
         assert "Coaching call" in page(client)
-    content_version._owner_hints.clear()  # another process, which finds the entry the first stored
+    content_version.owner_hints_forget()  # another process, which finds the entry the first stored
     with mock.patch.object(cache, "set") as cache_set, django_assert_num_queries(0):
         assert "Coaching call" in page(client)
     assert not cache_set.called
