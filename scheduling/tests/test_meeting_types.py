@@ -2,10 +2,10 @@
 import pytest
 from django.urls import reverse
 
-from leadmonk.testing import make_meeting_type
 from scheduling import setup_services
 from scheduling.forms import format_duration, parse_duration
 from scheduling.models import MeetingType, MeetingTypeKind, MeetingTypeState
+from tests import make_meeting_type
 
 LIST_URL = reverse("dashboard:meeting_types")
 NEW_URL = reverse("dashboard:meeting_type_new")

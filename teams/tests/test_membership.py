@@ -12,8 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from leadmonk.testing import make_owner, make_team
 from teams.models import Invitation, InvitationStatus, Membership, Role, Team
+from tests import make_owner, make_team
 
 
 def _invite(client, team, email, role="member"):
@@ -201,9 +201,9 @@ def test_someone_outside_the_team_reaches_none_of_its_pages(other_owner_client, 
 def test_a_collective_type_without_common_free_time_is_refused_next_to_the_hosts(owner_client, team, owner):
     from datetime import time
 
-    from leadmonk.testing import set_weekly_hours
     from scheduling.models import MeetingType
     from teams.models import TeamMeetingType
+    from tests import set_weekly_hours
 
     other = make_owner(plan="free")
     Membership.objects.create(team=team, user=other)
@@ -245,8 +245,8 @@ def test_the_new_team_meeting_type_form_starts_with_a_duration_as_the_personal_o
 def test_a_plain_member_can_change_nothing_an_admin_changes(owner_client, team, owner, other_owner):
     from django.forms.models import model_to_dict
 
-    from leadmonk.testing import make_team_meeting_type
     from teams.models import TeamMeetingType
+    from tests import make_team_meeting_type
 
     member = Membership.objects.create(team=team, user=other_owner)
     team_meeting_type = make_team_meeting_type(team)

@@ -7,7 +7,14 @@ import pytest
 import time_machine
 from django.core import mail
 
-from leadmonk.testing import (
+from scheduling.models import Booking, BookingStatus
+from scheduling.selectors import format_slot_start
+from scheduling.services import booking_create
+from teams import services
+from teams.models import TeamMeetingKind
+from tests import (
+    NINE_AM,
+    NOW,
     WEEKDAYS_9_TO_5,
     make_meeting_type,
     make_member,
@@ -16,12 +23,6 @@ from leadmonk.testing import (
     make_team_meeting_type,
     set_weekly_hours,
 )
-from scheduling.models import Booking, BookingStatus
-from scheduling.selectors import format_slot_start
-from scheduling.services import booking_create
-from teams import services
-from teams.models import TeamMeetingKind
-from teams.tests.moments import NINE_AM, NOW
 
 
 @pytest.fixture(autouse=True)

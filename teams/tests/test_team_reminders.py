@@ -6,7 +6,16 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from leadmonk.testing import (
+from notifications.models import Channel, Reminder
+from scheduling.models import Booking, MeetingType
+from scheduling.services import booking_create, booking_reschedule
+from scheduling.setup_services import meeting_type_update
+from teams import services
+from teams.models import TeamMeetingKind, TeamMeetingType
+from tests import (
+    NINE_AM,
+    NOW,
+    TEN_AM,
     WEEKDAYS_9_TO_5,
     make_meeting_type,
     make_member,
@@ -14,15 +23,6 @@ from leadmonk.testing import (
     make_team_meeting_type,
     set_weekly_hours,
 )
-from notifications.models import Channel, Reminder
-from scheduling.models import Booking, MeetingType
-from scheduling.services import booking_create, booking_reschedule
-from scheduling.setup_services import meeting_type_update
-from teams import services
-from teams.models import TeamMeetingKind, TeamMeetingType
-from teams.tests.moments import NINE_AM, NOW
-
-TEN_AM = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
