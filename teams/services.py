@@ -301,8 +301,8 @@ def membership_set_role(*, membership: Membership, by: User, role: str) -> Membe
 
 # --- Team meeting types ----------------------------------------------------------------------------
 
-# A team meeting type's own fields beside the shared settings (MeetingTypeSettings) it gives its
-# hosts' copies; the state is not edited here but by team_meeting_type_set_state.
+# What team_meeting_type_save sets: the shared settings (MeetingTypeSettings, which the hosts'
+# copies take) and the team type's kind. The state changes only by team_meeting_type_set_state.
 EDITABLE_FIELDS = (*EDITABLE_SETTINGS, "kind")
 
 
