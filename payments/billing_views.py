@@ -28,8 +28,8 @@ from accounts.plans import (
 from leadmonk.throttle import throttle_post
 from payments.billing_forms import EnterpriseContactForm, UpgradeForm
 from payments.providers.base import PaymentError
+from payments.providers.sandbox.billing import test_subscription_for
 from payments.providers.stripe import billing as stripe_billing
-from payments.providers.test.billing import test_subscription_for
 
 logger = logging.getLogger(__name__)
 

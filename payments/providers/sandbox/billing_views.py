@@ -10,7 +10,7 @@ from accounts.billing import BillingError
 from accounts.billing_selectors import plan_overview
 from accounts.plans import PLAN_PRICES_USD, Plan
 from payments.billing_forms import SwitchPlanForm, UpgradeForm
-from payments.providers.test.billing import TestPortalAction, test_portal_act, test_subscribe, test_subscription_for
+from payments.providers.sandbox.billing import TestPortalAction, test_portal_act, test_subscribe, test_subscription_for
 
 
 def _require_test_payments() -> None:
