@@ -31,3 +31,8 @@ def send_signup_existing_email(user_id: int) -> None:
 @shared_task(name="accounts.tasks.send_password_reset_email", **RETRY)
 def send_password_reset_email(email: str) -> None:
     emails.send_password_reset_email(email=email)
+
+
+@shared_task(name="accounts.tasks.send_unknown_price_email", **RETRY)
+def send_unknown_price_email(user_id: int, price_id: str) -> None:
+    emails.send_unknown_price_email(user_id=user_id, price_id=price_id)
