@@ -155,6 +155,25 @@ def test_a_bad_extension_is_explained_next_to_the_field_and_changes_nothing(owne
     assert PackageOrder.objects.get(pk=order.pk).expires_at == NOW + timedelta(days=3)
 
 
+def test_repeated_extensions_stop_at_ten_years_from_today_with_a_message(owner_client, package):
+    order = place_order(expiring(package, days=3))
+    for _ in range(2):
+        owner_client.post(extend_url(order), {"days": "1800"})
+    order.refresh_from_db()
+    assert order.expires_at == NOW + timedelta(days=3603)
+
+    response = owner_client.post(extend_url(order), {"days": "3650"})
+
+    assert response.status_code == 400
+    assert ("An order&#x27;s sessions can expire at most 3650 days (10 years) from today: "
+            "extend this one by at most 47 days.") in response.content.decode()
+    assert PackageOrder.objects.get(pk=order.pk).expires_at == NOW + timedelta(days=3603)
+    owner_client.post(extend_url(order), {"days": "47"})
+    response = owner_client.post(extend_url(order), {"days": "1"})
+    assert "this one cannot be extended further." in response.content.decode()
+    assert PackageOrder.objects.get(pk=order.pk).expires_at == NOW + timedelta(days=3650)
+
+
 def test_an_order_that_never_expires_cannot_be_extended(owner_client, package):
     order = place_order(package)
     response = owner_client.post(extend_url(order), {"days": "10"})

@@ -140,7 +140,8 @@ def test_the_order_list_offers_the_download_form(owner, package):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("evil", ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)"])
+@pytest.mark.parametrize("evil", ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)",
+                                  "＝HYPERLINK(\"http://x\")", "＋1+2", "－2+3", "＠SUM(A1)"])
 def test_a_cell_that_looks_like_a_formula_is_neutralised(owner, package, evil):
     place_order(package, name=evil, email="jamie@example.com")
     _book(package.items.first().meeting_type, name=evil, email="dana@example.com")
