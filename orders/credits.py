@@ -20,6 +20,7 @@ from accounts.locks import lock_owner
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
 from orders.nudges import mark_last_credit
 from orders.signals import order_expiring
+from packages.models import ExpiryKind
 from scheduling.models import Attendance, BookedBy, Booking
 from scheduling.services import BookingError
 from scheduling.signals import (
@@ -130,7 +131,7 @@ def _debit_on_booking(sender, booking: Booking, now: datetime | None = None, **k
     mark_last_credit(order_id=order.pk, booking=booking)
     # "N days after the first booking": the first booking starts the clock (the order row is
     # locked with the item, so two first bookings cannot both set it).
-    if order.expiry_kind == "after_first_booking" and order.expiry_days and order.expires_at is None:
+    if order.expiry_kind == ExpiryKind.AFTER_FIRST_BOOKING and order.expiry_days and order.expires_at is None:
         order.expires_at = (now or timezone.now()) + timedelta(days=order.expiry_days)
         PackageOrder.objects.filter(pk=order.pk).update(expires_at=order.expires_at)
 
@@ -406,7 +407,7 @@ def order_extend(*, order: PackageOrder, days: int, by_user, now: datetime | Non
             raise OrderClosed(order, "its sessions can no longer be extended")
         if order.expires_at is None:
             raise CreditError("This order's sessions have no expiry date to extend."
-                              if order.expiry_kind == "never" else
+                              if order.expiry_kind == ExpiryKind.NEVER else
                               "The expiry starts at the first booking: there is nothing to extend yet.")
         order.expires_at = max(order.expires_at, now) + timedelta(days=days)
         if order.credits_expired_at is not None:

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from leadmonk.money import CURRENCY_CHOICES
 from leadmonk.tokens import new_token
+from packages.models import ExpiryKind
 from scheduling.models import MeetingTypeKind
 
 
@@ -56,7 +57,7 @@ class PackageOrder(models.Model):
     # Expiry as sold ("never" / N days after purchase / N days after the first booking), and when
     # the credits expire once that is known (set at payment or at the first booking; the owner
     # may move it later).
-    expiry_kind = models.CharField(max_length=24, default="never")
+    expiry_kind = models.CharField(max_length=24, default=ExpiryKind.NEVER)
     expiry_days = models.PositiveIntegerField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     # Set when the expiry task claims the order (a conditional update: two schedulers expire it once).

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from accounts.models import SLUG_RE
-from scheduling.models import LocationKind, MeetingType, MeetingTypeKind
+from scheduling.models import MAX_MEETING_MINUTES, LocationKind, MeetingType, MeetingTypeKind
 from scheduling.setup_selectors import meeting_type_slug_taken
 from scheduling.setup_services import DEFAULT_HOURS, WEEKDAY_NAMES, hours_problem
 
@@ -207,7 +207,7 @@ class MeetingTypeForm(ReminderFieldsMixin, forms.Form):
         "invalid": "Capacity must be a whole number of seats.",
     }, widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         help_text="How many clients can book the same session (2–500).")
-    duration_minutes = _bounded_minutes("Duration", 5, 720, initial=30)
+    duration_minutes = _bounded_minutes("Duration", 5, MAX_MEETING_MINUTES, initial=30)
     location_kind = forms.ChoiceField(label="Location", choices=LocationKind.choices, initial=LocationKind.VIDEO,
                                       error_messages={"invalid_choice": "Choose a location from the list."})
     location_details = forms.CharField(

@@ -8,7 +8,7 @@ from accounts.models import User
 from leadmonk.timezones import is_valid_timezone
 from leadmonk.widgets import TimezoneField
 from scheduling.forms import ReminderFieldsMixin, _bounded_minutes
-from scheduling.models import LocationKind
+from scheduling.models import MAX_MEETING_MINUTES, LocationKind
 from teams.models import Membership, Role, TeamMeetingKind
 from teams.rules import team_slug_problem
 
@@ -84,7 +84,7 @@ class TeamMeetingTypeForm(ReminderFieldsMixin, forms.Form):
                         "invalid_pk_value": "Choose members of this team."})
     description = forms.CharField(label="Description", required=False, max_length=5000,
                                   widget=forms.Textarea(attrs={"rows": 3}))
-    duration_minutes = _bounded_minutes("Duration", 5, 720, initial=30)
+    duration_minutes = _bounded_minutes("Duration", 5, MAX_MEETING_MINUTES, initial=30)
     location_kind = forms.ChoiceField(label="Location", choices=LocationKind.choices, initial=LocationKind.VIDEO)
     location_details = forms.CharField(label="Location details", required=False, max_length=500)
     buffer_before_minutes = _bounded_minutes("Buffer before", 0, 240, initial=0,
