@@ -12,7 +12,6 @@ item's row lock, so the balance read before a write cannot change before the wri
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Sum
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -76,7 +75,7 @@ def lock_item(item_id: int) -> OrderItem:
 
 def item_balance(item_id: int) -> int:
     """The item's remaining credits: the sum of its ledger entries (one query)."""
-    return CreditLedgerEntry.objects.filter(order_item_id=item_id).aggregate(total=Sum("change"))["total"] or 0
+    return CreditLedgerEntry.objects.filter(order_item_id=item_id).balance()
 
 
 def _entry(item_id: int, change: int, reason: str, *, booking: Booking | None = None, note: str = "",
@@ -378,7 +377,7 @@ def orders_warn_expiring(*, now: datetime | None = None, limit: int = 200) -> in
     due = [pk for pk, expires_at, days in candidates if expires_at - now <= expiry_warning_lead(days)][:limit]
     warned = 0
     for order_id in due:
-        left = CreditLedgerEntry.objects.filter(order_item__order_id=order_id).aggregate(total=Sum("change"))["total"]
+        left = CreditLedgerEntry.objects.filter(order_item__order_id=order_id).balance()
         with transaction.atomic():
             claimed = PackageOrder.objects.filter(pk=order_id, expiry_warned_at__isnull=True).update(
                 expiry_warned_at=now)
@@ -415,7 +414,7 @@ def order_extend(*, order: PackageOrder, days: int, by_user, now: datetime | Non
                 lock_item(item_id)
                 gone = CreditLedgerEntry.objects.filter(
                     order_item_id=item_id, reason__in=[LedgerReason.EXPIRY, LedgerReason.EXTENSION]
-                ).aggregate(total=Sum("change"))["total"] or 0
+                ).balance()
                 if gone < 0:
                     _entry(item_id, -gone, LedgerReason.EXTENSION, by_user=by_user, now=now,
                            note=f"Extended by {days} day{'s' if days != 1 else ''}")

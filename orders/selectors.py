@@ -13,17 +13,8 @@ from django.utils import timezone
 
 from leadmonk import raw_rows
 from leadmonk.tokens import looks_like_token
-from orders.models import CreditLedgerEntry, OrderItem, OrderStatus, PackageOrder
+from orders.models import CreditLedgerEntry, OrderItem, OrderStatus, PackageOrder, ledger_balance_sql
 from scheduling.models import Booking
-
-
-def _ledger_sum(item_ref: str) -> Subquery:
-    """The remaining credits of the item `item_ref` points at: the sum of its ledger entries."""
-    return Subquery(
-        CreditLedgerEntry.objects.filter(order_item=OuterRef(item_ref)).order_by().values("order_item")
-        .annotate(total=Sum("change")).values("total"),
-        output_field=IntegerField(),
-    )
 
 
 def _items_with_usage() -> QuerySet[OrderItem]:
@@ -38,7 +29,7 @@ def _items_with_usage() -> QuerySet[OrderItem]:
         OrderItem.objects.select_related("meeting_type")
         .annotate(
             used=Coalesce(Subquery(used, output_field=IntegerField()), Value(0)),
-            balance=Coalesce(_ledger_sum("pk"), Value(0)),
+            balance=CreditLedgerEntry.objects.filter(order_item=OuterRef("pk")).balance_per("order_item"),
         )
         .order_by("position", "id")
     )
@@ -73,9 +64,8 @@ def _owner_and_meeting_type_models() -> tuple[type, type]:
 @functools.cache
 def _item_for_token_sql() -> str:
     owner_model, meeting_type_model = _owner_and_meeting_type_models()
-    ledger, col = raw_rows.table(CreditLedgerEntry), raw_rows.column
-    balance = (f"SELECT COALESCE(SUM(l.{col(CreditLedgerEntry, 'change')}), 0) FROM {ledger} l "
-               f"WHERE l.{col(CreditLedgerEntry, 'order_item')} = i.id")
+    col = raw_rows.column
+    balance = f"{ledger_balance_sql()} WHERE l.{col(CreditLedgerEntry, 'order_item')} = i.id"
     return (
         f"SELECT {raw_rows.columns(OrderItem, 'i')}, {raw_rows.columns(PackageOrder, 'o')}, "
         f"{raw_rows.columns(owner_model, 'u')}, {raw_rows.columns(meeting_type_model, 'm')}, ({balance}) "
@@ -140,8 +130,8 @@ def _list_counts_sql() -> tuple[str, str]:
     used = (f"SELECT COUNT(*) FROM {raw_rows.table(Booking)} b JOIN {items} "
             f"ON i.{col(OrderItem, 'id')} = b.{col(Booking, 'order_item')} "
             f"WHERE i.{col(OrderItem, 'order')} = {order_id} AND b.{col(Booking, 'credit_held')} = %s")
-    left = (f"SELECT COALESCE(SUM(l.{col(CreditLedgerEntry, 'change')}), 0) FROM {raw_rows.table(CreditLedgerEntry)} l "
-            f"JOIN {items} ON i.{col(OrderItem, 'id')} = l.{col(CreditLedgerEntry, 'order_item')} "
+    left = (f"{ledger_balance_sql()} JOIN {items} "
+            f"ON i.{col(OrderItem, 'id')} = l.{col(CreditLedgerEntry, 'order_item')} "
             f"WHERE i.{col(OrderItem, 'order')} = {order_id}")
     return used, left
 
@@ -222,14 +212,10 @@ def orders_for_export(*, owner, start, end) -> QuerySet[PackageOrder]:
         .annotate(total=Sum("quantity")).values("total"),
         output_field=IntegerField(),
     )
-    remaining = Subquery(
-        CreditLedgerEntry.objects.filter(order_item__order=OuterRef("pk")).order_by().values("order_item__order")
-        .annotate(total=Sum("change")).values("total"),
-        output_field=IntegerField(),
-    )
+    remaining = CreditLedgerEntry.objects.filter(order_item__order=OuterRef("pk")).balance_per("order_item__order")
     return (
         PackageOrder.objects.filter(owner=owner, created_at__gte=start, created_at__lt=end)
-        .annotate(export_sessions=Coalesce(sessions, Value(0)), export_remaining=Coalesce(remaining, Value(0)))
+        .annotate(export_sessions=Coalesce(sessions, Value(0)), export_remaining=remaining)
         .order_by("created_at", "id")
     )
 
