@@ -4,6 +4,7 @@ Every function here runs a fixed number of queries whatever the number of items 
 used counts are annotated, bookings prefetched.
 """
 import functools
+from datetime import datetime
 
 from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
@@ -14,6 +15,7 @@ from django.utils import timezone
 from leadmonk import raw_rows
 from leadmonk.tokens import looks_like_token
 from orders.models import CreditLedgerEntry, OrderItem, OrderStatus, PackageOrder, ledger_balance_sql
+from orders.rules import item_booking_refusal
 from scheduling.models import Booking
 
 
@@ -101,7 +103,7 @@ def order_item_for_token(*, token: str, item_id: int) -> OrderItem | None:
     item.order = order
     item.meeting_type = meeting_type
     item.balance = balance
-    _set_bookable(item, order, order.is_expired(timezone.now()))
+    _set_bookable(item, order, timezone.now())
     return item
 
 
@@ -164,24 +166,28 @@ def order_list_for_owner(
 
 def with_item_progress(order: PackageOrder) -> list[OrderItem]:
     """The order's items (from the prefetch) with what the pages show beside each one:
-    `remaining`, `percent_used`, `meeting_type_unavailable` (rule 6) and `can_schedule`."""
+    `remaining`, `percent_used`, `meeting_type_unavailable` (rule 6), `booking_refusal` and
+    `can_schedule`."""
     items = list(order.items.all())
-    expired = order.is_expired(timezone.now())
+    now = timezone.now()
     for item in items:
-        _set_bookable(item, order, expired)
+        _set_bookable(item, order, now)
         # The bar shows used against used + remaining, so an adjustment or an expiry moves it too.
         item.total = item.used + item.remaining
         item.percent_used = min(100, round(100 * item.used / item.total)) if item.total else 100
     return items
 
 
-def _set_bookable(item: OrderItem, order: PackageOrder, expired: bool) -> None:
-    """`remaining` (the ledger sum, annotated as `balance`), `meeting_type_unavailable` (rule 6)
-    and `can_schedule` of an item whose meeting type is joined."""
+def _set_bookable(item: OrderItem, order: PackageOrder, now: datetime) -> None:
+    """`remaining` (the ledger sum, annotated as `balance`), `meeting_type_unavailable` (rule 6),
+    `booking_refusal` (why it cannot book now, orders.rules; None when it can) and `can_schedule`
+    of an item whose meeting type is joined."""
     item.meeting_type.owner = order.owner  # joined already; the slot picker reads it
+    item.order = order  # the same row
     item.remaining = max(item.balance, 0)
     item.meeting_type_unavailable = not item.meeting_type.is_bookable
-    item.can_schedule = order.is_active and not expired and item.remaining > 0 and not item.meeting_type_unavailable
+    item.booking_refusal = item_booking_refusal(item, remaining=item.remaining, now=now)
+    item.can_schedule = item.booking_refusal is None
 
 
 def order_ledger(order: PackageOrder) -> list[CreditLedgerEntry]:

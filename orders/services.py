@@ -17,11 +17,12 @@ from accounts.locks import lock_owner
 from orders import signals
 from orders.credits import item_balance, ledger_grant_purchase, ledger_void_order
 from orders.models import OrderItem, OrderStatus, PackageOrder
+from orders.rules import OrderNotBookable, item_booking_refusal
 from orders.transitions import IllegalOrderTransition, order_transition
 from packages.models import Package, PackageItem
 from packages.selectors import package_is_orderable
 from scheduling.models import BookedBy, Booking, BookingStatus
-from scheduling.services import BookingError, MeetingTypeUnavailable, booking_cancel, booking_create
+from scheduling.services import booking_cancel, booking_create
 
 
 class OrderError(Exception):
@@ -45,18 +46,6 @@ class TermsNotAccepted(OrderError):
 
 class OrderNotCancellable(OrderError):
     """`message` names the order's status: "This order is refunded; it cannot be cancelled."."""
-
-
-class NoSessionsLeft(BookingError):
-    message = "No sessions left for this item."
-
-
-class OrderNotBookable(BookingError):
-    message = "Sessions can only be booked on a paid, active order."
-
-
-class OrderExpired(BookingError):
-    message = "The sessions of this order have expired."
 
 
 def _package_items():
@@ -149,18 +138,13 @@ def order_create(
 
 def _check_quota(*, item: OrderItem) -> OrderItem:
     """Lock the item and its order (PostgreSQL locks every joined row of a FOR UPDATE query), then
-    check the order is active, the meeting type still bookable and a credit left: the item's ledger
-    sum (orders.credits), read after the lock. The ledger's debit itself is written by its receiver
-    of scheduling.signals.booking_created, in the booking's transaction."""
+    ask the one rule (orders.rules) with the item's ledger balance read after the lock, and raise
+    its refusal. The ledger's debit itself is written by orders.receivers when scheduling sends
+    booking_created, in the booking's transaction."""
     item = OrderItem.objects.select_for_update().select_related("order", "meeting_type").get(pk=item.pk)
-    if not item.meeting_type.is_bookable:
-        raise MeetingTypeUnavailable()
-    if item.order.status != OrderStatus.ACTIVE:
-        raise OrderNotBookable()
-    if item.order.is_expired(timezone.now()):
-        raise OrderExpired(f"The sessions of this order expired on {item.order.expires_at:%-d %b %Y}.")
-    if item_balance(item.pk) < 1:
-        raise NoSessionsLeft()
+    refusal = item_booking_refusal(item, remaining=item_balance(item.pk), now=timezone.now())
+    if refusal is not None:
+        raise refusal
     return item
 
 
@@ -172,7 +156,7 @@ def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = Boo
     it); the order's zone, given at checkout, when the owner books or none is known.
 
     Takes the owner's lock, then the item's, checks the quota, then asks scheduling to book, all
-    in one transaction. Raises a BookingError subclass (NoSessionsLeft, OrderNotBookable, or
+    in one transaction. Raises a BookingError subclass (the refusal of orders.rules, or
     scheduling's) and changes nothing when the session cannot be booked."""
     with transaction.atomic():
         lock_owner(item.order.owner_id)

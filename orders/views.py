@@ -201,16 +201,8 @@ def order_book(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
     """Book a session of an item on the client's behalf (not held to the minimum notice)."""
     order = _get_order_for_owner(request, pk)
     item = _item_of_order(order, item_id)
-    if not item.can_schedule:
-        if not order.is_active:
-            messages.error(request, "Sessions can only be booked on a paid, active order.")
-        elif order.has_expired:
-            messages.error(request, f"The sessions of this order expired on {order.expires_at:%-d %b %Y}. "
-                                    "Extend the order first.")
-        elif item.meeting_type_unavailable:
-            messages.error(request, "This meeting type can no longer be scheduled.")
-        else:
-            messages.error(request, "No sessions left for this item.")
+    if item.booking_refusal is not None:  # orders.rules, asked by the selector
+        messages.error(request, item.booking_refusal.message)
         return redirect(_detail_url(order))
     return _owner_step(
         request, order=order, item=item, wording=OWNER_BOOK_WORDING, booking=None,
