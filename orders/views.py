@@ -20,9 +20,10 @@ from leadmonk.sections import collect_parts
 from orders import exports
 from orders.credits import CreditError, booking_credit_return, ledger_adjust, order_extend
 from orders.forms import CreditAdjustForm, OrderExtendForm, OrderFilterForm
+from orders.lifecycle import order_cancel
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.selectors import order_bookings, order_for_owner, order_ledger, order_list_for_owner, with_item_progress
-from orders.services import OrderError, order_cancel, order_session_book
+from orders.services import OrderError, order_session_book
 from orders.signals import order_confirmation_requested, owner_order_page_parts
 from packages.models import Package
 from scheduling.attendance import booking_mark_attendance

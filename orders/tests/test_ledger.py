@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 
 from orders.credits import NegativeBalance, item_balance, ledger_adjust, ledger_backfill
+from orders.lifecycle import order_cancel
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus
-from orders.services import order_cancel, order_session_book
+from orders.services import order_session_book
 from orders.tests.conftest import NINE_AM, TEN_AM, place_order
 from payments.models import PaymentStatus
 from payments.services import payment_mark_refunded

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from leadmonk.testing import make_order
 from orders.credits import ledger_adjust
+from orders.lifecycle import order_cancel
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus
 from orders.selectors import order_for_owner, order_item_for_token, order_list_for_owner, orders_for_export
-from orders.services import order_cancel, order_session_book
+from orders.services import order_session_book
 from orders.tests.conftest import NINE_AM, NOW, TEN_AM, place_order
 
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from leadmonk.testing import make_package
 from orders.credits import item_balance
+from orders.lifecycle import order_cancel
 from orders.models import CreditLedgerEntry, OrderStatus, PackageOrder
-from orders.services import order_cancel
 from packages.models import OrderingInformation, PackageState
 from payments.models import Payment, PaymentStatus, Provider
 

@@ -10,8 +10,9 @@ from playwright.sync_api import expect
 
 from leadmonk.testing import make_booking
 from orders.credits import ledger_adjust
+from orders.lifecycle import order_cancel
 from orders.models import PackageOrder
-from orders.services import order_cancel, order_session_book
+from orders.services import order_session_book
 from packages.models import Package
 from payments.models import Provider
 from payments.services import payment_confirm, payment_start
