@@ -9,6 +9,7 @@ The answer is a domain error (scheduling's BookingError), so the service raises 
 from datetime import datetime
 
 from orders.models import OrderItem, OrderStatus, PackageOrder
+from scheduling.models import Booking
 from scheduling.services import BookingError, MeetingTypeUnavailable
 
 
@@ -57,3 +58,10 @@ def item_booking_refusal(item: OrderItem, *, remaining: int, now: datetime) -> B
     if refusal is None and remaining < 1:
         refusal = NoSessionsLeft()
     return refusal
+
+
+def refuse_change_of_inactive_order(*, booking: Booking) -> None:
+    """Raise OrderNotBookable when `booking` is a session of an order that is no longer active
+    (cancelled, refunded): it cannot be moved any more."""
+    if booking.order_item_id is not None and booking.order_item.order.status != OrderStatus.ACTIVE:
+        raise OrderNotBookable()

@@ -18,7 +18,7 @@ from orders.credits import item_balance, ledger_grant_purchase
 from orders.errors import OrderError
 from orders.lifecycle import order_mark_paid
 from orders.models import OrderItem, OrderStatus, PackageOrder
-from orders.rules import OrderNotBookable, item_booking_refusal
+from orders.rules import item_booking_refusal
 from packages.models import Package, PackageItem
 from packages.selectors import package_is_orderable
 from scheduling.models import BookedBy, Booking
@@ -159,9 +159,3 @@ def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = Boo
             notify=notify,
         )
 
-
-def refuse_change_of_inactive_order(*, booking: Booking, **_) -> None:
-    """Receiver of scheduling.signals.booking_change_requested: a session of an order that is no
-    longer active (cancelled, refunded) cannot be moved."""
-    if booking.order_item_id is not None and booking.order_item.order.status != OrderStatus.ACTIVE:
-        raise OrderNotBookable()
