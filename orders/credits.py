@@ -407,15 +407,3 @@ def order_extend(*, order: PackageOrder, days: int, by_user, now: datetime | Non
         order.save(update_fields=["expires_at", "credits_expired_at", "expiry_warned_at", "updated_at"])
     return order
 
-
-def ledger_backfill() -> None:
-    """Open the ledger of items created outside order_create (seed data, fixtures): the same as
-    the data migrations that gave orders placed before the ledger theirs (and voided what was left
-    on those already closed). Items with entries are skipped."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    import_module("orders.migrations.0005_ledger_for_existing_orders").backfill(apps, None)
-    import_module("orders.migrations.0009_void_closed_orders_ledger").void_closed(apps, None)
-    import_module("orders.migrations.0010_void_unpaid_expired_orders_ledger").void_unpaid_expired(apps, None)

@@ -10,6 +10,7 @@ from leadmonk.testing.builders import (
     make_package,
     make_team,
     make_team_meeting_type,
+    open_ledgers,
     set_weekly_hours,
 )
 from leadmonk.testing.clock import DEFAULT_TEST_CLOCK, suite_clock
@@ -18,6 +19,6 @@ from leadmonk.testing.personas import make_owner
 
 __all__ = [
     "DEFAULT_TEST_CLOCK", "WEEKDAYS_9_TO_5", "make_booking", "make_meeting_type", "make_member", "make_order",
-    "make_owner", "make_package", "make_team", "make_team_meeting_type", "on_postgres", "race", "set_weekly_hours",
-    "suite_clock",
+    "make_owner", "make_package", "make_team", "make_team_meeting_type", "on_postgres", "open_ledgers", "race",
+    "set_weekly_hours", "suite_clock",
 ]

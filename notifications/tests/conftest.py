@@ -7,9 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from leadmonk.testing import builders, make_meeting_type, make_package, set_weekly_hours
+from leadmonk.testing import builders, make_meeting_type, make_package, open_ledgers, set_weekly_hours
 from notifications import sms
-from orders.credits import ledger_backfill
 from orders.models import OrderItem, OrderStatus, PackageOrder
 
 # Tuesday 2026-12-01 12:00 UTC. Monday 2026-12-07 10:00 in New York is 15:00 UTC.
@@ -61,5 +60,5 @@ def make_order(owner, meeting_type, *, status=OrderStatus.ACTIVE, **fields) -> P
         order=order, meeting_type=meeting_type, meeting_type_name=meeting_type.name,
         duration_minutes=meeting_type.duration_minutes, kind=meeting_type.kind, quantity=3,
     )
-    ledger_backfill()
+    open_ledgers()
     return order

@@ -9,8 +9,7 @@ import pytest
 import responses
 from django.utils import timezone
 
-from leadmonk.testing import make_meeting_type
-from orders.credits import ledger_backfill
+from leadmonk.testing import make_meeting_type, open_ledgers
 from orders.models import OrderItem, OrderStatus
 from payments.models import PaymentStatus, Provider
 from payments.tests.helpers import (
@@ -44,7 +43,7 @@ def _paid_order_with_bookings(owner, *, provider=Provider.STRIPE, destination=""
                                end=start + timedelta(minutes=30), client_name="Cleo", client_email="cleo@example.com")
         for start in (now - timedelta(days=2), now + timedelta(days=2), now + timedelta(days=4))
     ]
-    ledger_backfill()
+    open_ledgers()
     payment = make_payment(order, provider=provider, status=PaymentStatus.CONFIRMED,
                            provider_payment_id="pi_test_1" if provider == Provider.STRIPE else "CAP123",
                            confirmed_at=now, destination_account=destination)
