@@ -18,6 +18,11 @@ def default_sms_offsets() -> list[int]:
     return [60]
 
 
+# The longest meeting a meeting type may last, in minutes: the busy-time query of the slot engine
+# relies on it (scheduling.availability.LONGEST_MEETING), and the meeting type forms cap it.
+MAX_MEETING_MINUTES = 720
+
+
 class MeetingTypeKind(models.TextChoices):
     ONE_ON_ONE = "one_on_one", "1:1"
     GROUP = "group", "Group"
@@ -67,9 +72,9 @@ class MeetingTypeSettings(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80)
-    # At most 12 hours: the busy-time query relies on it (scheduling.availability.LONGEST_MEETING).
+    # At most MAX_MEETING_MINUTES: the busy-time query relies on it (scheduling.availability.LONGEST_MEETING).
     duration_minutes = models.PositiveIntegerField(
-        default=30, validators=[MinValueValidator(5), MaxValueValidator(720)]
+        default=30, validators=[MinValueValidator(5), MaxValueValidator(MAX_MEETING_MINUTES)]
     )
     location_kind = models.CharField(max_length=16, choices=LocationKind.choices, default=LocationKind.VIDEO)
     location_details = models.CharField(max_length=500, blank=True)

@@ -83,6 +83,13 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
     meeting type is not active. An owner booking on a client's behalf is not held to the minimum
     notice. `order_item_id` is only passed by orders.services.order_session_book, which has
     checked the item's quota under its lock in this same transaction.
+
+    Who listens to the booking_created it sends (scheduling.signals, in this transaction, in app
+    order; a receiver that raises refuses the booking and nothing is written):
+    - orders.receivers.debit_the_credit: a session of an order item takes one credit
+      (orders.credits.ledger_debit_booking), and may start the order's expiry clock;
+    - notifications.receivers.on_booking_created: writes the reminders and, unless `notify` is
+      False, the client's confirmation and the owner's notice.
     """
     now = now or timezone.now()
     start = _utc(start)
@@ -208,7 +215,8 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
             raise SessionInPast()
         if not all(row.meeting_type.is_bookable for row in meeting):
             raise MeetingTypeUnavailable()
-        # The apps above may refuse (orders: a booking of an order that is no longer active).
+        # The apps above may refuse (orders.receivers: inside a package's cancellation window, or a
+        # booking of an order that is no longer active).
         signals.booking_change_requested.send(sender=Booking, booking=booking, by=by, now=now)
         # Every host of the meeting must be free at the new time (each row left out of its own host's
         # busy times).
@@ -234,6 +242,9 @@ def booking_cancel(*, booking: Booking, by: str = BookedBy.CLIENT, reason: str =
     """Cancel a confirmed booking; its time is free again and its credit (if any) returns.
 
     Cancelling an already cancelled booking raises BookingAlreadyCancelled and changes nothing.
+    Who listens to booking_cancelled: orders.receivers.return_the_credit (the ledger) and
+    notifications.receivers.on_booking_cancelled (drops the reminders; the email unless `notify`
+    is False).
     """
     now = now or timezone.now()
     with transaction.atomic():

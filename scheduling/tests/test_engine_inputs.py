@@ -146,3 +146,19 @@ def test_a_thread_that_read_them_leaves_no_connection_behind(owner):
     gc.collect()
 
     assert seen and seen[0]() is None
+
+
+def test_no_meeting_type_can_outlast_the_bound_of_the_busy_query():
+    """The busy query finds a booking only if it lasts at most LONGEST_MEETING: the model and the
+    personal and team meeting type forms refuse anything longer, from the one constant."""
+    from django.core.validators import MaxValueValidator
+
+    from scheduling.forms import MeetingTypeForm
+    from scheduling.models import MeetingType
+    from teams.forms import TeamMeetingTypeForm
+
+    longest = LONGEST_MEETING // timedelta(minutes=1)
+    validators = MeetingType._meta.get_field("duration_minutes").validators
+    assert [v.limit_value for v in validators if isinstance(v, MaxValueValidator)] == [longest]
+    assert MeetingTypeForm.base_fields["duration_minutes"].max_value == longest
+    assert TeamMeetingTypeForm.base_fields["duration_minutes"].max_value == longest
