@@ -84,8 +84,8 @@ def _utc(value: datetime) -> datetime:
 def _host_overlap_refused() -> Iterator[None]:
     """Around a write of bookings: the database's no-overlap refusal (PostgreSQL, a booking path
     that raced past the lock) is SlotUnavailable, the message a client sees when a time went.
-    Raised inside the caller's atomic block, which then rolls back (to its savepoint when nested):
-    nothing runs on the aborted transaction."""
+    Raised inside the service's own atomic block, which then rolls back (to its savepoint when the
+    caller holds a transaction, as orders does): nothing runs on the aborted transaction."""
     try:
         yield
     except IntegrityError as error:
