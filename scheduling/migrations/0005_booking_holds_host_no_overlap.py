@@ -66,7 +66,8 @@ def host_overlaps(apps, connection) -> list[tuple]:
 def overlap_report(overlaps: list[tuple]) -> str:
     """What the person running the migration reads: the pairs, and what to do about them."""
     def moment(start, end) -> str:
-        return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} UTC"
+        end_format = "%H:%M" if end.date() == start.date() else "%Y-%m-%d %H:%M"
+        return f"{start:%Y-%m-%d %H:%M}-{end.strftime(end_format)} UTC"
 
     lines = [
         f"Cannot add the constraint that keeps a host's 1:1 bookings apart: {len(overlaps)} pair(s) of "
@@ -90,7 +91,7 @@ def refuse_existing_overlaps(apps, schema_editor) -> None:
         return
     overlaps = host_overlaps(apps, schema_editor.connection)
     if overlaps:
-        raise CommandError(overlap_report(overlaps))
+        raise CommandError("\n" + overlap_report(overlaps))  # below the "Applying …" line
 
 
 def holds_host_from_kind(apps, schema_editor) -> None:
