@@ -117,7 +117,8 @@ class SessionsPage:
         if any(p.start < candidate.end and candidate.start < p.end for p in self.picks):
             return OVERLAP
         if free is None:
-            free = bookable_slot(meeting_type=item.meeting_type, start=start, now=self.now) is not None
+            free = bookable_slot(meeting_type=item.meeting_type, start=start, now=self.now,
+                                 duration=item.duration) is not None
         return "" if free else TAKEN
 
     def add(self, item: OrderItem, start: dt.datetime, free: bool | None = None) -> str:
@@ -146,7 +147,8 @@ class SessionsPage:
         local = pick.start.astimezone(tz)
         wanted_weeks = [((local.replace(tzinfo=None) + dt.timedelta(weeks=week)).replace(tzinfo=tz)).astimezone(dt.UTC)
                         for week in range(1, weeks)]
-        free = bookable_starts(meeting_type=pick.item.meeting_type, starts=wanted_weeks, now=self.now)
+        free = bookable_starts(meeting_type=pick.item.meeting_type, starts=wanted_weeks, now=self.now,
+                               duration=pick.item.duration)
         missed: list[MissedWeek] = []
         for wanted in wanted_weeks:
             if not self.add(pick.item, wanted, free=wanted in free):
@@ -165,7 +167,7 @@ class SessionsPage:
         no other pick (one batch of slot-engine queries)."""
         slots = available_slots(meeting_type=item.meeting_type,
                                 range_start=max(wanted - dt.timedelta(days=3), self.now),
-                                range_end=wanted + dt.timedelta(days=4), now=self.now)
+                                range_end=wanted + dt.timedelta(days=4), now=self.now, duration=item.duration)
         free = [slot.start for slot in slots
                 if not any(p.start < slot.end and slot.start < p.end for p in self.picks)]
         return min(free, key=lambda start: abs(start - wanted)) if free else None
@@ -177,7 +179,7 @@ class SessionsPage:
         self.picks.sort(key=lambda pick: pick.start)
         free: set[tuple[int, dt.datetime]] = set()
         for item in {pick.item.pk: pick.item for pick in self.picks}.values():  # one batch per item
-            starts = bookable_starts(meeting_type=item.meeting_type, now=self.now,
+            starts = bookable_starts(meeting_type=item.meeting_type, now=self.now, duration=item.duration,
                                      starts=[pick.start for pick in self.picks if pick.item.pk == item.pk])
             free |= {(item.pk, start) for start in starts}
         for pick in self.picks:
@@ -194,7 +196,7 @@ class SessionsPage:
         return month_picker(
             meeting_type=self.item.meeting_type, viewer_tz=self.viewer_tz, clock=self.clock,
             action_url=self.request.path, month=parse_picker_month(get.get("month")),
-            selected_date=parse_picker_date(get.get("date")), now=self.now,
+            selected_date=parse_picker_date(get.get("date")), now=self.now, duration=self.item.duration,
             extra_params={"item": self.item.pk, PICKS_PARAM: self.picks_value()},
         )
 

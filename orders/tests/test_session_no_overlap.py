@@ -7,9 +7,10 @@ import pytest
 
 from orders.credits import item_balance
 from orders.services import order_session_book
-from orders.tests.conftest import NINE_AM, NOW, place_order
+from orders.tests.conftest import place_order
 from scheduling import services, slots
 from scheduling.models import Booking
+from tests import NINE_AM, NOW
 
 
 @pytest.mark.postgres
@@ -20,8 +21,8 @@ def test_a_session_the_database_refuses_says_the_time_was_taken_and_keeps_the_cr
                             client_email="rival@example.com", now=NOW)
     # The code's lock and check forgotten: every time looks free.
     monkeypatch.setattr(services, "lock_owner", lambda owner_id: None)
-    monkeypatch.setattr(services, "bookable_slot", lambda *, meeting_type, start, **_: slots.Slot(
-        start, start + meeting_type.duration, 1))
+    monkeypatch.setattr(services, "bookable_slot", lambda *, meeting_type, start, duration=None, **_: slots.Slot(
+        start, start + (duration or meeting_type.duration), 1))
 
     with pytest.raises(services.SlotUnavailable) as refusal:
         order_session_book(item=item, start=NINE_AM + timedelta(minutes=30), now=NOW)

@@ -4,7 +4,7 @@ booking services turn that refusal into "That time was just taken". The migratio
 constraint first lists the overlaps that would stop it. SQLite keeps the code's lock and check."""
 import threading
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from importlib import import_module
 
 import pytest
@@ -16,7 +16,13 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 
-from leadmonk.testing import (
+from scheduling import services, slots
+from scheduling.models import HOST_NO_OVERLAP, BookedBy, Booking, BookingStatus, MeetingType, MeetingTypeKind
+from teams.models import TeamMeetingKind
+from teams.services import team_booking_create
+from tests import (
+    NINE_AM,
+    NOW,
     WEEKDAYS_9_TO_5,
     make_booking,
     make_meeting_type,
@@ -27,17 +33,10 @@ from leadmonk.testing import (
     race,
     set_weekly_hours,
 )
-from scheduling import services, slots
-from scheduling.models import HOST_NO_OVERLAP, BookedBy, Booking, BookingStatus, MeetingType, MeetingTypeKind
-from teams.models import TeamMeetingKind
-from teams.services import team_booking_create
 
 MIGRATION = "0005_booking_holds_host_no_overlap"
 migration = import_module(f"scheduling.migrations.{MIGRATION}")
 
-# Tuesday 1 December 2026, 07:00 in New York; Monday 7 December 09:00 there is 14:00 UTC.
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-NINE_AM = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
 TAKEN = "That time was just taken. Please pick another time."
 
 
@@ -71,10 +70,10 @@ def skip_the_code_check(monkeypatch, *, meet_at_the_check: threading.Barrier | N
     With `meet_at_the_check`, each request waits there until all have passed the check."""
     monkeypatch.setattr(services, "lock_owner", lambda owner_id: None)
 
-    def every_time_free(*, meeting_type, start, **_):
+    def every_time_free(*, meeting_type, start, duration=None, **_):
         if meet_at_the_check is not None:
             meet_at_the_check.wait(timeout=10)
-        return slots.Slot(start, start + meeting_type.duration, 1)
+        return slots.Slot(start, start + (duration or meeting_type.duration), 1)
 
     monkeypatch.setattr(services, "bookable_slot", every_time_free)
 
