@@ -61,6 +61,7 @@ def make_booking(meeting_type: MeetingType, start, **fields) -> Booking:
     The client is Cleo unless told otherwise."""
     fields.setdefault("client_name", "Cleo Client")
     fields.setdefault("client_email", "cleo@example.com")
+    fields.setdefault("holds_host", not meeting_type.is_group)
     return Booking.objects.create(owner=meeting_type.owner, meeting_type=meeting_type, start=start,
                                   end=start + meeting_type.duration, **fields)
 
