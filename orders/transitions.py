@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import OrderStatus, PackageOrder
-from promotions.services import promo_release
+from packages.models import ExpiryKind
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     OrderStatus.PENDING_PAYMENT: {OrderStatus.ACTIVE, OrderStatus.CANCELLED, OrderStatus.EXPIRED},
@@ -19,10 +19,6 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     OrderStatus.EXPIRED: set(),
     OrderStatus.REFUNDED: set(),
 }
-
-
-# Closing moves that, on an order never paid, give its promo code's use back (as a refund does).
-CLOSED_UNPAID = frozenset({OrderStatus.EXPIRED, OrderStatus.CANCELLED})
 
 
 class IllegalOrderTransition(Exception):
@@ -54,15 +50,11 @@ def order_transition(*, order_id: int, target: str, paid_with: str = "") -> tupl
         order.paid_with = paid_with
         fields += ["paid_at", "paid_with"]
         # "N days after purchase" starts when the order is paid (or, free, placed).
-        if order.expiry_kind == "after_purchase" and order.expiry_days and order.expires_at is None:
+        if order.expiry_kind == ExpiryKind.AFTER_PURCHASE and order.expiry_days and order.expires_at is None:
             order.expires_at = now + timedelta(days=order.expiry_days)
             fields.append("expires_at")
     elif target in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
         order.cancelled_at = now
         fields.append("cancelled_at")
     order.save(update_fields=fields)
-    if order.promo_code and (target == OrderStatus.REFUNDED or (target in CLOSED_UNPAID and order.paid_at is None)):
-        # The money went back, or never came: the code's use is given back (promotions counts
-        # unreleased redemptions only).
-        promo_release(reference=order.promo_reference, now=now)
     return order, True

@@ -7,10 +7,11 @@ import pytest
 from django.core import mail
 from icalendar import Calendar
 
+from orders.lifecycle import order_cancel
 from orders.models import PackageOrder
-from orders.services import order_cancel
-from orders.tests.conftest import NINE_AM, place_order
+from orders.tests.conftest import place_order
 from orders.tests.test_dashboard import book_for
+from tests import NINE_AM
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from leadmonk.testing import make_package
 from orders.services import order_create
 from promotions.models import DiscountKind, PromoCode
+from tests import make_package
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from leadmonk.testing import make_package, race
 from leadmonk.timezones import localize
 from orders.models import OrderStatus, PackageOrder
 from orders.services import PromoCodeNotAccepted, order_create
@@ -22,6 +21,7 @@ from payments import services as payment_services
 from payments.models import Payment, Provider
 from promotions.models import DiscountKind, PromoCode, PromoRedemption
 from promotions.services import live_uses, promo_code_update
+from tests import make_package, race
 
 pytestmark = pytest.mark.django_db
 

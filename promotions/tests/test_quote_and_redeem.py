@@ -8,7 +8,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.plans import Plan
-from leadmonk.testing import make_package
 from leadmonk.timezones import localize
 from promotions.models import DiscountKind, PromoCode, PromoRedemption
 from promotions.services import (
@@ -19,6 +18,7 @@ from promotions.services import (
     promo_redeem,
     promo_release,
 )
+from tests import make_package
 
 pytestmark = pytest.mark.django_db
 
