@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leadmonk.timezones import localize
+from orders.lifecycle import order_cancel
 from orders.models import OrderStatus, PackageOrder
 from orders.services import PromoCodeNotAccepted, order_create
 from payments import services as payment_services
@@ -204,8 +205,6 @@ def test_an_order_that_expires_unpaid_gives_its_use_back(settings, package, welc
 
 
 def test_an_unpaid_order_the_owner_cancels_gives_its_use_back(package, welcome):
-    from orders.services import order_cancel
-
     order = place(package)
 
     order_cancel(order=order)
@@ -214,8 +213,6 @@ def test_an_unpaid_order_the_owner_cancels_gives_its_use_back(package, welcome):
 
 
 def test_a_paid_order_cancelled_without_refund_keeps_its_use(package, welcome):
-    from orders.services import order_cancel
-
     order = place(package)
     pay(order)
 
