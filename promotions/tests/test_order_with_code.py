@@ -170,6 +170,7 @@ def test_the_receipt_shows_the_code_and_the_discount(package, welcome, django_ca
 
 def test_editing_the_code_later_leaves_the_order_as_it_was_sold(owner, package, welcome):
     order = place(package)
+    payment = pay(order)
 
     promo_code_update(promo=welcome, code="SPRING50", kind=DiscountKind.PERCENT, value=Decimal("50"), currency="",
                       applies_to_all=True, valid_from=None, valid_until=None, max_uses=None,
@@ -177,6 +178,12 @@ def test_editing_the_code_later_leaves_the_order_as_it_was_sold(owner, package, 
 
     order.refresh_from_db()
     assert (order.promo_code, order.discount, order.price) == ("WELCOME10", Decimal("24"), Decimal("216"))
+    owner_client = Client()
+    owner_client.force_login(owner)
+    order_page = owner_client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    payment_page = owner_client.get(reverse("payments_dashboard:detail", args=[payment.pk])).content.decode()
+    assert "WELCOME10: −24.00 USD off 240.00 USD" in order_page
+    assert "WELCOME10: −24.00 USD" in payment_page and "216.00 USD" in payment_page
 
 
 # Uses given back
