@@ -62,7 +62,7 @@ def test_a_bad_limit_is_explained_next_to_the_field_and_changes_nothing(owner_cl
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Purchase limits was not saved." in html
+    assert "The Purchase limits section was not saved." in html
     field = html[html.index('id="id_max_orders_per_client"'):]
     assert message in field[:field.index("</div>") + 400]
     assert Package.objects.filter(pk=package.pk).values().get() == before
