@@ -390,10 +390,16 @@ def orders_warn_expiring(*, now: datetime | None = None, limit: int = 200) -> in
     return warned
 
 
+# The latest an order's sessions may expire, counted from today: extensions add up, and without a
+# horizon enough of them carry the date past what a datetime holds (a server error, not a message).
+MAX_EXPIRY_HORIZON_DAYS = 3650
+
+
 def order_extend(*, order: PackageOrder, days: int, by_user, now: datetime | None = None) -> PackageOrder:
     """Move the expiry of `order` `days` later (from now, when it has passed already); credits that
     expired come back through an extension entry per item. Raises CreditError for an order whose
-    sessions do not expire, a number of days out of bounds, or a closed order (OrderClosed)."""
+    sessions do not expire, a number of days out of bounds (the new date at most
+    MAX_EXPIRY_HORIZON_DAYS from today), or a closed order (OrderClosed)."""
     from packages.models import MAX_EXPIRY_DAYS
 
     now = now or timezone.now()
@@ -408,7 +414,15 @@ def order_extend(*, order: PackageOrder, days: int, by_user, now: datetime | Non
             raise CreditError("This order's sessions have no expiry date to extend."
                               if order.expiry_kind == "never" else
                               "The expiry starts at the first booking: there is nothing to extend yet.")
-        order.expires_at = max(order.expires_at, now) + timedelta(days=days)
+        start = max(order.expires_at, now)
+        room = (now + timedelta(days=MAX_EXPIRY_HORIZON_DAYS) - start).days
+        if days > room:
+            raise CreditError(
+                f"An order's sessions can expire at most {MAX_EXPIRY_HORIZON_DAYS} days (10 years) from today: "
+                + (f"extend this one by at most {room} day{'s' if room != 1 else ''}." if room >= 1 else
+                   "this one cannot be extended further.")
+            )
+        order.expires_at = start + timedelta(days=days)
         if order.credits_expired_at is not None:
             for item_id in OrderItem.objects.filter(order=order).order_by("pk").values_list("pk", flat=True):
                 lock_item(item_id)

@@ -7,5 +7,6 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from payments import (
             checks,  # noqa: F401  (registers the configuration warnings)
+            providers,  # noqa: F401  (registers the built-in payment providers)
             receivers,  # noqa: F401  (connects the signal receivers)
         )

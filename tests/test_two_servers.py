@@ -22,11 +22,11 @@ import requests
 from django.conf import settings
 from django.db import connection
 
-from leadmonk.testing import make_meeting_type, make_owner, make_package, set_weekly_hours, suite_clock
 from orders.models import OrderStatus
 from orders.services import order_create
 from scheduling.models import Booking, BookingStatus
 from scheduling.selectors import format_slot_start
+from tests import make_meeting_type, make_owner, make_package, set_weekly_hours, suite_clock
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 PASSWORD = "pass-for-tests-123"

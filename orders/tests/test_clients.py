@@ -1,8 +1,8 @@
 """Who counts as a new client of an owner (purchase limits and promo codes share the rule)."""
 from django.utils import timezone
 
-from leadmonk.testing import make_order, make_package
 from orders.clients import client_is_new
+from tests import make_order, make_package
 
 
 def test_a_client_with_a_paid_order_is_not_new_whatever_the_case_of_the_email(owner, other_owner):

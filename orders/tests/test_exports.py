@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from leadmonk.testing import make_meeting_type, make_package
 from orders.models import COMPLIMENTARY, OrderStatus, PackageOrder
-from orders.tests.conftest import NINE_AM, place_order
+from orders.tests.conftest import place_order
 from scheduling.models import Booking
+from tests import NINE_AM, make_meeting_type, make_package
 
 DAY = "?date_from=2026-12-01&date_to=2026-12-01"
 WEEK = "?date_from=2026-12-01&date_to=2026-12-08"
@@ -140,7 +140,8 @@ def test_the_order_list_offers_the_download_form(owner, package):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("evil", ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)"])
+@pytest.mark.parametrize("evil", ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)",
+                                  "＝HYPERLINK(\"http://x\")", "＋1+2", "－2+3", "＠SUM(A1)"])
 def test_a_cell_that_looks_like_a_formula_is_neutralised(owner, package, evil):
     place_order(package, name=evil, email="jamie@example.com")
     _book(package.items.first().meeting_type, name=evil, email="dana@example.com")

@@ -16,7 +16,6 @@ from django.urls import reverse
 
 from accounts.plans import Plan
 from accounts.services import owner_set_plan
-from leadmonk.testing import make_package
 from orders.models import PackageOrder
 from orders.public_views import CSRF_MARK
 from orders.services import order_session_book
@@ -36,6 +35,7 @@ from packages.services import (
     question_update,
 )
 from scheduling.models import MeetingTypeState
+from tests import make_package
 
 
 def page_url(package) -> str:
