@@ -8,14 +8,14 @@ import pytest
 import time_machine
 from django.db import transaction
 
-from leadmonk.testing import make_package, race
 from orders.clients import orders_toward_purchase_limit
 from orders.models import OrderStatus, PackageOrder
 from orders.services import NewClientsOnly, OrderError, PurchaseLimitReached, order_create
-from orders.tests.conftest import NOW, place_order
+from orders.tests.conftest import place_order
 from orders.transitions import order_transition
 from packages.models import Package
 from payments.services import order_issue, orders_expire_unpaid
+from tests import NOW, make_package, race
 
 LIMIT_REACHED = "You have already bought this package the most times allowed (2)."
 UNPAID_WAITING = ("You already have an unpaid order of this package. Finish paying for it, or order again once it "

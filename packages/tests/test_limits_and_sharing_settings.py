@@ -4,8 +4,8 @@ saves on its own; a bad value is explained next to its field and changes nothing
 import pytest
 from django.urls import reverse
 
-from leadmonk.testing import make_package
 from packages.models import Package, PackageRetiredToken
+from tests import make_package
 
 
 @pytest.fixture
