@@ -24,7 +24,7 @@ def save_limits(owner_client, package, **fields):
 def test_a_package_has_no_limits_until_the_owner_sets_them(owner_client, package):
     assert (package.max_orders_per_client, package.new_clients_only) == (None, False)
     html = edit_page(owner_client, package)
-    assert '<h3 id="purchase-limits">Purchase limits</h3>' in html
+    assert '<h2 id="purchase-limits-title">Purchase limits</h2>' in html
     assert '<label for="id_max_orders_per_client">At most this many orders per client</label>' in html
     assert '<label for="id_new_clients_only">New clients only</label>' in html
 
@@ -62,7 +62,7 @@ def test_a_bad_limit_is_explained_next_to_the_field_and_changes_nothing(owner_cl
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "The Purchase limits section was not saved." in html
+    assert "Purchase limits were not saved." in html
     field = html[html.index('id="id_max_orders_per_client"'):]
     assert message in field[:field.index("</div>") + 400]
     assert Package.objects.filter(pk=package.pk).values().get() == before
