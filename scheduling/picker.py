@@ -87,10 +87,6 @@ class MonthPicker:
         return any(day and day.has_slots for week in self.weeks for day in week)
 
     @property
-    def free_day_count(self) -> int:
-        return sum(1 for week in self.weeks for day in week if day and day.has_slots)
-
-    @property
     def is_group(self) -> bool:
         return self.meeting_type.is_group
 
