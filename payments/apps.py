@@ -5,7 +5,12 @@ class PaymentsConfig(AppConfig):
     name = "payments"
 
     def ready(self) -> None:
+        from leadmonk import content_version
         from payments import (
             checks,  # noqa: F401  (registers the configuration warnings)
             receivers,  # noqa: F401  (connects the signal receivers)
         )
+        from payments.models import PaymentConnection
+
+        # Which payment mediums the order page offers (leadmonk.content_version).
+        content_version.watch(PaymentConnection)

@@ -22,9 +22,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 
+from leadmonk import splice
 from leadmonk.content_version import BOOKINGS, CONTENT, cached_fragment
 from leadmonk.timezones import (
     remember_viewer_choices,
@@ -51,9 +50,10 @@ FRAGMENT_PARAM = "fragment"
 PICKER_FRAGMENT = "picker"
 PICKER_TEMPLATE = "scheduling/_picker_month.html"
 PICKER_SECTION_TEMPLATE = "scheduling/_slot_picker.html"
-# The page's address in a cached whole picker, put back per request: the entry is then shared by
-# every page of the same meeting type (each order's booking page), not kept once per page.
-ACTION_STAND_IN = "/--picker-action--/"
+# What stands for the page's address in the key of a cached whole picker (the picker holds
+# splice.PAGE_URL, filled per request): the entry is then shared by every page of the same meeting
+# type (each order's booking page), not kept once per page.
+ANY_PAGE = "(any page)"
 
 
 def picker_minute(now: dt.datetime) -> tuple[dt.datetime, str]:
@@ -215,18 +215,16 @@ class TimeStep:
         if not self.cache_picker:
             return self._step("pick", error=error, picker=self.picker(open_on=open_on))
         wording = self.wording
-        html = self._cached(
-            "picker_section",
-            lambda: render_to_string(PICKER_SECTION_TEMPLATE, {
-                "picker": self.picker(open_on=open_on, action_url=ACTION_STAND_IN),
+        section = self._cached(
+            "picker_cut",  # a splice.Cut, not HTML: not the name the HTML was kept under
+            lambda: splice.cut(render_to_string(PICKER_SECTION_TEMPLATE, {
+                "picker": self.picker(open_on=open_on, action_url=splice.PAGE_URL.mark),
                 "picker_heading": wording.picker_heading, "picker_note": wording.picker_note,
-            }),
+            }), splice.PAGE_URL),
             open_on.isoformat() if open_on else None, wording.picker_heading, wording.picker_note,
-            action_url=ACTION_STAND_IN,
+            action_url=ANY_PAGE,
         )
-        # The stand-in holds no character the template escapes; the address, escaped as it would be.
-        html = mark_safe(html.replace(ACTION_STAND_IN, escape(self.action_url)))  # noqa: S308
-        return self._step("pick", error=error, picker_html=html)
+        return self._step("pick", error=error, picker_html=section.fill(page_url=self.action_url))
 
     def confirm_stage(self, start: dt.datetime, form: SlotForm) -> Step:
         local_day = start.astimezone(ZoneInfo(self.viewer_tz)).date()

@@ -10,6 +10,7 @@ from unittest import mock
 import pytest
 from django.core.cache import cache
 
+from leadmonk.splice import PAGE_URL
 from orders.credits import ledger_adjust
 from orders.models import OrderItem, PackageOrder
 from orders.selectors import order_for_token, order_item_for_token, with_item_progress
@@ -109,7 +110,7 @@ def test_orders_share_one_cached_picker_and_each_links_to_its_own_page(client, p
     own = book_url(other, coaching_item(other))
     assert f'href="{own}?tz=America%2FNew_York&amp;date=2026-12-07&amp;start=' in html
     assert f'<form method="get" action="{own}#picker"' in html
-    assert order.token not in html and booking_step.ACTION_STAND_IN not in html
+    assert order.token not in html and PAGE_URL.mark not in html
     assert html.replace(other.token, order.token).replace(
         f"items/{coaching_item(other).pk}/", f"items/{coaching_item(order).pk}/") == first
 
