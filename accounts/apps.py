@@ -7,7 +7,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.models import Subscription, User
-        from leadmonk import content_version
+        from leadmonk import (
+            checks,  # noqa: F401  (registers the production warnings of the settings)
+            content_version,
+        )
 
         # The public pages show the owner's profile and what their plan allows; a login or a
         # password change shows nowhere.

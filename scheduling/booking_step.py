@@ -26,8 +26,10 @@ from django.utils import timezone
 from leadmonk import splice
 from leadmonk.content_version import BOOKINGS, CONTENT, cached_fragment
 from leadmonk.timezones import (
+    CLOCKS,
     remember_viewer_choices,
     requested_timezone_error,
+    resolve_timezone,
     time_format,
     viewer_clock,
     viewer_timezone,
@@ -54,6 +56,27 @@ PICKER_SECTION_TEMPLATE = "scheduling/_slot_picker.html"
 # splice.PAGE_URL, filled per request): the entry is then shared by every page of the same meeting
 # type (each order's booking page), not kept once per page.
 ANY_PAGE = "(any page)"
+
+
+def request_cache_key(request: HttpRequest, *parts: Any) -> str:
+    """The part of a cached picker's or pick stage's key that the request chose: the query
+    parameters that change what it shows, as the page reads them, plus the caller's `parts` (the
+    path, the zone and clock as cookies and language give them, the minute...).
+
+    Only those: ?month= and ?date= (parsed: junk shows what no value shows), ?tz= (the zone it
+    names; a value that names none is echoed next to the field, so it stays in, cut as echoed),
+    ?clock= and ?fragment=. Any other parameter (?utm=…, ?fbclid=…) changes nothing on the page, so
+    it shares the entry: junk query strings cannot fill the cache (Redis, beside Celery's queue).
+    The visitor's language joins them once pages are translated."""
+    get = request.GET
+    typed_tz = get.get("tz")
+    chosen = (
+        parse_picker_month(get.get("month")), parse_picker_date(get.get("date")),
+        resolve_timezone(typed_tz) or (typed_tz[:64] if typed_tz is not None else None),
+        get.get("clock") if get.get("clock") in CLOCKS else None,
+        get.get(FRAGMENT_PARAM) == PICKER_FRAGMENT,
+    )
+    return hashlib.sha256(repr((chosen, *parts)).encode()).hexdigest()
 
 
 def picker_minute(now: dt.datetime) -> tuple[dt.datetime, str]:
@@ -186,23 +209,23 @@ class TimeStep:
 
         It is keyed on the owner's content version (hours, overrides, the meeting type), their
         bookings version (bumped by every booking made, moved or cancelled, package sessions too),
-        everything the request chose (zone, clock, month, day, the booking being moved; the page's
-        address `action_url` and own `key_parts`) and the time. Time, exactly: a start is offered when
-        `now + notice <= start <= now + horizon`, and starts, notices and horizons are whole
-        minutes, so the offered set changes only at whole minutes. Every `now` strictly inside a
-        minute gives what the minute's middle gives, and a `now` exactly on a minute (a frozen test
-        clock) is its own key. A team meeting (a pool of hosts) is rendered every time. The POST
-        still checks the time under the owner's lock."""
+        everything the request chose that it shows (request_cache_key: zone, clock, month, day; the
+        booking being moved; the page's address `action_url` and own `key_parts`) and the time.
+        Time, exactly: a start is offered when `now + notice <= start <= now + horizon`, and starts,
+        notices and horizons are whole minutes, so the offered set changes only at whole minutes.
+        Every `now` strictly inside a minute gives what the minute's middle gives, and a `now`
+        exactly on a minute (a frozen test clock) is its own key. A team meeting (a pool of hosts)
+        is rendered every time. The POST still checks the time under the owner's lock."""
         if self.slot_loader is not None:
             return render()
         self.now, bucket = picker_minute(self.now)
-        request_key = repr((
-            self.meeting_type.pk, self.viewer_tz, self.clock, action_url, sorted(self.request.GET.lists()),
+        request_key = request_cache_key(
+            self.request, self.meeting_type.pk, self.viewer_tz, self.clock, action_url,
             self.moving.pk if self.moving else None, self.moving.start.isoformat() if self.moving else None,
             self.enforce_notice, bucket, *key_parts,
-        ))
+        )
         return cached_fragment(owner_id=self.meeting_type.owner_id, name=name, kinds=(CONTENT, BOOKINGS),
-                               extra=hashlib.sha256(request_key.encode()).hexdigest(), render=render)
+                               extra=request_key, render=render)
 
     def picker_fragment(self, *, cached: bool = True) -> str:
         """The month fragment (?fragment=picker), from the cache when nothing it shows changed

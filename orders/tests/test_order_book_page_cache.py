@@ -3,6 +3,7 @@ cached under the owner's content and bookings versions, as the public month frag
 the order's own (credits left, its state) is read on every request. A booking, a cancel, a credit
 adjustment, a cancelled order or a change of hours shows at once; a hit is one query and one cache
 read; without the cache the page renders from the database."""
+import uuid
 from datetime import date, time
 from decimal import Decimal
 from unittest import mock
@@ -113,6 +114,17 @@ def test_orders_share_one_cached_picker_and_each_links_to_its_own_page(client, p
     assert order.token not in html and PAGE_URL.mark not in html
     assert html.replace(other.token, order.token).replace(
         f"items/{coaching_item(other).pk}/", f"items/{coaching_item(order).pk}/") == first
+
+
+def test_junk_query_parameters_share_the_cached_picker(client, package):
+    """?utm=<random> and the like change nothing on the page: no new cache entry per link."""
+    order = place_order(package)
+    item = coaching_item(order)
+    first = html_of(client, order, item)
+    with mock.patch.object(cache, "set") as cache_set:
+        pages = {client.get(book_url(order, item), {"tz": "America/New_York", "date": MONDAY,
+                                                    "utm": uuid.uuid4().hex}).content.decode() for _ in range(20)}
+    assert not cache_set.called and pages == {first}
 
 
 def test_the_cached_picker_is_the_picker_rendered_afresh(client, package, monkeypatch):
