@@ -1,7 +1,10 @@
 """The booking step every page that books or moves a session shares: pick a time in the month
-picker, confirm it, POST. And cancelling with a reason. Five pages use them (the personal booking
-page, the client's booking page, the owner's session page, the owner's and the client's order
-pages); each passes only its wording, what to do with the chosen time, and where to go next.
+picker, confirm it, POST. And cancelling with a reason. Six pages pick, confirm and POST (the
+personal and the team booking pages, the client's booking page, the owner's session page, the
+owner's and the client's order pages); three of them also cancel (the client's booking page, the
+owner's session page, the owner's order page); "Book several sessions" uses the picker and the
+check, then confirms its whole list at once. Each passes only its wording, what to do with the
+chosen time, and where to go next.
 
 Why one place: the checks between the steps (a time from a link may be stale, malformed or the
 booking's own time; a posted time is checked again before the service takes its locks) must say
@@ -36,9 +39,9 @@ from leadmonk.timezones import (
     zone_label,
 )
 from scheduling.availability import bookable_slot, meeting_rows, moving_meeting_slot_loader
-from scheduling.booking_forms import SAME_TIME, TIME_UNAVAILABLE, CancelForm, SlotForm
+from scheduling.booking_forms import OVERLAPS_CHOSEN, SAME_TIME, TIME_UNAVAILABLE, CancelForm, SlotForm
 from scheduling.models import Booking, MeetingType
-from scheduling.picker import MonthPicker, month_picker
+from scheduling.picker import ChosenTime, MonthPicker, month_picker, overlapping_chosen
 from scheduling.selectors import (
     datetime_label,
     format_slot_start,
@@ -134,14 +137,22 @@ class TimeStep:
     `cache_picker=True` renders the pick stage's whole picker (zone form, month and times) here,
     cached as the month fragment is but shared by every page of the meeting type (the page's
     address is put in per request), into `Step.picker_html`, and leaves `Step.picker` None: for a
-    page whose own code does not read the picker."""
+    page whose own code does not read the picker.
+    `chosen` (picker.ChosenTime) are times the client has chosen already on a page that puts
+    several sessions together: the picker does not offer the times that overlap them (it shows
+    the marked ones as chosen) and the check refuses them; `picker_params` are that page's own
+    query parameters, which the picker's links carry. Such a picker is the client's own: never
+    cached."""
 
     def __init__(self, request: HttpRequest, *, meeting_type: MeetingType, default_tz: str, wording: StepWording,
                  moving: Booking | None = None, enforce_notice: bool = True,
                  form_class: type[SlotForm] = SlotForm, form_kwargs: dict | None = None,
                  form_initial: dict | None = None, now: dt.datetime | None = None, slot_loader=None,
-                 cache_picker: bool = False):
+                 cache_picker: bool = False, chosen: tuple[ChosenTime, ...] = (),
+                 picker_params: dict | None = None):
         self.request = request
+        self.chosen = chosen
+        self.picker_params = picker_params or {}
         self.cache_picker = cache_picker
         self.slot_loader = slot_loader
         if slot_loader is None and moving is not None:
@@ -162,13 +173,19 @@ class TimeStep:
 
     # --- checks ----------------------------------------------------------------------------------
 
-    def refusal(self, start: dt.datetime | None) -> str:
+    def refusal(self, start: dt.datetime | None, *, offered: bool | None = None) -> str:
         """Why `start` cannot be chosen ("" when it can): missing or malformed, the booking's own
-        time, or not offered now (past, off the hours or the step, beyond the horizon, taken)."""
+        time, overlapping a time chosen already, or not offered now (past, off the hours or the
+        step, beyond the horizon, taken). `offered`: the slot engine's answer, when the caller
+        asked it already for a batch of times."""
         if start is None:
             return TIME_UNAVAILABLE
         if self.moving is not None and start == self.moving.start:
             return SAME_TIME
+        if overlapping_chosen(start, start + self.meeting_type.duration, self.chosen) is not None:
+            return OVERLAPS_CHOSEN
+        if offered is not None:
+            return "" if offered else TIME_UNAVAILABLE
         if self.slot_loader is not None:
             offered = self.slot_loader(range_start=start, range_end=start + dt.timedelta(microseconds=1), now=self.now)
             return "" if any(slot.start == start for slot in offered) else TIME_UNAVAILABLE
@@ -200,6 +217,8 @@ class TimeStep:
             hide_start=self.moving.start if self.moving else None,
             enforce_notice=self.enforce_notice,
             slot_loader=self.slot_loader,
+            extra_params=self.picker_params,
+            chosen=self.chosen,
         )
         tz_error = requested_timezone_error(self.request)
         return replace(picker, tz_error=tz_error, typed_tz=get.get("tz", "")[:64] if tz_error else "")
@@ -215,8 +234,9 @@ class TimeStep:
         notices and horizons are whole minutes, so the offered set changes only at whole minutes.
         Every `now` strictly inside a minute gives what the minute's middle gives, and a `now`
         exactly on a minute (a frozen test clock) is its own key. A team meeting (a pool of hosts)
-        is rendered every time. The POST still checks the time under the owner's lock."""
-        if self.slot_loader is not None:
+        and a client's own picker (`chosen`, `picker_params`) are rendered every time. The POST
+        still checks the time under the owner's lock."""
+        if self.slot_loader is not None or self.chosen or self.picker_params:
             return render()
         self.now, bucket = picker_minute(self.now)
         request_key = request_cache_key(
