@@ -108,7 +108,7 @@ class SessionsPage:
         """The booking step of `item` with the picks so far: its picker and its check."""
         return TimeStep(
             self.request, meeting_type=item.meeting_type, default_tz=self.order.client_timezone,
-            wording=StepWording(picker_heading=f"Pick a date for {item.meeting_type_name}"), now=self.now,
+            wording=StepWording(), now=self.now,  # the page names the item in its own heading
             chosen=tuple(pick.as_chosen(item) for pick in self.picks),
             picker_params={"item": item.pk, PICKS_PARAM: self.picks_value()},
         )
