@@ -50,7 +50,8 @@ def book_first_session(order: PackageOrder) -> None:
         return
     now = timezone.now()
     slots = available_slots(
-        meeting_type=item.meeting_type, range_start=now, range_end=now + timedelta(days=14), now=now
+        meeting_type=item.meeting_type, range_start=now, range_end=now + timedelta(days=14), now=now,
+        duration=item.duration,
     )
     for slot in slots[:3]:
         try:

@@ -1,4 +1,6 @@
 """Package orders and the snapshot of the package as it was sold."""
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -127,6 +129,12 @@ class OrderItem(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+
+    @property
+    def duration(self) -> timedelta:
+        """The length sold: every session of the item is booked, offered and moved at it, whatever
+        the meeting type's length is now (DESIGN rule 10)."""
+        return timedelta(minutes=self.duration_minutes)
 
 
 class LedgerReason(models.TextChoices):

@@ -217,11 +217,11 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
     if item.remaining <= 0:
         messages.error(request, "No sessions left for this item.")
         return redirect(details_url)
-    # The picker is the same for every order of the meeting type: cached under the owner's content
-    # and bookings versions. What is this order's (credits left, its state) is checked above and
-    # shown by the page around it.
+    # The picker is the same for every order of the meeting type sold at the same length: cached
+    # under the owner's content and bookings versions and the length. What is this order's (credits
+    # left, its state) is checked above and shown by the page around it.
     step = TimeStep(request, meeting_type=item.meeting_type, default_tz=order.client_timezone,
-                    wording=CLIENT_BOOK_WORDING, cache_picker=True)
+                    wording=CLIENT_BOOK_WORDING, cache_picker=True, duration=item.duration)
 
     def done(booking) -> HttpResponse:
         when = dateformat.format(localize(booking.start, step.viewer_tz), f"l j F, {time_format(step.clock)}")

@@ -166,7 +166,8 @@ def _check_quota(*, item: OrderItem) -> OrderItem:
 
 def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = BookedBy.CLIENT,
                        now: datetime | None = None, notify: bool = True, client_timezone: str = "") -> Booking:
-    """Book one session of an order item for the order's client (one credit of its quota).
+    """Book one session of an order item for the order's client (one credit of its quota), at the
+    length sold (the item's snapshot), whatever the meeting type's length is now.
 
     `client_timezone` is the zone the client chose the time in (their emails and reminders show
     it); the order's zone, given at checkout, when the owner books or none is known.
@@ -189,6 +190,7 @@ def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = Boo
             booked_by=booked_by,
             now=now,
             notify=notify,
+            duration=locked.duration,  # the length sold, not the meeting type's length now
         )
 
 

@@ -108,7 +108,7 @@ class SessionsPage:
         """The booking step of `item` with the picks so far: its picker and its check."""
         return TimeStep(
             self.request, meeting_type=item.meeting_type, default_tz=self.order.client_timezone,
-            wording=StepWording(), now=self.now,  # the page names the item in its own heading
+            wording=StepWording(), now=self.now, duration=item.duration,  # the page's heading names the item
             chosen=tuple(pick.as_chosen(item) for pick in self.picks),
             picker_params={"item": item.pk, PICKS_PARAM: self.picks_value()},
         )
@@ -146,7 +146,8 @@ class SessionsPage:
         local = pick.start.astimezone(tz)
         wanted_weeks = [((local.replace(tzinfo=None) + dt.timedelta(weeks=week)).replace(tzinfo=tz)).astimezone(dt.UTC)
                         for week in range(1, weeks)]
-        free = bookable_starts(meeting_type=pick.item.meeting_type, starts=wanted_weeks, now=self.now)
+        free = bookable_starts(meeting_type=pick.item.meeting_type, starts=wanted_weeks, now=self.now,
+                               duration=pick.item.duration)
         missed: list[MissedWeek] = []
         for wanted in wanted_weeks:
             if not self.add(pick.item, wanted, free=wanted in free):
@@ -165,7 +166,7 @@ class SessionsPage:
         no other pick (one batch of slot-engine queries)."""
         slots = available_slots(meeting_type=item.meeting_type,
                                 range_start=max(wanted - dt.timedelta(days=3), self.now),
-                                range_end=wanted + dt.timedelta(days=4), now=self.now)
+                                range_end=wanted + dt.timedelta(days=4), now=self.now, duration=item.duration)
         free = [slot.start for slot in slots if overlapping_chosen(slot.start, slot.end, self.picks) is None]
         return min(free, key=lambda start: abs(start - wanted)) if free else None
 
@@ -176,7 +177,7 @@ class SessionsPage:
         self.picks.sort(key=lambda pick: pick.start)
         free: set[tuple[int, dt.datetime]] = set()
         for item in {pick.item.pk: pick.item for pick in self.picks}.values():  # one batch per item
-            starts = bookable_starts(meeting_type=item.meeting_type, now=self.now,
+            starts = bookable_starts(meeting_type=item.meeting_type, now=self.now, duration=item.duration,
                                      starts=[pick.start for pick in self.picks if pick.item.pk == item.pk])
             free |= {(item.pk, start) for start in starts}
         for pick in self.picks:

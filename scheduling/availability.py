@@ -113,10 +113,14 @@ def _inputs_sql() -> str:
     )
 
 
-def rules_for(meeting_type: MeetingType, *, enforce_notice: bool = True) -> slots.SlotRules:
+def rules_for(meeting_type: MeetingType, *, enforce_notice: bool = True,
+              duration: timedelta | None = None) -> slots.SlotRules:
+    """What `meeting_type` asks of a slot. `duration` (a session of an order: the length sold, or a
+    booking being moved: its own length) replaces the meeting type's current length; everything
+    else (buffers, notice, horizon, step, seats) is the meeting type's as it is now."""
     return slots.SlotRules(
         meeting_type_id=meeting_type.pk,
-        duration=timedelta(minutes=meeting_type.duration_minutes),
+        duration=duration or meeting_type.duration,
         buffer_before=timedelta(minutes=meeting_type.buffer_before_minutes),
         buffer_after=timedelta(minutes=meeting_type.buffer_after_minutes),
         min_notice=timedelta(minutes=meeting_type.min_notice_minutes) if enforce_notice else timedelta(0),
@@ -133,7 +137,8 @@ def _local_days(owner, range_start: datetime, range_end: datetime) -> tuple[date
 
 
 def engine_inputs(meeting_type: MeetingType, range_start: datetime, range_end: datetime,
-                  exclude_booking_id: int | None = None) -> tuple[slots.WeeklyAvailability, list[slots.Busy]]:
+                  exclude_booking_id: int | None = None,
+                  duration: timedelta | None = None) -> tuple[slots.WeeklyAvailability, list[slots.Busy]]:
     """The owner's hours and busy bookings around [range_start, range_end], all the engine needs
     for slots starting in that range: one query."""
     owner = meeting_type.owner
@@ -141,42 +146,49 @@ def engine_inputs(meeting_type: MeetingType, range_start: datetime, range_end: d
     return load_engine_inputs(
         owner=owner, first_day=first_day, last_day=last_day,
         window_start=range_start - BUSY_MARGIN,
-        window_end=range_end + meeting_type.duration + BUSY_MARGIN,
+        window_end=range_end + (duration or meeting_type.duration) + BUSY_MARGIN,
         exclude_booking_id=exclude_booking_id,
     )
 
 
 def available_slots(*, meeting_type: MeetingType, range_start: datetime, range_end: datetime,
                     now: datetime | None = None, exclude_booking_id: int | None = None,
-                    enforce_notice: bool = True) -> list[slots.Slot]:
-    """Bookable slots of a meeting type with start in [range_start, range_end). One query (weekly
-    hours, overrides and busy bookings together); `meeting_type.owner` should be select_related."""
-    availability, busy = engine_inputs(meeting_type, range_start, range_end, exclude_booking_id)
+                    enforce_notice: bool = True, duration: timedelta | None = None) -> list[slots.Slot]:
+    """Bookable slots of a meeting type with start in [range_start, range_end), `duration` long
+    (default: the meeting type's; see rules_for). One query (weekly hours, overrides and busy
+    bookings together); `meeting_type.owner` should be select_related."""
+    availability, busy = engine_inputs(meeting_type, range_start, range_end, exclude_booking_id, duration)
     return slots.compute_slots(
-        rules=rules_for(meeting_type, enforce_notice=enforce_notice), availability=availability, busy=busy,
+        rules=rules_for(meeting_type, enforce_notice=enforce_notice, duration=duration),
+        availability=availability, busy=busy,
         now=now or timezone.now(), range_start=range_start, range_end=range_end,
     )
 
 
 def bookable_slot(*, meeting_type: MeetingType, start: datetime, now: datetime | None = None,
-                  exclude_booking_id: int | None = None, enforce_notice: bool = True) -> slots.Slot | None:
-    """The slot starting exactly at `start`, or None when that time cannot be booked now."""
-    availability, busy = engine_inputs(meeting_type, start, start, exclude_booking_id)
+                  exclude_booking_id: int | None = None, enforce_notice: bool = True,
+                  duration: timedelta | None = None) -> slots.Slot | None:
+    """The slot starting exactly at `start`, `duration` long (default: the meeting type's), or
+    None when that time cannot be booked now."""
+    availability, busy = engine_inputs(meeting_type, start, start, exclude_booking_id, duration)
     return slots.find_slot(
-        rules=rules_for(meeting_type, enforce_notice=enforce_notice), availability=availability, busy=busy,
+        rules=rules_for(meeting_type, enforce_notice=enforce_notice, duration=duration),
+        availability=availability, busy=busy,
         now=now or timezone.now(), start=start,
     )
 
 
-def bookable_starts(*, meeting_type: MeetingType, starts: list[datetime], now: datetime | None = None) -> set[datetime]:
-    """Which of `starts` can be booked now: one query for all of them, so a page that lists a set
-    of chosen times checks them together rather than one query per time."""
+def bookable_starts(*, meeting_type: MeetingType, starts: list[datetime], now: datetime | None = None,
+                    duration: timedelta | None = None) -> set[datetime]:
+    """Which of `starts` can be booked now (`duration` long, default the meeting type's): one query
+    for all of them, so a page that lists a set of chosen times checks them together rather than
+    one query per time."""
     ordered = sorted(set(starts))
     if not ordered:
         return set()
     now = now or timezone.now()
-    availability, busy = engine_inputs(meeting_type, ordered[0], ordered[-1], None)
-    rules = rules_for(meeting_type)
+    availability, busy = engine_inputs(meeting_type, ordered[0], ordered[-1], None, duration)
+    rules = rules_for(meeting_type, duration=duration)
     return {start for start in ordered
             if slots.find_slot(rules=rules, availability=availability, busy=busy, now=now, start=start) is not None}
 
@@ -216,11 +228,12 @@ def meeting_rows(booking: Booking) -> list[Booking]:
 
 def moving_meeting_slot_loader(rows: list[Booking], *, enforce_notice: bool = True):
     """A slot_loader (see scheduling.picker) for moving a meeting with several hosts: the times
-    when every host is free, each host's own row left out of their busy times."""
+    when every host is free, each host's own row left out of their busy times, at the meeting's own
+    length (a booking keeps its length when moved)."""
     def load(*, range_start: datetime, range_end: datetime, now: datetime) -> list[slots.Slot]:
         return slots.intersect_slots([
             available_slots(meeting_type=row.meeting_type, range_start=range_start, range_end=range_end, now=now,
-                            exclude_booking_id=row.pk, enforce_notice=enforce_notice)
+                            exclude_booking_id=row.pk, enforce_notice=enforce_notice, duration=row.duration)
             for row in rows
         ])
     return load

@@ -137,7 +137,9 @@ class TimeStep:
     `cache_picker=True` renders the pick stage's whole picker (zone form, month and times) here,
     cached as the month fragment is but shared by every page of the meeting type (the page's
     address is put in per request), into `Step.picker_html`, and leaves `Step.picker` None: for a
-    page whose own code does not read the picker.
+    page whose own code does not read the picker. `duration` is the length to offer and check
+    instead of the meeting type's (a session of an order: the length sold); a booking being moved
+    keeps its own length.
     `chosen` (picker.ChosenTime) are times the client has chosen already on a page that puts
     several sessions together: the picker does not offer the times that overlap them (it shows
     the marked ones as chosen) and the check refuses them; `picker_params` are that page's own
@@ -148,9 +150,10 @@ class TimeStep:
                  moving: Booking | None = None, enforce_notice: bool = True,
                  form_class: type[SlotForm] = SlotForm, form_kwargs: dict | None = None,
                  form_initial: dict | None = None, now: dt.datetime | None = None, slot_loader=None,
-                 cache_picker: bool = False, chosen: tuple[ChosenTime, ...] = (),
-                 picker_params: dict | None = None):
+                 cache_picker: bool = False, duration: dt.timedelta | None = None,
+                 chosen: tuple[ChosenTime, ...] = (), picker_params: dict | None = None):
         self.request = request
+        self.duration = duration or (moving.duration if moving is not None else None)
         self.chosen = chosen
         self.picker_params = picker_params or {}
         self.cache_picker = cache_picker
@@ -182,7 +185,7 @@ class TimeStep:
             return TIME_UNAVAILABLE
         if self.moving is not None and start == self.moving.start:
             return SAME_TIME
-        if overlapping_chosen(start, start + self.meeting_type.duration, self.chosen) is not None:
+        if overlapping_chosen(start, start + (self.duration or self.meeting_type.duration), self.chosen) is not None:
             return OVERLAPS_CHOSEN
         if offered is not None:
             return "" if offered else TIME_UNAVAILABLE
@@ -191,7 +194,7 @@ class TimeStep:
             return "" if any(slot.start == start for slot in offered) else TIME_UNAVAILABLE
         slot = bookable_slot(
             meeting_type=self.meeting_type, start=start, now=self.now, enforce_notice=self.enforce_notice,
-            exclude_booking_id=self.moving.pk if self.moving else None,
+            exclude_booking_id=self.moving.pk if self.moving else None, duration=self.duration,
         )
         return "" if slot is not None else TIME_UNAVAILABLE
 
@@ -217,6 +220,7 @@ class TimeStep:
             hide_start=self.moving.start if self.moving else None,
             enforce_notice=self.enforce_notice,
             slot_loader=self.slot_loader,
+            duration=self.duration,
             extra_params=self.picker_params,
             chosen=self.chosen,
         )
@@ -229,7 +233,8 @@ class TimeStep:
         It is keyed on the owner's content version (hours, overrides, the meeting type), their
         bookings version (bumped by every booking made, moved or cancelled, package sessions too),
         everything the request chose that it shows (request_cache_key: zone, clock, month, day; the
-        booking being moved; the page's address `action_url` and own `key_parts`) and the time.
+        booking being moved; the page's address `action_url` and own `key_parts`), the length
+        offered (pages of two orders sold at different lengths share no entry) and the time.
         Time, exactly: a start is offered when `now + notice <= start <= now + horizon`, and starts,
         notices and horizons are whole minutes, so the offered set changes only at whole minutes.
         Every `now` strictly inside a minute gives what the minute's middle gives, and a `now`
@@ -243,6 +248,7 @@ class TimeStep:
             self.request, self.meeting_type.pk, self.viewer_tz, self.clock, action_url,
             self.moving.pk if self.moving else None, self.moving.start.isoformat() if self.moving else None,
             self.enforce_notice, bucket, *key_parts,
+            self.duration.total_seconds() if self.duration else None,
         )
         return cached_fragment(owner_id=self.meeting_type.owner_id, name=name, kinds=(CONTENT, BOOKINGS),
                                extra=request_key, render=render)

@@ -219,6 +219,16 @@ class Booking(models.Model):
         return self.status == BookingStatus.CONFIRMED
 
     @property
+    def duration(self) -> timedelta:
+        """Its own length: what was booked (a session of an order: the length sold), which a later
+        edit of the meeting type does not change, and which it keeps when moved."""
+        return self.end - self.start
+
+    @property
+    def duration_minutes(self) -> int:
+        return int(self.duration.total_seconds() // 60)
+
+    @property
     def is_co_host_copy(self) -> bool:
         """Another host's row of a meeting whose client holds the lead booking."""
         return self.lead_id is not None

@@ -148,6 +148,7 @@ def month_picker(
     extra_params: dict | None = None,
     selected_start: dt.datetime | None = None,
     slot_loader=None,
+    duration: dt.timedelta | None = None,
     chosen: tuple[ChosenTime, ...] = (),
 ) -> MonthPicker:
     """Everything templates/scheduling/_slot_picker.html shows.
@@ -158,7 +159,8 @@ def month_picker(
     Links carry ?date= / ?month= / ?start= plus `extra_params` and ?tz=, so the page works without
     JavaScript. `exclude_booking_id` leaves a booking being moved out of the busy times and
     `hide_start` (its current start) is not offered; `enforce_notice=False` (the owner acting)
-    offers times inside the minimum notice. `meeting_type.owner` should be select_related.
+    offers times inside the minimum notice; `duration` replaces the meeting type's length (a
+    session of an order is offered at the length sold). `meeting_type.owner` should be select_related.
     `slot_loader(range_start=, range_end=, now=)` replaces the one-owner slot query (a team meeting
     passes its hosts' pooled slots; `meeting_type` then gives only the horizon and the kind).
     `chosen` (ChosenTime) are times chosen already: the times overlapping them are not offered,
@@ -192,6 +194,7 @@ def month_picker(
             now=now,
             exclude_booking_id=exclude_booking_id,
             enforce_notice=enforce_notice,
+            duration=duration,
         )
 
     marked = {each.start for each in chosen if each.marked}

@@ -74,8 +74,10 @@ def _utc(value: datetime) -> datetime:
 
 def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: str, client_email: str,
                    client_phone: str = "", client_timezone: str = "UTC", order_item_id: int | None = None,
-                   booked_by: str = BookedBy.CLIENT, now: datetime | None = None, notify: bool = True) -> Booking:
-    """Book `meeting_type` at `start` for a client.
+                   booked_by: str = BookedBy.CLIENT, now: datetime | None = None, notify: bool = True,
+                   duration: timedelta | None = None) -> Booking:
+    """Book `meeting_type` at `start` for a client, `duration` long (default: the meeting type's
+    length now; a session of an order passes the length it was sold at).
 
     Raises a BookingError subclass, changing nothing, when the time is not bookable or the
     meeting type is not active. An owner booking on a client's behalf is not held to the minimum
@@ -91,7 +93,7 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
         if not meeting_type.is_bookable:
             raise MeetingTypeUnavailable()
         slot = bookable_slot(meeting_type=meeting_type, start=start, now=now,
-                             enforce_notice=booked_by == BookedBy.CLIENT)
+                             enforce_notice=booked_by == BookedBy.CLIENT, duration=duration)
         if slot is None:
             raise SlotUnavailable()
         booking = Booking.objects.create(
@@ -189,7 +191,8 @@ def _locked_meeting(booking: Booking) -> tuple[Booking, list[Booking]]:
 
 def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = BookedBy.CLIENT,
                        now: datetime | None = None) -> Booking:
-    """Move a confirmed booking to `new_start`, keeping its credit and its token.
+    """Move a confirmed booking to `new_start`, keeping its credit, its token and its length (what
+    was booked, or sold in an order, not the meeting type's length now).
 
     A meeting keeps its hosts: every host of a collective meeting must be free at the new time, and
     a round-robin booking stays with the member it went to (README, Teams)."""
@@ -210,7 +213,8 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
         # Every host of the meeting must be free at the new time (each row left out of its own host's
         # busy times).
         new_slots = [bookable_slot(meeting_type=row.meeting_type, start=new_start, now=now,
-                                   exclude_booking_id=row.pk, enforce_notice=by == BookedBy.CLIENT)
+                                   exclude_booking_id=row.pk, enforce_notice=by == BookedBy.CLIENT,
+                                   duration=row.duration)
                      for row in meeting]
         if any(slot is None for slot in new_slots):
             raise SlotUnavailable()

@@ -1,16 +1,20 @@
 """Rule 4: an order keeps the package as it was sold. Every later edit of the package (and of its
 meeting types) leaves each existing order, and its details page, exactly as it was."""
 import re
+from datetime import timedelta
 from decimal import Decimal
 
+from django.core import mail
 from django.forms.models import model_to_dict
+from icalendar import Calendar
 
 from leadmonk.testing import make_meeting_type
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_session_book
-from orders.tests.conftest import NINE_AM, place_order
+from orders.tests.conftest import NINE_AM, TEN_AM, place_order
 from packages.models import InviteeQuestion, NameFormat, OrderingInformation, PackageItem, PaymentMedium, QuestionKind
-from scheduling.models import MeetingTypeState
+from scheduling.models import Booking, MeetingTypeState
+from scheduling.selectors import format_slot_start
 
 
 def order_state(order: PackageOrder) -> dict:
@@ -56,7 +60,13 @@ def edit_every_field_of(package, coaching, workshop):
     coaching.save()
 
 
-def test_editing_every_field_of_the_package_changes_no_order_nor_its_page(client, package, coaching, workshop):
+def _event_span(ics: bytes | str) -> tuple:
+    (event,) = Calendar.from_ical(ics).walk("VEVENT")
+    return event.decoded("dtstart"), event.decoded("dtend")
+
+
+def test_editing_every_field_of_the_package_changes_no_order_nor_its_page(client, package, coaching, workshop,
+                                                                          django_capture_on_commit_callbacks):
     orders = place_orders(package)
     before = [(order_state(order), details_html(client, order)) for order in orders]
 
@@ -66,6 +76,28 @@ def test_editing_every_field_of_the_package_changes_no_order_nor_its_page(client
         assert order_state(order) == state
         assert details_html(client, order) == html
     assert "Starter pack" in before[0][1] and "Coaching session" in before[0][1] and "Used 1 of 2" in before[0][1]
+    assert "(50 min)" in before[0][1]
+
+    # A session booked after the edit (coaching is now 25 minutes) lasts the 50 minutes sold: in the
+    # database, in the client's and the owner's emails and invitations, and in the calendar file.
+    active = orders[0]
+    item = active.items.get(meeting_type_name="Coaching session")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/orders/{active.token}/items/{item.pk}/book/?tz=Europe/London",
+                               {"start": format_slot_start(TEN_AM)})
+    assert response.status_code == 302
+    booking = Booking.objects.get(order_item=item, start=TEN_AM)
+    sold = (TEN_AM, TEN_AM + timedelta(minutes=50))
+    assert (booking.start, booking.end) == sold
+    for recipient, when in ((active.client_email, "3:00 PM – 3:50 PM (Europe/London)"),
+                            (package.owner.email, "10:00 AM – 10:50 AM (America/New_York)")):
+        (email,) = [message for message in mail.outbox if message.to == [recipient]]
+        assert "Coaching session (50 min)" in email.body and when in email.body
+        invites = [content for name, content, _type in email.attachments if name == "invite.ics"]
+        assert [_event_span(invite) for invite in invites] == [sold]
+    assert _event_span(client.get(f"/bookings/{booking.token}/calendar.ics").content) == sold
+    assert "· 50 min" in client.get(f"/bookings/{booking.token}/").content.decode()
 
 
 def _without_item(html: str, name: str) -> str:
