@@ -4,7 +4,7 @@ import pytest
 import time_machine
 
 from accounts.plans import Plan
-from leadmonk.testing import make_owner, suite_clock
+from tests import make_owner, suite_clock
 
 
 @pytest.fixture(autouse=True)
@@ -131,7 +131,7 @@ def _spread_browser_tests(items) -> None:
 # time-machine patches the process, so the live server's thread shares it. A test that needs a
 # particular moment travels again inside this one. CI runs the suite once more at the clocks in
 # TEST_CLOCKS (.ci/run): LEADMONK_TEST_CLOCK=2026-12-31T23:30:00Z make test ARGS=...
-# (leadmonk/testing/clock.py reads it).
+# (tests/clock.py reads it).
 def pytest_report_header(config):
     return f"test clock: {suite_clock().isoformat()} (set LEADMONK_TEST_CLOCK to run at another moment)"
 

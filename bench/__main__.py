@@ -8,46 +8,17 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench import environment
+
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/leadmonk_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "500,5000,50000").split(",")]
-os.environ.update(
-    DATABASE_URL=DATABASE_URL, DEBUG="false", BENCH_MODE="true", SECRET_KEY="bench-" + "x" * 60,
-    ALLOWED_HOSTS="127.0.0.1,localhost,testserver", SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING",
-    SITE_URL="https://bench.example.com",  # production refuses a plain-http site address
-    TESTING="false", DJANGO_SETTINGS_MODULE="leadmonk.settings",
-)
-# Redis as in production (shared cache for sessions, the Celery broker), on a database of its own
-# that is emptied first: the messages the booking path queues are never delivered.
-BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
-os.environ["REDIS_URL"] = BENCH_REDIS_URL
-
-
-def recreate_database() -> None:
-    from urllib.parse import urlparse
-
-    import psycopg2
-    from psycopg2 import sql
-
-    url = urlparse(DATABASE_URL)
-    name = url.path.lstrip("/")
-    admin = psycopg2.connect(host=url.hostname, port=url.port or 5432, user=url.username or "postgres",
-                             password=url.password, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    admin.close()
-
-
-def empty_redis() -> None:
-    import redis
-
-    redis.Redis.from_url(BENCH_REDIS_URL).flushdb()
 
 
 def main() -> None:
-    recreate_database()
-    empty_redis()
+    environment.configure(database_url=DATABASE_URL, redis_url=REDIS_URL)
+    environment.recreate_database(DATABASE_URL)
+    environment.empty_redis(REDIS_URL)
     import django
 
     django.setup()
@@ -106,7 +77,7 @@ def main() -> None:
     text = report.render(machine=f"{platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
                                  f"PostgreSQL · {now:%Y-%m-%d}", sizes=SIZES)
     print(text)
-    empty_redis()
+    environment.empty_redis(REDIS_URL)
     out = Path(__file__).resolve().parent.parent / "var" / "bench-latest.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text(text)

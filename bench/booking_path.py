@@ -41,7 +41,7 @@ def uncontended(*, owner, now, count: int = 150) -> dict:
             "median_ms": statistics.median(samples)}
 
 
-def _burst(attempts) -> tuple[int, int, float]:
+def burst(attempts) -> tuple[int, int, float]:
     """Release len(attempts) threads at once; returns (successes, errors, seconds to resolve)."""
     barrier = threading.Barrier(len(attempts) + 1)
     outcomes: list[str] = []
@@ -74,7 +74,7 @@ def bursts(*, owner, now) -> list[dict]:
     results = []
     one_on_one = MeetingType.objects.get(owner=owner, slug="intro")
     start = _free_starts(one_on_one, now + timedelta(days=20), 1)[0]
-    ok, errors, seconds = _burst([
+    ok, errors, seconds = burst([
         (lambda i=i: services.booking_create(meeting_type=one_on_one, start=start, client_name=f"B{i}",
                                              client_email=f"b{i}@example.com", now=now))
         for i in range(50)
@@ -86,7 +86,7 @@ def bursts(*, owner, now) -> list[dict]:
                                        kind=MeetingTypeKind.GROUP, capacity=5, duration_minutes=60,
                                        slot_step_minutes=60, min_notice_minutes=0, horizon_days=90)
     group_start = _free_starts(group, now + timedelta(days=25), 1)[0]
-    ok, errors, seconds = _burst([
+    ok, errors, seconds = burst([
         (lambda i=i: services.booking_create(meeting_type=group, start=group_start, client_name=f"G{i}",
                                              client_email=f"g{i}@example.com", now=now))
         for i in range(50)
@@ -103,7 +103,7 @@ def bursts(*, owner, now) -> list[dict]:
                                     duration_minutes=15, kind="one_on_one", quantity=3)
     ledger_backfill()
     starts = _free_starts(one_on_one, now + timedelta(days=30), 50)
-    ok, errors, seconds = _burst([
+    ok, errors, seconds = burst([
         (lambda s=s: order_session_book(item=item, start=s, now=now))
         for s in starts
     ])

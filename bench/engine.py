@@ -13,6 +13,8 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
+from bench import environment
+
 REPEATS = 40
 
 
@@ -51,16 +53,15 @@ def time_engine(*, owner, now, days: int) -> dict:
 
 
 def main() -> None:
-    os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lm_engine_bench")
-    os.environ.setdefault("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lm_engine_bench")
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
     size = int(os.environ.get("ENGINE_SIZE", "50000"))
     rounds = int(os.environ.get("ENGINE_ROUNDS", "5"))
     reuse = os.environ.get("ENGINE_REUSE") == "1"
-    from bench.__main__ import empty_redis, recreate_database  # the bench's environment and set-up
-
+    environment.configure(database_url=database_url, redis_url=redis_url)
     if not reuse:
-        recreate_database()
-    empty_redis()
+        environment.recreate_database(database_url)
+    environment.empty_redis(redis_url)
     import django
 
     django.setup()

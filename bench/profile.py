@@ -36,17 +36,15 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import environment
+
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lm_profile")
-os.environ["BENCH_DATABASE_URL"] = DATABASE_URL
-os.environ.setdefault("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 SIZE = int(os.environ.get("PROFILE_SIZE", "5000"))
 REQUESTS = int(os.environ.get("PROFILE_REQUESTS", "200"))
 TOP = int(os.environ.get("PROFILE_TOP", "10"))
 CPU_SECONDS = float(os.environ.get("PROFILE_CPU_SECONDS", "4"))
-
-# The bench's environment (settings, database and Redis URLs) and its database set-up.
-from bench.__main__ import empty_redis, recreate_database  # noqa: E402
 
 
 def environ(path: str, cookie: str) -> dict:
@@ -290,8 +288,9 @@ def profile_page(handler, name: str, path: str, cookie: str) -> tuple[str, float
 
 
 def main() -> None:
-    recreate_database()
-    empty_redis()
+    environment.configure(database_url=DATABASE_URL, redis_url=REDIS_URL)
+    environment.recreate_database(DATABASE_URL)
+    environment.empty_redis(REDIS_URL)
     import django
 
     django.setup()
@@ -312,7 +311,7 @@ def main() -> None:
         sections.append(text)
         summary.append((name, cpu_ms, queries))
         print(f"{name}: {cpu_ms:.2f} ms CPU, {queries} queries", file=sys.stderr)
-    empty_redis()
+    environment.empty_redis(REDIS_URL)
     import platform
 
     print(f"## Profile: {SIZE} bookings, {REQUESTS} requests per page\n")

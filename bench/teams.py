@@ -3,7 +3,7 @@ is measured with the other pages, and a burst of 50 clients on one time must boo
 most once (3 bookings, 0 double bookings: `booking_path.violations` checks overlaps per owner)."""
 from datetime import timedelta
 
-from bench.booking_path import _burst
+from bench.booking_path import burst
 from teams import services
 from teams.models import Membership, Role, TeamMeetingKind
 
@@ -27,7 +27,7 @@ def round_robin_burst(*, team_meeting_type, now) -> dict:
     slots = pooled_available_slots(meeting_types=hosts, every_host=False, range_start=now + timedelta(days=40),
                                    range_end=now + timedelta(days=60), now=now)
     start = next(slot.start for slot in slots if slot.seats_left == len(hosts))
-    ok, errors, seconds = _burst([
+    ok, errors, seconds = burst([
         (lambda i=i: services.team_booking_create(team_meeting_type=team_meeting_type, start=start,
                                                   client_name=f"T{i}", client_email=f"t{i}@example.com", now=now))
         for i in range(50)

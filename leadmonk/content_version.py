@@ -114,6 +114,12 @@ _owner_hints: dict[str, int] = {}
 OWNER_HINTS_MAX = 10_000
 
 
+def owner_hints_forget() -> None:
+    """Forget this process's slug -> owner hints, as a worker process that has not served the owner
+    yet starts (tests: a page as another process serves it)."""
+    _owner_hints.clear()
+
+
 def _page_key_prefix() -> str:
     # Tests set their own (conftest.py): entries keyed by slug must not outlive a test's database.
     return getattr(settings, "PUBLIC_PAGE_KEY_PREFIX", "page")

@@ -291,10 +291,10 @@ AXES_COOLOFF_TIME = "accounts.lockout.cool_off"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# The client's IP, for the lockout and the rate limits alike (leadmonk/client_ip.py): the entry
+# TRUSTED_PROXY_COUNT places from the right of X-Forwarded-For; with 0, the connection's address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "leadmonk.client_ip.client_ip"
 # Per-IP limits of the forms that send email to an address typed in: (requests, seconds).
 THROTTLES = {
     "password_reset": (5, 60 * 60),

@@ -16,14 +16,9 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from leadmonk.client_ip import client_ip
+
 logger = logging.getLogger(__name__)
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client's address, read the way django-axes reads it (TRUSTED_PROXY_COUNT)."""
-    from axes.helpers import get_client_ip_address
-
-    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def throttle_allows(*, scope: str, request: HttpRequest) -> tuple[bool, int]:
@@ -32,7 +27,7 @@ def throttle_allows(*, scope: str, request: HttpRequest) -> tuple[bool, int]:
     now = int(time.time())
     window_start = now - now % window
     prefix = getattr(settings, "THROTTLE_KEY_PREFIX", "throttle")
-    key = f"{prefix}:{scope}:{client_ip(request)}:{window_start}"
+    key = f"{prefix}:{scope}:{client_ip(request) or 'unknown'}:{window_start}"
     try:
         cache.add(key, 0, window)
         count = cache.incr(key)

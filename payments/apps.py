@@ -8,6 +8,7 @@ class PaymentsConfig(AppConfig):
         from leadmonk import content_version
         from payments import (
             checks,  # noqa: F401  (registers the configuration warnings)
+            providers,  # noqa: F401  (registers the built-in payment providers)
             receivers,  # noqa: F401  (connects the signal receivers)
         )
         from payments.models import PaymentConnection

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from payments.models import PaymentConnection, Provider
+from payments.providers.base import get_provider
 
 MEDIUM_PROVIDERS = (Provider.STRIPE, Provider.PAYPAL)
 
@@ -27,8 +28,6 @@ def active_connection(owner, provider: str) -> PaymentConnection | None:
 
 def available_mediums(owner) -> list[str]:
     """The Payment Mediums (provider identifiers) `owner` can sell through, in display order."""
-    from payments.providers.base import get_provider
-
     # Local runs without keys: the checkout stands in the test provider for either medium, so an
     # owner can set up and sell a paid package end to end (DEBUG / TEST_PAYMENTS_ENABLED only).
     stand_in = get_provider(Provider.TEST).is_configured()

@@ -59,12 +59,14 @@ class MeetingTypeQuerySet(models.QuerySet):
         return self.filter(bookable_q())
 
 
-class MeetingType(models.Model):
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meeting_types")
+class MeetingTypeSettings(models.Model):
+    """What every meeting type has, personal or team: its name and link, length, place, scheduling
+    rules, reminders and state. A team meeting type (teams.models) inherits it too, and each host's
+    copy of one takes exactly these fields (MEETING_TYPE_SETTINGS), so a setting added here reaches
+    both kinds, their forms' cleaned data and the copies."""
+
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80)
-    kind = models.CharField(max_length=16, choices=MeetingTypeKind.choices, default=MeetingTypeKind.ONE_ON_ONE)
-    capacity = models.PositiveIntegerField(default=1, help_text="Seats per session (group meeting types).")
     # At most 12 hours: the busy-time query relies on it (scheduling.availability.LONGEST_MEETING).
     duration_minutes = models.PositiveIntegerField(
         default=30, validators=[MinValueValidator(5), MaxValueValidator(720)]
@@ -83,6 +85,34 @@ class MeetingType(models.Model):
     sms_reminders_enabled = models.BooleanField(default=True)
     sms_reminder_offsets = models.JSONField(default=default_sms_offsets, help_text="Minutes before the session.")
     state = models.CharField(max_length=16, choices=MeetingTypeState.choices, default=MeetingTypeState.ACTIVE)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_bookable(self) -> bool:
+        """Can be booked (and sold in a package) now; bookable_q() is the same rule as a filter."""
+        return self.state == MeetingTypeState.ACTIVE
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def min_notice_delta(self) -> timedelta:
+        return timedelta(minutes=self.min_notice_minutes)
+
+
+# The names of the shared fields, in declaration order: what a host's copy takes from its team type.
+MEETING_TYPE_SETTINGS: tuple[str, ...] = tuple(field.name for field in MeetingTypeSettings._meta.fields)
+# What the meeting type forms edit: all of them but the state, which changes only by its transitions.
+EDITABLE_SETTINGS: tuple[str, ...] = tuple(name for name in MEETING_TYPE_SETTINGS if name != "state")
+
+
+class MeetingType(MeetingTypeSettings):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meeting_types")
+    kind = models.CharField(max_length=16, choices=MeetingTypeKind.choices, default=MeetingTypeKind.ONE_ON_ONE)
+    capacity = models.PositiveIntegerField(default=1, help_text="Seats per session (group meeting types).")
     # A member's copy of a team meeting type (kept in step by the teams app): it carries the member's
     # bookings of that team type, so busy times, buffers, reminders and the member's dashboard treat
     # them like any other booking, but it is reachable only through the team page.
@@ -113,19 +143,6 @@ class MeetingType(models.Model):
     @property
     def seats(self) -> int:
         return self.capacity if self.is_group else 1
-
-    @property
-    def is_bookable(self) -> bool:
-        """Can be booked (and sold in a package) now; bookable_q() is the same rule as a filter."""
-        return self.state == MeetingTypeState.ACTIVE
-
-    @property
-    def duration(self) -> timedelta:
-        return timedelta(minutes=self.duration_minutes)
-
-    @property
-    def min_notice_delta(self) -> timedelta:
-        return timedelta(minutes=self.min_notice_minutes)
 
 
 class WeeklyInterval(models.Model):
@@ -228,7 +245,3 @@ class Booking(models.Model):
     def duration_minutes(self) -> int:
         return int(self.duration.total_seconds() // 60)
 
-    @property
-    def is_co_host_copy(self) -> bool:
-        """Another host's row of a meeting whose client holds the lead booking."""
-        return self.lead_id is not None

@@ -64,7 +64,7 @@ def _unavailable(request: HttpRequest, owner: User) -> HttpResponse:
     return render(request, "scheduling/public/unavailable.html", {"owner": owner}, status=404)
 
 
-def _book_body(request: HttpRequest | None, owner: User, meeting_type, current: Step) -> dict:
+def book_body(request: HttpRequest | None, owner: User, meeting_type, current: Step) -> dict:
     """The booking page's title and body at the stage `current`. `request` renders the confirm
     stage's CSRF token; the pick stage, which is cached, renders without one (nothing per visitor)."""
     if current.stage == "confirm":
@@ -125,7 +125,7 @@ def book_meeting(request: HttpRequest, owner_slug: str, meeting_type_slug: str) 
         elif "start" not in request.GET:
             body = _cached_pick_stage(
                 request, owner_slug, meeting_type_slug, name="book",
-                render_step=lambda owner, meeting_type, step: _book_body(None, owner, meeting_type, step.pick_stage()),
+                render_step=lambda owner, meeting_type, step: book_body(None, owner, meeting_type, step.pick_stage()),
             )
             if body is not None:
                 return remember_viewer_choices(request, _book_page(request, body))
@@ -149,7 +149,7 @@ def book_meeting(request: HttpRequest, owner_slug: str, meeting_type_slug: str) 
         )
 
     def page(current: Step) -> HttpResponse:
-        return _book_page(request, _book_body(request, owner, meeting_type, current))
+        return _book_page(request, book_body(request, owner, meeting_type, current))
 
     return step.handle(
         commit=commit,

@@ -10,11 +10,11 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Subscription, User
-from leadmonk.testing import make_booking, make_meeting_type, make_order, make_owner, make_package, make_team
 from orders.models import OrderStatus, PackageOrder
 from payments.models import Payment, PaymentStatus
 from scheduling.models import Booking
 from teams.models import Invitation
+from tests import make_booking, make_meeting_type, make_order, make_owner, make_package, make_team
 
 EVENING_IN_LOS_ANGELES = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)  # Tue 1 Dec 2026, 19:00 in Los Angeles
 

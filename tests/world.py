@@ -14,7 +14,6 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from leadmonk.testing import make_meeting_type, make_owner, make_package, set_weekly_hours, suite_clock
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_create, order_session_book
 from packages.models import InviteeQuestion, PaymentMedium, QuestionKind
@@ -26,6 +25,7 @@ from scheduling.services import booking_create
 from teams import services as team_services
 from teams.models import Invitation, Membership, Team, TeamMeetingType
 from teams.rules import invitation_token
+from tests import make_meeting_type, make_owner, make_package, set_weekly_hours, suite_clock
 
 # --- The world ----------------------------------------------------------------------------------
 

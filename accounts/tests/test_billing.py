@@ -135,7 +135,7 @@ def test_a_plan_changed_in_the_admin_is_a_staff_plan(free_owner):
 def test_concurrent_reads_of_one_subscription_end_at_the_newest(free_owner):
     """Several webhook deliveries apply their reads at once (a first one creates the row): the
     owner's row lock serialises them and the newest paid period wins whatever order they commit in."""
-    from leadmonk.testing import race
+    from tests import race
 
     period_ends = [NOW + timedelta(days=30 * step) for step in range(1, 7)]
 

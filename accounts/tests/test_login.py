@@ -3,7 +3,7 @@ from django.urls import reverse
 from accounts.tests.html import unlabelled_inputs, visible_input_ids
 
 LOGIN_URL = reverse("accounts:login")
-PASSWORD = "pass-for-tests-123"  # the password leadmonk.testing.make_owner gives every owner
+PASSWORD = "pass-for-tests-123"  # the password tests.make_owner gives every owner
 
 
 def test_login_page_renders_with_a_label_for_each_input(client, db):

@@ -3,7 +3,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from accounts.plans import Plan, plan_includes_packages
-from leadmonk.testing import make_owner
+from tests import make_owner
 
 
 @pytest.mark.parametrize(

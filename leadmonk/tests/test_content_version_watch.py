@@ -10,9 +10,9 @@ from django.core.cache import cache
 from accounts.models import Subscription
 from leadmonk import content_version
 from leadmonk.content_version import BOOKINGS, CONTENT
-from leadmonk.testing import make_booking, make_meeting_type, make_owner, make_package
 from payments.models import PaymentConnection
 from scheduling.models import DateOverride, WeeklyInterval
+from tests import make_booking, make_meeting_type, make_owner, make_package
 
 
 def versions(owner) -> dict:

@@ -3,18 +3,15 @@ meeting type with email reminders a day and an hour before and an SMS reminder a
 bookings made directly or through scheduling.services, and an empty SMS outbox."""
 import functools
 from datetime import UTC, datetime, time
-from decimal import Decimal
 
 import pytest
 
-from leadmonk.testing import builders, make_meeting_type, make_package, set_weekly_hours
 from notifications import sms
-from orders.credits import ledger_backfill
-from orders.models import OrderItem, OrderStatus, PackageOrder
+from orders.models import OrderStatus
+from tests import TEN_AM, builders, make_meeting_type, make_order, set_weekly_hours
 
-# Tuesday 2026-12-01 12:00 UTC. Monday 2026-12-07 10:00 in New York is 15:00 UTC.
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-SESSION_START = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
+# The session the notification tests book: Monday 7 December 2026, 10:00 in New York.
+SESSION_START = TEN_AM
 
 
 @pytest.fixture(autouse=True)
@@ -48,18 +45,11 @@ make_booking = functools.partial(
 )
 
 
-def make_order(owner, meeting_type, *, status=OrderStatus.ACTIVE, **fields) -> PackageOrder:
-    """A paid order of three sessions of `meeting_type`, with its credits, for Dana in Berlin."""
-    package = make_package(owner, items=[(meeting_type, 3)], name="Ten-week coaching")
-    fields = {"client_name": "Dana Client", "client_email": "dana@example.com", "client_timezone": "Europe/Berlin",
-              **fields}
-    order = builders.make_order(
-        package, status=status, description="Three sessions.", price=Decimal("1250.00"), currency="USD",
-        payment_medium="stripe", paid_at=datetime(2026, 12, 1, 11, 30, tzinfo=UTC), **fields,
-    )
-    OrderItem.objects.create(
-        order=order, meeting_type=meeting_type, meeting_type_name=meeting_type.name,
-        duration_minutes=meeting_type.duration_minutes, kind=meeting_type.kind, quantity=3,
-    )
-    ledger_backfill()
-    return order
+# A paid order of three sessions of a meeting type, with its items and credits, for Dana in Berlin:
+# make_dana_order(owner, meeting_type, **fields).
+make_dana_order = functools.partial(
+    make_order, sessions=3, with_items=True, status=OrderStatus.ACTIVE, title="Ten-week coaching",
+    description="Three sessions.", price="1250.00", currency="USD", medium="stripe",
+    paid_at=datetime(2026, 12, 1, 11, 30, tzinfo=UTC), client_name="Dana Client", client_email="dana@example.com",
+    client_timezone="Europe/Berlin",
+)

@@ -8,8 +8,9 @@ from icalendar import Calendar
 
 from notifications import delivery, services, tasks
 from notifications.models import Message, MessageKind, MessageStatus
-from notifications.tests.conftest import NOW, SESSION_START, make_booking, make_order
+from notifications.tests.conftest import SESSION_START, make_booking, make_dana_order
 from orders.models import OrderStatus
+from tests import NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +148,7 @@ def test_owner_with_notices_off_gets_nothing(owner, coaching, django_capture_on_
     owner.notify_owner_by_email = False
     owner.save()
     booking = make_booking(coaching)
-    order = make_order(owner, coaching)
+    order = make_dana_order(owner, coaching)
     with django_capture_on_commit_callbacks(execute=True):
         services.notify_booking_confirmed(booking=booking)
         services.notify_order_confirmed(order=order)
@@ -157,7 +158,7 @@ def test_owner_with_notices_off_gets_nothing(owner, coaching, django_capture_on_
 
 
 def test_order_confirmation_has_the_order_link_and_a_receipt(owner, coaching, django_capture_on_commit_callbacks):
-    order = make_order(owner, coaching)
+    order = make_dana_order(owner, coaching)
     with django_capture_on_commit_callbacks(execute=True):
         services.notify_order_confirmed(order=order)
 
@@ -174,7 +175,7 @@ def test_order_confirmation_has_the_order_link_and_a_receipt(owner, coaching, dj
 
 
 def test_new_order_notice_goes_to_the_owner(owner, coaching, django_capture_on_commit_callbacks):
-    order = make_order(owner, coaching, client_phone="+15551230001")
+    order = make_dana_order(owner, coaching, client_phone="+15551230001")
     with django_capture_on_commit_callbacks(execute=True):
         services.notify_order_confirmed(order=order)
 
@@ -195,7 +196,7 @@ def test_new_order_notice_goes_to_the_owner(owner, coaching, django_capture_on_c
 )
 def test_order_cancelled_or_refunded_tells_the_client(owner, coaching, django_capture_on_commit_callbacks,
                                                       status, subject, words):
-    order = make_order(owner, coaching, status=status)
+    order = make_dana_order(owner, coaching, status=status)
     with django_capture_on_commit_callbacks(execute=True):
         services.notify_order_cancelled(order=order)
 
@@ -304,7 +305,7 @@ def test_an_invalid_client_time_zone_falls_back_to_utc(coaching, django_capture_
 
 
 def test_paid_at_missing_uses_the_order_date(owner, coaching, django_capture_on_commit_callbacks):
-    order = make_order(owner, coaching)
+    order = make_dana_order(owner, coaching)
     order.paid_at = None
     order.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -314,7 +315,7 @@ def test_paid_at_missing_uses_the_order_date(owner, coaching, django_capture_on_
 
 
 def test_a_resent_order_confirmation_can_leave_the_owner_out(owner, coaching, django_capture_on_commit_callbacks):
-    order = make_order(owner, coaching)
+    order = make_dana_order(owner, coaching)
     with django_capture_on_commit_callbacks(execute=True):
         services.notify_order_confirmed(order=order, owner_notice=False)
     assert [m.to for m in mail.outbox] == [["dana@example.com"]]

@@ -12,7 +12,8 @@ from twilio.request_validator import RequestValidator
 from notifications.dispatch import reminders_dispatch_due
 from notifications.models import Channel, Reminder, ReminderStatus, SmsOptOut
 from notifications.services import reminders_schedule
-from notifications.tests.conftest import NOW, SESSION_START, make_booking
+from notifications.tests.conftest import SESSION_START, make_booking
+from tests import NOW
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,10 @@ from notifications.dispatch import REMINDER_MAX_ATTEMPTS, reminders_claim_due, r
 from notifications.models import Channel, Message, MessageKind, MessageStatus, Reminder, ReminderStatus, SmsOptOut
 from notifications.services import reminders_schedule
 from notifications.tasks import dispatch_due_reminders
-from notifications.tests.conftest import NOW, SESSION_START, make_booking
+from notifications.tests.conftest import SESSION_START, make_booking
 from scheduling.models import BookedBy, Booking
 from scheduling.services import booking_cancel, booking_create, booking_reschedule
+from tests import NOW
 
 pytestmark = pytest.mark.django_db
 

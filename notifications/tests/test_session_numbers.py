@@ -9,11 +9,12 @@ from django.core import mail
 
 from notifications import sms
 from notifications.tasks import dispatch_due_reminders
-from notifications.tests.conftest import NOW, SESSION_START, make_order
+from notifications.tests.conftest import SESSION_START, make_dana_order
 from orders.services import order_session_book
 from orders.session_sets import SessionChoice, order_sessions_book
 from scheduling.models import BookedBy
 from scheduling.services import booking_cancel, booking_create, booking_reschedule
+from tests import NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def clock():
 
 @pytest.fixture
 def order(owner, coaching):
-    return make_order(owner, coaching, client_phone="+15551230001")
+    return make_dana_order(owner, coaching, client_phone="+15551230001")
 
 
 def book(order, start):
@@ -103,7 +104,7 @@ def test_a_direct_booking_has_no_session_number(coaching, clock, django_capture_
 
 def test_a_late_cancel_that_used_its_session_keeps_its_number(owner, coaching, clock,
                                                               django_capture_on_commit_callbacks):
-    order = make_order(owner, coaching, client_phone="+15551230001", cancel_window_hours=24)
+    order = make_dana_order(owner, coaching, client_phone="+15551230001", cancel_window_hours=24)
     first = book(order, SESSION_START)
     book(order, SESSION_START + DAY)
     clock.move_to(SESSION_START - timedelta(hours=2))

@@ -10,7 +10,8 @@ from icalendar import Calendar
 
 from notifications import services, sms
 from notifications.tasks import dispatch_due_reminders
-from notifications.tests.conftest import NOW, SESSION_START, make_booking, make_order
+from notifications.tests.conftest import SESSION_START, make_booking, make_dana_order
+from tests import NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def clock():
 
 @pytest.fixture
 def package_booking(owner, coaching):
-    order = make_order(owner, coaching)
+    order = make_dana_order(owner, coaching)
     booking = make_booking(coaching, order_item=order.items.get())
     coaching.name = RENAMED
     coaching.save(update_fields=["name"])

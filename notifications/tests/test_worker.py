@@ -18,8 +18,9 @@ from django.db import connection
 
 from leadmonk.celery import app as celery_app
 from notifications.models import Message, MessageStatus
-from notifications.tests.conftest import NOW, SESSION_START
+from notifications.tests.conftest import SESSION_START
 from scheduling.services import booking_create
+from tests import NOW
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 

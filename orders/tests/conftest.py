@@ -1,23 +1,17 @@
-"""Shared setup of the orders tests: a frozen clock, an owner open every day 9:00-17:00
+"""Shared setup of the orders tests: a frozen clock (tests.clock.NOW), an owner open every day 9:00-17:00
 (America/New_York), a package of two meeting types, and a helper that places an order."""
-from datetime import UTC, datetime, time, timedelta
+from datetime import time
 
 import pytest
 import time_machine
 from django.db import transaction
 
-from leadmonk.testing import make_meeting_type, make_package, set_weekly_hours
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_create
 from orders.transitions import order_transition
 from packages.models import InviteeQuestion, QuestionKind
 from scheduling.models import MeetingTypeKind
-
-# Tuesday 2026-12-01 12:00 UTC. Monday 2026-12-07 09:00 in New York is 14:00 UTC.
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-NINE_AM = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
-TEN_AM = NINE_AM + timedelta(hours=1)
-ELEVEN_AM = NINE_AM + timedelta(hours=2)
+from tests import NOW, make_meeting_type, make_package, set_weekly_hours
 
 
 @pytest.fixture(autouse=True)

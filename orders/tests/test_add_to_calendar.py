@@ -5,11 +5,12 @@ from urllib.parse import parse_qs, urlparse
 from django.core import mail
 from icalendar import Calendar
 
-from orders.tests.conftest import NINE_AM, TEN_AM, place_order
+from orders.tests.conftest import place_order
 from scheduling.calendar import booking_location, calendar_links
 from scheduling.models import Booking
 from scheduling.selectors import format_slot_start
 from scheduling.services import booking_cancel
+from tests import NINE_AM, TEN_AM
 
 
 def coaching_item(order):

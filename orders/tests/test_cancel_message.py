@@ -9,8 +9,9 @@ from icalendar import Calendar
 
 from orders.models import PackageOrder
 from orders.services import order_cancel
-from orders.tests.conftest import NINE_AM, place_order
+from orders.tests.conftest import place_order
 from orders.tests.test_dashboard import book_for
+from tests import NINE_AM
 
 pytestmark = pytest.mark.django_db
 

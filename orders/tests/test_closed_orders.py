@@ -11,13 +11,14 @@ from django.urls import reverse
 from orders.credits import CreditError, OrderClosed, booking_credit_return, item_balance, order_extend
 from orders.models import CreditLedgerEntry, OrderItem, OrderStatus, PackageOrder
 from orders.services import order_session_book
-from orders.tests.conftest import NINE_AM, NOW, place_order
+from orders.tests.conftest import place_order
 from packages.models import ExpiryKind, Package
 from payments.models import PaymentStatus
 from payments.services import payment_mark_refunded
 from payments.tests.helpers import make_payment
 from scheduling.attendance import booking_mark_attendance
 from scheduling.models import Attendance, Booking
+from tests import NINE_AM, NOW
 
 
 def coaching(order) -> OrderItem:

@@ -7,16 +7,16 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from leadmonk.testing import make_package
 from orders.credits import booking_credit_return, ledger_adjust
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_cancel_upcoming_bookings, order_session_book
-from orders.tests.conftest import ELEVEN_AM, NINE_AM, NOW, TEN_AM, place_order
+from orders.tests.conftest import place_order
 from packages.models import ExpiryKind, Package
 from scheduling.attendance import booking_mark_attendance
 from scheduling.models import BookedBy, Booking, BookingStatus
 from scheduling.selectors import format_slot_start
 from scheduling.services import booking_cancel
+from tests import ELEVEN_AM, NINE_AM, NOW, TEN_AM, make_package
 
 
 def coaching_item(order):

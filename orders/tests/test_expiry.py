@@ -8,15 +8,15 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from leadmonk.testing import race
 from notifications.models import Message, MessageKind
 from orders.credits import item_balance, order_extend, orders_expire_due, orders_warn_expiring
 from orders.models import CreditLedgerEntry, LedgerReason, PackageOrder
 from orders.services import OrderExpired, order_session_book
 from orders.tasks import expire_credits
-from orders.tests.conftest import NINE_AM, NOW, place_order
+from orders.tests.conftest import place_order
 from packages.models import ExpiryKind, Package
 from scheduling.services import booking_cancel
+from tests import NINE_AM, NOW, race
 
 
 def coaching(order):

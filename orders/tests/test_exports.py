@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from leadmonk.testing import make_meeting_type, make_package
 from orders.models import COMPLIMENTARY, OrderStatus, PackageOrder
-from orders.tests.conftest import NINE_AM, place_order
+from orders.tests.conftest import place_order
 from scheduling.models import Booking
+from tests import NINE_AM, make_meeting_type, make_package
 
 DAY = "?date_from=2026-12-01&date_to=2026-12-01"
 WEEK = "?date_from=2026-12-01&date_to=2026-12-08"

@@ -7,12 +7,13 @@ import pytest
 from orders.credits import NegativeBalance, item_balance, ledger_adjust, ledger_backfill
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus
 from orders.services import order_cancel, order_session_book
-from orders.tests.conftest import NINE_AM, TEN_AM, place_order
+from orders.tests.conftest import place_order
 from payments.models import PaymentStatus
 from payments.services import payment_mark_refunded
 from payments.tests.helpers import make_payment
 from scheduling.models import BookedBy, Booking
 from scheduling.services import booking_cancel, booking_reschedule
+from tests import NINE_AM, TEN_AM
 
 
 def coaching(order) -> OrderItem:

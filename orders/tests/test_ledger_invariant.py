@@ -37,13 +37,14 @@ from orders.credits import (
 from orders.models import BOOKING_REASONS, CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
 from orders.selectors import order_for_owner, with_item_progress
 from orders.services import order_session_book
-from orders.tests.conftest import NINE_AM, place_order
+from orders.tests.conftest import place_order
 from payments.models import PaymentStatus
 from payments.services import payment_mark_refunded
 from payments.tests.helpers import make_payment
 from scheduling.attendance import booking_mark_attendance
 from scheduling.models import Attendance, BookedBy, Booking, BookingStatus
 from scheduling.services import BookingError, booking_cancel, booking_reschedule
+from tests import NINE_AM
 
 # Free times of the coaching session (50 min, open 9:00-17:00 New York every day), all after NOW.
 STARTS = [NINE_AM + timedelta(days=day, hours=hour) for day in range(6) for hour in range(8)]

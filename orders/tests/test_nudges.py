@@ -8,7 +8,6 @@ import pytest
 import time_machine
 from django.core import mail
 
-from leadmonk.testing import race
 from notifications.models import Audience, Message, MessageKind
 from orders import nudges as orders_nudges
 from orders.models import OrderStatus, PackageOrder
@@ -16,11 +15,12 @@ from orders.nudges import orders_nudge_to_book
 from orders.services import order_session_book
 from orders.session_sets import SessionChoice, order_sessions_book
 from orders.tasks import nudge_to_book
-from orders.tests.conftest import NINE_AM, NOW, place_order
+from orders.tests.conftest import place_order
 from packages.models import ExpiryKind, Package, PackageState
 from packages.services import package_disable, package_update_policies
 from scheduling.models import MeetingTypeState
 from scheduling.services import booking_cancel
+from tests import NINE_AM, NOW, race
 
 DAY = timedelta(days=1)
 

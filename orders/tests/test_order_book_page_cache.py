@@ -16,12 +16,13 @@ from orders.credits import ledger_adjust
 from orders.models import OrderItem, PackageOrder
 from orders.selectors import order_for_token, order_item_for_token, with_item_progress
 from orders.services import order_cancel, order_session_book
-from orders.tests.conftest import NINE_AM, TEN_AM, place_order
+from orders.tests.conftest import place_order
 from scheduling import booking_step
 from scheduling.models import BookedBy, MeetingTypeState
 from scheduling.selectors import format_slot_start
 from scheduling.services import booking_cancel
 from scheduling.setup_services import date_override_add
+from tests import NINE_AM, TEN_AM
 
 MONDAY = "2026-12-07"  # NINE_AM is 9:00 AM in New York that day
 

@@ -8,12 +8,13 @@ import pytest
 from orders.credits import ledger_adjust
 from orders.models import OrderStatus
 from orders.services import NoSessionsLeft, order_session_book
-from orders.tests.conftest import ELEVEN_AM, NINE_AM, TEN_AM, place_order
+from orders.tests.conftest import place_order
 from packages.models import PackageState
 from scheduling import booking_step
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingTypeState
 from scheduling.selectors import format_slot_start
 from scheduling.services import TooLateToChange, booking_cancel, booking_reschedule
+from tests import ELEVEN_AM, NINE_AM, TEN_AM
 
 
 def details_url(order) -> str:

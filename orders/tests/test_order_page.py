@@ -4,11 +4,11 @@ from decimal import Decimal
 
 import pytest
 
-from leadmonk.testing import make_meeting_type, make_package
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.public_views import checkout_url
 from packages.models import InviteeQuestion, NameFormat, OrderingInformation, PackageState, QuestionKind
 from scheduling.models import MeetingTypeState
+from tests import make_meeting_type, make_package
 
 
 def page_url(package) -> str:

@@ -17,7 +17,6 @@ from django.urls import reverse
 from accounts.plans import Plan
 from accounts.services import owner_set_plan
 from leadmonk.splice import CSRF_TOKEN
-from leadmonk.testing import make_package
 from orders.models import PackageOrder
 from orders.services import order_session_book
 from orders.tests.conftest import place_order
@@ -36,6 +35,7 @@ from packages.services import (
     question_update,
 )
 from scheduling.models import MeetingTypeState
+from tests import make_package
 
 
 def page_url(package) -> str:

@@ -10,10 +10,11 @@ from django.urls import reverse
 from orders.credits import LateReschedule, item_balance
 from orders.models import CreditLedgerEntry, LedgerReason
 from orders.services import order_session_book
-from orders.tests.conftest import NINE_AM, place_order
+from orders.tests.conftest import place_order
 from packages.models import ExpiryKind, Package
 from scheduling.models import Attendance, BookedBy, Booking
 from scheduling.services import booking_cancel, booking_reschedule
+from tests import NINE_AM
 
 
 def coaching(order):

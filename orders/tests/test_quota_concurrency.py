@@ -4,11 +4,12 @@ from datetime import timedelta
 
 import pytest
 
-from leadmonk.testing import race as shared_race
 from orders.services import order_session_book
-from orders.tests.conftest import NINE_AM, place_order
+from orders.tests.conftest import place_order
 from scheduling import services
 from scheduling.models import Booking, BookingStatus
+from tests import NINE_AM
+from tests import race as shared_race
 
 RACERS = 20
 

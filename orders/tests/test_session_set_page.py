@@ -10,11 +10,12 @@ from django.utils.html import escape
 
 from orders.credits import item_balance, ledger_adjust
 from orders.models import CreditLedgerEntry
-from orders.tests.conftest import NINE_AM, TEN_AM, place_order
+from orders.tests.conftest import place_order
 from scheduling.booking_forms import OVERLAPS_CHOSEN, TIME_UNAVAILABLE
 from scheduling.models import Booking
 from scheduling.selectors import format_slot_start
 from scheduling.services import booking_create
+from tests import NINE_AM, TEN_AM
 
 WEEK = timedelta(days=7)
 # The order, its items with their counts, the sessions booked; the chosen times checked in one

@@ -9,9 +9,10 @@ from notifications.models import Reminder
 from orders.credits import item_balance
 from orders.models import CreditLedgerEntry
 from orders.session_sets import SessionChoice, SessionSetRefused, order_sessions_book
-from orders.tests.conftest import NINE_AM, TEN_AM, place_order
+from orders.tests.conftest import place_order
 from scheduling.models import Booking
 from scheduling.services import booking_create
+from tests import NINE_AM, TEN_AM
 
 WEEK = timedelta(days=7)
 

@@ -4,13 +4,13 @@ from datetime import timedelta
 
 import pytest
 
-from leadmonk.testing import race
 from orders.credits import item_balance
 from orders.models import CreditLedgerEntry
 from orders.session_sets import SessionChoice, order_sessions_book
-from orders.tests.conftest import NINE_AM, place_order
+from orders.tests.conftest import place_order
 from scheduling.models import Booking, BookingStatus
 from scheduling.services import BookingError
+from tests import NINE_AM, race
 
 WEEK = timedelta(days=7)
 RACERS = 8

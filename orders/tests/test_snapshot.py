@@ -8,13 +8,13 @@ from django.core import mail
 from django.forms.models import model_to_dict
 from icalendar import Calendar
 
-from leadmonk.testing import make_meeting_type
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_session_book
-from orders.tests.conftest import NINE_AM, TEN_AM, place_order
+from orders.tests.conftest import place_order
 from packages.models import InviteeQuestion, NameFormat, OrderingInformation, PackageItem, PaymentMedium, QuestionKind
 from scheduling.models import Booking, MeetingTypeState
 from scheduling.selectors import format_slot_start
+from tests import NINE_AM, TEN_AM, make_meeting_type
 
 
 def order_state(order: PackageOrder) -> dict:

@@ -10,15 +10,15 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 
-from leadmonk.testing import make_booking, make_meeting_type
-from leadmonk.testing import race as shared_race
 from orders.services import order_session_book
-from orders.tests.conftest import ELEVEN_AM, NINE_AM, TEN_AM, place_order
+from orders.tests.conftest import place_order
 from scheduling.availability import bookable_slot
 from scheduling.booking_forms import OVERLAPS_CHOSEN, TIME_UNAVAILABLE
 from scheduling.models import Booking
 from scheduling.selectors import format_slot_start
 from scheduling.services import BookingError, SlotUnavailable, booking_create
+from tests import ELEVEN_AM, NINE_AM, TEN_AM, make_booking, make_meeting_type
+from tests import race as shared_race
 
 MONDAY = "2026-12-07"  # NINE_AM is 9:00 AM in New York that day; the owner is open 9:00-17:00
 FOUR_PM = NINE_AM + timedelta(hours=7)

@@ -2,9 +2,9 @@
 import pytest
 from django.urls import reverse
 
-from leadmonk.testing import make_meeting_type, make_package
 from packages.models import InviteeQuestion, Package, PackageItem
 from packages.tests.test_create import info_data
+from tests import make_meeting_type, make_package
 
 
 @pytest.fixture

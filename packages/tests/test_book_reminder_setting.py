@@ -4,8 +4,8 @@ field and changes nothing."""
 import pytest
 from django.urls import reverse
 
-from leadmonk.testing import make_package
 from packages.models import Package
+from tests import make_package
 
 POLICIES = {"cancel_window_hours": "24", "late_cancel_forfeits": "on", "expiry_kind": "never"}
 

@@ -2,9 +2,9 @@
 import pytest
 from django.urls import reverse
 
-from leadmonk.testing import make_meeting_type, make_package
 from packages.models import Package, PackageItem
 from scheduling.models import MeetingTypeKind, MeetingTypeState
+from tests import make_meeting_type, make_package
 
 CREATE_URL = reverse("packages:create")
 
@@ -183,7 +183,7 @@ def test_free_owner_sees_no_create_page(client, free_owner):
 
 @pytest.mark.parametrize("plan", ["free", "pro"])
 def test_free_or_pro_owner_cannot_create_by_posting_directly(db, client, plan):
-    from leadmonk.testing import make_owner
+    from tests import make_owner
 
     lower = make_owner(plan=plan)
     meeting_type = make_meeting_type(lower, name="Coaching")

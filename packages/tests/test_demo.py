@@ -1,10 +1,10 @@
 """seed_demo's package: "Coaching starter pack", created once."""
 from decimal import Decimal
 
-from leadmonk.testing import make_meeting_type
 from packages import demo
 from packages.models import ExpiryKind, Package
 from packages.selectors import package_is_orderable
+from tests import make_meeting_type
 
 
 def test_seed_creates_the_starter_pack_once(owner):

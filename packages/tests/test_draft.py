@@ -9,11 +9,11 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 
-from leadmonk.testing import make_meeting_type, make_owner, make_package
 from orders.models import PackageOrder
 from packages.models import Package, PackageState
 from packages.services import PackageError, package_enable, package_update_payment
 from packages.tests.test_create import CREATE_URL, info_data
+from tests import make_meeting_type, make_owner, make_package
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from leadmonk.testing import make_meeting_type, make_package
 from packages.models import NameFormat, OrderingInformation
 from packages.tests.test_create import info_data
+from tests import make_meeting_type, make_package
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from leadmonk.testing import make_meeting_type, make_order, make_package
 from packages.models import ExpiryKind, InviteeQuestion
 from scheduling.models import MeetingTypeState
+from tests import make_meeting_type, make_order, make_package
 
 # user (the session comes from the cache), package, items with their meeting types, questions, the
 # user again, and the meeting types to choose from: read once for every item row.
@@ -64,7 +64,7 @@ def test_package_without_active_meeting_type_is_marked_not_orderable(owner_clien
 
 @pytest.mark.parametrize("plan", ["free", "pro"])
 def test_lower_plans_see_an_upgrade_notice_instead_of_create(db, client, plan):
-    from leadmonk.testing import make_owner
+    from tests import make_owner
 
     lower = make_owner(plan=plan)
     make_package(lower, name="Kept pack")

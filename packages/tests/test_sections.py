@@ -4,10 +4,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from leadmonk.testing import make_meeting_type, make_package
 from packages.models import InviteeQuestion, NameFormat, OrderingInformation, Package, QuestionKind
 from packages.tests.test_create import info_data
 from scheduling.models import MeetingTypeState
+from tests import make_meeting_type, make_package
 
 
 @pytest.fixture

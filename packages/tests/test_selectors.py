@@ -5,7 +5,6 @@ import pytest
 from django.template.loader import render_to_string
 
 from accounts.plans import Plan
-from leadmonk.testing import make_meeting_type, make_package
 from packages.models import PackageState
 from packages.selectors import (
     get_package_by_slug,
@@ -13,6 +12,7 @@ from packages.selectors import (
     packages_for_owner_page,
 )
 from scheduling.models import MeetingTypeState
+from tests import make_meeting_type, make_package
 
 
 def orderable(*, owner, slug):

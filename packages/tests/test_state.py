@@ -4,10 +4,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from leadmonk.testing import make_package
 from orders.models import OrderItem, PackageOrder
 from packages.models import Package, PackageState
 from packages.services import PackageError, package_transition
+from tests import make_package
 
 
 @pytest.fixture
@@ -69,8 +69,8 @@ def test_deleted_package_pages_are_404(owner_client, package):
 
 
 def test_deleted_slug_can_be_reused(owner_client, owner, package):
-    from leadmonk.testing import make_meeting_type
     from packages.tests.test_create import info_data
+    from tests import make_meeting_type
 
     owner_client.post(reverse("packages:delete", args=[package.pk]))
     owner_client.post(reverse("packages:create"), info_data([(make_meeting_type(owner).pk, 1)], name="Starter pack"))

@@ -78,6 +78,8 @@ class PaymentProvider:
         raise NotImplementedError
 
 
+# Filled when the payments app is ready (payments/apps.py imports payments.providers, whose
+# folders register themselves), so this module, which every provider imports, imports none of them.
 _registry: dict[str, PaymentProvider] = {}
 
 
@@ -87,8 +89,6 @@ def register(provider_class: type[PaymentProvider]) -> type[PaymentProvider]:
 
 
 def get_provider(identifier: str) -> PaymentProvider:
-    import payments.providers  # noqa: F401  (registers the built-in providers)
-
     try:
         return _registry[identifier]
     except KeyError:

@@ -1,15 +1,12 @@
-"""Shared helpers of the payments tests: orders to pay, Stripe-signed webhook bodies, and the
+"""Shared helpers of the payments tests: payments of orders, Stripe-signed webhook bodies, and the
 provider HTTP mocks (`responses`), so the real SDK code runs and nothing reaches the internet."""
 import hashlib
 import hmac
 import json
 import time
-from decimal import Decimal
 
 import responses
 
-from leadmonk.testing import builders, make_package
-from orders.models import OrderStatus, PackageOrder
 from payments.models import Payment, PaymentStatus, Provider
 
 STRIPE_SECRET = "whsec_test_secret"
@@ -18,13 +15,6 @@ PAYPAL_KEYS = {"PAYPAL_CLIENT_ID": "client-id", "PAYPAL_CLIENT_SECRET": "client-
                "PAYPAL_WEBHOOK_ID": "WH123", "PAYPAL_ENVIRONMENT": "sandbox"}
 STRIPE_API = "https://api.stripe.com"
 PAYPAL_API = "https://api-m.sandbox.paypal.com"
-
-
-def make_order(owner, *, price: str = "100.00", currency: str = "USD", medium: str = "stripe",
-               status: str = OrderStatus.PENDING_PAYMENT, **fields) -> PackageOrder:
-    """An order of a fresh package of `owner` at `price`, paid through `medium`."""
-    package = make_package(owner, price=Decimal(price), currency=currency, payment_medium=medium)
-    return builders.make_order(package, status=status, payment_medium=medium, **fields)
 
 
 def make_payment(order, *, provider: str = Provider.STRIPE, status: str = PaymentStatus.CREATED,

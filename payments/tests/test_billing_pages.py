@@ -10,8 +10,8 @@ from django.utils import timezone
 from accounts.billing_services import subscriptions_review_due
 from accounts.models import Subscription
 from accounts.plans import Plan
-from leadmonk.testing import make_owner, make_package
 from packages.selectors import get_package_by_slug, package_is_orderable
+from tests import make_owner, make_package
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,11 @@ import pytest
 import responses
 from django.utils import timezone
 
-from leadmonk.testing import make_meeting_type
 from orders.models import OrderItem, OrderStatus
 from payments.models import Payment, PaymentStatus, Provider
-from payments.tests.helpers import STRIPE_API, STRIPE_KEYS, make_order, make_payment
+from payments.tests.helpers import STRIPE_API, STRIPE_KEYS, make_payment
 from scheduling.models import Booking, BookingStatus
+from tests import make_meeting_type, make_order
 
 pytestmark = pytest.mark.django_db
 

@@ -6,13 +6,13 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
-from leadmonk.testing import make_meeting_type
 from orders.credits import item_balance, ledger_grant_purchase
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus
 from payments.models import PaymentStatus, Provider
 from payments.services import payment_confirm
 from payments.tasks import expire_unpaid_orders
-from payments.tests.helpers import make_order, make_payment
+from payments.tests.helpers import make_payment
+from tests import make_meeting_type, make_order
 
 pytestmark = pytest.mark.django_db
 

@@ -7,12 +7,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from leadmonk.testing import make_package
 from orders.credits import item_balance
 from orders.models import CreditLedgerEntry, OrderStatus, PackageOrder
 from orders.services import order_cancel
 from packages.models import OrderingInformation, PackageState
 from payments.models import Payment, PaymentStatus, Provider
+from tests import make_package
 
 URL = "/dashboard/payments/orders/new/"
 

@@ -9,8 +9,8 @@ from accounts.models import User
 from accounts.templatetags.text_tags import email_wrap
 from orders.models import OrderStatus, PackageOrder
 from payments.models import Payment, PaymentStatus, Provider
-from payments.tests.helpers import make_order
 from scheduling.models import Booking
+from tests import make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,7 @@ def test_orders_paid_before_the_migration_name_the_provider_of_their_payment(own
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    from leadmonk.testing import make_package
+    from tests import make_package
 
     package = make_package(owner)
     before = [("orders", "0002_initial"), ("payments", "0002_payment_token_connections")]

@@ -6,7 +6,8 @@ import pytest
 
 from orders.models import OrderStatus
 from payments.models import PaymentStatus, Provider
-from payments.tests.helpers import make_order, make_payment
+from payments.tests.helpers import make_payment
+from tests import make_order
 
 pytestmark = pytest.mark.django_db
 

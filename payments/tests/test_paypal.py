@@ -10,12 +10,12 @@ from payments.tests.helpers import (
     PAYPAL_API,
     PAYPAL_KEYS,
     PAYPAL_SIGNATURE_HEADERS,
-    make_order,
     make_payment,
     mock_paypal_token,
     paypal_capture,
     paypal_order,
 )
+from tests import make_order
 
 pytestmark = pytest.mark.django_db
 

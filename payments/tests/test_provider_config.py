@@ -7,7 +7,8 @@ import responses
 from django.core import checks
 
 from payments.models import Payment
-from payments.tests.helpers import STRIPE_KEYS, make_order, make_payment, post_stripe_event, stripe_event
+from payments.tests.helpers import STRIPE_KEYS, make_payment, post_stripe_event, stripe_event
+from tests import make_order
 
 pytestmark = pytest.mark.django_db
 

@@ -15,12 +15,12 @@ from payments.tests.helpers import (
     PAYPAL_SIGNATURE_HEADERS,
     STRIPE_API,
     STRIPE_KEYS,
-    make_order,
     make_payment,
     mock_paypal_token,
     post_stripe_event,
     stripe_event,
 )
+from tests import make_order
 
 pytestmark = pytest.mark.django_db
 

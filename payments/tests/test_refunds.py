@@ -9,20 +9,12 @@ import pytest
 import responses
 from django.utils import timezone
 
-from leadmonk.testing import make_meeting_type
 from orders.credits import ledger_backfill
 from orders.models import OrderItem, OrderStatus
 from payments.models import PaymentStatus, Provider
-from payments.tests.helpers import (
-    PAYPAL_API,
-    PAYPAL_KEYS,
-    STRIPE_API,
-    STRIPE_KEYS,
-    make_order,
-    make_payment,
-    mock_paypal_token,
-)
+from payments.tests.helpers import PAYPAL_API, PAYPAL_KEYS, STRIPE_API, STRIPE_KEYS, make_payment, mock_paypal_token
 from scheduling.models import Booking, BookingStatus
+from tests import make_meeting_type, make_order
 
 pytestmark = pytest.mark.django_db
 

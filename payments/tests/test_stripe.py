@@ -13,7 +13,6 @@ from payments.models import Payment, PaymentConnection, PaymentStatus, WebhookEv
 from payments.tests.helpers import (
     STRIPE_API,
     STRIPE_KEYS,
-    make_order,
     make_payment,
     mock_stripe_session,
     post_stripe_event,
@@ -21,6 +20,7 @@ from payments.tests.helpers import (
     stripe_session,
     stripe_signature,
 )
+from tests import make_order
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ import pytest
 
 from orders.models import OrderStatus
 from payments.models import Payment, PaymentStatus, Provider
-from payments.tests.helpers import make_order
+from tests import make_order
 
 pytestmark = pytest.mark.django_db
 

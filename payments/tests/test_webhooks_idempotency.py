@@ -15,7 +15,6 @@ from payments.tests.helpers import (
     PAYPAL_KEYS,
     PAYPAL_SIGNATURE_HEADERS,
     STRIPE_KEYS,
-    make_order,
     make_payment,
     mock_paypal_token,
     mock_stripe_session,
@@ -25,6 +24,7 @@ from payments.tests.helpers import (
     stripe_event,
     stripe_session,
 )
+from tests import make_order
 
 
 @pytest.fixture(autouse=True)

@@ -7,9 +7,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from leadmonk.testing import set_weekly_hours
 from scheduling import setup_services
 from scheduling.models import DateOverride, MeetingType, WeeklyInterval
+from tests import set_weekly_hours
 
 URL = reverse("dashboard:availability")
 ADD_URL = reverse("dashboard:availability_override_add")

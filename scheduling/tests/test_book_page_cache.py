@@ -2,7 +2,7 @@
 cached as its month fragment is: by slug and what the visitor chose, under the owner's content and
 bookings versions. A hit runs no query; every change shows on the next view; a chosen time to
 confirm (with its CSRF token) and a POST always read the database."""
-from datetime import UTC, datetime, time, timedelta
+from datetime import time, timedelta
 from unittest import mock
 
 import pytest
@@ -10,24 +10,21 @@ import time_machine
 from django.core.cache import cache
 from django.test import Client, RequestFactory
 
-from leadmonk.testing import make_meeting_type, set_weekly_hours
 from scheduling.booking_step import TimeStep
 from scheduling.models import BookedBy, Booking, MeetingTypeState
-from scheduling.public_views import BOOK_WORDING, _book_body
+from scheduling.public_views import BOOK_WORDING, book_body
 from scheduling.selectors import get_bookable_meeting_type
 from scheduling.services import booking_cancel, booking_create
 from scheduling.setup_services import meeting_type_set_state, meeting_type_update
+from tests import MID_MINUTE, NINE_AM_THURSDAY, make_meeting_type, set_weekly_hours
 
-# Tuesday 1 December 2026, 07:00:20 in New York: inside a minute, where the cache is used.
-NOW = datetime(2026, 12, 1, 12, 0, 20, tzinfo=UTC)
-NINE_AM_THURSDAY = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)  # 9:00 AM in New York
 URL = "/coach/intro/"
 THURSDAY = {"tz": "America/New_York", "date": "2026-12-03"}
 
 
 @pytest.fixture(autouse=True)
 def frozen_time():
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(MID_MINUTE, tick=False):
         yield
 
 
@@ -86,8 +83,8 @@ def test_the_pick_stage_shows_nothing_of_the_visitor_but_what_the_key_holds(owne
     request._messages = mock.MagicMock(__iter__=lambda self: iter(["A message for the owner"]))
     meeting_type = get_bookable_meeting_type(owner=owner, slug="intro")
     step = TimeStep(request, meeting_type=meeting_type, default_tz=owner.timezone, wording=BOOK_WORDING)
-    assert _book_body(request, owner, meeting_type, step.pick_stage()) \
-        == _book_body(None, owner, meeting_type, step.pick_stage())
+    assert book_body(request, owner, meeting_type, step.pick_stage()) \
+        == book_body(None, owner, meeting_type, step.pick_stage())
 
 
 def test_a_chosen_time_to_confirm_is_never_taken_from_the_cache(meeting_type, django_assert_num_queries):

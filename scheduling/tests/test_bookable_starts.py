@@ -2,8 +2,8 @@
 bookable_slot for each (the "Book several sessions" page relies on it)."""
 from datetime import UTC, datetime, time, timedelta
 
-from leadmonk.testing import make_booking, make_meeting_type, make_owner, set_weekly_hours
 from scheduling.availability import bookable_slot, bookable_starts
+from tests import make_booking, make_meeting_type, make_owner, set_weekly_hours
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)  # a Monday; the owner works 9-17 in New York (13-21 UTC)
 

@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from leadmonk.testing import make_meeting_type, set_weekly_hours
 from scheduling import services
+from tests import make_meeting_type, set_weekly_hours
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 NINE_AM = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 9:00 AM in New York

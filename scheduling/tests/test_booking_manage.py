@@ -6,16 +6,15 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from leadmonk.testing import make_meeting_type, make_package, set_weekly_hours
 from orders.credits import ledger_backfill
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.services import order_session_book
 from scheduling import booking_step
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingTypeState
 from scheduling.services import booking_create
+from tests import NOW, make_meeting_type, make_package, set_weekly_hours
 
 # Tuesday 1 December 2026, 07:00 in New York (the `owner` fixture's zone).
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 UNAVAILABLE = "That time is no longer available. Please pick another time."
 
 

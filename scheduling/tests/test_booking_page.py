@@ -7,13 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from leadmonk.testing import make_meeting_type, make_owner, set_weekly_hours
 from scheduling import booking_step
 from scheduling.models import Booking, MeetingTypeState
 from scheduling.services import booking_create
+from tests import NOW, make_meeting_type, make_owner, set_weekly_hours
 
 # Tuesday 1 December 2026, 07:00 in New York (the `owner` fixture's zone).
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 WEEKDAYS_9_TO_5 = {day: [(time(9), time(17))] for day in range(5)}
 UNAVAILABLE = "That time is no longer available. Please pick another time."
 

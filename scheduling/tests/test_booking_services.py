@@ -6,14 +6,10 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 import time_machine
 
-from leadmonk.testing import make_meeting_type, set_weekly_hours
-from leadmonk.testing import race as shared_race
 from scheduling import services
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingTypeKind, MeetingTypeState
-
-# Monday 2026-12-07, owner in America/New_York: 09:00 local is 14:00 UTC.
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-NINE_AM = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
+from tests import NINE_AM, NOW, make_meeting_type, set_weekly_hours
+from tests import race as shared_race
 
 
 @pytest.fixture

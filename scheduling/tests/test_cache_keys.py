@@ -2,23 +2,22 @@
 day, zone, clock, the fragment), never by the rest of the query string: a link with ?utm=<random>
 shares one entry instead of adding a page to the cache (Redis, which also carries Celery's queue)."""
 import uuid
-from datetime import UTC, datetime, time
+from datetime import time
 from unittest import mock
 
 import pytest
 import time_machine
 from django.core.cache import cache
 
-from leadmonk.testing import make_meeting_type, set_weekly_hours
+from tests import MID_MINUTE, make_meeting_type, set_weekly_hours
 
-NOW = datetime(2026, 12, 1, 12, 0, 20, tzinfo=UTC)  # inside a minute, where the cache is used
 URL = "/coach/intro/"
 THURSDAY = {"tz": "America/New_York", "date": "2026-12-03"}
 
 
 @pytest.fixture(autouse=True)
 def frozen_time():
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(MID_MINUTE, tick=False):
         yield
 
 

@@ -3,10 +3,10 @@ bookings in a window, read in one query, with the values the ORM would read (awa
 dates, times) on SQLite and on PostgreSQL alike."""
 from datetime import UTC, date, datetime, time, timedelta
 
-from leadmonk.testing import make_booking, make_meeting_type, set_weekly_hours
 from scheduling import slots
 from scheduling.availability import LONGEST_MEETING, load_engine_inputs
 from scheduling.models import Booking, BookingStatus, DateOverride, WeeklyInterval
+from tests import make_booking, make_meeting_type, set_weekly_hours
 
 WINDOW_START = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 WINDOW_END = datetime(2026, 12, 9, 12, 0, tzinfo=UTC)

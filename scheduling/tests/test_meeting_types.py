@@ -2,10 +2,10 @@
 import pytest
 from django.urls import reverse
 
-from leadmonk.testing import make_meeting_type
 from scheduling import setup_services
 from scheduling.forms import format_duration, parse_duration
 from scheduling.models import MeetingType, MeetingTypeKind, MeetingTypeState
+from tests import make_meeting_type
 
 LIST_URL = reverse("dashboard:meeting_types")
 NEW_URL = reverse("dashboard:meeting_type_new")
@@ -222,8 +222,8 @@ INVALID = [
     ({"min_notice": "31d"}, "min_notice", "Minimum notice must be between 0 and 30 days."),
     ({"min_notice": "soon"}, "min_notice", "is not a time we understand"),
     ({"min_notice": "4"}, "min_notice", "needs a unit"),
-    ({"horizon_days": "0"}, "horizon_days", "Booking horizon must be between 1 and 365 days."),
-    ({"horizon_days": "366"}, "horizon_days", "Booking horizon must be between 1 and 365 days."),
+    ({"horizon_days": "0"}, "horizon_days", "Booking window must be between 1 and 365 days."),
+    ({"horizon_days": "366"}, "horizon_days", "Booking window must be between 1 and 365 days."),
     ({"location_kind": "moon"}, "location_kind", "Choose a location from the list."),
     ({"location_kind": "in_person", "location_details": ""}, "location_details", "Add the address"),
     ({"location_details": "not a link"}, "location_details", "Enter the full video link"),

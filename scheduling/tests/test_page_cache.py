@@ -10,9 +10,9 @@ from django.test import Client
 
 from accounts.services import owner_set_plan
 from leadmonk import content_version
-from leadmonk.testing import make_meeting_type, make_owner, make_package
 from packages.models import PackageState
 from packages.services import package_update_info
+from tests import make_meeting_type, make_owner, make_package
 
 PAGE = "/coach/"
 
@@ -100,7 +100,7 @@ def test_a_first_view_in_a_process_reads_the_owner_again_after_their_version(cli
     # version, then reads the owner again (the row read before the version may be outdated).
     with django_assert_num_queries(4):  # owner, owner again, meeting types, packages
         assert "Coaching call" in page(client)
-    content_version._owner_hints.clear()  # another process, which finds the entry the first stored
+    content_version.owner_hints_forget()  # another process, which finds the entry the first stored
     with mock.patch.object(cache, "set") as cache_set, django_assert_num_queries(0):
         assert "Coaching call" in page(client)
     assert not cache_set.called

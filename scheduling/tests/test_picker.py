@@ -7,13 +7,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from leadmonk.testing import make_meeting_type, set_weekly_hours
 from leadmonk.timezones import resolve_timezone
 from scheduling.models import DateOverride
 from scheduling.services import booking_create
+from tests import NOW, make_meeting_type, set_weekly_hours
 
 # Tuesday 1 December 2026, 07:00 in New York (the `owner` fixture's zone).
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 WEEKDAYS_9_TO_5 = {day: [(time(9), time(17))] for day in range(5)}
 
 

@@ -12,7 +12,6 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from leadmonk import content_version
-from leadmonk.testing import make_meeting_type, set_weekly_hours
 from scheduling import availability, picker
 from scheduling.models import BookedBy, MeetingTypeState
 from scheduling.services import booking_cancel, booking_create, booking_reschedule
@@ -23,15 +22,12 @@ from scheduling.setup_services import (
     meeting_type_update,
     weekly_hours_replace,
 )
-
-# Tuesday 1 December 2026, 07:00:20 in New York: inside a minute, where the cache is used.
-NOW = datetime(2026, 12, 1, 12, 0, 20, tzinfo=UTC)
-NINE_AM_THURSDAY = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)  # 9:00 AM in New York
+from tests import MID_MINUTE, NINE_AM_THURSDAY, make_meeting_type, set_weekly_hours
 
 
 @pytest.fixture(autouse=True)
 def frozen_time():
-    with time_machine.travel(NOW, tick=False) as traveller:
+    with time_machine.travel(MID_MINUTE, tick=False) as traveller:
         yield traveller
 
 
@@ -112,12 +108,12 @@ def test_a_cached_fragment_is_one_cache_read_and_no_query(client, meeting_type, 
 def test_another_process_serves_what_the_first_stored_without_a_query(client, meeting_type,
                                                                       django_assert_num_queries):
     fragment(client, meeting_type)
-    content_version._owner_hints.clear()  # a worker that has not seen this owner yet
+    content_version.owner_hints_forget()  # a worker that has not seen this owner yet
     with mock.patch.object(cache, "set") as cache_set, django_assert_num_queries(0):
         assert ">9:00 AM<" in fragment(client, meeting_type)
     assert not cache_set.called
     book(meeting_type, NINE_AM_THURSDAY)
-    content_version._owner_hints.clear()
+    content_version.owner_hints_forget()
     assert ">9:00 AM<" not in fragment(client, meeting_type)
 
 

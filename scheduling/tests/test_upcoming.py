@@ -5,12 +5,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from leadmonk.testing import make_booking, make_meeting_type, set_weekly_hours
 from scheduling.models import BookedBy, BookingStatus
 from scheduling.services import booking_create
+from tests import NOW, make_booking, make_meeting_type, set_weekly_hours
 
-# Tuesday 1 December 2026, 07:00 in New York (the `owner` fixture's zone).
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 HOME = reverse("dashboard:home")
 
 

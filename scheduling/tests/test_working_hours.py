@@ -9,9 +9,9 @@ import time_machine
 from django.urls import reverse
 
 from accounts.models import User
-from leadmonk.testing import make_meeting_type, set_weekly_hours
 from scheduling import availability
 from scheduling.models import WeeklyInterval
+from tests import make_meeting_type, set_weekly_hours
 
 from .test_availability_page import URL, saved_hours, week_data
 

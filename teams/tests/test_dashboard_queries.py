@@ -2,9 +2,9 @@
 members, invitations and meeting types."""
 import pytest
 
-from leadmonk.testing import make_owner, make_team, make_team_meeting_type
 from teams import services
 from teams.models import Membership
+from tests import make_owner, make_team, make_team_meeting_type
 
 
 def _grow(team, size: int) -> None:

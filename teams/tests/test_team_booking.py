@@ -7,7 +7,14 @@ import pytest
 import time_machine
 from django.core import mail
 
-from leadmonk.testing import (
+from scheduling.availability import pooled_available_slots
+from scheduling.models import Booking, BookingStatus, MeetingType
+from scheduling.services import BookingError, SlotUnavailable, booking_cancel, booking_create, booking_reschedule
+from teams import services
+from teams.models import Team, TeamMeetingKind, TeamMeetingType
+from tests import (
+    NINE_AM,
+    NOW,
     WEEKDAYS_9_TO_5,
     make_meeting_type,
     make_member,
@@ -15,12 +22,6 @@ from leadmonk.testing import (
     make_team_meeting_type,
     set_weekly_hours,
 )
-from scheduling.availability import pooled_available_slots
-from scheduling.models import Booking, BookingStatus, MeetingType
-from scheduling.services import BookingError, SlotUnavailable, booking_cancel, booking_create, booking_reschedule
-from teams import services
-from teams.models import Team, TeamMeetingKind, TeamMeetingType
-from teams.tests.moments import NINE_AM, NOW
 
 
 @pytest.fixture(autouse=True)

@@ -6,12 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from leadmonk.testing import make_meeting_type, make_member, make_team, make_team_meeting_type, race
 from scheduling.models import Booking, BookingStatus
 from scheduling.services import BookingError, booking_create
 from teams import services
 from teams.models import TeamMeetingKind
-from teams.tests.moments import NINE_AM, NOW
+from tests import NINE_AM, NOW, make_meeting_type, make_member, make_team, make_team_meeting_type, race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -8,12 +8,12 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.models import User
-from leadmonk.testing import make_meeting_type, make_owner, make_package, set_weekly_hours
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_create
 from orders.transitions import order_transition
 from packages.models import InviteeQuestion, NameFormat, OrderingInformation, Package, QuestionKind
 from scheduling.models import MeetingType, MeetingTypeKind
+from tests import make_meeting_type, make_owner, make_package, set_weekly_hours
 
 OWNER_PASSWORD = "pass-for-tests-123"
 QUESTION = "What would you like to work on first?"

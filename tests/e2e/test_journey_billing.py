@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 from accounts.billing_services import subscriptions_review_due
 from accounts.models import Subscription, User
 from accounts.plans import Plan
-from leadmonk.testing import make_meeting_type, make_package, set_weekly_hours
 from scheduling.models import Booking
+from tests import make_meeting_type, make_package, set_weekly_hours
 from tests.e2e.data import place_paid_order
 from tests.e2e.helpers import check_page, confirm_signup, log_in, pick_time
 

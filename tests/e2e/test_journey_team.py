@@ -6,9 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from leadmonk.testing import make_meeting_type, make_member, make_package, make_team, make_team_meeting_type
 from scheduling.models import Booking
 from teams.models import Role
+from tests import make_meeting_type, make_member, make_package, make_team, make_team_meeting_type
 from tests.e2e.helpers import axe_at_both_widths, check_page, log_in, pick_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

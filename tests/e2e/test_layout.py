@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from leadmonk.testing import make_booking
 from orders.credits import ledger_adjust
 from orders.models import PackageOrder
 from orders.services import order_cancel, order_session_book
@@ -17,6 +16,7 @@ from payments.models import Provider
 from payments.services import payment_confirm, payment_start
 from scheduling.availability import available_slots
 from scheduling.services import booking_cancel
+from tests import make_booking
 from tests.e2e.data import OWNER_PASSWORD, make_shop, place_paid_order, place_pending_order
 from tests.e2e.helpers import LAPTOP, PHONE, check_page, log_in
 

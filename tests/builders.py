@@ -1,6 +1,6 @@
 """Builders of the tests' data: meeting types and weekly hours, packages, bookings and teams.
 Each makes rows the way the app leaves them, with defaults a test overrides by keyword; the
-people are in personas.py. Every app's tests import these from `leadmonk.testing`."""
+people are in personas.py. Every app's tests import these from `tests`."""
 import itertools
 from datetime import time
 from decimal import Decimal
@@ -8,12 +8,14 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.text import slugify
 
-from leadmonk.testing.personas import make_owner
-from orders.models import PackageOrder
+from accounts.models import User
+from orders.credits import ledger_grant_purchase
+from orders.models import OrderItem, PackageOrder
 from packages.models import Package, PackageItem, PackageState, PaymentMedium
 from scheduling.models import Booking, MeetingType, MeetingTypeKind, WeeklyInterval
 from teams import services as team_services
 from teams.models import Membership, Role, Team, TeamMeetingKind
+from tests.personas import make_owner
 
 _meeting_type_numbers = itertools.count(1)
 _package_numbers = itertools.count(1)
@@ -87,16 +89,44 @@ def make_package(owner, items=None, **fields) -> Package:
     return package
 
 
+def make_order(of: Package | User, meeting_type: MeetingType | None = None, *, sessions: int = 1,
+               price: Decimal | str | None = None, currency: str | None = None, medium: str | None = None,
+               with_items: bool = False, **fields) -> PackageOrder:
+    """An order row (no payment, no hooks called) of the package `of`, or of a fresh package of the
+    owner `of`: `sessions` of `meeting_type` (one fresh 1:1 meeting type without it), sold at
+    `price` in `currency` through the Payment Medium `medium` (make_package's defaults otherwise).
 
-def make_order(package: Package, **fields) -> PackageOrder:
-    """An order row of `package` (no items, no payment, no hooks called), its title, price and
-    currency copied from the package; the client is Cleo unless told otherwise."""
+    Its title, price, currency and Payment Medium are copied from the package unless given; the
+    status is the model's (pending payment) and the client Cleo unless told otherwise. With
+    `with_items` it also gets one item per package item with its purchased credits, as ordering
+    leaves a placed order, so its sessions can be booked."""
+    if isinstance(of, Package):
+        package = of
+    else:
+        package_fields = {"price": Decimal(str(price))} if price is not None else {}
+        if currency is not None:
+            package_fields["currency"] = currency
+        if medium is not None:
+            package_fields["payment_medium"] = medium
+        package = make_package(of, items=None if meeting_type is None else [(meeting_type, sessions)],
+                               **package_fields)
     fields.setdefault("client_name", "Cleo Client")
     fields.setdefault("client_email", "cleo@example.com")
     fields.setdefault("title", package.name)
-    fields.setdefault("price", package.price)
-    fields.setdefault("currency", package.currency)
-    return PackageOrder.objects.create(owner=package.owner, package=package, **fields)
+    fields.setdefault("price", package.price if price is None else Decimal(str(price)))
+    fields.setdefault("currency", currency or package.currency)
+    fields.setdefault("payment_medium", package.payment_medium if medium is None else medium)
+    with transaction.atomic():
+        order = PackageOrder.objects.create(owner=package.owner, package=package, **fields)
+        if with_items:
+            items = OrderItem.objects.bulk_create(
+                OrderItem(order=order, meeting_type=item.meeting_type, meeting_type_name=item.meeting_type.name,
+                          duration_minutes=item.meeting_type.duration_minutes, kind=item.meeting_type.kind,
+                          quantity=item.quantity, position=item.position)
+                for item in package.items.select_related("meeting_type").order_by("position")
+            )
+            ledger_grant_purchase(items=items)
+    return order
 
 
 # --- Teams --------------------------------------------------------------------------------------
