@@ -1,7 +1,5 @@
 """Public pages of orders: the package order page, the order details page (reached by the order's
 token) and booking a session of an order item from it."""
-import uuid
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -9,15 +7,16 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
+from leadmonk import splice
 from leadmonk.content_version import cached_public_page
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import localize, time_format, viewer_clock, viewer_timezone
 from orders.forms import OrderForm
 from orders.models import OrderStatus, PackageOrder
+from orders.rules import NOT_BOOKABLE_MESSAGES
 from orders.selectors import order_bookings, order_for_token, order_item_for_token, with_item_progress
 from orders.services import OrderError, PackageNotOrderable, order_create, order_session_book
 from packages.models import Package
@@ -25,13 +24,6 @@ from packages.selectors import get_package_by_private_token, get_package_by_slug
 from scheduling.booking_step import Step, StepWording, TimeStep
 from scheduling.calendar import bookings_ics
 
-# Why an order cannot book, as the client reads it (active orders book).
-NOT_BOOKABLE_MESSAGES = {
-    OrderStatus.PENDING_PAYMENT: "Complete payment to start booking your sessions.",
-    OrderStatus.CANCELLED: "This order was cancelled. No more sessions can be booked.",
-    OrderStatus.REFUNDED: "This order was refunded. No more sessions can be booked.",
-    OrderStatus.EXPIRED: "This order expired before it was paid. No sessions can be booked.",
-}
 CLIENT_BOOK_WORDING = StepWording(picker_heading="Pick a date", confirm_heading="Confirm",
                                   confirm_button="Book this session")
 
@@ -101,25 +93,21 @@ def _order_page_body(owner: User, package: Package, form: OrderForm | None, *, r
     }, request=request)
 
 
-# Stands for the CSRF token in a body rendered to be cached, which is split around it: each
-# response puts its visitor's own token there. Random, so no package text can contain it.
-CSRF_MARK = f"csrf{uuid.uuid4().hex}"
 UNLISTED_TITLE = "Package not available"
 
 
 def _cacheable_order_page(owner: User, package: Package, *, private: bool) -> dict:
-    """The GET of the page as every visitor sees it, the CSRF token left out: its title and its
-    body before and after the token (`tail` None when there is no form: the package cannot be
-    ordered), and its status. Depends only on the owner's content: kept under its version.
+    """The GET of the page as every visitor sees it, the CSRF token left out: its title, its body
+    cut where the token goes (leadmonk.splice; no token when there is no form: the package cannot
+    be ordered) and its status. Depends only on the owner's content: kept under its version.
     An unlisted package's slug address (`private` False) shows none of it, only that it is not
     available there."""
     if not (private or package.listed):
         body = _order_page_body(owner, package, None, unlisted_here=True)
-        return {"title": UNLISTED_TITLE, "head": body, "tail": None, "status": 404}
+        return {"title": UNLISTED_TITLE, "body": splice.cut(body, splice.CSRF_TOKEN), "status": 404}
     form = OrderForm(package=package) if package_is_orderable(package) else None
-    body = _order_page_body(owner, package, form, csrf_token=CSRF_MARK)
-    head, mark, tail = body.partition(CSRF_MARK)
-    return {"title": package.name, "head": head, "tail": tail if mark else None, "status": 200}
+    body = _order_page_body(owner, package, form, csrf_token=splice.CSRF_TOKEN.mark)
+    return {"title": package.name, "body": splice.cut(body, splice.CSRF_TOKEN), "status": 200}
 
 
 def _order_page(request: HttpRequest, owner_slug: str, *, cache_name: str, cache_key: str, find_package,
@@ -134,9 +122,9 @@ def _order_page(request: HttpRequest, owner_slug: str, *, cache_name: str, cache
             owner_slug=owner_slug, name=cache_name, extra=cache_key, find_owner=lambda: _order_page_owner(owner_slug),
             render=lambda owner: _cacheable_order_page(owner, find_package(owner), private=private),
         )
-        body = page["head"] if page["tail"] is None else page["head"] + get_token(request) + page["tail"]
-        context = {"title": page["title"], "body": mark_safe(body)}  # noqa: S308
-        return render(request, "orders/order_package.html", context, status=page["status"])
+        body = page["body"].fill(csrf_token=get_token(request))
+        return render(request, "orders/order_package.html", {"title": page["title"], "body": body},
+                      status=page["status"])
     # Placing an order reads everything from the database.
     owner = _order_page_owner(owner_slug)
     package = find_package(owner)
@@ -165,7 +153,7 @@ def _order_page(request: HttpRequest, owner_slug: str, *, cache_name: str, cache
 @require_http_methods(["GET", "POST"])
 @throttle_post("public_order")
 def order_package(request: HttpRequest, owner_slug: str, package_slug: str) -> HttpResponse:
-    return _order_page(request, owner_slug, cache_name="order_package", cache_key=package_slug, private=False,
+    return _order_page(request, owner_slug, cache_name="order_page_cut", cache_key=package_slug, private=False,
                        find_package=lambda owner: _order_page_package(owner, package_slug))
 
 
@@ -175,14 +163,15 @@ def order_private_package(request: HttpRequest, owner_slug: str, token: str) -> 
     """/<owner-slug>/packages/p/<token>/: the package's private link. An old link (the owner made a
     new one since) says the offer has moved."""
     try:
-        return _order_page(request, owner_slug, cache_name="order_private_package", cache_key=token, private=True,
+        return _order_page(request, owner_slug, cache_name="order_private_page_cut", cache_key=token, private=True,
                            find_package=lambda owner: _private_page_package(owner, token))
     except _OfferMoved:
         owner = _order_page_owner(owner_slug)
         return render(request, "orders/offer_moved.html", {"owner": owner}, status=410)
 
 
-def _order_or_404(token: str) -> PackageOrder:
+def order_for_token_or_404(token: str) -> PackageOrder:
+    """The order behind a client's link (orders.selectors.order_for_token), or 404."""
     order = order_for_token(token=token)
     if order is None:
         raise Http404
@@ -202,7 +191,7 @@ def _order_bookings_named(order: PackageOrder, values: list[str]) -> list:
 def order_calendar(request: HttpRequest, token: str) -> HttpResponse:
     """One .ics file with the order's sessions named by ?booking= (a set booked in one go), or,
     without it, every upcoming confirmed session of the order."""
-    order = _order_or_404(token)
+    order = order_for_token_or_404(token)
     if request.GET.getlist("booking"):
         bookings = _order_bookings_named(order, request.GET.getlist("booking"))
     else:
@@ -218,7 +207,7 @@ def order_calendar(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def order_detail(request: HttpRequest, token: str) -> HttpResponse:
-    order = _order_or_404(token)
+    order = order_for_token_or_404(token)
     just_booked = _order_bookings_named(order, request.GET.getlist("booked"))
     items = with_item_progress(order)
     return render(
@@ -241,17 +230,6 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def booking_refusal(order: PackageOrder) -> str:
-    """Why the client cannot book sessions of `order` now ("" when they can): it is not active
-    (pending, cancelled, refunded) or its sessions expired. The booking pages redirect to the
-    order's details with this message."""
-    if not order.is_active:
-        return NOT_BOOKABLE_MESSAGES.get(order.status, "This order cannot book sessions.")
-    if order.has_expired:
-        return f"Your sessions expired on {order.expires_at:%-d %b %Y}: no more sessions can be booked."
-    return ""
-
-
 @require_http_methods(["GET", "POST"])
 @throttle_post("public_booking")
 def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpResponse:
@@ -261,15 +239,8 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
         raise Http404  # no such order, or an item of another order
     order = item.order
     details_url = order_details_url(order)
-    refusal = booking_refusal(order)
-    if refusal:
-        messages.error(request, refusal)
-        return redirect(details_url)
-    if item.meeting_type_unavailable:
-        messages.error(request, "This meeting type can no longer be scheduled.")
-        return redirect(details_url)
-    if item.remaining <= 0:
-        messages.error(request, "No sessions left for this item.")
+    if item.booking_refusal is not None:  # orders.rules, asked by the selector
+        messages.error(request, item.booking_refusal.message)
         return redirect(details_url)
     # The picker is the same for every order of the meeting type sold at the same length: cached
     # under the owner's content and bookings versions and the length. What is this order's (credits
