@@ -3,9 +3,9 @@
 Lock order, everywhere: owner, then order item and order (orders), then payment (payments). Taking
 the owner first serialises one owner's bookings, quotas and refunds (two owners never wait for each
 other) and rules out deadlocks between those writes. Taking it twice in one transaction is free.
-An order placed with a promo code locks its package, then the promo code's row last (promotions
-.services.promo_redeem: the code's uses are counted after that lock); nothing that holds a code's
-lock takes another lock after it, and releasing a use takes none.
+An order placed with a promo code locks the owner, its package, then the promo code's row last
+(promotions.services.promo_redeem: the code's uses are counted after that lock); nothing that holds
+a code's lock takes another lock after it, and releasing a use takes none.
 """
 from accounts.models import User
 

@@ -8,8 +8,9 @@ paid single session), its amount and currency, whether the client is new (orders
 
 Uses are counted exactly: `promo_redeem` locks the code's row inside the caller's transaction and
 counts its unreleased redemptions after the lock (STYLE.md: lock late, check after the lock), so N
-parallel purchases on a code with k uses left make k redemptions and N - k refusals. Lock order
-(accounts.locks): owner, package (orders.services.order_create), then the promo code. Releasing
+parallel purchases on a code with k uses left make k redemptions and N - k refusals, whatever
+else the purchase locks (a paid-session flow may hold no owner lock). Lock order (accounts.locks):
+owner, package (orders.services.order_create), then the promo code. Releasing
 takes no lock on the code: it only makes a use count less, which a concurrent count may see or not
 and stay safe either way.
 """

@@ -18,7 +18,7 @@ from promotions.services import (
     promo_redeem,
     promo_release,
 )
-from tests import make_package
+from tests import make_package, race
 
 pytestmark = pytest.mark.django_db
 
@@ -213,3 +213,17 @@ def test_a_code_can_name_paid_meeting_types_for_single_sessions(owner, package):
 
     assert result.total == Decimal("45.00")
     assert refusal(lambda: quote(package)) == "This promo code does not apply to this package."
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_redemptions_of_a_code_with_five_uses_left_make_five(owner, package):
+    """The code's own row lock keeps the count, with no other lock held (as a paid-session flow
+    would call it): order_create also takes the owner's and the package's locks."""
+    code(owner, max_uses=5)
+
+    done, refusals = race(20, lambda n: redeem(package, f"booking:{n}", email=f"c{n}@example.com"),
+                          PromoCodeRefused)
+
+    assert (done, refusals) == (5, ["This promo code has been used up."] * 15)
+    assert PromoRedemption.objects.filter(released_at__isnull=True).count() == 5
