@@ -253,8 +253,8 @@ def test_the_orders_and_payments_exports_have_code_and_discount_columns(owner, p
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_twenty_parallel_orders_on_a_code_with_five_uses_left_make_five_discounted_orders(owner, package):
-    """Spread over four packages, so only the code's own row lock can keep the count (an order
-    also locks its package, which would queue orders of one package anyway)."""
+    """Spread over four packages, as clients of one code are. (promotions' own race test shows the
+    code's row lock alone keeps the count: order_create also takes the owner's lock.)"""
     promo = PromoCode.objects.create(owner=owner, code="FLASH", value=Decimal("20"), max_uses=7)
     packages = [package] + [make_package(owner, price=Decimal("240.00")) for _ in range(3)]
     for n in range(2):
