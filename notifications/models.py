@@ -53,6 +53,8 @@ class MessageKind(models.TextChoices):
     ORDER_EXPIRING = "order_expiring", "Sessions expiring"
     ORDER_BOOK_NUDGE = "order_book_nudge", "Sessions left to book"
     ORDER_PAYMENT_REQUESTED = "order_payment_requested", "Payment link"
+    GIFT_RECEIVED = "gift_received", "Gift sent to its recipient"
+    GIFT_DELIVERED = "gift_delivered", "Gift delivered (to the buyer)"
 
 
 class Audience(models.TextChoices):

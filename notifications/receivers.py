@@ -65,6 +65,11 @@ def on_order_cancelled(*, order, cancelled_bookings=(), **_) -> None:
     services.notify_order_cancelled(order=order, cancelled_bookings=cancelled_bookings)
 
 
+@receiver(order_signals.gift_delivered, dispatch_uid="notifications.gift_delivered")
+def on_gift_delivered(*, order, gift, **_) -> None:
+    services.notify_gift_delivered(order=order, gift=gift)
+
+
 @receiver(booking_signals.owner_booking_page_sections, dispatch_uid="notifications.booking_page")
 def booking_page_message_log(*, request, booking, **_) -> str:
     """The owner's booking page: every message of the booking and its reminders (two queries)."""

@@ -52,7 +52,7 @@ def _bookings_prefetch() -> Prefetch:
 
 
 def _with_details(queryset: QuerySet[PackageOrder]) -> QuerySet[PackageOrder]:
-    return queryset.select_related("owner").prefetch_related(
+    return queryset.select_related("owner", "gift").prefetch_related(
         Prefetch("items", queryset=_items_with_usage()), _bookings_prefetch()
     )
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.locks import lock_owner
 from orders import signals
 from orders.credits import item_balance, ledger_grant_purchase, ledger_void_order
+from orders.gifts import GiftDetails, gift_attach, refuse_booking_before_delivery
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.transitions import IllegalOrderTransition, order_transition
 from packages.models import Package, PackageItem
@@ -75,6 +76,7 @@ def order_create(
     client_timezone: str = "UTC",
     terms_accepted: bool = False,
     issued_by_owner: bool = False,
+    gift: GiftDetails | None = None,
     now: datetime | None = None,
 ) -> PackageOrder:
     """Place an order of `package` and copy what is sold into it (the snapshot).
@@ -82,7 +84,7 @@ def order_create(
     A free package makes the order active at once (and sends the confirmation); a paid one leaves
     it pending payment for the payments app. Raises OrderError when the package cannot be ordered.
     An order the owner issues (`issued_by_owner`) needs no acceptance of the terms: the client
-    did not fill in the order form.
+    did not fill in the order form. `gift`: the order is a gift (orders.gifts).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -141,6 +143,8 @@ def order_create(
             )
         )
         ledger_grant_purchase(items=items, now=now)
+        if gift is not None:
+            gift_attach(order=order, details=gift)
         if order.price == Decimal("0"):
             order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE)
             signals.order_activated.send(sender=PackageOrder, order=order)
@@ -157,6 +161,7 @@ def _check_quota(*, item: OrderItem) -> OrderItem:
         raise MeetingTypeUnavailable()
     if item.order.status != OrderStatus.ACTIVE:
         raise OrderNotBookable()
+    refuse_booking_before_delivery(item.order)
     if item.order.is_expired(timezone.now()):
         raise OrderExpired(f"The sessions of this order expired on {item.order.expires_at:%-d %b %Y}.")
     if item_balance(item.pk) < 1:
