@@ -199,6 +199,7 @@ def test_a_gift_is_paid_by_the_buyer_and_sent_to_the_recipient_on_its_day(
     assert client.get(f"/orders/{buyer_token}/").status_code == 404
     page = client.get(f"/orders/{order.token}/").content.decode()
     assert "A gift from Bea Buyer" in page and "Schedule" in page
+    assert "Happy birthday &lt;b&gt;Rory&lt;/b&gt;!" in page and "100.00" not in page  # no price on a gift
     with time_machine.travel(SEND_MOMENT + timedelta(hours=1), tick=False):
         booking = order_session_book(item=order.items.get(meeting_type_name="Coaching session"), start=NINE_AM)
     assert (booking.client_name, booking.client_email) == ("Rory Recipient", "rory@example.com")
