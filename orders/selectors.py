@@ -230,6 +230,7 @@ def orders_for_export(*, owner, start, end) -> QuerySet[PackageOrder]:
     return (
         PackageOrder.objects.filter(owner=owner, created_at__gte=start, created_at__lt=end)
         .annotate(export_sessions=Coalesce(sessions, Value(0)), export_remaining=Coalesce(remaining, Value(0)))
+        .select_related("gift")
         .order_by("created_at", "id")
     )
 

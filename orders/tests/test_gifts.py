@@ -2,6 +2,8 @@
 page's link; on the day chosen the recipient is emailed the order page, which is then theirs (their
 name and email book the sessions); the owner's page says who gave it. Until it is sent the buyer
 can correct the recipient's email; a cancelled or unpaid order never sends it."""
+import csv
+import io
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -338,3 +340,12 @@ def test_the_owners_order_page_says_who_gave_the_gift_and_when_it_is_sent(client
         assert gifts_send_due() == 1
     html = client.get(f"/dashboard/orders/{gift.order_id}/").content.decode()
     assert "<dt>Gift sent</dt><dd>Sent 24 Dec 2026" in html
+
+
+def test_the_orders_export_says_who_gave_a_gift(client, owner, package):
+    gift = paid_gift(package, send_on=date(2026, 12, 24))
+    client.force_login(owner)
+    response = client.get("/dashboard/orders/export.csv?date_from=2026-12-01&date_to=2026-12-01")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode().lstrip("\ufeff"))))
+    assert [(row["Client email"], row["Gift from"]) for row in rows] == [
+        (gift.recipient_email, "Bea Buyer <bea@example.com>")]
