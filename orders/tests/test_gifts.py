@@ -349,3 +349,22 @@ def test_the_orders_export_says_who_gave_a_gift(client, owner, package):
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode().lstrip("\ufeff"))))
     assert [(row["Client email"], row["Gift from"]) for row in rows] == [
         (gift.recipient_email, "Bea Buyer <bea@example.com>")]
+
+
+def test_the_owner_resending_the_confirmation_never_sends_the_receipt_to_the_recipient(
+        client, owner, package, mailoutbox, django_capture_on_commit_callbacks):
+    gift = paid_gift(package, send_on=date(2026, 12, 2))
+    client.force_login(owner)
+    url = f"/dashboard/orders/{gift.order_id}/resend-confirmation/"
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)  # before the day: the buyer's receipt again
+    assert [(m.to, m.subject) for m in mail.outbox] == [(["bea@example.com"], "Your gift order: Starter pack")]
+    with time_machine.travel(SEND_MOMENT, tick=False):
+        assert gifts_send_due() == 1
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)  # sent: the recipient's gift email again, without the price
+    [again] = mail.outbox
+    assert (again.to, again.subject) == (["rory@example.com"], "A gift for you from Bea Buyer: Starter pack")
+    assert "100.00" not in again.body
