@@ -53,6 +53,7 @@ class MessageKind(models.TextChoices):
     ORDER_EXPIRING = "order_expiring", "Sessions expiring"
     ORDER_BOOK_NUDGE = "order_book_nudge", "Sessions left to book"
     ORDER_PAYMENT_REQUESTED = "order_payment_requested", "Payment link"
+    TEAM_INVITATION = "team_invitation", "Team invitation"
     GIFT_RECEIVED = "gift_received", "Gift sent to its recipient"
     GIFT_DELIVERED = "gift_delivered", "Gift delivered (to the buyer)"
 
@@ -60,6 +61,7 @@ class MessageKind(models.TextChoices):
 class Audience(models.TextChoices):
     CLIENT = "client", "Client"
     OWNER = "owner", "Owner"
+    INVITEE = "invitee", "Team invitee"
 
 
 class MessageStatus(models.TextChoices):
@@ -95,6 +97,10 @@ class Message(models.Model):
     )
     reminder = models.ForeignKey(
         Reminder, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    # A team invitation's email; kept (as the log of what was sent) when the team is deleted.
+    invitation = models.ForeignKey(
+        "teams.Invitation", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
     kind = models.CharField(max_length=24, choices=MessageKind.choices)
     audience = models.CharField(max_length=8, choices=Audience.choices, default=Audience.CLIENT)

@@ -2,8 +2,9 @@
 gift page; on the day chosen the recipient is emailed the order page, which is then theirs.
 
 - Placed with the order (order_create(gift=...)); until it is paid the order's client is the buyer
-  (checkout, payment links). When the order becomes active (orders.signals.order_activated) the
-  order's client fields become the recipient's and the buyer is kept on the Gift.
+  (checkout, payment links). When the order becomes active (orders.receivers hears
+  orders.signals.order_activated) the order's client fields become the recipient's and the buyer
+  is kept on the Gift.
 - Until it is sent nobody can book from the order: the order page sends the buyer to the gift page,
   and the order's token is replaced when it is sent, so the link the buyer saw while paying never
   opens the recipient's page.
@@ -17,13 +18,12 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
-from django.dispatch import receiver
 from django.utils import timezone
 
 from leadmonk.timezones import is_valid_timezone
 from leadmonk.tokens import looks_like_token, new_token
 from orders.models import Gift, OrderStatus, PackageOrder
-from orders.signals import gift_delivered, order_activated
+from orders.signals import gift_delivered
 from scheduling.services import BookingError
 
 # The hour of the chosen day (in the buyer's zone) at which the beat task sends a gift: an email
@@ -114,10 +114,10 @@ def gift_attach(*, order: PackageOrder, details: GiftDetails) -> Gift:
     )
 
 
-@receiver(order_activated, dispatch_uid="orders.gifts.hand_over")
-def _hand_over_on_activation(sender, order: PackageOrder, **kwargs) -> None:
-    """Paid: the order becomes the recipient's (its client fields), the buyer stays on the gift.
-    Runs in the activating transaction, with the order row locked by order_transition."""
+def gift_hand_over(*, order: PackageOrder) -> None:
+    """Paid: the order becomes the recipient's (its client fields), the buyer stays on the gift,
+    and a gift whose day has come is sent at once. Called by orders.receivers when the order becomes
+    active, in that transaction, with the order's row locked by order_transition."""
     gift = Gift.objects.filter(order=order).first()
     if gift is None:
         return

@@ -8,9 +8,10 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.html import format_html
 
 from accounts.models import SLUG_RE
-from scheduling.models import LocationKind, MeetingType, MeetingTypeKind
+from scheduling.models import MAX_MEETING_MINUTES, LocationKind, MeetingType, MeetingTypeKind
 from scheduling.setup_selectors import meeting_type_slug_taken
 from scheduling.setup_services import DEFAULT_HOURS, WEEKDAY_NAMES, hours_problem
 
@@ -192,7 +193,12 @@ class ReminderFieldsMixin(forms.Form):
         )}
 
 
-class MeetingTypeForm(ReminderFieldsMixin, forms.Form):
+class MeetingTypeSettingsForm(ReminderFieldsMixin, forms.Form):
+    """The settings every meeting type has, personal or team (scheduling.models.MeetingTypeSettings):
+    one set of fields, labels, checks and messages for both forms, shown by one template include
+    (scheduling/dashboard/_meeting_type_settings.html). A subclass adds its own fields (its kind,
+    seats or hosts), says where its booking link lives and whether a link is taken."""
+
     name = forms.CharField(label="Name", max_length=200, error_messages={
         "required": "Give the meeting type a name.",
         "max_length": "Keep the name under 200 characters.",
@@ -200,14 +206,10 @@ class MeetingTypeForm(ReminderFieldsMixin, forms.Form):
     slug = forms.CharField(label="Link", max_length=80, required=False, error_messages={
         "max_length": "Keep the link under 80 characters.",
     })
-    kind = forms.ChoiceField(label="Kind", choices=MeetingTypeKind.choices, widget=forms.RadioSelect,
-                             initial=MeetingTypeKind.ONE_ON_ONE,
-                             error_messages={"invalid_choice": "Choose 1:1 or Group."})
-    capacity = forms.IntegerField(label="Capacity (seats, group only)", required=False, error_messages={
-        "invalid": "Capacity must be a whole number of seats.",
-    }, widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        help_text="How many clients can book the same session (2–500).")
-    duration_minutes = _bounded_minutes("Duration", 5, 720, initial=30)
+    duration_minutes = _bounded_minutes("Duration", 5, MAX_MEETING_MINUTES, initial=30)
+    description = forms.CharField(label="Description", required=False, max_length=5000,
+                                  widget=forms.Textarea(attrs={"rows": 4}),
+                                  error_messages={"max_length": "Keep the description under 5000 characters."})
     location_kind = forms.ChoiceField(label="Location", choices=LocationKind.choices, initial=LocationKind.VIDEO,
                                       error_messages={"invalid_choice": "Choose a location from the list."})
     location_details = forms.CharField(
@@ -215,9 +217,6 @@ class MeetingTypeForm(ReminderFieldsMixin, forms.Form):
         help_text="The video link, the phone number to call, or the address.",
         error_messages={"max_length": "Keep the location details under 500 characters."},
     )
-    description = forms.CharField(label="Description", required=False, max_length=5000,
-                                  widget=forms.Textarea(attrs={"rows": 4}),
-                                  error_messages={"max_length": "Keep the description under 5000 characters."})
     buffer_before_minutes = _bounded_minutes("Buffer before", 0, 240, initial=0,
                                              help_text="Free time kept before each session.")
     buffer_after_minutes = _bounded_minutes("Buffer after", 0, 240, initial=0,
@@ -226,36 +225,50 @@ class MeetingTypeForm(ReminderFieldsMixin, forms.Form):
         "required": "Enter the minimum notice, for example 4h (or 0 for none).",
     }, help_text="How long before a session clients can still book, reschedule or cancel: 30m, 4h, 2d… "
                  "(0 for none; at most 30 days).")
-    horizon_days = _bounded_minutes("Booking horizon", 1, 365, unit="days", initial=60,
+    horizon_days = _bounded_minutes("Booking window", 1, 365, unit="days", initial=60,
                                     help_text="How far ahead clients can book.")
     slot_step_minutes = _bounded_minutes("Slot step", 5, 720, initial=30,
                                          help_text="Start times are offered every this many minutes.")
-    requires_mobile = forms.BooleanField(label="Ask clients for a mobile number (required)", required=False)
-    def __init__(self, *args, owner, instance: MeetingType | None = None, **kwargs):
+    requires_mobile = forms.BooleanField(
+        label="Ask clients for a mobile number (required)", required=False,
+        help_text="Without one, SMS reminders reach only the clients who give a number.")
+
+    # Form fields whose value the model stores under another name (and in other units).
+    STORED_AS = {"min_notice": "min_notice_minutes"}
+
+    def __init__(self, *args, link_prefix: str, instance=None, **kwargs):
         kwargs.setdefault("label_suffix", "")
-        self.owner = owner
         self.instance = instance
         if instance is not None and "initial" not in kwargs:
             kwargs["initial"] = self.initial_for(instance)
         super().__init__(*args, **kwargs)
-        self.fields["slug"].help_text = (
-            f"Your booking link: /{owner.slug}/<b>link</b>/. Leave blank to make it from the name."
-        )
+        self.fields["slug"].help_text = format_html(
+            "Your booking link: {}<b>link</b>/. Leave blank to make it from the name.", link_prefix)
 
-    @staticmethod
-    def initial_for(instance: MeetingType) -> dict:
-        initial = {name: getattr(instance, name) for name in (
-            "name", "slug", "kind", "duration_minutes", "location_kind", "location_details", "description",
-            "buffer_before_minutes", "buffer_after_minutes", "horizon_days", "slot_step_minutes",
-            "requires_mobile",
-        )}
-        initial.update(ReminderFieldsMixin.reminder_initial(instance))
-        initial["capacity"] = instance.capacity if instance.is_group else None
-        initial["min_notice"] = format_duration(instance.min_notice_minutes) if instance.min_notice_minutes else "0"
+    @classmethod
+    def setting_names(cls) -> list[str]:
+        """The shared fields of the form but the reminders (ReminderFieldsMixin has those)."""
+        return [name for name in MeetingTypeSettingsForm.base_fields if name not in cls.REMINDER_FIELDS]
+
+    @classmethod
+    def initial_for(cls, instance) -> dict:
+        """The form's values for a saved meeting type, personal or team."""
+        initial = {name: getattr(instance, name) for name in cls.setting_names() if name not in cls.STORED_AS}
+        minutes = instance.min_notice_minutes
+        initial["min_notice"] = format_duration(minutes) if minutes else "0"
+        initial.update(cls.reminder_initial(instance))
         return initial
 
+    def own_fields(self) -> list[forms.BoundField]:
+        """The subclass's own visible fields (its kind and the like), shown with the basics."""
+        return [field for field in self.visible_fields() if field.name not in MeetingTypeSettingsForm.base_fields]
+
+    def slug_problem(self, slug: str) -> str | None:
+        """Why `slug` cannot be this meeting type's link (a subclass knows which are taken)."""
+        return None
+
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name = " ".join(self.cleaned_data["name"].split())
         if not name:
             raise ValidationError("Give the meeting type a name.")
         return name
@@ -263,14 +276,12 @@ class MeetingTypeForm(ReminderFieldsMixin, forms.Form):
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"].strip().lower()
         if not slug:
-            return ""
+            return ""  # the service makes one from the name
         if not SLUG_RE.match(slug):
             raise ValidationError("Use lowercase letters, numbers and single hyphens (for example intro-call).")
-        if slug == "packages":
-            raise ValidationError("“packages” is used by your package pages. Choose another link.")
-        exclude_pk = self.instance.pk if self.instance is not None else None
-        if meeting_type_slug_taken(owner=self.owner, slug=slug, exclude_pk=exclude_pk):
-            raise ValidationError(f"You already have a meeting type with the link “{slug}”. Choose another.")
+        problem = self.slug_problem(slug)
+        if problem:
+            raise ValidationError(problem)
         return slug
 
     def clean_min_notice(self) -> int:
@@ -281,12 +292,6 @@ class MeetingTypeForm(ReminderFieldsMixin, forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        if data.get("kind") == MeetingTypeKind.GROUP:
-            capacity = data.get("capacity")
-            if "capacity" in self.errors:
-                pass
-            elif capacity is None or not 2 <= capacity <= 500:
-                self.add_error("capacity", "A group meeting needs a capacity between 2 and 500 seats.")
         location_kind, details = data.get("location_kind"), (data.get("location_details") or "").strip()
         data["location_details"] = details
         if location_kind == LocationKind.IN_PERSON and not details:
@@ -298,17 +303,57 @@ class MeetingTypeForm(ReminderFieldsMixin, forms.Form):
                 self.add_error("location_details", "Enter the full video link, starting with https://.")
         return data
 
+    def settings_service_fields(self) -> dict:
+        """The cleaned settings, named as MeetingTypeSettings stores them."""
+        data = self.cleaned_data
+        fields = {self.STORED_AS.get(name, name): data[name] for name in self.setting_names()}
+        fields.update(self.reminder_service_fields())
+        return fields
+
+
+class MeetingTypeForm(MeetingTypeSettingsForm):
+    """A personal meeting type: the shared settings, plus its kind and seats."""
+
+    kind = forms.ChoiceField(label="Kind", choices=MeetingTypeKind.choices, widget=forms.RadioSelect,
+                             initial=MeetingTypeKind.ONE_ON_ONE,
+                             error_messages={"invalid_choice": "Choose 1:1 or Group."})
+    capacity = forms.IntegerField(label="Capacity (seats, group only)", required=False, error_messages={
+        "invalid": "Capacity must be a whole number of seats.",
+    }, widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text="How many clients can book the same session (2–500).")
+
+    def __init__(self, *args, owner, instance: MeetingType | None = None, **kwargs):
+        self.owner = owner
+        super().__init__(*args, link_prefix=f"/{owner.slug}/", instance=instance, **kwargs)
+
+    @classmethod
+    def initial_for(cls, instance: MeetingType) -> dict:
+        initial = super().initial_for(instance)
+        initial["kind"] = instance.kind
+        initial["capacity"] = instance.capacity if instance.is_group else None
+        return initial
+
+    def slug_problem(self, slug: str) -> str | None:
+        if slug == "packages":
+            return "“packages” is used by your package pages. Choose another link."
+        exclude_pk = self.instance.pk if self.instance is not None else None
+        if meeting_type_slug_taken(owner=self.owner, slug=slug, exclude_pk=exclude_pk):
+            return f"You already have a meeting type with the link “{slug}”. Choose another."
+        return None
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("kind") == MeetingTypeKind.GROUP and "capacity" not in self.errors:
+            capacity = data.get("capacity")
+            if capacity is None or not 2 <= capacity <= 500:
+                self.add_error("capacity", "A group meeting needs a capacity between 2 and 500 seats.")
+        return data
+
     def service_fields(self) -> dict:
         """The cleaned values, named as setup_services.meeting_type_create/update take them."""
-        data = self.cleaned_data
-        fields = {name: data[name] for name in (
-            "name", "slug", "kind", "duration_minutes", "location_kind", "location_details", "description",
-            "buffer_before_minutes", "buffer_after_minutes", "horizon_days", "slot_step_minutes",
-            "requires_mobile",
-        )}
-        fields.update(self.reminder_service_fields())
-        fields["capacity"] = data.get("capacity") or 1
-        fields["min_notice_minutes"] = data["min_notice"]
+        fields = self.settings_service_fields()
+        fields["kind"] = self.cleaned_data["kind"]
+        fields["capacity"] = self.cleaned_data.get("capacity") or 1
         return fields
 
 

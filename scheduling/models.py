@@ -18,6 +18,11 @@ def default_sms_offsets() -> list[int]:
     return [60]
 
 
+# The longest meeting a meeting type may last, in minutes: the busy-time query of the slot engine
+# relies on it (scheduling.availability.LONGEST_MEETING), and the meeting type forms cap it.
+MAX_MEETING_MINUTES = 720
+
+
 class MeetingTypeKind(models.TextChoices):
     ONE_ON_ONE = "one_on_one", "1:1"
     GROUP = "group", "Group"
@@ -59,15 +64,17 @@ class MeetingTypeQuerySet(models.QuerySet):
         return self.filter(bookable_q())
 
 
-class MeetingType(models.Model):
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meeting_types")
+class MeetingTypeSettings(models.Model):
+    """What every meeting type has, personal or team: its name and link, length, place, scheduling
+    rules, reminders and state. A team meeting type (teams.models) inherits it too, and each host's
+    copy of one takes exactly these fields (MEETING_TYPE_SETTINGS), so a setting added here reaches
+    both kinds, their forms' cleaned data and the copies."""
+
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80)
-    kind = models.CharField(max_length=16, choices=MeetingTypeKind.choices, default=MeetingTypeKind.ONE_ON_ONE)
-    capacity = models.PositiveIntegerField(default=1, help_text="Seats per session (group meeting types).")
-    # At most 12 hours: the busy-time query relies on it (scheduling.availability.LONGEST_MEETING).
+    # At most MAX_MEETING_MINUTES: the busy-time query relies on it (scheduling.availability.LONGEST_MEETING).
     duration_minutes = models.PositiveIntegerField(
-        default=30, validators=[MinValueValidator(5), MaxValueValidator(720)]
+        default=30, validators=[MinValueValidator(5), MaxValueValidator(MAX_MEETING_MINUTES)]
     )
     location_kind = models.CharField(max_length=16, choices=LocationKind.choices, default=LocationKind.VIDEO)
     location_details = models.CharField(max_length=500, blank=True)
@@ -83,6 +90,34 @@ class MeetingType(models.Model):
     sms_reminders_enabled = models.BooleanField(default=True)
     sms_reminder_offsets = models.JSONField(default=default_sms_offsets, help_text="Minutes before the session.")
     state = models.CharField(max_length=16, choices=MeetingTypeState.choices, default=MeetingTypeState.ACTIVE)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_bookable(self) -> bool:
+        """Can be booked (and sold in a package) now; bookable_q() is the same rule as a filter."""
+        return self.state == MeetingTypeState.ACTIVE
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def min_notice_delta(self) -> timedelta:
+        return timedelta(minutes=self.min_notice_minutes)
+
+
+# The names of the shared fields, in declaration order: what a host's copy takes from its team type.
+MEETING_TYPE_SETTINGS: tuple[str, ...] = tuple(field.name for field in MeetingTypeSettings._meta.fields)
+# What the meeting type forms edit: all of them but the state, which changes only by its transitions.
+EDITABLE_SETTINGS: tuple[str, ...] = tuple(name for name in MEETING_TYPE_SETTINGS if name != "state")
+
+
+class MeetingType(MeetingTypeSettings):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meeting_types")
+    kind = models.CharField(max_length=16, choices=MeetingTypeKind.choices, default=MeetingTypeKind.ONE_ON_ONE)
+    capacity = models.PositiveIntegerField(default=1, help_text="Seats per session (group meeting types).")
     # A member's copy of a team meeting type (kept in step by the teams app): it carries the member's
     # bookings of that team type, so busy times, buffers, reminders and the member's dashboard treat
     # them like any other booking, but it is reachable only through the team page.
@@ -113,19 +148,6 @@ class MeetingType(models.Model):
     @property
     def seats(self) -> int:
         return self.capacity if self.is_group else 1
-
-    @property
-    def is_bookable(self) -> bool:
-        """Can be booked (and sold in a package) now; bookable_q() is the same rule as a filter."""
-        return self.state == MeetingTypeState.ACTIVE
-
-    @property
-    def duration(self) -> timedelta:
-        return timedelta(minutes=self.duration_minutes)
-
-    @property
-    def min_notice_delta(self) -> timedelta:
-        return timedelta(minutes=self.min_notice_minutes)
 
 
 class WeeklyInterval(models.Model):
@@ -169,6 +191,11 @@ class Attendance(models.TextChoices):
     NO_SHOW = "no_show", "No-show"
 
 
+# The PostgreSQL exclusion constraint that keeps a host's exclusive bookings apart (added by the
+# migration booking_holds_host_no_overlap, on PostgreSQL only; scheduling.services maps it).
+HOST_NO_OVERLAP = "booking_host_no_overlap"
+
+
 class Booking(models.Model):
     # Denormalised owner: the per-owner lock and every dashboard query go through it.
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookings")
@@ -194,6 +221,11 @@ class Booking(models.Model):
     # host's busy times, dashboard and reminders see it. The client holds the lead booking's token;
     # the other hosts' rows point at it and move or cancel with it (scheduling.services).
     lead = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="co_hosts")
+    # Whether this booking holds its host (owner) exclusively: set from the meeting type's kind when
+    # it is made (1:1 yes, a group seat no) and kept, since the kind can be edited later. On
+    # PostgreSQL the HOST_NO_OVERLAP constraint refuses two overlapping bookings of one host that
+    # both hold it and are not cancelled. True unless told: a path that forgets stays covered.
+    holds_host = models.BooleanField(default=True, editable=False)
     # Set by the owner after the session (orders.credits.booking_mark_attendance).
     attendance = models.CharField(max_length=16, choices=Attendance.choices, blank=True, default="")
     # True while this booking holds one credit of its order item. Changed only by orders.credits,
@@ -228,7 +260,3 @@ class Booking(models.Model):
     def duration_minutes(self) -> int:
         return int(self.duration.total_seconds() // 60)
 
-    @property
-    def is_co_host_copy(self) -> bool:
-        """Another host's row of a meeting whose client holds the lead booking."""
-        return self.lead_id is not None

@@ -6,7 +6,7 @@ Forms validate input for the user; these functions re-check what the database mu
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
@@ -17,6 +17,7 @@ from accounts.locks import lock_owner
 from accounts.models import User
 from leadmonk.content_version import content_changed
 from scheduling.models import (
+    EDITABLE_SETTINGS,
     DateOverride,
     MeetingType,
     MeetingTypeKind,
@@ -30,13 +31,9 @@ WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 DEFAULT_HOURS = (dt.time(9, 0), dt.time(17, 0))
 DEFAULT_WORKDAYS = range(5)  # Monday to Friday
 
-# Fields an owner edits on the meeting type form; anything else (owner, state) is set here.
-EDITABLE_FIELDS = (
-    "name", "slug", "kind", "capacity", "duration_minutes", "location_kind", "location_details",
-    "description", "buffer_before_minutes", "buffer_after_minutes", "min_notice_minutes",
-    "horizon_days", "slot_step_minutes", "requires_mobile", "email_reminders_enabled",
-    "email_reminder_offsets", "sms_reminders_enabled", "sms_reminder_offsets",
-)
+# Fields an owner edits on the meeting type form (the shared settings, then a personal type's own);
+# anything else (owner, state) is set here.
+EDITABLE_FIELDS = (*EDITABLE_SETTINGS, "kind", "capacity")
 
 # Allowed moves between states. Deleted is final: a deleted type stays only for history.
 STATE_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -71,16 +68,24 @@ class InvalidHours(SetupError):
 # Meeting types
 
 
-def meeting_type_free_slug(*, owner: User, name: str, exclude_pk: int | None = None) -> str:
-    """A slug made from `name` that no live meeting type of the owner uses ("intro", "intro-2", ...)."""
+def slug_from_name(*, name: str, taken: Callable[[str], bool]) -> str:
+    """A link made from `name` that `taken` does not refuse ("intro", "intro-2", ...): what a
+    meeting type, personal or team, saved with a blank link gets."""
     base = slugify(name)[:70].strip("-") or "meeting"
     if base == "packages":  # /<owner>/packages/... is the package order page
         base = "packages-meeting"
     candidate, counter = base, 1
-    while meeting_type_slug_taken(owner=owner, slug=candidate, exclude_pk=exclude_pk):
+    while taken(candidate):
         counter += 1
         candidate = f"{base}-{counter}"
     return candidate
+
+
+def meeting_type_free_slug(*, owner: User, name: str, exclude_pk: int | None = None) -> str:
+    """A slug made from `name` that no live meeting type of the owner uses."""
+    return slug_from_name(
+        name=name, taken=lambda slug: meeting_type_slug_taken(owner=owner, slug=slug, exclude_pk=exclude_pk)
+    )
 
 
 def _normalised(fields: Mapping) -> dict:

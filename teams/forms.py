@@ -7,9 +7,8 @@ from django.contrib.auth import password_validation
 from accounts.models import User
 from leadmonk.timezones import is_valid_timezone
 from leadmonk.widgets import TimezoneField
-from scheduling.forms import ReminderFieldsMixin, _bounded_minutes
-from scheduling.models import LocationKind
-from teams.models import Membership, Role, TeamMeetingKind
+from scheduling.forms import MeetingTypeSettingsForm
+from teams.models import Membership, Role, TeamMeetingKind, TeamMeetingType
 from teams.rules import team_slug_problem
 
 
@@ -65,16 +64,13 @@ class _MemberChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-class TeamMeetingTypeForm(ReminderFieldsMixin, forms.Form):
-    """A team meeting type: its hosts, what each host's copy of it takes, and its reminders (the
-    personal form's, from ReminderFieldsMixin)."""
+class TeamMeetingTypeForm(MeetingTypeSettingsForm):
+    """A team meeting type: the settings of a personal one (the same fields, checks and messages,
+    from MeetingTypeSettingsForm), plus how its hosts share the bookings and who they are."""
 
-    name = _text("Name", 200, "Enter a name for this meeting type.")
-    slug = forms.SlugField(label="Link", max_length=80,
-                           error_messages={"required": "Choose a link for this meeting type.",
-                                           "invalid": "Use lowercase letters, numbers and hyphens."})
     kind = forms.ChoiceField(
         label="Kind", choices=TeamMeetingKind.choices, widget=forms.RadioSelect, initial=TeamMeetingKind.ROUND_ROBIN,
+        error_messages={"invalid_choice": "Choose round robin or collective."},
         help_text="Round robin: each booking goes to one free member, taking turns. "
                   "Collective: times when every chosen member is free; all of them attend.")
     members = _MemberChoiceField(
@@ -82,54 +78,23 @@ class TeamMeetingTypeForm(ReminderFieldsMixin, forms.Form):
         error_messages={"required": "Choose at least one member to host this meeting.",
                         "invalid_choice": "Choose members of this team.",
                         "invalid_pk_value": "Choose members of this team."})
-    description = forms.CharField(label="Description", required=False, max_length=5000,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
-    duration_minutes = _bounded_minutes("Duration", 5, 720, initial=30)
-    location_kind = forms.ChoiceField(label="Location", choices=LocationKind.choices, initial=LocationKind.VIDEO)
-    location_details = forms.CharField(label="Location details", required=False, max_length=500)
-    buffer_before_minutes = _bounded_minutes("Buffer before", 0, 240, initial=0,
-                                             help_text="Free time kept in the host's calendar before each meeting.")
-    buffer_after_minutes = _bounded_minutes("Buffer after", 0, 240, initial=0,
-                                            help_text="Free time kept in the host's calendar after each meeting.")
-    min_notice_minutes = _bounded_minutes("Minimum notice", 0, 60 * 24 * 30, initial=240,
-                                          help_text="How long before a meeting clients can still book, reschedule "
-                                                    "or cancel (240 is 4 hours).")
-    horizon_days = _bounded_minutes("Booking window", 1, 365, unit="days", initial=60,
-                                    help_text="How far ahead clients can book.")
-    slot_step_minutes = _bounded_minutes("Start times every", 5, 240, initial=30)
-    requires_mobile = forms.BooleanField(
-        label="Ask clients for a mobile number (required)", required=False,
-        help_text="Without one, SMS reminders reach only the clients who give a number.")
 
-    def __init__(self, *args, team, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, team, instance: TeamMeetingType | None = None, **kwargs):
+        super().__init__(*args, link_prefix=f"/team/{team.slug}/", instance=instance, **kwargs)
         self.fields["members"].queryset = team.memberships.select_related("user").order_by("joined_at", "id")
         self.fields["members"].label_from_instance = lambda m: m.user.display_name or m.user.email
 
-    def clean_name(self) -> str:
-        name = " ".join(self.cleaned_data["name"].split())
-        if not name:
-            raise forms.ValidationError("Enter a name for this meeting type.")
-        return name
-
-    def clean_slug(self) -> str:
-        return self.cleaned_data["slug"].lower()
-
-    def clean_location_details(self) -> str:
-        value = self.cleaned_data["location_details"]
-        if "\x00" in value:
-            raise forms.ValidationError("Remove the invisible control characters.")
-        return value.strip()
-
-    def setting_fields(self) -> list[forms.BoundField]:
-        """The visible fields but the reminders, which the page shows in a section of their own."""
-        return [field for field in self.visible_fields() if field.name not in self.REMINDER_FIELDS]
+    @classmethod
+    def initial_for(cls, instance: TeamMeetingType) -> dict:
+        initial = super().initial_for(instance)
+        initial["kind"] = instance.kind
+        initial["members"] = [host.membership_id for host in instance.hosts.all()]
+        return initial
 
     def service_fields(self) -> dict:
-        fields = {name: value for name, value in self.cleaned_data.items()
-                  if name != "members" and name not in self.REMINDER_FIELDS}
-        fields.update(self.reminder_service_fields())
-        return fields
+        """The cleaned values, named as teams.services.team_meeting_type_save takes them (the hosts
+        go apart, as `memberships`); a blank link is made from the name there."""
+        return {**self.settings_service_fields(), "kind": self.cleaned_data["kind"]}
 
 
 class JoinSignupForm(forms.Form):

@@ -9,13 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from scheduling.models import (
-    LocationKind,
-    MeetingType,
-    MeetingTypeState,
-    default_email_offsets,
-    default_sms_offsets,
-)
+from scheduling.models import MeetingType, MeetingTypeSettings
 
 
 class Team(models.Model):
@@ -85,27 +79,12 @@ class TeamMeetingKind(models.TextChoices):
     COLLECTIVE = "collective", "Collective"
 
 
-class TeamMeetingType(models.Model):
+class TeamMeetingType(MeetingTypeSettings):
+    """A meeting type of the team: the settings of a personal one (MeetingTypeSettings, copied to
+    every host's copy by teams.services) plus the team and how its hosts share the bookings."""
+
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="meeting_types")
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=80)
     kind = models.CharField(max_length=16, choices=TeamMeetingKind.choices, default=TeamMeetingKind.ROUND_ROBIN)
-    description = models.TextField(blank=True)
-    duration_minutes = models.PositiveIntegerField(default=30)
-    location_kind = models.CharField(max_length=16, choices=LocationKind.choices, default=LocationKind.VIDEO)
-    location_details = models.CharField(max_length=500, blank=True)
-    buffer_before_minutes = models.PositiveIntegerField(default=0)
-    buffer_after_minutes = models.PositiveIntegerField(default=0)
-    min_notice_minutes = models.PositiveIntegerField(default=4 * 60)
-    horizon_days = models.PositiveIntegerField(default=60)
-    slot_step_minutes = models.PositiveIntegerField(default=30)
-    requires_mobile = models.BooleanField(default=False)
-    # Copied to every host's copy, whose bookings' reminders follow them (as a personal type's do).
-    email_reminders_enabled = models.BooleanField(default=True)
-    email_reminder_offsets = models.JSONField(default=default_email_offsets, help_text="Minutes before the session.")
-    sms_reminders_enabled = models.BooleanField(default=True)
-    sms_reminder_offsets = models.JSONField(default=default_sms_offsets, help_text="Minutes before the session.")
-    state = models.CharField(max_length=16, choices=MeetingTypeState.choices, default=MeetingTypeState.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -121,10 +100,6 @@ class TeamMeetingType(models.Model):
     @property
     def is_collective(self) -> bool:
         return self.kind == TeamMeetingKind.COLLECTIVE
-
-    @property
-    def is_bookable(self) -> bool:
-        return self.state == MeetingTypeState.ACTIVE
 
 
 class TeamHost(models.Model):

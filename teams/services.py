@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from leadmonk.content_version import content_changed
 from leadmonk.errors import DomainError
 from scheduling.availability import pooled_available_slots
-from scheduling.models import Booking, MeetingType, MeetingTypeKind, MeetingTypeState
+from scheduling.models import (
+    EDITABLE_SETTINGS,
+    MEETING_TYPE_SETTINGS,
+    Booking,
+    MeetingType,
+    MeetingTypeKind,
+    MeetingTypeState,
+)
 from scheduling.services import booking_create_pooled
+from scheduling.setup_services import slug_from_name
 from teams.models import (
     Invitation,
     InvitationStatus,
@@ -29,6 +37,7 @@ from teams.models import (
     TeamMeetingType,
 )
 from teams.rules import seats_for_plan, team_slug_problem
+from teams.signals import invitation_created
 
 
 class TeamError(DomainError):
@@ -58,6 +67,10 @@ class AlreadyInvited(TeamError):
 
 
 class SeatLimitReached(TeamError):
+    field = "email"
+
+
+class InvitationLimitReached(TeamError):
     field = "email"
 
 
@@ -166,10 +179,31 @@ def _seat_message(team: Team) -> str:
             "invitations take them all. Remove a member or revoke an invitation first, or upgrade the plan.")
 
 
-def invitation_create(*, team: Team, by: User, email: str, role: str = Role.MEMBER) -> Invitation:
-    """Invite `email` to the team; the link is emailed after commit (teams.tasks)."""
-    from teams.tasks import send_invitation
+# Every invitation is an email to an address the admin typed: without a limit, inviting and
+# revoking in a loop mails a stranger as often as the admin likes. Revoked invitations count.
+INVITATIONS_PER_TEAM_PER_HOUR = 30
+INVITATIONS_PER_ADDRESS_PER_DAY = 3
 
+
+def _check_invitation_limits(team: Team, email: str) -> None:
+    """Call under the team lock (the per-team count is then exact; the per-address count spans
+    teams, so two teams inviting one address at the same moment may pass it by one)."""
+    now = timezone.now()
+    if team.invitations.filter(created_at__gt=now - dt.timedelta(hours=1)).count() >= INVITATIONS_PER_TEAM_PER_HOUR:
+        raise InvitationLimitReached(
+            f"This team has sent {INVITATIONS_PER_TEAM_PER_HOUR} invitations in the last hour, the most allowed. "
+            "Please try again in an hour.")
+    if Invitation.objects.filter(email=email, created_at__gt=now - dt.timedelta(days=1)).count() \
+            >= INVITATIONS_PER_ADDRESS_PER_DAY:
+        raise InvitationLimitReached(
+            f"This address has been invited {INVITATIONS_PER_ADDRESS_PER_DAY} times in the last 24 hours, the most "
+            "allowed. Please try again tomorrow.")
+
+
+def invitation_create(*, team: Team, by: User, email: str, role: str = Role.MEMBER) -> Invitation:
+    """Invite `email` to the team. The email goes through the notifications outbox (a row written
+    in this transaction by the receiver of `invitation_created`), so it is sent once committed,
+    even when the broker was down at the time."""
     email = email.strip().lower()
     with transaction.atomic():
         team = _lock_team(team)
@@ -180,8 +214,9 @@ def invitation_create(*, team: Team, by: User, email: str, role: str = Role.MEMB
             raise AlreadyInvited()
         if _seats_left(team) <= 0:
             raise SeatLimitReached(_seat_message(team))
+        _check_invitation_limits(team, email)
         invitation = Invitation.objects.create(team=team, email=email, role=Role(role), invited_by=by)
-        transaction.on_commit(lambda: send_invitation.delay(invitation.pk), robust=True)
+        invitation_created.send(sender=Invitation, invitation=invitation)
     return invitation
 
 
@@ -242,10 +277,7 @@ def invitation_accept_with_signup(*, invitation: Invitation, display_name: str, 
 
 def _stop_hosting(membership: Membership) -> None:
     """The member's copies of the team's meeting types are no longer bookable; their bookings stay."""
-    hosts = list(TeamHost.objects.filter(membership=membership))
-    MeetingType.objects.filter(pk__in=[host.meeting_type_id for host in hosts]).update(state=MeetingTypeState.DELETED)
-    content_changed(owner_id=membership.user_id)  # update() sends no signal
-    TeamHost.objects.filter(pk__in=[host.pk for host in hosts]).delete()
+    _retire(list(TeamHost.objects.filter(membership=membership)))
 
 
 def _check_may_go(team: Team, membership: Membership, *, leaving: bool) -> None:
@@ -295,32 +327,49 @@ def membership_set_role(*, membership: Membership, by: User, role: str) -> Membe
 
 # --- Team meeting types ----------------------------------------------------------------------------
 
-# What a host's copy takes from its team meeting type.
-COPIED_FIELDS = (
-    "name", "slug", "description", "duration_minutes", "location_kind", "location_details",
-    "buffer_before_minutes", "buffer_after_minutes", "min_notice_minutes", "horizon_days", "slot_step_minutes",
-    "requires_mobile", "email_reminders_enabled", "email_reminder_offsets", "sms_reminders_enabled",
-    "sms_reminder_offsets", "state",
-)
-EDITABLE_FIELDS = COPIED_FIELDS[:-1] + ("kind",)
+# What team_meeting_type_save sets: the shared settings (MeetingTypeSettings, which the hosts'
+# copies take) and the team type's kind. The state changes only by team_meeting_type_set_state.
+EDITABLE_FIELDS = (*EDITABLE_SETTINGS, "kind")
+
+
+def _update_copies(copies: QuerySet[MeetingType], **values) -> None:
+    """Write `values` on hosts' copies in one query. update() sends no signal, so each host's public
+    pages are told here, once per host."""
+    owner_ids = sorted(set(copies.values_list("owner_id", flat=True)))
+    copies.update(**values, updated_at=timezone.now())
+    for owner_id in owner_ids:
+        content_changed(owner_id=owner_id)
+
+
+def _shared_settings(team_meeting_type: TeamMeetingType) -> dict:
+    return {name: getattr(team_meeting_type, name) for name in MEETING_TYPE_SETTINGS}
+
+
+def _copy_to_hosts(team_meeting_type: TeamMeetingType) -> None:
+    """Every host's copy takes every shared setting of the team type, state included: the one
+    place the copies are kept in step (a setting added to MeetingTypeSettings is copied too)."""
+    _update_copies(MeetingType.objects.filter(team_host__team_meeting_type=team_meeting_type),
+                   **_shared_settings(team_meeting_type))
+
+
+def _retire(hosts: list[TeamHost]) -> None:
+    """These hosts stop hosting: their copies are no longer bookable (their bookings stay)."""
+    _update_copies(MeetingType.objects.filter(pk__in=[host.meeting_type_id for host in hosts]),
+                   state=MeetingTypeState.DELETED)
+    TeamHost.objects.filter(pk__in=[host.pk for host in hosts]).delete()
 
 
 def _sync_hosts(team_meeting_type: TeamMeetingType, memberships: list[Membership]) -> None:
-    fields = {name: getattr(team_meeting_type, name) for name in COPIED_FIELDS}
     wanted = {membership.pk: membership for membership in memberships}
-    for host in TeamHost.objects.filter(team_meeting_type=team_meeting_type).select_related("meeting_type"):
-        if host.membership_id in wanted:
-            MeetingType.objects.filter(pk=host.meeting_type_id).update(**fields)
-            content_changed(owner_id=host.meeting_type.owner_id)  # update() sends no signal
-            wanted.pop(host.membership_id)
-        else:
-            MeetingType.objects.filter(pk=host.meeting_type_id).update(state=MeetingTypeState.DELETED)
-            content_changed(owner_id=host.meeting_type.owner_id)
-            host.delete()
+    hosts = list(TeamHost.objects.filter(team_meeting_type=team_meeting_type))
+    _retire([host for host in hosts if host.membership_id not in wanted])
+    _copy_to_hosts(team_meeting_type)
+    hosting = {host.membership_id for host in hosts}
     for membership in wanted.values():
-        copy = MeetingType.objects.create(owner_id=membership.user_id, kind=MeetingTypeKind.ONE_ON_ONE,
-                                          team_hosted=True, **fields)
-        TeamHost.objects.create(team_meeting_type=team_meeting_type, membership=membership, meeting_type=copy)
+        if membership.pk not in hosting:
+            copy = MeetingType.objects.create(owner_id=membership.user_id, kind=MeetingTypeKind.ONE_ON_ONE,
+                                              team_hosted=True, **_shared_settings(team_meeting_type))
+            TeamHost.objects.create(team_meeting_type=team_meeting_type, membership=membership, meeting_type=copy)
 
 
 def host_meeting_types(team_meeting_type: TeamMeetingType) -> list[MeetingType]:
@@ -336,6 +385,10 @@ def _check_common_time(team_meeting_type: TeamMeetingType, now: dt.datetime) -> 
     if not pooled_available_slots(meeting_types=hosts, every_host=True, range_start=now,
                                   range_end=now + dt.timedelta(days=team_meeting_type.horizon_days + 1), now=now):
         raise NoCommonTime()
+
+
+def _live_team_types(team: Team, slug: str) -> QuerySet[TeamMeetingType]:
+    return TeamMeetingType.objects.filter(team=team, slug=slug).exclude(state=MeetingTypeState.DELETED)
 
 
 def team_meeting_type_save(*, team: Team, by: User, fields: dict, memberships: list[Membership],
@@ -360,9 +413,11 @@ def team_meeting_type_save(*, team: Team, by: User, fields: dict, memberships: l
             for name in EDITABLE_FIELDS:
                 if name in fields:
                     setattr(team_meeting_type, name, fields[name])
-            clash = TeamMeetingType.objects.filter(team=team, slug=team_meeting_type.slug).exclude(
-                state=MeetingTypeState.DELETED).exclude(pk=team_meeting_type.pk)
-            if clash.exists():
+            if not team_meeting_type.slug:  # as for a personal type: a link made from the name
+                team_meeting_type.slug = slug_from_name(
+                    name=team_meeting_type.name,
+                    taken=lambda slug: _live_team_types(team, slug).exclude(pk=team_meeting_type.pk).exists())
+            if _live_team_types(team, team_meeting_type.slug).exclude(pk=team_meeting_type.pk).exists():
                 raise TeamMeetingSlugTaken()
             team_meeting_type.save()
             _sync_hosts(team_meeting_type, memberships)
@@ -382,10 +437,7 @@ def team_meeting_type_set_state(*, team_meeting_type: TeamMeetingType, by: User,
             raise TeamError("This meeting type was deleted.")
         team_meeting_type.state = state
         team_meeting_type.save(update_fields=["state"])
-        copies = MeetingType.objects.filter(team_host__team_meeting_type=team_meeting_type)
-        for owner_id in set(copies.values_list("owner_id", flat=True)):
-            content_changed(owner_id=owner_id)  # update() sends no signal
-        copies.update(state=state)
+        _copy_to_hosts(team_meeting_type)
         if state == MeetingTypeState.DELETED:
             TeamHost.objects.filter(team_meeting_type=team_meeting_type).delete()
     return team_meeting_type
@@ -410,6 +462,3 @@ def team_booking_create(*, team_meeting_type: TeamMeetingType, start: dt.datetim
         client_timezone=client_timezone, now=now,
     )
 
-
-def invitation_max_age() -> dt.timedelta:
-    return dt.timedelta(days=settings.TEAM_INVITATION_MAX_AGE_DAYS)

@@ -207,40 +207,31 @@ def leave(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("teams:list")
 
 
-def _meeting_type_form_page(request, membership, form, team_meeting_type=None, status=200):
+def _meeting_type_form_page(request, membership, form, team_meeting_type=None):
+    # A refused save answers 200 with the errors next to the fields, as the personal form does.
     return render(request, "teams/meeting_type_form.html", {
         "membership": membership, "team": membership.team, "form": form, "team_meeting_type": team_meeting_type,
-    }, status=status)
+    })
 
 
 def _save_meeting_type(request, membership, team_meeting_type=None) -> HttpResponse:
     if refused := _refuse_non_admin(request, membership):
         return refused
-    form = TeamMeetingTypeForm(request.POST or None, team=membership.team, initial=_initial(team_meeting_type))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.team_meeting_type_save(team=membership.team, by=request.user, fields=form.service_fields(),
-                                            memberships=list(form.cleaned_data["members"]),
-                                            team_meeting_type=team_meeting_type)
-        except services.TeamError as error:
-            _add_error(form, error)
-        else:
-            messages.success(request, "Meeting type saved.")
-            return redirect(_team_url(membership))
+    form = TeamMeetingTypeForm(request.POST or None, team=membership.team, instance=team_meeting_type)
     if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.team_meeting_type_save(team=membership.team, by=request.user, fields=form.service_fields(),
+                                                memberships=list(form.cleaned_data["members"]),
+                                                team_meeting_type=team_meeting_type)
+            except services.TeamError as error:
+                _add_error(form, error)
+            else:
+                messages.success(request, "Meeting type saved.")
+                return redirect(_team_url(membership))
         # As the personal form says it: the errors may sit far down a long form (the reminders).
         messages.error(request, "Please correct the errors below. Nothing was saved.")
-    return _meeting_type_form_page(request, membership, form, team_meeting_type,
-                                   status=400 if request.method == "POST" else 200)
-
-
-def _initial(team_meeting_type: TeamMeetingType | None) -> dict:
-    if team_meeting_type is None:
-        return {}
-    initial = {name: getattr(team_meeting_type, name) for name in services.EDITABLE_FIELDS}
-    initial.update(TeamMeetingTypeForm.reminder_initial(team_meeting_type))
-    initial["members"] = [host.membership_id for host in team_meeting_type.hosts.all()]
-    return initial
+    return _meeting_type_form_page(request, membership, form, team_meeting_type)
 
 
 @login_required

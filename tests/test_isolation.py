@@ -35,7 +35,7 @@ def _acting_body(world) -> dict[str, str]:
         "items-MAX_NUM_FORMS": "1000", "items-0-meeting_type": str(world.meeting_type.pk), "items-0-quantity": "9",
         "email": "intruder@example.com", "role": "member", "slug": "taken-over", "timezone": "UTC",
         "members": str(world.team.memberships.first().pk), "duration_minutes": "30", "slot_step_minutes": "30",
-        "buffer_before_minutes": "0", "buffer_after_minutes": "0", "min_notice_minutes": "0", "horizon_days": "30",
+        "buffer_before_minutes": "0", "buffer_after_minutes": "0", "min_notice": "0", "horizon_days": "30",
         "location_kind": "video",
         "item": str(world.order_item.pk), "change": "5", "note": "Taken over", "attendance": "no_show", "days": "30",
         "cancel_window_hours": "99", "expiry_kind": "after_purchase", "expiry_days": "9",

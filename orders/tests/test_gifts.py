@@ -12,9 +12,10 @@ from django.core import mail
 
 from notifications.models import Message, MessageKind
 from orders.gifts import GiftDetails, GiftNotDelivered, gifts_send_due
+from orders.lifecycle import order_cancel
 from orders.models import Gift, OrderStatus, PackageOrder
 from orders.nudges import orders_nudge_to_book
-from orders.services import order_cancel, order_create, order_session_book
+from orders.services import order_create, order_session_book
 from orders.tasks import send_gifts
 from payments import services as payment_services
 from payments.models import Payment, Provider

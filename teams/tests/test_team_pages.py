@@ -109,11 +109,9 @@ def test_a_client_books_a_round_robin_meeting_through_the_team_page(client, worl
 
 def test_a_team_type_that_asks_for_a_mobile_number_gets_one_before_it_books(owner_client, client, world):
     team, owner, ben, rr, co = world
-    hosts = [host.membership_id for host in rr.hosts.all()]
-    fields = {name: getattr(rr, name) for name in services.EDITABLE_FIELDS}
+    shown = owner_client.get(f"/dashboard/teams/{team.pk}/meeting-types/{rr.pk}/").context["form"]
     owner_client.post(f"/dashboard/teams/{team.pk}/meeting-types/{rr.pk}/", {
-        **fields, "members": hosts, "requires_mobile": "on", "email_reminders_enabled": "on",
-        "email_offsets_common": ["1440"], "sms_reminders_enabled": "on", "sms_offsets_common": ["60"]})
+        **{name: value for name, value in shown.initial.items() if value is not False}, "requires_mobile": "on"})
     details = {"start": format_slot_start(NINE_AM), "client_name": "Ana", "client_email": "ana@example.com",
                "client_timezone": "Europe/London"}
 
