@@ -73,11 +73,13 @@ class OwnerWorld:
             "paid payment token": self.payment.token, "pending payment token": self.pending_payment.token,
             "gift buyer": self.gift.buyer_email, "gift recipient": self.gift.recipient_email,
             "gift token": self.gift.token, "gift order token": self.gift.order.token,
+            "package private token": self.package.private_token,
         }
 
     def strings(self) -> dict[str, str]:
         return {
             "owner_slug": self.owner.slug, "package_slug": self.package.slug,
+            "package_private_token": self.package.private_token,
             "meeting_type_slug": self.meeting_type.slug, "order_token": self.order.token,
             "pending_order_token": self.pending_order.token, "booking_token": self.order_booking.token,
             "payment_token": self.pending_payment.token,
@@ -253,6 +255,9 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "orders:booking_return_credit": {"pk": "order", "booking_id": "booking"},
     "dashboard:booking_attendance": {"pk": "direct_booking"},
     "packages:save_policies": {"pk": "package"},
+    "packages:save_limits": {"pk": "package"},
+    "packages:save_listing": {"pk": "package"},
+    "packages:regenerate_private_link": {"pk": "package"},
     "payments_dashboard:detail": {"pk": "payment"},
     "payments_dashboard:refund": {"pk": "payment"},
     "payments_dashboard:order_refund": {"order_pk": "order"},
@@ -280,6 +285,7 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "payments:test_checkout": {"token": "payment_token"},
     "public:owner_page": {"owner_slug": "owner_slug"},
     "public:order_package": {"owner_slug": "owner_slug", "package_slug": "package_slug"},
+    "public:order_private_package": {"owner_slug": "owner_slug", "token": "package_private_token"},
     "public:book_meeting": {"owner_slug": "owner_slug", "meeting_type_slug": "meeting_type_slug"},
     "teams:detail": {"pk": "team"},
     "teams:settings": {"pk": "team"},
