@@ -16,6 +16,8 @@ from leadmonk.content_version import cached_public_page
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import localize, time_format, viewer_clock, viewer_timezone
 from orders.forms import OrderForm, PromoCodeForm
+from orders.gift_forms import GiftEmailForm
+from orders.gifts import GiftError, gift_change_recipient_email, gift_change_refusal, gift_for_token, gift_of
 from orders.models import OrderStatus, PackageOrder
 from orders.rules import NOT_BOOKABLE_MESSAGES
 from orders.selectors import order_bookings, order_for_token, order_item_for_token, with_item_progress
@@ -44,6 +46,13 @@ def checkout_url(order: PackageOrder) -> str:
 
 def order_details_url(order: PackageOrder) -> str:
     return reverse("order_details:detail", args=[order.token])
+
+
+def client_order_url(order: PackageOrder) -> str:
+    """Where the person who just paid (or opens the checkout of a paid order) goes: the order page,
+    or for a gift the buyer's gift page, never the recipient's order page (orders.gifts)."""
+    gift = gift_of(order)
+    return reverse("order_details:gift", args=[gift.token]) if gift is not None else order_details_url(order)
 
 
 # The session remembers which order was just paid, so its page says "Payment received" once: the
@@ -151,7 +160,7 @@ def _order_page(request: HttpRequest, owner_slug: str, *, cache_name: str, cache
             # "Apply" (works without JavaScript): the page again with the new total. The client's
             # other fields keep what was typed; their errors wait for the order itself.
             email = form.cleaned_data.get("email", "")
-            form._errors = ErrorDict()
+            form._errors = form.gift_form._errors = ErrorDict()
             quote = _promo_quote(package, promo_form, code, email, required=True)
         elif valid and promo_form.is_valid():
             try:
@@ -164,8 +173,9 @@ def _order_page(request: HttpRequest, owner_slug: str, *, cache_name: str, cache
                 form.add_error(None, error.message)
             else:
                 if order.status == OrderStatus.ACTIVE:
-                    messages.success(request, "Your order is confirmed. Book your sessions below.")
-                    return redirect(order_details_url(order))
+                    messages.success(request, "Your gift is confirmed." if gift_of(order) else
+                                     "Your order is confirmed. Book your sessions below.")
+                    return redirect(client_order_url(order))
                 return redirect(checkout_url(order))
         elif code:
             # The order was refused for another field: keep showing what the code takes off.
@@ -245,6 +255,10 @@ def order_calendar(request: HttpRequest, token: str) -> HttpResponse:
 
 def order_detail(request: HttpRequest, token: str) -> HttpResponse:
     order = order_for_token_or_404(token)
+    gift = gift_of(order)
+    if gift is not None and not gift.is_sent:
+        # Only the buyer (and the owner) can hold this link before the gift is sent: the gift page.
+        return redirect("order_details:gift", token=gift.token)
     just_booked = _order_bookings_named(order, request.GET.getlist("booked"))
     items = with_item_progress(order)
     return render(
@@ -263,8 +277,39 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
             "just_booked": just_booked,
             "just_booked_query": "&".join(f"booking={booking.pk}" for booking in just_booked),
             "now": timezone.now(),  # a session that has started can no longer be moved or cancelled
+            "gift": gift,
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def gift_detail(request: HttpRequest, token: str) -> HttpResponse:
+    """The buyer's gift page (the link in their receipt): the gift, when it is (or was) sent, and
+    until then a form to correct the recipient's email. Never the order's booking page."""
+    gift = gift_for_token(token=token)
+    if gift is None:
+        raise Http404
+    order = gift.order
+    form = None
+    if not gift_change_refusal(gift, order):
+        form = GiftEmailForm(request.POST if request.method == "POST" else None,
+                             initial={"recipient_email": gift.recipient_email})
+        if request.method == "POST" and form.is_valid():
+            try:
+                gift_change_recipient_email(gift=gift, email=form.cleaned_data["recipient_email"])
+            except GiftError as error:
+                form.add_error("recipient_email", error.message)
+            else:
+                messages.success(request, f"Saved: the gift will be sent to {form.cleaned_data['recipient_email']}.")
+                return redirect("order_details:gift", token=gift.token)
+    return render(request, "orders/gift_detail.html", {
+        "gift": gift,
+        "order": order,
+        "form": form,
+        "payment_received": _take_payment_received(request, order),
+        "checkout_url": checkout_url(order) if order.status == OrderStatus.PENDING_PAYMENT else None,
+        "viewer_tz": viewer_timezone(request, order.client_timezone),
+    }, status=400 if form is not None and form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])

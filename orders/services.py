@@ -18,6 +18,7 @@ from accounts.locks import lock_owner
 from orders.clients import client_is_new, normalize_email, orders_toward_purchase_limit
 from orders.credits import item_balance, ledger_grant_purchase
 from orders.errors import OrderError
+from orders.gifts import GiftDetails, gift_attach, refuse_booking_before_delivery
 from orders.lifecycle import order_mark_paid
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.rules import item_booking_refusal
@@ -100,6 +101,7 @@ def order_create(
     terms_accepted: bool = False,
     issued_by_owner: bool = False,
     promo_code: str = "",
+    gift: GiftDetails | None = None,
     now: datetime | None = None,
 ) -> PackageOrder:
     """Place an order of `package` and copy what is sold into it (the snapshot).
@@ -108,7 +110,7 @@ def order_create(
     it pending payment for the payments app. Raises OrderError when the package cannot be ordered.
     An order the owner issues (`issued_by_owner`) needs no acceptance of the terms: the client
     did not fill in the order form, and the package's purchase limits are not checked: they
-    govern what clients order themselves.
+    govern what clients order themselves. `gift`: the order is a gift (orders.gifts).
 
     `promo_code` is used under its lock, after the package's (promotions.services.promo_redeem);
     the order keeps the code and the discount, and its price is what is left to pay. A code that
@@ -179,6 +181,8 @@ def order_create(
         ledger_grant_purchase(items=items, now=now)
         if promo_code.strip():
             _apply_promo_code(order=order, code=promo_code, now=now)
+        if gift is not None:
+            gift_attach(order=order, details=gift)
         if order.price == Decimal("0"):
             order, _ = order_mark_paid(order=order)
     return order
@@ -223,6 +227,7 @@ def _check_quota(*, item: OrderItem) -> OrderItem:
     refusal = item_booking_refusal(item, remaining=item_balance(item.pk), now=timezone.now())
     if refusal is not None:
         raise refusal
+    refuse_booking_before_delivery(item.order)  # a gift books once it is sent (orders.gifts)
     return item
 
 

@@ -207,7 +207,7 @@ def test_the_admin_login_takes_hostile_input_without_a_server_error(client):
 
 @pytest.mark.parametrize("path", [
     "/orders/a%00b/", "/bookings/a%00b/", "/payments/checkout/a%00b/", "/payments/return/a%00b/",
-    "/payments/test/a%00b/", "/orders/" + "x" * 500 + "/", "/bookings/short/",
+    "/payments/test/a%00b/", "/orders/" + "x" * 500 + "/", "/bookings/short/", "/orders/gifts/a%00b/",
 ])
 @pytest.mark.django_db
 def test_a_malformed_token_is_not_found(client, path):
@@ -356,7 +356,7 @@ PAGES_WITH_FORMS = {
         "accounts:signup", "accounts:login", "accounts:password_reset", "billing:enterprise_contact",
         "bookings:manage", "payments:test_checkout", "team_public:join", "public:order_package",
         "public:order_private_package", "public:book_meeting?start", "order_details:book?start", "bookings:reschedule?start",
-        "order_details:sessions?picks",
+        "order_details:sessions?picks", "order_details:gift",
     },
     "alice": {
         "accounts:settings", "accounts:password_reset", "billing:enterprise_contact", "packages:create", "packages:edit",
@@ -366,7 +366,7 @@ PAGES_WITH_FORMS = {
         "dashboard:availability_override_add", "bookings:manage", "payments:test_checkout", "public:order_package",
         "public:order_private_package", "public:book_meeting?start", "order_details:book?start", "orders:book?start",
         "orders:booking_reschedule?start", "bookings:reschedule?start", "dashboard:booking_reschedule?start",
-        "order_details:sessions?picks", "promotions:create", "promotions:edit",
+        "order_details:sessions?picks", "order_details:gift", "promotions:create", "promotions:edit",
     },
 }
 # Logging out would end the rest of the run as Alice.
