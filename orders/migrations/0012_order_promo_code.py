@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0010_void_unpaid_expired_orders_ledger'),
+        ('orders', '0011_gifts'),
     ]
 
     operations = [
