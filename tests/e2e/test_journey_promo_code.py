@@ -21,7 +21,7 @@ J = "promo-code"
 def fill_order_form(page) -> None:
     page.get_by_label("First name").fill("Jamie")
     page.get_by_label("Last name").fill("Client")
-    page.get_by_label("Email").fill("jamie@example.com")
+    page.get_by_label("Email", exact=True).fill("jamie@example.com")
     page.get_by_label("Mobile number").fill("+1 415 555 0100")
     page.get_by_label(QUESTION).fill("Interview practice")
     page.get_by_label("I accept the Payment Terms and Conditions").check()
@@ -48,7 +48,7 @@ def test_a_client_orders_with_welcome10_pays_the_discounted_total_and_cannot_use
     # The order at the new total (Enter in a field orders: "Apply" is not the form's default
     # button), paid through the test provider.
     expect(page.get_by_role("button", name="Continue to payment · 108.00 USD")).to_be_visible()
-    page.get_by_label("Email").press("Enter")
+    page.get_by_label("Email", exact=True).press("Enter")
     page.wait_for_url(re.compile(r"/payments/checkout/[^/]+/$"))
     check_page(page, J, "02-checkout", h1=re.compile("Pay for Career starter pack"))
     expect(page.get_by_text("WELCOME10: −12.00 USD")).to_be_visible()
