@@ -27,8 +27,9 @@ def writes_deliver(*, calendar_id: int, now: datetime | None = None) -> int:
     """Send the calendar's waiting writes in order until one fails or another worker holds one;
     returns how many were sent."""
     sent = 0
+    given = now
     while True:
-        now = now or timezone.now()
+        now = given or timezone.now()
         row = (CalendarWrite.objects.select_related("calendar__connection")
                .filter(calendar_id=calendar_id, status=WriteStatus.PENDING).order_by("id").first())
         if row is None or row.next_attempt_at > now:
@@ -53,7 +54,6 @@ def writes_deliver(*, calendar_id: int, now: datetime | None = None) -> int:
         CalendarWrite.objects.filter(pk=row.pk).update(status=WriteStatus.SENT, sent_at=now, claimed_until=None,
                                                       attempts=row.attempts + 1, last_error="")
         sent += 1
-        now = None
 
 
 def calendars_with_due_writes(now: datetime | None = None) -> list[int]:

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import uuid
+from urllib.parse import unquote
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -84,7 +85,7 @@ class RadicaleServer:
         for part in response.text.split("<D:href>")[1:] + response.text.split("<href>")[1:]:
             href = part.split("<", 1)[0]
             if href.endswith(".ics"):
-                names.append(href.rsplit("/", 1)[-1])
+                names.append(unquote(href.rsplit("/", 1)[-1]))
         return sorted(names)
 
 
