@@ -75,7 +75,8 @@ def calendars(url: str, auth: tuple[str, str]) -> list[RemoteCalendar]:
     home = _href(response.find(f".//{{{CALDAV}}}calendar-home-set"), url)
     principal = _href(response.find(f".//{{{DAV}}}current-user-principal"), url)
     if home is None and principal is not None:
-        found = _propfind(principal, auth, f'<d:propfind {_NS}><d:prop><c:calendar-home-set/></d:prop></d:propfind>', "0")
+        found = _propfind(principal, auth,
+                          f'<d:propfind {_NS}><d:prop><c:calendar-home-set/></d:prop></d:propfind>', "0")
         home = _href(found[0][1].find(f".//{{{CALDAV}}}calendar-home-set"), principal) if found else None
     if home is None:
         raise DavError("That address is not a CalDAV server (no calendars found for this account).")

@@ -20,4 +20,5 @@ def decrypt(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken as error:
-        raise SecretUnreadable("The saved password cannot be read (the encryption key changed); enter it again.") from error
+        raise SecretUnreadable(
+            "The saved password cannot be read (the encryption key changed); enter it again.") from error

@@ -88,7 +88,8 @@ def _read_feed(url: str, *, zone: ZoneInfo, now: datetime, all_day_busy: bool, e
     start, end = _window(now)
     reading = ics.busy_intervals(calendars, zone=zone, window_start=start, window_end=end,
                                  all_day_busy=all_day_busy, ignore_uids=ignore_uids)
-    return reading, {"etag": response.headers.get("ETag", ""), "last_modified": response.headers.get("Last-Modified", "")}
+    headers = response.headers
+    return reading, {"etag": headers.get("ETag", ""), "last_modified": headers.get("Last-Modified", "")}
 
 
 def _read_caldav(calendar: Calendar, auth, *, zone: ZoneInfo, now: datetime, all_day_busy: bool,
@@ -179,7 +180,8 @@ def connection_refresh(*, connection_id: int, now: datetime | None = None, force
         if not CalendarConnection.objects.select_for_update().filter(pk=connection.pk).exists():
             return False  # removed while we read it
         changed = _store(connection, fetched, now)
-    if not CalendarConnection.objects.filter(owner_id=connection.owner_id, last_success_at__lt=now - STALE_AFTER).exists():
+    behind = CalendarConnection.objects.filter(owner_id=connection.owner_id, last_success_at__lt=now - STALE_AFTER)
+    if not behind.exists():
         cache.delete(stale_banner_key(connection.owner_id))
     return changed
 

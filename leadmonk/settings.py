@@ -245,7 +245,8 @@ try:
 
     Fernet(CALENDAR_ENCRYPTION_KEY)
 except ValueError as _error:
-    raise ImproperlyConfigured("CALENDAR_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes)") from _error
+    raise ImproperlyConfigured(
+        "CALENDAR_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes)") from _error
 # Calendar addresses on this machine or a private network are refused (server-side request
 # forgery) unless this is on: development and the tests, whose calendar servers run on 127.0.0.1.
 CALENDAR_ALLOW_PRIVATE_ADDRESSES = env.bool("CALENDAR_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)

@@ -11,10 +11,10 @@ import sys
 import threading
 import time
 import uuid
-from urllib.parse import unquote
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote
 
 import requests
 
