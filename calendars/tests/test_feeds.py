@@ -180,3 +180,34 @@ def test_addresses_on_this_machine_or_a_private_network_are_refused(owner, owner
         assert "That address points at a private or local network" in response.text, url
     assert feed_server.requests == []  # nothing ever reached the server
     assert not CalendarConnection.objects.exists()
+
+
+def test_refresh_now_reads_the_feed_again_and_remove_frees_its_times(owner, owner_client, feed_server,
+                                                                      django_capture_on_commit_callbacks):
+    url = feed_server.serve("/d.ics", calendar(event("one", "20261207T150000Z", "20261207T160000Z")))
+    connection = services.feed_add(owner=owner, url=url, name="D", all_day_busy=True, now=NOW)
+    feed_server.requests.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(f"{LIST}{connection.pk}/refresh/", follow=True)
+
+    assert "“D” is being refreshed." in response.text
+    assert feed_server.conditional_answers() == [200]  # read whole, not answered 304
+    version = cache.get(_version_key("bookings", owner.pk))
+
+    response = owner_client.post(f"{LIST}{connection.pk}/remove/", follow=True)
+
+    assert "“D” removed; its busy times no longer block bookings." in response.text
+    assert busy(owner) == [] and not CalendarConnection.objects.exists()
+    assert cache.get(_version_key("bookings", owner.pk)) != version
+
+
+def test_another_owner_cannot_refresh_or_remove_a_calendar(owner, other_owner, client, feed_server):
+    url = feed_server.serve("/e.ics", calendar(event("one", "20261207T150000Z", "20261207T160000Z")))
+    connection = services.feed_add(owner=owner, url=url, name="E", all_day_busy=True, now=NOW)
+    client.force_login(other_owner)
+
+    for path in (f"{LIST}{connection.pk}/", f"{LIST}{connection.pk}/refresh/", f"{LIST}{connection.pk}/remove/"):
+        assert client.post(path).status_code == 404
+    assert CalendarConnection.objects.filter(pk=connection.pk).exists() and len(busy(owner)) == 1
+    assert "e.ics" not in client.get(LIST).text
