@@ -21,6 +21,10 @@ class DavError(FetchError):
     pass
 
 
+class CredentialsRefused(DavError):
+    pass
+
+
 @dataclass(frozen=True)
 class RemoteCalendar:
     url: str
@@ -36,7 +40,7 @@ def _propfind(url: str, auth, body: str, depth: str) -> list[tuple[str, ElementT
 
 def _raise_for(status: int) -> None:
     if status in (401, 403):
-        raise DavError("The server refused the user name or app password.")
+        raise CredentialsRefused("The server refused the user name or app password.")
     if status == 404:
         raise DavError("The server has no calendar at that address.")
     if status >= 400:

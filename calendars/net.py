@@ -34,8 +34,12 @@ class AddressRefused(FetchError):
 
 def check_url(url: str) -> str:
     """The address itself, or FetchError when it is not an http(s) address with a host."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url.strip())
+        hostname, _port = parts.hostname, parts.port  # .port raises on a port that is not a number
+    except ValueError as error:
+        raise FetchError("That is not a valid address.") from error
+    if parts.scheme not in ("http", "https") or not hostname:
         raise FetchError("Enter an address that starts with https:// (or http://).")
     return url.strip()
 

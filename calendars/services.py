@@ -30,6 +30,10 @@ class CalendarError(Exception):
     """A calendar could not be added or read; the message is for the owner."""
 
 
+class CredentialsRefused(CalendarError):
+    """The CalDAV server refused the user name or app password."""
+
+
 @dataclass
 class Fetched:
     """What one read of a connection brought: per calendar its busy times (None: unchanged since
@@ -218,6 +222,8 @@ def caldav_add(*, owner, url: str, username: str, password: str, name: str, all_
     try:
         url = net.check_url(url)
         found = dav.calendars(url, (username, password))
+    except dav.CredentialsRefused as error:
+        raise CredentialsRefused(str(error)) from error
     except net.FetchError as error:
         raise CalendarError(str(error)) from error
     if not found:

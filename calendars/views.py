@@ -43,6 +43,8 @@ def calendars_page(request: HttpRequest) -> HttpResponse:
             connection = services.caldav_add(owner=request.user, url=data["url"], username=data["username"],
                                              password=data["password"], name=data["name"],
                                              all_day_busy=data["all_day_busy"])
+        except services.CredentialsRefused as error:
+            caldav_form.add_error("password", str(error))
         except services.CalendarError as error:
             caldav_form.add_error("url", str(error))
         else:

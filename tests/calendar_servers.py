@@ -119,19 +119,21 @@ def start_feed_server() -> tuple[FeedServer, ThreadingHTTPServer]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server's name
             served = feeds.files.get(self.path)
+            # Each answer is recorded before it is sent: a test reads the record once its request returns.
             if served is None:
+                feeds.requests.append((self.path, 404))
                 self.send_response(404)
                 self.end_headers()
-                feeds.requests.append((self.path, 404))
                 return
             if served.delay:
                 time.sleep(served.delay)
             etag = f'"{hashlib.sha256(served.body).hexdigest()[:16]}"' if served.etag else None
             if etag and self.headers.get("If-None-Match") == etag:
+                feeds.requests.append((self.path, 304))
                 self.send_response(304)
                 self.end_headers()
-                feeds.requests.append((self.path, 304))
                 return
+            feeds.requests.append((self.path, served.status))
             self.send_response(served.status)
             self.send_header("Content-Type", served.content_type)
             self.send_header("Content-Length", str(len(served.body)))
@@ -140,7 +142,6 @@ def start_feed_server() -> tuple[FeedServer, ThreadingHTTPServer]:
             self.send_header("Last-Modified", served.last_modified)
             self.end_headers()
             self.wfile.write(served.body)
-            feeds.requests.append((self.path, served.status))
 
         def log_message(self, *args):
             pass

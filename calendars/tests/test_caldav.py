@@ -64,6 +64,7 @@ def test_a_wrong_password_is_refused_and_nothing_is_saved(owner, owner_client, r
 
     assert response.status_code == 400
     assert "The server refused the user name or app password." in response.text
+    assert 'id="id_caldav-password_helptext"' in response.text.split("The server refused")[0][-3000:]  # by the field
     assert not CalendarConnection.objects.exists()
 
 

@@ -55,6 +55,8 @@ def test_no_offered_time_overlaps_a_busy_time_across_daylight_saving_changes(own
             local = day + timedelta(minutes=15 * quarters, weeks=week)
             start = local.replace(tzinfo=BERLIN).astimezone(UTC)
             end = (local + timedelta(minutes=15 * length)).replace(tzinfo=BERLIN).astimezone(UTC)
+            if end <= start:
+                continue  # an hour the spring change skips (02:00-03:00 on 29 March) lasts no time at all
             assert any(busy_start <= start and end <= busy_end for busy_start, busy_end in _merged(reading.intervals)), \
                 (local, start, end)
     for day in CHANGE_DAYS:

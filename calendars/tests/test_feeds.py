@@ -149,6 +149,8 @@ def test_broken_events_are_skipped_counted_and_shown(owner, owner_client, feed_s
 @pytest.mark.parametrize(("address", "serve", "message"), [
     ("ftp://example.com/cal.ics", None, "Enter an address that starts with https:// (or http://)."),
     ("javascript:alert(1)", None, "Enter an address that starts with https:// (or http://)."),
+    ("http://[::1/cal.ics", None, "That is not a valid address."),
+    ("http://example.com:port/cal.ics", None, "That is not a valid address."),
     ("/page.ics", {"body": "<!doctype html><html><body>Sign in</body></html>", "content_type": "text/html"},
      "The address answered with something that is not a calendar (no BEGIN:VCALENDAR)."),
     ("/huge.ics", {"body": "BEGIN:VCALENDAR\r\n" + "X-PAD:" + "x" * (6 * 1024 * 1024)},
