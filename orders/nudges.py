@@ -149,4 +149,6 @@ def order_buy_again_path(order: PackageOrder) -> str:
     package = order.package
     if not package_is_orderable(package):
         return ""
+    if not package.listed:  # its slug address does not sell it: the private link does
+        return reverse("public:order_private_package", args=[package.owner.slug, package.private_token])
     return reverse("public:order_package", args=[package.owner.slug, package.slug])

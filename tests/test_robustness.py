@@ -355,7 +355,7 @@ PAGES_WITH_FORMS = {
     "anonymous": {
         "accounts:signup", "accounts:login", "accounts:password_reset", "billing:enterprise_contact",
         "bookings:manage", "payments:test_checkout", "team_public:join", "public:order_package",
-        "public:book_meeting?start", "order_details:book?start", "bookings:reschedule?start",
+        "public:order_private_package", "public:book_meeting?start", "order_details:book?start", "bookings:reschedule?start",
         "order_details:sessions?picks",
     },
     "alice": {
@@ -364,7 +364,7 @@ PAGES_WITH_FORMS = {
         "teams:meeting_type_new", "teams:meeting_type_edit", "dashboard:booking_detail", "dashboard:meeting_types",
         "dashboard:meeting_type_new", "dashboard:meeting_type_edit", "dashboard:availability",
         "dashboard:availability_override_add", "bookings:manage", "payments:test_checkout", "public:order_package",
-        "public:book_meeting?start", "order_details:book?start", "orders:book?start",
+        "public:order_private_package", "public:book_meeting?start", "order_details:book?start", "orders:book?start",
         "orders:booking_reschedule?start", "bookings:reschedule?start", "dashboard:booking_reschedule?start",
         "order_details:sessions?picks",
     },

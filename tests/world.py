@@ -72,11 +72,13 @@ class OwnerWorld:
             "order token": self.order.token, "pending order token": self.pending_order.token,
             "order booking token": self.order_booking.token, "direct booking token": self.direct_booking.token,
             "paid payment token": self.payment.token, "pending payment token": self.pending_payment.token,
+            "package private token": self.package.private_token,
         }
 
     def strings(self) -> dict[str, str]:
         return {
             "owner_slug": self.owner.slug, "package_slug": self.package.slug,
+            "package_private_token": self.package.private_token,
             "meeting_type_slug": self.meeting_type.slug, "order_token": self.order.token,
             "pending_order_token": self.pending_order.token, "booking_token": self.order_booking.token,
             "payment_token": self.pending_payment.token,
@@ -247,6 +249,9 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "orders:booking_return_credit": {"pk": "order", "booking_id": "booking"},
     "dashboard:booking_attendance": {"pk": "direct_booking"},
     "packages:save_policies": {"pk": "package"},
+    "packages:save_limits": {"pk": "package"},
+    "packages:save_listing": {"pk": "package"},
+    "packages:regenerate_private_link": {"pk": "package"},
     "payments_dashboard:detail": {"pk": "payment"},
     "payments_dashboard:refund": {"pk": "payment"},
     "payments_dashboard:order_refund": {"order_pk": "order"},
@@ -273,6 +278,7 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "payments:test_checkout": {"token": "payment_token"},
     "public:owner_page": {"owner_slug": "owner_slug"},
     "public:order_package": {"owner_slug": "owner_slug", "package_slug": "package_slug"},
+    "public:order_private_package": {"owner_slug": "owner_slug", "token": "package_private_token"},
     "public:book_meeting": {"owner_slug": "owner_slug", "meeting_type_slug": "meeting_type_slug"},
     "calendars:detail": {"pk": "calendar_connection"},
     "calendars:refresh": {"pk": "calendar_connection"},
