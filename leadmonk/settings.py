@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "orders",
     "payments",
     "notifications",
+    "calendars",
     "axes",
     "csp",
 ]
@@ -104,6 +105,7 @@ TEMPLATES = [
                 "leadmonk.context_processors.site",
                 "leadmonk.context_processors.clock",
                 "csp.context_processors.nonce",
+                "calendars.context_processors.calendar_banner",
             ],
         },
     },
@@ -224,7 +226,40 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.review_subscriptions",
         "schedule": crontab(minute="*/5"),
     },
+    "refresh-calendars": {
+        "task": "calendars.tasks.refresh_all_calendars",
+        "schedule": crontab(minute="*/5"),
+    },
+    "deliver-calendar-writes": {
+        "task": "calendars.tasks.deliver_all_calendar_writes",
+        "schedule": crontab(),  # every minute: writes that waited for a server that was down
+    },
 }
+
+# Calendars (Settings > Calendars). The app passwords of CalDAV accounts are encrypted with this
+# Fernet key (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`);
+# required when DEBUG is off, derived from SECRET_KEY in development.
+if DEBUG:
+    import base64
+    import hashlib
+
+    CALENDAR_ENCRYPTION_KEY = env.str("CALENDAR_ENCRYPTION_KEY", default="") or base64.urlsafe_b64encode(
+        hashlib.sha256(f"calendars:{SECRET_KEY}".encode()).digest()).decode()
+else:
+    CALENDAR_ENCRYPTION_KEY = env.str("CALENDAR_ENCRYPTION_KEY")
+try:
+    from cryptography.fernet import Fernet
+
+    Fernet(CALENDAR_ENCRYPTION_KEY)
+except ValueError as _error:
+    raise ImproperlyConfigured(
+        "CALENDAR_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes)") from _error
+# Calendar addresses on this machine or a private network are refused (server-side request
+# forgery) unless this is on: development and the tests, whose calendar servers run on 127.0.0.1.
+CALENDAR_ALLOW_PRIVATE_ADDRESSES = env.bool("CALENDAR_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
+CALENDAR_MAX_BYTES = env.int("CALENDAR_MAX_BYTES", default=5 * 1024 * 1024)
+# Busy times are read this many days ahead (and a day back).
+CALENDAR_DAYS_AHEAD = env.int("CALENDAR_DAYS_AHEAD", default=365)
 
 # Payments. Without keys, the test provider lets the whole flow run locally (DEBUG only).
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("dashboard/orders/", include("orders.urls")),
     path("dashboard/payments/", include("payments.dashboard_urls")),
     path("dashboard/teams/", include("teams.urls")),
+    path("dashboard/settings/calendars/", include("calendars.urls")),
     path("dashboard/", include("scheduling.urls")),
     path("orders/", include("orders.public_urls")),
     path("bookings/", include("scheduling.booking_urls")),

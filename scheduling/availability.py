@@ -14,7 +14,15 @@ from django.utils import timezone
 
 from leadmonk import raw_rows
 from scheduling import slots
-from scheduling.models import MAX_MEETING_MINUTES, Booking, BookingStatus, DateOverride, MeetingType, WeeklyInterval
+from scheduling.models import (
+    MAX_MEETING_MINUTES,
+    Booking,
+    BookingStatus,
+    DateOverride,
+    ExternalBusy,
+    MeetingType,
+    WeeklyInterval,
+)
 
 # Buffers are capped at 4 hours by the meeting type form; a day of margin is safely larger, and
 # lets the busy query run without first asking for the owner's largest buffer.
@@ -23,12 +31,20 @@ BUSY_MARGIN = timedelta(days=1)
 # range of the busy query from below: without it, "end > window start" matches nothing in the
 # (owner, status, start) index and PostgreSQL walks every past booking of the owner.
 LONGEST_MEETING = timedelta(minutes=MAX_MEETING_MINUTES)
+# The calendars app stores a longer external busy time as pieces of at most this length, so the
+# same bound serves the (owner, start) index of ExternalBusy.
+LONGEST_EXTERNAL_PIECE = LONGEST_MEETING
+# External busy times belong to no meeting type: an id no meeting type has, so the engine never
+# counts one as a seat of the slot it checks.
+EXTERNAL_MEETING_TYPE_ID = 0
+_NO_BUFFER = timedelta(0)
 
 
 def load_engine_inputs(*, owner, first_day: date, last_day: date, window_start: datetime, window_end: datetime,
                        exclude_booking_id: int | None = None) -> tuple[slots.WeeklyAvailability, list[slots.Busy]]:
-    """The owner's weekly hours, their overrides between two owner-local dates and their confirmed
-    bookings (any meeting type) that overlap [window_start, window_end): one query.
+    """The owner's weekly hours, their overrides between two owner-local dates, and their confirmed
+    bookings (any meeting type) and external busy times (their other calendars, see ExternalBusy)
+    that overlap [window_start, window_end): one query.
 
     One hand-written SELECT (leadmonk.raw_rows) rather than three ORM queries: building and
     compiling the three querysets cost more than the database's work, and each round trip waits
@@ -41,6 +57,8 @@ def load_engine_inputs(*, owner, first_day: date, last_day: date, window_start: 
     params = [
         owner.pk,
         owner.pk, prep_date(first_day, connection), prep_date(last_day, connection),
+        owner.pk, prep_datetime(window_start - LONGEST_EXTERNAL_PIECE, connection),
+        prep_datetime(window_end, connection), prep_datetime(window_start, connection),
         owner.pk, BookingStatus.CONFIRMED.value, prep_datetime(window_start - LONGEST_MEETING, connection),
         prep_datetime(window_end, connection), prep_datetime(window_start, connection),
     ]
@@ -63,6 +81,10 @@ def load_engine_inputs(*, owner, first_day: date, last_day: date, window_start: 
             if after not in buffers:
                 buffers[after] = timedelta(minutes=after)
             busy.append(slots.Busy(start, end, buffers[before], buffers[after], meeting_type_id))
+        elif kind == _EXTERNAL:
+            # Like a booking of no meeting type, without buffers of its own: the candidate's own
+            # buffers still keep their distance from it.
+            busy.append(slots.Busy(start, end, _NO_BUFFER, _NO_BUFFER, EXTERNAL_MEETING_TYPE_ID))
         elif kind == _WEEKLY:
             weekly.setdefault(weekday, []).append(slots.Interval(start_time, end_time))
         else:
@@ -74,7 +96,7 @@ def load_engine_inputs(*, owner, first_day: date, last_day: date, window_start: 
 
 
 # What a row of the engine inputs' query holds, in its first column.
-_WEEKLY, _OVERRIDE, _BOOKING = 0, 1, 2
+_WEEKLY, _OVERRIDE, _BOOKING, _EXTERNAL = 0, 1, 2, 3
 
 
 @functools.cache
@@ -89,8 +111,9 @@ def _inputs_fields() -> tuple:
 
 @functools.cache
 def _inputs_sql() -> str:
-    """Weekly hours, the overrides in a date range and the busy bookings in a window, as rows of
-    `_inputs_fields`. The first SELECT types every column: PostgreSQL resolves a UNION's column
+    """Weekly hours, the overrides in a date range, the external busy times and the busy bookings
+    in a window, as rows of `_inputs_fields` (the bookings last: a caller may add a condition on
+    them at the end). The first SELECT types every column: PostgreSQL resolves a UNION's column
     types pair by pair from the left, and a column that two SELECTs leave NULL would be text."""
     fields = _inputs_fields()
     typed_nulls = [f"CAST(NULL AS {field.db_type(connection)})" for field in fields[1:]]
@@ -103,6 +126,11 @@ def _inputs_sql() -> str:
         f"o.{col(DateOverride, 'end_time')}, NULL, NULL, NULL, NULL, NULL "
         f"FROM {table(DateOverride)} o WHERE o.{col(DateOverride, 'owner')} = %s "
         f"AND o.{col(DateOverride, 'date')} >= %s AND o.{col(DateOverride, 'date')} <= %s "
+        f"UNION ALL SELECT {_EXTERNAL}, NULL, NULL, NULL, NULL, x.{col(ExternalBusy, 'start')}, "
+        f"x.{col(ExternalBusy, 'end')}, NULL, NULL, NULL "
+        f"FROM {table(ExternalBusy)} x WHERE x.{col(ExternalBusy, 'owner')} = %s "
+        f"AND x.{col(ExternalBusy, 'start')} >= %s AND x.{col(ExternalBusy, 'start')} < %s "
+        f"AND x.{col(ExternalBusy, 'end')} > %s "
         f"UNION ALL SELECT {_BOOKING}, NULL, NULL, NULL, NULL, b.{col(Booking, 'start')}, b.{col(Booking, 'end')}, "
         f"b.{col(Booking, 'meeting_type')}, m.{col(MeetingType, 'buffer_before_minutes')}, "
         f"m.{col(MeetingType, 'buffer_after_minutes')} "

@@ -260,3 +260,25 @@ class Booking(models.Model):
     def duration_minutes(self) -> int:
         return int(self.duration.total_seconds() // 60)
 
+
+
+class ExternalBusy(models.Model):
+    """A time the owner is busy in a calendar of theirs elsewhere (an ICS feed, a CalDAV calendar),
+    which the slot engine treats like a booking. Written only by the `calendars` app, which owns
+    where it came from (`source_id` is its calendar's id); scheduling reads it without knowing that
+    app. No row is longer than LONGEST_EXTERNAL_PIECE (a longer event is stored as pieces), so the
+    engine's busy query bounds its index range from below as it does for bookings."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="external_busy")
+    source_id = models.PositiveIntegerField(db_index=True)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # The slot engine reads an owner's external busy times in a window (scheduling.availability).
+            models.Index(fields=["owner", "start"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"busy {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} UTC"

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from calendars.models import Calendar, CalendarConnection, ConnectionKind
 from orders.gifts import GiftDetails
 from orders.models import Gift, OrderStatus, PackageOrder
 from orders.services import order_create, order_session_book
@@ -51,9 +52,11 @@ class OwnerWorld:
     team_meeting_type: TeamMeetingType
     team_invitation: Invitation
     gift: Gift
+    calendar_connection: CalendarConnection
 
     def ids(self) -> dict[str, int]:
         return {
+            "calendar_connection": self.calendar_connection.pk,
             "team": self.team.pk, "team_meeting_type": self.team_meeting_type.pk,
             "team_invitation": self.team_invitation.pk,
             "team_member": Membership.objects.get(team=self.team, user=self.owner).pk,
@@ -146,11 +149,18 @@ def make_owner_world(*, email: str, slug: str) -> OwnerWorld:
         team=team, by=owner, memberships=list(team.memberships.all()),
         fields={"name": "Team intro", "slug": "team-intro", "kind": "round_robin", "min_notice_minutes": 0})
     team_invitation = team_services.invitation_create(team=team, by=owner, email=f"invitee@{slug}.example")
+    # An ICS feed of the owner's, as a refresh leaves it (made without the network: nothing here is fetched).
+    calendar_connection = CalendarConnection.objects.create(
+        owner=owner, kind=ConnectionKind.FEED, name=f"{slug.title()} work calendar",
+        url=f"https://calendar.example/{slug}.ics")
+    Calendar.objects.create(owner=owner, connection=calendar_connection, url=calendar_connection.url,
+                            name=calendar_connection.name)
     return OwnerWorld(
         owner=owner, meeting_type=meeting_type, override=override, package=package, question=question,
         order=order, pending_order=pending_order, order_item=order_item, order_booking=order_booking,
         direct_booking=direct_booking, payment=payment, pending_payment=pending_payment,
         team=team, team_meeting_type=team_meeting_type, team_invitation=team_invitation, gift=gift,
+        calendar_connection=calendar_connection,
     )
 
 
@@ -287,6 +297,9 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "public:order_package": {"owner_slug": "owner_slug", "package_slug": "package_slug"},
     "public:order_private_package": {"owner_slug": "owner_slug", "token": "package_private_token"},
     "public:book_meeting": {"owner_slug": "owner_slug", "meeting_type_slug": "meeting_type_slug"},
+    "calendars:detail": {"pk": "calendar_connection"},
+    "calendars:refresh": {"pk": "calendar_connection"},
+    "calendars:remove": {"pk": "calendar_connection"},
     "teams:detail": {"pk": "team"},
     "teams:settings": {"pk": "team"},
     "teams:invite": {"pk": "team"},
