@@ -1,6 +1,7 @@
 """Public pages under an owner's booking slug."""
 from django.urls import path
 
+import leadmonk.converters  # noqa: F401  (registers <token:...>)
 from orders import public_views as order_views
 from scheduling import public_views as scheduling_views
 
@@ -10,4 +11,6 @@ urlpatterns = [
     path("<slug:owner_slug>/", scheduling_views.owner_page, name="owner_page"),
     path("<slug:owner_slug>/packages/<slug:package_slug>/", order_views.order_package, name="order_package"),
     path("<slug:owner_slug>/<slug:meeting_type_slug>/", scheduling_views.book_meeting, name="book_meeting"),
+    # Three segments: no meeting type slug can take it.
+    path("<slug:owner_slug>/s/<token:token>/", scheduling_views.book_secret, name="book_secret"),
 ]

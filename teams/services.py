@@ -26,6 +26,7 @@ from scheduling.models import (
     MeetingTypeKind,
     MeetingTypeState,
 )
+from scheduling.rules import BookingPath
 from scheduling.services import booking_create_pooled
 from scheduling.setup_services import slug_from_name
 from teams.models import (
@@ -422,9 +423,10 @@ def team_meeting_type_set_state(*, team_meeting_type: TeamMeetingType, by: User,
 
 def team_booking_create(*, team_meeting_type: TeamMeetingType, start: dt.datetime, client_name: str,
                         client_email: str, client_phone: str = "", client_timezone: str = "UTC",
-                        now: dt.datetime | None = None) -> Booking:
+                        now: dt.datetime | None = None, path: BookingPath = BookingPath.TEAM_PAGE) -> Booking:
     """Book a team meeting: round robin gives it to one free member, collective to all of them.
-    Returns the client's booking (its token is the client's link)."""
+    Returns the client's booking (its token is the client's link). `path`: the team page, or the
+    type's secret link (scheduling.rules)."""
     from teams.selectors import team_is_taking_bookings
 
     team = team_meeting_type.team
@@ -433,7 +435,7 @@ def team_booking_create(*, team_meeting_type: TeamMeetingType, start: dt.datetim
     return booking_create_pooled(
         meeting_types=host_meeting_types(team_meeting_type), every_host=team_meeting_type.is_collective,
         start=start, client_name=client_name, client_email=client_email, client_phone=client_phone,
-        client_timezone=client_timezone, now=now,
+        client_timezone=client_timezone, now=now, path=path,
     )
 
 
