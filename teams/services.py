@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from leadmonk.content_version import content_changed
 from leadmonk.errors import DomainError
+from leadmonk.tokens import new_token
 from scheduling.availability import pooled_available_slots
 from scheduling.models import (
     EDITABLE_SETTINGS,
@@ -415,6 +416,16 @@ def team_meeting_type_set_state(*, team_meeting_type: TeamMeetingType, by: User,
         _copy_to_hosts(team_meeting_type)
         if state == MeetingTypeState.DELETED:
             TeamHost.objects.filter(team_meeting_type=team_meeting_type).delete()
+    return team_meeting_type
+
+
+def team_meeting_type_regenerate_secret_link(*, team_meeting_type: TeamMeetingType, by: User) -> TeamMeetingType:
+    """Give a team meeting type a new secret link (/team/<slug>/s/<token>/): the old one stops working."""
+    with transaction.atomic():
+        _require_admin(team_meeting_type.team, by)
+        team_meeting_type = TeamMeetingType.objects.select_for_update().get(pk=team_meeting_type.pk)
+        team_meeting_type.secret_token = new_token()
+        team_meeting_type.save(update_fields=["secret_token"])
     return team_meeting_type
 
 
