@@ -79,6 +79,8 @@ class OwnerWorld:
             "payment_token": self.pending_payment.token,
             "team_slug": self.team.slug, "team_meeting_type_slug": self.team_meeting_type.slug,
             "invitation_token": invitation_token(self.team_invitation.pk),
+            "meeting_type_secret": self.meeting_type.secret_token,
+            "team_meeting_type_secret": self.team_meeting_type.secret_token,
         }
 
 
@@ -249,6 +251,8 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "dashboard:meeting_type_edit": {"pk": "meeting_type"},
     "dashboard:meeting_type_state": {"pk": "meeting_type"},
     "dashboard:meeting_type_delete": {"pk": "meeting_type"},
+    "dashboard:meeting_type_secret_link": {"pk": "meeting_type"},
+    "packages:make_package_only": {"pk": "package", "meeting_type_pk": "meeting_type"},
     "dashboard:availability_override_delete": {"pk": "override"},
     "order_details:detail": {"token": "order_token"},
     "order_details:book": {"token": "order_token", "item_id": "order_item"},
@@ -264,6 +268,7 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "public:owner_page": {"owner_slug": "owner_slug"},
     "public:order_package": {"owner_slug": "owner_slug", "package_slug": "package_slug"},
     "public:book_meeting": {"owner_slug": "owner_slug", "meeting_type_slug": "meeting_type_slug"},
+    "public:book_secret": {"owner_slug": "owner_slug", "token": "meeting_type_secret"},
     "teams:detail": {"pk": "team"},
     "teams:settings": {"pk": "team"},
     "teams:invite": {"pk": "team"},
@@ -274,9 +279,11 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "teams:meeting_type_new": {"pk": "team"},
     "teams:meeting_type_edit": {"pk": "team", "mt_pk": "team_meeting_type"},
     "teams:meeting_type_state": {"pk": "team", "mt_pk": "team_meeting_type"},
+    "teams:meeting_type_secret_link": {"pk": "team", "mt_pk": "team_meeting_type"},
     "team_public:join": {"token": "invitation_token"},
     "team_public:team_page": {"team_slug": "team_slug"},
     "team_public:book": {"team_slug": "team_slug", "meeting_type_slug": "team_meeting_type_slug"},
+    "team_public:book_secret": {"team_slug": "team_slug", "token": "team_meeting_type_secret"},
 }
 
 
