@@ -31,9 +31,9 @@ class SubscriptionAdmin(admin.ModelAdmin):
     """Read-only: the state comes from Stripe. To give an owner a plan by hand, edit the owner."""
 
     list_display = ["owner", "plan", "interval", "status", "current_period_end", "cancel_at_period_end",
-                    "staff_plan_set_at", "is_test"]
+                    "staff_plan_set_at", "is_test", "unknown_price_id", "unknown_price_until"]
     list_filter = ["status", "plan", "is_test"]
-    search_fields = ["owner__email", "stripe_customer_id", "stripe_subscription_id"]
+    search_fields = ["owner__email", "stripe_customer_id", "stripe_subscription_id", "unknown_price_id"]
     list_select_related = ["owner"]
 
     def has_add_permission(self, request) -> bool:

@@ -32,10 +32,6 @@ class IllegalSubscriptionMove(BillingError):
     """A move Stripe never makes (out of canceled, for example): refused, the row kept."""
 
 
-class BillingUnavailable(BillingError):
-    """Neither Stripe Billing nor the test subscription page is set up on this site."""
-
-
 # Statuses that end a subscription for good: the same subscription id never leaves them (Stripe
 # starts a new subscription instead). Any other move is one Stripe can make.
 TERMINAL = {S.CANCELED, S.INCOMPLETE_EXPIRED}
@@ -62,6 +58,8 @@ class SubscriptionState:
     cancel_at_period_end: bool = False
     ended_at: datetime | None = None
     is_test: bool = False
+    # A price the site does not sell (neither today's nor an earlier one): `plan` is then not read.
+    unknown_price_id: str = ""
 
     def version(self) -> tuple:
         return state_version(self.current_period_end, self.ended_at)
@@ -114,3 +112,12 @@ def entitlement(*, status: str, plan: str, current_period_end: datetime | None, 
             return Entitlement(plan=plan, review_at=paid_until)
         return Entitlement(plan=Plan.FREE)
     return Entitlement(plan=Plan.FREE)  # paused, incomplete_expired
+
+
+def unknown_price_entitlement(*, until: datetime | None, now: datetime) -> Entitlement:
+    """A subscription on a price the site does not sell grants no plan: the owner keeps the plan
+    they have `until` the period paid when the price was first seen ends, then Free, like any
+    ended subscription."""
+    if until is not None and now < until:
+        return Entitlement(plan=None, review_at=until)
+    return Entitlement(plan=Plan.FREE)

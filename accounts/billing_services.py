@@ -19,8 +19,10 @@ from accounts.billing import (
     entitlement,
     move_allowed,
     state_version,
+    unknown_price_entitlement,
 )
 from accounts.models import Subscription, User
+from accounts.notices import send_unknown_price_email
 from accounts.plans import Plan, SubscriptionStatus
 
 logger = logging.getLogger(__name__)
@@ -38,10 +40,14 @@ def _sync(owner: User, subscription: Subscription, now: datetime) -> None:
         subscription.review_at = None
         subscription.save(update_fields=["review_at", "updated_at"])
         return
-    granted = entitlement(
-        status=subscription.status, plan=subscription.plan, current_period_end=subscription.current_period_end,
-        cancel_at_period_end=subscription.cancel_at_period_end, past_due_since=subscription.past_due_since, now=now,
-    )
+    if subscription.unknown_price_id:
+        granted = unknown_price_entitlement(until=subscription.unknown_price_until, now=now)
+    else:
+        granted = entitlement(
+            status=subscription.status, plan=subscription.plan, current_period_end=subscription.current_period_end,
+            cancel_at_period_end=subscription.cancel_at_period_end, past_due_since=subscription.past_due_since,
+            now=now,
+        )
     subscription.review_at = granted.review_at
     subscription.save(update_fields=["review_at", "updated_at"])
     if granted.plan is None:
@@ -50,6 +56,9 @@ def _sync(owner: User, subscription: Subscription, now: datetime) -> None:
         if owner.plan != granted.plan:
             logger.info("owner %s: plan %s -> %s (subscription %s)", owner.pk, owner.plan, granted.plan,
                         subscription.status)
+        if subscription.unknown_price_id and owner.plan != granted.plan:
+            owner_id, price = owner.pk, subscription.unknown_price_id
+            transaction.on_commit(lambda: send_unknown_price_email.delay(owner_id, price), robust=True)
         owner.plan = granted.plan
         owner.plan_grace_until = granted.grace_until
         owner.save(update_fields=["plan", "plan_grace_until"])
@@ -92,8 +101,17 @@ def subscription_apply(*, owner_id: int, state: SubscriptionState, now: datetime
         subscription.stripe_subscription_id = state.subscription_id
         if state.customer_id:
             subscription.stripe_customer_id = state.customer_id
-        subscription.plan = Plan(state.plan)
-        subscription.interval = state.interval
+        if state.unknown_price_id:
+            # The price grants nothing; the plan stored stays as it was, for the record.
+            logger.warning("owner %s: subscription %s is on price %s, which the site does not sell",
+                           owner_id, state.subscription_id, state.unknown_price_id)
+            if not subscription.unknown_price_id:
+                subscription.unknown_price_until = state.current_period_end or now
+        else:
+            subscription.plan = Plan(state.plan)
+            subscription.interval = state.interval
+            subscription.unknown_price_until = None
+        subscription.unknown_price_id = state.unknown_price_id
         subscription.status = SubscriptionStatus(state.status)
         subscription.started_at = state.started_at
         subscription.current_period_end = state.current_period_end

@@ -1,6 +1,7 @@
-"""The account emails: confirm your address, someone tried to sign up with your address, and the
-password reset. They are sent from Celery tasks (accounts/tasks.py), so a request that leads to one
-takes the same time whether or not the address has an account."""
+"""The account emails: confirm your address, someone tried to sign up with your address, the
+password reset, and "your plan is now Free" when a subscription on a price we do not sell ends.
+They are sent from Celery tasks (accounts/tasks.py), so a request that leads to one takes the same
+time whether or not the address has an account."""
 import logging
 from urllib.parse import urlsplit
 
@@ -20,6 +21,10 @@ logger = logging.getLogger(__name__)
 
 class AccountEmailError(Exception):
     """The mail server could not be reached or refused the message: worth another try."""
+
+
+# How the tasks that send these emails retry a mail server error (accounts.tasks, accounts.notices).
+TASK_RETRY = {"autoretry_for": (AccountEmailError,), "retry_backoff": 30, "retry_jitter": True, "max_retries": 4}
 
 
 def _send(*, to: str, subject: str, template: str, context: dict) -> None:
@@ -54,6 +59,18 @@ def send_signup_existing_email(*, user_id: int) -> None:
               "user": user,
               "login_url": settings.SITE_URL + reverse("accounts:login"),
               "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
+          })
+
+
+def send_unknown_price_email(*, user_id: int, price_id: str) -> None:
+    """The owner's paid period on a price the site does not sell is over: they are on Free now."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return
+    _send(to=user.email, subject="Your Leadmonk plan is now Free",
+          template="accounts/email/plan_unknown_price.txt", context={
+              "user": user, "price_id": price_id,
+              "plan_url": settings.SITE_URL + reverse("billing:plan"),
           })
 
 

@@ -114,6 +114,12 @@ class Subscription(models.Model):
     review_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # Started on the local test subscription page: no money, no Stripe.
     is_test = models.BooleanField(default=False)
+    # Stripe moved the subscription to a price the site does not sell (not in STRIPE_BILLING_PRICES
+    # or STRIPE_EARLIER_PRICES): it grants nothing. The owner keeps their plan until the end of the
+    # period paid when the price was first seen (`unknown_price_until`; later renewals at that
+    # price do not extend it), then Free.
+    unknown_price_id = models.CharField(max_length=255, blank=True)
+    unknown_price_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from celery import shared_task
 from accounts import emails
 from accounts.billing_services import subscriptions_review_due
 
-RETRY = {"autoretry_for": (emails.AccountEmailError,), "retry_backoff": 30, "retry_jitter": True, "max_retries": 4}
+RETRY = emails.TASK_RETRY
 
 
 @shared_task(name="accounts.tasks.review_subscriptions")

@@ -19,7 +19,8 @@ from django.shortcuts import render
 from leadmonk.widgets import FastDateInput
 
 MAX_RANGE_DAYS = 366
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20) too: spreadsheets read "＝1+1" as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _DATE_FORMATS = ["%Y-%m-%d"]
 
 

@@ -71,6 +71,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The header middlewares come before SecurityMiddleware and CommonMiddleware: those raise on a
+    # bad Host (the HTTPS redirect, the host check), and the 400 page must carry the headers too.
+    "leadmonk.middleware.SecurityHeadersMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "leadmonk.middleware.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -78,9 +84,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "leadmonk.middleware.PermissionsPolicyMiddleware",
     # Last, as django-axes asks: it turns a lockout into the "too many attempts" page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -246,13 +249,28 @@ TEAM_SEATS = {
 }
 TEAM_INVITATION_MAX_AGE_DAYS = env.int("TEAM_INVITATION_MAX_AGE_DAYS", default=7)
 # Self-serve plans (Stripe Billing): one Stripe Price id per plan and interval; a plan without
-# its price id cannot be bought through Stripe (the test subscription page still works in DEBUG).
+# its price id cannot be bought through Stripe.
 STRIPE_BILLING_PRICES = {
     ("pro", "month"): env.str("STRIPE_PRICE_PRO_MONTHLY", default=""),
     ("pro", "year"): env.str("STRIPE_PRICE_PRO_YEARLY", default=""),
     ("team", "month"): env.str("STRIPE_PRICE_TEAM_MONTHLY", default=""),
     ("team", "year"): env.str("STRIPE_PRICE_TEAM_YEARLY", default=""),
 }
+# Prices sold before today's (after a price change), so their subscribers keep their plan:
+# "price_old1=team:month,price_old2=pro:year". A subscription on a price in neither list grants nothing.
+STRIPE_EARLIER_PRICES: dict[str, tuple[str, str]] = {}
+for _entry in env.list("STRIPE_EARLIER_PRICES", default=[]):
+    _price, _, _plan_interval = _entry.strip().partition("=")
+    _plan, _, _interval = _plan_interval.partition(":")
+    if not _price.strip() or (_plan, _interval) not in STRIPE_BILLING_PRICES:
+        raise ImproperlyConfigured(f"STRIPE_EARLIER_PRICES: {_entry!r} is not price_id=plan:interval "
+                                   "(plan pro or team, interval month or year)")
+    STRIPE_EARLIER_PRICES[_price.strip()] = (_plan, _interval)
+# The test subscription page and test billing portal (Upgrade without Stripe): development only,
+# and only while Stripe Billing is not configured (payments/providers/sandbox/billing.py).
+TEST_BILLING_ENABLED = env.bool("TEST_BILLING_ENABLED", default=DEBUG)
+if TEST_BILLING_ENABLED and not DEBUG and not TESTING:
+    raise ImproperlyConfigured("TEST_BILLING_ENABLED is for development only; it cannot be on when DEBUG is off")
 BILLING_TRIAL_DAYS = env.int("BILLING_TRIAL_DAYS", default=14)
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 if BILLING_TRIAL_DAYS < 0 or BILLING_GRACE_DAYS < 0:
@@ -352,3 +370,4 @@ if TESTING:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
     TEST_PAYMENTS_ENABLED = True
+    TEST_BILLING_ENABLED = True

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
-from notifications.emails import build_email
+from notifications.emails import MessageObsolete, build_email
 from notifications.models import Channel, Message, MessageStatus
 
 logger = logging.getLogger(__name__)
@@ -47,11 +47,17 @@ def message_deliver(*, message_id: int) -> bool:
     if not claimed:
         return False
     message = Message.objects.select_related(
-        "booking__owner", "booking__meeting_type", "booking__order_item__order", "order__owner"
+        "booking__owner", "booking__meeting_type", "booking__order_item__order", "order__owner",
+        "invitation__team", "invitation__invited_by",
     ).get(pk=message_id)
     mine = Message.objects.filter(pk=message_id, claim_token=token)
     try:
-        build_email(message).send()
+        email = build_email(message)
+    except MessageObsolete as reason:
+        mine.update(status=MessageStatus.FAILED, error=str(reason), claimed_at=None, claim_token=None)
+        return False
+    try:
+        email.send()
     except Exception as error:  # any backend error (SMTP, network) is worth another try
         logger.warning("Sending message %s failed (attempt %s): %s", message_id, message.attempts, error)
         if message.attempts >= MESSAGE_MAX_ATTEMPTS:

@@ -1,4 +1,5 @@
-"""Build each email (subject, text part, HTML part, .ics) from a Message row and its booking or order.
+"""Build each email (subject, text part, HTML part, .ics) from a Message row and its booking or order
+(or, for a team invitation, its invitation: a text email).
 
 Rendering happens at send time from the rows as they are then; times are shown in the
 recipient's zone (the client's booking zone, or the owner's zone) with the zone's name.
@@ -7,8 +8,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import dateformat
 from django.utils.dateparse import parse_datetime
 
@@ -16,6 +18,8 @@ from leadmonk.money import format_money
 from notifications.models import Audience, Message, MessageKind
 from orders.nudges import booking_session_number, order_buy_again_path
 from scheduling.calendar import booking_ics, booking_location, bookings_ics, calendar_links, session_name
+from teams.models import InvitationStatus
+from teams.rules import invitation_token
 
 # Which template renders which kind (refunds share the cancellation template).
 TEMPLATE_FOR_KIND = {
@@ -181,7 +185,29 @@ def subject_for(message: Message, context: dict) -> str:
     }[kind]
 
 
-def build_email(message: Message) -> EmailMultiAlternatives:
+class MessageObsolete(Exception):
+    """What the message was about no longer stands (a revoked or used invitation): not sent."""
+
+
+def build_invitation_email(message: Message) -> EmailMessage:
+    invitation = message.invitation
+    if invitation is None or invitation.status != InvitationStatus.PENDING:
+        raise MessageObsolete("Not sent: the invitation was withdrawn or already used.")
+    inviter = invitation.invited_by
+    link = settings.SITE_URL + reverse("team_public:join", args=[invitation_token(invitation.pk)])
+    context = {"invitation": invitation, "link": link, "days": settings.TEAM_INVITATION_MAX_AGE_DAYS}
+    return EmailMessage(
+        subject=f"{inviter.display_name or inviter.email} invited you to {invitation.team.name} on Leadmonk",
+        body=render_to_string("notifications/email/team_invitation.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL, to=[message.recipient],
+        headers={"Message-ID": f"<message-{message.pk}@{_host()}>"},
+        reply_to=[inviter.email],
+    )
+
+
+def build_email(message: Message) -> EmailMessage:
+    if message.kind == MessageKind.TEAM_INVITATION:
+        return build_invitation_email(message)
     context = booking_context(message) if message.booking_id else order_context(message)
     context.update({"SITE_URL": settings.SITE_URL, "audience": message.audience, "message": message})
     subject = subject_for(message, context)

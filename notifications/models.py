@@ -53,11 +53,13 @@ class MessageKind(models.TextChoices):
     ORDER_EXPIRING = "order_expiring", "Sessions expiring"
     ORDER_BOOK_NUDGE = "order_book_nudge", "Sessions left to book"
     ORDER_PAYMENT_REQUESTED = "order_payment_requested", "Payment link"
+    TEAM_INVITATION = "team_invitation", "Team invitation"
 
 
 class Audience(models.TextChoices):
     CLIENT = "client", "Client"
     OWNER = "owner", "Owner"
+    INVITEE = "invitee", "Team invitee"
 
 
 class MessageStatus(models.TextChoices):
@@ -93,6 +95,10 @@ class Message(models.Model):
     )
     reminder = models.ForeignKey(
         Reminder, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    # A team invitation's email; kept (as the log of what was sent) when the team is deleted.
+    invitation = models.ForeignKey(
+        "teams.Invitation", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
     kind = models.CharField(max_length=24, choices=MessageKind.choices)
     audience = models.CharField(max_length=8, choices=Audience.choices, default=Audience.CLIENT)

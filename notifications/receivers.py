@@ -1,4 +1,4 @@
-"""Notifications listens to what scheduling and orders announce (they never import it): each
+"""Notifications listens to what scheduling, orders and teams announce (they never import it): each
 receiver writes the reminder rows and the messages of the change, inside the change's transaction."""
 from django.dispatch import receiver
 
@@ -7,6 +7,7 @@ from notifications import services
 from notifications.selectors import booking_message_log
 from orders import signals as order_signals
 from scheduling import signals as booking_signals
+from teams import signals as team_signals
 
 
 @receiver(booking_signals.booking_created, dispatch_uid="notifications.booking_created")
@@ -63,6 +64,11 @@ def on_order_payment_requested(*, order, **_) -> None:
 @receiver(order_signals.order_cancelled, dispatch_uid="notifications.order_cancelled")
 def on_order_cancelled(*, order, cancelled_bookings=(), **_) -> None:
     services.notify_order_cancelled(order=order, cancelled_bookings=cancelled_bookings)
+
+
+@receiver(team_signals.invitation_created, dispatch_uid="notifications.invitation_created")
+def on_invitation_created(*, invitation, **_) -> None:
+    services.notify_team_invitation(invitation=invitation)
 
 
 @receiver(booking_signals.owner_booking_page_sections, dispatch_uid="notifications.booking_page")

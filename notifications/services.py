@@ -1,5 +1,5 @@
-"""What notifications does when a booking or an order changes (notifications.receivers connects
-these to the signals of scheduling and orders).
+"""What notifications does when a booking or an order changes, or a team invites someone
+(notifications.receivers connects these to the signals of scheduling, orders and teams).
 
 The receivers run INSIDE the booking's or order's transaction:
 - reminders_* write the reminder outbox rows in that same transaction (a rolled-back booking
@@ -213,3 +213,10 @@ def notify_order_book_nudge(*, order, sessions_left: int) -> None:
     (the caller claims the order first, so it goes out once)."""
     _queue([Message.objects.create(order=order, kind=MessageKind.ORDER_BOOK_NUDGE, audience=Audience.CLIENT,
                                    recipient=order.client_email, context={"sessions_left": sessions_left})])
+
+
+def notify_team_invitation(*, invitation) -> None:
+    """Queue the invitation email to the invited address (on commit). The pending row is the
+    outbox: if the broker is down at commit, the dispatcher's sweep queues it again."""
+    _queue([Message.objects.create(invitation=invitation, kind=MessageKind.TEAM_INVITATION,
+                                   audience=Audience.INVITEE, recipient=invitation.email)])

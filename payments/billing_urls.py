@@ -2,7 +2,7 @@
 from django.urls import path
 
 from payments import billing_views as views
-from payments.providers.test import billing_views as test_views
+from payments.providers.sandbox import billing_views as test_views
 
 app_name = "billing"
 

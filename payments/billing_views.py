@@ -28,8 +28,8 @@ from accounts.plans import (
 from leadmonk.throttle import throttle_post
 from payments.billing_forms import EnterpriseContactForm, UpgradeForm
 from payments.providers.base import PaymentError
+from payments.providers.sandbox.billing import test_billing_available, test_subscription_for
 from payments.providers.stripe import billing as stripe_billing
-from payments.providers.test.billing import test_subscription_for
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def upgrade(request: HttpRequest) -> HttpResponse:
         except PaymentError as error:
             messages.error(request, error.message)
             return redirect("billing:plan")
-    if settings.TEST_PAYMENTS_ENABLED:
+    if test_billing_available():
         return redirect(f"{reverse('billing:test_checkout')}?plan={plan_choice}&interval={interval}")
     messages.error(request, NOT_SET_UP)
     return redirect("billing:plan")
@@ -133,7 +133,7 @@ def upgrade(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def manage(request: HttpRequest) -> HttpResponse:
-    if settings.TEST_PAYMENTS_ENABLED and test_subscription_for(request.user) is not None:
+    if test_billing_available() and test_subscription_for(request.user) is not None:
         return redirect("billing:test_portal")
     if not settings.STRIPE_SECRET_KEY:
         messages.error(request, NOT_SET_UP)

@@ -4,8 +4,8 @@ from django.urls import path
 import leadmonk.converters  # noqa: F401  (registers <token:...>)
 from payments import views
 from payments.providers.paypal import views as paypal_views
+from payments.providers.sandbox import views as test_views
 from payments.providers.stripe import views as stripe_views
-from payments.providers.test import views as test_views
 
 app_name = "payments"
 

@@ -4,10 +4,16 @@ Why a row lock on the owner: a new booking must be checked against every confirm
 the owner (all meeting types, with buffers) and, for a group session, against the seats already
 taken, including the very first seat when no row for that session exists yet. Locking the
 owner's row serialises the bookings of one owner (and only that owner: two owners never wait for
-each other), and the check after the lock sees every committed booking. A PostgreSQL exclusion
-constraint cannot express buffers that depend on both meeting types, nor group capacity, so the
-lock is the guard. On SQLite the whole database is the lock: transactions begin IMMEDIATE (see
-settings), which serialises writers the same way.
+each other), and the check after the lock sees every committed booking. On SQLite the whole
+database is the lock: transactions begin IMMEDIATE (see settings), which serialises writers the
+same way.
+
+On PostgreSQL the database itself is the last line: an exclusion constraint (models.HOST_NO_OVERLAP)
+refuses two overlapping, not cancelled bookings of one host that both hold it (`Booking.holds_host`,
+stamped from the meeting type's kind when the booking is made), even from a path that forgot the
+lock; `_host_overlap_refused` turns that refusal into SlotUnavailable. It covers the booked times
+only: buffers (which depend on both meeting types), a 1:1 against a group session and group
+capacity stay the lock and check's to keep.
 
 Package quotas are the orders app's: orders.services takes the owner's lock, then the order
 item's, checks the quota (its credit ledger), then calls booking_create here (the owner's lock
@@ -22,9 +28,11 @@ requests that need overlapping sets of hosts then always queue on the lowest sha
 they can wait for each other but never deadlock; a personal booking locks one owner and fits the
 same order.
 """
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -32,7 +40,7 @@ from accounts.locks import lock_owner, lock_owners
 from leadmonk.errors import DomainError
 from scheduling import signals
 from scheduling.availability import bookable_slot, free_hosts
-from scheduling.models import BookedBy, Booking, BookingStatus, MeetingType
+from scheduling.models import HOST_NO_OVERLAP, BookedBy, Booking, BookingStatus, MeetingType
 from scheduling.rules import BookingPath, booking_path_refusal
 
 
@@ -78,6 +86,21 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+@contextmanager
+def _host_overlap_refused() -> Iterator[None]:
+    """Around a write of bookings: the database's no-overlap refusal (PostgreSQL, a booking path
+    that raced past the lock) is SlotUnavailable, the message a client sees when a time went.
+    Raised inside the service's own atomic block, which then rolls back (to its savepoint when the
+    caller holds a transaction, as orders does): nothing runs on the aborted transaction."""
+    try:
+        yield
+    except IntegrityError as error:
+        diagnostics = getattr(error.__cause__, "diag", None)
+        if getattr(diagnostics, "constraint_name", None) == HOST_NO_OVERLAP:
+            raise SlotUnavailable() from error
+        raise
+
+
 def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: str, client_email: str,
                    client_phone: str = "", client_timezone: str = "UTC", order_item_id: int | None = None,
                    booked_by: str = BookedBy.CLIENT, now: datetime | None = None, notify: bool = True,
@@ -91,6 +114,13 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
     notice. `order_item_id` (with `path=BookingPath.ORDER`) is only passed by
     orders.services.order_session_book, which has checked the item's quota under its lock in this
     same transaction.
+
+    Who listens to the booking_created it sends (scheduling.signals, in this transaction, in app
+    order; a receiver that raises refuses the booking and nothing is written):
+    - orders.receivers.debit_the_credit: a session of an order item takes one credit
+      (orders.credits.ledger_debit_booking), and may start the order's expiry clock;
+    - notifications.receivers.on_booking_created: writes the reminders and, unless `notify` is
+      False, the client's confirmation and the owner's notice.
     """
     if (path == BookingPath.ORDER) != (order_item_id is not None):
         raise ValueError("A booking through an order, and only one, names its order item.")
@@ -109,12 +139,14 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
                              enforce_notice=booked_by == BookedBy.CLIENT, duration=duration)
         if slot is None:
             raise SlotUnavailable()
-        booking = Booking.objects.create(
-            owner_id=meeting_type.owner_id, meeting_type=meeting_type, order_item_id=order_item_id,
-            start=slot.start, end=slot.end, client_name=client_name.strip(),
-            client_email=client_email.strip().lower(), client_phone=client_phone,
-            client_timezone=client_timezone or "UTC", booked_by=booked_by,
-        )
+        with _host_overlap_refused():
+            booking = Booking.objects.create(
+                owner_id=meeting_type.owner_id, meeting_type=meeting_type, order_item_id=order_item_id,
+                start=slot.start, end=slot.end, client_name=client_name.strip(),
+                client_email=client_email.strip().lower(), client_phone=client_phone,
+                client_timezone=client_timezone or "UTC", booked_by=booked_by,
+                holds_host=not meeting_type.is_group,
+            )
         # orders debits the credit, notifications writes reminders and (unless `notify` is False:
         # the caller sends one message for a whole set, orders.session_sets) the confirmation.
         signals.booking_created.send(sender=Booking, booking=booking, by=booked_by, now=now, notify=notify)
@@ -177,11 +209,12 @@ def booking_create_pooled(*, meeting_types: list[MeetingType], every_host: bool,
             "client_phone": client_phone, "client_timezone": client_timezone or "UTC",
         }
         bookings: list[Booking] = []
-        for meeting_type, slot in free:
-            bookings.append(Booking.objects.create(
-                owner_id=meeting_type.owner_id, meeting_type=meeting_type, start=slot.start, end=slot.end,
-                lead=bookings[0] if bookings else None, **client,
-            ))
+        with _host_overlap_refused():
+            for meeting_type, slot in free:
+                bookings.append(Booking.objects.create(
+                    owner_id=meeting_type.owner_id, meeting_type=meeting_type, start=slot.start, end=slot.end,
+                    lead=bookings[0] if bookings else None, holds_host=not meeting_type.is_group, **client,
+                ))
         for booking in bookings:
             signals.booking_created.send(sender=Booking, booking=booking, by=BookedBy.CLIENT, now=now)
     return bookings[0]
@@ -230,7 +263,8 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
                                      for row in meeting)), "")
         if refusal:
             raise MeetingTypeNotOffered(refusal)
-        # The apps above may refuse (orders: a booking of an order that is no longer active).
+        # The apps above may refuse (orders.receivers: inside a package's cancellation window, or a
+        # booking of an order that is no longer active).
         signals.booking_change_requested.send(sender=Booking, booking=booking, by=by, now=now)
         # Every host of the meeting must be free at the new time (each row left out of its own host's
         # busy times).
@@ -243,10 +277,12 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
         previous_start = booking.start
         if new_slots[0].start == previous_start:
             return booking
+        # holds_host stays as it was when the booking was made, whatever the meeting type's kind now.
         for row, slot in zip(meeting, new_slots, strict=True):
             row.start, row.end = slot.start, slot.end
             row.sequence += 1
-            row.save(update_fields=["start", "end", "sequence", "updated_at"])
+            with _host_overlap_refused():
+                row.save(update_fields=["start", "end", "sequence", "updated_at"])
             signals.booking_rescheduled.send(sender=Booking, booking=row, previous_start=previous_start)
     return booking
 
@@ -256,6 +292,9 @@ def booking_cancel(*, booking: Booking, by: str = BookedBy.CLIENT, reason: str =
     """Cancel a confirmed booking; its time is free again and its credit (if any) returns.
 
     Cancelling an already cancelled booking raises BookingAlreadyCancelled and changes nothing.
+    Who listens to booking_cancelled: orders.receivers.return_the_credit (the ledger) and
+    notifications.receivers.on_booking_cancelled (drops the reminders; the email unless `notify`
+    is False).
     """
     now = now or timezone.now()
     with transaction.atomic():

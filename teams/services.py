@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -40,6 +39,7 @@ from teams.models import (
     TeamMeetingType,
 )
 from teams.rules import seats_for_plan, team_slug_problem
+from teams.signals import invitation_created
 
 
 class TeamError(DomainError):
@@ -69,6 +69,10 @@ class AlreadyInvited(TeamError):
 
 
 class SeatLimitReached(TeamError):
+    field = "email"
+
+
+class InvitationLimitReached(TeamError):
     field = "email"
 
 
@@ -177,10 +181,31 @@ def _seat_message(team: Team) -> str:
             "invitations take them all. Remove a member or revoke an invitation first, or upgrade the plan.")
 
 
-def invitation_create(*, team: Team, by: User, email: str, role: str = Role.MEMBER) -> Invitation:
-    """Invite `email` to the team; the link is emailed after commit (teams.tasks)."""
-    from teams.tasks import send_invitation
+# Every invitation is an email to an address the admin typed: without a limit, inviting and
+# revoking in a loop mails a stranger as often as the admin likes. Revoked invitations count.
+INVITATIONS_PER_TEAM_PER_HOUR = 30
+INVITATIONS_PER_ADDRESS_PER_DAY = 3
 
+
+def _check_invitation_limits(team: Team, email: str) -> None:
+    """Call under the team lock (the per-team count is then exact; the per-address count spans
+    teams, so two teams inviting one address at the same moment may pass it by one)."""
+    now = timezone.now()
+    if team.invitations.filter(created_at__gt=now - dt.timedelta(hours=1)).count() >= INVITATIONS_PER_TEAM_PER_HOUR:
+        raise InvitationLimitReached(
+            f"This team has sent {INVITATIONS_PER_TEAM_PER_HOUR} invitations in the last hour, the most allowed. "
+            "Please try again in an hour.")
+    if Invitation.objects.filter(email=email, created_at__gt=now - dt.timedelta(days=1)).count() \
+            >= INVITATIONS_PER_ADDRESS_PER_DAY:
+        raise InvitationLimitReached(
+            f"This address has been invited {INVITATIONS_PER_ADDRESS_PER_DAY} times in the last 24 hours, the most "
+            "allowed. Please try again tomorrow.")
+
+
+def invitation_create(*, team: Team, by: User, email: str, role: str = Role.MEMBER) -> Invitation:
+    """Invite `email` to the team. The email goes through the notifications outbox (a row written
+    in this transaction by the receiver of `invitation_created`), so it is sent once committed,
+    even when the broker was down at the time."""
     email = email.strip().lower()
     with transaction.atomic():
         team = _lock_team(team)
@@ -191,8 +216,9 @@ def invitation_create(*, team: Team, by: User, email: str, role: str = Role.MEMB
             raise AlreadyInvited()
         if _seats_left(team) <= 0:
             raise SeatLimitReached(_seat_message(team))
+        _check_invitation_limits(team, email)
         invitation = Invitation.objects.create(team=team, email=email, role=Role(role), invited_by=by)
-        transaction.on_commit(lambda: send_invitation.delay(invitation.pk), robust=True)
+        invitation_created.send(sender=Invitation, invitation=invitation)
     return invitation
 
 
@@ -449,6 +475,3 @@ def team_booking_create(*, team_meeting_type: TeamMeetingType, start: dt.datetim
         client_timezone=client_timezone, now=now, path=path,
     )
 
-
-def invitation_max_age() -> dt.timedelta:
-    return dt.timedelta(days=settings.TEAM_INVITATION_MAX_AGE_DAYS)

@@ -17,11 +17,7 @@ URL_MAP = ("leadmonk.urls", "leadmonk.public_urls")
 
 # Imports left out of the circle check, each with the change that removes it. The test fails when
 # one is gone, so the list never outlives its reason.
-KNOWN_CIRCLES = {
-    # Stripe's webhook hands plan events to billing, which builds on the provider's client: being
-    # untied on its own branch (issue 25, item 8, "the stripe billing circle"); delete at merge.
-    ("payments.providers.stripe.provider", "payments.providers.stripe.billing"),
-}
+KNOWN_CIRCLES: set[tuple[str, str]] = set()
 
 
 @pytest.fixture(scope="module")

@@ -89,6 +89,39 @@ def test_an_inline_script_carries_the_nonce_of_its_response(client, db, producti
     assert all(f'nonce="{nonce}"' in attributes for attributes in scripts)
 
 
+def _assert_security_headers(response):
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "camera=()" in response["Permissions-Policy"]
+
+
+@pytest.fixture
+def production_https(production):
+    """What DEBUG=false sets besides the policy: the HTTPS redirect and the header settings."""
+    production.SECURE_SSL_REDIRECT = True
+    production.SECURE_CONTENT_TYPE_NOSNIFF = True
+    production.SECURE_REFERRER_POLICY = "same-origin"
+    production.X_FRAME_OPTIONS = "DENY"
+    return production
+
+
+@pytest.mark.parametrize("secure", [True, False], ids=["https", "plain-http"])
+def test_the_400_page_for_a_bad_host_carries_the_security_headers(client, db, production_https, secure):
+    response = client.get("/accounts/login/", secure=secure, HTTP_HOST="attacker.example")
+
+    assert response.status_code == 400
+    _assert_security_headers(response)
+
+
+def test_the_https_redirect_carries_the_security_headers(client, db, production_https):
+    response = client.get("/accounts/login/")
+
+    assert response.status_code == 301 and response["Location"].startswith("https://")
+    _assert_security_headers(response)
+
+
 def test_development_reports_violations_without_blocking(client, db, settings):
     response = client.get("/accounts/login/")
 

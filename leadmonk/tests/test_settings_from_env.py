@@ -155,6 +155,32 @@ def test_production_refuses_the_test_payment_provider():
     assert "TEST_PAYMENTS_ENABLED is for development only" in result.stderr
 
 
+def test_production_refuses_the_test_billing_pages():
+    result = _run_python(PRINT_SETTINGS, DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY, SITE_URL=PRODUCTION_SITE_URL,
+                         ALLOWED_HOSTS="book.example.com", TEST_BILLING_ENABLED="true", TESTING="false")
+
+    assert result.returncode != 0
+    assert "TEST_BILLING_ENABLED is for development only" in result.stderr
+
+
+PRINT_EARLIER_PRICES = "import json; from leadmonk import settings as s; print(json.dumps(s.STRIPE_EARLIER_PRICES))"
+
+
+def test_earlier_stripe_prices_map_each_price_to_its_plan():
+    prices = _settings_with_code(PRINT_EARLIER_PRICES, STRIPE_EARLIER_PRICES="price_1Old=team:month, price_2Old=pro:year")
+
+    assert prices == {"price_1Old": ["team", "month"], "price_2Old": ["pro", "year"]}
+
+
+@pytest.mark.parametrize("value", ["price_1Old", "price_1Old=team", "price_1Old=enterprise:month", "=team:month",
+                                   "price_1Old=team:week"])
+def test_a_malformed_earlier_stripe_price_fails_loudly(value):
+    result = _run_python(PRINT_EARLIER_PRICES, STRIPE_EARLIER_PRICES=value)
+
+    assert result.returncode != 0
+    assert "STRIPE_EARLIER_PRICES" in result.stderr and "price_id=plan:interval" in result.stderr
+
+
 def test_production_without_allowed_hosts_fails_loudly():
     result = _run_python(PRINT_SETTINGS, DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY)
 

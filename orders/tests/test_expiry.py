@@ -11,7 +11,8 @@ from django.urls import reverse
 from notifications.models import Message, MessageKind
 from orders.credits import item_balance, order_extend, orders_expire_due, orders_warn_expiring
 from orders.models import CreditLedgerEntry, LedgerReason, PackageOrder
-from orders.services import OrderExpired, order_session_book
+from orders.rules import OrderExpired
+from orders.services import order_session_book
 from orders.tasks import expire_credits
 from orders.tests.conftest import place_order
 from packages.models import ExpiryKind, Package
@@ -70,7 +71,7 @@ def test_an_expired_order_books_nothing_and_says_since_when(client, package):
         assert "Your sessions expired on 4 Dec 2026" in html
         assert reverse("order_details:book", args=[order.token, coaching(order).pk]) not in html
         response = client.get(reverse("order_details:book", args=[order.token, coaching(order).pk]), follow=True)
-        assert "Your sessions expired on 4 Dec 2026: no more sessions can be booked." in response.content.decode()
+        assert "The sessions of this order expired on 4 Dec 2026: no more sessions can be booked." in response.content.decode()
 
 
 @pytest.mark.parametrize(("browser_language", "time_shape"), [
@@ -153,6 +154,25 @@ def test_a_bad_extension_is_explained_next_to_the_field_and_changes_nothing(owne
     assert response.status_code == 400
     assert message in response.content.decode()
     assert PackageOrder.objects.get(pk=order.pk).expires_at == NOW + timedelta(days=3)
+
+
+def test_repeated_extensions_stop_at_ten_years_from_today_with_a_message(owner_client, package):
+    order = place_order(expiring(package, days=3))
+    for _ in range(2):
+        owner_client.post(extend_url(order), {"days": "1800"})
+    order.refresh_from_db()
+    assert order.expires_at == NOW + timedelta(days=3603)
+
+    response = owner_client.post(extend_url(order), {"days": "3650"})
+
+    assert response.status_code == 400
+    assert ("An order&#x27;s sessions can expire at most 3650 days (10 years) from today: "
+            "extend this one by at most 47 days.") in response.content.decode()
+    assert PackageOrder.objects.get(pk=order.pk).expires_at == NOW + timedelta(days=3603)
+    owner_client.post(extend_url(order), {"days": "47"})
+    response = owner_client.post(extend_url(order), {"days": "1"})
+    assert "this one cannot be extended further." in response.content.decode()
+    assert PackageOrder.objects.get(pk=order.pk).expires_at == NOW + timedelta(days=3650)
 
 
 def test_an_order_that_never_expires_cannot_be_extended(owner_client, package):

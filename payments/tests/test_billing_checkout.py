@@ -109,9 +109,9 @@ def test_an_upgrade_to_something_not_for_sale_is_refused_with_a_message(free_cli
     assert len(rsps.calls) == 0
 
 
-def test_without_stripe_or_test_payments_upgrade_says_it_is_not_set_up(free_client, settings, rsps):
+def test_without_stripe_or_test_billing_upgrade_says_it_is_not_set_up(free_client, settings, rsps):
     settings.STRIPE_SECRET_KEY = ""
-    settings.TEST_PAYMENTS_ENABLED = False
+    settings.TEST_BILLING_ENABLED = False
 
     response = free_client.post("/dashboard/settings/plan/upgrade/", {"plan": "team", "interval": "month"}, follow=True)
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def no_stripe(settings):
     settings.STRIPE_SECRET_KEY = ""
-    settings.TEST_PAYMENTS_ENABLED = True
+    settings.TEST_BILLING_ENABLED = True
     settings.BILLING_TRIAL_DAYS = 14
 
 
@@ -138,11 +138,36 @@ def test_the_test_page_refuses_a_plan_not_for_sale(free_client, free_owner):
     assert free_owner.plan == Plan.FREE
 
 
-def test_the_test_pages_are_off_without_test_payments(free_client, settings):
-    settings.TEST_PAYMENTS_ENABLED = False
+def test_the_test_pages_are_off_without_test_billing(free_client, settings):
+    settings.TEST_BILLING_ENABLED = False
 
     assert free_client.get("/dashboard/settings/plan/test-checkout/?plan=team&interval=month").status_code == 404
     assert free_client.get("/dashboard/settings/plan/test-portal/").status_code == 404
+
+
+def test_the_test_pages_are_off_where_stripe_billing_is_configured_even_in_debug(free_client, free_owner, settings):
+    settings.DEBUG = True
+    settings.STRIPE_SECRET_KEY = "sk_test_123"
+    settings.STRIPE_BILLING_PRICES = {("pro", "month"): "", ("pro", "year"): "",
+                                      ("team", "month"): "price_team_month", ("team", "year"): ""}
+
+    checkout = free_client.post("/dashboard/settings/plan/test-checkout/", {"plan": "team", "interval": "month"})
+    portal = free_client.get("/dashboard/settings/plan/test-portal/")
+    upgrade = free_client.post("/dashboard/settings/plan/upgrade/", {"plan": "pro", "interval": "year"}, follow=True)
+
+    assert (checkout.status_code, portal.status_code) == (404, 404)
+    assert "test-checkout" not in upgrade.redirect_chain[-1][0]
+    assert "Upgrades are not set up on this site yet" in upgrade.content.decode()
+    free_owner.refresh_from_db()
+    assert free_owner.plan == Plan.FREE and not Subscription.objects.filter(owner=free_owner).exists()
+
+
+def test_the_test_payment_provider_keeps_its_own_switch(free_client, settings):
+    settings.TEST_PAYMENTS_ENABLED = False
+
+    page = free_client.get("/dashboard/settings/plan/test-checkout/?plan=team&interval=month")
+
+    assert page.status_code == 200 and "Test subscription" in page.content.decode()
 
 
 def test_cancel_in_the_test_portal_keeps_the_plan_until_the_period_ends(free_client, free_owner):

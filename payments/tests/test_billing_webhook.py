@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import responses
 import time_machine
+from django.core import mail
 from django.core.management import call_command
 
 from accounts.billing_services import subscriptions_review_due
@@ -298,3 +299,92 @@ def test_an_old_subscription_does_not_replace_a_newer_one(client, free_owner, rs
 
     assert plan_of(free_owner) == Plan.TEAM
     assert Subscription.objects.get(owner=free_owner).stripe_subscription_id == "sub_new"
+
+
+# -- The plan comes from our prices only ---------------------------------------------------------
+
+def test_a_subscription_moved_to_a_foreign_price_keeps_the_plan_only_until_the_paid_period_ends(
+        client, free_owner, rsps, clock, caplog, admin_client, django_capture_on_commit_callbacks):
+    sub = subscription(free_owner, status="active", start=T0, period_end=T0 + 30 * DAY)
+    deliver(client, rsps, "evt_1", "customer.subscription.created", sub, sub)
+    assert plan_of(free_owner) == Plan.TEAM
+
+    # Moved (in Stripe's dashboard, say) to a price that is not ours; the metadata still says team.
+    foreign = subscription(free_owner, status="active", start=T0, period_end=T0 + 30 * DAY, price="price_foreign")
+    assert foreign["metadata"]["plan"] == "team"
+    deliver(client, rsps, "evt_2", "customer.subscription.updated", foreign, foreign, created=T0 + 60)
+
+    stored = Subscription.objects.get(owner=free_owner)
+    assert stored.unknown_price_id == "price_foreign"
+    assert "price_foreign" in caplog.text
+    assert "price_foreign" in admin_client.get("/admin/accounts/subscription/").content.decode()
+    assert plan_of(free_owner) == Plan.TEAM  # what they had, until the period they paid ends
+
+    # Stripe renews it at the foreign price before our review runs: that does not extend the plan.
+    clock.move_to(NOW + timedelta(days=30))
+    renewed = subscription(free_owner, status="active", start=T0, period_start=T0 + 30 * DAY,
+                           period_end=T0 + 60 * DAY, price="price_foreign")
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, rsps, "evt_3", "invoice.paid", invoice(renewed), renewed, created=T0 + 30 * DAY)
+        subscriptions_review_due()
+
+    assert plan_of(free_owner) == Plan.FREE
+    [email] = [message for message in mail.outbox if message.to == [free_owner.email]]
+    assert email.subject == "Your Leadmonk plan is now Free"
+    assert "a price this site does not offer (price_foreign)" in email.body
+    with django_capture_on_commit_callbacks(execute=True):
+        subscriptions_review_due()
+    assert len(mail.outbox) == 1  # said once
+
+
+def test_a_new_subscription_on_a_foreign_price_gives_no_plan_whatever_its_metadata(client, free_owner, rsps):
+    foreign = subscription(free_owner, status="active", start=T0, price="price_foreign")
+
+    deliver(client, rsps, "evt_1", "customer.subscription.created", foreign, foreign)
+
+    assert plan_of(free_owner) == Plan.FREE
+    assert Subscription.objects.get(owner=free_owner).unknown_price_id == "price_foreign"
+
+
+def test_a_subscriber_on_an_earlier_price_keeps_the_plan_of_that_price(client, free_owner, rsps, settings):
+    settings.STRIPE_EARLIER_PRICES = {"price_team_2025": ("team", "year")}
+    sub = subscription(free_owner, status="active", start=T0, price="price_team_2025",
+                       metadata={"owner_id": str(free_owner.pk)})
+
+    deliver(client, rsps, "evt_1", "customer.subscription.created", sub, sub)
+
+    assert plan_of(free_owner) == Plan.TEAM
+    stored = Subscription.objects.get(owner=free_owner)
+    assert (stored.plan, stored.interval, stored.unknown_price_id) == ("team", "year", "")
+
+
+def test_moving_back_to_one_of_our_prices_clears_the_foreign_price(client, free_owner, rsps, clock):
+    foreign = subscription(free_owner, status="active", start=T0, period_end=T0 + 30 * DAY, price="price_foreign")
+    deliver(client, rsps, "evt_1", "customer.subscription.created", foreign, foreign)
+    ours = subscription(free_owner, status="active", start=T0, period_end=T0 + 30 * DAY, price="price_pro_month")
+    deliver(client, rsps, "evt_2", "customer.subscription.updated", ours, ours, created=T0 + 60)
+
+    clock.move_to(NOW + timedelta(days=31))
+    subscriptions_review_due()
+
+    stored = Subscription.objects.get(owner=free_owner)
+    assert (stored.unknown_price_id, stored.unknown_price_until) == ("", None)
+    assert plan_of(free_owner) == Plan.PRO
+
+
+def test_the_periodic_review_ends_a_foreign_price_at_the_period_end_and_says_why(
+        client, free_owner, rsps, clock, django_capture_on_commit_callbacks):
+    sub = subscription(free_owner, status="active", start=T0, period_end=T0 + 10 * DAY)
+    deliver(client, rsps, "evt_1", "customer.subscription.created", sub, sub)
+    foreign = subscription(free_owner, status="active", start=T0, period_end=T0 + 10 * DAY, price="price_foreign")
+    deliver(client, rsps, "evt_2", "customer.subscription.updated", foreign, foreign, created=T0 + 60)
+
+    clock.move_to(NOW + timedelta(days=10) - timedelta(seconds=1))
+    subscriptions_review_due()
+    assert plan_of(free_owner) == Plan.TEAM
+    clock.move_to(NOW + timedelta(days=10))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("shell", "-c", "from accounts.tasks import review_subscriptions; review_subscriptions()")
+
+    assert plan_of(free_owner) == Plan.FREE
+    assert [message.subject for message in mail.outbox] == ["Your Leadmonk plan is now Free"]

@@ -29,7 +29,7 @@ PASSWORD = "a-strong-passphrase-42"
 def test_billing(settings):
     """No Stripe keys: Upgrade goes to the test subscription page, as under `make run`."""
     settings.STRIPE_SECRET_KEY = ""
-    settings.TEST_PAYMENTS_ENABLED = True
+    settings.TEST_BILLING_ENABLED = True
     settings.BILLING_TRIAL_DAYS = 14
 
 

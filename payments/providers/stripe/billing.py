@@ -20,10 +20,10 @@ from django.utils import timezone
 from accounts.billing import BillingError, SubscriptionState
 from accounts.billing_services import subscription_apply, subscription_set_customer
 from accounts.models import Subscription, User
-from accounts.plans import BillingInterval, Plan, SubscriptionStatus
+from accounts.plans import Plan, SubscriptionStatus
 from payments.models import Provider
-from payments.providers.base import PaymentProviderError
-from payments.providers.stripe.provider import site_url, stripe_client
+from payments.providers.base import PaymentProviderError, PaymentProviderUnavailable
+from payments.providers.stripe.client import StripeEvent, dict_of, id_of, site_url, stripe_client
 
 logger = logging.getLogger(__name__)
 
@@ -48,21 +48,24 @@ def billing_configured(plan: str, interval: str) -> bool:
     return bool(settings.STRIPE_SECRET_KEY and price_id(plan, interval))
 
 
-def _plan_for_price(price: str) -> tuple[str, str] | None:
+def stripe_billing_configured() -> bool:
+    """Stripe sells at least one plan here (the test billing pages are then off)."""
+    return bool(settings.STRIPE_SECRET_KEY and any(settings.STRIPE_BILLING_PRICES.values()))
+
+
+def plan_for_price(price: str) -> tuple[str, str] | None:
+    """(plan, interval) of a Price id the site configures: today's, or an earlier one still honoured.
+    Nothing else grants a plan, whatever the subscription's metadata says."""
+    if not price:
+        return None
     for (plan, interval), configured in settings.STRIPE_BILLING_PRICES.items():
-        if configured and configured == price:
+        if configured == price:
             return plan, interval
-    return None
+    return settings.STRIPE_EARLIER_PRICES.get(price)
 
 
 def _timestamp(value) -> datetime | None:
     return datetime.fromtimestamp(int(value), tz=UTC) if value else None
-
-
-def _id_of(value) -> str:
-    if isinstance(value, dict):
-        return value.get("id") or ""
-    return value or ""
 
 
 # -- Checkout and portal -------------------------------------------------------------------
@@ -115,7 +118,7 @@ def checkout_return(*, owner: User, session_id: str) -> str | None:
         raise PaymentProviderError("Stripe did not answer; your plan will update in a moment.") from error
     if session.get("client_reference_id") != str(owner.pk) or session.get("mode") != "subscription":
         return None
-    customer_id = _id_of(session.get("customer"))
+    customer_id = id_of(session.get("customer"))
     if customer_id:
         subscription_set_customer(owner_id=owner.pk, customer_id=customer_id)
     raw = session.get("subscription")
@@ -126,7 +129,7 @@ def checkout_return(*, owner: User, session_id: str) -> str | None:
         subscription_apply(owner_id=owner.pk, state=state)
     except BillingError as error:
         logger.info("stripe billing return for owner %s: %s", owner.pk, error.message)
-    return state.plan
+    return None if state.unknown_price_id else state.plan
 
 
 def portal_url(*, owner: User) -> str:
@@ -147,28 +150,29 @@ def portal_url(*, owner: User) -> str:
 # -- Reading a subscription ------------------------------------------------------------------
 
 def subscription_state(subscription: dict) -> SubscriptionState | None:
-    """A Stripe subscription object as plain data; None when it is for no plan we sell.
+    """A Stripe subscription object as plain data (None when it is not one). The plan comes from
+    the price alone (`plan_for_price`); a price we do not sell gives a state with `unknown_price_id`.
 
     Reads both API shapes: the period end on the subscription (older versions) or on its item
     (2025 versions on); `cancel_at` (newer portal) as well as `cancel_at_period_end`.
     """
     items = ((subscription.get("items") or {}).get("data")) or []
     item = items[0] if items else {}
-    price = item.get("price") or {}
-    plan_interval = _plan_for_price(_id_of(price))
-    if plan_interval is None:
-        metadata = subscription.get("metadata") or {}
-        if metadata.get("plan") in Plan.values and metadata.get("interval") in BillingInterval.values:
-            plan_interval = (metadata["plan"], metadata["interval"])
+    price = id_of(item.get("price"))
     status = subscription.get("status")
-    if plan_interval is None or status not in SubscriptionStatus.values or not subscription.get("id"):
+    if status not in SubscriptionStatus.values or not subscription.get("id"):
         return None
+    plan_interval = plan_for_price(price)
+    if plan_interval is None:
+        logger.warning("stripe subscription %s is on price %s, which is neither in STRIPE_BILLING_PRICES "
+                       "nor in STRIPE_EARLIER_PRICES: it grants no plan", subscription["id"], price or "(none)")
     period_end = subscription.get("current_period_end") or item.get("current_period_end")
     return SubscriptionState(
         subscription_id=subscription["id"],
-        customer_id=_id_of(subscription.get("customer")),
-        plan=plan_interval[0],
-        interval=plan_interval[1],
+        customer_id=id_of(subscription.get("customer")),
+        plan=plan_interval[0] if plan_interval else Plan.FREE,
+        interval=plan_interval[1] if plan_interval else "",
+        unknown_price_id="" if plan_interval else (price or "(no price)"),
         status=status,
         started_at=_timestamp(subscription.get("start_date") or subscription.get("created")) or datetime.now(UTC),
         current_period_end=_timestamp(period_end),
@@ -193,42 +197,41 @@ def _owner_for(customer_id: str, metadata: dict) -> int | None:
 
 def _invoice_subscription(invoice: dict) -> tuple[str, dict]:
     """The subscription id and metadata of an invoice, in either API shape."""
-    details = ((invoice.get("parent") or {}).get("subscription_details")) or {}
-    subscription_id = _id_of(details.get("subscription")) or _id_of(invoice.get("subscription"))
-    metadata = details.get("metadata") or (invoice.get("subscription_details") or {}).get("metadata") or {}
+    details = dict_of(dict_of(invoice.get("parent")).get("subscription_details"))
+    subscription_id = id_of(details.get("subscription")) or id_of(invoice.get("subscription"))
+    metadata = dict_of(details.get("metadata")) or dict_of(dict_of(invoice.get("subscription_details")).get("metadata"))
     return subscription_id, metadata
 
 
-def handle_billing_event(event) -> HttpResponse:
+def handle_billing_event(event: StripeEvent) -> HttpResponse:
     """One verified subscription or invoice event (see the module docstring)."""
     from payments.webhooks import event_process, event_seen
 
     event_id, event_type = event.id, event.type
     if event_seen(provider=Provider.STRIPE, event_id=event_id):
         return HttpResponse("Already processed.")
-    body = event.data.object.to_dict()
+    body = event.object
     if event_type in SUBSCRIPTION_EVENTS:
-        subscription_id, metadata = body.get("id") or "", body.get("metadata") or {}
+        subscription_id, metadata = id_of(body), dict_of(body.get("metadata"))
     else:
         subscription_id, metadata = _invoice_subscription(body)
-    owner_id = _owner_for(_id_of(body.get("customer")), metadata)
+    owner_id = _owner_for(id_of(body.get("customer")), metadata)
     if owner_id is None or not subscription_id:
         logger.info("stripe event %s (%s): no owner for customer %s, recorded and ignored",
-                    event_id, event_type, _id_of(body.get("customer")))
+                    event_id, event_type, id_of(body.get("customer")))
         return event_process(provider=Provider.STRIPE, event_id=event_id, event_type=event_type, apply=lambda: None)
     # State comes from Stripe, not from the event body (network call outside any transaction):
     # a late event then carries no stale state, and two racing reads are ordered by timestamps.
     try:
         fetched = stripe_client().v1.subscriptions.retrieve(subscription_id).to_dict()
-    except stripe.StripeError as error:
+    except (stripe.StripeError, PaymentProviderUnavailable) as error:
         logger.warning("stripe event %s: could not read subscription %s back: %s", event_id, subscription_id, error)
         return HttpResponse("Stripe did not answer, retry later.", status=503)
     state = subscription_state(fetched)
 
     def apply() -> None:
         if state is None:
-            logger.warning("stripe event %s: subscription %s is for no plan we sell, ignored",
-                           event_id, subscription_id)
+            logger.warning("stripe event %s: subscription %s could not be read, ignored", event_id, subscription_id)
             return
         try:
             subscription_apply(owner_id=owner_id, state=state)

@@ -25,6 +25,8 @@ from payments.providers.base import (
     RefundError,
     register,
 )
+from payments.providers.stripe.billing import BILLING_EVENTS, handle_billing_event
+from payments.providers.stripe.client import InvalidEvent, id_of, site_url, stripe_client, verified_event
 
 logger = logging.getLogger(__name__)
 
@@ -35,24 +37,6 @@ CHECKOUT_EVENTS = {
     "checkout.session.expired",
 }
 REFUND_EVENTS = {"charge.refunded"}
-
-
-def stripe_client() -> stripe.StripeClient:
-    if not settings.STRIPE_SECRET_KEY:
-        raise PaymentProviderUnavailable("Stripe is not set up on this site.")
-    options: dict = {}
-    if getattr(settings, "STRIPE_API_BASE", ""):
-        # stripe-mock or a local fake (CI), as Stripe's own libraries are tested.
-        options["base_addresses"] = {"api": settings.STRIPE_API_BASE}
-    return stripe.StripeClient(
-        settings.STRIPE_SECRET_KEY,
-        max_network_retries=getattr(settings, "STRIPE_MAX_NETWORK_RETRIES", 2),
-        **options,
-    )
-
-
-def site_url(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
 
 
 @register
@@ -129,7 +113,7 @@ class StripeProvider(PaymentProvider):
                 payment_id=payment.pk,
                 amount=amount,
                 currency=currency,
-                provider_payment_id=_id_of(session.get("payment_intent")),
+                provider_payment_id=id_of(session.get("payment_intent")),
             )
         elif session.get("status") == "expired":
             services.payment_fail(payment_id=payment.pk, reason="The Stripe checkout expired.")
@@ -139,7 +123,7 @@ class StripeProvider(PaymentProvider):
                 services.payment_fail(payment_id=payment.pk, reason="The payment failed at Stripe.")
             else:
                 services.payment_mark_pending(
-                    payment_id=payment.pk, provider_payment_id=_id_of(session.get("payment_intent"))
+                    payment_id=payment.pk, provider_payment_id=id_of(session.get("payment_intent"))
                 )
 
     def handle_return(self, payment: Payment, request: HttpRequest) -> None:
@@ -154,19 +138,14 @@ class StripeProvider(PaymentProvider):
         from payments.webhooks import event_process, event_seen
 
         secret = settings.STRIPE_WEBHOOK_SECRET
-        signature = request.headers.get("Stripe-Signature", "")
-        if not secret or not signature:
+        if not secret or not request.headers.get("Stripe-Signature", ""):
             return HttpResponse("Missing signature.", status=400)
         try:
-            event = stripe.Webhook.construct_event(request.body.decode("utf-8"), signature, secret)
-        except (ValueError, UnicodeDecodeError, stripe.SignatureVerificationError):
-            return HttpResponse("Invalid signature.", status=400)
+            event = verified_event(request, secret)
+        except InvalidEvent as error:
+            return HttpResponse(str(error), status=400)
         event_id, event_type = event.id, event.type
-        from payments.providers.stripe.billing import BILLING_EVENTS, handle_billing_event
-
-        if event_type in BILLING_EVENTS:
-            return handle_billing_event(event)
-        if event_type not in CHECKOUT_EVENTS | REFUND_EVENTS:
+        if event_type not in BILLING_EVENTS | CHECKOUT_EVENTS | REFUND_EVENTS:
             return HttpResponse("Ignored.")
         if not settings.STRIPE_SECRET_KEY:
             # State is read back from Stripe, which needs the API key: let Stripe retry once the
@@ -176,9 +155,13 @@ class StripeProvider(PaymentProvider):
                 "cannot be read back from Stripe; answering 503 so Stripe retries", event_id,
             )
             return HttpResponse("Stripe is not fully configured on this site, retry later.", status=503)
+        if event_type in BILLING_EVENTS:
+            return handle_billing_event(event)
         if event_seen(provider=Provider.STRIPE, event_id=event_id):
             return HttpResponse("Already processed.")
-        object_id = event.data.object.id
+        object_id = id_of(event.object)
+        if not object_id:
+            return HttpResponse("Not a Stripe event.", status=400)
         # State comes from Stripe, not from the event body (network call outside any transaction).
         try:
             if event_type in CHECKOUT_EVENTS:
@@ -193,7 +176,7 @@ class StripeProvider(PaymentProvider):
             else:
                 charge = stripe_client().v1.charges.retrieve(object_id).to_dict()
                 payment = Payment.objects.filter(
-                    provider=Provider.STRIPE, provider_payment_id=_id_of(charge.get("payment_intent")) or "-"
+                    provider=Provider.STRIPE, provider_payment_id=id_of(charge.get("payment_intent")) or "-"
                 ).first()
                 if payment is None:
                     logger.info("stripe event %s: no payment for charge %s, ignored", event_id, object_id)
@@ -280,13 +263,6 @@ class StripeProvider(PaymentProvider):
         connection_save(owner=owner, provider=Provider.STRIPE, account_id=existing.account_id,
                         email=getattr(account, "email", None) or "", is_active=active)
         return active
-
-
-def _id_of(value) -> str:
-    """A Stripe reference that may be an id or an expanded object."""
-    if isinstance(value, dict):
-        return value.get("id") or ""
-    return value or ""
 
 
 def _payment_for_session(session: dict) -> Payment | None:

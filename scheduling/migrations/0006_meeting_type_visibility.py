@@ -14,7 +14,7 @@ def give_each_its_own_token(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0004_team_hosts'),
+        ('scheduling', '0005_booking_holds_host_no_overlap'),
     ]
 
     operations = [

@@ -1,4 +1,4 @@
-"""The test subscription page and the test billing portal (TEST_PAYMENTS_ENABLED only)."""
+"""The test subscription page and the test billing portal (only where `test_billing_available()`)."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,18 +10,24 @@ from accounts.billing import BillingError
 from accounts.billing_selectors import plan_overview
 from accounts.plans import PLAN_PRICES_USD, Plan
 from payments.billing_forms import SwitchPlanForm, UpgradeForm
-from payments.providers.test.billing import TestPortalAction, test_portal_act, test_subscribe, test_subscription_for
+from payments.providers.sandbox.billing import (
+    TestPortalAction,
+    test_billing_available,
+    test_portal_act,
+    test_subscribe,
+    test_subscription_for,
+)
 
 
-def _require_test_payments() -> None:
-    if not settings.TEST_PAYMENTS_ENABLED:
+def _require_test_billing() -> None:
+    if not test_billing_available():
         raise Http404
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def test_checkout(request: HttpRequest) -> HttpResponse:
-    _require_test_payments()
+    _require_test_billing()
     form = UpgradeForm(request.POST if request.method == "POST" else request.GET)
     if not form.is_valid():
         messages.error(request, "Choose a plan and how often to pay.")
@@ -44,7 +50,7 @@ def test_checkout(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def test_portal(request: HttpRequest) -> HttpResponse:
-    _require_test_payments()
+    _require_test_billing()
     subscription = test_subscription_for(request.user)
     if subscription is None:
         messages.info(request, "You have no test subscription. Choose a plan first.")

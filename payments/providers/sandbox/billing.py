@@ -1,6 +1,7 @@
-"""The test subscription page and test billing portal: without Stripe keys (TEST_PAYMENTS_ENABLED),
-they build the subscription states Stripe would send and apply them through the same service, so
-the whole upgrade, cancel and failed-payment flow runs locally. No money moves."""
+"""The test subscription page and test billing portal: in development (TEST_BILLING_ENABLED) on a
+site where Stripe Billing is not configured, they build the subscription states Stripe would send
+and apply them through the same service, so the whole upgrade, cancel and failed-payment flow runs
+locally. No money moves."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -13,6 +14,7 @@ from accounts.billing import BillingError, SubscriptionState
 from accounts.billing_services import subscription_apply
 from accounts.models import Subscription, User
 from accounts.plans import BillingInterval, SubscriptionStatus
+from payments.providers.stripe.billing import stripe_billing_configured
 
 PERIOD = {BillingInterval.MONTH: timedelta(days=30), BillingInterval.YEAR: timedelta(days=365)}
 
@@ -23,6 +25,12 @@ class TestPortalAction:
     PAYMENT_FAILS = "payment_fails"
     PAY = "pay"
     SWITCH = "switch"
+
+
+def test_billing_available() -> bool:
+    """The test pages exist only where Stripe does not sell plans: with Stripe configured, a
+    free Team plan through them would be a way round paying."""
+    return bool(settings.TEST_BILLING_ENABLED) and not stripe_billing_configured()
 
 
 def test_subscription_for(owner: User) -> Subscription | None:

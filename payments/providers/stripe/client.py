@@ -1,0 +1,71 @@
+"""What the Stripe payment provider and Stripe Billing share: the API client, our absolute URLs and
+the verified webhook event, so neither module imports the other."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import stripe
+from django.conf import settings
+from django.http import HttpRequest
+
+from payments.providers.base import PaymentProviderUnavailable
+
+
+def stripe_client() -> stripe.StripeClient:
+    if not settings.STRIPE_SECRET_KEY:
+        raise PaymentProviderUnavailable("Stripe is not set up on this site.")
+    options: dict = {}
+    if getattr(settings, "STRIPE_API_BASE", ""):
+        # stripe-mock or a local fake (CI), as Stripe's own libraries are tested.
+        options["base_addresses"] = {"api": settings.STRIPE_API_BASE}
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        max_network_retries=getattr(settings, "STRIPE_MAX_NETWORK_RETRIES", 2),
+        **options,
+    )
+
+
+def site_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def id_of(value) -> str:
+    """A Stripe reference that may be an id or an expanded object; "" for anything else."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else ""
+
+
+def dict_of(value) -> dict:
+    """A nested object of a Stripe body, or {} when it is missing or not an object."""
+    return value if isinstance(value, dict) else {}
+
+
+class InvalidEvent(Exception):
+    """The body is not signed with our secret, or is signed but not the shape of an event."""
+
+
+@dataclass(frozen=True)
+class StripeEvent:
+    id: str
+    type: str
+    object: dict
+
+
+def verified_event(request: HttpRequest, secret: str) -> StripeEvent:
+    """Check the Stripe-Signature header on the raw body, then read the event's id, type and
+    object. A signed body of the wrong shape (`{}`, `[]`, an object that is a string) is refused
+    like a bad signature: Stripe never sends one, so nothing is read from it."""
+    signature = request.headers.get("Stripe-Signature", "")
+    try:
+        payload = request.body.decode("utf-8")
+        stripe.WebhookSignature.verify_header(payload, signature, secret, stripe.Webhook.DEFAULT_TOLERANCE)
+        body = json.loads(payload)
+    except (ValueError, UnicodeDecodeError, stripe.SignatureVerificationError) as error:
+        raise InvalidEvent("Invalid signature.") from error
+    event_id, event_type = dict_of(body).get("id"), dict_of(body).get("type")
+    obj = dict_of(dict_of(body).get("data")).get("object")
+    if not (isinstance(event_id, str) and event_id and isinstance(event_type, str) and isinstance(obj, dict)):
+        raise InvalidEvent("Not a Stripe event.")
+    return StripeEvent(id=event_id, type=event_type, object=obj)
