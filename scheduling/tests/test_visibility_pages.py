@@ -290,3 +290,16 @@ def test_the_owner_moves_a_direct_booking_of_a_type_made_secret(owner_client, ho
 
     booking.refresh_from_db()
     assert response.status_code == 302 and booking.start.isoformat() == "2026-12-01T16:00:00+00:00"
+
+
+def test_a_cancelled_booking_of_a_secret_type_offers_to_book_again_through_its_link(client, hours):
+    meeting_type = make_meeting_type(hours, name="VIP hour", slug="vip")
+    booking = _direct_booking(meeting_type)
+    meeting_type.visibility = Visibility.SECRET
+    meeting_type.save()
+    client.post(reverse("bookings:cancel", args=[booking.token]), {"reason": ""})
+
+    html = client.get(reverse("bookings:manage", args=[booking.token])).content.decode()
+
+    assert f'href="{secret_url(hours, meeting_type)}"' in html and "Book VIP hour again" in html
+    assert f'href="{slug_url(hours, meeting_type)}"' not in html
