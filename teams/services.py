@@ -25,6 +25,7 @@ from scheduling.models import (
     MeetingType,
     MeetingTypeKind,
     MeetingTypeState,
+    Visibility,
 )
 from scheduling.rules import BookingPath
 from scheduling.services import booking_create_pooled
@@ -114,6 +115,11 @@ class NoHosts(TeamError):
 class TeamMeetingSlugTaken(TeamError):
     message = "This team already has a meeting type with that link. Choose another."
     field = "slug"
+
+
+class TeamTypeNeverPackageOnly(TeamError):
+    message = "A team meeting type is Public or Secret: packages never include team meeting types."
+    field = "visibility"
 
 
 class TeamNotTakingBookings(TeamError):
@@ -403,6 +409,8 @@ def team_meeting_type_save(*, team: Team, by: User, fields: dict, memberships: l
         raise NoHosts()
     if any(membership.team_id != team.pk for membership in memberships):
         raise NoHosts("Choose members of this team.")
+    if fields.get("visibility") == Visibility.PACKAGE_ONLY:
+        raise TeamTypeNeverPackageOnly()
     try:
         with transaction.atomic():
             team = _lock_team(team)

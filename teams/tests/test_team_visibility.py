@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from scheduling.models import Booking, Visibility
 from scheduling.selectors import format_slot_start
+from teams import services
 from teams.tests.test_team_meeting_type_form import edit_url, form_data
 from tests import NINE_AM, NOW, WEEKDAYS_9_TO_5, make_member, make_team, make_team_meeting_type, set_weekly_hours
 
@@ -112,3 +113,10 @@ def test_a_member_cannot_regenerate_the_secret_link(client, team, secret):
 
     secret.refresh_from_db()
     assert secret.secret_token == token
+
+
+def test_the_service_refuses_a_package_only_team_type(owner, team):
+    with pytest.raises(services.TeamTypeNeverPackageOnly):
+        make_team_meeting_type(team, slug="pack", visibility=Visibility.PACKAGE_ONLY, now=NOW)
+
+    assert not team.meeting_types.exists()
