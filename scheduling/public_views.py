@@ -2,8 +2,6 @@
 /<owner-slug>/<meeting-type-slug>/, or a Secret one at /<owner-slug>/s/<token>/ (pick a day and a
 time in the client's zone, then the details). Who may book what through which address is
 scheduling.rules."""
-import hashlib
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -17,7 +15,15 @@ from leadmonk.sections import render_sections
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import remember_viewer_choices, viewer_clock, viewer_timezone
 from scheduling.booking_forms import BookingDetailsForm
-from scheduling.booking_step import FRAGMENT_PARAM, PICKER_FRAGMENT, Step, StepWording, TimeStep, picker_minute
+from scheduling.booking_step import (
+    FRAGMENT_PARAM,
+    PICKER_FRAGMENT,
+    Step,
+    StepWording,
+    TimeStep,
+    picker_minute,
+    request_cache_key,
+)
 from scheduling.rules import BookingPath, booking_path_refusal
 from scheduling.selectors import get_bookable_meeting_type, get_meeting_type_by_secret, owner_page_meeting_types
 from scheduling.services import booking_create
@@ -89,9 +95,10 @@ def _cached_pick_stage(request: HttpRequest, owner_slug: str, find, path: Bookin
     Kept by the address and what the visitor chose under the owner's content *and* bookings versions
     (hours, overrides, the meeting type and its visibility; every booking made, moved or cancelled),
     so a hit is one cache round trip and no query, not even the owner or the meeting type. The key
-    holds all the picker shows: the path, the query string, the zone and clock as the visitor's
-    cookies and language give them (the owner's own zone, the default, is content), and the minute,
-    as TimeStep._cached keys it (offered times change only at whole minutes)."""
+    holds all the picker shows: the path, the query parameters that change it (request_cache_key),
+    the zone and clock as the visitor's cookies and language give them (the owner's own zone, the
+    default, is content), and the minute, as TimeStep._cached keys it (offered times change only at
+    whole minutes)."""
     now, minute = picker_minute(timezone.now())
 
     def render_entry(owner: User):
@@ -101,12 +108,10 @@ def _cached_pick_stage(request: HttpRequest, owner_slug: str, find, path: Bookin
         step = TimeStep(request, meeting_type=meeting_type, default_tz=owner.timezone, wording=BOOK_WORDING, now=now)
         return render_step(owner, meeting_type, step)
 
-    request_key = repr((request.path, sorted(request.GET.lists()), viewer_timezone(request, ""),
-                        viewer_clock(request), minute))
     return cached_public_page(
         owner_slug=owner_slug, name=name, kinds=(CONTENT, BOOKINGS),  # the path, in `extra`, names the meeting type
         find_owner=lambda: _get_owner(owner_slug), render=render_entry,
-        extra=hashlib.sha256(request_key.encode()).hexdigest(),
+        extra=request_cache_key(request, request.path, viewer_timezone(request, ""), viewer_clock(request), minute),
     )
 
 
