@@ -10,6 +10,9 @@ app_name = "public"
 urlpatterns = [
     path("<slug:owner_slug>/", scheduling_views.owner_page, name="owner_page"),
     path("<slug:owner_slug>/packages/<slug:package_slug>/", order_views.order_package, name="order_package"),
+    # One segment more than a slug address, so no package slug can ever stand for it.
+    path("<slug:owner_slug>/packages/p/<token:token>/", order_views.order_private_package,
+         name="order_private_package"),
     path("<slug:owner_slug>/<slug:meeting_type_slug>/", scheduling_views.book_meeting, name="book_meeting"),
     # Three segments: no meeting type slug can take it.
     path("<slug:owner_slug>/s/<token:token>/", scheduling_views.book_secret, name="book_secret"),

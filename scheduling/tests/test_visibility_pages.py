@@ -75,6 +75,7 @@ def test_a_package_only_address_points_at_the_packages_on_sale_that_include_it(c
     make_package(hours, items=[(meeting_type, 5)], name="Five sessions", slug="five")
     make_package(hours, items=[(meeting_type, 3)], name="Old pack", slug="old", state="disabled")
     make_package(hours, name="Other pack", slug="other")
+    make_package(hours, items=[(meeting_type, 2)], name="Private pack", slug="private", listed=False)
 
     response = client.get(slug_url(hours, meeting_type))
 
@@ -83,6 +84,7 @@ def test_a_package_only_address_points_at_the_packages_on_sale_that_include_it(c
     assert "This session is booked through a package." in html
     assert reverse("public:order_package", args=[hours.slug, "five"]) in html and "Five sessions" in html
     assert "Old pack" not in html and "Other pack" not in html
+    assert "Private pack" not in html  # unlisted: ordered through its private link only
     assert "Confirm booking" not in html and 'name="start"' not in html and "Pick a date" not in html
 
 
