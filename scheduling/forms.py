@@ -11,7 +11,7 @@ from django.core.validators import URLValidator
 from django.utils.html import format_html
 
 from accounts.models import SLUG_RE
-from scheduling.models import MAX_MEETING_MINUTES, LocationKind, MeetingType, MeetingTypeKind
+from scheduling.models import MAX_MEETING_MINUTES, LocationKind, MeetingType, MeetingTypeKind, Visibility
 from scheduling.setup_selectors import meeting_type_slug_taken
 from scheduling.setup_services import DEFAULT_HOURS, WEEKDAY_NAMES, hours_problem
 
@@ -232,6 +232,12 @@ class MeetingTypeSettingsForm(ReminderFieldsMixin, forms.Form):
     requires_mobile = forms.BooleanField(
         label="Ask clients for a mobile number (required)", required=False,
         help_text="Without one, SMS reminders reach only the clients who give a number.")
+    visibility = forms.ChoiceField(
+        label="Who can book", choices=Visibility.choices, initial=Visibility.PUBLIC, widget=forms.RadioSelect,
+        required=False, error_messages={"invalid_choice": "Choose who can book this meeting type."},
+        help_text="Public: listed on your booking page. Secret: not listed; booked through its own link, "
+                  "which you can regenerate. Package only: not listed; booked only from the order page of "
+                  "a package that includes it.")
 
     # Form fields whose value the model stores under another name (and in other units).
     STORED_AS = {"min_notice": "min_notice_minutes"}
@@ -283,6 +289,10 @@ class MeetingTypeSettingsForm(ReminderFieldsMixin, forms.Form):
         if problem:
             raise ValidationError(problem)
         return slug
+
+    def clean_visibility(self) -> str:
+        # Not sent (a form of another page, a script): what it was, Public for a new type.
+        return self.cleaned_data["visibility"] or getattr(self.instance, "visibility", Visibility.PUBLIC)
 
     def clean_min_notice(self) -> int:
         minutes = parse_duration(self.cleaned_data["min_notice"], allow_bare_zero=True)

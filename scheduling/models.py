@@ -34,6 +34,14 @@ class LocationKind(models.TextChoices):
     IN_PERSON = "in_person", "In person"
 
 
+class Visibility(models.TextChoices):
+    """Who can book a meeting type (DESIGN.md rule 11; the rule itself is scheduling.rules)."""
+
+    PUBLIC = "public", "Public"
+    SECRET = "secret", "Secret"
+    PACKAGE_ONLY = "package_only", "Package only"
+
+
 class MeetingTypeState(models.TextChoices):
     ACTIVE = "active", "Active"
     DISABLED = "disabled", "Disabled"
@@ -63,6 +71,10 @@ class MeetingTypeQuerySet(models.QuerySet):
         """The bookable ones: the query form of MeetingType.is_bookable (keep the two together)."""
         return self.filter(bookable_q())
 
+    def listed(self) -> "MeetingTypeQuerySet":
+        """The Public ones: what a booking page lists (Secret and Package only types are not)."""
+        return self.filter(visibility=Visibility.PUBLIC)
+
 
 class MeetingTypeSettings(models.Model):
     """What every meeting type has, personal or team: its name and link, length, place, scheduling
@@ -90,6 +102,12 @@ class MeetingTypeSettings(models.Model):
     sms_reminders_enabled = models.BooleanField(default=True)
     sms_reminder_offsets = models.JSONField(default=default_sms_offsets, help_text="Minutes before the session.")
     state = models.CharField(max_length=16, choices=MeetingTypeState.choices, default=MeetingTypeState.ACTIVE)
+    # Who can book it and through which address (scheduling.rules): existing types stay Public.
+    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
+    # The key of a Secret type's own link (/<owner-slug>/s/<token>/, /team/<team-slug>/s/<token>/),
+    # never its slug; regenerating it makes the old link stop working. Each row has its own: a
+    # host's copy does not take its team type's (it is not among MEETING_TYPE_SETTINGS).
+    secret_token = models.CharField(max_length=64, default=new_token, editable=False, db_index=True)
 
     class Meta:
         abstract = True
@@ -100,6 +118,15 @@ class MeetingTypeSettings(models.Model):
         return self.state == MeetingTypeState.ACTIVE
 
     @property
+    def is_package_only(self) -> bool:
+        return self.visibility == Visibility.PACKAGE_ONLY
+
+    @property
+    def is_team(self) -> bool:
+        """A team's meeting type or a host's copy of one: booked only through the team's page."""
+        raise NotImplementedError
+
+    @property
     def duration(self) -> timedelta:
         return timedelta(minutes=self.duration_minutes)
 
@@ -108,8 +135,11 @@ class MeetingTypeSettings(models.Model):
         return timedelta(minutes=self.min_notice_minutes)
 
 
-# The names of the shared fields, in declaration order: what a host's copy takes from its team type.
-MEETING_TYPE_SETTINGS: tuple[str, ...] = tuple(field.name for field in MeetingTypeSettings._meta.fields)
+# The names of the shared fields, in declaration order: what a host's copy takes from its team type
+# (all but each row's own secret link).
+MEETING_TYPE_SETTINGS: tuple[str, ...] = tuple(
+    field.name for field in MeetingTypeSettings._meta.fields if field.name != "secret_token"
+)
 # What the meeting type forms edit: all of them but the state, which changes only by its transitions.
 EDITABLE_SETTINGS: tuple[str, ...] = tuple(name for name in MEETING_TYPE_SETTINGS if name != "state")
 
@@ -144,6 +174,10 @@ class MeetingType(MeetingTypeSettings):
     @property
     def is_group(self) -> bool:
         return self.kind == MeetingTypeKind.GROUP
+
+    @property
+    def is_team(self) -> bool:
+        return self.team_hosted
 
     @property
     def seats(self) -> int:

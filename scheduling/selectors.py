@@ -27,8 +27,8 @@ _YEARS = range(1970, 9000)
 
 
 def owner_page_meeting_types(*, owner) -> list[MeetingType]:
-    """The active meeting types listed on /<owner-slug>/ (one query)."""
-    return list(MeetingType.objects.for_owner(owner).active().order_by("name", "id"))
+    """The active Public meeting types listed on /<owner-slug>/ (one query)."""
+    return list(MeetingType.objects.for_owner(owner).active().listed().order_by("name", "id"))
 
 
 def get_bookable_meeting_type(*, owner, slug: str) -> MeetingType | None:
@@ -36,6 +36,16 @@ def get_bookable_meeting_type(*, owner, slug: str) -> MeetingType | None:
     disabled or deleted). The page has just read the owner: joining the row again cost a third of
     the cached month picker's CPU (compiling and decoding the owner's columns a second time)."""
     meeting_type = MeetingType.objects.for_owner(owner).active().filter(slug=slug).first()
+    if meeting_type is not None:
+        meeting_type.owner = owner
+    return meeting_type
+
+
+def get_meeting_type_by_secret(*, owner, token: str) -> MeetingType | None:
+    """The active meeting type of `owner` whose secret link holds `token`, or None (as above)."""
+    if not looks_like_token(token):
+        return None
+    meeting_type = MeetingType.objects.for_owner(owner).active().filter(secret_token=token).first()
     if meeting_type is not None:
         meeting_type.owner = owner
     return meeting_type

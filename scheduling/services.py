@@ -41,6 +41,7 @@ from leadmonk.errors import DomainError
 from scheduling import signals
 from scheduling.availability import bookable_slot, free_hosts
 from scheduling.models import HOST_NO_OVERLAP, BookedBy, Booking, BookingStatus, MeetingType
+from scheduling.rules import BookingPath, booking_path_refusal
 
 
 class BookingError(DomainError):
@@ -55,6 +56,11 @@ class SlotUnavailable(BookingError):
 
 class MeetingTypeUnavailable(BookingError):
     message = "This meeting type can no longer be scheduled."
+
+
+class MeetingTypeNotOffered(BookingError):
+    """The meeting type is not booked through this path (scheduling.rules: a Secret type from the
+    public page, a Package only type outside an order); the message says which."""
 
 
 class TooLateToChange(BookingError):
@@ -98,14 +104,16 @@ def _host_overlap_refused() -> Iterator[None]:
 def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: str, client_email: str,
                    client_phone: str = "", client_timezone: str = "UTC", order_item_id: int | None = None,
                    booked_by: str = BookedBy.CLIENT, now: datetime | None = None, notify: bool = True,
-                   duration: timedelta | None = None) -> Booking:
+                   duration: timedelta | None = None, path: BookingPath = BookingPath.PUBLIC_PAGE) -> Booking:
     """Book `meeting_type` at `start` for a client, `duration` long (default: the meeting type's
     length now; a session of an order passes the length it was sold at).
 
     Raises a BookingError subclass, changing nothing, when the time is not bookable or the
-    meeting type is not active. An owner booking on a client's behalf is not held to the minimum
-    notice. `order_item_id` is only passed by orders.services.order_session_book, which has
-    checked the item's quota under its lock in this same transaction.
+    meeting type is not active or not booked through `path` (scheduling.rules; the default is the
+    strictest, the public page). An owner booking on a client's behalf is not held to the minimum
+    notice. `order_item_id` (with `path=BookingPath.ORDER`) is only passed by
+    orders.services.order_session_book, which has checked the item's quota under its lock in this
+    same transaction.
 
     Who listens to the booking_created it sends (scheduling.signals, in this transaction, in app
     order; a receiver that raises refuses the booking and nothing is written):
@@ -114,6 +122,8 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
     - notifications.receivers.on_booking_created: writes the reminders and, unless `notify` is
       False, the client's confirmation and the owner's notice.
     """
+    if (path == BookingPath.ORDER) != (order_item_id is not None):
+        raise ValueError("A booking through an order, and only one, names its order item.")
     now = now or timezone.now()
     start = _utc(start)
     with transaction.atomic():
@@ -122,6 +132,9 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
         meeting_type = MeetingType.objects.select_related("owner").get(pk=meeting_type.pk)
         if not meeting_type.is_bookable:
             raise MeetingTypeUnavailable()
+        refusal = booking_path_refusal(meeting_type, path=path)
+        if refusal:
+            raise MeetingTypeNotOffered(refusal)
         slot = bookable_slot(meeting_type=meeting_type, start=start, now=now,
                              enforce_notice=booked_by == BookedBy.CLIENT, duration=duration)
         if slot is None:
@@ -162,13 +175,15 @@ def _round_robin_order(candidates: list[MeetingType], now: datetime) -> list[Mee
 
 def booking_create_pooled(*, meeting_types: list[MeetingType], every_host: bool, start: datetime,
                           client_name: str, client_email: str, client_phone: str = "",
-                          client_timezone: str = "UTC", now: datetime | None = None) -> Booking:
+                          client_timezone: str = "UTC", now: datetime | None = None,
+                          path: BookingPath = BookingPath.TEAM_PAGE) -> Booking:
     """Book a meeting held by a pool of hosts, each given as their own copy of the meeting type.
 
     `every_host=False` (round robin): one free host gets it, by `_round_robin_order`.
     `every_host=True` (collective): every host must be free; one booking per host, the first host's
     is the lead (the client's token), the others point at it. Returns the client's booking.
-    Raises SlotUnavailable or MeetingTypeUnavailable, changing nothing.
+    Raises SlotUnavailable, MeetingTypeUnavailable or MeetingTypeNotOffered (`path`: the team page,
+    or the team type's secret link), changing nothing.
     """
     now = now or timezone.now()
     start = _utc(start)
@@ -180,6 +195,9 @@ def booking_create_pooled(*, meeting_types: list[MeetingType], every_host: bool,
         fresh = sorted(MeetingType.objects.select_related("owner").filter(pk__in=order), key=lambda m: order[m.pk])
         if len(fresh) != len(meeting_types) or not all(meeting_type.is_bookable for meeting_type in fresh):
             raise MeetingTypeUnavailable()
+        refusal = next(filter(None, (booking_path_refusal(meeting_type, path=path) for meeting_type in fresh)), "")
+        if refusal:
+            raise MeetingTypeNotOffered(refusal)
         free = free_hosts(meeting_types=fresh, start=start, now=now)
         if not free or (every_host and len(free) != len(fresh)):
             raise SlotUnavailable()
@@ -241,6 +259,10 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
             raise SessionInPast()
         if not all(row.meeting_type.is_bookable for row in meeting):
             raise MeetingTypeUnavailable()
+        refusal = next(filter(None, (booking_path_refusal(row.meeting_type, path=BookingPath.RESCHEDULE)
+                                     for row in meeting)), "")
+        if refusal:
+            raise MeetingTypeNotOffered(refusal)
         # The apps above may refuse (orders.receivers: inside a package's cancellation window, or a
         # booking of an order that is no longer active).
         signals.booking_change_requested.send(sender=Booking, booking=booking, by=by, now=now)

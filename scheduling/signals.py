@@ -37,6 +37,9 @@ book_again_link = Signal()
 # Page sections other apps add (leadmonk.sections): each receiver returns an HTML string.
 # request=<HttpRequest>, owner=<User>: the personal booking page /<owner-slug>/.
 owner_page_sections = Signal()
+# request=<HttpRequest>, owner=<User>, meeting_type=<MeetingType>: the page of a Package only
+# meeting type (packages: the packages on sale that include it).
+package_only_sections = Signal()
 # request=<HttpRequest>, booking=<Booking>: the owner's page of one booking.
 owner_booking_page_sections = Signal()
 

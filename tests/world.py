@@ -88,6 +88,8 @@ class OwnerWorld:
             "payment_token": self.pending_payment.token,
             "team_slug": self.team.slug, "team_meeting_type_slug": self.team_meeting_type.slug,
             "invitation_token": invitation_token(self.team_invitation.pk),
+            "meeting_type_secret": self.meeting_type.secret_token,
+            "team_meeting_type_secret": self.team_meeting_type.secret_token,
             "gift_token": self.gift.token,
         }
 
@@ -280,6 +282,8 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "dashboard:meeting_type_edit": {"pk": "meeting_type"},
     "dashboard:meeting_type_state": {"pk": "meeting_type"},
     "dashboard:meeting_type_delete": {"pk": "meeting_type"},
+    "dashboard:meeting_type_secret_link": {"pk": "meeting_type"},
+    "packages:make_package_only": {"pk": "package", "meeting_type_pk": "meeting_type"},
     "dashboard:availability_override_delete": {"pk": "override"},
     "order_details:detail": {"token": "order_token"},
     "order_details:gift": {"token": "gift_token"},
@@ -300,6 +304,7 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "calendars:detail": {"pk": "calendar_connection"},
     "calendars:refresh": {"pk": "calendar_connection"},
     "calendars:remove": {"pk": "calendar_connection"},
+    "public:book_secret": {"owner_slug": "owner_slug", "token": "meeting_type_secret"},
     "teams:detail": {"pk": "team"},
     "teams:settings": {"pk": "team"},
     "teams:invite": {"pk": "team"},
@@ -310,9 +315,11 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "teams:meeting_type_new": {"pk": "team"},
     "teams:meeting_type_edit": {"pk": "team", "mt_pk": "team_meeting_type"},
     "teams:meeting_type_state": {"pk": "team", "mt_pk": "team_meeting_type"},
+    "teams:meeting_type_secret_link": {"pk": "team", "mt_pk": "team_meeting_type"},
     "team_public:join": {"token": "invitation_token"},
     "team_public:team_page": {"team_slug": "team_slug"},
     "team_public:book": {"team_slug": "team_slug", "meeting_type_slug": "team_meeting_type_slug"},
+    "team_public:book_secret": {"team_slug": "team_slug", "token": "team_meeting_type_secret"},
 }
 
 
