@@ -129,7 +129,7 @@ def book_meeting(request: HttpRequest, owner_slug: str, meeting_type_slug: str) 
     if meeting_type is None:
         return _unavailable(request, owner)
     step = TimeStep(request, meeting_type=meeting_type, default_tz=owner.timezone, wording=BOOK_WORDING,
-                    form_class=BookingDetailsForm, form_kwargs={"requires_mobile": meeting_type.requires_mobile})
+                    form_class=BookingDetailsForm, form_kwargs={"requires_mobile": meeting_type.client_phone_required})
     step.form_initial = {"client_timezone": step.viewer_tz}
 
     def commit(data: dict):
