@@ -15,7 +15,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import QueuedPasswordResetForm, SettingsForm, SignupForm
 from accounts.models import User
-from accounts.services import calendar_feed_regenerate, owner_signup_request, owner_verification_resend, owner_verify_email
+from accounts.services import (
+    calendar_feed_regenerate,
+    owner_signup_request,
+    owner_verification_resend,
+    owner_verify_email,
+)
 from accounts.tokens import email_verification_token
 from leadmonk.throttle import throttle_post
 

@@ -69,7 +69,8 @@ def book_team_meeting(request: HttpRequest, team_slug: str, meeting_type_slug: s
     # The personal page's flow (scheduling.booking_step) over the hosts' pooled slots; the first
     # host's copy gives the picker the horizon and the kind.
     step = TimeStep(request, meeting_type=hosts[0], default_tz=team.timezone, wording=BOOK_WORDING,
-                    form_class=BookingDetailsForm, form_kwargs={"requires_mobile": team_meeting_type.client_phone_required},
+                    form_class=BookingDetailsForm,
+                    form_kwargs={"requires_mobile": team_meeting_type.client_phone_required},
                     slot_loader=team_slot_loader(team_meeting_type, hosts))
     step.form_initial = {"client_timezone": step.viewer_tz}
 
