@@ -69,6 +69,7 @@ class OwnerWorld:
             "order token": self.order.token, "pending order token": self.pending_order.token,
             "order booking token": self.order_booking.token, "direct booking token": self.direct_booking.token,
             "paid payment token": self.payment.token, "pending payment token": self.pending_payment.token,
+            "calendar feed token": self.owner.calendar_feed_token,
         }
 
     def strings(self) -> dict[str, str]:
@@ -79,6 +80,7 @@ class OwnerWorld:
             "payment_token": self.pending_payment.token,
             "team_slug": self.team.slug, "team_meeting_type_slug": self.team_meeting_type.slug,
             "invitation_token": invitation_token(self.team_invitation.pk),
+            "calendar_feed_token": self.owner.calendar_feed_token,
         }
 
 
@@ -254,6 +256,7 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "order_details:book": {"token": "order_token", "item_id": "order_item"},
     "bookings:manage": {"token": "booking_token"},
     "bookings:calendar": {"token": "booking_token"},
+    "calendar_feed:feed": {"token": "calendar_feed_token"},
     "order_details:calendar": {"token": "order_token"},
     "order_details:sessions": {"token": "order_token"},
     "bookings:reschedule": {"token": "booking_token"},
