@@ -17,7 +17,19 @@ from orders.services import order_session_book
 from scheduling.calendar import booking_location
 from scheduling.models import Booking, MeetingType
 from scheduling.services import booking_cancel, booking_create, booking_reschedule
-from tests import NINE_AM, NOW, WEEKDAYS_9_TO_5, make_meeting_type, make_order, set_weekly_hours
+from teams.models import TeamMeetingKind
+from teams.services import team_booking_create
+from tests import (
+    NINE_AM,
+    NOW,
+    WEEKDAYS_9_TO_5,
+    make_meeting_type,
+    make_member,
+    make_order,
+    make_team,
+    make_team_meeting_type,
+    set_weekly_hours,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -260,3 +272,19 @@ def test_the_order_page_shows_where_each_booked_session_meets(open_owner, clock,
 
     assert ROOM.fullmatch(booking.video_room_url)
     assert f'Video room · <a href="{booking.video_room_url}"' in page
+
+
+# --- Team meeting types -------------------------------------------------------------------------
+
+
+def test_every_host_of_a_collective_meeting_joins_the_same_room(owner, clock):
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    team = make_team(owner, members=[make_member(email="sam@example.com", slug="sam")])
+    collective = make_team_meeting_type(team, kind=TeamMeetingKind.COLLECTIVE, location_kind="video_room", now=NOW)
+
+    lead = team_booking_create(team_meeting_type=collective, start=NINE_AM, client_name="Dana Client",
+                               client_email="dana@example.com", now=NOW)
+
+    rooms = set(Booking.objects.values_list("video_room_url", flat=True))
+    assert Booking.objects.count() == 2 and rooms == {lead.video_room_url}
+    assert ROOM.fullmatch(lead.video_room_url)
