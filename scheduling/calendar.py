@@ -79,8 +79,9 @@ def booking_place(booking) -> Place:
     if kind == LocationKind.IN_PERSON:
         return Place("In person", details, url=map_url(details) if details else "", url_label="Map")
     if kind == LocationKind.PHONE and meeting_type.phone_caller == PhoneCaller.HOST:
-        number = booking.client_phone or "the number you gave"
-        return Place("Phone call", f"{_person(meeting_type.owner)} calls {booking.client_name} on {number}")
+        # A package session's number is the order's: a package that did not ask for one has none.
+        number = f"on {booking.client_phone}" if booking.client_phone else "(no number given)"
+        return Place("Phone call", f"{_person(meeting_type.owner)} calls {booking.client_name} {number}")
     if kind == LocationKind.PHONE and meeting_type.phone_caller == PhoneCaller.CLIENT:
         return Place("Phone call", f"{booking.client_name} calls {_person(meeting_type.owner)} on {details}")
     label = meeting_type.get_location_kind_display()

@@ -23,6 +23,7 @@ from tests import (
     NINE_AM,
     NOW,
     WEEKDAYS_9_TO_5,
+    make_booking,
     make_meeting_type,
     make_member,
     make_order,
@@ -288,3 +289,11 @@ def test_every_host_of_a_collective_meeting_joins_the_same_room(owner, clock):
     rooms = set(Booking.objects.values_list("video_room_url", flat=True))
     assert Booking.objects.count() == 2 and rooms == {lead.video_room_url}
     assert ROOM.fullmatch(lead.video_room_url)
+
+
+def test_a_host_calls_session_without_a_number_says_none_was_given(owner):
+    host_calls = meeting(owner, location_kind="phone", phone_caller="host")
+
+    booking = make_booking(host_calls, NINE_AM, client_phone="")
+
+    assert booking_location(booking) == "Phone call: Casey Coach calls Cleo Client (no number given)"
