@@ -216,6 +216,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.nudge_to_book",
         "schedule": crontab(minute="*/15"),
     },
+    "send-due-gifts": {
+        "task": "orders.tasks.send_gifts",
+        "schedule": crontab(minute="*/5"),
+    },
     "expire-unpaid-orders": {
         "task": "payments.tasks.expire_unpaid_orders",
         "schedule": crontab(minute="*/5"),
