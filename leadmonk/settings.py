@@ -49,6 +49,10 @@ if not DEBUG and not SITE_URL.startswith("https://"):
     # Links in emails and payment return URLs must not send clients to plain HTTP (or to 127.0.0.1).
     raise ImproperlyConfigured("Set SITE_URL to the site's https:// address (e.g. https://book.example.com)")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Where "a new video room for each booking" opens rooms: a Jitsi Meet server (no account or key).
+JITSI_BASE_URL = env.str("JITSI_BASE_URL", default="https://meet.jit.si").rstrip("/")
+if not JITSI_BASE_URL.startswith("https://"):
+    raise ImproperlyConfigured("Set JITSI_BASE_URL to the Jitsi server's https:// address (e.g. https://meet.jit.si)")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("dashboard/", include("scheduling.urls")),
     path("orders/", include("orders.public_urls")),
     path("bookings/", include("scheduling.booking_urls")),
+    path("calendar/", include("scheduling.feed_urls")),
     path("payments/", include("payments.urls")),
     path("notifications/", include("notifications.urls")),
     path("team/", include("teams.public_urls")),

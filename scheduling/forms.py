@@ -11,7 +11,8 @@ from django.core.validators import URLValidator
 from django.utils.html import format_html
 
 from accounts.models import SLUG_RE
-from scheduling.models import MAX_MEETING_MINUTES, LocationKind, MeetingType, MeetingTypeKind, Visibility
+from leadmonk.phones import normalize_mobile
+from scheduling.models import MAX_MEETING_MINUTES, LocationKind, MeetingType, MeetingTypeKind, PhoneCaller, Visibility
 from scheduling.setup_selectors import meeting_type_slug_taken
 from scheduling.setup_services import DEFAULT_HOURS, WEEKDAY_NAMES, hours_problem
 
@@ -214,9 +215,14 @@ class MeetingTypeSettingsForm(ReminderFieldsMixin, forms.Form):
                                       error_messages={"invalid_choice": "Choose a location from the list."})
     location_details = forms.CharField(
         label="Location details", max_length=500, required=False,
-        help_text="The video link, the phone number to call, or the address.",
+        help_text="The video link, the phone number to call, or the address (clients get a map link). "
+                  "Not needed for a new video room: each booking gets its own.",
         error_messages={"max_length": "Keep the location details under 500 characters."},
     )
+    phone_caller = forms.ChoiceField(
+        label="Who calls whom", choices=PhoneCaller.choices, required=False,
+        help_text="For phone calls only.",
+        error_messages={"invalid_choice": "Choose who calls from the list."})
     buffer_before_minutes = _bounded_minutes("Buffer before", 0, 240, initial=0,
                                              help_text="Free time kept before each session.")
     buffer_after_minutes = _bounded_minutes("Buffer after", 0, 240, initial=0,
@@ -304,6 +310,8 @@ class MeetingTypeSettingsForm(ReminderFieldsMixin, forms.Form):
         data = super().clean()
         location_kind, details = data.get("location_kind"), (data.get("location_details") or "").strip()
         data["location_details"] = details
+        if location_kind != LocationKind.PHONE:
+            data["phone_caller"] = ""
         if location_kind == LocationKind.IN_PERSON and not details:
             self.add_error("location_details", "Add the address for in-person meetings.")
         elif location_kind == LocationKind.VIDEO and details:
@@ -311,6 +319,18 @@ class MeetingTypeSettingsForm(ReminderFieldsMixin, forms.Form):
                 URLValidator(schemes=["http", "https"])(details)
             except ValidationError:
                 self.add_error("location_details", "Enter the full video link, starting with https://.")
+        elif location_kind == LocationKind.VIDEO_ROOM:
+            # Each booking gets its own room: there is no link to keep.
+            data["location_details"] = ""
+        elif location_kind == LocationKind.PHONE and data.get("phone_caller") == PhoneCaller.CLIENT:
+            if not details:
+                self.add_error("location_details", "Add the number clients call, e.g. +1 415 555 0100.")
+            else:
+                try:
+                    data["location_details"] = normalize_mobile(details)
+                except ValidationError:
+                    self.add_error("location_details",
+                                   "Enter the number clients call with its country code, e.g. +1 415 555 0100.")
         return data
 
     def settings_service_fields(self) -> dict:

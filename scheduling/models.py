@@ -32,6 +32,17 @@ class LocationKind(models.TextChoices):
     VIDEO = "video", "Video call"
     PHONE = "phone", "Phone call"
     IN_PERSON = "in_person", "In person"
+    # A Jitsi Meet room made for each booking (Booking.video_room_url): no account, no key.
+    VIDEO_ROOM = "video_room", "A new video room for each booking"
+
+
+class PhoneCaller(models.TextChoices):
+    """Who dials, for a phone call. Blank: as the location details say (meeting types made before
+    the choice existed keep exactly what they showed)."""
+
+    AS_DETAILS = "", "As the details say"
+    HOST = "host", "I call the client (their number is required)"
+    CLIENT = "client", "The client calls me (my number in the details)"
 
 
 class Visibility(models.TextChoices):
@@ -90,6 +101,7 @@ class MeetingTypeSettings(models.Model):
     )
     location_kind = models.CharField(max_length=16, choices=LocationKind.choices, default=LocationKind.VIDEO)
     location_details = models.CharField(max_length=500, blank=True)
+    phone_caller = models.CharField(max_length=8, choices=PhoneCaller.choices, blank=True, default="")
     description = models.TextField(blank=True)
     buffer_before_minutes = models.PositiveIntegerField(default=0)
     buffer_after_minutes = models.PositiveIntegerField(default=0)
@@ -129,6 +141,13 @@ class MeetingTypeSettings(models.Model):
     @property
     def duration(self) -> timedelta:
         return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def client_phone_required(self) -> bool:
+        """The booking form must ask for the client's number: the owner asked for it, or the host
+        calls the client."""
+        return self.requires_mobile or (
+            self.location_kind == LocationKind.PHONE and self.phone_caller == PhoneCaller.HOST)
 
     @property
     def min_notice_delta(self) -> timedelta:
@@ -246,8 +265,12 @@ class Booking(models.Model):
     client_timezone = models.CharField(max_length=64, default="UTC")
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     booked_by = models.CharField(max_length=16, choices=BookedBy.choices, default=BookedBy.CLIENT)
-    # Raised on each reschedule; the .ics SEQUENCE.
+    # Raised on each reschedule and on the cancel: the .ics SEQUENCE, so a CANCEL always carries a
+    # SEQUENCE above the last REQUEST's (RFC 5546 3.2.5; some calendar apps ignore it otherwise).
     sequence = models.PositiveIntegerField(default=0)
+    # The Jitsi Meet room of a meeting type whose location is a new video room per booking, made
+    # when the booking is (scheduling.calendar.new_video_room_url); kept when the booking moves.
+    video_room_url = models.URLField(max_length=300, blank=True, editable=False)
     cancel_reason = models.TextField(blank=True)
     cancelled_by = models.CharField(max_length=16, choices=BookedBy.choices, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)

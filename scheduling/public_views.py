@@ -152,7 +152,7 @@ def _book_page_flow(request: HttpRequest, owner_slug: str, find, path: BookingPa
     if refusal:
         return _not_offered(request, owner, meeting_type, refusal)
     step = TimeStep(request, meeting_type=meeting_type, default_tz=owner.timezone, wording=BOOK_WORDING,
-                    form_class=BookingDetailsForm, form_kwargs={"requires_mobile": meeting_type.requires_mobile})
+                    form_class=BookingDetailsForm, form_kwargs={"requires_mobile": meeting_type.client_phone_required})
     step.form_initial = {"client_timezone": step.viewer_tz}
 
     def commit(data: dict):

@@ -40,7 +40,8 @@ from accounts.locks import lock_owner, lock_owners
 from leadmonk.errors import DomainError
 from scheduling import signals
 from scheduling.availability import bookable_slot, free_hosts
-from scheduling.models import HOST_NO_OVERLAP, BookedBy, Booking, BookingStatus, MeetingType
+from scheduling.calendar import new_video_room_url
+from scheduling.models import HOST_NO_OVERLAP, BookedBy, Booking, BookingStatus, LocationKind, MeetingType
 from scheduling.rules import BookingPath, booking_path_refusal
 
 
@@ -101,6 +102,11 @@ def _host_overlap_refused() -> Iterator[None]:
         raise
 
 
+def _video_room(meeting_type: MeetingType) -> str:
+    """A new room when the meeting type meets in a new video room per booking, else nothing."""
+    return new_video_room_url() if meeting_type.location_kind == LocationKind.VIDEO_ROOM else ""
+
+
 def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: str, client_email: str,
                    client_phone: str = "", client_timezone: str = "UTC", order_item_id: int | None = None,
                    booked_by: str = BookedBy.CLIENT, now: datetime | None = None, notify: bool = True,
@@ -145,7 +151,7 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
                 start=slot.start, end=slot.end, client_name=client_name.strip(),
                 client_email=client_email.strip().lower(), client_phone=client_phone,
                 client_timezone=client_timezone or "UTC", booked_by=booked_by,
-                holds_host=not meeting_type.is_group,
+                holds_host=not meeting_type.is_group, video_room_url=_video_room(meeting_type),
             )
         # orders debits the credit, notifications writes reminders and (unless `notify` is False:
         # the caller sends one message for a whole set, orders.session_sets) the confirmation.
@@ -209,11 +215,14 @@ def booking_create_pooled(*, meeting_types: list[MeetingType], every_host: bool,
             "client_phone": client_phone, "client_timezone": client_timezone or "UTC",
         }
         bookings: list[Booking] = []
+        # One meeting, one room: every host of a collective meeting joins the lead's room.
+        video_room_url = _video_room(free[0][0])
         with _host_overlap_refused():
             for meeting_type, slot in free:
                 bookings.append(Booking.objects.create(
                     owner_id=meeting_type.owner_id, meeting_type=meeting_type, start=slot.start, end=slot.end,
-                    lead=bookings[0] if bookings else None, holds_host=not meeting_type.is_group, **client,
+                    lead=bookings[0] if bookings else None, holds_host=not meeting_type.is_group,
+                    video_room_url=video_room_url, **client,
                 ))
         for booking in bookings:
             signals.booking_created.send(sender=Booking, booking=booking, by=BookedBy.CLIENT, now=now)
@@ -313,7 +322,11 @@ def booking_cancel(*, booking: Booking, by: str = BookedBy.CLIENT, reason: str =
             row.cancelled_at = now
             row.cancelled_by = by
             row.cancel_reason = reason.strip()[:2000]
-            row.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"])
+            # The CANCEL's SEQUENCE must exceed the last REQUEST's (RFC 5546), even for a booking
+            # never moved, or some calendar apps keep the event.
+            row.sequence += 1
+            row.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "sequence",
+                                    "updated_at"])
             # orders returns (or, for a late cancel, keeps) the credit; notifications drops reminders.
             signals.booking_cancelled.send(sender=Booking, booking=row, by=by, now=now, notify=notify)
     return booking

@@ -73,7 +73,8 @@ def _book_team_flow(request: HttpRequest, team_slug: str, find, path: BookingPat
     # The personal page's flow (scheduling.booking_step) over the hosts' pooled slots; the first
     # host's copy gives the picker the horizon and the kind.
     step = TimeStep(request, meeting_type=hosts[0], default_tz=team.timezone, wording=BOOK_WORDING,
-                    form_class=BookingDetailsForm, form_kwargs={"requires_mobile": team_meeting_type.requires_mobile},
+                    form_class=BookingDetailsForm,
+                    form_kwargs={"requires_mobile": team_meeting_type.client_phone_required},
                     slot_loader=team_slot_loader(team_meeting_type, hosts))
     step.form_initial = {"client_timezone": step.viewer_tz}
 

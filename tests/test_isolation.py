@@ -262,3 +262,14 @@ def test_a_client_cannot_book_another_orders_item_through_their_own_token(world)
 
     assert [response.status_code for response in responses] == [404, 404, 404]
     assert (_snapshot(alice.owner), _snapshot(bob.owner)) == before
+
+
+def test_an_owners_calendar_feed_lists_their_sessions_and_no_other_owners(world):
+    alice, bob = world
+    feed = Client().get(f"/calendar/{alice.owner.calendar_feed_token}.ics").content.decode()
+
+    assert alice.direct_booking.client_email in feed
+    others = bob.client_details()
+    assert [label for label, value in others.items() if value in feed] == []
+    assert alice.owner.calendar_feed_token not in Client().get(f"/calendar/{bob.owner.calendar_feed_token}.ics") \
+        .content.decode()

@@ -74,6 +74,7 @@ class OwnerWorld:
             "order token": self.order.token, "pending order token": self.pending_order.token,
             "order booking token": self.order_booking.token, "direct booking token": self.direct_booking.token,
             "paid payment token": self.payment.token, "pending payment token": self.pending_payment.token,
+            "calendar feed token": self.owner.calendar_feed_token,
             "gift buyer": self.gift.buyer_email, "gift recipient": self.gift.recipient_email,
             "gift token": self.gift.token, "gift order token": self.gift.order.token,
             "package private token": self.package.private_token,
@@ -90,6 +91,7 @@ class OwnerWorld:
             "invitation_token": invitation_token(self.team_invitation.pk),
             "meeting_type_secret": self.meeting_type.secret_token,
             "team_meeting_type_secret": self.team_meeting_type.secret_token,
+            "calendar_feed_token": self.owner.calendar_feed_token,
             "gift_token": self.gift.token,
         }
 
@@ -290,6 +292,7 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "order_details:book": {"token": "order_token", "item_id": "order_item"},
     "bookings:manage": {"token": "booking_token"},
     "bookings:calendar": {"token": "booking_token"},
+    "calendar_feed:feed": {"token": "calendar_feed_token"},
     "order_details:calendar": {"token": "order_token"},
     "order_details:sessions": {"token": "order_token"},
     "bookings:reschedule": {"token": "booking_token"},

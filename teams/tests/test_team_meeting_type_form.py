@@ -258,7 +258,7 @@ def test_settings_edited_through_the_team_form_reach_every_hosts_copy(owner_clie
     team_meeting_type.refresh_from_db()
     assert settings_of(team_meeting_type) == {
         "name": "Deep dive", "slug": "deep-dive", "duration_minutes": 60, "location_kind": "in_person",
-        "location_details": "1 Main St", "description": "Bring notes", "buffer_before_minutes": 10,
+        "location_details": "1 Main St", "phone_caller": "", "description": "Bring notes", "buffer_before_minutes": 10,
         "buffer_after_minutes": 15, "min_notice_minutes": 2 * 24 * 60, "horizon_days": 90, "slot_step_minutes": 20,
         "requires_mobile": True, "email_reminders_enabled": True, "email_reminder_offsets": [10080],
         "sms_reminders_enabled": False, "sms_reminder_offsets": [], "state": "active", "visibility": "public",
