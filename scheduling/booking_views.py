@@ -14,7 +14,7 @@ from scheduling.calendar import bookings_ics
 from scheduling.models import BookedBy, Booking
 from scheduling.selectors import booking_change_refusal, datetime_label, get_booking_by_token
 from scheduling.services import booking_cancel, booking_reschedule
-from scheduling.signals import book_again_link_for, cancel_warning_for, reschedule_refusal_for
+from scheduling.signals import book_again_link_for, cancel_terms_for, cancel_warning_for, reschedule_refusal_for
 
 RESCHEDULE_WORDING = StepWording(picker_heading="Pick a new date", confirm_heading="Move your booking to",
                                  confirm_button="Confirm new time")
@@ -38,6 +38,7 @@ def _base_context(request: HttpRequest, booking: Booking) -> dict:
         "refusal": booking_change_refusal(booking=booking, now=timezone.now()),
         "order": booking.order_item.order if booking.order_item_id else None,
         "cancel_warning": cancel_warning_for(booking, timezone.now()) if booking.is_confirmed else "",
+        "cancel_terms": cancel_terms_for(booking, timezone.now()) if booking.is_confirmed else "",
         "reschedule_refusal": reschedule_refusal_for(booking, timezone.now()) if booking.is_confirmed else "",
     }
 

@@ -1,6 +1,7 @@
 """Public pages: the personal booking page /<owner-slug>/ and booking one meeting
 /<owner-slug>/<meeting-type-slug>/ (pick a day and a time in the client's zone, then the details)."""
 import hashlib
+from dataclasses import replace
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,9 +17,11 @@ from leadmonk.throttle import throttle_post
 from leadmonk.timezones import remember_viewer_choices, viewer_clock, viewer_timezone
 from scheduling.booking_forms import BookingDetailsForm
 from scheduling.booking_step import FRAGMENT_PARAM, PICKER_FRAGMENT, Step, StepWording, TimeStep, picker_minute
+from scheduling.holds import booking_hold, paid_booking_note
+from scheduling.models import BookingStatus
 from scheduling.selectors import get_bookable_meeting_type, owner_page_meeting_types
 from scheduling.services import booking_create
-from scheduling.signals import owner_page_sections
+from scheduling.signals import held_booking_payment_url_for, owner_page_sections
 
 BOOK_WORDING = StepWording(picker_heading="Pick a date", confirm_heading="Your details",
                            confirm_button="Confirm booking")
@@ -128,12 +131,17 @@ def book_meeting(request: HttpRequest, owner_slug: str, meeting_type_slug: str) 
     meeting_type = get_bookable_meeting_type(owner=owner, slug=meeting_type_slug)
     if meeting_type is None:
         return _unavailable(request, owner)
-    step = TimeStep(request, meeting_type=meeting_type, default_tz=owner.timezone, wording=BOOK_WORDING,
+    wording = BOOK_WORDING
+    if meeting_type.is_paid:
+        # Paid: the POST holds the time and the client goes on to pay (scheduling.holds).
+        wording = replace(BOOK_WORDING, confirm_button="Continue to payment",
+                          confirm_notice=paid_booking_note(meeting_type))
+    step = TimeStep(request, meeting_type=meeting_type, default_tz=owner.timezone, wording=wording,
                     form_class=BookingDetailsForm, form_kwargs={"requires_mobile": meeting_type.requires_mobile})
     step.form_initial = {"client_timezone": step.viewer_tz}
 
     def commit(data: dict):
-        return booking_create(
+        return (booking_hold if meeting_type.is_paid else booking_create)(
             meeting_type=meeting_type,
             start=data["start"],
             client_name=data["client_name"],
@@ -146,8 +154,9 @@ def book_meeting(request: HttpRequest, owner_slug: str, meeting_type_slug: str) 
     def page(current: Step) -> HttpResponse:
         return _book_page(request, book_body(request, owner, meeting_type, current))
 
-    return step.handle(
-        commit=commit,
-        done=lambda booking: redirect(reverse("bookings:manage", args=[booking.token]) + "?booked=1"),
-        page=page,
-    )
+    def done(booking) -> HttpResponse:
+        if booking.status == BookingStatus.HELD:
+            return redirect(held_booking_payment_url_for(booking) or reverse("bookings:manage", args=[booking.token]))
+        return redirect(reverse("bookings:manage", args=[booking.token]) + "?booked=1")
+
+    return step.handle(commit=commit, done=done, page=page)

@@ -75,7 +75,7 @@ def _utc(value: datetime) -> datetime:
 def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: str, client_email: str,
                    client_phone: str = "", client_timezone: str = "UTC", order_item_id: int | None = None,
                    booked_by: str = BookedBy.CLIENT, now: datetime | None = None, notify: bool = True,
-                   duration: timedelta | None = None) -> Booking:
+                   duration: timedelta | None = None, hold_until: datetime | None = None) -> Booking:
     """Book `meeting_type` at `start` for a client, `duration` long (default: the meeting type's
     length now; a session of an order passes the length it was sold at).
 
@@ -83,6 +83,10 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
     meeting type is not active. An owner booking on a client's behalf is not held to the minimum
     notice. `order_item_id` is only passed by orders.services.order_session_book, which has
     checked the item's quota under its lock in this same transaction.
+
+    `hold_until` (scheduling.holds.booking_hold, a paid session) makes the booking HELD until then
+    instead of confirmed: busy for everyone else, but booking_created (confirmation, reminders) is
+    sent only when it is paid (holds.booking_confirm_paid); booking_held is sent instead.
     """
     now = now or timezone.now()
     start = _utc(start)
@@ -92,6 +96,11 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
         meeting_type = MeetingType.objects.select_related("owner").get(pk=meeting_type.pk)
         if not meeting_type.is_bookable:
             raise MeetingTypeUnavailable()
+        # Holds past their time are free for the slot engine already; release them before the
+        # insert so the database's overlap guard does not see them either.
+        from scheduling.holds import release_expired_holds_of_owner
+
+        release_expired_holds_of_owner(owner_id=meeting_type.owner_id, now=now)
         slot = bookable_slot(meeting_type=meeting_type, start=start, now=now,
                              enforce_notice=booked_by == BookedBy.CLIENT, duration=duration)
         if slot is None:
@@ -101,7 +110,12 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
             start=slot.start, end=slot.end, client_name=client_name.strip(),
             client_email=client_email.strip().lower(), client_phone=client_phone,
             client_timezone=client_timezone or "UTC", booked_by=booked_by,
+            status=BookingStatus.HELD if hold_until else BookingStatus.CONFIRMED, hold_expires_at=hold_until,
         )
+        if hold_until:
+            # payments opens the booking's payment (or refuses: no way to pay, nothing is written).
+            signals.booking_held.send(sender=Booking, booking=booking, now=now)
+            return booking
         # orders debits the credit, notifications writes reminders and (unless `notify` is False:
         # the caller sends one message for a whole set, orders.session_sets) the confirmation.
         signals.booking_created.send(sender=Booking, booking=booking, by=booked_by, now=now, notify=notify)
