@@ -99,7 +99,6 @@ def test_a_client_pays_with_the_test_provider_and_only_then_is_booked(client, ow
     confirmations = Message.objects.filter(booking=booking, kind=MessageKind.BOOKING_CONFIRMED)
     # The client and the owner are told once, now that it is paid.
     assert sorted(confirmations.values_list("recipient", flat=True)) == ["cleo@example.com", "owner@example.com"]
-    assert Reminder.objects.filter(booking=booking).exists()
 
 
 def test_a_held_time_is_offered_to_nobody_else_and_a_direct_post_is_refused(client, owner, paid_type):
