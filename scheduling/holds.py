@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.locks import lock_owner
 from scheduling import signals
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingType
-from scheduling.services import BookingError, booking_create
+from scheduling.services import BookingError, MeetingTypeUnavailable, booking_create
 
 RELEASED_REASON = "The payment was not completed; the time was released."
 
@@ -64,6 +64,9 @@ def booking_hold(*, meeting_type: MeetingType, start: datetime, client_name: str
     payments opens the booking's payment in the same transaction (signals.booking_held) or refuses,
     and then nothing is held. Raises a BookingError subclass."""
     now = now or timezone.now()
+    if not meeting_type.owner.has_paid_sessions:
+        # The owner's plan no longer sells paid sessions (a downgrade): not bookable, not free either.
+        raise MeetingTypeUnavailable()
     return booking_create(
         meeting_type=meeting_type, start=start, client_name=client_name, client_email=client_email,
         client_phone=client_phone, client_timezone=client_timezone, now=now, hold_until=now + hold_duration(),

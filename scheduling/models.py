@@ -169,6 +169,11 @@ class MeetingType(MeetingTypeSettings):
         return self.price > 0 and not self.team_hosted
 
 
+# What makes a personal meeting type a paid single session (its form's Payment section).
+PAID_SESSION_FIELDS: tuple[str, ...] = ("price", "currency", "payment_medium", "cancel_window_hours",
+                                        "late_cancel_refund")
+
+
 class WeeklyInterval(models.Model):
     """Open hours on a weekday (0 = Monday), in the owner's time zone."""
 

@@ -18,6 +18,7 @@ from accounts.models import User
 from leadmonk.content_version import content_changed
 from scheduling.models import (
     EDITABLE_SETTINGS,
+    PAID_SESSION_FIELDS,
     DateOverride,
     MeetingType,
     MeetingTypeKind,
@@ -33,7 +34,7 @@ DEFAULT_WORKDAYS = range(5)  # Monday to Friday
 
 # Fields an owner edits on the meeting type form (the shared settings, then a personal type's own);
 # anything else (owner, state) is set here.
-EDITABLE_FIELDS = (*EDITABLE_SETTINGS, "kind", "capacity")
+EDITABLE_FIELDS = (*EDITABLE_SETTINGS, "kind", "capacity", *PAID_SESSION_FIELDS)
 
 # Allowed moves between states. Deleted is final: a deleted type stays only for history.
 STATE_TRANSITIONS: dict[str, frozenset[str]] = {

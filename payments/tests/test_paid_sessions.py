@@ -200,3 +200,71 @@ def test_each_seat_of_a_paid_group_is_held_and_paid_on_its_own(client, owner):
     assert "That time" in refused.content.decode()
     assert Booking.objects.filter(status=BookingStatus.HELD).count() == 2
     assert sorted(Payment.objects.values_list("amount", flat=True)) == [Decimal("25"), Decimal("25")]
+
+
+# --- The meeting type form: a price, its medium and its policy ------------------------------------
+
+def form_data(**overrides) -> dict:
+    data = {
+        "name": "Coaching session", "slug": "", "kind": "one_on_one", "capacity": "", "duration_minutes": "60",
+        "location_kind": "video", "location_details": "", "description": "", "buffer_before_minutes": "0",
+        "buffer_after_minutes": "0", "min_notice": "4h", "horizon_days": "60", "slot_step_minutes": "30",
+        "price": "90", "currency": "USD", "payment_medium": "stripe", "cancel_window_hours": "24",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_an_owner_on_pro_sets_a_price_medium_and_policy(client, owner):
+    owner.plan = "pro"
+    owner.save()
+    client.force_login(owner)
+    response = client.post("/dashboard/meeting-types/new/", form_data(late_cancel_refund="on"))
+    assert response.status_code == 302
+    from scheduling.models import MeetingType
+
+    saved = MeetingType.objects.get(owner=owner)
+    assert (saved.price, saved.currency, saved.payment_medium) == (Decimal("90.00"), "USD", "stripe")
+    assert (saved.cancel_window_hours, saved.late_cancel_refund, saved.is_paid) == (24, True, True)
+    edit = client.get(f"/dashboard/meeting-types/{saved.pk}/").content.decode()
+    assert 'value="90.00"' in edit
+
+
+@pytest.mark.parametrize(("price", "message"), [
+    ("0", "Enter a price above 0, or leave it empty for a free session."),
+    ("-5", "Enter a price above 0, or leave it empty for a free session."),
+    ("ninety", "Enter a price such as 90 or 90.00."),
+    ("1000000.01", "Enter a price of at most 1,000,000."),
+    ("12.345", "USD allows at most 2 decimals."),
+])
+def test_a_bad_price_is_refused_next_to_the_field_and_nothing_is_saved(owner_client, owner, price, message):
+    from scheduling.models import MeetingType
+
+    response = owner_client.post("/dashboard/meeting-types/new/", form_data(price=price))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not MeetingType.objects.filter(owner=owner).exists()
+
+
+def test_a_price_without_a_payment_medium_is_refused(owner_client, owner):
+    response = owner_client.post("/dashboard/meeting-types/new/", form_data(payment_medium=""))
+    assert "Choose a Payment Medium for a paid session." in response.content.decode()
+
+
+def test_an_empty_price_is_a_free_session(owner_client, owner):
+    from scheduling.models import MeetingType
+
+    owner_client.post("/dashboard/meeting-types/new/", form_data(price="", payment_medium=""))
+    saved = MeetingType.objects.get(owner=owner)
+    assert saved.price == 0 and not saved.is_paid
+
+
+def test_on_free_a_price_needs_pro(client, free_owner):
+    from scheduling.models import MeetingType
+
+    client.force_login(free_owner)
+    page = client.get("/dashboard/meeting-types/new/").content.decode()
+    assert "Paid sessions are part of the" in page
+    response = client.post("/dashboard/meeting-types/new/", form_data())
+    assert "Paid sessions are part of the Pro plan and above." in response.content.decode()
+    assert not MeetingType.objects.filter(owner=free_owner).exists()
