@@ -7,10 +7,10 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from bench.engine import percentile
-from orders.credits import ledger_backfill
+from orders.credits import ledger_grant_purchase
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.services import order_session_book
 from packages.models import Package
@@ -101,7 +101,8 @@ def bursts(*, owner, now) -> list[dict]:
     )
     item = OrderItem.objects.create(order=order, meeting_type=one_on_one, meeting_type_name="Intro call",
                                     duration_minutes=15, kind="one_on_one", quantity=3)
-    ledger_backfill()
+    with transaction.atomic():
+        ledger_grant_purchase(items=[item], now=now)
     starts = _free_starts(one_on_one, now + timedelta(days=30), 50)
     ok, errors, seconds = burst([
         (lambda s=s: order_session_book(item=item, start=s, now=now))

@@ -6,8 +6,7 @@ from zoneinfo import ZoneInfo
 
 from accounts.models import User
 from accounts.plans import Plan
-from orders.credits import ledger_backfill
-from orders.models import OrderItem, OrderStatus, PackageOrder
+from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
 from packages.models import Package, PackageItem, PackageState
 from scheduling.models import Booking, MeetingType, MeetingTypeKind, WeeklyInterval
 
@@ -107,11 +106,24 @@ def seed_owner(*, size: int, now: datetime, slug: str | None = None) -> User:
         bookings.append(Booking(
             owner=owner, meeting_type=coaching, order_item=item, start=start, end=start + timedelta(minutes=30),
             client_name=f"Client {index}", client_email=f"client{index % 997}@example.com",
-            client_timezone="Europe/London",
+            client_timezone="Europe/London", credit_held=item is not None,
         ))
     Booking.objects.bulk_create(bookings, batch_size=5000)
-    ledger_backfill()
+    _open_ledgers(items, bookings, now)
     return owner
+
+
+def _open_ledgers(items: list[OrderItem], bookings: list[Booking], now: datetime) -> None:
+    """The credit ledger of the rows inserted in bulk, as order_create and order_session_book
+    write it: each item's purchase grant, and a debit for each booking that holds a credit."""
+    CreditLedgerEntry.objects.bulk_create(
+        [CreditLedgerEntry(order_item_id=item.pk, change=item.quantity, reason=LedgerReason.PURCHASE, created_at=now)
+         for item in items]
+        + [CreditLedgerEntry(order_item_id=booking.order_item_id, change=-1, reason=LedgerReason.BOOKING,
+                             booking_id=booking.pk, created_at=booking.created_at or now)
+           for booking in bookings if booking.order_item_id is not None],
+        batch_size=5000,
+    )
 
 
 def seed_and_analyze(*, size: int, now: datetime) -> User:

@@ -5,11 +5,4 @@ class OrdersConfig(AppConfig):
     name = "orders"
 
     def ready(self) -> None:
-        # Connects the credit ledger to scheduling.signals (bookings made and cancelled).
-        from orders import credits  # noqa: F401
-        from orders.services import refuse_change_of_inactive_order
-        from scheduling import signals as scheduling_signals
-
-        scheduling_signals.booking_change_requested.connect(
-            refuse_change_of_inactive_order, dispatch_uid="orders.refuse_change_of_inactive_order"
-        )
+        from orders import receivers  # noqa: F401  (connects the signal receivers: the credit ledger)

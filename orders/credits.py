@@ -12,24 +12,15 @@ item's row lock, so the balance read before a write cannot change before the wri
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Sum
-from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.locks import lock_owner
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
 from orders.nudges import mark_last_credit
 from orders.signals import order_expiring
+from packages.models import ExpiryKind
 from scheduling.models import Attendance, BookedBy, Booking
 from scheduling.services import BookingError
-from scheduling.signals import (
-    attendance_marked,
-    booking_cancelled,
-    booking_change_requested,
-    booking_created,
-    cancel_warning,
-    reschedule_refusal,
-)
 
 # An adjustment is a correction, not a new package: beyond this it is surely a typo.
 MAX_ADJUSTMENT = 1000
@@ -75,7 +66,7 @@ def lock_item(item_id: int) -> OrderItem:
 
 def item_balance(item_id: int) -> int:
     """The item's remaining credits: the sum of its ledger entries (one query)."""
-    return CreditLedgerEntry.objects.filter(order_item_id=item_id).aggregate(total=Sum("change"))["total"] or 0
+    return CreditLedgerEntry.objects.filter(order_item_id=item_id).balance()
 
 
 def _entry(item_id: int, change: int, reason: str, *, booking: Booking | None = None, note: str = "",
@@ -112,13 +103,13 @@ def ledger_grant_purchase(*, items: list[OrderItem], now: datetime | None = None
     )
 
 
-# -- booking and cancel: called from the booking's own transaction (scheduling.signals) ---------
+# -- booking and cancel: called by orders.receivers in the booking's own transaction -----------
 
 
-@receiver(booking_created, dispatch_uid="orders.credits.debit")
-def _debit_on_booking(sender, booking: Booking, now: datetime | None = None, **kwargs) -> None:
-    """A booking of an order item takes one credit. The quota was checked under the item lock in
-    the same transaction; the debit is re-checked here so no path can overdraw an item."""
+def ledger_debit_booking(*, booking: Booking, now: datetime | None = None) -> None:
+    """A booking of an order item takes one credit (nothing for a direct booking). The quota was
+    checked under the item lock in the same transaction; the debit is re-checked here so no path
+    can overdraw an item."""
     if booking.order_item_id is None:
         return
     item = lock_item(booking.order_item_id)
@@ -130,7 +121,7 @@ def _debit_on_booking(sender, booking: Booking, now: datetime | None = None, **k
     mark_last_credit(order_id=order.pk, booking=booking)
     # "N days after the first booking": the first booking starts the clock (the order row is
     # locked with the item, so two first bookings cannot both set it).
-    if order.expiry_kind == "after_first_booking" and order.expiry_days and order.expires_at is None:
+    if order.expiry_kind == ExpiryKind.AFTER_FIRST_BOOKING and order.expiry_days and order.expires_at is None:
         order.expires_at = (now or timezone.now()) + timedelta(days=order.expiry_days)
         PackageOrder.objects.filter(pk=order.pk).update(expires_at=order.expires_at)
 
@@ -148,8 +139,8 @@ def cancel_uses_credit(*, booking: Booking, now: datetime | None = None) -> bool
     return order.late_cancel_forfeits and is_late_cancel(order=order, booking=booking, now=now or timezone.now())
 
 
-@receiver(cancel_warning, dispatch_uid="orders.credits.cancel_warning")
-def _warn_late_cancel(sender, booking: Booking, now: datetime | None = None, **kwargs) -> str:
+def late_cancel_warning(*, booking: Booking, now: datetime | None = None) -> str:
+    """What the client is told before cancelling `booking` now when that uses its credit ("" when not)."""
     if not cancel_uses_credit(booking=booking, now=now):
         return ""
     hours = booking.order_item.order.cancel_window_hours
@@ -157,7 +148,9 @@ def _warn_late_cancel(sender, booking: Booking, now: datetime | None = None, **k
             "this session of your package. It will not be given back.")
 
 
-def _late_move_refusal(booking: Booking, now: datetime | None) -> str:
+def late_move_refusal(*, booking: Booking, now: datetime | None = None) -> str:
+    """Why the client can no longer move `booking` online ("" when they can): it is inside the
+    cancellation window of an order whose late cancel uses the session."""
     if not cancel_uses_credit(booking=booking, now=now):
         return ""
     hours = booking.order_item.order.cancel_window_hours
@@ -173,24 +166,16 @@ class LateReschedule(BookingError):
     message = "This session starts inside your package's cancellation window, so it can no longer be moved online."
 
 
-@receiver(reschedule_refusal, dispatch_uid="orders.credits.reschedule_refusal")
-def _refuse_late_move_on_the_page(sender, booking: Booking, now: datetime | None = None, **kwargs) -> str:
-    return _late_move_refusal(booking, now)
-
-
-@receiver(booking_change_requested, dispatch_uid="orders.credits.late_move")
-def _refuse_late_move(sender, booking: Booking, by: str = BookedBy.CLIENT, now: datetime | None = None,
-                      **kwargs) -> None:
-    """The booking is locked here; the owner may always move it."""
+def refuse_late_move(*, booking: Booking, by: str, now: datetime | None = None) -> None:
+    """Raise LateReschedule when the client may no longer move `booking` (late_move_refusal); the
+    booking is locked by the caller. The owner may always move it."""
     if by == BookedBy.CLIENT:
-        refusal = _late_move_refusal(booking, now)
+        refusal = late_move_refusal(booking=booking, now=now)
         if refusal:
             raise LateReschedule(refusal)
 
 
-@receiver(booking_cancelled, dispatch_uid="orders.credits.cancel")
-def _return_on_cancel(sender, booking: Booking, by: str = BookedBy.CLIENT, now: datetime | None = None,
-                      **kwargs) -> None:
+def ledger_return_cancelled(*, booking: Booking, by: str, now: datetime | None = None) -> None:
     """A cancelled booking gives its credit back, except a client's late cancel when the order's
     policy says a late cancel uses the credit: then a zero entry records the forfeit."""
     if booking.order_item_id is None or not booking.credit_held:
@@ -247,9 +232,7 @@ def _locked_booking(booking: Booking) -> Booking:
     return Booking.objects.select_for_update(of=("self",)).select_related("order_item__order").get(pk=booking.pk)
 
 
-@receiver(attendance_marked, dispatch_uid="orders.credits.no_show")
-def _credit_on_no_show(sender, booking: Booking, previous: str = "", by_user=None, now: datetime | None = None,
-                       **kwargs) -> None:
+def ledger_settle_no_show(*, booking: Booking, by_user=None, now: datetime | None = None) -> None:
     """A no-show gives the credit back unless the order's policy says a no-show uses it; then a
     zero entry records the forfeit. Marking attended again later changes no credit (the owner can
     return or adjust)."""
@@ -377,7 +360,7 @@ def orders_warn_expiring(*, now: datetime | None = None, limit: int = 200) -> in
     due = [pk for pk, expires_at, days in candidates if expires_at - now <= expiry_warning_lead(days)][:limit]
     warned = 0
     for order_id in due:
-        left = CreditLedgerEntry.objects.filter(order_item__order_id=order_id).aggregate(total=Sum("change"))["total"]
+        left = CreditLedgerEntry.objects.filter(order_item__order_id=order_id).balance()
         with transaction.atomic():
             claimed = PackageOrder.objects.filter(pk=order_id, expiry_warned_at__isnull=True).update(
                 expiry_warned_at=now)
@@ -412,7 +395,7 @@ def order_extend(*, order: PackageOrder, days: int, by_user, now: datetime | Non
             raise OrderClosed(order, "its sessions can no longer be extended")
         if order.expires_at is None:
             raise CreditError("This order's sessions have no expiry date to extend."
-                              if order.expiry_kind == "never" else
+                              if order.expiry_kind == ExpiryKind.NEVER else
                               "The expiry starts at the first booking: there is nothing to extend yet.")
         start = max(order.expires_at, now)
         room = (now + timedelta(days=MAX_EXPIRY_HORIZON_DAYS) - start).days
@@ -428,7 +411,7 @@ def order_extend(*, order: PackageOrder, days: int, by_user, now: datetime | Non
                 lock_item(item_id)
                 gone = CreditLedgerEntry.objects.filter(
                     order_item_id=item_id, reason__in=[LedgerReason.EXPIRY, LedgerReason.EXTENSION]
-                ).aggregate(total=Sum("change"))["total"] or 0
+                ).balance()
                 if gone < 0:
                     _entry(item_id, -gone, LedgerReason.EXTENSION, by_user=by_user, now=now,
                            note=f"Extended by {days} day{'s' if days != 1 else ''}")
@@ -438,15 +421,3 @@ def order_extend(*, order: PackageOrder, days: int, by_user, now: datetime | Non
         order.save(update_fields=["expires_at", "credits_expired_at", "expiry_warned_at", "updated_at"])
     return order
 
-
-def ledger_backfill() -> None:
-    """Open the ledger of items created outside order_create (seed data, fixtures): the same as
-    the data migrations that gave orders placed before the ledger theirs (and voided what was left
-    on those already closed). Items with entries are skipped."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    import_module("orders.migrations.0005_ledger_for_existing_orders").backfill(apps, None)
-    import_module("orders.migrations.0009_void_closed_orders_ledger").void_closed(apps, None)
-    import_module("orders.migrations.0010_void_unpaid_expired_orders_ledger").void_unpaid_expired(apps, None)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
-from django.db.models import Count, DateTimeField, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, DateTimeField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -25,10 +25,9 @@ def _nudge_candidates(now: datetime) -> QuerySet[PackageOrder]:
     """Paid (active), unexpired orders with the reminder on and not yet sent, sessions left on a
     meeting type that can still be booked, and no session coming up (or under way); annotated with
     `sessions_left` and `last_activity` (the end of the last session, or the purchase)."""
-    sessions_left = (
-        CreditLedgerEntry.objects.filter(bookable_q("order_item__meeting_type__"), order_item__order=OuterRef("pk"))
-        .order_by().values("order_item__order").annotate(total=Sum("change")).values("total")
-    )
+    sessions_left = CreditLedgerEntry.objects.filter(
+        bookable_q("order_item__meeting_type__"), order_item__order=OuterRef("pk")
+    ).balance_per("order_item__order")
     sessions = Booking.objects.filter(order_item__order=OuterRef("pk"), status=BookingStatus.CONFIRMED)
     last_end = sessions.order_by("-end").values("end")[:1]
     return (
@@ -40,7 +39,7 @@ def _nudge_candidates(now: datetime) -> QuerySet[PackageOrder]:
         )
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .annotate(
-            sessions_left=Subquery(sessions_left, output_field=IntegerField()),
+            sessions_left=sessions_left,
             has_upcoming=Exists(sessions.filter(end__gt=now)),
             last_activity=Coalesce(Subquery(last_end, output_field=DateTimeField()), "paid_at", "created_at"),
         )
@@ -107,7 +106,7 @@ def mark_last_credit(*, order_id: int, booking: Booking) -> None:
     booking (once per order) so its confirmation offers the package again. Runs in the booking's
     transaction under the owner's lock, which every credit write takes first, so the order-wide
     sum cannot change before it commits."""
-    left = CreditLedgerEntry.objects.filter(order_item__order_id=order_id).aggregate(total=Sum("change"))["total"]
+    left = CreditLedgerEntry.objects.filter(order_item__order_id=order_id).balance()
     if not left:
         PackageOrder.objects.filter(pk=order_id, last_credit_booking__isnull=True).update(last_credit_booking=booking)
 
@@ -140,8 +139,7 @@ def booking_session_number(booking: Booking) -> SessionNumber | None:
         used=Count("pk"),
         position=Count("pk", filter=Q(start__lt=booking.start) | Q(start=booking.start, pk__lte=booking.pk)),
     )
-    left = CreditLedgerEntry.objects.filter(order_item_id=booking.order_item_id).aggregate(
-        total=Sum("change"))["total"] or 0
+    left = CreditLedgerEntry.objects.filter(order_item_id=booking.order_item_id).balance()
     return SessionNumber(position=counts["position"], total=counts["used"] + max(left, 0))
 
 

@@ -18,6 +18,7 @@ from leadmonk.throttle import throttle_post
 from leadmonk.timezones import localize, time_format, viewer_clock, viewer_timezone
 from orders.forms import OrderForm
 from orders.models import OrderStatus, PackageOrder
+from orders.rules import NOT_BOOKABLE_MESSAGES
 from orders.selectors import order_bookings, order_for_token, order_item_for_token, with_item_progress
 from orders.services import OrderError, PackageNotOrderable, order_create, order_session_book
 from packages.models import Package
@@ -25,13 +26,6 @@ from packages.selectors import get_package_by_slug, package_is_orderable
 from scheduling.booking_step import Step, StepWording, TimeStep
 from scheduling.calendar import bookings_ics
 
-# Why an order cannot book, as the client reads it (active orders book).
-NOT_BOOKABLE_MESSAGES = {
-    OrderStatus.PENDING_PAYMENT: "Complete payment to start booking your sessions.",
-    OrderStatus.CANCELLED: "This order was cancelled. No more sessions can be booked.",
-    OrderStatus.REFUNDED: "This order was refunded. No more sessions can be booked.",
-    OrderStatus.EXPIRED: "This order expired before it was paid. No sessions can be booked.",
-}
 CLIENT_BOOK_WORDING = StepWording(picker_heading="Pick a date", confirm_heading="Confirm",
                                   confirm_button="Book this session")
 
@@ -136,7 +130,8 @@ def order_package(request: HttpRequest, owner_slug: str, package_slug: str) -> H
     return render(request, "orders/order_package.html", {"title": package.name, "body": body})
 
 
-def _order_or_404(token: str) -> PackageOrder:
+def order_for_token_or_404(token: str) -> PackageOrder:
+    """The order behind a client's link (orders.selectors.order_for_token), or 404."""
     order = order_for_token(token=token)
     if order is None:
         raise Http404
@@ -156,7 +151,7 @@ def _order_bookings_named(order: PackageOrder, values: list[str]) -> list:
 def order_calendar(request: HttpRequest, token: str) -> HttpResponse:
     """One .ics file with the order's sessions named by ?booking= (a set booked in one go), or,
     without it, every upcoming confirmed session of the order."""
-    order = _order_or_404(token)
+    order = order_for_token_or_404(token)
     if request.GET.getlist("booking"):
         bookings = _order_bookings_named(order, request.GET.getlist("booking"))
     else:
@@ -172,7 +167,7 @@ def order_calendar(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def order_detail(request: HttpRequest, token: str) -> HttpResponse:
-    order = _order_or_404(token)
+    order = order_for_token_or_404(token)
     just_booked = _order_bookings_named(order, request.GET.getlist("booked"))
     items = with_item_progress(order)
     return render(
@@ -195,17 +190,6 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def booking_refusal(order: PackageOrder) -> str:
-    """Why the client cannot book sessions of `order` now ("" when they can): it is not active
-    (pending, cancelled, refunded) or its sessions expired. The booking pages redirect to the
-    order's details with this message."""
-    if not order.is_active:
-        return NOT_BOOKABLE_MESSAGES.get(order.status, "This order cannot book sessions.")
-    if order.has_expired:
-        return f"Your sessions expired on {order.expires_at:%-d %b %Y}: no more sessions can be booked."
-    return ""
-
-
 @require_http_methods(["GET", "POST"])
 @throttle_post("public_booking")
 def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpResponse:
@@ -215,15 +199,8 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
         raise Http404  # no such order, or an item of another order
     order = item.order
     details_url = order_details_url(order)
-    refusal = booking_refusal(order)
-    if refusal:
-        messages.error(request, refusal)
-        return redirect(details_url)
-    if item.meeting_type_unavailable:
-        messages.error(request, "This meeting type can no longer be scheduled.")
-        return redirect(details_url)
-    if item.remaining <= 0:
-        messages.error(request, "No sessions left for this item.")
+    if item.booking_refusal is not None:  # orders.rules, asked by the selector
+        messages.error(request, item.booking_refusal.message)
         return redirect(details_url)
     # The picker is the same for every order of the meeting type sold at the same length: cached
     # under the owner's content and bookings versions and the length. What is this order's (credits

@@ -4,6 +4,7 @@ Every function here runs a fixed number of queries whatever the number of items 
 used counts are annotated, bookings prefetched.
 """
 import functools
+from datetime import datetime
 
 from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
@@ -13,17 +14,9 @@ from django.utils import timezone
 
 from leadmonk import raw_rows
 from leadmonk.tokens import looks_like_token
-from orders.models import CreditLedgerEntry, OrderItem, OrderStatus, PackageOrder
+from orders.models import CreditLedgerEntry, OrderItem, OrderStatus, PackageOrder, ledger_balance_sql
+from orders.rules import item_booking_refusal
 from scheduling.models import Booking
-
-
-def _ledger_sum(item_ref: str) -> Subquery:
-    """The remaining credits of the item `item_ref` points at: the sum of its ledger entries."""
-    return Subquery(
-        CreditLedgerEntry.objects.filter(order_item=OuterRef(item_ref)).order_by().values("order_item")
-        .annotate(total=Sum("change")).values("total"),
-        output_field=IntegerField(),
-    )
 
 
 def _items_with_usage() -> QuerySet[OrderItem]:
@@ -38,7 +31,7 @@ def _items_with_usage() -> QuerySet[OrderItem]:
         OrderItem.objects.select_related("meeting_type")
         .annotate(
             used=Coalesce(Subquery(used, output_field=IntegerField()), Value(0)),
-            balance=Coalesce(_ledger_sum("pk"), Value(0)),
+            balance=CreditLedgerEntry.objects.filter(order_item=OuterRef("pk")).balance_per("order_item"),
         )
         .order_by("position", "id")
     )
@@ -73,9 +66,8 @@ def _owner_and_meeting_type_models() -> tuple[type, type]:
 @functools.cache
 def _item_for_token_sql() -> str:
     owner_model, meeting_type_model = _owner_and_meeting_type_models()
-    ledger, col = raw_rows.table(CreditLedgerEntry), raw_rows.column
-    balance = (f"SELECT COALESCE(SUM(l.{col(CreditLedgerEntry, 'change')}), 0) FROM {ledger} l "
-               f"WHERE l.{col(CreditLedgerEntry, 'order_item')} = i.id")
+    col = raw_rows.column
+    balance = f"{ledger_balance_sql()} WHERE l.{col(CreditLedgerEntry, 'order_item')} = i.id"
     return (
         f"SELECT {raw_rows.columns(OrderItem, 'i')}, {raw_rows.columns(PackageOrder, 'o')}, "
         f"{raw_rows.columns(owner_model, 'u')}, {raw_rows.columns(meeting_type_model, 'm')}, ({balance}) "
@@ -111,7 +103,7 @@ def order_item_for_token(*, token: str, item_id: int) -> OrderItem | None:
     item.order = order
     item.meeting_type = meeting_type
     item.balance = balance
-    _set_bookable(item, order, order.is_expired(timezone.now()))
+    _set_bookable(item, order, timezone.now())
     return item
 
 
@@ -140,8 +132,8 @@ def _list_counts_sql() -> tuple[str, str]:
     used = (f"SELECT COUNT(*) FROM {raw_rows.table(Booking)} b JOIN {items} "
             f"ON i.{col(OrderItem, 'id')} = b.{col(Booking, 'order_item')} "
             f"WHERE i.{col(OrderItem, 'order')} = {order_id} AND b.{col(Booking, 'credit_held')} = %s")
-    left = (f"SELECT COALESCE(SUM(l.{col(CreditLedgerEntry, 'change')}), 0) FROM {raw_rows.table(CreditLedgerEntry)} l "
-            f"JOIN {items} ON i.{col(OrderItem, 'id')} = l.{col(CreditLedgerEntry, 'order_item')} "
+    left = (f"{ledger_balance_sql()} JOIN {items} "
+            f"ON i.{col(OrderItem, 'id')} = l.{col(CreditLedgerEntry, 'order_item')} "
             f"WHERE i.{col(OrderItem, 'order')} = {order_id}")
     return used, left
 
@@ -174,24 +166,28 @@ def order_list_for_owner(
 
 def with_item_progress(order: PackageOrder) -> list[OrderItem]:
     """The order's items (from the prefetch) with what the pages show beside each one:
-    `remaining`, `percent_used`, `meeting_type_unavailable` (rule 6) and `can_schedule`."""
+    `remaining`, `percent_used`, `meeting_type_unavailable` (rule 6), `booking_refusal` and
+    `can_schedule`."""
     items = list(order.items.all())
-    expired = order.is_expired(timezone.now())
+    now = timezone.now()
     for item in items:
-        _set_bookable(item, order, expired)
+        _set_bookable(item, order, now)
         # The bar shows used against used + remaining, so an adjustment or an expiry moves it too.
         item.total = item.used + item.remaining
         item.percent_used = min(100, round(100 * item.used / item.total)) if item.total else 100
     return items
 
 
-def _set_bookable(item: OrderItem, order: PackageOrder, expired: bool) -> None:
-    """`remaining` (the ledger sum, annotated as `balance`), `meeting_type_unavailable` (rule 6)
-    and `can_schedule` of an item whose meeting type is joined."""
+def _set_bookable(item: OrderItem, order: PackageOrder, now: datetime) -> None:
+    """`remaining` (the ledger sum, annotated as `balance`), `meeting_type_unavailable` (rule 6),
+    `booking_refusal` (why it cannot book now, orders.rules; None when it can) and `can_schedule`
+    of an item whose meeting type is joined."""
     item.meeting_type.owner = order.owner  # joined already; the slot picker reads it
+    item.order = order  # the same row
     item.remaining = max(item.balance, 0)
     item.meeting_type_unavailable = not item.meeting_type.is_bookable
-    item.can_schedule = order.is_active and not expired and item.remaining > 0 and not item.meeting_type_unavailable
+    item.booking_refusal = item_booking_refusal(item, remaining=item.remaining, now=now)
+    item.can_schedule = item.booking_refusal is None
 
 
 def order_ledger(order: PackageOrder) -> list[CreditLedgerEntry]:
@@ -222,14 +218,10 @@ def orders_for_export(*, owner, start, end) -> QuerySet[PackageOrder]:
         .annotate(total=Sum("quantity")).values("total"),
         output_field=IntegerField(),
     )
-    remaining = Subquery(
-        CreditLedgerEntry.objects.filter(order_item__order=OuterRef("pk")).order_by().values("order_item__order")
-        .annotate(total=Sum("change")).values("total"),
-        output_field=IntegerField(),
-    )
+    remaining = CreditLedgerEntry.objects.filter(order_item__order=OuterRef("pk")).balance_per("order_item__order")
     return (
         PackageOrder.objects.filter(owner=owner, created_at__gte=start, created_at__lt=end)
-        .annotate(export_sessions=Coalesce(sessions, Value(0)), export_remaining=Coalesce(remaining, Value(0)))
+        .annotate(export_sessions=Coalesce(sessions, Value(0)), export_remaining=remaining)
         .order_by("created_at", "id")
     )
 

@@ -1,6 +1,6 @@
-"""Writes of orders: placing an order (with the snapshot of the package as sold), booking a
-session against an item's quota, cancelling the order and its upcoming bookings. Status changes go
-through orders.transitions only; the apps above hear of them through orders.signals.
+"""Writes of orders: placing an order (with the snapshot of the package as sold) and booking a
+session against an item's quota. What follows a placed order (paid, cancelled, refunded, expired)
+is orders.lifecycle, one service per transition; the apps above hear of it through orders.signals.
 
 Lock order (accounts.locks): the owner, then the order item with its order, then scheduling books
 (taking the owner's lock again, which is free): the quota is counted after the locks, so two
@@ -14,25 +14,15 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from accounts.locks import lock_owner
-from orders import signals
-from orders.credits import item_balance, ledger_grant_purchase, ledger_void_order
+from orders.credits import item_balance, ledger_grant_purchase
+from orders.errors import OrderError
+from orders.lifecycle import order_mark_paid
 from orders.models import OrderItem, OrderStatus, PackageOrder
-from orders.transitions import IllegalOrderTransition, order_transition
+from orders.rules import item_booking_refusal
 from packages.models import Package, PackageItem
 from packages.selectors import package_is_orderable
-from scheduling.models import BookedBy, Booking, BookingStatus
-from scheduling.services import BookingError, MeetingTypeUnavailable, booking_cancel, booking_create
-
-
-class OrderError(Exception):
-    """A refused order write; `.message` is shown to the user as is."""
-
-    message = "This order could not be changed."
-
-    def __init__(self, message: str | None = None):
-        if message:
-            self.message = message
-        super().__init__(self.message)
+from scheduling.models import BookedBy, Booking
+from scheduling.services import booking_create
 
 
 class PackageNotOrderable(OrderError):
@@ -41,22 +31,6 @@ class PackageNotOrderable(OrderError):
 
 class TermsNotAccepted(OrderError):
     message = "Accept the Payment Terms and Conditions to order this package."
-
-
-class OrderNotCancellable(OrderError):
-    """`message` names the order's status: "This order is refunded; it cannot be cancelled."."""
-
-
-class NoSessionsLeft(BookingError):
-    message = "No sessions left for this item."
-
-
-class OrderNotBookable(BookingError):
-    message = "Sessions can only be booked on a paid, active order."
-
-
-class OrderExpired(BookingError):
-    message = "The sessions of this order have expired."
 
 
 def _package_items():
@@ -142,25 +116,19 @@ def order_create(
         )
         ledger_grant_purchase(items=items, now=now)
         if order.price == Decimal("0"):
-            order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE)
-            signals.order_activated.send(sender=PackageOrder, order=order)
+            order, _ = order_mark_paid(order=order)
     return order
 
 
 def _check_quota(*, item: OrderItem) -> OrderItem:
     """Lock the item and its order (PostgreSQL locks every joined row of a FOR UPDATE query), then
-    check the order is active, the meeting type still bookable and a credit left: the item's ledger
-    sum (orders.credits), read after the lock. The ledger's debit itself is written by its receiver
-    of scheduling.signals.booking_created, in the booking's transaction."""
+    ask the one rule (orders.rules) with the item's ledger balance read after the lock, and raise
+    its refusal. The ledger's debit itself is written by orders.receivers when scheduling sends
+    booking_created, in the booking's transaction."""
     item = OrderItem.objects.select_for_update().select_related("order", "meeting_type").get(pk=item.pk)
-    if not item.meeting_type.is_bookable:
-        raise MeetingTypeUnavailable()
-    if item.order.status != OrderStatus.ACTIVE:
-        raise OrderNotBookable()
-    if item.order.is_expired(timezone.now()):
-        raise OrderExpired(f"The sessions of this order expired on {item.order.expires_at:%-d %b %Y}.")
-    if item_balance(item.pk) < 1:
-        raise NoSessionsLeft()
+    refusal = item_booking_refusal(item, remaining=item_balance(item.pk), now=timezone.now())
+    if refusal is not None:
+        raise refusal
     return item
 
 
@@ -173,7 +141,7 @@ def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = Boo
     it); the order's zone, given at checkout, when the owner books or none is known.
 
     Takes the owner's lock, then the item's, checks the quota, then asks scheduling to book, all
-    in one transaction. Raises a BookingError subclass (NoSessionsLeft, OrderNotBookable, or
+    in one transaction. Raises a BookingError subclass (the refusal of orders.rules, or
     scheduling's) and changes nothing when the session cannot be booked."""
     with transaction.atomic():
         lock_owner(item.order.owner_id)
@@ -193,56 +161,3 @@ def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = Boo
             duration=locked.duration,  # the length sold, not the meeting type's length now
         )
 
-
-def refuse_change_of_inactive_order(*, booking: Booking, **_) -> None:
-    """Receiver of scheduling.signals.booking_change_requested: a session of an order that is no
-    longer active (cancelled, refunded) cannot be moved."""
-    if booking.order_item_id is not None and booking.order_item.order.status != OrderStatus.ACTIVE:
-        raise OrderNotBookable()
-
-
-def order_cancel_upcoming_bookings(
-    *, order: PackageOrder, reason: str = "", now: datetime | None = None
-) -> list[Booking]:
-    """Cancel the confirmed bookings of `order` that have not started yet (the owner cancels them,
-    so minimum notice does not apply) and return them. Called after an order is cancelled or
-    refunded; the caller sends the one order message listing them (with a calendar cancellation
-    for each), so no per-booking email. The cancelled sessions give their credits back, then what
-    is left on the order is voided (ledger)."""
-    now = now or timezone.now()
-    cancelled: list[Booking] = []
-    with transaction.atomic():
-        # Owner first (accounts.locks), so a booking of this order placed at the same moment either
-        # commits before (and is cancelled here) or sees the order cancelled.
-        lock_owner(order.owner_id)
-        upcoming = list(
-            Booking.objects.select_related("meeting_type", "order_item")
-            .filter(order_item__order=order, status=BookingStatus.CONFIRMED, start__gt=now)
-            .order_by("start", "id")
-        )
-        for booking in upcoming:
-            booking_cancel(booking=booking, by=BookedBy.OWNER, reason=reason, now=now, notify=False)
-            cancelled.append(booking)
-        ledger_void_order(order=PackageOrder.objects.get(pk=order.pk), now=now)
-    return cancelled
-
-
-def order_cancel(
-    *, order: PackageOrder, by_owner: bool = True, reason: str = "", now: datetime | None = None
-) -> PackageOrder:
-    """Cancel `order`: its status becomes cancelled, its upcoming bookings are cancelled and the
-    client is told, with the owner's `reason` and a calendar cancellation for each session.
-    Raises OrderError when the order can no longer be cancelled."""
-    with transaction.atomic():
-        lock_owner(order.owner_id)
-        try:
-            order, changed = order_transition(order_id=order.pk, target=OrderStatus.CANCELLED)
-        except IllegalOrderTransition as error:
-            status = error.order.get_status_display().lower()
-            raise OrderNotCancellable(f"This order is {status}; it cannot be cancelled.") from None
-        if changed:
-            order.cancel_reason = reason
-            order.save(update_fields=["cancel_reason", "updated_at"])
-            cancelled = order_cancel_upcoming_bookings(order=order, reason=reason, now=now)
-            signals.order_cancelled.send(sender=PackageOrder, order=order, cancelled_bookings=cancelled)
-    return order

@@ -21,7 +21,8 @@ from django.views.decorators.http import require_http_methods
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import remember_viewer_choices, viewer_clock, viewer_timezone
 from orders.models import OrderItem, PackageOrder
-from orders.public_views import _order_or_404, booking_refusal, order_details_url
+from orders.public_views import order_details_url, order_for_token_or_404
+from orders.rules import order_booking_refusal
 from orders.selectors import with_item_progress
 from orders.session_sets import MAX_SESSIONS_PER_SET, SessionChoice, SessionSetRefused, order_sessions_book
 from scheduling.availability import available_slots, bookable_slot, bookable_starts
@@ -220,11 +221,11 @@ class SessionsPage:
 @require_http_methods(["GET", "POST"])
 @throttle_post("public_booking")
 def order_sessions(request: HttpRequest, token: str) -> HttpResponse:
-    order = _order_or_404(token)
+    order = order_for_token_or_404(token)
     details_url = order_details_url(order)
-    refusal = booking_refusal(order)
-    if refusal:
-        messages.error(request, refusal)
+    refusal = order_booking_refusal(order, now=timezone.now())
+    if refusal is not None:
+        messages.error(request, refusal.message)
         return redirect(details_url)
     page = SessionsPage(request, order)
     if not page.items:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import OrderStatus, PackageOrder
+from packages.models import ExpiryKind
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     OrderStatus.PENDING_PAYMENT: {OrderStatus.ACTIVE, OrderStatus.CANCELLED, OrderStatus.EXPIRED},
@@ -49,7 +50,7 @@ def order_transition(*, order_id: int, target: str, paid_with: str = "") -> tupl
         order.paid_with = paid_with
         fields += ["paid_at", "paid_with"]
         # "N days after purchase" starts when the order is paid (or, free, placed).
-        if order.expiry_kind == "after_purchase" and order.expiry_days and order.expires_at is None:
+        if order.expiry_kind == ExpiryKind.AFTER_PURCHASE and order.expiry_days and order.expires_at is None:
             order.expires_at = now + timedelta(days=order.expiry_days)
             fields.append("expires_at")
     elif target in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):

@@ -20,9 +20,10 @@ from leadmonk.sections import collect_parts
 from orders import exports
 from orders.credits import CreditError, booking_credit_return, ledger_adjust, order_extend
 from orders.forms import CreditAdjustForm, OrderExtendForm, OrderFilterForm
+from orders.lifecycle import order_cancel
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.selectors import order_bookings, order_for_owner, order_ledger, order_list_for_owner, with_item_progress
-from orders.services import OrderError, order_cancel, order_session_book
+from orders.services import OrderError, order_session_book
 from orders.signals import order_confirmation_requested, owner_order_page_parts
 from packages.models import Package
 from scheduling.attendance import booking_mark_attendance
@@ -202,16 +203,8 @@ def order_book(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
     """Book a session of an item on the client's behalf (not held to the minimum notice)."""
     order = _get_order_for_owner(request, pk)
     item = _item_of_order(order, item_id)
-    if not item.can_schedule:
-        if not order.is_active:
-            messages.error(request, "Sessions can only be booked on a paid, active order.")
-        elif order.has_expired:
-            messages.error(request, f"The sessions of this order expired on {order.expires_at:%-d %b %Y}. "
-                                    "Extend the order first.")
-        elif item.meeting_type_unavailable:
-            messages.error(request, "This meeting type can no longer be scheduled.")
-        else:
-            messages.error(request, "No sessions left for this item.")
+    if item.booking_refusal is not None:  # orders.rules, asked by the selector
+        messages.error(request, item.booking_refusal.message)
         return redirect(_detail_url(order))
     return _owner_step(
         request, order=order, item=item, wording=OWNER_BOOK_WORDING, booking=None,

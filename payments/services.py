@@ -5,6 +5,10 @@ Every transition re-reads the payment under `select_for_update()`, returns early
 already where it should be (a replayed webhook, a second return, a double click) and consults one
 table of allowed moves (pretix `OrderPayment.confirm()`). No network call happens in here while a
 transaction is open: `payment_refund` calls the provider first, then records the result.
+
+What a payment does to its order (paid, refunded, expired unpaid, cancelled by the owner) is one
+service of orders.lifecycle per transition, which owns all it sets off (bookings, ledger, emails):
+this module decides when, never how.
 """
 import logging
 from datetime import datetime, timedelta
@@ -17,11 +21,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.locks import lock_owner
-from orders.credits import ledger_void_order
+from orders.lifecycle import order_cancel, order_expire, order_mark_paid, order_refund
 from orders.models import COMPLIMENTARY, OrderStatus, PackageOrder
-from orders.services import order_cancel_upcoming_bookings
-from orders.signals import order_activated, order_cancelled, order_payment_requested
-from orders.transitions import order_transition
+from orders.signals import order_payment_requested
+from orders.transitions import IllegalOrderTransition
 from payments.models import Payment, PaymentStatus, Provider
 from payments.providers.base import IllegalPaymentTransition, RefundError, get_provider
 
@@ -151,12 +154,14 @@ def payment_confirm(*, payment_id: int, amount: Decimal, currency: str, provider
 
 
 def _apply_confirmed_order_payment(payment: Payment) -> None:
-    order = PackageOrder.objects.select_for_update().get(pk=payment.order_id)
-    if order.status == OrderStatus.PENDING_PAYMENT:
-        order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE,
-                                    paid_with=payment.get_provider_display())
-        order_activated.send(sender=PackageOrder, order=order)
-    else:
+    # The order's transition table decides: a pending order becomes active (and the client is
+    # told); one already active was paid by another payment; one cancelled, expired or
+    # refunded cannot be paid any more. Either of the last two flags the money for a refund.
+    try:
+        order, activated = order_mark_paid(order=payment.order, paid_with=payment.get_provider_display())
+    except IllegalOrderTransition as refused:
+        order, activated = refused.order, False
+    if not activated:
         payment.flagged = True
         payment.flag_reason = FLAG_ALREADY_PAID if order.status == OrderStatus.ACTIVE else FLAG_AFTER_CANCEL
         logger.warning("payment %s confirmed for order %s which is %s", payment.pk, order.pk, order.status)
@@ -223,12 +228,11 @@ def payment_mark_refunded(*, payment_id: int, refund_reference: str = "", reason
         payment.save(update_fields=["status", "refunded_at", "refunded_outside", "refund_reference", "updated_at"])
         if payment.order_id is None:
             return payment  # a session's payment: its cancellation made the refund, not the reverse
-        order = PackageOrder.objects.select_for_update().get(pk=payment.order_id)
-        if not payment.flagged and order.status in (OrderStatus.ACTIVE, OrderStatus.CANCELLED):
-            order, changed = order_transition(order_id=order.pk, target=OrderStatus.REFUNDED)
-            if changed:
-                cancelled = order_cancel_upcoming_bookings(order=order, reason=reason)
-                order_cancelled.send(sender=PackageOrder, order=order, cancelled_bookings=cancelled)
+        if not payment.flagged:
+            try:
+                order_refund(order=payment.order, reason=reason)
+            except IllegalOrderTransition:
+                pass  # never paid (pending, expired unpaid): there is nothing of the order to undo
     return payment
 
 
@@ -272,8 +276,6 @@ def order_cancel_with_refund(
     The cancellation stands even when the refund fails (RefundError, PaymentProviderError): the
     payment is then flagged "needs refund" on Payments until it is refunded. Raises OrderError
     when the order cannot be cancelled. Returns the refunded payment, if any."""
-    from orders.services import order_cancel
-
     order = order_cancel(order=order, by_owner=True, reason=reason)
     if not refund:
         return None
@@ -322,9 +324,7 @@ def orders_expire_unpaid(*, now: datetime | None = None) -> int:
                 continue
             if any(p.status == PaymentStatus.PENDING for p in open_payments):
                 continue
-            order, _ = order_transition(order_id=order_id, target=OrderStatus.EXPIRED)
-            # Its sessions were granted when it was placed: an order never paid for keeps none.
-            ledger_void_order(order=order)
+            order_expire(order=order)  # its sessions, granted when it was placed, are voided
             for payment in open_payments:
                 _move(payment, PaymentStatus.CANCELED)
                 payment.save(update_fields=["status", "updated_at"])
@@ -378,8 +378,7 @@ def order_issue(*, owner, package, client_name: str, client_email: str, client_p
             )
             payment_confirm(payment_id=payment.pk, amount=order.price, currency=order.currency)
         elif mode == IssueMode.COMPLIMENTARY:
-            order, _ = order_transition(order_id=order.pk, target=OrderStatus.ACTIVE, paid_with=COMPLIMENTARY)
-            order_activated.send(sender=PackageOrder, order=order)
+            order, _ = order_mark_paid(order=order, paid_with=COMPLIMENTARY)
         elif mode == IssueMode.PAYMENT_LINK:
             # The order waits in pending payment (and expires unpaid like any other); the client
             # pays through the normal checkout of the order page.

@@ -14,15 +14,15 @@ from django.utils import timezone
 
 from leadmonk import raw_rows
 from scheduling import slots
-from scheduling.models import Booking, BookingStatus, DateOverride, MeetingType, WeeklyInterval
+from scheduling.models import MAX_MEETING_MINUTES, Booking, BookingStatus, DateOverride, MeetingType, WeeklyInterval
 
 # Buffers are capped at 4 hours by the meeting type form; a day of margin is safely larger, and
 # lets the busy query run without first asking for the owner's largest buffer.
 BUSY_MARGIN = timedelta(days=1)
-# No booking lasts longer than this (the form caps durations at 12 hours). It bounds the index
+# No booking lasts longer than this (MAX_MEETING_MINUTES, which the forms enforce). It bounds the index
 # range of the busy query from below: without it, "end > window start" matches nothing in the
 # (owner, status, start) index and PostgreSQL walks every past booking of the owner.
-LONGEST_MEETING = timedelta(hours=12)
+LONGEST_MEETING = timedelta(minutes=MAX_MEETING_MINUTES)
 
 
 def load_engine_inputs(*, owner, first_day: date, last_day: date, window_start: datetime, window_end: datetime,

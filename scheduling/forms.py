@@ -11,7 +11,7 @@ from django.core.validators import URLValidator
 from django.utils.html import format_html
 
 from accounts.models import SLUG_RE
-from scheduling.models import LocationKind, MeetingType, MeetingTypeKind
+from scheduling.models import MAX_MEETING_MINUTES, LocationKind, MeetingType, MeetingTypeKind
 from scheduling.price_forms import PaidSessionFieldsMixin
 from scheduling.setup_selectors import meeting_type_slug_taken
 from scheduling.setup_services import DEFAULT_HOURS, WEEKDAY_NAMES, hours_problem
@@ -207,7 +207,7 @@ class MeetingTypeSettingsForm(ReminderFieldsMixin, forms.Form):
     slug = forms.CharField(label="Link", max_length=80, required=False, error_messages={
         "max_length": "Keep the link under 80 characters.",
     })
-    duration_minutes = _bounded_minutes("Duration", 5, 720, initial=30)
+    duration_minutes = _bounded_minutes("Duration", 5, MAX_MEETING_MINUTES, initial=30)
     description = forms.CharField(label="Description", required=False, max_length=5000,
                                   widget=forms.Textarea(attrs={"rows": 4}),
                                   error_messages={"max_length": "Keep the description under 5000 characters."})

@@ -21,6 +21,11 @@ def default_sms_offsets() -> list[int]:
     return [60]
 
 
+# The longest meeting a meeting type may last, in minutes: the busy-time query of the slot engine
+# relies on it (scheduling.availability.LONGEST_MEETING), and the meeting type forms cap it.
+MAX_MEETING_MINUTES = 720
+
+
 class MeetingTypeKind(models.TextChoices):
     ONE_ON_ONE = "one_on_one", "1:1"
     GROUP = "group", "Group"
@@ -77,9 +82,9 @@ class MeetingTypeSettings(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80)
-    # At most 12 hours: the busy-time query relies on it (scheduling.availability.LONGEST_MEETING).
+    # At most MAX_MEETING_MINUTES: the busy-time query relies on it (scheduling.availability.LONGEST_MEETING).
     duration_minutes = models.PositiveIntegerField(
-        default=30, validators=[MinValueValidator(5), MaxValueValidator(720)]
+        default=30, validators=[MinValueValidator(5), MaxValueValidator(MAX_MEETING_MINUTES)]
     )
     location_kind = models.CharField(max_length=16, choices=LocationKind.choices, default=LocationKind.VIDEO)
     location_details = models.CharField(max_length=500, blank=True)
@@ -218,6 +223,11 @@ class Attendance(models.TextChoices):
     NO_SHOW = "no_show", "No-show"
 
 
+# The PostgreSQL exclusion constraint that keeps a host's exclusive bookings apart (added by the
+# migration booking_holds_host_no_overlap, on PostgreSQL only; scheduling.services maps it).
+HOST_NO_OVERLAP = "booking_host_no_overlap"
+
+
 class Booking(models.Model):
     # Denormalised owner: the per-owner lock and every dashboard query go through it.
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookings")
@@ -243,6 +253,11 @@ class Booking(models.Model):
     # host's busy times, dashboard and reminders see it. The client holds the lead booking's token;
     # the other hosts' rows point at it and move or cancel with it (scheduling.services).
     lead = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="co_hosts")
+    # Whether this booking holds its host (owner) exclusively: set from the meeting type's kind when
+    # it is made (1:1 yes, a group seat no) and kept, since the kind can be edited later. On
+    # PostgreSQL the HOST_NO_OVERLAP constraint refuses two overlapping bookings of one host that
+    # both hold it and are not cancelled. True unless told: a path that forgets stays covered.
+    holds_host = models.BooleanField(default=True, editable=False)
     # Set by the owner after the session (orders.credits.booking_mark_attendance).
     attendance = models.CharField(max_length=16, choices=Attendance.choices, blank=True, default="")
     # True while this booking holds one credit of its order item. Changed only by orders.credits,

@@ -4,10 +4,16 @@ Why a row lock on the owner: a new booking must be checked against every confirm
 the owner (all meeting types, with buffers) and, for a group session, against the seats already
 taken, including the very first seat when no row for that session exists yet. Locking the
 owner's row serialises the bookings of one owner (and only that owner: two owners never wait for
-each other), and the check after the lock sees every committed booking. A PostgreSQL exclusion
-constraint cannot express buffers that depend on both meeting types, nor group capacity, so the
-lock is the guard. On SQLite the whole database is the lock: transactions begin IMMEDIATE (see
-settings), which serialises writers the same way.
+each other), and the check after the lock sees every committed booking. On SQLite the whole
+database is the lock: transactions begin IMMEDIATE (see settings), which serialises writers the
+same way.
+
+On PostgreSQL the database itself is the last line: an exclusion constraint (models.HOST_NO_OVERLAP)
+refuses two overlapping, not cancelled bookings of one host that both hold it (`Booking.holds_host`,
+stamped from the meeting type's kind when the booking is made), even from a path that forgot the
+lock; `_host_overlap_refused` turns that refusal into SlotUnavailable. It covers the booked times
+only: buffers (which depend on both meeting types), a 1:1 against a group session and group
+capacity stay the lock and check's to keep.
 
 Package quotas are the orders app's: orders.services takes the owner's lock, then the order
 item's, checks the quota (its credit ledger), then calls booking_create here (the owner's lock
@@ -22,9 +28,11 @@ requests that need overlapping sets of hosts then always queue on the lowest sha
 they can wait for each other but never deadlock; a personal booking locks one owner and fits the
 same order.
 """
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -32,7 +40,7 @@ from accounts.locks import lock_owner, lock_owners
 from leadmonk.errors import DomainError
 from scheduling import signals
 from scheduling.availability import bookable_slot, free_hosts
-from scheduling.models import BookedBy, Booking, BookingStatus, MeetingType
+from scheduling.models import HOST_NO_OVERLAP, BookedBy, Booking, BookingStatus, MeetingType
 
 
 class BookingError(DomainError):
@@ -72,6 +80,21 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+@contextmanager
+def _host_overlap_refused() -> Iterator[None]:
+    """Around a write of bookings: the database's no-overlap refusal (PostgreSQL, a booking path
+    that raced past the lock) is SlotUnavailable, the message a client sees when a time went.
+    Raised inside the service's own atomic block, which then rolls back (to its savepoint when the
+    caller holds a transaction, as orders does): nothing runs on the aborted transaction."""
+    try:
+        yield
+    except IntegrityError as error:
+        diagnostics = getattr(error.__cause__, "diag", None)
+        if getattr(diagnostics, "constraint_name", None) == HOST_NO_OVERLAP:
+            raise SlotUnavailable() from error
+        raise
+
+
 def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: str, client_email: str,
                    client_phone: str = "", client_timezone: str = "UTC", order_item_id: int | None = None,
                    booked_by: str = BookedBy.CLIENT, now: datetime | None = None, notify: bool = True,
@@ -86,7 +109,15 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
 
     `hold_until` (scheduling.holds.booking_hold, a paid session) makes the booking HELD until then
     instead of confirmed: busy for everyone else, but booking_created (confirmation, reminders) is
-    sent only when it is paid (holds.booking_confirm_paid); booking_held is sent instead.
+    sent only when it is paid (holds.booking_confirm_paid); booking_held is sent instead
+    (payments.booking_payments.open_session_payment opens its payment).
+
+    Who listens to the booking_created it sends (scheduling.signals, in this transaction, in app
+    order; a receiver that raises refuses the booking and nothing is written):
+    - orders.receivers.debit_the_credit: a session of an order item takes one credit
+      (orders.credits.ledger_debit_booking), and may start the order's expiry clock;
+    - notifications.receivers.on_booking_created: writes the reminders and, unless `notify` is
+      False, the client's confirmation and the owner's notice.
     """
     now = now or timezone.now()
     start = _utc(start)
@@ -96,22 +127,20 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
         meeting_type = MeetingType.objects.select_related("owner").get(pk=meeting_type.pk)
         if not meeting_type.is_bookable:
             raise MeetingTypeUnavailable()
-        # Holds past their time are free for the slot engine already; release them before the
-        # insert so the database's overlap guard does not see them either.
-        from scheduling.holds import release_expired_holds_of_owner
-
-        release_expired_holds_of_owner(owner_id=meeting_type.owner_id, now=now)
+        _release_expired_holds(meeting_type.owner_id, now=now)
         slot = bookable_slot(meeting_type=meeting_type, start=start, now=now,
                              enforce_notice=booked_by == BookedBy.CLIENT, duration=duration)
         if slot is None:
             raise SlotUnavailable()
-        booking = Booking.objects.create(
-            owner_id=meeting_type.owner_id, meeting_type=meeting_type, order_item_id=order_item_id,
-            start=slot.start, end=slot.end, client_name=client_name.strip(),
-            client_email=client_email.strip().lower(), client_phone=client_phone,
-            client_timezone=client_timezone or "UTC", booked_by=booked_by,
-            status=BookingStatus.HELD if hold_until else BookingStatus.CONFIRMED, hold_expires_at=hold_until,
-        )
+        with _host_overlap_refused():
+            booking = Booking.objects.create(
+                owner_id=meeting_type.owner_id, meeting_type=meeting_type, order_item_id=order_item_id,
+                start=slot.start, end=slot.end, client_name=client_name.strip(),
+                client_email=client_email.strip().lower(), client_phone=client_phone,
+                client_timezone=client_timezone or "UTC", booked_by=booked_by,
+                holds_host=not meeting_type.is_group,
+                status=BookingStatus.HELD if hold_until else BookingStatus.CONFIRMED, hold_expires_at=hold_until,
+            )
         if hold_until:
             # payments opens the booking's payment (or refuses: no way to pay, nothing is written).
             signals.booking_held.send(sender=Booking, booking=booking, now=now)
@@ -120,6 +149,14 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
         # the caller sends one message for a whole set, orders.session_sets) the confirmation.
         signals.booking_created.send(sender=Booking, booking=booking, by=booked_by, now=now, notify=notify)
     return booking
+
+
+def _release_expired_holds(owner_id: int, *, now: datetime) -> None:
+    """Holds past their time are free for the slot engine already; release them (under the owner's
+    lock, before a write) so the database's overlap guard does not see them either."""
+    from scheduling.holds import release_expired_holds_of_owner
+
+    release_expired_holds_of_owner(owner_id=owner_id, now=now)
 
 
 def _round_robin_order(candidates: list[MeetingType], now: datetime) -> list[MeetingType]:
@@ -158,6 +195,8 @@ def booking_create_pooled(*, meeting_types: list[MeetingType], every_host: bool,
         raise MeetingTypeUnavailable()
     with transaction.atomic():
         lock_owners(meeting_type.owner_id for meeting_type in meeting_types)
+        for meeting_type in meeting_types:
+            _release_expired_holds(meeting_type.owner_id, now=now)
         order = {meeting_type.pk: index for index, meeting_type in enumerate(meeting_types)}
         fresh = sorted(MeetingType.objects.select_related("owner").filter(pk__in=order), key=lambda m: order[m.pk])
         if len(fresh) != len(meeting_types) or not all(meeting_type.is_bookable for meeting_type in fresh):
@@ -173,11 +212,12 @@ def booking_create_pooled(*, meeting_types: list[MeetingType], every_host: bool,
             "client_phone": client_phone, "client_timezone": client_timezone or "UTC",
         }
         bookings: list[Booking] = []
-        for meeting_type, slot in free:
-            bookings.append(Booking.objects.create(
-                owner_id=meeting_type.owner_id, meeting_type=meeting_type, start=slot.start, end=slot.end,
-                lead=bookings[0] if bookings else None, **client,
-            ))
+        with _host_overlap_refused():
+            for meeting_type, slot in free:
+                bookings.append(Booking.objects.create(
+                    owner_id=meeting_type.owner_id, meeting_type=meeting_type, start=slot.start, end=slot.end,
+                    lead=bookings[0] if bookings else None, holds_host=not meeting_type.is_group, **client,
+                ))
         for booking in bookings:
             signals.booking_created.send(sender=Booking, booking=booking, by=BookedBy.CLIENT, now=now)
     return bookings[0]
@@ -216,13 +256,16 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
         booking, meeting = _locked_meeting(booking)
         if booking.status != BookingStatus.CONFIRMED:
             raise BookingAlreadyCancelled()
+        for row in meeting:
+            _release_expired_holds(row.owner_id, now=now)
         if by == BookedBy.CLIENT:
             _check_client_may_change(booking, now)
         elif booking.start <= now:
             raise SessionInPast()
         if not all(row.meeting_type.is_bookable for row in meeting):
             raise MeetingTypeUnavailable()
-        # The apps above may refuse (orders: a booking of an order that is no longer active).
+        # The apps above may refuse (orders.receivers: inside a package's cancellation window, or a
+        # booking of an order that is no longer active).
         signals.booking_change_requested.send(sender=Booking, booking=booking, by=by, now=now)
         # Every host of the meeting must be free at the new time (each row left out of its own host's
         # busy times).
@@ -235,10 +278,12 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
         previous_start = booking.start
         if new_slots[0].start == previous_start:
             return booking
+        # holds_host stays as it was when the booking was made, whatever the meeting type's kind now.
         for row, slot in zip(meeting, new_slots, strict=True):
             row.start, row.end = slot.start, slot.end
             row.sequence += 1
-            row.save(update_fields=["start", "end", "sequence", "updated_at"])
+            with _host_overlap_refused():
+                row.save(update_fields=["start", "end", "sequence", "updated_at"])
             signals.booking_rescheduled.send(sender=Booking, booking=row, previous_start=previous_start)
     return booking
 
@@ -248,6 +293,9 @@ def booking_cancel(*, booking: Booking, by: str = BookedBy.CLIENT, reason: str =
     """Cancel a confirmed booking; its time is free again and its credit (if any) returns.
 
     Cancelling an already cancelled booking raises BookingAlreadyCancelled and changes nothing.
+    Who listens to booking_cancelled: orders.receivers.return_the_credit (the ledger) and
+    notifications.receivers.on_booking_cancelled (drops the reminders; the email unless `notify`
+    is False).
     """
     now = now or timezone.now()
     with transaction.atomic():

@@ -12,6 +12,7 @@ from tests.builders import (
     make_package,
     make_team,
     make_team_meeting_type,
+    open_ledgers,
     set_weekly_hours,
 )
 from tests.clock import DEFAULT_TEST_CLOCK, ELEVEN_AM, MID_MINUTE, NINE_AM, NINE_AM_THURSDAY, NOW, TEN_AM, suite_clock
@@ -20,6 +21,6 @@ from tests.personas import make_owner
 
 __all__ = [
     "DEFAULT_TEST_CLOCK", "ELEVEN_AM", "MID_MINUTE", "NINE_AM", "NINE_AM_THURSDAY", "NOW", "TEN_AM", "WEEKDAYS_9_TO_5", "make_booking", "make_meeting_type", "make_member", "make_order",
-    "make_owner", "make_package", "make_team", "make_team_meeting_type", "on_postgres", "race", "set_weekly_hours",
+    "make_owner", "make_package", "make_team", "make_team_meeting_type", "on_postgres", "open_ledgers", "race", "set_weekly_hours",
     "suite_clock",
 ]

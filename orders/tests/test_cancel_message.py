@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 from icalendar import Calendar
 
+from orders.lifecycle import order_cancel
 from orders.models import PackageOrder
-from orders.services import order_cancel
 from orders.tests.conftest import place_order
 from orders.tests.test_dashboard import book_for
 from tests import NINE_AM

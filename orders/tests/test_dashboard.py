@@ -8,8 +8,9 @@ import pytest
 import time_machine
 
 from orders.credits import booking_credit_return, ledger_adjust
+from orders.lifecycle import order_cancel_upcoming_bookings
 from orders.models import OrderStatus, PackageOrder
-from orders.services import order_cancel_upcoming_bookings, order_session_book
+from orders.services import order_session_book
 from orders.tests.conftest import place_order
 from packages.models import ExpiryKind, Package
 from scheduling.attendance import booking_mark_attendance

@@ -11,7 +11,8 @@ from django.urls import reverse
 from notifications.models import Message, MessageKind
 from orders.credits import item_balance, order_extend, orders_expire_due, orders_warn_expiring
 from orders.models import CreditLedgerEntry, LedgerReason, PackageOrder
-from orders.services import OrderExpired, order_session_book
+from orders.rules import OrderExpired
+from orders.services import order_session_book
 from orders.tasks import expire_credits
 from orders.tests.conftest import place_order
 from packages.models import ExpiryKind, Package
@@ -70,7 +71,7 @@ def test_an_expired_order_books_nothing_and_says_since_when(client, package):
         assert "Your sessions expired on 4 Dec 2026" in html
         assert reverse("order_details:book", args=[order.token, coaching(order).pk]) not in html
         response = client.get(reverse("order_details:book", args=[order.token, coaching(order).pk]), follow=True)
-        assert "Your sessions expired on 4 Dec 2026: no more sessions can be booked." in response.content.decode()
+        assert "The sessions of this order expired on 4 Dec 2026: no more sessions can be booked." in response.content.decode()
 
 
 @pytest.mark.parametrize(("browser_language", "time_shape"), [

@@ -214,7 +214,7 @@ def test_an_exports_query_count_does_not_grow_with_its_rows(owner, package, path
     for n in range(12):
         place_order(package, name=f"Client {n}", email=f"client{n}@example.com",
                     status=OrderStatus.CANCELLED if n % 3 == 0 else OrderStatus.ACTIVE)
-        _book(meeting_type, name=f"Direct {n}", email=f"direct{n}@example.com", start=NINE_AM + timedelta(hours=n))
+        _book(meeting_type, name=f"Direct {n}", email=f"direct{n}@example.com", start=NINE_AM + timedelta(hours=n + 1))
     large = _count_queries(client, path)
 
     assert large == small
@@ -233,8 +233,10 @@ def test_an_export_streams_its_rows_in_memory_that_does_not_grow_with_them(owner
     def peak_after(total: int) -> int:
         missing = total - Booking.objects.filter(owner=owner).count()
         Booking.objects.bulk_create(
-            Booking(owner=owner, meeting_type=meeting_type, start=NINE_AM + timedelta(seconds=n),
-                    end=NINE_AM + timedelta(seconds=n, minutes=50), client_name=f"Client {n}",
+            # One second each, one after another: a host's 1:1 bookings never overlap (on PostgreSQL
+            # the database refuses it).
+            Booking(owner=owner, meeting_type=meeting_type, start=NINE_AM + timedelta(seconds=total + n),
+                    end=NINE_AM + timedelta(seconds=total + n + 1), client_name=f"Client {n}",
                     client_email=f"client{n}@example.com", token=f"export-token-{total}-{n}")
             for n in range(missing)
         )

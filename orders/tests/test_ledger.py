@@ -4,16 +4,17 @@ from datetime import timedelta
 
 import pytest
 
-from orders.credits import NegativeBalance, item_balance, ledger_adjust, ledger_backfill
+from orders.credits import NegativeBalance, item_balance, ledger_adjust
+from orders.lifecycle import order_cancel
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus
-from orders.services import order_cancel, order_session_book
+from orders.services import order_session_book
 from orders.tests.conftest import place_order
 from payments.models import PaymentStatus
 from payments.services import payment_mark_refunded
 from payments.tests.helpers import make_payment
 from scheduling.models import BookedBy, Booking
 from scheduling.services import booking_cancel, booking_reschedule
-from tests import NINE_AM, TEN_AM
+from tests import NINE_AM, TEN_AM, open_ledgers
 
 
 def coaching(order) -> OrderItem:
@@ -161,8 +162,8 @@ def test_orders_placed_before_the_ledger_get_theirs_from_the_data_migration(pack
         Booking.objects.create(owner=order.owner, meeting_type=item.meeting_type, order_item=legacy, start=start,
                                end=start + timedelta(minutes=50), status=status, client_name="J",
                                client_email="j@example.com")
-    ledger_backfill()
-    ledger_backfill()  # idempotent: items with entries are left alone
+    open_ledgers()
+    open_ledgers()  # idempotent: items with entries are left alone
     assert reasons(legacy) == [(LedgerReason.PURCHASE, 4), (LedgerReason.BOOKING, -1)]
     assert item_balance(legacy.pk) == 3
     assert list(Booking.objects.filter(order_item=legacy).order_by("start").values_list("credit_held", flat=True)) == [
@@ -184,8 +185,8 @@ def test_a_closed_order_placed_before_the_ledger_opens_it_with_nothing_left(pack
     Booking.objects.create(owner=order.owner, meeting_type=item.meeting_type, order_item=legacy, start=NINE_AM,
                            end=NINE_AM + timedelta(minutes=50), status="confirmed", client_name="J",
                            client_email="j@example.com")
-    ledger_backfill()
-    ledger_backfill()  # idempotent
+    open_ledgers()
+    open_ledgers()  # idempotent
     assert reasons(legacy) == [(LedgerReason.PURCHASE, 4), (LedgerReason.BOOKING, -1), (void, -3)]
     assert item_balance(legacy.pk) == 0 and item_balance(item.pk) == 0
     closed_at = order.cancelled_at or order.updated_at  # a refund sets no cancelled_at
@@ -194,7 +195,7 @@ def test_a_closed_order_placed_before_the_ledger_opens_it_with_nothing_left(pack
 
 def test_an_active_order_placed_before_the_ledger_keeps_its_credits(package):
     order = place_order(package)
-    ledger_backfill()
+    open_ledgers()
     assert reasons(coaching(order)) == [(LedgerReason.PURCHASE, 2)]
 
 def test_a_refund_returns_the_booked_credits_then_voids_what_is_left(package):

@@ -11,9 +11,10 @@ import pytest
 from django.core.cache import cache
 
 from orders.credits import ledger_adjust
+from orders.lifecycle import order_cancel
 from orders.models import OrderItem, PackageOrder
 from orders.selectors import order_for_token, order_item_for_token, with_item_progress
-from orders.services import order_cancel, order_session_book
+from orders.services import order_session_book
 from orders.tests.conftest import place_order
 from scheduling import booking_step
 from scheduling.models import BookedBy, MeetingTypeState

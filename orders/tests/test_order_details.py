@@ -7,7 +7,8 @@ import pytest
 
 from orders.credits import ledger_adjust
 from orders.models import OrderStatus
-from orders.services import NoSessionsLeft, order_session_book
+from orders.rules import NoSessionsLeft
+from orders.services import order_session_book
 from orders.tests.conftest import place_order
 from packages.models import PackageState
 from scheduling import booking_step

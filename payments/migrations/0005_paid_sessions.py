@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('orders', '0010_void_unpaid_expired_orders_ledger'),
         ('payments', '0004_payment_manual_note'),
-        ('scheduling', '0005_paid_sessions'),
+        ('scheduling', '0006_paid_sessions'),
     ]
 
     operations = [

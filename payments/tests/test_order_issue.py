@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from orders.credits import item_balance
+from orders.lifecycle import order_cancel
 from orders.models import CreditLedgerEntry, OrderStatus, PackageOrder
-from orders.services import order_cancel
 from packages.models import OrderingInformation, PackageState
 from payments.models import Payment, PaymentStatus, Provider
 from tests import make_package

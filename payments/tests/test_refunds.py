@@ -9,12 +9,11 @@ import pytest
 import responses
 from django.utils import timezone
 
-from orders.credits import ledger_backfill
 from orders.models import OrderItem, OrderStatus
 from payments.models import PaymentStatus, Provider
 from payments.tests.helpers import PAYPAL_API, PAYPAL_KEYS, STRIPE_API, STRIPE_KEYS, make_payment, mock_paypal_token
 from scheduling.models import Booking, BookingStatus
-from tests import make_meeting_type, make_order
+from tests import make_meeting_type, make_order, open_ledgers
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +35,7 @@ def _paid_order_with_bookings(owner, *, provider=Provider.STRIPE, destination=""
                                end=start + timedelta(minutes=30), client_name="Cleo", client_email="cleo@example.com")
         for start in (now - timedelta(days=2), now + timedelta(days=2), now + timedelta(days=4))
     ]
-    ledger_backfill()
+    open_ledgers()
     payment = make_payment(order, provider=provider, status=PaymentStatus.CONFIRMED,
                            provider_payment_id="pi_test_1" if provider == Provider.STRIPE else "CAP123",
                            confirmed_at=now, destination_account=destination)

@@ -6,13 +6,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from orders.credits import ledger_backfill
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.services import order_session_book
 from scheduling import booking_step
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingTypeState
 from scheduling.services import booking_create
-from tests import NOW, make_meeting_type, make_package, set_weekly_hours
+from tests import NOW, make_meeting_type, make_package, open_ledgers, set_weekly_hours
 
 # Tuesday 1 December 2026, 07:00 in New York (the `owner` fixture's zone).
 UNAVAILABLE = "That time is no longer available. Please pick another time."
@@ -262,7 +261,7 @@ def test_a_package_session_links_back_to_its_order(client, owner, meeting_type):
     )
     item = OrderItem.objects.create(order=order, meeting_type=meeting_type, meeting_type_name="Intro call",
                                     duration_minutes=30, kind=meeting_type.kind, quantity=3)
-    ledger_backfill()
+    open_ledgers()
     booking = order_session_book(item=item, start=datetime(2026, 12, 2, 15, tzinfo=UTC))
 
     html = client.get(manage_url(booking)).content.decode()

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from scheduling import slots
 from scheduling.availability import LONGEST_MEETING, load_engine_inputs
-from scheduling.models import Booking, BookingStatus, DateOverride, WeeklyInterval
+from scheduling.models import Booking, BookingStatus, DateOverride, MeetingTypeKind, WeeklyInterval
 from tests import make_booking, make_meeting_type, set_weekly_hours
 
 WINDOW_START = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -56,14 +56,19 @@ def test_an_owner_without_hours_has_none(owner):
 def test_the_confirmed_bookings_overlapping_the_window_with_their_buffers(owner, other_owner):
     padded = make_meeting_type(owner, buffer_before_minutes=15, buffer_after_minutes=10)
     plain = make_meeting_type(owner, duration_minutes=60)
-    long = make_meeting_type(owner, duration_minutes=LONGEST_MEETING // timedelta(minutes=1))
+    # Group sessions (the long one, and the two that touch the window) overlap the 1:1 bookings:
+    # PostgreSQL's no-overlap constraint allows that (keeping them apart is the booking code's
+    # check), and this test reads rows only.
+    long = make_meeting_type(owner, duration_minutes=LONGEST_MEETING // timedelta(minutes=1),
+                             kind=MeetingTypeKind.GROUP)
+    edge = make_meeting_type(owner, duration_minutes=60, kind=MeetingTypeKind.GROUP)
     theirs = make_meeting_type(other_owner)
     inside = make_booking(padded, datetime(2026, 12, 8, 14, 0, tzinfo=UTC))
     across_the_start = make_booking(plain, WINDOW_START - timedelta(minutes=30))
     across_the_end = make_booking(plain, WINDOW_END - timedelta(minutes=30))
     longest_across_the_start = make_booking(long, WINDOW_START - LONGEST_MEETING + timedelta(minutes=1))
-    make_booking(plain, WINDOW_START - timedelta(minutes=60))  # ends as the window starts
-    make_booking(plain, WINDOW_END)  # starts as the window ends
+    make_booking(edge, WINDOW_START - timedelta(minutes=60))  # ends as the window starts
+    make_booking(edge, WINDOW_END)  # starts as the window ends
     make_booking(padded, datetime(2026, 12, 8, 16, 0, tzinfo=UTC), status=BookingStatus.CANCELLED)
     make_booking(theirs, datetime(2026, 12, 8, 14, 0, tzinfo=UTC))
 
@@ -146,3 +151,19 @@ def test_a_thread_that_read_them_leaves_no_connection_behind(owner):
     gc.collect()
 
     assert seen and seen[0]() is None
+
+
+def test_no_meeting_type_can_outlast_the_bound_of_the_busy_query():
+    """The busy query finds a booking only if it lasts at most LONGEST_MEETING: the model and the
+    personal and team meeting type forms refuse anything longer, from the one constant."""
+    from django.core.validators import MaxValueValidator
+
+    from scheduling.forms import MeetingTypeForm
+    from scheduling.models import MeetingType
+    from teams.forms import TeamMeetingTypeForm
+
+    longest = LONGEST_MEETING // timedelta(minutes=1)
+    validators = MeetingType._meta.get_field("duration_minutes").validators
+    assert [v.limit_value for v in validators if isinstance(v, MaxValueValidator)] == [longest]
+    assert MeetingTypeForm.base_fields["duration_minutes"].max_value == longest
+    assert TeamMeetingTypeForm.base_fields["duration_minutes"].max_value == longest

@@ -54,3 +54,20 @@ def test_a_payment_racing_the_release_of_its_expired_hold_is_flagged_never_booke
     payment.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
     assert payment.status == PaymentStatus.CONFIRMED and payment.flagged
+
+
+@pytest.mark.django_db
+def test_a_time_whose_hold_ran_out_can_be_booked_and_the_hold_is_released_first():
+    # On PostgreSQL the no-overlap constraint covers holds too: the stale hold must be gone first.
+    from scheduling.services import booking_create
+
+    meeting_type = paid_type()
+    stale = hold(meeting_type, 0)
+    free_type = make_meeting_type(meeting_type.owner)
+    later = NOW + timedelta(minutes=16)
+    booking = booking_create(meeting_type=free_type, start=NINE_AM, client_name="Next", client_email="n@example.com",
+                             now=later)
+    stale.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    assert stale.status == BookingStatus.CANCELLED
+    assert Payment.objects.get(booking=stale).status == PaymentStatus.CANCELED

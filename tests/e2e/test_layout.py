@@ -9,8 +9,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from orders.credits import ledger_adjust
+from orders.lifecycle import order_cancel
 from orders.models import PackageOrder
-from orders.services import order_cancel, order_session_book
+from orders.services import order_session_book
 from packages.models import Package
 from payments.models import Provider
 from payments.services import payment_confirm, payment_start

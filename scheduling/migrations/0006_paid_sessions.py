@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0004_team_hosts'),
+        ('scheduling', '0005_booking_holds_host_no_overlap'),
     ]
 
     operations = [

@@ -1,0 +1,57 @@
+"""How orders takes part in what scheduling announces (scheduling.signals): the credit ledger
+follows every booking of an order item, and a package's policies answer the booking pages.
+Connected by OrdersConfig.ready (importing this module). Each receiver calls one named service of
+orders.credits or orders.rules, inside the booking's transaction and under its locks; a receiver
+that raises a BookingError refuses the change (nothing is written)."""
+from django.dispatch import receiver
+
+from orders import credits, rules
+from scheduling.models import BookedBy
+from scheduling.signals import (
+    attendance_marked,
+    booking_cancelled,
+    booking_change_requested,
+    booking_created,
+    cancel_warning,
+    reschedule_refusal,
+)
+
+
+@receiver(booking_created, dispatch_uid="orders.credits.debit")
+def debit_the_credit(sender, *, booking, now=None, **kwargs) -> None:
+    """scheduling.services.booking_create (and the team booking) booked a session: a session of an
+    order item takes one of its credits."""
+    credits.ledger_debit_booking(booking=booking, now=now)
+
+
+@receiver(cancel_warning, dispatch_uid="orders.credits.cancel_warning")
+def warn_of_a_late_cancel(sender, *, booking, now=None, **kwargs) -> str:
+    return credits.late_cancel_warning(booking=booking, now=now)
+
+
+@receiver(reschedule_refusal, dispatch_uid="orders.credits.reschedule_refusal")
+def say_why_it_cannot_move(sender, *, booking, now=None, **kwargs) -> str:
+    return credits.late_move_refusal(booking=booking, now=now)
+
+
+# Both refuse a move (booking_reschedule): the package's cancellation window first, then the order's status.
+@receiver(booking_change_requested, dispatch_uid="orders.credits.late_move")
+def refuse_a_late_move(sender, *, booking, by=BookedBy.CLIENT, now=None, **kwargs) -> None:
+    credits.refuse_late_move(booking=booking, by=by, now=now)
+
+
+@receiver(booking_change_requested, dispatch_uid="orders.refuse_change_of_inactive_order")
+def refuse_a_move_on_a_closed_order(sender, *, booking, **kwargs) -> None:
+    rules.refuse_change_of_inactive_order(booking=booking)
+
+
+@receiver(booking_cancelled, dispatch_uid="orders.credits.cancel")
+def return_the_credit(sender, *, booking, by=BookedBy.CLIENT, now=None, **kwargs) -> None:
+    """A session was cancelled (by the client, the owner, or with its order): its credit comes
+    back, unless the order's policy makes a late cancel use it."""
+    credits.ledger_return_cancelled(booking=booking, by=by, now=now)
+
+
+@receiver(attendance_marked, dispatch_uid="orders.credits.no_show")
+def settle_a_no_show(sender, *, booking, by_user=None, now=None, **kwargs) -> None:
+    credits.ledger_settle_no_show(booking=booking, by_user=by_user, now=now)
