@@ -148,6 +148,9 @@ def _paid(booking: Booking) -> Payment | None:
 @receiver(cancel_terms, dispatch_uid="payments.session_cancel_terms")
 def cancel_terms(sender, *, booking: Booking, now: datetime | None = None, **_) -> str:
     """What cancelling a paid session now does with the money, said before the client confirms."""
+    if not booking.meeting_type.is_paid:
+        # No query for the bookings of free meeting types (the booking page's budget is one query).
+        return ""
     payment = _paid(booking)
     if payment is None:
         return ""
