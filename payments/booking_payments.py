@@ -94,8 +94,10 @@ def session_payment(booking: Booking) -> Payment | None:
 def apply_confirmed_booking_payment(payment: Payment) -> None:
     """payment_confirm's booking branch, on a locked payment just moved to CONFIRMED (the caller
     saves it): confirm the held session, or flag the money for a refund when the hold ran out."""
+    receipt = {"amount": format_money(payment.amount, payment.currency), "paid_with": payment.get_provider_display(),
+               "paid_at": payment.confirmed_at.isoformat()}
     try:
-        booking_confirm_paid(booking_id=payment.booking_id)
+        booking_confirm_paid(booking_id=payment.booking_id, receipt=receipt)
     except HoldExpired:
         payment.flagged = True
         payment.flag_reason = FLAG_HOLD_EXPIRED

@@ -79,13 +79,14 @@ def hold_is_live(booking: Booking, now: datetime) -> bool:
             and booking.hold_expires_at > now)
 
 
-def booking_confirm_paid(*, booking_id: int, now: datetime | None = None) -> Booking:
+def booking_confirm_paid(*, booking_id: int, now: datetime | None = None, receipt: dict | None = None) -> Booking:
     """The session's payment arrived: HELD becomes CONFIRMED and booking_created is sent (the
     confirmation email and reminders), exactly once.
 
     Already confirmed: nothing happens (a replayed webhook, a second return). A hold that has run
     out (released or not yet) is released and HoldExpired raised: payments records the money and
-    flags it for a refund, as for a package order paid after it expired."""
+    flags it for a refund, as for a package order paid after it expired. `receipt` (plain data from
+    payments: amount, paid_with, paid_at) goes with booking_created into the confirmation email."""
     now = now or timezone.now()
     with transaction.atomic():
         owner_id = Booking.objects.filter(pk=booking_id).values_list("owner_id", flat=True).get()
@@ -100,7 +101,8 @@ def booking_confirm_paid(*, booking_id: int, now: datetime | None = None) -> Boo
             booking.status = BookingStatus.CONFIRMED
             booking.hold_expires_at = None
             booking.save(update_fields=["status", "hold_expires_at", "updated_at"])
-            signals.booking_created.send(sender=Booking, booking=booking, by=BookedBy.CLIENT, now=now, notify=True)
+            signals.booking_created.send(sender=Booking, booking=booking, by=BookedBy.CLIENT, now=now, notify=True,
+                                         receipt=receipt)
     if expired:
         raise HoldExpired()  # after the block: the release above stands
     return booking

@@ -268,3 +268,43 @@ def test_on_free_a_price_needs_pro(client, free_owner):
     response = client.post("/dashboard/meeting-types/new/", form_data())
     assert "Paid sessions are part of the Pro plan and above." in response.content.decode()
     assert not MeetingType.objects.filter(owner=free_owner).exists()
+
+
+# --- Receipts, the Payments page and the export ------------------------------------------------
+
+def paid_session(client, owner, meeting_type) -> tuple:
+    hold(client, owner, meeting_type)
+    booking = Booking.objects.get()
+    client.post(f"/payments/session/{booking.token}/")
+    payment = Payment.objects.get(booking=booking)
+    client.post(f"/payments/test/{payment.token}/", {"action": "pay"})
+    booking.refresh_from_db()
+    payment.refresh_from_db()
+    return booking, payment
+
+
+def test_the_confirmation_email_carries_the_receipt(client, owner, paid_type):
+    from notifications.emails import build_email
+
+    booking, _ = paid_session(client, owner, paid_type)
+    message = Message.objects.get(booking=booking, kind=MessageKind.BOOKING_CONFIRMED, recipient="cleo@example.com")
+    email = build_email(message)
+    assert "Receipt" in email.body and "Amount: 90.00 USD" in email.body and "Paid with: Test provider" in email.body
+    assert "90.00 USD" in email.alternatives[0][0]
+
+
+def test_the_payments_page_and_export_list_session_payments(client, owner, paid_type, other_owner):
+    booking, payment = paid_session(client, owner, paid_type)
+    client.force_login(owner)
+    page = client.get("/dashboard/payments/").content.decode()
+    assert "Coaching session on 1 Dec 2026, 10:00" in page and "paid session" in page
+    assert f"/dashboard/bookings/{booking.pk}/" in page
+    detail = client.get(f"/dashboard/payments/{payment.pk}/").content.decode()
+    assert "Session" in detail and "Cleo Client" in detail
+    export = client.get("/dashboard/payments/export.csv?date_from=2026-11-01&date_to=2026-12-31")
+    text = b"".join(export.streaming_content).decode() if export.streaming else export.content.decode()
+    assert "Coaching session on 2026-12-01 10:00" in text and "cleo@example.com" in text
+    # Another owner sees none of it.
+    client.force_login(other_owner)
+    assert "Coaching session" not in client.get("/dashboard/payments/").content.decode()
+    assert client.get(f"/dashboard/payments/{payment.pk}/").status_code == 404
