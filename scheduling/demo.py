@@ -1,11 +1,13 @@
-"""Demo data of scheduling for `manage.py seed_demo`: two meeting types and weekday hours.
+"""Demo data of scheduling for `manage.py seed_demo`: three meeting types (one a paid single session)
+and weekday hours.
 Idempotent: running it again changes nothing that is already there."""
 from datetime import time
+from decimal import Decimal
 
 from django.db import transaction
 
 from accounts.models import User
-from scheduling.models import LocationKind, MeetingType, MeetingTypeKind, WeeklyInterval
+from scheduling.models import LocationKind, MeetingType, MeetingTypeKind, PaymentMedium, WeeklyInterval
 from scheduling.setup_services import weekly_hours_replace
 
 DEMO_MEETING_TYPES = [
@@ -31,6 +33,24 @@ DEMO_MEETING_TYPES = [
         "location_kind": LocationKind.VIDEO,
         "location_details": "https://meet.example.com/dana-workshop",
         "description": "A small-group workshop: practice together, up to six people.",
+    },
+    {
+        # A paid single session: the client pays when booking (locally, through the test provider,
+        # which stands in for Stripe when no keys are set).
+        "slug": "single-coaching-session",
+        "name": "Single coaching session",
+        "kind": MeetingTypeKind.ONE_ON_ONE,
+        "capacity": 1,
+        "duration_minutes": 50,
+        "slot_step_minutes": 30,
+        "location_kind": LocationKind.VIDEO,
+        "location_details": "https://meet.example.com/dana-demo",
+        "description": "One paid coaching session, no package needed.",
+        "buffer_after_minutes": 10,
+        "price": Decimal("90"),
+        "currency": "USD",
+        "payment_medium": PaymentMedium.STRIPE,
+        "cancel_window_hours": 24,
     },
 ]
 WEEKDAY_HOURS = [(time(9, 0), time(12, 0)), (time(13, 0), time(17, 0))]

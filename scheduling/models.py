@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from leadmonk.money import CURRENCY_CHOICES
+from leadmonk.money import CURRENCY_CHOICES, price_label
 
 # Re-exported: the migrations of scheduling, orders and payments name `scheduling.models.new_token`.
 from leadmonk.tokens import new_token  # noqa: F401
@@ -172,6 +172,11 @@ class MeetingType(MeetingTypeSettings):
     def is_paid(self) -> bool:
         """Clients pay before a booking of it is confirmed (scheduling.holds)."""
         return self.price > 0 and not self.team_hosted
+
+    @property
+    def price_label(self) -> str:
+        """"90.00 USD" (the booking pages show it on a paid meeting type)."""
+        return price_label(self.price, self.currency)
 
 
 # What makes a personal meeting type a paid single session (its form's Payment section).
