@@ -1,5 +1,7 @@
 """The client's side of paying for a single session: the checkout page of a held booking (what
 is bought, how long the time is held, the cancellation policy, "Pay")."""
+import math
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -40,6 +42,7 @@ def session_checkout(request: HttpRequest, booking_token: str) -> HttpResponse:
                                       late_cancel_refund=payment.late_cancel_refund,
                                       host=booking.meeting_type.owner.display_name or "your host"),
         "start_label": datetime_label(booking.start, viewer_tz, clock),
-        "minutes_left": max(1, int((booking.hold_expires_at - now).total_seconds() // 60)) if live else 0,
+        # Rounded up: a hold of 15 minutes reads "about 15 minutes" a few seconds later.
+        "minutes_left": max(1, math.ceil((booking.hold_expires_at - now).total_seconds() / 60)) if live else 0,
         "hold_until": datetime_label(booking.hold_expires_at, viewer_tz, clock) if live else "",
     })

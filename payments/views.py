@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from leadmonk.money import format_money
 from orders.models import OrderStatus, PackageOrder
 from orders.public_views import announce_payment_received
 from payments import services
@@ -96,7 +97,7 @@ def _session_return(request: HttpRequest, payment: Payment, *, cancelled: bool) 
     """The return page of a paid session: to the booking once it is confirmed; else what happened."""
     booking = payment.booking
     if payment.status == PaymentStatus.CONFIRMED and not payment.flagged and booking.status == BookingStatus.CONFIRMED:
-        messages.success(request, "Payment received: your booking is confirmed. We have emailed you the details.")
+        messages.success(request, f"Payment received: {format_money(payment.amount, payment.currency)}.")
         return redirect(reverse("bookings:manage", args=[booking.token]) + "?booked=1")
     if payment.flagged:
         state = "flagged"

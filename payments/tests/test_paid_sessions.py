@@ -82,7 +82,7 @@ def test_a_client_pays_with_the_test_provider_and_only_then_is_booked(client, ow
 
     checkout = client.get(response["Location"]).content.decode()
     assert "Coaching session" in checkout and "90.00 USD" in checkout
-    assert "We are holding this time for you until" in checkout
+    assert "We are holding this time for you until" in checkout and "(about 15 minutes)" in checkout
     to_provider = client.post(response["Location"])
     payment = Payment.objects.get(booking=booking)
     assert (payment.provider, payment.amount, payment.currency) == (Provider.TEST, Decimal("90"), "USD")
@@ -91,7 +91,7 @@ def test_a_client_pays_with_the_test_provider_and_only_then_is_booked(client, ow
     paid = client.post(to_provider["Location"], {"action": "pay"}, follow=True)
 
     assert paid.redirect_chain[-1][0] == f"/bookings/{booking.token}/?booked=1"
-    assert "Payment received: your booking is confirmed." in paid.content.decode()
+    assert "Payment received: 90.00 USD." in paid.content.decode()
     booking.refresh_from_db()
     payment.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED and booking.hold_expires_at is None
