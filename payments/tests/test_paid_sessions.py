@@ -308,3 +308,31 @@ def test_the_payments_page_and_export_list_session_payments(client, owner, paid_
     client.force_login(other_owner)
     assert "Coaching session" not in client.get("/dashboard/payments/").content.decode()
     assert client.get(f"/dashboard/payments/{payment.pk}/").status_code == 404
+
+
+def test_the_booking_link_of_a_held_session_leads_to_its_checkout(client, owner, paid_type):
+    hold(client, owner, paid_type)
+    booking = Booking.objects.get()
+    response = client.get(f"/bookings/{booking.token}/")
+    assert response["Location"] == f"/payments/session/{booking.token}/"
+
+
+def test_the_pages_of_a_paid_type_cost_no_more_queries_than_a_free_one(
+        client, owner, paid_type):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    free = make_meeting_type(owner, name="Intro call", slug="intro")
+
+    def queries(path: str) -> int:
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured)
+
+    queries(book_url(owner, free))  # the first request of the test (its session, the version keys)
+    assert queries(book_url(owner, paid_type)) == queries(book_url(owner, free))
+    assert queries(book_url(owner, paid_type) + f"?start={START}") == queries(book_url(owner, free) + f"?start={START}")
+    page = client.get(f"/{owner.slug}/").content.decode()
+    assert "90.00 USD" in page
