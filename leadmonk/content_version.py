@@ -13,9 +13,10 @@ Why stale data cannot come back:
   old rows while the transaction was open and cached its fragment under the first new token is
   made unreachable by the second; the first one makes the change visible at once in the
   transaction's own connection (and in tests, which run inside a transaction);
-- the bumps hang on `post_save` / `post_delete` of every model the pages read, so a code path
-  that forgets to call a service still invalidates; the few `QuerySet.update()` writes of those
-  models call `content_changed` themselves (update() sends no signal);
+- the bumps hang on `post_save` / `post_delete` of every model the pages read (each app names its
+  own with `watch()` in its AppConfig.ready()), so a code path that forgets to call a service
+  still invalidates; the few `QuerySet.update()` writes of those models call `content_changed`
+  themselves (update() sends no signal);
 - when the cache cannot be reached the pages render from the database (no fragment, no error).
 """
 from __future__ import annotations
@@ -73,7 +74,8 @@ def bookings_changed(*, owner_id: int | None) -> None:
 def cached_fragment(*, owner_id: int, name: str, render, kinds: tuple[str, ...] = (CONTENT,),
                     extra: str = "") -> str:
     """The fragment `name` of the owner, from the cache when its versions are current, else
-    `render()` stored under them. A hit is one cache round trip (versions and fragment together)."""
+    `render()` stored under them. A hit is one cache round trip (versions and fragment together).
+    `render()` returns HTML (a str, given back safe) or a picklable value such as a splice.Cut."""
     version_keys = _version_keys(kinds, owner_id)
     fragment_key = f"frag:{name}:{owner_id}:{extra}"
     try:
@@ -86,7 +88,7 @@ def cached_fragment(*, owner_id: int, name: str, render, kinds: tuple[str, ...] 
         return render()
     stored = found.get(fragment_key)
     if stored is not None and stored[0] == stamp:
-        return mark_safe(stored[1])  # noqa: S308 - HTML our own templates rendered
+        return mark_safe(stored[1]) if isinstance(stored[1], str) else stored[1]  # noqa: S308 - our templates' HTML
     html = render()
     try:
         cache.set(fragment_key, (stamp, html), FRAGMENT_TIMEOUT)
@@ -195,44 +197,22 @@ def _stamp(found: dict, version_keys: list[str], *, fill: bool = False) -> str |
     return None if None in versions else ":".join(versions)
 
 
-def _owner_id_of(instance) -> int | None:
-    label = instance._meta.label
-    if label == "accounts.User":
-        return instance.pk
-    if label in ("packages.PackageItem", "packages.InviteeQuestion"):
-        # The package model through the row's own foreign key: no import of an app above this one.
-        package_model = instance._meta.get_field("package").related_model
-        return package_model.objects.filter(pk=instance.package_id).values_list("owner_id", flat=True).first()
-    return getattr(instance, "owner_id", None)
+def watch(model, *, kind: str = CONTENT, owner_of=None, quiet_fields: tuple[str, ...] = ()) -> None:
+    """Bump the owner's `kind` version (content, or bookings) whenever a row of `model` is saved or
+    deleted. Each app calls it in its AppConfig.ready() for the models its public pages read, so
+    this module names no app. `owner_of(row)` gives the owner's id (default: `row.owner_id`); a
+    save of `quiet_fields` alone (a login, a password change) changes nothing a page shows."""
+    owner_of = owner_of or (lambda row: row.owner_id)
+    quiet = frozenset(quiet_fields)
 
+    def on_save(sender, instance, update_fields=None, **kwargs) -> None:
+        if quiet and update_fields and set(update_fields) <= quiet:
+            return
+        _bump(kind, owner_of(instance))
 
-WATCHED = {
-    "accounts.User", "accounts.Subscription", "scheduling.MeetingType", "scheduling.WeeklyInterval",
-    "scheduling.DateOverride", "packages.Package", "packages.PackageItem", "packages.InviteeQuestion",
-    "payments.PaymentConnection",
-}
-# Saves of these fields alone change nothing a public page shows (a login, a password change).
-QUIET_USER_FIELDS = {"last_login", "password"}
+    def on_delete(sender, instance, **kwargs) -> None:
+        _bump(kind, owner_of(instance))
 
-
-def _on_save(sender, instance, update_fields=None, **kwargs) -> None:
-    if sender._meta.label == "scheduling.Booking":
-        bookings_changed(owner_id=instance.owner_id)
-        return
-    if sender._meta.label not in WATCHED:
-        return
-    if sender._meta.label == "accounts.User" and update_fields and set(update_fields) <= QUIET_USER_FIELDS:
-        return
-    content_changed(owner_id=_owner_id_of(instance))
-
-
-def _on_delete(sender, instance, **kwargs) -> None:
-    if sender._meta.label == "scheduling.Booking":
-        bookings_changed(owner_id=instance.owner_id)
-    elif sender._meta.label in WATCHED:
-        content_changed(owner_id=_owner_id_of(instance))
-
-
-def connect() -> None:
-    post_save.connect(_on_save, dispatch_uid="content_version_save")
-    post_delete.connect(_on_delete, dispatch_uid="content_version_delete")
+    uid = f"content_version:{model._meta.label}"  # a second call for the same model changes nothing
+    post_save.connect(on_save, sender=model, dispatch_uid=uid, weak=False)
+    post_delete.connect(on_delete, sender=model, dispatch_uid=uid, weak=False)

@@ -124,16 +124,19 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
+# The cache may have a Redis of its own, capped with maxmemory and an eviction policy (README,
+# "Running in production"): evicting cached pages then can never drop a Celery message.
+REDIS_CACHE_URL = env.str("REDIS_CACHE_URL", default="") or REDIS_URL
+if REDIS_CACHE_URL:
     # Django's Redis backend reusing its redis client (leadmonk/cache.py).
-    CACHES = {"default": {"BACKEND": "leadmonk.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "leadmonk.cache.RedisCache", "LOCATION": REDIS_CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Sessions are written to the database and read through the cache (one query less per dashboard
 # page) when the cache is shared by every process: a per-process memory cache would keep a
 # logged-out session alive in the other workers. Tests run in one process. The engine falls back to
 # the database when the cache is down, so owners stay logged in while Redis is away.
-if REDIS_URL or TESTING:
+if REDIS_CACHE_URL or TESTING:
     SESSION_ENGINE = "leadmonk.sessions"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -1,7 +1,5 @@
 """Public pages of orders: the package order page, the order details page (reached by the order's
 token) and booking a session of an order item from it."""
-import uuid
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -9,10 +7,10 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
+from leadmonk import splice
 from leadmonk.content_version import cached_public_page
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import localize, time_format, viewer_clock, viewer_timezone
@@ -81,20 +79,14 @@ def _order_page_body(owner: User, package: Package, form: OrderForm | None, *, r
     }, request=request)
 
 
-# Stands for the CSRF token in a body rendered to be cached, which is split around it: each
-# response puts its visitor's own token there. Random, so no package text can contain it.
-CSRF_MARK = f"csrf{uuid.uuid4().hex}"
-
-
 def _cacheable_order_page(owner: User, package_slug: str) -> dict:
     """The GET of the page as every visitor sees it, the CSRF token left out: its title and its
-    body before and after the token (`tail` None when there is no form: the package cannot be
-    ordered). Depends only on the owner's content: kept under its version."""
+    body cut where the token goes (leadmonk.splice; no token when there is no form: the package
+    cannot be ordered). Depends only on the owner's content: kept under its version."""
     package = _order_page_package(owner, package_slug)
     form = OrderForm(package=package) if package_is_orderable(package) else None
-    body = _order_page_body(owner, package, form, csrf_token=CSRF_MARK)
-    head, mark, tail = body.partition(CSRF_MARK)
-    return {"title": package.name, "head": head, "tail": tail if mark else None}
+    body = _order_page_body(owner, package, form, csrf_token=splice.CSRF_TOKEN.mark)
+    return {"title": package.name, "body": splice.cut(body, splice.CSRF_TOKEN)}
 
 
 @require_http_methods(["GET", "POST"])
@@ -103,11 +95,11 @@ def order_package(request: HttpRequest, owner_slug: str, package_slug: str) -> H
     if request.method == "GET":
         # A hit is one cache round trip and no query; the visitor's CSRF token and messages are
         # put in per request.
-        page = cached_public_page(owner_slug=owner_slug, name="order_package", extra=package_slug,
+        page = cached_public_page(owner_slug=owner_slug, name="order_page_cut", extra=package_slug,
                                   find_owner=lambda: _order_page_owner(owner_slug),
                                   render=lambda owner: _cacheable_order_page(owner, package_slug))
-        body = page["head"] if page["tail"] is None else page["head"] + get_token(request) + page["tail"]
-        return render(request, "orders/order_package.html", {"title": page["title"], "body": mark_safe(body)})  # noqa: S308
+        body = page["body"].fill(csrf_token=get_token(request))
+        return render(request, "orders/order_package.html", {"title": page["title"], "body": body})
     # Placing an order reads everything from the database.
     owner = _order_page_owner(owner_slug)
     package = _order_page_package(owner, package_slug)

@@ -1,5 +1,7 @@
 """The client's "Book several sessions" page /orders/<token>/sessions/: pick times across the
-order's items (the shared month picker), repeat one weekly, review them in one list, confirm once.
+order's items (the booking step's picker and check, scheduling.booking_step.TimeStep: times
+chosen already are marked and their overlaps not offered), repeat one weekly, review them in one
+list, confirm once.
 
 Works without JavaScript: the chosen times travel in the query string (?picks=<item>@<start>,…)
 and the confirm form's hidden input; every link of the page (picker days, months, times, "remove",
@@ -25,20 +27,12 @@ from orders.public_views import order_details_url, order_for_token_or_404
 from orders.rules import order_booking_refusal
 from orders.selectors import with_item_progress
 from orders.session_sets import MAX_SESSIONS_PER_SET, SessionChoice, SessionSetRefused, order_sessions_book
-from scheduling.availability import available_slots, bookable_slot, bookable_starts
-from scheduling.booking_step import FRAGMENT_PARAM, PICKER_FRAGMENT, PICKER_TEMPLATE
-from scheduling.picker import month_picker
-from scheduling.selectors import (
-    datetime_label,
-    format_slot_start,
-    parse_picker_date,
-    parse_picker_month,
-    parse_slot_start,
-)
+from scheduling.availability import available_slots, bookable_starts
+from scheduling.booking_step import FRAGMENT_PARAM, PICKER_FRAGMENT, StepWording, TimeStep
+from scheduling.picker import ChosenTime, overlapping_chosen
+from scheduling.selectors import datetime_label, format_slot_start, parse_slot_start
 
 PICKS_PARAM = "picks"
-OVERLAP = "That time overlaps another session you chose."
-TAKEN = "That time is not free any more. Pick another time."
 FULL = "You have chosen all the sessions left for this item."
 
 
@@ -59,6 +53,10 @@ class Pick:
     @property
     def end(self) -> dt.datetime:
         return self.start + dt.timedelta(minutes=self.item.duration_minutes)
+
+    def as_chosen(self, item: OrderItem) -> ChosenTime:
+        """This pick as the picker of `item` sees it: marked when it is a time of that item."""
+        return ChosenTime(start=self.start, end=self.end, marked=self.item.pk == item.pk)
 
 
 @dataclass
@@ -107,20 +105,21 @@ class SessionsPage:
         """How many more sessions of `item` may still be chosen (its credits left minus picks)."""
         return item.remaining - sum(1 for pick in self.picks if pick.item.pk == item.pk)
 
+    def step(self, item: OrderItem) -> TimeStep:
+        """The booking step of `item` with the picks so far: its picker and its check."""
+        return TimeStep(
+            self.request, meeting_type=item.meeting_type, default_tz=self.order.client_timezone,
+            wording=StepWording(), now=self.now, duration=item.duration,  # the page's heading names the item
+            chosen=tuple(pick.as_chosen(item) for pick in self.picks),
+            picker_params={"item": item.pk, PICKS_PARAM: self.picks_value()},
+        )
+
     def refusal(self, item: OrderItem, start: dt.datetime | None, free: bool | None = None) -> str:
-        """Why `start` cannot join the picks ("" when it can); `free` when the caller already
-        asked the slot engine."""
-        if start is None:
-            return TAKEN
+        """Why `start` cannot join the picks ("" when it can): no credit left to choose, else the
+        booking step's check (TimeStep.refusal); `free` when the caller already asked the slot engine."""
         if self.room(item) <= 0:
             return FULL
-        candidate = Pick(item=item, start=start)
-        if any(p.start < candidate.end and candidate.start < p.end for p in self.picks):
-            return OVERLAP
-        if free is None:
-            free = bookable_slot(meeting_type=item.meeting_type, start=start, now=self.now,
-                                 duration=item.duration) is not None
-        return "" if free else TAKEN
+        return self.step(item).refusal(start, offered=free)
 
     def add(self, item: OrderItem, start: dt.datetime, free: bool | None = None) -> str:
         error = self.refusal(item, start, free)
@@ -169,8 +168,7 @@ class SessionsPage:
         slots = available_slots(meeting_type=item.meeting_type,
                                 range_start=max(wanted - dt.timedelta(days=3), self.now),
                                 range_end=wanted + dt.timedelta(days=4), now=self.now, duration=item.duration)
-        free = [slot.start for slot in slots
-                if not any(p.start < slot.end and slot.start < p.end for p in self.picks)]
+        free = [slot.start for slot in slots if overlapping_chosen(slot.start, slot.end, self.picks) is None]
         return min(free, key=lambda start: abs(start - wanted)) if free else None
 
     # --- the page --------------------------------------------------------------------------------
@@ -191,15 +189,7 @@ class SessionsPage:
             pick.remove_url = self.url([other for other in self.picks if other is not pick])
 
     def picker(self):
-        if self.item is None:
-            return None
-        get = self.request.GET
-        return month_picker(
-            meeting_type=self.item.meeting_type, viewer_tz=self.viewer_tz, clock=self.clock,
-            action_url=self.request.path, month=parse_picker_month(get.get("month")),
-            selected_date=parse_picker_date(get.get("date")), now=self.now, duration=self.item.duration,
-            extra_params={"item": self.item.pk, PICKS_PARAM: self.picks_value()},
-        )
+        return self.step(self.item).picker() if self.item is not None else None
 
     def render(self, *, error: str = "", repeat_error: str = "", missed: list[MissedWeek] | None = None,
                failed: SessionChoice | None = None, status: int = 200) -> HttpResponse:
@@ -233,8 +223,8 @@ def order_sessions(request: HttpRequest, token: str) -> HttpResponse:
         return redirect(details_url)
     if request.method == "POST":
         return _confirm(request, page, details_url)
-    if request.GET.get(FRAGMENT_PARAM) == PICKER_FRAGMENT:
-        return render(request, PICKER_TEMPLATE, {"picker": page.picker()})
+    if request.GET.get(FRAGMENT_PARAM) == PICKER_FRAGMENT and page.item is not None:
+        return remember_viewer_choices(request, HttpResponse(page.step(page.item).picker_fragment()))
     error, repeat_error, missed = "", "", []
     if "start" in request.GET and page.item is not None:
         error = page.add(page.item, parse_slot_start(request.GET.get("start")))
@@ -255,6 +245,8 @@ def _repeat(page: SessionsPage) -> tuple[str, list[MissedWeek]]:
     if not weeks_text.isdigit() or not 2 <= int(weeks_text) <= most:
         if most < 2:
             return "No sessions are left for this item to repeat it.", []
+        if most == 2:  # no range to choose from: say what the one choice is
+            return "Only one more session is left for this item: enter 2 (this week and the next).", []
         return f"Enter a number of weeks from 2 to {most} (the sessions left for this item).", []
     return "", page.repeat_weekly(pick, int(weeks_text))
 
@@ -266,9 +258,9 @@ def _confirm(request: HttpRequest, page: SessionsPage, details_url: str) -> Http
     except SessionSetRefused as refused:
         if refused.choice is None:
             return page.render(error=refused.message, status=400)
+        # The refusal's own message says what to do (the list marks the time, with "Remove").
         when = datetime_label(refused.choice.start, page.viewer_tz, page.clock)
-        error = (f"Nothing was booked: {refused.choice.item.meeting_type_name} on {when} could not be booked. "
-                 f"{refused.message} Remove it or pick another time, then confirm again.")
+        error = f"Nothing was booked. {refused.choice.item.meeting_type_name} on {when}: {refused.message}"
         return page.render(error=error, failed=refused.choice, status=409)
     messages.success(request, f"Booked {len(bookings)} session{'s' if len(bookings) != 1 else ''}.")
     return redirect(f"{details_url}?{'&'.join(f'booked={booking.pk}' for booking in bookings)}#just-booked")

@@ -7,6 +7,10 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         from leadmonk import content_version
         from scheduling import receivers
+        from scheduling.models import Booking, DateOverride, MeetingType, WeeklyInterval
 
         receivers.connect()
-        content_version.connect()
+        # What the public pages and their pickers read (leadmonk.content_version).
+        for model in (MeetingType, WeeklyInterval, DateOverride):
+            content_version.watch(model)
+        content_version.watch(Booking, kind=content_version.BOOKINGS)

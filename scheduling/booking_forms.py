@@ -11,6 +11,7 @@ from scheduling.selectors import parse_slot_start
 
 TIME_UNAVAILABLE = "That time is no longer available. Please pick another time."
 SAME_TIME = "That is already the session's time. Please pick a different time."
+OVERLAPS_CHOSEN = "That time overlaps a session you have chosen. Please pick another time."
 
 
 class SlotStartField(forms.Field):

@@ -1,7 +1,10 @@
 """The booking step every page that books or moves a session shares: pick a time in the month
-picker, confirm it, POST. And cancelling with a reason. Five pages use them (the personal booking
-page, the client's booking page, the owner's session page, the owner's and the client's order
-pages); each passes only its wording, what to do with the chosen time, and where to go next.
+picker, confirm it, POST. And cancelling with a reason. Six pages pick, confirm and POST (the
+personal and the team booking pages, the client's booking page, the owner's session page, the
+owner's and the client's order pages); three of them also cancel (the client's booking page, the
+owner's session page, the owner's order page); "Book several sessions" uses the picker and the
+check, then confirms its whole list at once. Each passes only its wording, what to do with the
+chosen time, and where to go next.
 
 Why one place: the checks between the steps (a time from a link may be stale, malformed or the
 booking's own time; a posted time is checked again before the service takes its locks) must say
@@ -22,22 +25,23 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 
+from leadmonk import splice
 from leadmonk.content_version import BOOKINGS, CONTENT, cached_fragment
 from leadmonk.timezones import (
+    CLOCKS,
     remember_viewer_choices,
     requested_timezone_error,
+    resolve_timezone,
     time_format,
     viewer_clock,
     viewer_timezone,
     zone_label,
 )
 from scheduling.availability import bookable_slot, meeting_rows, moving_meeting_slot_loader
-from scheduling.booking_forms import SAME_TIME, TIME_UNAVAILABLE, CancelForm, SlotForm
+from scheduling.booking_forms import OVERLAPS_CHOSEN, SAME_TIME, TIME_UNAVAILABLE, CancelForm, SlotForm
 from scheduling.models import Booking, MeetingType
-from scheduling.picker import MonthPicker, month_picker
+from scheduling.picker import ChosenTime, MonthPicker, month_picker, overlapping_chosen
 from scheduling.selectors import (
     datetime_label,
     format_slot_start,
@@ -51,9 +55,31 @@ FRAGMENT_PARAM = "fragment"
 PICKER_FRAGMENT = "picker"
 PICKER_TEMPLATE = "scheduling/_picker_month.html"
 PICKER_SECTION_TEMPLATE = "scheduling/_slot_picker.html"
-# The page's address in a cached whole picker, put back per request: the entry is then shared by
-# every page of the same meeting type (each order's booking page), not kept once per page.
-ACTION_STAND_IN = "/--picker-action--/"
+# What stands for the page's address in the key of a cached whole picker (the picker holds
+# splice.PAGE_URL, filled per request): the entry is then shared by every page of the same meeting
+# type (each order's booking page), not kept once per page.
+ANY_PAGE = "(any page)"
+
+
+def request_cache_key(request: HttpRequest, *parts: Any) -> str:
+    """The part of a cached picker's or pick stage's key that the request chose: the query
+    parameters that change what it shows, as the page reads them, plus the caller's `parts` (the
+    path, the zone and clock as cookies and language give them, the minute...).
+
+    Only those: ?month= and ?date= (parsed: junk shows what no value shows), ?tz= (the zone it
+    names; a value that names none is echoed next to the field, so it stays in, cut as echoed),
+    ?clock= and ?fragment=. Any other parameter (?utm=…, ?fbclid=…) changes nothing on the page, so
+    it shares the entry: junk query strings cannot fill the cache (Redis, beside Celery's queue).
+    The visitor's language joins them once pages are translated."""
+    get = request.GET
+    typed_tz = get.get("tz")
+    chosen = (
+        parse_picker_month(get.get("month")), parse_picker_date(get.get("date")),
+        resolve_timezone(typed_tz) or (typed_tz[:64] if typed_tz is not None else None),
+        get.get("clock") if get.get("clock") in CLOCKS else None,
+        get.get(FRAGMENT_PARAM) == PICKER_FRAGMENT,
+    )
+    return hashlib.sha256(repr((chosen, *parts)).encode()).hexdigest()
 
 
 def picker_minute(now: dt.datetime) -> tuple[dt.datetime, str]:
@@ -115,15 +141,23 @@ class TimeStep:
     address is put in per request), into `Step.picker_html`, and leaves `Step.picker` None: for a
     page whose own code does not read the picker. `duration` is the length to offer and check
     instead of the meeting type's (a session of an order: the length sold); a booking being moved
-    keeps its own length."""
+    keeps its own length.
+    `chosen` (picker.ChosenTime) are times the client has chosen already on a page that puts
+    several sessions together: the picker does not offer the times that overlap them (it shows
+    the marked ones as chosen) and the check refuses them; `picker_params` are that page's own
+    query parameters, which the picker's links carry. Such a picker is the client's own: never
+    cached."""
 
     def __init__(self, request: HttpRequest, *, meeting_type: MeetingType, default_tz: str, wording: StepWording,
                  moving: Booking | None = None, enforce_notice: bool = True,
                  form_class: type[SlotForm] = SlotForm, form_kwargs: dict | None = None,
                  form_initial: dict | None = None, now: dt.datetime | None = None, slot_loader=None,
-                 cache_picker: bool = False, duration: dt.timedelta | None = None):
+                 cache_picker: bool = False, duration: dt.timedelta | None = None,
+                 chosen: tuple[ChosenTime, ...] = (), picker_params: dict | None = None):
         self.request = request
         self.duration = duration or (moving.duration if moving is not None else None)
+        self.chosen = chosen
+        self.picker_params = picker_params or {}
         self.cache_picker = cache_picker
         self.slot_loader = slot_loader
         if slot_loader is None and moving is not None:
@@ -144,13 +178,19 @@ class TimeStep:
 
     # --- checks ----------------------------------------------------------------------------------
 
-    def refusal(self, start: dt.datetime | None) -> str:
+    def refusal(self, start: dt.datetime | None, *, offered: bool | None = None) -> str:
         """Why `start` cannot be chosen ("" when it can): missing or malformed, the booking's own
-        time, or not offered now (past, off the hours or the step, beyond the horizon, taken)."""
+        time, overlapping a time chosen already, or not offered now (past, off the hours or the
+        step, beyond the horizon, taken). `offered`: the slot engine's answer, when the caller
+        asked it already for a batch of times."""
         if start is None:
             return TIME_UNAVAILABLE
         if self.moving is not None and start == self.moving.start:
             return SAME_TIME
+        if overlapping_chosen(start, start + (self.duration or self.meeting_type.duration), self.chosen) is not None:
+            return OVERLAPS_CHOSEN
+        if offered is not None:
+            return "" if offered else TIME_UNAVAILABLE
         if self.slot_loader is not None:
             offered = self.slot_loader(range_start=start, range_end=start + dt.timedelta(microseconds=1), now=self.now)
             return "" if any(slot.start == start for slot in offered) else TIME_UNAVAILABLE
@@ -183,6 +223,8 @@ class TimeStep:
             enforce_notice=self.enforce_notice,
             slot_loader=self.slot_loader,
             duration=self.duration,
+            extra_params=self.picker_params,
+            chosen=self.chosen,
         )
         tz_error = requested_timezone_error(self.request)
         return replace(picker, tz_error=tz_error, typed_tz=get.get("tz", "")[:64] if tz_error else "")
@@ -192,25 +234,26 @@ class TimeStep:
 
         It is keyed on the owner's content version (hours, overrides, the meeting type), their
         bookings version (bumped by every booking made, moved or cancelled, package sessions too),
-        everything the request chose (zone, clock, month, day, the booking being moved; the page's
-        address `action_url` and own `key_parts`), the length offered (pages of two orders sold at
-        different lengths share no entry) and the time. Time, exactly: a start is offered when
-        `now + notice <= start <= now + horizon`, and starts, notices and horizons are whole
-        minutes, so the offered set changes only at whole minutes. Every `now` strictly inside a
-        minute gives what the minute's middle gives, and a `now` exactly on a minute (a frozen test
-        clock) is its own key. A team meeting (a pool of hosts) is rendered every time. The POST
+        everything the request chose that it shows (request_cache_key: zone, clock, month, day; the
+        booking being moved; the page's address `action_url` and own `key_parts`), the length
+        offered (pages of two orders sold at different lengths share no entry) and the time.
+        Time, exactly: a start is offered when `now + notice <= start <= now + horizon`, and starts,
+        notices and horizons are whole minutes, so the offered set changes only at whole minutes.
+        Every `now` strictly inside a minute gives what the minute's middle gives, and a `now`
+        exactly on a minute (a frozen test clock) is its own key. A team meeting (a pool of hosts)
+        and a client's own picker (`chosen`, `picker_params`) are rendered every time. The POST
         still checks the time under the owner's lock."""
-        if self.slot_loader is not None:
+        if self.slot_loader is not None or self.chosen or self.picker_params:
             return render()
         self.now, bucket = picker_minute(self.now)
-        request_key = repr((
-            self.meeting_type.pk, self.viewer_tz, self.clock, action_url, sorted(self.request.GET.lists()),
+        request_key = request_cache_key(
+            self.request, self.meeting_type.pk, self.viewer_tz, self.clock, action_url,
             self.moving.pk if self.moving else None, self.moving.start.isoformat() if self.moving else None,
             self.enforce_notice, bucket, *key_parts,
             self.duration.total_seconds() if self.duration else None,
-        ))
+        )
         return cached_fragment(owner_id=self.meeting_type.owner_id, name=name, kinds=(CONTENT, BOOKINGS),
-                               extra=hashlib.sha256(request_key.encode()).hexdigest(), render=render)
+                               extra=request_key, render=render)
 
     def picker_fragment(self, *, cached: bool = True) -> str:
         """The month fragment (?fragment=picker), from the cache when nothing it shows changed
@@ -223,18 +266,16 @@ class TimeStep:
         if not self.cache_picker:
             return self._step("pick", error=error, picker=self.picker(open_on=open_on))
         wording = self.wording
-        html = self._cached(
-            "picker_section",
-            lambda: render_to_string(PICKER_SECTION_TEMPLATE, {
-                "picker": self.picker(open_on=open_on, action_url=ACTION_STAND_IN),
+        section = self._cached(
+            "picker_cut",  # a splice.Cut, not HTML: not the name the HTML was kept under
+            lambda: splice.cut(render_to_string(PICKER_SECTION_TEMPLATE, {
+                "picker": self.picker(open_on=open_on, action_url=splice.PAGE_URL.mark),
                 "picker_heading": wording.picker_heading, "picker_note": wording.picker_note,
-            }),
+            }), splice.PAGE_URL),
             open_on.isoformat() if open_on else None, wording.picker_heading, wording.picker_note,
-            action_url=ACTION_STAND_IN,
+            action_url=ANY_PAGE,
         )
-        # The stand-in holds no character the template escapes; the address, escaped as it would be.
-        html = mark_safe(html.replace(ACTION_STAND_IN, escape(self.action_url)))  # noqa: S308
-        return self._step("pick", error=error, picker_html=html)
+        return self._step("pick", error=error, picker_html=section.fill(page_url=self.action_url))
 
     def confirm_stage(self, start: dt.datetime, form: SlotForm) -> Step:
         local_day = start.astimezone(ZoneInfo(self.viewer_tz)).date()

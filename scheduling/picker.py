@@ -41,12 +41,29 @@ class CalendarDay:
 
 
 @dataclass(frozen=True)
+class ChosenTime:
+    """A time the viewer has chosen already, while putting several sessions together: no time
+    overlapping it is offered, and when `marked` (a time of the meeting type the picker shows) it
+    is shown, marked as chosen, instead of offered again."""
+
+    start: dt.datetime
+    end: dt.datetime
+    marked: bool = True
+
+
+def overlapping_chosen(start: dt.datetime, end: dt.datetime, chosen) -> ChosenTime | None:
+    """The first of `chosen` that [start, end) overlaps, or None."""
+    return next((each for each in chosen if each.start < end and start < each.end), None)
+
+
+@dataclass(frozen=True)
 class PickerTime:
     start: dt.datetime  # UTC
     start_iso: str  # the value to send back: "2026-12-01T14:00:00Z"
     label: str  # "2:00 PM" or "14:00" in the viewer's zone
     seats_left: int
     url: str  # the page with ?start=… (and the picker's other parameters)
+    chosen: bool = False  # chosen already (see ChosenTime): shown marked, not a link
 
 
 @dataclass(frozen=True)
@@ -85,10 +102,6 @@ class MonthPicker:
     @property
     def has_any_slots(self) -> bool:
         return any(day and day.has_slots for week in self.weeks for day in week)
-
-    @property
-    def free_day_count(self) -> int:
-        return sum(1 for week in self.weeks for day in week if day and day.has_slots)
 
     @property
     def is_group(self) -> bool:
@@ -136,6 +149,7 @@ def month_picker(
     selected_start: dt.datetime | None = None,
     slot_loader=None,
     duration: dt.timedelta | None = None,
+    chosen: tuple[ChosenTime, ...] = (),
 ) -> MonthPicker:
     """Everything templates/scheduling/_slot_picker.html shows.
 
@@ -149,6 +163,8 @@ def month_picker(
     session of an order is offered at the length sold). `meeting_type.owner` should be select_related.
     `slot_loader(range_start=, range_end=, now=)` replaces the one-owner slot query (a team meeting
     passes its hosts' pooled slots; `meeting_type` then gives only the horizon and the kind).
+    `chosen` (ChosenTime) are times chosen already: the times overlapping them are not offered,
+    and a marked one is shown as chosen.
 
     Queries: one call of availability.available_slots for the month, and one more only when the
     month has no free time (to open the first month that has one, or to name the next free day).
@@ -181,11 +197,18 @@ def month_picker(
             duration=duration,
         )
 
+    marked = {each.start for each in chosen if each.marked}
+
+    def shown_slot(slot) -> bool:
+        if hide_start is not None and slot.start == hide_start:
+            return False
+        return slot.start in marked or overlapping_chosen(slot.start, slot.end, chosen) is None
+
     def by_day(slots: list, month_start: dt.date) -> dict[dt.date, list]:
         days: dict[dt.date, list] = {}
         month_end = _month_end(month_start)
         for slot in slots:
-            if hide_start is not None and slot.start == hide_start:
+            if not shown_slot(slot):
                 continue
             day = slot.start.astimezone(tz).date()
             if month_start <= day < month_end:
@@ -195,8 +218,7 @@ def month_picker(
     slots_by_day = by_day(load(shown, _month_end(shown)), shown)
     later_first_day: dt.date | None = None
     if not slots_by_day and _month_end(shown) <= last_day:
-        later = [slot for slot in load(_month_end(shown), last_day + dt.timedelta(days=1))
-                 if hide_start is None or slot.start != hide_start]
+        later = [slot for slot in load(_month_end(shown), last_day + dt.timedelta(days=1)) if shown_slot(slot)]
         if later:
             later_first_day = later[0].start.astimezone(tz).date()
             if automatic:  # open the first month with a free time
@@ -234,6 +256,7 @@ def month_picker(
         times.append(PickerTime(
             start=slot.start, start_iso=start_iso, label=label, seats_left=slot.seats_left,
             url=_url(action_url, {**params, "date": selected_date.isoformat(), "start": start_iso}),
+            chosen=slot.start in marked,
         ))
 
     next_available = None

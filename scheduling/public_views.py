@@ -1,6 +1,5 @@
 """Public pages: the personal booking page /<owner-slug>/ and booking one meeting
 /<owner-slug>/<meeting-type-slug>/ (pick a day and a time in the client's zone, then the details)."""
-import hashlib
 from dataclasses import replace
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,7 +15,15 @@ from leadmonk.sections import render_sections
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import remember_viewer_choices, viewer_clock, viewer_timezone
 from scheduling.booking_forms import BookingDetailsForm
-from scheduling.booking_step import FRAGMENT_PARAM, PICKER_FRAGMENT, Step, StepWording, TimeStep, picker_minute
+from scheduling.booking_step import (
+    FRAGMENT_PARAM,
+    PICKER_FRAGMENT,
+    Step,
+    StepWording,
+    TimeStep,
+    picker_minute,
+    request_cache_key,
+)
 from scheduling.holds import booking_hold, paid_booking_note
 from scheduling.models import BookingStatus
 from scheduling.selectors import get_bookable_meeting_type, owner_page_meeting_types
@@ -89,9 +96,10 @@ def _cached_pick_stage(request: HttpRequest, owner_slug: str, meeting_type_slug:
     Kept by the slugs and what the visitor chose under the owner's content *and* bookings versions
     (hours, overrides, the meeting type; every booking made, moved or cancelled), so a hit is one
     cache round trip and no query, not even the owner or the meeting type. The key holds all the
-    picker shows: the path, the query string, the zone and clock as the visitor's cookies and
-    language give them (the owner's own zone, the default, is content), and the minute, as
-    TimeStep._cached keys it (offered times change only at whole minutes)."""
+    picker shows: the path, the query parameters that change it (request_cache_key), the zone and
+    clock as the visitor's cookies and language give them (the owner's own zone, the default, is
+    content), and the minute, as TimeStep._cached keys it (offered times change only at whole
+    minutes)."""
     now, minute = picker_minute(timezone.now())
 
     def render_entry(owner: User):
@@ -101,12 +109,10 @@ def _cached_pick_stage(request: HttpRequest, owner_slug: str, meeting_type_slug:
         step = TimeStep(request, meeting_type=meeting_type, default_tz=owner.timezone, wording=BOOK_WORDING, now=now)
         return render_step(owner, meeting_type, step)
 
-    request_key = repr((request.path, sorted(request.GET.lists()), viewer_timezone(request, ""),
-                        viewer_clock(request), minute))
     return cached_public_page(
         owner_slug=owner_slug, name=name, kinds=(CONTENT, BOOKINGS),  # the path, in `extra`, names the meeting type
         find_owner=lambda: _get_owner(owner_slug), render=render_entry,
-        extra=hashlib.sha256(request_key.encode()).hexdigest(),
+        extra=request_cache_key(request, request.path, viewer_timezone(request, ""), viewer_clock(request), minute),
     )
 
 

@@ -1,5 +1,5 @@
 """Two app servers behind one load balancer, on one PostgreSQL database and one Redis: what one
-server does, the other sees at once. Two real gunicorns (tests/appserver.py) on two
+server does, the other sees at once. Two real gunicorns (scripts/appserver.py) on two
 loopback ports; the test plays the balancer, spreading its clients over both and appending each
 client's address to X-Forwarded-For (TRUSTED_PROXY_COUNT=1). Needs PostgreSQL and REDIS_URL; CI sets both."""
 import os
@@ -57,8 +57,8 @@ class Server:
         self.url = f"http://127.0.0.1:{_free_port()}"
         self.log = log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.appserver", self.url.removeprefix("http://")],
-            cwd=settings.BASE_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            [sys.executable, str(settings.BASE_DIR / "scripts" / "appserver.py"), self.url.removeprefix("http://")],
+            cwd=settings.BASE_DIR, env={**env, "PYTHONPATH": str(settings.BASE_DIR)}, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
 
     def wait_until_up(self) -> None:

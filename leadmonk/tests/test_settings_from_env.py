@@ -204,17 +204,37 @@ def test_a_bad_number_fails_loudly():
     assert "ValueError" in result.stderr
 
 
-def test_deploy_check_reports_nothing_in_production_mode():
-    result = subprocess.run(
+def _deploy_check(**variables: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR,
         env=_clean_environment(DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="book.example.com",
-                               SITE_URL=PRODUCTION_SITE_URL),
+                               SITE_URL=PRODUCTION_SITE_URL, **variables),
         capture_output=True, text=True, timeout=120,
     )
 
+
+def test_deploy_check_reports_nothing_in_production_mode():
+    result = _deploy_check(REDIS_URL="redis://127.0.0.1:6379/0")
+
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_deploy_check_warns_about_production_without_redis():
+    """Each gunicorn worker would keep its own cache and rate limits, and Celery a local folder."""
+    result = _deploy_check()
+
+    assert result.returncode != 0
+    assert "leadmonk.W001" in result.stderr + result.stdout and "REDIS_URL is not set" in result.stderr + result.stdout
+
+
+def test_the_cache_can_have_a_redis_of_its_own():
+    """A capped Redis that evicts cached pages, apart from the broker's, which must never evict."""
+    resolved = _settings_with(REDIS_URL="redis://queue.internal:6379/0", REDIS_CACHE_URL="redis://cache.internal:6379/0")
+
+    assert resolved["broker"] == "redis://queue.internal:6379/0"
+    assert resolved["cache_location"] == "redis://cache.internal:6379/0"
 
 
 def test_env_example_lists_every_variable_the_settings_read():

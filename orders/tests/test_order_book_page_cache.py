@@ -3,6 +3,7 @@ cached under the owner's content and bookings versions, as the public month frag
 the order's own (credits left, its state) is read on every request. A booking, a cancel, a credit
 adjustment, a cancelled order or a change of hours shows at once; a hit is one query and one cache
 read; without the cache the page renders from the database."""
+import uuid
 from datetime import date, time
 from decimal import Decimal
 from unittest import mock
@@ -10,6 +11,7 @@ from unittest import mock
 import pytest
 from django.core.cache import cache
 
+from leadmonk.splice import PAGE_URL
 from orders.credits import ledger_adjust
 from orders.lifecycle import order_cancel
 from orders.models import OrderItem, PackageOrder
@@ -111,9 +113,20 @@ def test_orders_share_one_cached_picker_and_each_links_to_its_own_page(client, p
     own = book_url(other, coaching_item(other))
     assert f'href="{own}?tz=America%2FNew_York&amp;date=2026-12-07&amp;start=' in html
     assert f'<form method="get" action="{own}#picker"' in html
-    assert order.token not in html and booking_step.ACTION_STAND_IN not in html
+    assert order.token not in html and PAGE_URL.mark not in html
     assert html.replace(other.token, order.token).replace(
         f"items/{coaching_item(other).pk}/", f"items/{coaching_item(order).pk}/") == first
+
+
+def test_junk_query_parameters_share_the_cached_picker(client, package):
+    """?utm=<random> and the like change nothing on the page: no new cache entry per link."""
+    order = place_order(package)
+    item = coaching_item(order)
+    first = html_of(client, order, item)
+    with mock.patch.object(cache, "set") as cache_set:
+        pages = {client.get(book_url(order, item), {"tz": "America/New_York", "date": MONDAY,
+                                                    "utm": uuid.uuid4().hex}).content.decode() for _ in range(20)}
+    assert not cache_set.called and pages == {first}
 
 
 def test_the_cached_picker_is_the_picker_rendered_afresh(client, package, monkeypatch):

@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from accounts.plans import Plan
 from accounts.services import owner_set_plan
+from leadmonk.splice import CSRF_TOKEN
 from orders.models import PackageOrder
-from orders.public_views import CSRF_MARK
 from orders.services import order_session_book
 from orders.tests.conftest import place_order
 from packages.models import NameFormat, OrderingInformation, PackageState, QuestionKind
@@ -46,7 +46,7 @@ def page(client, package) -> str:
     response = client.get(page_url(package))
     assert response.status_code == 200
     html = response.content.decode()
-    assert CSRF_MARK not in html
+    assert CSRF_TOKEN.mark not in html
     return html
 
 
@@ -207,7 +207,7 @@ def test_an_unreachable_cache_still_serves_the_page(client, package):
         for _ in range(2):  # a process that knows nothing yet, then one that knows the owner of the slug
             html = page(client, package)
             assert "Starter pack" in html and 'name="csrfmiddlewaretoken" value="' in html
-            assert CSRF_MARK not in html
+            assert CSRF_TOKEN.mark not in html
 
 
 def test_a_package_session_booked_leaves_the_public_picker_at_once(client, package, coaching):

@@ -1,14 +1,17 @@
 """The "Book several sessions" page, without JavaScript: the chosen times travel in the query
 string, a weekly series shows the weeks that are not free with an alternative, and one confirm
 books all of them or none (saying which time was taken meanwhile)."""
+import re
 from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from django.utils.html import escape
 
 from orders.credits import item_balance, ledger_adjust
 from orders.models import CreditLedgerEntry
 from orders.tests.conftest import place_order
+from scheduling.booking_forms import OVERLAPS_CHOSEN, TIME_UNAVAILABLE
 from scheduling.models import Booking
 from scheduling.selectors import format_slot_start
 from scheduling.services import booking_create
@@ -81,7 +84,10 @@ def test_a_time_taken_meanwhile_books_nothing_and_is_named(client, package):
     response = client.post(page_url(order, tz="America/New_York"), {"picks": chosen})
     html = response.content.decode()
     assert response.status_code == 409
-    assert "Nothing was booked: Coaching session on Monday, 14 December 2026 at 10:00 AM" in html
+    # Each thing said once: what happened, which time, why and what to do (the refusal's own words).
+    assert html.count('role="alert"') == 1
+    assert ("Nothing was booked. Coaching session on Monday, 14 December 2026 at 10:00 AM: "
+            "That time was just taken. Please pick another time.</div>") in html
     assert "Not free any more" in html
     assert Booking.objects.filter(order_item=coaching).count() == 0
     assert CreditLedgerEntry.objects.count() == ledger_rows
@@ -106,8 +112,14 @@ def test_repeat_weekly_beyond_the_credits_left_gets_a_message_and_adds_nothing(c
     coaching, _workshop = items(order)
     html = client.get(page_url(order, tz="America/New_York", picks=picks((coaching, NINE_AM)),
                                repeat=picks((coaching, NINE_AM)), weeks="5")).content.decode()
-    assert "Enter a number of weeks from 2 to 2 (the sessions left for this item)." in html
+    # One session left: no range to choose from, so the message names the one choice.
+    assert "Only one more session is left for this item: enter 2 (this week and the next)." in html
+    assert "from 2 to 2" not in html
     assert "Your chosen sessions (1)" in html
+    ledger_adjust(item=coaching, change=2, note="Three left", by_user=None)
+    html = client.get(page_url(order, tz="America/New_York", picks=picks((coaching, NINE_AM)),
+                               repeat=picks((coaching, NINE_AM)), weeks="5")).content.decode()
+    assert "Enter a number of weeks from 2 to 4 (the sessions left for this item)." in html
     html = client.get(page_url(order, picks=picks((coaching, NINE_AM)), repeat=picks((coaching, NINE_AM)),
                                weeks="abc")).content.decode()
     assert 'aria-invalid="true"' in html and Booking.objects.count() == 0
@@ -144,3 +156,51 @@ def test_the_page_runs_a_fixed_number_of_queries_for_any_number_of_picks(client,
     with django_assert_num_queries(QUERIES_OF_THE_SESSIONS_PAGE):
         response = client.get(url)
     assert f"Your chosen sessions ({size})" in response.content.decode()
+
+
+def slot_labels(html: str) -> tuple[list[str], list[str]]:
+    """The times the picker offers (links) and those it shows as chosen, in order."""
+    times = html.split('<ul class="slots"', 1)[1].split("</ul>", 1)[0]
+    offered = re.findall(r'<a class="slot[^"]*" href="[^"]*" rel="nofollow"[^>]*>([^<]+)', times)
+    chosen = re.findall(r'<span class="slot slot-chosen">([^<]+)', times)
+    return offered, chosen
+
+
+@pytest.mark.parametrize("fragment", [{}, {"fragment": "picker"}], ids=["page", "fragment"])
+def test_the_picker_marks_a_chosen_time_and_offers_no_time_overlapping_a_chosen_one(client, package, fragment):
+    """Coaching (50 min) chosen on Monday at 9:00: its picker shows 9:00 as chosen, not as a link;
+    the workshop's (90 min) offers nothing before 9:50."""
+    order = place_order(package)
+    coaching, workshop = items(order)
+    chosen = picks((coaching, NINE_AM))
+    html = client.get(page_url(order, tz="America/New_York", item=coaching.pk, picks=chosen, date="2026-12-07",
+                               **fragment)).content.decode()
+    offered, marked = slot_labels(html)
+    assert marked == ["9:00 AM"] and "9:00 AM" not in offered and offered[0] == "10:00 AM"
+    assert "Chosen" in html
+    html = client.get(page_url(order, tz="America/New_York", item=workshop.pk, picks=chosen, date="2026-12-07",
+                               **fragment)).content.decode()
+    offered, marked = slot_labels(html)
+    assert marked == [] and offered[0] == "10:00 AM"
+    assert slot_labels(client.get(page_url(order, tz="America/New_York", item=workshop.pk,
+                                           date="2026-12-07")).content.decode())[0][0] == "9:00 AM"
+
+
+def test_a_refused_time_says_why_in_the_booking_steps_words_once(client, package):
+    """The same check and wording as every booking page (scheduling.booking_step.TimeStep)."""
+    order = place_order(package)
+    coaching, workshop = items(order)
+    chosen = picks((coaching, NINE_AM))
+    booking_create(meeting_type=coaching.meeting_type, start=TEN_AM + WEEK, client_name="Rival",
+                   client_email="rival@example.com")
+    cases = {
+        format_slot_start(TEN_AM + WEEK): TIME_UNAVAILABLE,  # taken by someone else
+        "2026-12-07T14:30:00Z": OVERLAPS_CHOSEN,  # the workshop at 9:30 overlaps the coaching at 9:00
+        "garbage": TIME_UNAVAILABLE,
+    }
+    for start, message in cases.items():
+        item = coaching if start != "2026-12-07T14:30:00Z" else workshop
+        html = client.get(page_url(order, tz="America/New_York", item=item.pk, picks=chosen,
+                                   start=start)).content.decode()
+        assert html.count(escape(message)) == 1, start
+        assert "Your chosen sessions (1)" in html

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from orders.services import order_session_book
 from orders.tests.conftest import place_order
 from scheduling.availability import bookable_slot
-from scheduling.booking_forms import TIME_UNAVAILABLE
+from scheduling.booking_forms import OVERLAPS_CHOSEN, TIME_UNAVAILABLE
 from scheduling.models import Booking
 from scheduling.selectors import format_slot_start
 from scheduling.services import BookingError, SlotUnavailable, booking_create
@@ -123,7 +123,7 @@ def test_several_sessions_booked_at_once_are_the_length_sold(client, older_and_n
     assert ">4:30 PM<" not in page(client, url, item=item.pk)
     # 10:00 starts 10 minutes after 9:00 + 50 ends: the page itself refuses it as an overlap.
     both = f"{item.pk}@{format_slot_start(NINE_AM)},{item.pk}@{format_slot_start(TEN_AM - timedelta(minutes=30))}"
-    assert "That time overlaps another session you chose." in page(
+    assert OVERLAPS_CHOSEN in page(
         client, url, item=item.pk, picks=f"{item.pk}@{format_slot_start(NINE_AM)}",
         start=format_slot_start(TEN_AM - timedelta(minutes=30)))
     assert client.post(url + "?tz=America/New_York", {"picks": both}).status_code == 409

@@ -3,7 +3,10 @@ leadmonk.wsgi as production runs it, but at the test's clock (LEADMONK_TEST_CLOC
 the test built are the future for the server too. Configured by the environment the test passes
 (DATABASE_URL, REDIS_URL, TESTING, TRUSTED_PROXY_COUNT, ...).
 
-    LEADMONK_TEST_CLOCK=2026-06-10T15:00:00+00:00 python -m tests.appserver 127.0.0.1:PORT
+    LEADMONK_TEST_CLOCK=2026-06-10T15:00:00+00:00 PYTHONPATH=. python scripts/appserver.py 127.0.0.1:PORT
+
+A script, not a module of the `tests` package: importing that package imports the test builders,
+and so Django's models, before Django is set up.
 """
 import datetime
 import os
