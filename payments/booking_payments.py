@@ -5,7 +5,7 @@ opened (booking_held, in the hold's transaction: the price and the cancellation 
 snapshotted on the Payment then, so a later edit of the meeting type changes no booked session's
 terms) and closed (booking_hold_released). The money then moves through the same guarded
 transitions, return page and verified, replay-safe webhooks as a package order's
-(payments.services): `apply_confirmed_booking_payment` is their booking branch.
+(payments.services, whose payment_confirm confirms the held booking or flags the money).
 
 Cancellation (booking_cancelled): by the owner, a full refund; by the client, a full refund unless
 they cancel inside the session's window and its policy says none. The refund is a network call:
@@ -17,7 +17,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from celery import shared_task
+from django.db import OperationalError, transaction
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -25,20 +26,21 @@ from django.utils import timezone
 from leadmonk.money import format_money
 from payments.models import Payment, PaymentStatus, Provider
 from payments.providers.base import PaymentError, PaymentProvider, get_provider
-from scheduling.holds import HoldExpired, booking_confirm_paid
+from payments.services import payment_fail, payment_mark_refunded
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingType, PaymentMedium
 from scheduling.services import BookingError
 from scheduling.signals import (
     booking_cancelled,
+    booking_change_requested,
     booking_held,
     booking_hold_released,
     cancel_terms,
     held_booking_payment_url,
+    reschedule_refusal,
 )
 
 logger = logging.getLogger(__name__)
 
-FLAG_HOLD_EXPIRED = "Paid after the time held for the session ran out — refund it."
 FLAG_REFUND_FAILED = "The session was cancelled with a refund, but the refund failed — refund it."
 
 
@@ -91,26 +93,13 @@ def session_payment(booking: Booking) -> Payment | None:
     return Payment.objects.filter(booking=booking).order_by("-created_at", "-id").first()
 
 
-def apply_confirmed_booking_payment(payment: Payment) -> None:
-    """payment_confirm's booking branch, on a locked payment just moved to CONFIRMED (the caller
-    saves it): confirm the held session, or flag the money for a refund when the hold ran out."""
-    receipt = {"amount": format_money(payment.amount, payment.currency), "paid_with": payment.get_provider_display(),
-               "paid_at": payment.confirmed_at.isoformat()}
-    try:
-        booking_confirm_paid(booking_id=payment.booking_id, receipt=receipt)
-    except HoldExpired:
-        payment.flagged = True
-        payment.flag_reason = FLAG_HOLD_EXPIRED
-        logger.warning("payment %s arrived after the hold of booking %s ran out", payment.pk, payment.booking_id)
-
-
 def booking_checkout_start(*, booking: Booking, request) -> str:
     """Open the provider's checkout of a held session and return where the client pays.
 
     A checkout opened a moment ago (double click, back button) is reused. When the provider cannot
     be reached, the hold is released (the time goes back on offer) and PaymentError raised with a
     message for the client."""
-    from scheduling.holds import booking_release_hold, hold_is_live
+    from scheduling.holds import hold_is_live
 
     payment = session_payment(booking)
     if payment is None or not hold_is_live(booking, timezone.now()) or payment.status != PaymentStatus.CREATED:
@@ -121,9 +110,7 @@ def booking_checkout_start(*, booking: Booking, request) -> str:
     try:
         return provider.start_checkout(payment, request)
     except PaymentError as error:
-        booking_release_hold(booking_id=booking.pk)
-        from payments.services import payment_fail
-
+        # The payment fails, and with it the hold (payment_fail releases a session's time).
         payment_fail(payment_id=payment.pk, reason=error.message)
         raise PaymentError(f"{error.message} The time we held for you was released; nothing was charged.") from error
 
@@ -164,22 +151,53 @@ def cancel_terms(sender, *, booking: Booking, now: datetime | None = None, **_) 
             f"gives no refund of your payment of {amount}.")
 
 
+class LateSessionMove(BookingError):
+    """A client's move inside a paid session's window when a cancel there refunds nothing: moving
+    it to next week and cancelling that in time would dodge the policy."""
+
+    message = ("This session starts inside its cancellation window, so it can no longer be moved online. "
+               "Please contact your host.")
+
+
+def _late_move(booking: Booking, now: datetime) -> bool:
+    if not booking.meeting_type.is_paid:
+        return False  # no query for free sessions' pages
+    payment = _paid(booking)
+    return payment is not None and not refund_due(payment=payment, booking=booking, by=BookedBy.CLIENT, now=now)
+
+
+@receiver(reschedule_refusal, dispatch_uid="payments.session_reschedule_refusal")
+def session_reschedule_refusal(sender, *, booking: Booking, now: datetime | None = None, **_) -> str:
+    return LateSessionMove.message if _late_move(booking, now or timezone.now()) else ""
+
+
+@receiver(booking_change_requested, dispatch_uid="payments.session_change_requested")
+def refuse_late_session_move(sender, *, booking: Booking, by: str, now: datetime, **_) -> None:
+    if by == BookedBy.CLIENT and _late_move(booking, now):
+        raise LateSessionMove()
+
+
 @receiver(booking_cancelled, dispatch_uid="payments.session_cancel_refund")
 def refund_on_cancel(sender, *, booking: Booking, by: str, now: datetime, **_) -> None:
     payment = _paid(booking)
     if payment is None or not refund_due(payment=payment, booking=booking, by=by, now=now):
         return
-    from payments.tasks import refund_session_payment
-
     # After the cancellation commits: no network call inside its transaction.
     transaction.on_commit(lambda: refund_session_payment.delay(payment.pk))
+
+
+# Here rather than in payments/tasks.py: it and the receiver above would import each other.
+@shared_task(name="payments.booking_payments.refund_session_payment", autoretry_for=(OperationalError,),
+             max_retries=3, retry_backoff=True)
+def refund_session_payment(payment_id: int) -> None:
+    """Refund a cancelled paid session (session_payment_refund)."""
+    session_payment_refund(payment_id=payment_id)
 
 
 def session_payment_refund(*, payment_id: int) -> Payment:
     """Refund a cancelled session's payment in full through its provider (idempotency key from the
     payment id: a retried task refunds once). A refund that fails flags the payment on Payments."""
     from payments.providers.base import RefundError
-    from payments.services import payment_mark_refunded
 
     payment = Payment.objects.select_related("booking").get(pk=payment_id)
     if payment.status != PaymentStatus.CONFIRMED or payment.booking.status != BookingStatus.CANCELLED:

@@ -21,12 +21,14 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.locks import lock_owner
+from leadmonk.money import format_money
 from orders.lifecycle import order_cancel, order_expire, order_mark_paid, order_refund
 from orders.models import COMPLIMENTARY, OrderStatus, PackageOrder
 from orders.signals import order_payment_requested
 from orders.transitions import IllegalOrderTransition
 from payments.models import Payment, PaymentStatus, Provider
 from payments.providers.base import IllegalPaymentTransition, RefundError, get_provider
+from scheduling.holds import HoldExpired, booking_confirm_paid, booking_release_hold
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 
 FLAG_AFTER_CANCEL = "Paid after the order was cancelled or expired — refund it."
 FLAG_ALREADY_PAID = "The order was already paid by another payment — refund it."
+FLAG_HOLD_EXPIRED = "Paid after the time held for the session ran out — refund it."
 # How long a started checkout is reused when the client clicks "Pay" again.
 CHECKOUT_REUSE_WINDOW = timedelta(minutes=30)
 
@@ -142,15 +145,26 @@ def payment_confirm(*, payment_id: int, amount: Decimal, currency: str, provider
         _move(payment, PaymentStatus.CONFIRMED)
         payment.confirmed_at = timezone.now()
         if payment.booking_id is not None:
-            from payments.booking_payments import apply_confirmed_booking_payment
-
-            apply_confirmed_booking_payment(payment)  # confirms the session, or flags the payment
+            _apply_confirmed_booking_payment(payment)  # confirms the session, or flags the payment
         else:
             _apply_confirmed_order_payment(payment)
         payment.save(update_fields=[
             "status", "confirmed_at", "provider_payment_id", "flagged", "flag_reason", "updated_at",
         ])
     return payment
+
+
+def _apply_confirmed_booking_payment(payment: Payment) -> None:
+    """A paid session's money arrived (payments.booking_payments): confirm its held booking, with
+    the receipt for its confirmation email, or flag the money for a refund when the hold ran out."""
+    receipt = {"amount": format_money(payment.amount, payment.currency), "paid_with": payment.get_provider_display(),
+               "paid_at": payment.confirmed_at.isoformat()}
+    try:
+        booking_confirm_paid(booking_id=payment.booking_id, receipt=receipt)
+    except HoldExpired:
+        payment.flagged = True
+        payment.flag_reason = FLAG_HOLD_EXPIRED
+        logger.warning("payment %s arrived after the hold of booking %s ran out", payment.pk, payment.booking_id)
 
 
 def _apply_confirmed_order_payment(payment: Payment) -> None:
@@ -197,8 +211,6 @@ def payment_fail(*, payment_id: int, reason: str = "") -> Payment:
         payment.save(update_fields=fields)
         if payment.booking_id is not None:
             # A session's time is held only while its payment can still succeed.
-            from scheduling.holds import booking_release_hold
-
             booking_release_hold(booking_id=payment.booking_id)
     return payment
 

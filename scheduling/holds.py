@@ -17,10 +17,9 @@ from django.utils import timezone
 
 from accounts.locks import lock_owner
 from scheduling import signals
+from scheduling.hold_release import RELEASED_REASON, hold_release
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingType
 from scheduling.services import BookingError, MeetingTypeUnavailable, booking_create
-
-RELEASED_REASON = "The payment was not completed; the time was released."
 
 
 class HoldExpired(BookingError):
@@ -96,7 +95,7 @@ def booking_confirm_paid(*, booking_id: int, now: datetime | None = None, receip
             return booking
         expired = not hold_is_live(booking, now)
         if expired:
-            _release(booking, now=now)
+            hold_release(booking, now=now)
         else:
             booking.status = BookingStatus.CONFIRMED
             booking.hold_expires_at = None
@@ -116,32 +115,7 @@ def booking_release_hold(*, booking_id: int, now: datetime | None = None, reason
         owner_id = Booking.objects.filter(pk=booking_id).values_list("owner_id", flat=True).get()
         lock_owner(owner_id)
         booking = Booking.objects.select_for_update().get(pk=booking_id)
-        return _release(booking, now=now, reason=reason)
-
-
-def _release(booking: Booking, *, now: datetime, reason: str = RELEASED_REASON) -> bool:
-    """HELD -> CANCELLED on a locked booking (saved, so cached pages see the time free again)."""
-    if booking.status != BookingStatus.HELD:
-        return False
-    booking.status = BookingStatus.CANCELLED
-    booking.hold_expires_at = None
-    booking.cancelled_at = now
-    booking.cancelled_by = BookedBy.CLIENT
-    booking.cancel_reason = reason
-    booking.save(update_fields=["status", "hold_expires_at", "cancelled_at", "cancelled_by", "cancel_reason",
-                                "updated_at"])
-    signals.booking_hold_released.send(sender=Booking, booking=booking, now=now, reason=reason)
-    return True
-
-
-def release_expired_holds_of_owner(*, owner_id: int, now: datetime) -> int:
-    """Release the owner's holds past their time; the caller holds the owner's lock."""
-    released = 0
-    for booking in Booking.objects.select_for_update().filter(
-        owner_id=owner_id, status=BookingStatus.HELD, hold_expires_at__lte=now
-    ):
-        released += _release(booking, now=now)
-    return released
+        return hold_release(booking, now=now, reason=reason)
 
 
 def holds_release_expired(*, now: datetime | None = None, batch: int = 500) -> int:
@@ -160,5 +134,5 @@ def holds_release_expired(*, now: datetime | None = None, batch: int = 500) -> i
             booking = (Booking.objects.select_for_update(skip_locked=True)
                        .filter(pk=booking_id, status=BookingStatus.HELD, hold_expires_at__lte=now).first())
             if booking is not None:
-                released += _release(booking, now=now)
+                released += hold_release(booking, now=now)
     return released

@@ -40,6 +40,7 @@ from accounts.locks import lock_owner, lock_owners
 from leadmonk.errors import DomainError
 from scheduling import signals
 from scheduling.availability import bookable_slot, free_hosts
+from scheduling.hold_release import release_expired_holds_of_owner
 from scheduling.models import HOST_NO_OVERLAP, BookedBy, Booking, BookingStatus, MeetingType
 
 
@@ -154,8 +155,6 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
 def _release_expired_holds(owner_id: int, *, now: datetime) -> None:
     """Holds past their time are free for the slot engine already; release them (under the owner's
     lock, before a write) so the database's overlap guard does not see them either."""
-    from scheduling.holds import release_expired_holds_of_owner
-
     release_expired_holds_of_owner(owner_id=owner_id, now=now)
 
 

@@ -9,6 +9,7 @@ from payments.models import Payment, PaymentStatus, Provider
 from payments.providers.base import RefundError, get_provider
 from scheduling.holds import booking_hold
 from scheduling.models import BookingStatus
+from scheduling.services import BookingError
 from tests import NOW, WEEKDAYS_9_TO_5, make_meeting_type, set_weekly_hours
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +116,23 @@ def test_a_refund_that_fails_flags_the_payment_for_the_owner(
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.CONFIRMED and payment.flagged
     assert "refund it" in payment.flag_reason
+
+
+def test_inside_a_no_refund_window_the_client_cannot_dodge_it_by_moving_the_session(client, owner):
+    booking, _ = paid_booking(owner, cancel_window_hours=24)
+    page = client.get(f"/bookings/{booking.token}/").content.decode()
+    assert "inside its cancellation window, so it can no longer be moved online" in page
+    from scheduling.services import booking_reschedule
+
+    with pytest.raises(BookingError, match="cancellation window"):
+        booking_reschedule(booking=booking, new_start=START.replace(day=2), now=NOW)
+    booking.refresh_from_db()
+    assert booking.start == START
+
+
+def test_outside_the_window_the_client_may_move_a_paid_session(client, owner):
+    booking, _ = paid_booking(owner, cancel_window_hours=2)
+    from scheduling.services import booking_reschedule
+
+    moved = booking_reschedule(booking=booking, new_start=START.replace(day=2), now=NOW)
+    assert moved.start == START.replace(day=2)
