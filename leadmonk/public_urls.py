@@ -1,6 +1,7 @@
 """Public pages under an owner's booking slug."""
 from django.urls import path
 
+import leadmonk.converters  # noqa: F401  (registers <token:...>)
 from orders import public_views as order_views
 from scheduling import public_views as scheduling_views
 
@@ -9,5 +10,8 @@ app_name = "public"
 urlpatterns = [
     path("<slug:owner_slug>/", scheduling_views.owner_page, name="owner_page"),
     path("<slug:owner_slug>/packages/<slug:package_slug>/", order_views.order_package, name="order_package"),
+    # One segment more than a slug address, so no package slug can ever stand for it.
+    path("<slug:owner_slug>/packages/p/<token:token>/", order_views.order_private_package,
+         name="order_private_package"),
     path("<slug:owner_slug>/<slug:meeting_type_slug>/", scheduling_views.book_meeting, name="book_meeting"),
 ]

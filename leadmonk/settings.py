@@ -216,6 +216,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.release_expired_holds",
         "schedule": crontab(),  # every minute; the slot engine ignores expired holds meanwhile
     },
+    "send-due-gifts": {
+        "task": "orders.tasks.send_gifts",
+        "schedule": crontab(minute="*/5"),
+    },
     "expire-unpaid-orders": {
         "task": "payments.tasks.expire_unpaid_orders",
         "schedule": crontab(minute="*/5"),

@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 
 from leadmonk.money import format_money
 from notifications.models import Audience, Message, MessageKind
+from orders.gifts import gift_of
 from orders.nudges import booking_session_number, order_buy_again_path
 from scheduling.calendar import booking_ics, booking_location, bookings_ics, calendar_links, session_name
 from teams.models import InvitationStatus
@@ -35,6 +36,8 @@ TEMPLATE_FOR_KIND = {
     MessageKind.BOOKING_CANCELLED: "booking_cancelled",
     MessageKind.REMINDER: "reminder",
     MessageKind.SESSIONS_BOOKED: "sessions_booked",
+    MessageKind.GIFT_RECEIVED: "gift_received",
+    MessageKind.GIFT_DELIVERED: "gift_delivered",
 }
 
 
@@ -122,7 +125,16 @@ def order_context(message: Message) -> dict:
     ordered_at = order.paid_at or order.created_at
     sessions = cancelled_sessions(message)
     booked = cancelled_sessions(message, "booking_ids")
+    gift = gift_of(order)
     return {
+        "gift": gift,
+        "gift_url": f"{settings.SITE_URL}/orders/gifts/{gift.token}/" if gift else "",
+        "send_day": dateformat.format(gift.send_on, "l j F Y") if gift else "",
+        # Who the email greets: the buyer in what they hear of a gift (the receipt, always theirs;
+        # a cancellation before it was sent; its delivery), else the order's client.
+        "greeting_name": (gift.buyer_name if gift and (message.context.get("to_buyer")
+                                                        or message.kind == MessageKind.ORDER_CONFIRMED)
+                          else order.client_name),
         "booked_sessions": [
             {"name": session_name(booking), "when": format_when(booking.start, booking.end, tz_name),
              "manage_url": f"{settings.SITE_URL}/bookings/{booking.token}/", "links": calendar_links(booking),
@@ -163,8 +175,10 @@ def subject_for(message: Message, context: dict) -> str:
     kind = message.kind
     if kind in (MessageKind.ORDER_CONFIRMED, MessageKind.ORDER_NEW, MessageKind.ORDER_CANCELLED,
                 MessageKind.ORDER_REFUNDED, MessageKind.SESSIONS_BOOKED, MessageKind.ORDER_EXPIRING,
-                MessageKind.ORDER_PAYMENT_REQUESTED, MessageKind.ORDER_BOOK_NUDGE):
+                MessageKind.ORDER_PAYMENT_REQUESTED, MessageKind.ORDER_BOOK_NUDGE, MessageKind.GIFT_RECEIVED,
+                MessageKind.GIFT_DELIVERED):
         title = context["order"].title
+        gift = context["gift"]
         count = len(context["booked_sessions"])
         to_client = message.audience == Audience.CLIENT
         return {
@@ -174,8 +188,11 @@ def subject_for(message: Message, context: dict) -> str:
             MessageKind.ORDER_PAYMENT_REQUESTED: f"Pay for your order: {title}",
             MessageKind.SESSIONS_BOOKED: (f"Confirmed: {count} sessions of {title}" if to_client
                                           else f"{count} sessions booked: {title} by {context['order'].client_name}"),
-            MessageKind.ORDER_CONFIRMED: f"Your order: {title}",
-            MessageKind.ORDER_NEW: f"New order: {title} from {context['order'].client_name}",
+            MessageKind.ORDER_CONFIRMED: f"Your gift order: {title}" if gift else f"Your order: {title}",
+            MessageKind.ORDER_NEW: (f"New order: {title} from {gift.buyer_name} (a gift)" if gift
+                                    else f"New order: {title} from {context['order'].client_name}"),
+            MessageKind.GIFT_RECEIVED: f"A gift for you from {gift.buyer_name if gift else ''}: {title}",
+            MessageKind.GIFT_DELIVERED: f"Your gift was delivered: {title}",
             MessageKind.ORDER_CANCELLED: f"Your order was cancelled: {title}",
             MessageKind.ORDER_REFUNDED: f"Your order was refunded: {title}",
         }[kind]

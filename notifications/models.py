@@ -54,6 +54,8 @@ class MessageKind(models.TextChoices):
     ORDER_BOOK_NUDGE = "order_book_nudge", "Sessions left to book"
     ORDER_PAYMENT_REQUESTED = "order_payment_requested", "Payment link"
     TEAM_INVITATION = "team_invitation", "Team invitation"
+    GIFT_RECEIVED = "gift_received", "Gift sent to its recipient"
+    GIFT_DELIVERED = "gift_delivered", "Gift delivered (to the buyer)"
 
 
 class Audience(models.TextChoices):

@@ -66,6 +66,11 @@ def on_order_cancelled(*, order, cancelled_bookings=(), **_) -> None:
     services.notify_order_cancelled(order=order, cancelled_bookings=cancelled_bookings)
 
 
+@receiver(order_signals.gift_delivered, dispatch_uid="notifications.gift_delivered")
+def on_gift_delivered(*, order, gift, **_) -> None:
+    services.notify_gift_delivered(order=order, gift=gift)
+
+
 @receiver(team_signals.invitation_created, dispatch_uid="notifications.invitation_created")
 def on_invitation_created(*, invitation, **_) -> None:
     services.notify_team_invitation(invitation=invitation)

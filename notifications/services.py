@@ -24,6 +24,7 @@ from notifications.models import (
 )
 from notifications.selectors import phone_opted_out
 from notifications.tasks import deliver_message
+from orders.gifts import gift_of
 from orders.models import OrderStatus
 
 # --- Reminder outbox hooks -----------------------------------------------------------------------
@@ -163,8 +164,15 @@ def notify_order_confirmed(*, order, owner_notice: bool = True) -> None:
 
     `owner_notice=False` sends the client's confirmation only (the owner resending it).
     """
+    gift = gift_of(order)
+    if gift is not None and gift.is_sent and not owner_notice:
+        # A resend once the gift is the recipient's: their gift email again, never the receipt.
+        _queue([Message.objects.create(order=order, kind=MessageKind.GIFT_RECEIVED, audience=Audience.CLIENT,
+                                       recipient=order.client_email)])
+        return
+    # A gift's receipt goes to the buyer, who paid (orders.gifts); the recipient hears on the day.
     messages = [Message.objects.create(order=order, kind=MessageKind.ORDER_CONFIRMED, audience=Audience.CLIENT,
-                                       recipient=order.client_email)]
+                                       recipient=gift.buyer_email if gift is not None else order.client_email)]
     if owner_notice and order.owner.notify_owner_by_email:
         messages.append(Message.objects.create(order=order, kind=MessageKind.ORDER_NEW, audience=Audience.OWNER,
                                                recipient=order.owner.email))
@@ -191,7 +199,12 @@ def notify_order_cancelled(*, order, cancelled_bookings=()) -> None:
     cancellation took away (`cancelled_bookings`) and carries a calendar cancellation for each."""
     kind = MessageKind.ORDER_REFUNDED if order.status == OrderStatus.REFUNDED else MessageKind.ORDER_CANCELLED
     context = {"cancelled_booking_ids": [booking.pk for booking in cancelled_bookings]}
-    _queue([Message.objects.create(order=order, kind=kind, audience=Audience.CLIENT, recipient=order.client_email,
+    gift = gift_of(order)
+    recipient = order.client_email
+    if gift is not None and not gift.is_sent:
+        # A gift not yet sent is still the buyer's business: the recipient never hears of it.
+        recipient, context["to_buyer"] = gift.buyer_email, True
+    _queue([Message.objects.create(order=order, kind=kind, audience=Audience.CLIENT, recipient=recipient,
                                    context=context)])
 
 
@@ -221,3 +234,14 @@ def notify_team_invitation(*, invitation) -> None:
     outbox: if the broker is down at commit, the dispatcher's sweep queues it again."""
     _queue([Message.objects.create(invitation=invitation, kind=MessageKind.TEAM_INVITATION,
                                    audience=Audience.INVITEE, recipient=invitation.email)])
+
+
+def notify_gift_delivered(*, order, gift) -> None:
+    """Queue the gift email to its recipient (their order page, the buyer's message) and a short
+    "Your gift was delivered" to the buyer (the caller claims the gift first, so each goes out once)."""
+    _queue([
+        Message.objects.create(order=order, kind=MessageKind.GIFT_RECEIVED, audience=Audience.CLIENT,
+                               recipient=gift.recipient_email),
+        Message.objects.create(order=order, kind=MessageKind.GIFT_DELIVERED, audience=Audience.CLIENT,
+                               recipient=gift.buyer_email, context={"to_buyer": True}),
+    ])

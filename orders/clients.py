@@ -1,8 +1,8 @@
 """Who a client is to an owner, by normalised email: one rule that purchase limits and promo codes
 ("new clients only") share, so the two never disagree about who counts as new."""
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from orders.models import PackageOrder
+from orders.models import OrderStatus, PackageOrder
 
 
 def normalize_email(email: str) -> str:
@@ -22,3 +22,13 @@ def client_is_new(*, owner_id: int, email: str) -> bool:
     """A new client has no earlier paid order with this owner. (Paid single sessions, when they
     land, count too: extend this function, never a copy of it.)"""
     return not paid_orders_of_client(owner_id=owner_id, email=email).exists()
+
+
+def orders_toward_purchase_limit(*, package_id: int, email: str) -> QuerySet[PackageOrder]:
+    """The orders of this package by this client that count toward its "at most N orders per
+    client": those paid for (and not refunded: a refund undoes the sale), and those still waiting
+    for payment, so two tabs cannot each order the last one allowed. An unpaid order stops
+    counting once it expires (payments' expiry task) or is cancelled."""
+    return PackageOrder.objects.filter(package_id=package_id, client_email__iexact=normalize_email(email)).filter(
+        Q(status=OrderStatus.PENDING_PAYMENT) | (Q(paid_at__isnull=False) & ~Q(status=OrderStatus.REFUNDED))
+    )

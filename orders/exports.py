@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from leadmonk.csv_export import local_time
 from leadmonk.money import round_money
+from orders.gifts import gift_of
 from orders.selectors import ledger_for_export, orders_for_export
 
 
@@ -13,7 +14,7 @@ def order_header(zone: str) -> list[str]:
     return [
         "Order ID", f"Ordered ({zone})", "Status", "Client name", "Client email", "Client phone", "Package",
         "Sessions", "Sessions left", "Price", "Amount paid", "Currency", "Paid with", f"Paid ({zone})",
-        f"Cancelled ({zone})", f"Expires ({zone})",
+        f"Cancelled ({zone})", f"Expires ({zone})", "Gift from",
     ]
 
 
@@ -25,7 +26,14 @@ def order_rows(owner, start, end, tz) -> Iterator[list]:
             round_money(order.price, order.currency), _amount_paid(order), order.currency,
             order.paid_with or order.payment_medium,
             local_time(order.paid_at, tz), local_time(order.cancelled_at, tz), local_time(order.expires_at, tz),
+            _gift_from(order),
         ]
+
+
+def _gift_from(order) -> str:
+    """Who gave the order (its client is the recipient once paid), or "" for an order bought for oneself."""
+    gift = gift_of(order)
+    return f"{gift.buyer_name} <{gift.buyer_email}>" if gift is not None else ""
 
 
 def _amount_paid(order):

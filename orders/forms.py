@@ -5,6 +5,7 @@ from django import forms
 from leadmonk.phones import normalize_mobile
 from leadmonk.timezones import is_valid_timezone
 from leadmonk.widgets import FastSelect, FastTextInput
+from orders.gift_forms import GiftForm
 from orders.models import OrderStatus
 from packages.models import NameFormat, Package, QuestionKind
 
@@ -78,6 +79,8 @@ class OrderForm(forms.Form):
                 error_messages={"required": "Accept the Payment Terms and Conditions to order this package."},
             )
         self.fields["client_timezone"] = self.fields.pop("client_timezone")
+        # "This is a gift" and its fields, shown in their own fieldset (orders/_gift_fields.html).
+        self.gift_form = GiftForm(self.data if self.is_bound else None, prefix="gift")
 
     @staticmethod
     def question_field_name(question) -> str:
@@ -121,6 +124,13 @@ class OrderForm(forms.Form):
         name = self.cleaned_data.get("client_timezone") or ""
         return name if is_valid_timezone(name) else (self.package.owner.timezone or "UTC")
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self.gift_form.zone = cleaned.get("client_timezone") or "UTC"  # "today" is the buyer's
+        if not self.gift_form.is_valid():
+            raise forms.ValidationError("Check the gift details below.")
+        return cleaned
+
     def answers(self) -> list[dict]:
         """The answers as stored on the order: the question text and kind as asked, and the answer."""
         answers = []
@@ -151,6 +161,7 @@ class OrderForm(forms.Form):
             "client_timezone": data["client_timezone"],
             "terms_accepted": bool(data.get("accept_terms")),
             "answers": self.answers(),
+            "gift": self.gift_form.details(),
         }
 
 

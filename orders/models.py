@@ -229,6 +229,41 @@ class CreditLedgerEntry(models.Model):
         raise TypeError("Credit ledger entries are append-only: add a correcting entry instead.")
 
 
+class Gift(models.Model):
+    """A package bought for someone else (orders.gifts). The buyer pays and gets the receipt; once
+    paid, the order's client fields are the recipient's (bookings, reminders and the portal follow
+    them), and the buyer is kept here. The recipient is emailed their order page on `send_on`."""
+
+    order = models.OneToOneField(PackageOrder, on_delete=models.CASCADE, related_name="gift")
+    # The buyer's key to the gift page (see the gift, change the recipient's email until it is sent):
+    # not the order's token, which is the recipient's alone once the gift is sent.
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    buyer_name = models.CharField(max_length=200)
+    buyer_email = models.EmailField()
+    recipient_name = models.CharField(max_length=200)
+    recipient_email = models.EmailField()
+    message = models.TextField(blank=True)
+    # The day chosen in the buyer's zone, and the moment the beat task sends it (that morning there).
+    send_on = models.DateField()
+    send_at = models.DateTimeField()
+    # Set once, by the conditional update that claims the gift for sending.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            # The beat task's question: gifts not yet sent whose moment has come.
+            models.Index(fields=["send_at"], condition=Q(sent_at__isnull=True), name="gift_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Gift of order {self.order_id} for {self.recipient_name}"
+
+    @property
+    def is_sent(self) -> bool:
+        return self.sent_at is not None
+
+
 @functools.cache
 def ledger_balance_sql() -> str:
     """`LedgerEntryQuerySet.balance()` in SQL, for the hand-written reads that keep raw SQL for

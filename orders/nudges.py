@@ -38,10 +38,13 @@ def _nudge_candidates(now: datetime) -> QuerySet[PackageOrder]:
             expiry_warned_at__isnull=True,
         )
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        # A gift is the recipient's from the day it is sent (orders.gifts): no nudge before.
+        .filter(Q(gift__isnull=True) | Q(gift__sent_at__isnull=False))
         .annotate(
             sessions_left=sessions_left,
             has_upcoming=Exists(sessions.filter(end__gt=now)),
-            last_activity=Coalesce(Subquery(last_end, output_field=DateTimeField()), "paid_at", "created_at"),
+            last_activity=Coalesce(Subquery(last_end, output_field=DateTimeField()), "gift__sent_at", "paid_at",
+                                   "created_at"),
         )
         .filter(sessions_left__gt=0, has_upcoming=False)
     )
@@ -149,4 +152,6 @@ def order_buy_again_path(order: PackageOrder) -> str:
     package = order.package
     if not package_is_orderable(package):
         return ""
+    if not package.listed:  # its slug address does not sell it: the private link does
+        return reverse("public:order_private_package", args=[package.owner.slug, package.private_token])
     return reverse("public:order_package", args=[package.owner.slug, package.slug])

@@ -15,12 +15,14 @@ from leadmonk.content_version import cached_public_page
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import localize, time_format, viewer_clock, viewer_timezone
 from orders.forms import OrderForm
+from orders.gift_forms import GiftEmailForm
+from orders.gifts import GiftError, gift_change_recipient_email, gift_change_refusal, gift_for_token, gift_of
 from orders.models import OrderStatus, PackageOrder
 from orders.rules import NOT_BOOKABLE_MESSAGES
 from orders.selectors import order_bookings, order_for_token, order_item_for_token, with_item_progress
 from orders.services import OrderError, PackageNotOrderable, order_create, order_session_book
 from packages.models import Package
-from packages.selectors import get_package_by_slug, package_is_orderable
+from packages.selectors import get_package_by_private_token, get_package_by_slug, package_is_orderable
 from scheduling.booking_step import Step, StepWording, TimeStep
 from scheduling.calendar import bookings_ics
 
@@ -36,6 +38,13 @@ def checkout_url(order: PackageOrder) -> str:
 
 def order_details_url(order: PackageOrder) -> str:
     return reverse("order_details:detail", args=[order.token])
+
+
+def client_order_url(order: PackageOrder) -> str:
+    """Where the person who just paid (or opens the checkout of a paid order) goes: the order page,
+    or for a gift the buyer's gift page, never the recipient's order page (orders.gifts)."""
+    gift = gift_of(order)
+    return reverse("order_details:gift", args=[gift.token]) if gift is not None else order_details_url(order)
 
 
 # The session remembers which order was just paid, so its page says "Payment received" once: the
@@ -70,6 +79,20 @@ def _order_page_package(owner: User, package_slug: str) -> Package:
     return package
 
 
+class _OfferMoved(Exception):
+    """An old private link of the owner's, replaced by "Regenerate link"."""
+
+
+def _private_page_package(owner: User, token: str) -> Package:
+    package, moved = get_package_by_private_token(owner=owner, token=token)
+    if moved:
+        raise _OfferMoved
+    if package is None:
+        raise Http404
+    package.owner = owner
+    return package
+
+
 def _order_page_body(owner: User, package: Package, form: OrderForm | None, *, request=None, **context) -> str:
     """What the package is and the order form (`form` None: why it cannot be ordered)."""
     items = [item for item in package.items.all() if item.meeting_type.is_bookable]
@@ -79,30 +102,44 @@ def _order_page_body(owner: User, package: Package, form: OrderForm | None, *, r
     }, request=request)
 
 
-def _cacheable_order_page(owner: User, package_slug: str) -> dict:
-    """The GET of the page as every visitor sees it, the CSRF token left out: its title and its
-    body cut where the token goes (leadmonk.splice; no token when there is no form: the package
-    cannot be ordered). Depends only on the owner's content: kept under its version."""
-    package = _order_page_package(owner, package_slug)
+UNLISTED_TITLE = "Package not available"
+
+
+def _cacheable_order_page(owner: User, package: Package, *, private: bool) -> dict:
+    """The GET of the page as every visitor sees it, the CSRF token left out: its title, its body
+    cut where the token goes (leadmonk.splice; no token when there is no form: the package cannot
+    be ordered) and its status. Depends only on the owner's content: kept under its version.
+    An unlisted package's slug address (`private` False) shows none of it, only that it is not
+    available there."""
+    if not (private or package.listed):
+        body = _order_page_body(owner, package, None, unlisted_here=True)
+        return {"title": UNLISTED_TITLE, "body": splice.cut(body, splice.CSRF_TOKEN), "status": 404}
     form = OrderForm(package=package) if package_is_orderable(package) else None
     body = _order_page_body(owner, package, form, csrf_token=splice.CSRF_TOKEN.mark)
-    return {"title": package.name, "body": splice.cut(body, splice.CSRF_TOKEN)}
+    return {"title": package.name, "body": splice.cut(body, splice.CSRF_TOKEN), "status": 200}
 
 
-@require_http_methods(["GET", "POST"])
-@throttle_post("public_order")
-def order_package(request: HttpRequest, owner_slug: str, package_slug: str) -> HttpResponse:
+def _order_page(request: HttpRequest, owner_slug: str, *, cache_name: str, cache_key: str, find_package,
+                private: bool) -> HttpResponse:
+    """The package order page at its slug address (`private` False: sells listed packages only) or
+    at its private link (sells it whether listed or not). The two addresses are cached under their
+    own names, so neither ever serves the other's page."""
     if request.method == "GET":
         # A hit is one cache round trip and no query; the visitor's CSRF token and messages are
         # put in per request.
-        page = cached_public_page(owner_slug=owner_slug, name="order_page_cut", extra=package_slug,
-                                  find_owner=lambda: _order_page_owner(owner_slug),
-                                  render=lambda owner: _cacheable_order_page(owner, package_slug))
+        page = cached_public_page(
+            owner_slug=owner_slug, name=cache_name, extra=cache_key, find_owner=lambda: _order_page_owner(owner_slug),
+            render=lambda owner: _cacheable_order_page(owner, find_package(owner), private=private),
+        )
         body = page["body"].fill(csrf_token=get_token(request))
-        return render(request, "orders/order_package.html", {"title": page["title"], "body": body})
+        return render(request, "orders/order_package.html", {"title": page["title"], "body": body},
+                      status=page["status"])
     # Placing an order reads everything from the database.
     owner = _order_page_owner(owner_slug)
-    package = _order_page_package(owner, package_slug)
+    package = find_package(owner)
+    if not (private or package.listed):
+        body = _order_page_body(owner, package, None, request=request, unlisted_here=True)
+        return render(request, "orders/order_package.html", {"title": UNLISTED_TITLE, "body": body}, status=404)
     form = None
     if package_is_orderable(package):
         form = OrderForm(request.POST, package=package)
@@ -115,11 +152,32 @@ def order_package(request: HttpRequest, owner_slug: str, package_slug: str) -> H
                 form.add_error(None, error.message)
             else:
                 if order.status == OrderStatus.ACTIVE:
-                    messages.success(request, "Your order is confirmed. Book your sessions below.")
-                    return redirect(order_details_url(order))
+                    messages.success(request, "Your gift is confirmed." if gift_of(order) else
+                                     "Your order is confirmed. Book your sessions below.")
+                    return redirect(client_order_url(order))
                 return redirect(checkout_url(order))
     body = _order_page_body(owner, package, form, request=request)
     return render(request, "orders/order_package.html", {"title": package.name, "body": body})
+
+
+@require_http_methods(["GET", "POST"])
+@throttle_post("public_order")
+def order_package(request: HttpRequest, owner_slug: str, package_slug: str) -> HttpResponse:
+    return _order_page(request, owner_slug, cache_name="order_page_cut", cache_key=package_slug, private=False,
+                       find_package=lambda owner: _order_page_package(owner, package_slug))
+
+
+@require_http_methods(["GET", "POST"])
+@throttle_post("public_order")
+def order_private_package(request: HttpRequest, owner_slug: str, token: str) -> HttpResponse:
+    """/<owner-slug>/packages/p/<token>/: the package's private link. An old link (the owner made a
+    new one since) says the offer has moved."""
+    try:
+        return _order_page(request, owner_slug, cache_name="order_private_page_cut", cache_key=token, private=True,
+                           find_package=lambda owner: _private_page_package(owner, token))
+    except _OfferMoved:
+        owner = _order_page_owner(owner_slug)
+        return render(request, "orders/offer_moved.html", {"owner": owner}, status=410)
 
 
 def order_for_token_or_404(token: str) -> PackageOrder:
@@ -160,6 +218,10 @@ def order_calendar(request: HttpRequest, token: str) -> HttpResponse:
 
 def order_detail(request: HttpRequest, token: str) -> HttpResponse:
     order = order_for_token_or_404(token)
+    gift = gift_of(order)
+    if gift is not None and not gift.is_sent:
+        # Only the buyer (and the owner) can hold this link before the gift is sent: the gift page.
+        return redirect("order_details:gift", token=gift.token)
     just_booked = _order_bookings_named(order, request.GET.getlist("booked"))
     items = with_item_progress(order)
     return render(
@@ -178,8 +240,39 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
             "just_booked": just_booked,
             "just_booked_query": "&".join(f"booking={booking.pk}" for booking in just_booked),
             "now": timezone.now(),  # a session that has started can no longer be moved or cancelled
+            "gift": gift,
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def gift_detail(request: HttpRequest, token: str) -> HttpResponse:
+    """The buyer's gift page (the link in their receipt): the gift, when it is (or was) sent, and
+    until then a form to correct the recipient's email. Never the order's booking page."""
+    gift = gift_for_token(token=token)
+    if gift is None:
+        raise Http404
+    order = gift.order
+    form = None
+    if not gift_change_refusal(gift, order):
+        form = GiftEmailForm(request.POST if request.method == "POST" else None,
+                             initial={"recipient_email": gift.recipient_email})
+        if request.method == "POST" and form.is_valid():
+            try:
+                gift_change_recipient_email(gift=gift, email=form.cleaned_data["recipient_email"])
+            except GiftError as error:
+                form.add_error("recipient_email", error.message)
+            else:
+                messages.success(request, f"Saved: the gift will be sent to {form.cleaned_data['recipient_email']}.")
+                return redirect("order_details:gift", token=gift.token)
+    return render(request, "orders/gift_detail.html", {
+        "gift": gift,
+        "order": order,
+        "form": form,
+        "payment_received": _take_payment_received(request, order),
+        "checkout_url": checkout_url(order) if order.status == OrderStatus.PENDING_PAYMENT else None,
+        "viewer_tz": viewer_timezone(request, order.client_timezone),
+    }, status=400 if form is not None and form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,11 +1,13 @@
 """How orders takes part in what scheduling announces (scheduling.signals): the credit ledger
-follows every booking of an order item, and a package's policies answer the booking pages.
+follows every booking of an order item, and a package's policies answer the booking pages; and in
+its own order_activated: a paid gift is handed over to its recipient.
 Connected by OrdersConfig.ready (importing this module). Each receiver calls one named service of
 orders.credits or orders.rules, inside the booking's transaction and under its locks; a receiver
 that raises a BookingError refuses the change (nothing is written)."""
 from django.dispatch import receiver
 
-from orders import credits, rules
+from orders import credits, gifts, rules
+from orders.signals import order_activated
 from scheduling.models import BookedBy
 from scheduling.signals import (
     attendance_marked,
@@ -55,3 +57,9 @@ def return_the_credit(sender, *, booking, by=BookedBy.CLIENT, now=None, **kwargs
 @receiver(attendance_marked, dispatch_uid="orders.credits.no_show")
 def settle_a_no_show(sender, *, booking, by_user=None, now=None, **kwargs) -> None:
     credits.ledger_settle_no_show(booking=booking, by_user=by_user, now=now)
+
+
+@receiver(order_activated, dispatch_uid="orders.gifts.hand_over")
+def hand_a_paid_gift_over(sender, *, order, **kwargs) -> None:
+    """An order became active (paid, free, given): a gift becomes its recipient's (orders.gifts)."""
+    gifts.gift_hand_over(order=order)

@@ -45,7 +45,7 @@ def _bookings_prefetch() -> Prefetch:
 
 
 def _with_details(queryset: QuerySet[PackageOrder]) -> QuerySet[PackageOrder]:
-    return queryset.select_related("owner").prefetch_related(
+    return queryset.select_related("owner", "gift").prefetch_related(
         Prefetch("items", queryset=_items_with_usage()), _bookings_prefetch()
     )
 
@@ -222,6 +222,7 @@ def orders_for_export(*, owner, start, end) -> QuerySet[PackageOrder]:
     return (
         PackageOrder.objects.filter(owner=owner, created_at__gte=start, created_at__lt=end)
         .annotate(export_sessions=Coalesce(sessions, Value(0)), export_remaining=remaining)
+        .select_related("gift")
         .order_by("created_at", "id")
     )
 

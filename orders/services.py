@@ -9,13 +9,16 @@ race a booking of it."""
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
 from accounts.locks import lock_owner
+from orders.clients import client_is_new, orders_toward_purchase_limit
 from orders.credits import item_balance, ledger_grant_purchase
 from orders.errors import OrderError
+from orders.gifts import GiftDetails, gift_attach, refuse_booking_before_delivery
 from orders.lifecycle import order_mark_paid
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.rules import item_booking_refusal
@@ -33,8 +36,51 @@ class TermsNotAccepted(OrderError):
     message = "Accept the Payment Terms and Conditions to order this package."
 
 
+class PurchaseLimitReached(OrderError):
+    """The client has the most orders of this package allowed; `message` says how many, or that
+    one of them waits for payment."""
+
+
+class NewClientsOnly(OrderError):
+    message = "This package is for new clients only."
+
+
 def _package_items():
     return PackageItem.objects.select_related("meeting_type").order_by("position", "id")
+
+
+def _unpaid_expiry_words() -> str:
+    minutes = settings.UNPAID_ORDER_EXPIRY_MINUTES
+    if minutes % 60:
+        return f"{minutes} minutes"
+    hours = minutes // 60
+    return "1 hour" if hours == 1 else f"{hours} hours"
+
+
+def _check_purchase_limits(*, package: Package, client_email: str) -> None:
+    """Refuse an order the package's purchase limits do not allow. Called under the owner's and
+    the package's locks (order_create), so the orders counted cannot change until this order is
+    committed: N parallel orders by one client make at most the limit."""
+    if package.new_clients_only and not client_is_new(owner_id=package.owner_id, email=client_email):
+        raise NewClientsOnly()
+    limit = package.max_orders_per_client
+    if package.new_clients_only:
+        # A new client's first order makes them a client: a second one (another tab, while the
+        # first waits for payment) would sell the new-client offer twice.
+        limit = 1 if limit is None else min(limit, 1)
+    if limit is None:
+        return
+    counted = list(
+        orders_toward_purchase_limit(package_id=package.pk, email=client_email).values_list("status", flat=True)
+    )
+    if len(counted) < limit:
+        return
+    if OrderStatus.PENDING_PAYMENT in counted:
+        raise PurchaseLimitReached(
+            "You already have an unpaid order of this package. Finish paying for it, or order again once "
+            f"it expires (unpaid orders expire after {_unpaid_expiry_words()})."
+        )
+    raise PurchaseLimitReached(f"You have already bought this package the most times allowed ({limit}).")
 
 
 def order_create(
@@ -49,6 +95,7 @@ def order_create(
     client_timezone: str = "UTC",
     terms_accepted: bool = False,
     issued_by_owner: bool = False,
+    gift: GiftDetails | None = None,
     now: datetime | None = None,
 ) -> PackageOrder:
     """Place an order of `package` and copy what is sold into it (the snapshot).
@@ -56,10 +103,14 @@ def order_create(
     A free package makes the order active at once (and sends the confirmation); a paid one leaves
     it pending payment for the payments app. Raises OrderError when the package cannot be ordered.
     An order the owner issues (`issued_by_owner`) needs no acceptance of the terms: the client
-    did not fill in the order form.
+    did not fill in the order form, and the package's purchase limits are not checked: they
+    govern what clients order themselves. `gift`: the order is a gift (orders.gifts).
     """
     now = now or timezone.now()
     with transaction.atomic():
+        # The owner first (accounts.locks): whether a client is new to the owner depends on their
+        # orders of every package, so two orders by one client are counted one after the other.
+        lock_owner(package.owner_id)
         # Lock the package so an edit saved at the same moment lands before or after the snapshot,
         # never half-way through it; then re-check it against what is true now.
         locked = (
@@ -73,6 +124,8 @@ def order_create(
             raise PackageNotOrderable()
         if locked.terms and not terms_accepted and not issued_by_owner:
             raise TermsNotAccepted()
+        if not issued_by_owner:
+            _check_purchase_limits(package=locked, client_email=client_email)
         order = PackageOrder.objects.create(
             owner=locked.owner,
             package=locked,
@@ -115,6 +168,8 @@ def order_create(
             )
         )
         ledger_grant_purchase(items=items, now=now)
+        if gift is not None:
+            gift_attach(order=order, details=gift)
         if order.price == Decimal("0"):
             order, _ = order_mark_paid(order=order)
     return order
@@ -129,6 +184,7 @@ def _check_quota(*, item: OrderItem) -> OrderItem:
     refusal = item_booking_refusal(item, remaining=item_balance(item.pk), now=timezone.now())
     if refusal is not None:
         raise refusal
+    refuse_booking_before_delivery(item.order)  # a gift books once it is sent (orders.gifts)
     return item
 
 

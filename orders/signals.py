@@ -20,6 +20,9 @@ order_payment_requested = Signal()
 # order=<PackageOrder>, cancelled_bookings=[<Booking>]: the order was cancelled or refunded (its
 # status says which); the upcoming sessions that went with it.
 order_cancelled = Signal()
+# order=<PackageOrder>, gift=<Gift>: a gift's day came and it was claimed for sending (orders.gifts):
+# the recipient gets their order page, the buyer hears it was delivered. Sent once per gift.
+gift_delivered = Signal()
 
 # Page parts (leadmonk.sections.collect_parts), request=<HttpRequest>, order=<PackageOrder>: the
 # owner's page of one order. A receiver returns {"refund": html} (shown under "Manage order") and

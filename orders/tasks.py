@@ -2,6 +2,7 @@
 from celery import shared_task
 
 from orders.credits import orders_expire_due, orders_warn_expiring
+from orders.gifts import gifts_send_due
 from orders.nudges import orders_nudge_to_book
 
 
@@ -18,3 +19,10 @@ def nudge_to_book() -> int:
     """Remind clients with sessions left and nothing booked for their order's N days, once per
     order (safe with two schedulers). Returns how many were reminded."""
     return orders_nudge_to_book()
+
+
+@shared_task(name="orders.tasks.send_gifts")
+def send_gifts() -> int:
+    """Email recipients the gifts whose day has come, once each (safe with two schedulers).
+    Returns how many were sent."""
+    return gifts_send_due()

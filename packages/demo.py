@@ -1,4 +1,5 @@
-"""Demo data for local runs (`manage.py seed_demo`): one session pack of the demo owner.
+"""Demo data for local runs (`manage.py seed_demo`): the demo owner's session pack, and an unlisted
+intro offer (new clients only, once each) sold through its private link.
 
 Runs after scheduling.demo, which creates the meeting types used here. Idempotent."""
 from decimal import Decimal
@@ -20,9 +21,37 @@ DEMO_TERMS = (
 )
 
 
+DEMO_PRIVATE_SLUG = "intro-offer"
+
+
 @transaction.atomic
 def seed(owner) -> Package | None:
-    """Create "Coaching starter pack" (4 × coaching session, 2 × group workshop, 240.00 USD) once."""
+    """Create "Coaching starter pack" (4 × coaching session, 2 × group workshop, 240.00 USD) and the
+    unlisted "Intro offer" once each; returns the starter pack."""
+    package = _seed_starter_pack(owner)
+    if package is not None:
+        _seed_private_offer(owner)
+    return package
+
+
+def _seed_private_offer(owner) -> Package:
+    """ "Intro offer": one coaching session for 30.00 USD, unlisted (its private link only), for new
+    clients, at most one order each."""
+    existing = Package.objects.for_owner(owner).visible().filter(slug=DEMO_PRIVATE_SLUG).first()
+    if existing is not None:
+        return existing
+    coaching = MeetingType.objects.for_owner(owner).visible().get(slug=DEMO_ITEMS[0][0])
+    package = Package.objects.create(
+        owner=owner, name="Intro offer", slug=DEMO_PRIVATE_SLUG,
+        description="A first coaching session at a friendly price, for new clients. Shared by link only.",
+        state=PackageState.ACTIVE, price=Decimal("30.00"), currency="USD", payment_medium=PaymentMedium.STRIPE,
+        listed=False, new_clients_only=True, max_orders_per_client=1,
+    )
+    PackageItem.objects.create(package=package, meeting_type=coaching, quantity=1, position=0)
+    return package
+
+
+def _seed_starter_pack(owner) -> Package | None:
     existing = Package.objects.for_owner(owner).visible().filter(slug=DEMO_PACKAGE_SLUG).first()
     if existing is not None:
         return existing

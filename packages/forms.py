@@ -9,6 +9,7 @@ from packages.models import (
     MAX_BOOK_REMINDER_DAYS,
     MAX_CANCEL_WINDOW_HOURS,
     MAX_EXPIRY_DAYS,
+    MAX_ORDERS_PER_CLIENT,
     ExpiryKind,
     NameFormat,
     OrderingInformation,
@@ -351,3 +352,31 @@ class PoliciesForm(forms.Form):
             self.add_error("book_reminder_days", "Enter after how many days without an upcoming session to remind "
                                                  "clients (1 to 365), or turn the reminder off.")
         return cleaned
+
+
+class PurchaseLimitsForm(forms.Form):
+    """Purchase limits (part of Policies): at most N orders per client (empty: no limit), and
+    whether only new clients may order."""
+
+    max_orders_per_client = forms.IntegerField(
+        label="At most this many orders per client", required=False, min_value=1, max_value=MAX_ORDERS_PER_CLIENT,
+        widget=forms.NumberInput(attrs={"min": 1, "max": MAX_ORDERS_PER_CLIENT, "inputmode": "numeric"}),
+        help_text="Counted by email: paid orders and unpaid ones still waiting for payment. Empty: no limit.",
+        error_messages={
+            "invalid": "Enter a whole number of orders, e.g. 1, or leave it empty for no limit.",
+            "min_value": "Enter at least 1, or leave it empty for no limit.",
+            "max_value": f"Enter at most {MAX_ORDERS_PER_CLIENT}, or leave it empty for no limit.",
+        },
+    )
+    new_clients_only = forms.BooleanField(
+        label="New clients only", required=False,
+        help_text="Only clients who have never paid for an order of yours can order this package.",
+    )
+
+
+class ListingForm(forms.Form):
+    listed = forms.BooleanField(
+        label="Listed on my booking page", required=False,
+        help_text="Off: the package is on no booking page and its public address does not sell it; "
+                  "clients order it through its private link only.",
+    )

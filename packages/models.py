@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from leadmonk.money import CURRENCY_CHOICES
+from leadmonk.tokens import new_token
 
 # One list of Payment Mediums for everything an owner sells (packages and paid meeting types).
 from scheduling.models import PaymentMedium  # noqa: F401
@@ -43,6 +44,8 @@ MAX_EXPIRY_DAYS = 3650
 # owner turns it off (None); over a year it would remind nobody who still remembers the package.
 DEFAULT_BOOK_REMINDER_DAYS = 14
 MAX_BOOK_REMINDER_DAYS = 365
+# "At most N orders per client": more than this is surely a typo (no limit is an empty field).
+MAX_ORDERS_PER_CLIENT = 1000
 
 
 class PackageQuerySet(models.QuerySet):
@@ -84,6 +87,16 @@ class Package(models.Model):
         "Remind clients to book after (days without an upcoming session)", null=True, blank=True,
         default=DEFAULT_BOOK_REMINDER_DAYS,
     )
+    # Purchase limits: they govern ordering (orders.services.order_create), so no order copies them.
+    # None: no limit on the orders one client (by email) places.
+    max_orders_per_client = models.PositiveIntegerField("At most this many orders per client", null=True, blank=True)
+    new_clients_only = models.BooleanField("New clients only", default=False)
+    # Sharing: an unlisted package is on no booking page and its slug address does not sell it; it
+    # is ordered through /<owner-slug>/packages/p/<private_token>/ only. The token works whether
+    # listed or not (a shared link survives listing it), and is replaced by "Regenerate link"; the
+    # old one is kept in PackageRetiredToken so its link says the offer moved.
+    listed = models.BooleanField("Listed on my booking page", default=True)
+    private_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -94,6 +107,10 @@ class Package(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["owner", "slug"], condition=~Q(state="deleted"), name="package_unique_live_slug"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_orders_per_client__isnull=True) | Q(max_orders_per_client__gte=1),
+                name="package_max_orders_per_client_positive",
             ),
         ]
 
@@ -111,6 +128,14 @@ class Package(models.Model):
     @property
     def requires_mobile(self) -> bool:
         return self.ordering_information == OrderingInformation.NAME_EMAIL_MOBILE
+
+
+class PackageRetiredToken(models.Model):
+    """A private link replaced by "Regenerate link": it no longer sells the package, and says so."""
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="retired_tokens")
+    token = models.CharField(max_length=64, unique=True)
+    retired_at = models.DateTimeField(auto_now_add=True)
 
 
 class PackageItem(models.Model):

@@ -3,7 +3,7 @@ questions the orders app asks ("can this package be ordered?"). Query counts sta
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.plans import plan_includes_packages
-from packages.models import InviteeQuestion, Package, PackageItem, PackageState
+from packages.models import InviteeQuestion, Package, PackageItem, PackageRetiredToken, PackageState
 from scheduling.models import MeetingType, bookable_q
 
 
@@ -79,14 +79,30 @@ def get_package_by_slug(*, owner, slug: str) -> Package | None:
     return (live or sorted(packages, key=lambda package: (package.created_at, package.pk)))[-1]
 
 
+def get_package_by_private_token(*, owner, token: str) -> tuple[Package | None, bool]:
+    """The package at /<owner-slug>/packages/p/<token>/ (whatever its state or listing) prefetched
+    as get_package_by_slug's, and whether `token` is an old link replaced by "Regenerate link"
+    ((None, True): the offer has moved; (None, False): no such link of this owner)."""
+    package = (
+        Package.objects.for_owner(owner)
+        .filter(private_token=token)
+        .select_related("owner")
+        .prefetch_related(_items_prefetch(), _questions_prefetch())
+        .first()
+    )
+    if package is not None:
+        return package, False
+    return None, PackageRetiredToken.objects.filter(package__owner=owner, token=token).exists()
+
+
 def packages_for_owner_page(*, owner) -> list[Package]:
-    """The packages listed on the owner's personal booking page: active and orderable ones, items
+    """The packages listed on the owner's personal booking page: listed, active and orderable ones, items
     with meeting types prefetched (two queries; none when the plan has no packages)."""
     if not plan_includes_packages(owner.plan):
         return []
     packages = list(
         Package.objects.for_owner(owner)
-        .filter(state=PackageState.ACTIVE)
+        .filter(state=PackageState.ACTIVE, listed=True)  # unlisted: ordered through its private link only
         .prefetch_related(_items_prefetch())
         .order_by("-created_at", "-id")
     )

@@ -10,14 +10,17 @@ from accounts.models import User
 from accounts.plans import plan_includes_packages
 from leadmonk import money
 from leadmonk.content_version import content_changed
+from leadmonk.tokens import new_token
 from packages.models import (
     MAX_BOOK_REMINDER_DAYS,
     MAX_CANCEL_WINDOW_HOURS,
     MAX_EXPIRY_DAYS,
+    MAX_ORDERS_PER_CLIENT,
     ExpiryKind,
     InviteeQuestion,
     Package,
     PackageItem,
+    PackageRetiredToken,
     PackageState,
 )
 from scheduling.models import MeetingType
@@ -182,6 +185,40 @@ def package_update_policies(*, package: Package, cancel_window_hours: int, late_
     package.book_reminder_days = book_reminder_days
     package.save(update_fields=["cancel_window_hours", "late_cancel_forfeits", "no_show_forfeits", "expiry_kind",
                                 "expiry_days", "book_reminder_days", "updated_at"])
+    return package
+
+
+@transaction.atomic
+def package_update_limits(*, package: Package, max_orders_per_client: int | None,
+                          new_clients_only: bool) -> Package:
+    """Save the Purchase limits (part of Policies). They govern ordering from now on
+    (orders.services.order_create checks them); orders already placed stay as they are."""
+    if max_orders_per_client is not None and not 1 <= max_orders_per_client <= MAX_ORDERS_PER_CLIENT:
+        raise PackageError(f"Allow 1 to {MAX_ORDERS_PER_CLIENT} orders per client, or no limit.")
+    Package.objects.select_for_update().filter(pk=package.pk).get()
+    package.max_orders_per_client = max_orders_per_client
+    package.new_clients_only = new_clients_only
+    package.save(update_fields=["max_orders_per_client", "new_clients_only", "updated_at"])
+    return package
+
+
+@transaction.atomic
+def package_update_listing(*, package: Package, listed: bool) -> Package:
+    """List the package on the owner's booking page, or not (then only its private link sells it)."""
+    Package.objects.select_for_update().filter(pk=package.pk).get()
+    package.listed = listed
+    package.save(update_fields=["listed", "updated_at"])
+    return package
+
+
+@transaction.atomic
+def package_regenerate_private_link(*, package: Package) -> Package:
+    """Give the package a new private link. The old token is kept as retired, so its link says the
+    offer has moved (and never sells anything again; tokens are never reused)."""
+    locked = Package.objects.select_for_update().get(pk=package.pk)
+    PackageRetiredToken.objects.create(package=locked, token=locked.private_token)
+    package.private_token = new_token()
+    package.save(update_fields=["private_token", "updated_at"])  # post_save: the cached pages move on
     return package
 
 

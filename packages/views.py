@@ -11,11 +11,13 @@ from packages import selectors, services
 from packages.forms import (
     InviteePreferencesForm,
     InviteeQuestionForm,
+    ListingForm,
     PackageInfoForm,
     PackageItemFormSet,
     PaymentPreferencesForm,
     PoliciesForm,
     Pricing,
+    PurchaseLimitsForm,
 )
 from packages.models import DEFAULT_BOOK_REMINDER_DAYS, InviteeQuestion, Package
 from scheduling.price_forms import available_mediums
@@ -27,10 +29,11 @@ SECTION_INFO, SECTION_INVITEE, SECTION_QUESTIONS, SECTION_PAYMENT = (
     "package-info", "invitee-preferences", "invitee-questions", "payment-preferences",
 )
 SECTION_POLICIES = "policies"
+SECTION_LIMITS, SECTION_SHARING = "purchase-limits", "sharing"
 # Section id -> its key in the template's `notices` and `refused`.
 SECTIONS = {
     SECTION_INFO: "info", SECTION_INVITEE: "invitee", SECTION_QUESTIONS: "questions", SECTION_PAYMENT: "payment",
-    SECTION_POLICIES: "policies",
+    SECTION_POLICIES: "policies", SECTION_LIMITS: "limits", SECTION_SHARING: "sharing",
 }
 
 
@@ -67,6 +70,14 @@ def _public_url(request: HttpRequest, package: Package) -> str:
     return request.build_absolute_uri(reverse("public:order_package", args=[request.user.slug, package.slug]))
 
 
+def _private_url(request: HttpRequest, package: Package) -> str:
+    if not request.user.slug:
+        return ""
+    return request.build_absolute_uri(
+        reverse("public:order_private_package", args=[request.user.slug, package.private_token])
+    )
+
+
 # List
 
 
@@ -75,7 +86,7 @@ def package_list(request: HttpRequest) -> HttpResponse:
     packages = list(selectors.package_list_for_owner(owner=request.user))
     for package in packages:
         package.owner = request.user  # the same row; no query per package below
-        package.public_url = _public_url(request, package)
+        package.public_url = _public_url(request, package) if package.listed else _private_url(request, package)
         package.orderable = selectors.package_is_orderable(package)
     return render(request, "packages/list.html", {
         "packages": packages,
@@ -185,8 +196,8 @@ def _section_notices(request: HttpRequest) -> dict[str, list]:
 
 
 def _render_edit(request: HttpRequest, package: Package, *, info_form=None, item_formset=None,
-                 invitee_form=None, question_form=None, payment_form=None, policies_form=None, status: int = 200,
-                 info_draft: bool = False) -> HttpResponse:
+                 invitee_form=None, question_form=None, payment_form=None, policies_form=None, limits_form=None,
+                 listing_form=None, status: int = 200, info_draft: bool = False) -> HttpResponse:
     if info_form is None:
         info_form = PackageInfoForm(initial={"name": package.name, "description": package.description})
     if item_formset is None:
@@ -214,8 +225,16 @@ def _render_edit(request: HttpRequest, package: Package, *, info_form=None, item
             "book_reminder_enabled": package.book_reminder_days is not None,
             "book_reminder_days": package.book_reminder_days or DEFAULT_BOOK_REMINDER_DAYS,
         })
+    if limits_form is None:
+        limits_form = PurchaseLimitsForm(initial={
+            "max_orders_per_client": package.max_orders_per_client, "new_clients_only": package.new_clients_only,
+        })
+    if listing_form is None:
+        listing_form = ListingForm(initial={"listed": package.listed})
     return render(request, "packages/edit.html", {
         "package": package, "public_url": _public_url(request, package),
+        "private_url": _private_url(request, package),
+        "limits_form": limits_form, "listing_form": listing_form,
         "orderable": selectors.package_is_orderable(package),
         "info_form": info_form, "item_formset": item_formset,
         "invitee_form": invitee_form, "question_form": question_form, "payment_form": payment_form,
@@ -226,7 +245,7 @@ def _render_edit(request: HttpRequest, package: Package, *, info_form=None, item
         "refused": {
             "info": info_form.is_bound or item_formset.is_bound, "invitee": invitee_form.is_bound,
             "questions": question_form.is_bound, "payment": payment_form.is_bound,
-            "policies": policies_form.is_bound,
+            "policies": policies_form.is_bound, "limits": limits_form.is_bound, "sharing": listing_form.is_bound,
         },
     }, status=status)
 
@@ -316,6 +335,52 @@ def package_policies_save(request: HttpRequest, pk: int) -> HttpResponse:
                              extra_tags=SECTION_POLICIES)
             return redirect(reverse("packages:edit", args=[package.pk]) + "#policies")
     return _render_edit(request, package, policies_form=form)
+
+
+@login_required
+def package_limits_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the Purchase limits (part of Policies); a bad value is shown next to its field."""
+    package = _get_package_for_owner(request, pk)
+    if request.method != "POST":
+        return redirect("packages:edit", pk=package.pk)
+    form = PurchaseLimitsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.package_update_limits(package=package, **form.cleaned_data)
+        except services.PackageError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Purchase limits saved. They apply to orders placed from now on.",
+                             extra_tags=SECTION_LIMITS)
+            return redirect(reverse("packages:edit", args=[package.pk]) + "#purchase-limits")
+    return _render_edit(request, package, limits_form=form)
+
+
+@login_required
+def package_listing_save(request: HttpRequest, pk: int) -> HttpResponse:
+    package = _get_package_for_owner(request, pk)
+    if request.method != "POST":
+        return redirect("packages:edit", pk=package.pk)
+    form = ListingForm(request.POST)
+    if not form.is_valid():  # a checkbox: only a hostile post gets here
+        return _render_edit(request, package, listing_form=form)
+    services.package_update_listing(package=package, listed=form.cleaned_data["listed"])
+    if package.listed:
+        messages.success(request, "The package is listed on your booking page.", extra_tags=SECTION_SHARING)
+    else:
+        messages.success(request, "The package is unlisted: clients order it through its private link only.",
+                         extra_tags=SECTION_SHARING)
+    return redirect(reverse("packages:edit", args=[package.pk]) + "#sharing")
+
+
+@login_required
+def package_private_link_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
+    package = _get_package_for_owner(request, pk)
+    if request.method == "POST":
+        services.package_regenerate_private_link(package=package)
+        messages.success(request, "New private link made. The old link now tells clients the offer has moved.",
+                         extra_tags=SECTION_SHARING)
+    return redirect(reverse("packages:edit", args=[package.pk]) + "#sharing")
 
 
 # Invitee questions

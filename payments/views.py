@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from leadmonk.money import format_money
 from orders.models import OrderStatus, PackageOrder
-from orders.public_views import announce_payment_received
+from orders.public_views import announce_payment_received, client_order_url
 from payments import services
 from payments.connections import MEDIUM_PROVIDERS
 from payments.models import Payment, PaymentStatus, Provider
@@ -37,7 +37,7 @@ def provider_for_order(order: PackageOrder) -> PaymentProvider | None:
 def checkout(request: HttpRequest, order_token: str) -> HttpResponse:
     order = get_object_or_404(PackageOrder.objects.select_related("owner"), token=order_token)
     if order.status == OrderStatus.ACTIVE:
-        return redirect("order_details:detail", token=order.token)
+        return redirect(client_order_url(order))
     context = {"order": order, "provider": None, "closed": order.status != OrderStatus.PENDING_PAYMENT}
     if not context["closed"]:
         context["provider"] = provider_for_order(order)
@@ -76,7 +76,7 @@ def payment_return(request: HttpRequest, token: str) -> HttpResponse:
     order = payment.order
     if payment.status == PaymentStatus.CONFIRMED and not payment.flagged and order.status == OrderStatus.ACTIVE:
         announce_payment_received(request, order)
-        return redirect("order_details:detail", token=order.token)
+        return redirect(client_order_url(order))
     if payment.flagged:
         state = "flagged"
     elif payment.status in (PaymentStatus.FAILED, PaymentStatus.CANCELED):

@@ -39,6 +39,7 @@ def _acting_body(world) -> dict[str, str]:
         "location_kind": "video",
         "item": str(world.order_item.pk), "change": "5", "note": "Taken over", "attendance": "no_show", "days": "30",
         "cancel_window_hours": "99", "expiry_kind": "after_purchase", "expiry_days": "9",
+        "max_orders_per_client": "7", "new_clients_only": "on",
     }
 
 

@@ -207,7 +207,7 @@ def test_the_admin_login_takes_hostile_input_without_a_server_error(client):
 
 @pytest.mark.parametrize("path", [
     "/orders/a%00b/", "/bookings/a%00b/", "/payments/checkout/a%00b/", "/payments/return/a%00b/",
-    "/payments/test/a%00b/", "/orders/" + "x" * 500 + "/", "/bookings/short/",
+    "/payments/test/a%00b/", "/orders/" + "x" * 500 + "/", "/bookings/short/", "/orders/gifts/a%00b/",
 ])
 @pytest.mark.django_db
 def test_a_malformed_token_is_not_found(client, path):
@@ -355,8 +355,8 @@ PAGES_WITH_FORMS = {
     "anonymous": {
         "accounts:signup", "accounts:login", "accounts:password_reset", "billing:enterprise_contact",
         "bookings:manage", "payments:test_checkout", "team_public:join", "public:order_package",
-        "public:book_meeting?start", "order_details:book?start", "bookings:reschedule?start",
-        "order_details:sessions?picks",
+        "public:order_private_package", "public:book_meeting?start", "order_details:book?start", "bookings:reschedule?start",
+        "order_details:sessions?picks", "order_details:gift",
     },
     "alice": {
         "accounts:settings", "accounts:password_reset", "billing:enterprise_contact", "packages:create", "packages:edit",
@@ -364,9 +364,9 @@ PAGES_WITH_FORMS = {
         "teams:meeting_type_new", "teams:meeting_type_edit", "dashboard:booking_detail", "dashboard:meeting_types",
         "dashboard:meeting_type_new", "dashboard:meeting_type_edit", "dashboard:availability",
         "dashboard:availability_override_add", "bookings:manage", "payments:test_checkout", "public:order_package",
-        "public:book_meeting?start", "order_details:book?start", "orders:book?start",
+        "public:order_private_package", "public:book_meeting?start", "order_details:book?start", "orders:book?start",
         "orders:booking_reschedule?start", "bookings:reschedule?start", "dashboard:booking_reschedule?start",
-        "order_details:sessions?picks",
+        "order_details:sessions?picks", "order_details:gift",
     },
 }
 # Logging out would end the rest of the run as Alice.

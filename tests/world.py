@@ -14,7 +14,8 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from orders.models import OrderStatus, PackageOrder
+from orders.gifts import GiftDetails
+from orders.models import Gift, OrderStatus, PackageOrder
 from orders.services import order_create, order_session_book
 from packages.models import InviteeQuestion, PaymentMedium, QuestionKind
 from payments import services as payment_services
@@ -49,6 +50,7 @@ class OwnerWorld:
     team: Team
     team_meeting_type: TeamMeetingType
     team_invitation: Invitation
+    gift: Gift
 
     def ids(self) -> dict[str, int]:
         return {
@@ -69,16 +71,21 @@ class OwnerWorld:
             "order token": self.order.token, "pending order token": self.pending_order.token,
             "order booking token": self.order_booking.token, "direct booking token": self.direct_booking.token,
             "paid payment token": self.payment.token, "pending payment token": self.pending_payment.token,
+            "gift buyer": self.gift.buyer_email, "gift recipient": self.gift.recipient_email,
+            "gift token": self.gift.token, "gift order token": self.gift.order.token,
+            "package private token": self.package.private_token,
         }
 
     def strings(self) -> dict[str, str]:
         return {
             "owner_slug": self.owner.slug, "package_slug": self.package.slug,
+            "package_private_token": self.package.private_token,
             "meeting_type_slug": self.meeting_type.slug, "order_token": self.order.token,
             "pending_order_token": self.pending_order.token, "booking_token": self.order_booking.token,
             "payment_token": self.pending_payment.token,
             "team_slug": self.team.slug, "team_meeting_type_slug": self.team_meeting_type.slug,
             "invitation_token": invitation_token(self.team_invitation.pk),
+            "gift_token": self.gift.token,
         }
 
 
@@ -117,6 +124,17 @@ def make_owner_world(*, email: str, slug: str) -> OwnerWorld:
                                  client_email=f"pat@{slug}.example", answers=answers, terms_accepted=True)
     pending_payment = payment_services.payment_start(order=pending_order, provider=Provider.TEST)
 
+    # A paid gift, to be sent in a month: the buyer's gift page.
+    gift_order = order_create(
+        package=package, client_name=f"Gale {slug.title()}-buyer", client_email=f"gale@{slug}.example",
+        answers=answers, terms_accepted=True, client_timezone="Europe/London",
+        gift=GiftDetails(recipient_name=f"Remy {slug.title()}-recipient", recipient_email=f"remy@{slug}.example",
+                         message="Enjoy!", send_on=timezone.now().date() + dt.timedelta(days=30)))
+    gift_payment = payment_services.payment_start(order=gift_order, provider=Provider.TEST)
+    payment_services.payment_confirm(payment_id=gift_payment.pk, amount=gift_payment.amount,
+                                     currency=gift_payment.currency)
+    gift = Gift.objects.select_related("order").get(order=gift_order)
+
     direct_booking = booking_create(
         meeting_type=meeting_type, start=_first_slot(meeting_type, days_ahead=5),
         client_name=f"Dana {slug.title()}-direct", client_email=f"dana@{slug}.example",
@@ -132,7 +150,7 @@ def make_owner_world(*, email: str, slug: str) -> OwnerWorld:
         owner=owner, meeting_type=meeting_type, override=override, package=package, question=question,
         order=order, pending_order=pending_order, order_item=order_item, order_booking=order_booking,
         direct_booking=direct_booking, payment=payment, pending_payment=pending_payment,
-        team=team, team_meeting_type=team_meeting_type, team_invitation=team_invitation,
+        team=team, team_meeting_type=team_meeting_type, team_invitation=team_invitation, gift=gift,
     )
 
 
@@ -237,6 +255,9 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "orders:booking_return_credit": {"pk": "order", "booking_id": "booking"},
     "dashboard:booking_attendance": {"pk": "direct_booking"},
     "packages:save_policies": {"pk": "package"},
+    "packages:save_limits": {"pk": "package"},
+    "packages:save_listing": {"pk": "package"},
+    "packages:regenerate_private_link": {"pk": "package"},
     "payments_dashboard:detail": {"pk": "payment"},
     "payments_dashboard:refund": {"pk": "payment"},
     "payments_dashboard:order_refund": {"order_pk": "order"},
@@ -251,6 +272,7 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "dashboard:meeting_type_delete": {"pk": "meeting_type"},
     "dashboard:availability_override_delete": {"pk": "override"},
     "order_details:detail": {"token": "order_token"},
+    "order_details:gift": {"token": "gift_token"},
     "order_details:book": {"token": "order_token", "item_id": "order_item"},
     "bookings:manage": {"token": "booking_token"},
     "bookings:calendar": {"token": "booking_token"},
@@ -265,6 +287,7 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "payments:session_checkout": {"booking_token": "booking_token"},
     "public:owner_page": {"owner_slug": "owner_slug"},
     "public:order_package": {"owner_slug": "owner_slug", "package_slug": "package_slug"},
+    "public:order_private_package": {"owner_slug": "owner_slug", "token": "package_private_token"},
     "public:book_meeting": {"owner_slug": "owner_slug", "meeting_type_slug": "meeting_type_slug"},
     "teams:detail": {"pk": "team"},
     "teams:settings": {"pk": "team"},

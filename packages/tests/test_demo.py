@@ -12,7 +12,7 @@ def test_seed_creates_the_starter_pack_once(owner):
     workshop = make_meeting_type(owner, name="Group workshop", slug="group-workshop", kind="group")
     demo.seed(owner)
     demo.seed(owner)
-    package = Package.objects.get(owner=owner)
+    package = Package.objects.get(owner=owner, slug="coaching-starter-pack")
     assert (package.name, package.slug, package.price, package.currency, package.payment_medium) == (
         "Coaching starter pack", "coaching-starter-pack", Decimal("240.00"), "USD", "stripe")
     assert package.terms
@@ -37,3 +37,17 @@ def test_the_demo_packages_policies_say_what_its_terms_say(owner):
     assert "valid for 180 days from the date of purchase" in package.terms
     assert (package.cancel_window_hours, package.late_cancel_forfeits) == (24, True)
     assert "at least 24 hours before it starts to keep its credit" in package.terms
+
+
+def test_seed_creates_an_unlisted_intro_offer_once(owner):
+    coaching = make_meeting_type(owner, name="Coaching session", slug="coaching-session")
+    make_meeting_type(owner, name="Group workshop", slug="group-workshop", kind="group")
+    demo.seed(owner)
+    demo.seed(owner)
+
+    offer = Package.objects.get(owner=owner, slug="intro-offer")
+    assert (offer.name, offer.listed, offer.new_clients_only, offer.max_orders_per_client) == (
+        "Intro offer", False, True, 1)
+    assert [(item.meeting_type, item.quantity) for item in offer.items.all()] == [(coaching, 1)]
+    assert package_is_orderable(offer)
+    assert Package.objects.filter(owner=owner).count() == 2

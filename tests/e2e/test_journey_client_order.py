@@ -31,13 +31,13 @@ def test_client_orders_and_pays_for_a_package(phone_page, server):
     # Bad input: no mobile number, a bad email, the terms not accepted.
     page.get_by_label("First name").fill("Jamie")
     page.get_by_label("Last name").fill("Client")
-    page.get_by_label("Email").fill("jamie-at-example")
+    page.get_by_label("Email", exact=True).fill("jamie-at-example")
     page.get_by_label(QUESTION).fill("Interview practice")
     page.get_by_role("button", name=re.compile("Continue to payment")).click()
     page.wait_for_load_state("load")
     check_page(page, J, "03-order-errors", h1="Career starter pack")
     errors = page.locator(".field-errors")
-    expect(page.locator(".field-invalid", has=page.get_by_label("Email"))).to_contain_text("valid email")
+    expect(page.locator(".field-invalid", has=page.get_by_label("Email", exact=True))).to_contain_text("valid email")
     expect(page.locator(".field-invalid", has=page.get_by_label("Mobile number"))).to_contain_text("Enter your mobile number")
     expect(errors.filter(has_text="Accept the Payment Terms and Conditions")).to_be_visible()
     assert not PackageOrder.objects.exists()
@@ -46,7 +46,7 @@ def test_client_orders_and_pays_for_a_package(phone_page, server):
     expect(page.get_by_label(QUESTION)).to_have_value("Interview practice")
 
     # The order, then the test provider's checkout.
-    page.get_by_label("Email").fill("jamie@example.com")
+    page.get_by_label("Email", exact=True).fill("jamie@example.com")
     page.get_by_label("Mobile number").fill("+1 415 555 0100")
     page.get_by_label("I accept the Payment Terms and Conditions").check()
     page.get_by_role("button", name=re.compile("Continue to payment")).click()
