@@ -5,7 +5,13 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from accounts.plans import BillingInterval, Plan, SubscriptionStatus, plan_includes_packages
+from accounts.plans import (
+    BillingInterval,
+    Plan,
+    SubscriptionStatus,
+    plan_includes_packages,
+    plan_includes_paid_sessions,
+)
 from leadmonk.tokens import new_token
 
 # Slugs that would shadow a top-level URL of the product.
@@ -90,6 +96,10 @@ class User(AbstractUser):
     @property
     def has_packages(self) -> bool:
         return plan_includes_packages(self.plan)
+
+    @property
+    def has_paid_sessions(self) -> bool:
+        return plan_includes_paid_sessions(self.plan)
 
 
 class Subscription(models.Model):

@@ -22,10 +22,19 @@ class Report:
     engine: dict = field(default_factory=dict)
     pages: dict = field(default_factory=dict)
     uncontended: dict = field(default_factory=dict)
+    paid: dict = field(default_factory=dict)
     bursts: list = field(default_factory=list)
     parallel: dict = field(default_factory=dict)
     violations: int = 0
     worker_rss: dict = field(default_factory=dict)
+
+    def _paid_lines(self) -> list[str]:
+        p = self.paid
+        if not p:
+            return []
+        return [f"- Paid booking (hold + confirm through the test provider): {p['per_second']:.0f} bookings/s, "
+                f"median {p['median_ms']:.1f} ms, p95 {p['p95_ms']:.1f} ms; confirmed {p['confirmed']} of "
+                f"{p['attempted']} (exact: {mark(p['confirmed'] == p['attempted'])})"]
 
     def render(self, *, machine: str, sizes: list[int]) -> str:
         lines = [f"# Benchmark ({machine})", ""]
@@ -91,7 +100,7 @@ class Report:
         u = self.uncontended
         lines += ["", "## Booking path", "",
                   f"- Uncontended: {u['per_second']:.0f} bookings/s, median {u['median_ms']:.1f} ms, "
-                  f"p95 {u['p95_ms']:.1f} ms", "",
+                  f"p95 {u['p95_ms']:.1f} ms", *self._paid_lines(), "",
                   "| burst | expected | succeeded | server errors | resolved in s | targets |",
                   "|---|---:|---:|---:|---:|---|"]
         for b in self.bursts:

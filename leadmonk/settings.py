@@ -218,6 +218,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.nudge_to_book",
         "schedule": crontab(minute="*/15"),
     },
+    "release-expired-holds": {
+        "task": "scheduling.tasks.release_expired_holds",
+        "schedule": crontab(),  # every minute; the slot engine ignores expired holds meanwhile
+    },
     "send-due-gifts": {
         "task": "orders.tasks.send_gifts",
         "schedule": crontab(minute="*/5"),
@@ -286,6 +290,10 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="").rstrip("/")
 # Orders left unpaid this long are expired by a periodic task.
 UNPAID_ORDER_EXPIRY_MINUTES = env.int("UNPAID_ORDER_EXPIRY_MINUTES", default=60 * 24)
+# How long the time of a paid single session is held for a client while they pay.
+PAID_BOOKING_HOLD_MINUTES = env.int("PAID_BOOKING_HOLD_MINUTES", default=15)
+if not 1 <= PAID_BOOKING_HOLD_MINUTES <= 24 * 60:
+    raise ImproperlyConfigured("PAID_BOOKING_HOLD_MINUTES must be between 1 and 1440")
 
 # Teams: members (seats) a team may have on each plan that has teams, and how long an emailed
 # invitation link stays valid.

@@ -102,6 +102,10 @@ def booking_context(message: Message) -> dict:
         context["session_number"] = booking_session_number(booking)
         if message.kind == MessageKind.BOOKING_CONFIRMED:
             context.update(_last_session(message, context["order"], [booking.pk]))
+    receipt = message.context.get("receipt")
+    if receipt:
+        paid_at = parse_datetime(receipt.get("paid_at", "") or "")
+        context["receipt"] = {**receipt, "paid_on": format_when(paid_at, None, tz_name) if paid_at else ""}
     previous_start = parse_datetime(message.context.get("previous_start", "") or "")
     if previous_start is not None:
         context["previous_when"] = format_when(previous_start, None, tz_name)

@@ -41,10 +41,12 @@ _NO_BUFFER = timedelta(0)
 
 
 def load_engine_inputs(*, owner, first_day: date, last_day: date, window_start: datetime, window_end: datetime,
-                       exclude_booking_id: int | None = None) -> tuple[slots.WeeklyAvailability, list[slots.Busy]]:
-    """The owner's weekly hours, their overrides between two owner-local dates, and their confirmed
-    bookings (any meeting type) and external busy times (their other calendars, see ExternalBusy)
-    that overlap [window_start, window_end): one query.
+                       exclude_booking_id: int | None = None,
+                       now: datetime | None = None) -> tuple[slots.WeeklyAvailability, list[slots.Busy]]:
+    """The owner's weekly hours, their overrides between two owner-local dates, their busy bookings
+    (any meeting type) and their external busy times (their other calendars, see ExternalBusy) that
+    overlap [window_start, window_end): one query. A busy booking is confirmed, or held for a client
+    who is paying and whose hold has not run out at `now` (scheduling.holds).
 
     One hand-written SELECT (leadmonk.raw_rows) rather than three ORM queries: building and
     compiling the three querysets cost more than the database's work, and each round trip waits
@@ -59,7 +61,9 @@ def load_engine_inputs(*, owner, first_day: date, last_day: date, window_start: 
         owner.pk, prep_date(first_day, connection), prep_date(last_day, connection),
         owner.pk, prep_datetime(window_start - LONGEST_EXTERNAL_PIECE, connection),
         prep_datetime(window_end, connection), prep_datetime(window_start, connection),
-        owner.pk, BookingStatus.CONFIRMED.value, prep_datetime(window_start - LONGEST_MEETING, connection),
+        owner.pk, BookingStatus.CONFIRMED.value, BookingStatus.HELD.value,
+        prep_datetime(now or timezone.now(), connection),
+        prep_datetime(window_start - LONGEST_MEETING, connection),
         prep_datetime(window_end, connection), prep_datetime(window_start, connection),
     ]
     sql = _inputs_sql()
@@ -136,7 +140,9 @@ def _inputs_sql() -> str:
         f"m.{col(MeetingType, 'buffer_after_minutes')} "
         f"FROM {table(Booking)} b "
         f"JOIN {table(MeetingType)} m ON m.{col(MeetingType, 'id')} = b.{col(Booking, 'meeting_type')} "
-        f"WHERE b.{col(Booking, 'owner')} = %s AND b.{col(Booking, 'status')} = %s "
+        # A confirmed booking has no hold_expires_at; a hold counts until it runs out.
+        f"WHERE b.{col(Booking, 'owner')} = %s AND b.{col(Booking, 'status')} IN (%s, %s) "
+        f"AND (b.{col(Booking, 'hold_expires_at')} IS NULL OR b.{col(Booking, 'hold_expires_at')} > %s) "
         f"AND b.{col(Booking, 'start')} >= %s AND b.{col(Booking, 'start')} < %s AND b.{col(Booking, 'end')} > %s"
     )
 
@@ -165,8 +171,8 @@ def _local_days(owner, range_start: datetime, range_end: datetime) -> tuple[date
 
 
 def engine_inputs(meeting_type: MeetingType, range_start: datetime, range_end: datetime,
-                  exclude_booking_id: int | None = None,
-                  duration: timedelta | None = None) -> tuple[slots.WeeklyAvailability, list[slots.Busy]]:
+                  exclude_booking_id: int | None = None, duration: timedelta | None = None,
+                  now: datetime | None = None) -> tuple[slots.WeeklyAvailability, list[slots.Busy]]:
     """The owner's hours and busy bookings around [range_start, range_end], all the engine needs
     for slots starting in that range: one query."""
     owner = meeting_type.owner
@@ -175,7 +181,7 @@ def engine_inputs(meeting_type: MeetingType, range_start: datetime, range_end: d
         owner=owner, first_day=first_day, last_day=last_day,
         window_start=range_start - BUSY_MARGIN,
         window_end=range_end + (duration or meeting_type.duration) + BUSY_MARGIN,
-        exclude_booking_id=exclude_booking_id,
+        exclude_booking_id=exclude_booking_id, now=now,
     )
 
 
@@ -185,11 +191,12 @@ def available_slots(*, meeting_type: MeetingType, range_start: datetime, range_e
     """Bookable slots of a meeting type with start in [range_start, range_end), `duration` long
     (default: the meeting type's; see rules_for). One query (weekly hours, overrides and busy
     bookings together); `meeting_type.owner` should be select_related."""
-    availability, busy = engine_inputs(meeting_type, range_start, range_end, exclude_booking_id, duration)
+    now = now or timezone.now()
+    availability, busy = engine_inputs(meeting_type, range_start, range_end, exclude_booking_id, duration, now)
     return slots.compute_slots(
         rules=rules_for(meeting_type, enforce_notice=enforce_notice, duration=duration),
         availability=availability, busy=busy,
-        now=now or timezone.now(), range_start=range_start, range_end=range_end,
+        now=now, range_start=range_start, range_end=range_end,
     )
 
 
@@ -198,11 +205,12 @@ def bookable_slot(*, meeting_type: MeetingType, start: datetime, now: datetime |
                   duration: timedelta | None = None) -> slots.Slot | None:
     """The slot starting exactly at `start`, `duration` long (default: the meeting type's), or
     None when that time cannot be booked now."""
-    availability, busy = engine_inputs(meeting_type, start, start, exclude_booking_id, duration)
+    now = now or timezone.now()
+    availability, busy = engine_inputs(meeting_type, start, start, exclude_booking_id, duration, now)
     return slots.find_slot(
         rules=rules_for(meeting_type, enforce_notice=enforce_notice, duration=duration),
         availability=availability, busy=busy,
-        now=now or timezone.now(), start=start,
+        now=now, start=start,
     )
 
 
@@ -215,7 +223,7 @@ def bookable_starts(*, meeting_type: MeetingType, starts: list[datetime], now: d
     if not ordered:
         return set()
     now = now or timezone.now()
-    availability, busy = engine_inputs(meeting_type, ordered[0], ordered[-1], None, duration)
+    availability, busy = engine_inputs(meeting_type, ordered[0], ordered[-1], None, duration, now)
     rules = rules_for(meeting_type, duration=duration)
     return {start for start in ordered
             if slots.find_slot(rules=rules, availability=availability, busy=busy, now=now, start=start) is not None}

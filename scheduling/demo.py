@@ -1,13 +1,15 @@
-"""Demo data of scheduling for `manage.py seed_demo`: a free public "Intro call", the two meeting
-types the demo package sells (Package only: what is sold is not given away) and weekday hours.
+"""Demo data of scheduling for `manage.py seed_demo`: a free public "Intro call", a paid public
+"Single coaching session", the two meeting types the demo package sells (Package only: what is
+sold is not given away) and weekday hours.
 Idempotent: running it again leaves the same state (a demo seeded before visibilities existed has
 its package's types made Package only once)."""
 from datetime import time
+from decimal import Decimal
 
 from django.db import transaction
 
 from accounts.models import User
-from scheduling.models import LocationKind, MeetingType, MeetingTypeKind, Visibility, WeeklyInterval
+from scheduling.models import LocationKind, MeetingType, MeetingTypeKind, PaymentMedium, Visibility, WeeklyInterval
 from scheduling.setup_services import weekly_hours_replace
 
 DEMO_MEETING_TYPES = [
@@ -47,6 +49,25 @@ DEMO_MEETING_TYPES = [
         "location_details": "https://meet.example.com/dana-workshop",
         "description": "A small-group workshop: practice together, up to six people.",
         "visibility": Visibility.PACKAGE_ONLY,
+    },
+    {
+        # A paid single session: the client pays when booking (locally, through the test provider,
+        # which stands in for Stripe when no keys are set).
+        "slug": "single-coaching-session",
+        "name": "Single coaching session",
+        "kind": MeetingTypeKind.ONE_ON_ONE,
+        "capacity": 1,
+        "duration_minutes": 50,
+        "slot_step_minutes": 30,
+        "location_kind": LocationKind.VIDEO,
+        "location_details": "https://meet.example.com/dana-demo",
+        "description": "One paid coaching session, no package needed.",
+        "buffer_after_minutes": 10,
+        "price": Decimal("90"),
+        "currency": "USD",
+        "payment_medium": PaymentMedium.STRIPE,
+        "cancel_window_hours": 24,
+        "visibility": Visibility.PUBLIC,
     },
 ]
 WEEKDAY_HOURS = [(time(9, 0), time(12, 0)), (time(13, 0), time(17, 0))]

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from accounts.models import SLUG_RE
 from leadmonk.phones import normalize_mobile
 from scheduling.models import MAX_MEETING_MINUTES, LocationKind, MeetingType, MeetingTypeKind, PhoneCaller, Visibility
+from scheduling.price_forms import PaidSessionFieldsMixin
 from scheduling.setup_selectors import meeting_type_slug_taken
 from scheduling.setup_services import DEFAULT_HOURS, WEEKDAY_NAMES, hours_problem
 
@@ -341,8 +342,9 @@ class MeetingTypeSettingsForm(ReminderFieldsMixin, forms.Form):
         return fields
 
 
-class MeetingTypeForm(MeetingTypeSettingsForm):
-    """A personal meeting type: the shared settings, plus its kind and seats."""
+class MeetingTypeForm(PaidSessionFieldsMixin, MeetingTypeSettingsForm):
+    """A personal meeting type: the shared settings, plus its kind and seats, and its price (a paid
+    single session; the Payment section)."""
 
     kind = forms.ChoiceField(label="Kind", choices=MeetingTypeKind.choices, widget=forms.RadioSelect,
                              initial=MeetingTypeKind.ONE_ON_ONE,
@@ -355,13 +357,21 @@ class MeetingTypeForm(MeetingTypeSettingsForm):
     def __init__(self, *args, owner, instance: MeetingType | None = None, **kwargs):
         self.owner = owner
         super().__init__(*args, link_prefix=f"/{owner.slug}/", instance=instance, **kwargs)
+        self.init_paid_fields(owner=owner)
 
     @classmethod
     def initial_for(cls, instance: MeetingType) -> dict:
         initial = super().initial_for(instance)
         initial["kind"] = instance.kind
         initial["capacity"] = instance.capacity if instance.is_group else None
+        initial.update(cls.paid_initial(instance))
         return initial
+
+    def own_fields(self) -> list[forms.BoundField]:
+        return [field for field in super().own_fields() if field.name not in self.PAID_FIELDS]
+
+    def paid_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.PAID_FIELDS]
 
     def slug_problem(self, slug: str) -> str | None:
         if slug == "packages":
@@ -377,6 +387,7 @@ class MeetingTypeForm(MeetingTypeSettingsForm):
             capacity = data.get("capacity")
             if capacity is None or not 2 <= capacity <= 500:
                 self.add_error("capacity", "A group meeting needs a capacity between 2 and 500 seats.")
+        self.clean_paid_fields(data)
         return data
 
     def service_fields(self) -> dict:
@@ -384,6 +395,7 @@ class MeetingTypeForm(MeetingTypeSettingsForm):
         fields = self.settings_service_fields()
         fields["kind"] = self.cleaned_data["kind"]
         fields["capacity"] = self.cleaned_data.get("capacity") or 1
+        fields.update(self.paid_service_fields())
         return fields
 
 

@@ -1,10 +1,13 @@
 """Meeting types, weekly availability with date overrides, and bookings."""
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+from leadmonk.money import CURRENCY_CHOICES, price_label
 
 # Re-exported: the migrations of scheduling, orders and payments name `scheduling.models.new_token`.
 from leadmonk.tokens import new_token  # noqa: F401
@@ -51,6 +54,13 @@ class Visibility(models.TextChoices):
     PUBLIC = "public", "Public"
     SECRET = "secret", "Secret"
     PACKAGE_ONLY = "package_only", "Package only"
+
+
+class PaymentMedium(models.TextChoices):
+    """How a client pays for what an owner sells (a package, or a paid meeting type)."""
+
+    STRIPE = "stripe", "Stripe"
+    PAYPAL = "paypal", "PayPal"
 
 
 class MeetingTypeState(models.TextChoices):
@@ -171,6 +181,15 @@ class MeetingType(MeetingTypeSettings):
     # bookings of that team type, so busy times, buffers, reminders and the member's dashboard treat
     # them like any other booking, but it is reachable only through the team page.
     team_hosted = models.BooleanField(default=False, editable=False)
+    # A paid single session (personal meeting types only; Pro plan and above): the client pays
+    # before the booking is confirmed, the time held meanwhile (scheduling.holds). 0 = free.
+    price = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal("0"))
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="USD")
+    payment_medium = models.CharField("Payment Medium", max_length=16, choices=PaymentMedium.choices, blank=True)
+    # The cancellation policy of a paid session: a client who cancels less than this many hours
+    # before the start gets a full refund only when `late_cancel_refund`; earlier, always in full.
+    cancel_window_hours = models.PositiveIntegerField("Cancellation window (hours)", default=0)
+    late_cancel_refund = models.BooleanField("A late cancel is refunded in full", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -202,6 +221,21 @@ class MeetingType(MeetingTypeSettings):
     def seats(self) -> int:
         return self.capacity if self.is_group else 1
 
+    @property
+    def is_paid(self) -> bool:
+        """Clients pay before a booking of it is confirmed (scheduling.holds)."""
+        return self.price > 0 and not self.team_hosted
+
+    @property
+    def price_label(self) -> str:
+        """"90.00 USD" (the booking pages show it on a paid meeting type)."""
+        return price_label(self.price, self.currency)
+
+
+# What makes a personal meeting type a paid single session (its form's Payment section).
+PAID_SESSION_FIELDS: tuple[str, ...] = ("price", "currency", "payment_medium", "cancel_window_hours",
+                                        "late_cancel_refund")
+
 
 class WeeklyInterval(models.Model):
     """Open hours on a weekday (0 = Monday), in the owner's time zone."""
@@ -231,6 +265,9 @@ class DateOverride(models.Model):
 class BookingStatus(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmed"
     CANCELLED = "cancelled", "Cancelled"
+    # A paid session while the client pays: busy for everyone else until `hold_expires_at`, then
+    # released (scheduling.holds). Not cancelled, so it blocks like a confirmed booking.
+    HELD = "held", "Awaiting payment"
 
 
 class BookedBy(models.TextChoices):
@@ -289,6 +326,8 @@ class Booking(models.Model):
     # in the same transaction as the ledger entry that records the change: the ledger invariant
     # (an item's entries sum to its grants minus the credits its bookings hold) is checked against it.
     credit_held = models.BooleanField(default=False)
+    # Set only while HELD: the time is the client's until then (scheduling.holds).
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -2,6 +2,8 @@
 /<owner-slug>/<meeting-type-slug>/, or a Secret one at /<owner-slug>/s/<token>/ (pick a day and a
 time in the client's zone, then the details). Who may book what through which address is
 scheduling.rules."""
+from dataclasses import replace
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -24,10 +26,12 @@ from scheduling.booking_step import (
     picker_minute,
     request_cache_key,
 )
+from scheduling.holds import booking_hold, paid_booking_note
+from scheduling.models import BookingStatus
 from scheduling.rules import BookingPath, booking_path_refusal
 from scheduling.selectors import get_bookable_meeting_type, get_meeting_type_by_secret, owner_page_meeting_types
 from scheduling.services import booking_create
-from scheduling.signals import owner_page_sections, package_only_sections
+from scheduling.signals import held_booking_payment_url_for, owner_page_sections, package_only_sections
 
 BOOK_WORDING = StepWording(picker_heading="Pick a date", confirm_heading="Your details",
                            confirm_button="Confirm booking")
@@ -151,12 +155,17 @@ def _book_page_flow(request: HttpRequest, owner_slug: str, find, path: BookingPa
     refusal = booking_path_refusal(meeting_type, path=path)
     if refusal:
         return _not_offered(request, owner, meeting_type, refusal)
-    step = TimeStep(request, meeting_type=meeting_type, default_tz=owner.timezone, wording=BOOK_WORDING,
+    wording = BOOK_WORDING
+    if meeting_type.is_paid:
+        # Paid: the POST holds the time and the client goes on to pay (scheduling.holds).
+        wording = replace(BOOK_WORDING, confirm_button="Continue to payment",
+                          confirm_notice=paid_booking_note(meeting_type))
+    step = TimeStep(request, meeting_type=meeting_type, default_tz=owner.timezone, wording=wording,
                     form_class=BookingDetailsForm, form_kwargs={"requires_mobile": meeting_type.client_phone_required})
     step.form_initial = {"client_timezone": step.viewer_tz}
 
     def commit(data: dict):
-        return booking_create(
+        return (booking_hold if meeting_type.is_paid else booking_create)(
             meeting_type=meeting_type,
             start=data["start"],
             client_name=data["client_name"],
@@ -170,11 +179,12 @@ def _book_page_flow(request: HttpRequest, owner_slug: str, find, path: BookingPa
     def page(current: Step) -> HttpResponse:
         return _book_page(request, book_body(request, owner, meeting_type, current))
 
-    return step.handle(
-        commit=commit,
-        done=lambda booking: redirect(reverse("bookings:manage", args=[booking.token]) + "?booked=1"),
-        page=page,
-    )
+    def done(booking) -> HttpResponse:
+        if booking.status == BookingStatus.HELD:
+            return redirect(held_booking_payment_url_for(booking) or reverse("bookings:manage", args=[booking.token]))
+        return redirect(reverse("bookings:manage", args=[booking.token]) + "?booked=1")
+
+    return step.handle(commit=commit, done=done, page=page)
 
 
 @throttle_post("public_booking")

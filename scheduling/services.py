@@ -41,6 +41,7 @@ from leadmonk.errors import DomainError
 from scheduling import signals
 from scheduling.availability import bookable_slot, free_hosts
 from scheduling.calendar import new_video_room_url
+from scheduling.hold_release import release_expired_holds_of_owner
 from scheduling.models import HOST_NO_OVERLAP, BookedBy, Booking, BookingStatus, LocationKind, MeetingType
 from scheduling.rules import BookingPath, booking_path_refusal
 
@@ -110,7 +111,8 @@ def _video_room(meeting_type: MeetingType) -> str:
 def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: str, client_email: str,
                    client_phone: str = "", client_timezone: str = "UTC", order_item_id: int | None = None,
                    booked_by: str = BookedBy.CLIENT, now: datetime | None = None, notify: bool = True,
-                   duration: timedelta | None = None, path: BookingPath = BookingPath.PUBLIC_PAGE) -> Booking:
+                   duration: timedelta | None = None, path: BookingPath = BookingPath.PUBLIC_PAGE,
+                   hold_until: datetime | None = None) -> Booking:
     """Book `meeting_type` at `start` for a client, `duration` long (default: the meeting type's
     length now; a session of an order passes the length it was sold at).
 
@@ -120,6 +122,11 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
     notice. `order_item_id` (with `path=BookingPath.ORDER`) is only passed by
     orders.services.order_session_book, which has checked the item's quota under its lock in this
     same transaction.
+
+    `hold_until` (scheduling.holds.booking_hold, a paid session) makes the booking HELD until then
+    instead of confirmed: busy for everyone else, but booking_created (confirmation, reminders) is
+    sent only when it is paid (holds.booking_confirm_paid); booking_held is sent instead
+    (payments.booking_payments.open_session_payment opens its payment).
 
     Who listens to the booking_created it sends (scheduling.signals, in this transaction, in app
     order; a receiver that raises refuses the booking and nothing is written):
@@ -141,6 +148,7 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
         refusal = booking_path_refusal(meeting_type, path=path)
         if refusal:
             raise MeetingTypeNotOffered(refusal)
+        _release_expired_holds(meeting_type.owner_id, now=now)
         slot = bookable_slot(meeting_type=meeting_type, start=start, now=now,
                              enforce_notice=booked_by == BookedBy.CLIENT, duration=duration)
         if slot is None:
@@ -152,11 +160,22 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
                 client_email=client_email.strip().lower(), client_phone=client_phone,
                 client_timezone=client_timezone or "UTC", booked_by=booked_by,
                 holds_host=not meeting_type.is_group, video_room_url=_video_room(meeting_type),
+                status=BookingStatus.HELD if hold_until else BookingStatus.CONFIRMED, hold_expires_at=hold_until,
             )
+        if hold_until:
+            # payments opens the booking's payment (or refuses: no way to pay, nothing is written).
+            signals.booking_held.send(sender=Booking, booking=booking, now=now)
+            return booking
         # orders debits the credit, notifications writes reminders and (unless `notify` is False:
         # the caller sends one message for a whole set, orders.session_sets) the confirmation.
         signals.booking_created.send(sender=Booking, booking=booking, by=booked_by, now=now, notify=notify)
     return booking
+
+
+def _release_expired_holds(owner_id: int, *, now: datetime) -> None:
+    """Holds past their time are free for the slot engine already; release them (under the owner's
+    lock, before a write) so the database's overlap guard does not see them either."""
+    release_expired_holds_of_owner(owner_id=owner_id, now=now)
 
 
 def _round_robin_order(candidates: list[MeetingType], now: datetime) -> list[MeetingType]:
@@ -197,6 +216,8 @@ def booking_create_pooled(*, meeting_types: list[MeetingType], every_host: bool,
         raise MeetingTypeUnavailable()
     with transaction.atomic():
         lock_owners(meeting_type.owner_id for meeting_type in meeting_types)
+        for meeting_type in meeting_types:
+            _release_expired_holds(meeting_type.owner_id, now=now)
         order = {meeting_type.pk: index for index, meeting_type in enumerate(meeting_types)}
         fresh = sorted(MeetingType.objects.select_related("owner").filter(pk__in=order), key=lambda m: order[m.pk])
         if len(fresh) != len(meeting_types) or not all(meeting_type.is_bookable for meeting_type in fresh):
@@ -262,6 +283,8 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
         booking, meeting = _locked_meeting(booking)
         if booking.status != BookingStatus.CONFIRMED:
             raise BookingAlreadyCancelled()
+        for row in meeting:
+            _release_expired_holds(row.owner_id, now=now)
         if by == BookedBy.CLIENT:
             _check_client_may_change(booking, now)
         elif booking.start <= now:

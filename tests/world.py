@@ -300,6 +300,8 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "payments:checkout": {"order_token": "pending_order_token"},
     "payments:return": {"token": "payment_token"},
     "payments:test_checkout": {"token": "payment_token"},
+    # A booking that is not held for payment: the checkout sends its visitor to the booking's page.
+    "payments:session_checkout": {"booking_token": "booking_token"},
     "public:owner_page": {"owner_slug": "owner_slug"},
     "public:order_package": {"owner_slug": "owner_slug", "package_slug": "package_slug"},
     "public:order_private_package": {"owner_slug": "owner_slug", "token": "package_private_token"},
