@@ -140,3 +140,36 @@ def pytest_report_header(config):
 def test_clock():
     with time_machine.travel(suite_clock(), tick=True):
         yield
+
+
+@pytest.fixture(scope="session")
+def _radicale_server(tmp_path_factory):
+    from tests.calendar_servers import RadicaleServer
+
+    server = RadicaleServer(tmp_path_factory.mktemp("radicale"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def radicale(_radicale_server):
+    """A real CalDAV server (Radicale) on 127.0.0.1, shared by the session; each test makes its own
+    calendars in it (tests.calendar_servers.RadicaleServer.make_calendar)."""
+    return _radicale_server
+
+
+@pytest.fixture(scope="session")
+def _feed_http_server():
+    from tests.calendar_servers import start_feed_server
+
+    feeds, server = start_feed_server()
+    yield feeds
+    server.shutdown()
+
+
+@pytest.fixture
+def feed_server(_feed_http_server):
+    """A local HTTP server serving the ICS feeds (and bad answers) a test sets up with `serve`."""
+    _feed_http_server.files.clear()
+    _feed_http_server.requests.clear()
+    return _feed_http_server

@@ -5,7 +5,14 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from accounts.plans import BillingInterval, Plan, SubscriptionStatus, plan_includes_packages
+from accounts.plans import (
+    BillingInterval,
+    Plan,
+    SubscriptionStatus,
+    plan_includes_packages,
+    plan_includes_paid_sessions,
+)
+from leadmonk.tokens import new_token
 
 # Slugs that would shadow a top-level URL of the product.
 RESERVED_SLUGS = frozenset(
@@ -16,6 +23,8 @@ RESERVED_SLUGS = frozenset(
         # Every top-level path the site serves or may serve, so no owner's page can shadow it.
         "healthz", "home", "support", "privacy", "terms", "status", "robots", "sitemap",
         "sitemap.xml", "security.txt", ".well-known", "well-known", "webhooks", "bench",
+        # The owner's calendar feed, /calendar/<token>.ics.
+        "calendar",
     }
 )
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -72,6 +81,9 @@ class User(AbstractUser):
     # Set by the link emailed at sign-up (or a password reset, which proves the same). Until then
     # the owner's booking page is not public, so nobody can publish a page in someone else's name.
     email_verified = models.BooleanField(default=False)
+    # The only key to the owner's calendar feed (/calendar/<token>.ics); a new one (Settings)
+    # retires the old address at once.
+    calendar_feed_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -84,6 +96,10 @@ class User(AbstractUser):
     @property
     def has_packages(self) -> bool:
         return plan_includes_packages(self.plan)
+
+    @property
+    def has_paid_sessions(self) -> bool:
+        return plan_includes_paid_sessions(self.plan)
 
 
 class Subscription(models.Model):

@@ -11,12 +11,18 @@ class Plan(models.TextChoices):
     ENTERPRISE = "enterprise", "Enterprise"
 
 
-# Ordered from lowest to highest; packages are a feature of Team and above.
+# Ordered from lowest to highest; paid single sessions are a feature of Pro and above, packages of
+# Team and above.
 PLAN_ORDER = [Plan.FREE, Plan.PRO, Plan.TEAM, Plan.ENTERPRISE]
 
 
 def plan_includes_packages(plan: str) -> bool:
     return plan in PLAN_ORDER and PLAN_ORDER.index(Plan(plan)) >= PLAN_ORDER.index(Plan.TEAM)
+
+
+def plan_includes_paid_sessions(plan: str) -> bool:
+    """Paid single sessions (a price on a meeting type) are a feature of Pro and above."""
+    return plan in PLAN_ORDER and PLAN_ORDER.index(Plan(plan)) >= PLAN_ORDER.index(Plan.PRO)
 
 
 class BillingInterval(models.TextChoices):
@@ -52,9 +58,9 @@ PLAN_PRICES_USD: dict[str, dict[str, Decimal]] = {
 PLAN_FEATURES: dict[str, list[str]] = {
     Plan.FREE: ["1:1 and group meeting types", "Weekly availability", "Personal booking page",
                 "Email confirmations and reminders"],
-    Plan.PRO: ["Everything in Free", "SMS reminders", "Payments through Stripe and PayPal",
+    Plan.PRO: ["Everything in Free", "SMS reminders", "Sell paid single sessions (Stripe and PayPal)",
                "Orders and payments pages"],
-    Plan.TEAM: ["Everything in Pro", "Packages (session packs)", "Team booking pages",
+    Plan.TEAM: ["Everything in Pro", "Packages (session packs) on top of paid sessions", "Team booking pages",
                 "Round robin and collective meeting types"],
     Plan.ENTERPRISE: ["Everything in Team", "Several teams and many seats", "Invoiced billing",
                       "A named contact for onboarding"],

@@ -9,6 +9,7 @@ from accounts import tasks
 from accounts.models import RESERVED_SLUGS, User
 from accounts.plans import Plan
 from accounts.signals import owner_signed_up
+from leadmonk.tokens import new_token
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,13 @@ def owner_signup(*, email: str, password: str, display_name: str, timezone: str 
     )
     owner_signed_up.send(sender=User, owner=owner)
     return owner
+
+
+def calendar_feed_regenerate(*, owner: User) -> str:
+    """Give the owner a new calendar feed address; the old one stops answering at once."""
+    owner.calendar_feed_token = new_token()
+    owner.save(update_fields=["calendar_feed_token"])
+    return owner.calendar_feed_token
 
 
 def owner_set_plan(*, owner: User, plan: str) -> User:

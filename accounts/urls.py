@@ -8,6 +8,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("dashboard/settings/", views.settings_page, name="settings"),
+    path("dashboard/settings/calendar-feed/new/", views.calendar_feed_new, name="calendar_feed_new"),
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/signup/sent/", views.signup_sent, name="signup_sent"),
     path("accounts/verify/<uidb64>/<token>/", views.verify_email, name="verify_email"),

@@ -1,11 +1,13 @@
 """Sign-up, confirming the email address and the owner's settings page. Log in/out and password
 reset are Django's own views (with the lockout of django-axes and a queued reset email)."""
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
@@ -13,7 +15,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import QueuedPasswordResetForm, SettingsForm, SignupForm
 from accounts.models import User
-from accounts.services import owner_signup_request, owner_verification_resend, owner_verify_email
+from accounts.services import (
+    calendar_feed_regenerate,
+    owner_signup_request,
+    owner_verification_resend,
+    owner_verify_email,
+)
 from accounts.tokens import email_verification_token
 from leadmonk.throttle import throttle_post
 
@@ -89,5 +96,15 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Please correct the errors below. Nothing was saved.")
         # A failed ModelForm validation mutates the instance; reload so the page shows saved values.
         request.user.refresh_from_db()
-    return render(request, "accounts/settings.html", {"form": form})
+    feed_path = reverse("calendar_feed:feed", args=[request.user.calendar_feed_token])
+    return render(request, "accounts/settings.html", {"form": form, "feed_url": f"{settings.SITE_URL}{feed_path}"})
+
+
+@login_required
+@require_POST
+def calendar_feed_new(request: HttpRequest) -> HttpResponse:
+    calendar_feed_regenerate(owner=request.user)
+    messages.success(request, "Your calendar feed has a new address. The old one no longer works: "
+                              "subscribe again with the new one.")
+    return redirect(reverse("accounts:settings") + "#calendar-feed")
 

@@ -67,6 +67,7 @@ def main() -> None:
 
     path_owner = owners[SIZES[0]]
     report.uncontended = booking_path.uncontended(owner=path_owner, now=now)
+    report.paid = booking_path.paid_uncontended(owner=path_owner, now=now)
     report.bursts = booking_path.bursts(owner=path_owner, now=now)
     report.bursts.append(bench_teams.round_robin_burst(team_meeting_type=team_meeting_type, now=now))
     owner_a = seed.seed_owner(size=100, now=now, slug="parallel-a")

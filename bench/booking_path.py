@@ -41,6 +41,40 @@ def uncontended(*, owner, now, count: int = 150) -> dict:
             "median_ms": statistics.median(samples)}
 
 
+def paid_uncontended(*, owner, now, count: int = 100) -> dict:
+    """A paid single session booked end to end, one after another: the hold (the owner's lock, the
+    slot check, the Payment opened with it) then the payment's confirmation through the test
+    provider (payment_confirm: the payment's lock, the booking confirmed, its messages written)."""
+    from django.test import override_settings
+
+    from payments.models import Payment, Provider
+    from payments.providers.base import get_provider
+    from scheduling.holds import booking_hold
+
+    intro = MeetingType.objects.get(owner=owner, slug="intro")
+    paid, _ = MeetingType.objects.get_or_create(
+        owner=owner, slug="paid-intro",
+        defaults={"name": "Paid intro", "duration_minutes": intro.duration_minutes,
+                  "slot_step_minutes": intro.slot_step_minutes, "min_notice_minutes": 0,
+                  "price": Decimal("90"), "currency": "USD", "payment_medium": "stripe"},
+    )
+    starts = _free_starts(paid, now + timedelta(days=40), count)
+    samples = []
+    with override_settings(TEST_PAYMENTS_ENABLED=True):
+        provider = get_provider(Provider.TEST)
+        began_all = time.perf_counter()
+        for index, start in enumerate(starts):
+            began = time.perf_counter()
+            booking = booking_hold(meeting_type=paid, start=start, client_name=f"P{index}",
+                                   client_email=f"p{index}@example.com", now=now)
+            provider.pay(Payment.objects.get(booking=booking))
+            samples.append((time.perf_counter() - began) * 1000)
+        elapsed = time.perf_counter() - began_all
+    confirmed = Booking.objects.filter(meeting_type=paid, status=BookingStatus.CONFIRMED).count()
+    return {"per_second": len(starts) / elapsed, "p95_ms": percentile(samples, 0.95),
+            "median_ms": statistics.median(samples), "confirmed": confirmed, "attempted": len(starts)}
+
+
 def burst(attempts) -> tuple[int, int, float]:
     """Release len(attempts) threads at once; returns (successes, errors, seconds to resolve)."""
     barrier = threading.Barrier(len(attempts) + 1)

@@ -8,6 +8,7 @@ import os
 def configure(*, database_url: str, redis_url: str) -> None:
     os.environ.update(
         DATABASE_URL=database_url, DEBUG="false", BENCH_MODE="true", SECRET_KEY="bench-" + "x" * 60,
+        CALENDAR_ENCRYPTION_KEY="bGVhZG1vbmstYmVuY2gtY2FsZW5kYXIta2V5LTAwMDE=",
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver", SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING",
         SITE_URL="https://bench.example.com",  # production refuses a plain-http site address
         TESTING="false", DJANGO_SETTINGS_MODULE="leadmonk.settings",

@@ -87,6 +87,7 @@ class Server:
         workers = 2 * (os.cpu_count() or 1) + 1
         env = dict(os.environ, DATABASE_URL=self.database_url, DEBUG="false", BENCH_MODE="true",
                    SECRET_KEY="bench-" + "x" * 60, ALLOWED_HOSTS="127.0.0.1,localhost",
+                   CALENDAR_ENCRYPTION_KEY="bGVhZG1vbmstYmVuY2gtY2FsZW5kYXIta2V5LTAwMDE=",
                    SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING", TESTING="false")
         subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--noinput", "-v0"],
                        cwd=ROOT, env=env, check=True)

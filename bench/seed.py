@@ -8,14 +8,17 @@ from accounts.models import User
 from accounts.plans import Plan
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
 from packages.models import Package, PackageItem, PackageState
-from scheduling.models import Booking, MeetingType, MeetingTypeKind, WeeklyInterval
+from scheduling.models import Booking, ExternalBusy, MeetingType, MeetingTypeKind, WeeklyInterval
 
 OWNER_TZ = "America/New_York"
 HOURS = [(time(8), time(12)), (time(13), time(18))]
+# Busy times from the owner's other calendars (calendars app): half past, half over the next 180 days.
+EXTERNAL_EVENTS = 2000
 
 
 def seed_owner(*, size: int, now: datetime, slug: str | None = None) -> User:
-    """An owner with `size` bookings: most in the past, the rest filling part of the next 60 days."""
+    """An owner with `size` bookings: most in the past, the rest filling part of the next 60 days;
+    and EXTERNAL_EVENTS busy times from other calendars over a year around now."""
     rng = random.Random(size)
     slug = slug or f"bench-{size}"
     owner = User.objects.create_user(
@@ -110,6 +113,11 @@ def seed_owner(*, size: int, now: datetime, slug: str | None = None) -> User:
         ))
     Booking.objects.bulk_create(bookings, batch_size=5000)
     _open_ledgers(items, bookings, now)
+    external = sorted(rng.sample(list(starts(today - timedelta(days=180), 360, timedelta(minutes=15), timedelta(0))),
+                                 EXTERNAL_EVENTS))
+    ExternalBusy.objects.bulk_create([
+        ExternalBusy(owner=owner, source_id=1, start=start, end=start + timedelta(minutes=rng.choice((30, 45, 60))))
+        for start in external], batch_size=5000)
     return owner
 
 

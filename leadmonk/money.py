@@ -36,6 +36,14 @@ def has_valid_precision(amount: Decimal, currency: str) -> bool:
     return amount == amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
 
 
+def precision_message(currency: str) -> str:
+    """ "JPY has no decimals." / "USD allows at most 2 decimals." """
+    digits = exponent(currency)
+    if digits == 0:
+        return f"{currency} has no decimals."
+    return f"{currency} allows at most {digits} decimals."
+
+
 def round_money(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
 

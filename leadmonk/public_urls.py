@@ -14,4 +14,6 @@ urlpatterns = [
     path("<slug:owner_slug>/packages/p/<token:token>/", order_views.order_private_package,
          name="order_private_package"),
     path("<slug:owner_slug>/<slug:meeting_type_slug>/", scheduling_views.book_meeting, name="book_meeting"),
+    # Three segments: no meeting type slug can take it.
+    path("<slug:owner_slug>/s/<token:token>/", scheduling_views.book_secret, name="book_secret"),
 ]

@@ -49,6 +49,10 @@ if not DEBUG and not SITE_URL.startswith("https://"):
     # Links in emails and payment return URLs must not send clients to plain HTTP (or to 127.0.0.1).
     raise ImproperlyConfigured("Set SITE_URL to the site's https:// address (e.g. https://book.example.com)")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Where "a new video room for each booking" opens rooms: a Jitsi Meet server (no account or key).
+JITSI_BASE_URL = env.str("JITSI_BASE_URL", default="https://meet.jit.si").rstrip("/")
+if not JITSI_BASE_URL.startswith("https://"):
+    raise ImproperlyConfigured("Set JITSI_BASE_URL to the Jitsi server's https:// address (e.g. https://meet.jit.si)")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -67,6 +71,7 @@ INSTALLED_APPS = [
     "orders",
     "payments",
     "notifications",
+    "calendars",
     "axes",
     "csp",
 ]
@@ -105,6 +110,7 @@ TEMPLATES = [
                 "leadmonk.context_processors.site",
                 "leadmonk.context_processors.clock",
                 "csp.context_processors.nonce",
+                "calendars.context_processors.calendar_banner",
             ],
         },
     },
@@ -213,6 +219,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.nudge_to_book",
         "schedule": crontab(minute="*/15"),
     },
+    "release-expired-holds": {
+        "task": "scheduling.tasks.release_expired_holds",
+        "schedule": crontab(),  # every minute; the slot engine ignores expired holds meanwhile
+    },
     "send-due-gifts": {
         "task": "orders.tasks.send_gifts",
         "schedule": crontab(minute="*/5"),
@@ -225,7 +235,40 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.review_subscriptions",
         "schedule": crontab(minute="*/5"),
     },
+    "refresh-calendars": {
+        "task": "calendars.tasks.refresh_all_calendars",
+        "schedule": crontab(minute="*/5"),
+    },
+    "deliver-calendar-writes": {
+        "task": "calendars.tasks.deliver_all_calendar_writes",
+        "schedule": crontab(),  # every minute: writes that waited for a server that was down
+    },
 }
+
+# Calendars (Settings > Calendars). The app passwords of CalDAV accounts are encrypted with this
+# Fernet key (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`);
+# required when DEBUG is off, derived from SECRET_KEY in development.
+if DEBUG:
+    import base64
+    import hashlib
+
+    CALENDAR_ENCRYPTION_KEY = env.str("CALENDAR_ENCRYPTION_KEY", default="") or base64.urlsafe_b64encode(
+        hashlib.sha256(f"calendars:{SECRET_KEY}".encode()).digest()).decode()
+else:
+    CALENDAR_ENCRYPTION_KEY = env.str("CALENDAR_ENCRYPTION_KEY")
+try:
+    from cryptography.fernet import Fernet
+
+    Fernet(CALENDAR_ENCRYPTION_KEY)
+except ValueError as _error:
+    raise ImproperlyConfigured(
+        "CALENDAR_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes)") from _error
+# Calendar addresses on this machine or a private network are refused (server-side request
+# forgery) unless this is on: development and the tests, whose calendar servers run on 127.0.0.1.
+CALENDAR_ALLOW_PRIVATE_ADDRESSES = env.bool("CALENDAR_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
+CALENDAR_MAX_BYTES = env.int("CALENDAR_MAX_BYTES", default=5 * 1024 * 1024)
+# Busy times are read this many days ahead (and a day back).
+CALENDAR_DAYS_AHEAD = env.int("CALENDAR_DAYS_AHEAD", default=365)
 
 # Payments. Without keys, the test provider lets the whole flow run locally (DEBUG only).
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
@@ -248,6 +291,10 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="").rstrip("/")
 # Orders left unpaid this long are expired by a periodic task.
 UNPAID_ORDER_EXPIRY_MINUTES = env.int("UNPAID_ORDER_EXPIRY_MINUTES", default=60 * 24)
+# How long the time of a paid single session is held for a client while they pay.
+PAID_BOOKING_HOLD_MINUTES = env.int("PAID_BOOKING_HOLD_MINUTES", default=15)
+if not 1 <= PAID_BOOKING_HOLD_MINUTES <= 24 * 60:
+    raise ImproperlyConfigured("PAID_BOOKING_HOLD_MINUTES must be between 1 and 1440")
 
 # Teams: members (seats) a team may have on each plan that has teams, and how long an emailed
 # invitation link stays valid.

@@ -18,7 +18,14 @@ from leadmonk.money import format_money
 from notifications.models import Audience, Message, MessageKind
 from orders.gifts import gift_of
 from orders.nudges import booking_session_number, order_buy_again_path
-from scheduling.calendar import booking_ics, booking_location, bookings_ics, calendar_links, session_name
+from scheduling.calendar import (
+    booking_ics,
+    booking_location,
+    booking_place,
+    bookings_ics,
+    calendar_links,
+    session_name,
+)
 from teams.models import InvitationStatus
 from teams.rules import invitation_token
 
@@ -82,6 +89,7 @@ def booking_context(message: Message) -> dict:
         "owner_name": owner.display_name or owner.email,
         "when": format_when(booking.start, booking.end, tz_name),
         "location": booking_location(booking),
+        "place": booking_place(booking),
         "manage_url": f"{settings.SITE_URL}/bookings/{booking.token}/",
         "calendar_links": calendar_links(booking),
         "dashboard_url": f"{settings.SITE_URL}/dashboard/",
@@ -94,6 +102,10 @@ def booking_context(message: Message) -> dict:
         context["session_number"] = booking_session_number(booking)
         if message.kind == MessageKind.BOOKING_CONFIRMED:
             context.update(_last_session(message, context["order"], [booking.pk]))
+    receipt = message.context.get("receipt")
+    if receipt:
+        paid_at = parse_datetime(receipt.get("paid_at", "") or "")
+        context["receipt"] = {**receipt, "paid_on": format_when(paid_at, None, tz_name) if paid_at else ""}
     previous_start = parse_datetime(message.context.get("previous_start", "") or "")
     if previous_start is not None:
         context["previous_when"] = format_when(previous_start, None, tz_name)

@@ -142,9 +142,10 @@ def _booking_messages(booking, kind: str, context: dict | None = None) -> list[M
     return messages
 
 
-def notify_booking_confirmed(*, booking) -> None:
-    """Queue the 'booking confirmed' messages to client and owner (on commit)."""
-    _queue(_booking_messages(booking, MessageKind.BOOKING_CONFIRMED))
+def notify_booking_confirmed(*, booking, receipt: dict | None = None) -> None:
+    """Queue the 'booking confirmed' messages to client and owner (on commit); a paid session's
+    carry its receipt (amount, paid_with, paid_at)."""
+    _queue(_booking_messages(booking, MessageKind.BOOKING_CONFIRMED, {"receipt": receipt} if receipt else None))
 
 
 def notify_booking_rescheduled(*, booking, previous_start: datetime) -> None:

@@ -118,6 +118,8 @@ def order_bookings(order: PackageOrder) -> list[Booking]:
     for booking in bookings:
         # Saves a query per booking when templates or services reach booking.order_item.
         booking.order_item = next(item for item in order.items.all() if item.pk == booking.order_item_id)
+        # And when they show where it meets (the host's name, for a phone call).
+        booking.meeting_type.owner = order.owner
     return sorted(bookings, key=lambda booking: (booking.start, booking.pk))
 
 

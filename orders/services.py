@@ -26,6 +26,7 @@ from packages.models import Package, PackageItem
 from packages.selectors import package_is_orderable
 from promotions.services import PromoCodeRefused, Quote, promo_quote, promo_redeem
 from scheduling.models import BookedBy, Booking
+from scheduling.rules import BookingPath
 from scheduling.services import booking_create
 
 
@@ -254,6 +255,7 @@ def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = Boo
             client_phone=order.client_phone,
             client_timezone=client_timezone or order.client_timezone,
             order_item_id=locked.pk,
+            path=BookingPath.ORDER,  # the order includes the meeting type: a Package only one books here
             booked_by=booked_by,
             now=now,
             notify=notify,

@@ -8,6 +8,9 @@ from django.db.models import Q
 from leadmonk.money import CURRENCY_CHOICES
 from leadmonk.tokens import new_token
 
+# One list of Payment Mediums for everything an owner sells (packages and paid meeting types).
+from scheduling.models import PaymentMedium  # noqa: F401
+
 
 class PackageState(models.TextChoices):
     # A new package stays a draft (on no booking page, not orderable) until its Payment
@@ -26,11 +29,6 @@ class NameFormat(models.TextChoices):
 class OrderingInformation(models.TextChoices):
     NAME_EMAIL = "name_email", "Name and email address"
     NAME_EMAIL_MOBILE = "name_email_mobile", "Name, email address and mobile number"
-
-
-class PaymentMedium(models.TextChoices):
-    STRIPE = "stripe", "Stripe"
-    PAYPAL = "paypal", "PayPal"
 
 
 class ExpiryKind(models.TextChoices):

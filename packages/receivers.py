@@ -1,15 +1,28 @@
-"""Packages adds its section to scheduling's personal booking page (scheduling never imports it)."""
+"""Packages adds its sections to scheduling's pages (scheduling never imports it): the personal booking
+page, and the page of a Package only meeting type."""
 from django.dispatch import receiver
 
 from leadmonk.sections import render_to_section
 from packages.selectors import packages_for_owner_page
-from scheduling.signals import owner_page_sections
+from scheduling.signals import owner_page_sections, package_only_sections
 
 
 @receiver(owner_page_sections, dispatch_uid="packages.owner_page")
 def owner_page_packages(*, request, owner, **_) -> str:
     """The packages a client can order, on /<owner-slug>/ (two queries; none below the Team plan)."""
     packages = packages_for_owner_page(owner=owner)
+    if not packages:
+        return ""
+    return render_to_section(request, "packages/_owner_page_packages.html", {"packages": packages, "owner": owner})
+
+
+@receiver(package_only_sections, dispatch_uid="packages.package_only")
+def package_only_packages(*, request, owner, meeting_type, **_) -> str:
+    """The packages on sale that include a Package only meeting type, on its own address."""
+    packages = [
+        package for package in packages_for_owner_page(owner=owner)
+        if any(item.meeting_type_id == meeting_type.pk for item in package.sold_items)
+    ]
     if not packages:
         return ""
     return render_to_section(request, "packages/_owner_page_packages.html", {"packages": packages, "owner": owner})

@@ -28,12 +28,8 @@ from scheduling.models import MeetingType
 SLUG_MAX_LENGTH = 80
 
 
-def precision_message(currency: str) -> str:
-    """ "JPY has no decimals." / "USD allows at most 2 decimals." """
-    digits = money.exponent(currency)
-    if digits == 0:
-        return f"{currency} has no decimals."
-    return f"{currency} allows at most {digits} decimals."
+# One wording for every price's decimals (leadmonk.money), named here for packages' callers.
+precision_message = money.precision_message
 
 
 class PackageError(Exception):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from packages import views
+from packages import views, visibility_views
 
 app_name = "packages"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("<int:pk>/info/", views.package_info_save, name="save_info"),
     path("<int:pk>/invitee-preferences/", views.package_invitee_save, name="save_invitee_preferences"),
     path("<int:pk>/payment-preferences/", views.package_payment_save, name="save_payment_preferences"),
+    path("<int:pk>/meeting-types/<int:meeting_type_pk>/package-only/", visibility_views.make_package_only,
+         name="make_package_only"),
     path("<int:pk>/policies/", views.package_policies_save, name="save_policies"),
     path("<int:pk>/purchase-limits/", views.package_limits_save, name="save_limits"),
     path("<int:pk>/listing/", views.package_listing_save, name="save_listing"),

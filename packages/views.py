@@ -19,8 +19,8 @@ from packages.forms import (
     Pricing,
     PurchaseLimitsForm,
 )
-from packages.models import DEFAULT_BOOK_REMINDER_DAYS, InviteeQuestion, Package, PaymentMedium
-from packages.signals import payment_mediums_for_owner
+from packages.models import DEFAULT_BOOK_REMINDER_DAYS, InviteeQuestion, Package
+from scheduling.price_forms import available_mediums
 
 ITEMS_PREFIX = "items"
 MAX_ROWS = 50
@@ -52,11 +52,8 @@ def _get_question_for_package(package: Package, question_pk: int) -> InviteeQues
 
 
 def _available_mediums(owner) -> list[str]:
-    """The Payment Mediums `owner` can offer: those every receiver (payments) allows, in its order."""
-    mediums = [medium.value for medium in PaymentMedium]
-    for _receiver, allowed in payment_mediums_for_owner.send(sender=None, owner=owner):
-        mediums = [medium for medium in allowed if medium in mediums]
-    return mediums
+    """The Payment Mediums `owner` can offer (the same answer as for a paid meeting type)."""
+    return available_mediums(owner)
 
 
 def _price_for_form(package: Package):

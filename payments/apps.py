@@ -7,6 +7,7 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from leadmonk import content_version
         from payments import (
+            booking_payments,  # noqa: F401  (connects the paid sessions' receivers)
             checks,  # noqa: F401  (registers the configuration warnings)
             providers,  # noqa: F401  (registers the built-in payment providers)
             receivers,  # noqa: F401  (connects the signal receivers)

@@ -2,6 +2,7 @@
 connections of the Settings page. Every query is scoped to the logged-in owner."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +22,11 @@ PAGE_SIZE = 25
 
 
 def _get_payment_for_owner(request: HttpRequest, pk: int) -> Payment:
-    return get_object_or_404(Payment.objects.select_related("order"), pk=pk, order__owner=request.user)
+    return get_object_or_404(
+        Payment.objects.select_related("order", "booking__meeting_type").filter(
+            Q(order__owner=request.user) | Q(booking__owner=request.user)),
+        pk=pk,
+    )
 
 
 def _get_order_for_owner(request: HttpRequest, pk: int) -> PackageOrder:

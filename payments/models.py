@@ -26,9 +26,15 @@ class PaymentStatus(models.TextChoices):
 
 
 class Payment(models.Model):
-    """One attempt to pay an order through one provider."""
+    """One attempt to pay an order, or a paid single session (a booking held while the client pays),
+    through one provider. Exactly one of `order` and `booking` is set."""
 
-    order = models.ForeignKey("orders.PackageOrder", on_delete=models.PROTECT, related_name="payments")
+    order = models.ForeignKey(
+        "orders.PackageOrder", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    booking = models.ForeignKey(
+        "scheduling.Booking", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
     # Unguessable: the client's return URL and the test checkout page are reached by it.
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     provider = models.CharField(max_length=16, choices=Provider.choices)
@@ -59,9 +65,20 @@ class Payment(models.Model):
     refunded_outside = models.BooleanField(default=False)
     # The owner's note on a payment made outside the app ("cash at the first session").
     note = models.CharField(max_length=200, blank=True)
+    # A session's cancellation policy as it was when it was booked (a later edit of the meeting type
+    # does not change a booked session's terms): payments.booking_payments reads it on a cancel.
+    cancel_window_hours = models.PositiveIntegerField(null=True, blank=True)
+    late_cancel_refund = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(order__isnull=False, booking__isnull=True)
+                           | models.Q(order__isnull=True, booking__isnull=False)),
+                name="payment_pays_order_or_booking",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.amount} {self.currency} ({self.status})"
@@ -69,10 +86,46 @@ class Payment(models.Model):
     @property
     def needs_refund(self) -> bool:
         """Money kept for an order the owner cancelled: flagged on Payments until it is refunded
-        (or marked refunded outside the app). Reads `order` (select_related it in lists)."""
+        (or marked refunded outside the app). Reads `order` (select_related it in lists). A session's
+        payment is refunded by its cancellation (or flagged when that refund failed)."""
         return (
-            self.status == PaymentStatus.CONFIRMED and not self.flagged and self.order.status == OrderStatus.CANCELLED
+            self.order_id is not None and self.status == PaymentStatus.CONFIRMED and not self.flagged
+            and self.order.status == OrderStatus.CANCELLED
         )
+
+    # What a provider, a page or a receipt needs of what is paid for, an order or a session. They
+    # read `order__owner` or `booking__meeting_type__owner` (select_related them in lists).
+
+    @property
+    def owner(self):
+        return self.order.owner if self.order_id else self.booking.meeting_type.owner
+
+    @property
+    def owner_id_paid(self) -> int:
+        return self.order.owner_id if self.order_id else self.booking.owner_id
+
+    @property
+    def purchase_title(self) -> str:
+        """"Starter pack", or "Coaching session on 7 Dec 2026, 14:00 UTC"."""
+        if self.order_id:
+            return self.order.title
+        return f"{self.booking.meeting_type.name} on {self.booking.start:%-d %b %Y, %H:%M} UTC"
+
+    @property
+    def client_name(self) -> str:
+        return self.order.client_name if self.order_id else self.booking.client_name
+
+    @property
+    def client_email(self) -> str:
+        return self.order.client_email if self.order_id else self.booking.client_email
+
+    @property
+    def checkout_idempotency_key(self) -> str:
+        """The key of the provider call that opens this payment's checkout: a double click, or a
+        retry after a timeout, opens one checkout."""
+        if self.order_id:
+            return f"checkout-{self.order_id}-{self.pk}"
+        return f"checkout-booking-{self.booking_id}"
 
 
 class WebhookEvent(models.Model):

@@ -6,8 +6,13 @@ from orders.models import OrderStatus
 from payments.models import Payment, PaymentStatus
 
 
+def _owned_by(owner) -> Q:
+    """The owner's payments: of their orders and of their paid sessions."""
+    return Q(order__owner=owner) | Q(booking__owner=owner)
+
+
 def payments_for_owner(owner, *, status: str = "", provider: str = "") -> QuerySet[Payment]:
-    payments = Payment.objects.filter(order__owner=owner).select_related("order")
+    payments = Payment.objects.filter(_owned_by(owner)).select_related("order", "booking__meeting_type")
     if status:
         payments = payments.filter(status=status)
     if provider:
@@ -26,7 +31,7 @@ def payment_totals(owner, *, provider: str = "") -> list[dict]:
     """Per currency: money received (confirmed, including what was later refunded), refunded, and
     net (confirmed minus refunded). One query."""
     zero = Value(0, output_field=DecimalField(max_digits=14, decimal_places=3))
-    payments = Payment.objects.filter(order__owner=owner, status__in=[PaymentStatus.CONFIRMED, PaymentStatus.REFUNDED])
+    payments = Payment.objects.filter(_owned_by(owner), status__in=[PaymentStatus.CONFIRMED, PaymentStatus.REFUNDED])
     if provider:
         payments = payments.filter(provider=provider)
     rows = (
@@ -41,10 +46,11 @@ def payment_totals(owner, *, provider: str = "") -> list[dict]:
 
 
 def payments_for_export(*, owner, start, end) -> QuerySet[Payment]:
-    """The owner's payments created in [start, end), with their order (one query, for the CSV export)."""
+    """The owner's payments created in [start, end), with their order or session (one query, for the
+    CSV export)."""
     return (
-        Payment.objects.filter(order__owner=owner, created_at__gte=start, created_at__lt=end)
-        .select_related("order")
+        Payment.objects.filter(_owned_by(owner), created_at__gte=start, created_at__lt=end)
+        .select_related("order", "booking__meeting_type")
         .order_by("created_at", "id")
     )
 

@@ -17,15 +17,18 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.locks import lock_owner
+from leadmonk.money import format_money
 from orders.lifecycle import order_cancel, order_expire, order_mark_paid, order_refund
 from orders.models import COMPLIMENTARY, OrderStatus, PackageOrder
 from orders.signals import order_payment_requested
 from orders.transitions import IllegalOrderTransition
 from payments.models import Payment, PaymentStatus, Provider
 from payments.providers.base import IllegalPaymentTransition, RefundError, get_provider
+from scheduling.holds import HoldExpired, booking_confirm_paid, booking_release_hold
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +47,21 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 
 FLAG_AFTER_CANCEL = "Paid after the order was cancelled or expired — refund it."
 FLAG_ALREADY_PAID = "The order was already paid by another payment — refund it."
+FLAG_HOLD_EXPIRED = "Paid after the time held for the session ran out — refund it."
 # How long a started checkout is reused when the client clicks "Pay" again.
 CHECKOUT_REUSE_WINDOW = timedelta(minutes=30)
 
 
 def _lock_payment(payment_id: int) -> Payment:
     return Payment.objects.select_for_update().get(pk=payment_id)
+
+
+def _lock_owner_of_booking_payment(payment_id: int) -> None:
+    """A session's payment moves its booking, which is locked owner first (scheduling.holds): take
+    the owner's lock before the payment's, the order every writer of the two follows."""
+    owner_id = Payment.objects.filter(pk=payment_id).values_list("booking__owner_id", flat=True).first()
+    if owner_id is not None:
+        lock_owner(owner_id)
 
 
 def _move(payment: Payment, target: str) -> bool:
@@ -111,8 +123,12 @@ def payment_confirm(*, payment_id: int, amount: Decimal, currency: str, provider
     - the order is pending: the payment is confirmed and the order becomes active;
     - the order was cancelled or expired meanwhile (or already paid): the payment is recorded as
       confirmed and flagged for a refund; the order is left as it is.
+
+    A session's payment (payments.booking_payments) confirms its held booking the same way, or is
+    flagged for a refund when the hold ran out first.
     """
     with transaction.atomic():
+        _lock_owner_of_booking_payment(payment_id)
         payment = _lock_payment(payment_id)
         if payment.status in (PaymentStatus.CONFIRMED, PaymentStatus.REFUNDED):
             return payment
@@ -129,21 +145,41 @@ def payment_confirm(*, payment_id: int, amount: Decimal, currency: str, provider
             return payment
         _move(payment, PaymentStatus.CONFIRMED)
         payment.confirmed_at = timezone.now()
-        # The order's transition table decides: a pending order becomes active (and the client is
-        # told); one already active was paid by another payment; one cancelled, expired or
-        # refunded cannot be paid any more. Either of the last two flags the money for a refund.
-        try:
-            order, activated = order_mark_paid(order=payment.order, paid_with=payment.get_provider_display())
-        except IllegalOrderTransition as refused:
-            order, activated = refused.order, False
-        if not activated:
-            payment.flagged = True
-            payment.flag_reason = FLAG_ALREADY_PAID if order.status == OrderStatus.ACTIVE else FLAG_AFTER_CANCEL
-            logger.warning("payment %s confirmed for order %s which is %s", payment.pk, order.pk, order.status)
+        if payment.booking_id is not None:
+            _apply_confirmed_booking_payment(payment)  # confirms the session, or flags the payment
+        else:
+            _apply_confirmed_order_payment(payment)
         payment.save(update_fields=[
             "status", "confirmed_at", "provider_payment_id", "flagged", "flag_reason", "updated_at",
         ])
     return payment
+
+
+def _apply_confirmed_booking_payment(payment: Payment) -> None:
+    """A paid session's money arrived (payments.booking_payments): confirm its held booking, with
+    the receipt for its confirmation email, or flag the money for a refund when the hold ran out."""
+    receipt = {"amount": format_money(payment.amount, payment.currency), "paid_with": payment.get_provider_display(),
+               "paid_at": payment.confirmed_at.isoformat()}
+    try:
+        booking_confirm_paid(booking_id=payment.booking_id, receipt=receipt)
+    except HoldExpired:
+        payment.flagged = True
+        payment.flag_reason = FLAG_HOLD_EXPIRED
+        logger.warning("payment %s arrived after the hold of booking %s ran out", payment.pk, payment.booking_id)
+
+
+def _apply_confirmed_order_payment(payment: Payment) -> None:
+    # The order's transition table decides: a pending order becomes active (and the client is
+    # told); one already active was paid by another payment; one cancelled, expired or
+    # refunded cannot be paid any more. Either of the last two flags the money for a refund.
+    try:
+        order, activated = order_mark_paid(order=payment.order, paid_with=payment.get_provider_display())
+    except IllegalOrderTransition as refused:
+        order, activated = refused.order, False
+    if not activated:
+        payment.flagged = True
+        payment.flag_reason = FLAG_ALREADY_PAID if order.status == OrderStatus.ACTIVE else FLAG_AFTER_CANCEL
+        logger.warning("payment %s confirmed for order %s which is %s", payment.pk, order.pk, order.status)
 
 
 def payment_mark_pending(*, payment_id: int, provider_payment_id: str = "") -> Payment:
@@ -164,6 +200,7 @@ def payment_fail(*, payment_id: int, reason: str = "") -> Payment:
     """The attempt failed or was abandoned at the provider. Never touches a confirmed payment or
     the order: the client can try again until the order expires."""
     with transaction.atomic():
+        _lock_owner_of_booking_payment(payment_id)
         payment = _lock_payment(payment_id)
         if payment.status not in (PaymentStatus.CREATED, PaymentStatus.PENDING):
             return payment
@@ -173,6 +210,9 @@ def payment_fail(*, payment_id: int, reason: str = "") -> Payment:
             payment.flag_reason = reason[:500]
             fields.append("flag_reason")
         payment.save(update_fields=fields)
+        if payment.booking_id is not None:
+            # A session's time is held only while its payment can still succeed.
+            booking_release_hold(booking_id=payment.booking_id)
     return payment
 
 
@@ -186,7 +226,8 @@ def payment_mark_refunded(*, payment_id: int, refund_reference: str = "", reason
     or twice) is refunded without touching the order.
     """
     with transaction.atomic():
-        owner_id = Payment.objects.filter(pk=payment_id).values_list("order__owner_id", flat=True).get()
+        owner_id = Payment.objects.filter(pk=payment_id).values_list(
+            Coalesce("order__owner_id", "booking__owner_id"), flat=True).get()
         # Lock order (accounts.locks): owner first, then the payment, then the order.
         lock_owner(owner_id)
         payment = _lock_payment(payment_id)
@@ -198,6 +239,8 @@ def payment_mark_refunded(*, payment_id: int, refund_reference: str = "", reason
         if refund_reference:
             payment.refund_reference = refund_reference
         payment.save(update_fields=["status", "refunded_at", "refunded_outside", "refund_reference", "updated_at"])
+        if payment.order_id is None:
+            return payment  # a session's payment: its cancellation made the refund, not the reverse
         if not payment.flagged:
             try:
                 order_refund(order=payment.order, reason=reason)
@@ -212,7 +255,7 @@ def payment_refund(*, payment: Payment, by_owner) -> Payment:
     The provider call happens outside any transaction and carries an idempotency key derived from
     the payment id, so two clicks (or a retry after a timeout) refund once.
     """
-    if payment.order.owner_id != by_owner.pk:
+    if payment.owner_id_paid != by_owner.pk:
         raise RefundError("This payment is not yours.")
     if payment.status == PaymentStatus.REFUNDED:
         return payment
@@ -228,7 +271,7 @@ def payment_refund(*, payment: Payment, by_owner) -> Payment:
 def payment_mark_refunded_outside(*, payment: Payment, by_owner) -> Payment:
     """The owner gave the money back outside the app (the provider's dashboard, a transfer): the
     payment is recorded as refunded without a call to the provider, so Payments stops flagging it."""
-    if payment.order.owner_id != by_owner.pk:
+    if payment.owner_id_paid != by_owner.pk:
         raise RefundError("This payment is not yours.")
     if payment.status == PaymentStatus.REFUNDED:
         return payment

@@ -8,3 +8,4 @@ from payments.services import orders_expire_unpaid
 def expire_unpaid_orders() -> int:
     """Expire orders left unpaid longer than UNPAID_ORDER_EXPIRY_MINUTES."""
     return orders_expire_unpaid()
+

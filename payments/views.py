@@ -5,14 +5,19 @@ import logging
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from leadmonk.money import format_money
 from orders.models import OrderStatus, PackageOrder
 from orders.public_views import announce_payment_received, client_order_url
 from payments import services
 from payments.connections import MEDIUM_PROVIDERS
 from payments.models import Payment, PaymentStatus, Provider
 from payments.providers.base import PaymentError, PaymentProvider, get_provider
+from scheduling.holds import hold_is_live
+from scheduling.models import BookingStatus
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +57,8 @@ def checkout(request: HttpRequest, order_token: str) -> HttpResponse:
 def payment_return(request: HttpRequest, token: str) -> HttpResponse:
     """Where the provider sends the client back. The state is read back from the provider (never
     from the query string); until the money is confirmed the page says so and refreshes itself."""
-    payment = get_object_or_404(Payment.objects.select_related("order__owner"), token=token)
+    payment = get_object_or_404(Payment.objects.select_related("order__owner", "booking__meeting_type__owner"),
+                                token=token)
     cancelled = "cancelled" in request.GET
     if payment.status in (PaymentStatus.CREATED, PaymentStatus.PENDING) and not cancelled:
         try:
@@ -64,7 +70,9 @@ def payment_return(request: HttpRequest, token: str) -> HttpResponse:
                 f"We could not reach {get_provider(payment.provider).verbose_name} to confirm your payment yet. "
                 "This page checks again by itself; you will not be charged twice.",
             )
-        payment = Payment.objects.select_related("order__owner").get(pk=payment.pk)
+        payment = Payment.objects.select_related("order__owner", "booking__meeting_type__owner").get(pk=payment.pk)
+    if payment.booking_id is not None:
+        return _session_return(request, payment, cancelled=cancelled)
     order = payment.order
     if payment.status == PaymentStatus.CONFIRMED and not payment.flagged and order.status == OrderStatus.ACTIVE:
         announce_payment_received(request, order)
@@ -82,4 +90,27 @@ def payment_return(request: HttpRequest, token: str) -> HttpResponse:
     can_retry = order.status == OrderStatus.PENDING_PAYMENT and state in ("failed", "cancelled")
     return render(request, "payments/return.html", {
         "payment": payment, "order": order, "state": state, "can_retry": can_retry,
+    })
+
+
+def _session_return(request: HttpRequest, payment: Payment, *, cancelled: bool) -> HttpResponse:
+    """The return page of a paid session: to the booking once it is confirmed; else what happened."""
+    booking = payment.booking
+    if payment.status == PaymentStatus.CONFIRMED and not payment.flagged and booking.status == BookingStatus.CONFIRMED:
+        messages.success(request, f"Payment received: {format_money(payment.amount, payment.currency)}.")
+        return redirect(reverse("bookings:manage", args=[booking.token]) + "?booked=1")
+    if payment.flagged:
+        state = "flagged"
+    elif payment.status in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
+        state = "failed"
+    elif cancelled and payment.status == PaymentStatus.CREATED:
+        state = "cancelled"
+    elif payment.status == PaymentStatus.REFUNDED:
+        state = "refunded"
+    else:
+        state = "processing"
+    return render(request, "payments/session_return.html", {
+        "payment": payment, "booking": booking, "meeting_type": booking.meeting_type,
+        "owner": booking.meeting_type.owner, "state": state,
+        "can_retry": state == "cancelled" and hold_is_live(booking, timezone.now()),
     })

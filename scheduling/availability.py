@@ -14,7 +14,15 @@ from django.utils import timezone
 
 from leadmonk import raw_rows
 from scheduling import slots
-from scheduling.models import MAX_MEETING_MINUTES, Booking, BookingStatus, DateOverride, MeetingType, WeeklyInterval
+from scheduling.models import (
+    MAX_MEETING_MINUTES,
+    Booking,
+    BookingStatus,
+    DateOverride,
+    ExternalBusy,
+    MeetingType,
+    WeeklyInterval,
+)
 
 # Buffers are capped at 4 hours by the meeting type form; a day of margin is safely larger, and
 # lets the busy query run without first asking for the owner's largest buffer.
@@ -23,12 +31,22 @@ BUSY_MARGIN = timedelta(days=1)
 # range of the busy query from below: without it, "end > window start" matches nothing in the
 # (owner, status, start) index and PostgreSQL walks every past booking of the owner.
 LONGEST_MEETING = timedelta(minutes=MAX_MEETING_MINUTES)
+# The calendars app stores a longer external busy time as pieces of at most this length, so the
+# same bound serves the (owner, start) index of ExternalBusy.
+LONGEST_EXTERNAL_PIECE = LONGEST_MEETING
+# External busy times belong to no meeting type: an id no meeting type has, so the engine never
+# counts one as a seat of the slot it checks.
+EXTERNAL_MEETING_TYPE_ID = 0
+_NO_BUFFER = timedelta(0)
 
 
 def load_engine_inputs(*, owner, first_day: date, last_day: date, window_start: datetime, window_end: datetime,
-                       exclude_booking_id: int | None = None) -> tuple[slots.WeeklyAvailability, list[slots.Busy]]:
-    """The owner's weekly hours, their overrides between two owner-local dates and their confirmed
-    bookings (any meeting type) that overlap [window_start, window_end): one query.
+                       exclude_booking_id: int | None = None,
+                       now: datetime | None = None) -> tuple[slots.WeeklyAvailability, list[slots.Busy]]:
+    """The owner's weekly hours, their overrides between two owner-local dates, their busy bookings
+    (any meeting type) and their external busy times (their other calendars, see ExternalBusy) that
+    overlap [window_start, window_end): one query. A busy booking is confirmed, or held for a client
+    who is paying and whose hold has not run out at `now` (scheduling.holds).
 
     One hand-written SELECT (leadmonk.raw_rows) rather than three ORM queries: building and
     compiling the three querysets cost more than the database's work, and each round trip waits
@@ -41,7 +59,11 @@ def load_engine_inputs(*, owner, first_day: date, last_day: date, window_start: 
     params = [
         owner.pk,
         owner.pk, prep_date(first_day, connection), prep_date(last_day, connection),
-        owner.pk, BookingStatus.CONFIRMED.value, prep_datetime(window_start - LONGEST_MEETING, connection),
+        owner.pk, prep_datetime(window_start - LONGEST_EXTERNAL_PIECE, connection),
+        prep_datetime(window_end, connection), prep_datetime(window_start, connection),
+        owner.pk, BookingStatus.CONFIRMED.value, BookingStatus.HELD.value,
+        prep_datetime(now or timezone.now(), connection),
+        prep_datetime(window_start - LONGEST_MEETING, connection),
         prep_datetime(window_end, connection), prep_datetime(window_start, connection),
     ]
     sql = _inputs_sql()
@@ -63,6 +85,10 @@ def load_engine_inputs(*, owner, first_day: date, last_day: date, window_start: 
             if after not in buffers:
                 buffers[after] = timedelta(minutes=after)
             busy.append(slots.Busy(start, end, buffers[before], buffers[after], meeting_type_id))
+        elif kind == _EXTERNAL:
+            # Like a booking of no meeting type, without buffers of its own: the candidate's own
+            # buffers still keep their distance from it.
+            busy.append(slots.Busy(start, end, _NO_BUFFER, _NO_BUFFER, EXTERNAL_MEETING_TYPE_ID))
         elif kind == _WEEKLY:
             weekly.setdefault(weekday, []).append(slots.Interval(start_time, end_time))
         else:
@@ -74,7 +100,7 @@ def load_engine_inputs(*, owner, first_day: date, last_day: date, window_start: 
 
 
 # What a row of the engine inputs' query holds, in its first column.
-_WEEKLY, _OVERRIDE, _BOOKING = 0, 1, 2
+_WEEKLY, _OVERRIDE, _BOOKING, _EXTERNAL = 0, 1, 2, 3
 
 
 @functools.cache
@@ -89,8 +115,9 @@ def _inputs_fields() -> tuple:
 
 @functools.cache
 def _inputs_sql() -> str:
-    """Weekly hours, the overrides in a date range and the busy bookings in a window, as rows of
-    `_inputs_fields`. The first SELECT types every column: PostgreSQL resolves a UNION's column
+    """Weekly hours, the overrides in a date range, the external busy times and the busy bookings
+    in a window, as rows of `_inputs_fields` (the bookings last: a caller may add a condition on
+    them at the end). The first SELECT types every column: PostgreSQL resolves a UNION's column
     types pair by pair from the left, and a column that two SELECTs leave NULL would be text."""
     fields = _inputs_fields()
     typed_nulls = [f"CAST(NULL AS {field.db_type(connection)})" for field in fields[1:]]
@@ -103,12 +130,19 @@ def _inputs_sql() -> str:
         f"o.{col(DateOverride, 'end_time')}, NULL, NULL, NULL, NULL, NULL "
         f"FROM {table(DateOverride)} o WHERE o.{col(DateOverride, 'owner')} = %s "
         f"AND o.{col(DateOverride, 'date')} >= %s AND o.{col(DateOverride, 'date')} <= %s "
+        f"UNION ALL SELECT {_EXTERNAL}, NULL, NULL, NULL, NULL, x.{col(ExternalBusy, 'start')}, "
+        f"x.{col(ExternalBusy, 'end')}, NULL, NULL, NULL "
+        f"FROM {table(ExternalBusy)} x WHERE x.{col(ExternalBusy, 'owner')} = %s "
+        f"AND x.{col(ExternalBusy, 'start')} >= %s AND x.{col(ExternalBusy, 'start')} < %s "
+        f"AND x.{col(ExternalBusy, 'end')} > %s "
         f"UNION ALL SELECT {_BOOKING}, NULL, NULL, NULL, NULL, b.{col(Booking, 'start')}, b.{col(Booking, 'end')}, "
         f"b.{col(Booking, 'meeting_type')}, m.{col(MeetingType, 'buffer_before_minutes')}, "
         f"m.{col(MeetingType, 'buffer_after_minutes')} "
         f"FROM {table(Booking)} b "
         f"JOIN {table(MeetingType)} m ON m.{col(MeetingType, 'id')} = b.{col(Booking, 'meeting_type')} "
-        f"WHERE b.{col(Booking, 'owner')} = %s AND b.{col(Booking, 'status')} = %s "
+        # A confirmed booking has no hold_expires_at; a hold counts until it runs out.
+        f"WHERE b.{col(Booking, 'owner')} = %s AND b.{col(Booking, 'status')} IN (%s, %s) "
+        f"AND (b.{col(Booking, 'hold_expires_at')} IS NULL OR b.{col(Booking, 'hold_expires_at')} > %s) "
         f"AND b.{col(Booking, 'start')} >= %s AND b.{col(Booking, 'start')} < %s AND b.{col(Booking, 'end')} > %s"
     )
 
@@ -137,8 +171,8 @@ def _local_days(owner, range_start: datetime, range_end: datetime) -> tuple[date
 
 
 def engine_inputs(meeting_type: MeetingType, range_start: datetime, range_end: datetime,
-                  exclude_booking_id: int | None = None,
-                  duration: timedelta | None = None) -> tuple[slots.WeeklyAvailability, list[slots.Busy]]:
+                  exclude_booking_id: int | None = None, duration: timedelta | None = None,
+                  now: datetime | None = None) -> tuple[slots.WeeklyAvailability, list[slots.Busy]]:
     """The owner's hours and busy bookings around [range_start, range_end], all the engine needs
     for slots starting in that range: one query."""
     owner = meeting_type.owner
@@ -147,7 +181,7 @@ def engine_inputs(meeting_type: MeetingType, range_start: datetime, range_end: d
         owner=owner, first_day=first_day, last_day=last_day,
         window_start=range_start - BUSY_MARGIN,
         window_end=range_end + (duration or meeting_type.duration) + BUSY_MARGIN,
-        exclude_booking_id=exclude_booking_id,
+        exclude_booking_id=exclude_booking_id, now=now,
     )
 
 
@@ -157,11 +191,12 @@ def available_slots(*, meeting_type: MeetingType, range_start: datetime, range_e
     """Bookable slots of a meeting type with start in [range_start, range_end), `duration` long
     (default: the meeting type's; see rules_for). One query (weekly hours, overrides and busy
     bookings together); `meeting_type.owner` should be select_related."""
-    availability, busy = engine_inputs(meeting_type, range_start, range_end, exclude_booking_id, duration)
+    now = now or timezone.now()
+    availability, busy = engine_inputs(meeting_type, range_start, range_end, exclude_booking_id, duration, now)
     return slots.compute_slots(
         rules=rules_for(meeting_type, enforce_notice=enforce_notice, duration=duration),
         availability=availability, busy=busy,
-        now=now or timezone.now(), range_start=range_start, range_end=range_end,
+        now=now, range_start=range_start, range_end=range_end,
     )
 
 
@@ -170,11 +205,12 @@ def bookable_slot(*, meeting_type: MeetingType, start: datetime, now: datetime |
                   duration: timedelta | None = None) -> slots.Slot | None:
     """The slot starting exactly at `start`, `duration` long (default: the meeting type's), or
     None when that time cannot be booked now."""
-    availability, busy = engine_inputs(meeting_type, start, start, exclude_booking_id, duration)
+    now = now or timezone.now()
+    availability, busy = engine_inputs(meeting_type, start, start, exclude_booking_id, duration, now)
     return slots.find_slot(
         rules=rules_for(meeting_type, enforce_notice=enforce_notice, duration=duration),
         availability=availability, busy=busy,
-        now=now or timezone.now(), start=start,
+        now=now, start=start,
     )
 
 
@@ -187,7 +223,7 @@ def bookable_starts(*, meeting_type: MeetingType, starts: list[datetime], now: d
     if not ordered:
         return set()
     now = now or timezone.now()
-    availability, busy = engine_inputs(meeting_type, ordered[0], ordered[-1], None, duration)
+    availability, busy = engine_inputs(meeting_type, ordered[0], ordered[-1], None, duration, now)
     rules = rules_for(meeting_type, duration=duration)
     return {start for start in ordered
             if slots.find_slot(rules=rules, availability=availability, busy=busy, now=now, start=start) is not None}

@@ -100,6 +100,8 @@ class StepWording:
     confirm_button: str = "Book this time"
     confirm_note: str = ""
     picker_note: str = ""
+    # A paragraph in the confirm step above the form (a paid session: its price, hold and policy).
+    confirm_notice: str = ""
 
 
 @dataclass

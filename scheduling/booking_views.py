@@ -11,10 +11,16 @@ from leadmonk.timezones import viewer_clock, viewer_timezone
 from scheduling.booking_forms import CancelForm
 from scheduling.booking_step import Step, StepWording, TimeStep, cancel_step
 from scheduling.calendar import bookings_ics
-from scheduling.models import BookedBy, Booking
+from scheduling.models import BookedBy, Booking, BookingStatus
 from scheduling.selectors import booking_change_refusal, datetime_label, get_booking_by_token
 from scheduling.services import booking_cancel, booking_reschedule
-from scheduling.signals import book_again_link_for, cancel_warning_for, reschedule_refusal_for
+from scheduling.signals import (
+    book_again_link_for,
+    cancel_terms_for,
+    cancel_warning_for,
+    held_booking_payment_url_for,
+    reschedule_refusal_for,
+)
 
 RESCHEDULE_WORDING = StepWording(picker_heading="Pick a new date", confirm_heading="Move your booking to",
                                  confirm_button="Confirm new time")
@@ -38,12 +44,19 @@ def _base_context(request: HttpRequest, booking: Booking) -> dict:
         "refusal": booking_change_refusal(booking=booking, now=timezone.now()),
         "order": booking.order_item.order if booking.order_item_id else None,
         "cancel_warning": cancel_warning_for(booking, timezone.now()) if booking.is_confirmed else "",
+        "cancel_terms": cancel_terms_for(booking, timezone.now()) if booking.is_confirmed else "",
         "reschedule_refusal": reschedule_refusal_for(booking, timezone.now()) if booking.is_confirmed else "",
     }
 
 
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     booking = _get_booking(token)
+    if booking.status == BookingStatus.HELD:
+        # A paid session not paid yet: its page is the checkout (payments), which says how long
+        # the time is still held.
+        pay_url = held_booking_payment_url_for(booking)
+        if pay_url:
+            return redirect(pay_url)
     context = _base_context(request, booking)
     context["just_booked"] = request.GET.get("booked") == "1" and booking.is_confirmed
     context["cancel_form"] = CancelForm()

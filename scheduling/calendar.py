@@ -2,14 +2,21 @@
 emails attach and the booking and order pages offer, and the "Add to calendar" links.
 
 The UID is stable for the life of a booking so calendar apps update (reschedule) or remove
-(cancel) the event they already have; SEQUENCE is the booking's sequence, raised on each move.
+(cancel) the event they already have; SEQUENCE is the booking's sequence, raised on each move and
+on the cancel, so a CANCEL always outranks the last REQUEST (RFC 5546). The owner's subscription
+feed (`owner_feed_ics`) carries the same UIDs. `booking_place` is the one answer to "where do we
+meet" that pages, emails, SMS and these files show.
 """
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlencode, urlparse
+from urllib.parse import quote_plus, urlencode, urlparse
 
 from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
+
+from leadmonk.tokens import new_token
+from scheduling.models import LocationKind, PhoneCaller
 
 PRODID = "-//Leadmonk//Session packs//EN"
 
@@ -28,10 +35,64 @@ def session_name(booking) -> str:
     return booking.meeting_type.name
 
 
-def booking_location(booking) -> str:
+def new_video_room_url() -> str:
+    """An unguessable Jitsi Meet room (256 random bits in its name): whoever has the link joins,
+    so the name is the only key, as with a booking's own token."""
+    return f"{settings.JITSI_BASE_URL}/Leadmonk-{new_token()}"
+
+
+def map_url(address: str) -> str:
+    return f"https://www.openstreetmap.org/search?query={quote_plus(address)}"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a booking happens: `label` (the kind), `details` (text), `url` (a link to open: the
+    video room or fixed link, or a map of the address) and `url_label` (what that link is)."""
+
+    label: str
+    details: str = ""
+    url: str = ""
+    url_label: str = ""
+
+    @property
+    def text(self) -> str:
+        """One line for calendar files, plain-text emails and SMS: the details, or else the link
+        (a map link stays on pages and HTML emails: a calendar's LOCATION is the address)."""
+        where = self.details or self.url
+        return f"{self.label}: {where}" if where else self.label
+
+
+def _person(user) -> str:
+    return user.display_name or user.email
+
+
+def booking_place(booking) -> Place:
+    """Where `booking` meets, from its meeting type's location (as set now) and, for a new video
+    room per booking, the booking's own room. A cancelled booking's room is shown as cancelled."""
     meeting_type = booking.meeting_type
+    kind, details = meeting_type.location_kind, meeting_type.location_details
+    if kind == LocationKind.VIDEO_ROOM:
+        if not booking.is_confirmed:
+            return Place("Video room", "cancelled")
+        return Place("Video room", url=booking.video_room_url, url_label="Join the video room")
+    if kind == LocationKind.IN_PERSON:
+        return Place("In person", details, url=map_url(details) if details else "", url_label="Map")
+    if kind == LocationKind.PHONE and meeting_type.phone_caller == PhoneCaller.HOST:
+        # A package session's number is the order's: a package that did not ask for one has none.
+        number = f"on {booking.client_phone}" if booking.client_phone else "(no number given)"
+        return Place("Phone call", f"{_person(meeting_type.owner)} calls {booking.client_name} {number}")
+    if kind == LocationKind.PHONE and meeting_type.phone_caller == PhoneCaller.CLIENT:
+        return Place("Phone call", f"{booking.client_name} calls {_person(meeting_type.owner)} on {details}")
     label = meeting_type.get_location_kind_display()
-    return f"{label}: {meeting_type.location_details}" if meeting_type.location_details else label
+    if kind == LocationKind.VIDEO and details.startswith(("https://", "http://")):
+        return Place(label, details, url=details, url_label="Join the call")
+    return Place(label, details)
+
+
+def booking_location(booking) -> str:
+    """The place as one line of text (calendar files, plain-text emails, SMS)."""
+    return booking_place(booking).text
 
 
 def event_title(booking) -> str:
@@ -43,7 +104,7 @@ def manage_url(booking) -> str:
     return f"{settings.SITE_URL}/bookings/{booking.token}/"
 
 
-def _event(booking, *, cancelled: bool, now: datetime) -> Event:
+def _event(booking, *, cancelled: bool, now: datetime, summary: str = "", description: str = "") -> Event:
     owner = booking.meeting_type.owner
     event = Event()
     event.add("uid", booking_uid(booking))
@@ -51,9 +112,12 @@ def _event(booking, *, cancelled: bool, now: datetime) -> Event:
     event.add("dtstamp", now.astimezone(UTC))
     event.add("dtstart", booking.start.astimezone(UTC))
     event.add("dtend", booking.end.astimezone(UTC))
-    event.add("summary", event_title(booking))
+    event.add("summary", summary or event_title(booking))
     event.add("location", booking_location(booking))
-    event.add("description", f"Reschedule or cancel: {manage_url(booking)}")
+    if cancelled:
+        # Nothing is left to reschedule or cancel: a link that says so would only mislead.
+        description = "This session was cancelled."
+    event.add("description", description or f"Reschedule or cancel: {manage_url(booking)}")
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
 
     organizer = vCalAddress(f"mailto:{owner.email}")
@@ -94,6 +158,21 @@ def bookings_ics(*, bookings, now: datetime | None = None) -> bytes:
     calendar = _calendar("PUBLISH")
     for booking in bookings:
         calendar.add_component(_event(booking, cancelled=not booking.is_confirmed, now=now))
+    return calendar.to_ical()
+
+
+def owner_feed_ics(*, owner, bookings, now: datetime | None = None) -> bytes:
+    """The owner's subscription feed (/calendar/<token>.ics): their confirmed sessions, each with
+    the UID of the client's own file. METHOD:PUBLISH; a subscribing app replaces what it had with
+    each fetch, so a cancelled session simply leaves the feed."""
+    now = now or timezone.now()
+    calendar = _calendar("PUBLISH")
+    calendar.add("x-wr-calname", f"{_person(owner)}: bookings")
+    for booking in bookings:
+        summary = f"{session_name(booking)} with {booking.client_name}"
+        contact = booking.client_email + (f", {booking.client_phone}" if booking.client_phone else "")
+        description = f"{booking.client_name} ({contact})\n{settings.SITE_URL}/dashboard/bookings/{booking.pk}/"
+        calendar.add_component(_event(booking, cancelled=False, now=now, summary=summary, description=description))
     return calendar.to_ical()
 
 

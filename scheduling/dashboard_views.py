@@ -8,11 +8,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from scheduling import setup_selectors as selectors
 from scheduling import setup_services as services
 from scheduling.forms import DateOverrideForm, MeetingTypeForm, WeeklyHoursForm, describe_duration
-from scheduling.models import DateOverride, MeetingType, MeetingTypeState
+from scheduling.models import DateOverride, MeetingType, MeetingTypeState, Visibility
 
 
 def _get_meeting_type_for_owner(request: HttpRequest, pk: int) -> MeetingType:
@@ -27,9 +28,16 @@ def _day_label(day) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
+def _link_path(request: HttpRequest, meeting_type: MeetingType) -> str:
+    """Where clients book it: a Secret type's own link, else its slug's address (a Package only
+    type's says it is booked through a package)."""
+    if meeting_type.visibility == Visibility.SECRET:
+        return reverse("public:book_secret", args=[request.user.slug, meeting_type.secret_token])
+    return reverse("public:book_meeting", args=[request.user.slug, meeting_type.slug])
+
+
 def _public_link(request: HttpRequest, meeting_type: MeetingType) -> str:
-    path = reverse("public:book_meeting", args=[request.user.slug, meeting_type.slug])
-    return request.build_absolute_uri(path)
+    return request.build_absolute_uri(_link_path(request, meeting_type))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -41,7 +49,7 @@ def meeting_types(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "meeting_type": meeting_type,
-            "link_path": reverse("public:book_meeting", args=[request.user.slug, meeting_type.slug]),
+            "link_path": _link_path(request, meeting_type),
             "link": _public_link(request, meeting_type),
             "duration": describe_duration(meeting_type.duration_minutes),
         }
@@ -105,6 +113,17 @@ def meeting_type_state(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"“{saved.name}” is enabled: clients can book it again.")
     else:
         messages.success(request, f"“{saved.name}” is disabled: clients cannot book it until you enable it.")
+    return redirect("dashboard:meeting_types")
+
+
+@login_required
+@require_POST
+def meeting_type_secret_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Regenerate a meeting type's secret link: whoever holds the old one can no longer book."""
+    meeting_type = _get_meeting_type_for_owner(request, pk)
+    saved = services.meeting_type_regenerate_secret_link(meeting_type=meeting_type)
+    messages.success(request, f"“{saved.name}” has a new secret link; the old one no longer works: "
+                              f"{_public_link(request, saved)}")
     return redirect("dashboard:meeting_types")
 
 

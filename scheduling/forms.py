@@ -11,7 +11,9 @@ from django.core.validators import URLValidator
 from django.utils.html import format_html
 
 from accounts.models import SLUG_RE
-from scheduling.models import MAX_MEETING_MINUTES, LocationKind, MeetingType, MeetingTypeKind
+from leadmonk.phones import normalize_mobile
+from scheduling.models import MAX_MEETING_MINUTES, LocationKind, MeetingType, MeetingTypeKind, PhoneCaller, Visibility
+from scheduling.price_forms import PaidSessionFieldsMixin
 from scheduling.setup_selectors import meeting_type_slug_taken
 from scheduling.setup_services import DEFAULT_HOURS, WEEKDAY_NAMES, hours_problem
 
@@ -214,9 +216,14 @@ class MeetingTypeSettingsForm(ReminderFieldsMixin, forms.Form):
                                       error_messages={"invalid_choice": "Choose a location from the list."})
     location_details = forms.CharField(
         label="Location details", max_length=500, required=False,
-        help_text="The video link, the phone number to call, or the address.",
+        help_text="The video link, the phone number to call, or the address (clients get a map link). "
+                  "Not needed for a new video room: each booking gets its own.",
         error_messages={"max_length": "Keep the location details under 500 characters."},
     )
+    phone_caller = forms.ChoiceField(
+        label="Who calls whom", choices=PhoneCaller.choices, required=False,
+        help_text="For phone calls only.",
+        error_messages={"invalid_choice": "Choose who calls from the list."})
     buffer_before_minutes = _bounded_minutes("Buffer before", 0, 240, initial=0,
                                              help_text="Free time kept before each session.")
     buffer_after_minutes = _bounded_minutes("Buffer after", 0, 240, initial=0,
@@ -232,6 +239,12 @@ class MeetingTypeSettingsForm(ReminderFieldsMixin, forms.Form):
     requires_mobile = forms.BooleanField(
         label="Ask clients for a mobile number (required)", required=False,
         help_text="Without one, SMS reminders reach only the clients who give a number.")
+    visibility = forms.ChoiceField(
+        label="Who can book", choices=Visibility.choices, initial=Visibility.PUBLIC, widget=forms.RadioSelect,
+        required=False, error_messages={"invalid_choice": "Choose who can book this meeting type."},
+        help_text="Public: listed on your booking page. Secret: not listed; booked through its own link, "
+                  "which you can regenerate. Package only: not listed; booked only from the order page of "
+                  "a package that includes it.")
 
     # Form fields whose value the model stores under another name (and in other units).
     STORED_AS = {"min_notice": "min_notice_minutes"}
@@ -284,6 +297,10 @@ class MeetingTypeSettingsForm(ReminderFieldsMixin, forms.Form):
             raise ValidationError(problem)
         return slug
 
+    def clean_visibility(self) -> str:
+        # Not sent (a form of another page, a script): what it was, Public for a new type.
+        return self.cleaned_data["visibility"] or getattr(self.instance, "visibility", Visibility.PUBLIC)
+
     def clean_min_notice(self) -> int:
         minutes = parse_duration(self.cleaned_data["min_notice"], allow_bare_zero=True)
         if minutes > MAX_MIN_NOTICE:
@@ -294,6 +311,8 @@ class MeetingTypeSettingsForm(ReminderFieldsMixin, forms.Form):
         data = super().clean()
         location_kind, details = data.get("location_kind"), (data.get("location_details") or "").strip()
         data["location_details"] = details
+        if location_kind != LocationKind.PHONE:
+            data["phone_caller"] = ""
         if location_kind == LocationKind.IN_PERSON and not details:
             self.add_error("location_details", "Add the address for in-person meetings.")
         elif location_kind == LocationKind.VIDEO and details:
@@ -301,6 +320,18 @@ class MeetingTypeSettingsForm(ReminderFieldsMixin, forms.Form):
                 URLValidator(schemes=["http", "https"])(details)
             except ValidationError:
                 self.add_error("location_details", "Enter the full video link, starting with https://.")
+        elif location_kind == LocationKind.VIDEO_ROOM:
+            # Each booking gets its own room: there is no link to keep.
+            data["location_details"] = ""
+        elif location_kind == LocationKind.PHONE and data.get("phone_caller") == PhoneCaller.CLIENT:
+            if not details:
+                self.add_error("location_details", "Add the number clients call, e.g. +1 415 555 0100.")
+            else:
+                try:
+                    data["location_details"] = normalize_mobile(details)
+                except ValidationError:
+                    self.add_error("location_details",
+                                   "Enter the number clients call with its country code, e.g. +1 415 555 0100.")
         return data
 
     def settings_service_fields(self) -> dict:
@@ -311,8 +342,9 @@ class MeetingTypeSettingsForm(ReminderFieldsMixin, forms.Form):
         return fields
 
 
-class MeetingTypeForm(MeetingTypeSettingsForm):
-    """A personal meeting type: the shared settings, plus its kind and seats."""
+class MeetingTypeForm(PaidSessionFieldsMixin, MeetingTypeSettingsForm):
+    """A personal meeting type: the shared settings, plus its kind and seats, and its price (a paid
+    single session; the Payment section)."""
 
     kind = forms.ChoiceField(label="Kind", choices=MeetingTypeKind.choices, widget=forms.RadioSelect,
                              initial=MeetingTypeKind.ONE_ON_ONE,
@@ -325,13 +357,21 @@ class MeetingTypeForm(MeetingTypeSettingsForm):
     def __init__(self, *args, owner, instance: MeetingType | None = None, **kwargs):
         self.owner = owner
         super().__init__(*args, link_prefix=f"/{owner.slug}/", instance=instance, **kwargs)
+        self.init_paid_fields(owner=owner)
 
     @classmethod
     def initial_for(cls, instance: MeetingType) -> dict:
         initial = super().initial_for(instance)
         initial["kind"] = instance.kind
         initial["capacity"] = instance.capacity if instance.is_group else None
+        initial.update(cls.paid_initial(instance))
         return initial
+
+    def own_fields(self) -> list[forms.BoundField]:
+        return [field for field in super().own_fields() if field.name not in self.PAID_FIELDS]
+
+    def paid_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.PAID_FIELDS]
 
     def slug_problem(self, slug: str) -> str | None:
         if slug == "packages":
@@ -347,6 +387,7 @@ class MeetingTypeForm(MeetingTypeSettingsForm):
             capacity = data.get("capacity")
             if capacity is None or not 2 <= capacity <= 500:
                 self.add_error("capacity", "A group meeting needs a capacity between 2 and 500 seats.")
+        self.clean_paid_fields(data)
         return data
 
     def service_fields(self) -> dict:
@@ -354,6 +395,7 @@ class MeetingTypeForm(MeetingTypeSettingsForm):
         fields = self.settings_service_fields()
         fields["kind"] = self.cleaned_data["kind"]
         fields["capacity"] = self.cleaned_data.get("capacity") or 1
+        fields.update(self.paid_service_fields())
         return fields
 
 

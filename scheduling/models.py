@@ -1,10 +1,13 @@
 """Meeting types, weekly availability with date overrides, and bookings."""
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+from leadmonk.money import CURRENCY_CHOICES, price_label
 
 # Re-exported: the migrations of scheduling, orders and payments name `scheduling.models.new_token`.
 from leadmonk.tokens import new_token  # noqa: F401
@@ -32,6 +35,32 @@ class LocationKind(models.TextChoices):
     VIDEO = "video", "Video call"
     PHONE = "phone", "Phone call"
     IN_PERSON = "in_person", "In person"
+    # A Jitsi Meet room made for each booking (Booking.video_room_url): no account, no key.
+    VIDEO_ROOM = "video_room", "A new video room for each booking"
+
+
+class PhoneCaller(models.TextChoices):
+    """Who dials, for a phone call. Blank: as the location details say (meeting types made before
+    the choice existed keep exactly what they showed)."""
+
+    AS_DETAILS = "", "As the details say"
+    HOST = "host", "I call the client (their number is required)"
+    CLIENT = "client", "The client calls me (my number in the details)"
+
+
+class Visibility(models.TextChoices):
+    """Who can book a meeting type (DESIGN.md rule 11; the rule itself is scheduling.rules)."""
+
+    PUBLIC = "public", "Public"
+    SECRET = "secret", "Secret"
+    PACKAGE_ONLY = "package_only", "Package only"
+
+
+class PaymentMedium(models.TextChoices):
+    """How a client pays for what an owner sells (a package, or a paid meeting type)."""
+
+    STRIPE = "stripe", "Stripe"
+    PAYPAL = "paypal", "PayPal"
 
 
 class MeetingTypeState(models.TextChoices):
@@ -63,6 +92,10 @@ class MeetingTypeQuerySet(models.QuerySet):
         """The bookable ones: the query form of MeetingType.is_bookable (keep the two together)."""
         return self.filter(bookable_q())
 
+    def listed(self) -> "MeetingTypeQuerySet":
+        """The Public ones: what a booking page lists (Secret and Package only types are not)."""
+        return self.filter(visibility=Visibility.PUBLIC)
+
 
 class MeetingTypeSettings(models.Model):
     """What every meeting type has, personal or team: its name and link, length, place, scheduling
@@ -78,6 +111,7 @@ class MeetingTypeSettings(models.Model):
     )
     location_kind = models.CharField(max_length=16, choices=LocationKind.choices, default=LocationKind.VIDEO)
     location_details = models.CharField(max_length=500, blank=True)
+    phone_caller = models.CharField(max_length=8, choices=PhoneCaller.choices, blank=True, default="")
     description = models.TextField(blank=True)
     buffer_before_minutes = models.PositiveIntegerField(default=0)
     buffer_after_minutes = models.PositiveIntegerField(default=0)
@@ -90,6 +124,12 @@ class MeetingTypeSettings(models.Model):
     sms_reminders_enabled = models.BooleanField(default=True)
     sms_reminder_offsets = models.JSONField(default=default_sms_offsets, help_text="Minutes before the session.")
     state = models.CharField(max_length=16, choices=MeetingTypeState.choices, default=MeetingTypeState.ACTIVE)
+    # Who can book it and through which address (scheduling.rules): existing types stay Public.
+    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
+    # The key of a Secret type's own link (/<owner-slug>/s/<token>/, /team/<team-slug>/s/<token>/),
+    # never its slug; regenerating it makes the old link stop working. Each row has its own: a
+    # host's copy does not take its team type's (it is not among MEETING_TYPE_SETTINGS).
+    secret_token = models.CharField(max_length=64, default=new_token, editable=False, db_index=True)
 
     class Meta:
         abstract = True
@@ -100,16 +140,35 @@ class MeetingTypeSettings(models.Model):
         return self.state == MeetingTypeState.ACTIVE
 
     @property
+    def is_package_only(self) -> bool:
+        return self.visibility == Visibility.PACKAGE_ONLY
+
+    @property
+    def is_team(self) -> bool:
+        """A team's meeting type or a host's copy of one: booked only through the team's page."""
+        raise NotImplementedError
+
+    @property
     def duration(self) -> timedelta:
         return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def client_phone_required(self) -> bool:
+        """The booking form must ask for the client's number: the owner asked for it, or the host
+        calls the client."""
+        return self.requires_mobile or (
+            self.location_kind == LocationKind.PHONE and self.phone_caller == PhoneCaller.HOST)
 
     @property
     def min_notice_delta(self) -> timedelta:
         return timedelta(minutes=self.min_notice_minutes)
 
 
-# The names of the shared fields, in declaration order: what a host's copy takes from its team type.
-MEETING_TYPE_SETTINGS: tuple[str, ...] = tuple(field.name for field in MeetingTypeSettings._meta.fields)
+# The names of the shared fields, in declaration order: what a host's copy takes from its team type
+# (all but each row's own secret link).
+MEETING_TYPE_SETTINGS: tuple[str, ...] = tuple(
+    field.name for field in MeetingTypeSettings._meta.fields if field.name != "secret_token"
+)
 # What the meeting type forms edit: all of them but the state, which changes only by its transitions.
 EDITABLE_SETTINGS: tuple[str, ...] = tuple(name for name in MEETING_TYPE_SETTINGS if name != "state")
 
@@ -122,6 +181,15 @@ class MeetingType(MeetingTypeSettings):
     # bookings of that team type, so busy times, buffers, reminders and the member's dashboard treat
     # them like any other booking, but it is reachable only through the team page.
     team_hosted = models.BooleanField(default=False, editable=False)
+    # A paid single session (personal meeting types only; Pro plan and above): the client pays
+    # before the booking is confirmed, the time held meanwhile (scheduling.holds). 0 = free.
+    price = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal("0"))
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="USD")
+    payment_medium = models.CharField("Payment Medium", max_length=16, choices=PaymentMedium.choices, blank=True)
+    # The cancellation policy of a paid session: a client who cancels less than this many hours
+    # before the start gets a full refund only when `late_cancel_refund`; earlier, always in full.
+    cancel_window_hours = models.PositiveIntegerField("Cancellation window (hours)", default=0)
+    late_cancel_refund = models.BooleanField("A late cancel is refunded in full", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -146,8 +214,27 @@ class MeetingType(MeetingTypeSettings):
         return self.kind == MeetingTypeKind.GROUP
 
     @property
+    def is_team(self) -> bool:
+        return self.team_hosted
+
+    @property
     def seats(self) -> int:
         return self.capacity if self.is_group else 1
+
+    @property
+    def is_paid(self) -> bool:
+        """Clients pay before a booking of it is confirmed (scheduling.holds)."""
+        return self.price > 0 and not self.team_hosted
+
+    @property
+    def price_label(self) -> str:
+        """"90.00 USD" (the booking pages show it on a paid meeting type)."""
+        return price_label(self.price, self.currency)
+
+
+# What makes a personal meeting type a paid single session (its form's Payment section).
+PAID_SESSION_FIELDS: tuple[str, ...] = ("price", "currency", "payment_medium", "cancel_window_hours",
+                                        "late_cancel_refund")
 
 
 class WeeklyInterval(models.Model):
@@ -178,6 +265,9 @@ class DateOverride(models.Model):
 class BookingStatus(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmed"
     CANCELLED = "cancelled", "Cancelled"
+    # A paid session while the client pays: busy for everyone else until `hold_expires_at`, then
+    # released (scheduling.holds). Not cancelled, so it blocks like a confirmed booking.
+    HELD = "held", "Awaiting payment"
 
 
 class BookedBy(models.TextChoices):
@@ -212,8 +302,12 @@ class Booking(models.Model):
     client_timezone = models.CharField(max_length=64, default="UTC")
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     booked_by = models.CharField(max_length=16, choices=BookedBy.choices, default=BookedBy.CLIENT)
-    # Raised on each reschedule; the .ics SEQUENCE.
+    # Raised on each reschedule and on the cancel: the .ics SEQUENCE, so a CANCEL always carries a
+    # SEQUENCE above the last REQUEST's (RFC 5546 3.2.5; some calendar apps ignore it otherwise).
     sequence = models.PositiveIntegerField(default=0)
+    # The Jitsi Meet room of a meeting type whose location is a new video room per booking, made
+    # when the booking is (scheduling.calendar.new_video_room_url); kept when the booking moves.
+    video_room_url = models.URLField(max_length=300, blank=True, editable=False)
     cancel_reason = models.TextField(blank=True)
     cancelled_by = models.CharField(max_length=16, choices=BookedBy.choices, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -232,6 +326,8 @@ class Booking(models.Model):
     # in the same transaction as the ledger entry that records the change: the ledger invariant
     # (an item's entries sum to its grants minus the credits its bookings hold) is checked against it.
     credit_held = models.BooleanField(default=False)
+    # Set only while HELD: the time is the client's until then (scheduling.holds).
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -260,3 +356,25 @@ class Booking(models.Model):
     def duration_minutes(self) -> int:
         return int(self.duration.total_seconds() // 60)
 
+
+
+class ExternalBusy(models.Model):
+    """A time the owner is busy in a calendar of theirs elsewhere (an ICS feed, a CalDAV calendar),
+    which the slot engine treats like a booking. Written only by the `calendars` app, which owns
+    where it came from (`source_id` is its calendar's id); scheduling reads it without knowing that
+    app. No row is longer than LONGEST_EXTERNAL_PIECE (a longer event is stored as pieces), so the
+    engine's busy query bounds its index range from below as it does for bookings."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="external_busy")
+    source_id = models.PositiveIntegerField(db_index=True)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # The slot engine reads an owner's external busy times in a window (scheduling.availability).
+            models.Index(fields=["owner", "start"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"busy {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} UTC"

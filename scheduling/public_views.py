@@ -1,5 +1,9 @@
 """Public pages: the personal booking page /<owner-slug>/ and booking one meeting
-/<owner-slug>/<meeting-type-slug>/ (pick a day and a time in the client's zone, then the details)."""
+/<owner-slug>/<meeting-type-slug>/, or a Secret one at /<owner-slug>/s/<token>/ (pick a day and a
+time in the client's zone, then the details). Who may book what through which address is
+scheduling.rules."""
+from dataclasses import replace
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -22,9 +26,12 @@ from scheduling.booking_step import (
     picker_minute,
     request_cache_key,
 )
-from scheduling.selectors import get_bookable_meeting_type, owner_page_meeting_types
+from scheduling.holds import booking_hold, paid_booking_note
+from scheduling.models import BookingStatus
+from scheduling.rules import BookingPath, booking_path_refusal
+from scheduling.selectors import get_bookable_meeting_type, get_meeting_type_by_secret, owner_page_meeting_types
 from scheduling.services import booking_create
-from scheduling.signals import owner_page_sections
+from scheduling.signals import held_booking_payment_url_for, owner_page_sections, package_only_sections
 
 BOOK_WORDING = StepWording(picker_heading="Pick a date", confirm_heading="Your details",
                            confirm_button="Confirm booking")
@@ -84,23 +91,23 @@ def _book_page(request: HttpRequest, body: dict) -> HttpResponse:
                   {"title": body["title"], "content": mark_safe(body["content"])})  # noqa: S308 - our templates' HTML
 
 
-def _cached_pick_stage(request: HttpRequest, owner_slug: str, meeting_type_slug: str, *, name: str, render_step):
-    """What `render_step(owner, meeting_type, step)` makes of the pick stage of
-    /<owner-slug>/<meeting-type-slug>/ (the month fragment, or the page's body), or None when the
-    meeting type cannot be booked (the view then says so).
+def _cached_pick_stage(request: HttpRequest, owner_slug: str, find, path: BookingPath, *, name: str, render_step):
+    """What `render_step(owner, meeting_type, step)` makes of the pick stage of a booking page (the
+    month fragment, or the page's body), or None when the meeting type `find(owner)` gives cannot
+    be booked through `path` (the view then says so).
 
-    Kept by the slugs and what the visitor chose under the owner's content *and* bookings versions
-    (hours, overrides, the meeting type; every booking made, moved or cancelled), so a hit is one
-    cache round trip and no query, not even the owner or the meeting type. The key holds all the
-    picker shows: the path, the query parameters that change it (request_cache_key), the zone and
-    clock as the visitor's cookies and language give them (the owner's own zone, the default, is
-    content), and the minute, as TimeStep._cached keys it (offered times change only at whole
-    minutes)."""
+    Kept by the address and what the visitor chose under the owner's content *and* bookings versions
+    (hours, overrides, the meeting type and its visibility; every booking made, moved or cancelled),
+    so a hit is one cache round trip and no query, not even the owner or the meeting type. The key
+    holds all the picker shows: the path, the query parameters that change it (request_cache_key),
+    the zone and clock as the visitor's cookies and language give them (the owner's own zone, the
+    default, is content), and the minute, as TimeStep._cached keys it (offered times change only at
+    whole minutes)."""
     now, minute = picker_minute(timezone.now())
 
     def render_entry(owner: User):
-        meeting_type = get_bookable_meeting_type(owner=owner, slug=meeting_type_slug)
-        if meeting_type is None:
+        meeting_type = find(owner)
+        if meeting_type is None or booking_path_refusal(meeting_type, path=path):
             return None
         step = TimeStep(request, meeting_type=meeting_type, default_tz=owner.timezone, wording=BOOK_WORDING, now=now)
         return render_step(owner, meeting_type, step)
@@ -112,33 +119,53 @@ def _cached_pick_stage(request: HttpRequest, owner_slug: str, meeting_type_slug:
     )
 
 
-@throttle_post("public_booking")
-def book_meeting(request: HttpRequest, owner_slug: str, meeting_type_slug: str) -> HttpResponse:
+def _not_offered(request: HttpRequest, owner: User, meeting_type, refusal: str) -> HttpResponse:
+    """A meeting type this address does not book (scheduling.rules). A Package only type says so and
+    links the packages on sale that include it (packages answers owner_page_sections' sibling);
+    a POST books nothing. Anything else reads as not available."""
+    if not meeting_type.is_package_only:
+        return _unavailable(request, owner)
+    return render(request, "scheduling/public/package_only.html", {
+        "owner": owner, "meeting_type": meeting_type, "refusal": refusal,
+        "sections": render_sections(package_only_sections, request=request, owner=owner, meeting_type=meeting_type),
+    }, status=403 if request.method == "POST" else 200)
+
+
+def _book_page_flow(request: HttpRequest, owner_slug: str, find, path: BookingPath) -> HttpResponse:
+    """A booking page of one meeting type, found by `find(owner)` and booked through `path`."""
     # A plain GET (the month fragment, or the page at its pick stage) is served from the cache; the
     # rest (a chosen time to confirm, a POST) reads the database and goes through the booking step.
     if request.method != "POST":
         if request.GET.get(FRAGMENT_PARAM) == PICKER_FRAGMENT:
-            html = _cached_pick_stage(request, owner_slug, meeting_type_slug, name="picker",
+            html = _cached_pick_stage(request, owner_slug, find, path, name="picker",
                                       render_step=lambda owner, meeting_type, step: step.picker_fragment(cached=False))
             if html is not None:
                 return remember_viewer_choices(request, HttpResponse(html))
         elif "start" not in request.GET:
             body = _cached_pick_stage(
-                request, owner_slug, meeting_type_slug, name="book",
+                request, owner_slug, find, path, name="book",
                 render_step=lambda owner, meeting_type, step: book_body(None, owner, meeting_type, step.pick_stage()),
             )
             if body is not None:
                 return remember_viewer_choices(request, _book_page(request, body))
     owner = _get_owner(owner_slug)
-    meeting_type = get_bookable_meeting_type(owner=owner, slug=meeting_type_slug)
+    meeting_type = find(owner)
     if meeting_type is None:
         return _unavailable(request, owner)
-    step = TimeStep(request, meeting_type=meeting_type, default_tz=owner.timezone, wording=BOOK_WORDING,
-                    form_class=BookingDetailsForm, form_kwargs={"requires_mobile": meeting_type.requires_mobile})
+    refusal = booking_path_refusal(meeting_type, path=path)
+    if refusal:
+        return _not_offered(request, owner, meeting_type, refusal)
+    wording = BOOK_WORDING
+    if meeting_type.is_paid:
+        # Paid: the POST holds the time and the client goes on to pay (scheduling.holds).
+        wording = replace(BOOK_WORDING, confirm_button="Continue to payment",
+                          confirm_notice=paid_booking_note(meeting_type))
+    step = TimeStep(request, meeting_type=meeting_type, default_tz=owner.timezone, wording=wording,
+                    form_class=BookingDetailsForm, form_kwargs={"requires_mobile": meeting_type.client_phone_required})
     step.form_initial = {"client_timezone": step.viewer_tz}
 
     def commit(data: dict):
-        return booking_create(
+        return (booking_hold if meeting_type.is_paid else booking_create)(
             meeting_type=meeting_type,
             start=data["start"],
             client_name=data["client_name"],
@@ -146,13 +173,31 @@ def book_meeting(request: HttpRequest, owner_slug: str, meeting_type_slug: str) 
             client_phone=data["client_phone"],
             client_timezone=data["client_timezone"] or step.viewer_tz,
             now=step.now,
+            path=path,
         )
 
     def page(current: Step) -> HttpResponse:
         return _book_page(request, book_body(request, owner, meeting_type, current))
 
-    return step.handle(
-        commit=commit,
-        done=lambda booking: redirect(reverse("bookings:manage", args=[booking.token]) + "?booked=1"),
-        page=page,
-    )
+    def done(booking) -> HttpResponse:
+        if booking.status == BookingStatus.HELD:
+            return redirect(held_booking_payment_url_for(booking) or reverse("bookings:manage", args=[booking.token]))
+        return redirect(reverse("bookings:manage", args=[booking.token]) + "?booked=1")
+
+    return step.handle(commit=commit, done=done, page=page)
+
+
+@throttle_post("public_booking")
+def book_meeting(request: HttpRequest, owner_slug: str, meeting_type_slug: str) -> HttpResponse:
+    """/<owner-slug>/<meeting-type-slug>/: a Public meeting type."""
+    return _book_page_flow(request, owner_slug,
+                           lambda owner: get_bookable_meeting_type(owner=owner, slug=meeting_type_slug),
+                           BookingPath.PUBLIC_PAGE)
+
+
+@throttle_post("public_booking")
+def book_secret(request: HttpRequest, owner_slug: str, token: str) -> HttpResponse:
+    """/<owner-slug>/s/<token>/: a Secret meeting type's own link (not its slug; regenerable)."""
+    return _book_page_flow(request, owner_slug,
+                           lambda owner: get_meeting_type_by_secret(owner=owner, token=token),
+                           BookingPath.SECRET_LINK)

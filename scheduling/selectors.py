@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import dateformat, timezone
 
+from accounts.models import User
 from leadmonk.timezones import time_format
 from leadmonk.tokens import looks_like_token
 from scheduling.models import Booking, BookingStatus, MeetingType
@@ -27,8 +28,8 @@ _YEARS = range(1970, 9000)
 
 
 def owner_page_meeting_types(*, owner) -> list[MeetingType]:
-    """The active meeting types listed on /<owner-slug>/ (one query)."""
-    return list(MeetingType.objects.for_owner(owner).active().order_by("name", "id"))
+    """The active Public meeting types listed on /<owner-slug>/ (one query)."""
+    return list(MeetingType.objects.for_owner(owner).active().listed().order_by("name", "id"))
 
 
 def get_bookable_meeting_type(*, owner, slug: str) -> MeetingType | None:
@@ -36,6 +37,16 @@ def get_bookable_meeting_type(*, owner, slug: str) -> MeetingType | None:
     disabled or deleted). The page has just read the owner: joining the row again cost a third of
     the cached month picker's CPU (compiling and decoding the owner's columns a second time)."""
     meeting_type = MeetingType.objects.for_owner(owner).active().filter(slug=slug).first()
+    if meeting_type is not None:
+        meeting_type.owner = owner
+    return meeting_type
+
+
+def get_meeting_type_by_secret(*, owner, token: str) -> MeetingType | None:
+    """The active meeting type of `owner` whose secret link holds `token`, or None (as above)."""
+    if not looks_like_token(token):
+        return None
+    meeting_type = MeetingType.objects.for_owner(owner).active().filter(secret_token=token).first()
     if meeting_type is not None:
         meeting_type.owner = owner
     return meeting_type
@@ -189,3 +200,30 @@ def bookings_for_export(*, owner, start, end) -> QuerySet[Booking]:
         .select_related("meeting_type", "order_item__order")
         .order_by("start", "id")
     )
+
+
+# --- The owner's calendar feed ------------------------------------------------------------------
+
+# What /calendar/<token>.ics lists: confirmed sessions from this far back to this far ahead.
+FEED_PAST = dt.timedelta(days=30)
+FEED_AHEAD = dt.timedelta(days=365)
+
+
+def calendar_feed(*, token: str, now: dt.datetime) -> tuple[User, list[Booking]] | None:
+    """(the owner, their confirmed sessions in the feed's window, by start) for a feed token, or
+    None for an unknown one. Two queries whatever the number of sessions."""
+    if not looks_like_token(token):
+        return None
+    owner = User.objects.filter(calendar_feed_token=token, is_active=True).first()
+    if owner is None:
+        return None
+    bookings = list(
+        Booking.objects.filter(owner=owner, status=BookingStatus.CONFIRMED,
+                               start__gte=now - FEED_PAST, start__lt=now + FEED_AHEAD)
+        .select_related("meeting_type", "order_item")
+        .order_by("start", "pk")
+    )
+    for booking in bookings:
+        # The owner is the feed's: spare each row a join of it.
+        booking.meeting_type.owner = owner
+    return owner, bookings

@@ -40,7 +40,10 @@ from accounts.locks import lock_owner, lock_owners
 from leadmonk.errors import DomainError
 from scheduling import signals
 from scheduling.availability import bookable_slot, free_hosts
-from scheduling.models import HOST_NO_OVERLAP, BookedBy, Booking, BookingStatus, MeetingType
+from scheduling.calendar import new_video_room_url
+from scheduling.hold_release import release_expired_holds_of_owner
+from scheduling.models import HOST_NO_OVERLAP, BookedBy, Booking, BookingStatus, LocationKind, MeetingType
+from scheduling.rules import BookingPath, booking_path_refusal
 
 
 class BookingError(DomainError):
@@ -55,6 +58,11 @@ class SlotUnavailable(BookingError):
 
 class MeetingTypeUnavailable(BookingError):
     message = "This meeting type can no longer be scheduled."
+
+
+class MeetingTypeNotOffered(BookingError):
+    """The meeting type is not booked through this path (scheduling.rules: a Secret type from the
+    public page, a Package only type outside an order); the message says which."""
 
 
 class TooLateToChange(BookingError):
@@ -95,17 +103,30 @@ def _host_overlap_refused() -> Iterator[None]:
         raise
 
 
+def _video_room(meeting_type: MeetingType) -> str:
+    """A new room when the meeting type meets in a new video room per booking, else nothing."""
+    return new_video_room_url() if meeting_type.location_kind == LocationKind.VIDEO_ROOM else ""
+
+
 def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: str, client_email: str,
                    client_phone: str = "", client_timezone: str = "UTC", order_item_id: int | None = None,
                    booked_by: str = BookedBy.CLIENT, now: datetime | None = None, notify: bool = True,
-                   duration: timedelta | None = None) -> Booking:
+                   duration: timedelta | None = None, path: BookingPath = BookingPath.PUBLIC_PAGE,
+                   hold_until: datetime | None = None) -> Booking:
     """Book `meeting_type` at `start` for a client, `duration` long (default: the meeting type's
     length now; a session of an order passes the length it was sold at).
 
     Raises a BookingError subclass, changing nothing, when the time is not bookable or the
-    meeting type is not active. An owner booking on a client's behalf is not held to the minimum
-    notice. `order_item_id` is only passed by orders.services.order_session_book, which has
-    checked the item's quota under its lock in this same transaction.
+    meeting type is not active or not booked through `path` (scheduling.rules; the default is the
+    strictest, the public page). An owner booking on a client's behalf is not held to the minimum
+    notice. `order_item_id` (with `path=BookingPath.ORDER`) is only passed by
+    orders.services.order_session_book, which has checked the item's quota under its lock in this
+    same transaction.
+
+    `hold_until` (scheduling.holds.booking_hold, a paid session) makes the booking HELD until then
+    instead of confirmed: busy for everyone else, but booking_created (confirmation, reminders) is
+    sent only when it is paid (holds.booking_confirm_paid); booking_held is sent instead
+    (payments.booking_payments.open_session_payment opens its payment).
 
     Who listens to the booking_created it sends (scheduling.signals, in this transaction, in app
     order; a receiver that raises refuses the booking and nothing is written):
@@ -114,6 +135,8 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
     - notifications.receivers.on_booking_created: writes the reminders and, unless `notify` is
       False, the client's confirmation and the owner's notice.
     """
+    if (path == BookingPath.ORDER) != (order_item_id is not None):
+        raise ValueError("A booking through an order, and only one, names its order item.")
     now = now or timezone.now()
     start = _utc(start)
     with transaction.atomic():
@@ -122,6 +145,10 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
         meeting_type = MeetingType.objects.select_related("owner").get(pk=meeting_type.pk)
         if not meeting_type.is_bookable:
             raise MeetingTypeUnavailable()
+        refusal = booking_path_refusal(meeting_type, path=path)
+        if refusal:
+            raise MeetingTypeNotOffered(refusal)
+        _release_expired_holds(meeting_type.owner_id, now=now)
         slot = bookable_slot(meeting_type=meeting_type, start=start, now=now,
                              enforce_notice=booked_by == BookedBy.CLIENT, duration=duration)
         if slot is None:
@@ -132,12 +159,23 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
                 start=slot.start, end=slot.end, client_name=client_name.strip(),
                 client_email=client_email.strip().lower(), client_phone=client_phone,
                 client_timezone=client_timezone or "UTC", booked_by=booked_by,
-                holds_host=not meeting_type.is_group,
+                holds_host=not meeting_type.is_group, video_room_url=_video_room(meeting_type),
+                status=BookingStatus.HELD if hold_until else BookingStatus.CONFIRMED, hold_expires_at=hold_until,
             )
+        if hold_until:
+            # payments opens the booking's payment (or refuses: no way to pay, nothing is written).
+            signals.booking_held.send(sender=Booking, booking=booking, now=now)
+            return booking
         # orders debits the credit, notifications writes reminders and (unless `notify` is False:
         # the caller sends one message for a whole set, orders.session_sets) the confirmation.
         signals.booking_created.send(sender=Booking, booking=booking, by=booked_by, now=now, notify=notify)
     return booking
+
+
+def _release_expired_holds(owner_id: int, *, now: datetime) -> None:
+    """Holds past their time are free for the slot engine already; release them (under the owner's
+    lock, before a write) so the database's overlap guard does not see them either."""
+    release_expired_holds_of_owner(owner_id=owner_id, now=now)
 
 
 def _round_robin_order(candidates: list[MeetingType], now: datetime) -> list[MeetingType]:
@@ -162,13 +200,15 @@ def _round_robin_order(candidates: list[MeetingType], now: datetime) -> list[Mee
 
 def booking_create_pooled(*, meeting_types: list[MeetingType], every_host: bool, start: datetime,
                           client_name: str, client_email: str, client_phone: str = "",
-                          client_timezone: str = "UTC", now: datetime | None = None) -> Booking:
+                          client_timezone: str = "UTC", now: datetime | None = None,
+                          path: BookingPath = BookingPath.TEAM_PAGE) -> Booking:
     """Book a meeting held by a pool of hosts, each given as their own copy of the meeting type.
 
     `every_host=False` (round robin): one free host gets it, by `_round_robin_order`.
     `every_host=True` (collective): every host must be free; one booking per host, the first host's
     is the lead (the client's token), the others point at it. Returns the client's booking.
-    Raises SlotUnavailable or MeetingTypeUnavailable, changing nothing.
+    Raises SlotUnavailable, MeetingTypeUnavailable or MeetingTypeNotOffered (`path`: the team page,
+    or the team type's secret link), changing nothing.
     """
     now = now or timezone.now()
     start = _utc(start)
@@ -176,10 +216,15 @@ def booking_create_pooled(*, meeting_types: list[MeetingType], every_host: bool,
         raise MeetingTypeUnavailable()
     with transaction.atomic():
         lock_owners(meeting_type.owner_id for meeting_type in meeting_types)
+        for meeting_type in meeting_types:
+            _release_expired_holds(meeting_type.owner_id, now=now)
         order = {meeting_type.pk: index for index, meeting_type in enumerate(meeting_types)}
         fresh = sorted(MeetingType.objects.select_related("owner").filter(pk__in=order), key=lambda m: order[m.pk])
         if len(fresh) != len(meeting_types) or not all(meeting_type.is_bookable for meeting_type in fresh):
             raise MeetingTypeUnavailable()
+        refusal = next(filter(None, (booking_path_refusal(meeting_type, path=path) for meeting_type in fresh)), "")
+        if refusal:
+            raise MeetingTypeNotOffered(refusal)
         free = free_hosts(meeting_types=fresh, start=start, now=now)
         if not free or (every_host and len(free) != len(fresh)):
             raise SlotUnavailable()
@@ -191,11 +236,14 @@ def booking_create_pooled(*, meeting_types: list[MeetingType], every_host: bool,
             "client_phone": client_phone, "client_timezone": client_timezone or "UTC",
         }
         bookings: list[Booking] = []
+        # One meeting, one room: every host of a collective meeting joins the lead's room.
+        video_room_url = _video_room(free[0][0])
         with _host_overlap_refused():
             for meeting_type, slot in free:
                 bookings.append(Booking.objects.create(
                     owner_id=meeting_type.owner_id, meeting_type=meeting_type, start=slot.start, end=slot.end,
-                    lead=bookings[0] if bookings else None, holds_host=not meeting_type.is_group, **client,
+                    lead=bookings[0] if bookings else None, holds_host=not meeting_type.is_group,
+                    video_room_url=video_room_url, **client,
                 ))
         for booking in bookings:
             signals.booking_created.send(sender=Booking, booking=booking, by=BookedBy.CLIENT, now=now)
@@ -235,12 +283,18 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
         booking, meeting = _locked_meeting(booking)
         if booking.status != BookingStatus.CONFIRMED:
             raise BookingAlreadyCancelled()
+        for row in meeting:
+            _release_expired_holds(row.owner_id, now=now)
         if by == BookedBy.CLIENT:
             _check_client_may_change(booking, now)
         elif booking.start <= now:
             raise SessionInPast()
         if not all(row.meeting_type.is_bookable for row in meeting):
             raise MeetingTypeUnavailable()
+        refusal = next(filter(None, (booking_path_refusal(row.meeting_type, path=BookingPath.RESCHEDULE)
+                                     for row in meeting)), "")
+        if refusal:
+            raise MeetingTypeNotOffered(refusal)
         # The apps above may refuse (orders.receivers: inside a package's cancellation window, or a
         # booking of an order that is no longer active).
         signals.booking_change_requested.send(sender=Booking, booking=booking, by=by, now=now)
@@ -291,7 +345,11 @@ def booking_cancel(*, booking: Booking, by: str = BookedBy.CLIENT, reason: str =
             row.cancelled_at = now
             row.cancelled_by = by
             row.cancel_reason = reason.strip()[:2000]
-            row.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"])
+            # The CANCEL's SEQUENCE must exceed the last REQUEST's (RFC 5546), even for a booking
+            # never moved, or some calendar apps keep the event.
+            row.sequence += 1
+            row.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "sequence",
+                                    "updated_at"])
             # orders returns (or, for a late cancel, keeps) the credit; notifications drops reminders.
             signals.booking_cancelled.send(sender=Booking, booking=row, by=by, now=now, notify=notify)
     return booking

@@ -16,12 +16,15 @@ from django.utils.text import slugify
 from accounts.locks import lock_owner
 from accounts.models import User
 from leadmonk.content_version import content_changed
+from leadmonk.tokens import new_token
 from scheduling.models import (
     EDITABLE_SETTINGS,
+    PAID_SESSION_FIELDS,
     DateOverride,
     MeetingType,
     MeetingTypeKind,
     MeetingTypeState,
+    Visibility,
     WeeklyInterval,
 )
 from scheduling.setup_selectors import meeting_type_slug_taken
@@ -33,7 +36,7 @@ DEFAULT_WORKDAYS = range(5)  # Monday to Friday
 
 # Fields an owner edits on the meeting type form (the shared settings, then a personal type's own);
 # anything else (owner, state) is set here.
-EDITABLE_FIELDS = (*EDITABLE_SETTINGS, "kind", "capacity")
+EDITABLE_FIELDS = (*EDITABLE_SETTINGS, "kind", "capacity", *PAID_SESSION_FIELDS)
 
 # Allowed moves between states. Deleted is final: a deleted type stays only for history.
 STATE_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -147,6 +150,29 @@ def meeting_type_set_state(*, meeting_type: MeetingType, state: str) -> MeetingT
         )
     locked.state = target
     locked.save(update_fields=["state", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def meeting_type_set_visibility(*, meeting_type: MeetingType, visibility: str) -> MeetingType:
+    """Make a live meeting type Public, Secret or Package only (the package editor's one-click
+    offer). Bookings already made keep their own rules (scheduling.rules, RESCHEDULE)."""
+    target = Visibility(visibility)
+    locked = MeetingType.objects.select_for_update().get(pk=meeting_type.pk)
+    if locked.state == MeetingTypeState.DELETED:
+        raise IllegalStateChange("This meeting type was deleted and can no longer be edited.")
+    if locked.visibility != target:
+        locked.visibility = target
+        locked.save(update_fields=["visibility", "updated_at"])  # the save bumps the owner's pages
+    return locked
+
+
+@transaction.atomic
+def meeting_type_regenerate_secret_link(*, meeting_type: MeetingType) -> MeetingType:
+    """Give a meeting type a new secret link: the old one stops working at once."""
+    locked = MeetingType.objects.select_for_update().get(pk=meeting_type.pk)
+    locked.secret_token = new_token()
+    locked.save(update_fields=["secret_token", "updated_at"])  # the save bumps the owner's cached pages
     return locked
 
 

@@ -11,8 +11,21 @@ from django.dispatch import Signal
 # booking=<Booking>, locked, by=<BookedBy>, now=<datetime>; a receiver raises BookingError to refuse
 # moving it (reschedule).
 booking_change_requested = Signal()
-# booking=<Booking>, by=<BookedBy>, now=<datetime>: a new confirmed booking.
+# booking=<Booking>, by=<BookedBy>, now=<datetime>: a new confirmed booking; receipt=<dict> (amount,
+# paid_with, paid_at: plain strings) when it is a paid session confirmed by its payment.
 booking_created = Signal()
+# booking=<Booking>, now=<datetime>: a paid session held while the client pays (scheduling.holds),
+# inside its transaction; a receiver raises BookingError to refuse it (payments: no way to pay).
+booking_held = Signal()
+# booking=<Booking>, now=<datetime>, reason=<str>: a hold ended unpaid (abandoned, failed, expired);
+# the time is free again. Nobody was told of the hold, so nobody is told of its end.
+booking_hold_released = Signal()
+# Asked where the client of a held booking pays (payments: the session's checkout page).
+# sender=Booking, booking=<Booking>.
+held_booking_payment_url = Signal()
+# owner=<User>: asked for the Payment Mediums the owner can sell through (payments answers with a
+# list; packages and the meeting type form ask).
+payment_mediums_for_owner = Signal()
 # booking=<Booking>, previous_start=<datetime>.
 booking_rescheduled = Signal()
 # booking=<Booking>, by=<BookedBy>, now=<datetime>, notify=<bool> (False: the caller tells the
@@ -24,6 +37,10 @@ attendance_marked = Signal()
 # cancelling now costs (orders: a late cancel uses the package session). sender=Booking,
 # booking=<Booking>, now=<datetime>.
 cancel_warning = Signal()
+# Asked before a client cancels: a receiver may answer with a sentence saying what cancelling now
+# does with money paid (payments: a paid session's refund, in full or none). sender=Booking,
+# booking=<Booking>, now=<datetime>.
+cancel_terms = Signal()
 # Asked before a client moves a booking: a receiver may answer with a sentence saying why it can no
 # longer be moved online (orders: inside a package's cancellation window, where a cancel uses the
 # session, a move would dodge that). sender=Booking, booking=<Booking>, now=<datetime>.
@@ -37,6 +54,9 @@ book_again_link = Signal()
 # Page sections other apps add (leadmonk.sections): each receiver returns an HTML string.
 # request=<HttpRequest>, owner=<User>: the personal booking page /<owner-slug>/.
 owner_page_sections = Signal()
+# request=<HttpRequest>, owner=<User>, meeting_type=<MeetingType>: the page of a Package only
+# meeting type (packages: the packages on sale that include it).
+package_only_sections = Signal()
 # request=<HttpRequest>, booking=<Booking>: the owner's page of one booking.
 owner_booking_page_sections = Signal()
 
@@ -44,6 +64,14 @@ owner_booking_page_sections = Signal()
 def cancel_warning_for(booking, now) -> str:
     """The first warning a receiver gives about cancelling `booking` now, or ""."""
     for _receiver, answer in cancel_warning.send(sender=type(booking), booking=booking, now=now):
+        if answer:
+            return answer
+    return ""
+
+
+def cancel_terms_for(booking, now) -> str:
+    """The first answer a receiver gives about money when cancelling `booking` now, or ""."""
+    for _receiver, answer in cancel_terms.send(sender=type(booking), booking=booking, now=now):
         if answer:
             return answer
     return ""
@@ -63,3 +91,11 @@ def book_again_link_for(booking) -> tuple[str, str] | None:
         if answer:
             return answer
     return None
+
+
+def held_booking_payment_url_for(booking) -> str:
+    """Where the client pays for held `booking` (the first receiver's answer), or ""."""
+    for _receiver, answer in held_booking_payment_url.send(sender=type(booking), booking=booking):
+        if answer:
+            return answer
+    return ""

@@ -16,6 +16,8 @@ urlpatterns = [
     path("meeting-types/new/", dashboard_views.meeting_type_new, name="meeting_type_new"),
     path("meeting-types/<int:pk>/", dashboard_views.meeting_type_edit, name="meeting_type_edit"),
     path("meeting-types/<int:pk>/state/", dashboard_views.meeting_type_state, name="meeting_type_state"),
+    path("meeting-types/<int:pk>/secret-link/", dashboard_views.meeting_type_secret_link,
+         name="meeting_type_secret_link"),
     path("meeting-types/<int:pk>/delete/", dashboard_views.meeting_type_delete, name="meeting_type_delete"),
     path("availability/", dashboard_views.availability, name="availability"),
     path("availability/overrides/new/", dashboard_views.availability_override_add, name="availability_override_add"),

@@ -8,6 +8,7 @@ from accounts.models import User
 from leadmonk.timezones import is_valid_timezone
 from leadmonk.widgets import TimezoneField
 from scheduling.forms import MeetingTypeSettingsForm
+from scheduling.models import Visibility
 from teams.models import Membership, Role, TeamMeetingKind, TeamMeetingType
 from teams.rules import team_slug_problem
 
@@ -81,6 +82,11 @@ class TeamMeetingTypeForm(MeetingTypeSettingsForm):
 
     def __init__(self, *args, team, instance: TeamMeetingType | None = None, **kwargs):
         super().__init__(*args, link_prefix=f"/team/{team.slug}/", instance=instance, **kwargs)
+        # Packages never include team types: Public or Secret only.
+        visibility = self.fields["visibility"]
+        visibility.choices = [(value, label) for value, label in Visibility.choices if value != Visibility.PACKAGE_ONLY]
+        visibility.help_text = ("Public: listed on the team page. Secret: not listed; booked through its own "
+                                "link, which you can regenerate.")
         self.fields["members"].queryset = team.memberships.select_related("user").order_by("joined_at", "id")
         self.fields["members"].label_from_instance = lambda m: m.user.display_name or m.user.email
 

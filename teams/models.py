@@ -98,6 +98,10 @@ class TeamMeetingType(MeetingTypeSettings):
         return self.name
 
     @property
+    def is_team(self) -> bool:
+        return True
+
+    @property
     def is_collective(self) -> bool:
         return self.kind == TeamMeetingKind.COLLECTIVE
 

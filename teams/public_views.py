@@ -1,6 +1,6 @@
 """Public team pages: /team/<team-slug>/ lists the team's meeting types (never packages),
 /team/<team-slug>/<meeting-type-slug>/ books one (the personal page's picker over the hosts'
-pooled slots), and /team/join/<token>/ accepts an emailed invitation."""
+pooled slots; a Secret one at /team/<team-slug>/s/<token>/), and /team/join/<token>/ accepts an emailed invitation."""
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -14,6 +14,7 @@ from django.urls import reverse
 from leadmonk.throttle import throttle_post
 from scheduling.booking_forms import BookingDetailsForm
 from scheduling.booking_step import Step, StepWording, TimeStep
+from scheduling.rules import BookingPath, booking_path_refusal
 from scheduling.services import BookingError
 from teams import services
 from teams.forms import JoinSignupForm
@@ -21,6 +22,7 @@ from teams.models import Team, TeamMeetingType
 from teams.rules import BadToken, ExpiredToken, invitation_id_from_token
 from teams.selectors import (
     get_public_team_meeting_type,
+    get_team_meeting_type_by_secret,
     invitation_for_join,
     public_team,
     public_team_meeting_types,
@@ -55,13 +57,15 @@ def team_page(request: HttpRequest, team_slug: str) -> HttpResponse:
     })
 
 
-@throttle_post("public_booking")
-def book_team_meeting(request: HttpRequest, team_slug: str, meeting_type_slug: str) -> HttpResponse:
+def _book_team_flow(request: HttpRequest, team_slug: str, find, path: BookingPath) -> HttpResponse:
+    """A team meeting's booking page: the meeting type `find(team)` gives, booked through `path`."""
     team = _get_team(team_slug)
     if not team_is_taking_bookings(team):
         return render(request, "teams/public/team_page.html",
                       {"team": team, "taking_bookings": False, "meeting_types": []}, status=404)
-    team_meeting_type = get_public_team_meeting_type(team=team, slug=meeting_type_slug)
+    team_meeting_type = find(team)
+    if team_meeting_type is not None and booking_path_refusal(team_meeting_type, path=path):
+        team_meeting_type = None  # a Secret type at its slug: not available there
     hosts = services.host_meeting_types(team_meeting_type) if team_meeting_type else []
     if not hosts:
         return render(request, "teams/public/unavailable.html", {"team": team}, status=404)
@@ -69,7 +73,8 @@ def book_team_meeting(request: HttpRequest, team_slug: str, meeting_type_slug: s
     # The personal page's flow (scheduling.booking_step) over the hosts' pooled slots; the first
     # host's copy gives the picker the horizon and the kind.
     step = TimeStep(request, meeting_type=hosts[0], default_tz=team.timezone, wording=BOOK_WORDING,
-                    form_class=BookingDetailsForm, form_kwargs={"requires_mobile": team_meeting_type.requires_mobile},
+                    form_class=BookingDetailsForm,
+                    form_kwargs={"requires_mobile": team_meeting_type.client_phone_required},
                     slot_loader=team_slot_loader(team_meeting_type, hosts))
     step.form_initial = {"client_timezone": step.viewer_tz}
 
@@ -78,7 +83,7 @@ def book_team_meeting(request: HttpRequest, team_slug: str, meeting_type_slug: s
             return services.team_booking_create(
                 team_meeting_type=team_meeting_type, start=data["start"], client_name=data["client_name"],
                 client_email=data["client_email"], client_phone=data["client_phone"],
-                client_timezone=data["client_timezone"] or step.viewer_tz, now=step.now,
+                client_timezone=data["client_timezone"] or step.viewer_tz, now=step.now, path=path,
             )
         except services.TeamError as error:  # the plan changed a moment ago: say so like a taken time
             raise BookingError(error.message) from error
@@ -97,6 +102,22 @@ def book_team_meeting(request: HttpRequest, team_slug: str, meeting_type_slug: s
         done=lambda booking: redirect(reverse("bookings:manage", args=[booking.token]) + "?booked=1"),
         page=page,
     )
+
+
+@throttle_post("public_booking")
+def book_team_meeting(request: HttpRequest, team_slug: str, meeting_type_slug: str) -> HttpResponse:
+    """/team/<team-slug>/<meeting-type-slug>/: a Public team meeting type."""
+    return _book_team_flow(request, team_slug,
+                           lambda team: get_public_team_meeting_type(team=team, slug=meeting_type_slug),
+                           BookingPath.TEAM_PAGE)
+
+
+@throttle_post("public_booking")
+def book_team_secret(request: HttpRequest, team_slug: str, token: str) -> HttpResponse:
+    """/team/<team-slug>/s/<token>/: a Secret team meeting type's own link."""
+    return _book_team_flow(request, team_slug,
+                           lambda team: get_team_meeting_type_by_secret(team=team, token=token),
+                           BookingPath.TEAM_SECRET_LINK)
 
 
 def join(request: HttpRequest, token: str) -> HttpResponse:

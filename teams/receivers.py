@@ -3,6 +3,7 @@ a cancelled team booking offers to book again on the team's page, not on the hos
 from django.dispatch import receiver
 from django.urls import reverse
 
+from scheduling.models import Visibility
 from scheduling.signals import book_again_link
 from teams.models import TeamHost
 from teams.selectors import team_is_taking_bookings
@@ -19,6 +20,9 @@ def team_book_again_link(*, booking, **_) -> tuple[str, str] | None:
     team_meeting_type = host.team_meeting_type
     team = team_meeting_type.team
     if team_meeting_type.is_bookable and team_is_taking_bookings(team):
-        return (reverse("team_public:book", args=[team.slug, team_meeting_type.slug]),
-                f"Book {team_meeting_type.name} again")
+        if team_meeting_type.visibility == Visibility.SECRET:  # the client had its link: its own address
+            url = reverse("team_public:book_secret", args=[team.slug, team_meeting_type.secret_token])
+        else:
+            url = reverse("team_public:book", args=[team.slug, team_meeting_type.slug])
+        return url, f"Book {team_meeting_type.name} again"
     return reverse("team_public:team_page", args=[team.slug]), f"See what you can book with {team.name}"

@@ -7,8 +7,9 @@ import datetime as dt
 
 from django.db.models import Count, Prefetch
 
+from leadmonk.tokens import looks_like_token
 from scheduling.availability import pooled_available_slots
-from scheduling.models import MeetingTypeState
+from scheduling.models import MeetingTypeState, Visibility
 from teams.models import Invitation, InvitationStatus, Membership, Team, TeamHost, TeamMeetingType
 from teams.rules import seats_for_plan
 
@@ -61,9 +62,9 @@ def public_team(*, slug: str) -> Team | None:
 
 
 def public_team_meeting_types(*, team: Team) -> list[TeamMeetingType]:
-    """The active meeting types on /team/<slug>/ that have at least one host."""
+    """The active Public meeting types on /team/<slug>/ that have at least one host."""
     return list(
-        team.meeting_types.filter(state=MeetingTypeState.ACTIVE)
+        team.meeting_types.filter(state=MeetingTypeState.ACTIVE, visibility=Visibility.PUBLIC)
         .annotate(host_count=Count("hosts")).filter(host_count__gt=0)
         .prefetch_related(_hosts_prefetch()).order_by("name", "id")
     )
@@ -71,6 +72,14 @@ def public_team_meeting_types(*, team: Team) -> list[TeamMeetingType]:
 
 def get_public_team_meeting_type(*, team: Team, slug: str) -> TeamMeetingType | None:
     return (team.meeting_types.filter(state=MeetingTypeState.ACTIVE, slug=slug)
+            .select_related("team__owner").prefetch_related(_hosts_prefetch()).first())
+
+
+def get_team_meeting_type_by_secret(*, team: Team, token: str) -> TeamMeetingType | None:
+    """The active meeting type of `team` whose secret link holds `token`, or None."""
+    if not looks_like_token(token):
+        return None
+    return (team.meeting_types.filter(state=MeetingTypeState.ACTIVE, secret_token=token)
             .select_related("team__owner").prefetch_related(_hosts_prefetch()).first())
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from leadmonk.content_version import content_changed
 from leadmonk.errors import DomainError
+from leadmonk.tokens import new_token
 from scheduling.availability import pooled_available_slots
 from scheduling.models import (
     EDITABLE_SETTINGS,
@@ -24,7 +25,9 @@ from scheduling.models import (
     MeetingType,
     MeetingTypeKind,
     MeetingTypeState,
+    Visibility,
 )
+from scheduling.rules import BookingPath
 from scheduling.services import booking_create_pooled
 from scheduling.setup_services import slug_from_name
 from teams.models import (
@@ -112,6 +115,11 @@ class NoHosts(TeamError):
 class TeamMeetingSlugTaken(TeamError):
     message = "This team already has a meeting type with that link. Choose another."
     field = "slug"
+
+
+class TeamTypeNeverPackageOnly(TeamError):
+    message = "A team meeting type is Public or Secret: packages never include team meeting types."
+    field = "visibility"
 
 
 class TeamNotTakingBookings(TeamError):
@@ -401,6 +409,8 @@ def team_meeting_type_save(*, team: Team, by: User, fields: dict, memberships: l
         raise NoHosts()
     if any(membership.team_id != team.pk for membership in memberships):
         raise NoHosts("Choose members of this team.")
+    if fields.get("visibility") == Visibility.PACKAGE_ONLY:
+        raise TeamTypeNeverPackageOnly()
     try:
         with transaction.atomic():
             team = _lock_team(team)
@@ -443,14 +453,25 @@ def team_meeting_type_set_state(*, team_meeting_type: TeamMeetingType, by: User,
     return team_meeting_type
 
 
+def team_meeting_type_regenerate_secret_link(*, team_meeting_type: TeamMeetingType, by: User) -> TeamMeetingType:
+    """Give a team meeting type a new secret link (/team/<slug>/s/<token>/): the old one stops working."""
+    with transaction.atomic():
+        _require_admin(team_meeting_type.team, by)
+        team_meeting_type = TeamMeetingType.objects.select_for_update().get(pk=team_meeting_type.pk)
+        team_meeting_type.secret_token = new_token()
+        team_meeting_type.save(update_fields=["secret_token"])
+    return team_meeting_type
+
+
 # --- Team bookings ---------------------------------------------------------------------------------
 
 
 def team_booking_create(*, team_meeting_type: TeamMeetingType, start: dt.datetime, client_name: str,
                         client_email: str, client_phone: str = "", client_timezone: str = "UTC",
-                        now: dt.datetime | None = None) -> Booking:
+                        now: dt.datetime | None = None, path: BookingPath = BookingPath.TEAM_PAGE) -> Booking:
     """Book a team meeting: round robin gives it to one free member, collective to all of them.
-    Returns the client's booking (its token is the client's link)."""
+    Returns the client's booking (its token is the client's link). `path`: the team page, or the
+    type's secret link (scheduling.rules)."""
     from teams.selectors import team_is_taking_bookings
 
     team = team_meeting_type.team
@@ -459,6 +480,6 @@ def team_booking_create(*, team_meeting_type: TeamMeetingType, start: dt.datetim
     return booking_create_pooled(
         meeting_types=host_meeting_types(team_meeting_type), every_host=team_meeting_type.is_collective,
         start=start, client_name=client_name, client_email=client_email, client_phone=client_phone,
-        client_timezone=client_timezone, now=now,
+        client_timezone=client_timezone, now=now, path=path,
     )
 

@@ -17,4 +17,6 @@ urlpatterns = [
     path("<int:pk>/meeting-types/new/", views.meeting_type_new, name="meeting_type_new"),
     path("<int:pk>/meeting-types/<int:mt_pk>/", views.meeting_type_edit, name="meeting_type_edit"),
     path("<int:pk>/meeting-types/<int:mt_pk>/state/", views.meeting_type_state, name="meeting_type_state"),
+    path("<int:pk>/meeting-types/<int:mt_pk>/secret-link/", views.meeting_type_secret_link,
+         name="meeting_type_secret_link"),
 ]

@@ -261,3 +261,21 @@ def meeting_type_state(request: HttpRequest, pk: int, mt_pk: int) -> HttpRespons
     else:
         messages.success(request, f"“{team_meeting_type.name}” is now {MeetingTypeState(state).label.lower()}.")
     return redirect(_team_url(membership))
+
+
+@login_required
+@require_POST
+def meeting_type_secret_link(request: HttpRequest, pk: int, mt_pk: int) -> HttpResponse:
+    """Regenerate a team meeting type's secret link: the old one stops working (admins only)."""
+    membership = _get_membership(request, pk)
+    team_meeting_type = _get_team_meeting_type(membership, mt_pk)
+    try:
+        saved = services.team_meeting_type_regenerate_secret_link(team_meeting_type=team_meeting_type,
+                                                                  by=request.user)
+    except services.TeamError as error:
+        messages.error(request, error.message)
+    else:
+        link = request.build_absolute_uri(reverse("team_public:book_secret",
+                                                  args=[membership.team.slug, saved.secret_token]))
+        messages.success(request, f"“{saved.name}” has a new secret link; the old one no longer works: {link}")
+    return redirect(_team_url(membership))

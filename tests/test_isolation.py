@@ -6,6 +6,7 @@ import pytest
 from django.forms.models import model_to_dict
 from django.test import Client
 
+from calendars.models import Calendar, CalendarConnection
 from orders.models import CreditLedgerEntry, OrderItem, PackageOrder
 from packages.models import InviteeQuestion, Package, PackageItem
 from payments.models import Payment, PaymentConnection
@@ -67,6 +68,8 @@ def _snapshot(owner) -> dict[str, list[dict]]:
         "invitations": Invitation.objects.filter(team__memberships__user=owner),
         "team meeting types": TeamMeetingType.objects.filter(team__memberships__user=owner),
         "team hosts": TeamHost.objects.filter(membership__team__memberships__user=owner),
+        "calendar connections": CalendarConnection.objects.filter(owner=owner),
+        "calendars": Calendar.objects.filter(owner=owner),
     }
     return {name: [model_to_dict(row) for row in queryset.order_by("pk")] for name, queryset in querysets.items()}
 
@@ -264,3 +267,14 @@ def test_a_client_cannot_book_another_orders_item_through_their_own_token(world)
 
     assert [response.status_code for response in responses] == [404, 404, 404]
     assert (_snapshot(alice.owner), _snapshot(bob.owner)) == before
+
+
+def test_an_owners_calendar_feed_lists_their_sessions_and_no_other_owners(world):
+    alice, bob = world
+    feed = Client().get(f"/calendar/{alice.owner.calendar_feed_token}.ics").content.decode()
+
+    assert alice.direct_booking.client_email in feed
+    others = bob.client_details()
+    assert [label for label, value in others.items() if value in feed] == []
+    assert alice.owner.calendar_feed_token not in Client().get(f"/calendar/{bob.owner.calendar_feed_token}.ics") \
+        .content.decode()

@@ -58,6 +58,8 @@ _FIELD_NAMES = (
     "cancel_window_hours", "late_cancel_forfeits", "no_show_forfeits", "expiry_kind", "expiry_days",
     "book_reminder_enabled", "book_reminder_days", "item", "change", "note", "days", "attendance", "mode",
     "package", "picks", "weeks", "repeat",
+    # Where we meet (issue 27): who calls whom.
+    "phone_caller",
 )
 GARBAGE_BODIES = [
     {name: NUL for name in _FIELD_NAMES},

@@ -51,6 +51,7 @@ def test_production_settings_enforce_the_policy(tmp_path):
             "'csp': s.CONTENT_SECURITY_POLICY, 'ro': getattr(s, 'CONTENT_SECURITY_POLICY_REPORT_ONLY', None), "
             "'pp': s.PERMISSIONS_POLICY, 'mw': s.MIDDLEWARE}, default=str))")
     environment = {"PATH": "/usr/bin:/bin", "DEBUG": "false", "SECRET_KEY": "s" * 60, "ALLOWED_HOSTS": "book.example.com",
+                   "CALENDAR_ENCRYPTION_KEY": "bGVhZG1vbmstdGVzdHMtY2FsZW5kYXIta2V5LTAwMDE=",
                    "SITE_URL": "https://book.example.com", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
                    "REDIS_URL": "", "TESTING": "false"}
     result = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=environment, capture_output=True,

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from calendars.models import Calendar, CalendarConnection, ConnectionKind
 from orders.gifts import GiftDetails
 from orders.models import Gift, OrderStatus, PackageOrder
 from orders.services import order_create, order_session_book
@@ -53,9 +54,11 @@ class OwnerWorld:
     team_invitation: Invitation
     promo_code: PromoCode
     gift: Gift
+    calendar_connection: CalendarConnection
 
     def ids(self) -> dict[str, int]:
         return {
+            "calendar_connection": self.calendar_connection.pk,
             "team": self.team.pk, "team_meeting_type": self.team_meeting_type.pk,
             "team_invitation": self.team_invitation.pk,
             "team_member": Membership.objects.get(team=self.team, user=self.owner).pk,
@@ -73,6 +76,7 @@ class OwnerWorld:
             "order token": self.order.token, "pending order token": self.pending_order.token,
             "order booking token": self.order_booking.token, "direct booking token": self.direct_booking.token,
             "paid payment token": self.payment.token, "pending payment token": self.pending_payment.token,
+            "calendar feed token": self.owner.calendar_feed_token,
             "gift buyer": self.gift.buyer_email, "gift recipient": self.gift.recipient_email,
             "gift token": self.gift.token, "gift order token": self.gift.order.token,
             "package private token": self.package.private_token,
@@ -87,6 +91,9 @@ class OwnerWorld:
             "payment_token": self.pending_payment.token,
             "team_slug": self.team.slug, "team_meeting_type_slug": self.team_meeting_type.slug,
             "invitation_token": invitation_token(self.team_invitation.pk),
+            "meeting_type_secret": self.meeting_type.secret_token,
+            "team_meeting_type_secret": self.team_meeting_type.secret_token,
+            "calendar_feed_token": self.owner.calendar_feed_token,
             "gift_token": self.gift.token,
         }
 
@@ -149,12 +156,18 @@ def make_owner_world(*, email: str, slug: str) -> OwnerWorld:
         fields={"name": "Team intro", "slug": "team-intro", "kind": "round_robin", "min_notice_minutes": 0})
     team_invitation = team_services.invitation_create(team=team, by=owner, email=f"invitee@{slug}.example")
     promo_code = PromoCode.objects.create(owner=owner, code=f"{slug.upper()}10", value=Decimal("10"), max_uses=5)
+    # An ICS feed of the owner's, as a refresh leaves it (made without the network: nothing here is fetched).
+    calendar_connection = CalendarConnection.objects.create(
+        owner=owner, kind=ConnectionKind.FEED, name=f"{slug.title()} work calendar",
+        url=f"https://calendar.example/{slug}.ics")
+    Calendar.objects.create(owner=owner, connection=calendar_connection, url=calendar_connection.url,
+                            name=calendar_connection.name)
     return OwnerWorld(
         owner=owner, meeting_type=meeting_type, override=override, package=package, question=question,
         order=order, pending_order=pending_order, order_item=order_item, order_booking=order_booking,
         direct_booking=direct_booking, payment=payment, pending_payment=pending_payment,
         team=team, team_meeting_type=team_meeting_type, team_invitation=team_invitation, promo_code=promo_code,
-        gift=gift,
+        gift=gift, calendar_connection=calendar_connection,
     )
 
 
@@ -274,12 +287,15 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "dashboard:meeting_type_edit": {"pk": "meeting_type"},
     "dashboard:meeting_type_state": {"pk": "meeting_type"},
     "dashboard:meeting_type_delete": {"pk": "meeting_type"},
+    "dashboard:meeting_type_secret_link": {"pk": "meeting_type"},
+    "packages:make_package_only": {"pk": "package", "meeting_type_pk": "meeting_type"},
     "dashboard:availability_override_delete": {"pk": "override"},
     "order_details:detail": {"token": "order_token"},
     "order_details:gift": {"token": "gift_token"},
     "order_details:book": {"token": "order_token", "item_id": "order_item"},
     "bookings:manage": {"token": "booking_token"},
     "bookings:calendar": {"token": "booking_token"},
+    "calendar_feed:feed": {"token": "calendar_feed_token"},
     "order_details:calendar": {"token": "order_token"},
     "order_details:sessions": {"token": "order_token"},
     "bookings:reschedule": {"token": "booking_token"},
@@ -287,10 +303,16 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "payments:checkout": {"order_token": "pending_order_token"},
     "payments:return": {"token": "payment_token"},
     "payments:test_checkout": {"token": "payment_token"},
+    # A booking that is not held for payment: the checkout sends its visitor to the booking's page.
+    "payments:session_checkout": {"booking_token": "booking_token"},
     "public:owner_page": {"owner_slug": "owner_slug"},
     "public:order_package": {"owner_slug": "owner_slug", "package_slug": "package_slug"},
     "public:order_private_package": {"owner_slug": "owner_slug", "token": "package_private_token"},
     "public:book_meeting": {"owner_slug": "owner_slug", "meeting_type_slug": "meeting_type_slug"},
+    "calendars:detail": {"pk": "calendar_connection"},
+    "calendars:refresh": {"pk": "calendar_connection"},
+    "calendars:remove": {"pk": "calendar_connection"},
+    "public:book_secret": {"owner_slug": "owner_slug", "token": "meeting_type_secret"},
     "teams:detail": {"pk": "team"},
     "teams:settings": {"pk": "team"},
     "teams:invite": {"pk": "team"},
@@ -305,9 +327,11 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "promotions:enable": {"pk": "promo_code"},
     "promotions:disable": {"pk": "promo_code"},
     "promotions:delete": {"pk": "promo_code"},
+    "teams:meeting_type_secret_link": {"pk": "team", "mt_pk": "team_meeting_type"},
     "team_public:join": {"token": "invitation_token"},
     "team_public:team_page": {"team_slug": "team_slug"},
     "team_public:book": {"team_slug": "team_slug", "meeting_type_slug": "team_meeting_type_slug"},
+    "team_public:book_secret": {"team_slug": "team_slug", "token": "team_meeting_type_secret"},
 }
 
 

@@ -12,6 +12,7 @@ import pytest
 BASE_DIR = Path(__file__).resolve().parents[2]
 PRODUCTION_SECRET_KEY = "k" * 20 + "-production-secret-key-for-tests-" + "x" * 20
 PRODUCTION_SITE_URL = "https://book.example.com"
+PRODUCTION_CALENDAR_KEY = "bGVhZG1vbmstdGVzdHMtY2FsZW5kYXIta2V5LTAwMDE="  # a Fernet key
 
 PRINT_SETTINGS = """
 import json
@@ -51,8 +52,10 @@ def _clean_environment(**variables: str) -> dict[str, str]:
     # deployment never has it (check --deploy reports it as async.E001).
     app_variables = _env_example_variables() | {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environment = {key: value for key, value in os.environ.items() if key not in app_variables}
+    # Production requires it; the cases that are not about it take a valid one (None: left unset).
+    environment["CALENDAR_ENCRYPTION_KEY"] = PRODUCTION_CALENDAR_KEY
     environment.update(variables)
-    return environment
+    return {key: value for key, value in environment.items() if value is not None}
 
 
 def _run_python(code: str, **variables: str) -> subprocess.CompletedProcess:
@@ -278,3 +281,24 @@ def test_production_requires_an_https_site_url(site_url):
 
     assert result.returncode != 0
     assert "Set SITE_URL to the site's https:// address" in result.stderr
+
+
+@pytest.mark.parametrize(("key", "message"), [
+    (None, "Set the CALENDAR_ENCRYPTION_KEY environment variable"),
+    ("not-a-fernet-key", "CALENDAR_ENCRYPTION_KEY must be a Fernet key"),
+])
+def test_production_requires_a_calendar_encryption_key(key, message):
+    result = _run_python(PRINT_SETTINGS, DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY, SITE_URL=PRODUCTION_SITE_URL,
+                         ALLOWED_HOSTS="book.example.com", CALENDAR_ENCRYPTION_KEY=key)
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_development_derives_a_calendar_encryption_key_from_the_secret_key():
+    code = "from leadmonk import settings as s; print(s.CALENDAR_ENCRYPTION_KEY)"
+    first = _run_python(code, DEBUG="true", SECRET_KEY="a" * 60, CALENDAR_ENCRYPTION_KEY=None)
+    second = _run_python(code, DEBUG="true", SECRET_KEY="b" * 60, CALENDAR_ENCRYPTION_KEY=None)
+
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert first.stdout.strip() and first.stdout.strip() != second.stdout.strip()

@@ -39,3 +39,17 @@ def test_seed_demo_refuses_to_run_when_debug_is_off(db):
         call_command("seed_demo")
 
     assert not User.objects.filter(email="demo@example.com").exists()
+
+
+@override_settings(DEBUG=True, TEST_PAYMENTS_ENABLED=True)
+def test_seed_demo_sells_a_paid_single_session_through_the_test_provider(client, db):
+    from decimal import Decimal
+
+    from scheduling.models import MeetingType
+
+    call_command("seed_demo")
+    session = MeetingType.objects.get(owner__email="demo@example.com", slug="single-coaching-session")
+    assert (session.name, session.price, session.currency, session.is_paid) == (
+        "Single coaching session", Decimal("90"), "USD", True)
+    page = client.get("/demo/").content.decode()
+    assert "Single coaching session" in page and "90.00 USD" in page

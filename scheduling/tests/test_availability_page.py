@@ -260,7 +260,7 @@ def test_demo_seed_is_idempotent_and_keeps_existing_hours(owner):
     demo.seed(owner)
     demo.seed(owner)
     types = {meeting_type.slug: meeting_type for meeting_type in MeetingType.objects.filter(owner=owner)}
-    assert set(types) == {"coaching-session", "group-workshop"}
+    assert set(types) == {"intro-call", "coaching-session", "group-workshop", "single-coaching-session"}
     coaching, workshop = types["coaching-session"], types["group-workshop"]
     assert (coaching.kind, coaching.duration_minutes, coaching.slot_step_minutes, coaching.location_kind) == (
         "one_on_one", 50, 30, "video"

@@ -167,3 +167,31 @@ def test_no_meeting_type_can_outlast_the_bound_of_the_busy_query():
     assert [v.limit_value for v in validators if isinstance(v, MaxValueValidator)] == [longest]
     assert MeetingTypeForm.base_fields["duration_minutes"].max_value == longest
     assert TeamMeetingTypeForm.base_fields["duration_minutes"].max_value == longest
+
+
+def test_external_busy_times_overlapping_the_window_in_the_same_query(owner, other_owner, django_assert_num_queries):
+    """Busy times from the owner's other calendars come with the bookings, without buffers and of no
+    meeting type; pieces are at most LONGEST_EXTERNAL_PIECE long, the bound of the index range."""
+    from scheduling.availability import EXTERNAL_MEETING_TYPE_ID, LONGEST_EXTERNAL_PIECE
+    from scheduling.models import ExternalBusy
+
+    def external(who, start, end):
+        return ExternalBusy.objects.create(owner=who, source_id=1, start=start, end=end)
+
+    inside = external(owner, datetime(2026, 12, 8, 9, 0, tzinfo=UTC), datetime(2026, 12, 8, 10, 0, tzinfo=UTC))
+    across = external(owner, WINDOW_START - LONGEST_EXTERNAL_PIECE + timedelta(minutes=1),
+                      WINDOW_START + timedelta(minutes=1))
+    external(owner, WINDOW_START - timedelta(hours=1), WINDOW_START)  # ends as the window starts
+    external(owner, WINDOW_END, WINDOW_END + timedelta(hours=1))  # starts as it ends
+    external(other_owner, datetime(2026, 12, 8, 9, 0, tzinfo=UTC), datetime(2026, 12, 8, 10, 0, tzinfo=UTC))
+    booking = make_booking(make_meeting_type(owner), datetime(2026, 12, 8, 14, 0, tzinfo=UTC))
+
+    with django_assert_num_queries(1):
+        _availability, busy = load(owner, exclude_booking_id=booking.pk + 1000)
+
+    assert sorted(busy, key=lambda entry: entry.start) == [
+        slots.Busy(across.start, across.end, timedelta(0), timedelta(0), EXTERNAL_MEETING_TYPE_ID),
+        slots.Busy(inside.start, inside.end, timedelta(0), timedelta(0), EXTERNAL_MEETING_TYPE_ID),
+        slots.Busy(booking.start, booking.end, timedelta(0), timedelta(0), booking.meeting_type_id),
+    ]
+    assert all(entry.start.tzinfo is UTC and entry.end.tzinfo is UTC for entry in busy)

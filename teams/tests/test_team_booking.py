@@ -9,6 +9,7 @@ from django.core import mail
 
 from scheduling.availability import pooled_available_slots
 from scheduling.models import Booking, BookingStatus, MeetingType
+from scheduling.rules import BookingPath
 from scheduling.services import BookingError, SlotUnavailable, booking_cancel, booking_create, booking_reschedule
 from teams import services
 from teams.models import Team, TeamMeetingKind, TeamMeetingType
@@ -242,8 +243,9 @@ def test_a_round_robin_booking_moved_by_its_client_stays_with_its_member(trio):
 
 
 def _booked_days_ago(meeting_type, start, days):
+    # A host's copy is booked through the team's page only (scheduling.rules).
     booking = booking_create(meeting_type=meeting_type, start=start, client_name="Earlier",
-                             client_email="earlier@example.com", now=NOW)
+                             client_email="earlier@example.com", now=NOW, path=BookingPath.TEAM_PAGE)
     Booking.objects.filter(pk=booking.pk).update(created_at=NOW - timedelta(days=days))
 
 

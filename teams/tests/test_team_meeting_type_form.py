@@ -94,6 +94,9 @@ def test_the_team_and_personal_forms_show_every_shared_setting_alike(owner_clien
             assert mine["inputs"] == ours["inputs"] and mine["label"] == ours["label"] == "Link"
             assert "/coach/<b>link</b>/. Leave blank to make it from the name." in mine["help"]
             assert "/team/acme/<b>link</b>/. Leave blank to make it from the name." in ours["help"]
+        elif name == "visibility":  # packages never include team types: no "Package only" there
+            assert mine["label"] == ours["label"] == "Who can book"
+            assert mine["inputs"][:2] == ours["inputs"] and 'value="package_only"' in mine["inputs"][2]
         else:
             assert mine == ours, name
     # The readings the two forms used to disagree on.
@@ -114,7 +117,7 @@ def test_the_edit_forms_show_a_saved_type_alike(owner, owner_client, team):
     ours = owner_client.get(edit_url(team, team_meeting_type)).content.decode()
 
     for name in SHARED_FIELDS:
-        if name != "slug":
+        if name not in ("slug", "visibility"):  # both compared in the test above
             assert rendered(mine, name) == rendered(ours, name), name
     assert 'value="90m"' in rendered(ours, "min_notice")["inputs"][0]
 
@@ -255,10 +258,10 @@ def test_settings_edited_through_the_team_form_reach_every_hosts_copy(owner_clie
     team_meeting_type.refresh_from_db()
     assert settings_of(team_meeting_type) == {
         "name": "Deep dive", "slug": "deep-dive", "duration_minutes": 60, "location_kind": "in_person",
-        "location_details": "1 Main St", "description": "Bring notes", "buffer_before_minutes": 10,
+        "location_details": "1 Main St", "phone_caller": "", "description": "Bring notes", "buffer_before_minutes": 10,
         "buffer_after_minutes": 15, "min_notice_minutes": 2 * 24 * 60, "horizon_days": 90, "slot_step_minutes": 20,
         "requires_mobile": True, "email_reminders_enabled": True, "email_reminder_offsets": [10080],
-        "sms_reminders_enabled": False, "sms_reminder_offsets": [], "state": "active",
+        "sms_reminders_enabled": False, "sms_reminder_offsets": [], "state": "active", "visibility": "public",
     }
     assert host_copies(team_meeting_type) == [settings_of(team_meeting_type)] * 2
 

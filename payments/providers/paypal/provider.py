@@ -107,14 +107,13 @@ class PayPalProvider(PaymentProvider):
     # -- checkout -------------------------------------------------------------------------
 
     def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
-        order = payment.order
         return_url = f"{settings.SITE_URL}{reverse('payments:return', args=[payment.token])}"
-        connection = active_connection(order.owner, Provider.PAYPAL)
+        connection = active_connection(payment.owner, Provider.PAYPAL)
         unit = PurchaseUnitRequest(
-            reference_id=str(order.pk),
+            reference_id=str(payment.order_id) if payment.order_id else f"booking-{payment.booking_id}",
             custom_id=str(payment.pk),
             invoice_id=f"payment-{payment.pk}",
-            description=order.title[:127],
+            description=payment.purchase_title[:127],
             amount=AmountWithBreakdown(
                 currency_code=payment.currency, value=paypal_value(payment.amount, payment.currency)
             ),
@@ -141,7 +140,7 @@ class PayPalProvider(PaymentProvider):
         try:
             response = paypal_client().orders.create_order({
                 "body": body,
-                "paypal_request_id": f"checkout-{order.pk}-{payment.pk}",
+                "paypal_request_id": payment.checkout_idempotency_key,
                 "prefer": "return=representation",
             })
         except ApiException as error:

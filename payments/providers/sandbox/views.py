@@ -14,7 +14,8 @@ from payments.providers.base import get_provider
 def checkout(request: HttpRequest, token: str) -> HttpResponse:
     if not settings.TEST_PAYMENTS_ENABLED:
         raise Http404
-    payment = get_object_or_404(Payment.objects.select_related("order__owner"), token=token, provider=Provider.TEST)
+    payment = get_object_or_404(Payment.objects.select_related("order__owner", "booking__meeting_type__owner"),
+                                token=token, provider=Provider.TEST)
     provider = get_provider(Provider.TEST)
     if request.method == "POST" and payment.status in (PaymentStatus.CREATED, PaymentStatus.PENDING):
         action = request.POST.get("action")
@@ -24,6 +25,8 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
         if action == "fail":
             provider.fail(payment)
             messages.error(request, "The test payment failed. Nothing was charged.")
+            if payment.booking_id is not None:
+                return redirect("payments:session_checkout", booking_token=payment.booking.token)
             return redirect("payments:checkout", order_token=payment.order.token)
         messages.error(request, "Choose “Pay” or “Fail”.")
     if payment.status not in (PaymentStatus.CREATED, PaymentStatus.PENDING):

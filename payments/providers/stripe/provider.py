@@ -55,11 +55,14 @@ class StripeProvider(PaymentProvider):
     # -- checkout -------------------------------------------------------------------------
 
     def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
-        order = payment.order
         return_path = reverse("payments:return", args=[payment.token])
-        connection = active_connection(order.owner, Provider.STRIPE)
-        ids = {"payment_id": str(payment.pk), "order_id": str(order.pk)}
-        payment_intent_data: dict = {"metadata": ids, "description": order.title[:200]}
+        connection = active_connection(payment.owner, Provider.STRIPE)
+        ids = {"payment_id": str(payment.pk)}
+        if payment.order_id:
+            ids["order_id"] = str(payment.order_id)
+        else:
+            ids["booking_id"] = str(payment.booking_id)
+        payment_intent_data: dict = {"metadata": ids, "description": payment.purchase_title[:200]}
         if connection is not None:
             # Destination charge: the connected account receives the money and is the settlement
             # merchant; the platform keeps no fee.
@@ -72,19 +75,19 @@ class StripeProvider(PaymentProvider):
                 "price_data": {
                     "currency": payment.currency.lower(),
                     "unit_amount": to_minor_units(payment.amount, payment.currency),
-                    "product_data": {"name": order.title[:250]},
+                    "product_data": {"name": payment.purchase_title[:250]},
                 },
             }],
             "client_reference_id": str(payment.pk),
             "metadata": ids,
             "payment_intent_data": payment_intent_data,
-            "customer_email": order.client_email,
+            "customer_email": payment.client_email,
             "success_url": site_url(return_path) + "?session_id={CHECKOUT_SESSION_ID}",
             "cancel_url": site_url(return_path) + "?cancelled=1",
         }
         try:
             session = stripe_client().v1.checkout.sessions.create(
-                params, options={"idempotency_key": f"checkout-{order.pk}-{payment.pk}"}
+                params, options={"idempotency_key": payment.checkout_idempotency_key}
             )
         except stripe.StripeError as error:
             logger.warning("stripe checkout for payment %s failed: %s", payment.pk, error)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0004_payment_manual_note'),
+        ('payments', '0005_paid_sessions'),
     ]
 
     operations = [

@@ -1,0 +1,144 @@
+"""From iCalendar text (an ICS feed, or the events of a CalDAV calendar) to the owner's busy
+intervals: recurring events expanded with recurring-ical-events (exceptions by RECURRENCE-ID,
+EXDATE, cancelled occurrences honoured), time zones from the file's VTIMEZONE, free events
+(TRANSP:TRANSPARENT) and cancelled ones left out, all-day events busy only when the owner says so.
+An event that cannot be read is skipped and counted, never the whole calendar.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+import recurring_ical_events
+from dateutil.rrule import rrulestr
+
+from scheduling.availability import LONGEST_EXTERNAL_PIECE
+
+
+class NotACalendar(Exception):
+    """The text is not an iCalendar file (an HTML page, a login form, garbage)."""
+
+
+@dataclass
+class Reading:
+    intervals: list[tuple[datetime, datetime]] = field(default_factory=list)
+    events: int = 0
+    skipped: int = 0
+
+
+def parse(data: bytes | list[bytes]) -> list[icalendar.Calendar]:
+    """The calendars in `data` (one file, or one per CalDAV object); NotACalendar when one is not."""
+    calendars = []
+    for text in data if isinstance(data, list) else [data]:
+        if b"BEGIN:VCALENDAR" not in text[:4096].upper():
+            raise NotACalendar("The address answered with something that is not a calendar (no BEGIN:VCALENDAR).")
+        try:
+            parsed = icalendar.Calendar.from_ical(text, multiple=True)
+        except (ValueError, IndexError, KeyError, TypeError) as error:
+            raise NotACalendar("The calendar file could not be read.") from error
+        calendars.extend(component for component in parsed if component.name == "VCALENDAR")
+    if not calendars:
+        raise NotACalendar("The address answered with something that is not a calendar.")
+    return calendars
+
+
+def _is_broken(event) -> bool:
+    """Whether an event lacks what expanding it needs, or holds values that cannot be read."""
+    if getattr(event, "errors", None):
+        return True
+    try:
+        start = event.decoded("DTSTART")
+        if not isinstance(start, date):
+            return True
+        if "DTEND" in event:
+            end = event.decoded("DTEND")
+            if not isinstance(end, date) or type(end) is not type(start) or end < start:
+                return True
+        if "DURATION" in event and not isinstance(event.decoded("DURATION"), timedelta):
+            return True
+        for rule in event.get("RRULE", []) if isinstance(event.get("RRULE"), list) else [event.get("RRULE")]:
+            if rule is not None:
+                rrulestr(rule.to_ical().decode(), dtstart=start if isinstance(start, datetime)
+                         else datetime.combine(start, time()))
+    except Exception:  # noqa: BLE001 - any value icalendar or dateutil cannot take is a broken event
+        return True
+    return False
+
+
+def busy_intervals(calendars: list[icalendar.Calendar], *, zone: ZoneInfo, window_start: datetime,
+                   window_end: datetime, all_day_busy: bool, ignore_uids: frozenset[str] = frozenset()) -> Reading:
+    """The busy times of `calendars` that overlap the window, merged, clipped to it and cut into
+    pieces of at most LONGEST_EXTERNAL_PIECE (what scheduling.ExternalBusy stores). Events whose
+    UID is in `ignore_uids` (the bookings we wrote there ourselves) are not read back."""
+    reading = Reading()
+    raw: list[tuple[datetime, datetime]] = []
+    for calendar in calendars:
+        for event in list(calendar.walk("VEVENT")):
+            if _is_broken(event):
+                reading.skipped += 1
+                calendar.subcomponents.remove(event)
+            else:
+                reading.events += 1
+        occurrences = recurring_ical_events.of(calendar, skip_bad_series=True).between(window_start, window_end)
+        for occurrence in occurrences:
+            if str(occurrence.get("UID", "")) in ignore_uids:
+                continue
+            if str(occurrence.get("STATUS", "")).upper() == "CANCELLED":
+                continue
+            if str(occurrence.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
+                continue
+            start, end = occurrence.decoded("DTSTART"), _end_of(occurrence)
+            if not isinstance(start, datetime):
+                if not all_day_busy:
+                    continue
+                start, end = _local_midnight(start, zone), _local_midnight(end, zone)
+            else:
+                start, end = _aware(start, zone), _aware(end, zone)
+            start, end = max(start, window_start), min(end, window_end)
+            if start < end:
+                raw.append((start, end))
+    reading.intervals = _pieces(_merged(raw))
+    return reading
+
+
+def _end_of(occurrence):
+    if "DTEND" in occurrence:
+        return occurrence.decoded("DTEND")
+    start = occurrence.decoded("DTSTART")
+    if "DURATION" in occurrence:
+        return start + occurrence.decoded("DURATION")
+    # RFC 5545 3.6.1: no end and no duration is a day for a date, an instant for a date-time.
+    return start + timedelta(days=1) if not isinstance(start, datetime) else start
+
+
+def _aware(moment: datetime, zone: ZoneInfo) -> datetime:
+    """UTC; a floating time (no zone in the file) is taken in the owner's zone."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(UTC)
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+
+
+def _merged(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    merged: list[list[datetime]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+def _pieces(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    pieces = []
+    for start, end in intervals:
+        while end - start > LONGEST_EXTERNAL_PIECE:
+            pieces.append((start, start + LONGEST_EXTERNAL_PIECE))
+            start += LONGEST_EXTERNAL_PIECE
+        pieces.append((start, end))
+    return pieces

@@ -1,0 +1,63 @@
+"""Calendars listens to scheduling's booking signals: each booking, move and cancel of an owner
+who chose an "Add bookings to" calendar becomes a write in the outbox (calendars.models.CalendarWrite),
+in the booking's own transaction, sent once it commits (calendars.delivery)."""
+from datetime import datetime
+
+from django.db import transaction
+from django.dispatch import receiver
+from django.utils import timezone
+from icalendar import Calendar as ICalendar
+from icalendar import vText
+
+from calendars.models import Calendar, CalendarWrite, WriteAction
+from calendars.tasks import deliver_calendar_writes
+from scheduling import signals as booking_signals
+from scheduling.calendar import booking_ics, booking_location, booking_uid, session_name
+
+
+def _owner_event(booking, now: datetime) -> bytes:
+    """The client's event (scheduling.calendar's builder), told from the coach's side: a calendar
+    resource holds no METHOD (RFC 4791 4.1), the title names the client, the description says
+    who they are and where the session is."""
+    calendar = ICalendar.from_ical(booking_ics(booking=booking, now=now))
+    calendar.pop("METHOD", None)
+    for event in calendar.walk("VEVENT"):
+        event.pop("SUMMARY", None)
+        event.add("summary", f"{session_name(booking)} with {booking.client_name}")
+        event.pop("DESCRIPTION", None)
+        lines = [f"Client: {booking.client_name} <{booking.client_email}>"]
+        if booking.client_phone:
+            lines.append(f"Phone: {booking.client_phone}")
+        lines.append(f"Where: {booking_location(booking)}")
+        event.add("description", vText("\n".join(lines)))
+        if booking.lead_id:  # a host of a collective meeting: the client's event is the lead booking's
+            event.pop("UID", None)
+            event.add("uid", booking_uid(booking.lead))
+    return calendar.to_ical()
+
+
+def _write(booking, action: str) -> None:
+    target = Calendar.objects.filter(owner_id=booking.owner_id, add_bookings=True).select_related("connection").first()
+    if target is None:
+        return
+    now = timezone.now()
+    uid = booking_uid(booking.lead if booking.lead_id else booking)
+    CalendarWrite.objects.create(
+        owner_id=booking.owner_id, calendar=target, booking=booking, uid=uid, action=action,
+        ics=_owner_event(booking, now) if action == WriteAction.PUT else b"", next_attempt_at=now)
+    transaction.on_commit(lambda: deliver_calendar_writes.delay(target.pk))
+
+
+@receiver(booking_signals.booking_created, dispatch_uid="calendars.booking_created")
+def on_booking_created(*, booking, **_) -> None:
+    _write(booking, WriteAction.PUT)
+
+
+@receiver(booking_signals.booking_rescheduled, dispatch_uid="calendars.booking_rescheduled")
+def on_booking_rescheduled(*, booking, **_) -> None:
+    _write(booking, WriteAction.PUT)
+
+
+@receiver(booking_signals.booking_cancelled, dispatch_uid="calendars.booking_cancelled")
+def on_booking_cancelled(*, booking, **_) -> None:
+    _write(booking, WriteAction.DELETE)

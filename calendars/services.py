@@ -1,0 +1,271 @@
+"""Writes of the calendars app: adding and removing connections, choosing their calendars, and
+refreshing their busy times (the owner's scheduling.ExternalBusy rows).
+
+A refresh never holds a transaction across the network: it reads the remote calendar first, then
+replaces the stored busy times in one short transaction. A refresh that fails keeps the last good
+busy times (booking never waits for a calendar server) and records the error. Only a refresh that
+changed the busy times bumps the owner's bookings version (the cached pickers key on it).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from calendars import dav, ics, net, passwords
+from calendars.models import Calendar, CalendarConnection, CalendarWrite, ConnectionKind
+from leadmonk.content_version import bookings_changed
+from scheduling.models import ExternalBusy
+
+# After this long without a good refresh, the owner sees a banner on every dashboard page.
+STALE_AFTER = timedelta(hours=1)
+
+
+class CalendarError(Exception):
+    """A calendar could not be added or read; the message is for the owner."""
+
+
+class CredentialsRefused(CalendarError):
+    """The CalDAV server refused the user name or app password."""
+
+
+@dataclass
+class Fetched:
+    """What one read of a connection brought: per calendar its busy times (None: unchanged since
+    the last read), and its new conditional-request markers."""
+
+    readings: dict[int, ics.Reading | None]
+    markers: dict[int, dict[str, str]]
+
+
+def stale_banner_key(owner_id: int) -> str:
+    return f"calendars:stale:{owner_id}"
+
+
+def _window(now: datetime) -> tuple[datetime, datetime]:
+    return now - timedelta(days=1), now + timedelta(days=settings.CALENDAR_DAYS_AHEAD)
+
+
+def _own_uids(owner_id: int) -> frozenset[str]:
+    """The UIDs of the bookings we wrote into the owner's calendar: not read back as busy times
+    (the booking itself already is one)."""
+    return frozenset(CalendarWrite.objects.filter(owner_id=owner_id).values_list("uid", flat=True).distinct())
+
+
+def _auth(connection: CalendarConnection) -> tuple[str, str] | None:
+    if connection.kind != ConnectionKind.CALDAV:
+        return None
+    try:
+        return connection.username, passwords.decrypt(connection.password_encrypted)
+    except passwords.SecretUnreadable as error:
+        raise CalendarError(str(error)) from error
+
+
+def _read_feed(url: str, *, zone: ZoneInfo, now: datetime, all_day_busy: bool, etag: str = "",
+               last_modified: str = "", ignore_uids: frozenset[str] = frozenset()) -> tuple[ics.Reading | None, dict]:
+    headers = {"Accept": "text/calendar, */*;q=0.5"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        response = net.request("GET", url, headers=headers)
+    except net.FetchError as error:
+        raise CalendarError(str(error)) from error
+    if response.status == 304:
+        return None, {"etag": etag, "last_modified": last_modified}
+    if response.status in (401, 403):
+        raise CalendarError("The calendar address asks for a password; use its secret or public address.")
+    if response.status == 404:
+        raise CalendarError("There is no calendar at that address (404).")
+    if response.status >= 400:
+        raise CalendarError(f"The calendar server answered with an error ({response.status}).")
+    try:
+        calendars = ics.parse(response.body)
+    except ics.NotACalendar as error:
+        raise CalendarError(str(error)) from error
+    start, end = _window(now)
+    reading = ics.busy_intervals(calendars, zone=zone, window_start=start, window_end=end,
+                                 all_day_busy=all_day_busy, ignore_uids=ignore_uids)
+    headers = response.headers
+    return reading, {"etag": headers.get("ETag", ""), "last_modified": headers.get("Last-Modified", "")}
+
+
+def _read_caldav(calendar: Calendar, auth, *, zone: ZoneInfo, now: datetime, all_day_busy: bool,
+                 ignore_uids: frozenset[str], force: bool) -> tuple[ics.Reading | None, dict]:
+    try:
+        tag = dav.change_tag(calendar.url, auth)
+        if tag and tag == calendar.change_tag and not force:
+            return None, {"change_tag": tag}
+        start, end = _window(now)
+        objects = dav.events(calendar.url, auth, start, end)
+        calendars = ics.parse(objects) if objects else []
+    except net.FetchError as error:
+        raise CalendarError(str(error)) from error
+    except ics.NotACalendar as error:
+        raise CalendarError(f"{calendar.name}: {error}") from error
+    reading = ics.busy_intervals(calendars, zone=zone, window_start=start, window_end=end,
+                                 all_day_busy=all_day_busy, ignore_uids=ignore_uids)
+    return reading, {"change_tag": tag}
+
+
+def _fetch(connection: CalendarConnection, now: datetime, *, force: bool = False) -> Fetched:
+    zone = ZoneInfo(connection.owner.timezone)
+    ignore = _own_uids(connection.owner_id)
+    fetched = Fetched({}, {})
+    for calendar in connection.calendars.filter(check_conflicts=True):
+        if connection.kind == ConnectionKind.FEED:
+            reading, markers = _read_feed(
+                calendar.url, zone=zone, now=now, all_day_busy=connection.all_day_busy, ignore_uids=ignore,
+                etag="" if force else calendar.etag, last_modified="" if force else calendar.last_modified)
+        else:
+            reading, markers = _read_caldav(calendar, _auth(connection), zone=zone, now=now,
+                                            all_day_busy=connection.all_day_busy, ignore_uids=ignore, force=force)
+        fetched.readings[calendar.pk] = reading
+        fetched.markers[calendar.pk] = markers
+    return fetched
+
+
+def _store(connection: CalendarConnection, fetched: Fetched, now: datetime) -> bool:
+    """Replace the busy times of the calendars that changed; True when any stored time changed.
+    Called inside a transaction."""
+    changed = False
+    checked = set(fetched.readings)
+    # Calendars no longer checked (or removed from the choice) lose their busy times.
+    dropped, _ = ExternalBusy.objects.filter(owner_id=connection.owner_id, source_id__in=list(
+        connection.calendars.exclude(pk__in=checked).values_list("pk", flat=True))).delete()
+    changed |= bool(dropped)
+    events = skipped = 0
+    for calendar_id, reading in fetched.readings.items():
+        Calendar.objects.filter(pk=calendar_id).update(**fetched.markers[calendar_id])
+        if reading is None:
+            continue
+        events += reading.events
+        skipped += reading.skipped
+        stored = set(ExternalBusy.objects.filter(owner_id=connection.owner_id, source_id=calendar_id)
+                     .values_list("start", "end"))
+        if stored == set(reading.intervals):
+            continue
+        ExternalBusy.objects.filter(owner_id=connection.owner_id, source_id=calendar_id).delete()
+        ExternalBusy.objects.bulk_create([
+            ExternalBusy(owner_id=connection.owner_id, source_id=calendar_id, start=start, end=end)
+            for start, end in reading.intervals], batch_size=1000)
+        changed = True
+    fields = {"last_attempt_at": now, "last_success_at": now, "last_error": ""}
+    if any(reading is not None for reading in fetched.readings.values()):
+        fields.update(event_count=events, skipped_count=skipped)
+    CalendarConnection.objects.filter(pk=connection.pk).update(**fields)
+    if changed:
+        bookings_changed(owner_id=connection.owner_id)
+    return changed
+
+
+def connection_refresh(*, connection_id: int, now: datetime | None = None, force: bool = False) -> bool:
+    """Read the connection's checked calendars again and store what changed; True when the busy
+    times changed. A failure is recorded on the connection (the last good busy times stay)."""
+    now = now or timezone.now()
+    connection = CalendarConnection.objects.select_related("owner").filter(pk=connection_id).first()
+    if connection is None:
+        return False
+    try:
+        fetched = _fetch(connection, now, force=force)
+    except CalendarError as error:
+        CalendarConnection.objects.filter(pk=connection.pk).update(last_attempt_at=now, last_error=str(error))
+        last_good = connection.last_success_at or connection.created_at
+        if now - last_good >= STALE_AFTER:
+            cache.set(stale_banner_key(connection.owner_id), True, None)
+        return False
+    with transaction.atomic():
+        if not CalendarConnection.objects.select_for_update().filter(pk=connection.pk).exists():
+            return False  # removed while we read it
+        changed = _store(connection, fetched, now)
+    behind = CalendarConnection.objects.filter(owner_id=connection.owner_id, last_success_at__lt=now - STALE_AFTER)
+    if not behind.exists():
+        cache.delete(stale_banner_key(connection.owner_id))
+    return changed
+
+
+def feed_add(*, owner, url: str, name: str, all_day_busy: bool, now: datetime | None = None) -> CalendarConnection:
+    """Add an ICS feed. The address is read first: one that cannot be read is refused with the
+    reason (CalendarError) and nothing is saved."""
+    now = now or timezone.now()
+    try:
+        url = net.check_url(url)
+    except net.FetchError as error:
+        raise CalendarError(str(error)) from error
+    reading, markers = _read_feed(url, zone=ZoneInfo(owner.timezone), now=now, all_day_busy=all_day_busy,
+                                  ignore_uids=_own_uids(owner.pk))
+    with transaction.atomic():
+        connection = CalendarConnection.objects.create(
+            owner=owner, kind=ConnectionKind.FEED, name=name or _name_from(url), url=url, all_day_busy=all_day_busy)
+        calendar = Calendar.objects.create(owner=owner, connection=connection, url=url, name=connection.name)
+        _store(connection, Fetched({calendar.pk: reading}, {calendar.pk: markers}), now)
+    connection.refresh_from_db()
+    return connection
+
+
+def _name_from(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "Calendar")[:100]
+
+
+def caldav_add(*, owner, url: str, username: str, password: str, name: str, all_day_busy: bool) -> CalendarConnection:
+    """Add a CalDAV account: its calendars are listed first (a server that refuses the password,
+    or is no CalDAV server, is refused with the reason and nothing is saved). None is checked yet:
+    the owner chooses next (caldav_choose)."""
+    try:
+        url = net.check_url(url)
+        found = dav.calendars(url, (username, password))
+    except dav.CredentialsRefused as error:
+        raise CredentialsRefused(str(error)) from error
+    except net.FetchError as error:
+        raise CalendarError(str(error)) from error
+    if not found:
+        raise CalendarError("The account has no calendars of events.")
+    with transaction.atomic():
+        connection = CalendarConnection.objects.create(
+            owner=owner, kind=ConnectionKind.CALDAV, name=name or _name_from(url), url=url, username=username,
+            password_encrypted=passwords.encrypt(password), all_day_busy=all_day_busy)
+        Calendar.objects.bulk_create([
+            Calendar(owner=owner, connection=connection, url=remote.url, name=remote.name[:200], check_conflicts=False)
+            for remote in found])
+    return connection
+
+
+def caldav_choose(*, connection: CalendarConnection, checked_ids: set[int], add_bookings_id: int | None) -> None:
+    """Which calendars of the account are checked for conflicts, and which one (of all the owner's)
+    bookings are added to. The caller queues a refresh (calendars.tasks.queue_refresh)."""
+    with transaction.atomic():
+        calendars = connection.calendars.all()
+        calendars.update(check_conflicts=False)
+        calendars.filter(pk__in=checked_ids).update(check_conflicts=True, change_tag="")
+        Calendar.objects.filter(owner_id=connection.owner_id, add_bookings=True).update(add_bookings=False)
+        if add_bookings_id is not None:
+            calendars.filter(pk=add_bookings_id).update(add_bookings=True)
+
+
+def connection_set_all_day(*, connection: CalendarConnection, all_day_busy: bool) -> None:
+    with transaction.atomic():
+        CalendarConnection.objects.filter(pk=connection.pk).update(all_day_busy=all_day_busy)
+        connection.calendars.update(etag="", last_modified="", change_tag="")  # read everything again
+
+
+def connection_refresh_now(*, connection: CalendarConnection) -> None:
+    """"Refresh now": forget the server's markers so the refresh the caller queues reads everything."""
+    with transaction.atomic():
+        connection.calendars.update(etag="", last_modified="", change_tag="")
+
+
+def connection_remove(*, connection: CalendarConnection) -> None:
+    with transaction.atomic():
+        calendar_ids = list(connection.calendars.values_list("pk", flat=True))
+        deleted, _ = ExternalBusy.objects.filter(owner_id=connection.owner_id, source_id__in=calendar_ids).delete()
+        connection.delete()
+        if deleted:
+            bookings_changed(owner_id=connection.owner_id)

@@ -1,0 +1,186 @@
+"""CalDAV accounts against a real server (Radicale, started by the `radicale` fixture): reading
+busy times from the chosen calendars, and writing every booking, move and cancel into the one
+chosen as "Add bookings to", through the outbox."""
+from datetime import UTC, datetime, timedelta
+
+import icalendar
+import time_machine
+
+from calendars import delivery, services
+from calendars.models import Calendar, CalendarConnection, CalendarWrite, WriteStatus
+from calendars.tests.ics_samples import calendar, event
+from scheduling.calendar import booking_uid
+from scheduling.models import BookedBy, ExternalBusy
+from scheduling.services import booking_cancel, booking_create, booking_reschedule
+from tests import NINE_AM, NOW, TEN_AM, WEEKDAYS_9_TO_5, make_meeting_type, set_weekly_hours
+from tests.calendar_servers import RADICALE_PASSWORD, RADICALE_USER, free_port
+
+LIST = "/dashboard/settings/calendars/"
+
+
+def utc(*parts) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def connect(owner, radicale, **kw) -> CalendarConnection:
+    return services.caldav_add(owner=owner, url=radicale.url, username=RADICALE_USER, password=RADICALE_PASSWORD,
+                               name="Radicale", all_day_busy=True, **kw)
+
+
+def test_the_owner_connects_an_account_and_chooses_the_calendars_to_check(owner, owner_client, radicale,
+                                                                         django_capture_on_commit_callbacks):
+    work = radicale.make_calendar("Work")
+    radicale.make_calendar("Birthdays")
+    radicale.put(work, "standup", calendar(event("standup", "20261207T150000Z", "20261207T153000Z")))
+
+    response = owner_client.post(LIST, {"form": "caldav", "caldav-url": radicale.url,
+                                        "caldav-username": RADICALE_USER, "caldav-password": RADICALE_PASSWORD,
+                                        "caldav-name": "Radicale", "caldav-all_day_busy": "on"}, follow=True)
+
+    assert "Choose the calendars to check for conflicts." in response.text
+    assert "Work" in response.text and "Birthdays" in response.text
+    connection = CalendarConnection.objects.get(owner=owner)
+    assert RADICALE_PASSWORD not in connection.password_encrypted  # stored encrypted
+    assert RADICALE_PASSWORD not in response.text
+    work_calendar = connection.calendars.get(url=work)
+
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        owner_client.force_login(owner)
+        response = owner_client.post(f"{LIST}{connection.pk}/", {
+            "checked": [str(work_calendar.pk)], "add_bookings": str(work_calendar.pk), "all_day_busy": "on"},
+            follow=True)
+        page = owner_client.get(LIST).text
+
+    assert "Saved." in response.text
+    assert list(ExternalBusy.objects.filter(owner=owner).values_list("start", "end")) == [
+        (utc(2026, 12, 7, 15, 0), utc(2026, 12, 7, 15, 30))]
+    assert "Work — checked for conflicts — bookings are added here" in page
+    assert RADICALE_PASSWORD not in page
+
+
+def test_a_wrong_password_is_refused_and_nothing_is_saved(owner, owner_client, radicale):
+    response = owner_client.post(LIST, {"form": "caldav", "caldav-url": radicale.url,
+                                        "caldav-username": RADICALE_USER, "caldav-password": "wrong"})
+
+    assert response.status_code == 400
+    assert "The server refused the user name or app password." in response.text
+    assert 'id="id_caldav-password_helptext"' in response.text.split("The server refused")[0][-3000:]  # by the field
+    assert not CalendarConnection.objects.exists()
+
+
+def test_a_server_that_is_not_there_is_refused(owner, owner_client):
+    response = owner_client.post(LIST, {"form": "caldav", "caldav-url": f"http://127.0.0.1:{free_port()}/",
+                                        "caldav-username": "x", "caldav-password": "y"})
+
+    assert "The server could not be reached." in response.text
+    assert not CalendarConnection.objects.exists()
+
+
+def test_a_calendar_unchanged_since_the_last_refresh_is_not_read_again(owner, radicale):
+    work = radicale.make_calendar("Work")
+    radicale.put(work, "a", calendar(event("a", "20261207T150000Z", "20261207T153000Z")))
+    connection = connect(owner, radicale)
+    services.caldav_choose(connection=connection, checked_ids={connection.calendars.get(url=work).pk},
+                           add_bookings_id=None)
+
+    assert services.connection_refresh(connection_id=connection.pk, now=NOW) is True
+    assert Calendar.objects.get(url=work).change_tag  # the ctag is kept
+    assert services.connection_refresh(connection_id=connection.pk, now=NOW) is False
+
+    radicale.put(work, "b", calendar(event("b", "20261208T150000Z", "20261208T153000Z")))
+    assert services.connection_refresh(connection_id=connection.pk, now=NOW) is True
+    assert ExternalBusy.objects.filter(owner=owner).count() == 2
+
+
+def _written(radicale, calendar_url: str, uid: str):
+    text = radicale.get(calendar_url, uid)
+    return None if text is None else icalendar.Calendar.from_ical(text).walk("VEVENT")[0]
+
+
+def test_bookings_moves_and_cancels_are_written_to_the_chosen_calendar(owner, radicale,
+                                                                       django_capture_on_commit_callbacks):
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    meeting_type = make_meeting_type(owner, name="Coaching")
+    work = radicale.make_calendar("Work")
+    connection = connect(owner, radicale)
+    work_calendar = connection.calendars.get(url=work)
+    services.caldav_choose(connection=connection, checked_ids={work_calendar.pk}, add_bookings_id=work_calendar.pk)
+
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        booking = booking_create(meeting_type=meeting_type, start=NINE_AM, client_name="Cleo Client",
+                                 client_email="cleo@example.com", client_phone="+12025550123")
+    uid = booking_uid(booking)
+    written = _written(radicale, work, uid)
+    assert written is not None and str(written["UID"]) == uid
+    assert str(written["SUMMARY"]) == "Coaching with Cleo Client"
+    assert "Cleo Client <cleo@example.com>" in str(written["DESCRIPTION"])
+    assert written.decoded("DTSTART") == NINE_AM
+
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        booking_reschedule(booking=booking, new_start=TEN_AM, by=BookedBy.OWNER)
+    assert _written(radicale, work, uid).decoded("DTSTART") == TEN_AM
+    assert radicale.event_names(work) == [f"{uid}.ics"]  # the same event, moved
+
+    # Our own event in a calendar that is checked for conflicts is not read back as busy.
+    with time_machine.travel(NOW, tick=False):
+        services.connection_refresh(connection_id=connection.pk, force=True)
+    assert not ExternalBusy.objects.filter(owner=owner).exists()
+
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking=booking, by=BookedBy.OWNER)
+    assert _written(radicale, work, uid) is None
+    assert set(CalendarWrite.objects.values_list("status", flat=True)) == {WriteStatus.SENT}
+
+
+def test_a_server_that_was_down_gets_the_writes_when_it_is_back_in_order_once(owner, radicale,
+                                                                              django_capture_on_commit_callbacks):
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    meeting_type = make_meeting_type(owner)
+    work = radicale.make_calendar("Work")
+    connection = connect(owner, radicale)
+    work_calendar = connection.calendars.get(url=work)
+    services.caldav_choose(connection=connection, checked_ids=set(), add_bookings_id=work_calendar.pk)
+    Calendar.objects.filter(pk=work_calendar.pk).update(url=f"http://127.0.0.1:{free_port()}/coach/work/")  # down
+
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        kept = booking_create(meeting_type=meeting_type, start=NINE_AM, client_name="Kim", client_email="k@example.com")
+        dropped = booking_create(meeting_type=meeting_type, start=TEN_AM, client_name="Dee", client_email="d@example.com")
+        booking_reschedule(booking=kept, new_start=NINE_AM + timedelta(minutes=30), by=BookedBy.OWNER)
+        booking_cancel(booking=dropped, by=BookedBy.OWNER)
+    waiting = list(CalendarWrite.objects.order_by("id"))
+    assert [row.status for row in waiting] == [WriteStatus.PENDING] * 4
+    assert waiting[0].attempts == 1 and "could not be reached" in waiting[0].last_error
+    assert all(row.attempts == 0 for row in waiting[1:])  # the later ones waited behind the first
+
+    Calendar.objects.filter(pk=work_calendar.pk).update(url=work)  # the server is back
+    later = NOW + timedelta(hours=1)
+    assert delivery.writes_deliver(calendar_id=work_calendar.pk, now=later) == 4
+    assert delivery.writes_deliver(calendar_id=work_calendar.pk, now=later) == 0  # once
+
+    assert radicale.event_names(work) == [f"{booking_uid(kept)}.ics"]
+    assert _written(radicale, work, booking_uid(kept)).decoded("DTSTART") == NINE_AM + timedelta(minutes=30)
+    assert set(CalendarWrite.objects.values_list("status", flat=True)) == {WriteStatus.SENT}
+
+
+def test_no_write_is_queued_for_a_booking_that_rolled_back(owner, radicale):
+    from django.db import transaction
+
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    meeting_type = make_meeting_type(owner)
+    work = radicale.make_calendar("Work")
+    connection = connect(owner, radicale)
+    services.caldav_choose(connection=connection, checked_ids=set(),
+                           add_bookings_id=connection.calendars.get(url=work).pk)
+
+    class Undo(Exception):
+        pass
+
+    try:
+        with time_machine.travel(NOW, tick=False), transaction.atomic():
+            booking_create(meeting_type=meeting_type, start=NINE_AM, client_name="Kim", client_email="k@example.com")
+            assert CalendarWrite.objects.count() == 1  # written in the booking's transaction
+            raise Undo
+    except Undo:
+        pass
+    assert not CalendarWrite.objects.exists()
+    assert radicale.event_names(work) == []

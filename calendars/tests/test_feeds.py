@@ -1,0 +1,215 @@
+"""ICS feeds in Settings > Calendars: what the owner adds, what becomes busy, what is refused.
+Served by a real local HTTP server (tests.calendar_servers), no HTTP mocks."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core.cache import cache
+
+from calendars import services
+from calendars.models import CalendarConnection
+from calendars.tests.ics_samples import CUSTOM_ZONE, calendar, event
+from leadmonk.content_version import _version_key
+from scheduling.availability import available_slots
+from scheduling.models import ExternalBusy
+from tests import NINE_AM, NOW, WEEKDAYS_9_TO_5, make_meeting_type, set_weekly_hours
+
+LIST = "/dashboard/settings/calendars/"
+MONDAY = NINE_AM  # Monday 7 December 2026, 09:00 in New York (14:00 UTC)
+
+
+def busy(owner) -> list[tuple[datetime, datetime]]:
+    return sorted(ExternalBusy.objects.filter(owner=owner).values_list("start", "end"))
+
+
+def utc(*parts) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def starts_on_monday(meeting_type) -> list[datetime]:
+    return [slot.start for slot in available_slots(
+        meeting_type=meeting_type, range_start=MONDAY, range_end=MONDAY + timedelta(hours=8), now=NOW)]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_feed_added_on_the_page_blocks_its_times_on_the_booking_page(owner, owner_client, feed_server):
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    meeting_type = make_meeting_type(owner)
+    owner_client.force_login(owner)  # a session of the suite's clock has expired at NOW
+    url = feed_server.serve("/work.ics", calendar(event("dentist", "20261207T150000Z", "20261207T160000Z")))
+    assert utc(2026, 12, 7, 15, 0) in starts_on_monday(meeting_type)
+
+    response = owner_client.post(LIST, {"form": "feed", "feed-url": url, "feed-name": "Work",
+                                        "feed-all_day_busy": "on"}, follow=True)
+
+    assert "“Work” added: 1 events read." in response.text
+    assert busy(owner) == [(utc(2026, 12, 7, 15, 0), utc(2026, 12, 7, 16, 0))]
+    offered = starts_on_monday(meeting_type)
+    assert utc(2026, 12, 7, 15, 0) not in offered and utc(2026, 12, 7, 15, 30) not in offered
+    assert utc(2026, 12, 7, 14, 30) in offered and utc(2026, 12, 7, 16, 0) in offered
+    page = owner_client.get(LIST).text
+    assert "Work" in page and "Last good refresh: 1 Dec 2026, 07:00" in page
+
+
+def test_recurring_events_with_their_exceptions_free_and_cancelled_ones(owner, feed_server):
+    feed = calendar(
+        # Every Monday 10:00-11:00 in the file's own zone (UTC+1 in winter: 09:00 UTC), four times;
+        # the 14th moved to 13:00, the 21st left out, the 28th cancelled.
+        event("weekly", ";TZID=Coach Local Time:20261207T100000", ";TZID=Coach Local Time:20261207T110000",
+              "RRULE:FREQ=WEEKLY;COUNT=4", "EXDATE;TZID=Coach Local Time:20261221T100000"),
+        event("weekly", ";TZID=Coach Local Time:20261214T130000", ";TZID=Coach Local Time:20261214T140000",
+              "RECURRENCE-ID;TZID=Coach Local Time:20261214T100000"),
+        event("weekly", ";TZID=Coach Local Time:20261228T100000", ";TZID=Coach Local Time:20261228T110000",
+              "RECURRENCE-ID;TZID=Coach Local Time:20261228T100000", "STATUS:CANCELLED"),
+        event("free", "20261208T150000Z", "20261208T160000Z", "TRANSP:TRANSPARENT"),
+        event("cancelled", "20261209T150000Z", "20261209T160000Z", "STATUS:CANCELLED"),
+        event("holiday", ";VALUE=DATE:20261210", ";VALUE=DATE:20261211"),
+        event("floating", "20261211T090000", "20261211T093000"),  # no zone: the owner's (New York)
+        zones=CUSTOM_ZONE,
+    )
+    url = feed_server.serve("/team.ics", feed)
+
+    connection = services.feed_add(owner=owner, url=url, name="", all_day_busy=True, now=NOW)
+
+    assert busy(owner) == [
+        (utc(2026, 12, 7, 9, 0), utc(2026, 12, 7, 10, 0)),
+        (utc(2026, 12, 10, 5, 0), utc(2026, 12, 10, 17, 0)),  # the holiday, New York midnight to midnight,
+        (utc(2026, 12, 10, 17, 0), utc(2026, 12, 11, 5, 0)),  # in pieces of at most 12 hours
+        (utc(2026, 12, 11, 14, 0), utc(2026, 12, 11, 14, 30)),
+        (utc(2026, 12, 14, 12, 0), utc(2026, 12, 14, 13, 0)),
+    ]
+    assert connection.event_count == 7 and connection.skipped_count == 0
+
+    services.connection_set_all_day(connection=connection, all_day_busy=False)
+    services.connection_refresh(connection_id=connection.pk, now=NOW)
+
+    assert (utc(2026, 12, 10, 5, 0), utc(2026, 12, 10, 17, 0)) not in busy(owner)
+    assert len(busy(owner)) == 3
+
+
+def test_a_refresh_that_changed_nothing_leaves_the_cache_alone(owner, feed_server):
+    url = feed_server.serve("/a.ics", calendar(event("one", "20261207T150000Z", "20261207T160000Z")))
+    connection = services.feed_add(owner=owner, url=url, name="A", all_day_busy=True, now=NOW)
+    version = cache.get(_version_key("bookings", owner.pk))
+    assert version
+
+    assert services.connection_refresh(connection_id=connection.pk, now=NOW) is False
+    assert feed_server.conditional_answers()[-1] == 304  # ETag sent back: nothing read again
+    assert cache.get(_version_key("bookings", owner.pk)) == version
+
+    feed_server.serve("/a.ics", calendar(event("one", "20261207T150000Z", "20261207T163000Z")))
+    assert services.connection_refresh(connection_id=connection.pk, now=NOW) is True
+    assert cache.get(_version_key("bookings", owner.pk)) != version
+    assert busy(owner) == [(utc(2026, 12, 7, 15, 0), utc(2026, 12, 7, 16, 30))]
+
+
+def test_a_failing_feed_keeps_its_last_good_busy_times_and_shows_the_error(owner, owner_client, feed_server):
+    url = feed_server.serve("/b.ics", calendar(event("one", "20261207T150000Z", "20261207T160000Z")))
+    connection = services.feed_add(owner=owner, url=url, name="B", all_day_busy=True, now=NOW)
+    feed_server.files.clear()  # the address now answers 404
+
+    with time_machine.travel(NOW + timedelta(minutes=30), tick=False):
+        owner_client.force_login(owner)
+        services.connection_refresh(connection_id=connection.pk)
+        page = owner_client.get(LIST).text
+    assert busy(owner) == [(utc(2026, 12, 7, 15, 0), utc(2026, 12, 7, 16, 0))]
+    assert "Last refresh failed:" in page and "There is no calendar at that address (404)." in page
+    assert "has not refreshed for over an hour" not in page
+
+    with time_machine.travel(NOW + timedelta(minutes=61), tick=False):
+        owner_client.force_login(owner)
+        services.connection_refresh(connection_id=connection.pk)
+        page = owner_client.get("/dashboard/").text
+    assert "A calendar of yours has not refreshed for over an hour." in page
+    assert busy(owner) == [(utc(2026, 12, 7, 15, 0), utc(2026, 12, 7, 16, 0))]
+
+    feed_server.serve("/b.ics", calendar())
+    with time_machine.travel(NOW + timedelta(minutes=70), tick=False):
+        owner_client.force_login(owner)
+        services.connection_refresh(connection_id=connection.pk)
+        page = owner_client.get("/dashboard/").text
+    assert "has not refreshed for over an hour" not in page
+    assert busy(owner) == []
+
+
+def test_broken_events_are_skipped_counted_and_shown(owner, owner_client, feed_server):
+    url = feed_server.serve("/c.ics", calendar(
+        event("good", "20261207T150000Z", "20261207T160000Z"),
+        event("no-date", "tomorrow", "20261207T160000Z"),
+        event("backwards", "20261207T170000Z", "20261207T160000Z"),
+        event("bad-rule", "20261208T150000Z", "20261208T160000Z", "RRULE:FREQ=SOMETIMES"),
+    ))
+
+    response = owner_client.post(LIST, {"form": "feed", "feed-url": url, "feed-name": "C"}, follow=True)
+
+    assert busy(owner) == [(utc(2026, 12, 7, 15, 0), utc(2026, 12, 7, 16, 0))]
+    assert "1 events read" in response.text and "3 broken events skipped" in response.text
+
+
+@pytest.mark.parametrize(("address", "serve", "message"), [
+    ("ftp://example.com/cal.ics", None, "Enter an address that starts with https:// (or http://)."),
+    ("javascript:alert(1)", None, "Enter an address that starts with https:// (or http://)."),
+    ("http://[::1/cal.ics", None, "That is not a valid address."),
+    ("http://example.com:port/cal.ics", None, "That is not a valid address."),
+    ("/page.ics", {"body": "<!doctype html><html><body>Sign in</body></html>", "content_type": "text/html"},
+     "The address answered with something that is not a calendar (no BEGIN:VCALENDAR)."),
+    ("/huge.ics", {"body": "BEGIN:VCALENDAR\r\n" + "X-PAD:" + "x" * (6 * 1024 * 1024)},
+     "The calendar is larger than 5 MB, the most we read."),
+    ("/secret.ics", {"body": "no", "status": 401}, "The calendar address asks for a password"),
+    ("/missing.ics", None, "There is no calendar at that address (404)."),
+])
+def test_a_feed_that_cannot_be_read_is_refused_with_its_reason(owner, owner_client, feed_server, address, serve,
+                                                               message):
+    url = feed_server.serve(address, **serve) if serve else (
+        feed_server.url + address.lstrip("/") if address.startswith("/") else address)
+
+    response = owner_client.post(LIST, {"form": "feed", "feed-url": url, "feed-name": "X"})
+
+    assert response.status_code == 400
+    assert message in response.text and "Nothing was saved." in response.text
+    assert not CalendarConnection.objects.exists() and not ExternalBusy.objects.exists()
+
+
+def test_addresses_on_this_machine_or_a_private_network_are_refused(owner, owner_client, feed_server, settings):
+    """Server-side request forgery: in production the address is checked where the socket opens."""
+    settings.CALENDAR_ALLOW_PRIVATE_ADDRESSES = False
+    served = feed_server.serve("/ok.ics", calendar(event("one", "20261207T150000Z", "20261207T160000Z")))
+    port = served.split(":")[2].split("/")[0]
+    for url in (served, f"http://localhost:{port}/ok.ics", "http://10.0.0.7/cal.ics",
+                "http://169.254.169.254/latest/meta-data/", f"http://[::1]:{port}/ok.ics", "http://0.0.0.0/"):
+        response = owner_client.post(LIST, {"form": "feed", "feed-url": url, "feed-name": "X"})
+
+        assert "That address points at a private or local network" in response.text, url
+    assert feed_server.requests == []  # nothing ever reached the server
+    assert not CalendarConnection.objects.exists()
+
+
+def test_refresh_now_reads_the_feed_again_and_remove_frees_its_times(owner, owner_client, feed_server,
+                                                                      django_capture_on_commit_callbacks):
+    url = feed_server.serve("/d.ics", calendar(event("one", "20261207T150000Z", "20261207T160000Z")))
+    connection = services.feed_add(owner=owner, url=url, name="D", all_day_busy=True, now=NOW)
+    feed_server.requests.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(f"{LIST}{connection.pk}/refresh/", follow=True)
+
+    assert "“D” is being refreshed." in response.text
+    assert feed_server.conditional_answers() == [200]  # read whole, not answered 304
+    version = cache.get(_version_key("bookings", owner.pk))
+
+    response = owner_client.post(f"{LIST}{connection.pk}/remove/", follow=True)
+
+    assert "“D” removed; its busy times no longer block bookings." in response.text
+    assert busy(owner) == [] and not CalendarConnection.objects.exists()
+    assert cache.get(_version_key("bookings", owner.pk)) != version
+
+
+def test_another_owner_cannot_refresh_or_remove_a_calendar(owner, other_owner, client, feed_server):
+    url = feed_server.serve("/e.ics", calendar(event("one", "20261207T150000Z", "20261207T160000Z")))
+    connection = services.feed_add(owner=owner, url=url, name="E", all_day_busy=True, now=NOW)
+    client.force_login(other_owner)
+
+    for path in (f"{LIST}{connection.pk}/", f"{LIST}{connection.pk}/refresh/", f"{LIST}{connection.pk}/remove/"):
+        assert client.post(path).status_code == 404
+    assert CalendarConnection.objects.filter(pk=connection.pk).exists() and len(busy(owner)) == 1
+    assert "e.ics" not in client.get(LIST).text

@@ -1,0 +1,215 @@
+"""Paying for a single session: the Payment of a held booking, its confirmation and its refund.
+
+scheduling holds the time (scheduling.holds) and asks, through its signals, for the payment to be
+opened (booking_held, in the hold's transaction: the price and the cancellation policy are
+snapshotted on the Payment then, so a later edit of the meeting type changes no booked session's
+terms) and closed (booking_hold_released). The money then moves through the same guarded
+transitions, return page and verified, replay-safe webhooks as a package order's
+(payments.services, whose payment_confirm confirms the held booking or flags the money).
+
+Cancellation (booking_cancelled): by the owner, a full refund; by the client, a full refund unless
+they cancel inside the session's window and its policy says none. The refund is a network call:
+it runs after the cancellation commits (a task), never inside its transaction, and a refund that
+fails leaves the payment flagged on the Payments page.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from celery import shared_task
+from django.db import OperationalError, transaction
+from django.dispatch import receiver
+from django.urls import reverse
+from django.utils import timezone
+
+from leadmonk.money import format_money
+from payments.models import Payment, PaymentStatus, Provider
+from payments.providers.base import PaymentError, PaymentProvider, get_provider
+from payments.services import payment_fail, payment_mark_refunded
+from scheduling.models import BookedBy, Booking, BookingStatus, MeetingType, PaymentMedium
+from scheduling.services import BookingError
+from scheduling.signals import (
+    booking_cancelled,
+    booking_change_requested,
+    booking_held,
+    booking_hold_released,
+    cancel_terms,
+    held_booking_payment_url,
+    reschedule_refusal,
+)
+
+logger = logging.getLogger(__name__)
+
+FLAG_REFUND_FAILED = "The session was cancelled with a refund, but the refund failed — refund it."
+
+
+class PaymentsUnavailable(BookingError):
+    message = "This session cannot be paid for online right now, so it was not booked. Please try again later."
+
+
+def provider_for_meeting_type(meeting_type: MeetingType) -> PaymentProvider | None:
+    """The meeting type's Payment Medium when it can take the owner's payments; else the test
+    provider when it is on (local runs); else None. As payments.views.provider_for_order."""
+    if meeting_type.payment_medium in PaymentMedium.values:
+        provider = get_provider(meeting_type.payment_medium)
+        if provider.is_available(meeting_type.owner):
+            return provider
+    test_provider = get_provider(Provider.TEST)
+    return test_provider if test_provider.is_configured() else None
+
+
+@receiver(booking_held, dispatch_uid="payments.open_session_payment")
+def open_session_payment(sender, *, booking: Booking, **_) -> Payment:
+    """The held booking's one Payment, for the meeting type's price and policy as they are now."""
+    meeting_type = booking.meeting_type
+    provider = provider_for_meeting_type(meeting_type)
+    if provider is None:
+        raise PaymentsUnavailable()
+    return Payment.objects.create(
+        booking=booking, provider=provider.identifier, amount=meeting_type.price, currency=meeting_type.currency,
+        cancel_window_hours=meeting_type.cancel_window_hours, late_cancel_refund=meeting_type.late_cancel_refund,
+    )
+
+
+@receiver(held_booking_payment_url, dispatch_uid="payments.session_checkout_url")
+def session_checkout_url(sender, *, booking: Booking, **_) -> str:
+    return reverse("payments:session_checkout", args=[booking.token])
+
+
+@receiver(booking_hold_released, dispatch_uid="payments.close_session_payment")
+def close_session_payment(sender, *, booking: Booking, **_) -> None:
+    """The hold ended unpaid: its open payment is cancelled (money that still arrives is recorded
+    and flagged for a refund by payment_confirm: CANCELED -> CONFIRMED is allowed)."""
+    for payment in Payment.objects.select_for_update().filter(
+        booking=booking, status__in=[PaymentStatus.CREATED, PaymentStatus.PENDING]
+    ):
+        payment.status = PaymentStatus.CANCELED
+        payment.save(update_fields=["status", "updated_at"])
+
+
+def session_payment(booking: Booking) -> Payment | None:
+    """The payment of a paid session (the latest, should there be more), or None."""
+    return Payment.objects.filter(booking=booking).order_by("-created_at", "-id").first()
+
+
+def booking_checkout_start(*, booking: Booking, request) -> str:
+    """Open the provider's checkout of a held session and return where the client pays.
+
+    A checkout opened a moment ago (double click, back button) is reused. When the provider cannot
+    be reached, the hold is released (the time goes back on offer) and PaymentError raised with a
+    message for the client."""
+    from scheduling.holds import hold_is_live
+
+    payment = session_payment(booking)
+    if payment is None or not hold_is_live(booking, timezone.now()) or payment.status != PaymentStatus.CREATED:
+        raise PaymentError("The time held for you has run out. Please pick a time again.")
+    if payment.checkout_url:
+        return payment.checkout_url
+    provider = get_provider(payment.provider)
+    try:
+        return provider.start_checkout(payment, request)
+    except PaymentError as error:
+        # The payment fails, and with it the hold (payment_fail releases a session's time).
+        payment_fail(payment_id=payment.pk, reason=error.message)
+        raise PaymentError(f"{error.message} The time we held for you was released; nothing was charged.") from error
+
+
+# -- cancellation ---------------------------------------------------------------------------------
+
+
+def refund_due(*, payment: Payment, booking: Booking, by: str, now: datetime) -> bool:
+    """Whether cancelling `booking` now gives its payment back in full (the one rule: the page that
+    warns and the refund that follows both ask it)."""
+    if by != BookedBy.CLIENT:
+        return True
+    window = timedelta(hours=payment.cancel_window_hours or 0)
+    inside_window = booking.start - now < window
+    return not inside_window or payment.late_cancel_refund
+
+
+def _paid(booking: Booking) -> Payment | None:
+    if booking.order_item_id is not None:
+        return None
+    return Payment.objects.filter(booking=booking, status=PaymentStatus.CONFIRMED, flagged=False).first()
+
+
+@receiver(cancel_terms, dispatch_uid="payments.session_cancel_terms")
+def cancel_terms(sender, *, booking: Booking, now: datetime | None = None, **_) -> str:
+    """What cancelling a paid session now does with the money, said before the client confirms."""
+    if not booking.meeting_type.is_paid:
+        # No query for the bookings of free meeting types (the booking page's budget is one query).
+        return ""
+    payment = _paid(booking)
+    if payment is None:
+        return ""
+    amount = format_money(payment.amount, payment.currency)
+    if refund_due(payment=payment, booking=booking, by=BookedBy.CLIENT, now=now or timezone.now()):
+        return f"Cancelling now refunds your payment of {amount} in full."
+    hours = payment.cancel_window_hours
+    return (f"This session starts in less than {hours} hour{'s' if hours != 1 else ''}: cancelling now "
+            f"gives no refund of your payment of {amount}.")
+
+
+class LateSessionMove(BookingError):
+    """A client's move inside a paid session's window when a cancel there refunds nothing: moving
+    it to next week and cancelling that in time would dodge the policy."""
+
+    message = ("This session starts inside its cancellation window, so it can no longer be moved online. "
+               "Please contact your host.")
+
+
+def _late_move(booking: Booking, now: datetime) -> bool:
+    if not booking.meeting_type.is_paid:
+        return False  # no query for free sessions' pages
+    payment = _paid(booking)
+    return payment is not None and not refund_due(payment=payment, booking=booking, by=BookedBy.CLIENT, now=now)
+
+
+@receiver(reschedule_refusal, dispatch_uid="payments.session_reschedule_refusal")
+def session_reschedule_refusal(sender, *, booking: Booking, now: datetime | None = None, **_) -> str:
+    return LateSessionMove.message if _late_move(booking, now or timezone.now()) else ""
+
+
+@receiver(booking_change_requested, dispatch_uid="payments.session_change_requested")
+def refuse_late_session_move(sender, *, booking: Booking, by: str, now: datetime, **_) -> None:
+    if by == BookedBy.CLIENT and _late_move(booking, now):
+        raise LateSessionMove()
+
+
+@receiver(booking_cancelled, dispatch_uid="payments.session_cancel_refund")
+def refund_on_cancel(sender, *, booking: Booking, by: str, now: datetime, **_) -> None:
+    payment = _paid(booking)
+    if payment is None or not refund_due(payment=payment, booking=booking, by=by, now=now):
+        return
+    # After the cancellation commits: no network call inside its transaction.
+    transaction.on_commit(lambda: refund_session_payment.delay(payment.pk))
+
+
+# Here rather than in payments/tasks.py: it and the receiver above would import each other.
+@shared_task(name="payments.booking_payments.refund_session_payment", autoretry_for=(OperationalError,),
+             max_retries=3, retry_backoff=True)
+def refund_session_payment(payment_id: int) -> None:
+    """Refund a cancelled paid session (session_payment_refund)."""
+    session_payment_refund(payment_id=payment_id)
+
+
+def session_payment_refund(*, payment_id: int) -> Payment:
+    """Refund a cancelled session's payment in full through its provider (idempotency key from the
+    payment id: a retried task refunds once). A refund that fails flags the payment on Payments."""
+    from payments.providers.base import RefundError
+
+    payment = Payment.objects.select_related("booking").get(pk=payment_id)
+    if payment.status != PaymentStatus.CONFIRMED or payment.booking.status != BookingStatus.CANCELLED:
+        return payment
+    try:
+        if payment.provider == Provider.MANUAL:
+            raise RefundError("Paid outside the app.")
+        refund_reference = get_provider(payment.provider).refund(payment)
+    except PaymentError as error:
+        logger.warning("refund of session payment %s failed: %s", payment.pk, error.message)
+        Payment.objects.filter(pk=payment.pk, flagged=False).update(
+            flagged=True, flag_reason=FLAG_REFUND_FAILED, updated_at=timezone.now())
+        return payment
+    return payment_mark_refunded(payment_id=payment.pk, refund_reference=refund_reference,
+                                 reason="The session was cancelled.")

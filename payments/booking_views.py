@@ -1,0 +1,48 @@
+"""The client's side of paying for a single session: the checkout page of a held booking (what
+is bought, how long the time is held, the cancellation policy, "Pay")."""
+import math
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from leadmonk.timezones import viewer_clock, viewer_timezone
+from payments.booking_payments import booking_checkout_start, session_payment
+from payments.providers.base import PaymentError, get_provider
+from scheduling.holds import cancellation_policy, hold_is_live
+from scheduling.models import Booking, BookingStatus
+from scheduling.selectors import datetime_label
+
+
+@require_http_methods(["GET", "POST"])
+def session_checkout(request: HttpRequest, booking_token: str) -> HttpResponse:
+    booking = get_object_or_404(Booking.objects.select_related("meeting_type__owner"), token=booking_token)
+    if booking.status == BookingStatus.CONFIRMED:
+        return redirect("bookings:manage", token=booking.token)
+    payment = session_payment(booking)
+    if payment is None:
+        return redirect("bookings:manage", token=booking.token)
+    now = timezone.now()
+    if request.method == "POST" and hold_is_live(booking, now):
+        # The place a promo code would be taken and quoted, once codes apply to sessions.
+        try:
+            return redirect(booking_checkout_start(booking=booking, request=request))
+        except PaymentError as error:
+            messages.error(request, error.message)
+            booking.refresh_from_db()
+    viewer_tz = viewer_timezone(request, default=booking.client_timezone or booking.owner.timezone)
+    clock = viewer_clock(request)
+    live = hold_is_live(booking, now)
+    return render(request, "payments/session_checkout.html", {
+        "booking": booking, "meeting_type": booking.meeting_type, "owner": booking.meeting_type.owner,
+        "payment": payment, "provider": get_provider(payment.provider), "live": live,
+        "policy": cancellation_policy(window_hours=payment.cancel_window_hours or 0,
+                                      late_cancel_refund=payment.late_cancel_refund,
+                                      host=booking.meeting_type.owner.display_name or "your host"),
+        "start_label": datetime_label(booking.start, viewer_tz, clock),
+        # Rounded up: a hold of 15 minutes reads "about 15 minutes" a few seconds later.
+        "minutes_left": max(1, math.ceil((booking.hold_expires_at - now).total_seconds() / 60)) if live else 0,
+        "hold_until": datetime_label(booking.hold_expires_at, viewer_tz, clock) if live else "",
+    })

@@ -1,0 +1,56 @@
+"""Who can book a meeting type, and through which path (DESIGN.md rule 11: what is sold is never
+given away). One table, one function; every booking service asks it under the owner's lock
+(scheduling.services), and the pages ask it first to say why before showing a form.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+from scheduling.models import MeetingTypeSettings, Visibility
+
+
+class BookingPath(StrEnum):
+    """How a booking is being made."""
+
+    PUBLIC_PAGE = "public_page"  # /<owner-slug>/<meeting-type-slug>/ (and the list on /<owner-slug>/)
+    SECRET_LINK = "secret_link"  # /<owner-slug>/s/<token>/
+    TEAM_PAGE = "team_page"  # /team/<team-slug>/<meeting-type-slug>/
+    TEAM_SECRET_LINK = "team_secret_link"  # /team/<team-slug>/s/<token>/
+    # A session of an order that includes the meeting type: the client's order page, several
+    # sessions at once, and the owner's "Book for client" (the owner books only through an order).
+    ORDER = "order"
+    # Moving a booking that exists: it keeps the rules it was made under, so a direct booking made
+    # before its type became Package only can still be moved (and cancelled) with its own link.
+    RESCHEDULE = "reschedule"
+
+
+# The visibilities each path may book. A Secret link also books a Public type (anyone can book
+# that anyway, and a link shared while the type was Secret keeps working). Team types are Public
+# or Secret; packages never include them.
+ALLOWED: dict[BookingPath, frozenset[str]] = {
+    BookingPath.PUBLIC_PAGE: frozenset({Visibility.PUBLIC}),
+    BookingPath.SECRET_LINK: frozenset({Visibility.PUBLIC, Visibility.SECRET}),
+    BookingPath.TEAM_PAGE: frozenset({Visibility.PUBLIC}),
+    BookingPath.TEAM_SECRET_LINK: frozenset({Visibility.PUBLIC, Visibility.SECRET}),
+    BookingPath.ORDER: frozenset(Visibility),
+    BookingPath.RESCHEDULE: frozenset(Visibility),
+}
+# Paths of a team's meeting types (and the hosts' copies); the others are an owner's own types.
+TEAM_PATHS = frozenset({BookingPath.TEAM_PAGE, BookingPath.TEAM_SECRET_LINK})
+
+BOOKED_THROUGH_PACKAGE = "This session is booked through a package."
+NOT_AVAILABLE_HERE = "This meeting is not available here."
+
+
+def booking_path_refusal(meeting_type: MeetingTypeSettings, *, path: BookingPath) -> str:
+    """Why `meeting_type` cannot be booked through `path` ("" when it can). Only visibility and
+    where the type lives count here; whether it is active, and an order's own rules (credits,
+    status), are checked beside it."""
+    if path != BookingPath.RESCHEDULE and meeting_type.is_team != (path in TEAM_PATHS):
+        # A host's copy of a team type is never booked from the host's personal page or an order.
+        return NOT_AVAILABLE_HERE
+    if meeting_type.visibility in ALLOWED[path]:
+        return ""
+    if meeting_type.visibility == Visibility.PACKAGE_ONLY:
+        return BOOKED_THROUGH_PACKAGE
+    return NOT_AVAILABLE_HERE
