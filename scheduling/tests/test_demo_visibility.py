@@ -13,7 +13,8 @@ def test_the_demo_lists_a_free_intro_call_and_sells_the_package_types_only_in_th
     demo.seed(owner)
 
     assert visibilities(owner) == {"intro-call": Visibility.PUBLIC, "coaching-session": Visibility.PACKAGE_ONLY,
-                                   "group-workshop": Visibility.PACKAGE_ONLY}
+                                   "group-workshop": Visibility.PACKAGE_ONLY,
+                                   "single-coaching-session": Visibility.PUBLIC}
 
 
 def test_a_demo_seeded_before_visibilities_gets_its_package_types_made_package_only(owner):
@@ -22,4 +23,4 @@ def test_a_demo_seeded_before_visibilities_gets_its_package_types_made_package_o
     demo.seed(owner)
 
     assert visibilities(owner)["coaching-session"] == Visibility.PACKAGE_ONLY
-    assert MeetingType.objects.for_owner(owner).count() == 3
+    assert MeetingType.objects.for_owner(owner).count() == 4
