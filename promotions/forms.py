@@ -15,7 +15,10 @@ CODE_PATTERN = re.compile(r"^[A-Z0-9_-]{3,40}$")
 
 class AppliesTo:
     ALL, CHOSEN = "all", "chosen"
-    CHOICES = [(ALL, "All packages"), (CHOSEN, "Chosen packages")]
+    # "All" is everything the owner sells: every package and every paid single session (codes
+    # saved as "All packages" before sessions could be paid keep applying to every package).
+    CHOICES = [(ALL, "Everything I sell (all packages and paid sessions)"),
+               (CHOSEN, "Chosen packages and paid sessions")]
 
 
 class PromoCodeForm(forms.Form):
@@ -43,13 +46,20 @@ class PromoCodeForm(forms.Form):
     )
     applies_to = forms.ChoiceField(label="Applies to", choices=AppliesTo.CHOICES, widget=forms.RadioSelect,
                                    initial=AppliesTo.ALL,
-                                   error_messages={"required": "Choose all packages or chosen packages.",
-                                                   "invalid_choice": "Choose all packages or chosen packages."})
+                                   error_messages={"required": "Choose everything you sell or chosen ones.",
+                                                   "invalid_choice": "Choose everything you sell or chosen ones."})
     packages = forms.ModelMultipleChoiceField(
         label="Packages", required=False, queryset=None, widget=forms.CheckboxSelectMultiple,
-        help_text="Used when it applies to chosen packages.",
+        help_text="Used when it applies to chosen ones.",
         error_messages={"invalid_choice": "Choose among your packages.",
                         "invalid_pk_value": "Choose among your packages."},
+    )
+    meeting_types = forms.ModelMultipleChoiceField(
+        label="Paid sessions", required=False, queryset=None, widget=forms.CheckboxSelectMultiple,
+        help_text="Meeting types with a price, booked and paid one session at a time. Used when it applies to "
+                  "chosen ones.",
+        error_messages={"invalid_choice": "Choose among your paid meeting types.",
+                        "invalid_pk_value": "Choose among your paid meeting types."},
     )
     valid_from = forms.DateField(
         label="Valid from", required=False, widget=forms.DateInput(attrs={"type": "date"}),
@@ -72,9 +82,10 @@ class PromoCodeForm(forms.Form):
     once_per_client = forms.BooleanField(label="Once per client (by email)", required=False)
     new_clients_only = forms.BooleanField(label="New clients only (no earlier paid order with you)", required=False)
 
-    def __init__(self, *args, packages, **kwargs):
+    def __init__(self, *args, packages, meeting_types, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["packages"].queryset = packages
+        self.fields["meeting_types"].queryset = meeting_types
 
     def clean_code(self) -> str:
         code = normalize_code(self.cleaned_data["code"])
@@ -107,8 +118,10 @@ class PromoCodeForm(forms.Form):
                 self.add_error("value", f"{currency} has no decimals." if digits == 0
                                else f"{currency} allows at most {digits} decimals.")
         if cleaned.get("applies_to") == AppliesTo.CHOSEN and not cleaned.get("packages") \
-                and "packages" not in self.errors:
-            self.add_error("packages", "Choose at least one package, or apply it to all packages.")
+                and not cleaned.get("meeting_types") and "packages" not in self.errors \
+                and "meeting_types" not in self.errors:
+            self.add_error("packages", "Choose at least one package or paid session, or apply it to everything "
+                                       "you sell.")
         start, end = cleaned.get("valid_from"), cleaned.get("valid_until")
         if start and end and end < start:
             self.add_error("valid_until", "Valid until must be on or after Valid from.")
@@ -135,6 +148,7 @@ class PromoCodeForm(forms.Form):
             "code": promo.code, "discount_type": promo.kind, "value": f"{value:f}", "currency": promo.currency,
             "applies_to": AppliesTo.ALL if promo.applies_to_all else AppliesTo.CHOSEN,
             "packages": [package.pk for package in promo.packages.all()],
+            "meeting_types": [meeting_type.pk for meeting_type in promo.meeting_types.all()],
             "valid_from": promo.valid_from, "valid_until": promo.valid_until, "max_uses": promo.max_uses,
             "once_per_client": promo.once_per_client, "new_clients_only": promo.new_clients_only,
         }

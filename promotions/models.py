@@ -19,10 +19,9 @@ class PromoCodeQuerySet(models.QuerySet):
 class PromoCode(models.Model):
     """A code an owner's clients type at checkout for a discount.
 
-    What it applies to: everything the owner sells (`applies_to_all`), or the chosen `packages`
-    and `meeting_types`. Meeting types are for paid single sessions, which do not exist yet: the
-    dashboard offers packages only; the paid-booking flow will offer its meeting types here and
-    pass `meeting_type_id` to promotions.services.promo_quote / promo_redeem.
+    What it applies to: everything the owner sells (`applies_to_all`: every package and every paid
+    single session), or the chosen `packages` and `meeting_types` (paid ones: the session checkout
+    passes `meeting_type_id` to promotions.services.promo_quote / promo_redeem).
     """
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="promo_codes")

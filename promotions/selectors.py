@@ -5,6 +5,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from packages.models import Package
 from promotions.models import PromoCode
+from scheduling.models import MeetingType
 
 
 def _packages_prefetch() -> Prefetch:
@@ -18,7 +19,8 @@ def promo_codes_for_owner(*, owner) -> QuerySet[PromoCode]:
         PromoCode.objects.visible()
         .filter(owner=owner)
         .annotate(uses=Count("redemptions", filter=Q(redemptions__released_at__isnull=True)))
-        .prefetch_related(_packages_prefetch())
+        .prefetch_related(_packages_prefetch(), Prefetch("meeting_types", queryset=MeetingType.objects.order_by(
+            "name", "id")))
         .order_by("code", "id")
     )
 

@@ -179,17 +179,18 @@ def promo_release(*, reference: str, now: datetime | None = None) -> int:
 # The owner's edits (dashboard).
 
 
-def _save(promo: PromoCode, *, packages) -> PromoCode:
+def _save(promo: PromoCode, *, packages, meeting_types) -> PromoCode:
     try:
         with transaction.atomic():
             promo.save()
             promo.packages.set([] if promo.applies_to_all else list(packages))
+            promo.meeting_types.set([] if promo.applies_to_all else list(meeting_types))
     except IntegrityError:
         raise PromoCodeError(f"You already have a promo code {promo.code}.", field="code") from None
     return promo
 
 
-def promo_code_create(*, owner, packages=(), **fields) -> PromoCode:
+def promo_code_create(*, owner, packages=(), meeting_types=(), **fields) -> PromoCode:
     """A new code of `owner` (the form has validated `fields`). Promo codes follow the packages'
     plan gate: they discount what is sold, and only Team and above sell packages."""
     if not plan_includes_packages(owner.plan):
@@ -197,10 +198,10 @@ def promo_code_create(*, owner, packages=(), **fields) -> PromoCode:
     fields["code"] = normalize_code(fields["code"])
     if PromoCode.objects.visible().filter(owner=owner, code=fields["code"]).exists():
         raise PromoCodeError(f"You already have a promo code {fields['code']}.", field="code")
-    return _save(PromoCode(owner=owner, **fields), packages=packages)
+    return _save(PromoCode(owner=owner, **fields), packages=packages, meeting_types=meeting_types)
 
 
-def promo_code_update(*, promo: PromoCode, packages=(), **fields) -> PromoCode:
+def promo_code_update(*, promo: PromoCode, packages=(), meeting_types=(), **fields) -> PromoCode:
     """Change a code. Orders placed with it keep the code and discount they were sold with."""
     fields["code"] = normalize_code(fields["code"])
     with transaction.atomic():
@@ -217,7 +218,7 @@ def promo_code_update(*, promo: PromoCode, packages=(), **fields) -> PromoCode:
             )
         for name, value in fields.items():
             setattr(locked, name, value)
-        return _save(locked, packages=packages)
+        return _save(locked, packages=packages, meeting_types=meeting_types)
 
 
 def promo_code_set_active(*, promo: PromoCode, active: bool) -> PromoCode:

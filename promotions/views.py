@@ -12,6 +12,7 @@ from packages.models import Package
 from promotions import selectors, services
 from promotions.forms import PromoCodeForm
 from promotions.models import DiscountKind, PromoCode
+from scheduling.models import MeetingType
 
 
 def _get_promo_for_owner(request: HttpRequest, pk: int) -> PromoCode:
@@ -23,6 +24,16 @@ def _get_promo_for_owner(request: HttpRequest, pk: int) -> PromoCode:
 
 def _owner_packages(request: HttpRequest):
     return Package.objects.for_owner(request.user).visible().order_by("name", "id")
+
+
+def _owner_paid_meeting_types(request: HttpRequest):
+    """The meeting types sold one paid session at a time (MeetingType.is_paid: a price, not team hosted)."""
+    return MeetingType.objects.for_owner(request.user).visible().filter(price__gt=0).order_by("name", "id")
+
+
+def _form(request: HttpRequest, *args, **kwargs) -> PromoCodeForm:
+    return PromoCodeForm(*args, packages=_owner_packages(request), meeting_types=_owner_paid_meeting_types(request),
+                         **kwargs)
 
 
 def discount_label(promo: PromoCode) -> str:
@@ -46,8 +57,10 @@ def _save(request: HttpRequest, form: PromoCodeForm, promo: PromoCode | None) ->
     try:
         if promo is None:
             return services.promo_code_create(owner=request.user, packages=form.cleaned_data["packages"],
+                                              meeting_types=form.cleaned_data["meeting_types"],
                                               **form.service_fields())
         return services.promo_code_update(promo=promo, packages=form.cleaned_data["packages"],
+                                          meeting_types=form.cleaned_data["meeting_types"],
                                           **form.service_fields())
     except services.PromoCodeError as error:
         form.add_error(error.field, error.message)
@@ -59,7 +72,7 @@ def promo_create(request: HttpRequest) -> HttpResponse:
     if not request.user.has_packages:
         messages.error(request, "Promo codes are part of the Team plan. Upgrade to create promo codes.")
         return redirect("promotions:list")
-    form = PromoCodeForm(request.POST or None, packages=_owner_packages(request))
+    form = _form(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         promo = _save(request, form, None)
         if promo is not None:
@@ -72,13 +85,13 @@ def promo_create(request: HttpRequest) -> HttpResponse:
 def promo_edit(request: HttpRequest, pk: int) -> HttpResponse:
     promo = _get_promo_for_owner(request, pk)
     if request.method == "POST":
-        form = PromoCodeForm(request.POST, packages=_owner_packages(request))
+        form = _form(request, request.POST)
         if form.is_valid() and _save(request, form, promo) is not None:
             messages.success(request, f"Promo code {form.cleaned_data['code']} is saved. "
                                       "Orders already placed keep the discount they had.")
             return redirect("promotions:list")
     else:
-        form = PromoCodeForm(initial=PromoCodeForm.initial_for(promo), packages=_owner_packages(request))
+        form = _form(request, initial=PromoCodeForm.initial_for(promo))
     return render(request, "promotions/form.html", {"form": form, "promo": promo})
 
 

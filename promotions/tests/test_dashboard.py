@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from orders.services import order_create
 from promotions.models import DiscountKind, PromoCode
-from tests import make_package
+from tests import make_meeting_type, make_owner, make_package
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def test_the_owner_creates_a_code_and_sees_it_listed(owner_client, owner):
     assert (promo.code, promo.kind, promo.value, promo.new_clients_only, promo.max_uses) == (
         "WELCOME10", DiscountKind.PERCENT, Decimal("10"), True, 50)
     assert "Promo code WELCOME10 is created." in html
-    for shown in ("WELCOME10", "10 % off", "All packages", "0 / 50", "Active", "New clients only"):
+    for shown in ("WELCOME10", "10 % off", "Everything you sell", "0 / 50", "Active", "New clients only"):
         assert shown in html
 
 
@@ -52,6 +52,48 @@ def test_a_code_for_chosen_packages_lists_them(owner_client, owner):
     html = owner_client.get(LIST).content.decode()
     assert "20.00 USD off" in html and "Starter pack" in html and "Deep dive" not in html
     assert other.pk  # there to be left out
+
+
+def test_a_code_for_chosen_paid_sessions_offers_only_paid_meeting_types_and_lists_them(owner_client, owner):
+    paid = make_meeting_type(owner, name="Single coaching", price=Decimal("80"), currency="USD")
+    free = make_meeting_type(owner, name="Intro call")
+    pack = make_package(owner, name="Starter pack")
+
+    form_html = owner_client.get(CREATE).content.decode()
+    assert "Everything I sell (all packages and paid sessions)" in form_html
+    assert "Single coaching" in form_html and "Intro call" not in form_html
+
+    owner_client.post(CREATE, valid(applies_to="chosen", meeting_types=[str(paid.pk)]))
+
+    promo = PromoCode.objects.get()
+    assert list(promo.meeting_types.all()) == [paid] and list(promo.packages.all()) == []
+    html = owner_client.get(LIST).content.decode()
+    assert "Single coaching (session)" in html and "Starter pack" not in html
+    assert free.pk and pack.pk  # there to be left out
+
+
+def test_a_free_or_another_owners_meeting_type_is_refused_next_to_the_field(owner_client, owner):
+    free = make_meeting_type(owner, name="Intro call")
+    theirs = make_meeting_type(make_owner(), name="Their session", price=Decimal("80"), currency="USD")
+
+    for meeting_type in (free, theirs):
+        response = owner_client.post(CREATE, valid(applies_to="chosen", meeting_types=[str(meeting_type.pk)]))
+
+        assert error_of(response.content.decode(), "meeting_types") == "Choose among your paid meeting types."
+    assert not PromoCode.objects.exists()
+
+
+def test_editing_a_code_to_everything_clears_its_chosen_sessions(owner_client, owner):
+    paid = make_meeting_type(owner, name="Single coaching", price=Decimal("80"), currency="USD")
+    promo = PromoCode.objects.create(owner=owner, code="SESSION5", value=Decimal("5"), applies_to_all=False)
+    promo.meeting_types.set([paid])
+
+    edit_html = owner_client.get(reverse("promotions:edit", args=[promo.pk])).content.decode()
+    assert re.search(rf'value="{paid.pk}"[^>]*checked', edit_html)
+    owner_client.post(reverse("promotions:edit", args=[promo.pk]), valid(code="SESSION5", applies_to="all"))
+
+    promo.refresh_from_db()
+    assert promo.applies_to_all and list(promo.meeting_types.all()) == []
 
 
 @pytest.mark.parametrize("changes, field, message", [
@@ -69,7 +111,7 @@ def test_a_code_for_chosen_packages_lists_them(owner_client, owner):
     ({"code": ""}, "code", "Enter a code, e.g. WELCOME10."),
     ({"code": "WELCOME!"}, "code", "Use 3 to 40 letters, digits, - or _ (no spaces), e.g. WELCOME10."),
     ({"code": "AB"}, "code", "Use 3 to 40 letters, digits, - or _ (no spaces), e.g. WELCOME10."),
-    ({"applies_to": "chosen"}, "packages", "Choose at least one package, or apply it to all packages."),
+    ({"applies_to": "chosen"}, "packages", "Choose at least one package or paid session, or apply it to everything you sell."),
     ({"valid_from": "2027-02-01", "valid_until": "2027-01-31"}, "valid_until",
      "Valid until must be on or after Valid from."),
     ({"valid_from": "31/02/2027"}, "valid_from", "Enter a date such as 2027-01-31."),
@@ -164,8 +206,8 @@ def test_the_list_takes_the_same_queries_for_1_or_12_codes(owner_client, owner, 
         promo.packages.set(packages)
         order_create(package=packages[0], client_name="C", client_email=f"c{n}@example.com", promo_code=f"CODE{n}")
 
-    # The session's user, the codes with their uses, their packages.
-    with django_assert_num_queries(3):
+    # The session's user, the codes with their uses, their packages, their paid meeting types.
+    with django_assert_num_queries(4):
         response = owner_client.get(LIST)
 
     assert response.content.decode().count("1 / 5") == count
