@@ -3,6 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from orders.models import OrderStatus, PackageOrder
+from scheduling.models import Booking
 
 
 def normalize_email(email: str) -> str:
@@ -19,9 +20,16 @@ def paid_orders_of_client(*, owner_id: int, email: str) -> QuerySet[PackageOrder
 
 
 def client_is_new(*, owner_id: int, email: str) -> bool:
-    """A new client has no earlier paid order with this owner. (Paid single sessions, when they
-    land, count too: extend this function, never a copy of it.)"""
-    return not paid_orders_of_client(owner_id=owner_id, email=email).exists()
+    """A new client has no earlier paid order with this owner and no paid single session (a
+    booking whose payment was confirmed, whatever happened since). The one rule of "new client":
+    extend this function, never a copy of it. Orders sits below payments, so the session's payment
+    is reached through the booking's reverse relation (payments.Payment.booking, related_name
+    "payments") rather than an import."""
+    if paid_orders_of_client(owner_id=owner_id, email=email).exists():
+        return False
+    return not Booking.objects.filter(
+        owner_id=owner_id, client_email__iexact=normalize_email(email), payments__confirmed_at__isnull=False
+    ).exists()
 
 
 def orders_toward_purchase_limit(*, package_id: int, email: str) -> QuerySet[PackageOrder]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from celery import shared_task
 from django.db import OperationalError, transaction
@@ -24,9 +25,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leadmonk.money import format_money
+from orders.clients import client_is_new
 from payments.models import Payment, PaymentStatus, Provider
 from payments.providers.base import PaymentError, PaymentProvider, get_provider
-from payments.services import payment_fail, payment_mark_refunded
+from payments.services import payment_confirm, payment_fail, payment_mark_refunded
+from promotions.services import PromoCodeRefused, Quote, normalize_code, promo_quote, promo_redeem, promo_release
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingType, PaymentMedium
 from scheduling.services import BookingError
 from scheduling.signals import (
@@ -86,11 +89,67 @@ def close_session_payment(sender, *, booking: Booking, **_) -> None:
     ):
         payment.status = PaymentStatus.CANCELED
         payment.save(update_fields=["status", "updated_at"])
+    # Its promo code's use is given back (a failed payment releases the hold, and so comes here too).
+    promo_release(reference=session_promo_reference(booking.pk))
 
 
 def session_payment(booking: Booking) -> Payment | None:
     """The payment of a paid session (the latest, should there be more), or None."""
     return Payment.objects.filter(booking=booking).order_by("-created_at", "-id").first()
+
+
+def session_promo_reference(booking_id: int) -> str:
+    """How promotions names a paid session's redemption (plain data: promotions never imports us)."""
+    return f"booking:{booking_id}"
+
+
+def _session_price(payment: Payment) -> Decimal:
+    # The meeting type's price as snapshotted when the time was held (before any code).
+    return payment.amount + payment.discount
+
+
+def session_promo_quote(*, booking: Booking, code: str) -> Quote:
+    """What `code` takes off this held session, without using it (the checkout's "Apply").
+    Raises PromoCodeRefused with the reason."""
+    payment = session_payment(booking)
+    return promo_quote(
+        owner_id=booking.meeting_type.owner_id, code=code, email=booking.client_email,
+        amount=_session_price(payment), currency=payment.currency, meeting_type_id=booking.meeting_type_id,
+        client_is_new=client_is_new(owner_id=booking.meeting_type.owner_id, email=booking.client_email),
+    )
+
+
+def session_promo_redeem(*, booking: Booking, code: str) -> Payment:
+    """Use `code` for this held session before paying: under the payment's lock and the code's
+    (promotions.services.promo_redeem), the payment's amount becomes the discounted total and keeps
+    the code and discount. A total of 0 confirms the booking at once, without a provider. Raises
+    PromoCodeRefused (nothing changed) or PaymentError (the hold ran out)."""
+    from scheduling.holds import hold_is_live
+
+    normalized = normalize_code(code)
+    with transaction.atomic():
+        current = session_payment(booking)
+        payment = Payment.objects.select_for_update().get(pk=current.pk) if current else None
+        if payment is None or payment.status != PaymentStatus.CREATED or not hold_is_live(booking, timezone.now()):
+            raise PaymentError("The time held for you has run out. Please pick a time again.")
+        if payment.promo_code == normalized:
+            return payment  # applied already (a second click, the back button)
+        if payment.promo_code or payment.checkout_url:
+            # The provider's checkout was opened for the amount as it was: it is not changed under it.
+            raise PromoCodeRefused("Your payment has already started; its promo code can no longer be changed.")
+        owner_id = booking.meeting_type.owner_id
+        quote = promo_redeem(
+            owner_id=owner_id, code=normalized, email=booking.client_email, amount=payment.amount,
+            currency=payment.currency, reference=session_promo_reference(booking.pk),
+            client_is_new=client_is_new(owner_id=owner_id, email=booking.client_email),
+            meeting_type_id=booking.meeting_type_id,
+        )
+        payment.amount, payment.promo_code, payment.discount = quote.total, quote.code, quote.discount
+        payment.save(update_fields=["amount", "promo_code", "discount", "updated_at"])
+    if payment.amount == 0:
+        # Nothing to pay: no provider is involved; the payment is confirmed for 0 (the booking with it).
+        payment = payment_confirm(payment_id=payment.pk, amount=Decimal(0), currency=payment.currency)
+    return payment
 
 
 def booking_checkout_start(*, booking: Booking, request) -> str:

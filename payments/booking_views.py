@@ -9,8 +9,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from leadmonk.timezones import viewer_clock, viewer_timezone
-from payments.booking_payments import booking_checkout_start, session_payment
+from payments.booking_payments import (
+    booking_checkout_start,
+    session_payment,
+    session_promo_quote,
+    session_promo_redeem,
+)
+from payments.models import PaymentStatus
 from payments.providers.base import PaymentError, get_provider
+from promotions.services import PromoCodeRefused
 from scheduling.holds import cancellation_policy, hold_is_live
 from scheduling.models import Booking, BookingStatus
 from scheduling.selectors import datetime_label
@@ -25,19 +32,39 @@ def session_checkout(request: HttpRequest, booking_token: str) -> HttpResponse:
     if payment is None:
         return redirect("bookings:manage", token=booking.token)
     now = timezone.now()
+    code = request.POST.get("promo_code", "").strip()[:60] if request.method == "POST" else payment.promo_code
+    code_error, quote = "", None
     if request.method == "POST" and hold_is_live(booking, now):
-        # The place a promo code would be taken and quoted, once codes apply to sessions.
-        try:
-            return redirect(booking_checkout_start(booking=booking, request=request))
-        except PaymentError as error:
-            messages.error(request, error.message)
-            booking.refresh_from_db()
+        if "apply" in request.POST:
+            # "Apply" (no JavaScript): show what the code does to the total; nothing is used yet.
+            if not code:
+                code_error = "Enter a promo code, or pay the full price."
+            else:
+                try:
+                    quote = session_promo_quote(booking=booking, code=code)
+                except PromoCodeRefused as refused:
+                    code_error = refused.message
+        else:
+            try:
+                if code:
+                    payment = session_promo_redeem(booking=booking, code=code)
+                    if payment.status == PaymentStatus.CONFIRMED:
+                        return redirect("bookings:manage", token=booking.token)
+                return redirect(booking_checkout_start(booking=booking, request=request))
+            except PromoCodeRefused as refused:
+                code_error = refused.message
+            except PaymentError as error:
+                messages.error(request, error.message)
+                booking.refresh_from_db()
+            payment = session_payment(booking)
     viewer_tz = viewer_timezone(request, default=booking.client_timezone or booking.owner.timezone)
     clock = viewer_clock(request)
     live = hold_is_live(booking, now)
     return render(request, "payments/session_checkout.html", {
         "booking": booking, "meeting_type": booking.meeting_type, "owner": booking.meeting_type.owner,
-        "payment": payment, "provider": get_provider(payment.provider), "live": live,
+        "payment": payment, "code": code, "code_error": code_error, "quote": quote,
+        "price": payment.amount + payment.discount, "total": quote.total if quote else payment.amount,
+        "provider": get_provider(payment.provider), "live": live,
         "policy": cancellation_policy(window_hours=payment.cancel_window_hours or 0,
                                       late_cancel_refund=payment.late_cancel_refund,
                                       host=booking.meeting_type.owner.display_name or "your host"),

@@ -28,6 +28,7 @@ from orders.signals import order_payment_requested
 from orders.transitions import IllegalOrderTransition
 from payments.models import Payment, PaymentStatus, Provider
 from payments.providers.base import IllegalPaymentTransition, RefundError, get_provider
+from promotions.services import promo_release
 from scheduling.holds import HoldExpired, booking_confirm_paid, booking_release_hold
 
 logger = logging.getLogger(__name__)
@@ -240,7 +241,10 @@ def payment_mark_refunded(*, payment_id: int, refund_reference: str = "", reason
             payment.refund_reference = refund_reference
         payment.save(update_fields=["status", "refunded_at", "refunded_outside", "refund_reference", "updated_at"])
         if payment.order_id is None:
-            return payment  # a session's payment: its cancellation made the refund, not the reverse
+            # A session's payment: its cancellation made the refund, not the reverse. Its promo
+            # code's use is given back (payments.booking_payments.session_promo_reference).
+            promo_release(reference=f"booking:{payment.booking_id}")
+            return payment
         if not payment.flagged:
             try:
                 order_refund(order=payment.order, reason=reason)
