@@ -159,8 +159,13 @@ def payment_confirm(*, payment_id: int, amount: Decimal, currency: str, provider
 def _apply_confirmed_booking_payment(payment: Payment) -> None:
     """A paid session's money arrived (payments.booking_payments): confirm its held booking, with
     the receipt for its confirmation email, or flag the money for a refund when the hold ran out."""
-    receipt = {"amount": format_money(payment.amount, payment.currency), "paid_with": payment.get_provider_display(),
+    receipt = {"amount": format_money(payment.amount, payment.currency),
+               # A promo code that took the whole price: no provider was involved.
+               "paid_with": payment.get_provider_display() if payment.amount else "Nothing to pay",
                "paid_at": payment.confirmed_at.isoformat()}
+    if payment.promo_code:
+        receipt.update(price=format_money(payment.amount + payment.discount, payment.currency),
+                       promo_code=payment.promo_code, discount=format_money(payment.discount, payment.currency))
     try:
         booking_confirm_paid(booking_id=payment.booking_id, receipt=receipt)
     except HoldExpired:

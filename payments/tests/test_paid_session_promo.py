@@ -229,3 +229,27 @@ def test_a_refund_gives_the_use_back(client, owner, paid_type):
     payment_mark_refunded(payment_id=payment.pk, refund_reference="r1")
 
     assert code.redemptions.get().released_at is not None
+
+
+def test_the_receipt_payment_page_and_export_show_the_code_and_discount(client, owner, paid_type):
+    from notifications.emails import build_email
+    from notifications.models import Message, MessageKind
+
+    promo(owner)
+    booking = held(client, owner, paid_type)
+    client.post(checkout(booking), {"promo_code": "SESSION10"})
+    payment = Payment.objects.get(booking=booking)
+    client.post(f"/payments/test/{payment.token}/", {"action": "pay"})
+
+    email = build_email(Message.objects.get(booking=booking, kind=MessageKind.BOOKING_CONFIRMED,
+                                            recipient="cleo@example.com"))
+    assert "Price:  90.00 USD" in email.body and "Promo code SESSION10: −9.00 USD" in email.body
+    assert "Amount: 81.00 USD" in email.body
+    assert "Promo code SESSION10" in email.alternatives[0][0]
+    client.force_login(owner)
+    detail = client.get(f"/dashboard/payments/{payment.pk}/").content.decode()
+    assert "SESSION10: −9.00 USD" in detail
+    export = client.get("/dashboard/payments/export.csv?date_from=2026-11-01&date_to=2026-12-31")
+    text = b"".join(export.streaming_content).decode() if export.streaming else export.content.decode()
+    assert "81.000" in text or "81.00" in text
+    assert ",SESSION10,9.00," in text
