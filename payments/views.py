@@ -77,20 +77,25 @@ def payment_return(request: HttpRequest, token: str) -> HttpResponse:
     if payment.status == PaymentStatus.CONFIRMED and not payment.flagged and order.status == OrderStatus.ACTIVE:
         announce_payment_received(request, order)
         return redirect(client_order_url(order))
-    if payment.flagged:
-        state = "flagged"
-    elif payment.status in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
-        state = "failed"
-    elif cancelled and payment.status == PaymentStatus.CREATED:
-        state = "cancelled"
-    elif payment.status == PaymentStatus.REFUNDED:
-        state = "refunded"
-    else:
-        state = "processing"
+    state = _return_state(payment, cancelled=cancelled)
     can_retry = order.status == OrderStatus.PENDING_PAYMENT and state in ("failed", "cancelled")
     return render(request, "payments/return.html", {
         "payment": payment, "order": order, "state": state, "can_retry": can_retry,
     })
+
+
+def _return_state(payment: Payment, *, cancelled: bool) -> str:
+    """What the return page says happened to a payment that has not (yet) gone through: the same
+    for a package order's payment and a paid session's."""
+    if payment.flagged:
+        return "flagged"
+    if payment.status in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
+        return "failed"
+    if cancelled and payment.status == PaymentStatus.CREATED:
+        return "cancelled"
+    if payment.status == PaymentStatus.REFUNDED:
+        return "refunded"
+    return "processing"
 
 
 def _session_return(request: HttpRequest, payment: Payment, *, cancelled: bool) -> HttpResponse:
@@ -99,16 +104,7 @@ def _session_return(request: HttpRequest, payment: Payment, *, cancelled: bool) 
     if payment.status == PaymentStatus.CONFIRMED and not payment.flagged and booking.status == BookingStatus.CONFIRMED:
         messages.success(request, f"Payment received: {format_money(payment.amount, payment.currency)}.")
         return redirect(reverse("bookings:manage", args=[booking.token]) + "?booked=1")
-    if payment.flagged:
-        state = "flagged"
-    elif payment.status in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
-        state = "failed"
-    elif cancelled and payment.status == PaymentStatus.CREATED:
-        state = "cancelled"
-    elif payment.status == PaymentStatus.REFUNDED:
-        state = "refunded"
-    else:
-        state = "processing"
+    state = _return_state(payment, cancelled=cancelled)
     return render(request, "payments/session_return.html", {
         "payment": payment, "booking": booking, "meeting_type": booking.meeting_type,
         "owner": booking.meeting_type.owner, "state": state,

@@ -87,3 +87,17 @@ def test_every_module_of_leadmonk_is_in_a_layer(graph):
     outside = sorted(module for module in modules
                      if not any(module == name or module.startswith(name + ".") for name in layered))
     assert outside == [], "add these to a layer of .importlinter (helpers that apps import: the bottom one)"
+
+
+def test_every_app_with_tests_is_in_the_suites_testpaths():
+    """A new app's tests run in `make test` only if pytest.ini's testpaths names it (promotions'
+    did not, once, and nothing said so)."""
+    import configparser
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    config = configparser.ConfigParser()
+    config.read(root / "pytest.ini")
+    testpaths = set(config["pytest"]["testpaths"].split())
+    with_tests = {path.parent.parent.name for path in root.glob("*/tests/__init__.py")} | {"tests"}
+    assert with_tests - testpaths == set()
