@@ -7,16 +7,18 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.urls import reverse
 
 from orders.clients import client_is_new
+from payments.booking_payments import session_promo_redeem
 from payments.models import Payment, PaymentStatus
 from payments.services import payment_mark_refunded
 from promotions.models import DiscountKind, PromoCode, PromoRedemption
 from promotions.services import PromoCodeRefused, promo_quote, promo_redeem
 from scheduling.holds import holds_release_expired
 from scheduling.models import Booking, BookingStatus
-from tests import NOW, WEEKDAYS_9_TO_5, make_meeting_type, make_package, set_weekly_hours
+from tests import NOW, WEEKDAYS_9_TO_5, make_meeting_type, make_package, race, set_weekly_hours
 
 pytestmark = pytest.mark.django_db
 
@@ -100,8 +102,6 @@ def test_an_amount_off_in_another_currency_is_refused(owner, paid_type):
 
 
 def test_a_used_up_or_once_per_client_code_is_refused_at_redeem(owner, paid_type):
-    from django.db import transaction
-
     promo(owner, max_uses=1, once_per_client=True)
 
     def redeem(reference, email):
@@ -253,3 +253,20 @@ def test_the_receipt_payment_page_and_export_show_the_code_and_discount(client, 
     text = b"".join(export.streaming_content).decode() if export.streaming else export.content.decode()
     assert "81.000" in text or "81.00" in text
     assert ",SESSION10,9.00," in text
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_session_payments_on_a_code_with_two_uses_left_make_two(client, owner, paid_type):
+
+    promo(owner, max_uses=2)
+    starts = ["2026-12-01T15:00:00Z", "2026-12-01T15:30:00Z", "2026-12-01T16:00:00Z", "2026-12-01T16:30:00Z"]
+    bookings = [held(client, owner, paid_type, email=f"c{n}@example.com", start=start)
+                for n, start in enumerate(starts)]
+
+    done, refusals = race(4, lambda n: session_promo_redeem(booking=bookings[n], code="SESSION10"), PromoCodeRefused)
+
+    assert (done, refusals) == (2, ["This promo code has been used up."] * 2)
+    discounted = Payment.objects.filter(booking__in=bookings, promo_code="SESSION10", amount=Decimal("81.00"))
+    assert discounted.count() == 2
+    assert Payment.objects.filter(booking__in=bookings, promo_code="", amount=Decimal("90")).count() == 2

@@ -203,7 +203,7 @@ def test_redeem_records_the_use_and_release_gives_it_back_once(owner, package):
 
 
 def test_a_code_can_name_paid_meeting_types_for_single_sessions(owner, package):
-    """The model and services take a meeting type for the paid-booking flow to come."""
+    """The model and services take a meeting type (the paid session checkout passes it)."""
     meeting_type = package.items.get().meeting_type
     promo = code(owner, applies_to_all=False)
     promo.meeting_types.set([meeting_type])
