@@ -83,7 +83,7 @@ def test_a_client_orders_with_welcome10_pays_the_discounted_total_and_cannot_use
     check_page(owner_page, J, "05-owner-list", h1="Promo Codes")
     row = owner_page.locator("tr", has_text="WELCOME10")
     expect(row).to_contain_text("10 % off")
-    expect(row).to_contain_text("All packages")
+    expect(row).to_contain_text("Everything you sell")
     expect(row.locator("td[data-label=Uses]")).to_have_text("1")
     owner_page.get_by_role("link", name="Edit WELCOME10").click()
     check_page(owner_page, J, "06-owner-edit", h1="Edit WELCOME10")
