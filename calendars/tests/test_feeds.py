@@ -132,7 +132,9 @@ def test_a_failing_feed_keeps_its_last_good_busy_times_and_shows_the_error(owner
     assert busy(owner) == []
 
 
+@time_machine.travel(NOW, tick=True)  # the events are on 7 December 2026: in the future whatever the suite's clock
 def test_broken_events_are_skipped_counted_and_shown(owner, owner_client, feed_server):
+    owner_client.force_login(owner)  # a session made at the suite's clock may not be valid at NOW
     url = feed_server.serve("/c.ics", calendar(
         event("good", "20261207T150000Z", "20261207T160000Z"),
         event("no-date", "tomorrow", "20261207T160000Z"),
@@ -184,8 +186,10 @@ def test_addresses_on_this_machine_or_a_private_network_are_refused(owner, owner
     assert not CalendarConnection.objects.exists()
 
 
+@time_machine.travel(NOW, tick=True)  # the event is on 7 December 2026: in the future whatever the suite's clock
 def test_refresh_now_reads_the_feed_again_and_remove_frees_its_times(owner, owner_client, feed_server,
                                                                       django_capture_on_commit_callbacks):
+    owner_client.force_login(owner)  # a session made at the suite's clock may not be valid at NOW
     url = feed_server.serve("/d.ics", calendar(event("one", "20261207T150000Z", "20261207T160000Z")))
     connection = services.feed_add(owner=owner, url=url, name="D", all_day_busy=True, now=NOW)
     feed_server.requests.clear()
