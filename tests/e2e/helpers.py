@@ -165,9 +165,17 @@ def pick_time(page: Page, *, avoid_start_iso: str | None = None) -> None:
         page.locator(".slots a.slot").first.wait_for()
         if click_free_time():
             return
-    # The day shown has only the time to avoid (late in the day, say): try the other days.
-    for href in [day.get_attribute("href") for day in page.locator("a.day").all()]:
-        page.goto(urljoin(page.url, href))
+    # The day shown has only the time to avoid, or a chosen one and its overlaps (late in the day,
+    # say): try the other days of this month, then of the next (the last day of a month at night).
+    for _month in range(2):
+        for href in [day.get_attribute("href") for day in page.locator("a.day").all()]:
+            page.goto(urljoin(page.url, href))
+            if click_free_time():
+                return
+        next_month = page.locator("a[data-picker-nav=next]")
+        if not next_month.count():
+            break
+        page.goto(urljoin(page.url, next_month.first.get_attribute("href")))
         if click_free_time():
             return
     raise AssertionError(f"No free time to pick on {page.url}")
