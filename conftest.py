@@ -19,6 +19,15 @@ def _fresh_rate_limits(settings):
     settings.PUBLIC_PAGE_KEY_PREFIX = f"page-{uuid.uuid4().hex}"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Just before pytest-django creates the test databases: migrate once and copy the result to
+    every worker and later run (tests/database_template.py)."""
+    from tests import database_template
+
+    database_template.install()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _close_leftover_connections(django_db_setup):
     """Before the test database is dropped, close the database connections nothing will use again.
