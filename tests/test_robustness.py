@@ -159,21 +159,6 @@ def _requests(client: Client, path: str, every_kind: bool = True):
 ROUTES = project_routes()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _templates_render_unrecorded(django_test_environment):
-    """The crawlers read status codes and HTML, never `response.context` or the templates used, so
-    their requests render with Django's own Template._render. The test environment's instrumented
-    one sends a signal per template and the test Client copies every context into the response:
-    a fifth of the CPU of these ~15,000 requests."""
-    from django.template import Template
-    from django.test.utils import _TestState
-
-    instrumented = Template._render
-    Template._render = _TestState.saved_data.template_render
-    yield
-    Template._render = instrumented
-
-
 @pytest.fixture(scope="module")
 def _module_world(django_db_setup, django_db_blocker):
     with world_for_the_module(django_db_blocker) as built:
