@@ -30,5 +30,8 @@ echo "Database: ${DATABASE_URL:-embedded SQLite}   Broker/cache: ${REDIS_URL:-em
 # ten slowest tests are printed at the end, so a test that starts to drag is seen. Work stealing: a
 # worker that runs out takes tests queued for the other (plain load scheduling handed one worker
 # every browser test in one batch, and it ran alone for the last two minutes).
+# The first worker migrates the test database and keeps a copy that the other workers, and later
+# runs while no migration changes, start from (tests/database_template.py; LEADMONK_TEST_DB_TEMPLATE=0
+# migrates in every worker). Time is measured in CPU-seconds: README, "The suite's time".
 workers="${TEST_WORKERS:-3}"
 .venv/bin/python -m pytest -n "$workers" --dist worksteal --durations=10 "$@"

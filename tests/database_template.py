@@ -59,11 +59,11 @@ def install() -> None:
 
 
 def schema_key(vendor: str) -> str:
-    """Every migration file of the project and of the installed apps, with Django's version."""
+    """Every migration file of the installed apps, with the apps themselves and Django's version."""
     import django
     from django.apps import apps
 
-    digest = hashlib.sha256(f"{django.get_version()} {vendor}".encode())
+    digest = hashlib.sha256(f"{django.get_version()} {vendor} {[app.name for app in apps.get_app_configs()]}".encode())
     for app in sorted(apps.get_app_configs(), key=lambda app: app.label):
         migrations = Path(app.path) / "migrations"
         for path in sorted(migrations.glob("*.py")) if migrations.is_dir() else []:
