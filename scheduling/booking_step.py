@@ -102,6 +102,9 @@ class StepWording:
     picker_note: str = ""
     # A paragraph in the confirm step above the form (a paid session: its price, hold and policy).
     confirm_notice: str = ""
+    # Where the confirm form opens its answer: "" (here), or "_top" inside an embedded frame when the
+    # answer is a payment provider's page, which refuses to be framed.
+    confirm_target: str = ""
 
 
 @dataclass
