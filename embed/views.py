@@ -118,7 +118,8 @@ def embed_settings(request: HttpRequest) -> HttpResponse:
         "snippets": {
             "inline": f'<div data-leadmonk-embed="{page_url}"></div>\n{script}',
             "popup": f'<a href="{public_url}" data-leadmonk-popup="{page_url}">Book a session</a>\n{script}',
-            "iframe": f'<iframe src="{page_url}" title="Book a time" style="width:100%;height:900px;border:0"></iframe>',
+            "iframe": (f'<iframe src="{page_url}" title="Book a time" '
+                       'style="width:100%;height:900px;border:0"></iframe>'),
         },
         "meeting_types": [
             (meeting_type, f"{settings.SITE_URL}{reverse('embed:book_meeting', args=[owner.slug, meeting_type.slug])}")

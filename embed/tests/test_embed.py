@@ -234,4 +234,20 @@ def test_packages_open_at_the_top(client, owner, meeting_type):
     html = client.get(reverse("embed:owner_page", args=[owner.slug])).content.decode()
 
     assert "Three calls" in html
-    assert f'<a target="_top" ' in html and f"/packages/{package.slug}/" in html
+    assert '<a target="_top" ' in html and f"/packages/{package.slug}/" in html
+
+
+def test_in_production_the_enforced_policy_names_the_owners_sites_on_the_embedded_pages_alone(
+        client, owner, meeting_type, settings):
+    settings.CONTENT_SECURITY_POLICY = settings.CSP_POLICY
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = None
+    embed_sites_save(owner=owner, origins=[SITE])
+
+    embedded = client.get(reverse("embed:book_meeting", args=[owner.slug, meeting_type.slug]))
+    personal = client.get(reverse("public:book_meeting", args=[owner.slug, meeting_type.slug]))
+
+    assert f"frame-ancestors {SITE}" in embedded["Content-Security-Policy"]
+    assert "default-src 'self'" in embedded["Content-Security-Policy"]  # the rest of the policy stays
+    assert "X-Frame-Options" not in embedded
+    assert "frame-ancestors 'none'" in personal["Content-Security-Policy"]
+    assert personal["X-Frame-Options"] == "DENY"
