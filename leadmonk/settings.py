@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "notifications",
     "calendars",
     "embed",
+    "demo",
     "axes",
     "csp",
 ]
