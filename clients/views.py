@@ -4,10 +4,10 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from clients.exports import client_export
 from clients.forms import ClientEraseForm, ClientSearchForm
@@ -39,16 +39,18 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
 def client_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    email = _get_client_email_for_owner(request, reference)
+    email = _get_client_email_for_owner(request, reference)  # first: another owner's client is 404 to any method
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     return render(request, "clients/detail.html", {"client": client_history(owner=request.user, email=email)})
 
 
 @login_required
-@require_GET
 def client_export_json(request: HttpRequest, reference: str) -> HttpResponse:
     email = _get_client_email_for_owner(request, reference)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     now = timezone.now()
     data = client_export(client_history(owner=request.user, email=email, now=now), owner=request.user, now=now)
     response = HttpResponse(json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
@@ -59,9 +61,11 @@ def client_export_json(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
 def client_erase_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """GET: the confirmation screen; POST (only): the erasure."""
     email = _get_client_email_for_owner(request, reference)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     form = ClientEraseForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
