@@ -11,7 +11,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from scheduling.models import Attendance, Booking, LocationKind, MeetingType, MeetingTypeKind, PaymentMedium, Visibility, WeeklyInterval
+from scheduling.models import (
+    Attendance,
+    Booking,
+    LocationKind,
+    MeetingType,
+    MeetingTypeKind,
+    PaymentMedium,
+    Visibility,
+    WeeklyInterval,
+)
 from scheduling.setup_services import weekly_hours_replace
 
 DEMO_MEETING_TYPES = [
