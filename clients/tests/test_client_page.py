@@ -94,3 +94,24 @@ def test_a_client_who_only_booked_a_single_session_has_a_page(owner, owner_clien
     html = owner_client.get(urls(owner, "sam@example.com")["detail"]).content.decode()
 
     assert "Sam Single" in html and "No orders: this client booked single sessions." in html
+
+
+def _history(package, coaching, orders: int) -> None:
+    for n in range(orders):
+        order = paid_order(package, answer=f"Goal {n}")
+        make_booking(coaching, NOW - timedelta(days=n + 1), client_name="Jamie Rivers",
+                     client_email="jamie@example.com", order_item=order.items.get())
+        make_booking(coaching, NOW - timedelta(days=n + 1, hours=3), client_name="Jamie Rivers",
+                     client_email="jamie@example.com")
+
+
+@pytest.mark.parametrize("orders", [1, 6])
+def test_the_clients_page_takes_the_same_number_of_queries_for_1_or_6_orders(owner, owner_client, package, coaching,
+                                                                             orders, django_assert_num_queries):
+    _history(package, coaching, orders)
+    url = urls(owner)["detail"]
+
+    with django_assert_num_queries(7):
+        html = owner_client.get(url).content.decode()
+
+    assert html.count("Goal ") == orders
