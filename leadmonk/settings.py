@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "notifications",
     "calendars",
     "clients",
+    "embed",
+    "demo",
     "axes",
     "csp",
 ]
@@ -89,6 +91,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # The framed booking pages' own CSRF cookie (SameSite=None, /embed/ only): before the CSRF check.
+    "embed.middleware.EmbedCookiesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
