@@ -4,6 +4,7 @@ With nothing set, the app runs on embedded defaults (SQLite, a filesystem Celery
 to the console). `.env.example` lists every variable; the README explains each one.
 """
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "payments",
     "notifications",
     "calendars",
+    "clients",
     "embed",
     "demo",
     "axes",
@@ -248,6 +250,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(),  # every minute: writes that waited for a server that was down
     },
 }
+
+# Clients (Dashboard > Clients). An erased client's rows keep an HMAC of their email made with
+# this key, so purchase limits and "once per client" promo codes still hold for them
+# (leadmonk/client_email.py). Changing it forgets every earlier erasure for those checks: set it in
+# production, so that rotating SECRET_KEY (from which it is derived when unset) does not.
+CLIENT_ERASURE_KEY = env.str("CLIENT_ERASURE_KEY", default="") or hashlib.sha256(
+    f"client-erasure:{SECRET_KEY}".encode()).hexdigest()
 
 # Calendars (Settings > Calendars). The app passwords of CalDAV accounts are encrypted with this
 # Fernet key (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`);

@@ -14,6 +14,7 @@ urlpatterns = [
     path("dashboard/packages/", include("packages.urls")),
     path("dashboard/promo-codes/", include("promotions.urls")),
     path("dashboard/orders/", include("orders.urls")),
+    path("dashboard/clients/", include("clients.urls")),
     path("dashboard/payments/", include("payments.dashboard_urls")),
     path("dashboard/teams/", include("teams.urls")),
     path("dashboard/settings/calendars/", include("calendars.urls")),
