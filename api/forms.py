@@ -12,7 +12,8 @@ class ApiKeyForm(forms.Form):
     scope = forms.ChoiceField(
         label="Access", choices=ApiKeyScope.choices, initial=ApiKeyScope.READ, widget=forms.RadioSelect,
         help_text="A read-only key can list and read; a read-write key can also create orders and bookings.",
-        error_messages={"required": "Choose what the key may do.", "invalid_choice": "Choose read only or read and write."},
+        error_messages={"required": "Choose what the key may do.",
+                        "invalid_choice": "Choose read only or read and write."},
     )
 
     def clean_name(self) -> str:

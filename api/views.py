@@ -155,7 +155,8 @@ class PackageDetail(GenericAPIView):
 
     @extend_schema(summary="Get a package", tags=["Packages"])
     def get(self, request, pk: int):
-        return Response(self.get_serializer(_found(selectors.packages_for_api(request.user).filter(pk=pk).first())).data)
+        package = _found(selectors.packages_for_api(request.user).filter(pk=pk).first())
+        return Response(self.get_serializer(package).data)
 
 
 # --- Orders --------------------------------------------------------------------------------------------
@@ -177,7 +178,8 @@ class OrderList(OwnerListView):
     @extend_schema(summary="List orders", tags=["Orders"], parameters=ORDER_FILTERS)
     def get(self, request):
         return self.list_response(selectors.orders_for_api(
-            request.user, status=_choice(request, "status", OrderStatus.values), email=request.query_params.get("email", ""),
+            request.user, status=_choice(request, "status", OrderStatus.values),
+            email=request.query_params.get("email", ""),
             created_after=_datetime(request, "created_after"), created_before=_datetime(request, "created_before"),
         ))
 
