@@ -205,7 +205,8 @@ class SlotSerializer(serializers.Serializer):
 class SlotQuerySerializer(serializers.Serializer):
     start = serializers.DateField(help_text="First day (in `timezone`), YYYY-MM-DD.")
     end = serializers.DateField(help_text="Last day (in `timezone`), included; at most 62 days after start.")
-    timezone = serializers.CharField(required=False, default="", help_text="IANA zone; the owner's by default.")
+    timezone = serializers.CharField(required=False, default="", allow_blank=True,
+                                     help_text="IANA zone; the owner's by default.")
 
 
 class OrderCreateInputSerializer(serializers.Serializer):
@@ -225,10 +226,12 @@ class BookingCreateInputSerializer(serializers.Serializer):
     meeting_type_id = serializers.IntegerField(required=False)
     order_item_id = serializers.IntegerField(required=False)
     start = serializers.DateTimeField(help_text="ISO 8601 with an offset, one of the free times.")
-    client_name = serializers.CharField(max_length=200, required=False, default="")
-    client_email = serializers.EmailField(required=False, default="")
-    client_phone = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
-    client_timezone = serializers.CharField(max_length=64, required=False, default="")
+    client_name = serializers.CharField(max_length=200, required=False, help_text="Required with meeting_type_id.")
+    client_email = serializers.EmailField(required=False, help_text="Required with meeting_type_id.")
+    client_phone = serializers.CharField(max_length=32, required=False, default="", allow_blank=True,
+                                         help_text="International format; required when the meeting type asks.")
+    client_timezone = serializers.CharField(max_length=64, required=False, default="", allow_blank=True,
+                                            help_text="IANA zone for the client's emails.")
 
     def validate(self, data):
         by_type, by_item = data.get("meeting_type_id"), data.get("order_item_id")

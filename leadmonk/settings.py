@@ -402,7 +402,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "BookingStatusEnum": "scheduling.models.BookingStatus",
+        "PaymentStatusEnum": "payments.models.PaymentStatus",
+        "PackageStateEnum": "packages.models.PackageState",
+        "MeetingTypeStateEnum": "scheduling.models.MeetingTypeState",
+        "BookedByEnum": "scheduling.models.BookedBy",
+    },
 }
 
 # Content-Security-Policy (django-csp 4): no inline script or style without the per-request nonce
