@@ -1,5 +1,7 @@
 """Idempotent demo data for local runs: a Team-plan owner, then each app's own demo records.
-It lives in payments, the highest app with demo data, so it imports each demo module plainly."""
+It lives in payments, the highest app with demo data of the layers below it, so it imports each
+demo module plainly; apps above payments (api) take part through payments.demo.demo_seeded and
+return lines to print (a demo API key, shown once)."""
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -42,6 +44,10 @@ class Command(BaseCommand):
                 owner.save()
             for module in DEMO_MODULES:
                 module.seed(owner)
+            extra_lines = [line for _receiver, lines in payments_demo.demo_seeded.send(sender=None, owner=owner)
+                           for line in (lines or [])]
         self.stdout.write(
             self.style.SUCCESS(f"Demo owner ready: {DEMO_EMAIL} / {DEMO_PASSWORD} (booking page /{DEMO_SLUG}/)")
         )
+        for line in extra_lines:
+            self.stdout.write(line)
