@@ -17,18 +17,20 @@ def test_the_settings_page_links_to_the_api_keys(owner_client):
 
 
 def test_a_new_key_is_shown_once_and_stored_only_as_its_hash(owner_client, owner):
-    response = owner_client.post(PAGE, {"name": "CRM sync", "scope": ApiKeyScope.READ_WRITE})
+    created = owner_client.post(PAGE, {"name": "CRM sync", "scope": ApiKeyScope.READ_WRITE})
+    response = owner_client.get(created["Location"])
 
     html = response.content.decode()
     row = ApiKey.objects.get(owner=owner)
     shown = html.split('id="new-key-value"')[1].split('value="')[1].split('"')[0]
-    assert response.status_code == 200
+    assert created.status_code == 302 and response.status_code == 200
     assert (row.name, row.scope) == ("CRM sync", ApiKeyScope.READ_WRITE)
     assert hashlib.sha256(shown.encode()).hexdigest() == row.key_hash
     assert "shown only this once" in html
     assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
     again = owner_client.get(PAGE).content.decode()
     assert shown not in again and row.display_prefix in again
+    assert shown not in str(dict(owner_client.session))  # taken out of the session once shown
 
 
 def test_a_key_without_a_name_is_refused_beside_the_field_and_nothing_is_made(owner_client, owner):
