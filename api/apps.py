@@ -7,7 +7,4 @@ class ApiConfig(AppConfig):
     verbose_name = "REST API"
 
     def ready(self) -> None:
-        from api import (
-            receivers,  # noqa: F401 - the demo key of seed_demo
-            schema,  # noqa: F401 - registers the API key's security scheme with drf-spectacular
-        )
+        from api import schema  # noqa: F401 - registers the API key's security scheme with drf-spectacular

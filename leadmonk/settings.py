@@ -72,7 +72,9 @@ INSTALLED_APPS = [
     "payments",
     "notifications",
     "calendars",
+    "embed",
     "api",
+    "demo",
     "rest_framework",
     "drf_spectacular",
     "axes",
@@ -90,6 +92,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # The framed booking pages' own CSRF cookie (SameSite=None, /embed/ only): before the CSRF check.
+    "embed.middleware.EmbedCookiesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

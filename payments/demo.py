@@ -2,16 +2,11 @@
 provider, like a client would pay it locally, so the order page, Payments and the receipt name
 the same provider. Then its first session is booked. Runs after orders.demo. Idempotent."""
 from django.db import transaction
-from django.dispatch import Signal
 
 from orders import demo as orders_demo
 from orders.models import OrderStatus, PackageOrder
 from payments import services
 from payments.models import Provider
-
-# Sent by seed_demo (with `owner`) after every demo module below has run, in its transaction: an
-# app above payments adds its own demo records and returns lines for seed_demo to print (api.receivers).
-demo_seeded = Signal()
 
 
 @transaction.atomic

@@ -347,6 +347,9 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "api:booking_reschedule": {"pk": "direct_booking"},
     "api:booking_cancel": {"pk": "direct_booking"},
     "api:booking_attendance": {"pk": "booking"},
+    "embed:owner_page": {"owner_slug": "owner_slug"},
+    "embed:book_meeting": {"owner_slug": "owner_slug", "meeting_type_slug": "meeting_type_slug"},
+    "embed:booked": {"token": "booking_token"},
 }
 
 
