@@ -1,6 +1,7 @@
 """The API's own description: the OpenAPI 3 schema (/api/v1/schema/, drf-spectacular) and a plain
 docs page rendered from it on the server (/api/v1/docs/): no script, no CDN, so it keeps the site's
 Content-Security-Policy as it is and reads without JavaScript."""
+import functools
 import re
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -30,7 +31,9 @@ class ApiSchemaView(SpectacularAPIView):
     throttle_classes = []
 
 
+@functools.cache
 def _schema_for_docs() -> dict:
+    """The schema is the code's: built once per process (it takes a tenth of a second)."""
     return SchemaGenerator().get_schema(request=None, public=True)
 
 

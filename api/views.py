@@ -8,6 +8,7 @@ bad input 400 with the field errors and nothing changed.
 import datetime as dt
 import zoneinfo
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -272,8 +273,8 @@ class BookingList(OwnerListView):
         if phone or meeting_type.client_phone_required:
             try:
                 phone = normalize_mobile(phone)
-            except Exception as error:  # django.forms.ValidationError, in the client's words
-                raise ValidationError({"client_phone": list(getattr(error, "messages", [str(error)]))}) from None
+            except DjangoValidationError as error:  # the mobile-number rule's words (leadmonk.phones)
+                raise ValidationError({"client_phone": list(error.messages)}) from None
         details = dict(meeting_type=meeting_type, start=data["start"], client_name=data["client_name"],
                        client_email=data["client_email"], client_phone=phone,
                        client_timezone=zone or request.user.timezone or "UTC", path=BookingPath.SECRET_LINK)

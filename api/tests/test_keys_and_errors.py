@@ -163,3 +163,15 @@ def test_the_docs_page_lists_every_endpoint_from_our_own_server(client):
     for path in ("/api/v1/bookings/{id}/reschedule/", "/api/v1/orders/", "/api/v1/clients/"):
         assert path in html
     assert "Retry-After" in html
+
+
+def test_a_meeting_type_that_asks_for_a_mobile_refuses_a_booking_without_a_valid_one(owner):
+    meeting_type = make_meeting_type(owner, requires_mobile=True)
+    client = api_client(key_for(owner))
+
+    missing = post(client, "/api/v1/bookings/", _booking_body(meeting_type))
+    local = post(client, "/api/v1/bookings/", {**_booking_body(meeting_type), "client_phone": "0171 555 0100"})
+
+    assert problem(missing)["errors"] == {"client_phone": ["Enter the number with its country code, e.g. +1 415 555 0100"]}
+    assert problem(local)["errors"] == {"client_phone": ["Enter the number with its country code, e.g. +1 415 555 0100"]}
+    assert Booking.objects.count() == 0
