@@ -9,11 +9,19 @@ from playwright.sync_api import expect
 
 from tests import make_owner
 from tests.e2e.data import OWNER_PASSWORD
-from tests.e2e.helpers import axe_at_both_widths, check_page, log_in
+from tests.e2e.helpers import PHONE, axe_at_both_widths, check_page, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 J = "j-api"
+
+
+def assert_no_sideways_scroll_on_a_phone(page) -> None:
+    original = page.viewport_size
+    page.set_viewport_size(PHONE)
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    page.set_viewport_size(original)
+    assert wide <= PHONE["width"], f"{page.url} is {wide} px wide at {PHONE['width']} px"
 
 
 def test_the_coach_makes_uses_and_revokes_an_api_key(page, server):
@@ -34,6 +42,7 @@ def test_the_coach_makes_uses_and_revokes_an_api_key(page, server):
     key = page.get_by_label(re.compile("API key")).input_value()
     check_page(page, J, "03-shown-once", h1="API")
     axe_at_both_widths(page, "Settings › API")
+    assert_no_sideways_scroll_on_a_phone(page)
 
     answer = requests.get(f"{server}/api/v1/bookings/", headers={"Authorization": f"Bearer {key}"}, timeout=10)
     assert answer.status_code == 200 and answer.json()["results"] == []
@@ -49,3 +58,4 @@ def test_the_coach_makes_uses_and_revokes_an_api_key(page, server):
     page.goto(f"{server}/api/v1/docs/")
     check_page(page, J, "04-docs", h1=re.compile("Leadmonk API"))
     axe_at_both_widths(page, "API reference")
+    assert_no_sideways_scroll_on_a_phone(page)
