@@ -201,6 +201,8 @@ class SlotSerializer(serializers.Serializer):
 
 # --- Input ----------------------------------------------------------------------------------------
 
+ID_MAX = 2**63 - 1  # a bigint: a larger id names nothing (and PostgreSQL would refuse to compare it)
+
 
 class SlotQuerySerializer(serializers.Serializer):
     start = serializers.DateField(help_text="First day (in `timezone`), YYYY-MM-DD.")
@@ -210,7 +212,7 @@ class SlotQuerySerializer(serializers.Serializer):
 
 
 class OrderCreateInputSerializer(serializers.Serializer):
-    package_id = serializers.IntegerField()
+    package_id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     client_name = serializers.CharField(max_length=200)
     client_email = serializers.EmailField()
     client_phone = serializers.CharField(max_length=32, required=False, default="", allow_blank=True,
@@ -223,8 +225,8 @@ class BookingCreateInputSerializer(serializers.Serializer):
     """Either `meeting_type_id` (a direct booking, for a client you name) or `order_item_id` (one
     session of an order, for the order's client)."""
 
-    meeting_type_id = serializers.IntegerField(required=False)
-    order_item_id = serializers.IntegerField(required=False)
+    meeting_type_id = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
+    order_item_id = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
     start = serializers.DateTimeField(help_text="ISO 8601 with an offset, one of the free times.")
     client_name = serializers.CharField(max_length=200, required=False, help_text="Required with meeting_type_id.")
     client_email = serializers.EmailField(required=False, help_text="Required with meeting_type_id.")

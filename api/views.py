@@ -66,6 +66,13 @@ def _choice(request, name: str, choices) -> str:
     return value
 
 
+def _email(request) -> str:
+    value = request.query_params.get("email", "")
+    if "\x00" in value or len(value) > 254:
+        raise ValidationError({"email": ["Enter an email address."]})
+    return value
+
+
 def _datetime(request, name: str) -> dt.datetime | None:
     value = request.query_params.get(name)
     if not value:
@@ -80,7 +87,7 @@ def _int_param(request, name: str) -> int | None:
     value = request.query_params.get(name)
     if not value:
         return None
-    if not value.isdigit() or len(value) > 18:
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise ValidationError({name: ["Enter a whole number."]})
     return int(value)
 
@@ -177,7 +184,7 @@ class OrderList(OwnerListView):
     def get(self, request):
         return self.list_response(selectors.orders_for_api(
             request.user, status=_choice(request, "status", OrderStatus.values),
-            email=request.query_params.get("email", ""),
+            email=_email(request),
             created_after=_datetime(request, "created_after"), created_before=_datetime(request, "created_before"),
         ))
 
@@ -240,7 +247,7 @@ class BookingList(OwnerListView):
     def get(self, request):
         return self.list_response(selectors.bookings_for_api(
             request.user, status=_choice(request, "status", BookingStatus.values),
-            email=request.query_params.get("email", ""), meeting_type_id=_int_param(request, "meeting_type_id"),
+            email=_email(request), meeting_type_id=_int_param(request, "meeting_type_id"),
             order_id=_int_param(request, "order_id"), start_after=_datetime(request, "start_after"),
             start_before=_datetime(request, "start_before"),
         ))

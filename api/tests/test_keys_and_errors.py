@@ -81,12 +81,14 @@ def test_bad_input_is_400_with_each_field_named_and_nothing_is_booked(owner):
     response = post(client, "/api/v1/bookings/", {"meeting_type_id": meeting_type.pk, "start": "next tuesday",
                                                   "client_email": "nobody"})
     neither = post(client, "/api/v1/bookings/", {"start": NINE_AM.isoformat()})
+    huge = post(client, "/api/v1/bookings/", {"order_item_id": 10**30, "start": NINE_AM.isoformat()})
     not_json = client.post("/api/v1/bookings/", "{", content_type="application/json")
 
     errors = problem(response)["errors"]
     assert response.status_code == 400
     assert set(errors) == {"start", "client_email"}
     assert "meeting_type_id" in problem(neither)["errors"]
+    assert "order_item_id" in problem(huge)["errors"]
     assert not_json.status_code == 400 and problem(not_json)["detail"]
     assert Booking.objects.count() == 0
 
@@ -175,3 +177,13 @@ def test_a_meeting_type_that_asks_for_a_mobile_refuses_a_booking_without_a_valid
     assert problem(missing)["errors"] == {"client_phone": ["Enter the number with its country code, e.g. +1 415 555 0100"]}
     assert problem(local)["errors"] == {"client_phone": ["Enter the number with its country code, e.g. +1 415 555 0100"]}
     assert Booking.objects.count() == 0
+
+
+def test_filters_that_are_not_numbers_or_times_are_400s_not_errors(owner):
+    client = api_client(key_for(owner))
+
+    answers = [client.get(f"/api/v1/bookings/?{query}") for query in (
+        "order_id=²", "meeting_type_id=12abc", "start_after=soon", "status=maybe", "email=a%00b", "limit=lots&after=%00")]
+
+    assert [response.status_code for response in answers] == [400, 400, 400, 400, 400, 200]
+    assert set(problem(answers[0])["errors"]) == {"order_id"}
