@@ -18,6 +18,7 @@ urlpatterns = [
     path("dashboard/payments/", include("payments.dashboard_urls")),
     path("dashboard/teams/", include("teams.urls")),
     path("dashboard/settings/calendars/", include("calendars.urls")),
+    path("dashboard/settings/api/", include("api.settings_urls")),
     path("dashboard/settings/embed/", include("embed.settings_urls")),
     path("dashboard/", include("scheduling.urls")),
     path("orders/", include("orders.public_urls")),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("notifications/", include("notifications.urls")),
     path("team/", include("teams.public_urls")),
+    path("api/v1/", include("api.urls")),
     path("embed/", include("embed.urls")),
     path("", include("leadmonk.public_urls")),
 ]
