@@ -24,6 +24,7 @@ from scheduling.calendar import (
     booking_place,
     bookings_ics,
     calendar_links,
+    host_names,
     session_name,
 )
 from teams.models import InvitationStatus
@@ -86,7 +87,8 @@ def booking_context(message: Message) -> dict:
         "session_name": session_name(booking),
         "session_minutes": int((booking.end - booking.start).total_seconds() // 60),
         "owner": owner,
-        "owner_name": owner.display_name or owner.email,
+        # Every host of a collective team meeting, by name.
+        "owner_name": host_names(booking),
         "when": format_when(booking.start, booking.end, tz_name),
         "location": booking_location(booking),
         "place": booking_place(booking),
