@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "payments",
     "notifications",
     "calendars",
+    "portal",
     "axes",
     "csp",
 ]
@@ -373,6 +374,9 @@ THROTTLES = {
     "public_booking": (20, 60 * 60),
     # The Enterprise contact form mails the site's staff: a script must not flood their inbox.
     "sales_contact": (5, 60 * 60),
+    # "Find my bookings" (/my/): sign-in links asked for from one IP, and sent to one address.
+    "portal_sign_in": (10, 60 * 60),
+    "portal_sign_in_email": (3, 60 * 60),
 }
 
 # Content-Security-Policy (django-csp 4): no inline script or style without the per-request nonce

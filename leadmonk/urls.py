@@ -24,6 +24,8 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("notifications/", include("notifications.urls")),
     path("team/", include("teams.public_urls")),
+    # The client portal; before the catch-all below ("my" is a reserved slug).
+    path("my/", include("portal.urls")),
     path("", include("leadmonk.public_urls")),
 ]
 
