@@ -38,7 +38,7 @@ def test_every_client_email_links_to_find_my_bookings_and_no_owner_email_does(
     to_client = next(message for message in mail.outbox if message.to == [booking.client_email])
     assert f"Find my bookings (every order and session of yours, by email): {settings.SITE_URL}/my/" in to_client.body
     assert f'<a href="{settings.SITE_URL}/my/"' in to_client.alternatives[0][0]
-    to_owner = [message for message in mail.outbox if message.to == [booking.owner.email]]
-    assert to_owner, "the owner is told of the booking too"
-    for to_owner in to_owner:
+    owner_emails = [message for message in mail.outbox if message.to == [booking.owner.email]]
+    assert owner_emails, "the owner is told of the booking too"
+    for to_owner in owner_emails:
         assert "/my/" not in to_owner.body and "/my/" not in to_owner.alternatives[0][0]

@@ -68,8 +68,9 @@ def test_past_and_cancelled_sessions_are_listed_apart_and_cannot_be_changed(worl
 
 
 def test_an_address_with_nothing_gets_an_empty_page_that_says_so(client, world):
-    from portal.session import portal_sign_in
     from django.http import HttpResponse
+
+    from portal.session import portal_sign_in
 
     response = HttpResponse()
     portal_sign_in(response, email="nobody@example.com")
