@@ -45,3 +45,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Demo owner ready: {DEMO_EMAIL} / {DEMO_PASSWORD} (booking page /{DEMO_SLUG}/)")
         )
+        # The client portal needs no password: the sign-in link is in the email, which a local run
+        # prints to the console.
+        self.stdout.write(f"Demo client: {orders_demo.DEMO_CLIENT_EMAIL} (Find my bookings at /my/; the sign-in "
+                          "link is printed by the console email backend)")
