@@ -168,3 +168,19 @@ def test_an_inbox_gets_a_few_links_an_hour_whoever_asks_and_the_page_does_not_te
     assert [page.status_code for page in pages] == [200] * 4
     assert all("Check your email" in page.content.decode() for page in pages)
     assert len(mail.outbox) == 2 and SignInLink.objects.count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_link_used_from_two_tabs_at_once_signs_in_once(world, django_capture_on_commit_callbacks):
+    from portal.services import SignInLinkUsed, sign_in_link_use
+    from tests import race
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_in_link_request(email=CLEO)
+    token = link_path_sent_to(CLEO).rstrip("/").rsplit("/", 1)[1]
+
+    successes, refusals = race(8, lambda _i: sign_in_link_use(token=token), SignInLinkUsed)
+
+    assert successes == 1 and len(refusals) == 7
+    assert SignInLink.objects.get().used_at is not None
