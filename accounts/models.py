@@ -25,6 +25,8 @@ RESERVED_SLUGS = frozenset(
         "sitemap.xml", "security.txt", ".well-known", "well-known", "webhooks", "bench",
         # The owner's calendar feed, /calendar/<token>.ics.
         "calendar",
+        # The booking pages framed on an owner's own site (embed app).
+        "embed",
         # The client portal, /my/ ("Find my bookings"): portal.checks reports an owner who held it before.
         "my",
     }
