@@ -26,6 +26,11 @@ def test_the_booking_and_order_pages_link_to_find_my_bookings(client, booking):
     for path in (f"/bookings/{booking.token}/?booked=1", f"/orders/{order.token}/", f"/{booking.owner.slug}/"):
         page = client.get(path).content.decode()
         assert '<a href="/my/">Find my bookings</a>' in page, path
+    # The pages framed on the owner's own site open it in the whole window, not in the frame.
+    for path in (f"/embed/{booking.owner.slug}/", f"/embed/bookings/{booking.token}/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert '<a href="/my/" target="_top">Find my bookings</a>' in response.content.decode(), path
 
 
 def test_every_client_email_links_to_find_my_bookings_and_no_owner_email_does(
