@@ -53,7 +53,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _overview(request: HttpRequest, email: str) -> HttpResponse:
     groups = client_overview(email=email, now=timezone.now())
-    default_tz = next((booking.client_timezone for group in groups for booking in group.upcoming), "UTC")
+    # The zone the client last booked or ordered in, until the browser says which it is in.
+    zones = [booking.client_timezone for group in groups for booking in group.upcoming]
+    zones += [order.client_timezone for group in groups for order in group.orders]
+    default_tz = next((zone for zone in zones if zone), "UTC")
     viewer_tz = viewer_timezone(request, default_tz)
     return render(request, "portal/overview.html", {
         "email": email, "groups": groups, "viewer_tz": viewer_tz,
