@@ -13,8 +13,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from leadmonk import raw_rows
+from leadmonk.client_email import normalize_email
 from leadmonk.tokens import looks_like_token
-from orders.clients import normalize_email
 from orders.models import CreditLedgerEntry, OrderItem, OrderStatus, PackageOrder, ledger_balance_sql
 from orders.rules import item_booking_refusal
 from scheduling.models import Booking
@@ -36,6 +36,12 @@ def _items_with_usage() -> QuerySet[OrderItem]:
         )
         .order_by("position", "id")
     )
+
+
+def items_with_balances() -> QuerySet[OrderItem]:
+    """Order items annotated with `used` and `balance` (see _items_with_usage), for a prefetch of
+    another app's list (the API's orders)."""
+    return _items_with_usage()
 
 
 def _bookings_prefetch() -> Prefetch:

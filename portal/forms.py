@@ -1,7 +1,7 @@
 """The one form of the client portal: the email to send a sign-in link to."""
 from django import forms
 
-from orders.clients import normalize_email
+from leadmonk.client_email import normalize_email
 
 
 class FindBookingsForm(forms.Form):

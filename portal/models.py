@@ -7,7 +7,7 @@ class SignInLink(models.Model):
     a copy of the database opens nobody's bookings; the token itself lives in the email (and in
     its outbox row until that is sent: notifications.delivery erases it)."""
 
-    email = models.EmailField()  # normalised (orders.clients.normalize_email)
+    email = models.EmailField()  # normalised (leadmonk.client_email.normalize_email)
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()

@@ -5,7 +5,7 @@ another address can come in."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from orders.clients import normalize_email
+from leadmonk.client_email import normalize_email
 from orders.gifts import undelivered_gift
 from orders.models import PackageOrder
 from orders.selectors import order_bookings, orders_of_client, with_item_progress

@@ -12,7 +12,7 @@ from django.utils import timezone
 from notifications.models import Message, MessageKind, MessageStatus
 from portal.models import SignInLink
 from portal.services import sign_in_link_request
-from portal.tests.conftest import CLEO, ask_for_link, link_path_sent_to
+from portal.tests.conftest import CLEO, DORA, ask_for_link, link_path_sent_to
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +184,13 @@ def test_a_link_used_from_two_tabs_at_once_signs_in_once(world, django_capture_o
 
     assert successes == 1 and len(refusals) == 7
     assert SignInLink.objects.get().used_at is not None
+
+
+def test_an_erased_clients_pseudonym_gets_no_link(world):
+    from leadmonk.client_email import erased_email
+
+    pseudonym = erased_email(DORA)
+    world.dora_alma.__class__.objects.filter(pk=world.dora_alma.pk).update(client_email=pseudonym)
+
+    assert sign_in_link_request(email=pseudonym) is False
+    assert not SignInLink.objects.exists() and not Message.objects.exists()
