@@ -217,6 +217,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 # Every periodic schedule lives here, in one place.
 CELERY_BEAT_SCHEDULE = {
+    "purge-sign-in-links": {
+        "task": "portal.tasks.purge_sign_in_links",
+        "schedule": crontab(minute=7),  # hourly: a client portal link's address is kept a day at most
+    },
     "dispatch-due-reminders": {
         "task": "notifications.tasks.dispatch_due_reminders",
         "schedule": crontab(),  # every minute

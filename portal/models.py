@@ -14,7 +14,8 @@ class SignInLink(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["email", "created_at"])]
+        # The hourly purge (portal.tasks) deletes by it.
+        indexes = [models.Index(fields=["expires_at"])]
 
     def __str__(self) -> str:
         return f"Sign-in link for {self.email} ({'used' if self.used_at else 'unused'})"

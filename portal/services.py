@@ -21,6 +21,9 @@ from portal.models import SignInLink
 from portal.selectors import client_has_history
 
 SIGN_IN_LINK_LIFETIME = timedelta(minutes=30)
+# How long an expired or used link is kept, so opening it still says "expired" or "already used"
+# rather than "not valid"; then the purge deletes it (and the address it carries).
+SIGN_IN_LINK_KEPT = timedelta(days=1)
 
 
 class SignInLinkError(Exception):
@@ -88,3 +91,11 @@ def sign_in_link_use(*, token: str, now: datetime | None = None) -> str:
         sign_in_link_check(token=token, now=now)  # raises: used or expired in between
         raise SignInLinkUsed
     return link.email
+
+
+def sign_in_links_purge(*, now: datetime | None = None) -> int:
+    """Delete the links expired more than SIGN_IN_LINK_KEPT ago (hourly, portal.tasks); returns
+    how many. Nothing of a client's email stays in this table longer than a day after its link."""
+    now = now or timezone.now()
+    deleted, _ = SignInLink.objects.filter(expires_at__lt=now - SIGN_IN_LINK_KEPT).delete()
+    return deleted

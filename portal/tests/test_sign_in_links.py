@@ -194,3 +194,20 @@ def test_an_erased_clients_pseudonym_gets_no_link(world):
 
     assert sign_in_link_request(email=pseudonym) is False
     assert not SignInLink.objects.exists() and not Message.objects.exists()
+
+
+def test_links_are_deleted_a_day_after_they_expire_by_the_hourly_purge(world, settings):
+    from celery import current_app
+
+    from portal.tasks import purge_sign_in_links
+
+    sign_in_link_request(email=CLEO)
+    with time_machine.travel(timezone.now() + timedelta(hours=20)):
+        sign_in_link_request(email=CLEO)
+        assert purge_sign_in_links() == 0
+    with time_machine.travel(timezone.now() + timedelta(days=1, hours=1)):
+        assert purge_sign_in_links() == 1
+
+    assert SignInLink.objects.count() == 1
+    schedule = settings.CELERY_BEAT_SCHEDULE["purge-sign-in-links"]
+    assert schedule["task"] in current_app.tasks
