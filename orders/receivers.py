@@ -8,9 +8,11 @@ from django.dispatch import receiver
 
 from orders import credits, gifts, rules
 from orders.signals import order_activated
+from orders.templatetags.orders_tags import answer_text
 from scheduling.models import BookedBy
 from scheduling.signals import (
     attendance_marked,
+    booking_answers,
     booking_cancelled,
     booking_change_requested,
     booking_created,
@@ -63,3 +65,12 @@ def settle_a_no_show(sender, *, booking, by_user=None, now=None, **kwargs) -> No
 def hand_a_paid_gift_over(sender, *, order, **kwargs) -> None:
     """An order became active (paid, free, given): a gift becomes its recipient's (orders.gifts)."""
     gifts.gift_hand_over(order=order)
+
+
+@receiver(booking_answers, dispatch_uid="orders.booking_answers")
+def tell_the_order_answers(sender, *, booking, **kwargs) -> list[tuple[str, str]]:
+    """A session of an order: the client answered the package's invitee questions when ordering."""
+    if not booking.order_item_id:
+        return []
+    return [(entry.get("question", ""), answer_text(entry.get("answer")))
+            for entry in booking.order_item.order.answers or []]
