@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "payments",
     "notifications",
     "calendars",
+    "insights",
     "axes",
     "csp",
 ]

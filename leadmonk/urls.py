@@ -15,6 +15,7 @@ urlpatterns = [
     path("dashboard/promo-codes/", include("promotions.urls")),
     path("dashboard/orders/", include("orders.urls")),
     path("dashboard/payments/", include("payments.dashboard_urls")),
+    path("dashboard/insights/", include("insights.urls")),
     path("dashboard/teams/", include("teams.urls")),
     path("dashboard/settings/calendars/", include("calendars.urls")),
     path("dashboard/", include("scheduling.urls")),
