@@ -158,7 +158,7 @@ def _owner_step(request: HttpRequest, *, order: PackageOrder, item: OrderItem, w
     step = TimeStep(request, meeting_type=item.meeting_type if booking is None else booking.meeting_type,
                     default_tz=request.user.timezone, wording=wording, moving=booking, enforce_notice=False,
                     duration=item.duration if booking is None else None,  # a booking moves at its own length
-                    form_class=SessionConfirmForm,
+                    owner_page=True, form_class=SessionConfirmForm,
                     form_kwargs={"requires_mobile": booking is None and client_phone_needed(item), "for_owner": True})
 
     def done(_result) -> HttpResponse:
