@@ -303,7 +303,7 @@ def _session_phone(item, data) -> str:
             raise ValidationError({"client_phone": [CLIENT_MOBILE_REQUIRED]})
         return ""
     try:
-        return normalize_mobile(phone)
+        return normalize_mobile(phone, zone=item.order.client_timezone)
     except DjangoValidationError as error:  # the mobile-number rule's words (leadmonk.phones)
         raise ValidationError({"client_phone": list(error.messages)}) from None
 

@@ -330,7 +330,8 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
     # left, its state) is checked above and shown by the page around it.
     step = TimeStep(request, meeting_type=item.meeting_type, default_tz=order.client_timezone,
                     wording=CLIENT_BOOK_WORDING, cache_picker=True, duration=item.duration,
-                    form_class=SessionConfirmForm, form_kwargs={"requires_mobile": client_phone_needed(item)})
+                    form_class=SessionConfirmForm,
+                    form_kwargs={"requires_mobile": client_phone_needed(item), "zone": order.client_timezone})
 
     def done(booking) -> HttpResponse:
         when = dateformat.format(localize(booking.start, step.viewer_tz), f"l j F, {time_format(step.clock)}")

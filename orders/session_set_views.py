@@ -194,7 +194,8 @@ class SessionsPage:
 
     def phone_form(self, data=None) -> ClientPhoneForm:
         """The confirm form: the client's number when a chosen session needs one the order lacks."""
-        return ClientPhoneForm(data, requires_mobile=any(client_phone_needed(pick.item) for pick in self.picks))
+        return ClientPhoneForm(data, requires_mobile=any(client_phone_needed(pick.item) for pick in self.picks),
+                               zone=self.order.client_timezone)
 
     def render(self, *, error: str = "", repeat_error: str = "", missed: list[MissedWeek] | None = None,
                failed: SessionChoice | None = None, status: int = 200, form: ClientPhoneForm | None = None,

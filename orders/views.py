@@ -159,7 +159,8 @@ def _owner_step(request: HttpRequest, *, order: PackageOrder, item: OrderItem, w
                     default_tz=request.user.timezone, wording=wording, moving=booking, enforce_notice=False,
                     duration=item.duration if booking is None else None,  # a booking moves at its own length
                     owner_page=True, form_class=SessionConfirmForm,
-                    form_kwargs={"requires_mobile": booking is None and client_phone_needed(item), "for_owner": True})
+                    form_kwargs={"requires_mobile": booking is None and client_phone_needed(item), "for_owner": True,
+                                 "zone": order.client_timezone})
 
     def done(_result) -> HttpResponse:
         messages.success(request, success)

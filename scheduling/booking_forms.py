@@ -48,9 +48,10 @@ class SlotForm(forms.Form):
 # The label and the messages of the client's number, on every page that asks for it: a meeting
 # booked on its own page and a session of an order (the client's and the owner's pages).
 MOBILE_LABEL = "Mobile number"
-MOBILE_HELP = "With your country code, e.g. +1 415 555 0100."
+MOBILE_HELP = "As you write it at home, or with your country code, e.g. +1 415 555 0100."
 MOBILE_REQUIRED = "Please enter your mobile number: this meeting needs one."
-CLIENT_MOBILE_HELP = "The client's, with its country code, e.g. +1 415 555 0100. It is kept on the order."
+CLIENT_MOBILE_HELP = ("The client's, as written in their country or with its country code, e.g. +1 415 555 0100. "
+                      "It is kept on the order.")
 CLIENT_MOBILE_REQUIRED = "Please enter the client's mobile number: this meeting needs one (you call them)."
 
 
@@ -62,9 +63,10 @@ def mobile_field(*, required: bool, help_text: str, required_message: str = MOBI
     )
 
 
-def clean_mobile(value: str) -> str:
-    """"" for a blank number (the field says when one is required), else the number as E.164."""
-    return normalize_mobile(value) if value and value.strip() else ""
+def clean_mobile(value: str, *, zone: str | None = None) -> str:
+    """"" for a blank number (the field says when one is required), else the number as E.164 (one
+    without its country code read as the country of `zone` writes it: leadmonk.phones)."""
+    return normalize_mobile(value, zone=zone) if value and value.strip() else ""
 
 
 class BookingDetailsForm(SlotForm):
@@ -91,7 +93,10 @@ class BookingDetailsForm(SlotForm):
         return name
 
     def clean_client_phone(self) -> str:
-        return clean_mobile(self.cleaned_data.get("client_phone", ""))
+        # A number without its country code is read as the visitor's country writes it: the zone
+        # their browser gave (the hidden field), else the zone the page was shown in.
+        zone = self.data.get(self.add_prefix("client_timezone")) or self.initial.get("client_timezone")
+        return clean_mobile(self.cleaned_data.get("client_phone", ""), zone=zone)
 
     def clean_client_timezone(self) -> str:
         value = self.cleaned_data.get("client_timezone", "")
@@ -104,15 +109,16 @@ class ClientPhoneForm(forms.Form):
     the field, `for_owner` words it for the owner booking on the client's behalf. Without the field
     it cleans to no number."""
 
-    def __init__(self, *args, requires_mobile: bool = False, for_owner: bool = False, **kwargs):
+    def __init__(self, *args, requires_mobile: bool = False, for_owner: bool = False, zone: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        self.zone = zone  # the client's (the order's): how to read a number without its country code
         if requires_mobile:
             self.fields["client_phone"] = mobile_field(
                 required=True, help_text=CLIENT_MOBILE_HELP if for_owner else MOBILE_HELP + " We call you on it.",
                 required_message=CLIENT_MOBILE_REQUIRED if for_owner else MOBILE_REQUIRED)
 
     def clean_client_phone(self) -> str:
-        return clean_mobile(self.cleaned_data.get("client_phone", ""))
+        return clean_mobile(self.cleaned_data.get("client_phone", ""), zone=self.zone)
 
 
 class SessionConfirmForm(ClientPhoneForm, SlotForm):

@@ -79,6 +79,16 @@ def test_the_number_given_is_on_the_booking_and_kept_for_the_next_session(client
     assert 'name="client_phone"' not in page
 
 
+def test_a_number_written_as_at_home_is_read_in_the_clients_country(client, host_calls):
+    order = place_order(host_calls)
+    PackageOrder.objects.filter(pk=order.pk).update(client_timezone="America/Chicago")
+    item = coaching_item(order)
+
+    client.post(book_url(order, item), {"start": format_slot_start(NINE_AM), "client_phone": "(202) 555-0123"})
+
+    assert Booking.objects.get().client_phone == "+12025550123"
+
+
 def test_an_order_with_a_number_is_not_asked_again(client, host_calls):
     order = place_order(host_calls)
     PackageOrder.objects.filter(pk=order.pk).update(client_phone="+12025550123")  # its package asked for it
