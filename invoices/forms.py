@@ -19,7 +19,7 @@ class InvoiceSettingsForm(forms.Form):
     tax_rate = forms.DecimalField(label="Tax rate (%)", min_value=Decimal(0), max_value=Decimal(100),
                                   max_digits=5, decimal_places=2, initial=Decimal(0),
                                   error_messages={"min_value": "A tax rate cannot be negative.",
-                                                  "max_value": "A tax rate is at most 100 %.",
+                                                  "max_value": "A tax rate is at most 100 %%.",
                                                   "invalid": "Enter the rate as a number, such as 20 or 7.5.",
                                                   "required": "Enter a tax rate (0 when you charge none)."},
                                   widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "100"}))
