@@ -10,9 +10,9 @@ def invoice_settings_for(owner) -> InvoiceSettings:
 
 
 def documents_for_order(order) -> list:
-    """The invoices and credit notes of `order`, oldest first (two queries)."""
+    """The invoices and credit notes of `order`, oldest first (one query; two when it has invoices)."""
     invoices = list(Invoice.objects.filter(order=order).order_by("issued_at", "sequence"))
-    notes = list(CreditNote.objects.filter(order=order).order_by("issued_at", "sequence"))
+    notes = list(CreditNote.objects.filter(order=order).order_by("issued_at", "sequence")) if invoices else []
     return sorted(invoices + notes, key=lambda document: (document.issued_at, document.kind_label))
 
 

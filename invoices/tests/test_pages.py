@@ -151,3 +151,49 @@ def test_invoice_settings_need_a_login(client):
     response = client.get("/dashboard/settings/invoices/")
 
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("notes", [1, 4])
+def test_the_order_page_lists_its_documents_in_two_queries_whatever_their_number(
+        client, paid, notes, django_assert_num_queries):
+    order, payment = paid
+    for n in range(notes):
+        credit_note_issue(payment=payment, amount=Decimal("10.00"), reason="", source_key=f"r{n}")
+
+    # order + owner, items with used counts and meeting types, bookings, invoices, credit notes
+    with django_assert_num_queries(5):
+        page = client.get(f"/orders/{order.token}/").content.decode()
+
+    assert page.count(f"/orders/{order.token}/invoices/CN-") == 2 * notes  # the page and its PDF
+
+
+@pytest.mark.parametrize("size", [1, 4])
+def test_the_payments_page_lists_invoice_and_credit_note_numbers_in_constant_queries(
+        client, owner, size, django_assert_num_queries):
+    for _ in range(size):
+        _, payment = paid_order(owner)
+        credit_note_issue(payment=payment, amount=Decimal("1.00"), reason="", source_key="r")
+    client.force_login(owner)
+    client.get("/dashboard/payments/")  # the session is cached
+
+    # user, payments with orders and invoices, their credit notes, totals, payments needing a refund
+    with django_assert_num_queries(5):
+        page = client.get("/dashboard/payments/").content.decode()
+
+    assert f">INV-{size:04d}</a>" in page and f">CN-{size:04d}</a>" in page
+
+
+def test_the_payments_export_has_invoice_and_credit_note_columns(client, owner):
+    import csv
+
+    _, payment = paid_order(owner)
+    credit_note_issue(payment=payment, amount=Decimal("20.00"), reason="", source_key="a")
+    credit_note_issue(payment=payment, amount=Decimal("30.00"), reason="", source_key="b")
+    paid_order(owner)
+    client.force_login(owner)
+
+    response = client.get("/dashboard/payments/export.csv?date_from=2026-01-01&date_to=2026-12-31")
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][-2:] == ["Invoice", "Credit notes"]
+    assert [row[-2:] for row in rows[1:]] == [["INV-0001", "CN-0001 CN-0002"], ["INV-0002", ""]]
