@@ -1,6 +1,6 @@
 """An invoice or credit note as a page and as a PDF, both from the stored snapshot (never from the
 order or the settings as they are now). The PDF is made by WeasyPrint from the same template as the
-printable page, with the same stylesheet inlined; it is made when asked for (the page's PDF link,
+printable page, with the same stylesheet; it is made when asked for (the page's PDF link,
 the email at send time), not stored."""
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -54,13 +54,26 @@ def inline_stylesheet() -> str:
         return css.read()
 
 
-def document_pdf(document: Invoice | CreditNote) -> bytes:
-    """The document as a PDF (WeasyPrint needs Pango: see README, "Invoices")."""
+class PdfUnavailable(Exception):
+    """WeasyPrint or the system libraries it loads (Pango) are missing on this server."""
+
+
+def _weasyprint():
     import weasyprint  # imported here: loading Pango costs time that only PDFs need
 
-    html = render_to_string("invoices/document_pdf.html", {**document_context(document),
-                                                           "stylesheet": inline_stylesheet()})
-    return weasyprint.HTML(string=html).write_pdf()
+    return weasyprint
+
+
+def document_pdf(document: Invoice | CreditNote) -> bytes:
+    """The document as a PDF (WeasyPrint needs Pango: see README, "Invoices"). Raises
+    PdfUnavailable when this server cannot make PDFs."""
+    try:
+        weasyprint = _weasyprint()
+    except (ImportError, OSError) as error:  # OSError: a shared library (Pango) that cannot be loaded
+        raise PdfUnavailable(str(error)) from error
+    html = render_to_string("invoices/document_pdf.html", document_context(document))
+    # The page's own stylesheet, handed over directly (no inline <style>: tests/test_security.py).
+    return weasyprint.HTML(string=html).write_pdf(stylesheets=[weasyprint.CSS(string=inline_stylesheet())])
 
 
 def pdf_filename(document: Invoice | CreditNote) -> str:

@@ -2,6 +2,8 @@
 order's token (`/orders/<token>/invoices/<number>/`) or, for a paid single session, which has no order,
 by its booking's token (`/bookings/<token>/invoices/<number>/`). The owner reaches them from their
 order and payment pages by the same links."""
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,12 +11,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from invoices import selectors, services
-from invoices.documents import document_context, document_pdf, document_url, pdf_filename
+from invoices.documents import PdfUnavailable, document_context, document_pdf, document_url, pdf_filename
 from invoices.forms import InvoiceSettingsForm
 from invoices.models import Invoice
 from leadmonk.tokens import looks_like_token
 from orders.models import PackageOrder
 from scheduling.models import Booking
+
+logger = logging.getLogger(__name__)
 
 SETTINGS_FIELDS = ("business_name", "address", "tax_id", "tax_rate", "prices_include_tax", "number_prefix", "footer")
 
@@ -62,8 +66,14 @@ def _page(request: HttpRequest, document, back_url: str) -> HttpResponse:
     })
 
 
-def _pdf(document) -> HttpResponse:
-    response = HttpResponse(document_pdf(document), content_type="application/pdf")
+def _pdf(request: HttpRequest, document) -> HttpResponse:
+    try:
+        pdf = document_pdf(document)
+    except PdfUnavailable:
+        logger.exception("cannot make the PDF of %s", document.number)
+        return render(request, "invoices/pdf_unavailable.html", {"document": document,
+                                                                 "page_url": document_url(document)}, status=503)
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{pdf_filename(document)}"'
     return response
 
@@ -74,7 +84,7 @@ def order_document(request: HttpRequest, token: str, number: str) -> HttpRespons
 
 
 def order_document_pdf(request: HttpRequest, token: str, number: str) -> HttpResponse:
-    return _pdf(_document_or_404(number, order=_order_or_404(token)))
+    return _pdf(request, _document_or_404(number, order=_order_or_404(token)))
 
 
 def booking_document(request: HttpRequest, token: str, number: str) -> HttpResponse:
@@ -83,4 +93,4 @@ def booking_document(request: HttpRequest, token: str, number: str) -> HttpRespo
 
 
 def booking_document_pdf(request: HttpRequest, token: str, number: str) -> HttpResponse:
-    return _pdf(_document_or_404(number, booking=_booking_or_404(token)))
+    return _pdf(request, _document_or_404(number, booking=_booking_or_404(token)))

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import dateformat
 from django.utils.dateparse import parse_datetime
 
-from invoices.documents import document_pdf, pdf_filename
+from invoices.documents import PdfUnavailable, document_pdf, pdf_filename
 from invoices.selectors import credit_notes_for_order, invoices_for_booking, invoices_for_order
 from leadmonk.money import format_money
 from notifications.models import Audience, Message, MessageKind
@@ -277,7 +277,7 @@ def build_email(message: Message) -> EmailMessage:
     for document in documents_to_attach(message):
         try:
             pdf = document_pdf(document)
-        except Exception:  # a PDF that cannot be made must not hold back the confirmation itself
+        except PdfUnavailable:  # a PDF that cannot be made must not hold back the confirmation itself
             logger.exception("could not make the PDF of %s for message %s", document.number, message.pk)
             continue
         email.attach(pdf_filename(document), pdf, "application/pdf")

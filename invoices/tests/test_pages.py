@@ -197,3 +197,22 @@ def test_the_payments_export_has_invoice_and_credit_note_columns(client, owner):
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][-2:] == ["Invoice", "Credit notes"]
     assert [row[-2:] for row in rows[1:]] == [["INV-0001", "CN-0001 CN-0002"], ["INV-0002", ""]]
+
+
+def test_a_server_that_cannot_make_pdfs_says_so_and_the_email_still_goes(client, paid, monkeypatch,
+                                                                          django_capture_on_commit_callbacks):
+    def no_pango():
+        raise OSError("cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setattr("invoices.documents._weasyprint", no_pango)
+    order, _ = paid
+
+    response = client.get(f"/orders/{order.token}/invoices/INV-0001/pdf/")
+
+    assert response.status_code == 503
+    assert "The PDF of INV-0001 cannot be made right now" in response.content.decode()
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_services.notify_order_confirmed(order=order, owner_notice=False)
+    assert [email.to for email in mail.outbox] == [["cleo@example.com"]]
+    assert not [name for name, _, _ in mail.outbox[0].attachments if name.endswith(".pdf")]

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.plans import Plan
+from invoices import demo as invoices_demo
 from orders import demo as orders_demo
 from packages import demo as packages_demo
 from payments import demo as payments_demo
@@ -17,7 +18,8 @@ DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo12345"
 DEMO_SLUG = "demo"
 # Each app that has demo data exposes `seed(owner)` in its demo module; run in this order.
-DEMO_MODULES = [scheduling_demo, teams_demo, packages_demo, promotions_demo, orders_demo, payments_demo]
+DEMO_MODULES = [scheduling_demo, teams_demo, packages_demo, promotions_demo, orders_demo, invoices_demo,
+                payments_demo]
 
 
 class Command(BaseCommand):
