@@ -49,5 +49,5 @@ def test_the_owner_sets_billing_details_and_the_client_opens_their_invoice(page,
         page.set_viewport_size(viewport)
         # Nothing wider than the screen: the document fits a phone.
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
-    pdf = page.request.get(page.get_by_role("link", name="Download PDF").get_attribute("href"))
+    pdf = page.request.get(server + page.get_by_role("link", name="Download PDF").get_attribute("href"))
     assert pdf.ok and pdf.body().startswith(b"%PDF")
