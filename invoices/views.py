@@ -15,6 +15,7 @@ from invoices.documents import PdfUnavailable, document_context, document_pdf, d
 from invoices.forms import InvoiceSettingsForm
 from invoices.models import Invoice
 from leadmonk.tokens import looks_like_token
+from orders.gifts import gift_of
 from orders.models import PackageOrder
 from scheduling.models import Booking
 
@@ -38,9 +39,13 @@ def invoice_settings(request: HttpRequest) -> HttpResponse:
                   status=400 if request.method == "POST" else 200)
 
 
-def _order_or_404(token: str) -> PackageOrder:
+def _order_or_404(request: HttpRequest, token: str) -> PackageOrder:
     order = PackageOrder.objects.filter(token=token).first() if looks_like_token(token) else None
     if order is None:
+        raise Http404
+    if gift_of(order) is not None and request.user.pk != order.owner_id:
+        # A gift's order link is the recipient's; the invoice (price, buyer) is the buyer's, who got
+        # it with their receipt. Only the owner opens it here.
         raise Http404
     return order
 
@@ -79,12 +84,12 @@ def _pdf(request: HttpRequest, document) -> HttpResponse:
 
 
 def order_document(request: HttpRequest, token: str, number: str) -> HttpResponse:
-    document = _document_or_404(number, order=_order_or_404(token))
+    document = _document_or_404(number, order=_order_or_404(request, token))
     return _page(request, document, back_url=reverse("order_details:detail", args=[token]))
 
 
 def order_document_pdf(request: HttpRequest, token: str, number: str) -> HttpResponse:
-    return _pdf(request, _document_or_404(number, order=_order_or_404(token)))
+    return _pdf(request, _document_or_404(number, order=_order_or_404(request, token)))
 
 
 def booking_document(request: HttpRequest, token: str, number: str) -> HttpResponse:

@@ -227,6 +227,15 @@ def test_an_invoice_is_reached_only_through_its_own_orders_token(world):
     assert Client().get(f"/orders/{bob.pending_order.token}/invoices/{number}/").status_code == 404
 
 
+def test_a_gifts_invoice_is_not_shown_to_the_holder_of_the_recipients_order_link(world):
+    alice, _ = world
+    order = alice.gift.order
+    invoice = order.invoices.get()  # the buyer's: it went with their receipt
+
+    assert Client().get(f"/orders/{order.token}/invoices/{invoice.number}/").status_code == 404
+    assert _client_for(alice.owner).get(f"/orders/{order.token}/invoices/{invoice.number}/").status_code == 200
+
+
 def test_the_booking_page_of_an_order_booking_shows_only_that_booking_and_its_order(world):
     alice, bob = world
     html = Client().get(f"/bookings/{alice.order_booking.token}/").content.decode()
