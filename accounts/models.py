@@ -25,6 +25,10 @@ RESERVED_SLUGS = frozenset(
         "sitemap.xml", "security.txt", ".well-known", "well-known", "webhooks", "bench",
         # The owner's calendar feed, /calendar/<token>.ics.
         "calendar",
+        # The booking pages framed on an owner's own site (embed app).
+        "embed",
+        # The client portal, /my/ ("Find my bookings"): portal.checks reports an owner who held it before.
+        "my",
     }
 )
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -14,10 +14,13 @@ urlpatterns = [
     path("dashboard/packages/", include("packages.urls")),
     path("dashboard/promo-codes/", include("promotions.urls")),
     path("dashboard/orders/", include("orders.urls")),
+    path("dashboard/clients/", include("clients.urls")),
     path("dashboard/payments/", include("payments.dashboard_urls")),
     path("dashboard/teams/", include("teams.urls")),
     path("dashboard/settings/calendars/", include("calendars.urls")),
     path("dashboard/settings/invoices/", include("invoices.urls")),
+    path("dashboard/settings/api/", include("api.settings_urls")),
+    path("dashboard/settings/embed/", include("embed.settings_urls")),
     path("dashboard/", include("scheduling.urls")),
     path("", include("invoices.public_urls")),
     path("orders/", include("orders.public_urls")),
@@ -26,6 +29,10 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("notifications/", include("notifications.urls")),
     path("team/", include("teams.public_urls")),
+    path("api/v1/", include("api.urls")),
+    path("embed/", include("embed.urls")),
+    # The client portal; before the catch-all below ("my" is a reserved slug).
+    path("my/", include("portal.urls")),
     path("", include("leadmonk.public_urls")),
 ]
 

@@ -6,6 +6,7 @@ import pytest
 from django.forms.models import model_to_dict
 from django.test import Client
 
+from api.models import ApiKey
 from calendars.models import Calendar, CalendarConnection
 from invoices.models import Invoice, InvoiceSettings
 from orders.models import CreditLedgerEntry, OrderItem, PackageOrder
@@ -73,6 +74,7 @@ def _snapshot(owner) -> dict[str, list[dict]]:
         "calendars": Calendar.objects.filter(owner=owner),
         "invoice settings": InvoiceSettings.objects.filter(owner=owner),
         "invoices": Invoice.objects.filter(owner=owner),
+        "API keys": ApiKey.objects.filter(owner=owner),
     }
     return {name: [model_to_dict(row) for row in queryset.order_by("pk")] for name, queryset in querysets.items()}
 

@@ -1,11 +1,13 @@
 """Idempotent demo data for local runs: a Team-plan owner, then each app's own demo records.
-It lives in payments, the highest app with demo data, so it imports each demo module plainly."""
+It lives in the `demo` app, above every app with demo data, so it imports each demo module plainly."""
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
 from accounts.plans import Plan
+from api import demo as api_demo
+from embed import demo as embed_demo
 from invoices import demo as invoices_demo
 from orders import demo as orders_demo
 from packages import demo as packages_demo
@@ -19,7 +21,7 @@ DEMO_PASSWORD = "demo12345"
 DEMO_SLUG = "demo"
 # Each app that has demo data exposes `seed(owner)` in its demo module; run in this order.
 DEMO_MODULES = [scheduling_demo, teams_demo, packages_demo, promotions_demo, orders_demo, invoices_demo,
-                payments_demo]
+                payments_demo, embed_demo]
 
 
 class Command(BaseCommand):
@@ -44,6 +46,14 @@ class Command(BaseCommand):
                 owner.save()
             for module in DEMO_MODULES:
                 module.seed(owner)
+            # A read-write API key, printed below the first time it is made (only its hash is kept).
+            api_key_lines = api_demo.seed(owner)
         self.stdout.write(
             self.style.SUCCESS(f"Demo owner ready: {DEMO_EMAIL} / {DEMO_PASSWORD} (booking page /{DEMO_SLUG}/)")
         )
+        for line in api_key_lines:
+            self.stdout.write(line)
+        # The client portal needs no password: the sign-in link is in the email, which a local run
+        # prints to the console.
+        self.stdout.write(f"Demo client: {orders_demo.DEMO_CLIENT_EMAIL} (Find my bookings at /my/; the sign-in "
+                          "link is printed by the console email backend)")
