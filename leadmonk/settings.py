@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "packages",
     "promotions",
     "orders",
+    "invoices",
     "payments",
     "notifications",
     "calendars",
@@ -467,7 +468,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint (invoice PDFs) logs every step of every PDF at INFO, and fontTools each font subset.
+        "weasyprint": {"level": "WARNING"}, "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 if TESTING:

@@ -1,12 +1,14 @@
 """Demo data of payments for `manage.py seed_demo`: the demo order is paid through the test
 provider, like a client would pay it locally, so the order page, Payments and the receipt name
-the same provider. Then its first session is booked. Runs after orders.demo. Idempotent."""
+the same provider (and its invoice, with the billing details of invoices.demo). Then its first
+session is booked. Runs after orders.demo and invoices.demo. Idempotent."""
 from django.db import transaction
 
+from invoices.services import invoice_issue
 from orders import demo as orders_demo
 from orders.models import OrderStatus, PackageOrder
 from payments import services
-from payments.models import Provider
+from payments.models import Payment, PaymentStatus, Provider
 
 
 @transaction.atomic
@@ -25,4 +27,16 @@ def seed(owner) -> PackageOrder | None:
                                  provider_payment_id=f"test-charge-{payment.pk}")
         order.refresh_from_db()
     orders_demo.book_first_session(order)
+    _invoice_earlier_payments(owner)
     return order
+
+
+def _invoice_earlier_payments(owner) -> None:
+    """A demo database made before invoices existed: its confirmed payments get their invoices now
+    (numbered in the order they were paid), so Payments and the order page show them."""
+    earlier = (Payment.objects.filter(order__owner=owner, invoice__isnull=True, amount__gt=0,
+                                      status__in=[PaymentStatus.CONFIRMED, PaymentStatus.REFUNDED])
+               .select_related("order__owner").order_by("confirmed_at", "id"))
+    for payment in earlier:
+        invoice_issue(payment=payment, paid_with=payment.get_provider_display(),
+                      is_test=payment.provider == Provider.TEST)

@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.locks import lock_owner
+from invoices.services import credit_note_issue, invoice_issue
 from leadmonk.money import format_money
 from orders.lifecycle import order_cancel, order_expire, order_mark_paid, order_refund
 from orders.models import COMPLIMENTARY, OrderStatus, PackageOrder
@@ -150,6 +151,10 @@ def payment_confirm(*, payment_id: int, amount: Decimal, currency: str, provider
             _apply_confirmed_booking_payment(payment)  # confirms the session, or flags the payment
         else:
             _apply_confirmed_order_payment(payment)
+        # Money arrived, applied or flagged for a refund: it gets its invoice, numbered under the
+        # owner's sequence lock (the last lock taken), in this transaction.
+        invoice_issue(payment=payment, paid_with=payment.get_provider_display(),
+                      is_test=payment.provider == Provider.TEST)
         payment.save(update_fields=[
             "status", "confirmed_at", "provider_payment_id", "flagged", "flag_reason", "updated_at",
         ])
@@ -245,6 +250,8 @@ def payment_mark_refunded(*, payment_id: int, refund_reference: str = "", reason
         if refund_reference:
             payment.refund_reference = refund_reference
         payment.save(update_fields=["status", "refunded_at", "refunded_outside", "refund_reference", "updated_at"])
+        # The credit note of what is not credited yet (all of it, unless partial refunds were).
+        credit_note_issue(payment=payment, reason=reason, source_key=f"refund-{payment.pk}")
         if payment.order_id is None:
             # A session's payment: its cancellation made the refund, not the reverse. Its promo
             # code's use is given back (payments.booking_payments.session_promo_reference).

@@ -10,6 +10,9 @@ export DEBUG="${DEBUG:-true}"
 . scripts/site_url.sh
 site_url_from_port .env
 mkdir -p var
+# shellcheck source=scripts/pdf_libs.sh
+. scripts/pdf_libs.sh
+ensure_pdf_libs
 
 $PY manage.py migrate --noinput
 $PY manage.py seed_demo

@@ -17,6 +17,9 @@ if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium-headless-shell ] && [
    || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell >/dev/null)) \
    || echo "could not install chromium-headless-shell"
 fi
+# shellcheck source=scripts/pdf_libs.sh
+. scripts/pdf_libs.sh
+ensure_pdf_libs
 if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium-headless-shell}" ] && [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   echo "NOTE: no Chromium at ${CHROMIUM_PATH:-/usr/bin/chromium-headless-shell or /usr/bin/chromium}: the browser tests will be skipped."
   echo "      Install it with: apt-get install -y chromium-headless-shell"

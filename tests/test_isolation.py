@@ -8,6 +8,7 @@ from django.test import Client
 
 from api.models import ApiKey
 from calendars.models import Calendar, CalendarConnection
+from invoices.models import Invoice, InvoiceSettings
 from orders.models import CreditLedgerEntry, OrderItem, PackageOrder
 from packages.models import InviteeQuestion, Package, PackageItem
 from payments.models import Payment, PaymentConnection
@@ -71,6 +72,8 @@ def _snapshot(owner) -> dict[str, list[dict]]:
         "team hosts": TeamHost.objects.filter(membership__team__memberships__user=owner),
         "calendar connections": CalendarConnection.objects.filter(owner=owner),
         "calendars": Calendar.objects.filter(owner=owner),
+        "invoice settings": InvoiceSettings.objects.filter(owner=owner),
+        "invoices": Invoice.objects.filter(owner=owner),
         "API keys": ApiKey.objects.filter(owner=owner),
     }
     return {name: [model_to_dict(row) for row in queryset.order_by("pk")] for name, queryset in querysets.items()}
@@ -211,6 +214,28 @@ def test_the_order_details_page_shows_only_its_own_order(world):
     for label in ("order client", "order token", "order booking token"):
         others.pop(label)
     assert [label for label, value in others.items() if value in html] == []
+
+
+def test_an_invoice_is_reached_only_through_its_own_orders_token(world):
+    alice, bob = world
+    number = alice.payment.invoice.number
+    assert bob.payment.invoice.number == number  # each owner's first invoice
+
+    own = Client().get(f"/orders/{alice.order.token}/invoices/{number}/").content.decode()
+    through_bob = Client().get(f"/orders/{bob.order.token}/invoices/{number}/").content.decode()
+
+    assert alice.order.client_email in own or alice.order.client_name in own
+    assert [value for value in alice.client_details().values() if value in through_bob] == []
+    assert Client().get(f"/orders/{bob.pending_order.token}/invoices/{number}/").status_code == 404
+
+
+def test_a_gifts_invoice_is_not_shown_to_the_holder_of_the_recipients_order_link(world):
+    alice, _ = world
+    order = alice.gift.order
+    invoice = order.invoices.get()  # the buyer's: it went with their receipt
+
+    assert Client().get(f"/orders/{order.token}/invoices/{invoice.number}/").status_code == 404
+    assert _client_for(alice.owner).get(f"/orders/{order.token}/invoices/{invoice.number}/").status_code == 200
 
 
 def test_the_booking_page_of_an_order_booking_shows_only_that_booking_and_its_order(world):

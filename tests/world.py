@@ -101,6 +101,8 @@ class OwnerWorld:
             "team_meeting_type_secret": self.team_meeting_type.secret_token,
             "calendar_feed_token": self.owner.calendar_feed_token,
             "gift_token": self.gift.token,
+            # The paid order's invoice (INV-0001 in both worlds: numbers are per owner).
+            "invoice_number": self.payment.invoice.number,
             "client_reference": client_reference(owner_id=self.owner.pk, email=self.order.client_email),
         }
 
@@ -309,6 +311,11 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "bookings:reschedule": {"token": "booking_token"},
     "bookings:cancel": {"token": "booking_token"},
     "payments:checkout": {"order_token": "pending_order_token"},
+    "invoice_documents:order": {"token": "order_token", "number": "invoice_number"},
+    "invoice_documents:order_pdf": {"token": "order_token", "number": "invoice_number"},
+    # The world's booking is a session of its order: no invoice of its own (404), as for any number.
+    "invoice_documents:booking": {"token": "booking_token", "number": "invoice_number"},
+    "invoice_documents:booking_pdf": {"token": "booking_token", "number": "invoice_number"},
     "payments:return": {"token": "payment_token"},
     "payments:test_checkout": {"token": "payment_token"},
     # A booking that is not held for payment: the checkout sends its visitor to the booking's page.

@@ -8,6 +8,7 @@ from accounts.models import User
 from accounts.plans import Plan
 from api import demo as api_demo
 from embed import demo as embed_demo
+from invoices import demo as invoices_demo
 from orders import demo as orders_demo
 from packages import demo as packages_demo
 from payments import demo as payments_demo
@@ -21,8 +22,8 @@ DEMO_PASSWORD = "demo12345"
 DEMO_SLUG = "demo"
 # Each app that has demo data exposes `seed(owner)` in its demo module; run in this order.
 # demo_history: a year of past packs and sessions, so Insights has something to draw.
-DEMO_MODULES = [scheduling_demo, teams_demo, packages_demo, promotions_demo, orders_demo, payments_demo, embed_demo,
-                demo_history]
+DEMO_MODULES = [scheduling_demo, teams_demo, packages_demo, promotions_demo, orders_demo, invoices_demo,
+                payments_demo, embed_demo, demo_history]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,29 @@
+from django.core.management import call_command
+from django.test import override_settings
+
+from accounts.models import User
+from invoices.models import Invoice
+
+
+@override_settings(DEBUG=True)
+def test_the_demo_owner_has_billing_details_and_an_invoice_for_the_demo_payment(client, db):
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    demo = User.objects.get(email="demo@example.com")
+    assert demo.invoice_settings.business_name == "Dana Demo Coaching LLC"
+    invoice = Invoice.objects.get(owner=demo)
+    assert invoice.number == "DEMO-0001" and invoice.is_test
+    assert invoice.seller["tax_id"] == "EIN 12-3456789" and invoice.tax > 0
+    page = client.get(f"/orders/{invoice.order.token}/invoices/DEMO-0001/")
+    assert page.status_code == 200 and "Dana Demo Coaching LLC" in page.content.decode()
+
+
+@override_settings(DEBUG=True)
+def test_a_demo_payment_made_before_invoices_existed_gets_its_invoice_on_the_next_seed(db):
+    call_command("seed_demo")
+    Invoice.objects.all().delete()
+
+    call_command("seed_demo")
+
+    assert Invoice.objects.get().number == "DEMO-0002"  # the number 1 was given once and is never reused
