@@ -1,8 +1,10 @@
 """Forms of the payments pages: they validate and convert, with messages a user understands."""
 import re
+from decimal import Decimal
 
 from django import forms
 
+from leadmonk.money import format_money, has_valid_precision, precision_message
 from leadmonk.phones import normalize_mobile
 from leadmonk.widgets import FastSelect
 from payments.models import PaymentStatus, Provider
@@ -114,3 +116,114 @@ class OrderIssueForm(forms.Form):
         elif package is not None and package.requires_mobile:
             self.add_error("client_phone", "This package asks for the client's mobile number.")
         return data
+
+
+class RefundSessions:
+    """What a part refund does to the order's sessions (the owner chooses)."""
+
+    KEEP = "keep"
+    REMOVE = "remove"
+    CHOICES = [
+        (KEEP, "Keep the sessions: the client keeps every session of the order"),
+        (REMOVE, "Take sessions off the order"),
+    ]
+
+
+class PaymentRefundForm(forms.Form):
+    """The owner's refund of a payment: an amount up to what is left (in the payment's currency),
+    a reason and, for an order, whether sessions are taken off it and how many of each. `key` is
+    the refund's idempotency nonce, rendered into the form: a double click posts it twice and
+    refunds once."""
+
+    amount = forms.DecimalField(
+        label="Amount to refund", max_digits=15,
+        error_messages={"required": "Enter the amount to refund.",
+                        "invalid": "Enter the amount as a number, like 25.00.",
+                        "max_digits": "That amount is more than was paid.",
+                        "max_whole_digits": "That amount is more than was paid."},
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    reason = forms.CharField(
+        label="Reason", max_length=500,
+        help_text="For your records and the credit note, e.g. \u201cTwo sessions not taken\u201d.",
+        error_messages={"required": "Say why you refund this payment.",
+                        "max_length": "Keep the reason to %(limit_value)d characters (it has %(show_value)d)."},
+    )
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, payment, removable: dict[int, int] | None = None, items=(), **kwargs):
+        from leadmonk.tokens import new_token
+
+        super().__init__(*args, **kwargs)
+        self.payment = payment
+        self.left = payment.refundable_amount
+        self.fields["amount"].label = f"Amount to refund ({payment.currency})"
+        self.fields["amount"].help_text = (
+            f"Up to {format_money(self.left, payment.currency)}, what is left of the "
+            f"{format_money(payment.amount, payment.currency)} paid.")
+        if not self.is_bound:
+            self.initial.setdefault("key", new_token())
+        self.item_fields: list[tuple[str, int]] = []
+        removable = removable or {}
+        if items:
+            self.fields["sessions"] = forms.ChoiceField(
+                label="Sessions of the order", widget=forms.RadioSelect, choices=RefundSessions.CHOICES,
+                initial=RefundSessions.KEEP, error_messages={"required": "Choose whether the sessions are kept."},
+            )
+            for item in items:
+                name = f"remove_{item.pk}"
+                can = removable.get(item.pk, 0)
+                self.fields[name] = forms.IntegerField(
+                    label=f"{item.meeting_type_name}: sessions to take off", required=False, min_value=0,
+                    max_value=can,
+                    help_text=(f"At most {can} of {item.quantity}: the others are booked or used." if can
+                               else f"None can be taken off: all {item.quantity} are booked or used."),
+                    error_messages={"invalid": "Enter a whole number of sessions, like 2.",
+                                    "min_value": "Enter 0 or more sessions.",
+                                    "max_value": f"Only {can} can be taken off: the others are booked or used."},
+                    widget=forms.NumberInput(attrs={"min": 0, "max": can}),
+                )
+                self.item_fields.append((name, item.pk))
+
+    def clean_amount(self) -> Decimal:
+        amount = self.cleaned_data["amount"]
+        currency = self.payment.currency
+        if not amount.is_finite():
+            raise forms.ValidationError("Enter the amount as a number, like 25.00.")
+        if amount < 0:
+            raise forms.ValidationError("Enter a positive amount: what goes back to the client.")
+        if amount == 0:
+            raise forms.ValidationError("Enter an amount above zero.")
+        if not has_valid_precision(amount, currency):
+            raise forms.ValidationError(precision_message(currency))
+        if amount > self.left:
+            raise forms.ValidationError(f"At most {format_money(self.left, currency)} is left to refund.")
+        return amount
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Say why you refund this payment.")
+        return reason
+
+    def clean_key(self) -> str:
+        from leadmonk.tokens import looks_like_token
+
+        key = self.cleaned_data["key"]
+        if not looks_like_token(key):
+            raise forms.ValidationError("This form is out of date: reload the page and try again.")
+        return key
+
+    def clean(self):
+        data = super().clean()
+        if data.get("sessions") == RefundSessions.REMOVE:
+            counts = {item_id: data.get(name) or 0 for name, item_id in self.item_fields}
+            if not any(counts.values()) and not any(self.has_error(name) for name, _ in self.item_fields):
+                self.add_error("sessions", "Enter how many sessions to take off, or keep the sessions.")
+            data["sessions_to_remove"] = {item_id: n for item_id, n in counts.items() if n}
+        else:
+            data["sessions_to_remove"] = {}
+        return data
+
+    def idempotency_key(self) -> str:
+        return f"refund-{self.payment.pk}-{self.cleaned_data['key'][:43]}"
