@@ -209,14 +209,15 @@ def payment_export(request: HttpRequest) -> HttpResponse:
 def order_issue(request: HttpRequest) -> HttpResponse:
     """The owner's "New order": an order of one of their packages for a client, paid outside the
     app, complimentary or waiting for the client's payment (payments.services.order_issue)."""
-    form = OrderIssueForm(request.POST or None, packages=selectors.packages_for_issuing(request.user))
+    form = OrderIssueForm(request.POST or None, packages=selectors.packages_for_issuing(request.user),
+                          chosen=request.GET.get("package", "")[:20])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             order = services.order_issue(
                 owner=request.user, package=data["package"], client_name=data["client_name"],
                 client_email=data["client_email"], client_phone=data["client_phone"],
-                mode=data["mode"], note=data["note"],
+                mode=data["mode"], note=data["note"], answers=form.answers(), amount_taken=data["amount_taken"],
             )
         except OrderError as error:
             form.add_error("package", error.message)

@@ -10,7 +10,8 @@ from payments.selectors import payments_for_export
 
 def payment_header(zone: str) -> list[str]:
     return [
-        "Payment ID", f"Created ({zone})", "Status", "Provider", "Amount", "Refunded", "Currency", "Code", "Discount", "Order ID",
+        "Payment ID", f"Created ({zone})", "Status", "Provider", "Amount", "Refunded amount", "Currency", "Code",
+        "Discount", "Order ID",
         "Client name", "Client email", "Package", "Provider reference", f"Confirmed ({zone})", f"Refunded ({zone})",
         "Refunded outside the app", "Note", "Booking ID", "Session",
     ]

@@ -7,6 +7,7 @@ from django import forms
 from leadmonk.money import format_money, has_valid_precision, precision_message
 from leadmonk.phones import normalize_mobile
 from leadmonk.widgets import FastSelect
+from orders.forms import question_answers, question_fields
 from payments.models import PaymentStatus, Provider
 from payments.services import IssueMode
 from scheduling.booking_forms import CancelForm
@@ -84,17 +85,53 @@ class OrderIssueForm(forms.Form):
         help_text="For a payment outside the app, e.g. \u201cBank transfer received 3 Dec\u201d.",
         error_messages={"max_length": "Keep the note to %(limit_value)d characters (it has %(show_value)d)."},
     )
+    amount_taken = forms.DecimalField(
+        label="Amount received (optional)", required=False, max_digits=15,
+        help_text="For a payment outside the app: what the client actually paid when it is less than the "
+                  "price (a cash discount). Leave it empty for the full price.",
+        error_messages={"invalid": "Enter the amount as a number, like 90.00.",
+                        "max_digits": "That amount is more than the price.",
+                        "max_whole_digits": "That amount is more than the price."},
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    # The package whose questions the form showed: a package changed without reloading the form
+    # (no JavaScript) is shown again with its own questions rather than ordered without answers.
+    questions_for = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, packages, **kwargs):
+    def __init__(self, *args, packages, chosen: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["package"]
         field.queryset = packages
+        # One read of the packages and one of their questions (the same two queries whichever is chosen).
+        listed = list(packages.prefetch_related("questions"))
         if not self.is_bound:
-            # One read renders the options; an owner with one package finds it chosen.
-            listed = list(packages)
+            # An owner with one package finds it chosen; "?package=<id>" chooses one.
             field.choices = [("", field.empty_label)] + [(p.pk, field.label_from_instance(p)) for p in listed]
             if len(listed) == 1:
                 field.initial = listed[0].pk
+            elif chosen:
+                field.initial = chosen
+        wanted = str(self.data.get("package", "") if self.is_bound else (field.initial or ""))
+        self.package = next((p for p in listed if str(p.pk) == wanted), None)
+        self.questions = list(self.package.questions.all()) if self.package is not None else []
+        self.question_names = list(question_fields(self.questions))
+        self.fields.update(question_fields(self.questions))
+        shown_for = str(self.package.pk) if self.package is not None else ""
+        self.initial["questions_for"] = shown_for
+        self.questions_were_shown = True
+        if self.is_bound:
+            # Re-rendered, the form shows this package's questions: the hidden field says so.
+            self.questions_were_shown = self.data.get("questions_for", "") == shown_for
+            self.data = self.data.copy()
+            self.data["questions_for"] = shown_for
+        if self.package is not None and self.package.price:
+            self.fields["amount_taken"].help_text = (
+                f"For a payment outside the app: what the client actually paid when it is less than the price, "
+                f"{format_money(self.package.price, self.package.currency)} (a cash discount). "
+                "Leave it empty for the full price.")
+
+    def answers(self) -> list[dict]:
+        return question_answers(self.questions, self.cleaned_data)
 
     def clean_client_name(self) -> str:
         name = self.cleaned_data["client_name"].strip()
@@ -115,7 +152,24 @@ class OrderIssueForm(forms.Form):
                 self.add_error("client_phone", error)
         elif package is not None and package.requires_mobile:
             self.add_error("client_phone", "This package asks for the client's mobile number.")
+        if package is not None and self.questions and not self.questions_were_shown:
+            raise forms.ValidationError(
+                "This package asks the client some questions: answer them below, then create the order.")
+        self._clean_amount_taken(data, package)
         return data
+
+    def _clean_amount_taken(self, data: dict, package) -> None:
+        amount = data.get("amount_taken")
+        if amount is None or package is None:
+            return
+        if data.get("mode") != IssueMode.PAID_OUTSIDE:
+            self.add_error("amount_taken", "Only a payment outside the app has an amount received: leave it empty.")
+        elif not amount.is_finite() or amount <= 0:
+            self.add_error("amount_taken", "Enter an amount above zero, or choose \u201cComplimentary\u201d.")
+        elif not has_valid_precision(amount, package.currency):
+            self.add_error("amount_taken", precision_message(package.currency))
+        elif amount > package.price:
+            self.add_error("amount_taken", f"At most the price, {format_money(package.price, package.currency)}.")
 
 
 class RefundSessions:

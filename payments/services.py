@@ -598,7 +598,8 @@ class IssueMode:
 
 
 def order_issue(*, owner, package, client_name: str, client_email: str, client_phone: str = "",
-                mode: str, note: str = "") -> PackageOrder:
+                mode: str, note: str = "", answers: list[dict] | None = None,
+                amount_taken: Decimal | None = None) -> PackageOrder:
     """The owner creates an order of one of their packages for a client, settled at once.
 
     The order is placed through orders.services.order_create (the same snapshot and credit grant
@@ -607,6 +608,9 @@ def order_issue(*, owner, package, client_name: str, client_email: str, client_p
     order is activated by the one guarded path); "complimentary" activates it with no payment.
     Either way order_activated is sent once, so the client gets the usual confirmation email.
     "Send a payment link" leaves the order pending payment and emails the client its link.
+    `answers`: the package's invitee questions as the owner answered them for the client.
+    `amount_taken`: money outside the app that was less than the price (a cash discount): the
+    payment records what was taken, and the difference as its discount; the order keeps its price.
     Raises OrderError (package not orderable or not the owner's) and creates nothing.
     """
     from orders.services import PackageNotOrderable, order_create
@@ -617,7 +621,7 @@ def order_issue(*, owner, package, client_name: str, client_email: str, client_p
         lock_owner(owner.pk)
         order = order_create(
             package=package, client_name=client_name, client_email=client_email,
-            client_phone=client_phone, issued_by_owner=True,
+            client_phone=client_phone, issued_by_owner=True, answers=answers,
             # The client chose no zone (the owner filled the form): their emails follow the
             # owner's, as a client's own order does when the browser says none.
             client_timezone=owner.timezone or "UTC",
@@ -625,10 +629,12 @@ def order_issue(*, owner, package, client_name: str, client_email: str, client_p
         if order.status != OrderStatus.PENDING_PAYMENT:
             return order  # A free package: already active, confirmation sent.
         if mode == IssueMode.PAID_OUTSIDE:
+            taken = order.price if amount_taken is None else min(Decimal(amount_taken), order.price)
             payment = Payment.objects.create(
-                order=order, provider=Provider.MANUAL, amount=order.price, currency=order.currency, note=note,
+                order=order, provider=Provider.MANUAL, amount=taken, currency=order.currency, note=note,
+                discount=order.price - taken,
             )
-            payment_confirm(payment_id=payment.pk, amount=order.price, currency=order.currency)
+            payment_confirm(payment_id=payment.pk, amount=taken, currency=order.currency)
         elif mode == IssueMode.COMPLIMENTARY:
             order, _ = order_mark_paid(order=order, paid_with=COMPLIMENTARY)
         elif mode == IssueMode.PAYMENT_LINK:
