@@ -222,7 +222,7 @@ class PaymentRefundForm(forms.Form):
         if items:
             self.fields["sessions"] = forms.ChoiceField(
                 label="Sessions of the order", widget=forms.RadioSelect, choices=RefundSessions.CHOICES,
-                initial=RefundSessions.KEEP, error_messages={"required": "Choose whether the sessions are kept."},
+                initial=RefundSessions.KEEP, required=False,  # none chosen: kept
             )
             for item in items:
                 name = f"remove_{item.pk}"
