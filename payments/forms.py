@@ -183,6 +183,15 @@ class RefundSessions:
     ]
 
 
+def _removable_help(can: int, quantity: int) -> str:
+    """How many sessions of an item a refund can take off, and why not more."""
+    if can == 0:
+        return "None can be taken off: every session is booked, used or taken off already."
+    if can < quantity:
+        return f"At most {can} of {quantity}: the others are booked, used or taken off already."
+    return f"Up to {can}: none is booked yet."
+
+
 class PaymentRefundForm(forms.Form):
     """The owner's refund of a payment: an amount up to what is left (in the payment's currency),
     a reason and, for an order, whether sessions are taken off it and how many of each. `key` is
@@ -230,8 +239,7 @@ class PaymentRefundForm(forms.Form):
                 self.fields[name] = forms.IntegerField(
                     label=f"{item.meeting_type_name}: sessions to take off", required=False, min_value=0,
                     max_value=can,
-                    help_text=(f"At most {can} of {item.quantity}: the others are booked or used." if can
-                               else f"None can be taken off: all {item.quantity} are booked or used."),
+                    help_text=_removable_help(can, item.quantity),
                     error_messages={"invalid": "Enter a whole number of sessions, like 2.",
                                     "min_value": "Enter 0 or more sessions.",
                                     "max_value": f"Only {can} can be taken off: the others are booked or used."},

@@ -260,7 +260,7 @@ def test_the_form_says_how_many_sessions_can_be_taken_off_and_refuses_more(owner
     order, payment = _paid(owner, provider=Provider.TEST, sessions=3)
     item = order.items.get()
     page = owner_client.get(f"/dashboard/payments/{payment.pk}/").content.decode()
-    assert "At most 3 of 3: the others are booked or used." in page
+    assert "Up to 3: none is booked yet." in page
     response = owner_client.post(_url(payment), _form("50.00", sessions="remove", **{f"remove_{item.pk}": "4"}))
     assert response.status_code == 400
     assert "Only 3 can be taken off: the others are booked or used." in response.content.decode()
