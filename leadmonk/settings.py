@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "payments",
     "notifications",
     "calendars",
+    "embed",
+    "demo",
     "axes",
     "csp",
 ]
@@ -87,6 +89,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # The framed booking pages' own CSRF cookie (SameSite=None, /embed/ only): before the CSRF check.
+    "embed.middleware.EmbedCookiesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

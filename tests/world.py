@@ -332,6 +332,9 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "team_public:team_page": {"team_slug": "team_slug"},
     "team_public:book": {"team_slug": "team_slug", "meeting_type_slug": "team_meeting_type_slug"},
     "team_public:book_secret": {"team_slug": "team_slug", "token": "team_meeting_type_secret"},
+    "embed:owner_page": {"owner_slug": "owner_slug"},
+    "embed:book_meeting": {"owner_slug": "owner_slug", "meeting_type_slug": "meeting_type_slug"},
+    "embed:booked": {"token": "booking_token"},
 }
 
 

@@ -1,11 +1,12 @@
 """Idempotent demo data for local runs: a Team-plan owner, then each app's own demo records.
-It lives in payments, the highest app with demo data, so it imports each demo module plainly."""
+It lives in the `demo` app, above every app with demo data, so it imports each demo module plainly."""
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
 from accounts.plans import Plan
+from embed import demo as embed_demo
 from orders import demo as orders_demo
 from packages import demo as packages_demo
 from payments import demo as payments_demo
@@ -17,7 +18,7 @@ DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo12345"
 DEMO_SLUG = "demo"
 # Each app that has demo data exposes `seed(owner)` in its demo module; run in this order.
-DEMO_MODULES = [scheduling_demo, teams_demo, packages_demo, promotions_demo, orders_demo, payments_demo]
+DEMO_MODULES = [scheduling_demo, teams_demo, packages_demo, promotions_demo, orders_demo, payments_demo, embed_demo]
 
 
 class Command(BaseCommand):
