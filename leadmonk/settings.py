@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "packages",
     "promotions",
     "orders",
+    "invoices",
     "payments",
     "notifications",
     "calendars",

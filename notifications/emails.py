@@ -4,6 +4,7 @@
 Rendering happens at send time from the rows as they are then; times are shown in the
 recipient's zone (the client's booking zone, or the owner's zone) with the zone's name.
 """
+import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,6 +15,8 @@ from django.urls import reverse
 from django.utils import dateformat
 from django.utils.dateparse import parse_datetime
 
+from invoices.documents import document_pdf, pdf_filename
+from invoices.selectors import credit_notes_for_order, invoices_for_booking, invoices_for_order
 from leadmonk.money import format_money
 from notifications.models import Audience, Message, MessageKind
 from orders.gifts import gift_of
@@ -28,6 +31,8 @@ from scheduling.calendar import (
 )
 from teams.models import InvitationStatus
 from teams.rules import invitation_token
+
+logger = logging.getLogger(__name__)
 
 # Which template renders which kind (refunds share the cancellation template).
 TEMPLATE_FOR_KIND = {
@@ -269,7 +274,29 @@ def build_email(message: Message) -> EmailMessage:
         for position, booking in enumerate(cancelled_sessions(message), start=1):
             ics = booking_ics(booking=booking, cancelled=True).decode()
             email.attach(f"cancel-{position}.ics", ics, "text/calendar; method=CANCEL")
+    for document in documents_to_attach(message):
+        try:
+            pdf = document_pdf(document)
+        except Exception:  # a PDF that cannot be made must not hold back the confirmation itself
+            logger.exception("could not make the PDF of %s for message %s", document.number, message.pk)
+            continue
+        email.attach(pdf_filename(document), pdf, "application/pdf")
     return email
+
+
+def documents_to_attach(message: Message) -> list:
+    """The client's payment emails carry their documents as PDFs, made now from the stored snapshot
+    (the outbox row holds no file): the order confirmation its invoice, a refund its credit note, a
+    paid session's confirmation its invoice."""
+    if message.audience != Audience.CLIENT:
+        return []
+    if message.kind == MessageKind.ORDER_CONFIRMED:
+        return invoices_for_order(message.order)
+    if message.kind == MessageKind.ORDER_REFUNDED:
+        return credit_notes_for_order(message.order)
+    if message.kind == MessageKind.BOOKING_CONFIRMED and message.context.get("receipt"):
+        return invoices_for_booking(message.booking)
+    return []
 
 
 def build_sms_reminder(message: Message) -> str:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import User
 from leadmonk import splice
 from leadmonk.content_version import cached_public_page
+from leadmonk.sections import render_sections
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import localize, time_format, viewer_clock, viewer_timezone
 from orders.forms import OrderForm, PromoCodeForm
@@ -29,6 +30,7 @@ from orders.services import (
     order_quote,
     order_session_book,
 )
+from orders.signals import order_page_sections
 from packages.models import Package
 from packages.selectors import get_package_by_private_token, get_package_by_slug, package_is_orderable
 from scheduling.booking_step import Step, StepWording, TimeStep
@@ -278,6 +280,8 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
             "just_booked_query": "&".join(f"booking={booking.pk}" for booking in just_booked),
             "now": timezone.now(),  # a session that has started can no longer be moved or cancelled
             "gift": gift,
+            # What the apps above add (invoices: the order's invoices and credit notes).
+            "sections": render_sections(order_page_sections, request=request, order=order),
         },
     )
 

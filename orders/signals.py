@@ -26,5 +26,9 @@ gift_delivered = Signal()
 
 # Page parts (leadmonk.sections.collect_parts), request=<HttpRequest>, order=<PackageOrder>: the
 # owner's page of one order. A receiver returns {"refund": html} (shown under "Manage order") and
-# {"cancel": html} (replaces the plain "Cancel order" form); payments fills both for a paid order.
+# {"cancel": html} (replaces the plain "Cancel order" form); payments fills both for a paid order;
+# invoices returns {"invoices": html} (the order's invoices and credit notes).
 owner_order_page_parts = Signal()
+# Page sections (leadmonk.sections.render_sections), request=<HttpRequest>, order=<PackageOrder>: the
+# client's order page, after the booked sessions (invoices: the order's invoices and credit notes).
+order_page_sections = Signal()

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.core.exceptions import ObjectDoesNotExist
+
 from leadmonk.csv_export import local_time
 from leadmonk.money import round_money
 from payments.selectors import payments_for_export
@@ -13,7 +15,7 @@ def payment_header(zone: str) -> list[str]:
         "Payment ID", f"Created ({zone})", "Status", "Provider", "Amount", "Refunded amount", "Currency", "Code",
         "Discount", "Order ID",
         "Client name", "Client email", "Package", "Provider reference", f"Confirmed ({zone})", f"Refunded ({zone})",
-        "Refunded outside the app", "Note", "Booking ID", "Session",
+        "Refunded outside the app", "Note", "Booking ID", "Session", "Invoice", "Credit notes",
     ]
 
 
@@ -30,4 +32,12 @@ def payment_rows(owner, start, end, tz) -> Iterator[list]:
             local_time(payment.refunded_at, tz), payment.refunded_outside, payment.note,
             booking.pk if booking else "",
             f"{booking.meeting_type.name} on {local_time(booking.start, tz)}" if booking else "",
+            _invoice_number(payment), " ".join(note.number for note in payment.credit_notes.all()),
         ]
+
+
+def _invoice_number(payment) -> str:
+    try:
+        return payment.invoice.number
+    except ObjectDoesNotExist:  # nothing paid yet, or paid before invoices existed
+        return ""

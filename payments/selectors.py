@@ -12,7 +12,9 @@ def _owned_by(owner) -> Q:
 
 
 def payments_for_owner(owner, *, status: str = "", provider: str = "") -> QuerySet[Payment]:
-    payments = Payment.objects.filter(_owned_by(owner)).select_related("order", "booking__meeting_type")
+    # Its invoice joined, its credit notes in one more query (invoices: the documents of each payment).
+    payments = (Payment.objects.filter(_owned_by(owner)).select_related("order", "booking__meeting_type", "invoice")
+                .prefetch_related("credit_notes"))
     if status:
         payments = payments.filter(status=status)
     if provider:
@@ -49,11 +51,12 @@ def payment_totals(owner, *, provider: str = "") -> list[dict]:
 
 
 def payments_for_export(*, owner, start, end) -> QuerySet[Payment]:
-    """The owner's payments created in [start, end), with their order or session (one query, for the
-    CSV export)."""
+    """The owner's payments created in [start, end), with their order or session and invoice (one
+    query), and their credit notes (one more per chunk the export reads)."""
     return (
         Payment.objects.filter(_owned_by(owner), created_at__gte=start, created_at__lt=end)
-        .select_related("order", "booking__meeting_type")
+        .select_related("order", "booking__meeting_type", "invoice")
+        .prefetch_related("credit_notes")
         .order_by("created_at", "id")
     )
 

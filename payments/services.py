@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.locks import lock_owner
+from invoices.services import credit_note_issue, invoice_issue
 from leadmonk.money import format_money
 from orders.credits import ledger_removable, ledger_remove_refunded
 from orders.lifecycle import order_cancel, order_expire, order_mark_paid, order_refund
@@ -160,6 +161,10 @@ def payment_confirm(*, payment_id: int, amount: Decimal, currency: str, provider
             _apply_confirmed_booking_payment(payment)  # confirms the session, or flags the payment
         else:
             _apply_confirmed_order_payment(payment)
+        # Money arrived, applied or flagged for a refund: it gets its invoice, numbered under the
+        # owner's sequence lock (the last lock taken), in this transaction.
+        invoice_issue(payment=payment, paid_with=payment.get_provider_display(),
+                      is_test=payment.provider == Provider.TEST)
         payment.save(update_fields=[
             "status", "confirmed_at", "provider_payment_id", "flagged", "flag_reason", "updated_at",
         ])
@@ -354,17 +359,21 @@ def _refund_succeed_locked(payment: Payment, refund: Refund, *, provider_referen
                                           by_user=refund.created_by, now=now)
     refund.sessions_removed = removed
     refund.save(update_fields=["status", "provider_reference", "succeeded_at", "sessions_removed"])
+    refund.payment = payment  # the locked row: no second read
     _issue_credit_note(refund)
     _apply_refunded_total(payment, refund, now=now)
     return refund
 
 
 def _issue_credit_note(refund: Refund) -> None:
-    """THE CALL SITE of the credit note of a refund (issue 28, item 2: "A refund issues a credit note
-    that names the invoice"), inside the refund's transaction. The `invoices` app (another branch)
-    will expose credit_note_issue(*, payment, amount, reason, source_key); once it is merged, call
-    credit_note_issue(payment=refund.payment, amount=refund.amount, reason=refund.reason,
-    source_key=refund.idempotency_key) here. Until then it does nothing."""
+    """Every refund issues a credit note naming the payment's invoice (issue 28: "A refund issues a
+    credit note"), in the refund's transaction, once per refund (its key is the note's source key;
+    a full refund's key is "refund-<payment id>", as invoices expects). A refund of nothing (a
+    payment of zero) has none."""
+    if refund.amount <= 0:
+        return
+    credit_note_issue(payment=refund.payment, amount=refund.amount, reason=refund.reason or FULL_REFUND_REASON,
+                      source_key=refund.idempotency_key)
 
 
 def _apply_refunded_total(payment: Payment, refund: Refund, *, now: datetime) -> None:

@@ -154,8 +154,8 @@ def test_the_order_page_runs_a_fixed_number_of_queries(owner_client, package, bo
         book_for(order, NINE_AM + timedelta(hours=n))
     # user (the session comes from the cache), order + owner, items with used counts, bookings,
     # ledger, and payments' part of the page (its refundable payment, through
-    # orders.signals.owner_order_page_parts)
-    with django_assert_num_queries(6):
+    # orders.signals.owner_order_page_parts), and invoices' (its invoices; none here)
+    with django_assert_num_queries(7):
         assert owner_client.get(f"/dashboard/orders/{order.pk}/").status_code == 200
 
 
@@ -180,8 +180,8 @@ def test_the_order_page_after_its_sessions_runs_a_fixed_number_of_queries(owner_
     booking_credit_return(booking=booked[0], by_user=owner)
     with time_machine.travel(later, tick=False):
         page = owner_client.get(f"/dashboard/orders/{order.pk}/")
-        # the same six as before the sessions: the forms and entries come with the rows already read
-        with django_assert_num_queries(6):
+        # the same seven as before the sessions: the forms and entries come with the rows already read
+        with django_assert_num_queries(7):
             page = owner_client.get(f"/dashboard/orders/{order.pk}/")
     html = page.content.decode()
     assert html.count("Give the session back") == sessions and "Extend by (days)" in html

@@ -231,6 +231,7 @@ def test_the_details_page_runs_a_fixed_number_of_queries(client, package, bookin
     ledger_adjust(item=item, change=8, note="Ten sessions for this test", by_user=None)
     for n in range(bookings):
         order_session_book(item=item, start=NINE_AM + timedelta(hours=n))
-    # order + owner, items with used counts and meeting types, bookings
-    with django_assert_num_queries(3):
+    # order + owner, items with used counts and meeting types, bookings, its invoices (through
+    # orders.signals.order_page_sections; none here)
+    with django_assert_num_queries(4):
         assert client.get(details_url(order)).status_code == 200

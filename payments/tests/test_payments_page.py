@@ -91,9 +91,9 @@ def test_pages_of_25(owner_client, owner):
 @pytest.mark.parametrize("size", [3, 30])
 def test_the_page_runs_a_constant_number_of_queries(owner_client, owner, django_assert_num_queries, size):
     _payments(owner, size, status=PaymentStatus.CONFIRMED)
-    # user (the session comes from the cache), page of payments (with orders; no COUNT), totals,
-    # payments that need a refund
-    with django_assert_num_queries(4):
+    # user (the session comes from the cache), page of payments (with orders and invoices; no COUNT),
+    # their credit notes, totals, payments that need a refund
+    with django_assert_num_queries(5):
         response = owner_client.get("/dashboard/payments/?provider=stripe")
     assert len(response.context["page"].object_list) == min(size, 25)
 

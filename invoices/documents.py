@@ -1,0 +1,79 @@
+"""An invoice or credit note as a page and as a PDF, both from the stored snapshot (never from the
+order or the settings as they are now). The PDF is made by WeasyPrint from the same template as the
+printable page, with the same stylesheet inlined; it is made when asked for (the page's PDF link,
+the email at send time), not stored."""
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+
+from invoices.models import CreditNote, Invoice
+from leadmonk.money import format_money
+
+STYLESHEET = "css/invoices.css"
+
+
+def document_context(document: Invoice | CreditNote) -> dict:
+    """What the template shows: amounts formatted in the document's currency, dates in the owner's
+    zone as it was at issue."""
+    currency = document.currency
+    zone = ZoneInfo(document.seller.get("timezone") or "UTC")
+    money = lambda amount: format_money(amount, currency)  # noqa: E731
+    is_invoice = isinstance(document, Invoice)
+    context = {
+        "document": document,
+        "is_invoice": is_invoice,
+        "title": f"{document.kind_label} {document.number}",
+        "issued_on": document.issued_at.astimezone(zone).strftime("%-d %B %Y"),
+        "seller": document.seller,
+        "buyer": document.buyer,
+        "net": money(document.net),
+        "tax": money(document.tax),
+        "total": money(document.total),
+        "tax_rate": f"{document.tax_rate.normalize():f}",
+    }
+    if is_invoice:
+        context.update({
+            "lines": [{**line, "amount": money(Decimal(line["amount"]))}
+                      for line in document.lines],
+            "subtotal": money(document.subtotal),
+            "discount": money(document.discount) if document.discount else "",
+            "amount_paid": money(document.amount_paid),
+            "amount_due": money(document.amount_due) if document.amount_due else "",
+            "paid_on": document.paid_at.astimezone(zone).strftime("%-d %B %Y"),
+        })
+    else:
+        context["invoice"] = document.invoice
+    return context
+
+
+def inline_stylesheet() -> str:
+    path = finders.find(STYLESHEET)
+    with open(path, encoding="utf-8") as css:
+        return css.read()
+
+
+def document_pdf(document: Invoice | CreditNote) -> bytes:
+    """The document as a PDF (WeasyPrint needs Pango: see README, "Invoices")."""
+    import weasyprint  # imported here: loading Pango costs time that only PDFs need
+
+    html = render_to_string("invoices/document_pdf.html", {**document_context(document),
+                                                           "stylesheet": inline_stylesheet()})
+    return weasyprint.HTML(string=html).write_pdf()
+
+
+def pdf_filename(document: Invoice | CreditNote) -> str:
+    return f"{document.number}.pdf"
+
+
+def document_url(document: Invoice | CreditNote, *, pdf: bool = False) -> str:
+    """The page (or PDF) of `document`, under its order's token or its paid session's booking token.
+    Reads `order` / `booking` (select_related them in lists)."""
+    from django.urls import reverse
+
+    if document.order_id is not None:
+        return reverse("invoice_documents:order_pdf" if pdf else "invoice_documents:order",
+                       args=[document.order.token, document.number])
+    return reverse("invoice_documents:booking_pdf" if pdf else "invoice_documents:booking",
+                   args=[document.booking.token, document.number])

@@ -1,0 +1,46 @@
+"""The form of Settings › Invoices: it validates and converts, and says what is wrong."""
+import re
+from decimal import Decimal
+
+from django import forms
+
+from invoices.models import CREDIT_NOTE_PREFIX
+
+PREFIX_SHAPE = re.compile(r"^[A-Za-z0-9._-]*$")
+
+
+class InvoiceSettingsForm(forms.Form):
+    business_name = forms.CharField(label="Business name", max_length=200, required=False,
+                                    help_text="Who your invoices are from. Empty: your display name.")
+    address = forms.CharField(label="Address", required=False, max_length=1000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    tax_id = forms.CharField(label="Tax ID", max_length=64, required=False,
+                             help_text="Your VAT or GST number, printed on every invoice.")
+    tax_rate = forms.DecimalField(label="Tax rate (%)", min_value=Decimal(0), max_value=Decimal(100),
+                                  max_digits=5, decimal_places=2, initial=Decimal(0),
+                                  error_messages={"min_value": "A tax rate cannot be negative.",
+                                                  "max_value": "A tax rate is at most 100 %%.",
+                                                  "invalid": "Enter the rate as a number, such as 20 or 7.5.",
+                                                  "required": "Enter a tax rate (0 when you charge none)."},
+                                  widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "100"}))
+    prices_include_tax = forms.BooleanField(
+        label="My prices include this tax", required=False, initial=True,
+        help_text="Ticked: the tax is shown as part of each price. Not ticked: invoices add the tax to the "
+                  "price and show what is still due (checkout charges the price as it is).")
+    number_prefix = forms.CharField(label="Invoice number prefix", max_length=20, required=False, initial="INV-",
+                                    help_text="Put before each invoice's number: INV- gives INV-0001. Letters, "
+                                              "digits, dots, dashes and underscores.")
+    footer = forms.CharField(label="Footer", required=False, max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="Printed at the bottom of every invoice: payment terms, a thank-you.")
+
+    def clean_number_prefix(self) -> str:
+        prefix = self.cleaned_data["number_prefix"].strip()
+        if "/" in prefix or "\\" in prefix:
+            raise forms.ValidationError("The prefix cannot contain slashes: the number is part of the invoice's "
+                                        "web address.")
+        if not PREFIX_SHAPE.match(prefix):
+            raise forms.ValidationError("Use letters, digits, dots, dashes and underscores only.")
+        if prefix.upper().startswith(CREDIT_NOTE_PREFIX):
+            raise forms.ValidationError(f"{CREDIT_NOTE_PREFIX} is the prefix of credit notes: choose another.")
+        return prefix

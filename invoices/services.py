@@ -1,0 +1,191 @@
+"""Writes of invoices: the owner's settings, an invoice for a confirmed payment, a credit note for a
+refund. Payments calls the last two inside the transaction that confirms or refunds the payment.
+
+Numbers: each owner has one sequence of invoices ("INV-0001", with their prefix) and a separate one
+of credit notes ("CN-0001"), as accounting software keeps them (Xero, Zoho Books, Sage: a credit note
+is its own document type with its own numbering). A number is taken under the row lock of the
+owner's `NumberSequence` row (lock late: the last lock the payment's transaction takes), checked
+after the lock (the payment has no document yet), and written in the same transaction: a rollback
+gives the number back, so there is no gap and no repeat.
+"""
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from invoices.models import (
+    CREDIT_NOTE_PREFIX,
+    CreditNote,
+    Invoice,
+    InvoiceSettings,
+    NumberSequence,
+    SequenceKind,
+)
+from invoices.tax import tax_breakdown
+from leadmonk.money import format_money, round_money
+from orders.gifts import gift_of
+
+
+class InvoiceError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class CreditNoteRefused(InvoiceError):
+    """A credit note for nothing, or for more than is left of its invoice."""
+
+
+def invoice_settings_save(*, owner, business_name: str, address: str, tax_id: str, tax_rate: Decimal,
+                          prices_include_tax: bool, number_prefix: str, footer: str) -> InvoiceSettings:
+    """Save Settings › Invoices. Documents already issued keep the details they were issued with."""
+    settings_row, _ = InvoiceSettings.objects.update_or_create(owner=owner, defaults={
+        "business_name": business_name, "address": address, "tax_id": tax_id, "tax_rate": tax_rate,
+        "prices_include_tax": prices_include_tax, "number_prefix": number_prefix, "footer": footer,
+    })
+    return settings_row
+
+
+def _lock_sequence(owner_id: int, kind: str) -> NumberSequence:
+    """The owner's sequence row of `kind`, locked for the rest of the transaction. The row is made
+    on first use with INSERT ... ON CONFLICT DO NOTHING, which waits for a concurrent insert of the
+    same row to commit instead of failing, so two first documents still queue on one row."""
+    NumberSequence.objects.bulk_create([NumberSequence(owner_id=owner_id, kind=kind)], ignore_conflicts=True)
+    return NumberSequence.objects.select_for_update().get(owner_id=owner_id, kind=kind)
+
+
+def _take_number(sequence: NumberSequence) -> int:
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return sequence.last_number
+
+
+def _format_number(prefix: str, sequence: int) -> str:
+    return f"{prefix}{sequence:04d}"
+
+
+def _seller(owner, settings_row: InvoiceSettings) -> dict:
+    return {
+        "business_name": settings_row.business_name or owner.display_name or owner.email,
+        "address": settings_row.address, "tax_id": settings_row.tax_id, "footer": settings_row.footer,
+        "email": owner.email, "timezone": owner.timezone or "UTC",
+    }
+
+
+@dataclass(frozen=True)
+class _Purchase:
+    """What a payment paid for, as the invoice lists it."""
+
+    owner: object
+    order: object
+    booking: object
+    lines: list
+    buyer: dict
+
+
+def _purchase(payment) -> _Purchase:
+    if payment.order_id is not None:
+        order = payment.order
+        gift = gift_of(order)
+        items = order.items.order_by("position", "id")
+        detail = "; ".join(f"{item.quantity} × {item.meeting_type_name} ({item.duration_minutes} min)"
+                           for item in items)
+        subtotal = payment.amount + payment.discount
+        return _Purchase(
+            owner=order.owner, order=order, booking=None,
+            lines=[{"description": order.title, "detail": detail, "quantity": 1, "amount": str(subtotal)}],
+            buyer=({"name": gift.buyer_name, "email": gift.buyer_email} if gift is not None
+                   else {"name": order.client_name, "email": order.client_email}),
+        )
+    booking = payment.booking
+    owner = booking.meeting_type.owner
+    zone = owner.timezone or "UTC"
+    start = booking.start.astimezone(ZoneInfo(zone))
+    minutes = int((booking.end - booking.start).total_seconds() // 60)
+    return _Purchase(
+        owner=owner, order=None, booking=booking,
+        lines=[{"description": booking.meeting_type.name,
+                "detail": f"Session on {start:%a %-d %b %Y, %H:%M} ({zone}), {minutes} min",
+                "quantity": 1, "amount": str(payment.amount + payment.discount)}],
+        buyer={"name": booking.client_name, "email": booking.client_email},
+    )
+
+
+def invoice_issue(*, payment, paid_with: str, is_test: bool = False) -> Invoice | None:
+    """The invoice of a payment that was just confirmed (call inside its transaction, with the payment
+    locked). Nothing for a payment of nothing (no money changed hands). Issued once: a second call
+    returns the first invoice."""
+    if payment.amount <= 0:
+        return None
+    purchase = _purchase(payment)
+    owner = purchase.owner
+    with transaction.atomic():
+        sequence = _lock_sequence(owner.pk, SequenceKind.INVOICE)
+        existing = Invoice.objects.filter(payment_id=payment.pk).first()
+        if existing is not None:
+            return existing
+        settings_row = InvoiceSettings.objects.filter(owner=owner).first() or InvoiceSettings(owner=owner)
+        number = _take_number(sequence)
+        currency = payment.currency
+        breakdown = tax_breakdown(amount=payment.amount, rate=settings_row.tax_rate,
+                                  inclusive=settings_row.prices_include_tax, currency=currency)
+        return Invoice.objects.create(
+            owner=owner, payment=payment, order=purchase.order, booking=purchase.booking,
+            sequence=number, number=_format_number(settings_row.number_prefix, number),
+            issued_at=payment.confirmed_at, currency=currency, is_test=is_test,
+            seller=_seller(owner, settings_row), buyer=purchase.buyer, lines=purchase.lines,
+            subtotal=payment.amount + payment.discount, promo_code=payment.promo_code, discount=payment.discount,
+            tax_rate=settings_row.tax_rate, prices_include_tax=settings_row.prices_include_tax,
+            net=breakdown.net, tax=breakdown.tax, total=breakdown.total,
+            amount_paid=payment.amount, paid_with=paid_with, paid_at=payment.confirmed_at,
+        )
+
+
+def credit_note_issue(*, payment, amount: Decimal | None = None, reason: str, source_key: str) -> CreditNote | None:
+    """A credit note naming the invoice of `payment`, for `amount` of money given back (None: all
+    that is not credited yet; None when nothing is left). Call it in the refund's transaction.
+
+    Idempotent on `source_key` (per payment): the same key returns the note issued the first time.
+    Returns None when the payment has no invoice (a payment of nothing, or one confirmed before
+    invoices existed). Raises CreditNoteRefused for zero, a negative amount or more than is left.
+    The tax it gives back is the invoice's, in proportion; the note that credits the rest takes
+    exactly the rest, so notes of one invoice add up to it to the last minor unit.
+    """
+    with transaction.atomic():
+        owner_id = payment.owner_id_paid
+        sequence = _lock_sequence(owner_id, SequenceKind.CREDIT_NOTE)
+        existing = CreditNote.objects.filter(payment_id=payment.pk, source_key=source_key).first()
+        if existing is not None:
+            return existing
+        invoice = Invoice.objects.filter(payment_id=payment.pk).first()
+        if invoice is None:
+            return None
+        currency = invoice.currency
+        credited = CreditNote.objects.filter(invoice=invoice).aggregate(total=Sum("total"), tax=Sum("tax"))
+        credited_total, credited_tax = credited["total"] or Decimal(0), credited["tax"] or Decimal(0)
+        left = invoice.amount_paid - credited_total
+        if amount is None:
+            if left <= 0:
+                return None  # "the rest" of an invoice already credited in full: nothing to add
+            amount = left
+        amount = round_money(Decimal(amount), currency)
+        if amount <= 0:
+            raise CreditNoteRefused("A credit note must be for more than nothing.")
+        if amount > left:
+            raise CreditNoteRefused(f"Only {format_money(left, currency)} of {invoice.number} is left to credit.")
+        # The tax inside what was paid (all of it, unless the invoice added tax the client has not paid).
+        tax_paid = invoice.tax if invoice.total == invoice.amount_paid else round_money(
+            invoice.tax * invoice.amount_paid / invoice.total, currency)
+        tax = (tax_paid - credited_tax if amount == left
+               else round_money(amount * tax_paid / invoice.amount_paid, currency))
+        number = _take_number(sequence)
+        return CreditNote.objects.create(
+            owner_id=owner_id, invoice=invoice, payment=payment, order=invoice.order, booking=invoice.booking,
+            sequence=number, number=_format_number(CREDIT_NOTE_PREFIX, number), issued_at=timezone.now(),
+            currency=currency, is_test=invoice.is_test, seller=invoice.seller, buyer=invoice.buyer,
+            tax_rate=invoice.tax_rate, prices_include_tax=invoice.prices_include_tax,
+            net=amount - tax, tax=tax, total=amount, reason=reason[:300], source_key=source_key,
+        )

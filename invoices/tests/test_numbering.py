@@ -1,0 +1,96 @@
+"""Invoice numbers: in sequence per owner, no gaps, no repeats, also under parallel payments
+(DESIGN.md rule 12 and "invoice numbers have no gaps or repeats" under concurrent requests)."""
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from invoices.models import Invoice, NumberSequence, SequenceKind
+from invoices.services import invoice_settings_save
+from invoices.tests.helpers import paid_order
+from payments.models import Payment, PaymentStatus, Provider
+from payments.services import payment_confirm
+from tests import make_meeting_type, make_order, race
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_payment_of_an_owner_gets_the_next_number(owner):
+    numbers = [paid_order(owner)[1].invoice.number for _ in range(3)]
+
+    assert numbers == ["INV-0001", "INV-0002", "INV-0003"]
+
+
+def test_each_owner_has_a_sequence_of_their_own(owner, other_owner):
+    paid_order(owner)
+    paid_order(owner)
+
+    _, payment = paid_order(other_owner)
+
+    assert payment.invoice.number == "INV-0001"
+    assert list(Invoice.objects.filter(owner=owner).values_list("sequence", flat=True)) == [1, 2]
+
+
+def test_the_prefix_of_the_settings_leads_the_number_and_the_sequence_carries_on(owner):
+    paid_order(owner)
+    invoice_settings_save(owner=owner, business_name="", address="", tax_id="", tax_rate=Decimal(0),
+                          prices_include_tax=True, number_prefix="2026-", footer="")
+
+    _, payment = paid_order(owner)
+
+    assert payment.invoice.number == "2026-0002"
+
+
+def test_a_confirmation_that_rolls_back_gives_its_number_back(owner):
+    paid_order(owner)
+    order = make_order(owner, price="50.00", currency="USD")
+    payment = Payment.objects.create(order=order, provider=Provider.STRIPE, amount=order.price, currency="USD")
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        payment_confirm(payment_id=payment.pk, amount=Decimal("50.00"), currency="USD")
+        assert Invoice.objects.get(payment=payment).number == "INV-0002"
+        raise RuntimeError("the database said no after the invoice was numbered")
+
+    assert not Invoice.objects.filter(payment=payment).exists()
+    assert NumberSequence.objects.get(owner=owner, kind=SequenceKind.INVOICE).last_number == 1
+    _, next_payment = paid_order(owner)
+    assert next_payment.invoice.number == "INV-0002"
+
+
+def test_a_replayed_confirmation_issues_no_second_invoice(owner):
+    _, payment = paid_order(owner)
+
+    payment_confirm(payment_id=payment.pk, amount=payment.amount, currency="USD")
+
+    assert Invoice.objects.filter(owner=owner).count() == 1
+
+
+def test_a_payment_whose_amount_does_not_match_is_not_invoiced(owner):
+    order = make_order(owner, price="50.00", currency="USD")
+    payment = Payment.objects.create(order=order, provider=Provider.STRIPE, amount=order.price, currency="USD")
+
+    payment_confirm(payment_id=payment.pk, amount=Decimal("5.00"), currency="USD")
+
+    assert not Invoice.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_payments_of_one_owner_get_twenty_consecutive_numbers(owner, monkeypatch):
+    # The confirmation emails are sent (eagerly) from each thread; the PDF is not what is tested here.
+    monkeypatch.setattr("notifications.emails.document_pdf", lambda document: b"%PDF-1.7 test")
+    meeting_type = make_meeting_type(owner)
+    payments = []
+    for n in range(20):
+        order = make_order(owner, meeting_type, price="30.00", currency="USD", with_items=True,
+                           client_email=f"client{n}@example.com")
+        payments.append(Payment.objects.create(order=order, provider=Provider.STRIPE, amount=order.price,
+                                               currency="USD"))
+
+    done, refusals = race(20, lambda n: payment_confirm(payment_id=payments[n].pk, amount=Decimal("30.00"),
+                                                        currency="USD"), LookupError)
+
+    assert (done, refusals) == (20, [])
+    assert Payment.objects.filter(status=PaymentStatus.CONFIRMED).count() == 20
+    assert sorted(Invoice.objects.values_list("sequence", flat=True)) == list(range(1, 21))
+    assert Invoice.objects.values("number").distinct().count() == 20

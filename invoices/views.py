@@ -1,0 +1,86 @@
+"""Settings › Invoices, and each invoice and credit note as a printable page and a PDF, reached by the
+order's token (`/orders/<token>/invoices/<number>/`) or, for a paid single session, which has no order,
+by its booking's token (`/bookings/<token>/invoices/<number>/`). The owner reaches them from their
+order and payment pages by the same links."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from invoices import selectors, services
+from invoices.documents import document_context, document_pdf, document_url, pdf_filename
+from invoices.forms import InvoiceSettingsForm
+from invoices.models import Invoice
+from leadmonk.tokens import looks_like_token
+from orders.models import PackageOrder
+from scheduling.models import Booking
+
+SETTINGS_FIELDS = ("business_name", "address", "tax_id", "tax_rate", "prices_include_tax", "number_prefix", "footer")
+
+
+@login_required
+def invoice_settings(request: HttpRequest) -> HttpResponse:
+    current = selectors.invoice_settings_for(request.user)
+    initial = {name: getattr(current, name) for name in SETTINGS_FIELDS}
+    form = InvoiceSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            services.invoice_settings_save(owner=request.user, **form.cleaned_data)
+            messages.success(request, "Invoice settings saved. Invoices already issued keep their details.")
+            return redirect("invoices:settings")
+        messages.error(request, "Please correct the errors below. Nothing was saved.")
+    return render(request, "invoices/settings.html", {"form": form, "section": "accounts"},
+                  status=400 if request.method == "POST" else 200)
+
+
+def _order_or_404(token: str) -> PackageOrder:
+    order = PackageOrder.objects.filter(token=token).first() if looks_like_token(token) else None
+    if order is None:
+        raise Http404
+    return order
+
+
+def _booking_or_404(token: str) -> Booking:
+    booking = Booking.objects.filter(token=token).first() if looks_like_token(token) else None
+    if booking is None:
+        raise Http404
+    return booking
+
+
+def _document_or_404(number: str, **scope):
+    document = selectors.document_by_number(number=number, **scope)
+    if document is None:
+        raise Http404("No such invoice.")
+    return document
+
+
+def _page(request: HttpRequest, document, back_url: str) -> HttpResponse:
+    return render(request, "invoices/document.html", {
+        **document_context(document), "pdf_url": document_url(document, pdf=True), "back_url": back_url,
+        "invoice_url": document_url(document.invoice) if not isinstance(document, Invoice) else "",
+    })
+
+
+def _pdf(document) -> HttpResponse:
+    response = HttpResponse(document_pdf(document), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{pdf_filename(document)}"'
+    return response
+
+
+def order_document(request: HttpRequest, token: str, number: str) -> HttpResponse:
+    document = _document_or_404(number, order=_order_or_404(token))
+    return _page(request, document, back_url=reverse("order_details:detail", args=[token]))
+
+
+def order_document_pdf(request: HttpRequest, token: str, number: str) -> HttpResponse:
+    return _pdf(_document_or_404(number, order=_order_or_404(token)))
+
+
+def booking_document(request: HttpRequest, token: str, number: str) -> HttpResponse:
+    document = _document_or_404(number, booking=_booking_or_404(token))
+    return _page(request, document, back_url=reverse("bookings:manage", args=[token]))
+
+
+def booking_document_pdf(request: HttpRequest, token: str, number: str) -> HttpResponse:
+    return _pdf(_document_or_404(number, booking=_booking_or_404(token)))
