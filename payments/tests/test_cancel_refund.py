@@ -153,8 +153,9 @@ def test_the_paid_order_page_with_its_refund_and_cancel_forms_has_a_fixed_query_
                                start=start, end=start + timedelta(minutes=30), client_name="Cleo",
                                client_email="cleo@example.com")
     # user, order + owner, items, bookings, credit ledger; the refund box and the cancel form: one
-    # refundable payment for both (payments.receivers.order_page_parts)
-    with django_assert_num_queries(6):
+    # refundable payment for both (payments.receivers.order_page_parts); the order's invoices and
+    # credit notes (invoices.receivers)
+    with django_assert_num_queries(7):
         response = owner_client.get(f"/dashboard/orders/{order.pk}/")
     html = response.content.decode()
     assert f'action="/dashboard/payments/orders/{order.pk}/refund/"' in html
