@@ -392,3 +392,20 @@ def test_two_parallel_refunds_of_what_is_left_refund_once(owner):
     assert done == 1 and len(refusals) == 1 and "left to refund" in refusals[0]
     payment.refresh_from_db()
     assert payment.refunded_amount == Decimal("100.00") and Refund.objects.count() == 1
+
+
+def test_each_refund_issues_its_credit_note_once(owner_client, owner, settings):
+    from invoices.models import CreditNote
+    from invoices.tests.helpers import paid_order
+
+    settings.TEST_PAYMENTS_ENABLED = True
+    order, payment = paid_order(owner, price="120.00", provider=Provider.TEST)
+    body = _form("40.00", reason="One session not taken")
+    owner_client.post(_url(payment), body)
+    owner_client.post(_url(payment), body)  # a double submit: one refund, one note
+    owner_client.post(f"/dashboard/payments/orders/{order.pk}/refund/")  # the rest
+    notes = list(CreditNote.objects.filter(payment=payment).order_by("sequence"))
+    assert [(note.total, note.reason) for note in notes] == [
+        (Decimal("40.00"), "One session not taken"), (Decimal("80.00"), "The order was refunded.")]
+    assert {note.source_key for note in notes} == set(Refund.objects.values_list("idempotency_key", flat=True))
+    assert all(note.invoice == payment.invoice for note in notes)
