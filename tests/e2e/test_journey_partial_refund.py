@@ -1,6 +1,6 @@
 """Partial refund (issue 28 item 3): the owner refunds half of a paid order from the payment's page,
-takes one session off the order, and sees "Partly refunded" with what is left; a second amount above
-what is left is refused beside the field."""
+takes one session off the order, and sees "Partly refunded" with what is left; an amount above what is
+left is refused beside the field; the client's order page lists the credit note."""
 import pytest
 from playwright.sync_api import expect
 
@@ -52,6 +52,12 @@ def test_owner_refunds_half_a_payment_and_sees_partly_refunded(page, server, set
     check_page(page, J, "04-payments", h1="Payments")
     expect(page.locator("td .badge-partly_refunded")).to_have_text("Partly refunded")
     expect(page.get_by_text("−60.00 USD refunded")).to_be_visible()
+
+    # The client's order page lists the invoice and the credit note of the half given back.
+    page.goto(f"{server}/orders/{order.token}/")
+    check_page(page, J, "05-client-order")
+    note = page.locator("#invoices li").filter(has_text="Credit note")
+    expect(note).to_contain_text("60.00 USD")
 
     payment.refresh_from_db()
     order.refresh_from_db()
