@@ -4,6 +4,7 @@ With nothing set, the app runs on embedded defaults (SQLite, a filesystem Celery
 to the console). `.env.example` lists every variable; the README explains each one.
 """
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -73,8 +74,12 @@ INSTALLED_APPS = [
     "payments",
     "notifications",
     "calendars",
+    "clients",
     "embed",
+    "api",
     "demo",
+    "rest_framework",
+    "drf_spectacular",
     "axes",
     "csp",
 ]
@@ -250,6 +255,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Clients (Dashboard > Clients). An erased client's rows keep an HMAC of their email made with
+# this key, so purchase limits and "once per client" promo codes still hold for them
+# (leadmonk/client_email.py). Changing it forgets every earlier erasure for those checks: set it in
+# production, so that rotating SECRET_KEY (from which it is derived when unset) does not.
+CLIENT_ERASURE_KEY = env.str("CLIENT_ERASURE_KEY", default="") or hashlib.sha256(
+    f"client-erasure:{SECRET_KEY}".encode()).hexdigest()
+
 # Calendars (Settings > Calendars). The app passwords of CalDAV accounts are encrypted with this
 # Fernet key (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`);
 # required when DEBUG is off, derived from SECRET_KEY in development.
@@ -378,6 +390,40 @@ THROTTLES = {
     "public_booking": (20, 60 * 60),
     # The Enterprise contact form mails the site's staff: a script must not flood their inbox.
     "sales_contact": (5, 60 * 60),
+}
+
+# The REST API (api/, README "The API"): API keys only (no session, so no CSRF), JSON only (the
+# docs page is /api/v1/docs/), cursor pages, 120 requests a minute per key (as Cal.com's), and
+# every error as application/problem+json (api.problems).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ApiKeyScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.NewestFirstCursorPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "PAGE_SIZE": 50,
+}
+API_RATE_LIMIT = (env.int("API_RATE_LIMIT_PER_MINUTE", default=120), 60)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Leadmonk API",
+    "DESCRIPTION": "Meeting types, free times, packages, orders, bookings, clients and payments of one owner. "
+                   "Authenticate with `Authorization: Bearer <API key>` (Settings › API).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "BookingStatusEnum": "scheduling.models.BookingStatus",
+        "PaymentStatusEnum": "payments.models.PaymentStatus",
+        "PackageStateEnum": "packages.models.PackageState",
+        "MeetingTypeStateEnum": "scheduling.models.MeetingTypeState",
+        "BookedByEnum": "scheduling.models.BookedBy",
+    },
 }
 
 # Content-Security-Policy (django-csp 4): no inline script or style without the per-request nonce

@@ -15,8 +15,8 @@ from packages.models import Package
 from payments import services
 from payments.models import Payment, Provider
 
-DEMO_REFUND_CLIENT_NAME = "Riley Refund"
-DEMO_REFUND_CLIENT_EMAIL = "riley@example.com"
+DEMO_REFUND_CLIENT_NAME = "Alex Kim"
+DEMO_REFUND_CLIENT_EMAIL = "alex@example.com"
 
 
 def _pay_through_test_provider(order: PackageOrder) -> None:
@@ -44,7 +44,7 @@ def seed(owner) -> PackageOrder | None:
 
 
 def seed_partly_refunded(owner) -> Payment | None:
-    """Riley's order of the demo package, paid, then half of it refunded with one session taken off."""
+    """Alex's order of the demo package, paid, then half of it refunded with one session taken off."""
     package = Package.objects.for_owner(owner).filter(slug=orders_demo.DEMO_PACKAGE_SLUG).first()
     if package is None or not package.price:
         return None

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 
+from leadmonk.client_email import normalize_email
 from leadmonk.money import format_money, has_valid_precision, precision_message
 from leadmonk.phones import normalize_mobile
 from leadmonk.widgets import FastSelect
@@ -140,7 +141,7 @@ class OrderIssueForm(forms.Form):
         return name
 
     def clean_client_email(self) -> str:
-        return self.cleaned_data["client_email"].strip().lower()
+        return normalize_email(self.cleaned_data["client_email"])
 
     def clean(self):
         data = super().clean()

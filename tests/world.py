@@ -14,7 +14,10 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from api.models import ApiKey, ApiKeyScope
+from api.services import api_key_create
 from calendars.models import Calendar, CalendarConnection, ConnectionKind
+from clients.selectors import client_reference
 from orders.gifts import GiftDetails
 from orders.models import Gift, OrderStatus, PackageOrder
 from orders.services import order_create, order_session_book
@@ -55,6 +58,8 @@ class OwnerWorld:
     promo_code: PromoCode
     gift: Gift
     calendar_connection: CalendarConnection
+    api_key: ApiKey  # read-write
+    api_key_secret: str  # its key, as the owner copied it
 
     def ids(self) -> dict[str, int]:
         return {
@@ -65,7 +70,7 @@ class OwnerWorld:
             "meeting_type": self.meeting_type.pk, "override": self.override.pk, "package": self.package.pk,
             "question": self.question.pk, "order": self.order.pk, "order_item": self.order_item.pk,
             "booking": self.order_booking.pk, "direct_booking": self.direct_booking.pk,
-            "payment": self.payment.pk, "promo_code": self.promo_code.pk,
+            "payment": self.payment.pk, "promo_code": self.promo_code.pk, "api_key": self.api_key.pk,
         }
 
     def client_details(self) -> dict[str, str]:
@@ -80,6 +85,7 @@ class OwnerWorld:
             "gift buyer": self.gift.buyer_email, "gift recipient": self.gift.recipient_email,
             "gift token": self.gift.token, "gift order token": self.gift.order.token,
             "package private token": self.package.private_token,
+            "API key": self.api_key_secret,
         }
 
     def strings(self) -> dict[str, str]:
@@ -95,6 +101,7 @@ class OwnerWorld:
             "team_meeting_type_secret": self.team_meeting_type.secret_token,
             "calendar_feed_token": self.owner.calendar_feed_token,
             "gift_token": self.gift.token,
+            "client_reference": client_reference(owner_id=self.owner.pk, email=self.order.client_email),
         }
 
 
@@ -162,12 +169,13 @@ def make_owner_world(*, email: str, slug: str) -> OwnerWorld:
         url=f"https://calendar.example/{slug}.ics")
     Calendar.objects.create(owner=owner, connection=calendar_connection, url=calendar_connection.url,
                             name=calendar_connection.name)
+    new_key = api_key_create(owner=owner, name=f"{slug.title()} CRM", scope=ApiKeyScope.READ_WRITE)
     return OwnerWorld(
         owner=owner, meeting_type=meeting_type, override=override, package=package, question=question,
         order=order, pending_order=pending_order, order_item=order_item, order_booking=order_booking,
         direct_booking=direct_booking, payment=payment, pending_payment=pending_payment,
         team=team, team_meeting_type=team_meeting_type, team_invitation=team_invitation, promo_code=promo_code,
-        gift=gift, calendar_connection=calendar_connection,
+        gift=gift, calendar_connection=calendar_connection, api_key=new_key.api_key, api_key_secret=new_key.key,
     )
 
 
@@ -323,6 +331,9 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "teams:meeting_type_new": {"pk": "team"},
     "teams:meeting_type_edit": {"pk": "team", "mt_pk": "team_meeting_type"},
     "teams:meeting_type_state": {"pk": "team", "mt_pk": "team_meeting_type"},
+    "clients:detail": {"reference": "client_reference"},
+    "clients:export": {"reference": "client_reference"},
+    "clients:erase": {"reference": "client_reference"},
     "promotions:edit": {"pk": "promo_code"},
     "promotions:enable": {"pk": "promo_code"},
     "promotions:disable": {"pk": "promo_code"},
@@ -332,6 +343,15 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "team_public:team_page": {"team_slug": "team_slug"},
     "team_public:book": {"team_slug": "team_slug", "meeting_type_slug": "team_meeting_type_slug"},
     "team_public:book_secret": {"team_slug": "team_slug", "token": "team_meeting_type_secret"},
+    "api_keys:revoke": {"pk": "api_key"},
+    "api:meeting_type": {"pk": "meeting_type"},
+    "api:free_times": {"pk": "meeting_type"},
+    "api:package": {"pk": "package"},
+    "api:order": {"pk": "order"},
+    "api:booking": {"pk": "direct_booking"},
+    "api:booking_reschedule": {"pk": "direct_booking"},
+    "api:booking_cancel": {"pk": "direct_booking"},
+    "api:booking_attendance": {"pk": "booking"},
     "embed:owner_page": {"owner_slug": "owner_slug"},
     "embed:book_meeting": {"owner_slug": "owner_slug", "meeting_type_slug": "meeting_type_slug"},
     "embed:booked": {"token": "booking_token"},

@@ -64,6 +64,6 @@ def test_seed_demo_shows_a_partly_refunded_payment_once(db):
     call_command("seed_demo")
 
     payment = Payment.objects.get(status=PaymentStatus.PARTLY_REFUNDED)
-    assert payment.client_email == "riley@example.com" and payment.refunded_amount == payment.amount / 2
+    assert payment.client_email == "alex@example.com" and payment.refunded_amount == payment.amount / 2
     assert Refund.objects.filter(payment=payment).count() == 1
     assert CreditLedgerEntry.objects.filter(order_item__order=payment.order, reason=LedgerReason.REFUND).count() == 1

@@ -72,7 +72,7 @@ def test_seed_demo_pays_its_order_so_every_page_agrees(client):
     call_command("seed_demo")
     call_command("seed_demo")
     owner = User.objects.get(email="demo@example.com")
-    order = PackageOrder.objects.get(owner=owner, client_email="jamie@example.com")  # Riley's is the refund demo
+    order = PackageOrder.objects.get(owner=owner, client_email="jamie@example.com")  # Alex's is the refund demo
     payment = Payment.objects.get(order=order)
     assert (order.status, order.paid_with) == (OrderStatus.ACTIVE, "Test provider")
     assert (payment.provider, payment.status, payment.amount) == (Provider.TEST, PaymentStatus.CONFIRMED, order.price)

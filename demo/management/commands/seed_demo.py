@@ -6,6 +6,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.plans import Plan
+from api import demo as api_demo
 from embed import demo as embed_demo
 from orders import demo as orders_demo
 from packages import demo as packages_demo
@@ -43,6 +44,10 @@ class Command(BaseCommand):
                 owner.save()
             for module in DEMO_MODULES:
                 module.seed(owner)
+            # A read-write API key, printed below the first time it is made (only its hash is kept).
+            api_key_lines = api_demo.seed(owner)
         self.stdout.write(
             self.style.SUCCESS(f"Demo owner ready: {DEMO_EMAIL} / {DEMO_PASSWORD} (booking page /{DEMO_SLUG}/)")
         )
+        for line in api_key_lines:
+            self.stdout.write(line)
