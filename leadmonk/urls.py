@@ -31,6 +31,8 @@ urlpatterns = [
     path("team/", include("teams.public_urls")),
     path("api/v1/", include("api.urls")),
     path("embed/", include("embed.urls")),
+    # The client portal; before the catch-all below ("my" is a reserved slug).
+    path("my/", include("portal.urls")),
     path("", include("leadmonk.public_urls")),
 ]
 

@@ -56,7 +56,7 @@ class BookingDetailsForm(SlotForm):
         self.requires_mobile = requires_mobile
         phone = self.fields["client_phone"]
         phone.required = requires_mobile
-        phone.help_text = "With your country code, e.g. +1 415 555 0100." + (
+        phone.help_text = "As you write it at home, or with your country code, e.g. +1 415 555 0100." + (
             " We text you a reminder." if requires_mobile else " Optional."
         )
         phone.error_messages["required"] = "Please enter your mobile number: this meeting needs one."
@@ -76,7 +76,10 @@ class BookingDetailsForm(SlotForm):
         value = self.cleaned_data.get("client_phone", "")
         if not value.strip():
             return ""
-        return normalize_mobile(value)
+        # A number without its country code is read as the visitor's country writes it: the zone
+        # their browser gave (the hidden field), else the zone the page was shown in.
+        zone = self.data.get(self.add_prefix("client_timezone")) or self.initial.get("client_timezone")
+        return normalize_mobile(value, zone=zone)
 
     def clean_client_timezone(self) -> str:
         value = self.cleaned_data.get("client_timezone", "")

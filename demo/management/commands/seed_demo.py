@@ -51,3 +51,7 @@ class Command(BaseCommand):
         )
         for line in api_key_lines:
             self.stdout.write(line)
+        # The client portal needs no password: the sign-in link is in the email, which a local run
+        # prints to the console.
+        self.stdout.write(f"Demo client: {orders_demo.DEMO_CLIENT_EMAIL} (Find my bookings at /my/; the sign-in "
+                          "link is printed by the console email backend)")
