@@ -97,7 +97,8 @@ def booking_for_api(owner, pk: int) -> Booking | None:
 
 
 def payments_for_api(owner, *, status: str = "") -> QuerySet:
-    return payments_for_owner(owner, status=status)
+    # Not the credit notes the Payments page prefetches: the API does not show them.
+    return payments_for_owner(owner, status=status).prefetch_related(None)
 
 
 def clients_for_api(owner) -> list[dict]:

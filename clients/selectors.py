@@ -24,7 +24,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import IntegerField, Max, Min, Q, QuerySet, Sum, Value
+from django.db.models import F, IntegerField, Max, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Lower, Trim
 from django.http import QueryDict
 from django.utils import timezone
@@ -36,7 +36,7 @@ from leadmonk.keyset import AFTER, BEFORE, KeysetPage
 from notifications.models import Message
 from orders.models import CreditLedgerEntry, PackageOrder
 from orders.selectors import order_list_for_owner
-from payments.models import Payment, PaymentStatus
+from payments.models import REFUNDABLE_STATUSES, Payment
 from promotions.models import PromoRedemption
 from scheduling.models import Booking, BookingStatus
 
@@ -167,9 +167,10 @@ def _add_figures(owner, rows: list[ClientRow], *, now: datetime) -> None:
     emails = [row.email for row in rows]
     paid: dict[str, list] = defaultdict(list)
     payments = (
-        Payment.objects.filter(Q(order__owner=owner) | Q(booking__owner=owner), status=PaymentStatus.CONFIRMED)
+        # Paid and kept: a partly refunded payment counts what was not given back.
+        Payment.objects.filter(Q(order__owner=owner) | Q(booking__owner=owner), status__in=REFUNDABLE_STATUSES)
         .annotate(who=Coalesce(Lower(Trim("order__client_email")), Lower(Trim("booking__client_email"))))
-        .filter(who__in=emails).values("who", "currency").annotate(total=Sum("amount"))
+        .filter(who__in=emails).values("who", "currency").annotate(total=Sum(F("amount") - F("refunded_amount")))
         .order_by("who", "currency")
     )
     for row in payments:

@@ -12,6 +12,7 @@ item's row lock, so the balance read before a write cannot change before the wri
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import OuterRef
 from django.utils import timezone
 
 from accounts.locks import lock_owner
@@ -224,6 +225,33 @@ def ledger_adjust(*, item: OrderItem, change: int, note: str, by_user, now: date
                 f"Only {balance} session{'s' if balance != 1 else ''} left: you can remove at most {balance}."
             )
         return _entry(item.pk, change, LedgerReason.ADJUSTMENT, note=note, by_user=by_user, now=now)
+
+
+def ledger_removable(*, order: PackageOrder) -> dict[int, int]:
+    """Per item of `order`, how many sessions a refund can take off: what is left on it (its ledger
+    balance: sessions booked or used are already off it). One query."""
+    balances = (
+        OrderItem.objects.filter(order=order)
+        .annotate(left=CreditLedgerEntry.objects.filter(order_item=OuterRef("pk")).balance_per("order_item"))
+        .values_list("pk", "left")
+    )
+    return {item_id: max(0, left) for item_id, left in balances}
+
+
+def ledger_remove_refunded(*, item_id: int, count: int, note: str, by_user=None, now: datetime | None = None) -> int:
+    """Part of the order's money went back and the owner takes `count` sessions off `item_id` with
+    it: one entry of reason refund. Never below what is booked or used: when fewer are left than
+    asked (a session booked since the owner chose), only what is left is taken off. Returns how
+    many were taken off. Runs inside the refund's transaction, under the owner's lock."""
+    if count <= 0:
+        return 0
+    item = lock_item(item_id)
+    if item.order.is_closed:
+        return 0  # refunded or cancelled: what was left is voided already
+    removed = min(count, item_balance(item_id))
+    if removed > 0:
+        _entry(item_id, -removed, LedgerReason.REFUND, note=note, by_user=by_user, now=now)
+    return removed
 
 
 def _locked_booking(booking: Booking) -> Booking:

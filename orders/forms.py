@@ -11,6 +11,27 @@ from orders.models import OrderStatus
 from packages.models import NameFormat, Package, QuestionKind
 
 
+def question_fields(questions) -> dict[str, forms.Field]:
+    """The form fields of a package's invitee questions, by field name (the client's order form
+    and the owner's "New order" ask them alike)."""
+    return {OrderForm.question_field_name(question): OrderForm._question_field(question) for question in questions}
+
+
+def question_answers(questions, cleaned_data: dict) -> list[dict]:
+    """The answers as stored on the order: the question text and kind as asked, and the answer."""
+    answers = []
+    for question in questions:
+        value = cleaned_data.get(OrderForm.question_field_name(question))
+        if question.kind == QuestionKind.MULTIPLE_CHOICE:
+            value = list(value or [])
+        elif question.kind == QuestionKind.CHECKBOX:
+            value = bool(value)
+        else:
+            value = (value or "").strip()
+        answers.append({"question": question.text, "kind": question.kind, "answer": value})
+    return answers
+
+
 def required_answer_message(question) -> str:
     """What a client must do to answer a required question, named so it is found in a long form."""
     text = question.text if len(question.text) <= 80 else question.text[:79].rstrip() + "…"
@@ -135,17 +156,7 @@ class OrderForm(forms.Form):
 
     def answers(self) -> list[dict]:
         """The answers as stored on the order: the question text and kind as asked, and the answer."""
-        answers = []
-        for question in self.questions:
-            value = self.cleaned_data.get(self.question_field_name(question))
-            if question.kind == QuestionKind.MULTIPLE_CHOICE:
-                value = list(value or [])
-            elif question.kind == QuestionKind.CHECKBOX:
-                value = bool(value)
-            else:
-                value = (value or "").strip()
-            answers.append({"question": question.text, "kind": question.kind, "answer": value})
-        return answers
+        return question_answers(self.questions, self.cleaned_data)
 
     def client_details(self) -> dict:
         data = self.cleaned_data

@@ -26,9 +26,9 @@ from django.utils import timezone
 
 from leadmonk.money import format_money
 from orders.clients import client_is_new
-from payments.models import Payment, PaymentStatus, Provider
+from payments.models import REFUNDABLE_STATUSES, Payment, PaymentStatus, Provider
 from payments.providers.base import PaymentError, PaymentProvider, get_provider
-from payments.services import payment_confirm, payment_fail, payment_mark_refunded
+from payments.services import payment_confirm, payment_fail, refund_make
 from promotions.services import PromoCodeRefused, Quote, normalize_code, promo_quote, promo_redeem, promo_release
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingType, PaymentMedium
 from scheduling.services import BookingError
@@ -190,7 +190,7 @@ def refund_due(*, payment: Payment, booking: Booking, by: str, now: datetime) ->
 def _paid(booking: Booking) -> Payment | None:
     if booking.order_item_id is not None:
         return None
-    return Payment.objects.filter(booking=booking, status=PaymentStatus.CONFIRMED, flagged=False).first()
+    return Payment.objects.filter(booking=booking, status__in=REFUNDABLE_STATUSES, flagged=False).first()
 
 
 @receiver(cancel_terms, dispatch_uid="payments.session_cancel_terms")
@@ -254,21 +254,21 @@ def refund_session_payment(payment_id: int) -> None:
 
 
 def session_payment_refund(*, payment_id: int) -> Payment:
-    """Refund a cancelled session's payment in full through its provider (idempotency key from the
-    payment id: a retried task refunds once). A refund that fails flags the payment on Payments."""
+    """Refund what is left of a cancelled session's payment through its provider (the full-refund
+    key: a retried task refunds once). A refund that fails flags the payment on Payments."""
     from payments.providers.base import RefundError
 
     payment = Payment.objects.select_related("booking").get(pk=payment_id)
-    if payment.status != PaymentStatus.CONFIRMED or payment.booking.status != BookingStatus.CANCELLED:
+    if payment.status not in REFUNDABLE_STATUSES or payment.booking.status != BookingStatus.CANCELLED:
         return payment
     try:
         if payment.provider == Provider.MANUAL:
             raise RefundError("Paid outside the app.")
-        refund_reference = get_provider(payment.provider).refund(payment)
+        refund_make(payment=payment, reason="The session was cancelled.")
     except PaymentError as error:
         logger.warning("refund of session payment %s failed: %s", payment.pk, error.message)
         Payment.objects.filter(pk=payment.pk, flagged=False).update(
             flagged=True, flag_reason=FLAG_REFUND_FAILED, updated_at=timezone.now())
         return payment
-    return payment_mark_refunded(payment_id=payment.pk, refund_reference=refund_reference,
-                                 reason="The session was cancelled.")
+    payment.refresh_from_db()
+    return payment

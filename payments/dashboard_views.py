@@ -10,12 +10,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from leadmonk.csv_export import ExportRangeForm, export_response
 from leadmonk.keyset import keyset_page
+from leadmonk.money import format_money
+from orders.credits import ledger_removable
 from orders.models import OrderStatus, PackageOrder
 from orders.services import OrderError
 from payments import exports, selectors, services
 from payments.connections import MEDIUM_PROVIDERS, connection_delete
-from payments.forms import OrderCancelRefundForm, OrderIssueForm, PaymentFilterForm
-from payments.models import Payment
+from payments.forms import OrderCancelRefundForm, OrderIssueForm, PaymentFilterForm, PaymentRefundForm
+from payments.models import Payment, PaymentStatus, Provider
 from payments.providers.base import PaymentError
 
 PAGE_SIZE = 25
@@ -51,13 +53,33 @@ def payment_list(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _refund_form(payment: Payment, data=None) -> PaymentRefundForm | None:
+    """The refund form of a payment that has money left to give back through its provider."""
+    if payment.provider == Provider.MANUAL or payment.refundable_amount <= 0:
+        return None
+    items, removable = (), {}
+    if payment.order_id is not None and not payment.flagged:
+        items = list(payment.order.items.all())
+        removable = ledger_removable(order=payment.order)
+    return PaymentRefundForm(data, payment=payment, items=items, removable=removable)
+
+
+def _render_detail(request: HttpRequest, payment: Payment, form: PaymentRefundForm | None = None,
+                   status: int = 200) -> HttpResponse:
+    return render(request, "payments/dashboard/detail.html", {
+        "payment": payment, "order": payment.order,
+        "refund_form": form if form is not None else _refund_form(payment),
+        "refunds": selectors.refunds_of_payment(payment),
+    }, status=status)
+
+
 @login_required
 def payment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    payment = _get_payment_for_owner(request, pk)
-    return render(request, "payments/dashboard/detail.html", {"payment": payment, "order": payment.order})
+    return _render_detail(request, _get_payment_for_owner(request, pk))
 
 
 def _refund(request: HttpRequest, payment: Payment) -> None:
+    """A refund of all that is left (the order page's button, "Cancel order" with a refund)."""
     try:
         services.payment_refund(payment=payment, by_owner=request.user)
     except PaymentError as error:
@@ -69,8 +91,41 @@ def _refund(request: HttpRequest, payment: Payment) -> None:
 @login_required
 @require_POST
 def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
+    """The refund form of the payment page: an amount, a reason, sessions kept or taken off. A post
+    without an amount (the older "Refund" buttons) refunds all that is left. Bad input is shown
+    beside its field and changes nothing; a provider that cannot be reached, above the form."""
     payment = _get_payment_for_owner(request, pk)
-    _refund(request, payment)
+    if "amount" not in request.POST:
+        _refund(request, payment)
+        return redirect("payments_dashboard:detail", pk=payment.pk)
+    form = _refund_form(payment, request.POST)
+    if form is None:
+        messages.error(request, "Nothing is left to refund on this payment.")
+        return redirect("payments_dashboard:detail", pk=payment.pk)
+    if not form.is_valid():
+        return _render_detail(request, payment, form, status=400)
+    data = form.cleaned_data
+    try:
+        payment = services.payment_refund(
+            payment=payment, by_owner=request.user, amount=data["amount"], reason=data["reason"],
+            idempotency_key=form.idempotency_key(), sessions_to_remove=data["sessions_to_remove"],
+        )
+    except services.RefundAmountTooHigh as error:
+        form.add_error("amount", error.message)
+        return _render_detail(request, payment, form, status=400)
+    except services.TooManySessionsToRemove as error:
+        form.add_error("sessions", error.message)
+        return _render_detail(request, payment, form, status=400)
+    except PaymentError as error:
+        # Refused or unreachable: nothing changed. A new form (and key) for the next try.
+        messages.error(request, f"Nothing was refunded: {error.message}")
+        return redirect("payments_dashboard:detail", pk=payment.pk)
+    amount = format_money(data["amount"], payment.currency)
+    if payment.status == PaymentStatus.REFUNDED:
+        messages.success(request, f"{amount} was refunded: the payment is now refunded in full.")
+    else:
+        left = format_money(payment.refundable_amount, payment.currency)
+        messages.success(request, f"{amount} was refunded through {payment.get_provider_display()}. {left} is left.")
     return redirect("payments_dashboard:detail", pk=payment.pk)
 
 
@@ -154,14 +209,15 @@ def payment_export(request: HttpRequest) -> HttpResponse:
 def order_issue(request: HttpRequest) -> HttpResponse:
     """The owner's "New order": an order of one of their packages for a client, paid outside the
     app, complimentary or waiting for the client's payment (payments.services.order_issue)."""
-    form = OrderIssueForm(request.POST or None, packages=selectors.packages_for_issuing(request.user))
+    form = OrderIssueForm(request.POST or None, packages=selectors.packages_for_issuing(request.user),
+                          chosen=request.GET.get("package", "")[:20])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             order = services.order_issue(
                 owner=request.user, package=data["package"], client_name=data["client_name"],
                 client_email=data["client_email"], client_phone=data["client_phone"],
-                mode=data["mode"], note=data["note"],
+                mode=data["mode"], note=data["note"], answers=form.answers(), amount_taken=data["amount_taken"],
             )
         except OrderError as error:
             form.add_error("package", error.message)

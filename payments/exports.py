@@ -12,7 +12,8 @@ from payments.selectors import payments_for_export
 
 def payment_header(zone: str) -> list[str]:
     return [
-        "Payment ID", f"Created ({zone})", "Status", "Provider", "Amount", "Currency", "Code", "Discount", "Order ID",
+        "Payment ID", f"Created ({zone})", "Status", "Provider", "Amount", "Refunded amount", "Currency", "Code",
+        "Discount", "Order ID",
         "Client name", "Client email", "Package", "Provider reference", f"Confirmed ({zone})", f"Refunded ({zone})",
         "Refunded outside the app", "Note", "Booking ID", "Session", "Invoice", "Credit notes",
     ]
@@ -23,7 +24,8 @@ def payment_rows(owner, start, end, tz) -> Iterator[list]:
         order, booking = payment.order, payment.booking  # one of the two (a package order or a session)
         yield [
             payment.pk, local_time(payment.created_at, tz), payment.get_status_display(),
-            payment.get_provider_display(), round_money(payment.amount, payment.currency), payment.currency,
+            payment.get_provider_display(), round_money(payment.amount, payment.currency),
+            round_money(payment.refunded_amount, payment.currency), payment.currency,
             payment.promo_code, round_money(payment.discount, payment.currency) if payment.promo_code else "",
             order.pk if order else "", payment.client_name, payment.client_email, order.title if order else "",
             payment.provider_payment_id or payment.provider_reference, local_time(payment.confirmed_at, tz),

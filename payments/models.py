@@ -1,4 +1,6 @@
 """Payment attempts and the provider webhook events already processed."""
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 
@@ -22,7 +24,15 @@ class PaymentStatus(models.TextChoices):
     CONFIRMED = "confirmed", "Paid"
     FAILED = "failed", "Failed"
     CANCELED = "canceled", "Canceled"
+    # Some of the money went back (one or more Refunds), not all of it.
+    PARTLY_REFUNDED = "partly_refunded", "Partly refunded"
     REFUNDED = "refunded", "Refunded"
+
+
+# A payment that took money and still holds some of it: what a refund can start from.
+REFUNDABLE_STATUSES = (PaymentStatus.CONFIRMED, PaymentStatus.PARTLY_REFUNDED)
+# A payment that took money, whatever has gone back since.
+PAID_STATUSES = (PaymentStatus.CONFIRMED, PaymentStatus.PARTLY_REFUNDED, PaymentStatus.REFUNDED)
 
 
 class Payment(models.Model):
@@ -52,13 +62,19 @@ class Payment(models.Model):
     checkout_url = models.URLField(max_length=2000, blank=True)
     # Stripe Connect account the charge was routed to, or the PayPal payee; blank = the platform.
     destination_account = models.CharField(max_length=255, blank=True)
+    # The provider's id of the latest refund (each refund keeps its own: Refund.provider_reference).
     refund_reference = models.CharField(max_length=255, blank=True)
+    # The sum of the payment's succeeded Refunds, rewritten from that sum under the payment's row
+    # lock each time one succeeds (payments.services._refund_succeeded), so lists and exports read it
+    # without a join.
+    refunded_amount = models.DecimalField(max_digits=12, decimal_places=3, default=0)
     # Set when money arrived that could not be applied (order cancelled, amount mismatch, ...).
     flagged = models.BooleanField(default=False)
     flag_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # When the last of the money went back (the payment became refunded).
     refunded_at = models.DateTimeField(null=True, blank=True)
     # The owner gave the money back another way (the provider's dashboard, a bank transfer) and
     # marked it here; the app made no refund call.
@@ -89,9 +105,16 @@ class Payment(models.Model):
         (or marked refunded outside the app). Reads `order` (select_related it in lists). A session's
         payment is refunded by its cancellation (or flagged when that refund failed)."""
         return (
-            self.order_id is not None and self.status == PaymentStatus.CONFIRMED and not self.flagged
+            self.order_id is not None and self.status in REFUNDABLE_STATUSES and not self.flagged
             and self.order.status == OrderStatus.CANCELLED
         )
+
+    @property
+    def refundable_amount(self) -> Decimal:
+        """What is left to refund: the amount taken minus what has gone back."""
+        if self.status not in REFUNDABLE_STATUSES:
+            return Decimal(0)
+        return max(Decimal(0), self.amount - self.refunded_amount)
 
     # What a provider, a page or a receipt needs of what is paid for, an order or a session. They
     # read `order__owner` or `booking__meeting_type__owner` (select_related them in lists).
@@ -126,6 +149,55 @@ class Payment(models.Model):
         if self.order_id:
             return f"checkout-{self.order_id}-{self.pk}"
         return f"checkout-booking-{self.booking_id}"
+
+
+class RefundStatus(models.TextChoices):
+    # Reserved before the provider is called (so two refunds cannot both take what is left), then
+    # succeeded once the provider says so; a refused call deletes the reservation.
+    PENDING = "pending", "Processing"
+    SUCCEEDED = "succeeded", "Refunded"
+
+
+class Refund(models.Model):
+    """Money given back on a payment: in full or in part, through its provider, or outside the app
+    (`outside_app`: the owner gave it back another way and recorded it). The payment's refunded
+    amount is the sum of its succeeded refunds."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=12, decimal_places=3)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    reason = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=RefundStatus.choices, default=RefundStatus.PENDING)
+    # Our key, sent to the provider as its idempotency key: a double click, a retried request or a
+    # retried task refunds once ("refund-<payment id>" for a refund of all that is left,
+    # "refund-<payment id>-<form nonce>" for a part; "provider-<refund id>" for one made at the provider).
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    # The provider's refund id (Stripe re_..., PayPal refund id); a webhook about a refund we
+    # already know is matched by it, so it is counted once.
+    provider_reference = models.CharField(max_length=255, blank=True)
+    outside_app = models.BooleanField(default=False)
+    # Sessions taken off the order with this refund, per order item id ({"12": 2}): the ledger
+    # entries are written when the refund succeeds, by whichever of the app and the webhook records it.
+    sessions_to_remove = models.JSONField(default=dict, blank=True)
+    sessions_removed = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="refund_amount_not_negative"),
+            models.UniqueConstraint(
+                fields=["payment", "provider_reference"], condition=~models.Q(provider_reference=""),
+                name="refund_unique_provider_reference",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount} {self.currency} of payment {self.payment_id} ({self.status})"
 
 
 class WebhookEvent(models.Model):

@@ -1,9 +1,9 @@
 """Reads of payments for the owner's dashboard (scoped to the owner, constant queries)."""
-from django.db.models import DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from orders.models import OrderStatus
-from payments.models import Payment, PaymentStatus
+from payments.models import PAID_STATUSES, REFUNDABLE_STATUSES, Payment, PaymentStatus, Refund
 
 
 def _owned_by(owner) -> Q:
@@ -25,22 +25,25 @@ def payments_for_owner(owner, *, status: str = "", provider: str = "") -> QueryS
 def payments_needing_refund_count(owner) -> int:
     """How many of the owner's orders were cancelled with their payment kept (Payment.needs_refund)."""
     return Payment.objects.filter(
-        order__owner=owner, order__status=OrderStatus.CANCELLED, status=PaymentStatus.CONFIRMED, flagged=False,
+        order__owner=owner, order__status=OrderStatus.CANCELLED, status__in=REFUNDABLE_STATUSES, flagged=False,
     ).count()
 
 
 def payment_totals(owner, *, provider: str = "") -> list[dict]:
-    """Per currency: money received (confirmed, including what was later refunded), refunded, and
-    net (confirmed minus refunded). One query."""
+    """Per currency: money received (confirmed, including what was later refunded), refunded (the
+    sum of the refunds, in full or in part), and net (received minus refunded). One query."""
     zero = Value(0, output_field=DecimalField(max_digits=14, decimal_places=3))
-    payments = Payment.objects.filter(_owned_by(owner), status__in=[PaymentStatus.CONFIRMED, PaymentStatus.REFUNDED])
+    payments = Payment.objects.filter(_owned_by(owner), status__in=PAID_STATUSES)
     if provider:
         payments = payments.filter(provider=provider)
     rows = (
         payments.values("currency")
         .annotate(
             received=Coalesce(Sum("amount"), zero),
-            refunded=Coalesce(Sum("amount", filter=Q(status=PaymentStatus.REFUNDED)), zero),
+            # A refunded payment counts whole (also one refunded before refunds were recorded
+            # one by one); a partly refunded one, the sum of its refunds.
+            refunded=Coalesce(Sum(Case(When(status=PaymentStatus.REFUNDED, then=F("amount")),
+                                       default=F("refunded_amount"))), zero),
         )
         .order_by("currency")
     )
@@ -66,3 +69,8 @@ def packages_for_issuing(owner):
         Package.objects.for_owner(owner).filter(state=PackageState.ACTIVE)
         .select_related("owner").order_by("name", "id")
     )
+
+
+def refunds_of_payment(payment: Payment) -> QuerySet:
+    """A payment's refunds, oldest first, with who made them (one query)."""
+    return Refund.objects.filter(payment=payment).select_related("created_by").order_by("created_at", "id")

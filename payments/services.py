@@ -4,7 +4,7 @@ providers call once they have read the real state back from their service.
 Every transition re-reads the payment under `select_for_update()`, returns early when it is
 already where it should be (a replayed webhook, a second return, a double click) and consults one
 table of allowed moves (pretix `OrderPayment.confirm()`). No network call happens in here while a
-transaction is open: `payment_refund` calls the provider first, then records the result.
+transaction is open: a refund is reserved, then the provider is called, then the result recorded.
 
 What a payment does to its order (paid, refunded, expired unpaid, cancelled by the owner) is one
 service of orders.lifecycle per transition, which owns all it sets off (bookings, ledger, emails):
@@ -16,19 +16,28 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.locks import lock_owner
 from invoices.services import credit_note_issue, invoice_issue
 from leadmonk.money import format_money
+from orders.credits import ledger_removable, ledger_remove_refunded
 from orders.lifecycle import order_cancel, order_expire, order_mark_paid, order_refund
 from orders.models import COMPLIMENTARY, OrderStatus, PackageOrder
 from orders.signals import order_payment_requested
 from orders.transitions import IllegalOrderTransition
-from payments.models import Payment, PaymentStatus, Provider
-from payments.providers.base import IllegalPaymentTransition, RefundError, get_provider
+from payments.models import (
+    PAID_STATUSES,
+    REFUNDABLE_STATUSES,
+    Payment,
+    PaymentStatus,
+    Provider,
+    Refund,
+    RefundStatus,
+)
+from payments.providers.base import IllegalPaymentTransition, PaymentError, RefundError, get_provider
 from promotions.services import promo_release
 from scheduling.holds import HoldExpired, booking_confirm_paid, booking_release_hold
 
@@ -43,7 +52,8 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     # it is recorded (and flagged when it cannot be applied), never ignored.
     PaymentStatus.FAILED: {PaymentStatus.CONFIRMED},
     PaymentStatus.CANCELED: {PaymentStatus.CONFIRMED},
-    PaymentStatus.CONFIRMED: {PaymentStatus.REFUNDED},
+    PaymentStatus.CONFIRMED: {PaymentStatus.PARTLY_REFUNDED, PaymentStatus.REFUNDED},
+    PaymentStatus.PARTLY_REFUNDED: {PaymentStatus.REFUNDED},
     PaymentStatus.REFUNDED: set(),
 }
 
@@ -132,7 +142,7 @@ def payment_confirm(*, payment_id: int, amount: Decimal, currency: str, provider
     with transaction.atomic():
         _lock_owner_of_booking_payment(payment_id)
         payment = _lock_payment(payment_id)
-        if payment.status in (PaymentStatus.CONFIRMED, PaymentStatus.REFUNDED):
+        if payment.status in PAID_STATUSES:
             return payment
         if provider_payment_id:
             payment.provider_payment_id = provider_payment_id
@@ -227,61 +237,281 @@ def payment_fail(*, payment_id: int, reason: str = "") -> Payment:
     return payment
 
 
-def payment_mark_refunded(*, payment_id: int, refund_reference: str = "", reason: str = "Refunded",
-                          outside_app: bool = False) -> Payment:
-    """Record a full refund that happened at the provider (ours, or one made in its dashboard), or
-    that the owner made another way and marks here (`outside_app`).
+# -- refunds -------------------------------------------------------------------------------------
+#
+# A refund is a Refund row, whatever its size and however it came about (the owner's form, a full
+# refund of an order or a cancelled session, a webhook about a refund made at the provider, money
+# given back outside the app). The app's own refunds run in three steps, so no network call
+# happens inside a transaction and two refunds never both take what is left:
+#   1. refund_reserve: under the owner's and the payment's locks, check the amount against what is
+#      left (read after the lock) and write a pending Refund with our idempotency key (unique: a
+#      double click finds the first one and calls nobody);
+#   2. the provider's refund(), outside any transaction, with that key;
+#   3. refund_succeed: under the same locks, the Refund succeeds, sessions are taken off, the
+#      payment's refunded amount (the sum of its refunds) and status follow, and when nothing is
+#      left the order is refunded (orders.lifecycle.order_refund). A refused call deletes the
+#      reservation: nothing changed.
+# Webhooks match a refund by the provider's refund id, or by our key carried in its metadata
+# (Stripe) / invoice id (PayPal), so a refund made here is counted once.
 
-    When this payment is the one that paid the order, the order becomes refunded, its upcoming
-    bookings are cancelled and the client is told. A flagged payment (paid after cancellation,
-    or twice) is refunded without touching the order.
-    """
+
+class RefundAmountTooHigh(RefundError):
+    """More than is left to refund was asked (possibly because another refund took it meanwhile)."""
+
+
+class TooManySessionsToRemove(RefundError):
+    """More sessions than an item has left (not booked or used) were to be taken off."""
+
+
+def full_refund_key(payment_id: int) -> str:
+    """The key of a refund of all that is left: the same for every click, retry or task."""
+    return f"refund-{payment_id}"
+
+
+def _lock_payment_for_refund(payment_id: int) -> Payment:
+    """Lock order (accounts.locks): owner first, then the payment (then the order and its items)."""
+    owner_id = Payment.objects.filter(pk=payment_id).values_list(
+        Coalesce("order__owner_id", "booking__owner_id"), flat=True).get()
+    lock_owner(owner_id)
+    return _lock_payment(payment_id)
+
+
+def _refund_sum(payment: Payment, *statuses: str) -> Decimal:
+    total = Refund.objects.filter(payment=payment, status__in=statuses).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal(0)
+
+
+def refund_reserve(*, payment: Payment, amount: Decimal | None, reason: str, idempotency_key: str,
+                   by_owner=None, sessions_to_remove: dict[int, int] | None = None,
+                   outside_app: bool = False) -> tuple[Refund, bool]:
+    """Step 1: a pending Refund of `amount` (None: all that is left). Returns (refund, created):
+    created is False when a refund with this key exists already (a double click), which is
+    returned as it is. Raises RefundError (nothing written) when the payment cannot be refunded,
+    RefundAmountTooHigh when more than is left is asked, TooManySessionsToRemove."""
+    sessions_to_remove = {int(k): int(n) for k, n in (sessions_to_remove or {}).items() if int(n) > 0}
     with transaction.atomic():
-        owner_id = Payment.objects.filter(pk=payment_id).values_list(
-            Coalesce("order__owner_id", "booking__owner_id"), flat=True).get()
-        # Lock order (accounts.locks): owner first, then the payment, then the order.
-        lock_owner(owner_id)
-        payment = _lock_payment(payment_id)
+        payment = _lock_payment_for_refund(payment.pk)
+        existing = Refund.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+        if payment.status not in REFUNDABLE_STATUSES:
+            if payment.status == PaymentStatus.REFUNDED:
+                raise RefundAmountTooHigh("This payment is refunded in full already: nothing is left to refund.")
+            raise RefundError("Only a paid payment can be refunded.")
+        # Read after the lock: a refund reserved or made a moment ago counts.
+        left = payment.amount - _refund_sum(payment, RefundStatus.PENDING, RefundStatus.SUCCEEDED)
+        if amount is None:
+            amount = left
+        if left <= 0 < payment.amount:
+            raise RefundAmountTooHigh(
+                "Nothing is left to refund on this payment (another refund is under way or done).")
+        if amount > left:
+            raise RefundAmountTooHigh(f"At most {format_money(left, payment.currency)} is left to refund.")
+        if amount <= 0 < payment.amount:
+            raise RefundError("Enter an amount above zero.")
+        if sessions_to_remove:
+            if payment.order_id is None:
+                raise TooManySessionsToRemove("A single session's payment has no sessions to take off.")
+            removable = ledger_removable(order=payment.order)
+            for item_id, count in sessions_to_remove.items():
+                if item_id not in removable:
+                    raise TooManySessionsToRemove("Choose sessions of this order.")
+                if count > removable[item_id]:
+                    raise TooManySessionsToRemove(
+                        f"Only {removable[item_id]} can be taken off: the others are booked or used.")
+        refund = Refund.objects.create(
+            payment=payment, amount=amount, currency=payment.currency, reason=reason[:500],
+            idempotency_key=idempotency_key, created_by=by_owner, outside_app=outside_app,
+            sessions_to_remove={str(k): n for k, n in sessions_to_remove.items()},
+        )
+    return refund, True
+
+
+def _refund_abandon(refund: Refund) -> None:
+    """The provider refused (or could not be reached): the reservation goes, nothing changed."""
+    Refund.objects.filter(pk=refund.pk, status=RefundStatus.PENDING).delete()
+
+
+def _refund_succeed_locked(payment: Payment, refund: Refund, *, provider_reference: str = "",
+                           now: datetime | None = None) -> Refund:
+    """Step 3 on a payment locked by the caller: idempotent (a refund that already succeeded only
+    gains the provider's id if it had none)."""
+    now = now or timezone.now()
+    refund = Refund.objects.select_for_update().get(pk=refund.pk)
+    if refund.status == RefundStatus.SUCCEEDED:
+        if provider_reference and not refund.provider_reference:
+            Refund.objects.filter(pk=refund.pk).update(provider_reference=provider_reference)
+        return refund
+    if provider_reference:
+        known = (Refund.objects.filter(payment=payment, provider_reference=provider_reference)
+                 .exclude(pk=refund.pk).first())
+        if known is not None:
+            # A webhook recorded this provider refund first without knowing our key: one refund.
+            refund.delete()
+            return known
+    refund.status = RefundStatus.SUCCEEDED
+    refund.provider_reference = provider_reference
+    refund.succeeded_at = now
+    note = f"Refund of {format_money(refund.amount, refund.currency)}" + (f": {refund.reason}" if refund.reason else "")
+    removed = 0
+    for item_id, count in sorted(refund.sessions_to_remove.items()):
+        removed += ledger_remove_refunded(item_id=int(item_id), count=int(count), note=note,
+                                          by_user=refund.created_by, now=now)
+    refund.sessions_removed = removed
+    refund.save(update_fields=["status", "provider_reference", "succeeded_at", "sessions_removed"])
+    refund.payment = payment  # the locked row: no second read
+    _issue_credit_note(refund)
+    _apply_refunded_total(payment, refund, now=now)
+    return refund
+
+
+def _issue_credit_note(refund: Refund) -> None:
+    """Every refund issues a credit note naming the payment's invoice (issue 28: "A refund issues a
+    credit note"), in the refund's transaction, once per refund (its key is the note's source key;
+    a full refund's key is "refund-<payment id>", as invoices expects). A refund of nothing (a
+    payment of zero) has none."""
+    if refund.amount <= 0:
+        return
+    credit_note_issue(payment=refund.payment, amount=refund.amount, reason=refund.reason or FULL_REFUND_REASON,
+                      source_key=refund.idempotency_key)
+
+
+def _apply_refunded_total(payment: Payment, refund: Refund, *, now: datetime) -> None:
+    """The payment follows its refunds: refunded amount = their sum; partly refunded, or refunded
+    when nothing is left, and then what a full refund sets off (the order refunded, its upcoming
+    sessions cancelled, the client told; a session's promo code given back)."""
+    payment.refunded_amount = _refund_sum(payment, RefundStatus.SUCCEEDED)
+    full = payment.refunded_amount >= payment.amount or payment.status == PaymentStatus.REFUNDED
+    _move(payment, PaymentStatus.REFUNDED if full else PaymentStatus.PARTLY_REFUNDED)
+    if refund.provider_reference:
+        payment.refund_reference = refund.provider_reference
+    if full:
+        payment.refunded_at = now
+        payment.refunded_outside = refund.outside_app
+    payment.save(update_fields=["status", "refunded_amount", "refund_reference", "refunded_at", "refunded_outside",
+                                "updated_at"])
+    if not full:
+        return
+    if payment.order_id is None:
+        # A session's payment: its cancellation made the refund, not the reverse. Its promo
+        # code's use is given back (payments.booking_payments.session_promo_reference).
+        promo_release(reference=f"booking:{payment.booking_id}")
+        return
+    if not payment.flagged:
+        try:
+            order_refund(order=payment.order, reason=refund.reason or FULL_REFUND_REASON)
+        except IllegalOrderTransition:
+            pass  # never paid (pending, expired unpaid): there is nothing of the order to undo
+
+
+def refund_succeed(*, refund: Refund, provider_reference: str = "") -> Refund:
+    """Step 3: the provider made `refund` (idempotent)."""
+    with transaction.atomic():
+        payment = _lock_payment_for_refund(refund.payment_id)
+        return _refund_succeed_locked(payment, refund, provider_reference=provider_reference)
+
+
+FULL_REFUND_REASON = "The order was refunded."
+
+
+def refund_make(*, payment: Payment, amount: Decimal | None = None, reason: str = "",
+                idempotency_key: str = "", by_owner=None, sessions_to_remove: dict[int, int] | None = None) -> Refund:
+    """Refund `amount` of `payment` (None: all that is left) through the provider that took it:
+    reserve, call the provider with our key, record. A second call with the same key (a double
+    click, a retried task) calls nobody and returns the first refund. Raises RefundError (or
+    PaymentProviderError) with a message for the owner; then nothing has changed."""
+    if payment.provider == Provider.MANUAL:
+        raise RefundError("This payment was made outside the app: give the money back, then mark it refunded.")
+    refund, created = refund_reserve(
+        payment=payment, amount=amount, reason=reason, idempotency_key=idempotency_key or full_refund_key(payment.pk),
+        by_owner=by_owner, sessions_to_remove=sessions_to_remove,
+    )
+    if not created:
+        return refund
+    try:
+        provider_reference = get_provider(payment.provider).refund(
+            payment, amount=refund.amount, idempotency_key=refund.idempotency_key)
+    except PaymentError:
+        _refund_abandon(refund)
+        raise
+    return refund_succeed(refund=refund, provider_reference=provider_reference)
+
+
+def payment_record_provider_refund(*, payment_id: int, provider_reference: str, amount: Decimal | None,
+                                   our_key: str = "", reason: str = "Refunded at the provider.") -> Refund | None:
+    """A webhook read back a refund from the provider: count it once. Known by its provider id, or
+    by our key (a refund made here that the webhook reports before we recorded it): it succeeds.
+    Otherwise (made in the provider's dashboard) it is recorded, up to what is left. `amount`
+    None (the provider did not say): nothing is recorded here."""
+    with transaction.atomic():
+        payment = _lock_payment_for_refund(payment_id)
+        known = Refund.objects.filter(payment=payment, provider_reference=provider_reference).first()
+        if known is None and our_key:
+            known = Refund.objects.filter(payment=payment, idempotency_key=our_key).first()
+        if known is not None:
+            return _refund_succeed_locked(payment, known, provider_reference=provider_reference)
+        if payment.status not in REFUNDABLE_STATUSES or not amount or amount <= 0:
+            return None
+        left = payment.amount - _refund_sum(payment, RefundStatus.SUCCEEDED)
+        if left <= 0:
+            return None
+        refund = Refund.objects.create(
+            payment=payment, amount=min(amount, left), currency=payment.currency, reason=reason,
+            idempotency_key=f"provider-{payment.pk}-{provider_reference}"[:120],
+        )
+        return _refund_succeed_locked(payment, refund, provider_reference=provider_reference)
+
+
+def payment_mark_refunded(*, payment_id: int, refund_reference: str = "", reason: str = "Refunded",
+                          outside_app: bool = False, by_owner=None) -> Payment:
+    """Record that all of the payment's money went back: at the provider (ours, or one made in its
+    dashboard: a webhook), or another way, marked here by the owner (`outside_app`). What is left
+    is recorded as one Refund (pending refunds of ours are the provider's, and succeed), then the
+    payment is refunded and, when it paid the order, the order is refunded, its upcoming bookings
+    are cancelled and the client is told. A flagged payment (paid after cancellation, or twice) is
+    refunded without touching the order. Idempotent."""
+    with transaction.atomic():
+        payment = _lock_payment_for_refund(payment_id)
         if payment.status == PaymentStatus.REFUNDED:
             return payment
-        _move(payment, PaymentStatus.REFUNDED)
-        payment.refunded_at = timezone.now()
-        payment.refunded_outside = outside_app
-        if refund_reference:
-            payment.refund_reference = refund_reference
-        payment.save(update_fields=["status", "refunded_at", "refunded_outside", "refund_reference", "updated_at"])
-        # The credit note of what is not credited yet (all of it, unless partial refunds were).
-        credit_note_issue(payment=payment, reason=reason, source_key=f"refund-{payment.pk}")
-        if payment.order_id is None:
-            # A session's payment: its cancellation made the refund, not the reverse. Its promo
-            # code's use is given back (payments.booking_payments.session_promo_reference).
-            promo_release(reference=f"booking:{payment.booking_id}")
+        if payment.status not in REFUNDABLE_STATUSES:
+            _move(payment, PaymentStatus.REFUNDED)  # raises: never paid, nothing to give back
+        pending = list(Refund.objects.filter(payment=payment, status=RefundStatus.PENDING).order_by("pk"))
+        for refund in pending:
+            _refund_succeed_locked(payment, refund, provider_reference="" if len(pending) > 1 else refund_reference)
+        payment.refresh_from_db()
+        left = payment.amount - payment.refunded_amount
+        if payment.status == PaymentStatus.REFUNDED:
             return payment
-        if not payment.flagged:
-            try:
-                order_refund(order=payment.order, reason=reason)
-            except IllegalOrderTransition:
-                pass  # never paid (pending, expired unpaid): there is nothing of the order to undo
+        key = full_refund_key(payment.pk)
+        if Refund.objects.filter(idempotency_key=key).exists():
+            key = f"provider-{payment.pk}-{refund_reference or timezone.now().timestamp()}"[:120]
+        if refund_reference and Refund.objects.filter(payment=payment, provider_reference=refund_reference).exists():
+            refund_reference = ""  # already counted as a part: the rest is recorded without the id
+        refund = Refund.objects.create(
+            payment=payment, amount=max(left, Decimal(0)), currency=payment.currency, reason=reason[:500],
+            idempotency_key=key, outside_app=outside_app, created_by=by_owner,
+        )
+        _refund_succeed_locked(payment, refund, provider_reference=refund_reference)
+        payment.refresh_from_db()
     return payment
 
 
-def payment_refund(*, payment: Payment, by_owner) -> Payment:
-    """The owner refunds `payment` in full through its provider, then it is recorded.
-
-    The provider call happens outside any transaction and carries an idempotency key derived from
-    the payment id, so two clicks (or a retry after a timeout) refund once.
-    """
+def payment_refund(*, payment: Payment, by_owner, amount: Decimal | None = None, reason: str = "",
+                   idempotency_key: str = "", sessions_to_remove: dict[int, int] | None = None) -> Payment:
+    """The owner refunds `payment` through its provider: `amount` (None: all that is left), with
+    a reason and, for an order, sessions taken off it (per item id). Returns the payment as it is
+    now. A second click with the same key refunds once (refund_make)."""
     if payment.owner_id_paid != by_owner.pk:
         raise RefundError("This payment is not yours.")
-    if payment.status == PaymentStatus.REFUNDED:
+    if payment.status == PaymentStatus.REFUNDED and amount is None:
         return payment
-    if payment.status != PaymentStatus.CONFIRMED:
+    if payment.status not in REFUNDABLE_STATUSES and payment.status != PaymentStatus.REFUNDED:
         raise RefundError("Only a paid payment can be refunded.")
-    if payment.provider == Provider.MANUAL:
-        raise RefundError("This payment was made outside the app: give the money back, then mark it refunded.")
-    refund_reference = get_provider(payment.provider).refund(payment)
-    return payment_mark_refunded(payment_id=payment.pk, refund_reference=refund_reference,
-                                 reason="The order was refunded.")
+    refund_make(payment=payment, amount=amount, reason=reason or FULL_REFUND_REASON,
+                idempotency_key=idempotency_key, by_owner=by_owner, sessions_to_remove=sessions_to_remove)
+    payment.refresh_from_db()
+    return payment
 
 
 def payment_mark_refunded_outside(*, payment: Payment, by_owner) -> Payment:
@@ -291,16 +521,18 @@ def payment_mark_refunded_outside(*, payment: Payment, by_owner) -> Payment:
         raise RefundError("This payment is not yours.")
     if payment.status == PaymentStatus.REFUNDED:
         return payment
-    if payment.status != PaymentStatus.CONFIRMED:
+    if payment.status not in REFUNDABLE_STATUSES:
         raise RefundError("Only a paid payment can be marked refunded.")
-    return payment_mark_refunded(payment_id=payment.pk, reason="The order was refunded.", outside_app=True)
+    return payment_mark_refunded(payment_id=payment.pk, reason=FULL_REFUND_REASON, outside_app=True,
+                                 by_owner=by_owner)
 
 
 def order_cancel_with_refund(
     *, order: PackageOrder, by_owner, reason: str = "", refund: bool = False
 ) -> Payment | None:
     """The owner's "Cancel order" of a paid order: cancel it (upcoming sessions, the client told),
-    then, when asked, refund the payment in full through its provider (payment_refund: idempotent).
+    then, when asked, refund what is left of the payment through its provider (payment_refund:
+    idempotent).
 
     The cancellation stands even when the refund fails (RefundError, PaymentProviderError): the
     payment is then flagged "needs refund" on Payments until it is refunded. Raises OrderError
@@ -315,9 +547,9 @@ def order_cancel_with_refund(
 
 
 def refundable_payment(order: PackageOrder) -> Payment | None:
-    """The confirmed payment that paid `order` (the one an order refund gives back)."""
+    """The paid payment of `order` with money left to give back (the one an order refund gives back)."""
     return (
-        Payment.objects.filter(order=order, status=PaymentStatus.CONFIRMED, flagged=False)
+        Payment.objects.filter(order=order, status__in=REFUNDABLE_STATUSES, flagged=False)
         .order_by("confirmed_at", "id")
         .first()
     )
@@ -375,7 +607,8 @@ class IssueMode:
 
 
 def order_issue(*, owner, package, client_name: str, client_email: str, client_phone: str = "",
-                mode: str, note: str = "") -> PackageOrder:
+                mode: str, note: str = "", answers: list[dict] | None = None,
+                amount_taken: Decimal | None = None) -> PackageOrder:
     """The owner creates an order of one of their packages for a client, settled at once.
 
     The order is placed through orders.services.order_create (the same snapshot and credit grant
@@ -384,6 +617,9 @@ def order_issue(*, owner, package, client_name: str, client_email: str, client_p
     order is activated by the one guarded path); "complimentary" activates it with no payment.
     Either way order_activated is sent once, so the client gets the usual confirmation email.
     "Send a payment link" leaves the order pending payment and emails the client its link.
+    `answers`: the package's invitee questions as the owner answered them for the client.
+    `amount_taken`: money outside the app that was less than the price (a cash discount): the
+    payment records what was taken, and the difference as its discount; the order keeps its price.
     Raises OrderError (package not orderable or not the owner's) and creates nothing.
     """
     from orders.services import PackageNotOrderable, order_create
@@ -394,7 +630,7 @@ def order_issue(*, owner, package, client_name: str, client_email: str, client_p
         lock_owner(owner.pk)
         order = order_create(
             package=package, client_name=client_name, client_email=client_email,
-            client_phone=client_phone, issued_by_owner=True,
+            client_phone=client_phone, issued_by_owner=True, answers=answers,
             # The client chose no zone (the owner filled the form): their emails follow the
             # owner's, as a client's own order does when the browser says none.
             client_timezone=owner.timezone or "UTC",
@@ -402,10 +638,12 @@ def order_issue(*, owner, package, client_name: str, client_email: str, client_p
         if order.status != OrderStatus.PENDING_PAYMENT:
             return order  # A free package: already active, confirmation sent.
         if mode == IssueMode.PAID_OUTSIDE:
+            taken = order.price if amount_taken is None else min(Decimal(amount_taken), order.price)
             payment = Payment.objects.create(
-                order=order, provider=Provider.MANUAL, amount=order.price, currency=order.currency, note=note,
+                order=order, provider=Provider.MANUAL, amount=taken, currency=order.currency, note=note,
+                discount=order.price - taken,
             )
-            payment_confirm(payment_id=payment.pk, amount=order.price, currency=order.currency)
+            payment_confirm(payment_id=payment.pk, amount=taken, currency=order.currency)
         elif mode == IssueMode.COMPLIMENTARY:
             order, _ = order_mark_paid(order=order, paid_with=COMPLIMENTARY)
         elif mode == IssueMode.PAYMENT_LINK:

@@ -11,7 +11,7 @@ from calendars.models import Calendar, CalendarConnection
 from invoices.models import Invoice, InvoiceSettings
 from orders.models import CreditLedgerEntry, OrderItem, PackageOrder
 from packages.models import InviteeQuestion, Package, PackageItem
-from payments.models import Payment, PaymentConnection
+from payments.models import Payment, PaymentConnection, Refund
 from promotions.models import PromoCode, PromoRedemption
 from scheduling.models import Booking, DateOverride, MeetingType, WeeklyInterval
 from scheduling.selectors import format_slot_start
@@ -45,6 +45,8 @@ def _acting_body(world) -> dict[str, str]:
         "cancel_window_hours": "99", "expiry_kind": "after_purchase", "expiry_days": "9",
         "code": "TAKENOVER", "discount_type": "percent", "value": "50", "applies_to": "all",
         "max_orders_per_client": "7", "new_clients_only": "on",
+        # A part refund (payments' refund form), with a session taken off.
+        "amount": "1.00", "key": "k" * 43, "sessions": "remove", f"remove_{world.order_item.pk}": "1",
     }
 
 
@@ -62,6 +64,7 @@ def _snapshot(owner) -> dict[str, list[dict]]:
         "credit ledger": CreditLedgerEntry.objects.filter(order_item__order__owner=owner),
         "bookings": Booking.objects.filter(owner=owner),
         "payments": Payment.objects.filter(order__owner=owner),
+        "refunds": Refund.objects.filter(payment__order__owner=owner),
         "connections": PaymentConnection.objects.filter(owner=owner),
         "promo codes": PromoCode.objects.filter(owner=owner),
         "promo redemptions": PromoRedemption.objects.filter(promo_code__owner=owner),

@@ -63,6 +63,20 @@ def test_each_row_shows_orders_money_paid_sessions_left_and_last_and_next_sessio
     assert "7 Dec 2026" in html
 
 
+def test_money_paid_counts_what_a_partial_refund_did_not_give_back(owner, package, settings):
+    from payments.models import Payment
+    from payments.services import payment_refund
+
+    settings.TEST_PAYMENTS_ENABLED = True
+    order = paid_order(package)
+    payment_refund(payment=Payment.objects.get(order=order), by_owner=owner, amount=Decimal("20.00"),
+                   reason="One session not taken", idempotency_key="refund-part-1")
+
+    [row] = client_page(owner=owner, params=QueryDict())
+
+    assert row.paid == [(Decimal("100.000"), "USD")]
+
+
 def test_an_unpaid_order_lists_the_client_with_nothing_paid(owner_client, package):
     order_create(package=package, client_name="Una Paid", client_email="una@example.com", terms_accepted=True)
 

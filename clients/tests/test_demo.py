@@ -17,7 +17,9 @@ def test_the_demo_owners_clients_page_lists_the_demo_clients(client, db):
 
     html = client.get(reverse("clients:list")).content.decode()
 
-    assert html.count('data-label="Client"') == 2
-    assert "Jamie Client" in html and "Riley Morgan" in html
-    order = PackageOrder.objects.get(owner__email="demo@example.com")
-    assert format_money(order.price, order.currency) in html.split('data-label="Paid"')[1]  # paid, on Jamie's row
+    # Alex's order is the payments demo's partly refunded one.
+    assert html.count('data-label="Client"') == 3
+    assert "Jamie Client" in html and "Riley Morgan" in html and "Alex Kim" in html
+    order = PackageOrder.objects.get(owner__email="demo@example.com", client_email="jamie@example.com")
+    jamie_row = html[html.index("jamie@example.com"):]
+    assert format_money(order.price, order.currency) in jamie_row[:jamie_row.index("</tr>")]  # paid, on Jamie's row

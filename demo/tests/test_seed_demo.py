@@ -53,3 +53,17 @@ def test_seed_demo_sells_a_paid_single_session_through_the_test_provider(client,
         "Single coaching session", Decimal("90"), "USD", True)
     page = client.get("/demo/").content.decode()
     assert "Single coaching session" in page and "90.00 USD" in page
+
+
+@override_settings(DEBUG=True)
+def test_seed_demo_shows_a_partly_refunded_payment_once(db):
+    from orders.models import CreditLedgerEntry, LedgerReason
+    from payments.models import Payment, PaymentStatus, Refund
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    payment = Payment.objects.get(status=PaymentStatus.PARTLY_REFUNDED)
+    assert payment.client_email == "alex@example.com" and payment.refunded_amount == payment.amount / 2
+    assert Refund.objects.filter(payment=payment).count() == 1
+    assert CreditLedgerEntry.objects.filter(order_item__order=payment.order, reason=LedgerReason.REFUND).count() == 1

@@ -6,6 +6,7 @@ from its service (on the client's return or a webhook) and calls the guarded ser
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.http import HttpRequest, HttpResponse
@@ -69,11 +70,12 @@ class PaymentProvider:
     def handle_webhook(self, request: HttpRequest) -> HttpResponse:
         raise NotImplementedError
 
-    def refund(self, payment: Payment) -> str:
-        """Refund `payment` in full at the provider; returns the provider's refund id.
+    def refund(self, payment: Payment, *, amount: Decimal | None = None, idempotency_key: str = "") -> str:
+        """Refund `amount` of `payment` at the provider (None: all of it); returns the provider's
+        refund id. Raises RefundError with a message for the owner when nothing was refunded.
 
-        Idempotent: the idempotency key is derived from the payment id, so a retry or a double
-        click refunds once.
+        Idempotent: `idempotency_key` (our Refund's key, derived from our ids; by default the
+        payment's full-refund key) goes to the provider, so a retry or a double click refunds once.
         """
         raise NotImplementedError
 

@@ -183,7 +183,7 @@ def test_the_service_refuses_another_owners_package(owner, other_owner, package)
 def test_the_form_page_runs_a_fixed_number_of_queries(owner_client, owner, django_assert_num_queries):
     make_package(owner)
     owner_client.get(URL)
-    with django_assert_num_queries(3) as small:
+    with django_assert_num_queries(4) as small:  # session, user, packages, their questions
         owner_client.get(URL)
     for _ in range(15):
         make_package(owner)
@@ -238,3 +238,64 @@ def test_the_order_page_offers_to_mark_a_payment_outside_the_app_refunded_not_to
     assert f'action="/dashboard/payments/orders/{order.pk}/refund/"' not in html
     assert f'action="/dashboard/payments/{payment.pk}/refunded-outside/"' in html
     assert 'name="refund"' not in html
+
+
+# -- a cash discount and the package's questions (issue 28 item 3) ------------------------------
+
+
+def test_a_cash_discount_records_the_amount_actually_taken(owner_client, package):
+    owner_client.post(URL, _body(package, amount_taken="100.00"))
+    order = PackageOrder.objects.get()
+    payment = Payment.objects.get(order=order)
+    assert order.status == OrderStatus.ACTIVE and order.price == Decimal("120.00")
+    assert (payment.amount, payment.discount, payment.status) == (
+        Decimal("100.00"), Decimal("20.00"), PaymentStatus.CONFIRMED)
+
+
+def test_no_amount_taken_is_the_full_price(owner_client, package):
+    owner_client.post(URL, _body(package, amount_taken=""))
+    assert Payment.objects.get().amount == Decimal("120.00")
+
+
+@pytest.mark.parametrize(("amount", "mode", "message"), [
+    ("120.01", "paid_outside", "At most the price, 120.00 USD."),
+    ("0", "paid_outside", "Enter an amount above zero, or choose “Complimentary”."),
+    ("-1", "paid_outside", "Enter an amount above zero, or choose “Complimentary”."),
+    ("lots", "paid_outside", "Enter the amount as a number, like 90.00."),
+    ("9.999", "paid_outside", "USD allows at most 2 decimals."),
+    ("50", "complimentary", "Only a payment outside the app has an amount received: leave it empty."),
+])
+def test_a_bad_amount_taken_is_refused_beside_the_field(owner_client, package, amount, mode, message):
+    response = owner_client.post(URL, _body(package, amount_taken=amount, mode=mode))
+    html = response.content.decode()
+    field = html[html.index('id="id_amount_taken"'):]
+    assert message in field[:field.index("</div>") + 300]
+    assert _counts() == (0, 0, 0)
+
+
+def test_the_form_asks_the_packages_questions_and_keeps_the_answers(owner_client, package):
+    from packages.models import InviteeQuestion, QuestionKind
+
+    question = InviteeQuestion.objects.create(package=package, text="Your goal?", kind=QuestionKind.SHORT_TEXT,
+                                              required=True)
+    page = owner_client.get(URL).content.decode()
+    assert f'<label for="id_question_{question.pk}">Your goal?' in page
+    refused = owner_client.post(URL, _body(package, questions_for=str(package.pk)))
+    assert "Enter" in refused.content.decode() and _counts() == (0, 0, 0)
+    owner_client.post(URL, _body(package, questions_for=str(package.pk), **{f"question_{question.pk}": "Run 10k"}))
+    order = PackageOrder.objects.get()
+    assert order.answers == [{"question": "Your goal?", "kind": "short_text", "answer": "Run 10k"}]
+
+
+def test_a_package_chosen_without_its_questions_shown_asks_them_first(owner_client, owner, package):
+    from packages.models import InviteeQuestion
+
+    make_package(owner, name="Second pack")  # two packages: none chosen, no questions shown
+    InviteeQuestion.objects.create(package=package, text="Anything we should know?")
+    response = owner_client.post(URL, _body(package))
+    html = response.content.decode()
+    assert "This package asks the client some questions: answer them below" in html
+    assert "Anything we should know?" in html and _counts() == (0, 0, 0)
+    # The form shown now carries this package's questions: posting it creates the order.
+    owner_client.post(URL, _body(package, questions_for=str(package.pk)))
+    assert PackageOrder.objects.count() == 1

@@ -108,7 +108,7 @@ def test_a_refund_that_fails_flags_the_payment_for_the_owner(
         client, owner, django_capture_on_commit_callbacks, monkeypatch):
     booking, payment = paid_booking(owner, cancel_window_hours=2)
 
-    def refuse(self, payment):
+    def refuse(self, payment, **_):
         raise RefundError("The provider refused.")
 
     monkeypatch.setattr(type(get_provider(Provider.TEST)), "refund", refuse)

@@ -172,6 +172,8 @@ def test_a_capture_refunded_webhook_refunds_the_order(client, owner, rsps):
     payment = _paypal_payment(order, status=PaymentStatus.CONFIRMED, provider_payment_id="CAP123")
     rsps.post(f"{PAYPAL_API}/v1/notifications/verify-webhook-signature", json={"verification_status": "SUCCESS"})
     rsps.get(f"{PAYPAL_API}/v2/payments/captures/CAP123", json=paypal_capture(payment, status="REFUNDED"))
+    rsps.get(f"{PAYPAL_API}/v2/payments/refunds/REF1", json={
+        "id": "REF1", "status": "COMPLETED", "amount": {"currency_code": payment.currency, "value": f"{payment.amount:.2f}"}})
     event = {"id": "WH-r", "event_type": "PAYMENT.CAPTURE.REFUNDED", "resource_type": "refund",
              "resource": {"id": "REF1", "status": "COMPLETED", "links": [
                  {"href": f"{PAYPAL_API}/v2/payments/captures/CAP123", "rel": "up", "method": "GET"}]}}

@@ -20,6 +20,7 @@ from paypalserversdk.exceptions.api_exception import ApiException
 from paypalserversdk.http.auth.o_auth_2 import ClientCredentialsAuthCredentials
 from paypalserversdk.models.amount_with_breakdown import AmountWithBreakdown
 from paypalserversdk.models.checkout_payment_intent import CheckoutPaymentIntent
+from paypalserversdk.models.money import Money
 from paypalserversdk.models.order_request import OrderRequest
 from paypalserversdk.models.payee_base import PayeeBase
 from paypalserversdk.models.payment_source import PaymentSource
@@ -279,22 +280,43 @@ class PayPalProvider(PaymentProvider):
         if payment is None:
             logger.info("paypal event %s: no payment for capture %s, ignored", event_id, capture_id)
             return HttpResponse("Unknown payment, ignored.")
-        return event_process(
-            provider=Provider.PAYPAL, event_id=event_id, event_type=event_type,
-            apply=lambda: self.apply_capture(capture, payment),
-        )
+        refund = None
+        refund_id = str((event.get("resource") or {}).get("id") or "")
+        if event_type == "PAYMENT.CAPTURE.REFUNDED" and refund_id:
+            # The refund itself, read back from PayPal (not from the event body): a part or all.
+            try:
+                refund = self.fetch_refund(refund_id)
+            except PaymentProviderError:
+                return HttpResponse("PayPal did not answer, retry later.", status=503)
+
+        def apply() -> None:
+            if refund is not None:
+                services.payment_record_provider_refund(
+                    payment_id=payment.pk, provider_reference=refund["id"], amount=refund["amount"],
+                    our_key=refund["key"], reason="Refunded in PayPal.",
+                )
+            self.apply_capture(capture, payment)
+
+        return event_process(provider=Provider.PAYPAL, event_id=event_id, event_type=event_type, apply=apply)
 
     # -- refund ---------------------------------------------------------------------------
 
-    def refund(self, payment: Payment) -> str:
+    def refund(self, payment: Payment, *, amount: Decimal | None = None, idempotency_key: str = "") -> str:
         if not payment.provider_payment_id:
             raise RefundError("PayPal has no capture for this payment to refund.")
+        key = idempotency_key or services.full_refund_key(payment.pk)
+        # Our key is the refund's invoice id: the PAYMENT.CAPTURE.REFUNDED webhook reads it back and
+        # matches the Refund we reserved, so the refund is counted once.
+        body = RefundRequest(invoice_id=key)
+        if amount is not None and amount != payment.amount:
+            # A part of the capture; without an amount PayPal refunds what is left of it.
+            body.amount = Money(currency_code=payment.currency, value=paypal_value(amount, payment.currency))
         try:
             response = paypal_client().payments.refund_captured_payment({
                 "capture_id": payment.provider_payment_id,
-                "paypal_request_id": f"refund-{payment.pk}",
+                "paypal_request_id": key,
                 "prefer": "return=representation",
-                "body": RefundRequest(invoice_id=f"refund-{payment.pk}"),
+                "body": body,
             })
         except ApiException as error:
             logger.warning("paypal refund of payment %s failed: %s", payment.pk, error)
@@ -310,6 +332,27 @@ class PayPalProvider(PaymentProvider):
         if getattr(refund, "status", "") in ("CANCELLED", "FAILED"):
             raise RefundError("PayPal refused the refund.")
         return getattr(refund, "id", "") or ""
+
+    def fetch_refund(self, refund_id: str) -> dict | None:
+        """A refund as PayPal says it is now: id, amount, our key (its invoice id); None when PayPal
+        does not know it or it did not go through."""
+        try:
+            refund = paypal_client().payments.get_refund({"refund_id": refund_id}).body
+        except ApiException as error:
+            if getattr(error, "response_code", None) == 404:
+                return None
+            raise PaymentProviderError() from error
+        except NETWORK_ERRORS as error:
+            raise PaymentProviderError() from error
+        if getattr(refund, "status", "") in ("CANCELLED", "FAILED"):
+            return None
+        money = getattr(refund, "amount", None)
+        try:
+            amount = Decimal(money.value) if money is not None else None
+        except (InvalidOperation, TypeError):
+            amount = None
+        return {"id": getattr(refund, "id", "") or refund_id, "amount": amount,
+                "key": str(getattr(refund, "invoice_id", "") or "")}
 
 
 def _capture_id_of_event(event: dict) -> str:

@@ -2,6 +2,8 @@
 without keys. On only when TEST_PAYMENTS_ENABLED (DEBUG by default); it moves no real money."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -37,5 +39,6 @@ class TestProvider(PaymentProvider):
     def handle_webhook(self, request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=404)
 
-    def refund(self, payment: Payment) -> str:
-        return f"test-refund-{payment.pk}"
+    def refund(self, payment: Payment, *, amount: Decimal | None = None, idempotency_key: str = "") -> str:
+        # Moves no money; the refund id is the key, so a replay names the same refund.
+        return f"test-{idempotency_key or services.full_refund_key(payment.pk)}"

@@ -26,7 +26,14 @@ from payments.providers.base import (
     register,
 )
 from payments.providers.stripe.billing import BILLING_EVENTS, handle_billing_event
-from payments.providers.stripe.client import InvalidEvent, id_of, site_url, stripe_client, verified_event
+from payments.providers.stripe.client import (
+    InvalidEvent,
+    dict_of,
+    id_of,
+    site_url,
+    stripe_client,
+    verified_event,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -185,9 +192,17 @@ class StripeProvider(PaymentProvider):
                     logger.info("stripe event %s: no payment for charge %s, ignored", event_id, object_id)
                     return HttpResponse("Unknown payment, ignored.")
 
+                refunds = _refunds_of_charge(charge)
+
                 def apply() -> None:
+                    # Each refund once, by Stripe's id or by our key in its metadata; then, when
+                    # Stripe says the whole charge is refunded, whatever is left.
+                    for refund in refunds:
+                        services.payment_record_provider_refund(
+                            payment_id=payment.pk, provider_reference=refund["id"], amount=refund["amount"],
+                            our_key=refund["key"], reason="Refunded in Stripe.",
+                        )
                     if charge.get("refunded"):
-                        refunds = (charge.get("refunds") or {}).get("data") or []
                         services.payment_mark_refunded(
                             payment_id=payment.pk, refund_reference=refunds[0]["id"] if refunds else "",
                             reason="The payment was refunded.",
@@ -199,15 +214,23 @@ class StripeProvider(PaymentProvider):
 
     # -- refund ---------------------------------------------------------------------------
 
-    def refund(self, payment: Payment) -> str:
+    def refund(self, payment: Payment, *, amount: Decimal | None = None, idempotency_key: str = "") -> str:
         if not payment.provider_payment_id:
             raise RefundError("Stripe has no charge for this payment to refund.")
-        params: dict = {"payment_intent": payment.provider_payment_id, "metadata": {"payment_id": str(payment.pk)}}
+        key = idempotency_key or services.full_refund_key(payment.pk)
+        params: dict = {
+            "payment_intent": payment.provider_payment_id,
+            "amount": to_minor_units(payment.amount if amount is None else amount, payment.currency),
+            # Our key travels with the refund: charge.refunded matches it to the Refund we reserved
+            # even before we recorded Stripe's id, so the refund is counted once.
+            "metadata": {"payment_id": str(payment.pk), "refund_key": key},
+        }
         if payment.destination_account:
-            # Take the money back from the connected account that received it.
+            # Take the money back from the connected account that received it (in proportion to
+            # the amount refunded, for a part).
             params["reverse_transfer"] = True
         try:
-            refund = stripe_client().v1.refunds.create(params, options={"idempotency_key": f"refund-{payment.pk}"})
+            refund = stripe_client().v1.refunds.create(params, options={"idempotency_key": key})
         except stripe.StripeError as error:
             logger.warning("stripe refund of payment %s failed: %s", payment.pk, error)
             raise RefundError(
@@ -266,6 +289,26 @@ class StripeProvider(PaymentProvider):
         connection_save(owner=owner, provider=Provider.STRIPE, account_id=existing.account_id,
                         email=getattr(account, "email", None) or "", is_active=active)
         return active
+
+
+def _refunds_of_charge(charge: dict) -> list[dict]:
+    """The succeeded refunds of a charge as read back from Stripe: id, amount (None when Stripe did
+    not say) and our key (metadata.refund_key, "" for one made in Stripe's dashboard)."""
+    currency = (charge.get("currency") or "").upper()
+    found = []
+    for refund in dict_of(charge.get("refunds")).get("data") or []:
+        refund = dict_of(refund)
+        if not id_of(refund) or refund.get("status") in ("failed", "canceled"):
+            continue
+        amount = None
+        if isinstance(refund.get("amount"), int) and currency:
+            try:
+                amount = from_minor_units(refund["amount"], currency)
+            except UnknownCurrency:
+                amount = None
+        found.append({"id": id_of(refund), "amount": amount,
+                      "key": str(dict_of(refund.get("metadata")).get("refund_key") or "")})
+    return found
 
 
 def _payment_for_session(session: dict) -> Payment | None:
