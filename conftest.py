@@ -17,6 +17,8 @@ def _fresh_rate_limits(settings):
     # The public pages' entries are keyed by the owner's slug, which the next test's owner reuses
     # with another database row: each test reads and writes its own (leadmonk.content_version).
     settings.PUBLIC_PAGE_KEY_PREFIX = f"page-{uuid.uuid4().hex}"
+    # "Has this owner webhook endpoints" is cached per owner id, which the next test reuses.
+    settings.WEBHOOK_KEY_PREFIX = f"webhooks-{uuid.uuid4().hex}"
 
 
 @pytest.fixture(scope="session", autouse=True)
