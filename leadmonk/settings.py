@@ -72,7 +72,10 @@ INSTALLED_APPS = [
     "payments",
     "notifications",
     "calendars",
+    "api",
     "webhooks",
+    "rest_framework",
+    "drf_spectacular",
     "axes",
     "csp",
 ]
@@ -389,6 +392,33 @@ THROTTLES = {
     "public_booking": (20, 60 * 60),
     # The Enterprise contact form mails the site's staff: a script must not flood their inbox.
     "sales_contact": (5, 60 * 60),
+}
+
+# The REST API (api/, README "The API"): API keys only (no session, so no CSRF), JSON only (the
+# docs page is /api/v1/docs/), cursor pages, 120 requests a minute per key (as Cal.com's), and
+# every error as application/problem+json (api.problems).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ApiKeyScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.NewestFirstCursorPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "PAGE_SIZE": 50,
+}
+API_RATE_LIMIT = (env.int("API_RATE_LIMIT_PER_MINUTE", default=120), 60)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Leadmonk API",
+    "DESCRIPTION": "Meeting types, free times, packages, orders, bookings, clients and payments of one owner. "
+                   "Authenticate with `Authorization: Bearer <API key>` (Settings › API).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
 }
 
 # Content-Security-Policy (django-csp 4): no inline script or style without the per-request nonce

@@ -24,10 +24,16 @@ logger = logging.getLogger(__name__)
 def throttle_allows(*, scope: str, request: HttpRequest) -> tuple[bool, int]:
     """Count one request of `scope` from this IP; returns (allowed, seconds until the window ends)."""
     limit, window = settings.THROTTLES[scope]
+    return window_allows(scope=scope, who=client_ip(request) or "unknown", limit=limit, window=window)
+
+
+def window_allows(*, scope: str, who: str, limit: int, window: int) -> tuple[bool, int]:
+    """Count one request of `who` (an IP, an API key's id) in the current fixed window of `window`
+    seconds; returns (allowed, seconds until the window ends). The one counter of every limit."""
     now = int(time.time())
     window_start = now - now % window
     prefix = getattr(settings, "THROTTLE_KEY_PREFIX", "throttle")
-    key = f"{prefix}:{scope}:{client_ip(request) or 'unknown'}:{window_start}"
+    key = f"{prefix}:{scope}:{who}:{window_start}"
     try:
         cache.add(key, 0, window)
         count = cache.incr(key)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("dashboard/payments/", include("payments.dashboard_urls")),
     path("dashboard/teams/", include("teams.urls")),
     path("dashboard/settings/calendars/", include("calendars.urls")),
+    path("dashboard/settings/api/", include("api.settings_urls")),
     path("dashboard/", include("scheduling.urls")),
     path("orders/", include("orders.public_urls")),
     path("bookings/", include("scheduling.booking_urls")),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("notifications/", include("notifications.urls")),
     path("team/", include("teams.public_urls")),
+    path("api/v1/", include("api.urls")),
     path("", include("leadmonk.public_urls")),
 ]
 

@@ -37,6 +37,12 @@ def _items_with_usage() -> QuerySet[OrderItem]:
     )
 
 
+def items_with_balances() -> QuerySet[OrderItem]:
+    """Order items annotated with `used` and `balance` (see _items_with_usage), for a prefetch of
+    another app's list (the API's orders)."""
+    return _items_with_usage()
+
+
 def _bookings_prefetch() -> Prefetch:
     return Prefetch(
         "items__bookings",

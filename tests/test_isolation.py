@@ -6,6 +6,7 @@ import pytest
 from django.forms.models import model_to_dict
 from django.test import Client
 
+from api.models import ApiKey
 from calendars.models import Calendar, CalendarConnection
 from orders.models import CreditLedgerEntry, OrderItem, PackageOrder
 from packages.models import InviteeQuestion, Package, PackageItem
@@ -70,6 +71,7 @@ def _snapshot(owner) -> dict[str, list[dict]]:
         "team hosts": TeamHost.objects.filter(membership__team__memberships__user=owner),
         "calendar connections": CalendarConnection.objects.filter(owner=owner),
         "calendars": Calendar.objects.filter(owner=owner),
+        "API keys": ApiKey.objects.filter(owner=owner),
     }
     return {name: [model_to_dict(row) for row in queryset.order_by("pk")] for name, queryset in querysets.items()}
 

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from api.models import ApiKey, ApiKeyScope
+from api.services import api_key_create
 from calendars.models import Calendar, CalendarConnection, ConnectionKind
 from orders.gifts import GiftDetails
 from orders.models import Gift, OrderStatus, PackageOrder
@@ -55,6 +57,8 @@ class OwnerWorld:
     promo_code: PromoCode
     gift: Gift
     calendar_connection: CalendarConnection
+    api_key: ApiKey  # read-write
+    api_key_secret: str  # its key, as the owner copied it
 
     def ids(self) -> dict[str, int]:
         return {
@@ -65,7 +69,7 @@ class OwnerWorld:
             "meeting_type": self.meeting_type.pk, "override": self.override.pk, "package": self.package.pk,
             "question": self.question.pk, "order": self.order.pk, "order_item": self.order_item.pk,
             "booking": self.order_booking.pk, "direct_booking": self.direct_booking.pk,
-            "payment": self.payment.pk, "promo_code": self.promo_code.pk,
+            "payment": self.payment.pk, "promo_code": self.promo_code.pk, "api_key": self.api_key.pk,
         }
 
     def client_details(self) -> dict[str, str]:
@@ -80,6 +84,7 @@ class OwnerWorld:
             "gift buyer": self.gift.buyer_email, "gift recipient": self.gift.recipient_email,
             "gift token": self.gift.token, "gift order token": self.gift.order.token,
             "package private token": self.package.private_token,
+            "API key": self.api_key_secret,
         }
 
     def strings(self) -> dict[str, str]:
@@ -162,12 +167,13 @@ def make_owner_world(*, email: str, slug: str) -> OwnerWorld:
         url=f"https://calendar.example/{slug}.ics")
     Calendar.objects.create(owner=owner, connection=calendar_connection, url=calendar_connection.url,
                             name=calendar_connection.name)
+    new_key = api_key_create(owner=owner, name=f"{slug.title()} CRM", scope=ApiKeyScope.READ_WRITE)
     return OwnerWorld(
         owner=owner, meeting_type=meeting_type, override=override, package=package, question=question,
         order=order, pending_order=pending_order, order_item=order_item, order_booking=order_booking,
         direct_booking=direct_booking, payment=payment, pending_payment=pending_payment,
         team=team, team_meeting_type=team_meeting_type, team_invitation=team_invitation, promo_code=promo_code,
-        gift=gift, calendar_connection=calendar_connection,
+        gift=gift, calendar_connection=calendar_connection, api_key=new_key.api_key, api_key_secret=new_key.key,
     )
 
 
@@ -332,6 +338,15 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "team_public:team_page": {"team_slug": "team_slug"},
     "team_public:book": {"team_slug": "team_slug", "meeting_type_slug": "team_meeting_type_slug"},
     "team_public:book_secret": {"team_slug": "team_slug", "token": "team_meeting_type_secret"},
+    "api_keys:revoke": {"pk": "api_key"},
+    "api:meeting_type": {"pk": "meeting_type"},
+    "api:free_times": {"pk": "meeting_type"},
+    "api:package": {"pk": "package"},
+    "api:order": {"pk": "order"},
+    "api:booking": {"pk": "direct_booking"},
+    "api:booking_reschedule": {"pk": "direct_booking"},
+    "api:booking_cancel": {"pk": "direct_booking"},
+    "api:booking_attendance": {"pk": "booking"},
 }
 
 

@@ -1,0 +1,132 @@
+"""Reads of the API: the key behind a request, and the owner's objects as the endpoints list them.
+
+Every list is one owner's rows (the key's owner), newest first unless said otherwise, joined and
+annotated so a page of any size runs a fixed number of queries (api/tests/test_query_budgets.py).
+"""
+from datetime import datetime
+
+from django.db.models import Count, Max, Min, Prefetch, QuerySet
+from django.db.models.functions import Lower
+
+from api.models import ApiKey
+from api.services import hash_key
+from orders.clients import normalize_email
+from orders.models import CreditLedgerEntry, OrderItem, PackageOrder
+from orders.selectors import items_with_balances
+from packages.models import Package, PackageItem
+from payments.selectors import payments_for_owner
+from scheduling.models import Booking, MeetingType
+
+
+def api_key_for(key: str) -> ApiKey | None:
+    """The key's row with its owner (one query), revoked or not; None for an unknown key."""
+    if not key or len(key) > 100:
+        return None
+    return ApiKey.objects.select_related("owner").filter(key_hash=hash_key(key)).first()
+
+
+def api_keys_for_owner(owner) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(owner=owner).order_by("revoked_at", "-created_at", "-id")
+
+
+def meeting_types_for_api(owner) -> QuerySet[MeetingType]:
+    """The owner's own meeting types (not team-hosted copies), deleted ones left out."""
+    return MeetingType.objects.for_owner(owner).exclude(state="deleted").order_by("-created_at", "-id")
+
+
+def meeting_type_for_api(owner, pk: int) -> MeetingType | None:
+    return meeting_types_for_api(owner).select_related("owner").filter(pk=pk).first()
+
+
+def packages_for_api(owner) -> QuerySet[Package]:
+    items = PackageItem.objects.select_related("meeting_type").order_by("position", "id")
+    return (Package.objects.filter(owner=owner).exclude(state="deleted")
+            .prefetch_related(Prefetch("items", queryset=items)).order_by("-created_at", "-id"))
+
+
+def orders_for_api(owner, *, status: str = "", email: str = "", created_after: datetime | None = None,
+                   created_before: datetime | None = None) -> QuerySet[PackageOrder]:
+    """The owner's orders with their items and each item's balance (two queries a page)."""
+    items = Prefetch("items", queryset=items_with_balances())
+    orders = PackageOrder.objects.filter(owner=owner).prefetch_related(items)
+    if status:
+        orders = orders.filter(status=status)
+    if email:
+        orders = orders.filter(client_email__iexact=normalize_email(email))
+    if created_after:
+        orders = orders.filter(created_at__gte=created_after)
+    if created_before:
+        orders = orders.filter(created_at__lt=created_before)
+    return orders.order_by("-created_at", "-id")
+
+
+def order_for_api(owner, pk: int) -> PackageOrder | None:
+    return orders_for_api(owner).filter(pk=pk).first()
+
+
+def order_ledger_for_api(order: PackageOrder) -> list[CreditLedgerEntry]:
+    return list(CreditLedgerEntry.objects.filter(order_item__order=order).order_by("created_at", "id"))
+
+
+def order_item_for_api(owner, pk: int) -> OrderItem | None:
+    return OrderItem.objects.select_related("order").filter(order__owner=owner, pk=pk).first()
+
+
+def bookings_for_api(owner, *, status: str = "", email: str = "", meeting_type_id: int | None = None,
+                     order_id: int | None = None, start_after: datetime | None = None,
+                     start_before: datetime | None = None) -> QuerySet[Booking]:
+    """The owner's bookings (as host), each with its meeting type and order item joined (one query a page)."""
+    bookings = Booking.objects.filter(owner=owner).select_related("meeting_type", "order_item")
+    if status:
+        bookings = bookings.filter(status=status)
+    if email:
+        bookings = bookings.filter(client_email__iexact=normalize_email(email))
+    if meeting_type_id:
+        bookings = bookings.filter(meeting_type_id=meeting_type_id)
+    if order_id:
+        bookings = bookings.filter(order_item__order_id=order_id)
+    if start_after:
+        bookings = bookings.filter(start__gte=start_after)
+    if start_before:
+        bookings = bookings.filter(start__lt=start_before)
+    return bookings
+
+
+def booking_for_api(owner, pk: int) -> Booking | None:
+    return bookings_for_api(owner).filter(pk=pk).first()
+
+
+def payments_for_api(owner, *, status: str = "") -> QuerySet:
+    return payments_for_owner(owner, status=status)
+
+
+def clients_for_api(owner) -> list[dict]:
+    """The owner's clients by normalised email, from their orders and bookings (two grouped queries,
+    whatever the number of clients), most recently seen first. The name is the one on their latest
+    order or booking."""
+    rows: dict[str, dict] = {}
+
+    def merge(queryset, counter: str) -> None:
+        grouped = (queryset.annotate(email=Lower("client_email")).values("email")
+                   .annotate(n=Count("id"), first=Min("created_at"), last=Max("created_at")).order_by())
+        for row in grouped:
+            client = rows.setdefault(row["email"], {"email": row["email"], "name": "", "orders": 0, "bookings": 0,
+                                                    "first_seen": row["first"], "last_seen": row["last"]})
+            client[counter] = row["n"]
+            client["first_seen"] = min(client["first_seen"], row["first"])
+            client["last_seen"] = max(client["last_seen"], row["last"])
+
+    orders = PackageOrder.objects.filter(owner=owner)
+    bookings = Booking.objects.filter(owner=owner)
+    merge(orders, "orders")
+    merge(bookings, "bookings")
+    # The latest name of each: one more query per source (only three columns a row).
+    named: dict[str, tuple] = {}
+    for queryset in (bookings, orders):
+        for email, name, created_at in (queryset.annotate(email=Lower("client_email"))
+                                        .values_list("email", "client_name", "created_at")):
+            if email not in named or named[email][0] <= created_at:
+                named[email] = (created_at, name)
+    for email, (_created_at, name) in named.items():
+        rows[email]["name"] = name
+    return sorted(rows.values(), key=lambda row: (row["last_seen"], row["email"]), reverse=True)
