@@ -18,6 +18,7 @@ urlpatterns = [
     path("dashboard/teams/", include("teams.urls")),
     path("dashboard/settings/calendars/", include("calendars.urls")),
     path("dashboard/settings/api/", include("api.settings_urls")),
+    path("dashboard/settings/webhooks/", include("webhooks.urls")),
     path("dashboard/", include("scheduling.urls")),
     path("orders/", include("orders.public_urls")),
     path("bookings/", include("scheduling.booking_urls")),

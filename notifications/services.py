@@ -245,3 +245,10 @@ def notify_gift_delivered(*, order, gift) -> None:
         Message.objects.create(order=order, kind=MessageKind.GIFT_DELIVERED, audience=Audience.CLIENT,
                                recipient=gift.buyer_email, context={"to_buyer": True}),
     ])
+
+
+def notify_webhook_disabled(*, owner, url: str, reason: str) -> None:
+    """Queue the email telling the owner their webhook endpoint was disabled after a day of failed
+    deliveries (the caller disables it under its row lock, so this goes out once)."""
+    _queue([Message.objects.create(kind=MessageKind.WEBHOOK_DISABLED, audience=Audience.OWNER,
+                                   recipient=owner.email, context={"url": url, "reason": reason})])

@@ -15,9 +15,9 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from accounts.locks import lock_owner
+from orders import signals
 from orders.clients import client_is_new, normalize_email, orders_toward_purchase_limit
 from orders.credits import item_balance, ledger_grant_purchase
-from orders import signals
 from orders.errors import OrderError
 from orders.gifts import GiftDetails, gift_attach, refuse_booking_before_delivery
 from orders.lifecycle import order_mark_paid
