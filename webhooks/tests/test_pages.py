@@ -183,3 +183,22 @@ def test_remove_deletes_the_endpoint(owner, owner_client, receiver):
     page = owner_client.post(reverse("webhooks:remove", args=[endpoint.pk]), follow=True).text
 
     assert f"Endpoint {receiver.url} removed" in page and not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_the_demo_owner_an_endpoint_whose_failures_show(client, settings):
+    from django.core.management import call_command
+
+    from accounts.models import User
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent
+
+    demo = User.objects.get(email="demo@example.com")
+    endpoint = WebhookEndpoint.objects.get(owner=demo)
+    client.force_login(demo)
+    page = client.get(reverse("webhooks:detail", args=[endpoint.pk])).text
+    assert "hooks.leadmonk-demo.invalid" in page and "could not be found" in page
+    assert Delivery.objects.filter(endpoint=endpoint, event_type="order.created").exists()
+    assert Delivery.objects.filter(endpoint=endpoint, event_type="booking.created").exists()

@@ -1,5 +1,6 @@
 """Idempotent demo data for local runs: a Team-plan owner, then each app's own demo records.
-It lives in payments, the highest app with demo data, so it imports each demo module plainly."""
+It lives in payments, the highest app with demo data below the ones that listen (api, webhooks), so
+it imports each demo module plainly; the apps above add theirs on payments.signals.demo_seeded."""
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -9,6 +10,7 @@ from accounts.plans import Plan
 from orders import demo as orders_demo
 from packages import demo as packages_demo
 from payments import demo as payments_demo
+from payments.signals import demo_seeded
 from promotions import demo as promotions_demo
 from scheduling import demo as scheduling_demo
 from teams import demo as teams_demo
@@ -42,6 +44,7 @@ class Command(BaseCommand):
                 owner.save()
             for module in DEMO_MODULES:
                 module.seed(owner)
+            demo_seeded.send(sender=self.__class__, owner=owner, stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(f"Demo owner ready: {DEMO_EMAIL} / {DEMO_PASSWORD} (booking page /{DEMO_SLUG}/)")
         )
