@@ -169,6 +169,25 @@ def _feed_http_server():
     server.shutdown()
 
 
+@pytest.fixture(scope="session")
+def _webhook_http_server():
+    from tests.webhook_receiver import start_webhook_receiver
+
+    receiver, server = start_webhook_receiver()
+    yield receiver
+    server.shutdown()
+
+
+@pytest.fixture
+def webhook_receiver(_webhook_http_server, settings):
+    """A local webhook receiver (tests.webhook_receiver), reset, with development settings: http
+    and 127.0.0.1 allowed."""
+    settings.WEBHOOK_REQUIRE_HTTPS = False
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    _webhook_http_server.reset()
+    return _webhook_http_server
+
+
 @pytest.fixture
 def feed_server(_feed_http_server):
     """A local HTTP server serving the ICS feeds (and bad answers) a test sets up with `serve`."""
