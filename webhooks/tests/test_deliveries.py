@@ -21,7 +21,17 @@ from orders.services import order_create
 from scheduling.attendance import booking_mark_attendance
 from scheduling.models import BookedBy
 from scheduling.services import booking_cancel, booking_create, booking_reschedule
-from tests import NINE_AM, NOW, TEN_AM, WEEKDAYS_9_TO_5, make_meeting_type, make_owner, make_package, set_weekly_hours
+from tests import (
+    NINE_AM,
+    NOW,
+    TEN_AM,
+    WEEKDAYS_9_TO_5,
+    make_meeting_type,
+    make_owner,
+    make_package,
+    race,
+    set_weekly_hours,
+)
 from webhooks import dispatch, services
 from webhooks.dispatch import CLAIM_TIMEOUT, deliveries_claim_due, deliveries_dispatch_due, delivery_send_claimed
 from webhooks.models import Delivery, DeliveryStatus, EventType, WebhookEndpoint
@@ -325,3 +335,16 @@ def test_the_beat_task_queues_one_delivery_task_per_endpoint_with_due_work(owner
     assert len(receiver.requests) == 2 and not Delivery.objects.exclude(status=DeliveryStatus.DELIVERED).exists()
     assert settings.CELERY_BEAT_SCHEDULE["deliver-due-webhooks"]["task"] == "webhooks.tasks.deliver_due_webhooks"
     assert other.webhook_endpoints.count() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_dispatchers_running_at_once_send_each_delivery_once(owner, meeting_type, receiver):
+    endpoint_for(owner, receiver)
+    bookings = [book(meeting_type, start=NINE_AM + timedelta(days=day)) for day in range(5)]
+
+    done, refusals = race(4, lambda _index: deliveries_dispatch_due(), RuntimeError)
+
+    assert done == 4 and refusals == []
+    assert sorted(body_of(request)["data"]["id"] for request in receiver.requests) == [b.pk for b in bookings]
+    assert Delivery.objects.filter(status=DeliveryStatus.DELIVERED, attempts=1).count() == 5
