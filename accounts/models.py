@@ -25,6 +25,8 @@ RESERVED_SLUGS = frozenset(
         "sitemap.xml", "security.txt", ".well-known", "well-known", "webhooks", "bench",
         # The owner's calendar feed, /calendar/<token>.ics.
         "calendar",
+        # The booking pages framed on an owner's own site (embed app).
+        "embed",
     }
 )
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -201,15 +201,18 @@ class SlotSerializer(serializers.Serializer):
 
 # --- Input ----------------------------------------------------------------------------------------
 
+ID_MAX = 2**63 - 1  # a bigint: a larger id names nothing (and PostgreSQL would refuse to compare it)
+
 
 class SlotQuerySerializer(serializers.Serializer):
     start = serializers.DateField(help_text="First day (in `timezone`), YYYY-MM-DD.")
     end = serializers.DateField(help_text="Last day (in `timezone`), included; at most 62 days after start.")
-    timezone = serializers.CharField(required=False, default="", help_text="IANA zone; the owner's by default.")
+    timezone = serializers.CharField(required=False, default="", allow_blank=True,
+                                     help_text="IANA zone; the owner's by default.")
 
 
 class OrderCreateInputSerializer(serializers.Serializer):
-    package_id = serializers.IntegerField()
+    package_id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     client_name = serializers.CharField(max_length=200)
     client_email = serializers.EmailField()
     client_phone = serializers.CharField(max_length=32, required=False, default="", allow_blank=True,
@@ -222,13 +225,15 @@ class BookingCreateInputSerializer(serializers.Serializer):
     """Either `meeting_type_id` (a direct booking, for a client you name) or `order_item_id` (one
     session of an order, for the order's client)."""
 
-    meeting_type_id = serializers.IntegerField(required=False)
-    order_item_id = serializers.IntegerField(required=False)
+    meeting_type_id = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
+    order_item_id = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
     start = serializers.DateTimeField(help_text="ISO 8601 with an offset, one of the free times.")
-    client_name = serializers.CharField(max_length=200, required=False, default="")
-    client_email = serializers.EmailField(required=False, default="")
-    client_phone = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
-    client_timezone = serializers.CharField(max_length=64, required=False, default="")
+    client_name = serializers.CharField(max_length=200, required=False, help_text="Required with meeting_type_id.")
+    client_email = serializers.EmailField(required=False, help_text="Required with meeting_type_id.")
+    client_phone = serializers.CharField(max_length=32, required=False, default="", allow_blank=True,
+                                         help_text="International format; required when the meeting type asks.")
+    client_timezone = serializers.CharField(max_length=64, required=False, default="", allow_blank=True,
+                                            help_text="IANA zone for the client's emails.")
 
     def validate(self, data):
         by_type, by_item = data.get("meeting_type_id"), data.get("order_item_id")

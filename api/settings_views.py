@@ -1,15 +1,19 @@
-"""Settings › API: the owner's API keys. A new key is shown once, on the page that answers the form
-(never stored, never in a redirect URL or the session); "Revoke" stops a key at once."""
+"""Settings › API: the owner's API keys. A new key is shown once: the form redirects (so a reload
+cannot make a second key) and the key rides in the server-side session only until that next page
+takes it out; the database keeps only its hash. "Revoke" stops a key at once."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from api import selectors, services
 from api.forms import ApiKeyForm
 from api.models import ApiKey
+
+NEW_KEY = "api_new_key"  # the session entry that carries a new key to the one page that shows it
 
 
 def _get_api_key_for_owner(request: HttpRequest, pk: int) -> ApiKey:
@@ -23,19 +27,21 @@ def _get_api_key_for_owner(request: HttpRequest, pk: int) -> ApiKey:
 @login_required
 def api_keys_page(request: HttpRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST or None)
-    new_key = None
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            new_key = services.api_key_create(owner=request.user, name=form.cleaned_data["name"],
-                                              scope=form.cleaned_data["scope"])
-            form = ApiKeyForm()
-        else:
-            messages.error(request, "Please correct the errors below. No key was created.")
-            status = 400
-    return render(request, "api/keys.html", {
-        "form": form, "new_key": new_key, "keys": selectors.api_keys_for_owner(request.user),
-    }, status=status)
+            made = services.api_key_create(owner=request.user, name=form.cleaned_data["name"],
+                                           scope=form.cleaned_data["scope"])
+            request.session[NEW_KEY] = {"id": made.api_key.pk, "key": made.key}
+            return redirect(reverse("api_keys:list") + "#new-key")
+        messages.error(request, "Please correct the errors below. No key was created.")
+        status = 400
+    keys = list(selectors.api_keys_for_owner(request.user))
+    shown = request.session.pop(NEW_KEY, None) if request.method == "GET" else None
+    new_key = None
+    if shown:
+        new_key = next(({"api_key": key, "key": shown["key"]} for key in keys if key.pk == shown["id"]), None)
+    return render(request, "api/keys.html", {"form": form, "new_key": new_key, "keys": keys}, status=status)
 
 
 @login_required

@@ -24,8 +24,20 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d",
 _DATE_FORMATS = ["%Y-%m-%d"]
 
 
+# The ranges offered as one click beside the two dates: (label, first day, last day) from today.
+PERIODS: dict[str, tuple[str, Callable[[dt.date], tuple[dt.date, dt.date]]]] = {
+    "last_30_days": ("Last 30 days", lambda today: (today - dt.timedelta(days=29), today)),
+    "this_year": ("This year", lambda today: (today.replace(month=1, day=1), today)),
+}
+
+
 class ExportRangeForm(forms.Form):
     """From and to dates (inclusive, in the owner's time zone) of one export."""
+
+    @property
+    def periods(self) -> list[tuple[str, str]]:
+        """The one-click ranges offered beside the dates (key, label)."""
+        return [(key, label) for key, (label, _dates) in PERIODS.items()]
 
     date_from = forms.DateField(
         label="From", input_formats=_DATE_FORMATS, widget=FastDateInput(attrs={"type": "date"}),
@@ -60,6 +72,15 @@ class ExportRangeForm(forms.Form):
         start = dt.datetime.combine(self.cleaned_data["date_from"], dt.time.min, tzinfo=tz)
         end = dt.datetime.combine(self.cleaned_data["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
         return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def period_dates(period: str, tz_name: str, now: dt.datetime | None = None) -> dict[str, str] | None:
+    """The date_from/date_to of a named period, ending today in the owner's zone (None if unknown)."""
+    if period not in PERIODS:
+        return None
+    today = (now or dt.datetime.now(dt.UTC)).astimezone(_zone(tz_name)).date()
+    first, last = PERIODS[period][1](today)
+    return {"date_from": first.isoformat(), "date_to": last.isoformat()}
 
 
 def _zone(tz_name: str) -> zoneinfo.ZoneInfo:
@@ -113,8 +134,10 @@ def export_response(
     header(zone_name) gives the column names; rows(start_utc, end_utc, zone) the row values."""
     tz_name = getattr(request.user, "timezone", "") or "UTC"
     tz = _zone(tz_name)
-    bound = bool(request.GET.get("date_from") or request.GET.get("date_to"))
-    form = ExportRangeForm(request.GET if bound else None)
+    # "Last 30 days", "This year": one click, no dates to type (an unknown period shows the form).
+    data = period_dates(request.GET.get("period", ""), tz.key) or request.GET
+    bound = bool(data.get("date_from") or data.get("date_to"))
+    form = ExportRangeForm(data if bound else None)
     if not bound or not form.is_valid():
         return render(request, "exports/export_form.html",
                       {"form": form, "title": title, "back_url": back_url, "zone": tz.key},

@@ -4,6 +4,7 @@ With nothing set, the app runs on embedded defaults (SQLite, a filesystem Celery
 to the console). `.env.example` lists every variable; the README explains each one.
 """
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -72,8 +73,11 @@ INSTALLED_APPS = [
     "payments",
     "notifications",
     "calendars",
+    "clients",
+    "embed",
     "api",
     "webhooks",
+    "demo",
     "rest_framework",
     "drf_spectacular",
     "axes",
@@ -91,6 +95,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # The framed booking pages' own CSRF cookie (SameSite=None, /embed/ only): before the CSRF check.
+    "embed.middleware.EmbedCookiesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -252,6 +258,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(),  # every minute: retries whose time has come, claims a dead worker left
     },
 }
+
+# Clients (Dashboard > Clients). An erased client's rows keep an HMAC of their email made with
+# this key, so purchase limits and "once per client" promo codes still hold for them
+# (leadmonk/client_email.py). Changing it forgets every earlier erasure for those checks: set it in
+# production, so that rotating SECRET_KEY (from which it is derived when unset) does not.
+CLIENT_ERASURE_KEY = env.str("CLIENT_ERASURE_KEY", default="") or hashlib.sha256(
+    f"client-erasure:{SECRET_KEY}".encode()).hexdigest()
 
 # Calendars (Settings > Calendars). The app passwords of CalDAV accounts are encrypted with this
 # Fernet key (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`);
@@ -418,7 +431,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "BookingStatusEnum": "scheduling.models.BookingStatus",
+        "PaymentStatusEnum": "payments.models.PaymentStatus",
+        "PackageStateEnum": "packages.models.PackageState",
+        "MeetingTypeStateEnum": "scheduling.models.MeetingTypeState",
+        "BookedByEnum": "scheduling.models.BookedBy",
+    },
 }
 
 # Content-Security-Policy (django-csp 4): no inline script or style without the per-request nonce

@@ -83,10 +83,14 @@ def _cookie_zone(request: HttpRequest) -> str:
     return unquote(request.COOKIES.get(VIEWER_TZ_COOKIE) or "")
 
 
-def viewer_timezone(request: HttpRequest, default: str) -> str:
+def viewer_timezone(request: HttpRequest, default: str, *, cookie: bool = True) -> str:
     """The zone a page is shown in: ?tz= (a name or a city, see resolve_timezone), then the cookie
-    (set by the browser script, or by remember_viewer_choices), then `default`."""
-    for candidate in (request.GET.get("tz"), _cookie_zone(request)):
+    (set by the browser script, or by remember_viewer_choices), then `default`.
+
+    The cookie is the *client's* zone, for client pages. An owner's page passes `cookie=False`: it
+    shows the owner's zone from Settings (`default`), or a zone switched to on that page (?tz=),
+    never a zone left in the browser by a visit to a booking page as a client."""
+    for candidate in (request.GET.get("tz"), _cookie_zone(request) if cookie else None):
         zone = resolve_timezone(candidate)
         if zone:
             return zone

@@ -14,11 +14,13 @@ urlpatterns = [
     path("dashboard/packages/", include("packages.urls")),
     path("dashboard/promo-codes/", include("promotions.urls")),
     path("dashboard/orders/", include("orders.urls")),
+    path("dashboard/clients/", include("clients.urls")),
     path("dashboard/payments/", include("payments.dashboard_urls")),
     path("dashboard/teams/", include("teams.urls")),
     path("dashboard/settings/calendars/", include("calendars.urls")),
     path("dashboard/settings/api/", include("api.settings_urls")),
     path("dashboard/settings/webhooks/", include("webhooks.urls")),
+    path("dashboard/settings/embed/", include("embed.settings_urls")),
     path("dashboard/", include("scheduling.urls")),
     path("orders/", include("orders.public_urls")),
     path("bookings/", include("scheduling.booking_urls")),
@@ -27,6 +29,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("team/", include("teams.public_urls")),
     path("api/v1/", include("api.urls")),
+    path("embed/", include("embed.urls")),
     path("", include("leadmonk.public_urls")),
 ]
 

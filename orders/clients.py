@@ -1,22 +1,27 @@
 """Who a client is to an owner, by normalised email: one rule that purchase limits and promo codes
-("new clients only") share, so the two never disagree about who counts as new."""
+("new clients only") share, so the two never disagree about who counts as new.
+
+An erased client's rows carry a pseudonym of their address (leadmonk.client_email), and every
+question here asks about both, so an erasure does not reset a client's limits."""
 from django.db.models import Q, QuerySet
 
+from leadmonk.client_email import emails_of_client, normalize_email
 from orders.models import OrderStatus, PackageOrder
 from scheduling.models import Booking
 
+__all__ = ["client_is_new", "normalize_email", "orders_toward_purchase_limit", "paid_orders_of_client"]
 
-def normalize_email(email: str) -> str:
-    """The form every client email is stored and compared in (orders, bookings)."""
-    return (email or "").strip().lower()
+
+def _is_client(email: str) -> Q:
+    """Rows of this client: their address (any case) or, once erased, its pseudonym."""
+    address, *erased = emails_of_client(email) or [""]
+    return Q(client_email__iexact=address) | Q(client_email__in=erased)
 
 
 def paid_orders_of_client(*, owner_id: int, email: str) -> QuerySet[PackageOrder]:
     """Orders of this client with this owner that were paid for (complimentary ones count: the
     client has had the owner's sessions), whatever their status since (refunded, cancelled…)."""
-    return PackageOrder.objects.filter(
-        owner_id=owner_id, client_email__iexact=normalize_email(email), paid_at__isnull=False
-    )
+    return PackageOrder.objects.filter(_is_client(email), owner_id=owner_id, paid_at__isnull=False)
 
 
 def client_is_new(*, owner_id: int, email: str) -> bool:
@@ -28,7 +33,7 @@ def client_is_new(*, owner_id: int, email: str) -> bool:
     if paid_orders_of_client(owner_id=owner_id, email=email).exists():
         return False
     return not Booking.objects.filter(
-        owner_id=owner_id, client_email__iexact=normalize_email(email), payments__confirmed_at__isnull=False
+        _is_client(email), owner_id=owner_id, payments__confirmed_at__isnull=False
     ).exists()
 
 
@@ -37,6 +42,6 @@ def orders_toward_purchase_limit(*, package_id: int, email: str) -> QuerySet[Pac
     client": those paid for (and not refunded: a refund undoes the sale), and those still waiting
     for payment, so two tabs cannot each order the last one allowed. An unpaid order stops
     counting once it expires (payments' expiry task) or is cancelled."""
-    return PackageOrder.objects.filter(package_id=package_id, client_email__iexact=normalize_email(email)).filter(
+    return PackageOrder.objects.filter(_is_client(email), package_id=package_id).filter(
         Q(status=OrderStatus.PENDING_PAYMENT) | (Q(paid_at__isnull=False) & ~Q(status=OrderStatus.REFUNDED))
     )

@@ -2,6 +2,7 @@
 the owner's order list filters. (Booking a session and cancelling use scheduling.booking_forms.)"""
 from django import forms
 
+from leadmonk.client_email import normalize_email
 from leadmonk.phones import normalize_mobile
 from leadmonk.timezones import is_valid_timezone
 from leadmonk.widgets import FastSelect, FastTextInput
@@ -156,7 +157,7 @@ class OrderForm(forms.Form):
             "client_name": name,
             "client_first_name": first,
             "client_last_name": last,
-            "client_email": data["email"].strip().lower(),
+            "client_email": normalize_email(data["email"]),
             "client_phone": data.get("mobile", ""),
             "client_timezone": data["client_timezone"],
             "terms_accepted": bool(data.get("accept_terms")),

@@ -155,7 +155,8 @@ def _owner_step(request: HttpRequest, *, order: PackageOrder, item: OrderItem, w
     """The owner's booking step on an order (not held to the minimum notice)."""
     step = TimeStep(request, meeting_type=item.meeting_type if booking is None else booking.meeting_type,
                     default_tz=request.user.timezone, wording=wording, moving=booking, enforce_notice=False,
-                    duration=item.duration if booking is None else None)  # a booking moves at its own length
+                    # A booking moves at its own length.
+                    duration=item.duration if booking is None else None, owner_page=True)
 
     def done(_result) -> HttpResponse:
         messages.success(request, success)

@@ -104,8 +104,8 @@ def _item_formset(request: HttpRequest, *, package: Package | None, data=None, r
         return PackageItemFormSet(data, prefix=ITEMS_PREFIX, meeting_types=meeting_types, kept_ids=kept_ids)
     if rows is None:
         existing = package.items.all() if package else []
+        # A new package opens with no row: "Add Meeting Type" adds the first (issue 29, item 4).
         rows = [{"meeting_type": item.meeting_type_id, "quantity": item.quantity} for item in existing]
-        rows = rows or [{"quantity": 1}]
     return PackageItemFormSet(initial=rows, prefix=ITEMS_PREFIX, meeting_types=meeting_types, kept_ids=kept_ids)
 
 

@@ -3,6 +3,7 @@ import re
 
 from django import forms
 
+from leadmonk.client_email import normalize_email
 from leadmonk.phones import normalize_mobile
 from leadmonk.widgets import FastSelect
 from payments.models import PaymentStatus, Provider
@@ -101,7 +102,7 @@ class OrderIssueForm(forms.Form):
         return name
 
     def clean_client_email(self) -> str:
-        return self.cleaned_data["client_email"].strip().lower()
+        return normalize_email(self.cleaned_data["client_email"])
 
     def clean(self):
         data = super().clean()

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.plans import plan_includes_packages
+from leadmonk.client_email import emails_of_client, normalize_email
 from leadmonk.money import format_money, round_money
 from leadmonk.timezones import localize
 from promotions.models import DiscountKind, PromoCode, PromoRedemption
@@ -119,8 +120,9 @@ def _check(promo: PromoCode | None, *, typed: str, email: str, amount: Decimal, 
         raise PromoCodeRefused(f"This {what} is free: no promo code is needed.")
     if promo.max_uses is not None and live_uses(promo) >= promo.max_uses:
         raise PromoCodeRefused("This promo code has been used up.")
+    # An erased client's redemptions carry the pseudonym of their address: still theirs.
     if email and promo.once_per_client and PromoRedemption.objects.filter(
-        promo_code=promo, client_email=email.strip().lower(), released_at__isnull=True
+        promo_code=promo, client_email__in=emails_of_client(email), released_at__isnull=True
     ).exists():
         raise PromoCodeRefused("You have already used this promo code.")
     if promo.new_clients_only and client_is_new is False:
@@ -162,7 +164,7 @@ def promo_redeem(*, owner_id: int, code: str, email: str, amount: Decimal, curre
                    package_id=package_id, meeting_type_id=meeting_type_id, client_is_new=client_is_new,
                    now=now or timezone.now())
     PromoRedemption.objects.create(
-        promo_code=promo, reference=reference, client_email=email.strip().lower(), amount_before=amount,
+        promo_code=promo, reference=reference, client_email=normalize_email(email), amount_before=amount,
         discount=quote.discount, currency=currency,
     )
     return quote

@@ -102,6 +102,9 @@ class StepWording:
     picker_note: str = ""
     # A paragraph in the confirm step above the form (a paid session: its price, hold and policy).
     confirm_notice: str = ""
+    # Where the confirm form opens its answer: "" (here), or "_top" inside an embedded frame when the
+    # answer is a payment provider's page, which refuses to be framed.
+    confirm_target: str = ""
 
 
 @dataclass
@@ -146,14 +149,17 @@ class TimeStep:
     several sessions together: the picker does not offer the times that overlap them (it shows
     the marked ones as chosen) and the check refuses them; `picker_params` are that page's own
     query parameters, which the picker's links carry. Such a picker is the client's own: never
-    cached."""
+    cached. `owner_page=True` on the dashboard: times are in `default_tz` (the owner's zone from
+    Settings) or a zone switched to on the page, never the client zone a booking page left in the
+    browser's cookie (leadmonk.timezones.viewer_timezone)."""
 
     def __init__(self, request: HttpRequest, *, meeting_type: MeetingType, default_tz: str, wording: StepWording,
                  moving: Booking | None = None, enforce_notice: bool = True,
                  form_class: type[SlotForm] = SlotForm, form_kwargs: dict | None = None,
                  form_initial: dict | None = None, now: dt.datetime | None = None, slot_loader=None,
                  cache_picker: bool = False, duration: dt.timedelta | None = None,
-                 chosen: tuple[ChosenTime, ...] = (), picker_params: dict | None = None):
+                 chosen: tuple[ChosenTime, ...] = (), picker_params: dict | None = None,
+                 owner_page: bool = False):
         self.request = request
         self.duration = duration or (moving.duration if moving is not None else None)
         self.chosen = chosen
@@ -172,7 +178,7 @@ class TimeStep:
         self.form_kwargs = form_kwargs or {}
         self.form_initial = form_initial or {}
         self.now = now or timezone.now()
-        self.viewer_tz = viewer_timezone(request, default_tz)
+        self.viewer_tz = viewer_timezone(request, default_tz, cookie=not owner_page)
         self.clock = viewer_clock(request)
         self.action_url = request.path
 

@@ -2,14 +2,25 @@
 "Single coaching session", the two meeting types the demo package sells (Package only: what is
 sold is not given away) and weekday hours.
 Idempotent: running it again leaves the same state (a demo seeded before visibilities existed has
-its package's types made Package only once)."""
-from datetime import time
+its package's types made Package only once). A past intro call with a second client, so the
+Clients page lists someone who only booked a single session."""
+from datetime import time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
-from scheduling.models import LocationKind, MeetingType, MeetingTypeKind, PaymentMedium, Visibility, WeeklyInterval
+from scheduling.models import (
+    Attendance,
+    Booking,
+    LocationKind,
+    MeetingType,
+    MeetingTypeKind,
+    PaymentMedium,
+    Visibility,
+    WeeklyInterval,
+)
 from scheduling.setup_services import weekly_hours_replace
 
 DEMO_MEETING_TYPES = [
@@ -71,6 +82,8 @@ DEMO_MEETING_TYPES = [
     },
 ]
 WEEKDAY_HOURS = [(time(9, 0), time(12, 0)), (time(13, 0), time(17, 0))]
+DEMO_SINGLE_CLIENT_NAME = "Riley Morgan"
+DEMO_SINGLE_CLIENT_EMAIL = "riley@example.com"
 
 
 @transaction.atomic
@@ -86,3 +99,16 @@ def seed(owner: User) -> None:
             meeting_type.save(update_fields=["visibility", "updated_at"])
     if not WeeklyInterval.objects.filter(owner=owner).exists():
         weekly_hours_replace(owner=owner, hours={weekday: WEEKDAY_HOURS for weekday in range(5)})
+    _seed_past_intro_call(owner)
+
+
+def _seed_past_intro_call(owner: User) -> None:
+    """An intro call eight days ago that Riley attended (written as the past it is: the booking
+    services book only the future, and nobody is to be told of it now)."""
+    if Booking.objects.filter(owner=owner, client_email=DEMO_SINGLE_CLIENT_EMAIL).exists():
+        return
+    intro = MeetingType.objects.for_owner(owner).visible().get(slug="intro-call")
+    start = (timezone.now() - timedelta(days=8)).replace(hour=15, minute=0, second=0, microsecond=0)
+    Booking.objects.create(owner=owner, meeting_type=intro, start=start, end=start + intro.duration,
+                           client_name=DEMO_SINGLE_CLIENT_NAME, client_email=DEMO_SINGLE_CLIENT_EMAIL,
+                           client_timezone=owner.timezone, attendance=Attendance.ATTENDED)

@@ -347,6 +347,21 @@ class Booking(models.Model):
         return self.status == BookingStatus.CONFIRMED
 
     @property
+    def shown_status(self) -> str:
+        """The status as every page writes it: a confirmed session marked afterwards reads as what
+        happened ("No-show", "Attended"), not "Confirmed"."""
+        if self.status == BookingStatus.CONFIRMED and self.attendance:
+            return self.get_attendance_display()
+        return self.get_status_display()
+
+    @property
+    def shown_status_key(self) -> str:
+        """The badge of `shown_status` (badge-no_show, badge-attended, badge-confirmed...)."""
+        if self.status == BookingStatus.CONFIRMED and self.attendance:
+            return self.attendance
+        return self.status
+
+    @property
     def duration(self) -> timedelta:
         """Its own length: what was booked (a session of an order: the length sold), which a later
         edit of the meeting type does not change, and which it keeps when moved."""

@@ -2,7 +2,8 @@
 /<owner-slug>/<meeting-type-slug>/, or a Secret one at /<owner-slug>/s/<token>/ (pick a day and a
 time in the client's zone, then the details). Who may book what through which address is
 scheduling.rules."""
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -37,7 +38,24 @@ BOOK_WORDING = StepWording(picker_heading="Pick a date", confirm_heading="Your d
                            confirm_button="Confirm booking")
 
 
-def _get_owner(owner_slug: str) -> User:
+@dataclass(frozen=True)
+class PageFrame:
+    """Where a booking page is shown: on its own (STANDALONE), or inside a coach's own site (the embed
+    app passes its frame: a bare layout, the owner page's address inside the frame, the confirmation
+    shown in the frame, and a paid session's confirm opening at the top level, since payment
+    providers refuse to be framed)."""
+
+    template: str = "scheduling/public/book.html"
+    owner_page_url: Callable[[User], str] | None = None
+    booked_url: Callable[..., str] | None = None
+    pay_at_top: bool = False
+
+
+STANDALONE = PageFrame()
+
+
+def get_public_owner(owner_slug: str) -> User:
+    """The owner whose pages are public at `owner_slug`, or Http404."""
     # An owner's page goes public once they confirmed their email address.
     owner = User.objects.filter(slug=owner_slug, is_active=True, email_verified=True).first()
     if owner is None:
@@ -60,7 +78,7 @@ def owner_page(request: HttpRequest, owner_slug: str) -> HttpResponse:
             })),
         }
 
-    page = cached_public_page(owner_slug=owner_slug, name="owner_page", find_owner=lambda: _get_owner(owner_slug),
+    page = cached_public_page(owner_slug=owner_slug, name="owner_page", find_owner=lambda: get_public_owner(owner_slug),
                               render=render_page)
     return render(request, "scheduling/public/owner_page.html",
                   {"title": page["title"], "content": mark_safe(page["content"])})  # noqa: S308 - our templates' HTML
@@ -71,7 +89,8 @@ def _unavailable(request: HttpRequest, owner: User) -> HttpResponse:
     return render(request, "scheduling/public/unavailable.html", {"owner": owner}, status=404)
 
 
-def book_body(request: HttpRequest | None, owner: User, meeting_type, current: Step) -> dict:
+def book_body(request: HttpRequest | None, owner: User, meeting_type, current: Step,
+              frame: PageFrame = STANDALONE) -> dict:
     """The booking page's title and body at the stage `current`. `request` renders the confirm
     stage's CSRF token; the pick stage, which is cached, renders without one (nothing per visitor)."""
     if current.stage == "confirm":
@@ -82,12 +101,13 @@ def book_body(request: HttpRequest | None, owner: User, meeting_type, current: S
         "title": f"{meeting_type.name} with {owner.display_name or owner.slug}",
         "content": str(render_to_string("scheduling/public/_book_content.html", {
             "owner": owner, "meeting_type": meeting_type, "step": current, "stage": stage,
+            "page_url": frame.owner_page_url(owner) if frame.owner_page_url else "",
         }, request=request)),
     }
 
 
-def _book_page(request: HttpRequest, body: dict) -> HttpResponse:
-    return render(request, "scheduling/public/book.html",
+def _book_page(request: HttpRequest, body: dict, frame: PageFrame = STANDALONE) -> HttpResponse:
+    return render(request, frame.template,
                   {"title": body["title"], "content": mark_safe(body["content"])})  # noqa: S308 - our templates' HTML
 
 
@@ -114,7 +134,7 @@ def _cached_pick_stage(request: HttpRequest, owner_slug: str, find, path: Bookin
 
     return cached_public_page(
         owner_slug=owner_slug, name=name, kinds=(CONTENT, BOOKINGS),  # the path, in `extra`, names the meeting type
-        find_owner=lambda: _get_owner(owner_slug), render=render_entry,
+        find_owner=lambda: get_public_owner(owner_slug), render=render_entry,
         extra=request_cache_key(request, request.path, viewer_timezone(request, ""), viewer_clock(request), minute),
     )
 
@@ -131,8 +151,10 @@ def _not_offered(request: HttpRequest, owner: User, meeting_type, refusal: str) 
     }, status=403 if request.method == "POST" else 200)
 
 
-def _book_page_flow(request: HttpRequest, owner_slug: str, find, path: BookingPath) -> HttpResponse:
-    """A booking page of one meeting type, found by `find(owner)` and booked through `path`."""
+def _book_page_flow(request: HttpRequest, owner_slug: str, find, path: BookingPath,
+                    frame: PageFrame = STANDALONE) -> HttpResponse:
+    """A booking page of one meeting type, found by `find(owner)` and booked through `path`, shown
+    in `frame`."""
     # A plain GET (the month fragment, or the page at its pick stage) is served from the cache; the
     # rest (a chosen time to confirm, a POST) reads the database and goes through the booking step.
     if request.method != "POST":
@@ -144,11 +166,12 @@ def _book_page_flow(request: HttpRequest, owner_slug: str, find, path: BookingPa
         elif "start" not in request.GET:
             body = _cached_pick_stage(
                 request, owner_slug, find, path, name="book",
-                render_step=lambda owner, meeting_type, step: book_body(None, owner, meeting_type, step.pick_stage()),
+                render_step=lambda owner, meeting_type, step: book_body(None, owner, meeting_type, step.pick_stage(),
+                                                                        frame),
             )
             if body is not None:
-                return remember_viewer_choices(request, _book_page(request, body))
-    owner = _get_owner(owner_slug)
+                return remember_viewer_choices(request, _book_page(request, body, frame))
+    owner = get_public_owner(owner_slug)
     meeting_type = find(owner)
     if meeting_type is None:
         return _unavailable(request, owner)
@@ -159,7 +182,8 @@ def _book_page_flow(request: HttpRequest, owner_slug: str, find, path: BookingPa
     if meeting_type.is_paid:
         # Paid: the POST holds the time and the client goes on to pay (scheduling.holds).
         wording = replace(BOOK_WORDING, confirm_button="Continue to payment",
-                          confirm_notice=paid_booking_note(meeting_type))
+                          confirm_notice=paid_booking_note(meeting_type),
+                          confirm_target="_top" if frame.pay_at_top else "")
     step = TimeStep(request, meeting_type=meeting_type, default_tz=owner.timezone, wording=wording,
                     form_class=BookingDetailsForm, form_kwargs={"requires_mobile": meeting_type.client_phone_required})
     step.form_initial = {"client_timezone": step.viewer_tz}
@@ -177,22 +201,26 @@ def _book_page_flow(request: HttpRequest, owner_slug: str, find, path: BookingPa
         )
 
     def page(current: Step) -> HttpResponse:
-        return _book_page(request, book_body(request, owner, meeting_type, current))
+        return _book_page(request, book_body(request, owner, meeting_type, current, frame), frame)
 
     def done(booking) -> HttpResponse:
         if booking.status == BookingStatus.HELD:
             return redirect(held_booking_payment_url_for(booking) or reverse("bookings:manage", args=[booking.token]))
+        if frame.booked_url:
+            return redirect(frame.booked_url(booking))
         return redirect(reverse("bookings:manage", args=[booking.token]) + "?booked=1")
 
     return step.handle(commit=commit, done=done, page=page)
 
 
 @throttle_post("public_booking")
-def book_meeting(request: HttpRequest, owner_slug: str, meeting_type_slug: str) -> HttpResponse:
-    """/<owner-slug>/<meeting-type-slug>/: a Public meeting type."""
+def book_meeting(request: HttpRequest, owner_slug: str, meeting_type_slug: str,
+                 frame: PageFrame = STANDALONE) -> HttpResponse:
+    """/<owner-slug>/<meeting-type-slug>/: a Public meeting type (and, in the embed app's frame,
+    /embed/<owner-slug>/<meeting-type-slug>/)."""
     return _book_page_flow(request, owner_slug,
                            lambda owner: get_bookable_meeting_type(owner=owner, slug=meeting_type_slug),
-                           BookingPath.PUBLIC_PAGE)
+                           BookingPath.PUBLIC_PAGE, frame)
 
 
 @throttle_post("public_booking")

@@ -37,6 +37,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from accounts.locks import lock_owner, lock_owners
+from leadmonk.client_email import normalize_email
 from leadmonk.errors import DomainError
 from scheduling import signals
 from scheduling.availability import bookable_slot, free_hosts
@@ -157,7 +158,7 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
             booking = Booking.objects.create(
                 owner_id=meeting_type.owner_id, meeting_type=meeting_type, order_item_id=order_item_id,
                 start=slot.start, end=slot.end, client_name=client_name.strip(),
-                client_email=client_email.strip().lower(), client_phone=client_phone,
+                client_email=normalize_email(client_email), client_phone=client_phone,
                 client_timezone=client_timezone or "UTC", booked_by=booked_by,
                 holds_host=not meeting_type.is_group, video_room_url=_video_room(meeting_type),
                 status=BookingStatus.HELD if hold_until else BookingStatus.CONFIRMED, hold_expires_at=hold_until,
@@ -232,7 +233,7 @@ def booking_create_pooled(*, meeting_types: list[MeetingType], every_host: bool,
             chosen = _round_robin_order([meeting_type for meeting_type, _slot in free], now)[0]
             free = [(meeting_type, slot) for meeting_type, slot in free if meeting_type == chosen]
         client = {
-            "client_name": client_name.strip(), "client_email": client_email.strip().lower(),
+            "client_name": client_name.strip(), "client_email": normalize_email(client_email),
             "client_phone": client_phone, "client_timezone": client_timezone or "UTC",
         }
         bookings: list[Booking] = []

@@ -267,7 +267,7 @@ def date_override_add(
         raise InvalidHours("That date is in the past. Choose today or a later date.", field="date")
     problem = hours_problem(intervals)
     if problem:
-        raise InvalidHours(f"{date:%A %d %B %Y}: {problem}")
+        raise InvalidHours(f"{date:%A} {date.day} {date:%B %Y}: {problem}")
     lock_owner(owner.pk)
     content_changed(owner_id=owner.pk)  # bulk_create sends no post_save
     DateOverride.objects.filter(owner=owner, date=date).delete()

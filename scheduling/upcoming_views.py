@@ -116,7 +116,7 @@ def booking_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, refusal)
         return redirect("dashboard:booking_detail", pk=booking.pk)
     step = TimeStep(request, meeting_type=booking.meeting_type, default_tz=request.user.timezone,
-                    wording=RESCHEDULE_WORDING, moving=booking, enforce_notice=False)
+                    wording=RESCHEDULE_WORDING, moving=booking, enforce_notice=False, owner_page=True)
 
     def done(_moved) -> HttpResponse:
         messages.success(request, f"The session was moved. {booking.client_name} has been told.")

@@ -17,6 +17,7 @@ from django.utils import timezone
 from api.models import ApiKey, ApiKeyScope
 from api.services import api_key_create
 from calendars.models import Calendar, CalendarConnection, ConnectionKind
+from clients.selectors import client_reference
 from orders.gifts import GiftDetails
 from orders.models import Gift, OrderStatus, PackageOrder
 from orders.services import order_create, order_session_book
@@ -105,6 +106,7 @@ class OwnerWorld:
             "team_meeting_type_secret": self.team_meeting_type.secret_token,
             "calendar_feed_token": self.owner.calendar_feed_token,
             "gift_token": self.gift.token,
+            "client_reference": client_reference(owner_id=self.owner.pk, email=self.order.client_email),
         }
 
 
@@ -344,6 +346,9 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "teams:meeting_type_new": {"pk": "team"},
     "teams:meeting_type_edit": {"pk": "team", "mt_pk": "team_meeting_type"},
     "teams:meeting_type_state": {"pk": "team", "mt_pk": "team_meeting_type"},
+    "clients:detail": {"reference": "client_reference"},
+    "clients:export": {"reference": "client_reference"},
+    "clients:erase": {"reference": "client_reference"},
     "promotions:edit": {"pk": "promo_code"},
     "promotions:enable": {"pk": "promo_code"},
     "promotions:disable": {"pk": "promo_code"},
@@ -368,6 +373,9 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "api:booking_reschedule": {"pk": "direct_booking"},
     "api:booking_cancel": {"pk": "direct_booking"},
     "api:booking_attendance": {"pk": "booking"},
+    "embed:owner_page": {"owner_slug": "owner_slug"},
+    "embed:book_meeting": {"owner_slug": "owner_slug", "meeting_type_slug": "meeting_type_slug"},
+    "embed:booked": {"token": "booking_token"},
 }
 
 

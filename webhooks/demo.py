@@ -1,4 +1,4 @@
-"""The demo owner's webhook endpoint (seed_demo, through payments.signals.demo_seeded): it points
+"""The demo owner's webhook endpoint (seed_demo, in the demo app): it points
 at an address that does not exist (.invalid never resolves), so its failed deliveries and
 retries are there to see in Settings › Webhooks."""
 from datetime import timedelta

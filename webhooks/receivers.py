@@ -11,15 +11,13 @@ here (webhooks.services.event_record) commit or roll back with it.
   scheduling.attendance_marked   → booking.attendance_marked (data.previous_attendance)
   orders.credits_adjusted        → credits.adjusted
   orders.credits_expired         → credits.expired
-And payments.demo_seeded (seed_demo): the demo owner's endpoint (webhooks.demo).
 """
 from django.dispatch import receiver
 
 from orders import signals as order_signals
 from orders.models import OrderStatus, PackageOrder
-from payments.signals import demo_seeded
 from scheduling import signals as booking_signals
-from webhooks import demo, payloads
+from webhooks import payloads
 from webhooks.models import EventType
 from webhooks.services import event_record
 
@@ -75,8 +73,3 @@ def on_credits_adjusted(*, entry, **_) -> None:
 def on_credits_expired(*, order, entries, **_) -> None:
     event_record(owner_id=order.owner_id, event_type=EventType.CREDITS_EXPIRED,
                  data=lambda: payloads.credits_data(PackageOrder.objects.get(pk=order.pk), entries))
-
-
-@receiver(demo_seeded, dispatch_uid="webhooks.demo_seeded")
-def on_demo_seeded(*, owner, **_) -> None:
-    demo.seed(owner)

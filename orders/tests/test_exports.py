@@ -253,3 +253,25 @@ def test_an_export_streams_its_rows_in_memory_that_does_not_grow_with_them(owner
     large = peak_after(6000)
 
     assert large < small * 1.5
+
+
+@pytest.mark.django_db
+def test_last_30_days_and_this_year_download_without_typing_dates(owner, package):
+    place_order(package, name="Jamie Client", email="jamie@example.com")  # placed today
+    client = _client(owner)
+
+    form = client.get("/dashboard/orders/export.csv").content.decode()
+    last_30 = client.get("/dashboard/orders/export.csv?period=last_30_days")
+    this_year = client.get("/dashboard/orders/export.csv?period=this_year")
+
+    assert 'href="?period=last_30_days"' in form and ">Last 30 days<" in form and ">This year<" in form
+    assert [row["Client name"] for row in _rows(last_30)] == ["Jamie Client"]
+    assert [row["Client name"] for row in _rows(this_year)] == ["Jamie Client"]
+    assert '-to-' in this_year["Content-Disposition"] and '-01-01-to-' in this_year["Content-Disposition"]
+
+
+@pytest.mark.django_db
+def test_an_unknown_period_shows_the_form_and_no_file(owner):
+    response = _client(owner).get("/dashboard/orders/export.csv?period=forever")
+
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")

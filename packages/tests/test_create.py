@@ -76,8 +76,24 @@ def test_add_meeting_type_without_javascript_redirects_to_the_page_with_one_more
     assert 'name="items-1-meeting_type"' in html
     assert "errorlist" not in html  # adding a row is not a failed save
     assert "A meeting type row is added below." in html
-    # Shown once: the next visit is a fresh form.
-    assert len(owner_client.get(CREATE_URL).context["item_formset"].forms) == 1
+    # Shown once: the next visit is a fresh form, with no row until "Add Meeting Type" is pressed.
+    assert len(owner_client.get(CREATE_URL).context["item_formset"].forms) == 0
+
+
+def test_a_new_package_opens_without_an_empty_meeting_type_row(owner_client, coaching):
+    response = owner_client.get(CREATE_URL)
+
+    assert len(response.context["item_formset"].forms) == 0
+    html = response.content.decode()
+    assert 'name="items-0-meeting_type"' not in html
+    assert "No meeting types yet: press “Add Meeting Type” to add the first." in html
+
+
+def test_saving_a_new_package_without_a_meeting_type_says_so(owner_client, coaching):
+    response = owner_client.post(CREATE_URL, {**info_data([], name="Empty"), "items-TOTAL_FORMS": "0"})
+
+    assert "Add at least one meeting type." in response.content.decode()
+    assert not Package.objects.exists()
 
 
 def test_removed_row_is_dropped_when_adding_a_row(owner_client, coaching, workshop):

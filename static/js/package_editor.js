@@ -89,6 +89,8 @@
       event.preventDefault();
       var index = parseInt(total.value, 10) || 0;
       if (index >= MAX_ROWS) { button.disabled = true; return; }
+      var none = rows.querySelector("[data-no-item-rows]");
+      if (none) none.remove();
       rows.insertAdjacentHTML("beforeend", template.innerHTML.replace(/__prefix__/g, String(index)));
       total.value = String(index + 1);
       var select = rows.lastElementChild && rows.lastElementChild.querySelector("select");

@@ -99,6 +99,8 @@ def test_owner_signs_up_and_builds_a_package(page, server, stripe_offered):
     check_page(page, J, "11-package-create", h1="Create a package")
     page.get_by_label("Package Name").fill(LONG_PACKAGE_NAME)
     page.get_by_label("Description/Instruction").fill("Book the sessions at your own pace within three months.")
+    expect(page.get_by_text("No meeting types yet")).to_be_visible()  # no empty row before the button
+    page.get_by_role("button", name="Add Meeting Type").click()
     page.locator("[name=items-0-meeting_type]").select_option(str(one_on_one.pk))
     page.locator("[name=items-0-quantity]").fill("3")
     page.get_by_role("button", name="Add Meeting Type").click()

@@ -1,25 +1,27 @@
 """Idempotent demo data for local runs: a Team-plan owner, then each app's own demo records.
-It lives in payments, the highest app with demo data below the ones that listen (api, webhooks), so
-it imports each demo module plainly; the apps above add theirs on payments.signals.demo_seeded."""
+It lives in the `demo` app, above every app with demo data, so it imports each demo module plainly."""
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
 from accounts.plans import Plan
+from api import demo as api_demo
+from embed import demo as embed_demo
 from orders import demo as orders_demo
 from packages import demo as packages_demo
 from payments import demo as payments_demo
-from payments.signals import demo_seeded
 from promotions import demo as promotions_demo
 from scheduling import demo as scheduling_demo
 from teams import demo as teams_demo
+from webhooks import demo as webhooks_demo
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo12345"
 DEMO_SLUG = "demo"
 # Each app that has demo data exposes `seed(owner)` in its demo module; run in this order.
-DEMO_MODULES = [scheduling_demo, teams_demo, packages_demo, promotions_demo, orders_demo, payments_demo]
+DEMO_MODULES = [scheduling_demo, teams_demo, packages_demo, promotions_demo, orders_demo, payments_demo, embed_demo,
+                webhooks_demo]
 
 
 class Command(BaseCommand):
@@ -44,7 +46,10 @@ class Command(BaseCommand):
                 owner.save()
             for module in DEMO_MODULES:
                 module.seed(owner)
-            demo_seeded.send(sender=self.__class__, owner=owner, stdout=self.stdout)
+            # A read-write API key, printed below the first time it is made (only its hash is kept).
+            api_key_lines = api_demo.seed(owner)
         self.stdout.write(
             self.style.SUCCESS(f"Demo owner ready: {DEMO_EMAIL} / {DEMO_PASSWORD} (booking page /{DEMO_SLUG}/)")
         )
+        for line in api_key_lines:
+            self.stdout.write(line)

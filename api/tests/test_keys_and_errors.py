@@ -1,0 +1,189 @@
+"""Who gets in, and how a refusal reads: a key is stored only as a hash and shown once; a missing,
+wrong or revoked key is a 401, a read-only key that writes a 403, too many requests a 429 with
+Retry-After, bad input a 400 with the field errors, each as problem+json and changing nothing.
+The OpenAPI schema validates."""
+import hashlib
+import json
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import override_settings
+from openapi_spec_validator import validate
+
+from api.models import ApiKey, ApiKeyScope
+from api.services import api_key_create, api_key_revoke
+from api.tests.helpers import api_client, key_for, post, problem
+from scheduling.models import Booking
+from tests import NINE_AM, NOW, make_meeting_type
+
+
+def _booking_body(meeting_type) -> dict:
+    return {"meeting_type_id": meeting_type.pk, "start": NINE_AM.isoformat(), "client_name": "Ana",
+            "client_email": "ana@example.com"}
+
+
+def test_a_key_is_stored_only_as_its_sha256_and_has_a_recognisable_prefix(owner):
+    made = api_key_create(owner=owner, name="CRM", scope=ApiKeyScope.READ)
+
+    row = ApiKey.objects.get()
+    assert made.key.startswith("lm_test_") and len(made.key) > 40
+    assert row.key_hash == hashlib.sha256(made.key.encode()).hexdigest()
+    assert made.key not in {str(value) for value in row.__dict__.values()}
+    assert row.display_prefix == made.key[:12]
+
+
+@pytest.mark.parametrize("header", [None, "Bearer lm_test_not-a-key", "Basic dXNlcjpwYXNz", "Bearer "])
+def test_no_key_or_a_wrong_one_is_401_and_nothing_is_booked(owner, header):
+    meeting_type = make_meeting_type(owner)
+    client = api_client(None)
+    if header:
+        client.credentials(HTTP_AUTHORIZATION=header)
+
+    read = client.get("/api/v1/bookings/")
+    write = post(client, "/api/v1/bookings/", _booking_body(meeting_type))
+
+    assert [read.status_code, write.status_code] == [401, 401]
+    assert problem(read)["title"] == "Not authenticated"
+    assert read["WWW-Authenticate"].startswith("Bearer")
+    assert Booking.objects.count() == 0
+
+
+def test_a_revoked_key_is_refused_at_once(owner):
+    made = api_key_create(owner=owner, name="CRM", scope=ApiKeyScope.READ_WRITE)
+    client = api_client(made.key)
+    assert client.get("/api/v1/orders/").status_code == 200
+
+    assert api_key_revoke(owner=owner, pk=made.api_key.pk) is True
+    response = client.get("/api/v1/orders/")
+
+    assert response.status_code == 401
+    assert problem(response)["detail"] == "This API key was revoked."
+
+
+def test_a_read_only_key_reads_but_a_write_is_403_and_changes_nothing(owner):
+    meeting_type = make_meeting_type(owner)
+    client = api_client(key_for(owner, ApiKeyScope.READ))
+
+    read = client.get("/api/v1/meeting-types/")
+    write = post(client, "/api/v1/bookings/", _booking_body(meeting_type))
+
+    assert read.status_code == 200
+    assert write.status_code == 403
+    assert "read-only" in problem(write)["detail"]
+    assert Booking.objects.count() == 0
+
+
+def test_bad_input_is_400_with_each_field_named_and_nothing_is_booked(owner):
+    meeting_type = make_meeting_type(owner)
+    client = api_client(key_for(owner))
+
+    response = post(client, "/api/v1/bookings/", {"meeting_type_id": meeting_type.pk, "start": "next tuesday",
+                                                  "client_email": "nobody"})
+    neither = post(client, "/api/v1/bookings/", {"start": NINE_AM.isoformat()})
+    huge = post(client, "/api/v1/bookings/", {"order_item_id": 10**30, "start": NINE_AM.isoformat()})
+    not_json = client.post("/api/v1/bookings/", "{", content_type="application/json")
+
+    errors = problem(response)["errors"]
+    assert response.status_code == 400
+    assert set(errors) == {"start", "client_email"}
+    assert "meeting_type_id" in problem(neither)["errors"]
+    assert "order_item_id" in problem(huge)["errors"]
+    assert not_json.status_code == 400 and problem(not_json)["detail"]
+    assert Booking.objects.count() == 0
+
+
+def test_another_owners_meeting_type_id_is_a_field_error_not_a_booking(owner, other_owner):
+    theirs = make_meeting_type(other_owner)
+    response = post(api_client(key_for(owner)), "/api/v1/bookings/", _booking_body(theirs))
+
+    assert problem(response)["errors"] == {"meeting_type_id": ["No meeting type of yours has this id."]}
+    assert Booking.objects.count() == 0
+
+
+@override_settings(API_RATE_LIMIT=(3, 60))
+def test_above_the_rate_limit_a_key_gets_429_with_retry_after_until_the_next_minute(owner, other_owner):
+    client = api_client(key_for(owner))
+    others = api_client(key_for(other_owner))
+    with time_machine.travel(NOW + timedelta(seconds=15), tick=False):
+        answers = [client.get("/api/v1/meeting-types/").status_code for _ in range(4)]
+        refused = client.get("/api/v1/meeting-types/")
+        another_key = others.get("/api/v1/meeting-types/")
+    with time_machine.travel(NOW + timedelta(seconds=61), tick=False):
+        next_minute = client.get("/api/v1/meeting-types/")
+
+    assert answers == [200, 200, 200, 429]
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "45"
+    assert "3 requests a minute" in problem(refused)["detail"]
+    assert another_key.status_code == 200  # counted per key
+    assert next_minute.status_code == 200
+
+
+def test_last_used_is_written_at_most_once_a_minute(owner, django_assert_num_queries):
+    made = api_key_create(owner=owner, name="CRM", scope=ApiKeyScope.READ)
+    client = api_client(made.key)
+    with time_machine.travel(NOW, tick=False):
+        client.get("/api/v1/meeting-types/")
+    with time_machine.travel(NOW + timedelta(seconds=30), tick=False):
+        client.get("/api/v1/meeting-types/")
+        made.api_key.refresh_from_db()
+        assert made.api_key.last_used_at == NOW
+    with time_machine.travel(NOW + timedelta(seconds=61), tick=False):
+        client.get("/api/v1/meeting-types/")
+
+    made.api_key.refresh_from_db()
+    assert made.api_key.last_used_at == NOW + timedelta(seconds=61)
+
+
+def test_an_unknown_object_is_a_404_problem(owner):
+    response = api_client(key_for(owner)).get("/api/v1/orders/999999/")
+
+    assert response.status_code == 404
+    assert problem(response)["title"] == "Not found"
+
+
+def test_the_openapi_schema_validates_and_names_every_endpoint(client):
+    response = client.get("/api/v1/schema/?format=json")
+
+    schema = json.loads(response.content)
+    validate(schema)
+    assert {"/api/v1/meeting-types/", "/api/v1/meeting-types/{id}/free-times/", "/api/v1/packages/",
+            "/api/v1/orders/", "/api/v1/orders/{id}/", "/api/v1/bookings/", "/api/v1/bookings/{id}/reschedule/",
+            "/api/v1/bookings/{id}/cancel/", "/api/v1/bookings/{id}/attendance/", "/api/v1/clients/",
+            "/api/v1/payments/"} <= schema["paths"].keys()
+    assert schema["components"]["securitySchemes"]
+
+
+def test_the_docs_page_lists_every_endpoint_from_our_own_server(client):
+    response = client.get("/api/v1/docs/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'src="http' not in html and 'href="http' not in html.split("<main")[0]  # no CDN
+    assert response.has_header("Content-Security-Policy") or response.has_header("Content-Security-Policy-Report-Only")
+    for path in ("/api/v1/bookings/{id}/reschedule/", "/api/v1/orders/", "/api/v1/clients/"):
+        assert path in html
+    assert "Retry-After" in html
+
+
+def test_a_meeting_type_that_asks_for_a_mobile_refuses_a_booking_without_a_valid_one(owner):
+    meeting_type = make_meeting_type(owner, requires_mobile=True)
+    client = api_client(key_for(owner))
+
+    missing = post(client, "/api/v1/bookings/", _booking_body(meeting_type))
+    local = post(client, "/api/v1/bookings/", {**_booking_body(meeting_type), "client_phone": "0171 555 0100"})
+
+    assert problem(missing)["errors"] == {"client_phone": ["Enter the number with its country code, e.g. +1 415 555 0100"]}
+    assert problem(local)["errors"] == {"client_phone": ["Enter the number with its country code, e.g. +1 415 555 0100"]}
+    assert Booking.objects.count() == 0
+
+
+def test_filters_that_are_not_numbers_or_times_are_400s_not_errors(owner):
+    client = api_client(key_for(owner))
+
+    answers = [client.get(f"/api/v1/bookings/?{query}") for query in (
+        "order_id=²", "meeting_type_id=12abc", "start_after=soon", "status=maybe", "email=a%00b", "limit=lots&after=%00")]
+
+    assert [response.status_code for response in answers] == [400, 400, 400, 400, 400, 200]
+    assert set(problem(answers[0])["errors"]) == {"order_id"}

@@ -1,0 +1,47 @@
+"""Every list of the API runs the same number of queries for 2 rows as for 12 (joins, prefetches,
+annotations; no query per row). The count includes the key's lookup and its "last used" write
+(the first request of a minute)."""
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from api.tests.helpers import api_client, key_for
+from orders.models import OrderStatus
+from payments.models import Payment, Provider
+from tests import NINE_AM, NOW, make_booking, make_meeting_type, make_order, make_package
+
+# key lookup, then the list's own queries
+BUDGETS = {
+    "/api/v1/meeting-types/": 2,
+    "/api/v1/packages/": 3,  # packages, their items with meeting types
+    "/api/v1/orders/": 3,  # orders, their items with balances
+    "/api/v1/bookings/": 2,
+    "/api/v1/clients/": 5,  # grouped orders, grouped bookings, the latest names from each
+    "/api/v1/payments/": 2,
+}
+
+
+def _make(owner, size: int) -> None:
+    meeting_type = make_meeting_type(owner)
+    for n in range(size):
+        package = make_package(owner, items=[(make_meeting_type(owner), 2), (meeting_type, 1)])
+        order = make_order(package, with_items=True, status=OrderStatus.ACTIVE, client_email=f"c{n}@example.com")
+        make_booking(meeting_type, NINE_AM + timedelta(hours=n), client_email=f"b{n}@example.com",
+                     order_item=order.items.first())
+        Payment.objects.create(order=order, provider=Provider.MANUAL, amount=order.price, currency=order.currency)
+
+
+@pytest.mark.parametrize("path", list(BUDGETS))
+@pytest.mark.parametrize("size", [2, 12])
+def test_a_list_runs_a_fixed_number_of_queries(owner, django_assert_num_queries, path, size):
+    _make(owner, size)
+    client = api_client(key_for(owner))
+    with time_machine.travel(NOW, tick=False):
+        client.get("/api/v1/meeting-types/")  # "last used" is written now, not in the measured request
+
+        with django_assert_num_queries(BUDGETS[path]):
+            response = client.get(path)
+
+    assert response.status_code == 200
+    assert len(response.json()["results"]) >= size

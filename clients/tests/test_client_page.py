@@ -1,0 +1,117 @@
+"""One client's page (orders with balances, sessions upcoming and past with their status, payments,
+answers, messages) and their data as a JSON download; neither reachable by another owner."""
+import json
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from clients.selectors import client_reference
+from scheduling.models import Attendance, BookingStatus
+from tests import NOW, make_booking
+
+from .conftest import book_next_week, paid_order
+
+
+def urls(owner, email="jamie@example.com") -> dict[str, str]:
+    reference = client_reference(owner_id=owner.pk, email=email)
+    return {name: reverse(f"clients:{name}", args=[reference]) for name in ("detail", "export", "erase")}
+
+
+@pytest.fixture
+def jamie(owner, package, coaching):
+    order = paid_order(package, phone="+447700900123")
+    book_next_week(order)
+    make_booking(coaching, NOW - timedelta(days=5), client_name="Jamie Rivers", client_email="jamie@example.com",
+                 attendance=Attendance.NO_SHOW)
+    make_booking(coaching, NOW - timedelta(days=9), client_name="J. Rivers", client_email="JAMIE@example.com",
+                 status=BookingStatus.CANCELLED)
+    return order
+
+
+def test_the_list_links_to_the_clients_page(owner, owner_client, jamie):
+    html = owner_client.get(reverse("clients:list")).content.decode()
+
+    assert f'href="{urls(owner)["detail"]}"' in html
+
+
+def test_the_clients_page_shows_everything_held_about_them(owner, owner_client, jamie):
+    html = owner_client.get(urls(owner)["detail"]).content.decode()
+
+    assert "Jamie Rivers" in html and "J. Rivers" in html and "+447700900123" in html
+    assert "Starter pack" in html and "1 used · 1 left" in html  # the order with its balance
+    upcoming, past = html.split("Upcoming sessions")[1].split("Past and cancelled sessions")
+    assert "7 Dec 2026" in upcoming and "Confirmed" in upcoming
+    assert "No-show" in past and "Cancelled" in past
+    assert "120.00 USD" in html.split("Payments")[-1]  # the payment
+    assert "Your goal?" in html and "Run a marathon" in html  # the answers
+    assert "Order confirmation" in html  # a message sent about their order
+    assert 'href="' + urls(owner)["export"] + '"' in html and 'href="' + urls(owner)["erase"] + '"' in html
+
+
+def test_the_export_is_a_json_download_of_their_orders_bookings_answers_payments_and_messages(
+        owner, owner_client, jamie):
+    response = owner_client.get(urls(owner)["export"])
+
+    data = json.loads(response.content)
+    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Disposition"].startswith('attachment; filename="client-')
+    assert response["Cache-Control"] == "no-store"
+    assert data["client"] == {"email": "jamie@example.com", "names": ["Jamie Rivers", "J. Rivers"],
+                              "phones": ["+447700900123"]}
+    [order] = data["orders"]
+    assert (order["package"], order["price"], order["sessions_left"]) == ("Starter pack", "120.000", 1)
+    assert order["answers"] == [{"question": "Your goal?", "kind": "short_text", "answer": "Run a marathon"}]
+    assert sorted(booking["attendance"] for booking in data["bookings"]) == ["No-show", "Not marked", "Not marked"]
+    assert [(payment["amount"], payment["status"]) for payment in data["payments"]] == [("120.000", "Paid")]
+    assert "Order confirmation" in {message["kind"] for message in data["messages"]}
+    assert all(message["recipient"] for message in data["messages"])
+
+
+@pytest.mark.parametrize("page", ["detail", "export", "erase"])
+def test_another_owner_gets_404_for_the_clients_pages(owner, other_owner_client, jamie, page):
+    get = other_owner_client.get(urls(owner)[page])
+    post = other_owner_client.post(urls(owner)[page], {"confirm": "on"})
+
+    assert (get.status_code, post.status_code) == (404, 404)
+    assert jamie.__class__.objects.get(pk=jamie.pk).client_name == "Jamie Rivers"
+
+
+@pytest.mark.parametrize("reference", ["0" * 24, "not-a-reference", "A" * 24, "a" * 500, "%00"])
+def test_a_reference_that_names_no_client_of_the_owner_is_404(owner_client, jamie, reference):
+    assert owner_client.get(f"/dashboard/clients/{reference}/").status_code == 404
+
+
+def test_a_visitor_is_sent_to_log_in(client, owner, jamie):
+    response = client.get(urls(owner)["detail"])
+
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_a_client_who_only_booked_a_single_session_has_a_page(owner, owner_client, coaching):
+    make_booking(coaching, NOW - timedelta(days=2), client_name="Sam Single", client_email="sam@example.com")
+
+    html = owner_client.get(urls(owner, "sam@example.com")["detail"]).content.decode()
+
+    assert "Sam Single" in html and "No orders: this client booked single sessions." in html
+
+
+def _history(package, coaching, orders: int) -> None:
+    for n in range(orders):
+        order = paid_order(package, answer=f"Goal {n}")
+        make_booking(coaching, NOW - timedelta(days=n + 1), client_name="Jamie Rivers",
+                     client_email="jamie@example.com", order_item=order.items.get())
+        make_booking(coaching, NOW - timedelta(days=n + 1, hours=3), client_name="Jamie Rivers",
+                     client_email="jamie@example.com")
+
+
+@pytest.mark.parametrize("orders", [1, 6])
+def test_the_clients_page_takes_the_same_number_of_queries_for_1_or_6_orders(owner, owner_client, package, coaching,
+                                                                             orders, django_assert_num_queries):
+    _history(package, coaching, orders)
+    url = urls(owner)["detail"]
+
+    with django_assert_num_queries(7):
+        html = owner_client.get(url).content.decode()
+
+    assert html.count("Goal ") == orders

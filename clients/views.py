@@ -1,0 +1,89 @@
+"""The owner's Clients pages: the list, one client's history, their data as JSON, and erasing them."""
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from clients.exports import client_export
+from clients.forms import ClientEraseForm, ClientSearchForm
+from clients.models import ClientErasure
+from clients.selectors import client_email_for_reference, client_history, client_page
+from clients.services import ERASURE_RULE, ClientNotFound, ErasureRefused, client_erase, erasure_refusals
+
+RECENT_ERASURES = 5
+
+
+def _get_client_email_for_owner(request: HttpRequest, reference: str) -> str:
+    """The address of one of the logged-in owner's clients, or 404 (another owner's, erased, junk)."""
+    email = client_email_for_reference(owner=request.user, reference=reference)
+    if email is None:
+        raise Http404
+    return email
+
+
+@login_required
+@require_GET
+def client_list(request: HttpRequest) -> HttpResponse:
+    form = ClientSearchForm(request.GET or None)
+    search = form.cleaned_data["q"] if form.is_valid() else ""
+    page = client_page(owner=request.user, params=request.GET, search=search)
+    erasures = list(ClientErasure.objects.filter(owner=request.user).select_related("erased_by")[:RECENT_ERASURES])
+    return render(request, "clients/list.html", {
+        "form": form, "page": page, "search": search, "erasures": erasures,
+    })
+
+
+@login_required
+def client_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    email = _get_client_email_for_owner(request, reference)  # first: another owner's client is 404 to any method
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    return render(request, "clients/detail.html", {"client": client_history(owner=request.user, email=email)})
+
+
+@login_required
+def client_export_json(request: HttpRequest, reference: str) -> HttpResponse:
+    email = _get_client_email_for_owner(request, reference)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    now = timezone.now()
+    data = client_export(client_history(owner=request.user, email=email, now=now), owner=request.user, now=now)
+    response = HttpResponse(json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="client-{reference}-{now:%Y-%m-%d}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def client_erase_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """GET: the confirmation screen; POST (only): the erasure."""
+    email = _get_client_email_for_owner(request, reference)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+    form = ClientEraseForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                erasure = client_erase(owner=request.user, email=email, by_user=request.user)
+            except ClientNotFound:
+                raise Http404 from None  # erased meanwhile, in another tab
+            except ErasureRefused:
+                status = 409  # the page below says what is in progress
+            else:
+                messages.success(request, f"Client erased (record {erasure.email_hash[:12]}). Their names, email, "
+                                          "phone and answers are gone; amounts and invoices are kept.")
+                return redirect("clients:list")
+        else:
+            status = 400
+    history = client_history(owner=request.user, email=email)
+    return render(request, "clients/erase.html", {
+        "client": history, "form": form, "rule": ERASURE_RULE,
+        "refusals": erasure_refusals(owner=request.user, email=email),
+    }, status=status)
