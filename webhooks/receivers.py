@@ -11,15 +11,17 @@ here (webhooks.services.event_record) commit or roll back with it.
   scheduling.attendance_marked   → booking.attendance_marked (data.previous_attendance)
   orders.credits_adjusted        → credits.adjusted
   orders.credits_expired         → credits.expired
+And clients.client_erased: the deliveries about the erased client's orders and bookings are scrubbed.
 """
 from django.dispatch import receiver
 
+from clients.signals import client_erased
 from orders import signals as order_signals
 from orders.models import OrderStatus, PackageOrder
 from scheduling import signals as booking_signals
 from webhooks import payloads
 from webhooks.models import EventType
-from webhooks.services import event_record
+from webhooks.services import deliveries_scrub, event_record
 
 
 @receiver(order_signals.order_placed, dispatch_uid="webhooks.order_placed")
@@ -73,3 +75,8 @@ def on_credits_adjusted(*, entry, **_) -> None:
 def on_credits_expired(*, order, entries, **_) -> None:
     event_record(owner_id=order.owner_id, event_type=EventType.CREDITS_EXPIRED,
                  data=lambda: payloads.credits_data(PackageOrder.objects.get(pk=order.pk), entries))
+
+
+@receiver(client_erased, dispatch_uid="webhooks.client_erased")
+def on_client_erased(*, owner, order_ids, booking_ids, scrub, **_) -> None:
+    deliveries_scrub(owner_id=owner.pk, order_ids=order_ids, booking_ids=booking_ids, scrub=scrub)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -175,3 +176,17 @@ def delivery_resend(*, delivery: Delivery, now: datetime | None = None) -> Deliv
         delivery.save(update_fields=["status", "next_attempt_at", "give_up_at", "claimed_at", "claim_token"])
         _queue([delivery.endpoint_id])
     return delivery
+
+
+def deliveries_scrub(*, owner_id: int, order_ids: list[int], booking_ids: list[int],
+                     scrub: Callable[[dict], dict]) -> int:
+    """An erased client's details replaced in the deliveries about their orders and bookings
+    (sent or waiting: what is still to be sent goes out scrubbed). Inside the erasure's transaction."""
+    about = (Q(event_type__startswith="order.", payload__id__in=order_ids)
+             | Q(event_type__startswith="booking.", payload__id__in=booking_ids)
+             | Q(event_type__startswith="credits.", payload__order__id__in=order_ids))
+    deliveries = list(Delivery.objects.filter(about, endpoint__owner_id=owner_id).only("pk", "payload"))
+    for delivery in deliveries:
+        delivery.payload = scrub(delivery.payload)
+    Delivery.objects.bulk_update(deliveries, ["payload"])
+    return len(deliveries)

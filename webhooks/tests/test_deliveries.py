@@ -348,3 +348,26 @@ def test_dispatchers_running_at_once_send_each_delivery_once(owner, meeting_type
     assert done == 4 and refusals == []
     assert sorted(body_of(request)["data"]["id"] for request in receiver.requests) == [b.pk for b in bookings]
     assert Delivery.objects.filter(status=DeliveryStatus.DELIVERED, attempts=1).count() == 5
+
+
+def test_erasing_a_client_scrubs_the_deliveries_about_them(owner, meeting_type, receiver):
+    from clients.services import client_erase
+
+    endpoint_for(owner, receiver, events=EventType.values)
+    package = make_package(owner, items=[(meeting_type, 2)], price=Decimal("0"), payment_medium="")
+    order = order_create(package=package, client_name="Jamie Rivers", client_email="jamie@example.com",
+                         client_phone="+447700900123", terms_accepted=True, now=NOW)
+    booking_create(meeting_type=meeting_type, start=NINE_AM, client_name="Jamie Rivers",
+                   client_email="jamie@example.com", now=NOW)
+    ledger_adjust(item=order.items.get(), change=1, note="Goodwill", by_user=owner)
+    book(meeting_type, start=TEN_AM)  # another client's
+    assert Delivery.objects.count() == 5
+
+    later = NINE_AM + timedelta(days=1)  # the session is past: nothing of Jamie's is in progress
+    with time_machine.travel(later):
+        client_erase(owner=owner, email="jamie@example.com", by_user=owner, now=later)
+
+    for delivery in Delivery.objects.exclude(event_type="booking.created", payload__client_name="Cleo Client"):
+        text = json.dumps(delivery.payload).lower()
+        assert "jamie" not in text and "rivers" not in text and "7700900123" not in text, delivery.event_type
+    assert Delivery.objects.filter(payload__client_name="Cleo Client").count() == 1
