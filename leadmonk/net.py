@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -144,11 +145,15 @@ class Response:
 
 def request(method: str, url: str, *, allow_private: bool, max_bytes: int, too_big: str,
             headers: dict | None = None, data: bytes | None = None, auth: tuple[str, str] | None = None,
-            follow: bool = True, timeout: tuple[float, float] = TIMEOUT) -> Response:
+            follow: bool = True, timeout: tuple[float, float] = TIMEOUT, truncate: bool = False,
+            deadline: float | None = None) -> Response:
     """One request through the checked session, redirects followed by hand (each checked), the
-    body cut at `max_bytes` (FetchError(too_big) beyond). FetchError for anything that went wrong
-    on the way."""
+    body cut at `max_bytes` (FetchError(too_big) beyond, or, with `truncate`, its first `max_bytes`
+    kept). `timeout` bounds each connect and each read; `deadline` (seconds) the whole body, so a
+    server that trickles its answer cannot hold the caller. FetchError for anything that went
+    wrong on the way."""
     url = check_url(url)
+    give_up_at = time.monotonic() + deadline if deadline is not None else None
     limit = max_bytes
     with session(allow_private=allow_private) as http:
         for _hop in range(MAX_REDIRECTS + 1):
@@ -173,14 +178,19 @@ def request(method: str, url: str, *, allow_private: bool, max_bytes: int, too_b
                     url = check_url(urljoin(url, response.headers["Location"]))
                     continue
                 declared = response.headers.get("Content-Length")
-                if declared and declared.isdigit() and int(declared) > limit:
+                if declared and declared.isdigit() and int(declared) > limit and not truncate:
                     raise FetchError(too_big)
                 body = bytearray()
                 try:
                     for chunk in response.iter_content(64 * 1024):
                         body += chunk
                         if len(body) > limit:
+                            if truncate:
+                                del body[limit:]
+                                break
                             raise FetchError(too_big)
+                        if give_up_at is not None and time.monotonic() > give_up_at:
+                            raise FetchError("The server took too long to answer.")
                 except requests.exceptions.RequestException as error:
                     raise FetchError("The server stopped answering part way.") from error
                 return Response(response.status_code, dict(response.headers), bytes(body), url)

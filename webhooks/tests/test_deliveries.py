@@ -371,3 +371,14 @@ def test_erasing_a_client_scrubs_the_deliveries_about_them(owner, meeting_type, 
         text = json.dumps(delivery.payload).lower()
         assert "jamie" not in text and "rivers" not in text and "7700900123" not in text, delivery.event_type
     assert Delivery.objects.filter(payload__client_name="Cleo Client").count() == 1
+
+
+def test_a_long_answer_is_read_only_in_part_and_the_delivery_counts(owner, meeting_type, receiver):
+    receiver.answer = b"x" * 200_000
+    endpoint_for(owner, receiver)
+    book(meeting_type)
+
+    assert deliveries_dispatch_due().delivered == 1
+
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.DELIVERED and delivery.last_response_excerpt == "x" * 500
