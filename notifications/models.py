@@ -57,6 +57,7 @@ class MessageKind(models.TextChoices):
     GIFT_RECEIVED = "gift_received", "Gift sent to its recipient"
     GIFT_DELIVERED = "gift_delivered", "Gift delivered (to the buyer)"
     WEBHOOK_DISABLED = "webhook_disabled", "Webhook endpoint disabled"
+    PORTAL_SIGN_IN = "portal_sign_in", "Sign-in link (Find my bookings)"
 
 
 class Audience(models.TextChoices):

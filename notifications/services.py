@@ -252,3 +252,11 @@ def notify_webhook_disabled(*, owner, url: str, reason: str) -> None:
     deliveries (the caller disables it under its row lock, so this goes out once)."""
     _queue([Message.objects.create(kind=MessageKind.WEBHOOK_DISABLED, audience=Audience.OWNER,
                                    recipient=owner.email, context={"url": url, "reason": reason})])
+
+
+def notify_portal_sign_in(*, email: str, link: str, expires_at: datetime) -> None:
+    """Queue the client's "Find my bookings" sign-in link (portal). The link is the one secret the
+    row carries: delivery erases it once the email has gone (or can no longer go), and an email
+    still unsent when the link expires is not sent at all."""
+    _queue([Message.objects.create(kind=MessageKind.PORTAL_SIGN_IN, audience=Audience.CLIENT, recipient=email,
+                                   context={"link": link, "expires_at": expires_at.isoformat()})])
