@@ -19,6 +19,8 @@ def _fresh_rate_limits(settings):
     # The public pages' entries are keyed by the owner's slug, which the next test's owner reuses
     # with another database row: each test reads and writes its own (leadmonk.content_version).
     settings.PUBLIC_PAGE_KEY_PREFIX = f"page-{uuid.uuid4().hex}"
+    # "Has this owner webhook endpoints" is cached per owner id, which the next test reuses.
+    settings.WEBHOOK_KEY_PREFIX = f"webhooks-{uuid.uuid4().hex}"
 
 
 @pytest.fixture(scope="session")
@@ -213,6 +215,25 @@ def _feed_http_server():
     feeds, server = start_feed_server()
     yield feeds
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def _webhook_http_server():
+    from tests.webhook_receiver import start_webhook_receiver
+
+    receiver, server = start_webhook_receiver()
+    yield receiver
+    server.shutdown()
+
+
+@pytest.fixture
+def webhook_receiver(_webhook_http_server, settings):
+    """A local webhook receiver (tests.webhook_receiver), reset, with development settings: http
+    and 127.0.0.1 allowed."""
+    settings.WEBHOOK_REQUIRE_HTTPS = False
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    _webhook_http_server.reset()
+    return _webhook_http_server
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Erasing a client (a data-protection request): their names, emails, phones and answers are
-replaced on the owner's orders, bookings, gifts, promo code uses and the messages sent about them.
+replaced on the owner's orders, bookings, gifts, promo code uses and the messages sent about them
+(and, through clients.signals.client_erased, in the copies other apps keep: webhook deliveries).
 
 What stays, and why: amounts, payments and the append-only credit ledger (the owner's accounts);
 invoices and credit notes once issued (tax law keeps them unchanged for years: an invoices app is
@@ -22,6 +23,7 @@ from django.utils import timezone
 from accounts.locks import lock_owner
 from clients.models import ClientErasure
 from clients.selectors import of_client
+from clients.signals import client_erased
 from leadmonk.client_email import ERASED_NAME, client_email_hash, erased_email, normalize_email
 from notifications.models import Audience, Channel, Message, MessageStatus
 from orders.models import Gift, OrderStatus, PackageOrder
@@ -163,6 +165,8 @@ def client_erase(*, owner, email: str, by_user, now: datetime | None = None) -> 
             if message.status == MessageStatus.PENDING:
                 message.status, message.error = MessageStatus.FAILED, NOT_SENT
         Message.objects.bulk_update(messages, ["recipient", "subject", "context", "status", "error"])
+        client_erased.send(sender=ClientErasure, owner=owner, order_ids=order_ids, booking_ids=booking_ids,
+                           scrub=lambda value: _scrub_value(value, scrub))
 
         return ClientErasure.objects.create(
             owner=owner, email_hash=client_email_hash(email), erased_by=by_user, erased_at=now,

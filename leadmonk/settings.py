@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "clients",
     "embed",
     "api",
+    "webhooks",
     "demo",
     "insights",
     "portal",
@@ -259,6 +260,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "calendars.tasks.deliver_all_calendar_writes",
         "schedule": crontab(),  # every minute: writes that waited for a server that was down
     },
+    "deliver-due-webhooks": {
+        "task": "webhooks.tasks.deliver_due_webhooks",
+        "schedule": crontab(),  # every minute: retries whose time has come, claims a dead worker left
+    },
 }
 
 # Clients (Dashboard > Clients). An erased client's rows keep an HMAC of their email made with
@@ -292,6 +297,17 @@ CALENDAR_ALLOW_PRIVATE_ADDRESSES = env.bool("CALENDAR_ALLOW_PRIVATE_ADDRESSES", 
 CALENDAR_MAX_BYTES = env.int("CALENDAR_MAX_BYTES", default=5 * 1024 * 1024)
 # Busy times are read this many days ahead (and a day back).
 CALENDAR_DAYS_AHEAD = env.int("CALENDAR_DAYS_AHEAD", default=365)
+
+# Outgoing webhooks (Settings > Webhooks). In production an endpoint must be https and may not be
+# on this machine or a private network (checked where the socket opens, leadmonk.net); development
+# and the tests, whose receivers run on 127.0.0.1, allow both.
+WEBHOOK_REQUIRE_HTTPS = env.bool("WEBHOOK_REQUIRE_HTTPS", default=not DEBUG)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
+# Seconds a receiver has to answer one delivery.
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+# The cache key prefix of "does this owner have webhook endpoints" (webhooks.receivers); the tests
+# give each test its own.
+WEBHOOK_KEY_PREFIX = "webhooks"
 
 # Payments. Without keys, the test provider lets the whole flow run locally (DEBUG only).
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

@@ -21,6 +21,7 @@ urlpatterns = [
     path("dashboard/settings/calendars/", include("calendars.urls")),
     path("dashboard/settings/invoices/", include("invoices.urls")),
     path("dashboard/settings/api/", include("api.settings_urls")),
+    path("dashboard/settings/webhooks/", include("webhooks.urls")),
     path("dashboard/settings/embed/", include("embed.settings_urls")),
     path("dashboard/", include("scheduling.urls")),
     path("", include("invoices.public_urls")),

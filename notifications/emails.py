@@ -244,6 +244,15 @@ def build_invitation_email(message: Message) -> EmailMessage:
     )
 
 
+def build_webhook_disabled_email(message: Message) -> EmailMessage:
+    context = {**message.context, "link": settings.SITE_URL + "/dashboard/settings/webhooks/"}
+    return EmailMessage(
+        subject="Your webhook endpoint was disabled", from_email=settings.DEFAULT_FROM_EMAIL, to=[message.recipient],
+        body=render_to_string("notifications/email/webhook_disabled.txt", context),
+        headers={"Message-ID": f"<message-{message.pk}@{_host()}>"},
+    )
+
+
 def build_portal_sign_in_email(message: Message) -> EmailMessage:
     """The client's "Find my bookings" sign-in link (portal), not sent once the link has expired."""
     link = message.context.get("link", "")
@@ -271,6 +280,10 @@ def find_my_bookings_line() -> str:
 def build_email(message: Message) -> EmailMessage:
     if message.kind == MessageKind.TEAM_INVITATION:
         return build_invitation_email(message)
+    if message.kind == MessageKind.WEBHOOK_DISABLED:
+        return build_webhook_disabled_email(message)
+
+
     if message.kind == MessageKind.PORTAL_SIGN_IN:
         return build_portal_sign_in_email(message)
     context = booking_context(message) if message.booking_id else order_context(message)

@@ -247,6 +247,13 @@ def notify_gift_delivered(*, order, gift) -> None:
     ])
 
 
+def notify_webhook_disabled(*, owner, url: str, reason: str) -> None:
+    """Queue the email telling the owner their webhook endpoint was disabled after a day of failed
+    deliveries (the caller disables it under its row lock, so this goes out once)."""
+    _queue([Message.objects.create(kind=MessageKind.WEBHOOK_DISABLED, audience=Audience.OWNER,
+                                   recipient=owner.email, context={"url": url, "reason": reason})])
+
+
 def notify_portal_sign_in(*, email: str, link: str, expires_at: datetime) -> None:
     """Queue the client's "Find my bookings" sign-in link (portal). The link is the one secret the
     row carries: delivery erases it once the email has gone (or can no longer go), and an email

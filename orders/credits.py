@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.locks import lock_owner
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
 from orders.nudges import mark_last_credit
-from orders.signals import order_expiring
+from orders.signals import credits_adjusted, credits_expired, order_expiring
 from packages.models import ExpiryKind
 from scheduling.models import Attendance, BookedBy, Booking
 from scheduling.services import BookingError
@@ -224,7 +224,10 @@ def ledger_adjust(*, item: OrderItem, change: int, note: str, by_user, now: date
             raise NegativeBalance(
                 f"Only {balance} session{'s' if balance != 1 else ''} left: you can remove at most {balance}."
             )
-        return _entry(item.pk, change, LedgerReason.ADJUSTMENT, note=note, by_user=by_user, now=now)
+        entry = _entry(item.pk, change, LedgerReason.ADJUSTMENT, note=note, by_user=by_user, now=now)
+        entry.order_item = item
+        credits_adjusted.send(sender=CreditLedgerEntry, entry=entry, by_user=by_user)
+        return entry
 
 
 def ledger_removable(*, order: PackageOrder) -> dict[int, int]:
@@ -325,14 +328,17 @@ def ledger_expire_order(*, order: PackageOrder, now: datetime | None = None) -> 
     """Expire the unused credits of `order` (one entry per item with credits left). Returns how
     many credits expired; running it again expires nothing, so a retried or doubled task is harmless."""
     expired = 0
+    entries = []
     with transaction.atomic():
         lock_owner(order.owner_id)
         for item_id in OrderItem.objects.filter(order_id=order.pk).order_by("pk").values_list("pk", flat=True):
             lock_item(item_id)
             balance = item_balance(item_id)
             if balance > 0:
-                _entry(item_id, -balance, LedgerReason.EXPIRY, now=now)
+                entries.append(_entry(item_id, -balance, LedgerReason.EXPIRY, now=now))
                 expired += balance
+        if entries:
+            credits_expired.send(sender=PackageOrder, order=order, entries=entries)
     return expired
 
 

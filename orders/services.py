@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from accounts.locks import lock_owner
+from orders import signals
 from orders.clients import client_is_new, normalize_email, orders_toward_purchase_limit
 from orders.credits import item_balance, ledger_grant_purchase
 from orders.errors import OrderError
@@ -184,6 +185,7 @@ def order_create(
             _apply_promo_code(order=order, code=promo_code, now=now)
         if gift is not None:
             gift_attach(order=order, details=gift)
+        signals.order_placed.send(sender=PackageOrder, order=order)
         if order.price == Decimal("0"):
             order, _ = order_mark_paid(order=order)
     return order

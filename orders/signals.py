@@ -3,6 +3,9 @@ imports. Sent inside the order's transaction: a receiver's rows commit or roll b
 """
 from django.dispatch import Signal
 
+# order=<PackageOrder>: an order was just placed (inside order_create's transaction, after its items,
+# its credits, its promo code and gift; before a free order becomes active).
+order_placed = Signal()
 # order=<PackageOrder>: the order just became active (a free order placed, a payment confirmed).
 order_activated = Signal()
 # order=<PackageOrder>, sessions_left=<int>: the order's unused sessions expire soon (sent once,
@@ -20,6 +23,12 @@ order_payment_requested = Signal()
 # order=<PackageOrder>, cancelled_bookings=[<Booking>]: the order was cancelled or refunded (its
 # status says which); the upcoming sessions that went with it.
 order_cancelled = Signal()
+# entry=<CreditLedgerEntry> (its order_item and order joined), by_user=<User>: the owner added or
+# removed credits by hand (orders.credits.ledger_adjust), inside its transaction.
+credits_adjusted = Signal()
+# order=<PackageOrder>, entries=[<CreditLedgerEntry>]: the unused credits of an order expired
+# (orders.credits.ledger_expire_order), inside its transaction; not sent when none were left.
+credits_expired = Signal()
 # order=<PackageOrder>, gift=<Gift>: a gift's day came and it was claimed for sending (orders.gifts):
 # the recipient gets their order page, the buyer hears it was delivered. Sent once per gift.
 gift_delivered = Signal()

@@ -17,6 +17,7 @@ from scheduling.models import Booking, DateOverride, MeetingType, WeeklyInterval
 from scheduling.selectors import format_slot_start
 from teams.models import Invitation, Membership, Team, TeamHost, TeamMeetingType
 from tests.world import ROUTE_OBJECTS, fresh_copy, make_world, project_routes, route_values, world_for_the_module
+from webhooks.models import Delivery, WebhookEndpoint
 
 DASHBOARD_ROUTES = [route for route in project_routes() if route.route.startswith("dashboard/")]
 DASHBOARD_ROUTES_WITH_IDS = [route for route in DASHBOARD_ROUTES if route.params]
@@ -78,6 +79,8 @@ def _snapshot(owner) -> dict[str, list[dict]]:
         "invoice settings": InvoiceSettings.objects.filter(owner=owner),
         "invoices": Invoice.objects.filter(owner=owner),
         "API keys": ApiKey.objects.filter(owner=owner),
+        "webhook endpoints": WebhookEndpoint.objects.filter(owner=owner),
+        "webhook deliveries": Delivery.objects.filter(endpoint__owner=owner),
     }
     return {name: [model_to_dict(row) for row in queryset.order_by("pk")] for name, queryset in querysets.items()}
 

@@ -32,6 +32,7 @@ from teams import services as team_services
 from teams.models import Invitation, Membership, Team, TeamMeetingType
 from teams.rules import invitation_token
 from tests import make_meeting_type, make_owner, make_package, set_weekly_hours, suite_clock
+from webhooks.models import Delivery, DeliveryStatus, EventType, WebhookEndpoint
 
 # --- The world ----------------------------------------------------------------------------------
 
@@ -60,6 +61,8 @@ class OwnerWorld:
     calendar_connection: CalendarConnection
     api_key: ApiKey  # read-write
     api_key_secret: str  # its key, as the owner copied it
+    webhook_endpoint: WebhookEndpoint  # disabled, so nothing the crawlers do is sent anywhere
+    webhook_delivery: Delivery
 
     def ids(self) -> dict[str, int]:
         return {
@@ -71,6 +74,7 @@ class OwnerWorld:
             "question": self.question.pk, "order": self.order.pk, "order_item": self.order_item.pk,
             "booking": self.order_booking.pk, "direct_booking": self.direct_booking.pk,
             "payment": self.payment.pk, "promo_code": self.promo_code.pk, "api_key": self.api_key.pk,
+            "webhook_endpoint": self.webhook_endpoint.pk, "webhook_delivery": self.webhook_delivery.pk,
         }
 
     def client_details(self) -> dict[str, str]:
@@ -86,6 +90,7 @@ class OwnerWorld:
             "gift token": self.gift.token, "gift order token": self.gift.order.token,
             "package private token": self.package.private_token,
             "API key": self.api_key_secret,
+            "webhook secret": self.webhook_endpoint.secret,
         }
 
     def strings(self) -> dict[str, str]:
@@ -172,12 +177,22 @@ def make_owner_world(*, email: str, slug: str) -> OwnerWorld:
     Calendar.objects.create(owner=owner, connection=calendar_connection, url=calendar_connection.url,
                             name=calendar_connection.name)
     new_key = api_key_create(owner=owner, name=f"{slug.title()} CRM", scope=ApiKeyScope.READ_WRITE)
+    # A webhook endpoint that gave up (disabled: the crawlers' bookings record nothing for it), with
+    # one failed delivery.
+    webhook_endpoint = WebhookEndpoint.objects.create(
+        owner=owner, url=f"https://hooks.example.com/{slug}", events=list(EventType.values), enabled=False,
+        disabled_at=timezone.now(), disabled_reason="The endpoint answered 503.")
+    webhook_delivery = Delivery.objects.create(
+        endpoint=webhook_endpoint, event_type=EventType.BOOKING_CREATED, payload={"id": direct_booking.pk},
+        status=DeliveryStatus.FAILED, attempts=12, give_up_at=timezone.now(), last_response_code=503,
+        last_response_excerpt="Service unavailable")
     return OwnerWorld(
         owner=owner, meeting_type=meeting_type, override=override, package=package, question=question,
         order=order, pending_order=pending_order, order_item=order_item, order_booking=order_booking,
         direct_booking=direct_booking, payment=payment, pending_payment=pending_payment,
         team=team, team_meeting_type=team_meeting_type, team_invitation=team_invitation, promo_code=promo_code,
         gift=gift, calendar_connection=calendar_connection, api_key=new_key.api_key, api_key_secret=new_key.key,
+        webhook_endpoint=webhook_endpoint, webhook_delivery=webhook_delivery,
     )
 
 
@@ -351,6 +366,12 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "team_public:book": {"team_slug": "team_slug", "meeting_type_slug": "team_meeting_type_slug"},
     "team_public:book_secret": {"team_slug": "team_slug", "token": "team_meeting_type_secret"},
     "api_keys:revoke": {"pk": "api_key"},
+    "webhooks:detail": {"pk": "webhook_endpoint"},
+    "webhooks:rotate": {"pk": "webhook_endpoint"},
+    "webhooks:enable": {"pk": "webhook_endpoint"},
+    "webhooks:remove": {"pk": "webhook_endpoint"},
+    "webhooks:delivery": {"pk": "webhook_endpoint", "delivery_pk": "webhook_delivery"},
+    "webhooks:resend": {"pk": "webhook_endpoint", "delivery_pk": "webhook_delivery"},
     "api:meeting_type": {"pk": "meeting_type"},
     "api:free_times": {"pk": "meeting_type"},
     "api:package": {"pk": "package"},

@@ -1,0 +1,6 @@
+import pytest
+
+
+@pytest.fixture
+def receiver(webhook_receiver):
+    return webhook_receiver
