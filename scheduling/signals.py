@@ -8,8 +8,8 @@ Receivers run in app order: orders (its credit ledger) before notifications.
 """
 from django.dispatch import Signal
 
-# booking=<Booking>, locked, by=<BookedBy>, now=<datetime>; a receiver raises BookingError to refuse
-# moving it (reschedule).
+# booking=<Booking>, locked, by=<BookedBy>, now=<datetime>, new_start=<datetime> (where it would
+# go); a receiver raises BookingError to refuse moving it (reschedule).
 booking_change_requested = Signal()
 # booking=<Booking>, by=<BookedBy>, now=<datetime>: a new confirmed booking; receipt=<dict> (amount,
 # paid_with, paid_at: plain strings) when it is a paid session confirmed by its payment.
