@@ -14,8 +14,8 @@ from orders.session_sets import SessionChoice, SessionSetRefused, order_sessions
 from orders.tests.conftest import place_order
 from packages.models import Package
 from scheduling.models import BookedBy, Booking, BookingStatus
-from scheduling.services import booking_cancel, booking_reschedule
-from tests import NINE_AM, make_package
+from scheduling.services import BookingError, booking_cancel, booking_reschedule
+from tests import NINE_AM, make_package, race
 
 FULL_WEEK = ("You have booked 2 sessions in the week of 7 December 2026, "
              "the most this package allows per week.")
@@ -169,3 +169,16 @@ def test_the_api_books_by_the_same_rule(owner, item):
 def test_the_client_sees_the_limit_among_the_policies(client, item):
     page = client.get(reverse("order_details:detail", args=[item.order.token])).content.decode()
     assert "At most 2 sessions a week (Monday to Sunday)." in page
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_five_parallel_bookings_in_a_week_limited_to_two_book_two(item):
+    def attempt(index: int) -> None:
+        # Each its own free day of the week: only the limit can refuse.
+        order_session_book(item=item, start=NINE_AM + index * DAY)
+
+    booked, refusals = race(5, attempt, BookingError)
+    assert booked == 2
+    assert refusals == [FULL_WEEK] * 3
+    assert len(confirmed(item)) == 2
