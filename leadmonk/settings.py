@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "embed",
     "api",
     "demo",
+    "insights",
     "portal",
     "rest_framework",
     "drf_spectacular",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("dashboard/orders/", include("orders.urls")),
     path("dashboard/clients/", include("clients.urls")),
     path("dashboard/payments/", include("payments.dashboard_urls")),
+    path("dashboard/insights/", include("insights.urls")),
     path("dashboard/teams/", include("teams.urls")),
     path("dashboard/settings/calendars/", include("calendars.urls")),
     path("dashboard/settings/api/", include("api.settings_urls")),

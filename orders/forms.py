@@ -9,7 +9,7 @@ from leadmonk.widgets import FastSelect, FastTextInput
 from orders.gift_forms import GiftForm
 from orders.models import OrderStatus
 from packages.models import NameFormat, Package, QuestionKind
-from scheduling.booking_forms import SlotForm
+from scheduling.booking_forms import SessionConfirmForm
 
 
 def required_answer_message(question) -> str:
@@ -241,9 +241,10 @@ class CreditAdjustForm(forms.Form):
         return change
 
 
-class OwnerSessionForm(SlotForm):
-    """The owner's "Book for client" confirm step: the time, and on an order with a booking limit,
-    booking over it with a note saying why (kept with the session, shown on the order page)."""
+class OwnerSessionForm(SessionConfirmForm):
+    """The owner's "Book for client" confirm step: the time (and the number when needed), and on an
+    order with a booking limit, booking over it with a note saying why (kept with the session, shown
+    on the order page)."""
 
     override_limit = forms.BooleanField(label="Book over this package's booking limit", required=False)
     override_note = forms.CharField(

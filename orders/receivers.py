@@ -9,9 +9,11 @@ from django.dispatch import receiver
 from leadmonk.sections import render_to_section
 from orders import credits, gifts, rules, services
 from orders.signals import order_activated
+from orders.templatetags.orders_tags import answer_text
 from scheduling.models import BookedBy
 from scheduling.signals import (
     attendance_marked,
+    booking_answers,
     booking_cancelled,
     booking_change_requested,
     booking_created,
@@ -85,3 +87,12 @@ def booking_page_answers(*, request, booking, **_) -> str:
     if not answers:
         return ""
     return render_to_section(request, "orders/_booking_answers.html", {"answers": answers})
+
+
+@receiver(booking_answers, dispatch_uid="orders.booking_answers")
+def tell_the_order_answers(sender, *, booking, **kwargs) -> list[tuple[str, str]]:
+    """A session of an order: the client answered the package's invitee questions when ordering."""
+    if not booking.order_item_id:
+        return []
+    return [(entry.get("question", ""), answer_text(entry.get("answer")))
+            for entry in booking.order_item.order.answers or []]

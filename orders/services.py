@@ -21,7 +21,13 @@ from orders.errors import OrderError
 from orders.gifts import GiftDetails, gift_attach, refuse_booking_before_delivery
 from orders.lifecycle import order_mark_paid
 from orders.models import LimitOverride, OrderItem, OrderStatus, PackageOrder
-from orders.rules import booking_limit_refusal, item_booking_refusal, limit_periods
+from orders.rules import (
+    ClientPhoneMissing,
+    booking_limit_refusal,
+    client_phone_needed,
+    item_booking_refusal,
+    limit_periods,
+)
 from packages.models import Package, PackageItem
 from packages.selectors import package_is_orderable
 from promotions.services import PromoCodeRefused, Quote, promo_quote, promo_redeem
@@ -255,12 +261,15 @@ def refuse_over_limit(*, order: PackageOrder, start: datetime, exclude_booking_i
 
 def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = BookedBy.CLIENT,
                        now: datetime | None = None, notify: bool = True, client_timezone: str = "",
-                       limit_override_note: str = "") -> Booking:
+                       client_phone: str = "", limit_override_note: str = "") -> Booking:
     """Book one session of an order item for the order's client (one credit of its quota), at the
     length sold (the item's snapshot), whatever the meeting type's length is now.
 
     `client_timezone` is the zone the client chose the time in (their emails and reminders show
     it); the order's zone, given at checkout, when the owner books or none is known.
+    `client_phone` (E.164) is the number given on the booking step when the order has none and the
+    meeting needs one (orders.rules.client_phone_needed): it is kept on the order for its next
+    sessions. Without a number such a session is refused (ClientPhoneMissing).
 
     `limit_override_note`: the owner books over the order's weekly or monthly limit and says why;
     the note is kept with the session (LimitOverride). Only the owner may (LimitOverrideNotAllowed).
@@ -275,6 +284,11 @@ def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = Boo
         lock_owner(item.order.owner_id)
         locked = _check_quota(item=item, start=start, override_limit=bool(limit_override_note))
         order = locked.order
+        if client_phone and not order.client_phone:
+            order.client_phone = client_phone
+            order.save(update_fields=["client_phone"])
+        if client_phone_needed(locked):
+            raise ClientPhoneMissing()
         booking = booking_create(
             meeting_type=locked.meeting_type,
             start=start,
