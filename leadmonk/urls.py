@@ -21,6 +21,7 @@ urlpatterns = [
     path("dashboard/settings/calendars/", include("calendars.urls")),
     path("dashboard/settings/api/", include("api.settings_urls")),
     path("dashboard/settings/embed/", include("embed.settings_urls")),
+    path("dashboard/waitlists/", include("waitlists.urls")),
     path("dashboard/", include("scheduling.urls")),
     path("orders/", include("orders.public_urls")),
     path("bookings/", include("scheduling.booking_urls")),

@@ -57,6 +57,7 @@ class MessageKind(models.TextChoices):
     GIFT_RECEIVED = "gift_received", "Gift sent to its recipient"
     GIFT_DELIVERED = "gift_delivered", "Gift delivered (to the buyer)"
     PORTAL_SIGN_IN = "portal_sign_in", "Sign-in link (Find my bookings)"
+    WAITLIST_OFFER = "waitlist_offer", "Waitlist: a seat to claim"
 
 
 class Audience(models.TextChoices):
