@@ -56,4 +56,5 @@ def the_sessions_waitlist(*, request, booking, **kwargs) -> str:
     if not entries:
         return ""
     return render_to_section(request, "waitlists/_booking_section.html",
-                             {"entries": entries, "next_url": request.path})
+                             {"entries": entries, "next_url": request.path,
+                              "zone": request.user.timezone or "UTC"})
