@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import User
 from leadmonk import splice
 from leadmonk.content_version import cached_public_page
+from leadmonk.sections import render_sections
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import localize, time_format, viewer_clock, viewer_timezone
 from orders.forms import OrderForm, PromoCodeForm
@@ -29,6 +30,7 @@ from orders.services import (
     order_quote,
     order_session_book,
 )
+from orders.signals import order_item_page_sections
 from packages.models import Package
 from packages.selectors import get_package_by_private_token, get_package_by_slug, package_is_orderable
 from scheduling.booking_forms import SessionConfirmForm
@@ -339,7 +341,10 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
         return redirect(f"{details_url}?booked={booking.pk}#just-booked")
 
     def page(current: Step) -> HttpResponse:
-        return render(request, "orders/order_item_book.html", {"order": order, "item": item, "step": current})
+        return render(request, "orders/order_item_book.html", {
+            "order": order, "item": item, "step": current,
+            "sections": render_sections(order_item_page_sections, request=request, item=item),
+        })
 
     return step.handle(
         commit=lambda data: order_session_book(item=item, start=data["start"], client_timezone=step.viewer_tz,

@@ -28,3 +28,8 @@ gift_delivered = Signal()
 # owner's page of one order. A receiver returns {"refund": html} (shown under "Manage order") and
 # {"cancel": html} (replaces the plain "Cancel order" form); payments fills both for a paid order.
 owner_order_page_parts = Signal()
+
+# request=<HttpRequest>, item=<OrderItem> (its order, the order's owner and its meeting type joined):
+# the client's page booking one item of their order, below the picker (waitlists: a group
+# session's link to the waitlists of its full sessions). A receiver must not query: the page has one.
+order_item_page_sections = Signal()

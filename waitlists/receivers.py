@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from leadmonk.sections import render_to_section
+from orders.signals import order_item_page_sections
 from scheduling.signals import (
     booking_cancelled,
     booking_hold_released,
@@ -58,3 +59,15 @@ def the_sessions_waitlist(*, request, booking, **kwargs) -> str:
     return render_to_section(request, "waitlists/_booking_section.html",
                              {"entries": entries, "next_url": request.path,
                               "zone": request.user.timezone or "UTC"})
+
+
+@receiver(order_item_page_sections, dispatch_uid="waitlists.order_item_page_link")
+def link_an_order_item_to_the_waitlist(sender, *, request, item, **kwargs) -> str:
+    """A package client booking a group session from their order: the waitlists of its full
+    sessions, joined as this order item (claiming spends one of its credits). No query."""
+    meeting_type = item.meeting_type
+    if not meeting_type.is_group:
+        return ""
+    url = reverse("public:waitlist", args=[item.order.owner.slug, meeting_type.slug])
+    return format_html('<p class="muted small waitlist-link">Is the session you want full? '
+                       '<a href="{}?order={}&amp;item={}">Join its waitlist</a>.</p>', url, item.order.token, item.pk)

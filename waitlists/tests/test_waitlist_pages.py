@@ -149,3 +149,9 @@ def test_the_owners_page_of_a_full_session_shows_its_waitlist(owner_client, full
     _waiting(workshop, 1)
     page = owner_client.get(reverse("dashboard:booking_detail", args=[full_session[0].pk])).content.decode()
     assert "Waitlist of this session" in page and "client0@example.com" in page
+
+
+def test_a_package_clients_booking_page_of_a_group_session_links_to_its_waitlists(client, owner, workshop):
+    item = place_order(make_package(owner, items=[(workshop, 2)])).items.get()
+    page = client.get(reverse("order_details:book", args=[item.order.token, item.pk])).content.decode()
+    assert f'href="{page_url(workshop)}?order={item.order.token}&amp;item={item.pk}"' in page

@@ -15,6 +15,7 @@ from payments import demo_history
 from promotions import demo as promotions_demo
 from scheduling import demo as scheduling_demo
 from teams import demo as teams_demo
+from waitlists import demo as waitlists_demo
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo12345"
@@ -22,7 +23,7 @@ DEMO_SLUG = "demo"
 # Each app that has demo data exposes `seed(owner)` in its demo module; run in this order.
 # demo_history: a year of past packs and sessions, so Insights has something to draw.
 DEMO_MODULES = [scheduling_demo, teams_demo, packages_demo, promotions_demo, orders_demo, payments_demo, embed_demo,
-                demo_history]
+                waitlists_demo, demo_history]
 
 
 class Command(BaseCommand):
