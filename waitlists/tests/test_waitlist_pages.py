@@ -155,3 +155,11 @@ def test_a_package_clients_booking_page_of_a_group_session_links_to_its_waitlist
     item = place_order(make_package(owner, items=[(workshop, 2)])).items.get()
     page = client.get(reverse("order_details:book", args=[item.order.token, item.pk])).content.decode()
     assert f'href="{page_url(workshop)}?order={item.order.token}&amp;item={item.pk}"' in page
+
+
+@pytest.mark.parametrize("hours, message", [("0", "Enter at least 1 hour."), ("200", "Enter at most 168 hours (a week)."),
+                                            ("soon", "Enter a whole number of hours, e.g. 12.")])
+def test_the_meeting_type_forms_hours_to_claim_explain_bad_values(owner, hours, message):
+    from scheduling.forms import MeetingTypeForm
+    form = MeetingTypeForm({"waitlist_claim_hours": hours}, owner=owner)
+    assert form.errors["waitlist_claim_hours"] == [message]
