@@ -234,6 +234,10 @@ class BookingCreateInputSerializer(serializers.Serializer):
                                          help_text="International format; required when the meeting type asks.")
     client_timezone = serializers.CharField(max_length=64, required=False, default="", allow_blank=True,
                                             help_text="IANA zone for the client's emails.")
+    limit_override_note = serializers.CharField(
+        max_length=300, required=False, default="", allow_blank=True,
+        help_text="With order_item_id: book over the order's weekly or monthly limit, saying why (shown "
+                  "beside the session). Without it a session over the limit is refused (409).")
 
     def validate(self, data):
         by_type, by_item = data.get("meeting_type_id"), data.get("order_item_id")

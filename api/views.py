@@ -273,7 +273,8 @@ class BookingList(OwnerListView):
             if item is None:
                 raise ValidationError({"order_item_id": ["No order item of yours has this id."]})
             booking = order_session_book(item=item, start=data["start"], booked_by=BookedBy.OWNER,
-                                         client_timezone=zone, client_phone=_session_phone(item, data))
+                                         client_timezone=zone, client_phone=_session_phone(item, data),
+                                         limit_override_note=data["limit_override_note"])
             return _booking_response(request, booking, status.HTTP_201_CREATED)
         meeting_type = selectors.meeting_type_for_api(request.user, data["meeting_type_id"])
         if meeting_type is None:

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "demo",
     "insights",
     "portal",
+    "waitlists",
     "rest_framework",
     "drf_spectacular",
     "axes",
@@ -227,6 +228,10 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-due-reminders": {
         "task": "notifications.tasks.dispatch_due_reminders",
         "schedule": crontab(),  # every minute
+    },
+    "expire-waitlist-offers": {
+        "task": "waitlists.tasks.expire_offers",
+        "schedule": crontab(minute="*/5"),  # an unclaimed seat goes to the next in line within 5 minutes
     },
     "expire-order-credits": {
         "task": "orders.tasks.expire_credits",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("dashboard/settings/api/", include("api.settings_urls")),
     path("dashboard/settings/webhooks/", include("webhooks.urls")),
     path("dashboard/settings/embed/", include("embed.settings_urls")),
+    path("dashboard/waitlists/", include("waitlists.urls")),
     path("dashboard/", include("scheduling.urls")),
     path("", include("invoices.public_urls")),
     path("orders/", include("orders.public_urls")),

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
-from notifications.emails import MessageObsolete, build_email
+from notifications import sms
+from notifications.emails import MessageObsolete, build_email, build_waitlist_offer_sms
 from notifications.models import Channel, Message, MessageStatus
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ def message_deliver(*, message_id: int) -> bool:
         "invitation__team", "invitation__invited_by",
     ).get(pk=message_id)
     mine = Message.objects.filter(pk=message_id, claim_token=token)
+    if message.channel == Channel.SMS:
+        return _deliver_text(message, mine)
     try:
         email = build_email(message)
     except MessageObsolete as reason:
@@ -69,6 +72,25 @@ def message_deliver(*, message_id: int) -> bool:
         raise MessageSendError(str(error)) from error
     mine.update(status=MessageStatus.SENT, sent_at=timezone.now(), error="", claimed_at=None, claim_token=None,
                 context=_without_secrets(message))
+    return True
+
+
+def _deliver_text(message: Message, mine) -> bool:
+    """A transactional text (a waitlist offer): sent once through notifications.sms; a provider
+    failure marks it failed (the email of the same offer carries the link too)."""
+    try:
+        body = build_waitlist_offer_sms(message)
+        provider_id = sms.send_sms(to=message.recipient, body=body)
+    except MessageObsolete as reason:
+        mine.update(status=MessageStatus.FAILED, error=str(reason), claimed_at=None, claim_token=None,
+                    context=_without_secrets(message))
+        return False
+    except sms.SmsError as error:
+        mine.update(status=MessageStatus.FAILED, error=str(error)[:2000], claimed_at=None, claim_token=None,
+                    context=_without_secrets(message))
+        return False
+    mine.update(status=MessageStatus.SENT, sent_at=timezone.now(), provider_id=provider_id, error="",
+                claimed_at=None, claim_token=None, context=_without_secrets(message))
     return True
 
 

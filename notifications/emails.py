@@ -271,6 +271,34 @@ def build_portal_sign_in_email(message: Message) -> EmailMessage:
     return email
 
 
+def _waitlist_offer_context(message: Message) -> dict:
+    link = message.context.get("link", "")
+    expires_at = parse_datetime(message.context.get("expires_at", "") or "")
+    if not link or expires_at is None or expires_at <= timezone.now():
+        raise MessageObsolete("Not sent: the waitlist offer expired before it could be sent.")
+    hours = max(1, round((expires_at - message.created_at).total_seconds() / 3600))
+    return {"link": link, "what": message.context.get("what", ""), "hours": hours,
+            "SITE_URL": settings.SITE_URL, "audience": message.audience,
+            "subject": "A seat is free: claim it"}
+
+
+def build_waitlist_offer_email(message: Message) -> EmailMessage:
+    """A freed seat offered to the first on the waitlist (waitlists), with its claim link."""
+    context = _waitlist_offer_context(message)
+    email = EmailMultiAlternatives(
+        subject=context["subject"], body=render_to_string("notifications/email/waitlist_offer.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL, to=[message.recipient],
+        headers={"Message-ID": f"<message-{message.pk}@{_host()}>"},
+    )
+    email.attach_alternative(render_to_string("notifications/email/waitlist_offer.html", context), "text/html")
+    return email
+
+
+def build_waitlist_offer_sms(message: Message) -> str:
+    context = _waitlist_offer_context(message)
+    return (f"A seat is free: {context['what']}. Claim it within {context['hours']} h: {context['link']}")
+
+
 def find_my_bookings_line() -> str:
     """The last line of every client email's text part ("Find my bookings", the client portal);
     the HTML part has it in notifications/email/_base.html."""
@@ -286,6 +314,8 @@ def build_email(message: Message) -> EmailMessage:
 
     if message.kind == MessageKind.PORTAL_SIGN_IN:
         return build_portal_sign_in_email(message)
+    if message.kind == MessageKind.WAITLIST_OFFER:
+        return build_waitlist_offer_email(message)
     context = booking_context(message) if message.booking_id else order_context(message)
     context.update({"SITE_URL": settings.SITE_URL, "audience": message.audience, "message": message})
     subject = subject_for(message, context)

@@ -58,6 +58,7 @@ class MessageKind(models.TextChoices):
     GIFT_DELIVERED = "gift_delivered", "Gift delivered (to the buyer)"
     WEBHOOK_DISABLED = "webhook_disabled", "Webhook endpoint disabled"
     PORTAL_SIGN_IN = "portal_sign_in", "Sign-in link (Find my bookings)"
+    WAITLIST_OFFER = "waitlist_offer", "Waitlist: a seat to claim"
 
 
 class Audience(models.TextChoices):

@@ -260,3 +260,17 @@ def notify_portal_sign_in(*, email: str, link: str, expires_at: datetime) -> Non
     still unsent when the link expires is not sent at all."""
     _queue([Message.objects.create(kind=MessageKind.PORTAL_SIGN_IN, audience=Audience.CLIENT, recipient=email,
                                    context={"link": link, "expires_at": expires_at.isoformat()})])
+
+
+def notify_waitlist_offer(*, email: str, phone: str, link: str, expires_at: datetime, what: str) -> None:
+    """Queue the email (and, with a mobile number, the text) that offers a freed seat to the first
+    on a waitlist (waitlists), in the transaction that makes the offer. `what` names the session
+    ("Group workshop on Tue 8 Dec, 9:00 (Europe/London)"). The claim link is a secret like a sign-in
+    link: delivery erases it once sent, and nothing is sent once the offer has expired."""
+    context = {"link": link, "expires_at": expires_at.isoformat(), "what": what}
+    rows = [Message.objects.create(kind=MessageKind.WAITLIST_OFFER, audience=Audience.CLIENT, recipient=email,
+                                   context=context)]
+    if phone:
+        rows.append(Message.objects.create(kind=MessageKind.WAITLIST_OFFER, audience=Audience.CLIENT,
+                                           channel=Channel.SMS, recipient=phone, context=context))
+    _queue(rows)

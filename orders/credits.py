@@ -20,7 +20,7 @@ from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatu
 from orders.nudges import mark_last_credit
 from orders.signals import credits_adjusted, credits_expired, order_expiring
 from packages.models import ExpiryKind
-from scheduling.models import Attendance, BookedBy, Booking
+from scheduling.models import Attendance, BookedBy, Booking, BookingStatus
 from scheduling.services import BookingError
 
 # An adjustment is a correction, not a new package: beyond this it is surely a typo.
@@ -68,6 +68,17 @@ def lock_item(item_id: int) -> OrderItem:
 def item_balance(item_id: int) -> int:
     """The item's remaining credits: the sum of its ledger entries (one query)."""
     return CreditLedgerEntry.objects.filter(order_item_id=item_id).balance()
+
+
+def order_sessions_between(*, order_id: int, start: datetime, end: datetime, exclude_booking_id: int | None = None
+                           ) -> int:
+    """How many confirmed sessions of the order start in [start, end) (a booking limit's count:
+    read after the owner's lock, which every booking of the order takes first)."""
+    rows = Booking.objects.filter(order_item__order_id=order_id, status=BookingStatus.CONFIRMED,
+                                  start__gte=start, start__lt=end)
+    if exclude_booking_id is not None:
+        rows = rows.exclude(pk=exclude_booking_id)
+    return rows.count()
 
 
 def _entry(item_id: int, change: int, reason: str, *, booking: Booking | None = None, note: str = "",

@@ -9,6 +9,7 @@ from leadmonk.widgets import FastSelect, FastTextInput
 from orders.gift_forms import GiftForm
 from orders.models import OrderStatus
 from packages.models import NameFormat, Package, QuestionKind
+from scheduling.booking_forms import SessionConfirmForm
 
 
 def question_fields(questions) -> dict[str, forms.Field]:
@@ -249,3 +250,28 @@ class CreditAdjustForm(forms.Form):
         if change == 0:
             raise forms.ValidationError("Enter a number of sessions to add or remove (not 0).")
         return change
+
+
+class OwnerSessionForm(SessionConfirmForm):
+    """The owner's "Book for client" confirm step: the time (and the number when needed), and on an
+    order with a booking limit, booking over it with a note saying why (kept with the session, shown
+    on the order page)."""
+
+    override_limit = forms.BooleanField(label="Book over this package's booking limit", required=False)
+    override_note = forms.CharField(
+        label="Why (shown beside the session on the order page)", required=False, max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. make-up session agreed with the client"}),
+    )
+
+    def __init__(self, *args, limited: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not limited:  # no limit to go over: the time is all there is to confirm
+            del self.fields["override_limit"], self.fields["override_note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("override_limit"):
+            cleaned["override_note"] = ""
+        elif "override_limit" in self.fields and not (cleaned.get("override_note") or "").strip():
+            self.add_error("override_note", "Say why you book over the limit: the note is kept with the session.")
+        return cleaned

@@ -69,6 +69,10 @@ class PackageOrder(models.Model):
     expiry_kind = models.CharField(max_length=24, default=ExpiryKind.NEVER)
     expiry_days = models.PositiveIntegerField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # Booking limits as sold (orders.rules.booking_limit_refusal): at most this many sessions of the
+    # order start in one week (Monday first) or calendar month of `client_timezone`. None: no limit.
+    max_sessions_per_week = models.PositiveIntegerField(null=True, blank=True)
+    max_sessions_per_month = models.PositiveIntegerField(null=True, blank=True)
     # Set when the expiry task claims the order (a conditional update: two schedulers expire it once).
     credits_expired_at = models.DateTimeField(null=True, blank=True)
     # Set when the client is warned (7 days before expiry), claimed the same way: one warning.
@@ -285,3 +289,15 @@ def ledger_balance_sql() -> str:
     (orders/tests/test_ledger_balance.py)."""
     change = raw_rows.column(CreditLedgerEntry, "change")
     return f"SELECT COALESCE(SUM(l.{change}), 0) FROM {raw_rows.table(CreditLedgerEntry)} l"
+
+
+class LimitOverride(models.Model):
+    """A session the owner booked over the order's weekly or monthly limit ("Book for client" with
+    a note, or the API), and why: shown beside the session on the owner's order page."""
+
+    booking = models.OneToOneField("scheduling.Booking", on_delete=models.CASCADE, related_name="limit_override")
+    note = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Over the limit: {self.note}"

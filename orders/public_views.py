@@ -30,7 +30,7 @@ from orders.services import (
     order_quote,
     order_session_book,
 )
-from orders.signals import order_page_sections
+from orders.signals import order_item_page_sections, order_page_sections
 from packages.models import Package
 from packages.selectors import get_package_by_private_token, get_package_by_slug, package_is_orderable
 from scheduling.booking_forms import SessionConfirmForm
@@ -343,7 +343,10 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
         return redirect(f"{details_url}?booked={booking.pk}#just-booked")
 
     def page(current: Step) -> HttpResponse:
-        return render(request, "orders/order_item_book.html", {"order": order, "item": item, "step": current})
+        return render(request, "orders/order_item_book.html", {
+            "order": order, "item": item, "step": current,
+            "sections": render_sections(order_item_page_sections, request=request, item=item),
+        })
 
     return step.handle(
         commit=lambda data: order_session_book(item=item, start=data["start"], client_timezone=step.viewer_tz,

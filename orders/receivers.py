@@ -7,7 +7,7 @@ that raises a BookingError refuses the change (nothing is written)."""
 from django.dispatch import receiver
 
 from leadmonk.sections import render_to_section
-from orders import credits, gifts, rules
+from orders import credits, gifts, rules, services
 from orders.signals import order_activated
 from orders.templatetags.orders_tags import answer_text
 from scheduling.models import BookedBy
@@ -49,6 +49,14 @@ def refuse_a_late_move(sender, *, booking, by=BookedBy.CLIENT, now=None, **kwarg
 @receiver(booking_change_requested, dispatch_uid="orders.refuse_change_of_inactive_order")
 def refuse_a_move_on_a_closed_order(sender, *, booking, **kwargs) -> None:
     rules.refuse_change_of_inactive_order(booking=booking)
+
+
+@receiver(booking_change_requested, dispatch_uid="orders.refuse_move_over_limit")
+def refuse_a_move_into_a_full_week(sender, *, booking, new_start=None, by=BookedBy.CLIENT, **kwargs) -> None:
+    """A session of an order moved into a week or month that already has the most sessions its
+    order allows is refused (the owner's lock is held by booking_reschedule)."""
+    if new_start is not None and booking.order_item_id is not None:
+        services.refuse_over_limit(order=booking.order_item.order, start=new_start, exclude_booking_id=booking.pk)
 
 
 @receiver(booking_cancelled, dispatch_uid="orders.credits.cancel")

@@ -5,8 +5,14 @@ and "Book several sessions" page and the owner's order page (orders.selectors se
 again under the item's lock with the balance read after the lock, and raises the answer.
 
 The answer is a domain error (scheduling's BookingError), so the service raises what the pages show.
+
+A booking limit (at most N sessions a week or a month, as sold) depends on the time asked for, so
+it is a second question of the same rule, `booking_limit_refusal`, asked by order_session_book under
+the same locks with the order's sessions of that week or month counted after them.
 """
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from scheduling.models import Booking
@@ -72,6 +78,66 @@ def item_booking_refusal(item: OrderItem, *, remaining: int, now: datetime) -> B
     if refusal is None and remaining < 1:
         refusal = NoSessionsLeft()
     return refusal
+
+
+class BookingLimitReached(BookingError):
+    """The week or month of the time asked for already has the most sessions the order allows;
+    `message` names it."""
+
+
+@dataclass(frozen=True)
+class LimitPeriod:
+    """A week (Monday to Sunday) or calendar month of the order's zone, as UTC bounds [start, end)."""
+
+    kind: str  # "week" or "month"
+    first_day: date
+    start: datetime
+    end: datetime
+    most: int
+
+    @property
+    def name(self) -> str:
+        if self.kind == "week":
+            return f"the week of {self.first_day.day} {self.first_day:%B %Y}"
+        return f"{self.first_day:%B %Y}"
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ValueError, KeyError):  # an unknown zone name: weeks of UTC rather than a 500
+        return ZoneInfo("UTC")
+
+
+def limit_periods(order: PackageOrder, start: datetime) -> list[LimitPeriod]:
+    """The limited periods (week, then month) of `order` that hold `start`; none when it has no limit.
+    Weeks start on Monday, as everywhere in the product; both are read in the order's zone."""
+    zone = _zone(order.client_timezone)
+    day = start.astimezone(zone).date()
+    periods = []
+
+    def bounds(first: date, after: date) -> tuple[datetime, datetime]:
+        return (datetime.combine(first, datetime.min.time(), zone), datetime.combine(after, datetime.min.time(), zone))
+
+    if order.max_sessions_per_week is not None:
+        monday = day - timedelta(days=day.weekday())
+        periods.append(LimitPeriod("week", monday, *bounds(monday, monday + timedelta(days=7)),
+                                   order.max_sessions_per_week))
+    if order.max_sessions_per_month is not None:
+        first = day.replace(day=1)
+        following = (first + timedelta(days=32)).replace(day=1)
+        periods.append(LimitPeriod("month", first, *bounds(first, following), order.max_sessions_per_month))
+    return periods
+
+
+def booking_limit_refusal(period: LimitPeriod, *, booked: int, adding: int = 1) -> BookingLimitReached | None:
+    """Why `adding` more sessions cannot start in `period` when `booked` sessions of the order
+    already do (None when they fit)."""
+    if booked + adding <= period.most:
+        return None
+    sessions = "session" if booked == 1 else "sessions"
+    return BookingLimitReached(f"You have booked {booked} {sessions} in {period.name}, "
+                               f"the most this package allows per {period.kind}.")
 
 
 def refuse_change_of_inactive_order(*, booking: Booking) -> None:

@@ -47,7 +47,7 @@ def items_with_balances() -> QuerySet[OrderItem]:
 def _bookings_prefetch() -> Prefetch:
     return Prefetch(
         "items__bookings",
-        queryset=Booking.objects.select_related("meeting_type").order_by("start", "id"),
+        queryset=Booking.objects.select_related("meeting_type", "limit_override").order_by("start", "id"),
     )
 
 

@@ -17,18 +17,24 @@ from django.utils import timezone
 from accounts.locks import lock_owner
 from orders import signals
 from orders.clients import client_is_new, normalize_email, orders_toward_purchase_limit
-from orders.credits import item_balance, ledger_grant_purchase
+from orders.credits import item_balance, ledger_grant_purchase, order_sessions_between
 from orders.errors import OrderError
 from orders.gifts import GiftDetails, gift_attach, refuse_booking_before_delivery
 from orders.lifecycle import order_mark_paid
-from orders.models import OrderItem, OrderStatus, PackageOrder
-from orders.rules import ClientPhoneMissing, client_phone_needed, item_booking_refusal
+from orders.models import LimitOverride, OrderItem, OrderStatus, PackageOrder
+from orders.rules import (
+    ClientPhoneMissing,
+    booking_limit_refusal,
+    client_phone_needed,
+    item_booking_refusal,
+    limit_periods,
+)
 from packages.models import Package, PackageItem
 from packages.selectors import package_is_orderable
 from promotions.services import PromoCodeRefused, Quote, promo_quote, promo_redeem
 from scheduling.models import BookedBy, Booking
 from scheduling.rules import BookingPath
-from scheduling.services import booking_create
+from scheduling.services import BookingError, booking_create
 
 
 class PackageNotOrderable(OrderError):
@@ -163,6 +169,8 @@ def order_create(
             expiry_kind=locked.expiry_kind,
             expiry_days=locked.expiry_days,
             book_reminder_days=locked.book_reminder_days,
+            max_sessions_per_week=locked.max_sessions_per_week,
+            max_sessions_per_month=locked.max_sessions_per_month,
         )
         # Only meeting types that can be scheduled now are sold: an item the client could never
         # book would be a credit paid for and unusable.
@@ -221,22 +229,41 @@ def order_quote(*, package: Package, promo_code: str, client_email: str = "") ->
         raise PromoCodeNotAccepted(refusal.message) from None
 
 
-def _check_quota(*, item: OrderItem) -> OrderItem:
+class LimitOverrideNotAllowed(BookingError):
+    message = "Only the owner can book over a booking limit, with a note saying why."
+
+
+def _check_quota(*, item: OrderItem, start: datetime, override_limit: bool = False) -> OrderItem:
     """Lock the item and its order (PostgreSQL locks every joined row of a FOR UPDATE query), then
     ask the one rule (orders.rules) with the item's ledger balance read after the lock, and raise
-    its refusal. The ledger's debit itself is written by orders.receivers when scheduling sends
+    its refusal; then the order's booking limits for the week and month of `start`, counted after
+    the locks (the owner's lock, taken first, serialises every booking of the order's items).
+    The ledger's debit itself is written by orders.receivers when scheduling sends
     booking_created, in the booking's transaction."""
     item = OrderItem.objects.select_for_update().select_related("order", "meeting_type").get(pk=item.pk)
     refusal = item_booking_refusal(item, remaining=item_balance(item.pk), now=timezone.now())
     if refusal is not None:
         raise refusal
     refuse_booking_before_delivery(item.order)  # a gift books once it is sent (orders.gifts)
+    if not override_limit:
+        refuse_over_limit(order=item.order, start=start)
     return item
+
+
+def refuse_over_limit(*, order: PackageOrder, start: datetime, exclude_booking_id: int | None = None) -> None:
+    """Raise BookingLimitReached when a session of `order` starting at `start` would pass its weekly
+    or monthly limit (`exclude_booking_id`: the session being moved). Call under the owner's lock."""
+    for period in limit_periods(order, start):
+        booked = order_sessions_between(order_id=order.pk, start=period.start, end=period.end,
+                                        exclude_booking_id=exclude_booking_id)
+        refusal = booking_limit_refusal(period, booked=booked)
+        if refusal is not None:
+            raise refusal
 
 
 def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = BookedBy.CLIENT,
                        now: datetime | None = None, notify: bool = True, client_timezone: str = "",
-                       client_phone: str = "") -> Booking:
+                       client_phone: str = "", limit_override_note: str = "") -> Booking:
     """Book one session of an order item for the order's client (one credit of its quota), at the
     length sold (the item's snapshot), whatever the meeting type's length is now.
 
@@ -246,19 +273,25 @@ def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = Boo
     meeting needs one (orders.rules.client_phone_needed): it is kept on the order for its next
     sessions. Without a number such a session is refused (ClientPhoneMissing).
 
-    Takes the owner's lock, then the item's, checks the quota, then asks scheduling to book, all
-    in one transaction. Raises a BookingError subclass (the refusal of orders.rules, or
-    scheduling's) and changes nothing when the session cannot be booked."""
+    `limit_override_note`: the owner books over the order's weekly or monthly limit and says why;
+    the note is kept with the session (LimitOverride). Only the owner may (LimitOverrideNotAllowed).
+
+    Takes the owner's lock, then the item's, checks the quota and the booking limits, then asks
+    scheduling to book, all in one transaction. Raises a BookingError subclass (the refusal of
+    orders.rules, or scheduling's) and changes nothing when the session cannot be booked."""
+    limit_override_note = limit_override_note.strip()
+    if limit_override_note and booked_by != BookedBy.OWNER:
+        raise LimitOverrideNotAllowed()
     with transaction.atomic():
         lock_owner(item.order.owner_id)
-        locked = _check_quota(item=item)
+        locked = _check_quota(item=item, start=start, override_limit=bool(limit_override_note))
         order = locked.order
         if client_phone and not order.client_phone:
             order.client_phone = client_phone
             order.save(update_fields=["client_phone"])
         if client_phone_needed(locked):
             raise ClientPhoneMissing()
-        return booking_create(
+        booking = booking_create(
             meeting_type=locked.meeting_type,
             start=start,
             client_name=order.client_name,
@@ -272,4 +305,6 @@ def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = Boo
             notify=notify,
             duration=locked.duration,  # the length sold, not the meeting type's length now
         )
-
+        if limit_override_note:
+            LimitOverride.objects.create(booking=booking, note=limit_override_note[:300], created_at=booking.created_at)
+        return booking

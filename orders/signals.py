@@ -41,3 +41,8 @@ owner_order_page_parts = Signal()
 # Page sections (leadmonk.sections.render_sections), request=<HttpRequest>, order=<PackageOrder>: the
 # client's order page, after the booked sessions (invoices: the order's invoices and credit notes).
 order_page_sections = Signal()
+
+# request=<HttpRequest>, item=<OrderItem> (its order, the order's owner and its meeting type joined):
+# the client's page booking one item of their order, below the picker (waitlists: a group
+# session's link to the waitlists of its full sessions). A receiver must not query: the page has one.
+order_item_page_sections = Signal()

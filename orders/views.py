@@ -19,16 +19,16 @@ from leadmonk.keyset import keyset_page
 from leadmonk.sections import collect_parts
 from orders import exports
 from orders.credits import CreditError, booking_credit_return, ledger_adjust, order_extend
-from orders.forms import CreditAdjustForm, OrderExtendForm, OrderFilterForm
+from orders.forms import CreditAdjustForm, OrderExtendForm, OrderFilterForm, OwnerSessionForm
 from orders.lifecycle import order_cancel
 from orders.models import OrderItem, OrderStatus, PackageOrder
-from orders.rules import client_phone_needed
+from orders.rules import BookingLimitReached, client_phone_needed
 from orders.selectors import order_bookings, order_for_owner, order_ledger, order_list_for_owner, with_item_progress
 from orders.services import OrderError, order_session_book
 from orders.signals import order_confirmation_requested, owner_order_page_parts
 from packages.models import Package
 from scheduling.attendance import booking_mark_attendance
-from scheduling.booking_forms import AttendanceForm, CancelForm, SessionConfirmForm
+from scheduling.booking_forms import AttendanceForm, CancelForm
 from scheduling.booking_step import Step, StepWording, TimeStep, cancel_step
 from scheduling.models import BookedBy, Booking, BookingStatus
 from scheduling.services import BookingError, booking_cancel, booking_reschedule
@@ -154,13 +154,16 @@ def _render_detail(request: HttpRequest, order: PackageOrder, *, adjust_form: Cr
 def _owner_step(request: HttpRequest, *, order: PackageOrder, item: OrderItem, wording: StepWording,
                 booking: Booking | None, commit, success: str) -> HttpResponse:
     """The owner's booking step on an order (not held to the minimum notice). A new session whose
-    meeting needs the client's number, on an order without one, asks the owner for it."""
+    meeting needs the client's number, on an order without one, asks the owner for it; on an order
+    with a booking limit, the owner may book over it with a note (OwnerSessionForm)."""
+    limited = booking is None and (order.max_sessions_per_week is not None
+                                   or order.max_sessions_per_month is not None)
     step = TimeStep(request, meeting_type=item.meeting_type if booking is None else booking.meeting_type,
                     default_tz=request.user.timezone, wording=wording, moving=booking, enforce_notice=False,
                     duration=item.duration if booking is None else None,  # a booking moves at its own length
-                    owner_page=True, form_class=SessionConfirmForm,
+                    owner_page=True, form_class=OwnerSessionForm,
                     form_kwargs={"requires_mobile": booking is None and client_phone_needed(item), "for_owner": True,
-                                 "zone": order.client_timezone})
+                                 "zone": order.client_timezone, "limited": limited})
 
     def done(_result) -> HttpResponse:
         messages.success(request, success)
@@ -211,10 +214,17 @@ def order_book(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
     if item.booking_refusal is not None:  # orders.rules, asked by the selector
         messages.error(request, item.booking_refusal.message)
         return redirect(_detail_url(order))
+    def book(data: dict) -> Booking:
+        try:
+            return order_session_book(item=item, start=data["start"], booked_by=BookedBy.OWNER,
+                                      client_phone=data.get("client_phone", ""),
+                                      limit_override_note=data.get("override_note", ""))
+        except BookingLimitReached as refusal:
+            raise BookingLimitReached(f"{refusal.message} To book it anyway, choose the time again, tick "
+                                      "“Book over this package's booking limit” and say why.") from None
+
     return _owner_step(
-        request, order=order, item=item, wording=OWNER_BOOK_WORDING, booking=None,
-        commit=lambda data: order_session_book(item=item, start=data["start"], booked_by=BookedBy.OWNER,
-                                               client_phone=data.get("client_phone", "")),
+        request, order=order, item=item, wording=OWNER_BOOK_WORDING, booking=None, commit=book,
         success=f"Session of {item.meeting_type_name} booked for {order.client_name}.",
     )
 

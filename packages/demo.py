@@ -78,6 +78,7 @@ def _seed_starter_pack(owner) -> Package | None:
         expiry_days=DEMO_EXPIRY_DAYS,
         cancel_window_hours=DEMO_CANCEL_WINDOW_HOURS,
         late_cancel_forfeits=True,
+        max_sessions_per_week=2,  # the booking limit (orders.rules): at most two sessions a week
     )
     PackageItem.objects.bulk_create(
         PackageItem(package=package, meeting_type=meeting_types[slug], quantity=quantity, position=position)

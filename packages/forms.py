@@ -11,6 +11,7 @@ from packages.models import (
     MAX_CANCEL_WINDOW_HOURS,
     MAX_EXPIRY_DAYS,
     MAX_ORDERS_PER_CLIENT,
+    MAX_SESSIONS_PER_PERIOD,
     ExpiryKind,
     NameFormat,
     OrderingInformation,
@@ -337,6 +338,26 @@ class PoliciesForm(forms.Form):
             "invalid": f"Enter a whole number of days, e.g. {DEFAULT_BOOK_REMINDER_DAYS}.",
             "min_value": "Enter at least 1 day.",
             "max_value": f"Enter at most {MAX_BOOK_REMINDER_DAYS} days (a year).",
+        },
+    )
+
+    max_sessions_per_week = forms.IntegerField(
+        label="At most this many sessions per week", required=False, min_value=1, max_value=MAX_SESSIONS_PER_PERIOD,
+        help_text="Weeks start on Monday, in the client's time zone. Leave empty for no limit.",
+        error_messages={
+            "invalid": "Enter a whole number of sessions, e.g. 2, or leave empty for no limit.",
+            "min_value": "Enter at least 1 session, or leave empty for no limit.",
+            "max_value": f"Enter at most {MAX_SESSIONS_PER_PERIOD} sessions, or leave empty for no limit.",
+        },
+    )
+    max_sessions_per_month = forms.IntegerField(
+        label="At most this many sessions per month", required=False, min_value=1,
+        max_value=MAX_SESSIONS_PER_PERIOD,
+        help_text="Calendar months, in the client's time zone. Leave empty for no limit.",
+        error_messages={
+            "invalid": "Enter a whole number of sessions, e.g. 8, or leave empty for no limit.",
+            "min_value": "Enter at least 1 session, or leave empty for no limit.",
+            "max_value": f"Enter at most {MAX_SESSIONS_PER_PERIOD} sessions, or leave empty for no limit.",
         },
     )
 

@@ -44,6 +44,8 @@ MAX_EXPIRY_DAYS = 3650
 # owner turns it off (None); over a year it would remind nobody who still remembers the package.
 DEFAULT_BOOK_REMINDER_DAYS = 14
 MAX_BOOK_REMINDER_DAYS = 365
+# A booking limit per week or month beyond this is surely a typo.
+MAX_SESSIONS_PER_PERIOD = 100
 # "At most N orders per client": more than this is surely a typo (no limit is an empty field).
 MAX_ORDERS_PER_CLIENT = 1000
 
@@ -87,6 +89,12 @@ class Package(models.Model):
         "Remind clients to book after (days without an upcoming session)", null=True, blank=True,
         default=DEFAULT_BOOK_REMINDER_DAYS,
     )
+    # Booking limits (snapshotted into each order like the policies): at most this many sessions of
+    # an order start in one week (Monday to Sunday) or one calendar month, in the order's zone.
+    # None: no limit. Enforced by orders.rules.booking_limit_refusal on every booking path.
+    max_sessions_per_week = models.PositiveIntegerField("At most this many sessions per week", null=True, blank=True)
+    max_sessions_per_month = models.PositiveIntegerField("At most this many sessions per month", null=True,
+                                                         blank=True)
     # Purchase limits: they govern ordering (orders.services.order_create), so no order copies them.
     # None: no limit on the orders one client (by email) places.
     max_orders_per_client = models.PositiveIntegerField("At most this many orders per client", null=True, blank=True)

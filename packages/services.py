@@ -16,6 +16,7 @@ from packages.models import (
     MAX_CANCEL_WINDOW_HOURS,
     MAX_EXPIRY_DAYS,
     MAX_ORDERS_PER_CLIENT,
+    MAX_SESSIONS_PER_PERIOD,
     ExpiryKind,
     InviteeQuestion,
     Package,
@@ -165,9 +166,14 @@ def package_update_payment(*, package: Package, price: Decimal | None, currency:
 @transaction.atomic
 def package_update_policies(*, package: Package, cancel_window_hours: int, late_cancel_forfeits: bool,
                             no_show_forfeits: bool, expiry_kind: str, expiry_days: int | None,
-                            book_reminder_days: int | None) -> Package:
+                            book_reminder_days: int | None, max_sessions_per_week: int | None = None,
+                            max_sessions_per_month: int | None = None) -> Package:
     """Save the Policies section only. Orders already placed keep the policies they were sold with.
-    `book_reminder_days` None turns the reminder to book off."""
+    `book_reminder_days` None turns the reminder to book off; a booking limit of None is no limit."""
+    for most in (max_sessions_per_week, max_sessions_per_month):
+        if most is not None and not 1 <= most <= MAX_SESSIONS_PER_PERIOD:
+            raise PackageError(f"A booking limit is 1 to {MAX_SESSIONS_PER_PERIOD} sessions; "
+                               "leave it empty for no limit.")
     if not 0 <= cancel_window_hours <= MAX_CANCEL_WINDOW_HOURS:
         raise PackageError(f"The cancellation window is 0 to {MAX_CANCEL_WINDOW_HOURS} hours.")
     if book_reminder_days is not None and not 1 <= book_reminder_days <= MAX_BOOK_REMINDER_DAYS:
@@ -183,8 +189,11 @@ def package_update_policies(*, package: Package, cancel_window_hours: int, late_
     package.expiry_kind = expiry_kind
     package.expiry_days = expiry_days
     package.book_reminder_days = book_reminder_days
+    package.max_sessions_per_week = max_sessions_per_week
+    package.max_sessions_per_month = max_sessions_per_month
     package.save(update_fields=["cancel_window_hours", "late_cancel_forfeits", "no_show_forfeits", "expiry_kind",
-                                "expiry_days", "book_reminder_days", "updated_at"])
+                                "expiry_days", "book_reminder_days", "max_sessions_per_week",
+                                "max_sessions_per_month", "updated_at"])
     return package
 
 

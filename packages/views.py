@@ -224,6 +224,8 @@ def _render_edit(request: HttpRequest, package: Package, *, info_form=None, item
             "expiry_days": package.expiry_days,
             "book_reminder_enabled": package.book_reminder_days is not None,
             "book_reminder_days": package.book_reminder_days or DEFAULT_BOOK_REMINDER_DAYS,
+            "max_sessions_per_week": package.max_sessions_per_week,
+            "max_sessions_per_month": package.max_sessions_per_month,
         })
     if limits_form is None:
         limits_form = PurchaseLimitsForm(initial={

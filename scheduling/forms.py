@@ -353,6 +353,12 @@ class MeetingTypeForm(PaidSessionFieldsMixin, MeetingTypeSettingsForm):
         "invalid": "Capacity must be a whole number of seats.",
     }, widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         help_text="How many clients can book the same session (2–500).")
+    waitlist_claim_hours = forms.IntegerField(
+        label="Waitlist: hours to claim a freed seat (group only)", required=False, min_value=1, max_value=168,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text="When a seat of a full session frees, the first waiting gets this long to claim it (default 12).",
+        error_messages={"invalid": "Enter a whole number of hours, e.g. 12.",
+                        "min_value": "Enter at least 1 hour.", "max_value": "Enter at most 168 hours (a week)."})
 
     def __init__(self, *args, owner, instance: MeetingType | None = None, **kwargs):
         self.owner = owner
@@ -364,6 +370,7 @@ class MeetingTypeForm(PaidSessionFieldsMixin, MeetingTypeSettingsForm):
         initial = super().initial_for(instance)
         initial["kind"] = instance.kind
         initial["capacity"] = instance.capacity if instance.is_group else None
+        initial["waitlist_claim_hours"] = instance.waitlist_claim_hours
         initial.update(cls.paid_initial(instance))
         return initial
 
@@ -395,6 +402,7 @@ class MeetingTypeForm(PaidSessionFieldsMixin, MeetingTypeSettingsForm):
         fields = self.settings_service_fields()
         fields["kind"] = self.cleaned_data["kind"]
         fields["capacity"] = self.cleaned_data.get("capacity") or 1
+        fields["waitlist_claim_hours"] = self.cleaned_data.get("waitlist_claim_hours") or 12
         fields.update(self.paid_service_fields())
         return fields
 

@@ -177,6 +177,9 @@ class MeetingType(MeetingTypeSettings):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meeting_types")
     kind = models.CharField(max_length=16, choices=MeetingTypeKind.choices, default=MeetingTypeKind.ONE_ON_ONE)
     capacity = models.PositiveIntegerField(default=1, help_text="Seats per session (group meeting types).")
+    # How long the first on a full session's waitlist has to claim a freed seat (waitlists) before
+    # it is offered to the next.
+    waitlist_claim_hours = models.PositiveIntegerField("Waitlist: hours to claim a freed seat", default=12)
     # A member's copy of a team meeting type (kept in step by the teams app): it carries the member's
     # bookings of that team type, so busy times, buffers, reminders and the member's dashboard treat
     # them like any other booking, but it is reachable only through the team page.

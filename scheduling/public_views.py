@@ -32,7 +32,12 @@ from scheduling.models import BookingStatus
 from scheduling.rules import BookingPath, booking_path_refusal
 from scheduling.selectors import get_bookable_meeting_type, get_meeting_type_by_secret, owner_page_meeting_types
 from scheduling.services import booking_create
-from scheduling.signals import held_booking_payment_url_for, owner_page_sections, package_only_sections
+from scheduling.signals import (
+    booking_page_sections,
+    held_booking_payment_url_for,
+    owner_page_sections,
+    package_only_sections,
+)
 
 BOOK_WORDING = StepWording(picker_heading="Pick a date", confirm_heading="Your details",
                            confirm_button="Confirm booking")
@@ -102,6 +107,7 @@ def book_body(request: HttpRequest | None, owner: User, meeting_type, current: S
         "content": str(render_to_string("scheduling/public/_book_content.html", {
             "owner": owner, "meeting_type": meeting_type, "step": current, "stage": stage,
             "page_url": frame.owner_page_url(owner) if frame.owner_page_url else "",
+            "sections": render_sections(booking_page_sections, owner=owner, meeting_type=meeting_type),
         }, request=request)),
     }
 

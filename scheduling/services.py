@@ -298,7 +298,7 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
             raise MeetingTypeNotOffered(refusal)
         # The apps above may refuse (orders.receivers: inside a package's cancellation window, or a
         # booking of an order that is no longer active).
-        signals.booking_change_requested.send(sender=Booking, booking=booking, by=by, now=now)
+        signals.booking_change_requested.send(sender=Booking, booking=booking, by=by, now=now, new_start=new_start)
         # Every host of the meeting must be free at the new time (each row left out of its own host's
         # busy times).
         new_slots = [bookable_slot(meeting_type=row.meeting_type, start=new_start, now=now,

@@ -36,7 +36,7 @@ DEFAULT_WORKDAYS = range(5)  # Monday to Friday
 
 # Fields an owner edits on the meeting type form (the shared settings, then a personal type's own);
 # anything else (owner, state) is set here.
-EDITABLE_FIELDS = (*EDITABLE_SETTINGS, "kind", "capacity", *PAID_SESSION_FIELDS)
+EDITABLE_FIELDS = (*EDITABLE_SETTINGS, "kind", "capacity", "waitlist_claim_hours", *PAID_SESSION_FIELDS)
 
 # Allowed moves between states. Deleted is final: a deleted type stays only for history.
 STATE_TRANSITIONS: dict[str, frozenset[str]] = {

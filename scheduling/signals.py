@@ -8,8 +8,8 @@ Receivers run in app order: orders (its credit ledger) before notifications.
 """
 from django.dispatch import Signal
 
-# booking=<Booking>, locked, by=<BookedBy>, now=<datetime>; a receiver raises BookingError to refuse
-# moving it (reschedule).
+# booking=<Booking>, locked, by=<BookedBy>, now=<datetime>, new_start=<datetime> (where it would
+# go); a receiver raises BookingError to refuse moving it (reschedule).
 booking_change_requested = Signal()
 # booking=<Booking>, by=<BookedBy>, now=<datetime>: a new confirmed booking; receipt=<dict> (amount,
 # paid_with, paid_at: plain strings) when it is a paid session confirmed by its payment.
@@ -62,6 +62,10 @@ owner_page_sections = Signal()
 # request=<HttpRequest>, owner=<User>, meeting_type=<MeetingType>: the page of a Package only
 # meeting type (packages: the packages on sale that include it).
 package_only_sections = Signal()
+# owner=<User>, meeting_type=<MeetingType>: the public booking page of one meeting type, below its
+# picker (waitlists: a group type's link to the waitlists of its full sessions). The page is cached
+# per meeting type: a receiver's HTML must depend on nothing else (no request is passed).
+booking_page_sections = Signal()
 # request=<HttpRequest>, booking=<Booking>: the owner's page of one booking.
 owner_booking_page_sections = Signal()
 

@@ -32,6 +32,7 @@ from teams import services as team_services
 from teams.models import Invitation, Membership, Team, TeamMeetingType
 from teams.rules import invitation_token
 from tests import make_meeting_type, make_owner, make_package, set_weekly_hours, suite_clock
+from waitlists.models import WaitlistEntry
 from webhooks.models import Delivery, DeliveryStatus, EventType, WebhookEndpoint
 
 # --- The world ----------------------------------------------------------------------------------
@@ -63,6 +64,7 @@ class OwnerWorld:
     api_key_secret: str  # its key, as the owner copied it
     webhook_endpoint: WebhookEndpoint  # disabled, so nothing the crawlers do is sent anywhere
     webhook_delivery: Delivery
+    waitlist_entry: WaitlistEntry
 
     def ids(self) -> dict[str, int]:
         return {
@@ -75,6 +77,7 @@ class OwnerWorld:
             "booking": self.order_booking.pk, "direct_booking": self.direct_booking.pk,
             "payment": self.payment.pk, "promo_code": self.promo_code.pk, "api_key": self.api_key.pk,
             "webhook_endpoint": self.webhook_endpoint.pk, "webhook_delivery": self.webhook_delivery.pk,
+            "waitlist_entry": self.waitlist_entry.pk,
         }
 
     def client_details(self) -> dict[str, str]:
@@ -91,6 +94,7 @@ class OwnerWorld:
             "package private token": self.package.private_token,
             "API key": self.api_key_secret,
             "webhook secret": self.webhook_endpoint.secret,
+            "waitlist client": self.waitlist_entry.client_email,
         }
 
     def strings(self) -> dict[str, str]:
@@ -186,6 +190,10 @@ def make_owner_world(*, email: str, slug: str) -> OwnerWorld:
         endpoint=webhook_endpoint, event_type=EventType.BOOKING_CREATED, payload={"id": direct_booking.pk},
         status=DeliveryStatus.FAILED, attempts=12, give_up_at=timezone.now(), last_response_code=503,
         last_response_excerpt="Service unavailable")
+    # Someone waiting for a seat (a row as joining leaves it: the world's type is 1:1, never full).
+    waitlist_entry = WaitlistEntry.objects.create(
+        meeting_type=meeting_type, start=direct_booking.start, client_name=f"Wes {slug.title()}-waiting",
+        client_email=f"wes@{slug}.example", position=1)
     return OwnerWorld(
         owner=owner, meeting_type=meeting_type, override=override, package=package, question=question,
         order=order, pending_order=pending_order, order_item=order_item, order_booking=order_booking,
@@ -193,6 +201,7 @@ def make_owner_world(*, email: str, slug: str) -> OwnerWorld:
         team=team, team_meeting_type=team_meeting_type, team_invitation=team_invitation, promo_code=promo_code,
         gift=gift, calendar_connection=calendar_connection, api_key=new_key.api_key, api_key_secret=new_key.key,
         webhook_endpoint=webhook_endpoint, webhook_delivery=webhook_delivery,
+        waitlist_entry=waitlist_entry,
     )
 
 
@@ -343,6 +352,10 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "calendars:refresh": {"pk": "calendar_connection"},
     "calendars:remove": {"pk": "calendar_connection"},
     "public:book_secret": {"owner_slug": "owner_slug", "token": "meeting_type_secret"},
+    "public:waitlist": {"owner_slug": "owner_slug", "meeting_type_slug": "meeting_type_slug"},
+    # A claim link's token is known only to the client it was emailed to: a junk one opens nothing.
+    "public:waitlist_claim": {"owner_slug": "owner_slug", "meeting_type_slug": "meeting_type_slug", "token": "junk"},
+    "waitlists:remove": {"pk": "waitlist_entry"},
     "teams:detail": {"pk": "team"},
     "teams:settings": {"pk": "team"},
     "teams:invite": {"pk": "team"},

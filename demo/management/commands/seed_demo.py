@@ -16,6 +16,7 @@ from payments import demo_history
 from promotions import demo as promotions_demo
 from scheduling import demo as scheduling_demo
 from teams import demo as teams_demo
+from waitlists import demo as waitlists_demo
 from webhooks import demo as webhooks_demo
 
 DEMO_EMAIL = "demo@example.com"
@@ -24,7 +25,7 @@ DEMO_SLUG = "demo"
 # Each app that has demo data exposes `seed(owner)` in its demo module; run in this order.
 # demo_history: a year of past packs and sessions, so Insights has something to draw.
 DEMO_MODULES = [scheduling_demo, teams_demo, packages_demo, promotions_demo, orders_demo, invoices_demo,
-                payments_demo, embed_demo, demo_history, webhooks_demo]
+                payments_demo, embed_demo, waitlists_demo, demo_history, webhooks_demo]
 
 
 class Command(BaseCommand):

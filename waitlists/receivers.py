@@ -1,0 +1,73 @@
+"""How waitlists takes part in what scheduling announces: a seat of a group session freed (a cancel,
+a move away, a hold that ended unpaid) is offered to the first in line, in the same transaction; and
+the pages it adds to: a group type's booking page links to its waitlists, the owner's page of a
+group session shows who waits. Connected by WaitlistsConfig.ready."""
+from django.dispatch import receiver
+from django.urls import reverse
+from django.utils.html import format_html
+
+from leadmonk.sections import render_to_section
+from orders.signals import order_item_page_sections
+from scheduling.signals import (
+    booking_cancelled,
+    booking_hold_released,
+    booking_page_sections,
+    booking_rescheduled,
+    owner_booking_page_sections,
+)
+from waitlists.selectors import line_of_booking
+from waitlists.services import offer_freed_seats
+
+
+@receiver(booking_cancelled, dispatch_uid="waitlists.offer_on_cancel")
+def offer_a_cancelled_seat(sender, *, booking, now=None, **kwargs) -> None:
+    if booking.meeting_type.is_group:
+        offer_freed_seats(meeting_type_id=booking.meeting_type_id, start=booking.start, now=now)
+
+
+@receiver(booking_hold_released, dispatch_uid="waitlists.offer_on_hold_released")
+def offer_a_released_seat(sender, *, booking, now=None, **kwargs) -> None:
+    if booking.meeting_type.is_group:
+        offer_freed_seats(meeting_type_id=booking.meeting_type_id, start=booking.start, now=now)
+
+
+@receiver(booking_rescheduled, dispatch_uid="waitlists.offer_on_move")
+def offer_a_seat_moved_away(sender, *, booking, previous_start, **kwargs) -> None:
+    if booking.meeting_type.is_group:
+        offer_freed_seats(meeting_type_id=booking.meeting_type_id, start=previous_start)
+
+
+@receiver(booking_page_sections, dispatch_uid="waitlists.booking_page_link")
+def link_to_the_waitlist(sender, *, owner, meeting_type, **kwargs) -> str:
+    """A group type's booking page links to the waitlists of its full sessions (the same for every
+    visitor: the page is cached)."""
+    if not meeting_type.is_group:
+        return ""
+    url = reverse("public:waitlist", args=[owner.slug, meeting_type.slug])
+    return format_html('<p class="muted small waitlist-link">Is the session you want full? '
+                       '<a href="{}">Join its waitlist</a>.</p>', url)
+
+
+@receiver(owner_booking_page_sections, dispatch_uid="waitlists.booking_page_line")
+def the_sessions_waitlist(*, request, booking, **kwargs) -> str:
+    """The owner's page of a group session: who waits for a seat, with "Remove"."""
+    if not booking.meeting_type.is_group:
+        return ""
+    entries = line_of_booking(booking)
+    if not entries:
+        return ""
+    return render_to_section(request, "waitlists/_booking_section.html",
+                             {"entries": entries, "next_url": request.path,
+                              "zone": request.user.timezone or "UTC"})
+
+
+@receiver(order_item_page_sections, dispatch_uid="waitlists.order_item_page_link")
+def link_an_order_item_to_the_waitlist(sender, *, request, item, **kwargs) -> str:
+    """A package client booking a group session from their order: the waitlists of its full
+    sessions, joined as this order item (claiming spends one of its credits). No query."""
+    meeting_type = item.meeting_type
+    if not meeting_type.is_group:
+        return ""
+    url = reverse("public:waitlist", args=[item.order.owner.slug, meeting_type.slug])
+    return format_html('<p class="muted small waitlist-link">Is the session you want full? '
+                       '<a href="{}?order={}&amp;item={}">Join its waitlist</a>.</p>', url, item.order.token, item.pk)

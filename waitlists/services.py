@@ -1,0 +1,225 @@
+"""Writes of waitlists: joining the waitlist of a full group session, offering a freed seat to the
+first in line (email and text through the notifications outbox, in the same transaction), claiming
+it with the single-use link, expiring unclaimed offers, and the owner removing an entry.
+
+Locks (accounts.locks): the owner's row first, as every write that counts bookings; then the entry's
+row. A claim books through the same services as any booking (scheduling.booking_create, or
+orders.order_session_book for a package client: the item's lock and the one booking rule), so a
+seat is never sold twice and a credit is spent under the item's lock. Seats offered and not yet
+claimed are not held: whoever books first gets the seat, and the claim says it was taken.
+"""
+import hashlib
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import dateformat, timezone
+
+from accounts.locks import lock_owner
+from leadmonk.client_email import normalize_email
+from leadmonk.timezones import localize
+from leadmonk.tokens import looks_like_token, new_token
+from notifications.services import notify_waitlist_offer
+from orders.models import OrderItem
+from orders.services import order_session_book
+from scheduling.availability import bookable_slot
+from scheduling.models import Booking, BookingStatus, MeetingType
+from scheduling.rules import BookingPath
+from scheduling.services import BookingError, booking_create
+from waitlists.models import WaitlistEntry, WaitlistStatus
+
+
+class WaitlistError(Exception):
+    """A refused waitlist write; `message` is shown to the person as is."""
+
+    message = "This waitlist cannot be changed."
+
+    def __init__(self, message: str | None = None):
+        if message:
+            self.message = message
+        super().__init__(self.message)
+
+
+class SeatsFree(WaitlistError):
+    message = "There are seats left in this session: book it instead."
+
+
+class NotAFullSession(WaitlistError):
+    message = "This time is not a session you can wait for. Choose one of the full sessions listed."
+
+
+class AlreadyWaiting(WaitlistError):
+    """The email is already in line for this time."""
+
+
+class ClaimRefused(WaitlistError):
+    """The claim link cannot book the seat (unknown, used, expired, removed, or the seat was taken)."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def seats_taken(*, meeting_type: MeetingType, start: datetime) -> int:
+    """The seats of the session at `start` that are booked or held while their client pays."""
+    return Booking.objects.filter(meeting_type=meeting_type, start=start,
+                                  status__in=[BookingStatus.CONFIRMED, BookingStatus.HELD]).count()
+
+
+def session_label(meeting_type: MeetingType, start: datetime, zone: str) -> str:
+    local = localize(start, zone)
+    return f"{meeting_type.name} on {dateformat.format(local, 'l j F Y, H:i')} ({zone})"
+
+
+def waitlist_join(*, meeting_type: MeetingType, start: datetime, client_name: str, client_email: str,
+                  client_phone: str = "", client_timezone: str = "UTC", order_item: OrderItem | None = None,
+                  now: datetime | None = None) -> WaitlistEntry:
+    """Put the client last in line for the full group session of `meeting_type` at `start`.
+
+    Raises SeatsFree when the session has a seat (book it), NotAFullSession when the time is no
+    full session, AlreadyWaiting when this email waits for it already; nothing is written then."""
+    now = now or timezone.now()
+    email = normalize_email(client_email)
+    with transaction.atomic():
+        lock_owner(meeting_type.owner_id)  # the seats counted below cannot change until we commit
+        meeting_type = MeetingType.objects.get(pk=meeting_type.pk)
+        if not meeting_type.is_group or not meeting_type.is_bookable or start <= now:
+            raise NotAFullSession()
+        duration = order_item.duration if order_item is not None else None
+        if bookable_slot(meeting_type=meeting_type, start=start, now=now, duration=duration) is not None:
+            raise SeatsFree()
+        if seats_taken(meeting_type=meeting_type, start=start) < meeting_type.seats:
+            raise NotAFullSession()
+        line = WaitlistEntry.objects.filter(meeting_type=meeting_type, start=start)
+        if line.filter(client_email=email, status__in=[WaitlistStatus.WAITING, WaitlistStatus.OFFERED]).exists():
+            raise AlreadyWaiting(f"{email} is already on the waitlist for this session.")
+        position = (line.aggregate(last=Max("position"))["last"] or 0) + 1
+        try:
+            with transaction.atomic():
+                return WaitlistEntry.objects.create(
+                    meeting_type=meeting_type, start=start, client_name=client_name.strip(), client_email=email,
+                    client_phone=client_phone, client_timezone=client_timezone or "UTC", order_item=order_item,
+                    position=position,
+                )
+        except IntegrityError:  # the same email joined in another tab a moment ago
+            raise AlreadyWaiting(f"{email} is already on the waitlist for this session.") from None
+
+
+def claim_url(entry: WaitlistEntry, token: str) -> str:
+    meeting_type = entry.meeting_type
+    path = reverse("public:waitlist_claim", args=[meeting_type.owner.slug, meeting_type.slug, token])
+    return settings.SITE_URL + path
+
+
+def _offer(entry: WaitlistEntry, *, now: datetime) -> None:
+    token = new_token()
+    entry.status = WaitlistStatus.OFFERED
+    entry.offered_at = now
+    entry.expires_at = now + timedelta(hours=entry.meeting_type.waitlist_claim_hours or 12)
+    entry.token_hash = hash_token(token)
+    entry.save(update_fields=["status", "offered_at", "expires_at", "token_hash"])
+    notify_waitlist_offer(email=entry.client_email, phone=entry.client_phone, link=claim_url(entry, token),
+                          expires_at=entry.expires_at,
+                          what=session_label(entry.meeting_type, entry.start, entry.client_timezone))
+
+
+def offer_freed_seats(*, meeting_type_id: int, start: datetime, now: datetime | None = None) -> int:
+    """Offer each seat of the session at `start` that is free, and not offered already, to the next
+    in line; returns how many were offered. Runs in the caller's transaction (a cancel, a move, an
+    expired offer) under the owner's lock, so the offers leave with the change that freed the seat."""
+    now = now or timezone.now()
+    meeting_type = MeetingType.objects.select_related("owner").filter(pk=meeting_type_id).first()
+    if meeting_type is None or not meeting_type.is_group or start <= now:
+        return 0
+    lock_owner(meeting_type.owner_id)
+    line = WaitlistEntry.objects.filter(meeting_type=meeting_type, start=start)
+    outstanding = line.filter(status=WaitlistStatus.OFFERED, expires_at__gt=now).count()
+    free = meeting_type.seats - seats_taken(meeting_type=meeting_type, start=start) - outstanding
+    if free <= 0:
+        return 0
+    entries = list(line.select_for_update().filter(status=WaitlistStatus.WAITING).order_by("position", "id")[:free])
+    for entry in entries:
+        entry.meeting_type = meeting_type
+        _offer(entry, now=now)
+    return len(entries)
+
+
+def entry_for_token(token: str) -> WaitlistEntry | None:
+    if not looks_like_token(token):
+        return None
+    return (WaitlistEntry.objects.select_related("meeting_type__owner", "order_item__order")
+            .filter(token_hash=hash_token(token)).first())
+
+
+def waitlist_claim(*, token: str, now: datetime | None = None) -> Booking:
+    """Book the seat offered by the claim link `token`, once: through order_session_book (a credit of
+    the entry's order item, under its lock, by the one booking rule) or booking_create. Raises
+    ClaimRefused, changing nothing, when the link is unknown, used, expired or removed, or the
+    seat was taken meanwhile."""
+    now = now or timezone.now()
+    entry = entry_for_token(token)
+    if entry is None:
+        raise ClaimRefused("This claim link is not valid. Check that you copied all of it.")
+    with transaction.atomic():
+        lock_owner(entry.meeting_type.owner_id)
+        entry = WaitlistEntry.objects.select_for_update(of=("self",)).select_related(
+            "meeting_type__owner", "order_item__order").get(pk=entry.pk)
+        if entry.status == WaitlistStatus.CLAIMED:
+            raise ClaimRefused("This link was already used: the seat was claimed with it. "
+                               "Your booking confirmation is in your email.")
+        if entry.status == WaitlistStatus.REMOVED:
+            raise ClaimRefused("This waitlist place was removed by the host, so the link no longer works.")
+        if entry.status == WaitlistStatus.EXPIRED or (entry.expires_at is not None and entry.expires_at <= now):
+            raise ClaimRefused("This link has expired: the seat was offered to the next person waiting.")
+        try:
+            if entry.order_item is not None:
+                booking = order_session_book(item=entry.order_item, start=entry.start, now=now,
+                                             client_timezone=entry.client_timezone)
+            else:
+                booking = booking_create(meeting_type=entry.meeting_type, start=entry.start,
+                                         client_name=entry.client_name, client_email=entry.client_email,
+                                         client_phone=entry.client_phone, client_timezone=entry.client_timezone,
+                                         now=now, path=BookingPath.PUBLIC_PAGE)
+        except BookingError as error:
+            raise ClaimRefused(f"The seat could not be booked: {error.message}") from None
+        entry.status = WaitlistStatus.CLAIMED
+        entry.booking = booking
+        entry.save(update_fields=["status", "booking"])
+        return booking
+
+
+def waitlist_expire_due(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Expire the offers not claimed in time and offer their seats to the next in line (the beat
+    task, every 5 minutes). Each entry is claimed with a conditional update under the owner's lock,
+    so two schedulers expire it, and offer its seat, once."""
+    now = now or timezone.now()
+    due = list(WaitlistEntry.objects.filter(status=WaitlistStatus.OFFERED, expires_at__lte=now)
+               .order_by("expires_at", "pk").values_list("pk", "meeting_type__owner_id", "meeting_type_id", "start")
+               [:limit])
+    expired = 0
+    for pk, owner_id, meeting_type_id, start in due:
+        with transaction.atomic():
+            lock_owner(owner_id)
+            if WaitlistEntry.objects.filter(pk=pk, status=WaitlistStatus.OFFERED, expires_at__lte=now).update(
+                    status=WaitlistStatus.EXPIRED):
+                expired += 1
+                offer_freed_seats(meeting_type_id=meeting_type_id, start=start, now=now)
+    return expired
+
+
+def waitlist_remove(*, entry: WaitlistEntry, now: datetime | None = None) -> WaitlistEntry:
+    """The owner takes `entry` off its waitlist; a seat it was offered goes to the next in line."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        lock_owner(entry.meeting_type.owner_id)
+        locked = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+        if not locked.is_open:
+            return locked
+        was_offered = locked.status == WaitlistStatus.OFFERED
+        locked.status = WaitlistStatus.REMOVED
+        locked.save(update_fields=["status"])
+        if was_offered:
+            offer_freed_seats(meeting_type_id=locked.meeting_type_id, start=locked.start, now=now)
+        return locked

@@ -1,0 +1,165 @@
+"""The waitlist's pages: the public page of a group type's full sessions (join, bad input beside
+the field, "there are seats: book it", twice with one email), a package client's join from their
+order link, the claim page (used twice, expired), and the owner's Waitlists page (remove; owner
+scoped; its query count does not grow with the entries)."""
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+
+from orders.tests.conftest import place_order
+from scheduling.models import Booking, BookingStatus
+from scheduling.selectors import format_slot_start
+from scheduling.services import booking_cancel
+from tests import NINE_AM, NOW, make_package
+from waitlists.models import WaitlistEntry, WaitlistStatus
+from waitlists.services import waitlist_join
+from waitlists.tests.conftest import book_seat
+
+
+def page_url(workshop, **query):
+    url = reverse("public:waitlist", args=[workshop.owner.slug, workshop.slug])
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+def join_post(client, workshop, start=NINE_AM, **fields):
+    data = {"start": format_slot_start(start), "client_name": "Cleo Client", "client_email": "cleo@example.com",
+            "client_phone": "", **fields}
+    return client.post(page_url(workshop), data)
+
+
+def test_the_booking_page_of_a_group_type_links_to_its_waitlists(client, workshop):
+    page = client.get(reverse("public:book_meeting", args=[workshop.owner.slug, workshop.slug])).content.decode()
+    assert f'href="{page_url(workshop)}"' in page
+
+
+def test_the_page_lists_full_sessions_and_a_client_joins_one(client, full_session, workshop):
+    listing = client.get(page_url(workshop)).content.decode()
+    assert "Monday, 7 December 2026" in listing and "Join the waitlist" in listing
+    form = client.get(page_url(workshop, start=format_slot_start(NINE_AM))).content.decode()
+    assert '<label for="id_client_email">' in form and '<label for="id_client_phone">' in form
+    joined = join_post(client, workshop, client_phone="+1 415 555 0100")
+    assert "You are on the waitlist" in joined.content.decode()
+    entry = WaitlistEntry.objects.get()
+    assert (entry.client_email, entry.client_phone, entry.position) == ("cleo@example.com", "+14155550100", 1)
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"client_email": "not-an-email"}, "Enter a valid email address."),
+    ({"client_name": ""}, "Enter your name."),
+    ({"client_phone": "12"}, ""),  # the mobile-number rule's own words
+])
+def test_bad_details_are_explained_and_nothing_is_written(client, full_session, workshop, fields, message):
+    response = join_post(client, workshop, **fields)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert 'class="field-error' in response.content.decode() or "errorlist" in response.content.decode()
+    assert not WaitlistEntry.objects.exists()
+
+
+def test_a_time_with_seats_says_book_it(client, workshop):
+    book_seat(workshop, "ann@example.com")
+    response = join_post(client, workshop)
+    assert "There are seats left in this session: book it instead." in response.content.decode()
+    assert not WaitlistEntry.objects.exists()
+
+
+def test_joining_twice_with_one_email_says_so(client, full_session, workshop):
+    join_post(client, workshop)
+    again = join_post(client, workshop, client_email="CLEO@example.com")
+    assert "cleo@example.com is already on the waitlist for this session." in again.content.decode()
+    assert WaitlistEntry.objects.count() == 1
+
+
+def test_a_package_client_joins_from_their_order_link(client, owner, full_session, workshop):
+    item = place_order(make_package(owner, items=[(workshop, 2)])).items.get()
+    url = page_url(workshop, order=item.order.token, item=item.pk)
+    response = client.post(url, {"start": format_slot_start(NINE_AM)})
+    assert "You are on the waitlist" in response.content.decode()
+    entry = WaitlistEntry.objects.get()
+    assert (entry.order_item_id, entry.client_email) == (item.pk, item.order.client_email)
+
+
+def _offered_token(workshop, full_session, delivered) -> str:
+    waitlist_join(meeting_type=workshop, start=NINE_AM, client_name="Cleo", client_email="cleo@example.com")
+    delivered(booking_cancel, booking=full_session[0])
+    body = next(sent.body for sent in mail.outbox if sent.to == ["cleo@example.com"])
+    return next(word for word in body.split() if "/waitlist/claim/" in word).rstrip("/").rsplit("/", 1)[-1]
+
+
+def claim_url(workshop, token):
+    return reverse("public:waitlist_claim", args=[workshop.owner.slug, workshop.slug, token])
+
+
+def test_the_claim_page_books_the_seat_and_a_second_use_says_it_was_used(client, full_session, workshop, delivered):
+    token = _offered_token(workshop, full_session, delivered)
+    shown = client.get(claim_url(workshop, token))
+    assert "Claim my seat" in shown.content.decode()
+    assert WaitlistEntry.objects.get().status == WaitlistStatus.OFFERED  # opening the link claims nothing
+    claimed = client.post(claim_url(workshop, token))
+    assert claimed.status_code == 302
+    assert Booking.objects.filter(client_email="cleo@example.com", status=BookingStatus.CONFIRMED).count() == 1
+    again = client.post(claim_url(workshop, token))
+    assert again.status_code == 400 and "This link was already used" in again.content.decode()
+
+
+def test_an_expired_claim_link_says_so(client, full_session, workshop, delivered):
+    token = _offered_token(workshop, full_session, delivered)
+    with time_machine.travel(NOW + timedelta(hours=7), tick=False):
+        response = client.post(claim_url(workshop, token))
+    assert "This link has expired" in response.content.decode()
+    assert not Booking.objects.filter(client_email="cleo@example.com").exists()
+
+
+def test_an_unknown_claim_link_is_a_clear_404(client, workshop):
+    response = client.get(claim_url(workshop, "x" * 43))
+    assert response.status_code == 404 and "This claim link is not valid" in response.content.decode()
+
+
+def _waiting(workshop, count: int) -> None:
+    for n in range(count):
+        waitlist_join(meeting_type=workshop, start=NINE_AM, client_name=f"Client {n}",
+                      client_email=f"client{n}@example.com")
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_the_owners_waitlists_page_lists_the_line_in_a_fixed_number_of_queries(
+        owner_client, full_session, workshop, count, django_assert_num_queries):
+    _waiting(workshop, count)
+    with django_assert_num_queries(2):  # the user, then every entry with its meeting type and order
+        page = owner_client.get(reverse("waitlists:list")).content.decode()
+    assert page.count('aria-label="Remove Client ') == count
+
+
+def test_the_owner_removes_an_entry_and_another_owner_cannot(client, other_owner, full_session, workshop):
+    _waiting(workshop, 1)
+    entry = WaitlistEntry.objects.get()
+    client.force_login(other_owner)
+    assert client.post(reverse("waitlists:remove", args=[entry.pk])).status_code == 404
+    assert "client0@example.com" not in client.get(reverse("waitlists:list")).content.decode()
+    client.force_login(workshop.owner)
+    assert client.post(reverse("waitlists:remove", args=[entry.pk])).status_code == 302
+    entry.refresh_from_db()
+    assert entry.status == WaitlistStatus.REMOVED
+
+
+def test_the_owners_page_of_a_full_session_shows_its_waitlist(owner_client, full_session, workshop):
+    _waiting(workshop, 1)
+    page = owner_client.get(reverse("dashboard:booking_detail", args=[full_session[0].pk])).content.decode()
+    assert "Waitlist of this session" in page and "client0@example.com" in page
+
+
+def test_a_package_clients_booking_page_of_a_group_session_links_to_its_waitlists(client, owner, workshop):
+    item = place_order(make_package(owner, items=[(workshop, 2)])).items.get()
+    page = client.get(reverse("order_details:book", args=[item.order.token, item.pk])).content.decode()
+    assert f'href="{page_url(workshop)}?order={item.order.token}&amp;item={item.pk}"' in page
+
+
+@pytest.mark.parametrize("hours, message", [("0", "Enter at least 1 hour."), ("200", "Enter at most 168 hours (a week)."),
+                                            ("soon", "Enter a whole number of hours, e.g. 12.")])
+def test_the_meeting_type_forms_hours_to_claim_explain_bad_values(owner, hours, message):
+    from scheduling.forms import MeetingTypeForm
+    form = MeetingTypeForm({"waitlist_claim_hours": hours}, owner=owner)
+    assert form.errors["waitlist_claim_hours"] == [message]
