@@ -4,6 +4,7 @@ owner whose booking slug is a reserved word: their page would sit behind a page 
 `my` to the first free `my-<n>`; this check catches one that came in later (a restored backup, a
 fixture, the admin's raw edit)."""
 from django.core.checks import Tags, Warning, register
+from django.db import DatabaseError
 
 
 @register(Tags.database)
@@ -14,7 +15,12 @@ def owners_on_reserved_slugs(app_configs=None, databases=None, **kwargs) -> list
 
     warnings = []
     for database in databases:
-        for owner in User.objects.using(database).filter(slug__in=RESERVED_SLUGS).only("email", "slug"):
+        try:
+            owners = list(User.objects.using(database).filter(slug__in=RESERVED_SLUGS).only("email", "slug"))
+        except DatabaseError:
+            # A fresh database: `migrate` runs the checks before it creates the tables. No owner yet.
+            continue
+        for owner in owners:
             warnings.append(Warning(
                 f"The owner {owner.email} holds the reserved booking slug “{owner.slug}”: "
                 f"their page /{owner.slug}/ shows a page of the product instead.",
