@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.forms import QueuedPasswordResetForm, SettingsForm, SignupForm
 from accounts.models import User
 from accounts.services import (
+    brand_files_discard,
     calendar_feed_regenerate,
     owner_signup_request,
     owner_verification_resend,
@@ -87,10 +88,12 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
-    form = SettingsForm(request.POST or None, instance=request.user)
+    form = SettingsForm(request.POST or None, request.FILES or None, instance=request.user)
     if request.method == "POST":
         if form.is_valid():
+            replaced = [request.user.photo.name, request.user.logo.name]
             form.save()
+            brand_files_discard(names=replaced, owner=request.user)
             messages.success(request, "Settings saved.")
             return redirect("accounts:settings")
         messages.error(request, "Please correct the errors below. Nothing was saved.")

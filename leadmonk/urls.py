@@ -1,7 +1,8 @@
 """The URL map of DESIGN.md. Public owner pages come last: `/<owner-slug>/` catches the rest."""
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from leadmonk import views as core_views
 
@@ -31,6 +32,10 @@ urlpatterns = [
     path("embed/", include("embed.urls")),
     path("", include("leadmonk.public_urls")),
 ]
+
+if settings.MEDIA_SERVE:
+    # Development only: in production the object store (or the web server) serves MEDIA_URL.
+    urlpatterns.insert(0, re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
 
 if settings.BENCH_MODE:
     urlpatterns.insert(0, path("bench/trivial/", core_views.bench_trivial))

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import dateformat
 from django.utils.dateparse import parse_datetime
 
+from accounts.brand import brand_of
 from leadmonk.money import format_money
 from notifications.models import Audience, Message, MessageKind
 from orders.gifts import gift_of
@@ -87,6 +88,7 @@ def booking_context(message: Message) -> dict:
         "session_minutes": int((booking.end - booking.start).total_seconds() // 60),
         "owner": owner,
         "owner_name": owner.display_name or owner.email,
+        "brand": brand_of(owner, absolute=True),
         "when": format_when(booking.start, booking.end, tz_name),
         "location": booking_location(booking),
         "place": booking_place(booking),
@@ -159,6 +161,7 @@ def order_context(message: Message) -> dict:
         "items": list(order.items.all()),
         "owner": owner,
         "owner_name": owner.display_name or owner.email,
+        "brand": brand_of(owner, absolute=True),
         "amount": ("Complimentary (no charge)" if order.is_complimentary
                    else format_money(order.price, order.currency)),
         # A promo code's line on the receipt: the price before it and what it took off.
