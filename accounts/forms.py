@@ -74,7 +74,7 @@ class SettingsForm(forms.ModelForm):
         help_text="Heads the emails your clients get. PNG, JPEG, GIF or WebP, up to 5 MB.",
     )
     brand_color = forms.CharField(
-        label="Brand colour", required=False, max_length=40,
+        label="Brand colour", required=False,
         widget=forms.TextInput(attrs={"placeholder": "#4f46e5", "size": 9, "autocomplete": "off"}),
         help_text="The colour of buttons and links on your clients' pages, as #RRGGBB. "
                   "White text on it must be readable (contrast 4.5:1).",

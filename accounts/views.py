@@ -88,10 +88,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
+    # Read before validation: a valid form puts the new files on the same instance.
+    replaced = [request.user.photo.name, request.user.logo.name]
     form = SettingsForm(request.POST or None, request.FILES or None, instance=request.user)
     if request.method == "POST":
         if form.is_valid():
-            replaced = [request.user.photo.name, request.user.logo.name]
             form.save()
             brand_files_discard(names=replaced, owner=request.user)
             messages.success(request, "Settings saved.")
