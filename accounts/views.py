@@ -43,7 +43,8 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
 
 
 def verify_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
-    """The emailed link: confirms the address, logs the owner in and opens Settings."""
+    """The emailed link: confirms the address, logs the owner in and opens the dashboard's home,
+    where the first-hour checklist is."""
     try:
         user = User.objects.filter(pk=int(force_str(urlsafe_base64_decode(uidb64))), is_active=True).first()
     except (TypeError, ValueError, OverflowError):
@@ -51,13 +52,13 @@ def verify_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     if user is None or not email_verification_token.check_token(user, token):
         if user is not None and user.email_verified:
             messages.info(request, "Your email address is already confirmed.")
-            return redirect("accounts:settings" if request.user == user else "accounts:login")
+            return redirect("dashboard:home" if request.user == user else "accounts:login")
         return render(request, "accounts/verify_invalid.html", status=400)
     owner_verify_email(owner=user)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    messages.success(request, "Welcome! Your email is confirmed and your account is ready. "
-                              "Check your booking link and time zone below.")
-    return redirect("accounts:settings")
+    messages.success(request, "Welcome! Your email is confirmed and your booking page is live. "
+                              "The checklist below takes you through the rest.")
+    return redirect("dashboard:home")
 
 
 @login_required

@@ -99,3 +99,7 @@ def held_booking_payment_url_for(booking) -> str:
         if answer:
             return answer
     return ""
+# owner=<User>: asked for the steps of the first-hour checklist on the dashboard's home that the
+# apps above own (payments: connect payments; packages: a first package). Each receiver answers
+# with a list of scheduling.setup.SetupStep, read from the real state in one query at most.
+setup_steps = Signal()

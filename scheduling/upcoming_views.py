@@ -29,6 +29,7 @@ from scheduling.selectors import (
     owner_upcoming_bookings,
 )
 from scheduling.services import BookingError, booking_cancel, booking_reschedule
+from scheduling.setup import setup_checklist
 from scheduling.signals import owner_booking_page_sections
 
 PER_PAGE = 25
@@ -61,7 +62,10 @@ def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     page = keyset_page(selector(owner=owner, now=now), request.GET, key="start", descending=descending,
                        size=PER_PAGE, **labels)
+    checklist = setup_checklist(owner=owner, site_url=request.build_absolute_uri("/").rstrip("/"))
     return render(request, "scheduling/upcoming/home.html", {
+        # The first hour: what is left to set up, until all of it is done.
+        "checklist": None if checklist.complete else checklist,
         "export_form": ExportRangeForm(),
         "view": view,
         "tabs": [(key, label) for key, (label, _, _) in VIEWS.items()],
