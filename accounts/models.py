@@ -98,6 +98,9 @@ class User(AbstractUser):
     bio = models.TextField(max_length=600, blank=True)
     business_name = models.CharField(max_length=120, blank=True)
     brand_color = models.CharField(max_length=7, blank=True)
+    # When the first-hour checklist on the dashboard's home was first seen complete
+    # (scheduling.setup): from then on the home page neither shows nor computes it.
+    setup_done_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -116,3 +116,10 @@ def brand_files_discard(*, names: list[str], owner: User) -> None:
 
     if gone:
         transaction.on_commit(delete)
+
+
+def owner_setup_done(*, owner: User, now) -> None:
+    """The first-hour checklist is complete: remember it, so the dashboard's home stops asking.
+    A conditional update: two tabs finishing together write the first moment only."""
+    if User.objects.filter(pk=owner.pk, setup_done_at__isnull=True).update(setup_done_at=now):
+        owner.setup_done_at = now

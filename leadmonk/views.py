@@ -1,4 +1,4 @@
-"""The landing redirect, the health check and the production error pages."""
+"""The product's own landing page, the health check and the production error pages."""
 import logging
 import uuid
 
@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from accounts.plans import plan_cards
+
 logger = logging.getLogger(__name__)
 
 # How long /healthz/ waits for the broker: a load balancer's probe must not hang.
@@ -15,7 +17,11 @@ BROKER_TIMEOUT_SECONDS = 2
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("dashboard:home" if request.user.is_authenticated else "accounts:login")
+    """An owner who is logged in goes to their dashboard; anyone else sees what the product is:
+    server-rendered, no query, nothing from another site."""
+    if request.user.is_authenticated:
+        return redirect("dashboard:home")
+    return render(request, "landing.html", {"cards": plan_cards()})
 
 
 def _check_database() -> None:
