@@ -53,3 +53,18 @@ def test_seed_demo_sells_a_paid_single_session_through_the_test_provider(client,
         "Single coaching session", Decimal("90"), "USD", True)
     page = client.get("/demo/").content.decode()
     assert "Single coaching session" in page and "90.00 USD" in page
+
+
+@override_settings(DEBUG=True)
+def test_seed_demo_brands_the_demo_owners_page(client, db):
+    from accounts.brand import clean_brand_color
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # the photo is drawn once, not again
+    demo = User.objects.get(email="demo@example.com")
+    assert demo.business_name and demo.bio
+    assert clean_brand_color(demo.brand_color) == demo.brand_color  # passes the contrast rule
+    assert demo.photo and demo.photo.storage.exists(demo.photo.name)
+    html = client.get("/demo/").content.decode()
+    assert f'src="{demo.photo.url}"' in html and f"--brand: {demo.brand_color}" in html
+    assert demo.business_name in html
