@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import QueuedPasswordResetForm, SettingsForm, SignupForm
 from accounts.models import User
+from accounts.plans import plan_cards
 from accounts.services import (
     brand_files_discard,
     calendar_feed_regenerate,
@@ -24,6 +25,14 @@ from accounts.services import (
 )
 from accounts.tokens import email_verification_token
 from leadmonk.throttle import throttle_post
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """/: an owner who is logged in goes to their dashboard; anyone else sees what the product is
+    (server-rendered, no query, nothing from another site)."""
+    if request.user.is_authenticated:
+        return redirect("dashboard:home")
+    return render(request, "landing.html", {"cards": plan_cards()})
 
 
 @throttle_post("signup")

@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from accounts import views as accounts_views
 from leadmonk import views as core_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", core_views.home, name="home"),
+    path("", accounts_views.home, name="home"),
     path("healthz/", core_views.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("", include("payments.billing_urls")),

@@ -1,27 +1,17 @@
-"""The product's own landing page, the health check and the production error pages."""
+"""The health check and the production error pages (the landing page at / is accounts.views.home)."""
 import logging
 import uuid
 
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-
-from accounts.plans import plan_cards
 
 logger = logging.getLogger(__name__)
 
 # How long /healthz/ waits for the broker: a load balancer's probe must not hang.
 BROKER_TIMEOUT_SECONDS = 2
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """An owner who is logged in goes to their dashboard; anyone else sees what the product is:
-    server-rendered, no query, nothing from another site."""
-    if request.user.is_authenticated:
-        return redirect("dashboard:home")
-    return render(request, "landing.html", {"cards": plan_cards()})
 
 
 def _check_database() -> None:
