@@ -27,6 +27,8 @@ RESERVED_SLUGS = frozenset(
         "calendar",
         # The booking pages framed on an owner's own site (embed app).
         "embed",
+        # The client portal, /my/ ("Find my bookings"): portal.checks reports an owner who held it before.
+        "my",
     }
 )
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

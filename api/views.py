@@ -38,6 +38,7 @@ from api.serializers import (
 from leadmonk.phones import normalize_mobile
 from leadmonk.timezones import is_valid_timezone
 from orders.models import OrderStatus
+from orders.rules import client_phone_needed
 from orders.services import order_session_book
 from payments.forms import OrderIssueForm
 from payments.models import PaymentStatus
@@ -45,6 +46,7 @@ from payments.selectors import packages_for_issuing
 from payments.services import order_issue
 from scheduling.attendance import booking_mark_attendance
 from scheduling.availability import available_slots
+from scheduling.booking_forms import CLIENT_MOBILE_REQUIRED
 from scheduling.holds import booking_hold
 from scheduling.models import BookedBy, BookingStatus
 from scheduling.rules import BookingPath
@@ -271,7 +273,7 @@ class BookingList(OwnerListView):
             if item is None:
                 raise ValidationError({"order_item_id": ["No order item of yours has this id."]})
             booking = order_session_book(item=item, start=data["start"], booked_by=BookedBy.OWNER,
-                                         client_timezone=zone)
+                                         client_timezone=zone, client_phone=_session_phone(item, data))
             return _booking_response(request, booking, status.HTTP_201_CREATED)
         meeting_type = selectors.meeting_type_for_api(request.user, data["meeting_type_id"])
         if meeting_type is None:
@@ -290,6 +292,20 @@ class BookingList(OwnerListView):
         else:
             booking = booking_create(**details, booked_by=BookedBy.OWNER)
         return _booking_response(request, booking, status.HTTP_201_CREATED)
+
+
+def _session_phone(item, data) -> str:
+    """The number given for a session of an order: required when its meeting needs one the order
+    lacks (orders.rules.client_phone_needed: the host calls the client), as on "Book for client"."""
+    phone = data["client_phone"].strip()
+    if not phone:
+        if client_phone_needed(item):
+            raise ValidationError({"client_phone": [CLIENT_MOBILE_REQUIRED]})
+        return ""
+    try:
+        return normalize_mobile(phone, zone=item.order.client_timezone)
+    except DjangoValidationError as error:  # the mobile-number rule's words (leadmonk.phones)
+        raise ValidationError({"client_phone": list(error.messages)}) from None
 
 
 class BookingDetail(GenericAPIView):

@@ -51,6 +51,7 @@ def main() -> None:
     for size in SIZES:
         for days in (7, 30, 60):
             report.engine[(size, days)] = engine.time_engine(owner=owners[size], now=now, days=days)
+    report.month_external = engine.time_month_external(owner=owners[SIZES[-1]], now=now)
 
     next_month = (now.replace(day=28) + timedelta(days=4)).replace(day=1)
     with pages.Server(DATABASE_URL) as server:

@@ -3,6 +3,7 @@ who chose an "Add bookings to" calendar becomes a write in the outbox (calendars
 in the booking's own transaction, sent once it commits (calendars.delivery)."""
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
@@ -15,21 +16,39 @@ from scheduling import signals as booking_signals
 from scheduling.calendar import booking_ics, booking_location, booking_uid, session_name
 
 
+def owner_event_description(booking) -> str:
+    """What the coach's event says: who the client is, where and what the session is, what the
+    client answered (the order's invitee questions, asked through scheduling.signals.booking_answers,
+    since orders stands above calendars) and the booking's dashboard page."""
+    lines = [f"Client: {booking.client_name} <{booking.client_email}>"]
+    if booking.client_phone:
+        lines.append(f"Phone: {booking.client_phone}")
+    lines.append(f"Where: {booking_location(booking)}")
+    lines.append(f"Session: {session_name(booking)}, {booking.duration_minutes} min")
+    about = booking.meeting_type.description.strip()
+    if about:
+        lines.append(f"About: {about}")
+    answers = booking_signals.booking_answers_for(booking)
+    if answers:
+        lines.append("")
+        lines.append("Answers:")
+        lines.extend(f"{question}: {answer}" for question, answer in answers)
+    lines.append("")
+    lines.append(f"{settings.SITE_URL}/dashboard/bookings/{booking.pk}/")
+    return "\n".join(lines)
+
+
 def _owner_event(booking, now: datetime) -> bytes:
     """The client's event (scheduling.calendar's builder), told from the coach's side: a calendar
     resource holds no METHOD (RFC 4791 4.1), the title names the client, the description says
-    who they are and where the session is."""
+    who they are, where and what the session is and what they answered."""
     calendar = ICalendar.from_ical(booking_ics(booking=booking, now=now))
     calendar.pop("METHOD", None)
     for event in calendar.walk("VEVENT"):
         event.pop("SUMMARY", None)
         event.add("summary", f"{session_name(booking)} with {booking.client_name}")
         event.pop("DESCRIPTION", None)
-        lines = [f"Client: {booking.client_name} <{booking.client_email}>"]
-        if booking.client_phone:
-            lines.append(f"Phone: {booking.client_phone}")
-        lines.append(f"Where: {booking_location(booking)}")
-        event.add("description", vText("\n".join(lines)))
+        event.add("description", vText(owner_event_description(booking)))
         if booking.lead_id:  # a host of a collective meeting: the client's event is the lead booking's
             event.pop("UID", None)
             event.add("uid", booking_uid(booking.lead))

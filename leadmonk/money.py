@@ -3,6 +3,7 @@
 Providers (Stripe, PayPal) take integer minor units; the number of decimals depends on the
 currency (JPY has none, BHD has three). Never use float for money.
 """
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 # Currencies the product sells in, with their exponents (ISO 4217 minor units).
@@ -70,3 +71,40 @@ def price_label(amount: Decimal, currency: str) -> str:
         return format_money(amount, currency)
     except UnknownCurrency:
         return f"{amount} {currency}"
+
+
+# What people type around a number: currency signs and codes ("$400", "400 USD", "€ 1.200,50"),
+# spaces and apostrophes between thousands ("1 200", "1'200"). Nothing else is taken away: "12abc"
+# stays what it is, and the form says it is no price.
+_CODES = "|".join(CURRENCY_EXPONENTS)
+_CURRENCY_CODE = re.compile(rf"^(?:{_CODES})(?=[\s\d$€£¥₩₹₪₱฿-])|(?<=[\s\d])(?:{_CODES})$", re.IGNORECASE)
+_CURRENCY_SIGNS_AND_SPACES = re.compile(r"[\s'’$€£¥₩₹₪₱฿]")
+_NUMBER_WITH_MARKS = re.compile(r"-?[\d.,]*\d[\d.,]*")
+
+
+def normalise_amount(text: str) -> str:
+    """An amount as typed ("$400", "400.00", "400,00", "1,200", "1.200,50", "1 200") as Decimal
+    reads it ("400", "400.00", "400.00", "1200", "1200.50", "1200"); text that is no number comes
+    back unchanged (the form field then says what to type).
+
+    Which mark is the decimal one: with both a comma and a dot, the last; with one mark used more
+    than once, none (thousands); a dot used once, always (so "10.123" stays three decimals, which
+    the form refuses for USD and BHD accepts); a comma used once, the decimal one unless exactly
+    three digits follow it ("400,00" is four hundred, "1,200" twelve hundred)."""
+    stripped = _CURRENCY_SIGNS_AND_SPACES.sub("", _CURRENCY_CODE.sub("", (text or "").strip()))
+    if not _NUMBER_WITH_MARKS.fullmatch(stripped):
+        return text
+    marks = [char for char in stripped if char in ",."]
+    if not marks:
+        return stripped
+    if "," in marks and "." in marks:
+        decimal_mark = marks[-1]
+        thousands = "." if decimal_mark == "," else ","
+        return stripped.replace(thousands, "").replace(decimal_mark, ".")
+    mark = marks[0]
+    if len(marks) > 1:
+        return stripped.replace(mark, "")
+    whole, _, fraction = stripped.partition(mark)
+    if mark == "," and len(fraction) == 3 and whole.lstrip("-"):
+        return whole + fraction
+    return f"{whole}.{fraction}"

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "embed",
     "api",
     "demo",
+    "insights",
+    "portal",
     "rest_framework",
     "drf_spectacular",
     "axes",
@@ -229,6 +231,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 # Every periodic schedule lives here, in one place.
 CELERY_BEAT_SCHEDULE = {
+    "purge-sign-in-links": {
+        "task": "portal.tasks.purge_sign_in_links",
+        "schedule": crontab(minute=7),  # hourly: a client portal link's address is kept a day at most
+    },
     "dispatch-due-reminders": {
         "task": "notifications.tasks.dispatch_due_reminders",
         "schedule": crontab(),  # every minute
@@ -402,6 +408,9 @@ THROTTLES = {
     "public_booking": (20, 60 * 60),
     # The Enterprise contact form mails the site's staff: a script must not flood their inbox.
     "sales_contact": (5, 60 * 60),
+    # "Find my bookings" (/my/): sign-in links asked for from one IP, and sent to one address.
+    "portal_sign_in": (10, 60 * 60),
+    "portal_sign_in_email": (3, 60 * 60),
 }
 
 # The REST API (api/, README "The API"): API keys only (no session, so no CSRF), JSON only (the

@@ -23,8 +23,14 @@ logger = logging.getLogger(__name__)
 
 def throttle_allows(*, scope: str, request: HttpRequest) -> tuple[bool, int]:
     """Count one request of `scope` from this IP; returns (allowed, seconds until the window ends)."""
+    return throttle_key_allows(scope=scope, key=client_ip(request) or "unknown")
+
+
+def throttle_key_allows(*, scope: str, key: str) -> tuple[bool, int]:
+    """Count one request of `scope` for `key` (an IP, or the hash of an email address a form was
+    asked to write to); returns (allowed, seconds until the window ends)."""
     limit, window = settings.THROTTLES[scope]
-    return window_allows(scope=scope, who=client_ip(request) or "unknown", limit=limit, window=window)
+    return window_allows(scope=scope, who=key, limit=limit, window=window)
 
 
 def window_allows(*, scope: str, who: str, limit: int, window: int) -> tuple[bool, int]:

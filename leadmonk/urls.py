@@ -18,6 +18,7 @@ urlpatterns = [
     path("dashboard/orders/", include("orders.urls")),
     path("dashboard/clients/", include("clients.urls")),
     path("dashboard/payments/", include("payments.dashboard_urls")),
+    path("dashboard/insights/", include("insights.urls")),
     path("dashboard/teams/", include("teams.urls")),
     path("dashboard/settings/calendars/", include("calendars.urls")),
     path("dashboard/settings/api/", include("api.settings_urls")),
@@ -31,6 +32,8 @@ urlpatterns = [
     path("team/", include("teams.public_urls")),
     path("api/v1/", include("api.urls")),
     path("embed/", include("embed.urls")),
+    # The client portal; before the catch-all below ("my" is a reserved slug).
+    path("my/", include("portal.urls")),
     path("", include("leadmonk.public_urls")),
 ]
 

@@ -4,7 +4,18 @@ from django.forms.utils import flatatt
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
+from leadmonk.money import normalise_amount
 from leadmonk.timezones import resolve_timezone, timezone_datalist_html
+
+
+class AmountField(forms.DecimalField):
+    """A price or an amount as people type it: "$400", "400.00", "400,00", "1,200" (see
+    leadmonk.money.normalise_amount), in the currency chosen beside it."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = normalise_amount(value)
+        return super().to_python(value)
 
 
 class FastSelect(forms.Select):

@@ -54,19 +54,31 @@ def message_deliver(*, message_id: int) -> bool:
     try:
         email = build_email(message)
     except MessageObsolete as reason:
-        mine.update(status=MessageStatus.FAILED, error=str(reason), claimed_at=None, claim_token=None)
+        mine.update(status=MessageStatus.FAILED, error=str(reason), claimed_at=None, claim_token=None,
+                    context=_without_secrets(message))
         return False
     try:
         email.send()
     except Exception as error:  # any backend error (SMTP, network) is worth another try
         logger.warning("Sending message %s failed (attempt %s): %s", message_id, message.attempts, error)
         if message.attempts >= MESSAGE_MAX_ATTEMPTS:
-            mine.update(status=MessageStatus.FAILED, error=str(error)[:2000], claimed_at=None, claim_token=None)
+            mine.update(status=MessageStatus.FAILED, error=str(error)[:2000], claimed_at=None, claim_token=None,
+                        context=_without_secrets(message))
             return False
         mine.update(error=str(error)[:2000], claimed_at=None, claim_token=None)
         raise MessageSendError(str(error)) from error
-    mine.update(status=MessageStatus.SENT, sent_at=timezone.now(), error="", claimed_at=None, claim_token=None)
+    mine.update(status=MessageStatus.SENT, sent_at=timezone.now(), error="", claimed_at=None, claim_token=None,
+                context=_without_secrets(message))
     return True
+
+
+# Context keys that hold a secret only the recipient may have (a portal sign-in link, whose token
+# is stored nowhere else but as a hash): kept only until the message is sent or given up.
+SECRET_CONTEXT_KEYS = ("link",)
+
+
+def _without_secrets(message: Message) -> dict:
+    return {key: value for key, value in message.context.items() if key not in SECRET_CONTEXT_KEYS}
 
 
 def stale_message_ids(*, now: datetime | None = None, limit: int = 100) -> list[int]:

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat
+from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.brand import brand_of
@@ -25,6 +25,7 @@ from scheduling.calendar import (
     booking_place,
     bookings_ics,
     calendar_links,
+    host_names,
     session_name,
 )
 from teams.models import InvitationStatus
@@ -87,7 +88,8 @@ def booking_context(message: Message) -> dict:
         "session_name": session_name(booking),
         "session_minutes": int((booking.end - booking.start).total_seconds() // 60),
         "owner": owner,
-        "owner_name": owner.display_name or owner.email,
+        # Every host of a collective team meeting, by name.
+        "owner_name": host_names(booking),
         "brand": brand_of(owner, absolute=True),
         "when": format_when(booking.start, booking.end, tz_name),
         "location": booking_location(booking),
@@ -240,15 +242,43 @@ def build_invitation_email(message: Message) -> EmailMessage:
     )
 
 
+def build_portal_sign_in_email(message: Message) -> EmailMessage:
+    """The client's "Find my bookings" sign-in link (portal), not sent once the link has expired."""
+    link = message.context.get("link", "")
+    expires_at = parse_datetime(message.context.get("expires_at", "") or "")
+    if not link or expires_at is None or expires_at <= timezone.now():
+        raise MessageObsolete("Not sent: the sign-in link expired before it could be sent.")
+    subject = "Your sign-in link: find your bookings"
+    context = {"subject": subject, "link": link, "SITE_URL": settings.SITE_URL, "audience": message.audience,
+               "minutes": round((expires_at - message.created_at).total_seconds() / 60)}
+    email = EmailMultiAlternatives(
+        subject=subject, body=render_to_string("notifications/email/portal_sign_in.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL, to=[message.recipient],
+        headers={"Message-ID": f"<message-{message.pk}@{_host()}>"},
+    )
+    email.attach_alternative(render_to_string("notifications/email/portal_sign_in.html", context), "text/html")
+    return email
+
+
+def find_my_bookings_line() -> str:
+    """The last line of every client email's text part ("Find my bookings", the client portal);
+    the HTML part has it in notifications/email/_base.html."""
+    return f"\n\nFind my bookings (every order and session of yours, by email): {settings.SITE_URL}/my/\n"
+
+
 def build_email(message: Message) -> EmailMessage:
     if message.kind == MessageKind.TEAM_INVITATION:
         return build_invitation_email(message)
+    if message.kind == MessageKind.PORTAL_SIGN_IN:
+        return build_portal_sign_in_email(message)
     context = booking_context(message) if message.booking_id else order_context(message)
     context.update({"SITE_URL": settings.SITE_URL, "audience": message.audience, "message": message})
     subject = subject_for(message, context)
     context["subject"] = subject
     template = TEMPLATE_FOR_KIND[message.kind]
     text = render_to_string(f"notifications/email/{template}.txt", context)
+    if message.audience == Audience.CLIENT:
+        text = text.rstrip() + find_my_bookings_line()
     html = render_to_string(f"notifications/email/{template}.html", context)
     email = EmailMultiAlternatives(
         subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[message.recipient],

@@ -56,6 +56,7 @@ class MessageKind(models.TextChoices):
     TEAM_INVITATION = "team_invitation", "Team invitation"
     GIFT_RECEIVED = "gift_received", "Gift sent to its recipient"
     GIFT_DELIVERED = "gift_delivered", "Gift delivered (to the buyer)"
+    PORTAL_SIGN_IN = "portal_sign_in", "Sign-in link (Find my bookings)"
 
 
 class Audience(models.TextChoices):

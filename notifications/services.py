@@ -245,3 +245,11 @@ def notify_gift_delivered(*, order, gift) -> None:
         Message.objects.create(order=order, kind=MessageKind.GIFT_DELIVERED, audience=Audience.CLIENT,
                                recipient=gift.buyer_email, context={"to_buyer": True}),
     ])
+
+
+def notify_portal_sign_in(*, email: str, link: str, expires_at: datetime) -> None:
+    """Queue the client's "Find my bookings" sign-in link (portal). The link is the one secret the
+    row carries: delivery erases it once the email has gone (or can no longer go), and an email
+    still unsent when the link expires is not sent at all."""
+    _queue([Message.objects.create(kind=MessageKind.PORTAL_SIGN_IN, audience=Audience.CLIENT, recipient=email,
+                                   context={"link": link, "expires_at": expires_at.isoformat()})])

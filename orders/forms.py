@@ -66,7 +66,7 @@ class OrderForm(forms.Form):
             self.fields["mobile"] = forms.CharField(
                 label="Mobile number",
                 max_length=32,
-                help_text="With its country code, e.g. +1 415 555 0100.",
+                help_text="As you write it at home, or with its country code, e.g. +1 415 555 0100.",
                 widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
                 error_messages={"required": "Enter your mobile number with its country code, e.g. +1 415 555 0100."},
             )
@@ -119,7 +119,8 @@ class OrderForm(forms.Form):
         return forms.CharField(label=label, required=required, max_length=500)
 
     def clean_mobile(self) -> str:
-        return normalize_mobile(self.cleaned_data["mobile"])
+        # Without its country code, read as the country of the zone the browser gave writes it.
+        return normalize_mobile(self.cleaned_data["mobile"], zone=self.data.get(self.add_prefix("client_timezone")))
 
     def clean_client_timezone(self) -> str:
         name = self.cleaned_data.get("client_timezone") or ""

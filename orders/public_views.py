@@ -20,7 +20,7 @@ from orders.forms import OrderForm, PromoCodeForm
 from orders.gift_forms import GiftEmailForm
 from orders.gifts import GiftError, gift_change_recipient_email, gift_change_refusal, gift_for_token, gift_of
 from orders.models import OrderStatus, PackageOrder
-from orders.rules import NOT_BOOKABLE_MESSAGES
+from orders.rules import NOT_BOOKABLE_MESSAGES, client_phone_needed
 from orders.selectors import order_bookings, order_for_token, order_item_for_token, with_item_progress
 from orders.services import (
     OrderError,
@@ -32,6 +32,7 @@ from orders.services import (
 )
 from packages.models import Package
 from packages.selectors import get_package_by_private_token, get_package_by_slug, package_is_orderable
+from scheduling.booking_forms import SessionConfirmForm
 from scheduling.booking_step import Step, StepWording, TimeStep
 from scheduling.calendar import bookings_ics
 
@@ -332,7 +333,9 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
     # under the owner's content and bookings versions and the length. What is this order's (credits
     # left, its state) is checked above and shown by the page around it.
     step = TimeStep(request, meeting_type=item.meeting_type, default_tz=order.client_timezone,
-                    wording=CLIENT_BOOK_WORDING, cache_picker=True, duration=item.duration)
+                    wording=CLIENT_BOOK_WORDING, cache_picker=True, duration=item.duration,
+                    form_class=SessionConfirmForm,
+                    form_kwargs={"requires_mobile": client_phone_needed(item), "zone": order.client_timezone})
 
     def done(booking) -> HttpResponse:
         when = dateformat.format(localize(booking.start, step.viewer_tz), f"l j F, {time_format(step.clock)}")
@@ -343,7 +346,8 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
         return render(request, "orders/order_item_book.html", {"order": order, "item": item, "step": current})
 
     return step.handle(
-        commit=lambda data: order_session_book(item=item, start=data["start"], client_timezone=step.viewer_tz),
+        commit=lambda data: order_session_book(item=item, start=data["start"], client_timezone=step.viewer_tz,
+                                               client_phone=data.get("client_phone", "")),
         done=done,
         page=page,
     )

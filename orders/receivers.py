@@ -6,15 +6,19 @@ orders.credits or orders.rules, inside the booking's transaction and under its l
 that raises a BookingError refuses the change (nothing is written)."""
 from django.dispatch import receiver
 
+from leadmonk.sections import render_to_section
 from orders import credits, gifts, rules
 from orders.signals import order_activated
+from orders.templatetags.orders_tags import answer_text
 from scheduling.models import BookedBy
 from scheduling.signals import (
     attendance_marked,
+    booking_answers,
     booking_cancelled,
     booking_change_requested,
     booking_created,
     cancel_warning,
+    owner_booking_page_sections,
     reschedule_refusal,
 )
 
@@ -63,3 +67,24 @@ def settle_a_no_show(sender, *, booking, by_user=None, now=None, **kwargs) -> No
 def hand_a_paid_gift_over(sender, *, order, **kwargs) -> None:
     """An order became active (paid, free, given): a gift becomes its recipient's (orders.gifts)."""
     gifts.gift_hand_over(order=order)
+
+
+@receiver(owner_booking_page_sections, dispatch_uid="orders.booking_page_answers")
+def booking_page_answers(*, request, booking, **_) -> str:
+    """The owner's page of a session of an order: the client's answers to the package's questions
+    (the order is joined with the booking: no query)."""
+    if not booking.order_item_id:
+        return ""
+    answers = booking.order_item.order.answers
+    if not answers:
+        return ""
+    return render_to_section(request, "orders/_booking_answers.html", {"answers": answers})
+
+
+@receiver(booking_answers, dispatch_uid="orders.booking_answers")
+def tell_the_order_answers(sender, *, booking, **kwargs) -> list[tuple[str, str]]:
+    """A session of an order: the client answered the package's invitee questions when ordering."""
+    if not booking.order_item_id:
+        return []
+    return [(entry.get("question", ""), answer_text(entry.get("answer")))
+            for entry in booking.order_item.order.answers or []]

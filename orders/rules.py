@@ -27,6 +27,20 @@ class OrderExpired(BookingError):
     message = "The sessions of this order have expired."
 
 
+class ClientPhoneMissing(BookingError):
+    """The host calls the client (or the meeting type asks for a number) and no number is known."""
+
+    message = "Please enter your mobile number: this meeting needs one."
+
+
+def client_phone_needed(item: OrderItem) -> bool:
+    """Whether booking a session of `item` must ask for the client's number: its meeting needs one
+    (scheduling's MeetingType.client_phone_required: the host calls the client, or the owner asked
+    for it) and the order has none (its package did not ask for it). Every booking path of an order
+    asks it: the client's one session and several at once, the owner's "Book for client"."""
+    return item.meeting_type.client_phone_required and not item.order.client_phone
+
+
 # Why an order that is not active books nothing, as its status says (also the notice of the
 # client's order page).
 NOT_BOOKABLE_MESSAGES = {

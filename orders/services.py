@@ -21,7 +21,7 @@ from orders.errors import OrderError
 from orders.gifts import GiftDetails, gift_attach, refuse_booking_before_delivery
 from orders.lifecycle import order_mark_paid
 from orders.models import OrderItem, OrderStatus, PackageOrder
-from orders.rules import item_booking_refusal
+from orders.rules import ClientPhoneMissing, client_phone_needed, item_booking_refusal
 from packages.models import Package, PackageItem
 from packages.selectors import package_is_orderable
 from promotions.services import PromoCodeRefused, Quote, promo_quote, promo_redeem
@@ -233,12 +233,16 @@ def _check_quota(*, item: OrderItem) -> OrderItem:
 
 
 def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = BookedBy.CLIENT,
-                       now: datetime | None = None, notify: bool = True, client_timezone: str = "") -> Booking:
+                       now: datetime | None = None, notify: bool = True, client_timezone: str = "",
+                       client_phone: str = "") -> Booking:
     """Book one session of an order item for the order's client (one credit of its quota), at the
     length sold (the item's snapshot), whatever the meeting type's length is now.
 
     `client_timezone` is the zone the client chose the time in (their emails and reminders show
     it); the order's zone, given at checkout, when the owner books or none is known.
+    `client_phone` (E.164) is the number given on the booking step when the order has none and the
+    meeting needs one (orders.rules.client_phone_needed): it is kept on the order for its next
+    sessions. Without a number such a session is refused (ClientPhoneMissing).
 
     Takes the owner's lock, then the item's, checks the quota, then asks scheduling to book, all
     in one transaction. Raises a BookingError subclass (the refusal of orders.rules, or
@@ -247,6 +251,11 @@ def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = Boo
         lock_owner(item.order.owner_id)
         locked = _check_quota(item=item)
         order = locked.order
+        if client_phone and not order.client_phone:
+            order.client_phone = client_phone
+            order.save(update_fields=["client_phone"])
+        if client_phone_needed(locked):
+            raise ClientPhoneMissing()
         return booking_create(
             meeting_type=locked.meeting_type,
             start=start,

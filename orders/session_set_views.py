@@ -24,10 +24,11 @@ from leadmonk.throttle import throttle_post
 from leadmonk.timezones import remember_viewer_choices, viewer_clock, viewer_timezone
 from orders.models import OrderItem, PackageOrder
 from orders.public_views import order_details_url, order_for_token_or_404
-from orders.rules import order_booking_refusal
+from orders.rules import client_phone_needed, order_booking_refusal
 from orders.selectors import with_item_progress
 from orders.session_sets import MAX_SESSIONS_PER_SET, SessionChoice, SessionSetRefused, order_sessions_book
 from scheduling.availability import available_slots, bookable_starts
+from scheduling.booking_forms import ClientPhoneForm
 from scheduling.booking_step import FRAGMENT_PARAM, PICKER_FRAGMENT, StepWording, TimeStep
 from scheduling.picker import ChosenTime, overlapping_chosen
 from scheduling.selectors import datetime_label, format_slot_start, parse_slot_start
@@ -191,8 +192,14 @@ class SessionsPage:
     def picker(self):
         return self.step(self.item).picker() if self.item is not None else None
 
+    def phone_form(self, data=None) -> ClientPhoneForm:
+        """The confirm form: the client's number when a chosen session needs one the order lacks."""
+        return ClientPhoneForm(data, requires_mobile=any(client_phone_needed(pick.item) for pick in self.picks),
+                               zone=self.order.client_timezone)
+
     def render(self, *, error: str = "", repeat_error: str = "", missed: list[MissedWeek] | None = None,
-               failed: SessionChoice | None = None, status: int = 200) -> HttpResponse:
+               failed: SessionChoice | None = None, status: int = 200, form: ClientPhoneForm | None = None,
+               ) -> HttpResponse:
         self.review(failed)
         for item in self.items:
             item.room = self.room(item)
@@ -203,7 +210,7 @@ class SessionsPage:
             "error": error, "repeat_error": repeat_error, "missed": missed or [],
             "repeatable": [pick for pick in self.picks if self.room(pick.item) > 0],
             "max_weeks": {pick.value: self.room(pick.item) + 1 for pick in self.picks},
-            "page_url": self.url(),
+            "page_url": self.url(), "phone_form": form or self.phone_form(),
         }
         return render(self.request, "orders/order_sessions.html", context, status=status)
 
@@ -252,9 +259,13 @@ def _repeat(page: SessionsPage) -> tuple[str, list[MissedWeek]]:
 
 
 def _confirm(request: HttpRequest, page: SessionsPage, details_url: str) -> HttpResponse:
+    form = page.phone_form(request.POST)
+    if not form.is_valid():
+        return page.render(form=form, status=400)
     choices = [SessionChoice(item=pick.item, start=pick.start) for pick in page.picks]
     try:
-        bookings = order_sessions_book(order=page.order, choices=choices, now=page.now, client_timezone=page.viewer_tz)
+        bookings = order_sessions_book(order=page.order, choices=choices, now=page.now, client_timezone=page.viewer_tz,
+                                       client_phone=form.cleaned_data.get("client_phone", ""))
     except SessionSetRefused as refused:
         if refused.choice is None:
             return page.render(error=refused.message, status=400)

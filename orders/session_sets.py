@@ -42,12 +42,14 @@ class SessionSetRefused(BookingError):
 
 
 def order_sessions_book(*, order: PackageOrder, choices: list[SessionChoice], booked_by: str = BookedBy.CLIENT,
-                        now: datetime | None = None, client_timezone: str = "") -> list[Booking]:
+                        now: datetime | None = None, client_timezone: str = "",
+                        client_phone: str = "") -> list[Booking]:
     """Book every session of `choices` for the order's client, or none.
 
     Raises SessionSetRefused (changing nothing) when the set is empty, too long, holds the same
     time twice, or when any one session is refused by order_session_book (taken meanwhile, no credit
-    left, order no longer active); one email lists the sessions booked, with one calendar file.
+    left, order no longer active, no number for a meeting that needs one); one email lists the
+    sessions booked, with one calendar file. `client_phone` as order_session_book takes it.
     """
     now = now or timezone.now()
     if not choices:
@@ -66,7 +68,8 @@ def order_sessions_book(*, order: PackageOrder, choices: list[SessionChoice], bo
                 raise SessionSetRefused("This session does not belong to this order.", choice)
             try:
                 bookings.append(order_session_book(item=choice.item, start=choice.start, booked_by=booked_by,
-                                                   now=now, notify=False, client_timezone=client_timezone))
+                                                   now=now, notify=False, client_timezone=client_timezone,
+                                                   client_phone=client_phone))
             except BookingError as error:
                 raise SessionSetRefused(error.message, choice) from None
         signals.order_sessions_booked.send(sender=PackageOrder, order=order, bookings=bookings)

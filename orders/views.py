@@ -22,12 +22,13 @@ from orders.credits import CreditError, booking_credit_return, ledger_adjust, or
 from orders.forms import CreditAdjustForm, OrderExtendForm, OrderFilterForm
 from orders.lifecycle import order_cancel
 from orders.models import OrderItem, OrderStatus, PackageOrder
+from orders.rules import client_phone_needed
 from orders.selectors import order_bookings, order_for_owner, order_ledger, order_list_for_owner, with_item_progress
 from orders.services import OrderError, order_session_book
 from orders.signals import order_confirmation_requested, owner_order_page_parts
 from packages.models import Package
 from scheduling.attendance import booking_mark_attendance
-from scheduling.booking_forms import AttendanceForm, CancelForm
+from scheduling.booking_forms import AttendanceForm, CancelForm, SessionConfirmForm
 from scheduling.booking_step import Step, StepWording, TimeStep, cancel_step
 from scheduling.models import BookedBy, Booking, BookingStatus
 from scheduling.services import BookingError, booking_cancel, booking_reschedule
@@ -152,11 +153,14 @@ def _render_detail(request: HttpRequest, order: PackageOrder, *, adjust_form: Cr
 
 def _owner_step(request: HttpRequest, *, order: PackageOrder, item: OrderItem, wording: StepWording,
                 booking: Booking | None, commit, success: str) -> HttpResponse:
-    """The owner's booking step on an order (not held to the minimum notice)."""
+    """The owner's booking step on an order (not held to the minimum notice). A new session whose
+    meeting needs the client's number, on an order without one, asks the owner for it."""
     step = TimeStep(request, meeting_type=item.meeting_type if booking is None else booking.meeting_type,
                     default_tz=request.user.timezone, wording=wording, moving=booking, enforce_notice=False,
-                    # A booking moves at its own length.
-                    duration=item.duration if booking is None else None, owner_page=True)
+                    duration=item.duration if booking is None else None,  # a booking moves at its own length
+                    owner_page=True, form_class=SessionConfirmForm,
+                    form_kwargs={"requires_mobile": booking is None and client_phone_needed(item), "for_owner": True,
+                                 "zone": order.client_timezone})
 
     def done(_result) -> HttpResponse:
         messages.success(request, success)
@@ -209,7 +213,8 @@ def order_book(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
         return redirect(_detail_url(order))
     return _owner_step(
         request, order=order, item=item, wording=OWNER_BOOK_WORDING, booking=None,
-        commit=lambda data: order_session_book(item=item, start=data["start"], booked_by=BookedBy.OWNER),
+        commit=lambda data: order_session_book(item=item, start=data["start"], booked_by=BookedBy.OWNER,
+                                               client_phone=data.get("client_phone", "")),
         success=f"Session of {item.meeting_type_name} booked for {order.client_name}.",
     )
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 from django import forms
 
 from leadmonk import money
+from leadmonk.widgets import AmountField
 from packages.models import (
     DEFAULT_BOOK_REMINDER_DAYS,
     MAX_BOOK_REMINDER_DAYS,
@@ -224,7 +225,7 @@ class PaymentPreferencesForm(forms.Form):
     pricing = forms.ChoiceField(
         label="Pricing", choices=Pricing.CHOICES, required=False, widget=forms.RadioSelect,
     )
-    price = forms.DecimalField(
+    price = AmountField(
         label="Package Price", max_digits=15, decimal_places=None, required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         help_text="What the client pays for the whole package. Not used when the package is free.",

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 
 from leadmonk import money
+from leadmonk.widgets import AmountField
 from promotions.models import DiscountKind
 from promotions.services import normalize_code
 
@@ -33,7 +34,7 @@ class PromoCodeForm(forms.Form):
                              initial=DiscountKind.PERCENT,
                              error_messages={"required": "Choose percent off or amount off.",
                                              "invalid_choice": "Choose percent off or amount off."})
-    value = forms.DecimalField(
+    value = AmountField(
         label="Discount", max_digits=None, decimal_places=None,
         help_text="A percent (e.g. 10 for 10 % off) or an amount (e.g. 20.00), as the type says.",
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),

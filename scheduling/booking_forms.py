@@ -45,10 +45,34 @@ class SlotForm(forms.Form):
         return cleaned
 
 
+# The label and the messages of the client's number, on every page that asks for it: a meeting
+# booked on its own page and a session of an order (the client's and the owner's pages).
+MOBILE_LABEL = "Mobile number"
+MOBILE_HELP = "As you write it at home, or with your country code, e.g. +1 415 555 0100."
+MOBILE_REQUIRED = "Please enter your mobile number: this meeting needs one."
+CLIENT_MOBILE_HELP = ("The client's, as written in their country or with its country code, e.g. +1 415 555 0100. "
+                      "It is kept on the order.")
+CLIENT_MOBILE_REQUIRED = "Please enter the client's mobile number: this meeting needs one (you call them)."
+
+
+def mobile_field(*, required: bool, help_text: str, required_message: str = MOBILE_REQUIRED) -> forms.CharField:
+    return forms.CharField(
+        label=MOBILE_LABEL, max_length=32, required=required, help_text=help_text,
+        error_messages={"required": required_message},
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+
+def clean_mobile(value: str, *, zone: str | None = None) -> str:
+    """"" for a blank number (the field says when one is required), else the number as E.164 (one
+    without its country code read as the country of `zone` writes it: leadmonk.phones)."""
+    return normalize_mobile(value, zone=zone) if value and value.strip() else ""
+
+
 class BookingDetailsForm(SlotForm):
     client_name = forms.CharField(label="Your name", max_length=200)
     client_email = forms.EmailField(label="Email", max_length=254)
-    client_phone = forms.CharField(label="Mobile number", max_length=32, required=False)
+    client_phone = mobile_field(required=False, help_text="")
     client_timezone = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args, requires_mobile: bool = False, **kwargs):
@@ -56,11 +80,7 @@ class BookingDetailsForm(SlotForm):
         self.requires_mobile = requires_mobile
         phone = self.fields["client_phone"]
         phone.required = requires_mobile
-        phone.help_text = "With your country code, e.g. +1 415 555 0100." + (
-            " We text you a reminder." if requires_mobile else " Optional."
-        )
-        phone.error_messages["required"] = "Please enter your mobile number: this meeting needs one."
-        phone.widget = forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"})
+        phone.help_text = MOBILE_HELP + (" We text you a reminder." if requires_mobile else " Optional.")
         self.fields["client_name"].widget.attrs.update({"autocomplete": "name"})
         self.fields["client_email"].widget.attrs.update({"autocomplete": "email"})
         self.fields["client_name"].error_messages["required"] = "Please enter your name."
@@ -73,14 +93,36 @@ class BookingDetailsForm(SlotForm):
         return name
 
     def clean_client_phone(self) -> str:
-        value = self.cleaned_data.get("client_phone", "")
-        if not value.strip():
-            return ""
-        return normalize_mobile(value)
+        # A number without its country code is read as the visitor's country writes it: the zone
+        # their browser gave (the hidden field), else the zone the page was shown in.
+        zone = self.data.get(self.add_prefix("client_timezone")) or self.initial.get("client_timezone")
+        return clean_mobile(self.cleaned_data.get("client_phone", ""), zone=zone)
 
     def clean_client_timezone(self) -> str:
         value = self.cleaned_data.get("client_timezone", "")
         return value if value and is_valid_timezone(value) else ""
+
+
+class ClientPhoneForm(forms.Form):
+    """The client's number, asked when booking a session of an order whose meeting needs one (the
+    host calls the client) and the order has none (its package did not ask): `requires_mobile` adds
+    the field, `for_owner` words it for the owner booking on the client's behalf. Without the field
+    it cleans to no number."""
+
+    def __init__(self, *args, requires_mobile: bool = False, for_owner: bool = False, zone: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone  # the client's (the order's): how to read a number without its country code
+        if requires_mobile:
+            self.fields["client_phone"] = mobile_field(
+                required=True, help_text=CLIENT_MOBILE_HELP if for_owner else MOBILE_HELP + " We call you on it.",
+                required_message=CLIENT_MOBILE_REQUIRED if for_owner else MOBILE_REQUIRED)
+
+    def clean_client_phone(self) -> str:
+        return clean_mobile(self.cleaned_data.get("client_phone", ""), zone=self.zone)
+
+
+class SessionConfirmForm(ClientPhoneForm, SlotForm):
+    """The confirm step of one session of an order: the time, and the number when it is needed."""
 
 
 

@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 from urllib.parse import quote_plus, urlencode, urlparse
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from leadmonk.tokens import new_token
-from scheduling.models import LocationKind, PhoneCaller
+from scheduling.models import Booking, LocationKind, PhoneCaller
 
 PRODID = "-//Leadmonk//Session packs//EN"
 
@@ -95,9 +96,30 @@ def booking_location(booking) -> str:
     return booking_place(booking).text
 
 
+def meeting_hosts(booking) -> list:
+    """The hosts of the meeting `booking` belongs to: every host of a collective team meeting (one
+    row each, the lead first), else the booking's owner. The rows in the booking's own status, so a
+    cancelled meeting still names who it was with."""
+    if not booking.meeting_type.team_hosted:
+        return [booking.meeting_type.owner]
+    lead_id = booking.lead_id or booking.pk
+    rows = (Booking.objects.filter(Q(pk=lead_id) | Q(lead_id=lead_id), status=booking.status)
+            .select_related("owner").order_by("pk"))
+    return [row.owner for row in rows] or [booking.meeting_type.owner]
+
+
+def _person_name(owner) -> str:
+    return owner.display_name or owner.email
+
+
+def host_names(booking) -> str:
+    """"Casey Coach", or "Casey Coach, Sam Second and Robin Third" for a collective meeting."""
+    names = [_person_name(owner) for owner in meeting_hosts(booking)]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def event_title(booking) -> str:
-    owner = booking.meeting_type.owner
-    return f"{session_name(booking)} with {owner.display_name or owner.email}"
+    return f"{session_name(booking)} with {host_names(booking)}"
 
 
 def manage_url(booking) -> str:
@@ -123,6 +145,13 @@ def _event(booking, *, cancelled: bool, now: datetime, summary: str = "", descri
     organizer = vCalAddress(f"mailto:{owner.email}")
     organizer.params["cn"] = vText(owner.display_name or owner.email)
     event.add("organizer", organizer)
+    for host in meeting_hosts(booking):
+        if host.pk != owner.pk:  # the other hosts of a collective meeting attend too
+            other = vCalAddress(f"mailto:{host.email}")
+            other.params["cn"] = vText(_person_name(host))
+            other.params["role"] = vText("REQ-PARTICIPANT")
+            other.params["partstat"] = vText("ACCEPTED")
+            event.add("attendee", other)
     attendee = vCalAddress(f"mailto:{booking.client_email}")
     attendee.params["cn"] = vText(booking.client_name)
     attendee.params["role"] = vText("REQ-PARTICIPANT")

@@ -195,13 +195,18 @@ def availability_override_add(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 services.date_override_add(
-                    owner=request.user, date=form.cleaned_data["date"], intervals=form.cleaned_data["intervals"]
+                    owner=request.user, date=form.cleaned_data["date"], intervals=form.cleaned_data["intervals"],
+                    date_to=form.cleaned_data.get("date_to"),
                 )
             except services.SetupError as error:
                 form.add_error(error.field, error.message)
             else:
-                day = form.cleaned_data["date"]
-                messages.success(request, f"Override for {_day_label(day)} saved.")
+                days = form.dates()
+                if len(days) == 1:
+                    messages.success(request, f"Override for {_day_label(days[0])} saved.")
+                else:
+                    messages.success(request, f"Override for {_day_label(days[0])} to {_day_label(days[-1])} "
+                                              f"saved ({len(days)} days).")
                 return redirect("dashboard:availability")
         messages.error(request, "The override was not saved. Please correct the errors below.")
     return render(

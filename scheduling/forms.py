@@ -542,9 +542,17 @@ class DateOverrideForm(_IntervalRows, forms.Form):
     CLOSED, HOURS = "closed", "hours"
     MAX_DAYS_AHEAD = 2 * 366
 
+    MAX_RANGE_DAYS = 92
     date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                            input_formats=["%Y-%m-%d"],
                            error_messages={"required": "Choose a date.", "invalid": "Enter a date as YYYY-MM-DD."})
+    # A holiday is a range: every date from `date` to `date_to` gets the same override.
+    date_to = forms.DateField(
+        label="Until (optional)", required=False, input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="For several days in a row (a holiday): the last date. Leave empty for one date.",
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
     mode = forms.ChoiceField(label="On that date", widget=forms.RadioSelect, initial=CLOSED,
                              choices=[(CLOSED, "Closed all day"), (HOURS, "Open at these hours instead")],
                              error_messages={"required": "Choose closed or other hours.",
@@ -567,6 +575,12 @@ class DateOverrideForm(_IntervalRows, forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         data["intervals"] = []
+        first, last = data.get("date"), data.get("date_to")
+        if first is not None and last is not None:
+            if last < first:
+                self.add_error("date_to", "The last date must be on or after the first.")
+            elif (last - first).days + 1 > self.MAX_RANGE_DAYS:
+                self.add_error("date_to", f"Choose at most {self.MAX_RANGE_DAYS} days at a time.")
         if data.get("mode") == self.HOURS:
             intervals, problems = self._collect("o", self.ROWS, "Hours")
             if problems:
@@ -578,3 +592,9 @@ class DateOverrideForm(_IntervalRows, forms.Form):
 
     def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return self._rows("o", self.ROWS)
+
+    def dates(self) -> list[dt.date]:
+        """Every date the override is for (one, or each of a range); call after is_valid()."""
+        first = self.cleaned_data["date"]
+        last = self.cleaned_data.get("date_to") or first
+        return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]

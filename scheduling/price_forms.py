@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import forms
 
 from leadmonk import money
+from leadmonk.widgets import AmountField
 from scheduling.models import PAID_SESSION_FIELDS, PaymentMedium
 from scheduling.signals import payment_mediums_for_owner
 
@@ -27,7 +28,7 @@ class PaidSessionFieldsMixin(forms.Form):
 
     PAID_FIELDS = PAID_SESSION_FIELDS
 
-    price = forms.DecimalField(
+    price = AmountField(
         label="Price", max_digits=20, decimal_places=None, required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         help_text="What a client pays to book one session (one seat of a group). Leave empty for a free session.",

@@ -24,6 +24,22 @@ _ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([
 _YEARS = range(1970, 9000)
 
 
+# --- The client's own sessions (the client portal, /my/) ---------------------------------------
+
+
+def direct_bookings_of_client(*, email: str) -> QuerySet[Booking]:
+    """The sessions this client email booked directly (not from an order), with any owner, soonest
+    first, meeting type and owner joined (1 query). The lead booking of a meeting with several
+    hosts only (the one whose link the client holds); a paid session still awaiting payment is
+    left out until it is paid. `email` is normalised by the caller (orders.clients)."""
+    return (
+        Booking.objects.filter(client_email__iexact=email, order_item__isnull=True, lead__isnull=True)
+        .exclude(status=BookingStatus.HELD)
+        .select_related("owner", "meeting_type")
+        .order_by("start", "id")
+    )
+
+
 # --- The personal booking page ------------------------------------------------------------------
 
 

@@ -259,22 +259,27 @@ def owner_today(owner: User, now: dt.datetime | None = None) -> dt.date:
 @transaction.atomic
 def date_override_add(
     *, owner: User, date: dt.date, intervals: Iterable[tuple[dt.time, dt.time]] = (),
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, date_to: dt.date | None = None,
 ) -> list[DateOverride]:
-    """Set the hours of one date: no intervals closes the day. Replaces that date's override."""
+    """Set the hours of one date, or of every date from `date` to `date_to` (a holiday): no intervals
+    closes the days. Replaces those dates' overrides."""
     intervals = list(intervals)
     if date < owner_today(owner, now):
         raise InvalidHours("That date is in the past. Choose today or a later date.", field="date")
+    last = date_to or date
+    if last < date:
+        raise InvalidHours("The last date must be on or after the first.", field="date_to")
     problem = hours_problem(intervals)
     if problem:
         raise InvalidHours(f"{date:%A} {date.day} {date:%B %Y}: {problem}")
+    days = [date + dt.timedelta(days=n) for n in range((last - date).days + 1)]
     lock_owner(owner.pk)
     content_changed(owner_id=owner.pk)  # bulk_create sends no post_save
-    DateOverride.objects.filter(owner=owner, date=date).delete()
-    if not intervals:
-        return [DateOverride.objects.create(owner=owner, date=date)]
+    DateOverride.objects.filter(owner=owner, date__range=(date, last)).delete()
     return DateOverride.objects.bulk_create(
-        [DateOverride(owner=owner, date=date, start_time=start, end_time=end) for start, end in sorted(intervals)]
+        [DateOverride(owner=owner, date=day) for day in days] if not intervals else
+        [DateOverride(owner=owner, date=day, start_time=start, end_time=end)
+         for day in days for start, end in sorted(intervals)]
     )
 
 

@@ -46,6 +46,11 @@ cancel_terms = Signal()
 # session, a move would dodge that). sender=Booking, booking=<Booking>, now=<datetime>.
 reschedule_refusal = Signal()
 
+# Asked what the client answered when they booked: a receiver may answer with a list of
+# (question, answer as text) pairs (orders: the invitee questions of the booking's order; the coach's
+# calendar event lists them). sender=Booking, booking=<Booking>.
+booking_answers = Signal()
+
 # Asked when the page of a cancelled booking offers to book again: a receiver may answer with
 # (url, label) for a meeting booked through a page of its own (teams: the team's booking page, not
 # the host's personal one). sender=Booking, booking=<Booking>.
@@ -99,6 +104,16 @@ def held_booking_payment_url_for(booking) -> str:
         if answer:
             return answer
     return ""
+
+
+def booking_answers_for(booking) -> list[tuple[str, str]]:
+    """Every (question, answer) the receivers give for `booking`, in their order; [] when none."""
+    pairs: list[tuple[str, str]] = []
+    for _receiver, answer in booking_answers.send(sender=type(booking), booking=booking):
+        pairs.extend(answer or [])
+    return pairs
+
+
 # owner=<User>: asked for the steps of the first-hour checklist on the dashboard's home that the
 # apps above own (payments: connect payments; packages: a first package). Each receiver answers
 # with a list of scheduling.setup.SetupStep, read from the real state in one query at most.

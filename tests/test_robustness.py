@@ -358,7 +358,7 @@ PAGES_WITH_FORMS = {
         "accounts:signup", "accounts:login", "accounts:password_reset", "billing:enterprise_contact",
         "bookings:manage", "payments:test_checkout", "team_public:join", "public:order_package",
         "public:order_private_package", "public:book_meeting?start", "order_details:book?start", "bookings:reschedule?start",
-        "order_details:sessions?picks", "order_details:gift",
+        "order_details:sessions?picks", "order_details:gift", "portal:home",
     },
     "alice": {
         "accounts:settings", "accounts:password_reset", "billing:enterprise_contact", "packages:create", "packages:edit",
@@ -368,7 +368,7 @@ PAGES_WITH_FORMS = {
         "dashboard:availability_override_add", "bookings:manage", "payments:test_checkout", "public:order_package",
         "public:order_private_package", "public:book_meeting?start", "order_details:book?start", "orders:book?start",
         "orders:booking_reschedule?start", "bookings:reschedule?start", "dashboard:booking_reschedule?start",
-        "order_details:sessions?picks", "order_details:gift", "promotions:create", "promotions:edit",
+        "order_details:sessions?picks", "order_details:gift", "promotions:create", "promotions:edit", "portal:home",
     },
 }
 # Logging out would end the rest of the run as Alice.

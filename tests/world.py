@@ -355,6 +355,8 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "embed:owner_page": {"owner_slug": "owner_slug"},
     "embed:book_meeting": {"owner_slug": "owner_slug", "meeting_type_slug": "meeting_type_slug"},
     "embed:booked": {"token": "booking_token"},
+    # A client's sign-in link names no object of an owner's world: a junk one must open nothing.
+    "portal:sign_in": {"token": "junk"},
 }
 
 

@@ -7,7 +7,7 @@ from accounts.tests.html import unlabelled_inputs
 
 SETTINGS_URL = reverse("accounts:settings")
 # The reserved words of DESIGN.md: each would shadow a top-level URL of the product.
-DESIGN_RESERVED_SLUGS = ["dashboard", "accounts", "orders", "bookings", "payments", "team", "api", "admin", "static"]
+DESIGN_RESERVED_SLUGS = ["dashboard", "accounts", "orders", "bookings", "payments", "team", "api", "admin", "static", "my"]
 
 
 def _form_data(**overrides) -> dict:

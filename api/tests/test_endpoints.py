@@ -128,6 +128,23 @@ def test_an_item_with_no_credit_left_is_refused_by_the_orders_rule(api, open_wee
     assert Booking.objects.count() == 1
 
 
+def test_a_session_where_the_host_calls_needs_the_clients_number_when_the_order_has_none(api, open_weekdays, clock):
+    from scheduling.models import LocationKind, PhoneCaller
+
+    meeting_type = make_meeting_type(open_weekdays, location_kind=LocationKind.PHONE, phone_caller=PhoneCaller.HOST)
+    order = make_order(make_package(open_weekdays, items=[(meeting_type, 2)]), with_items=True,
+                       status=OrderStatus.ACTIVE)
+    item = order.items.get()
+
+    refused = post(api, "/api/v1/bookings/", {"order_item_id": item.pk, "start": NINE_AM.isoformat()})
+    booked = post(api, "/api/v1/bookings/", {"order_item_id": item.pk, "start": NINE_AM.isoformat(),
+                                             "client_phone": "+1 202 555 0123"})
+
+    assert refused.status_code == 400 and "mobile number" in str(problem(refused))
+    assert booked.status_code == 201 and booked.json()["client_phone"] == "+12025550123"
+    assert PackageOrder.objects.get().client_phone == "+12025550123"
+
+
 def test_a_booking_moves_and_keeps_its_credit(api, open_weekdays, clock):
     meeting_type = make_meeting_type(open_weekdays)
     order = make_order(make_package(open_weekdays, items=[(meeting_type, 2)]), with_items=True,

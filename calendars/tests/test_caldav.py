@@ -12,7 +12,7 @@ from calendars.tests.ics_samples import calendar, event
 from scheduling.calendar import booking_uid
 from scheduling.models import BookedBy, ExternalBusy
 from scheduling.services import booking_cancel, booking_create, booking_reschedule
-from tests import NINE_AM, NOW, TEN_AM, WEEKDAYS_9_TO_5, make_meeting_type, set_weekly_hours
+from tests import NINE_AM, NOW, TEN_AM, WEEKDAYS_9_TO_5, make_meeting_type, make_order, set_weekly_hours
 from tests.calendar_servers import RADICALE_PASSWORD, RADICALE_USER, free_port
 
 LIST = "/dashboard/settings/calendars/"
@@ -130,6 +130,55 @@ def test_bookings_moves_and_cancels_are_written_to_the_chosen_calendar(owner, ra
         booking_cancel(booking=booking, by=BookedBy.OWNER)
     assert _written(radicale, work, uid) is None
     assert set(CalendarWrite.objects.values_list("status", flat=True)) == {WriteStatus.SENT}
+
+
+def test_a_package_session_reaches_the_coachs_calendar_with_the_clients_answers_and_the_meeting(
+        owner, radicale, django_capture_on_commit_callbacks):
+    from orders.models import OrderStatus
+    from orders.services import order_session_book
+    from scheduling.models import LocationKind, PhoneCaller
+
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    meeting_type = make_meeting_type(owner, name="Strategy call", duration_minutes=45, slot_step_minutes=15,
+                                     description="Bring last quarter's numbers.", location_kind=LocationKind.PHONE,
+                                     phone_caller=PhoneCaller.HOST)
+    order = make_order(owner, meeting_type, sessions=2, with_items=True, status=OrderStatus.ACTIVE,
+                       client_name="Cleo Client", client_phone="+12025550123",
+                       answers=[{"question": "What do you want to work on?", "kind": "text", "answer": "Pricing"},
+                                {"question": "First coaching?", "kind": "checkbox", "answer": True}])
+    work = radicale.make_calendar("Work")
+    connection = connect(owner, radicale)
+    services.caldav_choose(connection=connection, checked_ids=set(),
+                           add_bookings_id=connection.calendars.get(url=work).pk)
+
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        booking = order_session_book(item=order.items.get(), start=NINE_AM)
+    written = _written(radicale, work, booking_uid(booking))
+    assert str(written["SUMMARY"]) == "Strategy call with Cleo Client"
+    description = str(written["DESCRIPTION"]).splitlines()
+    assert "Client: Cleo Client <cleo@example.com>" in description
+    assert "Phone: +12025550123" in description
+    assert f"Where: Phone call: {owner.display_name or owner.email} calls Cleo Client on +12025550123" in description
+    assert "Session: Strategy call, 45 min" in description
+    assert "About: Bring last quarter's numbers." in description
+    assert "What do you want to work on?: Pricing" in description
+    assert "First coaching?: Yes" in description
+    assert written.decoded("DTEND") - written.decoded("DTSTART") == timedelta(minutes=45)
+
+
+def test_a_direct_booking_event_has_no_answers_heading(owner, radicale, django_capture_on_commit_callbacks):
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    meeting_type = make_meeting_type(owner, name="Intro")
+    work = radicale.make_calendar("Work")
+    connection = connect(owner, radicale)
+    services.caldav_choose(connection=connection, checked_ids=set(),
+                           add_bookings_id=connection.calendars.get(url=work).pk)
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        booking = booking_create(meeting_type=meeting_type, start=NINE_AM, client_name="Kim", client_email="k@example.com")
+    description = str(_written(radicale, work, booking_uid(booking))["DESCRIPTION"]).splitlines()
+    assert "Session: Intro, 30 min" in description
+    assert "Answers:" not in description
+    assert description[-1].endswith(f"/dashboard/bookings/{booking.pk}/")
 
 
 def test_a_server_that_was_down_gets_the_writes_when_it_is_back_in_order_once(owner, radicale,

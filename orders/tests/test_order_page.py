@@ -99,10 +99,20 @@ def test_first_last_name_and_mobile_are_stored_in_e164(client, package):
     assert order.client_phone == "+14155550100"
 
 
+def test_a_mobile_written_as_at_home_is_read_for_the_country_of_the_visitors_zone(client, package):
+    package.ordering_information = OrderingInformation.NAME_EMAIL_MOBILE
+    package.save()
+
+    client.post(page_url(package), valid_post(mobile="0161 496 0000", client_timezone="Europe/London",
+                                              **{f"question_{package.questions.get().pk}": "Focus"}))
+
+    assert PackageOrder.objects.get().client_phone == "+441614960000"
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"mobile": "415 555 0100"}, "Enter the number with its country code, e.g. +1 415 555 0100"),
+        ({"mobile": "415 555 0100", "client_timezone": "UTC"}, "Enter the number with its country code"),
         ({"mobile": "+1 555"}, "Enter a valid mobile number"),
         ({"mobile": ""}, "Enter your mobile number with its country code, e.g. +1 415 555 0100."),
         ({"email": "not-an-email"}, "Enter a valid email address."),

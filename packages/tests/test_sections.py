@@ -340,3 +340,25 @@ def test_a_medium_no_longer_connected_is_shown_and_refused_for_a_paid_package():
     free = PaymentPreferencesForm({**payment("0", "USD", "stripe"), "pricing": "free"}, mediums=["paypal"],
                                   current_medium="stripe")
     assert free.is_valid() and free.cleaned_data["payment_medium"] == ""
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("$400", Decimal("400")), ("400.00", Decimal("400")), ("400,00", Decimal("400")), ("1,200", Decimal("1200")),
+    ("1.200,50 €", Decimal("1200.50")), ("USD 1,200.50", Decimal("1200.50")), ("1 200", Decimal("1200")),
+])
+def test_a_price_is_understood_as_people_type_it(owner_client, package, typed, stored):
+    # Issue 29, item 4: "$400", "400.00", "400,00" and "1,200" in the owner's currency.
+    response = owner_client.post(reverse("packages:save_payment_preferences", args=[package.pk]), payment(typed))
+
+    assert response.status_code == 302
+    assert snapshot(package)["payment"][:2] == (stored, "USD")
+
+
+@pytest.mark.parametrize("typed", ["12abc", "4OO", "$", "1,2,3.4.5"])
+def test_text_that_is_no_price_is_still_refused(owner_client, package, typed):
+    before = snapshot(package)
+    response = owner_client.post(reverse("packages:save_payment_preferences", args=[package.pk]), payment(typed))
+
+    assert response.status_code == 200
+    assert "Enter a price such as 240 or 240.00." in str(response.context["payment_form"].errors["price"])
+    assert snapshot(package) == before

@@ -145,6 +145,20 @@ def test_add_other_hours_on_a_date_replaces_an_earlier_override_of_that_date(own
 
 
 @time_machine.travel(NOW, tick=False)
+def test_a_holiday_closes_every_date_of_its_range_in_one_go(owner, owner_client):
+    # Issue 29, item 4: time off as a date range, not one date at a time.
+    setup_services.date_override_add(owner=owner, date=dt.date(2024, 7, 17),
+                                     intervals=[(time(10), time(12))])  # replaced by the holiday
+
+    response = owner_client.post(ADD_URL, {"date": "2024-07-15", "date_to": "2024-07-19", "mode": "closed"},
+                                 follow=True)
+
+    rows = list(DateOverride.objects.filter(owner=owner).values_list("date", "start_time"))
+    assert rows == [(dt.date(2024, 7, day), None) for day in range(15, 20)]
+    assert "Override for Monday 15 July 2024 to Friday 19 July 2024 saved (5 days)." in response.text
+
+
+@time_machine.travel(NOW, tick=False)
 def test_today_in_the_owner_zone_is_allowed(owner, owner_client):
     owner_client.post(ADD_URL, {"date": "2024-07-10", "mode": "closed"})
     assert DateOverride.objects.filter(owner=owner, date=dt.date(2024, 7, 10)).exists()
@@ -172,6 +186,9 @@ def test_past_is_judged_in_the_owner_zone(owner, owner_client):
       "o-1-start": "11:00", "o-1-end": "13:00"}, "Hours: 09:00–12:00 overlaps 11:00–13:00."),
     ({"date": "2024-07-15", "mode": "hours", "o-0-start": "nope", "o-0-end": "12:00"},
      "Hours: a time in row 1 could not be read. Use HH:MM."),
+    ({"date": "2024-07-15", "date_to": "2024-07-14", "mode": "closed"}, "The last date must be on or after the first."),
+    ({"date": "2024-07-15", "date_to": "2024-12-31", "mode": "closed"}, "Choose at most 92 days at a time."),
+    ({"date": "2024-07-15", "date_to": "soon", "mode": "closed"}, "Enter a date as YYYY-MM-DD."),
 ])
 def test_bad_overrides_are_refused_with_a_message_and_nothing_is_saved(owner, owner_client, data, message):
     response = owner_client.post(ADD_URL, data)

@@ -182,20 +182,32 @@ def booking_page_details(**overrides) -> dict:
             "client_timezone": "America/New_York", "start": "2026-12-07T14:00:00Z", **overrides}
 
 
-@pytest.mark.parametrize(("phone", "message"), [
-    ("", "Please enter your mobile number: this meeting needs one."),
-    ("12345", "Enter the number with its country code, e.g. +1 415 555 0100"),
-    ("+1 555", "Enter a valid mobile number, e.g. +1 415 555 0100."),
+@pytest.mark.parametrize(("phone", "zone", "message"), [
+    ("", "America/New_York", "Please enter your mobile number: this meeting needs one."),
+    ("12345", "America/New_York", "Enter a valid mobile number, e.g. +1 415 555 0100."),  # a US number, too short
+    ("415 555 0100", "UTC", "Enter the number with its country code, e.g. +1 415 555 0100"),  # no country
+    ("+1 555", "America/New_York", "Enter a valid mobile number, e.g. +1 415 555 0100."),
 ])
-def test_when_the_host_calls_the_booking_form_requires_the_clients_number(open_owner, clock, client, phone, message):
+def test_when_the_host_calls_the_booking_form_requires_the_clients_number(open_owner, clock, client, phone, zone,
+                                                                          message):
     host_calls = meeting(open_owner, location_kind="phone", phone_caller="host")
 
     response = client.post(reverse("public:book_meeting", args=["coach", host_calls.slug]),
-                           booking_page_details(client_phone=phone))
+                           booking_page_details(client_phone=phone, client_timezone=zone))
 
     assert response.status_code == 200
     assert message in response.context["form"].errors["client_phone"]
     assert not Booking.objects.exists()
+
+
+def test_a_number_written_as_at_home_is_read_for_the_visitors_country(open_owner, clock, client):
+    # Issue 29, item 4: "312 555 0199" typed in a Chicago browser is +1 312 555 0199.
+    host_calls = meeting(open_owner, location_kind="phone", phone_caller="host")
+
+    client.post(reverse("public:book_meeting", args=["coach", host_calls.slug]),
+                booking_page_details(client_phone="312 555 0199", client_timezone="America/Chicago"))
+
+    assert Booking.objects.get().client_phone == "+13125550199"
 
 
 def test_when_the_client_calls_their_number_stays_optional(open_owner, clock, client):

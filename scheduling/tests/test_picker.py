@@ -1,14 +1,14 @@
 """The month picker every booking page shares: the grid, its fragment (fixed queries for any
 month), the zone ("Times in Europe/Berlin · change", searchable, remembered) and the clock."""
 import re
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
 from django.urls import reverse
 
 from leadmonk.timezones import resolve_timezone
-from scheduling.models import DateOverride
+from scheduling.models import DateOverride, ExternalBusy
 from scheduling.services import booking_create
 from tests import NOW, make_meeting_type, set_weekly_hours
 
@@ -71,6 +71,26 @@ def test_the_fragment_runs_a_fixed_number_of_queries_for_any_month(client, meeti
         assert fragment(client, meeting_type, **params).status_code == 200
     with django_assert_num_queries(0):  # cached
         assert fragment(client, meeting_type, **params).status_code == 200
+
+
+@pytest.mark.parametrize("external_count", [0, 12, 400])
+def test_the_month_fragment_with_external_busy_times_runs_the_same_queries(client, meeting_type,
+                                                                          django_assert_num_queries, external_count):
+    """The owner's other calendars (ExternalBusy) are read by the same one query as the bookings,
+    however many there are, and a time they block is not offered."""
+    ExternalBusy.objects.bulk_create(
+        ExternalBusy(owner=meeting_type.owner, source_id=1, start=start, end=start + timedelta(minutes=45))
+        for start in (datetime(2026, 12, 1, 12, tzinfo=UTC) + timedelta(hours=7 * n) for n in range(external_count)))
+    if external_count:  # 10:00-10:45 in New York on Thursday 3 December
+        ExternalBusy.objects.create(owner=meeting_type.owner, source_id=1, start=datetime(2026, 12, 3, 15, tzinfo=UTC),
+                                    end=datetime(2026, 12, 3, 15, 45, tzinfo=UTC))
+    known_in_this_process(client, meeting_type.owner)
+    with django_assert_num_queries(3):
+        response = fragment(client, meeting_type, date="2026-12-03")
+    html = response.content.decode()
+    assert response.status_code == 200 and "9:00 AM" in html
+    assert ("10:00 AM" in html) is (external_count == 0)
+    assert ("10:30 AM" in html) is (external_count == 0)
 
 
 @pytest.mark.parametrize("busy_count", [0, 8])

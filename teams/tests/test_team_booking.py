@@ -328,3 +328,22 @@ def test_adding_a_host_without_common_free_time_to_a_collective_type_changes_not
     assert sorted(host.meeting_type.owner_id for host in co.hosts.select_related("meeting_type")) == sorted(
         [owner.pk, ben.pk])
     assert sorted(MeetingType.objects.values_list("pk", "owner_id", "state")) == copies
+
+
+def test_a_collective_bookings_email_and_calendar_file_name_every_host(trio, django_capture_on_commit_callbacks):
+    # Issue 29, item 4: the client meets all of them, so the email and the invitation say so.
+    team, owner, ben, cleo = trio
+    co = make_team_meeting_type(team, kind=TeamMeetingKind.COLLECTIVE, now=NOW)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        book(co, NINE_AM)
+
+    to_client = next(message for message in mail.outbox if message.to == ["ana@example.com"])
+    names = [person.display_name for person in (owner, ben, cleo)]
+    assert all(name in to_client.body for name in names), to_client.body
+    ics = next(content for _name, content, _type in to_client.attachments if _name.endswith(".ics"))
+    text = ics.decode() if isinstance(ics, bytes) else ics
+    unfolded = text.replace("\r\n ", "").replace("\\,", ",")  # folded lines, escaped commas
+    assert all(f"mailto:{person.email}" in unfolded for person in (owner, ben, cleo))
+    assert f"{names[0]}, {names[1]} and {names[2]}" in unfolded

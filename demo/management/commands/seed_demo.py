@@ -12,6 +12,7 @@ from embed import demo as embed_demo
 from orders import demo as orders_demo
 from packages import demo as packages_demo
 from payments import demo as payments_demo
+from payments import demo_history
 from promotions import demo as promotions_demo
 from scheduling import demo as scheduling_demo
 from teams import demo as teams_demo
@@ -20,8 +21,9 @@ DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo12345"
 DEMO_SLUG = "demo"
 # Each app that has demo data exposes `seed(owner)` in its demo module; run in this order.
+# demo_history: a year of past packs and sessions, so Insights has something to draw.
 DEMO_MODULES = [accounts_demo, scheduling_demo, teams_demo, packages_demo, promotions_demo, orders_demo,
-                payments_demo, embed_demo]
+                payments_demo, embed_demo, demo_history]
 
 
 class Command(BaseCommand):
@@ -53,3 +55,7 @@ class Command(BaseCommand):
         )
         for line in api_key_lines:
             self.stdout.write(line)
+        # The client portal needs no password: the sign-in link is in the email, which a local run
+        # prints to the console.
+        self.stdout.write(f"Demo client: {orders_demo.DEMO_CLIENT_EMAIL} (Find my bookings at /my/; the sign-in "
+                          "link is printed by the console email backend)")

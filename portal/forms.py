@@ -1,0 +1,20 @@
+"""The one form of the client portal: the email to send a sign-in link to."""
+from django import forms
+
+from leadmonk.client_email import normalize_email
+
+
+class FindBookingsForm(forms.Form):
+    email = forms.EmailField(
+        label="Your email address",
+        max_length=254,
+        help_text="The address you ordered or booked with. We email you a link that signs you in.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": "Enter the email address you ordered or booked with.",
+            "invalid": "Enter a whole email address, like name@example.com.",
+        },
+    )
+
+    def clean_email(self) -> str:
+        return normalize_email(self.cleaned_data["email"])
