@@ -2,7 +2,9 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.files.uploadedfile import UploadedFile
 
+from accounts.brand import LOGO_SIZE, PHOTO_SIZE, clean_brand_color, clean_image
 from accounts.models import User, validate_booking_slug
 from leadmonk.timezones import is_valid_timezone
 from leadmonk.widgets import TimezoneField
@@ -58,16 +60,64 @@ class SignupForm(forms.Form):
 
 class SettingsForm(forms.ModelForm):
     timezone = TimezoneField(label="Time zone")
+    # FileField, not ImageField: accounts.brand.clean_image opens the file itself, so that a bomb,
+    # an SVG or a huge file each get their own reason rather than "not an image".
+    photo = forms.FileField(
+        label="Photo", required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
+        help_text="Shown on your booking pages. PNG, JPEG, GIF or WebP, up to 5 MB; "
+                  "resized to 400 x 400 and stripped of its metadata (location, camera).",
+    )
+    logo = forms.FileField(
+        label="Logo for emails", required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
+        help_text="Heads the emails your clients get. PNG, JPEG, GIF or WebP, up to 5 MB.",
+    )
+    brand_color = forms.CharField(
+        label="Brand colour", required=False,
+        widget=forms.TextInput(attrs={"placeholder": "#4f46e5", "size": 9, "autocomplete": "off"}),
+        help_text="The colour of buttons and links on your clients' pages, as #RRGGBB. "
+                  "White text on it must be readable (contrast 4.5:1).",
+    )
 
     class Meta:
         model = User
-        fields = ["display_name", "slug", "timezone", "notify_owner_by_email"]
+        fields = ["display_name", "slug", "timezone", "notify_owner_by_email",
+                  "business_name", "bio", "photo", "logo", "brand_color"]
         labels = {
             "display_name": "Display name",
             "slug": "Booking link",
             "notify_owner_by_email": "Email me when a client orders, books, reschedules or cancels",
+            "business_name": "Business name",
+            "bio": "Short bio",
         }
-        help_texts = {"slug": "The last part of your booking page address. Letters, numbers and hyphens."}
+        help_texts = {
+            "slug": "The last part of your booking page address. Letters, numbers and hyphens.",
+            "business_name": "Heads your emails instead of your display name (optional).",
+            "bio": "A few lines about you for your booking page; plain text, up to 600 characters.",
+        }
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+
+    def _clean_upload(self, field: str, **options):
+        value = self.cleaned_data.get(field)
+        if isinstance(value, UploadedFile):
+            return clean_image(value, **options)
+        return value  # the file kept, or False: "Clear" was ticked
+
+    def clean_photo(self):
+        return self._clean_upload("photo", max_size=(PHOTO_SIZE, PHOTO_SIZE), name="photo")
+
+    def clean_logo(self):
+        return self._clean_upload("logo", max_size=LOGO_SIZE, name="logo")
+
+    def clean_brand_color(self) -> str:
+        return clean_brand_color(self.cleaned_data.get("brand_color", ""))
+
+    def clean_bio(self) -> str:
+        return self.cleaned_data.get("bio", "").strip()
+
+    def clean_business_name(self) -> str:
+        return self.cleaned_data.get("business_name", "").strip()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

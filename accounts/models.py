@@ -43,6 +43,10 @@ def validate_booking_slug(value: str) -> None:
         raise ValidationError(f"“{value}” is reserved. Please choose another booking link.")
 
 
+def brand_upload_path(instance, filename: str) -> str:
+    return f"brand/{instance.pk or 'new'}/{new_token()[:16]}-{filename}"
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -88,6 +92,17 @@ class User(AbstractUser):
     # The only key to the owner's calendar feed (/calendar/<token>.ics); a new one (Settings)
     # retires the old address at once.
     calendar_feed_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    # The brand on the client's pages and emails (accounts/brand.py checks and re-encodes them). The
+    # files are stored through Django's storage API (MEDIA_ROOT here, an object store in production),
+    # under a new random name each time, so a replaced file is never served from an old cache.
+    photo = models.ImageField(upload_to=brand_upload_path, blank=True)
+    logo = models.ImageField(upload_to=brand_upload_path, blank=True)
+    bio = models.TextField(max_length=600, blank=True)
+    business_name = models.CharField(max_length=120, blank=True)
+    brand_color = models.CharField(max_length=7, blank=True)
+    # When the first-hour checklist on the dashboard's home was first seen complete
+    # (scheduling.setup): from then on the home page neither shows nor computes it.
+    setup_done_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -69,3 +69,23 @@ PLAN_FEATURES: dict[str, list[str]] = {
 
 def plan_rank(plan: str) -> int:
     return PLAN_ORDER.index(Plan(plan)) if plan in PLAN_ORDER else -1
+
+
+def plan_cards(current: str | None = None) -> list[dict]:
+    """The plans as the pricing page and the landing page show them; `current`: the viewer's plan."""
+    cards = []
+    for plan in PLAN_ORDER:
+        prices = PLAN_PRICES_USD.get(plan)
+        cards.append({
+            "plan": plan,
+            "label": plan.label,
+            "monthly": prices[BillingInterval.MONTH] if prices else None,
+            "yearly": prices[BillingInterval.YEAR] if prices else None,
+            "features": PLAN_FEATURES[plan],
+            "self_serve": plan in SELF_SERVE_PLANS,
+            "packages": plan_includes_packages(plan),
+            "current": plan == current,
+            # Only a move up is offered: a lower plan would cut what the owner has (staff-set plans too).
+            "upgradable": current is None or plan_rank(plan) > plan_rank(current),
+        })
+    return cards

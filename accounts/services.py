@@ -2,6 +2,7 @@
 import logging
 
 from django.contrib.auth.hashers import make_password
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -98,3 +99,27 @@ def password_reset_request(*, email: str) -> None:
     """Queue the reset email: the worker looks the address up, so the answer takes as long for an
     unknown address as for a real account."""
     _queue_now(tasks.send_password_reset_email, email.strip())
+
+
+def brand_files_discard(*, names: list[str], owner: User) -> None:
+    """Delete the photo and logo files `names` that `owner` no longer uses (replaced or cleared),
+    once the change has committed: a rolled back change keeps its files."""
+    kept = {owner.photo.name, owner.logo.name}
+    gone = [name for name in names if name and name not in kept]
+
+    def delete() -> None:
+        for name in gone:
+            try:
+                default_storage.delete(name)
+            except Exception:  # noqa: BLE001 - an orphan file is no reason to fail the save
+                logger.warning("could not delete the replaced brand file %s", name, exc_info=True)
+
+    if gone:
+        transaction.on_commit(delete)
+
+
+def owner_setup_done(*, owner: User, now) -> None:
+    """The first-hour checklist is complete: remember it, so the dashboard's home stops asking.
+    A conditional update: two tabs finishing together write the first moment only."""
+    if User.objects.filter(pk=owner.pk, setup_done_at__isnull=True).update(setup_done_at=now):
+        owner.setup_done_at = now

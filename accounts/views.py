@@ -15,7 +15,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import QueuedPasswordResetForm, SettingsForm, SignupForm
 from accounts.models import User
+from accounts.plans import plan_cards
 from accounts.services import (
+    brand_files_discard,
     calendar_feed_regenerate,
     owner_signup_request,
     owner_verification_resend,
@@ -23,6 +25,14 @@ from accounts.services import (
 )
 from accounts.tokens import email_verification_token
 from leadmonk.throttle import throttle_post
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """/: an owner who is logged in goes to their dashboard; anyone else sees what the product is
+    (server-rendered, no query, nothing from another site)."""
+    if request.user.is_authenticated:
+        return redirect("dashboard:home")
+    return render(request, "landing.html", {"cards": plan_cards()})
 
 
 @throttle_post("signup")
@@ -42,7 +52,8 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
 
 
 def verify_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
-    """The emailed link: confirms the address, logs the owner in and opens Settings."""
+    """The emailed link: confirms the address, logs the owner in and opens the dashboard's home,
+    where the first-hour checklist is."""
     try:
         user = User.objects.filter(pk=int(force_str(urlsafe_base64_decode(uidb64))), is_active=True).first()
     except (TypeError, ValueError, OverflowError):
@@ -50,13 +61,13 @@ def verify_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     if user is None or not email_verification_token.check_token(user, token):
         if user is not None and user.email_verified:
             messages.info(request, "Your email address is already confirmed.")
-            return redirect("accounts:settings" if request.user == user else "accounts:login")
+            return redirect("dashboard:home" if request.user == user else "accounts:login")
         return render(request, "accounts/verify_invalid.html", status=400)
     owner_verify_email(owner=user)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    messages.success(request, "Welcome! Your email is confirmed and your account is ready. "
-                              "Check your booking link and time zone below.")
-    return redirect("accounts:settings")
+    messages.success(request, "Welcome! Your email is confirmed and your booking page is live. "
+                              "The checklist below takes you through the rest.")
+    return redirect("dashboard:home")
 
 
 @login_required
@@ -87,10 +98,13 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
-    form = SettingsForm(request.POST or None, instance=request.user)
+    # Read before validation: a valid form puts the new files on the same instance.
+    replaced = [request.user.photo.name, request.user.logo.name]
+    form = SettingsForm(request.POST or None, request.FILES or None, instance=request.user)
     if request.method == "POST":
         if form.is_valid():
             form.save()
+            brand_files_discard(names=replaced, owner=request.user)
             messages.success(request, "Settings saved.")
             return redirect("accounts:settings")
         messages.error(request, "Please correct the errors below. Nothing was saved.")

@@ -7,6 +7,7 @@ to the console). `.env.example` lists every variable; the README explains each o
 import hashlib
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import environ
@@ -181,8 +182,20 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (the owners' photos and logos) go through Django's storage API: on disk under
+# MEDIA_ROOT by default (served by Django itself only when MEDIA_SERVE, i.e. in development); in
+# production an object store through django-storages, named by MEDIA_STORAGE_BACKEND and
+# MEDIA_STORAGE_OPTIONS (JSON), with MEDIA_URL its public address (README, "Photos and logos").
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+MEDIA_SERVE = env.bool("MEDIA_SERVE", default=DEBUG)
+if TESTING:
+    MEDIA_ROOT = tempfile.mkdtemp(prefix="leadmonk-media-")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env.str("MEDIA_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env.json("MEDIA_STORAGE_OPTIONS", default={}),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -465,7 +478,9 @@ CSP_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
-        "img-src": [SELF, "data:"],
+        # An object store's MEDIA_URL (https://bucket.example/...) serves the owners' photos.
+        "img-src": [SELF, "data:", *([MEDIA_URL.split("/", 3)[0] + "//" + MEDIA_URL.split("/", 3)[2]]
+                                     if "://" in MEDIA_URL else [])],
         "font-src": [SELF],
         "connect-src": [SELF],
         # Checkout and onboarding forms redirect to the providers' pages.

@@ -1,13 +1,15 @@
 """The URL map of DESIGN.md. Public owner pages come last: `/<owner-slug>/` catches the rest."""
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
+from accounts import views as accounts_views
 from leadmonk import views as core_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", core_views.home, name="home"),
+    path("", accounts_views.home, name="home"),
     path("healthz/", core_views.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("", include("payments.billing_urls")),
@@ -38,6 +40,10 @@ urlpatterns = [
     path("my/", include("portal.urls")),
     path("", include("leadmonk.public_urls")),
 ]
+
+if settings.MEDIA_SERVE:
+    # Development only: in production the object store (or the web server) serves MEDIA_URL.
+    urlpatterns.insert(0, re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
 
 if settings.BENCH_MODE:
     urlpatterns.insert(0, path("bench/trivial/", core_views.bench_trivial))

@@ -1,21 +1,17 @@
-"""The landing redirect, the health check and the production error pages."""
+"""The health check and the production error pages (the landing page at / is accounts.views.home)."""
 import logging
 import uuid
 
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 logger = logging.getLogger(__name__)
 
 # How long /healthz/ waits for the broker: a load balancer's probe must not hang.
 BROKER_TIMEOUT_SECONDS = 2
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return redirect("dashboard:home" if request.user.is_authenticated else "accounts:login")
 
 
 def _check_database() -> None:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
 
+from accounts.brand import brand_of
 from invoices.documents import PdfUnavailable, document_pdf, pdf_filename
 from invoices.selectors import credit_notes_for_order, invoices_for_booking, invoices_for_order
 from leadmonk.money import format_money
@@ -94,6 +95,7 @@ def booking_context(message: Message) -> dict:
         "owner": owner,
         # Every host of a collective team meeting, by name.
         "owner_name": host_names(booking),
+        "brand": brand_of(owner, absolute=True),
         "when": format_when(booking.start, booking.end, tz_name),
         "location": booking_location(booking),
         "place": booking_place(booking),
@@ -166,6 +168,7 @@ def order_context(message: Message) -> dict:
         "items": list(order.items.all()),
         "owner": owner,
         "owner_name": owner.display_name or owner.email,
+        "brand": brand_of(owner, absolute=True),
         "amount": ("Complimentary (no charge)" if order.is_complimentary
                    else format_money(order.price, order.currency)),
         # A promo code's line on the receipt: the price before it and what it took off.

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.views.decorators.http import require_http_methods
 
+from accounts.brand import brand_of
 from accounts.models import User
 from leadmonk import splice
 from leadmonk.content_version import cached_public_page
@@ -127,10 +128,12 @@ def _cacheable_order_page(owner: User, package: Package, *, private: bool) -> di
     available there."""
     if not (private or package.listed):
         body = _order_page_body(owner, package, None, unlisted_here=True)
-        return {"title": UNLISTED_TITLE, "body": splice.cut(body, splice.CSRF_TOKEN), "status": 404}
+        return {"title": UNLISTED_TITLE, "body": splice.cut(body, splice.CSRF_TOKEN), "status": 404,
+                "brand": brand_of(owner)}
     form = OrderForm(package=package) if package_is_orderable(package) else None
     body = _order_page_body(owner, package, form, csrf_token=splice.CSRF_TOKEN.mark)
-    return {"title": package.name, "body": splice.cut(body, splice.CSRF_TOKEN), "status": 200}
+    return {"title": package.name, "body": splice.cut(body, splice.CSRF_TOKEN), "status": 200,
+            "brand": brand_of(owner)}
 
 
 def _order_page(request: HttpRequest, owner_slug: str, *, cache_name: str, cache_key: str, find_package,
@@ -146,15 +149,16 @@ def _order_page(request: HttpRequest, owner_slug: str, *, cache_name: str, cache
             render=lambda owner: _cacheable_order_page(owner, find_package(owner), private=private),
         )
         body = page["body"].fill(csrf_token=get_token(request))
-        return render(request, "orders/order_package.html", {"title": page["title"], "body": body},
-                      status=page["status"])
+        return render(request, "orders/order_package.html",
+                      {"title": page["title"], "body": body, "brand": page.get("brand")}, status=page["status"])
     # Placing an order (or applying a promo code) reads everything from the database; its answer
     # is this visitor's and never cached.
     owner = _order_page_owner(owner_slug)
     package = find_package(owner)
     if not (private or package.listed):
         body = _order_page_body(owner, package, None, request=request, unlisted_here=True)
-        return render(request, "orders/order_package.html", {"title": UNLISTED_TITLE, "body": body}, status=404)
+        return render(request, "orders/order_package.html",
+                      {"title": UNLISTED_TITLE, "body": body, "owner": owner}, status=404)
     form, promo_form, quote = None, PromoCodeForm(request.POST), None
     if package_is_orderable(package):
         form = OrderForm(request.POST, package=package)
@@ -184,7 +188,7 @@ def _order_page(request: HttpRequest, owner_slug: str, *, cache_name: str, cache
             # The order was refused for another field: keep showing what the code takes off.
             quote = _promo_quote(package, promo_form, code, form.cleaned_data.get("email", ""), required=False)
     body = _order_page_body(owner, package, form, request=request, promo_form=promo_form, quote=quote)
-    return render(request, "orders/order_package.html", {"title": package.name, "body": body})
+    return render(request, "orders/order_package.html", {"title": package.name, "body": body, "owner": owner})
 
 
 def _promo_quote(package: Package, promo_form: PromoCodeForm, code: str, email: str, *, required: bool):

@@ -15,16 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.billing_selectors import plan_overview
 from accounts.models import User
-from accounts.plans import (
-    PLAN_FEATURES,
-    PLAN_ORDER,
-    PLAN_PRICES_USD,
-    SELF_SERVE_PLANS,
-    BillingInterval,
-    Plan,
-    plan_includes_packages,
-    plan_rank,
-)
+from accounts.plans import BillingInterval, Plan, plan_cards
 from leadmonk.throttle import throttle_post
 from payments.billing_forms import EnterpriseContactForm, UpgradeForm
 from payments.providers.base import PaymentError
@@ -37,28 +28,9 @@ SESSION_ID_RE = re.compile(r"^cs_[A-Za-z0-9_]{1,250}$")
 NOT_SET_UP = "Upgrades are not set up on this site yet. Please contact us and we will change your plan."
 
 
-def _plan_cards(current: str | None = None) -> list[dict]:
-    cards = []
-    for plan in PLAN_ORDER:
-        prices = PLAN_PRICES_USD.get(plan)
-        cards.append({
-            "plan": plan,
-            "label": plan.label,
-            "monthly": prices[BillingInterval.MONTH] if prices else None,
-            "yearly": prices[BillingInterval.YEAR] if prices else None,
-            "features": PLAN_FEATURES[plan],
-            "self_serve": plan in SELF_SERVE_PLANS,
-            "packages": plan_includes_packages(plan),
-            "current": plan == current,
-            # Only a move up is offered: a lower plan would cut what the owner has (staff-set plans too).
-            "upgradable": current is None or plan_rank(plan) > plan_rank(current),
-        })
-    return cards
-
-
 def pricing(request: HttpRequest) -> HttpResponse:
     current = request.user.plan if request.user.is_authenticated else None
-    return render(request, "billing/pricing.html", {"cards": _plan_cards(current), "intervals": BillingInterval})
+    return render(request, "billing/pricing.html", {"cards": plan_cards(current), "intervals": BillingInterval})
 
 
 @require_http_methods(["GET", "POST"])
@@ -100,7 +72,7 @@ def plan(request: HttpRequest) -> HttpResponse:
     return render(request, "billing/plan.html", {
         "overview": overview,
         "subscription": overview.subscription,
-        "cards": [card for card in _plan_cards(request.user.plan) if card["plan"] != Plan.FREE],
+        "cards": [card for card in plan_cards(request.user.plan) if card["plan"] != Plan.FREE],
         "intervals": BillingInterval,
     })
 

@@ -1,5 +1,6 @@
 """Payments answers what packages and orders ask through their signals (they never import it)."""
 from django.dispatch import receiver
+from django.urls import reverse
 
 from leadmonk.sections import render_to_section
 from orders.signals import owner_order_page_parts
@@ -7,7 +8,9 @@ from packages.signals import payment_mediums_for_owner
 from payments import services
 from payments.connections import available_mediums
 from payments.forms import OrderCancelRefundForm
-from payments.models import Provider
+from payments.models import PaymentConnection, Provider
+from scheduling.setup import SetupStep
+from scheduling.signals import setup_steps
 
 
 @receiver(payment_mediums_for_owner, dispatch_uid="payments.mediums")
@@ -37,3 +40,16 @@ def order_page_parts(*, request, order, **_) -> dict[str, str]:
         parts["cancel"] = render_to_section(request, "payments/_order_cancel_form.html",
                                             {"order": order, "form": form})
     return parts
+
+
+@receiver(setup_steps, dispatch_uid="payments.setup_step")
+def payments_setup_step(*, owner, **_) -> list[SetupStep]:
+    """The checklist's "Connect payments" (one query), on the plans that sell paid sessions."""
+    if not owner.has_paid_sessions:
+        return []
+    return [SetupStep(
+        order=40, key="payments", label="Connect payments",
+        done=PaymentConnection.objects.filter(owner=owner, is_active=True).exists(),
+        url=reverse("accounts:settings") + "#payments", action="Connect Stripe or PayPal",
+        hint="Where your clients' money goes.",
+    )]

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from accounts.brand import brand_of
 from accounts.models import User
 from leadmonk.content_version import BOOKINGS, CONTENT, cached_public_page
 from leadmonk.sections import render_sections
@@ -75,6 +76,8 @@ def owner_page(request: HttpRequest, owner_slug: str) -> HttpResponse:
     def render_page(owner: User) -> dict:
         return {
             "title": owner.display_name or owner.slug,
+            # The frame's colours and footer, kept with the HTML: a cache hit reads no owner.
+            "brand": brand_of(owner),
             "content": str(render_to_string("scheduling/public/_owner_page_content.html", {
                 "owner": owner,
                 "meeting_types": owner_page_meeting_types(owner=owner),
@@ -86,7 +89,8 @@ def owner_page(request: HttpRequest, owner_slug: str) -> HttpResponse:
     page = cached_public_page(owner_slug=owner_slug, name="owner_page", find_owner=lambda: get_public_owner(owner_slug),
                               render=render_page)
     return render(request, "scheduling/public/owner_page.html",
-                  {"title": page["title"], "content": mark_safe(page["content"])})  # noqa: S308 - our templates' HTML
+                  {"title": page["title"], "brand": page.get("brand"),
+                   "content": mark_safe(page["content"])})  # noqa: S308 - our templates' HTML
 
 
 def _unavailable(request: HttpRequest, owner: User) -> HttpResponse:
@@ -104,6 +108,7 @@ def book_body(request: HttpRequest | None, owner: User, meeting_type, current: S
         stage = "time" if current.picker.selected_date else "date"
     return {
         "title": f"{meeting_type.name} with {owner.display_name or owner.slug}",
+        "brand": brand_of(owner),
         "content": str(render_to_string("scheduling/public/_book_content.html", {
             "owner": owner, "meeting_type": meeting_type, "step": current, "stage": stage,
             "page_url": frame.owner_page_url(owner) if frame.owner_page_url else "",
@@ -114,7 +119,8 @@ def book_body(request: HttpRequest | None, owner: User, meeting_type, current: S
 
 def _book_page(request: HttpRequest, body: dict, frame: PageFrame = STANDALONE) -> HttpResponse:
     return render(request, frame.template,
-                  {"title": body["title"], "content": mark_safe(body["content"])})  # noqa: S308 - our templates' HTML
+                  {"title": body["title"], "brand": body.get("brand"),
+                   "content": mark_safe(body["content"])})  # noqa: S308 - our templates' HTML
 
 
 def _cached_pick_stage(request: HttpRequest, owner_slug: str, find, path: BookingPath, *, name: str, render_step):

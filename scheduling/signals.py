@@ -116,3 +116,9 @@ def booking_answers_for(booking) -> list[tuple[str, str]]:
     for _receiver, answer in booking_answers.send(sender=type(booking), booking=booking):
         pairs.extend(answer or [])
     return pairs
+
+
+# owner=<User>: asked for the steps of the first-hour checklist on the dashboard's home that the
+# apps above own (payments: connect payments; packages: a first package). Each receiver answers
+# with a list of scheduling.setup.SetupStep, read from the real state in one query at most.
+setup_steps = Signal()

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.services import owner_setup_done
 from leadmonk.csv_export import ExportRangeForm, export_response
 from leadmonk.keyset import keyset_page
 from leadmonk.sections import render_sections
@@ -29,6 +30,7 @@ from scheduling.selectors import (
     owner_upcoming_bookings,
 )
 from scheduling.services import BookingError, booking_cancel, booking_reschedule
+from scheduling.setup import setup_checklist
 from scheduling.signals import owner_booking_page_sections
 
 PER_PAGE = 25
@@ -61,7 +63,14 @@ def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     page = keyset_page(selector(owner=owner, now=now), request.GET, key="start", descending=descending,
                        size=PER_PAGE, **labels)
+    checklist = None
+    if owner.setup_done_at is None and view == "upcoming":
+        checklist = setup_checklist(owner=owner, site_url=request.build_absolute_uri("/").rstrip("/"))
+        if checklist.complete:
+            owner_setup_done(owner=owner, now=now)
     return render(request, "scheduling/upcoming/home.html", {
+        # The first hour: what is left to set up, until all of it is done.
+        "checklist": checklist if checklist and not checklist.complete else None,
         "export_form": ExportRangeForm(),
         "view": view,
         "tabs": [(key, label) for key, (label, _, _) in VIEWS.items()],

@@ -58,9 +58,15 @@ def test_signup_creates_a_free_owner_who_confirms_the_email_and_lands_on_setting
     assert [message.to for message in mail.outbox] == [["sam@example.com"]]
     page = client.get(_link(mail.outbox[0]), follow=True)
     assert page.status_code == 200
-    assert page.redirect_chain[-1][0] == reverse("accounts:settings")
+    assert page.redirect_chain[-1][0] == reverse("dashboard:home")
     assert page.context["user"] == owner
-    assert "Your email is confirmed and your account is ready" in page.content.decode()
+    html = page.content.decode()
+    assert "Your email is confirmed and your booking page is live" in html
+    # The first hour: the checklist, with the zone from sign-up and the default hours ticked.
+    assert "Get ready to take bookings" in html
+    assert re.search(r'class="setup-step is-done" data-step="timezone"', html)
+    assert re.search(r'class="setup-step is-done" data-step="hours"', html)
+    assert re.search(r'class="setup-step" data-step="meeting_type"', html)
     owner.refresh_from_db()
     assert owner.email_verified
     assert client.get("/sam-sparrow/").status_code == 200

@@ -67,3 +67,17 @@ def test_seed_demo_shows_a_partly_refunded_payment_once(db):
     assert payment.client_email == "alex@example.com" and payment.refunded_amount == payment.amount / 2
     assert Refund.objects.filter(payment=payment).count() == 1
     assert CreditLedgerEntry.objects.filter(order_item__order=payment.order, reason=LedgerReason.REFUND).count() == 1
+
+
+def test_seed_demo_brands_the_demo_owners_page(client, db):
+    from accounts.brand import clean_brand_color
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # the photo is drawn once, not again
+    demo = User.objects.get(email="demo@example.com")
+    assert demo.business_name and demo.bio
+    assert clean_brand_color(demo.brand_color) == demo.brand_color  # passes the contrast rule
+    assert demo.photo and demo.photo.storage.exists(demo.photo.name)
+    html = client.get("/demo/").content.decode()
+    assert f'src="{demo.photo.url}"' in html and f"--brand: {demo.brand_color}" in html
+    assert demo.business_name in html

@@ -1,3 +1,4 @@
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -42,8 +43,20 @@ def test_dashboard_home_marks_upcoming_as_the_current_page(owner_client):
     assert 'href="/dashboard/" aria-current="page">Upcoming</a>' in html
 
 
-def test_site_root_sends_visitors_to_login_and_owners_to_the_dashboard(client, owner):
-    assert client.get("/")["Location"] == reverse("accounts:login")
+def test_site_root_shows_visitors_the_product_and_sends_owners_to_the_dashboard(
+        client, owner, django_assert_num_queries):
+    with django_assert_num_queries(0):  # no session, no owner: nothing to read
+        response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1" in html and "Sell session packs" in html
+    assert f'href="{reverse("accounts:signup")}"' in html and f'href="{reverse("accounts:login")}"' in html
+    for plan in ("Free", "Pro", "Team", "Enterprise"):
+        assert f">{plan}</h3>" in html
+    assert "$12" in html and "$20" in html  # the pricing page's own figures (accounts.plans)
+    # Nothing from another site: every script, stylesheet and image is our own.
+    assert not re.findall(r'(?:src|href)="(?:https?:)?//', html.split("<body")[0] + "".join(
+        re.findall(r"<(?:script|img|link)[^>]*>", html)))
     client.force_login(owner)
     assert client.get("/")["Location"] == reverse("dashboard:home")
 

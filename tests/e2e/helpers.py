@@ -141,14 +141,15 @@ def log_in(page: Page, base_url: str, *, email: str, password: str) -> None:
 
 def confirm_signup(page: Page, *, email: str) -> None:
     """After "Create account": the "Check your email" page, then the emailed confirmation link,
-    which logs the new owner in and opens Settings."""
+    which logs the new owner in and opens the dashboard's home with its setup checklist."""
     from django.core import mail
 
     page.wait_for_url(re.compile(r"/accounts/signup/sent/$"))
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     confirmation = next(message for message in reversed(mail.outbox) if message.to == [email])
     page.goto(re.search(r"https?://\S+/accounts/verify/\S+/", confirmation.body).group(0))
-    page.wait_for_url(re.compile(r"/dashboard/settings/$"))
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+    expect(page.get_by_role("heading", name="Get ready to take bookings")).to_be_visible()
 
 
 def pick_time(page: Page, *, avoid_start_iso: str | None = None) -> None:

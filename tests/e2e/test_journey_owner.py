@@ -32,9 +32,14 @@ def test_owner_signs_up_and_builds_a_package(page, server, stripe_offered):
     page.get_by_role("button", name="Create account").click()
     # The address is confirmed through the emailed link, which logs the owner in.
     confirm_signup(page, email="morgan@example.com")
-    check_page(page, J, "03-settings-welcome", h1="Settings")
+    check_page(page, J, "03-dashboard-welcome", h1="Upcoming sessions")
     owner = User.objects.get(email="morgan@example.com")
     assert owner.timezone == "Europe/London"  # detected from the browser
+    # The first hour: the zone and the default hours are ticked, a meeting type is still to do.
+    expect(page.locator('[data-step="timezone"].is-done')).to_be_visible()
+    expect(page.locator('[data-step="meeting_type"]:not(.is-done)')).to_be_visible()
+    page.get_by_role("navigation", name="Dashboard").get_by_role("link", name="Settings").click()
+    check_page(page, J, "03-settings", h1="Settings")
 
     # Time zone.
     # A searchable field: the city is enough.

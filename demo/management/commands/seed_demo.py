@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accounts import demo as accounts_demo
 from accounts.models import User
 from accounts.plans import Plan
 from api import demo as api_demo
@@ -24,8 +25,8 @@ DEMO_PASSWORD = "demo12345"
 DEMO_SLUG = "demo"
 # Each app that has demo data exposes `seed(owner)` in its demo module; run in this order.
 # demo_history: a year of past packs and sessions, so Insights has something to draw.
-DEMO_MODULES = [scheduling_demo, teams_demo, packages_demo, promotions_demo, orders_demo, invoices_demo,
-                payments_demo, embed_demo, waitlists_demo, demo_history, webhooks_demo]
+DEMO_MODULES = [accounts_demo, scheduling_demo, teams_demo, packages_demo, promotions_demo, orders_demo,
+                invoices_demo, payments_demo, embed_demo, waitlists_demo, demo_history, webhooks_demo]
 
 
 class Command(BaseCommand):
