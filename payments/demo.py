@@ -7,13 +7,14 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from invoices.services import invoice_issue
 from leadmonk.money import round_money
 from orders import demo as orders_demo
 from orders.models import OrderStatus, PackageOrder
 from orders.services import order_create
 from packages.models import Package
 from payments import services
-from payments.models import Payment, Provider
+from payments.models import Payment, PaymentStatus, Provider
 
 DEMO_REFUND_CLIENT_NAME = "Alex Kim"
 DEMO_REFUND_CLIENT_EMAIL = "alex@example.com"
@@ -39,8 +40,20 @@ def seed(owner) -> PackageOrder | None:
         _pay_through_test_provider(order)
         order.refresh_from_db()
     orders_demo.book_first_session(order)
+    _invoice_earlier_payments(owner)
     seed_partly_refunded(owner)
     return order
+
+
+def _invoice_earlier_payments(owner) -> None:
+    """A demo database made before invoices existed: its confirmed payments get their invoices now
+    (numbered in the order they were paid), so Payments and the order page show them."""
+    earlier = (Payment.objects.filter(order__owner=owner, invoice__isnull=True, amount__gt=0,
+                                      status__in=[PaymentStatus.CONFIRMED, PaymentStatus.REFUNDED])
+               .select_related("order__owner").order_by("confirmed_at", "id"))
+    for payment in earlier:
+        invoice_issue(payment=payment, paid_with=payment.get_provider_display(),
+                      is_test=payment.provider == Provider.TEST)
 
 
 def seed_partly_refunded(owner) -> Payment | None:

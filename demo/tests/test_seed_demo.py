@@ -69,6 +69,7 @@ def test_seed_demo_shows_a_partly_refunded_payment_once(db):
     assert CreditLedgerEntry.objects.filter(order_item__order=payment.order, reason=LedgerReason.REFUND).count() == 1
 
 
+@override_settings(DEBUG=True)
 def test_seed_demo_brands_the_demo_owners_page(client, db):
     from accounts.brand import clean_brand_color
 
