@@ -127,6 +127,7 @@ def visitor_page(browser, server):
         page = context.new_page()
         opened.append((context, page))
         page.server_errors, page.script_errors = [], []
+        page.javascript_enabled = javascript  # axe-core cannot run in a page without scripts
         page.on("response", lambda r: r.status >= 500 and page.server_errors.append(f"{r.status} {r.url}"))
         page.on("pageerror", lambda error: page.script_errors.append(str(error)))
         return page
