@@ -74,3 +74,12 @@ def problem_exception_handler(exc, context):
         detail = (f"At most {settings.API_RATE_LIMIT[0]} requests a minute per API key; "
                   f"try again in {exc.wait} seconds.")
     return problem_response(status_code=response.status_code, detail=str(detail), headers=headers)
+
+
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/v1/: a 404 problem, not the site's HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"type": TYPE_BASE + "not-found", "title": "Not found", "status": 404,
+                         "detail": f"No API endpoint at {request.path}."},
+                        status=404, content_type=PROBLEM_CONTENT_TYPE)

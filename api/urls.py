@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from api import docs_views, views
+from api import docs_views, problems, views
 
 app_name = "api"
 
@@ -22,4 +22,6 @@ urlpatterns = [
     path("bookings/<int:pk>/attendance/", views.BookingAttendance.as_view(), name="booking_attendance"),
     path("clients/", views.ClientList.as_view(), name="clients"),
     path("payments/", views.PaymentList.as_view(), name="payments"),
+    # Last: every other address under /api/v1/ answers a 404 problem.
+    re_path(r"^.*$", problems.not_found, name="not_found"),
 ]

@@ -187,3 +187,11 @@ def test_filters_that_are_not_numbers_or_times_are_400s_not_errors(owner):
 
     assert [response.status_code for response in answers] == [400, 400, 400, 400, 400, 200]
     assert set(problem(answers[0])["errors"]) == {"order_id"}
+
+
+def test_an_unknown_address_under_the_api_is_a_404_problem(client, db):
+    response = client.get("/api/v1/no-such-thing/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["title"] == "Not found" and "/api/v1/no-such-thing/" in response.json()["detail"]
