@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -100,6 +100,13 @@ def _host_overlap_refused() -> Iterator[None]:
     except IntegrityError as error:
         diagnostics = getattr(error.__cause__, "diag", None)
         if getattr(diagnostics, "constraint_name", None) == HOST_NO_OVERLAP:
+            raise SlotUnavailable() from error
+        raise
+    except OperationalError as error:
+        # Two inserts that meet at the exclusion constraint wait on each other's index entries, and
+        # PostgreSQL may end one with deadlock_detected (40P01) instead of the exclusion violation:
+        # the other one booked the time. Only reached by a path that raced past the owner lock.
+        if getattr(error.__cause__, "pgcode", None) == "40P01":
             raise SlotUnavailable() from error
         raise
 
