@@ -3,6 +3,7 @@ reason, keeping the order's sessions or taking some off (ledger); the payment sh
 refunded". A double click, a replayed webhook or a webhook about a refund made here counts once;
 bad input and an unreachable provider change nothing."""
 import json
+import zoneinfo
 from decimal import Decimal
 from urllib.parse import parse_qs
 
@@ -347,7 +348,7 @@ def test_the_payments_list_and_export_show_partly_refunded(owner_client, owner):
     assert "Partly refunded" in page and "−25.00 USD refunded" in page
     totals = {row["currency"]: row for row in owner_client.get("/dashboard/payments/").context["totals"]}
     assert (totals["USD"]["refunded"], totals["USD"]["net"]) == (Decimal("25.00"), Decimal("75.00"))
-    day = timezone.now().date().isoformat()
+    day = timezone.localdate(timezone=zoneinfo.ZoneInfo(owner.timezone)).isoformat()  # the owner's today
     export = owner_client.get(f"/dashboard/payments/export.csv?date_from={day}&date_to={day}")
     text = b"".join(export.streaming_content).decode() if export.streaming else export.content.decode()
     header, row = text.splitlines()[0].split(","), text.splitlines()[1].split(",")

@@ -2,6 +2,7 @@
 page, joins the waitlist of that session (a bad email is explained first), a seat frees when another
 client cancels, and the client claims it from the link in the email (read from the outbox)."""
 import re
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -25,7 +26,9 @@ def test_client_joins_the_waitlist_of_a_full_session_and_claims_the_freed_seat(p
     workshop = shop.workshop
     workshop.capacity = 1
     workshop.save(update_fields=["capacity"])
-    start = (timezone.now() + timedelta(days=2)).replace(hour=14, minute=0, second=0, microsecond=0)
+    # 14:00 in the owner's zone: on the workshop's two-hour grid, which starts at midnight there.
+    zone = zoneinfo.ZoneInfo(shop.owner.timezone)
+    start = (timezone.now().astimezone(zone) + timedelta(days=2)).replace(hour=14, minute=0, second=0, microsecond=0)
     taken = booking_create(meeting_type=workshop, start=start, client_name="Ann Early", client_email="ann@example.com")
 
     page.goto(f"{server}/{shop.owner.slug}/{workshop.slug}/")
