@@ -75,6 +75,10 @@ class PackageOrder(models.Model):
     max_sessions_per_month = models.PositiveIntegerField(null=True, blank=True)
     # Set when the expiry task claims the order (a conditional update: two schedulers expire it once).
     credits_expired_at = models.DateTimeField(null=True, blank=True)
+    # A recurring payment of this order (a membership's renewal, a payment plan's instalment) did not
+    # go through: from this moment no new session can be booked until it is paid (orders.rules). The
+    # app that charges sets it (the failure time plus any grace period) and clears it when paid.
+    bookings_held_from = models.DateTimeField(null=True, blank=True)
     # Set when the client is warned (7 days before expiry), claimed the same way: one warning.
     expiry_warned_at = models.DateTimeField(null=True, blank=True)
     # The nudges as sold (orders.nudges): remind a client with sessions left and nothing booked for

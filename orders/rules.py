@@ -33,6 +33,11 @@ class OrderExpired(BookingError):
     message = "The sessions of this order have expired."
 
 
+class PaymentOverdue(BookingError):
+    """A membership's renewal or a payment plan's instalment failed and its grace period is over."""
+    message = "A payment of this order is overdue. Pay it from this page to book sessions again."
+
+
 class ClientPhoneMissing(BookingError):
     """The host calls the client (or the meeting type asks for a number) and no number is known."""
 
@@ -65,6 +70,8 @@ def order_booking_refusal(order: PackageOrder, *, now: datetime) -> BookingError
     if order.is_expired(now):
         return OrderExpired(f"The sessions of this order expired on {order.expires_at:%-d %b %Y}: "
                             "no more sessions can be booked.")
+    if order.bookings_held_from is not None and order.bookings_held_from <= now:
+        return PaymentOverdue()
     return None
 
 

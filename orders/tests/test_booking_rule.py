@@ -35,6 +35,10 @@ def expire(order):
     PackageOrder.objects.filter(pk=order.pk).update(expires_at=NOW - timedelta(days=1))
 
 
+def hold_bookings(order, moment):
+    PackageOrder.objects.filter(pk=order.pk).update(bookings_held_from=moment)
+
+
 ITEM_REASONS = {
     "disabled type": (OrderStatus.ACTIVE, lambda order: set_type_state(order, MeetingTypeState.DISABLED), UNAVAILABLE),
     "deleted type": (OrderStatus.ACTIVE, lambda order: set_type_state(order, MeetingTypeState.DELETED), UNAVAILABLE),
@@ -43,6 +47,8 @@ ITEM_REASONS = {
 ORDER_REASONS = {
     "expired": (OrderStatus.ACTIVE, expire,
                 "The sessions of this order expired on 30 Nov 2026: no more sessions can be booked."),
+    "payment overdue": (OrderStatus.ACTIVE, lambda order: hold_bookings(order, NOW - timedelta(minutes=1)),
+                        "A payment of this order is overdue. Pay it from this page to book sessions again."),
     "pending payment": (OrderStatus.PENDING_PAYMENT, None, "Complete payment to start booking your sessions."),
     "cancelled": (OrderStatus.CANCELLED, None, "This order was cancelled. No more sessions can be booked."),
     "refunded": (OrderStatus.REFUNDED, None, "This order was refunded. No more sessions can be booked."),
@@ -89,3 +95,11 @@ def test_the_several_sessions_page_refuses_an_order_with_the_same_words(client, 
     order = refused_order(package, status, make_it_so)
 
     assert html.escape(message) in page_message(client, reverse("order_details:sessions", args=[order.token]))
+
+
+def test_a_hold_that_starts_later_still_lets_the_client_book(package):
+    """The grace period of a failed renewal: until the hold starts, booking goes on."""
+    order = place_order(package, status=OrderStatus.ACTIVE)
+    hold_bookings(order, NOW + timedelta(days=3))
+    order_session_book(item=coaching_item(order), start=NINE_AM)
+    assert Booking.objects.filter(order_item__order=order).count() == 1
