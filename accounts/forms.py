@@ -82,11 +82,12 @@ class SettingsForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "slug", "timezone", "notify_owner_by_email",
+        fields = ["display_name", "slug", "timezone", "page_language", "notify_owner_by_email",
                   "business_name", "bio", "photo", "logo", "brand_color"]
         labels = {
             "display_name": "Display name",
             "slug": "Booking link",
+            "page_language": "Booking page language",
             "notify_owner_by_email": "Email me when a client orders, books, reschedules or cancels",
             "business_name": "Business name",
             "bio": "Short bio",
@@ -94,6 +95,9 @@ class SettingsForm(forms.ModelForm):
         help_texts = {
             "slug": "The last part of your booking page address. Letters, numbers and hyphens.",
             "business_name": "Heads your emails instead of your display name (optional).",
+            "page_language": "What your booking, order and client pages and your clients' emails speak. "
+                             "“The visitor's language” follows each visitor's browser and shows a "
+                             "language switcher; your dashboard stays in English.",
             "bio": "A few lines about you for your booking page; plain text, up to 600 characters.",
         }
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}

@@ -12,6 +12,7 @@ from accounts.plans import (
     plan_includes_packages,
     plan_includes_paid_sessions,
 )
+from leadmonk.languages import ENGLISH, PAGE_LANGUAGE_CHOICES
 from leadmonk.tokens import new_token
 
 # Slugs that would shadow a top-level URL of the product.
@@ -29,6 +30,8 @@ RESERVED_SLUGS = frozenset(
         "embed",
         # The client portal, /my/ ("Find my bookings"): portal.checks reports an owner who held it before.
         "my",
+        # The client pages' language switcher, /language/<code>/.
+        "language",
     }
 )
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -80,6 +83,10 @@ class User(AbstractUser):
         validators=[validate_booking_slug],
     )
     timezone = models.CharField(max_length=64, default="UTC")
+    # The language of the client pages (a fixed one, or "visitor": from the visitor's browser, with a
+    # switcher on the page); leadmonk.languages. English by default, as before there was a choice.
+    page_language = models.CharField(
+        "booking page language", max_length=8, choices=PAGE_LANGUAGE_CHOICES, default=ENGLISH)
     plan = models.CharField(max_length=16, choices=Plan.choices, default=Plan.FREE)
     # Owner notices (new order, booking made/moved/cancelled) can be turned off in Settings.
     notify_owner_by_email = models.BooleanField(default=True)

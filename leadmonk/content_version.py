@@ -30,7 +30,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.utils import translation
 from django.utils.safestring import mark_safe
+
+from leadmonk.languages import asked_language, shows_switcher, use_language, use_page_language
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +80,8 @@ def cached_fragment(*, owner_id: int, name: str, render, kinds: tuple[str, ...] 
     `render()` stored under them. A hit is one cache round trip (versions and fragment together).
     `render()` returns HTML (a str, given back safe) or a picklable value such as a splice.Cut."""
     version_keys = _version_keys(kinds, owner_id)
-    fragment_key = f"frag:{name}:{owner_id}:{extra}"
+    # The language is part of every key: a German visitor never gets the English fragment.
+    fragment_key = f"frag:{name}:{owner_id}:{translation.get_language()}:{extra}"
     try:
         found = cache.get_many([*version_keys, fragment_key])
     except Exception:  # noqa: BLE001 - the cache is an optimisation: render from the database
@@ -151,7 +155,11 @@ def cached_public_page(*, owner_slug: str, name: str, find_owner, render, extra:
     the entry itself, else from the database (the owner is then read again after the versions).
     When the cache cannot be reached the page is rendered from the database."""
     prefix, slug = _page_key_prefix(), _key_part(owner_slug)
-    key, hint_key = f"{prefix}:{name}:{slug}:{_key_part(extra)}", f"{prefix}:{slug}"
+    # The language the visitor asked for (LanguageMiddleware) is part of the key: a German visitor
+    # never gets the English page. The entry keeps the language the page was rendered in (the
+    # owner's choice: a fixed one, or the visitor's), which a hit speaks for the rest of the request.
+    asked = _key_part(asked_language())
+    key, hint_key = f"{prefix}:{name}:{slug}:{asked}:{_key_part(extra)}", f"{prefix}:{slug}"
     owner_id = _owner_hints.get(hint_key)
     try:
         if owner_id is None:
@@ -163,9 +171,13 @@ def cached_public_page(*, owner_slug: str, name: str, find_owner, render, extra:
             stored = found.get(key)
     except Exception:  # noqa: BLE001 - the cache is an optimisation: render from the database
         logger.warning("cache unreachable; rendering %s from the database", name, exc_info=True)
-        return render(find_owner())
+        owner = find_owner()
+        use_page_language(owner)
+        return render(owner)
     stamp = _stamp(found, _version_keys(kinds, owner_id)) if owner_id is not None else None
     if stored is not None and stamp is not None and stored[0] == owner_id and stored[1] == stamp:
+        language, switcher = stored[3]
+        use_language(language, switcher=switcher)
         return stored[2]
     if owner_id is None:
         # Nothing names the owner yet: find them, then read their versions; their row as read
@@ -177,10 +189,12 @@ def cached_public_page(*, owner_slug: str, name: str, find_owner, render, extra:
     if len(_owner_hints) >= OWNER_HINTS_MAX:
         _owner_hints.clear()
     _owner_hints[hint_key] = owner.pk
+    use_page_language(owner)
     value = render(owner)
     if stamp is not None and owner.pk == owner_id:  # else the slug now names someone else
+        spoken = (translation.get_language(), shows_switcher())
         try:
-            cache.set(key, (owner_id, stamp, value), FRAGMENT_TIMEOUT)
+            cache.set(key, (owner_id, stamp, value, spoken), FRAGMENT_TIMEOUT)
         except Exception:  # noqa: BLE001
             pass
     return value

@@ -15,3 +15,12 @@ def clock(request: HttpRequest) -> dict:
     language), for pages that format times in the template:
     `{{ value|timezone:owner_tz|date:clock_format.datetime }}`."""
     return {"clock_format": clock_formats(viewer_clock(request))}
+
+
+def language(request: HttpRequest) -> dict:
+    """`language_links` (the switcher, on a client page that follows the visitor's language) and
+    `page_language` (the `lang` of the page)."""
+    from leadmonk.languages import current_language, shows_switcher, switch_links
+
+    links = switch_links(request) if shows_switcher() else []
+    return {"language_links": links, "page_language": current_language()}

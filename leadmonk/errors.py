@@ -2,12 +2,14 @@
 when it is about one input, the form field to show it beside (STYLE.md 19: errors are classes)."""
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 
 class DomainError(Exception):
     """A change that cannot be made. Subclasses set `message` (and `field`) as defaults; a raise
     may give its own: `raise SlotUnavailable("That time is not valid.")`."""
 
-    message = "This change could not be made."
+    message = _("This change could not be made.")
     field: str | None = None
 
     def __init__(self, message: str | None = None, *, field: str | None = None):

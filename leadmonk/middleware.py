@@ -36,3 +36,29 @@ class SecurityHeadersMiddleware:
         if policy:
             response.headers.setdefault("Referrer-Policy", policy if isinstance(policy, str) else ",".join(policy))
         return response
+
+
+class LanguageMiddleware:
+    """English everywhere, and on client pages the visitor's language (leadmonk.languages), which a
+    page of an owner then replaces with the owner's choice. The language a request spoke is put back
+    when it ends: a thread that served a German page must not send the next email in German."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.utils import translation
+        from django.utils.cache import patch_vary_headers
+
+        from leadmonk import languages
+
+        tokens = languages.request_started(request)
+        try:
+            response = self.get_response(request)
+            if languages.is_client_path(request.path_info):
+                # The same address answers in several languages: caches in between must tell them apart.
+                patch_vary_headers(response, ("Accept-Language", "Cookie"))
+                response.headers.setdefault("Content-Language", translation.get_language())
+        finally:
+            languages.request_finished(tokens)
+        return response

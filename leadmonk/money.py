@@ -6,6 +6,10 @@ currency (JPY has none, BHD has three). Never use float for money.
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext as _
+
+from leadmonk.languages import localized_amount
+
 # Currencies the product sells in, with their exponents (ISO 4217 minor units).
 CURRENCY_EXPONENTS: dict[str, int] = {
     "USD": 2, "EUR": 2, "GBP": 2, "CAD": 2, "AUD": 2, "NZD": 2, "CHF": 2, "SEK": 2, "NOK": 2,
@@ -59,14 +63,16 @@ def from_minor_units(minor: int, currency: str) -> Decimal:
 
 
 def format_money(amount: Decimal, currency: str) -> str:
-    """'49.00 USD', '1,500 JPY' — the plain, unambiguous form used on every page and email."""
-    return f"{round_money(amount, currency):,} {currency.upper()}"
+    """'49.00 USD', '1,500 JPY' — the plain, unambiguous form used on every page and email; on a
+    German or Spanish page or message "49,00 $", "1.500 ¥" (leadmonk.languages)."""
+    rounded = round_money(amount, currency)
+    return localized_amount(rounded, currency, exponent(currency)) or f"{rounded:,} {currency.upper()}"
 
 
 def price_label(amount: Decimal, currency: str) -> str:
     """What a price reads as on a page: "Free" at zero, else "240.00 USD"."""
     if not amount:
-        return "Free"
+        return str(_("Free"))
     try:
         return format_money(amount, currency)
     except UnknownCurrency:

@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # The client pages' language (leadmonk.languages); the dashboard stays in English.
+    "leadmonk.middleware.LanguageMiddleware",
     # The framed booking pages' own CSRF cookie (SameSite=None, /embed/ only): before the CSRF check.
     "embed.middleware.EmbedCookiesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -124,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "leadmonk.context_processors.site",
                 "leadmonk.context_processors.clock",
+                "leadmonk.context_processors.language",
                 "csp.context_processors.nonce",
                 "calendars.context_processors.calendar_banner",
             ],
@@ -174,7 +177,14 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-LANGUAGE_CODE = "en-us"
+# Client pages and client messages speak English, German or Spanish (README, "Languages"); the
+# catalogs are in locale/. The dashboard stays in English.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "django_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

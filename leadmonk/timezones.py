@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from leadmonk.languages import date_formats
+
 VIEWER_TZ_COOKIE = "tz"
 CLOCK_COOKIE = "clock"
 CLOCKS = ("12", "24")
@@ -134,10 +136,14 @@ def time_format(clock: str) -> str:
 
 def clock_formats(clock: str) -> dict[str, str]:
     """The Django date formats of a time, a date with a time and a weekday with a time on `clock`,
-    so every page writes "1 Dec 2026, 7:00 PM" (or "19:00") the same way."""
+    so every page writes "1 Dec 2026, 7:00 PM" (or "19:00") the same way; in German "1. Dez. 2026,
+    19:00", in the active language (leadmonk.languages)."""
     time = time_format(clock)
-    return {"time": time, "datetime": f"j M Y, {time}", "day_datetime": f"D j M Y, {time}",
-            "short_datetime": f"j M, {time}"}
+    dates = date_formats()
+    return {"time": time, "datetime": f"{dates['date']}, {time}", "day_datetime": f"{dates['day_date']}, {time}",
+            "short_datetime": f"{dates['short']}, {time}",
+            "long_datetime": f"{dates['long_date']}{dates['joiner']}{time}",
+            "date": dates["date"], "long_date": dates["long_date"]}
 
 
 def remember_viewer_choices(request: HttpRequest, response: HttpResponse) -> HttpResponse:

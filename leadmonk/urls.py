@@ -11,6 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", accounts_views.home, name="home"),
     path("healthz/", core_views.healthz, name="healthz"),
+    # The client pages' language switcher (leadmonk.languages).
+    path("language/<str:code>/", core_views.switch_language, name="switch_language"),
     path("", include("accounts.urls")),
     path("", include("payments.billing_urls")),
     path("dashboard/packages/", include("packages.urls")),

@@ -58,3 +58,25 @@ def bench_trivial(request: HttpRequest) -> HttpResponse:
     """The benchmark's yardstick: the public base template through the same middleware, no queries."""
     return render(request, "bench_trivial.html")
 
+
+
+def switch_language(request: HttpRequest, code: str) -> HttpResponse:
+    """/language/<code>/?next=<page>: the client pages' language switcher (a plain link, no
+    JavaScript): remember the language in its cookie and go back to the page. A `next` that leaves
+    this site goes to / instead; an unknown language changes nothing."""
+    from django.conf import settings
+    from django.http import HttpResponseRedirect
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from leadmonk.languages import supported
+
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()) or not target.startswith("/"):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    language = supported(code)
+    if language and language == code:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+                            samesite=settings.LANGUAGE_COOKIE_SAMESITE, secure=request.is_secure(), httponly=True)
+    return response

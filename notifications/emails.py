@@ -4,6 +4,7 @@
 Rendering happens at send time from the rows as they are then; times are shown in the
 recipient's zone (the client's booking zone, or the owner's zone) with the zone's name.
 """
+import functools
 import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,12 +13,15 @@ from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.brand import brand_of
 from invoices.documents import PdfUnavailable, document_pdf, pdf_filename
 from invoices.selectors import credit_notes_for_order, invoices_for_booking, invoices_for_order
+from leadmonk.languages import ENGLISH, date_formats, message_language
 from leadmonk.money import format_money
 from notifications.models import Audience, Message, MessageKind
 from orders.gifts import gift_of
@@ -66,11 +70,13 @@ def format_when(start: datetime, end: datetime | None, tz_name: str) -> str:
     """'Tuesday, 1 December 2026, 10:00 AM – 10:30 AM (America/New_York)' in the zone `tz_name`."""
     tz = zone(tz_name)
     local_start = start.astimezone(tz)
-    text = dateformat.format(local_start, "l, j F Y, g:i A")
+    formats = date_formats()  # in the message's language: "Dienstag, 1. Dezember 2026, 10:00"
+    day_time = f"{formats['long_date']}, {formats['message_time']}"
+    text = dateformat.format(local_start, day_time)
     if end is not None:
         local_end = end.astimezone(tz)
         same_day = local_end.date() == local_start.date()
-        text += " – " + dateformat.format(local_end, "g:i A" if same_day else "l, j F Y, g:i A")
+        text += " – " + dateformat.format(local_end, formats["message_time"] if same_day else day_time)
     return f"{text} ({tz.key})"
 
 
@@ -146,7 +152,7 @@ def order_context(message: Message) -> dict:
     return {
         "gift": gift,
         "gift_url": f"{settings.SITE_URL}/orders/gifts/{gift.token}/" if gift else "",
-        "send_day": dateformat.format(gift.send_on, "l j F Y") if gift else "",
+        "send_day": dateformat.format(gift.send_on, date_formats()["message_day"]) if gift else "",
         # Who the email greets: the buyer in what they hear of a gift (the receipt, always theirs;
         # a cancellation before it was sent; its delivery), else the order's client.
         "greeting_name": (gift.buyer_name if gift and (message.context.get("to_buyer")
@@ -169,7 +175,7 @@ def order_context(message: Message) -> dict:
         "owner": owner,
         "owner_name": owner.display_name or owner.email,
         "brand": brand_of(owner, absolute=True),
-        "amount": ("Complimentary (no charge)" if order.is_complimentary
+        "amount": (_("Complimentary (no charge)") if order.is_complimentary
                    else format_money(order.price, order.currency)),
         # A promo code's line on the receipt: the price before it and what it took off.
         "price_before_discount": format_money(order.price_before_discount, order.currency),
@@ -193,7 +199,9 @@ def _last_session(message: Message, order, booking_ids: list[int]) -> dict:
 
 
 def subject_for(message: Message, context: dict) -> str:
+    """The subject, in the message's language for a client (owners' stay English: the dashboard's)."""
     kind = message.kind
+    to_client = message.audience == Audience.CLIENT
     if kind in (MessageKind.ORDER_CONFIRMED, MessageKind.ORDER_NEW, MessageKind.ORDER_CANCELLED,
                 MessageKind.ORDER_REFUNDED, MessageKind.SESSIONS_BOOKED, MessageKind.ORDER_EXPIRING,
                 MessageKind.ORDER_PAYMENT_REQUESTED, MessageKind.ORDER_BOOK_NUDGE, MessageKind.GIFT_RECEIVED,
@@ -201,30 +209,63 @@ def subject_for(message: Message, context: dict) -> str:
         title = context["order"].title
         gift = context["gift"]
         count = len(context["booked_sessions"])
-        to_client = message.audience == Audience.CLIENT
+        left = context["sessions_left"]
+        if kind == MessageKind.ORDER_NEW:
+            return (f"New order: {title} from {gift.buyer_name} (a gift)" if gift
+                    else f"New order: {title} from {context['order'].client_name}")
+        if kind == MessageKind.SESSIONS_BOOKED and not to_client:
+            return f"{count} sessions booked: {title} by {context['order'].client_name}"
+        values = {"title": title, "count": count, "left": left, "buyer": gift.buyer_name if gift else ""}
+        if kind == MessageKind.ORDER_BOOK_NUDGE:
+            return ngettext("You have %(left)s session left to book: %(title)s",
+                            "You have %(left)s sessions left to book: %(title)s", left) % values
         return {
-            MessageKind.ORDER_EXPIRING: f"Your sessions of {title} expire soon",
-            MessageKind.ORDER_BOOK_NUDGE: (f"You have {context['sessions_left']} session"
-                                           f"{'s' if context['sessions_left'] != 1 else ''} left to book: {title}"),
-            MessageKind.ORDER_PAYMENT_REQUESTED: f"Pay for your order: {title}",
-            MessageKind.SESSIONS_BOOKED: (f"Confirmed: {count} sessions of {title}" if to_client
-                                          else f"{count} sessions booked: {title} by {context['order'].client_name}"),
-            MessageKind.ORDER_CONFIRMED: f"Your gift order: {title}" if gift else f"Your order: {title}",
-            MessageKind.ORDER_NEW: (f"New order: {title} from {gift.buyer_name} (a gift)" if gift
-                                    else f"New order: {title} from {context['order'].client_name}"),
-            MessageKind.GIFT_RECEIVED: f"A gift for you from {gift.buyer_name if gift else ''}: {title}",
-            MessageKind.GIFT_DELIVERED: f"Your gift was delivered: {title}",
-            MessageKind.ORDER_CANCELLED: f"Your order was cancelled: {title}",
-            MessageKind.ORDER_REFUNDED: f"Your order was refunded: {title}",
-        }[kind]
+            MessageKind.ORDER_EXPIRING: _("Your sessions of %(title)s expire soon"),
+            MessageKind.ORDER_PAYMENT_REQUESTED: _("Pay for your order: %(title)s"),
+            MessageKind.SESSIONS_BOOKED: _("Confirmed: %(count)s sessions of %(title)s"),
+            MessageKind.ORDER_CONFIRMED: _("Your gift order: %(title)s") if gift else _("Your order: %(title)s"),
+            MessageKind.GIFT_RECEIVED: _("A gift for you from %(buyer)s: %(title)s"),
+            MessageKind.GIFT_DELIVERED: _("Your gift was delivered: %(title)s"),
+            MessageKind.ORDER_CANCELLED: _("Your order was cancelled: %(title)s"),
+            MessageKind.ORDER_REFUNDED: _("Your order was refunded: %(title)s"),
+        }[kind] % values
     name = context["session_name"]
-    with_whom = context["owner_name"] if message.audience == Audience.CLIENT else context["booking"].client_name
+    if not to_client:
+        with_whom = context["booking"].client_name
+        return {
+            MessageKind.BOOKING_CONFIRMED: f"Confirmed: {name} with {with_whom}",
+            MessageKind.BOOKING_RESCHEDULED: f"Rescheduled: {name} with {with_whom}",
+            MessageKind.BOOKING_CANCELLED: f"Cancelled: {name} with {with_whom}",
+            MessageKind.REMINDER: f"Reminder: {name} with {with_whom}",
+        }[kind]
+    values = {"session_name": name, "owner_name": context["owner_name"]}
     return {
-        MessageKind.BOOKING_CONFIRMED: f"Confirmed: {name} with {with_whom}",
-        MessageKind.BOOKING_RESCHEDULED: f"Rescheduled: {name} with {with_whom}",
-        MessageKind.BOOKING_CANCELLED: f"Cancelled: {name} with {with_whom}",
-        MessageKind.REMINDER: f"Reminder: {name} with {with_whom}",
-    }[kind]
+        MessageKind.BOOKING_CONFIRMED: _("Confirmed: %(session_name)s with %(owner_name)s"),
+        MessageKind.BOOKING_RESCHEDULED: _("Rescheduled: %(session_name)s with %(owner_name)s"),
+        MessageKind.BOOKING_CANCELLED: _("Cancelled: %(session_name)s with %(owner_name)s"),
+        MessageKind.REMINDER: _("Reminder: %(session_name)s with %(owner_name)s"),
+    }[kind] % values
+
+
+def message_language_of(message: Message) -> str:
+    """The language a message speaks: English to an owner; to a client the one they booked or
+    ordered in, else the owner's page language (leadmonk.languages.message_language)."""
+    if message.audience != Audience.CLIENT:
+        return ENGLISH
+    if message.booking_id:
+        return message_language(message.booking.client_language, message.booking.owner)
+    if message.order_id:
+        return message_language(message.order.client_language, message.order.owner)
+    return message_language(message.context.get("language"))
+
+
+def in_message_language(build):
+    """`build(message)` rendered in the message's language (and nothing after it)."""
+    @functools.wraps(build)
+    def wrapper(message: Message, *args, **kwargs):
+        with translation.override(message_language_of(message)):
+            return build(message, *args, **kwargs)
+    return wrapper
 
 
 class MessageObsolete(Exception):
@@ -256,13 +297,14 @@ def build_webhook_disabled_email(message: Message) -> EmailMessage:
     )
 
 
+@in_message_language
 def build_portal_sign_in_email(message: Message) -> EmailMessage:
     """The client's "Find my bookings" sign-in link (portal), not sent once the link has expired."""
     link = message.context.get("link", "")
     expires_at = parse_datetime(message.context.get("expires_at", "") or "")
     if not link or expires_at is None or expires_at <= timezone.now():
         raise MessageObsolete("Not sent: the sign-in link expired before it could be sent.")
-    subject = "Your sign-in link: find your bookings"
+    subject = _("Your sign-in link: find your bookings")
     context = {"subject": subject, "link": link, "SITE_URL": settings.SITE_URL, "audience": message.audience,
                "minutes": round((expires_at - message.created_at).total_seconds() / 60)}
     email = EmailMultiAlternatives(
@@ -282,9 +324,10 @@ def _waitlist_offer_context(message: Message) -> dict:
     hours = max(1, round((expires_at - message.created_at).total_seconds() / 3600))
     return {"link": link, "what": message.context.get("what", ""), "hours": hours,
             "SITE_URL": settings.SITE_URL, "audience": message.audience,
-            "subject": "A seat is free: claim it"}
+            "subject": _("A seat is free: claim it")}
 
 
+@in_message_language
 def build_waitlist_offer_email(message: Message) -> EmailMessage:
     """A freed seat offered to the first on the waitlist (waitlists), with its claim link."""
     context = _waitlist_offer_context(message)
@@ -297,17 +340,21 @@ def build_waitlist_offer_email(message: Message) -> EmailMessage:
     return email
 
 
+@in_message_language
 def build_waitlist_offer_sms(message: Message) -> str:
     context = _waitlist_offer_context(message)
-    return (f"A seat is free: {context['what']}. Claim it within {context['hours']} h: {context['link']}")
+    return _("A seat is free: %(what)s. Claim it within %(hours)s h: %(link)s") % {
+        "what": context["what"], "hours": context["hours"], "link": context["link"]}
 
 
 def find_my_bookings_line() -> str:
     """The last line of every client email's text part ("Find my bookings", the client portal);
     the HTML part has it in notifications/email/_base.html."""
-    return f"\n\nFind my bookings (every order and session of yours, by email): {settings.SITE_URL}/my/\n"
+    return "\n\n" + _("Find my bookings (every order and session of yours, by email): %(url)s") % {
+        "url": f"{settings.SITE_URL}/my/"} + "\n"
 
 
+@in_message_language
 def build_email(message: Message) -> EmailMessage:
     if message.kind == MessageKind.TEAM_INVITATION:
         return build_invitation_email(message)
@@ -375,6 +422,7 @@ def documents_to_attach(message: Message) -> list:
     return []
 
 
+@in_message_language
 def build_sms_reminder(message: Message) -> str:
     context = booking_context(message)
     context["SITE_URL"] = settings.SITE_URL

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from leadmonk.languages import client_language
 from notifications.models import (
     Audience,
     Channel,
@@ -259,7 +260,9 @@ def notify_portal_sign_in(*, email: str, link: str, expires_at: datetime) -> Non
     row carries: delivery erases it once the email has gone (or can no longer go), and an email
     still unsent when the link expires is not sent at all."""
     _queue([Message.objects.create(kind=MessageKind.PORTAL_SIGN_IN, audience=Audience.CLIENT, recipient=email,
-                                   context={"link": link, "expires_at": expires_at.isoformat()})])
+                                   context={"link": link, "expires_at": expires_at.isoformat(),
+                                            # the language of the page that asked (emails.message_language_of)
+                                            "language": client_language()})])
 
 
 def notify_waitlist_offer(*, email: str, phone: str, link: str, expires_at: datetime, what: str) -> None:
@@ -267,7 +270,7 @@ def notify_waitlist_offer(*, email: str, phone: str, link: str, expires_at: date
     on a waitlist (waitlists), in the transaction that makes the offer. `what` names the session
     ("Group workshop on Tue 8 Dec, 9:00 (Europe/London)"). The claim link is a secret like a sign-in
     link: delivery erases it once sent, and nothing is sent once the offer has expired."""
-    context = {"link": link, "expires_at": expires_at.isoformat(), "what": what}
+    context = {"link": link, "expires_at": expires_at.isoformat(), "what": what, "language": client_language()}
     rows = [Message.objects.create(kind=MessageKind.WAITLIST_OFFER, audience=Audience.CLIENT, recipient=email,
                                    context=context)]
     if phone:

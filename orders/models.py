@@ -44,6 +44,8 @@ class PackageOrder(models.Model):
     client_email = models.EmailField()
     client_phone = models.CharField(max_length=20, blank=True, help_text="E.164")
     client_timezone = models.CharField(max_length=64, default="UTC")
+    # The language the client ordered in: their emails and texts speak it (leadmonk.languages).
+    client_language = models.CharField(max_length=8, blank=True, default="")
     # [{"question": text, "kind": kind, "answer": str | list[str] | bool}, ...] as asked at order time.
     answers = models.JSONField(default=list, blank=True)
     terms_accepted_at = models.DateTimeField(null=True, blank=True)

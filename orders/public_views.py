@@ -14,9 +14,10 @@ from accounts.brand import brand_of
 from accounts.models import User
 from leadmonk import splice
 from leadmonk.content_version import cached_public_page
+from leadmonk.languages import date_formats
 from leadmonk.sections import render_sections
 from leadmonk.throttle import throttle_post
-from leadmonk.timezones import localize, time_format, viewer_clock, viewer_timezone
+from leadmonk.timezones import clock_formats, localize, time_format, viewer_clock, viewer_timezone
 from orders.forms import OrderForm, PromoCodeForm
 from orders.gift_forms import GiftEmailForm
 from orders.gifts import GiftError, gift_change_recipient_email, gift_change_refusal, gift_for_token, gift_of
@@ -277,7 +278,7 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
             "can_book_several": sum(item.remaining for item in items if item.can_schedule) > 1,
             "bookings": order_bookings(order),
             "viewer_tz": viewer_timezone(request, order.client_timezone),
-            "when_format": f"D j M Y, {time_format(viewer_clock(request))}",
+            "when_format": clock_formats(viewer_clock(request))["day_datetime"],
             "not_bookable_message": NOT_BOOKABLE_MESSAGES.get(order.status),
             "checkout_url": checkout_url(order) if order.status == OrderStatus.PENDING_PAYMENT else None,
             "payment_received": _take_payment_received(request, order),
@@ -342,7 +343,8 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
                     form_kwargs={"requires_mobile": client_phone_needed(item), "zone": order.client_timezone})
 
     def done(booking) -> HttpResponse:
-        when = dateformat.format(localize(booking.start, step.viewer_tz), f"l j F, {time_format(step.clock)}")
+        when_format = f"{date_formats()['weekday_day']}, {time_format(step.clock)}"
+        when = dateformat.format(localize(booking.start, step.viewer_tz), when_format)
         messages.success(request, f"Booked: {item.meeting_type_name} on {when} ({step.viewer_tz}).")
         return redirect(f"{details_url}?booked={booking.pk}#just-booked")
 

@@ -14,34 +14,36 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext_lazy as _
+
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from scheduling.models import Booking
 from scheduling.services import BookingError, MeetingTypeUnavailable
 
 
 class NoSessionsLeft(BookingError):
-    message = "No sessions left for this item."
+    message = _("No sessions left for this item.")
 
 
 class OrderNotBookable(BookingError):
     """The order is not active: pending payment, cancelled, refunded or expired unpaid."""
 
-    message = "Sessions can only be booked on a paid, active order."
+    message = _("Sessions can only be booked on a paid, active order.")
 
 
 class OrderExpired(BookingError):
-    message = "The sessions of this order have expired."
+    message = _("The sessions of this order have expired.")
 
 
 class PaymentOverdue(BookingError):
     """A membership's renewal or a payment plan's instalment failed and its grace period is over."""
-    message = "A payment of this order is overdue. Pay it from this page to book sessions again."
+    message = _("A payment of this order is overdue. Pay it from this page to book sessions again.")
 
 
 class ClientPhoneMissing(BookingError):
     """The host calls the client (or the meeting type asks for a number) and no number is known."""
 
-    message = "Please enter your mobile number: this meeting needs one."
+    message = _("Please enter your mobile number: this meeting needs one.")
 
 
 def client_phone_needed(item: OrderItem) -> bool:

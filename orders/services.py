@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from accounts.locks import lock_owner
+from leadmonk.languages import client_language
 from orders import signals
 from orders.clients import client_is_new, normalize_email, orders_toward_purchase_limit
 from orders.credits import item_balance, ledger_grant_purchase, order_sessions_between
@@ -155,6 +156,7 @@ def order_create(
             client_email=client_email,
             client_phone=client_phone,
             client_timezone=client_timezone,
+            client_language=client_language(),
             answers=list(answers or []),
             terms_accepted_at=now if (locked.terms and terms_accepted) else None,
             title=locked.name,

@@ -3,15 +3,17 @@ They validate and convert (a mobile number becomes E.164, a time an aware UTC da
 import datetime as dt
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from leadmonk.phones import normalize_mobile
 from leadmonk.timezones import is_valid_timezone
 from scheduling.models import Attendance
 from scheduling.selectors import parse_slot_start
 
-TIME_UNAVAILABLE = "That time is no longer available. Please pick another time."
-SAME_TIME = "That is already the session's time. Please pick a different time."
-OVERLAPS_CHOSEN = "That time overlaps a session you have chosen. Please pick another time."
+TIME_UNAVAILABLE = gettext_lazy("That time is no longer available. Please pick another time.")
+SAME_TIME = gettext_lazy("That is already the session's time. Please pick a different time.")
+OVERLAPS_CHOSEN = gettext_lazy("That time overlaps a session you have chosen. Please pick another time.")
 
 
 class SlotStartField(forms.Field):
@@ -47,9 +49,15 @@ class SlotForm(forms.Form):
 
 # The label and the messages of the client's number, on every page that asks for it: a meeting
 # booked on its own page and a session of an order (the client's and the owner's pages).
-MOBILE_LABEL = "Mobile number"
-MOBILE_HELP = "As you write it at home, or with your country code, e.g. +1 415 555 0100."
-MOBILE_REQUIRED = "Please enter your mobile number: this meeting needs one."
+MOBILE_LABEL = gettext_lazy("Mobile number")
+MOBILE_HELP = gettext_lazy("As you write it at home, or with your country code, e.g. +1 415 555 0100.")
+MOBILE_HELP_REMINDER = gettext_lazy(
+    "As you write it at home, or with your country code, e.g. +1 415 555 0100. We text you a reminder.")
+MOBILE_HELP_OPTIONAL = gettext_lazy(
+    "As you write it at home, or with your country code, e.g. +1 415 555 0100. Optional.")
+MOBILE_HELP_CALL = gettext_lazy(
+    "As you write it at home, or with your country code, e.g. +1 415 555 0100. We call you on it.")
+MOBILE_REQUIRED = gettext_lazy("Please enter your mobile number: this meeting needs one.")
 CLIENT_MOBILE_HELP = ("The client's, as written in their country or with its country code, e.g. +1 415 555 0100. "
                       "It is kept on the order.")
 CLIENT_MOBILE_REQUIRED = "Please enter the client's mobile number: this meeting needs one (you call them)."
@@ -70,8 +78,8 @@ def clean_mobile(value: str, *, zone: str | None = None) -> str:
 
 
 class BookingDetailsForm(SlotForm):
-    client_name = forms.CharField(label="Your name", max_length=200)
-    client_email = forms.EmailField(label="Email", max_length=254)
+    client_name = forms.CharField(label=gettext_lazy("Your name"), max_length=200)
+    client_email = forms.EmailField(label=gettext_lazy("Email"), max_length=254)
     client_phone = mobile_field(required=False, help_text="")
     client_timezone = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
@@ -80,16 +88,16 @@ class BookingDetailsForm(SlotForm):
         self.requires_mobile = requires_mobile
         phone = self.fields["client_phone"]
         phone.required = requires_mobile
-        phone.help_text = MOBILE_HELP + (" We text you a reminder." if requires_mobile else " Optional.")
+        phone.help_text = MOBILE_HELP_REMINDER if requires_mobile else MOBILE_HELP_OPTIONAL
         self.fields["client_name"].widget.attrs.update({"autocomplete": "name"})
         self.fields["client_email"].widget.attrs.update({"autocomplete": "email"})
-        self.fields["client_name"].error_messages["required"] = "Please enter your name."
-        self.fields["client_email"].error_messages["required"] = "Please enter your email address."
+        self.fields["client_name"].error_messages["required"] = _("Please enter your name.")
+        self.fields["client_email"].error_messages["required"] = _("Please enter your email address.")
 
     def clean_client_name(self) -> str:
         name = " ".join(self.cleaned_data["client_name"].split())
         if not name:
-            raise forms.ValidationError("Please enter your name.")
+            raise forms.ValidationError(_("Please enter your name."))
         return name
 
     def clean_client_phone(self) -> str:
@@ -114,7 +122,7 @@ class ClientPhoneForm(forms.Form):
         self.zone = zone  # the client's (the order's): how to read a number without its country code
         if requires_mobile:
             self.fields["client_phone"] = mobile_field(
-                required=True, help_text=CLIENT_MOBILE_HELP if for_owner else MOBILE_HELP + " We call you on it.",
+                required=True, help_text=CLIENT_MOBILE_HELP if for_owner else MOBILE_HELP_CALL,
                 required_message=CLIENT_MOBILE_REQUIRED if for_owner else MOBILE_REQUIRED)
 
     def clean_client_phone(self) -> str:
@@ -127,7 +135,7 @@ class SessionConfirmForm(ClientPhoneForm, SlotForm):
 
 
 
-REASON_REFUSED = "The reason is too long (2,000 characters at most) or has characters we can't store."
+REASON_REFUSED = gettext_lazy("The reason is too long (2,000 characters at most) or has characters we can't store.")
 
 
 class CancelForm(forms.Form):
@@ -135,11 +143,11 @@ class CancelForm(forms.Form):
     Pages change only the wording of the label."""
 
     reason = forms.CharField(
-        label="Reason (optional)",
+        label=gettext_lazy("Reason (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Shared with the other person in the cancellation email.",
+        help_text=gettext_lazy("Shared with the other person in the cancellation email."),
         error_messages={"max_length": REASON_REFUSED, "null_characters_not_allowed": REASON_REFUSED},
     )
 

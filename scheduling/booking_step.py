@@ -30,10 +30,10 @@ from leadmonk import splice
 from leadmonk.content_version import BOOKINGS, CONTENT, cached_fragment
 from leadmonk.timezones import (
     CLOCKS,
+    clock_formats,
     remember_viewer_choices,
     requested_timezone_error,
     resolve_timezone,
-    time_format,
     viewer_clock,
     viewer_timezone,
     zone_label,
@@ -130,7 +130,7 @@ class Step:
     @property
     def when_format(self) -> str:
         """A date and time on the viewer's clock, for the `date` filter ("Mon 7 Dec 2026, 14:00")."""
-        return f"D j M Y, {time_format(self.clock)}"
+        return clock_formats(self.clock)["day_datetime"]
 
 
 class TimeStep:

@@ -5,8 +5,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from leadmonk.languages import use_page_language
 from leadmonk.timezones import viewer_clock, viewer_timezone
 from scheduling.booking_forms import CancelForm
 from scheduling.booking_step import Step, StepWording, TimeStep, cancel_step
@@ -22,14 +24,15 @@ from scheduling.signals import (
     reschedule_refusal_for,
 )
 
-RESCHEDULE_WORDING = StepWording(picker_heading="Pick a new date", confirm_heading="Move your booking to",
-                                 confirm_button="Confirm new time")
+RESCHEDULE_WORDING = StepWording(picker_heading=_("Pick a new date"), confirm_heading=_("Move your booking to"),
+                                 confirm_button=_("Confirm new time"))
 
 
 def _get_booking(token: str) -> Booking:
     booking = get_booking_by_token(token=token)
     if booking is None:
         raise Http404("No booking here.")
+    use_page_language(booking.owner)  # the client's page speaks the owner's page language
     return booking
 
 
@@ -74,7 +77,7 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
                     default_tz=booking.client_timezone or booking.owner.timezone)
 
     def done(_moved) -> HttpResponse:
-        messages.success(request, "Your booking was moved. We have emailed you the new time.")
+        messages.success(request, _("Your booking was moved. We have emailed you the new time."))
         return redirect("bookings:manage", token=booking.token)
 
     def page(current: Step) -> HttpResponse:
@@ -94,7 +97,7 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
     return cancel_step(
         request,
         cancel=lambda reason: booking_cancel(booking=booking, by=BookedBy.CLIENT, reason=reason),
-        success="Your booking was cancelled. We have let the host know.",
+        success=_("Your booking was cancelled. We have let the host know."),
         next_url=reverse("bookings:manage", args=[booking.token]),
     )
 

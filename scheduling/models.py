@@ -303,6 +303,8 @@ class Booking(models.Model):
     client_email = models.EmailField()
     client_phone = models.CharField(max_length=20, blank=True, help_text="E.164")
     client_timezone = models.CharField(max_length=64, default="UTC")
+    # The language the client booked in: their emails and texts speak it (leadmonk.languages).
+    client_language = models.CharField(max_length=8, blank=True, default="")
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     booked_by = models.CharField(max_length=16, choices=BookedBy.choices, default=BookedBy.CLIENT)
     # Raised on each reschedule and on the cancel: the .ics SEQUENCE, so a CANCEL always carries a

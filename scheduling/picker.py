@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.utils import dateformat, timezone
 
+from leadmonk.languages import date_formats
 from leadmonk.timezones import timezone_datalist_html, zone_label
 from scheduling.availability import available_slots
 from scheduling.models import MeetingType
@@ -20,7 +21,9 @@ UTC = dt.UTC
 # Where a day link lands without JavaScript: the times, not the top of the page (a phone would
 # otherwise scroll back to the header after every tap).
 TIMES_ANCHOR = "picker-times"
-WEEKDAYS = [(dateformat.format(dt.date(2024, 1, day), "D"), dateformat.format(dt.date(2024, 1, day), "l"))
+def weekday_names() -> list[tuple[str, str]]:
+    """("Mon", "Monday") … in the active language (a page's, at render time)."""
+    return [(dateformat.format(dt.date(2024, 1, day), "D"), dateformat.format(dt.date(2024, 1, day), "l"))
             for day in range(1, 8)]  # 1 January 2024 was a Monday
 
 
@@ -85,7 +88,9 @@ class MonthPicker:
     clock_urls: dict[str, str] = field(default_factory=dict)
     selected_start_iso: str = ""
 
-    weekdays = WEEKDAYS
+    @property
+    def weekdays(self) -> list[tuple[str, str]]:
+        return weekday_names()
 
     @property
     def month_label(self) -> str:
@@ -97,7 +102,7 @@ class MonthPicker:
 
     @property
     def selected_label(self) -> str:
-        return dateformat.format(self.selected_date, "l, j F Y") if self.selected_date else ""
+        return dateformat.format(self.selected_date, date_formats()["long_date"]) if self.selected_date else ""
 
     @property
     def has_any_slots(self) -> bool:
@@ -235,7 +240,7 @@ def month_picker(
         return CalendarDay(
             date=day,
             number=day.day,
-            long_label=dateformat.format(day, "l, j F Y"),
+            long_label=dateformat.format(day, date_formats()["long_date"]),
             has_slots=count > 0,
             slot_count=count,
             is_selected=day == selected_date,
@@ -263,7 +268,7 @@ def month_picker(
     if later_first_day is not None and later_first_day.replace(day=1) != shown:
         next_available = CalendarDay(
             date=later_first_day, number=later_first_day.day,
-            long_label=dateformat.format(later_first_day, "l, j F Y"), has_slots=True, slot_count=0,
+            long_label=dateformat.format(later_first_day, date_formats()["long_date"]), has_slots=True, slot_count=0,
             is_selected=False, is_today=False,
             url=_url(action_url, {**params, "date": later_first_day.isoformat()}, TIMES_ANCHOR),
         )

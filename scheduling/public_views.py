@@ -11,10 +11,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from accounts.brand import brand_of
 from accounts.models import User
 from leadmonk.content_version import BOOKINGS, CONTENT, cached_public_page
+from leadmonk.languages import use_page_language
 from leadmonk.sections import render_sections
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import remember_viewer_choices, viewer_clock, viewer_timezone
@@ -40,8 +42,8 @@ from scheduling.signals import (
     package_only_sections,
 )
 
-BOOK_WORDING = StepWording(picker_heading="Pick a date", confirm_heading="Your details",
-                           confirm_button="Confirm booking")
+BOOK_WORDING = StepWording(picker_heading=_("Pick a date"), confirm_heading=_("Your details"),
+                           confirm_button=_("Confirm booking"))
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ def get_public_owner(owner_slug: str) -> User:
     owner = User.objects.filter(slug=owner_slug, is_active=True, email_verified=True).first()
     if owner is None:
         raise Http404("No booking page here.")
+    use_page_language(owner)  # the rest of the request speaks the owner's page language
     return owner
 
 
@@ -107,7 +110,8 @@ def book_body(request: HttpRequest | None, owner: User, meeting_type, current: S
     else:
         stage = "time" if current.picker.selected_date else "date"
     return {
-        "title": f"{meeting_type.name} with {owner.display_name or owner.slug}",
+        "title": _("%(meeting)s with %(owner)s") % {"meeting": meeting_type.name,
+                                                     "owner": owner.display_name or owner.slug},
         "brand": brand_of(owner),
         "content": str(render_to_string("scheduling/public/_book_content.html", {
             "owner": owner, "meeting_type": meeting_type, "step": current, "stage": stage,
@@ -193,7 +197,7 @@ def _book_page_flow(request: HttpRequest, owner_slug: str, find, path: BookingPa
     wording = BOOK_WORDING
     if meeting_type.is_paid:
         # Paid: the POST holds the time and the client goes on to pay (scheduling.holds).
-        wording = replace(BOOK_WORDING, confirm_button="Continue to payment",
+        wording = replace(BOOK_WORDING, confirm_button=_("Continue to payment"),
                           confirm_notice=paid_booking_note(meeting_type),
                           confirm_target="_top" if frame.pay_at_top else "")
     step = TimeStep(request, meeting_type=meeting_type, default_tz=owner.timezone, wording=wording,

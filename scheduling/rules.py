@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 from scheduling.models import MeetingTypeSettings, Visibility
 
 
@@ -38,8 +40,8 @@ ALLOWED: dict[BookingPath, frozenset[str]] = {
 # Paths of a team's meeting types (and the hosts' copies); the others are an owner's own types.
 TEAM_PATHS = frozenset({BookingPath.TEAM_PAGE, BookingPath.TEAM_SECRET_LINK})
 
-BOOKED_THROUGH_PACKAGE = "This session is booked through a package."
-NOT_AVAILABLE_HERE = "This meeting is not available here."
+BOOKED_THROUGH_PACKAGE = _("This session is booked through a package.")
+NOT_AVAILABLE_HERE = _("This meeting is not available here.")
 
 
 def booking_path_refusal(meeting_type: MeetingTypeSettings, *, path: BookingPath) -> str:

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import dateformat, timezone
 
 from accounts.models import User
-from leadmonk.timezones import time_format
+from leadmonk.timezones import clock_formats, time_format
 from leadmonk.tokens import looks_like_token
 from scheduling.models import Booking, BookingStatus, MeetingType
 
@@ -114,7 +114,7 @@ def time_label(value: dt.datetime, tz_name: str, clock: str = "12") -> str:
 
 def datetime_label(value: dt.datetime, tz_name: str, clock: str = "12") -> str:
     """"Tuesday, 1 December 2026 at 2:00 PM" (or "at 14:00") in `tz_name`."""
-    return dateformat.format(value.astimezone(zoneinfo.ZoneInfo(tz_name)), f"l, j F Y \\a\\t {time_format(clock)}")
+    return dateformat.format(value.astimezone(zoneinfo.ZoneInfo(tz_name)), clock_formats(clock)["long_datetime"])
 
 
 def parse_picker_month(value: str | None) -> dt.date | None:

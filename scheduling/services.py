@@ -35,10 +35,12 @@ from datetime import UTC, datetime, timedelta
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.locks import lock_owner, lock_owners
 from leadmonk.client_email import normalize_email
 from leadmonk.errors import DomainError
+from leadmonk.languages import client_language
 from scheduling import signals
 from scheduling.availability import bookable_slot, free_hosts
 from scheduling.calendar import new_video_room_url
@@ -50,15 +52,15 @@ from scheduling.rules import BookingPath, booking_path_refusal
 class BookingError(DomainError):
     """A booking request that cannot be honoured; `message` is shown to the person asking."""
 
-    message = "This booking could not be made."
+    message = _("This booking could not be made.")
 
 
 class SlotUnavailable(BookingError):
-    message = "That time was just taken. Please pick another time."
+    message = _("That time was just taken. Please pick another time.")
 
 
 class MeetingTypeUnavailable(BookingError):
-    message = "This meeting type can no longer be scheduled."
+    message = _("This meeting type can no longer be scheduled.")
 
 
 class MeetingTypeNotOffered(BookingError):
@@ -67,15 +69,15 @@ class MeetingTypeNotOffered(BookingError):
 
 
 class TooLateToChange(BookingError):
-    message = "This session is too close to change online. Please contact your host."
+    message = _("This session is too close to change online. Please contact your host.")
 
 
 class BookingAlreadyCancelled(BookingError):
-    message = "This booking was already cancelled."
+    message = _("This booking was already cancelled.")
 
 
 class SessionInPast(BookingError):
-    message = "This session has already taken place."
+    message = _("This session has already taken place.")
 
 
 # Round robin gives a booking to the free host with the fewest bookings of the meeting in this
@@ -166,7 +168,7 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
                 owner_id=meeting_type.owner_id, meeting_type=meeting_type, order_item_id=order_item_id,
                 start=slot.start, end=slot.end, client_name=client_name.strip(),
                 client_email=normalize_email(client_email), client_phone=client_phone,
-                client_timezone=client_timezone or "UTC", booked_by=booked_by,
+                client_timezone=client_timezone or "UTC", booked_by=booked_by, client_language=client_language(),
                 holds_host=not meeting_type.is_group, video_room_url=_video_room(meeting_type),
                 status=BookingStatus.HELD if hold_until else BookingStatus.CONFIRMED, hold_expires_at=hold_until,
             )
@@ -251,7 +253,7 @@ def booking_create_pooled(*, meeting_types: list[MeetingType], every_host: bool,
                 bookings.append(Booking.objects.create(
                     owner_id=meeting_type.owner_id, meeting_type=meeting_type, start=slot.start, end=slot.end,
                     lead=bookings[0] if bookings else None, holds_host=not meeting_type.is_group,
-                    video_room_url=video_room_url, **client,
+                    video_room_url=video_room_url, client_language=client_language(), **client,
                 ))
         for booking in bookings:
             signals.booking_created.send(sender=Booking, booking=booking, by=BookedBy.CLIENT, now=now)
