@@ -2,7 +2,7 @@
 when it is about one input, the form field to show it beside (STYLE.md 19: errors are classes)."""
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from leadmonk.languages import translatable as _  # the one place of the language helpers
 
 
 class DomainError(Exception):

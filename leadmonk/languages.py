@@ -165,6 +165,37 @@ def switch_links(request: HttpRequest) -> list[dict]:
     ]
 
 
+class Translatable(str):
+    """English text that reads in the active language wherever it is shown (`str()`, a template, an
+    f-string, `%`): `translatable("That time is no longer available.")`. Unlike gettext_lazy it *is*
+    the English string (compare it, look for it in a page, put it in JSON), so a rule's wording stays
+    one constant that the code, the pages and the tests share. Extracted by makemessages as `_()`."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return translation.gettext(str.__str__(self))
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __mod__(self, values) -> str:
+        return str(self) % values
+
+    def __add__(self, other: str) -> str:
+        return str(self) + other
+
+    def __radd__(self, other: str) -> str:
+        return other + str(self)
+
+    def __reduce__(self):
+        return (Translatable, (str.__str__(self),))
+
+
+def translatable(text: str) -> Translatable:
+    return Translatable(text)
+
+
 # --- Dates and amounts in the active language -------------------------------------------------
 
 # Django date formats per language: a date, a date with its weekday, the long form.

@@ -3,6 +3,7 @@ the owner's order list filters. (Booking a session and cancelling use scheduling
 from django import forms
 
 from leadmonk.client_email import normalize_email
+from leadmonk.languages import translatable as _
 from leadmonk.phones import normalize_mobile
 from leadmonk.timezones import is_valid_timezone
 from leadmonk.widgets import FastSelect, FastTextInput
@@ -37,22 +38,22 @@ def required_answer_message(question) -> str:
     """What a client must do to answer a required question, named so it is found in a long form."""
     text = question.text if len(question.text) <= 80 else question.text[:79].rstrip() + "…"
     if question.kind == QuestionKind.SINGLE_CHOICE:
-        return f"Choose an answer to “{text}”."
+        return _("Choose an answer to “%(question)s”.") % {"question": text}
     if question.kind == QuestionKind.MULTIPLE_CHOICE:
-        return f"Choose at least one answer to “{text}”."
+        return _("Choose at least one answer to “%(question)s”.") % {"question": text}
     if question.kind == QuestionKind.CHECKBOX:
-        return f"Tick “{text}” to order this package."
-    return f"Enter your answer to “{text}”."
+        return _("Tick “%(question)s” to order this package.") % {"question": text}
+    return _("Enter your answer to “%(question)s”.") % {"question": text}
 
 
 class OrderForm(forms.Form):
     """The order form of one package: fields follow its Invitee Preferences and questions."""
 
     email = forms.EmailField(
-        label="Email",
+        label=_("Email"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        error_messages={"required": "Enter your email address."},
+        error_messages={"required": _("Enter your email address.")},
     )
     client_timezone = forms.CharField(
         required=False, widget=forms.HiddenInput(attrs={"data-detect-timezone": "force"})
@@ -64,42 +65,42 @@ class OrderForm(forms.Form):
         name_fields: dict[str, forms.Field] = {}
         if package.name_format == NameFormat.FIRST_LAST:
             name_fields["first_name"] = forms.CharField(
-                label="First name",
+                label=_("First name"),
                 max_length=100,
                 widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-                error_messages={"required": "Enter your first name."},
+                error_messages={"required": _("Enter your first name.")},
             )
             name_fields["last_name"] = forms.CharField(
-                label="Last name",
+                label=_("Last name"),
                 max_length=100,
                 widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-                error_messages={"required": "Enter your last name."},
+                error_messages={"required": _("Enter your last name.")},
             )
         else:
             name_fields["full_name"] = forms.CharField(
-                label="Full name",
+                label=_("Full name"),
                 max_length=200,
                 widget=forms.TextInput(attrs={"autocomplete": "name"}),
-                error_messages={"required": "Enter your name."},
+                error_messages={"required": _("Enter your name.")},
             )
         # Name first, then email, then the rest: rebuild the order.
         self.fields = {**name_fields, **self.fields}
         if package.requires_mobile:
             self.fields["mobile"] = forms.CharField(
-                label="Mobile number",
+                label=_("Mobile number"),
                 max_length=32,
-                help_text="As you write it at home, or with its country code, e.g. +1 415 555 0100.",
+                help_text=_("As you write it at home, or with its country code, e.g. +1 415 555 0100."),
                 widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-                error_messages={"required": "Enter your mobile number with its country code, e.g. +1 415 555 0100."},
+                error_messages={"required": _("Enter your mobile number with its country code, e.g. +1 415 555 0100.")},
             )
         self.questions = list(package.questions.all())
         for question in self.questions:
             self.fields[self.question_field_name(question)] = self._question_field(question)
         if package.terms:
             self.fields["accept_terms"] = forms.BooleanField(
-                label="I accept the Payment Terms and Conditions",
+                label=_("I accept the Payment Terms and Conditions"),
                 required=True,
-                error_messages={"required": "Accept the Payment Terms and Conditions to order this package."},
+                error_messages={"required": _("Accept the Payment Terms and Conditions to order this package.")},
             )
         self.fields["client_timezone"] = self.fields.pop("client_timezone")
         # "This is a gift" and its fields, shown in their own fieldset (orders/_gift_fields.html).
@@ -119,7 +120,7 @@ class OrderForm(forms.Form):
                 field.widget.attrs["aria-required"] = "true"
             field.error_messages["required"] = required_answer_message(question)
         if isinstance(field, forms.ChoiceField):
-            field.error_messages["invalid_choice"] = "Choose one of the answers listed."
+            field.error_messages["invalid_choice"] = _("Choose one of the answers listed.")
         return field
 
     @staticmethod
@@ -152,7 +153,7 @@ class OrderForm(forms.Form):
         cleaned = super().clean()
         self.gift_form.zone = cleaned.get("client_timezone") or "UTC"  # "today" is the buyer's
         if not self.gift_form.is_valid():
-            raise forms.ValidationError("Check the gift details below.")
+            raise forms.ValidationError(_("Check the gift details below."))
         return cleaned
 
     def answers(self) -> list[dict]:
@@ -184,9 +185,9 @@ class PromoCodeForm(forms.Form):
     Its own form, so the order page can show it after the client's details and before the total."""
 
     promo_code = forms.CharField(
-        label="Promo code", required=False, max_length=60,
+        label=_("Promo code"), required=False, max_length=60,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
-        error_messages={"max_length": "A promo code is at most 40 characters."},
+        error_messages={"max_length": _("A promo code is at most 40 characters.")},
     )
 
     def code(self) -> str:

@@ -6,10 +6,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from leadmonk.languages import translatable as _
 from orders.clients import normalize_email
 from orders.gifts import GiftDetails, send_day_refusal
 
-BAD_EMAIL = "Enter the recipient's email address, e.g. name@example.com."
+BAD_EMAIL = _("Enter the recipient's email address, e.g. name@example.com.")
 
 
 def _clean_recipient_email(value: str) -> str:
@@ -28,20 +29,20 @@ class GiftForm(forms.Form):
     is ticked, so whatever is left in them otherwise changes nothing. Text fields, parsed in
     clean(), for that reason. `zone` (the buyer's) is set by the order form before validation."""
 
-    is_gift = forms.BooleanField(label="This is a gift", required=False)
-    recipient_name = forms.CharField(label="Recipient's name", required=False, max_length=200,
-                                     error_messages={"max_length": "Keep the name under 200 characters."})
-    recipient_email = forms.CharField(label="Recipient's email", required=False, max_length=254,
+    is_gift = forms.BooleanField(label=_("This is a gift"), required=False)
+    recipient_name = forms.CharField(label=_("Recipient's name"), required=False, max_length=200,
+                                     error_messages={"max_length": _("Keep the name under 200 characters.")})
+    recipient_email = forms.CharField(label=_("Recipient's email"), required=False, max_length=254,
                                       widget=forms.EmailInput,
                                       error_messages={"max_length": BAD_EMAIL})
-    message = forms.CharField(label="Your message (optional)", required=False, max_length=1000,
+    message = forms.CharField(label=_("Your message (optional)"), required=False, max_length=1000,
                               widget=forms.Textarea(attrs={"rows": 3}),
-                              help_text="Shown to the recipient in the gift email.",
-                              error_messages={"max_length": "Keep the message under 1,000 characters."})
-    send_on = forms.CharField(label="Day to send it", required=False, max_length=10,
+                              help_text=_("Shown to the recipient in the gift email."),
+                              error_messages={"max_length": _("Keep the message under 1,000 characters.")})
+    send_on = forms.CharField(label=_("Day to send it"), required=False, max_length=10,
                               widget=forms.DateInput(attrs={"type": "date"}),
-                              help_text="The recipient gets the email that morning; today sends it at once.",
-                              error_messages={"max_length": "Enter the day as YYYY-MM-DD, e.g. 2026-12-24."})
+                              help_text=_("The recipient gets the email that morning; today sends it at once."),
+                              error_messages={"max_length": _("Enter the day as YYYY-MM-DD, e.g. 2026-12-24.")})
 
     zone = "UTC"
 
@@ -52,7 +53,7 @@ class GiftForm(forms.Form):
             self._errors.clear()
             return {"is_gift": False}
         if not (cleaned.get("recipient_name") or "").strip() and "recipient_name" not in self._errors:
-            self.add_error("recipient_name", "Enter the recipient's name.")
+            self.add_error("recipient_name", _("Enter the recipient's name."))
         if "recipient_email" not in self._errors:
             try:
                 cleaned["recipient_email"] = _clean_recipient_email(cleaned.get("recipient_email", ""))
@@ -65,12 +66,12 @@ class GiftForm(forms.Form):
     def _clean_send_on(self, cleaned: dict) -> None:
         text = (cleaned.get("send_on") or "").strip()
         if not text:
-            self.add_error("send_on", "Choose the day to send the gift.")
+            self.add_error("send_on", _("Choose the day to send the gift."))
             return
         try:
             send_on = date.fromisoformat(text)
         except ValueError:
-            self.add_error("send_on", "Enter the day as YYYY-MM-DD, e.g. 2026-12-24.")
+            self.add_error("send_on", _("Enter the day as YYYY-MM-DD, e.g. 2026-12-24."))
             return
         refusal = send_day_refusal(send_on, zone_name=self.zone)
         if refusal:
@@ -90,7 +91,7 @@ class GiftForm(forms.Form):
 class GiftEmailForm(forms.Form):
     """The buyer corrects the recipient's email on the gift page."""
 
-    recipient_email = forms.CharField(label="Recipient's email", max_length=254, widget=forms.EmailInput,
+    recipient_email = forms.CharField(label=_("Recipient's email"), max_length=254, widget=forms.EmailInput,
                                       error_messages={"required": BAD_EMAIL, "max_length": BAD_EMAIL})
 
     def clean_recipient_email(self) -> str:

@@ -20,6 +20,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 
+from leadmonk.languages import translatable as _
 from leadmonk.timezones import is_valid_timezone
 from leadmonk.tokens import looks_like_token, new_token
 from orders.models import Gift, OrderStatus, PackageOrder
@@ -46,7 +47,7 @@ class GiftDetails:
 class GiftError(Exception):
     """A refused change of a gift; `.message` is shown next to the field as is."""
 
-    message = "This gift can no longer be changed."
+    message = _("This gift can no longer be changed.")
 
     def __init__(self, message: str | None = None):
         if message:
@@ -55,7 +56,7 @@ class GiftError(Exception):
 
 
 class GiftNotDelivered(BookingError):
-    message = "This order is a gift that has not been delivered yet: no sessions can be booked before."
+    message = _("This order is a gift that has not been delivered yet: no sessions can be booked before.")
 
 
 def zone_of(name: str) -> ZoneInfo:

@@ -14,7 +14,8 @@ from accounts.brand import brand_of
 from accounts.models import User
 from leadmonk import splice
 from leadmonk.content_version import cached_public_page
-from leadmonk.languages import date_formats
+from leadmonk.languages import date_formats, use_page_language
+from leadmonk.languages import translatable as _
 from leadmonk.sections import render_sections
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import clock_formats, localize, time_format, viewer_clock, viewer_timezone
@@ -39,8 +40,8 @@ from scheduling.booking_forms import SessionConfirmForm
 from scheduling.booking_step import Step, StepWording, TimeStep
 from scheduling.calendar import bookings_ics
 
-CLIENT_BOOK_WORDING = StepWording(picker_heading="Pick a date", confirm_heading="Confirm",
-                                  confirm_button="Book this session")
+CLIENT_BOOK_WORDING = StepWording(picker_heading=_("Pick a date"), confirm_heading=_("Confirm"),
+                                  confirm_button=_("Book this session"))
 
 
 def checkout_url(order: PackageOrder) -> str:
@@ -81,6 +82,7 @@ def _order_page_owner(owner_slug: str) -> User:
     owner = User.objects.filter(slug=owner_slug, is_active=True, email_verified=True).first()
     if owner is None:
         raise Http404
+    use_page_language(owner)
     return owner
 
 
@@ -118,7 +120,7 @@ def _order_page_body(owner: User, package: Package, form: OrderForm | None, *, r
     }, request=request)
 
 
-UNLISTED_TITLE = "Package not available"
+UNLISTED_TITLE = _("Package not available")
 
 
 def _cacheable_order_page(owner: User, package: Package, *, private: bool) -> dict:
@@ -129,7 +131,7 @@ def _cacheable_order_page(owner: User, package: Package, *, private: bool) -> di
     available there."""
     if not (private or package.listed):
         body = _order_page_body(owner, package, None, unlisted_here=True)
-        return {"title": UNLISTED_TITLE, "body": splice.cut(body, splice.CSRF_TOKEN), "status": 404,
+        return {"title": str(UNLISTED_TITLE), "body": splice.cut(body, splice.CSRF_TOKEN), "status": 404,
                 "brand": brand_of(owner)}
     form = OrderForm(package=package) if package_is_orderable(package) else None
     body = _order_page_body(owner, package, form, csrf_token=splice.CSRF_TOKEN.mark)
@@ -181,8 +183,8 @@ def _order_page(request: HttpRequest, owner_slug: str, *, cache_name: str, cache
                 form.add_error(None, error.message)
             else:
                 if order.status == OrderStatus.ACTIVE:
-                    messages.success(request, "Your gift is confirmed." if gift_of(order) else
-                                     "Your order is confirmed. Book your sessions below.")
+                    messages.success(request, _("Your gift is confirmed.") if gift_of(order) else
+                                     _("Your order is confirmed. Book your sessions below."))
                     return redirect(client_order_url(order))
                 return redirect(checkout_url(order))
         elif code:
@@ -196,7 +198,7 @@ def _promo_quote(package: Package, promo_form: PromoCodeForm, code: str, email: 
     """The quote of `code` for the order page, or None with the reason next to the field."""
     if not code:
         if required and "promo_code" not in promo_form.errors:
-            promo_form.add_error("promo_code", "Enter a promo code to apply.")
+            promo_form.add_error("promo_code", _("Enter a promo code to apply."))
         return None
     try:
         return order_quote(package=package, promo_code=code, client_email=email)
@@ -230,6 +232,7 @@ def order_for_token_or_404(token: str) -> PackageOrder:
     order = order_for_token(token=token)
     if order is None:
         raise Http404
+    use_page_language(order.owner)
     return order
 
 
@@ -300,6 +303,7 @@ def gift_detail(request: HttpRequest, token: str) -> HttpResponse:
     if gift is None:
         raise Http404
     order = gift.order
+    use_page_language(order.owner)
     form = None
     if not gift_change_refusal(gift, order):
         form = GiftEmailForm(request.POST if request.method == "POST" else None,
@@ -310,7 +314,8 @@ def gift_detail(request: HttpRequest, token: str) -> HttpResponse:
             except GiftError as error:
                 form.add_error("recipient_email", error.message)
             else:
-                messages.success(request, f"Saved: the gift will be sent to {form.cleaned_data['recipient_email']}.")
+                messages.success(request, _("Saved: the gift will be sent to %(email)s.")
+                                 % {"email": form.cleaned_data["recipient_email"]})
                 return redirect("order_details:gift", token=gift.token)
     return render(request, "orders/gift_detail.html", {
         "gift": gift,
@@ -330,6 +335,7 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
     if item is None:
         raise Http404  # no such order, or an item of another order
     order = item.order
+    use_page_language(order.owner)
     details_url = order_details_url(order)
     if item.booking_refusal is not None:  # orders.rules, asked by the selector
         messages.error(request, item.booking_refusal.message)
@@ -345,7 +351,8 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
     def done(booking) -> HttpResponse:
         when_format = f"{date_formats()['weekday_day']}, {time_format(step.clock)}"
         when = dateformat.format(localize(booking.start, step.viewer_tz), when_format)
-        messages.success(request, f"Booked: {item.meeting_type_name} on {when} ({step.viewer_tz}).")
+        messages.success(request, _("Booked: %(name)s on %(when)s (%(zone)s).")
+                         % {"name": item.meeting_type_name, "when": when, "zone": step.viewer_tz})
         return redirect(f"{details_url}?booked={booking.pk}#just-booked")
 
     def page(current: Step) -> HttpResponse:

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.utils.translation import gettext_lazy as _
-
+from leadmonk.languages import translatable as _
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from scheduling.models import Booking
 from scheduling.services import BookingError, MeetingTypeUnavailable
@@ -57,10 +56,10 @@ def client_phone_needed(item: OrderItem) -> bool:
 # Why an order that is not active books nothing, as its status says (also the notice of the
 # client's order page).
 NOT_BOOKABLE_MESSAGES = {
-    OrderStatus.PENDING_PAYMENT: "Complete payment to start booking your sessions.",
-    OrderStatus.CANCELLED: "This order was cancelled. No more sessions can be booked.",
-    OrderStatus.REFUNDED: "This order was refunded. No more sessions can be booked.",
-    OrderStatus.EXPIRED: "This order expired before it was paid. No sessions can be booked.",
+    OrderStatus.PENDING_PAYMENT: _("Complete payment to start booking your sessions."),
+    OrderStatus.CANCELLED: _("This order was cancelled. No more sessions can be booked."),
+    OrderStatus.REFUNDED: _("This order was refunded. No more sessions can be booked."),
+    OrderStatus.EXPIRED: _("This order expired before it was paid. No sessions can be booked."),
 }
 
 

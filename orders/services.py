@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.locks import lock_owner
 from leadmonk.languages import client_language
+from leadmonk.languages import translatable as _
 from orders import signals
 from orders.clients import client_is_new, normalize_email, orders_toward_purchase_limit
 from orders.credits import item_balance, ledger_grant_purchase, order_sessions_between
@@ -39,11 +40,11 @@ from scheduling.services import BookingError, booking_create
 
 
 class PackageNotOrderable(OrderError):
-    message = "This package is disabled or deleted."
+    message = _("This package is disabled or deleted.")
 
 
 class TermsNotAccepted(OrderError):
-    message = "Accept the Payment Terms and Conditions to order this package."
+    message = _("Accept the Payment Terms and Conditions to order this package.")
 
 
 class PurchaseLimitReached(OrderError):
@@ -52,7 +53,7 @@ class PurchaseLimitReached(OrderError):
 
 
 class NewClientsOnly(OrderError):
-    message = "This package is for new clients only."
+    message = _("This package is for new clients only.")
 
 
 class PromoCodeNotAccepted(OrderError):
@@ -94,7 +95,8 @@ def _check_purchase_limits(*, package: Package, client_email: str) -> None:
             "You already have an unpaid order of this package. Finish paying for it, or order again once "
             f"it expires (unpaid orders expire after {_unpaid_expiry_words()})."
         )
-    raise PurchaseLimitReached(f"You have already bought this package the most times allowed ({limit}).")
+    raise PurchaseLimitReached(_("You have already bought this package the most times allowed (%(limit)s).")
+                               % {"limit": limit})
 
 
 def order_create(
@@ -232,7 +234,7 @@ def order_quote(*, package: Package, promo_code: str, client_email: str = "") ->
 
 
 class LimitOverrideNotAllowed(BookingError):
-    message = "Only the owner can book over a booking limit, with a note saying why."
+    message = _("Only the owner can book over a booking limit, with a note saying why.")
 
 
 def _check_quota(*, item: OrderItem, start: datetime, override_limit: bool = False) -> OrderItem:

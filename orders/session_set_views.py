@@ -18,8 +18,10 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from leadmonk.languages import translatable as _
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import remember_viewer_choices, viewer_clock, viewer_timezone
 from orders.models import OrderItem, PackageOrder
@@ -34,7 +36,7 @@ from scheduling.picker import ChosenTime, overlapping_chosen
 from scheduling.selectors import datetime_label, format_slot_start, parse_slot_start
 
 PICKS_PARAM = "picks"
-FULL = "You have chosen all the sessions left for this item."
+FULL = _("You have chosen all the sessions left for this item.")
 
 
 @dataclass
@@ -226,7 +228,7 @@ def order_sessions(request: HttpRequest, token: str) -> HttpResponse:
         return redirect(details_url)
     page = SessionsPage(request, order)
     if not page.items:
-        messages.error(request, "No sessions left to book on this order.")
+        messages.error(request, _("No sessions left to book on this order."))
         return redirect(details_url)
     if request.method == "POST":
         return _confirm(request, page, details_url)
@@ -246,15 +248,15 @@ def _repeat(page: SessionsPage) -> tuple[str, list[MissedWeek]]:
     get = page.request.GET
     pick = next((pick for pick in page.picks if pick.value == get.get("repeat")), None)
     if pick is None:
-        return "Choose a time to repeat first.", []
+        return _("Choose a time to repeat first."), []
     most = page.room(pick.item) + 1
     weeks_text = (get.get("weeks") or "").strip()
     if not weeks_text.isdigit() or not 2 <= int(weeks_text) <= most:
         if most < 2:
-            return "No sessions are left for this item to repeat it.", []
+            return _("No sessions are left for this item to repeat it."), []
         if most == 2:  # no range to choose from: say what the one choice is
-            return "Only one more session is left for this item: enter 2 (this week and the next).", []
-        return f"Enter a number of weeks from 2 to {most} (the sessions left for this item).", []
+            return _("Only one more session is left for this item: enter 2 (this week and the next)."), []
+        return _("Enter a number of weeks from 2 to %(most)s (the sessions left for this item).") % {"most": most}, []
     return "", page.repeat_weekly(pick, int(weeks_text))
 
 
@@ -271,7 +273,9 @@ def _confirm(request: HttpRequest, page: SessionsPage, details_url: str) -> Http
             return page.render(error=refused.message, status=400)
         # The refusal's own message says what to do (the list marks the time, with "Remove").
         when = datetime_label(refused.choice.start, page.viewer_tz, page.clock)
-        error = f"Nothing was booked. {refused.choice.item.meeting_type_name} on {when}: {refused.message}"
+        error = _("Nothing was booked. %(name)s on %(when)s: %(reason)s") % {
+            "name": refused.choice.item.meeting_type_name, "when": when, "reason": refused.message}
         return page.render(error=error, failed=refused.choice, status=409)
-    messages.success(request, f"Booked {len(bookings)} session{'s' if len(bookings) != 1 else ''}.")
+    messages.success(request, ngettext("Booked %(count)s session.", "Booked %(count)s sessions.", len(bookings))
+                     % {"count": len(bookings)})
     return redirect(f"{details_url}?{'&'.join(f'booked={booking.pk}' for booking in bookings)}#just-booked")

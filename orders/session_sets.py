@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.locks import lock_owner
+from leadmonk.languages import translatable as _
 from orders import signals
 from orders.models import OrderItem, PackageOrder
 from orders.services import order_session_book
@@ -53,19 +54,19 @@ def order_sessions_book(*, order: PackageOrder, choices: list[SessionChoice], bo
     """
     now = now or timezone.now()
     if not choices:
-        raise SessionSetRefused("Choose at least one time.")
+        raise SessionSetRefused(_("Choose at least one time."))
     if len(choices) > MAX_SESSIONS_PER_SET:
-        raise SessionSetRefused(f"Book at most {MAX_SESSIONS_PER_SET} sessions at a time.")
+        raise SessionSetRefused(_("Book at most %(count)s sessions at a time.") % {"count": MAX_SESSIONS_PER_SET})
     repeated = [start for start, count in Counter(choice.start for choice in choices).items() if count > 1]
     if repeated:
-        raise SessionSetRefused("The same time was chosen twice. Remove one of them.")
+        raise SessionSetRefused(_("The same time was chosen twice. Remove one of them."))
     ordered = sorted(choices, key=lambda choice: (choice.start, choice.item.pk))
     bookings: list[Booking] = []
     with transaction.atomic():
         lock_owner(order.owner_id)  # the owner first, as every booking and order write does
         for choice in ordered:
             if choice.item.order_id != order.pk:
-                raise SessionSetRefused("This session does not belong to this order.", choice)
+                raise SessionSetRefused(_("This session does not belong to this order."), choice)
             try:
                 bookings.append(order_session_book(item=choice.item, start=choice.start, booked_by=booked_by,
                                                    now=now, notify=False, client_timezone=client_timezone,

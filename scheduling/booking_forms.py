@@ -3,17 +3,16 @@ They validate and convert (a mobile number becomes E.164, a time an aware UTC da
 import datetime as dt
 
 from django import forms
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from leadmonk.languages import translatable as _
 from leadmonk.phones import normalize_mobile
 from leadmonk.timezones import is_valid_timezone
 from scheduling.models import Attendance
 from scheduling.selectors import parse_slot_start
 
-TIME_UNAVAILABLE = gettext_lazy("That time is no longer available. Please pick another time.")
-SAME_TIME = gettext_lazy("That is already the session's time. Please pick a different time.")
-OVERLAPS_CHOSEN = gettext_lazy("That time overlaps a session you have chosen. Please pick another time.")
+TIME_UNAVAILABLE = _("That time is no longer available. Please pick another time.")
+SAME_TIME = _("That is already the session's time. Please pick a different time.")
+OVERLAPS_CHOSEN = _("That time overlaps a session you have chosen. Please pick another time.")
 
 
 class SlotStartField(forms.Field):
@@ -49,15 +48,15 @@ class SlotForm(forms.Form):
 
 # The label and the messages of the client's number, on every page that asks for it: a meeting
 # booked on its own page and a session of an order (the client's and the owner's pages).
-MOBILE_LABEL = gettext_lazy("Mobile number")
-MOBILE_HELP = gettext_lazy("As you write it at home, or with your country code, e.g. +1 415 555 0100.")
-MOBILE_HELP_REMINDER = gettext_lazy(
+MOBILE_LABEL = _("Mobile number")
+MOBILE_HELP = _("As you write it at home, or with your country code, e.g. +1 415 555 0100.")
+MOBILE_HELP_REMINDER = _(
     "As you write it at home, or with your country code, e.g. +1 415 555 0100. We text you a reminder.")
-MOBILE_HELP_OPTIONAL = gettext_lazy(
+MOBILE_HELP_OPTIONAL = _(
     "As you write it at home, or with your country code, e.g. +1 415 555 0100. Optional.")
-MOBILE_HELP_CALL = gettext_lazy(
+MOBILE_HELP_CALL = _(
     "As you write it at home, or with your country code, e.g. +1 415 555 0100. We call you on it.")
-MOBILE_REQUIRED = gettext_lazy("Please enter your mobile number: this meeting needs one.")
+MOBILE_REQUIRED = _("Please enter your mobile number: this meeting needs one.")
 CLIENT_MOBILE_HELP = ("The client's, as written in their country or with its country code, e.g. +1 415 555 0100. "
                       "It is kept on the order.")
 CLIENT_MOBILE_REQUIRED = "Please enter the client's mobile number: this meeting needs one (you call them)."
@@ -78,8 +77,8 @@ def clean_mobile(value: str, *, zone: str | None = None) -> str:
 
 
 class BookingDetailsForm(SlotForm):
-    client_name = forms.CharField(label=gettext_lazy("Your name"), max_length=200)
-    client_email = forms.EmailField(label=gettext_lazy("Email"), max_length=254)
+    client_name = forms.CharField(label=_("Your name"), max_length=200)
+    client_email = forms.EmailField(label=_("Email"), max_length=254)
     client_phone = mobile_field(required=False, help_text="")
     client_timezone = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
@@ -135,7 +134,7 @@ class SessionConfirmForm(ClientPhoneForm, SlotForm):
 
 
 
-REASON_REFUSED = gettext_lazy("The reason is too long (2,000 characters at most) or has characters we can't store.")
+REASON_REFUSED = _("The reason is too long (2,000 characters at most) or has characters we can't store.")
 
 
 class CancelForm(forms.Form):
@@ -143,11 +142,11 @@ class CancelForm(forms.Form):
     Pages change only the wording of the label."""
 
     reason = forms.CharField(
-        label=gettext_lazy("Reason (optional)"),
+        label=_("Reason (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("Shared with the other person in the cancellation email."),
+        help_text=_("Shared with the other person in the cancellation email."),
         error_messages={"max_length": REASON_REFUSED, "null_characters_not_allowed": REASON_REFUSED},
     )
 

@@ -5,9 +5,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from leadmonk.languages import translatable as _
 from leadmonk.languages import use_page_language
 from leadmonk.timezones import viewer_clock, viewer_timezone
 from scheduling.booking_forms import CancelForm

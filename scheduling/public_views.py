@@ -11,11 +11,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext_lazy as _
 
 from accounts.brand import brand_of
 from accounts.models import User
 from leadmonk.content_version import BOOKINGS, CONTENT, cached_public_page
+from leadmonk.languages import translatable as _
 from leadmonk.languages import use_page_language
 from leadmonk.sections import render_sections
 from leadmonk.throttle import throttle_post

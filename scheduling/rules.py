@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from django.utils.translation import gettext_lazy as _
-
+from leadmonk.languages import translatable as _
 from scheduling.models import MeetingTypeSettings, Visibility
 
 

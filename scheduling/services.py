@@ -35,12 +35,12 @@ from datetime import UTC, datetime, timedelta
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from accounts.locks import lock_owner, lock_owners
 from leadmonk.client_email import normalize_email
 from leadmonk.errors import DomainError
 from leadmonk.languages import client_language
+from leadmonk.languages import translatable as _
 from scheduling import signals
 from scheduling.availability import bookable_slot, free_hosts
 from scheduling.calendar import new_video_room_url

@@ -1,5 +1,6 @@
 """Template helpers for package pages."""
 from django import template
+from django.utils.translation import gettext as _
 
 from leadmonk import money
 
@@ -17,4 +18,5 @@ def package_price(package) -> str:
 @register.filter
 def session_line(item) -> str:
     """ "4 × Coaching session (50 min)" for a package item with its meeting type loaded."""
-    return f"{item.quantity} × {item.meeting_type.name} ({item.meeting_type.duration_minutes} min)"
+    minutes = _("%(minutes)s min") % {"minutes": item.meeting_type.duration_minutes}
+    return f"{item.quantity} × {item.meeting_type.name} ({minutes})"
