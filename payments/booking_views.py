@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from leadmonk.languages import use_page_language
 from leadmonk.timezones import viewer_clock, viewer_timezone
 from payments.booking_payments import (
     booking_checkout_start,
@@ -26,6 +27,7 @@ from scheduling.selectors import datetime_label
 @require_http_methods(["GET", "POST"])
 def session_checkout(request: HttpRequest, booking_token: str) -> HttpResponse:
     booking = get_object_or_404(Booking.objects.select_related("meeting_type__owner"), token=booking_token)
+    use_page_language(booking.meeting_type.owner)
     if booking.status == BookingStatus.CONFIRMED:
         return redirect("bookings:manage", token=booking.token)
     payment = session_payment(booking)

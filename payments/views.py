@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from leadmonk.languages import translatable as _
+from leadmonk.languages import use_page_language
 from leadmonk.money import format_money
 from orders.models import OrderStatus, PackageOrder
 from orders.public_views import announce_payment_received, client_order_url
@@ -36,6 +38,7 @@ def provider_for_order(order: PackageOrder) -> PaymentProvider | None:
 @require_http_methods(["GET", "POST"])
 def checkout(request: HttpRequest, order_token: str) -> HttpResponse:
     order = get_object_or_404(PackageOrder.objects.select_related("owner"), token=order_token)
+    use_page_language(order.owner)
     if order.status == OrderStatus.ACTIVE:
         return redirect(client_order_url(order))
     context = {"order": order, "provider": None, "closed": order.status != OrderStatus.PENDING_PAYMENT}
@@ -59,6 +62,7 @@ def payment_return(request: HttpRequest, token: str) -> HttpResponse:
     from the query string); until the money is confirmed the page says so and refreshes itself."""
     payment = get_object_or_404(Payment.objects.select_related("order__owner", "booking__meeting_type__owner"),
                                 token=token)
+    use_page_language(payment.booking.meeting_type.owner if payment.booking_id else payment.order.owner)
     cancelled = "cancelled" in request.GET
     if payment.status in (PaymentStatus.CREATED, PaymentStatus.PENDING) and not cancelled:
         try:
@@ -67,8 +71,9 @@ def payment_return(request: HttpRequest, token: str) -> HttpResponse:
             logger.warning("return of payment %s: %s", payment.pk, error.message)
             messages.warning(
                 request,
-                f"We could not reach {get_provider(payment.provider).verbose_name} to confirm your payment yet. "
-                "This page checks again by itself; you will not be charged twice.",
+                _("We could not reach %(provider)s to confirm your payment yet. "
+                  "This page checks again by itself; you will not be charged twice.")
+                % {"provider": get_provider(payment.provider).verbose_name},
             )
         payment = Payment.objects.select_related("order__owner", "booking__meeting_type__owner").get(pk=payment.pk)
     if payment.booking_id is not None:

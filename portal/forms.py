@@ -2,17 +2,18 @@
 from django import forms
 
 from leadmonk.client_email import normalize_email
+from leadmonk.languages import translatable as _
 
 
 class FindBookingsForm(forms.Form):
     email = forms.EmailField(
-        label="Your email address",
+        label=_("Your email address"),
         max_length=254,
-        help_text="The address you ordered or booked with. We email you a link that signs you in.",
+        help_text=_("The address you ordered or booked with. We email you a link that signs you in."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         error_messages={
-            "required": "Enter the email address you ordered or booked with.",
-            "invalid": "Enter a whole email address, like name@example.com.",
+            "required": _("Enter the email address you ordered or booked with."),
+            "invalid": _("Enter a whole email address, like name@example.com."),
         },
     )
 

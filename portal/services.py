@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leadmonk.client_email import is_erased_email, normalize_email
+from leadmonk.languages import translatable as _
 from leadmonk.tokens import looks_like_token, new_token
 from notifications.services import notify_portal_sign_in
 from portal.models import SignInLink
@@ -29,21 +30,24 @@ SIGN_IN_LINK_KEPT = timedelta(days=1)
 class SignInLinkError(Exception):
     """A sign-in link that opens nothing; `message` says why, in the client's words."""
 
-    message = "This sign-in link is not valid. Ask for a new one below."
+    message = _("This sign-in link is not valid. Ask for a new one below.")
 
 
 class SignInLinkUnknown(SignInLinkError):
-    message = ("This sign-in link is not valid: it may have been copied only in part. "
-               "Ask for a new one below.")
+    message = _("This sign-in link is not valid: it may have been copied only in part. "
+                "Ask for a new one below.")
 
 
 class SignInLinkExpired(SignInLinkError):
-    message = (f"This sign-in link has expired: links work for {int(SIGN_IN_LINK_LIFETIME.total_seconds() // 60)} "
-               "minutes. Ask for a new one below.")
+    template = _("This sign-in link has expired: links work for %(minutes)s minutes. Ask for a new one below.")
+
+    @property
+    def message(self) -> str:
+        return self.template % {"minutes": int(SIGN_IN_LINK_LIFETIME.total_seconds() // 60)}
 
 
 class SignInLinkUsed(SignInLinkError):
-    message = "This sign-in link was already used: each link works once. Ask for a new one below."
+    message = _("This sign-in link was already used: each link works once. Ask for a new one below.")
 
 
 def hash_token(token: str) -> str:

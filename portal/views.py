@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from leadmonk.languages import translatable as _
+from leadmonk.languages import use_visitor_language
 from leadmonk.throttle import throttle_key_allows, throttle_post
 from leadmonk.timezones import viewer_timezone
 from portal.forms import FindBookingsForm
@@ -38,6 +40,7 @@ def _address_allows(email: str) -> bool:
 @require_http_methods(["GET", "POST"])
 @throttle_post("portal_sign_in")
 def home(request: HttpRequest) -> HttpResponse:
+    use_visitor_language()  # with every host: the visitor's language, with the switcher
     email = portal_email(request)
     if email and request.method == "GET":
         return _overview(request, email)
@@ -69,6 +72,7 @@ def _overview(request: HttpRequest, email: str) -> HttpResponse:
 def sign_in(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button, POST uses the link: mail scanners that open every link in an email
     (Outlook's Safe Links, antivirus) must not use up a single-use link before the client clicks."""
+    use_visitor_language()
     try:
         if request.method == "POST":
             email = sign_in_link_use(token=token)
@@ -86,5 +90,5 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
 def sign_out(request: HttpRequest) -> HttpResponse:
     response = redirect("portal:home")
     portal_sign_out(response)
-    messages.success(request, "You are signed out of your bookings on this browser.")
+    messages.success(request, _("You are signed out of your bookings on this browser."))
     return response
