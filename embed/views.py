@@ -21,6 +21,7 @@ from embed.forms import EmbedSitesForm
 from embed.selectors import allowed_origins, frame_origins
 from embed.services import embed_sites_save
 from leadmonk.content_version import cached_public_page
+from leadmonk.languages import use_page_language
 from leadmonk.sections import render_sections
 from leadmonk.timezones import viewer_timezone
 from scheduling import public_views
@@ -89,6 +90,7 @@ def booked(request: HttpRequest, token: str) -> HttpResponse:
     if booking is None or not booking.is_confirmed:
         raise Http404("No booking here.")
     owner = booking.owner
+    use_page_language(owner)
     origins = allowed_origins(owner=owner)
     zone = viewer_timezone(request, default=booking.client_timezone or owner.timezone)
     request.embed_parent_origins = origins

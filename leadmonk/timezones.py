@@ -143,7 +143,8 @@ def clock_formats(clock: str) -> dict[str, str]:
     return {"time": time, "datetime": f"{dates['date']}, {time}", "day_datetime": f"{dates['day_date']}, {time}",
             "short_datetime": f"{dates['short']}, {time}",
             "long_datetime": f"{dates['long_date']}{dates['joiner']}{time}",
-            "date": dates["date"], "long_date": dates["long_date"], "day_long": dates["message_day"]}
+            "date": dates["date"], "long_date": dates["long_date"], "day_long": dates["message_day"],
+            "day_long_24": f"{dates['message_day']}, H:i"}
 
 
 def remember_viewer_choices(request: HttpRequest, response: HttpResponse) -> HttpResponse:

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from leadmonk.languages import use_page_language
 from leadmonk.throttle import throttle_post
 from scheduling.booking_forms import BookingDetailsForm
 from scheduling.booking_step import Step, StepWording, TimeStep
@@ -38,6 +39,7 @@ def _get_team(team_slug: str) -> Team:
     team = public_team(slug=team_slug)
     if team is None:
         raise Http404("No team page here.")
+    use_page_language(team.owner)  # the team's pages speak its owner's page language
     return team
 
 
