@@ -8,8 +8,10 @@ from importlib.resources import files
 import phonenumbers
 from django import forms
 
-MOBILE_NEEDS_COUNTRY_CODE = "Enter the number with its country code, e.g. +1 415 555 0100"
-MOBILE_INVALID = "Enter a valid mobile number, e.g. +1 415 555 0100."
+from leadmonk.languages import translatable as _
+
+MOBILE_NEEDS_COUNTRY_CODE = _("Enter the number with its country code, e.g. +1 415 555 0100")
+MOBILE_INVALID = _("Enter a valid mobile number, e.g. +1 415 555 0100.")
 
 
 @lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ from urllib.parse import quote, unquote
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from leadmonk.languages import date_formats
 
@@ -104,8 +105,8 @@ def requested_timezone_error(request: HttpRequest) -> str:
     typed = request.GET.get("tz")
     if typed is None or resolve_timezone(typed):
         return ""
-    return ("We don't know that time zone. Type a city or a region, for example Europe/Berlin, "
-            "and pick it from the list.")
+    return gettext("We don't know that time zone. Type a city or a region, for example Europe/Berlin, "
+                   "and pick it from the list.")
 
 
 def _locale_clock(accept_language: str) -> str:

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from leadmonk import raw_rows
+from leadmonk.languages import translatable as _
 from leadmonk.money import CURRENCY_CHOICES
 from leadmonk.tokens import new_token
 from packages.models import ExpiryKind
@@ -16,11 +17,11 @@ from scheduling.models import MeetingTypeKind
 
 
 class OrderStatus(models.TextChoices):
-    PENDING_PAYMENT = "pending_payment", "Pending payment"
-    ACTIVE = "active", "Active"
-    CANCELLED = "cancelled", "Cancelled"
-    REFUNDED = "refunded", "Refunded"
-    EXPIRED = "expired", "Expired"
+    PENDING_PAYMENT = "pending_payment", _("Pending payment")
+    ACTIVE = "active", _("Active")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUNDED = "refunded", _("Refunded")
+    EXPIRED = "expired", _("Expired")
 
 
 # Orders whose credits are settled: what was left was voided (cancelled, refunded) or never paid

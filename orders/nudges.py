@@ -13,6 +13,7 @@ from django.db.models import Count, DateTimeField, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.locks import lock_owner
 from orders.models import CreditLedgerEntry, OrderStatus, PackageOrder
@@ -122,7 +123,7 @@ class SessionNumber:
     total: int
 
     def __str__(self) -> str:
-        return f"Session {self.position} of {self.total}"
+        return gettext("Session %(position)s of %(total)s") % {"position": self.position, "total": self.total}
 
 
 def booking_session_number(booking: Booking) -> SessionNumber | None:

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from leadmonk.languages import translatable as _
 from leadmonk.tokens import new_token
 from scheduling.models import Booking, LocationKind, PhoneCaller
 
@@ -75,19 +76,21 @@ def booking_place(booking) -> Place:
     kind, details = meeting_type.location_kind, meeting_type.location_details
     if kind == LocationKind.VIDEO_ROOM:
         if not booking.is_confirmed:
-            return Place("Video room", "cancelled")
-        return Place("Video room", url=booking.video_room_url, url_label="Join the video room")
+            return Place(_("Video room"), _("cancelled"))
+        return Place(_("Video room"), url=booking.video_room_url, url_label=_("Join the video room"))
     if kind == LocationKind.IN_PERSON:
-        return Place("In person", details, url=map_url(details) if details else "", url_label="Map")
+        return Place(_("In person"), details, url=map_url(details) if details else "", url_label=_("Map"))
     if kind == LocationKind.PHONE and meeting_type.phone_caller == PhoneCaller.HOST:
         # A package session's number is the order's: a package that did not ask for one has none.
-        number = f"on {booking.client_phone}" if booking.client_phone else "(no number given)"
-        return Place("Phone call", f"{_person(meeting_type.owner)} calls {booking.client_name} {number}")
+        values = {"host": _person(meeting_type.owner), "client": booking.client_name, "number": booking.client_phone}
+        return Place(_("Phone call"), (_("%(host)s calls %(client)s on %(number)s") if booking.client_phone
+                                       else _("%(host)s calls %(client)s (no number given)")) % values)
     if kind == LocationKind.PHONE and meeting_type.phone_caller == PhoneCaller.CLIENT:
-        return Place("Phone call", f"{booking.client_name} calls {_person(meeting_type.owner)} on {details}")
-    label = meeting_type.get_location_kind_display()
+        return Place(_("Phone call"), _("%(client)s calls %(host)s on %(number)s") % {
+            "client": booking.client_name, "host": _person(meeting_type.owner), "number": details})
+    label = str(meeting_type.get_location_kind_display())
     if kind == LocationKind.VIDEO and details.startswith(("https://", "http://")):
-        return Place(label, details, url=details, url_label="Join the call")
+        return Place(label, details, url=details, url_label=_("Join the call"))
     return Place(label, details)
 
 

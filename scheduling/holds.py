@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from accounts.locks import lock_owner
 from scheduling import signals
@@ -32,11 +33,13 @@ class HoldExpired(BookingError):
 def cancellation_policy(*, window_hours: int, late_cancel_refund: bool, host: str) -> str:
     """A paid session's cancellation policy in one sentence (the booking step and the checkout)."""
     if not window_hours or late_cancel_refund:
-        client = "Cancel any time before the start for a full refund."
+        client = gettext("Cancel any time before the start for a full refund.")
     else:
-        client = (f"Cancel at least {window_hours} hour{'s' if window_hours != 1 else ''} before the start for a "
-                  "full refund; later, there is no refund.")
-    return f"{client} If {host} cancels, you are refunded in full."
+        client = ngettext(
+            "Cancel at least %(count)s hour before the start for a full refund; later, there is no refund.",
+            "Cancel at least %(count)s hours before the start for a full refund; later, there is no refund.",
+            window_hours) % {"count": window_hours}
+    return client + " " + gettext("If %(host)s cancels, you are refunded in full.") % {"host": host}
 
 
 def paid_booking_note(meeting_type: MeetingType) -> str:
@@ -46,10 +49,10 @@ def paid_booking_note(meeting_type: MeetingType) -> str:
     minutes = settings.PAID_BOOKING_HOLD_MINUTES
     policy = cancellation_policy(window_hours=meeting_type.cancel_window_hours,
                                  late_cancel_refund=meeting_type.late_cancel_refund,
-                                 host=meeting_type.owner.display_name or "your host")
-    return (f"This session costs {format_money(meeting_type.price, meeting_type.currency)}, paid online next. "
-            f"We hold the time for you for {minutes} minutes while you pay; your booking is confirmed once paid. "
-            f"{policy}")
+                                 host=meeting_type.owner.display_name or gettext("your host"))
+    return gettext("This session costs %(price)s, paid online next. We hold the time for you for %(minutes)s minutes "
+                   "while you pay; your booking is confirmed once paid.") % {
+        "price": format_money(meeting_type.price, meeting_type.currency), "minutes": minutes} + " " + policy
 
 
 def hold_duration() -> timedelta:

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from leadmonk.languages import translatable as _
 from leadmonk.money import CURRENCY_CHOICES, price_label
 
 # Re-exported: the migrations of scheduling, orders and payments name `scheduling.models.new_token`.
@@ -32,11 +33,11 @@ class MeetingTypeKind(models.TextChoices):
 
 
 class LocationKind(models.TextChoices):
-    VIDEO = "video", "Video call"
-    PHONE = "phone", "Phone call"
-    IN_PERSON = "in_person", "In person"
+    VIDEO = "video", _("Video call")
+    PHONE = "phone", _("Phone call")
+    IN_PERSON = "in_person", _("In person")
     # A Jitsi Meet room made for each booking (Booking.video_room_url): no account, no key.
-    VIDEO_ROOM = "video_room", "A new video room for each booking"
+    VIDEO_ROOM = "video_room", _("A new video room for each booking")
 
 
 class PhoneCaller(models.TextChoices):
@@ -266,11 +267,11 @@ class DateOverride(models.Model):
 
 
 class BookingStatus(models.TextChoices):
-    CONFIRMED = "confirmed", "Confirmed"
-    CANCELLED = "cancelled", "Cancelled"
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
     # A paid session while the client pays: busy for everyone else until `hold_expires_at`, then
     # released (scheduling.holds). Not cancelled, so it blocks like a confirmed booking.
-    HELD = "held", "Awaiting payment"
+    HELD = "held", _("Awaiting payment")
 
 
 class BookedBy(models.TextChoices):
@@ -280,8 +281,8 @@ class BookedBy(models.TextChoices):
 
 class Attendance(models.TextChoices):
     UNMARKED = "", "Not marked"
-    ATTENDED = "attended", "Attended"
-    NO_SHOW = "no_show", "No-show"
+    ATTENDED = "attended", _("Attended")
+    NO_SHOW = "no_show", _("No-show")
 
 
 # The PostgreSQL exclusion constraint that keeps a host's exclusive bookings apart (added by the
