@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: run test bench lint install clean
+.PHONY: run test bench lint install clean messages
 
 # Creates .venv on a fresh machine and reinstalls whenever a requirements file changes. Development
 # installs both sets; a production install takes requirements.txt alone.
@@ -36,6 +36,13 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(PY) scripts/audit.py
+
+# The client pages' catalogs (README, "Languages"): extract the marked strings into locale/de and
+# locale/es (translate what is new, no fuzzy entries), then compile the .mo files to commit.
+messages: $(STAMP)
+	command -v xgettext >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
+	$(PY) manage.py makemessages -l de -l es --no-location --no-obsolete
+	$(PY) manage.py compilemessages -l de -l es
 
 clean:
 	rm -rf var staticfiles .pytest_cache .hypothesis .ruff_cache

@@ -1,11 +1,13 @@
 """Demo data of the coach's brand: the demo owner gets a photo (drawn here with Pillow: no file from
-anywhere else), a bio, a business name and a brand colour, so `make run` shows a branded page."""
+anywhere else), a bio, a business name and a brand colour, so `make run` shows a branded page; and
+the booking page follows the visitor's language (English, German or Spanish, with the switcher)."""
 import io
 
 from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw
 
 from accounts.brand import PHOTO_SIZE
+from leadmonk.languages import VISITOR
 
 BRAND_COLOR = "#0f766e"  # teal: white text on it is 5.5:1
 BUSINESS_NAME = "Dana Demo Coaching"
@@ -26,6 +28,7 @@ def _portrait() -> bytes:
 
 def seed(owner) -> None:
     owner.business_name, owner.bio, owner.brand_color = BUSINESS_NAME, BIO, BRAND_COLOR
+    owner.page_language = VISITOR
     if not owner.photo:
         owner.photo.save("photo.png", ContentFile(_portrait()), save=False)
     owner.save()

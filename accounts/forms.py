@@ -126,6 +126,11 @@ class SettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = True
+        # A form posted without it (an older page, a script) keeps the language chosen before.
+        self.fields["page_language"].required = False
+
+    def clean_page_language(self) -> str:
+        return self.cleaned_data.get("page_language") or self.instance.page_language
 
     def clean_display_name(self) -> str:
         value = self.cleaned_data["display_name"].strip()

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from accounts.locks import lock_owner
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
@@ -156,8 +157,10 @@ def late_cancel_warning(*, booking: Booking, now: datetime | None = None) -> str
     if not cancel_uses_credit(booking=booking, now=now):
         return ""
     hours = booking.order_item.order.cancel_window_hours
-    return (f"This session starts in less than {hours} hour{'s' if hours != 1 else ''}: cancelling now uses "
-            "this session of your package. It will not be given back.")
+    return ngettext("This session starts in less than %(count)s hour: cancelling now uses this session of your "
+                    "package. It will not be given back.",
+                    "This session starts in less than %(count)s hours: cancelling now uses this session of your "
+                    "package. It will not be given back.", hours) % {"count": hours}
 
 
 def late_move_refusal(*, booking: Booking, now: datetime | None = None) -> str:
@@ -166,9 +169,12 @@ def late_move_refusal(*, booking: Booking, now: datetime | None = None) -> str:
     if not cancel_uses_credit(booking=booking, now=now):
         return ""
     hours = booking.order_item.order.cancel_window_hours
-    host = booking.owner.display_name or "your host"
-    return (f"This session starts in less than {hours} hour{'s' if hours != 1 else ''}, inside your package's "
-            f"cancellation window, so it can no longer be moved online. To move it, contact {host}.")
+    host = booking.owner.display_name or gettext("your host")
+    return ngettext("This session starts in less than %(count)s hour, inside your package's cancellation window, "
+                    "so it can no longer be moved online. To move it, contact %(host)s.",
+                    "This session starts in less than %(count)s hours, inside your package's cancellation window, "
+                    "so it can no longer be moved online. To move it, contact %(host)s.", hours) % {
+        "count": hours, "host": host}
 
 
 class LateReschedule(BookingError):

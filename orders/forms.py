@@ -53,7 +53,7 @@ class OrderForm(forms.Form):
         label=_("Email"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        error_messages={"required": _("Enter your email address.")},
+        error_messages={"required": _("Enter your email address."), "invalid": _("Enter a valid email address.")},
     )
     client_timezone = forms.CharField(
         required=False, widget=forms.HiddenInput(attrs={"data-detect-timezone": "force"})

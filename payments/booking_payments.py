@@ -23,7 +23,9 @@ from django.db import OperationalError, transaction
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
+from leadmonk.languages import translatable as _
 from leadmonk.money import format_money
 from orders.clients import client_is_new
 from payments.models import REFUNDABLE_STATUSES, Payment, PaymentStatus, Provider
@@ -204,18 +206,20 @@ def cancel_terms(sender, *, booking: Booking, now: datetime | None = None, **_) 
         return ""
     amount = format_money(payment.amount, payment.currency)
     if refund_due(payment=payment, booking=booking, by=BookedBy.CLIENT, now=now or timezone.now()):
-        return f"Cancelling now refunds your payment of {amount} in full."
+        return gettext("Cancelling now refunds your payment of %(amount)s in full.") % {"amount": amount}
     hours = payment.cancel_window_hours
-    return (f"This session starts in less than {hours} hour{'s' if hours != 1 else ''}: cancelling now "
-            f"gives no refund of your payment of {amount}.")
+    return ngettext("This session starts in less than %(count)s hour: cancelling now gives no refund of your "
+                    "payment of %(amount)s.",
+                    "This session starts in less than %(count)s hours: cancelling now gives no refund of your "
+                    "payment of %(amount)s.", hours) % {"count": hours, "amount": amount}
 
 
 class LateSessionMove(BookingError):
     """A client's move inside a paid session's window when a cancel there refunds nothing: moving
     it to next week and cancelling that in time would dodge the policy."""
 
-    message = ("This session starts inside its cancellation window, so it can no longer be moved online. "
-               "Please contact your host.")
+    message = _("This session starts inside its cancellation window, so it can no longer be moved online. "
+                "Please contact your host.")
 
 
 def _late_move(booking: Booking, now: datetime) -> bool:

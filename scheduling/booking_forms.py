@@ -92,6 +92,8 @@ class BookingDetailsForm(SlotForm):
         self.fields["client_email"].widget.attrs.update({"autocomplete": "email"})
         self.fields["client_name"].error_messages["required"] = _("Please enter your name.")
         self.fields["client_email"].error_messages["required"] = _("Please enter your email address.")
+        # Django's own German says "du"; the pages say "Sie" (the catalog's wording of the same text).
+        self.fields["client_email"].error_messages["invalid"] = _("Enter a valid email address.")
 
     def clean_client_name(self) -> str:
         name = " ".join(self.cleaned_data["client_name"].split())

@@ -82,3 +82,14 @@ def test_seed_demo_brands_the_demo_owners_page(client, db):
     html = client.get("/demo/").content.decode()
     assert f'src="{demo.photo.url}"' in html and f"--brand: {demo.brand_color}" in html
     assert demo.business_name in html
+
+
+@override_settings(DEBUG=True)
+def test_the_demo_booking_page_follows_the_visitors_language(client, db):
+    call_command("seed_demo")
+
+    assert User.objects.get(email="demo@example.com").page_language == "visitor"
+    german = client.get("/demo/", HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9").content.decode()
+    assert "Termin buchen" in german and 'class="language-switcher"' in german
+    assert "Reservar una reunión" in client.get("/demo/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Book a meeting" in client.get("/demo/", HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
