@@ -35,6 +35,7 @@ from promotions.services import PromoCodeRefused, Quote, promo_quote, promo_rede
 from scheduling.models import BookedBy, Booking
 from scheduling.rules import BookingPath
 from scheduling.services import BookingError, booking_create
+from scheduling.tax import owner_tax_terms
 
 
 class PackageNotOrderable(OrderError):
@@ -191,12 +192,22 @@ def order_create(
         ledger_grant_purchase(items=items, now=now)
         if promo_code.strip():
             _apply_promo_code(order=order, code=promo_code, now=now)
+        _snapshot_tax(order)
         if gift is not None:
             gift_attach(order=order, details=gift)
         signals.order_placed.send(sender=PackageOrder, order=order)
         if order.price == Decimal("0"):
             order, _ = order_mark_paid(order=order)
     return order
+
+
+def _snapshot_tax(order: PackageOrder) -> None:
+    """Keep the owner's tax on the order as it is now (Settings › Invoices), on the price after any
+    discount: when prices exclude tax the client pays price + tax, and the invoice says the same."""
+    terms = owner_tax_terms(order.owner)
+    order.tax_rate, order.tax_name, order.prices_include_tax = terms.rate, terms.name, terms.inclusive
+    order.tax_added = terms.tax_on_top(order.price, order.currency)
+    order.save(update_fields=["tax_rate", "tax_name", "prices_include_tax", "tax_added", "updated_at"])
 
 
 def _apply_promo_code(*, order: PackageOrder, code: str, now: datetime) -> None:

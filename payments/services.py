@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.locks import lock_owner
 from invoices.services import credit_note_issue, invoice_issue
-from leadmonk.money import format_money
+from leadmonk.money import format_money, tax_breakdown
 from orders.credits import ledger_removable, ledger_remove_refunded
 from orders.lifecycle import order_cancel, order_expire, order_mark_paid, order_refund
 from orders.models import COMPLIMENTARY, OrderStatus, PackageOrder
@@ -90,7 +90,8 @@ def _move(payment: Payment, target: str) -> bool:
 
 
 def payment_start(*, order: PackageOrder, provider: str) -> Payment:
-    """A new attempt to pay `order`, for the order's snapshot price and currency.
+    """A new attempt to pay `order`, for the order's snapshot price and currency, plus the tax the
+    order was placed with when the owner's prices exclude it (the invoice then adds up to it).
 
     A recent attempt of the same provider that is still open is returned instead, so a double
     click on "Pay" does not open two checkouts.
@@ -110,8 +111,21 @@ def payment_start(*, order: PackageOrder, provider: str) -> Payment:
         )
         if recent is not None:
             return recent
-        return Payment.objects.create(order=locked, provider=provider, amount=locked.price, currency=locked.currency,
-                                      promo_code=locked.promo_code, discount=locked.discount)
+        return Payment.objects.create(
+            order=locked, provider=provider, amount=locked.total_price, currency=locked.currency,
+            promo_code=locked.promo_code, discount=locked.discount, **_order_tax(locked),
+        )
+
+
+def _order_tax(order: PackageOrder, *, amount: Decimal | None = None) -> dict:
+    """The tax fields of a payment of `order` (its snapshot). `amount`: a payment of less than the
+    order's total (cash taken outside the app): the tax it carries is the part of it at the rate."""
+    fields = {"tax_rate": order.tax_rate, "prices_include_tax": order.prices_include_tax,
+              "tax_added": order.tax_added}
+    if amount is not None and amount != order.total_price and order.tax_added:
+        fields["tax_added"] = tax_breakdown(amount=amount, rate=order.tax_rate, inclusive=True,
+                                            currency=order.currency).tax
+    return fields
 
 
 def payment_set_checkout(*, payment: Payment, provider_reference: str, checkout_url: str,
@@ -638,10 +652,13 @@ def order_issue(*, owner, package, client_name: str, client_email: str, client_p
         if order.status != OrderStatus.PENDING_PAYMENT:
             return order  # A free package: already active, confirmation sent.
         if mode == IssueMode.PAID_OUTSIDE:
-            taken = order.price if amount_taken is None else min(Decimal(amount_taken), order.price)
+            total = order.total_price
+            taken = total if amount_taken is None else min(Decimal(amount_taken), total)
+            tax = _order_tax(order, amount=taken)
             payment = Payment.objects.create(
                 order=order, provider=Provider.MANUAL, amount=taken, currency=order.currency, note=note,
-                discount=order.price - taken,
+                # The cash discount, before tax: the invoice's net is the price less it.
+                discount=order.price - (taken - tax["tax_added"]), **tax,
             )
             payment_confirm(payment_id=payment.pk, amount=taken, currency=order.currency)
         elif mode == IssueMode.COMPLIMENTARY:
