@@ -10,10 +10,12 @@ The receivers run INSIDE the booking's or order's transaction:
   lost (broker down at commit) is queued again by the dispatcher's sweep.
 """
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
+from leadmonk.money import format_money
 from notifications.models import (
     Audience,
     Channel,
@@ -25,7 +27,7 @@ from notifications.models import (
 from notifications.selectors import phone_opted_out
 from notifications.tasks import deliver_message
 from orders.gifts import gift_of
-from orders.models import OrderStatus
+from orders.models import CreditLedgerEntry, OrderStatus
 
 # --- Reminder outbox hooks -----------------------------------------------------------------------
 
@@ -206,6 +208,25 @@ def notify_order_cancelled(*, order, cancelled_bookings=()) -> None:
         recipient, context["to_buyer"] = gift.buyer_email, True
     _queue([Message.objects.create(order=order, kind=kind, audience=Audience.CLIENT, recipient=recipient,
                                    context=context)])
+
+
+def notify_partial_refund(*, order=None, booking=None, credit_note=None, amount: Decimal, left: Decimal,
+                          currency: str, reason: str, sessions_removed: list[dict]) -> None:
+    """Queue the client's email about part of their payment going back: how much, what is left,
+    the sessions taken off their order, and its credit note as a PDF (as the receipt carries the
+    invoice). Who paid hears it: a gift's buyer, else the client of the order or session."""
+    if order is not None:
+        gift = gift_of(order)
+        recipient = gift.buyer_email if gift is not None else order.client_email
+        sessions_left = CreditLedgerEntry.objects.filter(order_item__order=order).balance()
+    else:
+        recipient, sessions_left = booking.client_email, None
+    context = {"amount": format_money(amount, currency), "left": format_money(left, currency), "reason": reason,
+               "sessions_removed": sessions_removed, "sessions_left": sessions_left,
+               "credit_note_id": credit_note.pk if credit_note is not None else None,
+               "credit_note_number": credit_note.number if credit_note is not None else ""}
+    _queue([Message.objects.create(order=order, booking=booking, kind=MessageKind.PARTIAL_REFUND,
+                                   audience=Audience.CLIENT, recipient=recipient, context=context)])
 
 
 def notify_order_payment_requested(*, order) -> None:

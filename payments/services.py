@@ -22,10 +22,11 @@ from django.utils import timezone
 
 from accounts.locks import lock_owner
 from invoices.services import credit_note_issue, invoice_issue
+from invoices.signals import payment_partly_refunded
 from leadmonk.money import format_money, tax_breakdown
 from orders.credits import ledger_removable, ledger_remove_refunded
 from orders.lifecycle import order_cancel, order_expire, order_mark_paid, order_refund
-from orders.models import COMPLIMENTARY, OrderStatus, PackageOrder
+from orders.models import COMPLIMENTARY, OrderItem, OrderStatus, PackageOrder
 from orders.signals import order_payment_requested
 from orders.transitions import IllegalOrderTransition
 from payments.models import (
@@ -367,26 +368,43 @@ def _refund_succeed_locked(payment: Payment, refund: Refund, *, provider_referen
     refund.provider_reference = provider_reference
     refund.succeeded_at = now
     note = f"Refund of {format_money(refund.amount, refund.currency)}" + (f": {refund.reason}" if refund.reason else "")
-    removed = 0
+    removed_per_item = {}
     for item_id, count in sorted(refund.sessions_to_remove.items()):
-        removed += ledger_remove_refunded(item_id=int(item_id), count=int(count), note=note,
-                                          by_user=refund.created_by, now=now)
-    refund.sessions_removed = removed
+        removed_per_item[int(item_id)] = ledger_remove_refunded(item_id=int(item_id), count=int(count), note=note,
+                                                                by_user=refund.created_by, now=now)
+    refund.sessions_removed = sum(removed_per_item.values())
     refund.save(update_fields=["status", "provider_reference", "succeeded_at", "sessions_removed"])
     refund.payment = payment  # the locked row: no second read
-    _issue_credit_note(refund)
+    credit_note = _issue_credit_note(refund)
     _apply_refunded_total(payment, refund, now=now)
+    if payment.status == PaymentStatus.PARTLY_REFUNDED and refund.amount > 0:
+        _announce_part_refund(payment, refund, credit_note, removed_per_item)
     return refund
 
 
-def _issue_credit_note(refund: Refund) -> None:
+def _announce_part_refund(payment: Payment, refund: Refund, credit_note, removed_per_item: dict[int, int]) -> None:
+    """Tell the apps beside payments (notifications: the client's email with the credit note) that
+    part of the payment went back, and what sessions went with it. A full refund has its own
+    message (the order refunded)."""
+    names = dict(OrderItem.objects.filter(pk__in=[pk for pk, n in removed_per_item.items() if n > 0])
+                 .values_list("pk", "meeting_type_name"))
+    payment_partly_refunded.send(
+        sender=Payment, order=payment.order if payment.order_id else None,
+        booking=payment.booking if payment.booking_id else None, credit_note=credit_note,
+        amount=refund.amount, left=payment.amount - payment.refunded_amount, currency=payment.currency,
+        reason=refund.reason, sessions_removed=[{"name": names[pk], "count": count}
+                                                for pk, count in removed_per_item.items() if pk in names],
+    )
+
+
+def _issue_credit_note(refund: Refund):
     """Every refund issues a credit note naming the payment's invoice (issue 28: "A refund issues a
     credit note"), in the refund's transaction, once per refund (its key is the note's source key;
     a full refund's key is "refund-<payment id>", as invoices expects). A refund of nothing (a
     payment of zero) has none."""
     if refund.amount <= 0:
-        return
-    credit_note_issue(payment=refund.payment, amount=refund.amount, reason=refund.reason or FULL_REFUND_REASON,
+        return None
+    return credit_note_issue(payment=refund.payment, amount=refund.amount, reason=refund.reason or FULL_REFUND_REASON,
                       source_key=refund.idempotency_key)
 
 
