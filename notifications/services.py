@@ -15,12 +15,14 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from leadmonk.client_email import normalize_email
 from leadmonk.money import format_money
 from notifications.models import (
     Audience,
     Channel,
     Message,
     MessageKind,
+    MessageStatus,
     Reminder,
     ReminderStatus,
 )
@@ -295,3 +297,26 @@ def notify_waitlist_offer(*, email: str, phone: str, link: str, expires_at: date
         rows.append(Message.objects.create(kind=MessageKind.WAITLIST_OFFER, audience=Audience.CLIENT,
                                            channel=Channel.SMS, recipient=phone, context=context))
     _queue(rows)
+
+
+# --- Erasure ----------------------------------------------------------------------------------
+
+ERASED_TEXT = "[erased]"
+NOT_SENT = "Not sent: the client's data was erased."
+
+
+def messages_erase_client(*, messages, email: str, pseudonym: str, scrub) -> int:
+    """Rewrite `messages` (rows about a client being erased: clients.services.client_erase and the
+    apps that listen to it): the client's address becomes `pseudonym` (a text's number "[erased]"),
+    `scrub(value)` replaces their details in the subject and context, and a message not sent yet is
+    never sent. The owner's copies keep the owner's address. Returns how many rows were rewritten."""
+    messages = list(messages)
+    for message in messages:
+        if message.audience == Audience.CLIENT or normalize_email(message.recipient) == email:
+            message.recipient = pseudonym if message.channel == Channel.EMAIL else ERASED_TEXT
+        message.subject = scrub(message.subject)
+        message.context = scrub(message.context)
+        if message.status == MessageStatus.PENDING:
+            message.status, message.error = MessageStatus.FAILED, NOT_SENT
+    Message.objects.bulk_update(messages, ["recipient", "subject", "context", "status", "error"])
+    return len(messages)
