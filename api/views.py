@@ -272,9 +272,11 @@ class BookingList(OwnerListView):
             item = selectors.order_item_for_api(request.user, data["order_item_id"])
             if item is None:
                 raise ValidationError({"order_item_id": ["No order item of yours has this id."]})
+            # Through the API a time keeps the meeting type's minimum notice, as on the public page
+            # (scheduling.rules.held_to_min_notice).
             booking = order_session_book(item=item, start=data["start"], booked_by=BookedBy.OWNER,
                                          client_timezone=zone, client_phone=_session_phone(item, data),
-                                         limit_override_note=data["limit_override_note"])
+                                         limit_override_note=data["limit_override_note"], through_api=True)
             return _booking_response(request, booking, status.HTTP_201_CREATED)
         meeting_type = selectors.meeting_type_for_api(request.user, data["meeting_type_id"])
         if meeting_type is None:
@@ -291,7 +293,7 @@ class BookingList(OwnerListView):
         if meeting_type.is_paid:
             booking = booking_hold(**details)  # confirmed once paid, as on the booking page
         else:
-            booking = booking_create(**details, booked_by=BookedBy.OWNER)
+            booking = booking_create(**details, booked_by=BookedBy.OWNER, through_api=True)
         return _booking_response(request, booking, status.HTTP_201_CREATED)
 
 
@@ -343,7 +345,7 @@ class BookingReschedule(BookingAction):
         return super().post(request, pk)
 
     def act(self, booking, data) -> None:
-        booking_reschedule(booking=booking, new_start=data["start"], by=BookedBy.OWNER)
+        booking_reschedule(booking=booking, new_start=data["start"], by=BookedBy.OWNER, through_api=True)
 
 
 class BookingCancel(BookingAction):
