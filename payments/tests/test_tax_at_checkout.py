@@ -250,3 +250,15 @@ def test_cash_taken_below_the_total_carries_its_part_of_the_tax(owner, package):
     assert (invoice.net, invoice.tax, invoice.total, invoice.amount_paid) == (
         Decimal("300.00"), Decimal("60.00"), Decimal("360.00"), Decimal("360.00"))
     assert invoice.subtotal - invoice.discount == invoice.net
+
+
+def test_the_receipt_email_shows_the_tax_and_the_total_paid(client, package, test_provider, mailoutbox,
+                                                            django_capture_on_commit_callbacks):
+    order = place(package)
+    client.post(f"/payments/checkout/{order.token}/")
+    payment = Payment.objects.get(order=order)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/payments/test/{payment.token}/", {"action": "pay"})
+    receipt = next(email for email in mailoutbox if email.to == ["cleo@example.com"])
+    assert "VAT 20 %: 80.00 USD" in receipt.body and "Amount: 480.00 USD" in receipt.body
+    assert "VAT 20 %" in receipt.alternatives[0][0] and "480.00 USD" in receipt.alternatives[0][0]
