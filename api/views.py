@@ -259,8 +259,9 @@ class BookingList(OwnerListView):
                    description="With `order_item_id`: one session of an order for its client (a credit of the "
                                "item, as \"Book for client\" on the order page). With `meeting_type_id`: a "
                                "Public or Secret meeting type for the client you name (a paid one is held "
-                               "while the client pays: status `held`). The same locks and rules as the pages; "
-                               "a time just taken is a 409.")
+                               "while the client pays: status `held`). The same locks and rules as the pages, "
+                               "the meeting type's minimum notice included (as on the public page); a time "
+                               "just taken, or too soon, is a 409.")
     def post(self, request):
         shape = BookingCreateInputSerializer(data=request.data)
         shape.is_valid(raise_exception=True)
@@ -340,7 +341,8 @@ class BookingReschedule(BookingAction):
 
     @extend_schema(summary="Move a booking", tags=["Bookings"], request=BookingRescheduleInputSerializer,
                    responses=BookingSerializer,
-                   description="Keeps its credit and its length; the client is emailed as when you move it.")
+                   description="Keeps its credit and its length; the client is emailed as when you move it. "
+                               "The new time keeps the meeting type's minimum notice.")
     def post(self, request, pk: int):
         return super().post(request, pk)
 
