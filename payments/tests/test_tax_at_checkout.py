@@ -152,6 +152,11 @@ def test_the_test_provider_charges_price_plus_tax_and_the_invoice_matches(client
 
 def test_a_promo_code_comes_off_before_the_tax(client, owner, package, test_provider):
     PromoCode.objects.create(owner=owner, code="HALF", kind="percent", value=Decimal("50"))
+    applied = client.post(f"/{owner.slug}/packages/{package.slug}/",
+                          {"promo_code": "HALF", "apply_promo": "1"}).content.decode()
+    assert "New total: <strong>200.00 USD</strong>" in applied
+    assert "plus 20 % VAT: 40.00 USD, total 240.00 USD" in applied
+    assert "Continue to payment · 240.00 USD" in applied
     order = place(package, promo_code="HALF")
     assert (order.price, order.discount, order.tax_added, order.total_price) == (
         Decimal("200.00"), Decimal("200.00"), Decimal("40.00"), Decimal("240.00"))
