@@ -1,7 +1,9 @@
 """Template helpers for order pages."""
 from django import template
+from django.utils.translation import gettext
 
 from leadmonk import money
+from scheduling.tax import tax_line
 
 register = template.Library()
 
@@ -13,12 +15,26 @@ def order_price(order) -> str:
 
 
 @register.filter
+def order_total(order) -> str:
+    """What the client pays for the order: the price, plus tax when the owner's prices exclude it."""
+    return money.price_label(order.total_price, order.currency)
+
+
+@register.filter
+def order_tax_line(order) -> str:
+    """ "plus 20 % VAT: 80.00 USD, total 480.00 USD" for an order charged with tax on top, else ""."""
+    return tax_line(amount=order.price, tax=order.tax_added, rate=order.tax_rate or 0, name=order.tax_name,
+                    currency=order.currency)
+
+
+@register.filter
 def order_promo_line(order) -> str:
     """ "WELCOME10: −24.00 USD off 240.00 USD" for an order placed with a promo code, else "". """
     if not order.promo_code:
         return ""
-    return (f"{order.promo_code}: −{money.format_money(order.discount, order.currency)} "
-            f"off {money.format_money(order.price_before_discount, order.currency)}")
+    return gettext("%(code)s: −%(discount)s off %(price)s") % {
+        "code": order.promo_code, "discount": money.format_money(order.discount, order.currency),
+        "price": money.format_money(order.price_before_discount, order.currency)}
 
 
 @register.filter

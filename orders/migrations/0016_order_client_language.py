@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0014_order_bookings_held_from'),
+        ('orders', '0015_packageorder_tax_snapshot'),
     ]
 
     operations = [
