@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.utils import dateformat
 
 from invoices.models import CreditNote, Invoice
+from leadmonk.languages import date_formats
 from leadmonk.money import format_money
 
 STYLESHEET = "css/invoices.css"
@@ -25,7 +27,7 @@ def document_context(document: Invoice | CreditNote) -> dict:
         "document": document,
         "is_invoice": is_invoice,
         "title": f"{document.kind_label} {document.number}",
-        "issued_on": document.issued_at.astimezone(zone).strftime("%-d %B %Y"),
+        "issued_on": dateformat.format(document.issued_at.astimezone(zone), date_formats()["day_month_year"]),
         "seller": document.seller,
         "buyer": document.buyer,
         "net": money(document.net),
@@ -41,7 +43,7 @@ def document_context(document: Invoice | CreditNote) -> dict:
             "discount": money(document.discount) if document.discount else "",
             "amount_paid": money(document.amount_paid),
             "amount_due": money(document.amount_due) if document.amount_due else "",
-            "paid_on": document.paid_at.astimezone(zone).strftime("%-d %B %Y"),
+            "paid_on": dateformat.format(document.paid_at.astimezone(zone), date_formats()["day_month_year"]),
         })
     else:
         context["invoice"] = document.invoice

@@ -10,6 +10,7 @@ attributes of the row it is handed.
 from django.conf import settings
 from django.db import models
 
+from leadmonk.languages import translatable as _
 from leadmonk.money import CURRENCY_CHOICES
 
 DEFAULT_PREFIX = "INV-"
@@ -111,7 +112,7 @@ class Invoice(Document):
             models.UniqueConstraint(fields=["owner", "number"], name="invoice_unique_owner_number"),
         ]
 
-    kind_label = "Invoice"
+    kind_label = _("Invoice")
 
     @property
     def amount_due(self):
@@ -137,4 +138,4 @@ class CreditNote(Document):
             models.UniqueConstraint(fields=["payment", "source_key"], name="creditnote_unique_source"),
         ]
 
-    kind_label = "Credit note"
+    kind_label = _("Credit note")

@@ -14,6 +14,7 @@ from invoices import selectors, services
 from invoices.documents import PdfUnavailable, document_context, document_pdf, document_url, pdf_filename
 from invoices.forms import InvoiceSettingsForm
 from invoices.models import Invoice
+from leadmonk.languages import use_page_language
 from leadmonk.tokens import looks_like_token
 from orders.gifts import gift_of
 from orders.models import PackageOrder
@@ -44,6 +45,7 @@ def _order_or_404(request: HttpRequest, token: str) -> PackageOrder:
     order = PackageOrder.objects.filter(token=token).first() if looks_like_token(token) else None
     if order is None:
         raise Http404
+    use_page_language(order.owner)  # as the client's order page speaks
     if gift_of(order) is not None and request.user.pk != order.owner_id:
         # A gift's order link is the recipient's; the invoice (price, buyer) is the buyer's, who got
         # it with their receipt. Only the owner opens it here.
@@ -55,6 +57,7 @@ def _booking_or_404(token: str) -> Booking:
     booking = Booking.objects.filter(token=token).first() if looks_like_token(token) else None
     if booking is None:
         raise Http404
+    use_page_language(booking.owner)
     return booking
 
 

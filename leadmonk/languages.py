@@ -201,12 +201,12 @@ def translatable(text: str) -> Translatable:
 # Django date formats per language: a date, a date with its weekday, the long form.
 _DATE_FORMATS = {
     "en": {"date": "j M Y", "day_date": "D j M Y", "long_date": "l, j F Y", "joiner": " \\a\\t ", "short": "j M",
-           "weekday_day": "l j F", "message_time": "g:i A", "message_day": "l j F Y"},
+           "weekday_day": "l j F", "message_time": "g:i A", "message_day": "l j F Y", "day_month_year": "j F Y"},
     "de": {"date": "j. M Y", "day_date": "D, j. M Y", "long_date": "l, j. F Y", "joiner": ", ", "short": "j. M",
-           "weekday_day": "l, j. F", "message_time": "H:i", "message_day": "l, j. F Y"},
+           "weekday_day": "l, j. F", "message_time": "H:i", "message_day": "l, j. F Y", "day_month_year": "j. F Y"},
     "es": {"date": "j M Y", "day_date": "D j M Y", "long_date": "l, j \\d\\e F \\d\\e Y", "joiner": ", ",
            "short": "j M", "weekday_day": "l j \\d\\e F", "message_time": "H:i",
-           "message_day": "l, j \\d\\e F \\d\\e Y"},
+           "message_day": "l, j \\d\\e F \\d\\e Y", "day_month_year": "j \\d\\e F \\d\\e Y"},
 }
 
 

@@ -51,7 +51,7 @@ FLAG_REFUND_FAILED = "The session was cancelled with a refund, but the refund fa
 
 
 class PaymentsUnavailable(BookingError):
-    message = "This session cannot be paid for online right now, so it was not booked. Please try again later."
+    message = _("This session cannot be paid for online right now, so it was not booked. Please try again later.")
 
 
 def provider_for_meeting_type(meeting_type: MeetingType) -> PaymentProvider | None:
@@ -145,12 +145,12 @@ def session_promo_redeem(*, booking: Booking, code: str) -> Payment:
         current = session_payment(booking)
         payment = Payment.objects.select_for_update().get(pk=current.pk) if current else None
         if payment is None or payment.status != PaymentStatus.CREATED or not hold_is_live(booking, timezone.now()):
-            raise PaymentError("The time held for you has run out. Please pick a time again.")
+            raise PaymentError(_("The time held for you has run out. Please pick a time again."))
         if payment.promo_code == normalized:
             return payment  # applied already (a second click, the back button)
         if payment.promo_code or payment.checkout_url:
             # The provider's checkout was opened for the amount as it was: it is not changed under it.
-            raise PromoCodeRefused("Your payment has already started; its promo code can no longer be changed.")
+            raise PromoCodeRefused(_("Your payment has already started; its promo code can no longer be changed."))
         owner_id = booking.meeting_type.owner_id
         quote = promo_redeem(
             owner_id=owner_id, code=normalized, email=booking.client_email, amount=_session_price(payment),
@@ -179,7 +179,7 @@ def booking_checkout_start(*, booking: Booking, request) -> str:
 
     payment = session_payment(booking)
     if payment is None or not hold_is_live(booking, timezone.now()) or payment.status != PaymentStatus.CREATED:
-        raise PaymentError("The time held for you has run out. Please pick a time again.")
+        raise PaymentError(_("The time held for you has run out. Please pick a time again."))
     if payment.checkout_url:
         return payment.checkout_url
     provider = get_provider(payment.provider)

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from leadmonk.languages import translatable as _
 from leadmonk.languages import use_page_language
 from leadmonk.timezones import viewer_clock, viewer_timezone
 from payments.booking_payments import (
@@ -52,7 +53,7 @@ def session_checkout(request: HttpRequest, booking_token: str) -> HttpResponse:
         if "apply" in request.POST:
             # "Apply" (no JavaScript): show what the code does to the total; nothing is used yet.
             if not code:
-                code_error = "Enter a promo code, or pay the full price."
+                code_error = _("Enter a promo code, or pay the full price.")
             else:
                 try:
                     quote = session_promo_quote(booking=booking, code=code)

@@ -107,7 +107,8 @@ def _session_return(request: HttpRequest, payment: Payment, *, cancelled: bool) 
     """The return page of a paid session: to the booking once it is confirmed; else what happened."""
     booking = payment.booking
     if payment.status == PaymentStatus.CONFIRMED and not payment.flagged and booking.status == BookingStatus.CONFIRMED:
-        messages.success(request, f"Payment received: {format_money(payment.amount, payment.currency)}.")
+        messages.success(request, _("Payment received: %(amount)s.")
+                         % {"amount": format_money(payment.amount, payment.currency)})
         return redirect(reverse("bookings:manage", args=[booking.token]) + "?booked=1")
     state = _return_state(payment, cancelled=cancelled)
     return render(request, "payments/session_return.html", {

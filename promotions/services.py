@@ -19,10 +19,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from accounts.plans import plan_includes_packages
 from leadmonk.client_email import emails_of_client, normalize_email
+from leadmonk.languages import date_formats
+from leadmonk.languages import translatable as _
 from leadmonk.money import format_money, round_money
 from leadmonk.timezones import localize
 from promotions.models import DiscountKind, PromoCode, PromoRedemption
@@ -31,7 +33,7 @@ from promotions.models import DiscountKind, PromoCode, PromoRedemption
 class PromoCodeRefused(Exception):
     """A code that cannot be used for this purchase; `.message` is shown next to the field as is."""
 
-    message = "This promo code cannot be used."
+    message = _("This promo code cannot be used.")
 
     def __init__(self, message: str | None = None):
         if message:
@@ -98,6 +100,11 @@ def _applies_to(promo: PromoCode, *, package_id: int | None, meeting_type_id: in
     return False
 
 
+def _day(day: date) -> str:
+    """"6 Dec 2026" in the active language."""
+    return dateformat.format(day, date_formats()["date"])
+
+
 def _check(promo: PromoCode | None, *, typed: str, email: str, amount: Decimal, currency: str,
            package_id: int | None, meeting_type_id: int | None, client_is_new: bool | None,
            now: datetime) -> Quote:
@@ -105,28 +112,34 @@ def _check(promo: PromoCode | None, *, typed: str, email: str, amount: Decimal, 
     `client_is_new` None: the client's email is not known yet (the order form's "Apply" before the
     email is typed); the per-client rules are then checked when the order is placed."""
     if promo is None or not promo.is_active or not plan_includes_packages(promo.owner.plan):
-        raise PromoCodeRefused(f"“{typed}” is not a valid promo code.")
+        raise PromoCodeRefused(_("“%(code)s” is not a valid promo code.") % {"code": typed})
     today = _owner_today(promo, now)
     if promo.valid_from and today < promo.valid_from:
-        raise PromoCodeRefused(f"This promo code is valid from {promo.valid_from:%-d %b %Y}.")
+        raise PromoCodeRefused(_("This promo code is valid from %(day)s.") % {"day": _day(promo.valid_from)})
     if promo.valid_until and today > promo.valid_until:
-        raise PromoCodeRefused(f"This promo code expired on {promo.valid_until:%-d %b %Y}.")
-    what = "package" if package_id is not None else "session"
+        raise PromoCodeRefused(_("This promo code expired on %(day)s.") % {"day": _day(promo.valid_until)})
+    package = package_id is not None
     if not _applies_to(promo, package_id=package_id, meeting_type_id=meeting_type_id):
-        raise PromoCodeRefused(f"This promo code does not apply to this {what}.")
+        raise PromoCodeRefused(_("This promo code does not apply to this package.") if package
+                               else _("This promo code does not apply to this session."))
     if promo.kind == DiscountKind.AMOUNT and promo.currency != currency:
-        raise PromoCodeRefused(f"This promo code is for prices in {promo.currency}; this {what} costs {currency}.")
+        values = {"code_currency": promo.currency, "currency": currency}
+        refusal = (_("This promo code is for prices in %(code_currency)s; this package costs %(currency)s.")
+                   if package else
+                   _("This promo code is for prices in %(code_currency)s; this session costs %(currency)s."))
+        raise PromoCodeRefused(refusal % values)
     if amount <= 0:
-        raise PromoCodeRefused(f"This {what} is free: no promo code is needed.")
+        raise PromoCodeRefused(_("This package is free: no promo code is needed.") if package
+                               else _("This session is free: no promo code is needed."))
     if promo.max_uses is not None and live_uses(promo) >= promo.max_uses:
-        raise PromoCodeRefused("This promo code has been used up.")
+        raise PromoCodeRefused(_("This promo code has been used up."))
     # An erased client's redemptions carry the pseudonym of their address: still theirs.
     if email and promo.once_per_client and PromoRedemption.objects.filter(
         promo_code=promo, client_email__in=emails_of_client(email), released_at__isnull=True
     ).exists():
-        raise PromoCodeRefused("You have already used this promo code.")
+        raise PromoCodeRefused(_("You have already used this promo code."))
     if promo.new_clients_only and client_is_new is False:
-        raise PromoCodeRefused("This promo code is for new clients only.")
+        raise PromoCodeRefused(_("This promo code is for new clients only."))
     discount = discount_for(promo, amount=amount, currency=currency)
     return Quote(code=promo.code, discount=discount, total=amount - discount, currency=currency)
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from accounts.locks import lock_owner
+from leadmonk.languages import translatable as _
 from scheduling import signals
 from scheduling.hold_release import RELEASED_REASON, hold_release
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingType
@@ -27,7 +28,7 @@ from scheduling.services import BookingError, MeetingTypeUnavailable, booking_cr
 class HoldExpired(BookingError):
     """The hold ended before the payment arrived: the booking is not confirmed."""
 
-    message = "The time held for you has run out. Please pick a time again."
+    message = _("The time held for you has run out. Please pick a time again.")
 
 
 def cancellation_policy(*, window_hours: int, late_cancel_refund: bool, host: str) -> str:

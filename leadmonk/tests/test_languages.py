@@ -204,3 +204,19 @@ def test_amounts_are_written_for_the_language():
 def test_the_portal_follows_the_visitor(db):
     html = page(reverse("portal:home"), **GERMAN)
     assert "Meine Buchungen finden" in html and 'class="language-switcher"' in html
+
+
+def test_the_clients_invoice_page_speaks_the_page_language(owner):
+    from payments.services import IssueMode, order_issue
+
+    owner.page_language = "de"
+    owner.save()
+    package = make_package(owner, price=Decimal("200.00"), currency="EUR")
+    order = order_issue(owner=owner, package=package, client_name="Walk In", client_email="walkin@example.com",
+                        mode=IssueMode.PAID_OUTSIDE, note="cash")
+    invoice = order.invoices.get()
+    html = page(f"/orders/{order.token}/invoices/{invoice.number}/", **ENGLISH)
+    assert f"Rechnung {invoice.number}" in html and "Rechnungsempfänger" in html and "Zwischensumme" in html
+    assert "200,00 €" in html and "1. Dezember 2026" in html
+    order_page = page(f"/orders/{order.token}/", **ENGLISH)
+    assert "Ihre Termine" in order_page and "Rechnungen" in order_page
