@@ -70,7 +70,7 @@ def request_cache_key(request: HttpRequest, *parts: Any) -> str:
     names; a value that names none is echoed next to the field, so it stays in, cut as echoed),
     ?clock= and ?fragment=. Any other parameter (?utm=…, ?fbclid=…) changes nothing on the page, so
     it shares the entry: junk query strings cannot fill the cache (Redis, beside Celery's queue).
-    The visitor's language joins them once pages are translated."""
+    The language is not here: cached_fragment and cached_public_page put it in every key."""
     get = request.GET
     typed_tz = get.get("tz")
     chosen = (

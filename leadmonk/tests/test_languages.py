@@ -220,3 +220,19 @@ def test_the_clients_invoice_page_speaks_the_page_language(owner):
     assert "200,00 €" in html and "1. Dezember 2026" in html
     order_page = page(f"/orders/{order.token}/", **ENGLISH)
     assert "Ihre Termine" in order_page and "Rechnungen" in order_page
+
+
+def test_a_cached_fragment_is_kept_per_language(owner):
+    from leadmonk.content_version import cached_fragment
+
+    def render() -> str:
+        return translation.gettext("Pick a date")
+
+    with translation.override("de"):
+        assert cached_fragment(owner_id=owner.pk, name="words", render=render) == "Datum wählen"
+    with translation.override("es"):
+        assert cached_fragment(owner_id=owner.pk, name="words", render=render) == "Elija una fecha"
+    with translation.override("en"):
+        assert cached_fragment(owner_id=owner.pk, name="words", render=render) == "Pick a date"
+    with translation.override("de"):  # a hit: still the German entry
+        assert cached_fragment(owner_id=owner.pk, name="words", render=lambda: "not rendered") == "Datum wählen"
