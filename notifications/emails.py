@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.brand import brand_of
 from invoices.documents import PdfUnavailable, document_pdf, pdf_filename
-from invoices.selectors import credit_notes_for_order, invoices_for_booking, invoices_for_order
+from invoices.selectors import credit_notes_for_order, invoices_for_booking, invoices_for_order, invoices_for_payment
 from leadmonk.money import format_money
 from notifications.models import Audience, Message, MessageKind
 from orders.gifts import gift_of
@@ -52,6 +52,8 @@ TEMPLATE_FOR_KIND = {
     MessageKind.SESSIONS_BOOKED: "sessions_booked",
     MessageKind.GIFT_RECEIVED: "gift_received",
     MessageKind.GIFT_DELIVERED: "gift_delivered",
+    MessageKind.INSTALMENT_FAILED: "instalment_failed",
+    MessageKind.INSTALMENT_PAID: "instalment_paid",
 }
 
 
@@ -180,6 +182,8 @@ def order_context(message: Message) -> dict:
         "refunded": message.kind == MessageKind.ORDER_REFUNDED,
         "expires_on": format_when(order.expires_at, None, tz_name) if order.expires_at else "",
         "sessions_left": message.context.get("sessions_left", 0),
+        # A payment plan's instalment (instalments): {"amount", "what", "paid_with"} as written.
+        "instalment": message.context.get("instalment", {}),
     }
 
 
@@ -197,7 +201,7 @@ def subject_for(message: Message, context: dict) -> str:
     if kind in (MessageKind.ORDER_CONFIRMED, MessageKind.ORDER_NEW, MessageKind.ORDER_CANCELLED,
                 MessageKind.ORDER_REFUNDED, MessageKind.SESSIONS_BOOKED, MessageKind.ORDER_EXPIRING,
                 MessageKind.ORDER_PAYMENT_REQUESTED, MessageKind.ORDER_BOOK_NUDGE, MessageKind.GIFT_RECEIVED,
-                MessageKind.GIFT_DELIVERED):
+                MessageKind.GIFT_DELIVERED, MessageKind.INSTALMENT_FAILED, MessageKind.INSTALMENT_PAID):
         title = context["order"].title
         gift = context["gift"]
         count = len(context["booked_sessions"])
@@ -216,6 +220,8 @@ def subject_for(message: Message, context: dict) -> str:
             MessageKind.GIFT_DELIVERED: f"Your gift was delivered: {title}",
             MessageKind.ORDER_CANCELLED: f"Your order was cancelled: {title}",
             MessageKind.ORDER_REFUNDED: f"Your order was refunded: {title}",
+            MessageKind.INSTALMENT_FAILED: f"A payment of {title} did not go through",
+            MessageKind.INSTALMENT_PAID: f"Payment received: {context['instalment']['amount']} for {title}",
         }[kind]
     name = context["session_name"]
     with_whom = context["owner_name"] if message.audience == Audience.CLIENT else context["booking"].client_name
@@ -370,6 +376,8 @@ def documents_to_attach(message: Message) -> list:
         return invoices_for_order(message.order)
     if message.kind == MessageKind.ORDER_REFUNDED:
         return credit_notes_for_order(message.order)
+    if message.kind == MessageKind.INSTALMENT_PAID:
+        return invoices_for_payment(message.context.get("payment_id"))
     if message.kind == MessageKind.BOOKING_CONFIRMED and message.context.get("receipt"):
         return invoices_for_booking(message.booking)
     return []
