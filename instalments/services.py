@@ -232,14 +232,16 @@ def _claim(instalment_id: int, now: datetime) -> Payment | None:
     return payment
 
 
-def _charge(payment: Payment) -> None:
-    """The provider call, outside any transaction. Unreachable: the instalment stays claimed and
-    the next run charges the same payment again (same key)."""
+def _charge(payment: Payment) -> Payment:
+    """The provider call, outside any transaction; returns the payment as it is after it.
+    Unreachable: the instalment stays claimed and the next run charges the same payment again
+    (same key)."""
     try:
         get_provider(payment.provider).charge_saved(
             Payment.objects.select_related("order__owner").get(pk=payment.pk))
     except PaymentError as error:
         logger.warning("instalment payment %s: %s; charged again on a later run", payment.pk, error.message)
+    return Payment.objects.get(pk=payment.pk)
 
 
 def instalments_charge_due(*, now: datetime | None = None, limit: int = 200) -> int:
@@ -322,9 +324,7 @@ def plan_charge_next_now(*, order: PackageOrder, now: datetime | None = None) ->
             raise NothingToPay("No instalment is left to charge.")
         Instalment.objects.filter(pk=upcoming.pk).update(due_at=now)
     payment = _claim(upcoming.pk, now)
-    if payment is not None:
-        _charge(payment)
-    return payment
+    return _charge(payment) if payment is not None else None
 
 
 def pay_url(order: PackageOrder) -> str:

@@ -75,7 +75,6 @@ def test_charge_next(request: HttpRequest, token: str) -> HttpResponse:
         messages.error(request, error.message)
     else:
         if payment is not None:
-            payment.refresh_from_db()
             if payment.status == PaymentStatus.CONFIRMED:
                 messages.success(request, "The instalment was charged (test provider).")
             else:
