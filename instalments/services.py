@@ -216,7 +216,10 @@ def _claim(instalment_id: int, now: datetime) -> Payment | None:
                           payment__created_at__gte=now - OPEN_CHECKOUT_WINDOW)
         claimable = Instalment.objects.filter(pk=instalment_id, status=InstalmentStatus.SCHEDULED,
                                               due_at__lte=now).exclude(open_checkout)
-        if not Instalment.objects.filter(pk__in=claimable.values("pk")).update(status=InstalmentStatus.PROCESSING):
+        # The status is tested on the updated row itself (not only in the subquery): PostgreSQL
+        # re-checks it after waiting for a concurrent claim, so the second claim updates nothing.
+        if not Instalment.objects.filter(pk__in=claimable.values("pk"), status=InstalmentStatus.SCHEDULED).update(
+                status=InstalmentStatus.PROCESSING):
             return None
         instalment = Instalment.objects.select_related("plan__order").get(pk=instalment_id)
         plan = PaymentPlan.objects.select_for_update().get(pk=instalment.plan_id)

@@ -221,7 +221,7 @@ def subject_for(message: Message, context: dict) -> str:
             MessageKind.ORDER_CANCELLED: f"Your order was cancelled: {title}",
             MessageKind.ORDER_REFUNDED: f"Your order was refunded: {title}",
             MessageKind.INSTALMENT_FAILED: f"A payment of {title} did not go through",
-            MessageKind.INSTALMENT_PAID: f"Payment received: {context['instalment']['amount']} for {title}",
+            MessageKind.INSTALMENT_PAID: f"Payment received: {context['instalment'].get('amount', '')} for {title}",
         }[kind]
     name = context["session_name"]
     with_whom = context["owner_name"] if message.audience == Audience.CLIENT else context["booking"].client_name
