@@ -248,12 +248,14 @@ class PaymentPreferencesForm(forms.Form):
                    "PayPal takes one payment only."),
         error_messages={"invalid": f"Enter a whole number of payments from {MIN_INSTALMENTS} to {MAX_INSTALMENTS}."},
     )
+    # Not required: a post without them (an older page, a package paid in full) keeps the defaults.
     instalment_interval = forms.ChoiceField(
         label="Instalments are paid", choices=InstalmentInterval.choices, initial=InstalmentInterval.MONTH,
+        required=False,
     )
     instalment_access = forms.ChoiceField(
         label="Sessions available to a client paying in instalments", choices=InstalmentAccess.choices,
-        initial=InstalmentAccess.ALL, widget=forms.RadioSelect,
+        initial=InstalmentAccess.ALL, widget=forms.RadioSelect, required=False,
     )
 
     def __init__(self, *args, mediums: list[str], current_medium: str = "", **kwargs):
@@ -296,6 +298,8 @@ class PaymentPreferencesForm(forms.Form):
         cleaned = super().clean()
         free = cleaned.pop("pricing", "") == Pricing.FREE
         cleaned["free"] = free
+        cleaned["instalment_interval"] = cleaned.get("instalment_interval") or InstalmentInterval.MONTH
+        cleaned["instalment_access"] = cleaned.get("instalment_access") or InstalmentAccess.ALL
         if cleaned.get("payment_medium") == PaymentMedium.PAYPAL and cleaned.get("instalment_count") and not free:
             self.add_error("instalment_count", "PayPal takes one payment only: choose Stripe for a payment plan, "
                                                "or leave this empty.")
