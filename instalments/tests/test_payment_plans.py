@@ -220,3 +220,17 @@ def test_a_charge_once_the_time_of_day_in_utc_differs_still_happens(package, tim
     time_machine.move_to(later, tick=False)
     assert instalments_charge_due() == 1
     assert schedule(order)[1].status == InstalmentStatus.PAID
+
+
+@pytest.mark.parametrize("mode", ["paid_outside", "complimentary"])
+def test_an_order_the_owner_settles_at_once_settles_the_whole_plan(owner, package, mode):
+    from payments.services import IssueMode, order_issue
+
+    assert mode in (IssueMode.PAID_OUTSIDE, IssueMode.COMPLIMENTARY)
+    order = order_issue(owner=owner, package=package, client_name="Cleo Client", client_email="cleo@example.com",
+                        mode=mode)
+    assert order.status == OrderStatus.ACTIVE
+    assert balance(order) == 6
+    statuses = {row.status for row in schedule(order)}
+    assert InstalmentStatus.SCHEDULED not in statuses and InstalmentStatus.FAILED not in statuses
+    assert instalments_charge_due(now=NOW + timedelta(days=400)) == 0

@@ -143,3 +143,13 @@ def test_the_owners_order_page_shows_the_schedule(owner_client, package):
     html = owner_client.get(reverse("orders:detail", args=[order.pk])).content.decode()
     assert "Payment plan" in html and SUMMARY in html and "sessions available in proportion" in html
     assert "Pay the rest now" not in html
+
+
+def test_a_closed_order_says_nothing_more_is_charged(client, package):
+    from orders.lifecycle import order_cancel
+
+    order = ordered_and_paid(package)
+    order_cancel(order=order)
+    html = client.get(reverse("order_details:detail", args=[order.token])).content.decode()
+    assert "This order is cancelled: nothing more is charged." in html
+    assert "Pay the rest now" not in html and html.count('class="badge badge-cancelled"') == 2
