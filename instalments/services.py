@@ -3,7 +3,8 @@ failed as its payment is, the charge task, and the client paying a failed instal
 
 Lock order (accounts.locks): the owner, then the plan's row, then the order's items (the ledger).
 A payment's confirmation holds the payment's lock before it reaches here (payments.signals), and
-nothing here locks a payment, so no cycle. No provider is called inside a transaction: an
+nothing here locks a payment, so no cycle; a checkout's confirmation also holds the order's row, so
+its first instalment (which moves no credit) takes the plan's lock only, never the owner's. No provider is called inside a transaction: an
 instalment is claimed (a conditional update: two charge tasks charge it once) and its payment row
 written and committed, then the provider is called with an idempotency key derived from that
 payment, so a retried task charges once.
@@ -120,14 +121,19 @@ def plan_payment_confirmed(*, payment: Payment, now: datetime | None = None) -> 
     order confirmation). A checkout the owner settled outside the app pays the whole plan. Runs once
     per payment: what is paid already is skipped. Returns the instalments it paid."""
     now = now or timezone.now()
-    lock_owner(payment.order.owner_id)
+    settles_all = payment.purpose == PaymentPurpose.ORDER and payment.provider == Provider.MANUAL
+    if payment.purpose == PaymentPurpose.INSTALMENT or settles_all:
+        # Sessions come back to the ledger: the owner's lock first (accounts.locks). A checkout's
+        # first instalment moves no credit (its share was never held), and its caller holds the
+        # order's row lock: taking the owner's after it could deadlock with a cancel (owner, then order).
+        lock_owner(payment.order.owner_id)
     plan = _lock_plan(payment.order_id)
     if plan is None:
         return []
     order = plan.order
     if payment.purpose == PaymentPurpose.ORDER:
         rows = plan.instalments.exclude(status__in=[InstalmentStatus.PAID, InstalmentStatus.CANCELLED])
-        if payment.provider != Provider.MANUAL:
+        if not settles_all:
             # The checkout pays the first; the card it kept pays the others when due.
             rows = rows.filter(number=1)
             plan.provider, plan.saved_method = payment.provider, payment.saved_method
