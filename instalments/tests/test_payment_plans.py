@@ -234,3 +234,21 @@ def test_an_order_the_owner_settles_at_once_settles_the_whole_plan(owner, packag
     statuses = {row.status for row in schedule(order)}
     assert InstalmentStatus.SCHEDULED not in statuses and InstalmentStatus.FAILED not in statuses
     assert instalments_charge_due(now=NOW + timedelta(days=400)) == 0
+
+
+def test_the_beat_task_and_the_command_charge_what_is_due(package, time_machine, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from instalments.tasks import charge_due_instalments
+
+    assert settings.CELERY_BEAT_SCHEDULE["charge-due-instalments"]["task"] == charge_due_instalments.name
+    order = ordered_and_paid(package)
+    time_machine.move_to(schedule(order)[1].due_at + timedelta(minutes=1), tick=False)
+    assert charge_due_instalments.delay().get() == 1
+    time_machine.move_to(schedule(order)[2].due_at + timedelta(minutes=1), tick=False)
+    out = StringIO()
+    call_command("charge_due_instalments", stdout=out)
+    assert out.getvalue().strip() == "Charged 1 instalment."
+    assert {row.status for row in schedule(order)} == {InstalmentStatus.PAID}
