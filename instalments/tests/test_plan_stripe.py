@@ -12,7 +12,7 @@ import responses
 from instalments.models import Instalment, InstalmentStatus, PaymentPlan
 from instalments.services import instalments_charge_due
 from instalments.tests.conftest import place
-from payments.models import Payment, PaymentConnection, PaymentPurpose, PaymentStatus, Provider
+from payments.models import Payment, PaymentConnection, PaymentPurpose, PaymentStatus
 from payments.tests.helpers import STRIPE_API, STRIPE_KEYS, post_stripe_event, stripe_event, stripe_session
 from tests import NOW
 

@@ -9,10 +9,10 @@ from accounts.models import User
 from accounts.plans import Plan
 from api import demo as api_demo
 from embed import demo as embed_demo
+from instalments import demo as instalments_demo
 from invoices import demo as invoices_demo
 from orders import demo as orders_demo
 from packages import demo as packages_demo
-from instalments import demo as instalments_demo
 from payments import demo as payments_demo
 from payments import demo_history
 from promotions import demo as promotions_demo
