@@ -6,9 +6,9 @@ A payment's confirmation holds the payment's lock before it reaches here (paymen
 nothing here locks a payment, so no cycle; a checkout's confirmation also holds the order's row, so
 its first instalment (which moves no credit) takes the plan's lock only, never the owner's.
 
-No provider is called inside a transaction: an instalment is claimed (a conditional update: two charge tasks charge it once) and its payment row
-written and committed, then the provider is called with an idempotency key derived from that
-payment, so a retried task charges once.
+No provider is called inside a transaction: an instalment is claimed (a conditional update: two
+charge tasks charge it once) and its payment row written and committed, then the provider is called
+with an idempotency key derived from that payment, so a retried task charges once.
 """
 import logging
 from datetime import datetime, timedelta
