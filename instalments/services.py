@@ -83,7 +83,8 @@ def plan_create(*, order: PackageOrder, now: datetime | None = None) -> PaymentP
         return None
     now = now or timezone.now()
     count = order.instalment_count
-    amounts = instalment_amounts(order.price, count, order.currency)
+    # The plan splits what the client pays: the price after any promo code, plus tax on top.
+    amounts = instalment_amounts(order.total_price, count, order.currency)
     if amounts[0] <= 0:
         # A price below one smallest unit per payment (a promo code took nearly all of it): paid in full.
         PackageOrder.objects.filter(pk=order.pk).update(instalment_count=None, instalment_interval="",
