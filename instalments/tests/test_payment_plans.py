@@ -252,3 +252,22 @@ def test_the_beat_task_and_the_command_charge_what_is_due(package, time_machine,
     call_command("charge_due_instalments", stdout=out)
     assert out.getvalue().strip() == "Charged 1 instalment."
     assert {row.status for row in schedule(order)} == {InstalmentStatus.PAID}
+
+
+def test_with_tax_on_top_the_plan_splits_what_the_client_pays_and_each_invoice_is_paid(owner, package):
+    from invoices.services import invoice_settings_save
+
+    invoice_settings_save(owner=owner, business_name="", address="", tax_id="", tax_rate=Decimal("10"),
+                          prices_include_tax=False, number_prefix="INV-", footer="")
+    order = ordered_and_paid(package)
+    assert order.total_price == Decimal("110.00")
+    assert order.payment_plan_summary == "3 payments of 36.66 USD (the last 36.68 USD), monthly"
+    payment = plan_pay_start(order=order, provider=Provider.TEST)
+    get_provider(Provider.TEST).pay(payment)
+
+    payments = list(Payment.objects.filter(order=order).order_by("pk"))
+    assert [payment.amount for payment in payments] == [Decimal("36.66"), Decimal("73.34")]
+    assert sum(payment.tax_added for payment in payments) == Decimal("10.00")
+    invoices = [payment.invoice for payment in payments]
+    assert [invoice.total for invoice in invoices] == [Decimal("36.66"), Decimal("73.34")]
+    assert all(invoice.amount_due == 0 for invoice in invoices)
