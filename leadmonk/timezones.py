@@ -145,7 +145,8 @@ def clock_formats(clock: str) -> dict[str, str]:
             "short_datetime": f"{dates['short']}, {time}",
             "long_datetime": f"{dates['long_date']}{dates['joiner']}{time}",
             "date": dates["date"], "long_date": dates["long_date"], "day_long": dates["message_day"],
-            "day_long_24": f"{dates['message_day']}, H:i"}
+            "day_long_24": f"{dates['message_day']}, H:i",
+            "day_date": dates["day_date"]}
 
 
 def remember_viewer_choices(request: HttpRequest, response: HttpResponse) -> HttpResponse:

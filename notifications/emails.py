@@ -25,6 +25,7 @@ from invoices.selectors import (
     credit_notes_for_order,
     invoices_for_booking,
     invoices_for_order,
+    invoices_for_payment,
 )
 from leadmonk.languages import ENGLISH, date_formats, message_language
 from leadmonk.money import format_money, percent_label
@@ -61,6 +62,8 @@ TEMPLATE_FOR_KIND = {
     MessageKind.SESSIONS_BOOKED: "sessions_booked",
     MessageKind.GIFT_RECEIVED: "gift_received",
     MessageKind.GIFT_DELIVERED: "gift_delivered",
+    MessageKind.INSTALMENT_FAILED: "instalment_failed",
+    MessageKind.INSTALMENT_PAID: "instalment_paid",
 }
 
 
@@ -195,6 +198,8 @@ def order_context(message: Message) -> dict:
         "refunded": message.kind == MessageKind.ORDER_REFUNDED,
         "expires_on": format_when(order.expires_at, None, tz_name) if order.expires_at else "",
         "sessions_left": message.context.get("sessions_left", 0),
+        # A payment plan's instalment (instalments): {"amount", "what", "paid_with"} as written.
+        "instalment": message.context.get("instalment", {}),
     }
 
 
@@ -214,7 +219,7 @@ def subject_for(message: Message, context: dict) -> str:
     if kind in (MessageKind.ORDER_CONFIRMED, MessageKind.ORDER_NEW, MessageKind.ORDER_CANCELLED,
                 MessageKind.ORDER_REFUNDED, MessageKind.SESSIONS_BOOKED, MessageKind.ORDER_EXPIRING,
                 MessageKind.ORDER_PAYMENT_REQUESTED, MessageKind.ORDER_BOOK_NUDGE, MessageKind.GIFT_RECEIVED,
-                MessageKind.GIFT_DELIVERED):
+                MessageKind.GIFT_DELIVERED, MessageKind.INSTALMENT_FAILED, MessageKind.INSTALMENT_PAID):
         title = context["order"].title
         gift = context["gift"]
         count = len(context["booked_sessions"])
@@ -224,7 +229,8 @@ def subject_for(message: Message, context: dict) -> str:
                     else f"New order: {title} from {context['order'].client_name}")
         if kind == MessageKind.SESSIONS_BOOKED and not to_client:
             return f"{count} sessions booked: {title} by {context['order'].client_name}"
-        values = {"title": title, "count": count, "left": left, "buyer": gift.buyer_name if gift else ""}
+        values = {"title": title, "count": count, "left": left, "buyer": gift.buyer_name if gift else "",
+                  "amount": (context.get("instalment") or {}).get("amount", "")}
         if kind == MessageKind.ORDER_BOOK_NUDGE:
             return ngettext("You have %(left)s session left to book: %(title)s",
                             "You have %(left)s sessions left to book: %(title)s", left) % values
@@ -237,6 +243,8 @@ def subject_for(message: Message, context: dict) -> str:
             MessageKind.GIFT_DELIVERED: _("Your gift was delivered: %(title)s"),
             MessageKind.ORDER_CANCELLED: _("Your order was cancelled: %(title)s"),
             MessageKind.ORDER_REFUNDED: _("Your order was refunded: %(title)s"),
+            MessageKind.INSTALMENT_FAILED: _("A payment of %(title)s did not go through"),
+            MessageKind.INSTALMENT_PAID: _("Payment received: %(amount)s for %(title)s"),
         }[kind] % values
     name = context["session_name"]
     if not to_client:
@@ -463,6 +471,8 @@ def documents_to_attach(message: Message) -> list:
         return invoices_for_order(message.order)
     if message.kind == MessageKind.ORDER_REFUNDED:
         return credit_notes_for_order(message.order)
+    if message.kind == MessageKind.INSTALMENT_PAID:
+        return invoices_for_payment(message.context.get("payment_id"))
     if message.kind == MessageKind.BOOKING_CONFIRMED and message.context.get("receipt"):
         return invoices_for_booking(message.booking)
     if message.kind == MessageKind.PARTIAL_REFUND and message.context.get("credit_note_id"):

@@ -13,6 +13,7 @@ from leadmonk.languages import translatable as _
 from leadmonk.money import CURRENCY_CHOICES
 from leadmonk.tokens import new_token
 from packages.models import ExpiryKind
+from packages.payment_plans import InstalmentAccess, InstalmentInterval, instalment_amounts, plan_summary
 from scheduling.models import MeetingTypeKind
 
 
@@ -83,6 +84,11 @@ class PackageOrder(models.Model):
     # order start in one week (Monday first) or calendar month of `client_timezone`. None: no limit.
     max_sessions_per_week = models.PositiveIntegerField(null=True, blank=True)
     max_sessions_per_month = models.PositiveIntegerField(null=True, blank=True)
+    # The payment plan as sold (packages.payment_plans): None is paid in full; else `price` in this
+    # many instalments, the first at checkout; the instalments app keeps the schedule and charges.
+    instalment_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    instalment_interval = models.CharField(max_length=8, choices=InstalmentInterval.choices, blank=True)
+    instalment_access = models.CharField(max_length=8, choices=InstalmentAccess.choices, blank=True)
     # Set when the expiry task claims the order (a conditional update: two schedulers expire it once).
     credits_expired_at = models.DateTimeField(null=True, blank=True)
     # A recurring payment of this order (a membership's renewal, a payment plan's instalment) did not
@@ -124,6 +130,25 @@ class PackageOrder(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == OrderStatus.ACTIVE
+
+    @property
+    def has_payment_plan(self) -> bool:
+        return bool(self.instalment_count) and self.price > 0
+
+    @property
+    def payment_plan_summary(self) -> str:
+        """"4 payments of 100.00 USD, monthly" as sold ("" when paid in full)."""
+        if not self.has_payment_plan:
+            return ""
+        return plan_summary(self.total_price, self.currency, self.instalment_count, self.instalment_interval)
+
+    @property
+    def first_charge(self):
+        """What the checkout charges: the total price (tax included), or the first instalment of a
+        payment plan (the plan splits the total)."""
+        if not self.has_payment_plan:
+            return self.total_price
+        return instalment_amounts(self.total_price, self.instalment_count, self.currency)[0]
 
     @property
     def price_before_discount(self):
@@ -189,6 +214,10 @@ class LedgerReason(models.TextChoices):
     ADJUSTMENT = "adjustment", "Adjustment"
     REFUND = "refund", "Refund void"
     ORDER_CANCELLED = "order_cancelled", "Order cancelled"
+    # A payment plan sold "in proportion to what is paid" (instalments): the sessions not yet paid
+    # for are held at ordering, and each paid instalment gives its share back.
+    INSTALMENT_HELD = "instalment_held", "Held until paid (payment plan)"
+    INSTALMENT_PAID = "instalment_paid", "Instalment paid"
 
 
 # Reasons tied to one booking's credit: their sum over a booking is -1 while the booking holds a

@@ -176,6 +176,9 @@ def order_create(
             book_reminder_days=locked.book_reminder_days,
             max_sessions_per_week=locked.max_sessions_per_week,
             max_sessions_per_month=locked.max_sessions_per_month,
+            instalment_count=locked.instalment_count if locked.has_payment_plan else None,
+            instalment_interval=locked.instalment_interval if locked.has_payment_plan else "",
+            instalment_access=locked.instalment_access if locked.has_payment_plan else "",
         )
         # Only meeting types that can be scheduled now are sold: an item the client could never
         # book would be a credit paid for and unusable.

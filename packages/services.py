@@ -24,7 +24,8 @@ from packages.models import (
     PackageRetiredToken,
     PackageState,
 )
-from scheduling.models import MeetingType
+from packages.payment_plans import MAX_INSTALMENTS, MIN_INSTALMENTS, InstalmentAccess, InstalmentInterval
+from scheduling.models import MeetingType, PaymentMedium
 
 SLUG_MAX_LENGTH = 80
 
@@ -137,7 +138,10 @@ PRICE_OR_FREE = "Enter a Package Price above 0, or choose Free."
 
 @transaction.atomic
 def package_update_payment(*, package: Package, price: Decimal | None, currency: str,
-                           payment_medium: str, terms: str, free: bool = False) -> Package:
+                           payment_medium: str, terms: str, free: bool = False,
+                           instalment_count: int | None = None,
+                           instalment_interval: str = InstalmentInterval.MONTH,
+                           instalment_access: str = InstalmentAccess.ALL) -> Package:
     """Save the Payment Preferences section only; the first save publishes a draft.
 
     Free is an explicit choice (`free=True`, no price, no Payment Medium): a paid package with a
@@ -150,12 +154,25 @@ def package_update_payment(*, package: Package, price: Decimal | None, currency:
         raise PackageError(precision_message(currency))
     if price > 0 and not payment_medium:
         raise PackageError("Choose a Payment Medium for a paid package.")
+    if free:
+        instalment_count = None
+    if instalment_count is not None and not MIN_INSTALMENTS <= instalment_count <= MAX_INSTALMENTS:
+        raise PackageError(f"Enter {MIN_INSTALMENTS} to {MAX_INSTALMENTS} payments, "
+                           "or leave it empty to be paid in full.")
+    if instalment_count and payment_medium == PaymentMedium.PAYPAL:
+        raise PackageError("PayPal takes one payment only: choose Stripe for a payment plan.")
+    if instalment_interval not in InstalmentInterval.values or instalment_access not in InstalmentAccess.values:
+        raise PackageError("Choose how often instalments are paid and when the sessions are available.")
     locked = Package.objects.select_for_update().get(pk=package.pk)
     package.price = price
     package.currency = currency
     package.payment_medium = payment_medium
     package.terms = terms
-    fields = ["price", "currency", "payment_medium", "terms", "updated_at"]
+    package.instalment_count = instalment_count
+    package.instalment_interval = instalment_interval
+    package.instalment_access = instalment_access
+    fields = ["price", "currency", "payment_medium", "terms", "instalment_count", "instalment_interval",
+              "instalment_access", "updated_at"]
     if locked.state == PackageState.DRAFT:
         package.state = PackageState.ACTIVE
         fields.append("state")

@@ -356,6 +356,11 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     # A claim link's token is known only to the client it was emailed to: a junk one opens nothing.
     "public:waitlist_claim": {"owner_slug": "owner_slug", "meeting_type_slug": "meeting_type_slug", "token": "junk"},
     "waitlists:remove": {"pk": "waitlist_entry"},
+    # A payment plan's buttons (the world's order is paid in full: each says there is no plan).
+    "instalments:pay": {"token": "order_token", "number": "order_item"},
+    "instalments:pay_rest": {"token": "order_token"},
+    "instalments:test_fail_next": {"token": "order_token"},
+    "instalments:test_charge_next": {"token": "order_token"},
     "teams:detail": {"pk": "team"},
     "teams:settings": {"pk": "team"},
     "teams:invite": {"pk": "team"},

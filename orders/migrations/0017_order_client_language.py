@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0015_packageorder_tax_snapshot'),
+        ('orders', '0016_payment_plans'),
     ]
 
     operations = [
