@@ -403,6 +403,8 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "embed:booked": {"token": "booking_token"},
     # A client's sign-in link names no object of an owner's world: a junk one must open nothing.
     "portal:sign_in": {"token": "junk"},
+    # The client pages' language switcher names a language, no object: an unknown one changes nothing.
+    "switch_language": {"code": "junk"},
 }
 
 
