@@ -115,6 +115,44 @@ def ledger_grant_purchase(*, items: list[OrderItem], now: datetime | None = None
     )
 
 
+def ledger_renew_order(*, order: PackageOrder, now: datetime | None = None) -> list[CreditLedgerEntry]:
+    """A membership's new paid period (memberships.services, which records the period once under
+    its own lock, after the owner's): per item, first what the renewal rule sold with the order takes
+    of the unused sessions (reset: all of them; roll over: what is above the cap; keep: nothing),
+    each an entry, then the item's quantity again. Returns the entries written, in order."""
+    from packages.models import RenewalRule
+
+    _require_transaction()
+    if order.is_closed:
+        raise OrderClosed(order, "it cannot be renewed")
+    entries = []
+    for item_id, quantity in OrderItem.objects.filter(order_id=order.pk).order_by("pk").values_list("pk", "quantity"):
+        lock_item(item_id)
+        unused = item_balance(item_id)
+        if order.renewal_rule == RenewalRule.KEEP:
+            drop = 0
+        elif order.renewal_rule == RenewalRule.ROLLOVER:
+            drop = max(0, unused - (order.rollover_cap or 0))
+        else:
+            drop = unused
+        if drop > 0:
+            note = ("Unused sessions reset" if drop == unused else
+                    f"Unused sessions above the roll-over cap of {order.rollover_cap or 0}")
+            entries.append(_entry(item_id, -drop, LedgerReason.RENEWAL_RESET, now=now, note=note))
+        if quantity:
+            entries.append(_entry(item_id, quantity, LedgerReason.RENEWAL, now=now))
+    return entries
+
+
+def order_set_sessions_end(*, order_id: int, ends_at: datetime | None) -> None:
+    """The sessions of `order` end at `ends_at` (a cancelled membership's period end: the expiry task
+    then takes what is unused, and booking after it is refused); None takes the end back. The caller
+    holds the owner's lock."""
+    _require_transaction()
+    PackageOrder.objects.filter(pk=order_id).update(expires_at=ends_at, expiry_warned_at=None,
+                                                    updated_at=timezone.now())
+
+
 # -- booking and cancel: called by orders.receivers in the booking's own transaction -----------
 
 

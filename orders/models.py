@@ -73,6 +73,12 @@ class PackageOrder(models.Model):
     # order start in one week (Monday first) or calendar month of `client_timezone`. None: no limit.
     max_sessions_per_week = models.PositiveIntegerField(null=True, blank=True)
     max_sessions_per_month = models.PositiveIntegerField(null=True, blank=True)
+    # The membership as sold (packages.Package's fields of the same names; memberships app): empty
+    # `billing_interval` is an order paid once.
+    billing_interval = models.CharField(max_length=8, blank=True)
+    billing_interval_count = models.PositiveIntegerField(default=1)
+    renewal_rule = models.CharField(max_length=16, blank=True)
+    rollover_cap = models.PositiveIntegerField(null=True, blank=True)
     # Set when the expiry task claims the order (a conditional update: two schedulers expire it once).
     credits_expired_at = models.DateTimeField(null=True, blank=True)
     # A recurring payment of this order (a membership's renewal, a payment plan's instalment) did not
@@ -114,6 +120,10 @@ class PackageOrder(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == OrderStatus.ACTIVE
+
+    @property
+    def is_membership(self) -> bool:
+        return bool(self.billing_interval)
 
     @property
     def price_before_discount(self):
@@ -174,6 +184,9 @@ class LedgerReason(models.TextChoices):
     ADJUSTMENT = "adjustment", "Adjustment"
     REFUND = "refund", "Refund void"
     ORDER_CANCELLED = "order_cancelled", "Order cancelled"
+    # A membership's new period (memberships): its sessions, and what the rule takes of the unused.
+    RENEWAL = "renewal", "Membership renewed"
+    RENEWAL_RESET = "renewal_reset", "Unused sessions reset at renewal"
 
 
 # Reasons tied to one booking's credit: their sum over a booking is -1 while the booking holds a

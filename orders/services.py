@@ -171,6 +171,10 @@ def order_create(
             book_reminder_days=locked.book_reminder_days,
             max_sessions_per_week=locked.max_sessions_per_week,
             max_sessions_per_month=locked.max_sessions_per_month,
+            billing_interval=locked.billing_interval,
+            billing_interval_count=locked.billing_interval_count,
+            renewal_rule=locked.renewal_rule if locked.billing_interval else "",
+            rollover_cap=locked.rollover_cap if locked.billing_interval else None,
         )
         # Only meeting types that can be scheduled now are sold: an item the client could never
         # book would be a credit paid for and unusable.

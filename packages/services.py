@@ -15,14 +15,19 @@ from packages.models import (
     MAX_BOOK_REMINDER_DAYS,
     MAX_CANCEL_WINDOW_HOURS,
     MAX_EXPIRY_DAYS,
+    MAX_INTERVAL_COUNT,
     MAX_ORDERS_PER_CLIENT,
+    MAX_ROLLOVER_CAP,
     MAX_SESSIONS_PER_PERIOD,
+    BillingInterval,
     ExpiryKind,
     InviteeQuestion,
     Package,
     PackageItem,
     PackageRetiredToken,
     PackageState,
+    PaymentMedium,
+    RenewalRule,
 )
 from scheduling.models import MeetingType
 
@@ -151,6 +156,10 @@ def package_update_payment(*, package: Package, price: Decimal | None, currency:
     if price > 0 and not payment_medium:
         raise PackageError("Choose a Payment Medium for a paid package.")
     locked = Package.objects.select_for_update().get(pk=package.pk)
+    if locked.billing_interval:
+        membership_payment_refusal = _membership_payment_refusal(price=price, payment_medium=payment_medium)
+        if membership_payment_refusal:
+            raise PackageError(membership_payment_refusal)
     package.price = price
     package.currency = currency
     package.payment_medium = payment_medium
@@ -194,6 +203,51 @@ def package_update_policies(*, package: Package, cancel_window_hours: int, late_
     package.save(update_fields=["cancel_window_hours", "late_cancel_forfeits", "no_show_forfeits", "expiry_kind",
                                 "expiry_days", "book_reminder_days", "max_sessions_per_week",
                                 "max_sessions_per_month", "updated_at"])
+    return package
+
+
+PAYPAL_ONE_OFF = ("PayPal takes one-off payments only: a membership is paid through Stripe (or the test "
+                  "provider). Choose Stripe under Payment Preferences, or sell the package once.")
+
+
+def _membership_payment_refusal(*, price: Decimal, payment_medium: str) -> str:
+    """Why a package with this price and medium cannot be billed every period ("" when it can)."""
+    if payment_medium == PaymentMedium.PAYPAL:
+        return PAYPAL_ONE_OFF
+    if price <= 0:
+        return "A membership is billed every period: it needs a Package Price above 0."
+    return ""
+
+
+@transaction.atomic
+def package_update_membership(*, package: Package, billing_interval: str, billing_interval_count: int,
+                              renewal_rule: str, rollover_cap: int | None) -> Package:
+    """Save the Membership section: sold once (`billing_interval` empty) or billed every
+    `billing_interval_count` weeks, months or years, with what unused sessions do at renewal.
+    Orders already placed keep what they were sold with (the order's snapshot)."""
+    if billing_interval and billing_interval not in BillingInterval.values:
+        raise PackageError("Choose week, month or year.")
+    if not 1 <= billing_interval_count <= MAX_INTERVAL_COUNT:
+        raise PackageError(f"Bill every 1 to {MAX_INTERVAL_COUNT} weeks, months or years.")
+    if renewal_rule not in RenewalRule.values:
+        raise PackageError("Choose what unused sessions do at renewal.")
+    if renewal_rule == RenewalRule.ROLLOVER:
+        if rollover_cap is None or not 0 <= rollover_cap <= MAX_ROLLOVER_CAP:
+            raise PackageError(f"Roll over 0 to {MAX_ROLLOVER_CAP} unused sessions.")
+    else:
+        rollover_cap = None
+    locked = Package.objects.select_for_update().get(pk=package.pk)
+    if billing_interval and not locked.is_draft:
+        refusal = _membership_payment_refusal(price=locked.price, payment_medium=locked.payment_medium)
+        if refusal:
+            raise PackageError(refusal)
+    package.billing_interval = billing_interval
+    package.billing_interval_count = billing_interval_count if billing_interval else 1
+    package.renewal_rule = renewal_rule
+    package.rollover_cap = rollover_cap
+    package.save(update_fields=["billing_interval", "billing_interval_count", "renewal_rule", "rollover_cap",
+                                "updated_at"])
+    content_changed(package.owner_id)
     return package
 
 
