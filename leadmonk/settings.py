@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "insights",
     "portal",
     "waitlists",
+    "memberships",
     "rest_framework",
     "drf_spectacular",
     "axes",

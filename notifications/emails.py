@@ -45,6 +45,7 @@ TEMPLATE_FOR_KIND = {
     MessageKind.ORDER_EXPIRING: "order_expiring",
     MessageKind.ORDER_BOOK_NUDGE: "order_book_nudge",
     MessageKind.ORDER_PAYMENT_REQUESTED: "order_payment_requested",
+    MessageKind.MEMBERSHIP_PAST_DUE: "membership_past_due",
     MessageKind.BOOKING_CONFIRMED: "booking_confirmed",
     MessageKind.BOOKING_RESCHEDULED: "booking_rescheduled",
     MessageKind.BOOKING_CANCELLED: "booking_cancelled",
@@ -180,6 +181,9 @@ def order_context(message: Message) -> dict:
         "refunded": message.kind == MessageKind.ORDER_REFUNDED,
         "expires_on": format_when(order.expires_at, None, tz_name) if order.expires_at else "",
         "sessions_left": message.context.get("sessions_left", 0),
+        # A membership's failed renewal: from when booking is refused until it is paid.
+        "held_from": (format_when(held_from, None, tz_name)
+                      if (held_from := parse_datetime(message.context.get("held_from", "") or "")) else ""),
     }
 
 
@@ -197,7 +201,7 @@ def subject_for(message: Message, context: dict) -> str:
     if kind in (MessageKind.ORDER_CONFIRMED, MessageKind.ORDER_NEW, MessageKind.ORDER_CANCELLED,
                 MessageKind.ORDER_REFUNDED, MessageKind.SESSIONS_BOOKED, MessageKind.ORDER_EXPIRING,
                 MessageKind.ORDER_PAYMENT_REQUESTED, MessageKind.ORDER_BOOK_NUDGE, MessageKind.GIFT_RECEIVED,
-                MessageKind.GIFT_DELIVERED):
+                MessageKind.GIFT_DELIVERED, MessageKind.MEMBERSHIP_PAST_DUE):
         title = context["order"].title
         gift = context["gift"]
         count = len(context["booked_sessions"])
@@ -207,6 +211,7 @@ def subject_for(message: Message, context: dict) -> str:
             MessageKind.ORDER_BOOK_NUDGE: (f"You have {context['sessions_left']} session"
                                            f"{'s' if context['sessions_left'] != 1 else ''} left to book: {title}"),
             MessageKind.ORDER_PAYMENT_REQUESTED: f"Pay for your order: {title}",
+            MessageKind.MEMBERSHIP_PAST_DUE: f"Your membership payment did not go through: {title}",
             MessageKind.SESSIONS_BOOKED: (f"Confirmed: {count} sessions of {title}" if to_client
                                           else f"{count} sessions booked: {title} by {context['order'].client_name}"),
             MessageKind.ORDER_CONFIRMED: f"Your gift order: {title}" if gift else f"Your order: {title}",

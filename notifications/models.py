@@ -59,6 +59,7 @@ class MessageKind(models.TextChoices):
     WEBHOOK_DISABLED = "webhook_disabled", "Webhook endpoint disabled"
     PORTAL_SIGN_IN = "portal_sign_in", "Sign-in link (Find my bookings)"
     WAITLIST_OFFER = "waitlist_offer", "Waitlist: a seat to claim"
+    MEMBERSHIP_PAST_DUE = "membership_past_due", "Membership renewal failed"
 
 
 class Audience(models.TextChoices):
