@@ -247,7 +247,7 @@ def package_update_membership(*, package: Package, billing_interval: str, billin
     package.rollover_cap = rollover_cap
     package.save(update_fields=["billing_interval", "billing_interval_count", "renewal_rule", "rollover_cap",
                                 "updated_at"])
-    content_changed(package.owner_id)
+    content_changed(owner_id=package.owner_id)
     return package
 
 
