@@ -64,6 +64,13 @@ class RenewalRule(models.TextChoices):
     KEEP = "keep", "Stay: unused sessions are kept"
 
 
+def billing_words(interval: str, count: int) -> str:
+    """How often a membership is billed, after its price: "a month", "every 2 weeks" ("" when sold once)."""
+    if not interval:
+        return ""
+    return f"a {interval}" if count == 1 else f"every {count} {interval}s"
+
+
 # "Billed every N weeks/months/years": beyond this it is surely a typo (Stripe allows 3 years).
 MAX_INTERVAL_COUNT = 52
 # A roll-over cap beyond this is surely a typo.

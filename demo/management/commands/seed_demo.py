@@ -10,6 +10,7 @@ from accounts.plans import Plan
 from api import demo as api_demo
 from embed import demo as embed_demo
 from invoices import demo as invoices_demo
+from memberships import demo as memberships_demo
 from orders import demo as orders_demo
 from packages import demo as packages_demo
 from payments import demo as payments_demo
@@ -26,7 +27,8 @@ DEMO_SLUG = "demo"
 # Each app that has demo data exposes `seed(owner)` in its demo module; run in this order.
 # demo_history: a year of past packs and sessions, so Insights has something to draw.
 DEMO_MODULES = [accounts_demo, scheduling_demo, teams_demo, packages_demo, promotions_demo, orders_demo,
-                invoices_demo, payments_demo, embed_demo, waitlists_demo, demo_history, webhooks_demo]
+                invoices_demo, payments_demo, embed_demo, waitlists_demo, memberships_demo,
+                demo_history, webhooks_demo]
 
 
 class Command(BaseCommand):
