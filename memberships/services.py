@@ -25,6 +25,8 @@ from notifications.services import notify_membership_past_due
 from orders.credits import ledger_renew_order, order_set_sessions_end
 from orders.models import OrderStatus, PackageOrder
 from packages.models import BillingInterval
+from payments.providers.base import PaymentError
+from payments.providers.stripe import memberships as stripe_memberships
 
 # A failed renewal refuses new bookings this long after the failure (a constant, the same for every
 # package): long enough for a card to be updated, short enough not to give a period away.
@@ -193,9 +195,30 @@ def membership_fail(*, membership_id: int, now: datetime | None = None, state_at
     return membership
 
 
+def _tell_stripe(membership_id: int, action: str) -> None:
+    """The client's pause, resume, cancel or keep of a Stripe membership goes to Stripe first (outside
+    any transaction); Stripe's own event later confirms the same state, which then changes nothing.
+    The idempotency key names the membership, the action and its state now: a double click asks once."""
+    membership = PackageMembership.objects.get(pk=membership_id)
+    subscription_id = membership.provider_subscription_id
+    if membership.provider != STRIPE_PROVIDER or not subscription_id:
+        return
+    key = f"membership-{membership.pk}-{action}-{membership.updated_at.timestamp():.6f}"
+    try:
+        if action == "cancel" and membership.status == MembershipStatus.PAST_DUE:
+            stripe_memberships.subscription_cancel_now(subscription_id)
+        else:
+            params = {"pause": {"pause_collection": {"behavior": "void"}}, "resume": {"pause_collection": ""},
+                      "cancel": {"cancel_at_period_end": True}, "keep": {"cancel_at_period_end": False}}[action]
+            stripe_memberships.subscription_update(subscription_id, params, key=key)
+    except PaymentError as error:
+        raise MembershipError(error.message) from error
+
+
 def membership_pause(*, membership_id: int, now: datetime | None = None) -> PackageMembership:
     """The client pauses: no renewal is charged until they resume; their sessions stay."""
     now = now or timezone.now()
+    _tell_stripe(membership_id, "pause")
     with transaction.atomic():
         membership = _locked(membership_id)
         if membership.status == MembershipStatus.PAUSED:
@@ -211,6 +234,7 @@ def membership_resume(*, membership_id: int, now: datetime | None = None) -> Pac
     """The client resumes: the next period starts when the current one ends, or now if it ended
     while paused (nothing is charged for the paused time)."""
     now = now or timezone.now()
+    _tell_stripe(membership_id, "resume")
     with transaction.atomic():
         membership = _locked(membership_id)
         if membership.status != MembershipStatus.PAUSED:
@@ -226,6 +250,7 @@ def membership_cancel(*, membership_id: int, now: datetime | None = None) -> Pac
     ("cancels on <date>"); then the unused ones expire (the order's expiry, orders.credits) and the
     membership ends at the next renewal run."""
     now = now or timezone.now()
+    _tell_stripe(membership_id, "cancel")
     with transaction.atomic():
         membership = _locked(membership_id)
         if membership.status == MembershipStatus.CANCELLED or membership.cancel_at is not None:
@@ -242,6 +267,7 @@ def membership_cancel(*, membership_id: int, now: datetime | None = None) -> Pac
 def membership_keep(*, membership_id: int, now: datetime | None = None) -> PackageMembership:
     """The client takes their cancellation back before the period ends."""
     now = now or timezone.now()
+    _tell_stripe(membership_id, "keep")
     with transaction.atomic():
         membership = _locked(membership_id)
         if membership.cancel_at is None or membership.status == MembershipStatus.CANCELLED:
@@ -298,3 +324,55 @@ def memberships_renew_due(*, now: datetime | None = None, limit: int = 500) -> t
         elif renewal.membership.status == MembershipStatus.CANCELLED:
             ended += 1
     return renewed, ended
+
+
+# -- Stripe: what its events say (memberships.receivers, from payments.signals) ------------------
+
+
+def membership_link_subscription(*, order: PackageOrder, subscription_id: str, period_start: datetime | None,
+                                 period_end: datetime | None) -> PackageMembership | None:
+    """The Stripe subscription of `order`'s membership (Checkout completed): linked once, and the
+    first period takes Stripe's dates, so Stripe's next invoice names the next period."""
+    with transaction.atomic():
+        lock_owner(order.owner_id)
+        membership = PackageMembership.objects.select_for_update().filter(order=order).first()
+        if membership is None or membership.provider_subscription_id:
+            return membership
+        membership.provider, membership.provider_subscription_id = STRIPE_PROVIDER, subscription_id
+        fields = ["provider", "provider_subscription_id", "updated_at"]
+        periods = list(membership.periods.all())
+        if period_start and period_end and len(periods) == 1:
+            MembershipPeriod.objects.filter(pk=periods[0].pk).update(starts_at=period_start, ends_at=period_end)
+            membership.current_period_start, membership.current_period_end = period_start, period_end
+            fields += ["current_period_start", "current_period_end"]
+        membership.save(update_fields=fields)
+    return membership
+
+
+def membership_follow_stripe(*, membership_id: int, status: str, cancel_at: datetime | None, paused: bool,
+                             pay_url: str = "", state_at: datetime) -> PackageMembership:
+    """What a subscription read back from Stripe says of a membership's state (subscription.updated):
+    past due, cancelling at a date or not, paused or not. An event older than the state held changes
+    nothing (`state_at`, the event's time); a renewal or an end is recorded by their own services."""
+    with transaction.atomic():
+        membership = _locked(membership_id)
+        if membership.status == MembershipStatus.CANCELLED or _is_older(membership, state_at):
+            return membership
+        if pay_url:
+            membership.pay_url = pay_url
+        if status in ("past_due", "unpaid") and membership.status == MembershipStatus.ACTIVE:
+            membership.save(update_fields=["pay_url", "updated_at"])
+            return membership_fail(membership_id=membership.pk, now=state_at, state_at=state_at)
+        if paused != (membership.status == MembershipStatus.PAUSED) and membership.status != MembershipStatus.PAST_DUE:
+            membership.status = MembershipStatus.PAUSED if paused else MembershipStatus.ACTIVE
+            membership.paused_at = state_at if paused else None
+        if cancel_at != membership.cancel_at:
+            membership.cancel_at = cancel_at
+            order_set_sessions_end(order_id=membership.order_id, ends_at=cancel_at)
+        membership.state_at = state_at
+        membership.save(update_fields=["status", "paused_at", "cancel_at", "pay_url", "state_at", "updated_at"])
+    return membership
+
+
+def membership_set_pay_url(*, membership_id: int, pay_url: str) -> None:
+    PackageMembership.objects.filter(pk=membership_id).update(pay_url=pay_url[:500], updated_at=timezone.now())
