@@ -166,6 +166,8 @@ def membership_renew_locally(*, membership_id: int, period_start: datetime, now:
     """The test provider charges the period starting at `period_start` (the period end the page or the
     command read: a double click or a second worker names the same period and adds nothing)."""
     membership = PackageMembership.objects.select_related("order").get(pk=membership_id)
+    if not membership.order.is_membership:
+        raise MembershipNotRenewable()
     if membership.provider != TEST_PROVIDER:
         raise MembershipError("Only a test-provider membership renews here; Stripe renews it itself.")
     end = period_after(period_start, interval=membership.order.billing_interval,
