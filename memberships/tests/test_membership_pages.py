@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 
 from memberships import services
-from memberships.models import MembershipStatus
+from memberships.models import MembershipStatus, PackageMembership
 from memberships.selectors import monthly_amount
 from memberships.tests.conftest import membership_package, subscribe
 from packages.models import BillingInterval, Package, RenewalRule
@@ -177,3 +177,49 @@ def test_a_test_membership_renews_only_when_test_payments_are_on(settings, owner
 
     assert response.status_code == 404
     assert order.package_membership.periods.count() == 1
+
+
+def test_the_past_due_email_says_how_to_pay_and_from_when_booking_stops(owner, package,
+                                                                        django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    order = subscribe(package)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.membership_fail(membership_id=order.package_membership.pk)
+
+    email = next(message for message in mail.outbox if message.to == ["cleo@example.com"])
+    assert email.subject == "Your membership payment did not go through: Monthly coaching"
+    assert f"/orders/{order.token}/" in email.body
+    # Three days after 7:00 on 1 December in New York, in the client's zone.
+    assert "Friday, 4 December 2026, 7:00 AM (America/New_York)" in email.body
+
+
+def test_the_owner_fails_a_test_renewal_from_the_order_page(owner_client, owner, package):
+    order = subscribe(package)
+    page = owner_client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert "Fail renewal" in page
+
+    response = owner_client.post(reverse("memberships:fail_renewal", args=[order.package_membership.pk]),
+                                 {"next": reverse("orders:detail", args=[order.pk])}, follow=True)
+
+    assert "is past due and was emailed" in response.content.decode()
+    order.package_membership.refresh_from_db()
+    assert order.package_membership.status == MembershipStatus.PAST_DUE
+
+
+def test_the_members_page_reads_as_many_queries_for_one_member_as_for_six(owner_client, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    package = membership_package(owner)
+    counts = []
+    for members in (1, 6):
+        while PackageMembership.objects.count() < members:
+            subscribe(package, email=f"member{PackageMembership.objects.count()}@example.com")
+        with CaptureQueriesContext(connection) as queries:
+            response = owner_client.get(reverse("memberships:list"))
+        assert response.content.decode().count("@example.com</span>") == members
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
