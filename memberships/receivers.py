@@ -4,10 +4,12 @@ owner's) and the client portal's order cards show it with its buttons.
 Connected by MembershipsConfig.ready."""
 import logging
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.dispatch import receiver
 
+from leadmonk import money
 from leadmonk.sections import render_to_section
 from memberships import selectors, services
 from memberships.models import MembershipStatus
@@ -104,6 +106,23 @@ def _invoice_period(invoice: dict, subscription: dict) -> tuple[datetime | None,
     return (start, end) if start and end else _subscription_period(subscription)
 
 
+def _invoice_amount(invoice: dict, currency: str) -> Decimal | None:
+    """What the invoice collected, in the order's currency (None: the order's price)."""
+    paid = invoice.get("amount_paid")
+    if not isinstance(paid, int) or (invoice.get("currency") or "").upper() != currency:
+        return None
+    try:
+        return money.from_minor_units(paid, currency)
+    except money.UnknownCurrency:
+        return None
+
+
+def _invoice_payment_intent(invoice: dict) -> str:
+    """The invoice's PaymentIntent (older API versions name it on the invoice), for a refund."""
+    intent = invoice.get("payment_intent")
+    return intent if isinstance(intent, str) else (intent or {}).get("id", "") if isinstance(intent, dict) else ""
+
+
 def _membership_for(subscription: dict):
     from memberships.models import PackageMembership
 
@@ -142,7 +161,9 @@ def follow_the_subscription(sender, *, event_type, subscription, invoice, create
             start, end = _invoice_period(invoice, subscription)
             if start is not None:
                 services.membership_renew(membership_id=membership.pk, period_start=start, period_end=end,
-                                          invoice_id=invoice.get("id") or "", now=created, state_at=created)
+                                          invoice_id=invoice.get("id") or "", now=created, state_at=created,
+                                          amount=_invoice_amount(invoice, membership.order.currency),
+                                          provider_payment_id=_invoice_payment_intent(invoice))
         elif event_type == "invoice.payment_failed" and invoice is not None:
             if invoice.get("status") == "paid":
                 return  # paid since: the failure is over

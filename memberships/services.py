@@ -13,6 +13,7 @@ invoice and subscription events (memberships.stripe) call the same services with
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -27,6 +28,7 @@ from orders.models import OrderStatus, PackageOrder
 from packages.models import BillingInterval
 from payments.providers.base import PaymentError
 from payments.providers.stripe import memberships as stripe_memberships
+from payments.services import payment_record_recurring
 
 # A failed renewal refuses new bookings this long after the failure (a constant, the same for every
 # package): long enough for a card to be updated, short enough not to give a period away.
@@ -124,14 +126,17 @@ class Renewal:
 
 
 def membership_renew(*, membership_id: int, period_start: datetime, period_end: datetime | None = None,
-                     invoice_id: str = "", now: datetime | None = None, state_at: datetime | None = None) -> Renewal:
+                     invoice_id: str = "", now: datetime | None = None, state_at: datetime | None = None,
+                     amount: Decimal | None = None, provider_payment_id: str = "") -> Renewal:
     """The period starting at `period_start` is paid: record it once and move the sessions (the
     order's renewal rule, then the package's sessions again, orders.credits.ledger_renew_order).
     A past-due membership becomes active and booking is allowed again. A second call for the same
     period adds nothing (the period row is looked up after the lock and unique in the database).
 
-    A membership cancelled by the client ends instead when its period is over; a paused or ended one
-    raises MembershipNotRenewable."""
+    The money is recorded as a confirmed payment of the order with its invoice
+    (payments.services.payment_record_recurring: `amount`, the order's price unless the provider said
+    otherwise). A membership cancelled by the client ends instead when its period is over; a paused or
+    ended one raises MembershipNotRenewable."""
     now = now or timezone.now()
     with transaction.atomic():
         membership = _locked(membership_id)
@@ -146,11 +151,17 @@ def membership_renew(*, membership_id: int, period_start: datetime, period_end: 
         period_end = period_end or next_period_end(membership)
         try:
             with transaction.atomic():
-                MembershipPeriod.objects.create(membership=membership, starts_at=period_start, ends_at=period_end,
-                                                paid_at=now, provider_invoice_id=invoice_id)
+                period = MembershipPeriod.objects.create(
+                    membership=membership, starts_at=period_start, ends_at=period_end, paid_at=now,
+                    provider_invoice_id=invoice_id)
         except IntegrityError:  # the lock makes this unreachable; the constraint is the backstop
             return Renewal(membership, False)
         ledger_renew_order(order=membership.order, now=now)
+        order = membership.order
+        payment_record_recurring(order=order, provider=membership.provider,
+                                 amount=order.price if amount is None else amount, currency=order.currency,
+                                 provider_payment_id=provider_payment_id,
+                                 provider_reference=invoice_id or f"membership-period-{period.pk}")
         membership.current_period_start, membership.current_period_end = period_start, period_end
         membership.status = MembershipStatus.ACTIVE
         membership.past_due_since = None

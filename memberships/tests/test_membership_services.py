@@ -106,6 +106,10 @@ def test_renewing_the_same_period_twice_adds_the_sessions_once(owner, package):
     assert (first.renewed, second.renewed) == (True, False)
     assert MembershipPeriod.objects.filter(membership=membership).count() == 2
     assert _balance(order) == 4
+    # The renewal's money is a confirmed payment of the order with its own invoice; once.
+    payments = list(order.payments.order_by("pk"))
+    assert [(payment.status, payment.amount) for payment in payments] == [("confirmed", Decimal("80.000"))] * 2
+    assert payments[1].invoice.number != payments[0].invoice.number
     membership.refresh_from_db()
     assert membership.current_period_start == period_start
 

@@ -4,6 +4,7 @@ subscription's events through the shared webhook: renewed once however often an 
 an older event never overwriting a newer state, past due with Stripe's pay link, cancelled."""
 import json
 from datetime import timedelta
+from decimal import Decimal
 from urllib.parse import parse_qs
 
 import pytest
@@ -118,7 +119,8 @@ def test_checkout_subscribes_on_the_platform_with_the_money_sent_to_the_owner(su
 def test_a_paid_renewal_invoice_adds_the_sessions_once_however_often_it_arrives(client, rsps, subscribed):
     order, _ = subscribed
     sub = subscription(order, start=T0 + MONTH, end=T0 + 2 * MONTH)
-    paid = invoice(sub, invoice_id="in_2", start=T0 + MONTH, end=T0 + 2 * MONTH)
+    paid = {**invoice(sub, invoice_id="in_2", start=T0 + MONTH, end=T0 + 2 * MONTH),
+            "amount_paid": 7500, "currency": "usd"}  # a coupon at Stripe: what was collected is recorded
 
     deliver(client, rsps, "evt_paid_2", "invoice.paid", paid, sub=sub, inv=paid, created=T0 + MONTH)
     replay = deliver(client, rsps, "evt_paid_2", "invoice.paid", paid, sub=sub, inv=paid, created=T0 + MONTH)
@@ -126,6 +128,10 @@ def test_a_paid_renewal_invoice_adds_the_sessions_once_however_often_it_arrives(
     deliver(client, rsps, "evt_paid_2b", "invoice.paid", paid, sub=sub, inv=paid, created=T0 + MONTH)
 
     assert replay.content == b"Already processed."
+    renewal_payment = order.payments.order_by("pk").last()
+    assert (renewal_payment.provider, renewal_payment.amount, renewal_payment.provider_reference) == (
+        "stripe", Decimal("75.000"), "in_2")
+    assert order.payments.count() == 2
     membership = PackageMembership.objects.get(order=order)
     assert membership.periods.count() == 2
     assert balance(order) == 4  # reset: the four unused went, four came
