@@ -191,7 +191,9 @@ def package_update_policies(*, package: Package, cancel_window_hours: int, late_
         expiry_days = None
     elif expiry_days is None or not 1 <= expiry_days <= MAX_EXPIRY_DAYS:
         raise PackageError(f"Sessions expire after 1 to {MAX_EXPIRY_DAYS} days.")
-    Package.objects.select_for_update().filter(pk=package.pk).get()
+    locked = Package.objects.select_for_update().filter(pk=package.pk).get()
+    if locked.billing_interval and expiry_kind != ExpiryKind.NEVER:
+        raise PackageError(MEMBERSHIP_EXPIRY)
     package.cancel_window_hours = cancel_window_hours
     package.late_cancel_forfeits = late_cancel_forfeits
     package.no_show_forfeits = no_show_forfeits
@@ -206,6 +208,10 @@ def package_update_policies(*, package: Package, cancel_window_hours: int, late_
     return package
 
 
+# A membership's unused sessions follow its renewal rule; an expiry of the order on top would take
+# every later period's sessions too.
+MEMBERSHIP_EXPIRY = ("A membership's unused sessions follow its renewal rule: set “Sessions expire” to Never "
+                     "(Policies) to sell it as a membership.")
 PAYPAL_ONE_OFF = ("PayPal takes one-off payments only: a membership is paid through Stripe (or the test "
                   "provider). Choose Stripe under Payment Preferences, or sell the package once.")
 
@@ -241,6 +247,8 @@ def package_update_membership(*, package: Package, billing_interval: str, billin
         refusal = _membership_payment_refusal(price=locked.price, payment_medium=locked.payment_medium)
         if refusal:
             raise PackageError(refusal)
+    if billing_interval and locked.expiry_kind != ExpiryKind.NEVER:
+        raise PackageError(MEMBERSHIP_EXPIRY)
     package.billing_interval = billing_interval
     package.billing_interval_count = billing_interval_count if billing_interval else 1
     package.renewal_rule = renewal_rule

@@ -223,3 +223,20 @@ def test_the_members_page_reads_as_many_queries_for_one_member_as_for_six(owner_
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
+
+
+def test_the_order_page_says_it_is_a_membership_before_the_client_pays(client, owner, package):
+    page = client.get(reverse("public:order_package", args=[owner.slug, package.slug])).content.decode()
+
+    assert "80.00 USD a month" in page
+    assert "A membership: 80.00 USD a month, charged until you cancel." in page
+    assert "unused ones do not carry over" in page
+
+
+def test_a_membership_cannot_expire_like_a_pack(owner_client, owner):
+    package = make_package(owner, name="Expiring pack", expiry_kind="after_purchase", expiry_days=30)
+
+    response = save_membership(owner_client, package)
+
+    assert "set “Sessions expire” to Never" in response.content.decode()
+    assert Package.objects.get(pk=package.pk).billing_interval == ""
