@@ -216,6 +216,17 @@ def _tell_stripe(membership_id: int, action: str) -> None:
     subscription_id = membership.provider_subscription_id
     if membership.provider != STRIPE_PROVIDER or not subscription_id:
         return
+    # Only a move the local transition will make (read again under its lock after this): Stripe is
+    # never told of a pause the membership then refuses.
+    status, cancels = membership.status, membership.cancel_at is not None
+    allowed = {
+        "pause": status == MembershipStatus.ACTIVE and not cancels,
+        "resume": status == MembershipStatus.PAUSED,
+        "cancel": status != MembershipStatus.CANCELLED and not cancels,
+        "keep": status != MembershipStatus.CANCELLED and cancels and membership.cancel_at > timezone.now(),
+    }[action]
+    if not allowed:
+        return
     key = f"membership-{membership.pk}-{action}-{membership.updated_at.timestamp():.6f}"
     try:
         if action == "cancel" and membership.status == MembershipStatus.PAST_DUE:

@@ -216,3 +216,15 @@ def test_a_badly_signed_membership_event_changes_nothing(client, rsps, subscribe
 
     assert response.status_code == 400
     assert PackageMembership.objects.get(order=order).status == MembershipStatus.ACTIVE
+
+
+def test_a_pause_the_membership_refuses_is_never_sent_to_stripe(client, rsps, subscribed):
+    order, _ = subscribed
+    rsps.post(f"{STRIPE_API}/v1/subscriptions/sub_m1", json=subscription(order, cancel_at_period_end=True))
+    client.post(f"/orders/{order.token}/membership/cancel/")
+    calls = len(rsps.calls)
+
+    response = client.post(f"/orders/{order.token}/membership/pause/", follow=True)
+
+    assert "Only a running membership can be paused." in response.content.decode()
+    assert len(rsps.calls) == calls
