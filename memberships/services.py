@@ -134,8 +134,8 @@ def membership_renew(*, membership_id: int, period_start: datetime, period_end: 
     period adds nothing (the period row is looked up after the lock and unique in the database).
 
     The money is recorded as a confirmed payment of the order with its invoice
-    (payments.services.payment_record_recurring: `amount`, the order's price unless the provider said
-    otherwise). A membership cancelled by the client ends instead when its period is over; a paused or
+    (payments.services.payment_record_recurring: `amount`, the order's total with its tax unless the
+    provider said otherwise). A membership cancelled by the client ends instead when its period is over; a paused or
     ended one raises MembershipNotRenewable."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -158,8 +158,7 @@ def membership_renew(*, membership_id: int, period_start: datetime, period_end: 
             return Renewal(membership, False)
         ledger_renew_order(order=membership.order, now=now)
         order = membership.order
-        payment_record_recurring(order=order, provider=membership.provider,
-                                 amount=order.price if amount is None else amount, currency=order.currency,
+        payment_record_recurring(order=order, provider=membership.provider, amount=amount,
                                  provider_payment_id=provider_payment_id,
                                  provider_reference=invoice_id or f"membership-period-{period.pk}")
         membership.current_period_start, membership.current_period_end = period_start, period_end

@@ -3,6 +3,7 @@ from django import template
 
 from leadmonk import money
 from packages.models import billing_words
+from scheduling.tax import tax_line
 
 register = template.Library()
 
@@ -14,6 +15,19 @@ def order_price(order) -> str:
     label = money.price_label(order.price, order.currency)
     billed = billing_words(order.billing_interval, order.billing_interval_count)
     return f"{label} {billed}" if billed and order.price else label
+
+
+@register.filter
+def order_total(order) -> str:
+    """What the client pays for the order: the price, plus tax when the owner's prices exclude it."""
+    return money.price_label(order.total_price, order.currency)
+
+
+@register.filter
+def order_tax_line(order) -> str:
+    """ "plus 20 % VAT: 80.00 USD, total 480.00 USD" for an order charged with tax on top, else ""."""
+    return tax_line(amount=order.price, tax=order.tax_added, rate=order.tax_rate or 0, name=order.tax_name,
+                    currency=order.currency)
 
 
 @register.filter
