@@ -224,3 +224,22 @@ def test_the_owner_cancelling_the_order_ends_the_membership(owner, package):
     renewal = services.membership_renew_locally(membership_id=membership.pk, period_start=membership.current_period_end)
     assert not renewal.renewed and membership.periods.count() == 1
     assert PackageOrder.objects.get(pk=order.pk).status == "cancelled"
+
+
+def test_a_renewal_is_charged_with_the_tax_the_order_was_sold_with(owner, package):
+    from invoices.services import invoice_settings_save
+
+    invoice_settings_save(owner=owner, business_name="Casey Coaching Ltd", address="", tax_id="GB123",
+                          tax_rate=Decimal("20"), tax_name="VAT", prices_include_tax=False, number_prefix="INV-",
+                          footer="")
+    order = subscribe(package)
+    # A later change of the owner's tax changes nothing of what the membership was sold with.
+    invoice_settings_save(owner=owner, business_name="Casey Coaching Ltd", address="", tax_id="GB123",
+                          tax_rate=Decimal("0"), tax_name="VAT", prices_include_tax=False, number_prefix="INV-",
+                          footer="")
+
+    _renew(order)
+
+    renewal = order.payments.order_by("pk").last()
+    assert (renewal.amount, renewal.tax_added) == (Decimal("96.000"), Decimal("16.000"))
+    assert renewal.invoice.total == Decimal("96.00")
