@@ -156,8 +156,10 @@ def follow_the_subscription(sender, *, event_type, subscription, invoice, create
         return
     try:
         if event_type == "invoice.paid" and invoice is not None:
-            if invoice.get("billing_reason") == "subscription_create" or invoice.get("status") != "paid":
-                return  # the first period was paid through Checkout and granted with the order
+            if invoice.get("billing_reason") != "subscription_cycle" or invoice.get("status") != "paid":
+                # The first period was paid through Checkout and granted with the order; other
+                # invoices (a proration, a one-off) pay no new period.
+                return
             start, end = _invoice_period(invoice, subscription)
             if start is not None:
                 services.membership_renew(membership_id=membership.pk, period_start=start, period_end=end,

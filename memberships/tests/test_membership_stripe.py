@@ -228,3 +228,16 @@ def test_a_pause_the_membership_refuses_is_never_sent_to_stripe(client, rsps, su
 
     assert "Only a running membership can be paused." in response.content.decode()
     assert len(rsps.calls) == calls
+
+
+def test_the_first_invoice_and_a_proration_add_no_period(client, rsps, subscribed):
+    order, _ = subscribed
+    sub = subscription(order)
+    first = invoice(sub, invoice_id="in_1", start=T0, end=T0 + MONTH, billing_reason="subscription_create")
+    proration = invoice(sub, invoice_id="in_p", start=T0 + DAY, end=T0 + MONTH, billing_reason="subscription_update")
+
+    deliver(client, rsps, "evt_first", "invoice.paid", first, sub=sub, inv=first)
+    deliver(client, rsps, "evt_proration", "invoice.paid", proration, sub=sub, inv=proration, created=T0 + DAY)
+
+    assert PackageMembership.objects.get(order=order).periods.count() == 1
+    assert balance(order) == 4 and order.payments.count() == 1
