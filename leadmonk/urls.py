@@ -30,6 +30,7 @@ urlpatterns = [
     path("dashboard/", include("scheduling.urls")),
     path("", include("invoices.public_urls")),
     path("orders/<str:token>/membership/", include("memberships.public_urls")),
+    path("orders/", include("instalments.urls")),
     path("orders/", include("orders.public_urls")),
     path("bookings/", include("scheduling.booking_urls")),
     path("calendar/", include("scheduling.feed_urls")),

@@ -306,6 +306,24 @@ def notify_waitlist_offer(*, email: str, phone: str, link: str, expires_at: date
     _queue(rows)
 
 
+def notify_instalment_failed(*, order, amount: str, what: str) -> None:
+    """Queue the email telling the client an instalment of their payment plan did not go through,
+    with the order page where they pay it (instalments; the caller moves the instalment to failed
+    under its lock, so this goes out once per failure). `what`: "payment 2 of 3"."""
+    _queue([Message.objects.create(order=order, kind=MessageKind.INSTALMENT_FAILED, audience=Audience.CLIENT,
+                                   recipient=order.client_email,
+                                   context={"instalment": {"amount": amount, "what": what}})])
+
+
+def notify_instalment_paid(*, order, amount: str, what: str, paid_with: str, payment_id: int) -> None:
+    """Queue the receipt of a paid instalment (or of the rest paid at once) with its invoice; once
+    per payment (the caller confirms it under its lock)."""
+    _queue([Message.objects.create(order=order, kind=MessageKind.INSTALMENT_PAID, audience=Audience.CLIENT,
+                                   recipient=order.client_email,
+                                   context={"instalment": {"amount": amount, "what": what, "paid_with": paid_with},
+                                            "payment_id": payment_id})])
+
+
 # --- Erasure ----------------------------------------------------------------------------------
 
 ERASED_TEXT = "[erased]"

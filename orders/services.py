@@ -176,6 +176,9 @@ def order_create(
             billing_interval_count=locked.billing_interval_count,
             renewal_rule=locked.renewal_rule if locked.billing_interval else "",
             rollover_cap=locked.rollover_cap if locked.billing_interval else None,
+            instalment_count=locked.instalment_count if locked.has_payment_plan else None,
+            instalment_interval=locked.instalment_interval if locked.has_payment_plan else "",
+            instalment_access=locked.instalment_access if locked.has_payment_plan else "",
         )
         # Only meeting types that can be scheduled now are sold: an item the client could never
         # book would be a credit paid for and unusable.

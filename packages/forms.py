@@ -22,6 +22,7 @@ from packages.models import (
     QuestionKind,
     RenewalRule,
 )
+from packages.payment_plans import MAX_INSTALMENTS, MIN_INSTALMENTS, InstalmentAccess, InstalmentInterval
 from packages.services import precision_message
 from scheduling.models import MeetingType
 
@@ -242,6 +243,24 @@ class PaymentPreferencesForm(forms.Form):
         label="Payment Terms and Conditions", required=False, widget=forms.Textarea(attrs={"rows": 4}),
         help_text="When set, clients must accept these terms to order.",
     )
+    # The payment plan (packages.payment_plans): empty is paid in full at ordering.
+    instalment_count = forms.IntegerField(
+        label="Pay in instalments: number of payments", required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=(f"Leave empty to be paid in full. {MIN_INSTALMENTS} to {MAX_INSTALMENTS} payments, the first when "
+                   "the client orders, the others charged by themselves (Stripe or the test provider). "
+                   "PayPal takes one payment only."),
+        error_messages={"invalid": f"Enter a whole number of payments from {MIN_INSTALMENTS} to {MAX_INSTALMENTS}."},
+    )
+    # Not required: a post without them (an older page, a package paid in full) keeps the defaults.
+    instalment_interval = forms.ChoiceField(
+        label="Instalments are paid", choices=InstalmentInterval.choices, initial=InstalmentInterval.MONTH,
+        required=False,
+    )
+    instalment_access = forms.ChoiceField(
+        label="Sessions available to a client paying in instalments", choices=InstalmentAccess.choices,
+        initial=InstalmentAccess.ALL, widget=forms.RadioSelect, required=False,
+    )
 
     def __init__(self, *args, mediums: list[str], current_medium: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -272,11 +291,25 @@ class PaymentPreferencesForm(forms.Form):
             raise forms.ValidationError("Enter a price below 1,000,000,000.")
         return price
 
+    def clean_instalment_count(self) -> int | None:
+        count = self.cleaned_data["instalment_count"]
+        if count is not None and not MIN_INSTALMENTS <= count <= MAX_INSTALMENTS:
+            raise forms.ValidationError(
+                f"Enter {MIN_INSTALMENTS} to {MAX_INSTALMENTS} payments, or leave it empty to be paid in full.")
+        return count
+
     def clean(self):
         cleaned = super().clean()
         free = cleaned.pop("pricing", "") == Pricing.FREE
         cleaned["free"] = free
+        cleaned["instalment_interval"] = cleaned.get("instalment_interval") or InstalmentInterval.MONTH
+        cleaned["instalment_access"] = cleaned.get("instalment_access") or InstalmentAccess.ALL
+        if cleaned.get("payment_medium") == PaymentMedium.PAYPAL and cleaned.get("instalment_count") and not free:
+            self.add_error("instalment_count", "PayPal takes one payment only: choose Stripe for a payment plan, "
+                                               "or leave this empty.")
         if free:
+            cleaned["instalment_count"] = None
+            self.errors.pop("instalment_count", None)
             # Whatever was left in the price and medium fields, a free package costs nothing.
             cleaned["price"], cleaned["payment_medium"] = Decimal("0"), ""
             for name in ("price", "payment_medium"):

@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from leadmonk.money import CURRENCY_CHOICES
 from leadmonk.tokens import new_token
+from packages.payment_plans import InstalmentAccess, InstalmentInterval, plan_summary
 
 # One list of Payment Mediums for everything an owner sells (packages and paid meeting types).
 from scheduling.models import PaymentMedium  # noqa: F401
@@ -106,6 +107,14 @@ class Package(models.Model):
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="USD")
     payment_medium = models.CharField("Payment Medium", max_length=16, choices=PaymentMedium.choices, blank=True)
     terms = models.TextField("Payment Terms and Conditions", blank=True)
+    # Payment plan (packages.payment_plans, snapshotted into each order): None is paid in full at
+    # ordering; else the price in this many instalments (2..24), the first at ordering. The
+    # instalments app keeps each order's schedule and charges the later ones.
+    instalment_count = models.PositiveSmallIntegerField("Number of payments", null=True, blank=True)
+    instalment_interval = models.CharField("Paid", max_length=8, choices=InstalmentInterval.choices,
+                                           default=InstalmentInterval.MONTH)
+    instalment_access = models.CharField("Sessions available", max_length=8, choices=InstalmentAccess.choices,
+                                         default=InstalmentAccess.ALL)
     # Policies (snapshotted into each order, DESIGN rule 10)
     cancel_window_hours = models.PositiveIntegerField("Cancellation window (hours)", default=0)
     late_cancel_forfeits = models.BooleanField("A late cancel uses the session", default=True)
@@ -159,6 +168,10 @@ class Package(models.Model):
                 name="package_max_orders_per_client_positive",
             ),
             models.CheckConstraint(condition=Q(billing_interval_count__gte=1), name="package_interval_count_positive"),
+            models.CheckConstraint(
+                condition=Q(instalment_count__isnull=True) | Q(instalment_count__gte=2, instalment_count__lte=24),
+                name="package_instalment_count_2_to_24",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -171,6 +184,17 @@ class Package(models.Model):
     @property
     def is_membership(self) -> bool:
         return bool(self.billing_interval)
+
+    @property
+    def has_payment_plan(self) -> bool:
+        return bool(self.instalment_count) and not self.is_free
+
+    @property
+    def payment_plan_summary(self) -> str:
+        """"4 payments of 100.00 USD, monthly" ("" when paid in full)."""
+        if not self.has_payment_plan:
+            return ""
+        return plan_summary(self.price, self.currency, self.instalment_count, self.instalment_interval)
 
     @property
     def is_draft(self) -> bool:

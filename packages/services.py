@@ -26,10 +26,10 @@ from packages.models import (
     PackageItem,
     PackageRetiredToken,
     PackageState,
-    PaymentMedium,
     RenewalRule,
 )
-from scheduling.models import MeetingType
+from packages.payment_plans import MAX_INSTALMENTS, MIN_INSTALMENTS, InstalmentAccess, InstalmentInterval
+from scheduling.models import MeetingType, PaymentMedium
 
 SLUG_MAX_LENGTH = 80
 
@@ -142,7 +142,10 @@ PRICE_OR_FREE = "Enter a Package Price above 0, or choose Free."
 
 @transaction.atomic
 def package_update_payment(*, package: Package, price: Decimal | None, currency: str,
-                           payment_medium: str, terms: str, free: bool = False) -> Package:
+                           payment_medium: str, terms: str, free: bool = False,
+                           instalment_count: int | None = None,
+                           instalment_interval: str = InstalmentInterval.MONTH,
+                           instalment_access: str = InstalmentAccess.ALL) -> Package:
     """Save the Payment Preferences section only; the first save publishes a draft.
 
     Free is an explicit choice (`free=True`, no price, no Payment Medium): a paid package with a
@@ -155,16 +158,31 @@ def package_update_payment(*, package: Package, price: Decimal | None, currency:
         raise PackageError(precision_message(currency))
     if price > 0 and not payment_medium:
         raise PackageError("Choose a Payment Medium for a paid package.")
+    if free:
+        instalment_count = None
+    if instalment_count is not None and not MIN_INSTALMENTS <= instalment_count <= MAX_INSTALMENTS:
+        raise PackageError(f"Enter {MIN_INSTALMENTS} to {MAX_INSTALMENTS} payments, "
+                           "or leave it empty to be paid in full.")
+    if instalment_count and payment_medium == PaymentMedium.PAYPAL:
+        raise PackageError("PayPal takes one payment only: choose Stripe for a payment plan.")
+    if instalment_interval not in InstalmentInterval.values or instalment_access not in InstalmentAccess.values:
+        raise PackageError("Choose how often instalments are paid and when the sessions are available.")
     locked = Package.objects.select_for_update().get(pk=package.pk)
     if locked.billing_interval:
         membership_payment_refusal = _membership_payment_refusal(price=price, payment_medium=payment_medium)
         if membership_payment_refusal:
             raise PackageError(membership_payment_refusal)
+        if instalment_count:
+            raise PackageError(MEMBERSHIP_NO_PLAN)
     package.price = price
     package.currency = currency
     package.payment_medium = payment_medium
     package.terms = terms
-    fields = ["price", "currency", "payment_medium", "terms", "updated_at"]
+    package.instalment_count = instalment_count
+    package.instalment_interval = instalment_interval
+    package.instalment_access = instalment_access
+    fields = ["price", "currency", "payment_medium", "terms", "instalment_count", "instalment_interval",
+              "instalment_access", "updated_at"]
     if locked.state == PackageState.DRAFT:
         package.state = PackageState.ACTIVE
         fields.append("state")
@@ -212,6 +230,9 @@ def package_update_policies(*, package: Package, cancel_window_hours: int, late_
 # every later period's sessions too.
 MEMBERSHIP_EXPIRY = ("A membership's unused sessions follow its renewal rule: set “Sessions expire” to Never "
                      "(Policies) to sell it as a membership.")
+# A membership is paid every period; a payment plan splits one price: never both.
+MEMBERSHIP_NO_PLAN = ("A membership is paid every period, so it cannot also be paid in instalments: "
+                      "empty the number of payments under Payment Preferences, or sell the package once.")
 PAYPAL_ONE_OFF = ("PayPal takes one-off payments only: a membership is paid through Stripe (or the test "
                   "provider). Choose Stripe under Payment Preferences, or sell the package once.")
 
@@ -249,6 +270,8 @@ def package_update_membership(*, package: Package, billing_interval: str, billin
             raise PackageError(refusal)
     if billing_interval and locked.expiry_kind != ExpiryKind.NEVER:
         raise PackageError(MEMBERSHIP_EXPIRY)
+    if billing_interval and locked.has_payment_plan:
+        raise PackageError(MEMBERSHIP_NO_PLAN)
     package.billing_interval = billing_interval
     package.billing_interval_count = billing_interval_count if billing_interval else 1
     package.renewal_rule = renewal_rule

@@ -221,6 +221,8 @@ def _render_edit(request: HttpRequest, package: Package, *, info_form=None, item
             "pricing": Pricing.FREE if free else Pricing.PAID,
             "price": "" if package.is_draft and package.is_free else _price_for_form(package),
             "currency": package.currency, "payment_medium": package.payment_medium, "terms": package.terms,
+            "instalment_count": package.instalment_count, "instalment_interval": package.instalment_interval,
+            "instalment_access": package.instalment_access,
         })
     if policies_form is None:
         policies_form = PoliciesForm(initial={

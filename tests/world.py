@@ -369,6 +369,11 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     "membership_client:pay": {"token": "order_token"},
     # Pause, resume, cancel or keep; anything else is a 404.
     "membership_client:action": {"token": "order_token", "action": "junk"},
+    # A payment plan's buttons (the world's order is paid in full: each says there is no plan).
+    "instalments:pay": {"token": "order_token", "number": "order_item"},
+    "instalments:pay_rest": {"token": "order_token"},
+    "instalments:test_fail_next": {"token": "order_token"},
+    "instalments:test_charge_next": {"token": "order_token"},
     "teams:detail": {"pk": "team"},
     "teams:settings": {"pk": "team"},
     "teams:invite": {"pk": "team"},

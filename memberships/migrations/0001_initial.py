@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('orders', '0016_order_membership_snapshot'),
+        ('orders', '0017_order_membership_snapshot'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

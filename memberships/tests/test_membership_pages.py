@@ -240,3 +240,12 @@ def test_a_membership_cannot_expire_like_a_pack(owner_client, owner):
 
     assert "set “Sessions expire” to Never" in response.content.decode()
     assert Package.objects.get(pk=package.pk).billing_interval == ""
+
+
+def test_a_membership_cannot_also_be_a_payment_plan(owner_client, owner):
+    package = make_package(owner, name="Plan pack", instalment_count=3)
+
+    response = save_membership(owner_client, package)
+
+    assert "cannot also be paid in instalments" in response.content.decode()
+    assert Package.objects.get(pk=package.pk).billing_interval == ""

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('packages', '0006_booking_limits'),
+        ('packages', '0007_payment_plans'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
