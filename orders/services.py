@@ -55,6 +55,10 @@ class NewClientsOnly(OrderError):
     message = "This package is for new clients only."
 
 
+class MembershipNotGiftable(OrderError):
+    message = "A membership renews for the person who pays it, so it cannot be given as a gift."
+
+
 class PromoCodeNotAccepted(OrderError):
     """The promo code cannot be used for this order; `message` says why (shown next to the field)."""
 
@@ -144,6 +148,8 @@ def order_create(
             raise PackageNotOrderable()
         if locked.terms and not terms_accepted and not issued_by_owner:
             raise TermsNotAccepted()
+        if gift is not None and locked.is_membership:
+            raise MembershipNotGiftable()
         if not issued_by_owner:
             _check_purchase_limits(package=locked, client_email=client_email)
         order = PackageOrder.objects.create(

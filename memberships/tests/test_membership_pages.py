@@ -249,3 +249,28 @@ def test_a_membership_cannot_also_be_a_payment_plan(owner_client, owner):
 
     assert "cannot also be paid in instalments" in response.content.decode()
     assert Package.objects.get(pk=package.pk).billing_interval == ""
+
+
+def test_a_membership_cannot_be_given_as_a_gift(client, owner, package, settings):
+    """A membership renews for whoever pays it: its page offers no gift, and a gift posted anyway
+    (an old page) is refused next to the gift box, with no order placed."""
+    from orders.gifts import GiftDetails
+    from orders.models import PackageOrder
+    from orders.services import MembershipNotGiftable, order_create
+
+    settings.TEST_PAYMENTS_ENABLED = True
+    url = f"/{owner.slug}/packages/{package.slug}/"
+    assert 'name="gift-is_gift"' not in client.get(url).content.decode()
+    response = client.post(url, {"full_name": "Bea Buyer", "email": "bea@example.com",
+                                 "client_timezone": "America/New_York", "gift-is_gift": "on",
+                                 "gift-recipient_name": "Rory", "gift-recipient_email": "rory@example.com",
+                                 "gift-send_on": "2026-12-02"})
+    assert response.status_code == 200
+    assert MembershipNotGiftable.message in response.content.decode()
+    assert not PackageOrder.objects.exists()
+    with pytest.raises(MembershipNotGiftable):
+        order_create(package=package, client_name="Bea", client_email="bea@example.com",
+                     client_timezone="UTC",
+                     gift=GiftDetails(recipient_name="Rory", recipient_email="rory@example.com", message="",
+                                      send_on=None))
+    assert not PackageOrder.objects.exists()
