@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "insights",
     "portal",
     "waitlists",
+    "memberships",
     "instalments",
     "rest_framework",
     "drf_spectacular",

@@ -146,7 +146,7 @@ def clock_formats(clock: str) -> dict[str, str]:
             "long_datetime": f"{dates['long_date']}{dates['joiner']}{time}",
             "date": dates["date"], "long_date": dates["long_date"], "day_long": dates["message_day"],
             "day_long_24": f"{dates['message_day']}, H:i",
-            "day_date": dates["day_date"]}
+            "day_date": dates["day_date"], "day_month_year": dates["day_month_year"]}
 
 
 def remember_viewer_choices(request: HttpRequest, response: HttpResponse) -> HttpResponse:

@@ -55,6 +55,7 @@ TEMPLATE_FOR_KIND = {
     MessageKind.ORDER_EXPIRING: "order_expiring",
     MessageKind.ORDER_BOOK_NUDGE: "order_book_nudge",
     MessageKind.ORDER_PAYMENT_REQUESTED: "order_payment_requested",
+    MessageKind.MEMBERSHIP_PAST_DUE: "membership_past_due",
     MessageKind.BOOKING_CONFIRMED: "booking_confirmed",
     MessageKind.BOOKING_RESCHEDULED: "booking_rescheduled",
     MessageKind.BOOKING_CANCELLED: "booking_cancelled",
@@ -198,6 +199,9 @@ def order_context(message: Message) -> dict:
         "refunded": message.kind == MessageKind.ORDER_REFUNDED,
         "expires_on": format_when(order.expires_at, None, tz_name) if order.expires_at else "",
         "sessions_left": message.context.get("sessions_left", 0),
+        # A membership's failed renewal: from when booking is refused until it is paid.
+        "held_from": (format_when(held_from, None, tz_name)
+                      if (held_from := parse_datetime(message.context.get("held_from", "") or "")) else ""),
         # A payment plan's instalment (instalments): {"amount", "what", "paid_with"} as written.
         "instalment": message.context.get("instalment", {}),
     }
@@ -219,7 +223,8 @@ def subject_for(message: Message, context: dict) -> str:
     if kind in (MessageKind.ORDER_CONFIRMED, MessageKind.ORDER_NEW, MessageKind.ORDER_CANCELLED,
                 MessageKind.ORDER_REFUNDED, MessageKind.SESSIONS_BOOKED, MessageKind.ORDER_EXPIRING,
                 MessageKind.ORDER_PAYMENT_REQUESTED, MessageKind.ORDER_BOOK_NUDGE, MessageKind.GIFT_RECEIVED,
-                MessageKind.GIFT_DELIVERED, MessageKind.INSTALMENT_FAILED, MessageKind.INSTALMENT_PAID):
+                MessageKind.GIFT_DELIVERED, MessageKind.INSTALMENT_FAILED, MessageKind.INSTALMENT_PAID,
+                MessageKind.MEMBERSHIP_PAST_DUE):
         title = context["order"].title
         gift = context["gift"]
         count = len(context["booked_sessions"])
@@ -237,6 +242,7 @@ def subject_for(message: Message, context: dict) -> str:
         return {
             MessageKind.ORDER_EXPIRING: _("Your sessions of %(title)s expire soon"),
             MessageKind.ORDER_PAYMENT_REQUESTED: _("Pay for your order: %(title)s"),
+            MessageKind.MEMBERSHIP_PAST_DUE: _("Your membership payment did not go through: %(title)s"),
             MessageKind.SESSIONS_BOOKED: _("Confirmed: %(count)s sessions of %(title)s"),
             MessageKind.ORDER_CONFIRMED: _("Your gift order: %(title)s") if gift else _("Your order: %(title)s"),
             MessageKind.GIFT_RECEIVED: _("A gift for you from %(buyer)s: %(title)s"),

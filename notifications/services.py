@@ -253,6 +253,13 @@ def notify_order_book_nudge(*, order, sessions_left: int) -> None:
                                    recipient=order.client_email, context={"sessions_left": sessions_left})])
 
 
+def notify_membership_past_due(*, order, held_from: datetime) -> None:
+    """Queue the email telling the client a membership renewal failed: how to pay (their order
+    page) and from when booking is refused until it is paid (the caller writes it once per failure)."""
+    _queue([Message.objects.create(order=order, kind=MessageKind.MEMBERSHIP_PAST_DUE, audience=Audience.CLIENT,
+                                   recipient=order.client_email, context={"held_from": held_from.isoformat()})])
+
+
 def notify_team_invitation(*, invitation) -> None:
     """Queue the invitation email to the invited address (on commit). The pending row is the
     outbox: if the broker is down at commit, the dispatcher's sweep queues it again."""

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from accounts.locks import lock_owner
+from leadmonk.languages import translatable as _
 from orders.models import CLOSED_STATUSES, CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
 from orders.nudges import mark_last_credit
 from orders.signals import credits_adjusted, credits_expired, order_expiring
@@ -32,7 +33,7 @@ MAX_ADJUSTMENT = 1000
 class CreditError(Exception):
     """A refused credit change; `message` is shown next to the field that caused it."""
 
-    message = "This change of credits cannot be made."
+    message = _("This change of credits cannot be made.")
 
     def __init__(self, message: str | None = None):
         if message:
@@ -45,7 +46,7 @@ class NegativeBalance(CreditError):
 
 
 class NoCreditToReturn(CreditError):
-    message = "This session holds no credit to return."
+    message = _("This session holds no credit to return.")
 
 
 class OrderClosed(CreditError):
@@ -117,6 +118,42 @@ def ledger_grant_purchase(*, items: list[OrderItem], now: datetime | None = None
     )
 
 
+def ledger_renew_order(*, order: PackageOrder, now: datetime | None = None) -> list[CreditLedgerEntry]:
+    """A membership's new paid period (memberships.services, which records the period once under
+    its own lock, after the owner's): per item, first what the renewal rule sold with the order takes
+    of the unused sessions (reset: all of them; roll over: what is above the cap; keep: nothing),
+    each an entry, then the item's quantity again. Returns the entries written, in order."""
+    from packages.models import RenewalRule
+
+    _require_transaction()
+    if order.is_closed:
+        raise OrderClosed(order, "it cannot be renewed")
+    entries = []
+    for item_id, quantity in OrderItem.objects.filter(order_id=order.pk).order_by("pk").values_list("pk", "quantity"):
+        lock_item(item_id)
+        unused = item_balance(item_id)
+        if order.renewal_rule == RenewalRule.KEEP:
+            drop = 0
+        elif order.renewal_rule == RenewalRule.ROLLOVER:
+            drop = max(0, unused - (order.rollover_cap or 0))
+        else:
+            drop = unused
+        if drop > 0:
+            note = ("Unused sessions reset" if drop == unused else
+                    f"Unused sessions above the roll-over cap of {order.rollover_cap or 0}")
+            entries.append(_entry(item_id, -drop, LedgerReason.RENEWAL_RESET, now=now, note=note))
+        if quantity:
+            entries.append(_entry(item_id, quantity, LedgerReason.RENEWAL, now=now))
+    return entries
+
+
+def order_set_sessions_end(*, order_id: int, ends_at: datetime | None) -> None:
+    """The sessions of `order` end at `ends_at` (a cancelled membership's period end: the expiry task
+    then takes what is unused, and booking after it is refused); None takes the end back. The caller
+    holds the owner's lock."""
+    _require_transaction()
+    PackageOrder.objects.filter(pk=order_id).update(expires_at=ends_at, expiry_warned_at=None,
+                                                    updated_at=timezone.now())
 # -- payment plans paid "in proportion to what is paid" (the instalments app) --------------------
 
 def _plan_share(item: OrderItem, paid: int, count: int) -> int:
@@ -229,7 +266,7 @@ class LateReschedule(BookingError):
     """A client's move inside the cancellation window of an order whose late cancel uses the
     session: moving it to next week and cancelling that in time would dodge the policy."""
 
-    message = "This session starts inside your package's cancellation window, so it can no longer be moved online."
+    message = _("This session starts inside your package's cancellation window, so it can no longer be moved online.")
 
 
 def refuse_late_move(*, booking: Booking, by: str, now: datetime | None = None) -> None:

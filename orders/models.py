@@ -84,6 +84,12 @@ class PackageOrder(models.Model):
     # order start in one week (Monday first) or calendar month of `client_timezone`. None: no limit.
     max_sessions_per_week = models.PositiveIntegerField(null=True, blank=True)
     max_sessions_per_month = models.PositiveIntegerField(null=True, blank=True)
+    # The membership as sold (packages.Package's fields of the same names; memberships app): empty
+    # `billing_interval` is an order paid once.
+    billing_interval = models.CharField(max_length=8, blank=True)
+    billing_interval_count = models.PositiveIntegerField(default=1)
+    renewal_rule = models.CharField(max_length=16, blank=True)
+    rollover_cap = models.PositiveIntegerField(null=True, blank=True)
     # The payment plan as sold (packages.payment_plans): None is paid in full; else `price` in this
     # many instalments, the first at checkout; the instalments app keeps the schedule and charges.
     instalment_count = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -130,6 +136,10 @@ class PackageOrder(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == OrderStatus.ACTIVE
+
+    @property
+    def is_membership(self) -> bool:
+        return bool(self.billing_interval)
 
     @property
     def has_payment_plan(self) -> bool:
@@ -214,6 +224,9 @@ class LedgerReason(models.TextChoices):
     ADJUSTMENT = "adjustment", "Adjustment"
     REFUND = "refund", "Refund void"
     ORDER_CANCELLED = "order_cancelled", "Order cancelled"
+    # A membership's new period (memberships): its sessions, and what the rule takes of the unused.
+    RENEWAL = "renewal", "Membership renewed"
+    RENEWAL_RESET = "renewal_reset", "Unused sessions reset at renewal"
     # A payment plan sold "in proportion to what is paid" (instalments): the sessions not yet paid
     # for are held at ordering, and each paid instalment gives its share back.
     INSTALMENT_HELD = "instalment_held", "Held until paid (payment plan)"

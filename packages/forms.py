@@ -10,13 +10,17 @@ from packages.models import (
     MAX_BOOK_REMINDER_DAYS,
     MAX_CANCEL_WINDOW_HOURS,
     MAX_EXPIRY_DAYS,
+    MAX_INTERVAL_COUNT,
     MAX_ORDERS_PER_CLIENT,
+    MAX_ROLLOVER_CAP,
     MAX_SESSIONS_PER_PERIOD,
+    BillingInterval,
     ExpiryKind,
     NameFormat,
     OrderingInformation,
     PaymentMedium,
     QuestionKind,
+    RenewalRule,
 )
 from packages.payment_plans import MAX_INSTALMENTS, MIN_INSTALMENTS, InstalmentAccess, InstalmentInterval
 from packages.services import precision_message
@@ -427,6 +431,63 @@ class PurchaseLimitsForm(forms.Form):
         label="New clients only", required=False,
         help_text="Only clients who have never paid for an order of yours can order this package.",
     )
+
+
+class SoldAs:
+    ONCE = "once"
+    MEMBERSHIP = "membership"
+    CHOICES = [(ONCE, "Once: the client pays one price for the sessions"),
+               (MEMBERSHIP, "As a membership: billed every period, each paid period adds the sessions")]
+
+
+class MembershipForm(forms.Form):
+    """Membership: sold once, or billed every N weeks, months or years, and what unused sessions do
+    at renewal. Cleans to the package's four fields (`billing_interval` empty when sold once)."""
+
+    sold_as = forms.ChoiceField(label="Sell this package", choices=SoldAs.CHOICES, widget=forms.RadioSelect)
+    billing_interval_count = forms.IntegerField(
+        label="Bill every", required=False, min_value=1, max_value=MAX_INTERVAL_COUNT,
+        widget=forms.NumberInput(attrs={"min": 1, "max": MAX_INTERVAL_COUNT, "inputmode": "numeric"}),
+        error_messages={
+            "invalid": "Enter a whole number, e.g. 1 for every month.",
+            "min_value": "Bill every 1 or more weeks, months or years: an interval of 0 is no interval.",
+            "max_value": f"Bill every {MAX_INTERVAL_COUNT} or fewer weeks, months or years.",
+        },
+    )
+    billing_interval = forms.ChoiceField(label="Period", choices=BillingInterval.choices, required=False)
+    renewal_rule = forms.ChoiceField(label="At renewal, unused sessions", choices=RenewalRule.choices,
+                                     widget=forms.RadioSelect)
+    rollover_cap = forms.IntegerField(
+        label="Roll over at most (sessions per meeting type)", required=False, min_value=0, max_value=MAX_ROLLOVER_CAP,
+        widget=forms.NumberInput(attrs={"min": 0, "max": MAX_ROLLOVER_CAP, "inputmode": "numeric"}),
+        help_text="Only for “Roll over”: unused sessions above this are lost at renewal. 0 rolls nothing over.",
+        error_messages={
+            "invalid": "Enter a whole number of sessions, e.g. 2.",
+            "min_value": "The roll-over cap cannot be below 0: enter 0 to roll nothing over.",
+            "max_value": f"Roll over at most {MAX_ROLLOVER_CAP} sessions.",
+        },
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        membership = cleaned.pop("sold_as", SoldAs.ONCE) == SoldAs.MEMBERSHIP
+        if not membership:
+            for name in ("billing_interval_count", "billing_interval", "rollover_cap"):
+                self.errors.pop(name, None)
+            cleaned.update(billing_interval="", billing_interval_count=1, rollover_cap=None,
+                           renewal_rule=cleaned.get("renewal_rule") or RenewalRule.RESET)
+            return cleaned
+        if not cleaned.get("billing_interval") and "billing_interval" not in self.errors:
+            self.add_error("billing_interval", "Choose week, month or year.")
+        if cleaned.get("billing_interval_count") is None and "billing_interval_count" not in self.errors:
+            self.add_error("billing_interval_count", "Enter how many weeks, months or years a period lasts, e.g. 1.")
+        if cleaned.get("renewal_rule") == RenewalRule.ROLLOVER:
+            if cleaned.get("rollover_cap") is None and "rollover_cap" not in self.errors:
+                self.add_error("rollover_cap", "Enter how many unused sessions roll over at most (0 or more).")
+        else:
+            self.errors.pop("rollover_cap", None)
+            cleaned["rollover_cap"] = None
+        return cleaned
 
 
 class ListingForm(forms.Form):

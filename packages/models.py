@@ -47,6 +47,35 @@ DEFAULT_BOOK_REMINDER_DAYS = 14
 MAX_BOOK_REMINDER_DAYS = 365
 # A booking limit per week or month beyond this is surely a typo.
 MAX_SESSIONS_PER_PERIOD = 100
+
+
+class BillingInterval(models.TextChoices):
+    """How often a membership is billed; empty on a package sold once."""
+
+    WEEK = "week", "Week"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+class RenewalRule(models.TextChoices):
+    """What a membership's unused sessions do when a new period starts (snapshotted on the order)."""
+
+    RESET = "reset", "Reset: unused sessions are lost"
+    ROLLOVER = "rollover", "Roll over, up to a cap"
+    KEEP = "keep", "Stay: unused sessions are kept"
+
+
+def billing_words(interval: str, count: int) -> str:
+    """How often a membership is billed, after its price: "a month", "every 2 weeks" ("" when sold once)."""
+    if not interval:
+        return ""
+    return f"a {interval}" if count == 1 else f"every {count} {interval}s"
+
+
+# "Billed every N weeks/months/years": beyond this it is surely a typo (Stripe allows 3 years).
+MAX_INTERVAL_COUNT = 52
+# A roll-over cap beyond this is surely a typo.
+MAX_ROLLOVER_CAP = 999
 # "At most N orders per client": more than this is surely a typo (no limit is an empty field).
 MAX_ORDERS_PER_CLIENT = 1000
 
@@ -108,6 +137,15 @@ class Package(models.Model):
     # None: no limit on the orders one client (by email) places.
     max_orders_per_client = models.PositiveIntegerField("At most this many orders per client", null=True, blank=True)
     new_clients_only = models.BooleanField("New clients only", default=False)
+    # Membership (memberships app): empty `billing_interval` sells the package once; otherwise it is
+    # billed every `billing_interval_count` × interval (Stripe Billing or the test provider; PayPal
+    # stays one-off) and each paid period adds its sessions. At renewal the unused sessions follow
+    # `renewal_rule` (roll over at most `rollover_cap`). Snapshotted into each order.
+    billing_interval = models.CharField("Bill every", max_length=8, choices=BillingInterval.choices, blank=True)
+    billing_interval_count = models.PositiveIntegerField("Number of weeks, months or years", default=1)
+    renewal_rule = models.CharField("At renewal, unused sessions", max_length=16, choices=RenewalRule.choices,
+                                    default=RenewalRule.RESET)
+    rollover_cap = models.PositiveIntegerField("Roll over at most", null=True, blank=True)
     # Sharing: an unlisted package is on no booking page and its slug address does not sell it; it
     # is ordered through /<owner-slug>/packages/p/<private_token>/ only. The token works whether
     # listed or not (a shared link survives listing it), and is replaced by "Regenerate link"; the
@@ -129,6 +167,7 @@ class Package(models.Model):
                 condition=Q(max_orders_per_client__isnull=True) | Q(max_orders_per_client__gte=1),
                 name="package_max_orders_per_client_positive",
             ),
+            models.CheckConstraint(condition=Q(billing_interval_count__gte=1), name="package_interval_count_positive"),
             models.CheckConstraint(
                 condition=Q(instalment_count__isnull=True) | Q(instalment_count__gte=2, instalment_count__lte=24),
                 name="package_instalment_count_2_to_24",
@@ -141,6 +180,10 @@ class Package(models.Model):
     @property
     def is_free(self) -> bool:
         return self.price == 0
+
+    @property
+    def is_membership(self) -> bool:
+        return bool(self.billing_interval)
 
     @property
     def has_payment_plan(self) -> bool:

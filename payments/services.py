@@ -213,6 +213,24 @@ def payment_confirm(*, payment_id: int, amount: Decimal, currency: str, provider
     return payment
 
 
+def payment_record_recurring(*, order: PackageOrder, provider: str, amount: Decimal | None = None,
+                             provider_payment_id: str = "", provider_reference: str = "") -> Payment:
+    """A recurring charge of an order that is active already (a membership's renewal, recorded once
+    by the caller in this transaction) arrived: a confirmed payment with its invoice, like any other
+    money received; the order is not moved. `amount`: what the provider collected (None: the order's
+    total, its tax included as sold). Must run inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("a recurring payment is recorded in the transaction of the period it pays")
+    payment = Payment.objects.create(
+        order=order, provider=provider, status=PaymentStatus.CONFIRMED,
+        amount=order.total_price if amount is None else amount, currency=order.currency,
+        confirmed_at=timezone.now(), provider_payment_id=provider_payment_id[:255],
+        provider_reference=provider_reference[:255], **_order_tax(order, amount=amount),
+    )
+    invoice_issue(payment=payment, paid_with=payment.get_provider_display(), is_test=provider == Provider.TEST)
+    return payment
+
+
 def _apply_confirmed_booking_payment(payment: Payment) -> None:
     """A paid session's money arrived (payments.booking_payments): confirm its held booking, with
     the receipt for its confirmation email, or flag the money for a refund when the hold ran out."""

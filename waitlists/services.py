@@ -19,6 +19,7 @@ from django.utils import dateformat, timezone
 
 from accounts.locks import lock_owner
 from leadmonk.client_email import normalize_email
+from leadmonk.languages import translatable as _
 from leadmonk.timezones import localize
 from leadmonk.tokens import looks_like_token, new_token
 from notifications.services import notify_waitlist_offer
@@ -34,7 +35,7 @@ from waitlists.models import WaitlistEntry, WaitlistStatus
 class WaitlistError(Exception):
     """A refused waitlist write; `message` is shown to the person as is."""
 
-    message = "This waitlist cannot be changed."
+    message = _("This waitlist cannot be changed.")
 
     def __init__(self, message: str | None = None):
         if message:
@@ -43,11 +44,11 @@ class WaitlistError(Exception):
 
 
 class SeatsFree(WaitlistError):
-    message = "There are seats left in this session: book it instead."
+    message = _("There are seats left in this session: book it instead.")
 
 
 class NotAFullSession(WaitlistError):
-    message = "This time is not a session you can wait for. Choose one of the full sessions listed."
+    message = _("This time is not a session you can wait for. Choose one of the full sessions listed.")
 
 
 class AlreadyWaiting(WaitlistError):

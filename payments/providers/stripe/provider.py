@@ -25,6 +25,7 @@ from payments.providers.base import (
     RefundError,
     register,
 )
+from payments.providers.stripe import memberships as membership_stripe
 from payments.providers.stripe.billing import BILLING_EVENTS, handle_billing_event
 from payments.providers.stripe.client import (
     InvalidEvent,
@@ -84,6 +85,12 @@ class StripeProvider(PaymentProvider):
             # merchant; the platform keeps no fee.
             payment_intent_data["transfer_data"] = {"destination": connection.account_id}
             payment_intent_data["on_behalf_of"] = connection.account_id
+        if membership_stripe.is_membership_payment(payment):
+            params = membership_stripe.checkout_params(
+                payment, ids=ids, destination=connection.account_id if connection else "")
+            params["success_url"] = site_url(return_path) + "?session_id={CHECKOUT_SESSION_ID}"
+            params["cancel_url"] = site_url(return_path) + "?cancelled=1"
+            return self._open_session(payment, params, connection)
         params = {
             "mode": "payment",
             "line_items": [{
@@ -102,6 +109,9 @@ class StripeProvider(PaymentProvider):
             "cancel_url": site_url(return_path) + "?cancelled=1",
             **params_extra,
         }
+        return self._open_session(payment, params, connection)
+
+    def _open_session(self, payment: Payment, params: dict, connection) -> str:
         try:
             session = stripe_client().v1.checkout.sessions.create(
                 params, options={"idempotency_key": payment.checkout_idempotency_key}
@@ -120,9 +130,13 @@ class StripeProvider(PaymentProvider):
         payment plan's checkout saved)."""
         params = {"expand": ["payment_intent"]} if expand_intent else None
         try:
-            return stripe_client().v1.checkout.sessions.retrieve(session_id, params).to_dict()
+            session = stripe_client().v1.checkout.sessions.retrieve(session_id, params).to_dict()
         except stripe.StripeError as error:
             raise PaymentProviderError() from error
+        if session.get("mode") == "subscription" and isinstance(session.get("subscription"), str):
+            # A membership's subscription, read here (outside any transaction) for apply_session.
+            session["subscription"] = membership_stripe.subscription_read(session["subscription"])
+        return session
 
     def apply_session(self, session: dict, payment: Payment, *, event_type: str = "") -> None:
         """Move `payment` to what the session, as read from Stripe, says."""
@@ -141,6 +155,8 @@ class StripeProvider(PaymentProvider):
                 currency=currency,
                 provider_payment_id=id_of(session.get("payment_intent")),
             )
+            if session.get("mode") == "subscription":
+                membership_stripe.announce_started(payment, session)
         elif session.get("status") == "expired":
             services.payment_fail(payment_id=payment.pk, reason="The Stripe checkout expired.")
         elif session.get("status") == "complete":

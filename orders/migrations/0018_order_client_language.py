@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0016_payment_plans'),
+        ('orders', '0017_order_membership_snapshot'),
     ]
 
     operations = [
