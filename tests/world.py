@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import time_machine
 from django.db import transaction
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
@@ -238,6 +239,26 @@ def world_for_the_module(django_db_blocker, build=make_world):
 
 def fresh_copy(built):
     return copy.deepcopy(built)
+
+
+def logged_in_client(user) -> Client:
+    """A test Client logged in as `user`: the session Client.force_login makes (the user, the first
+    authentication backend, the password hash), written directly. force_login also sends
+    user_logged_in (the last login, django-axes' access log, a second session on cycling the key):
+    60 % of its CPU, for a log-in the crawlers, which log in some 1,400 times, do not test."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    client = Client()
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    session[BACKEND_SESSION_KEY] = client._get_backend()  # the backend force_login picks
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return client
 
 
 # --- The URL patterns ---------------------------------------------------------------------------
