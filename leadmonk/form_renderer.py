@@ -2,7 +2,8 @@
 
 Django renders every widget through its template (input.html, then attrs.html as an include): about
 0.3 ms per field, most of the CPU of a page of forms such as the package editor (35 fields). The
-inputs, checkboxes, textareas and selects of Django's own templates are written here instead, byte
+inputs, checkboxes, textareas, selects, radio buttons and multiple checkboxes of Django's own
+templates are written here instead, byte
 for byte as those templates write them (leadmonk/tests/test_form_renderer.py compares both on every
 widget of the project's forms); any other template, or a value these do not know how to write
 (a label that is not text), goes through the templates as before."""
@@ -21,6 +22,9 @@ INPUT_TEMPLATES = frozenset(
 SELECT_TEMPLATE = f"{_WIDGETS}select.html"
 OPTION_TEMPLATE = f"{_WIDGETS}select_option.html"
 TEXTAREA_TEMPLATE = f"{_WIDGETS}textarea.html"
+# The templates that are only `{% include "django/forms/widgets/multiple_input.html" %}`, and their options'.
+CHOICES_TEMPLATES = frozenset(f"{_WIDGETS}{name}.html" for name in ("multiple_input", "radio", "checkbox_select"))
+CHOICE_OPTION_TEMPLATES = frozenset(f"{_WIDGETS}{name}.html" for name in ("radio_option", "checkbox_option"))
 
 
 class _Unwritable(Exception):
@@ -78,7 +82,31 @@ def _select(widget: dict) -> str:
     return "".join(parts)
 
 
-_WRITERS = {**{name: _input for name in INPUT_TEMPLATES}, TEXTAREA_TEMPLATE: _textarea, SELECT_TEMPLATE: _select}
+def _choice(option: dict) -> str:
+    """radio_option.html and checkbox_option.html: input_option.html (a line of its own) and a newline."""
+    if option["template_name"] not in CHOICE_OPTION_TEMPLATES or not option["wrap_label"]:
+        raise _Unwritable
+    id_ = option["attrs"].get("id")
+    label_for = f' for="{_text(id_)}"' if id_ else ""
+    return f"<label{label_for}>{_input(option)}\n {_text(option['label'])}</label>\n\n"
+
+
+def _choices(widget: dict) -> str:
+    """multiple_input.html (radio buttons, checkboxes of a multiple choice)."""
+    id_, css_class = widget["attrs"].get("id"), widget["attrs"].get("class")
+    parts = ["<div", f' id="{_text(id_)}"' if id_ else "", f' class="{_text(css_class)}"' if css_class else "", ">"]
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f"\n  <div><label>{_text(group_name)}</label>")
+        parts.extend(f"<div>\n    {_choice(option)}</div>" for option in options)
+        if group_name:
+            parts.append("\n  </div>")
+    parts.append("\n</div>")
+    return "".join(parts)
+
+
+_WRITERS = {**{name: _input for name in INPUT_TEMPLATES}, TEXTAREA_TEMPLATE: _textarea, SELECT_TEMPLATE: _select,
+            **{name: _choices for name in CHOICES_TEMPLATES}}
 
 
 class FormRenderer(DjangoTemplates):

@@ -48,8 +48,12 @@ WIDGETS = [
     (forms.Select(choices=[(1, 1), (2, 2)]), 2, None),  # numbers as labels: left to the templates
     (forms.Select(choices=[]), None, None),
     (forms.SelectMultiple(choices=[("a", "A"), ("b", "B")]), ["a", "b"], None),
+    (forms.RadioSelect(choices=[("a", "A"), ("b", AWKWARD)]), "a", {"id": "id_r", "class": "inline"}),
     (forms.RadioSelect(choices=[("a", "A"), ("b", "B")]), "a", None),
-    (forms.CheckboxSelectMultiple(choices=[("a", "A")]), ["a"], None),
+    (forms.RadioSelect(choices=[("G <1>", [("x", "X"), ("y", "Y")]), ("z", "Z")]), "y", {"id": "id_g"}),
+    (forms.RadioSelect(choices=[(1, 1)]), 1, {"id": "id_n"}),  # a number as a label: left to the templates
+    (forms.CheckboxSelectMultiple(choices=[("a", "A"), ("b", "B")]), ["a"], {"id": "id_m", "required": True}),
+    (forms.CheckboxSelectMultiple(choices=[("a", "A")]), [], None),
     (forms.SplitDateTimeWidget(), None, None),
 ]
 
@@ -70,6 +74,8 @@ def test_the_commonest_widgets_are_written_without_their_templates(monkeypatch):
     for widget in (forms.TextInput(), forms.NumberInput(), forms.CheckboxInput(), forms.Textarea()):
         widget.render("field", "1", renderer=FormRenderer())
     forms.Select(choices=[("a", "A")]).render("field", "a", renderer=FormRenderer())
+    forms.RadioSelect(choices=[("a", "A")]).render("field", "a", attrs={"id": "id_f"}, renderer=FormRenderer())
+    forms.CheckboxSelectMultiple(choices=[("a", "A")]).render("field", ["a"], renderer=FormRenderer())
     forms.Select(choices=[(1, 1)]).render("field", 1, renderer=FormRenderer())
 
     assert used == ["django/forms/widgets/select.html"]  # the one with a number as a label
