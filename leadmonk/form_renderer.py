@@ -1,12 +1,11 @@
 """The form renderer (settings.FORM_RENDERER): Django's, with the commonest widgets written in Python.
 
-Django renders every widget through its template (input.html, then attrs.html as an include): about
-0.3 ms per field, most of the CPU of a page of forms such as the package editor (35 fields). The
-inputs, checkboxes, textareas, selects, radio buttons and multiple checkboxes of Django's own
-templates are written here instead, byte
-for byte as those templates write them (leadmonk/tests/test_form_renderer.py compares both on every
-widget of the project's forms); any other template, or a value these do not know how to write
-(a label that is not text), goes through the templates as before."""
+Django renders every widget through its template (input.html, then attrs.html as an include): a
+quarter of the CPU of a page of forms such as the package editor (35 fields). The inputs,
+checkboxes, textareas, selects, radio buttons and multiple checkboxes of Django's own templates are
+written here instead, byte for byte as those templates write them (leadmonk/tests/test_form_renderer.py
+compares both on awkward values and on the project's form pages); any other template, or a value
+these do not know how to write (a label that is not text), goes through the templates as before."""
 from django.forms.renderers import DjangoTemplates
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape
