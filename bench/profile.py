@@ -58,8 +58,9 @@ def environ(path: str, cookie: str) -> dict:
         "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, "wsgi.multithread": False,
         "wsgi.multiprocess": True, "wsgi.run_once": False,
     }
-    if cookie:
-        env["HTTP_COOKIE"] = cookie
+    name, _, value = cookie.partition(": ")  # a request header of bench.pages.page_urls
+    if name:
+        env["HTTP_" + name.upper().replace("-", "_")] = value
     return env
 
 
@@ -306,7 +307,10 @@ def main() -> None:
     urls = pages.page_urls(owner, team=False)  # no team is seeded here
     handler = WSGIHandler()
     sections, summary = [], []
+    only = [name for name in os.environ.get("PROFILE_PAGES", "").split(",") if name]
     for name, (path, page_cookie) in urls.items():
+        if only and name != "trivial view (base template)" and not any(part in name for part in only):
+            continue
         text, cpu_ms, queries = profile_page(handler, name, path, page_cookie)
         sections.append(text)
         summary.append((name, cpu_ms, queries))

@@ -8,6 +8,7 @@ from accounts.models import User
 from accounts.plans import Plan
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
 from packages.models import Package, PackageItem, PackageState
+from payments.models import Payment, PaymentStatus, Provider
 from scheduling.models import Booking, ExternalBusy, MeetingType, MeetingTypeKind, WeeklyInterval
 
 OWNER_TZ = "America/New_York"
@@ -66,6 +67,12 @@ def seed_owner(*, size: int, now: datetime, slug: str | None = None) -> User:
             price=Decimal("240.00"), currency="USD", payment_medium="stripe", paid_at=now,
         )
         for i in range(order_count)
+    ], batch_size=2000)
+    # Each order paid by card (the dashboard's payments list).
+    Payment.objects.bulk_create([
+        Payment(order=order, provider=Provider.STRIPE, status=PaymentStatus.CONFIRMED, amount=order.price,
+                currency=order.currency, confirmed_at=now)
+        for order in orders
     ], batch_size=2000)
     items = OrderItem.objects.bulk_create([
         item
