@@ -58,6 +58,8 @@ def environ(path: str, cookie: str) -> dict:
         "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, "wsgi.multithread": False,
         "wsgi.multiprocess": True, "wsgi.run_once": False,
     }
+    if path.startswith("/api/"):
+        env["HTTP_ACCEPT"] = "application/json"
     name, _, value = cookie.partition(": ")  # a request header of bench.pages.page_urls
     if name:
         env["HTTP_" + name.upper().replace("-", "_")] = value
@@ -313,6 +315,7 @@ def main() -> None:
             continue
         text, cpu_ms, queries = profile_page(handler, name, path, page_cookie)
         sections.append(text)
+        print(text, file=sys.stderr, flush=True)
         summary.append((name, cpu_ms, queries))
         print(f"{name}: {cpu_ms:.2f} ms CPU, {queries} queries", file=sys.stderr)
     environment.empty_redis(REDIS_URL)
