@@ -1,6 +1,6 @@
 """Where a page's time goes: `python -m bench.profile`.
 
-Seeds one owner (PROFILE_SIZE bookings, default 5,000) in its own PostgreSQL database
+Seeds one owner (PROFILE_SIZE bookings, default 5,000) and the bench's team of three in its own PostgreSQL database
 (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/lm_profile — dropped and
 re-created) with Redis database 14 (BENCH_REDIS_URL, emptied), in the settings `make bench` uses
 (DEBUG off, Redis cache and sessions, persistent connections). Then, for each page the bench
@@ -306,7 +306,12 @@ def main() -> None:
 
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     owner = seed.seed_and_analyze(size=SIZE, now=now)
-    urls = pages.page_urls(owner, team=False)  # no team is seeded here
+    # The bench's team of three (this owner and two of 100 bookings), for the team pages.
+    from bench import teams as bench_teams
+
+    bench_teams.seed_team(members=[owner] + [seed.seed_owner(size=100, now=now, slug=f"team-{n}") for n in "bc"],
+                          now=now)
+    urls = pages.page_urls(owner)
     handler = WSGIHandler()
     sections, summary = [], []
     only = [name for name in os.environ.get("PROFILE_PAGES", "").split(",") if name]
