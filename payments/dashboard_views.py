@@ -115,7 +115,7 @@ def payment_list(request: HttpRequest) -> HttpResponse:
     status = provider = ""
     if form.is_bound and form.is_valid():
         status, provider = form.cleaned_data["status"], form.cleaned_data["provider"]
-    payments = selectors.payments_for_owner(request.user, status=status, provider=provider)
+    payments = selectors.payment_list_for_owner(request.user, status=status, provider=provider)
     page = keyset_page(payments, request.GET, key="created_at", descending=True, size=PAGE_SIZE)
     return render(request, "payments/dashboard/list.html", {
         "form": form,
