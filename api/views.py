@@ -259,8 +259,9 @@ class BookingList(OwnerListView):
                    description="With `order_item_id`: one session of an order for its client (a credit of the "
                                "item, as \"Book for client\" on the order page). With `meeting_type_id`: a "
                                "Public or Secret meeting type for the client you name (a paid one is held "
-                               "while the client pays: status `held`). The same locks and rules as the pages; "
-                               "a time just taken is a 409.")
+                               "while the client pays: status `held`). The same locks and rules as the pages, "
+                               "the meeting type's minimum notice included (as on the public page); a time "
+                               "just taken, or too soon, is a 409.")
     def post(self, request):
         shape = BookingCreateInputSerializer(data=request.data)
         shape.is_valid(raise_exception=True)
@@ -272,9 +273,11 @@ class BookingList(OwnerListView):
             item = selectors.order_item_for_api(request.user, data["order_item_id"])
             if item is None:
                 raise ValidationError({"order_item_id": ["No order item of yours has this id."]})
+            # Through the API a time keeps the meeting type's minimum notice, as on the public page
+            # (scheduling.rules.held_to_min_notice).
             booking = order_session_book(item=item, start=data["start"], booked_by=BookedBy.OWNER,
                                          client_timezone=zone, client_phone=_session_phone(item, data),
-                                         limit_override_note=data["limit_override_note"])
+                                         limit_override_note=data["limit_override_note"], through_api=True)
             return _booking_response(request, booking, status.HTTP_201_CREATED)
         meeting_type = selectors.meeting_type_for_api(request.user, data["meeting_type_id"])
         if meeting_type is None:
@@ -291,7 +294,7 @@ class BookingList(OwnerListView):
         if meeting_type.is_paid:
             booking = booking_hold(**details)  # confirmed once paid, as on the booking page
         else:
-            booking = booking_create(**details, booked_by=BookedBy.OWNER)
+            booking = booking_create(**details, booked_by=BookedBy.OWNER, through_api=True)
         return _booking_response(request, booking, status.HTTP_201_CREATED)
 
 
@@ -338,12 +341,13 @@ class BookingReschedule(BookingAction):
 
     @extend_schema(summary="Move a booking", tags=["Bookings"], request=BookingRescheduleInputSerializer,
                    responses=BookingSerializer,
-                   description="Keeps its credit and its length; the client is emailed as when you move it.")
+                   description="Keeps its credit and its length; the client is emailed as when you move it. "
+                               "The new time keeps the meeting type's minimum notice.")
     def post(self, request, pk: int):
         return super().post(request, pk)
 
     def act(self, booking, data) -> None:
-        booking_reschedule(booking=booking, new_start=data["start"], by=BookedBy.OWNER)
+        booking_reschedule(booking=booking, new_start=data["start"], by=BookedBy.OWNER, through_api=True)
 
 
 class BookingCancel(BookingAction):

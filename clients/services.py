@@ -1,6 +1,7 @@
 """Erasing a client (a data-protection request): their names, emails, phones and answers are
 replaced on the owner's orders, bookings, gifts, promo code uses and the messages sent about them
-(and, through clients.signals.client_erased, in the copies other apps keep: webhook deliveries).
+(and, through clients.signals.client_erased, in the copies other apps keep: webhook deliveries,
+the owner's waitlist entries and their offers, the portal's sign-in links and their emails).
 
 What stays, and why: amounts, payments and the append-only credit ledger (the owner's accounts);
 invoices and credit notes once issued (tax law keeps them unchanged for years: an invoices app is
@@ -25,15 +26,14 @@ from clients.models import ClientErasure
 from clients.selectors import of_client
 from clients.signals import client_erased
 from leadmonk.client_email import ERASED_NAME, client_email_hash, erased_email, normalize_email
-from notifications.models import Audience, Channel, Message, MessageStatus
+from notifications.models import Message
+from notifications.services import ERASED_TEXT, messages_erase_client
 from orders.models import Gift, OrderStatus, PackageOrder
 from payments.models import Payment, PaymentStatus
 from promotions.models import PromoRedemption
 from scheduling.models import Booking, BookingStatus
 
-ERASED_TEXT = "[erased]"
 ERASED_ANSWER = "[erased]"
-NOT_SENT = "Not sent: the client's data was erased."
 
 # The rule, as the erase screen states it (clients/templates: erase.html shows these words).
 ERASURE_RULE = (
@@ -153,23 +153,16 @@ def client_erase(*, owner, email: str, by_user, now: datetime | None = None) -> 
         redemptions = PromoRedemption.objects.filter(promo_code__owner=owner, client_email__iexact=email).update(
             client_email=pseudonym)
 
-        messages = list(Message.objects.filter(
-            Q(order_id__in=order_ids) | Q(booking_id__in=booking_ids)
-            | Q(order_id__in=[gift.order_id for gift in bought], recipient__iexact=email)
-        ))
-        for message in messages:
-            if message.audience == Audience.CLIENT or normalize_email(message.recipient) == email:
-                message.recipient = pseudonym if message.channel == Channel.EMAIL else ERASED_TEXT
-            message.subject = scrub(message.subject)
-            message.context = _scrub_value(message.context, scrub)
-            if message.status == MessageStatus.PENDING:
-                message.status, message.error = MessageStatus.FAILED, NOT_SENT
-        Message.objects.bulk_update(messages, ["recipient", "subject", "context", "status", "error"])
-        client_erased.send(sender=ClientErasure, owner=owner, order_ids=order_ids, booking_ids=booking_ids,
-                           scrub=lambda value: _scrub_value(value, scrub))
+        messages = messages_erase_client(
+            messages=Message.objects.filter(
+                Q(order_id__in=order_ids) | Q(booking_id__in=booking_ids)
+                | Q(order_id__in=[gift.order_id for gift in bought], recipient__iexact=email)),
+            email=email, pseudonym=pseudonym, scrub=lambda value: _scrub_value(value, scrub))
+        client_erased.send(sender=ClientErasure, owner=owner, email=email, pseudonym=pseudonym, order_ids=order_ids,
+                           booking_ids=booking_ids, scrub=lambda value: _scrub_value(value, scrub))
 
         return ClientErasure.objects.create(
             owner=owner, email_hash=client_email_hash(email), erased_by=by_user, erased_at=now,
             counts={"orders": len(orders), "bookings": len(bookings), "gifts": len(gifts) + len(bought),
-                    "promo code uses": redemptions, "messages": len(messages)},
+                    "promo code uses": redemptions, "messages": messages},
         )

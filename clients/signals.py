@@ -1,8 +1,6 @@
-"""What clients announces, for the apps above it (webhooks), which clients never imports."""
-from django.dispatch import Signal
+"""What clients announces, for the other apps (webhooks, portal, waitlists), which clients never
+imports. The erasure's signal itself is defined below every app (leadmonk.client_email), so the apps
+beside clients can listen to it; this name stays for readers of this app."""
+from leadmonk.client_email import client_erased
 
-# owner=<User>, order_ids=[int], booking_ids=[int], scrub=<callable>: a client of `owner` is being
-# erased (clients.services.client_erase), inside its transaction; `scrub(value)` returns a JSON
-# value (dicts, lists, strings) with the client's names, address and phones replaced. An app that
-# keeps copies of those orders or bookings rewrites them with it.
-client_erased = Signal()
+__all__ = ["client_erased"]

@@ -8,3 +8,8 @@ class InvoicesConfig(AppConfig):
 
     def ready(self) -> None:
         from invoices import receivers  # noqa: F401 - connects the order page sections
+        from invoices.models import InvoiceSettings
+        from leadmonk import content_version
+
+        # The public package pages show the tax on top of a price ("plus 20 % VAT").
+        content_version.watch(InvoiceSettings)

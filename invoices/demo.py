@@ -1,6 +1,7 @@
 """Demo data of invoices for `manage.py seed_demo`: the demo owner's billing details (Settings ›
 Invoices), so the demo payment's invoice has a business name, a tax id and tax. Runs before
-payments.demo pays the demo order. Idempotent: saved details are left as they are."""
+orders.demo places the demo order (which keeps the tax it was placed with).
+Idempotent: saved details are left as they are."""
 from decimal import Decimal
 
 from invoices.models import InvoiceSettings

@@ -23,16 +23,22 @@ class InvoiceSettingsForm(forms.Form):
                                                   "invalid": "Enter the rate as a number, such as 20 or 7.5.",
                                                   "required": "Enter a tax rate (0 when you charge none)."},
                                   widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "100"}))
+    tax_name = forms.CharField(label="Name of the tax", max_length=20, required=False, initial="Tax",
+                               help_text="As clients read it beside a price: VAT, GST, Sales tax.")
     prices_include_tax = forms.BooleanField(
         label="My prices include this tax", required=False, initial=True,
-        help_text="Ticked: the tax is shown as part of each price. Not ticked: invoices add the tax to the "
-                  "price and show what is still due (checkout charges the price as it is).")
+        help_text="Ticked: the tax is part of each price, and invoices show it inside. Not ticked: checkout "
+                  "adds the tax to the price (\"plus 20 % VAT\"), and the client pays both. Orders already "
+                  "placed keep the tax they were placed with.")
     number_prefix = forms.CharField(label="Invoice number prefix", max_length=20, required=False, initial="INV-",
                                     help_text="Put before each invoice's number: INV- gives INV-0001. Letters, "
                                               "digits, dots, dashes and underscores.")
     footer = forms.CharField(label="Footer", required=False, max_length=1000,
                              widget=forms.Textarea(attrs={"rows": 2}),
                              help_text="Printed at the bottom of every invoice: payment terms, a thank-you.")
+
+    def clean_tax_name(self) -> str:
+        return self.cleaned_data["tax_name"].strip() or "Tax"
 
     def clean_number_prefix(self) -> str:
         prefix = self.cleaned_data["number_prefix"].strip()

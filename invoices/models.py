@@ -25,6 +25,8 @@ class InvoiceSettings(models.Model):
     tax_id = models.CharField(max_length=64, blank=True)
     # A percentage, 0 to 100 (checked by the form and by the database).
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    # What the tax is called on price lines ("plus 20 % VAT"): VAT, GST, Sales tax.
+    tax_name = models.CharField(max_length=20, default="Tax", blank=True)
     prices_include_tax = models.BooleanField(default=True)
     number_prefix = models.CharField(max_length=20, default=DEFAULT_PREFIX, blank=True)
     footer = models.TextField(blank=True)

@@ -1,15 +1,19 @@
 """Invoices adds the list of an order's invoices and credit notes to the order pages (client and
-owner), which orders sends as page sections (orders.signals)."""
+owner), which orders sends as page sections (orders.signals), and answers what tax an owner charges
+(scheduling.signals.tax_terms_for_owner: orders snapshot it, checkout adds it)."""
 from zoneinfo import ZoneInfo
 
 from django.dispatch import receiver
 
 from invoices.documents import document_url
+from invoices.models import InvoiceSettings
 from invoices.selectors import documents_for_order
 from leadmonk.money import format_money
 from leadmonk.sections import render_to_section
 from orders.gifts import gift_of
 from orders.signals import order_page_sections, owner_order_page_parts
+from scheduling.signals import tax_terms_for_owner
+from scheduling.tax import TaxTerms
 
 
 def _documents_section(request, order) -> str:
@@ -38,3 +42,11 @@ def order_page_documents(*, request, order, **_) -> str:
 @receiver(owner_order_page_parts, dispatch_uid="invoices.owner_order_page")
 def owner_order_page_documents(*, request, order, **_) -> dict:
     return {"invoices": _documents_section(request, order)}
+
+
+@receiver(tax_terms_for_owner, dispatch_uid="invoices.tax_terms")
+def tax_terms(*, owner, **_) -> TaxTerms | None:
+    row = InvoiceSettings.objects.filter(owner=owner).only("tax_rate", "prices_include_tax", "tax_name").first()
+    if row is None:
+        return None
+    return TaxTerms(rate=row.tax_rate, inclusive=row.prices_include_tax, name=row.tax_name or "Tax")

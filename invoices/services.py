@@ -24,7 +24,7 @@ from invoices.models import (
     NumberSequence,
     SequenceKind,
 )
-from invoices.tax import tax_breakdown
+from invoices.tax import TaxBreakdown, tax_breakdown
 from leadmonk.money import format_money, round_money
 from orders.gifts import gift_of
 
@@ -40,11 +40,14 @@ class CreditNoteRefused(InvoiceError):
 
 
 def invoice_settings_save(*, owner, business_name: str, address: str, tax_id: str, tax_rate: Decimal,
-                          prices_include_tax: bool, number_prefix: str, footer: str) -> InvoiceSettings:
-    """Save Settings › Invoices. Documents already issued keep the details they were issued with."""
+                          prices_include_tax: bool, number_prefix: str, footer: str,
+                          tax_name: str = "Tax") -> InvoiceSettings:
+    """Save Settings › Invoices. Documents already issued, and orders already placed, keep the
+    details and the tax they were made with."""
     settings_row, _ = InvoiceSettings.objects.update_or_create(owner=owner, defaults={
         "business_name": business_name, "address": address, "tax_id": tax_id, "tax_rate": tax_rate,
-        "prices_include_tax": prices_include_tax, "number_prefix": number_prefix, "footer": footer,
+        "tax_name": tax_name or "Tax", "prices_include_tax": prices_include_tax, "number_prefix": number_prefix,
+        "footer": footer,
     })
     return settings_row
 
@@ -93,7 +96,7 @@ def _purchase(payment) -> _Purchase:
         items = order.items.order_by("position", "id")
         detail = "; ".join(f"{item.quantity} × {item.meeting_type_name} ({item.duration_minutes} min)"
                            for item in items)
-        subtotal = payment.amount + payment.discount
+        subtotal = payment.amount - payment.tax_added + payment.discount
         return _Purchase(
             owner=order.owner, order=order, booking=None,
             lines=[{"description": order.title, "detail": detail, "quantity": 1, "amount": str(subtotal)}],
@@ -109,9 +112,26 @@ def _purchase(payment) -> _Purchase:
         owner=owner, order=None, booking=booking,
         lines=[{"description": booking.meeting_type.name,
                 "detail": f"Session on {start:%a %-d %b %Y, %H:%M} ({zone}), {minutes} min",
-                "quantity": 1, "amount": str(payment.amount + payment.discount)}],
+                "quantity": 1, "amount": str(payment.amount - payment.tax_added + payment.discount)}],
         buyer={"name": booking.client_name, "email": booking.client_email},
     )
+
+
+def _payment_tax(payment, settings_row: InvoiceSettings) -> tuple[Decimal, bool, TaxBreakdown]:
+    """The rate, whether prices included it, and the split of what was paid. A payment keeps the
+    tax it was charged with (the order's snapshot, a paid session's terms when it was held), so the
+    invoice's total is what was paid whatever the settings say now; tax on top of the price is
+    already inside its amount. A payment made before payments kept their tax reads the settings."""
+    if payment.tax_rate is None:
+        rate, inclusive = settings_row.tax_rate, settings_row.prices_include_tax
+        return rate, inclusive, tax_breakdown(amount=payment.amount, rate=rate, inclusive=inclusive,
+                                              currency=payment.currency)
+    rate, inclusive = payment.tax_rate, payment.prices_include_tax
+    if payment.tax_added:
+        return rate, inclusive, TaxBreakdown(net=payment.amount - payment.tax_added, tax=payment.tax_added,
+                                             total=payment.amount)
+    return rate, inclusive, tax_breakdown(amount=payment.amount, rate=rate, inclusive=True,
+                                          currency=payment.currency)
 
 
 def invoice_issue(*, payment, paid_with: str, is_test: bool = False) -> Invoice | None:
@@ -130,15 +150,15 @@ def invoice_issue(*, payment, paid_with: str, is_test: bool = False) -> Invoice 
         settings_row = InvoiceSettings.objects.filter(owner=owner).first() or InvoiceSettings(owner=owner)
         number = _take_number(sequence)
         currency = payment.currency
-        breakdown = tax_breakdown(amount=payment.amount, rate=settings_row.tax_rate,
-                                  inclusive=settings_row.prices_include_tax, currency=currency)
+        rate, inclusive, breakdown = _payment_tax(payment, settings_row)
         return Invoice.objects.create(
             owner=owner, payment=payment, order=purchase.order, booking=purchase.booking,
             sequence=number, number=_format_number(settings_row.number_prefix, number),
             issued_at=payment.confirmed_at, currency=currency, is_test=is_test,
             seller=_seller(owner, settings_row), buyer=purchase.buyer, lines=purchase.lines,
-            subtotal=payment.amount + payment.discount, promo_code=payment.promo_code, discount=payment.discount,
-            tax_rate=settings_row.tax_rate, prices_include_tax=settings_row.prices_include_tax,
+            subtotal=payment.amount - payment.tax_added + payment.discount, promo_code=payment.promo_code,
+            discount=payment.discount,
+            tax_rate=rate, prices_include_tax=inclusive,
             net=breakdown.net, tax=breakdown.tax, total=breakdown.total,
             amount_paid=payment.amount, paid_with=paid_with, paid_at=payment.confirmed_at,
         )

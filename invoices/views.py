@@ -21,7 +21,8 @@ from scheduling.models import Booking
 
 logger = logging.getLogger(__name__)
 
-SETTINGS_FIELDS = ("business_name", "address", "tax_id", "tax_rate", "prices_include_tax", "number_prefix", "footer")
+SETTINGS_FIELDS = ("business_name", "address", "tax_id", "tax_rate", "tax_name", "prices_include_tax", "number_prefix",
+                   "footer")
 
 
 @login_required

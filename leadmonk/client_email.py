@@ -9,9 +9,18 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.dispatch import Signal
 
 ERASED_DOMAIN = "erased.invalid"  # RFC 2606: a domain that never receives mail
 ERASED_NAME = "Erased client"
+
+# owner=<User>, email=<normalised address>, pseudonym=<erased_email(email)>, order_ids=[int],
+# booking_ids=[int], scrub=<callable>: a client of `owner` is being erased (clients.services.
+# client_erase), inside its transaction; `scrub(value)` returns a JSON value (dicts, lists, strings)
+# with the client's names, address and phones replaced. An app that keeps copies of the client's
+# details (webhook deliveries, waitlist entries, portal sign-in links) rewrites or drops them. Here,
+# below every app, so the apps beside clients (portal, waitlists) can listen too.
+client_erased = Signal()
 
 
 def normalize_email(email: str) -> str:

@@ -4,6 +4,7 @@ Providers (Stripe, PayPal) take integer minor units; the number of decimals depe
 currency (JPY has none, BHD has three). Never use float for money.
 """
 import re
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 # Currencies the product sells in, with their exponents (ISO 4217 minor units).
@@ -108,3 +109,31 @@ def normalise_amount(text: str) -> str:
     if mark == "," and len(fraction) == 3 and whole.lstrip("-"):
         return whole + fraction
     return f"{whole}.{fraction}"
+
+
+@dataclass(frozen=True)
+class TaxBreakdown:
+    net: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+def tax_breakdown(*, amount: Decimal, rate: Decimal, inclusive: bool, currency: str) -> TaxBreakdown:
+    """`amount` at `rate` percent. Inclusive: the tax is inside the amount (net + tax = amount).
+    Exclusive: the amount is the net, and the tax comes on top. The tax is rounded once with the
+    currency's rounding, and the other part is what is left, so net + tax is always the total to
+    the last minor unit. The one spelling of tax: checkout charges its total, invoices print it."""
+    amount, rate = Decimal(amount), Decimal(rate)
+    if inclusive:
+        total = round_money(amount, currency)
+        tax = round_money(total * rate / (100 + rate), currency)
+        return TaxBreakdown(net=total - tax, tax=tax, total=total)
+    net = round_money(amount, currency)
+    tax = round_money(net * rate / 100, currency)
+    return TaxBreakdown(net=net, tax=tax, total=net + tax)
+
+
+def percent_label(rate: Decimal) -> str:
+    """ "20" for 20.00, "7.5" for 7.50: a tax rate as people write it."""
+    text = f"{Decimal(rate).normalize():f}"
+    return text

@@ -17,8 +17,13 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.brand import brand_of
 from invoices.documents import PdfUnavailable, document_pdf, pdf_filename
-from invoices.selectors import credit_notes_for_order, invoices_for_booking, invoices_for_order
-from leadmonk.money import format_money
+from invoices.selectors import (
+    credit_notes_for_booking,
+    credit_notes_for_order,
+    invoices_for_booking,
+    invoices_for_order,
+)
+from leadmonk.money import format_money, percent_label
 from notifications.models import Audience, Message, MessageKind
 from orders.gifts import gift_of
 from orders.nudges import booking_session_number, order_buy_again_path
@@ -170,7 +175,11 @@ def order_context(message: Message) -> dict:
         "owner_name": owner.display_name or owner.email,
         "brand": brand_of(owner, absolute=True),
         "amount": ("Complimentary (no charge)" if order.is_complimentary
-                   else format_money(order.price, order.currency)),
+                   else format_money(order.total_price, order.currency)),
+        # Tax on top of the price (the owner's prices exclude it): the receipt's line before Amount.
+        "tax_label": (f"{order.tax_name or 'Tax'} {percent_label(order.tax_rate or 0)} %"
+                      if order.tax_added else ""),
+        "tax": format_money(order.tax_added, order.currency),
         # A promo code's line on the receipt: the price before it and what it took off.
         "price_before_discount": format_money(order.price_before_discount, order.currency),
         "discount": format_money(order.discount, order.currency),
@@ -302,6 +311,35 @@ def build_waitlist_offer_sms(message: Message) -> str:
     return (f"A seat is free: {context['what']}. Claim it within {context['hours']} h: {context['link']}")
 
 
+def build_partial_refund_email(message: Message) -> EmailMessage:
+    """Part of the client's payment went back (payments, through invoices.signals): how much, what
+    is left paid, the sessions taken off the order and how many are left, with the credit note as a
+    PDF, as the receipt carries the invoice. The amounts were written with the message (plain text)."""
+    order, booking = message.order, message.booking
+    owner = order.owner if order is not None else booking.owner
+    if order is not None:
+        gift = gift_of(order)
+        greeting = gift.buyer_name if gift is not None else order.client_name
+        what, page_url, page_label = order.title, f"{settings.SITE_URL}/orders/{order.token}/", "See your order"
+    else:
+        greeting = booking.client_name
+        what = f"{session_name(booking)}, {format_when(booking.start, None, recipient_timezone(message))}"
+        page_url, page_label = f"{settings.SITE_URL}/bookings/{booking.token}/", "See your booking"
+    subject = f"Part of your payment was refunded: {order.title if order is not None else session_name(booking)}"
+    context = {**message.context, "subject": subject, "greeting_name": greeting, "what": what,
+               "page_url": page_url, "page_label": page_label, "owner": owner,
+               "owner_name": owner.display_name or owner.email, "brand": brand_of(owner, absolute=True),
+               "SITE_URL": settings.SITE_URL, "audience": message.audience}
+    text = render_to_string("notifications/email/partial_refund.txt", context).rstrip() + find_my_bookings_line()
+    email = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[message.recipient],
+        headers={"Message-ID": f"<message-{message.pk}@{_host()}>"}, reply_to=[owner.email],
+    )
+    email.attach_alternative(render_to_string("notifications/email/partial_refund.html", context), "text/html")
+    _attach_documents(email, message)
+    return email
+
+
 def find_my_bookings_line() -> str:
     """The last line of every client email's text part ("Find my bookings", the client portal);
     the HTML part has it in notifications/email/_base.html."""
@@ -319,6 +357,8 @@ def build_email(message: Message) -> EmailMessage:
         return build_portal_sign_in_email(message)
     if message.kind == MessageKind.WAITLIST_OFFER:
         return build_waitlist_offer_email(message)
+    if message.kind == MessageKind.PARTIAL_REFUND:
+        return build_partial_refund_email(message)
     context = booking_context(message) if message.booking_id else order_context(message)
     context.update({"SITE_URL": settings.SITE_URL, "audience": message.audience, "message": message})
     subject = subject_for(message, context)
@@ -350,14 +390,18 @@ def build_email(message: Message) -> EmailMessage:
         for position, booking in enumerate(cancelled_sessions(message), start=1):
             ics = booking_ics(booking=booking, cancelled=True).decode()
             email.attach(f"cancel-{position}.ics", ics, "text/calendar; method=CANCEL")
+    _attach_documents(email, message)
+    return email
+
+
+def _attach_documents(email: EmailMessage, message: Message) -> None:
     for document in documents_to_attach(message):
         try:
             pdf = document_pdf(document)
-        except PdfUnavailable:  # a PDF that cannot be made must not hold back the confirmation itself
+        except PdfUnavailable:  # a PDF that cannot be made must not hold back the message itself
             logger.exception("could not make the PDF of %s for message %s", document.number, message.pk)
             continue
         email.attach(pdf_filename(document), pdf, "application/pdf")
-    return email
 
 
 def documents_to_attach(message: Message) -> list:
@@ -372,6 +416,11 @@ def documents_to_attach(message: Message) -> list:
         return credit_notes_for_order(message.order)
     if message.kind == MessageKind.BOOKING_CONFIRMED and message.context.get("receipt"):
         return invoices_for_booking(message.booking)
+    if message.kind == MessageKind.PARTIAL_REFUND and message.context.get("credit_note_id"):
+        # The note of this refund only, found within its own order or session.
+        notes = (credit_notes_for_order(message.order) if message.order_id
+                 else credit_notes_for_booking(message.booking))
+        return [note for note in notes if note.pk == message.context["credit_note_id"]]
     return []
 
 

@@ -45,6 +45,7 @@ class MessageKind(models.TextChoices):
     ORDER_NEW = "order_new", "New order notice"
     ORDER_CANCELLED = "order_cancelled", "Order cancelled"
     ORDER_REFUNDED = "order_refunded", "Order refunded"
+    PARTIAL_REFUND = "partial_refund", "Part of a payment refunded"
     BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmed"
     BOOKING_RESCHEDULED = "booking_rescheduled", "Booking rescheduled"
     BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"

@@ -2,6 +2,7 @@
 receiver writes the reminder rows and the messages of the change, inside the change's transaction."""
 from django.dispatch import receiver
 
+from invoices.signals import payment_partly_refunded
 from leadmonk.sections import render_to_section
 from notifications import services
 from notifications.selectors import booking_message_log
@@ -81,3 +82,10 @@ def booking_page_message_log(*, request, booking, **_) -> str:
     """The owner's booking page: every message of the booking and its reminders (two queries)."""
     return render_to_section(request, "notifications/_booking_messages.html",
                              {"booking": booking, "log": booking_message_log(booking=booking)})
+
+
+@receiver(payment_partly_refunded, dispatch_uid="notifications.payment_partly_refunded")
+def on_payment_partly_refunded(*, order=None, booking=None, credit_note=None, amount, left, currency: str,
+                               reason: str = "", sessions_removed=(), **_) -> None:
+    services.notify_partial_refund(order=order, booking=booking, credit_note=credit_note, amount=amount, left=left,
+                                   currency=currency, reason=reason, sessions_removed=list(sessions_removed))

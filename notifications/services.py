@@ -10,22 +10,26 @@ The receivers run INSIDE the booking's or order's transaction:
   lost (broker down at commit) is queued again by the dispatcher's sweep.
 """
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
+from leadmonk.client_email import normalize_email
+from leadmonk.money import format_money
 from notifications.models import (
     Audience,
     Channel,
     Message,
     MessageKind,
+    MessageStatus,
     Reminder,
     ReminderStatus,
 )
 from notifications.selectors import phone_opted_out
 from notifications.tasks import deliver_message
 from orders.gifts import gift_of
-from orders.models import OrderStatus
+from orders.models import CreditLedgerEntry, OrderStatus
 
 # --- Reminder outbox hooks -----------------------------------------------------------------------
 
@@ -208,6 +212,25 @@ def notify_order_cancelled(*, order, cancelled_bookings=()) -> None:
                                    context=context)])
 
 
+def notify_partial_refund(*, order=None, booking=None, credit_note=None, amount: Decimal, left: Decimal,
+                          currency: str, reason: str, sessions_removed: list[dict]) -> None:
+    """Queue the client's email about part of their payment going back: how much, what is left,
+    the sessions taken off their order, and its credit note as a PDF (as the receipt carries the
+    invoice). Who paid hears it: a gift's buyer, else the client of the order or session."""
+    if order is not None:
+        gift = gift_of(order)
+        recipient = gift.buyer_email if gift is not None else order.client_email
+        sessions_left = CreditLedgerEntry.objects.filter(order_item__order=order).balance()
+    else:
+        recipient, sessions_left = booking.client_email, None
+    context = {"amount": format_money(amount, currency), "left": format_money(left, currency), "reason": reason,
+               "sessions_removed": sessions_removed, "sessions_left": sessions_left,
+               "credit_note_id": credit_note.pk if credit_note is not None else None,
+               "credit_note_number": credit_note.number if credit_note is not None else ""}
+    _queue([Message.objects.create(order=order, booking=booking, kind=MessageKind.PARTIAL_REFUND,
+                                   audience=Audience.CLIENT, recipient=recipient, context=context)])
+
+
 def notify_order_payment_requested(*, order) -> None:
     """Queue the email asking the client to pay an order the owner issued, with its order link
     (where the normal checkout is)."""
@@ -274,3 +297,26 @@ def notify_waitlist_offer(*, email: str, phone: str, link: str, expires_at: date
         rows.append(Message.objects.create(kind=MessageKind.WAITLIST_OFFER, audience=Audience.CLIENT,
                                            channel=Channel.SMS, recipient=phone, context=context))
     _queue(rows)
+
+
+# --- Erasure ----------------------------------------------------------------------------------
+
+ERASED_TEXT = "[erased]"
+NOT_SENT = "Not sent: the client's data was erased."
+
+
+def messages_erase_client(*, messages, email: str, pseudonym: str, scrub) -> int:
+    """Rewrite `messages` (rows about a client being erased: clients.services.client_erase and the
+    apps that listen to it): the client's address becomes `pseudonym` (a text's number "[erased]"),
+    `scrub(value)` replaces their details in the subject and context, and a message not sent yet is
+    never sent. The owner's copies keep the owner's address. Returns how many rows were rewritten."""
+    messages = list(messages)
+    for message in messages:
+        if message.audience == Audience.CLIENT or normalize_email(message.recipient) == email:
+            message.recipient = pseudonym if message.channel == Channel.EMAIL else ERASED_TEXT
+        message.subject = scrub(message.subject)
+        message.context = scrub(message.context)
+        if message.status == MessageStatus.PENDING:
+            message.status, message.error = MessageStatus.FAILED, NOT_SENT
+    Message.objects.bulk_update(messages, ["recipient", "subject", "context", "status", "error"])
+    return len(messages)

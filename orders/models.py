@@ -58,6 +58,13 @@ class PackageOrder(models.Model):
     # pays, `price + discount` the package's price when sold. Kept when the code is edited later.
     promo_code = models.CharField(max_length=40, blank=True)
     discount = models.DecimalField(max_digits=12, decimal_places=3, default=0)
+    # The owner's tax when the order was placed (Settings › Invoices; a later edit changes nothing
+    # here). None: placed before orders kept their tax (its invoice reads the settings). When prices
+    # exclude tax, `tax_added` is the tax on top of `price` and the client pays `total_price`.
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    tax_name = models.CharField(max_length=20, blank=True)
+    prices_include_tax = models.BooleanField(default=True)
+    tax_added = models.DecimalField(max_digits=12, decimal_places=3, default=0)
     # The policies as sold (DESIGN rule 10): a client's cancel within `cancel_window_hours` of the
     # start is late; whether a late cancel or a no-show uses the credit.
     cancel_window_hours = models.PositiveIntegerField(default=0)
@@ -118,6 +125,11 @@ class PackageOrder(models.Model):
     @property
     def price_before_discount(self):
         return self.price + self.discount
+
+    @property
+    def total_price(self):
+        """What the client pays: the price after any discount, plus tax when prices exclude it."""
+        return self.price + self.tax_added
 
     @property
     def promo_reference(self) -> str:

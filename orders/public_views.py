@@ -1,5 +1,7 @@
 """Public pages of orders: the package order page, the order details page (reached by the order's
 token) and booking a session of an order item from it."""
+from functools import partial
+
 from django.contrib import messages
 from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,6 +16,7 @@ from accounts.brand import brand_of
 from accounts.models import User
 from leadmonk import splice
 from leadmonk.content_version import cached_public_page
+from leadmonk.money import price_label
 from leadmonk.sections import render_sections
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import localize, time_format, viewer_clock, viewer_timezone
@@ -37,6 +40,7 @@ from packages.selectors import get_package_by_private_token, get_package_by_slug
 from scheduling.booking_forms import SessionConfirmForm
 from scheduling.booking_step import Step, StepWording, TimeStep
 from scheduling.calendar import bookings_ics
+from scheduling.tax import owner_tax_terms, tax_line
 
 CLIENT_BOOK_WORDING = StepWording(picker_heading="Pick a date", confirm_heading="Confirm",
                                   confirm_button="Book this session")
@@ -113,8 +117,23 @@ def _order_page_body(owner: User, package: Package, form: OrderForm | None, *, r
     return render_to_string("orders/_order_package_body.html", {
         "owner": owner, "package": package, "orderable": form is not None, "form": form,
         "promo_form": promo_form or PromoCodeForm(), "quote": quote,
-        "items": items, "sessions_total": sum(item.quantity for item in items), **context,
+        "items": items, "sessions_total": sum(item.quantity for item in items),
+        **_price_with_tax(owner, package, quote), **context,
     }, request=request)
+
+
+def _price_with_tax(owner: User, package: Package, quote) -> dict:
+    """The tax line under the price ("plus 20 % VAT: 80.00 USD, total 480.00 USD") when the owner's
+    prices exclude tax, and what the client will pay (the order button), after any promo code."""
+    terms = owner_tax_terms(owner)
+    price = quote.total if quote else package.price
+    tax = terms.tax_on_top(price, package.currency)
+    line = partial(tax_line, rate=terms.rate, name=terms.name, currency=package.currency)
+    return {
+        "package_tax_line": line(amount=package.price, tax=terms.tax_on_top(package.price, package.currency)),
+        "quote_tax_line": line(amount=price, tax=tax) if quote else "",
+        "to_pay_label": price_label(price + tax, package.currency),
+    }
 
 
 UNLISTED_TITLE = "Package not available"

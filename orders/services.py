@@ -35,6 +35,7 @@ from promotions.services import PromoCodeRefused, Quote, promo_quote, promo_rede
 from scheduling.models import BookedBy, Booking
 from scheduling.rules import BookingPath
 from scheduling.services import BookingError, booking_create
+from scheduling.tax import owner_tax_terms
 
 
 class PackageNotOrderable(OrderError):
@@ -191,12 +192,22 @@ def order_create(
         ledger_grant_purchase(items=items, now=now)
         if promo_code.strip():
             _apply_promo_code(order=order, code=promo_code, now=now)
+        _snapshot_tax(order)
         if gift is not None:
             gift_attach(order=order, details=gift)
         signals.order_placed.send(sender=PackageOrder, order=order)
         if order.price == Decimal("0"):
             order, _ = order_mark_paid(order=order)
     return order
+
+
+def _snapshot_tax(order: PackageOrder) -> None:
+    """Keep the owner's tax on the order as it is now (Settings › Invoices), on the price after any
+    discount: when prices exclude tax the client pays price + tax, and the invoice says the same."""
+    terms = owner_tax_terms(order.owner)
+    order.tax_rate, order.tax_name, order.prices_include_tax = terms.rate, terms.name, terms.inclusive
+    order.tax_added = terms.tax_on_top(order.price, order.currency)
+    order.save(update_fields=["tax_rate", "tax_name", "prices_include_tax", "tax_added", "updated_at"])
 
 
 def _apply_promo_code(*, order: PackageOrder, code: str, now: datetime) -> None:
@@ -263,7 +274,7 @@ def refuse_over_limit(*, order: PackageOrder, start: datetime, exclude_booking_i
 
 def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = BookedBy.CLIENT,
                        now: datetime | None = None, notify: bool = True, client_timezone: str = "",
-                       client_phone: str = "", limit_override_note: str = "") -> Booking:
+                       client_phone: str = "", limit_override_note: str = "", through_api: bool = False) -> Booking:
     """Book one session of an order item for the order's client (one credit of its quota), at the
     length sold (the item's snapshot), whatever the meeting type's length is now.
 
@@ -272,6 +283,9 @@ def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = Boo
     `client_phone` (E.164) is the number given on the booking step when the order has none and the
     meeting needs one (orders.rules.client_phone_needed): it is kept on the order for its next
     sessions. Without a number such a session is refused (ClientPhoneMissing).
+
+    `through_api`: booked through the API, held to the minimum notice even for the owner's key, as
+    on the client's page (scheduling.rules.held_to_min_notice).
 
     `limit_override_note`: the owner books over the order's weekly or monthly limit and says why;
     the note is kept with the session (LimitOverride). Only the owner may (LimitOverrideNotAllowed).
@@ -304,6 +318,7 @@ def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = Boo
             now=now,
             notify=notify,
             duration=locked.duration,  # the length sold, not the meeting type's length now
+            through_api=through_api,
         )
         if limit_override_note:
             LimitOverride.objects.create(booking=booking, note=limit_override_note[:300], created_at=booking.created_at)

@@ -41,6 +41,7 @@ from scheduling.signals import (
     held_booking_payment_url,
     reschedule_refusal,
 )
+from scheduling.tax import TaxTerms, owner_tax_terms
 
 logger = logging.getLogger(__name__)
 
@@ -64,15 +65,26 @@ def provider_for_meeting_type(meeting_type: MeetingType) -> PaymentProvider | No
 
 @receiver(booking_held, dispatch_uid="payments.open_session_payment")
 def open_session_payment(sender, *, booking: Booking, **_) -> Payment:
-    """The held booking's one Payment, for the meeting type's price and policy as they are now."""
+    """The held booking's one Payment, for the meeting type's price and policy as they are now, and
+    the owner's tax: when their prices exclude it the client pays price + tax (its snapshot)."""
     meeting_type = booking.meeting_type
     provider = provider_for_meeting_type(meeting_type)
     if provider is None:
         raise PaymentsUnavailable()
+    terms = owner_tax_terms(meeting_type.owner)
+    tax = terms.tax_on_top(meeting_type.price, meeting_type.currency)
     return Payment.objects.create(
-        booking=booking, provider=provider.identifier, amount=meeting_type.price, currency=meeting_type.currency,
+        booking=booking, provider=provider.identifier, amount=meeting_type.price + tax, currency=meeting_type.currency,
+        tax_rate=terms.rate, prices_include_tax=terms.inclusive, tax_added=tax,
         cancel_window_hours=meeting_type.cancel_window_hours, late_cancel_refund=meeting_type.late_cancel_refund,
     )
+
+
+def payment_tax_terms(payment: Payment) -> TaxTerms:
+    """The tax a payment was opened with (no tax for one made before payments kept it)."""
+    if payment.tax_rate is None:
+        return TaxTerms()
+    return TaxTerms(rate=payment.tax_rate, inclusive=payment.prices_include_tax)
 
 
 @receiver(held_booking_payment_url, dispatch_uid="payments.session_checkout_url")
@@ -104,8 +116,8 @@ def session_promo_reference(booking_id: int) -> str:
 
 
 def _session_price(payment: Payment) -> Decimal:
-    # The meeting type's price as snapshotted when the time was held (before any code).
-    return payment.amount + payment.discount
+    # The meeting type's price as snapshotted when the time was held (before any code and tax).
+    return payment.amount - payment.tax_added + payment.discount
 
 
 def session_promo_quote(*, booking: Booking, code: str) -> Quote:
@@ -139,13 +151,16 @@ def session_promo_redeem(*, booking: Booking, code: str) -> Payment:
             raise PromoCodeRefused("Your payment has already started; its promo code can no longer be changed.")
         owner_id = booking.meeting_type.owner_id
         quote = promo_redeem(
-            owner_id=owner_id, code=normalized, email=booking.client_email, amount=payment.amount,
+            owner_id=owner_id, code=normalized, email=booking.client_email, amount=_session_price(payment),
             currency=payment.currency, reference=session_promo_reference(booking.pk),
             client_is_new=client_is_new(owner_id=owner_id, email=booking.client_email),
             meeting_type_id=booking.meeting_type_id,
         )
-        payment.amount, payment.promo_code, payment.discount = quote.total, quote.code, quote.discount
-        payment.save(update_fields=["amount", "promo_code", "discount", "updated_at"])
+        # The tax (when prices exclude it) is on what is left to pay after the code.
+        tax = payment_tax_terms(payment).tax_on_top(quote.total, payment.currency)
+        payment.amount, payment.promo_code, payment.discount = quote.total + tax, quote.code, quote.discount
+        payment.tax_added = tax
+        payment.save(update_fields=["amount", "promo_code", "discount", "tax_added", "updated_at"])
     if payment.amount == 0:
         # Nothing to pay: no provider is involved; the payment is confirmed for 0 (the booking with it).
         payment = payment_confirm(payment_id=payment.pk, amount=Decimal(0), currency=payment.currency)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from leadmonk.timezones import viewer_clock, viewer_timezone
 from payments.booking_payments import (
     booking_checkout_start,
+    payment_tax_terms,
     session_payment,
     session_promo_quote,
     session_promo_redeem,
@@ -21,6 +22,17 @@ from promotions.services import PromoCodeRefused
 from scheduling.holds import cancellation_policy, hold_is_live
 from scheduling.models import Booking, BookingStatus
 from scheduling.selectors import datetime_label
+
+
+def _session_amounts(payment, quote) -> dict:
+    """The session's price, the tax on top when the owner's prices exclude it, and the total, after
+    a code being applied (`quote`) or the one already used."""
+    price = payment.amount - payment.tax_added + payment.discount
+    if quote is None:
+        return {"price": price, "net": payment.amount - payment.tax_added, "tax": payment.tax_added,
+                "total": payment.amount}
+    tax = payment_tax_terms(payment).tax_on_top(quote.total, payment.currency)
+    return {"price": price, "net": quote.total, "tax": tax, "total": quote.total + tax}
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,7 +75,7 @@ def session_checkout(request: HttpRequest, booking_token: str) -> HttpResponse:
     return render(request, "payments/session_checkout.html", {
         "booking": booking, "meeting_type": booking.meeting_type, "owner": booking.meeting_type.owner,
         "payment": payment, "code": code, "code_error": code_error, "quote": quote,
-        "price": payment.amount + payment.discount, "total": quote.total if quote else payment.amount,
+        **_session_amounts(payment, quote),
         "provider": get_provider(payment.provider), "live": live,
         "policy": cancellation_policy(window_hours=payment.cancel_window_hours or 0,
                                       late_cancel_refund=payment.late_cancel_refund,

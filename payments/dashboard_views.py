@@ -26,6 +26,7 @@ from payments.forms import OrderCancelRefundForm, OrderIssueForm, PaymentFilterF
 from payments.models import Payment, PaymentStatus, Provider
 from payments.providers.base import PaymentError
 from payments.templatetags.payments_tags import money
+from scheduling.tax import owner_tax_terms
 
 PAGE_SIZE = 25
 
@@ -286,6 +287,7 @@ def order_issue(request: HttpRequest) -> HttpResponse:
     """The owner's "New order": an order of one of their packages for a client, paid outside the
     app, complimentary or waiting for the client's payment (payments.services.order_issue)."""
     form = OrderIssueForm(request.POST or None, packages=selectors.packages_for_issuing(request.user),
+                          tax_terms=owner_tax_terms(request.user),
                           chosen=request.GET.get("package", "")[:20])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -12,6 +12,7 @@ from orders.forms import question_answers, question_fields
 from payments.models import PaymentStatus, Provider
 from payments.services import IssueMode
 from scheduling.booking_forms import CancelForm
+from scheduling.tax import NO_TAX, TaxTerms
 
 MERCHANT_ID_RE = re.compile(r"^[A-Z0-9]{8,20}$")
 
@@ -99,8 +100,9 @@ class OrderIssueForm(forms.Form):
     # (no JavaScript) is shown again with its own questions rather than ordered without answers.
     questions_for = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, packages, chosen: str = "", **kwargs):
+    def __init__(self, *args, packages, chosen: str = "", tax_terms: TaxTerms = NO_TAX, **kwargs):
         super().__init__(*args, **kwargs)
+        self.tax_terms = tax_terms  # the owner's: a price is paid with tax on top when prices exclude it
         field = self.fields["package"]
         field.queryset = packages
         # One read of the packages and one of their questions (the same two queries whichever is chosen).
@@ -128,8 +130,12 @@ class OrderIssueForm(forms.Form):
         if self.package is not None and self.package.price:
             self.fields["amount_taken"].help_text = (
                 f"For a payment outside the app: what the client actually paid when it is less than the price, "
-                f"{format_money(self.package.price, self.package.currency)} (a cash discount). "
+                f"{format_money(self._price_to_pay(self.package), self.package.currency)} (a cash discount). "
                 "Leave it empty for the full price.")
+
+    def _price_to_pay(self, package) -> Decimal:
+        """The package's price as the client pays it: plus tax when the owner's prices exclude it."""
+        return package.price + self.tax_terms.tax_on_top(package.price, package.currency)
 
     def answers(self) -> list[dict]:
         return question_answers(self.questions, self.cleaned_data)
@@ -169,8 +175,8 @@ class OrderIssueForm(forms.Form):
             self.add_error("amount_taken", "Enter an amount above zero, or choose \u201cComplimentary\u201d.")
         elif not has_valid_precision(amount, package.currency):
             self.add_error("amount_taken", precision_message(package.currency))
-        elif amount > package.price:
-            self.add_error("amount_taken", f"At most the price, {format_money(package.price, package.currency)}.")
+        elif amount > (total := self._price_to_pay(package)):
+            self.add_error("amount_taken", f"At most the price, {format_money(total, package.currency)}.")
 
 
 class RefundSessions:

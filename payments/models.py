@@ -49,12 +49,18 @@ class Payment(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     provider = models.CharField(max_length=16, choices=Provider.choices)
     status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.CREATED)
-    # What the client is charged: the order's price after its promo code.
+    # What the client is charged: the order's price after its promo code, plus `tax_added`.
     amount = models.DecimalField(max_digits=12, decimal_places=3)
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     # The order's promo code and what it took off, as they were when the attempt started.
     promo_code = models.CharField(max_length=40, blank=True)
     discount = models.DecimalField(max_digits=12, decimal_places=3, default=0)
+    # The tax it was charged with (the order's snapshot, or the owner's terms when a paid session was
+    # held); None: made before payments kept their tax (the invoice reads the owner's settings).
+    # `tax_added`: tax on top of the price, inside `amount` (0 when prices include tax).
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    prices_include_tax = models.BooleanField(default=True)
+    tax_added = models.DecimalField(max_digits=12, decimal_places=3, default=0)
     # Stripe: Checkout Session id / PaymentIntent id. PayPal: order id / capture id.
     provider_reference = models.CharField(max_length=255, blank=True, db_index=True)
     provider_payment_id = models.CharField(max_length=255, blank=True, db_index=True)

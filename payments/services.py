@@ -22,10 +22,11 @@ from django.utils import timezone
 
 from accounts.locks import lock_owner
 from invoices.services import credit_note_issue, invoice_issue
-from leadmonk.money import format_money
+from invoices.signals import payment_partly_refunded
+from leadmonk.money import format_money, tax_breakdown
 from orders.credits import ledger_removable, ledger_remove_refunded
 from orders.lifecycle import order_cancel, order_expire, order_mark_paid, order_refund
-from orders.models import COMPLIMENTARY, OrderStatus, PackageOrder
+from orders.models import COMPLIMENTARY, OrderItem, OrderStatus, PackageOrder
 from orders.signals import order_payment_requested
 from orders.transitions import IllegalOrderTransition
 from payments.models import (
@@ -90,7 +91,8 @@ def _move(payment: Payment, target: str) -> bool:
 
 
 def payment_start(*, order: PackageOrder, provider: str) -> Payment:
-    """A new attempt to pay `order`, for the order's snapshot price and currency.
+    """A new attempt to pay `order`, for the order's snapshot price and currency, plus the tax the
+    order was placed with when the owner's prices exclude it (the invoice then adds up to it).
 
     A recent attempt of the same provider that is still open is returned instead, so a double
     click on "Pay" does not open two checkouts.
@@ -110,8 +112,21 @@ def payment_start(*, order: PackageOrder, provider: str) -> Payment:
         )
         if recent is not None:
             return recent
-        return Payment.objects.create(order=locked, provider=provider, amount=locked.price, currency=locked.currency,
-                                      promo_code=locked.promo_code, discount=locked.discount)
+        return Payment.objects.create(
+            order=locked, provider=provider, amount=locked.total_price, currency=locked.currency,
+            promo_code=locked.promo_code, discount=locked.discount, **_order_tax(locked),
+        )
+
+
+def _order_tax(order: PackageOrder, *, amount: Decimal | None = None) -> dict:
+    """The tax fields of a payment of `order` (its snapshot). `amount`: a payment of less than the
+    order's total (cash taken outside the app): the tax it carries is the part of it at the rate."""
+    fields = {"tax_rate": order.tax_rate, "prices_include_tax": order.prices_include_tax,
+              "tax_added": order.tax_added}
+    if amount is not None and amount != order.total_price and order.tax_added:
+        fields["tax_added"] = tax_breakdown(amount=amount, rate=order.tax_rate, inclusive=True,
+                                            currency=order.currency).tax
+    return fields
 
 
 def payment_set_checkout(*, payment: Payment, provider_reference: str, checkout_url: str,
@@ -353,26 +368,43 @@ def _refund_succeed_locked(payment: Payment, refund: Refund, *, provider_referen
     refund.provider_reference = provider_reference
     refund.succeeded_at = now
     note = f"Refund of {format_money(refund.amount, refund.currency)}" + (f": {refund.reason}" if refund.reason else "")
-    removed = 0
+    removed_per_item = {}
     for item_id, count in sorted(refund.sessions_to_remove.items()):
-        removed += ledger_remove_refunded(item_id=int(item_id), count=int(count), note=note,
-                                          by_user=refund.created_by, now=now)
-    refund.sessions_removed = removed
+        removed_per_item[int(item_id)] = ledger_remove_refunded(item_id=int(item_id), count=int(count), note=note,
+                                                                by_user=refund.created_by, now=now)
+    refund.sessions_removed = sum(removed_per_item.values())
     refund.save(update_fields=["status", "provider_reference", "succeeded_at", "sessions_removed"])
     refund.payment = payment  # the locked row: no second read
-    _issue_credit_note(refund)
+    credit_note = _issue_credit_note(refund)
     _apply_refunded_total(payment, refund, now=now)
+    if payment.status == PaymentStatus.PARTLY_REFUNDED and refund.amount > 0:
+        _announce_part_refund(payment, refund, credit_note, removed_per_item)
     return refund
 
 
-def _issue_credit_note(refund: Refund) -> None:
+def _announce_part_refund(payment: Payment, refund: Refund, credit_note, removed_per_item: dict[int, int]) -> None:
+    """Tell the apps beside payments (notifications: the client's email with the credit note) that
+    part of the payment went back, and what sessions went with it. A full refund has its own
+    message (the order refunded)."""
+    names = dict(OrderItem.objects.filter(pk__in=[pk for pk, n in removed_per_item.items() if n > 0])
+                 .values_list("pk", "meeting_type_name"))
+    payment_partly_refunded.send(
+        sender=Payment, order=payment.order if payment.order_id else None,
+        booking=payment.booking if payment.booking_id else None, credit_note=credit_note,
+        amount=refund.amount, left=payment.amount - payment.refunded_amount, currency=payment.currency,
+        reason=refund.reason, sessions_removed=[{"name": names[pk], "count": count}
+                                                for pk, count in removed_per_item.items() if pk in names],
+    )
+
+
+def _issue_credit_note(refund: Refund):
     """Every refund issues a credit note naming the payment's invoice (issue 28: "A refund issues a
     credit note"), in the refund's transaction, once per refund (its key is the note's source key;
     a full refund's key is "refund-<payment id>", as invoices expects). A refund of nothing (a
     payment of zero) has none."""
     if refund.amount <= 0:
-        return
-    credit_note_issue(payment=refund.payment, amount=refund.amount, reason=refund.reason or FULL_REFUND_REASON,
+        return None
+    return credit_note_issue(payment=refund.payment, amount=refund.amount, reason=refund.reason or FULL_REFUND_REASON,
                       source_key=refund.idempotency_key)
 
 
@@ -638,10 +670,13 @@ def order_issue(*, owner, package, client_name: str, client_email: str, client_p
         if order.status != OrderStatus.PENDING_PAYMENT:
             return order  # A free package: already active, confirmation sent.
         if mode == IssueMode.PAID_OUTSIDE:
-            taken = order.price if amount_taken is None else min(Decimal(amount_taken), order.price)
+            total = order.total_price
+            taken = total if amount_taken is None else min(Decimal(amount_taken), total)
+            tax = _order_tax(order, amount=taken)
             payment = Payment.objects.create(
                 order=order, provider=Provider.MANUAL, amount=taken, currency=order.currency, note=note,
-                discount=order.price - taken,
+                # The cash discount, before tax: the invoice's net is the price less it.
+                discount=order.price - (taken - tax["tax_added"]), **tax,
             )
             payment_confirm(payment_id=payment.pk, amount=taken, currency=order.currency)
         elif mode == IssueMode.COMPLIMENTARY:

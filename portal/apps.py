@@ -7,4 +7,7 @@ class PortalConfig(AppConfig):
     verbose_name = "Client portal"
 
     def ready(self) -> None:
-        from portal import checks  # noqa: F401  (registers the check for an owner holding the slug "my")
+        from portal import (
+            checks,  # noqa: F401  (registers the check for an owner holding the slug "my")
+            receivers,  # noqa: F401  (an erased client's sign-in links and emails)
+        )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from scheduling.models import MeetingTypeSettings, Visibility
+from scheduling.models import BookedBy, MeetingTypeSettings, Visibility
 
 
 class BookingPath(StrEnum):
@@ -54,3 +54,12 @@ def booking_path_refusal(meeting_type: MeetingTypeSettings, *, path: BookingPath
     if meeting_type.visibility == Visibility.PACKAGE_ONLY:
         return BOOKED_THROUGH_PACKAGE
     return NOT_AVAILABLE_HERE
+
+
+def held_to_min_notice(*, booked_by: str, through_api: bool = False) -> bool:
+    """Whether a new time must respect the meeting type's minimum notice. A client always (the
+    public page, a secret link, an order page). The owner at the dashboard not: they know their own
+    diary and may fit a client in today. Through the API always, whoever the key belongs to, as on
+    the public page: an integration books on the owner's behalf without the owner looking, so it
+    keeps the notice the owner set."""
+    return through_api or booked_by == BookedBy.CLIENT

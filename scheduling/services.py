@@ -44,7 +44,7 @@ from scheduling.availability import bookable_slot, free_hosts
 from scheduling.calendar import new_video_room_url
 from scheduling.hold_release import release_expired_holds_of_owner
 from scheduling.models import HOST_NO_OVERLAP, BookedBy, Booking, BookingStatus, LocationKind, MeetingType
-from scheduling.rules import BookingPath, booking_path_refusal
+from scheduling.rules import BookingPath, booking_path_refusal, held_to_min_notice
 
 
 class BookingError(DomainError):
@@ -55,6 +55,17 @@ class BookingError(DomainError):
 
 class SlotUnavailable(BookingError):
     message = "That time was just taken. Please pick another time."
+
+
+class TooSoon(SlotUnavailable):
+    """The time is closer than the meeting type's minimum notice."""
+
+    def __init__(self, meeting_type: MeetingType):
+        minutes = meeting_type.min_notice_minutes
+        ahead = (f"{minutes // 60} hour{'s' if minutes // 60 != 1 else ''}" if minutes % 60 == 0
+                 else f"{minutes} minute{'s' if minutes != 1 else ''}")
+        super().__init__(f"That time is too soon: {meeting_type.name} is booked at least {ahead} ahead. "
+                         "Please pick a later time.")
 
 
 class MeetingTypeUnavailable(BookingError):
@@ -120,14 +131,15 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
                    client_phone: str = "", client_timezone: str = "UTC", order_item_id: int | None = None,
                    booked_by: str = BookedBy.CLIENT, now: datetime | None = None, notify: bool = True,
                    duration: timedelta | None = None, path: BookingPath = BookingPath.PUBLIC_PAGE,
-                   hold_until: datetime | None = None) -> Booking:
+                   hold_until: datetime | None = None, through_api: bool = False) -> Booking:
     """Book `meeting_type` at `start` for a client, `duration` long (default: the meeting type's
     length now; a session of an order passes the length it was sold at).
 
     Raises a BookingError subclass, changing nothing, when the time is not bookable or the
     meeting type is not active or not booked through `path` (scheduling.rules; the default is the
     strictest, the public page). An owner booking on a client's behalf is not held to the minimum
-    notice. `order_item_id` (with `path=BookingPath.ORDER`) is only passed by
+    notice, unless through the API (`through_api`; scheduling.rules.held_to_min_notice): a time too
+    close raises TooSoon. `order_item_id` (with `path=BookingPath.ORDER`) is only passed by
     orders.services.order_session_book, which has checked the item's quota under its lock in this
     same transaction.
 
@@ -157,9 +169,11 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
         if refusal:
             raise MeetingTypeNotOffered(refusal)
         _release_expired_holds(meeting_type.owner_id, now=now)
-        slot = bookable_slot(meeting_type=meeting_type, start=start, now=now,
-                             enforce_notice=booked_by == BookedBy.CLIENT, duration=duration)
+        notice = held_to_min_notice(booked_by=booked_by, through_api=through_api)
+        slot = bookable_slot(meeting_type=meeting_type, start=start, now=now, enforce_notice=notice,
+                             duration=duration)
         if slot is None:
+            _refuse_too_soon(meeting_type, start, now=now, notice=notice)
             raise SlotUnavailable()
         with _host_overlap_refused():
             booking = Booking.objects.create(
@@ -180,6 +194,12 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
         # the caller sends one message for a whole set, orders.session_sets) the confirmation.
         signals.booking_created.send(sender=Booking, booking=booking, by=booked_by, now=now, notify=notify)
     return booking
+
+
+def _refuse_too_soon(meeting_type: MeetingType, start: datetime, *, now: datetime, notice: bool) -> None:
+    """A refused time closer than the notice asked for says so, rather than "just taken"."""
+    if notice and now <= start < now + meeting_type.min_notice_delta:
+        raise TooSoon(meeting_type)
 
 
 def _release_expired_holds(owner_id: int, *, now: datetime) -> None:
@@ -281,9 +301,10 @@ def _locked_meeting(booking: Booking) -> tuple[Booking, list[Booking]]:
 
 
 def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = BookedBy.CLIENT,
-                       now: datetime | None = None) -> Booking:
+                       now: datetime | None = None, through_api: bool = False) -> Booking:
     """Move a confirmed booking to `new_start`, keeping its credit, its token and its length (what
-    was booked, or sold in an order, not the meeting type's length now).
+    was booked, or sold in an order, not the meeting type's length now). The new time keeps the
+    minimum notice as a new booking would (scheduling.rules.held_to_min_notice).
 
     A meeting keeps its hosts: every host of a collective meeting must be free at the new time, and
     a round-robin booking stays with the member it went to (README, Teams)."""
@@ -310,11 +331,12 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
         signals.booking_change_requested.send(sender=Booking, booking=booking, by=by, now=now, new_start=new_start)
         # Every host of the meeting must be free at the new time (each row left out of its own host's
         # busy times).
+        notice = held_to_min_notice(booked_by=by, through_api=through_api)
         new_slots = [bookable_slot(meeting_type=row.meeting_type, start=new_start, now=now,
-                                   exclude_booking_id=row.pk, enforce_notice=by == BookedBy.CLIENT,
-                                   duration=row.duration)
+                                   exclude_booking_id=row.pk, enforce_notice=notice, duration=row.duration)
                      for row in meeting]
         if any(slot is None for slot in new_slots):
+            _refuse_too_soon(booking.meeting_type, new_start, now=now, notice=notice)
             raise SlotUnavailable()
         previous_start = booking.start
         if new_slots[0].start == previous_start:

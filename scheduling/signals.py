@@ -26,6 +26,9 @@ held_booking_payment_url = Signal()
 # owner=<User>: asked for the Payment Mediums the owner can sell through (payments answers with a
 # list; packages and the meeting type form ask).
 payment_mediums_for_owner = Signal()
+# owner=<User>: asked for the tax the owner charges (invoices answers from Settings › Invoices with a
+# scheduling.tax.TaxTerms; scheduling.tax.owner_tax_terms asks). Orders snapshot it, checkout adds it.
+tax_terms_for_owner = Signal()
 # booking=<Booking>, previous_start=<datetime>.
 booking_rescheduled = Signal()
 # booking=<Booking>, by=<BookedBy>, now=<datetime>, notify=<bool> (False: the caller tells the

@@ -6,7 +6,10 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.html import format_html
 
+from leadmonk.client_email import ERASED_NAME, client_erased
 from leadmonk.sections import render_to_section
+from notifications.models import Channel, Message, MessageKind
+from notifications.services import messages_erase_client
 from orders.signals import order_item_page_sections
 from scheduling.signals import (
     booking_cancelled,
@@ -15,8 +18,9 @@ from scheduling.signals import (
     booking_rescheduled,
     owner_booking_page_sections,
 )
+from waitlists.models import OPEN_STATUSES, WaitlistEntry
 from waitlists.selectors import line_of_booking
-from waitlists.services import offer_freed_seats
+from waitlists.services import offer_freed_seats, waitlist_remove
 
 
 @receiver(booking_cancelled, dispatch_uid="waitlists.offer_on_cancel")
@@ -71,3 +75,19 @@ def link_an_order_item_to_the_waitlist(sender, *, request, item, **kwargs) -> st
     url = reverse("public:waitlist", args=[item.order.owner.slug, meeting_type.slug])
     return format_html('<p class="muted small waitlist-link">Is the session you want full? '
                        '<a href="{}?order={}&amp;item={}">Join its waitlist</a>.</p>', url, item.order.token, item.pk)
+
+
+@receiver(client_erased, dispatch_uid="waitlists.client_erased")
+def erase_waitlist_entries(*, owner, email: str, pseudonym: str, scrub, **_) -> None:
+    """An erased client leaves the owner's waitlists (an offer could no longer reach them), their
+    entries keep the pseudonym, and the seat offers sent to their address or number are rewritten."""
+    entries = WaitlistEntry.objects.filter(meeting_type__owner=owner, client_email=email)
+    phones = {phone for phone in entries.values_list("client_phone", flat=True) if phone}
+    for entry in entries.filter(status__in=OPEN_STATUSES).select_related("meeting_type"):
+        waitlist_remove(entry=entry)  # a seat they were offered goes to the next in line
+    entries.update(client_name=ERASED_NAME, client_email=pseudonym, client_phone="")
+    offers = Message.objects.filter(kind=MessageKind.WAITLIST_OFFER, channel=Channel.EMAIL, recipient__iexact=email)
+    if phones:
+        offers = offers | Message.objects.filter(kind=MessageKind.WAITLIST_OFFER, channel=Channel.SMS,
+                                                 recipient__in=phones)
+    messages_erase_client(messages=offers, email=email, pseudonym=pseudonym, scrub=scrub)

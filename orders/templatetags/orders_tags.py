@@ -2,6 +2,7 @@
 from django import template
 
 from leadmonk import money
+from scheduling.tax import tax_line
 
 register = template.Library()
 
@@ -10,6 +11,19 @@ register = template.Library()
 def order_price(order) -> str:
     """ "Free" for a free order, else "240.00 USD" (the price as sold)."""
     return money.price_label(order.price, order.currency)
+
+
+@register.filter
+def order_total(order) -> str:
+    """What the client pays for the order: the price, plus tax when the owner's prices exclude it."""
+    return money.price_label(order.total_price, order.currency)
+
+
+@register.filter
+def order_tax_line(order) -> str:
+    """ "plus 20 % VAT: 80.00 USD, total 480.00 USD" for an order charged with tax on top, else ""."""
+    return tax_line(amount=order.price, tax=order.tax_added, rate=order.tax_rate or 0, name=order.tax_name,
+                    currency=order.currency)
 
 
 @register.filter

@@ -196,8 +196,8 @@ def test_the_order_page_runs_a_fixed_number_of_queries(client, package, question
     client.get(page_url(package))  # the process learns whose slug it is
     for n in range(questions):  # each a change: the next view renders the page again
         InviteeQuestion.objects.create(package=package, text=f"Extra {n}", kind=QuestionKind.LONG_TEXT, position=n + 1)
-    # owner, package, items with meeting types, questions
-    with django_assert_num_queries(4):
+    # owner, package, items with meeting types, questions, the owner's tax (Settings › Invoices)
+    with django_assert_num_queries(5):
         assert client.get(page_url(package)).status_code == 200
     with django_assert_num_queries(0):  # then served from the cache
         assert client.get(page_url(package)).status_code == 200
@@ -205,6 +205,6 @@ def test_the_order_page_runs_a_fixed_number_of_queries(client, package, question
 
 def test_placing_an_order_reads_the_package_from_the_database(client, package, django_assert_num_queries):
     client.get(page_url(package))
-    # owner, package, items with meeting types, questions; an invalid form places nothing
-    with django_assert_num_queries(4):
+    # owner, package, items with meeting types, questions, the owner's tax; an invalid form places nothing
+    with django_assert_num_queries(5):
         assert client.post(page_url(package), valid_post(email="not-an-email")).status_code == 200

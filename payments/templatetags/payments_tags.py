@@ -2,7 +2,7 @@
 from django import template
 from django.conf import settings
 
-from leadmonk.money import format_money
+from leadmonk.money import format_money, percent_label
 from payments.forms import PayPalConnectForm
 from payments.models import PaymentConnection, Provider
 from payments.providers.base import get_provider
@@ -16,6 +16,12 @@ def money(amount, currency: str) -> str:
     if amount is None or not currency:
         return ""
     return format_money(amount, currency)
+
+
+@register.filter
+def percent(rate) -> str:
+    """ "20" for a tax rate of 20.00, "7.5" for 7.50."""
+    return percent_label(rate or 0)
 
 
 @register.inclusion_tag("payments/_connections.html", takes_context=True)

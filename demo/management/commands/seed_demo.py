@@ -25,8 +25,9 @@ DEMO_PASSWORD = "demo12345"
 DEMO_SLUG = "demo"
 # Each app that has demo data exposes `seed(owner)` in its demo module; run in this order.
 # demo_history: a year of past packs and sessions, so Insights has something to draw.
-DEMO_MODULES = [accounts_demo, scheduling_demo, teams_demo, packages_demo, promotions_demo, orders_demo,
-                invoices_demo, payments_demo, embed_demo, waitlists_demo, demo_history, webhooks_demo]
+# Invoices before orders: the demo order keeps the owner's tax when it is placed.
+DEMO_MODULES = [accounts_demo, scheduling_demo, teams_demo, packages_demo, promotions_demo, invoices_demo,
+                orders_demo, payments_demo, embed_demo, waitlists_demo, demo_history, webhooks_demo]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,103 @@
+"""After a client is erased, their email, name and phone are in no row of any table: every text field
+of every model is read back (only issued invoices and credit notes keep them, unchanged, as tax law
+requires). The world holds what a client leaves behind: a paid order with its invoice, sessions, a
+gift, the emails about them, a "Find my bookings" sign-in link and its email, a place on a waitlist
+and the seat offered from it."""
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.db import models
+
+from clients.services import client_erase
+from invoices.models import CreditNote, Invoice
+from notifications.models import Message, MessageKind, MessageStatus
+from orders.models import Gift
+from portal.models import SignInLink
+from scheduling.models import Attendance, MeetingTypeKind
+from scheduling.services import booking_cancel, booking_create
+from tests import NINE_AM, NOW, make_booking, make_meeting_type
+from waitlists.models import WaitlistEntry, WaitlistStatus
+from waitlists.services import waitlist_join
+
+from .conftest import paid_order
+
+SECRETS = ("jamie@example.com", "jamie", "rivers", "7700900123")
+# Kept unchanged on purpose (the erasure screen says so): an issued document is never rewritten.
+KEPT_BY_LAW = (Invoice, CreditNote)
+
+
+def rows_holding(secrets) -> list[str]:
+    """"<model>.<pk>" of every row, in every table but the documents kept by law, whose text fields
+    (names, emails, phones, subjects, JSON contexts, answers) contain one of `secrets`."""
+    found = []
+    for model in apps.get_models():
+        if model in KEPT_BY_LAW or model._meta.proxy or not model._meta.managed:
+            continue
+        fields = [field.attname for field in model._meta.concrete_fields
+                  if isinstance(field, (models.CharField, models.TextField, models.JSONField))]
+        if not fields:
+            continue
+        for pk, *values in model._base_manager.values_list("pk", *fields):
+            text = repr(values).lower()
+            if any(secret in text for secret in secrets):
+                found.append(f"{model._meta.label}.{pk}")
+    return found
+
+
+@pytest.fixture
+def jamie_everywhere(client, owner, package, coaching, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        order = paid_order(package, phone="+447700900123")
+        make_booking(coaching, NOW - timedelta(days=5), client_name="Jamie Rivers", client_email="jamie@example.com",
+                     client_phone="+447700900123", order_item=order.items.get(), attendance=Attendance.NO_SHOW)
+        Gift.objects.create(order=order, buyer_name="Pat Buyer", buyer_email="pat@example.com",
+                            recipient_name="Jamie Rivers", recipient_email="jamie@example.com",
+                            message="Happy birthday, Jamie!", send_on=NOW.date(), send_at=NOW, sent_at=NOW)
+        # "Find my bookings": a sign-in link and its email.
+        assert client.post("/my/", {"email": "Jamie@Example.com"}).status_code in (200, 302)
+        # A place on the waitlist of a full workshop, and the seat offered when one is freed.
+        workshop = make_meeting_type(owner, name="Group workshop", slug="group-workshop", kind=MeetingTypeKind.GROUP,
+                                     capacity=1, duration_minutes=60)
+        seat = booking_create(meeting_type=workshop, start=NINE_AM, client_name="Ann", client_email="ann@example.com")
+        waitlist_join(meeting_type=workshop, start=NINE_AM, client_name="Jamie Rivers",
+                      client_email="jamie@example.com", client_phone="+447700900123")
+        booking_cancel(booking=seat)
+    assert SignInLink.objects.filter(email="jamie@example.com").exists()
+    assert Message.objects.filter(kind=MessageKind.PORTAL_SIGN_IN, recipient="jamie@example.com").exists()
+    assert WaitlistEntry.objects.get(client_email="jamie@example.com").status == WaitlistStatus.OFFERED
+    assert Message.objects.filter(kind=MessageKind.WAITLIST_OFFER, recipient="jamie@example.com").exists()
+    assert Invoice.objects.filter(order=order).exists()
+    return order
+
+
+def test_after_erasure_the_client_is_in_no_row_of_any_table(owner, jamie_everywhere):
+    assert rows_holding(SECRETS)  # the walk finds them before
+
+    client_erase(owner=owner, email="jamie@example.com", by_user=owner)
+
+    assert rows_holding(SECRETS) == []
+    # The documents kept by law still name who paid.
+    assert Invoice.objects.get(order=jamie_everywhere).buyer["email"] == "jamie@example.com"
+
+
+def test_an_erased_client_leaves_the_waitlist_and_their_sign_in_links_go(owner, jamie_everywhere):
+    client_erase(owner=owner, email="jamie@example.com", by_user=owner)
+
+    entry = WaitlistEntry.objects.get()
+    assert (entry.status, entry.client_name, entry.client_phone) == (WaitlistStatus.REMOVED, "Erased client", "")
+    assert not SignInLink.objects.exists()
+    sign_in = Message.objects.get(kind=MessageKind.PORTAL_SIGN_IN)
+    assert sign_in.recipient.endswith("@erased.invalid")
+    assert not Message.objects.filter(kind=MessageKind.WAITLIST_OFFER, status=MessageStatus.PENDING).exists()
+
+
+def test_another_owners_waitlist_keeps_the_same_email(owner, other_owner, jamie_everywhere):
+    theirs = make_meeting_type(other_owner, name="Their workshop", slug="their-workshop", kind=MeetingTypeKind.GROUP,
+                               capacity=1, duration_minutes=60)
+    WaitlistEntry.objects.create(meeting_type=theirs, start=NINE_AM, client_name="Jamie Rivers",
+                                 client_email="jamie@example.com", position=1)
+
+    client_erase(owner=owner, email="jamie@example.com", by_user=owner)
+
+    assert WaitlistEntry.objects.get(meeting_type=theirs).client_name == "Jamie Rivers"

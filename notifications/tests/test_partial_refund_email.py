@@ -1,0 +1,117 @@
+"""The client hears of a partial refund: the amount refunded, what is still paid, the sessions taken
+off their order and how many are left, with the refund's credit note attached as a PDF (as the
+receipt carries the invoice). A full refund has its own email (the order refunded)."""
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from invoices.tests.helpers import paid_order
+from invoices.tests.test_pages import pdf_text
+from leadmonk.tokens import new_token
+from notifications.models import Message, MessageKind
+from payments.models import Payment, PaymentStatus, Provider
+from payments.services import payment_confirm, payment_mark_refunded, payment_refund
+from scheduling.holds import booking_hold
+from tests import NOW, WEEKDAYS_9_TO_5, make_meeting_type, set_weekly_hours
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def test_provider(settings):
+    settings.STRIPE_SECRET_KEY = settings.PAYPAL_CLIENT_ID = settings.PAYPAL_CLIENT_SECRET = ""
+    settings.TEST_PAYMENTS_ENABLED = True
+
+
+def _client_emails() -> list:
+    return [email for email in mail.outbox if email.to == ["cleo@example.com"]]
+
+
+def test_a_partial_refund_tells_the_client_what_went_back_what_is_left_and_attaches_the_credit_note(
+        owner, django_capture_on_commit_callbacks):
+    order, payment = paid_order(owner, price="120.00", provider=Provider.TEST, sessions=4)
+    item = order.items.get()
+    mail.outbox = []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_refund(payment=payment, by_owner=owner, amount=Decimal("30.00"), reason="One session not taken",
+                       idempotency_key=new_token(), sessions_to_remove={item.pk: 1})
+
+    [email] = _client_emails()
+    assert email.subject == f"Part of your payment was refunded: {order.title}"
+    text = email.body
+    assert "refunded 30.00 USD of your payment for" in text and order.title in text
+    assert "Reason from" in text and "One session not taken" in text
+    assert "Refunded now: 30.00 USD" in text and "Still paid:   90.00 USD" in text
+    assert "- Coaching call: 1 session" in text and "Sessions left to book: 3" in text
+    assert f"/orders/{order.token}/" in text
+    html = email.alternatives[0][0]
+    assert "Part of your payment was refunded" in html and "90.00 USD" in html and "Coaching call: 1 session" in html
+    pdfs = [(name, content) for name, content, kind in email.attachments if kind == "application/pdf"]
+    assert [name for name, _ in pdfs] == ["CN-0001.pdf"]
+    assert "CN-0001" in pdf_text(pdfs[0][1]) and "30.00" in pdf_text(pdfs[0][1])
+    assert Message.objects.get(kind=MessageKind.PARTIAL_REFUND).recipient == "cleo@example.com"
+
+
+def test_a_partial_refund_keeping_the_sessions_lists_none_taken_off(owner, django_capture_on_commit_callbacks):
+    order, payment = paid_order(owner, price="120.00", provider=Provider.TEST, sessions=4)
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_refund(payment=payment, by_owner=owner, amount=Decimal("20.00"), reason="Goodwill",
+                       idempotency_key=new_token())
+    [email] = _client_emails()
+    assert "Sessions taken off" not in email.body and "Sessions left to book: 4" in email.body
+    assert "Still paid:   100.00 USD" in email.body
+
+
+def test_a_second_part_refund_attaches_its_own_credit_note_and_a_double_click_sends_one_email(
+        owner, django_capture_on_commit_callbacks):
+    _, payment = paid_order(owner, price="120.00", provider=Provider.TEST, sessions=4)
+    key = new_token()
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_refund(payment=payment, by_owner=owner, amount=Decimal("20.00"), idempotency_key=key)
+        payment_refund(payment=payment, by_owner=owner, amount=Decimal("20.00"), idempotency_key=key)
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_refund(payment=payment, by_owner=owner, amount=Decimal("40.00"), idempotency_key=new_token())
+    [email] = _client_emails()
+    assert [name for name, _, _ in email.attachments] == ["CN-0002.pdf"]
+    assert "Still paid:   60.00 USD" in email.body
+    assert Message.objects.filter(kind=MessageKind.PARTIAL_REFUND).count() == 2
+
+
+def test_the_rest_refunded_sends_the_full_refund_email_not_a_partial_one(owner, django_capture_on_commit_callbacks):
+    _, payment = paid_order(owner, price="120.00", provider=Provider.TEST, sessions=4)
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_refund(payment=payment, by_owner=owner, amount=Decimal("20.00"), idempotency_key=new_token())
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_mark_refunded(payment_id=payment.pk, outside_app=True)
+    [email] = _client_emails()
+    assert email.subject.startswith("Your order was refunded")
+    assert [name for name, _, _ in email.attachments if name.endswith(".pdf")] == ["CN-0001.pdf", "CN-0002.pdf"]
+    assert Message.objects.filter(kind=MessageKind.PARTIAL_REFUND).count() == 1
+
+
+def test_a_partial_refund_of_a_paid_session_tells_its_client(owner, django_capture_on_commit_callbacks):
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    meeting_type = make_meeting_type(owner, name="Coaching session", slug="coaching", price=Decimal("90"),
+                                     payment_medium="stripe")
+    with time_machine.travel(NOW, tick=False):
+        held = booking_hold(meeting_type=meeting_type, start=NOW.replace(hour=15), client_name="Cleo Client",
+                            client_email="cleo@example.com")
+        payment = Payment.objects.get(booking=held)
+        payment_confirm(payment_id=payment.pk, amount=payment.amount, currency=payment.currency)
+        payment.refresh_from_db()
+        assert payment.status == PaymentStatus.CONFIRMED and payment.confirmed_at <= timezone.now()
+        mail.outbox = []
+        with django_capture_on_commit_callbacks(execute=True):
+            payment_refund(payment=payment, by_owner=owner, amount=Decimal("45.00"), idempotency_key=new_token())
+    [email] = _client_emails()
+    assert email.subject == "Part of your payment was refunded: Coaching session"
+    assert "Still paid:   45.00 USD" in email.body and "Sessions left" not in email.body
+    assert f"/bookings/{held.token}/" in email.body
+    assert [name for name, _, _ in email.attachments] == ["CN-0001.pdf"]
