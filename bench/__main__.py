@@ -26,6 +26,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from bench import booking_path, engine, pages, seed
+    from bench import memberships as bench_memberships
     from bench import teams as bench_teams
     from bench.report import Report
 
@@ -76,6 +77,7 @@ def main() -> None:
     report.paid = booking_path.paid_uncontended(owner=path_owner, now=now)
     report.bursts = booking_path.bursts(owner=path_owner, now=now)
     report.bursts.append(bench_teams.round_robin_burst(team_meeting_type=team_meeting_type, now=now))
+    report.bursts.append(bench_memberships.renewal_burst(owner=path_owner, now=now))
     owner_a = seed.seed_owner(size=100, now=now, slug="parallel-a")
     owner_b = seed.seed_owner(size=100, now=now, slug="parallel-b")
     report.parallel = booking_path.two_owners(owner_a=owner_a, owner_b=owner_b, now=now)

@@ -34,6 +34,10 @@ def invoices_for_order(order) -> list[Invoice]:
     return list(Invoice.objects.filter(order=order).order_by("sequence"))
 
 
+def invoices_for_payment(payment_id: int | None) -> list[Invoice]:
+    return list(Invoice.objects.filter(payment_id=payment_id)) if payment_id else []
+
+
 def invoices_for_booking(booking) -> list[Invoice]:
     return list(Invoice.objects.filter(booking=booking).order_by("sequence"))
 

@@ -97,6 +97,10 @@ def _purchase(payment) -> _Purchase:
         detail = "; ".join(f"{item.quantity} × {item.meeting_type_name} ({item.duration_minutes} min)"
                            for item in items)
         subtotal = payment.amount - payment.tax_added + payment.discount
+        if order.has_payment_plan:
+            # Each instalment is a payment with its own invoice: say what the whole is.
+            total = format_money(order.total_price, order.currency)
+            detail = f"{detail}. Payment plan: {order.payment_plan_summary} ({total})"
         return _Purchase(
             owner=order.owner, order=order, booking=None,
             lines=[{"description": order.title, "detail": detail, "quantity": 1, "amount": str(subtotal)}],

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "insights",
     "portal",
     "waitlists",
+    "memberships",
+    "instalments",
     "rest_framework",
     "drf_spectacular",
     "axes",
@@ -241,6 +243,10 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-due-reminders": {
         "task": "notifications.tasks.dispatch_due_reminders",
         "schedule": crontab(),  # every minute
+    },
+    "charge-due-instalments": {
+        "task": "instalments.tasks.charge_due_instalments",
+        "schedule": crontab(minute="*/15"),  # a payment plan's instalment is charged within 15 minutes of its due time
     },
     "expire-waitlist-offers": {
         "task": "waitlists.tasks.expire_offers",

@@ -22,6 +22,7 @@ from invoices.selectors import (
     credit_notes_for_order,
     invoices_for_booking,
     invoices_for_order,
+    invoices_for_payment,
 )
 from leadmonk.money import format_money, percent_label
 from notifications.models import Audience, Message, MessageKind
@@ -50,6 +51,7 @@ TEMPLATE_FOR_KIND = {
     MessageKind.ORDER_EXPIRING: "order_expiring",
     MessageKind.ORDER_BOOK_NUDGE: "order_book_nudge",
     MessageKind.ORDER_PAYMENT_REQUESTED: "order_payment_requested",
+    MessageKind.MEMBERSHIP_PAST_DUE: "membership_past_due",
     MessageKind.BOOKING_CONFIRMED: "booking_confirmed",
     MessageKind.BOOKING_RESCHEDULED: "booking_rescheduled",
     MessageKind.BOOKING_CANCELLED: "booking_cancelled",
@@ -57,6 +59,8 @@ TEMPLATE_FOR_KIND = {
     MessageKind.SESSIONS_BOOKED: "sessions_booked",
     MessageKind.GIFT_RECEIVED: "gift_received",
     MessageKind.GIFT_DELIVERED: "gift_delivered",
+    MessageKind.INSTALMENT_FAILED: "instalment_failed",
+    MessageKind.INSTALMENT_PAID: "instalment_paid",
 }
 
 
@@ -189,6 +193,11 @@ def order_context(message: Message) -> dict:
         "refunded": message.kind == MessageKind.ORDER_REFUNDED,
         "expires_on": format_when(order.expires_at, None, tz_name) if order.expires_at else "",
         "sessions_left": message.context.get("sessions_left", 0),
+        # A membership's failed renewal: from when booking is refused until it is paid.
+        "held_from": (format_when(held_from, None, tz_name)
+                      if (held_from := parse_datetime(message.context.get("held_from", "") or "")) else ""),
+        # A payment plan's instalment (instalments): {"amount", "what", "paid_with"} as written.
+        "instalment": message.context.get("instalment", {}),
     }
 
 
@@ -206,7 +215,8 @@ def subject_for(message: Message, context: dict) -> str:
     if kind in (MessageKind.ORDER_CONFIRMED, MessageKind.ORDER_NEW, MessageKind.ORDER_CANCELLED,
                 MessageKind.ORDER_REFUNDED, MessageKind.SESSIONS_BOOKED, MessageKind.ORDER_EXPIRING,
                 MessageKind.ORDER_PAYMENT_REQUESTED, MessageKind.ORDER_BOOK_NUDGE, MessageKind.GIFT_RECEIVED,
-                MessageKind.GIFT_DELIVERED):
+                MessageKind.GIFT_DELIVERED, MessageKind.INSTALMENT_FAILED, MessageKind.INSTALMENT_PAID,
+                MessageKind.MEMBERSHIP_PAST_DUE):
         title = context["order"].title
         gift = context["gift"]
         count = len(context["booked_sessions"])
@@ -216,6 +226,7 @@ def subject_for(message: Message, context: dict) -> str:
             MessageKind.ORDER_BOOK_NUDGE: (f"You have {context['sessions_left']} session"
                                            f"{'s' if context['sessions_left'] != 1 else ''} left to book: {title}"),
             MessageKind.ORDER_PAYMENT_REQUESTED: f"Pay for your order: {title}",
+            MessageKind.MEMBERSHIP_PAST_DUE: f"Your membership payment did not go through: {title}",
             MessageKind.SESSIONS_BOOKED: (f"Confirmed: {count} sessions of {title}" if to_client
                                           else f"{count} sessions booked: {title} by {context['order'].client_name}"),
             MessageKind.ORDER_CONFIRMED: f"Your gift order: {title}" if gift else f"Your order: {title}",
@@ -225,6 +236,8 @@ def subject_for(message: Message, context: dict) -> str:
             MessageKind.GIFT_DELIVERED: f"Your gift was delivered: {title}",
             MessageKind.ORDER_CANCELLED: f"Your order was cancelled: {title}",
             MessageKind.ORDER_REFUNDED: f"Your order was refunded: {title}",
+            MessageKind.INSTALMENT_FAILED: f"A payment of {title} did not go through",
+            MessageKind.INSTALMENT_PAID: f"Payment received: {context['instalment'].get('amount', '')} for {title}",
         }[kind]
     name = context["session_name"]
     with_whom = context["owner_name"] if message.audience == Audience.CLIENT else context["booking"].client_name
@@ -414,6 +427,8 @@ def documents_to_attach(message: Message) -> list:
         return invoices_for_order(message.order)
     if message.kind == MessageKind.ORDER_REFUNDED:
         return credit_notes_for_order(message.order)
+    if message.kind == MessageKind.INSTALMENT_PAID:
+        return invoices_for_payment(message.context.get("payment_id"))
     if message.kind == MessageKind.BOOKING_CONFIRMED and message.context.get("receipt"):
         return invoices_for_booking(message.booking)
     if message.kind == MessageKind.PARTIAL_REFUND and message.context.get("credit_note_id"):

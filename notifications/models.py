@@ -60,6 +60,9 @@ class MessageKind(models.TextChoices):
     WEBHOOK_DISABLED = "webhook_disabled", "Webhook endpoint disabled"
     PORTAL_SIGN_IN = "portal_sign_in", "Sign-in link (Find my bookings)"
     WAITLIST_OFFER = "waitlist_offer", "Waitlist: a seat to claim"
+    MEMBERSHIP_PAST_DUE = "membership_past_due", "Membership renewal failed"
+    INSTALMENT_FAILED = "instalment_failed", "Payment plan: an instalment failed"
+    INSTALMENT_PAID = "instalment_paid", "Payment plan: an instalment paid (receipt)"
 
 
 class Audience(models.TextChoices):

@@ -252,6 +252,13 @@ def notify_order_book_nudge(*, order, sessions_left: int) -> None:
                                    recipient=order.client_email, context={"sessions_left": sessions_left})])
 
 
+def notify_membership_past_due(*, order, held_from: datetime) -> None:
+    """Queue the email telling the client a membership renewal failed: how to pay (their order
+    page) and from when booking is refused until it is paid (the caller writes it once per failure)."""
+    _queue([Message.objects.create(order=order, kind=MessageKind.MEMBERSHIP_PAST_DUE, audience=Audience.CLIENT,
+                                   recipient=order.client_email, context={"held_from": held_from.isoformat()})])
+
+
 def notify_team_invitation(*, invitation) -> None:
     """Queue the invitation email to the invited address (on commit). The pending row is the
     outbox: if the broker is down at commit, the dispatcher's sweep queues it again."""
@@ -297,6 +304,24 @@ def notify_waitlist_offer(*, email: str, phone: str, link: str, expires_at: date
         rows.append(Message.objects.create(kind=MessageKind.WAITLIST_OFFER, audience=Audience.CLIENT,
                                            channel=Channel.SMS, recipient=phone, context=context))
     _queue(rows)
+
+
+def notify_instalment_failed(*, order, amount: str, what: str) -> None:
+    """Queue the email telling the client an instalment of their payment plan did not go through,
+    with the order page where they pay it (instalments; the caller moves the instalment to failed
+    under its lock, so this goes out once per failure). `what`: "payment 2 of 3"."""
+    _queue([Message.objects.create(order=order, kind=MessageKind.INSTALMENT_FAILED, audience=Audience.CLIENT,
+                                   recipient=order.client_email,
+                                   context={"instalment": {"amount": amount, "what": what}})])
+
+
+def notify_instalment_paid(*, order, amount: str, what: str, paid_with: str, payment_id: int) -> None:
+    """Queue the receipt of a paid instalment (or of the rest paid at once) with its invoice; once
+    per payment (the caller confirms it under its lock)."""
+    _queue([Message.objects.create(order=order, kind=MessageKind.INSTALMENT_PAID, audience=Audience.CLIENT,
+                                   recipient=order.client_email,
+                                   context={"instalment": {"amount": amount, "what": what, "paid_with": paid_with},
+                                            "payment_id": payment_id})])
 
 
 # --- Erasure ----------------------------------------------------------------------------------

@@ -16,10 +16,11 @@ from django.db.models import OuterRef
 from django.utils import timezone
 
 from accounts.locks import lock_owner
-from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
+from orders.models import CLOSED_STATUSES, CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
 from orders.nudges import mark_last_credit
 from orders.signals import credits_adjusted, credits_expired, order_expiring
 from packages.models import ExpiryKind
+from packages.payment_plans import sessions_paid_for
 from scheduling.models import Attendance, BookedBy, Booking, BookingStatus
 from scheduling.services import BookingError
 
@@ -113,6 +114,89 @@ def ledger_grant_purchase(*, items: list[OrderItem], now: datetime | None = None
                           created_at=now or timezone.now())
         for item in items if item.quantity
     )
+
+
+def ledger_renew_order(*, order: PackageOrder, now: datetime | None = None) -> list[CreditLedgerEntry]:
+    """A membership's new paid period (memberships.services, which records the period once under
+    its own lock, after the owner's): per item, first what the renewal rule sold with the order takes
+    of the unused sessions (reset: all of them; roll over: what is above the cap; keep: nothing),
+    each an entry, then the item's quantity again. Returns the entries written, in order."""
+    from packages.models import RenewalRule
+
+    _require_transaction()
+    if order.is_closed:
+        raise OrderClosed(order, "it cannot be renewed")
+    entries = []
+    for item_id, quantity in OrderItem.objects.filter(order_id=order.pk).order_by("pk").values_list("pk", "quantity"):
+        lock_item(item_id)
+        unused = item_balance(item_id)
+        if order.renewal_rule == RenewalRule.KEEP:
+            drop = 0
+        elif order.renewal_rule == RenewalRule.ROLLOVER:
+            drop = max(0, unused - (order.rollover_cap or 0))
+        else:
+            drop = unused
+        if drop > 0:
+            note = ("Unused sessions reset" if drop == unused else
+                    f"Unused sessions above the roll-over cap of {order.rollover_cap or 0}")
+            entries.append(_entry(item_id, -drop, LedgerReason.RENEWAL_RESET, now=now, note=note))
+        if quantity:
+            entries.append(_entry(item_id, quantity, LedgerReason.RENEWAL, now=now))
+    return entries
+
+
+def order_set_sessions_end(*, order_id: int, ends_at: datetime | None) -> None:
+    """The sessions of `order` end at `ends_at` (a cancelled membership's period end: the expiry task
+    then takes what is unused, and booking after it is refused); None takes the end back. The caller
+    holds the owner's lock."""
+    _require_transaction()
+    PackageOrder.objects.filter(pk=order_id).update(expires_at=ends_at, expiry_warned_at=None,
+                                                    updated_at=timezone.now())
+# -- payment plans paid "in proportion to what is paid" (the instalments app) --------------------
+
+def _plan_share(item: OrderItem, paid: int, count: int) -> int:
+    return sessions_paid_for(item.quantity, paid, count)
+
+
+def ledger_hold_unpaid_instalments(*, order: PackageOrder, count: int, now: datetime | None = None) -> int:
+    """An order sold in `count` instalments whose sessions come as they are paid: each item keeps
+    floor(quantity / count) (the first instalment's share) and the rest is held by one entry, given
+    back by ledger_release_paid_instalments. Written when the order is placed, in its transaction.
+    Returns how many sessions were held."""
+    _require_transaction()
+    held = 0
+    for item in OrderItem.objects.filter(order=order).order_by("pk"):
+        unpaid = item.quantity - _plan_share(item, 1, count)
+        if unpaid > 0:
+            _entry(item.pk, -unpaid, LedgerReason.INSTALMENT_HELD, now=now,
+                   note=f"{unpaid} of {item.quantity} come as the payments of the plan are made")
+            held += unpaid
+    return held
+
+
+def ledger_release_paid_instalments(*, order: PackageOrder, paid_before: int, paid_after: int, count: int,
+                                    now: datetime | None = None) -> int:
+    """Instalments `paid_before`+1..`paid_after` of `count` were paid: each item gets the sessions
+    they pay for (its share at `paid_after` minus its share at `paid_before`), one entry each. The
+    caller holds the owner's lock and the plan's, so two confirmations of one instalment cannot
+    both release it. A closed order (refunded, cancelled) gets nothing back; on one whose sessions
+    expired they expire again at once, as a returned credit does. Returns how many came back."""
+    _require_transaction()
+    released = 0
+    for item_id in OrderItem.objects.filter(order=order).order_by("pk").values_list("pk", flat=True):
+        item = lock_item(item_id)
+        if item.order.status in CLOSED_STATUSES:
+            return 0
+        share = _plan_share(item, paid_after, count) - _plan_share(item, paid_before, count)
+        if share <= 0:
+            continue
+        _entry(item.pk, share, LedgerReason.INSTALMENT_PAID, now=now,
+               note=f"Payment {paid_after} of {count}" if paid_after == paid_before + 1
+               else f"Payments {paid_before + 1} to {paid_after} of {count}")
+        if item.order.credits_expired_at is not None:
+            _entry(item.pk, -share, LedgerReason.EXPIRY, now=now, note="Came back after the sessions had expired")
+        released += share
+    return released
 
 
 # -- booking and cancel: called by orders.receivers in the booking's own transaction -----------

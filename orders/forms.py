@@ -8,6 +8,7 @@ from leadmonk.timezones import is_valid_timezone
 from leadmonk.widgets import FastSelect, FastTextInput
 from orders.gift_forms import GiftForm
 from orders.models import OrderStatus
+from orders.services import MembershipNotGiftable
 from packages.models import NameFormat, Package, QuestionKind
 from scheduling.booking_forms import SessionConfirmForm
 
@@ -153,6 +154,8 @@ class OrderForm(forms.Form):
         self.gift_form.zone = cleaned.get("client_timezone") or "UTC"  # "today" is the buyer's
         if not self.gift_form.is_valid():
             raise forms.ValidationError("Check the gift details below.")
+        if self.package.is_membership and self.gift_form.cleaned_data.get("is_gift"):
+            raise forms.ValidationError(MembershipNotGiftable.message)  # its page shows no gift box
         return cleaned
 
     def answers(self) -> list[dict]:

@@ -12,6 +12,7 @@ from leadmonk import raw_rows
 from leadmonk.money import CURRENCY_CHOICES
 from leadmonk.tokens import new_token
 from packages.models import ExpiryKind
+from packages.payment_plans import InstalmentAccess, InstalmentInterval, instalment_amounts, plan_summary
 from scheduling.models import MeetingTypeKind
 
 
@@ -80,6 +81,17 @@ class PackageOrder(models.Model):
     # order start in one week (Monday first) or calendar month of `client_timezone`. None: no limit.
     max_sessions_per_week = models.PositiveIntegerField(null=True, blank=True)
     max_sessions_per_month = models.PositiveIntegerField(null=True, blank=True)
+    # The membership as sold (packages.Package's fields of the same names; memberships app): empty
+    # `billing_interval` is an order paid once.
+    billing_interval = models.CharField(max_length=8, blank=True)
+    billing_interval_count = models.PositiveIntegerField(default=1)
+    renewal_rule = models.CharField(max_length=16, blank=True)
+    rollover_cap = models.PositiveIntegerField(null=True, blank=True)
+    # The payment plan as sold (packages.payment_plans): None is paid in full; else `price` in this
+    # many instalments, the first at checkout; the instalments app keeps the schedule and charges.
+    instalment_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    instalment_interval = models.CharField(max_length=8, choices=InstalmentInterval.choices, blank=True)
+    instalment_access = models.CharField(max_length=8, choices=InstalmentAccess.choices, blank=True)
     # Set when the expiry task claims the order (a conditional update: two schedulers expire it once).
     credits_expired_at = models.DateTimeField(null=True, blank=True)
     # A recurring payment of this order (a membership's renewal, a payment plan's instalment) did not
@@ -121,6 +133,29 @@ class PackageOrder(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == OrderStatus.ACTIVE
+
+    @property
+    def is_membership(self) -> bool:
+        return bool(self.billing_interval)
+
+    @property
+    def has_payment_plan(self) -> bool:
+        return bool(self.instalment_count) and self.price > 0
+
+    @property
+    def payment_plan_summary(self) -> str:
+        """"4 payments of 100.00 USD, monthly" as sold ("" when paid in full)."""
+        if not self.has_payment_plan:
+            return ""
+        return plan_summary(self.total_price, self.currency, self.instalment_count, self.instalment_interval)
+
+    @property
+    def first_charge(self):
+        """What the checkout charges: the total price (tax included), or the first instalment of a
+        payment plan (the plan splits the total)."""
+        if not self.has_payment_plan:
+            return self.total_price
+        return instalment_amounts(self.total_price, self.instalment_count, self.currency)[0]
 
     @property
     def price_before_discount(self):
@@ -186,6 +221,13 @@ class LedgerReason(models.TextChoices):
     ADJUSTMENT = "adjustment", "Adjustment"
     REFUND = "refund", "Refund void"
     ORDER_CANCELLED = "order_cancelled", "Order cancelled"
+    # A membership's new period (memberships): its sessions, and what the rule takes of the unused.
+    RENEWAL = "renewal", "Membership renewed"
+    RENEWAL_RESET = "renewal_reset", "Unused sessions reset at renewal"
+    # A payment plan sold "in proportion to what is paid" (instalments): the sessions not yet paid
+    # for are held at ordering, and each paid instalment gives its share back.
+    INSTALMENT_HELD = "instalment_held", "Held until paid (payment plan)"
+    INSTALMENT_PAID = "instalment_paid", "Instalment paid"
 
 
 # Reasons tied to one booking's credit: their sum over a booking is -1 while the booking holds a

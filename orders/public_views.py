@@ -24,7 +24,7 @@ from orders.forms import OrderForm, PromoCodeForm
 from orders.gift_forms import GiftEmailForm
 from orders.gifts import GiftError, gift_change_recipient_email, gift_change_refusal, gift_for_token, gift_of
 from orders.models import OrderStatus, PackageOrder
-from orders.rules import NOT_BOOKABLE_MESSAGES, client_phone_needed
+from orders.rules import NOT_BOOKABLE_MESSAGES, PaymentOverdue, client_phone_needed
 from orders.selectors import order_bookings, order_for_token, order_item_for_token, with_item_progress
 from orders.services import (
     OrderError,
@@ -298,6 +298,9 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
             "viewer_tz": viewer_timezone(request, order.client_timezone),
             "when_format": f"D j M Y, {time_format(viewer_clock(request))}",
             "not_bookable_message": NOT_BOOKABLE_MESSAGES.get(order.status),
+            # A failed renewal or instalment (orders.rules): the app that charges shows how to pay below.
+            "overdue_message": (PaymentOverdue.message if order.is_active and order.bookings_held_from is not None
+                                and order.bookings_held_from <= timezone.now() else ""),
             "checkout_url": checkout_url(order) if order.status == OrderStatus.PENDING_PAYMENT else None,
             "payment_received": _take_payment_received(request, order),
             "just_booked": just_booked,

@@ -55,6 +55,10 @@ class NewClientsOnly(OrderError):
     message = "This package is for new clients only."
 
 
+class MembershipNotGiftable(OrderError):
+    message = "A membership renews for the person who pays it, so it cannot be given as a gift."
+
+
 class PromoCodeNotAccepted(OrderError):
     """The promo code cannot be used for this order; `message` says why (shown next to the field)."""
 
@@ -144,6 +148,8 @@ def order_create(
             raise PackageNotOrderable()
         if locked.terms and not terms_accepted and not issued_by_owner:
             raise TermsNotAccepted()
+        if gift is not None and locked.is_membership:
+            raise MembershipNotGiftable()
         if not issued_by_owner:
             _check_purchase_limits(package=locked, client_email=client_email)
         order = PackageOrder.objects.create(
@@ -172,6 +178,13 @@ def order_create(
             book_reminder_days=locked.book_reminder_days,
             max_sessions_per_week=locked.max_sessions_per_week,
             max_sessions_per_month=locked.max_sessions_per_month,
+            billing_interval=locked.billing_interval,
+            billing_interval_count=locked.billing_interval_count,
+            renewal_rule=locked.renewal_rule if locked.billing_interval else "",
+            rollover_cap=locked.rollover_cap if locked.billing_interval else None,
+            instalment_count=locked.instalment_count if locked.has_payment_plan else None,
+            instalment_interval=locked.instalment_interval if locked.has_payment_plan else "",
+            instalment_access=locked.instalment_access if locked.has_payment_plan else "",
         )
         # Only meeting types that can be scheduled now are sold: an item the client could never
         # book would be a credit paid for and unusable.

@@ -46,3 +46,8 @@ order_page_sections = Signal()
 # the client's page booking one item of their order, below the picker (waitlists: a group
 # session's link to the waitlists of its full sessions). A receiver must not query: the page has one.
 order_item_page_sections = Signal()
+
+# request=<HttpRequest>, orders=[<PackageOrder>], next_url=<str>: the client's cards of their orders in
+# a list (the client portal). A receiver returns {order id: html} (memberships: the membership's state,
+# pause and cancel), shown on each card; it reads what it needs for all the orders at once.
+client_order_cards_parts = Signal()

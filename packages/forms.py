@@ -10,14 +10,19 @@ from packages.models import (
     MAX_BOOK_REMINDER_DAYS,
     MAX_CANCEL_WINDOW_HOURS,
     MAX_EXPIRY_DAYS,
+    MAX_INTERVAL_COUNT,
     MAX_ORDERS_PER_CLIENT,
+    MAX_ROLLOVER_CAP,
     MAX_SESSIONS_PER_PERIOD,
+    BillingInterval,
     ExpiryKind,
     NameFormat,
     OrderingInformation,
     PaymentMedium,
     QuestionKind,
+    RenewalRule,
 )
+from packages.payment_plans import MAX_INSTALMENTS, MIN_INSTALMENTS, InstalmentAccess, InstalmentInterval
 from packages.services import precision_message
 from scheduling.models import MeetingType
 
@@ -238,6 +243,24 @@ class PaymentPreferencesForm(forms.Form):
         label="Payment Terms and Conditions", required=False, widget=forms.Textarea(attrs={"rows": 4}),
         help_text="When set, clients must accept these terms to order.",
     )
+    # The payment plan (packages.payment_plans): empty is paid in full at ordering.
+    instalment_count = forms.IntegerField(
+        label="Pay in instalments: number of payments", required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=(f"Leave empty to be paid in full. {MIN_INSTALMENTS} to {MAX_INSTALMENTS} payments, the first when "
+                   "the client orders, the others charged by themselves (Stripe or the test provider). "
+                   "PayPal takes one payment only."),
+        error_messages={"invalid": f"Enter a whole number of payments from {MIN_INSTALMENTS} to {MAX_INSTALMENTS}."},
+    )
+    # Not required: a post without them (an older page, a package paid in full) keeps the defaults.
+    instalment_interval = forms.ChoiceField(
+        label="Instalments are paid", choices=InstalmentInterval.choices, initial=InstalmentInterval.MONTH,
+        required=False,
+    )
+    instalment_access = forms.ChoiceField(
+        label="Sessions available to a client paying in instalments", choices=InstalmentAccess.choices,
+        initial=InstalmentAccess.ALL, widget=forms.RadioSelect, required=False,
+    )
 
     def __init__(self, *args, mediums: list[str], current_medium: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -268,11 +291,25 @@ class PaymentPreferencesForm(forms.Form):
             raise forms.ValidationError("Enter a price below 1,000,000,000.")
         return price
 
+    def clean_instalment_count(self) -> int | None:
+        count = self.cleaned_data["instalment_count"]
+        if count is not None and not MIN_INSTALMENTS <= count <= MAX_INSTALMENTS:
+            raise forms.ValidationError(
+                f"Enter {MIN_INSTALMENTS} to {MAX_INSTALMENTS} payments, or leave it empty to be paid in full.")
+        return count
+
     def clean(self):
         cleaned = super().clean()
         free = cleaned.pop("pricing", "") == Pricing.FREE
         cleaned["free"] = free
+        cleaned["instalment_interval"] = cleaned.get("instalment_interval") or InstalmentInterval.MONTH
+        cleaned["instalment_access"] = cleaned.get("instalment_access") or InstalmentAccess.ALL
+        if cleaned.get("payment_medium") == PaymentMedium.PAYPAL and cleaned.get("instalment_count") and not free:
+            self.add_error("instalment_count", "PayPal takes one payment only: choose Stripe for a payment plan, "
+                                               "or leave this empty.")
         if free:
+            cleaned["instalment_count"] = None
+            self.errors.pop("instalment_count", None)
             # Whatever was left in the price and medium fields, a free package costs nothing.
             cleaned["price"], cleaned["payment_medium"] = Decimal("0"), ""
             for name in ("price", "payment_medium"):
@@ -394,6 +431,63 @@ class PurchaseLimitsForm(forms.Form):
         label="New clients only", required=False,
         help_text="Only clients who have never paid for an order of yours can order this package.",
     )
+
+
+class SoldAs:
+    ONCE = "once"
+    MEMBERSHIP = "membership"
+    CHOICES = [(ONCE, "Once: the client pays one price for the sessions"),
+               (MEMBERSHIP, "As a membership: billed every period, each paid period adds the sessions")]
+
+
+class MembershipForm(forms.Form):
+    """Membership: sold once, or billed every N weeks, months or years, and what unused sessions do
+    at renewal. Cleans to the package's four fields (`billing_interval` empty when sold once)."""
+
+    sold_as = forms.ChoiceField(label="Sell this package", choices=SoldAs.CHOICES, widget=forms.RadioSelect)
+    billing_interval_count = forms.IntegerField(
+        label="Bill every", required=False, min_value=1, max_value=MAX_INTERVAL_COUNT,
+        widget=forms.NumberInput(attrs={"min": 1, "max": MAX_INTERVAL_COUNT, "inputmode": "numeric"}),
+        error_messages={
+            "invalid": "Enter a whole number, e.g. 1 for every month.",
+            "min_value": "Bill every 1 or more weeks, months or years: an interval of 0 is no interval.",
+            "max_value": f"Bill every {MAX_INTERVAL_COUNT} or fewer weeks, months or years.",
+        },
+    )
+    billing_interval = forms.ChoiceField(label="Period", choices=BillingInterval.choices, required=False)
+    renewal_rule = forms.ChoiceField(label="At renewal, unused sessions", choices=RenewalRule.choices,
+                                     widget=forms.RadioSelect)
+    rollover_cap = forms.IntegerField(
+        label="Roll over at most (sessions per meeting type)", required=False, min_value=0, max_value=MAX_ROLLOVER_CAP,
+        widget=forms.NumberInput(attrs={"min": 0, "max": MAX_ROLLOVER_CAP, "inputmode": "numeric"}),
+        help_text="Only for “Roll over”: unused sessions above this are lost at renewal. 0 rolls nothing over.",
+        error_messages={
+            "invalid": "Enter a whole number of sessions, e.g. 2.",
+            "min_value": "The roll-over cap cannot be below 0: enter 0 to roll nothing over.",
+            "max_value": f"Roll over at most {MAX_ROLLOVER_CAP} sessions.",
+        },
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        membership = cleaned.pop("sold_as", SoldAs.ONCE) == SoldAs.MEMBERSHIP
+        if not membership:
+            for name in ("billing_interval_count", "billing_interval", "rollover_cap"):
+                self.errors.pop(name, None)
+            cleaned.update(billing_interval="", billing_interval_count=1, rollover_cap=None,
+                           renewal_rule=cleaned.get("renewal_rule") or RenewalRule.RESET)
+            return cleaned
+        if not cleaned.get("billing_interval") and "billing_interval" not in self.errors:
+            self.add_error("billing_interval", "Choose week, month or year.")
+        if cleaned.get("billing_interval_count") is None and "billing_interval_count" not in self.errors:
+            self.add_error("billing_interval_count", "Enter how many weeks, months or years a period lasts, e.g. 1.")
+        if cleaned.get("renewal_rule") == RenewalRule.ROLLOVER:
+            if cleaned.get("rollover_cap") is None and "rollover_cap" not in self.errors:
+                self.add_error("rollover_cap", "Enter how many unused sessions roll over at most (0 or more).")
+        else:
+            self.errors.pop("rollover_cap", None)
+            cleaned["rollover_cap"] = None
+        return cleaned
 
 
 class ListingForm(forms.Form):

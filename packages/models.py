@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from leadmonk.money import CURRENCY_CHOICES
 from leadmonk.tokens import new_token
+from packages.payment_plans import InstalmentAccess, InstalmentInterval, plan_summary
 
 # One list of Payment Mediums for everything an owner sells (packages and paid meeting types).
 from scheduling.models import PaymentMedium  # noqa: F401
@@ -46,6 +47,35 @@ DEFAULT_BOOK_REMINDER_DAYS = 14
 MAX_BOOK_REMINDER_DAYS = 365
 # A booking limit per week or month beyond this is surely a typo.
 MAX_SESSIONS_PER_PERIOD = 100
+
+
+class BillingInterval(models.TextChoices):
+    """How often a membership is billed; empty on a package sold once."""
+
+    WEEK = "week", "Week"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+class RenewalRule(models.TextChoices):
+    """What a membership's unused sessions do when a new period starts (snapshotted on the order)."""
+
+    RESET = "reset", "Reset: unused sessions are lost"
+    ROLLOVER = "rollover", "Roll over, up to a cap"
+    KEEP = "keep", "Stay: unused sessions are kept"
+
+
+def billing_words(interval: str, count: int) -> str:
+    """How often a membership is billed, after its price: "a month", "every 2 weeks" ("" when sold once)."""
+    if not interval:
+        return ""
+    return f"a {interval}" if count == 1 else f"every {count} {interval}s"
+
+
+# "Billed every N weeks/months/years": beyond this it is surely a typo (Stripe allows 3 years).
+MAX_INTERVAL_COUNT = 52
+# A roll-over cap beyond this is surely a typo.
+MAX_ROLLOVER_CAP = 999
 # "At most N orders per client": more than this is surely a typo (no limit is an empty field).
 MAX_ORDERS_PER_CLIENT = 1000
 
@@ -77,6 +107,14 @@ class Package(models.Model):
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="USD")
     payment_medium = models.CharField("Payment Medium", max_length=16, choices=PaymentMedium.choices, blank=True)
     terms = models.TextField("Payment Terms and Conditions", blank=True)
+    # Payment plan (packages.payment_plans, snapshotted into each order): None is paid in full at
+    # ordering; else the price in this many instalments (2..24), the first at ordering. The
+    # instalments app keeps each order's schedule and charges the later ones.
+    instalment_count = models.PositiveSmallIntegerField("Number of payments", null=True, blank=True)
+    instalment_interval = models.CharField("Paid", max_length=8, choices=InstalmentInterval.choices,
+                                           default=InstalmentInterval.MONTH)
+    instalment_access = models.CharField("Sessions available", max_length=8, choices=InstalmentAccess.choices,
+                                         default=InstalmentAccess.ALL)
     # Policies (snapshotted into each order, DESIGN rule 10)
     cancel_window_hours = models.PositiveIntegerField("Cancellation window (hours)", default=0)
     late_cancel_forfeits = models.BooleanField("A late cancel uses the session", default=True)
@@ -99,6 +137,15 @@ class Package(models.Model):
     # None: no limit on the orders one client (by email) places.
     max_orders_per_client = models.PositiveIntegerField("At most this many orders per client", null=True, blank=True)
     new_clients_only = models.BooleanField("New clients only", default=False)
+    # Membership (memberships app): empty `billing_interval` sells the package once; otherwise it is
+    # billed every `billing_interval_count` × interval (Stripe Billing or the test provider; PayPal
+    # stays one-off) and each paid period adds its sessions. At renewal the unused sessions follow
+    # `renewal_rule` (roll over at most `rollover_cap`). Snapshotted into each order.
+    billing_interval = models.CharField("Bill every", max_length=8, choices=BillingInterval.choices, blank=True)
+    billing_interval_count = models.PositiveIntegerField("Number of weeks, months or years", default=1)
+    renewal_rule = models.CharField("At renewal, unused sessions", max_length=16, choices=RenewalRule.choices,
+                                    default=RenewalRule.RESET)
+    rollover_cap = models.PositiveIntegerField("Roll over at most", null=True, blank=True)
     # Sharing: an unlisted package is on no booking page and its slug address does not sell it; it
     # is ordered through /<owner-slug>/packages/p/<private_token>/ only. The token works whether
     # listed or not (a shared link survives listing it), and is replaced by "Regenerate link"; the
@@ -120,6 +167,11 @@ class Package(models.Model):
                 condition=Q(max_orders_per_client__isnull=True) | Q(max_orders_per_client__gte=1),
                 name="package_max_orders_per_client_positive",
             ),
+            models.CheckConstraint(condition=Q(billing_interval_count__gte=1), name="package_interval_count_positive"),
+            models.CheckConstraint(
+                condition=Q(instalment_count__isnull=True) | Q(instalment_count__gte=2, instalment_count__lte=24),
+                name="package_instalment_count_2_to_24",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -128,6 +180,21 @@ class Package(models.Model):
     @property
     def is_free(self) -> bool:
         return self.price == 0
+
+    @property
+    def is_membership(self) -> bool:
+        return bool(self.billing_interval)
+
+    @property
+    def has_payment_plan(self) -> bool:
+        return bool(self.instalment_count) and not self.is_free
+
+    @property
+    def payment_plan_summary(self) -> str:
+        """"4 payments of 100.00 USD, monthly" ("" when paid in full)."""
+        if not self.has_payment_plan:
+            return ""
+        return plan_summary(self.price, self.currency, self.instalment_count, self.instalment_interval)
 
     @property
     def is_draft(self) -> bool:

@@ -15,16 +15,21 @@ from packages.models import (
     MAX_BOOK_REMINDER_DAYS,
     MAX_CANCEL_WINDOW_HOURS,
     MAX_EXPIRY_DAYS,
+    MAX_INTERVAL_COUNT,
     MAX_ORDERS_PER_CLIENT,
+    MAX_ROLLOVER_CAP,
     MAX_SESSIONS_PER_PERIOD,
+    BillingInterval,
     ExpiryKind,
     InviteeQuestion,
     Package,
     PackageItem,
     PackageRetiredToken,
     PackageState,
+    RenewalRule,
 )
-from scheduling.models import MeetingType
+from packages.payment_plans import MAX_INSTALMENTS, MIN_INSTALMENTS, InstalmentAccess, InstalmentInterval
+from scheduling.models import MeetingType, PaymentMedium
 
 SLUG_MAX_LENGTH = 80
 
@@ -137,7 +142,10 @@ PRICE_OR_FREE = "Enter a Package Price above 0, or choose Free."
 
 @transaction.atomic
 def package_update_payment(*, package: Package, price: Decimal | None, currency: str,
-                           payment_medium: str, terms: str, free: bool = False) -> Package:
+                           payment_medium: str, terms: str, free: bool = False,
+                           instalment_count: int | None = None,
+                           instalment_interval: str = InstalmentInterval.MONTH,
+                           instalment_access: str = InstalmentAccess.ALL) -> Package:
     """Save the Payment Preferences section only; the first save publishes a draft.
 
     Free is an explicit choice (`free=True`, no price, no Payment Medium): a paid package with a
@@ -150,12 +158,31 @@ def package_update_payment(*, package: Package, price: Decimal | None, currency:
         raise PackageError(precision_message(currency))
     if price > 0 and not payment_medium:
         raise PackageError("Choose a Payment Medium for a paid package.")
+    if free:
+        instalment_count = None
+    if instalment_count is not None and not MIN_INSTALMENTS <= instalment_count <= MAX_INSTALMENTS:
+        raise PackageError(f"Enter {MIN_INSTALMENTS} to {MAX_INSTALMENTS} payments, "
+                           "or leave it empty to be paid in full.")
+    if instalment_count and payment_medium == PaymentMedium.PAYPAL:
+        raise PackageError("PayPal takes one payment only: choose Stripe for a payment plan.")
+    if instalment_interval not in InstalmentInterval.values or instalment_access not in InstalmentAccess.values:
+        raise PackageError("Choose how often instalments are paid and when the sessions are available.")
     locked = Package.objects.select_for_update().get(pk=package.pk)
+    if locked.billing_interval:
+        membership_payment_refusal = _membership_payment_refusal(price=price, payment_medium=payment_medium)
+        if membership_payment_refusal:
+            raise PackageError(membership_payment_refusal)
+        if instalment_count:
+            raise PackageError(MEMBERSHIP_NO_PLAN)
     package.price = price
     package.currency = currency
     package.payment_medium = payment_medium
     package.terms = terms
-    fields = ["price", "currency", "payment_medium", "terms", "updated_at"]
+    package.instalment_count = instalment_count
+    package.instalment_interval = instalment_interval
+    package.instalment_access = instalment_access
+    fields = ["price", "currency", "payment_medium", "terms", "instalment_count", "instalment_interval",
+              "instalment_access", "updated_at"]
     if locked.state == PackageState.DRAFT:
         package.state = PackageState.ACTIVE
         fields.append("state")
@@ -182,7 +209,9 @@ def package_update_policies(*, package: Package, cancel_window_hours: int, late_
         expiry_days = None
     elif expiry_days is None or not 1 <= expiry_days <= MAX_EXPIRY_DAYS:
         raise PackageError(f"Sessions expire after 1 to {MAX_EXPIRY_DAYS} days.")
-    Package.objects.select_for_update().filter(pk=package.pk).get()
+    locked = Package.objects.select_for_update().filter(pk=package.pk).get()
+    if locked.billing_interval and expiry_kind != ExpiryKind.NEVER:
+        raise PackageError(MEMBERSHIP_EXPIRY)
     package.cancel_window_hours = cancel_window_hours
     package.late_cancel_forfeits = late_cancel_forfeits
     package.no_show_forfeits = no_show_forfeits
@@ -194,6 +223,62 @@ def package_update_policies(*, package: Package, cancel_window_hours: int, late_
     package.save(update_fields=["cancel_window_hours", "late_cancel_forfeits", "no_show_forfeits", "expiry_kind",
                                 "expiry_days", "book_reminder_days", "max_sessions_per_week",
                                 "max_sessions_per_month", "updated_at"])
+    return package
+
+
+# A membership's unused sessions follow its renewal rule; an expiry of the order on top would take
+# every later period's sessions too.
+MEMBERSHIP_EXPIRY = ("A membership's unused sessions follow its renewal rule: set “Sessions expire” to Never "
+                     "(Policies) to sell it as a membership.")
+# A membership is paid every period; a payment plan splits one price: never both.
+MEMBERSHIP_NO_PLAN = ("A membership is paid every period, so it cannot also be paid in instalments: "
+                      "empty the number of payments under Payment Preferences, or sell the package once.")
+PAYPAL_ONE_OFF = ("PayPal takes one-off payments only: a membership is paid through Stripe (or the test "
+                  "provider). Choose Stripe under Payment Preferences, or sell the package once.")
+
+
+def _membership_payment_refusal(*, price: Decimal, payment_medium: str) -> str:
+    """Why a package with this price and medium cannot be billed every period ("" when it can)."""
+    if payment_medium == PaymentMedium.PAYPAL:
+        return PAYPAL_ONE_OFF
+    if price <= 0:
+        return "A membership is billed every period: it needs a Package Price above 0."
+    return ""
+
+
+@transaction.atomic
+def package_update_membership(*, package: Package, billing_interval: str, billing_interval_count: int,
+                              renewal_rule: str, rollover_cap: int | None) -> Package:
+    """Save the Membership section: sold once (`billing_interval` empty) or billed every
+    `billing_interval_count` weeks, months or years, with what unused sessions do at renewal.
+    Orders already placed keep what they were sold with (the order's snapshot)."""
+    if billing_interval and billing_interval not in BillingInterval.values:
+        raise PackageError("Choose week, month or year.")
+    if not 1 <= billing_interval_count <= MAX_INTERVAL_COUNT:
+        raise PackageError(f"Bill every 1 to {MAX_INTERVAL_COUNT} weeks, months or years.")
+    if renewal_rule not in RenewalRule.values:
+        raise PackageError("Choose what unused sessions do at renewal.")
+    if renewal_rule == RenewalRule.ROLLOVER:
+        if rollover_cap is None or not 0 <= rollover_cap <= MAX_ROLLOVER_CAP:
+            raise PackageError(f"Roll over 0 to {MAX_ROLLOVER_CAP} unused sessions.")
+    else:
+        rollover_cap = None
+    locked = Package.objects.select_for_update().get(pk=package.pk)
+    if billing_interval and not locked.is_draft:
+        refusal = _membership_payment_refusal(price=locked.price, payment_medium=locked.payment_medium)
+        if refusal:
+            raise PackageError(refusal)
+    if billing_interval and locked.expiry_kind != ExpiryKind.NEVER:
+        raise PackageError(MEMBERSHIP_EXPIRY)
+    if billing_interval and locked.has_payment_plan:
+        raise PackageError(MEMBERSHIP_NO_PLAN)
+    package.billing_interval = billing_interval
+    package.billing_interval_count = billing_interval_count if billing_interval else 1
+    package.renewal_rule = renewal_rule
+    package.rollover_cap = rollover_cap
+    package.save(update_fields=["billing_interval", "billing_interval_count", "renewal_rule", "rollover_cap",
+                                "updated_at"])
+    content_changed(owner_id=package.owner_id)
     return package
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
          name="make_package_only"),
     path("<int:pk>/policies/", views.package_policies_save, name="save_policies"),
     path("<int:pk>/purchase-limits/", views.package_limits_save, name="save_limits"),
+    path("<int:pk>/membership/", views.package_membership_save, name="save_membership"),
     path("<int:pk>/listing/", views.package_listing_save, name="save_listing"),
     path("<int:pk>/private-link/regenerate/", views.package_private_link_regenerate, name="regenerate_private_link"),
     path("<int:pk>/questions/add/", views.question_add, name="question_add"),

@@ -12,12 +12,14 @@ from packages.forms import (
     InviteePreferencesForm,
     InviteeQuestionForm,
     ListingForm,
+    MembershipForm,
     PackageInfoForm,
     PackageItemFormSet,
     PaymentPreferencesForm,
     PoliciesForm,
     Pricing,
     PurchaseLimitsForm,
+    SoldAs,
 )
 from packages.models import DEFAULT_BOOK_REMINDER_DAYS, InviteeQuestion, Package
 from scheduling.price_forms import available_mediums
@@ -30,10 +32,12 @@ SECTION_INFO, SECTION_INVITEE, SECTION_QUESTIONS, SECTION_PAYMENT = (
 )
 SECTION_POLICIES = "policies"
 SECTION_LIMITS, SECTION_SHARING = "purchase-limits", "sharing"
+SECTION_MEMBERSHIP = "membership"
 # Section id -> its key in the template's `notices` and `refused`.
 SECTIONS = {
     SECTION_INFO: "info", SECTION_INVITEE: "invitee", SECTION_QUESTIONS: "questions", SECTION_PAYMENT: "payment",
     SECTION_POLICIES: "policies", SECTION_LIMITS: "limits", SECTION_SHARING: "sharing",
+    SECTION_MEMBERSHIP: "membership",
 }
 
 
@@ -197,7 +201,8 @@ def _section_notices(request: HttpRequest) -> dict[str, list]:
 
 def _render_edit(request: HttpRequest, package: Package, *, info_form=None, item_formset=None,
                  invitee_form=None, question_form=None, payment_form=None, policies_form=None, limits_form=None,
-                 listing_form=None, status: int = 200, info_draft: bool = False) -> HttpResponse:
+                 listing_form=None, membership_form=None, status: int = 200, info_draft: bool = False
+                 ) -> HttpResponse:
     if info_form is None:
         info_form = PackageInfoForm(initial={"name": package.name, "description": package.description})
     if item_formset is None:
@@ -216,6 +221,8 @@ def _render_edit(request: HttpRequest, package: Package, *, info_form=None, item
             "pricing": Pricing.FREE if free else Pricing.PAID,
             "price": "" if package.is_draft and package.is_free else _price_for_form(package),
             "currency": package.currency, "payment_medium": package.payment_medium, "terms": package.terms,
+            "instalment_count": package.instalment_count, "instalment_interval": package.instalment_interval,
+            "instalment_access": package.instalment_access,
         })
     if policies_form is None:
         policies_form = PoliciesForm(initial={
@@ -233,10 +240,17 @@ def _render_edit(request: HttpRequest, package: Package, *, info_form=None, item
         })
     if listing_form is None:
         listing_form = ListingForm(initial={"listed": package.listed})
+    if membership_form is None:
+        membership_form = MembershipForm(initial={
+            "sold_as": SoldAs.MEMBERSHIP if package.is_membership else SoldAs.ONCE,
+            "billing_interval": package.billing_interval or "month",
+            "billing_interval_count": package.billing_interval_count, "renewal_rule": package.renewal_rule,
+            "rollover_cap": package.rollover_cap,
+        })
     return render(request, "packages/edit.html", {
         "package": package, "public_url": _public_url(request, package),
         "private_url": _private_url(request, package),
-        "limits_form": limits_form, "listing_form": listing_form,
+        "limits_form": limits_form, "listing_form": listing_form, "membership_form": membership_form,
         "orderable": selectors.package_is_orderable(package),
         "info_form": info_form, "item_formset": item_formset,
         "invitee_form": invitee_form, "question_form": question_form, "payment_form": payment_form,
@@ -248,6 +262,7 @@ def _render_edit(request: HttpRequest, package: Package, *, info_form=None, item
             "info": info_form.is_bound or item_formset.is_bound, "invitee": invitee_form.is_bound,
             "questions": question_form.is_bound, "payment": payment_form.is_bound,
             "policies": policies_form.is_bound, "limits": limits_form.is_bound, "sharing": listing_form.is_bound,
+            "membership": membership_form.is_bound,
         },
     }, status=status)
 
@@ -356,6 +371,26 @@ def package_limits_save(request: HttpRequest, pk: int) -> HttpResponse:
                              extra_tags=SECTION_LIMITS)
             return redirect(reverse("packages:edit", args=[package.pk]) + "#purchase-limits")
     return _render_edit(request, package, limits_form=form)
+
+
+@login_required
+def package_membership_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the Membership section (sold once, or billed every period); a bad value is shown next to
+    its field and nothing changes."""
+    package = _get_package_for_owner(request, pk)
+    if request.method != "POST":
+        return redirect("packages:edit", pk=package.pk)
+    form = MembershipForm(request.POST)
+    if form.is_valid():
+        try:
+            services.package_update_membership(package=package, **form.cleaned_data)
+        except services.PackageError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Membership saved. Orders already placed keep what they were sold with.",
+                             extra_tags=SECTION_MEMBERSHIP)
+            return redirect(reverse("packages:edit", args=[package.pk]) + "#membership")
+    return _render_edit(request, package, membership_form=form)
 
 
 @login_required

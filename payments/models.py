@@ -18,6 +18,14 @@ class Provider(models.TextChoices):
     MANUAL = "manual", "Paid outside the app"
 
 
+class PaymentPurpose(models.TextChoices):
+    # The order's checkout: confirming it activates the order (a payment plan's first instalment too).
+    ORDER = "order", "Order"
+    # A later instalment of a payment plan (or several, "Pay the rest now"), on an active order:
+    # confirming it activates nothing; the instalments app hears of it (payments.signals).
+    INSTALMENT = "instalment", "Instalment"
+
+
 class PaymentStatus(models.TextChoices):
     CREATED = "created", "Created"
     PENDING = "pending", "Processing"
@@ -48,6 +56,7 @@ class Payment(models.Model):
     # Unguessable: the client's return URL and the test checkout page are reached by it.
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     provider = models.CharField(max_length=16, choices=Provider.choices)
+    purpose = models.CharField(max_length=16, choices=PaymentPurpose.choices, default=PaymentPurpose.ORDER)
     status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.CREATED)
     # What the client is charged: the order's price after its promo code, plus `tax_added`.
     amount = models.DecimalField(max_digits=12, decimal_places=3)
@@ -64,6 +73,9 @@ class Payment(models.Model):
     # Stripe: Checkout Session id / PaymentIntent id. PayPal: order id / capture id.
     provider_reference = models.CharField(max_length=255, blank=True, db_index=True)
     provider_payment_id = models.CharField(max_length=255, blank=True, db_index=True)
+    # The card the client saved for a payment plan's later instalments, as the provider names it
+    # (Stripe "cus_…/pm_…"), recorded from the first checkout; blank for a one-off payment.
+    saved_method = models.CharField(max_length=255, blank=True)
     # Where the client pays (Stripe Checkout / PayPal approval URL), reused on a second click.
     checkout_url = models.URLField(max_length=2000, blank=True)
     # Stripe Connect account the charge was routed to, or the PayPal payee; blank = the platform.
@@ -147,6 +159,15 @@ class Payment(models.Model):
     @property
     def client_email(self) -> str:
         return self.order.client_email if self.order_id else self.booking.client_email
+
+    @property
+    def is_instalment(self) -> bool:
+        return self.purpose == PaymentPurpose.INSTALMENT
+
+    @property
+    def saves_method(self) -> bool:
+        """The order's checkout of a payment plan: the card is kept for the later instalments."""
+        return self.order_id is not None and self.purpose == PaymentPurpose.ORDER and self.order.has_payment_plan
 
     @property
     def checkout_idempotency_key(self) -> str:

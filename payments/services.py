@@ -33,12 +33,14 @@ from payments.models import (
     PAID_STATUSES,
     REFUNDABLE_STATUSES,
     Payment,
+    PaymentPurpose,
     PaymentStatus,
     Provider,
     Refund,
     RefundStatus,
 )
 from payments.providers.base import IllegalPaymentTransition, PaymentError, RefundError, get_provider
+from payments.signals import order_payment_confirmed, order_payment_failed
 from promotions.services import promo_release
 from scheduling.holds import HoldExpired, booking_confirm_paid, booking_release_hold
 
@@ -112,21 +114,42 @@ def payment_start(*, order: PackageOrder, provider: str) -> Payment:
         )
         if recent is not None:
             return recent
+        # A payment plan's checkout charges its first instalment (orders.models.PackageOrder.first_charge),
+        # carrying its part of the order's tax.
+        first = locked.first_charge
         return Payment.objects.create(
-            order=locked, provider=provider, amount=locked.total_price, currency=locked.currency,
-            promo_code=locked.promo_code, discount=locked.discount, **_order_tax(locked),
+            order=locked, provider=provider, amount=first, currency=locked.currency,
+            promo_code=locked.promo_code, discount=locked.discount,
+            **_order_tax(locked, amount=first if locked.has_payment_plan else None),
         )
 
 
 def _order_tax(order: PackageOrder, *, amount: Decimal | None = None) -> dict:
     """The tax fields of a payment of `order` (its snapshot). `amount`: a payment of less than the
-    order's total (cash taken outside the app): the tax it carries is the part of it at the rate."""
+    order's total (cash taken outside the app, an instalment of a payment plan): the tax it carries
+    is the part of it at the rate."""
     fields = {"tax_rate": order.tax_rate, "prices_include_tax": order.prices_include_tax,
               "tax_added": order.tax_added}
     if amount is not None and amount != order.total_price and order.tax_added:
         fields["tax_added"] = tax_breakdown(amount=amount, rate=order.tax_rate, inclusive=True,
                                             currency=order.currency).tax
     return fields
+
+
+def instalment_payment_create(*, order: PackageOrder, provider: str, amount: Decimal,
+                              saved_method: str = "") -> Payment:
+    """A payment of one or more instalments of `order`'s payment plan (the instalments app decides
+    which, under its plan's lock, and calls this inside its transaction). It activates nothing when
+    confirmed: the order is active already. `saved_method`: the card it is charged to off-session.
+    It carries its part of the order's tax."""
+    return Payment.objects.create(order=order, provider=provider, purpose=PaymentPurpose.INSTALMENT, amount=amount,
+                                  currency=order.currency, saved_method=saved_method,
+                                  **_order_tax(order, amount=amount))
+
+
+def payment_record_saved_method(*, payment_id: int, saved_method: str) -> None:
+    """The provider kept the card of a payment plan's checkout for the later instalments."""
+    Payment.objects.filter(pk=payment_id).update(saved_method=saved_method[:255], updated_at=timezone.now())
 
 
 def payment_set_checkout(*, payment: Payment, provider_reference: str, checkout_url: str,
@@ -174,8 +197,12 @@ def payment_confirm(*, payment_id: int, amount: Decimal, currency: str, provider
         payment.confirmed_at = timezone.now()
         if payment.booking_id is not None:
             _apply_confirmed_booking_payment(payment)  # confirms the session, or flags the payment
+        elif payment.is_instalment:
+            _apply_confirmed_instalment_payment(payment)
         else:
             _apply_confirmed_order_payment(payment)
+        if payment.order_id is not None and not payment.flagged:
+            order_payment_confirmed.send(sender=Payment, payment=payment)
         # Money arrived, applied or flagged for a refund: it gets its invoice, numbered under the
         # owner's sequence lock (the last lock taken), in this transaction.
         invoice_issue(payment=payment, paid_with=payment.get_provider_display(),
@@ -183,6 +210,24 @@ def payment_confirm(*, payment_id: int, amount: Decimal, currency: str, provider
         payment.save(update_fields=[
             "status", "confirmed_at", "provider_payment_id", "flagged", "flag_reason", "updated_at",
         ])
+    return payment
+
+
+def payment_record_recurring(*, order: PackageOrder, provider: str, amount: Decimal | None = None,
+                             provider_payment_id: str = "", provider_reference: str = "") -> Payment:
+    """A recurring charge of an order that is active already (a membership's renewal, recorded once
+    by the caller in this transaction) arrived: a confirmed payment with its invoice, like any other
+    money received; the order is not moved. `amount`: what the provider collected (None: the order's
+    total, its tax included as sold). Must run inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("a recurring payment is recorded in the transaction of the period it pays")
+    payment = Payment.objects.create(
+        order=order, provider=provider, status=PaymentStatus.CONFIRMED,
+        amount=order.total_price if amount is None else amount, currency=order.currency,
+        confirmed_at=timezone.now(), provider_payment_id=provider_payment_id[:255],
+        provider_reference=provider_reference[:255], **_order_tax(order, amount=amount),
+    )
+    invoice_issue(payment=payment, paid_with=payment.get_provider_display(), is_test=provider == Provider.TEST)
     return payment
 
 
@@ -218,6 +263,17 @@ def _apply_confirmed_order_payment(payment: Payment) -> None:
         logger.warning("payment %s confirmed for order %s which is %s", payment.pk, order.pk, order.status)
 
 
+def _apply_confirmed_instalment_payment(payment: Payment) -> None:
+    """An instalment's money arrived: the order was activated by its checkout, so nothing moves
+    here, unless the order was closed meanwhile (cancelled, refunded): then the money is flagged for
+    a refund."""
+    order = PackageOrder.objects.get(pk=payment.order_id)
+    if order.status != OrderStatus.ACTIVE:
+        payment.flagged = True
+        payment.flag_reason = FLAG_AFTER_CANCEL
+        logger.warning("instalment payment %s confirmed for order %s which is %s", payment.pk, order.pk, order.status)
+
+
 def payment_mark_pending(*, payment_id: int, provider_payment_id: str = "") -> Payment:
     """The provider accepted the payment but the money is not there yet (bank debit, PayPal
     PENDING capture). The order stays pending and is not expired meanwhile."""
@@ -249,6 +305,8 @@ def payment_fail(*, payment_id: int, reason: str = "") -> Payment:
         if payment.booking_id is not None:
             # A session's time is held only while its payment can still succeed.
             booking_release_hold(booking_id=payment.booking_id)
+        else:
+            order_payment_failed.send(sender=Payment, payment=payment)
     return payment
 
 
@@ -429,7 +487,9 @@ def _apply_refunded_total(payment: Payment, refund: Refund, *, now: datetime) ->
         # code's use is given back (payments.booking_payments.session_promo_reference).
         promo_release(reference=f"booking:{payment.booking_id}")
         return
-    if not payment.flagged:
+    if not payment.flagged and not payment.is_instalment:
+        # An instalment's refund gives back that instalment only; the order's checkout (the first
+        # payment) is the one whose full refund refunds the order.
         try:
             order_refund(order=payment.order, reason=refund.reason or FULL_REFUND_REASON)
         except IllegalOrderTransition:

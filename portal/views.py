@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from leadmonk.sections import collect_parts
 from leadmonk.throttle import throttle_key_allows, throttle_post
 from leadmonk.timezones import viewer_timezone
+from orders.signals import client_order_cards_parts
 from portal.forms import FindBookingsForm
 from portal.selectors import client_overview
 from portal.services import (
@@ -58,6 +60,11 @@ def _overview(request: HttpRequest, email: str) -> HttpResponse:
     zones += [order.client_timezone for group in groups for order in group.orders]
     default_tz = next((zone for zone in zones if zone), "UTC")
     viewer_tz = viewer_timezone(request, default_tz)
+    # What the apps above add to an order's card (memberships: its state, pause and cancel).
+    orders = [order for group in groups for order in group.orders]
+    parts = collect_parts(client_order_cards_parts, request=request, orders=orders, next_url=request.path)
+    for order in orders:
+        order.card_parts = parts.get(order.pk, "")
     return render(request, "portal/overview.html", {
         "email": email, "groups": groups, "viewer_tz": viewer_tz,
         "session_days": PORTAL_SESSION_AGE.days,

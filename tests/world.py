@@ -18,6 +18,7 @@ from api.models import ApiKey, ApiKeyScope
 from api.services import api_key_create
 from calendars.models import Calendar, CalendarConnection, ConnectionKind
 from clients.selectors import client_reference
+from memberships.models import PackageMembership
 from orders.gifts import GiftDetails
 from orders.models import Gift, OrderStatus, PackageOrder
 from orders.services import order_create, order_session_book
@@ -65,6 +66,7 @@ class OwnerWorld:
     webhook_endpoint: WebhookEndpoint  # disabled, so nothing the crawlers do is sent anywhere
     webhook_delivery: Delivery
     waitlist_entry: WaitlistEntry
+    membership: PackageMembership
 
     def ids(self) -> dict[str, int]:
         return {
@@ -77,7 +79,7 @@ class OwnerWorld:
             "booking": self.order_booking.pk, "direct_booking": self.direct_booking.pk,
             "payment": self.payment.pk, "promo_code": self.promo_code.pk, "api_key": self.api_key.pk,
             "webhook_endpoint": self.webhook_endpoint.pk, "webhook_delivery": self.webhook_delivery.pk,
-            "waitlist_entry": self.waitlist_entry.pk,
+            "waitlist_entry": self.waitlist_entry.pk, "membership": self.membership.pk,
         }
 
     def client_details(self) -> dict[str, str]:
@@ -194,6 +196,11 @@ def make_owner_world(*, email: str, slug: str) -> OwnerWorld:
     waitlist_entry = WaitlistEntry.objects.create(
         meeting_type=meeting_type, start=direct_booking.start, client_name=f"Wes {slug.title()}-waiting",
         client_email=f"wes@{slug}.example", position=1)
+    # A membership row of the paid order (as a test-provider membership leaves it), so the Members
+    # page has a member and its buttons name an object of this owner.
+    membership = PackageMembership.objects.create(
+        order=order, owner=owner, provider="test", current_period_start=timezone.now(),
+        current_period_end=timezone.now() + dt.timedelta(days=30))
     return OwnerWorld(
         owner=owner, meeting_type=meeting_type, override=override, package=package, question=question,
         order=order, pending_order=pending_order, order_item=order_item, order_booking=order_booking,
@@ -201,7 +208,7 @@ def make_owner_world(*, email: str, slug: str) -> OwnerWorld:
         team=team, team_meeting_type=team_meeting_type, team_invitation=team_invitation, promo_code=promo_code,
         gift=gift, calendar_connection=calendar_connection, api_key=new_key.api_key, api_key_secret=new_key.key,
         webhook_endpoint=webhook_endpoint, webhook_delivery=webhook_delivery,
-        waitlist_entry=waitlist_entry,
+        waitlist_entry=waitlist_entry, membership=membership,
     )
 
 
@@ -356,6 +363,17 @@ ROUTE_OBJECTS: dict[str, dict[str, str]] = {
     # A claim link's token is known only to the client it was emailed to: a junk one opens nothing.
     "public:waitlist_claim": {"owner_slug": "owner_slug", "meeting_type_slug": "meeting_type_slug", "token": "junk"},
     "waitlists:remove": {"pk": "waitlist_entry"},
+    "memberships:renew_now": {"pk": "membership"},
+    "memberships:fail_renewal": {"pk": "membership"},
+    "packages:save_membership": {"pk": "package"},
+    "membership_client:pay": {"token": "order_token"},
+    # Pause, resume, cancel or keep; anything else is a 404.
+    "membership_client:action": {"token": "order_token", "action": "junk"},
+    # A payment plan's buttons (the world's order is paid in full: each says there is no plan).
+    "instalments:pay": {"token": "order_token", "number": "order_item"},
+    "instalments:pay_rest": {"token": "order_token"},
+    "instalments:test_fail_next": {"token": "order_token"},
+    "instalments:test_charge_next": {"token": "order_token"},
     "teams:detail": {"pk": "team"},
     "teams:settings": {"pk": "team"},
     "teams:invite": {"pk": "team"},

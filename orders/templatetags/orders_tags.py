@@ -2,6 +2,7 @@
 from django import template
 
 from leadmonk import money
+from packages.models import billing_words
 from scheduling.tax import tax_line
 
 register = template.Library()
@@ -9,8 +10,11 @@ register = template.Library()
 
 @register.filter
 def order_price(order) -> str:
-    """ "Free" for a free order, else "240.00 USD" (the price as sold)."""
-    return money.price_label(order.price, order.currency)
+    """ "Free" for a free order, else "240.00 USD" (the price as sold; "180.00 USD a month" for a
+    membership)."""
+    label = money.price_label(order.price, order.currency)
+    billed = billing_words(order.billing_interval, order.billing_interval_count)
+    return f"{label} {billed}" if billed and order.price else label
 
 
 @register.filter

@@ -2,6 +2,7 @@
 from django import template
 
 from leadmonk import money
+from packages.models import billing_words
 
 register = template.Library()
 
@@ -11,7 +12,9 @@ def package_price(package) -> str:
     """ "Free" for a free package, else "240.00 USD"; a draft has no price yet (not "Free")."""
     if getattr(package, "is_draft", False):
         return "No price yet"
-    return money.price_label(package.price, package.currency)
+    label = money.price_label(package.price, package.currency)
+    billed = billing_words(package.billing_interval, package.billing_interval_count)
+    return f"{label} {billed}" if billed and package.price else label
 
 
 @register.filter

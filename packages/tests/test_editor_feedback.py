@@ -100,5 +100,5 @@ def test_the_editor_carries_its_unsaved_changes_script_and_an_empty_row_to_copy(
     assert "js/package_editor.js" in html and "<script>" not in html
     template = re.search(r"<template data-item-row-template>(.*?)</template>", html, re.S).group(1)
     assert 'name="items-__prefix__-meeting_type"' in template and 'name="items-__prefix__-quantity"' in template
-    # Sharing, Info, Invitee Preferences, a question, Payment, Policies, Purchase limits
-    assert html.count("data-section=") == 7
+    # Sharing, Info, Invitee Preferences, a question, Payment, Policies, Purchase limits, Membership
+    assert html.count("data-section=") == 8

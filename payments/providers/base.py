@@ -70,6 +70,17 @@ class PaymentProvider:
     def handle_webhook(self, request: HttpRequest) -> HttpResponse:
         raise NotImplementedError
 
+    # Whether it can charge a card saved at a payment plan's first checkout later, without the
+    # client (the instalments app offers payment plans through such providers only).
+    charges_saved_methods = False
+
+    def charge_saved(self, payment: Payment) -> Payment:
+        """Charge `payment` (an instalment) to `payment.saved_method` off-session, with an
+        idempotency key derived from the payment, and confirm or fail it through the services (or
+        leave it pending for the provider's webhook). Called outside any transaction. Raises
+        PaymentError when the provider cannot be reached (nothing recorded: the caller retries)."""
+        raise NotImplementedError
+
     def refund(self, payment: Payment, *, amount: Decimal | None = None, idempotency_key: str = "") -> str:
         """Refund `amount` of `payment` at the provider (None: all of it); returns the provider's
         refund id. Raises RefundError with a message for the owner when nothing was refunded.

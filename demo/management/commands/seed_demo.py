@@ -9,7 +9,9 @@ from accounts.models import User
 from accounts.plans import Plan
 from api import demo as api_demo
 from embed import demo as embed_demo
+from instalments import demo as instalments_demo
 from invoices import demo as invoices_demo
+from memberships import demo as memberships_demo
 from orders import demo as orders_demo
 from packages import demo as packages_demo
 from payments import demo as payments_demo
@@ -27,7 +29,9 @@ DEMO_SLUG = "demo"
 # demo_history: a year of past packs and sessions, so Insights has something to draw.
 # Invoices before orders: the demo order keeps the owner's tax when it is placed.
 DEMO_MODULES = [accounts_demo, scheduling_demo, teams_demo, packages_demo, promotions_demo, invoices_demo,
-                orders_demo, payments_demo, embed_demo, waitlists_demo, demo_history, webhooks_demo]
+                orders_demo, payments_demo, embed_demo, waitlists_demo, memberships_demo, instalments_demo,
+                demo_history,
+                webhooks_demo]
 
 
 class Command(BaseCommand):

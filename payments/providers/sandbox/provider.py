@@ -12,6 +12,10 @@ from payments import services
 from payments.models import Payment, Provider
 from payments.providers.base import PaymentProvider, register
 
+# The test provider's saved "cards" for a payment plan's later instalments.
+SAVED_CARD = "test-card"
+DECLINED_CARD = "test-card-declined"
+
 
 @register
 class TestProvider(PaymentProvider):
@@ -28,6 +32,10 @@ class TestProvider(PaymentProvider):
         return url
 
     def pay(self, payment: Payment) -> Payment:
+        if payment.saves_method and not payment.saved_method:
+            # A payment plan's checkout keeps the card for the later instalments, as Stripe's
+            # setup_future_usage does.
+            services.payment_record_saved_method(payment_id=payment.pk, saved_method=SAVED_CARD)
         return services.payment_confirm(
             payment_id=payment.pk, amount=payment.amount, currency=payment.currency,
             provider_payment_id=f"test-charge-{payment.pk}",
@@ -38,6 +46,15 @@ class TestProvider(PaymentProvider):
 
     def handle_webhook(self, request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=404)
+
+    charges_saved_methods = True
+
+    def charge_saved(self, payment: Payment) -> Payment:
+        # The test "cards": DECLINED_CARD fails the charge (the "Fail the next instalment" control
+        # of the instalments app), any other goes through. No money moves.
+        if payment.saved_method == DECLINED_CARD:
+            return services.payment_fail(payment_id=payment.pk, reason="The test card was declined.")
+        return self.pay(payment)
 
     def refund(self, payment: Payment, *, amount: Decimal | None = None, idempotency_key: str = "") -> str:
         # Moves no money; the refund id is the key, so a replay names the same refund.

@@ -24,6 +24,7 @@ from accounts.plans import Plan, SubscriptionStatus
 from payments.models import Provider
 from payments.providers.base import PaymentProviderError, PaymentProviderUnavailable
 from payments.providers.stripe.client import StripeEvent, dict_of, id_of, site_url, stripe_client
+from payments.providers.stripe.memberships import MEMBERSHIP_PURPOSE, handle_membership_event
 
 logger = logging.getLogger(__name__)
 
@@ -215,6 +216,9 @@ def handle_billing_event(event: StripeEvent) -> HttpResponse:
         subscription_id, metadata = id_of(body), dict_of(body.get("metadata"))
     else:
         subscription_id, metadata = _invoice_subscription(body)
+    if metadata.get("purpose") == MEMBERSHIP_PURPOSE and subscription_id:
+        # A client's membership of a package (memberships), not an owner's plan.
+        return handle_membership_event(event, subscription_id)
     owner_id = _owner_for(id_of(body.get("customer")), metadata)
     if owner_id is None or not subscription_id:
         logger.info("stripe event %s (%s): no owner for customer %s, recorded and ignored",

@@ -51,6 +51,8 @@ class StripeEvent:
     id: str
     type: str
     object: dict
+    # When Stripe created the event (Unix time; 0 when absent): orders events of one subscription.
+    created: int = 0
 
 
 def verified_event(request: HttpRequest, secret: str) -> StripeEvent:
@@ -68,4 +70,6 @@ def verified_event(request: HttpRequest, secret: str) -> StripeEvent:
     obj = dict_of(dict_of(body).get("data")).get("object")
     if not (isinstance(event_id, str) and event_id and isinstance(event_type, str) and isinstance(obj, dict)):
         raise InvalidEvent("Not a Stripe event.")
-    return StripeEvent(id=event_id, type=event_type, object=obj)
+    created = dict_of(body).get("created")
+    return StripeEvent(id=event_id, type=event_type, object=obj,
+                       created=created if isinstance(created, int) and created > 0 else 0)

@@ -17,7 +17,7 @@ from django.urls import reverse
 from leadmonk.money import UnknownCurrency, from_minor_units, to_minor_units
 from payments import services
 from payments.connections import active_connection, require_connection
-from payments.models import Payment, Provider
+from payments.models import Payment, PaymentPurpose, Provider
 from payments.providers.base import (
     PaymentProvider,
     PaymentProviderError,
@@ -25,6 +25,7 @@ from payments.providers.base import (
     RefundError,
     register,
 )
+from payments.providers.stripe import memberships as membership_stripe
 from payments.providers.stripe.billing import BILLING_EVENTS, handle_billing_event
 from payments.providers.stripe.client import (
     InvalidEvent,
@@ -44,6 +45,8 @@ CHECKOUT_EVENTS = {
     "checkout.session.expired",
 }
 REFUND_EVENTS = {"charge.refunded"}
+# A payment plan's later instalments are PaymentIntents we create off-session (charge_saved).
+INSTALMENT_EVENTS = {"payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.processing"}
 
 
 @register
@@ -70,11 +73,24 @@ class StripeProvider(PaymentProvider):
         else:
             ids["booking_id"] = str(payment.booking_id)
         payment_intent_data: dict = {"metadata": ids, "description": payment.purchase_title[:200]}
+        params_extra: dict = {}
+        if payment.saves_method:
+            # A payment plan's checkout: Stripe keeps the card on a Customer of the platform account,
+            # and the later instalments are charged to it off-session (charge_saved), each routed to
+            # the owner like this one.
+            payment_intent_data["setup_future_usage"] = "off_session"
+            params_extra["customer_creation"] = "always"
         if connection is not None:
             # Destination charge: the connected account receives the money and is the settlement
             # merchant; the platform keeps no fee.
             payment_intent_data["transfer_data"] = {"destination": connection.account_id}
             payment_intent_data["on_behalf_of"] = connection.account_id
+        if membership_stripe.is_membership_payment(payment):
+            params = membership_stripe.checkout_params(
+                payment, ids=ids, destination=connection.account_id if connection else "")
+            params["success_url"] = site_url(return_path) + "?session_id={CHECKOUT_SESSION_ID}"
+            params["cancel_url"] = site_url(return_path) + "?cancelled=1"
+            return self._open_session(payment, params, connection)
         params = {
             "mode": "payment",
             "line_items": [{
@@ -91,7 +107,11 @@ class StripeProvider(PaymentProvider):
             "customer_email": payment.client_email,
             "success_url": site_url(return_path) + "?session_id={CHECKOUT_SESSION_ID}",
             "cancel_url": site_url(return_path) + "?cancelled=1",
+            **params_extra,
         }
+        return self._open_session(payment, params, connection)
+
+    def _open_session(self, payment: Payment, params: dict, connection) -> str:
         try:
             session = stripe_client().v1.checkout.sessions.create(
                 params, options={"idempotency_key": payment.checkout_idempotency_key}
@@ -105,15 +125,25 @@ class StripeProvider(PaymentProvider):
         )
         return session.url
 
-    def fetch_session(self, session_id: str) -> dict:
+    def fetch_session(self, session_id: str, *, expand_intent: bool = False) -> dict:
+        """The session as Stripe has it; with `expand_intent` its PaymentIntent too (the card a
+        payment plan's checkout saved)."""
+        params = {"expand": ["payment_intent"]} if expand_intent else None
         try:
-            return stripe_client().v1.checkout.sessions.retrieve(session_id).to_dict()
+            session = stripe_client().v1.checkout.sessions.retrieve(session_id, params).to_dict()
         except stripe.StripeError as error:
             raise PaymentProviderError() from error
+        if session.get("mode") == "subscription" and isinstance(session.get("subscription"), str):
+            # A membership's subscription, read here (outside any transaction) for apply_session.
+            session["subscription"] = membership_stripe.subscription_read(session["subscription"])
+        return session
 
     def apply_session(self, session: dict, payment: Payment, *, event_type: str = "") -> None:
         """Move `payment` to what the session, as read from Stripe, says."""
         if session.get("payment_status") in ("paid", "no_payment_required"):
+            saved = _saved_method(session)
+            if saved and payment.saves_method and not payment.saved_method:
+                services.payment_record_saved_method(payment_id=payment.pk, saved_method=saved)
             currency = (session.get("currency") or "").upper()
             try:
                 amount = from_minor_units(int(session.get("amount_total") or 0), currency)
@@ -125,6 +155,8 @@ class StripeProvider(PaymentProvider):
                 currency=currency,
                 provider_payment_id=id_of(session.get("payment_intent")),
             )
+            if session.get("mode") == "subscription":
+                membership_stripe.announce_started(payment, session)
         elif session.get("status") == "expired":
             services.payment_fail(payment_id=payment.pk, reason="The Stripe checkout expired.")
         elif session.get("status") == "complete":
@@ -140,7 +172,11 @@ class StripeProvider(PaymentProvider):
         # The session id in the query string is not trusted: the payment's own reference is read.
         if not payment.provider_reference:
             return
-        self.apply_session(self.fetch_session(payment.provider_reference), payment)
+        if payment.is_instalment and payment.provider_reference.startswith("pi_"):
+            self.apply_intent(self.fetch_intent(payment.provider_reference), payment)
+            return
+        self.apply_session(self.fetch_session(payment.provider_reference, expand_intent=payment.saves_method),
+                           payment)
 
     # -- webhook --------------------------------------------------------------------------
 
@@ -155,7 +191,7 @@ class StripeProvider(PaymentProvider):
         except InvalidEvent as error:
             return HttpResponse(str(error), status=400)
         event_id, event_type = event.id, event.type
-        if event_type not in BILLING_EVENTS | CHECKOUT_EVENTS | REFUND_EVENTS:
+        if event_type not in BILLING_EVENTS | CHECKOUT_EVENTS | REFUND_EVENTS | INSTALMENT_EVENTS:
             return HttpResponse("Ignored.")
         if not settings.STRIPE_SECRET_KEY:
             # State is read back from Stripe, which needs the API key: let Stripe retry once the
@@ -180,9 +216,22 @@ class StripeProvider(PaymentProvider):
                 if payment is None:
                     logger.info("stripe event %s: no payment for session %s, ignored", event_id, object_id)
                     return HttpResponse("Unknown payment, ignored.")
+                if payment.saves_method and not payment.saved_method:
+                    session = self.fetch_session(object_id, expand_intent=True)
 
                 def apply() -> None:
                     self.apply_session(session, payment, event_type=event_type)
+            elif event_type in INSTALMENT_EVENTS:
+                # Only the instalments we charged: a checkout's own PaymentIntent is followed
+                # through its session's events.
+                payment = Payment.objects.filter(provider=Provider.STRIPE, purpose=PaymentPurpose.INSTALMENT,
+                                                 provider_reference=object_id).first()
+                if payment is None:
+                    return HttpResponse("Not an instalment, ignored.")
+                intent = self.fetch_intent(object_id)
+
+                def apply() -> None:
+                    self.apply_intent(intent, payment)
             else:
                 charge = stripe_client().v1.charges.retrieve(object_id).to_dict()
                 payment = Payment.objects.filter(
@@ -211,6 +260,76 @@ class StripeProvider(PaymentProvider):
             logger.warning("stripe event %s: could not read state back from Stripe: %s", event_id, error)
             return HttpResponse("Stripe did not answer, retry later.", status=503)
         return event_process(provider=Provider.STRIPE, event_id=event_id, event_type=event_type, apply=apply)
+
+    # -- a payment plan's later instalments ---------------------------------------------------
+    #
+    # Off-session PaymentIntents to the card the first checkout saved, rather than a Stripe
+    # subscription: the amounts differ (the last takes the remainder), the schedule, the ledger and
+    # the retries are ours already, and each instalment stays one Payment confirmed through the one
+    # guarded path, routed to the owner's connected account like every package payment.
+
+    charges_saved_methods = True
+
+    def charge_saved(self, payment: Payment) -> Payment:
+        customer, _, method = payment.saved_method.partition("/")
+        if not customer or not method:
+            return services.payment_fail(payment_id=payment.pk, reason="No card was saved for this payment plan.")
+        connection = active_connection(payment.owner, Provider.STRIPE)
+        params: dict = {
+            "amount": to_minor_units(payment.amount, payment.currency),
+            "currency": payment.currency.lower(),
+            "customer": customer,
+            "payment_method": method,
+            "off_session": True,
+            "confirm": True,
+            "description": payment.purchase_title[:200],
+            "metadata": {"payment_id": str(payment.pk), "order_id": str(payment.order_id)},
+        }
+        if connection is not None:
+            params["transfer_data"] = {"destination": connection.account_id}
+            params["on_behalf_of"] = connection.account_id
+        try:
+            intent = stripe_client().v1.payment_intents.create(
+                params, options={"idempotency_key": f"instalment-{payment.pk}"}).to_dict()
+        except stripe.CardError as error:
+            # Declined, or the bank asks for the client (authentication): the client pays it from
+            # their order page. The PaymentIntent is kept so a later webhook finds the payment.
+            intent_id = id_of(dict_of(getattr(error, "json_body", None) or {}).get("error", {}).get("payment_intent"))
+            if intent_id:
+                services.payment_set_checkout(payment=payment, provider_reference=intent_id, checkout_url="",
+                                              destination_account=connection.account_id if connection else "")
+            return services.payment_fail(payment_id=payment.pk,
+                                         reason=f"Stripe: {error.user_message or 'the card was declined'}")
+        except stripe.StripeError as error:
+            logger.warning("stripe instalment charge of payment %s failed: %s", payment.pk, error)
+            raise PaymentProviderError("Stripe could not be reached to charge the instalment.") from error
+        services.payment_set_checkout(payment=payment, provider_reference=intent["id"], checkout_url="",
+                                      destination_account=connection.account_id if connection else "")
+        return self.apply_intent(intent, payment)
+
+    def fetch_intent(self, intent_id: str) -> dict:
+        try:
+            return stripe_client().v1.payment_intents.retrieve(intent_id).to_dict()
+        except stripe.StripeError as error:
+            raise PaymentProviderError() from error
+
+    def apply_intent(self, intent: dict, payment: Payment) -> Payment:
+        """Move an instalment's payment to what its PaymentIntent, as read from Stripe, says."""
+        status = intent.get("status")
+        if status == "succeeded":
+            currency = (intent.get("currency") or "").upper()
+            try:
+                amount = from_minor_units(int(intent.get("amount_received") or 0), currency)
+            except UnknownCurrency:
+                amount = Decimal(-1)
+            return services.payment_confirm(payment_id=payment.pk, amount=amount, currency=currency,
+                                            provider_payment_id=id_of(intent))
+        if status == "processing":
+            return services.payment_mark_pending(payment_id=payment.pk, provider_payment_id=id_of(intent))
+        if status in ("requires_payment_method", "requires_action", "canceled"):
+            reason = dict_of(intent.get("last_payment_error")).get("message") or "The card was declined."
+            return services.payment_fail(payment_id=payment.pk, reason=f"Stripe: {reason}")
+        return payment
 
     # -- refund ---------------------------------------------------------------------------
 
@@ -309,6 +428,14 @@ def _refunds_of_charge(charge: dict) -> list[dict]:
         found.append({"id": id_of(refund), "amount": amount,
                       "key": str(dict_of(refund.get("metadata")).get("refund_key") or "")})
     return found
+
+
+def _saved_method(session: dict) -> str:
+    """"cus_…/pm_…": the Customer and card a checkout saved (its PaymentIntent expanded), or ""."""
+    intent = dict_of(session.get("payment_intent"))
+    customer = id_of(session.get("customer")) or id_of(intent.get("customer"))
+    method = id_of(intent.get("payment_method"))
+    return f"{customer}/{method}" if customer and method else ""
 
 
 def _payment_for_session(session: dict) -> Payment | None:
