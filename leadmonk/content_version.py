@@ -168,9 +168,9 @@ def cached_team_page(*, team_slug: str, name: str, find_team, people_of, render,
     from the cache when still current (a hit is one cache round trip and no query).
 
     `find_team()` reads the team or raises Http404; `people_of(team)` reads the ids of its owner
-    and members (one query). The entry is checked against the team's own version (TEAM: the team's row, its
-    memberships, its meeting types and their hosts, bumped by `watch(..., kind=TEAM)` in the teams
-    app), the content version of the team's owner and of every member (their names, hours,
+    and members (one query). The entry is checked against the team's own version (TEAM: the team's
+    row, its memberships, its meeting types and their hosts, bumped by `watch(..., kind=TEAM)` in
+    the teams app), the content version of the team's owner and of every member (their names, hours,
     overrides, their copies of the team's meeting types, the owner's plan) and, with `times` (a
     page that shows free times), every member's bookings version (their bookings and their other
     calendars' busy times). A member joining or leaving bumps the team's version, so the list of
@@ -214,7 +214,6 @@ def _cached_page(*, key: str, hint_key: str, name: str, load, render, version_ke
         # Nothing names the subject yet: find it, then read its versions; its rows as read before
         # the versions may already be outdated, so they are read again below.
         ident = load()[1]
-        stamp = None
     if stamp is None:
         stamp = _stamp(found, version_keys_of(ident), fill=True)
     subject, ident_now = load()
