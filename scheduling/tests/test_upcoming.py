@@ -235,3 +235,44 @@ def test_another_owner_gets_404_on_every_booking_page(other_owner_client, meetin
 
 def test_an_unknown_booking_is_404(owner_client, db):
     assert owner_client.get("/dashboard/bookings/999999/").status_code == 404
+
+
+@pytest.mark.parametrize("view", ["upcoming", "past", "cancelled"])
+def test_the_cards_written_in_python_are_the_cards_of_the_template(owner_client, owner, meeting_type, view):
+    """The list's cards are built in Python (scheduling.upcoming_views._session_rows); the template
+    they replaced (scheduling/upcoming/_session_row.html) gives the same HTML for every kind of
+    card: an order's session, a team copy's, attended, no-show, cancelled, names to escape."""
+    import re
+
+    from django.template.loader import render_to_string
+
+    from scheduling.selectors import owner_cancelled_upcoming_bookings, owner_past_bookings, owner_upcoming_bookings
+    from tests import make_order, make_package
+
+    team_copy = make_meeting_type(owner, name="Team <call>", slug="team-call", team_hosted=True)
+    package = make_package(owner, items=[(meeting_type, 3)], name="Pack & more")
+    item = make_order(package, with_items=True, client_name="Olga").items.first()
+    for day, fields in enumerate([
+        {"client_name": '<b>"Jo" & O\'Neil</b>', "client_email": "jo.o-neil+x@mail.example.com"},
+        {"order_item": item}, {"meeting_type": team_copy}, {"attendance": "attended"}, {"attendance": "no_show"},
+        {"status": BookingStatus.CANCELLED},
+    ]):
+        fields = dict(fields)
+        booked = fields.pop("meeting_type", meeting_type)
+        for start in (datetime(2026, 11, 20, 14, tzinfo=UTC), datetime(2026, 12, 3, 14, tzinfo=UTC)):
+            make_booking(booked, start + timedelta(days=day), **fields)
+
+    response = owner_client.get(HOME, {"view": view, "clock": "24"})
+    selector = {"upcoming": owner_upcoming_bookings, "past": owner_past_bookings,
+                "cancelled": owner_cancelled_upcoming_bookings}[view]
+    expected = [render_to_string("scheduling/upcoming/_session_row.html",
+                                 {"booking": booking, "owner_tz": owner.timezone}, request=response.wsgi_request)
+                for booking in selector(owner=owner, now=NOW)]
+
+    def squeeze(html: str) -> str:
+        return re.sub(r">\s+<", "><", html).strip()
+
+    page = response.content.decode()
+    cards = re.findall(r'<a class="list-card session-row".*?</a>', page, re.S)
+    assert [squeeze(card) for card in cards] == [squeeze(card) for card in expected] and cards
+    assert "<b>" not in "".join(cards)
