@@ -4,21 +4,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import date as date_filter
-from django.templatetags.tz import do_timezone
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.services import owner_setup_done
-from accounts.templatetags.text_tags import email_wrap
 from leadmonk.csv_export import ExportRangeForm, export_response
 from leadmonk.keyset import keyset_page
 from leadmonk.sections import render_sections
-from leadmonk.timezones import clock_formats, viewer_clock
+from leadmonk.timezones import viewer_clock
 from scheduling import exports
 from scheduling.attendance import booking_mark_attendance
 from scheduling.availability import meeting_rows
@@ -56,37 +51,6 @@ def _get_booking_for_owner(request: HttpRequest, pk: int) -> Booking:
     return booking
 
 
-_ID_STAND_IN = 987654321987  # an id no booking has: put in a reversed address once, then replaced per row
-
-
-def _session_rows(bookings, *, owner_tz: str, time_format: str) -> None:
-    """Each booking's card of the sessions list as `booking.row_html`, built in Python: the card's
-    template (25 cards, each with a {% url %}, a date, the email's filter and a dozen escapes
-    through the template engine) was most of the page's CPU. The same HTML as
-    scheduling/upcoming/_session_row.html (a test compares them), every value escaped."""
-    detail_url, stand_in = reverse("dashboard:booking_detail", args=[_ID_STAND_IN]), str(_ID_STAND_IN)
-    for booking in bookings:
-        meeting_type = booking.meeting_type
-        order = (f' · <span class="muted">{escape(booking.order_item.order.title)}</span>'
-                 if booking.order_item_id else "")
-        if not booking.is_confirmed or booking.attendance:
-            badge = (f'<span class="badge badge-{escape(booking.shown_status_key)}">'
-                     f'{escape(booking.shown_status)}</span>')
-        elif booking.order_item_id:
-            badge = '<span class="badge badge-info">Package</span>'
-        elif meeting_type.team_hosted:
-            badge = '<span class="badge badge-info">Team</span>'
-        else:
-            badge = ""
-        booking.row_html = mark_safe(  # noqa: S308 - every value is escaped
-            f'<a class="list-card session-row" href="{detail_url.replace(stand_in, str(booking.pk))}">\n'
-            f'<span class="time">{escape(date_filter(do_timezone(booking.start, owner_tz), time_format))}</span>\n'
-            f'<span>\n<strong>{escape(meeting_type.name)}</strong>{order}<br>\n'
-            f'<span class="muted small">{escape(booking.client_name)} · {email_wrap(booking.client_email)}</span>\n'
-            f'</span>\n<span>{badge}</span>\n</a>'
-        )
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     view = request.GET.get("view", "upcoming")
@@ -99,8 +63,6 @@ def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     page = keyset_page(selector(owner=owner, now=now), request.GET, key="start", descending=descending,
                        size=PER_PAGE, **labels)
-    _session_rows(page.object_list, owner_tz=owner.timezone,
-                  time_format=clock_formats(viewer_clock(request))["time"])
     checklist = None
     if owner.setup_done_at is None and view == "upcoming":
         checklist = setup_checklist(owner=owner, site_url=request.build_absolute_uri("/").rstrip("/"))
