@@ -26,10 +26,12 @@ def _fresh_rate_limits(settings):
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """Just before pytest-django creates the test databases: migrate once and copy the result to
-    every worker and later run (tests/database_template.py)."""
-    from tests import database_template
+    every worker and later run (tests/database_template.py); and flush after a transactional test
+    without writing the content types and permissions again (tests/database.py)."""
+    from tests import database, database_template
 
     database_template.install()
+    database.install_flush()
 
 
 @pytest.fixture(scope="session", autouse=True)

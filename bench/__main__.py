@@ -32,6 +32,7 @@ def main() -> None:
 
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     report = Report()
+    report.load.append(("start", os.getloadavg()[0]))
     owners = {}
     for size in SIZES:
         began = time.perf_counter()
@@ -58,13 +59,17 @@ def main() -> None:
     with pages.Server(DATABASE_URL) as server:
         for size in SIZES:
             urls = pages.page_urls(owners[size], next_month=next_month)
-            for name, (path, page_cookie) in urls.items():
-                status, queries = pages.count_queries(path, page_cookie)
-                figures = pages.load_with_cache_ratio(path, page_cookie)
+            only = [part for part in os.environ.get("BENCH_PAGES", "").split(",") if part]
+            for name, (path, header) in urls.items():
+                if only and name != "trivial view (base template)" and not any(part in name for part in only):
+                    continue
+                status, queries = pages.count_queries(path, header)
+                figures = pages.load_with_cache_ratio(path, header)
                 report.pages[(size, name)] = dict(figures, queries=queries, status=status)
                 print(f"{size} {name}: {status} {figures}", file=sys.stderr)
             # Memory per worker after this size's page runs: must not grow with the bookings.
             report.worker_rss[size] = server.worker_rss_mb()
+            report.load.append((f"after the {size} pages", os.getloadavg()[0]))
             print(f"{size} worker RSS MB: {report.worker_rss[size]}", file=sys.stderr)
 
     path_owner = owners[SIZES[0]]
@@ -77,6 +82,7 @@ def main() -> None:
     owner_b = seed.seed_owner(size=100, now=now, slug="parallel-b")
     report.parallel = booking_path.two_owners(owner_a=owner_a, owner_b=owner_b, now=now)
     report.violations = booking_path.violations()
+    report.load.append(("end", os.getloadavg()[0]))
 
     text = report.render(machine=f"{platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
                                  f"PostgreSQL · {now:%Y-%m-%d}", sizes=SIZES)

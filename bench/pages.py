@@ -38,41 +38,80 @@ def session_cookie(user) -> str:
     return f"sessionid={session.session_key}"
 
 
+def portal_cookie(email: str) -> str:
+    """The client portal's signed cookie for `email` (portal.session), as a sign-in link leaves it."""
+    from django.core import signing
+
+    from portal.session import _SALT, PORTAL_COOKIE
+
+    return f"{PORTAL_COOKIE}={signing.get_cookie_signer(salt=PORTAL_COOKIE + _SALT).sign(email)}"
+
+
+def api_key(owner) -> str:
+    from api.services import api_key_create
+
+    return api_key_create(owner=owner, name="Bench", scope="read").key
+
+
 def page_urls(owner, *, next_month=None, team: bool = True) -> dict[str, tuple[str, str]]:
-    """The pages the bench measures for `owner`: name -> (path, session cookie). The trivial view
-    comes first (the others are compared with it); the team page and the next month's fragment
-    only when asked for."""
+    """The pages the bench measures for `owner`: name -> (path, request header: "Cookie: …" or
+    "Authorization: …", or ""). The trivial view comes first (the others are compared with it);
+    the team pages and the next month's fragment only when asked for."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     from orders.models import PackageOrder
+    from scheduling.models import MeetingType
 
     order = PackageOrder.objects.filter(owner=owner).order_by("-created_at").first()
     item = order.items.first()
+    dashboard = "Cookie: " + session_cookie(owner)
+    key = "Authorization: Bearer " + api_key(owner)
+    coaching = MeetingType.objects.get(owner=owner, slug="coaching")
+    today = timezone.now().date()
+    month = f"start={today:%Y-%m-%d}&end={today + timedelta(days=29):%Y-%m-%d}"
     urls = {
         "trivial view (base template)": ("/bench/trivial/", ""),
         "personal booking page": (f"/{owner.slug}/", ""),
-        "team booking page": ("/team/bench-team/", ""),
+        "team page": ("/team/bench-team/", ""),
+        "team meeting booking page": ("/team/bench-team/intro-call/", ""),
+        "team month picker fragment": ("/team/bench-team/intro-call/?fragment=picker&tz=UTC", ""),
         "package order page": (f"/{owner.slug}/packages/pack-1/", ""),
         "order details + slot picker": (f"/orders/{order.token}/items/{item.pk}/book/", ""),
         # The fragment the month picker's script swaps in: fixed queries for any month.
         "month picker fragment": (f"/{owner.slug}/coaching/?fragment=picker&tz=UTC", ""),
         "month picker fragment, next month": (
             f"/{owner.slug}/coaching/?fragment=picker&tz=UTC&month={next_month:%Y-%m}" if next_month else "", ""),
-        "dashboard orders list": ("/dashboard/orders/", session_cookie(owner)),
+        "dashboard orders list": ("/dashboard/orders/", dashboard),
+        "dashboard payments list": ("/dashboard/payments/", dashboard),
+        "dashboard upcoming sessions": ("/dashboard/", dashboard),
+        "dashboard clients page": ("/dashboard/clients/", dashboard),
+        "client portal /my/": ("/my/", "Cookie: " + portal_cookie(order.client_email)),
+        "API order list": ("/api/v1/orders/", key),
+        "API free times (30 days)": (f"/api/v1/meeting-types/{coaching.pk}/free-times/?{month}", key),
     }
     if not team:
-        del urls["team booking page"]
+        for name in ("team page", "team meeting booking page", "team month picker fragment"):
+            del urls[name]
     if next_month is None:
         del urls["month picker fragment, next month"]
     return urls
 
 
-def count_queries(path: str, cookie: str = "") -> tuple[int, int]:
+def count_queries(path: str, header: str = "") -> tuple[int, int]:
     client = Client(HTTP_HOST="127.0.0.1")
-    if cookie:
-        name, value = cookie.split("=", 1)
-        client.cookies[name] = value
-    client.get(path)  # warm caches (zoneinfo, templates)
+    name, _, value = header.partition(": ")
+    extra = {}
+    if name == "Cookie":
+        for part in value.split("; "):
+            cookie_name, _, cookie_value = part.partition("=")
+            client.cookies[cookie_name] = cookie_value
+    elif name:
+        extra["HTTP_" + name.upper().replace("-", "_")] = value
+    client.get(path, **extra)  # warm caches (zoneinfo, templates)
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
+        response = client.get(path, **extra)
     return response.status_code, len(queries)
 
 
@@ -138,15 +177,15 @@ def cache_counters() -> tuple[int, int]:
     return int(info.get("keyspace_hits", 0)), int(info.get("keyspace_misses", 0))
 
 
-def load(path: str, cookie: str = "") -> dict:
+def load(path: str, header: str = "") -> dict:
     """Requests per second and latency (ms) with 20 concurrent connections."""
     if not shutil.which("wrk"):
         raise SystemExit("make bench needs wrk: apt-get install -y wrk")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
     command = ["wrk", "-t2", "-c20", f"-d{DURATION}", "-s", script.name, f"http://127.0.0.1:{PORT}{path}"]
-    if cookie:
-        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    if header:
+        command[1:1] = ["-H", header]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     match = re.search(r"BENCH p50=(\d+) p95=(\d+) rps=([\d.]+) errors=(\d+)", output)
     if not match:
@@ -155,10 +194,10 @@ def load(path: str, cookie: str = "") -> dict:
     return {"rps": float(rps), "p50_ms": int(p50) / 1000, "p95_ms": int(p95) / 1000, "errors": int(errors)}
 
 
-def load_with_cache_ratio(path: str, cookie: str = "") -> dict:
+def load_with_cache_ratio(path: str, header: str = "") -> dict:
     """`load`, plus the share of cache reads that hit during the run (None when none were made)."""
     hits, misses = cache_counters()
-    figures = load(path, cookie)
+    figures = load(path, header)
     new_hits, new_misses = cache_counters()
     reads = (new_hits - hits) + (new_misses - misses)
     figures["cache_hit_ratio"] = (new_hits - hits) / reads if reads else None

@@ -1,6 +1,6 @@
 """Where a page's time goes: `python -m bench.profile`.
 
-Seeds one owner (PROFILE_SIZE bookings, default 5,000) in its own PostgreSQL database
+Seeds one owner (PROFILE_SIZE bookings, default 5,000) and the bench's team of three in its own PostgreSQL database
 (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/lm_profile — dropped and
 re-created) with Redis database 14 (BENCH_REDIS_URL, emptied), in the settings `make bench` uses
 (DEBUG off, Redis cache and sessions, persistent connections). Then, for each page the bench
@@ -58,8 +58,11 @@ def environ(path: str, cookie: str) -> dict:
         "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, "wsgi.multithread": False,
         "wsgi.multiprocess": True, "wsgi.run_once": False,
     }
-    if cookie:
-        env["HTTP_COOKIE"] = cookie
+    if path.startswith("/api/"):
+        env["HTTP_ACCEPT"] = "application/json"
+    name, _, value = cookie.partition(": ")  # a request header of bench.pages.page_urls
+    if name:
+        env["HTTP_" + name.upper().replace("-", "_")] = value
     return env
 
 
@@ -303,12 +306,21 @@ def main() -> None:
 
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     owner = seed.seed_and_analyze(size=SIZE, now=now)
-    urls = pages.page_urls(owner, team=False)  # no team is seeded here
+    # The bench's team of three (this owner and two of 100 bookings), for the team pages.
+    from bench import teams as bench_teams
+
+    bench_teams.seed_team(members=[owner] + [seed.seed_owner(size=100, now=now, slug=f"team-{n}") for n in "bc"],
+                          now=now)
+    urls = pages.page_urls(owner)
     handler = WSGIHandler()
     sections, summary = [], []
+    only = [name for name in os.environ.get("PROFILE_PAGES", "").split(",") if name]
     for name, (path, page_cookie) in urls.items():
+        if only and name != "trivial view (base template)" and not any(part in name for part in only):
+            continue
         text, cpu_ms, queries = profile_page(handler, name, path, page_cookie)
         sections.append(text)
+        print(text, file=sys.stderr, flush=True)
         summary.append((name, cpu_ms, queries))
         print(f"{name}: {cpu_ms:.2f} ms CPU, {queries} queries", file=sys.stderr)
     environment.empty_redis(REDIS_URL)

@@ -1,8 +1,9 @@
 """An invoice or credit note as a page and as a PDF, both from the stored snapshot (never from the
 order or the settings as they are now). The PDF is made by WeasyPrint from the same template as the
 printable page, with the same stylesheet; it is made when asked for (the page's PDF link,
-the email at send time), not stored."""
+the email at send time), not stored (the last few are kept in memory: `_pdf_of`)."""
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.contrib.staticfiles import finders
@@ -74,8 +75,20 @@ def document_pdf(document: Invoice | CreditNote) -> bytes:
     except (ImportError, OSError) as error:  # OSError: a shared library (Pango) that cannot be loaded
         raise PdfUnavailable(str(error)) from error
     html = render_to_string("invoices/document_pdf.html", document_context(document))
+    return _pdf_of(weasyprint, html, inline_stylesheet())
+
+
+# A PDF costs WeasyPrint about 0.1-1 CPU-second; the page it is made from costs a millisecond. The
+# same document is often asked for again (the client opens the emailed PDF's link, reloads it, the
+# owner opens it too): the last few PDFs are kept per process, keyed by the HTML and stylesheet
+# they are made from, so the same text is laid out once and a changed one never meets an old PDF.
+PDF_CACHE_SIZE = 32
+
+
+@lru_cache(maxsize=PDF_CACHE_SIZE)
+def _pdf_of(weasyprint, html: str, stylesheet: str) -> bytes:
     # The page's own stylesheet, handed over directly (no inline <style>: tests/test_security.py).
-    return weasyprint.HTML(string=html).write_pdf(stylesheets=[weasyprint.CSS(string=inline_stylesheet())])
+    return weasyprint.HTML(string=html).write_pdf(stylesheets=[weasyprint.CSS(string=stylesheet)])
 
 
 def pdf_filename(document: Invoice | CreditNote) -> str:

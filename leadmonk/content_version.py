@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 CONTENT = "content"
 BOOKINGS = "bookings"
+TEAM = "team"  # a team's own: keyed by the team's id (cached_team_page)
 FRAGMENT_TIMEOUT = 10 * 60  # old versions age out; also bounds a bump lost while Redis was unreachable
 
 
@@ -155,46 +156,92 @@ def cached_public_page(*, owner_slug: str, name: str, find_owner, render, extra:
     the entry itself, else from the database (the owner is then read again after the versions).
     When the cache cannot be reached the page is rendered from the database."""
     prefix, slug = _page_key_prefix(), _key_part(owner_slug)
-    # The language the visitor asked for (LanguageMiddleware) is part of the key: a German visitor
-    # never gets the English page. The entry keeps the language the page was rendered in (the
-    # owner's choice: a fixed one, or the visitor's), which a hit speaks for the rest of the request.
-    asked = _key_part(asked_language())
-    key, hint_key = f"{prefix}:{name}:{slug}:{asked}:{_key_part(extra)}", f"{prefix}:{slug}"
-    owner_id = _owner_hints.get(hint_key)
+    key, hint_key = f"{prefix}:{name}:{slug}:{_asked()}:{_key_part(extra)}", f"{prefix}:{slug}"
+
+    def load():
+        owner = find_owner()
+        return owner, owner.pk
+
+    return _cached_page(key=key, hint_key=hint_key, name=name, load=load, render=render,
+                        version_keys_of=lambda owner_id: _version_keys(kinds, owner_id), speak=use_page_language)
+
+
+def cached_team_page(*, team_slug: str, name: str, find_team, people_of, render, extra: str = "",
+                     times: bool = False):
+    """`cached_public_page` for a team's public page at `team_slug`: what `render(team)` makes of it,
+    from the cache when still current (a hit is one cache round trip and no query).
+
+    `find_team()` reads the team or raises Http404; `people_of(team)` reads the ids of its owner
+    and members (one query). The entry is checked against the team's own version (TEAM: the team's
+    row, its memberships, its meeting types and their hosts, bumped by `watch(..., kind=TEAM)` in
+    the teams app), the content version of the team's owner and of every member (their names, hours,
+    overrides, their copies of the team's meeting types, the owner's plan) and, with `times` (a
+    page that shows free times), every member's bookings version (their bookings and their other
+    calendars' busy times). A member joining or leaving bumps the team's version, so the list of
+    members the entry names is current whenever the entry is."""
+    prefix, slug = _page_key_prefix(), _key_part(team_slug)
+    key, hint_key = f"{prefix}:team_{name}:{slug}:{_asked()}:{_key_part(extra)}", f"{prefix}:team:{slug}"
+    kinds = (CONTENT, BOOKINGS) if times else (CONTENT,)
+
+    def load():
+        team = find_team()
+        return team, (team.pk, tuple(sorted(set(people_of(team)))))
+
+    def version_keys_of(ident) -> list[str]:
+        team_id, people = ident
+        return [_version_key(TEAM, team_id), *(_version_key(kind, person) for person in people for kind in kinds)]
+
+    return _cached_page(key=key, hint_key=hint_key, name=name, load=load, render=render,
+                        version_keys_of=version_keys_of, speak=lambda team: use_page_language(team.owner))
+
+
+def _asked() -> str:
+    """The language the visitor asked for (LanguageMiddleware), part of every page's key: a German
+    visitor never gets the English page. The entry keeps the language the page was rendered in (the
+    owner's choice: a fixed one, or the visitor's), which a hit speaks for the rest of the request."""
+    return _key_part(asked_language())
+
+
+def _cached_page(*, key: str, hint_key: str, name: str, load, render, version_keys_of, speak):
+    """The cached public page at `key` (see cached_public_page). `load()` reads the page's subject
+    from the database and returns it with its `ident` (picklable: which versions to check,
+    `version_keys_of(ident)`); `speak(subject)` sets the page's language (leadmonk.languages);
+    `render(subject)` makes the value kept."""
+    ident = _owner_hints.get(hint_key)
     try:
-        if owner_id is None:
+        if ident is None:
             stored = cache.get(key)
-            owner_id = stored[0] if stored is not None else None
-            found = cache.get_many(_version_keys(kinds, owner_id)) if owner_id is not None else {}
+            ident = stored[0] if stored is not None else None
+            found = cache.get_many(version_keys_of(ident)) if ident is not None else {}
         else:
-            found = cache.get_many([*_version_keys(kinds, owner_id), key])
+            found = cache.get_many([*version_keys_of(ident), key])
             stored = found.get(key)
     except Exception:  # noqa: BLE001 - the cache is an optimisation: render from the database
         logger.warning("cache unreachable; rendering %s from the database", name, exc_info=True)
-        owner = find_owner()
-        use_page_language(owner)
-        return render(owner)
-    stamp = _stamp(found, _version_keys(kinds, owner_id)) if owner_id is not None else None
-    if stored is not None and stamp is not None and stored[0] == owner_id and stored[1] == stamp:
+        subject = load()[0]
+        speak(subject)
+        return render(subject)
+    stamp = _stamp(found, version_keys_of(ident)) if ident is not None else None
+    if stored is not None and stamp is not None and stored[0] == ident and stored[1] == stamp:
         language, switcher = stored[3]
         use_language(language, switcher=switcher)
         return stored[2]
-    if owner_id is None:
-        # Nothing names the owner yet: find them, then read their versions; their row as read
-        # before the versions may already be outdated, so it is read again below.
-        owner_id = find_owner().pk
+    if ident is None:
+        # Nothing names the subject yet: find it, then read its versions; its rows as read before
+        # the versions may already be outdated, so they are read again below.
+        ident = load()[1]
     if stamp is None:
-        stamp = _stamp(found, _version_keys(kinds, owner_id), fill=True)
-    owner = find_owner()
+        stamp = _stamp(found, version_keys_of(ident), fill=True)
+    subject, ident_now = load()
     if len(_owner_hints) >= OWNER_HINTS_MAX:
         _owner_hints.clear()
-    _owner_hints[hint_key] = owner.pk
-    use_page_language(owner)
-    value = render(owner)
-    if stamp is not None and owner.pk == owner_id:  # else the slug now names someone else
+    _owner_hints[hint_key] = ident_now
+    speak(subject)
+    value = render(subject)
+    if stamp is not None and ident_now == ident:  # else the slug now names someone else
         spoken = (translation.get_language(), shows_switcher())
         try:
-            cache.set(key, (owner_id, stamp, value, spoken), FRAGMENT_TIMEOUT)
+            cache.set(key, (ident, stamp, value, spoken), FRAGMENT_TIMEOUT)
         except Exception:  # noqa: BLE001
             pass
     return value

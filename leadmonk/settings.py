@@ -136,6 +136,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer with the commonest widgets written in Python (leadmonk/form_renderer.py).
+FORM_RENDERER = "leadmonk.form_renderer.FormRenderer"
+
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }

@@ -2,15 +2,21 @@
 connections of the Settings page. Every query is scoped to the logged-in owner."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import date as date_filter
+from django.templatetags.tz import do_timezone
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from leadmonk.csv_export import ExportRangeForm, export_response
 from leadmonk.keyset import keyset_page
 from leadmonk.money import format_money
+from leadmonk.timezones import clock_formats, viewer_clock
 from orders.credits import ledger_removable
 from orders.models import OrderStatus, PackageOrder
 from orders.services import OrderError
@@ -19,6 +25,7 @@ from payments.connections import MEDIUM_PROVIDERS, connection_delete
 from payments.forms import OrderCancelRefundForm, OrderIssueForm, PaymentFilterForm, PaymentRefundForm
 from payments.models import Payment, PaymentStatus, Provider
 from payments.providers.base import PaymentError
+from payments.templatetags.payments_tags import money
 from scheduling.tax import owner_tax_terms
 
 PAGE_SIZE = 25
@@ -36,17 +43,86 @@ def _get_order_for_owner(request: HttpRequest, pk: int) -> PackageOrder:
     return get_object_or_404(PackageOrder, pk=pk, owner=request.user)
 
 
+def _documents_html(payment: Payment) -> str:
+    """The payment's invoice and credit notes, as invoices/_payment_documents.html shows them."""
+    try:
+        invoice = payment.invoice
+    except ObjectDoesNotExist:
+        return '<span class="muted">—</span>'
+    route, token = (("invoice_documents:order", payment.order.token) if payment.order_id is not None
+                    else ("invoice_documents:booking", payment.booking.token))
+    links = [f'<a href="{escape(reverse(route, args=[token, invoice.number]))}">{escape(invoice.number)}</a>']
+    links += [f'<a class="small" href="{escape(reverse(route, args=[token, note.number]))}">{escape(note.number)}</a>'
+              for note in payment.credit_notes.all()]
+    return f'<span class="cell-lines">{"".join(links)}</span>'
+
+
+def _payment_rows_html(payments, *, zone: str, datetime_format: str) -> str:
+    """The <tr>s of the payments list, built in Python: the rows' template (25 rows, each with three
+    {% url %}, two dates, an include and a dozen escapes through the template engine) was half of
+    the page's CPU. The same HTML as payments/dashboard/_payment_row.html (a test compares them),
+    every value escaped; dates through the template's own filters, in the owner's zone."""
+    def when(value) -> str:
+        return escape(date_filter(do_timezone(value, zone), datetime_format))
+
+    order_url, booking_url, detail_url = (reverse(name, args=[_ID_STAND_IN]) for name in (
+        "orders:detail", "dashboard:booking_detail", "payments_dashboard:detail"))
+    stand_in = str(_ID_STAND_IN)
+    rows = []
+    for payment in payments:
+        if payment.order_id is not None:
+            order = payment.order
+            what = escape(order.title)
+            cell = (f'<a href="{order_url.replace(stand_in, str(order.pk))}">{what}</a>'
+                    f'<span class="muted small">{escape(order.client_name)}</span>')
+        else:
+            booking = payment.booking
+            what = escape(booking.meeting_type.name)
+            cell = (f'<a href="{booking_url.replace(stand_in, str(booking.pk))}">{what} on {when(booking.start)}</a>'
+                    f'<span class="muted small">{escape(booking.client_name)} · paid session</span>')
+        refunded = (f'<span class="muted small">−{escape(money(payment.refunded_amount, payment.currency))} '
+                    f'refunded</span>' if payment.status == PaymentStatus.PARTLY_REFUNDED else "")
+        if payment.flagged:
+            flag = '<span class="flag">⚠ Needs attention</span>'
+        elif payment.needs_refund:
+            flag = '<span class="flag">⚠ Needs refund: order cancelled</span>'
+        elif payment.refunded_outside:
+            flag = '<span class="muted small">Refunded outside the app</span>'
+        else:
+            flag = ""
+        rows.append(
+            f'<tr>\n<td data-label="Date" class="nowrap">{when(payment.created_at)}</td>\n'
+            f'<td data-label="Order"><span class="cell-lines">{cell}</span></td>\n'
+            f'<td data-label="Provider">{escape(payment.get_provider_display())}</td>\n'
+            f'<td data-label="Amount" class="nowrap"><span class="cell-lines"><span class="price">'
+            f'{escape(money(payment.amount, payment.currency))}</span>{refunded}</span></td>\n'
+            f'<td data-label="Status"><span class="cell-lines"><span>'
+            f'<span class="badge badge-{escape(payment.status)}">'
+            f'{escape(payment.get_status_display())}</span></span>{flag}</span></td>\n'
+            f'<td data-label="Invoice">{_documents_html(payment)}</td>\n'
+            f'<td class="actions"><a class="btn btn-secondary btn-small" '
+            f'href="{detail_url.replace(stand_in, str(payment.pk))}" '
+            f'aria-label="Details of the payment for {what}">Details</a></td>\n</tr>'
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped
+
+
+_ID_STAND_IN = 987654321987  # an id no row has: put in a reversed address once, then replaced per row
+
+
 @login_required
 def payment_list(request: HttpRequest) -> HttpResponse:
     form = PaymentFilterForm(request.GET or None)
     status = provider = ""
     if form.is_bound and form.is_valid():
         status, provider = form.cleaned_data["status"], form.cleaned_data["provider"]
-    payments = selectors.payments_for_owner(request.user, status=status, provider=provider)
+    payments = selectors.payment_list_for_owner(request.user, status=status, provider=provider)
     page = keyset_page(payments, request.GET, key="created_at", descending=True, size=PAGE_SIZE)
     return render(request, "payments/dashboard/list.html", {
         "form": form,
         "page": page,
+        "rows": _payment_rows_html(page.object_list, zone=request.user.timezone,
+                                   datetime_format=clock_formats(viewer_clock(request))["datetime"]),
         "totals": selectors.payment_totals(request.user, provider=provider),
         "needing_refund": selectors.payments_needing_refund_count(request.user),
         "filtered": bool(status or provider),

@@ -179,7 +179,9 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
             raise SlotUnavailable()
         with _host_overlap_refused():
             booking = Booking.objects.create(
-                owner_id=meeting_type.owner_id, meeting_type=meeting_type, order_item_id=order_item_id,
+                # The owner as read with the meeting type under the lock: what the receivers read
+                # of booking.owner (notifications: the owner's email and settings) costs no query.
+                owner=meeting_type.owner, meeting_type=meeting_type, order_item_id=order_item_id,
                 start=slot.start, end=slot.end, client_name=client_name.strip(),
                 client_email=normalize_email(client_email), client_phone=client_phone,
                 client_timezone=client_timezone or "UTC", booked_by=booked_by, client_language=client_language(),

@@ -61,6 +61,11 @@ def public_team(*, slug: str) -> Team | None:
     return Team.objects.filter(slug=slug).select_related("owner").first()
 
 
+def team_people(team: Team) -> list[int]:
+    """The ids of the team's owner and members: whose versions a cached team page checks (one query)."""
+    return [team.owner_id, *Membership.objects.filter(team_id=team.pk).values_list("user_id", flat=True)]
+
+
 def public_team_meeting_types(*, team: Team) -> list[TeamMeetingType]:
     """The active Public meeting types on /team/<slug>/ that have at least one host."""
     return list(

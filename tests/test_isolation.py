@@ -16,7 +16,15 @@ from promotions.models import PromoCode, PromoRedemption
 from scheduling.models import Booking, DateOverride, MeetingType, WeeklyInterval
 from scheduling.selectors import format_slot_start
 from teams.models import Invitation, Membership, Team, TeamHost, TeamMeetingType
-from tests.world import ROUTE_OBJECTS, fresh_copy, make_world, project_routes, route_values, world_for_the_module
+from tests.world import (
+    ROUTE_OBJECTS,
+    fresh_copy,
+    logged_in_client,
+    make_world,
+    project_routes,
+    route_values,
+    world_for_the_module,
+)
 from webhooks.models import Delivery, WebhookEndpoint
 
 DASHBOARD_ROUTES = [route for route in project_routes() if route.route.startswith("dashboard/")]
@@ -103,9 +111,7 @@ def world(_module_world, db):
 
 
 def _client_for(owner) -> Client:
-    client = Client()
-    client.force_login(owner)
-    return client
+    return logged_in_client(owner)
 
 
 def test_every_dashboard_route_with_an_id_is_in_the_isolation_check():
@@ -311,3 +317,14 @@ def test_an_owners_calendar_feed_lists_their_sessions_and_no_other_owners(world)
     assert [label for label, value in others.items() if value in feed] == []
     assert alice.owner.calendar_feed_token not in Client().get(f"/calendar/{bob.owner.calendar_feed_token}.ics") \
         .content.decode()
+
+
+def test_the_crawlers_clients_are_logged_in_as_force_login_leaves_them(world):
+    alice, _bob = world
+    usual = Client()
+    usual.force_login(alice.owner)
+    quick = logged_in_client(alice.owner)
+
+    assert dict(quick.session.items()) == dict(usual.session.items())
+    response = quick.get("/dashboard/")
+    assert response.status_code == 200 and response.wsgi_request.user == alice.owner

@@ -15,7 +15,15 @@ from django.urls import Resolver404, resolve, reverse
 from scheduling.booking_forms import TIME_UNAVAILABLE
 from scheduling.models import BookingStatus
 from scheduling.selectors import format_slot_start
-from tests.world import ROUTE_OBJECTS, Route, fresh_copy, project_routes, route_values, world_for_the_module
+from tests.world import (
+    ROUTE_OBJECTS,
+    Route,
+    fresh_copy,
+    logged_in_client,
+    project_routes,
+    route_values,
+    world_for_the_module,
+)
 
 NUL = "a\x00b"
 HUGE = "99999999999999999999"
@@ -180,9 +188,7 @@ def test_every_route_with_a_parameter_says_which_object_it_names():
 @pytest.mark.parametrize("route", ROUTES, ids=str)
 def test_no_request_answers_with_a_server_error(world, route):
     alice, bob = world
-    clients = {"anonymous": Client(), "alice": Client(), "bob": Client()}
-    clients["alice"].force_login(alice.owner)
-    clients["bob"].force_login(bob.owner)
+    clients = {"anonymous": Client(), "alice": logged_in_client(alice.owner), "bob": logged_in_client(bob.owner)}
     failures, sent = [], 0
     for client in clients.values():
         client.raise_request_exception = False
@@ -393,10 +399,8 @@ def test_every_rendered_form_takes_one_hostile_field_without_a_server_error(worl
     counted under its own rate-limit key, so a "too many requests" never answers in the form's
     place."""
     alice, _bob = world
-    client = Client()
+    client = logged_in_client(alice.owner) if who == "alice" else Client()
     client.raise_request_exception = False
-    if who == "alice":
-        client.force_login(alice.owner)
     path = _page_path(page, alice)
 
     response = client.get(path)

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import time_machine
 from django.db import transaction
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
@@ -67,8 +68,21 @@ class OwnerWorld:
     webhook_delivery: Delivery
     waitlist_entry: WaitlistEntry
     membership: PackageMembership
+    # ids() and strings(), read once (route_values asks for them about ten times a route); copied
+    # with the world, so a module's tests reuse what its world was built with.
+    _read_once: dict = field(default_factory=dict, repr=False, compare=False)
 
     def ids(self) -> dict[str, int]:
+        if "ids" not in self._read_once:
+            self._read_once["ids"] = self._ids()
+        return dict(self._read_once["ids"])
+
+    def strings(self) -> dict[str, str]:
+        if "strings" not in self._read_once:
+            self._read_once["strings"] = self._strings()
+        return dict(self._read_once["strings"])
+
+    def _ids(self) -> dict[str, int]:
         return {
             "calendar_connection": self.calendar_connection.pk,
             "team": self.team.pk, "team_meeting_type": self.team_meeting_type.pk,
@@ -99,7 +113,7 @@ class OwnerWorld:
             "waitlist client": self.waitlist_entry.client_email,
         }
 
-    def strings(self) -> dict[str, str]:
+    def _strings(self) -> dict[str, str]:
         return {
             "owner_slug": self.owner.slug, "package_slug": self.package.slug,
             "package_private_token": self.package.private_token,
@@ -231,6 +245,9 @@ def world_for_the_module(django_db_blocker, build=make_world):
         try:
             with time_machine.travel(suite_clock(), tick=False):
                 built = build()
+                for world in built if isinstance(built, tuple) else ():
+                    if isinstance(world, OwnerWorld):
+                        world.ids(), world.strings()  # read once, before the tests copy the world
         except BaseException:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
@@ -245,6 +262,26 @@ def world_for_the_module(django_db_blocker, build=make_world):
 
 def fresh_copy(built):
     return copy.deepcopy(built)
+
+
+def logged_in_client(user) -> Client:
+    """A test Client logged in as `user`: the session Client.force_login makes (the user, the first
+    authentication backend, the password hash), written directly. force_login also sends
+    user_logged_in (the last login, django-axes' access log, a second session on cycling the key):
+    60 % of its CPU, for a log-in the crawlers, which log in some 1,400 times, do not test."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    client = Client()
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    session[BACKEND_SESSION_KEY] = client._get_backend()  # the backend force_login picks
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return client
 
 
 # --- The URL patterns ---------------------------------------------------------------------------

@@ -9,7 +9,16 @@ import time_machine
 from api.tests.helpers import api_client, key_for
 from orders.models import OrderStatus
 from payments.models import Payment, Provider
-from tests import NINE_AM, NOW, make_booking, make_meeting_type, make_order, make_package
+from tests import (
+    NINE_AM,
+    NOW,
+    WEEKDAYS_9_TO_5,
+    make_booking,
+    make_meeting_type,
+    make_order,
+    make_package,
+    set_weekly_hours,
+)
 
 # key lookup, then the list's own queries
 BUDGETS = {
@@ -45,3 +54,24 @@ def test_a_list_runs_a_fixed_number_of_queries(owner, django_assert_num_queries,
 
     assert response.status_code == 200
     assert len(response.json()["results"]) >= size
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_free_times_run_a_fixed_number_of_queries(owner, django_assert_num_queries, size):
+    """A month of free times: the key, the meeting type, the engine's one query for hours,
+    overrides and busy times, whatever the bookings in the month."""
+    meeting_type = make_meeting_type(owner, slug="coaching")
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    for n in range(size):
+        make_booking(meeting_type, NINE_AM + timedelta(days=n // 4, hours=n % 4), client_email=f"b{n}@example.com")
+    client = api_client(key_for(owner))
+    path = f"/api/v1/meeting-types/{meeting_type.pk}/free-times/?start=2026-12-07&end=2027-01-05"
+    with time_machine.travel(NOW, tick=False):
+        client.get("/api/v1/meeting-types/")  # "last used" is written now, not in the measured request
+
+        with django_assert_num_queries(3):
+            response = client.get(path)
+
+    assert response.status_code == 200
+    starts = [slot["start"] for slot in response.json()]
+    assert len(starts) > 100 and "2026-12-07T14:00:00Z" not in starts and "2026-12-07T18:00:00Z" in starts

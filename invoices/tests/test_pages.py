@@ -2,6 +2,7 @@
 Settings › Invoices with its checks."""
 import io
 from decimal import Decimal
+from types import ModuleType
 
 import pytest
 from django.core import mail
@@ -197,6 +198,31 @@ def test_the_payments_export_has_invoice_and_credit_note_columns(client, owner):
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][-2:] == ["Invoice", "Credit notes"]
     assert [row[-2:] for row in rows[1:]] == [["INV-0001", "CN-0001 CN-0002"], ["INV-0002", ""]]
+
+
+def test_the_same_document_is_laid_out_once_and_another_one_again(client, other_owner, paid, monkeypatch):
+    import weasyprint
+
+    laid_out = []
+
+    class CountingHTML(weasyprint.HTML):
+        def write_pdf(self, *args, **kwargs):
+            laid_out.append(self)
+            return super().write_pdf(*args, **kwargs)
+
+    counting_weasyprint = ModuleType("counting_weasyprint")
+    counting_weasyprint.HTML, counting_weasyprint.CSS = CountingHTML, weasyprint.CSS
+    monkeypatch.setattr("invoices.documents._weasyprint", lambda: counting_weasyprint)
+    order, _ = paid
+    others_order, _ = paid_order(other_owner)  # also INV-0001, another owner's
+
+    first = client.get(f"/orders/{order.token}/invoices/INV-0001/pdf/")
+    again = client.get(f"/orders/{order.token}/invoices/INV-0001/pdf/")
+    other = client.get(f"/orders/{others_order.token}/invoices/INV-0001/pdf/")
+
+    assert again.content == first.content and "Casey Coaching Ltd" in pdf_text(again.content)
+    assert "Casey Coaching Ltd" not in pdf_text(other.content)
+    assert len(laid_out) == 2
 
 
 def test_a_server_that_cannot_make_pdfs_says_so_and_the_email_still_goes(client, paid, monkeypatch,

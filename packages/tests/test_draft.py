@@ -4,8 +4,6 @@ explicit choice in Payment Preferences, never an empty price."""
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 
@@ -14,6 +12,7 @@ from packages.models import Package, PackageState
 from packages.services import PackageError, package_enable, package_update_payment
 from packages.tests.test_create import CREATE_URL, info_data
 from tests import make_meeting_type, make_owner, make_package
+from tests.migrations import migrate, migrate_to_latest
 
 
 @pytest.fixture
@@ -130,9 +129,8 @@ def test_a_draft_can_be_deleted(owner_client, draft):
 
 @pytest.mark.django_db(transaction=True)
 def test_existing_packages_keep_their_state_through_the_migration():
-    executor = MigrationExecutor(connection)
     before = [("packages", "0001_initial")]
-    executor.migrate(before)
+    executor = migrate(before)
     OldPackage = executor.loader.project_state(before).apps.get_model("packages", "Package")
     owner = make_owner(email="old@example.com", slug="old")
     states = {"paid": "active", "free": "active", "off": "disabled"}
@@ -140,9 +138,7 @@ def test_existing_packages_keep_their_state_through_the_migration():
         OldPackage.objects.create(owner_id=owner.pk, name=name, slug=name, state=state,
                                   price=Decimal("0" if name == "free" else "50"),
                                   payment_medium="" if name == "free" else "stripe")
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to_latest()
     assert dict(Package.objects.values_list("name", "state")) == states
 
 

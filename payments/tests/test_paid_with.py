@@ -91,15 +91,12 @@ def test_seed_demo_pays_its_order_so_every_page_agrees(client):
 def test_orders_paid_before_the_migration_name_the_provider_of_their_payment(owner):
     from decimal import Decimal
 
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
     from tests import make_package
+    from tests.migrations import migrate, migrate_to_latest
 
     package = make_package(owner)
     before = [("orders", "0002_initial"), ("payments", "0002_payment_token_connections")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
+    executor = migrate(before)
     old = executor.loader.project_state(before).apps
     OldOrder, OldPayment = old.get_model("orders", "PackageOrder"), old.get_model("payments", "Payment")
 
@@ -113,8 +110,6 @@ def test_orders_paid_before_the_migration_name_the_provider_of_their_payment(own
                               token="t1")
     OldPayment.objects.create(order=paid_by_test, provider="test", status="confirmed", amount=10, currency="USD",
                               token="t2")
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to_latest()
     assert PackageOrder.objects.get(pk=paid_by_test.pk).paid_with == "Test provider"
     assert PackageOrder.objects.get(pk=unpaid.pk).paid_with == ""

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from orders.models import OrderStatus
-from payments.models import PaymentStatus, Provider
+from payments.models import Payment, PaymentStatus, Provider
 from payments.tests.helpers import make_payment
 from tests import make_order
 
@@ -121,3 +121,49 @@ def test_the_pages_need_a_login(client, owner):
     payment = _payments(owner, 1)[0]
     assert client.get("/dashboard/payments/").status_code == 302
     assert client.get(f"/dashboard/payments/{payment.pk}/").status_code == 302
+
+
+def test_the_rows_written_in_python_are_the_rows_of_the_template(owner_client, owner, django_assert_num_queries):
+    """The list's rows are built in Python (payments.dashboard_views._payment_rows_html); the
+    template they replaced (payments/dashboard/_payment_row.html) gives the same HTML for every kind
+    of row: an order's and a paid session's, with invoices and credit notes, partly refunded,
+    flagged, needing a refund, refunded outside the app, and names that need escaping."""
+    import re
+
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+
+    from invoices.services import credit_note_issue, invoice_issue
+    from payments.selectors import payments_for_owner
+    from tests import NINE_AM, make_booking, make_meeting_type
+
+    plain = make_payment(make_order(owner, price="49.90", client_name='<b>"Jo" & O\'Neil</b>'),
+                         status=PaymentStatus.CONFIRMED, reference="a", confirmed_at=timezone.now())
+    invoice_issue(payment=plain, paid_with="Card")
+    credit_note_issue(payment=plain, amount=Decimal("5.00"), reason="Goodwill", source_key="refund-1")
+    make_payment(make_order(owner, price="80.00"), status=PaymentStatus.PARTLY_REFUNDED,
+                 refunded_amount=Decimal("20.00"), reference="b")
+    make_payment(make_order(owner), status=PaymentStatus.CONFIRMED, flagged=True, reference="c")
+    make_payment(make_order(owner, status=OrderStatus.CANCELLED), status=PaymentStatus.CONFIRMED, reference="d")
+    make_payment(make_order(owner), status=PaymentStatus.REFUNDED, refunded_outside=True, reference="e")
+    booking = make_booking(make_meeting_type(owner, name="Deep & dive"), NINE_AM, client_name="Sam <Session>")
+    session = Payment.objects.create(booking=booking, provider=Provider.PAYPAL, status=PaymentStatus.CONFIRMED,
+                                     amount=Decimal("90"), currency="EUR", provider_reference="f",
+                                     confirmed_at=timezone.now())
+    invoice_issue(payment=session, paid_with="PayPal")
+
+    with django_assert_num_queries(5):  # the list reads only its columns: no field is read row by row
+        response = owner_client.get("/dashboard/payments/?clock=12")
+    request = response.wsgi_request
+    expected = "".join(
+        render_to_string("payments/dashboard/_payment_row.html", {"payment": payment}, request=request)
+        for payment in payments_for_owner(owner))
+
+    def squeeze(html: str) -> str:
+        return re.sub(r">\s+<", "><", html).strip()
+
+    page = response.content.decode()
+    rows = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert squeeze(rows) == squeeze(expected)
+    assert rows.count("<tr>") == 6 and "<b>" not in rows and "&lt;b&gt;&quot;Jo&quot; &amp; O&#x27;Neil" in rows
+    assert "/invoices/" in rows and "Deep &amp; dive on " in rows and "Sam &lt;Session&gt; · paid session" in rows

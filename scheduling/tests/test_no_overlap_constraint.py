@@ -33,6 +33,7 @@ from tests import (
     race,
     set_weekly_hours,
 )
+from tests.migrations import migrate, migrate_to_latest
 
 MIGRATION = "0005_booking_holds_host_no_overlap"
 migration = import_module(f"scheduling.migrations.{MIGRATION}")
@@ -257,8 +258,7 @@ def test_a_collective_meeting_refused_for_one_busy_host_leaves_no_row_for_any_ho
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_stops_on_existing_overlaps_having_changed_nothing_then_runs_once_they_are_gone():
     before = [("scheduling", "0004_team_hosts")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
+    executor = migrate(before)
     try:
         old_apps = executor.loader.project_state(before).apps
         OldMeetingType = old_apps.get_model("scheduling", "MeetingType")
@@ -291,6 +291,4 @@ def test_the_migration_stops_on_existing_overlaps_having_changed_nothing_then_ru
         with connection.cursor() as cursor:
             assert HOST_NO_OVERLAP in connection.introspection.get_constraints(cursor, Booking._meta.db_table)
     finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()
