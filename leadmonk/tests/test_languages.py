@@ -236,3 +236,14 @@ def test_a_cached_fragment_is_kept_per_language(owner):
         assert cached_fragment(owner_id=owner.pk, name="words", render=render) == "Pick a date"
     with translation.override("de"):  # a hit: still the German entry
         assert cached_fragment(owner_id=owner.pk, name="words", render=lambda: "not rendered") == "Datum wählen"
+
+
+def test_the_team_page_is_cached_per_language_and_follows_its_owner(owner):
+    from tests import make_team
+
+    make_team(owner, slug="acme")
+    follows_visitor(owner)
+    for _ in range(2):  # a miss, then a hit
+        german, english = page("/team/acme/", **GERMAN), page("/team/acme/", **ENGLISH)
+        assert '<html lang="de">' in german and ("Termin buchen" in german or "Keine Buchungen möglich" in german)
+        assert '<html lang="en">' in english and ("Book a meeting" in english or "Not taking bookings" in english)
