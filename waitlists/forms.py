@@ -2,15 +2,16 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from leadmonk.languages import translatable as _
 from leadmonk.phones import normalize_mobile
 
 
 class JoinForm(forms.Form):
-    client_name = forms.CharField(label="Your name", max_length=200,
-                                  error_messages={"required": "Enter your name."})
-    client_email = forms.EmailField(label="Email", max_length=254, error_messages={
-        "required": "Enter your email: the seat is offered there.", "invalid": "Enter a valid email address."})
-    client_phone = forms.CharField(label="Mobile number (optional: we also text you)", max_length=32,
+    client_name = forms.CharField(label=_("Your name"), max_length=200,
+                                  error_messages={"required": _("Enter your name.")})
+    client_email = forms.EmailField(label=_("Email"), max_length=254, error_messages={
+        "required": _("Enter your email: the seat is offered there."), "invalid": _("Enter a valid email address.")})
+    client_phone = forms.CharField(label=_("Mobile number (optional: we also text you)"), max_length=32,
                                    required=False)
 
     def __init__(self, *args, zone: str = "", **kwargs):

@@ -95,7 +95,7 @@ def waitlist_join(*, meeting_type: MeetingType, start: datetime, client_name: st
             raise NotAFullSession()
         line = WaitlistEntry.objects.filter(meeting_type=meeting_type, start=start)
         if line.filter(client_email=email, status__in=[WaitlistStatus.WAITING, WaitlistStatus.OFFERED]).exists():
-            raise AlreadyWaiting(f"{email} is already on the waitlist for this session.")
+            raise AlreadyWaiting(_("%(email)s is already on the waitlist for this session.") % {"email": email})
         position = (line.aggregate(last=Max("position"))["last"] or 0) + 1
         try:
             with transaction.atomic():
@@ -105,7 +105,8 @@ def waitlist_join(*, meeting_type: MeetingType, start: datetime, client_name: st
                     position=position,
                 )
         except IntegrityError:  # the same email joined in another tab a moment ago
-            raise AlreadyWaiting(f"{email} is already on the waitlist for this session.") from None
+            raise AlreadyWaiting(_("%(email)s is already on the waitlist for this session.")
+                                 % {"email": email}) from None
 
 
 def claim_url(entry: WaitlistEntry, token: str) -> str:
@@ -162,18 +163,18 @@ def waitlist_claim(*, token: str, now: datetime | None = None) -> Booking:
     now = now or timezone.now()
     entry = entry_for_token(token)
     if entry is None:
-        raise ClaimRefused("This claim link is not valid. Check that you copied all of it.")
+        raise ClaimRefused(_("This claim link is not valid. Check that you copied all of it."))
     with transaction.atomic():
         lock_owner(entry.meeting_type.owner_id)
         entry = WaitlistEntry.objects.select_for_update(of=("self",)).select_related(
             "meeting_type__owner", "order_item__order").get(pk=entry.pk)
         if entry.status == WaitlistStatus.CLAIMED:
-            raise ClaimRefused("This link was already used: the seat was claimed with it. "
-                               "Your booking confirmation is in your email.")
+            raise ClaimRefused(_("This link was already used: the seat was claimed with it. "
+                                 "Your booking confirmation is in your email."))
         if entry.status == WaitlistStatus.REMOVED:
-            raise ClaimRefused("This waitlist place was removed by the host, so the link no longer works.")
+            raise ClaimRefused(_("This waitlist place was removed by the host, so the link no longer works."))
         if entry.status == WaitlistStatus.EXPIRED or (entry.expires_at is not None and entry.expires_at <= now):
-            raise ClaimRefused("This link has expired: the seat was offered to the next person waiting.")
+            raise ClaimRefused(_("This link has expired: the seat was offered to the next person waiting."))
         try:
             if entry.order_item is not None:
                 booking = order_session_book(item=entry.order_item, start=entry.start, now=now,
@@ -184,7 +185,7 @@ def waitlist_claim(*, token: str, now: datetime | None = None) -> Booking:
                                          client_phone=entry.client_phone, client_timezone=entry.client_timezone,
                                          now=now, path=BookingPath.PUBLIC_PAGE)
         except BookingError as error:
-            raise ClaimRefused(f"The seat could not be booked: {error.message}") from None
+            raise ClaimRefused(_("The seat could not be booked: %(reason)s") % {"reason": error.message}) from None
         entry.status = WaitlistStatus.CLAIMED
         entry.booking = booking
         entry.save(update_fields=["status", "booking"])

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from leadmonk.languages import translatable as _
+from leadmonk.languages import use_page_language
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import viewer_timezone
 from orders.selectors import order_item_for_token
@@ -79,9 +81,11 @@ def claim_page(request: HttpRequest, owner_slug: str, meeting_type_slug: str, to
     """GET shows the offered seat and a button (mail scanners that open links claim nothing); POST
     books it once."""
     entry = services.entry_for_token(token)
+    if entry is not None:
+        use_page_language(entry.meeting_type.owner)
     if entry is None or entry.meeting_type.slug != meeting_type_slug or entry.meeting_type.owner.slug != owner_slug:
         return render(request, "waitlists/claim.html", {
-            "error": "This claim link is not valid. Check that you copied all of it."}, status=404)
+            "error": _("This claim link is not valid. Check that you copied all of it.")}, status=404)
     error = ""
     if request.method == "POST":
         try:
