@@ -17,6 +17,13 @@ if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium-headless-shell ] && [
    || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell >/dev/null)) \
    || echo "could not install chromium-headless-shell"
 fi
+# GNU gettext: the catalog test extracts the client pages' messages (leadmonk/tests/test_translation_catalogs.py).
+if ! command -v xgettext >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "Installing gettext for the translation catalog test..."
+  (apt-get install -y -qq gettext >/dev/null 2>&1 \
+   || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null)) \
+   || echo "could not install gettext: the catalog test will fail and say why"
+fi
 # shellcheck source=scripts/pdf_libs.sh
 . scripts/pdf_libs.sh
 ensure_pdf_libs
