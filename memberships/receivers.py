@@ -20,6 +20,7 @@ from orders.signals import (
     order_page_sections,
     owner_order_page_parts,
 )
+from payments.providers.stripe import memberships as membership_stripe
 from payments.signals import membership_subscription_event, membership_subscription_started
 
 logger = logging.getLogger(__name__)
@@ -117,12 +118,6 @@ def _invoice_amount(invoice: dict, currency: str) -> Decimal | None:
         return None
 
 
-def _invoice_payment_intent(invoice: dict) -> str:
-    """The invoice's PaymentIntent (older API versions name it on the invoice), for a refund."""
-    intent = invoice.get("payment_intent")
-    return intent if isinstance(intent, str) else (intent or {}).get("id", "") if isinstance(intent, dict) else ""
-
-
 def _membership_for(subscription: dict):
     from memberships.models import PackageMembership
 
@@ -165,7 +160,7 @@ def follow_the_subscription(sender, *, event_type, subscription, invoice, create
                 services.membership_renew(membership_id=membership.pk, period_start=start, period_end=end,
                                           invoice_id=invoice.get("id") or "", now=created, state_at=created,
                                           amount=_invoice_amount(invoice, membership.order.currency),
-                                          provider_payment_id=_invoice_payment_intent(invoice))
+                                          provider_payment_id=membership_stripe.invoice_payment_intent(invoice))
         elif event_type == "invoice.payment_failed" and invoice is not None:
             if invoice.get("status") == "paid":
                 return  # paid since: the failure is over

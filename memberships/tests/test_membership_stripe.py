@@ -60,6 +60,10 @@ def invoice(sub, *, invoice_id, status="paid", start, end, billing_reason="subsc
         "lines": {"object": "list", "data": [{"period": {"start": start, "end": end}}]},
         "parent": {"type": "subscription_details",
                    "subscription_details": {"subscription": sub["id"], "metadata": sub["metadata"]}},
+        # The API version the SDK pins lists what paid the invoice (with `expand[]=payments`).
+        "payments": {"object": "list", "data": [
+            {"object": "invoice_payment", "status": "paid",
+             "payment": {"type": "payment_intent", "payment_intent": f"pi_{invoice_id}"}}] if status == "paid" else []},
     }
 
 
@@ -87,9 +91,12 @@ def subscribed(client, owner, package, rsps):
     session = {"id": "cs_m1", "object": "checkout.session", "mode": "subscription", "client_reference_id": str(payment.pk),
                "metadata": {"payment_id": str(payment.pk), "order_id": str(order.pk), "purpose": "membership"},
                "payment_status": "paid", "status": "complete", "amount_total": 8000, "currency": "usd",
-               "payment_intent": None, "subscription": "sub_m1"}
+               "payment_intent": None, "subscription": "sub_m1", "invoice": "in_1"}
     rsps.get(f"{STRIPE_API}/v1/checkout/sessions/cs_m1", json=session)
     rsps.get(f"{STRIPE_API}/v1/subscriptions/sub_m1", json=subscription(order))
+    first = invoice(subscription(order), invoice_id="in_1", start=T0, end=T0 + MONTH,
+                    billing_reason="subscription_create")
+    rsps.get(f"{STRIPE_API}/v1/invoices/in_1", json=first)
     response = post_stripe_event(client, json.dumps({
         "id": "evt_checkout", "object": "event", "type": "checkout.session.completed", "created": T0,
         "data": {"object": session}}))
@@ -241,3 +248,28 @@ def test_the_first_invoice_and_a_proration_add_no_period(client, rsps, subscribe
 
     assert PackageMembership.objects.get(order=order).periods.count() == 1
     assert balance(order) == 4 and order.payments.count() == 1
+
+
+def test_the_first_payment_and_each_renewal_can_be_refunded_through_their_payment_intent(
+        client, rsps, subscribed, owner):
+    """A subscription's checkout has no PaymentIntent of its own: the first invoice's is kept, as is
+    each renewal invoice's, so the owner's refund reaches Stripe with the right one."""
+    from payments.models import Payment
+    from payments.services import payment_refund
+
+    order, _sent = subscribed
+    first_payment = Payment.objects.get(order=order)
+    assert first_payment.provider_payment_id == "pi_in_1"
+    sub = subscription(order, start=T0 + MONTH, end=T0 + 2 * MONTH)
+    paid = invoice(sub, invoice_id="in_2", start=T0 + MONTH, end=T0 + 2 * MONTH)
+    deliver(client, rsps, "evt_paid_2", "invoice.paid", paid, sub=sub, inv=paid, created=T0 + MONTH)
+    renewal = Payment.objects.filter(order=order).exclude(pk=first_payment.pk).get()
+    assert renewal.provider_payment_id == "pi_in_2"
+    invoice_reads = [call.request.url for call in rsps.calls if "/v1/invoices/" in call.request.url]
+    assert invoice_reads and all("expand" in url and "payments" in url for url in invoice_reads)
+
+    rsps.post(f"{STRIPE_API}/v1/refunds", json={"id": "re_1", "object": "refund", "status": "succeeded"})
+    payment_refund(payment=first_payment, by_owner=owner, amount=Decimal("20.00"), reason="goodwill",
+                   idempotency_key=f"refund-{first_payment.pk}")
+    refund_call = parse_qs(rsps.calls[-1].request.body)
+    assert refund_call["payment_intent"] == ["pi_in_1"] and refund_call["amount"] == ["2000"]

@@ -59,6 +59,23 @@ def checkout_params(payment: Payment, *, ids: dict, destination: str) -> dict:
     }
 
 
+def invoice_read(invoice_id: str) -> dict:
+    """The invoice with its payments expanded (where the API version this SDK pins names the
+    PaymentIntent that paid it)."""
+    return stripe_client().v1.invoices.retrieve(invoice_id, {"expand": ["payments"]}).to_dict()
+
+
+def invoice_payment_intent(invoice: dict) -> str:
+    """The PaymentIntent that paid `invoice`, for a refund: in the invoice's `payments` list (API
+    versions since 2025-03-31, the one this SDK pins) or, in older versions, on the invoice itself."""
+    for entry in ((invoice.get("payments") or {}).get("data") or []):
+        if entry.get("status") in (None, "paid"):
+            intent = id_of((entry.get("payment") or {}).get("payment_intent"))
+            if intent:
+                return intent
+    return id_of(invoice.get("payment_intent"))
+
+
 def subscription_read(subscription_id: str) -> dict:
     try:
         return stripe_client().v1.subscriptions.retrieve(subscription_id).to_dict()
@@ -110,7 +127,7 @@ def handle_membership_event(event: StripeEvent, subscription_id: str) -> HttpRes
     invoice_id = id_of(event.object) if event_type.startswith("invoice.") else ""
     try:
         subscription = stripe_client().v1.subscriptions.retrieve(subscription_id).to_dict()
-        invoice = stripe_client().v1.invoices.retrieve(invoice_id).to_dict() if invoice_id else None
+        invoice = invoice_read(invoice_id) if invoice_id else None
     except (stripe.StripeError, PaymentProviderUnavailable) as error:
         logger.warning("stripe event %s: could not read membership subscription %s back: %s", event_id,
                        subscription_id, error)

@@ -136,6 +136,14 @@ class StripeProvider(PaymentProvider):
         if session.get("mode") == "subscription" and isinstance(session.get("subscription"), str):
             # A membership's subscription, read here (outside any transaction) for apply_session.
             session["subscription"] = membership_stripe.subscription_read(session["subscription"])
+            if not session.get("payment_intent") and isinstance(session.get("invoice"), str):
+                # A subscription's checkout has no PaymentIntent of its own: its first invoice's
+                # is the one to refund the first period through.
+                try:
+                    invoice = membership_stripe.invoice_read(session["invoice"])
+                except stripe.StripeError as error:
+                    raise PaymentProviderError() from error
+                session["payment_intent"] = membership_stripe.invoice_payment_intent(invoice)
         return session
 
     def apply_session(self, session: dict, payment: Payment, *, event_type: str = "") -> None:
