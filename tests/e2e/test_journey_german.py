@@ -59,7 +59,11 @@ def test_a_german_visitor_books_in_german(german_page, server):
     check_page(page, J, "03-your-details", h1="Coaching session")
     expect(page.get_by_role("heading", name="Ihre Angaben")).to_be_visible()
     # A German date on a 24-hour clock: "Montag, 7. Dezember 2026, 14:00".
-    expect(page.locator(".chosen-time")).to_have_text(re.compile(r"^\w+, \d{1,2}\. \w+ \d{4}, \d{2}:\d{2}$"))
+    # Letters spelled out, as in "März" (the browser's \w is ASCII only): a German weekday and month.
+    expect(page.locator(".chosen-time")).to_have_text(
+        re.compile(r"^(Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag), \d{1,2}\. "
+                   r"(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember) "
+                   r"\d{4}, \d{2}:\d{2}$"))
 
     page.get_by_label("Ihr Name").fill("Greta Gast")
     page.get_by_label("E-Mail").fill("greta-at-example")
