@@ -73,8 +73,8 @@ def seed_owner(*, size: int, now: datetime, slug: str | None = None) -> User:
     ], batch_size=2000)
     # Each order paid by card (the dashboard's payments list).
     Payment.objects.bulk_create([
-        Payment(order=order, provider=Provider.STRIPE, status=PaymentStatus.CONFIRMED, amount=order.price,
-                currency=order.currency, confirmed_at=now)
+        Payment(order=order, owner_id=order.owner_id, provider=Provider.STRIPE, status=PaymentStatus.CONFIRMED,
+                amount=order.price, currency=order.currency, confirmed_at=now)
         for order in orders
     ], batch_size=2000)
     items = OrderItem.objects.bulk_create([

@@ -113,3 +113,6 @@ def test_orders_paid_before_the_migration_name_the_provider_of_their_payment(own
     migrate_to_latest()
     assert PackageOrder.objects.get(pk=paid_by_test.pk).paid_with == "Test provider"
     assert PackageOrder.objects.get(pk=unpaid.pk).paid_with == ""
+    # payments 0010 copied each payment's owner from its order (the owner's list reads that column).
+    from payments.models import Payment
+    assert set(Payment.objects.filter(token__in=["t1", "t2"]).values_list("owner_id", flat=True)) == {owner.pk}
