@@ -168,7 +168,7 @@ def _add_figures(owner, rows: list[ClientRow], *, now: datetime) -> None:
     paid: dict[str, list] = defaultdict(list)
     payments = (
         # Paid and kept: a partly refunded payment counts what was not given back.
-        Payment.objects.filter(Q(order__owner=owner) | Q(booking__owner=owner), status__in=REFUNDABLE_STATUSES)
+        Payment.objects.filter(owner=owner, status__in=REFUNDABLE_STATUSES)
         .annotate(who=Coalesce(Lower(Trim("order__client_email")), Lower(Trim("booking__client_email"))))
         .filter(who__in=emails).values("who", "currency").annotate(total=Sum(F("amount") - F("refunded_amount")))
         .order_by("who", "currency")

@@ -127,7 +127,7 @@ def _local_date(value) -> date:
 
 
 def _payments_of(owner):
-    return Payment.objects.filter(Q(order__owner=owner) | Q(booking__owner=owner))
+    return Payment.objects.filter(owner=owner)
 
 
 def money_by_month(owner, period: Period) -> dict[str, list[MoneyMonth]]:

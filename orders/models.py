@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import IntegerField, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Upper
 from django.utils import timezone
 
 from leadmonk import raw_rows
@@ -128,6 +128,9 @@ class PackageOrder(models.Model):
         indexes = [
             models.Index(fields=["owner", "status", "-created_at"]),
             models.Index(fields=["owner", "-created_at"]),
+            # The client portal (/my/) finds a client's orders with every owner by
+            # `client_email__iexact` (UPPER(client_email) = UPPER(%s)).
+            models.Index(Upper("client_email"), name="order_client_email_upper"),
         ]
 
     def __str__(self) -> str:

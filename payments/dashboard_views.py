@@ -3,7 +3,6 @@ connections of the Settings page. Every query is scoped to the logged-in owner."
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import date as date_filter
@@ -33,8 +32,7 @@ PAGE_SIZE = 25
 
 def _get_payment_for_owner(request: HttpRequest, pk: int) -> Payment:
     return get_object_or_404(
-        Payment.objects.select_related("order", "booking__meeting_type").filter(
-            Q(order__owner=request.user) | Q(booking__owner=request.user)),
+        Payment.objects.select_related("order", "booking__meeting_type").filter(owner=request.user),
         pk=pk,
     )
 

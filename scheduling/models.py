@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from leadmonk.languages import translatable as _
 from leadmonk.money import CURRENCY_CHOICES, price_label
@@ -343,6 +344,9 @@ class Booking(models.Model):
             # The slot engine loads an owner's confirmed bookings in a time window.
             models.Index(fields=["owner", "status", "start"]),
             models.Index(fields=["meeting_type", "start"]),
+            # The client portal (/my/) finds a client's bookings with every owner by
+            # `client_email__iexact` (UPPER(client_email) = UPPER(%s)).
+            models.Index(Upper("client_email"), name="booking_client_email_upper"),
         ]
 
     def __str__(self) -> str:
