@@ -179,7 +179,7 @@ def credit_note_issue(*, payment, amount: Decimal | None = None, reason: str, so
     exactly the rest, so notes of one invoice add up to it to the last minor unit.
     """
     with transaction.atomic():
-        owner_id = payment.owner_id_paid
+        owner_id = payment.owner_id
         sequence = _lock_sequence(owner_id, SequenceKind.CREDIT_NOTE)
         existing = CreditNote.objects.filter(payment_id=payment.pk, source_key=source_key).first()
         if existing is not None:

@@ -123,16 +123,11 @@ class Payment(models.Model):
         return f"{self.provider} {self.amount} {self.currency} ({self.status})"
 
     def save(self, *args, **kwargs):
+        # The owner of what is paid for (bulk_create skips save(): pass owner_id there).
         if self.owner_id is None:
-            self.owner_id = self.owner_of(order=self.order, booking=self.booking)
+            source = self.order if self.order_id is not None else self.booking
+            self.owner_id = source.owner_id if source is not None else None
         super().save(*args, **kwargs)
-
-    @staticmethod
-    def owner_of(*, order, booking) -> int | None:
-        """The id of the owner a payment of `order` or `booking` belongs to (bulk_create, which
-        skips save(), passes it this way)."""
-        source = order if order is not None else booking
-        return source.owner_id if source is not None else None
 
     @property
     def needs_refund(self) -> bool:
@@ -151,12 +146,7 @@ class Payment(models.Model):
             return Decimal(0)
         return max(Decimal(0), self.amount - self.refunded_amount)
 
-    # What a provider, a page or a receipt needs of what is paid for, an order or a session. They
-    # read `order__owner` or `booking__meeting_type__owner` (select_related them in lists).
-
-    @property
-    def owner_id_paid(self) -> int:
-        return self.order.owner_id if self.order_id else self.booking.owner_id
+    # What a provider, a page or a receipt needs of what is paid for, an order or a session.
 
     @property
     def purchase_title(self) -> str:

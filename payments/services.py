@@ -594,7 +594,7 @@ def payment_refund(*, payment: Payment, by_owner, amount: Decimal | None = None,
     """The owner refunds `payment` through its provider: `amount` (None: all that is left), with
     a reason and, for an order, sessions taken off it (per item id). Returns the payment as it is
     now. A second click with the same key refunds once (refund_make)."""
-    if payment.owner_id_paid != by_owner.pk:
+    if payment.owner_id != by_owner.pk:
         raise RefundError("This payment is not yours.")
     if payment.status == PaymentStatus.REFUNDED and amount is None:
         return payment
@@ -609,7 +609,7 @@ def payment_refund(*, payment: Payment, by_owner, amount: Decimal | None = None,
 def payment_mark_refunded_outside(*, payment: Payment, by_owner) -> Payment:
     """The owner gave the money back outside the app (the provider's dashboard, a transfer): the
     payment is recorded as refunded without a call to the provider, so Payments stops flagging it."""
-    if payment.owner_id_paid != by_owner.pk:
+    if payment.owner_id != by_owner.pk:
         raise RefundError("This payment is not yours.")
     if payment.status == PaymentStatus.REFUNDED:
         return payment
