@@ -277,3 +277,43 @@ def watch(model, *, kind: str = CONTENT, owner_of=None, quiet_fields: tuple[str,
     uid = f"content_version:{model._meta.label}"  # a second call for the same model changes nothing
     post_save.connect(on_save, sender=model, dispatch_uid=uid, weak=False)
     post_delete.connect(on_delete, sender=model, dispatch_uid=uid, weak=False)
+
+
+# --- A client email's own version (the client portal, /my/) ----------------------------------------
+
+CLIENT = "client"  # keyed by the digest of the normalised email (client_changed)
+
+
+def _client_ident(email: str) -> str:
+    return hashlib.sha256(email.encode()).hexdigest()
+
+
+def client_version_key(email: str) -> str:
+    """The cache key of the version of everything kept under this client email, which the caller
+    normalises (leadmonk.client_email.normalize_email, a sibling this module does not import). The
+    key holds a digest, never the address."""
+    return _version_key(CLIENT, _client_ident(email))
+
+
+def client_changed(*, email: str) -> None:
+    """An order or booking under this (normalised) client email was written, or moved to or from it
+    (call inside the writing transaction). The portal bumps it on every save of those rows; the few
+    `update()`s that change an order's client email call it themselves, for both addresses."""
+    if email:
+        _bump(CLIENT, _client_ident(email))
+
+
+def owner_version_keys(kinds: tuple[str, ...], owner_id: int) -> list[str]:
+    """The cache keys of the owner's versions of `kinds`, for a page cached outside this module."""
+    return _version_keys(kinds, owner_id)
+
+
+def versions_stamp(found: dict, version_keys: list[str], *, fill: bool = False) -> str | None:
+    """The versions at `version_keys` as read into `found` (cache.get_many), joined; None when one is
+    missing (with `fill`, a missing one is put in place; None only when the cache fails)."""
+    return _stamp(found, version_keys, fill=fill)
+
+
+def page_key_prefix() -> str:
+    """The prefix of the keys of pages cached outside this module (tests give each their own)."""
+    return _page_key_prefix()

@@ -20,6 +20,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 
+from leadmonk.client_email import normalize_email
+from leadmonk.content_version import client_changed
 from leadmonk.languages import translatable as _
 from leadmonk.timezones import is_valid_timezone
 from leadmonk.tokens import looks_like_token, new_token
@@ -122,6 +124,7 @@ def gift_hand_over(*, order: PackageOrder) -> None:
     gift = Gift.objects.filter(order=order).first()
     if gift is None:
         return
+    buyer_email = order.client_email
     order.client_name, order.client_email = gift.recipient_name, gift.recipient_email
     # The buyer's name parts and mobile number are not the recipient's: reminders by SMS would
     # reach the buyer. The zone is kept (the best guess of where the recipient is).
@@ -132,6 +135,8 @@ def gift_hand_over(*, order: PackageOrder) -> None:
         order.expires_at = None
         fields.append("expires_at")
     PackageOrder.objects.filter(pk=order.pk).update(**{field: getattr(order, field) for field in fields})
+    for email in (buyer_email, order.client_email):  # update() sends no post_save: the portal's pages
+        client_changed(email=normalize_email(email))
     if gift.send_on <= today_in(order.client_timezone):
         _deliver(gift.pk)
 
@@ -188,6 +193,8 @@ def gift_change_recipient_email(*, gift: Gift, email: str) -> Gift:
         locked.save(update_fields=["recipient_email"])
         if order.paid_at is not None:  # handed over: the order's client is the recipient
             PackageOrder.objects.filter(pk=order.pk).update(client_email=email, updated_at=timezone.now())
+            for address in (order.client_email, email):  # update() sends no post_save: the portal's pages
+                client_changed(email=normalize_email(address))
     return locked
 
 

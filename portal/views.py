@@ -8,18 +8,14 @@ import hashlib
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from leadmonk.languages import translatable as _
 from leadmonk.languages import use_visitor_language
-from leadmonk.sections import collect_parts
 from leadmonk.throttle import throttle_key_allows, throttle_post
-from leadmonk.timezones import viewer_timezone
-from orders.signals import client_order_cards_parts
 from portal.forms import FindBookingsForm
-from portal.selectors import client_overview
+from portal.overview import overview_body
 from portal.services import (
     SIGN_IN_LINK_LIFETIME,
     SignInLinkError,
@@ -27,7 +23,7 @@ from portal.services import (
     sign_in_link_request,
     sign_in_link_use,
 )
-from portal.session import PORTAL_SESSION_AGE, portal_email, portal_sign_in, portal_sign_out
+from portal.session import portal_email, portal_sign_in, portal_sign_out
 
 LINK_MINUTES = int(SIGN_IN_LINK_LIFETIME.total_seconds() // 60)
 
@@ -57,21 +53,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _overview(request: HttpRequest, email: str) -> HttpResponse:
-    groups = client_overview(email=email, now=timezone.now())
-    # The zone the client last booked or ordered in, until the browser says which it is in.
-    zones = [booking.client_timezone for group in groups for booking in group.upcoming]
-    zones += [order.client_timezone for group in groups for order in group.orders]
-    default_tz = next((zone for zone in zones if zone), "UTC")
-    viewer_tz = viewer_timezone(request, default_tz)
-    # What the apps above add to an order's card (memberships: its state, pause and cancel).
-    orders = [order for group in groups for order in group.orders]
-    parts = collect_parts(client_order_cards_parts, request=request, orders=orders, next_url=request.path)
-    for order in orders:
-        order.card_parts = parts.get(order.pk, "")
-    return render(request, "portal/overview.html", {
-        "email": email, "groups": groups, "viewer_tz": viewer_tz,
-        "session_days": PORTAL_SESSION_AGE.days,
-    })
+    # The body is cached (portal.overview); the frame around it (messages, the language switcher)
+    # is the request's.
+    return render(request, "portal/overview.html", {"body": overview_body(request, email=email)})
 
 
 @never_cache
