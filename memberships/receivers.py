@@ -73,8 +73,12 @@ def owner_part(sender, *, request, order, **kwargs) -> dict:
 
 @receiver(client_order_cards_parts, dispatch_uid="memberships.portal_cards")
 def portal_cards(sender, *, request, orders, next_url: str = "", **kwargs) -> dict:
-    """The portal's cards of the client's orders: a membership's state and its buttons (one query)."""
-    memberships = selectors.memberships_of_orders(order_ids=[order.pk for order in orders if order.is_membership])
+    """The portal's cards of the client's orders: a membership's state and its buttons (one query, none
+    without a membership order: the portal asks on every request, its own page being cached)."""
+    order_ids = [order.pk for order in orders if order.is_membership]
+    if not order_ids:
+        return {}
+    memberships = selectors.memberships_of_orders(order_ids=order_ids)
     return {
         order.pk: render_to_section(request, "memberships/_client_controls.html",
                                     {**_context(request, order, memberships[order.pk]), "next_url": next_url})
