@@ -1,6 +1,7 @@
 """Public pages of orders: the package order page, the order details page (reached by the order's
 token) and booking a session of an order item from it."""
 from functools import partial
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.forms.utils import ErrorDict
@@ -10,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from accounts.brand import brand_of
@@ -26,6 +28,7 @@ from orders.forms import OrderForm, PromoCodeForm
 from orders.gift_forms import GiftEmailForm
 from orders.gifts import GiftError, gift_change_recipient_email, gift_change_refusal, gift_for_token, gift_of
 from orders.models import OrderStatus, PackageOrder
+from orders.public_frame import page_cut, page_response
 from orders.rules import NOT_BOOKABLE_MESSAGES, PaymentOverdue, client_phone_needed
 from orders.selectors import order_bookings, order_for_token, order_item_for_token, with_item_progress
 from orders.services import (
@@ -43,6 +46,24 @@ from scheduling.booking_forms import SessionConfirmForm
 from scheduling.booking_step import Step, StepWording, TimeStep
 from scheduling.calendar import bookings_ics
 from scheduling.tax import owner_tax_terms, tax_line
+
+
+def _pick_page_marks() -> tuple[dict, tuple[splice.Placeholder, ...]]:
+    """The context the pick stage of an item's booking page is cut with, and its placeholders."""
+    places = {name: splice.placeholder(name) for name in (
+        "item_name", "order_title", "details_url", "minutes", "remaining", "quantity", "picker", "sections")}
+    marks = {name: place.mark for name, place in places.items()}
+    context = {
+        "order": SimpleNamespace(title=marks["order_title"]),
+        "item": SimpleNamespace(meeting_type_name=marks["item_name"], duration_minutes=marks["minutes"],
+                                remaining=marks["remaining"], quantity=marks["quantity"]),
+        "step": SimpleNamespace(stage="pick", error="", picker_html=marks["picker"]),
+        "details_url": marks["details_url"], "sections": [marks["sections"]],
+    }
+    return context, tuple(places.values())
+
+
+_PICK_PAGE_CONTEXT, _PICK_PAGE_PLACES = _pick_page_marks()
 
 CLIENT_BOOK_WORDING = StepWording(picker_heading=_("Pick a date"), confirm_heading=_("Confirm"),
                                   confirm_button=_("Book this session"))
@@ -378,9 +399,20 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
         return redirect(f"{details_url}?booked={booking.pk}#just-booked")
 
     def page(current: Step) -> HttpResponse:
+        sections = render_sections(order_item_page_sections, request=request, item=item)
+        if current.stage == "pick" and not current.error and current.picker_html:
+            # The commonest answer: the picker (cached already) in the page, rendered once per
+            # process and brand, the order's values put in per request (orders.public_frame).
+            brand = brand_of(order.owner)
+            cut = page_cut(request, "orders/order_item_book.html", key=(brand,),
+                           context={**_PICK_PAGE_CONTEXT, "brand": brand}, placeholders=_PICK_PAGE_PLACES)
+            return page_response(
+                request, cut, item_name=item.meeting_type_name, order_title=order.title, details_url=details_url,
+                minutes=str(item.duration_minutes), remaining=str(item.remaining), quantity=str(item.quantity),
+                picker=current.picker_html, sections=mark_safe("".join(sections)),  # noqa: S308 - receivers' HTML
+            )
         return render(request, "orders/order_item_book.html", {
-            "order": order, "item": item, "step": current,
-            "sections": render_sections(order_item_page_sections, request=request, item=item),
+            "order": order, "item": item, "step": current, "details_url": details_url, "sections": sections,
         })
 
     return step.handle(

@@ -11,9 +11,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from leadmonk import splice
 from leadmonk.languages import translatable as _
 from leadmonk.languages import use_visitor_language
 from leadmonk.throttle import throttle_key_allows, throttle_post
+from orders.public_frame import page_cut, page_response
 from portal.forms import FindBookingsForm
 from portal.overview import overview_body
 from portal.services import (
@@ -25,6 +27,7 @@ from portal.services import (
 )
 from portal.session import portal_email, portal_sign_in, portal_sign_out
 
+_BODY = splice.placeholder("body")
 LINK_MINUTES = int(SIGN_IN_LINK_LIFETIME.total_seconds() // 60)
 
 
@@ -53,9 +56,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _overview(request: HttpRequest, email: str) -> HttpResponse:
-    # The body is cached (portal.overview); the frame around it (messages, the language switcher)
-    # is the request's.
-    return render(request, "portal/overview.html", {"body": overview_body(request, email=email)})
+    # The body is cached (portal.overview); the frame around it is rendered once per process and
+    # language, and filled per request (orders.public_frame: messages, the language switcher).
+    cut = page_cut(request, "portal/overview.html", key=(), context={"body": _BODY.mark}, placeholders=(_BODY,))
+    return page_response(request, cut, body=overview_body(request, email=email))
 
 
 @never_cache

@@ -182,3 +182,26 @@ def test_erasing_the_client_empties_the_cached_page(world, sign_in):
     client_erase(owner=world.alma, email=CLEO, by_user=world.alma)
 
     assert "Alma pack of 3" not in page(client) and "Bert pack of 2" in page(client)
+
+
+def test_the_frame_shows_this_requests_messages_and_switcher(world, sign_in):
+    from django.contrib.messages import get_messages
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.test import RequestFactory
+
+    from orders.public_frame import page_cut, page_response
+    from portal.views import _BODY
+
+    client = sign_in(CLEO)
+    page(client)  # the frame's cut is made
+    tokyo = client.get("/my/?tz=Asia/Tokyo").content.decode()
+    assert 'href="/language/de/?next=/my/%3Ftz%3DAsia/Tokyo"' in tokyo
+
+    request = RequestFactory().get("/my/")
+    request._messages = CookieStorage(request)
+    request._messages.add(25, "Your membership is running again.")
+    cut = page_cut(request, "portal/overview.html", key=(), context={"body": _BODY.mark}, placeholders=(_BODY,))
+    html = page_response(request, cut, body="<p>body</p>").content.decode()
+    assert '<div class="message message-success">Your membership is running again.</div>' in html
+    assert get_messages(request).used  # shown: not kept for the next page
+    assert "Your membership" not in page(client)
