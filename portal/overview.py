@@ -39,7 +39,7 @@ from portal.session import PORTAL_SESSION_AGE
 
 logger = logging.getLogger(__name__)
 
-OWNER_KINDS = (content_version.CONTENT, content_version.BOOKINGS)
+OWNER_KINDS = (content_version.CONTENT, content_version.BOOKINGS, content_version.ORDERS)
 # Normalised email's digest -> the ids of the owners its page last showed, in this process: only which
 # versions to read along with the entry (the entry names its owners and is checked against them).
 _owner_hints: dict[str, tuple[int, ...]] = {}

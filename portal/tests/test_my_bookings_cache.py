@@ -95,7 +95,6 @@ def test_booking_cancelling_and_rescheduling_a_session_show_at_once(world, sign_
     assert "Past and cancelled sessions (1)" in after_cancel
 
 
-@pytest.mark.xfail(reason="a ledger entry alone bumps the owner's ORDERS version (helper dash), not merged yet", strict=True)
 def test_the_owners_changes_show_at_once(world, sign_in):
     client = sign_in(CLEO)
     page(client)
@@ -113,7 +112,6 @@ def test_the_owners_changes_show_at_once(world, sign_in):
     assert "With Bert the Tutor" in page(client)
 
 
-@pytest.mark.xfail(reason="a ledger entry alone bumps the owner's ORDERS version (helper dash), not merged yet", strict=True)
 def test_expiry_and_its_extension_show_at_once(world, sign_in):
     order = world.cleo_alma
     order.expires_at = timezone.now() + timedelta(days=2)
