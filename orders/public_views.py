@@ -30,7 +30,13 @@ from orders.gifts import GiftError, gift_change_recipient_email, gift_change_ref
 from orders.models import OrderStatus, PackageOrder
 from orders.public_frame import page_cut, page_response
 from orders.rules import NOT_BOOKABLE_MESSAGES, PaymentOverdue, client_phone_needed
-from orders.selectors import order_bookings, order_for_token, order_item_for_token, with_item_progress
+from orders.selectors import (
+    cached_order_item_for_token,
+    order_bookings,
+    order_for_token,
+    order_item_for_token,
+    with_item_progress,
+)
 from orders.services import (
     OrderError,
     PackageNotOrderable,
@@ -374,7 +380,10 @@ def gift_detail(request: HttpRequest, token: str) -> HttpResponse:
 @throttle_post("public_booking")
 def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpResponse:
     """The booking step of one item's meeting type: pick a time, confirm, book one credit."""
-    item = order_item_for_token(token=token, item_id=item_id)
+    # A GET reads the item from the cache while nothing it shows changed; booking reads the rows
+    # (the service checks them again under its locks).
+    read = cached_order_item_for_token if request.method == "GET" else order_item_for_token
+    item = read(token=token, item_id=item_id)
     if item is None:
         raise Http404  # no such order, or an item of another order
     order = item.order

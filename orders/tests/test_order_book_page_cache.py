@@ -4,18 +4,27 @@ the order's own (credits left, its state) is read on every request. A booking, a
 adjustment, a cancelled order or a change of hours shows at once; a hit is one query and one cache
 read; without the cache the page renders from the database."""
 import uuid
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
 from unittest import mock
 
 import pytest
+import time_machine
 from django.core.cache import cache
+from django.utils import timezone
 
+from leadmonk.content_version import orders_changed, page_key_prefix
 from leadmonk.splice import PAGE_URL
 from orders.credits import ledger_adjust
 from orders.lifecycle import order_cancel
 from orders.models import OrderItem, PackageOrder
-from orders.selectors import order_for_token, order_item_for_token, with_item_progress
+from orders.selectors import (
+    cached_order_item_for_token,
+    item_owner_hints_forget,
+    order_for_token,
+    order_item_for_token,
+    with_item_progress,
+)
 from orders.services import order_session_book
 from orders.tests.conftest import place_order
 from scheduling import booking_step
@@ -109,7 +118,8 @@ def test_orders_share_one_cached_picker_and_each_links_to_its_own_page(client, p
     first = html_of(client, order, coaching_item(order))
     with mock.patch.object(cache, "set") as cache_set:
         html = html_of(client, other, coaching_item(other))
-    assert not cache_set.called  # a hit
+    # a hit of the picker (the other order's item itself is read and kept: its first visit)
+    assert [call.args[0] for call in cache_set.call_args_list if "picker" in call.args[0]] == []
     own = book_url(other, coaching_item(other))
     assert f'href="{own}?tz=America%2FNew_York&amp;date=2026-12-07&amp;start=' in html
     assert f'<form method="get" action="{own}#picker"' in html
@@ -145,7 +155,7 @@ def test_the_cached_picker_is_the_picker_rendered_afresh(client, package, monkey
 
 
 @pytest.mark.parametrize("bookings", [0, 3])
-def test_a_cached_page_runs_one_query_and_reads_the_cache_once(client, package, bookings, django_assert_num_queries):
+def test_a_cached_page_runs_no_query_and_reads_the_cache_twice(client, package, bookings, django_assert_num_queries):
     order = place_order(package)
     item = coaching_item(order)
     ledger_adjust(item=item, change=5, note="More sessions for this test", by_user=None)
@@ -154,10 +164,50 @@ def test_a_cached_page_runs_one_query_and_reads_the_cache_once(client, package, 
     html_of(client, order, item)
     with mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many, \
          mock.patch.object(cache, "set") as cache_set:
-        # the item with its order, owner, meeting type and credits left; no hours, no bookings
-        with django_assert_num_queries(1):
+        # The item with its order, owner, meeting type and credits left (orders.selectors.
+        # cached_order_item_for_token), then the picker: no hours, no bookings, no query.
+        with django_assert_num_queries(0):
             assert ">9:00 AM<" in html_of(client, order, item)
-    assert get_many.call_count == 1 and not cache_set.called
+    assert get_many.call_count == 2 and not cache_set.called
+    # A change of the order's rows: the item is read again (one query), the picker still cached.
+    ledger_adjust(item=item, change=1, note="One more", by_user=None)
+    with django_assert_num_queries(1):
+        assert f"{8 - bookings} of 2 remaining" in html_of(client, order, item)
+
+
+def test_a_process_that_has_not_served_the_order_finds_the_item_without_a_query(client, package,
+                                                                                 django_assert_num_queries):
+    order = place_order(package)
+    item = coaching_item(order)
+    first = html_of(client, order, item)
+    item_owner_hints_forget()  # another worker: the entry names the owner whose versions to read
+    with django_assert_num_queries(0):
+        assert html_of(client, order, item) == first
+    item_owner_hints_forget()
+    cache.delete(f"{page_key_prefix()}:order_item:{order.token}:{item.pk}")  # evicted
+    # a worker that finds nothing: the row, the versions, the row again
+    with django_assert_num_queries(2):
+        html_of(client, order, item)
+
+
+def test_the_order_expiring_or_its_bookings_held_stop_the_page_by_time_alone(client, package):
+    order = place_order(package)
+    item = coaching_item(order)
+    PackageOrder.objects.filter(pk=order.pk).update(expires_at=timezone.now() + timedelta(minutes=5))
+    orders_changed(owner_id=order.owner_id)  # update() sends no post_save
+    assert "2 of 2 remaining" in html_of(client, order, item)
+    with time_machine.travel(timezone.now() + timedelta(minutes=6), tick=False):
+        response = picker_page(client, order, item)
+        assert response.status_code == 302
+        assert "no more sessions can be booked" in client.get(response.url).content.decode()
+
+
+def test_an_item_is_never_served_for_another_token_or_item(client, package):
+    order, other = place_order(package), place_order(package, email="other@example.com")
+    html_of(client, order, coaching_item(order))
+    assert picker_page(client, other, coaching_item(order)).status_code == 404
+    assert picker_page(client, order, coaching_item(other)).status_code == 404
+    assert cached_order_item_for_token(token=other.token, item_id=coaching_item(order).pk) is None
 
 
 def test_the_page_renders_when_the_cache_cannot_be_reached(client, package):
