@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 
 from api.models import ApiKey
 from api.services import hash_key
+from leadmonk.content_version import CONTENT, cached_fragment
 from orders.clients import normalize_email
 from orders.models import CreditLedgerEntry, OrderItem, PackageOrder
 from orders.selectors import items_with_balances
@@ -17,12 +18,39 @@ from packages.models import Package, PackageItem
 from payments.selectors import payments_for_owner
 from scheduling.models import Booking, MeetingType
 
+# The content_version kind of an owner's API keys: bumped by every save or delete of one of their
+# keys (api.apps; a revoke saves the row), so a revoked or deleted key's cached row is unreachable at once.
+API_KEYS = "api_keys"
 
-def api_key_for(key: str) -> ApiKey | None:
-    """The key's row with its owner (one query), revoked or not; None for an unknown key."""
+# Key hash -> owner id, as read from the database by this process: which owner's versions to read
+# along with the key's cached row (a key never changes owner, and a hash names one key for ever).
+_key_owners: dict[str, int] = {}
+KEY_OWNERS_MAX = 10_000
+
+
+def api_key_for(key: str, *, cached: bool = False) -> ApiKey | None:
+    """The key's row with its owner, revoked or not; None for an unknown key. One query; with
+    `cached`, once this process has seen the key, one cache round trip and no query: the row is
+    kept under its owner's versions of their content (the owner's row: active, time zone, plan...)
+    and of their API keys, read before the row is, so any change since makes the entry unreachable
+    (leadmonk.content_version). Without a cache it reads the database."""
     if not key or len(key) > 100:
         return None
-    return ApiKey.objects.select_related("owner").filter(key_hash=hash_key(key)).first()
+    digest = hash_key(key)
+    owner_id = _key_owners.get(digest) if cached else None
+    if owner_id is None:
+        api_key = _api_key_row(digest)
+        if api_key is not None and cached:
+            if len(_key_owners) >= KEY_OWNERS_MAX:
+                _key_owners.clear()
+            _key_owners[digest] = api_key.owner_id
+        return api_key
+    return cached_fragment(owner_id=owner_id, name="api_key", kinds=(CONTENT, API_KEYS), extra=digest,
+                           render=lambda: _api_key_row(digest))
+
+
+def _api_key_row(digest: str) -> ApiKey | None:
+    return ApiKey.objects.select_related("owner").filter(key_hash=digest).first()
 
 
 def api_keys_for_owner(owner) -> QuerySet[ApiKey]:
