@@ -35,6 +35,7 @@ from api.serializers import (
     PaymentSerializer,
     SlotQuerySerializer,
     SlotSerializer,
+    order_list_data,
 )
 from leadmonk.content_version import BOOKINGS, CONTENT, cached_fragment
 from leadmonk.phones import normalize_mobile
@@ -218,11 +219,14 @@ class OrderList(OwnerListView):
 
     @extend_schema(summary="List orders", tags=["Orders"], parameters=ORDER_FILTERS)
     def get(self, request):
-        return self.list_response(selectors.orders_for_api(
+        orders = self.paginate_queryset(selectors.order_list_for_api(
             request.user, status=_choice(request, "status", OrderStatus.values),
             email=_email(request),
             created_after=_datetime(request, "created_after"), created_before=_datetime(request, "created_before"),
         ))
+        # OrderSerializer's output, written by hand (api.serializers.order_list_data).
+        items = selectors.order_item_rows([order.pk for order in orders])
+        return self.get_paginated_response(order_list_data(orders, items))
 
     @extend_schema(summary="Issue an order", tags=["Orders"], request=OrderCreateInputSerializer,
                    responses={201: OrderDetailSerializer},
