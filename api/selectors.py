@@ -74,11 +74,15 @@ def packages_for_api(owner) -> QuerySet[Package]:
             .prefetch_related(Prefetch("items", queryset=items)).order_by("-created_at", "-id"))
 
 
-def orders_for_api(owner, *, status: str = "", email: str = "", created_after: datetime | None = None,
-                   created_before: datetime | None = None) -> QuerySet[PackageOrder]:
-    """The owner's orders with their items and each item's balance (two queries a page)."""
-    items = Prefetch("items", queryset=items_with_balances())
-    orders = PackageOrder.objects.filter(owner=owner).prefetch_related(items)
+def orders_for_api(owner, **filters) -> QuerySet[PackageOrder]:
+    """The owner's orders with their items and each item's balance (two queries a page); `filters`
+    as _orders_filtered's."""
+    return _orders_filtered(owner, **filters).prefetch_related(Prefetch("items", queryset=items_with_balances()))
+
+
+def _orders_filtered(owner, *, status: str = "", email: str = "", created_after: datetime | None = None,
+                     created_before: datetime | None = None) -> QuerySet[PackageOrder]:
+    orders = PackageOrder.objects.filter(owner=owner)
     if status:
         orders = orders.filter(status=status)
     if email:
@@ -91,15 +95,16 @@ def orders_for_api(owner, *, status: str = "", email: str = "", created_after: d
 
 
 # What the order list shows of an order (api.serializers.order_list_data); `token` makes its client link.
-ORDER_LIST_FIELDS = ("id", "status", "package_id", "title", "client_name", "client_email", "client_phone",
+ORDER_LIST_FIELDS = ("pk", "status", "package_id", "title", "client_name", "client_email", "client_phone",
                      "client_timezone", "price", "discount", "currency", "promo_code", "paid_with", "token",
                      "created_at", "paid_at", "cancelled_at", "expires_at")
 
 
-def order_list_for_api(owner, **filters) -> QuerySet[PackageOrder]:
-    """orders_for_api's orders with only the columns the list shows and no prefetch: the page's
-    items come from order_item_rows (one hand-written query)."""
-    return orders_for_api(owner, **filters).prefetch_related(None).only(*ORDER_LIST_FIELDS)
+def order_list_for_api(owner, **filters) -> QuerySet:
+    """orders_for_api's orders as named rows of the columns the list shows (ORDER_LIST_FIELDS, the
+    keyset cursor's `pk` and `created_at` among them), no model instances and no prefetch: the
+    page's items come from order_item_rows (one hand-written query)."""
+    return _orders_filtered(owner, **filters).values_list(*ORDER_LIST_FIELDS, named=True)
 
 
 # The columns of an order item the list shows, then its balance (orders.models.ledger_balance_sql).
