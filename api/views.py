@@ -6,6 +6,7 @@ owner and item locks, same rules, same emails); their refusals are 409 problems 
 bad input 400 with the field errors and nothing changed.
 """
 import datetime as dt
+import hashlib
 import zoneinfo
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -37,7 +38,7 @@ from api.serializers import (
     SlotSerializer,
     order_list_data,
 )
-from leadmonk.content_version import BOOKINGS, CONTENT, cached_fragment
+from leadmonk.content_version import BOOKINGS, CONTENT, ORDERS, cached_fragment
 from leadmonk.phones import normalize_mobile
 from leadmonk.timezones import is_valid_timezone
 from orders.models import OrderStatus
@@ -96,6 +97,11 @@ def _int_param(request, name: str) -> int | None:
     if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise ValidationError({name: ["Enter a whole number."]})
     return int(value)
+
+
+def _address_key(request) -> str:
+    """The request's whole address (scheme, host, path, query) as a cache key's part."""
+    return hashlib.sha256(request.build_absolute_uri().encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class OwnerListView(ListAPIView):
@@ -219,14 +225,25 @@ class OrderList(OwnerListView):
 
     @extend_schema(summary="List orders", tags=["Orders"], parameters=ORDER_FILTERS)
     def get(self, request):
-        orders = self.paginate_queryset(selectors.order_list_for_api(
-            request.user, status=_choice(request, "status", OrderStatus.values),
-            email=_email(request),
-            created_after=_datetime(request, "created_after"), created_before=_datetime(request, "created_before"),
-        ))
-        # OrderSerializer's output, written by hand (api.serializers.order_list_data).
-        items = selectors.order_item_rows([order.pk for order in orders])
-        return self.get_paginated_response(order_list_data(orders, items))
+        filters = dict(status=_choice(request, "status", OrderStatus.values), email=_email(request),
+                       created_after=_datetime(request, "created_after"),
+                       created_before=_datetime(request, "created_before"))
+
+        def page() -> Response:
+            orders = self.paginate_queryset(selectors.order_list_for_api(request.user, **filters))
+            # OrderSerializer's output, written by hand (api.serializers.order_list_data).
+            items = selectors.order_item_rows([order.pk for order in orders])
+            return self.get_paginated_response(order_list_data(orders, items))
+
+        if request.accepted_media_type != JSONRenderer.media_type:  # `; indent=4` asked: rendered as asked
+            return page()
+        # The page, as the renderer writes it, is kept under the owner's orders version (bumped by
+        # every write of an order, its items or its credit ledger, update() included:
+        # leadmonk.content_version.ORDERS), keyed by the whole address: its `next` and `previous`
+        # links are absolute and keep every parameter. It shows nothing that changes with the clock.
+        body = cached_fragment(owner_id=request.user.pk, name="api_orders", kinds=(ORDERS,),
+                               extra=_address_key(request), render=lambda: JSONRenderer().render(page().data))
+        return HttpResponse(body, content_type=JSONRenderer.media_type)
 
     @extend_schema(summary="Issue an order", tags=["Orders"], request=OrderCreateInputSerializer,
                    responses={201: OrderDetailSerializer},

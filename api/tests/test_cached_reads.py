@@ -1,19 +1,26 @@
 """What the API keeps in the cache, and that a change shows at once: a read finds its key through
-the cache (a revoked or deleted key, or a disabled owner, is refused on the very next request),
-and the free times are kept per minute under the owner's content and bookings versions (a
-booking, a cancellation, new hours, a disabled meeting type, the clock show at once)."""
+the cache (a revoked or deleted key, or a disabled owner, is refused on the very next request);
+the free times are kept per minute under the owner's content and bookings versions (a booking, a
+cancellation, new hours, a disabled meeting type, the clock show at once); the order list under
+their orders version (a new order, a session booked, a cancellation, an update() show at once)."""
 from datetime import time, timedelta
 
 import pytest
 import time_machine
+from django.db import transaction
 
 from api.models import ApiKey, ApiKeyScope
 from api.services import api_key_create, api_key_revoke
 from api.tests.helpers import api_client, key_for, problem
-from scheduling.models import MeetingTypeState
+from orders.credits import order_set_sessions_end
+from orders.lifecycle import order_cancel
+from orders.models import OrderStatus, PackageOrder
+from orders.services import order_session_book
+from payments.services import IssueMode, order_issue
+from scheduling.models import BookedBy, MeetingTypeState
 from scheduling.services import booking_cancel, booking_create
 from scheduling.setup_services import meeting_type_set_state, weekly_hours_replace
-from tests import NINE_AM, NOW, make_booking, make_meeting_type, set_weekly_hours
+from tests import NINE_AM, NOW, make_booking, make_meeting_type, make_order, make_package, set_weekly_hours
 
 
 @pytest.fixture
@@ -181,3 +188,79 @@ def test_free_times_asked_indented_are_indented(owner, coaching, clock):
 
     assert indented.json() == plain.json()
     assert b'\n  {\n    "start"' in indented.content and b"\n" not in plain.content
+
+
+# --- The order list ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sold(owner):
+    set_weekly_hours(owner, {d: [(time(9), time(17))] for d in range(5)})
+    coaching = make_meeting_type(owner, slug="coaching")
+    package = make_package(owner, items=[(coaching, 3)])
+    order = make_order(package, with_items=True, status=OrderStatus.ACTIVE)
+    return package, order
+
+
+def _orders(api, query: str = "") -> list[dict]:
+    response = api.get("/api/v1/orders/" + query)
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+def test_the_order_list_asked_again_runs_no_query(owner, sold, clock, django_assert_num_queries):
+    api = api_client(key_for(owner, ApiKeyScope.READ))
+    _warm(api)
+    first = api.get("/api/v1/orders/")
+
+    with django_assert_num_queries(0):
+        again = api.get("/api/v1/orders/")
+
+    assert again.content == first.content and again["Content-Type"] == "application/json"
+
+
+def test_a_new_order_a_booked_session_and_a_cancellation_show_in_the_list_at_once(owner, sold, clock):
+    package, order = sold
+    api = api_client(key_for(owner))
+    assert [row["id"] for row in _orders(api)] == [order.pk]
+
+    issued = order_issue(owner=owner, package=package, client_name="Ana", client_email="ana@example.com",
+                         client_phone="", mode=IssueMode.COMPLIMENTARY, note="")
+    with_new = _orders(api)
+    order_session_book(item=order.items.get(), start=NINE_AM, booked_by=BookedBy.OWNER)
+    booked = _orders(api)
+    order_cancel(order=PackageOrder.objects.get(pk=order.pk))
+    cancelled = _orders(api)
+
+    assert [row["id"] for row in with_new] == [issued.pk, order.pk]
+    assert [row["items"][0]["remaining"] for row in with_new] == [3, 3]
+    assert booked[1]["items"][0]["remaining"] == 2
+    assert cancelled[1]["status"] == "cancelled"
+
+
+def test_an_update_of_an_order_shows_in_the_list_at_once(owner, sold, clock):
+    """order_set_sessions_end writes with QuerySet.update() (no signal) and bumps the version itself."""
+    _package, order = sold
+    api = api_client(key_for(owner))
+    assert _orders(api)[0]["expires_at"] is None
+
+    with transaction.atomic():
+        order_set_sessions_end(order_id=order.pk, ends_at=NOW + timedelta(days=30))
+
+    assert _orders(api)[0]["expires_at"] == "2026-12-31T12:00:00Z"
+
+
+def test_the_order_list_is_kept_per_owner_filter_and_address(owner, other_owner, sold, clock):
+    make_order(other_owner)
+    mine, theirs = api_client(key_for(owner)), api_client(key_for(other_owner))
+    make_order(owner, status=OrderStatus.CANCELLED)
+
+    all_mine, their_list = _orders(mine), _orders(theirs)
+    cancelled = _orders(mine, "?status=cancelled")
+    page = mine.get("/api/v1/orders/?limit=1").json()
+    elsewhere = mine.get("/api/v1/orders/?limit=1", HTTP_HOST="localhost").json()
+
+    assert len(all_mine) == 2 and len(their_list) == 1 and their_list[0]["id"] not in {r["id"] for r in all_mine}
+    assert [row["status"] for row in cancelled] == ["cancelled"]
+    assert page["next"].startswith("http://testserver/api/v1/orders/?limit=1&after=")
+    assert elsewhere["next"].startswith("http://localhost/api/v1/orders/?limit=1&after=")
