@@ -48,11 +48,17 @@ def api_key_for(key: str, *, cached: bool = False) -> ApiKey | None:
             _key_owners[digest] = api_key.owner_id
         return api_key
     return cached_fragment(owner_id=owner_id, name="api_key", kinds=(CONTENT, API_KEYS), extra=digest,
-                           render=lambda: _api_key_row(digest))
+                           render=lambda: _api_key_row(digest, secrets_left_out=True))
 
 
-def _api_key_row(digest: str) -> ApiKey | None:
-    return ApiKey.objects.select_related("owner").filter(key_hash=digest).first()
+# The owner's columns that are secrets of their own: never copied into the cache. Deferred, so a
+# read that needs one queries it, and a save writes only the columns that were loaded.
+OWNER_SECRETS = ("owner__password", "owner__calendar_feed_token")
+
+
+def _api_key_row(digest: str, *, secrets_left_out: bool = False) -> ApiKey | None:
+    rows = ApiKey.objects.select_related("owner").filter(key_hash=digest)
+    return (rows.defer(*OWNER_SECRETS) if secrets_left_out else rows).first()
 
 
 def api_keys_for_owner(owner) -> QuerySet[ApiKey]:

@@ -7,10 +7,11 @@ from datetime import time, timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import transaction
 
 from api.models import ApiKey, ApiKeyScope
-from api.services import api_key_create, api_key_revoke
+from api.services import api_key_create, api_key_revoke, hash_key
 from api.tests.helpers import api_client, key_for, problem
 from orders.credits import order_set_sessions_end
 from orders.lifecycle import order_cancel
@@ -264,3 +265,15 @@ def test_the_order_list_is_kept_per_owner_filter_and_address(owner, other_owner,
     assert [row["status"] for row in cancelled] == ["cancelled"]
     assert page["next"].startswith("http://testserver/api/v1/orders/?limit=1&after=")
     assert elsewhere["next"].startswith("http://localhost/api/v1/orders/?limit=1&after=")
+
+
+def test_the_cached_key_row_holds_neither_the_owners_password_hash_nor_their_feed_token(owner, clock):
+    made = api_key_create(owner=owner, name="CRM", scope=ApiKeyScope.READ)
+    _warm(api_client(made.key))
+
+    # The entry as leadmonk.content_version.cached_fragment names it: (versions, the key's row).
+    _stamp, row = cache.get(f"frag:api_key:{owner.pk}:en:{hash_key(made.key)}")
+    kept = repr(vars(row.owner))
+
+    assert row.pk == made.api_key.pk and owner.email in kept
+    assert owner.password not in kept and owner.calendar_feed_token not in kept
