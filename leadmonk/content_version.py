@@ -138,6 +138,38 @@ def cached_fragment(*, owner_id: int, name: str, render, kinds: tuple[str, ...] 
     return html
 
 
+def cached_owner_value(*, owner_id: int, name: str, render, kinds: tuple[str, ...], extra: str = "",
+                       peek: tuple[str, ...] = ()):
+    """`render(flags)` of the owner's `name` (and `extra`), from the cache while the owner's
+    versions of `kinds` are what they were when it was rendered: one cache round trip on a hit.
+
+    `peek` names other cache keys read in the same round trip; `flags` is whether each is set
+    (the dashboard's "a calendar of yours has not refreshed" banner), and an entry rendered with
+    other flags is not served. The entry is keyed by the owner's id, the language and `extra` (what
+    else the value depends on: the address, the viewer's clock, the minute...): one owner's entry
+    is never another's. When the cache cannot be reached, `render(None)` (the flags unknown)."""
+    version_keys = _version_keys(kinds, owner_id)
+    key = f"owner:{name}:{owner_id}:{translation.get_language()}:{_key_part(extra)}"
+    try:
+        found = cache.get_many([*version_keys, *peek, key])
+    except Exception:  # noqa: BLE001 - the cache is an optimisation: render from the database
+        logger.warning("cache unreachable; rendering %s from the database", name, exc_info=True)
+        return render(None)
+    flags = tuple(bool(found.get(each)) for each in peek)
+    stamp = _stamp(found, version_keys, fill=True)
+    if stamp is None:
+        return render(flags)
+    stored = found.get(key)
+    if stored is not None and stored[0] == stamp and stored[1] == flags:
+        return stored[2]
+    value = render(flags)
+    try:
+        cache.set(key, (stamp, flags, value), FRAGMENT_TIMEOUT)
+    except Exception:  # noqa: BLE001
+        pass
+    return value
+
+
 def _current_version(key: str) -> str | None:
     """The version at `key`, a fresh one put there when there is none; None when the cache fails."""
     version = uuid.uuid4().hex

@@ -14,7 +14,9 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from leadmonk import money
+from leadmonk.content_version import CONTENT, ORDERS
 from leadmonk.csv_export import ExportRangeForm, export_response
+from leadmonk.dashboard_pages import cached_page
 from leadmonk.keyset import keyset_page
 from leadmonk.sections import collect_parts
 from orders import exports
@@ -103,28 +105,29 @@ def _order_rows_html(orders, *, zone: ZoneInfo) -> str:
 
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
-    packages = Package.objects.for_owner(request.user).only("name").order_by("name", "id")  # the filter's choices
-    form = OrderFilterForm(request.GET or None, packages=packages)
-    filters = form.cleaned_data if form.is_valid() else {}
-    orders = order_list_for_owner(
-        owner=request.user,
-        status=filters.get("status") or "",
-        package_id=filters.get("package"),
-        search=filters.get("q") or "",
-    )
-    page = keyset_page(orders, request.GET, key="created_at", descending=True, size=PAGE_SIZE)
-    return render(
-        request,
-        "orders/dashboard_list.html",
-        {
+    def context() -> dict:
+        packages = Package.objects.for_owner(request.user).only("name").order_by("name", "id")  # the filter's choices
+        form = OrderFilterForm(request.GET or None, packages=packages)
+        filters = form.cleaned_data if form.is_valid() else {}
+        orders = order_list_for_owner(
+            owner=request.user,
+            status=filters.get("status") or "",
+            package_id=filters.get("package"),
+            search=filters.get("q") or "",
+        )
+        page = keyset_page(orders, request.GET, key="created_at", descending=True, size=PAGE_SIZE)
+        return {
             "form": form,
             "page": page,
             "orders": page.object_list,
             "rows": _order_rows_html(page.object_list, zone=ZoneInfo(request.user.timezone or "UTC")),
             "filtered": any(filters.values()),
             "export_form": ExportRangeForm(),
-        },
-    )
+        }
+
+    # The owner's orders (ORDERS) and package names for the filter (CONTENT); nothing moves with time.
+    return cached_page(request, name="orders_list", template="orders/dashboard_list.html", context=context,
+                       kinds=(CONTENT, ORDERS))
 
 
 def _render_detail(request: HttpRequest, order: PackageOrder, *, adjust_form: CreditAdjustForm | None = None,

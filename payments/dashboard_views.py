@@ -12,7 +12,9 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
+from leadmonk.content_version import CONTENT, ORDERS
 from leadmonk.csv_export import ExportRangeForm, export_response
+from leadmonk.dashboard_pages import cached_page
 from leadmonk.keyset import keyset_page
 from leadmonk.money import format_money
 from leadmonk.timezones import clock_formats, viewer_clock
@@ -110,22 +112,27 @@ _ID_STAND_IN = 987654321987  # an id no row has: put in a reversed address once,
 
 @login_required
 def payment_list(request: HttpRequest) -> HttpResponse:
-    form = PaymentFilterForm(request.GET or None)
-    status = provider = ""
-    if form.is_bound and form.is_valid():
-        status, provider = form.cleaned_data["status"], form.cleaned_data["provider"]
-    payments = selectors.payment_list_for_owner(request.user, status=status, provider=provider)
-    page = keyset_page(payments, request.GET, key="created_at", descending=True, size=PAGE_SIZE)
-    return render(request, "payments/dashboard/list.html", {
-        "form": form,
-        "page": page,
-        "rows": _payment_rows_html(page.object_list, zone=request.user.timezone,
-                                   datetime_format=clock_formats(viewer_clock(request))["datetime"]),
-        "totals": selectors.payment_totals(request.user, provider=provider),
-        "needing_refund": selectors.payments_needing_refund_count(request.user),
-        "filtered": bool(status or provider),
-        "export_form": ExportRangeForm(),
-    })
+    def context() -> dict:
+        form = PaymentFilterForm(request.GET or None)
+        status = provider = ""
+        if form.is_bound and form.is_valid():
+            status, provider = form.cleaned_data["status"], form.cleaned_data["provider"]
+        payments = selectors.payment_list_for_owner(request.user, status=status, provider=provider)
+        page = keyset_page(payments, request.GET, key="created_at", descending=True, size=PAGE_SIZE)
+        return {
+            "form": form,
+            "page": page,
+            "rows": _payment_rows_html(page.object_list, zone=request.user.timezone,
+                                       datetime_format=clock_formats(viewer_clock(request))["datetime"]),
+            "totals": selectors.payment_totals(request.user, provider=provider),
+            "needing_refund": selectors.payments_needing_refund_count(request.user),
+            "filtered": bool(status or provider),
+            "export_form": ExportRangeForm(),
+        }
+
+    # Payments, refunds and the orders they pay (ORDERS); the owner's own row (CONTENT).
+    return cached_page(request, name="payments_list", template="payments/dashboard/list.html", context=context,
+                       kinds=(CONTENT, ORDERS))
 
 
 def _refund_form(payment: Payment, data=None) -> PaymentRefundForm | None:

@@ -10,7 +10,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.services import owner_setup_done
+from leadmonk.content_version import BOOKINGS, CONTENT, ORDERS
 from leadmonk.csv_export import ExportRangeForm, export_response
+from leadmonk.dashboard_pages import cached_page, minute_bucket
 from leadmonk.keyset import keyset_page
 from leadmonk.sections import render_sections
 from leadmonk.timezones import viewer_clock
@@ -60,27 +62,35 @@ def home(request: HttpRequest) -> HttpResponse:
     owner = request.user
     labels = {"previous_label": "Newer", "next_label": "Older"} if descending else {
         "previous_label": "Earlier", "next_label": "Later"}
-    now = timezone.now()
-    page = keyset_page(selector(owner=owner, now=now), request.GET, key="start", descending=descending,
-                       size=PER_PAGE, **labels)
-    checklist = None
-    if owner.setup_done_at is None and view == "upcoming":
-        checklist = setup_checklist(owner=owner, site_url=request.build_absolute_uri("/").rstrip("/"))
-        if checklist.complete:
-            owner_setup_done(owner=owner, now=now)
-    return render(request, "scheduling/upcoming/home.html", {
-        # The first hour: what is left to set up, until all of it is done.
-        "checklist": checklist if checklist and not checklist.complete else None,
-        "export_form": ExportRangeForm(),
-        "view": view,
-        "tabs": [(key, label) for key, (label, _, _) in VIEWS.items()],
-        "view_title": title,
-        "page": page,
-        "groups": group_by_day(page.object_list, owner.timezone),
-        "owner_tz": owner.timezone,
-        # A session that has started takes its attendance here, on Upcoming (under way) or Past.
-        "now": now,
-    })
+    def context() -> dict:
+        now = timezone.now()
+        page = keyset_page(selector(owner=owner, now=now), request.GET, key="start", descending=descending,
+                           size=PER_PAGE, **labels)
+        checklist = None
+        if owner.setup_done_at is None and view == "upcoming":
+            checklist = setup_checklist(owner=owner, site_url=request.build_absolute_uri("/").rstrip("/"))
+            if checklist.complete:
+                owner_setup_done(owner=owner, now=now)
+        return {
+            # The first hour: what is left to set up, until all of it is done.
+            "checklist": checklist if checklist and not checklist.complete else None,
+            "export_form": ExportRangeForm(),
+            "view": view,
+            "tabs": [(key, label) for key, (label, _, _) in VIEWS.items()],
+            "view_title": title,
+            "page": page,
+            "groups": group_by_day(page.object_list, owner.timezone),
+            "owner_tz": owner.timezone,
+            # A session that has started takes its attendance here, on Upcoming (under way) or Past.
+            "now": now,
+        }
+
+    # Sessions (BOOKINGS), their meeting types and the owner's row (CONTENT), their orders' titles
+    # (ORDERS); which sessions are listed, and which take attendance, moves with the clock: the
+    # minute is in the key. The setup checklist reads what no version covers: never cached.
+    return cached_page(request, name=f"upcoming_{view}", template="scheduling/upcoming/home.html", context=context,
+                       kinds=(CONTENT, BOOKINGS, ORDERS), bucket=minute_bucket(),
+                       cacheable=owner.setup_done_at is not None)
 
 
 @login_required
