@@ -24,7 +24,7 @@ from leadmonk.languages import translatable as _
 from leadmonk.timezones import is_valid_timezone
 from leadmonk.tokens import looks_like_token, new_token
 from orders.models import Gift, OrderStatus, PackageOrder
-from orders.signals import gift_delivered
+from orders.signals import gift_delivered, order_client_changed
 from scheduling.services import BookingError
 
 # The hour of the chosen day (in the buyer's zone) at which the beat task sends a gift: an email
@@ -122,6 +122,7 @@ def gift_hand_over(*, order: PackageOrder) -> None:
     gift = Gift.objects.filter(order=order).first()
     if gift is None:
         return
+    buyer_email = order.client_email
     order.client_name, order.client_email = gift.recipient_name, gift.recipient_email
     # The buyer's name parts and mobile number are not the recipient's: reminders by SMS would
     # reach the buyer. The zone is kept (the best guess of where the recipient is).
@@ -132,6 +133,8 @@ def gift_hand_over(*, order: PackageOrder) -> None:
         order.expires_at = None
         fields.append("expires_at")
     PackageOrder.objects.filter(pk=order.pk).update(**{field: getattr(order, field) for field in fields})
+    order_client_changed.send(sender=PackageOrder, owner_id=order.owner_id,
+                              emails=[buyer_email, order.client_email])
     if gift.send_on <= today_in(order.client_timezone):
         _deliver(gift.pk)
 
@@ -188,6 +191,8 @@ def gift_change_recipient_email(*, gift: Gift, email: str) -> Gift:
         locked.save(update_fields=["recipient_email"])
         if order.paid_at is not None:  # handed over: the order's client is the recipient
             PackageOrder.objects.filter(pk=order.pk).update(client_email=email, updated_at=timezone.now())
+            order_client_changed.send(sender=PackageOrder, owner_id=order.owner_id,
+                                      emails=[order.client_email, email])
     return locked
 
 

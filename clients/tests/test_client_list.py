@@ -172,7 +172,7 @@ def test_the_list_takes_the_same_number_of_queries_for_2_or_12_clients(owner_cli
                                                                         django_assert_num_queries):
     _clients(package, coaching, count)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(3):
         response = owner_client.get(URL)
 
     assert rows_of(response.content.decode()) == count
