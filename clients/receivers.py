@@ -34,14 +34,12 @@ def row_deleted(sender, instance, **kwargs) -> None:
 
 
 def _payment_client(payment: Payment) -> tuple[int, str] | None:
-    """(owner id, address) of the client a payment counts for: its order's, else its booking's."""
+    """(owner id, address) of the client a payment counts for: its order's, else its booking's. Read
+    from the database, not from the instance's cached order: a gift handed over in this transaction
+    rewrote the order's address with an update()."""
     if payment.order_id is not None:
-        if Payment.order.is_cached(payment):
-            return payment.order.owner_id, payment.order.client_email
         return PackageOrder.objects.filter(pk=payment.order_id).values_list("owner_id", "client_email").first()
     if payment.booking_id is not None:
-        if Payment.booking.is_cached(payment):
-            return payment.booking.owner_id, payment.booking.client_email
         return Booking.objects.filter(pk=payment.booking_id).values_list("owner_id", "client_email").first()
     return None
 
