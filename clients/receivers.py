@@ -6,7 +6,7 @@ from django.db.models.signals import post_delete, post_save
 from clients.upkeep import client_refresh
 from orders import signals as order_signals
 from orders.models import CreditLedgerEntry, OrderItem, PackageOrder
-from payments.models import Payment
+from payments.models import REFUNDABLE_STATUSES, Payment
 from scheduling.models import Booking
 
 # A save naming only other fields changes nothing the page shows (reminder flags, holds, notes…).
@@ -40,11 +40,15 @@ def _payment_client(payment: Payment) -> tuple[int, str] | None:
     if payment.order_id is not None:
         return PackageOrder.objects.filter(pk=payment.order_id).values_list("owner_id", "client_email").first()
     if payment.booking_id is not None:
+        if Payment.booking.is_cached(payment):  # a booking's address is never rewritten by an update()
+            return payment.booking.owner_id, payment.booking.client_email
         return Booking.objects.filter(pk=payment.booking_id).values_list("owner_id", "client_email").first()
     return None
 
 
 def payment_saved(sender, instance: Payment, created: bool, update_fields=None, **kwargs) -> None:
+    if created and instance.status not in REFUNDABLE_STATUSES:
+        return  # a payment started: nothing paid yet
     if created or _touches(update_fields, PAYMENT_FIELDS):
         who = _payment_client(instance)
         if who is not None:

@@ -16,19 +16,20 @@ expression indexes the migration 0002 creates on orders and bookings (they are n
 models: only this read uses them)."""
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F, IntegerField, Q, Sum, Value
-from django.db.models.functions import Coalesce, Lower, Trim
+from django.db.models import F, Sum
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
 from clients.models import Client
 from leadmonk import raw_rows
 from leadmonk.client_email import is_erased_email, normalize_email
-from orders.models import CreditLedgerEntry, PackageOrder
+from orders.models import CreditLedgerEntry, OrderItem, PackageOrder
 from payments.models import REFUNDABLE_STATUSES, Payment
 from scheduling.models import Booking, BookingStatus
 
@@ -61,38 +62,67 @@ def _lock(owner_id: int, email: str, *, create: bool) -> int | None:
         return cursor.fetchone()[0]
 
 
+def _in(ids: list[int]) -> str:
+    return ", ".join(["%s"] * len(ids)) or "NULL"
+
+
+@functools.cache
+def _rows_sql() -> str:
+    """The client's orders and bookings (kind 0 or 1, id, name, status, start): one query through
+    the (owner, normalised email) indexes."""
+    col, table = raw_rows.column, raw_rows.table
+    order_where = f"o.{col(PackageOrder, 'owner')} = %s AND LOWER(TRIM(o.{col(PackageOrder, 'client_email')})) = %s"
+    booking_where = f"b.{col(Booking, 'owner')} = %s AND LOWER(TRIM(b.{col(Booking, 'client_email')})) = %s"
+    return (
+        f"SELECT 0, o.id, o.{col(PackageOrder, 'client_name')}, '', NULL FROM {table(PackageOrder)} o "
+        f"WHERE {order_where} UNION ALL "
+        f"SELECT 1, b.id, b.{col(Booking, 'client_name')}, b.{col(Booking, 'status')}, b.{col(Booking, 'start')} "
+        f"FROM {table(Booking)} b WHERE {booking_where}"
+    )
+
+
+def _money_sql(order_ids: list[int], booking_ids: list[int]) -> str:
+    """Kept money per currency (kind 0) and the sessions left (kind 1) of the client's rows."""
+    col, table = raw_rows.column, raw_rows.table
+    order, booking = col(Payment, "order"), col(Payment, "booking")
+    kept = f"p.{col(Payment, 'amount')} - p.{col(Payment, 'refunded_amount')}"
+    return (
+        f"SELECT 0, p.{col(Payment, 'currency')}, SUM({kept}) "
+        f"FROM {table(Payment)} p WHERE p.{col(Payment, 'owner')} = %s AND p.{col(Payment, 'status')} IN (%s, %s) "
+        f"AND (p.{order} IN ({_in(order_ids)}) OR (p.{order} IS NULL AND p.{booking} IN ({_in(booking_ids)}))) "
+        f"GROUP BY p.{col(Payment, 'currency')} UNION ALL "
+        f"SELECT 1, '', SUM(l.{col(CreditLedgerEntry, 'change')}) FROM {table(CreditLedgerEntry)} l "
+        f"JOIN {table(OrderItem)} i ON i.id = l.{col(CreditLedgerEntry, 'order_item')} "
+        f"WHERE i.{col(OrderItem, 'order')} IN ({_in(order_ids)})"
+    )
+
+
 def client_figures(owner_id: int, email: str, *, now: datetime | None = None) -> dict | None:
-    """The row of (owner, email) as recomputed from the source rows; None when they have none."""
+    """The row of (owner, email) as recomputed from the source rows (two queries); None when they
+    have no order or booking."""
     now = now or timezone.now()
-    orders = list(_of(PackageOrder.objects.filter(owner_id=owner_id), email).values_list("pk", "client_name"))
-    bookings = list(_of(Booking.objects.filter(owner_id=owner_id), email).values_list(
-        "pk", "client_name", "status", "start"))
-    if not orders and not bookings:
-        return None
-    order_ids = [pk for pk, _name in orders]
-    booking_ids = [pk for pk, *_rest in bookings]
-    paid: list[list[str]] = []
-    if order_ids or booking_ids:
-        rows = (
-            # Paid and kept: a partly refunded payment counts what was not given back. A payment
-            # for an order is its order client's (as the order's page says), else its booking's.
-            Payment.objects.filter(owner_id=owner_id, status__in=REFUNDABLE_STATUSES)
-            .filter(Q(order_id__in=order_ids) | Q(order__isnull=True, booking_id__in=booking_ids))
-            .values("currency").annotate(total=Sum(F("amount") - F("refunded_amount"))).order_by("currency")
-        )
-        paid = [[str(row["total"]), row["currency"]] for row in rows]
-    left = 0
-    if order_ids:
-        left = CreditLedgerEntry.objects.filter(order_item__order_id__in=order_ids).aggregate(
-            left=Coalesce(Sum("change"), Value(0), output_field=IntegerField()))["left"]
-    confirmed = [start for _pk, _name, status, start in bookings if status == BookingStatus.CONFIRMED]
-    names = [name for _pk, name in orders] + [name for _pk, name, *_rest in bookings]
-    searched = sorted({name.lower() for name in names})
+    with connection.cursor() as cursor:
+        cursor.execute(_rows_sql(), [owner_id, email, owner_id, email])
+        found = raw_rows.values(cursor.fetchall(), (None, None, None, None, Booking._meta.get_field("start")))
+        if not found:
+            return None
+        order_ids = [pk for kind, pk, *_rest in found if kind == 0]
+        booking_ids = [pk for kind, pk, *_rest in found if kind == 1]
+        cursor.execute(_money_sql(order_ids, booking_ids),
+                       [owner_id, *REFUNDABLE_STATUSES, *order_ids, *booking_ids, *order_ids])
+        money = raw_rows.values(cursor.fetchall(), (None, None, Payment._meta.get_field("amount")))
+    # Paid and kept: a partly refunded payment counts what was not given back. A payment for an
+    # order is its order client's (as the order's page says), else its booking's.
+    paid = [[str(total), currency] for kind, currency, total in sorted(money, key=lambda row: (row[0], row[1]))
+            if kind == 0 and total is not None]
+    left = sum(int(total) for kind, _currency, total in money if kind == 1 and total is not None)
+    confirmed = [start for kind, _pk, _name, status, start in found if kind == 1 and status == BookingStatus.CONFIRMED]
+    names = [name for _kind, _pk, name, _status, _start in found]
     return {
         "name": max(names),  # as the page always showed it (SQL MAX: the database collates C.UTF-8)
-        "search": "\n".join([email, *searched]),
-        "orders": len(orders),
-        "bookings": len(bookings),
+        "search": "\n".join([email, *sorted({name.lower() for name in names})]),
+        "orders": len(order_ids),
+        "bookings": len(booking_ids),
         "paid": paid,
         "sessions_left": left,
         "last_session": max((start for start in confirmed if start < now), default=None),
@@ -110,7 +140,7 @@ def client_refresh(owner_id: int, email: str, *, create: bool = True) -> None:
     if is_erased_email(email):
         Client.objects.filter(owner_id=owner_id, email=email).delete()
         return
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # no SAVEPOINT queries inside the writer's transaction
         pk = _lock(owner_id, email, create=create)
         if pk is None:
             return
