@@ -16,8 +16,7 @@ from django.views.decorators.http import require_GET
 
 from clients.exports import client_export
 from clients.forms import ClientEraseForm, ClientSearchForm
-from clients.models import ClientErasure
-from clients.selectors import client_email_for_reference, client_history, client_page
+from clients.selectors import client_email_for_reference, client_history, client_page, recent_erasures
 from clients.services import ERASURE_RULE, ClientNotFound, ErasureRefused, client_erase, erasure_refusals
 from leadmonk.timezones import clock_formats, viewer_clock
 from payments.templatetags.payments_tags import money
@@ -67,7 +66,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     form = ClientSearchForm(request.GET or None)
     search = form.cleaned_data["q"] if form.is_valid() else ""
     page = client_page(owner=request.user, params=request.GET, search=search)
-    erasures = list(ClientErasure.objects.filter(owner=request.user).select_related("erased_by")[:RECENT_ERASURES])
+    erasures = recent_erasures(owner=request.user, limit=RECENT_ERASURES)
     return render(request, "clients/list.html", {
         "form": form, "page": page, "search": search, "erasures": erasures,
         "rows": _client_rows_html(page.object_list, zone=request.user.timezone,

@@ -231,3 +231,18 @@ def test_the_command_finds_a_difference_and_the_rebuild_mends_it(owner, package,
     assert "Rebuilt the Clients table: 1 client." in capsys.readouterr().out
     assert rows(owner)[0][2] == 1
     call_command("clients_table")
+
+
+def test_the_erasure_log_names_who_erased_and_a_removed_user(owner, owner_client, coaching):
+    from tests import make_owner
+
+    helper = make_owner(email="helper@example.com")
+    make_booking(coaching, NOW - timedelta(days=2), client_name="Sam Single", client_email="sam@example.com")
+    make_booking(coaching, NOW - timedelta(days=3), client_name="Bo Other", client_email="bo@example.com")
+    client_erase(owner=owner, email="sam@example.com", by_user=owner, now=NOW - timedelta(hours=1))
+    client_erase(owner=owner, email="bo@example.com", by_user=helper)
+    helper.delete()
+
+    html = owner_client.get(URL).content.decode().split("Recent erasures")[1]
+
+    assert html.index("by a removed user") < html.index(f"by {owner.email}")  # newest first
