@@ -27,6 +27,7 @@ from clients.models import Client, ClientErasure
 from clients.selectors import of_client
 from clients.signals import client_erased
 from leadmonk.client_email import ERASED_NAME, client_email_hash, erased_email, normalize_email
+from leadmonk.content_version import orders_changed
 from notifications.models import Message
 from notifications.services import ERASED_TEXT, messages_erase_client
 from orders.models import Gift, OrderStatus, PackageOrder
@@ -154,6 +155,7 @@ def client_erase(*, owner, email: str, by_user, now: datetime | None = None) -> 
         Client.objects.filter(owner=owner, email=email).delete()  # the pseudonym gets no row (clients.upkeep)
         redemptions = PromoRedemption.objects.filter(promo_code__owner=owner, client_email__iexact=email).update(
             client_email=pseudonym)
+        orders_changed(owner_id=owner.pk)  # update() sends no post_save
 
         messages = messages_erase_client(
             messages=Message.objects.filter(
