@@ -88,7 +88,8 @@ def _money_sql(order_ids: list[int], booking_ids: list[int]) -> str:
     kept = f"p.{col(Payment, 'amount')} - p.{col(Payment, 'refunded_amount')}"
     return (
         f"SELECT 0, p.{col(Payment, 'currency')}, SUM({kept}) "
-        f"FROM {table(Payment)} p WHERE p.{col(Payment, 'owner')} = %s AND p.{col(Payment, 'status')} IN (%s, %s) "
+        f"FROM {table(Payment)} p WHERE p.{col(Payment, 'owner')} = %s "
+        f"AND p.{col(Payment, 'status')} IN ({_in(list(REFUNDABLE_STATUSES))}) "
         f"AND (p.{order} IN ({_in(order_ids)}) OR (p.{order} IS NULL AND p.{booking} IN ({_in(booking_ids)}))) "
         f"GROUP BY p.{col(Payment, 'currency')} UNION ALL "
         f"SELECT 1, '', SUM(l.{col(CreditLedgerEntry, 'change')}) FROM {table(CreditLedgerEntry)} l "
