@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from accounts.models import User
 from accounts.plans import Plan
+from clients.upkeep import clients_rebuild
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
 from packages.models import Package, PackageItem, PackageState
 from payments.models import Payment, PaymentStatus, Provider
@@ -128,6 +129,7 @@ def seed_owner(*, size: int, now: datetime, slug: str | None = None) -> User:
     ExternalBusy.objects.bulk_create([
         ExternalBusy(owner=owner, source_id=1, start=start, end=start + timedelta(minutes=rng.choice((30, 45, 60))))
         for start in external], batch_size=5000)
+    clients_rebuild(owner.pk)  # the Clients table (the rows above were inserted in bulk: no signals)
     return owner
 
 

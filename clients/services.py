@@ -7,7 +7,8 @@ What stays, and why: amounts, payments and the append-only credit ledger (the ow
 invoices and credit notes once issued (tax law keeps them unchanged for years: an invoices app is
 excluded from erasure on purpose); and, in place of the address, a pseudonym made from an HMAC of it
 (leadmonk.client_email), so the same person's purchase limits and "once per client" promo codes
-still hold. Each erasure is logged (clients.models.ClientErasure).
+still hold. Each erasure is logged (clients.models.ClientErasure); the client's row in the Clients
+table is deleted.
 
 Lock order as every write that counts bookings: the owner's row first (accounts.locks), then the
 checks, then the writes, so no booking or order of this owner can start between the check that
@@ -22,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.locks import lock_owner
-from clients.models import ClientErasure
+from clients.models import Client, ClientErasure
 from clients.selectors import of_client
 from clients.signals import client_erased
 from leadmonk.client_email import ERASED_NAME, client_email_hash, erased_email, normalize_email
@@ -151,6 +152,7 @@ def client_erase(*, owner, email: str, by_user, now: datetime | None = None) -> 
         Gift.objects.filter(pk__in=[gift.pk for gift in gifts]).update(
             recipient_name=ERASED_NAME, recipient_email=pseudonym, message="")
         Gift.objects.filter(pk__in=[gift.pk for gift in bought]).update(buyer_name=ERASED_NAME, buyer_email=pseudonym)
+        Client.objects.filter(owner=owner, email=email).delete()  # the pseudonym gets no row (clients.upkeep)
         redemptions = PromoRedemption.objects.filter(promo_code__owner=owner, client_email__iexact=email).update(
             client_email=pseudonym)
         orders_changed(owner_id=owner.pk)  # update() sends no post_save

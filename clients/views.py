@@ -6,14 +6,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import date as date_filter
+from django.templatetags.tz import do_timezone
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from clients.exports import client_export
 from clients.forms import ClientEraseForm, ClientSearchForm
-from clients.models import ClientErasure
-from clients.selectors import client_email_for_reference, client_history, client_page
+from clients.selectors import client_email_for_reference, client_history, client_page, recent_erasures
 from clients.services import ERASURE_RULE, ClientNotFound, ErasureRefused, client_erase, erasure_refusals
+from leadmonk.timezones import clock_formats, viewer_clock
+from payments.templatetags.payments_tags import money
 
 RECENT_ERASURES = 5
 
@@ -26,15 +32,45 @@ def _get_client_email_for_owner(request: HttpRequest, reference: str) -> str:
     return email
 
 
+_REFERENCE_STAND_IN = "reference-stand-in"  # put in the reversed address once, then replaced per row
+
+
+def _client_rows_html(rows, *, zone: str, datetime_format: str) -> str:
+    """The <tr>s of the Clients page, built in Python (the rows' template, 25 rows each with a
+    {% url %}, two dates in the owner's zone and the amounts, was most of the page's CPU). The same
+    HTML as templates/clients/_client_row.html (a test compares them), every value escaped; dates
+    through the template's own filters."""
+    detail_url = reverse("clients:detail", args=[_REFERENCE_STAND_IN])
+    html = []
+    for row in rows:
+        paid = " + ".join(escape(money(amount, currency)) for amount, currency in row.paid) if row.paid else "—"
+        last = escape(date_filter(do_timezone(row.last_session, zone), "j M Y")) if row.last_session else "—"
+        upcoming = (escape(date_filter(do_timezone(row.next_session, zone), datetime_format))
+                    if row.next_session else "—")
+        html.append(
+            f'<tr>\n<td data-label="Client"><div class="client-cell"><a href="'
+            f'{detail_url.replace(_REFERENCE_STAND_IN, escape(row.reference))}">{escape(row.name)}</a> '
+            f'<span class="muted small">{escape(row.email)}</span></div></td>\n'
+            f'<td data-label="Orders">{row.orders}</td>\n'
+            f'<td data-label="Paid" class="nowrap">{paid}</td>\n'
+            f'<td data-label="Sessions left">{row.sessions_left}</td>\n'
+            f'<td data-label="Last session" class="nowrap">{last}</td>\n'
+            f'<td data-label="Next session" class="nowrap">{upcoming}</td>\n</tr>'
+        )
+    return mark_safe("\n".join(html))  # noqa: S308 - every value above is escaped
+
+
 @login_required
 @require_GET
 def client_list(request: HttpRequest) -> HttpResponse:
     form = ClientSearchForm(request.GET or None)
     search = form.cleaned_data["q"] if form.is_valid() else ""
     page = client_page(owner=request.user, params=request.GET, search=search)
-    erasures = list(ClientErasure.objects.filter(owner=request.user).select_related("erased_by")[:RECENT_ERASURES])
+    erasures = recent_erasures(owner=request.user, limit=RECENT_ERASURES)
     return render(request, "clients/list.html", {
         "form": form, "page": page, "search": search, "erasures": erasures,
+        "rows": _client_rows_html(page.object_list, zone=request.user.timezone,
+                                  datetime_format=clock_formats(viewer_clock(request))["datetime"]),
     })
 
 

@@ -20,13 +20,12 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 
-from leadmonk.client_email import normalize_email
-from leadmonk.content_version import client_changed, orders_changed
+from leadmonk.content_version import orders_changed
 from leadmonk.languages import translatable as _
 from leadmonk.timezones import is_valid_timezone
 from leadmonk.tokens import looks_like_token, new_token
 from orders.models import Gift, OrderStatus, PackageOrder
-from orders.signals import gift_delivered
+from orders.signals import gift_delivered, order_client_changed
 from scheduling.services import BookingError
 
 # The hour of the chosen day (in the buyer's zone) at which the beat task sends a gift: an email
@@ -135,8 +134,8 @@ def gift_hand_over(*, order: PackageOrder) -> None:
         order.expires_at = None
         fields.append("expires_at")
     PackageOrder.objects.filter(pk=order.pk).update(**{field: getattr(order, field) for field in fields})
-    for email in (buyer_email, order.client_email):  # update() sends no post_save: the portal's pages
-        client_changed(email=normalize_email(email))
+    order_client_changed.send(sender=PackageOrder, owner_id=order.owner_id,
+                              emails=[buyer_email, order.client_email])
     if gift.send_on <= today_in(order.client_timezone):
         _deliver(gift.pk)
 
@@ -195,8 +194,8 @@ def gift_change_recipient_email(*, gift: Gift, email: str) -> Gift:
         if order.paid_at is not None:  # handed over: the order's client is the recipient
             PackageOrder.objects.filter(pk=order.pk).update(client_email=email, updated_at=timezone.now())
             orders_changed(owner_id=order.owner_id)
-            for address in (order.client_email, email):  # update() sends no post_save: the portal's pages
-                client_changed(email=normalize_email(address))
+            order_client_changed.send(sender=PackageOrder, owner_id=order.owner_id,
+                                      emails=[order.client_email, email])
     return locked
 
 

@@ -6,6 +6,10 @@ from django.dispatch import Signal
 # order=<PackageOrder>: an order was just placed (inside order_create's transaction, after its items,
 # its credits, its promo code and gift; before a free order becomes active).
 order_placed = Signal()
+# owner_id=<int>, emails=[old, new]: an order's client address was rewritten by a QuerySet.update()
+# (orders.gifts: the gift handed over to its recipient, the recipient's address corrected), inside
+# that transaction; post_save is not sent for it (clients keeps its table of clients in step).
+order_client_changed = Signal()
 # order=<PackageOrder>: the order just became active (a free order placed, a payment confirmed).
 order_activated = Signal()
 # order=<PackageOrder>, sessions_left=<int>: the order's unused sessions expire soon (sent once,

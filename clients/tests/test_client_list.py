@@ -172,7 +172,34 @@ def test_the_list_takes_the_same_number_of_queries_for_2_or_12_clients(owner_cli
                                                                         django_assert_num_queries):
     _clients(package, coaching, count)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(3):
         response = owner_client.get(URL)
 
     assert rows_of(response.content.decode()) == count
+
+
+def test_the_rows_written_in_python_are_the_rows_template(owner, owner_client, package, coaching, rf):
+    """clients.views._client_rows_html writes what templates/clients/_client_row.html renders."""
+    from django.template.loader import render_to_string
+
+    from clients.views import _client_rows_html
+    from leadmonk.timezones import clock_formats
+
+    order = paid_order(package, name="Ann <O'Hara> & Co", email="ann@example.com")
+    paid_order(package, name="Ann <O'Hara> & Co", email="ann@example.com")
+    book_next_week(order)
+    make_booking(coaching, NOW - timedelta(days=4), client_name="Bo", client_email="bo@example.com")
+    make_booking(coaching, NOW + timedelta(days=9), client_name="Cy", client_email="cy@example.com",
+                 status=BookingStatus.CANCELLED)
+    request = rf.get(URL)
+    request.user = owner
+    formats = clock_formats("24h")
+    rows = list(client_page(owner=owner, params=QueryDict()))
+    expected = "\n".join(
+        render_to_string("clients/_client_row.html", {"row": row, "request": request, "clock_format": formats})
+        .split("\n", 1)[1].strip() for row in rows)
+
+    assert _client_rows_html(rows, zone=owner.timezone, datetime_format=formats["datetime"]) == expected
+    assert len(rows) == 3 and "Ann &lt;O&#x27;Hara&gt; &amp; Co" in expected
+    page = owner_client.get(URL).content.decode()
+    assert rows_of(page) == 3 and expected.split("\n")[1] in page  # the first row's client cell
