@@ -29,6 +29,7 @@ from django.utils import timezone
 from clients.models import Client
 from leadmonk import raw_rows
 from leadmonk.client_email import is_erased_email, normalize_email
+from leadmonk.content_version import orders_changed
 from orders.models import CreditLedgerEntry, OrderItem, PackageOrder
 from payments.models import REFUNDABLE_STATUSES, Payment
 from scheduling.models import Booking, BookingStatus
@@ -245,6 +246,10 @@ def clients_rebuild(owner_id: int | None = None) -> int:
              for (owner, email), row in figures.items()],
             batch_size=2000,
         )
+        # The Clients page is cached under the owners' ORDERS version (leadmonk.dashboard_pages).
+        owners = {owner for owner, _email in figures} | ({owner_id} if owner_id else set())
+        for owner in owners:
+            orders_changed(owner_id=owner)
     return len(figures)
 
 

@@ -18,6 +18,8 @@ from clients.exports import client_export
 from clients.forms import ClientEraseForm, ClientSearchForm
 from clients.selectors import client_email_for_reference, client_history, client_page, recent_erasures
 from clients.services import ERASURE_RULE, ClientNotFound, ErasureRefused, client_erase, erasure_refusals
+from leadmonk.content_version import CONTENT, ORDERS
+from leadmonk.dashboard_pages import cached_page, minute_bucket
 from leadmonk.timezones import clock_formats, viewer_clock
 from payments.templatetags.payments_tags import money
 
@@ -63,15 +65,22 @@ def _client_rows_html(rows, *, zone: str, datetime_format: str) -> str:
 @login_required
 @require_GET
 def client_list(request: HttpRequest) -> HttpResponse:
-    form = ClientSearchForm(request.GET or None)
-    search = form.cleaned_data["q"] if form.is_valid() else ""
-    page = client_page(owner=request.user, params=request.GET, search=search)
-    erasures = recent_erasures(owner=request.user, limit=RECENT_ERASURES)
-    return render(request, "clients/list.html", {
-        "form": form, "page": page, "search": search, "erasures": erasures,
-        "rows": _client_rows_html(page.object_list, zone=request.user.timezone,
-                                  datetime_format=clock_formats(viewer_clock(request))["datetime"]),
-    })
+    def context() -> dict:
+        form = ClientSearchForm(request.GET or None)
+        search = form.cleaned_data["q"] if form.is_valid() else ""
+        page = client_page(owner=request.user, params=request.GET, search=search)
+        erasures = recent_erasures(owner=request.user, limit=RECENT_ERASURES)
+        return {
+            "form": form, "page": page, "search": search, "erasures": erasures,
+            "rows": _client_rows_html(page.object_list, zone=request.user.timezone,
+                                      datetime_format=clock_formats(viewer_clock(request))["datetime"]),
+        }
+
+    # The clients table and the erasures follow the owner's orders, bookings and payments (ORDERS:
+    # each of their writes, and an erasure, bumps it); a next session that begins moves with the
+    # clock: the minute is in the key.
+    return cached_page(request, name="clients_list", template="clients/list.html", context=context,
+                       kinds=(CONTENT, ORDERS), bucket=minute_bucket())
 
 
 @login_required
