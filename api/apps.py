@@ -8,3 +8,10 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from api import schema  # noqa: F401 - registers the API key's security scheme with drf-spectacular
+        from api.models import ApiKey
+        from api.selectors import API_KEYS
+        from leadmonk import content_version
+
+        # A key made, revoked or deleted (its owner deleted too) makes its cached row unreachable
+        # (api.selectors.api_key_for). "Last used" is written with update(): no signal, no bump.
+        content_version.watch(ApiKey, kind=API_KEYS)

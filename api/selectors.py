@@ -5,24 +5,60 @@ annotated so a page of any size runs a fixed number of queries (api/tests/test_q
 """
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Count, Max, Min, Prefetch, QuerySet
 from django.db.models.functions import Lower
 
 from api.models import ApiKey
 from api.services import hash_key
+from leadmonk import raw_rows
+from leadmonk.content_version import CONTENT, cached_fragment
 from orders.clients import normalize_email
-from orders.models import CreditLedgerEntry, OrderItem, PackageOrder
+from orders.models import CreditLedgerEntry, OrderItem, PackageOrder, ledger_balance_sql
 from orders.selectors import items_with_balances
 from packages.models import Package, PackageItem
 from payments.selectors import payments_for_owner
 from scheduling.models import Booking, MeetingType
 
+# The content_version kind of an owner's API keys: bumped by every save or delete of one of their
+# keys (api.apps; a revoke saves the row), so a revoked or deleted key's cached row is unreachable at once.
+API_KEYS = "api_keys"
 
-def api_key_for(key: str) -> ApiKey | None:
-    """The key's row with its owner (one query), revoked or not; None for an unknown key."""
+# Key hash -> owner id, as read from the database by this process: which owner's versions to read
+# along with the key's cached row (a key never changes owner, and a hash names one key for ever).
+_key_owners: dict[str, int] = {}
+KEY_OWNERS_MAX = 10_000
+
+
+def api_key_for(key: str, *, cached: bool = False) -> ApiKey | None:
+    """The key's row with its owner, revoked or not; None for an unknown key. One query; with
+    `cached`, once this process has seen the key, one cache round trip and no query: the row is
+    kept under its owner's versions of their content (the owner's row: active, time zone, plan...)
+    and of their API keys, read before the row is, so any change since makes the entry unreachable
+    (leadmonk.content_version). Without a cache it reads the database."""
     if not key or len(key) > 100:
         return None
-    return ApiKey.objects.select_related("owner").filter(key_hash=hash_key(key)).first()
+    digest = hash_key(key)
+    owner_id = _key_owners.get(digest) if cached else None
+    if owner_id is None:
+        api_key = _api_key_row(digest)
+        if api_key is not None and cached:
+            if len(_key_owners) >= KEY_OWNERS_MAX:
+                _key_owners.clear()
+            _key_owners[digest] = api_key.owner_id
+        return api_key
+    return cached_fragment(owner_id=owner_id, name="api_key", kinds=(CONTENT, API_KEYS), extra=digest,
+                           render=lambda: _api_key_row(digest, secrets_left_out=True))
+
+
+# The owner's columns that are secrets of their own: never copied into the cache. Deferred, so a
+# read that needs one queries it, and a save writes only the columns that were loaded.
+OWNER_SECRETS = ("owner__password", "owner__calendar_feed_token")
+
+
+def _api_key_row(digest: str, *, secrets_left_out: bool = False) -> ApiKey | None:
+    rows = ApiKey.objects.select_related("owner").filter(key_hash=digest)
+    return (rows.defer(*OWNER_SECRETS) if secrets_left_out else rows).first()
 
 
 def api_keys_for_owner(owner) -> QuerySet[ApiKey]:
@@ -44,11 +80,15 @@ def packages_for_api(owner) -> QuerySet[Package]:
             .prefetch_related(Prefetch("items", queryset=items)).order_by("-created_at", "-id"))
 
 
-def orders_for_api(owner, *, status: str = "", email: str = "", created_after: datetime | None = None,
-                   created_before: datetime | None = None) -> QuerySet[PackageOrder]:
-    """The owner's orders with their items and each item's balance (two queries a page)."""
-    items = Prefetch("items", queryset=items_with_balances())
-    orders = PackageOrder.objects.filter(owner=owner).prefetch_related(items)
+def orders_for_api(owner, **filters) -> QuerySet[PackageOrder]:
+    """The owner's orders with their items and each item's balance (two queries a page); `filters`
+    as _orders_filtered's."""
+    return _orders_filtered(owner, **filters).prefetch_related(Prefetch("items", queryset=items_with_balances()))
+
+
+def _orders_filtered(owner, *, status: str = "", email: str = "", created_after: datetime | None = None,
+                     created_before: datetime | None = None) -> QuerySet[PackageOrder]:
+    orders = PackageOrder.objects.filter(owner=owner)
     if status:
         orders = orders.filter(status=status)
     if email:
@@ -58,6 +98,45 @@ def orders_for_api(owner, *, status: str = "", email: str = "", created_after: d
     if created_before:
         orders = orders.filter(created_at__lt=created_before)
     return orders.order_by("-created_at", "-id")
+
+
+# What the order list shows of an order (api.serializers.order_list_data); `token` makes its client link.
+ORDER_LIST_FIELDS = ("pk", "status", "package_id", "title", "client_name", "client_email", "client_phone",
+                     "client_timezone", "price", "discount", "currency", "promo_code", "paid_with", "token",
+                     "created_at", "paid_at", "cancelled_at", "expires_at")
+
+
+def order_list_for_api(owner, **filters) -> QuerySet:
+    """orders_for_api's orders as named rows of the columns the list shows (ORDER_LIST_FIELDS, the
+    keyset cursor's `pk` and `created_at` among them), no model instances and no prefetch: the
+    page's items come from order_item_rows (one hand-written query)."""
+    return _orders_filtered(owner, **filters).values_list(*ORDER_LIST_FIELDS, named=True)
+
+
+# The columns of an order item the list shows, then its balance (orders.models.ledger_balance_sql).
+ORDER_ITEM_ROW_FIELDS = ("id", "order", "meeting_type", "meeting_type_name", "kind", "duration_minutes", "quantity")
+
+
+def order_item_rows(order_ids: list[int]) -> dict[int, list[tuple]]:
+    """The items of these orders, each (id, order id, meeting type id, meeting type name, kind,
+    duration, quantity, balance), by order id, in the order's own order (position, id): what
+    `items_with_balances()` gives, in one query that skips the ORM (compiling its two correlated
+    subqueries cost more than running them; leadmonk.raw_rows)."""
+    if not order_ids:
+        return {}
+    col = raw_rows.column
+    fields = tuple(OrderItem._meta.get_field(name) for name in ORDER_ITEM_ROW_FIELDS)
+    balance = f"{ledger_balance_sql()} WHERE l.{col(CreditLedgerEntry, 'order_item')} = i.id"
+    sql = (f"SELECT {', '.join('i.' + connection.ops.quote_name(field.column) for field in fields)}, ({balance}) "
+           f"FROM {raw_rows.table(OrderItem)} i WHERE i.{col(OrderItem, 'order')} IN "
+           f"({', '.join(['%s'] * len(order_ids))}) ORDER BY i.{col(OrderItem, 'position')}, i.id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(order_ids))
+        rows = raw_rows.values(cursor.fetchall(), (*fields, None))
+    by_order: dict[int, list[tuple]] = {}
+    for row in rows:
+        by_order.setdefault(row[1], []).append(row)
+    return by_order
 
 
 def order_for_api(owner, pk: int) -> PackageOrder | None:

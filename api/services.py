@@ -43,10 +43,17 @@ def api_key_create(*, owner, name: str, scope: str) -> NewApiKey:
 
 
 def api_key_revoke(*, owner, pk: int, now: datetime | None = None) -> bool:
-    """Revoke one of `owner`'s keys; True when it was active (it stops working at once)."""
+    """Revoke one of `owner`'s keys; True when it was active (it stops working at once: the row is
+    saved, not updated, so its post_save bumps the owner's API keys version and every process's
+    cached row of the key is unreachable; api.selectors.api_key_for)."""
     now = now or timezone.now()
     with transaction.atomic():
-        return bool(ApiKey.objects.filter(owner=owner, pk=pk, revoked_at__isnull=True).update(revoked_at=now))
+        api_key = ApiKey.objects.select_for_update().filter(owner=owner, pk=pk, revoked_at__isnull=True).first()
+        if api_key is None:
+            return False
+        api_key.revoked_at = now
+        api_key.save(update_fields=["revoked_at"])
+        return True
 
 
 def api_key_touch(*, api_key: ApiKey, now: datetime | None = None) -> None:

@@ -6,16 +6,18 @@ owner and item locks, same rules, same emails); their refusals are 409 problems 
 bad input 400 with the field errors and nothing changed.
 """
 import datetime as dt
+import hashlib
 import zoneinfo
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView, ListAPIView
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from api import selectors
@@ -34,7 +36,9 @@ from api.serializers import (
     PaymentSerializer,
     SlotQuerySerializer,
     SlotSerializer,
+    order_list_data,
 )
+from leadmonk.content_version import BOOKINGS, CONTENT, ORDERS, cached_fragment
 from leadmonk.phones import normalize_mobile
 from leadmonk.timezones import is_valid_timezone
 from orders.models import OrderStatus
@@ -47,6 +51,7 @@ from payments.services import order_issue
 from scheduling.attendance import booking_mark_attendance
 from scheduling.availability import available_slots
 from scheduling.booking_forms import CLIENT_MOBILE_REQUIRED
+from scheduling.booking_step import picker_minute
 from scheduling.holds import booking_hold
 from scheduling.models import BookedBy, BookingStatus
 from scheduling.rules import BookingPath
@@ -94,6 +99,11 @@ def _int_param(request, name: str) -> int | None:
     return int(value)
 
 
+def _address_key(request) -> str:
+    """The request's whole address (scheme, host, path, query) as a cache key's part."""
+    return hashlib.sha256(request.build_absolute_uri().encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class OwnerListView(ListAPIView):
     """A list of the key owner's rows in cursor pages (ListAPIView, so the schema shows the page)."""
 
@@ -121,6 +131,21 @@ class MeetingTypeDetail(GenericAPIView):
         return Response(self.get_serializer(_found(selectors.meeting_type_for_api(request.user, pk))).data)
 
 
+def _slot_query(request) -> tuple[dt.date, dt.date, str]:
+    """The free times' first and last day and zone, as asked (or a ValidationError)."""
+    query = SlotQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    first, last = query.validated_data["start"], query.validated_data["end"]
+    zone = query.validated_data["timezone"] or request.user.timezone or "UTC"
+    if not is_valid_timezone(zone):
+        raise ValidationError({"timezone": ["Enter an IANA time zone, like Europe/Berlin."]})
+    if last < first:
+        raise ValidationError({"end": ["The end must be on or after the start."]})
+    if (last - first).days >= MAX_SLOT_DAYS:
+        raise ValidationError({"end": [f"Ask for at most {MAX_SLOT_DAYS} days at a time."]})
+    return first, last, zone
+
+
 class MeetingTypeFreeTimes(GenericAPIView):
     serializer_class = SlotSerializer
     pagination_class = None
@@ -130,23 +155,39 @@ class MeetingTypeFreeTimes(GenericAPIView):
                                f"(availability, bookings, buffers, notice, horizon). At most {MAX_SLOT_DAYS} days.",
                    responses=SlotSerializer(many=True))
     def get(self, request, pk: int):
-        meeting_type = _found(selectors.meeting_type_for_api(request.user, pk))
-        query = SlotQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        first, last = query.validated_data["start"], query.validated_data["end"]
-        zone = query.validated_data["timezone"] or request.user.timezone or "UTC"
-        if not is_valid_timezone(zone):
-            raise ValidationError({"timezone": ["Enter an IANA time zone, like Europe/Berlin."]})
-        if last < first:
-            raise ValidationError({"end": ["The end must be on or after the start."]})
-        if (last - first).days >= MAX_SLOT_DAYS:
-            raise ValidationError({"end": [f"Ask for at most {MAX_SLOT_DAYS} days at a time."]})
+        try:
+            first, last, zone = _slot_query(request)
+        except ValidationError:
+            _found(selectors.meeting_type_for_api(request.user, pk))  # someone else's id: 404 first
+            raise
+        now, minute = picker_minute(timezone.now())
         tz = zoneinfo.ZoneInfo(zone)
         range_start = dt.datetime.combine(first, dt.time(), tzinfo=tz)
         range_end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz)
-        slots = [] if not meeting_type.is_bookable else available_slots(
-            meeting_type=meeting_type, range_start=range_start, range_end=range_end, now=timezone.now())
-        return Response(SlotSerializer(slots, many=True).data)
+
+        def free_times() -> list | None:
+            meeting_type = selectors.meeting_type_for_api(request.user, pk)
+            if meeting_type is None:
+                return None
+            slots = [] if not meeting_type.is_bookable else available_slots(
+                meeting_type=meeting_type, range_start=range_start, range_end=range_end, now=now)
+            return SlotSerializer(slots, many=True).data
+
+        if request.accepted_media_type != JSONRenderer.media_type:  # `; indent=4` asked: rendered as asked
+            return Response(_found(free_times()))
+
+        def render() -> bytes | None:
+            data = free_times()
+            return None if data is None else JSONRenderer().render(data)
+
+        # The answer, as the renderer writes it, is kept under the owner's content version (the
+        # meeting type, hours, overrides, their row) and bookings version (bookings, holds, other
+        # calendars' busy times), as the public month picker is (scheduling.booking_step), per
+        # minute: starts, notices and horizons are whole minutes, so every `now` strictly inside a
+        # minute offers what its middle offers (picker_minute). An id of someone else's is None: 404.
+        body = cached_fragment(owner_id=request.user.pk, name="api_free_times", kinds=(CONTENT, BOOKINGS),
+                               extra=f"{pk}:{first.isoformat()}:{last.isoformat()}:{zone}:{minute}", render=render)
+        return HttpResponse(_found(body), content_type=JSONRenderer.media_type)
 
 
 # --- Packages ------------------------------------------------------------------------------------------
@@ -184,11 +225,25 @@ class OrderList(OwnerListView):
 
     @extend_schema(summary="List orders", tags=["Orders"], parameters=ORDER_FILTERS)
     def get(self, request):
-        return self.list_response(selectors.orders_for_api(
-            request.user, status=_choice(request, "status", OrderStatus.values),
-            email=_email(request),
-            created_after=_datetime(request, "created_after"), created_before=_datetime(request, "created_before"),
-        ))
+        filters = dict(status=_choice(request, "status", OrderStatus.values), email=_email(request),
+                       created_after=_datetime(request, "created_after"),
+                       created_before=_datetime(request, "created_before"))
+
+        def page() -> Response:
+            orders = self.paginate_queryset(selectors.order_list_for_api(request.user, **filters))
+            # OrderSerializer's output, written by hand (api.serializers.order_list_data).
+            items = selectors.order_item_rows([order.pk for order in orders])
+            return self.get_paginated_response(order_list_data(orders, items))
+
+        if request.accepted_media_type != JSONRenderer.media_type:  # `; indent=4` asked: rendered as asked
+            return page()
+        # The page, as the renderer writes it, is kept under the owner's orders version (bumped by
+        # every write of an order, its items or its credit ledger, update() included:
+        # leadmonk.content_version.ORDERS), keyed by the whole address: its `next` and `previous`
+        # links are absolute and keep every parameter. It shows nothing that changes with the clock.
+        body = cached_fragment(owner_id=request.user.pk, name="api_orders", kinds=(ORDERS,),
+                               extra=_address_key(request), render=lambda: JSONRenderer().render(page().data))
+        return HttpResponse(body, content_type=JSONRenderer.media_type)
 
     @extend_schema(summary="Issue an order", tags=["Orders"], request=OrderCreateInputSerializer,
                    responses={201: OrderDetailSerializer},
