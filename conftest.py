@@ -184,7 +184,8 @@ _BROWSER_TESTS_WITHIN = 0.8
 
 def _order_for_the_workers(items, seconds: dict[str, float]) -> None:
     """Under pytest-xdist, give each worker an equal share of the browser tests, spread over the
-    first four fifths of its share of the other tests, and the other tests' modules longest first.
+    first four fifths of its share of the other tests, and the other tests' modules with the longest
+    test first.
 
     xdist's work-stealing scheduler hands each worker a contiguous slice of the collection, and a
     worker that runs out takes the back half of another's queue. Left in path order, the browser
@@ -192,10 +193,11 @@ def _order_for_the_workers(items, seconds: dict[str, float]) -> None:
     run. Put first on every worker, all three workers waited on Chromium and the live server at
     once for the first third of the run, the two cores about two-thirds busy. Spread, one worker
     at a time is in a browser test while the others keep the cores busy. They are placed between
-    modules only: a module's tests stay together, so its module-scoped fixtures (the crawlers'
-    worlds) are built once per worker. The modules run longest first (by the last run's times,
-    in .pytest_cache; path order without them), so a long test does not start as the others end
-    and the short ones, last, are what the workers steal from each other. Deterministic, so every
+    modules, or between the tests of a module without a module- or class-scoped fixture: a
+    module's shared fixtures (the crawlers' worlds) are built once per worker. The module with the
+    longest test runs first (by the last run's times, in .pytest_cache; path order without them),
+    so a long test does not start as the others end, and the short ones, last, are what the
+    workers steal from each other. Deterministic, so every
     worker collects the same order (xdist requires it)."""
     import os
 
@@ -220,7 +222,8 @@ def _order_for_the_workers(items, seconds: dict[str, float]) -> None:
             else:
                 modules.append([item])
         if seconds:
-            modules.sort(key=lambda module: -sum(weight(item) for item in module))
+            # By their longest test: a module's tests can be stolen by another worker, a test cannot.
+            modules.sort(key=lambda module: -max(weight(item) for item in module))
         # A browser test may go between two tests of a module that has no fixture wider than a test.
         units = [unit for module in modules
                  for unit in ([module] if any(map(_has_a_shared_fixture, module)) else [[item] for item in module])]

@@ -1,6 +1,6 @@
 """The order the xdist workers run the suite in (conftest.py, _order_for_the_workers): each worker's
 browser tests spread through its share of the others, a module with a shared fixture never split,
-the modules longest first by the last run's times."""
+the module with the longest test first by the last run's times."""
 from dataclasses import dataclass, field
 
 import pytest
@@ -78,11 +78,15 @@ def test_each_worker_gets_its_browser_tests_among_the_others_and_modules_stay_wh
     assert [item.nodeid for item in again] == order
 
 
-def test_the_longest_module_of_a_share_runs_first(monkeypatch):
+def test_the_module_with_the_longest_test_runs_first(monkeypatch):
     monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")
     items = _collection()
 
-    _order_for_the_workers(items, {"b/test_crawler.py::test_7": 1.0, "c/test_long.py::test_0": 30.0})
+    # Module b takes longer in all (8 s), module c holds the longest test (5 s): c goes first.
+    seconds = {f"b/test_crawler.py::test_{n}": 2.0 for n in range(4, 8)}
+    seconds.update({f"c/test_long.py::test_{n}": 0.1 for n in range(4)} | {"c/test_long.py::test_1": 5.0})
+
+    _order_for_the_workers(items, seconds)
 
     second_share = _shares(items, 2)[1]
     assert second_share[0].nodeid.startswith("c/test_long.py")
