@@ -144,7 +144,7 @@ def other_owner_client(client, other_owner):
 def pytest_collection_modifyitems(config, items):
     from django.conf import settings
 
-    _spread_browser_tests(items)
+    _order_for_the_workers(items, _last_runs_seconds(config))
     if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (row locks, SKIP LOCKED); CI runs it with DATABASE_URL set")
@@ -153,28 +153,101 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def _spread_browser_tests(items) -> None:
-    """Under pytest-xdist, give each worker an equal share of the browser tests, first.
+# How long each test took (setup, call and teardown, in seconds), kept in pytest's cache
+# (.pytest_cache) by the run that measured it, for the next run's order (_order_for_the_workers).
+_SECONDS_KEY = "leadmonk/test-seconds"
+_seconds_this_run: dict[str, float] = {}
 
-    xdist's work-stealing scheduler hands each worker a contiguous slice of the collection. Left in
-    path order, the browser tests (tests/e2e, last) landed in one worker's slice and ran one after
-    another for half the run, a chain the other workers could hardly shorten. Spread, and started
-    first, they run beside the other tests on every worker, and the short tests fill the end of
-    the run. Deterministic, so every worker collects the same order (xdist requires it)."""
+
+def _last_runs_seconds(config) -> dict[str, float]:
+    cache = getattr(config, "cache", None)
+    return (cache.get(_SECONDS_KEY, None) if cache is not None else None) or {}
+
+
+def pytest_runtest_logreport(report):
+    # In the controller (pytest-xdist relays each worker's reports) or in a single process.
+    _seconds_this_run[report.nodeid] = _seconds_this_run.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session):
+    cache = getattr(session.config, "cache", None)
+    if hasattr(session.config, "workerinput") or cache is None or not _seconds_this_run:
+        return
+    seconds = _last_runs_seconds(session.config)
+    seconds.update({nodeid: round(duration, 3) for nodeid, duration in _seconds_this_run.items()})
+    cache.set(_SECONDS_KEY, seconds)
+
+
+# Where, in a worker's share of the other tests (by their time), its browser tests are placed.
+_BROWSER_TESTS_WITHIN = 0.8
+
+
+def _order_for_the_workers(items, seconds: dict[str, float]) -> None:
+    """Under pytest-xdist, give each worker an equal share of the browser tests, spread over the
+    first four fifths of its share of the other tests, and the other tests' modules with the longest
+    test first.
+
+    xdist's work-stealing scheduler hands each worker a contiguous slice of the collection, and a
+    worker that runs out takes the back half of another's queue. Left in path order, the browser
+    tests (tests/e2e, last) landed in one worker's slice and ran one after another for half the
+    run. Put first on every worker, all three workers waited on Chromium and the live server at
+    once for the first third of the run, the two cores about two-thirds busy. Spread, one worker
+    at a time is in a browser test while the others keep the cores busy. They are placed between
+    modules, or between the tests of a module without a module- or class-scoped fixture: a
+    module's shared fixtures (the crawlers' worlds) are built once per worker. The module with the
+    longest test runs first (by the last run's times, in .pytest_cache; path order without them),
+    so a long test does not start as the others end, and the short ones, last, are what the
+    workers steal from each other. Deterministic, so every
+    worker collects the same order (xdist requires it)."""
     import os
 
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0") or 0)
     if workers < 2:
         return
     browser = [item for item in items if item.get_closest_marker("browser")]
-    if not browser:
-        return
     others = [item for item in items if not item.get_closest_marker("browser")]
+    known = sorted(seconds.get(item.nodeid, 0.0) for item in others if item.nodeid in seconds)
+    typical = known[len(known) // 2] if known else 1.0
+
+    def weight(item) -> float:
+        return seconds.get(item.nodeid, typical) if seconds else 1.0
+
     ordered = []
     for worker in range(workers):
-        ordered += browser[worker::workers]
-        ordered += others[len(others) * worker // workers: len(others) * (worker + 1) // workers]
+        share = others[len(others) * worker // workers: len(others) * (worker + 1) // workers]
+        modules: list[list] = []
+        for item in share:
+            if modules and modules[-1][0].nodeid.split("::")[0] == item.nodeid.split("::")[0]:
+                modules[-1].append(item)
+            else:
+                modules.append([item])
+        if seconds:
+            # By their longest test: a module's tests can be stolen by another worker, a test cannot.
+            modules.sort(key=lambda module: -max(weight(item) for item in module))
+        # A browser test may go between two tests of a module that has no fixture wider than a test.
+        units = [unit for module in modules
+                 for unit in ([module] if any(map(_has_a_shared_fixture, module)) else [[item] for item in module])]
+        mine = browser[worker::workers]
+        total = sum(weight(item) for item in share) or 1.0
+        # The k-th browser test goes after the first unit that ends at or past its time.
+        marks = [total * _BROWSER_TESTS_WITHIN * (k + 0.5) / len(mine) for k in range(len(mine))]
+        elapsed, placed = 0.0, 0
+        for unit in units:
+            while placed < len(mine) and marks[placed] <= elapsed:
+                ordered.append(mine[placed])
+                placed += 1
+            ordered += unit
+            elapsed += sum(weight(item) for item in unit)
+        ordered += mine[placed:]
     items[:] = ordered
+
+
+def _has_a_shared_fixture(item) -> bool:
+    """A fixture of the test set up for more than that test (module, class or package scope): torn
+    down when the next test is not of the same module or class, and set up again after."""
+    info = getattr(item, "_fixtureinfo", None)
+    return info is None or any(definition.scope in ("module", "class", "package")
+                               for definitions in info.name2fixturedefs.values() for definition in definitions)
 
 
 # Every test runs at a clock it sets, never at the machine's: free times, "tomorrow", expiry and

@@ -39,7 +39,9 @@ echo "Database: ${DATABASE_URL:-embedded SQLite}   Broker/cache: ${REDIS_URL:-em
 # (test_<name>_gw0, _gw1, ... on PostgreSQL). The
 # ten slowest tests are printed at the end, so a test that starts to drag is seen. Work stealing: a
 # worker that runs out takes tests queued for the other (plain load scheduling handed one worker
-# every browser test in one batch, and it ran alone for the last two minutes).
+# every browser test in one batch, and it ran alone for the last two minutes). The order each worker
+# runs its share in (browser tests spread through it, modules longest first by the last run's
+# times in .pytest_cache) is conftest.py's _order_for_the_workers.
 # The first worker migrates the test database and keeps a copy that the other workers, and later
 # runs while no migration changes, start from (tests/database_template.py; LEADMONK_TEST_DB_TEMPLATE=0
 # migrates in every worker). Time is measured in CPU-seconds: README, "The suite's time".
