@@ -43,6 +43,7 @@ def test_a_paid_booking_holds_and_confirms_in_a_fixed_number_of_queries(owner, e
     assert booking.status == BookingStatus.CONFIRMED
 
 
-# The hold: the owner lock, the slot check (one query), the booking, the owner's tax terms, its payment;
-# the confirmation: the payment and booking locks, the booking confirmed, its reminders and messages, the invoice.
-HOLD, CONFIRM = 9, 29
+# The hold: the owner lock, the meeting type with whether the owner has a hold past its time, the
+# slot check (one query), the booking, the owner's tax terms, its payment;
+# the confirmation: the payment and booking locks, the booking confirmed, its reminders and messages (one INSERT), the invoice.
+HOLD, CONFIRM = 8, 28
