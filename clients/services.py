@@ -26,6 +26,7 @@ from clients.models import ClientErasure
 from clients.selectors import of_client
 from clients.signals import client_erased
 from leadmonk.client_email import ERASED_NAME, client_email_hash, erased_email, normalize_email
+from leadmonk.content_version import orders_changed
 from notifications.models import Message
 from notifications.services import ERASED_TEXT, messages_erase_client
 from orders.models import Gift, OrderStatus, PackageOrder
@@ -152,6 +153,7 @@ def client_erase(*, owner, email: str, by_user, now: datetime | None = None) -> 
         Gift.objects.filter(pk__in=[gift.pk for gift in bought]).update(buyer_name=ERASED_NAME, buyer_email=pseudonym)
         redemptions = PromoRedemption.objects.filter(promo_code__owner=owner, client_email__iexact=email).update(
             client_email=pseudonym)
+        orders_changed(owner_id=owner.pk)  # update() sends no post_save
 
         messages = messages_erase_client(
             messages=Message.objects.filter(

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.locks import lock_owner
 from instalments.models import PAYABLE_STATUSES, Instalment, InstalmentStatus, PaymentPlan
+from leadmonk.content_version import orders_changed
 from leadmonk.languages import translatable as _
 from leadmonk.money import format_money
 from notifications.services import notify_instalment_failed, notify_instalment_paid
@@ -90,6 +91,7 @@ def plan_create(*, order: PackageOrder, now: datetime | None = None) -> PaymentP
         # A price below one smallest unit per payment (a promo code took nearly all of it): paid in full.
         PackageOrder.objects.filter(pk=order.pk).update(instalment_count=None, instalment_interval="",
                                                         instalment_access="")
+        orders_changed(owner_id=order.owner_id)
         order.instalment_count, order.instalment_interval, order.instalment_access = None, "", ""
         return None
     plan = PaymentPlan.objects.create(order=order, created_at=now)
@@ -98,6 +100,7 @@ def plan_create(*, order: PackageOrder, now: datetime | None = None) -> PaymentP
         Instalment(plan=plan, number=number, amount=amount, due_at=due_at)
         for number, (amount, due_at) in enumerate(zip(amounts, dates, strict=True), start=1)
     )
+    orders_changed(owner_id=order.owner_id)  # bulk_create sends no post_save
     if order.instalment_access == InstalmentAccess.AS_PAID:
         ledger_hold_unpaid_instalments(order=order, count=count, now=now)
     return plan
@@ -115,6 +118,7 @@ def _release_bookings_if_settled(plan: PaymentPlan) -> None:
     """No failed instalment is left: the order books again (orders.rules reads bookings_held_from)."""
     if not plan.instalments.filter(status=InstalmentStatus.FAILED).exists():
         PackageOrder.objects.filter(pk=plan.order_id).update(bookings_held_from=None)
+        orders_changed(owner_id=plan.order.owner_id)
 
 
 def plan_payment_confirmed(*, payment: Payment, now: datetime | None = None) -> list[Instalment]:
@@ -150,6 +154,7 @@ def plan_payment_confirmed(*, payment: Payment, now: datetime | None = None) -> 
     paid_before = _paid_count(plan)
     Instalment.objects.filter(pk__in=[row.pk for row in paying]).update(
         status=InstalmentStatus.PAID, paid_at=now, payment=payment)
+    orders_changed(owner_id=order.owner_id)
     paid_after = paid_before + len(paying)
     if order.instalment_access == InstalmentAccess.AS_PAID:
         # The first instalment's share was never held (ledger_hold_unpaid_instalments): it counts
@@ -182,6 +187,7 @@ def plan_payment_failed(*, payment: Payment, now: datetime | None = None) -> lis
     Instalment.objects.filter(pk__in=[row.pk for row in failing]).update(status=InstalmentStatus.FAILED,
                                                                           failed_at=now)
     order = plan.order
+    orders_changed(owner_id=order.owner_id)
     if order.status == OrderStatus.ACTIVE:
         PackageOrder.objects.filter(pk=order.pk, bookings_held_from__isnull=True).update(bookings_held_from=now)
         notify_instalment_failed(order=order, amount=format_money(payment.amount, payment.currency),
@@ -198,6 +204,7 @@ def plan_order_closed(*, order: PackageOrder) -> int:
             return 0
         cancelled = plan.instalments.filter(status__in=PAYABLE_STATUSES).update(status=InstalmentStatus.CANCELLED)
         PackageOrder.objects.filter(pk=order.pk).update(bookings_held_from=None)
+        orders_changed(owner_id=order.owner_id)
     return cancelled
 
 
@@ -210,6 +217,7 @@ def plan_order_given(*, order: PackageOrder, now: datetime | None = None) -> Non
         return
     paid_before = _paid_count(plan)
     plan.instalments.filter(status__in=PAYABLE_STATUSES).update(status=InstalmentStatus.CANCELLED)
+    orders_changed(owner_id=order.owner_id)
     if order.instalment_access == InstalmentAccess.AS_PAID:
         ledger_release_paid_instalments(order=order, paid_before=max(paid_before, 1), paid_after=order.instalment_count,
                                         count=order.instalment_count, now=now)
@@ -231,6 +239,7 @@ def _claim(instalment_id: int, now: datetime) -> Payment | None:
                 status=InstalmentStatus.PROCESSING):
             return None
         instalment = Instalment.objects.select_related("plan__order").get(pk=instalment_id)
+        orders_changed(owner_id=instalment.plan.order.owner_id)
         plan = PaymentPlan.objects.select_for_update().get(pk=instalment.plan_id)
         card = plan.saved_method
         if plan.fail_next_charge and plan.provider == Provider.TEST:
@@ -310,6 +319,7 @@ def plan_pay_start(*, order: PackageOrder, provider: str, number: int | None = N
                 return open_payment
         payment = instalment_payment_create(order=plan.order, provider=provider, amount=amount)
         Instalment.objects.filter(pk__in=[row.pk for row in payable]).update(payment=payment)
+        orders_changed(owner_id=plan.order.owner_id)
     return payment
 
 
@@ -335,6 +345,7 @@ def plan_charge_next_now(*, order: PackageOrder, now: datetime | None = None) ->
         if upcoming is None:
             raise NothingToPay("No instalment is left to charge.")
         Instalment.objects.filter(pk=upcoming.pk).update(due_at=now)
+        orders_changed(owner_id=plan.order.owner_id)
     payment = _claim(upcoming.pk, now)
     return _charge(payment) if payment is not None else None
 

@@ -40,6 +40,10 @@ logger = logging.getLogger(__name__)
 CONTENT = "content"
 BOOKINGS = "bookings"
 TEAM = "team"  # a team's own: keyed by the team's id (cached_team_page)
+# An owner's sales and what follows them, as the dashboard's lists show them: orders and their
+# items, credit ledger, gifts; payments and refunds; memberships, payment plans and instalments;
+# invoices and credit notes; promo codes and their uses; bookings (sessions used, upcoming).
+ORDERS = "orders"
 FRAGMENT_TIMEOUT = 10 * 60  # old versions age out; also bounds a bump lost while Redis was unreachable
 
 
@@ -73,6 +77,38 @@ def content_changed(*, owner_id: int | None) -> None:
 def bookings_changed(*, owner_id: int | None) -> None:
     """A booking of the owner was made, moved or cancelled (call inside the booking transaction)."""
     _bump(BOOKINGS, owner_id)
+
+
+def orders_changed(*, owner_id: int | None) -> None:
+    """The owner's orders, payments, refunds, memberships, instalments, invoices or the bookings
+    they show changed through a write that sends no signal (`QuerySet.update()`, `bulk_create`):
+    call it inside the writing transaction."""
+    _bump(ORDERS, owner_id)
+
+
+def owner_through(*path: str):
+    """An `owner_of` for `watch()` of a row that reaches its owner through foreign keys:
+    `owner_through("order_item", "order")` gives `row.order_item.order.owner_id`. A relation
+    already loaded on the row is followed without a query; else one query reads the owner's id."""
+
+    def owner_of(row) -> int | None:
+        current = row
+        for index, name in enumerate(path):
+            field = current._meta.get_field(name)
+            if field.is_cached(current):
+                current = getattr(current, name)
+                if current is None:
+                    return None
+                continue
+            target_id = getattr(current, field.attname)
+            if target_id is None:
+                return None
+            lookup = "__".join([*path[index + 1:], "owner_id"])
+            return (field.related_model._base_manager.filter(pk=target_id)
+                    .values_list(lookup, flat=True).first())
+        return current.owner_id
+
+    return owner_of
 
 
 def cached_fragment(*, owner_id: int, name: str, render, kinds: tuple[str, ...] = (CONTENT,),
@@ -259,10 +295,11 @@ def _stamp(found: dict, version_keys: list[str], *, fill: bool = False) -> str |
 
 
 def watch(model, *, kind: str = CONTENT, owner_of=None, quiet_fields: tuple[str, ...] = ()) -> None:
-    """Bump the owner's `kind` version (content, or bookings) whenever a row of `model` is saved or
-    deleted. Each app calls it in its AppConfig.ready() for the models its public pages read, so
+    """Bump the owner's `kind` version (content, bookings, orders...) whenever a row of `model` is
+    saved or deleted. Each app calls it in its AppConfig.ready() for the models its pages read, so
     this module names no app. `owner_of(row)` gives the owner's id (default: `row.owner_id`); a
-    save of `quiet_fields` alone (a login, a password change) changes nothing a page shows."""
+    save of `quiet_fields` alone (a login, a password change) changes nothing a page shows. A model
+    may be watched for several kinds (a booking: bookings and orders), once per kind."""
     owner_of = owner_of or (lambda row: row.owner_id)
     quiet = frozenset(quiet_fields)
 
@@ -274,6 +311,7 @@ def watch(model, *, kind: str = CONTENT, owner_of=None, quiet_fields: tuple[str,
     def on_delete(sender, instance, **kwargs) -> None:
         _bump(kind, owner_of(instance))
 
-    uid = f"content_version:{model._meta.label}"  # a second call for the same model changes nothing
+    # A second call for the same model and kind changes nothing; another kind adds its own receivers.
+    uid = f"content_version:{kind}:{model._meta.label}"
     post_save.connect(on_save, sender=model, dispatch_uid=uid, weak=False)
     post_delete.connect(on_delete, sender=model, dispatch_uid=uid, weak=False)

@@ -165,7 +165,8 @@ def follow_the_subscription(sender, *, event_type, subscription, invoice, create
             if invoice.get("status") == "paid":
                 return  # paid since: the failure is over
             services.membership_set_pay_url(membership_id=membership.pk,
-                                            pay_url=invoice.get("hosted_invoice_url") or "")
+                                            pay_url=invoice.get("hosted_invoice_url") or "",
+                                            owner_id=membership.owner_id)
             services.membership_fail(membership_id=membership.pk, now=created, state_at=created)
         elif event_type == "customer.subscription.deleted" or subscription.get("status") in ("canceled",
                                                                                              "incomplete_expired"):

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.locks import lock_owner
+from leadmonk.content_version import orders_changed
 from leadmonk.languages import translatable as _
 from memberships.models import MembershipPeriod, MembershipStatus, PackageMembership
 from notifications.services import notify_membership_past_due
@@ -95,10 +96,11 @@ def _is_older(membership: PackageMembership, state_at: datetime | None) -> bool:
     return state_at is not None and membership.state_at is not None and state_at < membership.state_at
 
 
-def _hold_bookings(order_id: int, held_from: datetime | None) -> None:
+def _hold_bookings(order_id: int, held_from: datetime | None, *, owner_id: int) -> None:
     # orders.rules refuses new bookings from `bookings_held_from` (PaymentOverdue); the app that
     # charges sets and clears it.
     PackageOrder.objects.filter(pk=order_id).update(bookings_held_from=held_from, updated_at=timezone.now())
+    orders_changed(owner_id=owner_id)
 
 
 def membership_start(*, order: PackageOrder, provider: str, subscription_id: str = "",
@@ -178,7 +180,7 @@ def membership_renew(*, membership_id: int, period_start: datetime, period_end: 
             membership.state_at = max(state_at, membership.state_at or state_at)
         membership.save(update_fields=["current_period_start", "current_period_end", "status", "past_due_since",
                                        "state_at", "updated_at"])
-        _hold_bookings(membership.order_id, None)
+        _hold_bookings(membership.order_id, None, owner_id=membership.owner_id)
     return Renewal(membership, True)
 
 
@@ -216,7 +218,7 @@ def membership_fail(*, membership_id: int, now: datetime | None = None, state_at
         if state_at is not None:
             membership.state_at = state_at
         membership.save(update_fields=["status", "past_due_since", "state_at", "updated_at"])
-        _hold_bookings(membership.order_id, held_from)
+        _hold_bookings(membership.order_id, held_from, owner_id=membership.owner_id)
         membership.order.bookings_held_from = held_from
         notify_membership_past_due(order=membership.order, held_from=held_from)
     return membership
@@ -298,7 +300,7 @@ def membership_cancel(*, membership_id: int, now: datetime | None = None) -> Pac
             return membership_end(membership_id=membership.pk, now=now)
         membership.cancel_at = max(membership.current_period_end, now)
         membership.save(update_fields=["cancel_at", "updated_at"])
-        order_set_sessions_end(order_id=membership.order_id, ends_at=membership.cancel_at)
+        order_set_sessions_end(order_id=membership.order_id, ends_at=membership.cancel_at, owner_id=membership.owner_id)
     return membership
 
 
@@ -314,7 +316,7 @@ def membership_keep(*, membership_id: int, now: datetime | None = None) -> Packa
             raise MembershipError("This membership has ended: order it again to restart it.")
         membership.cancel_at = None
         membership.save(update_fields=["cancel_at", "updated_at"])
-        order_set_sessions_end(order_id=membership.order_id, ends_at=None)
+        order_set_sessions_end(order_id=membership.order_id, ends_at=None, owner_id=membership.owner_id)
     return membership
 
 
@@ -336,8 +338,8 @@ def membership_end(*, membership_id: int, now: datetime | None = None, state_at:
         membership.save(update_fields=["status", "ended_at", "cancel_at", "state_at", "updated_at"])
         order = membership.order
         if order.status == OrderStatus.ACTIVE:
-            order_set_sessions_end(order_id=order.pk, ends_at=membership.cancel_at)
-        _hold_bookings(order.pk, None)
+            order_set_sessions_end(order_id=order.pk, ends_at=membership.cancel_at, owner_id=order.owner_id)
+        _hold_bookings(order.pk, None, owner_id=order.owner_id)
     return membership
 
 
@@ -381,6 +383,7 @@ def membership_link_subscription(*, order: PackageOrder, subscription_id: str, p
         periods = list(membership.periods.all())
         if period_start and period_end and len(periods) == 1:
             MembershipPeriod.objects.filter(pk=periods[0].pk).update(starts_at=period_start, ends_at=period_end)
+            orders_changed(owner_id=order.owner_id)
             membership.current_period_start, membership.current_period_end = period_start, period_end
             fields += ["current_period_start", "current_period_end"]
         membership.save(update_fields=fields)
@@ -406,11 +409,14 @@ def membership_follow_stripe(*, membership_id: int, status: str, cancel_at: date
             membership.paused_at = state_at if paused else None
         if cancel_at != membership.cancel_at:
             membership.cancel_at = cancel_at
-            order_set_sessions_end(order_id=membership.order_id, ends_at=cancel_at)
+            order_set_sessions_end(order_id=membership.order_id, ends_at=cancel_at, owner_id=membership.owner_id)
         membership.state_at = state_at
         membership.save(update_fields=["status", "paused_at", "cancel_at", "pay_url", "state_at", "updated_at"])
     return membership
 
 
-def membership_set_pay_url(*, membership_id: int, pay_url: str) -> None:
+def membership_set_pay_url(*, membership_id: int, pay_url: str, owner_id: int | None = None) -> None:
     PackageMembership.objects.filter(pk=membership_id).update(pay_url=pay_url[:500], updated_at=timezone.now())
+    if owner_id is None:
+        owner_id = PackageMembership.objects.filter(pk=membership_id).values_list("owner_id", flat=True).first()
+    orders_changed(owner_id=owner_id)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from accounts.locks import lock_owner
+from leadmonk.content_version import orders_changed, owner_through
 from leadmonk.languages import translatable as _
 from orders.models import CLOSED_STATUSES, CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
 from orders.nudges import mark_last_credit
@@ -95,6 +96,7 @@ def _entry(item_id: int, change: int, reason: str, *, booking: Booking | None = 
 def _set_held(booking: Booking, held: bool) -> None:
     booking.credit_held = held
     Booking.objects.filter(pk=booking.pk).update(credit_held=held)
+    orders_changed(owner_id=booking.owner_id)
 
 
 def _give_back(item: OrderItem, booking: Booking, reason: str, *, now: datetime | None, note: str = "",
@@ -116,6 +118,8 @@ def ledger_grant_purchase(*, items: list[OrderItem], now: datetime | None = None
                           created_at=now or timezone.now())
         for item in items if item.quantity
     )
+    if items:  # bulk_create sends no post_save
+        orders_changed(owner_id=owner_through("order")(items[0]))
 
 
 def ledger_renew_order(*, order: PackageOrder, now: datetime | None = None) -> list[CreditLedgerEntry]:
@@ -157,13 +161,16 @@ def ledger_renew_order(*, order: PackageOrder, now: datetime | None = None) -> l
     return CreditLedgerEntry.objects.bulk_create(entries)
 
 
-def order_set_sessions_end(*, order_id: int, ends_at: datetime | None) -> None:
+def order_set_sessions_end(*, order_id: int, ends_at: datetime | None, owner_id: int | None = None) -> None:
     """The sessions of `order` end at `ends_at` (a cancelled membership's period end: the expiry task
     then takes what is unused, and booking after it is refused); None takes the end back. The caller
     holds the owner's lock."""
     _require_transaction()
     PackageOrder.objects.filter(pk=order_id).update(expires_at=ends_at, expiry_warned_at=None,
                                                     updated_at=timezone.now())
+    if owner_id is None:
+        owner_id = PackageOrder.objects.filter(pk=order_id).values_list("owner_id", flat=True).first()
+    orders_changed(owner_id=owner_id)
 # -- payment plans paid "in proportion to what is paid" (the instalments app) --------------------
 
 def _plan_share(item: OrderItem, paid: int, count: int) -> int:
@@ -232,6 +239,7 @@ def ledger_debit_booking(*, booking: Booking, now: datetime | None = None) -> No
     if order.expiry_kind == ExpiryKind.AFTER_FIRST_BOOKING and order.expiry_days and order.expires_at is None:
         order.expires_at = (now or timezone.now()) + timedelta(days=order.expiry_days)
         PackageOrder.objects.filter(pk=order.pk).update(expires_at=order.expires_at)
+        orders_changed(owner_id=order.owner_id)
 
 
 def is_late_cancel(*, order: PackageOrder, booking: Booking, now: datetime) -> bool:
@@ -476,6 +484,7 @@ def orders_expire_due(*, now: datetime | None = None, limit: int = 200) -> int:
             ).update(credits_expired_at=now)
             if not claimed:
                 continue
+            orders_changed(owner_id=owner_id)
             ledger_expire_order(order=PackageOrder(pk=order_id, owner_id=owner_id), now=now)
             expired += 1
     return expired
@@ -501,15 +510,18 @@ def orders_warn_expiring(*, now: datetime | None = None, limit: int = 200) -> in
     candidates = (
         PackageOrder.objects.filter(status=OrderStatus.ACTIVE, expires_at__gt=now,
                                     expires_at__lte=now + EXPIRY_WARNING, expiry_warned_at__isnull=True)
-        .order_by("expires_at", "pk").values_list("pk", "expires_at", "expiry_days")
+        .order_by("expires_at", "pk").values_list("pk", "owner_id", "expires_at", "expiry_days")
     )
-    due = [pk for pk, expires_at, days in candidates if expires_at - now <= expiry_warning_lead(days)][:limit]
+    due = [(pk, owner_id) for pk, owner_id, expires_at, days in candidates
+           if expires_at - now <= expiry_warning_lead(days)][:limit]
     warned = 0
-    for order_id in due:
+    for order_id, owner_id in due:
         left = CreditLedgerEntry.objects.filter(order_item__order_id=order_id).balance()
         with transaction.atomic():
             claimed = PackageOrder.objects.filter(pk=order_id, expiry_warned_at__isnull=True).update(
                 expiry_warned_at=now)
+            if claimed:
+                orders_changed(owner_id=owner_id)
             if not claimed or not left or left <= 0:
                 continue  # another scheduler got there first, or nothing is left to book
             order = PackageOrder.objects.select_related("owner").get(pk=order_id)

@@ -20,6 +20,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 
+from leadmonk.content_version import orders_changed
 from leadmonk.languages import translatable as _
 from leadmonk.timezones import is_valid_timezone
 from leadmonk.tokens import looks_like_token, new_token
@@ -152,6 +153,7 @@ def _deliver(gift_id: int, now: datetime | None = None) -> bool:
             return False
         if not Gift.objects.filter(pk=gift_id, sent_at__isnull=True).update(sent_at=now):
             return False  # another worker sent it
+        orders_changed(owner_id=order.owner_id)
         order.token = new_token()
         fields = ["token", "updated_at"]
         if order.expiry_kind == "after_purchase" and order.expiry_days and order.expires_at is None:
@@ -188,6 +190,7 @@ def gift_change_recipient_email(*, gift: Gift, email: str) -> Gift:
         locked.save(update_fields=["recipient_email"])
         if order.paid_at is not None:  # handed over: the order's client is the recipient
             PackageOrder.objects.filter(pk=order.pk).update(client_email=email, updated_at=timezone.now())
+            orders_changed(owner_id=order.owner_id)
     return locked
 
 

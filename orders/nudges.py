@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.locks import lock_owner
+from leadmonk.content_version import orders_changed
 from orders.models import CreditLedgerEntry, OrderStatus, PackageOrder
 from orders.signals import order_book_nudge
 from packages.selectors import package_is_orderable
@@ -98,6 +99,7 @@ def orders_nudge_to_book(*, now: datetime | None = None, limit: int = 200) -> in
             if not PackageOrder.objects.filter(pk=order_id, book_nudge_sent_at__isnull=True).update(
                     book_nudge_sent_at=now):
                 continue
+            orders_changed(owner_id=owner_id)
             order = PackageOrder.objects.select_related("owner").get(pk=order_id)
             # notifications writes the message in this transaction (orders.signals).
             order_book_nudge.send(sender=PackageOrder, order=order, sessions_left=still[0])
@@ -112,7 +114,9 @@ def mark_last_credit(*, order_id: int, booking: Booking) -> None:
     sum cannot change before it commits."""
     left = CreditLedgerEntry.objects.filter(order_item__order_id=order_id).balance()
     if not left:
-        PackageOrder.objects.filter(pk=order_id, last_credit_booking__isnull=True).update(last_credit_booking=booking)
+        if PackageOrder.objects.filter(pk=order_id, last_credit_booking__isnull=True).update(
+                last_credit_booking=booking):
+            orders_changed(owner_id=booking.owner_id)
 
 
 @dataclass(frozen=True)

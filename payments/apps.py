@@ -12,7 +12,10 @@ class PaymentsConfig(AppConfig):
             providers,  # noqa: F401  (registers the built-in payment providers)
             receivers,  # noqa: F401  (connects the signal receivers)
         )
-        from payments.models import PaymentConnection
+        from payments.models import Payment, PaymentConnection, Refund
 
         # Which payment mediums the order page offers (leadmonk.content_version).
         content_version.watch(PaymentConnection)
+        # The owner's Payments and Orders lists (content_version.ORDERS).
+        content_version.watch(Payment, kind=content_version.ORDERS)
+        content_version.watch(Refund, kind=content_version.ORDERS, owner_of=content_version.owner_through("payment"))

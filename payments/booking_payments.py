@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
+from leadmonk.content_version import orders_changed
 from leadmonk.languages import translatable as _
 from leadmonk.money import format_money
 from orders.clients import client_is_new
@@ -288,6 +289,7 @@ def session_payment_refund(*, payment_id: int) -> Payment:
         logger.warning("refund of session payment %s failed: %s", payment.pk, error.message)
         Payment.objects.filter(pk=payment.pk, flagged=False).update(
             flagged=True, flag_reason=FLAG_REFUND_FAILED, updated_at=timezone.now())
+        orders_changed(owner_id=payment.owner_id)
         return payment
     payment.refresh_from_db()
     return payment

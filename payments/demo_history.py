@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from leadmonk.content_version import orders_changed
 from orders import demo as orders_demo
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
 from packages.models import Package
@@ -110,4 +111,5 @@ def seed(owner) -> int:
                 left = item.quantity - used
                 if order.expires_at is not None and order.expires_at < now and left:
                     _credit(item, -left, LedgerReason.EXPIRY, order.expires_at)
+    orders_changed(owner_id=owner.pk)  # the dates were set with update(), which sends no post_save
     return made

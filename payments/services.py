@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.locks import lock_owner
 from invoices.services import credit_note_issue, invoice_issue
 from invoices.signals import payment_partly_refunded
+from leadmonk.content_version import orders_changed
 from leadmonk.money import format_money, tax_breakdown
 from orders.credits import ledger_removable, ledger_remove_refunded
 from orders.lifecycle import order_cancel, order_expire, order_mark_paid, order_refund
@@ -147,9 +148,12 @@ def instalment_payment_create(*, order: PackageOrder, provider: str, amount: Dec
                                   **_order_tax(order, amount=amount))
 
 
-def payment_record_saved_method(*, payment_id: int, saved_method: str) -> None:
+def payment_record_saved_method(*, payment_id: int, saved_method: str, owner_id: int | None = None) -> None:
     """The provider kept the card of a payment plan's checkout for the later instalments."""
     Payment.objects.filter(pk=payment_id).update(saved_method=saved_method[:255], updated_at=timezone.now())
+    if owner_id is None:
+        owner_id = Payment.objects.filter(pk=payment_id).values_list("owner_id", flat=True).first()
+    orders_changed(owner_id=owner_id)
 
 
 def payment_set_checkout(*, payment: Payment, provider_reference: str, checkout_url: str,
@@ -159,6 +163,7 @@ def payment_set_checkout(*, payment: Payment, provider_reference: str, checkout_
         provider_reference=provider_reference, checkout_url=checkout_url,
         destination_account=destination_account, updated_at=timezone.now(),
     )
+    orders_changed(owner_id=payment.owner_id)
     payment.provider_reference, payment.checkout_url = provider_reference, checkout_url
     payment.destination_account = destination_account
     return payment
@@ -414,6 +419,7 @@ def _refund_succeed_locked(payment: Payment, refund: Refund, *, provider_referen
     if refund.status == RefundStatus.SUCCEEDED:
         if provider_reference and not refund.provider_reference:
             Refund.objects.filter(pk=refund.pk).update(provider_reference=provider_reference)
+            orders_changed(owner_id=payment.owner_id)
         return refund
     if provider_reference:
         known = (Refund.objects.filter(payment=payment, provider_reference=provider_reference)

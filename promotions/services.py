@@ -23,6 +23,7 @@ from django.utils import dateformat, timezone
 
 from accounts.plans import plan_includes_packages
 from leadmonk.client_email import emails_of_client, normalize_email
+from leadmonk.content_version import orders_changed
 from leadmonk.languages import date_formats
 from leadmonk.languages import translatable as _
 from leadmonk.money import format_money, round_money
@@ -186,9 +187,14 @@ def promo_redeem(*, owner_id: int, code: str, email: str, amount: Decimal, curre
 def promo_release(*, reference: str, now: datetime | None = None) -> int:
     """Give back the use of the purchase `reference` (refunded, or expired unpaid); a second call
     does nothing. Returns how many redemptions were released (0 or 1)."""
-    return PromoRedemption.objects.filter(reference=reference, released_at__isnull=True).update(
+    released = PromoRedemption.objects.filter(reference=reference, released_at__isnull=True).update(
         released_at=now or timezone.now()
     )
+    if released:
+        for owner_id in set(PromoCode.objects.filter(redemptions__reference=reference).values_list("owner_id",
+                                                                                                  flat=True)):
+            orders_changed(owner_id=owner_id)
+    return released
 
 
 # The owner's edits (dashboard).
@@ -238,6 +244,7 @@ def promo_code_update(*, promo: PromoCode, packages=(), meeting_types=(), **fiel
 
 def promo_code_set_active(*, promo: PromoCode, active: bool) -> PromoCode:
     PromoCode.objects.filter(pk=promo.pk).update(is_active=active, updated_at=timezone.now())
+    orders_changed(owner_id=promo.owner_id)
     promo.is_active = active
     return promo
 
@@ -247,3 +254,4 @@ def promo_code_delete(*, promo: PromoCode) -> None:
     PromoCode.objects.filter(pk=promo.pk, deleted_at__isnull=True).update(
         deleted_at=timezone.now(), is_active=False, updated_at=timezone.now()
     )
+    orders_changed(owner_id=promo.owner_id)

@@ -14,3 +14,5 @@ class SchedulingConfig(AppConfig):
         for model in (MeetingType, WeeklyInterval, DateOverride):
             content_version.watch(model)
         content_version.watch(Booking, kind=content_version.BOOKINGS)
+        # The owner's dashboard lists: upcoming sessions, the sessions used of an order.
+        content_version.watch(Booking, kind=content_version.ORDERS)

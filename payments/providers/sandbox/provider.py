@@ -35,7 +35,8 @@ class TestProvider(PaymentProvider):
         if payment.saves_method and not payment.saved_method:
             # A payment plan's checkout keeps the card for the later instalments, as Stripe's
             # setup_future_usage does.
-            services.payment_record_saved_method(payment_id=payment.pk, saved_method=SAVED_CARD)
+            services.payment_record_saved_method(payment_id=payment.pk, saved_method=SAVED_CARD,
+                                                 owner_id=payment.owner_id)
         return services.payment_confirm(
             payment_id=payment.pk, amount=payment.amount, currency=payment.currency,
             provider_payment_id=f"test-charge-{payment.pk}",

@@ -151,7 +151,8 @@ class StripeProvider(PaymentProvider):
         if session.get("payment_status") in ("paid", "no_payment_required"):
             saved = _saved_method(session)
             if saved and payment.saves_method and not payment.saved_method:
-                services.payment_record_saved_method(payment_id=payment.pk, saved_method=saved)
+                services.payment_record_saved_method(payment_id=payment.pk, saved_method=saved,
+                                                     owner_id=payment.owner_id)
             currency = (session.get("currency") or "").upper()
             try:
                 amount = from_minor_units(int(session.get("amount_total") or 0), currency)
