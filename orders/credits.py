@@ -158,7 +158,10 @@ def ledger_renew_order(*, order: PackageOrder, now: datetime | None = None) -> l
         if quantity:
             entries.append(CreditLedgerEntry(order_item_id=item_id, change=quantity, reason=LedgerReason.RENEWAL,
                                              created_at=now))
-    return CreditLedgerEntry.objects.bulk_create(entries)
+    entries = CreditLedgerEntry.objects.bulk_create(entries)
+    if entries:  # bulk_create sends no post_save
+        orders_changed(owner_id=order.owner_id)
+    return entries
 
 
 def order_set_sessions_end(*, order_id: int, ends_at: datetime | None, owner_id: int | None = None) -> None:
