@@ -45,8 +45,8 @@ def test_a_booking_runs_a_fixed_number_of_queries(owner, existing, django_assert
     assert booking.status == BookingStatus.CONFIRMED
     assert booking.reminders.count() == 1
     assert booking.messages.count() == 2
-    # Commit: the bookings version bumped again, one task for the client's and the owner's emails.
-    assert len(callbacks) == 2
+    # Commit: the bookings and orders versions bumped again, one task for the client's and the owner's emails.
+    assert len(callbacks) == 3
     for callback in callbacks:
         callback()
     assert sorted(m.to[0] for m in mail.outbox) == ["cleo@example.com", "owner@example.com"]
