@@ -7,12 +7,33 @@ An order placed with a promo code locks the owner, its package, then the promo c
 (promotions.services.promo_redeem: the code's uses are counted after that lock); nothing that holds
 a code's lock takes another lock after it, and releasing a use takes none.
 """
+import functools
+
+from django.db import connection
+from django.db.transaction import TransactionManagementError
+
 from accounts.models import User
 
 
+@functools.cache
+def _lock_sql(for_update: bool) -> str:
+    table, pk = connection.ops.quote_name(User._meta.db_table), connection.ops.quote_name(User._meta.pk.column)
+    return f"SELECT {pk} FROM {table} WHERE {pk} = %s{' FOR UPDATE' if for_update else ''}"
+
+
 def lock_owner(owner_id: int) -> None:
-    """Take the owner's row lock for the rest of the current transaction (call inside atomic())."""
-    User.objects.select_for_update().filter(pk=owner_id).values_list("pk", flat=True).get()
+    """Take the owner's row lock for the rest of the current transaction (call inside atomic()).
+
+    Written out (what `User.objects.select_for_update().filter(pk=...).get()` runs): every booking,
+    renewal and refund takes it, and building the ORM's query cost more CPU than the lock itself.
+    On SQLite, which has no row locks, the transaction itself is the lock (settings: IMMEDIATE)."""
+    for_update = connection.features.has_select_for_update
+    if for_update and connection.get_autocommit():
+        raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+    with connection.cursor() as cursor:
+        cursor.execute(_lock_sql(for_update), [owner_id])
+        if cursor.fetchone() is None:
+            raise User.DoesNotExist(f"No owner {owner_id} to lock.")
 
 
 def lock_owners(owner_ids) -> None:

@@ -80,11 +80,15 @@ def next_period_end(membership: PackageMembership) -> datetime:
                         count=order.billing_interval_count, zone_name=order.client_timezone)
 
 
-def _locked(membership_id: int) -> PackageMembership:
-    """The membership under its row lock (after its owner's), with its order."""
-    owner_id = PackageMembership.objects.values_list("owner_id", flat=True).get(pk=membership_id)
+def _locked(membership_id: int, *, owner_id: int | None = None, related: tuple[str, ...] = ()) -> PackageMembership:
+    """The membership under its row lock (after its owner's), with its order (and `related` of the
+    order, read in the same query). `owner_id`: the membership's owner as the caller read it (it
+    never changes), saving the read that finds it."""
+    if owner_id is None:
+        owner_id = PackageMembership.objects.values_list("owner_id", flat=True).get(pk=membership_id)
     lock_owner(owner_id)
-    return PackageMembership.objects.select_for_update(of=("self",)).select_related("order").get(pk=membership_id)
+    return (PackageMembership.objects.select_for_update(of=("self",))
+            .select_related("order", *(f"order__{name}" for name in related)).get(pk=membership_id))
 
 
 def _is_older(membership: PackageMembership, state_at: datetime | None) -> bool:
@@ -130,7 +134,8 @@ class Renewal:
 
 def membership_renew(*, membership_id: int, period_start: datetime, period_end: datetime | None = None,
                      invoice_id: str = "", now: datetime | None = None, state_at: datetime | None = None,
-                     amount: Decimal | None = None, provider_payment_id: str = "") -> Renewal:
+                     amount: Decimal | None = None, provider_payment_id: str = "",
+                     owner_id: int | None = None) -> Renewal:
     """The period starting at `period_start` is paid: record it once and move the sessions (the
     order's renewal rule, then the package's sessions again, orders.credits.ledger_renew_order).
     A past-due membership becomes active and booking is allowed again. A second call for the same
@@ -139,10 +144,14 @@ def membership_renew(*, membership_id: int, period_start: datetime, period_end: 
     The money is recorded as a confirmed payment of the order with its invoice
     (payments.services.payment_record_recurring: `amount`, the order's total with its tax unless the
     provider said otherwise). A membership cancelled by the client ends instead when its period is over; a paused or
-    ended one raises MembershipNotRenewable."""
+    ended one raises MembershipNotRenewable. `owner_id`: the membership's owner, when the caller read it.
+
+    Everything here runs under the owner's lock, so renewals of one owner's memberships queue on it:
+    the order is read with its owner and gift (what the invoice names) in the locking query, and the
+    ledger reads and writes the order's items at once (orders.credits.ledger_renew_order)."""
     now = now or timezone.now()
     with transaction.atomic():
-        membership = _locked(membership_id)
+        membership = _locked(membership_id, owner_id=owner_id, related=("owner", "gift"))
         if MembershipPeriod.objects.filter(membership=membership, starts_at=period_start).exists():
             return Renewal(membership, False)
         if membership.cancel_at is not None and period_start >= membership.cancel_at:
@@ -183,9 +192,14 @@ def membership_renew_locally(*, membership_id: int, period_start: datetime, now:
         raise MembershipNotRenewable()
     if membership.provider != TEST_PROVIDER:
         raise MembershipError("Only a test-provider membership renews here; Stripe renews it itself.")
+    # A period recorded already (committed: a period row is never removed) was renewed by someone
+    # else: say so without queueing on the owner's lock. One not found is looked up again under it.
+    if MembershipPeriod.objects.filter(membership_id=membership_id, starts_at=period_start).exists():
+        return Renewal(membership, False)
     end = period_after(period_start, interval=membership.order.billing_interval,
                        count=membership.order.billing_interval_count, zone_name=membership.order.client_timezone)
-    return membership_renew(membership_id=membership_id, period_start=period_start, period_end=end, now=now)
+    return membership_renew(membership_id=membership_id, period_start=period_start, period_end=end, now=now,
+                            owner_id=membership.owner_id)
 
 
 def membership_fail(*, membership_id: int, now: datetime | None = None, state_at: datetime | None = None

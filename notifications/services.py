@@ -28,7 +28,7 @@ from notifications.models import (
     ReminderStatus,
 )
 from notifications.selectors import phone_opted_out
-from notifications.tasks import deliver_message
+from notifications.tasks import deliver_message, deliver_messages
 from orders.gifts import gift_of
 from orders.models import CreditLedgerEntry, OrderStatus
 
@@ -122,13 +122,22 @@ def reminders_drop(*, booking) -> None:
 # --- Transactional message hooks -----------------------------------------------------------------
 
 def _queue(messages: list[Message]) -> None:
-    def enqueue(message_id: int) -> None:
-        deliver_message.delay(message_id)
+    """Queue the delivery of `messages` (written in this transaction) when it commits: one task for
+    all of them (deliver_messages; a lone message is deliver_message), so a change that writes
+    two messages sends one broker message, not two."""
+    ids = [message.pk for message in messages]
+    if not ids:
+        return
 
-    for message in messages:
-        # robust: a broker that is down at commit must not turn a committed booking into an error
-        # page; the row stays pending and the dispatcher's sweep queues it again.
-        transaction.on_commit(lambda message_id=message.pk: enqueue(message_id), robust=True)
+    def enqueue() -> None:
+        if len(ids) == 1:
+            deliver_message.delay(ids[0])
+        else:
+            deliver_messages.delay(ids)
+
+    # robust: a broker that is down at commit must not turn a committed booking into an error
+    # page; the rows stay pending and the dispatcher's sweep queues them again.
+    transaction.on_commit(enqueue, robust=True)
 
 
 def _booking_messages(booking, kind: str, context: dict | None = None) -> list[Message]:
@@ -142,9 +151,8 @@ def _booking_messages(booking, kind: str, context: dict | None = None) -> list[M
         messages.append(
             Message(booking=booking, kind=kind, audience=Audience.OWNER, recipient=owner.email, context=context or {})
         )
-    for message in messages:
-        message.save()
-    return messages
+    # One INSERT for both (Message has no save() of its own and nothing listens to its saves).
+    return Message.objects.bulk_create(messages)
 
 
 def notify_booking_confirmed(*, booking, receipt: dict | None = None) -> None:

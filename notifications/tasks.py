@@ -22,6 +22,31 @@ def deliver_message(message_id: int) -> bool:
     return message_deliver(message_id=message_id)
 
 
+# A retry handed from deliver_messages waits as deliver_message's first retry would (retry_backoff).
+FIRST_RETRY_SECONDS = 30
+
+
+@shared_task(name="notifications.tasks.deliver_messages")
+def deliver_messages(message_ids: list[int]) -> int:
+    """The messages one change wrote (a booking's confirmation and the owner's notice), queued as
+    one task: one broker message on the request's path instead of one per message. Each is
+    delivered here once; one that fails for a while (MessageSendError) goes on as deliver_message
+    with its own retries (the row counts its attempts, so it still stops at MESSAGE_MAX_ATTEMPTS),
+    and one that raises anything else is left pending for the sweep, as its own task's would be,
+    without stopping the others. Returns how many were sent."""
+    sent, again = 0, []
+    for message_id in message_ids:
+        try:
+            sent += message_deliver(message_id=message_id)
+        except MessageSendError:
+            again.append(message_id)
+        except Exception:  # noqa: BLE001 - one message's bug must not keep the others from going out
+            logger.exception("Delivering message %s failed", message_id)
+    for message_id in again:  # after every first try (an eager retry runs here and may raise)
+        deliver_message.apply_async((message_id,), countdown=FIRST_RETRY_SECONDS)
+    return sent
+
+
 def messages_requeue_stale(*, now: datetime | None = None, limit: int = 100) -> int:
     """Queue again the transactional messages still pending long after they were written (their
     task was lost: broker down at commit, worker gone). Returns how many were found."""

@@ -44,7 +44,7 @@ from leadmonk.languages import translatable as _
 from scheduling import signals
 from scheduling.availability import bookable_slot, free_hosts
 from scheduling.calendar import new_video_room_url
-from scheduling.hold_release import release_expired_holds_of_owner
+from scheduling.hold_release import any_expired_hold, release_expired_holds_of_owner
 from scheduling.models import HOST_NO_OVERLAP, BookedBy, Booking, BookingStatus, LocationKind, MeetingType
 from scheduling.rules import BookingPath, booking_path_refusal, held_to_min_notice
 
@@ -163,14 +163,18 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
     start = _utc(start)
     with transaction.atomic():
         lock_owner(meeting_type.owner_id)
-        # Re-read after the lock: the owner may have disabled it a moment ago.
-        meeting_type = MeetingType.objects.select_related("owner").get(pk=meeting_type.pk)
+        # Re-read after the lock: the owner may have disabled it a moment ago. Whether the owner has
+        # a hold past its time comes with it (one round trip for both).
+        meeting_type = (MeetingType.objects.select_related("owner")
+                        .annotate(any_expired_hold=any_expired_hold(owner_id=meeting_type.owner_id, now=now))
+                        .get(pk=meeting_type.pk))
         if not meeting_type.is_bookable:
             raise MeetingTypeUnavailable()
         refusal = booking_path_refusal(meeting_type, path=path)
         if refusal:
             raise MeetingTypeNotOffered(refusal)
-        _release_expired_holds(meeting_type.owner_id, now=now)
+        release_expired_holds_of_owner(owner_id=meeting_type.owner_id, now=now,
+                                       any_expired=meeting_type.any_expired_hold)
         notice = held_to_min_notice(booked_by=booked_by, through_api=through_api)
         slot = bookable_slot(meeting_type=meeting_type, start=start, now=now, enforce_notice=notice,
                              duration=duration)

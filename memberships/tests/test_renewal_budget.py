@@ -1,0 +1,70 @@
+"""A renewal (what `make bench`'s renewal burst runs 200 times for one owner, each under the owner's
+lock) runs the same number of queries however many items its order has, a renewal of a period
+already recorded takes no lock, and each item of the order gets its own entries."""
+from decimal import Decimal
+
+import pytest
+
+from memberships import services
+from memberships.tests.conftest import subscribe
+from orders.credits import item_balance
+from orders.models import LedgerReason
+from orders.services import order_session_book
+from packages.models import RenewalRule
+from scheduling.models import BookedBy
+from tests import NINE_AM, WEEKDAYS_9_TO_5, make_meeting_type, make_package, set_weekly_hours
+
+pytestmark = pytest.mark.django_db
+
+# Before the lock: the membership with its order, whether the period is recorded; then the savepoint,
+# the owner lock, the membership locked with its order, the order's owner and gift, the period looked
+# up and written (its savepoint and release), the items locked with their order, their balances, the
+# ledger entries (one INSERT), the payment, the invoice (its items, savepoint, number sequence twice,
+# no invoice yet, the settings, the number taken, the invoice, release), the membership and the
+# order saved, the savepoint released. The paid payment's save recomputes the client's row of the
+# Clients table (clients.upkeep: the row locked, its source rows, money and sessions left, the update)
+# and the order's save names a field the table shows (one more read of the row).
+RENEWAL = 30
+# A period already recorded: the membership and the period, nothing else (no lock).
+AGAIN = 2
+
+
+def _package(owner, items: int):
+    types = [make_meeting_type(owner, name=f"Coaching {n}", slug=f"coaching-{n}", duration_minutes=60)
+             for n in range(items)]
+    return make_package(owner, items=[(t, 4) for t in types], name="Monthly coaching", price=Decimal("80.00"),
+                        billing_interval="month", renewal_rule=RenewalRule.ROLLOVER, rollover_cap=1)
+
+
+def _renew(membership):
+    membership.refresh_from_db()
+    return services.membership_renew_locally(membership_id=membership.pk, period_start=membership.current_period_end)
+
+
+@pytest.mark.parametrize("items", [1, 3])
+def test_a_renewal_runs_a_fixed_number_of_queries(owner, items, django_assert_num_queries):
+    membership = subscribe(_package(owner, items)).package_membership
+    membership.refresh_from_db()
+    period_start = membership.current_period_end
+
+    with django_assert_num_queries(RENEWAL):
+        assert services.membership_renew_locally(membership_id=membership.pk, period_start=period_start).renewed
+    with django_assert_num_queries(AGAIN):
+        assert not services.membership_renew_locally(membership_id=membership.pk, period_start=period_start).renewed
+
+
+def test_each_item_of_a_renewed_order_gets_its_own_entries(owner):
+    order = subscribe(_package(owner, 2))
+    first, second = order.items.order_by("pk")
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    order_session_book(item=second, start=NINE_AM, booked_by=BookedBy.CLIENT)
+
+    assert _renew(order.package_membership).renewed
+
+    # Roll-over with a cap of 1: the first item's 4 unused become 1, the second's 3 become 1; 4 new each.
+    assert [item_balance(first.pk), item_balance(second.pk)] == [5, 5]
+    assert list(first.ledger.order_by("pk").values_list("reason", "change")) == [
+        (LedgerReason.PURCHASE, 4), (LedgerReason.RENEWAL_RESET, -3), (LedgerReason.RENEWAL, 4)]
+    assert list(second.ledger.order_by("pk").values_list("reason", "change")) == [
+        (LedgerReason.PURCHASE, 4), (LedgerReason.BOOKING, -1), (LedgerReason.RENEWAL_RESET, -2),
+        (LedgerReason.RENEWAL, 4)]

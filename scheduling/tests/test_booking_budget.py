@@ -1,0 +1,55 @@
+"""An uncontended booking (what `make bench` times as "uncontended") runs the same number of queries
+however many bookings the owner has, and one Celery message is queued for its two emails."""
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+
+from scheduling.models import Booking, BookingStatus
+from scheduling.services import booking_create
+from tests import NINE_AM, NOW, WEEKDAYS_9_TO_5, make_booking, make_meeting_type, set_weekly_hours
+
+pytestmark = pytest.mark.django_db
+
+# The savepoint (the test's transaction holds the booking's), the owner lock, the meeting type read
+# with whether the owner has a hold past its time, the slot check (one query), the booking, its
+# reminders (one INSERT), its two messages (one INSERT), whether the owner adds bookings to a calendar,
+# the savepoint released. (Whether the owner has webhook endpoints is in the cache after the first.)
+# And the client's row of the Clients table recomputed (clients.upkeep: 4 queries).
+BOOKING = 13
+
+
+@pytest.fixture(autouse=True)
+def frozen_time():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.mark.parametrize("existing", [2, 12])
+def test_a_booking_runs_a_fixed_number_of_queries(owner, existing, django_assert_num_queries,
+                                                  django_capture_on_commit_callbacks):
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    intro = make_meeting_type(owner, name="Intro call", slug="intro", email_reminders_enabled=True,
+                              email_reminder_offsets=[60])
+    for n in range(existing):  # the same day and the days after: in the slot check's window or not
+        make_booking(intro, NINE_AM + timedelta(days=n // 4, hours=1 + n % 4), client_email=f"b{n}@example.com")
+
+    booking_create(meeting_type=intro, start=NINE_AM + timedelta(days=7), client_name="First",
+                   client_email="first@example.com", now=NOW)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, django_assert_num_queries(BOOKING):
+        booking = booking_create(meeting_type=intro, start=NINE_AM, client_name="Cleo",
+                                 client_email="cleo@example.com", now=NOW)
+
+    assert booking.status == BookingStatus.CONFIRMED
+    assert booking.reminders.count() == 1
+    assert booking.messages.count() == 2
+    # Commit: the bookings, orders and client email (/my/) versions bumped again, one task for the
+    # client's and the owner's emails.
+    assert len(callbacks) == 4
+    for callback in callbacks:
+        callback()
+    assert sorted(m.to[0] for m in mail.outbox) == ["cleo@example.com", "owner@example.com"]
+    assert Booking.objects.filter(owner=owner, status=BookingStatus.CONFIRMED).count() == existing + 2
