@@ -66,7 +66,35 @@ def _bump(kind: str, owner_id: int | None) -> None:
     if not owner_id:
         return
     _bump_now(kind, owner_id)
-    transaction.on_commit(lambda: _bump_now(kind, owner_id))
+    _bump_on_commit(_version_key(kind, owner_id))
+
+
+def _bump_on_commit(key: str) -> None:
+    """Bump `key` again when the transaction commits. The keys wait in a set of the connection, and
+    the first of the transaction's commit callbacks writes them all in one `set_many` (a booking
+    bumps three: its owner's bookings and orders, its client's email); the others find the set
+    empty. A key left by a rolled-back transaction is bumped at the next commit: an extra bump only
+    makes cached pages render once more, never serves an old one."""
+    connection = transaction.get_connection()
+    pending = connection.__dict__.setdefault("_leadmonk_commit_bumps", set())
+    pending.add(key)
+    transaction.on_commit(lambda: _flush_commit_bumps(connection))
+
+
+def _flush_commit_bumps(connection) -> None:
+    pending = connection.__dict__.get("_leadmonk_commit_bumps")
+    if not pending:
+        return
+    keys = sorted(pending)
+    pending.clear()
+    try:
+        cache.set_many({key: uuid.uuid4().hex for key in keys}, None)
+    except Exception:  # noqa: BLE001 - as _bump_now: a version not replaced must not stay
+        logger.warning("could not bump the versions %s on commit", keys, exc_info=True)
+        try:
+            cache.delete_many(keys)
+        except Exception:  # noqa: BLE001
+            pass
 
 
 def content_changed(*, owner_id: int | None) -> None:

@@ -224,3 +224,31 @@ def test_a_model_watched_for_two_kinds_bumps_both(db):
     world = World()
     assert bumped(world.owner, world.booking) == {BOOKINGS, ORDERS}
     assert bumped(world.owner, world.payment_saved) == {ORDERS}
+
+
+def test_a_transactions_commit_bumps_are_written_in_one_cache_call(owner, django_capture_on_commit_callbacks,
+                                                                   monkeypatch):
+    """A booking bumps three versions (its owner's bookings and orders, its client's email) at once
+    and again on commit: the three on commit go in one set_many, each to a fresh token."""
+    from django.core.cache import cache
+
+    from leadmonk import content_version
+
+    writes = []
+    real_set_many = cache.set_many
+    monkeypatch.setattr(cache, "set_many", lambda mapping, *args, **kwargs: (writes.append(dict(mapping)),
+                                                                              real_set_many(mapping, *args, **kwargs)))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        content_version.bookings_changed(owner_id=owner.pk)
+        content_version.orders_changed(owner_id=owner.pk)
+        content_version.client_changed(email="cleo@example.com")
+    during = cache.get_many([f"v:bookings:{owner.pk}", f"v:orders:{owner.pk}"])
+    assert len(during) == 2  # bumped at once, inside the transaction
+    for callback in callbacks:
+        callback()
+
+    assert len(writes) == 1  # the test's own earlier writes (the owner's row) wait in the same transaction
+    assert {f"v:bookings:{owner.pk}", f"v:orders:{owner.pk}"} <= writes[0].keys()
+    assert any(key.startswith("v:client:") for key in writes[0])
+    after = cache.get_many([f"v:bookings:{owner.pk}", f"v:orders:{owner.pk}"])
+    assert after.keys() == during.keys() and all(after[key] != during[key] for key in after)
