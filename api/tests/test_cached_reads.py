@@ -195,7 +195,7 @@ def test_free_times_asked_indented_are_indented(owner, coaching, clock):
 
 
 @pytest.fixture
-def sold(owner):
+def sold(owner, clock):  # made at the frozen clock, as the orders the tests add
     set_weekly_hours(owner, {d: [(time(9), time(17))] for d in range(5)})
     coaching = make_meeting_type(owner, slug="coaching")
     package = make_package(owner, items=[(coaching, 3)])
