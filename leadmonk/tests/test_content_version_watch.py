@@ -15,17 +15,18 @@ from scheduling.models import DateOverride, WeeklyInterval
 from tests import make_booking, make_meeting_type, make_owner, make_package
 
 
-def versions(owner) -> dict:
-    keys = {kind: content_version._version_key(kind, owner.pk) for kind in (CONTENT, BOOKINGS)}
+def versions(owner, kinds: tuple[str, ...] = (CONTENT, BOOKINGS)) -> dict:
+    """The owner's versions of `kinds` as the cache holds them (None: not set yet)."""
+    keys = {kind: content_version._version_key(kind, owner.pk) for kind in kinds}
     found = cache.get_many(list(keys.values()))
     return {kind: found.get(key) for kind, key in keys.items()}
 
 
-def bumped(owner, write) -> set[str]:
+def bumped(owner, write, kinds: tuple[str, ...] = (CONTENT, BOOKINGS)) -> set[str]:
     """The kinds of `owner`'s versions that `write()` changed."""
-    before = versions(owner)
+    before = versions(owner, kinds)
     write()
-    after = versions(owner)
+    after = versions(owner, kinds)
     return {kind for kind in before if after[kind] != before[kind]}
 
 

@@ -13,6 +13,7 @@ from instalments.models import Instalment, PaymentPlan
 from invoices.services import credit_note_issue, invoice_issue
 from leadmonk import content_version
 from leadmonk.content_version import BOOKINGS, CONTENT, ORDERS
+from leadmonk.tests import test_content_version_watch as watch_tests
 from memberships.models import MembershipPeriod, PackageMembership
 from memberships.services import membership_set_pay_url
 from orders.credits import (
@@ -34,18 +35,16 @@ from tests import make_booking, make_meeting_type, make_order, make_owner, make_
 START = datetime(2026, 12, 20, 15, tzinfo=UTC)
 
 
+KINDS = (CONTENT, BOOKINGS, ORDERS)
+
+
 def versions(owner) -> dict:
-    keys = {kind: content_version._version_key(kind, owner.pk) for kind in (CONTENT, BOOKINGS, ORDERS)}
-    found = cache.get_many(list(keys.values()))
-    return {kind: found.get(key) for kind, key in keys.items()}
+    return watch_tests.versions(owner, KINDS)
 
 
 def bumped(owner, write) -> set[str]:
     """The kinds of `owner`'s versions that `write()` changed."""
-    before = versions(owner)
-    write()
-    after = versions(owner)
-    return {kind for kind in before if after[kind] != before[kind]}
+    return watch_tests.bumped(owner, write, KINDS)
 
 
 class World:
@@ -230,7 +229,6 @@ def test_a_transactions_commit_bumps_are_written_in_one_cache_call(owner, django
                                                                    monkeypatch):
     """A booking bumps three versions (its owner's bookings and orders, its client's email) at once
     and again on commit: the three on commit go in one set_many, each to a fresh token."""
-    from django.core.cache import cache
 
     from leadmonk import content_version
 
