@@ -2,6 +2,7 @@
 are renewed at once, each twice from two different threads (a billing run meeting "Renew now"), by 50
 threads (the other bursts' width: PostgreSQL's 100 connections): every period must be recorded once
 and add its sessions once (100 renewals, 100 × the sessions on the ledger)."""
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -20,7 +21,9 @@ SESSIONS = 4
 THREADS = 50
 
 
-def _seed(*, owner, now) -> list[PackageMembership]:
+def seed(*, owner, now, members: int = MEMBERS) -> list[PackageMembership]:
+    """`members` test-provider memberships of `owner` (one package, one meeting type: once per owner)
+    whose first period ended a day before `now`."""
     coaching = MeetingType.objects.create(owner=owner, name="Membership coaching", slug="membership-coaching",
                                           duration_minutes=60, slot_step_minutes=60, min_notice_minutes=0)
     package = Package.objects.create(owner=owner, name="Bench membership", slug="bench-membership",
@@ -30,7 +33,7 @@ def _seed(*, owner, now) -> list[PackageMembership]:
     PackageItem.objects.create(package=package, meeting_type=coaching, quantity=SESSIONS)
     memberships = []
     started = now - timedelta(days=31)
-    for index in range(MEMBERS):
+    for index in range(members):
         with transaction.atomic():
             order = PackageOrder.objects.create(
                 owner=owner, package=package, status=OrderStatus.ACTIVE, client_name=f"Member {index}",
@@ -45,8 +48,11 @@ def _seed(*, owner, now) -> list[PackageMembership]:
 
 
 def renewal_burst(*, owner, now) -> dict:
-    memberships = _seed(owner=owner, now=now)
+    return renew_at_once(seed(owner=owner, now=now), now=now)
 
+
+def renew_at_once(memberships: list[PackageMembership], *, now) -> dict:
+    """The burst itself (bench.profile_renewal times it apart from the seed)."""
     # Each membership twice: at j and at 2×MEMBERS-1-j, which thread (index % THREADS) never shares.
     attempts = memberships + memberships[::-1]
     renewed: list[int] = []
@@ -57,14 +63,17 @@ def renewal_burst(*, owner, now) -> dict:
                                         now=now).renewed:
                 renewed.append(membership.pk)
 
+    cpu = time.process_time()
     _threads_ok, errors, seconds = burst([(lambda t=t: run(t)) for t in range(THREADS)])
+    cpu = time.process_time() - cpu
     ok = len(renewed)
     ids = [membership.pk for membership in memberships]
-    periods = MembershipPeriod.objects.filter(membership_id__in=ids).count() - MEMBERS
+    periods = MembershipPeriod.objects.filter(membership_id__in=ids).count() - len(ids)
     granted = CreditLedgerEntry.objects.filter(order_item__order__package_membership__in=ids,
                                                reason=LedgerReason.RENEWAL).count()
     # Exact: each membership renewed by one of its two threads, once in the periods (what the row
     # reports) and once on the ledger; a thread that said "renewed" for nothing counts as an error.
     mismatches = abs(granted - periods) + abs(ok - periods)
-    return {"name": f"{MEMBERS} memberships renewing at once (each twice)", "expected": MEMBERS,
-            "succeeded": periods, "errors": errors + mismatches, "seconds": seconds}
+    return {"name": f"{len(ids)} memberships renewing at once (each twice)", "expected": len(ids),
+            "succeeded": periods, "errors": errors + mismatches, "seconds": seconds,
+            "cpu_seconds": cpu}

@@ -1,0 +1,154 @@
+"""Where the renewal burst's time goes: `python -m bench.profile_renewal`.
+
+In a database of its own (`BENCH_DATABASE_URL`, default lm_renewal_profile, dropped and re-created;
+Redis db 10) with `make bench`'s settings, each on a fresh owner (the burst's seed names its package
+and meeting type, one per owner):
+
+- one renewal with every query captured (its SQL and wall time), marking those inside the owner's
+  lock (from `lock_owner` to the commit: what the burst's renewals queue on);
+- PROFILE_RENEWALS (default 40) renewals one after another: wall and this process's CPU per renewal
+  (medians), and the time from taking the owner's lock to the commit;
+- `bench.memberships.renewal_burst` PROFILE_BURSTS times (default 3): seconds, exactness, the
+  process's CPU during the burst (its 50 threads share one interpreter: that part is serial
+  whatever the locks do), and per renewal the wait for the owner's lock and the time it was held.
+"""
+import os
+import statistics
+import threading
+import time
+from datetime import UTC, datetime
+
+from bench import environment
+
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lm_renewal_profile")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
+COUNT = int(os.environ.get("PROFILE_RENEWALS", "40"))
+BURSTS = int(os.environ.get("PROFILE_BURSTS", "3"))
+
+
+class LockClock:
+    """Times `accounts.locks.lock_owner` as the memberships service calls it: the wait for the lock,
+    and from holding it to the commit (an on-commit callback registered right after it: it runs
+    once the COMMIT has returned)."""
+
+    def __init__(self):
+        self.waits: list[float] = []
+        self.holds: list[float] = []
+        self.mutex = threading.Lock()
+
+    def __enter__(self) -> "LockClock":
+        from django.db import transaction
+
+        from memberships import services
+
+        self.original = original = services.lock_owner
+
+        def timed(owner_id: int) -> None:
+            asked = time.perf_counter()
+            original(owner_id)
+            held = time.perf_counter()
+
+            def released() -> None:
+                with self.mutex:
+                    self.waits.append(held - asked)
+                    self.holds.append(time.perf_counter() - held)
+            transaction.on_commit(released)
+
+        services.lock_owner = timed
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from memberships import services
+
+        services.lock_owner = self.original
+
+    def summary(self) -> str:
+        if not self.holds:
+            return "the owner's lock was not taken"
+        return (f"owner lock taken {len(self.holds)}×: wait median {statistics.median(self.waits) * 1000:.1f} ms "
+                f"(max {max(self.waits) * 1000:.0f}), held median {statistics.median(self.holds) * 1000:.2f} ms, "
+                f"held in all {sum(self.holds):.2f} s")
+
+
+def _owner(slug: str):
+    from accounts.models import User
+    from accounts.plans import Plan
+
+    return User.objects.create_user(email=f"{slug}@example.com", password="bench-pass-123", slug=slug,
+                                    display_name=slug, timezone="UTC", plan=Plan.TEAM, email_verified=True)
+
+
+def main() -> None:
+    environment.configure(database_url=DATABASE_URL, redis_url=REDIS_URL)
+    environment.recreate_database(DATABASE_URL)
+    environment.empty_redis(REDIS_URL)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bench import memberships as bench_memberships
+    from memberships.services import membership_renew_locally
+
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    out = [f"## Renewal profile ({COUNT} renewals one after another, {BURSTS} bursts)", "",
+           f"load average {os.getloadavg()[0]:.1f} · {now:%Y-%m-%d %H:%M} UTC", ""]
+
+    memberships = bench_memberships.seed(owner=_owner("renewal-serial"), now=now, members=COUNT + 2)
+
+    def renew(membership) -> bool:
+        return membership_renew_locally(membership_id=membership.pk, period_start=membership.current_period_end,
+                                        now=now).renewed
+
+    renew(memberships[0])  # warm: the connection, the first invoice's sequence row
+    with LockClock() as one, CaptureQueriesContext(connection) as captured:
+        began = time.perf_counter()
+        assert renew(memberships[1])
+        one_wall = (time.perf_counter() - began) * 1000
+    walls, cpus = [], []
+    with LockClock() as serial:
+        for membership in memberships[2:]:
+            wall0, cpu0 = time.perf_counter(), time.process_time()
+            assert renew(membership)
+            walls.append((time.perf_counter() - wall0) * 1000)
+            cpus.append((time.process_time() - cpu0) * 1000)
+    again_cpus = []
+    for membership in memberships[2:]:
+        cpu0 = time.process_time()
+        assert not renew(membership)
+        again_cpus.append((time.process_time() - cpu0) * 1000)
+
+    queries = captured.captured_queries
+    locked_from = next((n for n, q in enumerate(queries) if "FOR UPDATE" in q["sql"]
+                        and "accounts_user" in q["sql"]), None)
+    out += [f"- one renewal: {len(queries)} queries, {sum(float(q['time']) for q in queries) * 1000:.2f} ms wall "
+            f"inside them (of {one_wall:.2f} ms); "
+            + (f"{len(queries) - locked_from} of them from the owner's lock to the commit"
+               if locked_from is not None else "none under the owner's lock"),
+            f"- one after another: wall median {statistics.median(walls):.2f} ms, CPU median "
+            f"{statistics.median(cpus):.2f} ms; a period already recorded: CPU median "
+            f"{statistics.median(again_cpus):.2f} ms",
+            f"- {serial.summary()}", "",
+            "| # | query (first 110 characters) | ms |", "|---:|---|---:|"]
+    for number, query in enumerate(queries, 1):
+        sql = query["sql"].replace("|", "\\|")[:110]
+        mark = " (locked)" if locked_from is not None and number > locked_from else ""
+        out.append(f"| {number}{mark} | `{sql}` | {float(query['time']) * 1000:.2f} |")
+
+    out += ["", "| burst | seconds | renewed | errors | CPU s | load | owner lock |", "|---:|---:|---:|---:|---:|---:|---|"]
+    for run in range(1, BURSTS + 1):
+        burst_memberships = bench_memberships.seed(owner=_owner(f"renewal-burst-{run}"), now=now)
+        with LockClock() as clock:
+            result = bench_memberships.renew_at_once(burst_memberships, now=now)
+        out.append(f"| {run} | {result['seconds']:.2f} | {result['succeeded']}/{result['expected']} | "
+                   f"{result['errors']} | {result['cpu_seconds']:.2f} | {os.getloadavg()[0]:.1f} | {clock.summary()} |")
+    environment.empty_redis(REDIS_URL)
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
