@@ -6,6 +6,12 @@ other) and rules out deadlocks between those writes. Taking it twice in one tran
 An order placed with a promo code locks the owner, its package, then the promo code's row last
 (promotions.services.promo_redeem: the code's uses are counted after that lock); nothing that holds
 a code's lock takes another lock after it, and releasing a use takes none.
+
+A membership's renewal takes the owner's row in share mode instead (`lock_owner_shared`, FOR KEY
+SHARE): it waits for every holder of the owner's lock and keeps them out until it commits, but two
+renewals of one owner run side by side (their own rows are the membership's, its order's items and
+the client's; they queue only on the owner's invoice numbers, taken last). A transaction that holds
+the shared lock never asks for the owner's lock: two of them would wait for each other.
 """
 import functools
 
@@ -16,24 +22,37 @@ from accounts.models import User
 
 
 @functools.cache
-def _lock_sql(for_update: bool) -> str:
+def _lock_sql(mode: str) -> str:
     table, pk = connection.ops.quote_name(User._meta.db_table), connection.ops.quote_name(User._meta.pk.column)
-    return f"SELECT {pk} FROM {table} WHERE {pk} = %s{' FOR UPDATE' if for_update else ''}"
+    return f"SELECT {pk} FROM {table} WHERE {pk} = %s{f' FOR {mode}' if mode else ''}"
+
+
+def _lock(owner_id: int, mode: str) -> None:
+    row_locks = connection.features.has_select_for_update
+    if row_locks and connection.get_autocommit():
+        raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+    with connection.cursor() as cursor:
+        cursor.execute(_lock_sql(mode if row_locks else ""), [owner_id])
+        if cursor.fetchone() is None:
+            raise User.DoesNotExist(f"No owner {owner_id} to lock.")
 
 
 def lock_owner(owner_id: int) -> None:
     """Take the owner's row lock for the rest of the current transaction (call inside atomic()).
 
     Written out (what `User.objects.select_for_update().filter(pk=...).get()` runs): every booking,
-    renewal and refund takes it, and building the ORM's query cost more CPU than the lock itself.
+    order write and refund takes it, and building the ORM's query cost more CPU than the lock itself.
     On SQLite, which has no row locks, the transaction itself is the lock (settings: IMMEDIATE)."""
-    for_update = connection.features.has_select_for_update
-    if for_update and connection.get_autocommit():
-        raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
-    with connection.cursor() as cursor:
-        cursor.execute(_lock_sql(for_update), [owner_id])
-        if cursor.fetchone() is None:
-            raise User.DoesNotExist(f"No owner {owner_id} to lock.")
+    _lock(owner_id, "UPDATE")
+
+
+def lock_owner_shared(owner_id: int) -> None:
+    """The owner's row in share mode (FOR KEY SHARE) for the rest of the current transaction: no
+    holder of `lock_owner` runs until it commits, other holders of this one do. It is the lock that
+    inserting a row which names the owner (a payment, an invoice) takes anyway; taken first, it keeps
+    the lock order (the owner before the rows a renewal locks). Never followed by `lock_owner` in the
+    same transaction (two would wait for each other: a deadlock)."""
+    _lock(owner_id, "KEY SHARE")
 
 
 def lock_owners(owner_ids) -> None:

@@ -27,47 +27,56 @@ BURSTS = int(os.environ.get("PROFILE_BURSTS", "3"))
 
 
 class LockClock:
-    """Times `accounts.locks.lock_owner` as the memberships service calls it: the wait for the lock,
-    and from holding it to the commit (an on-commit callback registered right after it: it runs
-    once the COMMIT has returned)."""
+    """Times the locks a renewal queues on: the owner's (`lock_owner`, or `lock_owner_shared` as a
+    renewal takes it) and the owner's invoice numbers (`invoices.services._lock_sequence`). For each,
+    the wait for it and from holding it to the commit (an on-commit callback registered right after
+    it runs once the COMMIT has returned)."""
+
+    TARGETS = [("memberships.services", "lock_owner"), ("memberships.services", "lock_owner_shared"),
+               ("invoices.services", "_lock_sequence")]
 
     def __init__(self):
-        self.waits: list[float] = []
-        self.holds: list[float] = []
+        self.waits: dict[str, list[float]] = {}
+        self.holds: dict[str, list[float]] = {}
         self.mutex = threading.Lock()
+        self.originals = []
 
-    def __enter__(self) -> "LockClock":
+    def _timed(self, name: str, original):
         from django.db import transaction
 
-        from memberships import services
-
-        self.original = original = services.lock_owner
-
-        def timed(owner_id: int) -> None:
+        def timed(*args, **kwargs):
             asked = time.perf_counter()
-            original(owner_id)
+            result = original(*args, **kwargs)
             held = time.perf_counter()
 
             def released() -> None:
                 with self.mutex:
-                    self.waits.append(held - asked)
-                    self.holds.append(time.perf_counter() - held)
+                    self.waits.setdefault(name, []).append(held - asked)
+                    self.holds.setdefault(name, []).append(time.perf_counter() - held)
             transaction.on_commit(released)
+            return result
+        return timed
 
-        services.lock_owner = timed
+    def __enter__(self) -> "LockClock":
+        import importlib
+
+        for module_name, name in self.TARGETS:
+            module = importlib.import_module(module_name)
+            original = getattr(module, name)
+            self.originals.append((module, name, original))
+            setattr(module, name, self._timed(name, original))
         return self
 
     def __exit__(self, *exc) -> None:
-        from memberships import services
-
-        services.lock_owner = self.original
+        for module, name, original in self.originals:
+            setattr(module, name, original)
 
     def summary(self) -> str:
-        if not self.holds:
-            return "the owner's lock was not taken"
-        return (f"owner lock taken {len(self.holds)}×: wait median {statistics.median(self.waits) * 1000:.1f} ms "
-                f"(max {max(self.waits) * 1000:.0f}), held median {statistics.median(self.holds) * 1000:.2f} ms, "
-                f"held in all {sum(self.holds):.2f} s")
+        return "; ".join(
+            f"{name} {len(holds)}×: wait median {statistics.median(self.waits[name]) * 1000:.1f} ms "
+            f"(max {max(self.waits[name]) * 1000:.0f}), held median {statistics.median(holds) * 1000:.2f} ms, "
+            f"in all {sum(holds):.2f} s"
+            for name, holds in sorted(self.holds.items()))
 
 
 def _owner(slug: str):
@@ -105,7 +114,7 @@ def main() -> None:
                                         now=now).renewed
 
     renew(memberships[0])  # warm: the connection, the first invoice's sequence row
-    with LockClock() as one, CaptureQueriesContext(connection) as captured:
+    with CaptureQueriesContext(connection) as captured:
         began = time.perf_counter()
         assert renew(memberships[1])
         one_wall = (time.perf_counter() - began) * 1000
@@ -123,12 +132,15 @@ def main() -> None:
         again_cpus.append((time.process_time() - cpu0) * 1000)
 
     queries = captured.captured_queries
-    locked_from = next((n for n, q in enumerate(queries) if "FOR UPDATE" in q["sql"]
-                        and "accounts_user" in q["sql"]), None)
+    # From the first lock the renewals of one owner queue on (the owner's, or the invoice numbers'
+    # when the owner's is shared) to the commit.
+    locked_from = next((n for n, q in enumerate(queries)
+                        if ("FOR UPDATE" in q["sql"] and "accounts_user" in q["sql"])
+                        or "invoices_numbersequence" in q["sql"] and "FOR UPDATE" in q["sql"]), None)
     out += [f"- one renewal: {len(queries)} queries, {sum(float(q['time']) for q in queries) * 1000:.2f} ms wall "
             f"inside them (of {one_wall:.2f} ms); "
-            + (f"{len(queries) - locked_from} of them from the owner's lock to the commit"
-               if locked_from is not None else "none under the owner's lock"),
+            + (f"{len(queries) - locked_from} of them from the lock renewals queue on to the commit"
+               if locked_from is not None else "no lock"),
             f"- one after another: wall median {statistics.median(walls):.2f} ms, CPU median "
             f"{statistics.median(cpus):.2f} ms; a period already recorded: CPU median "
             f"{statistics.median(again_cpus):.2f} ms",
@@ -139,7 +151,8 @@ def main() -> None:
         mark = " (locked)" if locked_from is not None and number > locked_from else ""
         out.append(f"| {number}{mark} | `{sql}` | {float(query['time']) * 1000:.2f} |")
 
-    out += ["", "| burst | seconds | renewed | errors | CPU s | load | owner lock |", "|---:|---:|---:|---:|---:|---:|---|"]
+    out += ["", "| burst | seconds | renewed | errors | CPU s | load | locks |",
+            "|---:|---:|---:|---:|---:|---:|---|"]
     for run in range(1, BURSTS + 1):
         burst_memberships = bench_memberships.seed(owner=_owner(f"renewal-burst-{run}"), now=now)
         with LockClock() as clock:

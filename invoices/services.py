@@ -4,15 +4,15 @@ refund. Payments calls the last two inside the transaction that confirms or refu
 Numbers: each owner has one sequence of invoices ("INV-0001", with their prefix) and a separate one
 of credit notes ("CN-0001"), as accounting software keeps them (Xero, Zoho Books, Sage: a credit note
 is its own document type with its own numbering). A number is taken under the row lock of the
-owner's `NumberSequence` row (lock late: the last lock the payment's transaction takes), checked
-after the lock (the payment has no document yet), and written in the same transaction: a rollback
-gives the number back, so there is no gap and no repeat.
+owner's `NumberSequence` row (lock late: the last lock the payment's transaction takes; an invoice's
+number in the one statement that raises it, what the invoice needs read before it) and written in
+the same transaction: a rollback gives the number back, so there is no gap and no repeat.
 """
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -64,6 +64,23 @@ def _take_number(sequence: NumberSequence) -> int:
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
     return sequence.last_number
+
+
+def _next_invoice_number(owner_id: int) -> int:
+    """The owner's next invoice number, taken in one statement: the sequence row is made on first
+    use or its number raised, locked either way until the transaction ends (a concurrent payment's
+    statement waits, then raises the number it committed). One round trip under the lock where
+    `_lock_sequence` then `_take_number` make three: an owner's payments and renewals queue on it."""
+    quote = connection.ops.quote_name
+    table = quote(NumberSequence._meta.db_table)
+    owner, kind, last = (quote(NumberSequence._meta.get_field(name).column)
+                         for name in ("owner", "kind", "last_number"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({owner}, {kind}, {last}) VALUES (%s, %s, 1) "
+            f"ON CONFLICT ({owner}, {kind}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}",
+            [owner_id, SequenceKind.INVOICE.value])
+        return cursor.fetchone()[0]
 
 
 def _format_number(prefix: str, sequence: int) -> str:
@@ -146,15 +163,18 @@ def invoice_issue(*, payment, paid_with: str, is_test: bool = False) -> Invoice 
         return None
     purchase = _purchase(payment)
     owner = purchase.owner
-    with transaction.atomic():
-        sequence = _lock_sequence(owner.pk, SequenceKind.INVOICE)
-        existing = Invoice.objects.filter(payment_id=payment.pk).first()
-        if existing is not None:
-            return existing
-        settings_row = InvoiceSettings.objects.filter(owner=owner).first() or InvoiceSettings(owner=owner)
-        number = _take_number(sequence)
-        currency = payment.currency
-        rate, inclusive, breakdown = _payment_tax(payment, settings_row)
+    # Before the number is taken (the caller holds the payment: nobody issues its invoice meanwhile;
+    # the one-to-one on the payment is the backstop): whether it has one, the settings. From the
+    # number to the commit, the owner's other payments wait: only the INSERT is left.
+    existing = Invoice.objects.filter(payment_id=payment.pk).first()
+    if existing is not None:
+        return existing
+    settings_row = InvoiceSettings.objects.filter(owner=owner).first() or InvoiceSettings(owner=owner)
+    currency = payment.currency
+    rate, inclusive, breakdown = _payment_tax(payment, settings_row)
+    # No savepoint: an invoice that cannot be written fails the payment's whole transaction.
+    with transaction.atomic(savepoint=False):
+        number = _next_invoice_number(owner.pk)
         return Invoice.objects.create(
             owner=owner, payment=payment, order=purchase.order, booking=purchase.booking,
             sequence=number, number=_format_number(settings_row.number_prefix, number),

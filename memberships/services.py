@@ -4,9 +4,11 @@ when a renewal fails (booking refused after the grace period until it is paid), 
 the period end, ended.
 
 Lock order (accounts.locks): the owner first, then the membership row, then the order's items
-(orders.credits). Every transition re-reads the membership under its lock and returns early when it
-is already where it was asked to go, so a replayed webhook, a double click or two workers change
-nothing twice; a period is recorded once by the unique (membership, period start) as well.
+(orders.credits). A renewal takes the owner's row in share mode, so one owner's renewals run side
+by side and queue only on its invoice numbers (membership_renew). Every transition re-reads the
+membership under its lock and returns early when it is already where it was asked to go, so a
+replayed webhook, a double click or two workers change nothing twice; a period is recorded once by
+the unique (membership, period start) as well.
 
 Providers: the test provider renews here ("Renew now", `manage.py renew_memberships`); Stripe's
 invoice and subscription events (memberships.stripe) call the same services with Stripe's periods.
@@ -20,7 +22,7 @@ from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.locks import lock_owner
+from accounts.locks import lock_owner, lock_owner_shared
 from leadmonk.content_version import orders_changed
 from leadmonk.languages import translatable as _
 from memberships.models import MembershipPeriod, MembershipStatus, PackageMembership
@@ -80,13 +82,14 @@ def next_period_end(membership: PackageMembership) -> datetime:
                         count=order.billing_interval_count, zone_name=order.client_timezone)
 
 
-def _locked(membership_id: int, *, owner_id: int | None = None, related: tuple[str, ...] = ()) -> PackageMembership:
-    """The membership under its row lock (after its owner's), with its order (and `related` of the
-    order, read in the same query). `owner_id`: the membership's owner as the caller read it (it
-    never changes), saving the read that finds it."""
+def _locked(membership_id: int, *, owner_id: int | None = None, related: tuple[str, ...] = (),
+            shared: bool = False) -> PackageMembership:
+    """The membership under its row lock (after its owner's: `shared`, in share mode), with its order
+    (and `related` of the order, read in the same query). `owner_id`: the membership's owner as the
+    caller read it (it never changes), saving the read that finds it."""
     if owner_id is None:
         owner_id = PackageMembership.objects.values_list("owner_id", flat=True).get(pk=membership_id)
-    lock_owner(owner_id)
+    (lock_owner_shared if shared else lock_owner)(owner_id)
     return (PackageMembership.objects.select_for_update(of=("self",))
             .select_related("order", *(f"order__{name}" for name in related)).get(pk=membership_id))
 
@@ -132,6 +135,11 @@ class Renewal:
     renewed: bool  # False: this period was paid already (or the membership ended instead)
 
 
+class _EndsInstead(Exception):
+    """A renewal found its membership due to end: ending it takes the owner's lock, which a
+    transaction holding the shared one must not ask for (accounts.locks): it starts again."""
+
+
 def membership_renew(*, membership_id: int, period_start: datetime, period_end: datetime | None = None,
                      invoice_id: str = "", now: datetime | None = None, state_at: datetime | None = None,
                      amount: Decimal | None = None, provider_payment_id: str = "",
@@ -146,15 +154,34 @@ def membership_renew(*, membership_id: int, period_start: datetime, period_end: 
     provider said otherwise). A membership cancelled by the client ends instead when its period is over; a paused or
     ended one raises MembershipNotRenewable. `owner_id`: the membership's owner, when the caller read it.
 
-    Everything here runs under the owner's lock, so renewals of one owner's memberships queue on it:
-    the order is read with its owner and gift (what the invoice names) in the locking query, and the
-    ledger reads and writes the order's items at once (orders.credits.ledger_renew_order)."""
+    Locks: the owner's row in share mode (accounts.locks.lock_owner_shared), then the membership's.
+    Nothing that takes the owner's lock (a booking, a refund, the order's cancellation, the
+    membership's own pause or cancel) runs beside a renewal, but the renewals of one owner's
+    memberships do: each locks its own rows (the membership, its order's items in
+    orders.credits.ledger_renew_order, the client's row of the Clients table) and they queue only on
+    the owner's invoice numbers, which is why the payment and its invoice come last, just before the
+    commit. Ending a membership instead takes the owner's lock: then it starts again with that."""
+    try:
+        return _renew(membership_id=membership_id, period_start=period_start, period_end=period_end,
+                      invoice_id=invoice_id, now=now, state_at=state_at, amount=amount,
+                      provider_payment_id=provider_payment_id, owner_id=owner_id, shared=True)
+    except _EndsInstead:
+        return _renew(membership_id=membership_id, period_start=period_start, period_end=period_end,
+                      invoice_id=invoice_id, now=now, state_at=state_at, amount=amount,
+                      provider_payment_id=provider_payment_id, owner_id=owner_id, shared=False)
+
+
+def _renew(*, membership_id: int, period_start: datetime, period_end: datetime | None, invoice_id: str,
+           now: datetime | None, state_at: datetime | None, amount: Decimal | None, provider_payment_id: str,
+           owner_id: int | None, shared: bool) -> Renewal:
     now = now or timezone.now()
     with transaction.atomic():
-        membership = _locked(membership_id, owner_id=owner_id, related=("owner", "gift"))
+        membership = _locked(membership_id, owner_id=owner_id, related=("owner", "gift"), shared=shared)
         if MembershipPeriod.objects.filter(membership=membership, starts_at=period_start).exists():
             return Renewal(membership, False)
         if membership.cancel_at is not None and period_start >= membership.cancel_at:
+            if shared:
+                raise _EndsInstead()  # rolls back nothing but the locks
             return Renewal(membership_end(membership_id=membership.pk, now=now), False)
         if membership.status in (MembershipStatus.CANCELLED, MembershipStatus.PAUSED) or membership.order.is_closed:
             raise MembershipNotRenewable()
@@ -169,10 +196,6 @@ def membership_renew(*, membership_id: int, period_start: datetime, period_end: 
         except IntegrityError:  # the lock makes this unreachable; the constraint is the backstop
             return Renewal(membership, False)
         ledger_renew_order(order=membership.order, now=now)
-        order = membership.order
-        payment_record_recurring(order=order, provider=membership.provider, amount=amount,
-                                 provider_payment_id=provider_payment_id,
-                                 provider_reference=invoice_id or f"membership-period-{period.pk}")
         membership.current_period_start, membership.current_period_end = period_start, period_end
         membership.status = MembershipStatus.ACTIVE
         membership.past_due_since = None
@@ -181,6 +204,11 @@ def membership_renew(*, membership_id: int, period_start: datetime, period_end: 
         membership.save(update_fields=["current_period_start", "current_period_end", "status", "past_due_since",
                                        "state_at", "updated_at"])
         _hold_bookings(membership.order_id, None, owner_id=membership.owner_id)
+        # Last: the invoice's number is taken under the owner's sequence lock (invoices.services),
+        # held from here to the commit, on which every renewal of the owner queues.
+        payment_record_recurring(order=membership.order, provider=membership.provider, amount=amount,
+                                 provider_payment_id=provider_payment_id,
+                                 provider_reference=invoice_id or f"membership-period-{period.pk}")
     return Renewal(membership, True)
 
 

@@ -1,5 +1,5 @@
-"""A renewal (what `make bench`'s renewal burst runs 200 times for one owner, each under the owner's
-lock) runs the same number of queries however many items its order has, a renewal of a period
+"""A renewal (what `make bench`'s renewal burst runs 200 times for one owner, side by side under the
+owner's shared lock, queueing on its invoice numbers) runs the same number of queries however many items its order has, a renewal of a period
 already recorded takes no lock, and each item of the order gets its own entries."""
 from decimal import Decimal
 
@@ -17,14 +17,15 @@ from tests import NINE_AM, WEEKDAYS_9_TO_5, make_meeting_type, make_package, set
 pytestmark = pytest.mark.django_db
 
 # Before the lock: the membership with its order, whether the period is recorded; then the savepoint,
-# the owner lock, the membership locked with its order, the order's owner and gift, the period looked
-# up and written (its savepoint and release), the items locked with their order, their balances, the
-# ledger entries (one INSERT), the payment, the invoice (its items, savepoint, number sequence twice,
-# no invoice yet, the settings, the number taken, the invoice, release), the membership and the
-# order saved, the savepoint released. The paid payment's save recomputes the client's row of the
-# Clients table (clients.upkeep: the row locked, its source rows, money and sessions left, the update)
-# and the order's save names a field the table shows (one more read of the row).
-RENEWAL = 30
+# the owner's shared lock, the membership locked with its order, the order's owner and gift, the
+# period looked up and written (its savepoint and release), the items locked with their order, their
+# balances, the ledger entries (one INSERT), the membership and the order saved, the payment, the
+# invoice (its items, no invoice yet, the settings, the number taken in one statement, the invoice:
+# the last two under the owner's sequence lock, on which the owner's renewals queue), the savepoint
+# released. The paid payment's save recomputes the client's row of the Clients table (clients.upkeep:
+# the row locked, its source rows, money and sessions left, the update) and the order's save names a
+# field the table shows (one more read of the row).
+RENEWAL = 26
 # A period already recorded: the membership and the period, nothing else (no lock).
 AGAIN = 2
 
