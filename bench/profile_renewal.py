@@ -7,7 +7,9 @@ and meeting type, one per owner):
 - one renewal with every query captured (its SQL and wall time), marking those inside the owner's
   lock (from `lock_owner` to the commit: what the burst's renewals queue on);
 - PROFILE_RENEWALS (default 40) renewals one after another: wall and this process's CPU per renewal
-  (medians), and the time from taking the owner's lock to the commit;
+  (medians), and the time from taking each lock to the commit; as many again sampled on the
+  process's CPU clock (bench.profile.Sampler): the project's functions by cumulative share, the top
+  functions by self time;
 - `bench.memberships.renewal_burst` PROFILE_BURSTS times (default 3): seconds, exactness, the
   process's CPU during the burst (its 50 threads share one interpreter: that part is serial
   whatever the locks do), and per renewal the wait for the owner's lock and the time it was held.
@@ -24,6 +26,7 @@ DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
 COUNT = int(os.environ.get("PROFILE_RENEWALS", "40"))
 BURSTS = int(os.environ.get("PROFILE_BURSTS", "3"))
+TOP = int(os.environ.get("PROFILE_TOP", "25"))
 
 
 class LockClock:
@@ -116,13 +119,16 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from bench import memberships as bench_memberships
+    from bench.profile import Sampler, layer, short
     from memberships.services import membership_renew_locally
 
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     out = [f"## Renewal profile ({COUNT} renewals one after another, {BURSTS} bursts)", "",
            f"load average {os.getloadavg()[0]:.1f} · {now:%Y-%m-%d %H:%M} UTC", ""]
 
-    memberships = bench_memberships.seed(owner=_owner("renewal-serial"), now=now, members=COUNT + 2)
+    memberships = bench_memberships.seed(owner=_owner("renewal-serial"), now=now, members=2 * COUNT + 2)
+    sampled = memberships[COUNT + 2:]
+    memberships = memberships[:COUNT + 2]
 
     def renew(membership) -> bool:
         return membership_renew_locally(membership_id=membership.pk, period_start=membership.current_period_end,
@@ -146,6 +152,13 @@ def main() -> None:
         assert not renew(membership)
         again_cpus.append((time.process_time() - cpu0) * 1000)
 
+    with Sampler() as sampler:
+        for membership in sampled:
+            assert renew(membership)
+    own, anywhere, _sets = sampler.tables()
+    samples = len(sampler.stacks) or 1
+    cpu_ms = statistics.median(cpus)
+
     queries = captured.captured_queries
     # From the first lock the renewals of one owner queue on (the owner's, or the invoice numbers'
     # when the owner's is shared) to the commit.
@@ -166,6 +179,14 @@ def main() -> None:
         mark = " (locked)" if locked_from is not None and number > locked_from else ""
         out.append(f"| {number}{mark} | `{sql}` | {float(query['time']) * 1000:.2f} |")
 
+    project = [(key, count) for key, count in anywhere.most_common() if layer(key[0]) == "project code"]
+    out += ["", f"| project function (top {TOP} by cumulative, {len(sampled)} renewals sampled) | share of CPU | ms |",
+            "|---|---:|---:|"]
+    out += [f"| {short(key)} | {count / samples:.0%} | {count / samples * cpu_ms:.2f} |"
+            for key, count in project[:TOP]]
+    out += ["", f"| function (top {TOP} by self time) | share of CPU | ms |", "|---|---:|---:|"]
+    out += [f"| {short(key)} | {count / samples:.0%} | {count / samples * cpu_ms:.2f} |"
+            for key, count in own.most_common(TOP)]
     out += ["", "| burst | seconds | renewed | errors | CPU s | load | locks |",
             "|---:|---:|---:|---:|---:|---:|---|"]
     for run in range(1, BURSTS + 1):
