@@ -27,6 +27,11 @@ row, one at a time in ascending id order (`lock_owners`), before reading anyone'
 requests that need overlapping sets of hosts then always queue on the lowest shared id first, so
 they can wait for each other but never deadlock; a personal booking locks one owner and fits the
 same order.
+
+Each service's transaction is wrapped in `content_version.bumps_batched()`: the cached pages'
+versions its rows bump (a booking: the owner's bookings and orders, the client's email) are written
+in one cache call as it ends, or only on commit when it owns the transaction; nothing in it reads a
+cached page.
 """
 import functools
 from collections.abc import Iterator
@@ -40,6 +45,7 @@ from django.utils import timezone
 from accounts.locks import lock_owner, lock_owners
 from leadmonk import raw_rows
 from leadmonk.client_email import normalize_email
+from leadmonk.content_version import bumps_batched
 from leadmonk.errors import DomainError
 from leadmonk.languages import client_language
 from leadmonk.languages import translatable as _
@@ -197,7 +203,7 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
         raise ValueError("A booking through an order, and only one, names its order item.")
     now = now or timezone.now()
     start = _utc(start)
-    with transaction.atomic():
+    with bumps_batched(), transaction.atomic():
         lock_owner(meeting_type.owner_id)
         # Re-read after the lock: the owner may have disabled it a moment ago. Whether the owner has
         # a hold past its time comes with it (one round trip for both).
@@ -284,7 +290,7 @@ def booking_create_pooled(*, meeting_types: list[MeetingType], every_host: bool,
     start = _utc(start)
     if not meeting_types:
         raise MeetingTypeUnavailable()
-    with transaction.atomic():
+    with bumps_batched(), transaction.atomic():
         lock_owners(meeting_type.owner_id for meeting_type in meeting_types)
         for meeting_type in meeting_types:
             _release_expired_holds(meeting_type.owner_id, now=now)
@@ -350,7 +356,7 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
     a round-robin booking stays with the member it went to (README, Teams)."""
     now = now or timezone.now()
     new_start = _utc(new_start)
-    with transaction.atomic():
+    with bumps_batched(), transaction.atomic():
         booking, meeting = _locked_meeting(booking)
         if booking.status != BookingStatus.CONFIRMED:
             raise BookingAlreadyCancelled()
@@ -401,7 +407,7 @@ def booking_cancel(*, booking: Booking, by: str = BookedBy.CLIENT, reason: str =
     is False).
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    with bumps_batched(), transaction.atomic():
         booking, meeting = _locked_meeting(booking)
         if booking.status == BookingStatus.CANCELLED:
             raise BookingAlreadyCancelled()
