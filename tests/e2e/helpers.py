@@ -1,6 +1,5 @@
 """What every browser step checks: accessibility basics, no server error, and screenshots of the
 page at phone and laptop width."""
-import json
 import os
 import re
 from pathlib import Path
@@ -141,6 +140,27 @@ def log_in(page: Page, base_url: str, *, email: str, password: str) -> None:
     page.wait_for_url(re.compile(r"/dashboard/"))
 
 
+def log_in_as(page: Page, base_url: str, user) -> None:
+    """Logs the page's browser context in as `user` without the login form: the session a log-in
+    writes, written directly, and its cookie (test_log_in.py checks it equal to what the form's
+    log-in writes, and is the one browser test that logs in through the form). The journeys only
+    need to be logged in; the form cost each of them two page loads (the form, then the dashboard
+    it leads to). Opens no page."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    # The backend the form's log-in records: AxesBackend comes first but only refuses locked-out
+    # log-ins; the model backend is the one that authenticates.
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": base_url}])
+
+
 def confirm_signup(page: Page, *, email: str) -> None:
     """After "Create account": the "Check your email" page, then the emailed confirmation link,
     which logs the new owner in and opens the dashboard's home with its setup checklist."""
@@ -190,28 +210,78 @@ def pick_time(page: Page, *, avoid_start_iso: str | None = None) -> None:
     raise AssertionError(f"No free time to pick on {page.url}")
 
 
+# Injected with axe-core, once per document. The rules that can fail a check: a violation's impact
+# is its rule's impact (axe-core's finalizeRuleResult gives every failed check the rule's impact when
+# the rule has one), so a rule of "minor" or "moderate" impact can never report the serious or
+# critical violation the check looks for; those rules are turned off (the "region" and landmark
+# rules walk the whole page). Every other rule runs as axe's defaults have it.
+# And the page's state: a count that any change of the document (a mutation) or of what the
+# visitor did (typed, focused, scrolled, opened) moves on, so a check of a state already checked at
+# the same width is not run again (check_page runs axe at both widths, and a test that also checks
+# the state it just reached explicitly would otherwise run it twice).
+_AXE_SETUP_JS = """
+() => {
+  const disabled = {};
+  for (const rule of axe._audit.rules) {
+    if (rule.impact === 'minor' || rule.impact === 'moderate') disabled[rule.id] = {enabled: false};
+  }
+  const state = {changes: 0, checked: {}, options: {resultTypes: ['violations'], rules: disabled}};
+  const changed = () => { state.changes += 1; };
+  state.observer = new MutationObserver(changed);
+  state.observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  for (const event of ['input', 'change', 'focusin', 'focusout', 'scroll', 'toggle']) {
+    document.addEventListener(event, changed, true);
+  }
+  window.__leadmonkAxe = state;
+}
+"""
+# The options of a run and the state's count, or null when this state was checked at this width.
+_AXE_OPTIONS_JS = """
+(width) => {
+  const state = window.__leadmonkAxe;
+  if (state.observer.takeRecords().length) state.changes += 1;  // mutations not yet delivered
+  if (state.checked[width] === state.changes) return null;
+  return {options: state.options, changes: state.changes};
+}
+"""
+# Marks the state passed at this width, unless something changed while axe ran.
+_AXE_CHECKED_JS = """
+([width, changes]) => {
+  const state = window.__leadmonkAxe;
+  if (state.observer.takeRecords().length) state.changes += 1;
+  if (state.changes === changes) state.checked[width] = changes;
+}
+"""
+
+
 def assert_no_serious_axe_violations(page: Page, where: str = "") -> None:
     """axe-core (axe-playwright-python) on the page as shown: no serious or critical violation."""
-    from axe_playwright_python.sync_playwright import DEFAULT_OPTIONS, Axe
+    from axe_playwright_python.sync_playwright import Axe
 
     # axe-core (half a megabyte of script) is injected once per document, not once per check: the
     # second width of a page and a picker's swapped-in day reuse it.
-    axe = Axe()
-    if page.evaluate("typeof window.axe === 'undefined'"):
-        page.evaluate(axe.axe_script)
-    response = page.evaluate(f"axe.run({json.dumps(DEFAULT_OPTIONS)})")
+    if page.evaluate("typeof window.__leadmonkAxe === 'undefined'"):
+        if page.evaluate("typeof window.axe === 'undefined'"):
+            page.evaluate(Axe().axe_script)
+        page.evaluate(_AXE_SETUP_JS)
+    width = page.viewport_size["width"]
+    run = page.evaluate(_AXE_OPTIONS_JS, width)
+    if run is None:
+        return
+    response = page.evaluate("(options) => axe.run(options)", run["options"])
     serious = [
         f"{violation['id']} ({violation['impact']}): "
         + "; ".join(node["target"][0] if node.get("target") else "?" for node in violation["nodes"][:5])
         for violation in response["violations"]
         if violation.get("impact") in ("serious", "critical")
     ]
-    message = f"axe on {where or page.url} at {page.viewport_size['width']} px:\n  " + "\n  ".join(serious)
+    message = f"axe on {where or page.url} at {width} px:\n  " + "\n  ".join(serious)
     if serious and AXE_REPORT:
         with open(AXE_REPORT, "a") as report:
             report.write(message + "\n")
         return
     assert not serious, message
+    page.evaluate(_AXE_CHECKED_JS, [width, run["changes"]])  # a state that failed is checked again
 
 
 def axe_at_both_widths(page: Page, where: str = "") -> None:

@@ -17,7 +17,7 @@ from scheduling.models import Booking
 from tests import make_meeting_type, make_owner, set_weekly_hours
 from tests.calendar_servers import RADICALE_PASSWORD, RADICALE_USER
 from tests.e2e.data import OWNER_PASSWORD
-from tests.e2e.helpers import check_page, log_in, pick_time
+from tests.e2e.helpers import check_page, log_in_as, pick_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,7 +46,7 @@ def test_the_coach_adds_a_feed_and_a_caldav_calendar(page, new_page, server, fee
     client.goto(f"{server}/casey/coaching/")
     assert blocked_iso in offered_starts(client)
 
-    log_in(page, server, email=owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, owner)
     page.goto(f"{server}/dashboard/settings/")
     page.get_by_role("link", name="Calendars", exact=True).last.click()
     check_page(page, J, "01-calendars", h1="Calendars")
