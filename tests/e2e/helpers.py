@@ -2,9 +2,12 @@
 page at phone and laptop width."""
 import os
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urljoin
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 # Debian's headless shell (package chromium-headless-shell, what Playwright itself runs headless)
@@ -210,78 +213,113 @@ def pick_time(page: Page, *, avoid_start_iso: str | None = None) -> None:
     raise AssertionError(f"No free time to pick on {page.url}")
 
 
-# Injected with axe-core, once per document. The rules that can fail a check: a violation's impact
-# is its rule's impact (axe-core's finalizeRuleResult gives every failed check the rule's impact when
-# the rule has one), so a rule of "minor" or "moderate" impact can never report the serious or
-# critical violation the check looks for; those rules are turned off (the "region" and landmark
+# One check, in the page: null when axe-core is not in the document yet (the caller puts it in,
+# once per document, and asks again), else the serious and critical
+# violations, in short (the whole of axe's answer, every rule that passed or did not apply
+# included, cost more to carry back and read than the check itself).
+# The rules: a violation's impact is its rule's (axe-core's finalizeRuleResult gives every failed
+# check the rule's impact when the rule has one), so a rule of "minor" or "moderate" impact can
+# never report what the check looks for; those rules are turned off (the "region" and landmark
 # rules walk the whole page). Every other rule runs as axe's defaults have it.
-# And the page's state: a count that any change of the document (a mutation) or of what the
-# visitor did (typed, focused, scrolled, opened) moves on, so a check of a state already checked at
-# the same width is not run again (check_page runs axe at both widths, and a test that also checks
-# the state it just reached explicitly would otherwise run it twice).
-_AXE_SETUP_JS = """
-() => {
-  const disabled = {};
-  for (const rule of axe._audit.rules) {
-    if (rule.impact === 'minor' || rule.impact === 'moderate') disabled[rule.id] = {enabled: false};
+# The page's state: a count that any change of the document (a mutation) or of what the visitor
+# did (typed, focused, scrolled, opened) moves on. A state that passed at a width is not checked
+# again at that width (check_page runs axe at both widths, and a test that also checks the state
+# it has just reached would otherwise run it twice); one that failed is.
+_AXE_CHECK_JS = """
+async (width) => {
+  if (typeof window.axe === 'undefined') return null;
+  if (!window.__leadmonkAxe) {
+    const disabled = {};
+    for (const rule of axe._audit.rules) {
+      if (rule.impact === 'minor' || rule.impact === 'moderate') disabled[rule.id] = {enabled: false};
+    }
+    const state = {changes: 0, passed: {}, options: {resultTypes: ['violations'], rules: disabled}};
+    const changed = () => { state.changes += 1; };
+    state.observer = new MutationObserver(changed);
+    state.observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+    for (const event of ['input', 'change', 'focusin', 'focusout', 'scroll', 'toggle']) {
+      document.addEventListener(event, changed, true);
+    }
+    window.__leadmonkAxe = state;
   }
-  const state = {changes: 0, checked: {}, options: {resultTypes: ['violations'], rules: disabled}};
-  const changed = () => { state.changes += 1; };
-  state.observer = new MutationObserver(changed);
-  state.observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
-  for (const event of ['input', 'change', 'focusin', 'focusout', 'scroll', 'toggle']) {
-    document.addEventListener(event, changed, true);
-  }
-  window.__leadmonkAxe = state;
-}
-"""
-# The options of a run and the state's count, or null when this state was checked at this width.
-_AXE_OPTIONS_JS = """
-(width) => {
   const state = window.__leadmonkAxe;
-  if (state.observer.takeRecords().length) state.changes += 1;  // mutations not yet delivered
-  if (state.checked[width] === state.changes) return null;
-  return {options: state.options, changes: state.changes};
+  const flush = () => { if (state.observer.takeRecords().length) state.changes += 1; };
+  flush();  // mutations not delivered to the observer yet
+  if (state.passed[width] === state.changes) return [];
+  const before = state.changes;
+  const result = await axe.run(state.options);
+  const serious = result.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => ({id: violation.id, impact: violation.impact,
+                          targets: violation.nodes.slice(0, 5).map((node) => (node.target || ['?'])[0])}));
+  flush();
+  if (!serious.length && state.changes === before) state.passed[width] = before;
+  return serious;
 }
 """
-# Marks the state passed at this width, unless something changed while axe ran.
-_AXE_CHECKED_JS = """
-([width, changes]) => {
-  const state = window.__leadmonkAxe;
-  if (state.observer.takeRecords().length) state.changes += 1;
-  if (state.changes === changes) state.checked[width] = changes;
-}
-"""
+
+
+_axe_server: ThreadingHTTPServer | None = None
+
+
+def _axe_script_url() -> str:
+    """The address of axe-core's script, served from this process with a long cache lifetime. A
+    page loads it as a script of its own: the browser keeps it (one load a browser context) and
+    the code compiled from it, where handing the half-megabyte source to page.evaluate at every
+    page checked sent it through Playwright's pipes and compiled it each time (about half of the
+    cost of putting axe in a page)."""
+    global _axe_server
+    if _axe_server is None:
+        from axe_playwright_python.base import AXE_FILE_PATH
+
+        script = AXE_FILE_PATH.read_bytes()
+
+        class AxeScript(BaseHTTPRequestHandler):
+            def do_GET(self):
+                # No Date header: the tests' clock is frozen months away from the browser's, which
+                # would take a dated answer for a stale one and fetch it again every time.
+                self.send_response_only(200)
+                self.send_header("Content-Type", "text/javascript")
+                self.send_header("Content-Length", str(len(script)))
+                self.send_header("Cache-Control", "public, max-age=86400, immutable")
+                self.send_header("Timing-Allow-Origin", "*")  # lets a test see the cache answer
+                self.end_headers()
+                self.wfile.write(script)
+
+            def log_message(self, format, *args):
+                pass
+
+        _axe_server = ThreadingHTTPServer(("127.0.0.1", 0), AxeScript)
+        threading.Thread(target=_axe_server.serve_forever, name="axe-script", daemon=True).start()
+    return f"http://127.0.0.1:{_axe_server.server_address[1]}/axe.min.js"
+
+
+def _put_axe_in(page: Page) -> None:
+    url = _axe_script_url()
+    try:
+        page.add_script_tag(url=url)
+    except PlaywrightError:  # a page whose Content-Security-Policy is enforced refuses the script
+        from axe_playwright_python.base import AXE_SCRIPT
+
+        page.evaluate(AXE_SCRIPT)
+    page.evaluate("(url) => { for (const s of document.querySelectorAll('script')) if (s.src === url) s.remove(); }", url)
 
 
 def assert_no_serious_axe_violations(page: Page, where: str = "") -> None:
     """axe-core (axe-playwright-python) on the page as shown: no serious or critical violation."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    # axe-core (half a megabyte of script) is injected once per document, not once per check: the
-    # second width of a page and a picker's swapped-in day reuse it.
-    if page.evaluate("typeof window.__leadmonkAxe === 'undefined'"):
-        if page.evaluate("typeof window.axe === 'undefined'"):
-            page.evaluate(Axe().axe_script)
-        page.evaluate(_AXE_SETUP_JS)
     width = page.viewport_size["width"]
-    run = page.evaluate(_AXE_OPTIONS_JS, width)
-    if run is None:
-        return
-    response = page.evaluate("(options) => axe.run(options)", run["options"])
-    serious = [
-        f"{violation['id']} ({violation['impact']}): "
-        + "; ".join(node["target"][0] if node.get("target") else "?" for node in violation["nodes"][:5])
-        for violation in response["violations"]
-        if violation.get("impact") in ("serious", "critical")
-    ]
+    violations = page.evaluate(_AXE_CHECK_JS, width)
+    if violations is None:
+        _put_axe_in(page)
+        violations = page.evaluate(_AXE_CHECK_JS, width)
+    serious = [f"{violation['id']} ({violation['impact']}): " + "; ".join(map(str, violation["targets"]))
+               for violation in violations]
     message = f"axe on {where or page.url} at {width} px:\n  " + "\n  ".join(serious)
     if serious and AXE_REPORT:
         with open(AXE_REPORT, "a") as report:
             report.write(message + "\n")
         return
     assert not serious, message
-    page.evaluate(_AXE_CHECKED_JS, [width, run["changes"]])  # a state that failed is checked again
 
 
 def axe_at_both_widths(page: Page, where: str = "") -> None:

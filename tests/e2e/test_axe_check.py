@@ -5,9 +5,10 @@ import json
 
 import pytest
 
-from tests.e2e.helpers import LAPTOP, PHONE, assert_no_serious_axe_violations, axe_at_both_widths
+from tests.e2e.helpers import LAPTOP, PHONE, _axe_script_url, assert_no_serious_axe_violations, axe_at_both_widths
 
 pytestmark = pytest.mark.browser
+CLEAN_PAGE = "<html lang='en'><head><title>T</title>{head}</head><body><main><h1>T</h1></main></body></html>"
 
 # Serious and critical violations (an image without a text, an unnamed button and an unlabelled
 # field, text too faint to read, a list holding a div, a duplicate ARIA id) beside minor and moderate
@@ -124,3 +125,23 @@ def test_a_state_already_checked_at_a_width_is_not_checked_again(axe_page):
     assert page.evaluate("typeof window.__leadmonkAxe") == "undefined"
     assert_no_serious_axe_violations(page)
     assert page.evaluate("typeof window.__leadmonkAxe") == "object"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_axe_is_loaded_once_a_browser_context_and_leaves_no_script_in_the_page(page, server):
+    for path in ["/accounts/login/", "/accounts/signup/"]:
+        page.goto(f"{server}{path}")
+        assert_no_serious_axe_violations(page)
+        assert page.evaluate("typeof window.axe") == "object"
+        assert page.locator(f'script[src="{_axe_script_url()}"]').count() == 0
+        # Bytes over the wire the first time, the browser's cache the second.
+        loaded = page.evaluate("(url) => performance.getEntriesByName(url)[0].transferSize", _axe_script_url())
+        assert loaded > 100_000 if path == "/accounts/login/" else loaded == 0
+
+
+def test_a_page_that_refuses_outside_scripts_is_checked_all_the_same(axe_page):
+    page = axe_page
+    page.show(CLEAN_PAGE.format(head="<meta http-equiv='Content-Security-Policy' content=\"script-src 'self'\">"))
+    assert_no_serious_axe_violations(page)
+    assert page.evaluate("typeof window.axe") == "object"
+    assert page.evaluate("document.scripts.length") == 0
