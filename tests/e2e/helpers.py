@@ -200,7 +200,7 @@ def pick_time(page: Page, *, avoid_start_iso: str | None = None) -> None:
     # The day shown has only the time to avoid, or a chosen one and its overlaps (late in the day,
     # say): try the other days of this month, then of the next (the last day of a month at night).
     for _month in range(2):
-        for href in [day.get_attribute("href") for day in page.locator("a.day").all()]:
+        for href in page.locator("a.day").evaluate_all("(days) => days.map((day) => day.getAttribute('href'))"):
             page.goto(urljoin(page.url, href))
             if click_free_time():
                 return

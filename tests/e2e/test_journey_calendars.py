@@ -26,7 +26,8 @@ STAMP = "%Y%m%dT%H%M%SZ"
 
 
 def offered_starts(page) -> str:
-    return " ".join(unquote(link.get_attribute("href") or "") for link in page.locator(".slots a.slot").all())
+    hrefs = page.locator(".slots a.slot").evaluate_all("(links) => links.map((link) => link.getAttribute('href'))")
+    return " ".join(unquote(href or "") for href in hrefs)
 
 
 def test_the_coach_adds_a_feed_and_a_caldav_calendar(page, new_page, server, feed_server, radicale):
