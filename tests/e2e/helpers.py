@@ -147,8 +147,8 @@ def log_in_as(page: Page, base_url: str, user) -> None:
     """Logs the page's browser context in as `user` without the login form: the session a log-in
     writes, written directly, and its cookie (test_log_in.py checks it equal to what the form's
     log-in writes, and is the one browser test that logs in through the form). The journeys only
-    need to be logged in; the form cost each of them two page loads (the form, then the dashboard
-    it leads to). Opens no page."""
+    need to be logged in; the form cost each of them the form, its post and the dashboard it leads
+    to. Opens no page."""
     from importlib import import_module
 
     from django.conf import settings
