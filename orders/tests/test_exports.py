@@ -231,6 +231,7 @@ def test_an_export_streams_its_rows_in_memory_that_does_not_grow_with_them(owner
 
     from django.db.models.query import QuerySet
 
+    CHUNK = 200
     iterator = QuerySet.iterator
     chunks = []
 
@@ -238,7 +239,6 @@ def test_an_export_streams_its_rows_in_memory_that_does_not_grow_with_them(owner
         chunks.append(chunk_size)
         return iterator(self, chunk_size=CHUNK)
 
-    CHUNK = 200
     monkeypatch.setattr(QuerySet, "iterator", small_chunks)
     meeting_type = package.items.first().meeting_type
     client = _client(owner)

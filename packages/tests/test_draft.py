@@ -131,19 +131,21 @@ def test_a_draft_can_be_deleted(owner_client, draft):
 def test_existing_packages_keep_their_state_through_the_migration():
     before = [("packages", "0001_initial")]
     executor = migrate(before)
-    OldPackage = executor.loader.project_state(before).apps.get_model("packages", "Package")
-    owner = make_owner(email="old@example.com", slug="old")
-    states = {"paid": "active", "free": "active", "off": "disabled"}
-    for name, state in states.items():
-        OldPackage.objects.create(owner_id=owner.pk, name=name, slug=name, state=state,
-                                  price=Decimal("0" if name == "free" else "50"),
-                                  payment_medium="" if name == "free" else "stripe")
-    # Forward through the migration under test only, then back to the latest schema (tests/migrations.py).
-    after = [("packages", "0002_package_draft_state")]
-    executor = migrate(after)
-    NewPackage = executor.loader.project_state(after).apps.get_model("packages", "Package")
-    assert dict(NewPackage.objects.values_list("name", "state")) == states
-    reset_to_latest()
+    try:
+        OldPackage = executor.loader.project_state(before).apps.get_model("packages", "Package")
+        owner = make_owner(email="old@example.com", slug="old")
+        states = {"paid": "active", "free": "active", "off": "disabled"}
+        for name, state in states.items():
+            OldPackage.objects.create(owner_id=owner.pk, name=name, slug=name, state=state,
+                                      price=Decimal("0" if name == "free" else "50"),
+                                      payment_medium="" if name == "free" else "stripe")
+        # Forward through the migration under test only, then back to the latest schema (tests/migrations.py).
+        after = [("packages", "0002_package_draft_state")]
+        executor = migrate(after)
+        NewPackage = executor.loader.project_state(after).apps.get_model("packages", "Package")
+        assert dict(NewPackage.objects.values_list("name", "state")) == states
+    finally:
+        reset_to_latest()
 
 
 def test_only_the_pricing_choice_says_free(owner_client, draft):
