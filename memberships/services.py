@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.locks import lock_owner, lock_owner_shared
-from leadmonk.content_version import orders_changed
+from leadmonk.content_version import bumps_batched, orders_changed
 from leadmonk.languages import translatable as _
 from memberships.models import MembershipPeriod, MembershipStatus, PackageMembership
 from notifications.services import notify_membership_past_due
@@ -175,7 +175,9 @@ def _renew(*, membership_id: int, period_start: datetime, period_end: datetime |
            now: datetime | None, state_at: datetime | None, amount: Decimal | None, provider_payment_id: str,
            owner_id: int | None, shared: bool) -> Renewal:
     now = now or timezone.now()
-    with transaction.atomic():
+    # Its six watched writes bump the owner's orders version: held back (bumps_batched), so a renewal
+    # that owns its transaction writes the cache once, on commit; nothing inside reads a cached page.
+    with bumps_batched(), transaction.atomic():
         membership = _locked(membership_id, owner_id=owner_id, related=("owner", "gift"), shared=shared)
         if MembershipPeriod.objects.filter(membership=membership, starts_at=period_start).exists():
             return Renewal(membership, False)

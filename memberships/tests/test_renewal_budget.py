@@ -69,3 +69,37 @@ def test_each_item_of_a_renewed_order_gets_its_own_entries(owner):
     assert list(second.ledger.order_by("pk").values_list("reason", "change")) == [
         (LedgerReason.PURCHASE, 4), (LedgerReason.BOOKING, -1), (LedgerReason.RENEWAL_RESET, -2),
         (LedgerReason.RENEWAL, 4)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_renewal_that_owns_its_transaction_writes_the_cache_versions_once(owner, monkeypatch):
+    from django.core.cache import cache
+
+    membership = subscribe(_package(owner, 2)).package_membership
+    membership.refresh_from_db()
+    writes, inside = [], []
+    real_set, real_set_many = cache.set, cache.set_many
+
+    def fake_set(key, *args, **kwargs):
+        if not inside:  # the memory cache's set_many calls set: not counted again
+            writes.append(("set", key))
+        return real_set(key, *args, **kwargs)
+
+    def fake_set_many(mapping, *args, **kwargs):
+        writes.append(("set_many", sorted(mapping)))
+        inside.append(True)
+        try:
+            return real_set_many(mapping, *args, **kwargs)
+        finally:
+            inside.pop()
+
+    monkeypatch.setattr(cache, "set", fake_set)
+    monkeypatch.setattr(cache, "set_many", fake_set_many)
+
+    assert services.membership_renew_locally(membership_id=membership.pk,
+                                             period_start=membership.current_period_end).renewed
+
+    # Its period, ledger entries, membership, order, payment and invoice each bump the orders version:
+    # one set_many on commit, no write at once.
+    versions = [write for write in writes if write[0] == "set_many" or write[1].startswith("v:")]
+    assert versions == [("set_many", [f"v:orders:{owner.pk}"])]
