@@ -83,7 +83,7 @@ GARBAGE_BODIES = [
 ]
 
 # The garbage bodies as the test Client encodes a dict (multipart), encoded once: the third is
-# 1.5 MB, and encoding the bodies anew for each of the ~1,500 posts of them took 2 % of the
+# 1.5 MB, and encoding the bodies anew for each of the ~4,100 posts of them took 2 % of the
 # crawler's CPU. Posted as bytes under the same content type, the view receives the same request.
 # An equal string, not MULTIPART_CONTENT itself: the Client takes that one (by identity) to mean
 # "encode this dict".
