@@ -1,12 +1,17 @@
-"""The crawlers' world is built once per module and copied for each test (tests/world.py,
-`fresh_copy`): the copy must be as independent of the world as a deep copy is."""
+"""The crawlers' helpers (tests/world.py): their world is built once per module and copied for
+each test (`fresh_copy`), a copy as independent of the world as a deep copy is; and while they run,
+only server errors are logged."""
 import copy
+import logging
 
 import pytest
+from django.http import HttpResponseServerError
+from django.test import RequestFactory
 from django.utils import timezone
+from django.utils.log import log_response
 
 from tests import make_meeting_type, make_owner
-from tests.world import OwnerWorld, fresh_copy
+from tests.world import OwnerWorld, client_errors_unlogged, fresh_copy
 from webhooks.models import Delivery, DeliveryStatus, EventType, WebhookEndpoint
 
 
@@ -71,3 +76,22 @@ def test_what_a_test_changes_in_its_copy_leaves_the_world_as_it_was(world):
     assert original.webhook_delivery.payload == {"id": 1, "tags": ["a"]}
     assert original.meeting_type.owner is original.owner
     assert original.ids()["meeting_type"] == original.meeting_type.pk
+
+
+@pytest.mark.django_db
+def test_while_the_crawlers_run_a_4xx_is_not_logged_and_a_server_error_is(client, caplog):
+    client.raise_request_exception = False
+    level = logging.getLogger("django.request").level
+
+    client.get("/no/such/page/")
+    logged_outside = [record.status_code for record in caplog.records if record.name == "django.request"]
+    caplog.clear()
+    with client_errors_unlogged():
+        client.get("/no/such/page/")
+        log_response("Internal Server Error: %s", "/", response=HttpResponseServerError(),
+                     request=RequestFactory().get("/"))
+
+    assert logged_outside == [404]
+    assert [(record.levelname, record.status_code) for record in caplog.records
+            if record.name == "django.request"] == [("ERROR", 500)]
+    assert logging.getLogger("django.request").level == level
