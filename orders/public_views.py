@@ -21,6 +21,7 @@ from leadmonk.content_version import cached_public_page
 from leadmonk.languages import date_formats, use_page_language
 from leadmonk.languages import translatable as _
 from leadmonk.money import price_label
+from leadmonk.public_frame import page_cut, page_response
 from leadmonk.sections import render_sections
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import clock_formats, localize, time_format, viewer_clock, viewer_timezone
@@ -28,7 +29,6 @@ from orders.forms import OrderForm, PromoCodeForm
 from orders.gift_forms import GiftEmailForm
 from orders.gifts import GiftError, gift_change_recipient_email, gift_change_refusal, gift_for_token, gift_of
 from orders.models import OrderStatus, PackageOrder
-from orders.public_frame import page_cut, page_response
 from orders.rules import NOT_BOOKABLE_MESSAGES, PaymentOverdue, client_phone_needed
 from orders.selectors import (
     cached_order_item_for_token,
@@ -411,7 +411,7 @@ def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpRespo
         sections = render_sections(order_item_page_sections, request=request, item=item)
         if current.stage == "pick" and not current.error and current.picker_html:
             # The commonest answer: the picker (cached already) in the page, rendered once per
-            # process and brand, the order's values put in per request (orders.public_frame).
+            # process and brand, the order's values put in per request (leadmonk.public_frame).
             brand = brand_of(order.owner)
             cut = page_cut(request, "orders/order_item_book.html", key=(brand,),
                            context={**_PICK_PAGE_CONTEXT, "brand": brand}, placeholders=_PICK_PAGE_PLACES)

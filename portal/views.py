@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from leadmonk import splice
 from leadmonk.languages import translatable as _
 from leadmonk.languages import use_visitor_language
+from leadmonk.public_frame import page_cut, page_response
 from leadmonk.throttle import throttle_key_allows, throttle_post
-from orders.public_frame import page_cut, page_response
 from portal.forms import FindBookingsForm
 from portal.overview import overview_body
 from portal.services import (
@@ -57,7 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _overview(request: HttpRequest, email: str) -> HttpResponse:
     # The body is cached (portal.overview); the frame around it is rendered once per process and
-    # language, and filled per request (orders.public_frame: messages, the language switcher).
+    # language, and filled per request (leadmonk.public_frame: messages, the language switcher).
     cut = page_cut(request, "portal/overview.html", key=(), context={"body": _BODY.mark}, placeholders=(_BODY,))
     return page_response(request, cut, body=overview_body(request, email=email))
 

@@ -17,6 +17,7 @@ from accounts.models import User
 from leadmonk.content_version import BOOKINGS, CONTENT, cached_public_page
 from leadmonk.languages import translatable as _
 from leadmonk.languages import use_page_language
+from leadmonk.public_frame import framed_page
 from leadmonk.sections import render_sections
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import remember_viewer_choices, viewer_clock, viewer_timezone
@@ -91,9 +92,8 @@ def owner_page(request: HttpRequest, owner_slug: str) -> HttpResponse:
 
     page = cached_public_page(owner_slug=owner_slug, name="owner_page", find_owner=lambda: get_public_owner(owner_slug),
                               render=render_page)
-    return render(request, "scheduling/public/owner_page.html",
-                  {"title": page["title"], "brand": page.get("brand"),
-                   "content": mark_safe(page["content"])})  # noqa: S308 - our templates' HTML
+    return framed_page(request, "scheduling/public/owner_page.html", title=page["title"], content=page["content"],
+                       brand=page.get("brand"))
 
 
 def _unavailable(request: HttpRequest, owner: User) -> HttpResponse:
@@ -122,6 +122,9 @@ def book_body(request: HttpRequest | None, owner: User, meeting_type, current: S
 
 
 def _book_page(request: HttpRequest, body: dict, frame: PageFrame = STANDALONE) -> HttpResponse:
+    if frame.template == STANDALONE.template:  # an embed's frame reads the request (its parents)
+        return framed_page(request, frame.template, title=body["title"], content=body["content"],
+                           brand=body.get("brand"))
     return render(request, frame.template,
                   {"title": body["title"], "brand": body.get("brand"),
                    "content": mark_safe(body["content"])})  # noqa: S308 - our templates' HTML

@@ -12,11 +12,11 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 
 from leadmonk.content_version import cached_team_page
 from leadmonk.languages import translatable as _
 from leadmonk.languages import use_page_language
+from leadmonk.public_frame import framed_page
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import remember_viewer_choices, viewer_clock, viewer_timezone
 from scheduling.booking_forms import BookingDetailsForm
@@ -81,8 +81,7 @@ def team_page(request: HttpRequest, team_slug: str) -> HttpResponse:
 
 
 def _page(request: HttpRequest, template: str, body: dict, status: int = 200) -> HttpResponse:
-    return render(request, template, {"title": body["title"], "content": mark_safe(body["content"])},  # noqa: S308 - our templates' HTML
-                  status=status)
+    return framed_page(request, template, title=body["title"], content=body["content"], status=status)
 
 
 def _book_body(request: HttpRequest | None, team: Team, team_meeting_type: TeamMeetingType, current: Step) -> dict:

@@ -187,7 +187,7 @@ def test_the_frame_shows_this_requests_messages_and_switcher(world, sign_in):
     from django.contrib.messages.storage.cookie import CookieStorage
     from django.test import RequestFactory
 
-    from orders.public_frame import page_cut, page_response
+    from leadmonk.public_frame import page_cut, page_response
     from portal.views import _BODY
 
     client = sign_in(CLEO)

@@ -1,6 +1,7 @@
-"""Client pages rendered once per process with placeholders, then filled per request: the order's
-booking page and the client portal's /my/ cost most of their CPU in rendering the same template
-around a few values (the frame: base.html, public_base.html, the footer, the language switcher).
+"""Client pages rendered once per process with placeholders, then filled per request: the public
+pages (the personal page, a booking page, the team page and its booking pages), the order's booking
+page and the client portal's /my/ cost most of their CPU in rendering the same template around a
+few values (the frame: base.html, public_base.html, the footer, the language switcher).
 
 A page's cut (leadmonk.splice) depends only on the templates and on what its key holds: the
 template, the active language and whether the page shows the switcher, and the values the view puts
@@ -19,6 +20,7 @@ from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import mark_safe
 
 from leadmonk import splice
 from leadmonk.languages import shows_switcher, switch_links
@@ -26,6 +28,10 @@ from leadmonk.languages import shows_switcher, switch_links
 MESSAGES = splice.placeholder("frame_messages")
 HERE = splice.placeholder("frame_here")
 NONCE = splice.placeholder("frame_nonce")
+
+# A framed page's title and its body (HTML the view rendered, or took from the page cache).
+TITLE = splice.placeholder("frame_title")
+CONTENT = splice.placeholder("frame_content")
 
 _cuts: dict[tuple, splice.Cut] = {}
 CUTS_MAX = 2_000
@@ -82,3 +88,16 @@ def _messages_html(request: HttpRequest) -> str:
     if not storage:
         return ""
     return render_to_string("_messages.html", {"messages": storage})
+
+
+def framed_page(request: HttpRequest, template_name: str, *, title: str, content: str, brand=None,
+                status: int = 200) -> HttpResponse:
+    """What `render(request, template_name, {"title": title, "content": content, "brand": brand})`
+    answers, for a template that shows `{{ frame_messages }}{{ content }}` in its content block and
+    reads nothing else of the request: the frame is cut once per process, template, language and
+    brand (an `accounts.brand.Brand`, or None), and `content` (our templates' HTML) goes in as it is."""
+    cut = page_cut(request, template_name, key=(brand,),
+                   context={"title": TITLE.mark, "content": CONTENT.mark, "brand": brand},
+                   placeholders=(TITLE, CONTENT))
+    return page_response(request, cut, status=status, frame_title=title,
+                         frame_content=mark_safe(content))  # noqa: S308 - our templates' HTML
