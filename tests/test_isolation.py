@@ -64,7 +64,7 @@ def _acting_body(world) -> dict[str, str]:
 def _snapshot(owner) -> dict[str, list[dict]]:
     """Every row of `owner`'s that a dashboard page could change, every column of it, and the rows
     of the many-to-many tables that hang off them. The queries are written once per owner
-    (_snapshot_queries): compiling 29 queries took two thirds of a snapshot's CPU, and a test takes
+    (_snapshot_queries): compiling 29 queries took three fifths of a snapshot's CPU, and a test takes
     two or four snapshots."""
     rows = {}
     with connection.cursor() as cursor:
