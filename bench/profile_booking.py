@@ -5,7 +5,8 @@ database (`BENCH_DATABASE_URL`, default lm_profile_booking; Redis db 13) with `m
 settings, then books the owner's "intro" type one time after another as `bench.booking_path.
 uncontended` does (`scheduling.services.booking_create`, its transaction, its on-commit work):
 
-- one booking with every query captured (its SQL and wall time: the round trips);
+- one booking with every query captured (its SQL and wall time: the round trips) and its cache's
+  calls to Redis counted;
 - PROFILE_BOOKINGS bookings (default 150) timed: wall and this process's CPU (`time.process_time`)
   per booking, medians; wall minus CPU is the waiting (PostgreSQL's work, its commit, Redis);
 - as many again sampled on the process's CPU clock (bench.profile.Sampler): CPU by layer and the
@@ -16,6 +17,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from bench import environment
@@ -24,6 +26,29 @@ DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 COUNT = int(os.environ.get("PROFILE_BOOKINGS", "150"))
 TOP = int(os.environ.get("PROFILE_TOP", "15"))
+
+
+@contextmanager
+def _counting_cache_calls(calls: Counter):
+    """Count the cache's calls to Redis by method (a set_many is one call, one round trip)."""
+    from django.core.cache.backends.redis import RedisCacheClient
+
+    methods = {name: getattr(RedisCacheClient, name) for name in (
+        "get", "get_many", "set", "set_many", "add", "delete", "delete_many", "incr", "touch", "has_key")}
+
+    def counted(name, method):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return method(*args, **kwargs)
+        return wrapper
+
+    for name, method in methods.items():
+        setattr(RedisCacheClient, name, counted(name, method))
+    try:
+        yield
+    finally:
+        for name, method in methods.items():
+            setattr(RedisCacheClient, name, method)
 
 
 def main() -> None:
@@ -57,7 +82,8 @@ def main() -> None:
                                 client_email=f"u{index}@example.com", now=now)
 
     book()  # warm: templates of the messages, zoneinfo, the connection
-    with CaptureQueriesContext(connection) as captured:
+    cache_calls: Counter = Counter()
+    with CaptureQueriesContext(connection) as captured, _counting_cache_calls(cache_calls):
         began = time.perf_counter()
         book()
         one_wall = (time.perf_counter() - began) * 1000
@@ -82,7 +108,10 @@ def main() -> None:
            f"- CPU of this process per booking: median {cpu_ms:.2f} ms",
            f"- queries per booking: {len(captured.captured_queries)}, "
            f"{sum(float(q['time']) for q in captured.captured_queries) * 1000:.2f} ms wall inside them "
-           f"(of {one_wall:.2f} ms for that booking)", "",
+           f"(of {one_wall:.2f} ms for that booking)",
+           f"- Redis calls of the cache for that booking: {sum(cache_calls.values())} "
+           f"({', '.join(f'{count} {name}' for name, count in sorted(cache_calls.items())) or 'none'}; "
+           "the Celery message is not counted)", "",
            "| # | query (first 110 characters) | ms |", "|---:|---|---:|"]
     for number, query in enumerate(captured.captured_queries, 1):
         sql = query["sql"].replace("|", "\\|")[:110]

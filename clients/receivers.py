@@ -1,9 +1,10 @@
 """Keeping the Clients table in step (clients.upkeep): every save or delete of an order, booking,
-payment or credit-ledger entry recomputes its client's row, in the writer's transaction; so does
-each signal a lower app sends where a `QuerySet.update()` changes a client's rows."""
+payment or credit-ledger entry recomputes its client's row (a new booking adds itself to it), in
+the writer's transaction; so does each signal a lower app sends where a `QuerySet.update()` changes
+a client's rows."""
 from django.db.models.signals import post_delete, post_save
 
-from clients.upkeep import client_refresh
+from clients.upkeep import client_booking_added, client_refresh
 from orders import signals as order_signals
 from orders.models import CreditLedgerEntry, OrderItem, PackageOrder
 from payments.models import REFUNDABLE_STATUSES, Payment
@@ -25,7 +26,10 @@ def order_saved(sender, instance: PackageOrder, created: bool, update_fields=Non
 
 
 def booking_saved(sender, instance: Booking, created: bool, update_fields=None, **kwargs) -> None:
-    if created or _touches(update_fields, BOOKING_FIELDS):
+    if created:  # every booking: what it adds to the row, without a recompute
+        client_booking_added(owner_id=instance.owner_id, email=instance.client_email, name=instance.client_name,
+                             status=instance.status, start=instance.start)
+    elif _touches(update_fields, BOOKING_FIELDS):
         client_refresh(instance.owner_id, instance.client_email)
 
 

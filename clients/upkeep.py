@@ -2,7 +2,9 @@
 
 One rule for every write: when an order, booking, payment or credit-ledger entry of a client
 changes, their row is recomputed from the source rows (`client_refresh`), inside the writer's
-transaction, so it commits or rolls back with it. clients.receivers calls it from the models'
+transaction, so it commits or rolls back with it. A new booking, the commonest write, adds itself
+to the row as it is instead (`client_booking_added`: two queries, not four), which gives the same
+row. clients.receivers calls it from the models'
 post_save/post_delete and from the signals the lower apps send for their `QuerySet.update()`s that
 change what the page shows (orders.signals.order_client_changed; the erasure deletes the row itself).
 
@@ -16,6 +18,7 @@ expression indexes the migration 0002 creates on orders and bookings (they are n
 models: only this read uses them)."""
 from __future__ import annotations
 
+import bisect
 import functools
 from collections import defaultdict
 from datetime import datetime
@@ -47,20 +50,31 @@ def _of(queryset, email: str):
     return queryset.alias(_client=Lower(Trim("client_email"))).filter(_client=email)
 
 
-def _lock(owner_id: int, email: str, *, create: bool) -> int | None:
-    """The client's row id, the row locked until the transaction ends (created first if `create`)."""
-    if not create:
-        return Client.objects.select_for_update().filter(owner_id=owner_id, email=email).values_list(
-            "pk", flat=True).first()
+# The row's columns read back as it is locked (client_booking_added), in this order.
+_LOCKED = ("name", "search", "orders", "bookings", "last_session", "next_session")
+
+
+@functools.cache
+def _lock_sql(returning: tuple[str, ...]) -> str:
     col, table = raw_rows.column, raw_rows.table
-    sql = (
+    back = ", ".join(["id", *(col(Client, name) for name in returning)])
+    return (
         f"INSERT INTO {table(Client)} ({col(Client, 'owner')}, email, reference, name, search, orders, bookings, "
         f"paid, sessions_left) VALUES (%s, %s, %s, '', '', 0, 0, '[]', 0) "
-        f"ON CONFLICT ({col(Client, 'owner')}, email) DO UPDATE SET email = EXCLUDED.email RETURNING id"
+        f"ON CONFLICT ({col(Client, 'owner')}, email) DO UPDATE SET email = EXCLUDED.email RETURNING {back}"
     )
+
+
+def _lock(owner_id: int, email: str, *, create: bool, returning: tuple[str, ...] = ()) -> tuple | None:
+    """(The client's row id, then the `returning` columns of the row as it is now), the row locked
+    until the transaction ends (created first, empty, if `create`); None when there is no row."""
+    if not create:
+        return Client.objects.select_for_update().filter(owner_id=owner_id, email=email).values_list(
+            "pk", *returning).first()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [owner_id, email, _client_reference(owner_id, email)])
-        return cursor.fetchone()[0]
+        cursor.execute(_lock_sql(returning), [owner_id, email, _client_reference(owner_id, email)])
+        row = cursor.fetchone()
+    return raw_rows.values([row], (None, *(Client._meta.get_field(name) for name in returning)))[0]
 
 
 def _in(ids: list[int]) -> str:
@@ -143,14 +157,63 @@ def client_refresh(owner_id: int, email: str, *, create: bool = True) -> None:
         Client.objects.filter(owner_id=owner_id, email=email).delete()
         return
     with transaction.atomic(savepoint=False):  # no SAVEPOINT queries inside the writer's transaction
-        pk = _lock(owner_id, email, create=create)
-        if pk is None:
+        locked = _lock(owner_id, email, create=create)
+        if locked is not None:
+            _recompute(locked[0], owner_id, email)
+
+
+def _recompute(pk: int, owner_id: int, email: str) -> None:
+    figures = client_figures(owner_id, email)
+    if figures is None:
+        Client.objects.filter(pk=pk).delete()
+    else:
+        Client.objects.filter(pk=pk).update(**figures)
+
+
+@functools.cache
+def _booking_added_sql() -> str:
+    col, table = raw_rows.column, raw_rows.table
+    changed = ", ".join(f"{col(Client, name)} = %s" for name in ("name", "search", "bookings", "last_session",
+                                                                    "next_session"))
+    return f"UPDATE {table(Client)} SET {changed} WHERE id = %s"
+
+
+def client_booking_added(*, owner_id: int, email: str, name: str, status: str, start: datetime) -> None:
+    """A booking was made for (owner, email) (its row just inserted): their row counts it, created
+    with it for a new client. What a new booking changes is added to the row as it is, in two
+    queries (the row locked as in client_refresh, then written) where a recompute takes four: every
+    booking comes here.
+
+    Exact as long as the row was (the table is kept in step in every writer's transaction; a row
+    of no order or booking does not exist, so a row just created has only this booking). It falls
+    back to the recompute when the addition could differ from it: a next session that has begun
+    since the row was written (which sessions are past is then unknown), or a name holding a line
+    break (the names are kept one a line in `search`)."""
+    email = normalize_email(email)
+    if not email or not owner_id or is_erased_email(email) or "\n" in name:
+        client_refresh(owner_id, email)
+        return
+    now = timezone.now()
+    with transaction.atomic(savepoint=False):
+        pk, best_name, search, orders, bookings, last_session, next_session = _lock(
+            owner_id, email, create=True, returning=_LOCKED)
+        new = orders == 0 and bookings == 0  # just inserted: a kept row always counts something
+        names = [] if new else search.split("\n")[1:]
+        if (next_session is not None and next_session < now) or names != sorted(set(names)):
+            _recompute(pk, owner_id, email)
             return
-        figures = client_figures(owner_id, email)
-        if figures is None:
-            Client.objects.filter(pk=pk).delete()
-        else:
-            Client.objects.filter(pk=pk).update(**figures)
+        if name.lower() not in names:
+            bisect.insort(names, name.lower())
+        if status == BookingStatus.CONFIRMED:
+            if start < now:
+                last_session = max(filter(None, [last_session, start]))
+            else:
+                next_session = min(filter(None, [next_session, start]))
+        adapt = connection.ops.adapt_datetimefield_value
+        with connection.cursor() as cursor:
+            cursor.execute(_booking_added_sql(), [
+                name if new else max(best_name, name), "\n".join([email, *names]), bookings + 1,
+                adapt(last_session), adapt(next_session), pk])
 
 
 # --- The whole table (the migration's backfill, manage.py clients_table, bench seeding) ----------

@@ -12,7 +12,9 @@ Why stale data cannot come back:
 - a bump happens right away *and* again when the transaction commits. A request that read the
   old rows while the transaction was open and cached its fragment under the first new token is
   made unreachable by the second; the first one makes the change visible at once in the
-  transaction's own connection (and in tests, which run inside a transaction);
+  transaction's own connection (and in tests, which run inside a transaction). A service that owns
+  its transaction and reads no page inside it may hold the first ones back (`bumps_batched`): the
+  commit's bump alone keeps other connections right;
 - the bumps hang on `post_save` / `post_delete` of every model the pages read (each app names its
   own with `watch()` in its AppConfig.ready()), so a code path that forgets to call a service
   still invalidates; the few `QuerySet.update()` writes of those models call `content_changed`
@@ -25,6 +27,8 @@ import hashlib
 import logging
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.cache import cache
@@ -52,12 +56,16 @@ def _version_key(kind: str, owner_id: int) -> str:
 
 
 def _bump_now(kind: str, owner_id: int) -> None:
+    _bump_key_now(_version_key(kind, owner_id))
+
+
+def _bump_key_now(key: str) -> None:
     try:
-        cache.set(_version_key(kind, owner_id), uuid.uuid4().hex, None)
+        cache.set(key, uuid.uuid4().hex, None)
     except Exception:  # noqa: BLE001 - an unreachable cache must not fail the write
-        logger.warning("could not bump the %s version of owner %s", kind, owner_id, exc_info=True)
+        logger.warning("could not bump the version %s", key, exc_info=True)
         try:  # a version we could not replace must not stay: without it nothing is served cached
-            cache.delete(_version_key(kind, owner_id))
+            cache.delete(key)
         except Exception:  # noqa: BLE001
             pass
 
@@ -65,8 +73,39 @@ def _bump_now(kind: str, owner_id: int) -> None:
 def _bump(kind: str, owner_id: int | None) -> None:
     if not owner_id:
         return
-    _bump_now(kind, owner_id)
-    _bump_on_commit(_version_key(kind, owner_id))
+    key = _version_key(kind, owner_id)
+    batched = transaction.get_connection().__dict__.get(_BATCH)
+    if batched is not None:
+        batched.add(key)
+    else:
+        _bump_key_now(key)
+    _bump_on_commit(key)
+
+
+_BATCH = "_leadmonk_batched_bumps"  # on the connection: the keys bumps_batched() holds back
+
+
+@contextmanager
+def bumps_batched() -> Iterator[None]:
+    """Around a service's own transaction (`with bumps_batched(), transaction.atomic():`): the
+    versions its writes bump at once are written together in one `set_many` when it ends, not one
+    cache write each (a booking bumps three); and not at all when that transaction was the
+    outermost, which has then committed and written them on commit already (or rolled back:
+    nothing changed). Nothing between the writes and the end of the block may read the pages
+    they change (the bump at once is for a read later in the same transaction: a caller's, a test's).
+    Inside another batch it leaves the keys to that one."""
+    connection = transaction.get_connection()
+    if connection.__dict__.get(_BATCH) is not None:
+        yield
+        return
+    outermost = not connection.in_atomic_block
+    batched = connection.__dict__[_BATCH] = set()
+    try:
+        yield
+    finally:
+        connection.__dict__[_BATCH] = None
+        if batched and not outermost:
+            _write_versions(sorted(batched))
 
 
 def _bump_on_commit(key: str) -> None:
@@ -87,10 +126,15 @@ def _flush_commit_bumps(connection) -> None:
         return
     keys = sorted(pending)
     pending.clear()
+    _write_versions(keys)
+
+
+def _write_versions(keys: list[str]) -> None:
+    """A fresh token at each of `keys`, in one cache call."""
     try:
         cache.set_many({key: uuid.uuid4().hex for key in keys}, None)
-    except Exception:  # noqa: BLE001 - as _bump_now: a version not replaced must not stay
-        logger.warning("could not bump the versions %s on commit", keys, exc_info=True)
+    except Exception:  # noqa: BLE001 - as _bump_key_now: a version not replaced must not stay
+        logger.warning("could not bump the versions %s", keys, exc_info=True)
         try:
             cache.delete_many(keys)
         except Exception:  # noqa: BLE001

@@ -5,8 +5,6 @@ import functools
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import BooleanField
-from django.db.models.expressions import RawSQL
 
 from scheduling import signals
 from scheduling.models import BookedBy, Booking, BookingStatus
@@ -38,13 +36,16 @@ def _any_expired_sql() -> str:
             f"AND {column('status')} = %s AND {column('hold_expires_at')} <= %s LIMIT 1")
 
 
-def any_expired_hold(*, owner_id: int, now: datetime) -> RawSQL:
-    """Whether the owner has a hold past its time, as an expression to read along with another row
-    under the owner's lock (booking_create reads it with the meeting type: one round trip less);
-    pass what it read to release_expired_holds_of_owner as `any_expired`."""
-    return RawSQL(f"EXISTS ({_any_expired_sql()})",
-                  [owner_id, BookingStatus.HELD, connection.ops.adapt_datetimefield_value(now)],
-                  output_field=BooleanField())
+def any_expired_hold_sql() -> str:
+    """Whether the owner has a hold past its time, as a SELECT to read as `EXISTS (…)` along with
+    another row under the owner's lock (booking_create reads it with the meeting type: one round
+    trip less), with the parameters `expired_hold_params(owner_id, now)`; pass what it read to
+    release_expired_holds_of_owner as `any_expired`."""
+    return _any_expired_sql()
+
+
+def expired_hold_params(owner_id: int, now: datetime) -> list:
+    return [owner_id, BookingStatus.HELD, connection.ops.adapt_datetimefield_value(now)]
 
 
 def release_expired_holds_of_owner(*, owner_id: int, now: datetime, any_expired: bool | None = None) -> int:
@@ -54,8 +55,7 @@ def release_expired_holds_of_owner(*, owner_id: int, now: datetime, any_expired:
         # Every booking asks, and an owner rarely has a hold past its time: a plain SELECT says so (the
         # ORM's locking read below took as much CPU to build as the rest of the booking's checks).
         with connection.cursor() as cursor:
-            cursor.execute(_any_expired_sql(),
-                           [owner_id, BookingStatus.HELD, connection.ops.adapt_datetimefield_value(now)])
+            cursor.execute(_any_expired_sql(), expired_hold_params(owner_id, now))
             any_expired = cursor.fetchone() is not None
     if not any_expired:
         return 0

@@ -1,43 +1,48 @@
-"""Settings come from the environment. Each case imports leadmonk.settings in a fresh interpreter,
-because the module reads the environment once, at import."""
-import json
+"""Settings come from the environment. leadmonk/settings.py reads it once, at import, so each case
+evaluates the file afresh (`_evaluate`: runpy, a few milliseconds) with the environment a new
+process would have and without pytest in sys.modules, as a fresh interpreter would import it (the
+settings take TESTING's default from whether pytest is loaded). `manage.py check --deploy` needs
+Django set up on the production settings, so those two cases still start an interpreter of their own."""
 import os
 import re
+import runpy
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parents[2]
+SETTINGS_FILE = BASE_DIR / "leadmonk" / "settings.py"
 PRODUCTION_SECRET_KEY = "k" * 20 + "-production-secret-key-for-tests-" + "x" * 20
 PRODUCTION_SITE_URL = "https://book.example.com"
 PRODUCTION_CALENDAR_KEY = "bGVhZG1vbmstdGVzdHMtY2FsZW5kYXIta2V5LTAwMDE="  # a Fernet key
 
-PRINT_SETTINGS = """
-import json
-from leadmonk import settings as s
-db = s.DATABASES["default"]
-print(json.dumps({
-    "DEBUG": s.DEBUG,
-    "SECRET_KEY": s.SECRET_KEY,
-    "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
-    "SITE_URL": s.SITE_URL,
-    "db_engine": db["ENGINE"], "db_name": str(db["NAME"]), "db_host": db.get("HOST"), "db_port": db.get("PORT"),
-    "db_user": db.get("USER"), "db_password": db.get("PASSWORD"), "db_conn_max_age": db.get("CONN_MAX_AGE"),
-    "cache_backend": s.CACHES["default"]["BACKEND"], "cache_location": s.CACHES["default"].get("LOCATION"),
-    "cache_key_prefix": s.CACHES["default"].get("KEY_PREFIX", ""),
-    "broker": s.CELERY_BROKER_URL,
-    "email_backend": s.EMAIL_BACKEND, "email_host": getattr(s, "EMAIL_HOST", None),
-    "email_port": getattr(s, "EMAIL_PORT", None), "email_user": getattr(s, "EMAIL_HOST_USER", None),
-    "email_password": getattr(s, "EMAIL_HOST_PASSWORD", None), "email_use_tls": getattr(s, "EMAIL_USE_TLS", None),
-    "session_cookie_secure": getattr(s, "SESSION_COOKIE_SECURE", False),
-    "csrf_cookie_secure": getattr(s, "CSRF_COOKIE_SECURE", False),
-    "hsts_seconds": getattr(s, "SECURE_HSTS_SECONDS", 0),
-    "ssl_redirect": getattr(s, "SECURE_SSL_REDIRECT", False),
-    "testing": s.TESTING,
-}))
-"""
+
+def _resolved(s: dict) -> dict:
+    """What the cases look at, from the evaluated settings' names."""
+    db = s["DATABASES"]["default"]
+    return {
+        "DEBUG": s["DEBUG"],
+        "SECRET_KEY": s["SECRET_KEY"],
+        "ALLOWED_HOSTS": s["ALLOWED_HOSTS"],
+        "SITE_URL": s["SITE_URL"],
+        "db_engine": db["ENGINE"], "db_name": str(db["NAME"]), "db_host": db.get("HOST"), "db_port": db.get("PORT"),
+        "db_user": db.get("USER"), "db_password": db.get("PASSWORD"), "db_conn_max_age": db.get("CONN_MAX_AGE"),
+        "cache_backend": s["CACHES"]["default"]["BACKEND"], "cache_location": s["CACHES"]["default"].get("LOCATION"),
+        "cache_key_prefix": s["CACHES"]["default"].get("KEY_PREFIX", ""),
+        "broker": s["CELERY_BROKER_URL"],
+        "email_backend": s["EMAIL_BACKEND"], "email_host": s.get("EMAIL_HOST"),
+        "email_port": s.get("EMAIL_PORT"), "email_user": s.get("EMAIL_HOST_USER"),
+        "email_password": s.get("EMAIL_HOST_PASSWORD"), "email_use_tls": s.get("EMAIL_USE_TLS"),
+        "session_cookie_secure": s.get("SESSION_COOKIE_SECURE", False),
+        "csrf_cookie_secure": s.get("CSRF_COOKIE_SECURE", False),
+        "hsts_seconds": s.get("SECURE_HSTS_SECONDS", 0),
+        "ssl_redirect": s.get("SECURE_SSL_REDIRECT", False),
+        "testing": s["TESTING"],
+    }
 
 
 def _env_example_variables() -> set[str]:
@@ -58,21 +63,38 @@ def _clean_environment(**variables: str) -> dict[str, str]:
     return {key: value for key, value in environment.items() if value is not None}
 
 
-def _run_python(code: str, **variables: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", code], cwd=BASE_DIR, env=_clean_environment(**variables),
-        capture_output=True, text=True, timeout=60,
-    )
+def _evaluate(read_env_file: Path | None = None, **variables: str) -> dict:
+    """The names leadmonk/settings.py defines when a new process imports it with `variables` (and
+    `read_env_file` read first, as `.env` would be). The environment is put back afterwards, and
+    pytest back into sys.modules."""
+    pytest_module = sys.modules.pop("pytest")
+    try:
+        with mock.patch.dict(os.environ, _clean_environment(**variables), clear=True):
+            if read_env_file:
+                import environ
+                environ.Env.read_env(read_env_file)
+            return runpy.run_path(str(SETTINGS_FILE), run_name="leadmonk_settings_under_test")
+    finally:
+        sys.modules["pytest"] = pytest_module
 
 
 def _settings_with(**variables: str) -> dict:
-    return _settings_with_code(PRINT_SETTINGS, **variables)
+    return _resolved(_evaluate(**variables))
 
 
-def _settings_with_code(code: str, **variables: str) -> dict:
-    result = _run_python(code, **variables)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def _refused(message: str, error: type[Exception] = ImproperlyConfigured, **variables: str) -> None:
+    with pytest.raises(error, match=re.escape(message)):
+        _evaluate(**variables)
+
+
+def test_pytest_is_not_loaded_while_the_settings_are_evaluated():
+    """The premise of _evaluate: a process that is not the test suite sees no pytest module."""
+    seen = {}
+    with mock.patch.object(runpy, "run_path", lambda *args, **kwargs: seen.update(loaded="pytest" in sys.modules)):
+        _evaluate()
+    assert seen == {"loaded": False} and "pytest" in sys.modules
+    assert _settings_with()["testing"] is False
+    assert _settings_with(TESTING="true")["testing"] is True
 
 
 def test_production_settings_are_read_from_the_environment():
@@ -136,59 +158,41 @@ def test_each_test_worker_keeps_its_cache_keys_apart_on_a_shared_redis():
 
 
 def test_production_without_a_secret_key_fails_loudly():
-    result = _run_python(PRINT_SETTINGS, DEBUG="false", ALLOWED_HOSTS="book.example.com")
-
-    assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr
-    assert "SECRET_KEY" in result.stderr
+    _refused("SECRET_KEY", DEBUG="false", ALLOWED_HOSTS="book.example.com")
 
 
 def test_production_with_a_short_secret_key_fails_loudly():
-    result = _run_python(PRINT_SETTINGS, DEBUG="false", SECRET_KEY="too-short", ALLOWED_HOSTS="book.example.com")
-
-    assert result.returncode != 0
-    assert "SECRET_KEY must be at least 50 characters" in result.stderr
+    _refused("SECRET_KEY must be at least 50 characters", DEBUG="false", SECRET_KEY="too-short",
+             ALLOWED_HOSTS="book.example.com")
 
 
 def test_production_refuses_the_test_payment_provider():
-    result = _run_python(PRINT_SETTINGS, DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY, SITE_URL=PRODUCTION_SITE_URL,
-                         ALLOWED_HOSTS="book.example.com", TEST_PAYMENTS_ENABLED="true", TESTING="false")
-
-    assert result.returncode != 0
-    assert "TEST_PAYMENTS_ENABLED is for development only" in result.stderr
+    _refused("TEST_PAYMENTS_ENABLED is for development only", DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY,
+             SITE_URL=PRODUCTION_SITE_URL, ALLOWED_HOSTS="book.example.com", TEST_PAYMENTS_ENABLED="true",
+             TESTING="false")
 
 
 def test_production_refuses_the_test_billing_pages():
-    result = _run_python(PRINT_SETTINGS, DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY, SITE_URL=PRODUCTION_SITE_URL,
-                         ALLOWED_HOSTS="book.example.com", TEST_BILLING_ENABLED="true", TESTING="false")
-
-    assert result.returncode != 0
-    assert "TEST_BILLING_ENABLED is for development only" in result.stderr
-
-
-PRINT_EARLIER_PRICES = "import json; from leadmonk import settings as s; print(json.dumps(s.STRIPE_EARLIER_PRICES))"
+    _refused("TEST_BILLING_ENABLED is for development only", DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY,
+             SITE_URL=PRODUCTION_SITE_URL, ALLOWED_HOSTS="book.example.com", TEST_BILLING_ENABLED="true",
+             TESTING="false")
 
 
 def test_earlier_stripe_prices_map_each_price_to_its_plan():
-    prices = _settings_with_code(PRINT_EARLIER_PRICES, STRIPE_EARLIER_PRICES="price_1Old=team:month, price_2Old=pro:year")
+    prices = _evaluate(STRIPE_EARLIER_PRICES="price_1Old=team:month, price_2Old=pro:year")["STRIPE_EARLIER_PRICES"]
 
-    assert prices == {"price_1Old": ["team", "month"], "price_2Old": ["pro", "year"]}
+    assert prices == {"price_1Old": ("team", "month"), "price_2Old": ("pro", "year")}
 
 
 @pytest.mark.parametrize("value", ["price_1Old", "price_1Old=team", "price_1Old=enterprise:month", "=team:month",
                                    "price_1Old=team:week"])
 def test_a_malformed_earlier_stripe_price_fails_loudly(value):
-    result = _run_python(PRINT_EARLIER_PRICES, STRIPE_EARLIER_PRICES=value)
-
-    assert result.returncode != 0
-    assert "STRIPE_EARLIER_PRICES" in result.stderr and "price_id=plan:interval" in result.stderr
+    with pytest.raises(ImproperlyConfigured, match=r"STRIPE_EARLIER_PRICES: .* is not price_id=plan:interval"):
+        _evaluate(STRIPE_EARLIER_PRICES=value)
 
 
 def test_production_without_allowed_hosts_fails_loudly():
-    result = _run_python(PRINT_SETTINGS, DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY)
-
-    assert result.returncode != 0
-    assert "ALLOWED_HOSTS" in result.stderr
+    _refused("ALLOWED_HOSTS", DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY)
 
 
 def test_an_unrecognised_debug_value_means_production_mode():
@@ -201,10 +205,7 @@ def test_an_unrecognised_debug_value_means_production_mode():
 
 
 def test_a_bad_number_fails_loudly():
-    result = _run_python(PRINT_SETTINGS, DATABASE_URL="postgres://u@db.internal/x", CONN_MAX_AGE="sixty")
-
-    assert result.returncode != 0
-    assert "ValueError" in result.stderr
+    _refused("sixty", ValueError, DATABASE_URL="postgres://u@db.internal/x", CONN_MAX_AGE="sixty")
 
 
 def _deploy_check(**variables: str) -> subprocess.CompletedProcess:
@@ -250,12 +251,7 @@ def test_env_example_lists_every_variable_the_settings_read():
 
 def test_env_example_copied_to_dot_env_runs_on_the_embedded_defaults(tmp_path):
     # `cp .env.example .env` must give a working development setup, not an empty SECRET_KEY or DATABASE_URL.
-    code = (
-        "import environ, json, os\n"
-        f"environ.Env.read_env({str(BASE_DIR / '.env.example')!r})\n"
-        "exec(" + repr(PRINT_SETTINGS) + ")\n"
-    )
-    resolved = _settings_with_code(code)
+    resolved = _resolved(_evaluate(read_env_file=BASE_DIR / ".env.example"))
 
     assert resolved["DEBUG"] is True
     assert resolved["SECRET_KEY"]
@@ -265,11 +261,8 @@ def test_env_example_copied_to_dot_env_runs_on_the_embedded_defaults(tmp_path):
 
 
 def test_production_refuses_testing_mode():
-    result = _run_python(PRINT_SETTINGS, DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY, SITE_URL=PRODUCTION_SITE_URL,
-                         ALLOWED_HOSTS="book.example.com", TESTING="true")
-
-    assert result.returncode != 0
-    assert "TESTING is for the test suite only" in result.stderr
+    _refused("TESTING is for the test suite only", DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY,
+             SITE_URL=PRODUCTION_SITE_URL, ALLOWED_HOSTS="book.example.com", TESTING="true")
 
 
 @pytest.mark.parametrize("site_url", ["", "http://book.example.com", "http://127.0.0.1:8000"])
@@ -277,10 +270,7 @@ def test_production_requires_an_https_site_url(site_url):
     variables = {"DEBUG": "false", "SECRET_KEY": PRODUCTION_SECRET_KEY, "ALLOWED_HOSTS": "book.example.com"}
     if site_url:
         variables["SITE_URL"] = site_url
-    result = _run_python(PRINT_SETTINGS, **variables)
-
-    assert result.returncode != 0
-    assert "Set SITE_URL to the site's https:// address" in result.stderr
+    _refused("Set SITE_URL to the site's https:// address", **variables)
 
 
 @pytest.mark.parametrize(("key", "message"), [
@@ -288,17 +278,12 @@ def test_production_requires_an_https_site_url(site_url):
     ("not-a-fernet-key", "CALENDAR_ENCRYPTION_KEY must be a Fernet key"),
 ])
 def test_production_requires_a_calendar_encryption_key(key, message):
-    result = _run_python(PRINT_SETTINGS, DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY, SITE_URL=PRODUCTION_SITE_URL,
-                         ALLOWED_HOSTS="book.example.com", CALENDAR_ENCRYPTION_KEY=key)
-
-    assert result.returncode != 0
-    assert message in result.stderr
+    _refused(message, DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY, SITE_URL=PRODUCTION_SITE_URL,
+             ALLOWED_HOSTS="book.example.com", CALENDAR_ENCRYPTION_KEY=key)
 
 
 def test_development_derives_a_calendar_encryption_key_from_the_secret_key():
-    code = "from leadmonk import settings as s; print(s.CALENDAR_ENCRYPTION_KEY)"
-    first = _run_python(code, DEBUG="true", SECRET_KEY="a" * 60, CALENDAR_ENCRYPTION_KEY=None)
-    second = _run_python(code, DEBUG="true", SECRET_KEY="b" * 60, CALENDAR_ENCRYPTION_KEY=None)
+    first = _evaluate(DEBUG="true", SECRET_KEY="a" * 60, CALENDAR_ENCRYPTION_KEY=None)["CALENDAR_ENCRYPTION_KEY"]
+    second = _evaluate(DEBUG="true", SECRET_KEY="b" * 60, CALENDAR_ENCRYPTION_KEY=None)["CALENDAR_ENCRYPTION_KEY"]
 
-    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
-    assert first.stdout.strip() and first.stdout.strip() != second.stdout.strip()
+    assert first and first != second

@@ -12,7 +12,7 @@ from packages.models import Package, PackageState
 from packages.services import PackageError, package_enable, package_update_payment
 from packages.tests.test_create import CREATE_URL, info_data
 from tests import make_meeting_type, make_owner, make_package
-from tests.migrations import migrate, migrate_to_latest
+from tests.migrations import migrate, reset_to_latest
 
 
 @pytest.fixture
@@ -131,15 +131,21 @@ def test_a_draft_can_be_deleted(owner_client, draft):
 def test_existing_packages_keep_their_state_through_the_migration():
     before = [("packages", "0001_initial")]
     executor = migrate(before)
-    OldPackage = executor.loader.project_state(before).apps.get_model("packages", "Package")
-    owner = make_owner(email="old@example.com", slug="old")
-    states = {"paid": "active", "free": "active", "off": "disabled"}
-    for name, state in states.items():
-        OldPackage.objects.create(owner_id=owner.pk, name=name, slug=name, state=state,
-                                  price=Decimal("0" if name == "free" else "50"),
-                                  payment_medium="" if name == "free" else "stripe")
-    migrate_to_latest()
-    assert dict(Package.objects.values_list("name", "state")) == states
+    try:
+        OldPackage = executor.loader.project_state(before).apps.get_model("packages", "Package")
+        owner = make_owner(email="old@example.com", slug="old")
+        states = {"paid": "active", "free": "active", "off": "disabled"}
+        for name, state in states.items():
+            OldPackage.objects.create(owner_id=owner.pk, name=name, slug=name, state=state,
+                                      price=Decimal("0" if name == "free" else "50"),
+                                      payment_medium="" if name == "free" else "stripe")
+        # Forward through the migration under test only, then back to the latest schema (tests/migrations.py).
+        after = [("packages", "0002_package_draft_state")]
+        executor = migrate(after)
+        NewPackage = executor.loader.project_state(after).apps.get_model("packages", "Package")
+        assert dict(NewPackage.objects.values_list("name", "state")) == states
+    finally:
+        reset_to_latest()
 
 
 def test_only_the_pricing_choice_says_free(owner_client, draft):

@@ -46,6 +46,7 @@ def test_a_paid_booking_holds_and_confirms_in_a_fixed_number_of_queries(owner, e
 # The hold: the owner lock, the meeting type with whether the owner has a hold past its time, the
 # slot check (one query), the booking, the owner's tax terms, its payment;
 # the confirmation: the payment and booking locks, the booking confirmed, its reminders and messages (one INSERT), the invoice.
-# Each save of the booking and of the paid payment recomputes the client's row of the Clients table (4 queries:
-# clients.upkeep): once in the hold, twice in the confirmation.
-HOLD, CONFIRM = 12, 36
+# The hold's new booking adds itself to the client's row of the Clients table (2 queries:
+# clients.upkeep.client_booking_added); in the confirmation, each save of the booking and of the paid
+# payment recomputes that row (4 queries each).
+HOLD, CONFIRM = 10, 36

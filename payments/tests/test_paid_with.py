@@ -88,31 +88,62 @@ def test_seed_demo_pays_its_order_so_every_page_agrees(client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_orders_paid_before_the_migration_name_the_provider_of_their_payment(owner):
+def test_orders_paid_before_the_migration_name_the_provider_of_their_payment():
     from decimal import Decimal
 
-    from tests import make_package
-    from tests.migrations import migrate, migrate_to_latest
+    from packages.models import Package
+    from tests import make_owner
+    from tests.migrations import migrate, reset_to_latest
 
-    package = make_package(owner)
     before = [("orders", "0002_initial"), ("payments", "0002_payment_token_connections")]
+    executor = migrate(before)  # on SQLite, a copy of the last rollback to there (tests/migrations.py)
+    try:
+        old = executor.loader.project_state(before).apps
+        OldOrder, OldPayment = old.get_model("orders", "PackageOrder"), old.get_model("payments", "Payment")
+        # Neither accounts nor packages is rolled back to go there: their tables are today's.
+        owner = make_owner()
+        package = Package.objects.create(owner=owner, name="P", slug="p", state="active", price=Decimal("10"),
+                                         payment_medium="stripe")
+
+        def order(email):
+            return OldOrder.objects.create(owner_id=owner.pk, package_id=package.pk, status="active", client_name="C",
+                                           client_email=email, title="T", price=Decimal("10"), currency="USD",
+                                           payment_medium="stripe")
+
+        paid_by_test, unpaid = order("a@example.com"), order("b@example.com")
+        OldPayment.objects.create(order=paid_by_test, provider="stripe", status="failed", amount=10, currency="USD",
+                                  token="t1")
+        OldPayment.objects.create(order=paid_by_test, provider="test", status="confirmed", amount=10, currency="USD",
+                                  token="t2")
+        # Forward through the migration under test only, then back to the latest schema.
+        after = [("orders", "0003_paid_with_cancel_reason")]
+        NewOrder = migrate(after).loader.project_state(after).apps.get_model("orders", "PackageOrder")
+        assert NewOrder.objects.get(pk=paid_by_test.pk).paid_with == "Test provider"
+        assert NewOrder.objects.get(pk=unpaid.pk).paid_with == ""
+    finally:
+        reset_to_latest()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_payments_made_before_the_migration_get_the_owner_of_their_order():
+    """payments 0010 copied each payment's owner from its order (the owner's list reads that column)."""
+    from tests import make_owner
+    from tests.migrations import migrate, reset_to_latest
+
+    owner, other = make_owner(), make_owner()
+    mine, theirs = make_order(owner), make_order(other)
+    # Only payments 0010 and clients 0002 are rolled back (with the orders in the database).
+    before = [("payments", "0009_payment_plans")]
     executor = migrate(before)
-    old = executor.loader.project_state(before).apps
-    OldOrder, OldPayment = old.get_model("orders", "PackageOrder"), old.get_model("payments", "Payment")
-
-    def order(email):
-        return OldOrder.objects.create(owner_id=owner.pk, package_id=package.pk, status="active", client_name="C",
-                                       client_email=email, title="T", price=Decimal("10"), currency="USD",
-                                       payment_medium="stripe")
-
-    paid_by_test, unpaid = order("a@example.com"), order("b@example.com")
-    OldPayment.objects.create(order=paid_by_test, provider="stripe", status="failed", amount=10, currency="USD",
-                              token="t1")
-    OldPayment.objects.create(order=paid_by_test, provider="test", status="confirmed", amount=10, currency="USD",
-                              token="t2")
-    migrate_to_latest()
-    assert PackageOrder.objects.get(pk=paid_by_test.pk).paid_with == "Test provider"
-    assert PackageOrder.objects.get(pk=unpaid.pk).paid_with == ""
-    # payments 0010 copied each payment's owner from its order (the owner's list reads that column).
-    from payments.models import Payment
-    assert set(Payment.objects.filter(token__in=["t1", "t2"]).values_list("owner_id", flat=True)) == {owner.pk}
+    try:
+        OldPayment = executor.loader.project_state(before).apps.get_model("payments", "Payment")
+        OldPayment.objects.create(order_id=mine.pk, provider="stripe", status="failed", amount=10, currency="USD",
+                                  token="t1")
+        OldPayment.objects.create(order_id=mine.pk, provider="test", status="confirmed", amount=10, currency="USD",
+                                  token="t2")
+        OldPayment.objects.create(order_id=theirs.pk, provider="test", status="confirmed", amount=10, currency="USD",
+                                  token="t3")
+        migrate([("payments", "0010_payment_owner")])
+        assert dict(Payment.objects.values_list("token", "owner_id")) == {"t1": owner.pk, "t2": owner.pk, "t3": other.pk}
+    finally:
+        reset_to_latest()

@@ -41,8 +41,26 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+@pytest.fixture(scope="session")
+def _static_files_kept(live_server):
+    """The live server's static files (the stylesheet, the script, the icon) answered with a year's
+    cache lifetime, as production serves them (WhiteNoise, file names carrying their hash): a
+    browser context then fetches each once, where it asked again at every page load (the tests'
+    clock, months from the browser's, makes their Last-Modified look newer than the answer)."""
+    handler = live_server.thread.httpd.get_app()  # django.contrib.staticfiles' StaticFilesHandler
+    serve = handler.serve
+
+    def serve_kept(request):
+        response = serve(request)
+        if response.status_code == 200:
+            response["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+    handler.serve = serve_kept
+
+
 @pytest.fixture
-def server(live_server, settings):
+def server(live_server, settings, _static_files_kept):
     """The live server's address; links the app builds from SITE_URL (payment returns, emails)
     point at it too."""
     settings.SITE_URL = live_server.url

@@ -1,11 +1,13 @@
 """What every browser step checks: accessibility basics, no server error, and screenshots of the
 page at phone and laptop width."""
-import json
 import os
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urljoin
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 # Debian's headless shell (package chromium-headless-shell, what Playwright itself runs headless)
@@ -141,6 +143,27 @@ def log_in(page: Page, base_url: str, *, email: str, password: str) -> None:
     page.wait_for_url(re.compile(r"/dashboard/"))
 
 
+def log_in_as(page: Page, base_url: str, user) -> None:
+    """Logs the page's browser context in as `user` without the login form: the session a log-in
+    writes, written directly, and its cookie (test_log_in.py checks it equal to what the form's
+    log-in writes, and is the one browser test that logs in through the form). The journeys only
+    need to be logged in; the form cost each of them the form, its post and the dashboard it leads
+    to. Opens no page."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    # The backend the form's log-in records: AxesBackend comes first but only refuses locked-out
+    # log-ins; the model backend is the one that authenticates.
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": base_url}])
+
+
 def confirm_signup(page: Page, *, email: str) -> None:
     """After "Create account": the "Check your email" page, then the emailed confirmation link,
     which logs the new owner in and opens the dashboard's home with its setup checklist."""
@@ -177,7 +200,7 @@ def pick_time(page: Page, *, avoid_start_iso: str | None = None) -> None:
     # The day shown has only the time to avoid, or a chosen one and its overlaps (late in the day,
     # say): try the other days of this month, then of the next (the last day of a month at night).
     for _month in range(2):
-        for href in [day.get_attribute("href") for day in page.locator("a.day").all()]:
+        for href in page.locator("a.day").evaluate_all("(days) => days.map((day) => day.getAttribute('href'))"):
             page.goto(urljoin(page.url, href))
             if click_free_time():
                 return
@@ -190,23 +213,108 @@ def pick_time(page: Page, *, avoid_start_iso: str | None = None) -> None:
     raise AssertionError(f"No free time to pick on {page.url}")
 
 
+# One check, in the page: null when axe-core is not in the document yet (the caller puts it in,
+# once per document, and asks again), else the serious and critical
+# violations, in short (the whole of axe's answer, every rule that passed or did not apply
+# included, cost more to carry back and read than the check itself).
+# The rules: a violation's impact is its rule's (axe-core's finalizeRuleResult gives every failed
+# check the rule's impact when the rule has one), so a rule of "minor" or "moderate" impact can
+# never report what the check looks for; those rules are turned off (the "region" and landmark
+# rules walk the whole page). Every other rule runs as axe's defaults have it.
+# The page's state: a count that any change of the document (a mutation) or of what the visitor
+# did (typed, focused, scrolled, opened) moves on. A state that passed at a width is not checked
+# again at that width (check_page runs axe at both widths, and a test that also checks the state
+# it has just reached would otherwise run it twice); one that failed is.
+_AXE_CHECK_JS = """
+async (width) => {
+  if (typeof window.axe === 'undefined') return null;
+  if (!window.__leadmonkAxe) {
+    const disabled = {};
+    for (const rule of axe._audit.rules) {
+      if (rule.impact === 'minor' || rule.impact === 'moderate') disabled[rule.id] = {enabled: false};
+    }
+    const state = {changes: 0, passed: {}, options: {resultTypes: ['violations'], rules: disabled}};
+    const changed = () => { state.changes += 1; };
+    state.observer = new MutationObserver(changed);
+    state.observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+    for (const event of ['input', 'change', 'focusin', 'focusout', 'scroll', 'toggle']) {
+      document.addEventListener(event, changed, true);
+    }
+    window.__leadmonkAxe = state;
+  }
+  const state = window.__leadmonkAxe;
+  const flush = () => { if (state.observer.takeRecords().length) state.changes += 1; };
+  flush();  // mutations not delivered to the observer yet
+  if (state.passed[width] === state.changes) return [];
+  const before = state.changes;
+  const result = await axe.run(state.options);
+  const serious = result.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => ({id: violation.id, impact: violation.impact,
+                          targets: violation.nodes.slice(0, 5).map((node) => (node.target || ['?'])[0])}));
+  flush();
+  if (!serious.length && state.changes === before) state.passed[width] = before;
+  return serious;
+}
+"""
+
+
+_axe_server: ThreadingHTTPServer | None = None
+
+
+def _axe_script_url() -> str:
+    """The address of axe-core's script, served from this process with a long cache lifetime. A
+    page loads it as a script of its own: the browser keeps it (one load a browser context) and
+    the code compiled from it, where handing the half-megabyte source to page.evaluate at every
+    page checked sent it through Playwright's pipes and compiled it each time (about half of the
+    cost of putting axe in a page)."""
+    global _axe_server
+    if _axe_server is None:
+        from axe_playwright_python.base import AXE_FILE_PATH
+
+        script = AXE_FILE_PATH.read_bytes()
+
+        class AxeScript(BaseHTTPRequestHandler):
+            def do_GET(self):
+                # No Date header: the tests' clock is frozen months away from the browser's, which
+                # would take a dated answer for a stale one and fetch it again every time.
+                self.send_response_only(200)
+                self.send_header("Content-Type", "text/javascript")
+                self.send_header("Content-Length", str(len(script)))
+                self.send_header("Cache-Control", "public, max-age=86400, immutable")
+                self.send_header("Timing-Allow-Origin", "*")  # lets a test see the cache answer
+                self.end_headers()
+                self.wfile.write(script)
+
+            def log_message(self, format, *args):
+                pass
+
+        _axe_server = ThreadingHTTPServer(("127.0.0.1", 0), AxeScript)
+        threading.Thread(target=_axe_server.serve_forever, name="axe-script", daemon=True).start()
+    return f"http://127.0.0.1:{_axe_server.server_address[1]}/axe.min.js"
+
+
+def _put_axe_in(page: Page) -> None:
+    url = _axe_script_url()
+    try:
+        page.add_script_tag(url=url)
+    except PlaywrightError:  # a page whose Content-Security-Policy is enforced refuses the script
+        from axe_playwright_python.base import AXE_SCRIPT
+
+        page.evaluate(AXE_SCRIPT)
+    page.evaluate("(url) => { for (const s of document.querySelectorAll('script')) if (s.src === url) s.remove(); }", url)
+
+
 def assert_no_serious_axe_violations(page: Page, where: str = "") -> None:
     """axe-core (axe-playwright-python) on the page as shown: no serious or critical violation."""
-    from axe_playwright_python.sync_playwright import DEFAULT_OPTIONS, Axe
-
-    # axe-core (half a megabyte of script) is injected once per document, not once per check: the
-    # second width of a page and a picker's swapped-in day reuse it.
-    axe = Axe()
-    if page.evaluate("typeof window.axe === 'undefined'"):
-        page.evaluate(axe.axe_script)
-    response = page.evaluate(f"axe.run({json.dumps(DEFAULT_OPTIONS)})")
-    serious = [
-        f"{violation['id']} ({violation['impact']}): "
-        + "; ".join(node["target"][0] if node.get("target") else "?" for node in violation["nodes"][:5])
-        for violation in response["violations"]
-        if violation.get("impact") in ("serious", "critical")
-    ]
-    message = f"axe on {where or page.url} at {page.viewport_size['width']} px:\n  " + "\n  ".join(serious)
+    width = page.viewport_size["width"]
+    violations = page.evaluate(_AXE_CHECK_JS, width)
+    if violations is None:
+        _put_axe_in(page)
+        violations = page.evaluate(_AXE_CHECK_JS, width)
+    serious = [f"{violation['id']} ({violation['impact']}): " + "; ".join(map(str, violation["targets"]))
+               for violation in violations]
+    message = f"axe on {where or page.url} at {width} px:\n  " + "\n  ".join(serious)
     if serious and AXE_REPORT:
         with open(AXE_REPORT, "a") as report:
             report.write(message + "\n")

@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.data import OWNER_PASSWORD, make_shop
-from tests.e2e.helpers import check_page, log_in
+from tests.e2e.data import make_shop
+from tests.e2e.helpers import check_page, log_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,7 +24,7 @@ def _photo() -> bytes:
 
 def test_the_owner_brands_their_page_and_the_client_sees_it(page, server):
     shop = make_shop()
-    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, shop.owner)
     page.goto(f"{server}/dashboard/settings/")
 
     # A colour white text cannot be read on: refused beside the field, nothing saved.

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests import make_owner
 from tests.e2e.data import OWNER_PASSWORD
-from tests.e2e.helpers import PHONE, axe_at_both_widths, check_page, log_in
+from tests.e2e.helpers import PHONE, axe_at_both_widths, check_page, log_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +27,7 @@ def assert_no_sideways_scroll_on_a_phone(page) -> None:
 def test_the_coach_makes_uses_and_revokes_an_api_key(page, server):
     owner = make_owner(email="casey@example.com", slug="casey", display_name="Casey Coach", password=OWNER_PASSWORD)
 
-    log_in(page, server, email=owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, owner)
     page.goto(f"{server}/dashboard/settings/")
     page.get_by_role("link", name="API keys").click()
     check_page(page, J, "01-keys", h1="API")

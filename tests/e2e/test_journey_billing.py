@@ -17,7 +17,7 @@ from accounts.plans import Plan
 from scheduling.models import Booking
 from tests import make_meeting_type, make_package, set_weekly_hours
 from tests.e2e.data import place_paid_order
-from tests.e2e.helpers import check_page, confirm_signup, log_in, pick_time
+from tests.e2e.helpers import check_page, confirm_signup, log_in_as, pick_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -118,7 +118,7 @@ def test_owner_upgrades_sells_cancels_and_the_existing_order_still_books(page, s
 
         # The owner is told why (logging in afresh: the login of two weeks ago may have expired).
         page.context.clear_cookies()
-        log_in(page, server, email="robin@example.com", password=PASSWORD)
+        log_in_as(page, server, owner)
         page.goto(f"{server}/dashboard/packages/")
         check_page(page, J, "07-packages-after-period", h1="Packages")
         expect(page.get_by_text("Packages are part of the Team plan.")).to_be_visible()

@@ -17,7 +17,7 @@ from scheduling.models import Booking
 from tests import make_meeting_type, make_owner, set_weekly_hours
 from tests.calendar_servers import RADICALE_PASSWORD, RADICALE_USER
 from tests.e2e.data import OWNER_PASSWORD
-from tests.e2e.helpers import check_page, log_in, pick_time
+from tests.e2e.helpers import check_page, log_in_as, pick_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +26,8 @@ STAMP = "%Y%m%dT%H%M%SZ"
 
 
 def offered_starts(page) -> str:
-    return " ".join(unquote(link.get_attribute("href") or "") for link in page.locator(".slots a.slot").all())
+    hrefs = page.locator(".slots a.slot").evaluate_all("(links) => links.map((link) => link.getAttribute('href'))")
+    return " ".join(unquote(href or "") for href in hrefs)
 
 
 def test_the_coach_adds_a_feed_and_a_caldav_calendar(page, new_page, server, feed_server, radicale):
@@ -46,7 +47,7 @@ def test_the_coach_adds_a_feed_and_a_caldav_calendar(page, new_page, server, fee
     client.goto(f"{server}/casey/coaching/")
     assert blocked_iso in offered_starts(client)
 
-    log_in(page, server, email=owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, owner)
     page.goto(f"{server}/dashboard/settings/")
     page.get_by_role("link", name="Calendars", exact=True).last.click()
     check_page(page, J, "01-calendars", h1="Calendars")

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 from orders.models import OrderStatus, PackageOrder
 from payments import services as payments
 from payments.models import Payment, PaymentStatus, Provider
-from tests.e2e.data import OWNER_PASSWORD, make_shop
-from tests.e2e.helpers import PHONE, check_page, log_in
+from tests.e2e.data import make_shop
+from tests.e2e.helpers import PHONE, check_page, log_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +39,7 @@ def test_owner_cancels_paid_orders_and_the_money_question_is_settled(page, new_p
     shop = make_shop()
     kept = paid_through_test_provider(shop.package, email="jamie@example.com")
     refunded_at_once = paid_through_test_provider(shop.package, email="sam@example.com")
-    log_in(page, server, email="casey@example.com", password=OWNER_PASSWORD)
+    log_in_as(page, server, shop.owner)
 
     # The owner's cancel form offers the refund; this time it is left unticked.
     page.goto(f"{server}/dashboard/orders/{kept.pk}/")

@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from scheduling.models import Booking, BookingStatus
-from tests.e2e.data import OWNER_PASSWORD, make_shop, place_paid_order
-from tests.e2e.helpers import PHONE, check_page, log_in, pick_time
+from tests.e2e.data import make_shop, place_paid_order
+from tests.e2e.helpers import PHONE, check_page, log_in_as, pick_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -94,7 +94,7 @@ def test_client_books_reschedules_cancels_and_owner_changes_keep_the_order(page,
     page.goto(details_url)
     before = page.locator("main").inner_text()
     owner_page = new_page(PHONE)  # the owner on a phone, this time
-    log_in(owner_page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(owner_page, server, shop.owner)
     owner_page.goto(f"{server}/dashboard/packages/{shop.package.pk}/")
     info = owner_page.locator("#package-info")
     info.get_by_label("Package Name").fill("Career accelerator pack")

@@ -6,8 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.data import OWNER_PASSWORD, make_shop, place_paid_order
-from tests.e2e.helpers import check_page, log_in
+from tests.e2e.data import make_shop, place_paid_order
+from tests.e2e.helpers import check_page, log_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 J = "credits"
@@ -15,7 +15,7 @@ J = "credits"
 
 def test_the_owner_sets_policies_and_adjusts_an_orders_credits(page, server):
     shop = make_shop()
-    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, shop.owner)
 
     page.goto(f"{server}/dashboard/packages/{shop.package.pk}/#policies")
     policies = page.locator("#policies")

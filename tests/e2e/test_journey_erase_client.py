@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from payments import services as payment_services
 from payments.models import Provider
 from tests import make_booking
-from tests.e2e.data import OWNER_PASSWORD, make_shop, place_pending_order
-from tests.e2e.helpers import check_page, log_in
+from tests.e2e.data import make_shop, place_pending_order
+from tests.e2e.helpers import check_page, log_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 J = "erase-client"
@@ -27,7 +27,7 @@ def test_a_coach_erases_a_client_and_their_name_is_nowhere_on_the_dashboard(page
                  client_email="jamie@example.com")
     make_booking(shop.coaching, timezone.now() - timedelta(days=2), client_name="Robin Other",
                  client_email="robin@example.com")
-    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, shop.owner)
     for path in PAGES:
         page.goto(f"{server}{path}")
         expect(page.locator("main")).to_contain_text("Jamie Client")  # so the check below can fail

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.e2e.data import OWNER_PASSWORD, make_shop, place_paid_order
-from tests.e2e.helpers import check_page, log_in
+from tests.e2e.data import make_shop, place_paid_order
+from tests.e2e.helpers import check_page, log_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 J = "exports"
@@ -20,7 +20,7 @@ def test_the_owner_downloads_the_orders_of_a_range_after_a_refused_one(page, ser
     shop = make_shop()
     order = place_paid_order(shop.package)
     today = timezone.localdate(timezone=zoneinfo.ZoneInfo(shop.owner.timezone))
-    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, shop.owner)
 
     page.goto(f"{server}/dashboard/orders/")
     page.get_by_text("Download as CSV").click()

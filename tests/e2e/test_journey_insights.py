@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from payments import demo_history
 from tests import make_package
-from tests.e2e.data import OWNER_PASSWORD, make_shop
-from tests.e2e.helpers import axe_at_both_widths, check_page, log_in
+from tests.e2e.data import make_shop
+from tests.e2e.helpers import axe_at_both_widths, check_page, log_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 J = "insights"
@@ -20,7 +20,8 @@ def test_the_owner_reads_a_year_of_business_as_charts_and_tables(page, server):
     make_package(shop.owner, items=[(shop.coaching, 4)], name="Coaching starter pack", slug="coaching-starter-pack")
     with transaction.atomic():
         assert demo_history.seed(shop.owner) > 0
-    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, shop.owner)
+    page.goto(f"{server}/dashboard/")
 
     page.get_by_role("navigation", name="Dashboard").get_by_role("link", name="Insights").click()
     check_page(page, J, "00-insights", h1="Insights")

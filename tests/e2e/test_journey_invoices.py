@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 from invoices.models import Invoice, InvoiceSettings
 from payments.models import Provider
 from payments.services import payment_confirm, payment_start
-from tests.e2e.data import OWNER_PASSWORD, make_shop, place_pending_order
-from tests.e2e.helpers import LAPTOP, PHONE, check_page, log_in, screenshot
+from tests.e2e.data import make_shop, place_pending_order
+from tests.e2e.helpers import LAPTOP, PHONE, check_page, log_in_as, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 J = "invoices"
@@ -18,7 +18,7 @@ J = "invoices"
 
 def test_the_owner_sets_billing_details_and_the_client_opens_their_invoice(page, server):
     shop = make_shop()
-    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, shop.owner)
     page.goto(f"{server}/dashboard/settings/")
     page.get_by_role("link", name="Invoices", exact=True).click()
     check_page(page, J, "01-settings", h1="Invoices")

@@ -4,8 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from orders.models import OrderStatus, PackageOrder
-from tests.e2e.data import OWNER_PASSWORD, QUESTION, make_shop
-from tests.e2e.helpers import check_page, log_in, screenshot
+from tests.e2e.data import QUESTION, make_shop
+from tests.e2e.helpers import check_page, log_in_as, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 J = "issue-order"
@@ -13,7 +13,7 @@ J = "issue-order"
 
 def test_the_owner_issues_an_order_paid_outside_the_app(page, server):
     shop = make_shop()
-    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, shop.owner)
 
     page.goto(f"{server}/dashboard/orders/")
     page.get_by_role("link", name="New order").click()

@@ -12,8 +12,8 @@ from memberships.models import MembershipStatus, PackageMembership
 from orders.models import PackageOrder
 from packages.models import BillingInterval, RenewalRule
 from tests import make_package
-from tests.e2e.data import OWNER_PASSWORD, make_shop
-from tests.e2e.helpers import check_page, log_in, pick_time
+from tests.e2e.data import make_shop
+from tests.e2e.helpers import check_page, log_in_as, pick_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,7 +59,7 @@ def test_client_subscribes_books_and_the_renewal_follows_the_rule(page, server):
     expect(_coaching(page)).to_contain_text("1 remaining")
 
     # The owner renews the period from the order page (test provider).
-    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, shop.owner)
     page.goto(f"{server}/dashboard/orders/{order.pk}/")
     check_page(page, J, "04-owner-order", h1=re.compile("Monthly coaching"))
     page.get_by_role("button", name="Renew now").click()

@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 from orders.credits import item_balance
 from orders.models import OrderStatus
 from payments.models import Payment, PaymentStatus
-from tests.e2e.data import OWNER_PASSWORD, make_shop
-from tests.e2e.helpers import check_page, log_in
+from tests.e2e.data import make_shop
+from tests.e2e.helpers import check_page, log_in_as
 from tests.e2e.test_journey_cancel_refund import paid_through_test_provider
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,7 +23,7 @@ def test_owner_refunds_half_a_payment_and_sees_partly_refunded(page, server, set
     payment = Payment.objects.get(order=order)
     item = order.items.order_by("position", "id").first()
     sessions_before = item_balance(item.pk)
-    log_in(page, server, email="casey@example.com", password=OWNER_PASSWORD)
+    log_in_as(page, server, shop.owner)
 
     # From the order page to the payment's own refund form.
     page.goto(f"{server}/dashboard/orders/{order.pk}/")

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from orders.models import OrderStatus, PackageOrder
 from payments.models import Payment, PaymentStatus
 from promotions import demo as promotions_demo
-from tests.e2e.data import OWNER_PASSWORD, QUESTION, make_shop
-from tests.e2e.helpers import LAPTOP, check_page, log_in
+from tests.e2e.data import QUESTION, make_shop
+from tests.e2e.helpers import LAPTOP, check_page, log_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,7 +78,7 @@ def test_a_client_orders_with_welcome10_pays_the_discounted_total_and_cannot_use
 
     # The owner sees the use on Promo Codes.
     owner_page = new_page(LAPTOP)
-    log_in(owner_page, server, email="casey@example.com", password=OWNER_PASSWORD)
+    log_in_as(owner_page, server, shop.owner)
     owner_page.goto(f"{server}/dashboard/promo-codes/")
     check_page(owner_page, J, "05-owner-list", h1="Promo Codes")
     row = owner_page.locator("tr", has_text="WELCOME10")

@@ -9,12 +9,11 @@ from playwright.sync_api import expect
 from scheduling.models import Booking
 from teams.models import Role
 from tests import make_meeting_type, make_member, make_package, make_team, make_team_meeting_type
-from tests.e2e.helpers import axe_at_both_widths, check_page, log_in, pick_time
+from tests.e2e.helpers import axe_at_both_widths, check_page, log_in_as, pick_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 J = "jt-team"
-PASSWORD = "pass-for-tests-123"
 
 
 def test_a_client_books_a_round_robin_meeting_on_the_team_page(phone_page, new_page, server):
@@ -50,7 +49,7 @@ def test_a_client_books_a_round_robin_meeting_on_the_team_page(phone_page, new_p
     host = booking.owner
     assert host in (casey, ben)
     member_page = new_page()
-    log_in(member_page, server, email=host.email, password=PASSWORD)
+    log_in_as(member_page, server, host)
     member_page.goto(f"{server}/dashboard/")
     expect(member_page.get_by_text("Robin Client").first).to_be_visible()
     check_page(member_page, J, "05-host-dashboard")

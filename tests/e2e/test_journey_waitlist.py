@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 
 from scheduling.models import Booking, BookingStatus
 from scheduling.services import booking_cancel, booking_create
-from tests.e2e.data import OWNER_PASSWORD, make_shop
-from tests.e2e.helpers import check_page, log_in
+from tests.e2e.data import make_shop
+from tests.e2e.helpers import check_page, log_in_as
 from waitlists.models import WaitlistEntry, WaitlistStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,7 +50,7 @@ def test_client_joins_the_waitlist_of_a_full_session_and_claims_the_freed_seat(p
     check_page(page, J, "03-joined", h1="Group workshop: waitlist")
 
     # The owner sees the line on Dashboard › Waitlists.
-    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, shop.owner)
     page.goto(f"{server}/dashboard/waitlists/")
     check_page(page, J, "04-owner-list", h1="Waitlists")
     expect(page.get_by_text("cleo@example.com")).to_be_visible()

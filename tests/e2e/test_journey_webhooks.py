@@ -12,7 +12,7 @@ from scheduling.availability import available_slots
 from scheduling.services import booking_create
 from tests import make_meeting_type, make_owner, set_weekly_hours
 from tests.e2e.data import OWNER_PASSWORD
-from tests.e2e.helpers import check_page, log_in
+from tests.e2e.helpers import check_page, log_in_as
 from webhooks.signing import HEADER, verify
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,7 +26,7 @@ def test_the_coach_adds_an_endpoint_and_sees_a_booking_delivered(page, server, w
     set_weekly_hours(owner, {weekday: [(time(0), time(0))] for weekday in range(7)})
     meeting_type = make_meeting_type(owner, name="Coaching", slug="coaching", min_notice_minutes=0)
 
-    log_in(page, server, email=owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, owner)
     page.goto(f"{server}/dashboard/settings/")
     page.get_by_role("link", name="Webhooks", exact=True).click()
     check_page(page, J, "01-webhooks", h1="Webhooks")

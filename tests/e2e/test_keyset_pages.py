@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.data import OWNER_PASSWORD, make_shop, place_paid_order
-from tests.e2e.helpers import check_page, log_in
+from tests.e2e.data import make_shop, place_paid_order
+from tests.e2e.helpers import check_page, log_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +17,7 @@ def test_the_orders_list_goes_older_and_newer_keeping_the_filter(page, server):
     shop = make_shop()
     for _ in range(27):
         place_paid_order(shop.package)
-    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, shop.owner)
     page.goto(f"{server}/dashboard/orders/?status=active")
     check_page(page, J, "01-orders-newest", h1="Orders")
     rows = page.locator("tbody tr")

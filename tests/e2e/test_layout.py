@@ -18,8 +18,8 @@ from payments.services import payment_confirm, payment_start
 from scheduling.availability import available_slots
 from scheduling.services import booking_cancel
 from tests import make_booking
-from tests.e2e.data import OWNER_PASSWORD, make_shop, place_paid_order, place_pending_order
-from tests.e2e.helpers import LAPTOP, PHONE, check_page, log_in
+from tests.e2e.data import make_shop, place_paid_order, place_pending_order
+from tests.e2e.helpers import LAPTOP, PHONE, check_page, log_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,7 +78,7 @@ def test_the_packages_table_fits_a_laptop_screen(page, server):
     shop = make_shop()
     shop.package.name = "Career Coaching Starter Pack: three one-to-one sessions and two group workshops"
     shop.package.save()
-    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, shop.owner)
     page.goto(f"{server}/dashboard/packages/")
     check_page(page, J, "01-packages-list", h1="Packages")
     page.set_viewport_size(LAPTOP)
@@ -95,7 +95,7 @@ def test_the_packages_table_fits_a_laptop_screen(page, server):
 def test_every_dashboard_section_is_one_tap_away_on_a_phone(phone_page, server):
     shop = make_shop()
     page = phone_page
-    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, shop.owner)
     page.goto(f"{server}/dashboard/")
     check_page(page, J, "02-dashboard-phone")
     nav = page.get_by_role("navigation", name="Dashboard")
@@ -123,7 +123,7 @@ def test_no_dashboard_page_scrolls_sideways_on_a_phone(phone_page, server, setti
     payment_confirm(payment_id=payment.pk, amount=payment.amount, currency=payment.currency)
     order_cancel(order=PackageOrder.objects.get(pk=order.pk), reason="Away for two months.")
     page = phone_page
-    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, shop.owner)
     for path in ["/dashboard/", "/dashboard/meeting-types/", "/dashboard/availability/", "/dashboard/packages/",
                  f"/dashboard/packages/{shop.package.pk}/", "/dashboard/orders/", f"/dashboard/orders/{order.pk}/",
                  "/dashboard/payments/", f"/dashboard/payments/{payment.pk}/", "/dashboard/settings/",
@@ -153,7 +153,7 @@ def test_long_email_addresses_wrap_between_their_parts(phone_page, new_page, ser
 
     # The owner's page of the order, at phone width too.
     owner_page = new_page(PHONE)
-    log_in(owner_page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(owner_page, server, shop.owner)
     owner_page.goto(f"{server}/dashboard/orders/{order.pk}/")
     check_page(owner_page, J, "04-owner-order-long-email")
     owner_email = owner_page.locator(".email", has_text="featherstonehaugh").first
@@ -181,7 +181,7 @@ def test_long_email_addresses_wrap_in_the_payment_notice_and_the_owners_sessions
 
     # The owner's upcoming sessions list the client's address, at phone width too.
     owner_page = new_page(PHONE)
-    log_in(owner_page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(owner_page, server, shop.owner)
     owner_page.goto(f"{server}/dashboard/")
     check_page(owner_page, J, "06-upcoming-long-email")
     owner_email = owner_page.locator(".day-group .email", has_text="featherstonehaugh").first
@@ -256,7 +256,7 @@ def test_the_order_pages_sessions_and_ledger_wrap_between_words_on_a_phone(phone
     booking_cancel(booking=booking, now=start - timedelta(hours=7))  # late: the session is used
     ledger_adjust(item=item, change=1, note="Make-up session for the snow day", by_user=shop.owner)
     page = phone_page
-    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, shop.owner)
     page.goto(f"{server}/dashboard/orders/{order.pk}/")
     check_page(page, J, "08-order-ledger-phone")
     cells = page.locator('td[data-label="What happened"], td[data-label="Status"]')

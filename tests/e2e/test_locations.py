@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from scheduling.models import Booking
 from scheduling.services import booking_create
-from tests.e2e.data import OWNER_PASSWORD, make_shop
-from tests.e2e.helpers import check_page, log_in, screenshot
+from tests.e2e.data import make_shop
+from tests.e2e.helpers import check_page, log_in_as, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +19,7 @@ J = "locations"
 
 def test_the_owner_picks_a_new_video_room_and_the_client_sees_its_link(page, server):
     shop = make_shop()
-    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, shop.owner)
 
     page.goto(f"{server}/dashboard/meeting-types/{shop.coaching.pk}/")
     page.get_by_label("Location", exact=True).select_option(label="A new video room for each booking")

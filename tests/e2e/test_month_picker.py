@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from orders.services import order_session_book
 from scheduling.models import Booking
 from scheduling.services import booking_create
-from tests.e2e.data import OWNER_PASSWORD, make_shop, place_paid_order
+from tests.e2e.data import make_shop, place_paid_order
 from tests.e2e.helpers import (
     LAPTOP,
     PHONE,
@@ -21,7 +21,7 @@ from tests.e2e.helpers import (
     assert_no_serious_axe_violations,
     axe_at_both_widths,
     check_page,
-    log_in,
+    log_in_as,
     pick_time,
 )
 
@@ -31,7 +31,7 @@ J = "jp-month-picker"
 
 
 def _free_days(page) -> list[str]:
-    return [day.get_attribute("data-picker-day") for day in page.locator("a[data-picker-day]").all()]
+    return page.locator("a[data-picker-day]").evaluate_all("(days) => days.map((day) => day.dataset.pickerDay)")
 
 
 # axe runs at the test's own width: each visitor's page is checked at 1280 px and at 390 px by the
@@ -198,7 +198,7 @@ def test_axe_finds_nothing_serious_on_the_ordering_and_owner_pages(page, new_pag
     axe_at_both_widths(page, "the order item's confirm step")
 
     owner = new_page(LAPTOP)
-    log_in(owner, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(owner, server, shop.owner)
     item = order.items.get(meeting_type=shop.coaching)
     for number, path in enumerate([
             f"/dashboard/orders/{order.pk}/", f"/dashboard/orders/{order.pk}/items/{item.pk}/book/",

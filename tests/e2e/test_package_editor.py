@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from packages.models import Package
-from tests.e2e.data import OWNER_PASSWORD, make_shop
-from tests.e2e.helpers import LAPTOP, PHONE, check_page, log_in, screenshot
+from tests.e2e.data import make_shop
+from tests.e2e.helpers import LAPTOP, PHONE, check_page, log_in_as, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +35,7 @@ class Dialogs:
 
 def _open_editor(page, server):
     shop = make_shop()
-    log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(page, server, shop.owner)
     edit_url = f"{server}/dashboard/packages/{shop.package.pk}/"
     page.goto(edit_url)
     return shop, edit_url
@@ -142,7 +142,7 @@ def test_add_meeting_type_without_javascript_ends_on_the_editor_address(browser,
         context = browser.new_context(viewport=viewport, java_script_enabled=False, locale="en-US")
         page = context.new_page()
         try:
-            log_in(page, server, email=shop.owner.email, password=OWNER_PASSWORD)
+            log_in_as(page, server, shop.owner)
             edit_url = f"{server}/dashboard/packages/{shop.package.pk}/"
             page.goto(edit_url)
             info = page.locator("#package-info")

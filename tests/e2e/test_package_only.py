@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from scheduling.models import Booking, Visibility
 from tests import make_meeting_type
-from tests.e2e.data import OWNER_PASSWORD, make_shop
-from tests.e2e.helpers import check_page, log_in, pick_time
+from tests.e2e.data import make_shop
+from tests.e2e.helpers import check_page, log_in_as, pick_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +23,7 @@ def test_a_stranger_cannot_book_a_package_only_meeting_type(new_page, server):
 
     # The owner saves Package Info: the editor says the coaching session is bookable on its own.
     owner = new_page()
-    log_in(owner, server, email=shop.owner.email, password=OWNER_PASSWORD)
+    log_in_as(owner, server, shop.owner)
     owner.goto(f"{server}/dashboard/packages/{shop.package.pk}/")
     info = owner.locator("#package-info")
     info.get_by_role("button", name="Save", exact=True).click()
