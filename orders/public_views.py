@@ -21,7 +21,7 @@ from leadmonk.content_version import cached_public_page
 from leadmonk.languages import date_formats, use_page_language
 from leadmonk.languages import translatable as _
 from leadmonk.money import price_label
-from leadmonk.public_frame import page_cut, page_response
+from leadmonk.public_frame import framed_page, page_cut, page_response
 from leadmonk.sections import render_sections
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import clock_formats, localize, time_format, viewer_clock, viewer_timezone
@@ -198,8 +198,8 @@ def _order_page(request: HttpRequest, owner_slug: str, *, cache_name: str, cache
             render=lambda owner: _cacheable_order_page(owner, find_package(owner), private=private),
         )
         body = page["body"].fill(csrf_token=get_token(request))
-        return render(request, "orders/order_package.html",
-                      {"title": page["title"], "body": body, "brand": page.get("brand")}, status=page["status"])
+        return framed_page(request, "orders/order_package.html", title=page["title"], content=body,
+                           brand=page.get("brand"), status=page["status"])
     # Placing an order (or applying a promo code) reads everything from the database; its answer
     # is this visitor's and never cached.
     owner = _order_page_owner(owner_slug)
@@ -207,7 +207,7 @@ def _order_page(request: HttpRequest, owner_slug: str, *, cache_name: str, cache
     if not (private or package.listed):
         body = _order_page_body(owner, package, None, request=request, unlisted_here=True)
         return render(request, "orders/order_package.html",
-                      {"title": UNLISTED_TITLE, "body": body, "owner": owner}, status=404)
+                      {"title": UNLISTED_TITLE, "content": body, "owner": owner}, status=404)
     form, promo_form, quote = None, PromoCodeForm(request.POST), None
     if package_is_orderable(package):
         form = OrderForm(request.POST, package=package)
@@ -237,7 +237,7 @@ def _order_page(request: HttpRequest, owner_slug: str, *, cache_name: str, cache
             # The order was refused for another field: keep showing what the code takes off.
             quote = _promo_quote(package, promo_form, code, form.cleaned_data.get("email", ""), required=False)
     body = _order_page_body(owner, package, form, request=request, promo_form=promo_form, quote=quote)
-    return render(request, "orders/order_package.html", {"title": package.name, "body": body, "owner": owner})
+    return render(request, "orders/order_package.html", {"title": package.name, "content": body, "owner": owner})
 
 
 def _promo_quote(package: Package, promo_form: PromoCodeForm, code: str, email: str, *, required: bool):

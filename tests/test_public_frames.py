@@ -17,7 +17,7 @@ from leadmonk.public_frame import forget_cuts, framed_page
 from tests.builders import make_meeting_type, make_team, make_team_meeting_type
 from tests.personas import make_owner
 
-FRAMED_TEMPLATES = ["scheduling/public/owner_page.html", "scheduling/public/book.html",
+FRAMED_TEMPLATES = ["scheduling/public/owner_page.html", "scheduling/public/book.html", "orders/order_package.html",
                     "teams/public/team_page.html", "teams/public/book.html"]
 
 
