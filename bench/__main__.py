@@ -16,15 +16,7 @@ SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "500,5000,50000").split("
 
 
 def main() -> None:
-    environment.configure(database_url=DATABASE_URL, redis_url=REDIS_URL)
-    environment.recreate_database(DATABASE_URL)
-    environment.empty_redis(REDIS_URL)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    environment.start_afresh(database_url=DATABASE_URL, redis_url=REDIS_URL)
     from bench import booking_path, engine, pages, seed
     from bench import memberships as bench_memberships
     from bench import teams as bench_teams

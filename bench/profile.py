@@ -291,16 +291,9 @@ def profile_page(handler, name: str, path: str, cookie: str) -> tuple[str, float
 
 
 def main() -> None:
-    environment.configure(database_url=DATABASE_URL, redis_url=REDIS_URL)
-    environment.recreate_database(DATABASE_URL)
-    environment.empty_redis(REDIS_URL)
-    import django
-
-    django.setup()
+    environment.start_afresh(database_url=DATABASE_URL, redis_url=REDIS_URL)
     from django.core.handlers.wsgi import WSGIHandler
     from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)  # the manifest {% static %} reads
     from bench import pages, seed
 

@@ -106,15 +106,7 @@ def _owner(slug: str):
 
 
 def main() -> None:
-    environment.configure(database_url=DATABASE_URL, redis_url=REDIS_URL)
-    environment.recreate_database(DATABASE_URL)
-    environment.empty_redis(REDIS_URL)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    environment.start_afresh(database_url=DATABASE_URL, redis_url=REDIS_URL)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
