@@ -12,34 +12,17 @@ from leadmonk import content_version
 from leadmonk.content_version import bumps_batched
 from scheduling.services import booking_create
 from tests import NINE_AM, NOW, WEEKDAYS_9_TO_5, make_meeting_type, set_weekly_hours
+from tests.cache_writes import record_cache_writes
 
 
 @pytest.fixture
 def writes(monkeypatch) -> list:
     """Each cache write: ("set", key) or ("set_many", keys) (the memory cache's set_many calls set:
     not counted again). The versions of owner 7 start unset, no bump waits for a commit."""
-    calls, inside = [], []
-    real_set, real_set_many = cache.set, cache.set_many
-
-    def fake_set(key, *args, **kwargs):
-        if not inside:
-            calls.append(("set", key))
-        return real_set(key, *args, **kwargs)
-
-    def fake_set_many(mapping, *args, **kwargs):
-        calls.append(("set_many", sorted(mapping)))
-        inside.append(True)
-        try:
-            return real_set_many(mapping, *args, **kwargs)
-        finally:
-            inside.pop()
-
     cache.delete_many(keys(7))
     # Keys an earlier test's rolled-back transaction left to the next commit (content_version._bump_on_commit).
     transaction.get_connection().__dict__.get("_leadmonk_commit_bumps", set()).clear()
-    monkeypatch.setattr(cache, "set", fake_set)
-    monkeypatch.setattr(cache, "set_many", fake_set_many)
-    return calls
+    return record_cache_writes(monkeypatch)
 
 
 def keys(owner_id: int) -> list[str]:

@@ -13,6 +13,7 @@ from orders.services import order_session_book
 from packages.models import RenewalRule
 from scheduling.models import BookedBy
 from tests import NINE_AM, WEEKDAYS_9_TO_5, make_meeting_type, make_package, set_weekly_hours
+from tests.cache_writes import record_cache_writes
 
 pytestmark = pytest.mark.django_db
 
@@ -73,28 +74,10 @@ def test_each_item_of_a_renewed_order_gets_its_own_entries(owner):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_renewal_that_owns_its_transaction_writes_the_cache_versions_once(owner, monkeypatch):
-    from django.core.cache import cache
 
     membership = subscribe(_package(owner, 2)).package_membership
     membership.refresh_from_db()
-    writes, inside = [], []
-    real_set, real_set_many = cache.set, cache.set_many
-
-    def fake_set(key, *args, **kwargs):
-        if not inside:  # the memory cache's set_many calls set: not counted again
-            writes.append(("set", key))
-        return real_set(key, *args, **kwargs)
-
-    def fake_set_many(mapping, *args, **kwargs):
-        writes.append(("set_many", sorted(mapping)))
-        inside.append(True)
-        try:
-            return real_set_many(mapping, *args, **kwargs)
-        finally:
-            inside.pop()
-
-    monkeypatch.setattr(cache, "set", fake_set)
-    monkeypatch.setattr(cache, "set_many", fake_set_many)
+    writes = record_cache_writes(monkeypatch)
 
     assert services.membership_renew_locally(membership_id=membership.pk,
                                              period_start=membership.current_period_end).renewed
