@@ -155,10 +155,12 @@ def _payment_tax(payment, settings_row: InvoiceSettings) -> tuple[Decimal, bool,
                                           currency=payment.currency)
 
 
-def invoice_issue(*, payment, paid_with: str, is_test: bool = False) -> Invoice | None:
+def invoice_issue(*, payment, paid_with: str, is_test: bool = False, new_payment: bool = False) -> Invoice | None:
     """The invoice of a payment that was just confirmed (call inside its transaction, with the payment
     locked). Nothing for a payment of nothing (no money changed hands). Issued once: a second call
-    returns the first invoice."""
+    returns the first invoice. `new_payment`: the payment was created confirmed in this transaction
+    (a renewal's), so it has no invoice yet and the look-up is skipped (the one-to-one on the
+    payment stays the backstop)."""
     if payment.amount <= 0:
         return None
     purchase = _purchase(payment)
@@ -166,7 +168,7 @@ def invoice_issue(*, payment, paid_with: str, is_test: bool = False) -> Invoice 
     # Before the number is taken (the caller holds the payment: nobody issues its invoice meanwhile;
     # the one-to-one on the payment is the backstop): whether it has one, the settings. From the
     # number to the commit, the owner's other payments wait: only the INSERT is left.
-    existing = Invoice.objects.filter(payment_id=payment.pk).first()
+    existing = None if new_payment else Invoice.objects.filter(payment_id=payment.pk).first()
     if existing is not None:
         return existing
     settings_row = InvoiceSettings.objects.filter(owner=owner).first() or InvoiceSettings(owner=owner)
