@@ -8,6 +8,7 @@ owner's `NumberSequence` row (lock late: the last lock the payment's transaction
 number in the one statement that raises it, what the invoice needs read before it) and written in
 the same transaction: a rollback gives the number back, so there is no gap and no repeat.
 """
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -25,8 +26,10 @@ from invoices.models import (
     SequenceKind,
 )
 from invoices.tax import TaxBreakdown, tax_breakdown
+from leadmonk import raw_rows
 from leadmonk.money import format_money, round_money
 from orders.gifts import gift_of
+from orders.models import OrderItem
 
 
 class InvoiceError(Exception):
@@ -106,13 +109,28 @@ class _Purchase:
     buyer: dict
 
 
+@functools.cache
+def _item_lines_sql() -> str:
+    col = raw_rows.column
+    return (f"SELECT {col(OrderItem, 'quantity')}, {col(OrderItem, 'meeting_type_name')}, "
+            f"{col(OrderItem, 'duration_minutes')} FROM {raw_rows.table(OrderItem)} "
+            f"WHERE {col(OrderItem, 'order')} = %s ORDER BY {col(OrderItem, 'position')}, id")
+
+
+def _item_lines(order_id: int) -> list[tuple[int, str, int]]:
+    """(quantity, name, minutes) of each item of the order, in the order's order: written out, as
+    every invoice of an order (each membership renewal's) reads it and the ORM's compile cost more
+    than the read."""
+    with connection.cursor() as cursor:
+        cursor.execute(_item_lines_sql(), [order_id])
+        return cursor.fetchall()
+
+
 def _purchase(payment) -> _Purchase:
     if payment.order_id is not None:
         order = payment.order
         gift = gift_of(order)
-        items = order.items.order_by("position", "id")
-        detail = "; ".join(f"{item.quantity} × {item.meeting_type_name} ({item.duration_minutes} min)"
-                           for item in items)
+        detail = "; ".join(f"{quantity} × {name} ({minutes} min)" for quantity, name, minutes in _item_lines(order.pk))
         subtotal = payment.amount - payment.tax_added + payment.discount
         if order.has_payment_plan:
             # Each instalment is a payment with its own invoice: say what the whole is.
