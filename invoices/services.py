@@ -126,6 +126,23 @@ def _item_lines(order_id: int) -> list[tuple[int, str, int]]:
         return cursor.fetchall()
 
 
+@functools.cache
+def _settings_sql() -> str:
+    return (f"SELECT {raw_rows.columns(InvoiceSettings, 's')} FROM {raw_rows.table(InvoiceSettings)} s "
+            f"WHERE s.{raw_rows.column(InvoiceSettings, 'owner')} = %s")
+
+
+def _settings_of(owner) -> InvoiceSettings:
+    """The owner's Settings › Invoices (unsaved defaults when they never saved them), read by hand
+    for the same reason as the item lines; one row per owner (a one-to-one)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_settings_sql(), [owner.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return InvoiceSettings(owner=owner)
+    return raw_rows.instances(row, [InvoiceSettings])[0][0]
+
+
 def _purchase(payment) -> _Purchase:
     if payment.order_id is not None:
         order = payment.order
@@ -189,7 +206,7 @@ def invoice_issue(*, payment, paid_with: str, is_test: bool = False, new_payment
     existing = None if new_payment else Invoice.objects.filter(payment_id=payment.pk).first()
     if existing is not None:
         return existing
-    settings_row = InvoiceSettings.objects.filter(owner=owner).first() or InvoiceSettings(owner=owner)
+    settings_row = _settings_of(owner)
     currency = payment.currency
     rate, inclusive, breakdown = _payment_tax(payment, settings_row)
     # No savepoint: an invoice that cannot be written fails the payment's whole transaction.

@@ -84,6 +84,21 @@ def membership_locked_for_renewal(membership_id: int) -> PackageMembership:
 
 
 @functools.cache
+def _period_sql() -> str:
+    col = raw_rows.column
+    return (f"SELECT 1 FROM {raw_rows.table(MembershipPeriod)} WHERE {col(MembershipPeriod, 'membership')} = %s "
+            f"AND {col(MembershipPeriod, 'starts_at')} = %s")
+
+
+def period_recorded(membership_id: int, starts_at: datetime) -> bool:
+    """Whether the membership's period starting at `starts_at` is recorded: its `exists()`. Asked
+    after the membership's lock, in a statement of its own, it sees a period committed meanwhile."""
+    with connection.cursor() as cursor:
+        cursor.execute(_period_sql(), [membership_id, _datetime(starts_at)])
+        return cursor.fetchone() is not None
+
+
+@functools.cache
 def _period_insert_sql() -> str:
     col, table = raw_rows.column, raw_rows.table
     names = ("membership", "starts_at", "ends_at", "paid_at", "provider_invoice_id", "created_at")

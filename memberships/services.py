@@ -26,7 +26,12 @@ from accounts.locks import lock_owner, lock_owner_shared
 from leadmonk.content_version import bumps_batched, orders_changed
 from leadmonk.languages import translatable as _
 from memberships.models import MembershipPeriod, MembershipStatus, PackageMembership
-from memberships.renewal_reads import membership_locked_for_renewal, membership_with_period_paid, period_insert
+from memberships.renewal_reads import (
+    membership_locked_for_renewal,
+    membership_with_period_paid,
+    period_insert,
+    period_recorded,
+)
 from notifications.services import notify_membership_past_due
 from orders.credits import ledger_renew_order, order_set_sessions_end
 from orders.models import OrderStatus, PackageOrder
@@ -180,7 +185,7 @@ def _renew(*, membership_id: int, period_start: datetime, period_end: datetime |
         (lock_owner_shared if shared else lock_owner)(owner_id)
         membership = membership_locked_for_renewal(membership_id)
         # A new statement after the lock: it sees a period another renewal committed while we waited.
-        if MembershipPeriod.objects.filter(membership=membership, starts_at=period_start).exists():
+        if period_recorded(membership.pk, period_start):
             return Renewal(membership, False)
         if membership.cancel_at is not None and period_start >= membership.cancel_at:
             if shared:

@@ -7,7 +7,12 @@ import pytest
 from django.db import transaction
 
 from memberships.models import MembershipPeriod, PackageMembership
-from memberships.renewal_reads import membership_locked_for_renewal, membership_with_period_paid, period_insert
+from memberships.renewal_reads import (
+    membership_locked_for_renewal,
+    membership_with_period_paid,
+    period_insert,
+    period_recorded,
+)
 from memberships.tests.conftest import subscribe
 from orders.gifts import gift_of
 from orders.models import Gift
@@ -74,6 +79,7 @@ def test_a_period_is_written_once(package):
                               provider_invoice_id="in_2", created_at=NOW)
 
     assert first is not None and again is None
+    assert period_recorded(membership.pk, start) and not period_recorded(membership.pk, end)
     period = MembershipPeriod.objects.get(pk=first)
     assert (period.membership_id, period.starts_at, period.ends_at, period.paid_at, period.provider_invoice_id,
             period.created_at) == (membership.pk, start, end, NOW, "in_1", NOW)
