@@ -4,6 +4,7 @@ already recorded takes no lock, and each item of the order gets its own entries.
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from memberships import services
 from memberships.tests.conftest import subscribe
@@ -27,6 +28,8 @@ pytestmark = pytest.mark.django_db
 # released. The paid payment's save recomputes the client's row of the Clients table
 # (clients.upkeep: its address, the row locked, its source rows, money and sessions left, the update).
 RENEWAL = 22
+# On PostgreSQL the invoice's number is taken in its own INSERT (invoices.services._insert_numbered).
+NUMBER_IN_THE_INSERT = 1 if connection.vendor == "postgresql" else 0
 # A period already recorded: the membership with the period, nothing else (no lock).
 AGAIN = 1
 
@@ -49,7 +52,7 @@ def test_a_renewal_runs_a_fixed_number_of_queries(owner, items, django_assert_nu
     membership.refresh_from_db()
     period_start = membership.current_period_end
 
-    with django_assert_num_queries(RENEWAL):
+    with django_assert_num_queries(RENEWAL - NUMBER_IN_THE_INSERT):
         assert services.membership_renew_locally(membership_id=membership.pk, period_start=period_start).renewed
     with django_assert_num_queries(AGAIN):
         assert not services.membership_renew_locally(membership_id=membership.pk, period_start=period_start).renewed
