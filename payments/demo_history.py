@@ -16,6 +16,7 @@ from django.utils import timezone
 from leadmonk.content_version import orders_changed
 from orders import demo as orders_demo
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
+from orders.signals import order_client_changed
 from packages.models import Package
 from payments.models import Payment, PaymentStatus, Provider
 from scheduling.models import Attendance, BookedBy, Booking, BookingStatus
@@ -25,8 +26,17 @@ CLIENTS = ["Alex Morgan", "Sam Rivera", "Priya Patel", "Noah Kim", "Lea Dubois",
            "Ken Sato", "Zoe Walker", "Ivan Petrov", "Ana Souza", "Tom Berg", "Eva Novak", "Raj Mehta"]
 
 
-def _credit(item: OrderItem, change: int, reason: str, at: datetime, booking: Booking | None = None) -> None:
-    CreditLedgerEntry.objects.create(order_item=item, change=change, reason=reason, booking=booking, created_at=at)
+def _credit(entries: list, item: OrderItem, change: int, reason: str, at: datetime,
+            booking: Booking | None = None) -> None:
+    entries.append(CreditLedgerEntry(order_item=item, change=change, reason=reason, booking=booking, created_at=at))
+
+
+def _write_credits(order: PackageOrder, entries: list[CreditLedgerEntry]) -> None:
+    """The order's ledger entries in one INSERT, then its client's row of the Clients table
+    recomputed once: an entry's post_save (which bulk_create does not send) recomputed it for
+    each of them, most of the history's CPU."""
+    CreditLedgerEntry.objects.bulk_create(entries)
+    order_client_changed.send(sender=PackageOrder, owner_id=order.owner_id, emails=[order.client_email])
 
 
 @transaction.atomic
@@ -71,15 +81,16 @@ def seed(owner) -> int:
                 provider_payment_id=f"test-history-{n}")
             Payment.objects.filter(pk=payment.pk).update(created_at=paid_at)
             week = 0
+            entries: list[CreditLedgerEntry] = []
             for package_item in package_items:
                 item = OrderItem.objects.create(
                     order=order, meeting_type=package_item.meeting_type,
                     meeting_type_name=package_item.meeting_type.name,
                     duration_minutes=package_item.meeting_type.duration_minutes, kind=package_item.meeting_type.kind,
                     quantity=package_item.quantity, position=package_item.position)
-                _credit(item, item.quantity, LedgerReason.PURCHASE, paid_at)
+                _credit(entries, item, item.quantity, LedgerReason.PURCHASE, paid_at)
                 if refunded:
-                    _credit(item, -item.quantity, LedgerReason.REFUND, paid_at + timedelta(days=6))
+                    _credit(entries, item, -item.quantity, LedgerReason.REFUND, paid_at + timedelta(days=6))
                     continue
                 used = 0
                 # Some keep a credit for later; the order that expires used one session of each item.
@@ -102,14 +113,15 @@ def seed(owner) -> int:
                         attendance="" if late_cancel else (Attendance.NO_SHOW if no_show else Attendance.ATTENDED))
                     booked_at = start - timedelta(days=4)
                     Booking.objects.filter(pk=booking.pk).update(created_at=booked_at)
-                    _credit(item, -1, LedgerReason.BOOKING, booked_at, booking)
+                    _credit(entries, item, -1, LedgerReason.BOOKING, booked_at, booking)
                     if late_cancel:
-                        _credit(item, 0, LedgerReason.LATE_CANCEL, start - timedelta(hours=3), booking)
+                        _credit(entries, item, 0, LedgerReason.LATE_CANCEL, start - timedelta(hours=3), booking)
                     elif no_show:
-                        _credit(item, 0, LedgerReason.NO_SHOW, start + timedelta(hours=1), booking)
+                        _credit(entries, item, 0, LedgerReason.NO_SHOW, start + timedelta(hours=1), booking)
                     used += 1
                 left = item.quantity - used
                 if order.expires_at is not None and order.expires_at < now and left:
-                    _credit(item, -left, LedgerReason.EXPIRY, order.expires_at)
+                    _credit(entries, item, -left, LedgerReason.EXPIRY, order.expires_at)
+            _write_credits(order, entries)
     orders_changed(owner_id=owner.pk)  # the dates were set with update(), which sends no post_save
     return made
