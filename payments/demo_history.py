@@ -3,8 +3,8 @@
 each of the last eleven months through the test provider, their sessions held week after week
 (a few no-shows, one late cancel), one order refunded and one whose last credits expired.
 
-Written as rows, as bench.seed does (the booking services refuse times in the past), with the
-credit ledger each row would have had: a purchase grant, a debit per session that holds a credit,
+Written as rows, as bench.seed does (the booking services refuse times in the past; an order's
+bookings and entries in bulk), with the credit ledger each row would have had: a purchase grant, a debit per session that holds a credit,
 a zero entry for a forfeit, the expiry and the refund's void. Runs after payments.demo. Idempotent:
 it does nothing when the history is there already."""
 from datetime import UTC, datetime, timedelta
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from leadmonk.content_version import orders_changed
+from leadmonk.content_version import bookings_changed, orders_changed
 from orders import demo as orders_demo
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
 from orders.signals import order_client_changed
@@ -31,10 +31,15 @@ def _credit(entries: list, item: OrderItem, change: int, reason: str, at: dateti
     entries.append(CreditLedgerEntry(order_item=item, change=change, reason=reason, booking=booking, created_at=at))
 
 
-def _write_credits(order: PackageOrder, entries: list[CreditLedgerEntry]) -> None:
-    """The order's ledger entries in one INSERT, then its client's row of the Clients table
-    recomputed once: an entry's post_save (which bulk_create does not send) recomputed it for
-    each of them, most of the history's CPU."""
+def _write_sessions(order: PackageOrder, bookings: list[tuple[Booking, datetime]],
+                    entries: list[CreditLedgerEntry]) -> None:
+    """The order's bookings (with the time each was made) and ledger entries, each kind in one
+    INSERT, then its client's row of the Clients table recomputed once: the post_save of each row
+    (which bulk_create does not send) recomputed or added to it every time, most of the history's CPU."""
+    Booking.objects.bulk_create([booking for booking, _booked_at in bookings])
+    for booking, booked_at in bookings:
+        booking.created_at = booked_at
+    Booking.objects.bulk_update([booking for booking, _booked_at in bookings], ["created_at"])
     CreditLedgerEntry.objects.bulk_create(entries)
     order_client_changed.send(sender=PackageOrder, owner_id=order.owner_id, emails=[order.client_email])
 
@@ -81,6 +86,7 @@ def seed(owner) -> int:
                 provider_payment_id=f"test-history-{n}")
             Payment.objects.filter(pk=payment.pk).update(created_at=paid_at)
             week = 0
+            bookings: list[tuple[Booking, datetime]] = []
             entries: list[CreditLedgerEntry] = []
             for package_item in package_items:
                 item = OrderItem.objects.create(
@@ -102,7 +108,7 @@ def seed(owner) -> int:
                         break
                     no_show = (n + week) % 9 == 0
                     late_cancel = n == 5 and week == 2
-                    booking = Booking.objects.create(
+                    booking = Booking(
                         owner=owner, meeting_type=item.meeting_type, order_item=item, start=start,
                         end=start + item.duration, client_name=order.client_name, client_email=order.client_email,
                         client_timezone=owner.timezone, booked_by=BookedBy.CLIENT, credit_held=True,
@@ -112,7 +118,7 @@ def seed(owner) -> int:
                         cancelled_by=BookedBy.CLIENT if late_cancel else "",
                         attendance="" if late_cancel else (Attendance.NO_SHOW if no_show else Attendance.ATTENDED))
                     booked_at = start - timedelta(days=4)
-                    Booking.objects.filter(pk=booking.pk).update(created_at=booked_at)
+                    bookings.append((booking, booked_at))
                     _credit(entries, item, -1, LedgerReason.BOOKING, booked_at, booking)
                     if late_cancel:
                         _credit(entries, item, 0, LedgerReason.LATE_CANCEL, start - timedelta(hours=3), booking)
@@ -122,6 +128,8 @@ def seed(owner) -> int:
                 left = item.quantity - used
                 if order.expires_at is not None and order.expires_at < now and left:
                     _credit(entries, item, -left, LedgerReason.EXPIRY, order.expires_at)
-            _write_credits(order, entries)
-    orders_changed(owner_id=owner.pk)  # the dates were set with update(), which sends no post_save
+            _write_sessions(order, bookings, entries)
+    # The dates were set with update(), the bookings and entries written in bulk: no post_save.
+    orders_changed(owner_id=owner.pk)
+    bookings_changed(owner_id=owner.pk)
     return made
