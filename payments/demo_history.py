@@ -4,9 +4,9 @@ each of the last eleven months through the test provider, their sessions held we
 (a few no-shows, one late cancel), one order refunded and one whose last credits expired.
 
 Written as rows, as bench.seed does (the booking services refuse times in the past; an order's
-bookings and entries in bulk), with the credit ledger each row would have had: a purchase grant, a debit per session that holds a credit,
-a zero entry for a forfeit, the expiry and the refund's void. Runs after payments.demo. Idempotent:
-it does nothing when the history is there already."""
+bookings and entries in bulk), with the credit ledger each row would have had: a purchase grant, a
+debit per session that holds a credit, a zero entry for a forfeit, the expiry and the refund's void.
+Runs after payments.demo. Idempotent: it does nothing when the history is there already."""
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
