@@ -363,6 +363,7 @@ def _cached_page(*, key: str, hint_key: str, name: str, load, render, version_ke
         return render(subject)
     stamp = _stamp(found, version_keys_of(ident)) if ident is not None else None
     if stored is not None and stamp is not None and stored[0] == ident and stored[1] == stamp:
+        _remember_hint(hint_key, ident)  # a worker that found the entry without one: one round trip next time
         language, switcher = stored[3]
         use_language(language, switcher=switcher)
         return stored[2]
@@ -373,9 +374,7 @@ def _cached_page(*, key: str, hint_key: str, name: str, load, render, version_ke
     if stamp is None:
         stamp = _stamp(found, version_keys_of(ident), fill=True)
     subject, ident_now = load()
-    if len(_owner_hints) >= OWNER_HINTS_MAX:
-        _owner_hints.clear()
-    _owner_hints[hint_key] = ident_now
+    _remember_hint(hint_key, ident_now)
     speak(subject)
     value = render(subject)
     if stamp is not None and ident_now == ident:  # else the slug now names someone else
@@ -385,6 +384,14 @@ def _cached_page(*, key: str, hint_key: str, name: str, load, render, version_ke
         except Exception:  # noqa: BLE001
             pass
     return value
+
+
+def _remember_hint(hint_key: str, ident) -> None:
+    """Keep `ident` as this process's hint for `hint_key` (a bounded dict: cleared when full)."""
+    if _owner_hints.get(hint_key) != ident:
+        if len(_owner_hints) >= OWNER_HINTS_MAX:
+            _owner_hints.clear()
+        _owner_hints[hint_key] = ident
 
 
 def _version_keys(kinds: tuple[str, ...], owner_id: int) -> list[str]:

@@ -183,6 +183,13 @@ def test_a_process_that_has_not_served_the_order_finds_the_item_without_a_query(
     item_owner_hints_forget()  # another worker: the entry names the owner whose versions to read
     with django_assert_num_queries(0):
         assert html_of(client, order, item) == first
+    # From then on the worker knows the owner: the item's entry and their versions in one round trip
+    # (and the picker in another).
+    with mock.patch.object(cache, "get", wraps=cache.get) as get, \
+         mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many, \
+         django_assert_num_queries(0):
+        assert html_of(client, order, item) == first
+    assert (get.call_count, get_many.call_count) == (0, 2)
     item_owner_hints_forget()
     cache.delete(f"{page_key_prefix()}:order_item:{order.token}:{item.pk}")  # evicted
     # a worker that finds nothing: the row, the versions, the row again
