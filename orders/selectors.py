@@ -164,7 +164,7 @@ def cached_order_item_for_token(*, token: str, item_id: int) -> OrderItem | None
             owner_id = stored[0] if stored is not None else None
             found = cache.get_many(keys(owner_id)) if owner_id is not None else {}
         else:
-            found = cache.get_many([*keys(owner_id), key])
+            found = content_version.get_many([*keys(owner_id), key])
             stored = found.get(key)
     except Exception:  # noqa: BLE001 - the cache is an optimisation: read the database
         return order_item_for_token(token=token, item_id=item_id)
