@@ -1,4 +1,4 @@
-"""Recording the cache's writes in a test: what a service writes to the cache, and how many calls."""
+"""Recording the cache's calls in a test: what a service writes to or reads from the cache, and how many calls."""
 from django.core.cache import cache
 
 
@@ -24,3 +24,28 @@ def record_cache_writes(monkeypatch) -> list:
     monkeypatch.setattr(cache, "set", fake_set)
     monkeypatch.setattr(cache, "set_many", fake_set_many)
     return writes
+
+
+def record_cache_reads(monkeypatch) -> list:
+    """From now on, each cache read (a round trip to Redis) appended to the list returned: ("get",
+    key) or ("get_many", sorted keys). The memory cache's get_many calls get: those are not counted
+    again, so the embedded defaults and Redis count the same."""
+    reads, inside = [], []
+    real_get, real_get_many = cache.get, cache.get_many
+
+    def fake_get(key, *args, **kwargs):
+        if not inside:
+            reads.append(("get", key))
+        return real_get(key, *args, **kwargs)
+
+    def fake_get_many(keys, *args, **kwargs):
+        reads.append(("get_many", sorted(keys)))
+        inside.append(True)
+        try:
+            return real_get_many(keys, *args, **kwargs)
+        finally:
+            inside.pop()
+
+    monkeypatch.setattr(cache, "get", fake_get)
+    monkeypatch.setattr(cache, "get_many", fake_get_many)
+    return reads

@@ -33,6 +33,7 @@ from scheduling.selectors import format_slot_start
 from scheduling.services import booking_cancel
 from scheduling.setup_services import date_override_add
 from tests import NINE_AM, TEN_AM
+from tests.cache_writes import record_cache_reads
 
 MONDAY = "2026-12-07"  # NINE_AM is 9:00 AM in New York that day
 
@@ -176,7 +177,7 @@ def test_a_cached_page_runs_no_query_and_reads_the_cache_once(client, package, b
         assert f"{8 - bookings} of 2 remaining" in html_of(client, order, item)
 
 
-def test_a_process_that_has_not_served_the_order_finds_the_item_without_a_query(client, package,
+def test_a_process_that_has_not_served_the_order_finds_the_item_without_a_query(client, package, monkeypatch,
                                                                                  django_assert_num_queries):
     order = place_order(package)
     item = coaching_item(order)
@@ -186,11 +187,10 @@ def test_a_process_that_has_not_served_the_order_finds_the_item_without_a_query(
         assert html_of(client, order, item) == first
     # From then on the worker knows the owner: the item's entry, their versions and the picker in
     # one round trip.
-    with mock.patch.object(cache, "get", wraps=cache.get) as get, \
-         mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many, \
-         django_assert_num_queries(0):
+    reads = record_cache_reads(monkeypatch)
+    with django_assert_num_queries(0):
         assert html_of(client, order, item) == first
-    assert (get.call_count, get_many.call_count) == (0, 1)
+    assert [kind for kind, _keys in reads] == ["get_many"]
     item_owner_hints_forget()
     cache.delete(f"{page_key_prefix()}:order_item:{order.token}:{item.pk}")  # evicted
     # a worker that finds nothing: the row, the versions, the row again
