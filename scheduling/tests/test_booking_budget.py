@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 # reminders (one INSERT), its two messages (one INSERT), whether the owner adds bookings to a calendar,
 # the savepoint released. (Whether the owner has webhook endpoints is in the cache after the first.)
 # And the booking added to the client's row of the Clients table (clients.upkeep.client_booking_added:
-# the row locked, then written; a recompute was 4 queries).
-BOOKING = 11
+# one INSERT … ON CONFLICT DO UPDATE; a recompute was 4 queries).
+BOOKING = 10
 
 
 @pytest.fixture(autouse=True)
