@@ -8,19 +8,21 @@ import time_machine
 from django.core import mail
 from django.db.models import Exists
 
+from calendars.models import Calendar, CalendarConnection, ConnectionKind
 from scheduling.models import Booking, BookingStatus, MeetingType
 from scheduling.services import _meeting_type_after_lock, booking_create
 from tests import NINE_AM, NOW, WEEKDAYS_9_TO_5, make_booking, make_meeting_type, set_weekly_hours
+from webhooks.models import WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
 # The savepoint (the test's transaction holds the booking's), the owner lock, the meeting type read
-# with whether the owner has a hold past its time, the slot check (one query), the booking, its
-# reminders (one INSERT), its two messages (one INSERT), whether the owner adds bookings to a calendar,
-# the savepoint released. (Whether the owner has webhook endpoints is in the cache after the first.)
-# And the booking added to the client's row of the Clients table (clients.upkeep.client_booking_added:
-# one INSERT … ON CONFLICT DO UPDATE; a recompute was 4 queries).
-BOOKING = 10
+# with whether the owner has a hold past its time, adds bookings to a calendar and has webhook
+# endpoints (scheduling.owner_facts: no query or cache call of their own), the slot check (one
+# query), the booking, its reminders (one INSERT), its two messages (one INSERT), the savepoint
+# released. And the booking added to the client's row of the Clients table
+# (clients.upkeep.client_booking_added: one INSERT … ON CONFLICT DO UPDATE; a recompute was 4 queries).
+BOOKING = 9
 
 
 @pytest.fixture(autouse=True)
@@ -58,20 +60,41 @@ def test_a_booking_runs_a_fixed_number_of_queries(owner, existing, django_assert
     assert Booking.objects.filter(owner=owner, status=BookingStatus.CONFIRMED).count() == existing + 2
 
 
+def add_calendar(owner, *, add_bookings: bool) -> Calendar:
+    account = CalendarConnection.objects.create(owner=owner, kind=ConnectionKind.CALDAV, name="Work",
+                                                url="https://dav.example.com/")
+    return Calendar.objects.create(owner=owner, connection=account, url="https://dav.example.com/work/",
+                                   name="Work", add_bookings=add_bookings)
+
+
 def fields(instance) -> dict:
     return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
 
 
 @pytest.mark.parametrize("expired_hold", [False, True])
-def test_the_meeting_types_read_after_the_lock_is_what_the_orm_reads(owner, expired_hold):
-    """booking_create reads the meeting type, its owner and whether the owner has a hold past its
-    time in one hand-written query (services._meeting_type_after_lock): the same row as the ORM's."""
+def test_the_meeting_types_read_after_the_lock_is_what_the_orm_reads(owner, other_owner, expired_hold):
+    """booking_create reads the meeting type, its owner, whether the owner has a hold past its
+    time and the owner's facts the apps above ask (a calendar to add bookings to, an enabled webhook
+    endpoint) in one hand-written query (services._meeting_type_after_lock): the same as the ORM's."""
     intro = make_meeting_type(owner, name="Intro call", slug="intro", email_reminders_enabled=True,
                               email_reminder_offsets=[60, 1440], price=Decimal("25.50"))
     if expired_hold:
         booking = make_booking(intro, NINE_AM, client_email="held@example.com")
         Booking.objects.filter(pk=booking.pk).update(status=BookingStatus.HELD, hold_expires_at=NOW - timedelta(minutes=1))
-    read = _meeting_type_after_lock(pk=intro.pk, owner_id=owner.pk, now=NOW)
+        # Facts of this owner only: the other owner's calendar and endpoint say nothing about them.
+        add_calendar(other_owner, add_bookings=True)
+        WebhookEndpoint.objects.create(owner=other_owner, url="https://example.com/hook", events=["booking.created"])
+        add_calendar(owner, add_bookings=False)
+        WebhookEndpoint.objects.create(owner=owner, url="https://example.com/off", events=["booking.created"],
+                                       enabled=False)
+    else:
+        add_calendar(owner, add_bookings=True)
+        WebhookEndpoint.objects.create(owner=owner, url="https://example.com/hook", events=["booking.created"])
+    read, facts = _meeting_type_after_lock(pk=intro.pk, owner_id=owner.pk, now=NOW)
+    assert facts == {
+        "calendars.add_bookings": Calendar.objects.filter(owner=owner, add_bookings=True).exists(),
+        "webhooks.has_endpoints": WebhookEndpoint.objects.filter(owner=owner, enabled=True).exists(),
+    } == {"calendars.add_bookings": not expired_hold, "webhooks.has_endpoints": not expired_hold}
     expected = (MeetingType.objects.select_related("owner")
                 .annotate(any_expired_hold=Exists(Booking.objects.filter(
                     owner=owner, status=BookingStatus.HELD, hold_expires_at__lte=NOW)))
