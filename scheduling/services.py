@@ -42,7 +42,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from accounts.locks import lock_owner, lock_owners
+from accounts.locks import lock_owners, owner_lock_clause
 from leadmonk import raw_rows
 from leadmonk.client_email import normalize_email
 from leadmonk.content_version import bumps_batched
@@ -142,7 +142,7 @@ def _owner_model() -> type:
 
 
 @functools.cache
-def _meeting_type_sql(facts: tuple[str, ...]) -> str:
+def _meeting_type_sql(facts: tuple[str, ...], lock_clause: str) -> str:
     col, owner_model = raw_rows.column, _owner_model()
     asked = "".join(f", {owner_facts.sql(name, 'u.id')}" for name in facts)
     return (
@@ -150,21 +150,27 @@ def _meeting_type_sql(facts: tuple[str, ...]) -> str:
         f"EXISTS ({any_expired_hold_sql()}){asked} "
         f"FROM {raw_rows.table(MeetingType)} m "
         f"JOIN {raw_rows.table(owner_model)} u ON u.id = m.{col(MeetingType, 'owner')} "
-        f"WHERE m.id = %s"
+        f"WHERE m.id = %s AND u.id = %s{lock_clause}"
     )
 
 
-def _meeting_type_after_lock(*, pk: int, owner_id: int, now: datetime) -> tuple[MeetingType, dict[str, bool]]:
-    """The meeting type with its owner (`.owner` costs no query) and `any_expired_hold` (whether the
-    owner has a hold past its time: scheduling.hold_release), as
+def _meeting_type_locking_owner(*, pk: int, owner_id: int, now: datetime) -> tuple[MeetingType, dict[str, bool]]:
+    """Take the owner's lock (accounts.locks) and read, in the same statement, the meeting type
+    with its owner (`.owner` costs no query) and `any_expired_hold` (whether the owner has a hold
+    past its time: scheduling.hold_release), as
     `MeetingType.objects.select_related("owner").annotate(any_expired_hold=...).get(pk=pk)` reads them;
     and the owner's facts the apps above ask on every booking (scheduling.owner_facts), by name.
 
     One hand-written query (leadmonk.raw_rows): every booking reads it, and the ORM took a fifth of
-    an uncontended booking's CPU to compile that join; a test compares it with the ORM's read."""
+    an uncontended booking's CPU to compile that join; a test compares it with the ORM's read. The
+    meeting type is as the statement found it when it began: a change to it does not wait for the
+    owner's lock (meeting_type_set_state locks the meeting type's row), so a disable committed while
+    this waited is the race it always was. What the lock guards (the owner's bookings, holds and
+    hours) is read by the statements after it."""
     facts = owner_facts.names()
     with connection.cursor() as cursor:
-        cursor.execute(_meeting_type_sql(facts), [*expired_hold_params(owner_id, now), pk])
+        cursor.execute(_meeting_type_sql(facts, owner_lock_clause("u")), [*expired_hold_params(owner_id, now), pk,
+                                                                          owner_id])
         row = cursor.fetchone()
     if row is None:
         raise MeetingType.DoesNotExist("MeetingType matching query does not exist.")
@@ -209,11 +215,11 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
     now = now or timezone.now()
     start = _utc(start)
     with bumps_batched(), transaction.atomic():
-        lock_owner(meeting_type.owner_id)
-        # Re-read after the lock: the owner may have disabled it a moment ago. Whether the owner has
-        # a hold past its time, and what the receivers below ask of every owner, come with it (one
-        # round trip for all).
-        meeting_type, facts = _meeting_type_after_lock(pk=meeting_type.pk, owner_id=meeting_type.owner_id, now=now)
+        # The owner's lock, and the meeting type read again with it: the owner may have disabled it a
+        # moment ago. Whether the owner has a hold past its time, and what the receivers below ask of
+        # every owner, come with it (one round trip for all).
+        meeting_type, facts = _meeting_type_locking_owner(pk=meeting_type.pk, owner_id=meeting_type.owner_id,
+                                                          now=now)
         if not meeting_type.is_bookable:
             raise MeetingTypeUnavailable()
         refusal = booking_path_refusal(meeting_type, path=path)
