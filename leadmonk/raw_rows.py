@@ -10,8 +10,9 @@ row read here is the row the ORM reads. A test of each such read compares it wit
 from __future__ import annotations
 
 import datetime
+import functools
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import DateTimeField, Model
 from django.db.models.constants import OnConflict
 from django.utils import timezone
@@ -98,10 +99,19 @@ def values(rows: list[tuple], fields: tuple) -> list[tuple]:
 _INSERTS: dict[tuple, str] = {}
 
 
-def _insert_sql(model: type[Model], fields: tuple, count: int, *, ignore_conflicts: bool, returning: bool) -> str:
+@functools.cache
+def _insert_fields(model: type[Model]) -> tuple[tuple[object, bool], ...]:
+    """(field, whether it is stamped with the time: auto_now, auto_now_add) of every column an
+    INSERT of `model` writes."""
+    return tuple((field, bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)))
+                 for field in model._meta.concrete_fields if not field.primary_key)
+
+
+def _insert_sql(model: type[Model], count: int, *, ignore_conflicts: bool, returning: bool) -> str:
     key = (connection.vendor, model, count, ignore_conflicts, returning)
     sql = _INSERTS.get(key)
     if sql is None:
+        fields = [field for field, _stamped in _insert_fields(model)]
         on_conflict = OnConflict.IGNORE if ignore_conflicts else None
         row = f"({', '.join(['%s'] * len(fields))})"
         suffix = connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None)
@@ -126,19 +136,22 @@ def insert(model: type[Model], rows: list[dict], *, ignore_conflicts: bool = Fal
     (get_db_prep_save: JSON, dates on SQLite, UUIDs). A test compares the rows with bulk_create's."""
     if not rows:
         return []
-    fields = tuple(field for field in model._meta.concrete_fields if not field.primary_key)
+    fields = _insert_fields(model)
     now = timezone.now()
+    # The connection itself, not the proxy `connection`: the values' preparation asks it for its
+    # operations a few times per value, each a lookup of the thread's connection through the proxy.
+    this_connection = connections[DEFAULT_DB_ALIAS]
     params = []
     for row in rows:
-        for field in fields:
-            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        for field, stamped in fields:
+            if stamped:
                 value = now if isinstance(field, DateTimeField) else datetime.date.today()  # as their pre_save
             elif field.attname in row:
                 value = row[field.attname]
             else:
                 value = field.get_default()
-            params.append(field.get_db_prep_save(value, connection))
-    sql = _insert_sql(model, fields, len(rows), ignore_conflicts=ignore_conflicts, returning=returning)
+            params.append(field.get_db_prep_save(value, this_connection))
+    sql = _insert_sql(model, len(rows), ignore_conflicts=ignore_conflicts, returning=returning)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [pk for (pk,) in cursor.fetchall()] if returning else []
