@@ -37,6 +37,19 @@ def _lock(owner_id: int, mode: str) -> None:
             raise User.DoesNotExist(f"No owner {owner_id} to lock.")
 
 
+def owner_lock_clause(owner_alias: str) -> str:
+    """The end of a SELECT that joins the owner's row as `owner_alias`, so that it takes the lock
+    `lock_owner` takes (` FOR UPDATE OF <alias>`; nothing on SQLite, where the transaction is the
+    lock): one round trip for the lock and a read the holder needs anyway (a new booking's meeting
+    type). What the statement reads of other tables is as its snapshot saw it before any wait for
+    the lock; only a later statement sees what the previous holder committed."""
+    if not connection.features.has_select_for_update:
+        return ""
+    if connection.get_autocommit():
+        raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+    return f" FOR UPDATE OF {owner_alias}"
+
+
 def lock_owner(owner_id: int) -> None:
     """Take the owner's row lock for the rest of the current transaction (call inside atomic()).
 

@@ -13,6 +13,7 @@ from icalendar import vText
 
 from calendars.models import Calendar, CalendarWrite, WriteAction
 from calendars.tasks import deliver_calendar_writes
+from scheduling import owner_facts as facts
 from scheduling import signals as booking_signals
 from scheduling.calendar import booking_ics, booking_location, booking_uid, session_name
 
@@ -56,20 +57,34 @@ def _owner_event(booking, now: datetime) -> bytes:
     return calendar.to_ical()
 
 
-@functools.cache
-def _has_target_sql() -> str:
+def _has_target_condition(owner_id_column: str) -> str:
     table, owner, flag = (Calendar._meta.db_table, Calendar._meta.get_field("owner").column,
                           Calendar._meta.get_field("add_bookings").column)
-    return f"SELECT 1 FROM {connection.ops.quote_name(table)} WHERE {owner} = %s AND {flag} LIMIT 1"
+    return f"EXISTS (SELECT 1 FROM {connection.ops.quote_name(table)} WHERE {owner} = {owner_id_column} AND {flag})"
 
 
-def _write(booking, action: str) -> None:
-    # Most owners add their bookings to no calendar: a plain SELECT says so. Every booking asks, and
-    # the ORM took as much CPU to build and compile the read below as the rest of the receiver.
+# A new booking's meeting type is read with the answer (scheduling.owner_facts): no query of its own.
+HAS_TARGET = "calendars.add_bookings"
+facts.register(HAS_TARGET, _has_target_condition)
+
+
+@functools.cache
+def _has_target_sql() -> str:
+    return f"SELECT {_has_target_condition('%s')}"
+
+
+def _has_target(owner_id: int) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute(_has_target_sql(), [booking.owner_id])
-        if cursor.fetchone() is None:
-            return
+        cursor.execute(_has_target_sql(), [owner_id])
+        return bool(cursor.fetchone()[0])
+
+
+def _write(booking, action: str, *, has_target: bool | None = None) -> None:
+    # Most owners add their bookings to no calendar: a plain EXISTS says so (`has_target`: already
+    # read with a new booking's meeting type). Every booking asks, and the ORM took as much CPU to
+    # build and compile the read below as the rest of the receiver.
+    if not (_has_target(booking.owner_id) if has_target is None else has_target):
+        return
     target = Calendar.objects.filter(owner_id=booking.owner_id, add_bookings=True).select_related("connection").first()
     if target is None:
         return
@@ -82,8 +97,8 @@ def _write(booking, action: str) -> None:
 
 
 @receiver(booking_signals.booking_created, dispatch_uid="calendars.booking_created")
-def on_booking_created(*, booking, **_) -> None:
-    _write(booking, WriteAction.PUT)
+def on_booking_created(*, booking, owner_facts: dict[str, bool] | None = None, **_) -> None:
+    _write(booking, WriteAction.PUT, has_target=facts.answer(owner_facts, HAS_TARGET))
 
 
 @receiver(booking_signals.booking_rescheduled, dispatch_uid="calendars.booking_rescheduled")

@@ -3,7 +3,7 @@
 One rule for every write: when an order, booking, payment or credit-ledger entry of a client
 changes, their row is recomputed from the source rows (`client_refresh`), inside the writer's
 transaction, so it commits or rolls back with it. A new booking, the commonest write, adds itself
-to the row as it is instead (`client_booking_added`: two queries, not four), which gives the same
+to the row as it is instead (`client_booking_added`: one query, not four), which gives the same
 row. clients.receivers calls it from the models'
 post_save/post_delete and from the signals the lower apps send for their `QuerySet.update()`s that
 change what the page shows (orders.signals.order_client_changed; the erasure deletes the row itself).
@@ -50,31 +50,25 @@ def _of(queryset, email: str):
     return queryset.alias(_client=Lower(Trim("client_email"))).filter(_client=email)
 
 
-# The row's columns read back as it is locked (client_booking_added), in this order.
-_LOCKED = ("name", "search", "orders", "bookings", "last_session", "next_session")
-
-
 @functools.cache
-def _lock_sql(returning: tuple[str, ...]) -> str:
+def _lock_sql() -> str:
     col, table = raw_rows.column, raw_rows.table
-    back = ", ".join(["id", *(col(Client, name) for name in returning)])
     return (
         f"INSERT INTO {table(Client)} ({col(Client, 'owner')}, email, reference, name, search, orders, bookings, "
         f"paid, sessions_left) VALUES (%s, %s, %s, '', '', 0, 0, '[]', 0) "
-        f"ON CONFLICT ({col(Client, 'owner')}, email) DO UPDATE SET email = EXCLUDED.email RETURNING {back}"
+        f"ON CONFLICT ({col(Client, 'owner')}, email) DO UPDATE SET email = EXCLUDED.email RETURNING id"
     )
 
 
-def _lock(owner_id: int, email: str, *, create: bool, returning: tuple[str, ...] = ()) -> tuple | None:
-    """(The client's row id, then the `returning` columns of the row as it is now), the row locked
-    until the transaction ends (created first, empty, if `create`); None when there is no row."""
+def _lock(owner_id: int, email: str, *, create: bool) -> int | None:
+    """The client's row id, the row locked until the transaction ends (created first, empty, if
+    `create`); None when there is no row."""
     if not create:
         return Client.objects.select_for_update().filter(owner_id=owner_id, email=email).values_list(
-            "pk", *returning).first()
+            "pk", flat=True).first()
     with connection.cursor() as cursor:
-        cursor.execute(_lock_sql(returning), [owner_id, email, _client_reference(owner_id, email)])
-        row = cursor.fetchone()
-    return raw_rows.values([row], (None, *(Client._meta.get_field(name) for name in returning)))[0]
+        cursor.execute(_lock_sql(), [owner_id, email, _client_reference(owner_id, email)])
+        return cursor.fetchone()[0]
 
 
 def _in(ids: list[int]) -> str:
@@ -157,9 +151,9 @@ def client_refresh(owner_id: int, email: str, *, create: bool = True) -> None:
         Client.objects.filter(owner_id=owner_id, email=email).delete()
         return
     with transaction.atomic(savepoint=False):  # no SAVEPOINT queries inside the writer's transaction
-        locked = _lock(owner_id, email, create=create)
-        if locked is not None:
-            _recompute(locked[0], owner_id, email)
+        pk = _lock(owner_id, email, create=create)
+        if pk is not None:
+            _recompute(pk, owner_id, email)
 
 
 def _recompute(pk: int, owner_id: int, email: str) -> None:
@@ -171,49 +165,77 @@ def _recompute(pk: int, owner_id: int, email: str) -> None:
 
 
 @functools.cache
-def _booking_added_sql() -> str:
+def _booking_added_sql(vendor: str) -> str:
+    """Insert the client's row counting the new booking, or add the booking to the row that is there
+    (locked as in client_refresh), in one statement; returning what client_booking_added checks.
+    Names compare by code point, as Python's max() and SQL MAX (C.UTF-8) did: COLLATE "C" on
+    PostgreSQL, SQLite's own (binary) comparison. A session adds itself to the last or next one
+    only when it is later or sooner (the VALUES carry None for the other)."""
     col, table = raw_rows.column, raw_rows.table
-    changed = ", ".join(f"{col(Client, name)} = %s" for name in ("name", "search", "bookings", "last_session",
-                                                                    "next_session"))
-    return f"UPDATE {table(Client)} SET {changed} WHERE id = %s"
+    client, owner = table(Client), col(Client, "owner")
+    by_code_point = ' COLLATE "C"' if vendor == "postgresql" else ""
+
+    def kept(name: str, better: str) -> str:
+        this, old = f"EXCLUDED.{col(Client, name)}", f"{client}.{col(Client, name)}"
+        return (f"{col(Client, name)} = CASE WHEN {old} IS NULL OR {this} {better} {old} "
+                f"THEN COALESCE({this}, {old}) ELSE {old} END")
+
+    name = col(Client, "name")
+    return (
+        f"INSERT INTO {client} ({owner}, email, reference, {name}, search, orders, bookings, paid, sessions_left, "
+        f"last_session, next_session) VALUES (%s, %s, %s, %s, %s, 0, 1, '[]', 0, %s, %s) "
+        f"ON CONFLICT ({owner}, email) DO UPDATE SET "
+        f"{name} = CASE WHEN EXCLUDED.{name}{by_code_point} > {client}.{name}{by_code_point} "
+        f"THEN EXCLUDED.{name} ELSE {client}.{name} END, "
+        f"bookings = {client}.bookings + 1, {kept('last_session', '>')}, {kept('next_session', '<')} "
+        f"RETURNING id, search, orders, bookings, next_session"
+    )
+
+
+@functools.cache
+def _search_sql() -> str:
+    return f"UPDATE {raw_rows.table(Client)} SET search = %s WHERE id = %s"
 
 
 def client_booking_added(*, owner_id: int, email: str, name: str, status: str, start: datetime) -> None:
     """A booking was made for (owner, email) (its row just inserted): their row counts it, created
-    with it for a new client. What a new booking changes is added to the row as it is, in two
-    queries (the row locked as in client_refresh, then written) where a recompute takes four: every
-    booking comes here.
+    with it for a new client. What a new booking changes is added to the row as it is, in one
+    statement (INSERT … ON CONFLICT DO UPDATE: the row created, or locked as in client_refresh and
+    added to) where a recompute takes four: every booking comes here. A second query writes the
+    names one a line (`search`) only when a known client books under a name new to their row.
 
     Exact as long as the row was (the table is kept in step in every writer's transaction; a row
-    of no order or booking does not exist, so a row just created has only this booking). It falls
-    back to the recompute when the addition could differ from it: a next session that has begun
-    since the row was written (which sessions are past is then unknown), or a name holding a line
-    break (the names are kept one a line in `search`)."""
+    of no order or booking does not exist, so a row just created has only this booking). It
+    recomputes the row when the addition could differ from it: a next session that has begun
+    since the row was written (which sessions are past is then unknown; the addition keeps that
+    next session, so the row returned still shows it), or a name holding a line break (the names
+    are kept one a line in `search`)."""
     email = normalize_email(email)
     if not email or not owner_id or is_erased_email(email) or "\n" in name:
         client_refresh(owner_id, email)
         return
     now = timezone.now()
-    with transaction.atomic(savepoint=False):
-        pk, best_name, search, orders, bookings, last_session, next_session = _lock(
-            owner_id, email, create=True, returning=_LOCKED)
-        new = orders == 0 and bookings == 0  # just inserted: a kept row always counts something
-        names = [] if new else search.split("\n")[1:]
+    last_session = next_session = None
+    if status == BookingStatus.CONFIRMED:
+        if start < now:
+            last_session = start
+        else:
+            next_session = start
+    adapt = connection.ops.adapt_datetimefield_value
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(_booking_added_sql(connection.vendor), [
+            owner_id, email, _client_reference(owner_id, email), name, "\n".join([email, name.lower()]),
+            adapt(last_session), adapt(next_session)])
+        pk, search, orders, bookings, next_session = raw_rows.values(
+            [cursor.fetchone()], (None, None, None, None, Client._meta.get_field("next_session")))[0]
+        if orders == 0 and bookings == 1:
+            return  # just inserted, with this booking only: a kept row always counted something
+        names = search.split("\n")[1:]
         if (next_session is not None and next_session < now) or names != sorted(set(names)):
             _recompute(pk, owner_id, email)
-            return
-        if name.lower() not in names:
+        elif name.lower() not in names:
             bisect.insort(names, name.lower())
-        if status == BookingStatus.CONFIRMED:
-            if start < now:
-                last_session = max(filter(None, [last_session, start]))
-            else:
-                next_session = min(filter(None, [next_session, start]))
-        adapt = connection.ops.adapt_datetimefield_value
-        with connection.cursor() as cursor:
-            cursor.execute(_booking_added_sql(), [
-                name if new else max(best_name, name), "\n".join([email, *names]), bookings + 1,
-                adapt(last_session), adapt(next_session), pk])
+            cursor.execute(_search_sql(), ["\n".join([email, *names]), pk])
 
 
 # --- The whole table (the migration's backfill, manage.py clients_table, bench seeding) ----------

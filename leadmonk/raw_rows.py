@@ -1,6 +1,7 @@
 """Model instances from one hand-written SELECT, for the few hot reads where compiling the ORM's
 query costs more than everything else the page does (docs/performance.md: 1–1.5 ms of CPU to
-compile a join of three tables with a subquery, 0.2 ms to run it and build the instances).
+compile a join of three tables with a subquery, 0.2 ms to run it and build the instances); and
+`insert`, bulk_create's rows in one INSERT without building instances, for the few hot writes.
 
 The columns come from the models' own metadata, in the order `Model.from_db` takes them, and each
 value passes through the converters the ORM would apply (dates on SQLite, JSON, decimals), so a
@@ -8,8 +9,13 @@ row read here is the row the ORM reads. A test of each such read compares it wit
 """
 from __future__ import annotations
 
-from django.db import connection
-from django.db.models import Model
+import datetime
+import functools
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import DateTimeField, Model
+from django.db.models.constants import OnConflict
+from django.utils import timezone
 
 
 def columns(model: type[Model], alias: str) -> str:
@@ -87,3 +93,65 @@ def values(rows: list[tuple], fields: tuple) -> list[tuple]:
                 row_values[index] = converter(row_values[index], expression, connection)
         converted.append(tuple(row_values))
     return converted
+
+
+# (vendor, model, rows, ignore_conflicts, returning) -> the INSERT of `insert`.
+_INSERTS: dict[tuple, str] = {}
+
+
+@functools.cache
+def _insert_fields(model: type[Model]) -> tuple[tuple[object, bool], ...]:
+    """(field, whether it is stamped with the time: auto_now, auto_now_add) of every column an
+    INSERT of `model` writes."""
+    return tuple((field, bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)))
+                 for field in model._meta.concrete_fields if not field.primary_key)
+
+
+def _insert_sql(model: type[Model], count: int, *, ignore_conflicts: bool, returning: bool) -> str:
+    key = (connection.vendor, model, count, ignore_conflicts, returning)
+    sql = _INSERTS.get(key)
+    if sql is None:
+        fields = [field for field, _stamped in _insert_fields(model)]
+        on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+        row = f"({', '.join(['%s'] * len(fields))})"
+        suffix = connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None)
+        sql = _INSERTS[key] = " ".join(filter(None, [
+            f"{connection.ops.insert_statement(on_conflict=on_conflict)} {table(model)}",
+            f"({', '.join(connection.ops.quote_name(field.column) for field in fields)})",
+            f"VALUES {', '.join([row] * count)}", suffix,
+            f"RETURNING {connection.ops.quote_name(model._meta.pk.column)}" if returning else "",
+        ]))
+    return sql
+
+
+def insert(model: type[Model], rows: list[dict], *, ignore_conflicts: bool = False, returning: bool = True
+           ) -> list[int]:
+    """Write `rows` (each {field attname: value}; a field left out takes its default, an auto_now or
+    auto_now_add date the time now) as `model.objects.bulk_create` would, in one INSERT; return the
+    new rows' ids (none when not `returning`; with `ignore_conflicts`, those of the rows written).
+
+    For the hot writes of few rows where building and compiling bulk_create's instances costs ten
+    times the statement (two messages of a booking: 0.9 ms of CPU against 0.08 ms for a query). Like
+    bulk_create, it sends no signal and calls no save(); each value is prepared as the ORM prepares it
+    (get_db_prep_save: JSON, dates on SQLite, UUIDs). A test compares the rows with bulk_create's."""
+    if not rows:
+        return []
+    fields = _insert_fields(model)
+    now = timezone.now()
+    # The connection itself, not the proxy `connection`: the values' preparation asks it for its
+    # operations a few times per value, each a lookup of the thread's connection through the proxy.
+    this_connection = connections[DEFAULT_DB_ALIAS]
+    params = []
+    for row in rows:
+        for field, stamped in fields:
+            if stamped:
+                value = now if isinstance(field, DateTimeField) else datetime.date.today()  # as their pre_save
+            elif field.attname in row:
+                value = row[field.attname]
+            else:
+                value = field.get_default()
+            params.append(field.get_db_prep_save(value, this_connection))
+    sql = _insert_sql(model, len(rows), ignore_conflicts=ignore_conflicts, returning=returning)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [pk for (pk,) in cursor.fetchall()] if returning else []

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from leadmonk import raw_rows
 from leadmonk.client_email import normalize_email
 from leadmonk.languages import client_language
 from leadmonk.money import format_money
@@ -68,15 +69,14 @@ def wanted_reminders(*, booking, now: datetime) -> dict[tuple[str, int], datetim
 
 
 def reminders_schedule(*, booking) -> None:
-    """Create the reminder outbox rows of a new confirmed booking (one per channel and offset)."""
+    """Create the reminder outbox rows of a new confirmed booking (one per channel and offset).
+    Written as bulk_create(ignore_conflicts=True) writes them, without its instances (every booking
+    comes here: leadmonk.raw_rows.insert)."""
     now = timezone.now()
-    Reminder.objects.bulk_create(
-        [
-            Reminder(booking=booking, channel=channel, offset_minutes=offset, due_at=due_at)
-            for (channel, offset), due_at in wanted_reminders(booking=booking, now=now).items()
-        ],
-        ignore_conflicts=True,
-    )
+    raw_rows.insert(Reminder, [
+        {"booking_id": booking.pk, "channel": channel, "offset_minutes": offset, "due_at": due_at}
+        for (channel, offset), due_at in wanted_reminders(booking=booking, now=now).items()
+    ], ignore_conflicts=True, returning=False)
 
 
 def reminders_reschedule(*, booking) -> None:
@@ -125,7 +125,10 @@ def _queue(messages: list[Message]) -> None:
     """Queue the delivery of `messages` (written in this transaction) when it commits: one task for
     all of them (deliver_messages; a lone message is deliver_message), so a change that writes
     two messages sends one broker message, not two."""
-    ids = [message.pk for message in messages]
+    _queue_ids([message.pk for message in messages])
+
+
+def _queue_ids(ids: list[int]) -> None:
     if not ids:
         return
 
@@ -140,36 +143,38 @@ def _queue(messages: list[Message]) -> None:
     transaction.on_commit(enqueue, robust=True)
 
 
-def _booking_messages(booking, kind: str, context: dict | None = None) -> list[Message]:
+def _booking_messages(booking, kind: str, context: dict | None = None) -> list[int]:
+    """Write the booking's messages to the client and the owner; return their ids."""
     owner = booking.owner
     # A meeting with several hosts emails the client once, from the lead booking (the token they hold).
-    messages = [] if booking.lead_id is not None else [
-        Message(booking=booking, kind=kind, audience=Audience.CLIENT, recipient=booking.client_email,
-                context=context or {})
+    rows = [] if booking.lead_id is not None else [
+        {"booking_id": booking.pk, "kind": kind, "audience": Audience.CLIENT, "recipient": booking.client_email,
+         "context": context or {}}
     ]
     if owner.notify_owner_by_email:
-        messages.append(
-            Message(booking=booking, kind=kind, audience=Audience.OWNER, recipient=owner.email, context=context or {})
-        )
-    # One INSERT for both (Message has no save() of its own and nothing listens to its saves).
-    return Message.objects.bulk_create(messages)
+        rows.append({"booking_id": booking.pk, "kind": kind, "audience": Audience.OWNER, "recipient": owner.email,
+                     "context": context or {}})
+    # One INSERT for both, as bulk_create writes them but without its instances (every booking, move
+    # and cancel comes here: leadmonk.raw_rows.insert). Message has no save() of its own and nothing
+    # listens to its saves.
+    return raw_rows.insert(Message, rows)
 
 
 def notify_booking_confirmed(*, booking, receipt: dict | None = None) -> None:
     """Queue the 'booking confirmed' messages to client and owner (on commit); a paid session's
     carry its receipt (amount, paid_with, paid_at)."""
-    _queue(_booking_messages(booking, MessageKind.BOOKING_CONFIRMED, {"receipt": receipt} if receipt else None))
+    _queue_ids(_booking_messages(booking, MessageKind.BOOKING_CONFIRMED, {"receipt": receipt} if receipt else None))
 
 
 def notify_booking_rescheduled(*, booking, previous_start: datetime) -> None:
     """Queue the 'booking rescheduled' messages to client and owner (on commit)."""
     context = {"previous_start": previous_start.isoformat()}
-    _queue(_booking_messages(booking, MessageKind.BOOKING_RESCHEDULED, context))
+    _queue_ids(_booking_messages(booking, MessageKind.BOOKING_RESCHEDULED, context))
 
 
 def notify_booking_cancelled(*, booking) -> None:
     """Queue the 'booking cancelled' messages to client and owner (on commit)."""
-    _queue(_booking_messages(booking, MessageKind.BOOKING_CANCELLED))
+    _queue_ids(_booking_messages(booking, MessageKind.BOOKING_CANCELLED))
 
 
 def notify_order_confirmed(*, order, owner_notice: bool = True) -> None:

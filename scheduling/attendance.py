@@ -5,8 +5,9 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.locks import lock_owner
 from scheduling.models import Attendance, Booking, BookingStatus
-from scheduling.services import BookingError, lock_owner
+from scheduling.services import BookingError
 from scheduling.signals import attendance_marked
 
 

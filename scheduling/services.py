@@ -42,14 +42,14 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from accounts.locks import lock_owner, lock_owners
+from accounts.locks import lock_owners, owner_lock_clause
 from leadmonk import raw_rows
 from leadmonk.client_email import normalize_email
 from leadmonk.content_version import bumps_batched
 from leadmonk.errors import DomainError
 from leadmonk.languages import client_language
 from leadmonk.languages import translatable as _
-from scheduling import signals
+from scheduling import owner_facts, signals
 from scheduling.availability import bookable_slot, free_hosts
 from scheduling.calendar import new_video_room_url
 from scheduling.hold_release import any_expired_hold_sql, expired_hold_params, release_expired_holds_of_owner
@@ -142,33 +142,42 @@ def _owner_model() -> type:
 
 
 @functools.cache
-def _meeting_type_sql() -> str:
+def _meeting_type_sql(facts: tuple[str, ...], lock_clause: str) -> str:
     col, owner_model = raw_rows.column, _owner_model()
+    asked = "".join(f", {owner_facts.sql(name, 'u.id')}" for name in facts)
     return (
         f"SELECT {raw_rows.columns(MeetingType, 'm')}, {raw_rows.columns(owner_model, 'u')}, "
-        f"EXISTS ({any_expired_hold_sql()}) "
+        f"EXISTS ({any_expired_hold_sql()}){asked} "
         f"FROM {raw_rows.table(MeetingType)} m "
         f"JOIN {raw_rows.table(owner_model)} u ON u.id = m.{col(MeetingType, 'owner')} "
-        f"WHERE m.id = %s"
+        f"WHERE m.id = %s AND u.id = %s{lock_clause}"
     )
 
 
-def _meeting_type_after_lock(*, pk: int, owner_id: int, now: datetime) -> MeetingType:
-    """The meeting type with its owner (`.owner` costs no query) and `any_expired_hold` (whether the
-    owner has a hold past its time: scheduling.hold_release), as
-    `MeetingType.objects.select_related("owner").annotate(any_expired_hold=...).get(pk=pk)` reads them.
+def _meeting_type_locking_owner(*, pk: int, owner_id: int, now: datetime) -> tuple[MeetingType, dict[str, bool]]:
+    """Take the owner's lock (accounts.locks) and read, in the same statement, the meeting type
+    with its owner (`.owner` costs no query) and `any_expired_hold` (whether the owner has a hold
+    past its time: scheduling.hold_release), as
+    `MeetingType.objects.select_related("owner").annotate(any_expired_hold=...).get(pk=pk)` reads them;
+    and the owner's facts the apps above ask on every booking (scheduling.owner_facts), by name.
 
     One hand-written query (leadmonk.raw_rows): every booking reads it, and the ORM took a fifth of
-    an uncontended booking's CPU to compile that join; a test compares it with the ORM's read."""
+    an uncontended booking's CPU to compile that join; a test compares it with the ORM's read. The
+    meeting type is as the statement found it when it began: a change to it does not wait for the
+    owner's lock (meeting_type_set_state locks the meeting type's row), so a disable committed while
+    this waited is the race it always was. What the lock guards (the owner's bookings, holds and
+    hours) is read by the statements after it."""
+    facts = owner_facts.names()
     with connection.cursor() as cursor:
-        cursor.execute(_meeting_type_sql(), [*expired_hold_params(owner_id, now), pk])
+        cursor.execute(_meeting_type_sql(facts, owner_lock_clause("u")), [*expired_hold_params(owner_id, now), pk,
+                                                                          owner_id])
         row = cursor.fetchone()
     if row is None:
         raise MeetingType.DoesNotExist("MeetingType matching query does not exist.")
-    (meeting_type, owner), (any_expired,) = raw_rows.instances(row, [MeetingType, _owner_model()])
+    (meeting_type, owner), (any_expired, *answers) = raw_rows.instances(row, [MeetingType, _owner_model()])
     meeting_type.owner = owner
     meeting_type.any_expired_hold = bool(any_expired)
-    return meeting_type
+    return meeting_type, {name: bool(value) for name, value in zip(facts, answers, strict=True)}
 
 
 def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: str, client_email: str,
@@ -197,17 +206,20 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
     - orders.receivers.debit_the_credit: a session of an order item takes one credit
       (orders.credits.ledger_debit_booking), and may start the order's expiry clock;
     - notifications.receivers.on_booking_created: writes the reminders and, unless `notify` is
-      False, the client's confirmation and the owner's notice.
+      False, the client's confirmation and the owner's notice;
+    - calendars and webhooks: their outbox rows, when the owner adds bookings to a calendar or has
+      an endpoint; `owner_facts` tells them, read with the meeting type (scheduling.owner_facts).
     """
     if (path == BookingPath.ORDER) != (order_item_id is not None):
         raise ValueError("A booking through an order, and only one, names its order item.")
     now = now or timezone.now()
     start = _utc(start)
     with bumps_batched(), transaction.atomic():
-        lock_owner(meeting_type.owner_id)
-        # Re-read after the lock: the owner may have disabled it a moment ago. Whether the owner has
-        # a hold past its time comes with it (one round trip for both).
-        meeting_type = _meeting_type_after_lock(pk=meeting_type.pk, owner_id=meeting_type.owner_id, now=now)
+        # The owner's lock, and the meeting type read again with it: the owner may have disabled it a
+        # moment ago. Whether the owner has a hold past its time, and what the receivers below ask of
+        # every owner, come with it (one round trip for all).
+        meeting_type, facts = _meeting_type_locking_owner(pk=meeting_type.pk, owner_id=meeting_type.owner_id,
+                                                          now=now)
         if not meeting_type.is_bookable:
             raise MeetingTypeUnavailable()
         refusal = booking_path_refusal(meeting_type, path=path)
@@ -238,7 +250,8 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
             return booking
         # orders debits the credit, notifications writes reminders and (unless `notify` is False:
         # the caller sends one message for a whole set, orders.session_sets) the confirmation.
-        signals.booking_created.send(sender=Booking, booking=booking, by=booked_by, now=now, notify=notify)
+        signals.booking_created.send(sender=Booking, booking=booking, by=booked_by, now=now, notify=notify,
+                                     owner_facts=facts)
     return booking
 
 

@@ -18,10 +18,11 @@ from django.dispatch import receiver
 from clients.signals import client_erased
 from orders import signals as order_signals
 from orders.models import OrderStatus, PackageOrder
+from scheduling import owner_facts as facts
 from scheduling import signals as booking_signals
 from webhooks import payloads
 from webhooks.models import EventType
-from webhooks.services import deliveries_scrub, event_record
+from webhooks.services import deliveries_scrub, event_record, has_endpoints_condition
 
 
 @receiver(order_signals.order_placed, dispatch_uid="webhooks.order_placed")
@@ -40,10 +41,16 @@ def on_order_cancelled(*, order, **_) -> None:
     event_record(owner_id=order.owner_id, event_type=kind, data=lambda: payloads.order_data(order))
 
 
+# A new booking's meeting type is read with the answer (scheduling.owner_facts): no cache call.
+HAS_ENDPOINTS = "webhooks.has_endpoints"
+facts.register(HAS_ENDPOINTS, has_endpoints_condition)
+
+
 @receiver(booking_signals.booking_created, dispatch_uid="webhooks.booking_created")
-def on_booking_created(*, booking, **_) -> None:
+def on_booking_created(*, booking, owner_facts: dict[str, bool] | None = None, **_) -> None:
     event_record(owner_id=booking.owner_id, event_type=EventType.BOOKING_CREATED,
-                 data=lambda: payloads.booking_data(booking))
+                 data=lambda: payloads.booking_data(booking),
+                 has_endpoints=facts.answer(owner_facts, HAS_ENDPOINTS))
 
 
 @receiver(booking_signals.booking_rescheduled, dispatch_uid="webhooks.booking_rescheduled")

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -69,12 +69,21 @@ def _owner_has_endpoints(owner_id: int) -> bool:
     return found
 
 
-def event_record(*, owner_id: int, event_type: str, data: Callable[[], dict], now: datetime | None = None
-                 ) -> list[Delivery]:
+def has_endpoints_condition(owner_id_column: str) -> str:
+    """SQL: whether the owner whose id is `owner_id_column` has an enabled endpoint (read with a new
+    booking's meeting type: scheduling.owner_facts, webhooks.receivers)."""
+    table = connection.ops.quote_name(WebhookEndpoint._meta.db_table)
+    owner, enabled = (WebhookEndpoint._meta.get_field(name).column for name in ("owner", "enabled"))
+    return f"EXISTS (SELECT 1 FROM {table} WHERE {owner} = {owner_id_column} AND {enabled})"
+
+
+def event_record(*, owner_id: int, event_type: str, data: Callable[[], dict], now: datetime | None = None,
+                 has_endpoints: bool | None = None) -> list[Delivery]:
     """Write one delivery per enabled endpoint of the owner that wants `event_type`, all with one
     event id; `data` builds the payload, only when some endpoint wants it. Must run inside the
-    transaction of the change."""
-    if not _owner_has_endpoints(owner_id):
+    transaction of the change. `has_endpoints`: whether the owner has any, when the caller read it
+    in this transaction (else the cache, then the database, says)."""
+    if not (_owner_has_endpoints(owner_id) if has_endpoints is None else has_endpoints):
         return []
     endpoints = [endpoint for endpoint in WebhookEndpoint.objects.filter(owner_id=owner_id, enabled=True)
                  if event_type in endpoint.events]

@@ -20,7 +20,7 @@ def test_a_session_the_database_refuses_says_the_time_was_taken_and_keeps_the_cr
     services.booking_create(meeting_type=coaching, start=NINE_AM, client_name="Rival",
                             client_email="rival@example.com", now=NOW)
     # The code's lock and check forgotten: every time looks free.
-    monkeypatch.setattr(services, "lock_owner", lambda owner_id: None)
+    monkeypatch.setattr(services, "owner_lock_clause", lambda owner_alias: "")
     monkeypatch.setattr(services, "bookable_slot", lambda *, meeting_type, start, duration=None, **_: slots.Slot(
         start, start + (duration or meeting_type.duration), 1))
 

@@ -44,13 +44,13 @@ def test_a_paid_booking_holds_and_confirms_in_a_fixed_number_of_queries(owner, e
     assert booking.status == BookingStatus.CONFIRMED
 
 
-# The hold: the owner lock, the meeting type with whether the owner has a hold past its time, the
+# The hold: the owner lock with the meeting type and whether the owner has a hold past its time, the
 # slot check (one query), the booking, the owner's tax terms, its payment;
 # the confirmation: the payment and booking locks, the booking confirmed, its reminders and messages (one INSERT), the invoice
 # (its number taken in one statement, no savepoint).
-# The hold's new booking adds itself to the client's row of the Clients table (2 queries:
+# The hold's new booking adds itself to the client's row of the Clients table (1 query:
 # clients.upkeep.client_booking_added); in the confirmation, each save of the booking and of the paid
 # payment recomputes that row (4 queries each).
-HOLD, CONFIRM = 10, 32
+HOLD, CONFIRM = 8, 32
 # On PostgreSQL an invoice's number is taken in its own INSERT (invoices.services._insert_numbered).
 NUMBER_IN_THE_INSERT = 1 if connection.vendor == "postgresql" else 0

@@ -1,26 +1,31 @@
 """An uncontended booking (what `make bench` times as "uncontended") runs the same number of queries
 however many bookings the owner has, and one Celery message is queued for its two emails."""
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core import mail
+from django.db import OperationalError, connection, transaction
 from django.db.models import Exists
 
+from accounts.models import User
+from calendars.models import Calendar, CalendarConnection, ConnectionKind
 from scheduling.models import Booking, BookingStatus, MeetingType
-from scheduling.services import _meeting_type_after_lock, booking_create
+from scheduling.services import _meeting_type_locking_owner, booking_create
 from tests import NINE_AM, NOW, WEEKDAYS_9_TO_5, make_booking, make_meeting_type, set_weekly_hours
+from webhooks.models import WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
-# The savepoint (the test's transaction holds the booking's), the owner lock, the meeting type read
-# with whether the owner has a hold past its time, the slot check (one query), the booking, its
-# reminders (one INSERT), its two messages (one INSERT), whether the owner adds bookings to a calendar,
-# the savepoint released. (Whether the owner has webhook endpoints is in the cache after the first.)
-# And the booking added to the client's row of the Clients table (clients.upkeep.client_booking_added:
-# the row locked, then written; a recompute was 4 queries).
-BOOKING = 11
+# The savepoint (the test's transaction holds the booking's), the owner lock taken by the meeting
+# type's read with whether the owner has a hold past its time, adds bookings to a calendar and has
+# webhook endpoints (scheduling.owner_facts: no query or cache call of their own), the slot check
+# (one query), the booking, its reminders (one INSERT), its two messages (one INSERT), the savepoint
+# released. And the booking added to the client's row of the Clients table
+# (clients.upkeep.client_booking_added: one INSERT … ON CONFLICT DO UPDATE; a recompute was 4 queries).
+BOOKING = 8
 
 
 @pytest.fixture(autouse=True)
@@ -58,20 +63,42 @@ def test_a_booking_runs_a_fixed_number_of_queries(owner, existing, django_assert
     assert Booking.objects.filter(owner=owner, status=BookingStatus.CONFIRMED).count() == existing + 2
 
 
+def add_calendar(owner, *, add_bookings: bool) -> Calendar:
+    account = CalendarConnection.objects.create(owner=owner, kind=ConnectionKind.CALDAV, name="Work",
+                                                url="https://dav.example.com/")
+    return Calendar.objects.create(owner=owner, connection=account, url="https://dav.example.com/work/",
+                                   name="Work", add_bookings=add_bookings)
+
+
 def fields(instance) -> dict:
     return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
 
 
 @pytest.mark.parametrize("expired_hold", [False, True])
-def test_the_meeting_types_read_after_the_lock_is_what_the_orm_reads(owner, expired_hold):
-    """booking_create reads the meeting type, its owner and whether the owner has a hold past its
-    time in one hand-written query (services._meeting_type_after_lock): the same row as the ORM's."""
+def test_the_meeting_types_read_after_the_lock_is_what_the_orm_reads(owner, other_owner, expired_hold):
+    """booking_create locks the owner and reads the meeting type, its owner, whether the owner has a
+    hold past its time and the owner's facts the apps above ask (a calendar to add bookings to, an
+    enabled webhook endpoint) in one hand-written query (services._meeting_type_locking_owner): the
+    same as the ORM's."""
     intro = make_meeting_type(owner, name="Intro call", slug="intro", email_reminders_enabled=True,
                               email_reminder_offsets=[60, 1440], price=Decimal("25.50"))
     if expired_hold:
         booking = make_booking(intro, NINE_AM, client_email="held@example.com")
         Booking.objects.filter(pk=booking.pk).update(status=BookingStatus.HELD, hold_expires_at=NOW - timedelta(minutes=1))
-    read = _meeting_type_after_lock(pk=intro.pk, owner_id=owner.pk, now=NOW)
+        # Facts of this owner only: the other owner's calendar and endpoint say nothing about them.
+        add_calendar(other_owner, add_bookings=True)
+        WebhookEndpoint.objects.create(owner=other_owner, url="https://example.com/hook", events=["booking.created"])
+        add_calendar(owner, add_bookings=False)
+        WebhookEndpoint.objects.create(owner=owner, url="https://example.com/off", events=["booking.created"],
+                                       enabled=False)
+    else:
+        add_calendar(owner, add_bookings=True)
+        WebhookEndpoint.objects.create(owner=owner, url="https://example.com/hook", events=["booking.created"])
+    read, facts = _meeting_type_locking_owner(pk=intro.pk, owner_id=owner.pk, now=NOW)
+    assert facts == {
+        "calendars.add_bookings": Calendar.objects.filter(owner=owner, add_bookings=True).exists(),
+        "webhooks.has_endpoints": WebhookEndpoint.objects.filter(owner=owner, enabled=True).exists(),
+    } == {"calendars.add_bookings": not expired_hold, "webhooks.has_endpoints": not expired_hold}
     expected = (MeetingType.objects.select_related("owner")
                 .annotate(any_expired_hold=Exists(Booking.objects.filter(
                     owner=owner, status=BookingStatus.HELD, hold_expires_at__lte=NOW)))
@@ -80,4 +107,36 @@ def test_the_meeting_types_read_after_the_lock_is_what_the_orm_reads(owner, expi
     assert read.any_expired_hold is expected.any_expired_hold is expired_hold
     assert read.email_reminder_offsets == [60, 1440] and read.created_at.tzinfo is not None
     with pytest.raises(MeetingType.DoesNotExist):
-        _meeting_type_after_lock(pk=intro.pk + 1000, owner_id=owner.pk, now=NOW)
+        _meeting_type_locking_owner(pk=intro.pk + 1000, owner_id=owner.pk, now=NOW)
+
+
+def _owner_lock_free(owner_id: int) -> bool:
+    """Whether another connection gets the owner's lock at once (a thread: its own connection)."""
+    answer = []
+
+    def ask() -> None:
+        try:
+            with transaction.atomic():
+                User.objects.select_for_update(nowait=True).get(pk=owner_id)
+            answer.append(True)
+        except OperationalError:
+            answer.append(False)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    thread.join()
+    return answer[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_meeting_types_read_holds_the_owners_lock_until_the_booking_ends(owner):
+    """The read takes the lock `lock_owner` takes (one round trip for both): another booking of the
+    owner waits for this one to commit."""
+    intro = make_meeting_type(owner, name="Intro call", slug="intro")
+    with transaction.atomic():
+        _meeting_type_locking_owner(pk=intro.pk, owner_id=owner.pk, now=NOW)
+        assert not _owner_lock_free(owner.pk)
+    assert _owner_lock_free(owner.pk)

@@ -69,7 +69,7 @@ def refused_by_the_database():
 def skip_the_code_check(monkeypatch, *, meet_at_the_check: threading.Barrier | None = None):
     """A booking path that forgot the lock and the check: no owner lock, and every time is free.
     With `meet_at_the_check`, each request waits there until all have passed the check."""
-    monkeypatch.setattr(services, "lock_owner", lambda owner_id: None)
+    monkeypatch.setattr(services, "owner_lock_clause", lambda owner_alias: "")  # the meeting type read alone
 
     def every_time_free(*, meeting_type, start, duration=None, **_):
         if meet_at_the_check is not None:

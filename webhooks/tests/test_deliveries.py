@@ -164,15 +164,25 @@ def test_a_cancelled_order_and_a_refunded_one_are_told_apart(owner, meeting_type
 
 
 def test_an_owner_without_endpoints_pays_no_query_for_webhooks(owner, meeting_type):
-    """The "has endpoints" answer is cached: a booking of an owner without webhooks asks once."""
+    """A new booking learns whether the owner has endpoints with its meeting type (one query for
+    both: scheduling.owner_facts); elsewhere the answer is cached: a move of an owner without
+    webhooks asks once."""
+    def asked(queries):
+        return [query for query in queries.captured_queries
+                if "webhooks_" in query["sql"] and "scheduling_meetingtype" not in query["sql"]]
+
     with CaptureQueriesContext(connection) as first:
-        book(meeting_type)  # asks the database, and caches the answer
+        booking = book(meeting_type)
     with CaptureQueriesContext(connection) as second:
         book(meeting_type, start=NINE_AM + timedelta(days=1))
+    assert asked(first) == asked(second) == []
 
-    def asked(queries):
-        return [query for query in queries.captured_queries if "webhooks_" in query["sql"]]
-    assert len(asked(first)) == 1 and asked(second) == []
+    with CaptureQueriesContext(connection) as first_move:
+        booking_reschedule(booking=booking, new_start=TEN_AM, now=NOW)  # asks the database, and caches the answer
+    with CaptureQueriesContext(connection) as second_move:
+        booking_reschedule(booking=booking, new_start=NINE_AM + timedelta(days=2), now=NOW)
+    assert len(asked(first_move)) == 1 and asked(second_move) == []
+    assert not Delivery.objects.exists()
 
 
 def test_failures_are_retried_with_growing_waits_then_the_endpoint_is_disabled_and_the_owner_emailed(
