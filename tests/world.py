@@ -5,6 +5,7 @@ from the resolver, with the objects each path parameter names."""
 import contextlib
 import copy
 import datetime as dt
+import gc
 import logging
 import re
 import uuid
@@ -260,13 +261,28 @@ def world_for_the_module(django_db_blocker, build=make_world):
             raise
     _module_handler["up"] = True
     try:
-        with client_errors_unlogged():
+        with client_errors_unlogged(), long_lived_objects_frozen():
             yield built
     finally:
         _module_handler.clear()  # the next module builds its own, under its own settings
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+
+
+@contextlib.contextmanager
+def long_lived_objects_frozen():
+    """Every object alive now (Django's and the project's modules, the URL patterns, the compiled
+    templates, the world) left out of the garbage collector's full collections while the module
+    runs (gc.freeze): they live to its end anyway, and each full collection walked them all again,
+    some 100 ms a time as the run went on. Objects made by the tests are collected as before; at
+    the end the frozen ones are handed back to the collector (gc.unfreeze)."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextlib.contextmanager
