@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from accounts.plans import Plan
-from tests import make_owner, suite_clock
+from tests import log_in, make_owner, suite_clock
 
 
 @pytest.fixture(autouse=True)
@@ -131,13 +131,13 @@ def free_owner(db):
 
 @pytest.fixture
 def owner_client(client, owner):
-    client.force_login(owner)
+    log_in(client, owner)
     return client
 
 
 @pytest.fixture
 def other_owner_client(client, other_owner):
-    client.force_login(other_owner)
+    log_in(client, other_owner)
     return client
 
 

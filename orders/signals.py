@@ -7,7 +7,8 @@ from django.dispatch import Signal
 # its credits, its promo code and gift; before a free order becomes active).
 order_placed = Signal()
 # owner_id=<int>, emails=[old, new]: an order's client address was rewritten by a QuerySet.update()
-# (orders.gifts: the gift handed over to its recipient, the recipient's address corrected), inside
+# (orders.gifts: the gift handed over to its recipient, the recipient's address corrected), or rows of
+# that client were written in bulk (payments.demo_history's ledger entries; emails=[address]), inside
 # that transaction; post_save is not sent for it (clients keeps its table of clients in step).
 order_client_changed = Signal()
 # order=<PackageOrder>: the order just became active (a free order placed, a payment confirmed).

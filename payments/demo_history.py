@@ -3,19 +3,20 @@
 each of the last eleven months through the test provider, their sessions held week after week
 (a few no-shows, one late cancel), one order refunded and one whose last credits expired.
 
-Written as rows, as bench.seed does (the booking services refuse times in the past), with the
-credit ledger each row would have had: a purchase grant, a debit per session that holds a credit,
-a zero entry for a forfeit, the expiry and the refund's void. Runs after payments.demo. Idempotent:
-it does nothing when the history is there already."""
+Written as rows, as bench.seed does (the booking services refuse times in the past; an order's
+bookings and entries in bulk), with the credit ledger each row would have had: a purchase grant, a
+debit per session that holds a credit, a zero entry for a forfeit, the expiry and the refund's void.
+Runs after payments.demo. Idempotent: it does nothing when the history is there already."""
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 
-from leadmonk.content_version import orders_changed
+from leadmonk.content_version import bookings_changed, orders_changed
 from orders import demo as orders_demo
 from orders.models import CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
+from orders.signals import order_client_changed
 from packages.models import Package
 from payments.models import Payment, PaymentStatus, Provider
 from scheduling.models import Attendance, BookedBy, Booking, BookingStatus
@@ -25,8 +26,22 @@ CLIENTS = ["Alex Morgan", "Sam Rivera", "Priya Patel", "Noah Kim", "Lea Dubois",
            "Ken Sato", "Zoe Walker", "Ivan Petrov", "Ana Souza", "Tom Berg", "Eva Novak", "Raj Mehta"]
 
 
-def _credit(item: OrderItem, change: int, reason: str, at: datetime, booking: Booking | None = None) -> None:
-    CreditLedgerEntry.objects.create(order_item=item, change=change, reason=reason, booking=booking, created_at=at)
+def _credit(entries: list, item: OrderItem, change: int, reason: str, at: datetime,
+            booking: Booking | None = None) -> None:
+    entries.append(CreditLedgerEntry(order_item=item, change=change, reason=reason, booking=booking, created_at=at))
+
+
+def _write_sessions(order: PackageOrder, bookings: list[tuple[Booking, datetime]],
+                    entries: list[CreditLedgerEntry]) -> None:
+    """The order's bookings (with the time each was made) and ledger entries, each kind in one
+    INSERT, then its client's row of the Clients table recomputed once: the post_save of each row
+    (which bulk_create does not send) recomputed or added to it every time, most of the history's CPU."""
+    Booking.objects.bulk_create([booking for booking, _booked_at in bookings])
+    for booking, booked_at in bookings:
+        booking.created_at = booked_at
+    Booking.objects.bulk_update([booking for booking, _booked_at in bookings], ["created_at"])
+    CreditLedgerEntry.objects.bulk_create(entries)
+    order_client_changed.send(sender=PackageOrder, owner_id=order.owner_id, emails=[order.client_email])
 
 
 @transaction.atomic
@@ -71,15 +86,17 @@ def seed(owner) -> int:
                 provider_payment_id=f"test-history-{n}")
             Payment.objects.filter(pk=payment.pk).update(created_at=paid_at)
             week = 0
+            bookings: list[tuple[Booking, datetime]] = []
+            entries: list[CreditLedgerEntry] = []
             for package_item in package_items:
                 item = OrderItem.objects.create(
                     order=order, meeting_type=package_item.meeting_type,
                     meeting_type_name=package_item.meeting_type.name,
                     duration_minutes=package_item.meeting_type.duration_minutes, kind=package_item.meeting_type.kind,
                     quantity=package_item.quantity, position=package_item.position)
-                _credit(item, item.quantity, LedgerReason.PURCHASE, paid_at)
+                _credit(entries, item, item.quantity, LedgerReason.PURCHASE, paid_at)
                 if refunded:
-                    _credit(item, -item.quantity, LedgerReason.REFUND, paid_at + timedelta(days=6))
+                    _credit(entries, item, -item.quantity, LedgerReason.REFUND, paid_at + timedelta(days=6))
                     continue
                 used = 0
                 # Some keep a credit for later; the order that expires used one session of each item.
@@ -91,7 +108,7 @@ def seed(owner) -> int:
                         break
                     no_show = (n + week) % 9 == 0
                     late_cancel = n == 5 and week == 2
-                    booking = Booking.objects.create(
+                    booking = Booking(
                         owner=owner, meeting_type=item.meeting_type, order_item=item, start=start,
                         end=start + item.duration, client_name=order.client_name, client_email=order.client_email,
                         client_timezone=owner.timezone, booked_by=BookedBy.CLIENT, credit_held=True,
@@ -101,15 +118,18 @@ def seed(owner) -> int:
                         cancelled_by=BookedBy.CLIENT if late_cancel else "",
                         attendance="" if late_cancel else (Attendance.NO_SHOW if no_show else Attendance.ATTENDED))
                     booked_at = start - timedelta(days=4)
-                    Booking.objects.filter(pk=booking.pk).update(created_at=booked_at)
-                    _credit(item, -1, LedgerReason.BOOKING, booked_at, booking)
+                    bookings.append((booking, booked_at))
+                    _credit(entries, item, -1, LedgerReason.BOOKING, booked_at, booking)
                     if late_cancel:
-                        _credit(item, 0, LedgerReason.LATE_CANCEL, start - timedelta(hours=3), booking)
+                        _credit(entries, item, 0, LedgerReason.LATE_CANCEL, start - timedelta(hours=3), booking)
                     elif no_show:
-                        _credit(item, 0, LedgerReason.NO_SHOW, start + timedelta(hours=1), booking)
+                        _credit(entries, item, 0, LedgerReason.NO_SHOW, start + timedelta(hours=1), booking)
                     used += 1
                 left = item.quantity - used
                 if order.expires_at is not None and order.expires_at < now and left:
-                    _credit(item, -left, LedgerReason.EXPIRY, order.expires_at)
-    orders_changed(owner_id=owner.pk)  # the dates were set with update(), which sends no post_save
+                    _credit(entries, item, -left, LedgerReason.EXPIRY, order.expires_at)
+            _write_sessions(order, bookings, entries)
+    # The dates were set with update(), the bookings and entries written in bulk: no post_save.
+    orders_changed(owner_id=owner.pk)
+    bookings_changed(owner_id=owner.pk)
     return made

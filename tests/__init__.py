@@ -17,10 +17,10 @@ from tests.builders import (
 )
 from tests.clock import DEFAULT_TEST_CLOCK, ELEVEN_AM, MID_MINUTE, NINE_AM, NINE_AM_THURSDAY, NOW, TEN_AM, suite_clock
 from tests.database import on_postgres, race
-from tests.personas import make_owner
+from tests.personas import log_in, make_owner
 
 __all__ = [
-    "DEFAULT_TEST_CLOCK", "ELEVEN_AM", "MID_MINUTE", "NINE_AM", "NINE_AM_THURSDAY", "NOW", "TEN_AM", "WEEKDAYS_9_TO_5", "make_booking", "make_meeting_type", "make_member", "make_order",
+    "DEFAULT_TEST_CLOCK", "ELEVEN_AM", "MID_MINUTE", "NINE_AM", "NINE_AM_THURSDAY", "NOW", "TEN_AM", "WEEKDAYS_9_TO_5", "log_in", "make_booking", "make_meeting_type", "make_member", "make_order",
     "make_owner", "make_package", "make_team", "make_team_meeting_type", "on_postgres", "open_ledgers", "race", "set_weekly_hours",
     "suite_clock",
 ]

@@ -595,55 +595,82 @@ def intervals(draw):
     return Interval(clock(first), clock(last))
 
 
+# The parts of a scenario that do not depend on earlier draws, built once: a strategy made inside
+# ``scenarios`` was made and validated again at every draw, most of the properties' CPU.
+A_ZONE = st.sampled_from(ZONES)
+A_BASE_DAY = st.sampled_from(DAYS_NEAR_CHANGES)
+WEEKLY_HOURS = st.dictionaries(st.integers(0, 6), st.lists(intervals(), max_size=3))
+DURATIONS = st.sampled_from([15, 30, 45, 60, 90])
+BUFFERS_BEFORE = st.sampled_from([0, 5, 15, 30])
+BUFFERS_AFTER = st.sampled_from([0, 10, 15, 60])
+NOTICES = st.sampled_from([0, 30, 240, 1440])
+HORIZON_HOURS = st.sampled_from([12, 48, 96, 24 * 60])
+STEPS = st.sampled_from([15, 20, 30, 45, 60])
+CAPACITIES = st.sampled_from([1, 1, 2, 5])
+NOW_QUARTERS_BACK = st.integers(0, 4 * 72)
+START_QUARTERS = st.integers(-4 * 36, 4 * 36)
+RANGE_QUARTERS = st.integers(1, 4 * 24 * 3)
+SEATS = st.integers(1, 3)
+# Days of their own hours from the day before a base day to two days after it.
+OVERRIDES_AROUND = {
+    base_day: st.dictionaries(
+        st.sampled_from([base_day + dt.timedelta(days=shift) for shift in range(-1, 3)]),
+        st.lists(intervals(), max_size=2),
+    )
+    for base_day in DAYS_NEAR_CHANGES
+}
+# A booking as minutes from the range's start: offset, length, its buffers, its type and seats.
+BUSY_SHAPES = st.lists(
+    st.tuples(
+        st.integers(-8 * 60 // 15, 4 * 24 * 4).map(lambda quarter: quarter * 15),
+        st.sampled_from([15, 30, 45, 60, 90, 240]),
+        st.sampled_from([0, 0, 10, 30]),
+        st.sampled_from([0, 0, 15, 60]),
+        st.sampled_from([1, 1, 2]),
+        SEATS,
+    ),
+    max_size=25,
+)
+
+
 @st.composite
 def scenarios(draw):
-    tz = ZoneInfo(draw(st.sampled_from(ZONES)))
-    base_day = draw(st.sampled_from(DAYS_NEAR_CHANGES))
-    weekly = draw(st.dictionaries(st.integers(0, 6), st.lists(intervals(), max_size=3)))
-    override_days = [base_day + dt.timedelta(days=shift) for shift in range(-1, 3)]
-    overrides = draw(st.dictionaries(st.sampled_from(override_days), st.lists(intervals(), max_size=2)))
+    tz = ZoneInfo(draw(A_ZONE))
+    base_day = draw(A_BASE_DAY)
+    weekly = draw(WEEKLY_HOURS)
+    overrides = draw(OVERRIDES_AROUND[base_day])
     availability = WeeklyAvailability(tz=tz, weekly=weekly, overrides=overrides)
     rules = SlotRules(
         meeting_type_id=1,
-        duration=minutes(draw(st.sampled_from([15, 30, 45, 60, 90]))),
-        buffer_before=minutes(draw(st.sampled_from([0, 5, 15, 30]))),
-        buffer_after=minutes(draw(st.sampled_from([0, 10, 15, 60]))),
-        min_notice=minutes(draw(st.sampled_from([0, 30, 240, 1440]))),
-        horizon=dt.timedelta(hours=draw(st.sampled_from([12, 48, 96, 24 * 60]))),
-        step=minutes(draw(st.sampled_from([15, 20, 30, 45, 60]))),
-        capacity=draw(st.sampled_from([1, 1, 2, 5])),
+        duration=minutes(draw(DURATIONS)),
+        buffer_before=minutes(draw(BUFFERS_BEFORE)),
+        buffer_after=minutes(draw(BUFFERS_AFTER)),
+        min_notice=minutes(draw(NOTICES)),
+        horizon=dt.timedelta(hours=draw(HORIZON_HOURS)),
+        step=minutes(draw(STEPS)),
+        capacity=draw(CAPACITIES),
     )
     anchor = dt.datetime.combine(base_day, dt.time(0), tzinfo=UTC)
-    now = anchor - minutes(15 * draw(st.integers(0, 4 * 72)))
-    range_start = anchor + minutes(15 * draw(st.integers(-4 * 36, 4 * 36)))
-    range_end = range_start + minutes(15 * draw(st.integers(1, 4 * 24 * 3)))
-    viewer = ZoneInfo(draw(st.sampled_from(ZONES)))
-    busy = draw(
-        st.lists(
-            st.builds(
-                lambda offset, length, before, after, meeting_type_id, seats: Busy(
-                    start=range_start + minutes(offset),
-                    end=range_start + minutes(offset + length),
-                    buffer_before=minutes(before),
-                    buffer_after=minutes(after),
-                    meeting_type_id=meeting_type_id,
-                    seats=seats,
-                ),
-                st.integers(-8 * 60 // 15, 4 * 24 * 4).map(lambda quarter: quarter * 15),
-                st.sampled_from([15, 30, 45, 60, 90, 240]),
-                st.sampled_from([0, 0, 10, 30]),
-                st.sampled_from([0, 0, 15, 60]),
-                st.sampled_from([1, 1, 2]),
-                st.integers(1, 3),
-            ),
-            max_size=25,
+    now = anchor - minutes(15 * draw(NOW_QUARTERS_BACK))
+    range_start = anchor + minutes(15 * draw(START_QUARTERS))
+    range_end = range_start + minutes(15 * draw(RANGE_QUARTERS))
+    viewer = ZoneInfo(draw(A_ZONE))
+    busy = [
+        Busy(
+            start=range_start + minutes(offset),
+            end=range_start + minutes(offset + length),
+            buffer_before=minutes(before),
+            buffer_after=minutes(after),
+            meeting_type_id=meeting_type_id,
+            seats=seats,
         )
-    )
+        for offset, length, before, after, meeting_type_id, seats in draw(BUSY_SHAPES)
+    ]
     # Seats of sessions at offered times: exact matches are rare by chance, so pick some.
     free = reference_slots(rules, availability, [], now, range_start, range_end)
     if free:
         for slot in draw(st.lists(st.sampled_from(free), max_size=4)):
-            busy.append(Busy(slot.start, slot.end, minutes(0), minutes(0), 1, draw(st.integers(1, 3))))
+            busy.append(Busy(slot.start, slot.end, minutes(0), minutes(0), 1, draw(SEATS)))
     busy = draw(st.permutations(busy))
     return dict(
         rules=rules,
