@@ -31,12 +31,14 @@ TOP = int(os.environ.get("PROFILE_TOP", "25"))
 
 class LockClock:
     """Times the locks a renewal queues on: the owner's (`lock_owner`, or `lock_owner_shared` as a
-    renewal takes it) and the owner's invoice numbers (`invoices.services._next_invoice_number`,
-    before it `_lock_sequence`). For each, the wait for it and from holding it to the end of the
-    COMMIT (the connection's `commit` wrapped: the transaction's locks are released there)."""
+    renewal takes it) and the owner's invoice numbers (`invoices.services._next_invoice_number`, on
+    PostgreSQL `_insert_numbered` with the invoice in one statement, before them `_lock_sequence`).
+    For each, the wait for it and from holding it to the end of the COMMIT (the connection's
+    `commit` wrapped: the transaction's locks are released there)."""
 
     TARGETS = [("memberships.services", "lock_owner"), ("memberships.services", "lock_owner_shared"),
-               ("invoices.services", "_next_invoice_number"), ("invoices.services", "_lock_sequence")]
+               ("invoices.services", "_next_invoice_number"), ("invoices.services", "_lock_sequence"),
+               ("invoices.services", "_insert_numbered")]
 
     def __init__(self):
         self.waits: dict[str, list[float]] = {}
@@ -156,7 +158,8 @@ def main() -> None:
     # when the owner's is shared) to the commit.
     locked_from = next((n for n, q in enumerate(queries)
                         if q["sql"].startswith('SELECT "id" FROM "accounts_user"') and "FOR UPDATE" in q["sql"]
-                        or q["sql"].startswith('INSERT INTO "invoices_numbersequence"')), None)
+                        or q["sql"].startswith('INSERT INTO "invoices_numbersequence"')
+                        or q["sql"].startswith('WITH n AS (INSERT INTO "invoices_numbersequence"')), None)
     out += [f"- one renewal: {len(queries)} queries, {sum(float(q['time']) for q in queries) * 1000:.2f} ms wall "
             f"inside them (of {one_wall:.2f} ms); "
             + (f"{len(queries) - locked_from} of them from the lock renewals queue on to the commit"

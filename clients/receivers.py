@@ -2,9 +2,13 @@
 payment or credit-ledger entry recomputes its client's row (a new booking adds itself to it), in
 the writer's transaction; so does each signal a lower app sends where a `QuerySet.update()` changes
 a client's rows."""
+import functools
+
+from django.db import connection
 from django.db.models.signals import post_delete, post_save
 
 from clients.upkeep import client_booking_added, client_refresh
+from leadmonk import raw_rows
 from orders import signals as order_signals
 from orders.models import CreditLedgerEntry, OrderItem, PackageOrder
 from payments.models import REFUNDABLE_STATUSES, Payment
@@ -37,12 +41,27 @@ def row_deleted(sender, instance, **kwargs) -> None:
     client_refresh(instance.owner_id, instance.client_email, create=False)
 
 
+@functools.cache
+def _order_client_sql() -> str:
+    col = raw_rows.column
+    return (f"SELECT {col(PackageOrder, 'owner')}, {col(PackageOrder, 'client_email')} "
+            f"FROM {raw_rows.table(PackageOrder)} WHERE id = %s")
+
+
+def _order_client(order_id: int) -> tuple[int, str] | None:
+    """(owner id, address) of an order, written out: every confirmed payment of an order (a
+    membership's renewal among them) asks, and the ORM's compile cost more than the read."""
+    with connection.cursor() as cursor:
+        cursor.execute(_order_client_sql(), [order_id])
+        return cursor.fetchone()
+
+
 def _payment_client(payment: Payment) -> tuple[int, str] | None:
     """(owner id, address) of the client a payment counts for: its order's, else its booking's. Read
     from the database, not from the instance's cached order: a gift handed over in this transaction
     rewrote the order's address with an update()."""
     if payment.order_id is not None:
-        return PackageOrder.objects.filter(pk=payment.order_id).values_list("owner_id", "client_email").first()
+        return _order_client(payment.order_id)
     if payment.booking_id is not None:
         if Payment.booking.is_cached(payment):  # a booking's address is never rewritten by an update()
             return payment.booking.owner_id, payment.booking.client_email

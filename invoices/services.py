@@ -8,12 +8,14 @@ owner's `NumberSequence` row (lock late: the last lock the payment's transaction
 number in the one statement that raises it, what the invoice needs read before it) and written in
 the same transaction: a rollback gives the number back, so there is no gap and no repeat.
 """
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from invoices.models import (
@@ -25,8 +27,10 @@ from invoices.models import (
     SequenceKind,
 )
 from invoices.tax import TaxBreakdown, tax_breakdown
+from leadmonk import raw_rows
 from leadmonk.money import format_money, round_money
 from orders.gifts import gift_of
+from orders.models import OrderItem
 
 
 class InvoiceError(Exception):
@@ -83,6 +87,46 @@ def _next_invoice_number(owner_id: int) -> int:
         return cursor.fetchone()[0]
 
 
+# The invoice's own columns, bar its id and its number (which _insert_numbered's statement takes).
+def _unnumbered_fields() -> list:
+    return [field for field in Invoice._meta.concrete_fields
+            if not field.primary_key and field.attname not in ("sequence", "number")]
+
+
+@functools.cache
+def _numbered_insert_sql() -> str:
+    col, table = raw_rows.column, raw_rows.table
+    sequences, last = table(NumberSequence), col(NumberSequence, "last_number")
+    owner, kind = col(NumberSequence, "owner"), col(NumberSequence, "kind")
+    fields = _unnumbered_fields()
+    # `_format_number` in SQL: the prefix, then the number with at least four digits.
+    number = f"%s || CASE WHEN n.{last} >= 1000 THEN n.{last}::text ELSE LPAD(n.{last}::text, 4, '0') END"
+    return (
+        f"WITH n AS (INSERT INTO {sequences} ({owner}, {kind}, {last}) VALUES (%s, %s, 1) "
+        f"ON CONFLICT ({owner}, {kind}) DO UPDATE SET {last} = {sequences}.{last} + 1 RETURNING {last}) "
+        f"INSERT INTO {table(Invoice)} ({', '.join(col(Invoice, field.name) for field in fields)}, "
+        f"{col(Invoice, 'sequence')}, {col(Invoice, 'number')}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}, (SELECT n.{last} FROM n), (SELECT {number} FROM n)) "
+        f"RETURNING id, {col(Invoice, 'sequence')}, {col(Invoice, 'number')}"
+    )
+
+
+def _insert_numbered(invoice: Invoice, *, prefix: str) -> None:
+    """PostgreSQL: the owner's next invoice number taken and the invoice written in one statement
+    (the number's INSERT … ON CONFLICT of `_next_invoice_number` as a data-modifying WITH): from the
+    number to the COMMIT the owner's other payments and renewals wait, and this leaves one round
+    trip there, not two with the ORM's compile between them. The same row as `save()` writes, and
+    the same post_save."""
+    fields = _unnumbered_fields()
+    values = [field.get_db_prep_save(field.pre_save(invoice, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_numbered_insert_sql(), [invoice.owner_id, SequenceKind.INVOICE.value, *values, prefix])
+        invoice.pk, invoice.sequence, invoice.number = cursor.fetchone()
+    invoice._state.adding, invoice._state.db = False, connection.alias
+    post_save.send(sender=Invoice, instance=invoice, created=True, update_fields=None, raw=False,
+                   using=connection.alias)
+
+
 def _format_number(prefix: str, sequence: int) -> str:
     return f"{prefix}{sequence:04d}"
 
@@ -106,13 +150,45 @@ class _Purchase:
     buyer: dict
 
 
+@functools.cache
+def _item_lines_sql() -> str:
+    col = raw_rows.column
+    return (f"SELECT {col(OrderItem, 'quantity')}, {col(OrderItem, 'meeting_type_name')}, "
+            f"{col(OrderItem, 'duration_minutes')} FROM {raw_rows.table(OrderItem)} "
+            f"WHERE {col(OrderItem, 'order')} = %s ORDER BY {col(OrderItem, 'position')}, id")
+
+
+def _item_lines(order_id: int) -> list[tuple[int, str, int]]:
+    """(quantity, name, minutes) of each item of the order, in the order's order: written out, as
+    every invoice of an order (each membership renewal's) reads it and the ORM's compile cost more
+    than the read."""
+    with connection.cursor() as cursor:
+        cursor.execute(_item_lines_sql(), [order_id])
+        return cursor.fetchall()
+
+
+@functools.cache
+def _settings_sql() -> str:
+    return (f"SELECT {raw_rows.columns(InvoiceSettings, 's')} FROM {raw_rows.table(InvoiceSettings)} s "
+            f"WHERE s.{raw_rows.column(InvoiceSettings, 'owner')} = %s")
+
+
+def _settings_of(owner) -> InvoiceSettings:
+    """The owner's Settings › Invoices (unsaved defaults when they never saved them), read by hand
+    for the same reason as the item lines; one row per owner (a one-to-one)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_settings_sql(), [owner.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return InvoiceSettings(owner=owner)
+    return raw_rows.instances(row, [InvoiceSettings])[0][0]
+
+
 def _purchase(payment) -> _Purchase:
     if payment.order_id is not None:
         order = payment.order
         gift = gift_of(order)
-        items = order.items.order_by("position", "id")
-        detail = "; ".join(f"{item.quantity} × {item.meeting_type_name} ({item.duration_minutes} min)"
-                           for item in items)
+        detail = "; ".join(f"{quantity} × {name} ({minutes} min)" for quantity, name, minutes in _item_lines(order.pk))
         subtotal = payment.amount - payment.tax_added + payment.discount
         if order.has_payment_plan:
             # Each instalment is a payment with its own invoice: say what the whole is.
@@ -155,10 +231,12 @@ def _payment_tax(payment, settings_row: InvoiceSettings) -> tuple[Decimal, bool,
                                           currency=payment.currency)
 
 
-def invoice_issue(*, payment, paid_with: str, is_test: bool = False) -> Invoice | None:
+def invoice_issue(*, payment, paid_with: str, is_test: bool = False, new_payment: bool = False) -> Invoice | None:
     """The invoice of a payment that was just confirmed (call inside its transaction, with the payment
     locked). Nothing for a payment of nothing (no money changed hands). Issued once: a second call
-    returns the first invoice."""
+    returns the first invoice. `new_payment`: the payment was created confirmed in this transaction
+    (a renewal's), so it has no invoice yet and the look-up is skipped (the one-to-one on the
+    payment stays the backstop)."""
     if payment.amount <= 0:
         return None
     purchase = _purchase(payment)
@@ -166,26 +244,32 @@ def invoice_issue(*, payment, paid_with: str, is_test: bool = False) -> Invoice 
     # Before the number is taken (the caller holds the payment: nobody issues its invoice meanwhile;
     # the one-to-one on the payment is the backstop): whether it has one, the settings. From the
     # number to the commit, the owner's other payments wait: only the INSERT is left.
-    existing = Invoice.objects.filter(payment_id=payment.pk).first()
+    existing = None if new_payment else Invoice.objects.filter(payment_id=payment.pk).first()
     if existing is not None:
         return existing
-    settings_row = InvoiceSettings.objects.filter(owner=owner).first() or InvoiceSettings(owner=owner)
+    settings_row = _settings_of(owner)
     currency = payment.currency
     rate, inclusive, breakdown = _payment_tax(payment, settings_row)
+    # Built before the number (only the number and the INSERT are left under the numbers' lock).
+    invoice = Invoice(
+        owner=owner, payment=payment, order=purchase.order, booking=purchase.booking,
+        issued_at=payment.confirmed_at, currency=currency, is_test=is_test,
+        seller=_seller(owner, settings_row), buyer=purchase.buyer, lines=purchase.lines,
+        subtotal=payment.amount - payment.tax_added + payment.discount, promo_code=payment.promo_code,
+        discount=payment.discount,
+        tax_rate=rate, prices_include_tax=inclusive,
+        net=breakdown.net, tax=breakdown.tax, total=breakdown.total,
+        amount_paid=payment.amount, paid_with=paid_with, paid_at=payment.confirmed_at,
+    )
     # No savepoint: an invoice that cannot be written fails the payment's whole transaction.
     with transaction.atomic(savepoint=False):
-        number = _next_invoice_number(owner.pk)
-        return Invoice.objects.create(
-            owner=owner, payment=payment, order=purchase.order, booking=purchase.booking,
-            sequence=number, number=_format_number(settings_row.number_prefix, number),
-            issued_at=payment.confirmed_at, currency=currency, is_test=is_test,
-            seller=_seller(owner, settings_row), buyer=purchase.buyer, lines=purchase.lines,
-            subtotal=payment.amount - payment.tax_added + payment.discount, promo_code=payment.promo_code,
-            discount=payment.discount,
-            tax_rate=rate, prices_include_tax=inclusive,
-            net=breakdown.net, tax=breakdown.tax, total=breakdown.total,
-            amount_paid=payment.amount, paid_with=paid_with, paid_at=payment.confirmed_at,
-        )
+        if connection.vendor == "postgresql":
+            _insert_numbered(invoice, prefix=settings_row.number_prefix)
+        else:
+            number = _next_invoice_number(owner.pk)
+            invoice.sequence, invoice.number = number, _format_number(settings_row.number_prefix, number)
+            invoice.save(force_insert=True)
+    return invoice
 
 
 def credit_note_issue(*, payment, amount: Decimal | None = None, reason: str, source_key: str) -> CreditNote | None:

@@ -29,6 +29,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -183,6 +184,65 @@ def owner_through(*path: str):
     return owner_of
 
 
+# --- Reading ahead: a page whose second entry is named by its first, in one round trip -------------
+
+class _ReadAhead:
+    """What a page read from the cache in this request (`asked`: the keys, `found`: those held),
+    and the keys it read there the last time (`last`), read along with its first round trip."""
+
+    def __init__(self, scope: str):
+        self.scope, self.asked, self.found, self.read = scope, set(), {}, []
+        self.last = _keys_read_last.get(scope, ())
+
+
+_reading_ahead: ContextVar[_ReadAhead | None] = ContextVar("cache_read_ahead", default=None)
+# Scope (a page's address) -> the keys the page read from the cache there, in this process.
+_keys_read_last: dict[str, tuple[str, ...]] = {}
+KEYS_READ_LAST_MAX = 10_000
+
+
+@contextmanager
+def reading_ahead(scope: str) -> Iterator[None]:
+    """Within it, `get_many` reads, with the first keys asked, every key asked in the same `scope`
+    the last time, and answers a later call from those when it asks for nothing else: the order
+    item page reads its item (whose meeting type, zone and length name the picker's entry) and the
+    picker in one round trip, not two, once the process has served the address. A later call's
+    keys are read ahead only if the same keys are asked again: what they name is checked by the
+    caller as on any read (versions, stamps), so a value read a moment earlier is what a request
+    that came a moment earlier would have been served."""
+    ahead = _ReadAhead(scope)
+    token = _reading_ahead.set(ahead)
+    try:
+        yield
+    finally:
+        _reading_ahead.reset(token)
+        keys = tuple(dict.fromkeys(ahead.read))
+        if _keys_read_last.get(scope) != keys:
+            if len(_keys_read_last) >= KEYS_READ_LAST_MAX:
+                _keys_read_last.clear()
+            _keys_read_last[scope] = keys
+
+
+def keys_read_ahead_forget() -> None:
+    """Forget which keys each scope read (tests: a worker that has not served the page)."""
+    _keys_read_last.clear()
+
+
+def get_many(keys: list[str]) -> dict:
+    """`cache.get_many(keys)`, through the `reading_ahead` scope when there is one."""
+    ahead = _reading_ahead.get()
+    if ahead is None:
+        return cache.get_many(keys)
+    ahead.read.extend(keys)
+    if ahead.asked.issuperset(keys):
+        return {key: ahead.found[key] for key in keys if key in ahead.found}
+    asking = list(dict.fromkeys([*keys, *(key for key in ahead.last if key not in ahead.asked)]))
+    found = cache.get_many(asking)
+    ahead.asked.update(asking)
+    ahead.found.update(found)
+    return {key: found[key] for key in keys if key in found}
+
+
 def cached_fragment(*, owner_id: int, name: str, render, kinds: tuple[str, ...] = (CONTENT,),
                     extra: str = "") -> str:
     """The fragment `name` of the owner, from the cache when its versions are current, else
@@ -192,7 +252,7 @@ def cached_fragment(*, owner_id: int, name: str, render, kinds: tuple[str, ...] 
     # The language is part of every key: a German visitor never gets the English fragment.
     fragment_key = f"frag:{name}:{owner_id}:{translation.get_language()}:{extra}"
     try:
-        found = cache.get_many([*version_keys, fragment_key])
+        found = get_many([*version_keys, fragment_key])
     except Exception:  # noqa: BLE001 - the cache is an optimisation: render from the database
         logger.warning("cache unreachable; rendering %s from the database", name, exc_info=True)
         return render()
@@ -363,6 +423,7 @@ def _cached_page(*, key: str, hint_key: str, name: str, load, render, version_ke
         return render(subject)
     stamp = _stamp(found, version_keys_of(ident)) if ident is not None else None
     if stored is not None and stamp is not None and stored[0] == ident and stored[1] == stamp:
+        _remember_hint(hint_key, ident)  # a worker that found the entry without one: one round trip next time
         language, switcher = stored[3]
         use_language(language, switcher=switcher)
         return stored[2]
@@ -373,9 +434,7 @@ def _cached_page(*, key: str, hint_key: str, name: str, load, render, version_ke
     if stamp is None:
         stamp = _stamp(found, version_keys_of(ident), fill=True)
     subject, ident_now = load()
-    if len(_owner_hints) >= OWNER_HINTS_MAX:
-        _owner_hints.clear()
-    _owner_hints[hint_key] = ident_now
+    _remember_hint(hint_key, ident_now)
     speak(subject)
     value = render(subject)
     if stamp is not None and ident_now == ident:  # else the slug now names someone else
@@ -385,6 +444,14 @@ def _cached_page(*, key: str, hint_key: str, name: str, load, render, version_ke
         except Exception:  # noqa: BLE001
             pass
     return value
+
+
+def _remember_hint(hint_key: str, ident) -> None:
+    """Keep `ident` as this process's hint for `hint_key` (a bounded dict: cleared when full)."""
+    if _owner_hints.get(hint_key) != ident:
+        if len(_owner_hints) >= OWNER_HINTS_MAX:
+            _owner_hints.clear()
+        _owner_hints[hint_key] = ident
 
 
 def _version_keys(kinds: tuple[str, ...], owner_id: int) -> list[str]:

@@ -51,11 +51,14 @@ class Cut:
     def fill(self, **values: str) -> SafeString:
         """The HTML with each placeholder's value, escaped (a SafeString goes in as it is). Every
         placeholder the HTML holds needs a value (KeyError otherwise); others are ignored."""
-        missing = self.names - values.keys()
+        names = self.names
+        missing = names - values.keys()
         if missing:
             raise KeyError(f"No value for the placeholder(s) {sorted(missing)}")
-        out = [piece if index % 2 == 0 else conditional_escape(values[piece])
-               for index, piece in enumerate(self.pieces)]
+        # Each value escaped once: a picker holds its page's address in every day's link.
+        escaped = {name: conditional_escape(values[name]) for name in names}
+        out = list(self.pieces)
+        out[1::2] = [escaped[name] for name in out[1::2]]
         return mark_safe("".join(out))  # noqa: S308 - HTML our templates rendered, values escaped
 
 

@@ -19,13 +19,19 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.locks import lock_owner, lock_owner_shared
 from leadmonk.content_version import bumps_batched, orders_changed
 from leadmonk.languages import translatable as _
 from memberships.models import MembershipPeriod, MembershipStatus, PackageMembership
+from memberships.renewal_reads import (
+    membership_locked_for_renewal,
+    membership_with_period_paid,
+    period_insert,
+    period_recorded,
+)
 from notifications.services import notify_membership_past_due
 from orders.credits import ledger_renew_order, order_set_sessions_end
 from orders.models import OrderStatus, PackageOrder
@@ -82,16 +88,12 @@ def next_period_end(membership: PackageMembership) -> datetime:
                         count=order.billing_interval_count, zone_name=order.client_timezone)
 
 
-def _locked(membership_id: int, *, owner_id: int | None = None, related: tuple[str, ...] = (),
-            shared: bool = False) -> PackageMembership:
-    """The membership under its row lock (after its owner's: `shared`, in share mode), with its order
-    (and `related` of the order, read in the same query). `owner_id`: the membership's owner as the
-    caller read it (it never changes), saving the read that finds it."""
-    if owner_id is None:
-        owner_id = PackageMembership.objects.values_list("owner_id", flat=True).get(pk=membership_id)
-    (lock_owner_shared if shared else lock_owner)(owner_id)
-    return (PackageMembership.objects.select_for_update(of=("self",))
-            .select_related("order", *(f"order__{name}" for name in related)).get(pk=membership_id))
+def _locked(membership_id: int) -> PackageMembership:
+    """The membership under its row lock (after its owner's), with its order. A renewal reads it
+    through memberships.renewal_reads instead, in share mode of the owner's lock."""
+    owner_id = PackageMembership.objects.values_list("owner_id", flat=True).get(pk=membership_id)
+    lock_owner(owner_id)
+    return PackageMembership.objects.select_for_update(of=("self",)).select_related("order").get(pk=membership_id)
 
 
 def _is_older(membership: PackageMembership, state_at: datetime | None) -> bool:
@@ -178,8 +180,12 @@ def _renew(*, membership_id: int, period_start: datetime, period_end: datetime |
     # Its six watched writes bump the owner's orders version: held back (bumps_batched), so a renewal
     # that owns its transaction writes the cache once, on commit; nothing inside reads a cached page.
     with bumps_batched(), transaction.atomic():
-        membership = _locked(membership_id, owner_id=owner_id, related=("owner", "gift"), shared=shared)
-        if MembershipPeriod.objects.filter(membership=membership, starts_at=period_start).exists():
+        if owner_id is None:
+            owner_id = PackageMembership.objects.values_list("owner_id", flat=True).get(pk=membership_id)
+        (lock_owner_shared if shared else lock_owner)(owner_id)
+        membership = membership_locked_for_renewal(membership_id)
+        # A new statement after the lock: it sees a period another renewal committed while we waited.
+        if period_recorded(membership.pk, period_start):
             return Renewal(membership, False)
         if membership.cancel_at is not None and period_start >= membership.cancel_at:
             if shared:
@@ -190,13 +196,11 @@ def _renew(*, membership_id: int, period_start: datetime, period_end: datetime |
         if period_start < membership.current_period_start:
             return Renewal(membership, False)  # an older period paid late: the state we hold is newer
         period_end = period_end or next_period_end(membership)
-        try:
-            with transaction.atomic():
-                period = MembershipPeriod.objects.create(
-                    membership=membership, starts_at=period_start, ends_at=period_end, paid_at=now,
-                    provider_invoice_id=invoice_id)
-        except IntegrityError:  # the lock makes this unreachable; the constraint is the backstop
+        period_id = period_insert(membership_id=membership.pk, starts_at=period_start, ends_at=period_end,
+                                  paid_at=now, provider_invoice_id=invoice_id, created_at=timezone.now())
+        if period_id is None:  # the lock makes this unreachable; the constraint is the backstop
             return Renewal(membership, False)
+        orders_changed(owner_id=membership.owner_id)  # the period's row: what its post_save would bump
         ledger_renew_order(order=membership.order, now=now)
         membership.current_period_start, membership.current_period_end = period_start, period_end
         membership.status = MembershipStatus.ACTIVE
@@ -210,21 +214,22 @@ def _renew(*, membership_id: int, period_start: datetime, period_end: datetime |
         # held from here to the commit, on which every renewal of the owner queues.
         payment_record_recurring(order=membership.order, provider=membership.provider, amount=amount,
                                  provider_payment_id=provider_payment_id,
-                                 provider_reference=invoice_id or f"membership-period-{period.pk}")
+                                 provider_reference=invoice_id or f"membership-period-{period_id}")
     return Renewal(membership, True)
 
 
 def membership_renew_locally(*, membership_id: int, period_start: datetime, now: datetime | None = None) -> Renewal:
     """The test provider charges the period starting at `period_start` (the period end the page or the
     command read: a double click or a second worker names the same period and adds nothing)."""
-    membership = PackageMembership.objects.select_related("order").get(pk=membership_id)
+    # Whether the period is recorded already (committed: a period row is never removed) comes with
+    # the membership: one renewed by someone else says so without queueing on the owner's lock. One
+    # not found is looked up again under it.
+    membership, paid = membership_with_period_paid(membership_id, period_start)
     if not membership.order.is_membership:
         raise MembershipNotRenewable()
     if membership.provider != TEST_PROVIDER:
         raise MembershipError("Only a test-provider membership renews here; Stripe renews it itself.")
-    # A period recorded already (committed: a period row is never removed) was renewed by someone
-    # else: say so without queueing on the owner's lock. One not found is looked up again under it.
-    if MembershipPeriod.objects.filter(membership_id=membership_id, starts_at=period_start).exists():
+    if paid:
         return Renewal(membership, False)
     end = period_after(period_start, interval=membership.order.billing_interval,
                        count=membership.order.billing_interval_count, zone_name=membership.order.client_timezone)

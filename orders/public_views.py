@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.brand import brand_of
 from accounts.models import User
 from leadmonk import splice
-from leadmonk.content_version import cached_public_page
+from leadmonk.content_version import cached_public_page, reading_ahead
 from leadmonk.languages import date_formats, use_page_language
 from leadmonk.languages import translatable as _
 from leadmonk.money import price_label
@@ -380,6 +380,15 @@ def gift_detail(request: HttpRequest, token: str) -> HttpResponse:
 @throttle_post("public_booking")
 def order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpResponse:
     """The booking step of one item's meeting type: pick a time, confirm, book one credit."""
+    if request.method == "GET":
+        # The item's entry and the picker's (which the item names) in one cache round trip, once
+        # this process has served the address.
+        with reading_ahead(f"order_item_book:{request.get_full_path()}"):
+            return _order_item_book(request, token, item_id)
+    return _order_item_book(request, token, item_id)
+
+
+def _order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpResponse:
     # A GET reads the item from the cache while nothing it shows changed; booking reads the rows
     # (the service checks them again under its locks).
     read = cached_order_item_for_token if request.method == "GET" else order_item_for_token

@@ -135,6 +135,13 @@ def item_owner_hints_forget() -> None:
     _item_owner_hints.clear()
 
 
+def _remember_item_owner(hint_key: str, owner_id: int) -> None:
+    """Keep `owner_id` as this process's hint for the token at `hint_key` (cleared when full)."""
+    if len(_item_owner_hints) >= ITEM_OWNER_HINTS_MAX:
+        _item_owner_hints.clear()
+    _item_owner_hints[hint_key] = owner_id
+
+
 def cached_order_item_for_token(*, token: str, item_id: int) -> OrderItem | None:
     """`order_item_for_token` from the cache while nothing it read changed: a hit is one cache
     round trip and no query. The entry (keyed by the token and the item) holds the rows as read
@@ -157,13 +164,15 @@ def cached_order_item_for_token(*, token: str, item_id: int) -> OrderItem | None
             owner_id = stored[0] if stored is not None else None
             found = cache.get_many(keys(owner_id)) if owner_id is not None else {}
         else:
-            found = cache.get_many([*keys(owner_id), key])
+            found = content_version.get_many([*keys(owner_id), key])
             stored = found.get(key)
     except Exception:  # noqa: BLE001 - the cache is an optimisation: read the database
         return order_item_for_token(token=token, item_id=item_id)
     if stored is not None and owner_id is not None and stored[0] == owner_id \
             and stored[1] == content_version.versions_stamp(found, keys(owner_id)):
         item = stored[2]
+        if hint_key not in _item_owner_hints:  # a worker that found the entry without one: one round trip next time
+            _remember_item_owner(hint_key, owner_id)
     else:
         if owner_id is None:
             # Nothing names the owner yet: read the row, then the versions, then the row again
@@ -176,9 +185,7 @@ def cached_order_item_for_token(*, token: str, item_id: int) -> OrderItem | None
         item = _order_item_row(token=token, item_id=item_id)
         if item is None:
             return None
-        if len(_item_owner_hints) >= ITEM_OWNER_HINTS_MAX:
-            _item_owner_hints.clear()
-        _item_owner_hints[hint_key] = item.order.owner_id
+        _remember_item_owner(hint_key, item.order.owner_id)
         if stamp is not None and item.order.owner_id == owner_id:
             try:
                 cache.set(key, (owner_id, stamp, item), content_version.FRAGMENT_TIMEOUT)

@@ -232,7 +232,8 @@ def payment_record_recurring(*, order: PackageOrder, provider: str, amount: Deci
         confirmed_at=timezone.now(), provider_payment_id=provider_payment_id[:255],
         provider_reference=provider_reference[:255], **_order_tax(order, amount=amount),
     )
-    invoice_issue(payment=payment, paid_with=payment.get_provider_display(), is_test=provider == Provider.TEST)
+    invoice_issue(payment=payment, paid_with=payment.get_provider_display(), is_test=provider == Provider.TEST,
+                  new_payment=True)
     return payment
 
 

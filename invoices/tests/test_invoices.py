@@ -7,9 +7,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from invoices.models import Invoice
-from invoices.services import invoice_settings_save
+from invoices.models import Invoice, InvoiceSettings
+from invoices.services import _item_lines, _settings_of, invoice_settings_save
 from invoices.tests.helpers import paid_order
+from orders.services import order_create
 from payments.models import Payment, Provider
 from payments.services import IssueMode, order_issue, payment_confirm
 from scheduling.models import Booking, BookingStatus
@@ -139,3 +140,24 @@ def test_money_arriving_for_a_cancelled_order_is_still_invoiced(owner):
 
     assert payment.flagged
     assert Invoice.objects.get(payment=payment).total == Decimal("60.00")
+
+
+def test_the_settings_and_item_lines_an_invoice_reads_by_hand_are_what_the_orm_reads(owner):
+    """invoice_issue reads the owner's settings and the order's item lines in hand-written queries
+    (services._settings_of, services._item_lines): the same rows, in the same order, as the ORM's."""
+    unsaved = _settings_of(owner)
+    assert unsaved.pk is None and unsaved.owner_id == owner.pk and unsaved.number_prefix == InvoiceSettings().number_prefix
+    billing(owner, tax_rate=Decimal("7.5"))
+    expected = InvoiceSettings.objects.get(owner=owner)
+    read = _settings_of(owner)
+    assert {f.attname: getattr(read, f.attname) for f in InvoiceSettings._meta.concrete_fields} == {
+        f.attname: getattr(expected, f.attname) for f in InvoiceSettings._meta.concrete_fields}
+    assert read.tax_rate == Decimal("7.5")
+
+    intro = make_meeting_type(owner, name="Intro", slug="intro", duration_minutes=30)
+    deep = make_meeting_type(owner, name="Deep dive", slug="deep-dive", duration_minutes=90)
+    order = order_create(package=make_package(owner, items=[(deep, 2), (intro, 3)], price=Decimal("100.00")),
+                         client_name="Cleo Client", client_email="cleo@example.com")
+    items = list(order.items.order_by("position", "id"))
+    assert _item_lines(order.pk) == [(item.quantity, item.meeting_type_name, item.duration_minutes) for item in items]
+    assert [name for _quantity, name, _minutes in _item_lines(order.pk)] == ["Deep dive", "Intro"]

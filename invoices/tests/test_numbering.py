@@ -41,6 +41,17 @@ def test_the_prefix_of_the_settings_leads_the_number_and_the_sequence_carries_on
     assert payment.invoice.number == "2026-0002"
 
 
+def test_a_number_has_at_least_four_digits_and_grows_past_them(owner):
+    paid_order(owner)
+    NumberSequence.objects.filter(owner=owner, kind=SequenceKind.INVOICE).update(last_number=998)
+    numbers = [paid_order(owner)[1].invoice.number for _ in range(2)]
+    NumberSequence.objects.filter(owner=owner, kind=SequenceKind.INVOICE).update(last_number=9999)
+    numbers.append(paid_order(owner)[1].invoice.number)
+
+    assert numbers == ["INV-0999", "INV-1000", "INV-10000"]
+    assert Invoice.objects.get(number="INV-10000").sequence == 10000
+
+
 def test_a_confirmation_that_rolls_back_gives_its_number_back(owner):
     paid_order(owner)
     order = make_order(owner, price="50.00", currency="USD")

@@ -35,6 +35,12 @@ def test_a_value_is_escaped_unless_it_is_safe_html_already():
     assert splice.cut(f"<p>{bold.mark}</p>", bold).fill(bold=mark_safe("<b>x</b>")) == "<p><b>x</b></p>"
 
 
+def test_a_placeholder_held_in_several_places_gets_the_same_escaped_value_in_each():
+    links = engines["django"].from_string('{% for day in days %}<a href="{{ url }}?day={{ day }}">{% endfor %}')
+    page = splice.cut(links.render({"url": splice.PAGE_URL.mark, "days": [1, 2, 3]}), splice.PAGE_URL)
+    assert page.fill(page_url="/a?b=1&c=<2>") == links.render({"url": "/a?b=1&c=<2>", "days": [1, 2, 3]})
+
+
 def test_a_placeholder_the_page_does_not_hold_is_not_there():
     page = splice.cut(TEMPLATE.render({"action": "/fixed/", "token": "", "text": "x"}), splice.CSRF_TOKEN)
     assert page.names == set()

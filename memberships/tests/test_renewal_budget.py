@@ -4,6 +4,7 @@ already recorded takes no lock, and each item of the order gets its own entries.
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from memberships import services
 from memberships.tests.conftest import subscribe
@@ -17,18 +18,20 @@ from tests.cache_writes import record_cache_writes
 
 pytestmark = pytest.mark.django_db
 
-# Before the lock: the membership with its order, whether the period is recorded; then the savepoint,
-# the owner's shared lock, the membership locked with its order, the order's owner and gift, the
-# period looked up and written (its savepoint and release), the items locked with their order, their
-# balances, the ledger entries (one INSERT), the membership and the order saved, the payment, the
-# invoice (its items, no invoice yet, the settings, the number taken in one statement, the invoice:
-# the last two under the owner's sequence lock, on which the owner's renewals queue), the savepoint
-# released. The paid payment's save recomputes the client's row of the Clients table (clients.upkeep:
-# the row locked, its source rows, money and sessions left, the update) and the order's save names a
-# field the table shows (one more read of the row).
-RENEWAL = 26
-# A period already recorded: the membership and the period, nothing else (no lock).
-AGAIN = 2
+# Before the lock: the membership with its order and whether the period is recorded (one query);
+# then the savepoint, the owner's shared lock, the membership locked with its order, the order's
+# owner and gift, the period looked up, the period written (one INSERT … ON CONFLICT DO NOTHING, no
+# savepoint), the items locked with their order, their balances, the ledger entries (one INSERT),
+# the membership and the order saved, the payment, the invoice (its items, the settings, the number
+# taken in one statement, the invoice: the last two under the owner's sequence lock, on which the
+# owner's renewals queue; no look-up of an invoice of the payment just created), the savepoint
+# released. The paid payment's save recomputes the client's row of the Clients table
+# (clients.upkeep: its address, the row locked, its source rows, money and sessions left, the update).
+RENEWAL = 22
+# On PostgreSQL the invoice's number is taken in its own INSERT (invoices.services._insert_numbered).
+NUMBER_IN_THE_INSERT = 1 if connection.vendor == "postgresql" else 0
+# A period already recorded: the membership with the period, nothing else (no lock).
+AGAIN = 1
 
 
 def _package(owner, items: int):
@@ -49,7 +52,7 @@ def test_a_renewal_runs_a_fixed_number_of_queries(owner, items, django_assert_nu
     membership.refresh_from_db()
     period_start = membership.current_period_end
 
-    with django_assert_num_queries(RENEWAL):
+    with django_assert_num_queries(RENEWAL - NUMBER_IN_THE_INSERT):
         assert services.membership_renew_locally(membership_id=membership.pk, period_start=period_start).renewed
     with django_assert_num_queries(AGAIN):
         assert not services.membership_renew_locally(membership_id=membership.pk, period_start=period_start).renewed

@@ -13,7 +13,7 @@ import time_machine
 from django.core.cache import cache
 from django.utils import timezone
 
-from leadmonk.content_version import orders_changed, page_key_prefix
+from leadmonk.content_version import keys_read_ahead_forget, orders_changed, page_key_prefix
 from leadmonk.splice import PAGE_URL
 from orders.credits import ledger_adjust
 from orders.lifecycle import order_cancel
@@ -155,7 +155,7 @@ def test_the_cached_picker_is_the_picker_rendered_afresh(client, package, monkey
 
 
 @pytest.mark.parametrize("bookings", [0, 3])
-def test_a_cached_page_runs_no_query_and_reads_the_cache_twice(client, package, bookings, django_assert_num_queries):
+def test_a_cached_page_runs_no_query_and_reads_the_cache_once(client, package, bookings, django_assert_num_queries):
     order = place_order(package)
     item = coaching_item(order)
     ledger_adjust(item=item, change=5, note="More sessions for this test", by_user=None)
@@ -165,10 +165,11 @@ def test_a_cached_page_runs_no_query_and_reads_the_cache_twice(client, package, 
     with mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many, \
          mock.patch.object(cache, "set") as cache_set:
         # The item with its order, owner, meeting type and credits left (orders.selectors.
-        # cached_order_item_for_token), then the picker: no hours, no bookings, no query.
+        # cached_order_item_for_token) and the picker, read together (the process served the
+        # address before: content_version.reading_ahead): no hours, no bookings, no query.
         with django_assert_num_queries(0):
             assert ">9:00 AM<" in html_of(client, order, item)
-    assert get_many.call_count == 2 and not cache_set.called
+    assert get_many.call_count == 1 and not cache_set.called
     # A change of the order's rows: the item is read again (one query), the picker still cached.
     ledger_adjust(item=item, change=1, note="One more", by_user=None)
     with django_assert_num_queries(1):
@@ -183,11 +184,31 @@ def test_a_process_that_has_not_served_the_order_finds_the_item_without_a_query(
     item_owner_hints_forget()  # another worker: the entry names the owner whose versions to read
     with django_assert_num_queries(0):
         assert html_of(client, order, item) == first
+    # From then on the worker knows the owner: the item's entry, their versions and the picker in
+    # one round trip.
+    with mock.patch.object(cache, "get", wraps=cache.get) as get, \
+         mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many, \
+         django_assert_num_queries(0):
+        assert html_of(client, order, item) == first
+    assert (get.call_count, get_many.call_count) == (0, 1)
     item_owner_hints_forget()
     cache.delete(f"{page_key_prefix()}:order_item:{order.token}:{item.pk}")  # evicted
     # a worker that finds nothing: the row, the versions, the row again
     with django_assert_num_queries(2):
         html_of(client, order, item)
+
+
+def test_a_process_that_has_not_served_the_address_reads_the_picker_after_the_item(client, package):
+    order = place_order(package)
+    item = coaching_item(order)
+    first = html_of(client, order, item)
+    keys_read_ahead_forget()  # a worker that knows the owner but has not served this address
+    with mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many:
+        assert html_of(client, order, item) == first
+    assert get_many.call_count == 2  # the item, then the picker it names
+    with mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many:
+        assert html_of(client, order, item) == first
+    assert get_many.call_count == 1  # both at once
 
 
 def test_the_order_expiring_or_its_bookings_held_stop_the_page_by_time_alone(client, package):

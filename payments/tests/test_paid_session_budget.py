@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
 
 from payments.models import Payment
 from payments.providers.base import get_provider
@@ -36,7 +37,7 @@ def test_a_paid_booking_holds_and_confirms_in_a_fixed_number_of_queries(owner, e
     with django_assert_num_queries(HOLD):
         booking = booking_hold(meeting_type=paid, start=NINE_AM, client_name="Cleo", client_email="cleo@example.com")
     payment = Payment.objects.get(booking=booking)
-    with django_assert_num_queries(CONFIRM):
+    with django_assert_num_queries(CONFIRM - NUMBER_IN_THE_INSERT):
         get_provider("test").pay(payment)
 
     booking.refresh_from_db()
@@ -51,3 +52,5 @@ def test_a_paid_booking_holds_and_confirms_in_a_fixed_number_of_queries(owner, e
 # clients.upkeep.client_booking_added); in the confirmation, each save of the booking and of the paid
 # payment recomputes that row (4 queries each).
 HOLD, CONFIRM = 10, 32
+# On PostgreSQL an invoice's number is taken in its own INSERT (invoices.services._insert_numbered).
+NUMBER_IN_THE_INSERT = 1 if connection.vendor == "postgresql" else 0

@@ -106,6 +106,21 @@ def test_a_first_view_in_a_process_reads_the_owner_again_after_their_version(cli
     assert not cache_set.called
 
 
+def test_a_process_that_found_the_entry_without_a_hint_reads_it_in_one_round_trip_after(client, owner, coaching):
+    # A gunicorn worker that never rendered the page: its first hit reads the entry, then the
+    # owner's version it names (two round trips); from then on, both together.
+    first = page(client)
+    content_version.owner_hints_forget()
+    with mock.patch.object(cache, "get", wraps=cache.get) as get, \
+         mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many:
+        assert page(client) == first
+    assert (get.call_count, get_many.call_count) == (1, 1)
+    with mock.patch.object(cache, "get", wraps=cache.get) as get, \
+         mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many:
+        assert page(client) == first
+    assert (get.call_count, get_many.call_count) == (0, 1)
+
+
 def test_a_rename_of_the_slug_shows_at_once(client, owner, coaching):
     assert "Coaching call" in page(client)
     owner.slug = "new-coach"
