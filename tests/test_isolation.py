@@ -20,6 +20,7 @@ from scheduling.selectors import format_slot_start
 from teams.models import Invitation, Membership, Team, TeamHost, TeamMeetingType
 from tests.world import (
     ROUTE_OBJECTS,
+    crawler_client,
     fresh_copy,
     logged_in_client,
     make_world,
@@ -136,6 +137,15 @@ def world(_module_world, db):
     return fresh_copy(_module_world)
 
 
+@pytest.fixture
+def unchanged_world(_module_world, db):
+    """The module's world itself, for the crawls over the routes: they read its ids and strings
+    and send requests, whose views read their own rows from the database and never these
+    instances, so a copy for each (~3 ms) bought nothing. A test that changes an instance takes
+    `world`."""
+    return _module_world
+
+
 def _client_for(owner) -> Client:
     return logged_in_client(owner)
 
@@ -146,8 +156,8 @@ def test_every_dashboard_route_with_an_id_is_in_the_isolation_check():
 
 
 @pytest.mark.parametrize("route", DASHBOARD_ROUTES_WITH_IDS, ids=str)
-def test_another_owner_gets_404_for_every_dashboard_page_of_the_first_owners_objects(world, route):
-    alice, bob = world
+def test_another_owner_gets_404_for_every_dashboard_page_of_the_first_owners_objects(unchanged_world, route):
+    alice, bob = unchanged_world
     path = route.path(route_values(route, alice))
     before = _snapshot(alice.owner)
     bob_client = _client_for(bob.owner)
@@ -163,8 +173,8 @@ def test_another_owner_gets_404_for_every_dashboard_page_of_the_first_owners_obj
 
 
 @pytest.mark.parametrize("route", [route for route in DASHBOARD_ROUTES_WITH_IDS if len(route.params) > 1], ids=str)
-def test_an_owners_page_does_not_reach_another_owners_object_through_its_second_id(world, route):
-    alice, bob = world
+def test_an_owners_page_does_not_reach_another_owners_object_through_its_second_id(unchanged_world, route):
+    alice, bob = unchanged_world
     first, second = (name for name, _converter in route.params)
     mixed_for_bob = {**route_values(route, bob), second: route_values(route, alice)[second]}
     mixed_for_alice = {**route_values(route, alice), second: route_values(route, bob)[second]}
@@ -182,9 +192,9 @@ def test_an_owners_page_does_not_reach_another_owners_object_through_its_second_
 
 
 @pytest.mark.parametrize("route", DASHBOARD_ROUTES_WITH_IDS, ids=str)
-def test_the_owner_reaches_their_own_pages_with_the_same_ids(world, route):
+def test_the_owner_reaches_their_own_pages_with_the_same_ids(unchanged_world, route):
     """The other half of the 404 check: the ids used above are real, and their owner gets in."""
-    alice, _bob = world
+    alice, _bob = unchanged_world
     path = route.path(route_values(route, alice))
 
     status = _client_for(alice.owner).get(path).status_code
@@ -193,11 +203,11 @@ def test_the_owner_reaches_their_own_pages_with_the_same_ids(world, route):
 
 
 @pytest.mark.parametrize("route", DASHBOARD_ROUTES, ids=str)
-def test_a_visitor_is_sent_to_log_in_from_every_dashboard_page(world, route):
-    alice, _bob = world
+def test_a_visitor_is_sent_to_log_in_from_every_dashboard_page(unchanged_world, route):
+    alice, _bob = unchanged_world
     path = route.path(route_values(route, alice)) if route.params else route.path({})
     before = _snapshot(alice.owner)
-    client = Client()
+    client = crawler_client()
 
     responses = [client.get(path), client.post(path, _acting_body(alice))]
 
@@ -212,8 +222,8 @@ def test_a_visitor_is_sent_to_log_in_from_every_dashboard_page(world, route):
     "?status=active", "?status=confirmed", "?provider=test",
 ])
 @pytest.mark.parametrize("route", DASHBOARD_LISTS, ids=str)
-def test_another_owners_lists_show_none_of_the_first_owners_rows(world, route, query):
-    alice, bob = world
+def test_another_owners_lists_show_none_of_the_first_owners_rows(unchanged_world, route, query):
+    alice, bob = unchanged_world
     path = route.path({}) + query.format(package=alice.package.pk)
 
     response = _client_for(bob.owner).get(path, follow=True)
@@ -368,3 +378,15 @@ def test_the_crawlers_clients_are_logged_in_as_force_login_leaves_them(world):
     assert dict(quick.session.items()) == dict(usual.session.items())
     response = quick.get("/dashboard/")
     assert response.status_code == 200 and response.wsgi_request.user == alice.owner
+
+
+def test_the_crawlers_clients_share_one_middleware_chain_and_each_keeps_its_own_visitor(world):
+    alice, bob = world
+    as_alice, as_bob, anonymous = logged_in_client(alice.owner), logged_in_client(bob.owner), crawler_client()
+
+    responses = [client.get("/dashboard/") for client in (as_alice, as_bob, anonymous)]
+
+    assert as_alice.handler is as_bob.handler is anonymous.handler
+    assert [response.wsgi_request.user for response in responses[:2]] == [alice.owner, bob.owner]
+    assert responses[2].status_code == 302 and responses[2]["Location"].startswith("/accounts/login/")
+    assert Client().handler is not anonymous.handler  # a Client of the test's own keeps its own chain

@@ -155,6 +155,35 @@ def test_the_openapi_schema_validates_and_names_every_endpoint(client):
     assert schema["components"]["securitySchemes"]
 
 
+def test_the_schema_is_built_once_per_language_and_is_the_one_drf_spectacular_builds(client, monkeypatch):
+    from django.test import RequestFactory
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.views import SpectacularAPIView
+    from rest_framework.permissions import AllowAny
+
+    from api import docs_views
+
+    monkeypatch.setattr(docs_views, "_BUILT", {})
+    builds = []
+    parse = SchemaGenerator.parse
+    monkeypatch.setattr(SchemaGenerator, "parse", lambda self, *args, **kwargs: builds.append(1) or parse(
+        self, *args, **kwargs))
+    usual_view = SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny],
+                                            throttle_classes=[])
+
+    for query in ("format=json", "format=json&lang=de", "lang=es", "format=json&lang=xx"):
+        answers = [client.get(f"/api/v1/schema/?{query}") for _ in range(2)]
+        usual = usual_view(RequestFactory().get(f"/api/v1/schema/?{query}")).render()
+
+        assert [answer.status_code for answer in answers] == [200, 200]
+        assert answers[0].content == answers[1].content == usual.content, query
+        assert answers[0]["Content-Type"] == usual["Content-Type"]
+        assert answers[0]["Content-Disposition"] == usual["Content-Disposition"]
+    # en, de and es once each (and the usual view's four); a language the site does not have every time.
+    assert len(builds) == 3 + 4 + 2
+    assert sorted(docs_views._BUILT) == [("de", True), ("en", True), ("es", True)]
+
+
 def test_the_docs_page_lists_every_endpoint_from_our_own_server(client):
     response = client.get("/api/v1/docs/")
 
