@@ -27,15 +27,23 @@ def make_owner(*, email: str | None = None, slug: str | None = None, plan: str =
     )
 
 
-def log_in(client, user) -> None:
-    """Log `client` in as `user`: the session Client.force_login writes (the user, the backend it
-    picks, the password hash), written directly. force_login also sends user_logged_in (the last
-    login, django-axes' access log, its clean-up and four log lines, a second session on cycling
-    the key): about 5 of its 6 ms, in some 600 tests that do not test logging in (those log in
-    through the form). tests/test_personas.py checks the session is force_login's."""
+def logged_in_session_key(user, *, backend: str) -> str:
+    """Save the session a log-in as `user` through `backend` writes (the user, the backend, the
+    password hash) and return its key: what force_login and the log-in form write, without the
+    user_logged_in signal (the last login, django-axes' access log, its clean-up and log lines, a
+    second session on cycling the key), which only the tests of logging in need (those log in
+    through the form). The test Clients (log_in), the crawlers (tests.world.logged_in_client) and
+    the browser journeys (tests.e2e.helpers.log_in_as) all log in through it."""
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-    session[BACKEND_SESSION_KEY] = client._get_backend()
+    session[BACKEND_SESSION_KEY] = backend
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.save()
-    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return session.session_key
+
+
+def log_in(client, user) -> None:
+    """Log `client` in as `user` with the session Client.force_login writes (the backend it picks),
+    about 1 ms where force_login's 6 went mostly to user_logged_in, in some 600 tests that do not
+    test logging in. tests/test_personas.py checks the session is force_login's."""
+    client.cookies[settings.SESSION_COOKIE_NAME] = logged_in_session_key(user, backend=client._get_backend())

@@ -356,22 +356,13 @@ def crawler_client() -> Client:
 
 
 def logged_in_client(user) -> Client:
-    """A test Client logged in as `user`: the session Client.force_login makes (the user, the first
-    authentication backend, the password hash), written directly. force_login also sends
-    user_logged_in (the last login, django-axes' access log, a second session on cycling the key):
-    60 % of its CPU, for a log-in the crawlers, which log in some 1,400 times, do not test."""
-    from importlib import import_module
-
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    """A crawler's test Client logged in as `user` (tests.personas.log_in: force_login's session
+    without user_logged_in, 60 % of its CPU, for a log-in the crawlers, which log in some 1,400
+    times, do not test)."""
+    from tests.personas import log_in
 
     client = crawler_client()
-    session = import_module(settings.SESSION_ENGINE).SessionStore()
-    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-    session[BACKEND_SESSION_KEY] = client._get_backend()  # the backend force_login picks
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    log_in(client, user)
     return client
 
 

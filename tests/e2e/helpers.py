@@ -149,19 +149,14 @@ def log_in_as(page: Page, base_url: str, user) -> None:
     log-in writes, and is the one browser test that logs in through the form). The journeys only
     need to be logged in; the form cost each of them the form, its post and the dashboard it leads
     to. Opens no page."""
-    from importlib import import_module
-
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
-    session = import_module(settings.SESSION_ENGINE).SessionStore()
-    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    from tests.personas import logged_in_session_key
+
     # The backend the form's log-in records: AxesBackend comes first but only refuses locked-out
     # log-ins; the model backend is the one that authenticates.
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": base_url}])
+    session_key = logged_in_session_key(user, backend="django.contrib.auth.backends.ModelBackend")
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session_key, "url": base_url}])
 
 
 def confirm_signup(page: Page, *, email: str) -> None:
