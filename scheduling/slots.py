@@ -66,6 +66,7 @@ out inside one local day are treated as having none (no current zone does this).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -147,9 +148,13 @@ class Busy:
     seats: int = 1
 
     def __post_init__(self) -> None:
-        # Normalised once here so the engine compares UTC datetimes only (the fast path in C).
-        object.__setattr__(self, "start", _as_utc(self.start, "Busy.start"))
-        object.__setattr__(self, "end", _as_utc(self.end, "Busy.end"))
+        # Normalised once here so the engine compares UTC datetimes only (the fast path in C). Rows
+        # read from the database are in UTC already: they skip the check and the rewrite, which cost
+        # a third of building a month's ~300 busy times (docs/performance.md, issue 27).
+        if self.start.tzinfo is not UTC:
+            object.__setattr__(self, "start", _as_utc(self.start, "Busy.start"))
+        if self.end.tzinfo is not UTC:
+            object.__setattr__(self, "end", _as_utc(self.end, "Busy.end"))
         if self.end < self.start:
             raise ValueError("Busy.end must not be before Busy.start.")
         if self.buffer_before < _ZERO or self.buffer_after < _ZERO:
@@ -309,11 +314,9 @@ def _candidate_starts(
         day += _ONE_DAY
     # Overlapping intervals and fold=1 starts can break the order; timsort is ~linear on this.
     starts.sort()
-    unique = [starts[0]] if starts else []
-    for start in starts[1:]:
-        if start != unique[-1]:
-            unique.append(start)
-    return unique
+    # Each start unless it equals the one before it (the second list is one longer: not strict): a
+    # comprehension, not a loop of appends (a month has ~470 candidates; docs/performance.md, issue 27).
+    return [start for start, previous in zip(starts, [None, *starts], strict=False) if start != previous]
 
 
 def _fixed_offset_starts(
@@ -359,8 +362,13 @@ def _transition_day_starts(
         wall += step
 
 
+@functools.lru_cache(maxsize=4096)
 def _fixed_offset(day: dt.date, tz: dt.tzinfo) -> dt.timedelta | None:
-    """The UTC offset in force all through ``day`` (and at its closing midnight), else None."""
+    """The UTC offset in force all through ``day`` (and at its closing midnight), else None.
+
+    Cached: a pure function of the zone's rules, and the pages ask for the same days again and
+    again (a month is 30 look-ups of five zoneinfo conversions each; docs/performance.md, issue 27).
+    """
     midnight = dt.datetime.combine(day, _MIDNIGHT, tzinfo=tz)
     offset = midnight.utcoffset()
     if offset is None:
@@ -417,24 +425,17 @@ def _drop_conflicts(rules: SlotRules, starts: list[dt.datetime], busy: Sequence[
     meeting_type_id = rules.meeting_type_id
     capacity = rules.capacity
 
-    # Only bookings whose padded span can reach a candidate's padded span matter.
+    # Only bookings whose padded span can reach a candidate's padded span matter. A comprehension
+    # rather than a loop of appends: a month reads ~300 busy times (docs/performance.md, issue 27).
     window_low = starts[0] - own_before
     window_high = starts[-1] + duration + own_after
-    entries = []
-    for booking in busy:
-        padded_start = booking.start - booking.buffer_before
-        padded_end = booking.end + booking.buffer_after
-        if padded_start < window_high and padded_end > window_low:
-            entries.append(
-                (
-                    padded_start,
-                    padded_end,
-                    booking.start,
-                    booking.end,
-                    booking.meeting_type_id == meeting_type_id,
-                    booking.seats,
-                )
-            )
+    entries = [
+        (padded_start, padded_end, booking.start, booking.end, booking.meeting_type_id == meeting_type_id,
+         booking.seats)
+        for booking in busy
+        if (padded_start := booking.start - booking.buffer_before) < window_high
+        and (padded_end := booking.end + booking.buffer_after) > window_low
+    ]
     entries.sort(key=itemgetter(0))
 
     slots = []
