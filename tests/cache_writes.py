@@ -2,50 +2,38 @@
 from django.core.cache import cache
 
 
-def record_cache_writes(monkeypatch) -> list:
-    """From now on, each cache write appended to the list returned: ("set", key) or ("set_many",
-    sorted keys). The memory cache's set_many calls set: those are not counted again."""
-    writes, inside = [], []
-    real_set, real_set_many = cache.set, cache.set_many
+def _record(monkeypatch, one: str, many: str) -> list:
+    """Record each call of the cache's `one` (a key) and `many` (keys) methods as (name, key) or
+    (name, sorted keys). The memory cache's `many` calls its `one` for each key: those are not
+    counted again, so the embedded defaults and Redis (one round trip) count the same."""
+    calls, inside = [], []
+    real_one, real_many = getattr(cache, one), getattr(cache, many)
 
-    def fake_set(key, *args, **kwargs):
+    def fake_one(key, *args, **kwargs):
         if not inside:
-            writes.append(("set", key))
-        return real_set(key, *args, **kwargs)
+            calls.append((one, key))
+        return real_one(key, *args, **kwargs)
 
-    def fake_set_many(mapping, *args, **kwargs):
-        writes.append(("set_many", sorted(mapping)))
+    def fake_many(keys, *args, **kwargs):
+        calls.append((many, sorted(keys)))
         inside.append(True)
         try:
-            return real_set_many(mapping, *args, **kwargs)
+            return real_many(keys, *args, **kwargs)
         finally:
             inside.pop()
 
-    monkeypatch.setattr(cache, "set", fake_set)
-    monkeypatch.setattr(cache, "set_many", fake_set_many)
-    return writes
+    monkeypatch.setattr(cache, one, fake_one)
+    monkeypatch.setattr(cache, many, fake_many)
+    return calls
+
+
+def record_cache_writes(monkeypatch) -> list:
+    """From now on, each cache write appended to the list returned: ("set", key) or ("set_many",
+    sorted keys)."""
+    return _record(monkeypatch, "set", "set_many")
 
 
 def record_cache_reads(monkeypatch) -> list:
     """From now on, each cache read (a round trip to Redis) appended to the list returned: ("get",
-    key) or ("get_many", sorted keys). The memory cache's get_many calls get: those are not counted
-    again, so the embedded defaults and Redis count the same."""
-    reads, inside = [], []
-    real_get, real_get_many = cache.get, cache.get_many
-
-    def fake_get(key, *args, **kwargs):
-        if not inside:
-            reads.append(("get", key))
-        return real_get(key, *args, **kwargs)
-
-    def fake_get_many(keys, *args, **kwargs):
-        reads.append(("get_many", sorted(keys)))
-        inside.append(True)
-        try:
-            return real_get_many(keys, *args, **kwargs)
-        finally:
-            inside.pop()
-
-    monkeypatch.setattr(cache, "get", fake_get)
-    monkeypatch.setattr(cache, "get_many", fake_get_many)
-    return reads
+    key) or ("get_many", sorted keys)."""
+    return _record(monkeypatch, "get", "get_many")
