@@ -15,9 +15,15 @@ from playwright.sync_api import Page, expect
 # the shell 69, on two cores that the rest of the suite shares. Else the full Chromium.
 HEADLESS_SHELL, FULL_CHROMIUM = "/usr/bin/chromium-headless-shell", "/usr/bin/chromium"
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or (HEADLESS_SHELL if os.path.exists(HEADLESS_SHELL) else FULL_CHROMIUM)
+# Playwright adds its own defaults (no background timers throttled, no extensions, breakpad or
+# dev-shm, --mute-audio, --hide-scrollbars, ...). --renderer-process-limit=1: a browser context
+# otherwise started two renderer processes, one for its first page's about:blank and another at the
+# first navigation; it now starts one (150 -> 78 over tests/e2e), about 0.06 CPU-s less per context
+# (0.30 -> 0.24 for a context, a page and one page load). Pages of one context now share that
+# process; contexts never share one, whatever the limit, so tests are as isolated as before.
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-quic", "--no-first-run", "--disable-sync",
+    "--disable-quic", "--no-first-run", "--disable-sync", "--renderer-process-limit=1",
 ]
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1280, "height": 800}
