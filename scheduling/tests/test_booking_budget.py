@@ -35,8 +35,10 @@ def frozen_time():
 
 
 @pytest.mark.parametrize("existing", [2, 12])
-def test_a_booking_runs_a_fixed_number_of_queries(owner, existing, django_assert_num_queries,
-                                                  django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("prepared_statements", [True, False])  # leadmonk.prepared, on PostgreSQL
+def test_a_booking_runs_a_fixed_number_of_queries(owner, existing, prepared_statements, settings,
+                                                  django_assert_num_queries, django_capture_on_commit_callbacks):
+    settings.DATABASE_PREPARED_STATEMENTS = prepared_statements
     set_weekly_hours(owner, WEEKDAYS_9_TO_5)
     intro = make_meeting_type(owner, name="Intro call", slug="intro", email_reminders_enabled=True,
                               email_reminder_offsets=[60])
