@@ -14,14 +14,9 @@ driver connection. A pooler that hands one client's statements to other server s
 """
 import hashlib
 import re
-import weakref
 
 from django.conf import settings
-from django.db import connection
-
-# driver connection -> names prepared on it. Weak keys: a closed connection's names go with it, and
-# a new connection (a new object) starts with none.
-_PREPARED: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 _PLACEHOLDER = re.compile(r"%([s%])")
 
@@ -53,10 +48,20 @@ def execute(cursor, sql: str, params: list) -> None:
         cursor.execute(sql, params)
         return
     name = statement_name(sql)
-    driver_connection = connection.connection
-    prepared = _PREPARED.setdefault(driver_connection, set())
+    prepared = _prepared_on_this_connection()
     if name not in prepared:
-        with driver_connection.cursor() as setup:
+        with connection.connection.cursor() as setup:
             setup.execute(f"PREPARE {name} AS {_numbered(sql)}")
         prepared.add(name)
     cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}", params)
+
+
+def _prepared_on_this_connection() -> set[str]:
+    """The names prepared on the thread's open driver connection. Kept on the thread's database
+    wrapper with the driver connection they belong to: once Django has opened a new one (after
+    CONN_MAX_AGE, an error, a health check), the record starts again empty."""
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    record = getattr(wrapper, "_leadmonk_prepared", None)
+    if record is None or record[0] is not wrapper.connection:
+        record = wrapper._leadmonk_prepared = (wrapper.connection, set())
+    return record[1]
