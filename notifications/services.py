@@ -5,10 +5,9 @@ The receivers run INSIDE the booking's or order's transaction:
 - reminders_* write the reminder outbox rows in that same transaction (a rolled-back booking
   leaves none); the dispatcher in notifications/dispatch.py sends them when due.
 - notify_* write one Message row per recipient (status pending) in that transaction and queue
-  the delivery task with transaction.on_commit, from the process's publishing thread
-  (leadmonk.publish_later): a rolled-back write leaves no row and queues nothing, and no email is
-  ever sent inside a database transaction. A message whose task was lost (broker down at commit,
-  the process gone before its thread sent it) is queued again by the dispatcher's sweep.
+  the delivery task with transaction.on_commit: a rolled-back write leaves no row and queues
+  nothing, and no email is ever sent inside a database transaction. A message whose task was
+  lost (broker down at commit) is queued again by the dispatcher's sweep.
 """
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -16,7 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from leadmonk import publish_later, raw_rows
+from leadmonk import raw_rows
 from leadmonk.client_email import normalize_email
 from leadmonk.languages import client_language
 from leadmonk.money import format_money
@@ -151,12 +150,10 @@ def _queue_ids(ids: list[int]) -> None:
         return
 
     def enqueue() -> None:
-        # From the process's publishing thread (leadmonk.publish_later): the request does not wait
-        # for Celery to build and send the message. A message lost on the way is the sweep's, below.
         if len(ids) == 1:
-            publish_later.publish(deliver_message, ids[0])
+            deliver_message.delay(ids[0])
         else:
-            publish_later.publish(deliver_messages, ids)
+            deliver_messages.delay(ids)
 
     # robust: a broker that is down at commit must not turn a committed booking into an error
     # page; the rows stay pending and the dispatcher's sweep queues them again.

@@ -1,14 +1,12 @@
 """A change that writes several messages queues one task for them (notifications.tasks.
 deliver_messages): one broker message on the booking's path. Each message is still delivered once,
 keeps its own retries, and one that fails does not hold back the others."""
-import threading
 from unittest import mock
 
 import pytest
 import time_machine
 from django.core import mail
 
-from leadmonk import publish_later
 from notifications import delivery, tasks
 from notifications.models import Message, MessageStatus
 from notifications.tests.conftest import SESSION_START
@@ -53,34 +51,6 @@ def test_a_lone_message_is_queued_as_before(owner, coaching, django_capture_on_c
     single.assert_called_once_with(Message.objects.get(booking=booking).pk)
     batch.assert_not_called()
     assert [m.to[0] for m in mail.outbox] == ["dana@example.com"]
-
-
-@pytest.fixture
-def celery_with_a_broker():
-    """Celery as in production (not eager); the tests' default is eager."""
-    conf = tasks.deliver_messages.app.conf
-    eager, conf.task_always_eager = conf.task_always_eager, False
-    try:
-        yield
-    finally:
-        conf.task_always_eager = eager
-
-
-def test_with_a_broker_the_booking_does_not_wait_for_the_task_to_be_sent(coaching, celery_with_a_broker,
-                                                                         django_capture_on_commit_callbacks):
-    """Celery not eager (a broker, as in production): the commit hands the task to the process's
-    publishing thread (leadmonk.publish_later), which sends it; the messages stay pending for the worker."""
-    sent_from = []
-    with mock.patch.object(tasks.deliver_messages, "delay",
-                           side_effect=lambda ids: sent_from.append((ids, threading.current_thread().name))):
-        with django_capture_on_commit_callbacks(execute=True):
-            booking = _book(coaching)
-        assert publish_later.flush()
-
-    client, owner = Message.objects.filter(booking=booking).order_by("id")
-    assert sent_from == [([client.pk, owner.pk], "celery-publisher")]
-    assert mail.outbox == []
-    assert set(Message.objects.values_list("status", flat=True)) == {MessageStatus.PENDING}
 
 
 class OwnerServerDown:
