@@ -56,9 +56,10 @@ def load_engine_inputs(*, owner, first_day: date, last_day: date, window_start: 
     on SQLite and PostgreSQL.
 
     `prepared` runs it as a prepared statement (leadmonk.prepared), for the windows of one time
-    (`bookable_slot`, a booking's check): planning it took longer than running it, and the plan
-    PostgreSQL keeps for a window of a few days (a nested loop over a few bookings) suits them all.
-    A month's window is planned each time: that plan would walk the meeting types once per booking.
+    (`bookable_slot`, a booking's check): planning it took longer than running it, and the generic
+    plan PostgreSQL keeps for a window of two days (a nested loop over its few bookings) suits them
+    all. A month's window (the pages) is planned each time: on the bench's data that same generic
+    plan took longer than planning and running a custom one (docs/performance.md, issue 32).
     """
     prep_date = DateOverride._meta.get_field("date").get_db_prep_value
     prep_datetime = Booking._meta.get_field("start").get_db_prep_value
