@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import DateTimeField, Model
@@ -134,15 +135,52 @@ def insert(model: type[Model], rows: list[dict], *, ignore_conflicts: bool = Fal
     times the statement (two messages of a booking: 0.9 ms of CPU against 0.08 ms for a query). Like
     bulk_create, it sends no signal and calls no save(); each value is prepared as the ORM prepares it
     (get_db_prep_save: JSON, dates on SQLite, UUIDs). A test compares the rows with bulk_create's."""
-    if not rows:
+    return insert_together([Insert(model, rows, ignore_conflicts=ignore_conflicts, returning=returning)])
+
+
+@dataclass(frozen=True)
+class Insert:
+    """The rows of one `insert`, for `insert_together`."""
+
+    model: type[Model]
+    rows: list[dict]
+    ignore_conflicts: bool = False
+    returning: bool = True
+
+
+def insert_together(inserts: list[Insert]) -> list[int]:
+    """Each of `inserts` written as `insert` writes it, in that order, and the ids of the last (the
+    others return nothing: only the last may be `returning`).
+
+    On PostgreSQL in one round trip: the INSERTs joined by ";" in one execute, which psycopg2 sends
+    as one query string and the server runs in order, in the caller's transaction; the first that
+    fails raises (the ones after it do not run) and the caller's atomic block rolls back, as when
+    they are sent one by one. SQLite takes one statement an execute: one after another there. For
+    the writes of one flow that follow each other (a new booking's reminders and its messages), so
+    that the flow reads as it did and only the round trips are fewer."""
+    statements = [(insert_, _insert_statement(insert_)) for insert_ in inserts if insert_.rows]
+    if any(insert_.returning for insert_, _statement in statements[:-1]):
+        raise ValueError("Only the last INSERT of a batch returns its ids.")
+    if not statements:
         return []
-    fields = _insert_fields(model)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("; ".join(sql for _insert, (sql, _params) in statements),
+                           [param for _insert, (_sql, params) in statements for param in params])
+        else:
+            for _insert, (sql, params) in statements:
+                cursor.execute(sql, params)
+        return [pk for (pk,) in cursor.fetchall()] if statements[-1][0].returning else []
+
+
+def _insert_statement(insert_: Insert) -> tuple[str, list]:
+    fields = _insert_fields(insert_.model)
     now = timezone.now()
     # The connection itself, not the proxy `connection`: the values' preparation asks it for its
     # operations a few times per value, each a lookup of the thread's connection through the proxy.
     this_connection = connections[DEFAULT_DB_ALIAS]
     params = []
-    for row in rows:
+    for row in insert_.rows:
         for field, stamped in fields:
             if stamped:
                 value = now if isinstance(field, DateTimeField) else datetime.date.today()  # as their pre_save
@@ -151,7 +189,6 @@ def insert(model: type[Model], rows: list[dict], *, ignore_conflicts: bool = Fal
             else:
                 value = field.get_default()
             params.append(field.get_db_prep_save(value, this_connection))
-    sql = _insert_sql(model, len(rows), ignore_conflicts=ignore_conflicts, returning=returning)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [pk for (pk,) in cursor.fetchall()] if returning else []
+    sql = _insert_sql(insert_.model, len(insert_.rows), ignore_conflicts=insert_.ignore_conflicts,
+                      returning=insert_.returning)
+    return sql, params

@@ -151,6 +151,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The hottest reads are prepared once per PostgreSQL connection (leadmonk.prepared), which pays
+# only when connections live on (CONN_MAX_AGE). Off behind a pooler that shares server sessions
+# between clients (PgBouncer in transaction mode): their prepared statements would go astray.
+DATABASE_PREPARED_STATEMENTS = env.bool(
+    "DATABASE_PREPARED_STATEMENTS", default=DATABASES["default"].get("CONN_MAX_AGE", 0) != 0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

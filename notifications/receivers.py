@@ -13,9 +13,9 @@ from teams import signals as team_signals
 
 @receiver(booking_signals.booking_created, dispatch_uid="notifications.booking_created")
 def on_booking_created(*, booking, notify: bool = True, receipt: dict | None = None, **_) -> None:
-    services.reminders_schedule(booking=booking)
-    if notify:  # False for a set of sessions: order_sessions_booked sends one message for all
-        services.notify_booking_confirmed(booking=booking, receipt=receipt)
+    # The reminders, and the confirmation unless `notify` is False (a set of sessions:
+    # order_sessions_booked sends one message for all), in one round trip.
+    services.booking_confirmed_write(booking=booking, notify=notify, receipt=receipt)
 
 
 @receiver(booking_signals.booking_rescheduled, dispatch_uid="notifications.booking_rescheduled")

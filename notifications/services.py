@@ -69,14 +69,31 @@ def wanted_reminders(*, booking, now: datetime) -> dict[tuple[str, int], datetim
 
 
 def reminders_schedule(*, booking) -> None:
-    """Create the reminder outbox rows of a new confirmed booking (one per channel and offset).
-    Written as bulk_create(ignore_conflicts=True) writes them, without its instances (every booking
-    comes here: leadmonk.raw_rows.insert)."""
+    """Create the reminder outbox rows of a new confirmed booking (one per channel and offset)."""
+    raw_rows.insert_together([_reminder_rows(booking)])
+
+
+def _reminder_rows(booking) -> raw_rows.Insert:
+    """The reminder rows `reminders_schedule` writes, as bulk_create(ignore_conflicts=True) writes
+    them but without its instances (every booking comes here: leadmonk.raw_rows)."""
     now = timezone.now()
-    raw_rows.insert(Reminder, [
+    return raw_rows.Insert(Reminder, [
         {"booking_id": booking.pk, "channel": channel, "offset_minutes": offset, "due_at": due_at}
         for (channel, offset), due_at in wanted_reminders(booking=booking, now=now).items()
     ], ignore_conflicts=True, returning=False)
+
+
+def booking_confirmed_write(*, booking, notify: bool = True, receipt: dict | None = None) -> None:
+    """A booking just confirmed: its reminders (reminders_schedule) and, when `notify`, the
+    confirmation to the client and the notice to the owner, queued on commit
+    (notify_booking_confirmed). The two INSERTs go in one round trip (leadmonk.raw_rows.insert_together)
+    on PostgreSQL: every booking writes both, one after the other."""
+    reminders = _reminder_rows(booking)
+    if not notify:
+        raw_rows.insert_together([reminders])
+        return
+    _queue_ids(raw_rows.insert_together([reminders, _booking_message_rows(
+        booking, MessageKind.BOOKING_CONFIRMED, {"receipt": receipt} if receipt else None)]))
 
 
 def reminders_reschedule(*, booking) -> None:
@@ -145,6 +162,11 @@ def _queue_ids(ids: list[int]) -> None:
 
 def _booking_messages(booking, kind: str, context: dict | None = None) -> list[int]:
     """Write the booking's messages to the client and the owner; return their ids."""
+    return raw_rows.insert_together([_booking_message_rows(booking, kind, context)])
+
+
+def _booking_message_rows(booking, kind: str, context: dict | None = None) -> raw_rows.Insert:
+    """The booking's messages to the client and the owner, as rows for leadmonk.raw_rows."""
     owner = booking.owner
     # A meeting with several hosts emails the client once, from the lead booking (the token they hold).
     rows = [] if booking.lead_id is not None else [
@@ -155,9 +177,9 @@ def _booking_messages(booking, kind: str, context: dict | None = None) -> list[i
         rows.append({"booking_id": booking.pk, "kind": kind, "audience": Audience.OWNER, "recipient": owner.email,
                      "context": context or {}})
     # One INSERT for both, as bulk_create writes them but without its instances (every booking, move
-    # and cancel comes here: leadmonk.raw_rows.insert). Message has no save() of its own and nothing
+    # and cancel comes here: leadmonk.raw_rows). Message has no save() of its own and nothing
     # listens to its saves.
-    return raw_rows.insert(Message, rows)
+    return raw_rows.Insert(Message, rows)
 
 
 def notify_booking_confirmed(*, booking, receipt: dict | None = None) -> None:

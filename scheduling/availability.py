@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from leadmonk import prepared as statements
 from leadmonk import raw_rows
 from scheduling import slots
 from scheduling.models import (
@@ -41,8 +42,8 @@ _NO_BUFFER = timedelta(0)
 
 
 def load_engine_inputs(*, owner, first_day: date, last_day: date, window_start: datetime, window_end: datetime,
-                       exclude_booking_id: int | None = None,
-                       now: datetime | None = None) -> tuple[slots.WeeklyAvailability, list[slots.Busy]]:
+                       exclude_booking_id: int | None = None, now: datetime | None = None,
+                       prepared: bool = False) -> tuple[slots.WeeklyAvailability, list[slots.Busy]]:
     """The owner's weekly hours, their overrides between two owner-local dates, their busy bookings
     (any meeting type) and their external busy times (their other calendars, see ExternalBusy) that
     overlap [window_start, window_end): one query. A busy booking is confirmed, or held for a client
@@ -53,6 +54,12 @@ def load_engine_inputs(*, owner, first_day: date, last_day: date, window_start: 
     for a core on a busy machine (docs/performance.md). The bookings part uses the (owner, status,
     start) index, bounded on both sides. scheduling/tests/test_engine_inputs.py checks what it reads
     on SQLite and PostgreSQL.
+
+    `prepared` runs it as a prepared statement (leadmonk.prepared), for the windows of one time
+    (`bookable_slot`, a booking's check): planning it took longer than running it, and the generic
+    plan PostgreSQL keeps for a window of two days (a nested loop over its few bookings) suits them
+    all. A month's window (the pages) is planned each time: on the bench's data that same generic
+    plan took longer than planning and running a custom one (docs/performance.md, issue 32).
     """
     prep_date = DateOverride._meta.get_field("date").get_db_prep_value
     prep_datetime = Booking._meta.get_field("start").get_db_prep_value
@@ -71,7 +78,10 @@ def load_engine_inputs(*, owner, first_day: date, last_day: date, window_start: 
         sql += f" AND b.{raw_rows.column(Booking, 'id')} <> %s"
         params.append(exclude_booking_id)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if prepared:
+            statements.execute(cursor, sql, params)
+        else:
+            cursor.execute(sql, params)
         rows = raw_rows.values(cursor.fetchall(), _inputs_fields())
 
     weekly: dict[int, list[slots.Interval]] = {}
@@ -172,16 +182,17 @@ def _local_days(owner, range_start: datetime, range_end: datetime) -> tuple[date
 
 def engine_inputs(meeting_type: MeetingType, range_start: datetime, range_end: datetime,
                   exclude_booking_id: int | None = None, duration: timedelta | None = None,
-                  now: datetime | None = None) -> tuple[slots.WeeklyAvailability, list[slots.Busy]]:
+                  now: datetime | None = None,
+                  prepared: bool = False) -> tuple[slots.WeeklyAvailability, list[slots.Busy]]:
     """The owner's hours and busy bookings around [range_start, range_end], all the engine needs
-    for slots starting in that range: one query."""
+    for slots starting in that range: one query (`prepared`: see load_engine_inputs)."""
     owner = meeting_type.owner
     first_day, last_day = _local_days(owner, range_start, range_end)
     return load_engine_inputs(
         owner=owner, first_day=first_day, last_day=last_day,
         window_start=range_start - BUSY_MARGIN,
         window_end=range_end + (duration or meeting_type.duration) + BUSY_MARGIN,
-        exclude_booking_id=exclude_booking_id, now=now,
+        exclude_booking_id=exclude_booking_id, now=now, prepared=prepared,
     )
 
 
@@ -206,7 +217,7 @@ def bookable_slot(*, meeting_type: MeetingType, start: datetime, now: datetime |
     """The slot starting exactly at `start`, `duration` long (default: the meeting type's), or
     None when that time cannot be booked now."""
     now = now or timezone.now()
-    availability, busy = engine_inputs(meeting_type, start, start, exclude_booking_id, duration, now)
+    availability, busy = engine_inputs(meeting_type, start, start, exclude_booking_id, duration, now, prepared=True)
     return slots.find_slot(
         rules=rules_for(meeting_type, enforce_notice=enforce_notice, duration=duration),
         availability=availability, busy=busy,

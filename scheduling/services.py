@@ -43,7 +43,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from accounts.locks import lock_owners, owner_lock_clause
-from leadmonk import raw_rows
+from leadmonk import prepared, raw_rows
 from leadmonk.client_email import normalize_email
 from leadmonk.content_version import bumps_batched
 from leadmonk.errors import DomainError
@@ -169,8 +169,9 @@ def _meeting_type_locking_owner(*, pk: int, owner_id: int, now: datetime) -> tup
     hours) is read by the statements after it."""
     facts = owner_facts.names()
     with connection.cursor() as cursor:
-        cursor.execute(_meeting_type_sql(facts, owner_lock_clause("u")), [*expired_hold_params(owner_id, now), pk,
-                                                                          owner_id])
+        # Prepared (leadmonk.prepared): planning the join took five times as long as running it.
+        prepared.execute(cursor, _meeting_type_sql(facts, owner_lock_clause("u")),
+                         [*expired_hold_params(owner_id, now), pk, owner_id])
         row = cursor.fetchone()
     if row is None:
         raise MeetingType.DoesNotExist("MeetingType matching query does not exist.")

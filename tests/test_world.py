@@ -1,17 +1,20 @@
 """The crawlers' helpers (tests/world.py): their world is built once per module and copied for
 each test (`fresh_copy`), a copy as independent of the world as a deep copy is; and while they run,
-only server errors are logged."""
+only server errors are logged; their clients' handler answers as Django's test handler does.
+"""
 import copy
 import logging
+import weakref
 
 import pytest
+from django.core.signals import request_finished, request_started
 from django.http import HttpResponseServerError
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.utils import timezone
 from django.utils.log import log_response
 
 from tests import make_meeting_type, make_owner
-from tests.world import OwnerWorld, client_errors_unlogged, fresh_copy
+from tests.world import CrawlerHandler, OwnerWorld, client_errors_unlogged, crawler_client, fresh_copy
 from webhooks.models import Delivery, DeliveryStatus, EventType, WebhookEndpoint
 
 
@@ -95,3 +98,53 @@ def test_while_the_crawlers_run_a_4xx_is_not_logged_and_a_server_error_is(client
     assert [(record.levelname, record.status_code) for record in caplog.records
             if record.name == "django.request"] == [("ERROR", 500)]
     assert logging.getLogger("django.request").level == level
+
+
+
+def _receivers() -> list:
+    return [[(key, receiver()) for key, receiver, _is_async in signal.receivers]
+            for signal in (request_started, request_finished)]
+
+
+def _send_both(client) -> tuple[list, int]:
+    """A GET and a POST of the log-in page: (responses, finalizers left registered)."""
+    finalizers = len(weakref.finalize._registry)
+    responses = [client.get("/accounts/login/?next=/dashboard/"),
+                 client.post("/accounts/login/", {"username": "a@example.com", "password": "x"})]
+    return responses, len(weakref.finalize._registry) - finalizers
+
+
+@pytest.mark.django_db
+def test_the_crawlers_handler_answers_as_djangos_and_leaves_the_signals_as_they_were():
+    crawler, usual = crawler_client(), Client()
+    assert type(crawler.handler) is CrawlerHandler
+    usual.get("/accounts/")  # Django's handler leaves close_old_connections last, as ours does
+    receivers = _receivers()
+    heard = []
+
+    def started(sender, **kwargs):
+        heard.append(("started", sender))
+
+    def finished(sender, **kwargs):
+        heard.append(("finished", sender))
+
+    request_started.connect(started)
+    request_finished.connect(finished)
+    try:
+        ours, left_by_ours = _send_both(crawler)
+        heard_by_ours, heard[:] = list(heard), []
+        djangos, left_by_djangos = _send_both(usual)
+    finally:
+        request_started.disconnect(started)
+        request_finished.disconnect(finished)
+
+    # Django's connects close_old_connections twice a request, each time with a finalizer on it.
+    assert left_by_djangos - left_by_ours == 2 * 2
+    assert heard_by_ours == heard
+    assert _receivers() == receivers
+    for mine, theirs in zip(ours, djangos, strict=True):
+        assert mine.status_code == theirs.status_code
+        assert mine.wsgi_request.get_full_path() == theirs.wsgi_request.get_full_path()
+        assert mine.wsgi_request.POST == theirs.wsgi_request.POST
+        assert mine.wsgi_request._dont_enforce_csrf_checks == theirs.wsgi_request._dont_enforce_csrf_checks
+        assert sorted(mine.headers) == sorted(theirs.headers)

@@ -241,6 +241,15 @@ def test_the_cache_can_have_a_redis_of_its_own():
     assert resolved["cache_location"] == "redis://cache.internal:6379/0"
 
 
+def test_prepared_statements_follow_persistent_connections_unless_turned_off():
+    """leadmonk.prepared pays only on a connection that lives on; PgBouncer in transaction mode needs it off."""
+    postgres = "postgres://leadmonk@db.internal:5432/leadmonk"
+    assert _evaluate(DATABASE_URL=postgres)["DATABASE_PREPARED_STATEMENTS"] is True
+    assert _evaluate(DATABASE_URL=postgres, CONN_MAX_AGE="0")["DATABASE_PREPARED_STATEMENTS"] is False
+    assert _evaluate(DATABASE_URL=postgres, DATABASE_PREPARED_STATEMENTS="false")["DATABASE_PREPARED_STATEMENTS"] \
+        is False
+
+
 def test_env_example_lists_every_variable_the_settings_read():
     source = (BASE_DIR / "leadmonk" / "settings.py").read_text()
     read_by_settings = set(re.findall(r"env(?:\.\w+)?\(\s*\"([A-Z][A-Z0-9_]+)\"", source))
