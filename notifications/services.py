@@ -84,16 +84,14 @@ def _reminder_rows(booking) -> raw_rows.Insert:
 
 
 def booking_confirmed_write(*, booking, notify: bool = True, receipt: dict | None = None) -> None:
-    """A booking just confirmed: its reminders (reminders_schedule) and, when `notify`, the
-    confirmation to the client and the notice to the owner, queued on commit
-    (notify_booking_confirmed). The two INSERTs go in one round trip (leadmonk.raw_rows.insert_together)
-    on PostgreSQL: every booking writes both, one after the other."""
-    reminders = _reminder_rows(booking)
-    if not notify:
-        raw_rows.insert_together([reminders])
-        return
-    _queue_ids(raw_rows.insert_together([reminders, _booking_message_rows(
-        booking, MessageKind.BOOKING_CONFIRMED, {"receipt": receipt} if receipt else None)]))
+    """A booking just confirmed (notifications.receivers, booking_created): what reminders_schedule
+    and, when `notify`, notify_booking_confirmed write, in one round trip on PostgreSQL
+    (leadmonk.raw_rows.insert_together): every booking writes both, one after the other. Those two
+    stay for a caller that wants one half."""
+    inserts = [_reminder_rows(booking)] + ([_confirmation_rows(booking, receipt)] if notify else [])
+    ids = raw_rows.insert_together(inserts)
+    if notify:
+        _queue_ids(ids)
 
 
 def reminders_reschedule(*, booking) -> None:
@@ -185,7 +183,11 @@ def _booking_message_rows(booking, kind: str, context: dict | None = None) -> ra
 def notify_booking_confirmed(*, booking, receipt: dict | None = None) -> None:
     """Queue the 'booking confirmed' messages to client and owner (on commit); a paid session's
     carry its receipt (amount, paid_with, paid_at)."""
-    _queue_ids(_booking_messages(booking, MessageKind.BOOKING_CONFIRMED, {"receipt": receipt} if receipt else None))
+    _queue_ids(raw_rows.insert_together([_confirmation_rows(booking, receipt)]))
+
+
+def _confirmation_rows(booking, receipt: dict | None) -> raw_rows.Insert:
+    return _booking_message_rows(booking, MessageKind.BOOKING_CONFIRMED, {"receipt": receipt} if receipt else None)
 
 
 def notify_booking_rescheduled(*, booking, previous_start: datetime) -> None:
