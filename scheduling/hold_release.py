@@ -32,8 +32,13 @@ def _any_expired_sql() -> str:
     def column(name: str) -> str:
         return connection.ops.quote_name(Booking._meta.get_field(name).column)
 
+    # The status is written into the text, not passed: PostgreSQL then reads the held bookings'
+    # partial index (Booking.Meta, "booking_held_expiry") even in the generic plan it keeps for the
+    # prepared statement that carries this (leadmonk.prepared). With the status a parameter, that
+    # plan walked every booking in the table (it expected a held one among the first few rows):
+    # 8 ms a booking beside an owner of 50,000 bookings (docs/performance.md, issue 32).
     return (f"SELECT 1 FROM {connection.ops.quote_name(Booking._meta.db_table)} WHERE {column('owner')} = %s "
-            f"AND {column('status')} = %s AND {column('hold_expires_at')} <= %s LIMIT 1")
+            f"AND {column('status')} = '{BookingStatus.HELD.value}' AND {column('hold_expires_at')} <= %s LIMIT 1")
 
 
 def any_expired_hold_sql() -> str:
@@ -45,7 +50,7 @@ def any_expired_hold_sql() -> str:
 
 
 def expired_hold_params(owner_id: int, now: datetime) -> list:
-    return [owner_id, BookingStatus.HELD, connection.ops.adapt_datetimefield_value(now)]
+    return [owner_id, connection.ops.adapt_datetimefield_value(now)]
 
 
 def release_expired_holds_of_owner(*, owner_id: int, now: datetime, any_expired: bool | None = None) -> int:

@@ -347,6 +347,10 @@ class Booking(models.Model):
             # The client portal (/my/) finds a client's bookings with every owner by
             # `client_email__iexact` (UPPER(client_email) = UPPER(%s)).
             models.Index(Upper("client_email"), name="booking_client_email_upper"),
+            # Every booking asks whether its owner has a hold past its time (scheduling.hold_release),
+            # and holds are few: a small index of the held bookings alone answers it at any size.
+            models.Index(fields=["owner", "hold_expires_at"], condition=models.Q(status=BookingStatus.HELD),
+                         name="booking_held_expiry"),
         ]
 
     def __str__(self) -> str:
