@@ -66,6 +66,8 @@ def main() -> None:
 
     path_owner = owners[SIZES[0]]
     report.uncontended = booking_path.uncontended(owner=path_owner, now=now)
+    # The same at the largest size: a booking must not slow down as the owner's history grows.
+    report.uncontended_largest = booking_path.uncontended(owner=owners[SIZES[-1]], now=now)
     report.paid = booking_path.paid_uncontended(owner=path_owner, now=now)
     report.bursts = booking_path.bursts(owner=path_owner, now=now)
     report.bursts.append(bench_teams.round_robin_burst(team_meeting_type=team_meeting_type, now=now))
