@@ -230,6 +230,7 @@ _AXE_CHECK_JS = """
 async (width) => {
   if (typeof window.axe === 'undefined') return null;
   if (!window.__leadmonkAxe) {
+    __COLOUR_FAST_PATH__
     const disabled = {};
     for (const rule of axe._audit.rules) {
       if (rule.impact === 'minor' || rule.impact === 'moderate') disabled[rule.id] = {enabled: false};
@@ -258,6 +259,31 @@ async (width) => {
   return serious;
 }
 """
+
+
+# axe parses every colour it reads (getComputedStyle's "rgb(34, 34, 34)" and "rgba(0, 0, 0, 0)",
+# a few per element) with colorjs.io: a general CSS colour parser, then a gamut mapping and a
+# conversion to sRGB. On the site's pages that parse was a fifth to a third of an axe run
+# (a profile of the page: colorjs's Color, its parser and its colour-space registry). The two forms
+# Chromium gives a computed sRGB colour in are read here directly into the same four numbers, by
+# axe's own setters; anything else still goes to axe's parse. tests/e2e/test_axe_check.py compares
+# the two over every channel value and the alphas Chromium writes.
+_COLOUR_FAST_PATH_JS = """
+    const Color = axe.commons.color.Color;
+    if (!Color.prototype.__leadmonkParse) {
+      const computed = /^rgba?\\((\\d+), (\\d+), (\\d+)(?:, (0|1|0?\\.\\d+))?\\)$/;
+      Color.prototype.__leadmonkParse = Color.prototype.parseString;
+      Color.prototype.parseString = function (text) {
+        const match = computed.exec(text);
+        if (match === null || match[1] > 255 || match[2] > 255 || match[3] > 255) return this.__leadmonkParse(text);
+        this.r = match[1] / 255;
+        this.g = match[2] / 255;
+        this.b = match[3] / 255;
+        this.alpha = match[4] === undefined ? 1 : +match[4];
+        return this;
+      };
+    }"""
+_AXE_CHECK_JS = _AXE_CHECK_JS.replace("__COLOUR_FAST_PATH__", _COLOUR_FAST_PATH_JS.strip())
 
 
 _axe_server: ThreadingHTTPServer | None = None

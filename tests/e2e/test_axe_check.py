@@ -145,3 +145,37 @@ def test_a_page_that_refuses_outside_scripts_is_checked_all_the_same(axe_page):
     assert_no_serious_axe_violations(page)
     assert page.evaluate("typeof window.axe") == "object"
     assert page.evaluate("document.scripts.length") == 0
+
+
+def test_the_quick_colour_parse_gives_what_axes_own_parse_gives(axe_page):
+    """The check reads Chromium's computed colours ("rgb(r, g, b)", "rgba(r, g, b, a)") without
+    colorjs.io (helpers._COLOUR_FAST_PATH_JS): the same four numbers as axe's own parse, for every
+    channel value in each place and the alphas Chromium writes; any other colour goes to axe's own."""
+    page = axe_page
+    page.show(CLEAN_PAGE.format(head=""))
+    assert_no_serious_axe_violations(page)  # puts axe in and the quick parse before its parse
+    differences = page.evaluate("""() => {
+      const Color = axe.commons.color.Color, own = Color.prototype.__leadmonkParse;
+      let calls = 0;
+      Color.prototype.__leadmonkParse = function (text) { calls += 1; return own.call(this, text); };
+      const read = (text, quick) => {
+        const color = new Color();
+        quick ? color.parseString(text) : own.call(color, text);
+        return [color.r, color.g, color.b, color.alpha, color.red, color.green, color.blue].join(' ');
+      };
+      const computed = [], others = ['transparent', 'color(srgb 1 0 0)', 'oklch(0.5 0.1 100)',
+        'rgb(256, 0, 0)', 'rgb(1.5, 0, 0)', 'rgba(0, 0, 0, 50%)', 'rgb(0 0 0)', '#123456', 'red'];
+      const alphas = ['0', '0.001', '0.05', '0.1', '0.25', '0.298', '0.5', '0.502', '0.8', '0.999'];
+      for (let v = 0; v <= 255; v += 1) {
+        computed.push(`rgb(${v}, 0, 0)`, `rgb(0, ${v}, 0)`, `rgb(0, 0, ${v})`, `rgb(${v}, ${255 - v}, ${v})`,
+                      `rgba(${v}, ${255 - v}, 7, ${alphas[v % alphas.length]})`);
+      }
+      const differ = (list) => list.filter((text) => read(text, true) !== read(text, false));
+      const computedDiffer = differ(computed), ownCallsForComputed = calls;
+      calls = 0;
+      const othersDiffer = differ(others);
+      return {computed: computed.length, computedDiffer, ownCallsForComputed, othersDiffer, ownCallsForOthers: calls};
+    }""")
+    # The computed colours never reach axe's parse through the check's; the others all do.
+    assert differences == {"computed": 1280, "computedDiffer": [], "ownCallsForComputed": 0,
+                           "othersDiffer": [], "ownCallsForOthers": 9}
