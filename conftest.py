@@ -279,7 +279,9 @@ def _radicale_server(tmp_path_factory):
 @pytest.fixture
 def radicale(_radicale_server):
     """A real CalDAV server (Radicale) on 127.0.0.1, shared by the session; each test makes its own
-    calendars in it (tests.calendar_servers.RadicaleServer.make_calendar)."""
+    calendars in it (tests.calendar_servers.RadicaleServer.make_calendar) and starts with none of
+    the earlier tests' (a browser journey picks its calendar by name from what the server lists)."""
+    _radicale_server.empty()
     return _radicale_server
 
 

@@ -31,6 +31,7 @@ class RadicaleServer:
     def __init__(self, folder: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
+        self.calendars: list[str] = []  # what make_calendar made, for empty()
         htpasswd = folder / "users"
         htpasswd.write_text(f"{RADICALE_USER}:{RADICALE_PASSWORD}\n")
         self.process = subprocess.Popen(
@@ -68,7 +69,16 @@ class RadicaleServer:
                 f'<c:comp name="VEVENT"/></c:supported-calendar-component-set></d:prop></d:set></c:mkcalendar>')
         response = requests.request("MKCALENDAR", url, data=body, auth=self.auth, timeout=10)
         assert response.status_code == 201, response.text
+        self.calendars.append(url)
         return url
+
+    def empty(self) -> None:
+        """Delete every calendar the earlier tests made: the server lives as long as the worker, and
+        a test that finds a calendar by its name ("Work") must not meet another test's."""
+        for url in self.calendars:
+            response = requests.delete(url, auth=self.auth, timeout=10)
+            assert response.status_code in (200, 204, 404), response.text
+        self.calendars.clear()
 
     def put(self, calendar_url: str, uid: str, ics: str) -> None:
         response = requests.put(f"{calendar_url}{uid}.ics", data=ics.encode(), auth=self.auth, timeout=10,
