@@ -20,12 +20,11 @@ def main() -> None:
     from bench import booking_path, engine, pages, seed
     from bench import memberships as bench_memberships
     from bench import teams as bench_teams
-    from bench.report import Report, machine_speed_ms
+    from bench.report import Report
 
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     report = Report()
     report.load.append(("start", os.getloadavg()[0]))
-    report.speed.append(("start", machine_speed_ms()))
     owners = {}
     for size in SIZES:
         began = time.perf_counter()
@@ -66,7 +65,6 @@ def main() -> None:
             print(f"{size} worker RSS MB: {report.worker_rss[size]}", file=sys.stderr)
 
     path_owner = owners[SIZES[0]]
-    report.speed.append(("before the booking path", machine_speed_ms()))
     report.uncontended = booking_path.uncontended(owner=path_owner, now=now)
     # The same at the largest size: a booking must not slow down as the owner's history grows.
     report.uncontended_largest = booking_path.uncontended(owner=owners[SIZES[-1]], now=now)
@@ -79,7 +77,6 @@ def main() -> None:
     report.parallel = booking_path.two_owners(owner_a=owner_a, owner_b=owner_b, now=now)
     report.violations = booking_path.violations()
     report.load.append(("end", os.getloadavg()[0]))
-    report.speed.append(("end", machine_speed_ms()))
 
     text = report.render(machine=f"{platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
                                  f"PostgreSQL · {now:%Y-%m-%d}", sizes=SIZES)

@@ -32,16 +32,6 @@ P95_TARGETS_MS = {name: 100 for name in ("dashboard orders list", "dashboard pay
                                           "dashboard upcoming sessions", "dashboard clients page")}
 
 
-def machine_speed_ms() -> float:
-    """A fixed piece of pure Python, best of five, in ms. The machine is a shared 2-core VM whose
-    speed moves by up to 2x from one spell to the next with nothing of ours running (the trivial
-    view served 961 and 1,988 requests a second in two runs of 7 December); this says which spell a
-    run's figures, the absolute ones above all, were taken in."""
-    import timeit
-
-    return min(timeit.repeat("sum(i * i for i in range(100_000))", number=20, repeat=5)) / 20 * 1000
-
-
 def mark(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
@@ -64,7 +54,6 @@ class Report:
     violations: int = 0
     worker_rss: dict = field(default_factory=dict)
     load: list = field(default_factory=list)  # (moment, 1-minute load average) during the run
-    speed: list = field(default_factory=list)  # (moment, machine_speed_ms()) during the run
     month_external: dict = field(default_factory=dict)  # bench.engine.time_month_external at the largest size
 
     def _paid_lines(self) -> list[str]:
@@ -81,10 +70,6 @@ class Report:
         if self.load:
             lines += ["Load average (1 min) during the run: " + ", ".join(f"{what} {value:.1f}" for what, value
                                                                       in self.load), ""]
-        if self.speed:
-            lines += ["The machine's speed during the run (a fixed pure-Python loop, best of five, ms; more is "
-                      "slower, and every figure below slows with it): "
-                      + ", ".join(f"{what} {value:.1f}" for what, value in self.speed), ""]
         lines += ["## Slot engine (coaching type, 30-min step, pure engine; 'with DB' includes its query)", "",
                   "| bookings | days | slots | busy in window | median ms | p95 ms | with DB median ms |",
                   "|---:|---:|---:|---:|---:|---:|---:|"]
