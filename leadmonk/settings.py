@@ -162,9 +162,17 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # The cache may have a Redis of its own, capped with maxmemory and an eviction policy (README,
 # "Running in production"): evicting cached pages then can never drop a Celery message.
 REDIS_CACHE_URL = env.str("REDIS_CACHE_URL", default="") or REDIS_URL
+# A Redis that stops answering without closing the connection (a failover, a NAT or a firewall that
+# drops it) must not hold a request: each call gives up after REDIS_TIMEOUT seconds and the caller
+# carries on without it (the cache is an optimisation: pages render from the database, sessions are
+# read from it; a message whose publish failed stays pending until the dispatcher's sweep queues it).
+# Without a bound, redis-py waited 5 s for each cache call and kombu's publish for ever: a booking
+# committed, then its request hung until gunicorn killed the worker.
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=1.0)
 if REDIS_CACHE_URL:
     # Django's Redis backend reusing its redis client (leadmonk/cache.py).
-    CACHES = {"default": {"BACKEND": "leadmonk.cache.RedisCache", "LOCATION": REDIS_CACHE_URL}}
+    CACHES = {"default": {"BACKEND": "leadmonk.cache.RedisCache", "LOCATION": REDIS_CACHE_URL,
+                          "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Sessions are written to the database and read through the cache (one query less per dashboard
@@ -233,7 +241,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Leadmonk <no-reply@l
 # Celery: a filesystem broker needs no server; REDIS_URL switches to Redis.
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+    # kombu waits on a silent broker for ever unless told (REDIS_TIMEOUT above). A worker's BRPOP
+    # waits up to a second (kombu's brpop_timeout) for the server's answer: its reads get that more.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"socket_connect_timeout": REDIS_TIMEOUT,
+                                             "socket_timeout": REDIS_TIMEOUT + 1}
 else:
     CELERY_BROKER_URL = "filesystem://"
     _broker_dir = VAR_DIR / "broker"
@@ -246,6 +257,10 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# A publish is tried twice (Celery's default is four times): with a broker that has stopped answering,
+# the request that committed waits at most twice the broker's read timeout (REDIS_TIMEOUT + 1: about
+# 4 s), and the dispatcher's sweep sends the message once the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -8,11 +8,20 @@ import re
 import runpy
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from unittest import mock
 
+import kombu.exceptions
 import pytest
+import redis.exceptions
 from django.core.exceptions import ImproperlyConfigured
+from django.test import Client
+from django.utils.module_loading import import_string
+
+from tests import make_meeting_type
+from tests.silent_server import SilentServer
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 SETTINGS_FILE = BASE_DIR / "leadmonk" / "settings.py"
@@ -296,3 +305,86 @@ def test_development_derives_a_calendar_encryption_key_from_the_secret_key():
     second = _evaluate(DEBUG="true", SECRET_KEY="b" * 60, CALENDAR_ENCRYPTION_KEY=None)["CALENDAR_ENCRYPTION_KEY"]
 
     assert first and first != second
+
+
+# --- A Redis that has stopped answering ----------------------------------------------------------
+# tests/silent_server.py: connections succeed, no answer ever comes (a failover, a NAT or a firewall
+# that dropped the connection without closing it). REDIS_TIMEOUT bounds every wait on it.
+
+
+@pytest.fixture
+def silent_redis():
+    server = SilentServer()
+    yield server
+    server.close()
+
+
+def _run_with_a_limit(call, limit: float) -> dict:
+    """Run `call` in a thread, waiting for it at most `limit` seconds: {"seconds", "error"} once it has
+    returned or raised, {} while it still waits (the thread is left to the server's close)."""
+    outcome: dict = {}
+
+    def run():
+        began = time.perf_counter()
+        try:
+            call()
+            outcome["error"] = None
+        except Exception as error:  # noqa: BLE001 - what it raised is the result
+            outcome["error"] = error
+        outcome["seconds"] = time.perf_counter() - began
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(limit)
+    return dict(outcome) if "seconds" in outcome else {}
+
+
+def test_a_cache_call_to_a_redis_that_stopped_answering_gives_up_after_redis_timeout(silent_redis):
+    cache_settings = _evaluate(REDIS_URL=silent_redis.url, REDIS_TIMEOUT="0.2")["CACHES"]["default"]
+    cache = import_string(cache_settings["BACKEND"])(cache_settings["LOCATION"], cache_settings)
+
+    outcome = _run_with_a_limit(lambda: cache.get("v:content:1"), limit=30)
+
+    assert outcome, "the cache call was still waiting after 30 s"
+    assert isinstance(outcome["error"], redis.exceptions.TimeoutError)
+    assert len(silent_redis.connections) == 1
+    # redis-py's own default is 5 s a call, and a page makes several.
+    assert outcome["seconds"] < 2.5
+
+
+def test_a_publish_to_a_broker_that_stopped_answering_gives_up_after_two_tries(silent_redis, monkeypatch):
+    from kombu import Connection
+
+    from leadmonk.celery import app
+    from notifications.tasks import deliver_message
+
+    production = _evaluate(REDIS_URL=silent_redis.url, REDIS_TIMEOUT="0.2")
+    monkeypatch.setitem(app.conf, "task_always_eager", False)  # the tests' own setting: publish for real
+
+    def publish():
+        with Connection(production["CELERY_BROKER_URL"],
+                        transport_options=production["CELERY_BROKER_TRANSPORT_OPTIONS"]) as connection:
+            deliver_message.apply_async((1,), connection=connection,
+                                        retry_policy=production["CELERY_TASK_PUBLISH_RETRY_POLICY"])
+
+    outcome = _run_with_a_limit(publish, limit=30)
+
+    # kombu's default waited for ever: the booking that had committed never got its answer page.
+    assert outcome, "the publish was still waiting after 30 s"
+    assert isinstance(outcome["error"], (kombu.exceptions.OperationalError, redis.exceptions.TimeoutError))
+    assert len(silent_redis.connections) == 2
+    assert outcome["seconds"] < 5
+
+
+@pytest.mark.django_db
+def test_the_owner_and_a_visitor_are_served_while_the_cache_has_stopped_answering(silent_redis, settings, owner,
+                                                                                  owner_client):
+    make_meeting_type(owner, name="Coaching call", slug="coaching")
+    settings.CACHES = _evaluate(REDIS_URL=silent_redis.url, REDIS_TIMEOUT="0.2")["CACHES"]
+
+    dashboard = owner_client.get("/dashboard/")
+    public_page = Client().get(f"/{owner.slug}/")
+
+    assert silent_redis.connections, "the pages asked the silent cache"
+    assert dashboard.status_code == 200 and "Casey Coach" in dashboard.content.decode()  # still logged in
+    assert public_page.status_code == 200 and "Coaching call" in public_page.content.decode()
