@@ -7,6 +7,7 @@ recipient's zone (the client's booking zone, or the owner's zone) with the zone'
 import functools
 import logging
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -374,7 +375,9 @@ def build_waitlist_offer_sms(message: Message) -> str:
 def build_partial_refund_email(message: Message) -> EmailMessage:
     """Part of the client's payment went back (payments, through invoices.signals): how much, what
     is left paid, the sessions taken off the order and how many are left, with the credit note as a
-    PDF, as the receipt carries the invoice. The amounts were written with the message (plain text)."""
+    PDF, as the receipt carries the invoice. The amounts are written in the message's language (a
+    message written before they were kept as numbers holds them as English text, shown as it is);
+    a reason the app wrote itself (a refund made in the provider's dashboard) is translated too."""
     order, booking = message.order, message.booking
     owner = order.owner if order is not None else booking.owner
     if order is not None:
@@ -387,7 +390,11 @@ def build_partial_refund_email(message: Message) -> EmailMessage:
         page_url, page_label = f"{settings.SITE_URL}/bookings/{booking.token}/", _("See your booking")
     subject = _("Part of your payment was refunded: %(what)s") % {
         "what": order.title if order is not None else session_name(booking)}
-    context = {**message.context, "subject": subject, "greeting_name": greeting, "what": what,
+    written = message.context
+    amounts = {}
+    if "currency" in written:
+        amounts = {name: format_money(Decimal(written[name]), written["currency"]) for name in ("amount", "left")}
+    context = {**written, **amounts, "subject": subject, "greeting_name": greeting, "what": what,
                "page_url": page_url, "page_label": page_label, "owner": owner,
                "owner_name": owner.display_name or owner.email, "brand": brand_of(owner, absolute=True),
                "SITE_URL": settings.SITE_URL, "audience": message.audience}

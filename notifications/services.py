@@ -18,7 +18,6 @@ from django.utils import timezone
 from leadmonk import raw_rows
 from leadmonk.client_email import normalize_email
 from leadmonk.languages import client_language
-from leadmonk.money import format_money
 from notifications.models import (
     Audience,
     Channel,
@@ -261,7 +260,9 @@ def notify_partial_refund(*, order=None, booking=None, credit_note=None, amount:
         sessions_left = CreditLedgerEntry.objects.filter(order_item__order=order).balance()
     else:
         recipient, sessions_left = booking.client_email, None
-    context = {"amount": format_money(amount, currency), "left": format_money(left, currency), "reason": reason,
+    # The amounts as numbers: the email writes them in the client's language when it is sent
+    # (build_partial_refund_email); messages written before kept them as English text.
+    context = {"amount": str(amount), "left": str(left), "currency": currency, "reason": reason,
                "sessions_removed": sessions_removed, "sessions_left": sessions_left,
                "credit_note_id": credit_note.pk if credit_note is not None else None,
                "credit_note_number": credit_note.number if credit_note is not None else ""}

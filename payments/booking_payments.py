@@ -23,7 +23,7 @@ from django.db import OperationalError, transaction
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from leadmonk.content_version import orders_changed
 from leadmonk.languages import translatable as _
@@ -284,7 +284,7 @@ def session_payment_refund(*, payment_id: int) -> Payment:
     try:
         if payment.provider == Provider.MANUAL:
             raise RefundError("Paid outside the app.")
-        refund_make(payment=payment, reason="The session was cancelled.")
+        refund_make(payment=payment, reason=gettext_noop("The session was cancelled."))
     except PaymentError as error:
         logger.warning("refund of session payment %s failed: %s", payment.pk, error.message)
         Payment.objects.filter(pk=payment.pk, flagged=False).update(

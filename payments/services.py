@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.locks import lock_owner
 from invoices.services import credit_note_issue, invoice_issue
@@ -510,7 +511,7 @@ def refund_succeed(*, refund: Refund, provider_reference: str = "") -> Refund:
         return _refund_succeed_locked(payment, refund, provider_reference=provider_reference)
 
 
-FULL_REFUND_REASON = "The order was refunded."
+FULL_REFUND_REASON = gettext_noop("The order was refunded.")
 
 
 def refund_make(*, payment: Payment, amount: Decimal | None = None, reason: str = "",

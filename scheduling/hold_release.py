@@ -5,11 +5,12 @@ import functools
 from datetime import datetime
 
 from django.db import connection
+from django.utils.translation import gettext_noop
 
 from scheduling import signals
 from scheduling.models import BookedBy, Booking, BookingStatus
 
-RELEASED_REASON = "The payment was not completed; the time was released."
+RELEASED_REASON = gettext_noop("The payment was not completed; the time was released.")
 
 
 def hold_release(booking: Booking, *, now: datetime, reason: str = RELEASED_REASON) -> bool:

@@ -56,6 +56,20 @@ def test_a_partial_refund_tells_the_client_what_went_back_what_is_left_and_attac
     assert Message.objects.get(kind=MessageKind.PARTIAL_REFUND).recipient == "cleo@example.com"
 
 
+def test_a_message_written_before_the_amounts_were_kept_as_numbers_shows_them_as_written(owner):
+    from notifications.emails import build_email
+
+    order, _payment = paid_order(owner, price="120.00", provider=Provider.TEST, sessions=4)
+    message = Message.objects.create(
+        order=order, kind=MessageKind.PARTIAL_REFUND, audience="client", recipient="cleo@example.com",
+        context={"amount": "30.00 USD", "left": "90.00 USD", "reason": "One session not taken",
+                 "sessions_removed": [], "sessions_left": 4, "credit_note_id": None, "credit_note_number": ""})
+
+    text = build_email(message).body
+
+    assert "Refunded now: 30.00 USD" in text and "Still paid:   90.00 USD" in text
+
+
 def test_a_partial_refund_keeping_the_sessions_lists_none_taken_off(owner, django_capture_on_commit_callbacks):
     order, payment = paid_order(owner, price="120.00", provider=Provider.TEST, sessions=4)
     mail.outbox = []

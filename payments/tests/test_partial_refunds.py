@@ -11,7 +11,9 @@ import pytest
 import requests
 import responses
 from django.apps import apps as django_apps
+from django.core import mail
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from leadmonk.tokens import new_token
 from orders.credits import item_balance
@@ -202,6 +204,26 @@ def test_a_part_refunded_in_stripes_dashboard_is_recorded(client, owner):
     order.refresh_from_db()
     assert (payment.status, payment.refunded_amount) == (PaymentStatus.PARTLY_REFUNDED, Decimal("20.00"))
     assert order.status == OrderStatus.ACTIVE
+
+
+def test_a_part_refunded_in_stripes_dashboard_is_explained_to_a_german_client_in_german(
+        client, owner, django_capture_on_commit_callbacks):
+    """A refund made outside the app has no reason from the owner: the app gives its own words, in
+    the language the client ordered in (the owner's own reasons stay as they wrote them), and the
+    amounts are written for that language when the email is sent."""
+    order, payment = _paid(owner)
+    order.client_email, order.client_language = "greta@example.com", "de"
+    order.save()
+    with responses.RequestsMock() as rsps, django_capture_on_commit_callbacks(execute=True):
+        _charge_refunded(rsps, [{"id": "re_9", "amount": 2000, "status": "succeeded", "metadata": {}}])
+        post_stripe_event(client, stripe_event("evt_9", "charge.refunded", {"id": "ch_1", "object": "charge"}))
+
+    [email] = [sent for sent in mail.outbox if sent.to == ["greta@example.com"]]
+    for text in (email.body, email.alternatives[0][0]):
+        words = " ".join(strip_tags(text).split())
+        assert "Grund von Casey Coach: In Stripe erstattet." in words
+        assert "Refunded in Stripe" not in words
+        assert "20,00 $" in words and "80,00 $" in words and "USD" not in words  # the amounts written in German
 
 
 def test_paypals_refund_webhook_about_a_refund_made_here_counts_once(client, owner_client, owner):

@@ -15,6 +15,7 @@ import requests
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 from paypalserversdk.configuration import Environment
 from paypalserversdk.exceptions.api_exception import ApiException
 from paypalserversdk.http.auth.o_auth_2 import ClientCredentialsAuthCredentials
@@ -178,7 +179,7 @@ class PayPalProvider(PaymentProvider):
                 provider_payment_id=capture.id,
             )
             if status == "REFUNDED":
-                services.payment_mark_refunded(payment_id=payment.pk, reason="The payment was refunded.")
+                services.payment_mark_refunded(payment_id=payment.pk, reason=gettext_noop("The payment was refunded."))
         elif status == "PENDING":
             services.payment_mark_pending(payment_id=payment.pk, provider_payment_id=capture.id)
         elif status in ("DECLINED", "FAILED"):
@@ -293,7 +294,7 @@ class PayPalProvider(PaymentProvider):
             if refund is not None:
                 services.payment_record_provider_refund(
                     payment_id=payment.pk, provider_reference=refund["id"], amount=refund["amount"],
-                    our_key=refund["key"], reason="Refunded in PayPal.",
+                    our_key=refund["key"], reason=gettext_noop("Refunded in PayPal."),
                 )
             self.apply_capture(capture, payment)
 

@@ -13,6 +13,7 @@ import stripe
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from leadmonk.money import UnknownCurrency, from_minor_units, to_minor_units
 from payments import services
@@ -258,12 +259,12 @@ class StripeProvider(PaymentProvider):
                     for refund in refunds:
                         services.payment_record_provider_refund(
                             payment_id=payment.pk, provider_reference=refund["id"], amount=refund["amount"],
-                            our_key=refund["key"], reason="Refunded in Stripe.",
+                            our_key=refund["key"], reason=gettext_noop("Refunded in Stripe."),
                         )
                     if charge.get("refunded"):
                         services.payment_mark_refunded(
                             payment_id=payment.pk, refund_reference=refunds[0]["id"] if refunds else "",
-                            reason="The payment was refunded.",
+                            reason=gettext_noop("The payment was refunded."),
                         )
         except (PaymentProviderError, PaymentProviderUnavailable, stripe.StripeError) as error:
             logger.warning("stripe event %s: could not read state back from Stripe: %s", event_id, error)
