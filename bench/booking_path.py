@@ -34,12 +34,28 @@ def _free_starts(meeting_type, now, count: int):
 UNCONTENDED_ROUNDS = 5
 
 
+def round_trip_us(count: int = 500) -> float:
+    """The median wall time of `SELECT 1` on this process's connection, in µs: a booking is nine
+    round trips, and on this machine (a virtual machine in another, whose idle cores halt) one costs
+    100-150 µs, more than half of it waking a core (docs/performance.md). Given beside the booking
+    rows, so a run says what the machine's round trips cost while it booked."""
+    samples = []
+    with connection.cursor() as cursor:
+        for _ in range(count):
+            began = time.perf_counter()
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+            samples.append(time.perf_counter() - began)
+    return statistics.median(samples) * 1e6
+
+
 def uncontended(*, owner, now, count: int = 150, rounds: int = UNCONTENDED_ROUNDS) -> dict:
     """`rounds` rounds of `count` bookings of the owner's "intro" type, one after another
     (`booking_create`: its transaction and its on-commit work). The rate is the median round's;
     the median and p95 latencies are over every booking of every round."""
     meeting_type = MeetingType.objects.get(owner=owner, slug="intro")
     starts = _free_starts(meeting_type, now, count * rounds)
+    round_trip = round_trip_us()
     samples, rates = [], []
     for first in range(0, len(starts), count):
         chunk = starts[first:first + count]
@@ -51,7 +67,8 @@ def uncontended(*, owner, now, count: int = 150, rounds: int = UNCONTENDED_ROUND
             samples.append((time.perf_counter() - began) * 1000)
         rates.append(len(chunk) / (time.perf_counter() - began_round))
     return {"per_second": statistics.median(rates), "lowest_per_second": min(rates), "rounds": len(rates),
-            "per_round": count, "p95_ms": percentile(samples, 0.95), "median_ms": statistics.median(samples)}
+            "per_round": count, "p95_ms": percentile(samples, 0.95), "median_ms": statistics.median(samples),
+            "round_trip_us": round_trip}
 
 
 def paid_uncontended(*, owner, now, count: int = 100) -> dict:

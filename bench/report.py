@@ -39,7 +39,14 @@ def mark(ok: bool) -> str:
 def _uncontended_line(row: dict) -> str:
     return (f"{row['per_second']:.0f} bookings/s (the median of {row['rounds']} rounds of {row['per_round']}; "
             f"lowest {row['lowest_per_second']:.0f}), median {row['median_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms "
-            f"(target ≥ 200 a second: {mark(row['per_second'] >= 200)})")
+            f"(target ≥ 200 a second: {mark(row['per_second'] >= 200)}){_round_trip(row)}")
+
+
+def _round_trip(row: dict) -> str:
+    """PostgreSQL's round trip just before the rounds (bench.booking_path.round_trip_us)."""
+    if "round_trip_us" not in row:
+        return ""
+    return f"; PostgreSQL's round trip (`SELECT 1`) then {row['round_trip_us']:.0f} µs"
 
 
 @dataclass
