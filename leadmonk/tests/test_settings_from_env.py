@@ -339,6 +339,14 @@ def _run_with_a_limit(call, limit: float) -> dict:
     return dict(outcome) if "seconds" in outcome else {}
 
 
+def test_production_bounds_every_call_to_redis_by_default():
+    production = _evaluate(REDIS_URL="redis://queue.internal:6379/0")
+
+    assert production["CACHES"]["default"]["OPTIONS"] == {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+    assert production["CELERY_BROKER_TRANSPORT_OPTIONS"] == {"socket_connect_timeout": 1.0, "socket_timeout": 2.0}
+    assert production["CELERY_TASK_PUBLISH_RETRY_POLICY"]["max_retries"] == 1
+
+
 def test_a_cache_call_to_a_redis_that_stopped_answering_gives_up_after_redis_timeout(silent_redis):
     cache_settings = _evaluate(REDIS_URL=silent_redis.url, REDIS_TIMEOUT="0.2")["CACHES"]["default"]
     cache = import_string(cache_settings["BACKEND"])(cache_settings["LOCATION"], cache_settings)
