@@ -16,11 +16,15 @@ from unittest import mock
 import kombu.exceptions
 import pytest
 import redis.exceptions
+import time_machine
+from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.utils.module_loading import import_string
 
-from tests import make_meeting_type
+from scheduling.models import Booking
+from scheduling.selectors import format_slot_start
+from tests import NINE_AM, NOW, WEEKDAYS_9_TO_5, make_meeting_type, set_weekly_hours
 from tests.silent_server import SilentServer
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -385,14 +389,24 @@ def test_a_publish_to_a_broker_that_stopped_answering_gives_up_after_two_tries(s
 
 
 @pytest.mark.django_db
-def test_the_owner_and_a_visitor_are_served_while_the_cache_has_stopped_answering(silent_redis, settings, owner,
-                                                                                  owner_client):
+def test_the_owner_and_a_visitor_are_served_and_a_time_is_booked_while_the_cache_has_stopped_answering(
+        silent_redis, settings, owner, owner_client, django_capture_on_commit_callbacks):
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
     make_meeting_type(owner, name="Coaching call", slug="coaching")
     settings.CACHES = _evaluate(REDIS_URL=silent_redis.url, REDIS_TIMEOUT="0.2")["CACHES"]
+    visitor = Client()
 
     dashboard = owner_client.get("/dashboard/")
-    public_page = Client().get(f"/{owner.slug}/")
+    public_page = visitor.get(f"/{owner.slug}/")
+    with time_machine.travel(NOW, tick=False):  # the tests' clock, whose free times the builders know
+        with django_capture_on_commit_callbacks(execute=True):
+            booked = visitor.post(f"/{owner.slug}/coaching/", {
+                "client_name": "Dana Client", "client_email": "dana@example.com", "client_phone": "",
+                "client_timezone": "UTC", "start": format_slot_start(NINE_AM)})
 
     assert silent_redis.connections, "the pages asked the silent cache"
     assert dashboard.status_code == 200 and "Casey Coach" in dashboard.content.decode()  # still logged in
     assert public_page.status_code == 200 and "Coaching call" in public_page.content.decode()
+    assert booked.status_code == 302, booked.content.decode()[:2000]
+    assert Booking.objects.get().start == NINE_AM  # its page's cached times were not told: the next view reads afresh
+    assert [sent.to for sent in mail.outbox if sent.to == ["dana@example.com"]] == [["dana@example.com"]]
