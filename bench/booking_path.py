@@ -37,8 +37,9 @@ UNCONTENDED_ROUNDS = 5
 def round_trip_us(count: int = 500) -> float:
     """The median wall time of `SELECT 1` on this process's connection, in µs: a booking is nine
     round trips, and on this machine (a virtual machine in another, whose idle cores halt) one costs
-    100-150 µs, more than half of it waking a core (docs/performance.md). Given beside the booking
-    rows, so a run says what the machine's round trips cost while it booked."""
+    100-150 µs, more than half of it waking a core (docs/performance.md). Measured just before the
+    rounds and given beside them: it says what the machine was doing, though two runs with the same
+    round trip have booked at 164 and 243 a second."""
     samples = []
     with connection.cursor() as cursor:
         for _ in range(count):
