@@ -247,7 +247,7 @@ def _claim(instalment_id: int, now: datetime) -> Payment | None:
             plan.fail_next_charge = False
             plan.save(update_fields=["fail_next_charge"])
         payment = instalment_payment_create(order=instalment.plan.order, provider=plan.provider,
-                                            amount=instalment.amount, saved_method=card)
+                                            amount=instalment.amount, numbers=[instalment.number], saved_method=card)
         instalment.payment = payment
         instalment.save(update_fields=["payment"])
     return payment
@@ -317,7 +317,8 @@ def plan_pay_start(*, order: PackageOrder, provider: str, number: int | None = N
                     and open_payment.amount == amount and not open_payment.saved_method
                     and open_payment.instalments.count() == len(payable)):
                 return open_payment
-        payment = instalment_payment_create(order=plan.order, provider=provider, amount=amount)
+        payment = instalment_payment_create(order=plan.order, provider=provider, amount=amount,
+                                            numbers=[row.number for row in payable])
         Instalment.objects.filter(pk__in=[row.pk for row in payable]).update(payment=payment)
         orders_changed(owner_id=plan.order.owner_id)
     return payment

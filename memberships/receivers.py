@@ -21,6 +21,7 @@ from orders.signals import (
     owner_order_page_parts,
 )
 from payments.providers.stripe import memberships as membership_stripe
+from payments.providers.stripe.client import amount_from_stripe
 from payments.signals import membership_subscription_event, membership_subscription_started
 
 logger = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ def _invoice_amount(invoice: dict, currency: str) -> Decimal | None:
     if not isinstance(paid, int) or (invoice.get("currency") or "").upper() != currency:
         return None
     try:
-        return money.from_minor_units(paid, currency)
+        return amount_from_stripe(paid, currency)
     except money.UnknownCurrency:
         return None
 

@@ -11,6 +11,7 @@ service of orders.lifecycle per transition, which owns all it sets off (bookings
 this module decides when, never how.
 """
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -25,12 +26,13 @@ from accounts.locks import lock_owner
 from invoices.services import credit_note_issue, invoice_issue
 from invoices.signals import payment_partly_refunded
 from leadmonk.content_version import orders_changed
-from leadmonk.money import format_money, tax_breakdown
+from leadmonk.money import format_money, round_money, tax_breakdown
 from orders.credits import ledger_removable, ledger_remove_refunded
 from orders.lifecycle import order_cancel, order_expire, order_mark_paid, order_refund
 from orders.models import COMPLIMENTARY, OrderItem, OrderStatus, PackageOrder
 from orders.signals import order_payment_requested
 from orders.transitions import IllegalOrderTransition
+from packages.payment_plans import instalment_amounts
 from payments.models import (
     PAID_STATUSES,
     REFUNDABLE_STATUSES,
@@ -122,31 +124,47 @@ def payment_start(*, order: PackageOrder, provider: str) -> Payment:
         return Payment.objects.create(
             order=locked, provider=provider, amount=first, currency=locked.currency,
             promo_code=locked.promo_code, discount=locked.discount,
-            **_order_tax(locked, amount=first if locked.has_payment_plan else None),
+            **_order_tax(locked, instalments=[1] if locked.has_payment_plan else ()),
         )
 
 
-def _order_tax(order: PackageOrder, *, amount: Decimal | None = None) -> dict:
+def _order_tax(order: PackageOrder, *, amount: Decimal | None = None, instalments: Sequence[int] = ()) -> dict:
     """The tax fields of a payment of `order` (its snapshot). `amount`: a payment of less than the
-    order's total (cash taken outside the app, an instalment of a payment plan): the tax it carries
-    is the part of it at the rate."""
+    order's total (cash taken outside the app): the tax it carries is the part of it at the rate.
+    `instalments`: the numbers of the plan's instalments it pays, which carry their share of the
+    order's tax (_instalments_tax)."""
     fields = {"tax_rate": order.tax_rate, "prices_include_tax": order.prices_include_tax,
               "tax_added": order.tax_added}
-    if amount is not None and amount != order.total_price and order.tax_added:
+    if instalments and order.tax_added:
+        fields["tax_added"] = _instalments_tax(order, instalments)
+    elif amount is not None and amount != order.total_price and order.tax_added:
         fields["tax_added"] = tax_breakdown(amount=amount, rate=order.tax_rate, inclusive=True,
                                             currency=order.currency).tax
     return fields
 
 
-def instalment_payment_create(*, order: PackageOrder, provider: str, amount: Decimal,
+def _instalments_tax(order: PackageOrder, numbers: Sequence[int]) -> Decimal:
+    """The part of the order's tax on top inside instalments `numbers` of its plan. Each instalment
+    carries the tax of the plan paid up to it less that of the ones before, each rounded once, so the
+    instalments' invoices add up to the order's tax to the last minor unit (rounding each instalment
+    on its own could invoice 9.99 of a 10.00 tax)."""
+    amounts = instalment_amounts(order.total_price, order.instalment_count, order.currency)
+
+    def tax_through(number: int) -> Decimal:
+        return round_money(order.tax_added * sum(amounts[:number], Decimal(0)) / order.total_price, order.currency)
+
+    return sum((tax_through(number) - tax_through(number - 1) for number in numbers), Decimal(0))
+
+
+def instalment_payment_create(*, order: PackageOrder, provider: str, amount: Decimal, numbers: Sequence[int],
                               saved_method: str = "") -> Payment:
-    """A payment of one or more instalments of `order`'s payment plan (the instalments app decides
-    which, under its plan's lock, and calls this inside its transaction). It activates nothing when
-    confirmed: the order is active already. `saved_method`: the card it is charged to off-session.
-    It carries its part of the order's tax."""
+    """A payment of instalments `numbers` (for `amount`, their sum) of `order`'s payment plan (the
+    instalments app decides which, under its plan's lock, and calls this inside its transaction). It
+    activates nothing when confirmed: the order is active already. `saved_method`: the card it is
+    charged to off-session. It carries their part of the order's tax."""
     return Payment.objects.create(order=order, provider=provider, purpose=PaymentPurpose.INSTALMENT, amount=amount,
                                   currency=order.currency, saved_method=saved_method,
-                                  **_order_tax(order, amount=amount))
+                                  **_order_tax(order, instalments=numbers))
 
 
 def payment_record_saved_method(*, payment_id: int, saved_method: str, owner_id: int | None = None) -> None:

@@ -271,3 +271,22 @@ def test_with_tax_on_top_the_plan_splits_what_the_client_pays_and_each_invoice_i
     invoices = [payment.invoice for payment in payments]
     assert [invoice.total for invoice in invoices] == [Decimal("36.66"), Decimal("73.34")]
     assert all(invoice.amount_due == 0 for invoice in invoices)
+
+
+def test_with_tax_on_top_the_invoices_of_each_instalment_add_up_to_the_orders_price_and_tax(
+        owner, package, time_machine):
+    from invoices.services import invoice_settings_save
+
+    invoice_settings_save(owner=owner, business_name="", address="", tax_id="", tax_rate=Decimal("10"),
+                          prices_include_tax=False, number_prefix="INV-", footer="")
+    order = ordered_and_paid(package)
+    assert (order.price, order.tax_added, order.total_price) == (Decimal("100.00"), Decimal("10.00"),
+                                                                 Decimal("110.00"))
+    for row in schedule(order)[1:]:
+        time_machine.move_to(row.due_at + timedelta(minutes=1), tick=False)
+        assert instalments_charge_due() == 1
+
+    invoices = list(Invoice.objects.filter(order=order).order_by("sequence"))
+    assert [invoice.total for invoice in invoices] == [Decimal("36.66"), Decimal("36.66"), Decimal("36.68")]
+    assert sum(invoice.tax for invoice in invoices) == Decimal("10.00")
+    assert sum(invoice.net for invoice in invoices) == Decimal("100.00")

@@ -46,14 +46,14 @@ def post_stripe_event(client, payload: str, *, signature: str | None = None):
 
 def stripe_session(payment: Payment, *, payment_status: str = "paid", status: str = "complete",
                    amount_total: int | None = None, currency: str | None = None, session_id: str | None = None) -> dict:
-    from leadmonk.money import to_minor_units
+    from payments.providers.stripe.client import stripe_amount
 
     return {
         "id": session_id or payment.provider_reference, "object": "checkout.session",
         "client_reference_id": str(payment.pk),
         "metadata": {"payment_id": str(payment.pk), "order_id": str(payment.order_id)},
         "payment_status": payment_status, "status": status,
-        "amount_total": to_minor_units(payment.amount, payment.currency) if amount_total is None else amount_total,
+        "amount_total": stripe_amount(payment.amount, payment.currency) if amount_total is None else amount_total,
         "currency": (currency or payment.currency).lower(),
         "payment_intent": "pi_test_1", "url": "https://checkout.stripe.com/c/pay/cs_test_1",
     }

@@ -105,6 +105,17 @@ def test_a_part_in_a_zero_decimal_currency_is_sent_in_whole_yen(owner_client, ow
     assert payment.refunded_amount == Decimal("500")
 
 
+def test_a_part_in_kronur_is_sent_in_stripes_two_decimal_units(owner_client, owner):
+    _, payment = _paid(owner, price="15000", currency="ISK")
+    with responses.RequestsMock() as rsps:
+        _stripe_refund(rsps, amount=500000)
+        owner_client.post(_url(payment), _form("5000"))
+        form = {k: v[0] for k, v in parse_qs(rsps.calls[0].request.body).items()}
+    assert form["amount"] == "500000"
+    payment.refresh_from_db()
+    assert payment.refunded_amount == Decimal("5000")
+
+
 def test_a_paypal_part_is_a_capture_refund_with_an_amount(owner_client, owner):
     _, payment = _paid(owner, provider=Provider.PAYPAL)
     key = new_token()
@@ -204,6 +215,23 @@ def test_a_part_refunded_in_stripes_dashboard_is_recorded(client, owner):
     order.refresh_from_db()
     assert (payment.status, payment.refunded_amount) == (PaymentStatus.PARTLY_REFUNDED, Decimal("20.00"))
     assert order.status == OrderStatus.ACTIVE
+
+
+def test_a_part_refunded_in_stripes_dashboard_is_recorded_though_stripe_lists_refunds_only_when_asked(
+        client, owner):
+    # Since API version 2022-11-15 a charge carries its refunds only when they are expanded.
+    _, payment = _paid(owner)
+    charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_test_1", "currency": "usd",
+              "refunded": False, "amount_refunded": 2000}
+    refunds = {"object": "list", "data": [{"id": "re_9", "amount": 2000, "status": "succeeded", "metadata": {}}]}
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.get(f"{STRIPE_API}/v1/charges/ch_1", json={**charge, "refunds": refunds},
+                 match=[responses.matchers.query_param_matcher({"expand[0]": "refunds"})])
+        rsps.get(f"{STRIPE_API}/v1/charges/ch_1", json=charge)
+        post_stripe_event(client, stripe_event("evt_9", "charge.refunded", {"id": "ch_1", "object": "charge"}))
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PARTLY_REFUNDED and payment.refunded_amount == Decimal("20.00")
+    assert Refund.objects.get().provider_reference == "re_9"
 
 
 def test_a_part_refunded_in_stripes_dashboard_is_explained_to_a_german_client_in_german(

@@ -77,6 +77,19 @@ def test_checkout_sends_yen_without_decimals(client, owner, rsps):
     assert "payee" not in body["purchase_units"][0]  # not connected: the platform account
 
 
+@pytest.mark.parametrize("currency", ["HUF", "TWD"])
+def test_checkout_sends_forints_and_taiwan_dollars_without_decimals(client, owner, rsps, currency):
+    # Two decimals in ISO 4217, none at PayPal: "15000.00" is refused there.
+    order = make_order(owner, price="15000", currency=currency, medium="paypal")
+    rsps.post(f"{PAYPAL_API}/v2/checkout/orders", json={
+        "id": "HUF1", "status": "PAYER_ACTION_REQUIRED",
+        "links": [{"href": "https://www.sandbox.paypal.com/checkoutnow?token=HUF1", "rel": "payer-action"}],
+    })
+    client.post(f"/payments/checkout/{order.token}/")
+    body = json.loads(_calls(rsps, "/v2/checkout/orders")[0].request.body)
+    assert body["purchase_units"][0]["amount"] == {"currency_code": currency, "value": "15000"}
+
+
 def test_the_return_captures_and_a_completed_capture_activates_the_order(client, owner, rsps):
     order = make_order(owner, medium="paypal")
     payment = _paypal_payment(order)

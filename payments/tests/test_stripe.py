@@ -76,6 +76,35 @@ def test_checkout_sends_zero_decimal_currencies_unscaled(client, owner, rsps):
     assert form["line_items[0][price_data][currency]"] == "jpy"
 
 
+def test_checkout_sends_icelandic_kronur_in_stripes_two_decimal_units(client, owner, rsps):
+    # ISK has no decimals, but Stripe's API keeps it two-decimal: 100 means 1 krona.
+    order = make_order(owner, price="15000", currency="ISK")
+    rsps.post(f"{STRIPE_API}/v1/checkout/sessions", json={"id": "cs_isk", "url": "https://checkout.stripe.com/x"})
+    client.post(f"/payments/checkout/{order.token}/")
+    form = _form(rsps.calls[0].request)
+    assert form["line_items[0][price_data][unit_amount]"] == "1500000"
+    assert form["line_items[0][price_data][currency]"] == "isk"
+
+
+def test_a_session_paid_in_kronur_is_read_back_in_stripes_two_decimal_units(client, owner, rsps):
+    order = make_order(owner, price="15000", currency="ISK")
+    payment = make_payment(order)
+    # What Stripe reports for a session that collected 150 ISK (15000 in its units) does not pay
+    # a package of 15,000 ISK.
+    mock_stripe_session(rsps, stripe_session(payment, amount_total=15000))
+    post_stripe_event(client, stripe_event("evt_isk_short", "checkout.session.completed", {"id": "cs_test_1"}))
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == OrderStatus.PENDING_PAYMENT and payment.flagged
+    payment.flagged = False
+    payment.save()
+    mock_stripe_session(rsps, stripe_session(payment, amount_total=1500000))
+    post_stripe_event(client, stripe_event("evt_isk_paid", "checkout.session.completed", {"id": "cs_test_1"}))
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == OrderStatus.ACTIVE and payment.status == PaymentStatus.CONFIRMED
+
+
 def test_checkout_routes_money_to_the_owners_connected_account(client, owner, rsps):
     PaymentConnection.objects.create(owner=owner, provider="stripe", account_id="acct_1Owner", is_active=True)
     order = make_order(owner)

@@ -79,9 +79,19 @@ def paypal_client() -> PaypalServersdkClient:
     )
 
 
+# Currencies with decimals in ISO 4217 that PayPal takes in whole units only: a decimal amount,
+# even "15000.00", is refused (DECIMAL_PRECISION).
+PAYPAL_WHOLE_UNITS = {"HUF", "TWD"}
+
+
 def paypal_value(amount: Decimal, currency: str) -> str:
-    """PayPal's amount string: '49.00' USD, '1500' JPY (no decimals where the currency has none)."""
-    return f"{round_money(amount, currency):f}"
+    """PayPal's amount string: '49.00' USD, '1500' JPY (no decimals where the currency has none),
+    '15000' HUF (none where PayPal takes none; a fraction is left for PayPal to refuse, as
+    rounding it would charge another amount)."""
+    rounded = round_money(amount, currency)
+    if currency.upper() in PAYPAL_WHOLE_UNITS and rounded == rounded.to_integral_value():
+        rounded = rounded.quantize(Decimal(1))
+    return f"{rounded:f}"
 
 
 def _capture_of(order_body) -> object | None:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 
 import stripe
 from django.conf import settings
 from django.http import HttpRequest
 
+from leadmonk.money import exponent, from_minor_units, to_minor_units
 from payments.providers.base import PaymentProviderUnavailable
+
+# Currencies whose amounts Stripe's API counts in more decimals than ISO 4217 gives them: ISK has
+# no decimals, but Stripe kept it two-decimal for backwards compatibility (100 is 1 krona, and an
+# amount must be a multiple of 100: https://stripe.com/docs/currencies#special-cases).
+STRIPE_EXTRA_DECIMALS = {"ISK": 2}
 
 
 def stripe_client() -> stripe.StripeClient:
@@ -24,6 +31,22 @@ def stripe_client() -> stripe.StripeClient:
         max_network_retries=getattr(settings, "STRIPE_MAX_NETWORK_RETRIES", 2),
         **options,
     )
+
+
+def stripe_amount(amount: Decimal, currency: str) -> int:
+    """`amount` as Stripe's API takes it: the currency's minor units (1500 JPY -> 1500, 12.34 USD ->
+    1234), times 100 for the currencies Stripe keeps two-decimal (15000 ISK -> 1500000)."""
+    extra = STRIPE_EXTRA_DECIMALS.get(currency.upper(), 0)
+    return to_minor_units(amount, currency) * 10 ** extra
+
+
+def amount_from_stripe(minor: int, currency: str) -> Decimal:
+    """An amount Stripe's API reports, back in the currency (stripe_amount's reverse). A fraction
+    of a krona is kept, not rounded away: it does not pay a whole-krona price."""
+    extra = STRIPE_EXTRA_DECIMALS.get(currency.upper(), 0)
+    if not extra:
+        return from_minor_units(minor, currency)
+    return Decimal(minor).scaleb(-(exponent(currency) + extra))
 
 
 def site_url(path: str) -> str:

@@ -17,10 +17,9 @@ from datetime import UTC, datetime
 import stripe
 from django.http import HttpResponse
 
-from leadmonk.money import to_minor_units
 from payments.models import Payment, Provider
 from payments.providers.base import PaymentProviderError, PaymentProviderUnavailable
-from payments.providers.stripe.client import StripeEvent, id_of, stripe_client
+from payments.providers.stripe.client import StripeEvent, id_of, stripe_amount, stripe_client
 from payments.signals import membership_subscription_event, membership_subscription_started
 
 logger = logging.getLogger(__name__)
@@ -47,7 +46,7 @@ def checkout_params(payment: Payment, *, ids: dict, destination: str) -> dict:
             "quantity": 1,
             "price_data": {
                 "currency": payment.currency.lower(),
-                "unit_amount": to_minor_units(payment.amount, payment.currency),
+                "unit_amount": stripe_amount(payment.amount, payment.currency),
                 "product_data": {"name": payment.purchase_title[:250]},
                 "recurring": {"interval": order.billing_interval, "interval_count": order.billing_interval_count},
             },

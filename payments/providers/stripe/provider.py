@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_noop
 
-from leadmonk.money import UnknownCurrency, from_minor_units, to_minor_units
+from leadmonk.money import UnknownCurrency
 from payments import services
 from payments.connections import active_connection, require_connection
 from payments.models import Payment, PaymentPurpose, Provider
@@ -30,9 +30,11 @@ from payments.providers.stripe import memberships as membership_stripe
 from payments.providers.stripe.billing import BILLING_EVENTS, handle_billing_event
 from payments.providers.stripe.client import (
     InvalidEvent,
+    amount_from_stripe,
     dict_of,
     id_of,
     site_url,
+    stripe_amount,
     stripe_client,
     verified_event,
 )
@@ -98,7 +100,7 @@ class StripeProvider(PaymentProvider):
                 "quantity": 1,
                 "price_data": {
                     "currency": payment.currency.lower(),
-                    "unit_amount": to_minor_units(payment.amount, payment.currency),
+                    "unit_amount": stripe_amount(payment.amount, payment.currency),
                     "product_data": {"name": payment.purchase_title[:250]},
                 },
             }],
@@ -156,7 +158,7 @@ class StripeProvider(PaymentProvider):
                                                      owner_id=payment.owner_id)
             currency = (session.get("currency") or "").upper()
             try:
-                amount = from_minor_units(int(session.get("amount_total") or 0), currency)
+                amount = amount_from_stripe(int(session.get("amount_total") or 0), currency)
             except UnknownCurrency:
                 amount = Decimal(-1)  # cannot match the snapshot: payment_confirm flags it
             services.payment_confirm(
@@ -243,7 +245,8 @@ class StripeProvider(PaymentProvider):
                 def apply() -> None:
                     self.apply_intent(intent, payment)
             else:
-                charge = stripe_client().v1.charges.retrieve(object_id).to_dict()
+                # A charge lists its refunds only when asked to (API versions since 2022-11-15).
+                charge = stripe_client().v1.charges.retrieve(object_id, {"expand": ["refunds"]}).to_dict()
                 payment = Payment.objects.filter(
                     provider=Provider.STRIPE, provider_payment_id=id_of(charge.get("payment_intent")) or "-"
                 ).first()
@@ -286,7 +289,7 @@ class StripeProvider(PaymentProvider):
             return services.payment_fail(payment_id=payment.pk, reason="No card was saved for this payment plan.")
         connection = active_connection(payment.owner, Provider.STRIPE)
         params: dict = {
-            "amount": to_minor_units(payment.amount, payment.currency),
+            "amount": stripe_amount(payment.amount, payment.currency),
             "currency": payment.currency.lower(),
             "customer": customer,
             "payment_method": method,
@@ -329,7 +332,7 @@ class StripeProvider(PaymentProvider):
         if status == "succeeded":
             currency = (intent.get("currency") or "").upper()
             try:
-                amount = from_minor_units(int(intent.get("amount_received") or 0), currency)
+                amount = amount_from_stripe(int(intent.get("amount_received") or 0), currency)
             except UnknownCurrency:
                 amount = Decimal(-1)
             return services.payment_confirm(payment_id=payment.pk, amount=amount, currency=currency,
@@ -349,7 +352,7 @@ class StripeProvider(PaymentProvider):
         key = idempotency_key or services.full_refund_key(payment.pk)
         params: dict = {
             "payment_intent": payment.provider_payment_id,
-            "amount": to_minor_units(payment.amount if amount is None else amount, payment.currency),
+            "amount": stripe_amount(payment.amount if amount is None else amount, payment.currency),
             # Our key travels with the refund: charge.refunded matches it to the Refund we reserved
             # even before we recorded Stripe's id, so the refund is counted once.
             "metadata": {"payment_id": str(payment.pk), "refund_key": key},
@@ -432,7 +435,7 @@ def _refunds_of_charge(charge: dict) -> list[dict]:
         amount = None
         if isinstance(refund.get("amount"), int) and currency:
             try:
-                amount = from_minor_units(refund["amount"], currency)
+                amount = amount_from_stripe(refund["amount"], currency)
             except UnknownCurrency:
                 amount = None
         found.append({"id": id_of(refund), "amount": amount,
