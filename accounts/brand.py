@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.plans import Plan
 
@@ -90,6 +90,9 @@ def clean_image(upload, *, max_size: tuple[int, int], name: str) -> ContentFile:
                     "Upload an image under 5000 x 5000 pixels."
                 )
             image.load()
+            # A phone keeps a portrait photo as landscape pixels and an EXIF note to turn them; the
+            # note goes with the other metadata below, so turn the pixels first.
+            image = ImageOps.exif_transpose(image)
     except ImageRefused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

@@ -37,6 +37,10 @@ class SignupForm(forms.Form):
     # Filled by the browser's detected zone; the owner can change it in Settings.
     timezone = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"data-detect-timezone": "1"}))
 
+    def clean_display_name(self) -> str:
+        # One line: the name heads emails (a team invitation's subject), where a line break is refused.
+        return " ".join(self.cleaned_data["display_name"].split())
+
     def clean_email(self) -> str:
         # A taken address is not refused here: that would tell anyone who has an account
         # (accounts.services.owner_signup_request emails its owner instead).
@@ -133,7 +137,8 @@ class SettingsForm(forms.ModelForm):
         return self.cleaned_data.get("page_language") or self.instance.page_language
 
     def clean_display_name(self) -> str:
-        value = self.cleaned_data["display_name"].strip()
+        # One line: the name heads emails (a team invitation's subject), where a line break is refused.
+        value = " ".join(self.cleaned_data["display_name"].split())
         if not value:
             raise forms.ValidationError("Please enter the name clients will see.")
         return value

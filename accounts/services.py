@@ -1,5 +1,6 @@
 """Writes for owner accounts."""
 import logging
+import re
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.storage import default_storage
@@ -16,7 +17,8 @@ logger = logging.getLogger(__name__)
 
 
 def _free_slug(base: str) -> str:
-    base = slugify(base)[:50].strip("-") or "owner"
+    # slugify keeps underscores, which a booking link may not have (accounts.models.SLUG_RE).
+    base = re.sub(r"[^a-z0-9]+", "-", slugify(base))[:50].strip("-") or "owner"
     if base in RESERVED_SLUGS:
         base = f"{base}-1"
     candidate, counter = base, 1

@@ -4,8 +4,9 @@ aggregated query (grouped by TruncMonth / TruncWeek in the owner's zone), so the
 same number of queries whatever the owner has sold; Python only fills the empty months and weeks.
 
 Definitions (the page says them too):
-- taken: payments that went through (paid, or paid and refunded since), by the month they were paid;
-  refunded: payments refunded, by the month of the refund (today a refund is a whole payment);
+- taken: payments that went through (paid, or paid and partly or wholly refunded since), by the
+  month they were paid; refunded: each refund, in full or in part, by the month it went through (a
+  payment refunded with no refund rows, as older data, whole in the month of its refund);
   net = taken − refunded; per currency.
 - booked: sessions made that week (a paid session's hold that was never paid is not one);
   used: sessions that took place (confirmed, started, not marked no-show), by the week they were on;
@@ -31,7 +32,7 @@ from django.utils import timezone
 
 from leadmonk.money import round_money
 from orders.models import COMPLIMENTARY, CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
-from payments.models import Payment, PaymentStatus
+from payments.models import PAID_STATUSES, Payment, PaymentStatus, Refund, RefundStatus
 from scheduling.hold_release import RELEASED_REASON
 from scheduling.models import Attendance, Booking, BookingStatus
 
@@ -133,14 +134,22 @@ def _payments_of(owner):
 def money_by_month(owner, period: Period) -> dict[str, list[MoneyMonth]]:
     """Taken and refunded per month and currency (two grouped queries)."""
     taken = (_payments_of(owner)
-             .filter(status__in=[PaymentStatus.CONFIRMED, PaymentStatus.REFUNDED],
-                     confirmed_at__gte=period.start, confirmed_at__lte=period.end)
+             .filter(status__in=PAID_STATUSES, confirmed_at__gte=period.start, confirmed_at__lte=period.end)
              .annotate(month=TruncMonth("confirmed_at", tzinfo=period.zone))
              .values("month", "currency").annotate(total=Sum("amount")).order_by())
-    refunded = (_payments_of(owner)
-                .filter(status=PaymentStatus.REFUNDED, refunded_at__gte=period.start, refunded_at__lte=period.end)
-                .annotate(month=TruncMonth("refunded_at", tzinfo=period.zone))
-                .values("month", "currency").annotate(total=Sum("amount")).order_by())
+    # A partly refunded payment has no refund date of its own: its refunds have theirs. One query
+    # (a union) with the payments refunded whole before refunds had rows of their own.
+    refunds = (Refund.objects.filter(payment__owner=owner, status=RefundStatus.SUCCEEDED,
+                                     succeeded_at__gte=period.start, succeeded_at__lte=period.end)
+               .annotate(month=TruncMonth("succeeded_at", tzinfo=period.zone))
+               .values("month", "currency").annotate(total=Sum("amount")).order_by())
+    refunded_without_rows = (
+        _payments_of(owner)
+        .filter(status=PaymentStatus.REFUNDED, refunds__isnull=True,
+                refunded_at__gte=period.start, refunded_at__lte=period.end)
+        .annotate(month=TruncMonth("refunded_at", tzinfo=period.zone))
+        .values("month", "currency").annotate(total=Sum("amount")).order_by())
+    refunded = refunds.union(refunded_without_rows, all=True)
     cells: dict[str, dict[date, list[Decimal]]] = defaultdict(lambda: defaultdict(lambda: [Decimal(0), Decimal(0)]))
     for column, rows in ((0, taken), (1, refunded)):
         for row in rows:

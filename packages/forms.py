@@ -22,7 +22,13 @@ from packages.models import (
     QuestionKind,
     RenewalRule,
 )
-from packages.payment_plans import MAX_INSTALMENTS, MIN_INSTALMENTS, InstalmentAccess, InstalmentInterval
+from packages.payment_plans import (
+    MAX_INSTALMENTS,
+    MIN_INSTALMENTS,
+    InstalmentAccess,
+    InstalmentInterval,
+    instalment_amounts,
+)
 from packages.services import precision_message
 from scheduling.models import MeetingType
 
@@ -46,7 +52,8 @@ class PackageInfoForm(forms.Form):
     )
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        # One line: the name heads the client's emails, and a line break in a header is refused.
+        name = " ".join(self.cleaned_data["name"].split())
         if not name:
             raise forms.ValidationError("Enter a Package Name.")
         return name
@@ -336,6 +343,13 @@ class PaymentPreferencesForm(forms.Form):
                     )
             else:
                 cleaned["price"] = money.round_money(price, currency)
+                count = cleaned.get("instalment_count")
+                if count and instalment_amounts(cleaned["price"], count, currency)[0] <= 0:
+                    # Each payment must be at least the currency's smallest unit: never "24 payments of 0.00".
+                    self.add_error("instalment_count", (
+                        f"{money.format_money(cleaned['price'], currency)} cannot be split into {count} payments: "
+                        f"each would be less than {money.format_money(money.quantum(currency), currency)}. "
+                        "Enter fewer payments, or leave it empty to be paid in full."))
         return cleaned
 
 

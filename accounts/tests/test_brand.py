@@ -87,6 +87,29 @@ def test_a_photo_is_resized_and_stripped_of_its_location(owner_client, owner):
     assert "exif" not in image.info
 
 
+def test_a_phone_photo_stands_the_way_it_was_taken(owner_client, owner):
+    """A phone stores a portrait photo as landscape pixels plus an EXIF "rotate" note; dropping the
+    metadata must not drop the rotation, or the coach's face shows on its side."""
+    image = Image.new("RGB", (1600, 1200), (200, 120, 40))
+    image.paste((0, 0, 0), (0, 0, 800, 1200))  # the left half dark: the top half once turned
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90 degrees clockwise to show
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+
+    response = owner_client.post(SETTINGS_URL, {**_form_data(), "photo": _upload("me.jpg", out.getvalue(),
+                                                                                   "image/jpeg")})
+
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    with owner.photo.open("rb") as stored:
+        saved = Image.open(io.BytesIO(stored.read()))
+        saved.load()
+    assert saved.size == (300, 400)  # portrait, as the phone showed it
+    assert saved.getpixel((150, 50))[0] < 60 and saved.getpixel((150, 350))[0] > 150
+    assert dict(saved.getexif()) == {}
+
+
 def test_replacing_the_photo_deletes_the_old_file(owner_client, owner, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         owner_client.post(SETTINGS_URL, {**_form_data(), "photo": _upload("a.png", _png())})

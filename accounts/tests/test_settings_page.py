@@ -161,3 +161,13 @@ def test_settings_page_needs_a_login(client, db):
 
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('accounts:login')}?next={SETTINGS_URL}"
+
+
+def test_names_are_kept_on_one_line(owner_client, owner):
+    # The display name heads emails (a team invitation's subject): a line break there is a header
+    # the mail library refuses.
+    response = owner_client.post(SETTINGS_URL, _form_data(display_name="Casey\r\n Coach"))
+
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.display_name == "Casey Coach"

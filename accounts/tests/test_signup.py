@@ -121,6 +121,28 @@ def test_signup_never_hands_out_a_reserved_booking_link(client, db):
     assert owner.slug.startswith("admin-")
 
 
+def test_signup_hands_out_a_booking_link_the_settings_page_accepts(client, db):
+    # slugify keeps underscores, which the booking link rule refuses: the owner could then not save
+    # Settings (a new time zone, a photo) without first inventing another link.
+    _signup(client, display_name="Sam_Sparrow _")
+
+    owner = User.objects.get(email="sam@example.com")
+    assert owner.slug == "sam-sparrow"
+    client.force_login(owner)
+    saved = client.post(reverse("accounts:settings"), {
+        "display_name": owner.display_name, "slug": owner.slug, "timezone": "Europe/Paris"})
+    assert saved.status_code == 302
+    owner.refresh_from_db()
+    assert owner.timezone == "Europe/Paris"
+
+
+def test_signup_keeps_the_name_on_one_line(client, db):
+    # The name heads emails (a team invitation's subject), where a line break is refused.
+    _signup(client, display_name="Sam\r\nSparrow")
+
+    assert User.objects.get(email="sam@example.com").display_name == "Sam Sparrow"
+
+
 def test_signup_with_a_bad_detected_time_zone_falls_back_to_utc(client, db):
     _signup(client, timezone="Mars/Olympus_Mons")
 

@@ -11,7 +11,7 @@ import time_machine
 from insights.charts import Series, bar_chart, nice_ceiling
 from insights.selectors import Period, insights_for_owner
 from orders.models import COMPLIMENTARY, CreditLedgerEntry, LedgerReason, OrderStatus
-from payments.models import Payment, PaymentStatus, Provider
+from payments.models import Payment, PaymentStatus, Provider, Refund, RefundStatus
 from scheduling.hold_release import RELEASED_REASON
 from scheduling.models import Attendance, Booking, BookingStatus
 from tests import NOW, make_booking, make_meeting_type, make_order
@@ -68,6 +68,22 @@ def test_money_taken_refunded_and_net_by_month_in_the_owners_zone(owner, other_o
     assert months[date(2026, 11, 1)] == (Decimal("100.00"), Decimal("50.00"), Decimal("50.00"))
     assert months[date(2026, 12, 1)] == (0, 0, 0)
     assert len(months) == 12
+
+
+def test_a_partly_refunded_payment_counts_as_taken_and_its_refunds_in_their_months(owner):
+    order = make_order(owner, price="240.00")
+    payment = pay(order, "240.00", paid=utc(2026, 10, 10, 15), status=PaymentStatus.PARTLY_REFUNDED)
+    for amount, when in (("100.00", utc(2026, 11, 2, 15)), ("20.00", utc(2026, 11, 20, 15))):
+        Refund.objects.create(payment=payment, amount=Decimal(amount), currency="USD", status=RefundStatus.SUCCEEDED,
+                              idempotency_key=f"refund-{payment.pk}-{amount}", succeeded_at=when)
+    Refund.objects.create(payment=payment, amount=Decimal("50.00"), currency="USD",  # not given back (yet)
+                          idempotency_key=f"refund-{payment.pk}-pending")
+    Payment.objects.filter(pk=payment.pk).update(refunded_amount=Decimal("120.00"))
+
+    months = by_month(insights_for_owner(owner))
+
+    assert months[date(2026, 10, 1)] == (Decimal("240.00"), 0, Decimal("240.00"))
+    assert months[date(2026, 11, 1)] == (0, Decimal("120.00"), Decimal("-120.00"))
 
 
 def test_each_currency_has_its_own_figures(owner):

@@ -66,6 +66,15 @@ def test_saving_package_info_touches_only_package_info(owner_client, package, co
     assert after["invitee"] == before["invitee"] and after["payment"] == before["payment"]
 
 
+def test_a_package_name_is_kept_on_one_line(owner_client, package, coaching):
+    # The name heads the client's emails ("Your order: …"): a line break there is a header the mail
+    # library refuses, so the order's confirmation would never be sent.
+    response = owner_client.post(reverse("packages:save_info", args=[package.pk]),
+                                 info_data([(coaching.pk, 4)], name="Starter\r\n  pack\n"))
+    assert response.status_code == 302
+    assert snapshot(package)["info"][0] == "Starter pack"
+
+
 def test_package_info_can_drop_a_meeting_type(owner_client, package, coaching, workshop):
     owner_client.post(reverse("packages:save_info", args=[package.pk]),
                       info_data([(coaching.pk, 4), (workshop.pk, 2)], name="Starter"))
@@ -177,6 +186,20 @@ def test_bad_prices_are_refused_next_to_the_field(owner_client, package, price, 
     assert response.status_code == 200
     assert message in str(response.context["payment_form"].errors["price"])
     assert snapshot(package) == before
+
+
+def test_a_price_too_small_to_split_into_its_instalments_is_refused_next_to_the_field(owner_client, package):
+    # 0.10 USD in 24 payments would be sold as "24 payments of 0.00 USD (the last 0.10 USD)".
+    before = snapshot(package)
+    response = owner_client.post(reverse("packages:save_payment_preferences", args=[package.pk]),
+                                 {**payment("0.10"), "instalment_count": "24", "instalment_interval": "month",
+                                  "instalment_access": "all"})
+    assert response.status_code == 200
+    errors = str(response.context["payment_form"].errors["instalment_count"])
+    assert "0.10 USD cannot be split into 24 payments" in errors
+    assert snapshot(package) == before
+    package.refresh_from_db()
+    assert package.instalment_count is None
 
 
 def test_whole_yen_and_three_decimal_dinar_are_accepted(owner_client, package):
