@@ -162,8 +162,11 @@ def client_erase(*, owner, email: str, by_user, now: datetime | None = None) -> 
                 Q(order_id__in=order_ids) | Q(booking_id__in=booking_ids)
                 | Q(order_id__in=[gift.order_id for gift in bought], recipient__iexact=email)),
             email=email, pseudonym=pseudonym, scrub=lambda value: _scrub_value(value, scrub))
-        client_erased.send(sender=ClientErasure, owner=owner, email=email, pseudonym=pseudonym, order_ids=order_ids,
-                           booking_ids=booking_ids, scrub=lambda value: _scrub_value(value, scrub))
+        # The gifts they bought are their recipients' orders now, but what was written while each was
+        # still the buyer's (its order.created event) names them: those copies are scrubbed too.
+        client_erased.send(sender=ClientErasure, owner=owner, email=email, pseudonym=pseudonym,
+                           order_ids=[*order_ids, *(gift.order_id for gift in bought)], booking_ids=booking_ids,
+                           scrub=lambda value: _scrub_value(value, scrub))
 
         return ClientErasure.objects.create(
             owner=owner, email_hash=client_email_hash(email), erased_by=by_user, erased_at=now,

@@ -50,8 +50,13 @@ def client_overview(*, email: str, now: datetime) -> list[OwnerGroup]:
         return groups.setdefault(owner.pk, OwnerGroup(owner=owner))
 
     for order in orders_of_client(email=email):
+        gift = undelivered_gift(order)
+        if gift is not None and normalize_email(gift.buyer_email) != email:
+            # Paid, the order carries the recipient's address, but until it is sent the gift is the
+            # buyer's (its page, its message, where it goes): nothing of it shows to the recipient.
+            continue
         group = group_of(order.owner)
-        order.gift_pending = undelivered_gift(order) is not None
+        order.gift_pending = gift is not None
         order.portal_items = with_item_progress(order)
         group.orders.append(order)
         if order.gift_pending:

@@ -12,15 +12,19 @@ from django.db import models
 from clients.services import client_erase
 from invoices.models import CreditNote, Invoice
 from notifications.models import Message, MessageKind, MessageStatus
+from orders.gifts import GiftDetails
 from orders.models import Gift
+from orders.services import order_create
 from portal.models import SignInLink
 from scheduling.models import Attendance, MeetingTypeKind
 from scheduling.services import booking_cancel, booking_create
 from tests import NINE_AM, NOW, make_booking, make_meeting_type
 from waitlists.models import WaitlistEntry, WaitlistStatus
 from waitlists.services import waitlist_join
+from webhooks.models import Delivery, EventType
+from webhooks.services import endpoint_create
 
-from .conftest import paid_order
+from .conftest import paid_order, pay
 
 SECRETS = ("jamie@example.com", "jamie", "rivers", "7700900123")
 # Kept unchanged on purpose (the erasure screen says so): an issued document is never rewritten.
@@ -101,3 +105,25 @@ def test_another_owners_waitlist_keeps_the_same_email(owner, other_owner, jamie_
     client_erase(owner=owner, email="jamie@example.com", by_user=owner)
 
     assert WaitlistEntry.objects.get(meeting_type=theirs).client_name == "Jamie Rivers"
+
+
+def test_a_gift_buyers_details_go_from_what_was_written_while_the_order_was_theirs(
+        owner, package, webhook_receiver, django_capture_on_commit_callbacks):
+    """Jamie orders for themselves, then gives a pack to Kim: once paid the order is Kim's, but the
+    webhook event written when it was placed names Jamie (the owner's endpoint page shows it, Resend
+    sends it again), and goes with Jamie's erasure."""
+    endpoint_create(owner=owner, url=webhook_receiver.url, events=EventType.values)
+    with django_capture_on_commit_callbacks(execute=True):
+        paid_order(package, phone="+447700900123")
+        gift_order = order_create(package=package, client_name="Jamie Rivers", client_email="jamie@example.com",
+                                  client_phone="+447700900123", terms_accepted=True, client_timezone="Europe/London",
+                                  gift=GiftDetails(recipient_name="Kim Lee", recipient_email="kim@example.com",
+                                                   message="Enjoy!", send_on=NOW.date()))
+        pay(gift_order)
+    gift_order.refresh_from_db()
+    assert gift_order.client_email == "kim@example.com"  # handed over: the order is Kim's now
+
+    client_erase(owner=owner, email="jamie@example.com", by_user=owner)
+
+    assert rows_holding(SECRETS) == []
+    assert Delivery.objects.filter(event_type=EventType.ORDER_CREATED, payload__id=gift_order.pk).exists()

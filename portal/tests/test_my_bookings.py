@@ -132,6 +132,41 @@ def test_an_unsent_gift_shows_to_its_buyer_without_its_sessions(world, sign_in):
     assert f"/orders/{order.token}/items/" not in page
 
 
+def test_a_paid_gift_stays_off_the_recipients_page_until_it_is_sent(world, sign_in, django_capture_on_commit_callbacks):
+    """Once paid the order carries the recipient's address, but the gift is the buyer's surprise
+    until its day: the recipient sees neither the pack nor the buyer's gift page (the message, the
+    form that changes where it goes) before then."""
+    from orders.gifts import GiftDetails, gifts_send_due
+    from orders.services import order_create
+    from payments import services as payment_services
+    from payments.models import Provider
+    from tests import make_package
+
+    package = make_package(world.bert, items=[(world.bert_lesson, 2)], name="Bert gift pack")
+    with django_capture_on_commit_callbacks(execute=True):
+        order = order_create(package=package, client_name="Cleo Client", client_email=CLEO, terms_accepted=True,
+                             client_timezone="Europe/London",
+                             gift=GiftDetails(recipient_name="Rita Reed", recipient_email="rita@example.com",
+                                              message="Happy birthday, Rita!",
+                                              send_on=timezone.now().date() + timedelta(days=5)))
+        payment = payment_services.payment_start(order=order, provider=Provider.TEST)
+        payment_services.payment_confirm(payment_id=payment.pk, amount=payment.amount, currency=payment.currency)
+    client = sign_in("rita@example.com")
+
+    before = client.get("/my/").content.decode()
+
+    assert "Bert gift pack" not in before
+    assert order.gift.token not in before
+    assert "Nothing here yet" in before
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert gifts_send_due(now=order.gift.send_at) == 1
+    after = client.get("/my/").content.decode()
+
+    assert "Bert gift pack" in after and "A gift you gave" not in after
+    assert order.gift.token not in after
+
+
 @pytest.mark.parametrize("extra_orders", [0, 6])
 def test_the_page_reads_a_fixed_number_of_queries(world, sign_in, django_assert_num_queries, extra_orders):
     for n in range(extra_orders):
