@@ -58,10 +58,14 @@ def _is_broken(event) -> bool:
                 return True
         if "DURATION" in event and not isinstance(event.decoded("DURATION"), timedelta):
             return True
-        for rule in event.get("RRULE", []) if isinstance(event.get("RRULE"), list) else [event.get("RRULE")]:
-            if rule is not None:
-                rrulestr(rule.to_ical().decode(), dtstart=start if isinstance(start, datetime)
-                         else datetime.combine(start, time()))
+        for rule in _rules(event):
+            # UNTIL is left out (icalendar has read its value already): calendar apps write it in
+            # forms dateutil refuses beside this DTSTART (a local time without Z, UTC for a floating
+            # series, a date for a timed one), and the expansion reads those (_until_as_meant).
+            rule = icalendar.vRecur(rule)
+            rule.pop("UNTIL", None)
+            rrulestr(rule.to_ical().decode(), dtstart=start if isinstance(start, datetime)
+                     else datetime.combine(start, time()))
     except Exception:  # noqa: BLE001 - any value icalendar or dateutil cannot take is a broken event
         return True
     return False
@@ -81,6 +85,7 @@ def busy_intervals(calendars: list[icalendar.Calendar], *, zone: ZoneInfo, windo
                 calendar.subcomponents.remove(event)
             else:
                 reading.events += 1
+                _until_as_meant(event)
         occurrences = recurring_ical_events.of(calendar, skip_bad_series=True).between(window_start, window_end)
         for occurrence in occurrences:
             if str(occurrence.get("UID", "")) in ignore_uids:
@@ -101,6 +106,29 @@ def busy_intervals(calendars: list[icalendar.Calendar], *, zone: ZoneInfo, windo
                 raw.append((start, end))
     reading.intervals = _pieces(_merged(raw))
     return reading
+
+
+def _rules(event) -> list:
+    rules = event.get("RRULE")
+    return [rule for rule in (rules if isinstance(rules, list) else [rules]) if rule is not None]
+
+
+def _until_as_meant(event) -> None:
+    """A series starting at a time in a zone whose UNTIL has no zone (Outlook, Lotus) ends at that
+    time in the series' zone, and one whose UNTIL is a date ends with that day: rewritten as the
+    UTC instant RFC 5545 asks for. recurring_ical_events reads both as UTC and loses the last
+    occurrence (10:00 in New York is after 10:00 UTC)."""
+    start = event.decoded("DTSTART")
+    if not isinstance(start, datetime) or start.tzinfo is None:
+        return
+    for rule in _rules(event):
+        until = rule.get("UNTIL") or [None]
+        if isinstance(until[0], datetime):
+            if until[0].tzinfo is None:
+                rule["UNTIL"] = [until[0].replace(tzinfo=start.tzinfo).astimezone(UTC)]
+        elif isinstance(until[0], date):
+            rule["UNTIL"] = [datetime.combine(until[0], time.max.replace(microsecond=0),
+                                              tzinfo=start.tzinfo).astimezone(UTC)]
 
 
 def _end_of(occurrence):

@@ -54,6 +54,10 @@ class Calendar(models.Model):
     etag = models.CharField(max_length=500, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
     change_tag = models.CharField(max_length=500, blank=True)
+    # How far ahead the stored busy times were read (calendars.services._window). A "not changed"
+    # answer keeps them as they are, so they are read whole again before the booking window
+    # passes this.
+    read_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name", "id"]

@@ -24,6 +24,9 @@ from scheduling.models import ExternalBusy
 
 # After this long without a good refresh, the owner sees a banner on every dashboard page.
 STALE_AFTER = timedelta(hours=1)
+# A calendar is read this much further ahead than CALENDAR_DAYS_AHEAD, and read whole again (not
+# conditionally) once the days read ahead fall short of it: at most once a day.
+READ_AHEAD_MARGIN = timedelta(days=1)
 
 
 class CalendarError(Exception):
@@ -48,7 +51,13 @@ def stale_banner_key(owner_id: int) -> str:
 
 
 def _window(now: datetime) -> tuple[datetime, datetime]:
-    return now - timedelta(days=1), now + timedelta(days=settings.CALENDAR_DAYS_AHEAD)
+    return now - timedelta(days=1), now + timedelta(days=settings.CALENDAR_DAYS_AHEAD) + READ_AHEAD_MARGIN
+
+
+def _read_too_short(calendar: Calendar, now: datetime) -> bool:
+    """Whether the stored busy times stop before CALENDAR_DAYS_AHEAD from now (the longest booking
+    window): an unchanged calendar (304, same ctag) still has events past them, a weekly one say."""
+    return calendar.read_until is None or calendar.read_until < now + timedelta(days=settings.CALENDAR_DAYS_AHEAD)
 
 
 def _own_uids(owner_id: int) -> frozenset[str]:
@@ -93,7 +102,8 @@ def _read_feed(url: str, *, zone: ZoneInfo, now: datetime, all_day_busy: bool, e
     reading = ics.busy_intervals(calendars, zone=zone, window_start=start, window_end=end,
                                  all_day_busy=all_day_busy, ignore_uids=ignore_uids)
     headers = response.headers
-    return reading, {"etag": headers.get("ETag", ""), "last_modified": headers.get("Last-Modified", "")}
+    return reading, {"etag": headers.get("ETag", ""), "last_modified": headers.get("Last-Modified", ""),
+                     "read_until": end}
 
 
 def _read_caldav(calendar: Calendar, auth, *, zone: ZoneInfo, now: datetime, all_day_busy: bool,
@@ -111,7 +121,7 @@ def _read_caldav(calendar: Calendar, auth, *, zone: ZoneInfo, now: datetime, all
         raise CalendarError(f"{calendar.name}: {error}") from error
     reading = ics.busy_intervals(calendars, zone=zone, window_start=start, window_end=end,
                                  all_day_busy=all_day_busy, ignore_uids=ignore_uids)
-    return reading, {"change_tag": tag}
+    return reading, {"change_tag": tag, "read_until": end}
 
 
 def _fetch(connection: CalendarConnection, now: datetime, *, force: bool = False) -> Fetched:
@@ -119,13 +129,14 @@ def _fetch(connection: CalendarConnection, now: datetime, *, force: bool = False
     ignore = _own_uids(connection.owner_id)
     fetched = Fetched({}, {})
     for calendar in connection.calendars.filter(check_conflicts=True):
+        whole = force or _read_too_short(calendar, now)
         if connection.kind == ConnectionKind.FEED:
             reading, markers = _read_feed(
                 calendar.url, zone=zone, now=now, all_day_busy=connection.all_day_busy, ignore_uids=ignore,
-                etag="" if force else calendar.etag, last_modified="" if force else calendar.last_modified)
+                etag="" if whole else calendar.etag, last_modified="" if whole else calendar.last_modified)
         else:
             reading, markers = _read_caldav(calendar, _auth(connection), zone=zone, now=now,
-                                            all_day_busy=connection.all_day_busy, ignore_uids=ignore, force=force)
+                                            all_day_busy=connection.all_day_busy, ignore_uids=ignore, force=whole)
         fetched.readings[calendar.pk] = reading
         fetched.markers[calendar.pk] = markers
     return fetched

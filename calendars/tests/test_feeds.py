@@ -87,6 +87,28 @@ def test_recurring_events_with_their_exceptions_free_and_cancelled_ones(owner, f
     assert len(busy(owner)) == 3
 
 
+@pytest.mark.parametrize(("start", "end", "until"), [
+    # Outlook and Lotus write UNTIL in the series' own zone, without the Z RFC 5545 asks for: here
+    # the last Monday's own start, which that Monday is part of.
+    (";TZID=America/New_York:20261207T100000", ";TZID=America/New_York:20261207T110000", "20261221T100000"),
+    # A series in the reader's zone (no TZID) ending at a UTC instant.
+    ("20261207T100000", "20261207T110000", "20261221T235959Z"),
+    # UNTIL as a date (the last Monday) although the series starts at a time of day.
+    (";TZID=America/New_York:20261207T100000", ";TZID=America/New_York:20261207T110000", "20261221"),
+])
+def test_a_weekly_series_whose_until_is_written_loosely_still_blocks_its_times(owner, feed_server, start, end,
+                                                                                until):
+    """Calendar apps write a series' UNTIL in forms RFC 5545 does not allow but every calendar app
+    reads: the series is the owner's meeting every Monday all the same, not a broken event."""
+    url = feed_server.serve("/series.ics", calendar(event("team-sync", start, end, f"RRULE:FREQ=WEEKLY;UNTIL={until}")))
+
+    connection = services.feed_add(owner=owner, url=url, name="Work", all_day_busy=True, now=NOW)
+
+    # Mondays 7, 14 and 21 December, 10:00-11:00 in New York (15:00-16:00 UTC).
+    assert busy(owner) == [(utc(2026, 12, day, 15, 0), utc(2026, 12, day, 16, 0)) for day in (7, 14, 21)]
+    assert connection.event_count == 1 and connection.skipped_count == 0
+
+
 def test_a_refresh_that_changed_nothing_leaves_the_cache_alone(owner, feed_server):
     url = feed_server.serve("/a.ics", calendar(event("one", "20261207T150000Z", "20261207T160000Z")))
     connection = services.feed_add(owner=owner, url=url, name="A", all_day_busy=True, now=NOW)
@@ -101,6 +123,25 @@ def test_a_refresh_that_changed_nothing_leaves_the_cache_alone(owner, feed_serve
     assert services.connection_refresh(connection_id=connection.pk, now=NOW) is True
     assert cache.get(_version_key("bookings", owner.pk)) != version
     assert busy(owner) == [(utc(2026, 12, 7, 15, 0), utc(2026, 12, 7, 16, 30))]
+
+
+def test_a_feed_that_does_not_change_still_blocks_the_far_end_of_a_long_booking_window(owner, feed_server):
+    """The busy times are read up to a date; a feed answering 304 day after day must not leave the
+    days past that date free while the booking window moves on over them."""
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    meeting_type = make_meeting_type(owner, horizon_days=365)
+    url = feed_server.serve("/weekly.ics", calendar(event(  # every Monday 10:00-11:00 in New York, no end
+        "standup", ";TZID=America/New_York:20261207T100000", ";TZID=America/New_York:20261207T110000",
+        "RRULE:FREQ=WEEKLY")))
+    connection = services.feed_add(owner=owner, url=url, name="Work", all_day_busy=True, now=NOW)
+    later = NOW + timedelta(days=30)
+
+    services.connection_refresh(connection_id=connection.pk, now=later)
+
+    last_monday = utc(2027, 12, 27, 15, 0)  # 10:00 in New York: past the first read, within 365 days of `later`
+    offered = [slot.start for slot in available_slots(meeting_type=meeting_type, range_start=last_monday,
+                                                      range_end=last_monday + timedelta(hours=8), now=later)]
+    assert offered and last_monday not in offered and last_monday + timedelta(minutes=30) not in offered
 
 
 def test_a_failing_feed_keeps_its_last_good_busy_times_and_shows_the_error(owner, owner_client, feed_server):
