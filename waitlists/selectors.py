@@ -10,10 +10,11 @@ from waitlists.models import OPEN_STATUSES, WaitlistEntry
 
 def full_sessions(*, meeting_type: MeetingType, now: datetime) -> list[datetime]:
     """The starts of the upcoming sessions of a group `meeting_type` whose seats are all taken,
-    within its booking horizon, soonest first (one query)."""
+    within its booking horizon, soonest first (one query). Not those inside its minimum notice: a
+    freed seat of theirs could no longer be claimed (services.last_claim_moment)."""
     if not meeting_type.is_group:
         return []
-    rows = (Booking.objects.filter(meeting_type=meeting_type, start__gt=now,
+    rows = (Booking.objects.filter(meeting_type=meeting_type, start__gt=now + meeting_type.min_notice_delta,
                                    start__lte=now + timedelta(days=meeting_type.horizon_days),
                                    status__in=[BookingStatus.CONFIRMED, BookingStatus.HELD])
             .values("start").annotate(taken=Count("pk")).filter(taken__gte=meeting_type.seats).order_by("start"))

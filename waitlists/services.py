@@ -74,6 +74,12 @@ def session_label(meeting_type: MeetingType, start: datetime, zone: str) -> str:
     return f"{meeting_type.name} on {dateformat.format(local, 'l j F Y, H:i')} ({zone})"
 
 
+def last_claim_moment(meeting_type: MeetingType, start: datetime) -> datetime:
+    """The last moment a seat of the session at `start` can be claimed: a claim books as the client
+    would (booking_create), held to the meeting type's minimum notice."""
+    return start - meeting_type.min_notice_delta
+
+
 def waitlist_join(*, meeting_type: MeetingType, start: datetime, client_name: str, client_email: str,
                   client_phone: str = "", client_timezone: str = "UTC", order_item: OrderItem | None = None,
                   now: datetime | None = None) -> WaitlistEntry:
@@ -86,7 +92,7 @@ def waitlist_join(*, meeting_type: MeetingType, start: datetime, client_name: st
     with transaction.atomic():
         lock_owner(meeting_type.owner_id)  # the seats counted below cannot change until we commit
         meeting_type = MeetingType.objects.get(pk=meeting_type.pk)
-        if not meeting_type.is_group or not meeting_type.is_bookable or start <= now:
+        if not meeting_type.is_group or not meeting_type.is_bookable or last_claim_moment(meeting_type, start) <= now:
             raise NotAFullSession()
         duration = order_item.duration if order_item is not None else None
         if bookable_slot(meeting_type=meeting_type, start=start, now=now, duration=duration) is not None:
@@ -119,7 +125,10 @@ def _offer(entry: WaitlistEntry, *, now: datetime) -> None:
     token = new_token()
     entry.status = WaitlistStatus.OFFERED
     entry.offered_at = now
-    entry.expires_at = now + timedelta(hours=entry.meeting_type.waitlist_claim_hours or 12)
+    # The hours to claim, cut short where the minimum notice begins: a link that still "works"
+    # after that could only answer that the time is too soon.
+    entry.expires_at = min(now + timedelta(hours=entry.meeting_type.waitlist_claim_hours or 12),
+                           last_claim_moment(entry.meeting_type, entry.start))
     entry.token_hash = hash_token(token)
     entry.save(update_fields=["status", "offered_at", "expires_at", "token_hash"])
     notify_waitlist_offer(email=entry.client_email, phone=entry.client_phone, link=claim_url(entry, token),
@@ -133,8 +142,8 @@ def offer_freed_seats(*, meeting_type_id: int, start: datetime, now: datetime | 
     expired offer) under the owner's lock, so the offers leave with the change that freed the seat."""
     now = now or timezone.now()
     meeting_type = MeetingType.objects.select_related("owner").filter(pk=meeting_type_id).first()
-    if meeting_type is None or not meeting_type.is_group or start <= now:
-        return 0
+    if meeting_type is None or not meeting_type.is_group or last_claim_moment(meeting_type, start) <= now:
+        return 0  # too late to claim: the seat stays for whoever may still book it (the owner)
     lock_owner(meeting_type.owner_id)
     line = WaitlistEntry.objects.filter(meeting_type=meeting_type, start=start)
     outstanding = line.filter(status=WaitlistStatus.OFFERED, expires_at__gt=now).count()

@@ -73,6 +73,20 @@ def test_joining_twice_with_one_email_says_so(client, full_session, workshop):
     assert WaitlistEntry.objects.count() == 1
 
 
+def test_a_full_session_inside_the_minimum_notice_is_not_offered_to_wait_for(client, full_session, workshop):
+    """Its seat could not be claimed any more (a claim books as the client would): the page does not
+    list it and a join is refused, rather than keeping the client in a line that never moves."""
+    workshop.min_notice_minutes = 4 * 60
+    workshop.save(update_fields=["min_notice_minutes"])
+    with time_machine.travel(NINE_AM - timedelta(hours=3), tick=False):
+        listing = client.get(page_url(workshop)).content.decode()
+        response = join_post(client, workshop)
+    assert "Monday, 7 December 2026" not in listing
+    assert response.status_code == 400
+    assert "This time is not a session you can wait for." in response.content.decode()
+    assert not WaitlistEntry.objects.exists()
+
+
 def test_a_package_client_joins_from_their_order_link(client, owner, full_session, workshop):
     item = place_order(make_package(owner, items=[(workshop, 2)])).items.get()
     url = page_url(workshop, order=item.order.token, item=item.pk)

@@ -10,7 +10,7 @@ from django.core import mail
 from notifications import sms
 from notifications.models import Message, MessageKind
 from orders.models import CreditLedgerEntry
-from scheduling.models import Booking, BookingStatus
+from scheduling.models import BookedBy, Booking, BookingStatus
 from scheduling.services import booking_cancel, booking_reschedule
 from tests import NINE_AM, NOW, make_package
 from waitlists.models import WaitlistEntry, WaitlistStatus
@@ -141,3 +141,33 @@ def test_a_package_clients_claim_spends_a_credit_of_their_item(owner, full_sessi
     booking = waitlist_claim(token=token_sent_to(item.order.client_email))
     assert booking.order_item_id == item.pk
     assert CreditLedgerEntry.objects.filter(order_item=item).balance() == 2
+
+
+def test_a_seat_freed_inside_the_minimum_notice_is_not_offered(full_session, workshop, delivered):
+    """A claim books as a client books, held to the minimum notice: a seat that can no longer be
+    claimed is not offered (no email saying "claim it" that then says "too soon")."""
+    workshop.min_notice_minutes = 4 * 60
+    workshop.save(update_fields=["min_notice_minutes"])
+    join(workshop, "cleo@example.com", phone="+14155550100")
+    with time_machine.travel(NINE_AM - timedelta(hours=3), tick=False):
+        delivered(booking_cancel, booking=full_session[0], by=BookedBy.OWNER)
+    assert WaitlistEntry.objects.get().status == WaitlistStatus.WAITING
+    assert not Message.objects.filter(kind=MessageKind.WAITLIST_OFFER).exists()
+    assert not any(sent.to == ["cleo@example.com"] for sent in mail.outbox)
+
+
+def test_an_offer_runs_out_when_the_minimum_notice_begins(full_session, workshop, delivered):
+    """Hours to claim that would reach past the last moment the seat can be booked end at that moment:
+    the offer says how long it really has, and a late claim is told the offer expired."""
+    workshop.min_notice_minutes = 4 * 60
+    workshop.save(update_fields=["min_notice_minutes"])
+    join(workshop, "cleo@example.com")
+    with time_machine.travel(NINE_AM - timedelta(hours=8), tick=False):
+        delivered(booking_cancel, booking=full_session[0], by=BookedBy.OWNER)
+    cleo = WaitlistEntry.objects.get()
+    assert cleo.status == WaitlistStatus.OFFERED
+    assert cleo.expires_at == NINE_AM - timedelta(hours=4)  # not the 6 hours to claim: 2 hours before it starts
+    assert "for 4 hours" in next(sent.body for sent in mail.outbox if sent.to == ["cleo@example.com"])
+    with time_machine.travel(NINE_AM - timedelta(hours=3), tick=False), pytest.raises(ClaimRefused) as late:
+        waitlist_claim(token=token_sent_to("cleo@example.com"))
+    assert late.value.message == "This link has expired: the seat was offered to the next person waiting."
