@@ -99,6 +99,15 @@ def recipient_timezone(message: Message) -> str:
     return message.context.get("client_timezone") or message.order.client_timezone
 
 
+def session_timezone(message: Message, booking) -> str:
+    """The zone a session of an order is written in: for the client the one they chose its time in
+    (as its confirmation and reminders gave it, whatever zone the order was placed in), for the
+    owner theirs."""
+    if message.audience == Audience.CLIENT and booking.client_timezone:
+        return booking.client_timezone
+    return recipient_timezone(message)
+
+
 def booking_context(message: Message) -> dict:
     booking = message.booking
     tz_name = recipient_timezone(message)
@@ -169,7 +178,8 @@ def order_context(message: Message) -> dict:
                                                         or message.kind == MessageKind.ORDER_CONFIRMED)
                           else order.client_name),
         "booked_sessions": [
-            {"name": session_name(booking), "when": format_when(booking.start, booking.end, tz_name),
+            {"name": session_name(booking),
+             "when": format_when(booking.start, booking.end, session_timezone(message, booking)),
              "manage_url": f"{settings.SITE_URL}/bookings/{booking.token}/", "links": calendar_links(booking),
              "number": booking_session_number(booking)}
             for booking in booked
@@ -177,7 +187,8 @@ def order_context(message: Message) -> dict:
         **_last_session(message, order, [booking.pk for booking in booked]),
         "booked_bookings": booked,
         "cancelled_sessions": [
-            {"name": session_name(booking), "when": format_when(booking.start, booking.end, tz_name)}
+            {"name": session_name(booking),
+             "when": format_when(booking.start, booking.end, session_timezone(message, booking))}
             for booking in sessions
         ],
         "order": order,

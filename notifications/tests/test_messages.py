@@ -206,6 +206,23 @@ def test_order_cancelled_or_refunded_tells_the_client(owner, coaching, django_ca
     assert words in email.body and words in _html(email)
 
 
+def test_an_order_cancellation_lists_each_session_at_the_time_its_confirmation_gave(
+        owner, coaching, django_capture_on_commit_callbacks):
+    """Dana ordered in Berlin but booked her session while in Tokyo, in Tokyo time: the email that
+    takes the session away says the time she was given for it, not the same session in Berlin time."""
+    order = make_dana_order(owner, coaching)
+    session = make_booking(coaching, order_item=order.items.get(), client_timezone="Asia/Tokyo")
+    session.status = "cancelled"
+    session.save(update_fields=["status"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify_order_cancelled(order=order, cancelled_bookings=[session])
+
+    [email] = mail.outbox
+    # Monday 7 December, 10:00 in New York: Tuesday 8 December, 00:00 in Tokyo (Monday 16:00 in Berlin).
+    assert "- Coaching session: Tuesday, 8 December 2026, 12:00 AM – 12:50 AM (Asia/Tokyo)" in email.body
+    assert "4:00 PM" not in email.body and "4:00 PM" not in _html(email)
+
+
 def test_nothing_is_sent_before_the_transaction_commits(coaching, django_capture_on_commit_callbacks):
     booking = make_booking(coaching)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
