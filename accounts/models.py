@@ -11,6 +11,7 @@ from accounts.plans import (
     SubscriptionStatus,
     plan_includes_packages,
     plan_includes_paid_sessions,
+    plan_includes_sms,
 )
 from leadmonk.languages import ENGLISH, PAGE_LANGUAGE_CHOICES
 from leadmonk.tokens import new_token
@@ -126,6 +127,10 @@ class User(AbstractUser):
     @property
     def has_paid_sessions(self) -> bool:
         return plan_includes_paid_sessions(self.plan)
+
+    @property
+    def has_sms(self) -> bool:
+        return plan_includes_sms(self.plan)
 
 
 class Subscription(models.Model):

@@ -25,6 +25,12 @@ def plan_includes_paid_sessions(plan: str) -> bool:
     return plan in PLAN_ORDER and PLAN_ORDER.index(Plan(plan)) >= PLAN_ORDER.index(Plan.PRO)
 
 
+def plan_includes_sms(plan: str) -> bool:
+    """SMS to clients (reminders, a waitlist's offer) are a feature of Pro and above; email is on
+    every plan."""
+    return plan in PLAN_ORDER and PLAN_ORDER.index(Plan(plan)) >= PLAN_ORDER.index(Plan.PRO)
+
+
 class BillingInterval(models.TextChoices):
     MONTH = "month", "Monthly"
     YEAR = "year", "Yearly"

@@ -364,6 +364,11 @@ class MeetingTypeForm(PaidSessionFieldsMixin, MeetingTypeSettingsForm):
         self.owner = owner
         super().__init__(*args, link_prefix=f"/{owner.slug}/", instance=instance, **kwargs)
         self.init_paid_fields(owner=owner)
+        if not owner.has_sms:
+            # The setting is kept (it applies from an upgrade on); what the plan sends is said here.
+            self.fields["sms_reminders_enabled"].help_text = (
+                "Not sent on the Free plan: SMS reminders are part of Pro and above. Upgrade on the Plan page."
+            )
 
     @classmethod
     def initial_for(cls, instance: MeetingType) -> dict:

@@ -22,7 +22,7 @@ from leadmonk.client_email import normalize_email
 from leadmonk.languages import translatable as _
 from leadmonk.timezones import localize
 from leadmonk.tokens import looks_like_token, new_token
-from notifications.services import notify_waitlist_offer
+from notifications.services import notify_waitlist_offer, sends_sms
 from orders.models import OrderItem
 from orders.services import order_session_book
 from scheduling.availability import bookable_slot
@@ -131,7 +131,9 @@ def _offer(entry: WaitlistEntry, *, now: datetime) -> None:
                            last_claim_moment(entry.meeting_type, entry.start))
     entry.token_hash = hash_token(token)
     entry.save(update_fields=["status", "offered_at", "expires_at", "token_hash"])
-    notify_waitlist_offer(email=entry.client_email, phone=entry.client_phone, link=claim_url(entry, token),
+    # The text goes with the email where the owner's plan sends texts (Pro and above).
+    phone = entry.client_phone if sends_sms(entry.meeting_type) else ""
+    notify_waitlist_offer(email=entry.client_email, phone=phone, link=claim_url(entry, token),
                           expires_at=entry.expires_at,
                           what=session_label(entry.meeting_type, entry.start, entry.client_timezone))
 

@@ -7,6 +7,7 @@ import time_machine
 from django.core import mail
 from django.db import transaction
 
+from accounts.plans import Plan
 from notifications import sms
 from notifications.dispatch import REMINDER_MAX_ATTEMPTS, reminders_claim_due, reminders_dispatch_due
 from notifications.models import Channel, Message, MessageKind, MessageStatus, Reminder, ReminderStatus, SmsOptOut
@@ -62,6 +63,22 @@ def test_no_sms_reminder_when_the_meeting_type_has_sms_reminders_off(coaching, c
     coaching.save()
     booking = _book(coaching)
     assert {r.channel for r in Reminder.objects.filter(booking=booking)} == {Channel.EMAIL}
+
+
+def test_no_sms_reminder_on_the_free_plan_though_the_setting_is_on(coaching, clock):
+    """SMS reminders are a Pro feature (the pricing page says so): a Free owner's clients get the
+    email reminders only, and the setting is kept for when the owner upgrades."""
+    coaching.owner.plan = Plan.FREE
+    coaching.owner.save()
+    booking = _book(coaching)
+    assert {r.channel for r in Reminder.objects.filter(booking=booking)} == {Channel.EMAIL}
+    coaching.refresh_from_db()
+    assert coaching.sms_reminders_enabled
+
+    coaching.owner.plan = Plan.PRO
+    coaching.owner.save()
+    later = _book(coaching, start=SESSION_START + timedelta(hours=2))
+    assert (Channel.SMS, 60) in {(r.channel, r.offset_minutes) for r in Reminder.objects.filter(booking=later)}
 
 
 def test_no_email_reminder_when_the_meeting_type_has_email_reminders_off(coaching, clock):

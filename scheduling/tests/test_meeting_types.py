@@ -2,10 +2,11 @@
 import pytest
 from django.urls import reverse
 
+from accounts.plans import Plan
 from scheduling import setup_services
 from scheduling.forms import format_duration, parse_duration
 from scheduling.models import MeetingType, MeetingTypeKind, MeetingTypeState
-from tests import make_meeting_type
+from tests import log_in, make_meeting_type
 
 LIST_URL = reverse("dashboard:meeting_types")
 NEW_URL = reverse("dashboard:meeting_type_new")
@@ -50,6 +51,19 @@ def test_new_form_defaults_to_24h_email_and_1h_sms_reminders(owner_client):
     assert form["email_offsets_common"].value() == [1440]
     assert form["sms_offsets_common"].value() == [60]
     assert 'value="1440"' in response.text and "checked" in response.text
+
+
+def test_a_free_owner_is_told_sms_reminders_are_not_sent_on_their_plan(client, free_owner):
+    log_in(client, free_owner)
+    response = client.get(NEW_URL)
+    assert "Not sent on the Free plan: SMS reminders are part of Pro and above." in response.text
+
+
+def test_a_pro_owner_is_not_told_so(client, owner):
+    owner.plan = Plan.PRO
+    owner.save()
+    log_in(client, owner)
+    assert "Not sent on the Free plan" not in client.get(NEW_URL).text
 
 
 def test_create_one_on_one_appears_in_list_with_public_link(owner, owner_client):

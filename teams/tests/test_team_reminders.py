@@ -212,6 +212,18 @@ def test_a_round_robin_booking_gets_exactly_the_reminders_its_team_type_asks_for
     assert reminders_of(booking) == [(Channel.EMAIL, 180, datetime(2026, 12, 7, 11, 0, tzinfo=UTC))]
 
 
+def test_a_host_on_the_free_plan_texts_the_clients_of_the_teams_bookings(team):
+    """Texts are a Pro feature, and a team runs on its owner's Team plan: a host whose own plan is
+    Free still sends a team booking's SMS reminders."""
+    ben = team.memberships.get(user__email="ben@example.com")
+    team_meeting_type = make_team_meeting_type(team, users=[ben.user], sms_reminder_offsets=[30], now=NOW)
+
+    booking = _book(team_meeting_type)
+
+    assert booking.owner == ben.user and ben.user.plan == "free"
+    assert (Channel.SMS, 30, datetime(2026, 12, 7, 13, 30, tzinfo=UTC)) in reminders_of(booking)
+
+
 def test_a_collective_booking_reminds_the_client_once_by_the_team_types_settings(team):
     team_meeting_type = make_team_meeting_type(team, kind=TeamMeetingKind.COLLECTIVE, email_reminder_offsets=[180],
                                                sms_reminder_offsets=[30], now=NOW)

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.core import mail
 
+from accounts.plans import Plan
 from notifications import sms
 from notifications.models import Message, MessageKind
 from orders.models import CreditLedgerEntry
@@ -74,6 +75,17 @@ def test_a_cancel_offers_the_seat_to_the_first_in_line_by_email_and_text(full_se
     assert "A seat is free: Group workshop" in text.body and "/waitlist/claim/" in text.body
     # The token is stored hashed only: the link's token is not in the entry.
     assert token_sent_to("cleo@example.com") not in (cleo.token_hash or "")
+
+
+def test_on_the_free_plan_the_offer_goes_by_email_only(full_session, workshop, delivered):
+    workshop.owner.plan = Plan.FREE
+    workshop.owner.save()
+    sms.outbox.clear()
+    join(workshop, "cleo@example.com", phone="+14155550100")
+    delivered(booking_cancel, booking=full_session[0])
+    offers = Message.objects.filter(kind=MessageKind.WAITLIST_OFFER)
+    assert list(offers.values_list("channel", "recipient")) == [("email", "cleo@example.com")]
+    assert not sms.outbox
 
 
 def test_a_move_away_offers_the_seat(full_session, workshop, delivered):
