@@ -30,7 +30,7 @@ from packages.payment_plans import (
     instalment_amounts,
 )
 from packages.services import precision_message
-from scheduling.models import MeetingType
+from scheduling.models import MeetingType, medium_currency_problem
 
 MAX_QUANTITY = 999
 CHOICE_KINDS = {QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE}
@@ -331,6 +331,9 @@ class PaymentPreferencesForm(forms.Form):
             label = dict(PaymentMedium.choices)[medium]
             message = f"{label} is not connected. Connect it in Settings, or choose another Payment Medium."
             self.add_error("payment_medium", message)
+        problem = medium_currency_problem(medium or "", currency or "", price)
+        if problem and problem[0] not in self.errors:
+            self.add_error(*problem)
         if price is not None and currency:
             if not money.has_valid_precision(price, currency):
                 self.add_error("price", precision_message(currency))

@@ -7,7 +7,7 @@ from django import forms
 
 from leadmonk import money
 from leadmonk.widgets import AmountField
-from scheduling.models import PAID_SESSION_FIELDS, PaymentMedium
+from scheduling.models import PAID_SESSION_FIELDS, PaymentMedium, medium_currency_problem
 from scheduling.signals import payment_mediums_for_owner
 
 MAX_SESSION_PRICE = Decimal("1000000")
@@ -104,6 +104,9 @@ class PaidSessionFieldsMixin(forms.Form):
         if not cleaned.get("payment_medium") and "payment_medium" not in self.errors:
             self.add_error("payment_medium", "Choose a Payment Medium for a paid session." if self.mediums
                            else "Connect Stripe or PayPal in Settings before selling a paid session.")
+        problem = medium_currency_problem(cleaned.get("payment_medium") or "", currency, price)
+        if problem and problem[0] not in self.errors:
+            self.add_error(*problem)
 
     def paid_service_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.PAID_FIELDS}

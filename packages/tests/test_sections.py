@@ -353,6 +353,21 @@ def test_payment_medium_is_limited_to_the_available_ones():
     assert PaymentPreferencesForm({**payment("0", "USD", ""), "pricing": "free"}, mediums=[]).is_valid()
 
 
+@pytest.mark.parametrize(("price", "currency", "field", "message"), [
+    ("50000", "KRW", "payment_medium", "PayPal does not take payments in KRW. Choose Stripe, or another currency."),
+    ("15000.50", "HUF", "price", "PayPal takes whole amounts of HUF only: enter a price without decimals"),
+])
+def test_paypal_is_refused_for_a_currency_or_amount_it_does_not_take(price, currency, field, message):
+    """Said beside the field when the owner saves, not found out by a client whose checkout fails."""
+    from packages.forms import PaymentPreferencesForm
+
+    form = PaymentPreferencesForm(payment(price, currency, "paypal"), mediums=["paypal", "stripe"])
+    assert not form.is_valid()
+    assert message in str(form.errors[field])
+    assert PaymentPreferencesForm(payment(price, currency, "stripe"), mediums=["paypal", "stripe"]).is_valid()
+    assert PaymentPreferencesForm(payment("15000", "HUF", "paypal"), mediums=["paypal", "stripe"]).is_valid()
+
+
 def test_a_medium_no_longer_connected_is_shown_and_refused_for_a_paid_package():
     from packages.forms import PaymentPreferencesForm
 

@@ -251,6 +251,17 @@ def test_a_price_without_a_payment_medium_is_refused(owner_client, owner):
     assert "Choose a Payment Medium for a paid session." in response.content.decode()
 
 
+def test_paypal_in_a_currency_it_does_not_take_is_refused_beside_the_medium(owner_client, owner, settings):
+    from scheduling.models import MeetingType
+
+    settings.PAYPAL_CLIENT_ID, settings.PAYPAL_CLIENT_SECRET = "id", "secret"
+    response = owner_client.post("/dashboard/meeting-types/new/",
+                                 form_data(price="50000", currency="KRW", payment_medium="paypal"))
+    assert response.status_code == 200
+    assert "PayPal does not take payments in KRW. Choose Stripe, or another currency." in response.content.decode()
+    assert not MeetingType.objects.filter(owner=owner).exists()
+
+
 def test_an_empty_price_is_a_free_session(owner_client, owner):
     from scheduling.models import MeetingType
 

@@ -42,6 +42,7 @@ from payments.providers.base import (
     RefundError,
     register,
 )
+from scheduling.models import PAYPAL_WHOLE_UNITS
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +78,6 @@ def paypal_client() -> PaypalServersdkClient:
         environment=paypal_environment(),
         timeout=30,
     )
-
-
-# Currencies with decimals in ISO 4217 that PayPal takes in whole units only: a decimal amount,
-# even "15000.00", is refused (DECIMAL_PRECISION).
-PAYPAL_WHOLE_UNITS = {"HUF", "TWD"}
 
 
 def paypal_value(amount: Decimal, currency: str) -> str:
