@@ -60,6 +60,9 @@ def message_deliver(*, message_id: int) -> bool:
         mine.update(status=MessageStatus.FAILED, error=str(reason), claimed_at=None, claim_token=None,
                     context=_without_secrets(message))
         return False
+    # On one line: a subject holds names people typed (a client's, in a crafted post or through the
+    # API, can hold a line break), and the mail library refuses a header with one: never sent.
+    email.subject = " ".join(str(email.subject).split())
     try:
         email.send()
     except Exception as error:  # any backend error (SMTP, network) is worth another try
