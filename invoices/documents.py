@@ -12,7 +12,7 @@ from django.utils import dateformat
 
 from invoices.models import CreditNote, Invoice
 from leadmonk.languages import date_formats
-from leadmonk.money import format_money
+from leadmonk.money import format_money, percent_label
 
 STYLESHEET = "css/invoices.css"
 
@@ -34,7 +34,7 @@ def document_context(document: Invoice | CreditNote) -> dict:
         "net": money(document.net),
         "tax": money(document.tax),
         "total": money(document.total),
-        "tax_rate": f"{document.tax_rate.normalize():f}",
+        "tax_rate": percent_label(document.tax_rate),
     }
     if is_invoice:
         context.update({

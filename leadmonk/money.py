@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
-from leadmonk.languages import localized_amount
+from leadmonk.languages import ENGLISH, current_language, localized_amount
 
 # Currencies the product sells in, with their exponents (ISO 4217 minor units).
 CURRENCY_EXPONENTS: dict[str, int] = {
@@ -140,6 +140,6 @@ def tax_breakdown(*, amount: Decimal, rate: Decimal, inclusive: bool, currency: 
 
 
 def percent_label(rate: Decimal) -> str:
-    """ "20" for 20.00, "7.5" for 7.50: a tax rate as people write it."""
+    """ "20" for 20.00, "7.5" for 7.50: a tax rate as people write it (German and Spanish "7,5")."""
     text = f"{Decimal(rate).normalize():f}"
-    return text
+    return text if current_language() == ENGLISH else text.replace(".", ",")

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from accounts.brand import brand_of
 from invoices.documents import PdfUnavailable, document_pdf, pdf_filename
@@ -67,6 +67,12 @@ TEMPLATE_FOR_KIND = {
     MessageKind.INSTALMENT_FAILED: "instalment_failed",
     MessageKind.INSTALMENT_PAID: "instalment_paid",
 }
+
+
+# How an order or a paid session was paid, as payments writes it down (its providers' labels, in
+# English): the receipts translate it where the client reads it (`{% translate order.paid_with %}`).
+PAID_WITH_LABELS = (gettext_noop("Paid outside the app"), gettext_noop("Test provider"),
+                    gettext_noop("Nothing to pay"))
 
 
 def zone(name: str) -> ZoneInfo:
@@ -199,7 +205,8 @@ def order_context(message: Message) -> dict:
         "amount": (_("Complimentary (no charge)") if order.is_complimentary
                    else format_money(order.total_price, order.currency)),
         # Tax on top of the price (the owner's prices exclude it): the receipt's line before Amount.
-        "tax_label": (f"{order.tax_name or _('Tax')} {percent_label(order.tax_rate or 0)} %"
+        # The name the owner gave the tax, or the app's own default ("Tax"), which reads translated.
+        "tax_label": (f"{_(order.tax_name or 'Tax')} {percent_label(order.tax_rate or 0)} %"
                       if order.tax_added else ""),
         "tax": format_money(order.tax_added, order.currency),
         # A promo code's line on the receipt: the price before it and what it took off.

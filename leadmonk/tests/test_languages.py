@@ -247,3 +247,30 @@ def test_the_team_page_is_cached_per_language_and_follows_its_owner(owner):
         german, english = page("/team/acme/", **GERMAN), page("/team/acme/", **ENGLISH)
         assert '<html lang="de">' in german and ("Termin buchen" in german or "Keine Buchungen möglich" in german)
         assert '<html lang="en">' in english and ("Book a meeting" in english or "Not taking bookings" in english)
+
+
+def test_the_checkout_writes_the_tax_in_the_page_language(owner, intro):
+    from tests import make_order
+
+    owner.page_language = "de"
+    owner.save()
+    order = make_order(owner, intro, price="1250.00", currency="EUR", tax_rate=Decimal("7.5"),
+                       tax_added=Decimal("93.75"), tax_name="Tax", prices_include_tax=False)
+    html = page(f"/payments/checkout/{order.token}/", **ENGLISH)
+    assert "<dt>Steuer 7,5 %</dt><dd>93,75 €</dd>" in html
+    assert "Tax" not in html and "7.5" not in html
+
+
+def test_the_clients_invoice_writes_its_tax_rate_in_the_page_language(owner):
+    from invoices.models import InvoiceSettings
+    from payments.services import IssueMode, order_issue
+
+    owner.page_language = "es"
+    owner.save()
+    InvoiceSettings.objects.create(owner=owner, tax_rate=Decimal("7.5"), prices_include_tax=True)
+    package = make_package(owner, price=Decimal("200.00"), currency="EUR")
+    order = order_issue(owner=owner, package=package, client_name="Walk In", client_email="walkin@example.com",
+                        mode=IssueMode.PAID_OUTSIDE, note="cash")
+    html = page(f"/orders/{order.token}/invoices/{order.invoices.get().number}/", **ENGLISH)
+    assert "Impuesto 7,5 % (incluido)" in html and "7.5" not in html
+    assert "Pagado el 1 de diciembre de 2026 · Pagado fuera de la aplicación" in html
