@@ -59,6 +59,15 @@ def refuse_a_move_into_a_full_week(sender, *, booking, new_start=None, by=Booked
         services.refuse_over_limit(order=booking.order_item.order, start=new_start, exclude_booking_id=booking.pk)
 
 
+@receiver(booking_change_requested, dispatch_uid="orders.refuse_move_onto_own_session")
+def refuse_a_move_onto_a_session_of_the_order(sender, *, booking, new_start=None, **kwargs) -> None:
+    """A session of an order moved onto another session of the same order (a group session it
+    already has a seat in) is refused, as booking it would be (the owner's lock is held)."""
+    if new_start is not None and booking.order_item_id is not None and booking.meeting_type.is_group:
+        services.refuse_overlapping_session(order=booking.order_item.order, start=new_start,
+                                            end=new_start + booking.duration, exclude_booking_id=booking.pk)
+
+
 @receiver(booking_cancelled, dispatch_uid="orders.credits.cancel")
 def return_the_credit(sender, *, booking, by=BookedBy.CLIENT, now=None, **kwargs) -> None:
     """A session was cancelled (by the client, the owner, or with its order): its credit comes

@@ -88,6 +88,13 @@ def item_booking_refusal(item: OrderItem, *, remaining: int, now: datetime) -> B
     return refusal
 
 
+class SessionOverlapsOrder(BookingError):
+    """The time overlaps a confirmed session of the same order (a second seat of one group session
+    after a double click, or a move onto it): one client is never in two sessions at once."""
+
+    message = _("This order already has a session at that time.")
+
+
 class BookingLimitReached(BookingError):
     """The week or month of the time asked for already has the most sessions the order allows;
     `message` names it."""

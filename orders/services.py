@@ -26,6 +26,7 @@ from orders.lifecycle import order_mark_paid
 from orders.models import LimitOverride, OrderItem, OrderStatus, PackageOrder
 from orders.rules import (
     ClientPhoneMissing,
+    SessionOverlapsOrder,
     booking_limit_refusal,
     client_phone_needed,
     item_booking_refusal,
@@ -34,7 +35,7 @@ from orders.rules import (
 from packages.models import Package, PackageItem
 from packages.selectors import package_is_orderable
 from promotions.services import PromoCodeRefused, Quote, promo_quote, promo_redeem
-from scheduling.models import BookedBy, Booking
+from scheduling.models import BookedBy, Booking, BookingStatus
 from scheduling.rules import BookingPath
 from scheduling.services import BookingError, booking_create
 from scheduling.tax import owner_tax_terms
@@ -289,6 +290,21 @@ def refuse_over_limit(*, order: PackageOrder, start: datetime, exclude_booking_i
             raise refusal
 
 
+def refuse_overlapping_session(*, order: PackageOrder, start: datetime, end: datetime,
+                               exclude_booking_id: int | None = None) -> None:
+    """Raise SessionOverlapsOrder when a confirmed session of `order` overlaps [start, end)
+    (`exclude_booking_id`: the session being moved). Capacity lets a group session take a second
+    seat, so without this a double click used two credits on one session. Only a group session
+    needs asking: a 1:1 time over any session of the owner is refused by the slot engine already.
+    Call under the owner's lock, which every booking of the order takes first."""
+    sessions = Booking.objects.filter(order_item__order_id=order.pk, status=BookingStatus.CONFIRMED,
+                                      start__lt=end, end__gt=start)
+    if exclude_booking_id is not None:
+        sessions = sessions.exclude(pk=exclude_booking_id)
+    if sessions.exists():
+        raise SessionOverlapsOrder()
+
+
 def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = BookedBy.CLIENT,
                        now: datetime | None = None, notify: bool = True, client_timezone: str = "",
                        client_phone: str = "", limit_override_note: str = "", through_api: bool = False) -> Booking:
@@ -317,6 +333,8 @@ def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = Boo
         lock_owner(item.order.owner_id)
         locked = _check_quota(item=item, start=start, override_limit=bool(limit_override_note))
         order = locked.order
+        if locked.meeting_type.is_group:
+            refuse_overlapping_session(order=order, start=start, end=start + locked.duration)
         if client_phone and not order.client_phone:
             order.client_phone = client_phone
             order.save(update_fields=["client_phone"])

@@ -253,10 +253,15 @@ def order_booking_reschedule(request: HttpRequest, pk: int, booking_id: int) -> 
 def order_booking_cancel(request: HttpRequest, pk: int, booking_id: int) -> HttpResponse:
     order = _get_order_for_owner(request, pk)
     booking = _booking_of_order(order, booking_id)
+    if order.credits_expired_at is not None:  # orders.credits._give_back expires the credit again
+        success = ("The session was cancelled; its credit came back and expired with the order's other sessions: "
+                   "extend the order to let the client book it.")
+    else:
+        success = "The session was cancelled; its credit is back on the order."
     return cancel_step(
         request,
         cancel=lambda reason: booking_cancel(booking=booking, by=BookedBy.OWNER, reason=reason),
-        success="The session was cancelled; its credit is back on the order.",
+        success=success,
         next_url=_detail_url(order),
     )
 

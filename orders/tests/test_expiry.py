@@ -247,6 +247,16 @@ def test_an_expired_order_takes_no_added_sessions_until_it_is_extended(owner_cli
     assert entries(order, LedgerReason.ADJUSTMENT) == []
 
 
+def test_a_session_the_owner_cancels_after_the_expiry_does_not_say_its_credit_is_back(owner_client, package):
+    order, booking = expired_with_a_session_to_come(package)
+    with time_machine.travel(NOW + timedelta(days=5), tick=False):
+        response = owner_client.post(reverse("orders:booking_cancel", args=[order.pk, booking.pk]), follow=True)
+    html = response.content.decode()
+    assert "The session was cancelled; its credit came back and expired with the order&#x27;s other sessions" in html
+    assert "its credit is back on the order" not in html
+    assert item_balance(coaching(order).pk) == 0
+
+
 def test_a_session_given_back_after_the_expiry_says_to_extend_the_order(owner_client, package):
     order = place_order(expiring(package, days=3))
     booking = book(order)

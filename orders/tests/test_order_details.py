@@ -14,7 +14,7 @@ from packages.models import PackageState
 from scheduling import booking_step
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingTypeState
 from scheduling.selectors import format_slot_start
-from scheduling.services import TooLateToChange, booking_cancel, booking_reschedule
+from scheduling.services import BookingError, TooLateToChange, booking_cancel, booking_reschedule
 from tests import ELEVEN_AM, NINE_AM, TEN_AM
 
 
@@ -120,6 +120,31 @@ def test_a_taken_time_is_refused_with_the_services_message(client, package, monk
     response = book(client, order, coaching_item(order), NINE_AM)
     assert "That time was just taken. Please pick another time." in response.content.decode()
     assert Booking.objects.filter(order_item__order=order).count() == 0
+
+
+def test_a_second_click_takes_no_second_seat_of_the_same_group_session(client, package):
+    """A group workshop with two credits: posting the same time again (a double click, a second
+    tab) does not put the client twice into one session, and the second credit stays to book."""
+    order = place_order(package)
+    workshop = order.items.get(meeting_type_name="Group workshop")
+    ledger_adjust(item=workshop, change=1, note="A second workshop", by_user=None)
+    book(client, order, workshop, NINE_AM)
+    response = book(client, order, workshop, NINE_AM)
+    assert "This order already has a session at that time." in response.content.decode()
+    assert Booking.objects.filter(order_item=workshop).count() == 1
+    assert "Used 1 of 2" in client.get(details_url(order)).content.decode()
+
+
+def test_a_session_is_not_moved_into_a_group_session_the_order_is_already_in(package):
+    order = place_order(package)
+    workshop = order.items.select_related("order").get(meeting_type_name="Group workshop")
+    ledger_adjust(item=workshop, change=1, note="A second workshop", by_user=None)
+    order_session_book(item=workshop, start=NINE_AM)
+    later = order_session_book(item=workshop, start=ELEVEN_AM)
+    with pytest.raises(BookingError, match="This order already has a session at that time."):
+        booking_reschedule(booking=later, new_start=NINE_AM)
+    later.refresh_from_db()
+    assert later.start == ELEVEN_AM
 
 
 @pytest.mark.parametrize(
