@@ -33,7 +33,7 @@ from packages.payment_plans import InstalmentAccess, InstalmentInterval, instalm
 from payments.models import Payment, PaymentPurpose, PaymentStatus, Provider
 from payments.providers.base import PaymentError, get_provider
 from payments.providers.sandbox.provider import DECLINED_CARD
-from payments.services import instalment_payment_create
+from payments.services import instalment_payment_create, payment_flag_instalments_paid_already
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +149,12 @@ def plan_payment_confirmed(*, payment: Payment, now: datetime | None = None) -> 
         rows = plan.instalments.filter(payment=payment).exclude(
             status__in=[InstalmentStatus.PAID, InstalmentStatus.CANCELLED])
     paying = list(rows.order_by("number"))
+    if payment.purpose == PaymentPurpose.INSTALMENT:
+        # Its instalments may have gone to another payment since it was started (two tabs: "Pay now"
+        # and "Pay the rest now"): what it took beyond those still left to it is flagged for a refund.
+        over = payment.amount - sum((row.amount for row in paying), Decimal(0))
+        if over > 0:
+            payment_flag_instalments_paid_already(payment=payment, over=over)
     if not paying:
         return []
     paid_before = _paid_count(plan)

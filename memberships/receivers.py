@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import transaction
 from django.dispatch import receiver
 
 from leadmonk import money
 from leadmonk.sections import render_to_section
 from memberships import selectors, services
 from memberships.models import MembershipStatus
+from memberships.tasks import stop_subscription_at_stripe
 from orders.signals import (
     client_order_cards_parts,
     order_activated,
@@ -44,6 +46,11 @@ def end_the_membership(sender, *, order, **kwargs) -> None:
     membership = selectors.membership_of_order(order_id=order.pk)
     if membership is not None and membership.status != MembershipStatus.CANCELLED:
         services.membership_end(membership_id=membership.pk)
+        if membership.provider == services.STRIPE_PROVIDER and membership.provider_subscription_id:
+            # Stripe collects by itself: its subscription is cancelled too, after the commit (no
+            # network call inside the order's transaction).
+            membership_id = membership.pk
+            transaction.on_commit(lambda: stop_subscription_at_stripe.delay(membership_id), robust=True)
 
 
 def _context(request, order, membership) -> dict:

@@ -153,8 +153,10 @@ def membership_renew(*, membership_id: int, period_start: datetime, period_end: 
 
     The money is recorded as a confirmed payment of the order with its invoice
     (payments.services.payment_record_recurring: `amount`, the order's total with its tax unless the
-    provider said otherwise). A membership cancelled by the client ends instead when its period is over; a paused or
-    ended one raises MembershipNotRenewable. `owner_id`: the membership's owner, when the caller read it.
+    provider said otherwise). A membership cancelled by the client ends instead when its period is
+    over; an ended one raises MembershipNotRenewable, and so does a paused one unless the provider
+    collected the period's invoice (`invoice_id`) before the pause took effect: it stays paused.
+    `owner_id`: the membership's owner, when the caller read it.
 
     Locks: the owner's row in share mode (accounts.locks.lock_owner_shared), then the membership's.
     Nothing that takes the owner's lock (a booking, a refund, the order's cancellation, the
@@ -191,7 +193,10 @@ def _renew(*, membership_id: int, period_start: datetime, period_end: datetime |
             if shared:
                 raise _EndsInstead()  # rolls back nothing but the locks
             return Renewal(membership_end(membership_id=membership.pk, now=now), False)
-        if membership.status in (MembershipStatus.CANCELLED, MembershipStatus.PAUSED) or membership.order.is_closed:
+        # A paused membership is not charged here; but an invoice the provider collected anyway (Stripe
+        # voids only the invoices made after the pause) is money received: its period counts.
+        paused = membership.status == MembershipStatus.PAUSED
+        if membership.status == MembershipStatus.CANCELLED or (paused and not invoice_id) or membership.order.is_closed:
             raise MembershipNotRenewable()
         if period_start < membership.current_period_start:
             return Renewal(membership, False)  # an older period paid late: the state we hold is newer
@@ -203,7 +208,7 @@ def _renew(*, membership_id: int, period_start: datetime, period_end: datetime |
         orders_changed(owner_id=membership.owner_id)  # the period's row: what its post_save would bump
         ledger_renew_order(order=membership.order, now=now)
         membership.current_period_start, membership.current_period_end = period_start, period_end
-        membership.status = MembershipStatus.ACTIVE
+        membership.status = MembershipStatus.PAUSED if paused else MembershipStatus.ACTIVE
         membership.past_due_since = None
         if state_at is not None:
             membership.state_at = max(state_at, membership.state_at or state_at)
@@ -378,10 +383,24 @@ def membership_end(*, membership_id: int, now: datetime | None = None, state_at:
     return membership
 
 
+def membership_stop_at_stripe(*, membership_id: int) -> None:
+    """The owner cancelled or refunded the order of a Stripe membership, which ended it here
+    (membership_end, in that transaction): its subscription is cancelled at Stripe as well, or Stripe
+    would go on collecting every period for a membership that renews nothing. Called after the
+    commit (memberships.tasks), never inside a transaction; raises PaymentError when Stripe did not
+    answer (the task tries again)."""
+    membership = PackageMembership.objects.get(pk=membership_id)
+    if (membership.provider != STRIPE_PROVIDER or not membership.provider_subscription_id
+            or membership.status != MembershipStatus.CANCELLED):
+        return
+    stripe_memberships.subscription_cancel_now(membership.provider_subscription_id)
+
+
 def memberships_renew_due(*, now: datetime | None = None, limit: int = 500) -> tuple[int, int]:
     """Advance every test-provider membership whose period has ended (`manage.py renew_memberships`):
-    a running one is charged its next period, a cancelled one ends. Returns (renewed, ended). Each
-    names the period it read, so two runs at once renew each period once."""
+    a running one is charged its next period, a cancelled one ends (a paused one too, on its
+    cancellation's day). Returns (renewed, ended). Each names the period it read, so two runs at
+    once renew each period once."""
     now = now or timezone.now()
     due = list(
         PackageMembership.objects.filter(provider=TEST_PROVIDER, status=MembershipStatus.ACTIVE,
@@ -389,6 +408,13 @@ def memberships_renew_due(*, now: datetime | None = None, limit: int = 500) -> t
         .order_by("current_period_end", "pk").values_list("pk", "current_period_end")[:limit]
     )
     renewed = ended = 0
+    # A paused membership is never charged, but one the client also cancelled still ends when its
+    # cancellation comes due.
+    for membership_id in (PackageMembership.objects.filter(provider=TEST_PROVIDER, status=MembershipStatus.PAUSED,
+                                                           cancel_at__lte=now)
+                          .order_by("cancel_at", "pk").values_list("pk", flat=True)[:limit]):
+        if membership_end(membership_id=membership_id, now=now).ended_at == now:
+            ended += 1
     for membership_id, period_start in due:
         try:
             renewal = membership_renew_locally(membership_id=membership_id, period_start=period_start, now=now)

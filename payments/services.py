@@ -67,6 +67,7 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 FLAG_AFTER_CANCEL = "Paid after the order was cancelled or expired — refund it."
 FLAG_ALREADY_PAID = "The order was already paid by another payment — refund it."
 FLAG_HOLD_EXPIRED = "Paid after the time held for the session ran out — refund it."
+FLAG_INSTALMENTS_PAID_ALREADY = "Paid for instalments another payment had paid already — refund {amount}."
 # How long a started checkout is reused when the client clicks "Pay" again.
 CHECKOUT_REUSE_WINDOW = timedelta(minutes=30)
 
@@ -297,6 +298,16 @@ def _apply_confirmed_instalment_payment(payment: Payment) -> None:
         payment.flagged = True
         payment.flag_reason = FLAG_AFTER_CANCEL
         logger.warning("instalment payment %s confirmed for order %s which is %s", payment.pk, order.pk, order.status)
+
+
+def payment_flag_instalments_paid_already(*, payment: Payment, over: Decimal) -> None:
+    """An instalment payment being confirmed (order_payment_confirmed, under its lock) paid `over`
+    more than the instalments still left to it: another payment had taken them meanwhile ("Pay now"
+    and "Pay the rest now" in two tabs). The money is flagged on Payments for a refund, like any
+    money that arrived for nothing; payment_confirm saves the flag with the confirmation."""
+    payment.flagged = True
+    payment.flag_reason = FLAG_INSTALMENTS_PAID_ALREADY.format(amount=format_money(over, payment.currency))[:500]
+    logger.warning("instalment payment %s paid %s more than its instalments", payment.pk, over)
 
 
 def payment_mark_pending(*, payment_id: int, provider_payment_id: str = "") -> Payment:

@@ -290,3 +290,23 @@ def test_with_tax_on_top_the_invoices_of_each_instalment_add_up_to_the_orders_pr
     assert [invoice.total for invoice in invoices] == [Decimal("36.66"), Decimal("36.66"), Decimal("36.68")]
     assert sum(invoice.tax for invoice in invoices) == Decimal("10.00")
     assert sum(invoice.net for invoice in invoices) == Decimal("100.00")
+
+
+def test_a_pay_now_checkout_overtaken_by_pay_the_rest_is_flagged_for_a_refund_when_paid(package, time_machine):
+    """Two tabs: "Pay now" on the failed instalment opens a checkout, "Pay the rest now" takes the
+    same instalment into another. Both paid: the instalment is paid once and the other money is
+    flagged on Payments for a refund, never kept silently."""
+    order = ordered_and_paid(package)
+    plan_fail_next_charge(order=order)
+    time_machine.move_to(schedule(order)[1].due_at + timedelta(minutes=1), tick=False)
+    instalments_charge_due()
+    pay_now = plan_pay_start(order=order, provider=Provider.TEST, number=2)
+    pay_rest = plan_pay_start(order=order, provider=Provider.TEST)
+    assert pay_rest != pay_now and pay_rest.amount == Decimal("66.67")
+
+    get_provider(Provider.TEST).pay(pay_rest)
+    late = get_provider(Provider.TEST).pay(pay_now)
+
+    assert all(row.status == InstalmentStatus.PAID for row in schedule(order))
+    assert balance(order) == 6
+    assert late.status == PaymentStatus.CONFIRMED and late.flagged

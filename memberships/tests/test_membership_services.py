@@ -192,6 +192,19 @@ def test_a_paused_membership_is_not_renewed_until_resumed(owner, package):
     assert _balance(order) == 4
 
 
+def test_a_paused_membership_cancelled_ends_when_its_cancellation_comes_due(owner, package):
+    order = subscribe(package)
+    services.membership_pause(membership_id=order.package_membership.pk)
+    membership = services.membership_cancel(membership_id=order.package_membership.pk)
+    assert membership.cancels
+
+    with time_machine.travel(membership.cancel_at + timedelta(minutes=5), tick=False):
+        assert services.memberships_renew_due() == (0, 1)
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.CANCELLED
+    assert membership.periods.count() == 1
+
+
 def test_the_renew_memberships_command_advances_every_membership_whose_period_ended(owner, package):
     orders = [subscribe(package, email=f"client{n}@example.com") for n in range(3)]
     period_end = orders[0].package_membership.current_period_end

@@ -273,3 +273,37 @@ def test_the_first_payment_and_each_renewal_can_be_refunded_through_their_paymen
                    idempotency_key=f"refund-{first_payment.pk}")
     refund_call = parse_qs(rsps.calls[-1].request.body)
     assert refund_call["payment_intent"] == ["pi_in_1"] and refund_call["amount"] == ["2000"]
+
+
+def test_the_owner_cancelling_the_order_stops_the_subscription_at_stripe(client, rsps, subscribed,
+                                                                         django_capture_on_commit_callbacks):
+    """An order the owner cancels (or refunds) ends its membership: Stripe must stop charging the
+    client too, or each later month is collected with no sessions and no invoice here."""
+    from orders.lifecycle import order_cancel
+
+    order, _ = subscribed
+    rsps.delete(f"{STRIPE_API}/v1/subscriptions/sub_m1", json=subscription(order, status="canceled"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order_cancel(order=order, reason="Moving away")
+
+    assert [call.request.method for call in rsps.calls if call.request.url.endswith("/v1/subscriptions/sub_m1")
+            ][-1:] == ["DELETE"]
+    assert PackageMembership.objects.get(order=order).status == MembershipStatus.CANCELLED
+
+
+def test_a_renewal_stripe_collected_just_after_the_client_paused_still_counts(client, rsps, subscribed):
+    """Stripe voids only the invoices made while collection is paused: one made at the period's end
+    and paid after the client paused is money received, so its period, payment and sessions count."""
+    order, _ = subscribed
+    paused = subscription(order, start=T0 + MONTH, end=T0 + 2 * MONTH, paused=True)
+    deliver(client, rsps, "evt_pause", "customer.subscription.updated", paused, sub=paused,
+            created=T0 + MONTH + 600)
+    paid = invoice(paused, invoice_id="in_2", start=T0 + MONTH, end=T0 + 2 * MONTH)
+
+    deliver(client, rsps, "evt_paid_2", "invoice.paid", paid, sub=paused, inv=paid, created=T0 + MONTH + 3600)
+
+    membership = PackageMembership.objects.get(order=order)
+    assert membership.periods.count() == 2
+    assert order.payments.filter(provider_reference="in_2").count() == 1
+    assert membership.status == MembershipStatus.PAUSED  # still paused at Stripe
