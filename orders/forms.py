@@ -9,7 +9,7 @@ from leadmonk.timezones import is_valid_timezone
 from leadmonk.widgets import FastSelect, FastTextInput
 from orders.gift_forms import GiftForm
 from orders.models import OrderStatus
-from orders.services import MembershipNotGiftable
+from orders.services import gift_refusal
 from packages.models import NameFormat, Package, QuestionKind
 from scheduling.booking_forms import SessionConfirmForm
 
@@ -106,6 +106,8 @@ class OrderForm(forms.Form):
         self.fields["client_timezone"] = self.fields.pop("client_timezone")
         # "This is a gift" and its fields, shown in their own fieldset (orders/_gift_fields.html).
         self.gift_form = GiftForm(self.data if self.is_bound else None, prefix="gift")
+        # Not for a membership or a package paid in instalments (orders.services.gift_refusal).
+        self.giftable = gift_refusal(package) is None
 
     @staticmethod
     def question_field_name(question) -> str:
@@ -155,8 +157,9 @@ class OrderForm(forms.Form):
         self.gift_form.zone = cleaned.get("client_timezone") or "UTC"  # "today" is the buyer's
         if not self.gift_form.is_valid():
             raise forms.ValidationError(_("Check the gift details below."))
-        if self.package.is_membership and self.gift_form.cleaned_data.get("is_gift"):
-            raise forms.ValidationError(MembershipNotGiftable.message)  # its page shows no gift box
+        refusal = gift_refusal(self.package)
+        if refusal is not None and self.gift_form.cleaned_data.get("is_gift"):
+            raise forms.ValidationError(refusal.message)  # its page shows no gift box
         return cleaned
 
     def answers(self) -> list[dict]:

@@ -62,6 +62,21 @@ class MembershipNotGiftable(OrderError):
     message = _("A membership renews for the person who pays it, so it cannot be given as a gift.")
 
 
+class PaymentPlanNotGiftable(OrderError):
+    message = _("A package paid in instalments cannot be given as a gift: its later payments would be asked of "
+                "the person who receives it.")
+
+
+def gift_refusal(package: Package) -> type[OrderError] | None:
+    """Why `package` cannot be ordered as a gift, or None: a gift's order becomes the recipient's,
+    so whatever is charged after the first payment would be asked of them (and tell them early)."""
+    if package.is_membership:
+        return MembershipNotGiftable
+    if package.has_payment_plan:
+        return PaymentPlanNotGiftable
+    return None
+
+
 class PromoCodeNotAccepted(OrderError):
     """The promo code cannot be used for this order; `message` says why (shown next to the field)."""
 
@@ -152,8 +167,8 @@ def order_create(
             raise PackageNotOrderable()
         if locked.terms and not terms_accepted and not issued_by_owner:
             raise TermsNotAccepted()
-        if gift is not None and locked.is_membership:
-            raise MembershipNotGiftable()
+        if gift is not None and gift_refusal(locked) is not None:
+            raise gift_refusal(locked)()
         if not issued_by_owner:
             _check_purchase_limits(package=locked, client_email=client_email)
         order = PackageOrder.objects.create(

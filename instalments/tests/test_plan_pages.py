@@ -154,3 +154,26 @@ def test_a_closed_order_says_nothing_more_is_charged(client, package):
     assert "This order is cancelled: nothing more is charged." in html
     plan = html[html.index('id="payment-plan"'):]
     assert "Pay the rest now" not in plan and plan.count('class="badge badge-cancelled"') == 2
+
+
+def test_a_package_paid_in_instalments_cannot_be_given_as_a_gift(client, owner, package):
+    """The gift's order becomes the recipient's: its later instalments (and their reminders when one
+    fails) would be asked of the person receiving it, before it is even sent. The page offers no gift,
+    and a gift posted anyway (an old page) is refused, with no order placed."""
+    from orders.gifts import GiftDetails
+    from orders.models import PackageOrder
+    from orders.services import PaymentPlanNotGiftable, order_create
+
+    url = f"/{owner.slug}/packages/{package.slug}/"
+    assert 'name="gift-is_gift"' not in client.get(url).content.decode()
+    response = client.post(url, {"full_name": "Bea Buyer", "email": "bea@example.com",
+                                 "client_timezone": "America/New_York", "gift-is_gift": "on",
+                                 "gift-recipient_name": "Rita", "gift-recipient_email": "rita@example.com",
+                                 "gift-send_on": "2026-12-20"})
+    assert response.status_code == 200
+    assert "A package paid in instalments cannot be given as a gift" in response.content.decode()
+    assert not PackageOrder.objects.exists()
+    with pytest.raises(PaymentPlanNotGiftable):
+        order_create(package=package, client_name="Bea", client_email="bea@example.com", client_timezone="UTC",
+                     gift=GiftDetails(recipient_name="Rita", recipient_email="rita@example.com", message="",
+                                      send_on=None))
