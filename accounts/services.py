@@ -4,7 +4,7 @@ import re
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from accounts import tasks
@@ -28,14 +28,36 @@ def _free_slug(base: str) -> str:
     return candidate
 
 
+class EmailTaken(Exception):
+    """Another sign-up with this address was created at the same moment and got there first."""
+
+
+# A sign-up with the same name at the same moment can take the free booking link between
+# _free_slug and the insert; each retry sees it and takes the next one.
+SLUG_ATTEMPTS = 5
+
+
 @transaction.atomic
 def owner_signup(*, email: str, password: str, display_name: str, timezone: str = "UTC") -> User:
     """Create an owner on the Free plan with a booking link made from their name, and tell the
-    other apps (scheduling gives them working hours) within the same transaction."""
-    owner = User.objects.create_user(
-        email=email, password=password, display_name=display_name,
-        slug=_free_slug(display_name or email.split("@")[0]), timezone=timezone, plan=Plan.FREE,
-    )
+    other apps (scheduling gives them working hours) within the same transaction. Raises
+    EmailTaken when the address was signed up by someone else at the same moment."""
+    for attempt in range(1, SLUG_ATTEMPTS + 1):
+        try:
+            # A savepoint: the unique index refuses the second of two owners with the same slug
+            # (or email), and only this insert is undone.
+            with transaction.atomic():
+                owner = User.objects.create_user(
+                    email=email, password=password, display_name=display_name,
+                    slug=_free_slug(display_name or email.split("@")[0]), timezone=timezone, plan=Plan.FREE,
+                )
+            break
+        except IntegrityError as error:
+            # The insert waited for the other sign-up to commit, so its row is visible now.
+            if User.objects.filter(email__iexact=email).exists():
+                raise EmailTaken from error
+            if attempt == SLUG_ATTEMPTS:
+                raise
     owner_signed_up.send(sender=User, owner=owner)
     return owner
 
@@ -76,12 +98,18 @@ def owner_signup_request(*, email: str, password: str, display_name: str, timezo
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
         make_password(password)
-        _queue_now(tasks.send_signup_existing_email, existing.pk)
-        return None
-    with transaction.atomic():
-        user = owner_signup(email=email, password=password, display_name=display_name, timezone=timezone)
-        _queue_after_commit(tasks.send_verification_email, user.pk)
-    return user
+    else:
+        try:
+            with transaction.atomic():
+                user = owner_signup(email=email, password=password, display_name=display_name, timezone=timezone)
+                _queue_after_commit(tasks.send_verification_email, user.pk)
+            return user
+        except EmailTaken:
+            # The same address signed up at the same moment (a double click) and got there first:
+            # a taken address, like any other.
+            existing = User.objects.get(email__iexact=email)
+    _queue_now(tasks.send_signup_existing_email, existing.pk)
+    return None
 
 
 def owner_verification_resend(*, owner: User) -> None:

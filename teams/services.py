@@ -269,14 +269,18 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 def invitation_accept_with_signup(*, invitation: Invitation, display_name: str, password: str,
                                   timezone_name: str) -> User:
     """An invitee without an account: create it (Free plan, their own booking link) and join."""
-    from accounts.services import owner_signup, owner_verify_email
+    from accounts.services import EmailTaken, owner_signup, owner_verify_email
 
+    taken = "An account with this email address already exists. Log in to accept the invitation."
     with transaction.atomic():
         check_invitation_usable(Invitation.objects.select_for_update().get(pk=invitation.pk))
         if User.objects.filter(email__iexact=invitation.email).exists():
-            raise TeamError("An account with this email address already exists. Log in to accept the invitation.")
-        user = owner_signup(email=invitation.email, password=password, display_name=display_name,
-                            timezone=timezone_name)
+            raise TeamError(taken)
+        try:
+            user = owner_signup(email=invitation.email, password=password, display_name=display_name,
+                                timezone=timezone_name)
+        except EmailTaken as error:  # signed up on the sign-up page at the same moment
+            raise TeamError(taken) from error
         # The invitation link was emailed to this address: it is confirmed.
         owner_verify_email(owner=user)
         invitation_accept(invitation=invitation, user=user)

@@ -1,11 +1,15 @@
 import re
 
+import pytest
 from django.core import mail
+from django.db import IntegrityError
 from django.urls import reverse
 
 from accounts.models import User
 from accounts.plans import Plan
+from accounts.services import owner_signup_request
 from accounts.tests.html import unlabelled_inputs, visible_input_ids
+from tests import on_postgres, race
 
 SIGNUP_URL = reverse("accounts:signup")
 
@@ -215,3 +219,37 @@ def test_signup_page_sends_a_logged_in_owner_to_the_dashboard(owner_client):
 
     assert response.status_code == 302
     assert response["Location"] == reverse("dashboard:home")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_sign_ups_with_the_same_name_at_the_same_moment_each_get_a_booking_link():
+    if not on_postgres():
+        pytest.skip("needs PostgreSQL (sign-ups on separate connections at once)")
+
+    done, refusals = race(4, lambda n: owner_signup_request(
+        email=f"sam{n}@example.com", password="a-long-unusual-passphrase", display_name="Sam Sparrow"),
+        IntegrityError)
+
+    assert (done, refusals) == (4, [])
+    assert sorted(User.objects.values_list("slug", flat=True)) == [
+        "sam-sparrow", "sam-sparrow-2", "sam-sparrow-3", "sam-sparrow-4"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_sign_ups_with_the_same_email_at_the_same_moment_make_one_account_and_tell_its_owner():
+    if not on_postgres():
+        pytest.skip("needs PostgreSQL (sign-ups on separate connections at once)")
+    created = []
+
+    done, refusals = race(3, lambda n: created.append(owner_signup_request(
+        email="sam@example.com", password="a-long-unusual-passphrase", display_name=f"Sam {n}")),
+        IntegrityError)
+
+    assert (done, refusals) == (3, [])
+    assert User.objects.filter(email="sam@example.com").count() == 1
+    assert sum(user is not None for user in created) == 1
+    # The others are answered as for a taken address: its owner is told.
+    subjects = sorted(message.subject for message in mail.outbox if message.to == ["sam@example.com"])
+    assert subjects.count("Someone tried to create a Leadmonk account with your email") == 2

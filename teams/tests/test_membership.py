@@ -332,3 +332,25 @@ def test_an_invitation_opened_by_someone_logged_in_as_another_address_admits_no_
     assert post.status_code == 400 and "sent to another email address" in post.content.decode()
     assert not team.memberships.filter(user=other_owner).exists()
     assert Invitation.objects.get().status == InvitationStatus.PENDING
+
+
+def test_an_invitee_whose_address_signs_up_elsewhere_at_the_same_moment_is_told_to_log_in(
+        owner_client, team, monkeypatch, django_capture_on_commit_callbacks):
+    """The sign-up page created the same address between the check and the insert (accounts.services
+    raises EmailTaken then): the invitee is told to log in, never shown an error page."""
+    from accounts import services as account_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite(owner_client, team, "racer@example.com")
+    link = _link()
+
+    def taken(**_kwargs):
+        raise account_services.EmailTaken
+
+    monkeypatch.setattr(account_services, "owner_signup", taken)
+    response = Client().post(link, {"display_name": "Racer", "password": "a-long-pass-phrase-42"})
+
+    assert response.status_code == 400
+    assert "An account with this email address already exists. Log in to accept the invitation." in (
+        response.content.decode())
+    assert Invitation.objects.get().status == InvitationStatus.PENDING
