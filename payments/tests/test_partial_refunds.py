@@ -226,7 +226,8 @@ def test_a_part_refunded_in_stripes_dashboard_is_recorded_though_stripe_lists_re
     refunds = {"object": "list", "data": [{"id": "re_9", "amount": 2000, "status": "succeeded", "metadata": {}}]}
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         rsps.get(f"{STRIPE_API}/v1/charges/ch_1", json={**charge, "refunds": refunds},
-                 match=[responses.matchers.query_param_matcher({"expand[0]": "refunds"})])
+                 match=[responses.matchers.query_param_matcher(
+                     {"expand[0]": "refunds", "expand[1]": "payment_intent"})])
         rsps.get(f"{STRIPE_API}/v1/charges/ch_1", json=charge)
         post_stripe_event(client, stripe_event("evt_9", "charge.refunded", {"id": "ch_1", "object": "charge"}))
     payment.refresh_from_db()

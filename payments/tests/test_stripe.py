@@ -373,3 +373,47 @@ def test_charge_refunded_in_stripe_refunds_the_order(client, owner, rsps):
     order.refresh_from_db()
     assert payment.status == PaymentStatus.REFUNDED and payment.refund_reference == "re_1"
     assert order.status == OrderStatus.REFUNDED
+
+
+def test_a_refund_that_arrives_before_the_payment_is_confirmed_is_applied_once_it_is(client, owner, rsps):
+    # The owner refunded in Stripe's dashboard while checkout.session.completed was still being
+    # retried by Stripe (it got a 503): the refund event comes first.
+    order = make_order(owner, price="100.00", currency="USD")
+    payment = make_payment(order)
+    charge = {
+        "id": "ch_1", "object": "charge", "currency": "usd", "refunded": True,
+        "payment_intent": {"id": "pi_test_1", "object": "payment_intent",
+                           "metadata": {"payment_id": str(payment.pk), "order_id": str(order.pk)}},
+        "refunds": {"object": "list", "data": [{"id": "re_1", "object": "refund", "status": "succeeded",
+                                                "amount": 10000, "metadata": {}}]},
+    }
+    rsps.get(f"{STRIPE_API}/v1/charges/ch_1", json=charge)
+    mock_stripe_session(rsps, stripe_session(payment))
+    refunded = stripe_event("evt_r", "charge.refunded", {"id": "ch_1", "object": "charge"})
+    response = post_stripe_event(client, refunded)
+    assert response.status_code == 503  # Stripe retries it once the payment is known here
+    assert not WebhookEvent.objects.filter(event_id="evt_r").exists()
+
+    completed = stripe_event("evt_c", "checkout.session.completed", {"id": "cs_test_1", "object": "checkout.session"})
+    assert post_stripe_event(client, completed).status_code == 200
+    assert post_stripe_event(client, refunded).status_code == 200  # Stripe's retry
+    assert post_stripe_event(client, refunded).status_code == 200  # and a replay
+    payment.refresh_from_db()
+    order.refresh_from_db()
+    assert payment.status == PaymentStatus.REFUNDED and payment.refund_reference == "re_1"
+    assert payment.refunds.count() == 1 and payment.refunded_amount == payment.amount
+    assert order.status == OrderStatus.REFUNDED
+
+
+def test_a_refund_of_a_charge_that_is_not_ours_is_ignored_not_retried(client, owner, rsps):
+    order = make_order(owner)
+    make_payment(order)
+    rsps.get(f"{STRIPE_API}/v1/charges/ch_2", json={
+        "id": "ch_2", "object": "charge", "currency": "usd", "refunded": True,
+        "payment_intent": {"id": "pi_other", "object": "payment_intent", "metadata": {}},
+        "refunds": {"object": "list", "data": [{"id": "re_2", "object": "refund", "status": "succeeded"}]},
+    })
+    response = post_stripe_event(client, stripe_event("evt_o", "charge.refunded", {"id": "ch_2", "object": "charge"}))
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING_PAYMENT and not Payment.objects.filter(refunds__isnull=False).exists()

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 from leadmonk.money import UnknownCurrency
 from payments import services
 from payments.connections import active_connection, require_connection
-from payments.models import Payment, PaymentPurpose, Provider
+from payments.models import PAID_STATUSES, Payment, PaymentPurpose, Provider
 from payments.providers.base import (
     PaymentProvider,
     PaymentProviderError,
@@ -245,14 +245,22 @@ class StripeProvider(PaymentProvider):
                 def apply() -> None:
                     self.apply_intent(intent, payment)
             else:
-                # A charge lists its refunds only when asked to (API versions since 2022-11-15).
-                charge = stripe_client().v1.charges.retrieve(object_id, {"expand": ["refunds"]}).to_dict()
-                payment = Payment.objects.filter(
-                    provider=Provider.STRIPE, provider_payment_id=id_of(charge.get("payment_intent")) or "-"
-                ).first()
+                # A charge lists its refunds only when asked to (API versions since 2022-11-15); its
+                # PaymentIntent carries our payment id in its metadata.
+                charge = stripe_client().v1.charges.retrieve(
+                    object_id, {"expand": ["refunds", "payment_intent"]}).to_dict()
+                payment = _payment_for_charge(charge)
                 if payment is None:
                     logger.info("stripe event %s: no payment for charge %s, ignored", event_id, object_id)
                     return HttpResponse("Unknown payment, ignored.")
+                if payment.status not in PAID_STATUSES and not payment.flagged:
+                    # Refunded before its confirmation was applied here (checkout.session.completed
+                    # is still being retried by Stripe): a refund of an unpaid payment would be
+                    # refused and the event recorded, and the money kept as paid. Stripe retries
+                    # this event; by then the payment is confirmed and the refund is applied.
+                    logger.info("stripe event %s: payment %s not confirmed yet, asking Stripe to retry",
+                                event_id, payment.pk)
+                    return HttpResponse("The payment is not confirmed yet, retry later.", status=503)
 
                 refunds = _refunds_of_charge(charge)
 
@@ -449,6 +457,23 @@ def _saved_method(session: dict) -> str:
     customer = id_of(session.get("customer")) or id_of(intent.get("customer"))
     method = id_of(intent.get("payment_method"))
     return f"{customer}/{method}" if customer and method else ""
+
+
+def _payment_for_charge(charge: dict) -> Payment | None:
+    """The payment a charge (its PaymentIntent expanded) paid: by the PaymentIntent recorded at
+    confirmation, or, before that, by the payment id our checkout put in the PaymentIntent's
+    metadata, provided no other PaymentIntent is recorded for that payment."""
+    intent = charge.get("payment_intent")
+    intent_id = id_of(intent)
+    if not intent_id:
+        return None
+    payment = Payment.objects.filter(provider=Provider.STRIPE, provider_payment_id=intent_id).first()
+    if payment is not None:
+        return payment
+    payment_id = str(dict_of(dict_of(intent).get("metadata")).get("payment_id") or "")
+    if not payment_id.isdigit():
+        return None
+    return Payment.objects.filter(pk=int(payment_id), provider=Provider.STRIPE, provider_payment_id="").first()
 
 
 def _payment_for_session(session: dict) -> Payment | None:
