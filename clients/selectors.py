@@ -29,7 +29,7 @@ from leadmonk import raw_rows
 from leadmonk.client_email import normalize_email
 from leadmonk.keyset import AFTER, BEFORE, KeysetPage
 from notifications.models import Message
-from orders.models import PackageOrder
+from orders.models import Gift, PackageOrder
 from orders.selectors import order_list_for_owner
 from payments.models import Payment
 from promotions.models import PromoRedemption
@@ -228,6 +228,7 @@ class ClientHistory:
     messages: list[Message]
     redemptions: list[PromoRedemption]
     now: datetime
+    gift_phones: list[str] = field(default_factory=list)  # given when buying a gift (orders.Gift.buyer_phone)
 
     @property
     def names(self) -> list[str]:
@@ -241,7 +242,8 @@ class ClientHistory:
 
     @property
     def phones(self) -> list[str]:
-        return list(dict.fromkeys(row.client_phone for row in (*self.orders, *self.bookings) if row.client_phone))
+        phones = [row.client_phone for row in (*self.orders, *self.bookings)] + self.gift_phones
+        return list(dict.fromkeys(phone for phone in phones if phone))
 
     @property
     def upcoming(self) -> list[Booking]:
@@ -269,7 +271,8 @@ ORDER_COLUMNS = (
 
 def client_history(*, owner, email: str, now: datetime | None = None) -> ClientHistory:
     """Everything the owner holds about one client: orders (with sessions used and left), bookings,
-    payments, promo code uses and the messages sent about their orders and bookings."""
+    payments, promo code uses and the messages sent about their orders and bookings (a gift's to
+    whoever they went to: its buyer's in the buyer's history)."""
     email = normalize_email(email)
     orders = list(of_client(order_list_for_owner(owner=owner), email).only(*ORDER_COLUMNS))
     bookings = list(
@@ -281,15 +284,23 @@ def client_history(*, owner, email: str, now: datetime | None = None) -> ClientH
         Payment.objects.filter(Q(order_id__in=order_ids) | Q(booking_id__in=booking_ids))
         .select_related("order", "booking__meeting_type").order_by("-created_at", "-pk")
     )
-    messages = list(
-        Message.objects.filter(Q(order_id__in=order_ids) | Q(booking_id__in=booking_ids))
+    # A gift's order is its recipient's, but what went to its buyer (the receipt, the note that it was
+    # delivered, a refund) is the buyer's personal data: in the buyer's history, not the recipient's.
+    bought = list(of_client(Gift.objects.filter(order__owner=owner), email, path="buyer_email")
+                  .values_list("order_id", "buyer_phone"))
+    messages = [
+        message for message in
+        Message.objects.annotate(gift_buyer=Lower(Trim("order__gift__buyer_email")))
+        .filter(Q(order_id__in=order_ids) | Q(booking_id__in=booking_ids)
+                | Q(order_id__in=[order_id for order_id, _phone in bought], recipient__iexact=email))
         .order_by("-created_at", "-pk")
-    )
+        if message.gift_buyer in (None, email) or message.gift_buyer != normalize_email(message.recipient)
+    ]
     redemptions = list(
         PromoRedemption.objects.filter(promo_code__owner=owner, client_email=email)
         .select_related("promo_code").order_by("-pk")
     )
     return ClientHistory(email=email, reference=client_reference(owner_id=owner.pk, email=email), orders=orders,
                          bookings=bookings, payments=payments, messages=messages, redemptions=redemptions,
-                         now=now or timezone.now())
+                         now=now or timezone.now(), gift_phones=[phone for _order_id, phone in bought])
 

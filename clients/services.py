@@ -135,11 +135,12 @@ def client_erase(*, owner, email: str, by_user, now: datetime | None = None) -> 
         order_ids, booking_ids = [order.pk for order in orders], [booking.pk for booking in bookings]
         gifts = list(Gift.objects.filter(order_id__in=order_ids).only("pk", "recipient_name"))
         bought = list(of_client(Gift.objects.filter(order__owner=owner), email, path="buyer_email")
-                      .only("pk", "order_id", "buyer_name"))
+                      .only("pk", "order_id", "buyer_name", "buyer_phone"))
         names = {row.client_name for row in (*orders, *bookings)} | {gift.recipient_name for gift in gifts}
         names |= {gift.buyer_name for gift in bought}
         names |= {part for order in orders for part in (order.client_first_name, order.client_last_name)}
-        scrub = _scrubber(email=email, names=names, phones={row.client_phone for row in (*orders, *bookings)})
+        phones = {row.client_phone for row in (*orders, *bookings)} | {gift.buyer_phone for gift in bought}
+        scrub = _scrubber(email=email, names=names, phones=phones)
 
         for order in orders:
             order.answers = _erased_answers(order.answers)
@@ -151,7 +152,8 @@ def client_erase(*, owner, email: str, by_user, now: datetime | None = None) -> 
             client_name=ERASED_NAME, client_email=pseudonym, client_phone="", updated_at=now)
         Gift.objects.filter(pk__in=[gift.pk for gift in gifts]).update(
             recipient_name=ERASED_NAME, recipient_email=pseudonym, message="")
-        Gift.objects.filter(pk__in=[gift.pk for gift in bought]).update(buyer_name=ERASED_NAME, buyer_email=pseudonym)
+        Gift.objects.filter(pk__in=[gift.pk for gift in bought]).update(buyer_name=ERASED_NAME, buyer_email=pseudonym,
+                                                                        buyer_phone="")
         Client.objects.filter(owner=owner, email=email).delete()  # the pseudonym gets no row (clients.upkeep)
         redemptions = PromoRedemption.objects.filter(promo_code__owner=owner, client_email__iexact=email).update(
             client_email=pseudonym)

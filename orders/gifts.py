@@ -108,6 +108,7 @@ def gift_attach(*, order: PackageOrder, details: GiftDetails) -> Gift:
         order=order,
         buyer_name=order.client_name,
         buyer_email=order.client_email,
+        buyer_phone=order.client_phone,
         recipient_name=details.recipient_name,
         recipient_email=details.recipient_email,
         message=details.message,
@@ -126,7 +127,8 @@ def gift_hand_over(*, order: PackageOrder) -> None:
     buyer_email = order.client_email
     order.client_name, order.client_email = gift.recipient_name, gift.recipient_email
     # The buyer's name parts and mobile number are not the recipient's: reminders by SMS would
-    # reach the buyer. The zone is kept (the best guess of where the recipient is).
+    # reach the buyer (the gift keeps the buyer's number: gift_attach). The zone is kept (the best
+    # guess of where the recipient is).
     order.client_first_name = order.client_last_name = order.client_phone = ""
     fields = ["client_name", "client_email", "client_first_name", "client_last_name", "client_phone"]
     if order.expiry_kind == "after_purchase" and order.expires_at is not None:

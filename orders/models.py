@@ -321,6 +321,10 @@ class Gift(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     buyer_name = models.CharField(max_length=200)
     buyer_email = models.EmailField()
+    # The mobile number the buyer gave when ordering: the order's is the recipient's once paid (blank),
+    # so the buyer's erasure finds it here to scrub it from what was written while the order was theirs
+    # (its order.created event).
+    buyer_phone = models.CharField(max_length=20, blank=True, help_text="E.164")
     recipient_name = models.CharField(max_length=200)
     recipient_email = models.EmailField()
     message = models.TextField(blank=True)

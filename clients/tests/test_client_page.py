@@ -7,10 +7,12 @@ import pytest
 from django.urls import reverse
 
 from clients.selectors import client_reference
+from orders.gifts import GiftDetails
+from orders.services import order_create
 from scheduling.models import Attendance, BookingStatus
 from tests import NOW, make_booking
 
-from .conftest import book_next_week, paid_order
+from .conftest import book_next_week, paid_order, pay
 
 
 def urls(owner, email="jamie@example.com") -> dict[str, str]:
@@ -96,6 +98,33 @@ def test_a_client_who_only_booked_a_single_session_has_a_page(owner, owner_clien
     assert "Sam Single" in html and "No orders: this client booked single sessions." in html
 
 
+def test_a_gift_recipients_export_holds_what_concerns_them_and_the_buyer_keeps_what_they_were_sent(
+        owner, owner_client, package, django_capture_on_commit_callbacks):
+    """Jamie buys Kim a pack: once paid the order is Kim's, but its receipt (and the note that the gift
+    was delivered) went to Jamie, at Jamie's address, and the mobile number given with it is Jamie's:
+    those are in Jamie's export, not in Kim's."""
+    with django_capture_on_commit_callbacks(execute=True):
+        paid_order(package)  # Jamie is a client of their own
+        gift_order = order_create(package=package, client_name="Jamie Rivers", client_email="jamie@example.com",
+                                  client_phone="+447700900123", terms_accepted=True, client_timezone="Europe/London",
+                                  gift=GiftDetails(recipient_name="Kim Lee", recipient_email="kim@example.com",
+                                                   message="Enjoy!", send_on=NOW.date()))
+        pay(gift_order)
+
+    kims = json.loads(owner_client.get(urls(owner, "kim@example.com")["export"]).content)
+    jamies = json.loads(owner_client.get(urls(owner)["export"]).content)
+    kims_page = owner_client.get(urls(owner, "kim@example.com")["detail"]).content.decode()
+
+    assert "jamie@example.com" not in json.dumps(kims).lower() and "7700900123" not in json.dumps(kims)
+    assert "jamie@example.com" not in kims_page.lower()
+    assert jamies["client"]["phones"] == ["+447700900123"]
+    assert {message["kind"] for message in kims["messages"] if message["to"] == "Client"} == {
+        "Gift sent to its recipient"}
+    sent_to_jamie = {message["kind"] for message in jamies["messages"] if message["recipient"] == "jamie@example.com"}
+    assert {"Order confirmation", "Gift delivered (to the buyer)"} <= sent_to_jamie
+    assert len([message for message in jamies["messages"] if message["kind"] == "Order confirmation"]) == 2
+
+
 def _history(package, coaching, orders: int) -> None:
     for n in range(orders):
         order = paid_order(package, answer=f"Goal {n}")
@@ -111,7 +140,7 @@ def test_the_clients_page_takes_the_same_number_of_queries_for_1_or_6_orders(own
     _history(package, coaching, orders)
     url = urls(owner)["detail"]
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):  # one of them: the gifts they bought (their receipts are theirs)
         html = owner_client.get(url).content.decode()
 
     assert html.count("Goal ") == orders

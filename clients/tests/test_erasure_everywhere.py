@@ -127,3 +127,25 @@ def test_a_gift_buyers_details_go_from_what_was_written_while_the_order_was_thei
 
     assert rows_holding(SECRETS) == []
     assert Delivery.objects.filter(event_type=EventType.ORDER_CREATED, payload__id=gift_order.pk).exists()
+
+
+def test_a_gift_buyers_phone_given_only_on_the_gift_goes_with_their_erasure(
+        owner, package, webhook_receiver, django_capture_on_commit_callbacks):
+    """Jamie's own order has no phone; the mobile number they gave when buying Kim a pack is on no row of
+    theirs once the order is Kim's (the hand-over blanks it), yet the order.created event written while
+    the order was Jamie's and the receipt sent to them carry it: it goes with Jamie's erasure too."""
+    endpoint_create(owner=owner, url=webhook_receiver.url, events=EventType.values)
+    with django_capture_on_commit_callbacks(execute=True):
+        paid_order(package)
+        gift_order = order_create(package=package, client_name="Jamie Rivers", client_email="jamie@example.com",
+                                  client_phone="+447700900123", terms_accepted=True, client_timezone="Europe/London",
+                                  gift=GiftDetails(recipient_name="Kim Lee", recipient_email="kim@example.com",
+                                                   message="Enjoy!", send_on=NOW.date()))
+        pay(gift_order)
+    gift_order.refresh_from_db()
+    assert gift_order.client_phone == ""  # handed over: the order is Kim's, without Jamie's number
+    assert rows_holding(["7700900123"])
+
+    client_erase(owner=owner, email="jamie@example.com", by_user=owner)
+
+    assert rows_holding(SECRETS) == []

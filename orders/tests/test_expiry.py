@@ -257,6 +257,17 @@ def test_a_session_the_owner_cancels_after_the_expiry_does_not_say_its_credit_is
     assert item_balance(coaching(order).pk) == 0
 
 
+def test_a_session_the_client_cancels_after_the_expiry_does_not_say_its_credit_is_back(client, package):
+    order, booking = expired_with_a_session_to_come(package)
+    with time_machine.travel(NOW + timedelta(days=5), tick=False):
+        response = client.post(reverse("bookings:cancel", args=[booking.token]), {"reason": ""}, follow=True)
+    html = response.content.decode()
+    assert ("Your session credit came back and expired with your package's other sessions. "
+            f"Contact {order.owner.display_name} to extend the order.") in html
+    assert "credit is back on your package" not in html
+    assert item_balance(coaching(order).pk) == 0
+
+
 def test_a_session_given_back_after_the_expiry_says_to_extend_the_order(owner_client, package):
     order = place_order(expiring(package, days=3))
     booking = book(order)
