@@ -25,7 +25,6 @@ from accounts.locks import lock_owner
 from instalments.models import PAYABLE_STATUSES, Instalment, InstalmentStatus, PaymentPlan
 from leadmonk.content_version import orders_changed
 from leadmonk.languages import translatable as _
-from leadmonk.money import format_money
 from notifications.services import notify_instalment_failed, notify_instalment_paid
 from orders.credits import ledger_hold_unpaid_instalments, ledger_release_paid_instalments
 from orders.models import OrderStatus, PackageOrder
@@ -68,13 +67,6 @@ def due_dates(*, start: datetime, count: int, interval: str, zone: str) -> list[
     step = relativedelta(weeks=1) if interval == InstalmentInterval.WEEK else relativedelta(months=1)
     # Built from the start each time (not step by step), so a 31st stays the 31st where it exists.
     return [(local + step * number).astimezone(ZoneInfo("UTC")) for number in range(count)]
-
-
-def _what(numbers: list[int], count: int) -> str:
-    """"payment 2 of 3", "payments 2 to 3 of 3"."""
-    if len(numbers) == 1:
-        return f"payment {numbers[0]} of {count}"
-    return f"payments {numbers[0]} to {numbers[-1]} of {count}"
 
 
 def plan_create(*, order: PackageOrder, now: datetime | None = None) -> PaymentPlan | None:
@@ -169,8 +161,8 @@ def plan_payment_confirmed(*, payment: Payment, now: datetime | None = None) -> 
                                         count=order.instalment_count, now=now)
     _release_bookings_if_settled(plan)
     if payment.purpose == PaymentPurpose.INSTALMENT:
-        notify_instalment_paid(order=order, amount=format_money(payment.amount, payment.currency),
-                               what=_what([row.number for row in paying], order.instalment_count),
+        notify_instalment_paid(order=order, amount=payment.amount, currency=payment.currency,
+                               numbers=[row.number for row in paying], count=order.instalment_count,
                                paid_with=payment.get_provider_display(), payment_id=payment.pk)
     return paying
 
@@ -196,8 +188,8 @@ def plan_payment_failed(*, payment: Payment, now: datetime | None = None) -> lis
     orders_changed(owner_id=order.owner_id)
     if order.status == OrderStatus.ACTIVE:
         PackageOrder.objects.filter(pk=order.pk, bookings_held_from__isnull=True).update(bookings_held_from=now)
-        notify_instalment_failed(order=order, amount=format_money(payment.amount, payment.currency),
-                                 what=_what([row.number for row in failing], order.instalment_count))
+        notify_instalment_failed(order=order, amount=payment.amount, currency=payment.currency,
+                                 numbers=[row.number for row in failing], count=order.instalment_count)
     return failing
 
 

@@ -13,7 +13,7 @@ from leadmonk.sections import render_to_section
 from orders.gifts import gift_of
 from orders.signals import order_page_sections, owner_order_page_parts
 from scheduling.signals import tax_terms_for_owner
-from scheduling.tax import TaxTerms
+from scheduling.tax import DEFAULT_TAX_NAME, TaxTerms
 
 
 def _documents_section(request, order) -> str:
@@ -49,4 +49,4 @@ def tax_terms(*, owner, **_) -> TaxTerms | None:
     row = InvoiceSettings.objects.filter(owner=owner).only("tax_rate", "prices_include_tax", "tax_name").first()
     if row is None:
         return None
-    return TaxTerms(rate=row.tax_rate, inclusive=row.prices_include_tax, name=row.tax_name or "Tax")
+    return TaxTerms(rate=row.tax_rate, inclusive=row.prices_include_tax, name=row.tax_name or DEFAULT_TAX_NAME)

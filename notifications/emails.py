@@ -145,7 +145,12 @@ def booking_context(message: Message) -> dict:
     receipt = message.context.get("receipt")
     if receipt:
         paid_at = parse_datetime(receipt.get("paid_at", "") or "")
-        context["receipt"] = {**receipt, "paid_on": format_when(paid_at, None, tz_name) if paid_at else ""}
+        # Its amounts as numbers, written here in the message's language (one written before they
+        # were kept as numbers holds them as English text, shown as it is).
+        amounts = ({name: format_money(Decimal(receipt[name]), receipt["currency"])
+                    for name in ("amount", "price", "discount") if name in receipt}
+                   if "currency" in receipt else {})
+        context["receipt"] = {**receipt, **amounts, "paid_on": format_when(paid_at, None, tz_name) if paid_at else ""}
     previous_start = parse_datetime(message.context.get("previous_start", "") or "")
     if previous_start is not None:
         context["previous_when"] = format_when(previous_start, None, tz_name)
@@ -221,9 +226,26 @@ def order_context(message: Message) -> dict:
         # A membership's failed renewal: from when booking is refused until it is paid.
         "held_from": (format_when(held_from, None, tz_name)
                       if (held_from := parse_datetime(message.context.get("held_from", "") or "")) else ""),
-        # A payment plan's instalment (instalments): {"amount", "what", "paid_with"} as written.
-        "instalment": message.context.get("instalment", {}),
+        # A payment plan's instalment (instalments): {"amount", "what", "paid_with"}.
+        "instalment": instalment_words(message.context.get("instalment", {})),
     }
+
+
+def instalment_words(written: dict) -> dict:
+    """An instalment's amount and which one it is ("payment 2 of 3"), written from the numbers the
+    message keeps, in its language; one written before they were kept as numbers holds them as
+    English text, shown as it is. How it was paid is the provider's label, translated."""
+    words = dict(written)
+    if "paid_with" in written:
+        words["paid_with"] = _(written["paid_with"])
+    if "currency" not in written:
+        return words
+    numbers = written["numbers"]
+    values = {"first": numbers[0], "last": numbers[-1], "count": written["count"]}
+    words["what"] = (_("payment %(first)s of %(count)s") if len(numbers) == 1
+                     else _("payments %(first)s to %(last)s of %(count)s")) % values
+    words["amount"] = format_money(Decimal(written["amount"]), written["currency"])
+    return words
 
 
 def _last_session(message: Message, order, booking_ids: list[int]) -> dict:

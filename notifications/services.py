@@ -191,7 +191,7 @@ def _booking_message_rows(booking, kind: str, context: dict | None = None) -> ra
 
 def notify_booking_confirmed(*, booking, receipt: dict | None = None) -> None:
     """Queue the 'booking confirmed' messages to client and owner (on commit); a paid session's
-    carry its receipt (amount, paid_with, paid_at)."""
+    carry its receipt (amount and currency as numbers, paid_with, paid_at)."""
     _queue_ids(raw_rows.insert_together([_confirmation_rows(booking, receipt)]))
 
 
@@ -343,12 +343,14 @@ def notify_portal_sign_in(*, email: str, link: str, expires_at: datetime) -> Non
                                             "language": client_language()})])
 
 
-def notify_waitlist_offer(*, email: str, phone: str, link: str, expires_at: datetime, what: str) -> None:
+def notify_waitlist_offer(*, email: str, phone: str, link: str, expires_at: datetime, what: str,
+                          language: str) -> None:
     """Queue the email (and, with a mobile number, the text) that offers a freed seat to the first
     on a waitlist (waitlists), in the transaction that makes the offer. `what` names the session
-    ("Group workshop on Tue 8 Dec, 9:00 (Europe/London)"). The claim link is a secret like a sign-in
-    link: delivery erases it once sent, and nothing is sent once the offer has expired."""
-    context = {"link": link, "expires_at": expires_at.isoformat(), "what": what, "language": client_language()}
+    ("Group workshop on Tue 8 Dec, 9:00 (Europe/London)"), written in `language`, the one the
+    client joined in. The claim link is a secret like a sign-in link: delivery erases it once sent,
+    and nothing is sent once the offer has expired."""
+    context = {"link": link, "expires_at": expires_at.isoformat(), "what": what, "language": language}
     rows = [Message.objects.create(kind=MessageKind.WAITLIST_OFFER, audience=Audience.CLIENT, recipient=email,
                                    context=context)]
     if phone:
@@ -357,22 +359,30 @@ def notify_waitlist_offer(*, email: str, phone: str, link: str, expires_at: date
     _queue(rows)
 
 
-def notify_instalment_failed(*, order, amount: str, what: str) -> None:
+def _instalment_context(*, amount: Decimal, currency: str, numbers: list[int], count: int) -> dict:
+    """Numbers only: the email writes the amount and "payment 2 of 3" in its own language when it is
+    sent (notifications.emails), not in whatever language the charge ran in."""
+    return {"amount": str(amount), "currency": currency, "numbers": numbers, "count": count}
+
+
+def notify_instalment_failed(*, order, amount: Decimal, currency: str, numbers: list[int], count: int) -> None:
     """Queue the email telling the client an instalment of their payment plan did not go through,
     with the order page where they pay it (instalments; the caller moves the instalment to failed
-    under its lock, so this goes out once per failure). `what`: "payment 2 of 3"."""
+    under its lock, so this goes out once per failure). `numbers` of `count`: instalment 2 of 3."""
+    instalment = _instalment_context(amount=amount, currency=currency, numbers=numbers, count=count)
     _queue([Message.objects.create(order=order, kind=MessageKind.INSTALMENT_FAILED, audience=Audience.CLIENT,
-                                   recipient=order.client_email,
-                                   context={"instalment": {"amount": amount, "what": what}})])
+                                   recipient=order.client_email, context={"instalment": instalment})])
 
 
-def notify_instalment_paid(*, order, amount: str, what: str, paid_with: str, payment_id: int) -> None:
+def notify_instalment_paid(*, order, amount: Decimal, currency: str, numbers: list[int], count: int,
+                           paid_with: str, payment_id: int) -> None:
     """Queue the receipt of a paid instalment (or of the rest paid at once) with its invoice; once
     per payment (the caller confirms it under its lock)."""
+    instalment = {**_instalment_context(amount=amount, currency=currency, numbers=numbers, count=count),
+                  "paid_with": paid_with}
     _queue([Message.objects.create(order=order, kind=MessageKind.INSTALMENT_PAID, audience=Audience.CLIENT,
                                    recipient=order.client_email,
-                                   context={"instalment": {"amount": amount, "what": what, "paid_with": paid_with},
-                                            "payment_id": payment_id})])
+                                   context={"instalment": instalment, "payment_id": payment_id})])
 
 
 # --- Erasure ----------------------------------------------------------------------------------

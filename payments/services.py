@@ -259,14 +259,16 @@ def payment_record_recurring(*, order: PackageOrder, provider: str, amount: Deci
 
 def _apply_confirmed_booking_payment(payment: Payment) -> None:
     """A paid session's money arrived (payments.booking_payments): confirm its held booking, with
-    the receipt for its confirmation email, or flag the money for a refund when the hold ran out."""
-    receipt = {"amount": format_money(payment.amount, payment.currency),
+    the receipt for its confirmation email, or flag the money for a refund when the hold ran out.
+    The receipt keeps its amounts as numbers: the email writes them in its own language when it is
+    sent (a webhook confirms the money with English active)."""
+    receipt = {"amount": str(payment.amount), "currency": payment.currency,
                # A promo code that took the whole price: no provider was involved.
                "paid_with": payment.get_provider_display() if payment.amount else "Nothing to pay",
                "paid_at": payment.confirmed_at.isoformat()}
     if payment.promo_code:
-        receipt.update(price=format_money(payment.amount + payment.discount, payment.currency),
-                       promo_code=payment.promo_code, discount=format_money(payment.discount, payment.currency))
+        receipt.update(price=str(payment.amount + payment.discount), promo_code=payment.promo_code,
+                       discount=str(payment.discount))
     try:
         booking_confirm_paid(booking_id=payment.booking_id, receipt=receipt)
     except HoldExpired:

@@ -116,17 +116,24 @@ def _person_name(owner) -> str:
 
 
 def host_names(booking) -> str:
-    """"Casey Coach", or "Casey Coach, Sam Second and Robin Third" for a collective meeting."""
+    """"Casey Coach", or "Casey Coach, Sam Second and Robin Third" for a collective meeting (in the
+    active language: the client's email or page)."""
     names = [_person_name(owner) for owner in meeting_hosts(booking)]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    if len(names) == 1:
+        return names[0]
+    return _("%(names)s and %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
 
 
 def event_title(booking) -> str:
-    return f"{session_name(booking)} with {host_names(booking)}"
+    return _("%(session)s with %(hosts)s") % {"session": session_name(booking), "hosts": host_names(booking)}
 
 
 def manage_url(booking) -> str:
     return f"{settings.SITE_URL}/bookings/{booking.token}/"
+
+
+def _manage_line(booking) -> str:
+    return _("Reschedule or cancel: %(url)s") % {"url": manage_url(booking)}
 
 
 def _event(booking, *, cancelled: bool, now: datetime, summary: str = "", description: str = "") -> Event:
@@ -141,8 +148,8 @@ def _event(booking, *, cancelled: bool, now: datetime, summary: str = "", descri
     event.add("location", booking_location(booking))
     if cancelled:
         # Nothing is left to reschedule or cancel: a link that says so would only mislead.
-        description = "This session was cancelled."
-    event.add("description", description or f"Reschedule or cancel: {manage_url(booking)}")
+        description = str(_("This session was cancelled."))
+    event.add("description", description or _manage_line(booking))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
 
     organizer = vCalAddress(f"mailto:{owner.email}")
@@ -210,9 +217,10 @@ def owner_feed_ics(*, owner, bookings, now: datetime | None = None) -> bytes:
 
 def calendar_links(booking) -> dict[str, str]:
     """'Add to calendar' links for Google Calendar and Outlook, built from the booking's start,
-    end, title and location (the web calendars' documented "template" and "compose" deep links)."""
+    end, title and location (the web calendars' documented "template" and "compose" deep links), in
+    the active language: the client's email or page."""
     title, location = event_title(booking), booking_location(booking)
-    details = f"Reschedule or cancel: {manage_url(booking)}"
+    details = _manage_line(booking)
     start, end = booking.start.astimezone(UTC), booking.end.astimezone(UTC)
     google = urlencode({
         "action": "TEMPLATE", "text": title, "dates": f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}",

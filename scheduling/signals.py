@@ -11,8 +11,8 @@ from django.dispatch import Signal
 # booking=<Booking>, locked, by=<BookedBy>, now=<datetime>, new_start=<datetime> (where it would
 # go); a receiver raises BookingError to refuse moving it (reschedule).
 booking_change_requested = Signal()
-# booking=<Booking>, by=<BookedBy>, now=<datetime>: a new confirmed booking; receipt=<dict> (amount,
-# paid_with, paid_at: plain strings) when it is a paid session confirmed by its payment.
+# booking=<Booking>, by=<BookedBy>, now=<datetime>: a new confirmed booking; receipt=<dict> (amount and
+# currency, paid_with, paid_at: plain strings) when it is a paid session confirmed by its payment.
 booking_created = Signal()
 # booking=<Booking>, now=<datetime>: a paid session held while the client pays (scheduling.holds),
 # inside its transaction; a receiver raises BookingError to refuse it (payments: no way to pay).

@@ -43,9 +43,15 @@ def owner_tax_terms(owner) -> TaxTerms:
 
 
 def tax_line(*, amount: Decimal, tax: Decimal, rate: Decimal, name: str, currency: str) -> str:
-    """ "plus 20 % VAT: 80.00 USD, total 480.00 USD" for a price with tax on top; "" without."""
+    """ "plus 20 % VAT: 80.00 USD, total 480.00 USD" for a price with tax on top; "" without. The
+    app's own default name ("Tax") reads in the page's language; an owner's own name as written."""
     if not tax:
         return ""
     return gettext("plus %(rate)s %% %(name)s: %(tax)s, total %(total)s") % {
-        "rate": percent_label(rate), "name": name or gettext(DEFAULT_TAX_NAME), "tax": format_money(tax, currency),
+        "rate": percent_label(rate), "name": tax_name_label(name), "tax": format_money(tax, currency),
         "total": format_money(amount + tax, currency)}
+
+
+def tax_name_label(name: str) -> str:
+    """The tax's name as a client reads it: the default one translated, an owner's own as written."""
+    return gettext(DEFAULT_TAX_NAME) if name in ("", DEFAULT_TAX_NAME) else name

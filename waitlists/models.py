@@ -23,6 +23,9 @@ class WaitlistEntry(models.Model):
     client_email = models.EmailField()  # normalised (leadmonk.client_email)
     client_phone = models.CharField(max_length=20, blank=True, help_text="E.164")
     client_timezone = models.CharField(max_length=64, default="UTC")
+    # The language of the page the client joined on: the offer of a seat speaks it, whoever freed
+    # the seat ("": the owner's page language, leadmonk.languages.message_language).
+    client_language = models.CharField(max_length=8, blank=True, default="")
     # A package client's entry: claiming it spends a credit of this item (orders.order_session_book).
     order_item = models.ForeignKey("orders.OrderItem", null=True, blank=True, on_delete=models.CASCADE,
                                    related_name="waitlist_entries")

@@ -15,12 +15,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 
 from accounts.locks import lock_owner
 from leadmonk.client_email import normalize_email
+from leadmonk.languages import client_language, message_language
 from leadmonk.languages import translatable as _
-from leadmonk.timezones import localize
+from leadmonk.timezones import clock_formats, localize
 from leadmonk.tokens import looks_like_token, new_token
 from notifications.services import notify_waitlist_offer, sends_sms
 from orders.models import OrderItem
@@ -70,8 +71,9 @@ def seats_taken(*, meeting_type: MeetingType, start: datetime) -> int:
 
 
 def session_label(meeting_type: MeetingType, start: datetime, zone: str) -> str:
-    local = localize(start, zone)
-    return f"{meeting_type.name} on {dateformat.format(local, 'l j F Y, H:i')} ({zone})"
+    """ "Group workshop on Monday 7 December 2026, 14:00 (Europe/London)", in the active language."""
+    when = dateformat.format(localize(start, zone), clock_formats("24")["day_long_24"])
+    return _("%(session)s on %(when)s (%(zone)s)") % {"session": meeting_type.name, "when": when, "zone": zone}
 
 
 def last_claim_moment(meeting_type: MeetingType, start: datetime) -> datetime:
@@ -108,7 +110,7 @@ def waitlist_join(*, meeting_type: MeetingType, start: datetime, client_name: st
                 return WaitlistEntry.objects.create(
                     meeting_type=meeting_type, start=start, client_name=client_name.strip(), client_email=email,
                     client_phone=client_phone, client_timezone=client_timezone or "UTC", order_item=order_item,
-                    position=position,
+                    position=position, client_language=client_language(),
                 )
         except IntegrityError:  # the same email joined in another tab a moment ago
             raise AlreadyWaiting(_("%(email)s is already on the waitlist for this session.")
@@ -133,9 +135,12 @@ def _offer(entry: WaitlistEntry, *, now: datetime) -> None:
     entry.save(update_fields=["status", "offered_at", "expires_at", "token_hash"])
     # The text goes with the email where the owner's plan sends texts (Pro and above).
     phone = entry.client_phone if sends_sms(entry.meeting_type) else ""
+    # In the language the client joined in, not that of whoever freed the seat.
+    language = message_language(entry.client_language, entry.meeting_type.owner)
+    with translation.override(language):
+        what = session_label(entry.meeting_type, entry.start, entry.client_timezone)
     notify_waitlist_offer(email=entry.client_email, phone=phone, link=claim_url(entry, token),
-                          expires_at=entry.expires_at,
-                          what=session_label(entry.meeting_type, entry.start, entry.client_timezone))
+                          expires_at=entry.expires_at, what=what, language=language)
 
 
 def offer_freed_seats(*, meeting_type_id: int, start: datetime, now: datetime | None = None) -> int:

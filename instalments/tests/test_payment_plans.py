@@ -124,6 +124,46 @@ def test_each_instalment_is_a_payment_with_its_own_invoice_and_a_receipt(package
     assert receipt.attachments and receipt.attachments[0][0].endswith(".pdf")
 
 
+def test_an_instalment_receipt_speaks_the_language_the_order_was_placed_in(package, time_machine, delivered):
+    order = ordered_and_paid(package)
+    order.client_language = "de"
+    order.save(update_fields=["client_language"])
+    time_machine.move_to(schedule(order)[1].due_at + timedelta(minutes=1), tick=False)
+    mail.outbox.clear()
+    delivered(instalments_charge_due)  # the scheduled task: English is active when it charges
+
+    receipt = next(sent for sent in mail.outbox if sent.to == ["cleo@example.com"])
+    assert receipt.subject == "Zahlung erhalten: 33,33 $ für Programme"
+    assert "wir haben 33,33 $ (Zahlung 2 von 3) für Programme erhalten, bezahlt mit Testanbieter." in receipt.body
+    assert "Zahlung 2 von 3" in receipt.alternatives[0][0]
+    assert "payment 2 of 3" not in receipt.body and "33.33 USD" not in receipt.body
+
+
+def test_a_failed_instalment_is_told_in_spanish_to_a_spanish_client(package, time_machine, delivered):
+    order = ordered_and_paid(package)
+    order.client_language = "es"
+    order.save(update_fields=["client_language"])
+    plan_fail_next_charge(order=order)
+    time_machine.move_to(schedule(order)[1].due_at + timedelta(minutes=1), tick=False)
+    mail.outbox.clear()
+    delivered(instalments_charge_due)
+
+    email = next(sent for sent in mail.outbox if sent.to == ["cleo@example.com"])
+    assert "pago 2 de 3 de Programme (33,33 $) no se ha completado." in email.body
+    assert "payment 2 of 3" not in email.body
+
+
+def test_an_instalment_message_written_before_numbers_were_kept_reads_as_stored(package):
+    from notifications.emails import build_email
+    from notifications.models import Audience, Message, MessageKind
+
+    order = ordered_and_paid(package)
+    message = Message.objects.create(order=order, kind=MessageKind.INSTALMENT_FAILED, audience=Audience.CLIENT,
+                                     recipient=order.client_email,
+                                     context={"instalment": {"amount": "33.33 USD", "what": "payment 2 of 3"}})
+    assert "payment 2 of 3 of Programme (33.33 USD) did not go through." in build_email(message).body
+
+
 def test_a_failed_instalment_holds_new_bookings_until_it_is_paid(package, time_machine, delivered):
     order = ordered_and_paid(package)
     item = order.items.get()

@@ -274,3 +274,64 @@ def test_the_clients_invoice_writes_its_tax_rate_in_the_page_language(owner):
     html = page(f"/orders/{order.token}/invoices/{order.invoices.get().number}/", **ENGLISH)
     assert "Impuesto 7,5 % (incluido)" in html and "7.5" not in html
     assert "Pagado el 1 de diciembre de 2026 · Pagado fuera de la aplicación" in html
+
+
+def _unfolded(ics) -> str:
+    text = ics.decode() if isinstance(ics, bytes) else ics
+    return text.replace("\r\n ", "").replace("\\,", ",")
+
+
+def test_a_german_clients_calendar_links_and_files_speak_german(owner, intro, django_capture_on_commit_callbacks):
+    from scheduling.services import booking_cancel, booking_create
+
+    owner.page_language = "de"
+    owner.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = booking_create(meeting_type=intro, start=NINE_AM, client_name="Greta Gast",
+                                 client_email="greta@example.com", client_timezone="Europe/Berlin")
+    [email] = [sent for sent in mail.outbox if sent.to == ["greta@example.com"]]
+    html = email.alternatives[0][0]
+    assert "text=Intro+call+mit+Casey+Coach" in html and "subject=Intro+call+mit+Casey+Coach" in html
+    assert "details=Verschieben+oder+absagen" in html and "Reschedule+or+cancel" not in html
+    invite = _unfolded(next(content for name, content, _type in email.attachments if name == "invite.ics"))
+    assert "SUMMARY:Intro call mit Casey Coach" in invite
+    assert f"DESCRIPTION:Verschieben oder absagen: http://127.0.0.1:8000/bookings/{booking.token}/" in invite
+    # The owner's notice and invitation stay in English.
+    [notice] = [sent for sent in mail.outbox if sent.to == [owner.email]]
+    owners = _unfolded(next(content for name, content, _type in notice.attachments if name == "invite.ics"))
+    assert "SUMMARY:Intro call with Casey Coach" in owners and "Reschedule or cancel: " in owners
+
+    # The file from the booking's page follows the page's language, whatever the browser asks.
+    download = _unfolded(Client(**ENGLISH).get(f"/bookings/{booking.token}/calendar.ics").content)
+    assert "SUMMARY:Intro call mit Casey Coach" in download and "Verschieben oder absagen: " in download
+    booking_cancel(booking=booking)
+    cancelled = _unfolded(Client(**ENGLISH).get(f"/bookings/{booking.token}/calendar.ics").content)
+    assert "DESCRIPTION:Dieser Termin wurde abgesagt." in cancelled
+
+
+def test_the_default_tax_is_named_in_the_page_language_on_the_package_and_order_pages(owner, intro):
+    from invoices.models import InvoiceSettings
+    from orders.models import OrderStatus
+    from tests import make_order
+
+    owner.page_language = "de"
+    owner.save()
+    InvoiceSettings.objects.create(owner=owner, tax_rate=Decimal("7.5"), prices_include_tax=False)  # named "Tax"
+    package = make_package(owner, name="Ten calls", items=[(intro, 10)], price=Decimal("1250.00"), currency="EUR")
+    html = page(f"/coach/packages/{package.slug}/", **ENGLISH)
+    assert "zuzüglich 7,5 % Steuer: 93,75 €, gesamt 1.343,75 €" in html and "% Tax" not in html
+    order = make_order(owner, intro, price="1250.00", currency="EUR", tax_rate=Decimal("7.5"), status=OrderStatus.ACTIVE,
+                       tax_added=Decimal("93.75"), tax_name="Tax", prices_include_tax=False)
+    html = page(f"/orders/{order.token}/", **ENGLISH)
+    assert "zuzüglich 7,5 % Steuer: 93,75 €" in html and "% Tax" not in html
+
+
+def test_an_owners_own_tax_name_is_shown_as_written(owner, intro):
+    from invoices.models import InvoiceSettings
+
+    owner.page_language = "es"
+    owner.save()
+    InvoiceSettings.objects.create(owner=owner, tax_rate=Decimal("21"), prices_include_tax=False, tax_name="IVA")
+    package = make_package(owner, name="Ten calls", items=[(intro, 10)], price=Decimal("100.00"), currency="EUR")
+    html = page(f"/coach/packages/{package.slug}/", **ENGLISH)
+    assert "más 21 % de IVA: 21,00 €, total 121,00 €" in html

@@ -304,6 +304,35 @@ def test_the_confirmation_email_carries_the_receipt(client, owner, paid_type):
     assert "90.00 USD" in email.alternatives[0][0]
 
 
+def test_a_receipt_confirmed_by_a_webhook_writes_the_amount_in_the_clients_language(client, owner, paid_type):
+    from notifications.emails import build_email
+
+    owner.page_language = "de"
+    owner.save()
+    hold(client, owner, paid_type)
+    booking = Booking.objects.get()
+    client.post(f"/payments/session/{booking.token}/")
+    payment = Payment.objects.get(booking=booking)
+    # The provider's webhook: no client page, so English is active when the money is confirmed.
+    payment_confirm(payment_id=payment.pk, amount=Decimal("90"), currency="USD")
+
+    message = Message.objects.get(booking=booking, kind=MessageKind.BOOKING_CONFIRMED, recipient="cleo@example.com")
+    email = build_email(message)
+    assert "Betrag: 90,00 $" in email.body and "90.00 USD" not in email.body
+    assert "90,00 $" in email.alternatives[0][0]
+
+
+def test_a_receipt_stored_as_text_before_amounts_were_kept_as_numbers_reads_as_stored(client, owner, paid_type):
+    from notifications.emails import build_email
+
+    booking, _ = paid_session(client, owner, paid_type)
+    message = Message.objects.get(booking=booking, kind=MessageKind.BOOKING_CONFIRMED, recipient="cleo@example.com")
+    message.context = {"receipt": {"amount": "90.00 USD", "paid_with": "Test provider",
+                                   "paid_at": message.context["receipt"]["paid_at"]}}
+    message.save()
+    assert "Amount: 90.00 USD" in build_email(message).body
+
+
 def test_the_payments_page_and_export_list_session_payments(client, owner, paid_type, other_owner):
     booking, payment = paid_session(client, owner, paid_type)
     client.force_login(owner)

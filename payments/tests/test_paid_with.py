@@ -60,6 +60,39 @@ def test_payment_received_is_shown_once_with_what_comes_next(client, owner):
     assert "Payment received" not in client.get(f"/orders/{order.token}/").content.decode()
 
 
+def test_payment_received_names_the_provider_in_the_page_language(client, owner):
+    owner.page_language = "de"
+    owner.save()
+    order = make_order(owner)
+    _, response = pay_through_test_provider(client, order)
+    html = response.content.decode()
+    assert "wurden über Testanbieter bezahlt, und Ihre Bestellung ist aktiv." in html
+    assert "Test provider" not in html
+
+
+def test_the_gift_page_names_the_provider_in_the_page_language(client, owner):
+    from datetime import date
+
+    import time_machine
+
+    from orders.gifts import GiftDetails
+    from orders.services import order_create
+    from tests import NOW, make_package
+
+    owner.page_language = "es"
+    owner.save()
+    with time_machine.travel(NOW, tick=False):
+        order = order_create(
+            package=make_package(owner), client_name="Bea Buyer", client_email="bea@example.com",
+            client_timezone="Europe/London", answers=[], terms_accepted=True,
+            gift=GiftDetails(recipient_name="Rory Recipient", recipient_email="rory@example.com", message="",
+                             send_on=date(2026, 12, 2)))
+        _, response = pay_through_test_provider(client, order)
+    assert response.redirect_chain[-1][0].startswith("/orders/gifts/")
+    html = response.content.decode()
+    assert "a través de Proveedor de prueba." in html and "Test provider" not in html
+
+
 def test_an_order_page_never_shown_after_a_payment_says_nothing_about_one(client, owner):
     order = make_order(owner, status=OrderStatus.ACTIVE)
     assert "Payment received" not in client.get(f"/orders/{order.token}/").content.decode()

@@ -347,3 +347,22 @@ def test_a_collective_bookings_email_and_calendar_file_name_every_host(trio, dja
     unfolded = text.replace("\r\n ", "").replace("\\,", ",")  # folded lines, escaped commas
     assert all(f"mailto:{person.email}" in unfolded for person in (owner, ben, cleo))
     assert f"{names[0]}, {names[1]} and {names[2]}" in unfolded
+
+
+def test_a_german_collective_booking_joins_its_hosts_in_german(trio, django_capture_on_commit_callbacks):
+    team, owner, ben, cleo = trio
+    for host in (owner, ben, cleo):
+        host.page_language = "de"
+        host.save(update_fields=["page_language"])
+    co = make_team_meeting_type(team, kind=TeamMeetingKind.COLLECTIVE, now=NOW)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        book(co, NINE_AM)
+
+    to_client = next(message for message in mail.outbox if message.to == ["ana@example.com"])
+    hosts = f"{owner.display_name}, Ben und Cleo"
+    assert hosts in to_client.subject and hosts in to_client.body
+    ics = next(content for _name, content, _type in to_client.attachments if _name.endswith(".ics"))
+    unfolded = (ics.decode() if isinstance(ics, bytes) else ics).replace("\r\n ", "").replace("\\,", ",")
+    assert f"mit {hosts}" in unfolded and " and " not in unfolded

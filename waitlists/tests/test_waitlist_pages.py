@@ -177,3 +177,22 @@ def test_the_meeting_type_forms_hours_to_claim_explain_bad_values(owner, hours, 
     from scheduling.forms import MeetingTypeForm
     form = MeetingTypeForm({"waitlist_claim_hours": hours}, owner=owner)
     assert form.errors["waitlist_claim_hours"] == [message]
+
+
+def test_a_seat_is_offered_in_the_language_the_client_joined_in(client, full_session, workshop,
+                                                                  django_capture_on_commit_callbacks):
+    from leadmonk.languages import VISITOR
+
+    workshop.owner.page_language = VISITOR
+    workshop.owner.save()
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "es-ES,es;q=0.9"
+    join_post(client, workshop)
+    assert WaitlistEntry.objects.get().client_language == "es"
+    # The seat is freed by someone else, in English (here: outside any client page).
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking=full_session[0])
+
+    [offer] = [sent for sent in mail.outbox if sent.to == ["cleo@example.com"]]
+    assert offer.subject == "Hay una plaza libre: resérvela"
+    assert "Group workshop el lunes, 7 de diciembre de 2026, 09:00 (America/New_York)" in offer.body
+    assert " on Monday" not in offer.body
