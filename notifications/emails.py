@@ -42,6 +42,7 @@ from scheduling.calendar import (
     host_names,
     session_name,
 )
+from scheduling.tax import tax_name_label
 from teams.models import InvitationStatus
 from teams.rules import invitation_token
 
@@ -211,7 +212,7 @@ def order_context(message: Message) -> dict:
                    else format_money(order.total_price, order.currency)),
         # Tax on top of the price (the owner's prices exclude it): the receipt's line before Amount.
         # The name the owner gave the tax, or the app's own default ("Tax"), which reads translated.
-        "tax_label": (f"{_(order.tax_name or 'Tax')} {percent_label(order.tax_rate or 0)} %"
+        "tax_label": (f"{tax_name_label(order.tax_name)} {percent_label(order.tax_rate or 0)} %"
                       if order.tax_added else ""),
         "tax": format_money(order.tax_added, order.currency),
         # A promo code's line on the receipt: the price before it and what it took off.
