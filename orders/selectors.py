@@ -16,7 +16,7 @@ from django.utils import timezone
 from leadmonk import content_version, raw_rows
 from leadmonk.client_email import normalize_email
 from leadmonk.tokens import looks_like_token
-from orders.models import CreditLedgerEntry, OrderItem, OrderStatus, PackageOrder, ledger_balance_sql
+from orders.models import CreditLedgerEntry, Gift, OrderItem, OrderStatus, PackageOrder, ledger_balance_sql
 from orders.rules import item_booking_refusal
 from scheduling.models import Booking
 
@@ -197,12 +197,18 @@ def cached_order_item_for_token(*, token: str, item_id: int) -> OrderItem | None
 
 def orders_of_client(*, email: str) -> list[PackageOrder]:
     """Every order placed under this client email (normalised: orders.clients), with any owner,
-    newest first, items annotated and bookings prefetched as on the order page (3 queries). The
-    client portal (/my/) reads it after the client proved they hold the address."""
+    and the gifts they bought and that are not sent yet (paid, such an order carries the
+    recipient's address already: orders.gifts), newest first, items annotated and bookings
+    prefetched as on the order page (4 queries). The client portal (/my/) reads it after the client
+    proved they hold the address."""
     email = normalize_email(email)
     if not email:
         return []
-    return list(_with_details(PackageOrder.objects.filter(client_email__iexact=email)).order_by("-created_at", "-id"))
+    # The gifts first, by id: an OR across the join would not use the orders' index on the address.
+    unsent_gifts = list(Gift.objects.filter(buyer_email__iexact=email, sent_at__isnull=True)
+                        .values_list("order_id", flat=True))
+    mine = Q(client_email__iexact=email) | Q(pk__in=unsent_gifts) if unsent_gifts else Q(client_email__iexact=email)
+    return list(_with_details(PackageOrder.objects.filter(mine)).order_by("-created_at", "-id"))
 
 
 def order_for_owner(*, owner, pk: int) -> PackageOrder | None:

@@ -1,5 +1,5 @@
 """The body of /my/, cached: a signed-in client reloads it far more often than anything in it
-changes, and reading it costs four queries over every owner's orders and bookings.
+changes, and reading it costs five queries over every owner's orders and bookings.
 
 The entry is keyed by a digest of the address the cookie holds, the language, the zone asked for
 (?tz= or the browser's cookie; the page's default zone comes from the data) and the clock, so no

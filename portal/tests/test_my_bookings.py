@@ -158,6 +158,11 @@ def test_a_paid_gift_stays_off_the_recipients_page_until_it_is_sent(world, sign_
     assert "Bert gift pack" not in before
     assert order.gift.token not in before
     assert "Nothing here yet" in before
+    # The buyer sees the gift they paid for until it is sent (the order carries Rita's address now).
+    buyers = sign_in(CLEO).get("/my/").content.decode()
+    assert "Bert gift pack" in buyers and "A gift you gave, not sent yet" in buyers
+    assert f"/orders/{order.token}/items/" not in buyers
+    client = sign_in("rita@example.com")
 
     with django_capture_on_commit_callbacks(execute=True):
         assert gifts_send_due(now=order.gift.send_at) == 1
@@ -165,6 +170,7 @@ def test_a_paid_gift_stays_off_the_recipients_page_until_it_is_sent(world, sign_
 
     assert "Bert gift pack" in after and "A gift you gave" not in after
     assert order.gift.token not in after
+    assert "Bert gift pack" not in sign_in(CLEO).get("/my/").content.decode()  # Rita's now
 
 
 @pytest.mark.parametrize("extra_orders", [0, 6])
@@ -178,10 +184,10 @@ def test_the_page_reads_a_fixed_number_of_queries(world, sign_in, django_assert_
         make_booking(meeting_type, timezone.now() + timedelta(days=20 + n))
     client = sign_in(CLEO)
 
-    # The orders, their items, the items' bookings, the direct bookings; twice on the first visit of a
-    # process that has never served this client (portal.overview: which owners' versions to read is
-    # learnt from the rows, which are then read again after those versions). test_my_bookings_cache:
-    # 4 once it knows, none on a reload.
-    with django_assert_num_queries(8):
+    # The unsent gifts the client bought, the orders, their items, the items' bookings, the direct
+    # bookings; twice on the first visit of a process that has never served this client
+    # (portal.overview: which owners' versions to read is learnt from the rows, which are then read
+    # again after those versions). test_my_bookings_cache: 5 once it knows, none on a reload.
+    with django_assert_num_queries(10):
         page = client.get("/my/").content.decode()
     assert page.count('class="list-card portal-order"') == 2 + extra_orders
