@@ -238,8 +238,8 @@ class LateSessionMove(BookingError):
                 "Please contact your host.")
 
 
-def _late_move(booking: Booking, now: datetime) -> bool:
-    if not booking.meeting_type.is_paid:
+def _late_move(booking: Booking, now: datetime, *, ask_free: bool = False) -> bool:
+    if not booking.meeting_type.is_paid and not ask_free:
         return False  # no query for free sessions' pages
     payment = _paid(booking)
     return payment is not None and not refund_due(payment=payment, booking=booking, by=BookedBy.CLIENT, now=now)
@@ -252,7 +252,9 @@ def session_reschedule_refusal(sender, *, booking: Booking, now: datetime | None
 
 @receiver(booking_change_requested, dispatch_uid="payments.session_change_requested")
 def refuse_late_session_move(sender, *, booking: Booking, by: str, now: datetime, **_) -> None:
-    if by == BookedBy.CLIENT and _late_move(booking, now):
+    # The move itself asks even when the type is free now: a session paid for before the owner
+    # made it free keeps the window it was sold with (moving it out, then cancelling, would refund it).
+    if by == BookedBy.CLIENT and _late_move(booking, now, ask_free=True):
         raise LateSessionMove()
 
 

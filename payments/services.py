@@ -559,6 +559,10 @@ def refund_make(*, payment: Payment, amount: Decimal | None = None, reason: str 
     )
     if not created:
         return refund
+    if refund.amount == 0:
+        # A payment of nothing (a promo code took the whole price of a session) has no charge at
+        # the provider to give back: asking it fails, and would flag a refund of nothing.
+        return refund_succeed(refund=refund)
     try:
         provider_reference = get_provider(payment.provider).refund(
             payment, amount=refund.amount, idempotency_key=refund.idempotency_key)

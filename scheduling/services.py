@@ -52,7 +52,12 @@ from leadmonk.languages import translatable as _
 from scheduling import owner_facts, signals
 from scheduling.availability import bookable_slot, free_hosts
 from scheduling.calendar import new_video_room_url
-from scheduling.hold_release import any_expired_hold_sql, expired_hold_params, release_expired_holds_of_owner
+from scheduling.hold_release import (
+    any_expired_hold_sql,
+    expired_hold_params,
+    hold_release,
+    release_expired_holds_of_owner,
+)
 from scheduling.models import HOST_NO_OVERLAP, BookedBy, Booking, BookingStatus, LocationKind, MeetingType
 from scheduling.rules import BookingPath, booking_path_refusal, held_to_min_notice
 
@@ -425,6 +430,11 @@ def booking_cancel(*, booking: Booking, by: str = BookedBy.CLIENT, reason: str =
         booking, meeting = _locked_meeting(booking)
         if booking.status == BookingStatus.CANCELLED:
             raise BookingAlreadyCancelled()
+        if booking.status == BookingStatus.HELD:
+            # A paid session not paid yet (its link, a direct POST): nobody was told of it, so its
+            # hold is released as an abandoned one is (its payment closed, a code's use given back).
+            hold_release(booking, now=now)
+            return booking
         if by == BookedBy.CLIENT:
             _check_client_may_change(booking, now)
         elif booking.start <= now:

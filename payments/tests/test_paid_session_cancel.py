@@ -136,3 +136,17 @@ def test_outside_the_window_the_client_may_move_a_paid_session(client, owner):
 
     moved = booking_reschedule(booking=booking, new_start=START.replace(day=2), now=NOW)
     assert moved.start == START.replace(day=2)
+
+
+def test_the_owner_making_the_type_free_later_does_not_let_the_client_dodge_the_window(
+        client, owner, django_capture_on_commit_callbacks):
+    booking, payment = paid_booking(owner, cancel_window_hours=24)
+    booking.meeting_type.price = Decimal("0")  # the session was sold for 90 under a no-refund window
+    booking.meeting_type.save()
+    from scheduling.services import booking_reschedule
+
+    with pytest.raises(BookingError, match="cancellation window"):
+        booking_reschedule(booking=booking, new_start=START.replace(day=3), now=NOW)
+    cancel_as_client(client, booking, django_capture_on_commit_callbacks)
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CONFIRMED
