@@ -524,6 +524,9 @@ def documents_to_attach(message: Message) -> list:
     if message.kind == MessageKind.ORDER_CONFIRMED:
         return invoices_for_order(message.order)
     if message.kind == MessageKind.ORDER_REFUNDED:
+        # A gift's credit note is the buyer's (who paid), never its recipient's.
+        if gift_of(message.order) is not None and not message.context.get("to_buyer"):
+            return []
         return credit_notes_for_order(message.order)
     if message.kind == MessageKind.INSTALMENT_PAID:
         return invoices_for_payment(message.context.get("payment_id"))

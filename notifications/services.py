@@ -255,8 +255,14 @@ def notify_order_cancelled(*, order, cancelled_bookings=()) -> None:
     if gift is not None and not gift.is_sent:
         # A gift not yet sent is still the buyer's business: the recipient never hears of it.
         recipient, context["to_buyer"] = gift.buyer_email, True
-    _queue([Message.objects.create(order=order, kind=kind, audience=Audience.CLIENT, recipient=recipient,
-                                   context=context)])
+    messages = [Message.objects.create(order=order, kind=kind, audience=Audience.CLIENT, recipient=recipient,
+                                       context=context)]
+    if kind == MessageKind.ORDER_REFUNDED and gift is not None and gift.is_sent:
+        # The money goes back to the buyer, who paid: they hear of the refund, with its credit note
+        # (billed to them, as the invoice; documents_to_attach keeps it off the recipient's email).
+        messages.append(Message.objects.create(order=order, kind=kind, audience=Audience.CLIENT,
+                                               recipient=gift.buyer_email, context={"to_buyer": True}))
+    _queue(messages)
 
 
 def notify_partial_refund(*, order=None, booking=None, credit_note=None, amount: Decimal, left: Decimal,

@@ -40,11 +40,12 @@ def _gift_from(order) -> str:
 
 def _amount_paid(order):
     """What the client paid for the order, so a sum of the column is the money taken (refunds aside:
-    the payments export has them): the price once paid (after its promo code), 0 for a complimentary
-    order (its Price is the package's list price), empty while unpaid."""
+    the payments export has them): the total once paid (after its promo code, with the tax the client
+    paid on top when prices exclude it), 0 for a complimentary order (its Price is the package's list
+    price), empty while unpaid."""
     if order.is_complimentary:
         return round_money(Decimal(0), order.currency)
-    return round_money(order.price, order.currency) if order.paid_at else ""
+    return round_money(order.total_price, order.currency) if order.paid_at else ""
 
 
 def ledger_header(zone: str) -> list[str]:

@@ -15,7 +15,7 @@ def payment_header(zone: str) -> list[str]:
         "Payment ID", f"Created ({zone})", "Status", "Provider", "Amount", "Refunded amount", "Currency", "Code",
         "Discount", "Order ID",
         "Client name", "Client email", "Package", "Provider reference", f"Confirmed ({zone})", f"Refunded ({zone})",
-        "Refunded outside the app", "Note", "Booking ID", "Session", "Invoice", "Credit notes",
+        "Refunded outside the app", "Note", "Booking ID", f"Session ({zone})", "Invoice", "Credit notes",
     ]
 
 

@@ -68,6 +68,21 @@ def test_the_amount_paid_of_a_complimentary_or_unpaid_order_is_not_its_list_pric
     assert rows[str(unpaid.pk)]["Amount paid"] == ""
 
 
+def test_the_amount_paid_of_an_order_with_tax_on_top_is_what_the_client_paid(owner, package):
+    from invoices.services import invoice_settings_save
+
+    invoice_settings_save(owner=owner, business_name="", address="", tax_id="", tax_rate=Decimal("20"),
+                          prices_include_tax=False, number_prefix="INV-", footer="", tax_name="VAT")
+    order = place_order(package)
+
+    [row] = _rows(_client(owner).get("/dashboard/orders/export.csv" + DAY))
+
+    # The order page says "plus 20 % VAT: 20.00 USD, total 120.00 USD": the client paid the total.
+    assert Decimal(row["Price"]) == order.price
+    assert Decimal(row["Amount paid"]) == order.price + order.tax_added == order.total_price
+    assert order.tax_added > 0
+
+
 @pytest.mark.django_db
 def test_the_range_is_inclusive_in_the_owners_zone(owner, package):
     place_order(package)

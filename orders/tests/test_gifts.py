@@ -267,6 +267,26 @@ def test_a_gift_cancelled_before_its_day_is_not_sent_and_the_buyer_is_told(
     assert Gift.objects.get().recipient_email == "rory@example.com"
 
 
+def test_a_sent_gift_refunded_gives_its_credit_note_to_the_buyer_never_the_recipient(
+        package, mailoutbox, django_capture_on_commit_callbacks, monkeypatch):
+    monkeypatch.setattr("notifications.emails.document_pdf", lambda document: b"%PDF-1.7 test")
+    gift = paid_gift(package, send_on=date(2026, 12, 2))
+    with time_machine.travel(SEND_MOMENT, tick=False):
+        assert gifts_send_due() == 1
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_services.payment_mark_refunded(payment_id=gift.order.payments.get().pk, outside_app=True)
+
+    # The credit note is billed to the buyer (as the invoice, which the recipient's link never opens):
+    # it goes to the buyer, whose money went back; the recipient only hears that the order ended.
+    [to_recipient] = sent_to("rory@example.com")
+    assert [name for name, *_ in to_recipient.attachments if name.endswith(".pdf")] == []
+    [to_buyer] = sent_to("bea@example.com")
+    assert to_buyer.body.startswith("Hi Bea Buyer, your order of Starter pack")
+    assert [name for name, *_ in to_buyer.attachments] == ["CN-0001.pdf"]
+
+
 # -- the buyer changes the recipient's email -------------------------------------------------------
 
 

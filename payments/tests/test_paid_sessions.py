@@ -350,6 +350,20 @@ def test_the_payments_page_and_export_list_session_payments(client, owner, paid_
     assert client.get(f"/dashboard/payments/{payment.pk}/").status_code == 404
 
 
+def test_the_session_column_of_the_payments_export_names_the_zone_of_its_time(client, owner, paid_type):
+    import csv
+    import io
+
+    paid_session(client, owner, paid_type)
+    client.force_login(owner)
+    export = client.get("/dashboard/payments/export.csv?date_from=2026-11-01&date_to=2026-12-31")
+    text = b"".join(export.streaming_content).decode().lstrip("\ufeff")
+    [row] = list(csv.DictReader(io.StringIO(text)))
+
+    # Like every other time of the export, the session's is the owner's, and its header says so.
+    assert row[f"Session ({owner.timezone})"] == "Coaching session on 2026-12-01 10:00"
+
+
 def test_the_booking_link_of_a_held_session_leads_to_its_checkout(client, owner, paid_type):
     hold(client, owner, paid_type)
     booking = Booking.objects.get()
