@@ -270,7 +270,8 @@ class BookingCreateInputSerializer(serializers.Serializer):
     order_item_id = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
     start = serializers.DateTimeField(help_text="ISO 8601 with an offset, one of the free times.")
     client_name = serializers.CharField(max_length=200, required=False, help_text="Required with meeting_type_id.")
-    client_email = serializers.EmailField(required=False, help_text="Required with meeting_type_id.")
+    # The bookings' column holds 254 characters (an address can be no longer): beyond it, a 400.
+    client_email = serializers.EmailField(max_length=254, required=False, help_text="Required with meeting_type_id.")
     client_phone = serializers.CharField(max_length=32, required=False, default="", allow_blank=True,
                                          help_text="International format; required when the meeting type asks.")
     client_timezone = serializers.CharField(max_length=64, required=False, default="", allow_blank=True,

@@ -58,6 +58,10 @@ from scheduling.rules import BookingPath
 from scheduling.services import booking_cancel, booking_create, booking_reschedule
 
 MAX_SLOT_DAYS = 62
+# The days free times may be asked for: nothing is bookable outside them, and at the edges of
+# Python's calendar (year 1 or 9999) a day or a zone offset added overflows (as
+# scheduling.selectors.parse_picker_date's years).
+SLOT_YEARS = range(1970, 9000)
 
 
 def _found(row):
@@ -136,6 +140,9 @@ def _slot_query(request) -> tuple[dt.date, dt.date, str]:
     query = SlotQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
     first, last = query.validated_data["start"], query.validated_data["end"]
+    for name, day in (("start", first), ("end", last)):
+        if day.year not in SLOT_YEARS:
+            raise ValidationError({name: [f"Enter a day between {SLOT_YEARS[0]} and {SLOT_YEARS[-1]}."]})
     zone = query.validated_data["timezone"] or request.user.timezone or "UTC"
     if not is_valid_timezone(zone):
         raise ValidationError({"timezone": ["Enter an IANA time zone, like Europe/Berlin."]})

@@ -57,8 +57,15 @@ def _decode(queryset: QuerySet, key: str, cursor: str | None):
         return None
     if value is None or pk < 0 or pk > 2**63 - 1:
         return None
-    if isinstance(value, dt.datetime) and value.tzinfo is None:
-        return None  # a naive datetime: the cursors we write always carry their offset
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            return None  # a naive datetime: the cursors we write always carry their offset
+        try:
+            # In UTC, as the database compares it: at the edges of the calendar (year 1 or 9999)
+            # an offset moves it out of range, which the query would raise on.
+            value = value.astimezone(dt.UTC)
+        except OverflowError:
+            return None
     return value, pk
 
 

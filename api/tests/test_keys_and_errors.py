@@ -224,3 +224,39 @@ def test_an_unknown_address_under_the_api_is_a_404_problem(client, db):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["title"] == "Not found" and "/api/v1/no-such-thing/" in response.json()["detail"]
+
+
+def test_an_email_longer_than_an_address_can_be_is_a_400_not_a_database_error(owner):
+    # Valid to the email rule (each label under 64 characters) but longer than the 254 characters
+    # the bookings' column holds: PostgreSQL refused the row with a 500.
+    meeting_type = make_meeting_type(owner)
+    too_long = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".com"
+
+    response = post(api_client(key_for(owner)), "/api/v1/bookings/",
+                    {**_booking_body(meeting_type), "client_email": too_long})
+
+    assert response.status_code == 400
+    assert set(problem(response)["errors"]) == {"client_email"}
+    assert Booking.objects.count() == 0
+
+
+@pytest.mark.parametrize("days", ["start=0001-01-01&end=0001-01-02", "start=9999-12-30&end=9999-12-31"])
+def test_free_times_of_days_at_the_calendars_edges_are_a_400_with_the_field_named(owner, days):
+    meeting_type = make_meeting_type(owner)
+
+    response = api_client(key_for(owner)).get(f"/api/v1/meeting-types/{meeting_type.pk}/free-times/?{days}")
+
+    assert response.status_code == 400
+    assert set(problem(response)["errors"]) <= {"start", "end"} and problem(response)["errors"]
+
+
+@pytest.mark.parametrize("cursor", ["after=9999-12-31T23:59:59-05:00~1", "before=0001-01-01T00:00:00%2B05:00~1"])
+def test_a_hand_edited_cursor_at_the_calendars_edges_gives_the_first_page(owner, cursor):
+    meeting_type = make_meeting_type(owner)
+    Booking.objects.create(owner=owner, meeting_type=meeting_type, start=NINE_AM, end=NINE_AM + timedelta(minutes=30),
+                           client_name="Ana", client_email="ana@example.com")
+
+    response = api_client(key_for(owner)).get(f"/api/v1/bookings/?{cursor}")
+
+    assert response.status_code == 200
+    assert [row["client_name"] for row in response.json()["results"]] == ["Ana"]
