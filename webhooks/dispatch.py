@@ -30,7 +30,9 @@ from webhooks.signing import HEADER, header_value
 logger = logging.getLogger(__name__)
 
 # Longer than a send can take (connect, then the answer within SEND_DEADLINE_FACTOR timeouts): a
-# claim older than this was abandoned.
+# claim older than this was abandoned. A batch is claimed at once but sent one by one, so each send
+# renews the claim of what is left of its batch (delivery_send_claimed): a slow endpoint's batch
+# outlasts a claim, and its later deliveries must not look abandoned meanwhile.
 CLAIM_TIMEOUT = timedelta(minutes=2)
 SEND_DEADLINE_FACTOR = 3
 CLAIM_BATCH_SIZE = 20
@@ -122,6 +124,8 @@ def delivery_send_claimed(*, delivery: Delivery) -> str:
     endpoint = delivery.endpoint
     mine = Delivery.objects.filter(pk=delivery.pk, claim_token=delivery.claim_token, status=DeliveryStatus.SENDING)
     now = timezone.now()
+    # This worker is alive: what is still unsent of its batch stays its own (CLAIM_TIMEOUT).
+    Delivery.objects.filter(claim_token=delivery.claim_token, status=DeliveryStatus.SENDING).update(claimed_at=now)
     body = delivery_body(delivery)
     timestamp = int(now.timestamp())
     headers = {

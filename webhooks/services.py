@@ -146,18 +146,22 @@ def endpoint_rotate_secret(*, endpoint: WebhookEndpoint, now: datetime | None = 
 
 
 def endpoint_enable(*, endpoint: WebhookEndpoint, now: datetime | None = None) -> WebhookEndpoint:
-    """Enable a disabled endpoint: what was waiting for it is tried again, with a new day of retries."""
+    """Enable a disabled endpoint: what was waiting for it is tried again, with a new day of retries,
+    the deliveries that gave up (and so disabled it) among them: the owner was told nothing is lost."""
     now = now or timezone.now()
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
         if endpoint.enabled:
             return endpoint
+        # What gave up in the day before it was disabled (that outage), not a delivery an earlier one
+        # left failed and the owner chose not to resend.
+        gave_up = Q(status=DeliveryStatus.FAILED, give_up_at__gte=(endpoint.disabled_at or now) - RETRY_FOR)
         endpoint.enabled = True
         endpoint.disabled_at = None
         endpoint.disabled_reason = ""
         endpoint.save(update_fields=["enabled", "disabled_at", "disabled_reason"])
-        waiting = endpoint.deliveries.filter(status=DeliveryStatus.PENDING)
-        if waiting.update(next_attempt_at=now, give_up_at=now + RETRY_FOR):
+        waiting = endpoint.deliveries.filter(Q(status=DeliveryStatus.PENDING) | gave_up)
+        if waiting.update(status=DeliveryStatus.PENDING, next_attempt_at=now, give_up_at=now + RETRY_FOR):
             _queue([endpoint.pk])
     return endpoint
 

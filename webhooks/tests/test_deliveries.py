@@ -392,3 +392,65 @@ def test_a_long_answer_is_read_only_in_part_and_the_delivery_counts(owner, meeti
 
     delivery = Delivery.objects.get()
     assert delivery.status == DeliveryStatus.DELIVERED and delivery.last_response_excerpt == "x" * 500
+
+
+def test_enabling_after_a_day_of_failures_sends_the_event_that_gave_up_too(owner, meeting_type, receiver):
+    endpoint = endpoint_for(owner, receiver)
+    receiver.status = 500
+    book(meeting_type)
+    delivery = Delivery.objects.get()
+    with time_machine.travel(delivery.give_up_at, tick=False):
+        Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+        assert deliveries_dispatch_due().failed == 1  # the day is up: the endpoint is disabled
+    endpoint.refresh_from_db()
+    assert not endpoint.enabled
+
+    receiver.reset()  # the endpoint answers again
+    later = NOW + timedelta(days=2)
+    with time_machine.travel(later, tick=False):
+        services.endpoint_enable(endpoint=endpoint)
+        assert deliveries_dispatch_due().delivered == 1
+
+    [request] = receiver.requests
+    assert body_of(request)["id"] == str(delivery.event_id)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED and delivery.give_up_at == later + timedelta(hours=24)
+
+
+def test_enabling_does_not_send_again_what_an_earlier_outage_left_failed(owner, meeting_type, receiver):
+    """A delivery left failed by an outage weeks before (the owner enabled the endpoint then, and
+    chose not to resend it) is not sent by a later Enable: only what gave up in the day before."""
+    endpoint = endpoint_for(owner, receiver)
+    book(meeting_type)
+    old = Delivery.objects.get()
+    Delivery.objects.filter(pk=old.pk).update(status=DeliveryStatus.FAILED, give_up_at=NOW - timedelta(days=30))
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(enabled=False, disabled_at=NOW)
+
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        services.endpoint_enable(endpoint=endpoint)
+        deliveries_dispatch_due()
+
+    old.refresh_from_db()
+    assert old.status == DeliveryStatus.FAILED and not receiver.requests
+
+
+def test_a_slow_endpoint_gets_each_event_once_though_its_batch_takes_longer_than_a_claim(
+        owner, meeting_type, receiver, settings):
+    endpoint_for(owner, receiver)
+    for day in range(5):
+        book(meeting_type, start=NINE_AM + timedelta(days=day))
+    # The longest one send may take: WEBHOOK_TIMEOUT to connect, three of them for the answer.
+    slow_answer = timedelta(seconds=settings.WEBHOOK_TIMEOUT * (1 + dispatch.SEND_DEADLINE_FACTOR))
+    with time_machine.travel(NOW + timedelta(seconds=1), tick=False) as clock:
+        batch = deliveries_claim_due()
+        assert len(batch) == 5
+        for delivery in batch[:4]:
+            assert delivery_send_claimed(delivery=delivery) == "delivered"
+            clock.shift(slow_answer)  # each answer came, just in time
+        assert timezone.now() - batch[0].claimed_at > CLAIM_TIMEOUT
+        # The beat task's dispatcher runs meanwhile: the batch's last delivery is still in hand.
+        assert deliveries_claim_due() == []
+        assert delivery_send_claimed(delivery=batch[4]) == "delivered"
+
+    assert len(receiver.requests) == 5
+    assert len({body_of(request)["id"] for request in receiver.requests}) == 5
