@@ -90,10 +90,15 @@ def _write(booking, action: str, *, has_target: bool | None = None) -> None:
         return
     now = timezone.now()
     uid = booking_uid(booking.lead if booking.lead_id else booking)
+    # A booking whose event is in one of the owner's calendars is moved or removed there, though
+    # bookings are added to another one since: else the old event stays behind, at the old time.
+    last = (CalendarWrite.objects.filter(owner_id=booking.owner_id, uid=uid).order_by("-id")
+            .values_list("calendar_id", "action").first())
+    calendar_id = last[0] if last is not None and last[1] == WriteAction.PUT else target.pk
     CalendarWrite.objects.create(
-        owner_id=booking.owner_id, calendar=target, booking=booking, uid=uid, action=action,
+        owner_id=booking.owner_id, calendar_id=calendar_id, booking=booking, uid=uid, action=action,
         ics=_owner_event(booking, now) if action == WriteAction.PUT else b"", next_attempt_at=now)
-    transaction.on_commit(lambda: deliver_calendar_writes.delay(target.pk))
+    transaction.on_commit(lambda: deliver_calendar_writes.delay(calendar_id))
 
 
 @receiver(booking_signals.booking_created, dispatch_uid="calendars.booking_created")

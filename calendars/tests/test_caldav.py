@@ -233,3 +233,29 @@ def test_no_write_is_queued_for_a_booking_that_rolled_back(owner, radicale):
         pass
     assert not CalendarWrite.objects.exists()
     assert radicale.event_names(work) == []
+
+
+def test_a_booking_written_before_the_owner_chose_another_calendar_is_moved_and_removed_where_it_is(
+        owner, radicale, django_capture_on_commit_callbacks):
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    meeting_type = make_meeting_type(owner)
+    work, coaching = radicale.make_calendar("Work"), radicale.make_calendar("Coaching")
+    connection = connect(owner, radicale)
+    work_calendar, coaching_calendar = connection.calendars.get(url=work), connection.calendars.get(url=coaching)
+    services.caldav_choose(connection=connection, checked_ids=set(), add_bookings_id=work_calendar.pk)
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        moved = booking_create(meeting_type=meeting_type, start=NINE_AM, client_name="Kim", client_email="k@example.com")
+        dropped = booking_create(meeting_type=meeting_type, start=TEN_AM, client_name="Dee", client_email="d@example.com")
+    assert radicale.event_names(work) == sorted([f"{booking_uid(moved)}.ics", f"{booking_uid(dropped)}.ics"])
+
+    # Bookings are added to another calendar from now on.
+    services.caldav_choose(connection=connection, checked_ids=set(), add_bookings_id=coaching_calendar.pk)
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        booking_reschedule(booking=moved, new_start=NINE_AM + timedelta(days=1), by=BookedBy.OWNER)
+        booking_cancel(booking=dropped, by=BookedBy.OWNER)
+
+    # One event per booking in the owner's calendars, at its new time; the cancelled one is gone.
+    events = radicale.event_names(work) + radicale.event_names(coaching)
+    assert events == [f"{booking_uid(moved)}.ics"]
+    found = _written(radicale, work, booking_uid(moved)) or _written(radicale, coaching, booking_uid(moved))
+    assert found.decoded("DTSTART") == NINE_AM + timedelta(days=1)
