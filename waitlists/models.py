@@ -55,5 +55,13 @@ class WaitlistEntry(models.Model):
         return f"{self.client_name} waiting for {self.meeting_type_id} at {self.start:%Y-%m-%d %H:%M}"
 
     @property
+    def session_name(self) -> str:
+        """What the session is called to the client: a package client's seat keeps the name its order
+        was sold with (as its order page and emails call it), whatever the meeting type is called now."""
+        if self.order_item_id is not None:
+            return self.order_item.meeting_type_name
+        return self.meeting_type.name
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES

@@ -70,10 +70,12 @@ def seats_taken(*, meeting_type: MeetingType, start: datetime) -> int:
                                   status__in=[BookingStatus.CONFIRMED, BookingStatus.HELD]).count()
 
 
-def session_label(meeting_type: MeetingType, start: datetime, zone: str) -> str:
-    """ "Group workshop on Monday 7 December 2026, 14:00 (Europe/London)", in the active language."""
-    when = dateformat.format(localize(start, zone), clock_formats("24")["day_long_24"])
-    return _("%(session)s on %(when)s (%(zone)s)") % {"session": meeting_type.name, "when": when, "zone": zone}
+def session_label(entry: WaitlistEntry) -> str:
+    """ "Group workshop on Monday 7 December 2026, 14:00 (Europe/London)", in the active language,
+    in the entry's zone and by the name the session has for its client (WaitlistEntry.session_name)."""
+    zone = entry.client_timezone
+    when = dateformat.format(localize(entry.start, zone), clock_formats("24")["day_long_24"])
+    return _("%(session)s on %(when)s (%(zone)s)") % {"session": entry.session_name, "when": when, "zone": zone}
 
 
 def last_claim_moment(meeting_type: MeetingType, start: datetime) -> datetime:
@@ -138,7 +140,7 @@ def _offer(entry: WaitlistEntry, *, now: datetime) -> None:
     # In the language the client joined in, not that of whoever freed the seat.
     language = message_language(entry.client_language, entry.meeting_type.owner)
     with translation.override(language):
-        what = session_label(entry.meeting_type, entry.start, entry.client_timezone)
+        what = session_label(entry)
     notify_waitlist_offer(email=entry.client_email, phone=phone, link=claim_url(entry, token),
                           expires_at=entry.expires_at, what=what, language=language)
 

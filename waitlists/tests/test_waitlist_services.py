@@ -183,3 +183,23 @@ def test_an_offer_runs_out_when_the_minimum_notice_begins(full_session, workshop
     with time_machine.travel(NINE_AM - timedelta(hours=3), tick=False), pytest.raises(ClaimRefused) as late:
         waitlist_claim(token=token_sent_to("cleo@example.com"))
     assert late.value.message == "This link has expired: the seat was offered to the next person waiting."
+
+
+def test_a_package_clients_offer_and_claim_page_name_the_session_as_sold(client, owner, full_session, workshop,
+                                                                         delivered):
+    """A seat offered to a client waiting with a credit of their order is called by the name the
+    order was sold with (as its order page, confirmations and reminders call it), even after the
+    meeting type was renamed."""
+    from orders.tests.conftest import place_order
+    item = place_order(make_package(owner, items=[(workshop, 3)])).items.get()
+    join(workshop, item.order.client_email, phone="+14155550100", order_item=item)
+    workshop.name = "Renamed workshop"
+    workshop.save(update_fields=["name"])
+    delivered(booking_cancel, booking=full_session[0])
+    offer = next(sent for sent in mail.outbox if sent.to == [item.order.client_email])
+    assert "Group workshop on " in offer.body and "Renamed workshop" not in offer.body
+    [text] = [sent for sent in sms.outbox if sent.to == "+14155550100"]
+    assert "Group workshop on " in text.body and "Renamed workshop" not in text.body
+    token = token_sent_to(item.order.client_email)
+    page = client.get(f"/{owner.slug}/{workshop.slug}/waitlist/claim/{token}/").content.decode()
+    assert "Group workshop on " in page and "Renamed workshop" not in page
