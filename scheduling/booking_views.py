@@ -10,12 +10,13 @@ from django.views.decorators.http import require_POST
 from leadmonk.languages import translatable as _
 from leadmonk.languages import use_page_language
 from leadmonk.timezones import viewer_clock, viewer_timezone
+from scheduling.availability import meeting_rows
 from scheduling.booking_forms import CancelForm
 from scheduling.booking_step import Step, StepWording, TimeStep, cancel_step
 from scheduling.calendar import bookings_ics
 from scheduling.models import BookedBy, Booking, BookingStatus
 from scheduling.selectors import booking_change_refusal, datetime_label, get_booking_by_token
-from scheduling.services import booking_cancel, booking_reschedule
+from scheduling.services import MeetingTypeUnavailable, booking_cancel, booking_reschedule
 from scheduling.signals import (
     book_again_link_for,
     cancel_terms_for,
@@ -36,6 +37,15 @@ def _get_booking(token: str) -> Booking:
     return booking
 
 
+def _reschedule_refusal(booking: Booking, now) -> str:
+    """Why the client cannot move this booking online, said before they pick a time: its meeting
+    type (for a team meeting, any host's copy) can no longer be scheduled (disabled, deleted, or
+    its host left the team), which booking_reschedule refuses; else what the apps above say."""
+    if not all(row.meeting_type.is_bookable for row in meeting_rows(booking)):
+        return MeetingTypeUnavailable.message
+    return reschedule_refusal_for(booking, now)
+
+
 def _base_context(request: HttpRequest, booking: Booking) -> dict:
     viewer_tz = viewer_timezone(request, default=booking.client_timezone or booking.owner.timezone)
     return {
@@ -48,7 +58,7 @@ def _base_context(request: HttpRequest, booking: Booking) -> dict:
         "order": booking.order_item.order if booking.order_item_id else None,
         "cancel_warning": cancel_warning_for(booking, timezone.now()) if booking.is_confirmed else "",
         "cancel_terms": cancel_terms_for(booking, timezone.now()) if booking.is_confirmed else "",
-        "reschedule_refusal": reschedule_refusal_for(booking, timezone.now()) if booking.is_confirmed else "",
+        "reschedule_refusal": _reschedule_refusal(booking, timezone.now()) if booking.is_confirmed else "",
     }
 
 

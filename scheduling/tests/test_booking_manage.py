@@ -250,6 +250,19 @@ def test_a_disabled_meeting_type_keeps_the_booking_page_working(client, booking,
     assert reverse("public:owner_page", args=[meeting_type.owner.slug]) in html
 
 
+def test_a_booking_of_a_disabled_meeting_type_offers_no_move_and_can_still_be_cancelled(client, booking, meeting_type):
+    meeting_type.state = MeetingTypeState.DISABLED
+    meeting_type.save()
+
+    html = client.get(manage_url(booking)).content.decode()
+    response = client.get(reschedule_url(booking))
+
+    # booking_reschedule refuses it: say so before the client picks and confirms a time.
+    assert "This meeting type can no longer be scheduled." in html
+    assert reschedule_url(booking) not in html and cancel_url(booking) in html
+    assert response.status_code == 302 and response["Location"] == manage_url(booking)
+
+
 # --- Bookings of a package order ---------------------------------------------------------------
 
 

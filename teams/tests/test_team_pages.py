@@ -279,3 +279,24 @@ def test_a_hosts_page_of_a_collective_booking_names_the_other_hosts_and_says_cha
         assert f"<dt>With</dt><dd>{other.display_name}" in html
         assert "moving or cancelling it here does so for every host" in html
     assert "<dt>With</dt>" not in alone
+
+
+def test_a_round_robin_booking_whose_host_left_is_not_offered_a_move_and_can_still_be_cancelled(client, world):
+    team, owner, ben, rr, co = world
+    make_team_meeting_type(team, name="Bens call", slug="bens-call", users=[ben], now=NOW)
+    client.post("/team/acme/bens-call/", {
+        "start": format_slot_start(NINE_AM), "client_name": "Ana", "client_email": "ana@example.com"})
+    booking = Booking.objects.get(client_email="ana@example.com", owner=ben)
+    services.membership_leave(membership=team.memberships.get(user=ben))
+
+    page = client.get(f"/bookings/{booking.token}/").content.decode()
+    picker = client.get(f"/bookings/{booking.token}/reschedule/", follow=True).content.decode()
+
+    # A move would be refused (the host's copy is no longer bookable): the page says so up front
+    # rather than offering times that fail once the client has confirmed one.
+    assert "This meeting type can no longer be scheduled." in page
+    assert f"/bookings/{booking.token}/reschedule/" not in page
+    assert "This meeting type can no longer be scheduled." in picker and "picker-times" not in picker
+    client.post(f"/bookings/{booking.token}/cancel/", {"reason": ""})
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
