@@ -29,12 +29,9 @@ def booking_uid(booking) -> str:
 
 
 def session_name(booking) -> str:
-    """What the session is called to the client: a package session keeps the name its order was
-    sold with (the order's snapshot, as the order page shows it), even if the meeting type was
-    renamed since; a direct booking uses the meeting type's name."""
-    if booking.order_item_id:
-        return booking.order_item.meeting_type_name
-    return booking.meeting_type.name
+    """What the session is called to the client (Booking.session_name: a package session by the
+    name it was sold under)."""
+    return booking.session_name
 
 
 def new_video_room_url() -> str:

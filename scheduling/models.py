@@ -409,6 +409,15 @@ class Booking(models.Model):
     def duration_minutes(self) -> int:
         return int(self.duration.total_seconds() // 60)
 
+    @property
+    def session_name(self) -> str:
+        """What the session is called to the client: a package session keeps the name its order was
+        sold with (the order's snapshot, as the order page shows it), even if the meeting type was
+        renamed since; a direct booking uses the meeting type's name."""
+        if self.order_item_id:
+            return self.order_item.meeting_type_name
+        return self.meeting_type.name
+
 
 
 class ExternalBusy(models.Model):

@@ -260,3 +260,18 @@ def test_the_details_page_runs_a_fixed_number_of_queries(client, package, bookin
     # orders.signals.order_page_sections; none here)
     with django_assert_num_queries(4):
         assert client.get(details_url(order)).status_code == 200
+
+
+def test_a_sessions_booking_and_reschedule_pages_name_it_as_sold_after_the_type_is_renamed(client, package, coaching):
+    """The order keeps the name it was sold with (its page, its emails): so do the session's own
+    booking page and its reschedule page, though the coach renamed the meeting type since."""
+    order = place_order(package)
+    booking = order_session_book(item=coaching_item(order), start=NINE_AM)
+    coaching.name = "Renamed call"
+    coaching.save()
+
+    page = client.get(f"/bookings/{booking.token}/").content.decode()
+    move = client.get(f"/bookings/{booking.token}/reschedule/").content.decode()
+
+    assert "Coaching session" in page and "Renamed call" not in page
+    assert "Reschedule Coaching session" in move and "Renamed call" not in move
