@@ -47,19 +47,11 @@ def _offsets(values) -> list[int]:
     return sorted(cleaned, reverse=True)
 
 
-def sends_sms(meeting_type) -> bool:
-    """Whether texts go to the clients of `meeting_type`: SMS is a feature of Pro and above
-    (accounts.plans.plan_includes_sms), read from its owner (`meeting_type.owner`, loaded with it
-    where bookings are made). A team's host copy sends them: a team takes bookings only on the Team
-    plan and above (teams.selectors), whatever the host's own plan."""
-    return meeting_type.team_hosted or meeting_type.owner.has_sms
-
-
 def wanted_reminders(*, booking, now: datetime) -> dict[tuple[str, int], datetime]:
     """{(channel, offset): due_at} the booking should have now, by its meeting type's settings.
 
     Email offsets when email reminders are on; SMS offsets only when SMS reminders are on, the
-    owner's plan sends texts (sends_sms: on the Free plan the setting is kept but nothing is
+    owner's plan sends texts (MeetingType.sends_sms: on the Free plan the setting is kept but nothing is
     sent), the client gave a mobile number and that number has not opted out. Reminders whose
     time has already passed are left out (a booking made 30 minutes ahead gets no 24-hour reminder).
     """
@@ -70,8 +62,7 @@ def wanted_reminders(*, booking, now: datetime) -> dict[tuple[str, int], datetim
     if meeting_type.email_reminders_enabled:
         for offset in _offsets(meeting_type.email_reminder_offsets):
             wanted[(Channel.EMAIL, offset)] = booking.start - timedelta(minutes=offset)
-    if (meeting_type.sms_reminders_enabled and booking.client_phone and sends_sms(meeting_type)
-            and not phone_opted_out(booking.client_phone)):
+    if booking.client_phone and meeting_type.texts_reminders and not phone_opted_out(booking.client_phone):
         for offset in _offsets(meeting_type.sms_reminder_offsets):
             wanted[(Channel.SMS, offset)] = booking.start - timedelta(minutes=offset)
     return {key: due_at for key, due_at in wanted.items() if due_at > now}

@@ -82,12 +82,15 @@ class BookingDetailsForm(SlotForm):
     client_phone = mobile_field(required=False, help_text="")
     client_timezone = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
-    def __init__(self, *args, requires_mobile: bool = False, **kwargs):
+    def __init__(self, *args, requires_mobile: bool = False, texts_reminders: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.requires_mobile = requires_mobile
         phone = self.fields["client_phone"]
         phone.required = requires_mobile
-        phone.help_text = MOBILE_HELP_REMINDER if requires_mobile else MOBILE_HELP_OPTIONAL
+        # "We text you a reminder" only where one is texted (MeetingType.texts_reminders: on, and the
+        # owner's plan sends texts).
+        phone.help_text = ((MOBILE_HELP_REMINDER if texts_reminders else MOBILE_HELP) if requires_mobile
+                           else MOBILE_HELP_OPTIONAL)
         self.fields["client_name"].widget.attrs.update({"autocomplete": "name"})
         self.fields["client_email"].widget.attrs.update({"autocomplete": "email"})
         self.fields["client_name"].error_messages["required"] = _("Please enter your name.")

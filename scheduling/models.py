@@ -186,6 +186,19 @@ class MeetingTypeSettings(models.Model):
             self.location_kind == LocationKind.PHONE and self.phone_caller == PhoneCaller.HOST)
 
     @property
+    def sends_sms(self) -> bool:
+        """Whether texts go to its clients (SMS reminders, a waitlist's offer): a feature of Pro and
+        above (accounts.plans.plan_includes_sms), read from its owner (loaded with it where bookings
+        are made). A team's host copy sends them: a team takes bookings only on the Team plan and
+        above (teams.selectors), whatever the host's own plan."""
+        return self.team_hosted or self.owner.has_sms
+
+    @property
+    def texts_reminders(self) -> bool:
+        """Its clients get SMS reminders when they give a number (the booking form says so)."""
+        return self.sms_reminders_enabled and self.sends_sms
+
+    @property
     def min_notice_delta(self) -> timedelta:
         return timedelta(minutes=self.min_notice_minutes)
 

@@ -204,7 +204,8 @@ def _book_page_flow(request: HttpRequest, owner_slug: str, find, path: BookingPa
                           confirm_notice=paid_booking_note(meeting_type),
                           confirm_target="_top" if frame.pay_at_top else "")
     step = TimeStep(request, meeting_type=meeting_type, default_tz=owner.timezone, wording=wording,
-                    form_class=BookingDetailsForm, form_kwargs={"requires_mobile": meeting_type.client_phone_required})
+                    form_class=BookingDetailsForm, form_kwargs={"requires_mobile": meeting_type.client_phone_required,
+                                                               "texts_reminders": meeting_type.texts_reminders})
     step.form_initial = {"client_timezone": step.viewer_tz}
 
     def commit(data: dict):

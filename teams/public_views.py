@@ -119,7 +119,8 @@ def _time_step(request: HttpRequest, team: Team, team_meeting_type: TeamMeetingT
     # host's copy gives the picker the horizon and the kind.
     return TimeStep(request, meeting_type=hosts[0], default_tz=team.timezone, wording=BOOK_WORDING,
                     form_class=BookingDetailsForm,
-                    form_kwargs={"requires_mobile": team_meeting_type.client_phone_required},
+                    form_kwargs={"requires_mobile": team_meeting_type.client_phone_required,
+                                 "texts_reminders": team_meeting_type.sms_reminders_enabled},
                     slot_loader=team_slot_loader(team_meeting_type, hosts), **kwargs)
 
 

@@ -23,7 +23,7 @@ from leadmonk.languages import client_language, message_language
 from leadmonk.languages import translatable as _
 from leadmonk.timezones import clock_formats, localize
 from leadmonk.tokens import looks_like_token, new_token
-from notifications.services import notify_waitlist_offer, sends_sms
+from notifications.services import notify_waitlist_offer
 from orders.models import OrderItem
 from orders.services import order_session_book
 from scheduling.availability import bookable_slot
@@ -136,7 +136,7 @@ def _offer(entry: WaitlistEntry, *, now: datetime) -> None:
     entry.token_hash = hash_token(token)
     entry.save(update_fields=["status", "offered_at", "expires_at", "token_hash"])
     # The text goes with the email where the owner's plan sends texts (Pro and above).
-    phone = entry.client_phone if sends_sms(entry.meeting_type) else ""
+    phone = entry.client_phone if entry.meeting_type.sends_sms else ""
     # In the language the client joined in, not that of whoever freed the seat.
     language = message_language(entry.client_language, entry.meeting_type.owner)
     with translation.override(language):

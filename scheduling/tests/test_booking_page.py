@@ -217,6 +217,21 @@ def test_an_invalid_mobile_gets_a_message_and_books_nothing(client, owner, meeti
     assert not Booking.objects.exists()
 
 
+@pytest.mark.parametrize(("plan", "promised"), [("pro", True), ("free", False)])
+def test_the_form_promises_a_text_only_where_one_is_sent(client, owner, meeting_type, plan, promised):
+    """SMS reminders are a Pro feature: on the Free plan the form asks for the number the owner
+    wants, without promising a text that will not come."""
+    owner.plan = plan
+    owner.save()
+    meeting_type.requires_mobile = True
+    meeting_type.save()
+
+    page = client.post(book_url(owner, meeting_type), details(client_phone="")).content.decode()
+
+    assert "Please enter your mobile number" in page
+    assert ("We text you a reminder." in page) is promised
+
+
 def test_the_mobile_number_is_stored_as_e164(client, owner, meeting_type):
     meeting_type.requires_mobile = True
     meeting_type.save()
