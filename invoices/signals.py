@@ -9,3 +9,8 @@ from django.dispatch import Signal
 # left=<Decimal> of the payment still paid, currency=<str>, reason=<str>,
 # sessions_removed=[{"name": <str>, "count": <int>}] taken off the order with it.
 payment_partly_refunded = Signal()
+
+# All that was left of a paid session's payment went back (a session has no order whose refund
+# tells the client: a cancel's refund, the owner's, a webhook's). booking=<Booking>,
+# credit_note=<CreditNote | None>, amount=<Decimal> refunded now, currency=<str>, reason=<str>.
+session_payment_refunded = Signal()

@@ -412,13 +412,19 @@ def build_waitlist_offer_sms(message: Message) -> str:
         "what": context["what"], "hours": context["hours"], "link": context["link"]}
 
 
+# The refund emails with the refund's own credit note (an order's full refund is ORDER_REFUNDED).
+REFUND_KINDS = (MessageKind.PARTIAL_REFUND, MessageKind.SESSION_REFUNDED)
+
+
 @in_message_language
 def build_partial_refund_email(message: Message) -> EmailMessage:
     """Part of the client's payment went back (payments, through invoices.signals): how much, what
     is left paid, the sessions taken off the order and how many are left, with the credit note as a
-    PDF, as the receipt carries the invoice. The amounts are written in the message's language (a
-    message written before they were kept as numbers holds them as English text, shown as it is);
-    a reason the app wrote itself (a refund made in the provider's dashboard) is translated too."""
+    PDF, as the receipt carries the invoice. The rest of a paid session's payment going back (its
+    cancel's refund: a session has no order's refund email) is this email said in full. The amounts
+    are written in the message's language (a message written before they were kept as numbers holds
+    them as English text, shown as it is); a reason the app wrote itself (a refund made in the
+    provider's dashboard) is translated too."""
     order, booking = message.order, message.booking
     owner = order.owner if order is not None else booking.owner
     if order is not None:
@@ -429,13 +435,16 @@ def build_partial_refund_email(message: Message) -> EmailMessage:
         greeting = booking.client_name
         what = f"{session_name(booking)}, {format_when(booking.start, None, recipient_timezone(message))}"
         page_url, page_label = f"{settings.SITE_URL}/bookings/{booking.token}/", _("See your booking")
-    subject = _("Part of your payment was refunded: %(what)s") % {
+    full = message.kind == MessageKind.SESSION_REFUNDED
+    subject = (_("Your payment was refunded: %(what)s") if full
+               else _("Part of your payment was refunded: %(what)s")) % {
         "what": order.title if order is not None else session_name(booking)}
     written = message.context
     amounts = {}
     if "currency" in written:
-        amounts = {name: format_money(Decimal(written[name]), written["currency"]) for name in ("amount", "left")}
-    context = {**written, **amounts, "subject": subject, "greeting_name": greeting, "what": what,
+        amounts = {name: format_money(Decimal(written[name]), written["currency"]) for name in ("amount", "left")
+                   if name in written}
+    context = {**written, **amounts, "full": full, "subject": subject, "greeting_name": greeting, "what": what,
                "page_url": page_url, "page_label": page_label, "owner": owner,
                "owner_name": owner.display_name or owner.email, "brand": brand_of(owner, absolute=True),
                "SITE_URL": settings.SITE_URL, "audience": message.audience}
@@ -468,7 +477,7 @@ def build_email(message: Message) -> EmailMessage:
         return build_portal_sign_in_email(message)
     if message.kind == MessageKind.WAITLIST_OFFER:
         return build_waitlist_offer_email(message)
-    if message.kind == MessageKind.PARTIAL_REFUND:
+    if message.kind in REFUND_KINDS:
         return build_partial_refund_email(message)
     context = booking_context(message) if message.booking_id else order_context(message)
     context.update({"SITE_URL": settings.SITE_URL, "audience": message.audience, "message": message})
@@ -532,7 +541,7 @@ def documents_to_attach(message: Message) -> list:
         return invoices_for_payment(message.context.get("payment_id"))
     if message.kind == MessageKind.BOOKING_CONFIRMED and message.context.get("receipt"):
         return invoices_for_booking(message.booking)
-    if message.kind == MessageKind.PARTIAL_REFUND and message.context.get("credit_note_id"):
+    if message.kind in REFUND_KINDS and message.context.get("credit_note_id"):
         # The note of this refund only, found within its own order or session.
         notes = (credit_notes_for_order(message.order) if message.order_id
                  else credit_notes_for_booking(message.booking))

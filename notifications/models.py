@@ -46,6 +46,7 @@ class MessageKind(models.TextChoices):
     ORDER_CANCELLED = "order_cancelled", "Order cancelled"
     ORDER_REFUNDED = "order_refunded", "Order refunded"
     PARTIAL_REFUND = "partial_refund", "Part of a payment refunded"
+    SESSION_REFUNDED = "session_refunded", "Session payment refunded"
     BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmed"
     BOOKING_RESCHEDULED = "booking_rescheduled", "Booking rescheduled"
     BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"

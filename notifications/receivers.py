@@ -2,7 +2,7 @@
 receiver writes the reminder rows and the messages of the change, inside the change's transaction."""
 from django.dispatch import receiver
 
-from invoices.signals import payment_partly_refunded
+from invoices.signals import payment_partly_refunded, session_payment_refunded
 from leadmonk.sections import render_to_section
 from notifications import services
 from notifications.selectors import booking_message_log
@@ -89,3 +89,9 @@ def on_payment_partly_refunded(*, order=None, booking=None, credit_note=None, am
                                reason: str = "", sessions_removed=(), **_) -> None:
     services.notify_partial_refund(order=order, booking=booking, credit_note=credit_note, amount=amount, left=left,
                                    currency=currency, reason=reason, sessions_removed=list(sessions_removed))
+
+
+@receiver(session_payment_refunded, dispatch_uid="notifications.session_payment_refunded")
+def on_session_payment_refunded(*, booking, credit_note=None, amount, currency: str, reason: str = "", **_) -> None:
+    services.notify_session_refund(booking=booking, credit_note=credit_note, amount=amount, currency=currency,
+                                   reason=reason)

@@ -277,6 +277,16 @@ def notify_partial_refund(*, order=None, booking=None, credit_note=None, amount:
                                    audience=Audience.CLIENT, recipient=recipient, context=context)])
 
 
+def notify_session_refund(*, booking, credit_note=None, amount: Decimal, currency: str, reason: str) -> None:
+    """Queue the client's email about the rest of a paid session's payment going back (a cancel's
+    refund follows the cancellation email, as an order's does): how much, with its credit note."""
+    context = {"amount": str(amount), "currency": currency, "reason": reason,
+               "credit_note_id": credit_note.pk if credit_note is not None else None,
+               "credit_note_number": credit_note.number if credit_note is not None else ""}
+    _queue([Message.objects.create(booking=booking, kind=MessageKind.SESSION_REFUNDED, audience=Audience.CLIENT,
+                                   recipient=booking.client_email, context=context)])
+
+
 def notify_order_payment_requested(*, order) -> None:
     """Queue the email asking the client to pay an order the owner issued, with its order link
     (where the normal checkout is)."""

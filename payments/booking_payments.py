@@ -222,6 +222,10 @@ def cancel_terms(sender, *, booking: Booking, now: datetime | None = None, **_) 
         return ""
     amount = format_money(payment.amount, payment.currency)
     if refund_due(payment=payment, booking=booking, by=BookedBy.CLIENT, now=now or timezone.now()):
+        if payment.refunded_amount:
+            # Part of it went back already (the owner's partial refund): the cancel refunds the rest.
+            return gettext("Cancelling now refunds the rest of your payment: %(amount)s.") % {
+                "amount": format_money(payment.refundable_amount, payment.currency)}
         return gettext("Cancelling now refunds your payment of %(amount)s in full.") % {"amount": amount}
     hours = payment.cancel_window_hours
     return ngettext("This session starts in less than %(count)s hour: cancelling now gives no refund of your "

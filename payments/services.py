@@ -24,7 +24,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.locks import lock_owner
 from invoices.services import credit_note_issue, invoice_issue
-from invoices.signals import payment_partly_refunded
+from invoices.signals import payment_partly_refunded, session_payment_refunded
 from leadmonk.content_version import orders_changed
 from leadmonk.money import format_money, round_money, tax_breakdown
 from orders.credits import ledger_removable, ledger_remove_refunded
@@ -476,6 +476,10 @@ def _refund_succeed_locked(payment: Payment, refund: Refund, *, provider_referen
     _apply_refunded_total(payment, refund, now=now)
     if payment.status == PaymentStatus.PARTLY_REFUNDED and refund.amount > 0:
         _announce_part_refund(payment, refund, credit_note, removed_per_item)
+    elif payment.order_id is None and refund.amount > 0:
+        # A session's payment refunded in full: no order is refunded to tell the client, so this does.
+        session_payment_refunded.send(sender=Payment, booking=payment.booking, credit_note=credit_note,
+                                      amount=refund.amount, currency=payment.currency, reason=refund.reason)
     return refund
 
 

@@ -21,7 +21,7 @@ from scheduling.attendance import booking_mark_attendance
 from scheduling.availability import meeting_rows
 from scheduling.booking_forms import AttendanceForm, CancelForm
 from scheduling.booking_step import Step, StepWording, TimeStep, cancel_step
-from scheduling.models import BookedBy, Booking
+from scheduling.models import BookedBy, Booking, BookingStatus
 from scheduling.selectors import (
     booking_change_refusal,
     datetime_label,
@@ -119,10 +119,13 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def booking_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     booking = _get_booking_for_owner(request, pk)
+    # An unpaid hold is released and nobody told of it (booking_cancel), as an abandoned one is.
+    success = ("The unpaid hold was released." if booking.status == BookingStatus.HELD
+               else f"The session was cancelled. {booking.client_name} has been told.")
     return cancel_step(
         request,
         cancel=lambda reason: booking_cancel(booking=booking, by=BookedBy.OWNER, reason=reason),
-        success=f"The session was cancelled. {booking.client_name} has been told.",
+        success=success,
         next_url=reverse("dashboard:booking_detail", args=[booking.pk]),
     )
 

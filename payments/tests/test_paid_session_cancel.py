@@ -4,9 +4,11 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core import mail
 
 from payments.models import Payment, PaymentStatus, Provider
 from payments.providers.base import RefundError, get_provider
+from payments.services import payment_refund
 from scheduling.holds import booking_hold
 from scheduling.models import BookingStatus
 from scheduling.services import BookingError
@@ -102,6 +104,47 @@ def test_the_owner_cancelling_refunds_in_full_even_inside_the_window(
     payment.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
     assert payment.status == PaymentStatus.REFUNDED
+
+
+def test_after_a_partial_refund_the_page_names_what_is_left_to_refund(client, owner):
+    booking, payment = paid_booking(owner, cancel_window_hours=2)
+    payment.refresh_from_db()
+    payment_refund(payment=payment, by_owner=owner, amount=Decimal("30"), idempotency_key="part-1")
+    page = client.get(f"/bookings/{booking.token}/").content.decode()
+    assert "Cancelling now refunds the rest of your payment: 60.00 USD." in page
+    assert "90.00 USD in full" not in page
+
+
+def test_the_refund_of_a_cancelled_session_emails_the_client_how_much_with_its_credit_note(
+        client, owner, django_capture_on_commit_callbacks):
+    booking, payment = paid_booking(owner, cancel_window_hours=24)
+    client.force_login(owner)
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/dashboard/bookings/{booking.pk}/cancel/", {"reason": "I am ill"})
+
+    # As an order's: the cancellation first, then the refund (made once the cancel committed).
+    cancelled, refunded = [email for email in mail.outbox if email.to == ["cleo@example.com"]]
+    assert cancelled.subject.startswith("Cancelled: Coaching session")
+    assert refunded.subject == "Your payment was refunded: Coaching session"
+    assert "refunded your payment for Coaching session" in refunded.body and "in full" in refunded.body
+    assert "Refunded now: 90.00 USD" in refunded.body and "Still paid" not in refunded.body
+    assert f"/bookings/{booking.token}/" in refunded.body
+    assert [name for name, _, _ in refunded.attachments] == ["CN-0001.pdf"]
+
+
+def test_the_refund_email_of_a_session_speaks_the_client_language(
+        client, owner, django_capture_on_commit_callbacks):
+    booking, payment = paid_booking(owner, cancel_window_hours=24)
+    booking.client_language = "de"
+    booking.save(update_fields=["client_language"])
+    client.force_login(owner)
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/dashboard/bookings/{booking.pk}/cancel/", {"reason": "I am ill"})
+    refunded = [email for email in mail.outbox if email.to == ["cleo@example.com"]][-1]
+    assert refunded.subject == "Ihre Zahlung wurde erstattet: Coaching session"
+    assert "vollständig erstattet" in refunded.body
 
 
 def test_a_refund_that_fails_flags_the_payment_for_the_owner(

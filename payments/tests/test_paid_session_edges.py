@@ -116,3 +116,18 @@ def test_a_payment_racing_the_cancel_of_its_hold_is_confirmed_or_flagged_never_k
     # window) or flagged for a refund: never kept for a session that is not happening unflagged.
     if booking.status == BookingStatus.CANCELLED and payment.status == PaymentStatus.CONFIRMED:
         assert payment.flagged
+
+
+def test_the_owner_cancelling_a_hold_is_told_it_was_released_not_that_the_client_was_told(
+        client, owner, paid_type, settings, django_capture_on_commit_callbacks):
+    settings.STRIPE_SECRET_KEY = settings.PAYPAL_CLIENT_ID = settings.PAYPAL_CLIENT_SECRET = ""
+    settings.TEST_PAYMENTS_ENABLED = True
+    booking = held(client, owner, paid_type)
+    client.force_login(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(f"/dashboard/bookings/{booking.pk}/cancel/", {"reason": "Never paid"},
+                           follow=True).content.decode()
+
+    assert "The unpaid hold was released." in page
+    assert "has been told" not in page
+    assert not Message.objects.filter(booking=booking).exists()
