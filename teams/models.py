@@ -106,6 +106,17 @@ class TeamMeetingType(MeetingTypeSettings):
         return self.kind == TeamMeetingKind.COLLECTIVE
 
 
+class HostCopy(models.Model):
+    """Every copy ever made of a team meeting type, kept when its member stops hosting (the TeamHost
+    row goes): a member ticked again or rejoining hosts through the same copy, so round robin still
+    counts their recent bookings of the type, and a booking of a retired copy still belongs to the
+    team (its "Book again" link). One per member and team type (teams.services._sync_hosts)."""
+
+    team_meeting_type = models.ForeignKey(TeamMeetingType, on_delete=models.CASCADE, related_name="copies")
+    # CASCADE: the register never keeps a copy (or its member's account) from being deleted.
+    meeting_type = models.OneToOneField(MeetingType, on_delete=models.CASCADE, related_name="team_copy")
+
+
 class TeamHost(models.Model):
     """A chosen member of a team meeting type and their own copy of it (what their bookings use)."""
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from scheduling.models import Visibility
 from scheduling.signals import book_again_link
-from teams.models import TeamHost
+from teams.models import HostCopy
 from teams.selectors import team_is_taking_bookings
 
 
@@ -13,11 +13,13 @@ from teams.selectors import team_is_taking_bookings
 def team_book_again_link(*, booking, **_) -> tuple[str, str] | None:
     if not booking.meeting_type.team_hosted:
         return None
-    host = (TeamHost.objects.filter(meeting_type_id=booking.meeting_type_id)
+    # HostCopy, not TeamHost: the copy stays the team's after its member stops hosting or leaves,
+    # and after the team deletes the meeting type (its page then points at the team's page).
+    copy = (HostCopy.objects.filter(meeting_type_id=booking.meeting_type_id)
             .select_related("team_meeting_type__team__owner").first())
-    if host is None:  # the member left, or the team deleted the meeting type: nothing of the team's to point at
+    if copy is None:  # a copy retired before copies were registered (teams migration 0007)
         return None
-    team_meeting_type = host.team_meeting_type
+    team_meeting_type = copy.team_meeting_type
     team = team_meeting_type.team
     if team_meeting_type.is_bookable and team_is_taking_bookings(team):
         if team_meeting_type.visibility == Visibility.SECRET:  # the client had its link: its own address

@@ -31,6 +31,7 @@ from scheduling.rules import BookingPath
 from scheduling.services import booking_create_pooled
 from scheduling.setup_services import slug_from_name
 from teams.models import (
+    HostCopy,
     Invitation,
     InvitationStatus,
     Membership,
@@ -365,7 +366,8 @@ def _copy_to_hosts(team_meeting_type: TeamMeetingType) -> None:
 
 
 def _retire(hosts: list[TeamHost]) -> None:
-    """These hosts stop hosting: their copies are no longer bookable (their bookings stay)."""
+    """These hosts stop hosting: their copies are no longer bookable (their bookings stay, and the
+    copies stay registered as the type's HostCopy, to be taken up again)."""
     _update_copies(MeetingType.objects.filter(pk__in=[host.meeting_type_id for host in hosts]),
                    state=MeetingTypeState.DELETED)
     TeamHost.objects.filter(pk__in=[host.pk for host in hosts]).delete()
@@ -375,13 +377,19 @@ def _sync_hosts(team_meeting_type: TeamMeetingType, memberships: list[Membership
     wanted = {membership.pk: membership for membership in memberships}
     hosts = list(TeamHost.objects.filter(team_meeting_type=team_meeting_type))
     _retire([host for host in hosts if host.membership_id not in wanted])
-    _copy_to_hosts(team_meeting_type)
     hosting = {host.membership_id for host in hosts}
-    for membership in wanted.values():
-        if membership.pk not in hosting:
-            copy = MeetingType.objects.create(owner_id=membership.user_id, kind=MeetingTypeKind.ONE_ON_ONE,
-                                              team_hosted=True, **_shared_settings(team_meeting_type))
-            TeamHost.objects.create(team_meeting_type=team_meeting_type, membership=membership, meeting_type=copy)
+    joining = [membership for membership in wanted.values() if membership.pk not in hosting]
+    # A member ticked again, or back in the team, hosts through the copy they had: round robin
+    # counts bookings per copy, so their recent bookings of this type keep counting.
+    copies = dict(team_meeting_type.copies.values_list("meeting_type__owner_id", "meeting_type_id")) if joining else {}
+    for membership in joining:
+        copy_id = copies.get(membership.user_id)
+        if copy_id is None:
+            copy_id = MeetingType.objects.create(owner_id=membership.user_id, kind=MeetingTypeKind.ONE_ON_ONE,
+                                                 team_hosted=True, **_shared_settings(team_meeting_type)).pk
+            HostCopy.objects.create(team_meeting_type=team_meeting_type, meeting_type_id=copy_id)
+        TeamHost.objects.create(team_meeting_type=team_meeting_type, membership=membership, meeting_type_id=copy_id)
+    _copy_to_hosts(team_meeting_type)  # a copy taken up again is live again, with today's settings
 
 
 def host_meeting_types(team_meeting_type: TeamMeetingType) -> list[MeetingType]:

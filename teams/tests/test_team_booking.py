@@ -23,6 +23,7 @@ from tests import (
     make_team_meeting_type,
     set_weekly_hours,
 )
+from tests.migrations import migrate, reset_to_latest
 
 
 @pytest.fixture(autouse=True)
@@ -262,6 +263,62 @@ def test_round_robin_counts_only_bookings_of_that_type_made_in_the_last_30_days(
     _booked_days_ago(cleos_copy, NINE_AM + timedelta(days=1), 5)
 
     assert book(rr, NINE_AM).owner_id == ben.pk
+
+
+def set_hosts(team_meeting_type, users):
+    """The admin ticks exactly `users` as the hosts of `team_meeting_type` (its other settings as they are)."""
+    team = team_meeting_type.team
+    services.team_meeting_type_save(
+        team=team, by=team.owner, team_meeting_type=team_meeting_type, now=NOW,
+        fields={name: getattr(team_meeting_type, name) for name in services.EDITABLE_FIELDS},
+        memberships=list(team.memberships.filter(user__in=users)))
+
+
+def test_a_member_unticked_and_ticked_again_as_host_keeps_their_recent_bookings_in_the_round_robin_count(trio):
+    team, owner, ben, cleo = trio
+    rr = make_team_meeting_type(team, users=[ben, cleo], now=NOW)
+    bens_copy, cleos_copy = hosts_of(rr)
+    _booked_days_ago(bens_copy, NINE_AM + timedelta(days=1), 2)
+    _booked_days_ago(bens_copy, NINE_AM + timedelta(days=2), 2)
+    _booked_days_ago(cleos_copy, NINE_AM + timedelta(days=1), 1)
+
+    set_hosts(rr, [cleo])
+    set_hosts(rr, [ben, cleo])
+
+    assert hosts_of(rr) == [bens_copy, cleos_copy]  # Ben hosts through the copy he had, active again
+    assert MeetingType.objects.filter(owner=ben, team_hosted=True).count() == 1
+    assert book(rr, NINE_AM).owner_id == cleo.pk  # Ben's two bookings of this type still count
+
+
+def test_a_member_who_left_and_rejoined_keeps_their_recent_bookings_in_the_round_robin_count(trio):
+    team, owner, ben, cleo = trio
+    rr = make_team_meeting_type(team, users=[ben, cleo], now=NOW)
+    bens_copy, cleos_copy = hosts_of(rr)
+    _booked_days_ago(bens_copy, NINE_AM + timedelta(days=1), 2)
+    _booked_days_ago(bens_copy, NINE_AM + timedelta(days=2), 2)
+    _booked_days_ago(cleos_copy, NINE_AM + timedelta(days=1), 1)
+
+    services.membership_leave(membership=team.memberships.get(user=ben))
+    team.memberships.create(user=ben)  # invited again and joined
+    set_hosts(rr, [ben, cleo])
+
+    assert hosts_of(rr) == [bens_copy, cleos_copy]
+    assert book(rr, NINE_AM).owner_id == cleo.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_registers_the_copies_of_todays_hosts(trio):
+    team, owner, ben, cleo = trio
+    rr = make_team_meeting_type(team, users=[ben, cleo], now=NOW)
+    copies = sorted(copy.pk for copy in hosts_of(rr))
+    migrate([("teams", "0006_team_meeting_type_phone_caller")])  # before the register existed
+    try:
+        after = [("teams", "0007_host_copy")]
+        HostCopy = migrate(after).loader.project_state(after).apps.get_model("teams", "HostCopy")
+        assert sorted(HostCopy.objects.filter(team_meeting_type_id=rr.pk).values_list("meeting_type_id", flat=True)) \
+            == copies
+    finally:
+        reset_to_latest()
 
 
 def test_round_robin_ties_go_to_the_member_booked_longest_ago(trio):

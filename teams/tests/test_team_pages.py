@@ -241,6 +241,37 @@ def test_a_cancelled_booking_of_a_team_type_since_switched_off_points_at_the_tea
     assert f'href="/{lead.owner.slug}/"' not in html
 
 
+def test_a_cancelled_booking_of_a_member_no_longer_hosting_still_points_at_the_team_page(client, world):
+    team, owner, ben, rr, co = world
+    client.post("/team/acme/intro-call/", {
+        "start": format_slot_start(NINE_AM), "client_name": "Ana", "client_email": "ana@example.com"})
+    booking = Booking.objects.get(client_email="ana@example.com")
+    client.post(f"/bookings/{booking.token}/cancel/", {"reason": ""})
+    services.team_meeting_type_save(  # the admin unticks the member who had it
+        team=team, by=owner, team_meeting_type=rr, now=NOW,
+        fields={name: getattr(rr, name) for name in services.EDITABLE_FIELDS},
+        memberships=list(team.memberships.exclude(user_id=booking.owner_id)))
+
+    html = client.get(f"/bookings/{booking.token}/").content.decode()
+
+    assert 'href="/team/acme/intro-call/"' in html and "Book Intro call again" in html
+    assert f'href="/{booking.owner.slug}/"' not in html
+
+
+def test_a_cancelled_booking_of_a_deleted_team_type_points_at_the_team_page(client, world):
+    team, owner, ben, rr, co = world
+    client.post("/team/acme/intro-call/", {
+        "start": format_slot_start(NINE_AM), "client_name": "Ana", "client_email": "ana@example.com"})
+    booking = Booking.objects.get(client_email="ana@example.com")
+    client.post(f"/bookings/{booking.token}/cancel/", {"reason": ""})
+    services.team_meeting_type_set_state(team_meeting_type=rr, by=owner, state="deleted")
+
+    html = client.get(f"/bookings/{booking.token}/").content.decode()
+
+    assert 'href="/team/acme/"' in html and "See what you can book with Acme Coaching" in html
+    assert f'href="/{booking.owner.slug}/"' not in html
+
+
 def test_moving_a_round_robin_booking_offers_only_its_members_free_times(client, world):
     team, owner, ben, rr, co = world
     client.post("/team/acme/intro-call/", {
