@@ -6,7 +6,6 @@ sees the same numbers, and a Redis outage does not turn the lockout off.
 """
 from datetime import timedelta
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -31,12 +30,19 @@ def cool_off(request: HttpRequest | None = None) -> timedelta:
         return FIRST_COOL_OFF
     from axes.models import AccessFailureLog
 
-    failures = AccessFailureLog.objects.filter(
+    locked = AccessFailureLog.objects.filter(
         username=lockout_username(request, getattr(request, "axes_credentials", None)),
         ip_address=request.axes_ip_address,
         attempt_time__gte=timezone.now() - HISTORY,
-    ).count()
-    earlier_lockouts = max(0, failures // settings.AXES_FAILURE_LIMIT - 1)
+    ).order_by("attempt_time", "pk").values_list("locked_out", flat=True)
+    # A lockout starts with the failure that reaches the limit: the first locked row after an unlocked
+    # one. Counting failures instead would let those a successful log-in cleared, or the attempts
+    # made during a lockout, lengthen it.
+    lockouts, previous = 0, False
+    for locked_out in locked:
+        lockouts += locked_out and not previous
+        previous = locked_out
+    earlier_lockouts = max(0, lockouts - 1)
     return min(FIRST_COOL_OFF * (2 ** min(earlier_lockouts, 10)), LONGEST_COOL_OFF)
 
 

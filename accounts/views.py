@@ -19,6 +19,7 @@ from accounts.plans import plan_cards
 from accounts.services import (
     brand_files_discard,
     calendar_feed_regenerate,
+    owner_lockout_clear,
     owner_signup_request,
     owner_verification_resend,
     owner_verify_email,
@@ -90,9 +91,10 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
-        # The reset link reached this inbox: the address is confirmed too.
+        # The reset link reached this inbox: the address is confirmed too, and its lockout is over.
         response = super().form_valid(form)
         owner_verify_email(owner=form.user)
+        owner_lockout_clear(owner=form.user)
         return response
 
 

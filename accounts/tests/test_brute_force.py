@@ -117,3 +117,28 @@ def test_password_reset_with_the_mail_server_down_still_answers(client, owner, s
 
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:password_reset_done")
+
+
+def test_failures_a_successful_login_cleared_do_not_lengthen_the_first_lockout(client, owner, settings):
+    # Mistyped a few times on two occasions, logged in each time: the first lockout is still 15 minutes.
+    for _ in range(2):
+        _fail(client, settings.AXES_FAILURE_LIMIT - 1)
+        assert _login(client, PASSWORD).status_code == 302
+        client.logout()
+
+    locked = _lock(client, settings.AXES_FAILURE_LIMIT)
+
+    assert "15 minutes" in locked.content.decode()
+
+
+def test_attempts_during_a_lockout_start_the_cool_off_again_without_lengthening_it(client, owner, settings):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        _lock(client, settings.AXES_FAILURE_LIMIT)
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            again = _login(client, "wrong-password")
+        assert again.status_code == 429
+        assert "15 minutes" in again.content.decode()
+
+        clock.move_to(start + timedelta(minutes=16))
+        assert _login(client, PASSWORD).status_code == 302

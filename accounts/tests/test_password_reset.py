@@ -1,6 +1,7 @@
 import re
 
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from accounts.tests.html import unlabelled_inputs
@@ -93,3 +94,38 @@ def test_password_reset_with_a_tampered_link_says_it_expired(client, owner):
 
     assert response.status_code == 200
     assert "This link has expired" in response.content.decode()
+
+
+def test_a_password_reset_ends_the_login_lockout_of_the_address(client, owner, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("accounts:login"), {"username": "owner@example.com", "password": "wrong"})
+    assert client.post(reverse("accounts:login"),
+                       {"username": "owner@example.com", "password": "pass-for-tests-123"}).status_code == 429
+
+    # The lockout page suggests a reset; the page after it says "You can log in with it now".
+    client.post(RESET_URL, {"email": "owner@example.com"})
+    form_page = client.get(_reset_link(mail.outbox[0]), follow=True)
+    done = client.post(form_page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert "You can log in with it now" in client.get(done["Location"]).content.decode()
+
+    login = client.post(reverse("accounts:login"), {"username": "owner@example.com", "password": NEW_PASSWORD})
+    assert login.status_code == 302
+    assert login["Location"] == reverse("dashboard:home")
+
+
+def test_a_password_reset_ends_the_owners_other_sessions(client, owner):
+    elsewhere = Client()
+    elsewhere.post(reverse("accounts:login"), {"username": "owner@example.com", "password": "pass-for-tests-123"})
+    assert elsewhere.get(reverse("dashboard:home")).status_code == 200
+
+    client.post(RESET_URL, {"email": "owner@example.com"})
+    form_page = client.get(_reset_link(mail.outbox[0]), follow=True)
+    client.post(form_page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    assert elsewhere.get(reverse("dashboard:home")).status_code == 302
+
+
+def test_a_password_reset_link_asked_in_other_letter_case_goes_to_the_stored_address(client, owner):
+    client.post(RESET_URL, {"email": " OWNER@Example.COM "})
+
+    assert [message.to for message in mail.outbox] == [["owner@example.com"]]
