@@ -42,15 +42,18 @@ def seed(owner) -> PackageOrder | None:
 
 
 def book_first_session(order: PackageOrder) -> None:
-    """Book the first free coaching session of the (paid) demo order, unless one is booked."""
+    """Book the first free coaching session of the (paid) demo order after its cancellation window,
+    unless one is booked."""
     if order.status != OrderStatus.ACTIVE or Booking.objects.filter(order_item__order=order).exists():
         return
     item = order.items.select_related("meeting_type__owner").filter(meeting_type__slug=DEMO_MEETING_TYPE_SLUG).first()
     if item is None:
         return
     now = timezone.now()
+    # After the order's cancellation window, so the client can still move or cancel it from /my/.
+    earliest = now + timedelta(hours=order.cancel_window_hours)
     slots = available_slots(
-        meeting_type=item.meeting_type, range_start=now, range_end=now + timedelta(days=14), now=now,
+        meeting_type=item.meeting_type, range_start=earliest, range_end=earliest + timedelta(days=14), now=now,
         duration=item.duration,
     )
     for slot in slots[:3]:

@@ -34,3 +34,24 @@ def test_seed_creates_one_order_once_and_books_a_session_when_it_is_paid(owner, 
 def test_seed_does_nothing_without_the_demo_package(owner):
     assert demo.seed(owner) is None
     assert PackageOrder.objects.count() == 0
+
+
+def test_first_session_is_booked_after_the_cancellation_window(owner):
+    """The demo client can still move or cancel the booked session from /my/ and its order page: it
+    starts after the package's cancellation window, not within hours of `make run`."""
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(dt.datetime(2026, 12, 7, 8, 0, tzinfo=dt.UTC), tick=False):  # a Monday morning
+        scheduling_demo.seed(owner)
+        package_demo.seed(owner)
+        order = demo.seed(owner)
+        with transaction.atomic():
+            order_transition(order_id=order.pk, target=OrderStatus.ACTIVE)
+        order.refresh_from_db()
+        demo.book_first_session(order)
+        booking = Booking.objects.get(order_item__order=order)
+        assert order.cancel_window_hours > 0
+        assert booking.start >= timezone.now() + dt.timedelta(hours=order.cancel_window_hours)
