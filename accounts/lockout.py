@@ -24,6 +24,14 @@ def lockout_username(request: HttpRequest, credentials: dict | None = None) -> s
     return str(value).replace("\x00", "").strip().lower()[:255]
 
 
+def lockout_clear(*, email: str) -> None:
+    """The owner proved they read their mailbox (a password reset): the log-in lockout of their
+    address ends on every network, so the new password works at once, as the page after says."""
+    from axes.utils import reset
+
+    reset(username=lockout_username(None, {"username": email}))
+
+
 def cool_off(request: HttpRequest | None = None) -> timedelta:
     """15 minutes for the first lockout of an email + IP, then 30, 60, … up to a day."""
     if request is None or not hasattr(request, "axes_ip_address"):

@@ -8,7 +8,6 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from accounts import tasks
-from accounts.lockout import lockout_username
 from accounts.models import RESERVED_SLUGS, User
 from accounts.plans import Plan
 from accounts.signals import owner_signed_up
@@ -124,14 +123,6 @@ def owner_verify_email(*, owner: User) -> User:
         owner.email_verified = True
         owner.save(update_fields=["email_verified"])
     return owner
-
-
-def owner_lockout_clear(*, owner: User) -> None:
-    """The owner proved they read their mailbox (a password reset): the log-in lockout of their
-    address ends on every network, so the new password works at once, as the page after says."""
-    from axes.utils import reset
-
-    reset(username=lockout_username(None, {"username": owner.email}))
 
 
 def password_reset_request(*, email: str) -> None:

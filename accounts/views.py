@@ -14,12 +14,12 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_de
 from django.views.decorators.http import require_POST
 
 from accounts.forms import QueuedPasswordResetForm, SettingsForm, SignupForm
+from accounts.lockout import lockout_clear
 from accounts.models import User
 from accounts.plans import plan_cards
 from accounts.services import (
     brand_files_discard,
     calendar_feed_regenerate,
-    owner_lockout_clear,
     owner_signup_request,
     owner_verification_resend,
     owner_verify_email,
@@ -94,7 +94,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         # The reset link reached this inbox: the address is confirmed too, and its lockout is over.
         response = super().form_valid(form)
         owner_verify_email(owner=form.user)
-        owner_lockout_clear(owner=form.user)
+        lockout_clear(email=form.user.email)
         return response
 
 
