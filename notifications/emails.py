@@ -115,6 +115,16 @@ def session_timezone(message: Message, booking) -> str:
     return recipient_timezone(message)
 
 
+def written_amounts(kept: dict, names: tuple[str, ...]) -> dict:
+    """The amounts a message keeps as numbers (`names`, with its "currency"), written in the active
+    language (the message's) when it is built: not in whatever language the change that wrote it
+    ran in (a webhook's English). A message written before amounts were kept as numbers holds them
+    as English text and no currency: {} then, and they show as stored."""
+    if "currency" not in kept:
+        return {}
+    return {name: format_money(Decimal(kept[name]), kept["currency"]) for name in names if name in kept}
+
+
 def booking_context(message: Message) -> dict:
     booking = message.booking
     tz_name = recipient_timezone(message)
@@ -146,11 +156,7 @@ def booking_context(message: Message) -> dict:
     receipt = message.context.get("receipt")
     if receipt:
         paid_at = parse_datetime(receipt.get("paid_at", "") or "")
-        # Its amounts as numbers, written here in the message's language (one written before they
-        # were kept as numbers holds them as English text, shown as it is).
-        amounts = ({name: format_money(Decimal(receipt[name]), receipt["currency"])
-                    for name in ("amount", "price", "discount") if name in receipt}
-                   if "currency" in receipt else {})
+        amounts = written_amounts(receipt, ("amount", "price", "discount"))
         context["receipt"] = {**receipt, **amounts, "paid_on": format_when(paid_at, None, tz_name) if paid_at else ""}
     previous_start = parse_datetime(message.context.get("previous_start", "") or "")
     if previous_start is not None:
@@ -245,8 +251,7 @@ def instalment_words(written: dict) -> dict:
     values = {"first": numbers[0], "last": numbers[-1], "count": written["count"]}
     words["what"] = (_("payment %(first)s of %(count)s") if len(numbers) == 1
                      else _("payments %(first)s to %(last)s of %(count)s")) % values
-    words["amount"] = format_money(Decimal(written["amount"]), written["currency"])
-    return words
+    return {**words, **written_amounts(written, ("amount",))}
 
 
 def _last_session(message: Message, order, booking_ids: list[int]) -> dict:
@@ -440,10 +445,7 @@ def build_partial_refund_email(message: Message) -> EmailMessage:
                else _("Part of your payment was refunded: %(what)s")) % {
         "what": order.title if order is not None else session_name(booking)}
     written = message.context
-    amounts = {}
-    if "currency" in written:
-        amounts = {name: format_money(Decimal(written[name]), written["currency"]) for name in ("amount", "left")
-                   if name in written}
+    amounts = written_amounts(written, ("amount", "left"))
     context = {**written, **amounts, "full": full, "subject": subject, "greeting_name": greeting, "what": what,
                "page_url": page_url, "page_label": page_label, "owner": owner,
                "owner_name": owner.display_name or owner.email, "brand": brand_of(owner, absolute=True),
