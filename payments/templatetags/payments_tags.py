@@ -6,6 +6,7 @@ from leadmonk.money import format_money, percent_label
 from payments.forms import PayPalConnectForm
 from payments.models import PaymentConnection, Provider
 from payments.providers.base import get_provider
+from scheduling.tax import tax_name_label
 
 register = template.Library()
 
@@ -22,6 +23,13 @@ def money(amount, currency: str) -> str:
 def percent(rate) -> str:
     """ "20" for a tax rate of 20.00, "7.5" for 7.50."""
     return percent_label(rate or 0)
+
+
+@register.filter
+def tax_name(name: str) -> str:
+    """The tax's name as a client reads it (scheduling.tax.tax_name_label): "Tax" translated, an
+    owner's own name as written."""
+    return tax_name_label(name or "")
 
 
 @register.inclusion_tag("payments/_connections.html", takes_context=True)
