@@ -167,8 +167,9 @@ def order_create(
             raise PackageNotOrderable()
         if locked.terms and not terms_accepted and not issued_by_owner:
             raise TermsNotAccepted()
-        if gift is not None and gift_refusal(locked) is not None:
-            raise gift_refusal(locked)()
+        refusal = gift_refusal(locked) if gift is not None else None
+        if refusal is not None:
+            raise refusal()
         if not issued_by_owner:
             _check_purchase_limits(package=locked, client_email=client_email)
         order = PackageOrder.objects.create(
