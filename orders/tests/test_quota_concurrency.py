@@ -73,3 +73,24 @@ def test_twenty_requests_for_the_last_credit_at_one_time_book_exactly_one(packag
     # The quota is checked before the time, under the same locks: the losers are told about the credit.
     assert refusals == ["No sessions left for this item."] * (RACERS - 1)
     assert Booking.objects.filter(order_item=item, status=BookingStatus.CONFIRMED).count() == item.quantity
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_clicks_on_one_group_session_of_an_order_take_one_seat_and_one_credit(package):
+    """A double (or twentieth) click on a group session: capacity would take them all, the order
+    takes one seat, and its other credits stay to book (orders.services.refuse_overlapping_session,
+    checked under the owner's lock)."""
+    from orders.credits import ledger_adjust
+
+    order = place_order(package)
+    workshop = order.items.get(meeting_type_name="Group workshop")
+    ledger_adjust(item=workshop, change=4, note="Five workshops", by_user=None)
+
+    def attempt(index: int) -> None:
+        order_session_book(item=workshop, start=NINE_AM)
+
+    booked, refusals = race(RACERS, attempt)
+    assert booked == 1
+    assert refusals == ["This order already has a session at that time."] * (RACERS - 1)
+    assert Booking.objects.filter(order_item=workshop, status=BookingStatus.CONFIRMED).count() == 1
