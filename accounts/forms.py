@@ -20,6 +20,15 @@ class EmailAuthenticationForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
+class ConfirmWithPasswordForm(forms.Form):
+    """The confirmation link opened in another browser: the password chosen at sign-up."""
+    password = forms.CharField(
+        label="Password", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+        error_messages={"required": "Enter the password you chose when you signed up."},
+    )
+
+
 class SignupForm(forms.Form):
     display_name = forms.CharField(
         label="Your name", max_length=120, error_messages={"required": "Enter your name, as clients will see it."}

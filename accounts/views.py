@@ -2,7 +2,7 @@
 reset are Django's own views (with the lockout of django-axes and a queued reset email)."""
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import authenticate, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -13,7 +13,7 @@ from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.http import require_POST
 
-from accounts.forms import QueuedPasswordResetForm, SettingsForm, SignupForm
+from accounts.forms import ConfirmWithPasswordForm, QueuedPasswordResetForm, SettingsForm, SignupForm
 from accounts.lockout import lockout_clear
 from accounts.models import User
 from accounts.plans import plan_cards
@@ -26,6 +26,20 @@ from accounts.services import (
 )
 from accounts.tokens import email_verification_token
 from leadmonk.throttle import throttle_post
+
+# The browser that sent the sign-up form keeps the address it signed up (signed, for as long as
+# the emailed link works): the link opened there confirms at once. Opened anywhere else, by
+# someone not logged in as the owner, it also asks for the password chosen at sign-up, so that
+# a person who signed up with an address that is not theirs cannot have its owner confirm the
+# account they hold the password of (a pre-account takeover).
+SIGNUP_BROWSER_COOKIE = "lm_signed_up"
+_SIGNUP_BROWSER_SALT = "accounts.views.signup-browser"
+
+
+def _signed_up_in_this_browser(request: HttpRequest, user: User) -> bool:
+    email = request.get_signed_cookie(SIGNUP_BROWSER_COOKIE, default=None, salt=_SIGNUP_BROWSER_SALT,
+                                      max_age=settings.PASSWORD_RESET_TIMEOUT)
+    return email is not None and email == user.email.lower()
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -44,7 +58,13 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         # The same answer whether the address is new or taken: "check your email".
         owner_signup_request(**form.cleaned_data)
-        return redirect("accounts:signup_sent")
+        response = redirect("accounts:signup_sent")
+        # Set for a taken address too: the answer gives nothing away.
+        response.set_signed_cookie(
+            SIGNUP_BROWSER_COOKIE, form.cleaned_data["email"].strip().lower(), salt=_SIGNUP_BROWSER_SALT,
+            max_age=settings.PASSWORD_RESET_TIMEOUT, httponly=True, samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE)
+        return response
     return render(request, "accounts/signup.html", {"form": form})
 
 
@@ -54,7 +74,9 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
 
 def verify_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     """The emailed link: confirms the address, logs the owner in and opens the dashboard's home,
-    where the first-hour checklist is."""
+    where the first-hour checklist is. Opened in a browser that did not sign up and is not logged
+    in as the owner, it first asks for the account's password (SIGNUP_BROWSER_COOKIE); a wrong
+    one counts towards the log-in lockout."""
     try:
         user = User.objects.filter(pk=int(force_str(urlsafe_base64_decode(uidb64))), is_active=True).first()
     except (TypeError, ValueError, OverflowError):
@@ -64,6 +86,14 @@ def verify_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
             messages.info(request, "Your email address is already confirmed.")
             return redirect("dashboard:home" if request.user == user else "accounts:login")
         return render(request, "accounts/verify_invalid.html", status=400)
+    if request.user != user and not _signed_up_in_this_browser(request, user):
+        form = ConfirmWithPasswordForm(request.POST or None)
+        if request.method != "POST" or not form.is_valid():
+            return render(request, "accounts/verify_password.html", {"form": form, "email": user.email})
+        # Through the log-in backends: django-axes refuses a locked-out address and counts a failure.
+        if authenticate(request, username=user.email, password=form.cleaned_data["password"]) != user:
+            form.add_error("password", "That is not the password this account was created with.")
+            return render(request, "accounts/verify_password.html", {"form": form, "email": user.email})
     owner_verify_email(owner=user)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, "Welcome! Your email is confirmed and your booking page is live. "

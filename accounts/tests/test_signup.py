@@ -1,14 +1,17 @@
 import re
 
 import pytest
+from axes.models import AccessAttempt
 from django.core import mail
 from django.db import IntegrityError
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
 from accounts.plans import Plan
 from accounts.services import owner_signup_request
 from accounts.tests.html import unlabelled_inputs, visible_input_ids
+from accounts.views import SIGNUP_BROWSER_COOKIE
 from tests import on_postgres, race
 
 SIGNUP_URL = reverse("accounts:signup")
@@ -104,6 +107,78 @@ def test_an_unconfirmed_owner_sees_why_the_page_is_not_public_and_can_get_a_new_
     assert client.get(_link(mail.outbox[-1])).status_code == 302
     free_owner.refresh_from_db()
     assert free_owner.email_verified
+
+
+PASSWORD = "a-long-unusual-passphrase"
+
+
+def test_the_link_opened_in_another_browser_asks_for_the_password_chosen_at_sign_up(
+        client, db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _signup(client)
+    link = _link(mail.outbox[0])
+    phone = Client()  # the email opened on another device
+
+    asked = phone.get(link)
+    wrong = phone.post(link, {"password": "not-what-i-chose"})
+    owner = User.objects.get(email="sam@example.com")
+    assert not owner.email_verified
+    counted = AccessAttempt.objects.filter(username="sam@example.com").exists()
+
+    right = phone.post(link, {"password": PASSWORD}, follow=True)
+
+    assert asked.status_code == 200
+    assert "enter the password you chose when you signed up" in " ".join(asked.content.decode().split())
+    assert unlabelled_inputs(asked.content.decode()) == []
+    assert wrong.status_code == 200
+    assert wrong.context["form"].errors == {"password": ["That is not the password this account was created with."]}
+    assert not wrong.wsgi_request.user.is_authenticated
+    assert counted, "a wrong password counts towards the log-in lockout"
+    assert right.redirect_chain[-1][0] == reverse("dashboard:home")
+    assert right.context["user"] == owner
+    assert "Your email is confirmed" in right.content.decode()
+    owner.refresh_from_db()
+    assert owner.email_verified
+
+
+def test_someone_who_signed_up_with_another_persons_address_cannot_have_them_confirm_it(
+        client, db, django_capture_on_commit_callbacks):
+    """A pre-account takeover: the one who signed up with an address that is not theirs holds the
+    password and a session. The address's owner, opening the emailed link, cannot confirm that
+    account without the password; a new password confirms it and ends the other session."""
+    squatter = client
+    with django_capture_on_commit_callbacks(execute=True):
+        _signup(squatter)
+    assert squatter.post(reverse("accounts:login"), {"username": "sam@example.com", "password": PASSWORD}).status_code == 302
+    sam = Client()
+
+    asked = sam.get(_link(mail.outbox[0]))
+    with django_capture_on_commit_callbacks(execute=True):
+        sam.post(reverse("accounts:password_reset"), {"email": "sam@example.com"})
+    reset = re.search(r"https?://[^/\s]+(/accounts/reset/[^/\s]+/[^/\s]+/)", mail.outbox[-1].body).group(1)
+    form_page = sam.get(reset, follow=True)
+    sam.post(form_page.redirect_chain[-1][0], {"new_password1": "sams-own-passphrase-7", "new_password2": "sams-own-passphrase-7"})
+
+    assert "Confirm your email" in asked.content.decode()
+    owner = User.objects.get(email="sam@example.com")
+    assert owner.email_verified
+    assert squatter.get(reverse("dashboard:home"))["Location"].startswith(reverse("accounts:login"))
+    assert squatter.post(reverse("accounts:login"), {"username": "sam@example.com", "password": PASSWORD}).status_code == 200
+
+
+def test_the_browser_that_signed_up_or_the_logged_in_owner_confirms_without_the_password(
+        client, db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _signup(client)
+    link = _link(mail.outbox[0])
+    elsewhere = Client()
+    elsewhere.force_login(User.objects.get(email="sam@example.com"))
+    forged = Client()
+    forged.cookies[SIGNUP_BROWSER_COOKIE] = "sam@example.com"  # not signed: not this site's
+
+    assert forged.get(link).status_code == 200  # asks for the password
+    assert elsewhere.get(link)["Location"] == reverse("dashboard:home")
+    assert User.objects.get(email="sam@example.com").email_verified
 
 
 def test_signup_gives_each_owner_a_unique_booking_link(client, db):
