@@ -1,12 +1,40 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from accounts.models import Subscription, User
 from accounts.services import owner_set_plan
 
 
+class _EmailAsLogInTakesIt:
+    """The address lowercased, as log-in and every lookup take it (User.objects.create_user does the
+    same), and refused when another owner has it in any case."""
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"].strip()).lower()
+        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("An owner with this email address already exists.")
+        return email
+
+
+class OwnerChangeForm(_EmailAsLogInTakesIt, UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+
+class OwnerCreationForm(_EmailAsLogInTakesIt, AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("email", "display_name")
+        field_classes = {}
+
+
 @admin.register(User)
 class OwnerAdmin(UserAdmin):
+    form = OwnerChangeForm
+    add_form = OwnerCreationForm
     ordering = ["email"]
     list_display = ["email", "display_name", "slug", "plan", "timezone", "is_staff"]
     list_filter = ["plan", "is_staff", "is_active"]

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from accounts.models import User
 from accounts.plans import Plan, plan_includes_packages
 from tests import make_owner
 
@@ -78,3 +79,50 @@ def test_plan_can_be_set_in_the_admin(client, free_owner):
     assert response.status_code == 302, response.context["adminform"].form.errors
     free_owner.refresh_from_db()
     assert free_owner.plan == Plan.ENTERPRISE
+
+
+def _admin_client(client):
+    admin = make_owner(email="staff@example.com", slug="staff")
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    return client
+
+
+def _change_data(client, owner, **changes):
+    form = client.get(reverse("admin:accounts_user_change", args=[owner.pk])).context["adminform"].form
+    data = {name: form.initial.get(name) for name in form.fields if form.initial.get(name) is not None}
+    data.update({"date_joined_0": "2026-01-01", "date_joined_1": "09:00:00", "groups": [], "user_permissions": []})
+    data.pop("password", None)
+    data.pop("last_login", None)
+    data.update(changes)
+    return data
+
+
+def test_an_email_typed_in_the_admin_is_kept_lowercased_and_unique_whatever_its_case(client, free_owner):
+    """Log-in and every lookup take the address lowercased: one saved as "Free@Example.com" could not
+    log in, and "STAFF@example.com" would be a second account for staff@example.com."""
+    client = _admin_client(client)
+    change_url = reverse("admin:accounts_user_change", args=[free_owner.pk])
+
+    saved = client.post(change_url, _change_data(client, free_owner, email=" Free.New@Example.COM "))
+    free_owner.refresh_from_db()
+    taken = client.post(change_url, _change_data(client, free_owner, email="STAFF@example.com"))
+    added = client.post(reverse("admin:accounts_user_add"), {
+        "email": "New.Owner@Example.com", "display_name": "New", "password1": "a-long-unusual-passphrase",
+        "password2": "a-long-unusual-passphrase", "usable_password": "true"})
+    twice = client.post(reverse("admin:accounts_user_add"), {
+        "email": "NEW.OWNER@example.com", "display_name": "Again", "password1": "a-long-unusual-passphrase",
+        "password2": "a-long-unusual-passphrase", "usable_password": "true"})
+
+    assert saved.status_code == 302, saved.context["adminform"].form.errors
+    assert free_owner.email == "free.new@example.com"
+    assert taken.status_code == 200
+    assert taken.context["adminform"].form.errors["email"] == ["An owner with this email address already exists."]
+    free_owner.refresh_from_db()
+    assert free_owner.email == "free.new@example.com"
+    assert added.status_code == 302, added.context["adminform"].form.errors
+    assert User.objects.filter(email="new.owner@example.com").count() == 1
+    assert twice.status_code == 200
+    assert twice.context["adminform"].form.errors["email"] == ["An owner with this email address already exists."]
+    assert User.objects.filter(email__iexact="new.owner@example.com").count() == 1
