@@ -105,8 +105,11 @@ def verify_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
 @require_POST
 @throttle_post("signup")
 def verify_resend(request: HttpRequest) -> HttpResponse:
-    owner_verification_resend(owner=request.user)
-    messages.success(request, f"We sent a new confirmation link to {request.user.email}.")
+    if request.user.email_verified:  # confirmed meanwhile (in another tab, or by a password reset)
+        messages.info(request, "Your email address is already confirmed.")
+    else:
+        owner_verification_resend(owner=request.user)
+        messages.success(request, f"We sent a new confirmation link to {request.user.email}.")
     next_url = request.POST.get("next", "")
     if next_url.startswith("/") and url_has_allowed_host_and_scheme(
             next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):

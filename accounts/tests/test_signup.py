@@ -181,6 +181,16 @@ def test_the_browser_that_signed_up_or_the_logged_in_owner_confirms_without_the_
     assert User.objects.get(email="sam@example.com").email_verified
 
 
+def test_asking_for_the_link_again_once_confirmed_says_so_and_sends_nothing(client, free_owner):
+    client.force_login(free_owner)  # confirmed in another tab since this page was shown
+
+    response = client.post(reverse("accounts:verify_resend"), {"next": reverse("dashboard:home")}, follow=True)
+
+    assert "Your email address is already confirmed." in response.content.decode()
+    assert "We sent a new confirmation link" not in response.content.decode()
+    assert mail.outbox == []
+
+
 def test_signup_gives_each_owner_a_unique_booking_link(client, db):
     _signup(client, email="first@example.com")
     _signup(client, email="second@example.com")
