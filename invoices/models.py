@@ -71,7 +71,8 @@ class Document(models.Model):
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     # Made with the test provider: no real money; the document says TEST.
     is_test = models.BooleanField(default=False)
-    # {"business_name", "address", "tax_id", "footer", "email", "timezone"} as they were at issue.
+    # {"business_name", "address", "tax_id", "footer", "email", "timezone", "tax_name"} as they were
+    # at issue ("tax_name" since December 2026: older documents say "Tax").
     seller = models.JSONField(default=dict)
     # {"name", "email"} of the client (a gift's buyer: who paid).
     buyer = models.JSONField(default=dict)

@@ -135,7 +135,7 @@ def _seller(owner, settings_row: InvoiceSettings) -> dict:
     return {
         "business_name": settings_row.business_name or owner.display_name or owner.email,
         "address": settings_row.address, "tax_id": settings_row.tax_id, "footer": settings_row.footer,
-        "email": owner.email, "timezone": owner.timezone or "UTC",
+        "email": owner.email, "timezone": owner.timezone or "UTC", "tax_name": settings_row.tax_name,
     }
 
 

@@ -3,9 +3,12 @@ from decimal import Decimal
 
 import pytest
 
+from invoices.models import CreditNote
 from invoices.services import invoice_settings_save
 from invoices.tax import tax_breakdown
 from invoices.tests.helpers import paid_order
+from payments.models import Provider
+from payments.services import payment_refund
 
 
 def test_tax_included_in_a_price_is_carved_out_of_it():
@@ -64,3 +67,30 @@ def test_with_prices_before_tax_the_invoice_adds_the_tax_and_shows_what_is_due(o
     invoice = payment.invoice
     assert (invoice.net, invoice.tax, invoice.total) == (Decimal("100.00"), Decimal("20.00"), Decimal("120.00"))
     assert invoice.amount_due == Decimal("20.00")
+
+
+@pytest.mark.django_db
+def test_the_invoice_and_its_credit_note_call_the_tax_by_the_owners_name_for_it(client, owner, settings):
+    """Settings › Invoices names the tax ("VAT"); the documents said "Tax 20 %" all the same. The
+    name is kept with the document as issued: renaming it later changes no invoice."""
+    invoice_settings_save(owner=owner, business_name="", address="", tax_id="", tax_rate=Decimal("20"),
+                          prices_include_tax=True, number_prefix="INV-", footer="", tax_name="VAT")
+    settings.TEST_PAYMENTS_ENABLED = True
+    order, payment = paid_order(owner, price="120.00", currency="GBP", provider=Provider.TEST)
+    invoice_settings_save(owner=owner, business_name="", address="", tax_id="", tax_rate=Decimal("20"),
+                          prices_include_tax=True, number_prefix="INV-", footer="", tax_name="MwSt.")
+    payment_refund(payment=payment, by_owner=owner)
+    before = paid_order(owner, price="60.00", currency="GBP")[1].invoice
+    before.seller.pop("tax_name")  # issued before documents kept the name
+    before.save(update_fields=["seller"])
+
+    def text(path):
+        return " ".join(client.get(path).content.decode().split())
+
+    invoice = text(f"/orders/{order.token}/invoices/INV-0001/")
+    credit_note = text(f"/orders/{order.token}/invoices/{CreditNote.objects.get(payment=payment).number}/")
+    older = text(f"/orders/{before.order.token}/invoices/{before.number}/")
+
+    assert "VAT 20 % (included)" in invoice and "Tax 20 %" not in invoice
+    assert "VAT 20 %" in credit_note and "MwSt." not in credit_note
+    assert "Tax 20 % (included)" in older
