@@ -129,11 +129,20 @@ def put_event(calendar_url: str, auth, *, uid: str, ics: bytes) -> None:
     """Create or replace the event `uid` (one resource per booking, named after its UID)."""
     response = request("PUT", _event_url(calendar_url, uid), auth=auth, data=ics, follow=False,
                        headers={"Content-Type": "text/calendar; charset=utf-8"})
-    _raise_for(response.status)
+    _raise_for_write(response.status)
 
 
 def delete_event(calendar_url: str, auth, *, uid: str) -> None:
     """Remove the event `uid`; one that is already gone is fine."""
     response = request("DELETE", _event_url(calendar_url, uid), auth=auth, follow=False)
     if response.status != 404:
-        _raise_for(response.status)
+        _raise_for_write(response.status)
+
+
+def _raise_for_write(status: int) -> None:
+    """A write is not followed to another address (it would send the owner's password along), so
+    an answer that points elsewhere wrote nothing."""
+    if 300 <= status < 400:
+        raise DavError(f"The calendar server says the calendar has moved ({status}): "
+                       "connect the account again to pick it at its new address.")
+    _raise_for(status)

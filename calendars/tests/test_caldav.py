@@ -4,6 +4,7 @@ chosen as "Add bookings to", through the outbox."""
 from datetime import UTC, datetime, timedelta
 
 import icalendar
+import pytest
 import time_machine
 
 from calendars import delivery, services
@@ -259,3 +260,36 @@ def test_a_booking_written_before_the_owner_chose_another_calendar_is_moved_and_
     assert events == [f"{booking_uid(moved)}.ics"]
     found = _written(radicale, work, booking_uid(moved)) or _written(radicale, coaching, booking_uid(moved))
     assert found.decoded("DTSTART") == NINE_AM + timedelta(days=1)
+
+
+def test_a_server_that_answers_a_write_with_a_redirect_has_not_written_it():
+    """A calendar moved on the server answers PUT and DELETE with a 3xx, which writes nothing:
+    it must not count as written (the write stays pending, its error recorded, and is tried again)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    from calendars import dav
+
+    class Moved(BaseHTTPRequestHandler):
+        def _moved(self):
+            self.send_response(301)
+            self.send_header("Location", "/new-home/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_PUT = do_DELETE = _moved  # noqa: N815 - http.server's names
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Moved)
+    Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/calendars/work/"
+    try:
+        with pytest.raises(dav.DavError, match="moved"):
+            dav.put_event(url, ("u", "p"), uid="booking-1@leadmonk", ics=b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+        with pytest.raises(dav.DavError, match="moved"):
+            dav.delete_event(url, ("u", "p"), uid="booking-1@leadmonk")
+    finally:
+        server.shutdown()
+        server.server_close()
