@@ -102,6 +102,10 @@ class CannotLeave(TeamError):
     pass
 
 
+class NoLongerMember(TeamError):
+    message = "This person is no longer on the team."
+
+
 class NoCommonTime(TeamError):
     message = ("These members have no free time in common within the booking window, so clients could "
                "never book this collective meeting. Choose other members or widen their availability.")
@@ -304,7 +308,9 @@ def _check_may_go(team: Team, membership: Membership, *, leaving: bool) -> None:
 def membership_leave(*, membership: Membership) -> None:
     with transaction.atomic():
         team = _lock_team(membership.team)
-        membership = Membership.objects.get(pk=membership.pk)
+        membership = Membership.objects.filter(pk=membership.pk).first()
+        if membership is None:  # left a moment ago (a double click), or removed: gone either way
+            return
         _check_may_go(team, membership, leaving=True)
         _stop_hosting(membership)
         membership.delete()
@@ -314,7 +320,10 @@ def membership_remove(*, membership: Membership, by: User) -> None:
     with transaction.atomic():
         team = _lock_team(membership.team)
         _require_admin(team, by)
-        membership = Membership.objects.get(pk=membership.pk)
+        # Read again under the team's lock: another admin (or a double click) may have removed them.
+        membership = Membership.objects.filter(pk=membership.pk).first()
+        if membership is None:
+            raise NoLongerMember()
         if membership.user_id == by.pk:
             raise CannotLeave("To leave the team yourself, use “Leave team”.")
         _check_may_go(team, membership, leaving=False)
@@ -326,7 +335,9 @@ def membership_set_role(*, membership: Membership, by: User, role: str) -> Membe
     with transaction.atomic():
         team = _lock_team(membership.team)
         _require_admin(team, by)
-        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        membership = Membership.objects.select_for_update().filter(pk=membership.pk).first()
+        if membership is None:
+            raise NoLongerMember()
         role = Role(role)
         if role == Role.MEMBER and membership.is_admin:
             if membership.user_id == team.owner_id:

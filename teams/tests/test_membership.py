@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
+from teams import services
 from teams.models import Invitation, InvitationStatus, Membership, Role, Team
 from tests import make_owner, make_team
 
@@ -176,6 +177,23 @@ def test_a_member_leaves_and_an_admin_removes_a_member(owner_client, team, owner
 
     assert list(team.memberships.values_list("user_id", flat=True)) == [owner.pk]
     assert leaver.get(f"/dashboard/teams/{team.pk}/").status_code == 404
+
+
+def test_a_member_removed_meanwhile_is_not_removed_or_given_a_role_again(owner_client, team):
+    """Two admins at once, or a double click: the second request read the member before the first
+    removed them (the race itself runs on PostgreSQL in test_team_races)."""
+    go = make_owner(plan="free")
+    stale = Membership.objects.create(team=team, user=go)
+    Membership.objects.filter(pk=stale.pk).delete()  # removed after the second request read it
+
+    with pytest.raises(services.NoLongerMember):
+        services.membership_remove(membership=stale, by=team.owner)
+    with pytest.raises(services.NoLongerMember):
+        services.membership_set_role(membership=stale, by=team.owner, role="admin")
+    services.membership_leave(membership=stale)  # their own second click on "Leave team": gone already
+    page = owner_client.post(f"/dashboard/teams/{team.pk}/members/{stale.pk}/remove/", follow=True)
+
+    assert page.status_code == 404  # the page's own read finds no such member
 
 
 def test_the_team_owner_cannot_leave_and_a_member_cannot_invite(owner_client, team, other_owner):

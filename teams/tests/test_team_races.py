@@ -98,3 +98,17 @@ def test_invitations_sent_at_once_never_pass_the_seats_of_the_plan(three_members
     assert sent == 2 and len(refusals) == 6
     assert all("plan has 5 seats" in message for message in refusals)
     assert team.invitations.count() == 2
+
+
+def test_two_removals_of_one_member_at_once_remove_them_once_and_answer_both(three_members):
+    """A double click on "Remove" (or two admins at once): the second found the member gone behind
+    the team's lock and answered with a server error."""
+    team, users = three_members
+    member = team.memberships.get(user=users[2])
+
+    removed, refusals = race(6, lambda i: services.membership_remove(membership=member, by=users[0]),
+                             services.TeamError)
+
+    assert removed == 1 and len(refusals) == 5
+    assert set(refusals) == {services.NoLongerMember.message}
+    assert not team.memberships.filter(user=users[2]).exists()
