@@ -1,5 +1,7 @@
 """The client's booking page /bookings/<token>/: see the booking, reschedule it (the shared booking
 step, this booking left out of the busy times) or cancel it, within the minimum notice."""
+import hashlib
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -46,8 +48,17 @@ def _reschedule_refusal(booking: Booking, now) -> str:
     return reschedule_refusal_for(booking, now)
 
 
+def _cancel_seen(warning: str, terms: str) -> str:
+    """What the page says cancelling does (a late cancel's warning, what happens to the money), in
+    short: the cancel form sends it back, and a cancel whose outcome has changed since is not made."""
+    return hashlib.sha256(f"{warning}\n{terms}".encode()).hexdigest()[:16]
+
+
 def _base_context(request: HttpRequest, booking: Booking) -> dict:
     viewer_tz = viewer_timezone(request, default=booking.client_timezone or booking.owner.timezone)
+    now = timezone.now()
+    cancel_warning = cancel_warning_for(booking, now) if booking.is_confirmed else ""
+    cancel_terms = cancel_terms_for(booking, now) if booking.is_confirmed else ""
     return {
         "booking": booking,
         "owner": booking.owner,
@@ -56,8 +67,9 @@ def _base_context(request: HttpRequest, booking: Booking) -> dict:
         "start_label": datetime_label(booking.start, viewer_tz, viewer_clock(request)),
         "refusal": booking_change_refusal(booking=booking, now=timezone.now()),
         "order": booking.order_item.order if booking.order_item_id else None,
-        "cancel_warning": cancel_warning_for(booking, timezone.now()) if booking.is_confirmed else "",
-        "cancel_terms": cancel_terms_for(booking, timezone.now()) if booking.is_confirmed else "",
+        "cancel_warning": cancel_warning,
+        "cancel_terms": cancel_terms,
+        "cancel_seen": _cancel_seen(cancel_warning, cancel_terms),
         "reschedule_refusal": _reschedule_refusal(booking, timezone.now()) if booking.is_confirmed else "",
     }
 
@@ -103,7 +115,17 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
+    """Cancel as the page said: a page opened before the cancellation window started (or before a
+    refund changed what is left to give back) promised another outcome than a cancel now has, so
+    nothing is cancelled and the page, shown again, says what cancelling does now."""
     booking = _get_booking(token)
+    seen = request.POST.get("seen")
+    if seen is not None and booking.is_confirmed:
+        now = timezone.now()
+        if seen != _cancel_seen(cancel_warning_for(booking, now), cancel_terms_for(booking, now)):
+            messages.warning(request, _("What cancelling does has changed since you opened this page: read it "
+                                        "again below, then cancel if you still want to."))
+            return redirect(reverse("bookings:manage", args=[booking.token]) + "#cancel")
     return cancel_step(
         request,
         cancel=lambda reason: booking_cancel(booking=booking, by=BookedBy.CLIENT, reason=reason),

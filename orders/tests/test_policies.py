@@ -1,6 +1,7 @@
 """Policies: the cancellation window, what a late cancel and a no-show cost, snapshotted into each
 order; the owner marks attendance and can always give a session back; the client sees the policy
 before ordering and is warned before a late cancel uses the session."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -144,6 +145,35 @@ def test_outside_the_window_the_cancel_gives_the_session_back_without_a_warning(
     client.post(reverse("bookings:cancel", args=[booking.token]), {"reason": ""})
     assert (last_entry(order).reason, last_entry(order).change) == (LedgerReason.CANCEL_RETURN, 1)
     assert item_balance(coaching(order).pk) == 2
+
+
+def test_a_cancel_from_a_page_opened_before_the_window_asks_again_and_cancels_nothing(client, package):
+    """The page said the session comes back; by the time the client pressed Cancel, the window had
+    started and the cancel would use it. Nothing is cancelled: the page shows what cancelling does
+    now, and the next press, from that page, cancels."""
+    order = place_order(set_policies(package, cancel_window_hours=24, late_cancel_forfeits=True))
+    booking = book(order)
+    page_url = reverse("bookings:manage", args=[booking.token])
+    with time_machine.travel(NINE_AM - timedelta(hours=25), tick=False):
+        early = client.get(page_url).content.decode()
+    seen = re.search(r'name="seen" value="([^"]+)"', early).group(1)
+
+    with time_machine.travel(NINE_AM - timedelta(hours=23), tick=False):
+        stale = client.post(reverse("bookings:cancel", args=[booking.token]), {"reason": "", "seen": seen},
+                            follow=True)
+        booking.refresh_from_db()
+        assert booking.status == "confirmed"
+        html = stale.content.decode()
+        seen_now = re.search(r'name="seen" value="([^"]+)"', html).group(1)
+        again = client.post(reverse("bookings:cancel", args=[booking.token]), {"reason": "", "seen": seen_now})
+
+    assert "Cancel booking" in early and "uses this session" not in early
+    assert "What cancelling does has changed since you opened this page" in html
+    assert "cancelling now uses this session of your package. It will not be given back." in html
+    assert again.status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+    assert (last_entry(order).reason, last_entry(order).change) == (LedgerReason.LATE_CANCEL, 0)
 
 
 def test_a_late_cancel_gives_the_session_back_when_the_policy_says_so(client, package):
