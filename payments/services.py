@@ -46,7 +46,7 @@ from payments.models import (
 from payments.providers.base import IllegalPaymentTransition, PaymentError, RefundError, get_provider
 from payments.signals import order_payment_confirmed, order_payment_failed
 from promotions.services import promo_release
-from scheduling.holds import HoldExpired, booking_confirm_paid, booking_release_hold
+from scheduling.holds import HoldExpired, booking_confirm_paid, booking_keep_hold, booking_release_hold
 
 logger = logging.getLogger(__name__)
 
@@ -314,8 +314,10 @@ def payment_flag_instalments_paid_already(*, payment: Payment, over: Decimal) ->
 
 def payment_mark_pending(*, payment_id: int, provider_payment_id: str = "") -> Payment:
     """The provider accepted the payment but the money is not there yet (bank debit, PayPal
-    PENDING capture). The order stays pending and is not expired meanwhile."""
+    PENDING capture). The order stays pending and is not expired meanwhile; a session's time stays
+    held until the session starts (scheduling.holds.booking_keep_hold)."""
     with transaction.atomic():
+        _lock_owner_of_booking_payment(payment_id)
         payment = _lock_payment(payment_id)
         if payment.status != PaymentStatus.CREATED:
             return payment
@@ -323,6 +325,8 @@ def payment_mark_pending(*, payment_id: int, provider_payment_id: str = "") -> P
         if provider_payment_id:
             payment.provider_payment_id = provider_payment_id
         payment.save(update_fields=["status", "provider_payment_id", "updated_at"])
+        if payment.booking_id is not None:
+            booking_keep_hold(booking_id=payment.booking_id)
     return payment
 
 

@@ -114,6 +114,22 @@ def booking_confirm_paid(*, booking_id: int, now: datetime | None = None, receip
     return booking
 
 
+def booking_keep_hold(*, booking_id: int, now: datetime | None = None) -> bool:
+    """The session's payment was accepted but the money is not there yet (a bank debit, a capture
+    under review): the client has paid as far as they know, so the time stays held for them until
+    the session starts, not PAID_BOOKING_HOLD_MINUTES. The money then confirms the booking as
+    usual (booking_confirm_paid); a failed payment releases it. A hold already run out is left
+    alone (the money, if it comes, is flagged for a refund). The caller holds the owner's lock.
+    True when the hold now lasts until the start."""
+    now = now or timezone.now()
+    booking = Booking.objects.select_for_update().get(pk=booking_id)
+    if not hold_is_live(booking, now) or booking.hold_expires_at >= booking.start:
+        return False
+    booking.hold_expires_at = booking.start
+    booking.save(update_fields=["hold_expires_at", "updated_at"])
+    return True
+
+
 def booking_release_hold(*, booking_id: int, now: datetime | None = None, reason: str = RELEASED_REASON) -> bool:
     """Free the time of an unpaid hold (payment failed, abandoned, provider unreachable). True when
     this call released it; a booking that is no longer held is left alone."""

@@ -10,7 +10,7 @@ from django.urls import reverse
 from notifications.models import Message, MessageKind, Reminder
 from payments.models import Payment, PaymentStatus, Provider
 from payments.providers.base import get_provider
-from payments.services import payment_confirm
+from payments.services import payment_confirm, payment_fail, payment_mark_pending
 from scheduling.holds import holds_release_expired
 from scheduling.models import Booking, BookingStatus
 from tests import NOW, WEEKDAYS_9_TO_5, make_meeting_type, set_weekly_hours
@@ -390,3 +390,40 @@ def test_the_pages_of_a_paid_type_cost_no_more_queries_than_a_free_one(
     assert queries(book_url(owner, paid_type) + f"?start={START}") == queries(book_url(owner, free) + f"?start={START}")
     page = client.get(f"/{owner.slug}/").content.decode()
     assert "90.00 USD" in page
+
+
+def test_a_payment_still_processing_keeps_the_time_held_until_it_clears(client, owner, paid_type, frozen_time):
+    """A bank debit (or a PayPal capture under review) is accepted but takes days to arrive: the
+    client has paid as far as they know, so the time stays theirs past the usual hold, until the
+    session starts; the money then confirms the booking as usual."""
+    hold(client, owner, paid_type)
+    booking = Booking.objects.get()
+    client.post(f"/payments/session/{booking.token}/")
+    payment = Payment.objects.get(booking=booking)
+
+    payment_mark_pending(payment_id=payment.pk, provider_payment_id="pi_debit")
+    frozen_time.move_to(NOW + timedelta(hours=2))  # the usual hold ran out at 15 minutes; the session is at 3
+    released = holds_release_expired()
+    still_offered = offered(client, owner, paid_type)
+    payment_confirm(payment_id=payment.pk, amount=Decimal("90"), currency="USD")
+
+    assert released == 0 and not still_offered
+    booking.refresh_from_db()
+    payment.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    assert payment.status == PaymentStatus.CONFIRMED and not payment.flagged
+
+
+def test_a_processing_payment_that_fails_frees_the_time(client, owner, paid_type, frozen_time):
+    hold(client, owner, paid_type)
+    booking = Booking.objects.get()
+    client.post(f"/payments/session/{booking.token}/")
+    payment = Payment.objects.get(booking=booking)
+    payment_mark_pending(payment_id=payment.pk)
+    frozen_time.move_to(NOW + timedelta(hours=1))
+
+    payment_fail(payment_id=payment.pk, reason="The payment failed at Stripe.")
+
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+    assert offered(client, owner, paid_type)
