@@ -33,6 +33,13 @@ class InvoiceSettingsForm(forms.Form):
     number_prefix = forms.CharField(label="Invoice number prefix", max_length=20, required=False, initial="INV-",
                                     help_text="Put before each invoice's number: INV- gives INV-0001. Letters, "
                                               "digits, dots, dashes and underscores.")
+    next_number = forms.IntegerField(
+        label="Next invoice number", required=False, min_value=1, max_value=99_999_999,
+        help_text="The number your next invoice gets: 457 when your last invoice from another tool was 456. "
+                  "It only goes up, so no number is ever given twice.",
+        error_messages={"invalid": "Enter a whole number, such as 457.", "min_value": "Enter 1 or more.",
+                        "max_value": "Enter at most 99999999."},
+        widget=forms.NumberInput(attrs={"min": "1", "step": "1"}))
     footer = forms.CharField(label="Footer", required=False, max_length=1000,
                              widget=forms.Textarea(attrs={"rows": 2}),
                              help_text="Printed at the bottom of every invoice: payment terms, a thank-you.")

@@ -43,17 +43,43 @@ class CreditNoteRefused(InvoiceError):
     """A credit note for nothing, or for more than is left of its invoice."""
 
 
+class NumberGivenAlready(InvoiceError):
+    """A "next invoice number" at or below one the owner was given already."""
+
+    field = "next_number"
+
+
+@transaction.atomic
 def invoice_settings_save(*, owner, business_name: str, address: str, tax_id: str, tax_rate: Decimal,
                           prices_include_tax: bool, number_prefix: str, footer: str,
-                          tax_name: str = "Tax") -> InvoiceSettings:
+                          tax_name: str = "Tax", next_number: int | None = None) -> InvoiceSettings:
     """Save Settings › Invoices. Documents already issued, and orders already placed, keep the
-    details and the tax they were made with."""
+    details and the tax they were made with. `next_number` moves the invoice numbering on (an owner
+    who carries on the sequence of another tool), under the sequence's lock, never back: a number
+    already given raises NumberGivenAlready and nothing is saved."""
     settings_row, _ = InvoiceSettings.objects.update_or_create(owner=owner, defaults={
         "business_name": business_name, "address": address, "tax_id": tax_id, "tax_rate": tax_rate,
         "tax_name": tax_name or "Tax", "prices_include_tax": prices_include_tax, "number_prefix": number_prefix,
         "footer": footer,
     })
+    if next_number is not None:
+        sequence = _lock_sequence(owner.pk, SequenceKind.INVOICE)
+        if next_number <= sequence.last_number:
+            last = Invoice.objects.filter(owner=owner, sequence=next_number).values_list("number", flat=True).first()
+            raise NumberGivenAlready(
+                f"Invoice {last or _format_number(number_prefix, next_number)} was issued already: "
+                f"enter {sequence.last_number + 1} or more.")
+        if next_number > sequence.last_number + 1:
+            sequence.last_number = next_number - 1
+            sequence.save(update_fields=["last_number"])
     return settings_row
+
+
+def next_invoice_number(owner) -> int:
+    """The sequence number the owner's next invoice gets (Settings › Invoices shows it)."""
+    last = (NumberSequence.objects.filter(owner=owner, kind=SequenceKind.INVOICE)
+            .values_list("last_number", flat=True).first())
+    return (last or 0) + 1
 
 
 def _lock_sequence(owner_id: int, kind: str) -> NumberSequence:

@@ -30,12 +30,17 @@ SETTINGS_FIELDS = ("business_name", "address", "tax_id", "tax_rate", "tax_name",
 def invoice_settings(request: HttpRequest) -> HttpResponse:
     current = selectors.invoice_settings_for(request.user)
     initial = {name: getattr(current, name) for name in SETTINGS_FIELDS}
+    initial["next_number"] = services.next_invoice_number(request.user)
     form = InvoiceSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if form.is_valid():
-            services.invoice_settings_save(owner=request.user, **form.cleaned_data)
-            messages.success(request, "Invoice settings saved. Invoices already issued keep their details.")
-            return redirect("invoices:settings")
+            try:
+                services.invoice_settings_save(owner=request.user, **form.cleaned_data)
+            except services.NumberGivenAlready as error:
+                form.add_error(error.field, error.message)
+            else:
+                messages.success(request, "Invoice settings saved. Invoices already issued keep their details.")
+                return redirect("invoices:settings")
         messages.error(request, "Please correct the errors below. Nothing was saved.")
     return render(request, "invoices/settings.html", {"form": form, "section": "accounts"},
                   status=400 if request.method == "POST" else 200)

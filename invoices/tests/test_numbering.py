@@ -105,3 +105,29 @@ def test_twenty_parallel_payments_of_one_owner_get_twenty_consecutive_numbers(ow
     assert Payment.objects.filter(status=PaymentStatus.CONFIRMED).count() == 20
     assert sorted(Invoice.objects.values_list("sequence", flat=True)) == list(range(1, 21))
     assert Invoice.objects.values("number").distinct().count() == 20
+
+
+SETTINGS = {"business_name": "", "address": "", "tax_id": "", "tax_rate": "0", "tax_name": "VAT",
+            "number_prefix": "INV-", "footer": "", "prices_include_tax": "on"}
+
+
+@pytest.mark.django_db
+def test_an_owner_coming_from_another_tool_carries_their_numbering_on_and_it_only_goes_up(owner_client, owner):
+    """Settings › Invoices, "Next invoice number": 457 after an invoice 456 issued elsewhere. A
+    number already given here is refused beside the field and nothing is saved."""
+    url = "/dashboard/settings/invoices/"
+    assert 'name="next_number" value="1"' in owner_client.get(url).content.decode()
+
+    owner_client.post(url, {**SETTINGS, "next_number": "457"})
+    _, first = paid_order(owner)
+    _, second = paid_order(owner)
+    back = owner_client.post(url, {**SETTINGS, "next_number": "458", "tax_name": "GST"})
+    letters = owner_client.post(url, {**SETTINGS, "next_number": "soon"})
+
+    assert (first.invoice.number, second.invoice.number) == ("INV-0457", "INV-0458")
+    assert back.status_code == 400
+    assert back.context["form"].errors == {
+        "next_number": ["Invoice INV-0458 was issued already: enter 459 or more."]}
+    assert letters.context["form"].errors == {"next_number": ["Enter a whole number, such as 457."]}
+    assert owner.invoice_settings.tax_name == "VAT"
+    assert 'name="next_number" value="459"' in owner_client.get(url).content.decode()
