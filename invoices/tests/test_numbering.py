@@ -131,3 +131,31 @@ def test_an_owner_coming_from_another_tool_carries_their_numbering_on_and_it_onl
     assert letters.context["form"].errors == {"next_number": ["Enter a whole number, such as 457."]}
     assert owner.invoice_settings.tax_name == "VAT"
     assert 'name="next_number" value="459"' in owner_client.get(url).content.decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_moving_the_numbering_on_while_payments_arrive_gives_no_number_twice_and_leaves_one_gap(owner, monkeypatch):
+    monkeypatch.setattr("notifications.emails.document_pdf", lambda document: b"%PDF-1.7 test")
+    meeting_type = make_meeting_type(owner)
+    payments = []
+    for n in range(12):
+        order = make_order(owner, meeting_type, price="30.00", currency="USD", with_items=True,
+                           client_email=f"client{n}@example.com")
+        payments.append(Payment.objects.create(order=order, provider=Provider.STRIPE, amount=order.price,
+                                               currency="USD"))
+
+    def attempt(n):
+        if n == 6:
+            return invoice_settings_save(owner=owner, business_name="", address="", tax_id="", tax_rate=Decimal("0"),
+                                         prices_include_tax=True, number_prefix="INV-", footer="", next_number=500)
+        return payment_confirm(payment_id=payments[n].pk, amount=Decimal("30.00"), currency="USD")
+
+    done, refusals = race(12, attempt, LookupError)
+
+    numbers = sorted(Invoice.objects.values_list("sequence", flat=True))
+    below = [number for number in numbers if number < 500]
+    assert (done, refusals) == (12, [])
+    assert len(numbers) == 11
+    assert below == list(range(1, len(below) + 1))
+    assert numbers[len(below):] == list(range(500, 500 + 11 - len(below)))
