@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.db.models.signals import post_save
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext
 
 from invoices.models import (
     CREDIT_NOTE_PREFIX,
@@ -28,6 +30,7 @@ from invoices.models import (
 )
 from invoices.tax import TaxBreakdown, tax_breakdown
 from leadmonk import raw_rows
+from leadmonk.languages import date_formats, message_language
 from leadmonk.money import format_money, round_money
 from orders.gifts import gift_of
 from orders.models import OrderItem
@@ -211,30 +214,47 @@ def _settings_of(owner) -> InvoiceSettings:
 
 
 def _purchase(payment) -> _Purchase:
+    """What the invoice is for, its lines written in the client's language (the one they ordered
+    or booked in, else the owner's page language): the invoice page and its PDF speak it too, and
+    the money is often confirmed by a webhook, where English is active."""
     if payment.order_id is not None:
         order = payment.order
-        gift = gift_of(order)
-        detail = "; ".join(f"{quantity} × {name} ({minutes} min)" for quantity, name, minutes in _item_lines(order.pk))
-        subtotal = payment.amount - payment.tax_added + payment.discount
-        if order.has_payment_plan:
-            # Each instalment is a payment with its own invoice: say what the whole is.
-            total = format_money(order.total_price, order.currency)
-            detail = f"{detail}. Payment plan: {order.payment_plan_summary} ({total})"
-        return _Purchase(
-            owner=order.owner, order=order, booking=None,
-            lines=[{"description": order.title, "detail": detail, "quantity": 1, "amount": str(subtotal)}],
-            buyer=({"name": gift.buyer_name, "email": gift.buyer_email} if gift is not None
-                   else {"name": order.client_name, "email": order.client_email}),
-        )
+        with translation.override(message_language(order.client_language, order.owner)):
+            return _order_purchase(payment, order)
     booking = payment.booking
+    with translation.override(message_language(booking.client_language, booking.meeting_type.owner)):
+        return _session_purchase(payment, booking)
+
+
+def _order_purchase(payment, order) -> _Purchase:
+    gift = gift_of(order)
+    detail = "; ".join(gettext("%(quantity)s × %(name)s (%(minutes)s min)") % {
+        "quantity": quantity, "name": name, "minutes": minutes} for quantity, name, minutes in _item_lines(order.pk))
+    subtotal = payment.amount - payment.tax_added + payment.discount
+    if order.has_payment_plan:
+        # Each instalment is a payment with its own invoice: say what the whole is.
+        total = format_money(order.total_price, order.currency)
+        detail = gettext("%(items)s. Payment plan: %(plan)s (%(total)s)") % {
+            "items": detail, "plan": order.payment_plan_summary, "total": total}
+    return _Purchase(
+        owner=order.owner, order=order, booking=None,
+        lines=[{"description": order.title, "detail": detail, "quantity": 1, "amount": str(subtotal)}],
+        buyer=({"name": gift.buyer_name, "email": gift.buyer_email} if gift is not None
+               else {"name": order.client_name, "email": order.client_email}),
+    )
+
+
+def _session_purchase(payment, booking) -> _Purchase:
     owner = booking.meeting_type.owner
     zone = owner.timezone or "UTC"
     start = booking.start.astimezone(ZoneInfo(zone))
     minutes = int((booking.end - booking.start).total_seconds() // 60)
+    when = f"{date_format(start, date_formats()['day_date'])}, {date_format(start, 'H:i')}"
     return _Purchase(
         owner=owner, order=None, booking=booking,
         lines=[{"description": booking.meeting_type.name,
-                "detail": f"Session on {start:%a %-d %b %Y, %H:%M} ({zone}), {minutes} min",
+                "detail": gettext("Session on %(when)s (%(zone)s), %(minutes)s min") % {
+                    "when": when, "zone": zone, "minutes": minutes},
                 "quantity": 1, "amount": str(payment.amount - payment.tax_added + payment.discount)}],
         buyer={"name": booking.client_name, "email": booking.client_email},
     )

@@ -1,12 +1,13 @@
 """What an invoice says: the items of the order's snapshot (or the paid session), the discount, the
 tax, how and when it was paid, and who it is from — as they were when it was issued, for good."""
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.urls import reverse
 
+from accounts.models import User
 from invoices.models import Invoice, InvoiceSettings
 from invoices.services import _item_lines, _settings_of, invoice_settings_save
 from invoices.tests.helpers import paid_order
@@ -161,3 +162,33 @@ def test_the_settings_and_item_lines_an_invoice_reads_by_hand_are_what_the_orm_r
     items = list(order.items.order_by("position", "id"))
     assert _item_lines(order.pk) == [(item.quantity, item.meeting_type_name, item.duration_minutes) for item in items]
     assert [name for _quantity, name, _minutes in _item_lines(order.pk)] == ["Deep dive", "Intro"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language, package_line, session_line", [
+    ("en", "3 × Coaching call (50 min)", "Session on Tue 1 Dec 2026, 10:00 (America/New_York), 30 min"),
+    ("de", "3 × Coaching call (50 Min.)", "Termin am Di, 1. Dez 2026, 10:00 (America/New_York), 30 Min."),
+    ("es", "3 × Coaching call (50 min)", "Sesión el mar 1 Dic 2026, 10:00 (America/New_York), 30 min"),
+])
+def test_an_invoices_lines_are_written_in_the_clients_language(owner, settings, language, package_line,
+                                                                  session_line):
+    """The invoice page and its PDF speak the client's language; its lines, written when the payment
+    arrives (a webhook, in English), said "Session on Tue 1 Dec" to a German client all the same."""
+    from scheduling.holds import booking_hold
+
+    settings.TEST_PAYMENTS_ENABLED = True
+    User.objects.filter(pk=owner.pk).update(timezone="America/New_York")
+    owner.refresh_from_db()
+    _, payment = paid_order(owner, client_language=language)
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    paid_type = make_meeting_type(owner, name="Coaching", slug="paid", price=Decimal("90"), currency="USD",
+                                  payment_medium="stripe", duration_minutes=30)
+    with time_machine.travel(NOW, tick=False):
+        booking = booking_hold(meeting_type=paid_type, start=datetime(2026, 12, 1, 15, 0, tzinfo=UTC),
+                               client_name="Cleo", client_email="cleo@example.com", client_timezone="Europe/Berlin")
+        Booking.objects.filter(pk=booking.pk).update(client_language=language)
+        session_payment = Payment.objects.get(booking=booking)
+        payment_confirm(payment_id=session_payment.pk, amount=Decimal("90"), currency="USD")
+
+    assert payment.invoice.lines[0]["detail"] == package_line
+    assert Payment.objects.get(pk=session_payment.pk).invoice.lines[0]["detail"] == session_line
