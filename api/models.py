@@ -38,3 +38,21 @@ class ApiKey(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == ApiKeyScope.READ_WRITE
+
+
+class IdempotentRequest(models.Model):
+    """A write sent with an `Idempotency-Key` header (api.idempotency): while it runs, `status_code`
+    is empty; once it succeeded, its answer is kept, and the same key sent again within a day gets
+    that answer back instead of a second booking or order."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # SHA-256 of the method, the path and the body: the same key with another request is refused.
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(blank=True, default=b"")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="idempotentrequest_unique_owner_key")]

@@ -24,6 +24,7 @@ TITLES = {
     406: "Not acceptable",
     409: "Conflict",
     415: "Unsupported media type",
+    422: "Unprocessable content",
     429: "Too many requests",
 }
 

@@ -21,6 +21,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from api import selectors
+from api.idempotency import IdempotentWrites
 from api.serializers import (
     AttendanceInputSerializer,
     BookingCancelInputSerializer,
@@ -227,7 +228,7 @@ ORDER_FILTERS = [
 ]
 
 
-class OrderList(OwnerListView):
+class OrderList(IdempotentWrites, OwnerListView):
     serializer_class = OrderSerializer
 
     @extend_schema(summary="List orders", tags=["Orders"], parameters=ORDER_FILTERS)
@@ -302,7 +303,7 @@ def _booking_response(request, booking, status_code=status.HTTP_200_OK) -> Respo
     return Response(BookingSerializer(selectors.booking_for_api(request.user, booking.pk)).data, status=status_code)
 
 
-class BookingList(OwnerListView):
+class BookingList(IdempotentWrites, OwnerListView):
     serializer_class = BookingSerializer
     keyset_key = "start"
 
@@ -382,7 +383,7 @@ class BookingDetail(GenericAPIView):
         return Response(self.get_serializer(_found(selectors.booking_for_api(request.user, pk))).data)
 
 
-class BookingAction(GenericAPIView):
+class BookingAction(IdempotentWrites, GenericAPIView):
     """A POST on one of the owner's bookings: the input is checked, then one service is called."""
 
     input_serializer = None

@@ -271,6 +271,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 # Every periodic schedule lives here, in one place.
 CELERY_BEAT_SCHEDULE = {
+    "forget-idempotency-keys": {
+        "task": "api.tasks.forget_idempotency_keys",
+        "schedule": crontab(minute=17),  # hourly: an API write's Idempotency-Key is kept a day
+    },
     "purge-sign-in-links": {
         "task": "portal.tasks.purge_sign_in_links",
         "schedule": crontab(minute=7),  # hourly: a client portal link's address is kept a day at most
