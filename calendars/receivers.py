@@ -79,22 +79,30 @@ def _has_target(owner_id: int) -> bool:
         return bool(cursor.fetchone()[0])
 
 
-def _write(booking, action: str, *, has_target: bool | None = None) -> None:
+def _write(booking, action: str, *, has_target: bool | None = None, new: bool = False) -> None:
     # Most owners add their bookings to no calendar: a plain EXISTS says so (`has_target`: already
-    # read with a new booking's meeting type). Every booking asks, and the ORM took as much CPU to
-    # build and compile the read below as the rest of the receiver.
-    if not (_has_target(booking.owner_id) if has_target is None else has_target):
-        return
-    target = Calendar.objects.filter(owner_id=booking.owner_id, add_bookings=True).select_related("connection").first()
-    if target is None:
+    # read with a new booking's meeting type). Every new booking asks, and the ORM took as much CPU
+    # to build and compile the read below as the rest of the receiver.
+    if has_target is None:
+        has_target = _has_target(booking.owner_id)
+    if new and not has_target:
         return
     now = timezone.now()
     uid = booking_uid(booking.lead if booking.lead_id else booking)
     # A booking whose event is in one of the owner's calendars is moved or removed there, though
-    # bookings are added to another one since: else the old event stays behind, at the old time.
+    # bookings are added to another one since, or to none: else the old event stays behind, at the
+    # old time.
     last = (CalendarWrite.objects.filter(owner_id=booking.owner_id, uid=uid).order_by("-id")
             .values_list("calendar_id", "action").first())
-    calendar_id = last[0] if last is not None and last[1] == WriteAction.PUT else target.pk
+    if last is not None and last[1] == WriteAction.PUT:
+        calendar_id = last[0]
+    elif has_target:
+        target = Calendar.objects.filter(owner_id=booking.owner_id, add_bookings=True).values_list("pk", flat=True)
+        calendar_id = target.first()
+        if calendar_id is None:
+            return
+    else:
+        return
     CalendarWrite.objects.create(
         owner_id=booking.owner_id, calendar_id=calendar_id, booking=booking, uid=uid, action=action,
         ics=_owner_event(booking, now) if action == WriteAction.PUT else b"", next_attempt_at=now)
@@ -103,7 +111,7 @@ def _write(booking, action: str, *, has_target: bool | None = None) -> None:
 
 @receiver(booking_signals.booking_created, dispatch_uid="calendars.booking_created")
 def on_booking_created(*, booking, owner_facts: dict[str, bool] | None = None, **_) -> None:
-    _write(booking, WriteAction.PUT, has_target=facts.answer(owner_facts, HAS_TARGET))
+    _write(booking, WriteAction.PUT, has_target=facts.answer(owner_facts, HAS_TARGET), new=True)
 
 
 @receiver(booking_signals.booking_rescheduled, dispatch_uid="calendars.booking_rescheduled")

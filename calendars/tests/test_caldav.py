@@ -293,3 +293,30 @@ def test_a_server_that_answers_a_write_with_a_redirect_has_not_written_it():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_bookings_written_before_the_owner_stopped_adding_them_are_still_moved_and_removed(
+        owner, radicale, django_capture_on_commit_callbacks):
+    """"Add bookings to: none" stops new events; the ones already in the calendar still follow
+    their bookings, else a cancelled session stays in the coach's calendar (and a moved one at its
+    old time)."""
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    meeting_type = make_meeting_type(owner)
+    work = radicale.make_calendar("Work")
+    connection = connect(owner, radicale)
+    work_calendar = connection.calendars.get(url=work)
+    services.caldav_choose(connection=connection, checked_ids=set(), add_bookings_id=work_calendar.pk)
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        moved = booking_create(meeting_type=meeting_type, start=NINE_AM, client_name="Kim", client_email="k@example.com")
+        dropped = booking_create(meeting_type=meeting_type, start=TEN_AM, client_name="Dee", client_email="d@example.com")
+
+    services.caldav_choose(connection=connection, checked_ids=set(), add_bookings_id=None)
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        booking_reschedule(booking=moved, new_start=NINE_AM + timedelta(days=1), by=BookedBy.OWNER)
+        booking_cancel(booking=dropped, by=BookedBy.OWNER)
+        later = booking_create(meeting_type=meeting_type, start=NINE_AM + timedelta(days=2), client_name="Lu",
+                               client_email="l@example.com")
+
+    assert radicale.event_names(work) == [f"{booking_uid(moved)}.ics"]
+    assert _written(radicale, work, booking_uid(moved)).decoded("DTSTART") == NINE_AM + timedelta(days=1)
+    assert not CalendarWrite.objects.filter(uid=booking_uid(later)).exists()
