@@ -228,6 +228,8 @@ def order_context(message: Message) -> dict:
         "order_url": f"{settings.SITE_URL}/orders/{order.token}/",
         "dashboard_url": f"{settings.SITE_URL}/dashboard/orders/",
         "refunded": message.kind == MessageKind.ORDER_REFUNDED,
+        # Cash, a bank transfer: the owner gave the money back outside the app, not to a card.
+        "paid_outside": order.paid_with == PAID_WITH_LABELS[0],
         "expires_on": format_when(order.expires_at, None, tz_name) if order.expires_at else "",
         "sessions_left": message.context.get("sessions_left", 0),
         # A membership's failed renewal: from when booking is refused until it is paid.

@@ -228,6 +228,25 @@ def test_a_payment_made_outside_the_app_shows_its_note_and_is_marked_refunded_no
     assert payment.status == PaymentStatus.REFUNDED and payment.order.status == OrderStatus.REFUNDED
 
 
+def test_a_client_who_paid_outside_the_app_is_not_told_the_refund_goes_back_to_their_card(
+        owner_client, package, mailoutbox, django_capture_on_commit_callbacks):
+    """Cash or a bank transfer: the refund email said "goes back to the card or account you paid
+    with"; the owner gave the money back outside the app, and the email says so."""
+    owner_client.post(URL, _body(package))
+    payment = Payment.objects.get()
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(f"/dashboard/payments/{payment.pk}/refunded-outside/")
+
+    refunded = [message for message in mailoutbox if message.subject.startswith("Your order was refunded")]
+    assert len(refunded) == 1
+    text = " ".join(refunded[0].body.split())
+    html = " ".join(refunded[0].alternatives[0][0].split())
+    assert "was given back to you outside the app" in text and "was given back to you outside the app" in html
+    assert "card or account" not in text and "card or account" not in html
+
+
 def test_the_order_page_offers_to_mark_a_payment_outside_the_app_refunded_not_to_refund_it(owner_client, package):
     owner_client.post(URL, _body(package))
     order = PackageOrder.objects.get()
