@@ -46,6 +46,9 @@ def session_checkout(request: HttpRequest, booking_token: str) -> HttpResponse:
     payment = session_payment(booking)
     if payment is None:
         return redirect("bookings:manage", token=booking.token)
+    if payment.status == PaymentStatus.PENDING:
+        # Paid, the money still on its way (a bank debit): no second checkout, the page that waits.
+        return redirect("payments:return", token=payment.token)
     now = timezone.now()
     code = request.POST.get("promo_code", "").strip()[:60] if request.method == "POST" else payment.promo_code
     code_error, quote = "", None

@@ -405,6 +405,10 @@ def test_a_payment_still_processing_keeps_the_time_held_until_it_clears(client, 
     frozen_time.move_to(NOW + timedelta(hours=2))  # the usual hold ran out at 15 minutes; the session is at 3
     released = holds_release_expired()
     still_offered = offered(client, owner, paid_type)
+    # No second checkout while the first payment is on its way: the booking's page waits for it.
+    again = client.post(f"/payments/session/{booking.token}/")
+    assert again.status_code == 302 and again["Location"] == f"/payments/return/{payment.token}/"
+    assert Payment.objects.filter(booking=booking).count() == 1
     payment_confirm(payment_id=payment.pk, amount=Decimal("90"), currency="USD")
 
     assert released == 0 and not still_offered
