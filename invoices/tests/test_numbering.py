@@ -85,18 +85,24 @@ def test_a_payment_whose_amount_does_not_match_is_not_invoiced(owner):
     assert not Invoice.objects.exists()
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_twenty_parallel_payments_of_one_owner_get_twenty_consecutive_numbers(owner, monkeypatch):
+def _open_payments(owner, count: int, monkeypatch) -> list[Payment]:
+    """`count` orders of `owner`, each with a Stripe payment waiting for its money."""
     # The confirmation emails are sent (eagerly) from each thread; the PDF is not what is tested here.
     monkeypatch.setattr("notifications.emails.document_pdf", lambda document: b"%PDF-1.7 test")
     meeting_type = make_meeting_type(owner)
     payments = []
-    for n in range(20):
+    for n in range(count):
         order = make_order(owner, meeting_type, price="30.00", currency="USD", with_items=True,
                            client_email=f"client{n}@example.com")
         payments.append(Payment.objects.create(order=order, provider=Provider.STRIPE, amount=order.price,
                                                currency="USD"))
+    return payments
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_payments_of_one_owner_get_twenty_consecutive_numbers(owner, monkeypatch):
+    payments = _open_payments(owner, 20, monkeypatch)
 
     done, refusals = race(20, lambda n: payment_confirm(payment_id=payments[n].pk, amount=Decimal("30.00"),
                                                         currency="USD"), LookupError)
@@ -136,14 +142,7 @@ def test_an_owner_coming_from_another_tool_carries_their_numbering_on_and_it_onl
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_moving_the_numbering_on_while_payments_arrive_gives_no_number_twice_and_leaves_one_gap(owner, monkeypatch):
-    monkeypatch.setattr("notifications.emails.document_pdf", lambda document: b"%PDF-1.7 test")
-    meeting_type = make_meeting_type(owner)
-    payments = []
-    for n in range(12):
-        order = make_order(owner, meeting_type, price="30.00", currency="USD", with_items=True,
-                           client_email=f"client{n}@example.com")
-        payments.append(Payment.objects.create(order=order, provider=Provider.STRIPE, amount=order.price,
-                                               currency="USD"))
+    payments = _open_payments(owner, 12, monkeypatch)
 
     def attempt(n):
         if n == 6:
