@@ -28,6 +28,17 @@ def connect(owner, radicale, **kw) -> CalendarConnection:
                                name="Radicale", all_day_busy=True, **kw)
 
 
+def adding_bookings_to(owner, radicale, *, checked: bool = False) -> tuple[str, CalendarConnection, Calendar]:
+    """The owner's CalDAV account with a new calendar "Work" that bookings are added to (and that
+    is checked for conflicts, when `checked`): its address, the connection and the calendar."""
+    work = radicale.make_calendar("Work")
+    connection = connect(owner, radicale)
+    work_calendar = connection.calendars.get(url=work)
+    services.caldav_choose(connection=connection, checked_ids={work_calendar.pk} if checked else set(),
+                           add_bookings_id=work_calendar.pk)
+    return work, connection, work_calendar
+
+
 def test_the_owner_connects_an_account_and_chooses_the_calendars_to_check(owner, owner_client, radicale,
                                                                          django_capture_on_commit_callbacks):
     work = radicale.make_calendar("Work")
@@ -102,10 +113,7 @@ def test_bookings_moves_and_cancels_are_written_to_the_chosen_calendar(owner, ra
                                                                        django_capture_on_commit_callbacks):
     set_weekly_hours(owner, WEEKDAYS_9_TO_5)
     meeting_type = make_meeting_type(owner, name="Coaching")
-    work = radicale.make_calendar("Work")
-    connection = connect(owner, radicale)
-    work_calendar = connection.calendars.get(url=work)
-    services.caldav_choose(connection=connection, checked_ids={work_calendar.pk}, add_bookings_id=work_calendar.pk)
+    work, connection, work_calendar = adding_bookings_to(owner, radicale, checked=True)
 
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
         booking = booking_create(meeting_type=meeting_type, start=NINE_AM, client_name="Cleo Client",
@@ -147,10 +155,7 @@ def test_a_package_session_reaches_the_coachs_calendar_with_the_clients_answers_
                        client_name="Cleo Client", client_phone="+12025550123",
                        answers=[{"question": "What do you want to work on?", "kind": "text", "answer": "Pricing"},
                                 {"question": "First coaching?", "kind": "checkbox", "answer": True}])
-    work = radicale.make_calendar("Work")
-    connection = connect(owner, radicale)
-    services.caldav_choose(connection=connection, checked_ids=set(),
-                           add_bookings_id=connection.calendars.get(url=work).pk)
+    work, _connection, _calendar = adding_bookings_to(owner, radicale)
 
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
         booking = order_session_book(item=order.items.get(), start=NINE_AM)
@@ -170,10 +175,7 @@ def test_a_package_session_reaches_the_coachs_calendar_with_the_clients_answers_
 def test_a_direct_booking_event_has_no_answers_heading(owner, radicale, django_capture_on_commit_callbacks):
     set_weekly_hours(owner, WEEKDAYS_9_TO_5)
     meeting_type = make_meeting_type(owner, name="Intro")
-    work = radicale.make_calendar("Work")
-    connection = connect(owner, radicale)
-    services.caldav_choose(connection=connection, checked_ids=set(),
-                           add_bookings_id=connection.calendars.get(url=work).pk)
+    work, _connection, _calendar = adding_bookings_to(owner, radicale)
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
         booking = booking_create(meeting_type=meeting_type, start=NINE_AM, client_name="Kim", client_email="k@example.com")
     description = str(_written(radicale, work, booking_uid(booking))["DESCRIPTION"]).splitlines()
@@ -186,10 +188,7 @@ def test_a_server_that_was_down_gets_the_writes_when_it_is_back_in_order_once(ow
                                                                               django_capture_on_commit_callbacks):
     set_weekly_hours(owner, WEEKDAYS_9_TO_5)
     meeting_type = make_meeting_type(owner)
-    work = radicale.make_calendar("Work")
-    connection = connect(owner, radicale)
-    work_calendar = connection.calendars.get(url=work)
-    services.caldav_choose(connection=connection, checked_ids=set(), add_bookings_id=work_calendar.pk)
+    work, connection, work_calendar = adding_bookings_to(owner, radicale)
     Calendar.objects.filter(pk=work_calendar.pk).update(url=f"http://127.0.0.1:{free_port()}/coach/work/")  # down
 
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
@@ -217,10 +216,7 @@ def test_no_write_is_queued_for_a_booking_that_rolled_back(owner, radicale):
 
     set_weekly_hours(owner, WEEKDAYS_9_TO_5)
     meeting_type = make_meeting_type(owner)
-    work = radicale.make_calendar("Work")
-    connection = connect(owner, radicale)
-    services.caldav_choose(connection=connection, checked_ids=set(),
-                           add_bookings_id=connection.calendars.get(url=work).pk)
+    work, _connection, _calendar = adding_bookings_to(owner, radicale)
 
     class Undo(Exception):
         pass
@@ -302,10 +298,7 @@ def test_bookings_written_before_the_owner_stopped_adding_them_are_still_moved_a
     old time)."""
     set_weekly_hours(owner, WEEKDAYS_9_TO_5)
     meeting_type = make_meeting_type(owner)
-    work = radicale.make_calendar("Work")
-    connection = connect(owner, radicale)
-    work_calendar = connection.calendars.get(url=work)
-    services.caldav_choose(connection=connection, checked_ids=set(), add_bookings_id=work_calendar.pk)
+    work, connection, work_calendar = adding_bookings_to(owner, radicale)
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
         moved = booking_create(meeting_type=meeting_type, start=NINE_AM, client_name="Kim", client_email="k@example.com")
         dropped = booking_create(meeting_type=meeting_type, start=TEN_AM, client_name="Dee", client_email="d@example.com")
