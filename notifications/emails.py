@@ -230,6 +230,8 @@ def order_context(message: Message) -> dict:
         "refunded": message.kind == MessageKind.ORDER_REFUNDED,
         # Cash, a bank transfer: the owner gave the money back outside the app, not to a card.
         "paid_outside": order.paid_with == PAID_WITH_LABELS[0],
+        # A sent gift's recipient paid nothing: its refund went to the buyer (who hears it apart).
+        "gift_recipient": gift is not None and gift.is_sent and not message.context.get("to_buyer"),
         "expires_on": format_when(order.expires_at, None, tz_name) if order.expires_at else "",
         "sessions_left": message.context.get("sessions_left", 0),
         # A membership's failed renewal: from when booking is refused until it is paid.

@@ -282,6 +282,11 @@ def test_a_sent_gift_refunded_gives_its_credit_note_to_the_buyer_never_the_recip
     # it goes to the buyer, whose money went back; the recipient only hears that the order ended.
     [to_recipient] = sent_to("rory@example.com")
     assert [name for name, *_ in to_recipient.attachments if name.endswith(".pdf")] == []
+    # The recipient paid nothing: the money went back to the one who gave it, and the email says so.
+    for text in (to_recipient.body, to_recipient.alternatives[0][0]):
+        text = " ".join(text.split())
+        assert "was refunded to the person who gave it to you" in text
+        assert "card or account you paid with" not in text
     [to_buyer] = sent_to("bea@example.com")
     assert to_buyer.body.startswith("Hi Bea Buyer, your order of Starter pack")
     assert [name for name, *_ in to_buyer.attachments] == ["CN-0001.pdf"]
