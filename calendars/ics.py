@@ -86,6 +86,7 @@ def busy_intervals(calendars: list[icalendar.Calendar], *, zone: ZoneInfo, windo
             else:
                 reading.events += 1
                 _until_as_meant(event)
+        lengths, overrides = _given_lengths(calendar)
         occurrences = recurring_ical_events.of(calendar, skip_bad_series=True).between(window_start, window_end)
         for occurrence in occurrences:
             if str(occurrence.get("UID", "")) in ignore_uids:
@@ -94,7 +95,7 @@ def busy_intervals(calendars: list[icalendar.Calendar], *, zone: ZoneInfo, windo
                 continue
             if str(occurrence.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
                 continue
-            start, end = occurrence.decoded("DTSTART"), _end_of(occurrence)
+            start, end = occurrence.decoded("DTSTART"), _end_of(occurrence, lengths, overrides)
             if not isinstance(start, datetime):
                 if not all_day_busy:
                     continue
@@ -131,10 +132,33 @@ def _until_as_meant(event) -> None:
                                               tzinfo=start.tzinfo).astimezone(UTC)]
 
 
-def _end_of(occurrence):
+def _given_lengths(calendar) -> tuple[dict, set]:
+    """The events given by their length (DURATION, no DTEND), by (UID, RECURRENCE-ID or None), and
+    the (UID, RECURRENCE-ID) of every moved occurrence. recurring_ical_events writes each
+    occurrence's DTEND as DTSTART plus the DURATION by the clock, an hour off across a clock change
+    (RFC 5545 3.3.6: hours are exact, days follow the calendar): _end_of works it out again."""
+    lengths, overrides = {}, set()
+    for event in calendar.walk("VEVENT"):
+        uid = str(event.get("UID", ""))
+        moved = event.decoded("RECURRENCE-ID") if "RECURRENCE-ID" in event else None
+        if moved is not None:
+            overrides.add((uid, moved))
+        if "DURATION" in event and "DTEND" not in event:
+            lengths[(uid, moved)] = event.decoded("DURATION")
+    return lengths, overrides
+
+
+def _end_of(occurrence, lengths: dict, overrides: set):
+    start = occurrence.decoded("DTSTART")
+    uid = str(occurrence.get("UID", ""))
+    moved = occurrence.decoded("RECURRENCE-ID") if "RECURRENCE-ID" in occurrence else None
+    length = lengths.get((uid, moved) if (uid, moved) in overrides else (uid, None))
+    if length is not None and isinstance(start, datetime) and start.tzinfo is not None:
+        # Days by the clock of the event's zone, then hours, minutes and seconds of real time.
+        by_the_clock = (start + timedelta(days=length.days)).astimezone(UTC)
+        return by_the_clock + timedelta(seconds=length.seconds, microseconds=length.microseconds)
     if "DTEND" in occurrence:
         return occurrence.decoded("DTEND")
-    start = occurrence.decoded("DTSTART")
     if "DURATION" in occurrence:
         return start + occurrence.decoded("DURATION")
     # RFC 5545 3.6.1: no end and no duration is a day for a date, an instant for a date-time.

@@ -1,6 +1,7 @@
 """ICS feeds in Settings > Calendars: what the owner adds, what becomes busy, what is refused.
 Served by a real local HTTP server (tests.calendar_servers), no HTTP mocks."""
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 import time_machine
@@ -258,3 +259,46 @@ def test_another_owner_cannot_refresh_or_remove_a_calendar(owner, other_owner, c
         assert client.post(path).status_code == 404
     assert CalendarConnection.objects.filter(pk=connection.pk).exists() and len(busy(owner)) == 1
     assert "e.ics" not in client.get(LIST).text
+
+
+def _event_by_length(uid: str, start: str, duration: str, *extra: str) -> str:
+    lines = [f"UID:{uid}", "DTSTAMP:20261101T000000Z", f"DTSTART;TZID=America/New_York:{start}",
+             f"DURATION:{duration}", f"SUMMARY:{uid}", *extra]
+    return "BEGIN:VEVENT\r\n" + "".join(line + "\r\n" for line in lines) + "END:VEVENT\r\n"
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize("duration, end", [
+    # Across the spring change (02:00 becomes 03:00 in New York): two hours of real time, to 04:00.
+    ("PT2H", utc(2027, 3, 14, 8, 0)),
+    # A day is a calendar day (RFC 5545 3.3.6): to 01:00 the next day, 23 hours later here.
+    ("P1D", utc(2027, 3, 15, 5, 0)),
+    ("P1DT1H", utc(2027, 3, 15, 6, 0)),
+])
+def test_an_events_length_across_the_clock_change_blocks_the_time_it_really_takes(owner, feed_server, duration, end):
+    """An event given by its length (DURATION, no DTEND): hours are exact and days follow the
+    calendar, so two hours from 01:00 on the night the clocks go forward end at 04:00 by the clock,
+    not at 03:00, which a client could then book over."""
+    url = feed_server.serve("/night.ics", calendar(_event_by_length("night", "20270314T010000", duration)))
+
+    services.feed_add(owner=owner, url=url, name="Work", all_day_busy=True, now=NOW)
+
+    pieces = busy(owner)  # a long event is stored in pieces end to end
+    assert all(piece[1] == after[0] for piece, after in pairwise(pieces))
+    assert (pieces[0][0], pieces[-1][1]) == (utc(2027, 3, 14, 6, 0), end)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_weekly_series_given_by_its_length_keeps_it_and_a_moved_occurrence_keeps_its_own_end(owner, feed_server):
+    moved = ("BEGIN:VEVENT\r\nUID:night\r\nDTSTAMP:20261101T000000Z\r\n"
+             "RECURRENCE-ID;TZID=America/New_York:20270321T010000\r\n"
+             "DTSTART;TZID=America/New_York:20270321T020000\r\nDTEND;TZID=America/New_York:20270321T030000\r\n"
+             "SUMMARY:night\r\nEND:VEVENT\r\n")
+    series = _event_by_length("night", "20270307T010000", "PT2H", "RRULE:FREQ=WEEKLY;COUNT=3")
+    url = feed_server.serve("/series.ics", calendar(series, moved))
+
+    services.feed_add(owner=owner, url=url, name="Work", all_day_busy=True, now=NOW)
+
+    assert busy(owner) == [(utc(2027, 3, 7, 6, 0), utc(2027, 3, 7, 8, 0)),   # EST, two hours
+                           (utc(2027, 3, 14, 6, 0), utc(2027, 3, 14, 8, 0)),  # across the change, two hours
+                           (utc(2027, 3, 21, 6, 0), utc(2027, 3, 21, 7, 0))]  # moved, its own DTEND
