@@ -15,13 +15,16 @@ mkdir -p var
 ensure_pdf_libs
 
 $PY manage.py migrate --noinput
-$PY manage.py seed_demo
+seeded="$($PY manage.py seed_demo)" || exit 1
+printf '%s\n' "$seeded"
+# The demo owner's link: /demo/, unless someone signed up locally with it (seed_demo then says which).
+demo_slug="$(printf '%s\n' "$seeded" | sed -n 's|.*(booking page /\([^/]*\)/).*|\1|p')"
 
 cat <<MSG
 
   Leadmonk is running at  http://127.0.0.1:${PORT}/
   Log in as               demo@example.com / demo12345
-  Demo booking page       http://127.0.0.1:${PORT}/demo/
+  Demo booking page       http://127.0.0.1:${PORT}/${demo_slug:-demo}/
   Emails print below (lines of "worker"). Press Ctrl-C to stop.
 
 MSG

@@ -43,6 +43,20 @@ def test_seed_demo_says_how_to_log_in(db, capsys):
     assert "demo@example.com / demo12345" in capsys.readouterr().out
 
 
+@override_settings(DEBUG=True)
+def test_seed_demo_runs_when_someone_signed_up_with_the_link_demo(db, capsys):
+    """`make run` seeds the demo at every start: someone who signed up locally as "Demo" took the
+    booking link /demo/, and the demo owner's insert stopped the whole command."""
+    User.objects.create_user(email="dee@example.com", password="x", display_name="Demo", slug="demo")
+
+    call_command("seed_demo")
+
+    owner = User.objects.get(email="demo@example.com")
+    assert owner.slug == "demo-2"
+    assert "(booking page /demo-2/)" in capsys.readouterr().out
+    assert User.objects.get(email="dee@example.com").slug == "demo"
+
+
 @override_settings(DEBUG=False)
 def test_seed_demo_refuses_to_run_when_debug_is_off(db):
     with pytest.raises(CommandError, match="DEBUG"):

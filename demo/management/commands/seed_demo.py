@@ -34,6 +34,15 @@ DEMO_MODULES = [accounts_demo, scheduling_demo, teams_demo, packages_demo, promo
                 webhooks_demo]
 
 
+def _free_demo_slug() -> str:
+    """/demo/, or /demo-2/, … when someone signed up locally with that booking link already."""
+    slug, counter = DEMO_SLUG, 1
+    while User.objects.filter(slug=slug).exists():
+        counter += 1
+        slug = f"{DEMO_SLUG}-{counter}"
+    return slug
+
+
 class Command(BaseCommand):
     help = "Create (or refresh) the demo owner demo@example.com / demo12345 and its demo data."
 
@@ -45,7 +54,7 @@ class Command(BaseCommand):
                 email=DEMO_EMAIL,
                 defaults={
                     "display_name": "Dana Demo",
-                    "slug": DEMO_SLUG,
+                    "slug": _free_demo_slug(),
                     "timezone": "America/New_York",
                     "plan": Plan.TEAM,
                     "email_verified": True,
@@ -59,7 +68,7 @@ class Command(BaseCommand):
             # A read-write API key, printed below the first time it is made (only its hash is kept).
             api_key_lines = api_demo.seed(owner)
         self.stdout.write(
-            self.style.SUCCESS(f"Demo owner ready: {DEMO_EMAIL} / {DEMO_PASSWORD} (booking page /{DEMO_SLUG}/)")
+            self.style.SUCCESS(f"Demo owner ready: {DEMO_EMAIL} / {DEMO_PASSWORD} (booking page /{owner.slug}/)")
         )
         for line in api_key_lines:
             self.stdout.write(line)
