@@ -107,20 +107,28 @@ def test_another_owners_waitlist_keeps_the_same_email(owner, other_owner, jamie_
     assert WaitlistEntry.objects.get(meeting_type=theirs).client_name == "Jamie Rivers"
 
 
-def test_a_gift_buyers_details_go_from_what_was_written_while_the_order_was_theirs(
-        owner, package, webhook_receiver, django_capture_on_commit_callbacks):
-    """Jamie orders for themselves, then gives a pack to Kim: once paid the order is Kim's, but the
-    webhook event written when it was placed names Jamie (the owner's endpoint page shows it, Resend
-    sends it again), and goes with Jamie's erasure."""
+def _jamie_orders_and_gives_kim_a_pack(owner, package, webhook_receiver, on_commit, own_phone: str = ""):
+    """With a webhook endpoint listening: Jamie orders a pack for themself (with `own_phone`, or
+    none), then buys Kim one as a gift, giving their mobile on it; both paid, the gift sent today."""
     endpoint_create(owner=owner, url=webhook_receiver.url, events=EventType.values)
-    with django_capture_on_commit_callbacks(execute=True):
-        paid_order(package, phone="+447700900123")
+    with on_commit(execute=True):
+        paid_order(package, **({"phone": own_phone} if own_phone else {}))
         gift_order = order_create(package=package, client_name="Jamie Rivers", client_email="jamie@example.com",
                                   client_phone="+447700900123", terms_accepted=True, client_timezone="Europe/London",
                                   gift=GiftDetails(recipient_name="Kim Lee", recipient_email="kim@example.com",
                                                    message="Enjoy!", send_on=NOW.date()))
         pay(gift_order)
     gift_order.refresh_from_db()
+    return gift_order
+
+
+def test_a_gift_buyers_details_go_from_what_was_written_while_the_order_was_theirs(
+        owner, package, webhook_receiver, django_capture_on_commit_callbacks):
+    """Jamie orders for themselves, then gives a pack to Kim: once paid the order is Kim's, but the
+    webhook event written when it was placed names Jamie (the owner's endpoint page shows it, Resend
+    sends it again), and goes with Jamie's erasure."""
+    gift_order = _jamie_orders_and_gives_kim_a_pack(owner, package, webhook_receiver,
+                                                    django_capture_on_commit_callbacks, own_phone="+447700900123")
     assert gift_order.client_email == "kim@example.com"  # handed over: the order is Kim's now
 
     client_erase(owner=owner, email="jamie@example.com", by_user=owner)
@@ -134,15 +142,8 @@ def test_a_gift_buyers_phone_given_only_on_the_gift_goes_with_their_erasure(
     """Jamie's own order has no phone; the mobile number they gave when buying Kim a pack is on no row of
     theirs once the order is Kim's (the hand-over blanks it), yet the order.created event written while
     the order was Jamie's and the receipt sent to them carry it: it goes with Jamie's erasure too."""
-    endpoint_create(owner=owner, url=webhook_receiver.url, events=EventType.values)
-    with django_capture_on_commit_callbacks(execute=True):
-        paid_order(package)
-        gift_order = order_create(package=package, client_name="Jamie Rivers", client_email="jamie@example.com",
-                                  client_phone="+447700900123", terms_accepted=True, client_timezone="Europe/London",
-                                  gift=GiftDetails(recipient_name="Kim Lee", recipient_email="kim@example.com",
-                                                   message="Enjoy!", send_on=NOW.date()))
-        pay(gift_order)
-    gift_order.refresh_from_db()
+    gift_order = _jamie_orders_and_gives_kim_a_pack(owner, package, webhook_receiver,
+                                                    django_capture_on_commit_callbacks)
     assert gift_order.client_phone == ""  # handed over: the order is Kim's, without Jamie's number
     assert rows_holding(["7700900123"])
 

@@ -274,13 +274,19 @@ def set_hosts(team_meeting_type, users):
         memberships=list(team.memberships.filter(user__in=users)))
 
 
-def test_a_member_unticked_and_ticked_again_as_host_keeps_their_recent_bookings_in_the_round_robin_count(trio):
-    team, owner, ben, cleo = trio
+def _ben_booked_twice_cleo_once(team, ben, cleo):
+    """A round-robin type of Ben and Cleo, with two recent bookings of Ben's copy and one of Cleo's."""
     rr = make_team_meeting_type(team, users=[ben, cleo], now=NOW)
     bens_copy, cleos_copy = hosts_of(rr)
     _booked_days_ago(bens_copy, NINE_AM + timedelta(days=1), 2)
     _booked_days_ago(bens_copy, NINE_AM + timedelta(days=2), 2)
     _booked_days_ago(cleos_copy, NINE_AM + timedelta(days=1), 1)
+    return rr, bens_copy, cleos_copy
+
+
+def test_a_member_unticked_and_ticked_again_as_host_keeps_their_recent_bookings_in_the_round_robin_count(trio):
+    team, owner, ben, cleo = trio
+    rr, bens_copy, cleos_copy = _ben_booked_twice_cleo_once(team, ben, cleo)
 
     set_hosts(rr, [cleo])
     set_hosts(rr, [ben, cleo])
@@ -292,11 +298,7 @@ def test_a_member_unticked_and_ticked_again_as_host_keeps_their_recent_bookings_
 
 def test_a_member_who_left_and_rejoined_keeps_their_recent_bookings_in_the_round_robin_count(trio):
     team, owner, ben, cleo = trio
-    rr = make_team_meeting_type(team, users=[ben, cleo], now=NOW)
-    bens_copy, cleos_copy = hosts_of(rr)
-    _booked_days_ago(bens_copy, NINE_AM + timedelta(days=1), 2)
-    _booked_days_ago(bens_copy, NINE_AM + timedelta(days=2), 2)
-    _booked_days_ago(cleos_copy, NINE_AM + timedelta(days=1), 1)
+    rr, bens_copy, cleos_copy = _ben_booked_twice_cleo_once(team, ben, cleo)
 
     services.membership_leave(membership=team.memberships.get(user=ben))
     team.memberships.create(user=ben)  # invited again and joined
