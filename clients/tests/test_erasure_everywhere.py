@@ -112,7 +112,7 @@ def _jamie_orders_and_gives_kim_a_pack(owner, package, webhook_receiver, on_comm
     none), then buys Kim one as a gift, giving their mobile on it; both paid, the gift sent today."""
     endpoint_create(owner=owner, url=webhook_receiver.url, events=EventType.values)
     with on_commit(execute=True):
-        paid_order(package, **({"phone": own_phone} if own_phone else {}))
+        paid_order(package, phone=own_phone)
         gift_order = order_create(package=package, client_name="Jamie Rivers", client_email="jamie@example.com",
                                   client_phone="+447700900123", terms_accepted=True, client_timezone="Europe/London",
                                   gift=GiftDetails(recipient_name="Kim Lee", recipient_email="kim@example.com",
