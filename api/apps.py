@@ -7,7 +7,7 @@ class ApiConfig(AppConfig):
     verbose_name = "REST API"
 
     def ready(self) -> None:
-        from api import schema  # noqa: F401 - registers the API key's security scheme with drf-spectacular
+        from api import receivers, schema  # noqa: F401 - the erasure receiver; the API key's security scheme
         from api.models import ApiKey
         from api.selectors import API_KEYS
         from leadmonk import content_version

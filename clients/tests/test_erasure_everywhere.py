@@ -2,13 +2,16 @@
 of every model is read back (only issued invoices and credit notes keep them, unchanged, as tax law
 requires). The world holds what a client leaves behind: a paid order with its invoice, sessions, a
 gift, the emails about them, a "Find my bookings" sign-in link and its email, a place on a waitlist
-and the seat offered from it."""
+and the seat offered from it, and a session booked through the API with an Idempotency-Key (whose
+answer is kept for a day, to be sent again to a retry)."""
 from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.db import models
 
+from api.models import IdempotentRequest
+from api.tests.helpers import api_client, key_for
 from clients.services import client_erase
 from invoices.models import CreditNote, Invoice
 from notifications.models import Message, MessageKind, MessageStatus
@@ -16,7 +19,7 @@ from orders.gifts import GiftDetails
 from orders.models import Gift
 from orders.services import order_create
 from portal.models import SignInLink
-from scheduling.models import Attendance, MeetingTypeKind
+from scheduling.models import Attendance, Booking, MeetingTypeKind
 from scheduling.services import booking_cancel, booking_create
 from tests import NINE_AM, NOW, make_booking, make_meeting_type
 from waitlists.models import WaitlistEntry, WaitlistStatus
@@ -26,7 +29,7 @@ from webhooks.services import endpoint_create
 
 from .conftest import paid_order, pay
 
-SECRETS = ("jamie@example.com", "jamie", "rivers", "7700900123")
+SECRETS = ("jamie@example.com", "jamie", "rivers", "7700900123", "7911123456")
 # Kept unchanged on purpose (the erasure screen says so): an issued document is never rewritten.
 KEPT_BY_LAW = (Invoice, CreditNote)
 
@@ -39,14 +42,24 @@ def rows_holding(secrets) -> list[str]:
         if model in KEPT_BY_LAW or model._meta.proxy or not model._meta.managed:
             continue
         fields = [field.attname for field in model._meta.concrete_fields
-                  if isinstance(field, (models.CharField, models.TextField, models.JSONField))]
+                  if isinstance(field, (models.CharField, models.TextField, models.JSONField, models.BinaryField))]
         if not fields:
             continue
         for pk, *values in model._base_manager.values_list("pk", *fields):
-            text = repr(values).lower()
+            text = repr([bytes(value).decode() if isinstance(value, (bytes, memoryview)) else value
+                         for value in values]).lower()
             if any(secret in text for secret in secrets):
                 found.append(f"{model._meta.label}.{pk}")
     return found
+
+
+def api_booking(owner, coaching):
+    """Jamie's session tomorrow at nine, booked through the API with the key "7c0a-book-1"."""
+    return api_client(key_for(owner)).post(
+        "/api/v1/bookings/", {"meeting_type_id": coaching.pk, "start": (NINE_AM + timedelta(days=1)).isoformat(),
+                              "client_name": "Jamie Rivers", "client_email": "jamie@example.com",
+                              "client_phone": "+447911123456"},
+        format="json", HTTP_IDEMPOTENCY_KEY="7c0a-book-1")
 
 
 @pytest.fixture
@@ -67,6 +80,14 @@ def jamie_everywhere(client, owner, package, coaching, django_capture_on_commit_
         waitlist_join(meeting_type=workshop, start=NINE_AM, client_name="Jamie Rivers",
                       client_email="jamie@example.com", client_phone="+447700900123")
         booking_cancel(booking=seat)
+        # Booked, then cancelled, through the API by the owner's own software, each sent with a key:
+        # both answers are kept.
+        booked = api_booking(owner, coaching)
+        assert booked.status_code == 201, booked.content
+        cancelled = api_client(key_for(owner)).post(f"/api/v1/bookings/{booked.json()['id']}/cancel/", {},
+                                                    format="json", HTTP_IDEMPOTENCY_KEY="7c0a-cancel-1")
+        assert cancelled.status_code == 200, cancelled.content
+    assert IdempotentRequest.objects.filter(key__in=["7c0a-book-1", "7c0a-cancel-1"], status_code__lt=300).count() == 2
     assert SignInLink.objects.filter(email="jamie@example.com").exists()
     assert Message.objects.filter(kind=MessageKind.PORTAL_SIGN_IN, recipient="jamie@example.com").exists()
     assert WaitlistEntry.objects.get(client_email="jamie@example.com").status == WaitlistStatus.OFFERED
@@ -79,7 +100,6 @@ def test_after_erasure_the_client_is_in_no_row_of_any_table(owner, jamie_everywh
     assert rows_holding(SECRETS)  # the walk finds them before
 
     client_erase(owner=owner, email="jamie@example.com", by_user=owner)
-
     assert rows_holding(SECRETS) == []
     # The documents kept by law still name who paid.
     assert Invoice.objects.get(order=jamie_everywhere).buyer["email"] == "jamie@example.com"
@@ -94,6 +114,24 @@ def test_an_erased_client_leaves_the_waitlist_and_their_sign_in_links_go(owner, 
     sign_in = Message.objects.get(kind=MessageKind.PORTAL_SIGN_IN)
     assert sign_in.recipient.endswith("@erased.invalid")
     assert not Message.objects.filter(kind=MessageKind.WAITLIST_OFFER, status=MessageStatus.PENDING).exists()
+
+
+def test_a_retry_of_an_erased_clients_api_booking_still_makes_nothing_twice(owner, coaching, jamie_everywhere):
+    """The kept answer loses the client's details but stays: the owner's software sending the
+    booking again with its key gets the booking back (erased), not a second booking."""
+    client_erase(owner=owner, email="jamie@example.com", by_user=owner)
+    bookings = Booking.objects.count()
+
+    again = api_booking(owner, coaching)
+
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    answer = again.json()
+    # As the booking itself now reads (GET /api/v1/bookings/<id>/).
+    booking = api_client(key_for(owner)).get(f"/api/v1/bookings/{answer['id']}/").json()
+    assert answer["client_name"] == booking["client_name"] == "Erased client"
+    assert answer["client_email"] == booking["client_email"] and answer["client_email"].endswith("@erased.invalid")
+    assert answer["client_phone"] == booking["client_phone"] == ""
+    assert Booking.objects.count() == bookings
 
 
 def test_another_owners_waitlist_keeps_the_same_email(owner, other_owner, jamie_everywhere):
