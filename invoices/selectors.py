@@ -1,5 +1,7 @@
 """Reads of invoices and credit notes: an owner's settings, the documents of an order or a paid
 session, one document by its number (always within the order or booking it belongs to)."""
+from django.db.models import Q
+
 from invoices.models import CreditNote, Invoice, InvoiceSettings
 
 
@@ -14,6 +16,27 @@ def documents_for_order(order) -> list:
     invoices = list(Invoice.objects.filter(order=order).order_by("issued_at", "sequence"))
     notes = list(CreditNote.objects.filter(order=order).order_by("issued_at", "sequence")) if invoices else []
     return sorted(invoices + notes, key=lambda document: (document.issued_at, document.kind_label))
+
+
+def documents_of(*, orders=(), bookings=()) -> list:
+    """The invoices and credit notes of these orders and paid sessions, newest first, each with its
+    order or booking set to the row given (document_url reads it: no query per link). One query, two
+    when any of them has an invoice; none for no orders and no sessions."""
+    orders_by_id, bookings_by_id = {order.pk: order for order in orders}, {booking.pk: booking for booking in bookings}
+    if not orders_by_id and not bookings_by_id:
+        return []
+    scope = Q(order_id__in=list(orders_by_id)) | Q(booking_id__in=list(bookings_by_id))
+    documents = list(Invoice.objects.filter(scope))
+    if documents:
+        documents += list(CreditNote.objects.filter(scope))
+    for document in documents:
+        if document.order_id is not None:
+            document.order = orders_by_id[document.order_id]
+        else:
+            document.booking = bookings_by_id[document.booking_id]
+    # Newest first; a credit note issued in the same instant as its invoice comes before it.
+    return sorted(documents, key=lambda document: (document.issued_at, isinstance(document, CreditNote),
+                                                   document.sequence), reverse=True)
 
 
 def documents_for_booking(booking) -> list:

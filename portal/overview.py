@@ -1,5 +1,5 @@
 """The body of /my/, cached: a signed-in client reloads it far more often than anything in it
-changes, and reading it costs five queries over every owner's orders and bookings.
+changes, and reading it costs up to seven queries over every owner's orders, bookings and invoices.
 
 The entry is keyed by a digest of the address the cookie holds, the language, the zone asked for
 (?tz= or the browser's cookie; the page's default zone comes from the data) and the clock, so no
@@ -31,6 +31,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from leadmonk import content_version, splice
 from leadmonk.client_email import normalize_email
+from leadmonk.languages import date_formats
 from leadmonk.sections import collect_parts
 from leadmonk.timezones import viewer_clock, viewer_timezone
 from orders.signals import client_order_cards_parts
@@ -138,7 +139,7 @@ def _render(request, *, email: str, asked_zone: str, stamp: str) -> _Entry:
         order.card_parts = cards[order.pk].mark
     html = render_to_string("portal/_overview_body.html", {
         "email": email, "groups": groups, "viewer_tz": viewer_tz, "session_days": PORTAL_SESSION_AGE.days,
-        "csrf_token": splice.CSRF_TOKEN.mark,
+        "csrf_token": splice.CSRF_TOKEN.mark, "date_format": date_formats()["date"],
     }, request=request)
     return _Entry(
         owner_ids=tuple(sorted(group.owner.pk for group in groups)),

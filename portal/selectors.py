@@ -1,12 +1,16 @@
 """Reads of the client portal (/my/): everything of one client email, with every owner, grouped by
-owner. A fixed number of queries whatever the number of owners, orders and sessions (4: orders,
-their items, their bookings, the direct bookings); the email is the only key, so nothing of
+owner. A fixed number of queries whatever the number of owners, orders and sessions (6 at most:
+the unsent gifts they bought, orders, their items, their bookings, the direct bookings, the
+invoices and, when there are any, the credit notes); the email is the only key, so nothing of
 another address can come in."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from invoices.documents import document_url
+from invoices.selectors import documents_of
 from leadmonk.client_email import normalize_email
-from orders.gifts import undelivered_gift
+from leadmonk.money import format_money
+from orders.gifts import gift_of, undelivered_gift
 from orders.models import PackageOrder
 from orders.selectors import order_bookings, orders_of_client, with_item_progress
 from scheduling.models import Booking, BookingStatus
@@ -21,12 +25,14 @@ def client_has_history(*, email: str) -> bool:
 
 @dataclass
 class OwnerGroup:
-    """What the client has with one owner: their orders (newest first) and sessions."""
+    """What the client has with one owner: their orders (newest first), sessions, and the invoices
+    and credit notes of what they paid for (newest first)."""
 
     owner: object
     orders: list = field(default_factory=list)
     upcoming: list = field(default_factory=list)
     past: list = field(default_factory=list)
+    documents: list = field(default_factory=list)
 
 
 def _session_view(booking: Booking, *, order: PackageOrder | None, now: datetime) -> Booking:
@@ -63,8 +69,14 @@ def client_overview(*, email: str, now: datetime) -> list[OwnerGroup]:
             continue
         for booking in order_bookings(order):
             _file_session(group, _session_view(booking, order=order, now=now), now)
-    for booking in direct_bookings_of_client(email=email):
+    direct = list(direct_bookings_of_client(email=email))
+    for booking in direct:
         _file_session(group_of(booking.owner), _session_view(booking, order=None, now=now), now)
+    # A gift's documents are its buyer's, and reached through the order's token, which is the
+    # recipient's key once it is sent: the buyer has them from their receipt, and neither sees them here.
+    paid_for = [order for group in groups.values() for order in group.orders if gift_of(order) is None]
+    for document in documents_of(orders=paid_for, bookings=direct):
+        groups[document.owner_id].documents.append(_document_view(document))
 
     for group in groups.values():
         group.upcoming.sort(key=lambda booking: (booking.start, booking.pk))
@@ -77,6 +89,19 @@ def client_overview(*, email: str, now: datetime) -> list[OwnerGroup]:
         return (soonest, -latest_order, group.owner.pk)
 
     return sorted(groups.values(), key=order_key)
+
+
+def _document_view(document) -> dict:
+    """An invoice or credit note as its line shows it: what it was for, its pages, its amount (a
+    credit note's is given back)."""
+    is_invoice = document.kind_label == "Invoice"
+    return {
+        "document": document,
+        "for": document.order.title if document.order_id is not None else document.booking.meeting_type.name,
+        "url": document_url(document),
+        "pdf_url": document_url(document, pdf=True),
+        "total": ("" if is_invoice else "−") + format_money(document.total, document.currency),
+    }
 
 
 def _file_session(group: OwnerGroup, booking: Booking, now: datetime) -> None:

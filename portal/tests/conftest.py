@@ -1,12 +1,16 @@
 """The client portal's world: two owners, and two clients who each ordered from one or both."""
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.utils import timezone
 
+from invoices.services import credit_note_issue
 from orders.models import OrderStatus
+from payments.models import Payment, Provider
+from payments.services import payment_confirm
 from tests import make_booking, make_meeting_type, make_order, make_owner
 
 CLEO = "cleo@example.com"
@@ -35,6 +39,20 @@ def world(db):
         "alma": alma, "bert": bert, "alma_call": alma_call, "bert_lesson": bert_lesson, "cleo_alma": cleo_alma,
         "cleo_bert": cleo_bert, "dora_alma": dora_alma, "direct": direct, "dora_session": dora_session,
     })
+
+
+def pay(*, amount: str, currency: str = "USD", **target) -> Payment:
+    """A payment of an order or a held session, confirmed as a provider's webhook would (so it is invoiced)."""
+    payment = Payment.objects.create(provider=Provider.STRIPE, amount=Decimal(amount), currency=currency, **target)
+    return payment_confirm(payment_id=payment.pk, amount=Decimal(amount), currency=currency)
+
+
+def order_paid_and_part_refunded(owner, meeting_type, title: str):
+    """Cleo's order of `title` for 100 USD, paid (an invoice) and 10 USD of it given back (a credit note)."""
+    order = make_order(owner, meeting_type, sessions=2, with_items=True, price="100.00", currency="USD", title=title)
+    payment = pay(order=order, amount="100.00")
+    credit_note_issue(payment=payment, amount=Decimal("10.00"), reason="Goodwill", source_key=f"goodwill-{order.pk}")
+    return order
 
 
 def ask_for_link(client, email: str, capture, **extra):

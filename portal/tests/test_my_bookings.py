@@ -8,9 +8,9 @@ import time_machine
 from django.utils import timezone
 
 from portal.session import PORTAL_COOKIE
-from portal.tests.conftest import CLEO, DORA
+from portal.tests.conftest import CLEO, DORA, order_paid_and_part_refunded
 from scheduling.models import BookingStatus
-from tests import make_booking, make_order
+from tests import make_booking
 
 pytestmark = pytest.mark.django_db
 
@@ -175,19 +175,21 @@ def test_a_paid_gift_stays_off_the_recipients_page_until_it_is_sent(world, sign_
 
 @pytest.mark.parametrize("extra_orders", [0, 6])
 def test_the_page_reads_a_fixed_number_of_queries(world, sign_in, django_assert_num_queries, extra_orders):
+    order_paid_and_part_refunded(world.alma, world.alma_call, "Paid pack")
     for n in range(extra_orders):
         owner = world.alma if n % 2 else world.bert
         meeting_type = world.alma_call if n % 2 else world.bert_lesson
-        order = make_order(owner, meeting_type, sessions=2, with_items=True, status="active",
-                           paid_at=timezone.now(), title=f"Extra {n}")
+        order = order_paid_and_part_refunded(owner, meeting_type, f"Extra {n}")
         make_booking(meeting_type, timezone.now() + timedelta(days=10 + n), order_item=order.items.get())
         make_booking(meeting_type, timezone.now() + timedelta(days=20 + n))
     client = sign_in(CLEO)
 
     # The unsent gifts the client bought, the orders, their items, the items' bookings, the direct
-    # bookings; twice on the first visit of a process that has never served this client
-    # (portal.overview: which owners' versions to read is learnt from the rows, which are then read
-    # again after those versions). test_my_bookings_cache: 5 once it knows, none on a reload.
-    with django_assert_num_queries(10):
+    # bookings, the invoices, the credit notes; twice on the first visit of a process that has never
+    # served this client (portal.overview: which owners' versions to read is learnt from the rows,
+    # which are then read again after those versions). test_my_bookings_cache: 7 once it knows,
+    # none on a reload.
+    with django_assert_num_queries(14):
         page = client.get("/my/").content.decode()
-    assert page.count('class="list-card portal-order"') == 2 + extra_orders
+    assert page.count('class="list-card portal-order"') == 3 + extra_orders
+    assert page.count("/invoices/INV-") == 2 * (1 + extra_orders)

@@ -1,15 +1,17 @@
 """Journey: a client who lost their order link finds it by email. From the owner's page they follow
 "Find my bookings", type their address (in other letter case), open the sign-in link from the
-email, see their order with its sessions left, book one from there and find it among their
-upcoming sessions; then they sign out."""
+email, see their order with its sessions left and its invoice (which they open), book one from
+there and find it among their upcoming sessions; then they sign out."""
 import re
 
 import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from payments.models import Payment, Provider
+from payments.services import payment_confirm
 from scheduling.models import Booking, BookingStatus
-from tests.e2e.data import make_shop, place_paid_order
+from tests.e2e.data import make_shop, place_pending_order
 from tests.e2e.helpers import check_page, pick_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,7 +21,9 @@ J = "portal"
 
 def test_client_finds_their_order_by_email_and_books_a_session(page, server):
     shop = make_shop()
-    order = place_paid_order(shop.package)
+    order = place_pending_order(shop.package)
+    payment = Payment.objects.create(order=order, provider=Provider.TEST, amount=order.price, currency=order.currency)
+    payment_confirm(payment_id=payment.pk, amount=order.price, currency=order.currency)
 
     page.goto(f"{server}/{shop.owner.slug}/")
     page.get_by_role("link", name="Find my bookings").click()
@@ -46,6 +50,11 @@ def test_client_finds_their_order_by_email_and_books_a_session(page, server):
     expect(page.get_by_role("heading", name="With Casey Coach")).to_be_visible()
     expect(page.get_by_text("Coaching session · 2 of 2 left")).to_be_visible()
     expect(page.get_by_text("No sessions coming up.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Invoices")).to_be_visible()
+    page.get_by_role("link", name="Invoice INV-0001", exact=True).click()
+    check_page(page, J, "04b-invoice", h1="Invoice INV-0001")
+    page.go_back()
+    page.wait_for_url(re.compile(r"/my/$"))
 
     page.get_by_role("link", name="Book Coaching session").click()
     page.wait_for_url(re.compile(r"/items/\d+/book/"))
