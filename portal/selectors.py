@@ -1,5 +1,5 @@
 """Reads of the client portal (/my/): everything of one client email, with every owner, grouped by
-owner. A fixed number of queries whatever the number of owners, orders and sessions (6 at most:
+owner. A fixed number of queries whatever the number of owners, orders and sessions (7 at most:
 the unsent gifts they bought, orders, their items, their bookings, the direct bookings, the
 invoices and, when there are any, the credit notes); the email is the only key, so nothing of
 another address can come in."""
@@ -76,7 +76,9 @@ def client_overview(*, email: str, now: datetime) -> list[OwnerGroup]:
     # recipient's key once it is sent: the buyer has them from their receipt, and neither sees them here.
     paid_for = [order for group in groups.values() for order in group.orders if gift_of(order) is None]
     for document in documents_of(orders=paid_for, bookings=direct):
-        groups[document.owner_id].documents.append(_document_view(document))
+        # Beside the order or session it is for (whose group exists), whoever issued it.
+        bought = document.order if document.order_id is not None else document.booking
+        groups[bought.owner_id].documents.append(_document_view(document))
 
     for group in groups.values():
         group.upcoming.sort(key=lambda booking: (booking.start, booking.pk))
