@@ -27,6 +27,7 @@ from notifications.services import notify_waitlist_offer
 from orders.models import OrderItem
 from orders.services import order_session_book
 from scheduling.availability import bookable_slot
+from scheduling.holds import booking_hold
 from scheduling.models import Booking, BookingStatus, MeetingType
 from scheduling.rules import BookingPath
 from scheduling.services import BookingError, booking_create
@@ -175,7 +176,8 @@ def entry_for_token(token: str) -> WaitlistEntry | None:
 
 def waitlist_claim(*, token: str, now: datetime | None = None) -> Booking:
     """Book the seat offered by the claim link `token`, once: through order_session_book (a credit of
-    the entry's order item, under its lock, by the one booking rule) or booking_create. Raises
+    the entry's order item, under its lock, by the one booking rule) or booking_create (booking_hold
+    for a paid session: the seat is HELD until the client pays). Raises
     ClaimRefused, changing nothing, when the link is unknown, used, expired or removed, or the
     seat was taken meanwhile."""
     now = now or timezone.now()
@@ -198,10 +200,13 @@ def waitlist_claim(*, token: str, now: datetime | None = None) -> Booking:
                 booking = order_session_book(item=entry.order_item, start=entry.start, now=now,
                                              client_timezone=entry.client_timezone)
             else:
-                booking = booking_create(meeting_type=entry.meeting_type, start=entry.start,
-                                         client_name=entry.client_name, client_email=entry.client_email,
-                                         client_phone=entry.client_phone, client_timezone=entry.client_timezone,
-                                         now=now, path=BookingPath.PUBLIC_PAGE)
+                # A paid session's seat is held while the client pays, as on the booking page
+                # (scheduling.holds): what is sold is never given away.
+                book = booking_hold if entry.meeting_type.is_paid else booking_create
+                booking = book(meeting_type=entry.meeting_type, start=entry.start,
+                               client_name=entry.client_name, client_email=entry.client_email,
+                               client_phone=entry.client_phone, client_timezone=entry.client_timezone,
+                               now=now, path=BookingPath.PUBLIC_PAGE)
         except BookingError as error:
             raise ClaimRefused(_("The seat could not be booked: %(reason)s") % {"reason": error.message}) from None
         entry.status = WaitlistStatus.CLAIMED

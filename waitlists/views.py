@@ -14,9 +14,11 @@ from leadmonk.languages import use_page_language
 from leadmonk.throttle import throttle_post
 from leadmonk.timezones import viewer_timezone
 from orders.selectors import order_item_for_token
+from scheduling.models import BookingStatus
 from scheduling.public_views import get_public_owner
 from scheduling.rules import BookingPath, booking_path_refusal
 from scheduling.selectors import datetime_label, format_slot_start, get_bookable_meeting_type, parse_slot_start
+from scheduling.signals import held_booking_payment_url_for
 from waitlists import selectors, services
 from waitlists.forms import JoinForm
 
@@ -93,6 +95,9 @@ def claim_page(request: HttpRequest, owner_slug: str, meeting_type_slug: str, to
         except services.ClaimRefused as refusal:
             error = refusal.message
         else:
+            if booking.status == BookingStatus.HELD:  # a paid session: the client pays next
+                return redirect(held_booking_payment_url_for(booking) or reverse("bookings:manage",
+                                                                                 args=[booking.token]))
             return redirect(reverse("bookings:manage", args=[booking.token]) + "?booked=1")
     return render(request, "waitlists/claim.html", {
         "entry": entry, "error": error, "start_label": datetime_label(entry.start, entry.client_timezone),

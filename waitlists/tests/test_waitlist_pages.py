@@ -196,3 +196,18 @@ def test_a_seat_is_offered_in_the_language_the_client_joined_in(client, full_ses
     assert offer.subject == "Hay una plaza libre: resérvela"
     assert "Group workshop el lunes, 7 de diciembre de 2026, 09:00 (America/New_York)" in offer.body
     assert " on Monday" not in offer.body
+
+
+def test_claiming_a_seat_of_a_paid_group_session_holds_it_until_the_client_pays(client, full_session, workshop,
+                                                                               delivered):
+    """A seat of a paid session is sold, not given away: the claim holds it and sends the client to
+    pay, as the booking page does; it is confirmed once paid."""
+    from decimal import Decimal
+
+    workshop.price, workshop.currency, workshop.payment_medium = Decimal("30"), "USD", "stripe"
+    workshop.save(update_fields=["price", "currency", "payment_medium"])
+    token = _offered_token(workshop, full_session, delivered)
+    claimed = client.post(claim_url(workshop, token))
+    seat = Booking.objects.get(client_email="cleo@example.com")
+    assert seat.status == BookingStatus.HELD
+    assert claimed.status_code == 302 and claimed["Location"] == f"/payments/session/{seat.token}/"
