@@ -174,6 +174,19 @@ def entry_for_token(token: str) -> WaitlistEntry | None:
             .filter(token_hash=hash_token(token)).first())
 
 
+def claim_refusal(entry: WaitlistEntry, *, now: datetime) -> ClaimRefused | None:
+    """Why the claim link of `entry` can no longer book (used, removed, expired), or None: the one
+    rule the claim page shows when opened and the claim obeys."""
+    if entry.status == WaitlistStatus.CLAIMED:
+        return ClaimRefused(_("This link was already used: the seat was claimed with it. "
+                              "Your booking confirmation is in your email."))
+    if entry.status == WaitlistStatus.REMOVED:
+        return ClaimRefused(_("This waitlist place was removed by the host, so the link no longer works."))
+    if entry.status == WaitlistStatus.EXPIRED or (entry.expires_at is not None and entry.expires_at <= now):
+        return ClaimRefused(_("This link has expired: the seat was offered to the next person waiting."))
+    return None
+
+
 def waitlist_claim(*, token: str, now: datetime | None = None) -> Booking:
     """Book the seat offered by the claim link `token`, once: through order_session_book (a credit of
     the entry's order item, under its lock, by the one booking rule) or booking_create (booking_hold
@@ -188,13 +201,9 @@ def waitlist_claim(*, token: str, now: datetime | None = None) -> Booking:
         lock_owner(entry.meeting_type.owner_id)
         entry = WaitlistEntry.objects.select_for_update(of=("self",)).select_related(
             "meeting_type__owner", "order_item__order").get(pk=entry.pk)
-        if entry.status == WaitlistStatus.CLAIMED:
-            raise ClaimRefused(_("This link was already used: the seat was claimed with it. "
-                                 "Your booking confirmation is in your email."))
-        if entry.status == WaitlistStatus.REMOVED:
-            raise ClaimRefused(_("This waitlist place was removed by the host, so the link no longer works."))
-        if entry.status == WaitlistStatus.EXPIRED or (entry.expires_at is not None and entry.expires_at <= now):
-            raise ClaimRefused(_("This link has expired: the seat was offered to the next person waiting."))
+        refusal = claim_refusal(entry, now=now)
+        if refusal is not None:
+            raise refusal
         try:
             if entry.order_item is not None:
                 booking = order_session_book(item=entry.order_item, start=entry.start, now=now,

@@ -88,12 +88,14 @@ def claim_page(request: HttpRequest, owner_slug: str, meeting_type_slug: str, to
     if entry is None or entry.meeting_type.slug != meeting_type_slug or entry.meeting_type.owner.slug != owner_slug:
         return render(request, "waitlists/claim.html", {
             "error": _("This claim link is not valid. Check that you copied all of it.")}, status=404)
-    error = ""
-    if request.method == "POST":
+    # A used, removed or expired link says so when opened, rather than offering the seat again.
+    refusal = services.claim_refusal(entry, now=timezone.now())
+    error = refusal.message if refusal is not None else ""
+    if request.method == "POST" and refusal is None:
         try:
             booking = services.waitlist_claim(token=token)
-        except services.ClaimRefused as refusal:
-            error = refusal.message
+        except services.ClaimRefused as refused:
+            error = refused.message
         else:
             if booking.status == BookingStatus.HELD:  # a paid session: the client pays next
                 return redirect(held_booking_payment_url_for(booking) or reverse("bookings:manage",

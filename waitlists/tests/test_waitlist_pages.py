@@ -211,3 +211,14 @@ def test_claiming_a_seat_of_a_paid_group_session_holds_it_until_the_client_pays(
     seat = Booking.objects.get(client_email="cleo@example.com")
     assert seat.status == BookingStatus.HELD
     assert claimed.status_code == 302 and claimed["Location"] == f"/payments/session/{seat.token}/"
+
+
+def test_opening_a_used_or_expired_claim_link_says_so_without_offering_the_seat_again(
+        client, full_session, workshop, delivered):
+    token = _offered_token(workshop, full_session, delivered)
+    with time_machine.travel(NOW + timedelta(hours=7), tick=False):
+        late = client.get(claim_url(workshop, token)).content.decode()
+    assert "This link has expired" in late and "Claim my seat" not in late and "offered to you until" not in late
+    client.post(claim_url(workshop, token))
+    used = client.get(claim_url(workshop, token)).content.decode()
+    assert "This link was already used" in used and "Claim my seat" not in used
