@@ -56,7 +56,7 @@ def waitlist_page(request: HttpRequest, owner_slug: str, meeting_type_slug: str)
     error, joined = "", None
     if request.method == "POST":
         if start is None:
-            error = "Choose one of the full sessions below."
+            error = _("Choose one of the full sessions below.")
         elif form is None or form.is_valid():
             details = ({"client_name": item.order.client_name, "client_email": item.order.client_email,
                         "client_phone": item.order.client_phone} if item is not None else form.cleaned_data)

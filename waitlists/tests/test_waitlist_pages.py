@@ -222,3 +222,12 @@ def test_opening_a_used_or_expired_claim_link_says_so_without_offering_the_seat_
     client.post(claim_url(workshop, token))
     used = client.get(claim_url(workshop, token)).content.decode()
     assert "This link was already used" in used and "Claim my seat" not in used
+
+
+def test_joining_without_a_time_is_explained_in_the_pages_language(client, full_session, workshop):
+    workshop.owner.page_language = "es"
+    workshop.owner.save()
+    response = client.post(page_url(workshop), {"client_name": "Cleo", "client_email": "cleo@example.com"})
+    assert response.status_code == 400
+    assert "Elija una de las sesiones completas" in response.content.decode()
+    assert not WaitlistEntry.objects.exists()
