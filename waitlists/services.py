@@ -24,7 +24,9 @@ from leadmonk.languages import translatable as _
 from leadmonk.timezones import clock_formats, localize
 from leadmonk.tokens import looks_like_token, new_token
 from notifications.services import notify_waitlist_offer
+from orders.credits import item_balance
 from orders.models import OrderItem
+from orders.rules import item_booking_refusal
 from orders.services import order_session_book
 from scheduling.availability import bookable_slot
 from scheduling.holds import booking_hold
@@ -91,7 +93,8 @@ def waitlist_join(*, meeting_type: MeetingType, start: datetime, client_name: st
     """Put the client last in line for the full group session of `meeting_type` at `start`.
 
     Raises SeatsFree when the session has a seat (book it), NotAFullSession when the time is no
-    full session, AlreadyWaiting when this email waits for it already; nothing is written then."""
+    full session, AlreadyWaiting when this email waits for it already, WaitlistError with the
+    reason when `order_item` can book no session; nothing is written then."""
     now = now or timezone.now()
     email = normalize_email(client_email)
     with transaction.atomic():
@@ -99,6 +102,13 @@ def waitlist_join(*, meeting_type: MeetingType, start: datetime, client_name: st
         meeting_type = MeetingType.objects.get(pk=meeting_type.pk)
         if not meeting_type.is_group or not meeting_type.is_bookable or last_claim_moment(meeting_type, start) <= now:
             raise NotAFullSession()
+        if order_item is not None:
+            # A package client whose order can book no session (none left, cancelled, expired)
+            # could never claim: in line, they would only keep a freed seat from the next person.
+            item = OrderItem.objects.select_related("order", "meeting_type").get(pk=order_item.pk)
+            refusal = item_booking_refusal(item, remaining=item_balance(item.pk), now=now)
+            if refusal is not None:
+                raise WaitlistError(refusal.message)
         duration = order_item.duration if order_item is not None else None
         if bookable_slot(meeting_type=meeting_type, start=start, now=now, duration=duration) is not None:
             raise SeatsFree()

@@ -231,3 +231,16 @@ def test_joining_without_a_time_is_explained_in_the_pages_language(client, full_
     assert response.status_code == 400
     assert "Elija una de las sesiones completas" in response.content.decode()
     assert not WaitlistEntry.objects.exists()
+
+
+def test_a_package_client_with_no_sessions_left_is_told_so_and_not_put_in_line(client, owner, full_session,
+                                                                              workshop):
+    """Their claim could never book: in line, they would only keep a freed seat from the next person."""
+    order = place_order(make_package(owner, items=[(workshop, 1)]))
+    item = order.items.get()
+    from orders.services import order_session_book
+    order_session_book(item=item, start=NINE_AM + timedelta(hours=2))
+    response = client.post(page_url(workshop, order=order.token, item=item.pk), {"start": format_slot_start(NINE_AM)})
+    assert response.status_code == 400
+    assert "No sessions left for this item." in response.content.decode()
+    assert not WaitlistEntry.objects.exists()
