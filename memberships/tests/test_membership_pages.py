@@ -11,7 +11,11 @@ from memberships import services
 from memberships.models import MembershipStatus, PackageMembership
 from memberships.selectors import monthly_amount
 from memberships.tests.conftest import membership_package, subscribe
+from orders.services import order_create
 from packages.models import BillingInterval, Package, RenewalRule
+from payments.models import Provider
+from payments.providers.base import get_provider
+from payments.services import payment_start
 from portal.session import PORTAL_COOKIE, portal_sign_in
 from tests import make_owner, make_package
 
@@ -274,3 +278,17 @@ def test_a_membership_cannot_be_given_as_a_gift(client, owner, package, settings
                      gift=GiftDetails(recipient_name="Rory", recipient_email="rory@example.com", message="",
                                       send_on=None))
     assert not PackageOrder.objects.exists()
+
+
+def test_the_owner_reads_every_date_of_a_member_in_the_owners_zone(owner_client, owner, package):
+    # Cleo orders from Auckland at 1:00 on 2 December there (7:00 on 1 December in the owner's New York):
+    # her period ends at 1:00 on 2 January in Auckland, 7:00 on 1 January in New York.
+    order = order_create(package=package, client_name="Cleo Client", client_email="cleo@example.com",
+                         client_timezone="Pacific/Auckland")
+    get_provider(Provider.TEST).pay(payment_start(order=order, provider=Provider.TEST))
+
+    for url in (reverse("memberships:list"), reverse("orders:detail", args=[order.pk])):
+        page = owner_client.get(url).content.decode()
+        assert "renews on 1 January 2027" in page, url
+        assert "renews on 2 January 2027" not in page, url
+
