@@ -131,8 +131,11 @@ def renew_now(request: HttpRequest, pk: int) -> HttpResponse:
     membership = _owner_membership(request, pk)
     if not settings.TEST_PAYMENTS_ENABLED or membership.provider != services.TEST_PROVIDER:
         raise Http404("Only test-provider memberships renew here.")
-    period_start = parse_datetime(request.POST.get("period_start", ""))
-    if period_start is None:
+    try:
+        period_start = parse_datetime(request.POST.get("period_start", ""))
+    except ValueError:  # well formed but no such date (month 13)
+        period_start = None
+    if period_start is None or timezone.is_naive(period_start):  # the form sends the period's UTC time
         messages.error(request, "Reload the page and press “Renew now” again.")
         return redirect(_owner_next(request))
     try:

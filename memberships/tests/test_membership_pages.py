@@ -292,3 +292,13 @@ def test_the_owner_reads_every_date_of_a_member_in_the_owners_zone(owner_client,
         assert "renews on 1 January 2027" in page, url
         assert "renews on 2 January 2027" not in page, url
 
+
+def test_a_renew_now_form_with_a_broken_period_asks_to_reload_instead_of_failing(owner_client, owner, package):
+    order = subscribe(package)
+    url = reverse("memberships:renew_now", args=[order.package_membership.pk])
+
+    for period_start in ("2026-13-45T00:00:00+00:00", "2027-01-01T12:00:00"):  # no such month; no zone
+        response = owner_client.post(url, {"period_start": period_start}, follow=True)
+        assert response.status_code == 200
+        assert "Reload the page and press “Renew now” again." in response.content.decode()
+    assert order.package_membership.periods.count() == 1
