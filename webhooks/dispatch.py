@@ -9,7 +9,8 @@ delivery is taken again, with the same event id (receivers deduplicate on it).
 
 A failed delivery is tried again with exponential backoff (1, 2, 4 … minutes, at most 4 hours
 apart) until 24 hours after it was first due; then it is marked failed, the endpoint is disabled
-and its owner emailed (through the notifications outbox).
+and its owner emailed (through the notifications outbox). A resend, or enabling the endpoint
+again, starts a new day of retries, 1, 2, 4 … minutes apart again.
 """
 import json
 import logging
@@ -38,6 +39,9 @@ SEND_DEADLINE_FACTOR = 3
 CLAIM_BATCH_SIZE = 20
 FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=4)
+# Retries of a delivery stop this long after it was first due (or resent, or its endpoint
+# enabled again: a new day); then the endpoint is disabled.
+RETRY_FOR = timedelta(hours=24)
 # The start of the receiver's answer is kept (the dashboard shows it); the rest is not read.
 RESPONSE_MAX_BYTES = 4 * 1024
 EXCERPT_CHARS = 500
@@ -54,9 +58,12 @@ class DispatchResult:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
 
-def backoff(attempts: int) -> timedelta:
-    """The wait after the `attempts`-th failed try."""
-    return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+def backoff(elapsed: timedelta) -> timedelta:
+    """The wait after a try that failed `elapsed` into its day of retries: a minute more than that,
+    so the tries fall 1, 2, 4 … minutes apart, and at most 4 hours. Counted from the day, not from
+    every try the delivery ever had: a resend or an Enable starts again at a minute (and a delivery
+    with many tries behind it does not overflow the wait)."""
+    return min(max(elapsed, timedelta(0)) + FIRST_BACKOFF, MAX_BACKOFF)
 
 
 def _claimable_q(now: datetime) -> Q:
@@ -166,7 +173,7 @@ def _failed(delivery: Delivery, mine, error: str, code: int | None, excerpt: str
         endpoint_disable(endpoint_id=delivery.endpoint_id, now=now,
                          reason=f"{error} (event {delivery.event_type}, tried {delivery.attempts} times in 24 hours)")
         return "failed"
-    next_attempt = min(now + backoff(delivery.attempts), delivery.give_up_at)
+    next_attempt = min(now + backoff(now - (delivery.give_up_at - RETRY_FOR)), delivery.give_up_at)
     if not mine.update(status=DeliveryStatus.PENDING, next_attempt_at=next_attempt, claimed_at=None, **outcome):
         return "dropped"
     return "retried"

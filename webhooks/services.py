@@ -21,11 +21,10 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from webhooks.dispatch import RETRY_FOR
 from webhooks.models import Delivery, DeliveryStatus, EventType, WebhookEndpoint, new_secret
 from webhooks.tasks import deliver_endpoint
 
-# Retries of a delivery stop this long after it was first due; then the endpoint is disabled.
-RETRY_FOR = timedelta(hours=24)
 # A rotated-out secret still signs for this long.
 PREVIOUS_SECRET_VALID_FOR = timedelta(hours=24)
 

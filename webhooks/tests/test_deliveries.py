@@ -454,3 +454,43 @@ def test_a_slow_endpoint_gets_each_event_once_though_its_batch_takes_longer_than
 
     assert len(receiver.requests) == 5
     assert len({body_of(request)["id"] for request in receiver.requests}) == 5
+
+
+def test_enabling_after_a_day_of_failures_retries_a_minute_later_again_not_four_hours(owner, meeting_type, receiver):
+    """"Enable endpoint" gives what waited a new day of retries: 1, 2, 4 … minutes apart again,
+    though the day before had already reached waits of 4 hours."""
+    endpoint = endpoint_for(owner, receiver)
+    receiver.status = 500
+    book(meeting_type)
+    delivery = Delivery.objects.get()
+    # A day of tries ended: about fifteen of them, the last ones 4 hours apart.
+    Delivery.objects.filter(pk=delivery.pk).update(attempts=14, next_attempt_at=delivery.give_up_at)
+    with time_machine.travel(delivery.give_up_at, tick=False):
+        assert deliveries_dispatch_due().failed == 1
+    later = NOW + timedelta(days=2)
+    with time_machine.travel(later, tick=False):
+        services.endpoint_enable(endpoint=endpoint)
+        assert deliveries_dispatch_due().retried == 1  # still failing at first
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 16
+    assert delivery.next_attempt_at == later + timedelta(minutes=1)
+
+
+def test_a_delivery_resent_after_many_tries_is_retried_not_left_sending(owner, meeting_type, receiver):
+    """An event resent again and again over weeks has many tries behind it: a failure of the new
+    send still schedules the next try (it is not stuck "Being sent", posted again every 2 minutes
+    and never given up)."""
+    endpoint_for(owner, receiver)
+    receiver.status = 503
+    book(meeting_type)
+    delivery = Delivery.objects.get()
+    Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED, attempts=60)
+    later = NOW + timedelta(days=30)
+    with time_machine.travel(later, tick=False):
+        services.delivery_resend(delivery=delivery)
+        assert deliveries_dispatch_due().retried == 1
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 61)
+    assert delivery.next_attempt_at == later + timedelta(minutes=1)
