@@ -26,7 +26,7 @@ from orders.models import CreditLedgerEntry, OrderItem, OrderStatus, PackageOrde
 from packages.models import Package, PackageItem
 from payments.models import Payment
 from payments.services import IssueMode
-from scheduling.models import Attendance, Booking, MeetingType
+from scheduling.models import Attendance, BookedBy, Booking, MeetingType
 
 
 def money(amount: Decimal, currency: str) -> str:
@@ -194,6 +194,10 @@ class OrderDetailSerializer(OrderSerializer):
 class BookingSerializer(serializers.ModelSerializer):
     meeting_type_name = serializers.CharField(source="meeting_type.name", read_only=True)
     order_id = serializers.SerializerMethodField()
+    # Empty while the booking is not cancelled: the schema says so (a model field's `blank` alone
+    # does not reach a read-only field's enum).
+    cancelled_by = serializers.ChoiceField(choices=BookedBy.choices, allow_blank=True, read_only=True,
+                                           help_text="Who cancelled it; empty while it is not cancelled.")
 
     class Meta:
         model = Booking

@@ -9,13 +9,14 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.test import override_settings
+from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
 from api.models import ApiKey, ApiKeyScope
 from api.services import api_key_create, api_key_revoke
 from api.tests.helpers import api_client, key_for, post, problem
 from scheduling.models import Booking
-from tests import NINE_AM, NOW, make_meeting_type
+from tests import NINE_AM, NOW, make_booking, make_meeting_type
 
 
 def _booking_body(meeting_type) -> dict:
@@ -153,6 +154,26 @@ def test_the_openapi_schema_validates_and_names_every_endpoint(client):
             "/api/v1/bookings/{id}/cancel/", "/api/v1/bookings/{id}/attendance/", "/api/v1/clients/",
             "/api/v1/payments/"} <= schema["paths"].keys()
     assert schema["components"]["securitySchemes"]
+
+
+def test_a_booking_as_the_api_shows_it_matches_the_schema_cancelled_or_not(owner, client):
+    """A client generated from the schema reads every booking: one not cancelled shows
+    `cancelled_by` empty, which the schema must allow."""
+    meeting_type = make_meeting_type(owner)
+    api = api_client(key_for(owner))
+    with time_machine.travel(NOW, tick=False):
+        make_booking(meeting_type, NINE_AM)
+        cancelled = make_booking(meeting_type, NINE_AM + timedelta(hours=1))
+        assert post(api, f"/api/v1/bookings/{cancelled.pk}/cancel/", {}).status_code == 200
+        schema = json.loads(client.get("/api/v1/schema/?format=json").content)
+        answers = {"/api/v1/bookings/": api.get("/api/v1/bookings/").json(),
+                   "/api/v1/bookings/{id}/": api.get(f"/api/v1/bookings/{cancelled.pk}/").json()}
+
+    assert [row["cancelled_by"] for row in answers["/api/v1/bookings/"]["results"]] == ["owner", ""]
+    for path, body in answers.items():
+        shape = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        validator = OAS30Validator({**shape, "components": schema["components"]})
+        assert [error.message for error in validator.iter_errors(body)] == []
 
 
 def test_the_schema_is_built_once_per_language_and_is_the_one_drf_spectacular_builds(client, monkeypatch):
