@@ -302,11 +302,12 @@ def plan_pay_start(*, order: PackageOrder, provider: str, number: int | None = N
         if plan is None:
             raise PlanError(_("This order has no payment plan."))
         if plan.order.status != OrderStatus.ACTIVE:
-            raise PlanError(f"This order is {plan.order.get_status_display().lower()}; its plan cannot be paid.")
+            raise PlanError(_("This order is %(status)s; its plan cannot be paid.")
+                            % {"status": str(plan.order.get_status_display()).lower()})
         payable = [row for row in plan.instalments.select_related("payment").order_by("number")
                    if row.is_payable and (number is None or row.number == number)]
         if not payable:
-            raise NothingToPay("This payment is paid already." if number is not None else None)
+            raise NothingToPay(_("This payment is paid already.") if number is not None else None)
         amount = sum((row.amount for row in payable), Decimal(0))
         current = {row.payment_id for row in payable}
         if len(current) == 1 and payable[0].payment is not None:
@@ -342,7 +343,7 @@ def plan_charge_next_now(*, order: PackageOrder, now: datetime | None = None) ->
             raise PlanError(_("Only a plan paid with the test provider can be charged from this page."))
         upcoming = plan.instalments.filter(status=InstalmentStatus.SCHEDULED).order_by("number").first()
         if upcoming is None:
-            raise NothingToPay("No instalment is left to charge.")
+            raise NothingToPay(_("No instalment is left to charge."))
         Instalment.objects.filter(pk=upcoming.pk).update(due_at=now)
         orders_changed(owner_id=plan.order.owner_id)
     payment = _claim(upcoming.pk, now)

@@ -304,7 +304,7 @@ def membership_pause(*, membership_id: int, now: datetime | None = None) -> Pack
         if membership.status == MembershipStatus.PAUSED:
             return membership
         if membership.status != MembershipStatus.ACTIVE or membership.cancel_at is not None:
-            raise MembershipError("Only a running membership can be paused.")
+            raise MembershipError(_("Only a running membership can be paused."))
         membership.status, membership.paused_at = MembershipStatus.PAUSED, now
         membership.save(update_fields=["status", "paused_at", "updated_at"])
     return membership
@@ -353,7 +353,7 @@ def membership_keep(*, membership_id: int, now: datetime | None = None) -> Packa
         if membership.cancel_at is None or membership.status == MembershipStatus.CANCELLED:
             return membership
         if membership.cancel_at <= now:
-            raise MembershipError("This membership has ended: order it again to restart it.")
+            raise MembershipError(_("This membership has ended: order it again to restart it."))
         membership.cancel_at = None
         membership.save(update_fields=["cancel_at", "updated_at"])
         order_set_sessions_end(order_id=membership.order_id, ends_at=None, owner_id=membership.owner_id)

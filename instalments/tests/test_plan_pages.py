@@ -177,3 +177,24 @@ def test_a_package_paid_in_instalments_cannot_be_given_as_a_gift(client, owner, 
         order_create(package=package, client_name="Bea", client_email="bea@example.com", client_timezone="UTC",
                      gift=GiftDetails(recipient_name="Rita", recipient_email="rita@example.com", message="",
                                       send_on=None))
+
+
+@pytest.mark.parametrize("language, paid_already, closed", [
+    ("de", "Diese Zahlung ist bereits bezahlt.", "Diese Bestellung ist storniert; ihr Ratenplan kann nicht bezahlt werden."),
+    ("es", "Este pago ya está hecho.", "Este pedido está cancelado; su plan ya no se puede pagar."),
+])
+def test_a_payment_refused_on_a_german_or_spanish_order_page_says_why_in_its_language(client, owner, package,
+                                                                                      language, paid_already, closed):
+    from orders.lifecycle import order_cancel
+
+    owner.page_language = language
+    owner.save(update_fields=["page_language"])
+    order = ordered_and_paid(package)
+
+    response = client.post(reverse("instalments:pay", args=[order.token, 1]), follow=True)
+    assert paid_already in response.content.decode()
+
+    order_cancel(order=order)
+    response = client.post(reverse("instalments:pay_rest", args=[order.token]), follow=True)
+    assert closed in response.content.decode()
+    assert not Payment.objects.filter(order=order, purpose=PaymentPurpose.INSTALMENT).exists()

@@ -1,9 +1,11 @@
 """The pages of memberships: the package editor's Membership section (bad input explained next to
 the field, nothing saved), the client's buttons on the order page and in the portal, the owner's
 order page with "Renew now", and the Members page with its filter and monthly recurring revenue."""
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.http import HttpResponse
 from django.urls import reverse
 
@@ -302,3 +304,26 @@ def test_a_renew_now_form_with_a_broken_period_asks_to_reload_instead_of_failing
         assert response.status_code == 200
         assert "Reload the page and press “Renew now” again." in response.content.decode()
     assert order.package_membership.periods.count() == 1
+
+
+@pytest.mark.parametrize("language, ended, not_running", [
+    ("de", "Diese Mitgliedschaft ist beendet: Bestellen Sie sie erneut, um sie wieder zu starten.",
+     "Nur eine laufende Mitgliedschaft kann pausiert werden."),
+    ("es", "Esta membresía ha terminado: pídala de nuevo para volver a empezarla.",
+     "Solo se puede pausar una membresía en curso."),
+])
+def test_a_membership_button_refused_on_a_german_or_spanish_page_says_why_in_its_language(client, owner, package,
+                                                                                          language, ended, not_running):
+    owner.page_language = language
+    owner.save(update_fields=["page_language"])
+    order = subscribe(package)
+    membership = services.membership_cancel(membership_id=order.package_membership.pk)
+
+    # A second tab still shows "Pause" beside the cancellation.
+    response = client.post(reverse("membership_client:action", args=[order.token, "pause"]), follow=True)
+    assert not_running in response.content.decode()
+
+    # The period is over (the billing run has not ended it yet): taking the cancellation back is too late.
+    with time_machine.travel(membership.cancel_at + timedelta(minutes=1), tick=False):
+        response = client.post(reverse("membership_client:action", args=[order.token, "keep"]), follow=True)
+    assert ended in response.content.decode()
