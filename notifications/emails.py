@@ -395,8 +395,11 @@ def _waitlist_offer_context(message: Message) -> dict:
     expires_at = parse_datetime(message.context.get("expires_at", "") or "")
     if not link or expires_at is None or expires_at <= timezone.now():
         raise MessageObsolete("Not sent: the waitlist offer expired before it could be sent.")
-    hours = max(1, round((expires_at - message.created_at).total_seconds() / 3600))
-    return {"link": link, "what": message.context.get("what", ""), "hours": hours,
+    # The time left when it is sent (the outbox may send late), in whole hours or, under one hour,
+    # whole minutes, rounded down: the message never promises more time than the link has.
+    minutes_left = max(1, int((expires_at - timezone.now()).total_seconds() // 60))
+    hours, minutes = minutes_left // 60, (minutes_left if minutes_left < 60 else 0)
+    return {"link": link, "what": message.context.get("what", ""), "hours": hours, "minutes": minutes,
             "SITE_URL": settings.SITE_URL, "audience": message.audience,
             "subject": _("A seat is free: claim it")}
 
@@ -417,6 +420,9 @@ def build_waitlist_offer_email(message: Message) -> EmailMessage:
 @in_message_language
 def build_waitlist_offer_sms(message: Message) -> str:
     context = _waitlist_offer_context(message)
+    if context["minutes"]:
+        return _("A seat is free: %(what)s. Claim it within %(minutes)s min: %(link)s") % {
+            "what": context["what"], "minutes": context["minutes"], "link": context["link"]}
     return _("A seat is free: %(what)s. Claim it within %(hours)s h: %(link)s") % {
         "what": context["what"], "hours": context["hours"], "link": context["link"]}
 

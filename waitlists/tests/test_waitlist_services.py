@@ -203,3 +203,31 @@ def test_a_package_clients_offer_and_claim_page_name_the_session_as_sold(client,
     token = token_sent_to(item.order.client_email)
     page = client.get(f"/{owner.slug}/{workshop.slug}/waitlist/claim/{token}/").content.decode()
     assert "Group workshop on " in page and "Renamed workshop" not in page
+
+
+@pytest.mark.parametrize("before_start, says, never", [
+    (timedelta(hours=5, minutes=30), "for 1 hour.", "2 hours"),  # 1 h 30 left: never more than there is
+    (timedelta(hours=4, minutes=20), "for 20 minutes.", "1 hour"),
+])
+def test_an_offer_cut_short_by_the_minimum_notice_never_promises_more_time_than_it_has(
+        full_session, workshop, delivered, before_start, says, never):
+    workshop.min_notice_minutes = 4 * 60
+    workshop.save(update_fields=["min_notice_minutes"])
+    join(workshop, "cleo@example.com", phone="+14155550100")
+    with time_machine.travel(NINE_AM - before_start, tick=False):
+        delivered(booking_cancel, booking=full_session[0], by=BookedBy.OWNER)
+    body = next(sent.body for sent in mail.outbox if sent.to == ["cleo@example.com"])
+    assert says in body and never not in body
+    text = next(sent.body for sent in sms.outbox if sent.to == "+14155550100")
+    assert never.replace(" hours", " h").replace(" hour", " h") not in text
+
+
+def test_an_offer_sent_late_says_the_time_left_when_it_is_sent(full_session, workshop, delivered):
+    """The outbox may deliver late (a worker was down): the email counts from when it is sent."""
+    join(workshop, "cleo@example.com")
+    booking_cancel(booking=full_session[0])  # the offer is written; its delivery waits
+    with time_machine.travel(NOW + timedelta(hours=4), tick=False):
+        from notifications.tasks import deliver_messages
+        deliver_messages(list(Message.objects.filter(kind=MessageKind.WAITLIST_OFFER).values_list("pk", flat=True)))
+    body = next(sent.body for sent in mail.outbox if sent.to == ["cleo@example.com"])
+    assert "for 2 hours." in body and "6 hours" not in body
