@@ -26,7 +26,7 @@ from orders.models import CreditLedgerEntry, OrderItem, OrderStatus, PackageOrde
 from packages.models import Package, PackageItem
 from payments.models import Payment
 from payments.services import IssueMode
-from scheduling.models import Attendance, BookedBy, Booking, MeetingType
+from scheduling.models import Attendance, BookedBy, Booking, MeetingType, PaymentMedium
 
 
 def money(amount: Decimal, currency: str) -> str:
@@ -81,6 +81,9 @@ class PackageItemSerializer(serializers.ModelSerializer):
 class PackageSerializer(serializers.ModelSerializer):
     price = MoneyField()
     items = PackageItemSerializer(many=True, read_only=True)
+    # Empty for a free package: the schema says so (as BookingSerializer.cancelled_by).
+    payment_medium = serializers.ChoiceField(choices=PaymentMedium.choices, allow_blank=True, read_only=True,
+                                             help_text="How a client pays for it; empty for a free package.")
 
     class Meta:
         model = Package

@@ -1,6 +1,7 @@
 """What the API tests share: a key for an owner and a client that sends it."""
 import json
 
+from openapi_schema_validator import OAS30Validator
 from rest_framework.test import APIClient
 
 from api.models import ApiKeyScope
@@ -29,3 +30,11 @@ def problem(response) -> dict:
     assert {"type", "title", "status", "detail"} <= body.keys()
     assert body["status"] == response.status_code
     return body
+
+
+def schema_errors(schema: dict, path: str, body, *, method: str = "get", status: str = "200") -> list[str]:
+    """What in `body` (an answer of `method` on `path`, as the schema names it: /api/v1/orders/{id}/)
+    the OpenAPI schema's description of that answer does not allow; [] when it all fits."""
+    shape = schema["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+    validator = OAS30Validator({**shape, "components": schema["components"]})
+    return [f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(body)]

@@ -5,18 +5,18 @@ The OpenAPI schema validates."""
 import hashlib
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.test import override_settings
-from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
 from api.models import ApiKey, ApiKeyScope
 from api.services import api_key_create, api_key_revoke
-from api.tests.helpers import api_client, key_for, post, problem
+from api.tests.helpers import api_client, key_for, post, problem, schema_errors
 from scheduling.models import Booking
-from tests import NINE_AM, NOW, make_booking, make_meeting_type
+from tests import NINE_AM, NOW, make_booking, make_meeting_type, make_package
 
 
 def _booking_body(meeting_type) -> dict:
@@ -171,9 +171,22 @@ def test_a_booking_as_the_api_shows_it_matches_the_schema_cancelled_or_not(owner
 
     assert [row["cancelled_by"] for row in answers["/api/v1/bookings/"]["results"]] == ["owner", ""]
     for path, body in answers.items():
-        shape = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
-        validator = OAS30Validator({**shape, "components": schema["components"]})
-        assert [error.message for error in validator.iter_errors(body)] == []
+        assert schema_errors(schema, path, body) == []
+
+
+def test_a_free_package_as_the_api_shows_it_matches_the_schema(owner, client):
+    """A free package has no payment medium (`payment_medium` empty), which the schema must allow."""
+    free = make_package(owner, price=Decimal("0"))
+    make_package(owner)
+    api = api_client(key_for(owner))
+    schema = json.loads(client.get("/api/v1/schema/?format=json").content)
+
+    packages = api.get("/api/v1/packages/").json()
+    one = api.get(f"/api/v1/packages/{free.pk}/").json()
+
+    assert [row["payment_medium"] for row in packages["results"]] == ["stripe", ""]
+    assert schema_errors(schema, "/api/v1/packages/", packages) == []
+    assert schema_errors(schema, "/api/v1/packages/{id}/", one) == []
 
 
 def test_the_schema_is_built_once_per_language_and_is_the_one_drf_spectacular_builds(client, monkeypatch):
