@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from leadmonk.client_email import ERASED_NAME, client_erased
+from leadmonk.languages import translatable as _
 from leadmonk.sections import render_to_section
 from notifications.models import Channel, Message, MessageKind
 from notifications.services import messages_erase_client
@@ -21,6 +22,11 @@ from scheduling.signals import (
 from waitlists.models import OPEN_STATUSES, WaitlistEntry
 from waitlists.selectors import line_of_booking
 from waitlists.services import offer_freed_seats, waitlist_remove
+
+# The link on client pages, in the page's language (rendered with the page, which is cached per
+# language: leadmonk.content_version).
+FULL_QUESTION = _("Is the session you want full?")
+JOIN_LINK = _("Join its waitlist")
 
 
 @receiver(booking_cancelled, dispatch_uid="waitlists.offer_on_cancel")
@@ -48,8 +54,8 @@ def link_to_the_waitlist(sender, *, owner, meeting_type, **kwargs) -> str:
     if not meeting_type.is_group:
         return ""
     url = reverse("public:waitlist", args=[owner.slug, meeting_type.slug])
-    return format_html('<p class="muted small waitlist-link">Is the session you want full? '
-                       '<a href="{}">Join its waitlist</a>.</p>', url)
+    return format_html('<p class="muted small waitlist-link">{} <a href="{}">{}</a>.</p>',
+                       FULL_QUESTION, url, JOIN_LINK)
 
 
 @receiver(owner_booking_page_sections, dispatch_uid="waitlists.booking_page_line")
@@ -73,8 +79,8 @@ def link_an_order_item_to_the_waitlist(sender, *, request, item, **kwargs) -> st
     if not meeting_type.is_group:
         return ""
     url = reverse("public:waitlist", args=[item.order.owner.slug, meeting_type.slug])
-    return format_html('<p class="muted small waitlist-link">Is the session you want full? '
-                       '<a href="{}?order={}&amp;item={}">Join its waitlist</a>.</p>', url, item.order.token, item.pk)
+    return format_html('<p class="muted small waitlist-link">{} <a href="{}?order={}&amp;item={}">{}</a>.</p>',
+                       FULL_QUESTION, url, item.order.token, item.pk, JOIN_LINK)
 
 
 @receiver(client_erased, dispatch_uid="waitlists.client_erased")

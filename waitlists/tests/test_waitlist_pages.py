@@ -244,3 +244,16 @@ def test_a_package_client_with_no_sessions_left_is_told_so_and_not_put_in_line(c
     assert response.status_code == 400
     assert "No sessions left for this item." in response.content.decode()
     assert not WaitlistEntry.objects.exists()
+
+
+@pytest.mark.parametrize("language, words", [("de", "Warteliste"), ("es", "lista de espera")])
+def test_a_german_or_spanish_booking_page_links_to_the_waitlist_in_its_language(client, owner, workshop,
+                                                                                  language, words):
+    owner.page_language = language
+    owner.save()
+    item = place_order(make_package(owner, items=[(workshop, 2)])).items.get()
+    pages = [client.get(reverse("public:book_meeting", args=[owner.slug, workshop.slug])).content.decode(),
+             client.get(reverse("order_details:book", args=[item.order.token, item.pk])).content.decode()]
+    for page in pages:
+        assert "Is the session you want full?" not in page
+        assert words in page.split('class="muted small waitlist-link"')[1].split("</p>")[0]
