@@ -12,6 +12,7 @@ from leadmonk.sections import render_to_section
 from notifications.models import Channel, Message, MessageKind
 from notifications.services import messages_erase_client
 from orders.signals import order_item_page_sections
+from scheduling.rules import BookingPath, booking_path_refusal
 from scheduling.signals import (
     booking_cancelled,
     booking_hold_released,
@@ -50,8 +51,9 @@ def offer_a_seat_moved_away(sender, *, booking, previous_start, **kwargs) -> Non
 @receiver(booking_page_sections, dispatch_uid="waitlists.booking_page_link")
 def link_to_the_waitlist(sender, *, owner, meeting_type, **kwargs) -> str:
     """A group type's booking page links to the waitlists of its full sessions (the same for every
-    visitor: the page is cached)."""
-    if not meeting_type.is_group:
+    visitor: the page is cached). Not on a Secret type's page: its waitlist page, at the type's
+    slug, is the public page's and answers 404 for it."""
+    if not meeting_type.is_group or booking_path_refusal(meeting_type, path=BookingPath.PUBLIC_PAGE):
         return ""
     url = reverse("public:waitlist", args=[owner.slug, meeting_type.slug])
     return format_html('<p class="muted small waitlist-link">{} <a href="{}">{}</a>.</p>',

@@ -257,3 +257,13 @@ def test_a_german_or_spanish_booking_page_links_to_the_waitlist_in_its_language(
     for page in pages:
         assert "Is the session you want full?" not in page
         assert words in page.split('class="muted small waitlist-link"')[1].split("</p>")[0]
+
+
+def test_a_secret_group_types_page_does_not_link_to_a_waitlist_that_is_not_there(client, owner, workshop):
+    """Its waitlist page answers 404 (a Secret type is not on the public page, nor its slug)."""
+    workshop.visibility = "secret"
+    workshop.save(update_fields=["visibility"])
+    page = client.get(reverse("public:book_secret", args=[owner.slug, workshop.secret_token])).content.decode()
+    assert page.count(workshop.name) >= 1
+    assert client.get(page_url(workshop)).status_code == 404
+    assert page_url(workshop) not in page and "waitlist-link" not in page
