@@ -13,6 +13,7 @@ the unique (membership, period start) as well.
 Providers: the test provider renews here ("Renew now", `manage.py renew_memberships`); Stripe's
 invoice and subscription events (memberships.stripe) call the same services with Stripe's periods.
 """
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -71,21 +72,32 @@ def zone_of(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def period_after(start: datetime, *, interval: str, count: int, zone_name: str = "UTC") -> datetime:
+def period_after(start: datetime, *, interval: str, count: int, zone_name: str = "UTC",
+                 anchor: datetime | None = None) -> datetime:
     """The end of a period starting at `start`: `count` weeks, months or years later on the same
     wall-clock time of `zone_name` (a monthly membership bought at 9:00 renews at 9:00 across a
-    daylight-saving change; the 31st renews on the last day of shorter months)."""
+    daylight-saving change; the 31st renews on the last day of shorter months). `anchor`, when the
+    membership began: a period that starts on a month's last day because its day was cut short there
+    (31 January -> 28 February) ends on the anchor's day again (31 March), not on the 28th for ever."""
     zone = zone_of(zone_name)
     local = start.astimezone(zone).replace(tzinfo=None)
     step = {BillingInterval.WEEK: relativedelta(weeks=count), BillingInterval.MONTH: relativedelta(months=count),
             BillingInterval.YEAR: relativedelta(years=count)}[interval]
-    return (local + step).replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))
+    end = local + step
+    if anchor is not None and interval != BillingInterval.WEEK:
+        day = anchor.astimezone(zone).day
+        if local.day < day and local.day == monthrange(local.year, local.month)[1]:
+            end = end.replace(day=min(day, monthrange(end.year, end.month)[1]))
+    return end.replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))
 
 
-def next_period_end(membership: PackageMembership) -> datetime:
+def next_period_end(membership: PackageMembership, start: datetime | None = None) -> datetime:
+    """The end of the period starting at `start` (the current period's end), anchored on the day the
+    order was paid (membership_start's first period)."""
     order = membership.order
-    return period_after(membership.current_period_end, interval=order.billing_interval,
-                        count=order.billing_interval_count, zone_name=order.client_timezone)
+    return period_after(membership.current_period_end if start is None else start,
+                        interval=order.billing_interval, count=order.billing_interval_count,
+                        zone_name=order.client_timezone, anchor=order.paid_at)
 
 
 def _locked(membership_id: int) -> PackageMembership:
@@ -236,8 +248,7 @@ def membership_renew_locally(*, membership_id: int, period_start: datetime, now:
         raise MembershipError("Only a test-provider membership renews here; Stripe renews it itself.")
     if paid:
         return Renewal(membership, False)
-    end = period_after(period_start, interval=membership.order.billing_interval,
-                       count=membership.order.billing_interval_count, zone_name=membership.order.client_timezone)
+    end = next_period_end(membership, period_start)
     return membership_renew(membership_id=membership_id, period_start=period_start, period_end=end, now=now,
                             owner_id=membership.owner_id)
 

@@ -256,3 +256,16 @@ def test_a_renewal_is_charged_with_the_tax_the_order_was_sold_with(owner, packag
     renewal = order.payments.order_by("pk").last()
     assert (renewal.amount, renewal.tax_added) == (Decimal("96.000"), Decimal("16.000"))
     assert renewal.invoice.total == Decimal("96.00")
+
+
+def test_a_membership_bought_on_the_31st_renews_on_the_last_day_of_shorter_months_only(owner, package):
+    # 10:00 on 31 January in New York.
+    with time_machine.travel(datetime(2027, 1, 31, 10, 0, tzinfo=NEW_YORK), tick=False):
+        order = subscribe(package)
+    ends = [order.package_membership.current_period_end]
+    for _ in range(3):
+        with time_machine.travel(ends[-1], tick=False):
+            ends.append(_renew(order).membership.current_period_end)
+
+    assert [end.astimezone(NEW_YORK) for end in ends] == [
+        datetime(2027, month, day, 10, 0, tzinfo=NEW_YORK) for month, day in ((2, 28), (3, 31), (4, 30), (5, 31))]
