@@ -257,25 +257,43 @@ class OrderList(IdempotentWrites, OwnerListView):
                    responses={201: OrderDetailSerializer},
                    description="An order of one of your published packages for a client, as the dashboard's "
                                "\"New order\": paid outside the app, complimentary, or waiting for the client's "
-                               "payment (they are emailed the order link).")
+                               "payment (they are emailed the order link). The package's questions to the "
+                               "client are left unanswered; a package with a question that must be answered is "
+                               "refused (400 on `package_id`).")
     def post(self, request):
         shape = OrderCreateInputSerializer(data=request.data)
         shape.is_valid(raise_exception=True)
-        data = {**shape.validated_data, "package": shape.validated_data["package_id"]}
+        # The API asks the client no questions: the package's are as if shown and left empty (an
+        # optional one stays unanswered, as on "New order"; a required one is refused below).
+        data = {**shape.validated_data, "package": shape.validated_data["package_id"],
+                "questions_for": str(shape.validated_data["package_id"])}
         # The dashboard form's own checks (a published package of this owner, the mobile rule), so the
         # API and the page can never disagree.
         form = OrderIssueForm(data, packages=packages_for_issuing(request.user))
         if not form.is_valid():
-            errors = {("package_id" if field == "package" else field): list(messages)
-                      for field, messages in form.errors.items()}
-            raise ValidationError(errors)
+            raise ValidationError(_order_form_errors(form))
         clean = form.cleaned_data
         order = order_issue(owner=request.user, package=clean["package"], client_name=clean["client_name"],
                             client_email=clean["client_email"], client_phone=clean["client_phone"],
-                            mode=clean["mode"], note=clean["note"])
+                            mode=clean["mode"], note=clean["note"], answers=form.answers())
         order = selectors.order_for_api(request.user, order.pk)
         return Response(OrderDetailSerializer(order, context={"ledger": selectors.order_ledger_for_api(order)}).data,
                         status=status.HTTP_201_CREATED)
+
+
+def _order_form_errors(form: OrderIssueForm) -> dict[str, list[str]]:
+    """The "New order" form's errors under the API's field names; a required question of the
+    package (which the API cannot answer) is said on `package_id`."""
+    names = {"package": "package_id", "__all__": "non_field_errors"}
+    questions = dict(zip(form.question_names, form.questions, strict=True))  # field name -> question
+    errors: dict[str, list[str]] = {}
+    for field, messages in form.errors.items():
+        if field in questions:
+            messages = [f"This package asks the client a question that must be answered (“{questions[field].text}”), "
+                        "which the API cannot send: issue this order from the dashboard's New order."]
+            field = "package"
+        errors.setdefault(names.get(field, field), []).extend(messages)
+    return errors
 
 
 class OrderDetail(GenericAPIView):

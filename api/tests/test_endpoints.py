@@ -9,6 +9,7 @@ import time_machine
 
 from api.tests.helpers import api_client, key_for, post, problem
 from orders.models import CreditLedgerEntry, OrderStatus, PackageOrder
+from packages.models import InviteeQuestion
 from payments.models import Payment
 from scheduling.availability import available_slots
 from scheduling.models import Booking, BookingStatus
@@ -204,6 +205,28 @@ def test_an_order_of_a_package_not_the_owners_is_400_with_the_field_named_and_no
                                           "client_email": "cleo@example.com", "mode": "complimentary"})
     assert problem(fixed)["errors"] == {"package_id": ["Choose one of your published packages."]}
     assert PackageOrder.objects.count() == 0
+
+
+def test_an_order_of_a_package_with_questions_is_issued_unless_one_must_be_answered(api, owner, clock):
+    """The API asks the client no questions: a package's optional ones stay unanswered (as when the
+    owner leaves them empty on "New order"); a required one is a 400 on the package that says why,
+    not "answer them below"."""
+    package = make_package(owner)
+    InviteeQuestion.objects.create(package=package, text="Your goals?", required=False)
+    strict = make_package(owner)
+    InviteeQuestion.objects.create(package=strict, text="Your injuries?", required=True)
+    body = {"client_name": "Cleo Client", "client_email": "cleo@example.com", "mode": "complimentary"}
+
+    response = post(api, "/api/v1/orders/", {**body, "package_id": package.pk})
+    refused = post(api, "/api/v1/orders/", {**body, "package_id": strict.pk})
+
+    assert response.status_code == 201, response.content
+    assert PackageOrder.objects.get().answers == [{"question": "Your goals?", "kind": "short_text", "answer": ""}]
+    assert refused.status_code == 400
+    assert problem(refused)["errors"] == {"package_id": [
+        "This package asks the client a question that must be answered (“Your injuries?”), which the API "
+        "cannot send: issue this order from the dashboard's New order."]}
+    assert PackageOrder.objects.count() == 1
 
 
 def test_orders_are_filtered_by_status_email_and_creation_time(api, owner):
