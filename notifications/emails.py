@@ -252,9 +252,14 @@ def instalment_words(written: dict) -> dict:
     if "currency" not in written:
         return words
     numbers = written["numbers"]
-    values = {"first": numbers[0], "last": numbers[-1], "count": written["count"]}
-    words["what"] = (_("payment %(first)s of %(count)s") if len(numbers) == 1
-                     else _("payments %(first)s to %(last)s of %(count)s")) % values
+    values = {"first": numbers[0], "last": numbers[-1], "count": written["count"],
+              "others": ", ".join(str(number) for number in numbers[:-1])}
+    if len(numbers) == 1:
+        words["what"] = _("payment %(first)s of %(count)s") % values
+    elif numbers == list(range(numbers[0], numbers[-1] + 1)):
+        words["what"] = _("payments %(first)s to %(last)s of %(count)s") % values
+    else:  # one paid between them already (the 2nd failed, the 3rd went through): "payments 2 and 4 of 4"
+        words["what"] = _("payments %(others)s and %(last)s of %(count)s") % values
     return {**words, **written_amounts(written, ("amount",))}
 
 

@@ -350,3 +350,20 @@ def test_a_pay_now_checkout_overtaken_by_pay_the_rest_is_flagged_for_a_refund_wh
     assert all(row.status == InstalmentStatus.PAID for row in schedule(order))
     assert balance(order) == 6
     assert late.status == PaymentStatus.CONFIRMED and late.flagged
+
+
+def test_paying_the_rest_after_a_later_instalment_went_through_names_only_the_payments_it_paid(
+        owner, coaching, time_machine, delivered):
+    order = ordered_and_paid(plan_package(owner, coaching, count=4, sessions=8))
+    plan_fail_next_charge(order=order)
+    for number in (2, 3):  # the 2nd is declined, the 3rd goes through on its day
+        time_machine.move_to(schedule(order)[number - 1].due_at + timedelta(minutes=1), tick=False)
+        delivered(instalments_charge_due)
+    assert [row.status for row in schedule(order)] == ["paid", "failed", "paid", "scheduled"]
+    mail.outbox.clear()
+
+    payment = plan_pay_start(order=order, provider=Provider.TEST)
+    delivered(get_provider(Provider.TEST).pay, payment=payment)
+
+    receipt = next(sent for sent in mail.outbox if sent.to == ["cleo@example.com"])
+    assert "we received 50.00 USD (payments 2 and 4 of 4) for Programme" in receipt.body
