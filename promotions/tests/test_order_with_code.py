@@ -268,3 +268,12 @@ def test_twenty_parallel_orders_on_a_code_with_five_uses_left_make_five_discount
     discounted = PackageOrder.objects.filter(promo_code="FLASH", discount=Decimal("48"), price=Decimal("192"))
     assert discounted.count() == 7 and PackageOrder.objects.count() == 7
     assert live_uses(promo) == 7
+
+
+def test_apply_on_a_payment_plan_keeps_saying_it_is_paid_in_instalments(client, owner, welcome):
+    """The code lowers the plan's total; the client still pays it in 3 payments, not at once."""
+    plan = make_package(owner, name="Programme", slug="programme", price=Decimal("300.00"), instalment_count=3)
+    html = client.post(page_url(plan), form(promo_code="WELCOME10", apply_promo="1")).content.decode()
+
+    assert "New total: <strong>270.00 USD</strong>" in html
+    assert "Continue to payment · 3 payments" in html and "Continue to payment · 270.00 USD" not in html
