@@ -195,12 +195,15 @@ def plan_payment_failed(*, payment: Payment, now: datetime | None = None) -> lis
 
 def plan_order_closed(*, order: PackageOrder) -> int:
     """The order was cancelled or refunded: what is not paid yet is never charged. Returns how many
-    instalments were cancelled."""
+    instalments were cancelled. One being charged is cancelled too: the charge task calls a provider
+    that did not answer again only for an instalment still being charged (and a charge that did go
+    through meanwhile pays no instalment: it is flagged for a refund, plan_payment_confirmed)."""
     with transaction.atomic():
         plan = _lock_plan(order.pk)
         if plan is None:
             return 0
-        cancelled = plan.instalments.filter(status__in=PAYABLE_STATUSES).update(status=InstalmentStatus.CANCELLED)
+        cancelled = plan.instalments.filter(status__in=[*PAYABLE_STATUSES, InstalmentStatus.PROCESSING]).update(
+            status=InstalmentStatus.CANCELLED)
         PackageOrder.objects.filter(pk=order.pk).update(bookings_held_from=None)
         orders_changed(owner_id=order.owner_id)
     return cancelled

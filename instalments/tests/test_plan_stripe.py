@@ -168,3 +168,22 @@ def test_the_package_form_says_paypal_takes_one_payment(owner_client, package):
     html = owner_client.get(f"/dashboard/packages/{package.pk}/").content.decode()
     assert "PayPal takes one payment only." in html
     assert Decimal("100.00") == package.price
+
+
+def test_an_instalment_stripe_did_not_answer_is_not_charged_once_the_owner_cancelled_the_order(client, package, rsps):
+    from orders.lifecycle import order_cancel
+
+    order, _ = paid_through_checkout(client, package, rsps)
+    rsps.post(f"{STRIPE_API}/v1/payment_intents", status=500, json={"error": {"message": "boom"}})
+    instalments_charge_due(now=LATER)
+    assert Instalment.objects.get(plan__order=order, number=2).status == InstalmentStatus.PROCESSING
+
+    order_cancel(order=order, reason="Moving away")
+    rsps.replace(responses.POST, f"{STRIPE_API}/v1/payment_intents", json=intent())
+    instalments_charge_due(now=LATER + timedelta(minutes=20))
+
+    assert [call for call in rsps.calls if call.request.url.endswith("/v1/payment_intents")
+            and call.response.status_code == 200] == []
+    assert Instalment.objects.get(plan__order=order, number=2).status == InstalmentStatus.CANCELLED
+    assert not Payment.objects.filter(order=order, purpose=PaymentPurpose.INSTALMENT,
+                                      status=PaymentStatus.CONFIRMED).exists()
