@@ -1,4 +1,6 @@
 """The form of Settings > Webhooks: it validates and converts (the address, the events)."""
+import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from django import forms
@@ -6,6 +8,25 @@ from django.conf import settings
 
 from leadmonk import net
 from webhooks.models import EventType
+
+# One label of a server name as DNS has it (after IDNA: "bücher" is "xn--bcher-kva"); the
+# underscore of some development and internal names is let through.
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)", re.IGNORECASE)
+
+
+def _host_can_exist(host: str) -> bool:
+    """Whether `host` is an IP address or a name some server could have (not "exa mple.com",
+    "a..b" or "%00", which no lookup ever finds)."""
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+        return True
+    except ValueError:
+        pass
+    try:
+        name = host.removesuffix(".").encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return len(name) <= 253 and all(_HOST_LABEL.fullmatch(label) for label in name.split("."))
 
 
 class EndpointForm(forms.Form):
@@ -24,6 +45,8 @@ class EndpointForm(forms.Form):
         except net.FetchError as error:
             raise forms.ValidationError(str(error)) from error
         parts = urlsplit(value)
+        if not _host_can_exist(parts.hostname):
+            raise forms.ValidationError("That server name is not valid: check the address for a typo.")
         if settings.WEBHOOK_REQUIRE_HTTPS and parts.scheme != "https":
             raise forms.ValidationError("Enter an address that starts with https:// (events carry your clients' "
                                         "details and are sent encrypted only).")

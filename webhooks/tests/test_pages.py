@@ -56,6 +56,38 @@ def test_an_address_that_cannot_be_used_is_refused_beside_the_field_and_nothing_
     assert not WebhookEndpoint.objects.exists()
 
 
+@pytest.mark.parametrize("url", ["https://hooks.example .com/in", "https://%00/in", "https://hooks..example.com/in",
+                                 "https://-hooks-.example.com/in"])
+def test_an_address_whose_server_name_cannot_exist_is_refused_beside_the_field(owner, owner_client, settings, url):
+    """A typo no server can ever answer to is said beside the field, not saved to fail every
+    delivery with "The address could not be read"."""
+    settings.WEBHOOK_REQUIRE_HTTPS = True
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    endpoint = services.endpoint_create(owner=owner, url="https://hooks.example.com/in", events=["booking.created"])
+
+    added = add(owner_client, url)
+    edited = owner_client.post(reverse("webhooks:detail", args=[endpoint.pk]),
+                               {"url": url, "events": ["booking.created"]})
+
+    for response in (added, edited):
+        assert response.status_code == 400
+        field = response.text.split('id="id_url"', 1)[1].split("</div>", 1)[0]
+        assert "That server name is not valid: check the address for a typo." in field
+    assert list(WebhookEndpoint.objects.values_list("url", flat=True)) == ["https://hooks.example.com/in"]
+
+
+@pytest.mark.parametrize("url", ["https://bücher.example/hooks", "http://receiver:8000/hooks",
+                                 "http://hooks_dev.local/in", "http://[::1]:8000/in"])
+def test_an_international_or_local_development_address_is_still_accepted(owner_client, settings, url):
+    settings.WEBHOOK_REQUIRE_HTTPS = False
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+
+    response = add(owner_client, url)
+
+    assert response.status_code == 302
+    assert WebhookEndpoint.objects.get().url == url
+
+
 def test_no_event_chosen_is_refused(owner_client, receiver):
     response = add(owner_client, receiver.url, events=())
 
