@@ -328,6 +328,8 @@ def membership_resume(*, membership_id: int, now: datetime | None = None) -> Pac
     _tell_stripe(membership_id, "resume")
     with transaction.atomic():
         membership = _locked(membership_id)
+        if membership.status == MembershipStatus.CANCELLED:
+            raise MembershipError(_("This membership has ended: order it again to restart it."))
         if membership.status != MembershipStatus.PAUSED:
             return membership
         membership.status, membership.paused_at = MembershipStatus.ACTIVE, None
@@ -361,9 +363,9 @@ def membership_keep(*, membership_id: int, now: datetime | None = None) -> Packa
     _tell_stripe(membership_id, "keep")
     with transaction.atomic():
         membership = _locked(membership_id)
-        if membership.cancel_at is None or membership.status == MembershipStatus.CANCELLED:
+        if membership.cancel_at is None:
             return membership
-        if membership.cancel_at <= now:
+        if membership.status == MembershipStatus.CANCELLED or membership.cancel_at <= now:
             raise MembershipError(_("This membership has ended: order it again to restart it."))
         membership.cancel_at = None
         membership.save(update_fields=["cancel_at", "updated_at"])

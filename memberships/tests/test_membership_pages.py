@@ -327,3 +327,17 @@ def test_a_membership_button_refused_on_a_german_or_spanish_page_says_why_in_its
     with time_machine.travel(membership.cancel_at + timedelta(minutes=1), tick=False):
         response = client.post(reverse("membership_client:action", args=[order.token, "keep"]), follow=True)
     assert ended in response.content.decode()
+
+
+def test_keeping_or_resuming_a_membership_that_has_ended_says_it_ended(client, owner, package):
+    order = subscribe(package)
+    membership = services.membership_cancel(membership_id=order.package_membership.pk)
+    with time_machine.travel(membership.cancel_at + timedelta(minutes=5), tick=False):
+        services.memberships_renew_due()  # the billing run ends it
+        for action in ("keep", "resume"):  # from a page opened before
+            response = client.post(reverse("membership_client:action", args=[order.token, action]), follow=True)
+
+            page = response.content.decode()
+            assert "This membership has ended: order it again to restart it." in page, action
+            assert "Your membership continues" not in page and "running again" not in page, action
+    assert PackageMembership.objects.get(pk=membership.pk).status == MembershipStatus.CANCELLED
