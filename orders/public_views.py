@@ -211,7 +211,9 @@ def _order_page(request: HttpRequest, owner_slug: str, *, cache_name: str, cache
     form, promo_form, quote = None, PromoCodeForm(request.POST), None
     if package_is_orderable(package):
         form = OrderForm(request.POST, package=package)
-        valid, code = form.is_valid(), promo_form.code()
+        # A free package's page has no code field (a code typed while it had a price has nothing to
+        # take off, and a refusal would have no field to be shown beside): it is not used.
+        valid, code = form.is_valid(), promo_form.code() if package.price else ""
         if "apply_promo" in request.POST:
             # "Apply" (works without JavaScript): the page again with the new total. The client's
             # other fields keep what was typed; their errors wait for the order itself.

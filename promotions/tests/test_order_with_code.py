@@ -277,3 +277,16 @@ def test_apply_on_a_payment_plan_keeps_saying_it_is_paid_in_instalments(client, 
 
     assert "New total: <strong>270.00 USD</strong>" in html
     assert "Continue to payment · 3 payments" in html and "Continue to payment · 270.00 USD" not in html
+
+
+def test_a_code_sent_for_a_package_made_free_meanwhile_does_not_block_the_order(client, owner, package, welcome):
+    """The page was opened while the package had a price and a code typed; the owner has made it
+    free since. The free page has no code field to explain a refusal beside: the order goes through."""
+    package.price = Decimal("0")
+    package.save(update_fields=["price"])
+
+    response = client.post(page_url(package), form(promo_code="WELCOME10"))
+
+    order = PackageOrder.objects.get()
+    assert response.status_code == 302 and order.status == OrderStatus.ACTIVE
+    assert order.promo_code == "" and not PromoRedemption.objects.exists()
