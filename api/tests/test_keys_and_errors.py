@@ -252,6 +252,20 @@ def test_filters_that_are_not_numbers_or_times_are_400s_not_errors(owner):
     assert set(problem(answers[0])["errors"]) == {"order_id"}
 
 
+@pytest.mark.parametrize("body", ["[" * 100_000, '{"a": ' * 50_000])
+def test_a_body_nested_too_deep_is_a_400_problem_not_an_error(owner, body):
+    meeting_type = make_meeting_type(owner)
+    booking = make_booking(meeting_type, NINE_AM)
+    client = api_client(key_for(owner))
+
+    answers = [client.post(path, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="retry-1")
+               for path in ("/api/v1/orders/", "/api/v1/bookings/", f"/api/v1/bookings/{booking.pk}/cancel/")]
+
+    assert [response.status_code for response in answers] == [400, 400, 400]
+    assert "JSON parse error" in problem(answers[0])["detail"]
+    assert Booking.objects.get().status == "confirmed"
+
+
 def test_an_unknown_address_under_the_api_is_a_404_problem(client, db):
     response = client.get("/api/v1/no-such-thing/")
 
