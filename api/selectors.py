@@ -160,9 +160,9 @@ def bookings_for_api(owner, *, status: str = "", email: str = "", meeting_type_i
         bookings = bookings.filter(status=status)
     if email:
         bookings = bookings.filter(client_email__iexact=normalize_email(email))
-    if meeting_type_id:
+    if meeting_type_id is not None:  # 0 names no meeting type: none of its bookings, not all bookings
         bookings = bookings.filter(meeting_type_id=meeting_type_id)
-    if order_id:
+    if order_id is not None:
         bookings = bookings.filter(order_item__order_id=order_id)
     if start_after:
         bookings = bookings.filter(start__gte=start_after)

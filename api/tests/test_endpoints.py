@@ -245,6 +245,15 @@ def test_orders_are_filtered_by_status_email_and_creation_time(api, owner):
     assert CreditLedgerEntry.objects.count() == 0
 
 
+def test_bookings_filtered_by_an_id_that_names_nothing_are_none_not_all(api, owner):
+    make_booking(make_meeting_type(owner), NINE_AM)
+
+    answers = [api.get(f"/api/v1/bookings/?{query}").json()["results"]
+               for query in ("meeting_type_id=0", "order_id=0", "order_id=000", "meeting_type_id=")]
+
+    assert [len(results) for results in answers] == [0, 0, 0, 1]  # an empty filter is no filter
+
+
 def test_clients_are_gathered_by_email_from_orders_and_bookings(api, open_weekdays):
     meeting_type = make_meeting_type(open_weekdays)
     make_order(open_weekdays, client_email="cleo@example.com", client_name="Cleo Client")
