@@ -14,9 +14,13 @@ class JoinForm(forms.Form):
     client_phone = forms.CharField(label=_("Mobile number (optional: we also text you)"), max_length=32,
                                    required=False)
 
-    def __init__(self, *args, zone: str = "", **kwargs):
+    def __init__(self, *args, zone: str = "", texts: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.zone = zone
+        if not texts:
+            # The owner's plan sends no texts (MeetingType.sends_sms): no number is asked for a
+            # text that would never come.
+            del self.fields["client_phone"]
 
     def clean_client_phone(self) -> str:
         value = self.cleaned_data["client_phone"].strip()

@@ -52,7 +52,7 @@ def waitlist_page(request: HttpRequest, owner_slug: str, meeting_type_slug: str)
     zone = item.order.client_timezone if item is not None else viewer_timezone(request, owner.timezone)
     now = timezone.now()
     start = parse_slot_start(request.POST.get("start") or request.GET.get("start"))
-    form = JoinForm(request.POST or None, zone=zone) if item is None else None
+    form = JoinForm(request.POST or None, zone=zone, texts=meeting_type.sends_sms) if item is None else None
     error, joined = "", None
     if request.method == "POST":
         if start is None:
@@ -68,6 +68,7 @@ def waitlist_page(request: HttpRequest, owner_slug: str, meeting_type_slug: str)
     status = 400 if request.method == "POST" and joined is None else 200
     return render(request, "waitlists/join.html", {
         "owner": owner, "meeting_type": meeting_type, "item": item, "form": form, "error": error,
+        "texts": meeting_type.sends_sms,
         "joined": joined, "start": start, "start_value": format_slot_start(start) if start else "",
         "start_label": datetime_label(start, zone) if start else "", "zone": zone,
         "sessions": [(format_slot_start(value), datetime_label(value, zone))

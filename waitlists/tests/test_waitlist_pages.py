@@ -267,3 +267,17 @@ def test_a_secret_group_types_page_does_not_link_to_a_waitlist_that_is_not_there
     assert page.count(workshop.name) >= 1
     assert client.get(page_url(workshop)).status_code == 404
     assert page_url(workshop) not in page and "waitlist-link" not in page
+
+
+def test_on_the_free_plan_the_page_promises_no_text_and_asks_no_mobile(client, full_session, workshop):
+    """Texts are a Pro feature: the offer goes by email only, so the page does not say otherwise."""
+    from accounts.plans import Plan
+
+    workshop.owner.plan = Plan.FREE
+    workshop.owner.save()
+    page = client.get(page_url(workshop, start=format_slot_start(NINE_AM))).content.decode()
+    assert "and a text" not in page and 'id="id_client_phone"' not in page
+    assert "the first waiting gets an email with a link to claim it" in page
+    joined = join_post(client, workshop)
+    assert "You are on the waitlist" in joined.content.decode()
+    assert WaitlistEntry.objects.get().client_phone == ""
