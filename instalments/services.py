@@ -32,7 +32,11 @@ from packages.payment_plans import InstalmentAccess, InstalmentInterval, instalm
 from payments.models import Payment, PaymentPurpose, PaymentStatus, Provider
 from payments.providers.base import PaymentError, get_provider
 from payments.providers.sandbox.provider import DECLINED_CARD
-from payments.services import instalment_payment_create, payment_flag_instalments_paid_already
+from payments.services import (
+    CHECKOUT_REUSE_WINDOW,
+    instalment_payment_create,
+    payment_flag_instalments_paid_already,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -298,7 +302,8 @@ def instalments_charge_due(*, now: datetime | None = None, limit: int = 200) -> 
 def plan_pay_start(*, order: PackageOrder, provider: str, number: int | None = None) -> Payment:
     """A payment of instalment `number` (a failed one, "Pay now") or of every instalment not yet
     paid ("Pay the rest now", `number` None), for the client's checkout. A double click (or two
-    tabs) gets the same open payment: it is charged once. Raises PlanError (nothing written)."""
+    tabs) gets the same open payment, started in the last half hour: it is charged once. Raises
+    PlanError (nothing written)."""
     with transaction.atomic():
         lock_owner(order.owner_id)
         plan = _lock_plan(order.pk)
@@ -315,7 +320,10 @@ def plan_pay_start(*, order: PackageOrder, provider: str, number: int | None = N
         current = {row.payment_id for row in payable}
         if len(current) == 1 and payable[0].payment is not None:
             open_payment = payable[0].payment
+            # Reused while its checkout is fresh, as the order's "Pay" does: one left a day ago points
+            # at a checkout page the provider has expired since.
             if (open_payment.status == PaymentStatus.CREATED and open_payment.provider == provider
+                    and open_payment.created_at >= timezone.now() - CHECKOUT_REUSE_WINDOW
                     and open_payment.amount == amount and not open_payment.saved_method
                     and open_payment.instalments.count() == len(payable)):
                 return open_payment

@@ -187,3 +187,20 @@ def test_an_instalment_stripe_did_not_answer_is_not_charged_once_the_owner_cance
     assert Instalment.objects.get(plan__order=order, number=2).status == InstalmentStatus.CANCELLED
     assert not Payment.objects.filter(order=order, purpose=PaymentPurpose.INSTALMENT,
                                       status=PaymentStatus.CONFIRMED).exists()
+
+
+def test_pay_the_rest_a_day_after_an_abandoned_stripe_checkout_opens_a_new_one(client, package, rsps, time_machine):
+    order, _ = paid_through_checkout(client, package, rsps)
+    rsps.replace(responses.POST, f"{STRIPE_API}/v1/checkout/sessions",
+                 json={"id": "cs_rest_1", "url": "https://checkout.stripe.com/rest-1"})
+    first = client.post(f"/orders/{order.token}/plan/pay-rest/")
+    assert first["Location"] == "https://checkout.stripe.com/rest-1"
+    assert client.post(f"/orders/{order.token}/plan/pay-rest/")["Location"] == first["Location"]  # a double click
+
+    # The client went away; Stripe's checkout page expires after a day.
+    time_machine.move_to(NOW + timedelta(days=2), tick=False)
+    rsps.replace(responses.POST, f"{STRIPE_API}/v1/checkout/sessions",
+                 json={"id": "cs_rest_2", "url": "https://checkout.stripe.com/rest-2"})
+    again = client.post(f"/orders/{order.token}/plan/pay-rest/")
+
+    assert again["Location"] == "https://checkout.stripe.com/rest-2"
