@@ -105,6 +105,14 @@ def test_a_bad_key_is_refused_with_the_header_named(owner, meeting_type, clock):
     assert Booking.objects.count() == 0 and IdempotentRequest.objects.count() == 0
 
 
+def test_the_docs_page_names_the_keys_that_are_accepted(client, db):
+    """A key with an accent is refused (above): the reference must not promise "any string"."""
+    html = client.get("/api/v1/docs/").content.decode()
+
+    assert "Idempotency-Key</code> header on a <code>POST</code> (1 to 255 printable ASCII characters" in html
+    assert "any string" not in html
+
+
 def test_an_order_and_a_cancel_sent_twice_happen_once(owner, meeting_type, clock):
     package = make_package(owner, items=[(meeting_type, 3)])
     client = api_client(key_for(owner))
