@@ -61,6 +61,9 @@ class MembershipError(Exception):
         super().__init__(self.message)
 
 
+STRIPE_DID_NOT_ANSWER = _("Stripe did not answer. Nothing was changed; please try again in a moment.")
+
+
 class MembershipNotRenewable(MembershipError):
     message = _("This membership is not running: it cannot be renewed.")
 
@@ -302,8 +305,8 @@ def _tell_stripe(membership_id: int, action: str) -> None:
             params = {"pause": {"pause_collection": {"behavior": "void"}}, "resume": {"pause_collection": ""},
                       "cancel": {"cancel_at_period_end": True}, "keep": {"cancel_at_period_end": False}}[action]
             stripe_memberships.subscription_update(subscription_id, params, key=key)
-    except PaymentError as error:
-        raise MembershipError(error.message) from error
+    except PaymentError as error:  # Stripe did not answer (payments' English words): said in the page's language
+        raise MembershipError(STRIPE_DID_NOT_ANSWER) from error
 
 
 def membership_pause(*, membership_id: int, now: datetime | None = None) -> PackageMembership:

@@ -307,3 +307,20 @@ def test_a_renewal_stripe_collected_just_after_the_client_paused_still_counts(cl
     assert membership.periods.count() == 2
     assert order.payments.filter(provider_reference="in_2").count() == 1
     assert membership.status == MembershipStatus.PAUSED  # still paused at Stripe
+
+
+@pytest.mark.parametrize("language, unanswered", [
+    ("de", "Stripe hat nicht geantwortet. Es wurde nichts geändert; bitte versuchen Sie es gleich noch einmal."),
+    ("es", "Stripe no ha respondido. No se ha cambiado nada; inténtelo de nuevo en un momento."),
+])
+def test_a_german_or_spanish_client_is_told_in_their_language_when_stripe_does_not_answer(
+        client, rsps, owner, subscribed, language, unanswered):
+    order, _ = subscribed
+    owner.page_language = language
+    owner.save(update_fields=["page_language"])
+    rsps.post(f"{STRIPE_API}/v1/subscriptions/sub_m1", status=500, json={"error": {"message": "boom"}})
+
+    response = client.post(f"/orders/{order.token}/membership/cancel/", follow=True)
+
+    assert unanswered in response.content.decode()
+    assert not PackageMembership.objects.get(order=order).cancels
