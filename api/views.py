@@ -464,27 +464,41 @@ class ClientList(GenericAPIView):
     pagination_class = None
 
     @extend_schema(summary="List clients", tags=["Clients"], parameters=[
-        OpenApiParameter("after", str, description="Cursor: the email of the last client of the page before."),
+        OpenApiParameter("after", str, description="Cursor: the page after this one (from `next`)."),
+        OpenApiParameter("before", str, description="Cursor: the page before this one (from `previous`)."),
         OpenApiParameter("limit", int, description="Rows per page (default 50, at most 200)."),
     ], responses=inline_serializer("ClientPage", {
         "next": drf_serializers.CharField(allow_null=True),
+        "previous": drf_serializers.CharField(allow_null=True),
         "results": ClientSerializer(many=True),
     }), description="Everyone who ordered or booked, by email (lowercased), sorted by email.")
     def get(self, request):
+        # The cursors are the emails at the page's edges, as leadmonk.keyset's: `before` back at
+        # the top gives the first page, full.
         clients = sorted(selectors.clients_for_api(request.user), key=lambda row: row["email"])
-        after = request.query_params.get("after", "")
+        after, before = request.query_params.get("after", ""), request.query_params.get("before", "")
         try:
             size = min(max(int(request.query_params.get("limit", 50)), 1), 200)
         except ValueError:
             size = 50
-        rest = [row for row in clients if row["email"] > after] if after else clients
-        page = rest[:size]
-        next_url = None
-        if len(rest) > size:
+        if after:
+            rest = [row for row in clients if row["email"] > after]
+            page, has_previous, has_next = rest[:size], len(rest) < len(clients), len(rest) > size
+        elif before and len(earlier := [row for row in clients if row["email"] < before]) > size:
+            page, has_previous, has_next = earlier[-size:], True, True
+        else:
+            page, has_previous, has_next = clients[:size], False, len(clients) > size
+
+        def link(name: str, email: str) -> str:
             query = request.query_params.copy()
-            query["after"] = page[-1]["email"]
-            next_url = request.build_absolute_uri(request.path + "?" + query.urlencode())
-        return Response({"next": next_url, "results": ClientSerializer(page, many=True).data})
+            query.pop("after", None)
+            query.pop("before", None)
+            query[name] = email
+            return request.build_absolute_uri(request.path + "?" + query.urlencode())
+
+        return Response({"next": link("after", page[-1]["email"]) if has_next and page else None,
+                         "previous": link("before", page[0]["email"]) if has_previous and page else None,
+                         "results": ClientSerializer(page, many=True).data})
 
 
 class PaymentList(OwnerListView):

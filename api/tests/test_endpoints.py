@@ -279,6 +279,23 @@ def test_lists_come_in_cursor_pages_that_keep_the_filters(api, owner):
     assert api.get(second["previous"]).json()["results"] == first["results"]
 
 
+def test_clients_come_in_pages_with_previous_like_every_list(api, owner):
+    """The docs page and README: every list is {"next", "previous", "results"}; clients too."""
+    emails = [f"client{n}@example.com" for n in range(5)]
+    for email in emails:
+        make_order(owner, client_email=email)
+
+    first = api.get("/api/v1/clients/?limit=2").json()
+    second = api.get(first["next"]).json()
+    third = api.get(second["next"]).json()
+    back = api.get(third["previous"]).json()
+
+    assert list(first) == ["next", "previous", "results"] and first["previous"] is None
+    assert [row["email"] for page in (first, second, third) for row in page["results"]] == emails
+    assert third["next"] is None and "limit=2" in third["previous"]
+    assert back["results"] == second["results"] and api.get(back["previous"]).json() == first
+
+
 def test_a_paid_meeting_type_is_held_while_the_client_pays(api, open_weekdays, clock):
     from decimal import Decimal
 
