@@ -250,6 +250,21 @@ class SlotSerializer(serializers.Serializer):
 # --- Input ----------------------------------------------------------------------------------------
 
 ID_MAX = 2**63 - 1  # a bigint: a larger id names nothing (and PostgreSQL would refuse to compare it)
+# The years free times may be asked for and times booked in: nothing is bookable outside them, and
+# at the edges of Python's calendar (year 1 or 9999) a day or a zone offset added overflows (as
+# scheduling.selectors.parse_picker_date's years).
+SLOT_YEARS = range(1970, 9000)
+
+
+class BookableTimeField(serializers.DateTimeField):
+    """A time to book or move to: ISO 8601 with an offset, in SLOT_YEARS (the slot engine works on
+    the days around it)."""
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        if moment.year not in SLOT_YEARS:
+            raise serializers.ValidationError(f"Enter a time between {SLOT_YEARS[0]} and {SLOT_YEARS[-1]}.")
+        return moment
 
 
 class SlotQuerySerializer(serializers.Serializer):
@@ -275,7 +290,7 @@ class BookingCreateInputSerializer(serializers.Serializer):
 
     meeting_type_id = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
     order_item_id = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
-    start = serializers.DateTimeField(help_text="ISO 8601 with an offset, one of the free times.")
+    start = BookableTimeField(help_text="ISO 8601 with an offset, one of the free times.")
     client_name = serializers.CharField(max_length=200, required=False, help_text="Required with meeting_type_id.")
     # The bookings' column holds 254 characters (an address can be no longer): beyond it, a 400.
     client_email = serializers.EmailField(max_length=254, required=False, help_text="Required with meeting_type_id.")
@@ -302,7 +317,7 @@ class BookingCreateInputSerializer(serializers.Serializer):
 
 
 class BookingRescheduleInputSerializer(serializers.Serializer):
-    start = serializers.DateTimeField(help_text="The new start, ISO 8601 with an offset.")
+    start = BookableTimeField(help_text="The new start, ISO 8601 with an offset.")
 
 
 class BookingCancelInputSerializer(serializers.Serializer):

@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from api import selectors
 from api.idempotency import IdempotentWrites
 from api.serializers import (
+    SLOT_YEARS,
     AttendanceInputSerializer,
     BookingCancelInputSerializer,
     BookingCreateInputSerializer,
@@ -59,10 +60,6 @@ from scheduling.rules import BookingPath
 from scheduling.services import booking_cancel, booking_create, booking_reschedule
 
 MAX_SLOT_DAYS = 62
-# The days free times may be asked for: nothing is bookable outside them, and at the edges of
-# Python's calendar (year 1 or 9999) a day or a zone offset added overflows (as
-# scheduling.selectors.parse_picker_date's years).
-SLOT_YEARS = range(1970, 9000)
 
 
 def _found(row):

@@ -298,6 +298,21 @@ def test_free_times_of_days_at_the_calendars_edges_are_a_400_with_the_field_name
     assert set(problem(response)["errors"]) <= {"start", "end"} and problem(response)["errors"]
 
 
+@pytest.mark.parametrize("start", ["0001-01-01T00:00:00Z", "9999-12-31T23:30:00+00:00"])
+def test_a_booking_or_a_move_at_the_calendars_edges_is_a_400_with_the_field_named(owner, start):
+    meeting_type = make_meeting_type(owner)
+    booking = make_booking(meeting_type, NINE_AM)
+    client = api_client(key_for(owner))
+
+    made = post(client, "/api/v1/bookings/", {**_booking_body(meeting_type), "start": start})
+    moved = post(client, f"/api/v1/bookings/{booking.pk}/reschedule/", {"start": start})
+
+    for response in (made, moved):
+        assert response.status_code == 400
+        assert problem(response)["errors"] == {"start": ["Enter a time between 1970 and 8999."]}
+    assert list(Booking.objects.values_list("start", flat=True)) == [NINE_AM]
+
+
 @pytest.mark.parametrize("cursor", ["after=9999-12-31T23:59:59-05:00~1", "before=0001-01-01T00:00:00%2B05:00~1"])
 def test_a_hand_edited_cursor_at_the_calendars_edges_gives_the_first_page(owner, cursor):
     meeting_type = make_meeting_type(owner)
