@@ -5,9 +5,12 @@ event_record runs inside the transaction of the change it reports (webhooks.rece
 commit or roll back with the change, so an event is never sent for a change that rolled back and
 never lost for one that committed. Sending is webhooks.dispatch's, after the commit.
 
-Whether an owner has any enabled endpoint is cached per owner (a booking of an owner without
-webhooks costs no query): the key is deleted when an endpoint is saved or deleted, at once and
-again when the transaction commits (a reader between the two cannot leave a stale "none" behind).
+An event is recorded for a disabled endpoint too: its rows wait, unsent, until "Enable endpoint"
+(the disabled email's promise: nothing is lost, what was waiting is sent).
+
+Whether an owner has any endpoint is cached per owner (a booking of an owner without webhooks costs
+no query): the key is deleted when an endpoint is saved or deleted, at once and again when the
+transaction commits (a reader between the two cannot leave a stale "none" behind).
 """
 import uuid
 from collections.abc import Callable
@@ -60,7 +63,7 @@ def _owner_has_endpoints(owner_id: int) -> bool:
         known = None
     if known is not None:
         return bool(known)
-    found = WebhookEndpoint.objects.filter(owner_id=owner_id, enabled=True).exists()
+    found = WebhookEndpoint.objects.filter(owner_id=owner_id).exists()
     try:
         cache.set(key, int(found), 60 * 60)
     except Exception:  # noqa: BLE001
@@ -69,22 +72,23 @@ def _owner_has_endpoints(owner_id: int) -> bool:
 
 
 def has_endpoints_condition(owner_id_column: str) -> str:
-    """SQL: whether the owner whose id is `owner_id_column` has an enabled endpoint (read with a new
-    booking's meeting type: scheduling.owner_facts, webhooks.receivers)."""
+    """SQL: whether the owner whose id is `owner_id_column` has an endpoint, enabled or not (read
+    with a new booking's meeting type: scheduling.owner_facts, webhooks.receivers)."""
     table = connection.ops.quote_name(WebhookEndpoint._meta.db_table)
-    owner, enabled = (WebhookEndpoint._meta.get_field(name).column for name in ("owner", "enabled"))
-    return f"EXISTS (SELECT 1 FROM {table} WHERE {owner} = {owner_id_column} AND {enabled})"
+    owner = WebhookEndpoint._meta.get_field("owner").column
+    return f"EXISTS (SELECT 1 FROM {table} WHERE {owner} = {owner_id_column})"
 
 
 def event_record(*, owner_id: int, event_type: str, data: Callable[[], dict], now: datetime | None = None,
                  has_endpoints: bool | None = None) -> list[Delivery]:
-    """Write one delivery per enabled endpoint of the owner that wants `event_type`, all with one
-    event id; `data` builds the payload, only when some endpoint wants it. Must run inside the
+    """Write one delivery per endpoint of the owner that wants `event_type`, all with one event id;
+    `data` builds the payload, only when some endpoint wants it. A disabled endpoint's delivery
+    waits for "Enable endpoint"; an enabled one's is sent after the commit. Must run inside the
     transaction of the change. `has_endpoints`: whether the owner has any, when the caller read it
     in this transaction (else the cache, then the database, says)."""
     if not (_owner_has_endpoints(owner_id) if has_endpoints is None else has_endpoints):
         return []
-    endpoints = [endpoint for endpoint in WebhookEndpoint.objects.filter(owner_id=owner_id, enabled=True)
+    endpoints = [endpoint for endpoint in WebhookEndpoint.objects.filter(owner_id=owner_id)
                  if event_type in endpoint.events]
     if not endpoints:
         return []
@@ -96,7 +100,7 @@ def event_record(*, owner_id: int, event_type: str, data: Callable[[], dict], no
                  next_attempt_at=now, give_up_at=now + RETRY_FOR)
         for endpoint in endpoints
     )
-    _queue([endpoint.pk for endpoint in endpoints])
+    _queue([endpoint.pk for endpoint in endpoints if endpoint.enabled])
     return deliveries
 
 

@@ -110,8 +110,13 @@ def test_only_the_owners_enabled_endpoints_that_want_the_event_get_it(owner, oth
     endpoint_for(other_owner, receiver)
 
     book(meeting_type)
+    deliveries_dispatch_due()
 
-    assert list(Delivery.objects.values_list("endpoint_id", flat=True)) == [wants.pk]
+    # The disabled endpoint's delivery waits for "Enable endpoint", unsent; the enabled one's is sent.
+    assert sorted(Delivery.objects.values_list("endpoint_id", "status")) == [
+        (wants.pk, DeliveryStatus.DELIVERED), (off.pk, DeliveryStatus.PENDING)]
+    [request] = receiver.requests
+    assert verify(request.headers[HEADER], request.body, wants.secret, now=int(timezone.now().timestamp()))
 
 
 def test_every_event_type_is_recorded_from_the_change_that_causes_it(owner, meeting_type, receiver):
@@ -494,3 +499,25 @@ def test_a_delivery_resent_after_many_tries_is_retried_not_left_sending(owner, m
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 61)
     assert delivery.next_attempt_at == later + timedelta(minutes=1)
+
+
+def test_events_while_an_endpoint_is_disabled_are_kept_and_sent_once_it_is_enabled(
+        owner, meeting_type, receiver, django_capture_on_commit_callbacks):
+    """The disabled email and page: "Nothing is lost: the events are kept ... enable it and what
+    was waiting is sent": a booking and an order made while it is disabled reach it after Enable."""
+    endpoint = endpoint_for(owner, receiver, events=[EventType.BOOKING_CREATED, EventType.ORDER_CREATED])
+    dispatch.endpoint_disable(endpoint_id=endpoint.pk, reason="The endpoint answered 500.")
+    package = make_package(owner, items=[(meeting_type, 1)], price=Decimal("0"), payment_medium="")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(meeting_type)
+        order = order_create(package=package, client_name="Cleo Client", client_email="cleo@example.com",
+                             terms_accepted=True, now=NOW)
+    assert deliveries_dispatch_due().delivered == 0 and receiver.requests == []  # nothing sent while disabled
+
+    with time_machine.travel(NOW + timedelta(days=2), tick=False):
+        services.endpoint_enable(endpoint=endpoint)
+        assert deliveries_dispatch_due().delivered == 2
+
+    assert sorted((body_of(request)["type"], body_of(request)["data"]["id"]) for request in receiver.requests) == [
+        ("booking.created", booking.pk), ("order.created", order.pk)]
