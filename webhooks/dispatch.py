@@ -131,8 +131,15 @@ def delivery_send_claimed(*, delivery: Delivery) -> str:
     endpoint = delivery.endpoint
     mine = Delivery.objects.filter(pk=delivery.pk, claim_token=delivery.claim_token, status=DeliveryStatus.SENDING)
     now = timezone.now()
-    # This worker is alive: what is still unsent of its batch stays its own (CLAIM_TIMEOUT).
-    Delivery.objects.filter(claim_token=delivery.claim_token, status=DeliveryStatus.SENDING).update(claimed_at=now)
+    # This worker is alive: what is still unsent of its batch stays its own (CLAIM_TIMEOUT), while
+    # the endpoint is enabled. Nothing renewed: the endpoint was disabled since the claim (an
+    # earlier delivery of the batch gave up), and the delivery waits for Enable unsent; or the
+    # claim was lost (taken over as abandoned), and the new claim sends it.
+    renewed = (Delivery.objects.filter(claim_token=delivery.claim_token, status=DeliveryStatus.SENDING,
+                                       endpoint__enabled=True).update(claimed_at=now))
+    if not renewed:
+        mine.update(status=DeliveryStatus.PENDING, claimed_at=None, claim_token=None, attempts=F("attempts") - 1)
+        return "dropped"
     body = delivery_body(delivery)
     timestamp = int(now.timestamp())
     headers = {

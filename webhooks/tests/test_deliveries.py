@@ -260,11 +260,12 @@ def test_a_worker_killed_after_its_claim_leads_to_the_same_event_delivered_again
         [again] = deliveries_claim_due()
 
         assert delivery_send_claimed(delivery=again) == "delivered"
-        # The dead worker's claim, if it ever wakes up, records nothing over the new one.
+        # The dead worker's claim, if it ever wakes up, records nothing over the new one, and sends
+        # nothing either: its claim is no longer its own.
         assert delivery_send_claimed(delivery=claimed) == "dropped"
 
     assert again.pk == claimed.pk and again.event_id == claimed.event_id
-    assert [body_of(request)["id"] for request in receiver.requests] == [str(claimed.event_id)] * 2
+    assert [body_of(request)["id"] for request in receiver.requests] == [str(claimed.event_id)]
     delivery = Delivery.objects.get()
     assert delivery.status == DeliveryStatus.DELIVERED and delivery.attempts == 2
 
@@ -521,3 +522,30 @@ def test_events_while_an_endpoint_is_disabled_are_kept_and_sent_once_it_is_enabl
 
     assert sorted((body_of(request)["type"], body_of(request)["data"]["id"]) for request in receiver.requests) == [
         ("booking.created", booking.pk), ("order.created", order.pk)]
+
+
+def test_what_is_left_of_a_batch_is_not_sent_once_its_endpoint_is_disabled(owner, meeting_type, receiver):
+    """The first delivery of a batch gives up and disables the endpoint: the rest of the batch is
+    not posted to it any more ("Nothing is sent while it is disabled") but waits for Enable."""
+    endpoint = endpoint_for(owner, receiver)
+    receiver.status = 500
+    book(meeting_type)
+    book(meeting_type, start=TEN_AM)
+    first, second = Delivery.objects.order_by("id")
+    Delivery.objects.filter(pk=first.pk).update(next_attempt_at=NOW, give_up_at=NOW + timedelta(minutes=1))
+    Delivery.objects.filter(pk=second.pk).update(next_attempt_at=NOW + timedelta(seconds=30))
+
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+        result = deliveries_dispatch_due()
+
+    assert (result.failed, result.delivered, result.retried) == (1, 0, 0)
+    assert [body_of(request)["id"] for request in receiver.requests] == [str(first.event_id)]
+    second.refresh_from_db()
+    assert (second.status, second.attempts) == (DeliveryStatus.PENDING, 0)
+    endpoint.refresh_from_db()
+    assert not endpoint.enabled
+
+    receiver.reset()
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        services.endpoint_enable(endpoint=endpoint)
+        assert deliveries_dispatch_due().delivered == 2
