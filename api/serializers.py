@@ -17,6 +17,7 @@ problems (api.problems).
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -257,11 +258,15 @@ SLOT_YEARS = range(1970, 9000)
 
 
 class BookableTimeField(serializers.DateTimeField):
-    """A time to book or move to: ISO 8601 with an offset, in SLOT_YEARS (the slot engine works on
-    the days around it)."""
+    """A time to book or move to: ISO 8601 with an offset (without one it would be read as UTC, an
+    hour the client did not mean), in SLOT_YEARS (the slot engine works on the days around it)."""
 
     def to_internal_value(self, value):
         moment = super().to_internal_value(value)
+        as_sent = parse_datetime(value.strip()) if isinstance(value, str) else None
+        if as_sent is not None and as_sent.tzinfo is None:
+            raise serializers.ValidationError(
+                "Send the time with its offset, like 2026-12-08T09:00:00-05:00 (or Z for UTC).")
         if moment.year not in SLOT_YEARS:
             raise serializers.ValidationError(f"Enter a time between {SLOT_YEARS[0]} and {SLOT_YEARS[-1]}.")
         return moment

@@ -313,6 +313,24 @@ def test_a_booking_or_a_move_at_the_calendars_edges_is_a_400_with_the_field_name
     assert list(Booking.objects.values_list("start", flat=True)) == [NINE_AM]
 
 
+def test_a_time_sent_without_its_offset_is_a_400_not_a_booking_at_that_hour_in_utc(owner):
+    """"2026-12-07T09:00:00" meant 9:00 in New York; read as UTC it is 4:00 there (or, with wider
+    hours, a booking at the wrong time). The docs ask for an offset: without one it is refused."""
+    meeting_type = make_meeting_type(owner)
+    booking = make_booking(meeting_type, NINE_AM)
+    client = api_client(key_for(owner))
+    naive = NINE_AM.replace(tzinfo=None).isoformat()
+
+    made = post(client, "/api/v1/bookings/", {**_booking_body(meeting_type), "start": naive})
+    moved = post(client, f"/api/v1/bookings/{booking.pk}/reschedule/", {"start": naive})
+
+    for response in (made, moved):
+        assert response.status_code == 400
+        assert problem(response)["errors"] == {"start": [
+            "Send the time with its offset, like 2026-12-08T09:00:00-05:00 (or Z for UTC)."]}
+    assert Booking.objects.count() == 1
+
+
 @pytest.mark.parametrize("cursor", ["after=9999-12-31T23:59:59-05:00~1", "before=0001-01-01T00:00:00%2B05:00~1"])
 def test_a_hand_edited_cursor_at_the_calendars_edges_gives_the_first_page(owner, cursor):
     meeting_type = make_meeting_type(owner)
