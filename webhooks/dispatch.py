@@ -178,7 +178,8 @@ def _failed(delivery: Delivery, mine, error: str, code: int | None, excerpt: str
         if not mine.update(status=DeliveryStatus.FAILED, **outcome):
             return "dropped"
         endpoint_disable(endpoint_id=delivery.endpoint_id, now=now,
-                         reason=f"{error} (event {delivery.event_type}, tried {delivery.attempts} times in 24 hours)")
+                         reason=f"{error} (event {delivery.event_type}: no success in 24 hours of retries, "
+                                f"{delivery.attempts} tries in all)")
         return "failed"
     next_attempt = min(now + backoff(now - (delivery.give_up_at - RETRY_FOR)), delivery.give_up_at)
     if not mine.update(status=DeliveryStatus.PENDING, next_attempt_at=next_attempt, claimed_at=None, **outcome):

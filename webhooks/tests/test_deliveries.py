@@ -549,3 +549,20 @@ def test_what_is_left_of_a_batch_is_not_sent_once_its_endpoint_is_disabled(owner
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):
         services.endpoint_enable(endpoint=endpoint)
         assert deliveries_dispatch_due().delivered == 2
+
+
+def test_the_disabled_reason_does_not_count_earlier_days_tries_as_the_last_days(owner, meeting_type, receiver):
+    """A delivery enabled again after an outage has the first day's tries behind it: giving up
+    after the second day does not say all of them were made in 24 hours."""
+    endpoint = endpoint_for(owner, receiver)
+    receiver.status = 500
+    book(meeting_type)
+    delivery = Delivery.objects.get()
+    Delivery.objects.filter(pk=delivery.pk).update(attempts=29, next_attempt_at=delivery.give_up_at)
+
+    with time_machine.travel(delivery.give_up_at, tick=False):
+        assert deliveries_dispatch_due().failed == 1
+
+    endpoint.refresh_from_db()
+    assert endpoint.disabled_reason == ("The endpoint answered 500. (event booking.created: no success in 24 hours "
+                                        "of retries, 30 tries in all)")
