@@ -29,6 +29,7 @@ from orders.models import OrderItem
 from orders.rules import item_booking_refusal
 from orders.services import order_session_book
 from scheduling.availability import bookable_slot
+from scheduling.hold_release import RELEASED_REASON
 from scheduling.holds import booking_hold
 from scheduling.models import Booking, BookingStatus, MeetingType
 from scheduling.rules import BookingPath
@@ -188,12 +189,24 @@ def claim_refusal(entry: WaitlistEntry, *, now: datetime) -> ClaimRefused | None
     """Why the claim link of `entry` can no longer book (used, removed, expired), or None: the one
     rule the claim page shows when opened and the claim obeys."""
     if entry.status == WaitlistStatus.CLAIMED:
+        seat = entry.booking
+        if seat is not None and seat.status == BookingStatus.CANCELLED and seat.cancel_reason == RELEASED_REASON:
+            return ClaimRefused(_("The seat was not paid for in time, so it was offered to the next person waiting."))
         return ClaimRefused(_("This link was already used: the seat was claimed with it. "
                               "Your booking confirmation is in your email."))
     if entry.status == WaitlistStatus.REMOVED:
         return ClaimRefused(_("This waitlist place was removed by the host, so the link no longer works."))
     if entry.status == WaitlistStatus.EXPIRED or (entry.expires_at is not None and entry.expires_at <= now):
         return ClaimRefused(_("This link has expired: the seat was offered to the next person waiting."))
+    return None
+
+
+def seat_awaiting_payment(entry: WaitlistEntry, *, now: datetime) -> Booking | None:
+    """The paid session's seat claimed with this link and still held while the client pays (the
+    link opened again takes them back to paying), else None."""
+    seat = entry.booking if entry.status == WaitlistStatus.CLAIMED else None
+    if seat is not None and seat.status == BookingStatus.HELD and seat.hold_expires_at > now:
+        return seat
     return None
 
 

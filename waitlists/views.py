@@ -89,8 +89,13 @@ def claim_page(request: HttpRequest, owner_slug: str, meeting_type_slug: str, to
     if entry is None or entry.meeting_type.slug != meeting_type_slug or entry.meeting_type.owner.slug != owner_slug:
         return render(request, "waitlists/claim.html", {
             "error": _("This claim link is not valid. Check that you copied all of it.")}, status=404)
-    # A used, removed or expired link says so when opened, rather than offering the seat again.
-    refusal = services.claim_refusal(entry, now=timezone.now())
+    # A paid seat claimed and not paid yet: back to paying. A used, removed or expired link says so
+    # when opened, rather than offering the seat again.
+    now = timezone.now()
+    held = services.seat_awaiting_payment(entry, now=now)
+    if held is not None:
+        return redirect(held_booking_payment_url_for(held) or reverse("bookings:manage", args=[held.token]))
+    refusal = services.claim_refusal(entry, now=now)
     error = refusal.message if refusal is not None else ""
     if request.method == "POST" and refusal is None:
         try:

@@ -3,13 +3,16 @@ the field, "there are seats: book it", twice with one email), a package client's
 order link, the claim page (used twice, expired), and the owner's Waitlists page (remove; owner
 scoped; its query count does not grow with the entries)."""
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
 
+from orders.services import order_session_book
 from orders.tests.conftest import place_order
+from scheduling.holds import holds_release_expired
 from scheduling.models import Booking, BookingStatus
 from scheduling.selectors import format_slot_start
 from scheduling.services import booking_cancel
@@ -202,8 +205,6 @@ def test_claiming_a_seat_of_a_paid_group_session_holds_it_until_the_client_pays(
                                                                                delivered):
     """A seat of a paid session is sold, not given away: the claim holds it and sends the client to
     pay, as the booking page does; it is confirmed once paid."""
-    from decimal import Decimal
-
     workshop.price, workshop.currency, workshop.payment_medium = Decimal("30"), "USD", "stripe"
     workshop.save(update_fields=["price", "currency", "payment_medium"])
     token = _offered_token(workshop, full_session, delivered)
@@ -211,6 +212,26 @@ def test_claiming_a_seat_of_a_paid_group_session_holds_it_until_the_client_pays(
     seat = Booking.objects.get(client_email="cleo@example.com")
     assert seat.status == BookingStatus.HELD
     assert claimed.status_code == 302 and claimed["Location"] == f"/payments/session/{seat.token}/"
+
+
+def test_a_paid_seat_claimed_and_not_paid_takes_its_link_back_to_paying_then_says_it_went_on(
+        client, full_session, workshop, delivered):
+    """Opened again while the seat is held, the link goes back to paying; once the hold ran out
+    unpaid (the seat offered to the next person), it says so, not that the seat is theirs."""
+    workshop.price, workshop.currency, workshop.payment_medium = Decimal("30"), "USD", "stripe"
+    workshop.save(update_fields=["price", "currency", "payment_medium"])
+    token = _offered_token(workshop, full_session, delivered)
+    client.post(claim_url(workshop, token))
+    seat = Booking.objects.get(client_email="cleo@example.com")
+
+    again = client.get(claim_url(workshop, token))
+    assert again.status_code == 302 and again["Location"] == f"/payments/session/{seat.token}/"
+
+    with time_machine.travel(seat.hold_expires_at + timedelta(minutes=1), tick=False):
+        assert holds_release_expired() == 1
+        late = client.get(claim_url(workshop, token)).content.decode()
+    assert "The seat was not paid for in time, so it was offered to the next person waiting." in late
+    assert "already used" not in late and "Claim my seat" not in late
 
 
 def test_opening_a_used_or_expired_claim_link_says_so_without_offering_the_seat_again(
@@ -238,7 +259,6 @@ def test_a_package_client_with_no_sessions_left_is_told_so_and_not_put_in_line(c
     """Their claim could never book: in line, they would only keep a freed seat from the next person."""
     order = place_order(make_package(owner, items=[(workshop, 1)]))
     item = order.items.get()
-    from orders.services import order_session_book
     order_session_book(item=item, start=NINE_AM + timedelta(hours=2))
     response = client.post(page_url(workshop, order=order.token, item=item.pk), {"start": format_slot_start(NINE_AM)})
     assert response.status_code == 400
