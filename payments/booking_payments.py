@@ -189,7 +189,8 @@ def booking_checkout_start(*, booking: Booking, request) -> str:
     except PaymentError as error:
         # The payment fails, and with it the hold (payment_fail releases a session's time).
         payment_fail(payment_id=payment.pk, reason=error.message)
-        raise PaymentError(f"{error.message} The time we held for you was released; nothing was charged.") from error
+        released = _("The time we held for you was released; nothing was charged.")
+        raise PaymentError(f"{error.message} {released}") from error  # in the page's language
 
 
 # -- cancellation ---------------------------------------------------------------------------------

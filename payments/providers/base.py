@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from django.http import HttpRequest, HttpResponse
 
+from leadmonk.languages import translatable as _
+
 if TYPE_CHECKING:
     from accounts.models import User
     from payments.models import Payment
@@ -27,7 +29,7 @@ class PaymentError(Exception):
 
 
 class PaymentProviderUnavailable(PaymentError):
-    default_message = "This payment method is not available right now."
+    default_message = _("This payment method is not available right now.")
 
 
 class PaymentProviderError(PaymentError):
@@ -36,7 +38,7 @@ class PaymentProviderError(PaymentError):
     Transient as far as we know: a webhook answers 503 so the provider retries.
     """
 
-    default_message = "The payment service did not answer. Please try again in a moment."
+    default_message = _("The payment service did not answer. Please try again in a moment.")
 
 
 class RefundError(PaymentError):

@@ -135,3 +135,14 @@ def test_stripe_failing_at_checkout_says_so_and_releases_the_time(client, owner,
     held.refresh_from_db()
     assert held.status == BookingStatus.CANCELLED
     assert Booking.objects.filter(status=BookingStatus.HELD).count() == 0
+
+
+def test_stripe_failing_at_checkout_is_explained_in_the_pages_language(client, owner, rsps, held):
+    owner.page_language = "de"
+    owner.save(update_fields=["page_language"])
+    rsps.post(f"{STRIPE_API}/v1/checkout/sessions", status=500, json={"error": {"message": "boom"}})
+
+    page = client.post(f"/payments/session/{held.token}/", follow=True).content.decode()
+
+    assert ("Stripe konnte die Zahlung nicht starten. Bitte versuchen Sie es gleich noch einmal. Die für Sie "
+            "reservierte Zeit wurde freigegeben; es wurde nichts abgebucht.") in page

@@ -185,3 +185,32 @@ def test_paypal_unreachable_during_a_webhook_answers_503_for_a_retry(client, own
     assert response.status_code == 503
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.CREATED
+
+
+# -- The client's language -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("medium", "language", "said"), [
+    ("stripe", "de", "Stripe konnte die Zahlung nicht starten. Bitte versuchen Sie es gleich noch einmal."),
+    ("stripe", "es", "Stripe no ha podido iniciar el pago. Inténtelo de nuevo en un momento."),
+    ("paypal", "de", "Wir konnten PayPal nicht erreichen. Es wurde nichts abgebucht; bitte versuchen Sie es gleich "
+                     "noch einmal."),
+    ("paypal", "es", "No hemos podido contactar con PayPal. No se ha cobrado nada; inténtelo de nuevo en un "
+                     "momento."),
+])
+def test_a_provider_that_fails_at_checkout_is_explained_in_the_pages_language(client, owner, rsps, medium, language,
+                                                                           said):
+    owner.page_language = language
+    owner.save(update_fields=["page_language"])
+    order = make_order(owner, medium=medium)
+    if medium == "stripe":
+        rsps.post(f"{STRIPE_API}/v1/checkout/sessions", status=500, json={"error": {"message": "boom"}})
+    else:
+        mock_paypal_token(rsps)
+        rsps.post(f"{PAYPAL_API}/v2/checkout/orders", body=requests.ConnectionError("Connection refused"))
+
+    page = _page(client.post(f"/payments/checkout/{order.token}/"))
+
+    assert said in page
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING_PAYMENT
+

@@ -31,6 +31,7 @@ from paypalserversdk.models.purchase_unit_request import PurchaseUnitRequest
 from paypalserversdk.models.refund_request import RefundRequest
 from paypalserversdk.paypal_serversdk_client import PaypalServersdkClient
 
+from leadmonk.languages import translatable as _
 from leadmonk.money import round_money
 from payments import services
 from payments.connections import active_connection, require_connection
@@ -70,7 +71,7 @@ def api_base() -> str:
 
 def paypal_client() -> PaypalServersdkClient:
     if not (settings.PAYPAL_CLIENT_ID and settings.PAYPAL_CLIENT_SECRET):
-        raise PaymentProviderUnavailable("PayPal is not set up on this site.")
+        raise PaymentProviderUnavailable(_("PayPal is not set up on this site."))
     return PaypalServersdkClient(
         client_credentials_auth_credentials=ClientCredentialsAuthCredentials(
             o_auth_client_id=settings.PAYPAL_CLIENT_ID, o_auth_client_secret=settings.PAYPAL_CLIENT_SECRET,
@@ -153,18 +154,19 @@ class PayPalProvider(PaymentProvider):
             })
         except ApiException as error:
             logger.warning("paypal checkout for payment %s failed: %s", payment.pk, error)
-            raise PaymentProviderError("PayPal could not start the payment. Please try again in a moment.") from error
+            raise PaymentProviderError(
+                _("PayPal could not start the payment. Please try again in a moment.")) from error
         except NETWORK_ERRORS as error:
             logger.warning("paypal checkout for payment %s: PayPal unreachable: %s", payment.pk, error)
             raise PaymentProviderError(
-                "We could not reach PayPal. Nothing was charged; please try again in a moment."
+                _("We could not reach PayPal. Nothing was charged; please try again in a moment.")
             ) from error
         paypal_order = response.body
         approve_url = next(
             (link.href for link in (paypal_order.links or []) if link.rel in ("payer-action", "approve")), ""
         )
         if not approve_url:
-            raise PaymentProviderError("PayPal did not return a page to approve the payment.")
+            raise PaymentProviderError(_("PayPal did not return a page to approve the payment."))
         services.payment_set_checkout(
             payment=payment, provider_reference=paypal_order.id, checkout_url=approve_url, destination_account=payee
         )

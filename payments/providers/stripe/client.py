@@ -10,6 +10,7 @@ import stripe
 from django.conf import settings
 from django.http import HttpRequest
 
+from leadmonk.languages import translatable as _
 from leadmonk.money import exponent, from_minor_units, to_minor_units
 from payments.providers.base import PaymentProviderUnavailable
 
@@ -21,7 +22,7 @@ STRIPE_EXTRA_DECIMALS = {"ISK": 2}
 
 def stripe_client() -> stripe.StripeClient:
     if not settings.STRIPE_SECRET_KEY:
-        raise PaymentProviderUnavailable("Stripe is not set up on this site.")
+        raise PaymentProviderUnavailable(_("Stripe is not set up on this site."))
     options: dict = {}
     if getattr(settings, "STRIPE_API_BASE", ""):
         # stripe-mock or a local fake (CI), as Stripe's own libraries are tested.

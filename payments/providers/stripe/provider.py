@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_noop
 
+from leadmonk.languages import translatable as _
 from leadmonk.money import UnknownCurrency
 from payments import services
 from payments.connections import active_connection, require_connection
@@ -121,7 +122,8 @@ class StripeProvider(PaymentProvider):
             )
         except stripe.StripeError as error:
             logger.warning("stripe checkout for payment %s failed: %s", payment.pk, error)
-            raise PaymentProviderError("Stripe could not start the payment. Please try again in a moment.") from error
+            raise PaymentProviderError(
+                _("Stripe could not start the payment. Please try again in a moment.")) from error
         services.payment_set_checkout(
             payment=payment, provider_reference=session.id, checkout_url=session.url,
             destination_account=connection.account_id if connection else "",
