@@ -13,6 +13,7 @@ from django.utils import timezone
 from notifications import sms
 from notifications.emails import MessageObsolete, build_email, build_waitlist_offer_sms
 from notifications.models import Channel, Message, MessageStatus
+from notifications.selectors import phone_opted_out
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +22,7 @@ MESSAGE_CLAIM_TIMEOUT = timedelta(minutes=5)
 MESSAGE_MAX_ATTEMPTS = 5
 # Transactional messages still pending this long after they were written get queued again.
 MESSAGE_SWEEP_AFTER = timedelta(minutes=10)
+OPTED_OUT = "Not sent: the number opted out of texts."
 
 
 class MessageSendError(Exception):
@@ -80,7 +82,12 @@ def message_deliver(*, message_id: int) -> bool:
 
 def _deliver_text(message: Message, mine) -> bool:
     """A transactional text (a waitlist offer): sent once through notifications.sms; a provider
-    failure marks it failed (the email of the same offer carries the link too)."""
+    failure marks it failed (the email of the same offer carries the link too). A number that
+    replied STOP is not texted, as its reminders are not."""
+    if phone_opted_out(message.recipient):
+        mine.update(status=MessageStatus.FAILED, error=OPTED_OUT, claimed_at=None, claim_token=None,
+                    context=_without_secrets(message))
+        return False
     try:
         body = build_waitlist_offer_sms(message)
         provider_id = sms.send_sms(to=message.recipient, body=body)
@@ -108,10 +115,10 @@ def _without_secrets(message: Message) -> dict:
 
 def stale_message_ids(*, now: datetime | None = None, limit: int = 100) -> list[int]:
     """The transactional messages still pending long after they were written (their task was lost:
-    broker down at commit, worker gone), oldest first."""
+    broker down at commit, worker gone), oldest first: emails and texts (a waitlist offer's) alike."""
     now = now or timezone.now()
     return list(
-        Message.objects.filter(_claimable_message_q(now), reminder__isnull=True, channel=Channel.EMAIL,
+        Message.objects.filter(_claimable_message_q(now), reminder__isnull=True,
                                created_at__lt=now - MESSAGE_SWEEP_AFTER)
         .order_by("created_at")
         .values_list("id", flat=True)[:limit]
