@@ -28,12 +28,6 @@ from scheduling import public_views
 from scheduling.selectors import get_booking_by_token, owner_page_meeting_types
 from scheduling.signals import owner_page_sections
 
-FRAME = public_views.PageFrame(
-    template="embed/book.html",
-    owner_page_url=lambda owner: reverse("embed:owner_page", args=[owner.slug]),
-    booked_url=lambda booking: reverse("embed:booked", args=[booking.token]),
-    pay_at_top=True,
-)
 _LINK_OR_FORM = re.compile(r"<(a|form)\b")
 
 
@@ -52,6 +46,16 @@ def _open_at_top(html: str) -> str:
     """What the apps above add to the personal page (packages) leads to pages that cannot be framed
     (ordering and paying): their links and forms open at the top level of the visitor's window."""
     return _LINK_OR_FORM.sub(r'<\1 target="_top"', html)
+
+
+FRAME = public_views.PageFrame(
+    template="embed/book.html",
+    owner_page_url=lambda owner: reverse("embed:owner_page", args=[owner.slug]),
+    booked_url=lambda booking: reverse("embed:booked", args=[booking.token]),
+    pay_at_top=True,
+    base_template="embed/frame_base.html",
+    outside=_open_at_top,
+)
 
 
 def owner_page(request: HttpRequest, owner_slug: str) -> HttpResponse:

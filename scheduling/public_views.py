@@ -58,6 +58,16 @@ class PageFrame:
     owner_page_url: Callable[[User], str] | None = None
     booked_url: Callable[..., str] | None = None
     pay_at_top: bool = False
+    # The layout of the frame's other answers (a meeting type not available, or Package only).
+    base_template: str = "public_base.html"
+    # What the apps above add to the page (a group's waitlist, packages) leads to pages that may not
+    # be framed: `outside(html)` makes its links and forms leave the frame (None: left as they are).
+    outside: Callable[[str], str] | None = None
+
+    def sections(self, sections: list[str]) -> list[str]:
+        if self.outside is None:
+            return sections
+        return [mark_safe(self.outside(str(section))) for section in sections]  # noqa: S308 - our HTML
 
 
 STANDALONE = PageFrame()
@@ -96,9 +106,17 @@ def owner_page(request: HttpRequest, owner_slug: str) -> HttpResponse:
                        brand=page.get("brand"))
 
 
-def _unavailable(request: HttpRequest, owner: User) -> HttpResponse:
+def _frame_context(owner: User, frame: PageFrame) -> dict:
+    """The layout and the owner page's address of a page shown in `frame`."""
+    return {"base_template": frame.base_template,
+            "page_url": frame.owner_page_url(owner) if frame.owner_page_url else reverse("public:owner_page",
+                                                                                          args=[owner.slug])}
+
+
+def _unavailable(request: HttpRequest, owner: User, frame: PageFrame = STANDALONE) -> HttpResponse:
     """A disabled, deleted or unknown meeting type: say so, and point at what can be booked."""
-    return render(request, "scheduling/public/unavailable.html", {"owner": owner}, status=404)
+    return render(request, "scheduling/public/unavailable.html", {"owner": owner, **_frame_context(owner, frame)},
+                  status=404)
 
 
 def book_body(request: HttpRequest | None, owner: User, meeting_type, current: Step,
@@ -116,7 +134,7 @@ def book_body(request: HttpRequest | None, owner: User, meeting_type, current: S
         "content": str(render_to_string("scheduling/public/_book_content.html", {
             "owner": owner, "meeting_type": meeting_type, "step": current, "stage": stage,
             "page_url": frame.owner_page_url(owner) if frame.owner_page_url else "",
-            "sections": render_sections(booking_page_sections, owner=owner, meeting_type=meeting_type),
+            "sections": frame.sections(render_sections(booking_page_sections, owner=owner, meeting_type=meeting_type)),
         }, request=request)),
     }
 
@@ -158,15 +176,17 @@ def _cached_pick_stage(request: HttpRequest, owner_slug: str, find, path: Bookin
     )
 
 
-def _not_offered(request: HttpRequest, owner: User, meeting_type, refusal: str) -> HttpResponse:
+def _not_offered(request: HttpRequest, owner: User, meeting_type, refusal: str,
+                 frame: PageFrame = STANDALONE) -> HttpResponse:
     """A meeting type this address does not book (scheduling.rules). A Package only type says so and
     links the packages on sale that include it (packages answers owner_page_sections' sibling);
     a POST books nothing. Anything else reads as not available."""
     if not meeting_type.is_package_only:
-        return _unavailable(request, owner)
+        return _unavailable(request, owner, frame)
     return render(request, "scheduling/public/package_only.html", {
-        "owner": owner, "meeting_type": meeting_type, "refusal": refusal,
-        "sections": render_sections(package_only_sections, request=request, owner=owner, meeting_type=meeting_type),
+        "owner": owner, "meeting_type": meeting_type, "refusal": refusal, **_frame_context(owner, frame),
+        "sections": frame.sections(render_sections(package_only_sections, request=request, owner=owner,
+                                                   meeting_type=meeting_type)),
     }, status=403 if request.method == "POST" else 200)
 
 
@@ -193,10 +213,10 @@ def _book_page_flow(request: HttpRequest, owner_slug: str, find, path: BookingPa
     owner = get_public_owner(owner_slug)
     meeting_type = find(owner)
     if meeting_type is None:
-        return _unavailable(request, owner)
+        return _unavailable(request, owner, frame)
     refusal = booking_path_refusal(meeting_type, path=path)
     if refusal:
-        return _not_offered(request, owner, meeting_type, refusal)
+        return _not_offered(request, owner, meeting_type, refusal, frame)
     wording = BOOK_WORDING
     if meeting_type.is_paid:
         # Paid: the POST holds the time and the client goes on to pay (scheduling.holds).

@@ -1,5 +1,6 @@
 """The booking pages on the owner's own site (/embed/…): who may frame them, their cookies, and
 booking inside the frame."""
+import re
 from decimal import Decimal
 
 import pytest
@@ -251,3 +252,39 @@ def test_in_production_the_enforced_policy_names_the_owners_sites_on_the_embedde
     assert "X-Frame-Options" not in embedded
     assert "frame-ancestors 'none'" in personal["Content-Security-Policy"]
     assert personal["X-Frame-Options"] == "DENY"
+
+
+def test_a_group_sessions_waitlist_link_opens_at_the_top_not_in_the_frame(client, owner):
+    # The waitlist page may not be framed: followed inside the frame it showed the browser's refusal.
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    group = make_meeting_type(owner, name="Circle", slug="circle", kind="group")
+
+    html = client.get(reverse("embed:book_meeting", args=[owner.slug, group.slug])).content.decode()
+
+    assert f'<a target="_top" href="/{owner.slug}/circle/waitlist/">' in html
+
+
+def test_a_switched_off_meeting_type_in_the_frame_points_back_to_the_framed_page(client, owner):
+    embed_sites_save(owner=owner, origins=[SITE])
+    off = make_meeting_type(owner, name="Old call", slug="old-call", state="disabled")
+
+    response = client.get(reverse("embed:book_meeting", args=[owner.slug, off.slug]))
+
+    html = response.content.decode()
+    assert response.status_code == 404 and "This meeting is not available" in html
+    # Not the personal page, which no site may frame: the frame's own page, in the frame's layout.
+    assert f'href="/embed/{owner.slug}/"' in html and f'href="/{owner.slug}/"' not in html
+    assert "embed_frame.js" in html and _frame_ancestors(response) == f"frame-ancestors {SITE}"
+
+
+def test_a_package_only_meeting_type_in_the_frame_opens_its_packages_at_the_top(client, owner):
+    embed_sites_save(owner=owner, origins=[SITE])
+    only = make_meeting_type(owner, name="Deep dive", slug="deep-dive", visibility="package_only")
+    package = make_package(owner, [(only, 3)], name="Three dives")
+
+    response = client.get(reverse("embed:book_meeting", args=[owner.slug, only.slug]))
+
+    html = response.content.decode()
+    assert "Three dives" in html and "embed_frame.js" in html
+    assert re.search(rf'<a target="_top" [^>]*href="[^"]*/packages/{package.slug}/', html)
+    assert f'href="/{owner.slug}/"' not in html
