@@ -10,7 +10,8 @@ Definitions (the page says them too):
   net = taken − refunded; per currency.
 - booked: sessions made that week (a paid session's hold that was never paid is not one);
   used: sessions that took place (confirmed, started, not marked no-show), by the week they were on;
-  no-shows: sessions the owner marked no-show; expired: credits an order lost at its expiry.
+  no-shows: sessions the owner marked no-show; expired: credits a paid order lost at its expiry
+  (an order left unpaid, which expires too, lost none).
 - packs sold: orders paid that month (orders the owner gave at no charge are not sold).
 - credits outstanding: what the owner still owes on active orders: credits not booked yet plus
   sessions booked that have not started, in sessions and in money at the price sold (an order's
@@ -195,6 +196,8 @@ def sessions_by_week(owner, period: Period) -> list[SessionWeek]:
         used="used", no_shows="no_shows")
     add(CreditLedgerEntry.objects.filter(order_item__order__owner=owner, reason=LedgerReason.EXPIRY,
                                          created_at__gte=period.start, created_at__lte=period.end)
+        # An order left unpaid expires too, voiding the grant it was placed with: no sessions lost.
+        .exclude(order_item__order__status=OrderStatus.EXPIRED)
         .annotate(week=TruncWeek("created_at", tzinfo=period.zone))
         .values("week").annotate(lost=Sum("change")).order_by(), expired="lost")
     for week in weeks.values():

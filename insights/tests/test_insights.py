@@ -131,6 +131,24 @@ def test_sessions_booked_used_expired_and_no_shows_by_week(owner):
     assert sum(row.booked for row in weeks.values()) == 4  # the order's purchase is no session
 
 
+def test_an_order_left_unpaid_adds_no_expired_sessions(owner):
+    """A client who placed an order and never paid lost no sessions: its grant is voided when the
+    unpaid order expires (an EXPIRY entry), which the Expired column must not count."""
+    from orders.lifecycle import order_expire
+
+    meeting_type = make_meeting_type(owner)
+    unpaid = make_order(owner, meeting_type, sessions=5, with_items=True)  # pending payment
+    paid = make_order(owner, meeting_type, sessions=3, with_items=True, status=OrderStatus.ACTIVE,
+                      paid_at=NOW - timedelta(days=60))
+    order_expire(order=unpaid)
+    CreditLedgerEntry.objects.create(order_item=paid.items.get(), change=-3, reason=LedgerReason.EXPIRY)
+
+    weeks = insights_for_owner(owner).sessions
+
+    assert sum(row.expired for row in weeks) == 3
+    assert weeks[-1].expired == 3
+
+
 def test_credits_outstanding_in_sessions_and_at_the_price_sold(owner):
     coaching, review = make_meeting_type(owner), make_meeting_type(owner)
     from tests import make_package
