@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from calendars import dav, ics, net, passwords
@@ -48,6 +49,18 @@ class Fetched:
 
 def stale_banner_key(owner_id: int) -> str:
     return f"calendars:stale:{owner_id}"
+
+
+def _clear_banner_unless_stale(owner_id: int, now: datetime) -> None:
+    """Take the banner away once none of the owner's connections is without a good refresh for
+    STALE_AFTER: one that never had one (a CalDAV server that refused every read) counts from when
+    it was added, and a removed one no longer counts."""
+    cutoff = now - STALE_AFTER
+    behind = CalendarConnection.objects.filter(owner_id=owner_id).filter(
+        Q(last_success_at__lt=cutoff)
+        | Q(last_success_at__isnull=True, last_attempt_at__isnull=False, created_at__lt=cutoff))
+    if not behind.exists():
+        cache.delete(stale_banner_key(owner_id))
 
 
 def _window(now: datetime) -> tuple[datetime, datetime]:
@@ -195,9 +208,7 @@ def connection_refresh(*, connection_id: int, now: datetime | None = None, force
         if not CalendarConnection.objects.select_for_update().filter(pk=connection.pk).exists():
             return False  # removed while we read it
         changed = _store(connection, fetched, now)
-    behind = CalendarConnection.objects.filter(owner_id=connection.owner_id, last_success_at__lt=now - STALE_AFTER)
-    if not behind.exists():
-        cache.delete(stale_banner_key(connection.owner_id))
+    _clear_banner_unless_stale(connection.owner_id, now)
     return changed
 
 
@@ -280,3 +291,4 @@ def connection_remove(*, connection: CalendarConnection) -> None:
         connection.delete()
         if deleted:
             bookings_changed(owner_id=connection.owner_id)
+    _clear_banner_unless_stale(connection.owner_id, timezone.now())

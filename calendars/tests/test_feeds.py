@@ -302,3 +302,34 @@ def test_a_weekly_series_given_by_its_length_keeps_it_and_a_moved_occurrence_kee
     assert busy(owner) == [(utc(2027, 3, 7, 6, 0), utc(2027, 3, 7, 8, 0)),   # EST, two hours
                            (utc(2027, 3, 14, 6, 0), utc(2027, 3, 14, 8, 0)),  # across the change, two hours
                            (utc(2027, 3, 21, 6, 0), utc(2027, 3, 21, 7, 0))]  # moved, its own DTEND
+
+
+def test_removing_the_calendar_that_stopped_refreshing_takes_its_banner_away(owner, owner_client, feed_server):
+    url = feed_server.serve("/gone.ics", calendar(event("one", "20261207T150000Z", "20261207T160000Z")))
+    connection = services.feed_add(owner=owner, url=url, name="Old", all_day_busy=True, now=NOW)
+    feed_server.files.clear()  # the address now answers 404
+    with time_machine.travel(NOW + timedelta(minutes=61), tick=False):
+        owner_client.force_login(owner)
+        services.connection_refresh(connection_id=connection.pk)
+        assert "has not refreshed for over an hour" in owner_client.get("/dashboard/").text
+
+        owner_client.post(f"{LIST}{connection.pk}/remove/")
+
+        assert "has not refreshed for over an hour" not in owner_client.get("/dashboard/").text
+
+
+def test_a_calendar_that_never_refreshed_keeps_its_banner_while_another_refreshes(owner, owner_client, feed_server):
+    """A CalDAV account whose server has refused every read since it was chosen has no good refresh
+    at all: another calendar that refreshes well does not take the banner away."""
+    good = services.feed_add(owner=owner, url=feed_server.serve("/good.ics", calendar()), name="Good",
+                             all_day_busy=True, now=NOW)
+    broken = services.feed_add(owner=owner, url=feed_server.serve("/broken.ics", calendar()), name="Broken",
+                               all_day_busy=True, now=NOW)
+    CalendarConnection.objects.filter(pk=broken.pk).update(last_success_at=None)
+    feed_server.files.pop("/broken.ics")
+    with time_machine.travel(NOW + timedelta(minutes=61), tick=False):
+        owner_client.force_login(owner)
+        services.connection_refresh(connection_id=broken.pk)
+        services.connection_refresh(connection_id=good.pk)
+
+        assert "A calendar of yours has not refreshed for over an hour." in owner_client.get("/dashboard/").text
