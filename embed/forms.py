@@ -43,6 +43,10 @@ def site_origin(line: str) -> str:
         try:
             validate_ipv46_address(host)
         except ValidationError:
+            try:  # a name in letters beyond ASCII: its xn-- form, the one browsers match frame-ancestors with
+                host = host.encode("idna").decode("ascii")
+            except UnicodeError:
+                raise ValidationError(f"“{line.strip()}” is not a website address.") from None
             labels = host.rstrip(".").split(".")
             if len(labels) < 2 or not all(_HOST_LABEL.match(label) for label in labels):
                 raise ValidationError(f"“{line.strip()}” is not a website address.") from None

@@ -76,6 +76,17 @@ def test_a_site_with_a_path_or_a_wildcard_is_refused_with_the_reason(typed, reas
     assert reason in " ".join(form.errors["sites"])
 
 
+def test_a_site_whose_name_has_letters_beyond_ascii_is_kept_as_browsers_match_it(client, owner, meeting_type):
+    # It was refused as "not a website address", so such a site could never show the booking page.
+    form = EmbedSitesForm({"sites": "https://Bücher-Müller.example/\nxn--bcher-mller-thbg.example"})
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["sites"] == ["https://xn--bcher-mller-thbg.example"]
+    embed_sites_save(owner=owner, origins=form.cleaned_data["sites"])
+    response = client.get(reverse("embed:owner_page", args=[owner.slug]))
+    assert _frame_ancestors(response) == "frame-ancestors https://xn--bcher-mller-thbg.example"
+
+
 def test_plain_http_is_refused_outside_development(settings):
     settings.DEBUG = False
     form = EmbedSitesForm({"sites": "http://coach-site.example"})
