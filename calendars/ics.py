@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import recurring_ical_events
 from dateutil.rrule import rrulestr
+from icalendar.timezone import tzp
 
 from scheduling.availability import LONGEST_EXTERNAL_PIECE
 
@@ -86,6 +87,7 @@ def busy_intervals(calendars: list[icalendar.Calendar], *, zone: ZoneInfo, windo
             else:
                 reading.events += 1
                 _until_as_meant(event)
+        _zone_by_its_iana_name(calendar)
         lengths, overrides = _given_lengths(calendar)
         occurrences = recurring_ical_events.of(calendar, skip_bad_series=True).between(window_start, window_end)
         for occurrence in occurrences:
@@ -107,6 +109,21 @@ def busy_intervals(calendars: list[icalendar.Calendar], *, zone: ZoneInfo, windo
                 raw.append((start, end))
     reading.intervals = _pieces(_merged(raw))
     return reading
+
+
+def _zone_by_its_iana_name(calendar) -> None:
+    """The calendar's own zone (X-WR-TIMEZONE, which recurring_ical_events applies to the times
+    written in UTC) by its IANA name: Outlook writes the Windows one ("W. Europe Standard Time"),
+    which the expansion cannot look up and raised on. A name no one knows is dropped: the times
+    are read as they are written."""
+    name = calendar.get("X-WR-TIMEZONE")
+    if name is None:
+        return
+    zone = tzp.timezone(str(name))
+    if getattr(zone, "key", None):
+        calendar["X-WR-TIMEZONE"] = icalendar.vText(zone.key)
+    else:
+        calendar.pop("X-WR-TIMEZONE")
 
 
 def _rules(event) -> list:

@@ -333,3 +333,34 @@ def test_a_calendar_that_never_refreshed_keeps_its_banner_while_another_refreshe
         services.connection_refresh(connection_id=good.pk)
 
         assert "A calendar of yours has not refreshed for over an hour." in owner_client.get("/dashboard/").text
+
+
+def zoned_feed(zone_name: str, *events: str) -> str:
+    """A feed that names its calendar's zone as Google and Outlook do (X-WR-TIMEZONE)."""
+    return calendar(*events).replace("PRODID:-//Tests//EN\r\n", f"PRODID:-//Tests//EN\r\nX-WR-TIMEZONE:{zone_name}\r\n")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_feed_naming_its_zone_the_windows_way_is_added_and_its_series_keeps_its_hour_in_summer(
+        owner, owner_client, feed_server):
+    """Outlook names a calendar's zone by its Windows name: Mondays at 09:00 in Berlin, written in
+    UTC, are still at 09:00 in Berlin after the clock change of 28 March 2027."""
+    owner_client.force_login(owner)  # a session of the suite's clock has expired at NOW
+    url = feed_server.serve("/outlook.ics", zoned_feed(
+        "W. Europe Standard Time", event("standup", "20261207T080000Z", "20261207T090000Z", "RRULE:FREQ=WEEKLY;COUNT=20")))
+
+    response = owner_client.post(LIST, {"form": "feed", "feed-url": url, "feed-name": "Outlook"}, follow=True)
+
+    assert "“Outlook” added: 1 events read." in response.text
+    assert busy(owner)[0] == (utc(2026, 12, 7, 8, 0), utc(2026, 12, 7, 9, 0))
+    assert (utc(2027, 3, 29, 7, 0), utc(2027, 3, 29, 8, 0)) in busy(owner)
+
+
+def test_a_feed_naming_a_zone_no_one_knows_is_read_as_its_times_are_written(owner, feed_server):
+    url = feed_server.serve("/odd.ics", zoned_feed("Somewhere Standard Time",
+                                                   event("one", "20261207T150000Z", "20261207T160000Z")))
+
+    connection = services.feed_add(owner=owner, url=url, name="Odd", all_day_busy=True, now=NOW)
+
+    assert busy(owner) == [(utc(2026, 12, 7, 15, 0), utc(2026, 12, 7, 16, 0))]
+    assert connection.event_count == 1
