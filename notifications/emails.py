@@ -228,6 +228,9 @@ def order_context(message: Message) -> dict:
         "order_url": f"{settings.SITE_URL}/orders/{order.token}/",
         "dashboard_url": f"{settings.SITE_URL}/dashboard/orders/",
         "refunded": message.kind == MessageKind.ORDER_REFUNDED,
+        # What goes back now: the refund that completed it (its credit note), not the whole price
+        # when part of it went back before (its own email said so) or only some instalments were paid.
+        "refunded_now": _refunded_now(order) if message.kind == MessageKind.ORDER_REFUNDED else "",
         # Cash, a bank transfer: the owner gave the money back outside the app, not to a card.
         "paid_outside": order.paid_with == PAID_WITH_LABELS[0],
         # A sent gift's recipient paid nothing: its refund went to the buyer (who hears it apart).
@@ -240,6 +243,15 @@ def order_context(message: Message) -> dict:
         # A payment plan's instalment (instalments): {"amount", "what", "paid_with"}.
         "instalment": instalment_words(message.context.get("instalment", {})),
     }
+
+
+def _refunded_now(order) -> str:
+    """The money an order's refund gives back now, written: the credit note of the refund that
+    refunded it in full (the newest of the order's), else (no invoices then) what the order cost."""
+    notes = credit_notes_for_order(order)
+    latest = notes[-1] if notes else None
+    return (format_money(latest.total, latest.currency) if latest is not None
+            else format_money(order.total_price, order.currency))
 
 
 def instalment_words(written: dict) -> dict:

@@ -110,6 +110,22 @@ def test_the_rest_refunded_sends_the_full_refund_email_not_a_partial_one(owner, 
     assert Message.objects.filter(kind=MessageKind.PARTIAL_REFUND).count() == 1
 
 
+def test_the_rest_refunded_says_what_goes_back_now_not_the_whole_price(owner, django_capture_on_commit_callbacks):
+    order, payment = paid_order(owner, price="120.00", provider=Provider.TEST, sessions=4)
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_refund(payment=payment, by_owner=owner, amount=Decimal("30.00"), idempotency_key=new_token())
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_refund(payment=payment, by_owner=owner, idempotency_key=new_token())  # the 90.00 left
+    [email] = _client_emails()
+    assert email.subject == f"Your order was refunded: {order.title}"
+    assert "refunded: 90.00 USD goes back to the card or account you paid with" in email.body
+    assert "120.00 USD goes back" not in email.body
+    html = email.alternatives[0][0]
+    assert "90.00 USD" in html and "120.00 USD goes back" not in html
+    assert "Amount: 120.00 USD" in email.body  # the receipt still says what the order cost
+
+
 def test_a_partial_refund_of_a_paid_session_tells_its_client(owner, django_capture_on_commit_callbacks):
     set_weekly_hours(owner, WEEKDAYS_9_TO_5)
     meeting_type = make_meeting_type(owner, name="Coaching session", slug="coaching", price=Decimal("90"),
