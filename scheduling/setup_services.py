@@ -17,10 +17,14 @@ from accounts.locks import lock_owner
 from accounts.models import User
 from leadmonk.content_version import content_changed
 from leadmonk.tokens import new_token
+from scheduling.calendar import new_video_room_url
 from scheduling.models import (
     EDITABLE_SETTINGS,
     PAID_SESSION_FIELDS,
+    Booking,
+    BookingStatus,
     DateOverride,
+    LocationKind,
     MeetingType,
     MeetingTypeKind,
     MeetingTypeState,
@@ -134,7 +138,21 @@ def meeting_type_update(*, meeting_type: MeetingType, **fields) -> MeetingType:
         )
     for name, value in values.items():
         setattr(locked, name, value)
-    return _save_with_slug(locked)
+    saved = _save_with_slug(locked)
+    if saved.location_kind == LocationKind.VIDEO_ROOM:
+        _give_rooms_to_upcoming_bookings(saved)
+    return saved
+
+
+def _give_rooms_to_upcoming_bookings(meeting_type: MeetingType) -> None:
+    """A meeting type that now meets in a new video room per booking shows each booking its own
+    room (scheduling.calendar.booking_place): the sessions booked before the switch had none, and
+    their pages, reminders and calendar files would say "Video room" with no link to join."""
+    upcoming = Booking.objects.filter(meeting_type=meeting_type, video_room_url="", end__gt=timezone.now(),
+                                      status__in=[BookingStatus.CONFIRMED, BookingStatus.HELD])
+    for booking in upcoming.order_by("pk"):
+        booking.video_room_url = new_video_room_url()
+        booking.save(update_fields=["video_room_url", "updated_at"])
 
 
 @transaction.atomic

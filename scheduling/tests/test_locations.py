@@ -271,6 +271,28 @@ def test_bad_phone_settings_get_a_message_next_to_the_field_and_save_nothing(
     assert not MeetingType.objects.exists()
 
 
+def test_bookings_made_before_the_owner_switched_to_a_video_room_get_a_room_of_their_own(
+        open_owner, owner_client, clock, client):
+    """The fixed link the client was given is gone from every page and message once the meeting
+    type meets in a new room per booking: the sessions already booked need a room as well."""
+    meeting_type = meeting(open_owner, location_kind="video", location_details="https://meet.example.com/casey")
+    upcoming = book(meeting_type)
+    other = book(meeting_type, NINE_AM + timedelta(hours=1), client_email="eve@example.com")
+    owner_client.force_login(open_owner)  # a session of the suite's clock has expired at NOW
+
+    response = owner_client.post(reverse("dashboard:meeting_type_edit", args=[meeting_type.pk]), form_data(
+        name="Coaching", slug="coaching", location_kind="video_room"))
+
+    assert response.status_code == 302
+    upcoming.refresh_from_db()
+    other.refresh_from_db()
+    assert ROOM.fullmatch(upcoming.video_room_url) and ROOM.fullmatch(other.video_room_url)
+    assert upcoming.video_room_url != other.video_room_url
+    page = client.get(reverse("bookings:manage", args=[upcoming.token])).content.decode()
+    assert f'<a href="{upcoming.video_room_url}" target="_blank" rel="noopener noreferrer">Join the video room</a>' in page
+    assert booking_location(upcoming) == f"Video room: {upcoming.video_room_url}"
+
+
 # --- The order page -----------------------------------------------------------------------------
 
 
