@@ -1,6 +1,8 @@
 """The rules of teams in one place: seats per plan, what a team link may be, invitation links."""
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core import signing
 
@@ -34,6 +36,12 @@ def team_slug_problem(slug: str, *, exclude_team_id: int | None = None) -> str:
 def invitation_token(invitation_id: int) -> str:
     """The signed, timestamped key of an invitation link (expires: see invitation_from_token)."""
     return signing.dumps({"invitation": invitation_id}, salt=_INVITATION_SALT, compress=True)
+
+
+def invitation_cutoff(now: dt.datetime) -> dt.datetime:
+    """Invitations made at or before this moment have expired: their links no longer admit anyone,
+    they take no seat, and their address may be invited again."""
+    return now - dt.timedelta(days=settings.TEAM_INVITATION_MAX_AGE_DAYS)
 
 
 class BadToken(Exception):

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, Prefetch
+from django.utils import timezone
 
 from leadmonk.tokens import looks_like_token
 from scheduling.availability import pooled_available_slots
 from scheduling.models import MeetingTypeState, Visibility
 from teams.models import Invitation, InvitationStatus, Membership, Team, TeamHost, TeamMeetingType
-from teams.rules import seats_for_plan
+from teams.rules import invitation_cutoff, seats_for_plan
 
 
 def team_is_taking_bookings(team: Team) -> bool:
@@ -39,7 +40,12 @@ def team_members(*, team: Team) -> list[Membership]:
 
 
 def pending_invitations(*, team: Team) -> list[Invitation]:
-    return list(team.invitations.filter(status=InvitationStatus.PENDING).select_related("invited_by"))
+    """Invitations not used or revoked; `expired` on each: its link no longer works and it takes no seat."""
+    invitations = list(team.invitations.filter(status=InvitationStatus.PENDING).select_related("invited_by"))
+    cutoff = invitation_cutoff(timezone.now())
+    for invitation in invitations:
+        invitation.expired = invitation.created_at <= cutoff
+    return invitations
 
 
 def _hosts_prefetch() -> Prefetch:

@@ -40,7 +40,7 @@ from teams.models import (
     TeamHost,
     TeamMeetingType,
 )
-from teams.rules import seats_for_plan, team_slug_problem
+from teams.rules import invitation_cutoff, seats_for_plan, team_slug_problem
 from teams.signals import invitation_created
 
 
@@ -179,8 +179,9 @@ def team_update(*, team: Team, by: User, name: str, slug: str, timezone_name: st
 
 
 def _seats_left(team: Team) -> int:
-    """Seats not taken by members or pending invitations (call under the team lock)."""
-    used = team.memberships.count() + team.invitations.filter(status=InvitationStatus.PENDING).count()
+    """Seats not taken by members or pending invitations not yet expired (call under the team lock)."""
+    used = team.memberships.count() + team.invitations.filter(
+        status=InvitationStatus.PENDING, created_at__gt=invitation_cutoff(timezone.now())).count()
     return seats_for_plan(team.owner.plan) - used
 
 
@@ -223,8 +224,13 @@ def invitation_create(*, team: Team, by: User, email: str, role: str = Role.MEMB
         _require_admin(team, by)
         if Membership.objects.filter(team=team, user__email__iexact=email).exists():
             raise AlreadyMember()
-        if team.invitations.filter(status=InvitationStatus.PENDING, email=email).exists():
-            raise AlreadyInvited()
+        pending = team.invitations.select_for_update().filter(status=InvitationStatus.PENDING, email=email).first()
+        if pending is not None:
+            if pending.created_at > invitation_cutoff(timezone.now()):
+                raise AlreadyInvited()
+            # Its link has expired: the new invitation takes its place.
+            pending.status = InvitationStatus.REVOKED
+            pending.save(update_fields=["status"])
         if _seats_left(team) <= 0:
             raise SeatLimitReached(_seat_message(team))
         _check_invitation_limits(team, email)
@@ -249,6 +255,9 @@ def check_invitation_usable(invitation: Invitation) -> None:
         raise InvitationUsed()
     if invitation.status == InvitationStatus.REVOKED:
         raise InvitationRevoked()
+    # Counted from the invitation, as its seat is (the link itself may have been emailed later).
+    if invitation.created_at <= invitation_cutoff(timezone.now()):
+        raise InvitationExpired()
 
 
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:

@@ -84,7 +84,8 @@ def _detail_context(membership: Membership, **extra) -> dict:
     return {
         "membership": membership, "team": team, "members": members, "invitations": invitations,
         "meeting_types": team_meeting_types(team=team), "seats": seats_for_plan(team.owner.plan),
-        "seats_used": len(members) + len(invitations), "taking_bookings": team_is_taking_bookings(team),
+        "seats_used": len(members) + sum(not invitation.expired for invitation in invitations),
+        "taking_bookings": team_is_taking_bookings(team),
         "invite_form": extra.pop("invite_form", InviteForm()),
         "team_form": extra.pop("team_form", TeamForm(team=team, initial={
             "name": team.name, "slug": team.slug, "timezone": team.timezone})),

@@ -372,3 +372,37 @@ def test_an_invitee_whose_address_signs_up_elsewhere_at_the_same_moment_is_told_
     assert "An account with this email address already exists. Log in to accept the invitation." in (
         response.content.decode())
     assert Invitation.objects.get().status == InvitationStatus.PENDING
+
+
+def test_an_expired_invitation_frees_its_seat_and_says_so_on_the_team_page(owner_client, team, settings):
+    # It kept its seat for good: "members and pending invitations take them all" for a link no one could use.
+    settings.TEAM_SEATS = {"team": 2, "enterprise": 50}
+    _invite(owner_client, team, "late@example.com")
+
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        response = _invite(owner_client, team, "next@example.com")
+
+    page = response.content.decode()
+    assert "Invitation sent to next@example.com" in page and "2 of 2 seats used" in page
+    assert re.search(r"late@example.com · Member · sent [^<]*· link expired", page)
+    assert team.invitations.filter(status=InvitationStatus.PENDING).count() == 2
+
+
+def test_an_address_whose_invitation_expired_can_be_invited_again_and_only_the_new_link_works(
+        owner_client, team, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite(owner_client, team, "late@example.com")
+    old_link = _link()
+
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = _invite(owner_client, team, "late@example.com")
+        new_link = _link()
+        refused = Client().get(old_link).content.decode()
+        Client().post(new_link, {"display_name": "Late", "password": "a-long-pass-phrase-42"})
+
+    assert "Invitation sent to late@example.com" in response.content.decode()
+    assert "This invitation has expired" in refused
+    assert Membership.objects.filter(team=team, user__email="late@example.com").exists()
+    assert list(team.invitations.values_list("status", flat=True)) == [InvitationStatus.ACCEPTED,
+                                                                        InvitationStatus.REVOKED]
