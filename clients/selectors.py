@@ -264,7 +264,7 @@ class ClientHistory:
 # The order columns the client's page and export read (order_list_for_owner reads only its own).
 ORDER_COLUMNS = (
     "client_name", "client_first_name", "client_last_name", "client_email", "client_phone", "client_timezone",
-    "answers", "title", "status", "price", "currency", "discount", "promo_code", "paid_at", "paid_with",
+    "answers", "title", "status", "price", "tax_added", "currency", "discount", "promo_code", "paid_at", "paid_with",
     "expires_at", "cancelled_at", "created_at",
 )
 

@@ -2,6 +2,7 @@
 answers, messages) and their data as a JSON download; neither reachable by another owner."""
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -49,6 +50,21 @@ def test_the_clients_page_shows_everything_held_about_them(owner, owner_client, 
     assert "Your goal?" in html and "Run a marathon" in html  # the answers
     assert "Order confirmation" in html  # a message sent about their order
     assert 'href="' + urls(owner)["export"] + '"' in html and 'href="' + urls(owner)["erase"] + '"' in html
+
+
+def test_an_order_with_tax_on_top_shows_what_the_client_paid_as_its_payment_does(owner, owner_client, package):
+    from invoices.services import invoice_settings_save
+
+    invoice_settings_save(owner=owner, business_name="", address="", tax_id="", tax_rate=Decimal("20"),
+                          prices_include_tax=False, number_prefix="INV-", footer="", tax_name="VAT")
+    order = paid_order(package)
+    assert order.total_price == Decimal("144.00")  # 120.00 and 20 % VAT
+
+    html = owner_client.get(urls(owner)["detail"]).content.decode()
+
+    orders = html.split('id="orders-heading"')[1].split("</section>")[0]
+    assert "144.00 USD" in orders and "120.00 USD" not in orders
+    assert "144.00 USD" in html.split('id="payments-heading"')[1]
 
 
 def test_the_export_is_a_json_download_of_their_orders_bookings_answers_payments_and_messages(
