@@ -199,7 +199,9 @@ def order_context(message: Message) -> dict:
             {"name": session_name(booking),
              "when": format_when(booking.start, booking.end, session_timezone(message, booking)),
              "manage_url": f"{settings.SITE_URL}/bookings/{booking.token}/", "links": calendar_links(booking),
-             "number": booking_session_number(booking)}
+             "number": booking_session_number(booking),
+             # The set's email is the only confirmation its sessions get: where each one meets.
+             "location": booking_location(booking), "place": booking_place(booking)}
             for booking in booked
         ],
         **_last_session(message, order, [booking.pk for booking in booked]),

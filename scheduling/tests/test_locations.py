@@ -14,6 +14,7 @@ from notifications import sms
 from notifications.tasks import dispatch_due_reminders
 from orders.models import OrderStatus
 from orders.services import order_session_book
+from orders.session_sets import SessionChoice, order_sessions_book
 from scheduling.calendar import booking_location
 from scheduling.models import Booking, MeetingType
 from scheduling.services import booking_cancel, booking_create, booking_reschedule
@@ -307,6 +308,26 @@ def test_the_order_page_shows_where_each_booked_session_meets(open_owner, clock,
 
     assert ROOM.fullmatch(booking.video_room_url)
     assert f'Video room · <a href="{booking.video_room_url}"' in page
+
+
+def test_sessions_booked_in_one_go_each_say_where_they_meet_in_the_email(
+        open_owner, clock, django_capture_on_commit_callbacks):
+    """The set's email is the only confirmation its sessions get: each says where it meets, as
+    the confirmation of a single session does."""
+    video_room = meeting(open_owner, location_kind="video_room")
+    order = make_order(open_owner, video_room, sessions=2, with_items=True, status=OrderStatus.ACTIVE,
+                       client_phone="+15551230001")
+    item = order.items.select_related("order").get()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        first, second = order_sessions_book(order=order, choices=[
+            SessionChoice(item, NINE_AM), SessionChoice(item, NINE_AM + timedelta(days=1))], now=NOW)
+
+    (email,) = [message for message in mail.outbox if message.to == [order.client_email]]
+    html = email.alternatives[0][0]
+    for booking in (first, second):
+        assert f"Where: Video room: {booking.video_room_url}" in email.body
+        assert f'<a href="{booking.video_room_url}">Join the video room</a>' in html
 
 
 # --- Team meeting types -------------------------------------------------------------------------
