@@ -313,3 +313,29 @@ def test_bookings_written_before_the_owner_stopped_adding_them_are_still_moved_a
     assert radicale.event_names(work) == [f"{booking_uid(moved)}.ics"]
     assert _written(radicale, work, booking_uid(moved)).decoded("DTSTART") == NINE_AM + timedelta(days=1)
     assert not CalendarWrite.objects.filter(uid=booking_uid(later)).exists()
+
+
+def test_bookings_that_cannot_reach_the_chosen_calendar_are_shown_on_the_calendars_page(
+        owner, owner_client, radicale, django_capture_on_commit_callbacks):
+    """A write the server refuses waits, and every later one behind it: the owner is told, beside
+    the account, that their bookings are not in their calendar and why."""
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    meeting_type = make_meeting_type(owner)
+    work, connection, work_calendar = adding_bookings_to(owner, radicale)
+    Calendar.objects.filter(pk=work_calendar.pk).update(url=f"http://127.0.0.1:{free_port()}/coach/work/")  # down
+
+    with time_machine.travel(NOW, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):  # the first write is tried, and fails
+            booking_create(meeting_type=meeting_type, start=NINE_AM, client_name="Kim", client_email="k@example.com")
+            booking_create(meeting_type=meeting_type, start=TEN_AM, client_name="Dee", client_email="d@example.com")
+        owner_client.force_login(owner)
+        page = owner_client.get(LIST).text
+
+    assert "<strong>Bookings are not reaching “Work”:</strong> The server could not be reached." in page
+    assert "2 changes waiting since 1 Dec 2026, 7:00 AM; they are sent again by themselves." in page
+
+    Calendar.objects.filter(pk=work_calendar.pk).update(url=work)  # the server is back
+    delivery.writes_deliver(calendar_id=work_calendar.pk, now=NOW + timedelta(hours=1))
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        owner_client.force_login(owner)
+        assert "Bookings are not reaching" not in owner_client.get(LIST).text
