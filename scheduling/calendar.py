@@ -18,7 +18,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 
 from leadmonk.languages import translatable as _
 from leadmonk.tokens import new_token
-from scheduling.models import Booking, LocationKind, PhoneCaller
+from scheduling.models import Booking, BookingStatus, LocationKind, PhoneCaller
 
 PRODID = "-//Leadmonk//Session packs//EN"
 
@@ -72,7 +72,7 @@ def booking_place(booking) -> Place:
     meeting_type = booking.meeting_type
     kind, details = meeting_type.location_kind, meeting_type.location_details
     if kind == LocationKind.VIDEO_ROOM:
-        if not booking.is_confirmed:
+        if booking.status == BookingStatus.CANCELLED:  # a session held while the client pays keeps its room
             return Place(_("Video room"), _("cancelled"))
         return Place(_("Video room"), url=booking.video_room_url, url_label=_("Join the video room"))
     if kind == LocationKind.IN_PERSON:

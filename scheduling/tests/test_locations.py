@@ -16,7 +16,7 @@ from orders.models import OrderStatus
 from orders.services import order_session_book
 from orders.session_sets import SessionChoice, order_sessions_book
 from scheduling.calendar import booking_location
-from scheduling.models import Booking, MeetingType
+from scheduling.models import Booking, BookingStatus, MeetingType
 from scheduling.services import booking_cancel, booking_create, booking_reschedule
 from teams.models import TeamMeetingKind
 from teams.services import team_booking_create
@@ -292,6 +292,18 @@ def test_bookings_made_before_the_owner_switched_to_a_video_room_get_a_room_of_t
     page = client.get(reverse("bookings:manage", args=[upcoming.token])).content.decode()
     assert f'<a href="{upcoming.video_room_url}" target="_blank" rel="noopener noreferrer">Join the video room</a>' in page
     assert booking_location(upcoming) == f"Video room: {upcoming.video_room_url}"
+
+
+def test_a_session_held_while_the_client_pays_shows_the_owner_its_room_not_cancelled(open_owner, owner_client, clock):
+    video_room = meeting(open_owner, location_kind="video_room")
+    held = make_booking(video_room, NINE_AM, status=BookingStatus.HELD, hold_expires_at=NOW + timedelta(minutes=15),
+                        video_room_url="https://meet.jit.si/Leadmonk-held")
+    owner_client.force_login(open_owner)  # a session of the suite's clock has expired at NOW
+
+    page = owner_client.get(reverse("dashboard:booking_detail", args=[held.pk])).content.decode()
+
+    assert "Awaiting payment" in page and "Video room: cancelled" not in page
+    assert booking_location(held) == "Video room: https://meet.jit.si/Leadmonk-held"
 
 
 # --- The order page -----------------------------------------------------------------------------
