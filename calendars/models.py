@@ -58,6 +58,9 @@ class Calendar(models.Model):
     # answer keeps them as they are, so they are read whole again before the booking window
     # passes this.
     read_until = models.DateTimeField(null=True, blank=True)
+    # The owner's time zone the stored busy times were read in: all-day events and times without a
+    # zone are the owner's days and hours, so a calendar is read whole again once the zone changes.
+    read_in_zone = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["name", "id"]

@@ -116,7 +116,7 @@ def _read_feed(url: str, *, zone: ZoneInfo, now: datetime, all_day_busy: bool, e
                                  all_day_busy=all_day_busy, ignore_uids=ignore_uids)
     headers = response.headers
     return reading, {"etag": headers.get("ETag", ""), "last_modified": headers.get("Last-Modified", ""),
-                     "read_until": end}
+                     "read_until": end, "read_in_zone": zone.key}
 
 
 def _read_caldav(calendar: Calendar, auth, *, zone: ZoneInfo, now: datetime, all_day_busy: bool,
@@ -134,7 +134,7 @@ def _read_caldav(calendar: Calendar, auth, *, zone: ZoneInfo, now: datetime, all
         raise CalendarError(f"{calendar.name}: {error}") from error
     reading = ics.busy_intervals(calendars, zone=zone, window_start=start, window_end=end,
                                  all_day_busy=all_day_busy, ignore_uids=ignore_uids)
-    return reading, {"change_tag": tag, "read_until": end}
+    return reading, {"change_tag": tag, "read_until": end, "read_in_zone": zone.key}
 
 
 def _fetch(connection: CalendarConnection, now: datetime, *, force: bool = False) -> Fetched:
@@ -142,7 +142,7 @@ def _fetch(connection: CalendarConnection, now: datetime, *, force: bool = False
     ignore = _own_uids(connection.owner_id)
     fetched = Fetched({}, {})
     for calendar in connection.calendars.filter(check_conflicts=True):
-        whole = force or _read_too_short(calendar, now)
+        whole = force or _read_too_short(calendar, now) or calendar.read_in_zone != zone.key
         if connection.kind == ConnectionKind.FEED:
             reading, markers = _read_feed(
                 calendar.url, zone=zone, now=now, all_day_busy=connection.all_day_busy, ignore_uids=ignore,

@@ -104,6 +104,28 @@ def test_a_calendar_unchanged_since_the_last_refresh_is_not_read_again(owner, ra
     assert ExternalBusy.objects.filter(owner=owner).count() == 2
 
 
+def test_a_day_off_moves_with_the_owner_who_sets_their_time_zone_though_the_calendar_is_unchanged(owner, radicale):
+    """All-day events (and times without a zone) are the owner's days and hours: an owner who sets
+    their time zone after connecting (a new account starts in UTC) has them read again in it."""
+    owner.timezone = "UTC"
+    owner.save(update_fields=["timezone"])
+    work = radicale.make_calendar("Work")
+    radicale.put(work, "off", calendar(event("off", ";VALUE=DATE:20261210", ";VALUE=DATE:20261211")))
+    connection = connect(owner, radicale)
+    services.caldav_choose(connection=connection, checked_ids={connection.calendars.get(url=work).pk},
+                           add_bookings_id=None)
+    services.connection_refresh(connection_id=connection.pk, now=NOW)
+    assert sorted(ExternalBusy.objects.values_list("start", flat=True))[0] == utc(2026, 12, 10, 0, 0)
+
+    owner.timezone = "Asia/Tokyo"
+    owner.save(update_fields=["timezone"])
+    services.connection_refresh(connection_id=connection.pk, now=NOW + timedelta(minutes=5))
+
+    # 10 December in Tokyo: 15:00 UTC on the 9th to 15:00 UTC on the 10th (in pieces of 12 hours).
+    assert sorted(ExternalBusy.objects.values_list("start", "end")) == [
+        (utc(2026, 12, 9, 15, 0), utc(2026, 12, 10, 3, 0)), (utc(2026, 12, 10, 3, 0), utc(2026, 12, 10, 15, 0))]
+
+
 def _written(radicale, calendar_url: str, uid: str):
     text = radicale.get(calendar_url, uid)
     return None if text is None else icalendar.Calendar.from_ical(text).walk("VEVENT")[0]
