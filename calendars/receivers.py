@@ -7,12 +7,13 @@ from datetime import datetime
 from django.conf import settings
 from django.db import connection, transaction
 from django.dispatch import receiver
-from django.utils import timezone
+from django.utils import timezone, translation
 from icalendar import Calendar as ICalendar
 from icalendar import vText
 
 from calendars.models import Calendar, CalendarWrite, WriteAction
 from calendars.tasks import deliver_calendar_writes
+from leadmonk.languages import ENGLISH
 from scheduling import owner_facts as facts
 from scheduling import signals as booking_signals
 from scheduling.calendar import booking_ics, booking_location, booking_uid, session_name
@@ -43,17 +44,19 @@ def owner_event_description(booking) -> str:
 def _owner_event(booking, now: datetime) -> bytes:
     """The client's event (scheduling.calendar's builder), told from the coach's side: a calendar
     resource holds no METHOD (RFC 4791 4.1), the title names the client, the description says
-    who they are, where and what the session is and what they answered."""
-    calendar = ICalendar.from_ical(booking_ics(booking=booking, now=now))
-    calendar.pop("METHOD", None)
-    for event in calendar.walk("VEVENT"):
-        event.pop("SUMMARY", None)
-        event.add("summary", f"{session_name(booking)} with {booking.client_name}")
-        event.pop("DESCRIPTION", None)
-        event.add("description", vText(owner_event_description(booking)))
-        if booking.lead_id:  # a host of a collective meeting: the client's event is the lead booking's
-            event.pop("UID", None)
-            event.add("uid", booking_uid(booking.lead))
+    who they are, where and what the session is and what they answered. In English, as the coach's
+    emails: not in the language of the page the client booked on, which is active here."""
+    with translation.override(ENGLISH):
+        calendar = ICalendar.from_ical(booking_ics(booking=booking, now=now))
+        calendar.pop("METHOD", None)
+        for event in calendar.walk("VEVENT"):
+            event.pop("SUMMARY", None)
+            event.add("summary", f"{session_name(booking)} with {booking.client_name}")
+            event.pop("DESCRIPTION", None)
+            event.add("description", vText(owner_event_description(booking)))
+            if booking.lead_id:  # a host of a collective meeting: the client's event is the lead booking's
+                event.pop("UID", None)
+                event.add("uid", booking_uid(booking.lead))
     return calendar.to_ical()
 
 

@@ -361,3 +361,23 @@ def test_bookings_that_cannot_reach_the_chosen_calendar_are_shown_on_the_calenda
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):
         owner_client.force_login(owner)
         assert "Bookings are not reaching" not in owner_client.get(LIST).text
+
+
+def test_a_client_booking_on_a_spanish_page_reaches_the_coachs_calendar_in_english(
+        owner, radicale, django_capture_on_commit_callbacks):
+    """The coach's event speaks the coach's language (English, as their emails), not the language
+    of the page the client booked on."""
+    from django.utils import translation
+
+    set_weekly_hours(owner, WEEKDAYS_9_TO_5)
+    meeting_type = make_meeting_type(owner, name="Coaching", location_kind="video_room")
+    work, _connection, _calendar = adding_bookings_to(owner, radicale)
+
+    with (time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True),
+          translation.override("es")):
+        booking = booking_create(meeting_type=meeting_type, start=NINE_AM, client_name="Cleo Client",
+                                 client_email="cleo@example.com")
+
+    written = _written(radicale, work, booking_uid(booking))
+    assert str(written["LOCATION"]) == f"Video room: {booking.video_room_url}"
+    assert f"Where: Video room: {booking.video_room_url}" in str(written["DESCRIPTION"])
