@@ -29,8 +29,8 @@ class Client(models.Model):
     """One client of one owner, as the Clients page lists them: a copy kept in step with the owner's
     orders, bookings, payments and credit ledger (clients.upkeep recomputes a client's row from those
     rows, in the writer's transaction, on every change; `manage.py clients_table` rebuilds or checks
-    it). A row exists while the owner has an order or booking with this address; an erasure deletes it
-    and the pseudonym its rows then carry gets none."""
+    it). A row exists while the owner has an order or booking with this address, or a gift bought with
+    it; an erasure deletes it and the pseudonym its rows then carry gets none."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     email = models.CharField(max_length=254)  # normalised (leadmonk.client_email.normalize_email)

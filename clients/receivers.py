@@ -1,5 +1,5 @@
 """Keeping the Clients table in step (clients.upkeep): every save or delete of an order, booking,
-payment or credit-ledger entry recomputes its client's row (a new booking adds itself to it), in
+payment, credit-ledger entry or gift (its buyer's row) recomputes its client's row (a new booking adds itself to it), in
 the writer's transaction; so does each signal a lower app sends where a `QuerySet.update()` changes
 a client's rows."""
 import functools
@@ -10,7 +10,7 @@ from django.db.models.signals import post_delete, post_save
 from clients.upkeep import client_booking_added, client_refresh
 from leadmonk import raw_rows
 from orders import signals as order_signals
-from orders.models import CreditLedgerEntry, OrderItem, PackageOrder
+from orders.models import CreditLedgerEntry, Gift, OrderItem, PackageOrder
 from payments.models import REFUNDABLE_STATUSES, Payment
 from scheduling.models import Booking
 
@@ -18,6 +18,7 @@ from scheduling.models import Booking
 ORDER_FIELDS = frozenset({"owner", "client_email", "client_name"})
 BOOKING_FIELDS = frozenset({"owner", "client_email", "client_name", "status", "start"})
 PAYMENT_FIELDS = frozenset({"owner", "order", "booking", "status", "amount", "refunded_amount", "currency"})
+GIFT_FIELDS = frozenset({"order", "buyer_email", "buyer_name"})
 
 
 def _touches(update_fields, fields: frozenset) -> bool:
@@ -96,6 +97,25 @@ def ledger_entry_deleted(sender, instance: CreditLedgerEntry, **kwargs) -> None:
         client_refresh(owner_id, email, create=False)
 
 
+def _gift_buyer(gift: Gift) -> tuple[int, str] | None:
+    """(owner id, address) of a gift's buyer, a client of the owner of its order."""
+    who = _order_client(gift.order_id)
+    return (who[0], gift.buyer_email) if who is not None else None
+
+
+def gift_saved(sender, instance: Gift, created: bool, update_fields=None, **kwargs) -> None:
+    if created or _touches(update_fields, GIFT_FIELDS):
+        who = _gift_buyer(instance)
+        if who is not None:
+            client_refresh(*who)
+
+
+def gift_deleted(sender, instance: Gift, **kwargs) -> None:
+    who = _gift_buyer(instance)
+    if who is not None:
+        client_refresh(*who, create=False)
+
+
 def order_placed(sender, order: PackageOrder, **kwargs) -> None:
     """After its items and their credits (written in bulk, so without post_save)."""
     client_refresh(order.owner_id, order.client_email)
@@ -116,5 +136,7 @@ def connect() -> None:
     post_delete.connect(payment_deleted, sender=Payment, dispatch_uid=f"{uid}.payment_deleted")
     post_save.connect(ledger_entry_saved, sender=CreditLedgerEntry, dispatch_uid=f"{uid}.ledger_saved")
     post_delete.connect(ledger_entry_deleted, sender=CreditLedgerEntry, dispatch_uid=f"{uid}.ledger_deleted")
+    post_save.connect(gift_saved, sender=Gift, dispatch_uid=f"{uid}.gift_saved")
+    post_delete.connect(gift_deleted, sender=Gift, dispatch_uid=f"{uid}.gift_deleted")
     order_signals.order_placed.connect(order_placed, dispatch_uid=f"{uid}.order_placed")
     order_signals.order_client_changed.connect(order_client_changed, dispatch_uid=f"{uid}.order_client_changed")

@@ -229,12 +229,13 @@ class ClientHistory:
     redemptions: list[PromoRedemption]
     now: datetime
     gift_phones: list[str] = field(default_factory=list)  # given when buying a gift (orders.Gift.buyer_phone)
+    gift_names: list[str] = field(default_factory=list)  # given when buying a gift (orders.Gift.buyer_name)
 
     @property
     def names(self) -> list[str]:
-        """Every name the client gave, most recent first."""
+        """Every name the client gave, most recent first (then those given only when buying a gift)."""
         dated = sorted([(row.created_at, row.client_name) for row in (*self.orders, *self.bookings)], reverse=True)
-        return list(dict.fromkeys(name for _created, name in dated))
+        return list(dict.fromkeys([*(name for _created, name in dated), *self.gift_names]))
 
     @property
     def name(self) -> str:
@@ -287,12 +288,12 @@ def client_history(*, owner, email: str, now: datetime | None = None) -> ClientH
     # A gift's order is its recipient's, but what went to its buyer (the receipt, the note that it was
     # delivered, a refund) is the buyer's personal data: in the buyer's history, not the recipient's.
     bought = list(of_client(Gift.objects.filter(order__owner=owner), email, path="buyer_email")
-                  .values_list("order_id", "buyer_phone"))
+                  .order_by("-pk").values_list("order_id", "buyer_phone", "buyer_name"))
     messages = [
         message for message in
         Message.objects.annotate(gift_buyer=Lower(Trim("order__gift__buyer_email")))
         .filter(Q(order_id__in=order_ids) | Q(booking_id__in=booking_ids)
-                | Q(order_id__in=[order_id for order_id, _phone in bought], recipient__iexact=email))
+                | Q(order_id__in=[order_id for order_id, _phone, _name in bought], recipient__iexact=email))
         .order_by("-created_at", "-pk")
         if message.gift_buyer in (None, email) or message.gift_buyer != normalize_email(message.recipient)
     ]
@@ -302,5 +303,6 @@ def client_history(*, owner, email: str, now: datetime | None = None) -> ClientH
     )
     return ClientHistory(email=email, reference=client_reference(owner_id=owner.pk, email=email), orders=orders,
                          bookings=bookings, payments=payments, messages=messages, redemptions=redemptions,
-                         now=now or timezone.now(), gift_phones=[phone for _order_id, phone in bought])
+                         now=now or timezone.now(), gift_phones=[phone for _order_id, phone, _name in bought],
+                         gift_names=[name for _order_id, _phone, name in bought])
 

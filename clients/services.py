@@ -46,7 +46,7 @@ ERASURE_RULE = (
 
 
 class ClientNotFound(Exception):
-    """No order or booking of this owner carries this address."""
+    """No order, booking or gift bought of this owner carries this address."""
 
 
 class ErasureRefused(Exception):
@@ -126,7 +126,9 @@ def client_erase(*, owner, email: str, by_user, now: datetime | None = None) -> 
         orders = list(of_client(PackageOrder.objects.filter(owner=owner), email)
                       .only("pk", "client_name", "client_first_name", "client_last_name", "client_phone", "answers"))
         bookings = list(of_client(Booking.objects.filter(owner=owner), email).only("pk", "client_name", "client_phone"))
-        if not orders and not bookings:
+        bought = list(of_client(Gift.objects.filter(order__owner=owner), email, path="buyer_email")
+                      .only("pk", "order_id", "buyer_name", "buyer_phone"))
+        if not orders and not bookings and not bought:  # someone who only gave a gift is a client too
             raise ClientNotFound()
         reasons = erasure_refusals(owner=owner, email=email, now=now)
         if reasons:
@@ -134,8 +136,6 @@ def client_erase(*, owner, email: str, by_user, now: datetime | None = None) -> 
         pseudonym = erased_email(email)
         order_ids, booking_ids = [order.pk for order in orders], [booking.pk for booking in bookings]
         gifts = list(Gift.objects.filter(order_id__in=order_ids).only("pk", "recipient_name"))
-        bought = list(of_client(Gift.objects.filter(order__owner=owner), email, path="buyer_email")
-                      .only("pk", "order_id", "buyer_name", "buyer_phone"))
         names = {row.client_name for row in (*orders, *bookings)} | {gift.recipient_name for gift in gifts}
         names |= {gift.buyer_name for gift in bought}
         names |= {part for order in orders for part in (order.client_first_name, order.client_last_name)}

@@ -1,7 +1,7 @@
 """The Clients table (clients.models.Client) kept in step with the rows it summarises.
 
-One rule for every write: when an order, booking, payment or credit-ledger entry of a client
-changes, their row is recomputed from the source rows (`client_refresh`), inside the writer's
+One rule for every write: when an order, booking, payment, credit-ledger entry or gift bought of a
+client changes, their row is recomputed from the source rows (`client_refresh`), inside the writer's
 transaction, so it commits or rolls back with it. A new booking, the commonest write, adds itself
 to the row as it is instead (`client_booking_added`: one query, not four), which gives the same
 row. clients.receivers calls it from the models'
@@ -33,11 +33,11 @@ from clients.models import Client
 from leadmonk import raw_rows
 from leadmonk.client_email import is_erased_email, normalize_email
 from leadmonk.content_version import orders_changed
-from orders.models import CreditLedgerEntry, OrderItem, PackageOrder
+from orders.models import CreditLedgerEntry, Gift, OrderItem, PackageOrder
 from payments.models import REFUNDABLE_STATUSES, Payment
 from scheduling.models import Booking, BookingStatus
 
-SOURCES = (PackageOrder, Booking, Payment, CreditLedgerEntry)
+SOURCES = (PackageOrder, Booking, Payment, CreditLedgerEntry, Gift)
 
 
 def _client_reference(owner_id: int, email: str) -> str:
@@ -77,16 +77,20 @@ def _in(ids: list[int]) -> str:
 
 @functools.cache
 def _rows_sql() -> str:
-    """The client's orders and bookings (kind 0 or 1, id, name, status, start): one query through
-    the (owner, normalised email) indexes."""
+    """The client's orders and bookings (kind 0 or 1, id, name, status, start) and the gifts they
+    bought (kind 2: once paid, a gift's order is its recipient's, but its buyer paid, was sent the
+    receipt and gave their details): one query through the (owner, normalised email) indexes."""
     col, table = raw_rows.column, raw_rows.table
     order_where = f"o.{col(PackageOrder, 'owner')} = %s AND LOWER(TRIM(o.{col(PackageOrder, 'client_email')})) = %s"
     booking_where = f"b.{col(Booking, 'owner')} = %s AND LOWER(TRIM(b.{col(Booking, 'client_email')})) = %s"
+    gift_where = f"go.{col(PackageOrder, 'owner')} = %s AND LOWER(TRIM(g.{col(Gift, 'buyer_email')})) = %s"
     return (
         f"SELECT 0, o.id, o.{col(PackageOrder, 'client_name')}, '', NULL FROM {table(PackageOrder)} o "
         f"WHERE {order_where} UNION ALL "
         f"SELECT 1, b.id, b.{col(Booking, 'client_name')}, b.{col(Booking, 'status')}, b.{col(Booking, 'start')} "
-        f"FROM {table(Booking)} b WHERE {booking_where}"
+        f"FROM {table(Booking)} b WHERE {booking_where} UNION ALL "
+        f"SELECT 2, g.id, g.{col(Gift, 'buyer_name')}, '', NULL FROM {table(Gift)} g "
+        f"JOIN {table(PackageOrder)} go ON go.id = g.{col(Gift, 'order')} WHERE {gift_where}"
     )
 
 
@@ -109,10 +113,10 @@ def _money_sql(order_ids: list[int], booking_ids: list[int]) -> str:
 
 def client_figures(owner_id: int, email: str, *, now: datetime | None = None) -> dict | None:
     """The row of (owner, email) as recomputed from the source rows (two queries); None when they
-    have no order or booking."""
+    have no order, booking or gift bought."""
     now = now or timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(_rows_sql(), [owner_id, email, owner_id, email])
+        cursor.execute(_rows_sql(), [owner_id, email, owner_id, email, owner_id, email])
         found = raw_rows.values(cursor.fetchall(), (None, None, None, None, Booking._meta.get_field("start")))
         if not found:
             return None
@@ -205,7 +209,8 @@ def client_booking_added(*, owner_id: int, email: str, name: str, status: str, s
     names one a line (`search`) only when a known client books under a name new to their row.
 
     Exact as long as the row was (the table is kept in step in every writer's transaction; a row
-    of no order or booking does not exist, so a row just created has only this booking). It
+    of no order, booking or gift bought does not exist, so a row with no order and this one booking
+    has only it, and a gift buyer's names if any: written again when they are not this one). It
     recomputes the row when the addition could differ from it: a next session that has begun
     since the row was written (which sessions are past is then unknown; the addition keeps that
     next session, so the row returned still shows it), or a name holding a line break (the names
@@ -228,8 +233,8 @@ def client_booking_added(*, owner_id: int, email: str, name: str, status: str, s
             adapt(last_session), adapt(next_session)])
         pk, search, orders, bookings, next_session = raw_rows.values(
             [cursor.fetchone()], (None, None, None, None, Client._meta.get_field("next_session")))[0]
-        if orders == 0 and bookings == 1:
-            return  # just inserted, with this booking only: a kept row always counted something
+        if orders == 0 and bookings == 1 and search == "\n".join([email, name.lower()]):
+            return  # just inserted, with this booking only (or a gift buyer's row of this one name)
         names = search.split("\n")[1:]
         if (next_session is not None and next_session < now) or names != sorted(set(names)):
             _recompute(pk, owner_id, email)
@@ -242,11 +247,11 @@ def client_booking_added(*, owner_id: int, email: str, name: str, status: str, s
 
 def all_figures(owner_id: int | None = None, *, now: datetime | None = None,
                 sources: tuple | None = None) -> dict[tuple[int, str], dict]:
-    """Every client's figures (of one owner, or of all), recomputed from the source rows in four
-    queries. `sources`: the models (PackageOrder, Booking, Payment, CreditLedgerEntry) to read,
-    the migration's historical ones in its backfill."""
+    """Every client's figures (of one owner, or of all), recomputed from the source rows in five
+    queries. `sources`: the models (PackageOrder, Booking, Payment, CreditLedgerEntry and Gift) to
+    read, the migrations' historical ones in their backfills (0002's four: no gift buyers then)."""
     now = now or timezone.now()
-    PackageOrder, Booking, Payment, CreditLedgerEntry = sources or SOURCES  # noqa: N806
+    PackageOrder, Booking, Payment, CreditLedgerEntry, *gifts = sources or SOURCES  # noqa: N806
     orders = PackageOrder.objects.all() if owner_id is None else PackageOrder.objects.filter(owner_id=owner_id)
     bookings = Booking.objects.all() if owner_id is None else Booking.objects.filter(owner_id=owner_id)
     people: dict[tuple[int, str], dict] = {}
@@ -281,6 +286,14 @@ def all_figures(owner_id: int | None = None, *, now: datetime | None = None,
                 row["last_session"] = max(filter(None, [row["last_session"], start]))
             else:
                 row["next_session"] = min(filter(None, [row["next_session"], start]))
+    for gift_model in gifts:  # the buyers of gifts (the orders are their recipients' once paid)
+        bought = (gift_model.objects.all() if owner_id is None
+                  else gift_model.objects.filter(order__owner_id=owner_id))
+        for owner, raw, name in bought.values_list("order__owner_id", "buyer_email", "buyer_name").iterator(
+                chunk_size=5000):
+            email = normalize_email(raw)
+            if email and not is_erased_email(email):
+                person(owner, email)["names"].add(name)
     payments = Payment.objects.filter(status__in=REFUNDABLE_STATUSES)
     if owner_id is not None:
         payments = payments.filter(owner_id=owner_id)

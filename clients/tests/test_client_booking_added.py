@@ -103,3 +103,29 @@ def test_names_holding_line_breaks_are_recomputed(owner, coaching):
     assert the_row(owner, "zoe@example.com") == recomputed(owner, "zoe@example.com")
     assert the_row(owner, "zoe@example.com")["search"] == "zoe@example.com\nann\nbo\nzoe\nann"
     assert clients_verify() == []
+
+
+@pytest.mark.parametrize("name", ["Pat Buyer", "Patricia Buyer"])
+def test_a_gift_buyers_first_booking_gives_the_recomputed_row(owner, package, coaching, name,
+                                                              django_capture_on_commit_callbacks):
+    """Pat's row holds only the gift they gave (no order, no booking): their first booking is added to
+    it, and a name new to the row is searchable as a recompute would have it."""
+    from datetime import date
+
+    from orders.gifts import GiftDetails
+    from orders.services import order_create
+
+    from .conftest import pay
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(order_create(package=package, client_name="Pat Buyer", client_email="pat@example.com",
+                         client_timezone="Europe/London", answers=[], terms_accepted=True,
+                         gift=GiftDetails(recipient_name="Kim Lee", recipient_email="kim@example.com",
+                                          message="", send_on=date(2026, 12, 20))))
+    assert the_row(owner, "pat@example.com")["bookings"] == 0
+
+    make_booking(coaching, NEXT_WEEK, client_name=name, client_email="pat@example.com")
+
+    assert the_row(owner, "pat@example.com") == recomputed(owner, "pat@example.com")
+    assert name.lower() in the_row(owner, "pat@example.com")["search"].split("\n")
+    assert clients_verify() == []

@@ -34,6 +34,36 @@ def test_a_client_who_ordered_and_one_who_only_booked_a_session_are_both_listed(
     assert rows_of(html) == 2
 
 
+def test_someone_who_only_gave_a_gift_stays_listed_once_it_is_paid_and_can_be_erased(
+        owner, owner_client, package, django_capture_on_commit_callbacks):
+    """Pat buys Kim a pack: once paid the order is Kim's, but Pat paid, got the receipt and gave a
+    name, address and number: Pat is a client too, with a page, and can ask to be erased."""
+    from clients.selectors import client_reference
+    from orders.gifts import GiftDetails
+
+    from .conftest import pay
+
+    with django_capture_on_commit_callbacks(execute=True):
+        gift_order = order_create(package=package, client_name="Pat Buyer", client_email="Pat@Example.com",
+                                  client_phone="+447700900123", terms_accepted=True, client_timezone="Europe/London",
+                                  gift=GiftDetails(recipient_name="Kim Lee", recipient_email="kim@example.com",
+                                                   message="Enjoy!", send_on=NOW.date()))
+        pay(gift_order)
+
+    html = owner_client.get(URL).content.decode()
+
+    assert "Pat Buyer" in html and "pat@example.com" in html and "Kim Lee" in html
+    assert rows_of(html) == 2
+    page = owner_client.get(reverse("clients:detail", args=[client_reference(owner_id=owner.pk,
+                                                                            email="pat@example.com")]))
+    assert page.status_code == 200 and "Pat Buyer" in page.content.decode()
+
+    client_erase(owner=owner, email="pat@example.com", by_user=owner)
+
+    html = owner_client.get(URL).content.decode()
+    assert "Pat Buyer" not in html and rows_of(html) == 1
+
+
 def test_the_same_email_in_other_case_or_with_spaces_is_one_client(owner, package, coaching):
     paid_order(package, email="Jamie@Example.com")
     make_booking(coaching, NOW - timedelta(days=3), client_name="Jamie Rivers", client_email=" JAMIE@example.COM")

@@ -99,12 +99,13 @@ def test_a_gift_handed_over_moves_the_order_to_the_recipient(owner, package, dja
     with django_capture_on_commit_callbacks(execute=True):
         pay(order)  # paid: the order is the recipient's (a QuerySet.update() in orders.gifts)
 
+    # The order and its payment are the recipient's; the buyer stays a client (with no order of theirs).
     assert [(row[0], row[1], row[3]) for row in rows(owner)] == [
-        ("rory@example.com", "Rory Recipient", [(Decimal("120.00"), "USD")])]
+        ("bea@example.com", "Bea Buyer", []), ("rory@example.com", "Rory Recipient", [(Decimal("120.00"), "USD")])]
 
     gift_change_recipient_email(gift=Gift.objects.get(), email="rory.new@example.com")
 
-    assert [row[0] for row in rows(owner)] == ["rory.new@example.com"]
+    assert [row[0] for row in rows(owner)] == ["bea@example.com", "rory.new@example.com"]
     assert PackageOrder.objects.get().client_email == "rory.new@example.com"
     assert clients_verify() == []
 
