@@ -67,6 +67,22 @@ def test_an_order_with_tax_on_top_shows_what_the_client_paid_as_its_payment_does
     assert "144.00 USD" in html.split('id="payments-heading"')[1]
 
 
+def test_a_paid_sessions_payment_names_the_session_in_the_owners_zone(owner, owner_client, coaching):
+    from payments.models import Payment, PaymentStatus, Provider
+
+    from .conftest import NEXT_WEEK
+
+    booking = make_booking(coaching, NEXT_WEEK, client_name="Jamie Rivers", client_email="jamie@example.com")
+    Payment.objects.create(booking=booking, provider=Provider.TEST, status=PaymentStatus.CONFIRMED,
+                           amount=Decimal("90.00"), currency="USD", confirmed_at=NOW)
+
+    html = owner_client.get(urls(owner)["detail"]).content.decode()
+
+    payments = html.split('id="payments-heading"')[1].split("</section>")[0]
+    assert "Coaching session on 7 Dec 2026, 10:00" in payments  # 15:00 UTC is 10:00 in New York
+    assert "15:00" not in payments and "UTC" not in payments
+
+
 def test_the_export_is_a_json_download_of_their_orders_bookings_answers_payments_and_messages(
         owner, owner_client, jamie):
     response = owner_client.get(urls(owner)["export"])
