@@ -361,6 +361,10 @@ def in_message_language(build):
     return wrapper
 
 
+# A message sent at once still reads as the whole lifetime of its link ("30 minutes", not "29").
+SENDING_SECONDS = 5
+
+
 class MessageObsolete(Exception):
     """What the message was about no longer stands (a revoked or used invitation): not sent."""
 
@@ -398,8 +402,11 @@ def build_portal_sign_in_email(message: Message) -> EmailMessage:
     if not link or expires_at is None or expires_at <= timezone.now():
         raise MessageObsolete("Not sent: the sign-in link expired before it could be sent.")
     subject = _("Your sign-in link: find your bookings")
+    # The time left when it is sent (the outbox may send late), in whole minutes rounded down (give or
+    # take the seconds it takes to send one at once): never more than the link has.
+    minutes_left = max(1, int(((expires_at - timezone.now()).total_seconds() + SENDING_SECONDS) // 60))
     context = {"subject": subject, "link": link, "SITE_URL": settings.SITE_URL, "audience": message.audience,
-               "minutes": round((expires_at - message.created_at).total_seconds() / 60)}
+               "minutes": minutes_left}
     email = EmailMultiAlternatives(
         subject=subject, body=render_to_string("notifications/email/portal_sign_in.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL, to=[message.recipient],
