@@ -40,6 +40,20 @@ def new_video_room_url() -> str:
     return f"{settings.JITSI_BASE_URL}/Leadmonk-{new_token()}"
 
 
+def session_video_room(meeting_type, start: datetime, *, exclude_booking_id: int | None = None) -> str:
+    """The room of a booking of `meeting_type` at `start`: the clients of a group session meet in
+    one room (the one its other bookings have), anyone else in a new one. The caller holds the
+    owner's lock, so two clients joining a session at once do not each open a room."""
+    if meeting_type.is_group:
+        shared = (Booking.objects.filter(meeting_type=meeting_type, start=start,
+                                         status__in=[BookingStatus.CONFIRMED, BookingStatus.HELD])
+                  .exclude(video_room_url="").exclude(pk=exclude_booking_id)
+                  .order_by("pk").values_list("video_room_url", flat=True).first())
+        if shared:
+            return shared
+    return new_video_room_url()
+
+
 def map_url(address: str) -> str:
     return f"https://www.openstreetmap.org/search?query={quote_plus(address)}"
 

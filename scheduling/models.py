@@ -350,7 +350,8 @@ class Booking(models.Model):
     # SEQUENCE above the last REQUEST's (RFC 5546 3.2.5; some calendar apps ignore it otherwise).
     sequence = models.PositiveIntegerField(default=0)
     # The Jitsi Meet room of a meeting type whose location is a new video room per booking, made
-    # when the booking is (scheduling.calendar.new_video_room_url); kept when the booking moves.
+    # when the booking is (scheduling.calendar.session_video_room: a group session's clients share
+    # one); kept when the booking moves (a group's client takes the room of their new session).
     video_room_url = models.URLField(max_length=300, blank=True, editable=False)
     cancel_reason = models.TextField(blank=True)
     cancelled_by = models.CharField(max_length=16, choices=BookedBy.choices, blank=True)

@@ -51,7 +51,7 @@ from leadmonk.languages import client_language
 from leadmonk.languages import translatable as _
 from scheduling import owner_facts, signals
 from scheduling.availability import bookable_slot, free_hosts
-from scheduling.calendar import new_video_room_url
+from scheduling.calendar import session_video_room
 from scheduling.hold_release import (
     any_expired_hold_sql,
     expired_hold_params,
@@ -137,9 +137,12 @@ def _host_overlap_refused() -> Iterator[None]:
         raise
 
 
-def _video_room(meeting_type: MeetingType) -> str:
-    """A new room when the meeting type meets in a new video room per booking, else nothing."""
-    return new_video_room_url() if meeting_type.location_kind == LocationKind.VIDEO_ROOM else ""
+def _video_room(meeting_type: MeetingType, start: datetime, *, exclude_booking_id: int | None = None) -> str:
+    """A room when the meeting type meets in a new video room per booking (shared by a group
+    session's clients: scheduling.calendar.session_video_room), else nothing."""
+    if meeting_type.location_kind != LocationKind.VIDEO_ROOM:
+        return ""
+    return session_video_room(meeting_type, start, exclude_booking_id=exclude_booking_id)
 
 
 def _owner_model() -> type:
@@ -247,7 +250,7 @@ def booking_create(*, meeting_type: MeetingType, start: datetime, client_name: s
                 start=slot.start, end=slot.end, client_name=client_name.strip(),
                 client_email=normalize_email(client_email), client_phone=client_phone,
                 client_timezone=client_timezone or "UTC", booked_by=booked_by, client_language=client_language(),
-                holds_host=not meeting_type.is_group, video_room_url=_video_room(meeting_type),
+                holds_host=not meeting_type.is_group, video_room_url=_video_room(meeting_type, slot.start),
                 status=BookingStatus.HELD if hold_until else BookingStatus.CONFIRMED, hold_expires_at=hold_until,
             )
         if hold_until:
@@ -332,7 +335,7 @@ def booking_create_pooled(*, meeting_types: list[MeetingType], every_host: bool,
         }
         bookings: list[Booking] = []
         # One meeting, one room: every host of a collective meeting joins the lead's room.
-        video_room_url = _video_room(free[0][0])
+        video_room_url = _video_room(free[0][0], free[0][1].start)
         with _host_overlap_refused():
             for meeting_type, slot in free:
                 bookings.append(Booking.objects.create(
@@ -410,8 +413,13 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
         for row, slot in zip(meeting, new_slots, strict=True):
             row.start, row.end = slot.start, slot.end
             row.sequence += 1
+            moved = ["start", "end", "sequence", "updated_at"]
+            if row.meeting_type.is_group and row.meeting_type.location_kind == LocationKind.VIDEO_ROOM:
+                # A client moving to another session of a group joins that session's room.
+                row.video_room_url = _video_room(row.meeting_type, slot.start, exclude_booking_id=row.pk)
+                moved.append("video_room_url")
             with _host_overlap_refused():
-                row.save(update_fields=["start", "end", "sequence", "updated_at"])
+                row.save(update_fields=moved)
             signals.booking_rescheduled.send(sender=Booking, booking=row, previous_start=previous_start)
     return booking
 

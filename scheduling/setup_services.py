@@ -17,7 +17,7 @@ from accounts.locks import lock_owner
 from accounts.models import User
 from leadmonk.content_version import content_changed
 from leadmonk.tokens import new_token
-from scheduling.calendar import new_video_room_url
+from scheduling.calendar import session_video_room
 from scheduling.models import (
     EDITABLE_SETTINGS,
     PAID_SESSION_FIELDS,
@@ -151,7 +151,7 @@ def _give_rooms_to_upcoming_bookings(meeting_type: MeetingType) -> None:
     upcoming = Booking.objects.filter(meeting_type=meeting_type, video_room_url="", end__gt=timezone.now(),
                                       status__in=[BookingStatus.CONFIRMED, BookingStatus.HELD])
     for booking in upcoming.order_by("pk"):
-        booking.video_room_url = new_video_room_url()
+        booking.video_room_url = session_video_room(meeting_type, booking.start)  # a group session shares one
         booking.save(update_fields=["video_room_url", "updated_at"])
 
 

@@ -94,6 +94,22 @@ def test_the_room_comes_from_the_configured_jitsi_server(open_owner, clock, sett
     assert booking.video_room_url.startswith("https://jitsi.example.org/Leadmonk-")
 
 
+def test_everyone_in_a_group_session_joins_one_room_and_a_move_joins_the_room_of_the_new_session(open_owner, clock):
+    """A new video room per booking is one room per session of a group: its clients meet there
+    with the host, not each alone in a room of their own."""
+    workshop = meeting(open_owner, location_kind="video_room", kind="group", capacity=3)
+    first = book(workshop)
+    second = book(workshop, client_email="eve@example.com")
+    later = book(workshop, NINE_AM + timedelta(days=1), client_email="finn@example.com")
+
+    assert ROOM.fullmatch(first.video_room_url) and second.video_room_url == first.video_room_url
+    assert later.video_room_url != first.video_room_url
+
+    moved = booking_reschedule(booking=second, new_start=NINE_AM + timedelta(days=1), now=NOW)
+    moved.refresh_from_db()
+    assert moved.video_room_url == later.video_room_url
+
+
 def test_other_locations_get_no_room(open_owner, clock):
     booking = book(meeting(open_owner, location_kind="video", location_details="https://meet.example.com/casey"))
 
