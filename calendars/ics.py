@@ -73,13 +73,17 @@ def _is_broken(event) -> bool:
 
 
 def busy_intervals(calendars: list[icalendar.Calendar], *, zone: ZoneInfo, window_start: datetime,
-                   window_end: datetime, all_day_busy: bool, ignore_uids: frozenset[str] = frozenset()) -> Reading:
+                   window_end: datetime, all_day_busy: bool, ignore_uids: frozenset[str] = frozenset(),
+                   owner_addresses: frozenset[str] = frozenset()) -> Reading:
     """The busy times of `calendars` that overlap the window, merged, clipped to it and cut into
     pieces of at most LONGEST_EXTERNAL_PIECE (what scheduling.ExternalBusy stores). Events whose
-    UID is in `ignore_uids` (the bookings we wrote there ourselves) are not read back."""
+    UID is in `ignore_uids` (the bookings we wrote there ourselves) are not read back, nor
+    invitations the owner declined (their ATTENDEE at one of `owner_addresses`, or at the address a
+    calendar is named after, as Google names one, says PARTSTAT=DECLINED)."""
     reading = Reading()
     raw: list[tuple[datetime, datetime]] = []
     for calendar in calendars:
+        addresses = owner_addresses | _address_named(calendar)
         for event in list(calendar.walk("VEVENT")):
             if _is_broken(event):
                 reading.skipped += 1
@@ -96,6 +100,8 @@ def busy_intervals(calendars: list[icalendar.Calendar], *, zone: ZoneInfo, windo
             if str(occurrence.get("STATUS", "")).upper() == "CANCELLED":
                 continue
             if str(occurrence.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
+                continue
+            if _declined(occurrence, addresses):
                 continue
             start, end = occurrence.decoded("DTSTART"), _end_of(occurrence, lengths, overrides)
             if not isinstance(start, datetime):
@@ -124,6 +130,25 @@ def _zone_by_its_iana_name(calendar) -> None:
         calendar["X-WR-TIMEZONE"] = icalendar.vText(zone.key)
     else:
         calendar.pop("X-WR-TIMEZONE")
+
+
+def _address_named(calendar) -> frozenset[str]:
+    """The address a calendar is named after (Google names a person's calendar by their address)."""
+    name = str(calendar.get("X-WR-CALNAME", "")).strip().lower()
+    return frozenset({name}) if "@" in name and " " not in name else frozenset()
+
+
+def _declined(occurrence, addresses: frozenset[str]) -> bool:
+    """Whether the owner declined the invitation: the calendar keeps it, but they are not going."""
+    attendees = occurrence.get("ATTENDEE")
+    if attendees is None:
+        return False
+    for attendee in attendees if isinstance(attendees, list) else [attendees]:
+        address = str(attendee).strip().lower().removeprefix("mailto:")
+        partstat = str(getattr(attendee, "params", {}).get("PARTSTAT", "")).upper()
+        if address in addresses and partstat == "DECLINED":
+            return True
+    return False
 
 
 def _rules(event) -> list:

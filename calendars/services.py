@@ -89,7 +89,8 @@ def _auth(connection: CalendarConnection) -> tuple[str, str] | None:
 
 
 def _read_feed(url: str, *, zone: ZoneInfo, now: datetime, all_day_busy: bool, etag: str = "",
-               last_modified: str = "", ignore_uids: frozenset[str] = frozenset()) -> tuple[ics.Reading | None, dict]:
+               last_modified: str = "", ignore_uids: frozenset[str] = frozenset(),
+               owner_addresses: frozenset[str] = frozenset()) -> tuple[ics.Reading | None, dict]:
     headers = {"Accept": "text/calendar, */*;q=0.5"}
     if etag:
         headers["If-None-Match"] = etag
@@ -113,14 +114,15 @@ def _read_feed(url: str, *, zone: ZoneInfo, now: datetime, all_day_busy: bool, e
         raise CalendarError(str(error)) from error
     start, end = _window(now)
     reading = ics.busy_intervals(calendars, zone=zone, window_start=start, window_end=end,
-                                 all_day_busy=all_day_busy, ignore_uids=ignore_uids)
+                                 all_day_busy=all_day_busy, ignore_uids=ignore_uids, owner_addresses=owner_addresses)
     headers = response.headers
     return reading, {"etag": headers.get("ETag", ""), "last_modified": headers.get("Last-Modified", ""),
                      "read_until": end, "read_in_zone": zone.key}
 
 
 def _read_caldav(calendar: Calendar, auth, *, zone: ZoneInfo, now: datetime, all_day_busy: bool,
-                 ignore_uids: frozenset[str], force: bool) -> tuple[ics.Reading | None, dict]:
+                 ignore_uids: frozenset[str], force: bool,
+                 owner_addresses: frozenset[str] = frozenset()) -> tuple[ics.Reading | None, dict]:
     try:
         tag = dav.change_tag(calendar.url, auth)
         if tag and tag == calendar.change_tag and not force:
@@ -133,23 +135,32 @@ def _read_caldav(calendar: Calendar, auth, *, zone: ZoneInfo, now: datetime, all
     except ics.NotACalendar as error:
         raise CalendarError(f"{calendar.name}: {error}") from error
     reading = ics.busy_intervals(calendars, zone=zone, window_start=start, window_end=end,
-                                 all_day_busy=all_day_busy, ignore_uids=ignore_uids)
+                                 all_day_busy=all_day_busy, ignore_uids=ignore_uids, owner_addresses=owner_addresses)
     return reading, {"change_tag": tag, "read_until": end, "read_in_zone": zone.key}
+
+
+def _owner_addresses(owner, username: str = "") -> frozenset[str]:
+    """The addresses an invitation to the owner may name them by: their account's, and a CalDAV
+    account's user name when it is one (an invitation they declined leaves their time free)."""
+    return frozenset(address.strip().lower() for address in (owner.email, username) if "@" in address)
 
 
 def _fetch(connection: CalendarConnection, now: datetime, *, force: bool = False) -> Fetched:
     zone = ZoneInfo(connection.owner.timezone)
     ignore = _own_uids(connection.owner_id)
+    addresses = _owner_addresses(connection.owner, connection.username)
     fetched = Fetched({}, {})
     for calendar in connection.calendars.filter(check_conflicts=True):
         whole = force or _read_too_short(calendar, now) or calendar.read_in_zone != zone.key
         if connection.kind == ConnectionKind.FEED:
             reading, markers = _read_feed(
                 calendar.url, zone=zone, now=now, all_day_busy=connection.all_day_busy, ignore_uids=ignore,
-                etag="" if whole else calendar.etag, last_modified="" if whole else calendar.last_modified)
+                etag="" if whole else calendar.etag, last_modified="" if whole else calendar.last_modified,
+                owner_addresses=addresses)
         else:
             reading, markers = _read_caldav(calendar, _auth(connection), zone=zone, now=now,
-                                            all_day_busy=connection.all_day_busy, ignore_uids=ignore, force=whole)
+                                            all_day_busy=connection.all_day_busy, ignore_uids=ignore, force=whole,
+                                            owner_addresses=addresses)
         fetched.readings[calendar.pk] = reading
         fetched.markers[calendar.pk] = markers
     return fetched
@@ -221,7 +232,7 @@ def feed_add(*, owner, url: str, name: str, all_day_busy: bool, now: datetime | 
     except net.FetchError as error:
         raise CalendarError(str(error)) from error
     reading, markers = _read_feed(url, zone=ZoneInfo(owner.timezone), now=now, all_day_busy=all_day_busy,
-                                  ignore_uids=_own_uids(owner.pk))
+                                  ignore_uids=_own_uids(owner.pk), owner_addresses=_owner_addresses(owner))
     with transaction.atomic():
         connection = CalendarConnection.objects.create(
             owner=owner, kind=ConnectionKind.FEED, name=name or _name_from(url), url=url, all_day_busy=all_day_busy)

@@ -364,3 +364,25 @@ def test_a_feed_naming_a_zone_no_one_knows_is_read_as_its_times_are_written(owne
 
     assert busy(owner) == [(utc(2026, 12, 7, 15, 0), utc(2026, 12, 7, 16, 0))]
     assert connection.event_count == 1
+
+
+def test_a_meeting_the_coach_declined_leaves_its_time_free(owner, feed_server):
+    """Google's and CalDAV servers' calendars keep the invitations their owner declined (the
+    coach's ATTENDEE line says PARTSTAT=DECLINED): the coach is not going, so the time is free.
+    A meeting someone else declined still keeps the coach busy."""
+    url = feed_server.serve("/google.ics", calendar(
+        event("declined", "20261207T150000Z", "20261207T160000Z",
+              "ORGANIZER:mailto:boss@example.com",
+              "ATTENDEE;PARTSTAT=DECLINED;CN=Casey:mailto:Owner@Example.com",
+              "ATTENDEE;PARTSTAT=ACCEPTED:mailto:boss@example.com"),
+        event("others-declined", "20261208T150000Z", "20261208T160000Z",
+              "ATTENDEE;PARTSTAT=ACCEPTED:mailto:owner@example.com",
+              "ATTENDEE;PARTSTAT=DECLINED:mailto:guest@example.com"),
+        # A Google calendar is named after its address: the coach's there may not be their Leadmonk one.
+        event("declined-at-google", "20261209T150000Z", "20261209T160000Z",
+              "ATTENDEE;PARTSTAT=DECLINED:mailto:casey.coach@gmail.com"),
+    ).replace("PRODID:-//Tests//EN\r\n", "PRODID:-//Tests//EN\r\nX-WR-CALNAME:casey.coach@gmail.com\r\n"))
+
+    services.feed_add(owner=owner, url=url, name="Google", all_day_busy=True, now=NOW)
+
+    assert busy(owner) == [(utc(2026, 12, 8, 15, 0), utc(2026, 12, 8, 16, 0))]
