@@ -350,3 +350,15 @@ def test_a_sign_in_link_sent_late_says_the_time_it_has_left_not_its_whole_life(d
     [email] = mail.outbox
     assert "works once, for 18 minutes" in email.body and "30 minutes" not in email.body
     assert "18" in email.alternatives[0][0] and "30 minutes" not in email.alternatives[0][0]
+
+
+def test_an_order_cancelled_before_it_was_paid_sends_no_receipt(owner, coaching, django_capture_on_commit_callbacks):
+    order = make_dana_order(owner, coaching, status=OrderStatus.CANCELLED, paid_at=None, medium="stripe")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify_order_cancelled(order=order)
+
+    [email] = mail.outbox
+    assert email.subject == "Your order was cancelled: Ten-week coaching"
+    assert "Receipt" not in email.body and "1,250.00" not in email.body
+    html = _html(email)
+    assert "Receipt" not in html and "1,250.00" not in html
