@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -140,18 +141,27 @@ def meeting_type_update(*, meeting_type: MeetingType, **fields) -> MeetingType:
         setattr(locked, name, value)
     saved = _save_with_slug(locked)
     if saved.location_kind == LocationKind.VIDEO_ROOM:
-        _give_rooms_to_upcoming_bookings(saved)
+        upcoming_bookings_give_rooms(meeting_type_ids=[saved.pk])
     return saved
 
 
-def _give_rooms_to_upcoming_bookings(meeting_type: MeetingType) -> None:
-    """A meeting type that now meets in a new video room per booking shows each booking its own
-    room (scheduling.calendar.booking_place): the sessions booked before the switch had none, and
-    their pages, reminders and calendar files would say "Video room" with no link to join."""
-    upcoming = Booking.objects.filter(meeting_type=meeting_type, video_room_url="", end__gt=timezone.now(),
-                                      status__in=[BookingStatus.CONFIRMED, BookingStatus.HELD])
-    for booking in upcoming.order_by("pk"):
-        booking.video_room_url = session_video_room(meeting_type, booking.start)  # a group session shares one
+def upcoming_bookings_give_rooms(*, meeting_type_ids: list[int]) -> None:
+    """Meeting types that now meet in a new video room per booking show each booking its room
+    (scheduling.calendar.booking_place): the sessions booked before the switch had none, and their
+    pages, reminders and calendar files would say "Video room" with no link to join. A group
+    session's clients share one room; a meeting of several hosts (the team's hosts' copies: teams
+    calls this after writing them) is one room, the lead booking's, for each host's row."""
+    upcoming = (Booking.objects.filter(meeting_type_id__in=meeting_type_ids, video_room_url="",
+                                       end__gt=timezone.now(),
+                                       status__in=[BookingStatus.CONFIRMED, BookingStatus.HELD])
+                .select_related("meeting_type", "lead").order_by(F("lead").asc(nulls_first=True), "pk"))
+    given: dict[int, str] = {}
+    for booking in upcoming:
+        if booking.lead_id is not None:
+            room = given.get(booking.lead_id) or booking.lead.video_room_url
+        else:
+            room = ""
+        booking.video_room_url = given[booking.pk] = room or session_video_room(booking.meeting_type, booking.start)
         booking.save(update_fields=["video_room_url", "updated_at"])
 
 

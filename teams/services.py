@@ -22,6 +22,7 @@ from scheduling.models import (
     EDITABLE_SETTINGS,
     MEETING_TYPE_SETTINGS,
     Booking,
+    LocationKind,
     MeetingType,
     MeetingTypeKind,
     MeetingTypeState,
@@ -29,7 +30,7 @@ from scheduling.models import (
 )
 from scheduling.rules import BookingPath
 from scheduling.services import booking_create_pooled
-from scheduling.setup_services import slug_from_name
+from scheduling.setup_services import slug_from_name, upcoming_bookings_give_rooms
 from teams.models import (
     HostCopy,
     Invitation,
@@ -380,9 +381,12 @@ def _shared_settings(team_meeting_type: TeamMeetingType) -> dict:
 
 def _copy_to_hosts(team_meeting_type: TeamMeetingType) -> None:
     """Every host's copy takes every shared setting of the team type, state included: the one
-    place the copies are kept in step (a setting added to MeetingTypeSettings is copied too)."""
-    _update_copies(MeetingType.objects.filter(team_host__team_meeting_type=team_meeting_type),
-                   **_shared_settings(team_meeting_type))
+    place the copies are kept in step (a setting added to MeetingTypeSettings is copied too). Now
+    meeting in a new video room per booking, the meetings booked before get theirs."""
+    copies = MeetingType.objects.filter(team_host__team_meeting_type=team_meeting_type)
+    _update_copies(copies, **_shared_settings(team_meeting_type))
+    if team_meeting_type.location_kind == LocationKind.VIDEO_ROOM:
+        upcoming_bookings_give_rooms(meeting_type_ids=list(copies.values_list("pk", flat=True)))
 
 
 def _retire(hosts: list[TeamHost]) -> None:

@@ -425,3 +425,29 @@ def test_a_german_collective_booking_joins_its_hosts_in_german(trio, django_capt
     ics = next(content for _name, content, _type in to_client.attachments if _name.endswith(".ics"))
     unfolded = (ics.decode() if isinstance(ics, bytes) else ics).replace("\r\n ", "").replace("\\,", ",")
     assert f"mit {hosts}" in unfolded and " and " not in unfolded
+
+
+def test_switching_a_team_type_to_a_video_room_gives_its_booked_meetings_one_room_each(trio):
+    """Booked before the switch, a collective meeting (a row per host) and a round-robin session
+    each get a room; every host of the collective meeting joins the client's room."""
+    team, owner, ben, cleo = trio
+    co = make_team_meeting_type(team, kind=TeamMeetingKind.COLLECTIVE, now=NOW)
+    rr = make_team_meeting_type(team, name="Quick chat", slug="quick-chat", now=NOW)
+    lead = book(co, NINE_AM)
+    single = book(rr, NINE_AM + timedelta(hours=2), name="Bo")
+
+    for team_type in (co, rr):
+        fields = {name: getattr(team_type, name) for name in ("name", "slug", "kind", "duration_minutes",
+                                                               "slot_step_minutes", "min_notice_minutes",
+                                                               "horizon_days")}
+        services.team_meeting_type_save(team=team, by=owner, fields={**fields, "location_kind": "video_room"},
+                                        memberships=list(team.memberships.all()), team_meeting_type=team_type,
+                                        now=NOW)
+
+    meeting = Booking.objects.filter(start=NINE_AM, status=BookingStatus.CONFIRMED)
+    rooms = set(meeting.values_list("video_room_url", flat=True))
+    assert meeting.count() == 3 and len(rooms) == 1 and rooms != {""}
+    lead.refresh_from_db()
+    single.refresh_from_db()
+    assert lead.video_room_url in rooms
+    assert single.video_room_url.startswith("https://") and single.video_room_url not in rooms
