@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import ngettext
 
 from leadmonk.money import CURRENCY_CHOICES
 from leadmonk.tokens import new_token
@@ -66,10 +67,17 @@ class RenewalRule(models.TextChoices):
 
 
 def billing_words(interval: str, count: int) -> str:
-    """How often a membership is billed, after its price: "a month", "every 2 weeks" ("" when sold once)."""
+    """How often a membership is billed, after its price: "a month", "every 2 weeks" ("" when sold once),
+    in the active language (the client's pages speak German or Spanish too)."""
     if not interval:
         return ""
-    return f"a {interval}" if count == 1 else f"every {count} {interval}s"
+    if interval == BillingInterval.WEEK:
+        words = ngettext("a week", "every %(count)s weeks", count)
+    elif interval == BillingInterval.MONTH:
+        words = ngettext("a month", "every %(count)s months", count)
+    else:
+        words = ngettext("a year", "every %(count)s years", count)
+    return words % {"count": count}
 
 
 # "Billed every N weeks/months/years": beyond this it is surely a typo (Stripe allows 3 years).
