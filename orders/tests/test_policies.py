@@ -325,3 +325,12 @@ def test_the_clients_order_page_offers_no_change_of_a_session_that_took_place(cl
         html = client.get(reverse("order_details:detail", args=[order.token])).content.decode()
     assert reverse("bookings:manage", args=[coming.token]) in html
     assert reverse("bookings:manage", args=[past.token]) not in html
+
+
+def test_the_clients_order_page_does_not_say_a_late_cancel_costs_the_session_when_it_is_given_back(client, package):
+    order = place_order(set_policies(package, cancel_window_hours=48, late_cancel_forfeits=False))
+    book(order)
+    html = client.get(reverse("order_details:detail", args=[order.token])).content.decode()
+    assert "A later cancel still gives it back." in html
+    assert "cancelling gives it back when done at least 48 hours before" not in html
+    assert "Rescheduling keeps the session's credit; cancelling gives it back." in html
