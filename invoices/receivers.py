@@ -4,10 +4,12 @@ owner), which orders sends as page sections (orders.signals), and answers what t
 from zoneinfo import ZoneInfo
 
 from django.dispatch import receiver
+from django.utils import dateformat
 
 from invoices.documents import document_url
 from invoices.models import InvoiceSettings
 from invoices.selectors import documents_for_order
+from leadmonk.languages import date_formats
 from leadmonk.money import format_money
 from leadmonk.sections import render_to_section
 from orders.gifts import gift_of
@@ -24,8 +26,10 @@ def _documents_section(request, order) -> str:
         document.order = order  # the same row: no query per link
     return render_to_section(request, "invoices/_order_documents.html", {"documents": [
         {"document": document, "url": document_url(document), "pdf_url": document_url(document, pdf=True),
-         "issued_on": document.issued_at.astimezone(ZoneInfo(document.seller.get("timezone") or "UTC"))
-         .strftime("%-d %b %Y"),
+         # In the page's language, as every other date on the order page ("1. Dez 2026").
+         "issued_on": dateformat.format(
+             document.issued_at.astimezone(ZoneInfo(document.seller.get("timezone") or "UTC")),
+             date_formats()["date"]),
          "total": ("−" if document.kind_label != "Invoice" else "") + format_money(document.total, document.currency)}
         for document in documents
     ]})
