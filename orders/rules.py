@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils import dateformat
+
+from leadmonk.languages import date_formats
 from leadmonk.languages import translatable as _
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from scheduling.models import Booking
@@ -31,7 +34,27 @@ class OrderNotBookable(BookingError):
 
 
 class OrderExpired(BookingError):
-    message = _("The sessions of this order have expired.")
+    """The order's sessions expired at `expires_at`: the message names the day in the order's zone
+    (the client's, given at checkout) and in the language active when it is read, not when it was
+    raised (a client page picks its language after reading the order)."""
+
+    def __init__(self, expires_at: datetime | None = None, zone: str = "UTC"):
+        self.expires_at, self.zone = expires_at, zone
+        super().__init__()
+
+    def __reduce__(self):
+        return OrderExpired, (self.expires_at, self.zone)
+
+    @property
+    def message(self) -> str:
+        if self.expires_at is None:
+            return str(EXPIRED)
+        day = dateformat.format(self.expires_at.astimezone(_zone(self.zone)), date_formats()["date"])
+        return EXPIRED_ON % {"day": day}
+
+
+EXPIRED = _("The sessions of this order have expired.")
+EXPIRED_ON = _("The sessions of this order expired on %(day)s: no more sessions can be booked.")
 
 
 class PaymentOverdue(BookingError):
@@ -69,8 +92,7 @@ def order_booking_refusal(order: PackageOrder, *, now: datetime) -> BookingError
     if not order.is_active:
         return OrderNotBookable(NOT_BOOKABLE_MESSAGES.get(order.status))
     if order.is_expired(now):
-        return OrderExpired(f"The sessions of this order expired on {order.expires_at:%-d %b %Y}: "
-                            "no more sessions can be booked.")
+        return OrderExpired(order.expires_at, order.client_timezone)
     if order.bookings_held_from is not None and order.bookings_held_from <= now:
         return PaymentOverdue()
     return None

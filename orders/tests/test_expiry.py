@@ -279,3 +279,17 @@ def test_a_session_given_back_after_the_expiry_says_to_extend_the_order(owner_cl
     assert "The session was given back, and expired with the order&#x27;s other sessions" in html
     assert "the client can book it again" not in html
     assert entries(order, LedgerReason.CREDIT_RETURN) == [1] and item_balance(coaching(order).pk) == 0
+
+
+def test_an_expired_orders_schedule_link_says_the_expiry_day_in_the_clients_zone_and_the_pages_language(
+        client, package, owner):
+    type(owner).objects.filter(pk=owner.pk).update(page_language="de")
+    order = place_order(expiring(package, days=3))
+    # 2:00 on 4 December in UTC is still 3 December, 21:00, for a client in New York.
+    PackageOrder.objects.filter(pk=order.pk).update(client_timezone="America/New_York",
+                                                    expires_at=NOW.replace(day=4, hour=2))
+    with time_machine.travel(NOW + timedelta(days=4), tick=False):
+        response = client.get(reverse("order_details:book", args=[order.token, coaching(order).pk]), follow=True)
+    html = response.content.decode()
+    assert "Die Termine dieser Bestellung sind am 3. Dez 2026 verfallen" in html
+    assert "The sessions of this order expired on" not in html
