@@ -309,6 +309,12 @@ class MeetingTypeSettingsForm(ReminderFieldsMixin, forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        notice, horizon_days = data.get("min_notice"), data.get("horizon_days")
+        if notice is not None and horizon_days is not None and notice >= horizon_days * DAY:
+            # A start must be at least the notice and at most the window ahead: none could be.
+            self.add_error("min_notice", f"A minimum notice of {describe_duration(notice)} is as long as the "
+                                         f"booking window ({horizon_days} day{'s' if horizon_days != 1 else ''}), "
+                                         "so no time could ever be booked. Shorten the notice or lengthen the window.")
         location_kind, details = data.get("location_kind"), (data.get("location_details") or "").strip()
         data["location_details"] = details
         if location_kind != LocationKind.PHONE:

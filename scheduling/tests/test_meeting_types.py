@@ -340,3 +340,23 @@ def test_admin_lists_scheduling_models_and_bookings_are_read_only(client, owner,
         assert client.get(reverse(f"admin:scheduling_{model}_changelist")).status_code == 200, model
     assert "Admin visible" in client.get(reverse("admin:scheduling_meetingtype_changelist")).text
     assert client.get(reverse("admin:scheduling_booking_add")).status_code == 403
+
+
+@pytest.mark.parametrize(("min_notice", "horizon_days"), [("2d", "1"), ("1d", "1"), ("30d", "7")])
+def test_a_minimum_notice_as_long_as_the_booking_window_is_refused_beside_the_notice(
+        owner_client, min_notice, horizon_days):
+    # No start can be both at least the notice and at most the window ahead: the booking page would
+    # never offer a time, and nothing said why.
+    response = owner_client.post(NEW_URL, valid_data(min_notice=min_notice, horizon_days=horizon_days))
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors.get("min_notice", []))
+    assert "no time could ever be booked" in errors
+    assert "no time could ever be booked" in response.text
+    assert not MeetingType.objects.exists()
+
+
+def test_a_minimum_notice_shorter_than_the_booking_window_is_saved(owner, owner_client):
+    response = owner_client.post(NEW_URL, valid_data(min_notice="6d", horizon_days="7"))
+    assert response.status_code == 302
+    assert MeetingType.objects.get(owner=owner).min_notice_minutes == 6 * 24 * 60
+
