@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -48,12 +49,13 @@ def parse_duration(text: str, *, allow_bare_zero: bool = False) -> int:
     parts = list(_PART_RE.finditer(compact))
     if not parts or "".join(part.group(0) for part in parts) != compact:
         raise ValidationError(f"“{text.strip()}” is not a time we understand. Write it like 30m, 2h, 1d or 1w.")
-    total = 0.0
+    total = Decimal(0)
     for part in parts:
         unit = _UNITS.get(part.group(2))
         if unit is None:
             raise ValidationError(f"“{part.group(2)}” is not a unit we know. Use m, h, d or w.")
-        total += float(part.group(1)) * unit
+        # Decimal, not float: 2.05h is 123 minutes exactly (a float made it 122.99999999999999).
+        total += Decimal(part.group(1)) * unit
     if total != int(total):
         raise ValidationError(f"“{text.strip()}” is not a whole number of minutes.")
     return int(total)

@@ -360,3 +360,14 @@ def test_a_minimum_notice_shorter_than_the_booking_window_is_saved(owner, owner_
     assert response.status_code == 302
     assert MeetingType.objects.get(owner=owner).min_notice_minutes == 6 * 24 * 60
 
+
+@pytest.mark.parametrize(("text", "minutes"), [("2.05h", 123), ("4.1h", 246), ("8.45h", 507), ("1.05d", 1512)])
+def test_a_decimal_duration_that_is_whole_minutes_is_read_exactly(text, minutes):
+    # 2.05 h is 123 minutes; reading it as a float (122.99999999999999) said it was not whole minutes.
+    assert parse_duration(text) == minutes
+
+
+def test_a_minimum_notice_of_2_05_hours_is_saved_as_123_minutes(owner, owner_client):
+    response = owner_client.post(NEW_URL, valid_data(min_notice="2.05h"))
+    assert response.status_code == 302
+    assert MeetingType.objects.get(owner=owner).min_notice_minutes == 123
