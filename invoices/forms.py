@@ -40,6 +40,9 @@ class InvoiceSettingsForm(forms.Form):
         error_messages={"invalid": "Enter a whole number, such as 457.", "min_value": "Enter 1 or more.",
                         "max_value": "Enter at most 99999999."},
         widget=forms.NumberInput(attrs={"min": "1", "step": "1"}))
+    # The "Next invoice number" the page showed: a field sent back as shown was not changed, so a sale
+    # made since the page was opened (that number given) does not refuse the rest of the settings.
+    next_number_shown = forms.IntegerField(required=False, widget=forms.HiddenInput)
     footer = forms.CharField(label="Footer", required=False, max_length=1000,
                              widget=forms.Textarea(attrs={"rows": 2}),
                              help_text="Printed at the bottom of every invoice: payment terms, a thank-you.")
@@ -57,3 +60,10 @@ class InvoiceSettingsForm(forms.Form):
         if prefix.upper().startswith(CREDIT_NOTE_PREFIX):
             raise forms.ValidationError(f"{CREDIT_NOTE_PREFIX} is the prefix of credit notes: choose another.")
         return prefix
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("next_number") is not None and cleaned.pop("next_number_shown", None) == cleaned["next_number"]:
+            cleaned["next_number"] = None  # left as shown: the numbering carries on where it is
+        cleaned.pop("next_number_shown", None)
+        return cleaned

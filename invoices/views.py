@@ -30,7 +30,7 @@ SETTINGS_FIELDS = ("business_name", "address", "tax_id", "tax_rate", "tax_name",
 def invoice_settings(request: HttpRequest) -> HttpResponse:
     current = selectors.invoice_settings_for(request.user)
     initial = {name: getattr(current, name) for name in SETTINGS_FIELDS}
-    initial["next_number"] = services.next_invoice_number(request.user)
+    initial["next_number"] = initial["next_number_shown"] = services.next_invoice_number(request.user)
     form = InvoiceSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if form.is_valid():

@@ -1,5 +1,6 @@
 """Invoice numbers: in sequence per owner, no gaps, no repeats, also under parallel payments
 (DESIGN.md rule 12 and "invoice numbers have no gaps or repeats" under concurrent requests)."""
+import re
 from decimal import Decimal
 
 import pytest
@@ -158,3 +159,23 @@ def test_moving_the_numbering_on_while_payments_arrive_gives_no_number_twice_and
     assert len(numbers) == 11
     assert below == list(range(1, len(below) + 1))
     assert numbers[len(below):] == list(range(500, 500 + 11 - len(below)))
+
+
+@pytest.mark.django_db
+def test_saving_invoice_settings_opened_before_a_sale_keeps_the_numbering_and_saves_the_rest(owner_client, owner):
+    """The page offered "Next invoice number: 1"; a client paid meanwhile (INV-0001). Saving the page
+    with that field as it was shown changes the tax name, and the numbering carries on (no error
+    about a number the owner never typed)."""
+    url = "/dashboard/settings/invoices/"
+    page = owner_client.get(url).content.decode()
+    assert 'name="next_number" value="1"' in page
+    # What the browser sends back of the numbering: the field as shown, and any hidden input with it.
+    shown = dict(re.findall(r'name="(next_number\w*)" value="(\d+)"', page))
+    paid_order(owner)
+
+    response = owner_client.post(url, {**SETTINGS, **shown, "tax_name": "GST"})
+    _, later = paid_order(owner)
+
+    assert response.status_code == 302
+    assert owner.invoice_settings.tax_name == "GST"
+    assert later.invoice.number == "INV-0002"
