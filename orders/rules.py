@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import dateformat
+from django.utils.translation import ngettext
 
 from leadmonk.languages import date_formats
 from leadmonk.languages import translatable as _
@@ -132,12 +133,6 @@ class LimitPeriod:
     end: datetime
     most: int
 
-    @property
-    def name(self) -> str:
-        if self.kind == "week":
-            return f"the week of {self.first_day.day} {self.first_day:%B %Y}"
-        return f"{self.first_day:%B %Y}"
-
 
 def _zone(name: str) -> ZoneInfo:
     try:
@@ -172,9 +167,16 @@ def booking_limit_refusal(period: LimitPeriod, *, booked: int, adding: int = 1) 
     already do (None when they fit)."""
     if booked + adding <= period.most:
         return None
-    sessions = "session" if booked == 1 else "sessions"
-    return BookingLimitReached(f"You have booked {booked} {sessions} in {period.name}, "
-                               f"the most this package allows per {period.kind}.")
+    if period.kind == "week":
+        day = dateformat.format(period.first_day, date_formats()["day_month_year"])
+        return BookingLimitReached(ngettext(
+            "You have booked %(count)s session in the week of %(day)s, the most this package allows per week.",
+            "You have booked %(count)s sessions in the week of %(day)s, the most this package allows per week.",
+            booked) % {"count": booked, "day": day})
+    return BookingLimitReached(ngettext(
+        "You have booked %(count)s session in %(month)s %(year)s, the most this package allows per month.",
+        "You have booked %(count)s sessions in %(month)s %(year)s, the most this package allows per month.",
+        booked) % {"count": booked, "month": dateformat.format(period.first_day, "F"), "year": period.first_day.year})
 
 
 def refuse_change_of_inactive_order(*, booking: Booking) -> None:

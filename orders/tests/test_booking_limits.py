@@ -14,6 +14,7 @@ from orders.session_sets import SessionChoice, SessionSetRefused, order_sessions
 from orders.tests.conftest import place_order
 from packages.models import Package
 from scheduling.models import BookedBy, Booking, BookingStatus
+from scheduling.selectors import format_slot_start
 from scheduling.services import BookingError, booking_cancel, booking_reschedule
 from tests import NINE_AM, make_package, race
 
@@ -181,4 +182,15 @@ def test_five_parallel_bookings_in_a_week_limited_to_two_book_two(item):
     booked, refusals = race(5, attempt, BookingError)
     assert booked == 2
     assert refusals == [FULL_WEEK] * 3
+    assert len(confirmed(item)) == 2
+
+
+def test_a_client_on_a_german_page_is_told_the_full_week_in_german(client, owner, item):
+    type(owner).objects.filter(pk=owner.pk).update(page_language="de")
+    order_session_book(item=item, start=NINE_AM)
+    order_session_book(item=item, start=NINE_AM + DAY)
+    html = client.post(f"/orders/{item.order.token}/items/{item.pk}/book/",
+                       {"start": format_slot_start(NINE_AM + 2 * DAY)}, follow=True).content.decode()
+    assert ("Sie haben in der Woche vom 7. Dezember 2026 bereits 2 Termine gebucht, "
+            "so viele, wie dieses Paket pro Woche erlaubt.") in html
     assert len(confirmed(item)) == 2
