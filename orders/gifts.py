@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from leadmonk.content_version import orders_changed
+from leadmonk.languages import date_formats
 from leadmonk.languages import translatable as _
 from leadmonk.timezones import is_valid_timezone
 from leadmonk.tokens import looks_like_token, new_token
@@ -73,11 +74,16 @@ def send_day_refusal(send_on: date, *, zone_name: str, now: datetime | None = No
     than a year ahead, both in the buyer's zone."""
     today = today_in(zone_name, now)
     if send_on < today:
-        return f"Choose today ({today:%-d %b %Y}) or a later day."
+        return _("Choose today (%(day)s) or a later day.") % {"day": _day(today)}
     last = today + LONGEST_WAIT
     if send_on > last:
-        return f"Choose a day within a year: {last:%-d %b %Y} at the latest."
+        return _("Choose a day within a year: %(day)s at the latest.") % {"day": _day(last)}
     return ""
+
+
+def _day(day: date) -> str:
+    """"1 Dec 2026" in the active language (the order page's)."""
+    return dateformat.format(day, date_formats()["date"])
 
 
 def gift_of(order: PackageOrder) -> Gift | None:

@@ -129,6 +129,17 @@ def test_today_is_the_buyers_today(client, package):
     assert PackageOrder.objects.count() == 0
 
 
+@pytest.mark.parametrize(("send_on", "message"), [
+    ("2026-11-30", "Wählen Sie heute (1. Dez 2026) oder einen späteren Tag."),
+    ("2027-12-02", "Wählen Sie einen Tag innerhalb eines Jahres: spätestens den 1. Dez 2027."),
+])
+def test_a_gift_day_out_of_range_is_refused_in_the_pages_language(client, owner, package, send_on, message):
+    type(owner).objects.filter(pk=owner.pk).update(page_language="de")
+    html = client.post(page_url(package), gift_post(package, send_on=send_on)).content.decode()
+    assert message in field_html(html, "send_on")
+    assert PackageOrder.objects.count() == 0
+
+
 def test_what_is_typed_in_the_gift_fields_without_ticking_it_is_ignored(client, package):
     client.post(page_url(package), gift_post(package, is_gift=None, recipient_email="junk", send_on="yesterday"))
     order = PackageOrder.objects.get()
