@@ -115,8 +115,13 @@ def time_label(value: dt.datetime, tz_name: str, clock: str = "12") -> str:
 
 
 def datetime_label(value: dt.datetime, tz_name: str, clock: str = "12") -> str:
-    """"Tuesday, 1 December 2026 at 2:00 PM" (or "at 14:00") in `tz_name`."""
-    return dateformat.format(value.astimezone(zoneinfo.ZoneInfo(tz_name)), clock_formats(clock)["long_datetime"])
+    """"Tuesday, 1 December 2026 at 2:00 PM" (or "at 14:00") in `tz_name`. A time the clock shows
+    twice (the repeated hour of a fall-back night) says which, as the picker does: "1:30 AM EST"."""
+    local = value.astimezone(zoneinfo.ZoneInfo(tz_name))
+    label = dateformat.format(local, clock_formats(clock)["long_datetime"])
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        label = f"{label} {local.tzname()}"
+    return label
 
 
 def parse_picker_month(value: str | None) -> dt.date | None:

@@ -381,3 +381,22 @@ def test_nul_bytes_in_the_details_get_a_message_not_an_error(client, owner, meet
 
     assert response.status_code == 200
     assert not Booking.objects.exists()
+
+
+def test_the_two_half_past_ones_of_a_fall_back_night_read_apart_when_confirmed_and_booked(db, client):
+    # New York's clocks go back at 02:00 on Sunday 1 November 2026: 01:30 comes twice, EDT then EST.
+    # The picker says which is which; the confirm step and the booking's page said "1:30 AM" for both.
+    night_owner = make_owner(timezone="America/New_York")
+    set_weekly_hours(night_owner, {6: [(time(0), time(4))]})
+    night = make_meeting_type(night_owner, slug="night", duration_minutes=30, slot_step_minutes=30)
+    url = book_url(night_owner, night)
+    shown = {"tz": "America/New_York", "clock": "12"}
+    with time_machine.travel(datetime(2026, 10, 28, 12, tzinfo=UTC), tick=False):
+        first = client.get(url, {"start": "2026-11-01T05:30:00Z", **shown}).context["step"].start_label
+        second = client.get(url, {"start": "2026-11-01T06:30:00Z", **shown}).context["step"].start_label
+        booked = client.post(url + "?tz=America/New_York", details(start="2026-11-01T06:30:00Z"))
+        page = client.get(booked["Location"])
+        once = client.get(url, {"start": "2026-11-01T08:00:00Z", **shown}).context["step"].start_label
+    assert first.endswith("1:30 AM EDT") and second.endswith("1:30 AM EST")
+    assert "1:30 AM EST" in page.text
+    assert once.endswith("3:00 AM")  # an hour that comes once keeps its plain label
