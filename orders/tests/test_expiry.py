@@ -293,3 +293,15 @@ def test_an_expired_orders_schedule_link_says_the_expiry_day_in_the_clients_zone
     html = response.content.decode()
     assert "Die Termine dieser Bestellung sind am 3. Dez 2026 verfallen" in html
     assert "The sessions of this order expired on" not in html
+
+
+def test_an_expired_orders_unused_sessions_are_not_shown_as_all_used(client, owner_client, package):
+    order = place_order(expiring(package, days=3))
+    with time_machine.travel(NOW + timedelta(days=4), tick=False):
+        expire_credits()
+        html = client.get(reverse("order_details:detail", args=[order.token])).content.decode()
+        owners = owner_client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert "Your sessions expired on" in html
+    assert "All sessions used" not in html  # none was booked: they expired
+    assert "The sessions of this order expired on" in owners
+    assert "All sessions used" not in owners
