@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.locks import lock_owner
 from leadmonk.languages import client_language
@@ -88,9 +89,9 @@ def _package_items():
 def _unpaid_expiry_words() -> str:
     minutes = settings.UNPAID_ORDER_EXPIRY_MINUTES
     if minutes % 60:
-        return f"{minutes} minutes"
+        return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
     hours = minutes // 60
-    return "1 hour" if hours == 1 else f"{hours} hours"
+    return ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours}
 
 
 def _check_purchase_limits(*, package: Package, client_email: str) -> None:
@@ -113,8 +114,8 @@ def _check_purchase_limits(*, package: Package, client_email: str) -> None:
         return
     if OrderStatus.PENDING_PAYMENT in counted:
         raise PurchaseLimitReached(
-            "You already have an unpaid order of this package. Finish paying for it, or order again once "
-            f"it expires (unpaid orders expire after {_unpaid_expiry_words()})."
+            _("You already have an unpaid order of this package. Finish paying for it, or order again once "
+              "it expires (unpaid orders expire after %(wait)s).") % {"wait": _unpaid_expiry_words()}
         )
     raise PurchaseLimitReached(_("You have already bought this package the most times allowed (%(limit)s).")
                                % {"limit": limit})

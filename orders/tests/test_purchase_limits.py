@@ -199,3 +199,15 @@ def test_a_new_client_racing_for_two_free_new_clients_offers_gets_one(owner, coa
     assert placed == 1
     assert PackageOrder.objects.filter(client_email="jamie@example.com", status=OrderStatus.ACTIVE).count() == 1
     assert sorted(set(refusals)) == ["This package is for new clients only."]
+
+
+def test_a_second_unpaid_order_on_a_german_page_is_refused_in_german(client, owner, package):
+    type(owner).objects.filter(pk=owner.pk).update(page_language="de")
+    limit(package, max_orders=1)
+    order(package)
+
+    html = client.post(f"/{package.owner.slug}/packages/{package.slug}/", page_post(package)).content.decode()
+
+    assert "(unbezahlte Bestellungen verfallen nach 24 Stunden)" in html
+    assert "You already have an unpaid order" not in html
+    assert PackageOrder.objects.count() == 1
