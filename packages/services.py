@@ -39,11 +39,13 @@ precision_message = money.precision_message
 
 
 class PackageError(Exception):
-    """A refused package change; `message` is user-facing text."""
+    """A refused package change; `message` is user-facing text, shown beside the form's `field`
+    when one is named (else above the section's form)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, field: str | None = None):
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 def _unique_slug(*, owner: User, name: str, exclude_pk: int | None = None) -> str:
@@ -171,9 +173,10 @@ def package_update_payment(*, package: Package, price: Decimal | None, currency:
     if locked.billing_interval:
         membership_payment_refusal = _membership_payment_refusal(price=price, payment_medium=payment_medium)
         if membership_payment_refusal:
-            raise PackageError(membership_payment_refusal)
+            field = "payment_medium" if payment_medium == PaymentMedium.PAYPAL else "price"
+            raise PackageError(membership_payment_refusal, field=field)
         if instalment_count:
-            raise PackageError(MEMBERSHIP_NO_PLAN)
+            raise PackageError(MEMBERSHIP_NO_PLAN, field="instalment_count")
     package.price = price
     package.currency = currency
     package.payment_medium = payment_medium
@@ -211,7 +214,7 @@ def package_update_policies(*, package: Package, cancel_window_hours: int, late_
         raise PackageError(f"Sessions expire after 1 to {MAX_EXPIRY_DAYS} days.")
     locked = Package.objects.select_for_update().filter(pk=package.pk).get()
     if locked.billing_interval and expiry_kind != ExpiryKind.NEVER:
-        raise PackageError(MEMBERSHIP_EXPIRY)
+        raise PackageError(MEMBERSHIP_EXPIRY, field="expiry_kind")
     package.cancel_window_hours = cancel_window_hours
     package.late_cancel_forfeits = late_cancel_forfeits
     package.no_show_forfeits = no_show_forfeits

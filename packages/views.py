@@ -324,7 +324,7 @@ def package_payment_save(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.package_update_payment(package=package, **form.cleaned_data)
         except services.PackageError as error:
-            form.add_error(None, error.message)
+            form.add_error(error.field, error.message)
         else:
             if was_draft:
                 messages.success(request, "Payment Preferences saved. The package is published: "
@@ -346,7 +346,7 @@ def package_policies_save(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.package_update_policies(package=package, **form.cleaned_data)
         except services.PackageError as error:
-            form.add_error(None, error.message)
+            form.add_error(error.field, error.message)
         else:
             messages.success(request, "Policies saved. Orders already placed keep the policies they were sold with.",
                              extra_tags=SECTION_POLICIES)
@@ -365,7 +365,7 @@ def package_limits_save(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.package_update_limits(package=package, **form.cleaned_data)
         except services.PackageError as error:
-            form.add_error(None, error.message)
+            form.add_error(error.field, error.message)
         else:
             messages.success(request, "Purchase limits saved. They apply to orders placed from now on.",
                              extra_tags=SECTION_LIMITS)
@@ -385,7 +385,7 @@ def package_membership_save(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.package_update_membership(package=package, **form.cleaned_data)
         except services.PackageError as error:
-            form.add_error(None, error.message)
+            form.add_error(error.field, error.message)
         else:
             messages.success(request, "Membership saved. Orders already placed keep what they were sold with.",
                              extra_tags=SECTION_MEMBERSHIP)

@@ -102,3 +102,41 @@ def test_the_editor_carries_its_unsaved_changes_script_and_an_empty_row_to_copy(
     assert 'name="items-__prefix__-meeting_type"' in template and 'name="items-__prefix__-quantity"' in template
     # Sharing, Info, Invitee Preferences, a question, Payment, Policies, Purchase limits, Membership
     assert html.count("data-section=") == 8
+
+
+def _field_error(html: str, field: str) -> str:
+    """The error shown in the field's own box, up to the next field (empty when it has none)."""
+    rest = html[html.index(f'id="id_{field}'):]
+    next_box = re.search(r'<(?:div|fieldset) class="field[ "]', rest)
+    box = rest[:next_box.start()] if next_box else rest
+    match = re.search(r'<div class="field-errors" role="alert">(.*?)</div>', box, re.S)
+    return match.group(1) if match else ""
+
+
+@pytest.mark.parametrize(("data", "field", "message"), [
+    ({"payment_medium": "paypal"}, "payment_medium", "PayPal takes one-off payments only"),
+    ({"instalment_count": "3"}, "instalment_count", "A membership is paid every period, so it cannot also be paid"),
+])
+def test_a_membership_refusing_a_payment_preference_says_why_beside_that_field(owner_client, owner, coaching,
+                                                                                data, field, message):
+    membership = make_package(owner, items=[(coaching, 4)], name="Monthly", price=Decimal("80.00"),
+                              billing_interval="month")
+    response = owner_client.post(reverse("packages:save_payment_preferences", args=[membership.pk]), {
+        "pricing": "paid", "price": "80", "currency": "USD", "payment_medium": "stripe", **data})
+
+    payment = section(response.content.decode(), "payment-preferences")
+    assert message in _field_error(payment, field)
+    membership.refresh_from_db()
+    assert (membership.payment_medium, membership.instalment_count) == ("stripe", None)
+
+
+def test_sessions_that_expire_on_a_membership_are_refused_beside_sessions_expire(owner_client, owner, coaching):
+    membership = make_package(owner, items=[(coaching, 4)], name="Monthly", price=Decimal("80.00"),
+                              billing_interval="month")
+    response = owner_client.post(reverse("packages:save_policies", args=[membership.pk]), {
+        "cancel_window_hours": "0", "expiry_kind": "after_purchase", "expiry_days": "90"})
+
+    policies = section(response.content.decode(), "policies")
+    assert "set “Sessions expire” to Never" in _field_error(policies, "expiry_kind")
+    membership.refresh_from_db()
+    assert membership.expiry_kind == "never"
