@@ -103,6 +103,8 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "start_label": datetime_label(booking.start, owner_tz, clock),
         "end_label": datetime_label(booking.end, owner_tz, clock),
         "client_label": datetime_label(booking.start, booking.client_timezone, clock),
+        # A paid session while the client pays: when its time is freed unless paid.
+        "hold_label": datetime_label(booking.hold_expires_at, owner_tz, clock) if booking.hold_expires_at else "",
         "owner_tz": owner_tz,
         "refusal": booking_change_refusal(booking=booking, now=timezone.now(), by_owner=True),
         "order": booking.order_item.order if booking.order_item_id else None,

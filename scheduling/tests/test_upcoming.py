@@ -235,3 +235,23 @@ def test_another_owner_gets_404_on_every_booking_page(other_owner_client, meetin
 
 def test_an_unknown_booking_is_404(owner_client, db):
     assert owner_client.get("/dashboard/bookings/999999/").status_code == 404
+
+
+def test_a_session_held_while_the_client_pays_reads_as_awaiting_payment_and_can_be_released(
+        owner_client, meeting_type):
+    # The Payments and Clients pages link a paid session awaiting payment here. It said "This
+    # session was cancelled" beside its "Awaiting payment" badge, and offered no way to free the time.
+    booking = make_booking(meeting_type, datetime(2026, 12, 3, 15, tzinfo=UTC), status=BookingStatus.HELD,
+                           hold_expires_at=NOW + timedelta(minutes=20))
+
+    html = owner_client.get(detail_url(booking)).content.decode()
+
+    assert "was cancelled" not in html
+    assert "Awaiting payment" in html
+    assert "held for Cleo Client until Tuesday, 1 December 2026 at 7:20 AM" in html  # 12:20 UTC in New York
+    assert reverse("dashboard:booking_cancel", args=[booking.pk]) in html
+    assert reverse("dashboard:booking_reschedule", args=[booking.pk]) not in html
+    response = owner_client.post(reverse("dashboard:booking_cancel", args=[booking.pk]), {"reason": ""}, follow=True)
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+    assert "The unpaid hold was released." in response.content.decode()
