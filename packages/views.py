@@ -500,10 +500,13 @@ def package_enable(request: HttpRequest, pk: int) -> HttpResponse:
 def package_disable(request: HttpRequest, pk: int) -> HttpResponse:
     package = _get_package_for_owner(request, pk)
     if request.method == "POST":
-        services.package_disable(package=package)
-        messages.success(
-            request, f"{package.name} is disabled. Clients can no longer order it; existing orders keep their sessions."
-        )
+        try:
+            services.package_disable(package=package)
+        except services.PackageError as error:  # a draft: there is nothing on sale to stop
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{package.name} is disabled. Clients can no longer order it; "
+                                      "existing orders keep their sessions.")
     return _back(request, package)
 
 

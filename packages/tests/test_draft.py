@@ -85,6 +85,16 @@ def test_enable_does_not_publish_a_draft(owner_client, draft):
         package_enable(package=draft)
 
 
+def test_disabling_a_draft_says_it_cannot_be_and_it_stays_a_draft(owner_client, draft):
+    """No page offers Disable on a draft; a post from elsewhere (another tool, an old form) is told why."""
+    response = owner_client.post(reverse("packages:disable", args=[draft.pk]), follow=True)
+
+    assert response.status_code == 200
+    assert "A draft package cannot become disabled." in response.content.decode()
+    assert "is disabled" not in response.content.decode()
+    assert Package.objects.get(pk=draft.pk).state == PackageState.DRAFT
+
+
 def test_saving_payment_preferences_publishes_the_draft(visitor, owner_client, owner, draft):
     response = owner_client.post(reverse("packages:save_payment_preferences", args=[draft.pk]), payment(),
                                  follow=True)
