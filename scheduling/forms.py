@@ -602,6 +602,12 @@ class DateOverrideForm(_IntervalRows, forms.Form):
                 self.add_error("date_to", "The last date must be on or after the first.")
             elif (last - first).days + 1 > self.MAX_RANGE_DAYS:
                 self.add_error("date_to", f"Choose at most {self.MAX_RANGE_DAYS} days at a time.")
+        if data.get("mode") == self.CLOSED:
+            # A closed date's rows are not read (as a switched-off weekday's): a half-typed time
+            # there blocks nothing.
+            for index in range(self.ROWS):
+                self.errors.pop(f"o-{index}-start", None)
+                self.errors.pop(f"o-{index}-end", None)
         if data.get("mode") == self.HOURS:
             intervals, problems = self._collect("o", self.ROWS, "Hours")
             if problems:

@@ -159,6 +159,17 @@ def test_a_holiday_closes_every_date_of_its_range_in_one_go(owner, owner_client)
 
 
 @time_machine.travel(NOW, tick=False)
+def test_closed_all_day_ignores_a_half_typed_time_left_in_the_hours_rows(owner, owner_client):
+    # As a switched-off weekday's rows are: the hours are not read when the date is closed. A time
+    # typed before choosing "Closed all day" blocked the save with "Enter a time as HH:MM.".
+    response = owner_client.post(ADD_URL, {"date": "2024-07-15", "mode": "closed", "o-0-start": "9",
+                                           "o-0-end": "12:00"})
+    assert response.status_code == 302
+    override = DateOverride.objects.get(owner=owner)
+    assert (override.date, override.start_time, override.end_time) == (dt.date(2024, 7, 15), None, None)
+
+
+@time_machine.travel(NOW, tick=False)
 def test_today_in_the_owner_zone_is_allowed(owner, owner_client):
     owner_client.post(ADD_URL, {"date": "2024-07-10", "mode": "closed"})
     assert DateOverride.objects.filter(owner=owner, date=dt.date(2024, 7, 10)).exists()
