@@ -366,7 +366,9 @@ def ledger_adjust(*, item: OrderItem, change: int, note: str, by_user, now: date
         item = lock_item(item.pk)
         if item.order.is_closed:
             raise OrderClosed(item.order)
-        if change > 0 and item.order.credits_expired_at is not None:
+        # Expired, whether or not the beat task has taken what was left yet: it would take these too.
+        if change > 0 and (item.order.credits_expired_at is not None
+                           or item.order.is_expired(now or timezone.now())):
             raise CreditError(f"The sessions of this order expired on {item.order.expires_at:%-d %b %Y}: "
                               "extend the order first.")
         balance = item_balance(item.pk)

@@ -305,3 +305,15 @@ def test_an_expired_orders_unused_sessions_are_not_shown_as_all_used(client, own
     assert "All sessions used" not in html  # none was booked: they expired
     assert "The sessions of this order expired on" in owners
     assert "All sessions used" not in owners
+
+
+def test_sessions_added_after_the_expiry_but_before_the_task_ran_are_refused_not_lost(owner_client, package):
+    order = place_order(expiring(package, days=3))
+    # Expired a minute ago; the beat task (every 15 minutes) has not run yet.
+    with time_machine.travel(order.expires_at + timedelta(minutes=1), tick=False):
+        response = owner_client.post(reverse("orders:credit_adjust", args=[order.pk]),
+                                     {"item": coaching(order).pk, "change": "1", "note": "Goodwill"})
+        expire_credits()
+    assert response.status_code == 400
+    assert "extend the order first." in response.content.decode()
+    assert entries(order, LedgerReason.ADJUSTMENT) == []
