@@ -24,7 +24,9 @@ is turned into instants with zoneinfo:
   (fold=1) when that one still fits in the interval.
 
 The meeting ``[start, start + duration)`` is measured in absolute time and must end no later than
-the interval's end instant. An ambiguous interval end is taken at its *later* occurrence (so the
+the interval's end instant, or, when other intervals of that date touch or overlap it (09:00-12:00
+and 12:00-17:00), the end instant of the run of hours they make together: the owner is free
+throughout, so 11:30-12:30 is offered. An ambiguous interval end is taken at its *later* occurrence (so the
 repeated hour belongs to the hours that cover it); an end that falls in a gap is the instant of
 the transition (the moment the clock jumps past it).
 
@@ -305,12 +307,14 @@ def _candidate_starts(
         intervals = availability.intervals_on(day)
         if intervals:
             offset = _fixed_offset(day, tz)
+            run_ends = _run_ends(intervals, day) if len(intervals) > 1 else None
             for interval in intervals:
                 wall_start, wall_end = interval.wall_bounds(day)
+                fit_end = run_ends[interval] if run_ends else wall_end
                 if offset is not None:
-                    _fixed_offset_starts(starts, wall_start, wall_end, offset, step, duration, earliest, stop)
+                    _fixed_offset_starts(starts, wall_start, wall_end, fit_end, offset, step, duration, earliest, stop)
                 else:
-                    _transition_day_starts(starts, wall_start, wall_end, tz, step, duration, earliest, stop)
+                    _transition_day_starts(starts, wall_start, wall_end, fit_end, tz, step, duration, earliest, stop)
         day += _ONE_DAY
     # Overlapping intervals and fold=1 starts can break the order; timsort is ~linear on this.
     starts.sort()
@@ -319,24 +323,45 @@ def _candidate_starts(
     return [start for start, previous in zip(starts, [None, *starts], strict=False) if start != previous]
 
 
+def _run_ends(intervals: Sequence[Interval], day: dt.date) -> dict[Interval, dt.datetime]:
+    """Each interval's wall end of the run of hours it belongs to on ``day``: intervals that touch
+    or overlap make one run, which a meeting may fill across their boundary."""
+    bounds = sorted((interval.wall_bounds(day), interval) for interval in intervals)
+    ends: dict[Interval, dt.datetime] = {}
+    run: list[Interval] = []
+    run_end: dt.datetime | None = None
+    for (start, end), interval in bounds:
+        if run_end is not None and start > run_end:
+            ends.update(dict.fromkeys(run, run_end))
+            run = []
+        run_end = end if run_end is None or not run else max(run_end, end)
+        run.append(interval)
+    ends.update(dict.fromkeys(run, run_end))
+    return ends
+
+
 def _fixed_offset_starts(
     out: list[dt.datetime],
     wall_start: dt.datetime,
     wall_end: dt.datetime,
+    fit_end: dt.datetime,
     offset: dt.timedelta,
     step: dt.timedelta,
     duration: dt.timedelta,
     earliest: dt.datetime,
     stop: dt.datetime,
 ) -> None:
-    """Starts of one interval on a day with one UTC offset: plain arithmetic, grid jump to ``earliest``."""
+    """Starts of one interval on a day with one UTC offset: plain arithmetic, grid jump to ``earliest``.
+    A start lies before ``wall_end`` and its meeting ends by ``fit_end`` (its run's end)."""
     first = (wall_start - offset).replace(tzinfo=UTC)
-    last_end = (wall_end - offset).replace(tzinfo=UTC)
+    last_end = (fit_end - offset).replace(tzinfo=UTC)
     start = first
     if earliest > first:
         # Ceil division keeps the start on the interval's grid.
         start = first + -((first - earliest) // step) * step
     latest_start = min(stop, last_end - duration + _TICK)  # exclusive
+    if fit_end != wall_end:
+        latest_start = min(latest_start, (wall_end - offset).replace(tzinfo=UTC))
     while start < latest_start:
         out.append(start)
         start += step
@@ -346,6 +371,7 @@ def _transition_day_starts(
     out: list[dt.datetime],
     wall_start: dt.datetime,
     wall_end: dt.datetime,
+    fit_end: dt.datetime,
     tz: dt.tzinfo,
     step: dt.timedelta,
     duration: dt.timedelta,
@@ -353,7 +379,7 @@ def _transition_day_starts(
     stop: dt.datetime,
 ) -> None:
     """Starts of one interval on a day whose UTC offset changes: every wall time via zoneinfo."""
-    end = _wall_end_instant(wall_end, tz)
+    end = _wall_end_instant(fit_end, tz)
     wall = wall_start
     while wall < wall_end:
         for start in _wall_instants(wall, tz):

@@ -140,6 +140,17 @@ def test_several_intervals_a_day():
     assert local_times(slots_on(MONDAY, availability), NEW_YORK) == ["09:00", "14:00", "15:00"]
 
 
+def test_a_meeting_may_run_across_two_rows_of_hours_that_touch():
+    # 09:00-12:00 and 12:00-13:00 are free from 9 to 1: an hour at 11:30 fits, one at 12:30 does not.
+    availability = make_availability(NEW_YORK, "09:00-12:00", "12:00-13:00")
+    slots = slots_on(MONDAY, availability, make_rules(duration=minutes(60), step=minutes(30)))
+    assert local_times(slots, NEW_YORK) == ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "12:00"]
+    # Hours with a gap between them stay apart.
+    apart = make_availability(NEW_YORK, "09:00-12:00", "12:30-13:30")
+    assert local_times(slots_on(MONDAY, apart, make_rules(duration=minutes(60), step=minutes(30))), NEW_YORK) == [
+        "09:00", "09:30", "10:00", "10:30", "11:00", "12:30"]
+
+
 def test_overlapping_intervals_offer_each_start_once():
     availability = make_availability(NEW_YORK, "09:00-11:00", "10:00-12:00")
     assert local_times(slots_on(MONDAY, availability), NEW_YORK) == ["09:00", "10:00", "11:00"]
@@ -730,6 +741,20 @@ def is_seat(rules: SlotRules, start, end, taken: Busy) -> bool:
     return taken.meeting_type_id == rules.meeting_type_id and (taken.start, taken.end) == (start, end)
 
 
+def run_end(day_hours, interval: Interval, day: dt.date) -> dt.datetime:
+    """The wall end of the hours `interval` belongs to: grown by every interval of the day that
+    touches or overlaps them, until none does."""
+    start, end = wall_bounds(interval, day)
+    grown = True
+    while grown:
+        grown = False
+        for other in day_hours:
+            other_start, other_end = wall_bounds(other, day)
+            if other_start <= end and other_end > end and other_end > start:
+                end, grown = other_end, True
+    return end
+
+
 def reference_slots(rules, availability, busy, now, range_start, range_end) -> list[Slot]:
     """The semantics written as plainly as possible: every wall time, every booking."""
     tz = availability.tz
@@ -737,9 +762,10 @@ def reference_slots(rules, availability, busy, now, range_start, range_end) -> l
     found = {}
     day = range_start.astimezone(tz).date() - dt.timedelta(days=1)
     while day <= range_end.astimezone(tz).date() + dt.timedelta(days=1):
-        for interval in hours_on(availability, day):
+        day_hours = hours_on(availability, day)
+        for interval in day_hours:
             wall, wall_end = wall_bounds(interval, day)
-            closes = end_instant(wall_end, tz)
+            closes = end_instant(run_end(day_hours, interval, day), tz)
             while wall < wall_end:
                 for start in instants_reading(wall, tz):
                     end = start + rules.duration
