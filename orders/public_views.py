@@ -62,7 +62,7 @@ def _pick_page_marks() -> tuple[dict, tuple[splice.Placeholder, ...]]:
     context = {
         "order": SimpleNamespace(title=marks["order_title"]),
         "item": SimpleNamespace(meeting_type_name=marks["item_name"], duration_minutes=marks["minutes"],
-                                remaining=marks["remaining"], quantity=marks["quantity"]),
+                                remaining=marks["remaining"], total=marks["quantity"]),
         "step": SimpleNamespace(stage="pick", error="", picker_html=marks["picker"]),
         "details_url": marks["details_url"], "sections": [marks["sections"]],
     }
@@ -428,7 +428,7 @@ def _order_item_book(request: HttpRequest, token: str, item_id: int) -> HttpResp
                            context={**_PICK_PAGE_CONTEXT, "brand": brand}, placeholders=_PICK_PAGE_PLACES)
             return page_response(
                 request, cut, item_name=item.meeting_type_name, order_title=order.title, details_url=details_url,
-                minutes=str(item.duration_minutes), remaining=str(item.remaining), quantity=str(item.quantity),
+                minutes=str(item.duration_minutes), remaining=str(item.remaining), quantity=str(item.total),
                 picker=current.picker_html, sections=mark_safe("".join(sections)),  # noqa: S308 - receivers' HTML
             )
         return render(request, "orders/order_item_book.html", {

@@ -76,9 +76,11 @@ def _item_for_token_sql() -> str:
     owner_model, meeting_type_model = _owner_and_meeting_type_models()
     col = raw_rows.column
     balance = f"{ledger_balance_sql()} WHERE l.{col(CreditLedgerEntry, 'order_item')} = i.id"
+    used = (f"SELECT COUNT(*) FROM {raw_rows.table(Booking)} b WHERE b.{col(Booking, 'order_item')} = i.id "
+            f"AND b.{col(Booking, 'credit_held')} = %s")
     return (
         f"SELECT {raw_rows.columns(OrderItem, 'i')}, {raw_rows.columns(PackageOrder, 'o')}, "
-        f"{raw_rows.columns(owner_model, 'u')}, {raw_rows.columns(meeting_type_model, 'm')}, ({balance}) "
+        f"{raw_rows.columns(owner_model, 'u')}, {raw_rows.columns(meeting_type_model, 'm')}, ({balance}), ({used}) "
         f"FROM {raw_rows.table(OrderItem)} i "
         f"JOIN {raw_rows.table(PackageOrder)} o ON o.id = i.{col(OrderItem, 'order')} "
         f"JOIN {raw_rows.table(owner_model)} u ON u.id = o.{col(PackageOrder, 'owner')} "
@@ -89,8 +91,8 @@ def _item_for_token_sql() -> str:
 
 def order_item_for_token(*, token: str, item_id: int) -> OrderItem | None:
     """One item of the order behind a client's link, for booking a session of it: the item with
-    its order, the order's owner and its meeting type, and `remaining`, `meeting_type_unavailable`
-    and `can_schedule` set as `with_item_progress` sets them (no used count, no bookings). None
+    its order, the order's owner and its meeting type, and `used`, `remaining`, `total`,
+    `meeting_type_unavailable` and `can_schedule` set as `with_item_progress` sets them (no bookings). None
     for an unknown token or an item of another order.
 
     One hand-written query (leadmonk.raw_rows): it is the page's only query, and the ORM took
@@ -103,23 +105,23 @@ def order_item_for_token(*, token: str, item_id: int) -> OrderItem | None:
 
 
 def _order_item_row(*, token: str, item_id: int) -> OrderItem | None:
-    """The item with its order, owner, meeting type and `balance` (order_item_for_token), nothing
-    that depends on the time."""
+    """The item with its order, owner, meeting type, `balance` and `used` (sessions holding a credit)
+    (order_item_for_token), nothing that depends on the time."""
     low, high = connection.ops.integer_field_range(OrderItem._meta.pk.get_internal_type())
     if not looks_like_token(token) or not low <= item_id <= high:  # the ORM's range check, by hand
         return None
     with connection.cursor() as cursor:
-        cursor.execute(_item_for_token_sql(), [item_id, token])
+        cursor.execute(_item_for_token_sql(), [True, item_id, token])
         row = cursor.fetchone()
     if row is None:
         return None
     owner_model, meeting_type_model = _owner_and_meeting_type_models()
-    (item, order, owner, meeting_type), (balance,) = raw_rows.instances(
+    (item, order, owner, meeting_type), (balance, used) = raw_rows.instances(
         row, [OrderItem, PackageOrder, owner_model, meeting_type_model])
     order.owner = owner
     item.order = order
     item.meeting_type = meeting_type
-    item.balance = balance
+    item.balance, item.used = balance, used
     return item
 
 
@@ -278,8 +280,6 @@ def with_item_progress(order: PackageOrder) -> list[OrderItem]:
     now = timezone.now()
     for item in items:
         _set_bookable(item, order, now)
-        # The bar shows used against used + remaining, so an adjustment or an expiry moves it too.
-        item.total = item.used + item.remaining
         item.percent_used = min(100, round(100 * item.used / item.total)) if item.total else 100
     return items
 
@@ -291,6 +291,9 @@ def _set_bookable(item: OrderItem, order: PackageOrder, now: datetime) -> None:
     item.meeting_type.owner = order.owner  # joined already; the slot picker reads it
     item.order = order  # the same row
     item.remaining = max(item.balance, 0)
+    # What the client has of it: used + remaining, so an adjustment or an expiry moves it too (the
+    # pages say "used x of total" and "n of total remaining"), not the quantity sold.
+    item.total = item.used + item.remaining
     item.meeting_type_unavailable = not item.meeting_type.is_bookable
     item.booking_refusal = item_booking_refusal(item, remaining=item.remaining, now=now)
     item.can_schedule = item.booking_refusal is None

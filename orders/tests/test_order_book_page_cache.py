@@ -85,13 +85,13 @@ def test_credits_adjusted_or_the_order_cancelled_show_at_once(client, package):
     item = coaching_item(order)
     assert "2 of 2 remaining" in html_of(client, order, item)
     ledger_adjust(item=item, change=3, note="Goodwill", by_user=None)
-    assert "5 of 2 remaining" in html_of(client, order, item)
+    assert "5 of 5 remaining" in html_of(client, order, item)  # as the order page: used 0 of 5
     ledger_adjust(item=item, change=-5, note="Taken back", by_user=None)
     response = picker_page(client, order, item)
     assert response.status_code == 302
     assert "No sessions left for this item." in client.get(response.url).content.decode()
     ledger_adjust(item=item, change=1, note="One more", by_user=None)
-    assert "1 of 2 remaining" in html_of(client, order, item)
+    assert "1 of 1 remaining" in html_of(client, order, item)
     order_cancel(order=PackageOrder.objects.get(pk=order.pk))
     response = picker_page(client, order, item)
     assert response.status_code == 302
@@ -174,7 +174,7 @@ def test_a_cached_page_runs_no_query_and_reads_the_cache_once(client, package, b
     # A change of the order's rows: the item is read again (one query), the picker still cached.
     ledger_adjust(item=item, change=1, note="One more", by_user=None)
     with django_assert_num_queries(1):
-        assert f"{8 - bookings} of 2 remaining" in html_of(client, order, item)
+        assert f"{8 - bookings} of 8 remaining" in html_of(client, order, item)
 
 
 def test_a_process_that_has_not_served_the_order_finds_the_item_without_a_query(client, package, monkeypatch,
@@ -272,3 +272,14 @@ def test_the_items_read_finds_nothing_for_another_order_or_a_bad_token(package):
     assert order_item_for_token(token=order.token, item_id=10**20) is None  # out of the column's range
     assert order_item_for_token(token="nope", item_id=coaching_item(order).pk) is None
     assert order_item_for_token(token="x" * 43, item_id=coaching_item(order).pk) is None
+
+
+def test_a_booking_page_counts_its_remaining_sessions_out_of_what_the_client_has_not_what_was_sold(
+        client, package):
+    order = place_order(package)
+    item = coaching_item(order)
+    order_session_book(item=item, start=NINE_AM + timedelta(days=1))
+    ledger_adjust(item=item, change=2, note="Make-up sessions", by_user=None)
+    order_page = client.get(f"/orders/{order.token}/").content.decode()
+    assert "Used 1 of 4" in order_page
+    assert "3 of 4 remaining" in html_of(client, order, item)  # it said "3 of 2 remaining"
