@@ -379,6 +379,14 @@ def test_the_owners_order_page_says_who_gave_the_gift_and_when_it_is_sent(client
     assert "<dt>Gift sent</dt><dd>Sent 24 Dec 2026" in html
 
 
+def test_the_owners_page_of_a_gift_waiting_for_payment_names_its_recipient(client, owner, package):
+    client.post(page_url(package), gift_post(package))
+    order = PackageOrder.objects.get()
+    client.force_login(owner)
+    html = client.get(f"/dashboard/orders/{order.pk}/").content.decode()
+    assert "Gift from Bea Buyer (bea@example.com) for Rory Recipient" in html  # it said "for Bea Buyer"
+
+
 def test_the_orders_export_says_who_gave_a_gift(client, owner, package):
     gift = paid_gift(package, send_on=date(2026, 12, 24))
     client.force_login(owner)
