@@ -70,7 +70,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
@@ -131,11 +131,21 @@ class WeeklyAvailability:
     tz: ZoneInfo
     weekly: Mapping[int, Sequence[Interval]]
     overrides: Mapping[dt.date, Sequence[Interval]]
+    # run_ends_on's answers by override date or weekday: worked out once per weekday, not per date.
+    _runs: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def intervals_on(self, day: dt.date) -> Sequence[Interval]:
         if day in self.overrides:
             return self.overrides[day]
         return self.weekly.get(day.weekday(), ())
+
+    def run_ends_on(self, day: dt.date) -> Mapping[Interval, dt.time] | None:
+        """The intervals of ``day`` that touch or overlap another one and end before the run of
+        hours they make together, with that run's end (time(0, 0): midnight); None when none."""
+        key = day if day in self.overrides else day.weekday()
+        if key not in self._runs:
+            self._runs[key] = _joined_ends(self.intervals_on(day))
+        return self._runs[key]
 
 
 @dataclass(frozen=True)
@@ -307,10 +317,12 @@ def _candidate_starts(
         intervals = availability.intervals_on(day)
         if intervals:
             offset = _fixed_offset(day, tz)
-            run_ends = _run_ends(intervals, day) if len(intervals) > 1 else None
+            run_ends = availability.run_ends_on(day) if len(intervals) > 1 else None
             for interval in intervals:
                 wall_start, wall_end = interval.wall_bounds(day)
-                fit_end = run_ends[interval] if run_ends else wall_end
+                fit_end = wall_end
+                if run_ends and interval in run_ends:
+                    fit_end = Interval(interval.start, run_ends[interval]).wall_bounds(day)[1]
                 if offset is not None:
                     _fixed_offset_starts(starts, wall_start, wall_end, fit_end, offset, step, duration, earliest, stop)
                 else:
@@ -323,21 +335,28 @@ def _candidate_starts(
     return [start for start, previous in zip(starts, [None, *starts], strict=False) if start != previous]
 
 
-def _run_ends(intervals: Sequence[Interval], day: dt.date) -> dict[Interval, dt.datetime]:
-    """Each interval's wall end of the run of hours it belongs to on ``day``: intervals that touch
-    or overlap make one run, which a meeting may fill across their boundary."""
-    bounds = sorted((interval.wall_bounds(day), interval) for interval in intervals)
-    ends: dict[Interval, dt.datetime] = {}
-    run: list[Interval] = []
-    run_end: dt.datetime | None = None
-    for (start, end), interval in bounds:
-        if run_end is not None and start > run_end:
-            ends.update(dict.fromkeys(run, run_end))
+def _joined_ends(intervals: Sequence[Interval]) -> dict[Interval, dt.time] | None:
+    """See WeeklyAvailability.run_ends_on."""
+    if len(intervals) < 2:
+        return None
+    spans = sorted((_minute_of(interval.start), 24 * 60 if interval.ends_at_midnight else _minute_of(interval.end),
+                    interval) for interval in intervals)
+    ends: dict[Interval, dt.time] = {}
+    run: list[tuple[int, Interval]] = []
+    run_end = -1
+    for start, end, interval in [*spans, (24 * 60 + 1, 0, None)]:  # a sentinel closes the last run
+        if start > run_end and run:
+            for own_end, member in run:
+                if own_end < run_end:
+                    ends[member] = _MIDNIGHT if run_end == 24 * 60 else dt.time(run_end // 60, run_end % 60)
             run = []
-        run_end = end if run_end is None or not run else max(run_end, end)
-        run.append(interval)
-    ends.update(dict.fromkeys(run, run_end))
-    return ends
+        run_end = max(run_end, end) if run else end
+        run.append((end, interval))
+    return ends or None
+
+
+def _minute_of(value: dt.time) -> int:
+    return value.hour * 60 + value.minute
 
 
 def _fixed_offset_starts(

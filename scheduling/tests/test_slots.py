@@ -808,16 +808,18 @@ def test_slots_keep_every_rule(scenario):
         # Notice and horizon are spans of real time, not of the wall clock: add them in UTC.
         now = scenario["now"].astimezone(UTC)
         assert now + rules.min_notice <= slot.start <= now + rules.horizon
-        # Inside the owner's hours for its local date, on that interval's step grid.
+        # Inside the owner's hours for its local date, on that interval's step grid, ending by the
+        # end of the run of touching or overlapping hours it starts in.
         local_start = slot.start.astimezone(tz)
         wall = local_start.replace(tzinfo=None, fold=0)
         homes = []
-        for interval in hours_on(availability, local_start.date()):
+        day_hours = hours_on(availability, local_start.date())
+        for interval in day_hours:
             wall_start, wall_end = wall_bounds(interval, local_start.date())
             if (
                 wall_start <= wall < wall_end
                 and (wall - wall_start) % rules.step == dt.timedelta(0)
-                and slot.end <= end_instant(wall_end, tz)
+                and slot.end <= end_instant(run_end(day_hours, interval, local_start.date()), tz)
             ):
                 homes.append(interval)
         assert homes, f"{slot} lies outside the owner's hours"
