@@ -22,6 +22,7 @@ from leadmonk.sections import collect_parts
 from orders import exports
 from orders.credits import CreditError, booking_credit_return, ledger_adjust, order_extend
 from orders.forms import CreditAdjustForm, OrderExtendForm, OrderFilterForm, OwnerSessionForm
+from orders.gifts import undelivered_gift
 from orders.lifecycle import order_cancel
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.rules import BookingLimitReached, client_phone_needed
@@ -274,7 +275,10 @@ def order_resend_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Only an active order has a confirmation to resend.")
     else:
         order_confirmation_requested.send(sender=PackageOrder, order=order)
-        messages.success(request, f"The order confirmation was sent again to {order.client_email}.")
+        # A gift not sent yet is still the buyer's: its receipt goes to them, not to the recipient.
+        gift = undelivered_gift(order)
+        sent_to = gift.buyer_email if gift is not None else order.client_email
+        messages.success(request, f"The order confirmation was sent again to {sent_to}.")
     return redirect(_detail_url(order))
 
 

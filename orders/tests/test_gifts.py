@@ -387,6 +387,17 @@ def test_the_owners_page_of_a_gift_waiting_for_payment_names_its_recipient(clien
     assert "Gift from Bea Buyer (bea@example.com) for Rory Recipient" in html  # it said "for Bea Buyer"
 
 
+def test_resending_an_unsent_gifts_confirmation_tells_the_owner_it_went_to_the_buyer(
+        client, owner, package, mailoutbox, django_capture_on_commit_callbacks):
+    gift = paid_gift(package, send_on=date(2026, 12, 24))
+    client.force_login(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/dashboard/orders/{gift.order_id}/resend-confirmation/", follow=True)
+    html = response.content.decode()
+    assert "The order confirmation was sent again to bea@example.com." in html  # it named rory@example.com
+    assert mailoutbox[-1].to == ["bea@example.com"]
+
+
 def test_the_orders_export_says_who_gave_a_gift(client, owner, package):
     gift = paid_gift(package, send_on=date(2026, 12, 24))
     client.force_login(owner)
