@@ -69,7 +69,7 @@ def booking_hold(*, meeting_type: MeetingType, start: datetime, client_name: str
     payments opens the booking's payment in the same transaction (signals.booking_held) or refuses,
     and then nothing is held. Raises a BookingError subclass."""
     now = now or timezone.now()
-    if not meeting_type.owner.has_paid_sessions:
+    if meeting_type.paid_plan_lapsed:
         # The owner's plan no longer sells paid sessions (a downgrade): not bookable, not free either.
         raise MeetingTypeUnavailable()
     return booking_create(

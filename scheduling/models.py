@@ -269,6 +269,12 @@ class MeetingType(MeetingTypeSettings):
         return self.price > 0 and not self.team_hosted
 
     @property
+    def paid_plan_lapsed(self) -> bool:
+        """A paid session whose owner's plan no longer sells paid sessions (a downgrade): neither
+        booked nor given away free (scheduling.holds refuses it), so its pages offer no times."""
+        return self.is_paid and not self.owner.has_paid_sessions
+
+    @property
     def price_label(self) -> str:
         """"90.00 USD" (the booking pages show it on a paid meeting type)."""
         return price_label(self.price, self.currency)

@@ -164,7 +164,7 @@ def _cached_pick_stage(request: HttpRequest, owner_slug: str, find, path: Bookin
 
     def render_entry(owner: User):
         meeting_type = find(owner)
-        if meeting_type is None or booking_path_refusal(meeting_type, path=path):
+        if meeting_type is None or meeting_type.paid_plan_lapsed or booking_path_refusal(meeting_type, path=path):
             return None
         step = TimeStep(request, meeting_type=meeting_type, default_tz=owner.timezone, wording=BOOK_WORDING, now=now)
         return render_step(owner, meeting_type, step)
@@ -212,7 +212,7 @@ def _book_page_flow(request: HttpRequest, owner_slug: str, find, path: BookingPa
                 return remember_viewer_choices(request, _book_page(request, body, frame))
     owner = get_public_owner(owner_slug)
     meeting_type = find(owner)
-    if meeting_type is None:
+    if meeting_type is None or meeting_type.paid_plan_lapsed:
         return _unavailable(request, owner, frame)
     refusal = booking_path_refusal(meeting_type, path=path)
     if refusal:

@@ -46,8 +46,12 @@ def direct_bookings_of_client(*, email: str) -> QuerySet[Booking]:
 
 
 def owner_page_meeting_types(*, owner) -> list[MeetingType]:
-    """The active Public meeting types listed on /<owner-slug>/ (one query)."""
-    return list(MeetingType.objects.for_owner(owner).active().listed().order_by("name", "id"))
+    """The active Public meeting types listed on /<owner-slug>/ (one query), but for paid ones the
+    owner's plan no longer sells (MeetingType.paid_plan_lapsed)."""
+    meeting_types = list(MeetingType.objects.for_owner(owner).active().listed().order_by("name", "id"))
+    for meeting_type in meeting_types:
+        meeting_type.owner = owner  # read by paid_plan_lapsed and the page: no query each
+    return [meeting_type for meeting_type in meeting_types if not meeting_type.paid_plan_lapsed]
 
 
 def get_bookable_meeting_type(*, owner, slug: str) -> MeetingType | None:

@@ -400,3 +400,21 @@ def test_the_two_half_past_ones_of_a_fall_back_night_read_apart_when_confirmed_a
     assert first.endswith("1:30 AM EDT") and second.endswith("1:30 AM EST")
     assert "1:30 AM EST" in page.text
     assert once.endswith("3:00 AM")  # an hour that comes once keeps its plain label
+
+
+def test_a_paid_meeting_type_of_an_owner_whose_plan_no_longer_sells_them_offers_no_times(db, client):
+    # Paid sessions are Pro and above. After a downgrade to Free its page still offered times, and
+    # every one of them answered "This meeting type can no longer be scheduled." when booked.
+    downgraded = make_owner(plan="free")
+    set_weekly_hours(downgraded, WEEKDAYS_9_TO_5)
+    paid = make_meeting_type(downgraded, name="Paid hour", slug="paid-hour", price="90", payment_medium="stripe")
+    free = make_meeting_type(downgraded, name="Free chat", slug="free-chat")
+
+    page = client.get(book_url(downgraded, paid), {"tz": "America/New_York", "date": "2026-12-02"})
+    posted = client.post(book_url(downgraded, paid), details(start="2026-12-02T15:00:00Z"))
+    listing = client.get(reverse("public:owner_page", args=[downgraded.slug])).text
+
+    assert page.status_code == 404 and "start=" not in page.text
+    assert posted.status_code == 404 and not Booking.objects.exists()
+    assert "Free chat" in listing and "Paid hour" not in listing
+    assert client.get(book_url(downgraded, free), {"date": "2026-12-02"}).status_code == 200
