@@ -339,24 +339,26 @@ def _joined_ends(intervals: Sequence[Interval]) -> dict[Interval, dt.time] | Non
     """See WeeklyAvailability.run_ends_on."""
     if len(intervals) < 2:
         return None
-    spans = sorted((_minute_of(interval.start), 24 * 60 if interval.ends_at_midnight else _minute_of(interval.end),
+    day = 24 * 3600
+    spans = sorted((_second_of(interval.start), day if interval.ends_at_midnight else _second_of(interval.end),
                     interval) for interval in intervals)
     ends: dict[Interval, dt.time] = {}
     run: list[tuple[int, Interval]] = []
     run_end = -1
-    for start, end, interval in [*spans, (24 * 60 + 1, 0, None)]:  # a sentinel closes the last run
+    for start, end, interval in [*spans, (day + 1, 0, None)]:  # a sentinel closes the last run
         if start > run_end and run:
             for own_end, member in run:
                 if own_end < run_end:
-                    ends[member] = _MIDNIGHT if run_end == 24 * 60 else dt.time(run_end // 60, run_end % 60)
+                    hours, rest = divmod(run_end % day, 3600)
+                    ends[member] = dt.time(hours, *divmod(rest, 60))
             run = []
         run_end = max(run_end, end) if run else end
         run.append((end, interval))
     return ends or None
 
 
-def _minute_of(value: dt.time) -> int:
-    return value.hour * 60 + value.minute
+def _second_of(value: dt.time) -> int:
+    return value.hour * 3600 + value.minute * 60 + value.second
 
 
 def _fixed_offset_starts(
