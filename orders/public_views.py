@@ -287,7 +287,7 @@ def order_for_token_or_404(token: str) -> PackageOrder:
 def _order_bookings_named(order: PackageOrder, values: list[str]) -> list:
     """The confirmed bookings of `order` whose ids are in `values` (from ?booked= / ?booking=),
     soonest first; ids of other orders' bookings and junk are ignored."""
-    wanted = {int(value) for value in values if value.isdigit() and len(value) < 12}
+    wanted = {int(value) for value in values if value.isascii() and value.isdigit() and len(value) < 12}
     chosen = [booking for booking in order_bookings(order) if booking.pk in wanted and booking.is_confirmed]
     for booking in chosen:
         booking.meeting_type.owner = order.owner  # joined already; the calendar links read it

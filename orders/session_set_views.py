@@ -77,7 +77,7 @@ def parse_picks(value: str, items: dict[int, OrderItem]) -> list[Pick]:
     picks: list[Pick] = []
     for part in (value or "").split(",")[:MAX_SESSIONS_PER_SET]:
         item_id, _, start_text = part.partition("@")
-        item = items.get(int(item_id)) if item_id.isdigit() and len(item_id) < 12 else None
+        item = items.get(int(item_id)) if item_id.isascii() and item_id.isdigit() and len(item_id) < 12 else None
         start = parse_slot_start(start_text)
         if item is not None and start is not None and all(p.value != f"{item.pk}@{start_text}" for p in picks):
             picks.append(Pick(item=item, start=start))
@@ -98,7 +98,8 @@ class SessionsPage:
         self.clock = viewer_clock(request)
         self.now = timezone.now()
         item_id = request.GET.get("item", "")
-        self.item = self.items_by_id.get(int(item_id)) if item_id.isdigit() and len(item_id) < 12 else None
+        self.item = (self.items_by_id.get(int(item_id)) if item_id.isascii() and item_id.isdigit() and len(item_id) < 12
+                     else None)
         self.item = self.item or next((item for item in self.items if self.room(item) > 0), None) or \
             (self.items[0] if self.items else None)
 
@@ -251,7 +252,7 @@ def _repeat(page: SessionsPage) -> tuple[str, list[MissedWeek]]:
         return _("Choose a time to repeat first."), []
     most = page.room(pick.item) + 1
     weeks_text = (get.get("weeks") or "").strip()
-    if not weeks_text.isdigit() or not 2 <= int(weeks_text) <= most:
+    if not (weeks_text.isascii() and weeks_text.isdigit()) or not 2 <= int(weeks_text) <= most:
         if most < 2:
             return _("No sessions are left for this item to repeat it."), []
         if most == 2:  # no range to choose from: say what the one choice is

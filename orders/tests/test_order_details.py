@@ -275,3 +275,15 @@ def test_a_sessions_booking_and_reschedule_pages_name_it_as_sold_after_the_type_
 
     assert "Coaching session" in page and "Renamed call" not in page
     assert "Reschedule Coaching session" in move and "Renamed call" not in move
+
+
+@pytest.mark.parametrize("path", ["/orders/{token}/?booked=²", "/orders/{token}/calendar.ics?booking=²",
+                                  "/orders/{token}/sessions/?item=²", "/orders/{token}/sessions/?picks=²@x",
+                                  "/orders/{token}/sessions/?picks={pick}&repeat={pick}&weeks=²"])
+def test_a_number_written_in_other_digits_in_an_order_link_is_ignored_not_a_server_error(client, package, path):
+    order = place_order(package)
+    item = order.items.get(meeting_type_name="Coaching session")
+    order_session_book(item=item, start=NINE_AM)
+    pick = f"{item.pk}@{format_slot_start(NINE_AM + timedelta(days=1))}"
+    response = client.get(path.format(token=order.token, pick=pick))
+    assert response.status_code in (200, 404)
