@@ -41,11 +41,17 @@ def order_promo_line(order) -> str:
         "price": money.format_money(order.price_before_discount, order.currency)}
 
 
-@register.filter
-def answer_text(answer) -> str:
-    """An answer as stored on the order, as a line of text."""
+def answer_text(answer, *, yes: str = "Yes", no: str = "No") -> str:
+    """An answer as stored on the order, as a line of text (in English: the coach's calendar event
+    is written in English whatever language the client's page spoke)."""
     if isinstance(answer, bool):
-        return "Yes" if answer else "No"
+        return yes if answer else no
     if isinstance(answer, list):
         return ", ".join(str(part) for part in answer) or "—"
     return str(answer) if answer not in (None, "") else "—"
+
+
+@register.filter(name="answer_text")
+def answer_shown(answer) -> str:
+    """`answer_text` on a page: a ticked box reads in the page's language."""
+    return answer_text(answer, yes=gettext("Yes"), no=gettext("No"))

@@ -5,8 +5,10 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from orders.models import OrderStatus
+from scheduling.signals import booking_answers_for
 from tests import NOW, make_booking, make_meeting_type, make_order
 
 ANSWERS = [{"question": "What would you like to work on?", "kind": "short_text", "answer": "Interview <practice>"},
@@ -51,3 +53,19 @@ def test_a_direct_booking_has_no_answers_section(owner_client, owner):
     html = owner_client.get(reverse("dashboard:booking_detail", args=[booking.pk])).content.decode()
 
     assert "The client's answers" not in html
+
+
+def test_a_ticked_answer_reads_in_the_order_pages_language(client, owner, session):
+    order, booking = session
+    type(owner).objects.filter(pk=owner.pk).update(page_language="de")
+
+    html = client.get(reverse("order_details:detail", args=[order.token])).content.decode()
+
+    assert "<dd>Ja</dd>" in html and "<dd>Yes</dd>" not in html
+
+
+def test_the_coachs_calendar_event_keeps_a_ticked_answer_in_english_whatever_the_page_spoke(session):
+    _order, booking = session
+    with translation.override("de"):
+        answers = booking_answers_for(booking)
+    assert ("Have you had coaching before?", "Yes") in answers
