@@ -25,7 +25,7 @@ from orders.nudges import mark_last_credit
 from orders.signals import credits_adjusted, credits_expired, order_expiring
 from packages.models import ExpiryKind
 from packages.payment_plans import sessions_paid_for
-from scheduling.models import Attendance, BookedBy, Booking, BookingStatus
+from scheduling.models import Attendance, BookedBy, Booking, BookingStatus, bookable_q
 from scheduling.services import BookingError
 
 # An adjustment is a correction, not a new package: beyond this it is surely a typo.
@@ -548,7 +548,10 @@ def orders_warn_expiring(*, now: datetime | None = None, limit: int = 200) -> in
            if expires_at - now <= expiry_warning_lead(days)][:limit]
     warned = 0
     for order_id, owner_id in due:
-        left = CreditLedgerEntry.objects.filter(order_item__order_id=order_id).balance()
+        # What the client can still book: sessions of a meeting type disabled or deleted since are
+        # not theirs to book (DESIGN rule 6), as the reminder to book counts (orders.nudges).
+        left = CreditLedgerEntry.objects.filter(bookable_q("order_item__meeting_type__"),
+                                                order_item__order_id=order_id).balance()
         with transaction.atomic():
             claimed = PackageOrder.objects.filter(pk=order_id, expiry_warned_at__isnull=True).update(
                 expiry_warned_at=now)

@@ -16,6 +16,7 @@ from orders.services import order_session_book
 from orders.tasks import expire_credits
 from orders.tests.conftest import place_order
 from packages.models import ExpiryKind, Package
+from scheduling.models import MeetingType, MeetingTypeState
 from scheduling.services import booking_cancel
 from tests import NINE_AM, NOW, race
 
@@ -317,3 +318,23 @@ def test_sessions_added_after_the_expiry_but_before_the_task_ran_are_refused_not
     assert response.status_code == 400
     assert "extend the order first." in response.content.decode()
     assert entries(order, LedgerReason.ADJUSTMENT) == []
+
+
+def test_the_expiry_warning_counts_only_sessions_the_client_can_still_book(package, mailoutbox,
+                                                                           django_capture_on_commit_callbacks):
+    place_order(expiring(package, days=20))
+    MeetingType.objects.filter(name="Group workshop").update(state=MeetingTypeState.DISABLED)
+    with time_machine.travel(NOW + timedelta(days=14), tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert orders_warn_expiring() == 1
+    [sent] = [mail for mail in mailoutbox if "expire soon" in mail.subject]
+    assert "you have 2 sessions of Starter pack" in sent.body  # not 3: the workshop can no longer be booked
+
+
+def test_no_expiry_warning_when_only_sessions_that_can_no_longer_be_booked_are_left(package):
+    order = place_order(expiring(package, days=20))
+    book(order)
+    book(order, NINE_AM + timedelta(days=1))
+    MeetingType.objects.filter(name="Group workshop").update(state=MeetingTypeState.DISABLED)
+    with time_machine.travel(NOW + timedelta(days=14), tick=False):
+        assert orders_warn_expiring() == 0
+    assert not Message.objects.filter(order=order, kind=MessageKind.ORDER_EXPIRING).exists()
