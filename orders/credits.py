@@ -20,7 +20,7 @@ from accounts.locks import lock_owner
 from leadmonk import raw_rows
 from leadmonk.content_version import orders_changed, owner_through
 from leadmonk.languages import translatable as _
-from orders.models import CLOSED_STATUSES, CreditLedgerEntry, LedgerReason, OrderItem, OrderStatus, PackageOrder
+from orders.models import CLOSED_STATUSES, CreditLedgerEntry, Gift, LedgerReason, OrderItem, OrderStatus, PackageOrder
 from orders.nudges import mark_last_credit
 from orders.signals import credits_adjusted, credits_expired, order_expiring
 from packages.models import ExpiryKind
@@ -571,6 +571,20 @@ def orders_warn_expiring(*, now: datetime | None = None, limit: int = 200) -> in
 MAX_EXPIRY_HORIZON_DAYS = 3650
 
 
+def _no_expiry_yet(order: PackageOrder) -> str:
+    """Why `order` (without an expiry date) has nothing to extend, by when its clock starts."""
+    if order.expiry_kind == ExpiryKind.AFTER_FIRST_BOOKING:
+        return "The expiry starts at the first booking: there is nothing to extend yet."
+    if order.expiry_kind == ExpiryKind.AFTER_PURCHASE:
+        days = f"{order.expiry_days} day{'s' if order.expiry_days != 1 else ''}"
+        gift = Gift.objects.filter(order=order, sent_at__isnull=True).first()
+        if gift is not None:  # "N days after purchase" counts from the day it is sent (orders.gifts)
+            return (f"The sessions expire {days} after the gift is sent ({gift.send_on:%-d %b %Y}): "
+                    "there is nothing to extend yet.")
+        return f"The sessions expire {days} after the order is paid: there is nothing to extend yet."
+    return "This order's sessions have no expiry date to extend."
+
+
 def order_extend(*, order: PackageOrder, days: int, by_user, now: datetime | None = None) -> PackageOrder:
     """Move the expiry of `order` `days` later (from now, when it has passed already); credits that
     expired come back through an extension entry per item. Raises CreditError for an order whose
@@ -587,9 +601,7 @@ def order_extend(*, order: PackageOrder, days: int, by_user, now: datetime | Non
         if order.is_closed:
             raise OrderClosed(order, "its sessions can no longer be extended")
         if order.expires_at is None:
-            raise CreditError("This order's sessions have no expiry date to extend."
-                              if order.expiry_kind == ExpiryKind.NEVER else
-                              "The expiry starts at the first booking: there is nothing to extend yet.")
+            raise CreditError(_no_expiry_yet(order))
         start = max(order.expires_at, now)
         room = (now + timedelta(days=MAX_EXPIRY_HORIZON_DAYS) - start).days
         if days > room:

@@ -17,6 +17,7 @@ from orders.models import Gift, OrderStatus, PackageOrder
 from orders.nudges import orders_nudge_to_book
 from orders.services import order_create, order_session_book
 from orders.tasks import send_gifts
+from packages.models import Package
 from payments import services as payment_services
 from payments.models import Payment, Provider
 from scheduling.models import Booking
@@ -424,3 +425,14 @@ def test_the_owner_resending_the_confirmation_never_sends_the_receipt_to_the_rec
     [again] = mail.outbox
     assert (again.to, again.subject) == (["rory@example.com"], "A gift for you from Bea Buyer: Starter pack")
     assert "100.00" not in again.body
+
+
+def test_extending_a_gift_not_sent_yet_says_its_sessions_expire_from_the_day_it_is_sent(client, owner, package):
+    Package.objects.filter(pk=package.pk).update(expiry_kind="after_purchase", expiry_days=30)
+    gift = paid_gift(package, send_on=date(2026, 12, 24))
+    client.force_login(owner)
+    response = client.post(f"/dashboard/orders/{gift.order_id}/extend/", {"days": "10"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "The sessions expire 30 days after the gift is sent (24 Dec 2026): there is nothing to extend yet." in html
+    assert "first booking" not in html
