@@ -351,7 +351,8 @@ def order_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
         except CreditError as error:
             form.add_error("days", error.message)
         else:
-            messages.success(request, f"The order was extended by {form.cleaned_data['days']} days.")
+            days = form.cleaned_data["days"]
+            messages.success(request, f"The order was extended by {days} day{'s' if days != 1 else ''}.")
             return redirect(_detail_url(order) + "#ledger-title")
     return _render_detail(request, order, extend_form=form, status=400)
 

@@ -338,3 +338,9 @@ def test_no_expiry_warning_when_only_sessions_that_can_no_longer_be_booked_are_l
     with time_machine.travel(NOW + timedelta(days=14), tick=False):
         assert orders_warn_expiring() == 0
     assert not Message.objects.filter(order=order, kind=MessageKind.ORDER_EXPIRING).exists()
+
+
+def test_extending_by_one_day_says_one_day(owner_client, package):
+    order = place_order(expiring(package, days=3))
+    response = owner_client.post(extend_url(order), {"days": "1"}, follow=True)
+    assert "The order was extended by 1 day." in response.content.decode()  # it said "by 1 days"
