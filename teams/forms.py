@@ -59,7 +59,7 @@ class _MemberChoiceField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         # A value beyond bigint would overflow the database query: it is simply not a member.
         for pk in value:
-            if not str(pk).isdigit() or not 0 < int(pk) < 2**63:
+            if not (str(pk).isascii() and str(pk).isdigit()) or not 0 < int(pk) < 2**63:
                 raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
                                             params={"value": pk})
         return super()._check_values(value)

@@ -36,7 +36,7 @@ def _order_item(request: HttpRequest, meeting_type):
     token, item_id = request.GET.get("order", ""), request.GET.get("item", "")
     if not token and not item_id:
         return None
-    item = order_item_for_token(token=token, item_id=int(item_id)) if item_id.isdigit() else None
+    item = order_item_for_token(token=token, item_id=int(item_id)) if item_id.isascii() and item_id.isdigit() else None
     if item is None or item.meeting_type_id != meeting_type.pk:
         raise Http404("No such order item.")
     return item

@@ -284,3 +284,13 @@ def test_an_edit_tells_each_hosts_cached_pages_that_their_content_changed(owner_
         cached(owner_id)
 
     assert renders == hosts + hosts
+
+
+@pytest.mark.parametrize("member", ["²", "١٢"])
+def test_a_host_written_in_other_digits_is_refused_beside_the_field_not_a_server_error(owner_client, team,
+                                                                                      member):
+    response = owner_client.post(new_url(team), form_data(team, members=[member]))
+
+    assert response.status_code == 200  # as every refused save of the form (the personal one's too)
+    assert "members" in response.context["form"].errors
+    assert not TeamMeetingType.objects.exists()

@@ -301,3 +301,7 @@ def test_on_the_free_plan_the_page_promises_no_text_and_asks_no_mobile(client, f
     joined = join_post(client, workshop)
     assert "You are on the waitlist" in joined.content.decode()
     assert WaitlistEntry.objects.get().client_phone == ""
+
+
+def test_an_item_written_in_other_digits_is_not_found_not_a_server_error(client, full_session, workshop):
+    assert client.get(page_url(workshop, order="x" * 43, item="²")).status_code == 404
