@@ -145,10 +145,16 @@ def test_a_feed_that_does_not_change_still_blocks_the_far_end_of_a_long_booking_
     assert offered and last_monday not in offered and last_monday + timedelta(minutes=30) not in offered
 
 
-def test_a_failing_feed_keeps_its_last_good_busy_times_and_shows_the_error(owner, owner_client, feed_server):
+def _feed_gone_after_it_was_read(owner, feed_server):
+    """A feed with one event (15:00-16:00 UTC on 7 December), added at NOW; its address answers 404 since."""
     url = feed_server.serve("/b.ics", calendar(event("one", "20261207T150000Z", "20261207T160000Z")))
     connection = services.feed_add(owner=owner, url=url, name="B", all_day_busy=True, now=NOW)
-    feed_server.files.clear()  # the address now answers 404
+    feed_server.files.clear()
+    return connection
+
+
+def test_a_failing_feed_keeps_its_last_good_busy_times_and_shows_the_error(owner, owner_client, feed_server):
+    connection = _feed_gone_after_it_was_read(owner, feed_server)
 
     with time_machine.travel(NOW + timedelta(minutes=30), tick=False):
         owner_client.force_login(owner)
@@ -305,9 +311,7 @@ def test_a_weekly_series_given_by_its_length_keeps_it_and_a_moved_occurrence_kee
 
 
 def test_removing_the_calendar_that_stopped_refreshing_takes_its_banner_away(owner, owner_client, feed_server):
-    url = feed_server.serve("/gone.ics", calendar(event("one", "20261207T150000Z", "20261207T160000Z")))
-    connection = services.feed_add(owner=owner, url=url, name="Old", all_day_busy=True, now=NOW)
-    feed_server.files.clear()  # the address now answers 404
+    connection = _feed_gone_after_it_was_read(owner, feed_server)
     with time_machine.travel(NOW + timedelta(minutes=61), tick=False):
         owner_client.force_login(owner)
         services.connection_refresh(connection_id=connection.pk)

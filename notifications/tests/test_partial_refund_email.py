@@ -97,11 +97,18 @@ def test_a_second_part_refund_attaches_its_own_credit_note_and_a_double_click_se
     assert Message.objects.filter(kind=MessageKind.PARTIAL_REFUND).count() == 2
 
 
-def test_the_rest_refunded_sends_the_full_refund_email_not_a_partial_one(owner, django_capture_on_commit_callbacks):
-    _, payment = paid_order(owner, price="120.00", provider=Provider.TEST, sessions=4)
-    with django_capture_on_commit_callbacks(execute=True):
-        payment_refund(payment=payment, by_owner=owner, amount=Decimal("20.00"), idempotency_key=new_token())
+def _partly_refunded(owner, on_commit, amount: str):
+    """An order of 120.00 paid with the test provider, `amount` of it refunded (its email sent and
+    cleared from the outbox). Returns the order and its payment."""
+    order, payment = paid_order(owner, price="120.00", provider=Provider.TEST, sessions=4)
+    with on_commit(execute=True):
+        payment_refund(payment=payment, by_owner=owner, amount=Decimal(amount), idempotency_key=new_token())
     mail.outbox = []
+    return order, payment
+
+
+def test_the_rest_refunded_sends_the_full_refund_email_not_a_partial_one(owner, django_capture_on_commit_callbacks):
+    _, payment = _partly_refunded(owner, django_capture_on_commit_callbacks, "20.00")
     with django_capture_on_commit_callbacks(execute=True):
         payment_mark_refunded(payment_id=payment.pk, outside_app=True)
     [email] = _client_emails()
@@ -111,10 +118,7 @@ def test_the_rest_refunded_sends_the_full_refund_email_not_a_partial_one(owner, 
 
 
 def test_the_rest_refunded_says_what_goes_back_now_not_the_whole_price(owner, django_capture_on_commit_callbacks):
-    order, payment = paid_order(owner, price="120.00", provider=Provider.TEST, sessions=4)
-    with django_capture_on_commit_callbacks(execute=True):
-        payment_refund(payment=payment, by_owner=owner, amount=Decimal("30.00"), idempotency_key=new_token())
-    mail.outbox = []
+    order, payment = _partly_refunded(owner, django_capture_on_commit_callbacks, "30.00")
     with django_capture_on_commit_callbacks(execute=True):
         payment_refund(payment=payment, by_owner=owner, idempotency_key=new_token())  # the 90.00 left
     [email] = _client_emails()

@@ -462,17 +462,25 @@ def test_a_slow_endpoint_gets_each_event_once_though_its_batch_takes_longer_than
     assert len({body_of(request)["id"] for request in receiver.requests}) == 5
 
 
-def test_enabling_after_a_day_of_failures_retries_a_minute_later_again_not_four_hours(owner, meeting_type, receiver):
-    """"Enable endpoint" gives what waited a new day of retries: 1, 2, 4 … minutes apart again,
-    though the day before had already reached waits of 4 hours."""
+def _given_up_after(owner, meeting_type, receiver, *, attempts: int):
+    """A booking's delivery to an endpoint answering 500, `attempts` tries made, then its last at the
+    end of its day of retries: it gives up and disables the endpoint. Returns both."""
     endpoint = endpoint_for(owner, receiver)
     receiver.status = 500
     book(meeting_type)
     delivery = Delivery.objects.get()
-    # A day of tries ended: about fifteen of them, the last ones 4 hours apart.
-    Delivery.objects.filter(pk=delivery.pk).update(attempts=14, next_attempt_at=delivery.give_up_at)
+    Delivery.objects.filter(pk=delivery.pk).update(attempts=attempts, next_attempt_at=delivery.give_up_at)
     with time_machine.travel(delivery.give_up_at, tick=False):
         assert deliveries_dispatch_due().failed == 1
+    delivery.refresh_from_db()
+    return endpoint, delivery
+
+
+def test_enabling_after_a_day_of_failures_retries_a_minute_later_again_not_four_hours(owner, meeting_type, receiver):
+    """"Enable endpoint" gives what waited a new day of retries: 1, 2, 4 … minutes apart again,
+    though the day before had already reached waits of 4 hours."""
+    # A day of tries ended: about fifteen of them, the last ones 4 hours apart.
+    endpoint, delivery = _given_up_after(owner, meeting_type, receiver, attempts=14)
     later = NOW + timedelta(days=2)
     with time_machine.travel(later, tick=False):
         services.endpoint_enable(endpoint=endpoint)
@@ -554,14 +562,7 @@ def test_what_is_left_of_a_batch_is_not_sent_once_its_endpoint_is_disabled(owner
 def test_the_disabled_reason_does_not_count_earlier_days_tries_as_the_last_days(owner, meeting_type, receiver):
     """A delivery enabled again after an outage has the first day's tries behind it: giving up
     after the second day does not say all of them were made in 24 hours."""
-    endpoint = endpoint_for(owner, receiver)
-    receiver.status = 500
-    book(meeting_type)
-    delivery = Delivery.objects.get()
-    Delivery.objects.filter(pk=delivery.pk).update(attempts=29, next_attempt_at=delivery.give_up_at)
-
-    with time_machine.travel(delivery.give_up_at, tick=False):
-        assert deliveries_dispatch_due().failed == 1
+    endpoint, _delivery = _given_up_after(owner, meeting_type, receiver, attempts=29)
 
     endpoint.refresh_from_db()
     assert endpoint.disabled_reason == ("The endpoint answered 500. (event booking.created: no success in 24 hours "
