@@ -63,7 +63,7 @@ class InvoiceSettingsForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("next_number") is not None and cleaned.pop("next_number_shown", None) == cleaned["next_number"]:
+        shown = cleaned.pop("next_number_shown", None)
+        if cleaned.get("next_number") is not None and cleaned["next_number"] == shown:
             cleaned["next_number"] = None  # left as shown: the numbering carries on where it is
-        cleaned.pop("next_number_shown", None)
         return cleaned
