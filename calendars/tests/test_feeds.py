@@ -322,6 +322,7 @@ def test_removing_the_calendar_that_stopped_refreshing_takes_its_banner_away(own
         assert "has not refreshed for over an hour" not in owner_client.get("/dashboard/").text
 
 
+@time_machine.travel(NOW, tick=False)  # the accounts are added at NOW, whatever the suite's clock
 def test_a_calendar_that_never_refreshed_keeps_its_banner_while_another_refreshes(owner, owner_client, feed_server):
     """A CalDAV account whose server has refused every read since it was chosen has no good refresh
     at all: another calendar that refreshes well does not take the banner away."""
