@@ -69,5 +69,15 @@ def credit_notes_for_order(order) -> list[CreditNote]:
     return list(CreditNote.objects.filter(order=order).order_by("sequence"))
 
 
+def order_refund_credit_note(order, *, issued_by=None) -> CreditNote | None:
+    """The credit note of the refund that refunded `order` in full: the newest of its notes issued
+    by `issued_by` (the moment the client's email was written), so an email sent late never takes a
+    note of a later refund. Notes of earlier part refunds went with their own emails."""
+    notes = CreditNote.objects.filter(order=order)
+    if issued_by is not None:
+        notes = notes.filter(issued_at__lte=issued_by)
+    return notes.order_by("-sequence").first()
+
+
 def credit_notes_for_booking(booking) -> list[CreditNote]:
     return list(CreditNote.objects.filter(booking=booking).order_by("sequence"))

@@ -27,6 +27,7 @@ from invoices.selectors import (
     invoices_for_booking,
     invoices_for_order,
     invoices_for_payment,
+    order_refund_credit_note,
 )
 from leadmonk.languages import ENGLISH, date_formats, message_language
 from leadmonk.money import format_money, percent_label
@@ -574,7 +575,9 @@ def documents_to_attach(message: Message) -> list:
         # A gift's credit note is the buyer's (who paid), never its recipient's.
         if gift_of(message.order) is not None and not message.context.get("to_buyer"):
             return []
-        return credit_notes_for_order(message.order)
+        # The note of the refund that completed it: an earlier part's note went with its own email.
+        note = order_refund_credit_note(message.order, issued_by=message.created_at)
+        return [note] if note is not None else []
     if message.kind == MessageKind.INSTALMENT_PAID:
         return invoices_for_payment(message.context.get("payment_id"))
     if message.kind == MessageKind.BOOKING_CONFIRMED and message.context.get("receipt"):
