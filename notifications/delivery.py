@@ -14,6 +14,7 @@ from notifications import sms
 from notifications.emails import MessageObsolete, build_email, build_waitlist_offer_sms
 from notifications.models import Channel, Message, MessageStatus
 from notifications.selectors import phone_opted_out
+from notifications.sms_services import sms_early_statuses_apply
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ def _deliver_text(message: Message, mine) -> bool:
         return False
     mine.update(status=MessageStatus.SENT, sent_at=timezone.now(), provider_id=provider_id, error="",
                 claimed_at=None, claim_token=None, context=_without_secrets(message))
+    sms_early_statuses_apply(sid=provider_id)  # a status Twilio sent before we had the SID
     return True
 
 

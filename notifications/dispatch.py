@@ -31,7 +31,7 @@ from notifications.models import (
     ReminderStatus,
 )
 from notifications.selectors import phone_opted_out
-from notifications.sms_services import sms_opt_out_record
+from notifications.sms_services import sms_early_statuses_apply, sms_opt_out_record
 from scheduling.models import BookingStatus
 
 logger = logging.getLogger(__name__)
@@ -181,6 +181,9 @@ def reminder_send_claimed(*, reminder: Reminder) -> str:
     Message.objects.filter(pk=message.pk, status=MessageStatus.PENDING).update(
         status=MessageStatus.SENT, provider_id=provider_id, sent_at=sent_at, error=""
     )
+    # Twilio may have called back with this SID before we had it (delivered while we waited for
+    # its answer): that status was kept, and lands now.
+    sms_early_statuses_apply(sid=provider_id)
     if not mine.update(status=ReminderStatus.SENT, sent_at=sent_at, last_error=""):
         # Moved or dropped while we were sending (reschedule, cancel, claim taken over).
         logger.info("Reminder %s changed while it was being sent; its new state stands", reminder.pk)

@@ -149,3 +149,21 @@ class SmsOptOut(models.Model):
 
     def __str__(self) -> str:
         return self.phone
+
+
+class EarlySmsStatus(models.Model):
+    """A Twilio status callback that arrived before its message's SID was saved on our row.
+
+    Twilio can call back (queued, even delivered) while our send is still waiting for its HTTP
+    answer, so no Message has that SID yet. The status is kept here and applied the moment the SID
+    is saved (notifications.sms_services.sms_early_statuses_apply); kept rows of SIDs that never
+    turn up (not ours) are pruned after EARLY_SMS_STATUS_KEPT.
+    """
+
+    provider_id = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=16, choices=MessageStatus.choices)
+    error_code = models.CharField(max_length=16, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.provider_id}: {self.status}"

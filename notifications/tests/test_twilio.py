@@ -275,3 +275,52 @@ def test_twilio_client_goes_through_requests():
 
     assert type(TwilioHttpClient().session).__module__.startswith("requests")
     assert json.dumps(_created())  # fixtures are plain JSON
+
+
+# --- A status that comes back before the SID is saved -------------------------------------------
+
+def _answer_after_twilio_called_back(client, callbacks, sid="SM" + "1" * 32):
+    """Twilio's answer to the send, given only after Twilio has already called our status URL with
+    each of `callbacks` (status, extra parameters) for that SID: the callback racing our save of it."""
+    def answer(request):
+        for status, extra in callbacks:
+            assert _post_signed(client, STATUS_URL, _status_params(status, sid=sid, **extra)).status_code == 204
+        return 201, {}, json.dumps(_created(sid=sid))
+    return answer
+
+
+def test_a_delivered_callback_that_beats_the_saved_sid_still_lands(client, coaching, clock, twilio_api):
+    twilio_api.add_callback(responses.POST, MESSAGES_URL, callback=_answer_after_twilio_called_back(
+        client, [("queued", {}), ("delivered", {})]))
+    _booked(coaching, clock)
+
+    assert reminders_dispatch_due().sent == 3
+
+    message = Message.objects.get(channel=Channel.SMS)
+    assert (message.provider_id, message.status) == ("SM" + "1" * 32, MessageStatus.DELIVERED)
+    # A later, late "sent" still never overwrites it.
+    _post_signed(client, STATUS_URL, _status_params("sent", sid="SM" + "1" * 32))
+    message.refresh_from_db()
+    assert message.status == MessageStatus.DELIVERED
+
+
+def test_an_undelivered_callback_that_beats_the_saved_sid_keeps_its_error(client, coaching, clock, twilio_api):
+    twilio_api.add_callback(responses.POST, MESSAGES_URL, callback=_answer_after_twilio_called_back(
+        client, [("undelivered", {"ErrorCode": "30005"}), ("sent", {})]))
+    _booked(coaching, clock)
+
+    reminders_dispatch_due()
+
+    message = Message.objects.get(channel=Channel.SMS)
+    assert message.status == MessageStatus.UNDELIVERED
+    assert "30005" in message.error
+
+
+def test_a_status_kept_for_a_sid_that_never_turns_up_is_pruned_after_a_day(client, clock):
+    from notifications.models import EarlySmsStatus
+
+    _post_signed(client, STATUS_URL, _status_params("delivered", sid="SM" + "7" * 32))
+    assert EarlySmsStatus.objects.count() == 1
+    clock.shift(timedelta(days=1, minutes=1))
+    _post_signed(client, STATUS_URL, _status_params("delivered", sid="SM" + "8" * 32))
+    assert list(EarlySmsStatus.objects.values_list("provider_id", flat=True)) == ["SM" + "8" * 32]
