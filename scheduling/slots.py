@@ -26,9 +26,12 @@ is turned into instants with zoneinfo:
 The meeting ``[start, start + duration)`` is measured in absolute time and must end no later than
 the interval's end instant, or, when other intervals of that date touch or overlap it (09:00-12:00
 and 12:00-17:00), the end instant of the run of hours they make together: the owner is free
-throughout, so 11:30-12:30 is offered. An ambiguous interval end is taken at its *later* occurrence (so the
-repeated hour belongs to the hours that cover it); an end that falls in a gap is the instant of
-the transition (the moment the clock jumps past it).
+throughout, so 11:30-12:30 is offered. A run that lasts to midnight goes on into the next date's run
+that starts at 00:00 (Monday 22:00-24:00 and Tuesday 00:00-02:00 offer an hour at 23:30 on Monday),
+and on again while each next run lasts to its midnight; the next date's hours are its override when
+it has one (an override that closes it ends the run at midnight). An ambiguous interval end is
+taken at its *later* occurrence (so the repeated hour belongs to the hours that cover it); an end
+that falls in a gap is the instant of the transition (the moment the clock jumps past it).
 
 Notice and horizon. A start is offered only when ``now + min_notice <= start <= now + horizon``,
 both spans added in absolute (UTC) time, not on the wall clock.
@@ -131,8 +134,10 @@ class WeeklyAvailability:
     tz: ZoneInfo
     weekly: Mapping[int, Sequence[Interval]]
     overrides: Mapping[dt.date, Sequence[Interval]]
-    # run_ends_on's answers by override date or weekday: worked out once per weekday, not per date.
+    # run_ends_on's and morning_run_end's answers by override date or weekday: worked out once per
+    # weekday, not per date.
     _runs: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _mornings: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def intervals_on(self, day: dt.date) -> Sequence[Interval]:
         if day in self.overrides:
@@ -146,6 +151,36 @@ class WeeklyAvailability:
         if key not in self._runs:
             self._runs[key] = _joined_ends(self.intervals_on(day))
         return self._runs[key]
+
+    def morning_run_end(self, day: dt.date) -> dt.time | None:
+        """The end of the run of hours that starts at 00:00 on ``day`` (time(0, 0): it lasts to
+        midnight), or None when no hours of ``day`` start at 00:00."""
+        key = day if day in self.overrides else day.weekday()
+        if key not in self._mornings:
+            intervals = self.intervals_on(day)
+            first = next((interval for interval in intervals if interval.start == _MIDNIGHT), None)
+            if first is not None:
+                run_ends = self.run_ends_on(day) if len(intervals) > 1 else None
+                self._mornings[key] = run_ends.get(first, first.end) if run_ends else first.end
+            else:
+                self._mornings[key] = None
+        return self._mornings[key]
+
+    def run_end_after_midnight(self, day: dt.date, reach: dt.timedelta) -> dt.datetime:
+        """The naive wall end of a run of hours that lasts to the midnight closing ``day``: that
+        midnight, or later when the next day's hours start at 00:00 (and so on, while each next
+        day's run lasts to its midnight too), followed until ``reach`` past that midnight."""
+        end = dt.datetime.combine(day + _ONE_DAY, _MIDNIGHT)
+        # A day of margin: the wall clock and real time part by at most an hour or two (a clock change).
+        limit = end + reach + _ONE_DAY
+        while end < limit:
+            morning_end = self.morning_run_end(end.date())
+            if morning_end is None:
+                break
+            if morning_end != _MIDNIGHT:
+                return dt.datetime.combine(end.date(), morning_end)
+            end += _ONE_DAY
+        return end
 
 
 @dataclass(frozen=True)
@@ -320,11 +355,20 @@ def _candidate_starts(
             run_ends = availability.run_ends_on(day) if len(intervals) > 1 else None
             for interval in intervals:
                 wall_start, wall_end = interval.wall_bounds(day)
-                fit_end = wall_end
-                if run_ends and interval in run_ends:
-                    fit_end = Interval(interval.start, run_ends[interval]).wall_bounds(day)[1]
+                run_end = run_ends.get(interval, interval.end) if run_ends else interval.end
+                if run_end == _MIDNIGHT:
+                    # The run lasts to midnight: it goes on into the next day's hours that start at 00:00.
+                    fit_end = availability.run_end_after_midnight(day, duration)
+                else:
+                    fit_end = dt.datetime.combine(day, run_end)
                 if offset is not None:
-                    _fixed_offset_starts(starts, wall_start, wall_end, fit_end, offset, step, duration, earliest, stop)
+                    # The day's offset holds up to its closing midnight; an end past it is converted
+                    # in the zone it falls in.
+                    last_end = ((fit_end - offset).replace(tzinfo=UTC) if fit_end.date() == day
+                                or fit_end == dt.datetime.combine(day + _ONE_DAY, _MIDNIGHT)
+                                else _wall_end_instant(fit_end, tz))
+                    _fixed_offset_starts(starts, wall_start, wall_end, fit_end, last_end, offset, step, duration,
+                                         earliest, stop)
                 else:
                     _transition_day_starts(starts, wall_start, wall_end, fit_end, tz, step, duration, earliest, stop)
         day += _ONE_DAY
@@ -366,6 +410,7 @@ def _fixed_offset_starts(
     wall_start: dt.datetime,
     wall_end: dt.datetime,
     fit_end: dt.datetime,
+    last_end: dt.datetime,
     offset: dt.timedelta,
     step: dt.timedelta,
     duration: dt.timedelta,
@@ -373,9 +418,9 @@ def _fixed_offset_starts(
     stop: dt.datetime,
 ) -> None:
     """Starts of one interval on a day with one UTC offset: plain arithmetic, grid jump to ``earliest``.
-    A start lies before ``wall_end`` and its meeting ends by ``fit_end`` (its run's end)."""
+    A start lies before ``wall_end`` and its meeting ends by ``last_end``, the instant of
+    ``fit_end`` (its run's end)."""
     first = (wall_start - offset).replace(tzinfo=UTC)
-    last_end = (fit_end - offset).replace(tzinfo=UTC)
     start = first
     if earliest > first:
         # Ceil division keeps the start on the interval's grid.

@@ -151,6 +151,33 @@ def test_a_meeting_may_run_across_two_rows_of_hours_that_touch():
         "09:00", "09:30", "10:00", "10:30", "11:00", "12:30"]
 
 
+def test_a_meeting_may_run_across_midnight_into_the_next_days_hours():
+    # Monday 22:00-24:00 and Tuesday 00:00-02:00 are free from 10 pm to 2 am: an hour at 23:30 fits.
+    availability = WeeklyAvailability(NEW_YORK, {0: [hours_of("22:00-00:00")], 1: [hours_of("00:00-02:00")]}, {})
+    rules = make_rules(duration=minutes(60), step=minutes(30))
+    slots = slots_on(MONDAY, availability, rules)
+    assert local_times(slots, NEW_YORK) == ["22:00", "22:30", "23:00", "23:30"]
+    assert slots[-1].end == at(NEW_YORK, 2026, 3, 3, 0, 30)
+    assert find(at(NEW_YORK, 2026, 3, 2, 23, 30), rules, availability) == slots[-1]
+    # A run of touching rows on Tuesday carries on from midnight too; one that starts later does not.
+    joined = WeeklyAvailability(NEW_YORK, {0: [hours_of("23:00-00:00")],
+                                           1: [hours_of("00:00-00:30"), hours_of("00:30-01:00")]}, {})
+    assert local_times(slots_on(MONDAY, joined, make_rules(duration=minutes(90), step=minutes(30))), NEW_YORK) == [
+        "23:00", "23:30"]
+    apart = WeeklyAvailability(NEW_YORK, {0: [hours_of("22:00-00:00")], 1: [hours_of("00:30-02:00")]}, {})
+    assert local_times(slots_on(MONDAY, apart, rules), NEW_YORK) == ["22:00", "22:30", "23:00"]
+
+
+def test_an_override_joins_across_midnight_and_an_override_closing_the_next_day_does_not():
+    tuesday = MONDAY + dt.timedelta(days=1)
+    rules = make_rules(duration=minutes(60), step=minutes(30))
+    weekly = {1: [hours_of("00:00-02:00")]}
+    opened = WeeklyAvailability(NEW_YORK, weekly, {MONDAY: [hours_of("22:00-00:00")]})
+    assert local_times(slots_on(MONDAY, opened, rules), NEW_YORK) == ["22:00", "22:30", "23:00", "23:30"]
+    closed = WeeklyAvailability(NEW_YORK, weekly, {MONDAY: [hours_of("22:00-00:00")], tuesday: []})
+    assert local_times(slots_on(MONDAY, closed, rules), NEW_YORK) == ["22:00", "22:30", "23:00"]
+
+
 def test_overlapping_intervals_offer_each_start_once():
     availability = make_availability(NEW_YORK, "09:00-11:00", "10:00-12:00")
     assert local_times(slots_on(MONDAY, availability), NEW_YORK) == ["09:00", "10:00", "11:00"]
@@ -597,8 +624,18 @@ QUARTERS_A_DAY = 24 * 4
 
 @st.composite
 def intervals(draw):
-    first = draw(st.integers(0, QUARTERS_A_DAY - 1))
-    last = draw(st.integers(first + 1, min(first + 40, QUARTERS_A_DAY)))
+    # A third of them start at midnight or end at it, so hours running across midnight (a late
+    # evening, then the next day's early hours) are common, not a rare draw.
+    shape = draw(st.sampled_from(["any", "any", "evening", "morning"]))
+    if shape == "morning":
+        first = 0
+        last = draw(st.integers(1, 40))
+    elif shape == "evening":
+        first = draw(st.integers(QUARTERS_A_DAY - 40, QUARTERS_A_DAY - 1))
+        last = QUARTERS_A_DAY
+    else:
+        first = draw(st.integers(0, QUARTERS_A_DAY - 1))
+        last = draw(st.integers(first + 1, min(first + 40, QUARTERS_A_DAY)))
 
     def clock(quarter):
         return dt.time(0) if quarter == QUARTERS_A_DAY else dt.time(quarter // 4, quarter % 4 * 15)
@@ -741,15 +778,18 @@ def is_seat(rules: SlotRules, start, end, taken: Busy) -> bool:
     return taken.meeting_type_id == rules.meeting_type_id and (taken.start, taken.end) == (start, end)
 
 
-def run_end(day_hours, interval: Interval, day: dt.date) -> dt.datetime:
-    """The wall end of the hours `interval` belongs to: grown by every interval of the day that
-    touches or overlaps them, until none does."""
+def run_end(availability: WeeklyAvailability, interval: Interval, day: dt.date) -> dt.datetime:
+    """The wall end of the hours `interval` belongs to: grown by every interval that touches or
+    overlaps them, of its own day or the next two (hours that end at midnight go on into the next
+    day's hours from 00:00), until none does."""
     start, end = wall_bounds(interval, day)
+    spans = [wall_bounds(other, other_day)
+             for other_day in (day + dt.timedelta(days=shift) for shift in range(3))
+             for other in hours_on(availability, other_day)]
     grown = True
     while grown:
         grown = False
-        for other in day_hours:
-            other_start, other_end = wall_bounds(other, day)
+        for other_start, other_end in spans:
             if other_start <= end and other_end > end and other_end > start:
                 end, grown = other_end, True
     return end
@@ -765,7 +805,7 @@ def reference_slots(rules, availability, busy, now, range_start, range_end) -> l
         day_hours = hours_on(availability, day)
         for interval in day_hours:
             wall, wall_end = wall_bounds(interval, day)
-            closes = end_instant(run_end(day_hours, interval, day), tz)
+            closes = end_instant(run_end(availability, interval, day), tz)
             while wall < wall_end:
                 for start in instants_reading(wall, tz):
                     end = start + rules.duration
@@ -809,7 +849,7 @@ def test_slots_keep_every_rule(scenario):
         now = scenario["now"].astimezone(UTC)
         assert now + rules.min_notice <= slot.start <= now + rules.horizon
         # Inside the owner's hours for its local date, on that interval's step grid, ending by the
-        # end of the run of touching or overlapping hours it starts in.
+        # end of the run of touching or overlapping hours it starts in (across midnight too).
         local_start = slot.start.astimezone(tz)
         wall = local_start.replace(tzinfo=None, fold=0)
         homes = []
@@ -819,7 +859,7 @@ def test_slots_keep_every_rule(scenario):
             if (
                 wall_start <= wall < wall_end
                 and (wall - wall_start) % rules.step == dt.timedelta(0)
-                and slot.end <= end_instant(run_end(day_hours, interval, local_start.date()), tz)
+                and slot.end <= end_instant(run_end(availability, interval, local_start.date()), tz)
             ):
                 homes.append(interval)
         assert homes, f"{slot} lies outside the owner's hours"
