@@ -100,15 +100,38 @@ def _set_held(booking: Booking, held: bool) -> None:
     orders_changed(owner_id=booking.owner_id)
 
 
+def _claim_due_expiry(order: PackageOrder, now: datetime) -> bool:
+    """Whether the sessions of `order` (locked) have expired at `now`. An active order past its
+    expiry moment that the beat task has not reached yet is claimed here, as the task claims it
+    (orders_expire_due), and its unused credits expire now: in the minutes before the task runs, a
+    credit given back would otherwise look usable, though the order books nothing after its expiry.
+    The task then finds the claim taken."""
+    if order.credits_expired_at is not None:
+        return True
+    if order.status != OrderStatus.ACTIVE or not order.is_expired(now):
+        return False
+    claimed = PackageOrder.objects.filter(pk=order.pk, credits_expired_at__isnull=True).update(credits_expired_at=now)
+    order.credits_expired_at = now
+    if claimed:
+        orders_changed(owner_id=order.owner_id)
+        ledger_expire_order(order=order, now=now)
+    return True
+
+
 def _give_back(item: OrderItem, booking: Booking, reason: str, *, now: datetime | None, note: str = "",
                by_user=None) -> None:
-    """The booking's credit comes back to its item. On an order whose sessions have expired it
-    expires again at once (the order books nothing; an extension gives it back with the others),
-    so no unused credit outlives the expiry. `item` was locked with its order."""
+    """The booking's credit comes back to its item. On an order whose sessions have expired (the
+    expiry task has run, or its moment has passed: _claim_due_expiry) it expires again at once (the
+    order books nothing; an extension gives it back with the others), so no unused credit outlives
+    the expiry. `item` was locked with its order."""
+    now = now or timezone.now()
     _entry(item.pk, 1, reason, booking=booking, note=note, by_user=by_user, now=now)
     _set_held(booking, False)
     if item.order.credits_expired_at is not None:
         _entry(item.pk, -1, LedgerReason.EXPIRY, now=now, note="Came back after the sessions had expired")
+    else:
+        # Claiming expires every unused credit of the order, this one with them.
+        _claim_due_expiry(item.order, now)
 
 
 def ledger_grant_purchase(*, items: list[OrderItem], now: datetime | None = None) -> None:
@@ -244,6 +267,8 @@ def ledger_release_paid_instalments(*, order: PackageOrder, paid_before: int, pa
                else f"Payments {paid_before + 1} to {paid_after} of {count}")
         if item.order.credits_expired_at is not None:
             _entry(item.pk, -share, LedgerReason.EXPIRY, now=now, note="Came back after the sessions had expired")
+        else:
+            _claim_due_expiry(item.order, now or timezone.now())  # past its expiry: these expire with the rest
         released += share
     return released
 

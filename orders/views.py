@@ -254,7 +254,8 @@ def order_booking_reschedule(request: HttpRequest, pk: int, booking_id: int) -> 
 def order_booking_cancel(request: HttpRequest, pk: int, booking_id: int) -> HttpResponse:
     order = _get_order_for_owner(request, pk)
     booking = _booking_of_order(order, booking_id)
-    if order.credits_expired_at is not None:  # orders.credits._give_back expires the credit again
+    # orders.credits._give_back expires the credit again, also when the expiry task has not run yet.
+    if order.credits_expired_at is not None or order.is_expired(timezone.now()):
         success = ("The session was cancelled; its credit came back and expired with the order's other sessions: "
                    "extend the order to let the client book it.")
     else:
@@ -330,6 +331,7 @@ def order_booking_return_credit(request: HttpRequest, pk: int, booking_id: int) 
     except CreditError as error:
         messages.error(request, error.message)
     else:
+        order.refresh_from_db(fields=["credits_expired_at"])
         if order.credits_expired_at is not None:  # orders.credits._give_back expired it again
             messages.success(request, "The session was given back, and expired with the order's other sessions: "
                                       "extend the order to let the client book it.")

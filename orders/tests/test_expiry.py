@@ -344,3 +344,81 @@ def test_extending_by_one_day_says_one_day(owner_client, package):
     order = place_order(expiring(package, days=3))
     response = owner_client.post(extend_url(order), {"days": "1"}, follow=True)
     assert "The order was extended by 1 day." in response.content.decode()  # it said "by 1 days"
+
+
+# --- Cancelled after the expiry moment, before the expiry task has run ----------------------------
+
+
+def expired_before_the_task(package):
+    """An order whose expiry moment passed a minute ago, with a session still to come; the beat task
+    has not run yet, so nothing is expired in the ledger."""
+    order = place_order(expiring(package, days=3))
+    booking = book(order, NINE_AM + timedelta(days=7))
+    return order, booking, NOW + timedelta(days=3, minutes=1)
+
+
+def test_a_session_cancelled_before_the_expiry_task_runs_expires_with_the_others(package):
+    order, booking, moment = expired_before_the_task(package)
+    with time_machine.travel(moment, tick=False):
+        booking_cancel(booking=booking)
+        assert item_balance(coaching(order).pk) == 0
+        assert PackageOrder.objects.get(pk=order.pk).credits_expired_at == moment
+        assert orders_expire_due() == 0  # the cancel did the task's work: nothing is expired twice
+    assert entries(order, LedgerReason.CANCEL_RETURN) == [1]
+    assert sum(entries(order, LedgerReason.EXPIRY)) == -3  # the coaching item's two, the workshop's one
+    with time_machine.travel(moment, tick=False):
+        order_extend(order=order, days=10, by_user=None)
+    assert item_balance(coaching(order).pk) == 2
+
+
+def test_the_owner_cancelling_before_the_expiry_task_runs_is_not_told_the_credit_is_back(owner_client, package):
+    order, booking, moment = expired_before_the_task(package)
+    with time_machine.travel(moment, tick=False):
+        response = owner_client.post(reverse("orders:booking_cancel", args=[order.pk, booking.pk]), follow=True)
+    html = response.content.decode()
+    assert "The session was cancelled; its credit came back and expired with the order&#x27;s other sessions" in html
+    assert "its credit is back on the order" not in html
+    assert item_balance(coaching(order).pk) == 0
+
+
+def test_the_client_cancelling_before_the_expiry_task_runs_is_not_told_the_credit_is_back(client, package):
+    order, booking, moment = expired_before_the_task(package)
+    with time_machine.travel(moment, tick=False):
+        response = client.post(reverse("bookings:cancel", args=[booking.token]), {"reason": ""}, follow=True)
+    html = response.content.decode()
+    assert ("Your session credit came back and expired with your package's other sessions. "
+            f"Contact {order.owner.display_name} to extend the order.") in html
+    assert "credit is back on your package" not in html
+    assert item_balance(coaching(order).pk) == 0
+
+
+def test_a_session_cancelled_just_before_the_expiry_moment_comes_back(package):
+    order, booking, moment = expired_before_the_task(package)
+    with time_machine.travel(moment - timedelta(minutes=2), tick=False):
+        booking_cancel(booking=booking)
+    assert item_balance(coaching(order).pk) == 2
+    assert PackageOrder.objects.get(pk=order.pk).credits_expired_at is None
+
+
+def test_sessions_an_instalment_pays_for_after_the_expiry_moment_expire_with_the_others(package):
+    from django.db import transaction
+
+    from orders.credits import ledger_release_paid_instalments
+
+    order, _booking, moment = expired_before_the_task(package)
+    with time_machine.travel(moment, tick=False), transaction.atomic():
+        released = ledger_release_paid_instalments(order=order, paid_before=1, paid_after=2, count=2)
+    assert released > 0
+    assert item_balance(coaching(order).pk) == 0
+    assert PackageOrder.objects.get(pk=order.pk).credits_expired_at == moment
+
+
+def test_a_session_given_back_before_the_expiry_task_runs_says_to_extend_the_order(owner_client, package):
+    order, booking, moment = expired_before_the_task(package)
+    with time_machine.travel(moment, tick=False):
+        response = owner_client.post(reverse("orders:booking_return_credit", args=[order.pk, booking.pk]),
+                                     follow=True)
+    html = response.content.decode()
+    assert "The session was given back, and expired with the order&#x27;s other sessions" in html
+    assert "the client can book it again" not in html
+    assert entries(order, LedgerReason.CREDIT_RETURN) == [1] and item_balance(coaching(order).pk) == 0
