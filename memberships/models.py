@@ -33,6 +33,10 @@ class PackageMembership(models.Model):
     paused_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     state_at = models.DateTimeField(null=True, blank=True)
+    # The day of the month periods are counted from (memberships.services.period_after's anchor):
+    # empty for the day the order was paid; set to the day of a resume after the period ran out
+    # while paused, where the periods start again.
+    period_anchor = models.DateTimeField(null=True, blank=True)
     # Where a past-due client pays (Stripe's hosted invoice page); empty for the test provider,
     # whose "Pay now" is on the order page.
     pay_url = models.URLField(max_length=500, blank=True)

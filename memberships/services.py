@@ -96,11 +96,12 @@ def period_after(start: datetime, *, interval: str, count: int, zone_name: str =
 
 def next_period_end(membership: PackageMembership, start: datetime | None = None) -> datetime:
     """The end of the period starting at `start` (the current period's end), anchored on the day the
-    order was paid (membership_start's first period)."""
+    order was paid (membership_start's first period), or on the day it resumed when its periods
+    started again then (membership_resume)."""
     order = membership.order
     return period_after(membership.current_period_end if start is None else start,
                         interval=order.billing_interval, count=order.billing_interval_count,
-                        zone_name=order.client_timezone, anchor=order.paid_at)
+                        zone_name=order.client_timezone, anchor=membership.period_anchor or order.paid_at)
 
 
 def _locked(membership_id: int) -> PackageMembership:
@@ -336,8 +337,11 @@ def membership_resume(*, membership_id: int, now: datetime | None = None) -> Pac
         if membership.status != MembershipStatus.PAUSED:
             return membership
         membership.status, membership.paused_at = MembershipStatus.ACTIVE, None
-        membership.current_period_end = max(membership.current_period_end, now)
-        membership.save(update_fields=["status", "paused_at", "current_period_end", "updated_at"])
+        if membership.current_period_end < now:
+            # The periods start again today, as on the day it was bought: resumed on the 31st, it
+            # renews on the last day of shorter months and on the 31st again after them.
+            membership.current_period_end = membership.period_anchor = now
+        membership.save(update_fields=["status", "paused_at", "current_period_end", "period_anchor", "updated_at"])
     return membership
 
 

@@ -192,6 +192,33 @@ def test_a_paused_membership_is_not_renewed_until_resumed(owner, package):
     assert _balance(order) == 4
 
 
+@pytest.mark.parametrize(("resumed_on", "renewals"), [
+    # The 31st, as a membership bought on the 31st: the last day of a shorter month, then the 31st.
+    ((3, 31), ((4, 30), (5, 31), (6, 30), (7, 31))),
+    # 28 February: a month to 28 March (as bought that day), not back to the 1st it was paid on.
+    ((2, 28), ((3, 28), (4, 28), (5, 28), (6, 28))),
+])
+def test_a_membership_resumed_after_its_period_ran_out_renews_a_month_at_a_time_from_that_day(
+        owner, package, resumed_on, renewals):
+    order = subscribe(package)  # paid 1 December, 7:00 in New York
+    membership = services.membership_pause(membership_id=order.package_membership.pk)
+    month, day = resumed_on
+    with time_machine.travel(datetime(2027, month, day, 10, 0, tzinfo=NEW_YORK), tick=False):
+        services.membership_resume(membership_id=membership.pk)
+        assert services.memberships_renew_due() == (1, 0)
+    ends = []
+    for _ in range(len(renewals) - 1):
+        membership.refresh_from_db()
+        ends.append(membership.current_period_end)
+        with time_machine.travel(membership.current_period_end, tick=False):
+            assert _renew(order).renewed
+    membership.refresh_from_db()
+    ends.append(membership.current_period_end)
+
+    assert [end.astimezone(NEW_YORK) for end in ends] == [
+        datetime(2027, month, day, 10, 0, tzinfo=NEW_YORK) for month, day in renewals]
+
+
 def test_a_paused_membership_cancelled_ends_when_its_cancellation_comes_due(owner, package):
     order = subscribe(package)
     services.membership_pause(membership_id=order.package_membership.pk)
