@@ -30,8 +30,12 @@ throughout, so 11:30-12:30 is offered. A run that lasts to midnight goes on into
 that starts at 00:00 (Monday 22:00-24:00 and Tuesday 00:00-02:00 offer an hour at 23:30 on Monday),
 and on again while each next run lasts to its midnight; the next date's hours are its override when
 it has one (an override that closes it ends the run at midnight). An ambiguous interval end is
-taken at its *later* occurrence (so the repeated hour belongs to the hours that cover it); an end
-that falls in a gap is the instant of the transition (the moment the clock jumps past it).
+taken at its *later* occurrence (so the repeated hour belongs to the hours that cover it), unless
+the clock goes back exactly at that wall time, so that no hour of the interval repeats (01:00 on New
+York's fall-back night; midnight in America/Havana, whose clock goes back from 01:00 to 00:00): the
+hours then end at its *first* occurrence, before the repeat. An end that falls in a gap is the
+instant of the transition (the moment the clock jumps past it; Havana's spring-forward night has
+no midnight, so a day's hours to 24:00 end at the jump).
 
 Notice and horizon. A start is offered only when ``now + min_notice <= start <= now + horizon``,
 both spans added in absolute (UTC) time, not on the wall clock.
@@ -487,6 +491,11 @@ def _wall_instants(wall: dt.datetime, tz: dt.tzinfo) -> list[dt.datetime]:
 def _wall_end_instant(wall: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
     """The instant an interval ending at wall time ``wall`` ends (see the module docstring)."""
     instants = _wall_instants(wall, tz)
+    if len(instants) == 2 and len(_wall_instants(wall - _TICK, tz)) < 2:
+        # The clock goes back exactly at ``wall``: the hours before it do not repeat, and end at the
+        # first ``wall``. This is also what a day of one offset gives for its closing midnight (see
+        # _fixed_offset_starts), which Havana's fall-back night doubles.
+        return instants[0]
     if instants:
         return instants[-1]
     # In a gap: fold=1 reads the wall time with the offset after the jump and lands before the

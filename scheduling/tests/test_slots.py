@@ -368,6 +368,48 @@ def test_an_interval_ending_in_the_repeated_hour_keeps_the_second_pass():
     assert utc_times(slots) == ["04:00", "04:30", "05:00", "06:00"]
 
 
+def test_hours_ending_where_the_clock_goes_back_end_before_the_repeated_hour():
+    # New York's clock goes back from 02:00 to 01:00: hours 00:00-01:00 end at the first 01:00
+    # (05:00 UTC). An hour at 00:30 would run to 01:30 EDT, in the hour after them: not offered.
+    availability = make_availability(NEW_YORK, "00:00-01:00")
+    slots = slots_on(dt.date(2026, 11, 1), availability, make_rules(step=minutes(30), duration=minutes(60)))
+    assert utc_times(slots) == ["04:00"]
+    assert slots[-1].end == dt.datetime(2026, 11, 1, 5, tzinfo=UTC)
+
+
+HAVANA = ZoneInfo("America/Havana")
+
+
+def test_havanas_doubled_midnight_ends_the_day_before_at_the_first_one():
+    # Havana's clock goes back from 01:00 to 00:00 on 1 November 2026 (05:00 UTC): Saturday's
+    # 22:00-24:00 ends at the first midnight (04:00 UTC), with Sunday closed; with Sunday's hours
+    # from 00:00 the run goes on through both midnights.
+    saturday = dt.date(2026, 10, 31)
+    long_rules = make_rules(step=minutes(30), duration=minutes(90))
+    closed_sunday = WeeklyAvailability(HAVANA, {5: [hours_of("22:00-00:00")]}, {})
+    slots = slots_on(saturday, closed_sunday, long_rules)
+    assert local_times(slots, HAVANA) == ["22:00", "22:30"]
+    assert slots[-1].end == dt.datetime(2026, 11, 1, 4, tzinfo=UTC)
+    # A run of whole days into the closed Sunday ends at the same first midnight.
+    whole_days = WeeklyAvailability(HAVANA, {4: [hours_of("23:00-00:00")], 5: [hours_of("00:00-00:00")]}, {})
+    assert find(at(HAVANA, 2026, 10, 31, 23, 30), long_rules, whole_days) is None
+    open_sunday = WeeklyAvailability(HAVANA, {5: [hours_of("22:00-00:00")], 6: [hours_of("00:00-02:00")]}, {})
+    assert local_times(slots_on(saturday, open_sunday, long_rules), HAVANA) == ["22:00", "22:30", "23:00", "23:30"]
+    # Sunday's 00:00-02:00 is three hours long: 00:00 and 00:30 come twice (daylight, then standard time).
+    sunday = slots_on(saturday + dt.timedelta(days=1), open_sunday, make_rules(step=minutes(30)))
+    assert utc_times(sunday) == ["04:00", "04:30", "05:00", "05:30", "06:00", "06:30"]
+
+
+def test_havanas_missing_midnight_starts_the_day_at_one():
+    # On 8 March 2026 Havana's clock jumps from 00:00 to 01:00 (05:00 UTC): Sunday starts at 01:00
+    # CDT, and Saturday's 23:00 hour ends there, in Sunday's hours.
+    availability = WeeklyAvailability(HAVANA, {5: [hours_of("22:00-00:00")], 6: [hours_of("00:00-02:00")]}, {})
+    saturday = slots_on(dt.date(2026, 3, 7), availability, make_rules(step=minutes(30), duration=minutes(60)))
+    assert local_times(saturday, HAVANA) == ["22:00", "22:30", "23:00", "23:30"]
+    sunday = slots_on(dt.date(2026, 3, 8), availability, make_rules(step=minutes(30), duration=minutes(60)))
+    assert utc_times(sunday) == ["05:00"] and local_times(sunday, HAVANA) == ["01:00"]
+
+
 def test_a_day_that_does_not_exist_offers_nothing():
     # Samoa skipped 30 December 2011 when it crossed the date line.
     apia = ZoneInfo("Pacific/Apia")
@@ -608,6 +650,7 @@ ZONES = [
     "Australia/Lord_Howe",  # half-hour daylight saving
     "America/St_Johns",
     "Asia/Kathmandu",
+    "America/Havana",  # its clock changes at midnight: 00:00 happens twice, or not at all
     "UTC",
 ]
 DAYS_NEAR_CHANGES = [
@@ -754,9 +797,12 @@ def instants_reading(wall: dt.datetime, tz) -> list[dt.datetime]:
 
 
 def end_instant(wall: dt.datetime, tz) -> dt.datetime:
-    """Later reading of an ambiguous end; for an end in a gap, the minute the clock jumps past it."""
+    """Later reading of an ambiguous end, but the first when the clock goes back exactly then (the
+    moment before reads once); for an end in a gap, the minute the clock jumps past it."""
     readings = instants_reading(wall, tz)
     if readings:
+        if len(instants_reading(wall - dt.timedelta(microseconds=1), tz)) < 2:
+            return readings[0]
         return readings[-1]
     moment = min(wall.replace(tzinfo=tz, fold=fold).astimezone(UTC) for fold in (0, 1))
     while moment.astimezone(tz).replace(tzinfo=None) < wall:
