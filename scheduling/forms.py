@@ -16,7 +16,14 @@ from leadmonk.phones import normalize_mobile
 from scheduling.models import MAX_MEETING_MINUTES, LocationKind, MeetingType, MeetingTypeKind, PhoneCaller, Visibility
 from scheduling.price_forms import PaidSessionFieldsMixin
 from scheduling.setup_selectors import meeting_type_slug_taken
-from scheduling.setup_services import DEFAULT_HOURS, WEEKDAY_NAMES, hours_problem
+from scheduling.setup_services import (
+    DEFAULT_HOURS,
+    OVERRIDE_TOO_FAR,
+    WEEKDAY_NAMES,
+    hours_problem,
+    override_last_day,
+    override_range_too_far,
+)
 
 MINUTE, HOUR, DAY, WEEK = 1, 60, 24 * 60, 7 * 24 * 60
 MAX_REMINDERS_PER_CHANNEL = 3
@@ -561,8 +568,6 @@ class WeeklyHoursForm(_IntervalRows, forms.Form):
 class DateOverrideForm(_IntervalRows, forms.Form):
     ROWS = 3
     CLOSED, HOURS = "closed", "hours"
-    MAX_DAYS_AHEAD = 2 * 366
-
     MAX_RANGE_DAYS = 92
     date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                            input_formats=["%Y-%m-%d"],
@@ -584,13 +589,15 @@ class DateOverrideForm(_IntervalRows, forms.Form):
         self.today = today
         self._add_rows("o", self.ROWS, "Override", [])
         self.fields["date"].widget.attrs["min"] = today.isoformat()
+        for name in ("date", "date_to"):
+            self.fields[name].widget.attrs["max"] = override_last_day(today).isoformat()
 
     def clean_date(self) -> dt.date:
         date = self.cleaned_data["date"]
         if date < self.today:
             raise ValidationError("That date is in the past. Choose today or a later date.")
-        if date > self.today + dt.timedelta(days=self.MAX_DAYS_AHEAD):
-            raise ValidationError("Choose a date within the next two years.")
+        if date > override_last_day(self.today):
+            raise ValidationError(OVERRIDE_TOO_FAR)
         return date
 
     def clean(self) -> dict:
@@ -602,6 +609,9 @@ class DateOverrideForm(_IntervalRows, forms.Form):
                 self.add_error("date_to", "The last date must be on or after the first.")
             elif (last - first).days + 1 > self.MAX_RANGE_DAYS:
                 self.add_error("date_to", f"Choose at most {self.MAX_RANGE_DAYS} days at a time.")
+            elif last > override_last_day(self.today):
+                # The first date is held to the limit by clean_date; a range must end inside it too.
+                self.add_error("date_to", override_range_too_far(override_last_day(self.today)))
         if data.get("mode") == self.CLOSED:
             # A closed date's rows are not read (as a switched-off weekday's): a half-typed time
             # there blocks nothing.

@@ -284,6 +284,21 @@ def owner_today(owner: User, now: dt.datetime | None = None) -> dt.date:
     return (now or timezone.now()).astimezone(ZoneInfo(owner.timezone)).date()
 
 
+# Overrides reach this far ahead ("within the next two years", as the override editor says).
+OVERRIDE_DAYS_AHEAD = 2 * 366
+OVERRIDE_TOO_FAR = "Choose a date within the next two years."
+
+
+def override_last_day(today: dt.date) -> dt.date:
+    """The last date an override may be for, `today` being the owner's today."""
+    return today + dt.timedelta(days=OVERRIDE_DAYS_AHEAD)
+
+
+def override_range_too_far(last_day: dt.date) -> str:
+    return (f"The last date must be within the next two years ({last_day.day} {last_day:%B %Y} "
+            f"at the latest).")
+
+
 @transaction.atomic
 def date_override_add(
     *, owner: User, date: dt.date, intervals: Iterable[tuple[dt.time, dt.time]] = (),
@@ -292,11 +307,17 @@ def date_override_add(
     """Set the hours of one date, or of every date from `date` to `date_to` (a holiday): no intervals
     closes the days. Replaces those dates' overrides."""
     intervals = list(intervals)
-    if date < owner_today(owner, now):
+    today = owner_today(owner, now)
+    if date < today:
         raise InvalidHours("That date is in the past. Choose today or a later date.", field="date")
+    last_allowed = override_last_day(today)
+    if date > last_allowed:
+        raise InvalidHours(OVERRIDE_TOO_FAR, field="date")
     last = date_to or date
     if last < date:
         raise InvalidHours("The last date must be on or after the first.", field="date_to")
+    if last > last_allowed:
+        raise InvalidHours(override_range_too_far(last_allowed), field="date_to")
     problem = hours_problem(intervals)
     if problem:
         raise InvalidHours(f"{date:%A} {date.day} {date:%B %Y}: {problem}")

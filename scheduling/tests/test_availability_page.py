@@ -209,6 +209,35 @@ def test_bad_overrides_are_refused_with_a_message_and_nothing_is_saved(owner, ow
 
 
 @time_machine.travel(NOW, tick=False)
+def test_a_range_running_past_the_two_year_limit_is_refused_beside_until_and_nothing_changes(owner, owner_client):
+    # The first date was checked against the two years the editor promises, the last one not: a range
+    # starting near the limit was saved up to 92 days beyond it (12 July 2026 is the last date allowed).
+    kept = setup_services.date_override_add(owner=owner, date=dt.date(2026, 7, 5), intervals=[(time(9), time(10))])
+
+    response = owner_client.post(ADD_URL, {"date": "2026-07-01", "date_to": "2026-08-31", "mode": "closed"})
+
+    assert response.status_code == 200
+    message = "The last date must be within the next two years (12 July 2026 at the latest)."
+    until_field = re.search(r'<label for="id_date_to">.*?</div>', response.text, re.S).group(0)
+    assert message in until_field
+    assert list(DateOverride.objects.filter(owner=owner)) == kept
+    assert (kept[0].start_time, kept[0].end_time) == (time(9), time(10))
+    # Up to the limit itself is fine.
+    assert owner_client.post(ADD_URL, {"date": "2026-07-01", "date_to": "2026-07-12", "mode": "closed"}).status_code == 302
+
+
+@time_machine.travel(NOW, tick=False)
+def test_service_refuses_dates_past_the_two_year_limit(owner):
+    with pytest.raises(setup_services.InvalidHours, match="two years") as refused:
+        setup_services.date_override_add(owner=owner, date=dt.date(2026, 7, 1), date_to=dt.date(2026, 7, 13))
+    assert refused.value.field == "date_to"
+    with pytest.raises(setup_services.InvalidHours, match="two years") as refused:
+        setup_services.date_override_add(owner=owner, date=dt.date(2026, 7, 13))
+    assert refused.value.field == "date"
+    assert not DateOverride.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
 def test_service_refuses_a_past_date(owner):
     with pytest.raises(setup_services.InvalidHours, match="past"):
         setup_services.date_override_add(owner=owner, date=dt.date(2024, 7, 9))
