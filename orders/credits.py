@@ -443,12 +443,16 @@ def _locked_booking(booking: Booking) -> Booking:
 def ledger_settle_no_show(*, booking: Booking, by_user=None, now: datetime | None = None) -> None:
     """A no-show gives the credit back unless the order's policy says a no-show uses it; then a
     zero entry records the forfeit. Marking attended again later changes no credit (the owner can
-    return or adjust)."""
+    return or adjust), and a session settles as a no-show once: marked a no-show again after
+    "attended" (its forfeit keeps the credit held) it writes no second entry."""
     if booking.attendance != Attendance.NO_SHOW or booking.order_item_id is None or not booking.credit_held:
         return
     item = lock_item(booking.order_item_id)
     if item.order.is_closed:
         return  # the attendance is kept; a closed order's credits are settled
+    # Read after the item's lock (and the booking's, taken by the caller).
+    if CreditLedgerEntry.objects.filter(booking_id=booking.pk, reason=LedgerReason.NO_SHOW).exists():
+        return
     if item.order.no_show_forfeits:
         _entry(item.pk, 0, LedgerReason.NO_SHOW, booking=booking, by_user=by_user, now=now,
                note="No-show: the session is used")
