@@ -18,7 +18,7 @@ from scheduling.booking_step import Step, StepWording, TimeStep, cancel_step
 from scheduling.calendar import bookings_ics
 from scheduling.models import BookedBy, Booking, BookingStatus
 from scheduling.selectors import booking_change_refusal, datetime_label, get_booking_by_token
-from scheduling.services import MeetingTypeUnavailable, booking_cancel, booking_reschedule
+from scheduling.services import BookingAwaitingPayment, MeetingTypeUnavailable, booking_cancel, booking_reschedule
 from scheduling.signals import (
     book_again_link_for,
     cancel_terms_for,
@@ -91,6 +91,11 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 
 def reschedule(request: HttpRequest, token: str) -> HttpResponse:
     booking = _get_booking(token)
+    if booking.status == BookingStatus.HELD:
+        # A paid session not paid yet has no booked time to move: say so, and go on to its page,
+        # which is its payment (see manage).
+        messages.info(request, BookingAwaitingPayment.message)
+        return redirect("bookings:manage", token=booking.token)
     context = _base_context(request, booking)
     if context["refusal"] or context["reschedule_refusal"]:
         messages.error(request, context["refusal"] or context["reschedule_refusal"])

@@ -100,6 +100,12 @@ class BookingAlreadyCancelled(BookingError):
     message = _("This booking was already cancelled.")
 
 
+class BookingAwaitingPayment(BookingError):
+    """A paid session held while its client pays (status held): not booked yet, so not moved."""
+
+    message = _("This time is held while the payment is pending, so there is nothing to reschedule yet.")
+
+
 class SessionInPast(BookingError):
     message = _("This session has already taken place.")
 
@@ -380,6 +386,8 @@ def booking_reschedule(*, booking: Booking, new_start: datetime, by: str = Booke
     new_start = _utc(new_start)
     with bumps_batched(), transaction.atomic():
         booking, meeting = _locked_meeting(booking)
+        if booking.status == BookingStatus.HELD:
+            raise BookingAwaitingPayment()
         if booking.status != BookingStatus.CONFIRMED:
             raise BookingAlreadyCancelled()
         for row in meeting:

@@ -31,7 +31,7 @@ from scheduling.selectors import (
     owner_past_bookings,
     owner_upcoming_bookings,
 )
-from scheduling.services import BookingError, booking_cancel, booking_reschedule
+from scheduling.services import BookingAwaitingPayment, BookingError, booking_cancel, booking_reschedule
 from scheduling.setup import setup_checklist
 from scheduling.signals import owner_booking_page_sections
 
@@ -136,6 +136,8 @@ def booking_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 def booking_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
     booking = _get_booking_for_owner(request, pk)
     refusal = booking_change_refusal(booking=booking, now=timezone.now(), by_owner=True)
+    if booking.status == BookingStatus.HELD:
+        refusal = BookingAwaitingPayment.message  # not booked yet: nothing to move
     if refusal:
         messages.error(request, refusal)
         return redirect("dashboard:booking_detail", pk=booking.pk)

@@ -307,3 +307,42 @@ def test_the_reschedule_picker_does_not_offer_the_current_time(client, booking):
 
     assert "start=2026-12-02T15%3A00%3A00Z" not in html
     assert "start=2026-12-02T15%3A30%3A00Z" in html
+
+
+HELD_NOTICE = "This time is held while the payment is pending, so there is nothing to reschedule yet."
+
+
+@pytest.fixture
+def held_booking(owner, settings):
+    """A paid session whose client has not paid yet (status held), with the test provider only."""
+    from scheduling.holds import booking_hold
+
+    settings.STRIPE_SECRET_KEY = settings.PAYPAL_CLIENT_ID = settings.PAYPAL_CLIENT_SECRET = ""
+    settings.TEST_PAYMENTS_ENABLED = True
+    set_weekly_hours(owner, {day: [(time(9), time(17))] for day in range(5)})
+    paid = make_meeting_type(owner, name="Paid hour", slug="paid-hour", price=Decimal("90"), payment_medium="stripe")
+    return booking_hold(meeting_type=paid, start=datetime(2026, 12, 2, 15, tzinfo=UTC), client_name="Cleo Client",
+                        client_email="cleo@example.com", now=NOW)
+
+
+def test_a_held_booking_opened_on_its_reschedule_page_says_it_is_held_not_cancelled(client, held_booking):
+    # Its reschedule link offered the picker, and choosing a time said "This booking was already
+    # cancelled." Now the link says what is true and leads to the payment, where the time is held.
+    opened = client.get(reschedule_url(held_booking), follow=True)
+    chosen = client.post(reschedule_url(held_booking), {"start": "2026-12-03T19:00:00Z"}, follow=True)
+
+    for response in (opened, chosen):
+        html = response.content.decode()
+        assert HELD_NOTICE in html
+        assert "cancelled" not in html.lower() and 'class="slot"' not in html
+        assert response.redirect_chain[-1][0] == reverse("payments:session_checkout", args=[held_booking.token])
+    held_booking.refresh_from_db()
+    assert held_booking.status == BookingStatus.HELD and held_booking.start == datetime(2026, 12, 2, 15, tzinfo=UTC)
+
+
+def test_moving_a_held_booking_is_refused_with_what_is_true(held_booking):
+    from scheduling.services import BookingError, booking_reschedule
+
+    with pytest.raises(BookingError) as refused:
+        booking_reschedule(booking=held_booking, new_start=datetime(2026, 12, 3, 19, tzinfo=UTC), by=BookedBy.OWNER)
+    assert refused.value.message == HELD_NOTICE

@@ -255,3 +255,18 @@ def test_a_session_held_while_the_client_pays_reads_as_awaiting_payment_and_can_
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
     assert "The unpaid hold was released." in response.content.decode()
+
+
+def test_the_reschedule_address_of_a_held_session_says_it_is_held_and_offers_no_times(owner_client, meeting_type):
+    # Typed or bookmarked: it showed the picker, and picking a time said "This booking was already cancelled."
+    booking = make_booking(meeting_type, datetime(2026, 12, 3, 15, tzinfo=UTC), status=BookingStatus.HELD,
+                           hold_expires_at=NOW + timedelta(minutes=20))
+    url = reverse("dashboard:booking_reschedule", args=[booking.pk])
+
+    for response in (owner_client.get(url, follow=True),
+                     owner_client.post(url, {"start": "2026-12-04T15:00:00Z"}, follow=True)):
+        html = response.content.decode()
+        assert "This time is held while the payment is pending, so there is nothing to reschedule yet." in html
+        assert "already cancelled" not in html and 'class="slot"' not in html
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.HELD and booking.start == datetime(2026, 12, 3, 15, tzinfo=UTC)
