@@ -74,6 +74,16 @@ def seats_taken(*, meeting_type: MeetingType, start: datetime) -> int:
                                   status__in=[BookingStatus.CONFIRMED, BookingStatus.HELD]).count()
 
 
+def has_seat(*, meeting_type: MeetingType, start: datetime, email: str) -> bool:
+    """Whether `email` already has a seat (booked, or held while they pay) in the session at `start`."""
+    return Booking.objects.filter(meeting_type=meeting_type, start=start, client_email__iexact=normalize_email(email),
+                                  status__in=[BookingStatus.CONFIRMED, BookingStatus.HELD]).exists()
+
+
+ALREADY_BOOKED = _("You already have a seat in this session, so this link books nothing more. "
+                   "Your booking confirmation is in your email.")
+
+
 def session_label(entry: WaitlistEntry) -> str:
     """ "Group workshop on Monday 7 December 2026, 14:00 (Europe/London)", in the active language,
     in the entry's zone and by the name the session has for its client (WaitlistEntry.session_name)."""
@@ -115,6 +125,8 @@ def waitlist_join(*, meeting_type: MeetingType, start: datetime, client_name: st
             raise SeatsFree()
         if seats_taken(meeting_type=meeting_type, start=start) < meeting_type.seats:
             raise NotAFullSession()
+        if has_seat(meeting_type=meeting_type, start=start, email=email):
+            raise AlreadyWaiting(_("%(email)s already has a seat in this session.") % {"email": email})
         line = WaitlistEntry.objects.filter(meeting_type=meeting_type, start=start)
         if line.filter(client_email=email, status__in=[WaitlistStatus.WAITING, WaitlistStatus.OFFERED]).exists():
             raise AlreadyWaiting(_("%(email)s is already on the waitlist for this session.") % {"email": email})
@@ -167,11 +179,18 @@ def offer_freed_seats(*, meeting_type_id: int, start: datetime, now: datetime | 
         return 0  # too late to claim: the seat stays for whoever may still book it (the owner)
     lock_owner(meeting_type.owner_id)
     line = WaitlistEntry.objects.filter(meeting_type=meeting_type, start=start)
-    outstanding = line.filter(status=WaitlistStatus.OFFERED, expires_at__gt=now).count()
-    free = meeting_type.seats - seats_taken(meeting_type=meeting_type, start=start) - outstanding
+    # Someone in line who has a seat in the session by now (booked since joining) is passed over,
+    # and an offer of theirs holds no seat: their claim could only be refused (claim_refusal).
+    booked = [normalize_email(email) for email in Booking.objects.filter(
+        meeting_type=meeting_type, start=start, status__in=[BookingStatus.CONFIRMED, BookingStatus.HELD],
+    ).values_list("client_email", flat=True)]
+    outstanding = line.filter(status=WaitlistStatus.OFFERED, expires_at__gt=now).exclude(
+        client_email__in=booked).count()
+    free = meeting_type.seats - len(booked) - outstanding
     if free <= 0:
         return 0
-    entries = list(line.select_for_update().filter(status=WaitlistStatus.WAITING).order_by("position", "id")[:free])
+    waiting = line.select_for_update().filter(status=WaitlistStatus.WAITING).order_by("position", "id")
+    entries = [entry for entry in waiting if entry.client_email not in booked][:free]
     for entry in entries:
         entry.meeting_type = meeting_type
         _offer(entry, now=now)
@@ -198,6 +217,10 @@ def claim_refusal(entry: WaitlistEntry, *, now: datetime) -> ClaimRefused | None
         return ClaimRefused(_("This waitlist place was removed by the host, so the link no longer works."))
     if entry.status == WaitlistStatus.EXPIRED or (entry.expires_at is not None and entry.expires_at <= now):
         return ClaimRefused(_("This link has expired: the seat was offered to the next person waiting."))
+    # Booked into the session since joining (a seat freed and taken on the booking page, the host
+    # booked them): a claim would be a second seat for one person. The offer is left as it is.
+    if has_seat(meeting_type=entry.meeting_type, start=entry.start, email=entry.client_email):
+        return ClaimRefused(ALREADY_BOOKED)
     return None
 
 

@@ -145,6 +145,47 @@ def test_a_seat_taken_before_the_claim_is_said_so(full_session, workshop, delive
     assert WaitlistEntry.objects.get().status == WaitlistStatus.OFFERED
 
 
+def test_a_client_booked_into_the_session_since_joining_cannot_claim_a_second_seat(full_session, workshop,
+                                                                                   delivered):
+    join(workshop, "cleo@example.com")
+    delivered(booking_cancel, booking=full_session[0])
+    token = token_sent_to("cleo@example.com")
+    book_seat(workshop, "Cleo@Example.com")  # the freed seat, taken on the booking page
+    delivered(booking_cancel, booking=full_session[1])  # a seat free again: the claim could book it
+
+    with pytest.raises(ClaimRefused) as refused:
+        waitlist_claim(token=token)
+
+    assert refused.value.message == ("You already have a seat in this session, so this link books nothing more. "
+                                     "Your booking confirmation is in your email.")
+    assert Booking.objects.filter(start=NINE_AM, status=BookingStatus.CONFIRMED).count() == 1
+    assert WaitlistEntry.objects.get().status == WaitlistStatus.OFFERED  # the offer is not used up
+
+
+def test_someone_in_line_who_has_a_seat_by_now_is_passed_over(full_session, workshop, delivered):
+    for email in ("dan@example.com", "cleo@example.com", "fay@example.com"):
+        join(workshop, email)
+    delivered(booking_cancel, booking=full_session[0])  # offered to Dan
+    book_seat(workshop, "cleo@example.com")  # Cleo, second in line, books the freed seat herself
+    delivered(booking_cancel, booking=full_session[1])
+    dans_seat = waitlist_claim(token=token_sent_to("dan@example.com"))
+    mail.outbox.clear()
+
+    delivered(booking_cancel, booking=dans_seat)
+
+    assert [sent.to for sent in mail.outbox if "/waitlist/claim/" in sent.body] == [["fay@example.com"]]
+    statuses = dict(WaitlistEntry.objects.values_list("client_email", "status"))
+    assert (statuses["cleo@example.com"], statuses["fay@example.com"]) == (WaitlistStatus.WAITING,
+                                                                           WaitlistStatus.OFFERED)
+
+
+def test_a_client_with_a_seat_cannot_join_its_waitlist(full_session, workshop):
+    with pytest.raises(AlreadyWaiting) as refused:
+        join(workshop, "ANN@example.com")
+    assert refused.value.message == "ann@example.com already has a seat in this session."
+    assert not WaitlistEntry.objects.exists()
+
+
 def test_a_package_clients_claim_spends_a_credit_of_their_item(owner, full_session, workshop, delivered):
     from orders.tests.conftest import place_order
     item = place_order(make_package(owner, items=[(workshop, 3)])).items.get()
