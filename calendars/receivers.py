@@ -19,14 +19,15 @@ from scheduling import signals as booking_signals
 from scheduling.calendar import booking_ics, booking_location, booking_uid, session_name
 
 
-def owner_event_description(booking) -> str:
+def owner_event_description(booking, *, place: str | None = None) -> str:
     """What the coach's event says: who the client is, where and what the session is, what the
     client answered (the order's invitee questions, asked through scheduling.signals.booking_answers,
-    since orders stands above calendars) and the booking's dashboard page."""
+    since orders stands above calendars) and the booking's dashboard page. `place`: where the
+    meeting is, when the event is another booking's (a collective meeting's lead)."""
     lines = [f"Client: {booking.client_name} <{booking.client_email}>"]
     if booking.client_phone:
         lines.append(f"Phone: {booking.client_phone}")
-    lines.append(f"Where: {booking_location(booking)}")
+    lines.append(f"Where: {booking_location(booking) if place is None else place}")
     lines.append(f"Session: {session_name(booking)}, {booking.duration_minutes} min")
     about = booking.meeting_type.description.strip()
     if about:
@@ -45,18 +46,21 @@ def _owner_event(booking, now: datetime) -> bytes:
     """The client's event (scheduling.calendar's builder), told from the coach's side: a calendar
     resource holds no METHOD (RFC 4791 4.1), the title names the client, the description says
     who they are, where and what the session is and what they answered. In English, as the coach's
-    emails: not in the language of the page the client booked on, which is active here."""
+    emails: not in the language of the page the client booked on, which is active here.
+
+    A host of a collective meeting gets the client's event itself, the lead booking's (its UID,
+    organizer, attendees, sequence and place), with only the title and description their own:
+    every host's copy is then one event, so a host who sees it twice (a calendar shared with
+    another host, the invitation imported beside it) has it once and a move replaces it."""
+    meeting = booking.lead if booking.lead_id else booking
     with translation.override(ENGLISH):
-        calendar = ICalendar.from_ical(booking_ics(booking=booking, now=now))
+        calendar = ICalendar.from_ical(booking_ics(booking=meeting, now=now))
         calendar.pop("METHOD", None)
         for event in calendar.walk("VEVENT"):
             event.pop("SUMMARY", None)
             event.add("summary", f"{session_name(booking)} with {booking.client_name}")
             event.pop("DESCRIPTION", None)
-            event.add("description", vText(owner_event_description(booking)))
-            if booking.lead_id:  # a host of a collective meeting: the client's event is the lead booking's
-                event.pop("UID", None)
-                event.add("uid", booking_uid(booking.lead))
+            event.add("description", vText(owner_event_description(booking, place=booking_location(meeting))))
     return calendar.to_ical()
 
 
