@@ -20,6 +20,7 @@ from accounts.locks import lock_owner
 from leadmonk import raw_rows
 from leadmonk.content_version import orders_changed, owner_through
 from leadmonk.languages import translatable as _
+from leadmonk.timezones import localize
 from orders.models import CLOSED_STATUSES, CreditLedgerEntry, Gift, LedgerReason, OrderItem, OrderStatus, PackageOrder
 from orders.nudges import mark_last_credit
 from orders.signals import credits_adjusted, credits_expired, order_expiring
@@ -394,7 +395,9 @@ def ledger_adjust(*, item: OrderItem, change: int, note: str, by_user, now: date
         # Expired, whether or not the beat task has taken what was left yet: it would take these too.
         if change > 0 and (item.order.credits_expired_at is not None
                            or item.order.is_expired(now or timezone.now())):
-            raise CreditError(f"The sessions of this order expired on {item.order.expires_at:%-d %b %Y}: "
+            # The owner's day (their dashboard's zone), not UTC's: 21:00 in New York is tomorrow in UTC.
+            expired_on = localize(item.order.expires_at, item.order.owner.timezone)
+            raise CreditError(f"The sessions of this order expired on {expired_on:%-d %b %Y}: "
                               "extend the order first.")
         balance = item_balance(item.pk)
         if balance + change < 0:

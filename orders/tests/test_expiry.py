@@ -422,3 +422,16 @@ def test_a_session_given_back_before_the_expiry_task_runs_says_to_extend_the_ord
     assert "The session was given back, and expired with the order&#x27;s other sessions" in html
     assert "the client can book it again" not in html
     assert entries(order, LedgerReason.CREDIT_RETURN) == [1] and item_balance(coaching(order).pk) == 0
+
+
+def test_an_expired_orders_refused_adjustment_names_the_expiry_day_in_the_owners_zone(owner_client, package):
+    order = place_order(expiring(package, days=3))
+    # 2:00 on 4 December in UTC is 3 December, 21:00, for the owner in New York.
+    PackageOrder.objects.filter(pk=order.pk).update(expires_at=NOW.replace(day=4, hour=2))
+    with time_machine.travel(NOW + timedelta(days=5), tick=False):
+        response = owner_client.post(reverse("orders:credit_adjust", args=[order.pk]),
+                                     {"item": coaching(order).pk, "change": "1", "note": "Goodwill"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "The sessions of this order expired on 3 Dec 2026: extend the order first." in html
+    assert entries(order, LedgerReason.ADJUSTMENT) == []
