@@ -58,5 +58,7 @@ def writes_deliver(*, calendar_id: int, now: datetime | None = None) -> int:
 
 def calendars_with_due_writes(now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
-    return list(CalendarWrite.objects.filter(status=WriteStatus.PENDING, next_attempt_at__lte=now)
+    # A write whose calendar was removed waits without one until the calendar is connected again.
+    return list(CalendarWrite.objects.filter(status=WriteStatus.PENDING, next_attempt_at__lte=now,
+                                             calendar__isnull=False)
                 .values_list("calendar_id", flat=True).distinct())

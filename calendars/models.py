@@ -88,7 +88,13 @@ class CalendarWrite(models.Model):
     calendar in id order."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="writes")
+    # Kept when the owner removes the account (None then), with the address it was written to: the
+    # events stay in that calendar, so their bookings' UIDs are still ours (not read back as busy
+    # times) and, once the same calendar is connected again, its writes take it up again
+    # (calendars.services.caldav_add), and moves and cancels reach those events instead of
+    # leaving them behind or writing them a second time in another calendar.
+    calendar = models.ForeignKey(Calendar, on_delete=models.SET_NULL, null=True, related_name="writes")
+    calendar_url = models.URLField(max_length=2000, blank=True)
     booking = models.ForeignKey("scheduling.Booking", on_delete=models.CASCADE, related_name="+")
     uid = models.CharField(max_length=255, db_index=True)
     action = models.CharField(max_length=8, choices=WriteAction.choices)

@@ -98,21 +98,28 @@ def _write(booking, action: str, *, has_target: bool | None = None, new: bool = 
     uid = booking_uid(booking.lead if booking.lead_id else booking)
     # A booking whose event is in one of the owner's calendars is moved or removed there, though
     # bookings are added to another one since, or to none: else the old event stays behind, at the
-    # old time.
+    # old time. One whose calendar was removed (calendar_id None) is written where bookings go now.
     last = (CalendarWrite.objects.filter(owner_id=booking.owner_id, uid=uid).order_by("-id")
-            .values_list("calendar_id", "action").first())
-    if last is not None and last[1] == WriteAction.PUT:
-        calendar_id = last[0]
+            .values_list("calendar_id", "calendar__url", "action").first())
+    if last is not None and last[2] == WriteAction.PUT and last[0] is not None:
+        calendar_id, calendar_url = last[0], last[1]
     elif has_target:
-        target = Calendar.objects.filter(owner_id=booking.owner_id, add_bookings=True).values_list("pk", flat=True)
-        calendar_id = target.first()
-        if calendar_id is None:
+        target = (Calendar.objects.filter(owner_id=booking.owner_id, add_bookings=True)
+                  .values_list("pk", "url").first())
+        if target is None:
             return
+        calendar_id, calendar_url = target
     else:
         return
+    _queue(booking, calendar_id=calendar_id, calendar_url=calendar_url, uid=uid, action=action,
+           ics=_owner_event(booking, now) if action == WriteAction.PUT else b"", now=now)
+
+
+def _queue(booking, *, calendar_id: int, calendar_url: str, uid: str, action: str, ics: bytes,
+           now: datetime) -> None:
     CalendarWrite.objects.create(
-        owner_id=booking.owner_id, calendar_id=calendar_id, booking=booking, uid=uid, action=action,
-        ics=_owner_event(booking, now) if action == WriteAction.PUT else b"", next_attempt_at=now)
+        owner_id=booking.owner_id, calendar_id=calendar_id, calendar_url=calendar_url, booking=booking, uid=uid,
+        action=action, ics=ics, next_attempt_at=now)
     transaction.on_commit(lambda: deliver_calendar_writes.delay(calendar_id))
 
 

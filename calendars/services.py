@@ -8,6 +8,7 @@ changed the busy times bumps the owner's bookings version (the cached pickers ke
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from calendars import dav, ics, net, passwords
-from calendars.models import Calendar, CalendarConnection, CalendarWrite, ConnectionKind
+from calendars.models import Calendar, CalendarConnection, CalendarWrite, ConnectionKind, WriteStatus
 from leadmonk.content_version import bookings_changed
 from scheduling.models import ExternalBusy
 
@@ -268,7 +269,26 @@ def caldav_add(*, owner, url: str, username: str, password: str, name: str, all_
         Calendar.objects.bulk_create([
             Calendar(owner=owner, connection=connection, url=remote.url, name=remote.name[:200], check_conflicts=False)
             for remote in found])
+        _take_up_writes(connection)
     return connection
+
+
+def _take_up_writes(connection: CalendarConnection) -> None:
+    """A calendar connected again (the account removed, then added back) takes up the writes made
+    to it before: the events are still in it, so their bookings' moves and cancels reach them there
+    (not a second event in the calendar bookings go to now, nor one left behind), and writes that
+    were waiting when the account was removed are sent. Called inside caldav_add's transaction."""
+    for calendar_id, url in connection.calendars.values_list("pk", "url"):
+        taken = CalendarWrite.objects.filter(owner_id=connection.owner_id, calendar__isnull=True,
+                                             calendar_url=url).update(calendar_id=calendar_id)
+        if taken and CalendarWrite.objects.filter(calendar_id=calendar_id, status=WriteStatus.PENDING).exists():
+            transaction.on_commit(functools.partial(_deliver, calendar_id))
+
+
+def _deliver(calendar_id: int) -> None:
+    from calendars.tasks import deliver_calendar_writes  # tasks imports this module
+
+    deliver_calendar_writes.delay(calendar_id)
 
 
 def caldav_choose(*, connection: CalendarConnection, checked_ids: set[int], add_bookings_id: int | None) -> None:
@@ -297,7 +317,12 @@ def connection_refresh_now(*, connection: CalendarConnection) -> None:
 
 def connection_remove(*, connection: CalendarConnection) -> None:
     with transaction.atomic():
-        calendar_ids = list(connection.calendars.values_list("pk", flat=True))
+        calendars = dict(connection.calendars.values_list("pk", "url"))
+        calendar_ids = list(calendars)
+        for calendar_id, url in calendars.items():
+            # The writes stay, without their calendar, under the address it has now: connected again
+            # later, it takes them up again (_take_up_writes).
+            CalendarWrite.objects.filter(calendar_id=calendar_id).exclude(calendar_url=url).update(calendar_url=url)
         deleted, _ = ExternalBusy.objects.filter(owner_id=connection.owner_id, source_id__in=calendar_ids).delete()
         connection.delete()
         if deleted:
