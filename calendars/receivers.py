@@ -1,11 +1,17 @@
 """Calendars listens to scheduling's booking signals: each booking, move and cancel of an owner
 who chose an "Add bookings to" calendar becomes a write in the outbox (calendars.models.CalendarWrite),
-in the booking's own transaction, sent once it commits (calendars.delivery)."""
+in the booking's own transaction, sent once it commits (calendars.delivery). It also listens to
+the saves of meeting types and bookings (scheduling sends no signal when a meeting type is edited or
+a booking given its video room): an upcoming booking's event that no longer says where and what the
+session is, is written again (events_rewrite)."""
 import functools
+import re
 from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone, translation
 from icalendar import Calendar as ICalendar
@@ -17,6 +23,7 @@ from leadmonk.languages import ENGLISH
 from scheduling import owner_facts as facts
 from scheduling import signals as booking_signals
 from scheduling.calendar import booking_ics, booking_location, booking_uid, session_name
+from scheduling.models import Booking, BookingStatus, MeetingType
 
 
 def owner_event_description(booking, *, place: str | None = None) -> str:
@@ -121,6 +128,64 @@ def _queue(booking, *, calendar_id: int, calendar_url: str, uid: str, action: st
         owner_id=booking.owner_id, calendar_id=calendar_id, calendar_url=calendar_url, booking=booking, uid=uid,
         action=action, ics=ics, next_attempt_at=now)
     transaction.on_commit(lambda: deliver_calendar_writes.delay(calendar_id))
+
+
+_DTSTAMP = re.compile(rb"^DTSTAMP:[^\r\n]*\r\n", re.MULTILINE)
+
+
+def _same_event(written: bytes, now_written: bytes) -> bool:
+    """Whether two writes of a booking's event say the same, but for when they were made."""
+    return _DTSTAMP.sub(b"", written) == _DTSTAMP.sub(b"", now_written)
+
+
+def events_rewrite(*, owner_id: int, bookings: Q) -> int:
+    """Write again the events of the owner's upcoming confirmed bookings matching `bookings` (a Q
+    on Booking) that are in one of their calendars and no longer say what the booking does now:
+    the meeting type's place, name or description changed, or the booking got its video room. As a
+    move is: a PUT in the outbox, to the calendar holding the event, in the caller's transaction.
+    A session that is over keeps the event it had (where it was held). Returns how many."""
+    now = timezone.now()
+    upcoming = Booking.objects.filter(bookings, owner_id=owner_id, status=BookingStatus.CONFIRMED, end__gt=now)
+    last: dict[str, tuple] = {}
+    for row in (CalendarWrite.objects.filter(owner_id=owner_id, booking__in=upcoming).order_by("id")
+                .values_list("uid", "booking_id", "calendar_id", "calendar__url", "action", "ics")):
+        last[row[0]] = row
+    rewritten = 0
+    for uid, booking_id, calendar_id, calendar_url, action, written in last.values():
+        if action != WriteAction.PUT or calendar_id is None:
+            continue  # removed from the calendar, or the calendar is no longer connected
+        booking = Booking.objects.select_related("meeting_type__owner", "lead").get(pk=booking_id)
+        event = _owner_event(booking, now)
+        if _same_event(bytes(written), event):
+            continue
+        _queue(booking, calendar_id=calendar_id, calendar_url=calendar_url, uid=uid, action=WriteAction.PUT,
+               ics=event, now=now)
+        rewritten += 1
+    return rewritten
+
+
+# What a meeting type's event shows (scheduling.calendar.booking_place, the title, "About"): a save
+# naming only other fields leaves the events as they are.
+EVENT_FIELDS = frozenset({"location_kind", "location_details", "phone_caller", "name", "description"})
+
+
+@receiver(post_save, sender=MeetingType, dispatch_uid="calendars.meeting_type_saved")
+def on_meeting_type_saved(*, instance, created: bool, raw: bool = False, update_fields=None, **_) -> None:
+    """scheduling.setup_services.meeting_type_update saves the meeting type (no signal of its own):
+    the events of its upcoming bookings follow a new place, name or description."""
+    if created or raw or (update_fields is not None and not EVENT_FIELDS & set(update_fields)):
+        return
+    events_rewrite(owner_id=instance.owner_id, bookings=Q(meeting_type_id=instance.pk))
+
+
+@receiver(post_save, sender=Booking, dispatch_uid="calendars.booking_place_saved")
+def on_booking_place_saved(*, instance, created: bool, raw: bool = False, update_fields=None, **_) -> None:
+    """A booking given a video room of its own (scheduling.setup_services.upcoming_bookings_give_rooms,
+    when its meeting type switches to a new room per booking). A move that changes the room is
+    written by booking_rescheduled."""
+    if created or raw or update_fields is None or "video_room_url" not in update_fields or "start" in update_fields:
+        return
+    events_rewrite(owner_id=instance.owner_id, bookings=Q(pk=instance.pk))
 
 
 @receiver(booking_signals.booking_created, dispatch_uid="calendars.booking_created")
