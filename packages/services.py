@@ -377,8 +377,17 @@ def question_create(*, package: Package, text: str, kind: str, required: bool, c
 def question_update(*, question: InviteeQuestion, text: str, kind: str, required: bool,
                     choices: list[str]) -> InviteeQuestion:
     question.text, question.kind, question.required, question.choices = text, kind, required, choices
-    question.save(update_fields=["text", "kind", "required", "choices"])
+    # An UPDATE of the row only: a question removed in another tab is not written back (a save()
+    # would raise, "did not affect any rows").
+    if not InviteeQuestion.objects.filter(pk=question.pk).update(text=text, kind=kind, required=required,
+                                                                  choices=choices):
+        raise PackageError(QUESTION_GONE_UNSAVED)
+    content_changed(owner_id=question.package.owner_id)  # an UPDATE sends no post_save
     return question
+
+
+QUESTION_GONE = "This question was removed (perhaps in another tab), so there is nothing to move. Nothing was changed."
+QUESTION_GONE_UNSAVED = "This question was removed (perhaps in another tab), so your changes to it were not saved."
 
 
 @transaction.atomic
@@ -403,7 +412,9 @@ def question_move(*, question: InviteeQuestion, direction: str) -> None:
         raise PackageError("Move a question up or down.")
     package = Package.objects.select_for_update().filter(pk=question.package_id).first()
     questions = _renumber_questions(package_id=question.package_id)
-    index = next(i for i, q in enumerate(questions) if q.pk == question.pk)
+    index = next((i for i, q in enumerate(questions) if q.pk == question.pk), None)
+    if index is None:  # removed (in another tab) after the page read it
+        raise PackageError(QUESTION_GONE)
     other = index - 1 if direction == "up" else index + 1
     if not 0 <= other < len(questions):
         return

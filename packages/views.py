@@ -439,11 +439,18 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def question_edit(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
     package = _get_package_for_owner(request, pk)
+    if request.method == "POST" and _question_gone(question_pk):
+        messages.error(request, services.QUESTION_GONE_UNSAVED, extra_tags=SECTION_QUESTIONS)
+        return _back_to_questions(package)
     question = _get_question_for_package(package, question_pk)
     if request.method == "POST":
         form = InviteeQuestionForm(request.POST)
         if form.is_valid():
-            services.question_update(question=question, **form.cleaned_data)
+            try:
+                services.question_update(question=question, **form.cleaned_data)
+            except services.PackageError as error:  # removed while this request ran
+                messages.error(request, error.message, extra_tags=SECTION_QUESTIONS)
+                return _back_to_questions(package)
             messages.success(request, "Question saved.", extra_tags=SECTION_QUESTIONS)
             return redirect(reverse("packages:edit", args=[package.pk]) + "#invitee-questions")
     else:
@@ -454,23 +461,42 @@ def question_edit(request: HttpRequest, pk: int, question_pk: int) -> HttpRespon
     return render(request, "packages/question_edit.html", {"package": package, "question": question, "form": form})
 
 
+def _question_gone(question_pk: int) -> bool:
+    """No question has this id any more: removed, in another tab or window, since the page was
+    opened. (One of another package still exists, and stays a 404.)"""
+    return not InviteeQuestion.objects.filter(pk=question_pk).exists()
+
+
+def _back_to_questions(package: Package) -> HttpResponse:
+    return redirect(reverse("packages:edit", args=[package.pk]) + "#invitee-questions")
+
+
 @login_required
 def question_delete(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
     package = _get_package_for_owner(request, pk)
+    if request.method == "POST" and _question_gone(question_pk):
+        messages.info(request, "This question was already removed.", extra_tags=SECTION_QUESTIONS)
+        return _back_to_questions(package)
     question = _get_question_for_package(package, question_pk)
     if request.method == "POST":
         services.question_delete(question=question)
         messages.success(request, "Question removed.", extra_tags=SECTION_QUESTIONS)
-    return redirect(reverse("packages:edit", args=[package.pk]) + "#invitee-questions")
+    return _back_to_questions(package)
 
 
 @login_required
 def question_move(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
     package = _get_package_for_owner(request, pk)
+    if request.method == "POST" and _question_gone(question_pk):
+        messages.error(request, services.QUESTION_GONE, extra_tags=SECTION_QUESTIONS)
+        return _back_to_questions(package)
     question = _get_question_for_package(package, question_pk)
     if request.method == "POST" and request.POST.get("direction") in ("up", "down"):
-        services.question_move(question=question, direction=request.POST["direction"])
-    return redirect(reverse("packages:edit", args=[package.pk]) + "#invitee-questions")
+        try:
+            services.question_move(question=question, direction=request.POST["direction"])
+        except services.PackageError as error:  # removed while this request ran
+            messages.error(request, error.message, extra_tags=SECTION_QUESTIONS)
+    return _back_to_questions(package)
 
 
 # State

@@ -333,6 +333,64 @@ def test_reorder_questions_up_and_down(owner_client, package):
     assert order_of(package) == ["C", "A", "B"]
 
 
+def _removed_in_another_tab_after_the_page_read_it(monkeypatch):
+    """The other tab's delete lands between this request's read of the question and its write."""
+    from packages import views
+
+    read = views._get_question_for_package
+
+    def read_then_removed(package, question_pk):
+        question = read(package, question_pk)
+        InviteeQuestion.objects.filter(pk=question_pk).delete()
+        return question
+    monkeypatch.setattr(views, "_get_question_for_package", read_then_removed)
+
+
+@pytest.mark.parametrize("direction", ["up", "down"])
+def test_moving_a_question_removed_meanwhile_says_so_and_changes_nothing(owner_client, package, monkeypatch,
+                                                                         direction):
+    first, second, third = make_questions(package, "A", "B", "C")
+    _removed_in_another_tab_after_the_page_read_it(monkeypatch)
+
+    response = owner_client.post(reverse("packages:question_move", args=[package.pk, second.pk]),
+                                 {"direction": direction}, follow=True)
+
+    assert response.status_code == 200
+    assert "This question was removed (perhaps in another tab), so there is nothing to move." in (
+        response.content.decode())
+    assert list(package.questions.order_by("position", "id").values_list("text", "position")) == [
+        ("A", 0), ("C", 2)]  # only the other tab's delete
+
+
+def test_a_question_removed_before_the_click_says_so(owner_client, package):
+    first, second = make_questions(package, "A", "B")
+    owner_client.post(reverse("packages:question_delete", args=[package.pk, first.pk]))  # the other tab
+
+    moved = owner_client.post(reverse("packages:question_move", args=[package.pk, first.pk]),
+                              {"direction": "down"}, follow=True)
+    removed_again = owner_client.post(reverse("packages:question_delete", args=[package.pk, first.pk]), follow=True)
+    edited = owner_client.post(reverse("packages:question_edit", args=[package.pk, first.pk]),
+                               {"text": "A, reworded?", "kind": QuestionKind.SHORT_TEXT}, follow=True)
+
+    assert "there is nothing to move" in moved.content.decode()
+    assert "This question was already removed." in removed_again.content.decode()
+    assert "your changes to it were not saved" in edited.content.decode()
+    assert order_of(package) == ["B"]
+
+
+def test_editing_a_question_removed_meanwhile_says_so_and_brings_nothing_back(owner_client, package, monkeypatch):
+    (saved,) = make_questions(package, "Old?")
+    _removed_in_another_tab_after_the_page_read_it(monkeypatch)
+
+    response = owner_client.post(reverse("packages:question_edit", args=[package.pk, saved.pk]),
+                                 {"text": "New?", "kind": QuestionKind.SHORT_TEXT}, follow=True)
+
+    assert response.status_code == 200
+    assert "This question was removed (perhaps in another tab), so your changes to it were not saved." in (
+        response.content.decode())
+    assert not InviteeQuestion.objects.exists()
+
+
 def test_question_of_another_package_is_404(owner_client, owner, package):
     elsewhere = make_package(owner)
     foreign = InviteeQuestion.objects.create(package=elsewhere, text="Elsewhere?")
