@@ -127,7 +127,9 @@ def _queue(booking, *, calendar_id: int, calendar_url: str, uid: str, action: st
     CalendarWrite.objects.create(
         owner_id=booking.owner_id, calendar_id=calendar_id, calendar_url=calendar_url, booking=booking, uid=uid,
         action=action, ics=ics, next_attempt_at=now)
-    transaction.on_commit(lambda: deliver_calendar_writes.delay(calendar_id))
+    # robust: a broker that is down at commit must not turn a committed booking into an error page;
+    # the row waits and the sweep of due writes (every minute) sends it.
+    transaction.on_commit(lambda: deliver_calendar_writes.delay(calendar_id), robust=True)
 
 
 _DTSTAMP = re.compile(rb"^DTSTAMP:[^\r\n]*\r\n", re.MULTILINE)

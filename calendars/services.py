@@ -282,7 +282,7 @@ def _take_up_writes(connection: CalendarConnection) -> None:
         taken = CalendarWrite.objects.filter(owner_id=connection.owner_id, calendar__isnull=True,
                                              calendar_url=url).update(calendar_id=calendar_id)
         if taken and CalendarWrite.objects.filter(calendar_id=calendar_id, status=WriteStatus.PENDING).exists():
-            transaction.on_commit(functools.partial(_deliver, calendar_id))
+            transaction.on_commit(functools.partial(_deliver, calendar_id), robust=True)  # else the sweep sends them
 
 
 def _deliver(calendar_id: int) -> None:

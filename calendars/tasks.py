@@ -37,5 +37,6 @@ def deliver_all_calendar_writes() -> int:
 
 
 def queue_refresh(connection_id: int) -> None:
-    """Refresh the connection as soon as the current transaction commits."""
-    transaction.on_commit(lambda: refresh_calendar.delay(connection_id))
+    """Refresh the connection as soon as the current transaction commits. A broker that is down
+    then does not turn what was saved into an error page: the 5-minute refresh reads it."""
+    transaction.on_commit(lambda: refresh_calendar.delay(connection_id), robust=True)
