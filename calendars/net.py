@@ -16,6 +16,10 @@ def request(method: str, url: str, *, headers: dict | None = None, data: bytes |
             auth: tuple[str, str] | None = None, follow: bool = True) -> Response:
     """One request through the checked session, the body cut at CALENDAR_MAX_BYTES."""
     limit = settings.CALENDAR_MAX_BYTES
+    if auth is not None:
+        # requests writes str credentials as Latin-1 and raises on anything else (a '€' in the
+        # password, an 'ł' in the name): sent as UTF-8 bytes, as RFC 7617 and CalDAV servers read them.
+        auth = (auth[0].encode("utf-8"), auth[1].encode("utf-8"))
     return net.request(method, url, headers=headers, data=data, auth=auth, follow=follow,
                        allow_private=settings.CALENDAR_ALLOW_PRIVATE_ADDRESSES, max_bytes=limit,
                        too_big=f"The calendar is larger than {limit // (1024 * 1024)} MB, the most we read.")

@@ -381,3 +381,16 @@ def test_a_client_booking_on_a_spanish_page_reaches_the_coachs_calendar_in_engli
     written = _written(radicale, work, booking_uid(booking))
     assert str(written["LOCATION"]) == f"Video room: {booking.video_room_url}"
     assert f"Where: Video room: {booking.video_room_url}" in str(written["DESCRIPTION"])
+
+
+@pytest.mark.parametrize("username, password", [(RADICALE_USER, "pass€word"), ("łukasz", "wrong")])
+def test_a_user_name_or_password_beyond_latin_letters_is_checked_by_the_server_not_a_server_error(
+        owner, owner_client, radicale, username, password):
+    """HTTP Basic credentials go out as UTF-8 (RFC 7617), as CalDAV servers read them: one with a
+    '€' or an 'ł' is answered by the server (here: refused), not by an error page."""
+    response = owner_client.post(LIST, {"form": "caldav", "caldav-url": radicale.url,
+                                        "caldav-username": username, "caldav-password": password})
+
+    assert response.status_code == 400
+    assert "The server refused the user name or app password." in response.text
+    assert not CalendarConnection.objects.exists()
