@@ -40,12 +40,14 @@ class SubscriptionStatus(models.TextChoices):
     """Stripe's subscription statuses, plus NONE for an owner who never subscribed."""
 
     NONE = "none", "No subscription"
+    # Labels as Stripe's customer portal shows them in British English, the product's (the Plan
+    # page's badge; its sentences use the same words).
     INCOMPLETE = "incomplete", "Incomplete"
-    INCOMPLETE_EXPIRED = "incomplete_expired", "Never started"
-    TRIALING = "trialing", "Trial"
+    INCOMPLETE_EXPIRED = "incomplete_expired", "Expired"
+    TRIALING = "trialing", "Trialing"
     ACTIVE = "active", "Active"
-    PAST_DUE = "past_due", "Payment failed"
-    CANCELED = "canceled", "Canceled"
+    PAST_DUE = "past_due", "Past due"
+    CANCELED = "canceled", "Cancelled"
     UNPAID = "unpaid", "Unpaid"
     PAUSED = "paused", "Paused"
 
