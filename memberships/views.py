@@ -2,6 +2,8 @@
 from their order page or the client portal, reached through the order's token; the owner's Members
 page with its filter and monthly recurring revenue, and the test provider's "Renew now" and
 "Fail renewal"."""
+from datetime import UTC
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -133,9 +135,16 @@ def renew_now(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("Only test-provider memberships renew here.")
     try:
         period_start = parse_datetime(request.POST.get("period_start", ""))
-    except ValueError:  # well formed but no such date (month 13)
+        # The form sends the period's UTC time; a naive one is refused below.
+        if period_start is not None and not timezone.is_naive(period_start):
+            period_start = period_start.astimezone(UTC)
+    except (ValueError, OverflowError):  # no such date (month 13), or none in UTC (year 1 at +05:00)
         period_start = None
-    if period_start is None or timezone.is_naive(period_start):  # the form sends the period's UTC time
+    # Only the period the page showed: the next one, or one renewed meanwhile (a double click, said
+    # so below). Any other time would start a period of its own.
+    if (period_start is None or timezone.is_naive(period_start)
+            or (period_start != membership.current_period_end
+                and not membership.periods.filter(starts_at=period_start).exists())):
         messages.error(request, "Reload the page and press “Renew now” again.")
         return redirect(_owner_next(request))
     try:

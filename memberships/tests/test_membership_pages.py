@@ -299,10 +299,12 @@ def test_a_renew_now_form_with_a_broken_period_asks_to_reload_instead_of_failing
     order = subscribe(package)
     url = reverse("memberships:renew_now", args=[order.package_membership.pk])
 
-    for period_start in ("2026-13-45T00:00:00+00:00", "2027-01-01T12:00:00"):  # no such month; no zone
+    for period_start in ("2026-13-45T00:00:00+00:00", "2027-01-01T12:00:00",  # no such month; no zone
+                         "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00",  # before year 1 in UTC; after 9999
+                         "2030-01-01T00:00:00+00:00"):  # a period the page never showed
         response = owner_client.post(url, {"period_start": period_start}, follow=True)
-        assert response.status_code == 200
-        assert "Reload the page and press “Renew now” again." in response.content.decode()
+        assert response.status_code == 200, period_start
+        assert "Reload the page and press “Renew now” again." in response.content.decode(), period_start
     assert order.package_membership.periods.count() == 1
 
 
