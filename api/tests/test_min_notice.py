@@ -73,3 +73,20 @@ def test_a_move_inside_the_notice_is_refused_and_the_booking_stays(api, coaching
     assert moved.status_code == 409
     assert problem(moved)["detail"] == TOO_SOON_DETAIL
     assert Booking.objects.get(pk=booked["id"]).start == NINE_AM
+
+
+@pytest.mark.parametrize("asks", [{"HTTP_ACCEPT_LANGUAGE": "de-DE,de;q=0.9"}, {"HTTP_ACCEPT_LANGUAGE": "es"},
+                                  {"HTTP_COOKIE": "django_language=de"}])
+def test_too_soon_is_worded_as_the_apis_other_refusals_whatever_language_the_request_asks(api, coaching, asks):
+    """The API speaks English to every request (an owner's tool: leadmonk.languages counts /api/ as
+    no client page); a too-soon refusal is no exception, nor is a time just taken."""
+    api.credentials(**api._credentials, **asks)
+    body = {"meeting_type_id": coaching.pk, "client_name": "Ana", "client_email": "ana@example.com"}
+    too_soon = post(api, "/api/v1/bookings/", {**body, "start": TOO_SOON})
+    assert post(api, "/api/v1/bookings/", {**body, "start": NINE_AM.isoformat()}).status_code == 201
+    taken_body = {**body, "client_email": "bo@example.com", "start": NINE_AM.isoformat()}
+    taken = post(api, "/api/v1/bookings/", taken_body)
+
+    assert (too_soon.status_code, problem(too_soon)["detail"]) == (409, TOO_SOON_DETAIL)
+    assert (taken.status_code, problem(taken)["detail"]) == (409, "That time was just taken. Please pick another time.")
+    assert "Content-Language" not in too_soon
