@@ -3,6 +3,7 @@ still the bookings' own. They follow their bookings (moved, removed) where they 
 second time into another calendar, and are not read back as busy times."""
 from datetime import timedelta
 
+import pytest
 import time_machine
 
 from calendars import services
@@ -95,3 +96,30 @@ def test_writes_waiting_when_the_account_was_removed_are_sent_once_it_is_back(
 
     assert radicale.event_names(work) == [f"{booking_uid(booking)}.ics"]
     assert list(CalendarWrite.objects.values_list("status", flat=True)) == [WriteStatus.SENT]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writes_made_before_the_migration_know_the_address_of_their_calendar():
+    """calendars 0004 copied each write's calendar address, so an account written to before it and
+    removed after it is taken up again too."""
+    from tests import make_booking, make_owner
+    from tests.migrations import migrate, reset_to_latest
+
+    owner = make_owner()
+    booking = make_booking(make_meeting_type(owner), NINE_AM)
+    before = [("calendars", "0003_calendar_read_in_zone")]
+    executor = migrate(before)
+    try:
+        old = executor.loader.project_state(before).apps
+        OldConnection, OldCalendar, OldWrite = (old.get_model("calendars", name) for name in
+                                                ("CalendarConnection", "Calendar", "CalendarWrite"))
+        connection = OldConnection.objects.create(owner_id=owner.pk, kind="caldav", name="R",
+                                                  url="https://dav.example.com/")
+        work = OldCalendar.objects.create(owner_id=owner.pk, connection=connection, name="Work",
+                                          url="https://dav.example.com/coach/work/")
+        OldWrite.objects.create(owner_id=owner.pk, calendar=work, booking_id=booking.pk, uid="booking-1@x",
+                                action="put", next_attempt_at=NOW)
+        migrate([("calendars", "0004_write_keeps_calendar_url")])
+        assert list(CalendarWrite.objects.values_list("calendar_url", flat=True)) == ["https://dav.example.com/coach/work/"]
+    finally:
+        reset_to_latest()
