@@ -293,13 +293,17 @@ def _deliver(calendar_id: int) -> None:
 
 def caldav_choose(*, connection: CalendarConnection, checked_ids: set[int], add_bookings_id: int | None) -> None:
     """Which calendars of the account are checked for conflicts, and which one (of all the owner's)
-    bookings are added to. The caller queues a refresh (calendars.tasks.queue_refresh)."""
+    bookings are added to: one of this account's (taken from wherever they went), or none of this
+    account's (a calendar of another account that bookings go to keeps them: this account's page
+    lists only its own). The caller queues a refresh (calendars.tasks.queue_refresh)."""
     with transaction.atomic():
         calendars = connection.calendars.all()
         calendars.update(check_conflicts=False)
         calendars.filter(pk__in=checked_ids).update(check_conflicts=True, change_tag="")
-        Calendar.objects.filter(owner_id=connection.owner_id, add_bookings=True).update(add_bookings=False)
-        if add_bookings_id is not None:
+        if add_bookings_id is None:
+            calendars.filter(add_bookings=True).update(add_bookings=False)
+        else:
+            Calendar.objects.filter(owner_id=connection.owner_id, add_bookings=True).update(add_bookings=False)
             calendars.filter(pk=add_bookings_id).update(add_bookings=True)
 
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from calendars import selectors, services
 from calendars.forms import AllDayForm, CalDAVForm, ChooseForm, FeedForm
-from calendars.models import CalendarConnection, ConnectionKind
+from calendars.models import Calendar, CalendarConnection, ConnectionKind
 from calendars.tasks import queue_refresh
 
 REFUSED = "Nothing was saved."
@@ -75,7 +75,11 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Saved. The busy times are being read again.")
             return redirect("calendars:list")
         messages.error(request, f"Please correct the errors below. {REFUSED}")
-    return render(request, "calendars/detail.html", {"connection": connection, "choose": choose, "all_day": all_day},
+    # Bookings going to another account's calendar: its "None" keeps them there (services.caldav_choose).
+    elsewhere = (Calendar.objects.filter(owner=request.user, add_bookings=True).exclude(connection=connection)
+                 .select_related("connection").first()) if choose is not None else None
+    return render(request, "calendars/detail.html", {"connection": connection, "choose": choose, "all_day": all_day,
+                                                     "bookings_elsewhere": elsewhere},
                   status=400 if request.method == "POST" else 200)
 
 

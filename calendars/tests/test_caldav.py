@@ -394,3 +394,28 @@ def test_a_user_name_or_password_beyond_latin_letters_is_checked_by_the_server_n
     assert response.status_code == 400
     assert "The server refused the user name or app password." in response.text
     assert not CalendarConnection.objects.exists()
+
+
+def test_saving_another_accounts_calendars_keeps_adding_bookings_where_they_go(owner, owner_client, radicale):
+    """"Add bookings to" on an account's page lists that account's calendars: its "None" means
+    none of them, not "stop adding bookings to the calendar of another account"."""
+    work, connection, work_calendar = adding_bookings_to(owner, radicale)
+    other = connect(owner, radicale)
+    other_work = other.calendars.get(url=work)
+
+    with time_machine.travel(NOW, tick=False):
+        owner_client.force_login(owner)
+        page = owner_client.get(f"{LIST}{other.pk}/").text
+        response = owner_client.post(f"{LIST}{other.pk}/", {"checked": [str(other_work.pk)], "add_bookings": "",
+                                                           "all_day_busy": "on"})
+
+    assert "Bookings are added to “Work” of “Radicale”." in page
+
+    assert response.status_code == 302
+    work_calendar.refresh_from_db()
+    assert work_calendar.add_bookings
+
+    services.caldav_choose(connection=other, checked_ids=set(), add_bookings_id=other_work.pk)  # moves it here
+    work_calendar.refresh_from_db()
+    assert not work_calendar.add_bookings
+    assert Calendar.objects.get(pk=other_work.pk).add_bookings
