@@ -113,7 +113,8 @@ def test_the_rest_refunded_sends_the_full_refund_email_not_a_partial_one(owner, 
         payment_mark_refunded(payment_id=payment.pk, outside_app=True)
     [email] = _client_emails()
     assert email.subject.startswith("Your order was refunded")
-    assert [name for name, _, _ in email.attachments if name.endswith(".pdf")] == ["CN-0001.pdf", "CN-0002.pdf"]
+    # The refund of the rest carries its own credit note: CN-0001 went with the part's email.
+    assert [name for name, _, _ in email.attachments if name.endswith(".pdf")] == ["CN-0002.pdf"]
     assert Message.objects.filter(kind=MessageKind.PARTIAL_REFUND).count() == 1
 
 
