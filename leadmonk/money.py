@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from leadmonk.languages import ENGLISH, current_language, localized_amount
 
@@ -43,11 +44,13 @@ def has_valid_precision(amount: Decimal, currency: str) -> bool:
 
 
 def precision_message(currency: str) -> str:
-    """ "JPY has no decimals." / "USD allows at most 2 decimals." """
+    """ "JPY has no decimals." / "USD allows at most 2 decimals.", in the active language."""
     digits = exponent(currency)
     if digits == 0:
-        return f"{currency} has no decimals."
-    return f"{currency} allows at most {digits} decimals."
+        return _("%(currency)s has no decimals.") % {"currency": currency}
+    return ngettext("%(currency)s allows at most %(digits)d decimal.",
+                    "%(currency)s allows at most %(digits)d decimals.", digits) % {
+        "currency": currency, "digits": digits}
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:
