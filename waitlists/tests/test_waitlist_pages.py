@@ -130,6 +130,27 @@ def test_an_expired_claim_link_says_so(client, full_session, workshop, delivered
     assert not Booking.objects.filter(client_email="cleo@example.com").exists()
 
 
+@pytest.mark.parametrize(("language", "says"), [
+    ("en", "You already have a seat in this session, so this link books nothing more."),
+    ("de", "Sie haben bereits einen Platz in diesem Termin, daher bucht dieser Link nichts weiter."),
+    ("es", "Ya tiene una plaza en esta sesión, así que este enlace no reserva nada más."),
+])
+def test_the_claim_page_of_a_client_who_has_a_seat_by_now_says_so_in_the_pages_language(
+        client, owner, full_session, workshop, delivered, language, says):
+    owner.page_language = language
+    owner.save(update_fields=["page_language"])
+    token = _offered_token(workshop, full_session, delivered)
+    book_seat(workshop, "cleo@example.com")  # the freed seat, taken on the booking page
+    delivered(booking_cancel, booking=full_session[1])
+
+    shown, claimed = client.get(claim_url(workshop, token)), client.post(claim_url(workshop, token))
+
+    for response in (shown, claimed):
+        assert response.status_code == 400
+        assert says in response.content.decode()
+    assert Booking.objects.filter(client_email="cleo@example.com", status=BookingStatus.CONFIRMED).count() == 1
+
+
 def test_an_unknown_claim_link_is_a_clear_404(client, workshop):
     response = client.get(claim_url(workshop, "x" * 43))
     assert response.status_code == 404 and "This claim link is not valid" in response.content.decode()
