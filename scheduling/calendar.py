@@ -24,8 +24,10 @@ PRODID = "-//Leadmonk//Session packs//EN"
 
 
 def booking_uid(booking) -> str:
+    """One meeting, one UID: a host's row of a collective meeting is named by its lead booking, so
+    the host's invitation, their feed and their CalDAV event are the client's event."""
     host = urlparse(settings.SITE_URL).hostname or "leadmonk.local"
-    return f"booking-{booking.pk}@{host}"
+    return f"booking-{booking.lead_id or booking.pk}@{host}"
 
 
 def session_name(booking) -> str:
@@ -148,15 +150,18 @@ def _manage_line(booking) -> str:
 
 
 def _event(booking, *, cancelled: bool, now: datetime, summary: str = "", description: str = "") -> Event:
-    owner = booking.meeting_type.owner
+    # A host's row of a collective meeting tells the client's event (the lead booking's organizer,
+    # sequence and place), with only its title and description its own.
+    meeting = booking.lead if booking.lead_id else booking
+    owner = meeting.meeting_type.owner
     event = Event()
-    event.add("uid", booking_uid(booking))
-    event.add("sequence", booking.sequence)
+    event.add("uid", booking_uid(meeting))
+    event.add("sequence", meeting.sequence)
     event.add("dtstamp", now.astimezone(UTC))
     event.add("dtstart", booking.start.astimezone(UTC))
     event.add("dtend", booking.end.astimezone(UTC))
     event.add("summary", summary or event_title(booking))
-    event.add("location", booking_location(booking))
+    event.add("location", booking_location(meeting))
     if cancelled:
         # Nothing is left to reschedule or cancel: a link that says so would only mislead.
         description = str(_("This session was cancelled."))

@@ -5,7 +5,6 @@ and a move or cancel replaces it."""
 from datetime import timedelta
 
 import icalendar
-import pytest
 import time_machine
 
 from calendars import services
@@ -67,9 +66,6 @@ def test_every_host_of_a_collective_meeting_has_the_clients_event(owner, radical
     assert radicale.event_names(owner_calendar) == radicale.event_names(ben_calendar) == []
 
 
-@pytest.mark.xfail(strict=True, reason="scheduling.calendar.booking_uid names a host's row of a collective meeting "
-                                       "by its own id (the host's email invitation and /calendar/<token>.ics); "
-                                       "calendars cannot change it: reported to scheduling's owner")
 def test_a_hosts_invitation_and_feed_name_the_meeting_as_their_calendar_event_does(
         owner, radicale, django_capture_on_commit_callbacks):
     from django.core import mail
@@ -92,3 +88,8 @@ def test_a_hosts_invitation_and_feed_name_the_meeting_as_their_calendar_event_do
     feed = owner_feed_ics(owner=ben, bookings=[bens_row], now=NOW)
     assert [str(event["UID"]) for event in icalendar.Calendar.from_ical(invitation).walk("VEVENT")] == [in_calendar]
     assert [str(event["UID"]) for event in icalendar.Calendar.from_ical(feed).walk("VEVENT")] == [in_calendar]
+    # The lead host organizes it everywhere, and Ben attends, as in the client's invitation.
+    for ics in (invitation, feed):
+        event = next(iter(icalendar.Calendar.from_ical(ics).walk("VEVENT")))
+        assert str(event["ORGANIZER"]) == f"mailto:{owner.email}"
+        assert "mailto:ben@example.com" in [str(attendee) for attendee in event.get("ATTENDEE", [])]
