@@ -5,7 +5,7 @@ currency (JPY has none, BHD has three). Never use float for money.
 """
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -51,6 +51,100 @@ def precision_message(currency: str) -> str:
     return ngettext("%(currency)s allows at most %(digits)d decimal.",
                     "%(currency)s allows at most %(digits)d decimals.", digits) % {
         "currency": currency, "digits": digits}
+
+
+# -- What the payment providers take, beside ISO 4217 -----------------------------------------
+# Said beside the price when an owner sets one (charge_problem, through the price forms), and checked
+# again when a checkout opens (payments.providers), where tax added on top can still break a rule.
+STRIPE, PAYPAL = "stripe", "paypal"  # the Payment Medium values
+
+# Stripe (https://docs.stripe.com/currencies, "Special cases"): HUF and TWD are two-decimal in its
+# API but charged in whole units only; ISK and UGX are counted in hundredths there, whole units only
+# too. A three-decimal currency (BHD, JOD, KWD, OMR, TND) must end in 0, as card networks settle
+# it in hundredths.
+STRIPE_WHOLE_UNITS = frozenset({"HUF", "TWD", "ISK", "UGX"})
+STRIPE_HUNDREDTHS = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
+# Currencies Stripe's API counts in more decimals than ISO 4217 gives them: ISK has no decimals, but
+# Stripe kept it two-decimal for backwards compatibility (100 is 1 krona).
+STRIPE_EXTRA_DECIMALS = {"ISK": 2}
+# The most Stripe takes in one charge: an amount of at most eight digits in its minor units
+# (999,999.99 USD, 99,999,999 JPY, 99,999.990 KWD, 999,999 ISK): "Minimum and maximum charge
+# amounts" in the same page. None of the currencies with a higher limit (IDR) is sold here.
+STRIPE_MAX_AMOUNT = 99_999_999
+
+# The currencies PayPal takes payments in (PayPal's currency codes; BRL, CNY, INR and MYR only for
+# accounts of their own country), and those it takes in whole units only: any decimals, even
+# "15000.00", are refused (https://developer.paypal.com/api/rest/reference/currency-codes/).
+PAYPAL_CURRENCIES = frozenset({
+    "AUD", "BRL", "CAD", "CNY", "CZK", "DKK", "EUR", "HKD", "HUF", "INR", "ILS", "JPY", "MYR", "MXN", "TWD",
+    "NZD", "NOK", "PHP", "PLN", "GBP", "SGD", "SEK", "CHF", "THB", "USD",
+})
+PAYPAL_WHOLE_UNITS = frozenset({"HUF", "TWD", "JPY"})
+
+
+def stripe_minor_units(amount: Decimal, currency: str) -> int:
+    """`amount` as Stripe's API takes it: the currency's minor units (1500 JPY -> 1500, 12.34 USD ->
+    1234), times 100 for the currencies Stripe keeps two-decimal (15000 ISK -> 1500000)."""
+    return to_minor_units(amount, currency) * 10 ** STRIPE_EXTRA_DECIMALS.get(currency.upper(), 0)
+
+
+def stripe_max_amount(currency: str) -> Decimal:
+    """The most Stripe charges at once in `currency`, in a step it takes (999999.99 USD, 99999999
+    JPY, 999999 ISK and HUF, 99999.990 KWD)."""
+    places = exponent(currency) + STRIPE_EXTRA_DECIMALS.get(currency.upper(), 0)
+    step = charge_step(STRIPE, currency)
+    most = Decimal(STRIPE_MAX_AMOUNT).scaleb(-places).quantize(step, rounding=ROUND_DOWN)
+    return most.quantize(quantum(currency))
+
+
+def charge_step(medium: str, currency: str) -> Decimal:
+    """The smallest step of an amount `medium` can charge in `currency`: 1 for HUF (Stripe and
+    PayPal), 0.010 KWD on Stripe, else the currency's own (0.01 USD, 1 JPY)."""
+    code = currency.upper()
+    if (medium == STRIPE and code in STRIPE_WHOLE_UNITS) or (medium == PAYPAL and code in PAYPAL_WHOLE_UNITS):
+        return Decimal(1)
+    if medium == STRIPE and code in STRIPE_HUNDREDTHS:
+        return Decimal("0.01")
+    return quantum(currency)
+
+
+def payable_step(currency: str) -> Decimal:
+    """The step every provider that takes `currency` charges it in: whole forints (Stripe and
+    PayPal), 0.010 KWD (Stripe), else the currency's own. Tax on top is rounded to it, so a price a
+    provider takes stays a total it takes once tax is added (27% of 15,001 HUF is 4,050, not 4,050.27)."""
+    steps = [charge_step(STRIPE, currency)]
+    if currency.upper() in PAYPAL_CURRENCIES:
+        steps.append(charge_step(PAYPAL, currency))
+    return max(steps)
+
+
+def is_chargeable(medium: str, amount: Decimal, currency: str) -> bool:
+    """True when `medium` can charge `amount` in `currency` in one payment (the checkout's check)."""
+    return charge_problem(medium, amount, currency) is None
+
+
+def charge_problem(medium: str, amount: Decimal | None, currency: str) -> tuple[str, str] | None:
+    """Why `medium` cannot take a payment of `amount` in `currency`, as (the price form's field it
+    belongs beside, the message for the owner), or None. `amount` None: the currency only. An amount
+    with more decimals than the currency has is the precision check's to refuse, not this one's."""
+    code = (currency or "").upper()
+    if medium == PAYPAL and code not in PAYPAL_CURRENCIES:
+        return "payment_medium", f"PayPal does not take payments in {code}. Choose Stripe, or another currency."
+    if medium not in (STRIPE, PAYPAL) or amount is None or code not in CURRENCY_EXPONENTS \
+            or not amount.is_finite() or not has_valid_precision(amount, code):
+        return None
+    name = "Stripe" if medium == STRIPE else "PayPal"
+    step = charge_step(medium, code)
+    if amount % step:
+        if step == 1:
+            return "price", f"{name} takes whole amounts of {code} only: enter a price without decimals."
+        example = format_money(Decimal("12.34"), code)
+        return "price", (f"{name} takes {code} in steps of {format_money(step, code)} only (the last decimal must "
+                         f"be 0): enter a price such as {example}.")
+    if medium == STRIPE and stripe_minor_units(amount, code) > STRIPE_MAX_AMOUNT:
+        return "price", (f"Stripe takes at most {format_money(stripe_max_amount(code), code)} in one payment: "
+                         "enter a lower price.")
+    return None
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:
@@ -131,14 +225,16 @@ def tax_breakdown(*, amount: Decimal, rate: Decimal, inclusive: bool, currency: 
     """`amount` at `rate` percent. Inclusive: the tax is inside the amount (net + tax = amount).
     Exclusive: the amount is the net, and the tax comes on top. The tax is rounded once with the
     currency's rounding, and the other part is what is left, so net + tax is always the total to
-    the last minor unit. The one spelling of tax: checkout charges its total, invoices print it."""
+    the last minor unit. The one spelling of tax: checkout charges its total, invoices print it.
+    Tax on top is rounded to the step the providers charge the currency in (payable_step: whole
+    forints), so the total can be paid wherever the price can."""
     amount, rate = Decimal(amount), Decimal(rate)
     if inclusive:
         total = round_money(amount, currency)
         tax = round_money(total * rate / (100 + rate), currency)
         return TaxBreakdown(net=total - tax, tax=tax, total=total)
     net = round_money(amount, currency)
-    tax = round_money(net * rate / 100, currency)
+    tax = round_money((net * rate / 100).quantize(payable_step(currency), rounding=ROUND_HALF_UP), currency)
     return TaxBreakdown(net=net, tax=tax, total=net + tax)
 
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 
+from leadmonk import money
 from leadmonk.languages import translatable as _
 from leadmonk.money import CURRENCY_CHOICES, price_label
 
@@ -65,28 +66,12 @@ class PaymentMedium(models.TextChoices):
     PAYPAL = "paypal", "PayPal"
 
 
-# The currencies PayPal takes payments in (PayPal's currency codes; BRL, CNY, INR and MYR only for
-# accounts of their own country), and those of them it takes in whole units only (any decimals,
-# even "15000.00", are refused). Stripe takes every currency of leadmonk.money.
-PAYPAL_CURRENCIES = frozenset({
-    "AUD", "BRL", "CAD", "CNY", "CZK", "DKK", "EUR", "HKD", "HUF", "INR", "ILS", "JPY", "MYR", "MXN", "TWD",
-    "NZD", "NOK", "PHP", "PLN", "GBP", "SGD", "SEK", "CHF", "THB", "USD",
-})
-PAYPAL_WHOLE_UNITS = frozenset({"HUF", "TWD"})
-
-
 def medium_currency_problem(medium: str, currency: str, price=None) -> tuple[str, str] | None:
     """Why `medium` cannot take a payment of `price` in `currency`, as (the form field it belongs
-    beside, the message), or None. Said when the owner saves, not when a client finds that
-    checkout fails."""
-    if medium != PaymentMedium.PAYPAL:
-        return None
-    if currency not in PAYPAL_CURRENCIES:
-        return "payment_medium", f"PayPal does not take payments in {currency}. Choose Stripe, or another currency."
-    if price is not None and currency in PAYPAL_WHOLE_UNITS and price != price.to_integral_value():
-        return "price", (f"PayPal takes whole amounts of {currency} only: enter a price without decimals, "
-                         "or choose Stripe.")
-    return None
+    beside, the message), or None: a currency PayPal does not take, decimals where a provider takes
+    whole units, Stripe's three-decimal step and its most in one payment (leadmonk.money, which the
+    checkout checks again). Said when the owner saves, not when a client finds that checkout fails."""
+    return money.charge_problem(medium, price, currency)
 
 
 class MeetingTypeState(models.TextChoices):

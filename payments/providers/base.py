@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.http import HttpRequest, HttpResponse
 
+from leadmonk import money
 from leadmonk.languages import translatable as _
 
 if TYPE_CHECKING:
@@ -47,6 +48,23 @@ class RefundError(PaymentError):
 
 class IllegalPaymentTransition(PaymentError):
     pass
+
+
+def checkout_refusal(provider: str, amount: Decimal, currency: str) -> str:
+    """Why the client cannot pay `amount` through `provider` (Stripe, PayPal), for the checkout page
+    in its language; "" when they can. The price forms refuse such prices (leadmonk.money
+    .charge_problem); a total can still break a rule (tax added on top later, a price saved
+    before the rule), and then the provider is not asked: it would refuse with a message that
+    tells the client to try again."""
+    if money.is_chargeable(provider, amount, currency):
+        return ""
+    name = "Stripe" if provider == money.STRIPE else "PayPal"
+    values = {"amount": money.format_money(amount, currency), "provider": name}
+    if provider == money.STRIPE and money.stripe_minor_units(amount, currency) > money.STRIPE_MAX_AMOUNT:
+        return _("%(amount)s is more than %(provider)s can take in one payment, so it cannot be paid here. "
+                 "Nothing was charged; please contact your host.") % values
+    return _("%(provider)s cannot take a payment of %(amount)s, so it cannot be paid here. "
+             "Nothing was charged; please contact your host.") % values
 
 
 class PaymentProvider:

@@ -32,18 +32,19 @@ from paypalserversdk.models.refund_request import RefundRequest
 from paypalserversdk.paypal_serversdk_client import PaypalServersdkClient
 
 from leadmonk.languages import translatable as _
-from leadmonk.money import round_money
+from leadmonk.money import PAYPAL_WHOLE_UNITS, round_money
 from payments import services
 from payments.connections import active_connection, require_connection
 from payments.models import Payment, PaymentStatus, Provider
 from payments.providers.base import (
+    PaymentError,
     PaymentProvider,
     PaymentProviderError,
     PaymentProviderUnavailable,
     RefundError,
+    checkout_refusal,
     register,
 )
-from scheduling.models import PAYPAL_WHOLE_UNITS
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +117,11 @@ class PayPalProvider(PaymentProvider):
     # -- checkout -------------------------------------------------------------------------
 
     def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
+        refusal = checkout_refusal(self.identifier, payment.amount, payment.currency)
+        if refusal:
+            logger.warning("paypal checkout for payment %s: PayPal does not take %s %s", payment.pk,
+                           payment.amount, payment.currency)
+            raise PaymentError(refusal)
         return_url = f"{settings.SITE_URL}{reverse('payments:return', args=[payment.token])}"
         connection = active_connection(payment.owner, Provider.PAYPAL)
         unit = PurchaseUnitRequest(

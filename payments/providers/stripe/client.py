@@ -11,13 +11,8 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from leadmonk.languages import translatable as _
-from leadmonk.money import exponent, from_minor_units, to_minor_units
+from leadmonk.money import STRIPE_EXTRA_DECIMALS, exponent, from_minor_units, stripe_minor_units
 from payments.providers.base import PaymentProviderUnavailable
-
-# Currencies whose amounts Stripe's API counts in more decimals than ISO 4217 gives them: ISK has
-# no decimals, but Stripe kept it two-decimal for backwards compatibility (100 is 1 krona, and an
-# amount must be a multiple of 100: https://stripe.com/docs/currencies#special-cases).
-STRIPE_EXTRA_DECIMALS = {"ISK": 2}
 
 
 def stripe_client() -> stripe.StripeClient:
@@ -35,10 +30,9 @@ def stripe_client() -> stripe.StripeClient:
 
 
 def stripe_amount(amount: Decimal, currency: str) -> int:
-    """`amount` as Stripe's API takes it: the currency's minor units (1500 JPY -> 1500, 12.34 USD ->
-    1234), times 100 for the currencies Stripe keeps two-decimal (15000 ISK -> 1500000)."""
-    extra = STRIPE_EXTRA_DECIMALS.get(currency.upper(), 0)
-    return to_minor_units(amount, currency) * 10 ** extra
+    """`amount` as Stripe's API takes it (leadmonk.money.stripe_minor_units: 12.34 USD -> 1234,
+    15000 ISK -> 1500000)."""
+    return stripe_minor_units(amount, currency)
 
 
 def amount_from_stripe(minor: int, currency: str) -> Decimal:

@@ -21,10 +21,12 @@ from payments import services
 from payments.connections import active_connection, require_connection
 from payments.models import PAID_STATUSES, Payment, PaymentPurpose, Provider
 from payments.providers.base import (
+    PaymentError,
     PaymentProvider,
     PaymentProviderError,
     PaymentProviderUnavailable,
     RefundError,
+    checkout_refusal,
     register,
 )
 from payments.providers.stripe import memberships as membership_stripe
@@ -69,6 +71,11 @@ class StripeProvider(PaymentProvider):
     # -- checkout -------------------------------------------------------------------------
 
     def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
+        refusal = checkout_refusal(self.identifier, payment.amount, payment.currency)
+        if refusal:
+            logger.warning("stripe checkout for payment %s: Stripe does not take %s %s", payment.pk,
+                           payment.amount, payment.currency)
+            raise PaymentError(refusal)
         return_path = reverse("payments:return", args=[payment.token])
         connection = active_connection(payment.owner, Provider.STRIPE)
         ids = {"payment_id": str(payment.pk)}
