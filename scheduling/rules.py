@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.utils.translation import ngettext
+
 from leadmonk.languages import translatable as _
 from scheduling.models import BookedBy, MeetingTypeSettings, Visibility
 
@@ -64,3 +66,14 @@ def held_to_min_notice(*, booked_by: str, through_api: bool = False) -> bool:
     the public page: an integration books on the owner's behalf without the owner looking, so it
     keeps the notice the owner set."""
     return through_api or booked_by == BookedBy.CLIENT
+
+
+def notice_label(minutes: int) -> str:
+    """A minimum notice as words in the active language: "1 day", "4 hours", "90 minutes"."""
+    if minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return ngettext("%(count)s day", "%(count)s days", days) % {"count": days}
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours}
+    return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import dateformat, timezone
-from django.utils.translation import ngettext
 
 from accounts.models import User
 from leadmonk.languages import translatable as _
 from leadmonk.timezones import clock_formats, time_format
 from leadmonk.tokens import looks_like_token
 from scheduling.models import Booking, BookingStatus, MeetingType
+from scheduling.rules import notice_label
 
 UTC = dt.UTC
 # What a slot link or form may carry: a date, a time and an explicit zone, nothing else.
@@ -165,18 +165,8 @@ def booking_change_refusal(*, booking: Booking, now: dt.datetime | None = None, 
         return _("This session has already started or is in the past, so it can no longer be changed.")
     if not by_owner and booking.start - now < booking.meeting_type.min_notice_delta:
         return _("This session starts too soon to be changed online (changes need at least %(notice)s notice). "
-                 "Please contact the host.") % {"notice": _notice_label(booking.meeting_type.min_notice_minutes)}
+                 "Please contact the host.") % {"notice": notice_label(booking.meeting_type.min_notice_minutes)}
     return ""
-
-
-def _notice_label(minutes: int) -> str:
-    if minutes % (24 * 60) == 0:
-        days = minutes // (24 * 60)
-        return ngettext("%(count)s day", "%(count)s days", days) % {"count": days}
-    if minutes % 60 == 0:
-        hours = minutes // 60
-        return ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours}
-    return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
 
 
 @dataclass(frozen=True)

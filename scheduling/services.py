@@ -59,7 +59,7 @@ from scheduling.hold_release import (
     release_expired_holds_of_owner,
 )
 from scheduling.models import HOST_NO_OVERLAP, BookedBy, Booking, BookingStatus, LocationKind, MeetingType
-from scheduling.rules import BookingPath, booking_path_refusal, held_to_min_notice
+from scheduling.rules import BookingPath, booking_path_refusal, held_to_min_notice, notice_label
 
 
 class BookingError(DomainError):
@@ -76,11 +76,10 @@ class TooSoon(SlotUnavailable):
     """The time is closer than the meeting type's minimum notice."""
 
     def __init__(self, meeting_type: MeetingType):
-        minutes = meeting_type.min_notice_minutes
-        ahead = (f"{minutes // 60} hour{'s' if minutes // 60 != 1 else ''}" if minutes % 60 == 0
-                 else f"{minutes} minute{'s' if minutes != 1 else ''}")
-        super().__init__(f"That time is too soon: {meeting_type.name} is booked at least {ahead} ahead. "
-                         "Please pick a later time.")
+        # In the language active where it is raised: the client's page (the API answers in English).
+        super().__init__(_("That time is too soon: %(name)s is booked at least %(ahead)s ahead. "
+                           "Please pick a later time.")
+                         % {"name": meeting_type.name, "ahead": notice_label(meeting_type.min_notice_minutes)})
 
 
 class MeetingTypeUnavailable(BookingError):

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 # NOW is Tuesday 1 December, 07:00 in New York; 14:00 that day is 7 hours ahead, inside a day's notice.
 TOO_SOON = "2026-12-01T14:00:00-05:00"
-TOO_SOON_DETAIL = "That time is too soon: Coaching is booked at least 24 hours ahead. Please pick a later time."
+TOO_SOON_DETAIL = "That time is too soon: Coaching is booked at least 1 day ahead. Please pick a later time."
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from scheduling import services
 from scheduling.models import BookedBy, Booking, BookingStatus, MeetingTypeKind, MeetingTypeState
@@ -64,6 +65,22 @@ def test_minimum_notice_binds_clients_but_not_the_owner(open_weekdays):
     with pytest.raises(services.SlotUnavailable):
         book(mt, soon)
     assert book(mt, soon, booked_by=BookedBy.OWNER).booked_by == BookedBy.OWNER
+
+
+@pytest.mark.parametrize(("language", "notice", "refusal"), [
+    ("en", 24 * 60, "That time is too soon: Coaching is booked at least 1 day ahead. Please pick a later time."),
+    ("de", 150, "Diese Zeit ist zu knapp: Coaching wird mindestens 150 Minuten im Voraus gebucht. "
+               "Bitte wählen Sie eine spätere Zeit."),
+    ("es", 3 * 60, "Esa hora es demasiado pronto: Coaching se reserva con al menos 3 horas de antelación. "
+                   "Por favor, elija una hora posterior."),
+])
+def test_a_time_inside_the_notice_is_refused_in_the_clients_language(open_weekdays, language, notice, refusal):
+    mt = make_meeting_type(open_weekdays, name="Coaching", min_notice_minutes=notice)
+    soon = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # Tuesday 09:00 local, two hours from NOW
+    with translation.override(language), pytest.raises(services.TooSoon) as refused:
+        book(mt, soon)
+    assert refused.value.message == refusal
+    assert not Booking.objects.exists()
 
 
 def test_group_sessions_fill_up_to_capacity(open_weekdays):
