@@ -187,6 +187,65 @@ def test_paypal_unreachable_during_a_webhook_answers_503_for_a_retry(client, own
     assert payment.status == PaymentStatus.CREATED
 
 
+# PayPal's login (the OAuth token every call asks for first) answering an error: the SDK raises
+# neither ApiException nor a network error but apimatic's AuthValidationException, for PayPal being
+# down (5xx) as for credentials it refuses (401).
+PAYPAL_LOGIN_FAILURES = [
+    pytest.param({"status": 503, "body": "Service Unavailable"}, id="paypal-down"),
+    pytest.param({"status": 401, "json": {"error": "invalid_client"}}, id="credentials-refused"),
+]
+
+
+@pytest.mark.parametrize("login", PAYPAL_LOGIN_FAILURES)
+def test_paypal_login_failing_at_checkout_says_so_and_keeps_the_order_payable(client, owner, rsps, login):
+    order = make_order(owner, medium="paypal")
+    rsps.post(f"{PAYPAL_API}/v1/oauth2/token", **login)
+
+    page = _page(client.post(f"/payments/checkout/{order.token}/"))
+
+    assert "We could not reach PayPal. Nothing was charged; please try again in a moment." in page
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING_PAYMENT
+
+
+@pytest.mark.parametrize("login", PAYPAL_LOGIN_FAILURES)
+def test_paypal_login_failing_on_the_return_page_says_it_will_check_again(client, owner, rsps, login):
+    payment = _paypal_payment(owner)
+    rsps.post(f"{PAYPAL_API}/v1/oauth2/token", **login)
+
+    page = _page(client.get(f"/payments/return/{payment.token}/?token=5O190127TN364715T&PayerID=X"))
+
+    assert "We could not reach PayPal to confirm your payment yet" in page
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CREATED
+
+
+@pytest.mark.parametrize("login", PAYPAL_LOGIN_FAILURES)
+def test_paypal_login_failing_at_refund_tells_the_owner_and_refunds_nothing(owner_client, owner, rsps, login):
+    payment = _paypal_payment(owner, status=PaymentStatus.CONFIRMED, provider_payment_id="CAP123")
+    rsps.post(f"{PAYPAL_API}/v1/oauth2/token", **login)
+
+    page = _page(owner_client.post(f"/dashboard/payments/{payment.pk}/refund/", follow=True))
+
+    assert "We could not reach PayPal, so nothing was refunded" in page
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CONFIRMED
+
+
+@pytest.mark.parametrize("login", PAYPAL_LOGIN_FAILURES)
+def test_paypal_login_failing_during_a_webhook_answers_503_for_a_retry(client, owner, rsps, login):
+    payment = _paypal_payment(owner)
+    rsps.post(f"{PAYPAL_API}/v1/oauth2/token", **login)
+    event = {"id": "WH-LOGIN", "event_type": "PAYMENT.CAPTURE.COMPLETED", "resource": {"id": "CAP123"}}
+
+    response = client.post("/payments/paypal/webhook/", data=json.dumps(event), content_type="application/json",
+                           **PAYPAL_SIGNATURE_HEADERS)
+
+    assert response.status_code == 503
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CREATED
+
+
 # -- The client's language -------------------------------------------------------------------
 
 @pytest.mark.parametrize(("medium", "language", "said"), [

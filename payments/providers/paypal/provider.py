@@ -12,6 +12,7 @@ import logging
 from decimal import Decimal, InvalidOperation
 
 import requests
+from apimatic_core.exceptions.auth_validation_exception import AuthValidationException
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -49,8 +50,11 @@ from payments.providers.base import (
 logger = logging.getLogger(__name__)
 
 # What a network failure looks like through the SDK (it runs on requests): connection refused, DNS,
-# timeout. Caught at every call site so the client or owner sees a message, never a 500.
-NETWORK_ERRORS = (requests.RequestException, OSError)
+# timeout; and PayPal's login (the OAuth token each call asks for first) answering an error, which
+# the SDK raises as apimatic's AuthValidationException (not an ApiException), for PayPal being down
+# (5xx) as for credentials it refuses. Caught at every call site so the client or owner sees a
+# message, never a 500.
+NETWORK_ERRORS = (requests.RequestException, OSError, AuthValidationException)
 
 HANDLED_EVENTS = {"PAYMENT.CAPTURE.COMPLETED", "PAYMENT.CAPTURE.REFUNDED", "PAYMENT.CAPTURE.DENIED"}
 SIGNATURE_HEADERS = {
