@@ -36,7 +36,6 @@ from orders.rules import (
 from packages.models import Package, PackageItem
 from packages.selectors import package_is_orderable
 from promotions.services import PromoCodeRefused, Quote, promo_quote, promo_redeem
-from scheduling.attendance import booking_mark_attendance
 from scheduling.models import BookedBy, Booking, BookingStatus
 from scheduling.rules import BookingPath
 from scheduling.services import BookingError, booking_create
@@ -376,16 +375,3 @@ def order_session_book(*, item: OrderItem, start: datetime, booked_by: str = Boo
         if limit_override_note:
             LimitOverride.objects.create(booking=booking, note=limit_override_note[:300], created_at=booking.created_at)
         return booking
-
-
-def order_session_mark_attendance(*, booking: Booking, attendance: str, by_user=None) -> tuple[Booking, bool]:
-    """The owner marks a session of an order attended or a no-show (scheduling.attendance; the
-    ledger follows through orders.credits.ledger_settle_no_show). Returns the booking and whether
-    the mark changed: False when it was marked so already (a double click, a second tab), read
-    under the owner's lock and the booking's, so of two tabs racing the second is told so.
-    Raises scheduling's BookingError for a future or cancelled session, or a made-up value."""
-    with transaction.atomic():
-        lock_owner(booking.owner_id)
-        current = Booking.objects.select_for_update().values_list("attendance", flat=True).get(pk=booking.pk)
-        marked = booking_mark_attendance(booking=booking, attendance=attendance, by_user=by_user)
-    return marked, current != marked.attendance

@@ -27,9 +27,10 @@ from orders.lifecycle import order_cancel
 from orders.models import OrderItem, OrderStatus, PackageOrder
 from orders.rules import BookingLimitReached, client_phone_needed
 from orders.selectors import order_bookings, order_for_owner, order_ledger, order_list_for_owner, with_item_progress
-from orders.services import OrderError, order_session_book, order_session_mark_attendance
+from orders.services import OrderError, order_session_book
 from orders.signals import order_confirmation_requested, owner_order_page_parts
 from packages.models import Package
+from scheduling.attendance import booking_mark_attendance
 from scheduling.booking_forms import AttendanceForm, CancelForm
 from scheduling.booking_step import Step, StepWording, TimeStep, cancel_step
 from scheduling.models import BookedBy, Booking, BookingStatus
@@ -310,7 +311,7 @@ def order_booking_attendance(request: HttpRequest, pk: int, booking_id: int) -> 
         messages.error(request, form.errors["attendance"][0])
         return redirect(_detail_url(order))
     try:
-        booking, changed = order_session_mark_attendance(
+        booking, changed = booking_mark_attendance(
             booking=booking, attendance=form.cleaned_data["attendance"], by_user=request.user)
     except BookingError as error:
         messages.error(request, error.message)

@@ -1,6 +1,7 @@
 """Attendance: after a session the owner marks it attended or a no-show. What a no-show costs
 is the business of the app that sold the session (orders, through scheduling.signals)."""
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,10 +20,16 @@ class AttendanceOfCancelled(BookingError):
     message = "This session was cancelled: there is nothing to mark."
 
 
+class AttendanceMark(NamedTuple):
+    booking: Booking
+    changed: bool  # False: it was marked so already (a double click, a second tab), read under its lock
+
+
 def booking_mark_attendance(*, booking: Booking, attendance: str, by_user=None, now: datetime | None = None
-                            ) -> Booking:
+                            ) -> AttendanceMark:
     """Mark a session that has started as attended or a no-show. Marking it again with the same
-    value changes nothing. Raises a BookingError for a future or cancelled session."""
+    value changes nothing, and says so (`changed`: of two tabs racing, the second is told it was
+    marked already). Raises a BookingError for a future or cancelled session."""
     now = now or timezone.now()
     if attendance not in (Attendance.ATTENDED, Attendance.NO_SHOW):
         raise BookingError("Choose attended or no-show.")
@@ -34,9 +41,9 @@ def booking_mark_attendance(*, booking: Booking, attendance: str, by_user=None, 
         if booking.start > now:
             raise SessionNotPast()
         if booking.attendance == attendance:
-            return booking
+            return AttendanceMark(booking, changed=False)
         previous = booking.attendance
         booking.attendance = attendance
         booking.save(update_fields=["attendance", "updated_at"])
         attendance_marked.send(sender=Booking, booking=booking, previous=previous, by_user=by_user, now=now)
-    return booking
+    return AttendanceMark(booking, changed=True)

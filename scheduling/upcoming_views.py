@@ -173,12 +173,16 @@ def booking_attendance_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, form.errors["attendance"][0])
     else:
         try:
-            booking = booking_mark_attendance(booking=booking, attendance=form.cleaned_data["attendance"],
-                                              by_user=request.user)
+            booking, changed = booking_mark_attendance(booking=booking, attendance=form.cleaned_data["attendance"],
+                                                       by_user=request.user)
         except BookingError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"{booking.client_name}: {booking.get_attendance_display().lower()}.")
+            marked = booking.get_attendance_display().lower()
+            if changed:
+                messages.success(request, f"{booking.client_name}: {marked}.")
+            else:
+                messages.info(request, f"{booking.client_name}: already marked {marked}.")
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/"):
         back = reverse("dashboard:booking_detail", args=[booking.pk])

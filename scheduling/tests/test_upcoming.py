@@ -138,6 +138,19 @@ def test_a_session_under_way_can_be_marked_from_the_upcoming_list(owner_client, 
     under_way.refresh_from_db()
     assert under_way.attendance == "no_show"
 
+
+def test_marking_a_session_again_says_it_was_marked_already(owner_client, meeting_type):
+    """A second click (or a second tab) changes nothing and says so, as the order page does."""
+    under_way = make_booking(meeting_type, NOW - timedelta(minutes=15), client_name="Late Lou")
+    url = reverse("dashboard:booking_attendance", args=[under_way.pk])
+
+    first = owner_client.post(url, {"attendance": "no_show", "next": HOME}, follow=True).content.decode()
+    again = owner_client.post(url, {"attendance": "no_show", "next": HOME}, follow=True).content.decode()
+
+    assert "Late Lou: no-show." in first
+    assert "Late Lou: already marked no-show." in again
+
+
 # --- A booking's page -------------------------------------------------------------------------
 
 
