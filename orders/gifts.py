@@ -210,9 +210,12 @@ def gift_change_recipient_email(*, gift: Gift, email: str) -> Gift:
 def gift_change_refusal(gift: Gift, order: PackageOrder) -> str:
     """Why the recipient's email can no longer be changed ("" while it can)."""
     if gift.is_sent:
-        return f"This gift was sent on {gift.sent_at:%-d %b %Y}; its email can no longer be changed."
+        # The day in the buyer's zone and the page's language, as the page shows it.
+        sent_on = gift.sent_at.astimezone(zone_of(order.client_timezone)).date()
+        return _("This gift was sent on %(day)s; its email can no longer be changed.") % {"day": _day(sent_on)}
     if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED, OrderStatus.EXPIRED):
-        return f"This order was {order.get_status_display().lower()}: the gift will not be sent."
+        return _("This order was %(status)s: the gift will not be sent.") % {
+            "status": order.get_status_display().lower()}
     return ""
 
 

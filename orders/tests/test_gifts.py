@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.utils import translation
 from django.core import mail
 
 from notifications.models import Message, MessageKind
@@ -330,6 +331,21 @@ def test_the_buyer_changes_the_recipients_email_until_the_gift_is_sent(
     client.post(url, {"recipient_email": "late@example.com"})
     assert (Gift.objects.get().recipient_email, PackageOrder.objects.get().client_email) == (
         "rory.new@example.com", "rory.new@example.com")
+
+
+def test_a_change_refused_once_sent_names_the_buyers_day_in_the_pages_language(package, django_capture_on_commit_callbacks):
+    """Sent at 08:00 on 3 December in Auckland (still 2 December in UTC): a German page says the 3rd."""
+    from orders.gifts import GiftError, gift_change_recipient_email
+    gift = paid_gift(package, send_on=date(2026, 12, 3), zone="Pacific/Auckland")
+    with time_machine.travel(datetime.fromisoformat("2026-12-02T19:05:00+00:00"), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        assert send_gifts() == 1
+    gift.refresh_from_db()
+    with translation.override("de"), pytest.raises(GiftError) as refused:
+        gift_change_recipient_email(gift=gift, email="late@example.com")
+    assert refused.value.message == ("Dieses Geschenk wurde am 3. Dez 2026 versendet; seine E-Mail-Adresse kann "
+                                     "nicht mehr geändert werden.")
+    assert Gift.objects.get().recipient_email == "rory@example.com"
 
 
 @pytest.mark.parametrize("value", ["", "rory@", "x" * 300 + "@example.com"])
