@@ -152,6 +152,11 @@ def booking_context(message: Message) -> dict:
         # "Session 2 of 5", counted when the message is rendered (a reminder has the number of
         # the session as the package stands then).
         context["session_number"] = booking_session_number(booking)
+        # The order's sessions have expired (or its expiry moment has passed before the task ran):
+        # a credit given back by a cancel expired at once (orders.credits._give_back), so the
+        # cancellation tells the client so instead of inviting them to book another time.
+        order = context["order"]
+        context["order_expired"] = order.credits_expired_at is not None or order.is_expired(timezone.now())
         if message.kind == MessageKind.BOOKING_CONFIRMED:
             context.update(_last_session(message, context["order"], [booking.pk]))
     receipt = message.context.get("receipt")
