@@ -31,6 +31,7 @@ from notifications.selectors import phone_opted_out
 from notifications.tasks import deliver_message, deliver_messages
 from orders.gifts import gift_of
 from orders.models import CreditLedgerEntry, OrderStatus
+from scheduling.models import bookable_q
 
 # --- Reminder outbox hooks -----------------------------------------------------------------------
 
@@ -264,7 +265,10 @@ def notify_partial_refund(*, order=None, booking=None, credit_note=None, amount:
     if order is not None:
         gift = gift_of(order)
         recipient = gift.buyer_email if gift is not None else order.client_email
-        sessions_left = CreditLedgerEntry.objects.filter(order_item__order=order).balance()
+        # What the client can still book: a meeting type disabled or deleted since is not theirs to
+        # book (DESIGN rule 6), the rule the expiry warning and the reminder to book count by.
+        sessions_left = CreditLedgerEntry.objects.filter(bookable_q("order_item__meeting_type__"),
+                                                         order_item__order=order).balance()
     else:
         recipient, sessions_left = booking.client_email, None
     # The amounts as numbers: the email writes them in the client's language when it is sent

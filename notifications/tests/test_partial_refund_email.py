@@ -12,9 +12,12 @@ from invoices.tests.helpers import paid_order
 from invoices.tests.test_pages import pdf_text
 from leadmonk.tokens import new_token
 from notifications.models import Message, MessageKind
+from orders.credits import ledger_grant_purchase
+from orders.models import OrderItem
 from payments.models import Payment, PaymentStatus, Provider
 from payments.services import payment_confirm, payment_mark_refunded, payment_refund
 from scheduling.holds import booking_hold
+from scheduling.models import MeetingType, MeetingTypeState
 from tests import NOW, WEEKDAYS_9_TO_5, make_meeting_type, set_weekly_hours
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +82,26 @@ def test_a_partial_refund_keeping_the_sessions_lists_none_taken_off(owner, djang
     [email] = _client_emails()
     assert "Sessions taken off" not in email.body and "Sessions left to book: 4" in email.body
     assert "Still paid:   100.00 USD" in email.body
+
+
+def test_sessions_left_to_book_leave_out_a_meeting_type_disabled_since(owner, django_capture_on_commit_callbacks):
+    # Four calls and two workshops; the workshop was disabled after the order: its two sessions can
+    # no longer be booked (DESIGN rule 6), as the expiry warning and the reminder to book count them.
+    workshop = make_meeting_type(owner, name="Workshop", slug="workshop", duration_minutes=90)
+    order, payment = paid_order(owner, price="120.00", provider=Provider.TEST, sessions=4)
+    OrderItem.objects.create(order=order, meeting_type=workshop, meeting_type_name="Workshop",
+                             duration_minutes=90, quantity=2, position=2)
+    ledger_grant_purchase(items=[order.items.get(meeting_type=workshop)])
+    MeetingType.objects.filter(pk=workshop.pk).update(state=MeetingTypeState.DISABLED)
+    mail.outbox = []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_refund(payment=payment, by_owner=owner, amount=Decimal("20.00"), reason="Goodwill",
+                       idempotency_key=new_token())
+
+    [email] = _client_emails()
+    assert "Sessions left to book: 4" in email.body
+    assert "Sessions left to book: 6" not in email.body
 
 
 def test_a_second_part_refund_attaches_its_own_credit_note_and_a_double_click_sends_one_email(
