@@ -348,10 +348,11 @@ class PaymentPreferencesForm(forms.Form):
                 cleaned["price"] = money.round_money(price, currency)
                 count = cleaned.get("instalment_count")
                 if count and instalment_amounts(cleaned["price"], count, currency)[0] <= 0:
-                    # Each payment must be at least the currency's smallest unit: never "24 payments of 0.00".
+                    # Each payment must be at least the smallest step the providers charge (a cent, a
+                    # whole forint): never "24 payments of 0.00".
                     self.add_error("instalment_count", (
                         f"{money.format_money(cleaned['price'], currency)} cannot be split into {count} payments: "
-                        f"each would be less than {money.format_money(money.quantum(currency), currency)}. "
+                        f"each would be less than {money.format_money(money.payable_step(currency), currency)}. "
                         "Enter fewer payments, or leave it empty to be paid in full."))
         return cleaned
 

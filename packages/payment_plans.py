@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import ngettext
 
 from leadmonk.languages import translatable as _
-from leadmonk.money import format_money, quantum
+from leadmonk.money import format_money, payable_step, quantum
 
 MIN_INSTALMENTS = 2
 MAX_INSTALMENTS = 24
@@ -26,8 +26,9 @@ class InstalmentAccess(models.TextChoices):
 
 def instalment_amounts(price: Decimal, count: int, currency: str) -> list[Decimal]:
     """`price` split in `count` payments that sum to it exactly: equal amounts rounded down to the
-    currency's smallest unit, the last taking the remainder (100.00 in 3: 33.33, 33.33, 33.34)."""
-    share = (price / count).quantize(quantum(currency), rounding=ROUND_DOWN)
+    smallest step the providers charge (leadmonk.money.payable_step: a cent, a whole forint), the
+    last taking the remainder (100.00 in 3: 33.33, 33.33, 33.34; 15001 HUF in 2: 7500, 7501)."""
+    share = (price / count).quantize(payable_step(currency), rounding=ROUND_DOWN).quantize(quantum(currency))
     return [share] * (count - 1) + [price - share * (count - 1)]
 
 

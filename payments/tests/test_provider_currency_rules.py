@@ -191,3 +191,31 @@ def test_the_package_stays_as_it_was_when_a_price_is_refused(owner_client, owner
     package = make_package(owner, price=Decimal("100.00"), currency="USD")
     _save_price(owner_client, package, "1500.50", "HUF")
     assert Package.objects.get(pk=package.pk).currency == "USD"
+
+
+@pytest.mark.parametrize(("price", "currency", "first", "last"), [
+    ("15001", "HUF", "7500", "7501"),        # 7,500.50 forints: neither Stripe nor PayPal takes it
+    ("10.010", "KWD", "5.000", "5.010"),     # 5.005: Stripe takes KWD in steps of 0.010
+    ("100.01", "USD", "50.00", "50.01"),
+])
+def test_a_payment_plan_splits_its_total_into_amounts_the_provider_takes(owner, price, currency, first, last):
+    from packages.payment_plans import instalment_amounts
+
+    package = make_package(owner, price=Decimal(price), currency=currency, instalment_count=2)
+    order = order_create(package=package, client_name="Cleo Client", client_email="cleo@example.com",
+                         terms_accepted=True)
+
+    assert order.first_charge == Decimal(first)
+    assert instalment_amounts(order.total_price, 2, currency) == [Decimal(first), Decimal(last)]
+    assert all(money.is_chargeable("stripe", amount, currency) for amount in (Decimal(first), Decimal(last)))
+
+
+def test_a_plan_whose_payments_would_be_less_than_a_forint_is_refused_beside_the_count(owner_client, owner):
+    package = make_package(owner)
+
+    response = owner_client.post(reverse("packages:save_payment_preferences", args=[package.pk]), {
+        "price": "3", "currency": "HUF", "payment_medium": "stripe", "terms": "", "instalment_count": "4",
+        "instalment_interval": "month", "instalment_access": "all"})
+
+    assert response.status_code == 200
+    assert "each would be less than 1.00 HUF" in response.content.decode()
