@@ -238,7 +238,7 @@ def order_context(message: Message) -> dict:
         "refunded": message.kind == MessageKind.ORDER_REFUNDED,
         # What goes back now: the refund that completed it (its credit note), not the whole price
         # when part of it went back before (its own email said so) or only some instalments were paid.
-        "refunded_now": _refunded_now(order) if message.kind == MessageKind.ORDER_REFUNDED else "",
+        "refunded_now": _refunded_now(message) if message.kind == MessageKind.ORDER_REFUNDED else "",
         # Cash, a bank transfer: the owner gave the money back outside the app, not to a card.
         "paid_outside": order.paid_with == PAID_WITH_LABELS[0],
         # A sent gift's recipient paid nothing: its refund went to the buyer (who hears it apart).
@@ -253,13 +253,20 @@ def order_context(message: Message) -> dict:
     }
 
 
-def _refunded_now(order) -> str:
-    """The money an order's refund gives back now, written: the credit note of the refund that
-    refunded it in full (the newest of the order's), else (no invoices then) what the order cost."""
-    notes = credit_notes_for_order(order)
-    latest = notes[-1] if notes else None
-    return (format_money(latest.total, latest.currency) if latest is not None
-            else format_money(order.total_price, order.currency))
+def refund_credit_note(message: Message):
+    """The credit note of the refund that refunded the order of `message` (ORDER_REFUNDED) in full:
+    the newest issued by the time the message was written, so a refund of the same order landing
+    between its commit and its send is not taken for it. Its amount is the email's, and it is the
+    PDF attached (documents_to_attach): one note for both."""
+    return order_refund_credit_note(message.order, issued_by=message.created_at)
+
+
+def _refunded_now(message: Message) -> str:
+    """The money an order's refund gives back now, written: the amount of its credit note
+    (refund_credit_note), else (no invoices then) what the order cost."""
+    note = refund_credit_note(message)
+    return (format_money(note.total, note.currency) if note is not None
+            else format_money(message.order.total_price, message.order.currency))
 
 
 def instalment_words(written: dict) -> dict:
@@ -581,7 +588,7 @@ def documents_to_attach(message: Message) -> list:
         if gift_of(message.order) is not None and not message.context.get("to_buyer"):
             return []
         # The note of the refund that completed it: an earlier part's note went with its own email.
-        note = order_refund_credit_note(message.order, issued_by=message.created_at)
+        note = refund_credit_note(message)
         return [note] if note is not None else []
     if message.kind == MessageKind.INSTALMENT_PAID:
         return invoices_for_payment(message.context.get("payment_id"))

@@ -1,6 +1,7 @@
 """The client hears of a partial refund: the amount refunded, what is still paid, the sessions taken
 off their order and how many are left, with the refund's credit note attached as a PDF (as the
 receipt carries the invoice). A full refund has its own email (the order refunded)."""
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -8,6 +9,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from invoices.models import CreditNote
 from invoices.tests.helpers import paid_order
 from invoices.tests.test_pages import pdf_text
 from leadmonk.tokens import new_token
@@ -173,3 +175,26 @@ def test_a_partial_refund_of_a_paid_session_tells_its_client(owner, django_captu
     assert "Still paid:   45.00 USD" in email.body and "Sessions left" not in email.body
     assert f"/bookings/{held.token}/" in email.body
     assert [name for name, _, _ in email.attachments] == ["CN-0001.pdf"]
+
+
+def test_the_full_refund_email_names_the_amount_of_the_credit_note_it_attaches(
+        owner, django_capture_on_commit_callbacks):
+    # Another refund of the order lands between the commit of the full refund and its email's send:
+    # the email names the amount of the note it attaches (the rest's, 90.00), not the newer one's.
+    with time_machine.travel(NOW, tick=False):
+        order, payment = _partly_refunded(owner, django_capture_on_commit_callbacks, "30.00")
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            payment_refund(payment=payment, by_owner=owner, idempotency_key=new_token())  # the 90.00 left
+    later_note = CreditNote.objects.get(order=order, number="CN-0002")
+    later_note.pk, later_note.sequence, later_note.number = None, 3, "CN-0003"
+    later_note.total, later_note.net, later_note.tax = Decimal("7.00"), Decimal("7.00"), Decimal("0")
+    later_note.source_key, later_note.issued_at = "a later refund", NOW + timedelta(minutes=5)
+    later_note.save()
+    with time_machine.travel(NOW + timedelta(minutes=10), tick=False):
+        for callback in callbacks:
+            callback()
+
+    [email] = _client_emails()
+    assert [name for name, _, _ in email.attachments if name.endswith(".pdf")] == ["CN-0002.pdf"]
+    assert "refunded: 90.00 USD goes back to the card or account you paid with" in email.body
+    assert "7.00 USD" not in email.body and "7.00 USD" not in email.alternatives[0][0]
