@@ -354,12 +354,19 @@ def subject_for(message: Message, context: dict) -> str:
 
 
 def message_language_of(message: Message) -> str:
-    """The language a message speaks: English to an owner; to a client the one they booked or
-    ordered in, else the owner's page language (leadmonk.languages.message_language)."""
+    """The language a message speaks: English to an owner; to a client the one they booked in (a
+    session of an order booked by the owner: the one they ordered in), else the one they ordered
+    in, else the owner's page language (leadmonk.languages.message_language)."""
     if message.audience != Audience.CLIENT:
         return ENGLISH
     if message.booking_id:
-        return message_language(message.booking.client_language, message.booking.owner)
+        booking = message.booking
+        language = booking.client_language
+        if not language and booking.order_item_id:
+            # A session the owner booked for the client (the dashboard serves no client page, so the
+            # booking keeps no language) speaks the language they ordered in.
+            language = booking.order_item.order.client_language
+        return message_language(language, booking.owner)
     if message.order_id:
         return message_language(message.order.client_language, message.order.owner)
     return message_language(message.context.get("language"))
