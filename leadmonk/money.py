@@ -123,6 +123,23 @@ def is_chargeable(medium: str, amount: Decimal, currency: str) -> bool:
     return charge_problem(medium, amount, currency) is None
 
 
+def step_problem(medium: str, amount: Decimal, currency: str, *, what: str = "a price") -> str | None:
+    """Why `medium` cannot charge (or refund) `amount` for its decimals ('Stripe takes whole amounts
+    of HUF only: enter a price without decimals.'), or None. `what`: what the field asks for."""
+    code = currency.upper()
+    if medium not in (STRIPE, PAYPAL) or code not in CURRENCY_EXPONENTS or not amount.is_finite():
+        return None
+    step = charge_step(medium, code)
+    if not amount % step:
+        return None
+    name = "Stripe" if medium == STRIPE else "PayPal"
+    if step == 1:
+        return f"{name} takes whole amounts of {code} only: enter {what} without decimals."
+    example = format_money(Decimal("12.34"), code)
+    return (f"{name} takes {code} in steps of {format_money(step, code)} only (the last decimal must be 0): "
+            f"enter {what} such as {example}.")
+
+
 def charge_problem(medium: str, amount: Decimal | None, currency: str) -> tuple[str, str] | None:
     """Why `medium` cannot take a payment of `amount` in `currency`, as (the price form's field it
     belongs beside, the message for the owner), or None. `amount` None: the currency only. An amount
@@ -133,14 +150,9 @@ def charge_problem(medium: str, amount: Decimal | None, currency: str) -> tuple[
     if medium not in (STRIPE, PAYPAL) or amount is None or code not in CURRENCY_EXPONENTS \
             or not amount.is_finite() or not has_valid_precision(amount, code):
         return None
-    name = "Stripe" if medium == STRIPE else "PayPal"
-    step = charge_step(medium, code)
-    if amount % step:
-        if step == 1:
-            return "price", f"{name} takes whole amounts of {code} only: enter a price without decimals."
-        example = format_money(Decimal("12.34"), code)
-        return "price", (f"{name} takes {code} in steps of {format_money(step, code)} only (the last decimal must "
-                         f"be 0): enter a price such as {example}.")
+    step_refusal = step_problem(medium, amount, code)
+    if step_refusal:
+        return "price", step_refusal
     if medium == STRIPE and stripe_minor_units(amount, code) > STRIPE_MAX_AMOUNT:
         return "price", (f"Stripe takes at most {format_money(stripe_max_amount(code), code)} in one payment: "
                          "enter a lower price.")

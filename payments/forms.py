@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 
 from leadmonk.client_email import normalize_email
-from leadmonk.money import format_money, has_valid_precision, precision_message
+from leadmonk.money import format_money, has_valid_precision, precision_message, step_problem
 from leadmonk.phones import normalize_mobile
 from leadmonk.widgets import FastSelect
 from orders.forms import question_answers, question_fields
@@ -265,6 +265,10 @@ class PaymentRefundForm(forms.Form):
             raise forms.ValidationError("Enter an amount above zero.")
         if not has_valid_precision(amount, currency):
             raise forms.ValidationError(precision_message(currency))
+        # A part refund goes back in the steps the provider charged (whole forints): it refuses others.
+        step_refusal = step_problem(self.payment.provider, amount, currency, what="an amount")
+        if step_refusal:
+            raise forms.ValidationError(step_refusal)
         if amount > self.left:
             raise forms.ValidationError(f"At most {format_money(self.left, currency)} is left to refund.")
         return amount

@@ -219,3 +219,35 @@ def test_a_plan_whose_payments_would_be_less_than_a_forint_is_refused_beside_the
 
     assert response.status_code == 200
     assert "each would be less than 1.00 HUF" in response.content.decode()
+
+
+# -- A part refund: the same steps ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("medium", "reference", "amount", "currency", "message"), [
+    ("paypal", "CAP123", "100.50", "HUF", "PayPal takes whole amounts of HUF only: enter an amount without decimals."),
+    ("stripe", "pi_test_1", "100.50", "HUF", "Stripe takes whole amounts of HUF only: enter an amount without decimals."),
+    ("stripe", "pi_test_1", "1.005", "KWD", "Stripe takes KWD in steps of 0.010 KWD only (the last decimal must be 0): "
+                                            "enter an amount such as 12.340 KWD."),
+])
+def test_a_part_refund_the_provider_would_refuse_is_refused_beside_the_amount(owner_client, owner, rsps, medium,
+                                                                             reference, amount, currency, message):
+    from payments.models import PaymentStatus
+
+    order = make_order(owner, price="15000" if currency == "HUF" else "40.000", currency=currency, medium=medium,
+                       status=OrderStatus.ACTIVE)
+    payment = Payment.objects.create(order=order, provider=medium, status=PaymentStatus.CONFIRMED,
+                                     amount=order.price, currency=currency, provider_reference="ref",
+                                     provider_payment_id=reference)
+    mock_paypal_token(rsps)
+    rsps.post(f"{PAYPAL_API}/v2/payments/captures/CAP123/refund", status=422, json={
+        "name": "UNPROCESSABLE_ENTITY", "details": [{"issue": "DECIMAL_PRECISION"}]})
+    rsps.post(f"{STRIPE_API}/v1/refunds", status=400, json={"error": {"type": "invalid_request_error",
+                                                                      "message": "Invalid amount."}})
+
+    page = owner_client.post(f"/dashboard/payments/{payment.pk}/refund/", {
+        "amount": amount, "reason": "One session not taken", "key": "k" * 43}).content.decode()
+
+    assert message in page
+    assert not [call for call in rsps.calls if "refund" in call.request.url]
+    payment.refresh_from_db()
+    assert payment.refunded_amount == 0
