@@ -3,6 +3,7 @@ dashboard section is one tap away on a phone, long email addresses wrap at their
 booking step labels are readable (4.5:1 contrast)."""
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -12,12 +13,12 @@ from orders.credits import ledger_adjust
 from orders.lifecycle import order_cancel
 from orders.models import PackageOrder
 from orders.services import order_session_book
-from packages.models import Package
+from packages.models import BillingInterval, Package
 from payments.models import Provider
 from payments.services import payment_confirm, payment_start
 from scheduling.availability import available_slots
 from scheduling.services import booking_cancel
-from tests import make_booking
+from tests import make_booking, make_package
 from tests.e2e.data import make_shop, place_paid_order, place_pending_order
 from tests.e2e.helpers import LAPTOP, PHONE, check_page, log_in_as
 
@@ -78,6 +79,10 @@ def test_the_packages_table_fits_a_laptop_screen(page, server):
     shop = make_shop()
     shop.package.name = "Career Coaching Starter Pack: three one-to-one sessions and two group workshops"
     shop.package.save()
+    # A membership's price says its period ("180.00 USD a month"): kept on one line, it pushed the
+    # Edit column out of the card.
+    make_package(shop.owner, items=[(shop.coaching, 4)], name="Monthly coaching membership",
+                 price=Decimal("180.00"), billing_interval=BillingInterval.MONTH)
     log_in_as(page, server, shop.owner)
     page.goto(f"{server}/dashboard/packages/")
     check_page(page, J, "01-packages-list", h1="Packages")
@@ -89,7 +94,9 @@ def test_the_packages_table_fits_a_laptop_screen(page, server):
     expect(edit).to_be_in_viewport(ratio=1)
     box = edit.bounding_box()
     assert box["x"] + box["width"] <= LAPTOP["width"]
-    expect(page.get_by_role("button", name=re.compile("^Copy link to"))).to_be_in_viewport(ratio=1)
+    expect(page.get_by_role("link", name="Edit Monthly coaching membership")).to_be_in_viewport(ratio=1)
+    for copy in page.get_by_role("button", name=re.compile("^Copy link to")).all():
+        expect(copy).to_be_in_viewport(ratio=1)
 
 
 def test_every_dashboard_section_is_one_tap_away_on_a_phone(phone_page, server):
