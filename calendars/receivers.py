@@ -1,9 +1,10 @@
 """Calendars listens to scheduling's booking signals: each booking, move and cancel of an owner
 who chose an "Add bookings to" calendar becomes a write in the outbox (calendars.models.CalendarWrite),
-in the booking's own transaction, sent once it commits (calendars.delivery). It also listens to
-the saves of meeting types and bookings (scheduling sends no signal when a meeting type is edited or
-a booking given its video room): an upcoming booking's event that no longer says where and what the
-session is, is written again (events_rewrite)."""
+in the booking's own transaction, sent once it commits (calendars.delivery). When meeting types
+change (scheduling.signals.meeting_types_changed: a coach's own type, or a team type's hosts'
+copies) or a booking is saved with its video room (post_save: scheduling sends no signal for it),
+an upcoming booking's event that no longer says where and what the session is, is written again
+(events_rewrite)."""
 import functools
 import re
 from datetime import datetime
@@ -166,18 +167,21 @@ def events_rewrite(*, owner_id: int, bookings: Q) -> int:
     return rewritten
 
 
-# What a meeting type's event shows (scheduling.calendar.booking_place, the title, "About"): a save
-# naming only other fields leaves the events as they are.
+# What a meeting type's event shows (scheduling.calendar.booking_place, the title, "About"): an edit
+# that changes only other settings (the notice, the state) reads and writes nothing.
 EVENT_FIELDS = frozenset({"location_kind", "location_details", "phone_caller", "name", "description"})
 
 
-@receiver(post_save, sender=MeetingType, dispatch_uid="calendars.meeting_type_saved")
-def on_meeting_type_saved(*, instance, created: bool, raw: bool = False, update_fields=None, **_) -> None:
-    """scheduling.setup_services.meeting_type_update saves the meeting type (no signal of its own):
-    the events of its upcoming bookings follow a new place, name or description."""
-    if created or raw or (update_fields is not None and not EVENT_FIELDS & set(update_fields)):
+@receiver(booking_signals.meeting_types_changed, dispatch_uid="calendars.meeting_types_changed")
+def on_meeting_types_changed(*, meeting_type_ids: list[int], fields: frozenset[str], **_) -> None:
+    """A coach's type edited (scheduling.setup_services.meeting_type_update) or a team type's hosts'
+    copies written (teams.services._copy_to_hosts): the events of their upcoming bookings follow a
+    new place, name or description, in each host's calendar."""
+    if not EVENT_FIELDS & fields:
         return
-    events_rewrite(owner_id=instance.owner_id, bookings=Q(meeting_type_id=instance.pk))
+    owner_ids = set(MeetingType.objects.filter(pk__in=meeting_type_ids).values_list("owner_id", flat=True))
+    for owner_id in sorted(owner_ids):
+        events_rewrite(owner_id=owner_id, bookings=Q(meeting_type_id__in=meeting_type_ids))
 
 
 @receiver(post_save, sender=Booking, dispatch_uid="calendars.booking_place_saved")

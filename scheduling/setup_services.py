@@ -18,6 +18,7 @@ from accounts.locks import lock_owner
 from accounts.models import User
 from leadmonk.content_version import content_changed
 from leadmonk.tokens import new_token
+from scheduling import signals
 from scheduling.calendar import session_video_room
 from scheduling.models import (
     EDITABLE_SETTINGS,
@@ -128,7 +129,8 @@ def meeting_type_create(*, owner: User, **fields) -> MeetingType:
 
 @transaction.atomic
 def meeting_type_update(*, meeting_type: MeetingType, **fields) -> MeetingType:
-    """Change the editable fields of a live meeting type (its state is untouched)."""
+    """Change the editable fields of a live meeting type (its state is untouched). The apps above
+    hear what changed (scheduling.signals.meeting_types_changed; nothing when nothing did)."""
     locked = MeetingType.objects.select_for_update().get(pk=meeting_type.pk)
     if locked.state == MeetingTypeState.DELETED:
         raise IllegalStateChange("This meeting type was deleted and can no longer be edited.")
@@ -137,11 +139,14 @@ def meeting_type_update(*, meeting_type: MeetingType, **fields) -> MeetingType:
         values["slug"] = meeting_type_free_slug(
             owner=locked.owner, name=values.get("name", locked.name), exclude_pk=locked.pk
         )
+    changed = frozenset(name for name, value in values.items() if getattr(locked, name) != value)
     for name, value in values.items():
         setattr(locked, name, value)
     saved = _save_with_slug(locked)
     if saved.location_kind == LocationKind.VIDEO_ROOM:
         upcoming_bookings_give_rooms(meeting_type_ids=[saved.pk])
+    if changed:
+        signals.meeting_types_changed.send(sender=MeetingType, meeting_type_ids=[saved.pk], fields=changed)
     return saved
 
 

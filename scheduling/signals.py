@@ -31,6 +31,13 @@ payment_mediums_for_owner = Signal()
 tax_terms_for_owner = Signal()
 # booking=<Booking>, previous_start=<datetime>.
 booking_rescheduled = Signal()
+# sender=MeetingType, meeting_type_ids=<list[int]>, fields=<frozenset[str]> (the names of the settings
+# that changed): meeting types whose settings an edit changed, inside the edit's transaction. Sent by
+# setup_services.meeting_type_update (a coach's own type) and by teams after writing its hosts'
+# copies with update() (a team type edited, enabled or disabled), so a listener hears of both;
+# an edit that changes nothing sends nothing. Calendars writes again the events of the sessions
+# still ahead that no longer say where and what they are.
+meeting_types_changed = Signal()
 # booking=<Booking>, by=<BookedBy>, now=<datetime>, notify=<bool> (False: the caller tells the
 # client in one message of its own).
 booking_cancelled = Signal()

@@ -31,6 +31,7 @@ from scheduling.models import (
 from scheduling.rules import BookingPath
 from scheduling.services import booking_create_pooled
 from scheduling.setup_services import slug_from_name, upcoming_bookings_give_rooms
+from scheduling.signals import meeting_types_changed
 from teams.models import (
     HostCopy,
     Invitation,
@@ -382,11 +383,24 @@ def _shared_settings(team_meeting_type: TeamMeetingType) -> dict:
 def _copy_to_hosts(team_meeting_type: TeamMeetingType) -> None:
     """Every host's copy takes every shared setting of the team type, state included: the one
     place the copies are kept in step (a setting added to MeetingTypeSettings is copied too). Now
-    meeting in a new video room per booking, the meetings booked before get theirs."""
+    meeting in a new video room per booking, the meetings booked before get theirs.
+
+    update() sends no post_save: the copies that changed are announced here, as the coach's own
+    editor announces theirs (scheduling.signals.meeting_types_changed; calendars writes again the
+    hosts' events of the meetings still ahead, with the new place, name or description)."""
+    shared = _shared_settings(team_meeting_type)
     copies = MeetingType.objects.filter(team_host__team_meeting_type=team_meeting_type)
-    _update_copies(copies, **_shared_settings(team_meeting_type))
+    changed: dict[int, set[str]] = {}
+    for row in copies.values("pk", *shared):
+        fields = {name for name, value in shared.items() if row[name] != value}
+        if fields:
+            changed[row["pk"]] = fields
+    _update_copies(copies, **shared)
     if team_meeting_type.location_kind == LocationKind.VIDEO_ROOM:
         upcoming_bookings_give_rooms(meeting_type_ids=list(copies.values_list("pk", flat=True)))
+    if changed:
+        meeting_types_changed.send(sender=MeetingType, meeting_type_ids=sorted(changed),
+                                   fields=frozenset().union(*changed.values()))
 
 
 def _retire(hosts: list[TeamHost]) -> None:

@@ -133,7 +133,6 @@ def _team_with_ben(owner, radicale, kind):
     return ben, ben_calendar, team_type
 
 
-@pytest.mark.xfail(strict=True, reason="teams writes the hosts' copies with update(): calendars never hears of it")
 @pytest.mark.parametrize("kind", [TeamMeetingKind.COLLECTIVE, TeamMeetingKind.ROUND_ROBIN])
 def test_a_team_types_new_address_reaches_each_hosts_event(owner, radicale, kind,
                                                            django_capture_on_commit_callbacks):
