@@ -106,6 +106,16 @@ def test_the_settings_page_saves_the_sites_and_shows_the_snippet(client, owner):
     assert f"/embed/{owner.slug}/" in html and "js/embed.js" in html and "data-leadmonk-popup" in html
 
 
+def test_each_snippet_says_when_to_use_it(client, owner):
+    client.force_login(owner)
+
+    html = client.get(reverse("embed_settings:settings")).content.decode()
+
+    assert "Paste where the booking page should appear." in html
+    assert "opens it over your site" in html
+    assert "For a site that allows no scripts: a frame of your booking page at a fixed height." in html
+
+
 def test_bad_sites_get_a_message_beside_the_field_and_nothing_is_saved(client, owner):
     embed_sites_save(owner=owner, origins=[SITE])
     client.force_login(owner)
