@@ -12,7 +12,7 @@ from django.core import mail
 from notifications.tests.conftest import SESSION_START, make_dana_order
 from orders.models import PackageOrder
 from orders.services import order_session_book
-from scheduling.models import Booking
+from scheduling.models import BookedBy, Booking, MeetingType, MeetingTypeState
 from scheduling.services import booking_cancel
 from tests import NOW
 
@@ -87,3 +87,23 @@ def test_a_late_cancel_after_the_expiry_moment_does_not_invite_to_book_the_other
     assert "This late cancel used the session: it was not given back." in email.body
     assert "Book your other sessions" not in email.body and "Book your other sessions" not in html
     assert f"Open your package: {settings.SITE_URL}/orders/{order.token}/" in email.body
+
+
+def test_a_session_of_a_meeting_type_disabled_since_does_not_invite_to_book_another_time(
+        coaching, django_capture_on_commit_callbacks):
+    # The credit comes back, but the meeting type can no longer be scheduled from the order page
+    # (DESIGN rule 6): the email says so, as that page does beside its line.
+    with time_machine.travel(NOW, tick=False):
+        order = make_dana_order(coaching.owner, coaching, client_language="de")
+        booking = order_session_book(item=order.items.get(), start=SESSION_START, client_timezone="Europe/Berlin")
+        MeetingType.objects.filter(pk=coaching.pk).update(state=MeetingTypeState.DISABLED)
+        mail.outbox = []
+        with django_capture_on_commit_callbacks(execute=True):
+            booking_cancel(booking=Booking.objects.get(pk=booking.pk), by=BookedBy.OWNER)
+    [email] = [sent for sent in mail.outbox if sent.to == ["dana@example.com"]]
+
+    html = email.alternatives[0][0]
+    assert "Diese Terminart kann nicht mehr gebucht werden." in email.body
+    assert "Diese Terminart kann nicht mehr gebucht werden." in html
+    assert BOOK_ANOTHER_TIME["de"] not in email.body and BOOK_ANOTHER_TIME["de"] not in html
+    assert f"{OPEN_YOUR_PACKAGE['de']}: {settings.SITE_URL}/orders/{order.token}/" in email.body
