@@ -270,3 +270,20 @@ def test_the_order_pages_sessions_and_ledger_wrap_between_words_on_a_phone(phone
     assert cells.count() >= 4
     broken = {cells.nth(n).inner_text(): cells.nth(n).evaluate(_MID_WORD_BREAKS_JS) for n in range(cells.count())}
     assert {text: breaks for text, breaks in broken.items() if breaks} == {}
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1280", "390"])
+def test_the_order_pages_answers_heading_stands_apart_from_the_details(page, server, viewport):
+    # "Your answers" sat flush under the last line of the order's details, a size larger than
+    # "Policies", its sibling heading in the same card.
+    shop = make_shop()
+    order = place_paid_order(shop.package)
+    page.set_viewport_size(viewport)
+    page.goto(f"{server}/orders/{order.token}/")
+    answers = page.get_by_role("heading", name="Your answers")
+    policies = page.get_by_role("heading", name="Policies")
+    expect(answers).to_be_visible()
+    details_bottom = page.locator("dl.details").first.evaluate("(el) => el.getBoundingClientRect().bottom")
+    assert answers.bounding_box()["y"] - details_bottom >= 12, "no space between the details and 'Your answers'"
+    size = "(el) => getComputedStyle(el).fontSize"
+    assert answers.evaluate(size) == policies.evaluate(size)
