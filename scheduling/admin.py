@@ -1,8 +1,10 @@
 """Admin for support staff: meeting types and availability are editable, bookings read-only
 (a booking changes only through scheduling.services, which keeps quotas and reminders right)."""
 from django.contrib import admin
+from django.db import transaction
 
 from scheduling.models import Booking, DateOverride, MeetingType, WeeklyInterval
+from scheduling.signals import meeting_types_changed
 
 
 @admin.register(MeetingType)
@@ -13,6 +15,15 @@ class MeetingTypeAdmin(admin.ModelAdmin):
     list_select_related = ["owner"]
     raw_id_fields = ["owner"]
     readonly_fields = ["created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        """An edit here is announced as the editor's is (calendars writes the events of sessions
+        still ahead again when their place, name or description changed)."""
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if change and form.changed_data:
+                meeting_types_changed.send(sender=MeetingType, meeting_type_ids=[obj.pk],
+                                           fields=frozenset(form.changed_data))
 
 
 @admin.register(WeeklyInterval)
