@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
-from django.utils import translation
 from django.core import mail
+from django.utils import translation
 
 from notifications.models import Message, MessageKind
 from orders.gifts import GiftDetails, GiftNotDelivered, gifts_send_due
