@@ -115,9 +115,14 @@ class PromoCodeForm(forms.Form):
             if not currency:
                 self.add_error("currency", "Choose the currency of the amount off.")
             elif value is not None and not money.has_valid_precision(value, currency):
-                digits = money.exponent(currency)
-                self.add_error("value", f"{currency} has no decimals." if digits == 0
-                               else f"{currency} allows at most {digits} decimals.")
+                self.add_error("value", money.precision_message(currency))
+            elif value is not None and value % money.payable_step(currency):
+                # 100.50 HUF off would leave a total neither Stripe nor PayPal charges.
+                step = money.payable_step(currency)
+                self.add_error("value", f"Payments in {currency} are taken in whole units only: enter an amount "
+                                        "without decimals." if step == 1 else
+                               f"Payments in {currency} are taken in steps of {money.format_money(step, currency)}: "
+                               "enter an amount whose last decimal is 0.")
         if cleaned.get("applies_to") == AppliesTo.CHOSEN and not cleaned.get("packages") \
                 and not cleaned.get("meeting_types") and "packages" not in self.errors \
                 and "meeting_types" not in self.errors:

@@ -16,7 +16,7 @@ and stay safe either way.
 """
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import dateformat, timezone
@@ -26,7 +26,7 @@ from leadmonk.client_email import emails_of_client, normalize_email
 from leadmonk.content_version import orders_changed
 from leadmonk.languages import date_formats
 from leadmonk.languages import translatable as _
-from leadmonk.money import format_money, round_money
+from leadmonk.money import format_money, payable_step, round_money
 from leadmonk.timezones import localize
 from promotions.models import DiscountKind, PromoCode, PromoRedemption
 
@@ -74,10 +74,13 @@ def normalize_code(text: str) -> str:
 
 
 def discount_for(promo: PromoCode, *, amount: Decimal, currency: str) -> Decimal:
-    """What `promo` takes off `amount`: a percent rounded once to the currency (leadmonk.money),
-    or a fixed amount; never more than the amount itself, so a total never goes below zero."""
+    """What `promo` takes off `amount`: a percent rounded once, to the step the providers charge
+    the currency in (leadmonk.money.payable_step: whole forints, so 10% off 15,001 HUF leaves a total
+    Stripe and PayPal take), or a fixed amount; never more than the amount itself, so a total never
+    goes below zero."""
     if promo.kind == DiscountKind.PERCENT:
-        discount = round_money(amount * promo.value / Decimal(100), currency)
+        discount = round_money((amount * promo.value / Decimal(100)).quantize(payable_step(currency),
+                                                                                rounding=ROUND_HALF_UP), currency)
     else:
         discount = round_money(promo.value, currency)
     return min(discount, amount)

@@ -81,6 +81,15 @@ def test_percent_off_is_rounded_once_to_the_currency(owner):
     assert discount_for(promo, amount=Decimal("1.999"), currency="BHD") == Decimal("0.250")
 
 
+def test_percent_off_leaves_a_total_the_providers_can_charge(owner):
+    """10% off 15,001 HUF is 1,500 (not 1,500.10): Stripe and PayPal take whole forints only; 10% off
+    12.340 KWD is 1.230 (Stripe takes dinars in steps of 0.010)."""
+    promo = code(owner, value=Decimal("10"))
+
+    assert discount_for(promo, amount=Decimal("15001"), currency="HUF") == Decimal("1500.00")
+    assert discount_for(promo, amount=Decimal("12.340"), currency="KWD") == Decimal("1.230")
+
+
 def test_an_amount_off_never_takes_the_total_below_zero(owner, package):
     code(owner, kind=DiscountKind.AMOUNT, value=Decimal("500"), currency="USD")
 
