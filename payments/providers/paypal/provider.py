@@ -88,8 +88,9 @@ def paypal_client() -> PaypalServersdkClient:
 
 def paypal_value(amount: Decimal, currency: str) -> str:
     """PayPal's amount string: '49.00' USD, '1500' JPY (no decimals where the currency has none),
-    '15000' HUF (none where PayPal takes none; a fraction is left for PayPal to refuse, as
-    rounding it would charge another amount)."""
+    '15000' HUF (none where PayPal takes none). A fraction there never reaches here: prices are
+    refused at entry and totals at checkout (leadmonk.money.charge_problem); were one to, it is sent
+    as it is for PayPal to refuse, as rounding it would charge another amount."""
     rounded = round_money(amount, currency)
     if currency.upper() in PAYPAL_WHOLE_UNITS and rounded == rounded.to_integral_value():
         rounded = rounded.quantize(Decimal(1))
