@@ -61,6 +61,8 @@ def _base_context(request: HttpRequest, booking: Booking) -> dict:
     cancel_terms = cancel_terms_for(booking, now) if booking.is_confirmed else ""
     return {
         "booking": booking,
+        # A session that is over is not offered to the client's calendar any more.
+        "has_ended": booking.end <= now,
         "owner": booking.owner,
         "meeting_type": booking.meeting_type,
         "viewer_tz": viewer_tz,

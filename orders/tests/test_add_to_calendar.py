@@ -1,6 +1,9 @@
 """'Add to calendar' on the confirmation pages and in the confirmation email: Google Calendar and
 Outlook links built from the booking, an .ics file per booking (its token URL) and one for a set."""
+from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
+
+import time_machine
 
 from django.core import mail
 from icalendar import Calendar
@@ -53,6 +56,16 @@ def test_the_order_confirmation_and_the_booking_page_offer_all_three(client, pac
     assert f"/bookings/{booking.token}/calendar.ics" in html
     page = client.get(f"/bookings/{booking.token}/?booked=1").content.decode()
     assert "calendar.google.com" in page and f"/bookings/{booking.token}/calendar.ics" in page
+
+
+def test_a_session_that_is_over_is_not_offered_to_the_calendar(client, package):
+    order = place_order(package)
+    _book(client, order, NINE_AM)
+    booking = Booking.objects.get()
+    with time_machine.travel(booking.end + timedelta(minutes=1), tick=False):
+        page = client.get(f"/bookings/{booking.token}/").content.decode()
+    assert "Your booking" in page and "can no longer be changed" in page
+    assert "Add to calendar:" not in page and "calendar.google.com" not in page
 
 
 def test_the_ics_download_holds_the_booking_and_says_when_it_was_cancelled(client, package):
