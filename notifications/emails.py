@@ -319,6 +319,9 @@ def subject_for(message: Message, context: dict) -> str:
             return f"{count} sessions booked: {title} by {context['order'].client_name}"
         values = {"title": title, "count": count, "left": left, "buyer": gift.buyer_name if gift else "",
                   "amount": (context.get("instalment") or {}).get("amount", "")}
+        if kind == MessageKind.SESSIONS_BOOKED:  # a set may hold one session ("Book several sessions")
+            return ngettext("Confirmed: %(count)s session of %(title)s",
+                            "Confirmed: %(count)s sessions of %(title)s", count) % values
         if kind == MessageKind.ORDER_BOOK_NUDGE:
             return ngettext("You have %(left)s session left to book: %(title)s",
                             "You have %(left)s sessions left to book: %(title)s", left) % values
@@ -326,7 +329,6 @@ def subject_for(message: Message, context: dict) -> str:
             MessageKind.ORDER_EXPIRING: _("Your sessions of %(title)s expire soon"),
             MessageKind.ORDER_PAYMENT_REQUESTED: _("Pay for your order: %(title)s"),
             MessageKind.MEMBERSHIP_PAST_DUE: _("Your membership payment did not go through: %(title)s"),
-            MessageKind.SESSIONS_BOOKED: _("Confirmed: %(count)s sessions of %(title)s"),
             MessageKind.ORDER_CONFIRMED: _("Your gift order: %(title)s") if gift else _("Your order: %(title)s"),
             MessageKind.GIFT_RECEIVED: _("A gift for you from %(buyer)s: %(title)s"),
             MessageKind.GIFT_DELIVERED: _("Your gift was delivered: %(title)s"),
