@@ -56,7 +56,8 @@ def test_client_finds_their_order_by_email_and_books_a_session(page, server):
     page.go_back()
     page.wait_for_url(re.compile(r"/my/$"))
 
-    page.get_by_role("link", name="Book Coaching session").click()
+    # "Schedule", as the order page names the same step.
+    page.get_by_role("link", name="Schedule Coaching session").click()
     page.wait_for_url(re.compile(r"/items/\d+/book/"))
     pick_time(page)
     page.get_by_role("button", name="Book this session").click()
