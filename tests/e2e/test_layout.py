@@ -17,8 +17,9 @@ from packages.models import BillingInterval, Package
 from payments.models import Provider
 from payments.services import payment_confirm, payment_start
 from scheduling.availability import available_slots
+from scheduling.models import MeetingTypeKind
 from scheduling.services import booking_cancel
-from tests import make_booking, make_package
+from tests import make_booking, make_meeting_type, make_package
 from tests.e2e.data import make_shop, place_paid_order, place_pending_order
 from tests.e2e.helpers import LAPTOP, PHONE, check_page, log_in_as
 
@@ -97,6 +98,26 @@ def test_the_packages_table_fits_a_laptop_screen(page, server):
     expect(page.get_by_role("link", name="Edit Monthly coaching membership")).to_be_in_viewport(ratio=1)
     for copy in page.get_by_role("button", name=re.compile("^Copy link to")).all():
         expect(copy).to_be_in_viewport(ratio=1)
+
+
+def test_the_meeting_types_table_fits_a_laptop_screen_with_each_link_on_one_line(page, server):
+    # Beside its Copy button the address was squeezed into a column a few letters wide
+    # ("/de mo/c oach ing-"), one line per few letters.
+    shop = make_shop()
+    make_meeting_type(shop.owner, name="Single coaching session", slug="single-coaching-session")
+    make_meeting_type(shop.owner, name="Open practice group", slug="open-practice-group",
+                      kind=MeetingTypeKind.GROUP, capacity=3)
+    log_in_as(page, server, shop.owner)
+    page.goto(f"{server}/dashboard/meeting-types/")
+    check_page(page, J, "08-meeting-types", h1="Meeting Types")
+    wrap = page.locator(".table-wrap").first
+    scroll_width, client_width = wrap.evaluate("(el) => [el.scrollWidth, el.clientWidth]")
+    assert scroll_width <= client_width, f"the table is {scroll_width - client_width}px wider than its card"
+    for link in page.locator(".link-cell .link-text").all():
+        lines = link.evaluate("(el) => el.getClientRects().length === 1 && el.getBoundingClientRect().height")
+        assert lines and lines < 30, f"{link.inner_text()} takes several lines"
+    for name in ["Single coaching session", "Open practice group"]:
+        expect(page.get_by_role("link", name=f"Delete {name}")).to_be_in_viewport(ratio=1)
 
 
 def test_every_dashboard_section_is_one_tap_away_on_a_phone(phone_page, server):
