@@ -81,6 +81,10 @@ def test_a_client_orders_with_welcome10_pays_the_discounted_total_and_cannot_use
     log_in_as(owner_page, server, shop.owner)
     owner_page.goto(f"{server}/dashboard/promo-codes/")
     check_page(owner_page, J, "05-owner-list", h1="Promo Codes")
+    # The actions column's heading is for screen readers: it was printed as "ACTIONS".
+    hidden = owner_page.locator("thead .visually-hidden")
+    expect(hidden).to_have_text("Actions")
+    assert hidden.bounding_box()["width"] <= 1, "the screen-reader heading 'Actions' is printed"
     row = owner_page.locator("tr", has_text="WELCOME10")
     expect(row).to_contain_text("10 % off")
     expect(row).to_contain_text("Everything you sell")
