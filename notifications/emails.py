@@ -231,6 +231,10 @@ def order_context(message: Message) -> dict:
         "tax": format_money(order.tax_added, order.currency),
         # A promo code's line on the receipt: the price before it and what it took off.
         "price_before_discount": format_money(order.price_before_discount, order.currency),
+        # An order paid in instalments: the checkout took the first payment (its invoice is attached),
+        # not the amount; the receipt says the plan and what was paid.
+        "payment_plan": order.payment_plan_summary if order.has_payment_plan and not order.is_complimentary else "",
+        "first_payment": format_money(order.first_charge, order.currency),
         "discount": format_money(order.discount, order.currency),
         "ordered_on": format_when(ordered_at, None, tz_name),
         "order_url": f"{settings.SITE_URL}/orders/{order.token}/",
