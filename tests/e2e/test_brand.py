@@ -41,6 +41,12 @@ def test_the_owner_brands_their_page_and_the_client_sees_it(page, server):
     page.get_by_role("button", name="Save", exact=True).first.click()
     expect(page.get_by_text("Settings saved.")).to_be_visible()
     expect(page.get_by_role("img", name="Your photo")).to_be_visible()
+    # With a photo saved, the field offers "Clear" as the label beside its box, on the same line.
+    clear_box, clear_label = page.locator("#photo-clear_id"), page.locator("label[for=photo-clear_id]")
+    expect(clear_label).to_have_text("Clear")
+    box, label = clear_box.bounding_box(), clear_label.bounding_box()
+    assert abs((box["y"] + box["height"] / 2) - (label["y"] + label["height"] / 2)) < 6, "'Clear' sits on a line of its own"
+    assert label["x"] > box["x"]
 
     page.goto(f"{server}/casey/")
     check_page(page, J, "booking-page", h1="Casey Coach")
