@@ -108,6 +108,7 @@ def test_the_plan_page_shows_the_plan_and_upgrade_choices(free_client):
 
     assert "You are on the Free plan" in page
     assert "Upgrade to Team — monthly" in page and "Upgrade to Pro — monthly" in page
+    assert '<h2 class="section-title">Upgrade</h2>' in page
     assert "Manage billing" not in page
 
 
@@ -239,6 +240,8 @@ def test_a_plan_set_by_staff_says_so_on_the_plan_page(client, owner):
     assert "Your plan was set by our staff." in page
     assert "Upgrade to Team" not in page and "Upgrade to Pro" not in page  # nothing lower is offered
     assert "Included in your plan." in page
+    # Nothing to upgrade to: the cards are headed "Plans", not "Upgrade".
+    assert '<h2 class="section-title">Plans</h2>' in page and "Upgrade</h2>" not in page
 
 
 @pytest.mark.parametrize("others", [0, 6])
