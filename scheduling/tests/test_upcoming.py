@@ -139,6 +139,17 @@ def test_a_session_under_way_can_be_marked_from_the_upcoming_list(owner_client, 
     assert under_way.attendance == "no_show"
 
 
+def test_a_marked_past_session_shows_its_mark_once_with_the_button_that_changes_it(owner_client, meeting_type):
+    # The card's badge said "Attended" and the form under it said "Attended" again.
+    make_booking(meeting_type, NOW - timedelta(days=1), client_name="Here Hal", attendance="attended")
+
+    html = owner_client.get(HOME + "?view=past").content.decode()
+
+    assert "Here Hal" in html
+    assert html.count(">Attended</span>") == 1
+    assert 'value="no_show"' in html and 'value="attended"' not in html
+
+
 def test_marking_a_session_again_says_it_was_marked_already(owner_client, meeting_type):
     """A second click (or a second tab) changes nothing and says so, as the order page does."""
     under_way = make_booking(meeting_type, NOW - timedelta(minutes=15), client_name="Late Lou")
