@@ -13,7 +13,7 @@ from orders.models import CreditLedgerEntry, LedgerReason
 from orders.services import order_session_book
 from orders.tests.conftest import place_order
 from packages.models import ExpiryKind, Package
-from scheduling.models import Attendance, BookedBy, Booking
+from scheduling.models import Attendance, BookedBy, Booking, MeetingType, MeetingTypeState
 from scheduling.services import booking_cancel, booking_reschedule
 from tests import NINE_AM
 
@@ -278,6 +278,27 @@ def test_after_a_cancel_in_time_the_cancelled_booking_page_says_the_session_is_b
     booking = book(order)
     html = client.post(reverse("bookings:cancel", args=[booking.token]), {"reason": ""}, follow=True).content.decode()
     assert "Your session credit is back on your package." in html and "late cancel" not in html
+
+
+def test_a_late_cancel_after_the_orders_expiry_does_not_invite_to_book_the_other_sessions(client, package):
+    """The order's sessions expired on 4 December: there is nothing left to book from its page."""
+    order = place_order(set_policies(package, cancel_window_hours=48, late_cancel_forfeits=True,
+                                     expiry_kind=ExpiryKind.AFTER_PURCHASE, expiry_days=3))
+    booking = book(order)
+    with time_machine.travel(NINE_AM - timedelta(hours=20), tick=False):
+        html = client.post(reverse("bookings:cancel", args=[booking.token]), {"reason": ""},
+                           follow=True).content.decode()
+    assert "This late cancel used the session: it was not given back." in html
+    assert "Book your other sessions" not in html
+
+
+def test_a_cancel_in_time_of_a_meeting_type_no_longer_scheduled_does_not_invite_to_book_it(client, package):
+    order = place_order(set_policies(package, cancel_window_hours=48, late_cancel_forfeits=True))
+    booking = book(order)
+    MeetingType.objects.filter(pk=booking.meeting_type_id).update(state=MeetingTypeState.DISABLED)
+    html = client.post(reverse("bookings:cancel", args=[booking.token]), {"reason": ""}, follow=True).content.decode()
+    assert "Your session credit is back on your package. This meeting type can no longer be scheduled." in html
+    assert "Book a new time" not in html
 
 
 def test_the_cancellation_emails_of_a_late_cancel_say_the_session_was_used(client, package, mailoutbox,
