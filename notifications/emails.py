@@ -320,7 +320,7 @@ def subject_for(message: Message, context: dict) -> str:
             return (f"New order: {title} from {gift.buyer_name} (a gift)" if gift
                     else f"New order: {title} from {context['order'].client_name}")
         if kind == MessageKind.SESSIONS_BOOKED and not to_client:
-            return f"{count} sessions booked: {title} by {context['order'].client_name}"
+            return f"{count} session{'s' if count != 1 else ''} booked: {title} by {context['order'].client_name}"
         values = {"title": title, "count": count, "left": left, "buyer": gift.buyer_name if gift else "",
                   "amount": (context.get("instalment") or {}).get("amount", "")}
         if kind == MessageKind.SESSIONS_BOOKED:  # a set may hold one session ("Book several sessions")

@@ -49,3 +49,14 @@ def test_a_set_of_two_sessions_still_says_all_two(coaching, django_capture_on_co
     assert email.subject == "Confirmed: 2 sessions of Ten-week coaching"
     assert "Your 2 sessions are booked" in email.alternatives[0][0]
     assert "adds all 2 sessions to your calendar at once." in " ".join(email.body.split())
+
+
+def test_the_owners_copy_of_a_set_of_one_speaks_of_one_session(coaching, django_capture_on_commit_callbacks):
+    _set_email(coaching, django_capture_on_commit_callbacks, language="en", count=1)
+
+    [email] = [sent for sent in mail.outbox if sent.to == [coaching.owner.email]]
+    html = " ".join(email.alternatives[0][0].split())
+    assert email.subject == "1 session booked: Ten-week coaching by Dana Client"
+    assert "1 session booked by Dana Client" in html
+    assert "Dana Client booked this session of" in " ".join(email.body.split())
+    assert "1 sessions" not in email.subject + email.body + html
