@@ -461,7 +461,8 @@ def build_waitlist_offer_email(message: Message) -> EmailMessage:
     """A freed seat offered to the first on the waitlist (waitlists), with its claim link."""
     context = _waitlist_offer_context(message)
     email = EmailMultiAlternatives(
-        subject=context["subject"], body=render_to_string("notifications/email/waitlist_offer.txt", context),
+        subject=context["subject"],
+        body=render_to_string("notifications/email/waitlist_offer.txt", context).rstrip() + find_my_bookings_line(),
         from_email=settings.DEFAULT_FROM_EMAIL, to=[message.recipient],
         headers={"Message-ID": f"<message-{message.pk}@{_host()}>"},
     )

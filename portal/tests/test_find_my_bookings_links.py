@@ -47,3 +47,14 @@ def test_every_client_email_links_to_find_my_bookings_and_no_owner_email_does(
     assert owner_emails, "the owner is told of the booking too"
     for to_owner in owner_emails:
         assert "/my/" not in to_owner.body and "/my/" not in to_owner.alternatives[0][0]
+
+
+def test_a_waitlist_offer_links_to_find_my_bookings_in_both_parts(settings, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify_waitlist_offer(email="cleo@example.com", phone="", link=f"{settings.SITE_URL}/waitlist/claim/x/",
+                                       expires_at=timezone.now() + timedelta(hours=4), what="Group workshop",
+                                       language="en")
+
+    [offer] = mail.outbox
+    assert f"Find my bookings (every order and session of yours, by email): {settings.SITE_URL}/my/" in offer.body
+    assert f'<a href="{settings.SITE_URL}/my/"' in offer.alternatives[0][0]
