@@ -197,6 +197,9 @@ def test_the_order_page_shows_the_snapshot_client_answers_and_bookings(owner_cli
     assert "by owner" in html
     assert "Used 1 of 2" in html
     assert "Resend order confirmation" in html and "Cancel order" in html
+    # The cancel form has a heading of its own, not a bare "Reason" box under Manage order.
+    assert '<h3 id="cancel-order-title">Cancel order</h3>' in html
+    assert "Cancels the upcoming sessions of this order and tells the client, with your reason." in html
 
 
 def test_the_owner_books_on_the_clients_behalf(owner_client, package):
