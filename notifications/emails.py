@@ -536,8 +536,6 @@ def build_email(message: Message) -> EmailMessage:
         return build_invitation_email(message)
     if message.kind == MessageKind.WEBHOOK_DISABLED:
         return build_webhook_disabled_email(message)
-
-
     if message.kind == MessageKind.PORTAL_SIGN_IN:
         return build_portal_sign_in_email(message)
     if message.kind == MessageKind.WAITLIST_OFFER:
@@ -545,6 +543,10 @@ def build_email(message: Message) -> EmailMessage:
     if message.kind in REFUND_KINDS:
         return build_partial_refund_email(message)
     context = booking_context(message) if message.booking_id else order_context(message)
+    if message.kind in (MessageKind.ORDER_EXPIRING, MessageKind.ORDER_BOOK_NUDGE) \
+            and context["order"].is_expired(timezone.now()):
+        # "Book them before then" after then (an outbox held up for hours): nothing true to say.
+        raise MessageObsolete("Not sent: the sessions expired before it could be sent.")
     context.update({"SITE_URL": settings.SITE_URL, "audience": message.audience, "message": message})
     subject = subject_for(message, context)
     context["subject"] = subject

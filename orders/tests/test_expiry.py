@@ -202,6 +202,23 @@ def test_the_client_is_warned_once_seven_days_before_the_sessions_expire(package
     assert order.token in sent[0].body
 
 
+def test_an_expiry_warning_held_up_past_the_expiry_is_not_sent(package, mailoutbox):
+    """An outbox held up for days: "book them before 21 December" read after then would be untrue."""
+    from notifications.delivery import message_deliver
+    from notifications.models import MessageStatus
+
+    order = place_order(expiring(package, days=20))
+    with time_machine.travel(NOW + timedelta(days=14), tick=False):
+        orders_warn_expiring()  # queued; its task is lost (no on-commit callbacks run here)
+    warning = Message.objects.get(order=order, kind=MessageKind.ORDER_EXPIRING)
+    with time_machine.travel(NOW + timedelta(days=22), tick=False):
+        message_deliver(message_id=warning.pk)
+    warning.refresh_from_db()
+    assert (warning.status, warning.error) == (MessageStatus.FAILED,
+                                               "Not sent: the sessions expired before it could be sent.")
+    assert not [mail for mail in mailoutbox if "expire soon" in mail.subject]
+
+
 def test_a_short_pack_is_warned_half_way_not_the_moment_it_is_bought(package):
     order = place_order(expiring(package, days=5))
     assert orders_warn_expiring() == 0  # just bought: 5 days left of 5
