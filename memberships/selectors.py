@@ -66,12 +66,17 @@ class Revenue:
 
 def monthly_recurring_revenue(*, owner) -> list[Revenue]:
     """The monthly recurring revenue per currency of the owner's billed memberships (weekly ×52/12,
-    yearly /12, each over its interval count), from what each order was sold at (after any promo code)."""
+    yearly /12, each over its interval count), from what each order was sold at (after any promo code)
+    and before tax, as Stripe counts it: tax is the tax office's money, whether prices include it
+    or it comes on top (`price` is then the net already)."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
     counts: dict[str, int] = defaultdict(int)
     rows = PackageMembership.objects.filter(owner=owner, status__in=BILLED_STATUSES).values_list(
-        "order__price", "order__currency", "order__billing_interval", "order__billing_interval_count")
-    for price, currency, interval, count in rows:
+        "order__price", "order__currency", "order__billing_interval", "order__billing_interval_count",
+        "order__prices_include_tax", "order__tax_rate")
+    for price, currency, interval, count, include_tax, tax_rate in rows:
+        if include_tax and tax_rate:
+            price = money.tax_breakdown(amount=price, rate=tax_rate, inclusive=True, currency=currency).net
         totals[currency] += monthly_amount(price=price, interval=interval, count=count)
         counts[currency] += 1
     return [Revenue(currency, totals[currency], counts[currency]) for currency in sorted(totals)]

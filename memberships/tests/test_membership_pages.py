@@ -133,6 +133,21 @@ def test_the_owner_renews_now_from_the_order_page_once_per_period(owner_client, 
     assert order.package_membership.periods.count() == 2
 
 
+@pytest.mark.parametrize("prices_include_tax", [True, False])
+def test_monthly_recurring_revenue_is_counted_before_tax(owner_client, owner, prices_include_tax):
+    """120.00 a month with 20% VAT inside is 100.00 of revenue; 100.00 with 20% on top is 100.00 too."""
+    from invoices.services import invoice_settings_save
+    invoice_settings_save(owner=owner, business_name="", address="", tax_id="", tax_rate=Decimal("20"),
+                          prices_include_tax=prices_include_tax, number_prefix="INV-", footer="", tax_name="VAT")
+    monthly = membership_package(owner, price=Decimal("120.00") if prices_include_tax else Decimal("100.00"))
+    subscribe(monthly, email="ann@example.com")
+
+    page = owner_client.get(reverse("memberships:list")).content.decode()
+
+    assert "100.00 USD" in page and "1 billed member" in page
+    assert "before tax" in page
+
+
 def test_the_members_page_filters_by_state_and_shows_monthly_recurring_revenue(owner_client, owner):
     monthly = membership_package(owner, price=Decimal("80.00"))
     weekly = membership_package(owner, price=Decimal("30.00"), interval=BillingInterval.WEEK)
