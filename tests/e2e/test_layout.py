@@ -14,8 +14,8 @@ from orders.lifecycle import order_cancel
 from orders.models import PackageOrder
 from orders.services import order_session_book
 from packages.models import BillingInterval, Package
-from payments.models import Provider
-from payments.services import payment_confirm, payment_start
+from payments.models import Payment, Provider
+from payments.services import payment_confirm, payment_refund, payment_start
 from scheduling.availability import available_slots
 from scheduling.models import MeetingTypeKind
 from scheduling.services import booking_cancel
@@ -118,6 +118,46 @@ def test_the_meeting_types_table_fits_a_laptop_screen_with_each_link_on_one_line
         assert lines and lines < 30, f"{link.inner_text()} takes several lines"
     for name in ["Single coaching session", "Open practice group"]:
         expect(page.get_by_role("link", name=f"Delete {name}")).to_be_in_viewport(ratio=1)
+
+
+_WORDS_CUT_JS = """
+(el) => {
+  // The words of the element's text that the browser split over two lines.
+  const cut = [];
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const text = walker.currentNode;
+    for (const match of text.data.matchAll(/[^\\s-]+/g)) {  // a line may break after a hyphen
+      const range = document.createRange();
+      range.setStart(text, match.index); range.setEnd(text, match.index + match[0].length);
+      if (range.getClientRects().length > 1) cut.push(match[0]);
+    }
+  }
+  return cut;
+}
+"""
+
+
+def test_the_payments_list_cuts_no_word_on_a_laptop(page, server, settings):
+    # The order column was squeezed until its words broke ("Coaching program|me", "member|ship").
+    settings.TEST_PAYMENTS_ENABLED = True
+    shop = make_shop()
+    Package.objects.filter(pk=shop.package.pk).update(name="Monthly coaching membership")
+    for _ in range(2):
+        order = place_pending_order(Package.objects.get(pk=shop.package.pk))
+        payment = payment_start(order=order, provider=Provider.TEST)
+        payment_confirm(payment_id=payment.pk, amount=payment.amount, currency=payment.currency)
+    # The widest row: part refunded ("−60.00 USD refunded", "Partly refunded", a credit note).
+    payment_refund(payment=Payment.objects.get(pk=payment.pk), by_owner=shop.owner, amount=Decimal("60.00"),
+                   reason="One session less")
+    log_in_as(page, server, shop.owner)
+    page.goto(f"{server}/dashboard/payments/")
+    check_page(page, J, "09-payments", h1="Payments")
+    wrap = page.locator(".table-wrap").first
+    scroll_width, client_width = wrap.evaluate("(el) => [el.scrollWidth, el.clientWidth]")
+    assert scroll_width <= client_width, f"the table is {scroll_width - client_width}px wider than its card"
+    for cell in page.locator("td[data-label=Order], td[data-label=Invoice]").all():
+        assert cell.evaluate(_WORDS_CUT_JS) == [], f"a word is cut in {cell.inner_text()!r}"
 
 
 def test_every_dashboard_section_is_one_tap_away_on_a_phone(phone_page, server):
