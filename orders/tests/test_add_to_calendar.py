@@ -4,7 +4,6 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import time_machine
-
 from django.core import mail
 from icalendar import Calendar
 
