@@ -13,6 +13,7 @@ from django.utils import dateformat, timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.templatetags.text_tags import email_wrap
 from leadmonk import money
 from leadmonk.content_version import CONTENT, ORDERS
 from leadmonk.csv_export import ExportRangeForm, export_response
@@ -94,7 +95,7 @@ def _order_rows_html(orders, *, zone: ZoneInfo) -> str:
         name = html.escape(order.client_name)
         rows.append(
             f'<tr><td data-label="Client"><div class="client-cell"><a href="{url}">{name}</a> '
-            f'<span class="muted small">{html.escape(order.client_email)}</span></div></td>'
+            f'<span class="muted small">{email_wrap(order.client_email)}</span></div></td>'
             f'<td data-label="Package">{html.escape(order.title)}</td>'
             f'<td data-label="Status"><span class="badge badge-{html.escape(order.status)}">{status}</span></td>'
             f'<td data-label="Amount" class="nowrap">{price}</td>'

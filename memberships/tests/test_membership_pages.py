@@ -161,14 +161,16 @@ def test_the_members_page_filters_by_state_and_shows_monthly_recurring_revenue(o
     services.membership_fail(membership_id=cancelled.package_membership.pk)
     services.membership_cancel(membership_id=cancelled.package_membership.pk)  # past due: ends now
 
-    page = owner_client.get(reverse("memberships:list")).content.decode()
+    page = owner_client.get(reverse("memberships:list")).content.decode().replace("<wbr>", "")
 
     # 80 + 30×52/12 (130) + 1200/12 (100) = 310.00 a month, from three billed members.
     assert "310.00 USD" in page and "3 billed members" in page
     assert all(name in page for name in ("ann@example.com", "bob@example.com", "cat@example.com", "dan@example.com"))
-    past_due_page = owner_client.get(reverse("memberships:list"), {"state": "past_due"}).content.decode()
+    past_due_page = owner_client.get(reverse("memberships:list"), {"state": "past_due"}).content.decode().replace(
+        "<wbr>", "")
     assert "bob@example.com" in past_due_page and "ann@example.com" not in past_due_page
-    cancelled_page = owner_client.get(reverse("memberships:list"), {"state": "cancelled"}).content.decode()
+    cancelled_page = owner_client.get(reverse("memberships:list"), {"state": "cancelled"}).content.decode().replace(
+        "<wbr>", "")
     assert "dan@example.com" in cancelled_page and "bob@example.com" not in cancelled_page
 
 
@@ -240,7 +242,7 @@ def test_the_members_page_reads_as_many_queries_for_one_member_as_for_six(owner_
             subscribe(package, email=f"member{PackageMembership.objects.count()}@example.com")
         with CaptureQueriesContext(connection) as queries:
             response = owner_client.get(reverse("memberships:list"))
-        assert response.content.decode().count("@example.com</span>") == members
+        assert response.content.decode().count("@example.<wbr>com</span>") == members
         counts.append(len(queries))
 
     assert counts[0] == counts[1]

@@ -47,7 +47,7 @@ def confirmed_payment(order) -> Payment:
 def get(client, path) -> str:
     response = client.get(path)
     assert response.status_code == 200
-    return response.content.decode()
+    return response.content.decode().replace("<wbr>", "")  # where an address may break (email_wrap)
 
 
 @pytest.mark.parametrize("path", PAGES)
