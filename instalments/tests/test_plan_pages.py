@@ -85,6 +85,8 @@ def test_the_clients_order_page_shows_the_schedule_and_pay_the_rest(client, pack
     assert html.count('class="badge badge-paid"') == 1 and html.count('class="badge badge-scheduled"') == 2
     assert "Pay the rest now · 66.67 USD" in html
     assert "Fail the next instalment" in html  # the test provider's control
+    # The zone as the booking pages write it, not its database name.
+    assert "Dates in America/New York." in html and "America/New_York" not in html
 
 
 def test_the_test_controls_are_not_shown_without_the_test_provider(client, package, settings):
