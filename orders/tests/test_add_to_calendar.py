@@ -7,6 +7,7 @@ import time_machine
 from django.core import mail
 from icalendar import Calendar
 
+from orders.models import PackageOrder
 from orders.tests.conftest import place_order
 from scheduling.calendar import booking_location, calendar_links
 from scheduling.models import Booking
@@ -65,6 +66,13 @@ def test_a_session_that_is_over_is_not_offered_to_the_calendar(client, package):
         page = client.get(f"/bookings/{booking.token}/").content.decode()
     assert "Your booking" in page and "can no longer be changed" in page
     assert "Add to calendar:" not in page and "calendar.google.com" not in page
+
+
+def test_the_order_page_names_the_clients_zone_as_people_write_it(client, package):
+    order = place_order(package)
+    PackageOrder.objects.filter(pk=order.pk).update(client_timezone="America/New_York")
+    html = _book(client, order, NINE_AM).content.decode()
+    assert "Times in America/New York." in html and "Times in America/New_York" not in html
 
 
 def test_the_ics_download_holds_the_booking_and_says_when_it_was_cancelled(client, package):
