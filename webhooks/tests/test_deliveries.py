@@ -3,11 +3,14 @@ dispatcher POSTs it signed to a real local receiver, failures are retried with b
 hours and then the endpoint is disabled and its owner emailed; a worker that dies mid-send leads
 to the same event delivered again."""
 import json
+import time
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -35,7 +38,7 @@ from tests import (
 from webhooks import dispatch, services
 from webhooks.dispatch import CLAIM_TIMEOUT, deliveries_claim_due, deliveries_dispatch_due, delivery_send_claimed
 from webhooks.models import Delivery, DeliveryStatus, EventType, WebhookEndpoint
-from webhooks.signing import HEADER, verify
+from webhooks.signing import HEADER, header_value, verify
 
 pytestmark = pytest.mark.django_db
 
@@ -567,3 +570,25 @@ def test_the_disabled_reason_does_not_count_earlier_days_tries_as_the_last_days(
     endpoint.refresh_from_db()
     assert endpoint.disabled_reason == ("The endpoint answered 500. (event booking.created: no success in 24 hours "
                                         "of retries, 30 tries in all)")
+
+
+def _readme_verify():
+    """The receiver's `verify` as README.md ("Outgoing webhooks") gives it to copy."""
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    block = readme.split("**The signature**", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(block, namespace)  # noqa: S102 - our own README's snippet
+    return namespace["verify"]
+
+
+@pytest.mark.parametrize("timestamp", ["²", "١٧٠٠٠٠٠٠٠٠", "9" * 5000, "", "-5", " 1"])
+def test_a_signature_with_an_odd_timestamp_is_refused_not_an_error(timestamp):
+    """'²' and Arabic-Indic digits pass str.isdigit() and 5,000 digits are too many for int(): a
+    receiver that copied the README answered such a forged header with a server error."""
+    body = b'{"id":"x"}'
+    header = f"t={timestamp},v1={'0' * 64}"
+
+    assert verify(header, body, "whsec_secret", now=int(NOW.timestamp())) is False
+    assert _readme_verify()(header, body, "whsec_secret") is False
+    signed_now = header_value(["whsec_secret"], int(time.time()), body)  # the snippet reads the real clock
+    assert _readme_verify()(signed_now, body, "whsec_secret") is True
