@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from accounts.models import User
+from leadmonk.timezones import zone_label
 from scheduling.models import Booking, MeetingType, WeeklyInterval
 from scheduling.signals import setup_steps
 
@@ -48,7 +49,7 @@ def setup_checklist(*, owner: User, site_url: str) -> Checklist:
             order=10, key="timezone", label="Set your time zone",
             # Sign-up fills the browser's zone; UTC is what an owner has when nothing was detected.
             done=owner.timezone != "UTC", url=settings_url, action="Settings",
-            hint=f"Your sessions are shown in {owner.timezone}." if owner.timezone != "UTC" else
+            hint=f"Your sessions are shown in {zone_label(owner.timezone)}." if owner.timezone != "UTC" else
             "Your time zone is still UTC: choose yours so your hours mean what you think.",
         ),
         SetupStep(

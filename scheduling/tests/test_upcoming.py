@@ -52,6 +52,15 @@ def test_upcoming_hides_past_and_cancelled_sessions_and_tabs_list_them(owner_cli
     assert "Cancelled Cal" in cancelled and "Coming Cora" not in cancelled
 
 
+def test_the_dashboard_names_the_owners_zone_as_people_write_it(owner_client, owner):
+    owner.timezone = "America/New_York"
+    owner.save(update_fields=["timezone"])
+    html = owner_client.get(HOME).content.decode()
+    assert "Times in your time zone, America/New York." in html
+    assert "Your sessions are shown in America/New York." in html  # the set-up checklist
+    assert "America/New_York" not in html
+
+
 def test_upcoming_empty_state_and_unknown_tab(owner_client):
     assert "No upcoming sessions" in owner_client.get(HOME).content.decode()
     assert "No upcoming sessions" in owner_client.get(HOME, {"view": "nonsense", "page": "zz"}).content.decode()
