@@ -348,3 +348,13 @@ def test_the_order_pages_answers_heading_stands_apart_from_the_details(page, ser
     assert answers.bounding_box()["y"] - details_bottom >= 12, "no space between the details and 'Your answers'"
     size = "(el) => getComputedStyle(el).fontSize"
     assert answers.evaluate(size) == policies.evaluate(size)
+
+
+def test_the_pricing_cards_buttons_line_up_on_a_laptop(page, server):
+    # In the public pages' 860 px column, "Start with Pro" and "Start with Team" broke onto two
+    # lines, so the four buttons were of two heights.
+    page.goto(f"{server}/pricing/")
+    check_page(page, J, "10-pricing", h1="Plans and pricing")
+    boxes = [button.bounding_box() for button in page.locator(".plan-card .plan-action").all()]
+    assert len(boxes) == 4
+    assert len({round(box["y"]) for box in boxes}) == 1 and len({round(box["height"]) for box in boxes}) == 1
