@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from api.models import ApiKey
 from api.services import hash_key
 from leadmonk import raw_rows
+from leadmonk.client_email import ERASED_DOMAIN
 from leadmonk.content_version import CONTENT, cached_fragment
 from orders.clients import normalize_email
 from orders.models import CreditLedgerEntry, OrderItem, PackageOrder, ledger_balance_sql
@@ -182,8 +183,8 @@ def payments_for_api(owner, *, status: str = "") -> QuerySet:
 
 def clients_for_api(owner) -> list[dict]:
     """The owner's clients by normalised email, from their orders and bookings (two grouped queries,
-    whatever the number of clients), most recently seen first. The name is the one on their latest
-    order or booking."""
+    whatever the number of clients), most recently seen first, erased clients left out. The name is
+    the one on their latest order or booking."""
     rows: dict[str, dict] = {}
 
     def merge(queryset, counter: str) -> None:
@@ -196,8 +197,10 @@ def clients_for_api(owner) -> list[dict]:
             client["first_seen"] = min(client["first_seen"], row["first"])
             client["last_seen"] = max(client["last_seen"], row["last"])
 
-    orders = PackageOrder.objects.filter(owner=owner)
-    bookings = Booking.objects.filter(owner=owner)
+    # An erased client's rows keep a pseudonym, not a client: the Clients page has no row of theirs either.
+    erased = f"@{ERASED_DOMAIN}"
+    orders = PackageOrder.objects.filter(owner=owner).exclude(client_email__iendswith=erased)
+    bookings = Booking.objects.filter(owner=owner).exclude(client_email__iendswith=erased)
     merge(orders, "orders")
     merge(bookings, "bookings")
     # The latest name of each: one more query per source (only three columns a row).

@@ -468,7 +468,8 @@ class ClientList(GenericAPIView):
         "next": drf_serializers.CharField(allow_null=True),
         "previous": drf_serializers.CharField(allow_null=True),
         "results": ClientSerializer(many=True),
-    }), description="Everyone who ordered or booked, by email (lowercased), sorted by email.")
+    }), description="Everyone who ordered or booked, by email (lowercased), sorted by email; erased "
+                    "clients are not listed.")
     def get(self, request):
         # The cursors are the emails at the page's edges, as leadmonk.keyset's: `before` back at
         # the top gives the first page, full.

@@ -266,6 +266,20 @@ def test_clients_are_gathered_by_email_from_orders_and_bookings(api, open_weekda
         ("cleo@example.com", 1, 1), ("dan@example.com", 0, 1)]
 
 
+def test_an_erased_client_is_no_longer_listed_as_a_client(api, owner):
+    """After Erase client the Clients page has no row of theirs; the API listed them still, as
+    "Erased client" at erased-<hash>@erased.invalid, a new client to whatever syncs from it."""
+    from clients.services import client_erase
+
+    make_order(owner, client_email="gone@example.com", client_name="Gone Client", status=OrderStatus.CANCELLED)
+    make_order(owner, client_email="kept@example.com", client_name="Kept Client")
+    client_erase(owner=owner, email="gone@example.com", by_user=owner)
+
+    rows = api.get("/api/v1/clients/").json()["results"]
+
+    assert [(row["email"], row["name"]) for row in rows] == [("kept@example.com", "Kept Client")]
+
+
 def test_lists_come_in_cursor_pages_that_keep_the_filters(api, owner):
     made = [make_order(owner, status=OrderStatus.ACTIVE) for _ in range(5)]
 
