@@ -369,9 +369,12 @@ class MeetingTypeForm(PaidSessionFieldsMixin, MeetingTypeSettingsForm):
     }, widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         help_text="How many clients can book the same session (2–500).")
     waitlist_claim_hours = forms.IntegerField(
-        label="Waitlist: hours to claim a freed seat (group only)", required=False, min_value=1, max_value=168,
+        # One line, like "Capacity (seats, group only)" beside it: a label on two lines put this
+        # box lower than the other boxes of its row.
+        label="Waitlist hours (group only)", required=False, min_value=1, max_value=168,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        help_text="When a seat of a full session frees, the first waiting gets this long to claim it (default 12).",
+        help_text="When a seat of a full session frees, the first in line gets this many hours to claim it "
+                  "(default 12).",
         error_messages={"invalid": "Enter a whole number of hours, e.g. 12.",
                         "min_value": "Enter at least 1 hour.", "max_value": "Enter at most 168 hours (a week)."})
 

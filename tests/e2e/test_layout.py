@@ -358,3 +358,14 @@ def test_the_pricing_cards_buttons_line_up_on_a_laptop(page, server):
     boxes = [button.bounding_box() for button in page.locator(".plan-card .plan-action").all()]
     assert len(boxes) == 4
     assert len({round(box["y"]) for box in boxes}) == 1 and len({round(box["height"]) for box in boxes}) == 1
+
+
+def test_the_meeting_type_editors_kind_row_lines_up_its_boxes_on_a_laptop(page, server):
+    # "Waitlist: hours to claim a freed seat (group only)" took two lines, so its box sat lower
+    # than the Capacity box beside it.
+    shop = make_shop()
+    log_in_as(page, server, shop.owner)
+    page.goto(f"{server}/dashboard/meeting-types/{shop.workshop.pk}/")
+    check_page(page, J, "11-meeting-type-editor")
+    capacity, claim = page.get_by_label("Capacity (seats, group only)"), page.get_by_label("Waitlist hours (group only)")
+    assert round(capacity.bounding_box()["y"]) == round(claim.bounding_box()["y"])
