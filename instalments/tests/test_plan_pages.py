@@ -89,6 +89,19 @@ def test_the_clients_order_page_shows_the_schedule_and_pay_the_rest(client, pack
     assert "Dates in America/New York." in html and "America/New_York" not in html
 
 
+def test_the_order_pages_say_the_first_payment_was_paid_not_the_whole_price(client, owner_client, package):
+    """100.00 USD in 3 payments: after checkout 33.33 USD was paid, not 100.00 USD."""
+    order = ordered_and_paid(package)
+    session = client.session
+    session["orders.payment_received"] = order.token  # as the return from checkout leaves it
+    session.save()
+    html = client.get(reverse("order_details:detail", args=[order.token])).content.decode()
+    assert "Thank you: 33.33 USD was paid" in html and "100.00 USD was paid" not in html
+    assert "First payment paid " in html
+    owner_html = owner_client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert "First payment paid " in owner_html
+
+
 def test_the_test_controls_are_not_shown_without_the_test_provider(client, package, settings):
     order = ordered_and_paid(package)
     settings.TEST_PAYMENTS_ENABLED = False

@@ -25,6 +25,12 @@ def order_total(order) -> str:
 
 
 @register.filter
+def order_first_charge(order) -> str:
+    """What the checkout charged: the total, or a payment plan's first payment."""
+    return money.price_label(order.first_charge, order.currency)
+
+
+@register.filter
 def order_tax_line(order) -> str:
     """ "plus 20 % VAT: 80.00 USD, total 480.00 USD" for an order charged with tax on top, else ""."""
     return tax_line(amount=order.price, tax=order.tax_added, rate=order.tax_rate or 0, name=order.tax_name,
