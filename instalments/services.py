@@ -234,6 +234,14 @@ def _claim(instalment_id: int, now: datetime) -> Payment | None:
     """Claim one due instalment and write its payment, or None when another run got there first
     (the conditional update) or the client is paying it at a checkout right now."""
     with transaction.atomic():
+        # The plan's lock first, as every writer of a plan takes it (the module's lock order): the
+        # client's "Pay now" holds it while it writes its payment onto these rows, so claiming a row
+        # before it (the update below) and then waiting for the plan deadlocked with that checkout.
+        # After the lock, an instalment the client has just taken to a checkout is not claimed.
+        plan_id = Instalment.objects.filter(pk=instalment_id).values_list("plan_id", flat=True).first()
+        plan = PaymentPlan.objects.select_for_update().filter(pk=plan_id).first()
+        if plan is None:
+            return None
         open_checkout = Q(payment__status__in=[PaymentStatus.CREATED, PaymentStatus.PENDING],
                           payment__created_at__gte=now - OPEN_CHECKOUT_WINDOW)
         claimable = Instalment.objects.filter(pk=instalment_id, status=InstalmentStatus.SCHEDULED,
@@ -245,7 +253,6 @@ def _claim(instalment_id: int, now: datetime) -> Payment | None:
             return None
         instalment = Instalment.objects.select_related("plan__order").get(pk=instalment_id)
         orders_changed(owner_id=instalment.plan.order.owner_id)
-        plan = PaymentPlan.objects.select_for_update().get(pk=instalment.plan_id)
         card = plan.saved_method
         if plan.fail_next_charge and plan.provider == Provider.TEST:
             card = DECLINED_CARD
