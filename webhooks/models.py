@@ -1,6 +1,7 @@
 """Outgoing webhooks: the owner's endpoints (an address, the events it wants, its signing secret)
 and the outbox of deliveries, one row per event and endpoint, written in the transaction of the
 change it reports (webhooks.receivers) and sent by webhooks.dispatch."""
+import hashlib
 import secrets
 import uuid
 
@@ -56,6 +57,11 @@ class WebhookEndpoint(models.Model):
         if self.previous_secret and self.previous_secret_expires_at and self.previous_secret_expires_at > now:
             found.append(self.previous_secret)
         return found
+
+    @property
+    def secret_fingerprint(self) -> str:
+        """A short hash of the current secret: the rotate form says which secret it replaces."""
+        return hashlib.sha256(self.secret.encode()).hexdigest()[:16]
 
     def event_labels(self) -> list[str]:
         return [EventType(value).label for value in self.events if value in EventType.values]

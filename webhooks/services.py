@@ -136,11 +136,22 @@ def endpoint_update(*, endpoint: WebhookEndpoint, url: str, events: list[str], d
     return endpoint
 
 
-def endpoint_rotate_secret(*, endpoint: WebhookEndpoint, now: datetime | None = None) -> WebhookEndpoint:
-    """A new secret signs from now on; the one it replaces signs too (a second v1=) for 24 hours."""
+class SecretReplacedMeanwhile(WebhookError):
+    """The secret the owner asked to replace was replaced already (another tab, a second press)."""
+
+
+def endpoint_rotate_secret(*, endpoint: WebhookEndpoint, replacing: str | None = None,
+                           now: datetime | None = None) -> WebhookEndpoint:
+    """A new secret signs from now on; the one it replaces signs too (a second v1=) for 24 hours.
+    `replacing`: the fingerprint of the secret the owner's page showed; when it is no longer the
+    current one, nothing changes (SecretReplacedMeanwhile): a second press would push out at once
+    the secret the receiver still uses, kept only as the previous one."""
     now = now or timezone.now()
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        if replacing is not None and replacing != endpoint.secret_fingerprint:
+            raise SecretReplacedMeanwhile("The secret had been replaced since this page was shown: no new one "
+                                          "was made. The current one is below.")
         endpoint.previous_secret = endpoint.secret
         endpoint.previous_secret_expires_at = now + PREVIOUS_SECRET_VALID_FOR
         endpoint.secret = new_secret()

@@ -82,7 +82,12 @@ def delivery_detail(request: HttpRequest, pk: int, delivery_pk: int) -> HttpResp
 @login_required
 @require_POST
 def endpoint_rotate(request: HttpRequest, pk: int) -> HttpResponse:
-    endpoint = services.endpoint_rotate_secret(endpoint=_get_endpoint_for_owner(request, pk))
+    try:
+        endpoint = services.endpoint_rotate_secret(endpoint=_get_endpoint_for_owner(request, pk),
+                                                   replacing=request.POST.get("replacing"))
+    except services.SecretReplacedMeanwhile as error:
+        messages.info(request, str(error))
+        return redirect("webhooks:detail", pk=pk)
     until = endpoint.previous_secret_expires_at.astimezone(ZoneInfo(request.user.timezone or "UTC"))
     messages.success(request, "New secret made. The old one still signs every event for 24 hours "
                               f"(until {until:%-d %b, %H:%M}).")

@@ -1,6 +1,7 @@
 """Settings › Webhooks: adding an endpoint (and the addresses refused, with the reason beside the
 field and nothing saved), its secret and rotation, the deliveries list with "Resend", another
 owner's endpoints out of reach, and the list's query budget at two sizes."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -117,6 +118,32 @@ def test_make_a_new_secret_keeps_the_old_one_signing_for_a_day(owner, owner_clie
     assert endpoint.secret in page and old not in page
     assert "The old one still signs every event for 24 hours" in page
     assert "The previous secret also signs each event" in page
+
+
+def test_make_a_new_secret_pressed_in_two_tabs_makes_one_and_the_old_one_keeps_signing(owner, owner_client,
+                                                                                      receiver):
+    """Two tabs of the endpoint's page (or a page left open since a rotation): the second press made
+    another secret and pushed out, at once, the one the receiver still used, while its page said the
+    old one still signed for 24 hours. Now a press made from a page showing a secret that has been
+    replaced since changes nothing and says so."""
+    endpoint = services.endpoint_create(owner=owner, url=receiver.url, events=["booking.created"])
+    old = endpoint.secret
+    url = reverse("webhooks:detail", args=[endpoint.pk])
+    tabs = [owner_client.get(url).text, owner_client.get(url).text]
+    forms = [re.search(r'name="replacing" value="([0-9a-f]+)"', tab) for tab in tabs]
+    assert all(forms)
+
+    owner_client.post(reverse("webhooks:rotate", args=[endpoint.pk]), {"replacing": forms[0].group(1)}, follow=True)
+    endpoint.refresh_from_db()
+    first_new = endpoint.secret
+    page = owner_client.post(reverse("webhooks:rotate", args=[endpoint.pk]), {"replacing": forms[1].group(1)},
+                             follow=True).text
+
+    endpoint.refresh_from_db()
+    assert endpoint.secret == first_new
+    assert endpoint.signing_secrets(timezone.now()) == [first_new, old]
+    assert "The secret had been replaced since this page was shown: no new one was made." in page
+    assert first_new in page and "The old one still signs every event for 24 hours" not in page
 
 
 def _deliveries(endpoint, count):
