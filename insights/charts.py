@@ -51,7 +51,10 @@ def _scale(series: Sequence[Series]) -> tuple[float, float]:
 
 
 def _number(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:,.1f}"
+    """Whole from 10 up; below, as many decimals as it has, up to two (an axis of 0.25 steps)."""
+    if abs(value) >= 10 or value == int(value):
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def _frame(*, title: str, description: str, bottom: float, top: float, labels: Sequence[str],

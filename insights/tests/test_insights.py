@@ -2,6 +2,7 @@
 month in the owner's zone (refunds in the month they were made), sessions by week, packs sold,
 credits outstanding at the price sold, the no-show and late-cancel rates — each chart an SVG with
 its table, the same queries at two sizes, and nothing of another owner's."""
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -249,3 +250,13 @@ def test_a_chart_scale_is_round_and_a_negative_net_hangs_below_zero():
                         series=[Series("Net", [Decimal("50"), Decimal("-20")], "series-2")]))
 
     assert '<rect class="series-2"' in svg and "Net -20" in svg and "<title" in svg
+
+
+def test_the_axis_of_a_small_amount_is_labelled_with_the_values_of_its_lines():
+    """A month of 1.00 taken puts lines at 0.25, 0.5, 0.75 and 1: they were labelled 0.2, 0.5,
+    0.8 and 1 (one decimal), so the axis read wrong beside its bars."""
+    svg = str(bar_chart(title="Money", description="d", labels=["Jan"],
+                        series=[Series("Taken", [Decimal("1.00")], "series-1")]))
+
+    axis = re.findall(r'<text class="axis" x="46" y="[\d.]+" text-anchor="end">([^<]*)</text>', svg)
+    assert axis == ["0", "0.25", "0.5", "0.75", "1"]
