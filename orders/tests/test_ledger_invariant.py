@@ -99,8 +99,16 @@ class LedgerMachine(RuleBasedStateMachine):
     def taken(self) -> set:
         return {Booking.objects.get(pk=pk).start for pk, s in self.sessions.items() if s["confirmed"]}
 
-    def returned(self) -> None:
-        """A session's credit came back: to book again, or, once the sessions expired, into the expiry."""
+    def returned(self, now) -> None:
+        """A session's credit came back at `now`: to book again, or, once the sessions expired, into
+        the expiry. Past the order's expiry moment before the task ran, the give-back expires the
+        order's unused credits as the task would (orders.credits._claim_due_expiry), this one too."""
+        expires_at = PackageOrder.objects.values_list("expires_at", flat=True).get(pk=self.order.pk)
+        if self.active and not self.expired and expires_at is not None and expires_at <= now:
+            self.expired_away += self.remaining
+            self.outside -= self.remaining
+            self.remaining = 0
+            self.expired = True
         if self.expired:
             self.expired_away += 1
             self.outside -= 1
@@ -146,7 +154,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.sessions[pk]["confirmed"] = False
         if not forfeit and self.sessions[pk]["held"]:
             self.sessions[pk]["held"] = False
-            self.returned()
+            self.returned(now)
 
     @precondition(lambda self: any(s["confirmed"] and not s["marked"] for s in self.sessions.values()))
     @rule(data=st.data())
@@ -169,12 +177,13 @@ class LedgerMachine(RuleBasedStateMachine):
         pk = data.draw(st.sampled_from(sorted(pk for pk, s in self.sessions.items() if s["confirmed"])))
         booking = self.booking(pk)
         before = booking.attendance
-        booking_mark_attendance(booking=booking, attendance=attendance, by_user=None, now=booking.end + timedelta(hours=1))
+        now = booking.end + timedelta(hours=1)
+        booking_mark_attendance(booking=booking, attendance=attendance, by_user=None, now=now)
         self.sessions[pk]["marked"] = True
         if attendance == Attendance.NO_SHOW and before != Attendance.NO_SHOW and self.sessions[pk]["held"]:
             if not self.order.no_show_forfeits:
                 self.sessions[pk]["held"] = False
-                self.returned()
+                self.returned(now)
 
     @precondition(lambda self: bool(self.sessions))
     @rule(data=st.data())
@@ -188,9 +197,10 @@ class LedgerMachine(RuleBasedStateMachine):
             with pytest.raises(OrderClosed):
                 booking_credit_return(booking=self.booking(pk), by_user=None)
             return
-        booking_credit_return(booking=self.booking(pk), by_user=None)
+        now = timezone.now()
+        booking_credit_return(booking=self.booking(pk), by_user=None, now=now)
         self.sessions[pk]["held"] = False
-        self.returned()
+        self.returned(now)
 
     @rule(change=st.integers(min_value=-4, max_value=4).filter(bool))
     def adjust(self, change):
@@ -244,7 +254,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 session["confirmed"] = False
                 if session["held"]:
                     session["held"] = False
-                    self.returned()
+                    self.returned(timezone.now())
         self.outside -= self.remaining
         self.remaining = 0
         assert PackageOrder.objects.get(pk=self.order.pk).status == OrderStatus.REFUNDED
